@@ -1,0 +1,202 @@
+/**
+ * Settings from four layers, strongest first: CLI flag > env var > file > default.
+ * Every value remembers where it came from, so a bad one is reported with its key, its source
+ * and what is allowed, in one line.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type * as z from 'zod';
+import { settingsSchema, type Settings } from './schema.js';
+
+/** One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2, flag: '--temperature' }. */
+export interface FlagSetting {
+  path: string;
+  value: unknown;
+  flag: string;
+}
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>;
+  flags?: FlagSetting[];
+  /** `--config FILE`: must exist. Without it, $OLLM_HOME/config.yaml is read when present. */
+  configFile?: string;
+}
+
+export interface LoadedConfig {
+  settings: Settings;
+  /** The settings folder ($OLLM_HOME, default ~/.ollm). */
+  home: string;
+  /** The settings file that was (or would be) read. */
+  file: string;
+  fileFound: boolean;
+  /** Where each given value came from, by dotted key: "env OLLM_TEMPERATURE", "flag --model", the file path. */
+  sources: Record<string, string>;
+  memoryFile: string;
+  templatesDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Env vars and the setting each one feeds. `OLLAMA_HOST` is read only when `OLLM_HOST` is unset. */
+const ENV_MAP: Array<{ name: string; path: string; type: 'string' | 'number' }> = [
+  { name: 'OLLM_PROVIDER', path: 'provider', type: 'string' },
+  { name: 'OLLM_MODEL', path: 'model.default', type: 'string' },
+  { name: 'OLLM_HOST', path: 'ollama.host', type: 'string' },
+  { name: 'OLLAMA_HOST', path: 'ollama.host', type: 'string' },
+  { name: 'OLLM_TEMPERATURE', path: 'options.temperature', type: 'number' },
+  { name: 'OLLM_MAX_TOKENS', path: 'options.maxTokens', type: 'number' },
+  { name: 'OLLM_CONTEXT_SIZE', path: 'options.contextSize', type: 'number' },
+  { name: 'OLLM_RAM_BUDGET', path: 'ram.budget', type: 'string' },
+];
+export const ENV_VARS = ENV_MAP.map((e) => e.name);
+
+export function settingsHome(env: Record<string, string | undefined>): string {
+  const h = env.OLLM_HOME?.trim();
+  return h ? resolve(expandHome(h)) : join(homedir(), '.ollm');
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p;
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(target: Tree, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** Records the source of every key a layer gives, at every depth. */
+function recordSources(value: unknown, prefix: string[], source: string, out: Record<string, string>): void {
+  if (prefix.length > 0) out[prefix.join('.')] = source;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) recordSources(v, [...prefix, k], source, out);
+  }
+}
+
+function deepMerge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const bothObjects =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b);
+    out[k] = bothObjects ? deepMerge(b as Tree, v as Tree) : v;
+  }
+  return out;
+}
+
+async function readSettingsFile(file: string, required: boolean): Promise<Tree | undefined> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return undefined;
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `Settings file ${file} does not exist (named by --config): create it or drop the flag.`
+        : `Settings file ${file} cannot be read: ${(err as Error).message}`,
+    );
+  }
+  // The YAML parser is loaded only when there is a file to read: most starts have none.
+  // A CommonJS package: its exports arrive as `default` when bundled, and as both under Node.
+  const yamlModule = await import('yaml');
+  const { parse, YAMLParseError } = (yamlModule as { default?: typeof yamlModule }).default ?? yamlModule;
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? `:${err.linePos[0].line}` : '';
+    const what = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new ConfigError(`Settings file ${file}${where} is not valid YAML: ${what}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(`Settings file ${file} must hold a mapping of settings (like "ollama:\\n  host: ..."), not a ${Array.isArray(data) ? 'list' : typeof data}.`);
+  }
+  return data as Tree;
+}
+
+function envLayer(env: Record<string, string | undefined>, sources: Record<string, string>): Tree {
+  const layer: Tree = {};
+  for (const { name, path, type } of ENV_MAP) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    if (name === 'OLLAMA_HOST' && env.OLLM_HOST?.trim()) continue;
+    const n = Number(raw);
+    const value = type === 'number' && raw.trim() !== '' && Number.isFinite(n) ? n : raw.trim();
+    setPath(layer, path.split('.'), value);
+    sources[path] = `env ${name}`;
+  }
+  return layer;
+}
+
+function flagLayer(flags: FlagSetting[], sources: Record<string, string>): Tree {
+  const layer: Tree = {};
+  for (const f of flags) {
+    setPath(layer, f.path.split('.'), f.value);
+    recordSources(f.value, f.path.split('.'), `flag ${f.flag}`, sources);
+  }
+  return layer;
+}
+
+function sourceOf(path: string[], sources: Record<string, string>): string {
+  for (let i = path.length; i > 0; i--) {
+    const s = sources[path.slice(0, i).join('.')];
+    if (s) return s;
+  }
+  return 'default';
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<string, string>): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const key = [...path, issue.keys[0]!].join('.');
+    return `Unknown setting "${key}" (from ${sourceOf([...path, issue.keys[0]!], sources)}): check the spelling; see schemas/settings.schema.json for every key.`;
+  }
+  let value: unknown = input;
+  for (const k of path) value = typeof value === 'object' && value !== null ? (value as Tree)[k] : undefined;
+  const shown = value === undefined ? '' : ` = ${JSON.stringify(value)}`;
+  let allowed = issue.message.replace(/^Invalid input: /, '');
+  if (issue.code === 'invalid_value') allowed = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return `Invalid setting ${path.join('.')}${shown} (from ${sourceOf(path, sources)}): ${allowed}.`.replace(/\.\.$/, '.');
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const home = settingsHome(env);
+  const file = options.configFile ? resolve(expandHome(options.configFile)) : join(home, 'config.yaml');
+  const sources: Record<string, string> = {};
+
+  const fileData = await readSettingsFile(file, options.configFile !== undefined);
+  if (fileData) recordSources(fileData, [], file, sources);
+  const fromEnv = envLayer(env, sources);
+  const fromFlags = flagLayer(options.flags ?? [], sources);
+  const merged = deepMerge(deepMerge(fileData ?? {}, fromEnv), fromFlags);
+
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(describeIssue(parsed.error.issues[0]!, merged, sources));
+  }
+  const settings = parsed.data;
+  const fileDir = dirname(file);
+  const place = (p: string | undefined, fallback: string) =>
+    p === undefined ? fallback : isAbsolute(expandHome(p)) ? expandHome(p) : resolve(fileDir, p);
+  return {
+    settings,
+    home,
+    file,
+    fileFound: fileData !== undefined,
+    sources,
+    memoryFile: place(settings.memory.file, join(home, 'memory.json')),
+    templatesDir: place(settings.templates.dir, join(home, 'templates')),
+  };
+}

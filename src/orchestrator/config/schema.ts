@@ -1,0 +1,139 @@
+/**
+ * The one settings schema. Everything that reads settings — the file, env vars, CLI flags, the
+ * published JSON Schema in schemas/settings.schema.json — goes through it.
+ */
+import * as z from 'zod';
+import { PROFILE_NAMES } from '../profiles.js';
+import { normalizeOllamaHost, HostFormatError, DEFAULT_OLLAMA_URL } from './host.js';
+import { parseBudget, parseBytes, parseDurationMs, type Budget } from './units.js';
+
+const sizeInput = z.union([z.number().int().nonnegative(), z.string()]);
+
+function bytes(description: string) {
+  return sizeInput
+    .transform((value, ctx) => {
+      const n = parseBytes(value);
+      if (n === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a byte count or a size like "2GB", "512MB" or "4GiB"' });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .describe(description);
+}
+
+const budget = sizeInput
+  .transform((value, ctx): Budget => {
+    const b = parseBudget(value);
+    if (!b) {
+      ctx.addIssue({ code: 'custom', message: 'expected bytes, a size like "12GB", or a share of RAM like "80%"' });
+      return z.NEVER;
+    }
+    return b;
+  })
+  .describe('Memory the loaded models may use in all: bytes, a size like "12GB", or a share of total RAM like "80%".');
+
+const keepAliveTimeout = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseDurationMs(v) !== undefined, {
+    message: 'expected seconds (a number) or a duration like "5m", "1h30m" or "-1m" (forever)',
+  })
+  .describe('How long an idle model stays loaded: seconds, or a duration like "15m". Negative keeps it forever.');
+
+const host = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return normalizeOllamaHost(value);
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${err instanceof HostFormatError ? err.message : String(err)}; expected a form like "127.0.0.1:11434", "http://host:11434" or "0.0.0.0"`,
+      });
+      return z.NEVER;
+    }
+  })
+  .describe('Where Ollama listens. Every OLLAMA_HOST form works: "0.0.0.0", "host:port", "http://host:port/", a bare host.');
+
+const profile = z.enum(PROFILE_NAMES);
+
+export const settingsSchema = z
+  .strictObject({
+    provider: z.enum(['ollama']).default('ollama').describe('The model provider. Only "ollama" today.'),
+    ollama: z
+      .strictObject({
+        host: host.default(DEFAULT_OLLAMA_URL),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(600_000)
+          .default(10_000)
+          .describe('Time limit for quick Ollama calls (list, show, ps), in milliseconds.'),
+      })
+      .prefault({}),
+    model: z
+      .strictObject({
+        default: z.string().min(1).optional().describe('The model used when a task names none.'),
+        keepAlive: z
+          .strictObject({
+            enabled: z.boolean().default(true).describe('Keep the models listed in `models` loaded while the server runs.'),
+            models: z.array(z.string().min(1)).default([]).describe('Pinned models: kept loaded, never evicted unless asked.'),
+            timeout: keepAliveTimeout.default(300),
+          })
+          .prefault({}),
+        routing: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            defaultProfile: profile.default('general'),
+            overrides: z
+              .partialRecord(profile, z.string().min(1))
+              .default({})
+              .describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    options: z
+      .strictObject({
+        temperature: z.number().min(0).max(2).default(0.7),
+        maxTokens: z.number().int().min(1).max(1_048_576).default(4096),
+        topP: z.number().gt(0).max(1).default(0.9),
+        contextSize: z
+          .number()
+          .int()
+          .min(256)
+          .max(2_097_152)
+          .optional()
+          .describe('num_ctx for every request; left out, each model uses a stable default.'),
+      })
+      .prefault({}),
+    ram: z
+      .strictObject({
+        budget: budget.default({ kind: 'percent', percent: 80 }),
+        safetyMargin: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.2)
+          .describe('Extra share of a model size reserved for KV cache and buffers while it runs (0.2 = 20%).'),
+        bufferBytes: bytes('RAM always left free for the operating system.').default(2e9),
+        smallModelBytes: bytes('Models below this size are unloaded last.').default(5e9),
+      })
+      .prefault({}),
+    memory: z
+      .strictObject({
+        file: z.string().min(1).optional().describe('The remembered-facts file; default $OLLM_HOME/memory.json.'),
+        promptBudgetTokens: z.number().int().min(0).max(100_000).default(500),
+      })
+      .prefault({}),
+    templates: z
+      .strictObject({
+        dir: z.string().min(1).optional().describe('The prompt templates folder; default $OLLM_HOME/templates.'),
+      })
+      .prefault({}),
+  })
+  .describe('ollm-mcp settings ($OLLM_HOME/config.yaml)');
+
+export type Settings = z.output<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;

@@ -1,0 +1,113 @@
+/**
+ * `ollm-mcp doctor`: checks Ollama, models, RAM/VRAM, budget and settings, and says what to fix.
+ * Returns plain data; the CLI prints it.
+ */
+import { formatBytes } from './config/units.js';
+import { withTag } from './catalog.js';
+import type { Orchestrator, RamSummary } from './orchestrator.js';
+
+export type CheckLevel = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  name: string;
+  level: CheckLevel;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+const gb = formatBytes;
+
+function ramChecks(ram: RamSummary): Check[] {
+  const checks: Check[] = [];
+  const usable = ram.totalBytes - ram.bufferBytes;
+  checks.push({
+    name: 'RAM',
+    level: 'ok',
+    detail: `${gb(ram.availableBytes)} available of ${gb(ram.totalBytes)}; budget for models ${gb(ram.budgetBytes)}, ${gb(ram.loadedBytes)} loaded, margin ${Math.round(ram.safetyMargin * 100)}%, ${gb(ram.bufferBytes)} kept free`,
+  });
+  if (ram.budgetBytes > usable) {
+    checks.push({
+      name: 'RAM budget',
+      level: 'warn',
+      detail: `the budget (${gb(ram.budgetBytes)}) is more than RAM minus the buffer (${gb(usable)}), so models could push the machine into swap`,
+      fix: `lower ram.budget to "${Math.floor(usable / 1e9)}GB" or less`,
+    });
+  }
+  if (ram.swapUsedBytes > 256e6) {
+    checks.push({
+      name: 'Swap',
+      level: 'warn',
+      detail: `${gb(ram.swapUsedBytes)} of swap in use — inference in swap is about 10× slower`,
+      fix: 'unload idle models (`ollama stop NAME`) or lower ram.budget',
+    });
+  }
+  checks.push(
+    ram.gpus.length > 0
+      ? { name: 'GPU', level: 'ok', detail: ram.gpus.map((g) => `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`).join('; ') }
+      : { name: 'GPU', level: 'ok', detail: 'no GPU with its own VRAM found: models run on the CPU from RAM' },
+  );
+  return checks;
+}
+
+export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
+  const checks: Check[] = [];
+  const cfg = orch.config;
+  checks.push({
+    name: 'Settings',
+    level: 'ok',
+    detail: cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`,
+  });
+
+  let version: string | undefined;
+  try {
+    version = await orch.backend.version();
+    checks.push({ name: 'Ollama', level: 'ok', detail: `Ollama ${version} answers at ${orch.host}` });
+  } catch (err) {
+    checks.push({
+      name: 'Ollama',
+      level: 'fail',
+      detail: (err instanceof Error ? err.message : String(err)).split(' — ')[0]!,
+      fix: 'start it with `ollama serve` (install it from https://ollama.com first if needed), or set OLLM_HOST (or OLLAMA_HOST) to where it runs',
+    });
+  }
+
+  if (version !== undefined) {
+    try {
+      const overview = await orch.listModels({ refresh: true });
+      const installed = new Set(overview.models.map((m) => m.name));
+      if (overview.models.length === 0) {
+        checks.push({ name: 'Models', level: 'fail', detail: 'no models installed', fix: 'pull one, e.g. `ollama pull llama3.2`' });
+      } else {
+        const fitting = overview.models.filter((m) => m.fits);
+        checks.push({
+          name: 'Models',
+          level: fitting.length > 0 ? 'ok' : 'fail',
+          detail: `${overview.models.length} installed, ${fitting.length} fit the budget, ${overview.loaded.length} loaded now`,
+          ...(fitting.length === 0 && { fix: 'raise ram.budget or pull a smaller model (a 3B model needs about 2.5 GB)' }),
+        });
+      }
+      const { model } = cfg.settings;
+      const wanted = [
+        ...(model.default ? [{ name: model.default, role: 'model.default' }] : []),
+        ...model.keepAlive.models.map((name) => ({ name, role: 'model.keepAlive.models' })),
+        ...Object.entries(model.routing.overrides).map(([p, name]) => ({ name: name!, role: `model.routing.overrides.${p}` })),
+      ];
+      for (const w of wanted) {
+        if (!installed.has(withTag(w.name)) && !installed.has(w.name)) {
+          checks.push({ name: 'Configured model', level: 'fail', detail: `${w.role} names "${w.name}", which is not installed`, fix: `\`ollama pull ${w.name}\`, or change ${w.role}` });
+        }
+      }
+      checks.push(...ramChecks(overview.ram));
+    } catch (err) {
+      checks.push({ name: 'Models', level: 'fail', detail: err instanceof Error ? err.message : String(err) });
+    }
+  } else {
+    checks.push(...ramChecks(await orch.ramSummary([])));
+  }
+  return { ok: checks.every((c) => c.level !== 'fail'), checks };
+}

@@ -1,0 +1,108 @@
+/**
+ * The model database: what ollm-mcp knows about a model by its name, merged with what Ollama
+ * itself says (Ollama's facts win). Unknown models get safe defaults.
+ */
+import { CAPABILITIES, PROFILE_NAMES, type Capability, type ProfileName } from './profiles.js';
+import { MODEL_DATABASE, SAFE_DEFAULT, type ModelEntry } from './model-db-entries.js';
+
+export { MODEL_DATABASE, type ModelEntry } from './model-db-entries.js';
+
+/** Facts Ollama reports for an installed model (from /api/tags and /api/show). */
+export interface OllamaFacts {
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  contextWindow?: number;
+  capabilities?: string[];
+}
+
+export interface ModelDescription {
+  family: string;
+  contextWindow: number;
+  maxOutputTokens?: number;
+  capabilities: Capability[];
+  profiles: ProfileName[];
+  /** The database pattern that matched, if any. */
+  pattern?: string;
+  /** Where the context window came from. */
+  contextSource: 'ollama' | 'database' | 'default';
+}
+
+/** "registry.ollama.ai/library/Llama3.1:8B" -> "llama3.1:8b"; the tag is kept. */
+export function baseName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  const slash = lower.lastIndexOf('/');
+  return slash >= 0 ? lower.slice(slash + 1) : lower;
+}
+
+const patternCache = new Map<string, RegExp>();
+function patternRegExp(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    const body = pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    re = new RegExp(`^${body}$`);
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+const literalLength = (pattern: string) => pattern.replace(/\*/g, '').length;
+
+/** The most specific database entry for a model name, or undefined for an unknown model. */
+export function matchEntry(name: string, db: readonly ModelEntry[] = MODEL_DATABASE): ModelEntry | undefined {
+  const base = baseName(name);
+  const withTag = base.includes(':') ? base : `${base}:latest`;
+  let best: ModelEntry | undefined;
+  for (const entry of db) {
+    if (!patternRegExp(entry.pattern).test(withTag)) continue;
+    if (!best || literalLength(entry.pattern) > literalLength(best.pattern)) best = entry;
+  }
+  return best;
+}
+
+/** "3.2B" -> 3.2e9, "270M" -> 2.7e8; undefined when Ollama gave nothing readable. */
+export function parameterCount(parameterSize: string | undefined): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMBT])\s*$/i.exec(parameterSize ?? '');
+  if (!m) return undefined;
+  const scale = { K: 1e3, M: 1e6, B: 1e9, T: 1e12 }[m[2]!.toUpperCase() as 'K' | 'M' | 'B' | 'T'];
+  return Number(m[1]) * scale;
+}
+
+const FAST_PARAMETERS = 4.5e9;
+
+function knownCapabilities(list: string[]): Capability[] {
+  return list.filter((c): c is Capability => (CAPABILITIES as readonly string[]).includes(c));
+}
+
+/** Profiles follow capabilities: embedding-only models serve none, vision and thinking add theirs. */
+function deriveProfiles(base: ProfileName[], caps: Capability[], params: number | undefined): ProfileName[] {
+  if (!caps.includes('completion')) return [];
+  const set = new Set<ProfileName>(base);
+  if (caps.includes('vision')) set.add('vision');
+  else set.delete('vision');
+  if (caps.includes('thinking')) set.add('reasoning');
+  if (params !== undefined && params <= FAST_PARAMETERS) set.add('fast');
+  if (set.size === 0) set.add('general');
+  return PROFILE_NAMES.filter((p) => set.has(p));
+}
+
+export function describeModel(name: string, facts: OllamaFacts = {}, db: readonly ModelEntry[] = MODEL_DATABASE): ModelDescription {
+  const entry = matchEntry(name, db);
+  const known = entry ?? { ...SAFE_DEFAULT, pattern: undefined };
+  const ollamaCaps = facts.capabilities && facts.capabilities.length > 0 ? knownCapabilities(facts.capabilities) : undefined;
+  const capabilities = ollamaCaps && ollamaCaps.length > 0 ? ollamaCaps : [...known.capabilities];
+  const contextWindow = facts.contextWindow && facts.contextWindow > 0 ? facts.contextWindow : known.contextWindow;
+  const description: ModelDescription = {
+    family: facts.family || entry?.family || SAFE_DEFAULT.family,
+    contextWindow,
+    capabilities,
+    profiles: deriveProfiles([...known.profiles], capabilities, parameterCount(facts.parameterSize)),
+    contextSource: facts.contextWindow && facts.contextWindow > 0 ? 'ollama' : entry ? 'database' : 'default',
+  };
+  if (entry) description.pattern = entry.pattern;
+  if (known.maxOutputTokens !== undefined) description.maxOutputTokens = known.maxOutputTokens;
+  return description;
+}

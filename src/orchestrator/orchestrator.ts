@@ -1,0 +1,234 @@
+/**
+ * The core, assembled: settings, the Ollama backend, the catalog and the RAM monitor.
+ * Everything a tool or resource needs is a method here; nothing here knows about MCP.
+ */
+import type { LoadedConfig } from './config/index.js';
+import { redactSettings } from './config/index.js';
+import { Catalog, withTag, type CatalogModel } from './catalog.js';
+import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
+import { OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
+import { assessFit } from './planner.js';
+import { RamMonitor, resolveRamPolicy, type GpuReading, type MemorySource } from './ram.js';
+
+export interface LoadedModel {
+  name: string;
+  sizeBytes: number;
+  vramBytes: number;
+  expiresAt: string;
+  /** Ollama keeps it until told otherwise (negative keep_alive). */
+  keptForever: boolean;
+  contextLength?: number;
+}
+
+export interface RamSummary {
+  totalBytes: number;
+  availableBytes: number;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
+  budgetBytes: number;
+  loadedBytes: number;
+  /** What one more model may take now: min(budget − loaded, available − buffer). */
+  headroomBytes: number;
+  safetyMargin: number;
+  bufferBytes: number;
+  smallModelBytes: number;
+  gpus: GpuReading[];
+}
+
+export interface ModelSummary {
+  name: string;
+  sizeBytes: number;
+  family: string;
+  parameterSize: string;
+  quantization: string;
+  contextWindow: number;
+  capabilities: string[];
+  profiles: string[];
+  loaded: boolean;
+  requiredBytes: number;
+  fits: boolean;
+  fitsNow: boolean;
+}
+
+export interface ModelsOverview {
+  host: string;
+  models: ModelSummary[];
+  loaded: LoadedModel[];
+  ram: RamSummary;
+  /** Set when Ollama is unreachable and the list is the last one seen. */
+  stale?: string;
+}
+
+export interface ModelCard extends ModelSummary {
+  digest: string;
+  modifiedAt: string;
+  architecture?: string;
+  contextSource: string;
+  detailsKnown: boolean;
+  pattern?: string;
+  licenseFirstLines?: string;
+  running?: LoadedModel;
+}
+
+export interface OrchestratorDeps {
+  memorySource?: MemorySource;
+  fetch?: typeof fetch;
+}
+
+const FOREVER_AFTER_MS = 100 * 365 * 24 * 3600 * 1000;
+
+function toLoaded(m: RunningModel): LoadedModel {
+  const expiresAt = String(m.expires_at);
+  const loaded: LoadedModel = {
+    name: m.name,
+    sizeBytes: m.size,
+    vramBytes: m.size_vram ?? 0,
+    expiresAt,
+    keptForever: Date.parse(expiresAt) - Date.now() > FOREVER_AFTER_MS,
+  };
+  if (typeof m.context_length === 'number') loaded.contextLength = m.context_length;
+  return loaded;
+}
+
+export class Orchestrator {
+  readonly backend: OllamaBackend;
+  readonly catalog: Catalog;
+  readonly ram: RamMonitor;
+
+  constructor(
+    readonly config: LoadedConfig,
+    deps: OrchestratorDeps = {},
+  ) {
+    const { ollama } = config.settings;
+    this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.catalog = new Catalog(this.backend);
+    this.ram = new RamMonitor(deps.memorySource);
+  }
+
+  get host(): string {
+    return this.backend.host;
+  }
+
+  async loadedModels(signal?: AbortSignal): Promise<LoadedModel[]> {
+    return (await this.backend.ps({ signal })).map(toLoaded);
+  }
+
+  async ramSummary(loaded: LoadedModel[]): Promise<RamSummary> {
+    const reading = await this.ram.read();
+    const policy = resolveRamPolicy(this.config.settings.ram, reading);
+    const loadedBytes = loaded.reduce((sum, m) => sum + m.sizeBytes, 0);
+    return {
+      totalBytes: reading.totalBytes,
+      availableBytes: reading.availableBytes,
+      swapTotalBytes: reading.swapTotalBytes,
+      swapUsedBytes: reading.swapUsedBytes,
+      budgetBytes: policy.budgetBytes,
+      loadedBytes,
+      headroomBytes: Math.max(0, Math.min(policy.budgetBytes - loadedBytes, reading.availableBytes - policy.bufferBytes)),
+      safetyMargin: policy.safetyMargin,
+      bufferBytes: policy.bufferBytes,
+      smallModelBytes: policy.smallModelBytes,
+      gpus: reading.gpus,
+    };
+  }
+
+  private summarize(model: CatalogModel, loaded: LoadedModel[], ram: RamSummary): ModelSummary {
+    const isLoaded = loaded.some((l) => l.name === model.name);
+    const fit = assessFit({
+      modelBytes: model.sizeBytes,
+      isLoaded,
+      loadedBytes: ram.loadedBytes,
+      totalBytes: ram.totalBytes,
+      availableBytes: ram.availableBytes,
+      policy: ram,
+    });
+    return {
+      name: model.name,
+      sizeBytes: model.sizeBytes,
+      family: model.family,
+      parameterSize: model.parameterSize,
+      quantization: model.quantization,
+      contextWindow: model.contextWindow,
+      capabilities: model.capabilities,
+      profiles: model.profiles,
+      loaded: isLoaded,
+      ...fit,
+    };
+  }
+
+  /** Installed models with what they can do and whether they fit; the list_models answer. */
+  async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
+    const [snapshot, loaded] = await Promise.all([
+      this.catalog.list(options),
+      this.loadedModels(options.signal).catch((err: unknown) => {
+        if (err instanceof OllamaError && err.kind === 'unreachable') return [];
+        throw err;
+      }),
+    ]);
+    const ram = await this.ramSummary(loaded);
+    const overview: ModelsOverview = {
+      host: this.host,
+      models: snapshot.models.map((m) => this.summarize(m, loaded, ram)),
+      loaded,
+      ram,
+    };
+    if (snapshot.stale) overview.stale = snapshot.stale.message;
+    return overview;
+  }
+
+  /** One installed model in full; throws model_not_found with the pull hint when absent. */
+  async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
+    const [model, loaded] = await Promise.all([this.catalog.get(name, { signal }), this.loadedModels(signal)]);
+    if (!model) {
+      throw new OllamaError(
+        'model_not_found',
+        `Model "${name}" is not installed on Ollama at ${this.host} — pull it with \`ollama pull ${name}\`, or pick one from list_models.`,
+        this.host,
+      );
+    }
+    const ram = await this.ramSummary(loaded);
+    const card: ModelCard = {
+      ...this.summarize(model, loaded, ram),
+      digest: model.digest,
+      modifiedAt: model.modifiedAt,
+      contextSource: model.contextSource,
+      detailsKnown: model.detailsKnown,
+    };
+    if (model.architecture) card.architecture = model.architecture;
+    if (model.pattern) card.pattern = model.pattern;
+    if (model.license) card.licenseFirstLines = model.license.split('\n').slice(0, 3).join('\n').trim();
+    const running = loaded.find((l) => l.name === withTag(name) || l.name === name);
+    if (running) card.running = running;
+    return card;
+  }
+
+  /** The RAM resource: readings, budget, loaded models, and whether Ollama answered. */
+  async ramStatus(): Promise<RamSummary & { loaded: LoadedModel[]; ollama: { host: string; reachable: boolean; error?: string } }> {
+    let loaded: LoadedModel[] = [];
+    let error: string | undefined;
+    try {
+      loaded = await this.loadedModels();
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const ram = await this.ramSummary(loaded);
+    return { ...ram, loaded, ollama: { host: this.host, reachable: error === undefined, ...(error && { error }) } };
+  }
+
+  /** Known patterns, and installed models merged with what Ollama says when it answers. */
+  async modelDatabase(): Promise<{ patterns: readonly ModelEntry[]; installed: CatalogModel[]; ollama: { reachable: boolean; error?: string } }> {
+    try {
+      const snap = await this.catalog.list();
+      const installed = snap.models.map(({ license: _license, ...rest }) => rest);
+      return { patterns: MODEL_DATABASE, installed, ollama: { reachable: !snap.stale, ...(snap.stale && { error: snap.stale.message }) } };
+    } catch (err) {
+      return { patterns: MODEL_DATABASE, installed: [], ollama: { reachable: false, error: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  /** The effective settings, secrets hidden, with where each given value came from. */
+  effectiveConfig() {
+    const { settings, home, file, fileFound, sources, memoryFile, templatesDir } = this.config;
+    return { settings: redactSettings(settings), sources, home, file, fileFound, memoryFile, templatesDir };
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * RAM, swap and VRAM readings, and the budget loaded models may use. Readings are cached
+ * briefly and concurrent readers share one reading; `systeminformation` is loaded on first use
+ * so start-up does not pay for it.
+ */
+import type { Settings } from './config/index.js';
+import { resolveBudget } from './config/units.js';
+
+export interface GpuReading {
+  name: string;
+  vendor: string;
+  vramTotalBytes: number;
+  /** Known for NVIDIA (nvidia-smi) and some AMD cards; otherwise undefined. */
+  vramFreeBytes?: number;
+}
+
+export interface MemoryReading {
+  totalBytes: number;
+  /** MemAvailable: what can be used without swapping (not MemFree, which ignores caches). */
+  availableBytes: number;
+  swapTotalBytes: number;
+  swapUsedBytes: number;
+  gpus: GpuReading[];
+  readAt: string;
+}
+
+/** Where readings come from: the real machine, or a test's stand-in. */
+export interface MemorySource {
+  memory(): Promise<{ totalBytes: number; availableBytes: number; swapTotalBytes: number; swapUsedBytes: number }>;
+  gpus(): Promise<GpuReading[]>;
+}
+
+export function systemMemorySource(): MemorySource {
+  // A CommonJS package: its exports arrive as `default` when bundled, and as both under Node.
+  const si = async () => {
+    const mod = await import('systeminformation');
+    return (mod as { default?: typeof mod }).default ?? mod;
+  };
+  return {
+    async memory() {
+      const m = await (await si()).mem();
+      return {
+        totalBytes: m.total,
+        availableBytes: m.available > 0 ? m.available : m.free,
+        swapTotalBytes: m.swaptotal,
+        swapUsedBytes: m.swapused,
+      };
+    },
+    async gpus() {
+      const g = await (await si()).graphics();
+      return g.controllers
+        .filter((c) => (c.vram ?? c.memoryTotal ?? 0) > 0)
+        .map((c) => {
+          const mb = 1024 * 1024;
+          const gpu: GpuReading = {
+            name: c.model || c.name || 'GPU',
+            vendor: c.vendor || 'unknown',
+            vramTotalBytes: (c.memoryTotal ?? c.vram ?? 0) * mb,
+          };
+          if (typeof c.memoryFree === 'number') gpu.vramFreeBytes = c.memoryFree * mb;
+          return gpu;
+        });
+    },
+  };
+}
+
+export interface RamMonitorOptions {
+  /** How long a RAM reading is reused. */
+  ttlMs?: number;
+  /** How long a GPU reading is reused (listing GPUs spawns tools, so longer). */
+  gpuTtlMs?: number;
+}
+
+/** One value reused for `ttlMs`; concurrent callers share one load; a failed load is not kept. */
+class Reused<T> {
+  private slot?: { at: number; value: Promise<T> };
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly ttlMs: number,
+  ) {}
+
+  get(fresh = false): Promise<T> {
+    const now = Date.now();
+    if (fresh || !this.slot || now - this.slot.at >= this.ttlMs) {
+      const slot = { at: now, value: this.load() };
+      this.slot = slot;
+      slot.value.catch(() => {
+        if (this.slot === slot) this.slot = undefined;
+      });
+    }
+    return this.slot.value;
+  }
+}
+
+export class RamMonitor {
+  private readonly mem: Reused<Awaited<ReturnType<MemorySource['memory']>>>;
+  private readonly gpus: Reused<GpuReading[]>;
+
+  constructor(source: MemorySource = systemMemorySource(), options: RamMonitorOptions = {}) {
+    this.mem = new Reused(() => source.memory(), options.ttlMs ?? 1000);
+    // No GPU tooling on the machine is not an error: it means no VRAM to report.
+    this.gpus = new Reused(() => source.gpus().catch(() => []), options.gpuTtlMs ?? 30_000);
+  }
+
+  async read(options: { fresh?: boolean } = {}): Promise<MemoryReading> {
+    const [mem, gpus] = await Promise.all([this.mem.get(options.fresh), this.gpus.get()]);
+    return { ...mem, gpus, readAt: new Date().toISOString() };
+  }
+}
+
+/** The RAM policy in bytes, resolved against this machine. */
+export interface Budget {
+  budgetBytes: number;
+  safetyMargin: number;
+  bufferBytes: number;
+  smallModelBytes: number;
+}
+
+export function resolveRamPolicy(ram: Settings['ram'], reading: Pick<MemoryReading, 'totalBytes'>): Budget {
+  return {
+    budgetBytes: resolveBudget(ram.budget, reading.totalBytes),
+    safetyMargin: ram.safetyMargin,
+    bufferBytes: ram.bufferBytes,
+    smallModelBytes: ram.smallModelBytes,
+  };
+}

@@ -1,0 +1,14 @@
+/** Every resource the server offers. One file per resource; add new ones here. */
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { Orchestrator } from '../orchestrator/index.js';
+import { registerConfig } from './config.js';
+import { registerModelCard } from './model-card.js';
+import { registerModelsDatabase } from './models-database.js';
+import { registerSystemRam } from './system-ram.js';
+
+export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> = [
+  registerSystemRam,
+  registerModelsDatabase,
+  registerConfig,
+  registerModelCard, // the template last, so fixed ollm://models/... URIs win
+];

@@ -1,0 +1,107 @@
+/**
+ * Command-line parsing: the command, the settings flags (mapped to dotted setting keys with the
+ * flag's name kept for error messages), and `--set KEY=VALUE` for any other setting.
+ */
+import { parseArgs } from 'node:util';
+import type { FlagSetting } from '../orchestrator/index.js';
+
+export type Command = 'serve' | 'doctor' | 'help' | 'version';
+
+export interface CliArgs {
+  command: Command;
+  configFile?: string;
+  flags: FlagSetting[];
+  json: boolean;
+}
+
+export class UsageError extends Error {}
+
+/** Flags that set one setting each; values are read as numbers where the setting wants one. */
+const SETTING_FLAGS: Record<string, { path: string; number?: boolean }> = {
+  'ollama-host': { path: 'ollama.host' },
+  model: { path: 'model.default' },
+  temperature: { path: 'options.temperature', number: true },
+  'max-tokens': { path: 'options.maxTokens', number: true },
+  'context-size': { path: 'options.contextSize', number: true },
+  'ram-budget': { path: 'ram.budget' },
+};
+
+export const USAGE = `Usage: ollm-mcp [serve|doctor] [options]
+
+Commands:
+  serve            Serve MCP over stdio (the default).
+  doctor           Check Ollama, models, RAM and settings; print what to fix.
+                   Exits 0 only when all is well. --json prints the report as JSON.
+
+Settings (each overrides env vars and the settings file):
+  --config FILE          Settings file (default $OLLM_HOME/config.yaml, OLLM_HOME default ~/.ollm)
+  --ollama-host URL      Where Ollama listens (any OLLAMA_HOST form: 0.0.0.0, host:port, http://host:port)
+  --model NAME           Default model
+  --temperature N        Default temperature (0-2)
+  --max-tokens N         Default output token limit
+  --context-size N       num_ctx for requests
+  --ram-budget SIZE      RAM for loaded models: "12GB" or "80%"
+  --set KEY=VALUE        Any setting by its key, e.g. --set ram.safetyMargin=0.25 (repeatable)
+
+  -h, --help             Show this help
+  -v, --version          Show the version
+
+Env vars: OLLM_HOST (or OLLAMA_HOST), OLLM_MODEL, OLLM_PROVIDER, OLLM_TEMPERATURE,
+OLLM_MAX_TOKENS, OLLM_CONTEXT_SIZE, OLLM_RAM_BUDGET, OLLM_HOME, OLLM_LOG_LEVEL.`;
+
+/** `--set` values: JSON where it reads as JSON (numbers, booleans, lists), otherwise the text. */
+function readValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  const options = {
+    config: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+    ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} — see \`ollm-mcp --help\`.`);
+  }
+  const { values, positionals } = parsed;
+  const v = values as Record<string, string | string[] | boolean | undefined>;
+
+  let command: Command = 'serve';
+  if (v.help) command = 'help';
+  else if (v.version) command = 'version';
+  else if (positionals.length > 0) {
+    const [first, ...rest] = positionals;
+    if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve and doctor; see \`ollm-mcp --help\`.`);
+    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
+    command = first;
+  }
+
+  const flags: FlagSetting[] = [];
+  for (const [name, spec] of Object.entries(SETTING_FLAGS)) {
+    const raw = v[name];
+    if (typeof raw !== 'string') continue;
+    const n = Number(raw);
+    flags.push({ path: spec.path, value: spec.number && raw.trim() !== '' && Number.isFinite(n) ? n : raw, flag: `--${name}` });
+  }
+  for (const item of (v.set as string[] | undefined) ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set wants KEY=VALUE, got "${item}" — e.g. --set ram.budget=12GB.`);
+    const key = item.slice(0, eq).trim();
+    const text = item.slice(eq + 1);
+    flags.push({ path: key, value: readValue(text), flag: `--set ${key}` });
+  }
+
+  const args: CliArgs = { command, flags, json: v.json === true };
+  if (typeof v.config === 'string') args.configFile = v.config;
+  return args;
+}

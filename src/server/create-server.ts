@@ -1,0 +1,22 @@
+/**
+ * The server factory: one McpServer with every tool and resource, over one shared orchestrator.
+ * Transports call the factory (stdio once per connection; stateless HTTP once per request), so it
+ * only registers handlers and does no I/O.
+ */
+import { McpServer } from '@modelcontextprotocol/server';
+import type { Orchestrator } from '../orchestrator/index.js';
+import { RESOURCES } from '../resources/index.js';
+import { TOOLS } from '../tools/index.js';
+import { VERSION } from './version.js';
+
+const INSTRUCTIONS = `ollm-mcp runs work on local Ollama models on this machine, without cloud cost.
+Start with list_models to see what is installed, loaded, and what fits in RAM. Resources: ollm://system/ram (memory and budget), ollm://models/database, ollm://models/{name}, ollm://config.`;
+
+export function createServerFactory(orch: Orchestrator): () => McpServer {
+  return () => {
+    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions: INSTRUCTIONS });
+    for (const register of TOOLS) register(server, orch);
+    for (const register of RESOURCES) register(server, orch);
+    return server;
+  };
+}

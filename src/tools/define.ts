@@ -1,0 +1,74 @@
+/**
+ * The shape every tool file follows, and the one place that adapts it to the MCP server:
+ * validated input in, `structuredContent` plus a short text out, and any failure turned into an
+ * `isError` result that says what went wrong and what to do next — never a crash.
+ */
+import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
+import type * as z from 'zod';
+import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
+import { log } from '../orchestrator/log.js';
+
+export interface ToolContext {
+  orch: Orchestrator;
+  signal: AbortSignal;
+  /** Sends a progress notification when the client asked for them; otherwise does nothing. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: I;
+  outputSchema: O;
+  annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
+  run(input: z.output<I>, ctx: ToolContext): Promise<{ structured: z.output<O>; text: string }>;
+}
+
+export type ToolRegistration = (server: McpServer, orch: Orchestrator) => void;
+
+/** A message for the calling model: the cause and the next step, no stack trace. */
+export function describeFailure(tool: string, err: unknown): string {
+  if (err instanceof OllamaError) return err.message;
+  log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;
+}
+
+function progressSender(ctx: ServerContext): ToolContext['progress'] {
+  const token = ctx.mcpReq._meta?.progressToken;
+  if (token === undefined) return async () => {};
+  return async (progress, total, message) => {
+    await ctx.mcpReq
+      .notify({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message && { message }) },
+      })
+      .catch(() => {});
+  };
+}
+
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
+  return (server, orch) => {
+    server.registerTool(
+      spec.name,
+      {
+        title: spec.title,
+        description: spec.description,
+        inputSchema: spec.inputSchema,
+        outputSchema: spec.outputSchema,
+        annotations: { title: spec.title, ...spec.annotations },
+      },
+      // The SDK infers the handler's argument type from the schema; the cast keeps
+      // ToolSpec generic without repeating the SDK's conditional types here.
+      (async (input: z.output<I>, ctx: ServerContext) => {
+        try {
+          const { structured, text } = await spec.run(input, { orch, signal: ctx.mcpReq.signal, progress: progressSender(ctx) });
+          return { content: [{ type: 'text' as const, text }], structuredContent: structured as Record<string, unknown> };
+        } catch (err) {
+          return { isError: true, content: [{ type: 'text' as const, text: describeFailure(spec.name, err) }] };
+        }
+      }) as never,
+    );
+  };
+}

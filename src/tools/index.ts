@@ -1,0 +1,5 @@
+/** Every tool the server offers. One file per tool; add new ones here. */
+import type { ToolRegistration } from './define.js';
+import { listModels } from './list-models.js';
+
+export const TOOLS: ToolRegistration[] = [listModels];

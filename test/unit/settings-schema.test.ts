@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { settingsJsonSchemaText } from '../../src/orchestrator/config/json-schema.js';
+
+describe('schemas/settings.schema.json', () => {
+  it('is what the zod schema generates (run `npm run schema` after changing settings)', () => {
+    const committed = readFileSync(new URL('../../schemas/settings.schema.json', import.meta.url), 'utf8');
+    expect(committed).toBe(settingsJsonSchemaText());
+  });
+
+  it('documents every settings section with its defaults', () => {
+    const schema = JSON.parse(settingsJsonSchemaText()) as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> };
+    expect(Object.keys(schema.properties).sort()).toEqual(['memory', 'model', 'ollama', 'options', 'provider', 'ram', 'templates']);
+    expect(schema.properties.ram!.properties!.safetyMargin!.default).toBe(0.2);
+    expect(schema.properties.options!.properties!.maxTokens!.default).toBe(4096);
+  });
+});

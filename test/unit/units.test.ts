@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, parseBudget, parseBytes, parseDurationMs, resolveBudget } from '../../src/orchestrator/config/units.js';
+
+describe('units', () => {
+  it('parses sizes in decimal and binary units', () => {
+    expect(parseBytes('12GB')).toBe(12e9);
+    expect(parseBytes('512 MB')).toBe(512e6);
+    expect(parseBytes('4GiB')).toBe(4 * 2 ** 30);
+    expect(parseBytes(2048)).toBe(2048);
+    expect(parseBytes('lots')).toBeUndefined();
+    expect(parseBytes(-1)).toBeUndefined();
+  });
+
+  it('reads a budget as bytes or a share of RAM', () => {
+    expect(parseBudget('80%')).toEqual({ kind: 'percent', percent: 80 });
+    expect(parseBudget('12GB')).toEqual({ kind: 'bytes', bytes: 12e9 });
+    expect(parseBudget('0%')).toBeUndefined();
+    expect(parseBudget('120%')).toBeUndefined();
+    expect(resolveBudget({ kind: 'percent', percent: 50 }, 16e9)).toBe(8e9);
+  });
+
+  it('reads keep-alive durations as Ollama does', () => {
+    expect(parseDurationMs(300)).toBe(300_000);
+    expect(parseDurationMs('15m')).toBe(900_000);
+    expect(parseDurationMs('1h30m')).toBe(5_400_000);
+    expect(parseDurationMs('-1m')).toBe(-60_000);
+    expect(parseDurationMs('0')).toBe(0);
+    expect(parseDurationMs('-1')).toBeUndefined(); // Ollama answers 400: missing unit
+    expect(parseDurationMs('soon')).toBeUndefined();
+  });
+
+  it('formats bytes like Ollama (decimal)', () => {
+    expect(formatBytes(4_661_224_676)).toBe('4.7 GB');
+    expect(formatBytes(274_302_450)).toBe('274.3 MB');
+    expect(formatBytes(512)).toBe('512 B');
+  });
+});
