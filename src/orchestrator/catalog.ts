@@ -18,7 +18,7 @@ export interface CatalogModel extends ModelDescription {
   architecture?: string;
   /** False when /api/show failed and the facts come from the database alone. */
   detailsKnown: boolean;
-  license?: string;
+  licenseFirstLines?: string;
 }
 
 export interface CatalogSnapshot {
@@ -53,19 +53,41 @@ export function withTag(name: string): string {
   return last.includes(':') ? name : `${name}:latest`;
 }
 
-function contextWindowOf(show: ShowResponse): number | undefined {
+/** What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped). */
+interface ShowFacts {
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  architecture?: string;
+  contextWindow?: number;
+  capabilities?: string[];
+  license?: string;
+}
+
+const LICENSE_LINES = 3;
+
+function showFacts(show: ShowResponse): ShowFacts {
   // The client types model_info as a Map, but it arrives as a plain JSON object.
-  const info = show.model_info as unknown as Record<string, unknown> | undefined;
-  if (!info) return undefined;
+  const info = (show.model_info ?? {}) as unknown as Record<string, unknown>;
   const arch = info['general.architecture'];
-  const value = typeof arch === 'string' ? info[`${arch}.context_length`] : undefined;
-  return typeof value === 'number' && value > 0 ? value : undefined;
+  const ctx = typeof arch === 'string' ? info[`${arch}.context_length`] : undefined;
+  const facts: ShowFacts = {
+    family: show.details?.family,
+    parameterSize: show.details?.parameter_size,
+    quantization: show.details?.quantization_level,
+    capabilities: show.capabilities,
+  };
+  if (typeof arch === 'string') facts.architecture = arch;
+  if (typeof ctx === 'number' && ctx > 0) facts.contextWindow = ctx;
+  const license = show.license?.trim();
+  if (license) facts.license = license.split('\n').slice(0, LICENSE_LINES).join('\n').trim();
+  return facts;
 }
 
 export class Catalog {
   private snapshot?: CatalogSnapshot;
   private inflight?: Promise<CatalogSnapshot>;
-  private readonly shows = new Map<string, ShowResponse>();
+  private readonly shows = new Map<string, ShowFacts>();
   private readonly ttlMs: number;
   private readonly showConcurrency: number;
 
@@ -114,31 +136,28 @@ export class Catalog {
       const key = `${tag.name}@${tag.digest}`;
       let show = this.shows.get(key);
       if (!show) {
-        show = await this.backend.show(tag.name, { signal }).catch(() => undefined);
-        if (show) this.shows.set(key, show);
+        const answer = await this.backend.show(tag.name, { signal }).catch(() => undefined);
+        if (answer) this.shows.set(key, (show = showFacts(answer)));
       }
-      const details = show?.details ?? tag.details;
       const description = describeModel(tag.name, {
-        family: details?.family,
-        parameterSize: details?.parameter_size,
-        quantization: details?.quantization_level,
-        contextWindow: show ? contextWindowOf(show) : undefined,
+        family: show?.family ?? tag.details?.family,
+        parameterSize: show?.parameterSize ?? tag.details?.parameter_size,
+        quantization: show?.quantization ?? tag.details?.quantization_level,
+        contextWindow: show?.contextWindow,
         capabilities: show?.capabilities ?? (tag as { capabilities?: string[] }).capabilities,
       });
-      const info = show?.model_info as unknown as Record<string, unknown> | undefined;
       const model: CatalogModel = {
         name: tag.name,
         sizeBytes: tag.size,
         digest: tag.digest,
         modifiedAt: String(tag.modified_at),
-        parameterSize: details?.parameter_size ?? '',
-        quantization: details?.quantization_level ?? '',
+        parameterSize: show?.parameterSize ?? tag.details?.parameter_size ?? '',
+        quantization: show?.quantization ?? tag.details?.quantization_level ?? '',
         detailsKnown: show !== undefined,
         ...description,
       };
-      const arch = info?.['general.architecture'];
-      if (typeof arch === 'string') model.architecture = arch;
-      if (show?.license) model.license = show.license;
+      if (show?.architecture) model.architecture = show.architecture;
+      if (show?.license) model.licenseFirstLines = show.license;
       return model;
     });
     // Drop show answers for models that are gone.

@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama, type ListResponse, type ShowResponse } from 'ollama';
 import { displayHost } from './config/host.js';
+import { httpFetch } from './http-fetch.js';
 
 export type OllamaErrorKind =
   | 'unreachable'
@@ -69,7 +70,7 @@ export class OllamaBackend {
     this.url = options.host;
     this.host = displayHost(options.host);
     this.timeoutMs = options.timeoutMs;
-    const baseFetch = options.fetch ?? fetch;
+    const baseFetch = options.fetch ?? httpFetch;
     this.client = new Ollama({
       host: options.host,
       fetch: (input, init) => {

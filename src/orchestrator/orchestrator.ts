@@ -196,7 +196,7 @@ export class Orchestrator {
     };
     if (model.architecture) card.architecture = model.architecture;
     if (model.pattern) card.pattern = model.pattern;
-    if (model.license) card.licenseFirstLines = model.license.split('\n').slice(0, 3).join('\n').trim();
+    if (model.licenseFirstLines) card.licenseFirstLines = model.licenseFirstLines;
     const running = loaded.find((l) => l.name === withTag(name) || l.name === name);
     if (running) card.running = running;
     return card;
@@ -219,8 +219,7 @@ export class Orchestrator {
   async modelDatabase(): Promise<{ patterns: readonly ModelEntry[]; installed: CatalogModel[]; ollama: { reachable: boolean; error?: string } }> {
     try {
       const snap = await this.catalog.list();
-      const installed = snap.models.map(({ license: _license, ...rest }) => rest);
-      return { patterns: MODEL_DATABASE, installed, ollama: { reachable: !snap.stale, ...(snap.stale && { error: snap.stale.message }) } };
+      return { patterns: MODEL_DATABASE, installed: snap.models, ollama: { reachable: !snap.stale, ...(snap.stale && { error: snap.stale.message }) } };
     } catch (err) {
       return { patterns: MODEL_DATABASE, installed: [], ollama: { reachable: false, error: err instanceof Error ? err.message : String(err) } };
     }

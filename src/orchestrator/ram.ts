@@ -3,7 +3,10 @@
  * briefly and concurrent readers share one reading; `systeminformation` is loaded on first use
  * so start-up does not pay for it.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Settings } from './config/index.js';
+import { cjsExports } from './cjs.js';
 import { resolveBudget } from './config/units.js';
 
 export interface GpuReading {
@@ -30,15 +33,47 @@ export interface MemorySource {
   gpus(): Promise<GpuReading[]>;
 }
 
-export function systemMemorySource(): MemorySource {
-  // A CommonJS package: its exports arrive as `default` when bundled, and as both under Node.
-  const si = async () => {
-    const mod = await import('systeminformation');
-    return (mod as { default?: typeof mod }).default ?? mod;
+/**
+ * On Linux a GPU with its own VRAM shows up as an NVIDIA device node or an AMD VRAM counter;
+ * without either, asking systeminformation (which spawns lspci and friends) would only cost time
+ * and memory to learn there is none.
+ */
+function mayHaveGpu(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (existsSync('/dev/nvidia0')) return true;
+  try {
+    return readdirSync('/sys/class/drm').some((card) => existsSync(`/sys/class/drm/${card}/device/mem_info_vram_total`));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Linux: /proc/meminfo read directly, which is all systeminformation does there, without the
+ * ~5 MB its helper module keeps resident. Values are in KiB.
+ */
+async function linuxMemory(): Promise<Awaited<ReturnType<MemorySource['memory']>>> {
+  const text = await readFile('/proc/meminfo', 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+  const total = kib('MemTotal');
+  const available = kib('MemAvailable');
+  const swapTotal = kib('SwapTotal');
+  return {
+    totalBytes: total,
+    availableBytes: Number.isFinite(available) ? available : kib('MemFree') + kib('Cached'),
+    swapTotalBytes: swapTotal,
+    swapUsedBytes: swapTotal - kib('SwapFree'),
   };
+}
+
+export function systemMemorySource(): MemorySource {
+  // systeminformation is loaded on first use, one module at a time: the whole library costs
+  // ~45 ms and ~10 MB of RSS.
   return {
     async memory() {
-      const m = await (await si()).mem();
+      if (process.platform === 'linux' && existsSync('/proc/meminfo')) return linuxMemory();
+      const { mem } = cjsExports(await import('systeminformation/lib/memory.js'));
+      const m = await mem();
       return {
         totalBytes: m.total,
         availableBytes: m.available > 0 ? m.available : m.free,
@@ -47,7 +82,9 @@ export function systemMemorySource(): MemorySource {
       };
     },
     async gpus() {
-      const g = await (await si()).graphics();
+      if (!mayHaveGpu()) return [];
+      const { graphics } = cjsExports(await import('systeminformation/lib/graphics.js'));
+      const g = await graphics();
       return g.controllers
         .filter((c) => (c.vram ?? c.memoryTotal ?? 0) > 0)
         .map((c) => {

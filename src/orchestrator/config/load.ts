@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type * as z from 'zod';
+import { cjsExports } from '../cjs.js';
 import { settingsSchema, type Settings } from './schema.js';
 
 /** One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2, flag: '--temperature' }. */
@@ -107,9 +108,7 @@ async function readSettingsFile(file: string, required: boolean): Promise<Tree |
     );
   }
   // The YAML parser is loaded only when there is a file to read: most starts have none.
-  // A CommonJS package: its exports arrive as `default` when bundled, and as both under Node.
-  const yamlModule = await import('yaml');
-  const { parse, YAMLParseError } = (yamlModule as { default?: typeof yamlModule }).default ?? yamlModule;
+  const { parse, YAMLParseError } = cjsExports(await import('yaml'));
   let data: unknown;
   try {
     data = parse(text);
