@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { connect, run, tempHome } from '../helpers/spawn.js';
+
+let fake: FakeOllama;
+let home: string;
+let session: Awaited<ReturnType<typeof connect>>;
+
+// A budget small enough that fits/fitsNow do not depend on the machine running the tests.
+const YAML = 'ram:\n  budget: 8GB\n  bufferBytes: 0\n';
+
+beforeAll(async () => {
+  fake = await FakeOllama.start();
+  home = tempHome(YAML);
+  session = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
+});
+afterAll(async () => {
+  await session?.close();
+  await fake?.stop();
+});
+
+interface ListModels {
+  host: string;
+  models: Array<{ name: string; contextWindow: number; capabilities: string[]; profiles: string[]; loaded: boolean; fits: boolean; fitsNow: boolean; requiredBytes: number; sizeBytes: number }>;
+  loaded: Array<{ name: string }>;
+  ram: { budgetBytes: number; loadedBytes: number };
+}
+
+describe('the built server over stdio, driven by the official MCP client', () => {
+  it('lists list_models with a title, all four annotations and both schemas', async () => {
+    const { tools } = await session.client.listTools();
+    const tool = tools.find((t) => t.name === 'list_models');
+    expect(tool).toBeDefined();
+    expect(tool!.title).toBeTruthy();
+    expect(tool!.description!.length).toBeGreaterThan(80);
+    expect(tool!.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    expect(tool!.inputSchema.properties).toHaveProperty('refresh');
+    expect(tool!.outputSchema?.properties).toHaveProperty('models');
+  });
+
+  it('list_models returns every model with its real context window, capabilities, loaded, fits and fitsNow', async () => {
+    const load = await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'phi3:mini' }) });
+    await load.text();
+    const res = await session.client.callTool({ name: 'list_models', arguments: { refresh: true } });
+    expect(res.isError).toBeFalsy();
+    const out = res.structuredContent as unknown as ListModels;
+    expect(out.host).toBe(fake.host);
+    expect(out.models).toHaveLength(fake.installed().length);
+    for (const m of out.models) {
+      const truth = fake.installed().find((f) => f.name === m.name)!;
+      expect(m.contextWindow).toBe(truth.contextLength);
+      expect(m.capabilities.length).toBeGreaterThan(0);
+      expect(m.loaded).toBe(m.name === 'phi3:mini');
+      expect(m.fits).toBe(m.requiredBytes <= 8e9);
+      if (m.loaded) expect(m.fitsNow).toBe(true);
+      else expect(m.fitsNow).toBe(m.fits && m.requiredBytes <= 8e9 - out.ram.loadedBytes);
+    }
+    expect(out.models.find((m) => m.name.startsWith('mixtral'))).toMatchObject({ fits: false, fitsNow: false });
+    expect(out.loaded.map((l) => l.name)).toEqual(['phi3:mini']);
+    const text = (res.content as Array<{ type: string; text: string }>)[0]!.text;
+    expect(text).toContain(`Ollama at ${fake.host}`);
+    expect(text).toContain('phi3:mini');
+  });
+
+  it('rejects bad input with a precise message', async () => {
+    const res = await session.client.callTool({ name: 'list_models', arguments: { refresh: 'yes' } });
+    expect(res.isError).toBe(true);
+    expect(JSON.stringify(res.content)).toMatch(/refresh/);
+  });
+
+  it('offers the resources and templates, and each reads back valid JSON', async () => {
+    const { resources } = await session.client.listResources();
+    const uris = resources.map((r) => r.uri);
+    for (const uri of ['ollm://system/ram', 'ollm://models/database', 'ollm://config']) expect(uris).toContain(uri);
+    expect(uris).toContain('ollm://models/llama3.2:latest'); // one card per installed model
+    const { resourceTemplates } = await session.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toContain('ollm://models/{+name}');
+
+    const read = async (uri: string) => {
+      const r = await session.client.readResource({ uri });
+      const c = r.contents[0] as { text: string; mimeType: string };
+      expect(c.mimeType).toBe('application/json');
+      return JSON.parse(c.text) as Record<string, unknown>;
+    };
+    const ram = await read('ollm://system/ram');
+    expect(ram).toMatchObject({ budgetBytes: 8e9, bufferBytes: 0, ollama: { host: fake.host, reachable: true } });
+    expect(ram.totalBytes).toBeGreaterThan(0);
+    const db = await read('ollm://models/database');
+    expect((db.patterns as unknown[]).length).toBeGreaterThan(30);
+    expect((db.installed as unknown[]).length).toBe(fake.installed().length);
+    const config = await read('ollm://config');
+    expect(config).toMatchObject({ home, fileFound: true, sources: { 'ram.budget': `${home}/config.yaml`, 'ollama.host': 'env OLLAMA_HOST' } });
+    const card = await read('ollm://models/llama3.2:latest');
+    expect(card).toMatchObject({ name: 'llama3.2:latest', contextWindow: 131072, contextSource: 'ollama' });
+    await expect(session.client.readResource({ uri: 'ollm://models/nope:1b' })).rejects.toThrow(/ollama pull nope:1b/);
+  });
+});
+
+describe('failures a new user meets', () => {
+  it('with Ollama down, list_models is an isError naming the host and the fix, and the server keeps serving', async () => {
+    const down = await FakeOllama.start();
+    const host = down.host;
+    await down.stop();
+    const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: host });
+    try {
+      const res = await s.client.callTool({ name: 'list_models', arguments: {} });
+      expect(res.isError).toBe(true);
+      const text = (res.content as Array<{ text: string }>)[0]!.text;
+      expect(text).toContain(`Ollama is not reachable at ${host}`);
+      expect(text).toContain('ollama serve');
+      const again = await s.client.listTools(); // still alive
+      expect(again.tools.length).toBeGreaterThan(0);
+      expect(s.stderr()).toContain('not reachable');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a bad setting stops start-up with one stderr line naming the key, the source and what is allowed', async () => {
+    const r = await run([], { OLLM_HOME: tempHome(), OLLM_TEMPERATURE: 'hot' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/options\.temperature.*env OLLM_TEMPERATURE.*number/);
+
+    const yaml = await run([], { OLLM_HOME: tempHome('ram:\n  budget: [\n') });
+    expect(yaml.code).toBe(1);
+    expect(yaml.stderr.trim().split('\n')).toHaveLength(1);
+    expect(yaml.stderr).toMatch(/config\.yaml:\d+ is not valid YAML/);
+
+    const typo = await run([], { OLLM_HOME: tempHome('ram:\n  bugdet: 12GB\n') });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/Unknown setting "ram\.bugdet" \(from .*config\.yaml\)/);
+  });
+
+  it('doctor exits 0 when all is well and non-zero explaining an unreachable Ollama', async () => {
+    const ok = await run(['doctor'], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host });
+    expect(ok.stdout).toContain('All is well.');
+    expect(ok.stdout).toContain(`answers at ${fake.host}`);
+    expect(ok.code).toBe(0);
+
+    const down = await FakeOllama.start();
+    await down.stop();
+    const bad = await run(['doctor'], { OLLM_HOME: tempHome(), OLLAMA_HOST: down.host });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`not reachable at ${down.host}`);
+    expect(bad.stdout).toContain('ollama serve');
+  });
+
+  it('doctor flags a configured model that is not installed', async () => {
+    const r = await run(['doctor', '--json'], { OLLM_HOME: tempHome('model:\n  default: ghost:7b\nram:\n  budget: 8GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ level: string; detail: string; fix?: string }> };
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.level === 'fail')).toMatchObject({ detail: expect.stringContaining('ghost:7b'), fix: expect.stringContaining('ollama pull ghost:7b') });
+  });
+
+  it('--help and --version work', async () => {
+    const help = await run(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: ollm-mcp/);
+    const version = await run(['--version'], {});
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const bad = await run(['--nope'], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--nope.*--help/);
+  });
+});
+
+describe('stdout carries only JSON-RPC', () => {
+  it('every stdout line is a JSON-RPC message, with Ollama up and down', async () => {
+    const down = await FakeOllama.start();
+    await down.stop();
+    const msgs = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_models', arguments: {} } },
+      { jsonrpc: '2.0', id: 4, method: 'resources/read', params: { uri: 'ollm://system/ram' } },
+      { jsonrpc: '2.0', id: 5, method: 'resources/read', params: { uri: 'ollm://models/database' } },
+      { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } },
+    ].map((m) => JSON.stringify(m));
+    for (const host of [fake.host, down.host]) {
+      const r = await run([], { OLLM_HOME: tempHome(), OLLAMA_HOST: host }, msgs, 1500);
+      const lines = r.stdout.split('\n').filter((l) => l.length > 0);
+      expect(lines.length).toBe(6); // one answer per request
+      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
+      expect(r.stderr).toContain('serving MCP on stdio');
+    }
+  });
+});
+
+describe('the bundle', () => {
+  it('runs from a folder with no node_modules: dist/ carries every dependency', async () => {
+    const { cpSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, dirname } = await import('node:path');
+    const { CLI } = await import('../helpers/spawn.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ollm-bundle-'));
+    cpSync(dirname(CLI), join(dir, 'dist'), { recursive: true });
+    const { spawn } = await import('node:child_process');
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(dir, 'dist/cli.js'), 'doctor', '--json'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', HOME: dir, OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    const report = JSON.parse(out.stdout) as { ok: boolean; checks: Array<{ name: string; detail: string }> };
+    expect(report.checks.find((c) => c.name === 'Models')?.detail).toMatch(/\d+ installed/);
+    expect(report.checks.find((c) => c.name === 'RAM')?.detail).toMatch(/available of/);
+    expect(out.code).toBe(0);
+  });
+});

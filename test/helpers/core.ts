@@ -1,0 +1,20 @@
+/** Builds an orchestrator wired to a fake Ollama, with RAM readings taken from the fake's memory. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, Orchestrator, type MemorySource, type OrchestratorDeps } from '../../src/orchestrator/index.js';
+import type { FakeOllama } from '../fake-ollama/server.js';
+
+export function fakeMemory(fake: FakeOllama, totalBytes: number): MemorySource {
+  return {
+    memory: async () => ({ totalBytes, availableBytes: totalBytes - fake.usedMemoryBytes(), swapTotalBytes: 0, swapUsedBytes: 0 }),
+    gpus: async () => [],
+  };
+}
+
+export async function coreFor(fake: FakeOllama, opts: { yaml?: string; totalBytes?: number; deps?: OrchestratorDeps; env?: Record<string, string> } = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'ollm-home-'));
+  if (opts.yaml) writeFileSync(join(home, 'config.yaml'), opts.yaml);
+  const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url, ...opts.env } });
+  return new Orchestrator(config, { memorySource: fakeMemory(fake, opts.totalBytes ?? 16e9), ...opts.deps });
+}

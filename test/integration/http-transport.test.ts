@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OllamaError } from '../../src/orchestrator/index.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+
+let fake: FakeOllama;
+beforeEach(async () => {
+  fake = await FakeOllama.start({ tokenDelayMs: 5 });
+  fake.reply('one two three four five six seven eight');
+});
+afterEach(async () => {
+  await fake.stop();
+});
+
+describe('the node:http transport under the ollama client', () => {
+  it('streams NDJSON chunk by chunk and ends with the metrics', async () => {
+    const core = await coreFor(fake);
+    const words: string[] = [];
+    let last: { done: boolean; eval_count?: number } | undefined;
+    await core.backend.call('generate', async (c) => {
+      for await (const chunk of await c.generate({ model: 'phi3:mini', prompt: 'count', stream: true })) {
+        if (chunk.response) words.push(chunk.response.trim());
+        last = chunk;
+      }
+    });
+    expect(words).toEqual(['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight']);
+    expect(last).toMatchObject({ done: true, eval_count: 8 });
+  });
+
+  it('an error line mid-stream throws, and the status code before streaming is kept', async () => {
+    const core = await coreFor(fake);
+    fake.failNext('/api/generate', 500, 'llama runner process has terminated', { afterChunks: 2 });
+    const seen: string[] = [];
+    const err = await core.backend
+      .call('generate', async (c) => {
+        for await (const chunk of await c.generate({ model: 'phi3:mini', prompt: 'x', stream: true })) seen.push(chunk.response ?? "");
+      })
+      .catch((e: unknown) => e);
+    expect(seen.length).toBe(2);
+    expect(String((err as Error).message)).toMatch(/llama runner process has terminated/);
+
+    const missing = (await core.backend.call('generate', (c) => c.generate({ model: 'ghost:1b', prompt: 'x' }), { model: 'ghost:1b' }).catch((e: unknown) => e)) as OllamaError;
+    expect(missing.kind).toBe('model_not_found');
+    expect(missing.status).toBe(404);
+  });
+
+  it('the signal aborts a stream in progress, and Ollama sees the request end', async () => {
+    fake.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '));
+    const core = await coreFor(fake);
+    const ac = new AbortController();
+    let n = 0;
+    const err = await core.backend
+      .call(
+        'generate',
+        async (c) => {
+          for await (const _ of await c.generate({ model: 'phi3:mini', prompt: 'x', stream: true })) {
+            if (++n === 3) ac.abort();
+          }
+        },
+        { signal: ac.signal, timeoutMs: 10_000 },
+      )
+      .catch((e: unknown) => e);
+    expect((err as OllamaError).kind).toBe('aborted');
+    expect(n).toBeLessThan(10);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.loaded().find((m) => m.name === 'phi3:mini')?.inFlight).toBe(0);
+  });
+
+  it('a 400 answer is a bad_request naming the host and what Ollama said', async () => {
+    const core = await coreFor(fake);
+    const err = (await core.backend.call('/api/embed', (c) => c.embed({ model: '', input: 'x' })).catch((e: unknown) => e)) as OllamaError;
+    expect(err).toBeInstanceOf(OllamaError);
+    expect(err.kind).toBe('bad_request');
+    expect(err.message).toBe(`Ollama at ${fake.host} rejected /api/embed: model is required`);
+  });
+});
