@@ -32,7 +32,7 @@ export class OllamaError extends Error {
 
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Overrides the backend's default time limit for this call. */
+  /** Overrides the backend's default time limit for this call; 0 means none (for streams, which watch for stalls instead). */
   timeoutMs?: number;
   /** The model the call is about, to name it in errors. */
   model?: string;
@@ -85,12 +85,13 @@ export class OllamaBackend {
   /** Runs one client call under a time limit and the caller's signal, mapping every failure. */
   async call<T>(what: string, fn: (client: Ollama) => Promise<T>, options: CallOptions = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      return await callSignal.run(signal, () => fn(this.client));
+      return await (signal ? callSignal.run(signal, () => fn(this.client)) : fn(this.client));
     } catch (err) {
-      throw this.toError(err, what, { ...options, timeoutMs, timedOut: timeout.aborted });
+      throw this.toError(err, what, { ...options, timeoutMs, timedOut: timeout?.aborted ?? false });
     }
   }
 

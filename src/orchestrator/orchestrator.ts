@@ -4,7 +4,7 @@
  */
 import type { LoadedConfig } from './config/index.js';
 import { redactSettings } from './config/index.js';
-import { Catalog, withTag, type CatalogModel } from './catalog.js';
+import { Catalog, type CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
 import { assessFit } from './planner.js';
@@ -197,7 +197,7 @@ export class Orchestrator {
     if (model.architecture) card.architecture = model.architecture;
     if (model.pattern) card.pattern = model.pattern;
     if (model.licenseFirstLines) card.licenseFirstLines = model.licenseFirstLines;
-    const running = loaded.find((l) => l.name === withTag(name) || l.name === name);
+    const running = loaded.find((l) => l.name === model.name);
     if (running) card.running = running;
     return card;
   }

@@ -3,7 +3,7 @@
  * flag's name kept for error messages), and `--set KEY=VALUE` for any other setting.
  */
 import { parseArgs } from 'node:util';
-import type { FlagSetting } from '../orchestrator/index.js';
+import { numberOrText, type FlagSetting } from '../orchestrator/index.js';
 
 export type Command = 'serve' | 'doctor' | 'help' | 'version';
 
@@ -90,8 +90,7 @@ export function parseCli(argv: string[]): CliArgs {
   for (const [name, spec] of Object.entries(SETTING_FLAGS)) {
     const raw = v[name];
     if (typeof raw !== 'string') continue;
-    const n = Number(raw);
-    flags.push({ path: spec.path, value: spec.number && raw.trim() !== '' && Number.isFinite(n) ? n : raw, flag: `--${name}` });
+    flags.push({ path: spec.path, value: spec.number ? numberOrText(raw) : raw, flag: `--${name}` });
   }
   for (const item of (v.set as string[] | undefined) ?? []) {
     const eq = item.indexOf('=');

@@ -10,9 +10,8 @@ import { log } from '../orchestrator/log.js';
 
 export interface ToolContext {
   orch: Orchestrator;
+  /** Aborted when the client cancels the call. */
   signal: AbortSignal;
-  /** Sends a progress notification when the client asked for them; otherwise does nothing. */
-  progress(progress: number, total?: number, message?: string): Promise<void>;
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -35,19 +34,6 @@ export function describeFailure(tool: string, err: unknown): string {
   return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;
 }
 
-function progressSender(ctx: ServerContext): ToolContext['progress'] {
-  const token = ctx.mcpReq._meta?.progressToken;
-  if (token === undefined) return async () => {};
-  return async (progress, total, message) => {
-    await ctx.mcpReq
-      .notify({
-        method: 'notifications/progress',
-        params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message && { message }) },
-      })
-      .catch(() => {});
-  };
-}
-
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
   return (server, orch) => {
     server.registerTool(
@@ -63,7 +49,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
       // ToolSpec generic without repeating the SDK's conditional types here.
       (async (input: z.output<I>, ctx: ServerContext) => {
         try {
-          const { structured, text } = await spec.run(input, { orch, signal: ctx.mcpReq.signal, progress: progressSender(ctx) });
+          const { structured, text } = await spec.run(input, { orch, signal: ctx.mcpReq.signal });
           return { content: [{ type: 'text' as const, text }], structuredContent: structured as Record<string, unknown> };
         } catch (err) {
           return { isError: true, content: [{ type: 'text' as const, text: describeFailure(spec.name, err) }] };

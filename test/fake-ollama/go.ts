@@ -105,61 +105,47 @@ export function goDecode(text: string): GoDecodeResult {
     }
   };
 
+  /** `{...}` or `[...]` from its opening bracket: items separated by ',' up to `close`. */
+  const scanContainer = (close: string, scanItem: () => void, afterItem: string): void => {
+    i++; // opening bracket
+    skipWs();
+    if (peek() === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      scanItem();
+      skipWs();
+      const sep = peek();
+      if (sep === ',') {
+        i++;
+        continue;
+      }
+      if (sep === close) {
+        i++;
+        return;
+      }
+      bad(sep, afterItem);
+    }
+  };
+
+  const scanMember = (): void => {
+    skipWs();
+    const k = peek();
+    if (k !== '"') bad(k, 'looking for beginning of object key string');
+    scanString();
+    skipWs();
+    const colon = peek();
+    if (colon !== ':') bad(colon, 'after object key');
+    i++;
+    scanValue();
+  };
+
   const scanValue = (): void => {
     skipWs();
     const c = peek();
-    if (c === '{') {
-      i++;
-      skipWs();
-      if (peek() === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        skipWs();
-        const k = peek();
-        if (k !== '"') bad(k, 'looking for beginning of object key string');
-        scanString();
-        skipWs();
-        const colon = peek();
-        if (colon !== ':') bad(colon, 'after object key');
-        i++;
-        scanValue();
-        skipWs();
-        const sep = peek();
-        if (sep === ',') {
-          i++;
-          continue;
-        }
-        if (sep === '}') {
-          i++;
-          return;
-        }
-        bad(sep, 'after object key:value pair');
-      }
-    }
-    if (c === '[') {
-      i++;
-      skipWs();
-      if (peek() === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        scanValue();
-        skipWs();
-        const sep = peek();
-        if (sep === ',') {
-          i++;
-          continue;
-        }
-        if (sep === ']') {
-          i++;
-          return;
-        }
-        bad(sep, 'after array element');
-      }
-    }
+    if (c === '{') return scanContainer('}', scanMember, 'after object key:value pair');
+    if (c === '[') return scanContainer(']', scanValue, 'after array element');
     if (c === '"') return scanString();
     if (c === '-' || /[0-9]/.test(c)) return scanNumber();
     if (c === 't') return scanLiteral('true');

@@ -112,6 +112,14 @@ describe('catalog against a fake Ollama', () => {
   });
 });
 
+describe('host forms', () => {
+  it.each(['0.0.0.0:PORT', 'localhost:PORT', 'http://localhost:PORT/', ':PORT'])('OLLAMA_HOST=%s reaches the fake on 127.0.0.1', async (form) => {
+    const core = await coreFor(fake, { env: { OLLM_HOST: '', OLLAMA_HOST: form.replace('PORT', String(fake.port)) } });
+    expect(core.host).toBe(`127.0.0.1:${fake.port}`);
+    expect(await core.backend.version()).toBe('0.12.6');
+  });
+});
+
 describe('Ollama backend errors', () => {
   it('a slow answer times out with the host, the endpoint and what to do', async () => {
     fake.setLatency('/api/tags', 2000);

@@ -27,6 +27,23 @@ describe('the node:http transport under the ollama client', () => {
     expect(last).toMatchObject({ done: true, eval_count: 8 });
   });
 
+  it('timeoutMs: 0 lets a stream outlive the default time limit', async () => {
+    fake.reply(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')); // 40 tokens × 5 ms ≈ 200 ms
+    const core = await coreFor(fake, { yaml: 'ollama:\n  timeoutMs: 100\n' });
+    const stream = (timeoutMs?: number) =>
+      core.backend.call(
+        'generate',
+        async (c) => {
+          let n = 0;
+          for await (const _ of await c.generate({ model: 'phi3:mini', prompt: 'x', stream: true })) n++;
+          return n;
+        },
+        timeoutMs === undefined ? {} : { timeoutMs },
+      );
+    expect(await stream(0)).toBe(41);
+    await expect(stream()).rejects.toMatchObject({ kind: 'timeout' });
+  });
+
   it('an error line mid-stream throws, and the status code before streaming is kept', async () => {
     const core = await coreFor(fake);
     fake.failNext('/api/generate', 500, 'llama runner process has terminated', { afterChunks: 2 });

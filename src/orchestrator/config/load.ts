@@ -65,11 +65,19 @@ function expandHome(p: string): string {
 
 type Tree = Record<string, unknown>;
 
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Env vars and flags arrive as text: a setting that wants a number gets one when the text is one. */
+export function numberOrText(raw: string): number | string {
+  const text = raw.trim();
+  const n = Number(text);
+  return text !== '' && Number.isFinite(n) ? n : text;
+}
+
 function setPath(target: Tree, path: string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    if (!isTree(node[key])) node[key] = {};
     node = node[key] as Tree;
   }
   node[path[path.length - 1]!] = value;
@@ -78,7 +86,7 @@ function setPath(target: Tree, path: string[], value: unknown): void {
 /** Records the source of every key a layer gives, at every depth. */
 function recordSources(value: unknown, prefix: string[], source: string, out: Record<string, string>): void {
   if (prefix.length > 0) out[prefix.join('.')] = source;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  if (isTree(value)) {
     for (const [k, v] of Object.entries(value)) recordSources(v, [...prefix, k], source, out);
   }
 }
@@ -87,9 +95,7 @@ function deepMerge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    const bothObjects =
-      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b);
-    out[k] = bothObjects ? deepMerge(b as Tree, v as Tree) : v;
+    out[k] = isTree(b) && isTree(v) ? deepMerge(b, v) : v;
   }
   return out;
 }
@@ -114,14 +120,14 @@ async function readSettingsFile(file: string, required: boolean): Promise<Tree |
     data = parse(text);
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? `:${err.linePos[0].line}` : '';
-    const what = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const what = (err instanceof Error ? err.message.split('\n')[0]! : String(err)).replace(/:\s*$/, '');
     throw new ConfigError(`Settings file ${file}${where} is not valid YAML: ${what}`);
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
+  if (!isTree(data)) {
     throw new ConfigError(`Settings file ${file} must hold a mapping of settings (like "ollama:\\n  host: ..."), not a ${Array.isArray(data) ? 'list' : typeof data}.`);
   }
-  return data as Tree;
+  return data;
 }
 
 function envLayer(env: Record<string, string | undefined>, sources: Record<string, string>): Tree {
@@ -130,9 +136,7 @@ function envLayer(env: Record<string, string | undefined>, sources: Record<strin
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') continue;
     if (name === 'OLLAMA_HOST' && env.OLLM_HOST?.trim()) continue;
-    const n = Number(raw);
-    const value = type === 'number' && raw.trim() !== '' && Number.isFinite(n) ? n : raw.trim();
-    setPath(layer, path.split('.'), value);
+    setPath(layer, path.split('.'), type === 'number' ? numberOrText(raw) : raw.trim());
     sources[path] = `env ${name}`;
   }
   return layer;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { redactSettings } from '../../src/orchestrator/config/index.js';
+import { parseCli, UsageError } from '../../src/server/args.js';
+
+describe('command line', () => {
+  it('serves by default and knows doctor, help and version', () => {
+    expect(parseCli([]).command).toBe('serve');
+    expect(parseCli(['serve']).command).toBe('serve');
+    expect(parseCli(['doctor', '--json'])).toMatchObject({ command: 'doctor', json: true });
+    expect(parseCli(['-h']).command).toBe('help');
+    expect(parseCli(['--version']).command).toBe('version');
+  });
+
+  it('maps settings flags to keys, numbers where the setting wants one, keeping the flag name', () => {
+    const { flags, configFile } = parseCli(['--ollama-host', '0.0.0.0', '--temperature', '0.2', '--max-tokens', 'lots', '--config', 'x.yaml']);
+    expect(configFile).toBe('x.yaml');
+    expect(flags).toEqual([
+      { path: 'ollama.host', value: '0.0.0.0', flag: '--ollama-host' },
+      { path: 'options.temperature', value: 0.2, flag: '--temperature' },
+      { path: 'options.maxTokens', value: 'lots', flag: '--max-tokens' }, // left as text: the schema reports it
+    ]);
+  });
+
+  it('--set reads JSON values and falls back to text', () => {
+    const { flags } = parseCli(['--set', 'ram.safetyMargin=0.25', '--set', 'model.keepAlive.models=["a","b"]', '--set', 'ram.budget=12GB']);
+    expect(flags.map((f) => f.value)).toEqual([0.25, ['a', 'b'], '12GB']);
+    expect(flags[0]!.flag).toBe('--set ram.safetyMargin');
+  });
+
+  it('rejects unknown options, commands and malformed --set with a pointer to --help', () => {
+    expect(() => parseCli(['--nope'])).toThrow(UsageError);
+    expect(() => parseCli(['fly'])).toThrow(/Unknown command "fly"/);
+    expect(() => parseCli(['--set', 'novalue'])).toThrow(/KEY=VALUE/);
+  });
+});
+
+describe('redaction for ollm://config', () => {
+  it('hides secrets by key and credentials inside URLs, and leaves the rest', () => {
+    const out = redactSettings({ ollama: { host: 'http://user:pw@box:11434' }, fallback: { apiKey: 'sk-123', apiKeyEnv: 'OPENAI_API_KEY' }, http: { token: 't' }, options: { temperature: 0.7 } });
+    expect(out).toEqual({
+      ollama: { host: 'http://[redacted]@box:11434' },
+      fallback: { apiKey: '[redacted]', apiKeyEnv: 'OPENAI_API_KEY' },
+      http: { token: '[redacted]' },
+      options: { temperature: 0.7 },
+    });
+  });
+});
