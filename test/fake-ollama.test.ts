@@ -552,3 +552,60 @@ describe('fake ollama: pull', () => {
     expect(fake.installed().some((m) => m.name === 'qwen3:8b')).toBe(true);
   });
 });
+
+describe('stats', () => {
+  const post = async (url: string, body: unknown) => {
+    const res = await fetch(`${url}/api/generate`, { method: 'POST', body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as { load_duration?: number; error?: string } };
+  };
+
+  it('load time grows with size, in load_duration and stats().loadMs', async () => {
+    const f = await FakeOllama.start({ memoryBytes: 16e9, loadDelayMs: 0, loadMsPerGB: 40 });
+    try {
+      const small = await post(f.url, { model: 'phi3:mini', prompt: 'hi', stream: false });
+      const big = await post(f.url, { model: 'llava:7b', prompt: 'hi', stream: false });
+      expect(big.body.load_duration! / small.body.load_duration!).toBeGreaterThan(1.4);
+      const s = f.stats();
+      expect(s.loads).toBe(2);
+      const expected = (40 * f.usedMemoryBytes()) / 1e9;
+      expect(s.loadMs).toBeCloseTo(expected, 3);
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('records forced evictions and refused loads, but not explicit unloads or expiries', async () => {
+    const f = await FakeOllama.start({ memoryBytes: 9e9 });
+    try {
+      await post(f.url, { model: 'qwen2.5-coder:7b' });
+      await post(f.url, { model: 'phi3:mini', keep_alive: '100ms' });
+      await new Promise((r) => setTimeout(r, 250)); // phi3 expires
+      await post(f.url, { model: 'phi3:mini' });
+      await post(f.url, { model: 'phi3:mini', keep_alive: 0 }); // explicit unload
+      let s = f.stats();
+      expect(s).toMatchObject({ forcedEvictions: [], refusedLoads: [], unloads: 1, expiries: 1, loads: 3 });
+      await post(f.url, { model: 'llava:7b' }); // 6.9 GB does not fit beside the coder: the scheduler evicts it
+      s = f.stats();
+      expect(s.forcedEvictions).toMatchObject([{ evicted: 'qwen2.5-coder:7b', for: 'llava:7b' }]);
+      const refused = await post(f.url, { model: 'mixtral:8x7b' });
+      expect(refused.status).toBe(500);
+      expect(f.stats().refusedLoads).toMatchObject([{ model: 'mixtral:8x7b' }]);
+      expect(f.stats().peakUsedBytes).toBeGreaterThanOrEqual(f.usedMemoryBytes());
+      f.resetStats();
+      expect(f.stats()).toEqual({ loads: 0, loadMs: 0, forcedEvictions: [], refusedLoads: [], unloads: 0, expiries: 0, peakUsedBytes: 0 });
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('peak memory covers models loaded together', async () => {
+    const f = await FakeOllama.start({ memoryBytes: 16e9 });
+    try {
+      await post(f.url, { model: 'phi3:mini' });
+      await post(f.url, { model: 'llama3.2:latest' });
+      expect(f.stats().peakUsedBytes).toBe(f.usedMemoryBytes());
+    } finally {
+      await f.stop();
+    }
+  });
+});

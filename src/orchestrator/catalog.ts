@@ -19,6 +19,7 @@ export interface CatalogModel extends ModelDescription {
   /** False when /api/show failed and the facts come from the database alone. */
   detailsKnown: boolean;
   licenseFirstLines?: string;
+  kvShape?: KvShape;
 }
 
 export interface CatalogSnapshot {
@@ -62,9 +63,27 @@ interface ShowFacts {
   contextWindow?: number;
   capabilities?: string[];
   license?: string;
+  kvShape?: KvShape;
+}
+
+/** What sizes the KV cache: see kvCacheBytes in planner.ts. */
+export interface KvShape {
+  layers: number;
+  kvHeads: number;
+  headDim: number;
 }
 
 const LICENSE_LINES = 3;
+
+function kvShapeOf(info: Record<string, unknown>, arch: string): KvShape | undefined {
+  const num = (key: string) => (typeof info[`${arch}.${key}`] === 'number' ? (info[`${arch}.${key}`] as number) : undefined);
+  const layers = num('block_count');
+  const heads = num('attention.head_count');
+  const kvHeads = num('attention.head_count_kv') ?? heads;
+  const embedding = num('embedding_length');
+  const headDim = num('attention.key_length') ?? (embedding && heads ? embedding / heads : undefined);
+  return layers && kvHeads && headDim ? { layers, kvHeads, headDim } : undefined;
+}
 
 function showFacts(show: ShowResponse): ShowFacts {
   // The client types model_info as a Map, but it arrives as a plain JSON object.
@@ -77,7 +96,11 @@ function showFacts(show: ShowResponse): ShowFacts {
     quantization: show.details?.quantization_level,
     capabilities: show.capabilities,
   };
-  if (typeof arch === 'string') facts.architecture = arch;
+  if (typeof arch === 'string') {
+    facts.architecture = arch;
+    const kv = kvShapeOf(info, arch);
+    if (kv) facts.kvShape = kv;
+  }
   if (typeof ctx === 'number' && ctx > 0) facts.contextWindow = ctx;
   const license = show.license?.trim();
   if (license) facts.license = license.split('\n').slice(0, LICENSE_LINES).join('\n').trim();
@@ -158,6 +181,7 @@ export class Catalog {
       };
       if (show?.architecture) model.architecture = show.architecture;
       if (show?.license) model.licenseFirstLines = show.license;
+      if (show?.kvShape) model.kvShape = show.kvShape;
       return model;
     });
     // Drop show answers for models that are gone.

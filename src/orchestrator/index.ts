@@ -7,3 +7,6 @@ export { RamMonitor, type MemorySource, type MemoryReading } from './ram.js';
 export { assessFit, requiredBytes } from './planner.js';
 export { runDoctor, type DoctorReport, type Check } from './doctor.js';
 export { PROFILE_NAMES, TASK_TYPES, type ProfileName, type TaskType } from './profiles.js';
+export { Loader, type LoadOutcome, type UnloadOutcome, type KeepAlive } from './loader.js';
+export { planLoad, kvCacheBytes, type LoadPlan } from './planner.js';
+export { selectModel, alternativeFor, TASK_PROFILE, type Selection, type RouteCandidate } from './router.js';

@@ -7,7 +7,9 @@ import { redactSettings } from './config/index.js';
 import { Catalog, type CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
-import { assessFit } from './planner.js';
+import { assessFit, roomBytes } from './planner.js';
+import { Loader } from './loader.js';
+import type { ProfileName } from './profiles.js';
 import { RamMonitor, resolveRamPolicy, type GpuReading, type MemorySource } from './ram.js';
 
 export interface LoadedModel {
@@ -43,7 +45,7 @@ export interface ModelSummary {
   quantization: string;
   contextWindow: number;
   capabilities: string[];
-  profiles: string[];
+  profiles: ProfileName[];
   loaded: boolean;
   requiredBytes: number;
   fits: boolean;
@@ -94,6 +96,7 @@ export class Orchestrator {
   readonly backend: OllamaBackend;
   readonly catalog: Catalog;
   readonly ram: RamMonitor;
+  readonly loader: Loader;
 
   constructor(
     readonly config: LoadedConfig,
@@ -103,6 +106,7 @@ export class Orchestrator {
     this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
     this.catalog = new Catalog(this.backend);
     this.ram = new RamMonitor(deps.memorySource);
+    this.loader = new Loader(this.backend, this.catalog, this.ram, config.settings);
   }
 
   get host(): string {
@@ -124,7 +128,7 @@ export class Orchestrator {
       swapUsedBytes: reading.swapUsedBytes,
       budgetBytes: policy.budgetBytes,
       loadedBytes,
-      headroomBytes: Math.max(0, Math.min(policy.budgetBytes - loadedBytes, reading.availableBytes - policy.bufferBytes)),
+      headroomBytes: Math.max(0, roomBytes(policy, loadedBytes, reading.availableBytes)),
       safetyMargin: policy.safetyMargin,
       bufferBytes: policy.bufferBytes,
       smallModelBytes: policy.smallModelBytes,
@@ -200,6 +204,15 @@ export class Orchestrator {
     const running = loaded.find((l) => l.name === model.name);
     if (running) card.running = running;
     return card;
+  }
+
+  /** Loaded models with what this server knows of them: pins, requests running, last use. */
+  async loadedView(signal?: AbortSignal): Promise<Array<LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string }>> {
+    const loaded = await this.loadedModels(signal);
+    return loaded.map((m) => {
+      const last = this.loader.lastUsed.get(m.name);
+      return { ...m, pinned: this.loader.pins.has(m.name), requestsRunning: this.loader.requestsOn(m.name), ...(last && { lastUsedAt: new Date(last).toISOString() }) };
+    });
   }
 
   /** The RAM resource: readings, budget, loaded models, and whether Ollama answered. */

@@ -4,11 +4,13 @@ import type { Orchestrator } from '../orchestrator/index.js';
 import { registerConfig } from './config.js';
 import { registerModelCard } from './model-card.js';
 import { registerModelsDatabase } from './models-database.js';
+import { registerModelsLoaded } from './models-loaded.js';
 import { registerSystemRam } from './system-ram.js';
 
 export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> = [
   registerSystemRam,
   registerModelsDatabase,
+  registerModelsLoaded,
   registerConfig,
   registerModelCard, // the template last, so fixed ollm://models/... URIs win
 ];

@@ -37,11 +37,22 @@ export async function serveOverStdio(orch: Orchestrator): Promise<void> {
   });
   log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${orch.host}`);
 
+  let stopping = false;
   const stop = () => {
-    void handle.close().finally(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    // Pinned models go back to the normal idle timeout; Ollama may be gone, so this is bounded.
+    const released = Promise.race([orch.loader.releasePins(), new Promise((r) => setTimeout(r, 1500).unref())]);
+    void released
+      .catch(() => undefined)
+      .then(() => handle.close())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdin.once('end', stop);
+
+  if (orch.loader.pins.size > 0) void orch.loader.loadPins();
 
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(

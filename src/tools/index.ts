@@ -1,5 +1,7 @@
 /** Every tool the server offers. One file per tool; add new ones here. */
 import type { ToolRegistration } from './define.js';
 import { listModels } from './list-models.js';
+import { smartLoadTool } from './smart-load.js';
+import { unloadModelTool } from './unload-model.js';
 
-export const TOOLS: ToolRegistration[] = [listModels];
+export const TOOLS: ToolRegistration[] = [listModels, smartLoadTool, unloadModelTool];

@@ -18,6 +18,31 @@ export interface SchedulerOptions {
   defaultNumCtx: number;
   numParallel: number;
   busyEviction: 'error' | 'wait';
+  /** Simulated load time per GB (1e9 bytes) of the load's memory cost, on top of loadDelayMs. */
+  loadMsPerGB: number;
+}
+
+/** What the scheduler did, so a test can prove a client never made Ollama evict or overcommit. */
+export interface FakeStats {
+  /** Successful model loads, num_ctx reloads included. */
+  loads: number;
+  /** Total simulated load time of those loads, ms. */
+  loadMs: number;
+  /** Idle models the scheduler evicted to make room for another load (memory or maxLoadedModels). */
+  forcedEvictions: Array<{ evicted: string; for: string; at: number }>;
+  /** Loads that failed for lack of memory. */
+  refusedLoads: Array<{ model: string; costBytes: number; freeBytes: number; at: number }>;
+  /** Explicit unloads by keep_alive 0. */
+  unloads: number;
+  /** Models unloaded because their keep_alive ran out. */
+  expiries: number;
+  peakUsedBytes: number;
+}
+
+type UnloadCause = 'unload' | 'expire' | 'evict' | 'replace' | 'delete';
+
+function emptyStats(): FakeStats {
+  return { loads: 0, loadMs: 0, forcedEvictions: [], refusedLoads: [], unloads: 0, expiries: 0, peakUsedBytes: 0 };
 }
 
 /** One loaded model. */
@@ -49,6 +74,7 @@ export class Scheduler {
   private readonly runners = new Map<string, Runner>();
   private readonly loadCounts = new Map<string, number>();
   private loadChain: Promise<unknown> = Promise.resolve();
+  private counters: FakeStats = emptyStats();
 
   /** `life` is aborted when the server stops: pending loads and waits give up, no timer is armed. */
   constructor(
@@ -75,6 +101,14 @@ export class Scheduler {
     return this.loadCounts.get(nameKey(name)) ?? 0;
   }
 
+  stats(): FakeStats {
+    return structuredClone(this.counters);
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats();
+  }
+
   /** Clear every keep_alive timer (the server is stopping). */
   stop(): void {
     for (const r of this.runners.values()) {
@@ -99,7 +133,7 @@ export class Scheduler {
   /** Unload a model now (removed, or unloaded with keep_alive 0 while idle). */
   remove(name: string): void {
     const r = this.runners.get(nameKey(name));
-    if (r) this.unload(r);
+    if (r) this.unload(r, 'delete');
   }
 
   /** keep_alive 0 with an empty prompt: unload now, or when the model's last request finishes. */
@@ -107,7 +141,7 @@ export class Scheduler {
     const r = this.runners.get(nameKey(model.name));
     if (!r) return;
     r.keepAliveMs = 0;
-    if (r.inFlight === 0) this.unload(r);
+    if (r.inFlight === 0) this.unload(r, 'unload');
     // otherwise release() unloads it when its last request finishes (keep_alive 0)
   }
 
@@ -176,12 +210,13 @@ export class Scheduler {
       // num_ctx changed: Ollama waits for the runner to finish its requests, unloads and reloads.
       await this.waitIdle(existing, signal);
       if (signal.aborted) throw new Aborted();
-      this.unload(existing);
+      this.unload(existing, 'replace');
     }
     const cost = estimateModelMemory(model, numCtx, this.opts.kvCache);
-    if (cost > this.opts.memoryBytes) throw this.memoryError(cost);
-    await this.makeRoom(cost, signal);
-    await sleep(this.opts.loadDelayMs, this.life);
+    if (cost > this.opts.memoryBytes) throw this.memoryError(cost, model.name);
+    await this.makeRoom(cost, model.name, signal);
+    const loadMs = this.opts.loadDelayMs + (this.opts.loadMsPerGB * cost) / 1e9;
+    await sleep(loadMs, this.life);
     if (this.life.aborted) throw new Aborted();
     const runner: Runner = {
       key,
@@ -199,12 +234,15 @@ export class Scheduler {
     };
     this.runners.set(key, runner);
     this.loadCounts.set(key, (this.loadCounts.get(key) ?? 0) + 1);
+    this.counters.loads++;
+    this.counters.loadMs += loadMs;
+    this.counters.peakUsedBytes = Math.max(this.counters.peakUsedBytes, this.usedMemoryBytes());
     this.touch(runner, keepAliveMs);
     return { runner, loadNs: nsSince(start) };
   }
 
   /** Evict until one more model of `cost` bytes fits under both the memory and the maxLoadedModels limits. */
-  private async makeRoom(cost: number, signal: AbortSignal): Promise<void> {
+  private async makeRoom(cost: number, forModel: string, signal: AbortSignal): Promise<void> {
     for (;;) {
       const tooMany = this.runners.size >= this.opts.maxLoadedModels;
       const tooBig = cost > this.freeMemoryBytes();
@@ -213,18 +251,20 @@ export class Scheduler {
       const candidates = [...this.runners.values()].sort((a, b) => a.keepAliveMs - b.keepAliveMs || a.key.localeCompare(b.key));
       const idle = candidates.find((r) => r.inFlight === 0);
       if (idle) {
-        this.unload(idle);
+        this.counters.forcedEvictions.push({ evicted: idle.model.name, for: forModel, at: Date.now() });
+        this.unload(idle, 'evict');
         continue;
       }
       const first = candidates[0];
-      if (!first) throw this.memoryError(cost);
-      if (tooBig && this.opts.busyEviction === 'error') throw this.memoryError(cost);
+      if (!first) throw this.memoryError(cost, forModel);
+      if (tooBig && this.opts.busyEviction === 'error') throw this.memoryError(cost, forModel);
       await this.waitIdle(first, signal);
       if (signal.aborted || this.life.aborted) throw new Aborted();
     }
   }
 
-  private memoryError(cost: number): HttpError {
+  private memoryError(cost: number, model: string): HttpError {
+    this.counters.refusedLoads.push({ model, costBytes: cost, freeBytes: this.freeMemoryBytes(), at: Date.now() });
     return new HttpError(
       500,
       `model requires more system memory (${humanBytes2(cost)}) than is available (${humanBytes2(Math.max(0, this.freeMemoryBytes()))})`,
@@ -244,18 +284,20 @@ export class Scheduler {
     if (r.timer) clearTimeout(r.timer);
     r.timer = undefined;
     if (r.keepAliveMs <= 0) {
-      this.unload(r);
+      this.unload(r, 'unload');
       return;
     }
     if (!Number.isFinite(r.keepAliveMs) || r.keepAliveMs > MAX_TIMER_MS || this.life.aborted) return;
     r.timer = setTimeout(() => {
       r.timer = undefined;
-      if (r.inFlight === 0 && !r.unloaded) this.unload(r);
+      if (r.inFlight === 0 && !r.unloaded) this.unload(r, 'expire');
     }, r.keepAliveMs);
     r.timer.unref();
   }
 
-  private unload(r: Runner): void {
+  private unload(r: Runner, cause: UnloadCause): void {
+    if (cause === 'unload') this.counters.unloads++;
+    if (cause === 'expire') this.counters.expiries++;
     if (r.timer) clearTimeout(r.timer);
     r.timer = undefined;
     r.unloaded = true;

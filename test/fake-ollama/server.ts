@@ -21,7 +21,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { DEFAULT_MODELS, DEFAULT_REGISTRY, type FakeModel, nameKey, normalizeName } from './models.js';
 import { Aborted, Exchange, type Failure, HttpError, decode, readBody, sleep } from './exchange.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type FakeStats } from './scheduler.js';
 import { type GenerationDeps, type ReplyFn, chat, embed, embeddings, generate } from './generation.js';
 import { type PullDeps, del, pull } from './pull.js';
 import { ps, show, tags } from './model-info.js';
@@ -29,6 +29,7 @@ import { ps, show, tags } from './model-info.js';
 export type { FakeModel } from './models.js';
 export { DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS, estimateModelMemory, kvCacheBytes, normalizeName } from './models.js';
 export type { ReplyContext, ReplyFn } from './generation.js';
+export type { FakeStats } from './scheduler.js';
 
 export interface FakeOllamaOptions {
   /** Installed models (default DEFAULT_MODELS). */
@@ -43,6 +44,8 @@ export interface FakeOllamaOptions {
   maxLoadedModels?: number;
   /** Simulated load time per model load (default 5). */
   loadDelayMs?: number;
+  /** Extra load time per GB (1e9 bytes) of the load's memory cost, so big models load slower (default 0). */
+  loadMsPerGB?: number;
   /** Delay between streamed tokens; also the simulated prompt-eval time (default 2). */
   tokenDelayMs?: number;
   /** Delay between pull progress lines (default 5). */
@@ -128,6 +131,7 @@ export class FakeOllama {
         defaultKeepAliveMs: opts.defaultKeepAliveMs ?? 5 * 60_000,
         maxLoadedModels: opts.maxLoadedModels ?? 3,
         loadDelayMs: opts.loadDelayMs ?? 5,
+        loadMsPerGB: opts.loadMsPerGB ?? 0,
         kvCache: opts.kvCache ?? true,
         defaultNumCtx: opts.defaultNumCtx ?? 4096,
         numParallel: Math.max(1, opts.numParallel ?? 1),
@@ -226,6 +230,15 @@ export class FakeOllama {
   /** How many times a model was (re)loaded. */
   loadCount(name: string): number {
     return this.scheduler.loadCount(name);
+  }
+
+  /** Loads, forced evictions, refused loads, unloads, expiries and peak memory since start or resetStats(). */
+  stats(): FakeStats {
+    return this.scheduler.stats();
+  }
+
+  resetStats(): void {
+    this.scheduler.resetStats();
   }
 
   installed(): FakeModel[] {

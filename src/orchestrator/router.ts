@@ -1,0 +1,153 @@
+/**
+ * Choosing a model when none is named (seed 001 §4), as a pure function over plain data:
+ * a configured override first, then an already-loaded model that suits the task, then the best
+ * suitable model that fits now, then one that fits after unloading, then the fallback chain
+ * (general models, larger before smaller — 8b → 7b → … — with phi last). Code and debugging go
+ * only to code models; images only to vision models; embedding models never generate.
+ */
+import { baseName, parameterCount } from './model-db.js';
+import type { ProfileName, TaskType } from './profiles.js';
+
+/** An installed model with what the router needs to know about it. */
+export interface RouteCandidate {
+  name: string;
+  sizeBytes: number;
+  family: string;
+  parameterSize: string;
+  capabilities: readonly string[];
+  profiles: readonly ProfileName[];
+  loaded: boolean;
+  fits: boolean;
+  fitsNow: boolean;
+  requiredBytes: number;
+}
+
+export interface RouteRequest {
+  task?: TaskType;
+  profile?: ProfileName;
+  /** The work includes images: only vision models can take it. */
+  images?: boolean;
+}
+
+export interface RoutingSettings {
+  defaultModel?: string;
+  defaultProfile: ProfileName;
+  overrides: Partial<Record<ProfileName, string>>;
+}
+
+export interface RankedModel {
+  model: string;
+  why: string;
+}
+
+export interface Selection {
+  model: string;
+  profile: ProfileName;
+  reason: string;
+  /** Every usable candidate, best first: the fallbacks. */
+  ranked: RankedModel[];
+}
+
+export const TASK_PROFILE: Record<TaskType, ProfileName> = {
+  general: 'general',
+  code: 'code',
+  debugging: 'code',
+  reasoning: 'reasoning',
+  creative: 'creative',
+  fast: 'fast',
+  vision: 'vision',
+  summarize: 'general',
+};
+
+/** Where a profile falls back when none of its models can be used (seed 003's fallbackProfile). */
+const FALLBACK_PROFILE: Record<ProfileName, ProfileName | undefined> = {
+  fast: 'general',
+  general: undefined,
+  code: undefined, // code work never goes to a non-code model
+  creative: 'general',
+  reasoning: 'general',
+  vision: undefined, // images need a vision model
+};
+
+const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
+
+/** Can this model take work for `profile` at all? */
+export function suits(m: RouteCandidate, profile: ProfileName, images = false): boolean {
+  if (!m.capabilities.includes('completion')) return false;
+  if ((images || profile === 'vision') && !m.capabilities.includes('vision')) return false;
+  if (profile === 'code') return m.profiles.includes('code') || CODE_NAME.test(baseName(m.name));
+  return m.profiles.includes(profile);
+}
+
+const params = (m: RouteCandidate) => parameterCount(m.parameterSize) ?? m.sizeBytes / 0.6;
+const isPhi = (m: RouteCandidate) => m.family === 'phi' || baseName(m.name).startsWith('phi');
+
+/** Best first: loaded, fits now, fits after unloading; then quality (small first for `fast`), phi last. */
+function rank(models: RouteCandidate[], profile: ProfileName): RouteCandidate[] {
+  const tier = (m: RouteCandidate) => (m.loaded ? 0 : m.fitsNow ? 1 : 2);
+  return [...models].sort(
+    (a, b) =>
+      tier(a) - tier(b) ||
+      Number(isPhi(a)) - Number(isPhi(b)) ||
+      (profile === 'fast' ? params(a) - params(b) : params(b) - params(a)) ||
+      a.name.localeCompare(b.name),
+  );
+}
+
+function explain(m: RouteCandidate, profile: ProfileName, asked: ProfileName): string {
+  const state = m.loaded ? 'already loaded' : m.fitsNow ? 'fits in RAM now' : 'fits after unloading idle models';
+  const fallback = profile === asked ? '' : ` (no ${asked} model could be used; ${profile} fallback)`;
+  return `${m.name} serves ${profile} work and is ${state}${fallback}`;
+}
+
+export function selectModel(req: RouteRequest, installed: readonly RouteCandidate[], settings: RoutingSettings): Selection | undefined {
+  const asked: ProfileName = req.images ? 'vision' : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
+  const usable = installed.filter((m) => m.fits);
+  const ranked: Array<{ m: RouteCandidate; why: string }> = [];
+  const add = (m: RouteCandidate, why: string) => {
+    if (!ranked.some((r) => r.m.name === m.name)) ranked.push({ m, why });
+  };
+
+  const override = settings.overrides[asked] ?? (req.task || req.profile || req.images ? undefined : settings.defaultModel);
+  const configured = override ? usable.find((m) => m.name === override || baseName(m.name) === baseName(override) || m.name === `${override}:latest`) : undefined;
+  if (configured && suits(configured, asked, req.images)) {
+    add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
+  }
+
+  for (let profile: ProfileName | undefined = asked; profile; profile = FALLBACK_PROFILE[profile]) {
+    for (const m of rank(usable.filter((c) => suits(c, profile!, req.images)), profile)) add(m, explain(m, profile, asked));
+  }
+  // The last resort for plain text work: any generating model, larger first, phi last.
+  if (asked !== 'code' && asked !== 'vision' && !req.images) {
+    for (const m of rank(usable.filter((c) => c.capabilities.includes('completion')), 'general')) {
+      add(m, `${m.name} is the best remaining text model that fits (no ${asked} model could be used)`);
+    }
+  }
+
+  const first = ranked[0];
+  if (!first) return undefined;
+  return { model: first.m.name, profile: asked, reason: `${first.why}.`, ranked: ranked.map((r) => ({ model: r.m.name, why: r.why })) };
+}
+
+/** The model's line: "qwen2.5:32b" -> "qwen2.5"; quantization variants share it. */
+const line = (name: string) => baseName(name).split(':')[0]!;
+
+/**
+ * When a model cannot be loaded: the best smaller installed model that can — the same line in a
+ * smaller size or quantization first, then a model serving the same work down the 8b → 7b → phi
+ * chain. `capacityBytes` is the most that could be freed for it.
+ */
+export function alternativeFor(wanted: RouteCandidate, installed: readonly RouteCandidate[], capacityBytes: number): RankedModel | undefined {
+  const fitting = installed.filter((m) => m.name !== wanted.name && m.capabilities.includes('completion') && m.fits && m.requiredBytes <= capacityBytes);
+  const bySizeDesc = (a: RouteCandidate, b: RouteCandidate) => Number(isPhi(a)) - Number(isPhi(b)) || b.requiredBytes - a.requiredBytes;
+  const sameLine = fitting.filter((m) => line(m.name) === line(wanted.name)).sort(bySizeDesc)[0];
+  if (sameLine) return { model: sameLine.name, why: `${sameLine.name} is a smaller ${line(wanted.name)} that fits` };
+  const needs = wanted.capabilities.includes('vision') ? ['vision'] : [];
+  const overlap = (m: RouteCandidate) => m.profiles.filter((p) => wanted.profiles.includes(p)).length;
+  const primary = (m: RouteCandidate) => Number(wanted.profiles[0] !== undefined && m.profiles.includes(wanted.profiles[0]));
+  const shared = fitting
+    .filter((m) => needs.every((c) => m.capabilities.includes(c)) && overlap(m) > 0)
+    .sort((a, b) => primary(b) - primary(a) || overlap(b) - overlap(a) || bySizeDesc(a, b))[0];
+  if (shared) return { model: shared.name, why: `${shared.name} serves the same work (${shared.profiles.filter((p) => wanted.profiles.includes(p)).join(', ')}) and fits` };
+  return undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * smart_load: load a named model, or the best installed one for a task, without overcommitting
+ * RAM. The router chooses, the planner decides what to unload, the loader carries it out; a
+ * refusal comes with the best smaller alternative that would fit.
+ */
+import { OllamaError } from './ollama.js';
+import type { KeepAlive, LoadOutcome } from './loader.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { TaskType } from './profiles.js';
+import { alternativeFor, selectModel, TASK_PROFILE } from './router.js';
+
+export interface SmartLoadRequest {
+  model?: string;
+  task?: TaskType;
+  keepAlive?: KeepAlive;
+  pin?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface SmartLoadOutcome extends LoadOutcome {
+  /** Why this model: the router's reason when it chose, or "named by the caller". */
+  choice: string;
+  alternative?: { model: string; why: string };
+}
+
+const PULL_HINT: Partial<Record<TaskType, string>> = {
+  code: 'qwen2.5-coder:7b',
+  debugging: 'qwen2.5-coder:7b',
+  vision: 'llava:7b',
+  fast: 'llama3.2:3b',
+  reasoning: 'qwen3:8b',
+};
+
+export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Promise<SmartLoadOutcome> {
+  const { routing } = orch.config.settings.model;
+  let model = req.model;
+  let choice = 'named by the caller';
+  if (!model) {
+    const overview = await orch.listModels({ ...(req.signal && { signal: req.signal }) });
+    const selection = selectModel(req.task ? { task: req.task } : {}, overview.models, {
+      defaultProfile: routing.defaultProfile,
+      overrides: routing.enabled ? routing.overrides : {},
+      ...(orch.config.settings.model.default && { defaultModel: orch.config.settings.model.default }),
+    });
+    if (!selection) {
+      const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
+      const hint = PULL_HINT[req.task ?? 'general'] ?? 'llama3.2';
+      throw new OllamaError(
+        'model_not_found',
+        `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.`,
+        orch.host,
+      );
+    }
+    model = selection.model;
+    choice = selection.reason;
+  }
+
+  const outcome = await orch.loader.ensureLoaded({
+    model,
+    ...(req.keepAlive !== undefined && { keepAlive: req.keepAlive }),
+    ...(req.pin !== undefined && { pin: req.pin }),
+    ...(req.dryRun !== undefined && { dryRun: req.dryRun }),
+    ...(req.signal && { signal: req.signal }),
+  });
+  const result: SmartLoadOutcome = { ...outcome, choice };
+  if (outcome.action === 'refused') {
+    const overview = await orch.listModels();
+    const wanted = overview.models.find((m) => m.name === outcome.model);
+    const alternative = wanted && alternativeFor(wanted, overview.models, outcome.obtainableBytes ?? 0);
+    if (alternative) {
+      result.alternative = alternative;
+      result.reason = `${outcome.reason} Try ${alternative.model} instead: ${alternative.why}.`;
+    }
+  }
+  return result;
+}

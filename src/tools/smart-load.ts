@@ -1,0 +1,55 @@
+import * as z from 'zod';
+import { formatBytes, parseDurationMs, TASK_TYPES } from '../orchestrator/index.js';
+import { smartLoad, type SmartLoadOutcome } from '../orchestrator/smart-load.js';
+import { defineTool } from './define.js';
+
+const keepAlive = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseDurationMs(v) !== undefined, { message: 'seconds, or a duration like "15m", "1h" or "-1m" (forever)' })
+  .describe('How long the model stays loaded when idle: seconds, or a duration like "15m"; negative keeps it loaded. Default: model.keepAlive.timeout.');
+
+function render(o: SmartLoadOutcome): string {
+  const head = {
+    already_loaded: `${o.model} is already loaded.`,
+    loaded: `Loaded ${o.model}${o.loadMs !== undefined ? ` in ${(o.loadMs / 1000).toFixed(1)} s` : ''}${o.unloaded.length ? ` after unloading ${o.unloaded.join(', ')}` : ''}.`,
+    would_load: `Dry run: would load ${o.model}${o.unloaded.length ? ` after unloading ${o.unloaded.join(', ')}` : ' without unloading anything'}.`,
+    refused: `Not loading ${o.model}: it does not fit.`,
+  }[o.action];
+  const numbers = `Needs ${formatBytes(o.requiredBytes)}; ${formatBytes(Math.max(0, o.availableBytes))} was free for models.`;
+  return [head, o.reason, numbers, `Chosen because: ${o.choice}.`, o.pinned ? 'Pinned: kept loaded while the server runs.' : `keep_alive: ${o.keepAlive}.`].join('\n');
+}
+
+export const smartLoadTool = defineTool({
+  name: 'smart_load',
+  title: 'Load a model without overcommitting RAM',
+  description:
+    'Loads a local model so the next requests start fast, never pushing the machine into swap: if it does not fit, it unloads the smallest set of idle, unpinned models that makes room, or refuses with the numbers and a smaller alternative. Name a model, or give a task (code, debugging, vision, fast, reasoning, creative, summarize, general) and the best installed model for it is chosen — preferring one already loaded. dryRun: true shows the plan and changes nothing. pin: true keeps it loaded while the server runs. Not needed before route_and_generate, which loads on its own.',
+  inputSchema: z.object({
+    model: z.string().min(1).optional().describe('Model to load, e.g. "qwen2.5-coder:7b". Leave out to choose by task.'),
+    task: z.enum(TASK_TYPES).optional().describe('Kind of work, used to choose a model when none is named.'),
+    keepAlive: keepAlive.optional(),
+    pin: z.boolean().optional().describe('Keep this model loaded while the server runs; never unloaded to make room.'),
+    dryRun: z.boolean().optional().describe('Return the plan without loading or unloading anything.'),
+  }),
+  outputSchema: z.object({
+    model: z.string(),
+    action: z.enum(['already_loaded', 'loaded', 'would_load', 'refused']),
+    unloaded: z.array(z.string()).describe('models unloaded to make room (in a dry run: that would be)'),
+    requiredBytes: z.number().describe('size × (1 + safety margin) + KV cache'),
+    availableBytes: z.number().describe('room for models before unloading: min(budget − loaded, available RAM − buffer)'),
+    reason: z.string(),
+    choice: z.string().describe('why this model'),
+    keepAlive: z.union([z.number(), z.string()]),
+    pinned: z.boolean(),
+    contextLength: z.number().describe('num_ctx the model runs with'),
+    loadMs: z.number().optional(),
+    fitsInVram: z.boolean().optional(),
+    obtainableBytes: z.number().optional(),
+    alternative: z.object({ model: z.string(), why: z.string() }).optional(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(input, { orch, signal }) {
+    const outcome = await smartLoad(orch, { ...input, signal });
+    return { structured: outcome, text: render(outcome) };
+  },
+});

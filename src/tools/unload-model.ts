@@ -1,0 +1,31 @@
+import * as z from 'zod';
+import { defineTool } from './define.js';
+
+export const unloadModelTool = defineTool({
+  name: 'unload_model',
+  title: 'Unload models from memory',
+  description:
+    'Frees RAM by unloading a loaded model (it stays installed), or every loaded model with all: true. Naming a pinned model unpins and unloads it; all: true keeps pinned models unless includePinned: true. Models with a request running are kept. Use it when the user wants memory back; smart_load already unloads what it must on its own.',
+  inputSchema: z
+    .object({
+      model: z.string().min(1).optional().describe('The model to unload, e.g. "llama3.2:latest".'),
+      all: z.boolean().optional().describe('Unload every loaded model.'),
+      includePinned: z.boolean().optional().describe('With all: also unload pinned models.'),
+    })
+    .refine((v) => (v.model !== undefined) !== (v.all === true), { message: 'give either model or all: true' }),
+  outputSchema: z.object({
+    unloaded: z.array(z.string()),
+    kept: z.array(z.object({ model: z.string(), why: z.string() })),
+    notLoaded: z.array(z.string()).describe('named models that were not loaded'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(input, { orch, signal }) {
+    const out = await orch.loader.unload(input.all ? { all: true, includePinned: input.includePinned ?? false } : { models: [input.model!] }, signal);
+    const parts = [
+      out.unloaded.length ? `Unloaded ${out.unloaded.join(', ')}.` : 'Nothing was unloaded.',
+      ...out.kept.map((k) => `Kept ${k.model}: ${k.why}.`),
+      ...(out.notLoaded.length ? [`Not loaded: ${out.notLoaded.join(', ')}.`] : []),
+    ];
+    return { structured: out, text: parts.join('\n') };
+  },
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { alternativeFor, selectModel, type RouteCandidate } from '../../src/orchestrator/router.js';
+
+const GB = 1e9;
+function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate {
+  const sizeGb = over.sizeBytes ? over.sizeBytes / GB : 4.7;
+  return {
+    name,
+    sizeBytes: sizeGb * GB,
+    family: 'llama',
+    parameterSize: '7B',
+    capabilities: ['completion'],
+    profiles: ['general'],
+    loaded: false,
+    fits: true,
+    fitsNow: true,
+    requiredBytes: sizeGb * 1.2 * GB,
+    ...over,
+  };
+}
+
+const settings = { defaultProfile: 'general' as const, overrides: {} };
+const coder = model('qwen2.5-coder:7b', { profiles: ['code'], family: 'qwen2' });
+const llama8 = model('llama3.1:8b', { parameterSize: '8.0B', profiles: ['general', 'code', 'creative'] });
+const llama3 = model('llama3.2:latest', { parameterSize: '3.2B', sizeBytes: 2 * GB, profiles: ['general', 'fast'] });
+const phi = model('phi3:mini', { parameterSize: '3.8B', family: 'phi', sizeBytes: 2.2 * GB, profiles: ['fast', 'general'] });
+const llava = model('llava:7b', { capabilities: ['completion', 'vision'], profiles: ['vision'] });
+const embed = model('nomic-embed-text:latest', { capabilities: ['embedding'], profiles: [] });
+const mistral = model('mistral:7b', { parameterSize: '7.2B', family: 'mistral', profiles: ['general', 'fast', 'creative'] });
+
+describe('selectModel', () => {
+  it('sends code and debugging only to code models, the strongest that fits first', () => {
+    const s = selectModel({ task: 'code' }, [llama3, coder, llama8, phi], settings)!;
+    expect(s.ranked.map((r) => r.model)).toEqual(['llama3.1:8b', 'qwen2.5-coder:7b']);
+    expect(selectModel({ task: 'debugging' }, [llama3, phi], settings)).toBeUndefined();
+  });
+
+  it('sends images only to vision models, and never picks an embedding model', () => {
+    expect(selectModel({ images: true, task: 'general' }, [llama8, llava], settings)?.model).toBe('llava:7b');
+    expect(selectModel({ task: 'vision' }, [llama8, embed], settings)).toBeUndefined();
+    expect(selectModel({ task: 'general' }, [embed], settings)).toBeUndefined();
+  });
+
+  it('prefers an already loaded suitable model over a stronger one that must be loaded', () => {
+    const s = selectModel({ task: 'general' }, [llama8, { ...llama3, loaded: true }], settings)!;
+    expect(s.model).toBe('llama3.2:latest');
+    expect(s.reason).toMatch(/already loaded/);
+  });
+
+  it('then what fits now over what needs unloading', () => {
+    const s = selectModel({ task: 'general' }, [{ ...llama8, fitsNow: false }, mistral], settings)!;
+    expect(s.model).toBe('mistral:7b');
+  });
+
+  it('fast work prefers the smallest, with phi last (seed 001 chain)', () => {
+    expect(selectModel({ task: 'fast' }, [mistral, llama3, phi], settings)!.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'mistral:7b', 'phi3:mini']);
+  });
+
+  it('falls back from reasoning to general models, and says so', () => {
+    const s = selectModel({ task: 'reasoning' }, [llama3, mistral], settings)!;
+    expect(s.model).toBe('mistral:7b');
+    expect(s.reason).toMatch(/no reasoning model could be used; general fallback/);
+  });
+
+  it('skips models that cannot fit at all', () => {
+    expect(selectModel({ task: 'general' }, [{ ...llama8, fits: false }, llama3], settings)!.model).toBe('llama3.2:latest');
+  });
+
+  it('honours an override and the default model', () => {
+    expect(selectModel({ task: 'general' }, [llama8, phi], { ...settings, overrides: { general: 'phi3:mini' } })!.model).toBe('phi3:mini');
+    expect(selectModel({}, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('phi3:mini');
+    // an override that cannot take the work is ignored
+    expect(selectModel({ task: 'code' }, [coder, phi], { ...settings, overrides: { code: 'phi3:mini' } })!.model).toBe('qwen2.5-coder:7b');
+  });
+});
+
+describe('alternativeFor', () => {
+  const big = model('qwen2.5:32b', { parameterSize: '32B', sizeBytes: 19 * GB, profiles: ['general', 'code', 'reasoning'], family: 'qwen2' });
+
+  it('the same line in a smaller size first', () => {
+    const q14 = model('qwen2.5:14b', { sizeBytes: 9 * GB, profiles: ['general', 'code', 'reasoning'] });
+    const q7 = model('qwen2.5:7b', { sizeBytes: 4.7 * GB, profiles: ['general', 'code', 'reasoning'] });
+    expect(alternativeFor(big, [q7, q14, llama8], 12 * GB)).toMatchObject({ model: 'qwen2.5:14b', why: expect.stringContaining('smaller qwen2.5') });
+    expect(alternativeFor(big, [q7, q14, llama8], 8 * GB)?.model).toBe('qwen2.5:7b');
+  });
+
+  it('then a model serving the same primary work, larger first, phi last', () => {
+    expect(alternativeFor(big, [phi, llama3, llama8], 12 * GB)?.model).toBe('llama3.1:8b');
+    expect(alternativeFor(big, [phi, llama3], 12 * GB)?.model).toBe('llama3.2:latest');
+  });
+
+  it('a vision model only gets a vision alternative', () => {
+    const bigVision = model('llama3.2-vision:90b', { sizeBytes: 55 * GB, capabilities: ['completion', 'vision'], profiles: ['vision'] });
+    expect(alternativeFor(bigVision, [llama8], 12 * GB)).toBeUndefined();
+    expect(alternativeFor(bigVision, [llava, llama8], 12 * GB)?.model).toBe('llava:7b');
+  });
+});
