@@ -11,10 +11,8 @@ function threshold(): number {
   return i >= 0 ? i : 1;
 }
 
-const min = threshold();
-
 function write(level: Exclude<Level, 'silent'>, message: string): void {
-  if (LEVELS.indexOf(level) < min) return;
+  if (LEVELS.indexOf(level) < threshold()) return;
   process.stderr.write(`[ollm-mcp] ${level === 'info' ? '' : `${level}: `}${message}\n`);
 }
 

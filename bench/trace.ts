@@ -1,0 +1,137 @@
+/**
+ * Trace benchmark: a deterministic trace of bursty work (code, general, vision, fast, reasoning)
+ * replayed against a fake Ollama with 12 GB of model memory and a load cost per GB, two ways:
+ *   (a) direct — one fixed model per task, Ollama's own scheduler evicting as it likes;
+ *   (b) ollm-mcp — smart_load for the task, then generate on the chosen model.
+ * Goals for (b): zero overcommits, zero evictions forced on Ollama, total load time at most
+ * 0.6× direct, no code work on a non-code model and no images on a non-vision model.
+ */
+import { smartLoad } from '../src/orchestrator/smart-load.js';
+import type { TaskType } from '../src/orchestrator/index.js';
+import { DEFAULT_REGISTRY, FakeOllama, type FakeStats } from '../test/fake-ollama/server.js';
+import { coreFor } from '../test/helpers/core.js';
+
+const MEMORY = 12e9;
+const LOAD_MS_PER_GB = 40;
+const TASKS: TaskType[] = ['code', 'general', 'vision', 'fast', 'reasoning'];
+const MODELS = ['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b', 'phi3:mini', 'qwen3:8b'];
+/** What a caller without ollm-mcp would pick: the obvious model for each kind of work. */
+const DIRECT: Record<string, string> = {
+  code: 'qwen2.5-coder:7b',
+  general: 'llama3.2:latest',
+  vision: 'llava:7b',
+  fast: 'phi3:mini',
+  reasoning: 'qwen3:8b',
+};
+
+/**
+ * Bursts of one kind of work, 3 to 9 requests long, from a fixed seed. Each round holds one burst
+ * of every kind in a shuffled order, so every kind of work comes back again and again.
+ */
+export function makeTrace(rounds = 5, seed = 7): TaskType[] {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const trace: TaskType[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = [...TASKS];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const task of order) {
+      const burst = 3 + Math.floor(next() * 7);
+      for (let i = 0; i < burst; i++) trace.push(task);
+    }
+  }
+  return trace;
+}
+
+async function startFake(): Promise<FakeOllama> {
+  return FakeOllama.start({
+    memoryBytes: MEMORY,
+    loadDelayMs: 0,
+    loadMsPerGB: LOAD_MS_PER_GB,
+    tokenDelayMs: 0,
+    models: DEFAULT_REGISTRY.filter((m) => MODELS.includes(m.name)),
+  });
+}
+
+interface RunResult {
+  stats: FakeStats;
+  wallMs: number;
+  misrouted: string[];
+  /** task -> model -> requests served */
+  served?: Map<string, Map<string, number>>;
+}
+
+async function runDirect(trace: TaskType[]): Promise<RunResult> {
+  const fake = await startFake();
+  const t0 = performance.now();
+  try {
+    for (const task of trace) {
+      const res = await fetch(`${fake.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: DIRECT[task], prompt: `${task} work`, stream: false, options: { num_predict: 8 } }),
+      });
+      await res.text();
+    }
+    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted: [] };
+  } finally {
+    await fake.stop();
+  }
+}
+
+async function runOrchestrated(trace: TaskType[]): Promise<RunResult> {
+  const fake = await startFake();
+  const core = await coreFor(fake, { totalBytes: MEMORY, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
+  const misrouted: string[] = [];
+  const served = new Map<string, Map<string, number>>();
+  const t0 = performance.now();
+  try {
+    for (const [i, task] of trace.entries()) {
+      const loaded = await smartLoad(core, { task });
+      const byModel = served.get(task) ?? new Map<string, number>();
+      byModel.set(loaded.model, (byModel.get(loaded.model) ?? 0) + 1);
+      served.set(task, byModel);
+      if (loaded.action !== 'loaded' && loaded.action !== 'already_loaded') throw new Error(`request ${i} (${task}): ${loaded.reason}`);
+      const card = (await core.catalog.get(loaded.model))!;
+      if (task === 'code' && !card.profiles.includes('code')) misrouted.push(`${i}: code → ${loaded.model}`);
+      if (task === 'vision' && !card.capabilities.includes('vision')) misrouted.push(`${i}: vision → ${loaded.model}`);
+      const done = core.loader.begin(loaded.model);
+      try {
+        await core.backend.call('generate', (c) =>
+          c.generate({ model: loaded.model, prompt: `${task} work`, keep_alive: loaded.keepAlive, options: { num_ctx: loaded.contextLength, num_predict: 8 } }),
+        );
+      } finally {
+        done();
+      }
+    }
+    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted, served };
+  } finally {
+    await fake.stop();
+  }
+}
+
+export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
+  const trace = makeTrace();
+  const counts = TASKS.map((t) => `${t} ${trace.filter((x) => x === t).length}`).join(', ');
+  const direct = await runDirect(trace);
+  const smart = await runOrchestrated(trace);
+  const ratio = smart.stats.loadMs / direct.stats.loadMs;
+  const describe = (label: string, r: RunResult) =>
+    `trace: ${label}: ${r.stats.loads} loads, load time ${(r.stats.loadMs / 1000).toFixed(2)} s, forced evictions ${r.stats.forcedEvictions.length}, refused loads (overcommit) ${r.stats.refusedLoads.length}, peak ${(r.stats.peakUsedBytes / 1e9).toFixed(2)} GB of 12 GB, wall ${(r.wallMs / 1000).toFixed(2)} s`;
+  const ok = smart.stats.forcedEvictions.length === 0 && smart.stats.refusedLoads.length === 0 && ratio <= 0.6 && smart.misrouted.length === 0;
+  return {
+    ok,
+    lines: [
+      `trace: ${trace.length} requests in bursts (${counts}); ${LOAD_MS_PER_GB} ms load per GB`,
+      describe('direct, fixed model per task', direct),
+      describe('ollm-mcp smart_load + generate', smart),
+      `trace: ollm-mcp served ${[...(smart.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`,
+      `trace: load time ollm-mcp / direct = ${ratio.toFixed(2)} (goal ≤ 0.60); misrouted code/vision requests ${smart.misrouted.length}${smart.misrouted.length ? ` (${smart.misrouted.join('; ')})` : ''} ${ok ? 'OK' : 'MISSED'}`,
+    ],
+  };
+}
