@@ -1,4 +1,5 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Exit code 1 when a goal is missed. */
+import { benchOverhead } from './overhead.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 
@@ -7,6 +8,7 @@ process.env.OLLM_LOG_LEVEL ??= 'warn';
 const only = process.argv[2];
 const benches = [
   { name: 'startup', run: benchStartup },
+  { name: 'overhead', run: benchOverhead },
   { name: 'trace', run: benchTrace },
 ].filter((b) => !only || b.name === only);
 

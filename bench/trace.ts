@@ -6,6 +6,7 @@
  * Goals for (b): zero overcommits, zero evictions forced on Ollama, total load time at most
  * 0.6× direct, no code work on a non-code model and no images on a non-vision model.
  */
+import { routeAndGenerate } from '../src/orchestrator/route.js';
 import { smartLoad } from '../src/orchestrator/smart-load.js';
 import type { TaskType } from '../src/orchestrator/index.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeStats } from '../test/fake-ollama/server.js';
@@ -15,6 +16,19 @@ const MEMORY = 12e9;
 const LOAD_MS_PER_GB = 40;
 const TASKS: TaskType[] = ['code', 'general', 'vision', 'fast', 'reasoning'];
 const MODELS = ['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b', 'phi3:mini', 'qwen3:8b'];
+/** Prompts of each kind, as an assistant would send them (their wording sets the inferred complexity). */
+const PROMPTS: Record<string, string[]> = {
+  code: [
+    'Write a Python function that parses ISO 8601 dates and returns datetime objects, with tests.',
+    'Refactor this JavaScript to use async/await:\n```js\nfetch(url).then(r => r.json()).then(show)\n```',
+    'Why does this fail?\n```python\nitems = [1, 2]\nprint(items[2])\n```\nIndexError: list index out of range',
+  ],
+  general: ['Explain how HTTP caching works and when to use ETag versus Cache-Control.', 'What are the trade-offs between SQLite and PostgreSQL for a small web app?'],
+  vision: ['What is in this image?', 'Read the text in this screenshot.'],
+  fast: ['Capital of France?', 'Translate "good morning" to German.'],
+  reasoning: ['Prove step by step that the square root of 2 is irrational.', 'A train leaves at 3pm at 60 km/h; another at 4pm at 80 km/h. When does the second catch up? Reason step by step.'],
+};
+
 /** What a caller without ollm-mcp would pick: the obvious model for each kind of work. */
 const DIRECT: Record<string, string> = {
   code: 'qwen2.5-coder:7b',
@@ -115,15 +129,45 @@ async function runOrchestrated(trace: TaskType[]): Promise<RunResult> {
   }
 }
 
+/** (c) the whole tool path: route_and_generate per request (images attached to vision work). */
+async function runRouted(trace: TaskType[]): Promise<RunResult> {
+  const fake = await startFake();
+  const core = await coreFor(fake, { totalBytes: MEMORY, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
+  const misrouted: string[] = [];
+  const served = new Map<string, Map<string, number>>();
+  const t0 = performance.now();
+  try {
+    for (const [i, task] of trace.entries()) {
+      const prompts = PROMPTS[task]!;
+      const prompt = prompts[i % prompts.length]!;
+      const r = await routeAndGenerate(core, { prompt, task, maxTokens: 8, ...(task === 'vision' && { images: ['aGVsbG8='] }) });
+      if (r.fallbacks.length) throw new Error(`request ${i} (${task}) needed fallbacks: ${JSON.stringify(r.fallbacks)}`);
+      const card = (await core.catalog.get(r.model))!;
+      if (task === 'code' && !card.profiles.includes('code')) misrouted.push(`${i}: code → ${r.model}`);
+      if (task === 'vision' && !card.capabilities.includes('vision')) misrouted.push(`${i}: vision → ${r.model}`);
+      const byModel = served.get(task) ?? new Map<string, number>();
+      byModel.set(r.model, (byModel.get(r.model) ?? 0) + 1);
+      served.set(task, byModel);
+    }
+    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted, served };
+  } finally {
+    await core.metrics.close();
+    await fake.stop();
+  }
+}
+
 export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
   const trace = makeTrace();
   const counts = TASKS.map((t) => `${t} ${trace.filter((x) => x === t).length}`).join(', ');
   const direct = await runDirect(trace);
   const smart = await runOrchestrated(trace);
+  const routed = await runRouted(trace);
   const ratio = smart.stats.loadMs / direct.stats.loadMs;
+  const routedRatio = routed.stats.loadMs / direct.stats.loadMs;
   const describe = (label: string, r: RunResult) =>
     `trace: ${label}: ${r.stats.loads} loads, load time ${(r.stats.loadMs / 1000).toFixed(2)} s, forced evictions ${r.stats.forcedEvictions.length}, refused loads (overcommit) ${r.stats.refusedLoads.length}, peak ${(r.stats.peakUsedBytes / 1e9).toFixed(2)} GB of 12 GB, wall ${(r.wallMs / 1000).toFixed(2)} s`;
-  const ok = smart.stats.forcedEvictions.length === 0 && smart.stats.refusedLoads.length === 0 && ratio <= 0.6 && smart.misrouted.length === 0;
+  const clean = (r: RunResult) => r.stats.forcedEvictions.length === 0 && r.stats.refusedLoads.length === 0 && r.misrouted.length === 0;
+  const ok = clean(smart) && clean(routed) && ratio <= 0.6 && routedRatio <= 0.6;
   return {
     ok,
     lines: [
@@ -131,7 +175,10 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
       describe('direct, fixed model per task', direct),
       describe('ollm-mcp smart_load + generate', smart),
       `trace: ollm-mcp served ${[...(smart.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`,
-      `trace: load time ollm-mcp / direct = ${ratio.toFixed(2)} (goal ≤ 0.60); misrouted code/vision requests ${smart.misrouted.length}${smart.misrouted.length ? ` (${smart.misrouted.join('; ')})` : ''} ${ok ? 'OK' : 'MISSED'}`,
+      `trace: load time smart_load / direct = ${ratio.toFixed(2)} (goal ≤ 0.60); misrouted code/vision requests ${smart.misrouted.length}${smart.misrouted.length ? ` (${smart.misrouted.join('; ')})` : ''}`,
+      describe('ollm-mcp route_and_generate', routed),
+      `trace: route_and_generate served ${[...(routed.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`,
+      `trace: load time route_and_generate / direct = ${routedRatio.toFixed(2)} (goal ≤ 0.60); misrouted ${routed.misrouted.length} ${ok ? 'OK' : 'MISSED'}`,
     ],
   };
 }

@@ -554,58 +554,114 @@ describe('fake ollama: pull', () => {
 });
 
 describe('stats', () => {
-  const post = async (url: string, body: unknown) => {
-    const res = await fetch(`${url}/api/generate`, { method: 'POST', body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as { load_duration?: number; error?: string } };
-  };
+  /** POST /api/generate (stream:false unless the body says otherwise); the status and parsed body. */
+  async function gen(fake: FakeOllama, body: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await post(`${fake.url}/api/generate`, { stream: false, ...body });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+  const loadedNames = (fake: FakeOllama): string[] => fake.loaded().map((m) => m.name);
 
-  it('load time grows with size, in load_duration and stats().loadMs', async () => {
-    const f = await FakeOllama.start({ memoryBytes: 16e9, loadDelayMs: 0, loadMsPerGB: 40 });
-    try {
-      const small = await post(f.url, { model: 'phi3:mini', prompt: 'hi', stream: false });
-      const big = await post(f.url, { model: 'llava:7b', prompt: 'hi', stream: false });
-      expect(big.body.load_duration! / small.body.load_duration!).toBeGreaterThan(1.4);
-      const s = f.stats();
-      expect(s.loads).toBe(2);
-      const expected = (40 * f.usedMemoryBytes()) / 1e9;
-      expect(s.loadMs).toBeCloseTo(expected, 3);
-    } finally {
-      await f.stop();
+  it('a load takes loadDelayMs + loadMsPerGB × GB, seen in load_duration and stats().loadMs', async () => {
+    const base = model('phi3:mini');
+    const models = [
+      { ...base, name: 'tiny:latest', size: 0.5e9 },
+      { ...base, name: 'huge:latest', size: 5e9 },
+    ];
+    const { fake, client } = await start({ models, kvCache: false, loadDelayMs: 10, loadMsPerGB: 50 });
+    const small = await client.generate({ model: 'tiny', prompt: 'hi' }); // 10 + 25 ms
+    expect(fake.stats()).toMatchObject({ loads: 1, loadMs: 35 });
+    let bigNs = 0;
+    for await (const part of await client.chat({ model: 'huge', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+      if (part.done) bigNs = part.load_duration; // 10 + 250 ms
     }
+    expect(fake.stats()).toMatchObject({ loads: 2, loadMs: 295 });
+    for (const [ns, ms] of [[small.load_duration, 35], [bigNs, 260]] as const) {
+      expectNsInt(ns);
+      expect(ns).toBeGreaterThanOrEqual((ms - 2) * 1e6);
+      expect(ns).toBeLessThan((ms + 150) * 1e6);
+    }
+    const ratio = bigNs / small.load_duration; // 260 / 35 ≈ 7.4; without loadMsPerGB it would be ~1
+    expect(ratio).toBeGreaterThan(4);
+    expect(ratio).toBeLessThan(12);
+    // already loaded: no load, no load_duration, nothing added
+    const again = await client.generate({ model: 'huge', prompt: 'hi' });
+    expect(again.load_duration ?? 0).toBe(0);
+    expect(fake.stats()).toMatchObject({ loads: 2, loadMs: 295 });
   });
 
-  it('records forced evictions and refused loads, but not explicit unloads or expiries', async () => {
-    const f = await FakeOllama.start({ memoryBytes: 9e9 });
-    try {
-      await post(f.url, { model: 'qwen2.5-coder:7b' });
-      await post(f.url, { model: 'phi3:mini', keep_alive: '100ms' });
-      await new Promise((r) => setTimeout(r, 250)); // phi3 expires
-      await post(f.url, { model: 'phi3:mini' });
-      await post(f.url, { model: 'phi3:mini', keep_alive: 0 }); // explicit unload
-      let s = f.stats();
-      expect(s).toMatchObject({ forcedEvictions: [], refusedLoads: [], unloads: 1, expiries: 1, loads: 3 });
-      await post(f.url, { model: 'llava:7b' }); // 6.9 GB does not fit beside the coder: the scheduler evicts it
-      s = f.stats();
-      expect(s.forcedEvictions).toMatchObject([{ evicted: 'qwen2.5-coder:7b', for: 'llava:7b' }]);
-      const refused = await post(f.url, { model: 'mixtral:8x7b' });
-      expect(refused.status).toBe(500);
-      expect(f.stats().refusedLoads).toMatchObject([{ model: 'mixtral:8x7b' }]);
-      expect(f.stats().peakUsedBytes).toBeGreaterThanOrEqual(f.usedMemoryBytes());
-      f.resetStats();
-      expect(f.stats()).toEqual({ loads: 0, loadMs: 0, forcedEvictions: [], refusedLoads: [], unloads: 0, expiries: 0, peakUsedBytes: 0 });
-    } finally {
-      await f.stop();
-    }
+  it('records forced evictions (memory and maxLoadedModels), not keep_alive:0 unloads, expiries, deletes or num_ctx reloads', async () => {
+    const { fake } = await start({ memoryBytes: 9e9, kvCache: false });
+    await gen(fake, { model: 'qwen2.5-coder:7b' }); // 4.68 GB
+    await gen(fake, { model: 'phi3:mini', keep_alive: '100ms' }); // 2.18 GB
+    await waitFor(() => !loadedNames(fake).includes('phi3:mini')); // expiry
+    await gen(fake, { model: 'phi3:mini' });
+    await gen(fake, { model: 'phi3:mini', keep_alive: 0 }); // explicit unload, load-only form
+    await gen(fake, { model: 'llama3.2', prompt: 'hi', keep_alive: 0 }); // unloads when the request ends
+    await gen(fake, { model: 'llama3.2' });
+    fake.removeModel('llama3.2'); // delete
+    await gen(fake, { model: 'qwen2.5-coder:7b', options: { num_ctx: 8192 } }); // num_ctx reload
+    expect(loadedNames(fake)).toEqual(['qwen2.5-coder:7b']);
+    expect(fake.stats()).toMatchObject({ loads: 6, forcedEvictions: [], refusedLoads: [], unloads: 2, expiries: 1 });
+
+    const before = Date.now();
+    await gen(fake, { model: 'llava:7b' }); // 4.73 GB does not fit beside the coder: Ollama evicts it
+    expect(loadedNames(fake)).toEqual(['llava:7b']);
+    const { forcedEvictions } = fake.stats();
+    expect(forcedEvictions).toEqual([{ evicted: 'qwen2.5-coder:7b', for: 'llava:7b', at: expect.any(Number) as number }]);
+    expect(forcedEvictions[0]?.at).toBeGreaterThanOrEqual(before);
+
+    const { fake: one } = await start({ maxLoadedModels: 1 });
+    await gen(one, { model: 'phi3:mini' });
+    await gen(one, { model: 'llama3.2' });
+    expect(one.stats().forcedEvictions).toMatchObject([{ evicted: 'phi3:mini', for: 'llama3.2:latest' }]);
   });
 
-  it('peak memory covers models loaded together', async () => {
-    const f = await FakeOllama.start({ memoryBytes: 16e9 });
-    try {
-      await post(f.url, { model: 'phi3:mini' });
-      await post(f.url, { model: 'llama3.2:latest' });
-      expect(f.stats().peakUsedBytes).toBe(f.usedMemoryBytes());
-    } finally {
-      await f.stop();
-    }
+  it('records refused loads: too big for the machine, and no room beside a busy model', async () => {
+    const { fake } = await start({ memoryBytes: 9e9, kvCache: false, tokenDelayMs: 20 });
+    const tooBig = await gen(fake, { model: 'mixtral:8x7b' });
+    expect(tooBig.status).toBe(500);
+    expect(tooBig.body['error']).toMatch(/^model requires more system memory/);
+    expect(fake.stats().refusedLoads).toEqual([{ model: 'mixtral:8x7b', costBytes: model('mixtral:8x7b').size, freeBytes: 9e9, at: expect.any(Number) as number }]);
+
+    fake.reply('one two three four five six seven eight nine ten');
+    const busy = post(`${fake.url}/api/generate`, { model: 'llava:7b', prompt: 'hi' });
+    await waitFor(() => fake.loaded()[0]?.inFlight === 1);
+    const blocked = await gen(fake, { model: 'qwen2.5-coder:7b' });
+    expect(blocked.status).toBe(500);
+    await (await busy).text();
+    const s = fake.stats();
+    expect(s.refusedLoads[1]).toMatchObject({ model: 'qwen2.5-coder:7b', costBytes: model('qwen2.5-coder:7b').size, freeBytes: 9e9 - model('llava:7b').size });
+    expect(s.forcedEvictions).toEqual([]);
+    expect(s.loads).toBe(1);
+  });
+
+  it('peakUsedBytes is at least the sum of models loaded together, and stays after they unload', async () => {
+    const { fake } = await start({ memoryBytes: 16e9 });
+    for (const name of ['phi3:mini', 'llama3.2:latest', 'qwen2.5-coder:7b']) await gen(fake, { model: name });
+    const together = fake.loaded().reduce((n, m) => n + m.size, 0);
+    expect(fake.loaded()).toHaveLength(3);
+    expect(fake.stats().peakUsedBytes).toBeGreaterThanOrEqual(together);
+    for (const name of ['phi3:mini', 'llama3.2:latest', 'qwen2.5-coder:7b']) await gen(fake, { model: name, keep_alive: 0 });
+    expect(fake.usedMemoryBytes()).toBe(0);
+    expect(fake.stats()).toMatchObject({ peakUsedBytes: together, unloads: 3, loads: 3 });
+  });
+
+  it('resetStats() zeroes everything; stats() is a copy', async () => {
+    const { fake } = await start({ memoryBytes: 9e9, kvCache: false, loadMsPerGB: 1 });
+    await gen(fake, { model: 'qwen2.5-coder:7b' });
+    await gen(fake, { model: 'llava:7b' }); // forced eviction
+    await gen(fake, { model: 'mixtral:8x7b' }); // refused
+    await gen(fake, { model: 'llava:7b', keep_alive: 0 }); // unload
+    const s = fake.stats();
+    expect(s).toMatchObject({ loads: 2, unloads: 1 });
+    expect(s.loadMs).toBeGreaterThan(0);
+    expect(s.forcedEvictions).toHaveLength(1);
+    expect(s.refusedLoads).toHaveLength(1);
+    s.forcedEvictions.length = 0;
+    expect(fake.stats().forcedEvictions).toHaveLength(1);
+    fake.resetStats();
+    expect(fake.stats()).toEqual({ loads: 0, loadMs: 0, forcedEvictions: [], refusedLoads: [], unloads: 0, expiries: 0, peakUsedBytes: 0 });
+    await gen(fake, { model: 'phi3:mini' });
+    expect(fake.stats()).toMatchObject({ loads: 1, peakUsedBytes: model('phi3:mini').size });
   });
 });

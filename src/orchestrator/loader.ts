@@ -23,10 +23,17 @@ export type KeepAlive = string | number;
 
 export interface LoadRequest {
   model: string;
+  /** The context the coming work needs, in tokens; the loaded one is kept when it suffices. */
+  contextLength?: number;
   keepAlive?: KeepAlive;
   pin?: boolean;
   dryRun?: boolean;
   signal?: AbortSignal;
+  /**
+   * What /api/ps said moments ago within this same request. When it shows the model loaded with
+   * enough context, nothing needs deciding and the loader does not ask Ollama again.
+   */
+  seen?: ReadonlyArray<{ name: string; sizeBytes: number; contextLength?: number }>;
 }
 
 export interface LoadOutcome {
@@ -40,6 +47,8 @@ export interface LoadOutcome {
   keepAlive: KeepAlive;
   pinned: boolean;
   contextLength: number;
+  /** Set when the model was loaded with a smaller context and is reloaded with this work's. */
+  contextRaisedFrom?: number;
   loadMs?: number;
   fitsInVram?: boolean;
   /** For a refusal: what could be loaded, together with the most that could be freed. */
@@ -107,8 +116,10 @@ export class Loader {
   }
 
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
+    const quick = this.alreadyLoaded(req);
+    if (quick) return quick;
     if (req.dryRun) return this.decide(req);
-    const key = `${withTag(req.model)}|${req.keepAlive ?? ''}|${req.pin ?? ''}`;
+    const key = `${withTag(req.model)}|${req.keepAlive ?? ''}|${req.pin ?? ''}|${req.contextLength ?? ''}`;
     const existing = this.shared.get(key);
     if (existing) return existing;
     const job = this.serial(() => this.decide(req)).finally(() => this.shared.delete(key));
@@ -116,15 +127,41 @@ export class Loader {
     return job;
   }
 
+  /** The fast path: loaded with enough context per this request's own /api/ps reading, nothing to change. */
+  private alreadyLoaded(req: LoadRequest): Promise<LoadOutcome> | undefined {
+    if (!req.seen || req.pin || req.keepAlive !== undefined) return undefined;
+    const name = withTag(req.model);
+    const seen = req.seen.find((m) => m.name === name || m.name === req.model);
+    if (!seen?.contextLength || seen.contextLength < (req.contextLength ?? 0)) return undefined;
+    this.lastUsed.set(seen.name, this.now());
+    return Promise.resolve({
+      model: seen.name,
+      action: 'already_loaded',
+      unloaded: [],
+      requiredBytes: seen.sizeBytes,
+      availableBytes: 0,
+      reason: `${seen.name} is already loaded.`,
+      keepAlive: this.keepAliveFor(seen.name, req),
+      pinned: this.pins.has(seen.name),
+      contextLength: seen.contextLength,
+    });
+  }
+
   private keepAliveFor(name: string, req: LoadRequest): KeepAlive {
     if (req.pin || this.pins.has(name)) return -1;
     return req.keepAlive ?? this.settings.model.keepAlive.timeout;
   }
 
-  /** The context a model runs with here: what it is loaded with, else the setting, else Ollama's default. */
-  contextFor(model: CatalogModel, running?: RunningModel): number {
-    if (running?.context_length) return running.context_length;
-    return Math.min(this.settings.options.contextSize ?? DEFAULT_NUM_CTX, model.contextWindow);
+  /**
+   * The context a model runs with here: what it is loaded with when that is enough, else what the
+   * work needs (rounded up to a power of two, at least the setting or Ollama's default), never
+   * beyond the trained window. Keeping it stable avoids Ollama reloading the model.
+   */
+  contextFor(model: CatalogModel, running?: RunningModel, needed = 0): number {
+    if (running?.context_length && running.context_length >= needed) return running.context_length;
+    const base = this.settings.options.contextSize ?? DEFAULT_NUM_CTX;
+    const wanted = needed > base ? 2 ** Math.ceil(Math.log2(needed)) : base;
+    return Math.min(wanted, model.contextWindow);
   }
 
   private async installed(name: string, signal?: AbortSignal): Promise<CatalogModel> {
@@ -144,18 +181,21 @@ export class Loader {
     const model = await this.installed(req.model, req.signal);
     const [running, reading] = await Promise.all([this.backend.ps({ signal: req.signal }), this.ram.read({ fresh: true })]);
     const policy = resolveRamPolicy(this.settings.ram, reading);
-    const current = running.find((r) => r.name === model.name);
-    const contextLength = this.contextFor(model, current);
+    const loadedAs = running.find((r) => r.name === model.name);
+    const contextLength = this.contextFor(model, loadedAs, req.contextLength);
+    // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
+    const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
+    const others = running.filter((r) => r.name !== model.name || !reload);
     const gpu = reading.gpus[0];
     const plan = planLoad({
       model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) },
-      loaded: running.map((r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0 })),
+      loaded: others.map((r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0 })),
       pinned: this.pins,
       inFlight: this.busy(),
       lastUsed: this.lastUsed,
       memory: {
         totalBytes: reading.totalBytes,
-        availableBytes: reading.availableBytes,
+        availableBytes: reading.availableBytes + (reload ? loadedAs.size : 0),
         ...(gpu && {
           gpu: { vramTotalBytes: gpu.vramTotalBytes, vramFreeBytes: gpu.vramFreeBytes ?? gpu.vramTotalBytes - running.reduce((s, r) => s + (r.size_vram ?? 0), 0) },
         }),
@@ -163,7 +203,8 @@ export class Loader {
       policy,
       now: this.now(),
     });
-    this.logMemoryCheck(plan, running, reading.availableBytes, model, req.dryRun ?? false);
+    if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs.context_length} to ${contextLength} tokens for this work, so Ollama reloads it.`;
+    this.logMemoryCheck(plan, others, reading.availableBytes, model, req.dryRun ?? false);
 
     const pinned = req.pin === true || this.pins.has(model.name);
     const keepAlive = this.keepAliveFor(model.name, req);
@@ -179,6 +220,7 @@ export class Loader {
       contextLength,
     };
     if (plan.fitsInVram !== undefined) outcome.fitsInVram = plan.fitsInVram;
+    if (reload) outcome.contextRaisedFrom = loadedAs.context_length ?? 0;
     if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
     if (req.dryRun || plan.action === 'refuse') return outcome;
 
@@ -197,7 +239,7 @@ export class Loader {
       throw err;
     });
     outcome.loadMs = loadNs ? Math.round(loadNs / 1e6) : this.now() - started;
-    await this.confirm((ps) => ps.some((r) => r.name === model.name), 'load');
+    await this.confirm((ps) => ps.some((r) => r.name === model.name && (r.context_length ?? contextLength) >= contextLength), 'load');
     this.lastUsed.set(model.name, this.now());
     log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
     return outcome;

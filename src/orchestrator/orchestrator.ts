@@ -8,7 +8,10 @@ import { Catalog, type CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
 import { assessFit, roomBytes } from './planner.js';
+import { join } from 'node:path';
 import { Loader } from './loader.js';
+import type { MemoryProvider } from './memory-hook.js';
+import { MetricsStore } from './metrics.js';
 import type { ProfileName } from './profiles.js';
 import { RamMonitor, resolveRamPolicy, type GpuReading, type MemorySource } from './ram.js';
 
@@ -97,6 +100,9 @@ export class Orchestrator {
   readonly catalog: Catalog;
   readonly ram: RamMonitor;
   readonly loader: Loader;
+  readonly metrics: MetricsStore;
+  /** Remembered facts for prompts; set by the memory store when there is one. */
+  memory?: MemoryProvider;
 
   constructor(
     readonly config: LoadedConfig,
@@ -107,6 +113,7 @@ export class Orchestrator {
     this.catalog = new Catalog(this.backend);
     this.ram = new RamMonitor(deps.memorySource);
     this.loader = new Loader(this.backend, this.catalog, this.ram, config.settings);
+    this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
   }
 
   get host(): string {

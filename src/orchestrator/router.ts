@@ -20,6 +20,7 @@ export interface RouteCandidate {
   fits: boolean;
   fitsNow: boolean;
   requiredBytes: number;
+  contextWindow: number;
 }
 
 export interface RouteRequest {
@@ -27,6 +28,12 @@ export interface RouteRequest {
   profile?: ProfileName;
   /** The work includes images: only vision models can take it. */
   images?: boolean;
+  /** Prompt plus answer, in tokens: models with a smaller context window are left out. */
+  contextTokens?: number;
+  /** low prefers smaller, faster models; high prefers stronger ones. */
+  complexity?: 'low' | 'medium' | 'high';
+  /** Measured output tokens per second by model: breaks ties for fast work. */
+  speeds?: ReadonlyMap<string, number>;
 }
 
 export interface RoutingSettings {
@@ -59,37 +66,62 @@ export const TASK_PROFILE: Record<TaskType, ProfileName> = {
   summarize: 'general',
 };
 
-/** Where a profile falls back when none of its models can be used (seed 003's fallbackProfile). */
-const FALLBACK_PROFILE: Record<ProfileName, ProfileName | undefined> = {
-  fast: 'general',
-  general: undefined,
-  code: undefined, // code work never goes to a non-code model
-  creative: 'general',
-  reasoning: 'general',
-  vision: undefined, // images need a vision model
+export interface RoutingProfile {
+  name: ProfileName;
+  description: string;
+  /** Families (or model lines) that serve this work best; a tie-break among equals. */
+  preferredFamilies: string[];
+  minContextWindow: number;
+  requiredCapabilities: string[];
+  /** Where the work goes when none of this profile's models can take it (seed 003). */
+  fallbackProfile?: ProfileName;
+}
+
+export const ROUTING_PROFILES: Record<ProfileName, RoutingProfile> = {
+  fast: { name: 'fast', description: 'Quick answers from small models', preferredFamilies: ['phi', 'gemma', 'llama3.2', 'mistral'], minContextWindow: 2048, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  general: { name: 'general', description: 'Balanced models for most work', preferredFamilies: ['llama', 'mistral', 'qwen'], minContextWindow: 4096, requiredCapabilities: ['completion'] },
+  // Code work never goes to a non-code model, so code has no fallback profile.
+  code: { name: 'code', description: 'Code generation and debugging', preferredFamilies: ['qwen2.5-coder', 'qwen3-coder', 'deepseek-coder', 'codellama', 'starcoder', 'codestral'], minContextWindow: 8192, requiredCapabilities: ['completion'] },
+  creative: { name: 'creative', description: 'Stories, poems and other writing', preferredFamilies: ['llama', 'mistral', 'gemma'], minContextWindow: 4096, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  reasoning: { name: 'reasoning', description: 'Step-by-step reasoning, maths and proofs', preferredFamilies: ['qwen3', 'deepseek-r1', 'qwq', 'phi4'], minContextWindow: 8192, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  // Images need a vision model: no fallback.
+  vision: { name: 'vision', description: 'Questions about images', preferredFamilies: ['llava', 'llama3.2-vision', 'qwen2.5vl', 'gemma3', 'minicpm-v'], minContextWindow: 2048, requiredCapabilities: ['completion', 'vision'] },
 };
 
 const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
 
 /** Can this model take work for `profile` at all? */
 export function suits(m: RouteCandidate, profile: ProfileName, images = false): boolean {
-  if (!m.capabilities.includes('completion')) return false;
-  if ((images || profile === 'vision') && !m.capabilities.includes('vision')) return false;
+  const spec = ROUTING_PROFILES[profile];
+  if (!spec.requiredCapabilities.every((c) => m.capabilities.includes(c))) return false;
+  if (images && !m.capabilities.includes('vision')) return false;
   if (profile === 'code') return m.profiles.includes('code') || CODE_NAME.test(baseName(m.name));
   return m.profiles.includes(profile);
 }
 
 const params = (m: RouteCandidate) => parameterCount(m.parameterSize) ?? m.sizeBytes / 0.6;
 const isPhi = (m: RouteCandidate) => m.family === 'phi' || baseName(m.name).startsWith('phi');
+const preferred = (m: RouteCandidate, profile: ProfileName) =>
+  ROUTING_PROFILES[profile].preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
 
-/** Best first: loaded, fits now, fits after unloading; then quality (small first for `fast`), phi last. */
-function rank(models: RouteCandidate[], profile: ProfileName): RouteCandidate[] {
+/**
+ * Best first: loaded, fits now, fits after unloading; then measured speed for fast work; then,
+ * when other models must be unloaded for it, the more versatile one (it serves more kinds of
+ * work, so the next requests are less likely to cost another swap); then size (small first for fast
+ * work or low complexity, strong first otherwise), phi last; then the profile's preferred families.
+ */
+function rank(models: RouteCandidate[], profile: ProfileName, req: RouteRequest): RouteCandidate[] {
   const tier = (m: RouteCandidate) => (m.loaded ? 0 : m.fitsNow ? 1 : 2);
+  const smallFirst = profile === 'fast' || req.complexity === 'low';
+  const speed = (m: RouteCandidate) => (profile === 'fast' ? (req.speeds?.get(m.name) ?? 0) : 0);
   return [...models].sort(
     (a, b) =>
       tier(a) - tier(b) ||
+      speed(b) - speed(a) ||
+      (tier(a) === 2 ? b.profiles.length - a.profiles.length : 0) ||
       Number(isPhi(a)) - Number(isPhi(b)) ||
-      (profile === 'fast' ? params(a) - params(b) : params(b) - params(a)) ||
+      (smallFirst ? params(a) - params(b) : params(b) - params(a)) ||
+      Number(preferred(b, profile)) - Number(preferred(a, profile)) ||
       a.name.localeCompare(b.name),
   );
 }
@@ -102,7 +134,7 @@ function explain(m: RouteCandidate, profile: ProfileName, asked: ProfileName): s
 
 export function selectModel(req: RouteRequest, installed: readonly RouteCandidate[], settings: RoutingSettings): Selection | undefined {
   const asked: ProfileName = req.images ? 'vision' : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
-  const usable = installed.filter((m) => m.fits);
+  const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0));
   const ranked: Array<{ m: RouteCandidate; why: string }> = [];
   const add = (m: RouteCandidate, why: string) => {
     if (!ranked.some((r) => r.m.name === m.name)) ranked.push({ m, why });
@@ -114,12 +146,12 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
   }
 
-  for (let profile: ProfileName | undefined = asked; profile; profile = FALLBACK_PROFILE[profile]) {
-    for (const m of rank(usable.filter((c) => suits(c, profile!, req.images)), profile)) add(m, explain(m, profile, asked));
+  for (let profile: ProfileName | undefined = asked; profile; profile = ROUTING_PROFILES[profile].fallbackProfile) {
+    for (const m of rank(usable.filter((c) => suits(c, profile!, req.images)), profile, req)) add(m, explain(m, profile, asked));
   }
   // The last resort for plain text work: any generating model, larger first, phi last.
   if (asked !== 'code' && asked !== 'vision' && !req.images) {
-    for (const m of rank(usable.filter((c) => c.capabilities.includes('completion')), 'general')) {
+    for (const m of rank(usable.filter((c) => c.capabilities.includes('completion')), 'general', req)) {
       add(m, `${m.name} is the best remaining text model that fits (no ${asked} model could be used)`);
     }
   }

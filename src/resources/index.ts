@@ -2,6 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { registerConfig } from './config.js';
+import { registerMetrics } from './metrics.js';
 import { registerModelCard } from './model-card.js';
 import { registerModelsDatabase } from './models-database.js';
 import { registerModelsLoaded } from './models-loaded.js';
@@ -12,5 +13,6 @@ export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> =
   registerModelsDatabase,
   registerModelsLoaded,
   registerConfig,
+  registerMetrics,
   registerModelCard, // the template last, so fixed ollm://models/... URIs win
 ];

@@ -10,7 +10,7 @@ import { TOOLS } from '../tools/index.js';
 import { VERSION } from './version.js';
 
 const INSTRUCTIONS = `ollm-mcp runs work on local Ollama models on this machine, without cloud cost.
-Start with list_models to see what is installed, loaded, and what fits in RAM. smart_load loads a model (or the best one for a task) without overcommitting RAM; unload_model frees memory. Resources: ollm://system/ram (memory and budget), ollm://models/loaded, ollm://models/database, ollm://models/{name}, ollm://config.`;
+route_and_generate runs a prompt on the best local model for the work (with fallbacks). list_models shows what is installed, loaded, and what fits in RAM. smart_load loads a model (or the best one for a task) without overcommitting RAM; unload_model frees memory. Resources: ollm://system/ram (memory and budget), ollm://models/loaded, ollm://metrics, ollm://models/database, ollm://models/{name}, ollm://config.`;
 
 export function createServerFactory(orch: Orchestrator): () => McpServer {
   return () => {

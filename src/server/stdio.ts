@@ -42,7 +42,7 @@ export async function serveOverStdio(orch: Orchestrator): Promise<void> {
     if (stopping) return;
     stopping = true;
     // Pinned models go back to the normal idle timeout; Ollama may be gone, so this is bounded.
-    const released = Promise.race([orch.loader.releasePins(), new Promise((r) => setTimeout(r, 1500).unref())]);
+    const released = Promise.race([Promise.all([orch.loader.releasePins(), orch.metrics.close()]), new Promise((r) => setTimeout(r, 1500).unref())]);
     void released
       .catch(() => undefined)
       .then(() => handle.close())
@@ -53,6 +53,7 @@ export async function serveOverStdio(orch: Orchestrator): Promise<void> {
   process.stdin.once('end', stop);
 
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
+  void orch.metrics.load();
 
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(

@@ -7,11 +7,24 @@ import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextpro
 import type * as z from 'zod';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/log.js';
+import { RouteError } from '../orchestrator/route.js';
 
 export interface ToolContext {
   orch: Orchestrator;
   /** Aborted when the client cancels the call. */
   signal: AbortSignal;
+  /** Sends a progress notification when the client asked for them (a progressToken); otherwise nothing. */
+  progress(progress: number, total?: number, message?: string): void;
+}
+
+function progressSender(ctx: ServerContext): ToolContext['progress'] {
+  const token = ctx.mcpReq._meta?.progressToken;
+  if (token === undefined) return () => {};
+  return (progress, total, message) => {
+    void ctx.mcpReq
+      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message && { message }) } })
+      .catch(() => undefined);
+  };
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -28,7 +41,7 @@ export type ToolRegistration = (server: McpServer, orch: Orchestrator) => void;
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof OllamaError) return err.message;
+  if (err instanceof OllamaError || err instanceof RouteError) return err.message;
   log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const message = err instanceof Error ? err.message : String(err);
   return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;
@@ -49,7 +62,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
       // ToolSpec generic without repeating the SDK's conditional types here.
       (async (input: z.output<I>, ctx: ServerContext) => {
         try {
-          const { structured, text } = await spec.run(input, { orch, signal: ctx.mcpReq.signal });
+          const { structured, text } = await spec.run(input, { orch, signal: ctx.mcpReq.signal, progress: progressSender(ctx) });
           return { content: [{ type: 'text' as const, text }], structuredContent: structured as Record<string, unknown> };
         } catch (err) {
           return { isError: true, content: [{ type: 'text' as const, text: describeFailure(spec.name, err) }] };

@@ -184,6 +184,15 @@ async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: F
 
     const evalStart = nowNs();
     let produced = '';
+    // A thinking model asked to think streams its reasoning first, in `thinking` (or message.thinking).
+    const thinkingWords = thinkOn(body['think']) ? ['Let ', 'me ', 'think. '] : [];
+    let thought = '';
+    for (const w of thinkingWords) {
+      await sleep(deps.tokenDelayMs, ex.signal);
+      if (ex.closed) return;
+      thought += w;
+      if (stream) ex.line(chat ? { ...base(), message: { role: 'assistant', content: '', thinking: w }, done: false } : { ...base(), response: '', thinking: w, done: false });
+    }
     for (let k = 0; k < tokens.length; k++) {
       if (failure?.afterChunks === k) return fail();
       await sleep(deps.tokenDelayMs, ex.signal);
@@ -206,10 +215,11 @@ async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: F
       metrics['eval_duration'] = evalNs;
     }
     const content = stream ? '' : produced;
+    const thinkingField = !stream && thought ? { thinking: thought } : {};
     const ctxTokens = p.withContext ? { context: fakeContext(p.promptTokens + tokens.length) } : {};
     const final = chat
-      ? { ...base(), message: { role: 'assistant', content }, done_reason: doneReason, done: true, ...metrics }
-      : { ...base(), response: content, done: true, done_reason: doneReason, ...ctxTokens, ...metrics };
+      ? { ...base(), message: { role: 'assistant', content, ...thinkingField }, done_reason: doneReason, done: true, ...metrics }
+      : { ...base(), response: content, ...thinkingField, done: true, done_reason: doneReason, ...ctxTokens, ...metrics };
     if (stream) {
       ex.line(final);
       ex.end();

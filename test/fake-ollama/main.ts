@@ -1,6 +1,6 @@
 /**
  * Standalone fake Ollama:
- *   npx tsx test/fake-ollama/main.ts [--port N] [--memory BYTES]
+ *   npx tsx test/fake-ollama/main.ts [--port N] [--memory BYTES] [--load-ms-per-gb MS]
  * Prints one line `{"url":"http://127.0.0.1:PORT"}` to stdout once listening, then stays up until
  * SIGTERM / SIGINT. Bad arguments go to stderr with exit code 2.
  */
@@ -27,8 +27,11 @@ function parseArgs(argv: string[]): FakeOllamaOptions {
       case '--memory':
         opts.memoryBytes = value();
         break;
+      case '--load-ms-per-gb':
+        opts.loadMsPerGB = value();
+        break;
       default:
-        process.stderr.write(`fake-ollama: unknown argument ${arg}\nusage: main.ts [--port N] [--memory BYTES]\n`);
+        process.stderr.write(`fake-ollama: unknown argument ${arg}\nusage: main.ts [--port N] [--memory BYTES] [--load-ms-per-gb MS]\n`);
         process.exit(2);
     }
   }

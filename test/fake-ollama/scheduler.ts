@@ -3,7 +3,8 @@
  * estimateModelMemory in models.ts), at most `maxLoadedModels` are loaded, loads are serialised,
  * idle models are evicted shortest keep_alive first (then by name), keep_alive timers unload
  * models, a num_ctx change forces a reload, and OLLAMA_NUM_PARALLEL limits the requests one
- * loaded model serves at a time.
+ * loaded model serves at a time. A load takes loadDelayMs + loadMsPerGB × cost/1e9 ms; stats()
+ * records loads, forced evictions, refused loads, unloads, expiries and peak memory.
  */
 import { type FakeModel, estimateModelMemory, nameKey } from './models.js';
 import { humanBytes2 } from './go.js';
@@ -28,14 +29,18 @@ export interface FakeStats {
   loads: number;
   /** Total simulated load time of those loads, ms. */
   loadMs: number;
-  /** Idle models the scheduler evicted to make room for another load (memory or maxLoadedModels). */
+  /**
+   * Idle models the scheduler evicted to make room for another load (memory or maxLoadedModels).
+   * Not keep_alive:0 unloads, expiries, deletes, or the unload half of a num_ctx reload.
+   */
   forcedEvictions: Array<{ evicted: string; for: string; at: number }>;
-  /** Loads that failed for lack of memory. */
+  /** Loads that failed for lack of memory (the 500 "model requires more system memory ..."); freeBytes as at the refusal. */
   refusedLoads: Array<{ model: string; costBytes: number; freeBytes: number; at: number }>;
-  /** Explicit unloads by keep_alive 0. */
+  /** Explicit unloads by keep_alive 0 (a load-only request, or any request once it finishes). */
   unloads: number;
   /** Models unloaded because their keep_alive ran out. */
   expiries: number;
+  /** Highest memory in use right after any load since start / resetStats() (0 until the next load after a reset). */
   peakUsedBytes: number;
 }
 

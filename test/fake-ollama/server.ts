@@ -9,13 +9,15 @@
  * It also simulates Ollama's scheduler: loading costs memory (weights + KV-cache estimate, see
  * estimateModelMemory in models.ts), at most `maxLoadedModels` are loaded, loads are serialised,
  * idle models are evicted shortest keep_alive first (then by name), keep_alive timers unload
- * models, and a num_ctx change forces a reload.
+ * models, and a num_ctx change forces a reload. stats() counts loads, forced evictions, refused
+ * loads, unloads, expiries and peak memory; loadMsPerGB makes big models load slower.
  *
  * Only node:http is used. Nothing is written to stdout.
  *
  * This file holds FakeOllama itself (start/stop, test controls, routing); the rest lives in
  * exchange.ts (per-request plumbing, body decoding), scheduler.ts (loaded models),
- * generation.ts (generate/chat/embed), pull.ts (pull/delete) and model-info.ts (tags/ps/show).
+ * generation.ts (generate/chat/embed), pull.ts (pull/delete), model-info.ts (tags/ps/show) and
+ * options.ts (FakeOllamaOptions).
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -25,49 +27,13 @@ import { Scheduler, type FakeStats } from './scheduler.js';
 import { type GenerationDeps, type ReplyFn, chat, embed, embeddings, generate } from './generation.js';
 import { type PullDeps, del, pull } from './pull.js';
 import { ps, show, tags } from './model-info.js';
+import type { FakeOllamaOptions } from './options.js';
 
 export type { FakeModel } from './models.js';
 export { DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS, estimateModelMemory, kvCacheBytes, normalizeName } from './models.js';
 export type { ReplyContext, ReplyFn } from './generation.js';
 export type { FakeStats } from './scheduler.js';
-
-export interface FakeOllamaOptions {
-  /** Installed models (default DEFAULT_MODELS). */
-  models?: FakeModel[];
-  /** Memory the fake machine has for loaded models (default 16e9). */
-  memoryBytes?: number;
-  /** Reported by /api/version (default '0.12.6'). */
-  version?: string;
-  /** OLLAMA_KEEP_ALIVE equivalent (default 5 min). */
-  defaultKeepAliveMs?: number;
-  /** OLLAMA_MAX_LOADED_MODELS equivalent (default 3). */
-  maxLoadedModels?: number;
-  /** Simulated load time per model load (default 5). */
-  loadDelayMs?: number;
-  /** Extra load time per GB (1e9 bytes) of the load's memory cost, so big models load slower (default 0). */
-  loadMsPerGB?: number;
-  /** Delay between streamed tokens; also the simulated prompt-eval time (default 2). */
-  tokenDelayMs?: number;
-  /** Delay between pull progress lines (default 5). */
-  pullChunkDelayMs?: number;
-  /** Models that can be pulled (default DEFAULT_REGISTRY = DEFAULT_MODELS + EXTRA_REGISTRY_MODELS). */
-  registry?: FakeModel[];
-  /** Port to listen on, on 127.0.0.1 (default 0 = random). */
-  port?: number;
-  // ---- extensions beyond the brief ----
-  /** Charge a KV-cache estimate on top of the weights when loading (default true). */
-  kvCache?: boolean;
-  /** num_ctx used when a request does not set options.num_ctx (OLLAMA_CONTEXT_LENGTH; default 4096). */
-  defaultNumCtx?: number;
-  /** OLLAMA_NUM_PARALLEL: concurrent requests one loaded model serves; others wait (default 1). */
-  numParallel?: number;
-  /**
-   * What to do when a model does not fit even after evicting every idle model but some loaded
-   * model is busy: 'error' (default, as the brief asks) answers 500 "model requires more system
-   * memory ..."; 'wait' waits for the busy model to finish and evicts it (real Ollama does this).
-   */
-  busyEviction?: 'error' | 'wait';
-}
+export type { FakeOllamaOptions } from './options.js';
 
 export interface LoadedModelInfo {
   name: string;

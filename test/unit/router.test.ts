@@ -15,6 +15,7 @@ function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate
     fits: true,
     fitsNow: true,
     requiredBytes: sizeGb * 1.2 * GB,
+    contextWindow: 32768,
     ...over,
   };
 }
@@ -71,6 +72,53 @@ describe('selectModel', () => {
     expect(selectModel({}, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('phi3:mini');
     // an override that cannot take the work is ignored
     expect(selectModel({ task: 'code' }, [coder, phi], { ...settings, overrides: { code: 'phi3:mini' } })!.model).toBe('qwen2.5-coder:7b');
+  });
+});
+
+describe('context, complexity and speed', () => {
+  it('leaves out models whose context window is too small for prompt + answer', () => {
+    const small = model('llama3:8b', { parameterSize: '8B', contextWindow: 8192 });
+    const big = model('mistral-nemo:12b', { parameterSize: '12B', contextWindow: 131072 });
+    expect(selectModel({ task: 'general', contextTokens: 6000 }, [small, big], settings)!.ranked.map((r) => r.model)).toEqual(['mistral-nemo:12b', 'llama3:8b']);
+    expect(selectModel({ task: 'general', contextTokens: 20000 }, [small, big], settings)!.ranked.map((r) => r.model)).toEqual(['mistral-nemo:12b']);
+    expect(selectModel({ task: 'general', contextTokens: 200000 }, [small, big], settings)).toBeUndefined();
+  });
+
+  it('low complexity prefers the smaller model, high the stronger one (seed 000)', () => {
+    expect(selectModel({ task: 'general', complexity: 'low' }, [llama8, llama3], settings)!.model).toBe('llama3.2:latest');
+    expect(selectModel({ task: 'general', complexity: 'high' }, [llama8, llama3], settings)!.model).toBe('llama3.1:8b');
+  });
+
+  it('measured speed breaks ties for fast work', () => {
+    const speeds = new Map([
+      ['mistral:7b', 80],
+      ['llama3.2:latest', 40],
+    ]);
+    expect(selectModel({ task: 'fast', speeds }, [llama3, mistral], settings)!.model).toBe('mistral:7b');
+    expect(selectModel({ task: 'fast' }, [llama3, mistral], settings)!.model).toBe('llama3.2:latest');
+  });
+
+  it("prefers the profile's families among equals", () => {
+    const deepseek = model('deepseek-coder:6.7b', { parameterSize: '7B', profiles: ['code'] });
+    const other = model('somecoder:7b', { parameterSize: '7B', profiles: ['code'] });
+    const qcoder = model('qwen2.5-coder:7b', { parameterSize: '7B', profiles: ['code'] });
+    expect(selectModel({ task: 'code' }, [other, qcoder, deepseek], settings)!.ranked.map((r) => r.model).slice(0, 2).sort()).toEqual(['deepseek-coder:6.7b', 'qwen2.5-coder:7b']);
+  });
+});
+
+describe('every profile, table-driven', () => {
+  const all = [coder, llama8, llama3, phi, llava, embed, mistral, model('qwen3:8b', { parameterSize: '8.2B', profiles: ['general', 'reasoning', 'code'], capabilities: ['completion', 'thinking'] })];
+  it.each([
+    ['general', 'qwen3:8b'], // 8.2B, the strongest general model
+    ['code', 'qwen3:8b'],
+    ['debugging', 'qwen3:8b'],
+    ['reasoning', 'qwen3:8b'],
+    ['creative', 'llama3.1:8b'],
+    ['fast', 'llama3.2:latest'],
+    ['vision', 'llava:7b'],
+    ['summarize', 'qwen3:8b'],
+  ] as const)('%s → %s', (task, expected) => {
+    expect(selectModel({ task }, all, settings)!.model).toBe(expected);
   });
 });
 

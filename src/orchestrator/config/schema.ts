@@ -70,6 +70,13 @@ export const settingsSchema = z
           .max(600_000)
           .default(10_000)
           .describe('Time limit for quick Ollama calls (list, show, ps), in milliseconds.'),
+        stallTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(3_600_000)
+          .default(60_000)
+          .describe('A generation that sends no token for this long is stopped and the next model is tried (ms). Covers loading and prompt reading too.'),
       })
       .prefault({}),
     model: z
@@ -127,6 +134,18 @@ export const settingsSchema = z
         promptBudgetTokens: z.number().int().min(0).max(100_000).default(500),
       })
       .prefault({}),
+    fallback: z
+      .strictObject({
+        baseURL: z.url({ protocol: /^https?$/ }).describe('An OpenAI-compatible API, e.g. "https://api.openai.com/v1".'),
+        model: z.string().min(1),
+        apiKeyEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+          .optional()
+          .describe('The env var holding the API key (the key itself never goes in this file).'),
+      })
+      .optional()
+      .describe('Used only when every local model failed: an OpenAI-compatible chat API.'),
     templates: z
       .strictObject({
         dir: z.string().min(1).optional().describe('The prompt templates folder; default $OLLM_HOME/templates.'),

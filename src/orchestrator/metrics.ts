@@ -1,0 +1,255 @@
+/**
+ * Per-model performance metrics, kept in $OLLM_HOME/metrics.json and shared by every ollm-mcp
+ * process on the machine (Claude Desktop and an IDE may each run one).
+ *
+ * The file holds sums and counts, never means, so contributions add up. Each process records in
+ * memory and, debounced, flushes: under a lock file (`<file>.lock`, created with `wx`, stale after
+ * 5 s) it reads the file, adds the deltas it recorded since its last flush, and writes it back
+ * atomically (lowdb's JSONFile → steno: write `.<name>.tmp`, then rename). Steno's temp name is
+ * fixed, which is safe only because writers hold the lock. A failed flush keeps its deltas.
+ * lowdb is imported on first use so it stays off the start-up path.
+ */
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { log } from './log.js';
+
+export interface ModelMetrics {
+  requests: number; successes: number; failures: number;
+  avgLatencyMs: number; // mean total time of successful requests
+  avgTokensPerSecond: number; // mean output tokens/s of successful requests that reported tokens
+  avgLoadMs: number; // mean load time over requests that loaded the model (loadMs > 0)
+  loads: number;
+  lastUsed: string; // ISO time
+  lastError?: string;
+}
+
+/** tokensPerSecond is preferred; else it is derived from outputTokens over (latencyMs − loadMs). `at`: epoch ms, default now. */
+export interface Observation {
+  model: string; ok: boolean; latencyMs: number;
+  outputTokens?: number; tokensPerSecond?: number; loadMs?: number; error?: string; at?: number;
+}
+
+/** What the file stores per model: sums and counts only. */
+interface Totals {
+  requests: number; successes: number; failures: number; latencySumMs: number; latencyCount: number;
+  tpsSum: number; tpsCount: number; loadSumMs: number; loads: number; lastUsedMs: number; lastError?: string; lastErrorMs?: number;
+}
+type Table = Map<string, Totals>;
+interface FileShape { version: 1; models: Record<string, unknown> }
+interface JsonFile { read(): Promise<unknown>; write(data: FileShape): Promise<void> }
+
+const LOCK_STALE_MS = 5_000;
+const LOCK_WAIT_MS = 3_000;
+const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads'] as const;
+
+const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0 });
+const pos = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** a += b: sums and counts add, the latest time and error win. */
+function addInto(a: Totals, b: Totals): Totals {
+  for (const k of COUNTS) a[k] += b[k];
+  a.lastUsedMs = Math.max(a.lastUsedMs, b.lastUsedMs);
+  if (b.lastError !== undefined && (b.lastErrorMs ?? 0) >= (a.lastErrorMs ?? 0)) Object.assign(a, { lastError: b.lastError, lastErrorMs: b.lastErrorMs });
+  return a;
+}
+
+function mergeTables(...tables: Table[]): Table {
+  const out: Table = new Map();
+  for (const t of tables) for (const [m, v] of t) out.set(m, addInto(out.get(m) ?? empty(), v));
+  return out;
+}
+
+function toMetrics(t: Totals): ModelMetrics {
+  const mean = (sum: number, n: number) => (n > 0 ? sum / n : 0);
+  const m: ModelMetrics = {
+    requests: t.requests, successes: t.successes, failures: t.failures,
+    avgLatencyMs: mean(t.latencySumMs, t.latencyCount), avgTokensPerSecond: mean(t.tpsSum, t.tpsCount),
+    avgLoadMs: mean(t.loadSumMs, t.loads), loads: t.loads, lastUsed: new Date(t.lastUsedMs).toISOString(),
+  };
+  if (t.lastError !== undefined) m.lastError = t.lastError;
+  return m;
+}
+
+/** The file's models, or null when its shape is not ours (treated as corrupt). */
+function parseFile(raw: unknown): Table | null {
+  if (!isObj(raw) || !isObj(raw.models)) return null;
+  const out: Table = new Map();
+  for (const [model, v] of Object.entries(raw.models)) {
+    if (!isObj(v)) return null;
+    const t = empty();
+    for (const k of COUNTS) t[k] = pos(v[k]) ? v[k] : 0;
+    const used = typeof v.lastUsed === 'string' ? Date.parse(v.lastUsed) : NaN;
+    t.lastUsedMs = Number.isFinite(used) ? used : 0;
+    if (typeof v.lastError === 'string') Object.assign(t, { lastError: v.lastError, lastErrorMs: pos(v.lastErrorMs) ? v.lastErrorMs : 0 });
+    out.set(model, t);
+  }
+  return out;
+}
+
+function serialise(table: Table): FileShape {
+  const models: Record<string, unknown> = {};
+  for (const [model, { lastUsedMs, ...rest }] of table) {
+    // defineProperty: a model named "__proto__" stays a plain key
+    Object.defineProperty(models, model, { value: { ...rest, lastUsed: new Date(lastUsedMs).toISOString() }, enumerable: true });
+  }
+  return { version: 1, models };
+}
+
+/** Takes `<file>.lock` (exclusive create), breaking a lock older than LOCK_STALE_MS; returns its release. */
+async function acquireLock(lock: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const h = await open(lock, 'wx');
+      await h.writeFile(`${process.pid} ${new Date().toISOString()}\n`).catch(() => undefined).finally(() => h.close());
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > LOCK_STALE_MS) {
+      log.warn(`metrics: breaking stale lock ${lock} (${Math.round(age / 1000)} s old)`);
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`lock ${lock} is held by another process`);
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
+  }
+}
+
+export class MetricsStore {
+  private readonly flushDelayMs: number;
+  private persisted: Table = new Map(); // the file as last read or written
+  private inflight: Table = new Map(); // deltas being flushed right now
+  private pending: Table = new Map(); // deltas recorded since
+  private db?: Promise<JsonFile>;
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private failing = false;
+
+  constructor(private readonly file: string, options: { flushDelayMs?: number } = {}) {
+    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
+  }
+
+  /** Adds an observation in memory and schedules a flush. Never throws. */
+  record(o: Observation): void {
+    try {
+      if (typeof o?.model !== 'string' || o.model === '') return;
+      const t = this.pending.get(o.model) ?? empty();
+      const load = pos(o.loadMs) ? o.loadMs : 0;
+      t.requests++;
+      t.lastUsedMs = Math.max(t.lastUsedMs, pos(o.at) ? o.at : Date.now());
+      if (load > 0) { t.loads++; t.loadSumMs += load; }
+      if (o.ok) {
+        t.successes++;
+        if (pos(o.latencyMs) || o.latencyMs === 0) { t.latencyCount++; t.latencySumMs += o.latencyMs; }
+        const genMs = pos(o.latencyMs) ? o.latencyMs - load : 0;
+        const tps = pos(o.tokensPerSecond) ? o.tokensPerSecond : pos(o.outputTokens) && genMs > 0 ? o.outputTokens / (genMs / 1000) : 0;
+        if (tps > 0) { t.tpsCount++; t.tpsSum += tps; }
+      } else {
+        t.failures++;
+        t.lastError = (o.error ?? 'unknown error').slice(0, 500);
+        t.lastErrorMs = t.lastUsedMs;
+      }
+      this.pending.set(o.model, t);
+      this.schedule();
+    } catch (e) {
+      log.debug(`metrics: record failed: ${errText(e)}`);
+    }
+  }
+
+  /** This process's view: persisted totals plus what is not yet flushed. */
+  get(model: string): ModelMetrics | undefined {
+    const parts = [this.persisted, this.inflight, this.pending].map((t) => t.get(model)).filter((t) => t !== undefined);
+    return parts.length ? toMetrics(parts.reduce((a, b) => addInto(a, b), empty())) : undefined;
+  }
+
+  all(): Record<string, ModelMetrics> {
+    const merged = mergeTables(this.persisted, this.inflight, this.pending);
+    return Object.fromEntries([...merged].map(([m, t]) => [m, toMetrics(t)]));
+  }
+
+  /** Reads the file: missing = empty, corrupt = moved aside and empty. Failures are logged, not thrown. */
+  load(): Promise<void> {
+    return this.serial(async () => {
+      try { this.persisted = await this.locked(() => this.readFile()); } catch (e) { log.warn(`metrics: cannot read ${this.file}: ${errText(e)}`); }
+    });
+  }
+
+  /** Writes this process's deltas now. Failures are logged; the deltas wait for the next flush. */
+  flush(): Promise<void> {
+    this.stopTimer();
+    return this.serial(async () => {
+      if (this.pending.size === 0) return;
+      this.inflight = this.pending;
+      this.pending = new Map();
+      try {
+        this.persisted = await this.locked(async () => {
+          const merged = mergeTables(await this.readFile(), this.inflight);
+          await (await this.jsonFile()).write(serialise(merged));
+          return merged;
+        });
+        this.inflight = new Map();
+        this.failing = false;
+      } catch (e) {
+        this.pending = mergeTables(this.inflight, this.pending);
+        this.inflight = new Map();
+        (this.failing ? log.debug : log.warn)(`metrics: cannot write ${this.file} (will retry): ${errText(e)}`);
+        this.failing = true;
+        this.schedule();
+      }
+    });
+  }
+
+  /** Flushes and stops the timer; later records stay in memory until an explicit flush. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushDelayMs);
+    this.timer.unref();
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    await mkdir(dirname(this.file), { recursive: true });
+    const release = await acquireLock(`${this.file}.lock`);
+    try { return await fn(); } finally { await release().catch(() => undefined); }
+  }
+
+  private jsonFile(): Promise<JsonFile> {
+    this.db ??= import('lowdb/node').then(({ JSONFile }) => new JSONFile<FileShape>(this.file) as JsonFile);
+    this.db.catch(() => { this.db = undefined; });
+    return this.db;
+  }
+
+  /** Call with the lock held. */
+  private async readFile(): Promise<Table> {
+    const db = await this.jsonFile();
+    const raw = await db.read().catch((e: unknown) => { if (e instanceof SyntaxError) return undefined; throw e; });
+    if (raw === null) return new Map(); // missing
+    const table = raw === undefined ? null : parseFile(raw);
+    if (table) return table;
+    const aside = `${this.file}.corrupt-${Date.now()}`;
+    await rename(this.file, aside);
+    log.warn(`metrics: ${this.file} was unreadable; moved it to ${aside} and started empty`);
+    return new Map();
+  }
+}

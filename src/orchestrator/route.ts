@@ -1,0 +1,209 @@
+/**
+ * route_and_generate: infer the work, choose a model, load it without overcommitting, stream the
+ * answer, and fall back to the next candidate when a model fails — recording every attempt.
+ * When every local model fails, an OpenAI-compatible provider from settings is used if there is
+ * one; otherwise the error tells the calling assistant to do the work itself.
+ */
+import { classify, estimateTokens, inferComplexity, type Complexity } from './classify.js';
+import { CloudFallbackError, cloudGenerate } from './cloud-fallback.js';
+import { OllamaError } from './ollama.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { ProfileName, TaskType } from './profiles.js';
+import { selectModel, TASK_PROFILE } from './router.js';
+import { streamGenerate, type StreamResult } from './stream.js';
+
+export interface RouteRequest {
+  prompt: string;
+  system?: string;
+  task?: TaskType;
+  profile?: ProfileName;
+  complexity?: Complexity;
+  model?: string;
+  /** Base64-encoded images. */
+  images?: string[];
+  temperature?: number;
+  maxTokens?: number;
+  useMemory?: boolean;
+  signal?: AbortSignal;
+  /** Tokens generated so far, on the model now answering. */
+  onProgress?: (tokens: number, model: string) => void;
+}
+
+export interface Attempt {
+  model: string;
+  error: string;
+}
+
+export interface RouteResult {
+  model: string;
+  provider: 'ollama' | 'fallback';
+  task: TaskType;
+  profile: ProfileName;
+  complexity: Complexity;
+  reason: string;
+  fallbacks: Attempt[];
+  text: string;
+  thinking?: string;
+  doneReason: string;
+  contextLength: number;
+  metrics: { totalMs: number; loadMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
+}
+
+/** Models tried before giving up on local generation. */
+const MAX_ATTEMPTS = 3;
+/** Room for the prompt template and special tokens beyond our estimate. */
+const CONTEXT_SLACK = 256;
+/**
+ * Answer tokens a context must hold when the caller set no maxTokens. Requiring the full default
+ * (options.maxTokens) would rule out every small-window model for every prompt; Ollama stops at
+ * the window anyway. A maxTokens the caller gives is held to strictly.
+ */
+const DEFAULT_ANSWER_RESERVE = 1024;
+
+export class RouteError extends Error {
+  override name = 'RouteError';
+  constructor(
+    message: string,
+    readonly attempts: Attempt[],
+  ) {
+    super(message);
+  }
+}
+
+/** Output tokens/s measured per model (for fast work's tie-break). */
+function measuredSpeeds(orch: Orchestrator): Map<string, number> {
+  return new Map(Object.entries(orch.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
+}
+
+function describeAttempts(attempts: Attempt[]): string {
+  return attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
+}
+
+export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): Promise<RouteResult> {
+  const started = performance.now();
+  const { settings } = orch.config;
+  const inferred = classify({ prompt: req.prompt, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
+  const task: TaskType = req.images?.length ? 'vision' : (req.task ?? inferred.task);
+  const profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
+  const complexity = req.complexity ?? (req.task ? inferComplexity(req.prompt) : inferred.complexity);
+  const how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
+
+  const memoryText = req.useMemory !== false && orch.memory ? await orch.memory.systemPromptAddition(req.prompt, settings.memory.promptBudgetTokens) : '';
+  const system = [req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
+  const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
+  const answerTokens = req.maxTokens ?? Math.min(maxTokens, DEFAULT_ANSWER_RESERVE);
+  const contextTokens = promptTokens + answerTokens + CONTEXT_SLACK;
+
+  const overview = await orch.listModels(req.signal ? { signal: req.signal } : {});
+  const attempts: Attempt[] = [];
+  const queue: Array<{ model: string; why: string }> = [];
+  if (req.model) {
+    const named = overview.models.find((m) => m.name === req.model || m.name === `${req.model}:latest`);
+    if (!named) attempts.push({ model: req.model, error: `not installed — pull it with \`ollama pull ${req.model}\`` });
+    else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
+    else queue.push({ model: named.name, why: `${named.name} was named by the caller` });
+  }
+  const selection = selectModel({ task, profile, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch) }, overview.models, {
+    defaultProfile: settings.model.routing.defaultProfile,
+    overrides: settings.model.routing.enabled ? settings.model.routing.overrides : {},
+    ...(settings.model.default && { defaultModel: settings.model.default }),
+  });
+  for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model)) queue.push(r);
+
+  if (queue.length === 0 && attempts.length === 0) {
+    const widest = Math.max(0, ...overview.models.map((m) => m.contextWindow));
+    throw new RouteError(
+      widest > 0 && widest < contextTokens
+        ? `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but the largest context window installed is ${widest} — shorten the prompt or lower maxTokens; it was not truncated.`
+        : `No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`,
+      attempts,
+    );
+  }
+
+  for (const candidate of queue.slice(0, MAX_ATTEMPTS)) {
+    if (req.signal?.aborted) break;
+    try {
+      const loaded = await orch.loader.ensureLoaded({
+        model: candidate.model,
+        contextLength: contextTokens,
+        seen: overview.loaded,
+        ...(req.signal && { signal: req.signal }),
+      });
+      if (loaded.action === 'refused') {
+        attempts.push({ model: candidate.model, error: loaded.reason });
+        continue;
+      }
+      const done = orch.loader.begin(candidate.model);
+      let out: StreamResult;
+      try {
+        out = await streamGenerate(orch.backend, {
+          model: candidate.model,
+          prompt: req.prompt,
+          ...(system && { system }),
+          ...(req.images && { images: req.images }),
+          keepAlive: loaded.keepAlive,
+          numCtx: loaded.contextLength,
+          temperature: req.temperature ?? settings.options.temperature,
+          topP: settings.options.topP,
+          maxTokens,
+          stallMs: settings.ollama.stallTimeoutMs,
+          think: overview.models.find((m) => m.name === candidate.model)?.capabilities.includes('thinking') ?? false,
+          ...(req.signal && { signal: req.signal }),
+          ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
+        });
+      } finally {
+        done();
+      }
+      const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
+      orch.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+      const result: RouteResult = {
+        model: candidate.model,
+        provider: 'ollama',
+        task,
+        profile,
+        complexity,
+        reason: `${candidate.why} (${how}, ${complexity} complexity)${loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : ''}${attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : ''}.`,
+        fallbacks: attempts,
+        text: out.text,
+        doneReason: out.doneReason,
+        contextLength: loaded.contextLength,
+        metrics: { totalMs: Math.round(performance.now() - started), loadMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, timeToFirstTokenMs: out.timeToFirstTokenMs },
+      };
+      if (out.thinking) result.thinking = out.thinking;
+      return result;
+    } catch (err) {
+      if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
+      const message = err instanceof Error ? err.message : String(err);
+      attempts.push({ model: candidate.model, error: message });
+      orch.metrics.record({ model: candidate.model, ok: false, latencyMs: 0, error: message });
+      if (err instanceof OllamaError && err.kind === 'unreachable') break; // every local model is behind the same host
+    }
+  }
+  if (req.signal?.aborted) throw new OllamaError('aborted', 'route_and_generate was cancelled.', orch.host);
+
+  const fallback = settings.fallback;
+  if (fallback) {
+    try {
+      const t0 = performance.now();
+      const out = await cloudGenerate(fallback, { prompt: req.prompt, ...(system && { system }), maxTokens, temperature: req.temperature ?? settings.options.temperature, ...(req.signal && { signal: req.signal }) });
+      const totalMs = Math.round(performance.now() - t0);
+      return {
+        model: fallback.model,
+        provider: 'fallback',
+        task,
+        profile,
+        complexity,
+        reason: `Every local model failed, so the configured fallback provider ${new URL(fallback.baseURL).host} (${fallback.model}) answered.`,
+        fallbacks: attempts,
+        text: out.text,
+        doneReason: 'stop',
+        contextLength: 0,
+        metrics: { totalMs, loadMs: 0, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: totalMs > 0 ? Math.round((out.outputTokens / totalMs) * 10000) / 10 : 0, timeToFirstTokenMs: totalMs },
+      };
+    } catch (err) {
+      attempts.push({ model: `fallback ${fallback.model}`, error: err instanceof CloudFallbackError ? err.message : String(err) });
+    }
+  }
+  throw new RouteError(`No local model could do this (${describeAttempts(attempts)}). Do the task yourself, or fix what the attempts name and try again.`, attempts);
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { connect, tempHome } from '../helpers/spawn.js';
+
+const YAML = 'ram:\n  budget: 12GB\n  bufferBytes: 0\n';
+let fake: FakeOllama;
+let home: string;
+let session: Awaited<ReturnType<typeof connect>>;
+
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
+  home = tempHome(YAML);
+  session = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
+});
+afterAll(async () => {
+  await session?.close().catch(() => undefined);
+  await fake?.stop();
+});
+
+describe('route_and_generate over stdio', () => {
+  it('routes a code prompt to a coder model and sends progress notifications while it streams', async () => {
+    fake.reply(Array.from({ length: 40 }, (_, i) => `t${i}`).join(' ')); // 40 tokens × 40 ms ≈ 1.6 s
+    const progress: Array<{ progress: number; total?: number; message?: string }> = [];
+    const res = await session.client.callTool(
+      { name: 'route_and_generate', arguments: { prompt: 'Write a function:\n```js\nfunction add(a, b) {}\n```' } },
+      { onprogress: (p) => progress.push(p) },
+    );
+    expect(res.isError).toBeFalsy();
+    const out = res.structuredContent as { model: string; text: string; metrics: { outputTokens: number }; fallbacks: unknown[] };
+    expect(out.model).toBe('qwen2.5-coder:7b');
+    expect(out.metrics.outputTokens).toBe(40);
+    expect(out.fallbacks).toEqual([]);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.length).toBeLessThanOrEqual(6); // about every 500 ms, not per token
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
+    expect(progress[0]!.message).toMatch(/qwen2\.5-coder:7b: \d+ tokens/);
+    const text = (res.content as Array<{ text: string }>)[0]!.text;
+    expect(text).toMatch(/^t0 t1/);
+    expect(text).toMatch(/qwen2\.5-coder:7b: 40 tokens/);
+  });
+
+  it('sends no progress when the client asked for none', async () => {
+    fake.reply('short answer');
+    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
+    expect(res.isError).toBeFalsy();
+  });
+
+  it('a cancelled call stops generation on the fake', async () => {
+    fake.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
+    const ac = new AbortController();
+    const pending = session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story please', task: 'general' } }, { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 600));
+    const running = fake.loaded().find((m) => m.inFlight > 0);
+    expect(running).toBeDefined();
+    ac.abort();
+    await expect(pending).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.loaded().every((m) => m.inFlight === 0)).toBe(true);
+  });
+
+  it('records per-model metrics in ollm://metrics, written to $OLLM_HOME/metrics.json by shutdown', async () => {
+    const r = await session.client.readResource({ uri: 'ollm://metrics' });
+    const { models } = JSON.parse((r.contents[0] as { text: string }).text) as { models: Record<string, { requests: number; successes: number }> };
+    expect(models['qwen2.5-coder:7b']).toMatchObject({ requests: 1, successes: 1 });
+    await session.close();
+    await new Promise((r) => setTimeout(r, 500));
+    const file = readFileSync(join(home, 'metrics.json'), 'utf8');
+    expect(file).toContain('qwen2.5-coder:7b');
+  });
+});

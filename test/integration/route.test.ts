@@ -1,0 +1,205 @@
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { routeAndGenerate, RouteError } from '../../src/orchestrator/route.js';
+import { smartLoad } from '../../src/orchestrator/smart-load.js';
+import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+
+const MEMORY = 16e9;
+const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  stallTimeoutMs: 1000\n';
+const CODE = 'Fix this function:\n```python\ndef add(a, b):\n    return a - b\n```';
+
+let fake: FakeOllama;
+afterEach(async () => {
+  await fake?.stop();
+});
+
+async function setup(opts: { yaml?: string; withQwen3?: boolean; tokenDelayMs?: number } = {}) {
+  const models = DEFAULT_REGISTRY.filter((m) => m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && (opts.withQwen3 || m.name !== 'qwen3:8b'));
+  fake = await FakeOllama.start({ memoryBytes: MEMORY, models, tokenDelayMs: opts.tokenDelayMs ?? 1 });
+  return coreFor(fake, { totalBytes: MEMORY, yaml: opts.yaml ?? YAML });
+}
+
+describe('routing without a model name', () => {
+  it('a code prompt goes to a coder model, streamed, with metrics', async () => {
+    const core = await setup();
+    fake.reply('Use a plus sign: return a + b');
+    const r = await routeAndGenerate(core, { prompt: CODE });
+    expect(r).toMatchObject({ model: 'qwen2.5-coder:7b', provider: 'ollama', profile: 'code', fallbacks: [], text: 'Use a plus sign: return a + b', doneReason: 'stop' });
+    expect(['code', 'debugging']).toContain(r.task);
+    expect(r.reason).toMatch(/qwen2\.5-coder:7b .*inferred/);
+    expect(r.metrics.outputTokens).toBe(8);
+    expect(r.metrics.loadMs).toBeGreaterThan(0);
+    expect(r.metrics.tokensPerSecond).toBeGreaterThan(0);
+    const gen = fake.requests.filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === CODE);
+    expect(gen).toHaveLength(1);
+    expect(gen[0]!.body).toMatchObject({ stream: true, model: 'qwen2.5-coder:7b', options: { num_ctx: 4096 } });
+    expect(core.metrics.get('qwen2.5-coder:7b')).toMatchObject({ requests: 1, successes: 1 });
+  });
+
+  it('an image goes to a vision model', async () => {
+    const core = await setup();
+    const r = await routeAndGenerate(core, { prompt: 'What is in this picture?', images: ['aGVsbG8='] });
+    expect(r).toMatchObject({ model: 'llava:7b', task: 'vision' });
+    expect(fake.requests.some((q) => q.path === '/api/generate' && Array.isArray((q.body as { images?: unknown }).images))).toBe(true);
+  });
+
+  it('an explicit model is honoured', async () => {
+    const core = await setup();
+    expect((await routeAndGenerate(core, { prompt: CODE, model: 'phi3:mini' })).model).toBe('phi3:mini');
+  });
+
+  it('a missing explicit model falls back, with the attempt recorded', async () => {
+    const core = await setup();
+    const r = await routeAndGenerate(core, { prompt: CODE, model: 'ghost:7b' });
+    expect(r.model).toBe('qwen2.5-coder:7b');
+    expect(r.fallbacks).toEqual([{ model: 'ghost:7b', error: expect.stringContaining('ollama pull ghost:7b') }]);
+    expect(r.reason).toMatch(/after 1 failed attempt/);
+  });
+
+  it("a thinking model's reasoning comes back apart from the answer", async () => {
+    const core = await setup({ withQwen3: true });
+    const r = await routeAndGenerate(core, { prompt: 'Prove step by step that the square root of 2 is irrational.', model: 'qwen3:8b' });
+    expect(r.thinking).toBe('Let me think. ');
+    expect(r.text).not.toContain('Let me think');
+  });
+});
+
+describe('fallbacks', () => {
+  it('a 500 before streaming moves on to the next candidate', async () => {
+    const core = await setup();
+    await smartLoad(core, { model: 'qwen2.5-coder:7b' });
+    fake.failNext('/api/generate', 500, 'llama runner process has terminated');
+    const r = await routeAndGenerate(core, { prompt: 'Write a haiku about autumn', task: 'general' });
+    expect(r.fallbacks).toHaveLength(1);
+    expect(r.fallbacks[0]!.error).toMatch(/llama runner process has terminated/);
+    expect(r.model).not.toBe(r.fallbacks[0]!.model);
+    expect(core.metrics.get(r.fallbacks[0]!.model)).toMatchObject({ failures: 1 });
+  });
+
+  it('an error during the stream moves on too, and the partial answer is not returned', async () => {
+    const core = await setup();
+    await smartLoad(core, { model: 'llama3.2' });
+    fake.failNext('/api/generate', 500, 'out of memory', { afterChunks: 2 });
+    fake.reply('alpha beta gamma delta');
+    const r = await routeAndGenerate(core, { prompt: 'tell me a story about a fox', task: 'general', model: 'llama3.2' });
+    expect(r.fallbacks).toEqual([{ model: 'llama3.2:latest', error: expect.stringMatching(/out of memory/) }]);
+    expect(r.text).toBe('alpha beta gamma delta');
+  });
+
+  it('a stall (no token for stallTimeoutMs) stops the model and tries the next', async () => {
+    const core = await setup();
+    await smartLoad(core, { model: 'llama3.2' });
+    await smartLoad(core, { model: 'phi3:mini' });
+    fake.setLatency('/api/generate', 1600);
+    setTimeout(() => fake.setLatency('/api/generate', 0), 900); // the first request already waits 1.6 s
+    const r = await routeAndGenerate(core, { prompt: 'Hello there, how are you?', task: 'fast' });
+    expect(r.fallbacks).toHaveLength(1);
+    expect(r.fallbacks[0]!.error).toMatch(/sent nothing for 1 s and was stopped/);
+  });
+
+  it('an empty answer is not a success', async () => {
+    const core = await setup();
+    fake.reply((ctx) => (ctx.model.startsWith('llama3.2') ? '' : 'fine'));
+    const r = await routeAndGenerate(core, { prompt: 'Tell me about the moon.', task: 'general' });
+    expect(r.fallbacks[0]).toMatchObject({ model: 'llama3.2:latest', error: expect.stringMatching(/empty answer/) });
+    expect(r.text).toBe('fine');
+  });
+
+  it('with Ollama down: a clear error telling the assistant to do it itself; the next call works once it is back', async () => {
+    const core = await setup();
+    await core.catalog.list(); // the last good list is kept
+    fake.setOffline(true);
+    const err = (await routeAndGenerate(core, { prompt: 'hi', task: 'general' }).catch((e: unknown) => e)) as RouteError;
+    expect(err).toBeInstanceOf(RouteError);
+    expect(err.message).toMatch(/not reachable at .*Do the task yourself/);
+    expect(err.attempts).toHaveLength(1); // one host: no point trying every model
+    fake.setOffline(false);
+    expect((await routeAndGenerate(core, { prompt: 'hi', task: 'general' })).text.length).toBeGreaterThan(0);
+  });
+
+  it('when every local model fails, a configured OpenAI-compatible provider answers, and says so', async () => {
+    let seen: { auth?: string; body?: { model: string; messages: unknown[] } } = {};
+    const cloud: Server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', () => {
+        seen = { auth: req.headers.authorization, body: JSON.parse(raw) as { model: string; messages: unknown[] } };
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ message: { content: 'from the cloud' } }], usage: { prompt_tokens: 5, completion_tokens: 3 } }));
+      });
+    });
+    await new Promise<void>((r) => cloud.listen(0, '127.0.0.1', r));
+    const port = (cloud.address() as { port: number }).port;
+    try {
+      process.env.OLLM_TEST_CLOUD_KEY = 'sk-test';
+      const core = await setup({ yaml: `${YAML}fallback:\n  baseURL: http://127.0.0.1:${port}/v1\n  model: cloud-mini\n  apiKeyEnv: OLLM_TEST_CLOUD_KEY\n` });
+      fake.reply('');
+      const r = await routeAndGenerate(core, { prompt: CODE });
+      expect(r).toMatchObject({ provider: 'fallback', model: 'cloud-mini', text: 'from the cloud' });
+      expect(r.fallbacks.length).toBeGreaterThan(0);
+      expect(r.reason).toMatch(/fallback provider 127\.0\.0\.1:\d+ \(cloud-mini\)/);
+      expect(seen.auth).toBe('Bearer sk-test');
+      expect(seen.body?.model).toBe('cloud-mini');
+    } finally {
+      delete process.env.OLLM_TEST_CLOUD_KEY;
+      await new Promise((r) => cloud.close(r));
+    }
+  });
+});
+
+describe('streaming control', () => {
+  it('reports progress while it runs', async () => {
+    const core = await setup({ tokenDelayMs: 2 });
+    fake.reply('one two three four five six');
+    const seen: number[] = [];
+    await routeAndGenerate(core, { prompt: 'count', task: 'general', onProgress: (n) => seen.push(n) });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('cancelling stops generation on the fake at once and tries nothing else', async () => {
+    const core = await setup({ tokenDelayMs: 10 });
+    fake.reply(Array.from({ length: 300 }, (_, i) => `w${i}`).join(' '));
+    const ac = new AbortController();
+    const pending = routeAndGenerate(core, {
+      prompt: 'a long story',
+      task: 'general',
+      signal: ac.signal,
+      onProgress: (n) => {
+        if (n === 5) ac.abort();
+      },
+    });
+    await expect(pending).rejects.toThrow(/cancelled/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.loaded().every((m) => m.inFlight === 0)).toBe(true);
+    const streams = fake.requests.filter((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === 'a long story');
+    expect(streams).toHaveLength(1); // no fallback after a cancel
+  });
+});
+
+describe('context limits', () => {
+  it('raises num_ctx when the prompt needs it, and says so', async () => {
+    const core = await setup();
+    await smartLoad(core, { model: 'llama3.2' });
+    const long = 'word '.repeat(6000);
+    const r = await routeAndGenerate(core, { prompt: long, model: 'llama3.2', maxTokens: 512 });
+    expect(r.contextLength).toBeGreaterThan(4096);
+    expect(fake.loaded().find((m) => m.name === 'llama3.2:latest')?.numCtx).toBe(r.contextLength);
+    expect(fake.loadCount('llama3.2:latest')).toBe(2);
+    expect(r.reason).toMatch(new RegExp(`context was raised from 4096 to ${r.contextLength} tokens`));
+  });
+
+  it('keeps the loaded context when it suffices: no reload', async () => {
+    const core = await setup();
+    await routeAndGenerate(core, { prompt: 'hi', model: 'llama3.2' });
+    await routeAndGenerate(core, { prompt: 'hello again', model: 'llama3.2' });
+    expect(fake.loadCount('llama3.2:latest')).toBe(1);
+  });
+
+  it('never truncates: a prompt too long for every model is a clear error', async () => {
+    const core = await setup();
+    const err = await routeAndGenerate(core, { prompt: 'x', task: 'general', maxTokens: 900_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RouteError);
+    expect((err as Error).message).toMatch(/largest context window installed is 131072.*not truncated/);
+  });
+});
