@@ -177,6 +177,25 @@ describe('streaming control', () => {
   });
 });
 
+describe('memory hook', () => {
+  it('remembered facts join the system prompt within the budget, unless useMemory is false', async () => {
+    const core = await setup();
+    const budgets: number[] = [];
+    core.memory = {
+      systemPromptAddition: async (_prompt, budget) => {
+        budgets.push(budget);
+        return 'The user prefers TypeScript.';
+      },
+    };
+    await routeAndGenerate(core, { prompt: 'hello memory', system: 'Be brief.', task: 'general' });
+    await routeAndGenerate(core, { prompt: 'hello without', task: 'general', useMemory: false });
+    const sent = (p: string) => fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === p)!.body as { system?: string };
+    expect(sent('hello memory').system).toBe('Be brief.\n\nThe user prefers TypeScript.');
+    expect(sent('hello without').system).toBeUndefined();
+    expect(budgets).toEqual([500]); // memory.promptBudgetTokens
+  });
+});
+
 describe('context limits', () => {
   it('raises num_ctx when the prompt needs it, and says so', async () => {
     const core = await setup();
