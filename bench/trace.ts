@@ -98,39 +98,12 @@ async function runDirect(trace: TaskType[]): Promise<RunResult> {
   }
 }
 
-async function runOrchestrated(trace: TaskType[]): Promise<RunResult> {
-  const fake = await startFake();
-  const core = await coreFor(fake, { totalBytes: MEMORY, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
-  const misrouted: string[] = [];
-  const served = new Map<string, Map<string, number>>();
-  const t0 = performance.now();
-  try {
-    for (const [i, task] of trace.entries()) {
-      const loaded = await smartLoad(core, { task });
-      const byModel = served.get(task) ?? new Map<string, number>();
-      byModel.set(loaded.model, (byModel.get(loaded.model) ?? 0) + 1);
-      served.set(task, byModel);
-      if (loaded.action !== 'loaded' && loaded.action !== 'already_loaded') throw new Error(`request ${i} (${task}): ${loaded.reason}`);
-      const card = (await core.catalog.get(loaded.model))!;
-      if (task === 'code' && !card.profiles.includes('code')) misrouted.push(`${i}: code → ${loaded.model}`);
-      if (task === 'vision' && !card.capabilities.includes('vision')) misrouted.push(`${i}: vision → ${loaded.model}`);
-      const done = core.loader.begin(loaded.model);
-      try {
-        await core.backend.call('generate', (c) =>
-          c.generate({ model: loaded.model, prompt: `${task} work`, keep_alive: loaded.keepAlive, options: { num_ctx: loaded.contextLength, num_predict: 8 } }),
-        );
-      } finally {
-        done();
-      }
-    }
-    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted, served };
-  } finally {
-    await fake.stop();
-  }
-}
+type Core = Awaited<ReturnType<typeof coreFor>>;
+/** Serves request `i` of kind `task`; returns the model that served it. */
+type Serve = (core: Core, task: TaskType, i: number) => Promise<string>;
 
-/** (c) the whole tool path: route_and_generate per request (images attached to vision work). */
-async function runRouted(trace: TaskType[]): Promise<RunResult> {
+/** Replays the trace through ollm-mcp, checking where code and image work went. */
+async function runThrough(trace: TaskType[], serve: Serve): Promise<RunResult> {
   const fake = await startFake();
   const core = await coreFor(fake, { totalBytes: MEMORY, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n' });
   const misrouted: string[] = [];
@@ -138,16 +111,13 @@ async function runRouted(trace: TaskType[]): Promise<RunResult> {
   const t0 = performance.now();
   try {
     for (const [i, task] of trace.entries()) {
-      const prompts = PROMPTS[task]!;
-      const prompt = prompts[i % prompts.length]!;
-      const r = await routeAndGenerate(core, { prompt, task, maxTokens: 8, ...(task === 'vision' && { images: ['aGVsbG8='] }) });
-      if (r.fallbacks.length) throw new Error(`request ${i} (${task}) needed fallbacks: ${JSON.stringify(r.fallbacks)}`);
-      const card = (await core.catalog.get(r.model))!;
-      if (task === 'code' && !card.profiles.includes('code')) misrouted.push(`${i}: code → ${r.model}`);
-      if (task === 'vision' && !card.capabilities.includes('vision')) misrouted.push(`${i}: vision → ${r.model}`);
+      const model = await serve(core, task, i);
       const byModel = served.get(task) ?? new Map<string, number>();
-      byModel.set(r.model, (byModel.get(r.model) ?? 0) + 1);
+      byModel.set(model, (byModel.get(model) ?? 0) + 1);
       served.set(task, byModel);
+      const card = (await core.catalog.get(model))!;
+      if (task === 'code' && !card.profiles.includes('code')) misrouted.push(`${i}: code → ${model}`);
+      if (task === 'vision' && !card.capabilities.includes('vision')) misrouted.push(`${i}: vision → ${model}`);
     }
     return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted, served };
   } finally {
@@ -156,18 +126,41 @@ async function runRouted(trace: TaskType[]): Promise<RunResult> {
   }
 }
 
+/** (b) smart_load for the task, then a plain generate on the chosen model. */
+const smartLoadThenGenerate: Serve = async (core, task, i) => {
+  const loaded = await smartLoad(core, { task });
+  if (loaded.action !== 'loaded' && loaded.action !== 'already_loaded') throw new Error(`request ${i} (${task}): ${loaded.reason}`);
+  const done = core.loader.begin(loaded.model);
+  try {
+    await core.backend.call('generate', (c) =>
+      c.generate({ model: loaded.model, prompt: `${task} work`, keep_alive: loaded.keepAlive, options: { num_ctx: loaded.contextLength, num_predict: 8 } }),
+    );
+  } finally {
+    done();
+  }
+  return loaded.model;
+};
+
+/** (c) the whole tool path: route_and_generate per request (images attached to vision work). */
+const routed: Serve = async (core, task, i) => {
+  const prompts = PROMPTS[task]!;
+  const r = await routeAndGenerate(core, { prompt: prompts[i % prompts.length]!, task, maxTokens: 8, ...(task === 'vision' && { images: ['aGVsbG8='] }) });
+  if (r.fallbacks.length) throw new Error(`request ${i} (${task}) needed fallbacks: ${JSON.stringify(r.fallbacks)}`);
+  return r.model;
+};
+
 export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
   const trace = makeTrace();
   const counts = TASKS.map((t) => `${t} ${trace.filter((x) => x === t).length}`).join(', ');
   const direct = await runDirect(trace);
-  const smart = await runOrchestrated(trace);
-  const routed = await runRouted(trace);
+  const smart = await runThrough(trace, smartLoadThenGenerate);
+  const viaTool = await runThrough(trace, routed);
   const ratio = smart.stats.loadMs / direct.stats.loadMs;
-  const routedRatio = routed.stats.loadMs / direct.stats.loadMs;
+  const routedRatio = viaTool.stats.loadMs / direct.stats.loadMs;
   const describe = (label: string, r: RunResult) =>
     `trace: ${label}: ${r.stats.loads} loads, load time ${(r.stats.loadMs / 1000).toFixed(2)} s, forced evictions ${r.stats.forcedEvictions.length}, refused loads (overcommit) ${r.stats.refusedLoads.length}, peak ${(r.stats.peakUsedBytes / 1e9).toFixed(2)} GB of 12 GB, wall ${(r.wallMs / 1000).toFixed(2)} s`;
   const clean = (r: RunResult) => r.stats.forcedEvictions.length === 0 && r.stats.refusedLoads.length === 0 && r.misrouted.length === 0;
-  const ok = clean(smart) && clean(routed) && ratio <= 0.6 && routedRatio <= 0.6;
+  const ok = clean(smart) && clean(viaTool) && ratio <= 0.6 && routedRatio <= 0.6;
   return {
     ok,
     lines: [
@@ -176,9 +169,9 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
       describe('ollm-mcp smart_load + generate', smart),
       `trace: ollm-mcp served ${[...(smart.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`,
       `trace: load time smart_load / direct = ${ratio.toFixed(2)} (goal ≤ 0.60); misrouted code/vision requests ${smart.misrouted.length}${smart.misrouted.length ? ` (${smart.misrouted.join('; ')})` : ''}`,
-      describe('ollm-mcp route_and_generate', routed),
-      `trace: route_and_generate served ${[...(routed.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`,
-      `trace: load time route_and_generate / direct = ${routedRatio.toFixed(2)} (goal ≤ 0.60); misrouted ${routed.misrouted.length} ${ok ? 'OK' : 'MISSED'}`,
+      describe('ollm-mcp route_and_generate', viaTool),
+      `trace: route_and_generate served ${[...(viaTool.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`,
+      `trace: load time route_and_generate / direct = ${routedRatio.toFixed(2)} (goal ≤ 0.60); misrouted ${viaTool.misrouted.length} ${ok ? 'OK' : 'MISSED'}`,
     ],
   };
 }
