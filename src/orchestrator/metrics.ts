@@ -3,14 +3,11 @@
  * process on the machine (Claude Desktop and an IDE may each run one).
  *
  * The file holds sums and counts, never means, so contributions add up. Each process records in
- * memory and, debounced, flushes: under a lock file (`<file>.lock`, created with `wx`, stale after
- * 5 s) it reads the file, adds the deltas it recorded since its last flush, and writes it back
- * atomically (lowdb's JSONFile → steno: write `.<name>.tmp`, then rename). Steno's temp name is
- * fixed, which is safe only because writers hold the lock. A failed flush keeps its deltas.
- * lowdb is imported on first use so it stays off the start-up path.
+ * memory and, debounced, flushes: under the shared file's lock it reads the file, adds the deltas
+ * it recorded since its last flush, and writes it back atomically (see json-file.ts). A failed
+ * flush keeps its deltas for the next one.
  */
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { SharedJsonFile } from './json-file.js';
 import { log } from './log.js';
 
 export interface ModelMetrics {
@@ -36,10 +33,6 @@ interface Totals {
 }
 type Table = Map<string, Totals>;
 interface FileShape { version: 1; models: Record<string, unknown> }
-interface JsonFile { read(): Promise<unknown>; write(data: FileShape): Promise<void> }
-
-const LOCK_STALE_MS = 5_000;
-const LOCK_WAIT_MS = 3_000;
 const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads'] as const;
 
 const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0 });
@@ -97,34 +90,12 @@ function serialise(table: Table): FileShape {
   return { version: 1, models };
 }
 
-/** Takes `<file>.lock` (exclusive create), breaking a lock older than LOCK_STALE_MS; returns its release. */
-async function acquireLock(lock: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const h = await open(lock, 'wx');
-      await h.writeFile(`${process.pid} ${new Date().toISOString()}\n`).catch(() => undefined).finally(() => h.close());
-      return () => rm(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-    if (age > LOCK_STALE_MS) {
-      log.warn(`metrics: breaking stale lock ${lock} (${Math.round(age / 1000)} s old)`);
-      await rm(lock, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`lock ${lock} is held by another process`);
-    await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
-  }
-}
-
 export class MetricsStore {
   private readonly flushDelayMs: number;
   private persisted: Table = new Map(); // the file as last read or written
   private inflight: Table = new Map(); // deltas being flushed right now
   private pending: Table = new Map(); // deltas recorded since
-  private db?: Promise<JsonFile>;
+  private readonly store: SharedJsonFile<Table>;
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -132,6 +103,7 @@ export class MetricsStore {
 
   constructor(private readonly file: string, options: { flushDelayMs?: number } = {}) {
     this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
+    this.store = new SharedJsonFile<Table>(file, { parse: parseFile, serialise, empty: () => new Map(), label: 'metrics' });
   }
 
   /** Adds an observation in memory and schedules a flush. Never throws. */
@@ -175,7 +147,7 @@ export class MetricsStore {
   /** Reads the file: missing = empty, corrupt = moved aside and empty. Failures are logged, not thrown. */
   load(): Promise<void> {
     return this.serial(async () => {
-      try { this.persisted = await this.locked(() => this.readFile()); } catch (e) { log.warn(`metrics: cannot read ${this.file}: ${errText(e)}`); }
+      try { this.persisted = await this.store.read(); } catch (e) { log.warn(`metrics: cannot read ${this.file}: ${errText(e)}`); }
     });
   }
 
@@ -187,11 +159,12 @@ export class MetricsStore {
       this.inflight = this.pending;
       this.pending = new Map();
       try {
-        this.persisted = await this.locked(async () => {
-          const merged = mergeTables(await this.readFile(), this.inflight);
-          await (await this.jsonFile()).write(serialise(merged));
+        let merged: Table = new Map();
+        await this.store.update((current) => {
+          merged = mergeTables(current, this.inflight);
           return merged;
         });
+        this.persisted = merged;
         this.inflight = new Map();
         this.failing = false;
       } catch (e) {
@@ -226,30 +199,5 @@ export class MetricsStore {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => undefined);
     return run;
-  }
-
-  private async locked<T>(fn: () => Promise<T>): Promise<T> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const release = await acquireLock(`${this.file}.lock`);
-    try { return await fn(); } finally { await release().catch(() => undefined); }
-  }
-
-  private jsonFile(): Promise<JsonFile> {
-    this.db ??= import('lowdb/node').then(({ JSONFile }) => new JSONFile<FileShape>(this.file) as JsonFile);
-    this.db.catch(() => { this.db = undefined; });
-    return this.db;
-  }
-
-  /** Call with the lock held. */
-  private async readFile(): Promise<Table> {
-    const db = await this.jsonFile();
-    const raw = await db.read().catch((e: unknown) => { if (e instanceof SyntaxError) return undefined; throw e; });
-    if (raw === null) return new Map(); // missing
-    const table = raw === undefined ? null : parseFile(raw);
-    if (table) return table;
-    const aside = `${this.file}.corrupt-${Date.now()}`;
-    await rename(this.file, aside);
-    log.warn(`metrics: ${this.file} was unreadable; moved it to ${aside} and started empty`);
-    return new Map();
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * A JSON file under $OLLM_HOME that several ollm-mcp processes share (Claude Desktop and an IDE
+ * may each run one). Every change is read-modify-write under a lock file (`<file>.lock`, created
+ * exclusively, broken when older than 5 s) and written atomically (lowdb's JSONFile → steno:
+ * write `.<name>.tmp`, then rename; the fixed temp name is safe because writers hold the lock).
+ * A file that does not parse, or is not of the expected shape, is moved aside — never silently
+ * emptied — and reported on stderr. lowdb is loaded on first use, off the start-up path.
+ */
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { log } from './log.js';
+
+const LOCK_STALE_MS = 5_000;
+const LOCK_WAIT_MS = 3_000;
+
+interface RawFile {
+  read(): Promise<unknown>;
+  write(data: unknown): Promise<void>;
+}
+
+/** Takes `<lock>` (exclusive create), breaking one older than LOCK_STALE_MS; returns its release. */
+async function acquireLock(lock: string, label: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const h = await open(lock, 'wx');
+      await h
+        .writeFile(`${process.pid} ${new Date().toISOString()}\n`)
+        .catch(() => undefined)
+        .finally(() => h.close());
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const age = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > LOCK_STALE_MS) {
+      log.warn(`${label}: breaking stale lock ${lock} (${Math.round(age / 1000)} s old)`);
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`lock ${lock} is held by another process`);
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
+  }
+}
+
+export interface SharedJsonFileOptions<T> {
+  /** The content, or null when the shape is not ours (the file is then set aside). */
+  parse(raw: unknown): T | null;
+  empty(): T;
+  /** What goes on disk (default: the value itself). */
+  serialise?(value: T): unknown;
+  /** Names the file in log lines, e.g. "metrics". */
+  label: string;
+}
+
+export class SharedJsonFile<T> {
+  private raw?: Promise<RawFile>;
+
+  constructor(
+    readonly file: string,
+    private readonly options: SharedJsonFileOptions<T>,
+  ) {}
+
+  /** Runs `fn` holding the file's lock (the folder is created if missing). */
+  async locked<R>(fn: () => Promise<R>): Promise<R> {
+    await mkdir(dirname(this.file), { recursive: true });
+    const release = await acquireLock(`${this.file}.lock`, this.options.label);
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /** Reads under the lock. */
+  read(): Promise<T> {
+    return this.locked(() => this.readUnlocked());
+  }
+
+  /** Read, change, write — under one lock, so no other process's change is lost. */
+  update(change: (current: T) => T | Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      const next = await change(await this.readUnlocked());
+      await (await this.rawFile()).write(this.options.serialise ? this.options.serialise(next) : next);
+      return next;
+    });
+  }
+
+  private rawFile(): Promise<RawFile> {
+    this.raw ??= import('lowdb/node').then(({ JSONFile }) => new JSONFile<unknown>(this.file) as RawFile);
+    this.raw.catch(() => {
+      this.raw = undefined;
+    });
+    return this.raw;
+  }
+
+  /** Call with the lock held. Missing = empty; unreadable or foreign = moved aside, then empty. */
+  private async readUnlocked(): Promise<T> {
+    const raw = await (await this.rawFile()).read().catch((e: unknown) => {
+      if (e instanceof SyntaxError) return undefined;
+      throw e;
+    });
+    if (raw === null) return this.options.empty(); // lowdb: no file yet
+    const parsed = raw === undefined ? null : this.options.parse(raw);
+    if (parsed) return parsed;
+    const aside = `${this.file}.corrupt-${Date.now()}`;
+    await rename(this.file, aside);
+    log.warn(`${this.options.label}: ${this.file} was unreadable; moved it to ${aside} and started empty`);
+    return this.options.empty();
+  }
+}
