@@ -1,4 +1,5 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Exit code 1 when a goal is missed. */
+import { benchCompare } from './compare.js';
 import { benchOverhead } from './overhead.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
@@ -10,6 +11,7 @@ const benches = [
   { name: 'startup', run: benchStartup },
   { name: 'overhead', run: benchOverhead },
   { name: 'trace', run: benchTrace },
+  { name: 'compare', run: benchCompare },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;

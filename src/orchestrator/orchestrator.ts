@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { Loader } from './loader.js';
 import type { MemoryProvider } from './memory-hook.js';
 import { MetricsStore } from './metrics.js';
+import { Comparisons } from './compare.js';
+import { Preferences } from './preferences.js';
+import { Puller } from './pull.js';
 import type { ProfileName } from './profiles.js';
 import { RamMonitor, resolveRamPolicy, type GpuReading, type MemorySource } from './ram.js';
 
@@ -101,6 +104,9 @@ export class Orchestrator {
   readonly ram: RamMonitor;
   readonly loader: Loader;
   readonly metrics: MetricsStore;
+  readonly puller: Puller;
+  readonly comparisons = new Comparisons();
+  readonly preferences: Preferences;
   /** Remembered facts for prompts; set by the memory store when there is one. */
   memory?: MemoryProvider;
 
@@ -114,6 +120,8 @@ export class Orchestrator {
     this.ram = new RamMonitor(deps.memorySource);
     this.loader = new Loader(this.backend, this.catalog, this.ram, config.settings);
     this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
+    this.preferences = new Preferences(join(config.home, 'preferences.json'));
+    this.puller = new Puller(this.backend, this.catalog, config.settings.ollama.pullStallTimeoutMs);
   }
 
   get host(): string {
@@ -213,6 +221,17 @@ export class Orchestrator {
     return card;
   }
 
+  /** How the router is set up: settings' overrides and default, and the user's preferences. */
+  routingSettings() {
+    const { model } = this.config.settings;
+    return {
+      defaultProfile: model.routing.defaultProfile,
+      overrides: model.routing.enabled ? model.routing.overrides : {},
+      preferred: this.preferences.byProfile(),
+      ...(model.default && { defaultModel: model.default }),
+    };
+  }
+
   /** Loaded models with what this server knows of them: pins, requests running, last use. */
   async loadedView(signal?: AbortSignal): Promise<Array<LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string }>> {
     const loaded = await this.loadedModels(signal);
@@ -248,6 +267,6 @@ export class Orchestrator {
   /** The effective settings, secrets hidden, with where each given value came from. */
   effectiveConfig() {
     const { settings, home, file, fileFound, sources, memoryFile, templatesDir } = this.config;
-    return { settings: redactSettings(settings), sources, home, file, fileFound, memoryFile, templatesDir };
+    return { settings: redactSettings(settings), sources, home, file, fileFound, memoryFile, templatesDir, preferences: this.preferences.all() };
   }
 }

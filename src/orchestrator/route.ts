@@ -104,11 +104,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
     else queue.push({ model: named.name, why: `${named.name} was named by the caller` });
   }
-  const selection = selectModel({ task, profile, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch) }, overview.models, {
-    defaultProfile: settings.model.routing.defaultProfile,
-    overrides: settings.model.routing.enabled ? settings.model.routing.overrides : {},
-    ...(settings.model.default && { defaultModel: settings.model.default }),
-  });
+  const selection = selectModel({ task, profile, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch) }, overview.models, orch.routingSettings());
   for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model)) queue.push(r);
 
   if (queue.length === 0 && attempts.length === 0) {

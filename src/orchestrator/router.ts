@@ -40,6 +40,8 @@ export interface RoutingSettings {
   defaultModel?: string;
   defaultProfile: ProfileName;
   overrides: Partial<Record<ProfileName, string>>;
+  /** Models the user chose for a kind of work (prefer_model); after overrides, before the rest. */
+  preferred?: Partial<Record<ProfileName, string>>;
 }
 
 export interface RankedModel {
@@ -140,10 +142,15 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     if (!ranked.some((r) => r.m.name === m.name)) ranked.push({ m, why });
   };
 
+  const find = (name: string | undefined) => (name ? usable.find((m) => m.name === name || m.name === `${name}:latest` || baseName(m.name) === baseName(name)) : undefined);
   const override = settings.overrides[asked] ?? (req.task || req.profile || req.images ? undefined : settings.defaultModel);
-  const configured = override ? usable.find((m) => m.name === override || baseName(m.name) === baseName(override) || m.name === `${override}:latest`) : undefined;
+  const configured = find(override);
   if (configured && suits(configured, asked, req.images)) {
     add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
+  }
+  const preferred = find(settings.preferred?.[asked]);
+  if (preferred && suits(preferred, asked, req.images)) {
+    add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
   }
 
   for (let profile: ProfileName | undefined = asked; profile; profile = ROUTING_PROFILES[profile].fallbackProfile) {

@@ -38,11 +38,7 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
   let choice = 'named by the caller';
   if (!model) {
     const overview = await orch.listModels({ ...(req.signal && { signal: req.signal }) });
-    const selection = selectModel(req.task ? { task: req.task } : {}, overview.models, {
-      defaultProfile: routing.defaultProfile,
-      overrides: routing.enabled ? routing.overrides : {},
-      ...(orch.config.settings.model.default && { defaultModel: orch.config.settings.model.default }),
-    });
+    const selection = selectModel(req.task ? { task: req.task } : {}, overview.models, orch.routingSettings());
     if (!selection) {
       const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
       const hint = PULL_HINT[req.task ?? 'general'] ?? 'llama3.2';

@@ -54,6 +54,7 @@ export async function serveOverStdio(orch: Orchestrator): Promise<void> {
 
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
   void orch.metrics.load();
+  void orch.preferences.load();
 
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(

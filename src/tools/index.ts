@@ -1,8 +1,23 @@
 /** Every tool the server offers. One file per tool; add new ones here. */
 import type { ToolRegistration } from './define.js';
+import { compareTool } from './compare.js';
+import { deleteModelTool } from './delete-model.js';
 import { listModels } from './list-models.js';
+import { preferModelTool } from './prefer-model.js';
+import { pullModelTool } from './pull-model.js';
+import { showModelTool } from './show-model.js';
 import { routeAndGenerateTool } from './route-and-generate.js';
 import { smartLoadTool } from './smart-load.js';
 import { unloadModelTool } from './unload-model.js';
 
-export const TOOLS: ToolRegistration[] = [listModels, smartLoadTool, unloadModelTool, routeAndGenerateTool];
+export const TOOLS: ToolRegistration[] = [
+  routeAndGenerateTool,
+  listModels,
+  showModelTool,
+  smartLoadTool,
+  unloadModelTool,
+  pullModelTool,
+  deleteModelTool,
+  compareTool,
+  preferModelTool,
+];

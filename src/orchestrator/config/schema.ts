@@ -77,6 +77,13 @@ export const settingsSchema = z
           .max(3_600_000)
           .default(60_000)
           .describe('A generation that sends no token for this long is stopped and the next model is tried (ms). Covers loading and prompt reading too.'),
+        pullStallTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(3_600_000)
+          .default(60_000)
+          .describe('A pull that receives no bytes for this long is stopped; pulling again resumes it (ms).'),
       })
       .prefault({}),
     model: z

@@ -1,0 +1,184 @@
+/**
+ * compare: one prompt, several models, metrics side by side (seed 003 S07-T06). Models that fit
+ * in memory together run in parallel; the rest run one group after another, with smart loading
+ * between groups — every load goes through the planner, so a comparison never overcommits. One
+ * model failing does not fail the comparison.
+ */
+import { randomUUID } from 'node:crypto';
+import { classify } from './classify.js';
+import type { LoadOutcome } from './loader.js';
+import { OllamaError } from './ollama.js';
+import type { ModelSummary, Orchestrator } from './orchestrator.js';
+import type { TaskType } from './profiles.js';
+import { selectModel } from './router.js';
+import { streamGenerate } from './stream.js';
+
+export interface CompareRequest {
+  prompt: string;
+  models?: string[];
+  system?: string;
+  task?: TaskType;
+  maxTokens?: number;
+  signal?: AbortSignal;
+  /** Called when a model finishes: how many are done of how many. */
+  onModelDone?: (done: number, total: number, model: string) => void;
+}
+
+export interface CompareEntry {
+  model: string;
+  text: string;
+  error?: string;
+  thinking?: string;
+  metrics: { loadMs: number; timeToFirstTokenMs: number; totalMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
+}
+
+export interface CompareResult {
+  comparisonId: string;
+  task: TaskType;
+  results: CompareEntry[];
+  /** Some models ran at the same time. */
+  parallel: boolean;
+  /** How the models were grouped: each inner list ran together. */
+  groups: string[][];
+  fastest?: string;
+  wallMs: number;
+}
+
+/** Comparisons remembered for prefer_model, newest last. */
+const KEEP_COMPARISONS = 20;
+
+const ZERO = { loadMs: 0, timeToFirstTokenMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
+
+/**
+ * Splits models into groups whose memory needs fit together, in order: the room is the budget
+ * (and RAM) left by models that must stay (pinned or busy ones outside the comparison).
+ */
+export function groupByMemory(models: ModelSummary[], roomBytes: number): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let used = 0;
+  for (const m of models) {
+    if (current.length > 0 && used + m.requiredBytes > roomBytes) {
+      groups.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(m.name);
+    used += m.requiredBytes;
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+export class Comparisons {
+  private readonly recent = new Map<string, { task: TaskType; models: string[] }>();
+
+  remember(id: string, task: TaskType, models: string[]): void {
+    this.recent.set(id, { task, models });
+    while (this.recent.size > KEEP_COMPARISONS) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  get(id: string): { task: TaskType; models: string[] } | undefined {
+    return this.recent.get(id);
+  }
+}
+
+export async function compare(orch: Orchestrator, req: CompareRequest): Promise<CompareResult> {
+  const started = performance.now();
+  const task = req.task ?? classify({ prompt: req.prompt, ...(req.system && { system: req.system }) }).task;
+  const overview = await orch.listModels(req.signal ? { signal: req.signal } : {});
+  const { settings } = orch.config;
+
+  let names = req.models;
+  if (!names) {
+    const selection = selectModel({ task }, overview.models, orch.routingSettings());
+    names = (selection?.ranked ?? []).slice(0, 3).map((r) => r.model);
+    if (names.length < 2) throw new OllamaError('model_not_found', `Fewer than two installed models fit this machine for ${task} work — name the models to compare, or pull another.`, orch.host);
+  }
+  const results = new Map<string, CompareEntry>();
+  const known: ModelSummary[] = [];
+  for (const name of names) {
+    const m = overview.models.find((x) => x.name === name || x.name === `${name}:latest`);
+    if (!m) results.set(name, { model: name, text: '', error: `not installed — pull it with \`ollama pull ${name}\``, metrics: ZERO });
+    else if (!m.fits) results.set(m.name, { model: m.name, text: '', error: `needs ${Math.round(m.requiredBytes / 1e8) / 10} GB, more than the RAM budget allows`, metrics: ZERO });
+    else if (!known.some((k) => k.name === m.name)) known.push(m);
+  }
+
+  const held = overview.loaded.filter((l) => !known.some((k) => k.name === l.name) && (orch.loader.pins.has(l.name) || orch.loader.requestsOn(l.name) > 0));
+  const room = overview.ram.budgetBytes - held.reduce((s, l) => s + l.sizeBytes, 0);
+  const groups = groupByMemory(known, Math.min(room, overview.ram.totalBytes - overview.ram.bufferBytes));
+  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
+  const total = names.length;
+  let finished = results.size;
+
+  for (const group of groups) {
+    if (req.signal?.aborted) break;
+    // Mark the group busy first, so loading one member never unloads another.
+    const releases = group.map((m) => orch.loader.begin(m));
+    try {
+      const loads: Array<LoadOutcome | Error> = [];
+      for (const model of group) {
+        loads.push(
+          await orch.loader.ensureLoaded({ model, ...(req.signal && { signal: req.signal }) }).catch((err: unknown) => err as Error),
+        );
+      }
+      await Promise.all(
+        group.map(async (model, i) => {
+          const loaded = loads[i]!;
+          if (loaded instanceof Error || loaded.action === 'refused') {
+            const why = loaded instanceof Error ? loaded.message : loaded.reason;
+            results.set(model, { model, text: '', error: why, metrics: ZERO });
+          } else {
+            try {
+              const out = await streamGenerate(orch.backend, {
+                model,
+                prompt: req.prompt,
+                ...(req.system && { system: req.system }),
+                keepAlive: loaded.keepAlive,
+                numCtx: loaded.contextLength,
+                temperature: settings.options.temperature,
+                topP: settings.options.topP,
+                maxTokens,
+                stallMs: settings.ollama.stallTimeoutMs,
+                think: overview.models.find((m) => m.name === model)?.capabilities.includes('thinking') ?? false,
+                ...(req.signal && { signal: req.signal }),
+              });
+              const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
+              const entry: CompareEntry = {
+                model,
+                text: out.text,
+                metrics: { loadMs, timeToFirstTokenMs: out.timeToFirstTokenMs, totalMs: out.totalMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
+              };
+              if (out.thinking) entry.thinking = out.thinking;
+              results.set(model, entry);
+              orch.metrics.record({ model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+            } catch (err) {
+              if (req.signal?.aborted) throw err;
+              const message = err instanceof Error ? err.message : String(err);
+              results.set(model, { model, text: '', error: message, metrics: ZERO });
+              orch.metrics.record({ model, ok: false, latencyMs: 0, error: message });
+            }
+          }
+          req.onModelDone?.(++finished, total, model);
+        }),
+      );
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+  if (req.signal?.aborted) throw new OllamaError('aborted', 'compare was cancelled.', orch.host);
+
+  const ordered = names.map((n) => results.get(n) ?? results.get(`${n}:latest`)!).filter(Boolean);
+  const ok = ordered.filter((r) => !r.error);
+  const result: CompareResult = {
+    comparisonId: randomUUID(),
+    task,
+    results: ordered,
+    parallel: groups.some((g) => g.length > 1),
+    groups,
+    wallMs: Math.round(performance.now() - started),
+  };
+  if (ok.length) result.fastest = ok.reduce((a, b) => (b.metrics.totalMs < a.metrics.totalMs ? b : a)).model;
+  orch.comparisons.remember(result.comparisonId, task, ordered.map((r) => r.model));
+  return result;
+}

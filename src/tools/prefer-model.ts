@@ -1,0 +1,34 @@
+import * as z from 'zod';
+import { OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
+import { withTag } from '../orchestrator/catalog.js';
+import { defineTool } from './define.js';
+
+export const preferModelTool = defineTool({
+  name: 'prefer_model',
+  title: 'Remember the preferred model for a kind of work',
+  description:
+    'Records which model the user preferred for a kind of work — usually the winner of a compare (pass its comparisonId) — so route_and_generate and smart_load choose it for that work from then on (settings overrides still come first). Kept across sessions.',
+  inputSchema: z.object({
+    model: z.string().min(1).describe('The preferred model.'),
+    comparisonId: z.string().optional().describe('The compare result it won; its task is used when task is left out.'),
+    task: z.enum(TASK_TYPES).optional().describe('The kind of work it is preferred for.'),
+  }),
+  outputSchema: z.object({ model: z.string(), task: z.string(), profile: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(input, { orch, signal }) {
+    const comparison = input.comparisonId ? orch.comparisons.get(input.comparisonId) : undefined;
+    if (input.comparisonId && !comparison) {
+      throw new OllamaError('bad_request', `No recent comparison has id ${input.comparisonId} (comparisons are kept while the server runs) — pass task instead.`, orch.host);
+    }
+    const task = input.task ?? comparison?.task;
+    if (!task) throw new OllamaError('bad_request', 'Say which work the model is preferred for: task, or the comparisonId of a compare.', orch.host);
+    const installed = await orch.catalog.get(input.model, { signal });
+    if (!installed) throw new OllamaError('model_not_found', `Model "${input.model}" is not installed — list_models shows what is.`, orch.host);
+    if (comparison && !comparison.models.includes(installed.name) && !comparison.models.includes(withTag(input.model))) {
+      throw new OllamaError('bad_request', `${installed.name} was not part of comparison ${input.comparisonId} (${comparison.models.join(', ')}).`, orch.host);
+    }
+    const profile = TASK_PROFILE[task];
+    await orch.preferences.set(profile, { model: installed.name, task, at: new Date().toISOString(), ...(input.comparisonId && { comparisonId: input.comparisonId }) });
+    return { structured: { model: installed.name, task, profile }, text: `From now on ${installed.name} is preferred for ${profile} work (${task}).` };
+  },
+});

@@ -1,0 +1,46 @@
+import * as z from 'zod';
+import { formatBytes } from '../orchestrator/index.js';
+import { defineTool } from './define.js';
+
+/** Progress at most this often, and always on a phase change. */
+const PROGRESS_EVERY_MS = 250;
+
+export const pullModelTool = defineTool({
+  name: 'pull_model',
+  title: 'Download a model',
+  description:
+    'Downloads a model from the Ollama registry (or another registry named in the model, e.g. hf.co/user/repo:quant), with progress notifications (bytes done of total, and the phase). Returns already_present at once when the model is installed, unless force: true. Cancelling stops the download; running it again resumes. Models are several GB: check list_models or ollm://system/ram for what fits before pulling a large one.',
+  inputSchema: z.object({
+    model: z.string().min(1).describe('Model name, e.g. "llama3.2", "qwen2.5-coder:7b", "hf.co/bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M".'),
+    insecure: z.boolean().optional().describe('Allow an insecure (http) registry.'),
+    force: z.boolean().optional().describe('Pull again even if installed (gets updates).'),
+  }),
+  outputSchema: z.object({
+    model: z.string(),
+    status: z.enum(['pulled', 'already_present']),
+    sizeBytes: z.number(),
+    durationMs: z.number(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async run(input, { orch, signal, progress }) {
+    let last = 0;
+    let lastMessage = '';
+    const result = await orch.puller.pull({
+      ...input,
+      signal,
+      onProgress: (p) => {
+        const now = performance.now();
+        const phase = p.message.split(' — ')[0]!;
+        if (now - last < PROGRESS_EVERY_MS && phase === lastMessage) return;
+        last = now;
+        lastMessage = phase;
+        progress(p.completedBytes, p.totalBytes || undefined, p.message);
+      },
+    });
+    const text =
+      result.status === 'already_present'
+        ? `${result.model} is already installed (${formatBytes(result.sizeBytes)}); force: true pulls it again.`
+        : `Pulled ${result.model} (${formatBytes(result.sizeBytes)}) in ${(result.durationMs / 1000).toFixed(1)} s.`;
+    return { structured: result, text };
+  },
+});

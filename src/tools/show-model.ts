@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import { formatBytes } from '../orchestrator/index.js';
+import { defineTool } from './define.js';
+import { loadedModelSchema, modelSummarySchema } from './schemas.js';
+
+export const showModelTool = defineTool({
+  name: 'show_model',
+  title: 'Show a model card',
+  description:
+    'Details of one installed model: family, parameters, quantization, trained context window, capabilities, the routing profiles it serves, size and RAM needed, whether it fits and is loaded, and the first lines of its license. The same as the resource ollm://models/{name}.',
+  inputSchema: z.object({ model: z.string().min(1).describe('An installed model, e.g. "llama3.2" or "qwen2.5-coder:7b".') }),
+  outputSchema: modelSummarySchema.extend({
+    digest: z.string(),
+    modifiedAt: z.string(),
+    architecture: z.string().optional(),
+    contextSource: z.string().describe('ollama, database or default: where the context window came from'),
+    detailsKnown: z.boolean(),
+    pattern: z.string().optional().describe('the model-database pattern that matched'),
+    licenseFirstLines: z.string().optional(),
+    running: loadedModelSchema.optional(),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(input, { orch, signal }) {
+    const card = await orch.modelCard(input.model, signal);
+    const text = [
+      `${card.name}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run).`,
+      `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,
+      card.loaded ? 'Loaded now.' : card.fitsNow ? 'Fits in RAM now.' : card.fits ? 'Fits after unloading idle models.' : 'Too big for the RAM budget.',
+      ...(card.licenseFirstLines ? [`License: ${card.licenseFirstLines.split('\n')[0]}`] : []),
+    ].join('\n');
+    return { structured: card, text };
+  },
+});
