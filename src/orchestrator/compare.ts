@@ -11,7 +11,7 @@ import { OllamaError } from './ollama.js';
 import type { ModelSummary, Orchestrator } from './orchestrator.js';
 import type { TaskType } from './profiles.js';
 import { selectModel } from './router.js';
-import { streamGenerate } from './stream.js';
+import { streamGenerate, streamOptions } from './stream.js';
 
 export interface CompareRequest {
   prompt: string;
@@ -130,17 +130,11 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
             results.set(model, { model, text: '', error: why, metrics: ZERO });
           } else {
             try {
+              const capabilities = overview.models.find((m) => m.name === model)?.capabilities ?? [];
               const out = await streamGenerate(orch.backend, {
-                model,
+                ...streamOptions(settings, loaded, { capabilities, maxTokens }),
                 prompt: req.prompt,
                 ...(req.system && { system: req.system }),
-                keepAlive: loaded.keepAlive,
-                numCtx: loaded.contextLength,
-                temperature: settings.options.temperature,
-                topP: settings.options.topP,
-                maxTokens,
-                stallMs: settings.ollama.stallTimeoutMs,
-                think: overview.models.find((m) => m.name === model)?.capabilities.includes('thinking') ?? false,
                 ...(req.signal && { signal: req.signal }),
               });
               const loadMs = (loaded.loadMs ?? 0) + out.loadMs;

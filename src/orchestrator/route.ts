@@ -10,7 +10,7 @@ import { OllamaError } from './ollama.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { ProfileName, TaskType } from './profiles.js';
 import { selectModel, TASK_PROFILE } from './router.js';
-import { streamGenerate, type StreamResult } from './stream.js';
+import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
 
 export interface RouteRequest {
   prompt: string;
@@ -133,18 +133,12 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       const done = orch.loader.begin(candidate.model);
       let out: StreamResult;
       try {
+        const capabilities = overview.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
         out = await streamGenerate(orch.backend, {
-          model: candidate.model,
+          ...streamOptions(settings, loaded, { capabilities, maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }) }),
           prompt: req.prompt,
           ...(system && { system }),
           ...(req.images && { images: req.images }),
-          keepAlive: loaded.keepAlive,
-          numCtx: loaded.contextLength,
-          temperature: req.temperature ?? settings.options.temperature,
-          topP: settings.options.topP,
-          maxTokens,
-          stallMs: settings.ollama.stallTimeoutMs,
-          think: overview.models.find((m) => m.name === candidate.model)?.capabilities.includes('thinking') ?? false,
           ...(req.signal && { signal: req.signal }),
           ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
         });

@@ -4,6 +4,8 @@
  * request is closed, so Ollama stops generating — and a stall (no token for `stallMs`) stops it
  * with an error naming the model, so the next model can be tried.
  */
+import type { Settings } from './config/index.js';
+import type { LoadOutcome } from './loader.js';
 import { OllamaError, type OllamaBackend } from './ollama.js';
 
 export interface StreamRequest {
@@ -115,4 +117,22 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The parts of a stream request that come from settings and the load: one place for every caller. */
+export function streamOptions(
+  settings: Settings,
+  loaded: Pick<LoadOutcome, 'model' | 'keepAlive' | 'contextLength'>,
+  opts: { capabilities: readonly string[]; maxTokens: number; temperature?: number },
+): Pick<StreamRequest, 'model' | 'keepAlive' | 'numCtx' | 'temperature' | 'topP' | 'maxTokens' | 'stallMs' | 'think'> {
+  return {
+    model: loaded.model,
+    keepAlive: loaded.keepAlive,
+    numCtx: loaded.contextLength,
+    temperature: opts.temperature ?? settings.options.temperature,
+    topP: settings.options.topP,
+    maxTokens: opts.maxTokens,
+    stallMs: settings.ollama.stallTimeoutMs,
+    think: opts.capabilities.includes('thinking'),
+  };
 }
