@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { connect, tempHome } from '../helpers/spawn.js';
+import { connect, run, tempHome } from '../helpers/spawn.js';
 
 const YAML = 'ram:\n  budget: 12GB\n  bufferBytes: 0\n';
 let fake: FakeOllama;
@@ -41,10 +41,20 @@ describe('route_and_generate over stdio', () => {
     expect(text).toMatch(/qwen2\.5-coder:7b: 40 tokens/);
   });
 
-  it('sends no progress when the client asked for none', async () => {
-    fake.reply('short answer');
-    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } });
-    expect(res.isError).toBeFalsy();
+  it('sends progress only to a request that carries a progressToken', async () => {
+    fake.reply(Array.from({ length: 30 }, (_, i) => `p${i}`).join(' ')); // ~1.2 s of tokens
+    const call = (id: number, meta?: object) =>
+      JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'route_and_generate', arguments: { prompt: 'hi there friend', task: 'fast' }, ...(meta && { _meta: meta }) } });
+    const init = [
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    ];
+    const without = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2)], 3000);
+    expect(without.stdout).toContain('"id":2');
+    expect(without.stdout).not.toContain('notifications/progress');
+    const withToken = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2, { progressToken: 'tok-1' })], 3000);
+    expect(withToken.stdout).toContain('"id":2');
+    expect(withToken.stdout).toMatch(/"method":"notifications\/progress","params":\{"progressToken":"tok-1"/);
   });
 
   it('a cancelled call stops generation on the fake', async () => {
