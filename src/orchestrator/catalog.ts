@@ -5,7 +5,9 @@
  * When Ollama goes away, the last good list is served, marked stale.
  */
 import type { ShowResponse } from 'ollama';
-import { describeModel, type ModelDescription } from './model-db.js';
+import { describeModel, findModel, type ModelDescription } from './model-db.js';
+
+export { findModel, isModel, withTag } from './model-db.js';
 import { OllamaError, type OllamaBackend } from './ollama.js';
 
 export interface CatalogModel extends ModelDescription {
@@ -46,12 +48,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** "llama3" -> "llama3:latest": the form Ollama lists names in. */
-export function withTag(name: string): string {
-  const last = name.slice(name.lastIndexOf('/') + 1);
-  return last.includes(':') ? name : `${name}:latest`;
 }
 
 /** What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped). */
@@ -139,9 +135,7 @@ export class Catalog {
   }
 
   async get(name: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<CatalogModel | undefined> {
-    const wanted = withTag(name);
-    const snap = await this.list(options);
-    return snap.models.find((m) => m.name === wanted || m.name === name);
+    return findModel((await this.list(options)).models, name);
   }
 
   private async fetch(signal?: AbortSignal): Promise<CatalogSnapshot> {

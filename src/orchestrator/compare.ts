@@ -5,6 +5,7 @@
  * model failing does not fail the comparison.
  */
 import { randomUUID } from 'node:crypto';
+import { findModel } from './catalog.js';
 import { classify } from './classify.js';
 import type { LoadOutcome } from './loader.js';
 import { OllamaError } from './ollama.js';
@@ -98,7 +99,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   const results = new Map<string, CompareEntry>();
   const known: ModelSummary[] = [];
   for (const name of names) {
-    const m = overview.models.find((x) => x.name === name || x.name === `${name}:latest`);
+    const m = findModel(overview.models, name);
     if (!m) results.set(name, { model: name, text: '', error: `not installed — pull it with \`ollama pull ${name}\``, metrics: ZERO });
     else if (!m.fits) results.set(m.name, { model: m.name, text: '', error: `needs ${Math.round(m.requiredBytes / 1e8) / 10} GB, more than the RAM budget allows`, metrics: ZERO });
     else if (!known.some((k) => k.name === m.name)) known.push(m);

@@ -8,7 +8,7 @@ import type { Settings } from './config/index.js';
 import { formatBytes as fmt } from './config/units.js';
 import { withTag, type Catalog, type CatalogModel } from './catalog.js';
 import { log } from './log.js';
-import { OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
+import { notInstalled, OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
 import { kvCacheBytes, planLoad, type LoadPlan } from './planner.js';
 import { resolveRamPolicy, type RamMonitor } from './ram.js';
 
@@ -166,13 +166,7 @@ export class Loader {
 
   private async installed(name: string, signal?: AbortSignal): Promise<CatalogModel> {
     const model = (await this.catalog.get(name, { signal })) ?? (await this.catalog.get(name, { refresh: true, signal }));
-    if (!model) {
-      throw new OllamaError(
-        'model_not_found',
-        `Model "${name}" is not installed on Ollama at ${this.backend.host} — pull it with \`ollama pull ${name}\`, or pick one from list_models.`,
-        this.backend.host,
-      );
-    }
+    if (!model) throw notInstalled(name, this.backend.host);
     return model;
   }
 

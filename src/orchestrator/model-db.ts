@@ -35,6 +35,22 @@ export function baseName(name: string): string {
   return slash >= 0 ? lower.slice(slash + 1) : lower;
 }
 
+/** "llama3" -> "llama3:latest": the form Ollama lists names in. */
+export function withTag(name: string): string {
+  const last = name.slice(name.lastIndexOf('/') + 1);
+  return last.includes(':') ? name : `${name}:latest`;
+}
+
+/** Whether an installed model's name is the one a user wrote ("llama3.2" for "llama3.2:latest", any case, with or without "library/"). */
+export function isModel(installedName: string, wanted: string): boolean {
+  return installedName === wanted || installedName === withTag(wanted) || baseName(installedName) === baseName(withTag(wanted));
+}
+
+/** The installed model a user means, from any list of named models. */
+export function findModel<T extends { name: string }>(models: readonly T[], wanted: string): T | undefined {
+  return models.find((m) => m.name === wanted) ?? models.find((m) => isModel(m.name, wanted));
+}
+
 const patternCache = new Map<string, RegExp>();
 function patternRegExp(pattern: string): RegExp {
   let re = patternCache.get(pattern);
@@ -54,10 +70,10 @@ const literalLength = (pattern: string) => pattern.replace(/\*/g, '').length;
 /** The most specific database entry for a model name, or undefined for an unknown model. */
 export function matchEntry(name: string, db: readonly ModelEntry[] = MODEL_DATABASE): ModelEntry | undefined {
   const base = baseName(name);
-  const withTag = base.includes(':') ? base : `${base}:latest`;
+  const tagged = base.includes(':') ? base : `${base}:latest`;
   let best: ModelEntry | undefined;
   for (const entry of db) {
-    if (!patternRegExp(entry.pattern).test(withTag)) continue;
+    if (!patternRegExp(entry.pattern).test(tagged)) continue;
     if (!best || literalLength(entry.pattern) > literalLength(best.pattern)) best = entry;
   }
   return best;

@@ -30,6 +30,16 @@ export class OllamaError extends Error {
   }
 }
 
+/** The error for a model that is not installed: names the host and says how to get it. */
+export function notInstalled(model: string, host: string, status?: number): OllamaError {
+  return new OllamaError(
+    'model_not_found',
+    `Model "${model}" is not installed on Ollama at ${host} — pull it with \`ollama pull ${model}\`, or pick one from list_models.`,
+    host,
+    status,
+  );
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the backend's default time limit for this call; 0 means none (for streams, which watch for stalls instead). */
@@ -111,13 +121,7 @@ export class OllamaBackend {
     const text = String((err as { error?: unknown }).error ?? (err as Error).message ?? err);
     if (typeof status === 'number') {
       if (status === 404 && /not found/i.test(text)) {
-        const model = ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model';
-        return new OllamaError(
-          'model_not_found',
-          `Model "${model}" is not installed on Ollama at ${host} — pull it with \`ollama pull ${model}\`, or pick one from list_models.`,
-          host,
-          status,
-        );
+        return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
       }
       if (status === 503) {
         return new OllamaError('busy', `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`, host, status);

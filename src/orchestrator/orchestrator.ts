@@ -6,7 +6,7 @@ import type { LoadedConfig } from './config/index.js';
 import { redactSettings } from './config/index.js';
 import { Catalog, type CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
-import { OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
+import { notInstalled, OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
 import { assessFit, roomBytes } from './planner.js';
 import { join } from 'node:path';
 import { Loader } from './loader.js';
@@ -198,13 +198,7 @@ export class Orchestrator {
   /** One installed model in full; throws model_not_found with the pull hint when absent. */
   async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
     const [model, loaded] = await Promise.all([this.catalog.get(name, { signal }), this.loadedModels(signal)]);
-    if (!model) {
-      throw new OllamaError(
-        'model_not_found',
-        `Model "${name}" is not installed on Ollama at ${this.host} — pull it with \`ollama pull ${name}\`, or pick one from list_models.`,
-        this.host,
-      );
-    }
+    if (!model) throw notInstalled(name, this.host);
     const ram = await this.ramSummary(loaded);
     const card: ModelCard = {
       ...this.summarize(model, loaded, ram),

@@ -4,6 +4,7 @@
  * When every local model fails, an OpenAI-compatible provider from settings is used if there is
  * one; otherwise the error tells the calling assistant to do the work itself.
  */
+import { findModel } from './catalog.js';
 import { classify, estimateTokens, inferComplexity, type Complexity } from './classify.js';
 import { CloudFallbackError, cloudGenerate } from './cloud-fallback.js';
 import { OllamaError } from './ollama.js';
@@ -99,7 +100,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const attempts: Attempt[] = [];
   const queue: Array<{ model: string; why: string }> = [];
   if (req.model) {
-    const named = overview.models.find((m) => m.name === req.model || m.name === `${req.model}:latest`);
+    const named = findModel(overview.models, req.model);
     if (!named) attempts.push({ model: req.model, error: `not installed — pull it with \`ollama pull ${req.model}\`` });
     else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
     else queue.push({ model: named.name, why: `${named.name} was named by the caller` });

@@ -5,7 +5,7 @@
  * (general models, larger before smaller — 8b → 7b → … — with phi last). Code and debugging go
  * only to code models; images only to vision models; embedding models never generate.
  */
-import { baseName, parameterCount } from './model-db.js';
+import { baseName, findModel, parameterCount } from './model-db.js';
 import type { ProfileName, TaskType } from './profiles.js';
 
 /** An installed model with what the router needs to know about it. */
@@ -142,7 +142,7 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     if (!ranked.some((r) => r.m.name === m.name)) ranked.push({ m, why });
   };
 
-  const find = (name: string | undefined) => (name ? usable.find((m) => m.name === name || m.name === `${name}:latest` || baseName(m.name) === baseName(name)) : undefined);
+  const find = (name: string | undefined) => (name ? findModel(usable, name) : undefined);
   const override = settings.overrides[asked] ?? (req.task || req.profile || req.images ? undefined : settings.defaultModel);
   const configured = find(override);
   if (configured && suits(configured, asked, req.images)) {

@@ -5,7 +5,7 @@
  */
 import { OllamaError } from './ollama.js';
 import type { KeepAlive, LoadOutcome } from './loader.js';
-import type { Orchestrator } from './orchestrator.js';
+import type { ModelsOverview, Orchestrator } from './orchestrator.js';
 import type { TaskType } from './profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from './router.js';
 
@@ -36,8 +36,9 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
   const { routing } = orch.config.settings.model;
   let model = req.model;
   let choice = 'named by the caller';
+  let overview: ModelsOverview | undefined;
   if (!model) {
-    const overview = await orch.listModels({ ...(req.signal && { signal: req.signal }) });
+    overview = await orch.listModels({ ...(req.signal && { signal: req.signal }) });
     const selection = selectModel(req.task ? { task: req.task } : {}, overview.models, orch.routingSettings());
     if (!selection) {
       const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
@@ -61,7 +62,8 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
   });
   const result: SmartLoadOutcome = { ...outcome, choice };
   if (outcome.action === 'refused') {
-    const overview = await orch.listModels();
+    // The refusal's numbers are fresh; the installed list from the choice (if any) is still good.
+    overview ??= await orch.listModels();
     const wanted = overview.models.find((m) => m.name === outcome.model);
     const alternative = wanted && alternativeFor(wanted, overview.models, outcome.obtainableBytes ?? 0);
     if (alternative) {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
+import { notInstalled, OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
 import { withTag } from '../orchestrator/catalog.js';
 import { defineTool } from './define.js';
 
@@ -23,7 +23,7 @@ export const preferModelTool = defineTool({
     const task = input.task ?? comparison?.task;
     if (!task) throw new OllamaError('bad_request', 'Say which work the model is preferred for: task, or the comparisonId of a compare.', orch.host);
     const installed = await orch.catalog.get(input.model, { signal });
-    if (!installed) throw new OllamaError('model_not_found', `Model "${input.model}" is not installed — list_models shows what is.`, orch.host);
+    if (!installed) throw notInstalled(input.model, orch.host);
     if (comparison && !comparison.models.includes(installed.name) && !comparison.models.includes(withTag(input.model))) {
       throw new OllamaError('bad_request', `${installed.name} was not part of comparison ${input.comparisonId} (${comparison.models.join(', ')}).`, orch.host);
     }

@@ -3,6 +3,7 @@ import { OllamaError } from '../../src/orchestrator/index.js';
 import { compare, groupByMemory } from '../../src/orchestrator/compare.js';
 import { deleteModel } from '../../src/orchestrator/delete.js';
 import { routeAndGenerate } from '../../src/orchestrator/route.js';
+import { selectModel } from '../../src/orchestrator/router.js';
 import { smartLoad } from '../../src/orchestrator/smart-load.js';
 import type { PullProgress } from '../../src/orchestrator/pull.js';
 import { Preferences } from '../../src/orchestrator/preferences.js';
@@ -145,7 +146,10 @@ describe('compare', () => {
   it('without models, compares the top candidates for the task', async () => {
     const core = await setup();
     const r = await compare(core, { prompt: 'Tell me about the moon', task: 'general' });
-    expect(r.results.length).toBeGreaterThanOrEqual(2);
+    const expected = selectModel({ task: 'general' }, (await core.listModels()).models, core.routingSettings())!.ranked.slice(0, 3).map((x) => x.model);
+    expect(r.results.map((e) => e.model)).toEqual(expected);
+    expect(expected[0]).toBe('llama3.2:latest');
+    expect(r.results.every((e) => !e.error && e.text.length > 0)).toBe(true);
   });
 });
 
