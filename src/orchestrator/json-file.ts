@@ -5,6 +5,9 @@
  * write `.<name>.tmp`, then rename; the fixed temp name is safe because writers hold the lock).
  * A file that does not parse, or is not of the expected shape, is moved aside — never silently
  * emptied — and reported on stderr. lowdb is loaded on first use, off the start-up path.
+ *
+ * The last content read or written is kept with the file's identity (inode, size, mtime): while
+ * no other process has replaced the file, a read costs one stat instead of a parse.
  */
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -54,10 +57,26 @@ export interface SharedJsonFileOptions<T> {
   serialise?(value: T): unknown;
   /** Names the file in log lines, e.g. "metrics". */
   label: string;
+  /** The file's text (default: JSON indented by two spaces). */
+  stringify?(data: unknown): string;
+  /** Told where an unreadable file was moved, so the owner can say so to the user. */
+  onSetAside?(aside: string): void;
+}
+
+/** Same inode, size and modification time: the file is the one we last read or wrote. */
+async function identity(file: string): Promise<string | null> {
+  try {
+    const s = await stat(file, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
 }
 
 export class SharedJsonFile<T> {
   private raw?: Promise<RawFile>;
+  private cache?: { id: string; value: T };
 
   constructor(
     readonly file: string,
@@ -80,17 +99,40 @@ export class SharedJsonFile<T> {
     return this.locked(() => this.readUnlocked());
   }
 
+  /**
+   * The current content without taking the lock: writers replace the file by rename, so a reader
+   * always sees a whole version. Treat the result as read-only — it is shared with later reads.
+   */
+  async snapshot(): Promise<T> {
+    const id = await identity(this.file);
+    if (id === null) return this.options.empty();
+    if (this.cache?.id === id) return this.cache.value;
+    const raw = await (await this.rawFile()).read().catch(() => undefined);
+    const parsed = raw === undefined || raw === null ? null : this.options.parse(raw);
+    if (parsed === null) return this.read(); // unreadable or gone: sort it out under the lock
+    this.cache = { id, value: parsed };
+    return parsed;
+  }
+
   /** Read, change, write — under one lock, so no other process's change is lost. */
   update(change: (current: T) => T | Promise<T>): Promise<T> {
     return this.locked(async () => {
-      const next = await change(await this.readUnlocked());
-      await (await this.rawFile()).write(this.options.serialise ? this.options.serialise(next) : next);
-      return next;
+      try {
+        const next = await change(await this.readUnlocked());
+        await (await this.rawFile()).write(this.options.serialise ? this.options.serialise(next) : next);
+        const id = await identity(this.file);
+        this.cache = id === null ? undefined : { id, value: next };
+        return next;
+      } catch (e) {
+        this.cache = undefined; // `change` may have altered the cached value before failing
+        throw e;
+      }
     });
   }
 
   private rawFile(): Promise<RawFile> {
-    this.raw ??= import('lowdb/node').then(({ JSONFile }) => new JSONFile<unknown>(this.file) as RawFile);
+    const stringify = this.options.stringify ?? ((data: unknown) => JSON.stringify(data, null, 2));
+    this.raw ??= import('lowdb/node').then(({ DataFile }) => new DataFile<unknown>(this.file, { parse: JSON.parse, stringify }) as RawFile);
     this.raw.catch(() => {
       this.raw = undefined;
     });
@@ -99,16 +141,23 @@ export class SharedJsonFile<T> {
 
   /** Call with the lock held. Missing = empty; unreadable or foreign = moved aside, then empty. */
   private async readUnlocked(): Promise<T> {
+    const id = await identity(this.file);
+    if (id !== null && this.cache?.id === id) return this.cache.value;
+    this.cache = undefined;
     const raw = await (await this.rawFile()).read().catch((e: unknown) => {
       if (e instanceof SyntaxError) return undefined;
       throw e;
     });
     if (raw === null) return this.options.empty(); // lowdb: no file yet
     const parsed = raw === undefined ? null : this.options.parse(raw);
-    if (parsed) return parsed;
+    if (parsed) {
+      if (id !== null) this.cache = { id, value: parsed };
+      return parsed;
+    }
     const aside = `${this.file}.corrupt-${Date.now()}`;
     await rename(this.file, aside);
     log.warn(`${this.options.label}: ${this.file} was unreadable; moved it to ${aside} and started empty`);
+    this.options.onSetAside?.(aside);
     return this.options.empty();
   }
 }

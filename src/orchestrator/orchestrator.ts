@@ -11,6 +11,7 @@ import { assessFit, roomBytes } from './planner.js';
 import { join } from 'node:path';
 import { Loader } from './loader.js';
 import type { MemoryProvider } from './memory-hook.js';
+import { MemoryStore } from './memory-store.js';
 import { MetricsStore } from './metrics.js';
 import { Comparisons } from './compare.js';
 import { Preferences } from './preferences.js';
@@ -107,7 +108,9 @@ export class Orchestrator {
   readonly puller: Puller;
   readonly comparisons = new Comparisons();
   readonly preferences: Preferences;
-  /** Remembered facts for prompts; set by the memory store when there is one. */
+  /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
+  readonly memoryStore: MemoryStore;
+  /** What generation asks for remembered facts (the memory store). */
   memory?: MemoryProvider;
 
   constructor(
@@ -121,6 +124,9 @@ export class Orchestrator {
     this.loader = new Loader(this.backend, this.catalog, this.ram, config.settings);
     this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
     this.preferences = new Preferences(join(config.home, 'preferences.json'));
+    const { maxEntries, maxValueChars } = config.settings.memory;
+    this.memoryStore = new MemoryStore(config.memoryFile, { maxEntries, maxValueChars });
+    this.memory = this.memoryStore;
     this.puller = new Puller(this.backend, this.catalog, config.settings.ollama.pullStallTimeoutMs);
   }
 

@@ -2,6 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { registerConfig } from './config.js';
+import { registerMemory } from './memory.js';
 import { registerMetrics } from './metrics.js';
 import { registerModelCard } from './model-card.js';
 import { registerModelsDatabase } from './models-database.js';
@@ -14,5 +15,6 @@ export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> =
   registerModelsLoaded,
   registerConfig,
   registerMetrics,
+  registerMemory,
   registerModelCard, // the template last, so fixed ollm://models/... URIs win
 ];

@@ -5,14 +5,28 @@
 import { parseArgs } from 'node:util';
 import { numberOrText, type FlagSetting } from '../orchestrator/index.js';
 
-export type Command = 'serve' | 'doctor' | 'help' | 'version';
+export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project';
 
 export interface CliArgs {
   command: Command;
+  /** For memory/template/project: the action and its arguments, e.g. ['add', 'editor', 'vim']. */
+  action?: string;
+  params: string[];
   configFile?: string;
+  /** `--project DIR`: the project folder (default: the working directory). */
+  project?: string;
+  /** `memory add --category preference`. */
+  category?: string;
   flags: FlagSetting[];
   json: boolean;
 }
+
+/** What each user command accepts: action → [min, max] arguments. */
+const ACTIONS: Record<'memory' | 'template' | 'project', Record<string, [number, number, string]>> = {
+  memory: { list: [0, 0, 'memory list'], add: [2, 2, 'memory add KEY VALUE'], forget: [1, 1, 'memory forget KEY'], clear: [0, 0, 'memory clear'] },
+  template: { list: [0, 0, 'template list'], show: [1, 1, 'template show NAME'] },
+  project: { detect: [0, 0, 'project detect'], init: [0, 0, 'project init'] },
+};
 
 export class UsageError extends Error {}
 
@@ -26,12 +40,20 @@ const SETTING_FLAGS: Record<string, { path: string; number?: boolean }> = {
   'ram-budget': { path: 'ram.budget' },
 };
 
-export const USAGE = `Usage: ollm-mcp [serve|doctor] [options]
+export const USAGE = `Usage: ollm-mcp [command] [options]
 
 Commands:
-  serve            Serve MCP over stdio (the default).
-  doctor           Check Ollama, models, RAM and settings; print what to fix.
-                   Exits 0 only when all is well. --json prints the report as JSON.
+  serve                   Serve MCP over stdio (the default).
+  doctor                  Check Ollama, models, RAM and settings; print what to fix.
+                          Exits 0 only when all is well. --json prints the report as JSON.
+  memory list             Show everything remembered (newest first).
+  memory add KEY VALUE    Remember a fact (--category fact|preference|context).
+  memory forget KEY       Remove one entry.
+  memory clear            Remove every entry (the old file is kept as memory.json.bak).
+  template list           Show the prompt templates, built-in and your own.
+  template show NAME      Show one template and its variables.
+  project [detect]        Show the project profile for this folder (or --project DIR).
+  project init            Write .ollm/project.yaml for this folder, to edit.
 
 Settings (each overrides env vars and the settings file):
   --config FILE          Settings file (default $OLLM_HOME/config.yaml, OLLM_HOME default ~/.ollm)
@@ -42,6 +64,7 @@ Settings (each overrides env vars and the settings file):
   --context-size N       num_ctx for requests
   --ram-budget SIZE      RAM for loaded models: "12GB" or "80%"
   --set KEY=VALUE        Any setting by its key, e.g. --set ram.safetyMargin=0.25 (repeatable)
+  --project DIR          The project folder whose profile applies (default: the working directory)
 
   -h, --help             Show this help
   -v, --version          Show the version
@@ -63,6 +86,8 @@ export function parseCli(argv: string[]): CliArgs {
     config: { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    project: { type: 'string' },
+    category: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
     ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
@@ -77,13 +102,27 @@ export function parseCli(argv: string[]): CliArgs {
   const v = values as Record<string, string | string[] | boolean | undefined>;
 
   let command: Command = 'serve';
+  let action: string | undefined;
+  let params: string[] = [];
   if (v.help) command = 'help';
   else if (v.version) command = 'version';
   else if (positionals.length > 0) {
     const [first, ...rest] = positionals;
-    if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve and doctor; see \`ollm-mcp --help\`.`);
-    if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
-    command = first;
+    if (first === 'memory' || first === 'template' || first === 'project') {
+      const actions = ACTIONS[first];
+      action = rest[0] ?? (first === 'project' ? 'detect' : undefined);
+      const spec = action === undefined ? undefined : actions[action];
+      if (!spec) {
+        throw new UsageError(`${action === undefined ? `"${first}" needs an action` : `Unknown action "${first} ${action}"`} — one of: ${Object.values(actions).map((a) => a[2]).join(', ')}.`);
+      }
+      params = rest.slice(1);
+      if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
+      command = first;
+    } else {
+      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template and project; see \`ollm-mcp --help\`.`);
+      if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
+      command = first;
+    }
   }
 
   const flags: FlagSetting[] = [];
@@ -100,7 +139,13 @@ export function parseCli(argv: string[]): CliArgs {
     flags.push({ path: key, value: readValue(text), flag: `--set ${key}` });
   }
 
-  const args: CliArgs = { command, flags, json: v.json === true };
+  const args: CliArgs = { command, params, flags, json: v.json === true };
+  if (action !== undefined) args.action = action;
   if (typeof v.config === 'string') args.configFile = v.config;
+  if (typeof v.project === 'string') args.project = v.project;
+  if (typeof v.category === 'string') {
+    if (command !== 'memory' || action !== 'add') throw new UsageError('--category goes with `memory add`.');
+    args.category = v.category;
+  }
   return args;
 }

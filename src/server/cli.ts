@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig, Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
 import { log } from '../orchestrator/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
+import { memoryCommand } from './commands.js';
 import { serveOverStdio } from './stdio.js';
 import { VERSION } from './version.js';
 
@@ -58,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     else printDoctor(report);
     return report.ok ? 0 : 1;
   }
+
+  if (args.command === 'memory') return memoryCommand(orch, args);
 
   await serveOverStdio(orch);
   return -1; // keep running until stdin closes or a signal arrives

@@ -42,7 +42,7 @@ export async function serveOverStdio(orch: Orchestrator): Promise<void> {
     if (stopping) return;
     stopping = true;
     // Pinned models go back to the normal idle timeout; Ollama may be gone, so this is bounded.
-    const released = Promise.race([Promise.all([orch.loader.releasePins(), orch.metrics.close()]), new Promise((r) => setTimeout(r, 1500).unref())]);
+    const released = Promise.race([Promise.all([orch.loader.releasePins(), orch.metrics.close(), orch.memoryStore.flush()]), new Promise((r) => setTimeout(r, 1500).unref())]);
     void released
       .catch(() => undefined)
       .then(() => handle.close())

@@ -7,6 +7,7 @@ import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextpro
 import type * as z from 'zod';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/log.js';
+import { MemoryError } from '../orchestrator/memory-store.js';
 import { RouteError } from '../orchestrator/route.js';
 
 export interface ToolContext {
@@ -41,7 +42,7 @@ export type ToolRegistration = (server: McpServer, orch: Orchestrator) => void;
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof OllamaError || err instanceof RouteError) return err.message;
+  if (err instanceof OllamaError || err instanceof RouteError || err instanceof MemoryError) return err.message;
   log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const message = err instanceof Error ? err.message : String(err);
   return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;

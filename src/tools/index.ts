@@ -2,9 +2,12 @@
 import type { ToolRegistration } from './define.js';
 import { compareTool } from './compare.js';
 import { deleteModelTool } from './delete-model.js';
+import { forgetTool } from './forget.js';
 import { listModels } from './list-models.js';
 import { preferModelTool } from './prefer-model.js';
 import { pullModelTool } from './pull-model.js';
+import { recallTool } from './recall.js';
+import { rememberTool } from './remember.js';
 import { showModelTool } from './show-model.js';
 import { routeAndGenerateTool } from './route-and-generate.js';
 import { smartLoadTool } from './smart-load.js';
@@ -20,4 +23,7 @@ export const TOOLS: ToolRegistration[] = [
   deleteModelTool,
   compareTool,
   preferModelTool,
+  rememberTool,
+  recallTool,
+  forgetTool,
 ];

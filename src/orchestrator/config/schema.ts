@@ -138,7 +138,15 @@ export const settingsSchema = z
     memory: z
       .strictObject({
         file: z.string().min(1).optional().describe('The remembered-facts file; default $OLLM_HOME/memory.json.'),
-        promptBudgetTokens: z.number().int().min(0).max(100_000).default(500),
+        promptBudgetTokens: z
+          .number()
+          .int()
+          .min(0)
+          .max(100_000)
+          .default(500)
+          .describe('Tokens of remembered facts a generation may carry in its system prompt (0 = none).'),
+        maxEntries: z.number().int().min(1).max(100_000).default(10_000).describe('How many entries the memory may hold.'),
+        maxValueChars: z.number().int().min(16).max(100_000).default(4000).describe('The longest value one entry may have, in characters.'),
       })
       .prefault({}),
     fallback: z

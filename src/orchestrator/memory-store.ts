@@ -1,0 +1,273 @@
+/**
+ * Remembered facts, preferences and context, kept across sessions in $OLLM_HOME/memory.json and
+ * shared safely by every ollm-mcp process using that folder: each change is a read-merge-write
+ * under the file's lock, written atomically. How often an entry is used is counted in memory and
+ * added to the file a moment later, so reading never waits for a write.
+ */
+import { copyFile } from 'node:fs/promises';
+import { SharedJsonFile } from './json-file.js';
+import { log } from './log.js';
+import type { MemoryProvider } from './memory-hook.js';
+import {
+  MEMORY_CATEGORIES,
+  MEMORY_SOURCES,
+  newerFirst,
+  normalizeKey,
+  promptAddition,
+  rankEntries,
+  type MemoryCategory,
+  type MemoryEntry,
+  type MemorySource,
+} from './memory-search.js';
+
+export const MAX_KEY_CHARS = 200;
+
+export interface MemoryLimits {
+  maxEntries: number;
+  maxValueChars: number;
+}
+
+/** A refusal whose message is complete for the user (bad key, limits, lock). */
+export class MemoryError extends Error {
+  override name = 'MemoryError';
+}
+
+export type FoundEntry = MemoryEntry & { score: number };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function oneOf<T extends string>(list: readonly T[], v: unknown, fallback: T): T {
+  return list.includes(v as T) ? (v as T) : fallback;
+}
+
+/** The file's entries, or null when it is not a memory file (it is then set aside, not emptied). */
+function parse(raw: unknown): MemoryEntry[] | null {
+  if (!isObj(raw) || !Array.isArray(raw.entries)) return null;
+  const out: MemoryEntry[] = [];
+  for (const e of raw.entries) {
+    if (!isObj(e) || typeof e.key !== 'string' || typeof e.value !== 'string' || e.key.trim() === '') return null;
+    const createdAt = text(e.createdAt) ?? new Date(0).toISOString();
+    out.push({
+      key: e.key,
+      value: e.value,
+      category: oneOf(MEMORY_CATEGORIES, e.category, 'fact'),
+      source: oneOf(MEMORY_SOURCES, e.source, 'user'),
+      createdAt,
+      updatedAt: text(e.updatedAt) ?? createdAt,
+      accessCount: typeof e.accessCount === 'number' && e.accessCount >= 0 ? Math.floor(e.accessCount) : 0,
+    });
+  }
+  return out;
+}
+
+/** One entry per line: small, and still readable and diffable by hand. */
+function stringify(data: unknown): string {
+  const { entries } = data as { entries: MemoryEntry[] };
+  return `{"version":1,"entries":[${entries.length ? '\n' : ''}${entries.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
+}
+
+/** key → position, per version of the list (kept in step by our own writes). */
+const indexes = new WeakMap<readonly MemoryEntry[], Map<string, number>>();
+function indexOf(entries: readonly MemoryEntry[]): Map<string, number> {
+  let index = indexes.get(entries);
+  if (!index) {
+    index = new Map(entries.map((e, i) => [normalizeKey(e.key), i]));
+    indexes.set(entries, index);
+  }
+  return index;
+}
+
+export class MemoryStore implements MemoryProvider {
+  private readonly file: SharedJsonFile<MemoryEntry[]>;
+  /** Uses not yet added to the file, by normalised key. */
+  private pendingUses = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  private notice?: string;
+  /** Where an unreadable memory file was moved, when that happened in this process. */
+  setAside?: string;
+
+  constructor(
+    readonly path: string,
+    private readonly limits: MemoryLimits,
+    private readonly flushDelayMs = 2000,
+  ) {
+    this.file = new SharedJsonFile<MemoryEntry[]>(path, {
+      parse,
+      empty: () => [],
+      serialise: (entries) => ({ version: 1, entries }),
+      stringify,
+      label: 'memory',
+      onSetAside: (aside) => {
+        this.setAside = aside;
+        this.notice = `Note: ${path} could not be read, so it was moved to ${aside} and a new memory file was started; nothing was deleted.`;
+      },
+    });
+  }
+
+  /** A one-time note for the user (an unreadable file set aside), or undefined. */
+  takeNotice(): string | undefined {
+    const n = this.notice;
+    this.notice = undefined;
+    return n;
+  }
+
+  /** Creates or updates the entry for `key` (matched ignoring case and spacing). */
+  async remember(key: string, value: string, options: { category?: MemoryCategory; source?: MemorySource } = {}): Promise<{ entry: MemoryEntry; action: 'created' | 'updated' }> {
+    const k = key.trim().replace(/\s+/g, ' ');
+    const v = value.trim();
+    if (k === '') throw new MemoryError('The key is empty: give a short name for the fact, like "preferred language".');
+    if (k.length > MAX_KEY_CHARS) throw new MemoryError(`The key is ${k.length} characters; keys are at most ${MAX_KEY_CHARS}. Use a short name and put the detail in the value.`);
+    if (v === '') throw new MemoryError(`The value for "${k}" is empty: to remove a memory use forget.`);
+    if (v.length > this.limits.maxValueChars) {
+      throw new MemoryError(`The value for "${k}" is ${v.length} characters; the limit is ${this.limits.maxValueChars} (memory.maxValueChars). Store a shorter summary.`);
+    }
+    const norm = normalizeKey(k);
+    let result!: { entry: MemoryEntry; action: 'created' | 'updated' };
+    await this.write(async (current) => {
+      const index = indexOf(current);
+      const at = index.get(norm);
+      const now = new Date().toISOString();
+      const next = current.slice();
+      if (at !== undefined) {
+        const old = current[at]!;
+        const entry: MemoryEntry = { ...old, key: k, value: v, category: options.category ?? old.category, source: options.source ?? old.source, updatedAt: now };
+        next[at] = entry;
+        result = { entry, action: 'updated' };
+      } else {
+        if (current.length >= this.limits.maxEntries) {
+          throw new MemoryError(`Memory is full: ${current.length} entries (memory.maxEntries). Forget entries that no longer matter, or raise the limit.`);
+        }
+        const entry: MemoryEntry = { key: k, value: v, category: options.category ?? 'fact', source: options.source ?? 'user', createdAt: now, updatedAt: now, accessCount: 0 };
+        next.push(entry);
+        index.set(norm, next.length - 1);
+        result = { entry, action: 'created' };
+      }
+      indexes.delete(current);
+      indexes.set(next, index);
+      return next;
+    });
+    return { ...result, entry: this.withUses(result.entry) };
+  }
+
+  /** The entry for `key`, counted as a use; undefined when there is none. */
+  async recall(key: string): Promise<MemoryEntry | undefined> {
+    const entries = await this.entries();
+    const at = indexOf(entries).get(normalizeKey(key));
+    if (at === undefined) return undefined;
+    const entry = entries[at]!;
+    this.used([entry]);
+    return this.withUses(entry);
+  }
+
+  /** Entries matching the query, most relevant first (then newest, then most used); each counted as a use. */
+  async search(query: string, options: { category?: MemoryCategory; limit?: number } = {}): Promise<FoundEntry[]> {
+    let entries: readonly MemoryEntry[] = await this.entries();
+    if (options.category) entries = entries.filter((e) => e.category === options.category);
+    const found = rankEntries(entries, query).slice(0, options.limit ?? 10);
+    this.used(found.map((f) => f.entry));
+    return found.map((f) => ({ ...this.withUses(f.entry), score: f.score }));
+  }
+
+  /** Every entry (or one category's), newest first. */
+  async list(options: { category?: MemoryCategory } = {}): Promise<MemoryEntry[]> {
+    const entries = await this.entries();
+    return entries.filter((e) => !options.category || e.category === options.category).map((e) => this.withUses(e)).sort(newerFirst);
+  }
+
+  async count(): Promise<number> {
+    return (await this.entries()).length;
+  }
+
+  /** Removes the entry for `key`; returns it, or undefined when there was none. */
+  async forget(key: string): Promise<MemoryEntry | undefined> {
+    const norm = normalizeKey(key);
+    if (indexOf(await this.entries()).get(norm) === undefined) return undefined;
+    let removed: MemoryEntry | undefined;
+    await this.write((current) => {
+      const at = indexOf(current).get(norm);
+      if (at === undefined) return current;
+      removed = current[at];
+      return current.filter((_, i) => i !== at);
+    });
+    this.pendingUses.delete(norm);
+    return removed;
+  }
+
+  /** Removes every entry; the previous file is kept as `memory.json.bak`. */
+  async clear(): Promise<{ removed: number; backup?: string }> {
+    let removed = 0;
+    const backup = `${this.path}.bak`;
+    await this.write(async (current) => {
+      removed = current.length;
+      if (removed > 0) await copyFile(this.path, backup);
+      return [];
+    });
+    this.pendingUses.clear();
+    return removed > 0 ? { removed, backup } : { removed };
+  }
+
+  /** The memories for a prompt, as system-prompt text within the budget; the ones used are counted. */
+  async systemPromptAddition(prompt: string, budgetTokens: number): Promise<string> {
+    const { text: addition, used } = promptAddition(await this.entries(), prompt, budgetTokens);
+    this.used(used);
+    return addition;
+  }
+
+  /** Adds the counted uses to the file. Failures are logged; the counts wait for the next flush. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pendingUses.size === 0) return;
+    const uses = this.pendingUses;
+    this.pendingUses = new Map();
+    try {
+      await this.file.update((current) => {
+        const index = indexOf(current);
+        const next = current.slice();
+        for (const [norm, n] of uses) {
+          const at = index.get(norm);
+          if (at !== undefined) next[at] = { ...next[at]!, accessCount: next[at]!.accessCount + n };
+        }
+        indexes.delete(current); // each index belongs to one list, so changing it never misleads another
+        indexes.set(next, index);
+        return next;
+      });
+    } catch (e) {
+      for (const [norm, n] of uses) this.pendingUses.set(norm, (this.pendingUses.get(norm) ?? 0) + n);
+      log.warn(`memory: cannot record uses in ${this.path} (will retry): ${(e as Error).message}`);
+    }
+  }
+
+  private entries(): Promise<readonly MemoryEntry[]> {
+    return this.file.snapshot().catch((e: unknown) => {
+      throw new MemoryError(`Cannot read the memory file ${this.path}: ${(e as Error).message}`);
+    });
+  }
+
+  private async write(change: (current: MemoryEntry[]) => MemoryEntry[] | Promise<MemoryEntry[]>): Promise<void> {
+    try {
+      await this.file.update(change);
+    } catch (e) {
+      if (e instanceof MemoryError) throw e;
+      throw new MemoryError(`Cannot write the memory file ${this.path}: ${(e as Error).message}. Nothing was changed; try again.`);
+    }
+  }
+
+  private used(entries: readonly MemoryEntry[]): void {
+    if (entries.length === 0) return;
+    for (const e of entries) {
+      const norm = normalizeKey(e.key);
+      this.pendingUses.set(norm, (this.pendingUses.get(norm) ?? 0) + 1);
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushDelayMs);
+      this.timer.unref();
+    }
+  }
+
+  private withUses(e: MemoryEntry): MemoryEntry {
+    const n = this.pendingUses.get(normalizeKey(e.key));
+    return n ? { ...e, accessCount: e.accessCount + n } : e;
+  }
+}

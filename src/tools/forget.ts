@@ -1,0 +1,30 @@
+import * as z from 'zod';
+import { MemoryError } from '../orchestrator/memory-store.js';
+import { defineTool } from './define.js';
+import { withNotice } from './memory-schemas.js';
+
+export const forgetTool = defineTool({
+  name: 'forget',
+  title: 'Forget remembered facts',
+  description:
+    'Removes one remembered entry by key, or — with all: true, only when the user clearly asks to wipe the memory — every entry (a backup of the file is kept as memory.json.bak).',
+  inputSchema: z.object({
+    key: z.string().min(1).optional().describe('The key of the entry to remove.'),
+    all: z.boolean().optional().describe('Remove every entry. Destructive: only when the user asks for it.'),
+  }),
+  outputSchema: z.object({ removed: z.number(), keys: z.array(z.string()), backup: z.string().optional() }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run(input, { orch }) {
+    const store = orch.memoryStore;
+    if (input.all === true && input.key) throw new MemoryError('Give either key or all: true, not both.');
+    if (input.all === true) {
+      const { removed, backup } = await store.clear();
+      const text = removed ? `Forgot all ${removed} entries; the previous file is kept at ${backup}.` : 'The memory was already empty.';
+      return { structured: { removed, keys: [], ...(backup && { backup }) }, text: withNotice(store, text) };
+    }
+    if (!input.key) throw new MemoryError('Say what to forget: key (one entry), or all: true (everything).');
+    const entry = await store.forget(input.key);
+    const text = entry ? `Forgot "${entry.key}".` : `Nothing is remembered under "${input.key}"; nothing was removed.`;
+    return { structured: { removed: entry ? 1 : 0, keys: entry ? [entry.key] : [] }, text: withNotice(store, text) };
+  },
+});
