@@ -124,11 +124,15 @@ function fencedLines(text: string): number {
  * code comes out denser (~3 characters per token); characters beyond U+2E7F (CJK, emoji) weigh 1.
  * Every character adds weight, so the count never falls as text grows. Rounded up; 0 for ''.
  */
+/** ASCII letters, digits and white space: what `[\p{L}\p{N}\s]` matches below 0x80. */
+const WORDLIKE_ASCII = Array.from({ length: 0x80 }, (_, c) => /[\p{L}\p{N}\s]/u.test(String.fromCharCode(c)));
+
 export function estimateTokens(text: string): number {
   let weight = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    if (code > 0x2e7f) weight += 1;
+    if (code < 0x80) weight += WORDLIKE_ASCII[code] ? 0.25 : 0.5; // most text: no regex per character
+    else if (code > 0x2e7f) weight += 1;
     else if (/[\p{L}\p{N}\s]/u.test(ch)) weight += 0.25;
     else weight += 0.5;
   }

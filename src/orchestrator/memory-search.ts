@@ -4,6 +4,7 @@
  * prompt within a token budget.
  */
 import { estimateTokens } from './classify.js';
+import { MemoryIndex } from './memory-index.js';
 
 export const MEMORY_CATEGORIES = ['fact', 'preference', 'context'] as const;
 export type MemoryCategory = (typeof MEMORY_CATEGORIES)[number];
@@ -47,19 +48,37 @@ export function normalizeKey(key: string): string {
   return key.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-/** Each entry's words as " w1 w2 … " strings, so a word or prefix test is one `includes`. */
-interface Haystack {
-  key: string;
-  value: string;
-}
-const haystacks = new WeakMap<MemoryEntry, Haystack>();
-function haystackOf(e: MemoryEntry): Haystack {
-  let h = haystacks.get(e);
-  if (!h) {
-    h = { key: ` ${words(e.key).join(' ')} `, value: ` ${words(e.value).join(' ')} ` };
-    haystacks.set(e, h);
+const indexes = new WeakMap<readonly MemoryEntry[], MemoryIndex>();
+const normKeys = new WeakMap<MemoryEntry, string>();
+function normOf(e: MemoryEntry): string {
+  let n = normKeys.get(e);
+  if (n === undefined) {
+    n = normalizeKey(e.key);
+    normKeys.set(e, n);
   }
-  return h;
+  return n;
+}
+
+function indexFor(entries: readonly MemoryEntry[]): MemoryIndex {
+  let index = indexes.get(entries);
+  if (!index) {
+    index = MemoryIndex.build(entries, words);
+    indexes.set(entries, index);
+  }
+  return index;
+}
+
+/**
+ * Carries the word index of one version of the list to the next, which differs by `removed` and
+ * `added` — so this process's own changes never cost a rebuild.
+ */
+export function carryIndex(from: readonly MemoryEntry[], to: readonly MemoryEntry[], removed: readonly MemoryEntry[], added: readonly MemoryEntry[]): void {
+  const index = indexes.get(from);
+  if (!index) return;
+  indexes.delete(from);
+  for (const e of removed) index.remove(e);
+  for (const e of added) index.add(e);
+  indexes.set(to, index);
 }
 
 /** At most this many distinct query words are looked for (a long prompt keeps its longest). */
@@ -70,44 +89,52 @@ function queryWords(query: string): string[] {
   return unique.length <= MAX_QUERY_WORDS ? unique : unique.sort((a, b) => b.length - a.length).slice(0, MAX_QUERY_WORDS);
 }
 
-/** A whole word counts 1, a word the query word begins (at least 3 letters) 0.6. */
-function matchIn(hay: string, word: string): number {
-  if (hay.includes(` ${word} `)) return 1;
-  return word.length >= 3 && hay.includes(` ${word}`) ? 0.6 : 0;
-}
-
 export function newerFirst(a: MemoryEntry, b: MemoryEntry): number {
-  return b.updatedAt.localeCompare(a.updatedAt) || b.accessCount - a.accessCount;
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? 1 : -1; // ISO times order as text
+  return b.accessCount - a.accessCount;
 }
 
-/** Entries that match the query at all, best first: relevance, then recency, then use. */
-export function rankEntries(entries: readonly MemoryEntry[], query: string): ScoredEntry[] {
-  const terms = queryWords(query);
-  if (terms.length === 0) return [];
-  const whole = normalizeKey(query);
-  const hits: Array<{ entry: MemoryEntry; matches: number[] }> = [];
-  const df = new Array<number>(terms.length).fill(0);
-  for (const entry of entries) {
-    const h = haystackOf(entry);
-    let matches: number[] | undefined;
-    for (let i = 0; i < terms.length; i++) {
-      const m = 2 * matchIn(h.key, terms[i]!) + matchIn(h.value, terms[i]!);
-      if (m === 0) continue;
-      matches ??= new Array<number>(terms.length).fill(0);
-      matches[i] = m;
-      df[i]!++;
-    }
-    if (matches) hits.push({ entry, matches });
+function better(a: ScoredEntry, b: ScoredEntry): number {
+  return b.score - a.score || newerFirst(a.entry, b.entry);
+}
+
+/** The best `limit` of `items` in order, without sorting them all. */
+function top(items: ScoredEntry[], limit: number): ScoredEntry[] {
+  if (items.length <= limit * 4) return items.sort(better).slice(0, limit);
+  const best: ScoredEntry[] = [];
+  for (const item of items) {
+    if (best.length === limit && better(item, best[limit - 1]!) >= 0) continue;
+    let i = best.length < limit ? best.length : limit - 1;
+    while (i > 0 && better(item, best[i - 1]!) < 0) i--;
+    best.splice(i, 0, item);
+    if (best.length > limit) best.pop();
   }
-  const n = entries.length;
-  const idf = df.map((d) => Math.log(1 + n / Math.max(1, d)));
-  const scored = hits.map(({ entry, matches }) => {
-    let score = 0;
-    for (let i = 0; i < terms.length; i++) score += matches[i]! * idf[i]!;
-    if (normalizeKey(entry.key) === whole) score += 10; // the query is the key itself
-    return { entry, score: Math.round(score * 1000) / 1000 };
-  });
-  return scored.sort((a, b) => b.score - a.score || newerFirst(a.entry, b.entry));
+  return best;
+}
+
+/**
+ * Entries that match the query at all, best first (relevance, then recency, then use); the best
+ * `limit` when given. A query word also finds longer words it begins (prefer → preferences), for
+ * less; `prefix: false` turns that off (long prompts, where whole words are enough).
+ */
+export function rankEntries(entries: readonly MemoryEntry[], query: string, limit?: number, options: { prefix?: boolean } = {}): ScoredEntry[] {
+  const terms = queryWords(query);
+  if (terms.length === 0 || entries.length === 0) return [];
+  const index = indexFor(entries);
+  const scores = new Map<MemoryEntry, number>();
+  for (const term of terms) {
+    const hits = index.lookup(term, options.prefix !== false && term.length >= 3);
+    const matched = new Set([...hits.key.keys(), ...hits.value.keys()]);
+    const idf = Math.log(1 + entries.length / Math.max(1, matched.size));
+    for (const e of matched) scores.set(e, (scores.get(e) ?? 0) + idf * (2 * (hits.key.get(e) ?? 0) + (hits.value.get(e) ?? 0)));
+  }
+  const whole = normalizeKey(query);
+  const scored: ScoredEntry[] = [];
+  for (const [entry, raw] of scores) {
+    const score = raw + (normOf(entry) === whole ? 10 : 0); // the query is the key itself
+    scored.push({ entry, score: Math.round(score * 1000) / 1000 });
+  }
+  return limit === undefined ? scored.sort(better) : top(scored, limit);
 }
 
 /** Entries considered for one prompt: far more than any budget holds, few enough to stay quick. */
@@ -128,7 +155,7 @@ export function promptAddition(entries: readonly MemoryEntry[], prompt: string, 
   if (budgetTokens <= 0 || entries.length === 0) return { text: '', used: [] };
   let left = budgetTokens - estimateTokens(PROMPT_HEADER) - 1;
   if (left <= 0) return { text: '', used: [] };
-  const relevant = rankEntries(entries, prompt).map((s) => s.entry);
+  const relevant = rankEntries(entries, prompt, MAX_PROMPT_CANDIDATES, { prefix: false }).map((s) => s.entry);
   const chosen = new Set(relevant);
   const rest = entries.filter((e) => !chosen.has(e)).sort((a, b) => Number(b.category === 'preference') - Number(a.category === 'preference') || newerFirst(a, b));
   const used: MemoryEntry[] = [];

@@ -9,6 +9,7 @@ import { SharedJsonFile } from './json-file.js';
 import { log } from './log.js';
 import type { MemoryProvider } from './memory-hook.js';
 import {
+  carryIndex,
   MEMORY_CATEGORIES,
   MEMORY_SOURCES,
   newerFirst,
@@ -61,10 +62,21 @@ function parse(raw: unknown): MemoryEntry[] | null {
   return out;
 }
 
+/** Entries never change once made (a change makes a new one), so each is serialised once. */
+const lines = new WeakMap<MemoryEntry, string>();
+function lineOf(e: MemoryEntry): string {
+  let line = lines.get(e);
+  if (line === undefined) {
+    line = JSON.stringify(e);
+    lines.set(e, line);
+  }
+  return line;
+}
+
 /** One entry per line: small, and still readable and diffable by hand. */
 function stringify(data: unknown): string {
   const { entries } = data as { entries: MemoryEntry[] };
-  return `{"version":1,"entries":[${entries.length ? '\n' : ''}${entries.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
+  return `{"version":1,"entries":[${entries.length ? '\n' : ''}${entries.map(lineOf).join(',\n')}\n]}\n`;
 }
 
 /** key → position, per version of the list (kept in step by our own writes). */
@@ -80,8 +92,10 @@ function indexOf(entries: readonly MemoryEntry[]): Map<string, number> {
 
 export class MemoryStore implements MemoryProvider {
   private readonly file: SharedJsonFile<MemoryEntry[]>;
-  /** Uses not yet added to the file, by normalised key. */
+  /** Uses not yet added to the file, by normalised key; and those being written right now. */
   private pendingUses = new Map<string, number>();
+  private writingUses = new Map<string, number>();
+  private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private notice?: string;
   /** Where an unreadable memory file was moved, when that happened in this process. */
@@ -133,6 +147,7 @@ export class MemoryStore implements MemoryProvider {
         const old = current[at]!;
         const entry: MemoryEntry = { ...old, key: k, value: v, category: options.category ?? old.category, source: options.source ?? old.source, updatedAt: now };
         next[at] = entry;
+        carryIndex(current, next, [old], [entry]);
         result = { entry, action: 'updated' };
       } else {
         if (current.length >= this.limits.maxEntries) {
@@ -141,6 +156,7 @@ export class MemoryStore implements MemoryProvider {
         const entry: MemoryEntry = { key: k, value: v, category: options.category ?? 'fact', source: options.source ?? 'user', createdAt: now, updatedAt: now, accessCount: 0 };
         next.push(entry);
         index.set(norm, next.length - 1);
+        carryIndex(current, next, [], [entry]);
         result = { entry, action: 'created' };
       }
       indexes.delete(current);
@@ -164,7 +180,7 @@ export class MemoryStore implements MemoryProvider {
   async search(query: string, options: { category?: MemoryCategory; limit?: number } = {}): Promise<FoundEntry[]> {
     let entries: readonly MemoryEntry[] = await this.entries();
     if (options.category) entries = entries.filter((e) => e.category === options.category);
-    const found = rankEntries(entries, query).slice(0, options.limit ?? 10);
+    const found = rankEntries(entries, query, options.limit ?? 10);
     this.used(found.map((f) => f.entry));
     return found.map((f) => ({ ...this.withUses(f.entry), score: f.score }));
   }
@@ -172,7 +188,8 @@ export class MemoryStore implements MemoryProvider {
   /** Every entry (or one category's), newest first. */
   async list(options: { category?: MemoryCategory } = {}): Promise<MemoryEntry[]> {
     const entries = await this.entries();
-    return entries.filter((e) => !options.category || e.category === options.category).map((e) => this.withUses(e)).sort(newerFirst);
+    // reversed first, so entries written in the same millisecond still list the later one first
+    return entries.filter((e) => !options.category || e.category === options.category).reverse().map((e) => this.withUses(e)).sort(newerFirst);
   }
 
   async count(): Promise<number> {
@@ -187,8 +204,10 @@ export class MemoryStore implements MemoryProvider {
     await this.write((current) => {
       const at = indexOf(current).get(norm);
       if (at === undefined) return current;
-      removed = current[at];
-      return current.filter((_, i) => i !== at);
+      removed = current[at]!;
+      const next = current.filter((_, i) => i !== at);
+      carryIndex(current, next, [removed], []);
+      return next;
     });
     this.pendingUses.delete(norm);
     return removed;
@@ -215,20 +234,31 @@ export class MemoryStore implements MemoryProvider {
   }
 
   /** Adds the counted uses to the file. Failures are logged; the counts wait for the next flush. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.flushing = this.flushing.then(() => this.writeUses());
+    return this.flushing;
+  }
+
+  private async writeUses(): Promise<void> {
     if (this.pendingUses.size === 0) return;
-    const uses = this.pendingUses;
+    const uses = (this.writingUses = this.pendingUses);
     this.pendingUses = new Map();
     try {
       await this.file.update((current) => {
         const index = indexOf(current);
         const next = current.slice();
+        const before: MemoryEntry[] = [];
+        const after: MemoryEntry[] = [];
         for (const [norm, n] of uses) {
           const at = index.get(norm);
-          if (at !== undefined) next[at] = { ...next[at]!, accessCount: next[at]!.accessCount + n };
+          if (at === undefined) continue;
+          before.push(next[at]!);
+          next[at] = { ...next[at]!, accessCount: next[at]!.accessCount + n };
+          after.push(next[at]!);
         }
+        carryIndex(current, next, before, after);
         indexes.delete(current); // each index belongs to one list, so changing it never misleads another
         indexes.set(next, index);
         return next;
@@ -236,6 +266,8 @@ export class MemoryStore implements MemoryProvider {
     } catch (e) {
       for (const [norm, n] of uses) this.pendingUses.set(norm, (this.pendingUses.get(norm) ?? 0) + n);
       log.warn(`memory: cannot record uses in ${this.path} (will retry): ${(e as Error).message}`);
+    } finally {
+      this.writingUses = new Map();
     }
   }
 
@@ -267,7 +299,8 @@ export class MemoryStore implements MemoryProvider {
   }
 
   private withUses(e: MemoryEntry): MemoryEntry {
-    const n = this.pendingUses.get(normalizeKey(e.key));
+    const norm = normalizeKey(e.key);
+    const n = (this.pendingUses.get(norm) ?? 0) + (this.writingUses.get(norm) ?? 0);
     return n ? { ...e, accessCount: e.accessCount + n } : e;
   }
 }
