@@ -17,7 +17,9 @@ import { Comparisons } from './compare.js';
 import { Preferences } from './preferences.js';
 import { Puller } from './pull.js';
 import type { ProfileName } from './profiles.js';
+import type { ProjectProfile } from './project.js';
 import { RamMonitor, resolveRamPolicy, type GpuReading, type MemorySource } from './ram.js';
+import { TemplateLibrary } from './templates/library.js';
 
 export interface LoadedModel {
   name: string;
@@ -82,6 +84,8 @@ export interface ModelCard extends ModelSummary {
 export interface OrchestratorDeps {
   memorySource?: MemorySource;
   fetch?: typeof fetch;
+  /** The project profile in effect (detected from the working folder or --project). */
+  project?: ProjectProfile;
 }
 
 const FOREVER_AFTER_MS = 100 * 365 * 24 * 3600 * 1000;
@@ -112,6 +116,8 @@ export class Orchestrator {
   readonly memoryStore: MemoryStore;
   /** What generation asks for remembered facts (the memory store). */
   memory?: MemoryProvider;
+  readonly templates: TemplateLibrary;
+  readonly project?: ProjectProfile;
 
   constructor(
     readonly config: LoadedConfig,
@@ -127,6 +133,8 @@ export class Orchestrator {
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.memoryFile, { maxEntries, maxValueChars });
     this.memory = this.memoryStore;
+    this.templates = new TemplateLibrary(config.templatesDir);
+    if (deps.project) this.project = deps.project;
     this.puller = new Puller(this.backend, this.catalog, config.settings.ollama.pullStallTimeoutMs);
   }
 
@@ -267,6 +275,16 @@ export class Orchestrator {
   /** The effective settings, secrets hidden, with where each given value came from. */
   effectiveConfig() {
     const { settings, home, file, fileFound, sources, memoryFile, templatesDir } = this.config;
-    return { settings: redactSettings(settings), sources, home, file, fileFound, memoryFile, templatesDir, preferences: this.preferences.all() };
+    return {
+      settings: redactSettings(settings),
+      sources,
+      home,
+      file,
+      fileFound,
+      memoryFile,
+      templatesDir,
+      preferences: this.preferences.all(),
+      project: this.project ?? null,
+    };
   }
 }

@@ -85,12 +85,19 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const { settings } = orch.config;
   const inferred = classify({ prompt: req.prompt, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
   const task: TaskType = req.images?.length ? 'vision' : (req.task ?? inferred.task);
-  const profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
+  let profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
   const complexity = req.complexity ?? (req.task ? inferComplexity(req.prompt) : inferred.complexity);
-  const how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
+  let how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
+  // Work that says nothing more specific goes to the default profile (a project's, say "code").
+  const defaultProfile = settings.model.routing.defaultProfile;
+  const byDefault = !req.task && !req.profile && !req.images?.length && task === 'general' && defaultProfile !== 'general';
+  if (byDefault) {
+    profile = defaultProfile;
+    how += `; the ${defaultProfile} profile by default${orch.project ? ` for the ${orch.project.name} project` : ''}`;
+  }
 
   const memoryText = req.useMemory !== false && orch.memory ? await orch.memory.systemPromptAddition(req.prompt, settings.memory.promptBudgetTokens) : '';
-  const system = [req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const system = [orch.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
   const answerTokens = req.maxTokens ?? Math.min(maxTokens, DEFAULT_ANSWER_RESERVE);
@@ -105,7 +112,14 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
     else queue.push({ model: named.name, why: `${named.name} was named by the caller` });
   }
-  const selection = selectModel({ task, profile, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch) }, overview.models, orch.routingSettings());
+  const select = (p: ProfileName) =>
+    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch) }, overview.models, orch.routingSettings());
+  let selection = select(profile);
+  if (byDefault && !selection?.ranked.length) {
+    selection = select('general'); // no model serves the default profile: general work stays general
+    profile = 'general';
+    how += ', but no installed model serves it, so general';
+  }
   for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model)) queue.push(r);
 
   if (queue.length === 0 && attempts.length === 0) {

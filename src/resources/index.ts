@@ -8,6 +8,7 @@ import { registerModelCard } from './model-card.js';
 import { registerModelsDatabase } from './models-database.js';
 import { registerModelsLoaded } from './models-loaded.js';
 import { registerSystemRam } from './system-ram.js';
+import { registerTemplates } from './templates.js';
 
 export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> = [
   registerSystemRam,
@@ -16,5 +17,6 @@ export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> =
   registerConfig,
   registerMetrics,
   registerMemory,
+  registerTemplates,
   registerModelCard, // the template last, so fixed ollm://models/... URIs win
 ];

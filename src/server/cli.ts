@@ -3,9 +3,11 @@
  * carries only JSON-RPC and every log line goes to stderr. `doctor` prints a report to stdout.
  */
 import { ConfigError, loadConfig, Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
+import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project.js';
+import { TOOLS } from '../tools/index.js';
 import { log } from '../orchestrator/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
-import { memoryCommand } from './commands.js';
+import { memoryCommand, projectCommand, templateCommand } from './commands.js';
 import { serveOverStdio } from './stdio.js';
 import { VERSION } from './version.js';
 
@@ -42,11 +44,22 @@ async function main(argv: string[]): Promise<number> {
   }
 
   let orch: Orchestrator;
+  let project: ProjectProfile | undefined;
   try {
-    const config = await loadConfig({ flags: args.flags, ...(args.configFile !== undefined && { configFile: args.configFile }) });
-    orch = new Orchestrator(config);
+    // The project (detected from the working folder, or --project / OLLM_PROJECT) is read for the
+    // commands it affects; a broken project file should not stop `memory` or `template`.
+    if (args.command === 'serve' || args.command === 'doctor' || args.command === 'project') {
+      const named = args.project ?? process.env.OLLM_PROJECT?.trim();
+      project = await resolveProject({ dir: named || process.cwd(), explicit: Boolean(named), toolNames: TOOLS.map((t) => t.toolName) });
+    }
+    const config = await loadConfig({
+      flags: args.flags,
+      ...(args.configFile !== undefined && { configFile: args.configFile }),
+      ...(project && { project: projectSettings(project) }),
+    });
+    orch = new Orchestrator(config, project ? { project } : {});
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ProjectError) {
       process.stderr.write(`ollm-mcp: ${err.message}\n`);
       return 1;
     }
@@ -61,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (args.command === 'memory') return memoryCommand(orch, args);
+  if (args.command === 'template') return templateCommand(orch, args);
+  if (args.command === 'project') return projectCommand(orch, args);
 
   await serveOverStdio(orch);
   return -1; // keep running until stdin closes or a signal arrives

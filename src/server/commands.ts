@@ -2,9 +2,13 @@
  * The user's own commands (seed 003's slash commands): `memory`, `template` and `project`.
  * They print to stdout — they are not the MCP server — and return the exit code.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orchestrator/memory-search.js';
 import { MemoryError } from '../orchestrator/memory-store.js';
+import { PROJECT_FILE, projectFileText } from '../orchestrator/project.js';
+import { TemplateError, variablesOf } from '../orchestrator/templates/index.js';
 import type { CliArgs } from './args.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -57,4 +61,65 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
     if (err instanceof MemoryError) return fail(err.message);
     throw err;
   }
+}
+
+export async function templateCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
+  try {
+    const { templates, problems } = await orch.templates.refresh();
+    if (args.action === 'list') {
+      if (args.json) print(JSON.stringify({ dir: orch.templates.dir, templates, problems }, null, 2));
+      else {
+        const width = Math.max(...templates.map((t) => t.name.length));
+        print(`Templates (yours in ${orch.templates.dir}):`);
+        for (const t of templates) print(`  ${t.name.padEnd(width)}  ${t.description}${t.source === 'user' ? ` [yours${t.overrides ? ', overrides the built-in' : ''}]` : ''}`);
+        for (const p of problems) print(`  ! ${p.file}: ${p.message}`);
+      }
+      return problems.length ? 1 : 0;
+    }
+    const name = args.params[0]!;
+    const { template, problems: own } = await orch.templates.lookup(name);
+    if (!template) {
+      return fail(`There is no template "${name}".${own.map((p) => ` ${p.file}: ${p.message}.`).join('')} \`ollm-mcp template list\` shows them.`);
+    }
+    const variables = variablesOf(template);
+    if (args.json) print(JSON.stringify({ ...template, variables }, null, 2));
+    else {
+      print(`${template.name} — ${template.description}${template.file ? ` (${join(orch.templates.dir, template.file)})` : ' (built-in)'}\n`);
+      print(template.template);
+      print('\nVariables:');
+      for (const v of variables) print(`  ${v.name}${v.required ? ' (required)' : v.default !== undefined ? ` = "${v.default}"` : ' (optional)'}${v.description ? ` — ${v.description}` : ''}`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof TemplateError) return fail(err.message);
+    throw err;
+  }
+}
+
+export async function projectCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
+  const project = orch.project;
+  const where = resolve(args.project ?? process.env.OLLM_PROJECT?.trim() ?? process.cwd());
+  if (!project) {
+    return fail(`No project type recognised in ${where} (looked for Cargo.toml, go.mod, package.json, tsconfig.json, pyproject.toml, mkdocs.yml, mostly-Markdown folders, and .ollm/project.yaml).`);
+  }
+  if (args.action === 'init') {
+    const file = join(project.root, PROJECT_FILE);
+    if (project.file) return fail(`${project.file} already exists; edit it.`);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, projectFileText(project), { flag: 'wx' });
+    print(`Wrote ${file} (${project.description}); edit it to choose a model, a system prompt, a routing profile or the tools offered.`);
+    return 0;
+  }
+  if (args.json) {
+    print(JSON.stringify(project, null, 2));
+    return 0;
+  }
+  const routing = orch.config.settings.model.routing.defaultProfile;
+  print(`Project ${project.root}: ${project.description}${project.marker ? ` (detected from ${project.marker})` : ''}`);
+  print(`  profile file: ${project.file ?? 'none — `ollm-mcp project init` writes one'}`);
+  print(`  model: ${orch.config.settings.model.default ?? 'chosen per task by the router'}`);
+  print(`  routing default profile: ${routing}`);
+  print(`  tools: ${project.tools.enabled ? `only ${project.tools.enabled.join(', ')}` : 'all'}${project.tools.disabled.length ? `, except ${project.tools.disabled.join(', ')}` : ''}`);
+  print(`  system prompt: ${project.systemPrompt ?? 'none'}`);
+  return 0;
 }

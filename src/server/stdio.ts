@@ -32,7 +32,10 @@ function keepHeapSmall(): void {
 export async function serveOverStdio(orch: Orchestrator): Promise<void> {
   keepStdoutForProtocol();
   keepHeapSmall();
-  const handle = serveStdio(createServerFactory(orch), {
+  // Prompts are registered from the templates read here; the folder is followed from then on.
+  await orch.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`));
+  orch.templates.watch();
+  const handle = serveStdio(createServerFactory(orch, { live: true }), {
     onerror: (err) => log.error(`stdio: ${err.message}`),
   });
   log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${orch.host}`);

@@ -3,11 +3,13 @@
  * validated input in, `structuredContent` plus a short text out, and any failure turned into an
  * `isError` result that says what went wrong and what to do next — never a crash.
  */
-import type { McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type InputRequiredResult, type McpServer, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/log.js';
 import { MemoryError } from '../orchestrator/memory-store.js';
+import { ProjectError } from '../orchestrator/project.js';
+import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/route.js';
 
 export interface ToolContext {
@@ -16,6 +18,20 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Sends a progress notification when the client asked for them (a progressToken); otherwise nothing. */
   progress(progress: number, total?: number, message?: string): void;
+  /** The client can show the user a form (elicitation), so a tool may ask instead of failing. */
+  canAsk: boolean;
+  /** The user's answers to an earlier ask, by the key it was asked under (untrusted input). */
+  inputResponses: Record<string, unknown> | undefined;
+}
+
+/** A tool's answer, or — when it needs the user first — a request for input (answered by a retry). */
+export type ToolOutput<O> = { structured: O; text: string } | { ask: InputRequiredResult };
+
+/** Form elicitation: declared per connection (2025-11-25) or per request (2026-07-28). */
+function clientCanAsk(server: McpServer, ctx: ServerContext): boolean {
+  const perRequest = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  const elicitation = (perRequest ?? server.server.getClientCapabilities())?.elicitation as { form?: object; url?: object } | undefined;
+  return elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined);
 }
 
 function progressSender(ctx: ServerContext): ToolContext['progress'] {
@@ -35,21 +51,21 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   inputSchema: I;
   outputSchema: O;
   annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
-  run(input: z.output<I>, ctx: ToolContext): Promise<{ structured: z.output<O>; text: string }>;
+  run(input: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
 }
 
-export type ToolRegistration = (server: McpServer, orch: Orchestrator) => void;
+export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void) & { toolName: string };
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof OllamaError || err instanceof RouteError || err instanceof MemoryError) return err.message;
+  if (err instanceof OllamaError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError) return err.message;
   log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const message = err instanceof Error ? err.message : String(err);
   return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
-  return (server, orch) => {
+  const register = (server: McpServer, orch: Orchestrator) => {
     server.registerTool(
       spec.name,
       {
@@ -63,12 +79,20 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
       // ToolSpec generic without repeating the SDK's conditional types here.
       (async (input: z.output<I>, ctx: ServerContext) => {
         try {
-          const { structured, text } = await spec.run(input, { orch, signal: ctx.mcpReq.signal, progress: progressSender(ctx) });
-          return { content: [{ type: 'text' as const, text }], structuredContent: structured as Record<string, unknown> };
+          const out = await spec.run(input, {
+            orch,
+            signal: ctx.mcpReq.signal,
+            progress: progressSender(ctx),
+            canAsk: clientCanAsk(server, ctx),
+            inputResponses: ctx.mcpReq.inputResponses,
+          });
+          if ('ask' in out) return out.ask;
+          return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };
         } catch (err) {
           return { isError: true, content: [{ type: 'text' as const, text: describeFailure(spec.name, err) }] };
         }
       }) as never,
     );
   };
+  return Object.assign(register, { toolName: spec.name });
 }

@@ -7,6 +7,8 @@ import { listModels } from './list-models.js';
 import { preferModelTool } from './prefer-model.js';
 import { pullModelTool } from './pull-model.js';
 import { recallTool } from './recall.js';
+import { renderTemplateTool } from './render-template.js';
+import { saveTemplateTool } from './save-template.js';
 import { rememberTool } from './remember.js';
 import { showModelTool } from './show-model.js';
 import { routeAndGenerateTool } from './route-and-generate.js';
@@ -26,4 +28,6 @@ export const TOOLS: ToolRegistration[] = [
   rememberTool,
   recallTool,
   forgetTool,
+  renderTemplateTool,
+  saveTemplateTool,
 ];

@@ -1,12 +1,45 @@
 import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
 import { routeAndGenerate, type RouteResult } from '../orchestrator/route.js';
-import { defineTool } from './define.js';
+import { defineTool, type ToolContext } from './define.js';
 
 /** Progress at most this often: enough for clients to keep waiting, not a flood. */
 const PROGRESS_EVERY_MS = 500;
 
-function render(r: RouteResult): string {
+export const routeResultSchema = z.object({
+  model: z.string(),
+  provider: z.enum(['ollama', 'fallback']),
+  task: z.string(),
+  profile: z.string(),
+  complexity: z.string(),
+  reason: z.string().describe('why this model, in one sentence'),
+  fallbacks: z.array(z.object({ model: z.string(), error: z.string() })).describe('models tried before, and why each failed'),
+  text: z.string(),
+  thinking: z.string().optional().describe("a thinking model's reasoning, apart from the answer"),
+  doneReason: z.string().describe('stop, or length when maxTokens cut the answer'),
+  contextLength: z.number(),
+  metrics: z.object({
+    totalMs: z.number(),
+    loadMs: z.number(),
+    promptTokens: z.number(),
+    outputTokens: z.number(),
+    tokensPerSecond: z.number(),
+    timeToFirstTokenMs: z.number(),
+  }),
+});
+
+/** Progress of a generation, in tokens, at most every PROGRESS_EVERY_MS. */
+export function tokenProgress(progress: ToolContext['progress'], maxTokens: number): (tokens: number, model: string) => void {
+  let last = 0;
+  return (tokens, model) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    progress(tokens, maxTokens, `${model}: ${tokens} tokens`);
+  };
+}
+
+export function renderRoute(r: RouteResult): string {
   const m = r.metrics;
   const tail = [
     `— ${r.model}${r.provider === 'fallback' ? ' (fallback provider)' : ''}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.tokensPerSecond ? ` (${m.tokensPerSecond} tok/s)` : ''}${m.loadMs ? `, load ${(m.loadMs / 1000).toFixed(1)} s` : ''}.`,
@@ -34,41 +67,11 @@ export const routeAndGenerateTool = defineTool({
     maxTokens: z.number().int().min(1).max(1_048_576).optional().describe('Most tokens to generate (default options.maxTokens).'),
     useMemory: z.boolean().optional().describe('Add remembered facts to the system prompt (default true).'),
   }),
-  outputSchema: z.object({
-    model: z.string(),
-    provider: z.enum(['ollama', 'fallback']),
-    task: z.string(),
-    profile: z.string(),
-    complexity: z.string(),
-    reason: z.string().describe('why this model, in one sentence'),
-    fallbacks: z.array(z.object({ model: z.string(), error: z.string() })).describe('models tried before, and why each failed'),
-    text: z.string(),
-    thinking: z.string().optional().describe("a thinking model's reasoning, apart from the answer"),
-    doneReason: z.string().describe('stop, or length when maxTokens cut the answer'),
-    contextLength: z.number(),
-    metrics: z.object({
-      totalMs: z.number(),
-      loadMs: z.number(),
-      promptTokens: z.number(),
-      outputTokens: z.number(),
-      tokensPerSecond: z.number(),
-      timeToFirstTokenMs: z.number(),
-    }),
-  }),
+  outputSchema: routeResultSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(input, { orch, signal, progress }) {
-    let last = 0;
     const maxTokens = input.maxTokens ?? orch.config.settings.options.maxTokens;
-    const result = await routeAndGenerate(orch, {
-      ...input,
-      signal,
-      onProgress: (tokens, model) => {
-        const now = performance.now();
-        if (now - last < PROGRESS_EVERY_MS) return;
-        last = now;
-        progress(tokens, maxTokens, `${model}: ${tokens} tokens`);
-      },
-    });
-    return { structured: result, text: render(result) };
+    const result = await routeAndGenerate(orch, { ...input, signal, onProgress: tokenProgress(progress, maxTokens) });
+    return { structured: result, text: renderRoute(result) };
   },
 });

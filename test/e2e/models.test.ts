@@ -23,7 +23,10 @@ describe('model management over stdio', () => {
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get('delete_model')!.annotations).toMatchObject({ destructiveHint: true });
     for (const n of ['pull_model', 'show_model', 'compare', 'prefer_model']) expect(byName.get(n)!.annotations?.destructiveHint).toBe(false);
-    expect(tools.length).toBeLessThanOrEqual(10);
+    // a small, sharp set: each tool one clear job (a project can offer fewer, see project profiles)
+    expect(tools.map((t) => t.name).sort()).toEqual(
+      ['compare', 'delete_model', 'forget', 'list_models', 'prefer_model', 'pull_model', 'recall', 'remember', 'render_template', 'route_and_generate', 'save_template', 'show_model', 'smart_load', 'unload_model'],
+    );
   });
 
   it('pull_model shows steady progress with totals, then the model is listed', async () => {

@@ -20,8 +20,14 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
   return { ...env, ...extra };
 }
 
-export async function connect(env: Record<string, string>, args: string[] = []) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: serverEnv(env), stderr: 'pipe' });
+/**
+ * Where the server runs: its settings folder, outside any project, so the project profile of the
+ * repository running the tests does not apply (project tests pass --project or a cwd of their own).
+ */
+const cwdFor = (env: Record<string, string>, cwd?: string) => cwd ?? env.OLLM_HOME ?? tmpdir();
+
+export async function connect(env: Record<string, string>, args: string[] = [], cwd?: string) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: serverEnv(env), stderr: 'pipe', cwd: cwdFor(env, cwd) });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: 'ollm-e2e', version: '1.0.0' });
@@ -36,9 +42,9 @@ export interface RunResult {
 }
 
 /** Runs the CLI to completion, writing `input` lines to stdin and closing it after `holdMs`. */
-export function run(args: string[], env: Record<string, string>, input: string[] = [], holdMs = 0): Promise<RunResult> {
+export function run(args: string[], env: Record<string, string>, input: string[] = [], holdMs = 0, cwd?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(env), stdio: ['pipe', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,5 +1,5 @@
 /**
- * Settings from four layers, strongest first: CLI flag > env var > file > default.
+ * Settings from five layers, strongest first: CLI flag > env var > project profile > file > default.
  * Every value remembers where it came from, so a bad one is reported with its key, its source
  * and what is allowed, in one line.
  */
@@ -22,6 +22,8 @@ export interface LoadOptions {
   flags?: FlagSetting[];
   /** `--config FILE`: must exist. Without it, $OLLM_HOME/config.yaml is read when present. */
   configFile?: string;
+  /** Settings from the project profile: above the settings file, below env vars and flags. */
+  project?: { settings: Record<string, unknown>; source: string };
 }
 
 export interface LoadedConfig {
@@ -181,9 +183,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
 
   const fileData = await readSettingsFile(file, options.configFile !== undefined);
   if (fileData) recordSources(fileData, [], file, sources);
+  const fromProject = options.project?.settings ?? {};
+  if (options.project) recordSources(fromProject, [], options.project.source, sources);
   const fromEnv = envLayer(env, sources);
   const fromFlags = flagLayer(options.flags ?? [], sources);
-  const merged = deepMerge(deepMerge(fileData ?? {}, fromEnv), fromFlags);
+  const merged = deepMerge(deepMerge(deepMerge(fileData ?? {}, fromProject), fromEnv), fromFlags);
 
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) {

@@ -1,0 +1,25 @@
+export { BUILTIN_TEMPLATES, isBuiltinTemplate } from './builtin.js';
+export {
+  MAX_TEMPLATE_CHARS,
+  TEMPLATE_NAME_PATTERN,
+  TemplateError,
+  templateNameProblem,
+  validateTemplate,
+  variablesOf,
+  type ResolvedVariable,
+  type TemplateDef,
+  type TemplateVariable,
+} from './definition.js';
+export {
+  parseTemplate,
+  placeholders,
+  renderTemplate,
+  resolveVariables,
+  TemplateSyntaxError,
+  type RenderResult,
+  type TemplatePart,
+  type TemplateSource,
+  type VariableSpec,
+} from './render.js';
+export { TemplateStore, type SaveResult, type StoredTemplate, type TemplateListing, type TemplateProblem } from './store.js';
+export { TemplateLibrary } from './library.js';

@@ -1,0 +1,89 @@
+import { inputRequired } from '@modelcontextprotocol/server';
+import * as z from 'zod';
+import { TASK_TYPES } from '../orchestrator/index.js';
+import { routeAndGenerate } from '../orchestrator/route.js';
+import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
+import { defineTool } from './define.js';
+import { renderRoute, routeResultSchema, tokenProgress } from './route-and-generate.js';
+
+/** The key the missing variables are asked under, and found again in the retried call. */
+const ASK_KEY = 'variables';
+
+const missingSchema = z.object({ name: z.string(), description: z.string().optional() });
+
+async function findTemplate(orch: Parameters<typeof routeAndGenerate>[0], name: string): Promise<StoredTemplate> {
+  const { template, problems } = await orch.templates.lookup(name);
+  if (template) return template;
+  const names = orch.templates.current().templates.map((t) => t.name);
+  const broken = problems.map((p) => ` ${p.file} ${p.message}.`).join('');
+  throw new TemplateError(`There is no template "${name}".${broken} Templates: ${names.join(', ')}.`);
+}
+
+/** The user's answers from an ask: strings only, empty ones dropped. */
+function answersFrom(responses: Record<string, unknown> | undefined): { asked: boolean; values: Record<string, string> } {
+  const r = responses?.[ASK_KEY] as { action?: string; content?: Record<string, unknown> } | undefined;
+  if (!r) return { asked: false, values: {} };
+  const values: Record<string, string> = {};
+  if (r.action === 'accept') for (const [k, v] of Object.entries(r.content ?? {})) if (typeof v === 'string' && v.trim() !== '') values[k] = v;
+  return { asked: true, values };
+}
+
+export const renderTemplateTool = defineTool({
+  name: 'render_template',
+  title: 'Fill in a prompt template',
+  description:
+    'Fills a saved prompt template (code_review, explain, summarize, commit_message, write_tests, translate, or the user\'s own — see ollm://templates) with variables and returns the prompt; with generate: true also runs it on the best local model, as route_and_generate does. Variables left out take their defaults; missing required ones are asked of the user when the client can show a form, otherwise the error names each one.',
+  inputSchema: z.object({
+    name: z.string().min(1).describe('The template name.'),
+    variables: z.record(z.string(), z.string()).optional().describe('Values by variable name, e.g. { "language": "Go", "code": "..." }.'),
+    generate: z.boolean().optional().describe('Also run the prompt on a local model and return its answer.'),
+    task: z.enum(TASK_TYPES).optional().describe('With generate: the kind of work (inferred when left out).'),
+    model: z.string().min(1).optional().describe('With generate: the model to try first.'),
+  }),
+  outputSchema: z.object({
+    name: z.string(),
+    prompt: z.string(),
+    missing: z.array(missingSchema).describe('required variables still without a value (empty when the prompt is complete)'),
+    variables: z.record(z.string(), z.string()).describe('the value each variable got'),
+    ignored: z.array(z.string()).describe('given variables the template does not use'),
+    generated: routeResultSchema.optional(),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  async run(input, { orch, signal, progress, canAsk, inputResponses }) {
+    const template = await findTemplate(orch, input.name);
+    const answers = answersFrom(inputResponses);
+    const values = { ...input.variables, ...answers.values };
+    const r = renderTemplate(template, values);
+    if (r.missing.length > 0) {
+      if (canAsk && !answers.asked) {
+        const properties = Object.fromEntries(r.missing.map((m) => [m.name, { type: 'string' as const, title: m.name, ...(m.description && { description: m.description }) }]));
+        return {
+          ask: inputRequired({
+            inputRequests: {
+              [ASK_KEY]: inputRequired.elicit({
+                message: `The "${template.name}" template needs ${r.missing.map((m) => m.name).join(', ')}.`,
+                requestedSchema: { type: 'object', properties, required: r.missing.map((m) => m.name) },
+              }),
+            },
+          }),
+        };
+      }
+      const each = r.missing.map((m) => `${m.name}${m.description ? ` (${m.description})` : ''}`).join('; ');
+      throw new TemplateError(
+        `The "${template.name}" template is missing ${r.missing.length === 1 ? 'a required variable' : `${r.missing.length} required variables`}: ${each}. ${answers.asked ? 'They were not given in the form; ' : ''}pass them in variables and call render_template again.`,
+      );
+    }
+    const structured = { name: template.name, prompt: r.prompt, missing: [], variables: r.used, ignored: r.ignored };
+    const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.)` : '';
+    if (!input.generate) return { structured, text: `${r.prompt}${note}` };
+    const maxTokens = orch.config.settings.options.maxTokens;
+    const generated = await routeAndGenerate(orch, {
+      prompt: r.prompt,
+      signal,
+      onProgress: tokenProgress(progress, maxTokens),
+      ...(input.task && { task: input.task }),
+      ...(input.model && { model: input.model }),
+    });
+    return { structured: { ...structured, generated }, text: `${renderRoute(generated)}${note}` };
+  },
+});

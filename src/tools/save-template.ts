@@ -1,0 +1,45 @@
+import * as z from 'zod';
+import { variablesOf } from '../orchestrator/templates/index.js';
+import { defineTool } from './define.js';
+
+export const saveTemplateTool = defineTool({
+  name: 'save_template',
+  title: 'Save a prompt template',
+  description:
+    'Saves a reusable prompt template as $OLLM_HOME/templates/<name>.yaml, checked first: {var} is a variable, {var:default} one with a default, {{ and }} are literal braces. It then appears in render_template and as an MCP prompt. Use it when the user wants a prompt they will reuse; an existing template of theirs is replaced only with replace: true (a built-in of the same name is overridden).',
+  inputSchema: z.object({
+    name: z.string().min(1).describe('Letters, digits, "_" and "-", at most 64 (e.g. "pr_description").'),
+    description: z.string().min(1).describe('What the template is for, in one line.'),
+    template: z.string().min(1).describe('The prompt text with {variables}.'),
+    variables: z
+      .array(
+        z.object({
+          name: z.string().min(1),
+          required: z.boolean().optional(),
+          default: z.string().optional(),
+          description: z.string().optional().describe('Shown when the value is asked for.'),
+        }),
+      )
+      .optional()
+      .describe('Each variable: required, or its default, and a description.'),
+    replace: z.boolean().optional().describe('Replace the user template of that name if there is one.'),
+  }),
+  outputSchema: z.object({
+    name: z.string(),
+    action: z.enum(['created', 'replaced']),
+    file: z.string(),
+    overridesBuiltin: z.boolean(),
+    variables: z.array(z.object({ name: z.string(), required: z.boolean(), default: z.string().optional(), description: z.string().optional() })),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(input, { orch }) {
+    const { replace, ...def } = input;
+    const saved = await orch.templates.save(def, { replace: replace === true });
+    const overridesBuiltin = saved.template.overrides === 'builtin';
+    const variables = variablesOf(saved.template);
+    const text = `${saved.action === 'created' ? 'Saved' : 'Replaced'} template "${saved.template.name}" in ${saved.file}${overridesBuiltin ? ' (it overrides the built-in of that name)' : ''}. Variables: ${
+      variables.map((v) => `${v.name}${v.required ? ' (required)' : v.default !== undefined ? ` = "${v.default}"` : ''}`).join(', ') || 'none'
+    }.`;
+    return { structured: { name: saved.template.name, action: saved.action, file: saved.file, overridesBuiltin, variables }, text };
+  },
+});
