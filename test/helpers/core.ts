@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, Orchestrator, type MemorySource, type OrchestratorDeps } from '../../src/orchestrator/index.js';
+import { projectSettings, type ProjectProfile } from '../../src/orchestrator/project.js';
 import type { FakeOllama } from '../fake-ollama/server.js';
 
 export function fakeMemory(fake: FakeOllama, totalBytes: number): MemorySource {
@@ -12,9 +13,12 @@ export function fakeMemory(fake: FakeOllama, totalBytes: number): MemorySource {
   };
 }
 
-export async function coreFor(fake: FakeOllama, opts: { yaml?: string; totalBytes?: number; deps?: OrchestratorDeps; env?: Record<string, string> } = {}) {
+export async function coreFor(
+  fake: FakeOllama,
+  opts: { yaml?: string; totalBytes?: number; deps?: OrchestratorDeps; env?: Record<string, string>; project?: ProjectProfile } = {},
+) {
   const home = mkdtempSync(join(tmpdir(), 'ollm-home-'));
   if (opts.yaml) writeFileSync(join(home, 'config.yaml'), opts.yaml);
-  const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url, ...opts.env } });
-  return new Orchestrator(config, { memorySource: fakeMemory(fake, opts.totalBytes ?? 16e9), ...opts.deps });
+  const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url, ...opts.env }, ...(opts.project && { project: projectSettings(opts.project) }) });
+  return new Orchestrator(config, { memorySource: fakeMemory(fake, opts.totalBytes ?? 16e9), ...(opts.project && { project: opts.project }), ...opts.deps });
 }

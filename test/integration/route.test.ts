@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ProjectProfile } from '../../src/orchestrator/project.js';
 import { routeAndGenerate, RouteError } from '../../src/orchestrator/route.js';
 import { smartLoad } from '../../src/orchestrator/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
@@ -14,10 +15,12 @@ afterEach(async () => {
   await fake?.stop();
 });
 
-async function setup(opts: { yaml?: string; withQwen3?: boolean; tokenDelayMs?: number } = {}) {
-  const models = DEFAULT_REGISTRY.filter((m) => m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && (opts.withQwen3 || m.name !== 'qwen3:8b'));
+async function setup(opts: { yaml?: string; withQwen3?: boolean; tokenDelayMs?: number; only?: string[]; project?: ProjectProfile } = {}) {
+  const models = DEFAULT_REGISTRY.filter((m) =>
+    opts.only ? opts.only.includes(m.name) : m.name !== 'gemma3:4b' && m.name !== 'all-minilm:latest' && (opts.withQwen3 || m.name !== 'qwen3:8b'),
+  );
   fake = await FakeOllama.start({ memoryBytes: MEMORY, models, tokenDelayMs: opts.tokenDelayMs ?? 1 });
-  return coreFor(fake, { totalBytes: MEMORY, yaml: opts.yaml ?? YAML });
+  return coreFor(fake, { totalBytes: MEMORY, yaml: opts.yaml ?? YAML, ...(opts.project && { project: opts.project }) });
 }
 
 describe('routing without a model name', () => {
@@ -193,6 +196,44 @@ describe('memory hook', () => {
     expect(sent('hello memory').system).toBe('Be brief.\n\nThe user prefers TypeScript.');
     expect(sent('hello without').system).toBeUndefined();
     expect(budgets).toEqual([500]); // memory.promptBudgetTokens
+  });
+});
+
+describe('a project profile', () => {
+  const project: ProjectProfile = {
+    name: 'typescript',
+    base: 'typescript',
+    root: '/srv/app',
+    explicit: false,
+    systemPrompt: 'This is a strict TypeScript project.',
+    defaultProfile: 'code',
+    tools: { disabled: [] },
+    description: 'TypeScript / JavaScript project',
+  };
+  const GENERAL = 'Tell me what you think about the way our team names its branches and tags';
+  const systemOf = (p: string) => (fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === p)!.body as { system?: string }).system;
+
+  it('sends unspecific work to its default profile, with its system prompt first', async () => {
+    const core = await setup({ project });
+    const r = await routeAndGenerate(core, { prompt: GENERAL, system: 'Be brief.', useMemory: false });
+    expect(r.task).toBe('general');
+    expect(r.profile).toBe('code');
+    expect(r.model).toBe('qwen2.5-coder:7b');
+    expect(r.reason).toMatch(/the code profile by default for the typescript project/);
+    expect(systemOf(GENERAL)).toBe('This is a strict TypeScript project.\n\nBe brief.');
+  });
+
+  it('keeps work whose kind is given, or inferred as something else, where it belongs', async () => {
+    const core = await setup({ project });
+    expect((await routeAndGenerate(core, { prompt: GENERAL, task: 'general', useMemory: false })).profile).toBe('general');
+    expect((await routeAndGenerate(core, { prompt: 'Write a short poem about the sea and the wind at night', useMemory: false })).profile).toBe('creative');
+  });
+
+  it('falls back to general when no installed model serves the default profile', async () => {
+    const core = await setup({ project, only: ['llama3.2:latest', 'llava:7b'] });
+    const r = await routeAndGenerate(core, { prompt: GENERAL, useMemory: false });
+    expect(r).toMatchObject({ profile: 'general', model: 'llama3.2:latest' });
+    expect(r.reason).toMatch(/no installed model serves it, so general/);
   });
 });
 

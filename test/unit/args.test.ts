@@ -27,6 +27,18 @@ describe('command line', () => {
     expect(flags[0]!.flag).toBe('--set ram.safetyMargin');
   });
 
+  it('reads the memory, template and project commands and checks their arguments', () => {
+    expect(parseCli(['memory', 'add', 'editor', 'Neovim', '--category', 'preference'])).toMatchObject({ command: 'memory', action: 'add', params: ['editor', 'Neovim'], category: 'preference' });
+    expect(parseCli(['template', 'show', 'code_review'])).toMatchObject({ command: 'template', action: 'show', params: ['code_review'] });
+    expect(parseCli(['project'])).toMatchObject({ command: 'project', action: 'detect' });
+    expect(parseCli(['project', 'init', '--project', '/srv/app'])).toMatchObject({ command: 'project', action: 'init', project: '/srv/app' });
+    expect(parseCli(['--project', 'x'])).toMatchObject({ command: 'serve', project: 'x' });
+    expect(() => parseCli(['memory'])).toThrow(/"memory" needs an action — one of: memory list, memory add KEY VALUE, memory forget KEY, memory clear/);
+    expect(() => parseCli(['memory', 'add', 'key', 'two', 'words'])).toThrow(/Usage: ollm-mcp memory add KEY VALUE \(quote a value that has spaces\)/);
+    expect(() => parseCli(['template', 'delete', 'x'])).toThrow(/Unknown action "template delete"/);
+    expect(() => parseCli(['memory', 'list', '--category', 'fact'])).toThrow(/--category goes with `memory add`/);
+  });
+
   it('rejects unknown options, commands and malformed --set with a pointer to --help', () => {
     expect(() => parseCli(['--nope'])).toThrow(UsageError);
     expect(() => parseCli(['fly'])).toThrow(/Unknown command "fly"/);

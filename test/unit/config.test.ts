@@ -10,9 +10,9 @@ function home(yaml?: string): string {
   return dir;
 }
 
-async function load(opts: { yaml?: string; env?: Record<string, string>; flags?: FlagSetting[] } = {}) {
+async function load(opts: { yaml?: string; env?: Record<string, string>; flags?: FlagSetting[]; project?: { settings: Record<string, unknown>; source: string } } = {}) {
   const dir = home(opts.yaml);
-  return loadConfig({ env: { OLLM_HOME: dir, ...opts.env }, flags: opts.flags ?? [] });
+  return loadConfig({ env: { OLLM_HOME: dir, ...opts.env }, flags: opts.flags ?? [], ...(opts.project && { project: opts.project }) });
 }
 
 async function failure(opts: Parameters<typeof load>[0]): Promise<string> {
@@ -56,6 +56,18 @@ describe('precedence: flag > env > file > default', () => {
     expect(c.settings.model.default).toBe('env-model');
     expect(c.settings.options.maxTokens).toBe(1000);
     expect(c.sources['options.temperature']).toBe('env OLLM_TEMPERATURE');
+  });
+
+  it('a project profile beats the file, and env and flags beat the project', async () => {
+    const project = { settings: { model: { default: 'qwen2.5-coder:7b', routing: { defaultProfile: 'code' } } }, source: 'project /srv/app/.ollm/project.yaml' };
+    const c = await load({ yaml: 'model:\n  default: llama3.2\n  routing:\n    defaultProfile: fast\n', project });
+    expect(c.settings.model.default).toBe('qwen2.5-coder:7b');
+    expect(c.settings.model.routing.defaultProfile).toBe('code');
+    expect(c.sources['model.default']).toBe('project /srv/app/.ollm/project.yaml');
+    const overridden = await load({ project, env: { OLLM_MODEL: 'mistral' }, flags: [{ path: 'model.routing.defaultProfile', value: 'general', flag: '--set model.routing.defaultProfile' }] });
+    expect(overridden.settings.model.default).toBe('mistral');
+    expect(overridden.settings.model.routing.defaultProfile).toBe('general');
+    expect(overridden.sources['model.default']).toBe('env OLLM_MODEL');
   });
 
   it('flag beats env and file', async () => {
