@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import * as z from 'zod';
-import { cjsExports } from './cjs.js';
+import { parseYaml } from './yaml.js';
 import { PROFILE_NAMES, type ProfileName } from './profiles.js';
 import { BUILTIN_NAMES, BUILTIN_PROFILES, DOC_EXTENSIONS, MARKERS, isBuiltinName, type BuiltinName } from './project-builtin.js';
 
@@ -133,15 +133,9 @@ async function readProjectFile(file: string, toolNames: readonly string[]): Prom
   const text = await readFile(file, 'utf8').catch((err: Error) => {
     throw new ProjectError(`Project file ${file} cannot be read: ${err.message}`);
   });
-  const { parse, YAMLParseError } = cjsExports(await import('yaml'));
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? `:${err.linePos[0].line}` : '';
-    const what = (err instanceof Error ? err.message.split('\n')[0]! : String(err)).replace(/:\s*$/, '');
-    throw new ProjectError(`Project file ${file}${where} is not valid YAML: ${what}`);
-  }
+  const yaml = await parseYaml(text);
+  if (!yaml.ok) throw new ProjectError(`Project file ${file}${yaml.line ? `:${yaml.line}` : ''} is not valid YAML: ${yaml.message}`);
+  const data = yaml.data;
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     const kind = Array.isArray(data) ? 'list' : typeof data;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type * as z from 'zod';
-import { cjsExports } from '../cjs.js';
+import { parseYaml } from '../yaml.js';
 import { settingsSchema, type Settings } from './schema.js';
 
 /** One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2, flag: '--temperature' }. */
@@ -115,16 +115,9 @@ async function readSettingsFile(file: string, required: boolean): Promise<Tree |
         : `Settings file ${file} cannot be read: ${(err as Error).message}`,
     );
   }
-  // The YAML parser is loaded only when there is a file to read: most starts have none.
-  const { parse, YAMLParseError } = cjsExports(await import('yaml'));
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? `:${err.linePos[0].line}` : '';
-    const what = (err instanceof Error ? err.message.split('\n')[0]! : String(err)).replace(/:\s*$/, '');
-    throw new ConfigError(`Settings file ${file}${where} is not valid YAML: ${what}`);
-  }
+  const parsed = await parseYaml(text);
+  if (!parsed.ok) throw new ConfigError(`Settings file ${file}${parsed.line ? `:${parsed.line}` : ''} is not valid YAML: ${parsed.message}`);
+  const data = parsed.data;
   if (data === null || data === undefined) return {};
   if (!isTree(data)) {
     throw new ConfigError(`Settings file ${file} must hold a mapping of settings (like "ollama:\\n  host: ..."), not a ${Array.isArray(data) ? 'list' : typeof data}.`);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { cjsExports } from '../cjs.js';
+import { parseYaml, stringifyYaml } from '../yaml.js';
 import { BUILTIN_TEMPLATES, isBuiltinTemplate } from './builtin.js';
 import { TemplateError, templateNameProblem, validateTemplate, type TemplateDef } from './definition.js';
 
@@ -107,8 +107,7 @@ export class TemplateStore {
   /** Validates and writes `<name>.yaml`; an existing user file is replaced only with `replace: true`. */
   async save(raw: unknown, options: { replace?: boolean } = {}): Promise<SaveResult> {
     const def = validateTemplate(raw);
-    const { stringify } = cjsExports(await import('yaml'));
-    const text = `# ollm-mcp prompt template\n${stringify(toPlain(def), { lineWidth: 0 })}`;
+    const text = `# ollm-mcp prompt template\n${await stringifyYaml(toPlain(def))}`;
     await mkdir(this.dir, { recursive: true });
     const existing = await this.userFileOf(def.name);
     if (existing && !options.replace) throw this.exists(def.name, existing);
@@ -200,15 +199,9 @@ export class TemplateStore {
 }
 
 async function parseTemplateFile(file: string, text: string): Promise<Loaded> {
-  const { parse, YAMLParseError } = cjsExports(await import('yaml'));
-  let data: unknown;
-  try {
-    data = parse(text, { logLevel: 'error' });
-  } catch (err) {
-    const what = (err instanceof Error ? err.message.split('\n')[0]! : String(err)).replace(/:\s*$/, '');
-    const line = err instanceof YAMLParseError && err.linePos && !/ at line \d+/.test(what) ? ` at line ${err.linePos[0].line}` : '';
-    return { file, problem: `is not valid YAML: ${what}${line}` };
-  }
+  const parsed = await parseYaml(text);
+  if (!parsed.ok) return { file, problem: `is not valid YAML: ${parsed.message}${parsed.line && !/ at line \d+/.test(parsed.message) ? ` at line ${parsed.line}` : ''}` };
+  const data = parsed.data;
   if (data === null || data === undefined) return { file, problem: 'is empty; a template file holds name, description and template' };
   if (typeof data !== 'object' || Array.isArray(data)) {
     return { file, problem: `must hold a mapping with name, description and template, not ${Array.isArray(data) ? 'a list' : typeof data}` };
