@@ -22,9 +22,10 @@ function argsSchema(t: StoredTemplate) {
   const shape: Record<string, z.ZodType> = {};
   for (const v of variablesOf(t)) {
     const described = z.string().describe(v.description ?? (v.default !== undefined ? `default: ${v.default}` : v.name));
-    const base = v.required ? described : described.optional();
     const options = suggestionsFor(v.name, v.default);
-    shape[v.name] = options.length ? completable(base, (typed) => options.filter((o) => o.toLowerCase().startsWith(String(typed ?? '').toLowerCase()))) : base;
+    // completable() marks the string itself: the SDK looks for the mark inside .optional()
+    const inner = options.length ? completable(described, (typed) => options.filter((o) => o.toLowerCase().startsWith(String(typed ?? '').toLowerCase()))) : described;
+    shape[v.name] = v.required ? inner : inner.optional();
   }
   return z.object(shape);
 }

@@ -16,14 +16,20 @@ afterAll(async () => {
 
 type Out = { name: string; prompt: string; missing: unknown[]; variables: Record<string, string>; ignored: string[]; generated?: { text: string; model: string } };
 const envOf = (home: string) => ({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
-const render = async (client: Client, args: Record<string, unknown>) => {
-  const res = await client.callTool({ name: 'render_template', arguments: args });
-  return { isError: res.isError, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Out };
-};
 const call = async (client: Client, name: string, args: Record<string, unknown>) => {
   const res = await client.callTool({ name, arguments: args });
-  return { isError: res.isError, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
+  return { isError: res.isError, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Out & Record<string, unknown> };
 };
+const render = (client: Client, args: Record<string, unknown>) => call(client, 'render_template', args);
+/** Runs `fn` with a connected session and always closes it. */
+async function withSession<S extends { close(): Promise<void> }>(session: Promise<S>, fn: (s: S) => Promise<void>): Promise<void> {
+  const s = await session;
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}
 const withTemplates = (files: Record<string, string>) => {
   const home = tempHome();
   mkdirSync(join(home, 'templates'));
@@ -49,23 +55,13 @@ async function connectCustom(home: string, answer?: (req: Elicit) => Record<stri
   return { client, asked, seen, close: () => client.close() };
 }
 
-const GREET = [
-  'name: greet',
-  'description: Greet someone',
-  'template: "Say hello to {who} in {language}, {tone:warmly}."',
-  'variables:',
-  '  - name: who',
-  '    required: true',
-  '    description: Who to greet',
-  '  - name: language',
-  '    required: true',
-  '',
-].join('\n');
+const GREET =
+  'name: greet\ndescription: Greet someone\ntemplate: "Say hello to {who} in {language}, {tone:warmly}."\n' +
+  'variables:\n  - name: who\n    required: true\n    description: Who to greet\n  - name: language\n    required: true\n';
 
 describe('render_template', () => {
   it('fills code_review: default focus, explicit focus wins, values are not expanded, unused variables are reported', async () => {
-    const s = await connect(envOf(tempHome()));
-    try {
+    await withSession(connect(envOf(tempHome())), async (s) => {
       const code = 'fmt.Println("{x} and {{y}}")';
       const plain = await render(s.client, { name: 'code_review', variables: { language: 'Go', code, severity: 'high' } });
       expect(plain.isError).toBeFalsy();
@@ -81,14 +77,11 @@ describe('render_template', () => {
       expect(focused.out.prompt).toMatch(/^Review this Go code, focusing on performance\.\n/);
       expect(focused.out.variables.focus).toBe('performance');
       expect(focused.out.ignored).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('without elicitation, missing required variables are an isError naming each with its description', async () => {
-    const s = await connect(envOf(tempHome()));
-    try {
+    await withSession(connect(envOf(tempHome())), async (s) => {
       const none = await render(s.client, { name: 'code_review' });
       expect(none.isError).toBe(true);
       expect(none.text).toContain('missing 2 required variables: language (Programming language of the code, e.g. TypeScript or Python.); code (The code to review.)');
@@ -96,14 +89,11 @@ describe('render_template', () => {
       expect(one.isError).toBe(true);
       expect(one.text).toContain('missing a required variable: to (Language to translate into, e.g. French.)');
       expect(one.text).not.toMatch(/\btext \(/);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('with an elicitation-capable client the server asks for the missing ones and uses the answers; a decline is an isError', async () => {
-    const yes = await connectCustom(tempHome(), () => ({ action: 'accept', content: { language: 'Rust', code: 'fn main() {}' } }));
-    try {
+    await withSession(connectCustom(tempHome(), () => ({ action: 'accept', content: { language: 'Rust', code: 'fn main() {}' } })), async (yes) => {
       const r = await render(yes.client, { name: 'code_review', variables: { focus: 'style' } });
       expect(r.isError, r.text).toBeFalsy();
       expect(yes.asked).toHaveLength(1);
@@ -115,25 +105,19 @@ describe('render_template', () => {
       expect(r.out.prompt).toMatch(/^Review this Rust code, focusing on style\.\n/);
       expect(r.out.prompt).toMatch(/```Rust\nfn main\(\) \{\}\n```$/);
       expect(r.out.variables).toEqual({ language: 'Rust', focus: 'style', code: 'fn main() {}' });
-    } finally {
-      await yes.close();
-    }
-    const no = await connectCustom(tempHome(), () => ({ action: 'decline' }));
-    try {
+    });
+    await withSession(connectCustom(tempHome(), () => ({ action: 'decline' })), async (no) => {
       const r = await render(no.client, { name: 'write_tests', variables: { code: 'def f(): pass' } });
       expect(no.asked).toHaveLength(1);
       expect(Object.keys(no.asked[0]!.params.requestedSchema.properties)).toEqual(['language']);
       expect(r.isError).toBe(true);
       expect(r.text).toContain('missing a required variable: language (Programming language of the code, e.g. Go or Rust.)');
       expect(r.text).toContain('They were not given in the form');
-    } finally {
-      await no.close();
-    }
+    });
   });
 
   it('generate: true runs the rendered prompt on the local model', async () => {
-    const s = await connect(envOf(tempHome()));
-    try {
+    await withSession(connect(envOf(tempHome())), async (s) => {
       fake.reply('A closure captures variables from its scope.');
       const before = fake.requests.length;
       const r = await render(s.client, { name: 'explain', variables: { topic: 'JavaScript closures' }, generate: true, task: 'general' });
@@ -144,16 +128,13 @@ describe('render_template', () => {
       expect(sent).toHaveLength(1);
       expect((sent[0]!.body as { prompt: string; model: string }).prompt).toBe(r.out.prompt);
       expect((sent[0]!.body as { model: string }).model).toBe(r.out.generated?.model);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
 describe('user templates as MCP prompts', () => {
   it('a YAML template in $OLLM_HOME/templates is a prompt with arguments, rendering and completion', async () => {
-    const s = await connect(envOf(withTemplates({ 'greet.yaml': GREET })));
-    try {
+    await withSession(connect(envOf(withTemplates({ 'greet.yaml': GREET }))), async (s) => {
       const { prompts } = await s.client.listPrompts();
       expect(prompts.map((p) => p.name)).toEqual(expect.arrayContaining(['greet', 'code_review', 'translate']));
       const greet = prompts.find((p) => p.name === 'greet')!;
@@ -171,23 +152,16 @@ describe('user templates as MCP prompts', () => {
       expect(none.completion.values).toEqual([]);
       const py = await s.client.complete({ ref: { type: 'ref/prompt', name: 'code_review' }, argument: { name: 'language', value: 'py' } });
       expect(py.completion.values).toEqual(['Python']);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
-  // Server bug: src/prompts/templates.ts marks `.optional()` as completable, but the SDK unwraps the optional before
-  // looking for completion, so variables with a default never get suggestions. Flip to `it` once fixed.
-  it.fails('completion also works for optional variables (their default, and known values)', async () => {
-    const s = await connect(envOf(withTemplates({ 'greet.yaml': GREET })));
-    try {
+  it('completion also works for optional variables (their default, and known values)', async () => {
+    await withSession(connect(envOf(withTemplates({ 'greet.yaml': GREET }))), async (s) => {
       const tone = await s.client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'tone', value: 'w' } });
       expect(tone.completion.values).toEqual(['warmly']);
       const from = await s.client.complete({ ref: { type: 'ref/prompt', name: 'translate' }, argument: { name: 'from', value: 'Fr' } });
       expect(from.completion.values).toEqual(['French']);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('broken template files are reported and do not hide the good ones', async () => {
@@ -196,8 +170,7 @@ describe('user templates as MCP prompts', () => {
       'broken.yaml': 'name: broken\ndescription: [not closed\ntemplate: x\n',
       'extra.yaml': 'name: extra\ndescription: Extra\ntemplate: "Hi {who}"\ncolour: blue\n',
     });
-    const s = await connect(envOf(home));
-    try {
+    await withSession(connect(envOf(home)), async (s) => {
       const r = await render(s.client, { name: 'greet', variables: { who: 'Grace', language: 'Rust' } });
       expect(r.isError, r.text).toBeFalsy();
       expect(r.out.prompt).toBe('Say hello to Grace in Rust, warmly.');
@@ -208,9 +181,7 @@ describe('user templates as MCP prompts', () => {
       expect(data.problems[1]!.message).toMatch(/unknown key "colour"/);
       expect(data.templates.find((t) => t.name === 'greet')).toMatchObject({ source: 'user' });
       expect(data.templates.map((t) => t.name)).not.toContain('extra');
-    } finally {
-      await s.close();
-    }
+    });
     const listed = await run(['template', 'list'], envOf(home));
     expect(listed.code).toBe(1);
     expect(listed.stdout).toMatch(/^ {2}greet +Greet someone \[yours\]$/m);
@@ -222,8 +193,7 @@ describe('user templates as MCP prompts', () => {
 describe('save_template', () => {
   it('writes the file, announces the new prompt, refuses to overwrite without replace, and rejects path-like names', async () => {
     const home = tempHome();
-    const s = await connectCustom(home);
-    try {
+    await withSession(connectCustom(home), async (s) => {
       const first = await s.client.listPrompts();
       expect(first.prompts.map((p) => p.name)).not.toContain('pr_note');
       const def = { name: 'pr_note', description: 'Describe a pull request', template: 'Describe this change for {audience:reviewers}:\n{diff}' };
@@ -257,9 +227,7 @@ describe('save_template', () => {
       const everything = readdirSync(home, { recursive: true }).map(String);
       expect(everything.filter((f) => /evil|b\.yaml|x\.yaml/.test(f))).toEqual([]);
       expect(existsSync(join(home, '..', 'evil.yaml'))).toBe(false);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
 
