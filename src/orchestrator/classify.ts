@@ -124,8 +124,8 @@ function fencedLines(text: string): number {
  * code comes out denser (~3 characters per token); characters beyond U+2E7F (CJK, emoji) weigh 1.
  * Every character adds weight, so the count never falls as text grows. Rounded up; 0 for ''.
  */
-/** ASCII letters, digits and white space: what `[\p{L}\p{N}\s]` matches below 0x80. */
-const WORDLIKE_ASCII = Array.from({ length: 0x80 }, (_, c) => /[\p{L}\p{N}\s]/u.test(String.fromCharCode(c)));
+/** ASCII letters, digits and white space: what `[\p{L}\p{N}\s]` matches below 0x80 (no Unicode tables needed to know it). */
+const WORDLIKE_ASCII = Array.from({ length: 0x80 }, (_, c) => /[A-Za-z0-9\s]/.test(String.fromCharCode(c)));
 
 export function estimateTokens(text: string): number {
   let weight = 0;
