@@ -54,6 +54,11 @@ export class MemoryIndex {
     this.size--;
   }
 
+  /** About how many entries hold `word` (at least as many as hold it in the key, or in the value). */
+  frequency(word: string): number {
+    return Math.max(this.keyWords.get(word)?.size ?? 0, this.valueWords.get(word)?.size ?? 0);
+  }
+
   /** Entries holding `word` — and, when `prefix`, a longer word it begins — in key and value. */
   lookup(word: string, prefix: boolean): WordHits {
     const hits: WordHits = { key: new Map(), value: new Map() };

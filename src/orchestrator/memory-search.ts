@@ -81,6 +81,9 @@ export function carryIndex(from: readonly MemoryEntry[], to: readonly MemoryEntr
   indexes.set(to, index);
 }
 
+/** Beyond this many words a query is a prompt rather than a search. */
+const LONG_QUERY_WORDS = 4;
+
 /** At most this many distinct query words are looked for (a long prompt keeps its longest). */
 const MAX_QUERY_WORDS = 48;
 
@@ -122,7 +125,9 @@ export function rankEntries(entries: readonly MemoryEntry[], query: string, limi
   if (terms.length === 0 || entries.length === 0) return [];
   const index = indexFor(entries);
   const scores = new Map<MemoryEntry, number>();
-  for (const term of terms) {
+  // In a long text (a prompt), a word found in most entries says little about any of them: skipped.
+  const informative = terms.length > LONG_QUERY_WORDS ? terms.filter((t) => index.frequency(t) <= entries.length / 2) : terms;
+  for (const term of informative.length ? informative : terms) {
     const hits = index.lookup(term, options.prefix !== false && term.length >= 3);
     const matched = new Set([...hits.key.keys(), ...hits.value.keys()]);
     const idf = Math.log(1 + entries.length / Math.max(1, matched.size));
@@ -134,6 +139,8 @@ export function rankEntries(entries: readonly MemoryEntry[], query: string, limi
     const score = raw + (normOf(entry) === whole ? 10 : 0); // the query is the key itself
     scored.push({ entry, score: Math.round(score * 1000) / 1000 });
   }
+  // Entries come in file order (oldest first); reversed, a full tie goes to the one written last.
+  scored.reverse();
   return limit === undefined ? scored.sort(better) : top(scored, limit);
 }
 

@@ -83,6 +83,17 @@ describe('memories in a prompt', () => {
     const { used } = promptAddition([long, entry('short', 'fits')], 'essay short', 60);
     expect(used.map((e) => e.key)).toEqual(['short']);
   });
+  it('in a long prompt, words most entries share do not decide what is relevant', () => {
+    const many = [
+      ...Array.from({ length: 6 }, (_, i) => entry(`team fact ${i}`, `the team project uses tool ${i}`)),
+      entry('deploy', 'the team project deploys with flyctl'),
+    ];
+    const prompt = 'Our team project needs a deploy script for the staging servers please';
+    expect(rankEntries(many, prompt).map((r) => r.entry.key)).toEqual(['deploy']); // not the six that only share "team project"
+    expect(promptAddition(many, prompt, 500).used[0]!.key).toBe('deploy');
+    expect(rankEntries(many, 'team project')).toHaveLength(7); // a short search still uses every word
+  });
+
   it('flattens multi-line values to one line each', () => {
     const { text } = promptAddition([entry('setup', 'line one\n  line two')], 'setup', 100);
     expect(text).toContain('- setup: line one line two');
