@@ -118,6 +118,8 @@ export class Orchestrator {
   memory?: MemoryProvider;
   readonly templates: TemplateLibrary;
   readonly project?: ProjectProfile;
+  /** Aborted when the server shuts down: every generation and pull in flight stops. */
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly config: LoadedConfig,
@@ -140,6 +142,22 @@ export class Orchestrator {
 
   get host(): string {
     return this.backend.host;
+  }
+
+  /** A request's signal, also aborted when the server shuts down. */
+  signalFor(request: AbortSignal): AbortSignal {
+    return AbortSignal.any([request, this.stopping.signal]);
+  }
+
+  /**
+   * Stops for good: work in flight is cancelled (Ollama streams closed), pinned models go back to
+   * the normal idle timeout, and counters and memory uses are written. Bounded by `withinMs`.
+   */
+  async shutdown(withinMs = 1500): Promise<void> {
+    this.stopping.abort(new Error('ollm-mcp is shutting down'));
+    this.templates.unwatch();
+    const work = Promise.all([this.loader.releasePins(), this.metrics.close(), this.memoryStore.flush()]).catch(() => undefined);
+    await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 
   async loadedModels(signal?: AbortSignal): Promise<LoadedModel[]> {

@@ -17,6 +17,13 @@ export interface CliArgs {
   project?: string;
   /** `memory add --category preference`. */
   category?: string;
+  /** How `serve` speaks MCP: stdio (default) or Streamable HTTP + legacy SSE. */
+  transport: 'stdio' | 'http';
+  /** HTTP bind address and port. */
+  host: string;
+  port: number;
+  /** Bearer token HTTP clients must send (`--token`, else OLLM_HTTP_TOKEN). */
+  token?: string;
   flags: FlagSetting[];
   json: boolean;
 }
@@ -43,7 +50,7 @@ const SETTING_FLAGS: Record<string, { path: string; number?: boolean }> = {
 export const USAGE = `Usage: ollm-mcp [command] [options]
 
 Commands:
-  serve                   Serve MCP over stdio (the default).
+  serve                   Serve MCP over stdio (the default), or HTTP with --transport http.
   doctor                  Check Ollama, models, RAM and settings; print what to fix.
                           Exits 0 only when all is well. --json prints the report as JSON.
   memory list             Show everything remembered (newest first).
@@ -66,11 +73,18 @@ Settings (each overrides env vars and the settings file):
   --set KEY=VALUE        Any setting by its key, e.g. --set ram.safetyMargin=0.25 (repeatable)
   --project DIR          The project folder whose profile applies (default: the working directory)
 
+HTTP (serve --transport http):
+  --transport stdio|http Streamable HTTP at /mcp, and legacy SSE at /sse + /messages
+  --host ADDR            Bind address (default 127.0.0.1); beyond loopback a token is required
+  --port N               Port (default 3333; 0 picks a free one)
+  --token TOKEN          Bearer token clients must send (default: OLLM_HTTP_TOKEN)
+
   -h, --help             Show this help
   -v, --version          Show the version
 
 Env vars: OLLM_HOST (or OLLAMA_HOST), OLLM_MODEL, OLLM_PROVIDER, OLLM_TEMPERATURE,
-OLLM_MAX_TOKENS, OLLM_CONTEXT_SIZE, OLLM_RAM_BUDGET, OLLM_HOME, OLLM_LOG_LEVEL.`;
+OLLM_MAX_TOKENS, OLLM_CONTEXT_SIZE, OLLM_RAM_BUDGET, OLLM_HOME, OLLM_PROJECT, OLLM_HTTP_TOKEN,
+OLLM_LOG_LEVEL.`;
 
 /** `--set` values: JSON where it reads as JSON (numbers, booleans, lists), otherwise the text. */
 function readValue(text: string): unknown {
@@ -88,6 +102,10 @@ export function parseCli(argv: string[]): CliArgs {
     json: { type: 'boolean' },
     project: { type: 'string' },
     category: { type: 'string' },
+    transport: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    token: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
     ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
@@ -139,7 +157,16 @@ export function parseCli(argv: string[]): CliArgs {
     flags.push({ path: key, value: readValue(text), flag: `--set ${key}` });
   }
 
-  const args: CliArgs = { command, params, flags, json: v.json === true };
+  const transport = (v.transport as string | undefined) ?? 'stdio';
+  if (transport !== 'stdio' && transport !== 'http') throw new UsageError(`--transport must be stdio or http, got "${transport}".`);
+  const portText = (v.port as string | undefined) ?? '3333';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${portText}".`);
+  if (transport === 'stdio' && (v.host !== undefined || v.port !== undefined || v.token !== undefined)) {
+    throw new UsageError('--host, --port and --token go with --transport http.');
+  }
+  const args: CliArgs = { command, params, flags, json: v.json === true, transport, host: (v.host as string | undefined) ?? '127.0.0.1', port };
+  if (typeof v.token === 'string') args.token = v.token;
   if (action !== undefined) args.action = action;
   if (typeof v.config === 'string') args.configFile = v.config;
   if (typeof v.project === 'string') args.project = v.project;

@@ -8,6 +8,8 @@ import { TOOLS } from '../tools/index.js';
 import { log } from '../orchestrator/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
 import { memoryCommand, projectCommand, templateCommand } from './commands.js';
+import { HttpStartError, serveOverHttp } from './http.js';
+import { stopOn } from './lifecycle.js';
 import { serveOverStdio } from './stdio.js';
 import { VERSION } from './version.js';
 
@@ -77,6 +79,20 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'template') return templateCommand(orch, args);
   if (args.command === 'project') return projectCommand(orch, args);
 
+  if (args.transport === 'http') {
+    const token = args.token ?? (process.env.OLLM_HTTP_TOKEN?.trim() || undefined);
+    try {
+      const serving = await serveOverHttp(orch, { host: args.host, port: args.port, ...(token && { token }) });
+      stopOn(orch, () => serving.close());
+    } catch (err) {
+      if (err instanceof HttpStartError) {
+        process.stderr.write(`ollm-mcp: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    return -1; // keep running until a signal arrives
+  }
   await serveOverStdio(orch);
   return -1; // keep running until stdin closes or a signal arrives
 }

@@ -81,7 +81,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         try {
           const out = await spec.run(input, {
             orch,
-            signal: ctx.mcpReq.signal,
+            signal: orch.signalFor(ctx.mcpReq.signal),
             progress: progressSender(ctx),
             canAsk: clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,

@@ -1,9 +1,9 @@
 /** Spawns the built server (dist/cli.js) and connects the official MCP client to it over stdio. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 export const CLI = join(import.meta.dirname, '../../dist/cli.js');
@@ -26,11 +26,64 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
  */
 const cwdFor = (env: Record<string, string>, cwd?: string) => cwd ?? env.OLLM_HOME ?? tmpdir();
 
-export async function connect(env: Record<string, string>, args: string[] = [], cwd?: string) {
+/** The transport the end-to-end suite drives: stdio, or HTTP (the suite runs once per transport, see vitest.config.ts). */
+export const E2E_TRANSPORT: 'stdio' | 'http' | 'sse' = (process.env.OLLM_E2E_TRANSPORT as 'http' | 'sse' | undefined) ?? 'stdio';
+
+export interface HttpServer {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  /** Sends SIGTERM and resolves with the exit code and how long the exit took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+/** Spawns `ollm-mcp --transport http --port 0` and resolves once it says where it listens. */
+export function startHttp(env: Record<string, string>, args: string[] = [], cwd?: string): Promise<HttpServer> {
+  const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', ...args], { env: serverEnv(env), stdio: ['ignore', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const url = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr)?.[1];
+      if (url) {
+        resolve({
+          url,
+          child,
+          stderr: () => stderr + (stdout ? `\n[stdout!] ${stdout}` : ''),
+          async stop(signal = 'SIGTERM') {
+            const t0 = performance.now();
+            if (child.exitCode === null) child.kill(signal);
+            const code = await exited;
+            return { code, ms: performance.now() - t0 };
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening: ${stderr}`)));
+  });
+}
+
+export async function connect(env: Record<string, string>, args: string[] = [], cwd?: string, client = new Client({ name: 'ollm-e2e', version: '1.0.0' })) {
+  if (E2E_TRANSPORT !== 'stdio') {
+    const server = await startHttp(env, args, cwd);
+    const transport =
+      E2E_TRANSPORT === 'sse' ? new SSEClientTransport(new URL(server.url.replace(/\/mcp$/, '/sse'))) : new StreamableHTTPClientTransport(new URL(server.url));
+    await client.connect(transport);
+    return {
+      client,
+      stderr: () => server.stderr(),
+      close: async () => {
+        await client.close().catch(() => undefined);
+        await server.stop();
+      },
+    };
+  }
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: serverEnv(env), stderr: 'pipe', cwd: cwdFor(env, cwd) });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const client = new Client({ name: 'ollm-e2e', version: '1.0.0' });
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }
