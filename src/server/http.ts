@@ -180,7 +180,7 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
   const factory = createServerFactory(orch); // a server per request, from the templates as last read
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_BODY_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_BODY_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
-  const sse = legacySse(factory);
+  const sse = legacySse(createServerFactory(orch, { live: true })); // an SSE session is one long-lived server
   const calls = new CallRegistry();
 
   /** A POST read here (to see cancellations, which stateless 2025-era serving cannot route), then served. */

@@ -1,0 +1,210 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { CLI, run, serverEnv, startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
+
+let fake: FakeOllama;
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9 });
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+
+async function post(url: string, headers: Record<string, string> = {}, body: unknown = INIT): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+/** The raw request with a Host header fetch would not let us set. */
+async function withHost(url: string, host: string): Promise<number> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(INIT));
+  });
+}
+
+describe('HTTP, locked down by default', () => {
+  let server: HttpServer;
+  beforeAll(async () => {
+    server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('answers MCP at /mcp on 127.0.0.1 (port 3333 unless told)', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect((await post(server.url)).status).toBe(200);
+  });
+
+  it('a foreign Host or Origin gets 403 (DNS rebinding); localhost forms pass', async () => {
+    const port = new URL(server.url).port;
+    expect(await withHost(server.url, `evil.example:${port}`)).toBe(403);
+    expect(await withHost(server.url, `localhost:${port}`)).toBe(200);
+    const foreign = await post(server.url, { origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.text()).toMatch(/not accepted/);
+    expect((await post(server.url, { origin: `http://localhost:${port}` })).status).toBe(200);
+  });
+
+  it('a body over the limit gets 413, broken JSON a parse error, other paths 404', async () => {
+    expect((await post(server.url, {}, 'x'.repeat(17 * 2 ** 20))).status).toBe(413);
+    const broken = await post(server.url, {}, '{"jsonrpc":');
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: { code: -32700 } });
+    expect((await fetch(server.url.replace(/\/mcp$/, '/nope'))).status).toBe(404);
+  });
+
+  it('logs to stderr only: nothing on stdout', () => {
+    expect(server.stderr()).not.toContain('[stdout!]');
+  });
+});
+
+describe('HTTP with a token', () => {
+  it('no token or a wrong one gets 401; the right one is served', async () => {
+    const server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, OLLM_HTTP_TOKEN: 's3cret-token' });
+    try {
+      const none = await post(server.url);
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(/send "Authorization: Bearer <token>"/);
+      expect((await post(server.url, { authorization: 'Bearer wrong' })).status).toBe(401);
+      const client = new Client({ name: 't', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: 'Bearer s3cret-token' } } }));
+      expect((await client.listTools()).tools.length).toBeGreaterThan(10);
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('listening beyond loopback without a token does not start; with one it does', async () => {
+    const env = { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host };
+    const refused = await run(['--transport', 'http', '--host', '0.0.0.0', '--port', '0'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without a token: .* Set OLLM_HTTP_TOKEN \(or --token\)/);
+    const server = await startHttp(env, ['--host', '0.0.0.0', '--token', 'tok']);
+    try {
+      const url = server.url.replace('0.0.0.0', '127.0.0.1');
+      expect((await post(url)).status).toBe(401);
+      expect((await post(url, { authorization: 'Bearer tok' })).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+/** One call per tool, with arguments that succeed against the fake. */
+const CALLS: Array<[string, Record<string, unknown>]> = [
+  ['list_models', {}],
+  ['show_model', { model: 'llama3.2' }],
+  ['smart_load', { model: 'llama3.2', dryRun: true }],
+  ['route_and_generate', { prompt: 'hello', task: 'fast' }],
+  ['compare', { prompt: 'hello', models: ['llama3.2:latest', 'phi3:mini'], maxTokens: 16 }],
+  ['prefer_model', { model: 'llama3.2', task: 'fast' }],
+  ['unload_model', { all: true }],
+  ['pull_model', { model: 'llama3.2' }],
+  ['delete_model', { model: 'phi3:mini' }],
+  ['remember', { key: 'editor', value: 'vim' }],
+  ['recall', { key: 'editor' }],
+  ['forget', { key: 'editor' }],
+  ['render_template', { name: 'summarize', variables: { text: 'A long text.' } }],
+  ['save_template', { name: 'greet', description: 'Greets', template: 'Say hi to {who}' }],
+];
+
+describe.each(['Streamable HTTP', 'legacy SSE'])('every tool over %s', (kind) => {
+  it('is listed and answers', async () => {
+    fake.addModel(DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!); // delete_model removes it each round
+    const server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host });
+    const client = new Client({ name: 'every-tool', version: '1' });
+    try {
+      const base = new URL(server.url);
+      await client.connect(kind === 'legacy SSE' ? new SSEClientTransport(new URL('/sse', base)) : new StreamableHTTPClientTransport(base));
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(CALLS.map(([n]) => n).sort());
+      for (const [name, args] of CALLS) {
+        const res = await client.callTool({ name, arguments: args });
+        expect(res.isError, `${name}: ${JSON.stringify(res.content)}`).toBeFalsy();
+        expect(res.structuredContent).toBeDefined();
+      }
+      expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('greet');
+    } finally {
+      await client.close().catch(() => undefined);
+      await server.stop();
+    }
+  }, 30_000);
+});
+
+describe('stopping', () => {
+  it('SIGTERM cancels a generation in flight, flushes files and exits within 2 s', async () => {
+    const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
+    const home = tempHome();
+    const server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: slow.host });
+    const client = new Client({ name: 'stop', version: '1' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      await client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
+      slow.reply('done');
+      await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } }); // a finished generation: metrics to flush
+      slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
+      const pending = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true);
+      const { code, ms } = await server.stop('SIGTERM');
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(2000);
+      await pending;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
+      expect(existsSync(join(home, 'metrics.json'))).toBe(true);
+      expect(readdirSync(home)).toContain('memory.json');
+    } finally {
+      await client.close().catch(() => undefined);
+      await slow.stop();
+    }
+  }, 30_000);
+
+  it('over stdio too: SIGTERM cancels the generation and the process exits within 2 s', async () => {
+    const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
+    slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '));
+    const home = tempHome();
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: slow.host }), stderr: 'pipe', cwd: home });
+    const client = new Client({ name: 'stop-stdio', version: '1' });
+    try {
+      await client.connect(transport);
+      const pending = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true);
+      const t0 = performance.now();
+      process.kill(transport.pid!, 'SIGTERM');
+      await pending;
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          try {
+            process.kill(transport.pid!, 0);
+            setTimeout(check, 20);
+          } catch {
+            resolve();
+          }
+        };
+        check();
+      });
+      expect(performance.now() - t0).toBeLessThan(2000);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
+    } finally {
+      await client.close().catch(() => undefined);
+      await slow.stop();
+    }
+  }, 30_000);
+});
