@@ -181,6 +181,8 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_BODY_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_BODY_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
   const sse = legacySse(createServerFactory(orch, { live: true })); // an SSE session is one long-lived server
+  // 2026-era clients listening for changes hear when a template is added, edited or removed.
+  const stopFollowing = orch.templates.onChange(() => handler.notify.promptsChanged());
   const calls = new CallRegistry();
 
   /** A POST read here (to see cancellations, which stateless 2025-era serving cannot route), then served. */
@@ -232,6 +234,7 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
   return {
     url,
     async close() {
+      stopFollowing();
       server.close();
       server.closeAllConnections();
       await Promise.all([handler.close().catch(() => undefined), sse.close()]);
