@@ -1,5 +1,6 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Exit code 1 when a goal is missed. */
 import { benchCompare } from './compare.js';
+import { benchHttp } from './http.js';
 import { benchMemory } from './memory.js';
 import { benchOverhead } from './overhead.js';
 import { benchStartup } from './startup.js';
@@ -14,6 +15,7 @@ const benches = [
   { name: 'trace', run: benchTrace },
   { name: 'compare', run: benchCompare },
   { name: 'memory', run: benchMemory },
+  { name: 'http', run: benchHttp },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;

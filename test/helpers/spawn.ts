@@ -39,7 +39,8 @@ export interface HttpServer {
 
 /** Spawns `ollm-mcp --transport http --port 0` and resolves once it says where it listens. */
 export function startHttp(env: Record<string, string>, args: string[] = [], cwd?: string): Promise<HttpServer> {
-  const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', ...args], { env: serverEnv(env), stdio: ['ignore', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
+  // the address is read from the start-up line, logged at info level
+  const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', ...args], { env: { ...serverEnv(env), OLLM_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
