@@ -8,7 +8,6 @@ import { TOOLS } from '../tools/index.js';
 import { log } from '../orchestrator/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
 import { memoryCommand, projectCommand, templateCommand } from './commands.js';
-import { HttpStartError, serveOverHttp } from './http.js';
 import { stopOn } from './lifecycle.js';
 import { serveOverStdio } from './stdio.js';
 import { VERSION } from './version.js';
@@ -80,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'project') return projectCommand(orch, args);
 
   if (args.transport === 'http') {
+    // Loaded only for HTTP: stdio starts without the HTTP adapter's code.
+    const { HttpStartError, serveOverHttp } = await import('./http.js');
     const token = args.token ?? (process.env.OLLM_HTTP_TOKEN?.trim() || undefined);
     try {
       const serving = await serveOverHttp(orch, { host: args.host, port: args.port, ...(token && { token }) });
