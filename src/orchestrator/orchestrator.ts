@@ -144,7 +144,7 @@ export class Orchestrator {
     return this.backend.host;
   }
 
-  /** A request's signal, also aborted when the server shuts down. */
+  /** A request's signal, also aborted when the server shuts down (AbortSignal.any: Node 20.3+). */
   signalFor(request: AbortSignal): AbortSignal {
     return AbortSignal.any([request, this.stopping.signal]);
   }
