@@ -1,6 +1,7 @@
 /**
  * The user's own commands (seed 003's slash commands): `memory`, `template` and `project`.
- * They print to stdout — they are not the MCP server — and return the exit code.
+ * They print to stdout — they are not the MCP server and never run while it serves (like
+ * `doctor` and `--help` in cli.ts) — and return the exit code.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { PROJECT_FILE, projectFileText } from '../orchestrator/project.js';
 import { TemplateError, variablesOf } from '../orchestrator/templates/index.js';
 import type { CliArgs } from './args.js';
 
+// The answer of a shell command, for the user's terminal: no MCP stream exists in these commands.
 const print = (text: string) => process.stdout.write(`${text}\n`);
 const fail = (text: string) => {
   process.stderr.write(`ollm-mcp: ${text}\n`);
@@ -65,8 +67,8 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
 
 export async function templateCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
   try {
-    const { templates, problems } = await orch.templates.refresh();
     if (args.action === 'list') {
+      const { templates, problems } = await orch.templates.refresh();
       if (args.json) print(JSON.stringify({ dir: orch.templates.dir, templates, problems }, null, 2));
       else {
         const width = Math.max(...templates.map((t) => t.name.length));

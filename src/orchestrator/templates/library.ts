@@ -6,12 +6,13 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { log } from '../log.js';
 import { BUILTIN_TEMPLATES } from './builtin.js';
-import { TemplateStore, type SaveResult, type StoredTemplate, type TemplateListing, type TemplateProblem } from './store.js';
+import { templateNameProblem, TemplateError } from './definition.js';
+import { findTemplate, TemplateStore, type SaveResult, type StoredTemplate, type TemplateListing, type TemplateProblem } from './store.js';
 
 const signature = (l: TemplateListing) => JSON.stringify(l.templates);
 
 export class TemplateLibrary {
-  readonly store: TemplateStore;
+  private readonly store: TemplateStore;
   private last: TemplateListing = { templates: BUILTIN_TEMPLATES.map((t) => ({ ...t, source: 'builtin' as const })), problems: [] };
   private readonly listeners = new Set<(templates: readonly StoredTemplate[]) => void>();
   private watcher?: FSWatcher;
@@ -38,9 +39,9 @@ export class TemplateLibrary {
 
   /** One template, read fresh, with the problems of files that would have defined it. */
   async lookup(name: string): Promise<{ template?: StoredTemplate; problems: TemplateProblem[] }> {
-    const found = await this.store.lookup(name);
-    void this.refresh().catch(() => undefined);
-    return found;
+    const bad = templateNameProblem(name);
+    if (bad) throw new TemplateError(bad);
+    return findTemplate(await this.refresh(), name); // one read of the folder, which also refreshes the listing
   }
 
   async save(raw: unknown, options: { replace?: boolean } = {}): Promise<SaveResult> {

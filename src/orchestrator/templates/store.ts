@@ -57,6 +57,13 @@ function toPlain(def: TemplateDef): Record<string, unknown> {
   return out;
 }
 
+/** `name` in a listing, with the problems of user files named after it. */
+export function findTemplate(listing: TemplateListing, name: string): { template?: StoredTemplate; problems: TemplateProblem[] } {
+  const template = listing.templates.find((t) => t.name === name);
+  const problems = listing.problems.filter((p) => !EXTENSION.test(p.file) || p.file.replace(EXTENSION, '') === name);
+  return template ? { template, problems } : { problems };
+}
+
 export class TemplateStore {
   /** Parsed files by base name, reused while the file is unchanged. */
   private readonly cache = new Map<string, { key: string; loaded: Loaded }>();
@@ -98,10 +105,7 @@ export class TemplateStore {
   async lookup(name: string): Promise<{ template?: StoredTemplate; problems: TemplateProblem[] }> {
     const bad = templateNameProblem(name);
     if (bad) throw new TemplateError(bad);
-    const { templates, problems } = await this.list();
-    const template = templates.find((t) => t.name === name);
-    const own = problems.filter((p) => !EXTENSION.test(p.file) || p.file.replace(EXTENSION, '') === name);
-    return template ? { template, problems: own } : { problems: own };
+    return findTemplate(await this.list(), name);
   }
 
   /** Validates and writes `<name>.yaml`; an existing user file is replaced only with `replace: true`. */
