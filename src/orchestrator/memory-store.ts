@@ -4,8 +4,8 @@
  * under the file's lock, written atomically. How often an entry is used is counted in memory and
  * added to the file a moment later, so reading never waits for a write.
  */
-import { copyFile } from 'node:fs/promises';
-import { SharedJsonFile } from './json-file.js';
+import { SharedJsonFile, StorageError, writeAtomic, type SalvageReport } from './storage/shared-file.js';
+import { LockBusyError } from './storage/lock.js';
 import { log } from './log.js';
 import type { MemoryProvider } from './memory-hook.js';
 import {
@@ -42,24 +42,40 @@ function oneOf<T extends string>(list: readonly T[], v: unknown, fallback: T): T
   return list.includes(v as T) ? (v as T) : fallback;
 }
 
-/** The file's entries, or null when it is not a memory file (it is then set aside, not emptied). */
-function parse(raw: unknown): MemoryEntry[] | null {
+/** One entry of the file, or null when it cannot be used (it is then set aside, not lost). */
+function parseEntry(e: unknown): MemoryEntry | null {
+  if (!isObj(e) || typeof e.key !== 'string' || typeof e.value !== 'string' || e.key.trim() === '' || e.value.trim() === '') return null;
+  const createdAt = text(e.createdAt) ?? new Date(0).toISOString();
+  return {
+    key: e.key,
+    value: e.value,
+    category: oneOf(MEMORY_CATEGORIES, e.category, 'fact'),
+    source: oneOf(MEMORY_SOURCES, e.source, 'user'),
+    createdAt,
+    updatedAt: text(e.updatedAt) ?? createdAt,
+    accessCount: typeof e.accessCount === 'number' && e.accessCount >= 0 ? Math.floor(e.accessCount) : 0,
+  };
+}
+
+/** The file's valid entries and the ones that are not; null when it is not a memory file at all. */
+function parse(raw: unknown): { value: MemoryEntry[]; rejected: unknown[] } | null {
   if (!isObj(raw) || !Array.isArray(raw.entries)) return null;
-  const out: MemoryEntry[] = [];
+  const value: MemoryEntry[] = [];
+  const rejected: unknown[] = [];
   for (const e of raw.entries) {
-    if (!isObj(e) || typeof e.key !== 'string' || typeof e.value !== 'string' || e.key.trim() === '') return null;
-    const createdAt = text(e.createdAt) ?? new Date(0).toISOString();
-    out.push({
-      key: e.key,
-      value: e.value,
-      category: oneOf(MEMORY_CATEGORIES, e.category, 'fact'),
-      source: oneOf(MEMORY_SOURCES, e.source, 'user'),
-      createdAt,
-      updatedAt: text(e.updatedAt) ?? createdAt,
-      accessCount: typeof e.accessCount === 'number' && e.accessCount >= 0 ? Math.floor(e.accessCount) : 0,
-    });
+    const entry = parseEntry(e);
+    if (entry) value.push(entry);
+    else rejected.push(e);
   }
-  return out;
+  return { value, rejected };
+}
+
+/** What the user is told once after a damaged memory file was salvaged. */
+function salvageNotice(r: SalvageReport): string {
+  const kept = `${r.kept} ${r.kept === 1 ? 'memory was' : 'memories were'} kept`;
+  return r.kept === 0 && r.setAside === 1 && !r.problem.includes('entr')
+    ? `Note: ${r.file} could not be read (${r.problem}); it was moved to ${r.aside} and a new memory file was started — nothing was deleted.`
+    : `Note: ${r.file} was damaged (${r.problem}): ${kept}; ${r.setAside} unreadable ${r.setAside === 1 ? 'part was' : 'parts were'} moved to ${r.aside} — nothing was deleted.`;
 }
 
 /** Entries never change once made (a change makes a new one), so each is serialised once. */
@@ -98,7 +114,7 @@ export class MemoryStore implements MemoryProvider {
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private notice?: string;
-  /** Where an unreadable memory file was moved, when that happened in this process. */
+  /** Where the bad part of a damaged memory file was moved, when that happened in this process. */
   setAside?: string;
 
   constructor(
@@ -112,9 +128,10 @@ export class MemoryStore implements MemoryProvider {
       serialise: (entries) => ({ version: 1, entries }),
       stringify,
       label: 'memory',
-      onSetAside: (aside) => {
-        this.setAside = aside;
-        this.notice = `Note: ${path} could not be read, so it was moved to ${aside} and a new memory file was started; nothing was deleted.`;
+      count: (entries) => entries.length,
+      onSalvage: (r) => {
+        this.setAside = r.aside;
+        this.notice = salvageNotice(r);
       },
     });
   }
@@ -219,7 +236,7 @@ export class MemoryStore implements MemoryProvider {
     const backup = `${this.path}.bak`;
     await this.write(async (current) => {
       removed = current.length;
-      if (removed > 0) await copyFile(this.path, backup);
+      if (removed > 0) await writeAtomic(backup, stringify({ entries: current }));
       return [];
     });
     this.pendingUses.clear();
@@ -271,8 +288,15 @@ export class MemoryStore implements MemoryProvider {
     }
   }
 
+  /** Resolves once every change made so far is written (for a clean stop). */
+  async settled(): Promise<void> {
+    await this.file.settled();
+    await this.flushing;
+  }
+
   private entries(): Promise<readonly MemoryEntry[]> {
     return this.file.snapshot().catch((e: unknown) => {
+      if (e instanceof StorageError) throw new MemoryError(e.message);
       throw new MemoryError(`Cannot read the memory file ${this.path}: ${(e as Error).message}`);
     });
   }
@@ -282,6 +306,7 @@ export class MemoryStore implements MemoryProvider {
       await this.file.update(change);
     } catch (e) {
       if (e instanceof MemoryError) throw e;
+      if (e instanceof StorageError || e instanceof LockBusyError) throw new MemoryError(`${e.message} Nothing was changed.`);
       throw new MemoryError(`Cannot write the memory file ${this.path}: ${(e as Error).message}. Nothing was changed; try again.`);
     }
   }

@@ -4,10 +4,10 @@
  *
  * The file holds sums and counts, never means, so contributions add up. Each process records in
  * memory and, debounced, flushes: under the shared file's lock it reads the file, adds the deltas
- * it recorded since its last flush, and writes it back atomically (see json-file.ts). A failed
+ * it recorded since its last flush, and writes it back atomically (see storage/shared-file.ts). A failed
  * flush keeps its deltas for the next one.
  */
-import { SharedJsonFile } from './json-file.js';
+import { SharedJsonFile } from './storage/shared-file.js';
 import { log } from './log.js';
 
 export interface ModelMetrics {
@@ -65,12 +65,16 @@ function toMetrics(t: Totals): ModelMetrics {
   return m;
 }
 
-/** The file's models, or null when its shape is not ours (treated as corrupt). */
-function parseFile(raw: unknown): Table | null {
+/** The file's models and the entries that are not valid; null when its shape is not ours. */
+function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
   if (!isObj(raw) || !isObj(raw.models)) return null;
   const out: Table = new Map();
+  const rejected: unknown[] = [];
   for (const [model, v] of Object.entries(raw.models)) {
-    if (!isObj(v)) return null;
+    if (!isObj(v) || model === '') {
+      rejected.push({ [model]: v });
+      continue;
+    }
     const t = empty();
     for (const k of COUNTS) t[k] = pos(v[k]) ? v[k] : 0;
     const used = typeof v.lastUsed === 'string' ? Date.parse(v.lastUsed) : NaN;
@@ -78,7 +82,7 @@ function parseFile(raw: unknown): Table | null {
     if (typeof v.lastError === 'string') Object.assign(t, { lastError: v.lastError, lastErrorMs: pos(v.lastErrorMs) ? v.lastErrorMs : 0 });
     out.set(model, t);
   }
-  return out;
+  return { value: out, rejected };
 }
 
 function serialise(table: Table): FileShape {
@@ -103,7 +107,7 @@ export class MetricsStore {
 
   constructor(private readonly file: string, options: { flushDelayMs?: number } = {}) {
     this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
-    this.store = new SharedJsonFile<Table>(file, { parse: parseFile, serialise, empty: () => new Map(), label: 'metrics' });
+    this.store = new SharedJsonFile<Table>(file, { parse: parseFile, serialise, empty: () => new Map(), count: (t) => t.size, label: 'metrics' });
   }
 
   /** Adds an observation in memory and schedules a flush. Never throws. */
@@ -147,7 +151,7 @@ export class MetricsStore {
   /** Reads the file: missing = empty, corrupt = moved aside and empty. Failures are logged, not thrown. */
   load(): Promise<void> {
     return this.serial(async () => {
-      try { this.persisted = await this.store.read(); } catch (e) { log.warn(`metrics: cannot read ${this.file}: ${errText(e)}`); }
+      try { this.persisted = await this.store.snapshot(); } catch (e) { log.warn(`metrics: cannot read ${this.file}: ${errText(e)}`); }
     });
   }
 

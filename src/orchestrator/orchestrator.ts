@@ -156,7 +156,7 @@ export class Orchestrator {
   async shutdown(withinMs = 1500): Promise<void> {
     this.stopping.abort(new Error('ollm-mcp is shutting down'));
     this.templates.unwatch();
-    const work = Promise.all([this.loader.releasePins(), this.metrics.close(), this.memoryStore.flush()]).catch(() => undefined);
+    const work = Promise.all([this.loader.releasePins(), this.metrics.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 

@@ -8,6 +8,7 @@ import { findModel } from './catalog.js';
 import { classify, estimateTokens, inferComplexity, type Complexity } from './classify.js';
 import { CloudFallbackError, cloudGenerate } from './cloud-fallback.js';
 import { OllamaError } from './ollama.js';
+import type { MemoryProvider } from './memory-hook.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { ProfileName, TaskType } from './profiles.js';
 import { selectModel, TASK_PROFILE } from './router.js';
@@ -48,6 +49,8 @@ export interface RouteResult {
   doneReason: string;
   contextLength: number;
   metrics: { totalMs: number; loadMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
+  /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
+  notes?: string[];
 }
 
 /** Models tried before giving up on local generation. */
@@ -76,6 +79,16 @@ function measuredSpeeds(orch: Orchestrator): Map<string, number> {
   return new Map(Object.entries(orch.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
 }
 
+/** Remembered facts for the prompt; when memory cannot be read, generation goes on without it and says why. */
+async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens: number, notes: string[]): Promise<string> {
+  try {
+    return await memory.systemPromptAddition(prompt, budgetTokens);
+  } catch (err) {
+    notes.push(`Remembered facts were not used: ${err instanceof Error ? err.message : String(err)}`);
+    return '';
+  }
+}
+
 function describeAttempts(attempts: Attempt[]): string {
   return attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
 }
@@ -96,7 +109,8 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     how += `; the ${defaultProfile} profile by default${orch.project ? ` for the ${orch.project.name} project` : ''}`;
   }
 
-  const memoryText = req.useMemory !== false && orch.memory ? await orch.memory.systemPromptAddition(req.prompt, settings.memory.promptBudgetTokens) : '';
+  const notes: string[] = [];
+  const memoryText = req.useMemory !== false && orch.memory ? await memoriesFor(orch.memory, req.prompt, settings.memory.promptBudgetTokens, notes) : '';
   const system = [orch.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
@@ -176,6 +190,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         metrics: { totalMs: Math.round(performance.now() - started), loadMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, timeToFirstTokenMs: out.timeToFirstTokenMs },
       };
       if (out.thinking) result.thinking = out.thinking;
+      if (notes.length) result.notes = notes;
       return result;
     } catch (err) {
       if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
@@ -205,6 +220,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         doneReason: 'stop',
         contextLength: 0,
         metrics: { totalMs, loadMs: 0, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: totalMs > 0 ? Math.round((out.outputTokens / totalMs) * 10000) / 10 : 0, timeToFirstTokenMs: totalMs },
+        ...(notes.length > 0 && { notes }),
       };
     } catch (err) {
       attempts.push({ model: `fallback ${fallback.model}`, error: err instanceof CloudFallbackError ? err.message : String(err) });

@@ -20,8 +20,8 @@ export async function prepare(orch: Orchestrator): Promise<void> {
   await orch.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`));
   orch.templates.watch();
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
-  void orch.metrics.load();
-  void orch.preferences.load();
+  // Read before the first request is answered, so ollm://metrics and the router see them at once.
+  await Promise.all([orch.metrics.load(), orch.preferences.load()]);
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(
     (v) => log.info(`Ollama ${v} answers at ${orch.host}`),

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
 import { routeAndGenerate, type RouteResult } from '../orchestrator/route.js';
 import { defineTool, type ToolContext } from './define.js';
+import { withNotice } from './memory-schemas.js';
 
 /** Progress at most this often: enough for clients to keep waiting, not a flood. */
 const PROGRESS_EVERY_MS = 500;
@@ -26,6 +27,7 @@ export const routeResultSchema = z.object({
     tokensPerSecond: z.number(),
     timeToFirstTokenMs: z.number(),
   }),
+  notes: z.array(z.string()).optional().describe('what to know beside the answer, e.g. that remembered facts could not be read'),
 });
 
 /** Progress of a generation, in tokens, at most every PROGRESS_EVERY_MS. */
@@ -46,6 +48,7 @@ export function renderRoute(r: RouteResult): string {
     r.reason,
     ...(r.fallbacks.length ? [`Tried first: ${r.fallbacks.map((f) => `${f.model} (${f.error})`).join('; ')}`] : []),
     ...(r.doneReason === 'length' ? ['The answer stopped at maxTokens; raise maxTokens for more.'] : []),
+    ...(r.notes ?? []),
   ];
   return `${r.text}\n\n${tail.join('\n')}`;
 }
@@ -72,6 +75,6 @@ export const routeAndGenerateTool = defineTool({
   async run(input, { orch, signal, progress }) {
     const maxTokens = input.maxTokens ?? orch.config.settings.options.maxTokens;
     const result = await routeAndGenerate(orch, { ...input, signal, onProgress: tokenProgress(progress, maxTokens) });
-    return { structured: result, text: renderRoute(result) };
+    return { structured: result, text: withNotice(orch.memoryStore, renderRoute(result)) };
   },
 });

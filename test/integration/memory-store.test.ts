@@ -102,26 +102,39 @@ describe('memory store', () => {
     expect(await a.recall('key 3')).toBeUndefined();
   });
 
-  it('moves an unreadable file aside, says so once, and starts a new one', async () => {
+  it('salvages a cut-off file: the readable entries stay, the rest is kept aside, and it says so once', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    await writeFile(file, '{"version":1,"entries":[{"key":"a","val');
+    const cut = '{"version":1,"entries":[\n{"key":"kept","value":"yes"},\n{"key":"a","val';
+    await writeFile(file, cut);
+    const s = store();
+    expect((await s.list()).map((e) => e.key)).toEqual(['kept']);
+    const aside = (await readdir(dir)).find((f) => f.startsWith('memory.json.corrupt-'));
+    expect(aside).toBeDefined();
+    const record = JSON.parse(await readFile(join(dir, aside!), 'utf8')) as { text: string; entries: unknown[] };
+    expect(record.text).toBe(cut); // nothing lost: the original text is kept
+    expect(record.entries).toHaveLength(1);
+    expect(s.setAside).toBe(join(dir, aside!));
+    expect(s.takeNotice()).toMatch(/was damaged .*1 memory was kept; 2 unreadable parts were moved to .*corrupt-.*nothing was deleted/);
+    expect(s.takeNotice()).toBeUndefined();
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/memory: .* was damaged/);
+    await s.remember('fresh', 'start');
+    expect((await onDisk()).entries.map((e) => e.key)).toEqual(['kept', 'fresh']);
+  });
+
+  it('a file that is not a memory file at all is moved aside whole, and a new one started', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await writeFile(file, '[1, 2, 3]');
     const s = store();
     expect(await s.list()).toEqual([]);
     const aside = (await readdir(dir)).find((f) => f.startsWith('memory.json.corrupt-'));
-    expect(aside).toBeDefined();
-    expect(await readFile(join(dir, aside!), 'utf8')).toBe('{"version":1,"entries":[{"key":"a","val'); // nothing lost
-    expect(s.setAside).toBe(join(dir, aside!));
-    expect(s.takeNotice()).toMatch(/could not be read, so it was moved to .*corrupt-.*nothing was deleted/);
-    expect(s.takeNotice()).toBeUndefined();
-    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/memory: .* moved it to/);
-    await s.remember('fresh', 'start');
-    expect((await onDisk()).entries.map((e) => e.key)).toEqual(['fresh']);
+    expect(await readFile(join(dir, aside!), 'utf8')).toBe('[1, 2, 3]');
+    expect(s.takeNotice()).toMatch(/could not be read .*moved to .*corrupt-.*nothing was deleted/);
   });
 
-  it('a file of another shape is set aside too; missing optional fields are filled in', async () => {
+  it('an entry without a value is set aside alone; missing optional fields are filled in', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    await writeFile(file, JSON.stringify({ entries: [{ key: 'k' }] }));
-    expect(await store().list()).toEqual([]);
+    await writeFile(file, JSON.stringify({ entries: [{ key: 'k' }, { key: 'good', value: 'v' }] }));
+    expect((await store().list()).map((e) => e.key)).toEqual(['good']);
     await writeFile(file, JSON.stringify({ entries: [{ key: 'hand written', value: 'v', category: 'nonsense' }] }));
     expect(await store().list()).toEqual([
       { key: 'hand written', value: 'v', category: 'fact', source: 'user', createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), accessCount: 0 },

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -106,20 +106,22 @@ describe('MetricsStore', () => {
     expect(c.get('p')).toMatchObject({ requests: 600, successes: 600, avgLatencyMs: 5 });
   });
 
-  it('moves a corrupt file aside, reports it and starts empty', async () => {
+  it('salvages a cut-off file: whole models stay, the original text is kept aside, and it is reported', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    await writeFile(file, '{"models": {"a": {"requ');
+    const cut = '{"models": {"b": {"requests": 4, "successes": 4}, "a": {"requ';
+    await writeFile(file, cut);
     const s = new MetricsStore(file);
     await s.load();
-    expect(s.all()).toEqual({});
+    expect(s.get('b')).toMatchObject({ requests: 4, successes: 4 });
     const files = await readdir(dir);
     const aside = files.find((f) => f.startsWith('metrics.json.corrupt-'));
     expect(aside).toBeDefined();
-    expect(await readFile(join(dir, aside!), 'utf8')).toBe('{"models": {"a": {"requ');
-    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/warn: metrics: .*moved it to .*corrupt-/);
+    expect(JSON.parse(await readFile(join(dir, aside!), 'utf8')).text).toBe(cut);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/warn: metrics: .*was damaged .*corrupt-/);
     s.record({ model: 'a', ok: true, latencyMs: 1 });
     await s.close();
-    expect(JSON.parse(await readFile(file, 'utf8')).models.a.requests).toBe(1);
+    const models = JSON.parse(await readFile(file, 'utf8')).models;
+    expect([models.a.requests, models.b.requests]).toEqual([1, 4]);
   });
 
   it('treats a file of the wrong shape as corrupt too', async () => {
@@ -142,23 +144,29 @@ describe('MetricsStore', () => {
     expect(JSON.parse(await readFile(deep, 'utf8')).models.m.requests).toBe(1);
   });
 
-  it('waits for a held lock and breaks a stale one', async () => {
+  it('waits for a held lock, takes over a stale one, and clears a lock file left by an older version', async () => {
     const lock = `${file}.lock`;
-    await writeFile(lock, 'other');
+    await mkdir(lock);
     const s = new MetricsStore(file);
     s.record({ model: 'm', ok: true, latencyMs: 1 });
     const flushed = s.flush();
-    setTimeout(() => void rm(lock, { force: true }), 100);
+    setTimeout(() => void rm(lock, { recursive: true, force: true }), 100);
     await flushed;
     expect(JSON.parse(await readFile(file, 'utf8')).models.m.requests).toBe(1);
 
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    await writeFile(lock, 'dead');
     const old = new Date(Date.now() - 60_000);
+    await mkdir(lock);
+    await utimes(lock, old, old); // its holder died long ago: nobody refreshes it
+    s.record({ model: 'm', ok: true, latencyMs: 1 });
+    await s.flush();
+    expect(JSON.parse(await readFile(file, 'utf8')).models.m.requests).toBe(2);
+
+    await writeFile(lock, 'a lock file of the earlier format');
     await utimes(lock, old, old);
     s.record({ model: 'm', ok: true, latencyMs: 1 });
     await s.close();
-    expect(JSON.parse(await readFile(file, 'utf8')).models.m.requests).toBe(2);
+    expect(JSON.parse(await readFile(file, 'utf8')).models.m.requests).toBe(3);
+    await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('keeps deltas when a flush fails and never throws from record()', async () => {
