@@ -39,9 +39,10 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   plugins: [ollamaWithoutUndici],
-  // Bundled CommonJS dependencies call require() for Node built-ins.
+  // Bundled CommonJS dependencies call require() for Node built-ins, and some name __filename
+  // (write-file-atomic derives its temporary files' names from it).
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __ollmCreateRequire } from 'node:module';\nconst require = __ollmCreateRequire(import.meta.url);",
+    js: "#!/usr/bin/env node\nimport { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);",
   },
 });
 await import('node:fs').then(f=>f.chmodSync(new URL('../dist/cli.js', import.meta.url), 0o755));

@@ -19,8 +19,14 @@ export async function decodeJson(text: string): Promise<Decoded | null> {
   const body = text.startsWith(BOM) ? text.slice(1) : text;
   try {
     return { data: JSON.parse(body) };
-  } catch {
-    // fall through to the repairs below
+  } catch (e) {
+    // V8 names where a complete value ends and something else begins: keep the value, set the rest apart
+    const end = /after JSON at position (\d+)/.exec((e as Error).message)?.[1];
+    if (end !== undefined) {
+      const at = Number(end);
+      const data = await decodeJson(body.slice(0, at));
+      if (data && data.badText === undefined) return { data: data.data, badText: body.slice(at), problem: `${body.length - at} characters after the end of the JSON` };
+    }
   }
   const { jsonrepair, JSONRepairError } = await import('jsonrepair');
   let head = body;

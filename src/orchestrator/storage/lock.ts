@@ -18,7 +18,7 @@ import { log } from '../log.js';
 /** How long a lock that nobody refreshes stays valid (the library's minimum is 2 s). */
 export const LOCK_STALE_MS = Math.max(2000, Number(process.env.OLLM_LOCK_STALE_MS) || 5000);
 /** How long to wait for another process's lock: well past the stale age, so a dead holder never causes a refusal. */
-export const LOCK_WAIT_MS = LOCK_STALE_MS * 3;
+export const LOCK_WAIT_MS = Number(process.env.OLLM_LOCK_WAIT_MS) || LOCK_STALE_MS * 3;
 
 /** The lock could not be had within the wait budget; the message names the holder. */
 export class LockBusyError extends Error {

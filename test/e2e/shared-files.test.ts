@@ -1,0 +1,123 @@
+// Several server processes on one $OLLM_HOME, as when Claude Desktop and an IDE each start one.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { CLI, serverEnv } from '../helpers/spawn.js';
+
+let fake: FakeOllama;
+const homes: string[] = [];
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9 });
+});
+afterAll(async () => {
+  await fake?.stop();
+  await Promise.all(homes.map((h) => rm(h, { recursive: true, force: true })));
+});
+
+async function home(): Promise<string> {
+  const h = await mkdtemp(join(tmpdir(), 'ollm-shared-e2e-'));
+  homes.push(h);
+  return h;
+}
+
+/** A server over stdio, with its process id so a test can signal it. */
+async function server(home: string, env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', ...env }), stderr: 'pipe', cwd: home });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const client = new Client({ name: 'ollm-e2e', version: '1.0.0' });
+  await client.connect(transport);
+  const remember = async (key: string) => {
+    const r = await client.callTool({ name: 'remember', arguments: { key, value: `value of ${key}` } });
+    if (r.isError) throw new Error((r.content as Array<{ text: string }>)[0]!.text);
+    return key;
+  };
+  return { client, pid: transport.pid!, remember, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
+}
+
+const keysOnDisk = async (h: string): Promise<Set<string>> =>
+  new Set((JSON.parse(await readFile(join(h, 'memory.json'), 'utf8')) as { entries: Array<{ key: string }> }).entries.map((e) => e.key));
+
+describe('shared files across server processes', () => {
+  it('3 servers × 200 concurrent remember calls: 600 acknowledged, 600 on disk, none refused', { timeout: 60_000 }, async () => {
+    const h = await home();
+    const servers = await Promise.all([0, 1, 2].map(() => server(h)));
+    try {
+      const results = await Promise.allSettled(servers.flatMap((s, n) => Array.from({ length: 200 }, (_, i) => s.remember(`server ${n} fact ${i}`))));
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason));
+      expect(refused.length, refused[0]).toBe(0);
+      expect((await keysOnDisk(h)).size).toBe(600);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`20 rounds: ${signal} a server during a burst of writes, start another at once: its first write succeeds, the file is valid, nothing acknowledged is missing`, { timeout: 180_000 }, async () => {
+      const stale = 2000; // the lock library's shortest stale age, so a lock left by SIGKILL expires quickly
+      // four folders side by side, five rounds each
+      await Promise.all(
+        [0, 1, 2, 3].map(async (lane) => {
+          const h = await home();
+          const acked: string[] = [];
+          for (let round = 0; round < 5; round++) {
+            const a = await server(h, { OLLM_LOCK_STALE_MS: String(stale) });
+            const burst = Array.from({ length: 60 }, (_, i) => a.remember(`lane ${lane} round ${round} a${i}`).then((k) => acked.push(k), () => undefined));
+            for (let waited = 0; acked.filter((k) => k.startsWith(`lane ${lane} round ${round} `)).length < 5; waited++) {
+              if (waited > 5000) throw new Error(`no write was acknowledged: ${a.stderr()}`);
+              await new Promise((r) => setTimeout(r, 2));
+            }
+            process.kill(a.pid, signal);
+            const t0 = performance.now();
+            const b = await server(h, { OLLM_LOCK_STALE_MS: String(stale) });
+            try {
+              acked.push(await b.remember(`lane ${lane} round ${round} b`));
+              expect(performance.now() - t0).toBeLessThan(stale + 8000); // start-up plus at most the stale age
+            } finally {
+              await b.close();
+              await Promise.allSettled(burst);
+              await a.close();
+            }
+            const onDisk = await keysOnDisk(h); // parses: the file is valid JSON
+            expect(acked.filter((k) => !onDisk.has(k))).toEqual([]);
+          }
+        }),
+      );
+    });
+  }
+
+  it('metrics and preferences are read before the first request is answered', async () => {
+    const h = await home();
+    await writeFile(join(h, 'metrics.json'), JSON.stringify({ version: 1, models: { 'llama3.2:latest': { requests: 7, successes: 7, latencySumMs: 700, latencyCount: 7, lastUsed: '2026-11-01T00:00:00.000Z' } } }));
+    await writeFile(join(h, 'preferences.json'), JSON.stringify({ version: 1, byProfile: { code: { model: 'qwen2.5-coder:7b', task: 'code', at: '2026-11-01T00:00:00.000Z' } } }));
+    const s = await server(h);
+    try {
+      const metrics = JSON.parse(((await s.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text);
+      expect(metrics.models['llama3.2:latest']).toMatchObject({ requests: 7, avgLatencyMs: 100 });
+      const config = JSON.parse(((await s.client.readResource({ uri: 'ollm://config' })).contents[0] as { text: string }).text);
+      expect(config.preferences).toMatchObject({ code: { model: 'qwen2.5-coder:7b' } });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a folder where memory.json should be: remember says what to do, and generation goes on without memory', async () => {
+    const h = await home();
+    await mkdir(join(h, 'memory.json'));
+    const s = await server(h);
+    try {
+      const r = await s.client.callTool({ name: 'remember', arguments: { key: 'k', value: 'v' } });
+      expect(r.isError).toBe(true);
+      expect((r.content as Array<{ text: string }>)[0]!.text).toMatch(/memory\.json is a folder, but ollm-mcp keeps its memory in a file of that name\. Move the folder away/);
+      const gen = await s.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello', task: 'general' } });
+      expect(gen.isError).toBeFalsy();
+      expect((gen.structuredContent as { notes?: string[] }).notes?.[0]).toMatch(/^Remembered facts were not used: .*is a folder/);
+    } finally {
+      await s.close();
+    }
+  });
+});
