@@ -1,6 +1,6 @@
 /**
- * `ollm-mcp doctor`: checks Ollama, models, RAM/VRAM, budget and settings, and says what to fix.
- * Returns plain data; the CLI prints it.
+ * `ollm-mcp doctor`: checks Ollama, models, RAM/VRAM, budget, settings and templates, and says
+ * what to fix. Returns plain data; the CLI prints it.
  */
 import { formatBytes } from './config/units.js';
 import { withTag } from './catalog.js';
@@ -51,6 +51,31 @@ function ramChecks(ram: RamSummary): Check[] {
       ? { name: 'GPU', level: 'ok', detail: ram.gpus.map((g) => `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`).join('; ') }
       : { name: 'GPU', level: 'ok', detail: 'no GPU with its own VRAM found: models run on the CPU from RAM' },
   );
+  return checks;
+}
+
+/**
+ * The templates: one line, and a warning per file that cannot be used (a broken template takes
+ * nothing else down, so it warns rather than fails, like swap in use).
+ */
+async function templateChecks(orch: Orchestrator): Promise<Check[]> {
+  const dir = orch.templates.dir;
+  let listing;
+  try {
+    listing = await orch.templates.refresh();
+  } catch (err) {
+    return [{ name: 'Templates', level: 'warn', detail: `${dir} could not be read: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  const yours = listing.templates.filter((t) => t.source === 'user').length;
+  const checks: Check[] = [{ name: 'Templates', level: 'ok', detail: `${listing.templates.length} templates, ${yours} of them yours (in ${dir})` }];
+  for (const p of listing.problems) {
+    checks.push({
+      name: 'Template',
+      level: 'warn',
+      detail: `${p.file}: ${p.message}`,
+      fix: `edit or remove ${p.file} in ${dir}; \`ollm-mcp template list\` shows every template`,
+    });
+  }
   return checks;
 }
 
@@ -109,5 +134,6 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   } else {
     checks.push(...ramChecks(await orch.ramSummary([])));
   }
+  checks.push(...(await templateChecks(orch)));
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }

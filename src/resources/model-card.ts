@@ -1,4 +1,4 @@
-import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
+import { ResourceNotFoundError, ResourceTemplate, type CompleteResourceTemplateCallback, type McpServer } from '@modelcontextprotocol/server';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
 import { jsonContents } from './json.js';
 
@@ -12,9 +12,10 @@ export function registerModelCard(server: McpServer, orch: Orchestrator): void {
       list: async () => ({
         resources: (await installedNames()).map((name) => ({ uri: `${PREFIX}${name}`, name, mimeType: 'application/json' })),
       }),
-      complete: {
-        name: async (value) => (await installedNames()).filter((n) => n.startsWith(value)).slice(0, 100),
-      },
+      // Null prototype: the SDK looks the argument up here by the name the client sends ("constructor" finds nothing).
+      complete: Object.assign(Object.create(null) as Record<string, CompleteResourceTemplateCallback>, {
+        name: async (value: string) => (await installedNames()).filter((n) => n.startsWith(value)).slice(0, 100),
+      }),
     }),
     {
       title: 'Model card',

@@ -4,6 +4,7 @@
  */
 import { ConfigError, loadConfig, Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
 import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project.js';
+import { checkTemplatePrompts } from '../prompts/templates.js';
 import { TOOLS } from '../tools/index.js';
 import { log } from '../orchestrator/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
@@ -20,7 +21,10 @@ function printDoctor(report: DoctorReport): void {
     if (c.fix) lines.push(`      fix: ${c.fix}`);
   }
   const problems = report.checks.filter((c) => c.level === 'fail').length;
-  lines.push(problems === 0 ? 'All is well.' : `${problems} problem${problems === 1 ? '' : 's'} to fix.`);
+  const warnings = report.checks.filter((c) => c.level === 'warn').length;
+  const warned = `${warnings} warning${warnings === 1 ? '' : 's'}`;
+  if (problems > 0) lines.push(`${problems} problem${problems === 1 ? '' : 's'} to fix${warnings ? `, and ${warned}` : ''}.`);
+  else lines.push(warnings ? `Nothing stops ollm-mcp; ${warned} above.` : 'All is well.');
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -68,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (args.command === 'doctor') {
+    await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
     const report = await runDoctor(orch);
     if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else printDoctor(report);

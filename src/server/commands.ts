@@ -10,6 +10,7 @@ import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orc
 import { MemoryError } from '../orchestrator/memory-store.js';
 import { PROJECT_FILE, projectFileText } from '../orchestrator/project.js';
 import { TemplateError, variablesOf } from '../orchestrator/templates/index.js';
+import { checkTemplatePrompts } from '../prompts/templates.js';
 import type { CliArgs } from './args.js';
 
 // The answer of a shell command, for the user's terminal: no MCP stream exists in these commands.
@@ -68,7 +69,8 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
 export async function templateCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
   try {
     if (args.action === 'list') {
-      const { templates, problems } = await orch.templates.refresh();
+      await checkTemplatePrompts(orch.templates); // a template a server could not offer is listed with the broken files
+      const { templates, problems } = orch.templates.current();
       if (args.json) print(JSON.stringify({ dir: orch.templates.dir, templates, problems }, null, 2));
       else {
         const width = Math.max(...templates.map((t) => t.name.length));

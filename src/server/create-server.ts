@@ -25,7 +25,7 @@ export function createServerFactory(orch: Orchestrator, options: FactoryOptions 
     const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions: INSTRUCTIONS });
     for (const register of TOOLS) if (toolAllowed(orch.project, register.toolName)) register(server, orch);
     for (const register of RESOURCES) register(server, orch);
-    registerTemplatePrompts(server, orch, options.live === true);
+    registerTemplatePrompts(server, orch.templates, options.live === true);
     return server;
   };
 }

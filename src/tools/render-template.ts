@@ -23,9 +23,9 @@ async function findTemplate(orch: Parameters<typeof routeAndGenerate>[0], name: 
 function answersFrom(responses: Record<string, unknown> | undefined): { asked: boolean; values: Record<string, string> } {
   const r = responses?.[ASK_KEY] as { action?: string; content?: Record<string, unknown> } | undefined;
   if (!r) return { asked: false, values: {} };
-  const values: Record<string, string> = {};
-  if (r.action === 'accept') for (const [k, v] of Object.entries(r.content ?? {})) if (typeof v === 'string' && v.trim() !== '') values[k] = v;
-  return { asked: true, values };
+  // fromEntries keeps any answer name (even "__proto__") an ordinary key
+  const given = r.action === 'accept' ? Object.entries(r.content ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].trim() !== '') : [];
+  return { asked: true, values: Object.fromEntries(given) };
 }
 
 export const renderTemplateTool = defineTool({

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { variablesOf } from '../orchestrator/templates/index.js';
+import { promptProblem } from '../prompts/templates.js';
 import { defineTool } from './define.js';
 
 export const saveTemplateTool = defineTool({
@@ -8,7 +9,7 @@ export const saveTemplateTool = defineTool({
   description:
     'Saves a reusable prompt template as $OLLM_HOME/templates/<name>.yaml, checked first: {var} is a variable, {var:default} one with a default, {{ and }} are literal braces. It then appears in render_template and as an MCP prompt. Use it when the user wants a prompt they will reuse; an existing template of theirs is replaced only with replace: true (a built-in of the same name is overridden).',
   inputSchema: z.object({
-    name: z.string().min(1).describe('Letters, digits, "_" and "-", at most 64 (e.g. "pr_description").'),
+    name: z.string().min(1).describe('Letters, digits, "_" and "-", at most 64, starting with a letter or digit (e.g. "pr_description"); not a name every JavaScript object has, such as "constructor" or "toString".'),
     description: z.string().min(1).describe('What the template is for, in one line.'),
     template: z.string().min(1).describe('The prompt text with {variables}.'),
     variables: z
@@ -34,7 +35,8 @@ export const saveTemplateTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch }) {
     const { replace, ...def } = input;
-    const saved = await orch.templates.save(def, { replace: replace === true });
+    // Checked before anything is written: a saved template is always one the server can offer as a prompt.
+    const saved = await orch.templates.save(def, { replace: replace === true, vet: promptProblem });
     const overridesBuiltin = saved.template.overrides === 'builtin';
     const variables = variablesOf(saved.template);
     const text = `${saved.action === 'created' ? 'Saved' : 'Replaced'} template "${saved.template.name}" in ${saved.file}${overridesBuiltin ? ' (it overrides the built-in of that name)' : ''}. Variables: ${

@@ -195,7 +195,7 @@ describe('validateTemplate', () => {
     expect(message).toContain('{y}');
   });
 
-  const badNames = ['../x', 'a/b', '..', '.', 'x.yaml', 'C:\\x', 'a\\b', '', ' a', 'a b', '_a', '-a', 'a'.repeat(65), 'CON', 'nul', 'com1'];
+  const badNames = ['../x', 'a/b', '..', '.', 'x.yaml', 'C:\\x', 'a\\b', '', ' a', 'a b', '_a', '-a', 'a'.repeat(65), 'CON', 'nul', 'com1', 'constructor', 'toString', 'valueOf', '__proto__'];
   it.each(badNames)('rejects the name %j', (name) => {
     expect(invalid({ ...base, name })).toMatch(/template name/);
   });

@@ -14,6 +14,20 @@ const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 const TOP_KEYS = ['name', 'description', 'template', 'variables'];
 const VARIABLE_KEYS = ['name', 'required', 'default', 'description'];
+/** A key or value shown in a message only when it is this short and plain: a file's other text is never quoted. */
+const QUOTABLE_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/;
+const MAX_QUOTED = 40;
+
+/**
+ * Names every JavaScript object already has (constructor, toString, __proto__, ...). Code that
+ * keeps things by name in a plain object finds these on any object, so the MCP SDK would take a
+ * prompt called "constructor" for one already registered.
+ */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+export function isPrototypeName(name: string): boolean {
+  return PROTOTYPE_NAMES.has(name);
+}
 
 export interface TemplateVariable {
   name: string;
@@ -33,6 +47,10 @@ export interface TemplateDef {
 export function templateNameProblem(name: unknown): string | undefined {
   const rule = 'a template name is 1-64 letters, digits, _ or -, starting with a letter or digit (no dots, slashes or spaces)';
   if (typeof name !== 'string') return `${rule}; got ${kindOf(name)}`;
+  if (isPrototypeName(name)) {
+    const instead = `${name.replace(/^_+|_+$/g, '')}_template`;
+    return `"${name}" cannot be a template name: every JavaScript object has a property of that name (Object.prototype.${name}), so MCP servers would confuse the prompt with it; choose another name, such as "${instead}"`;
+  }
   if (!TEMPLATE_NAME_PATTERN.test(name)) return `"${name}" is not a valid template name: ${rule}`;
   if (WINDOWS_DEVICE.test(name)) return `"${name}" is a reserved device name on Windows; choose another template name`;
   return undefined;
@@ -43,7 +61,8 @@ function kindOf(v: unknown): string {
   if (v === null) return 'an empty value';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  const shown = JSON.stringify(v);
+  return `${typeof v} ${shown.length > MAX_QUOTED ? `${shown.slice(0, MAX_QUOTED - 1)}…` : shown}`;
 }
 
 const text = (what: string) => z.string({ error: (iss) => (iss.input === undefined ? 'is missing' : `must be ${what}, not ${kindOf(iss.input)}`) });
@@ -111,7 +130,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
     return issue.keys.map((key) => {
       const near = known.find((k) => distance(k, key.toLowerCase()) <= 2);
       const hint = near ? `did you mean "${near}"? ` : '';
-      return `${at ? `${at}: ` : ''}unknown key "${key}" (${hint}allowed: ${known.join(', ')})`;
+      const what = QUOTABLE_KEY.test(key) ? `unknown key "${key}"` : `an unknown key of ${key.length} characters`;
+      return `${at ? `${at}: ` : ''}${what} (${hint}allowed: ${known.join(', ')})`;
     });
   }
   // Template-name problems are whole sentences.
@@ -139,6 +159,12 @@ export function validateTemplate(raw: unknown, where?: string): TemplateDef {
     throw err;
   }
   const problems: string[] = [];
+  // Arguments travel as plain objects, where such a name is always present (and a value for __proto__ is dropped).
+  for (const name of new Set([...used.keys(), ...(def.variables ?? []).map((v) => v.name)])) {
+    if (!isPrototypeName(name)) continue;
+    const instead = `${name.replace(/^_+|_+$/g, '')}_value`;
+    problems.push(`variable "${name}" cannot be used: every JavaScript object has a property of that name (Object.prototype.${name}), so a value left out would still seem given; rename it, e.g. {${instead}}`);
+  }
   const seen = new Map<string, number>();
   (def.variables ?? []).forEach((v, i) => {
     const first = seen.get(v.name);

@@ -1,5 +1,6 @@
 export { BUILTIN_TEMPLATES, isBuiltinTemplate } from './builtin.js';
 export {
+  isPrototypeName,
   MAX_TEMPLATE_CHARS,
   TEMPLATE_NAME_PATTERN,
   TemplateError,
@@ -21,5 +22,5 @@ export {
   type TemplateSource,
   type VariableSpec,
 } from './render.js';
-export { TemplateStore, type SaveResult, type StoredTemplate, type TemplateListing, type TemplateProblem } from './store.js';
+export { TemplateStore, type SaveOptions, type SaveResult, type StoredTemplate, type TemplateListing, type TemplateProblem } from './store.js';
 export { TemplateLibrary } from './library.js';

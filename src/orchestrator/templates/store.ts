@@ -1,14 +1,17 @@
 /**
  * The user's prompt templates: one `<name>.yaml` (or `.yml`) per template in one folder, re-read on
  * every call so edits apply while the server runs, merged over the built-ins. A broken file is
- * reported as a problem and never hides the others. Saving writes a temp file and renames it.
+ * reported as a problem and never hides the others; nothing outside the folder is read or written
+ * (a link that leads out is a problem). Saving checks everything first, then writes a temp file and
+ * renames it.
  */
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { parseYaml, stringifyYaml } from '../yaml.js';
+import { stringifyYaml } from '../yaml.js';
 import { BUILTIN_TEMPLATES, isBuiltinTemplate } from './builtin.js';
 import { TemplateError, templateNameProblem, validateTemplate, type TemplateDef } from './definition.js';
+import { errno, EXTENSION, isInside, realFolder, TemplateFolder } from './files.js';
 
 export type StoredTemplate = TemplateDef & {
   source: 'builtin' | 'user';
@@ -36,14 +39,11 @@ export interface SaveResult {
   file: string;
 }
 
-const MAX_FILE_BYTES = 200_000;
-const RACY_MS = 2_000;
-const EXTENSION = /\.ya?ml$/i;
-
-type Loaded = { file: string; template: TemplateDef } | { file: string; problem: string } | undefined;
-
-function errno(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException).code;
+export interface SaveOptions {
+  /** Replace the user's file of that name. */
+  replace?: boolean;
+  /** A further check before anything is written (e.g. that the template can be offered as an MCP prompt): why `def` cannot be saved, or undefined. */
+  vet?: (def: TemplateDef) => string | undefined;
 }
 
 function copy(def: TemplateDef): TemplateDef {
@@ -65,17 +65,18 @@ export function findTemplate(listing: TemplateListing, name: string): { template
 }
 
 export class TemplateStore {
-  /** Parsed files by base name, reused while the file is unchanged. */
-  private readonly cache = new Map<string, { key: string; loaded: Loaded }>();
+  private readonly folder: TemplateFolder;
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.folder = new TemplateFolder(dir);
+  }
 
   /** Built-ins merged with the user's files, sorted by name, plus every file that could not be used. */
   async list(): Promise<TemplateListing> {
     const problems: TemplateProblem[] = [];
     const byName = new Map<string, StoredTemplate>(BUILTIN_TEMPLATES.map((t) => [t.name, { ...copy(t), source: 'builtin' }]));
     const claimed = new Map<string, string>();
-    for (const loaded of await this.readUserFiles(problems)) {
+    for (const loaded of await this.folder.read(problems)) {
       if (!loaded) continue;
       if ('problem' in loaded) {
         problems.push({ file: loaded.file, message: loaded.problem });
@@ -108,17 +109,18 @@ export class TemplateStore {
     return findTemplate(await this.list(), name);
   }
 
-  /** Validates and writes `<name>.yaml`; an existing user file is replaced only with `replace: true`. */
-  async save(raw: unknown, options: { replace?: boolean } = {}): Promise<SaveResult> {
+  /** Validates and writes `<name>.yaml`; an existing user file is replaced only with `replace: true`. Nothing is written unless every check passed. */
+  async save(raw: unknown, options: SaveOptions = {}): Promise<SaveResult> {
     const def = validateTemplate(raw);
+    const refused = options.vet?.(def);
+    if (refused) throw new TemplateError(`The template "${def.name}" was not saved: ${refused}`);
     const text = `# ollm-mcp prompt template\n${await stringifyYaml(toPlain(def))}`;
     await mkdir(this.dir, { recursive: true });
     const existing = await this.userFileOf(def.name);
     if (existing && !options.replace) throw this.exists(def.name, existing);
     const fileName = existing ?? `${def.name}.yaml`;
     const path = join(this.dir, fileName);
-    // Replacing through a symlink updates the file it points to and keeps the link.
-    const target = existing ? await realpath(path).catch(() => path) : path;
+    const target = existing ? await this.replaceable(fileName) : path;
     const tmp = join(dirname(target), `.${def.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       const handle = await open(tmp, 'wx');
@@ -136,6 +138,25 @@ export class TemplateStore {
     const template: StoredTemplate = { ...copy(def), source: 'user', file: fileName };
     if (isBuiltinTemplate(def.name)) template.overrides = 'builtin';
     return { template, action: existing ? 'replaced' : 'created', file: path };
+  }
+
+  /**
+   * Where replacing the user's file writes: the file itself, or what a link inside the folder
+   * points to (the link is kept). A link that leads out of the folder is refused.
+   */
+  private async replaceable(fileName: string): Promise<string> {
+    const path = join(this.dir, fileName);
+    const root = (await realFolder(this.dir)) ?? this.dir;
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch {
+      return path; // a broken link: the new file takes its place
+    }
+    if (isInside(root, real)) return real;
+    throw new TemplateError(
+      `${path} is a link to outside the templates folder; not followed, so it was not replaced — remove the link (or put a copy of the file in its place) and save again.`,
+    );
   }
 
   private exists(name: string, file: string): TemplateError {
@@ -161,65 +182,4 @@ export class TemplateStore {
     const found = await Promise.all(files.map((file) => lstat(join(this.dir, file)).then(() => true, () => false)));
     return files[found.indexOf(true)];
   }
-
-  private async readUserFiles(problems: TemplateProblem[]): Promise<Loaded[]> {
-    let names: string[];
-    try {
-      const entries = await readdir(this.dir, { withFileTypes: true });
-      names = entries.filter((e) => !e.name.startsWith('.') && EXTENSION.test(e.name) && (e.isFile() || e.isSymbolicLink())).map((e) => e.name);
-    } catch (err) {
-      if (errno(err) === 'ENOENT') return [];
-      const why = errno(err) === 'ENOTDIR' ? 'is not a folder' : `cannot be read: ${(err as Error).message}`;
-      problems.push({ file: basename(this.dir), message: `the templates folder ${this.dir} ${why}` });
-      return [];
-    }
-    const loaded = await Promise.all(names.sort().map((file) => this.readUserFile(file)));
-    const present = new Set(names);
-    for (const file of this.cache.keys()) if (!present.has(file)) this.cache.delete(file);
-    return loaded;
-  }
-
-  /** A file is parsed again only when its identity, size or times change: stat is far cheaper than YAML. */
-  private async readUserFile(file: string): Promise<Loaded> {
-    const badName = templateNameProblem(file.replace(EXTENSION, ''));
-    if (badName) return { file, problem: `the file name cannot name a template (${badName}); rename the file` };
-    const path = join(this.dir, file);
-    let key: string;
-    try {
-      const st = await stat(path);
-      if (!st.isFile()) return undefined;
-      if (st.size > MAX_FILE_BYTES) return { file, problem: `is larger than ${MAX_FILE_BYTES / 1000} kB` };
-      key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-      const cached = this.cache.get(file);
-      // A file changed within the clock's granularity may look unchanged: trust the cache only for older files.
-      if (cached?.key === key && Date.now() - st.mtimeMs > RACY_MS) return cached.loaded;
-      const loaded = await parseTemplateFile(file, await readFile(path, 'utf8'));
-      this.cache.set(file, { key, loaded });
-      return loaded;
-    } catch (err) {
-      return { file, problem: errno(err) === 'ENOENT' ? 'is a broken link' : `cannot be read: ${(err as Error).message}` };
-    }
-  }
-}
-
-async function parseTemplateFile(file: string, text: string): Promise<Loaded> {
-  const parsed = await parseYaml(text);
-  if (!parsed.ok) return { file, problem: `is not valid YAML: ${parsed.message}${parsed.line && !/ at line \d+/.test(parsed.message) ? ` at line ${parsed.line}` : ''}` };
-  const data = parsed.data;
-  if (data === null || data === undefined) return { file, problem: 'is empty; a template file holds name, description and template' };
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    return { file, problem: `must hold a mapping with name, description and template, not ${Array.isArray(data) ? 'a list' : typeof data}` };
-  }
-  let template: TemplateDef;
-  try {
-    template = validateTemplate(data);
-  } catch (err) {
-    if (err instanceof TemplateError) return { file, problem: err.message };
-    throw err;
-  }
-  const base = file.replace(EXTENSION, '');
-  if (template.name !== base) {
-    return { file, problem: `name "${template.name}" does not match the file name; rename the file to ${template.name}.yaml or set name: ${base}` };
-  }
-  return { file, template };
 }
