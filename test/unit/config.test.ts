@@ -142,6 +142,14 @@ describe('an invalid value stops start-up with one line naming key, source and w
     expect(msg).toMatch(/config\.yaml/);
   });
 
+  it('a key named after a prototype property is an unknown setting, never a change to every object', async () => {
+    const fromFlag = await failure({ flags: [{ path: '__proto__.polluted', value: 1, flag: '--set __proto__.polluted' }] });
+    expect(fromFlag).toMatch(/Unknown setting "__proto__" \(from flag --set __proto__\.polluted\)/);
+    expect(await failure({ yaml: '__proto__:\n  polluted: 1\n' })).toMatch(/Unknown setting "__proto__" \(from .*config\.yaml\)/);
+    expect(await failure({ yaml: 'ram:\n  constructor: 1\n' })).toMatch(/Unknown setting "ram\.constructor"/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('an unsupported provider lists what is allowed', async () => {
     const msg = await failure({ env: { OLLM_PROVIDER: 'openai' } });
     expect(msg).toMatch(/provider = "openai" \(from env OLLM_PROVIDER\): expected one of "ollama"/);

@@ -76,10 +76,13 @@ export function numberOrText(raw: string): number | string {
   return text !== '' && Number.isFinite(n) ? n : text;
 }
 
+/** Settings trees have no prototype, so a key such as "__proto__" from a flag or file stays a plain (unknown) key. */
+const tree = (): Tree => Object.create(null) as Tree;
+
 function setPath(target: Tree, path: string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
-    if (!isTree(node[key])) node[key] = {};
+    if (!isTree(node[key])) node[key] = tree();
     node = node[key] as Tree;
   }
   node[path[path.length - 1]!] = value;
@@ -94,7 +97,7 @@ function recordSources(value: unknown, prefix: string[], source: string, out: Re
 }
 
 function deepMerge(base: Tree, over: Tree): Tree {
-  const out: Tree = { ...base };
+  const out: Tree = Object.assign(tree(), base);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     out[k] = isTree(b) && isTree(v) ? deepMerge(b, v) : v;
@@ -126,7 +129,7 @@ async function readSettingsFile(file: string, required: boolean): Promise<Tree |
 }
 
 function envLayer(env: Record<string, string | undefined>, sources: Record<string, string>): Tree {
-  const layer: Tree = {};
+  const layer = tree();
   for (const { name, path, type } of ENV_MAP) {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') continue;
@@ -138,7 +141,7 @@ function envLayer(env: Record<string, string | undefined>, sources: Record<strin
 }
 
 function flagLayer(flags: FlagSetting[], sources: Record<string, string>): Tree {
-  const layer: Tree = {};
+  const layer = tree();
   for (const f of flags) {
     setPath(layer, f.path.split('.'), f.value);
     recordSources(f.value, f.path.split('.'), `flag ${f.flag}`, sources);
@@ -151,7 +154,9 @@ function sourceOf(path: string[], sources: Record<string, string>): string {
     const s = sources[path.slice(0, i).join('.')];
     if (s) return s;
   }
-  return 'default';
+  // a key given only deeper down (`--set unknown.key=1` names "unknown.key", the issue "unknown")
+  const prefix = `${path.join('.')}.`;
+  return Object.entries(sources).find(([key]) => key.startsWith(prefix))?.[1] ?? 'default';
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<string, string>): string {
@@ -172,7 +177,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const env = options.env ?? process.env;
   const home = settingsHome(env);
   const file = options.configFile ? resolve(expandHome(options.configFile)) : join(home, 'config.yaml');
-  const sources: Record<string, string> = {};
+  const sources: Record<string, string> = Object.create(null) as Record<string, string>;
 
   const fileData = await readSettingsFile(file, options.configFile !== undefined);
   if (fileData) recordSources(fileData, [], file, sources);
@@ -180,7 +185,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   if (options.project) recordSources(fromProject, [], options.project.source, sources);
   const fromEnv = envLayer(env, sources);
   const fromFlags = flagLayer(options.flags ?? [], sources);
-  const merged = deepMerge(deepMerge(deepMerge(fileData ?? {}, fromProject), fromEnv), fromFlags);
+  const merged = deepMerge(deepMerge(deepMerge(fileData ?? tree(), fromProject), fromEnv), fromFlags);
 
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) {
