@@ -1,4 +1,5 @@
 // Several server processes on one $OLLM_HOME, as when Claude Desktop and an IDE each start one.
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,7 @@ describe('shared files across server processes', () => {
     } finally {
       await Promise.all(servers.map((s) => s.close()));
     }
+    expect(existsSync(join(h, 'memory.json.lock'))).toBe(false); // stdin closed: every server let go of its lock
   });
 
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
@@ -84,6 +86,8 @@ describe('shared files across server processes', () => {
             }
             const onDisk = await keysOnDisk(h); // parses: the file is valid JSON
             expect(acked.filter((k) => !onDisk.has(k))).toEqual([]);
+            // a stopped server leaves no lock behind; a killed one may, until it expires
+            if (signal === 'SIGTERM') expect(existsSync(join(h, 'memory.json.lock'))).toBe(false);
           }
         }),
       );

@@ -162,6 +162,15 @@ describe('across processes', () => {
     }
   });
 
+  it('a process that dies of an uncaught error while holding the lock removes it on the way out', async () => {
+    const h = child(`
+      import { withLock } from ${src('storage/lock.ts')};
+      await withLock(${JSON.stringify(file)}, 'test', async () => { console.log('held'); setTimeout(() => { throw new Error('boom'); }, 50); await new Promise(() => {}); });`);
+    await untilHeld(h);
+    await h.done;
+    expect((await readdir(dir)).filter((f) => f.startsWith('memory.json.lock'))).toEqual([]);
+  });
+
   it('a refusal after the wait names the process holding the lock and how long it has held it', { timeout: 30_000 }, async () => {
     const h = child(holder(file), STALE);
     try {

@@ -11,6 +11,7 @@
  * Beside the lock, `<file>.lock-owner` names the holder (pid, since when), so a refusal can say
  * what holds the lock.
  */
+import { rmSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { log } from '../log.js';
@@ -30,6 +31,18 @@ let library: Promise<ProperLockfile> | undefined;
 const lockfile = (): Promise<ProperLockfile> => (library ??= import('proper-lockfile').then((m) => (m.default ?? m) as ProperLockfile));
 
 const owner = (file: string) => `${file}.lock-owner`;
+
+/** Owner notes of the locks this process holds: removed at exit, as the library removes the locks. */
+const ownNotes = new Set<string>();
+let exitHook = false;
+function noteOwnership(file: string): Promise<void> {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => ownNotes.forEach((n) => rmSync(n, { force: true })));
+  }
+  ownNotes.add(owner(file));
+  return writeFile(owner(file), JSON.stringify({ pid: process.pid, host: hostname(), since: Date.now() })).catch(() => undefined);
+}
 const lockPath = (file: string) => `${file}.lock`;
 
 /** "process 4242 on this machine, holding it for 12 s (refreshed 0.4 s ago)" — what is known of the holder. */
@@ -93,11 +106,11 @@ export async function withLock<R>(file: string, label: string, fn: (held: () => 
       await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random())));
     }
   }
-  const since = Date.now();
-  await writeFile(owner(file), JSON.stringify({ pid: process.pid, host: hostname(), since })).catch(() => undefined);
+  await noteOwnership(file);
   try {
     return await fn(() => compromised === undefined);
   } finally {
+    ownNotes.delete(owner(file));
     await rm(owner(file), { force: true }).catch(() => undefined);
     await release().catch(() => undefined);
   }
