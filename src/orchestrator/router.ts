@@ -92,6 +92,11 @@ export const ROUTING_PROFILES: Record<ProfileName, RoutingProfile> = {
 
 const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
 
+/** A model made for code (seed 001: named code/coder; seed 003: codellama, deepseek-coder, starcoder…). */
+export function isCodeSpecialist(m: Pick<RouteCandidate, 'name' | 'family'>): boolean {
+  return CODE_NAME.test(baseName(m.name)) || ROUTING_PROFILES.code.preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
+}
+
 /** Can this model take work for `profile` at all? */
 export function suits(m: RouteCandidate, profile: ProfileName, images = false): boolean {
   const spec = ROUTING_PROFILES[profile];
@@ -154,7 +159,14 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   }
 
   for (let profile: ProfileName | undefined = asked; profile; profile = ROUTING_PROFILES[profile].fallbackProfile) {
-    for (const m of rank(usable.filter((c) => suits(c, profile!, req.images)), profile, req)) add(m, explain(m, profile, asked));
+    const suited = usable.filter((c) => suits(c, profile!, req.images));
+    if (profile === 'code') {
+      // Code goes to code specialists, loaded or not; a general model only when none can take it.
+      for (const m of rank(suited.filter(isCodeSpecialist), profile, req)) add(m, explain(m, profile, asked));
+      for (const m of rank(suited.filter((c) => !isCodeSpecialist(c)), profile, req)) add(m, `${explain(m, profile, asked)}; no code specialist is installed that fits`);
+      continue;
+    }
+    for (const m of rank(suited, profile, req)) add(m, explain(m, profile, asked));
   }
   // The last resort for plain text work: any generating model, larger first, phi last.
   if (asked !== 'code' && asked !== 'vision' && !req.images) {

@@ -30,10 +30,20 @@ const embed = model('nomic-embed-text:latest', { capabilities: ['embedding'], pr
 const mistral = model('mistral:7b', { parameterSize: '7.2B', family: 'mistral', profiles: ['general', 'fast', 'creative'] });
 
 describe('selectModel', () => {
-  it('sends code and debugging only to code models, the strongest that fits first', () => {
+  it('sends code and debugging only to code models: specialists first, a general model that can code after them', () => {
     const s = selectModel({ task: 'code' }, [llama3, coder, llama8, phi], settings)!;
-    expect(s.ranked.map((r) => r.model)).toEqual(['llama3.1:8b', 'qwen2.5-coder:7b']);
+    expect(s.ranked.map((r) => r.model)).toEqual(['qwen2.5-coder:7b', 'llama3.1:8b']);
+    expect(s.ranked[1]!.why).toMatch(/no code specialist is installed that fits/);
     expect(selectModel({ task: 'debugging' }, [llama3, phi], settings)).toBeUndefined();
+  });
+
+  it('a loaded general model does not take code work from an installed specialist (seed 001), but does when no specialist fits', () => {
+    const loadedLlama = { ...llama8, loaded: true, fitsNow: true };
+    const deepseek = model('deepseek-coder:6.7b', { parameterSize: '7B', profiles: ['code'], fitsNow: false });
+    expect(selectModel({ task: 'code' }, [loadedLlama, deepseek], settings)!.model).toBe('deepseek-coder:6.7b');
+    const alone = selectModel({ task: 'debugging' }, [loadedLlama, { ...deepseek, fits: false }], settings)!;
+    expect(alone.model).toBe('llama3.1:8b');
+    expect(alone.reason).toMatch(/already loaded; no code specialist is installed that fits/);
   });
 
   it('sends images only to vision models, and never picks an embedding model', () => {
@@ -110,8 +120,8 @@ describe('every profile, table-driven', () => {
   const all = [coder, llama8, llama3, phi, llava, embed, mistral, model('qwen3:8b', { parameterSize: '8.2B', profiles: ['general', 'reasoning', 'code'], capabilities: ['completion', 'thinking'] })];
   it.each([
     ['general', 'qwen3:8b'], // 8.2B, the strongest general model
-    ['code', 'qwen3:8b'],
-    ['debugging', 'qwen3:8b'],
+    ['code', 'qwen2.5-coder:7b'],
+    ['debugging', 'qwen2.5-coder:7b'],
     ['reasoning', 'qwen3:8b'],
     ['creative', 'llama3.1:8b'],
     ['fast', 'llama3.2:latest'],
