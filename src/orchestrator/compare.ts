@@ -13,6 +13,7 @@ import type { ModelSummary, Orchestrator } from './orchestrator.js';
 import type { TaskType } from './profiles.js';
 import { selectModel } from './router.js';
 import { streamGenerate, streamOptions } from './stream.js';
+import { shortened } from './shorten.js';
 
 export interface CompareRequest {
   prompt: string;
@@ -100,7 +101,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   const known: ModelSummary[] = [];
   for (const name of names) {
     const m = findModel(overview.models, name);
-    if (!m) results.set(name, { model: name, text: '', error: `not installed — pull it with \`ollama pull ${name}\``, metrics: ZERO });
+    if (!m) results.set(name, { model: shortened(name), text: '', error: `not installed — pull it with \`ollama pull ${shortened(name)}\``, metrics: ZERO });
     else if (!m.fits) results.set(m.name, { model: m.name, text: '', error: `needs ${Math.round(m.requiredBytes / 1e8) / 10} GB, more than the RAM budget allows`, metrics: ZERO });
     else if (!known.some((k) => k.name === m.name)) known.push(m);
   }

@@ -5,6 +5,7 @@
 import { withTag } from './catalog.js';
 import { OllamaError } from './ollama.js';
 import type { Orchestrator } from './orchestrator.js';
+import { quoted } from './shorten.js';
 
 export interface DeleteResult {
   model: string;
@@ -17,7 +18,7 @@ export async function deleteModel(orch: Orchestrator, req: { model: string; forc
   const opts = req.signal ? { signal: req.signal } : {};
   const model = await orch.catalog.get(req.model, { refresh: true, ...opts });
   if (!model) {
-    throw new OllamaError('model_not_found', `Model "${req.model}" is not installed on Ollama at ${orch.host}, so there is nothing to delete — list_models shows what is.`, orch.host);
+    throw new OllamaError('model_not_found', `Model ${quoted(req.model)} is not installed on Ollama at ${orch.host}, so there is nothing to delete — list_models shows what is.`, orch.host);
   }
   if (orch.loader.pins.has(model.name) && !req.force) {
     throw new OllamaError('bad_request', `${model.name} is pinned (kept loaded by model.keepAlive.models or a pin); pass force: true to delete it anyway.`, orch.host);

@@ -32,6 +32,7 @@
  *     with a message saying so.
  *   - Leading/trailing whitespace is not trimmed; it is reported (Ollama rejects it too).
  */
+import { quoted } from './shorten.js';
 
 export interface ParsedName {
   host: string;
@@ -71,12 +72,6 @@ const RULES: Record<PartKind, PartRule> = {
 
 const FIRST = /^[A-Za-z0-9_]$/;
 
-/** Quote a value for a message, shortening very long ones. */
-function q(s: string): string {
-  const shown = s.length > 60 ? `${s.slice(0, 57)}...` : s;
-  return JSON.stringify(shown);
-}
-
 function describeChar(c: string): string {
   if (c === ' ') return 'a space';
   if (c === '\t') return 'a tab';
@@ -86,7 +81,7 @@ function describeChar(c: string): string {
 }
 
 function fail(input: string, reason: string): NameCheck {
-  return { ok: false, error: `${q(input)} is not a valid model name: ${reason}. ${FORM}` };
+  return { ok: false, error: `${quoted(input)} is not a valid model name: ${reason}. ${FORM}` };
 }
 
 /** Why `value` is not a valid `kind` part, or undefined when it is valid. */
@@ -96,14 +91,14 @@ function checkPart(kind: PartKind, value: string): string | undefined {
   const chars = Array.from(value);
   const first = chars[0] ?? '';
   if (!FIRST.test(first)) {
-    return `the ${kind} part ${q(value)} must start with a letter, digit or "_" (found ${describeChar(first)})`;
+    return `the ${kind} part ${quoted(value)} must start with a letter, digit or "_" (found ${describeChar(first)})`;
   }
   const bad = chars.slice(1).find((c) => !rule.rest.test(c));
   if (bad !== undefined) {
-    return `the ${kind} part ${q(value)} may only contain ${rule.restText} (found ${describeChar(bad)})`;
+    return `the ${kind} part ${quoted(value)} may only contain ${rule.restText} (found ${describeChar(bad)})`;
   }
   if (value.length > rule.max) {
-    return `the ${kind} part ${q(value)} is ${value.length} characters long; at most ${rule.max} are allowed`;
+    return `the ${kind} part ${quoted(value)} is ${value.length} characters long; at most ${rule.max} are allowed`;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama, type ListResponse, type ShowResponse } from 'ollama';
 import { displayHost } from './config/host.js';
 import { httpFetch } from './http-fetch.js';
+import { quoted, shortened } from './shorten.js';
 
 export type OllamaErrorKind =
   | 'unreachable'
@@ -34,7 +35,7 @@ export class OllamaError extends Error {
 export function notInstalled(model: string, host: string, status?: number): OllamaError {
   return new OllamaError(
     'model_not_found',
-    `Model "${model}" is not installed on Ollama at ${host} — pull it with \`ollama pull ${model}\`, or pick one from list_models.`,
+    `Model ${quoted(model)} is not installed on Ollama at ${host} — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`,
     host,
     status,
   );
@@ -129,7 +130,7 @@ export class OllamaBackend {
       if (/memory/i.test(text) && status >= 500) {
         return new OllamaError(
           'out_of_memory',
-          `Ollama at ${host} could not load ${ctx.model ? `"${ctx.model}"` : 'the model'}: ${text} — unload other models or choose a smaller one.`,
+          `Ollama at ${host} could not load ${ctx.model ? quoted(ctx.model) : 'the model'}: ${text} — unload other models or choose a smaller one.`,
           host,
           status,
         );

@@ -9,6 +9,7 @@ import { formatBytes } from './config/units.js';
 import { log } from './log.js';
 import { parseModelName } from './model-name.js';
 import { OllamaError, type OllamaBackend } from './ollama.js';
+import { quoted } from './shorten.js';
 
 export interface PullProgress {
   completedBytes: number;
@@ -141,15 +142,15 @@ export class Puller {
       if (stalled) {
         throw new OllamaError(
           'timeout',
-          `Pulling "${name}" stalled: no bytes for ${Math.round(this.stallMs / 1000)} s. Run pull_model again — Ollama resumes the download where it stopped.`,
+          `Pulling ${quoted(name)} stalled: no bytes for ${Math.round(this.stallMs / 1000)} s. Run pull_model again — Ollama resumes the download where it stopped.`,
           this.backend.host,
         );
       }
       const message = err instanceof Error ? err.message : String(err);
       if (/file does not exist|manifest.*not found|not found/i.test(message) && !(err instanceof OllamaError && err.kind === 'unreachable')) {
-        throw new OllamaError('model_not_found', `"${name}" was not found in the registry — check the name and tag (e.g. on ollama.com/library).`, this.backend.host);
+        throw new OllamaError('model_not_found', `${quoted(name)} was not found in the registry — check the name and tag (e.g. on ollama.com/library).`, this.backend.host);
       }
-      throw err instanceof OllamaError ? err : this.backend.toError(err, `pulling "${name}"`);
+      throw err instanceof OllamaError ? err : this.backend.toError(err, `pulling ${quoted(name)}`);
     } finally {
       clearTimeout(timer);
     }
@@ -171,7 +172,7 @@ function describe(status: string, layer: { total: number; completed: number } | 
 
 function aborted(signal: AbortSignal, name: string, host: string): Promise<never> {
   return new Promise((_, reject) => {
-    const fail = () => reject(new OllamaError('aborted', `Pulling "${name}" was cancelled.`, host));
+    const fail = () => reject(new OllamaError('aborted', `Pulling ${quoted(name)} was cancelled.`, host));
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
   });

@@ -13,6 +13,7 @@ import type { Orchestrator } from './orchestrator.js';
 import type { ProfileName, TaskType } from './profiles.js';
 import { selectModel, TASK_PROFILE } from './router.js';
 import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
+import { shortened } from './shorten.js';
 
 export interface RouteRequest {
   prompt: string;
@@ -122,7 +123,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const queue: Array<{ model: string; why: string }> = [];
   if (req.model) {
     const named = findModel(overview.models, req.model);
-    if (!named) attempts.push({ model: req.model, error: `not installed — pull it with \`ollama pull ${req.model}\`` });
+    if (!named) attempts.push({ model: shortened(req.model), error: `not installed — pull it with \`ollama pull ${shortened(req.model)}\`` });
     else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
     else queue.push({ model: named.name, why: `${named.name} was named by the caller` });
   }

@@ -77,7 +77,7 @@ HTTP (serve --transport http):
   --transport stdio|http Streamable HTTP at /mcp, and legacy SSE at /sse + /messages
   --host ADDR            Bind address (default 127.0.0.1); beyond loopback a token is required
   --port N               Port (default 3333; 0 picks a free one)
-  --token TOKEN          Bearer token clients must send (default: OLLM_HTTP_TOKEN)
+  --token TOKEN          Bearer token clients must send, 16 characters or more (default: OLLM_HTTP_TOKEN)
 
   -h, --help             Show this help
   -v, --version          Show the version

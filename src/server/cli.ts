@@ -87,8 +87,9 @@ async function main(argv: string[]): Promise<number> {
     // Loaded only for HTTP: stdio starts without the HTTP adapter's code.
     const { HttpStartError, serveOverHttp } = await import('./http.js');
     const token = args.token ?? (process.env.OLLM_HTTP_TOKEN?.trim() || undefined);
+    const tokenSource = args.token !== undefined ? '--token' : 'OLLM_HTTP_TOKEN';
     try {
-      const serving = await serveOverHttp(orch, { host: args.host, port: args.port, ...(token && { token }) });
+      const serving = await serveOverHttp(orch, { host: args.host, port: args.port, ...(token !== undefined && { token, tokenSource }) });
       stopOn(orch, () => serving.close());
     } catch (err) {
       if (err instanceof HttpStartError) {

@@ -1,9 +1,11 @@
 /** Serving MCP over stdio, with a start-up note on stderr and a clean exit on signals. */
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/log.js';
 import { createServerFactory } from './create-server.js';
 import { keepHeapSmall, prepare, stopOn } from './lifecycle.js';
+import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
+import { LineLimit, type Oversized } from './stdio-limit.js';
 import { VERSION } from './version.js';
 
 /**
@@ -17,12 +19,32 @@ function keepStdoutForProtocol(): void {
   console.debug = toStderr;
 }
 
+/**
+ * The SDK's stdio transport, reading through LineLimit: a line over MAX_MESSAGE_BYTES never
+ * reaches it (it would end the session), and a request sent that way is answered with an error.
+ */
+function boundedStdio(): StdioServerTransport {
+  const lines = new LineLimit(MAX_MESSAGE_BYTES, (what: Oversized) => {
+    log.warn(`stdio: refused a message of ${what.bytes} bytes (over ${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`);
+    if (what.unanswerable) return;
+    const error = { code: TOO_LARGE_CODE, message: tooLargeMessage(what.bytes) };
+    // Without a readable id the error goes out without one, as MCP's schema allows.
+    void transport.send(what.id === null ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id: what.id, error }).catch((err: unknown) => log.error(`stdio: ${(err as Error).message}`));
+  });
+  process.stdin.pipe(lines);
+  process.stdin.on('error', (err) => lines.emit('error', err)); // reported by the transport, as before
+  // Every line it passes on is at most MAX_MESSAGE_BYTES plus its newline.
+  const transport = new StdioServerTransport(lines, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES + 1 });
+  return transport;
+}
+
 export async function serveOverStdio(orch: Orchestrator): Promise<void> {
   keepStdoutForProtocol();
   keepHeapSmall();
   await prepare(orch);
   // One server for the session: its prompts follow the templates folder.
   const handle = serveStdio(createServerFactory(orch, { live: true }), {
+    transport: boundedStdio(),
     onerror: (err) => log.error(`stdio: ${err.message}`),
   });
   log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${orch.host}`);

@@ -3,7 +3,15 @@
  * validated input in, `structuredContent` plus a short text out, and any failure turned into an
  * `isError` result that says what went wrong and what to do next — never a crash.
  */
-import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type InputRequiredResult, type McpServer, type ServerContext, type ToolAnnotations } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  type InputRequiredResult,
+  type McpServer,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+  type ToolAnnotations,
+} from '@modelcontextprotocol/server';
 import type * as z from 'zod';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/log.js';
@@ -11,6 +19,8 @@ import { MemoryError } from '../orchestrator/memory-store.js';
 import { ProjectError } from '../orchestrator/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/route.js';
+import { withoutLongEchoes } from '../orchestrator/shorten.js';
+import { explainInvalidArguments } from './invalid-args.js';
 
 export interface ToolContext {
   orch: Orchestrator;
@@ -64,6 +74,27 @@ export function describeFailure(tool: string, err: unknown): string {
   return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;
 }
 
+/**
+ * The input schema as the SDK sees it: the tool's own JSON Schema for tools/list (and for the
+ * HTTP entry's header checks), with a validator that lets every value through. The handler then
+ * checks the arguments against the real schema, so an invalid call is answered with
+ * explainInvalidArguments' text rather than the SDK's "Input validation error" and zod's wording.
+ */
+function publishedOnly(schema: z.ZodObject): StandardSchemaWithJSON<Record<string, unknown>> {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'ollm-mcp',
+      validate: (value) => ({ value: value as Record<string, unknown> }),
+      jsonSchema: schema['~standard'].jsonSchema,
+    },
+  };
+}
+
+function failure(text: string) {
+  return { isError: true, content: [{ type: 'text' as const, text }] };
+}
+
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
   const register = (server: McpServer, orch: Orchestrator) => {
     server.registerTool(
@@ -71,13 +102,16 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
       {
         title: spec.title,
         description: spec.description,
-        inputSchema: spec.inputSchema,
+        inputSchema: publishedOnly(spec.inputSchema),
         outputSchema: spec.outputSchema,
         annotations: { title: spec.title, ...spec.annotations },
       },
       // The SDK infers the handler's argument type from the schema; the cast keeps
       // ToolSpec generic without repeating the SDK's conditional types here.
-      (async (input: z.output<I>, ctx: ServerContext) => {
+      (async (raw: unknown, ctx: ServerContext) => {
+        const parsed = await spec.inputSchema.safeParseAsync(raw ?? {});
+        if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
+        const input = parsed.data as z.output<I>;
         try {
           const out = await spec.run(input, {
             orch,
@@ -89,7 +123,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
           if ('ask' in out) return out.ask;
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };
         } catch (err) {
-          return { isError: true, content: [{ type: 'text' as const, text: describeFailure(spec.name, err) }] };
+          return failure(withoutLongEchoes(describeFailure(spec.name, err), raw));
         }
       }) as never,
     );

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MemoryError } from '../orchestrator/memory-store.js';
+import { quoted } from '../orchestrator/shorten.js';
 import { defineTool } from './define.js';
 import { withNotice } from './memory-schemas.js';
 
@@ -24,7 +25,7 @@ export const forgetTool = defineTool({
     }
     if (!input.key) throw new MemoryError('Say what to forget: key (one entry), or all: true (everything).');
     const entry = await store.forget(input.key);
-    const text = entry ? `Forgot "${entry.key}".` : `Nothing is remembered under "${input.key}"; nothing was removed.`;
+    const text = entry ? `Forgot "${entry.key}".` : `Nothing is remembered under ${quoted(input.key)}; nothing was removed.`;
     return { structured: { removed: entry ? 1 : 0, keys: entry ? [entry.key] : [] }, text: withNotice(store, text) };
   },
 });

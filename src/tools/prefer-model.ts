@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { notInstalled, OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
 import { withTag } from '../orchestrator/catalog.js';
+import { quoted } from '../orchestrator/shorten.js';
 import { defineTool } from './define.js';
 
 export const preferModelTool = defineTool({
@@ -18,7 +19,7 @@ export const preferModelTool = defineTool({
   async run(input, { orch, signal }) {
     const comparison = input.comparisonId ? orch.comparisons.get(input.comparisonId) : undefined;
     if (input.comparisonId && !comparison) {
-      throw new OllamaError('bad_request', `No recent comparison has id ${input.comparisonId} (comparisons are kept while the server runs) — pass task instead.`, orch.host);
+      throw new OllamaError('bad_request', `No recent comparison has id ${quoted(input.comparisonId)} (comparisons are kept while the server runs) — pass task instead.`, orch.host);
     }
     const task = input.task ?? comparison?.task;
     if (!task) throw new OllamaError('bad_request', 'Say which work the model is preferred for: task, or the comparisonId of a compare.', orch.host);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MEMORY_CATEGORIES, type MemoryEntry } from '../orchestrator/memory-search.js';
+import { quoted } from '../orchestrator/shorten.js';
 import { defineTool } from './define.js';
 import { memoryEntrySchema, withNotice } from './memory-schemas.js';
 
@@ -34,7 +35,7 @@ export const recallTool = defineTool({
       const similar = found.length ? [] : await store.search(input.key, { limit: 3, ...(input.category && { category: input.category }) });
       const text = found.length
         ? `${found[0]!.key}: ${found[0]!.value}`
-        : `Nothing is remembered under "${input.key}".${similar.length ? ` Close matches:\n${lines(similar)}` : ''}`;
+        : `Nothing is remembered under ${quoted(input.key)}.${similar.length ? ` Close matches:\n${lines(similar)}` : ''}`;
       return { structured: { mode: 'key' as const, entries: found, total }, text: withNotice(store, text) };
     }
     if (input.query) {

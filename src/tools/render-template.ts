@@ -5,6 +5,7 @@ import { routeAndGenerate } from '../orchestrator/route.js';
 import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { defineTool } from './define.js';
 import { renderRoute, routeResultSchema, tokenProgress } from './route-and-generate.js';
+import { quoted } from '../orchestrator/shorten.js';
 
 /** The key the missing variables are asked under, and found again in the retried call. */
 const ASK_KEY = 'variables';
@@ -16,7 +17,7 @@ async function findTemplate(orch: Parameters<typeof routeAndGenerate>[0], name: 
   if (template) return template;
   const names = orch.templates.current().templates.map((t) => t.name);
   const broken = problems.map((p) => ` ${p.file} ${p.message}.`).join('');
-  throw new TemplateError(`There is no template "${name}".${broken} Templates: ${names.join(', ')}.`);
+  throw new TemplateError(`There is no template ${quoted(name)}.${broken} Templates: ${names.join(', ')}.`);
 }
 
 /** The user's answers from an ask: strings only, empty ones dropped. */

@@ -1,12 +1,15 @@
 import * as z from 'zod';
-import { formatBytes, parseDurationMs, TASK_TYPES } from '../orchestrator/index.js';
+import { formatBytes, keepAliveProblem, TASK_TYPES } from '../orchestrator/index.js';
 import { smartLoad, type SmartLoadOutcome } from '../orchestrator/smart-load.js';
 import { defineTool } from './define.js';
 
 const keepAlive = z
-  .union([z.number(), z.string()])
-  .refine((v) => parseDurationMs(v) !== undefined, { message: 'seconds, or a duration like "15m", "1h" or "-1m" (forever)' })
-  .describe('How long the model stays loaded when idle: seconds, or a duration like "15m"; negative keeps it loaded. Default: model.keepAlive.timeout.');
+  .union([z.number(), z.string()], { error: 'a number of seconds or a duration like "10m"' })
+  .superRefine((v, ctx) => {
+    const problem = keepAliveProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('How long the model stays loaded when idle: seconds, or a duration like "15m" (at most about 292 years); negative (e.g. -1) keeps it loaded. Default: model.keepAlive.timeout.');
 
 function render(o: SmartLoadOutcome): string {
   const head = {

@@ -72,7 +72,7 @@ describe('HTTP, locked down by default', () => {
 
 describe('HTTP with a token', () => {
   it('no token or a wrong one gets 401; the right one is served', async () => {
-    const server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, OLLM_HTTP_TOKEN: 's3cret-token' });
+    const server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, OLLM_HTTP_TOKEN: 's3cret-token-0123456' });
     try {
       const none = await post(server.url);
       expect(none.status).toBe(401);
@@ -80,7 +80,7 @@ describe('HTTP with a token', () => {
       expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(/send "Authorization: Bearer <token>"/);
       expect((await post(server.url, { authorization: 'Bearer wrong' })).status).toBe(401);
       const client = new Client({ name: 't', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: 'Bearer s3cret-token' } } }));
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: 'Bearer s3cret-token-0123456' } } }));
       expect((await client.listTools()).tools.length).toBeGreaterThan(10);
       await client.close();
     } finally {
@@ -93,11 +93,11 @@ describe('HTTP with a token', () => {
     const refused = await run(['--transport', 'http', '--host', '0.0.0.0', '--port', '0'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without a token: .* Set OLLM_HTTP_TOKEN \(or --token\)/);
-    const server = await startHttp(env, ['--host', '0.0.0.0', '--token', 'tok']);
+    const server = await startHttp(env, ['--host', '0.0.0.0', '--token', 'tok-0123456789abcdef']);
     try {
       const url = server.url.replace('0.0.0.0', '127.0.0.1');
       expect((await post(url)).status).toBe(401);
-      expect((await post(url, { authorization: 'Bearer tok' })).status).toBe(200);
+      expect((await post(url, { authorization: 'Bearer tok-0123456789abcdef' })).status).toBe(200);
     } finally {
       await server.stop();
     }

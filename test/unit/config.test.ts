@@ -166,6 +166,14 @@ describe('an invalid value stops start-up with one line naming key, source and w
     expect(msg).toMatch(/duration/);
   });
 
+  it('a keep-alive longer than Ollama can hold names the limit and the way to say forever', async () => {
+    const msg = await failure({ yaml: 'model:\n  keepAlive:\n    timeout: 10000000000\n' });
+    expect(msg).toMatch(/^Invalid setting model\.keepAlive\.timeout = 10000000000 \(from .*config\.yaml\): expected at most 9223372036 seconds, about 292 years, .* use -1 \(or any negative number\) to keep the model loaded forever\.$/);
+    expect(await failure({ yaml: 'model:\n  keepAlive:\n    timeout: 3000000h\n' })).toMatch(/at most 9223372036 seconds/);
+    expect(await failure({ yaml: 'model:\n  keepAlive:\n    timeout: true\n' })).toMatch(/timeout = true .*: expected a number of seconds or a duration like "10m"\.$/);
+    expect((await load({ yaml: 'model:\n  keepAlive:\n    timeout: -99999999999999\n' })).settings.model.keepAlive.timeout).toBe(-99999999999999);
+  });
+
   it('a fallback provider needs an http(s) URL and keeps only the name of its key variable', async () => {
     const ok = await load({ yaml: 'fallback:\n  baseURL: https://api.example.com/v1\n  model: small\n  apiKeyEnv: EXAMPLE_KEY\n' });
     expect(ok.settings.fallback).toEqual({ baseURL: 'https://api.example.com/v1', model: 'small', apiKeyEnv: 'EXAMPLE_KEY' });

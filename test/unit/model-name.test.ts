@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelName } from '../../src/orchestrator/model-name.js';
+import { quoted } from '../../src/orchestrator/shorten.js';
 
 const FORM = '[host/][namespace/]name[:tag]';
 
@@ -82,7 +83,7 @@ describe('parseModelName: invalid names', () => {
     if (result.ok) return;
     for (const fragment of fragments) expect(result.error).toContain(fragment);
     expect(result.error).toContain(FORM);
-    expect(result.error.startsWith(`${JSON.stringify(input.length > 60 ? `${input.slice(0, 57)}...` : input)} is not a valid model name: `)).toBe(true);
+    expect(result.error.startsWith(`${quoted(input)} is not a valid model name: `)).toBe(true);
   });
 
   it('gives the exact message for a space in the model part', () => {
@@ -94,10 +95,13 @@ describe('parseModelName: invalid names', () => {
     });
   });
 
-  it('shortens very long values in messages', () => {
+  it('shortens very long values in messages: the first 80 characters and the length', () => {
     const result = parseModelName('x'.repeat(500));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.length).toBeLessThan(400);
+    if (result.ok) return;
+    expect(result.error.startsWith(`"${'x'.repeat(80)}…" (500 characters) is not a valid model name: `)).toBe(true);
+    expect(result.error).not.toContain('x'.repeat(81));
+    expect(result.error.length).toBeLessThan(500);
   });
 
   it('rejects non-string input without throwing', () => {

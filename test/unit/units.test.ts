@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseBudget, parseBytes, parseDurationMs, resolveBudget } from '../../src/orchestrator/config/units.js';
+import { formatBytes, KEEP_ALIVE_MAX_SECONDS, keepAliveProblem, parseBudget, parseBytes, parseDurationMs, resolveBudget } from '../../src/orchestrator/config/units.js';
 
 describe('units', () => {
   it('parses sizes in decimal and binary units', () => {
@@ -27,6 +27,18 @@ describe('units', () => {
     expect(parseDurationMs('0')).toBe(0);
     expect(parseDurationMs('-1')).toBeUndefined(); // Ollama answers 400: missing unit
     expect(parseDurationMs('soon')).toBeUndefined();
+  });
+
+  it('bounds a keep-alive at what a Go duration holds (int64 nanoseconds, ~292 years); negative is forever', () => {
+    expect(KEEP_ALIVE_MAX_SECONDS).toBe(Math.floor(Number(2n ** 63n - 1n) / 1e9));
+    for (const ok of [300, KEEP_ALIVE_MAX_SECONDS, KEEP_ALIVE_MAX_SECONDS + 0.5, -1, -1e300, '15m', '2562047h', '2562047h47m16s', '-1m', '-2562047h']) {
+      expect(keepAliveProblem(ok), String(ok)).toBeUndefined();
+    }
+    for (const tooLong of [KEEP_ALIVE_MAX_SECONDS + 1, 1e12, Number.MAX_VALUE, '2562048h', '3000000h', '-3000000h']) {
+      const problem = keepAliveProblem(tooLong);
+      expect(problem, String(tooLong)).toMatch(/^at most 9223372036 seconds, about 292 years, the longest keep-alive Ollama accepts — use -1 \(or any negative number\) to keep the model loaded forever$/);
+    }
+    expect(keepAliveProblem('soon')).toMatch(/a number of seconds or a duration like "10m"/);
   });
 
   it('formats bytes like Ollama (decimal)', () => {

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { PROFILE_NAMES } from '../profiles.js';
 import { normalizeOllamaHost, HostFormatError, DEFAULT_OLLAMA_URL } from './host.js';
-import { parseBudget, parseBytes, parseDurationMs, type Budget } from './units.js';
+import { keepAliveProblem, parseBudget, parseBytes, type Budget } from './units.js';
 
 const sizeInput = z.union([z.number().int().nonnegative(), z.string()]);
 
@@ -34,11 +34,12 @@ const budget = sizeInput
   .describe('Memory the loaded models may use in all: bytes, a size like "12GB", or a share of total RAM like "80%".');
 
 const keepAliveTimeout = z
-  .union([z.number(), z.string()])
-  .refine((v) => parseDurationMs(v) !== undefined, {
-    message: 'expected seconds (a number) or a duration like "5m", "1h30m" or "-1m" (forever)',
+  .union([z.number(), z.string()], { error: 'expected a number of seconds or a duration like "10m"' })
+  .superRefine((v, ctx) => {
+    const problem = keepAliveProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `expected ${problem}` });
   })
-  .describe('How long an idle model stays loaded: seconds, or a duration like "15m". Negative keeps it forever.');
+  .describe('How long an idle model stays loaded: seconds, or a duration like "15m"; at most about 292 years. Negative keeps it forever.');
 
 const host = z
   .string()

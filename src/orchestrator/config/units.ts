@@ -84,3 +84,23 @@ export function parseDurationMs(value: string | number): number | undefined {
   }
   return m[1] === '-' ? -total : total;
 }
+
+/**
+ * The longest keep_alive Ollama can hold. It reads keep_alive into a Go time.Duration (int64
+ * nanoseconds): a number of seconds beyond this wraps around, a longer duration string is refused.
+ */
+export const KEEP_ALIVE_MAX_SECONDS = 9_223_372_036;
+const KEEP_ALIVE_MAX_MS = 9_223_372_036_854.775;
+
+/**
+ * What a keep-alive must be, when `value` is not one Ollama accepts (undefined when it is): a
+ * number of seconds or a Go duration, no longer than about 292 years. A negative number (any size)
+ * or a negative duration means "forever".
+ */
+export function keepAliveProblem(value: string | number): string | undefined {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) return 'a number of seconds or a duration like "10m", "1h30m" or "-1m" (forever)';
+  const tooLong = typeof value === 'number' ? Math.trunc(value) > KEEP_ALIVE_MAX_SECONDS : Math.abs(ms) > KEEP_ALIVE_MAX_MS;
+  if (!tooLong) return undefined;
+  return `at most ${KEEP_ALIVE_MAX_SECONDS} seconds, about 292 years, the longest keep-alive Ollama accepts — use -1 (or any negative number) to keep the model loaded forever`;
+}
