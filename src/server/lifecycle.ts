@@ -48,7 +48,9 @@ export function stopOn(orch: Orchestrator, closeTransport: () => Promise<void>, 
       .catch(() => undefined)
       .finally(() => process.exit(0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Kept for the life of the process (not `once`): the lock and atomic-write libraries hook these
+  // signals too, and re-raise one that nobody else listens for, which would skip this clean stop.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   also?.(stop);
 }
