@@ -1,4 +1,5 @@
 // Several server processes on one $OLLM_HOME, as when Claude Desktop and an IDE each start one.
+// test/e2e/shared-files.test.ts drives stdio servers itself, so it runs in the stdio project only.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
