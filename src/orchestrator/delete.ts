@@ -2,7 +2,7 @@
  * delete_model: removes an installed model. A pinned model is refused unless forced; a loaded
  * model is unloaded first (one with a request running is refused); the catalog is refreshed.
  */
-import { withTag } from './catalog.js';
+import { findModel, similarModels, withTag } from './catalog.js';
 import { OllamaError } from './ollama.js';
 import type { Orchestrator } from './orchestrator.js';
 import { quoted } from './shorten.js';
@@ -16,9 +16,16 @@ export interface DeleteResult {
 
 export async function deleteModel(orch: Orchestrator, req: { model: string; force?: boolean; signal?: AbortSignal }): Promise<DeleteResult> {
   const opts = req.signal ? { signal: req.signal } : {};
-  const model = await orch.catalog.get(req.model, { refresh: true, ...opts });
+  // Exactly the model named (its namespace and tag are part of its name): never another one.
+  const snapshot = await orch.catalog.list({ refresh: true, ...opts });
+  const model = findModel(snapshot.models, req.model);
   if (!model) {
-    throw new OllamaError('model_not_found', `Model ${quoted(req.model)} is not installed on Ollama at ${orch.host}, so there is nothing to delete — list_models shows what is.`, orch.host);
+    const similar = similarModels(snapshot.models, req.model).map((m) => m.name);
+    throw new OllamaError(
+      'model_not_found',
+      `Model ${quoted(req.model)} is not installed on Ollama at ${orch.host}, so there is nothing to delete${similar.length ? `; installed under other names: ${similar.join(', ')} — name the one to delete exactly` : ' — list_models shows what is'}.`,
+      orch.host,
+    );
   }
   if (orch.loader.pins.has(model.name) && !req.force) {
     throw new OllamaError('bad_request', `${model.name} is pinned (kept loaded by model.keepAlive.models or a pin); pass force: true to delete it anyway.`, orch.host);

@@ -41,14 +41,37 @@ export function withTag(name: string): string {
   return last.includes(':') ? name : `${name}:latest`;
 }
 
-/** Whether an installed model's name is the one a user wrote ("llama3.2" for "llama3.2:latest", any case, with or without "library/"). */
-export function isModel(installedName: string, wanted: string): boolean {
-  return installedName === wanted || installedName === withTag(wanted) || baseName(installedName) === baseName(withTag(wanted));
+/**
+ * A model's identity as Ollama defines it (types/model/name.go): host, namespace, model and tag,
+ * case-insensitive, with registry.ollama.ai, library and latest filled in. "llama3" is
+ * "registry.ollama.ai/library/llama3:latest" — never "alice/llama3:latest".
+ */
+export function modelKey(name: string): string {
+  const lower = name.trim().toLowerCase();
+  const slash = lower.lastIndexOf('/');
+  const colon = lower.lastIndexOf(':');
+  const [path, tag] = colon > slash ? [lower.slice(0, colon), lower.slice(colon + 1)] : [lower, 'latest'];
+  const parts = path.split('/');
+  const model = parts.pop()!;
+  const namespace = parts.pop() ?? 'library';
+  const host = parts.length ? parts.join('/') : 'registry.ollama.ai';
+  return `${host}/${namespace}/${model}:${tag}`;
 }
 
-/** The installed model a user means, from any list of named models. */
+/** Whether an installed model's name is the one a user wrote ("llama3.2" for "llama3.2:latest", any case, with or without "library/"). */
+export function isModel(installedName: string, wanted: string): boolean {
+  return installedName === wanted || modelKey(installedName) === modelKey(wanted);
+}
+
+/** The installed model a user means, from any list of named models: the same identity, nothing looser. */
 export function findModel<T extends { name: string }>(models: readonly T[], wanted: string): T | undefined {
   return models.find((m) => m.name === wanted) ?? models.find((m) => isModel(m.name, wanted));
+}
+
+/** Installed models a name may have meant: the same model under another tag or namespace. */
+export function similarModels<T extends { name: string }>(models: readonly T[], wanted: string): T[] {
+  const model = (name: string) => modelKey(name).split('/').pop()!.split(':')[0];
+  return models.filter((m) => model(m.name) === model(wanted));
 }
 
 const patternCache = new Map<string, RegExp>();
@@ -93,9 +116,9 @@ function knownCapabilities(list: string[]): Capability[] {
   return list.filter((c): c is Capability => (CAPABILITIES as readonly string[]).includes(c));
 }
 
-/** Profiles follow capabilities: embedding-only models serve none, vision and thinking add theirs. */
+/** Profiles follow capabilities: embedding-only and image-generating models serve none, vision and thinking add theirs. */
 function deriveProfiles(base: ProfileName[], caps: Capability[], params: number | undefined): ProfileName[] {
-  if (!caps.includes('completion')) return [];
+  if (!caps.includes('completion') || caps.includes('image')) return [];
   const set = new Set<ProfileName>(base);
   if (caps.includes('vision')) set.add('vision');
   else set.delete('vision');
