@@ -5,10 +5,10 @@
  * When Ollama goes away, the last good list is served, marked stale.
  */
 import type { ShowResponse } from 'ollama';
-import { describeModel, findModel, type ModelDescription } from './model-db.js';
+import { describeModel, findModel, similarModels, type ModelDescription } from './model-db.js';
 
-export { findModel, isModel, withTag } from './model-db.js';
-import { OllamaError, type OllamaBackend } from './ollama.js';
+export { findModel, isModel, modelKey, similarModels, withTag } from './model-db.js';
+import { notInstalled, OllamaError, type OllamaBackend } from './ollama.js';
 
 export interface CatalogModel extends ModelDescription {
   name: string;
@@ -22,6 +22,13 @@ export interface CatalogModel extends ModelDescription {
   detailsKnown: boolean;
   licenseFirstLines?: string;
   kvShape?: KvShape;
+  /** An Ollama cloud model: a stub here, run on ollama.com; it takes no memory on the host. */
+  cloud?: boolean;
+}
+
+/** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
+export function isCloudModel(tag: { name: string; remote_host?: unknown }): boolean {
+  return (typeof tag.remote_host === 'string' && tag.remote_host !== '') || /(^|[-:])cloud$/i.test(tag.name);
 }
 
 export interface CatalogSnapshot {
@@ -138,6 +145,14 @@ export class Catalog {
     return findModel((await this.list(options)).models, name);
   }
 
+  /** The installed model `name` means, or the not-installed error naming models it may have meant. */
+  async resolve(name: string, options: { signal?: AbortSignal } = {}): Promise<CatalogModel> {
+    const found = (await this.get(name, options)) ?? (await this.get(name, { ...options, refresh: true }));
+    if (found) return found;
+    const similar = similarModels((await this.list(options)).models, name).map((m) => m.name);
+    throw notInstalled(name, this.backend.host, undefined, similar);
+  }
+
   private async fetch(signal?: AbortSignal): Promise<CatalogSnapshot> {
     let tags;
     try {
@@ -176,6 +191,7 @@ export class Catalog {
       if (show?.architecture) model.architecture = show.architecture;
       if (show?.license) model.licenseFirstLines = show.license;
       if (show?.kvShape) model.kvShape = show.kvShape;
+      if (isCloudModel(tag)) model.cloud = true;
       return model;
     });
     // Drop show answers for models that are gone.

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { findModel } from './catalog.js';
+import { VRAM_ADMISSION } from './planner.js';
 import { classify } from './classify.js';
 import type { LoadOutcome } from './loader.js';
 import { OllamaError } from './ollama.js';
@@ -52,15 +53,17 @@ const KEEP_COMPARISONS = 20;
 const ZERO = { loadMs: 0, timeToFirstTokenMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
 
 /**
- * Splits models into groups whose memory needs fit together, in order: the room is the budget
- * (and RAM) left by models that must stay (pinned or busy ones outside the comparison).
+ * Splits models into groups whose memory needs fit together, in order: the room is what models
+ * that must stay (pinned or busy ones outside the comparison) leave — VRAM within Ollama's 80%
+ * rule on a GPU host, the RAM budget on a CPU host — and a group is never larger than the number
+ * of models the host may still load (OLLAMA_MAX_LOADED_MODELS), so Ollama evicts no member.
  */
-export function groupByMemory(models: ModelSummary[], roomBytes: number): string[][] {
+export function groupByMemory(models: ModelSummary[], roomBytes: number, maxPerGroup = Infinity): string[][] {
   const groups: string[][] = [];
   let current: string[] = [];
   let used = 0;
   for (const m of models) {
-    if (current.length > 0 && used + m.requiredBytes > roomBytes) {
+    if (current.length > 0 && (used + m.requiredBytes > roomBytes || current.length >= maxPerGroup)) {
       groups.push(current);
       current = [];
       used = 0;
@@ -102,13 +105,20 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   for (const name of names) {
     const m = findModel(overview.models, name);
     if (!m) results.set(name, { model: shortened(name), text: '', error: `not installed — pull it with \`ollama pull ${shortened(name)}\``, metrics: ZERO });
-    else if (!m.fits) results.set(m.name, { model: m.name, text: '', error: `needs ${Math.round(m.requiredBytes / 1e8) / 10} GB, more than the RAM budget allows`, metrics: ZERO });
+    else if (!m.fits) results.set(m.name, { model: m.name, text: '', error: `needs ${Math.round(m.requiredBytes / 1e8) / 10} GB, more than this host allows`, metrics: ZERO });
     else if (!known.some((k) => k.name === m.name)) known.push(m);
   }
 
   const held = overview.loaded.filter((l) => !known.some((k) => k.name === l.name) && (orch.loader.pins.has(l.name) || orch.loader.requestsOn(l.name) > 0));
-  const room = overview.ram.budgetBytes - held.reduce((s, l) => s + l.sizeBytes, 0);
-  const groups = groupByMemory(known, Math.min(room, overview.ram.totalBytes - overview.ram.bufferBytes));
+  const host = overview.ram.host;
+  const heldBytes = held.reduce((s, l) => s + l.sizeBytes, 0);
+  const room =
+    host.kind === 'gpu'
+      ? ((host.vramTotalBytes ?? 0) - held.reduce((s, l) => s + l.vramBytes, 0)) * VRAM_ADMISSION
+      : host.kind === 'cpu'
+        ? Math.min(overview.ram.budgetBytes, (host.ramTotalBytes ?? overview.ram.totalBytes) - overview.ram.bufferBytes) - heldBytes
+        : Infinity;
+  const groups = groupByMemory(known, room, Math.max(1, host.maxLoadedModels - held.length));
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const total = names.length;
   let finished = results.size;

@@ -46,6 +46,13 @@ function ramChecks(ram: RamSummary): Check[] {
       fix: 'unload idle models (`ollama stop NAME`) or lower ram.budget',
     });
   }
+  const h = ram.host;
+  checks.push({
+    name: 'Ollama host memory',
+    level: h.kind === 'unknown' ? 'warn' : 'ok',
+    detail: `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
+    ...(h.kind === 'unknown' && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
+  });
   checks.push(
     ram.gpus.length > 0
       ? { name: 'GPU', level: 'ok', detail: ram.gpus.map((g) => `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`).join('; ') }

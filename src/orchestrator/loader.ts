@@ -1,25 +1,24 @@
 /**
- * Carries out load plans against Ollama. Every decision starts from a fresh /api/ps and RAM
- * reading (Ollama evicts and expires models on its own), loads are serialised so two requests
- * cannot both believe they fit, and concurrent requests for one model share one load.
- * Unloading uses keep_alive 0 on the native API and is confirmed with /api/ps before loading.
+ * Carries out load plans against Ollama. Every decision starts from a fresh /api/ps and the
+ * host's memory (host-memory.ts: this machine's readings, the configured capacity of another, or
+ * what was learned), because Ollama evicts and expires models on its own. Loads are serialised
+ * so two requests cannot both believe they fit, and concurrent requests for one model share one
+ * load. Unloads are confirmed in /api/ps before loading (load-ops.ts), and when a failed load
+ * makes Ollama evict everything, the state is re-read and pinned models are loaded again.
  */
 import type { Settings } from './config/index.js';
 import { formatBytes as fmt } from './config/units.js';
 import { withTag, type Catalog, type CatalogModel } from './catalog.js';
+import { ollamaDefaultContext, type HostMemoryModel } from './host-memory.js';
+import { confirmLoaded, sendLoad, sendUnload, waitUntilGone, type KeepAlive } from './load-ops.js';
 import { log } from './log.js';
-import { notInstalled, OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
-import { kvCacheBytes, planLoad, type LoadPlan } from './planner.js';
-import { resolveRamPolicy, type RamMonitor } from './ram.js';
+import { OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
+import { kvCacheBytes, planLoad, type HostMemory, type LoadPlan } from './planner.js';
 
-/** Ollama's own default context when none is asked for. */
+export type { KeepAlive } from './load-ops.js';
+
+/** Ollama's own default context when none is asked for and the host has under 23 GiB of VRAM. */
 export const DEFAULT_NUM_CTX = 4096;
-/** Loading a large model from disk can take minutes. */
-const LOAD_TIMEOUT_MS = 10 * 60_000;
-const CONFIRM_TRIES = 20;
-const CONFIRM_INTERVAL_MS = 50;
-
-export type KeepAlive = string | number;
 
 export interface LoadRequest {
   model: string;
@@ -50,6 +49,8 @@ export interface LoadOutcome {
   /** Set when the model was loaded with a smaller context and is reloaded with this work's. */
   contextRaisedFrom?: number;
   loadMs?: number;
+  /** How long Ollama took to carry out the unloads (it frees memory one model at a time). */
+  unloadWaitMs?: number;
   fitsInVram?: boolean;
   /** For a refusal: what could be loaded, together with the most that could be freed. */
   obtainableBytes?: number;
@@ -59,13 +60,24 @@ export interface UnloadOutcome {
   unloaded: string[];
   kept: Array<{ model: string; why: string }>;
   notLoaded: string[];
+  unloadWaitMs?: number;
 }
 
 export interface LoaderOptions {
   now?: () => number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The host's memory with one loaded model's share given back (it is about to be reloaded). */
+function without(memory: HostMemory, r: RunningModel): HostMemory {
+  const vram = r.size_vram ?? 0;
+  return {
+    ...memory,
+    ...(memory.ram && { ram: { ...memory.ram, availableBytes: memory.ram.availableBytes + r.size - vram } }),
+    ...(memory.vram && { vram: { ...memory.vram, freeBytes: memory.vram.freeBytes + vram } }),
+  };
+}
+
+const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
 
 export class Loader {
   /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
@@ -79,7 +91,7 @@ export class Loader {
   constructor(
     private readonly backend: OllamaBackend,
     private readonly catalog: Catalog,
-    private readonly ram: RamMonitor,
+    readonly hostMemory: HostMemoryModel,
     private readonly settings: Settings,
     options: LoaderOptions = {},
   ) {
@@ -152,56 +164,53 @@ export class Loader {
     return req.keepAlive ?? this.settings.model.keepAlive.timeout;
   }
 
+  /** The context a model starts with when the work asks for no more: the settings', else the server's default. */
+  baseContext(memory: HostMemory): number {
+    return this.settings.options.contextSize ?? this.settings.ollama.contextLength ?? ollamaDefaultContext(memory.vram?.totalBytes ?? 0);
+  }
+
   /**
    * The context a model runs with here: what it is loaded with when that is enough, else what the
-   * work needs (rounded up to a power of two, at least the setting or Ollama's default), never
-   * beyond the trained window. Keeping it stable avoids Ollama reloading the model.
+   * work needs (rounded up to a power of two, at least the base), never beyond the trained
+   * window. Keeping it stable avoids Ollama reloading the model.
    */
-  contextFor(model: CatalogModel, running?: RunningModel, needed = 0): number {
+  contextFor(model: CatalogModel, running?: RunningModel, needed = 0, base = this.settings.options.contextSize ?? DEFAULT_NUM_CTX): number {
     if (running?.context_length && running.context_length >= needed) return running.context_length;
-    const base = this.settings.options.contextSize ?? DEFAULT_NUM_CTX;
     const wanted = needed > base ? 2 ** Math.ceil(Math.log2(needed)) : base;
     return Math.min(wanted, model.contextWindow);
   }
 
-  private async installed(name: string, signal?: AbortSignal): Promise<CatalogModel> {
-    const model = (await this.catalog.get(name, { signal })) ?? (await this.catalog.get(name, { refresh: true, signal }));
-    if (!model) throw notInstalled(name, this.backend.host);
-    return model;
-  }
-
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
   private async decide(req: LoadRequest): Promise<LoadOutcome> {
-    const model = await this.installed(req.model, req.signal);
-    const [running, reading] = await Promise.all([this.backend.ps({ signal: req.signal }), this.ram.read({ fresh: true })]);
-    const policy = resolveRamPolicy(this.settings.ram, reading);
+    const model = await this.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
+    const keepAlive = this.keepAliveFor(model.name, req);
+    const pinned = req.pin === true || this.pins.has(model.name);
+    if (model.cloud) {
+      const reason = `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`;
+      return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
+    }
+    const running = await this.backend.ps({ signal: req.signal });
+    const view = await this.hostMemory.view(running, { fresh: true });
     const loadedAs = running.find((r) => r.name === model.name);
-    const contextLength = this.contextFor(model, loadedAs, req.contextLength);
+    const contextLength = this.contextFor(model, loadedAs, req.contextLength, this.baseContext(view.memory));
     // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
     const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
     const others = running.filter((r) => r.name !== model.name || !reload);
-    const gpu = reading.gpus[0];
+    const slots = isEmbedding(model) ? 1 : view.numParallel; // Ollama gives embedding models one slot
     const plan = planLoad({
-      model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) },
+      model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots },
       loaded: others.map((r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0 })),
       pinned: this.pins,
       inFlight: this.busy(),
       lastUsed: this.lastUsed,
-      memory: {
-        totalBytes: reading.totalBytes,
-        availableBytes: reading.availableBytes + (reload ? loadedAs.size : 0),
-        ...(gpu && {
-          gpu: { vramTotalBytes: gpu.vramTotalBytes, vramFreeBytes: gpu.vramFreeBytes ?? gpu.vramTotalBytes - running.reduce((s, r) => s + (r.size_vram ?? 0), 0) },
-        }),
-      },
-      policy,
+      memory: reload ? without(view.memory, loadedAs) : view.memory,
+      maxLoadedModels: view.maxLoadedModels,
+      policy: view.policy,
       now: this.now(),
     });
     if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs.context_length} to ${contextLength} tokens for this work, so Ollama reloads it.`;
-    this.logMemoryCheck(plan, others, reading.availableBytes, model, req.dryRun ?? false);
+    this.logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
 
-    const pinned = req.pin === true || this.pins.has(model.name);
-    const keepAlive = this.keepAliveFor(model.name, req);
     const outcome: LoadOutcome = {
       model: model.name,
       action: plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded',
@@ -221,25 +230,61 @@ export class Loader {
     if (req.pin) this.pins.add(model.name);
     if (plan.action === 'already_loaded') {
       // A new pin or keep-alive is applied with the context it runs with, so Ollama does not reload it.
-      if (req.pin || req.keepAlive !== undefined) await this.sendLoad(model.name, keepAlive, contextLength, req.signal);
+      if (req.pin || req.keepAlive !== undefined) await sendLoad(this.backend, model.name, keepAlive, contextLength, { embedding: isEmbedding(model), ...(req.signal && { signal: req.signal }) });
       this.lastUsed.set(model.name, this.now());
       return outcome;
     }
-    for (const name of plan.unload) await this.sendUnload(name, req.signal);
-    await this.confirm((ps) => plan.unload.every((n) => !ps.some((r) => r.name === n)), 'unload');
+    for (const name of plan.unload) await sendUnload(this.backend, name, req.signal);
+    if (plan.unload.length) {
+      outcome.unloadWaitMs = await waitUntilGone(this.backend, plan.unload, req.signal);
+      log.info(`unloaded ${plan.unload.join(', ')} (Ollama took ${outcome.unloadWaitMs} ms)`);
+    }
     const started = this.now();
-    const loadNs = await this.sendLoad(model.name, keepAlive, contextLength, req.signal).catch(async (err: unknown) => {
-      await this.backend.ps().catch(() => undefined); // leave a fresh view for the next decision
-      throw err;
-    });
+    let loadNs: number | undefined;
+    try {
+      loadNs = await sendLoad(this.backend, model.name, keepAlive, contextLength, { embedding: isEmbedding(model), ...(req.signal && { signal: req.signal }) });
+    } catch (err) {
+      throw await this.afterFailedLoad(err, others.filter((r) => !plan.unload.includes(r.name)), plan.requiredBytes);
+    }
     outcome.loadMs = loadNs ? Math.round(loadNs / 1e6) : this.now() - started;
-    await this.confirm((ps) => ps.some((r) => r.name === model.name && (r.context_length ?? contextLength) >= contextLength), 'load');
+    await confirmLoaded(this.backend, model.name, contextLength, req.signal);
     this.lastUsed.set(model.name, this.now());
     log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
     return outcome;
   }
 
-  private logMemoryCheck(plan: LoadPlan, running: RunningModel[], available: number, model: CatalogModel, dryRun: boolean): void {
+  /**
+   * After a failed load Ollama evicts every other model and retries once (server/sched.go), and an
+   * out-of-memory during generation expires them all, pins included. The state is re-read, pinned
+   * models that went are loaded again, and the error says what happened.
+   */
+  private async afterFailedLoad(err: unknown, stayed: readonly RunningModel[], requiredBytes: number): Promise<unknown> {
+    if (!(err instanceof OllamaError) || err.kind === 'aborted' || err.kind === 'unreachable') return err;
+    if (err.kind === 'out_of_memory') this.hostMemory.learnOutOfMemory(stayed.reduce((s, r) => s + r.size, 0), requiredBytes);
+    const note = await this.restorePins(stayed).catch(() => '');
+    return note ? new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status) : err;
+  }
+
+  /** Pinned models Ollama dropped (after a failed load or an out-of-memory) are loaded again; returns what happened, in words. */
+  async restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
+    const now = await this.backend.ps({ timeoutMs: 5000 });
+    const gone = before.filter((r) => !now.some((n) => n.name === r.name));
+    if (gone.length === 0) return '';
+    const again: string[] = [];
+    for (const r of gone.filter((g) => this.pins.has(g.name))) {
+      const ok = await sendLoad(this.backend, r.name, -1, r.context_length ?? DEFAULT_NUM_CTX).then(() => true, () => false);
+      if (ok) again.push(r.name);
+    }
+    const names = gone.map((g) => g.name).join(', ');
+    return `Ollama unloaded ${names} after it${again.length ? `; pinned ${again.join(', ')} ${again.length > 1 ? 'were' : 'was'} loaded again` : ''}.`;
+  }
+
+  /** After an out-of-memory during generation, in the load queue: what Ollama dropped, pins restored. */
+  recoverFromOutOfMemory(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
+    return this.serial(() => this.restorePins(before).catch(() => ''));
+  }
+
+  private logMemoryCheck(plan: LoadPlan, running: RunningModel[], memory: HostMemory, model: CatalogModel, dryRun: boolean): void {
     const loaded = running.reduce((s, r) => s + r.size, 0);
     const names = running.length ? ` (${running.map((r) => `${r.name} ${fmt(r.size)}`).join(', ')})` : '';
     const decision =
@@ -250,33 +295,10 @@ export class Loader {
           : plan.unload.length
             ? `unload ${plan.unload.join(', ')} (${fmt(plan.freedBytes)}), then load`
             : 'load, nothing to unload';
+    const free = memory.vram ? `VRAM free ${fmt(memory.vram.freeBytes)} of ${fmt(memory.vram.totalBytes)}` : memory.ram ? `available ${fmt(memory.ram.availableBytes)}` : 'capacity unknown';
     log.info(
-      `memory check${dryRun ? ' (dry run)' : ''}: available ${fmt(available)}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)} with margin, room ${fmt(plan.availableBytes)} → ${decision}`,
+      `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
     );
-  }
-
-  /** Load only: an empty generate. Returns Ollama's load_duration in ns when it reports one. */
-  private async sendLoad(name: string, keepAlive: KeepAlive, numCtx: number, signal?: AbortSignal): Promise<number | undefined> {
-    const res = await this.backend.call(
-      `loading "${name}"`,
-      (c) => c.generate({ model: name, prompt: '', keep_alive: keepAlive, options: { num_ctx: numCtx } }),
-      { model: name, timeoutMs: LOAD_TIMEOUT_MS, ...(signal && { signal }) },
-    );
-    return res.load_duration || undefined;
-  }
-
-  private async sendUnload(name: string, signal?: AbortSignal): Promise<void> {
-    await this.backend.call(`unloading "${name}"`, (c) => c.generate({ model: name, prompt: '', keep_alive: 0 }), { model: name, ...(signal && { signal }) });
-    log.info(`unloaded ${name}`);
-  }
-
-  /** Polls /api/ps until `done` holds: Ollama frees memory asynchronously. */
-  private async confirm(done: (ps: RunningModel[]) => boolean, what: string): Promise<void> {
-    for (let i = 0; i < CONFIRM_TRIES; i++) {
-      if (done(await this.backend.ps())) return;
-      await sleep(CONFIRM_INTERVAL_MS);
-    }
-    throw new OllamaError('server_error', `Ollama at ${this.backend.host} did not confirm the ${what} in /api/ps — check \`ollama ps\` and try again.`, this.backend.host);
   }
 
   /**
@@ -301,12 +323,12 @@ export class Loader {
         else if (this.inFlight.has(name)) out.kept.push({ model: name, why: 'a request is running on it' });
         else if ('all' in target && !target.includePinned && this.pins.has(name)) out.kept.push({ model: name, why: 'pinned (includePinned: true unloads it too)' });
         else {
-          await this.sendUnload(name, signal);
+          await sendUnload(this.backend, name, signal);
           out.unloaded.push(name);
         }
       }
       if ('all' in target && target.includePinned) this.pins.clear();
-      await this.confirm((ps) => out.unloaded.every((n) => !ps.some((r) => r.name === n)), 'unload');
+      if (out.unloaded.length) out.unloadWaitMs = await waitUntilGone(this.backend, out.unloaded, signal);
       return out;
     });
   }
@@ -334,7 +356,7 @@ export class Loader {
     await Promise.all(
       running
         .filter((r) => this.pins.has(r.name))
-        .map((r) => this.sendLoad(r.name, this.settings.model.keepAlive.timeout, r.context_length ?? DEFAULT_NUM_CTX).catch(() => undefined)),
+        .map((r) => sendLoad(this.backend, r.name, this.settings.model.keepAlive.timeout, r.context_length ?? DEFAULT_NUM_CTX).catch(() => undefined)),
     );
   }
 }

@@ -17,7 +17,15 @@ export type OllamaErrorKind =
   | 'bad_request'
   | 'busy'
   | 'out_of_memory'
+  | 'unauthorized'
   | 'server_error';
+
+/**
+ * Ollama's words for a model that did not fit: the old runner's "requires more system memory",
+ * and since v0.30 llama-server's "reported out-of-memory during startup" or a runner that died
+ * while loading ("process has terminated", often without the word memory).
+ */
+const OUT_OF_MEMORY = /memory|process has terminated|cudaMalloc|failed to allocate|unable to allocate/i;
 
 export class OllamaError extends Error {
   override name = 'OllamaError';
@@ -32,13 +40,11 @@ export class OllamaError extends Error {
 }
 
 /** The error for a model that is not installed: names the host and says how to get it. */
-export function notInstalled(model: string, host: string, status?: number): OllamaError {
-  return new OllamaError(
-    'model_not_found',
-    `Model ${quoted(model)} is not installed on Ollama at ${host} — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`,
-    host,
-    status,
-  );
+export function notInstalled(model: string, host: string, status?: number, similar: readonly string[] = []): OllamaError {
+  const hint = similar.length
+    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or pull it with \`ollama pull ${shortened(model)}\`.`
+    : ` — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`;
+  return new OllamaError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length ? '.' : ''}${hint}`, host, status);
 }
 
 export interface CallOptions {
@@ -127,7 +133,15 @@ export class OllamaBackend {
       if (status === 503) {
         return new OllamaError('busy', `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`, host, status);
       }
-      if (/memory/i.test(text) && status >= 500) {
+      if (status === 401) {
+        return new OllamaError(
+          'unauthorized',
+          `Ollama at ${host} is not signed in to ollama.com, which ${ctx.model ? quoted(ctx.model) : 'this cloud model'} needs (401) — run \`ollama signin\` on that machine, or use a local model.`,
+          host,
+          status,
+        );
+      }
+      if (OUT_OF_MEMORY.test(text) && status >= 500) {
         return new OllamaError(
           'out_of_memory',
           `Ollama at ${host} could not load ${ctx.model ? quoted(ctx.model) : 'the model'}: ${text} — unload other models or choose a smaller one.`,
@@ -160,6 +174,8 @@ export class OllamaBackend {
         host,
       );
     }
+    // an error line in the middle of a stream carries no status
+    if (OUT_OF_MEMORY.test(text)) return new OllamaError('out_of_memory', `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`, host);
     return new OllamaError('server_error', `Ollama at ${host} failed ${what}: ${text}`, host);
   }
 

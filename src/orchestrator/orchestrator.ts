@@ -7,7 +7,8 @@ import { redactSettings } from './config/index.js';
 import { Catalog, type CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { notInstalled, OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
-import { assessFit, roomBytes } from './planner.js';
+import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from './planner.js';
+import { HostMemoryModel, type CapacitySource, type HostView } from './host-memory.js';
 import { join } from 'node:path';
 import { Loader } from './loader.js';
 import type { MemoryProvider } from './memory-hook.js';
@@ -44,6 +45,21 @@ export interface RamSummary {
   bufferBytes: number;
   smallModelBytes: number;
   gpus: GpuReading[];
+  /** The machine Ollama runs on, as loading decisions see it. */
+  host: HostCapacity;
+}
+
+/** The Ollama host's memory as the planner sees it, and where the figures come from. */
+export interface HostCapacity {
+  kind: 'gpu' | 'cpu' | 'unknown';
+  source: CapacitySource;
+  note: string;
+  ramTotalBytes?: number;
+  ramAvailableBytes?: number;
+  vramTotalBytes?: number;
+  vramFreeBytes?: number;
+  maxLoadedModels: number;
+  numParallel: number;
 }
 
 export interface ModelSummary {
@@ -59,6 +75,8 @@ export interface ModelSummary {
   requiredBytes: number;
   fits: boolean;
   fitsNow: boolean;
+  /** Runs on ollama.com: takes no memory here, needs `ollama signin`. */
+  cloud?: boolean;
 }
 
 export interface ModelsOverview {
@@ -129,7 +147,7 @@ export class Orchestrator {
     this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
     this.catalog = new Catalog(this.backend);
     this.ram = new RamMonitor(deps.memorySource);
-    this.loader = new Loader(this.backend, this.catalog, this.ram, config.settings);
+    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, config.settings, this.ram), config.settings);
     this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
     this.preferences = new Preferences(join(config.home, 'preferences.json'));
     const { maxEntries, maxValueChars } = config.settings.memory;
@@ -164,10 +182,28 @@ export class Orchestrator {
     return (await this.backend.ps({ signal })).map(toLoaded);
   }
 
-  async ramSummary(loaded: LoadedModel[]): Promise<RamSummary> {
-    const reading = await this.ram.read();
+  /** The host's memory and this machine's readings, for list_models, ollm://system/ram and doctor. */
+  async ramSummary(running: RunningModel[]): Promise<RamSummary & { view: HostView }> {
+    const [reading, view] = await Promise.all([this.ram.read(), this.loader.hostMemory.view(running)]);
     const policy = resolveRamPolicy(this.config.settings.ram, reading);
-    const loadedBytes = loaded.reduce((sum, m) => sum + m.sizeBytes, 0);
+    const loadedBytes = running.reduce((sum, m) => sum + m.size, 0);
+    const { memory } = view;
+    const headroom = memory.vram
+      ? Math.floor(memory.vram.freeBytes * VRAM_ADMISSION)
+      : memory.ram
+        ? roomBytes(view.policy, loadedBytes, memory.ram.availableBytes)
+        : memory.ceilingBytes !== undefined
+          ? memory.ceilingBytes - loadedBytes
+          : -1;
+    const host: HostCapacity = {
+      kind: memory.kind,
+      source: view.source,
+      note: view.sourceNote,
+      ...(memory.ram && memory.ram.totalBytes < Number.MAX_SAFE_INTEGER && { ramTotalBytes: memory.ram.totalBytes, ramAvailableBytes: memory.ram.availableBytes }),
+      ...(memory.vram && { vramTotalBytes: memory.vram.totalBytes, vramFreeBytes: memory.vram.freeBytes }),
+      maxLoadedModels: view.maxLoadedModels,
+      numParallel: view.numParallel,
+    };
     return {
       totalBytes: reading.totalBytes,
       availableBytes: reading.availableBytes,
@@ -175,24 +211,29 @@ export class Orchestrator {
       swapUsedBytes: reading.swapUsedBytes,
       budgetBytes: policy.budgetBytes,
       loadedBytes,
-      headroomBytes: Math.max(0, roomBytes(policy, loadedBytes, reading.availableBytes)),
+      headroomBytes: headroom < 0 ? -1 : Math.max(0, headroom),
       safetyMargin: policy.safetyMargin,
       bufferBytes: policy.bufferBytes,
       smallModelBytes: policy.smallModelBytes,
       gpus: reading.gpus,
+      host,
+      view,
     };
   }
 
-  private summarize(model: CatalogModel, loaded: LoadedModel[], ram: RamSummary): ModelSummary {
-    const isLoaded = loaded.some((l) => l.name === model.name);
-    const fit = assessFit({
-      modelBytes: model.sizeBytes,
-      isLoaded,
-      loadedBytes: ram.loadedBytes,
-      totalBytes: ram.totalBytes,
-      availableBytes: ram.availableBytes,
-      policy: ram,
-    });
+  private summarize(model: CatalogModel, running: RunningModel[], view: HostView): ModelSummary {
+    const isLoaded = running.some((l) => l.name === model.name);
+    const slots = model.capabilities.includes('completion') ? view.numParallel : 1;
+    const fit = model.cloud
+      ? { requiredBytes: 0, fits: true, fitsNow: true }
+      : assessFit({
+          modelBytes: model.sizeBytes,
+          kvBytes: kvCacheBytes(model.kvShape, this.loader.contextFor(model, running.find((r) => r.name === model.name), 0, this.loader.baseContext(view.memory))) * slots,
+          isLoaded,
+          loadedBytes: running.reduce((s, r) => s + r.size, 0),
+          memory: view.memory,
+          policy: view.policy,
+        });
     return {
       name: model.name,
       sizeBytes: model.sizeBytes,
@@ -204,23 +245,24 @@ export class Orchestrator {
       profiles: model.profiles,
       loaded: isLoaded,
       ...fit,
+      ...(model.cloud && { cloud: true }),
     };
   }
 
   /** Installed models with what they can do and whether they fit; the list_models answer. */
   async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
-    const [snapshot, loaded] = await Promise.all([
+    const [snapshot, running] = await Promise.all([
       this.catalog.list(options),
-      this.loadedModels(options.signal).catch((err: unknown) => {
+      this.backend.ps({ signal: options.signal }).catch((err: unknown) => {
         if (err instanceof OllamaError && err.kind === 'unreachable') return [];
         throw err;
       }),
     ]);
-    const ram = await this.ramSummary(loaded);
+    const { view, ...ram } = await this.ramSummary(running);
     const overview: ModelsOverview = {
       host: this.host,
-      models: snapshot.models.map((m) => this.summarize(m, loaded, ram)),
-      loaded,
+      models: snapshot.models.map((m) => this.summarize(m, running, view)),
+      loaded: running.map(toLoaded),
       ram,
     };
     if (snapshot.stale) overview.stale = snapshot.stale.message;
@@ -229,11 +271,11 @@ export class Orchestrator {
 
   /** One installed model in full; throws model_not_found with the pull hint when absent. */
   async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
-    const [model, loaded] = await Promise.all([this.catalog.get(name, { signal }), this.loadedModels(signal)]);
-    if (!model) throw notInstalled(name, this.host);
-    const ram = await this.ramSummary(loaded);
+    const [model, running] = await Promise.all([this.catalog.resolve(name, signal ? { signal } : {}), this.backend.ps({ signal })]);
+    const { view } = await this.ramSummary(running);
+    const loaded = running.map(toLoaded);
     const card: ModelCard = {
-      ...this.summarize(model, loaded, ram),
+      ...this.summarize(model, running, view),
       digest: model.digest,
       modifiedAt: model.modifiedAt,
       contextSource: model.contextSource,
@@ -242,8 +284,8 @@ export class Orchestrator {
     if (model.architecture) card.architecture = model.architecture;
     if (model.pattern) card.pattern = model.pattern;
     if (model.licenseFirstLines) card.licenseFirstLines = model.licenseFirstLines;
-    const running = loaded.find((l) => l.name === model.name);
-    if (running) card.running = running;
+    const mine = loaded.find((l) => l.name === model.name);
+    if (mine) card.running = mine;
     return card;
   }
 
@@ -254,6 +296,7 @@ export class Orchestrator {
       defaultProfile: model.routing.defaultProfile,
       overrides: model.routing.enabled ? model.routing.overrides : {},
       preferred: this.preferences.byProfile(),
+      allowCloud: model.routing.allowCloud,
       ...(model.default && { defaultModel: model.default }),
     };
   }
@@ -269,15 +312,15 @@ export class Orchestrator {
 
   /** The RAM resource: readings, budget, loaded models, and whether Ollama answered. */
   async ramStatus(): Promise<RamSummary & { loaded: LoadedModel[]; ollama: { host: string; reachable: boolean; error?: string } }> {
-    let loaded: LoadedModel[] = [];
+    let running: RunningModel[] = [];
     let error: string | undefined;
     try {
-      loaded = await this.loadedModels();
+      running = await this.backend.ps();
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
-    const ram = await this.ramSummary(loaded);
-    return { ...ram, loaded, ollama: { host: this.host, reachable: error === undefined, ...(error && { error }) } };
+    const { view: _view, ...ram } = await this.ramSummary(running);
+    return { ...ram, loaded: running.map(toLoaded), ollama: { host: this.host, reachable: error === undefined, ...(error && { error }) } };
   }
 
   /** Known patterns, and installed models merged with what Ollama says when it answers. */

@@ -6,5 +6,6 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 export const TASK_TYPES = ['general', 'code', 'debugging', 'reasoning', 'creative', 'fast', 'vision', 'summarize'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-export const CAPABILITIES = ['completion', 'tools', 'vision', 'embedding', 'thinking', 'insert'] as const;
+/** Ollama's capabilities; `image` means the model generates images, `audio` that it hears audio. */
+export const CAPABILITIES = ['completion', 'tools', 'vision', 'embedding', 'thinking', 'insert', 'image', 'audio'] as const;
 export type Capability = (typeof CAPABILITIES)[number];

@@ -172,6 +172,13 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
           ...(req.signal && { signal: req.signal }),
           ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
         });
+      } catch (err) {
+        // Out of memory while generating: Ollama expires every loaded model, pins included.
+        if (err instanceof OllamaError && err.kind === 'out_of_memory') {
+          const note = await orch.loader.recoverFromOutOfMemory(overview.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
+          if (note) throw new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status);
+        }
+        throw err;
       } finally {
         done();
       }

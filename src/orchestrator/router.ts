@@ -21,6 +21,8 @@ export interface RouteCandidate {
   fitsNow: boolean;
   requiredBytes: number;
   contextWindow: number;
+  /** An Ollama cloud model (runs on ollama.com). */
+  cloud?: boolean;
 }
 
 export interface RouteRequest {
@@ -42,6 +44,8 @@ export interface RoutingSettings {
   overrides: Partial<Record<ProfileName, string>>;
   /** Models the user chose for a kind of work (prefer_model); after overrides, before the rest. */
   preferred?: Partial<Record<ProfileName, string>>;
+  /** Cloud models may be chosen (routing.allowCloud; off by default). */
+  allowCloud?: boolean;
 }
 
 export interface RankedModel {
@@ -134,14 +138,14 @@ function rank(models: RouteCandidate[], profile: ProfileName, req: RouteRequest)
 }
 
 function explain(m: RouteCandidate, profile: ProfileName, asked: ProfileName): string {
-  const state = m.loaded ? 'already loaded' : m.fitsNow ? 'fits in RAM now' : 'fits after unloading idle models';
+  const state = m.cloud ? 'runs on ollama.com' : m.loaded ? 'is already loaded' : m.fitsNow ? 'fits now' : 'fits after unloading idle models';
   const fallback = profile === asked ? '' : ` (no ${asked} model could be used; ${profile} fallback)`;
-  return `${m.name} serves ${profile} work and is ${state}${fallback}`;
+  return `${m.name} serves ${profile} work and ${state}${fallback}`;
 }
 
 export function selectModel(req: RouteRequest, installed: readonly RouteCandidate[], settings: RoutingSettings): Selection | undefined {
   const asked: ProfileName = req.images ? 'vision' : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
-  const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0));
+  const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0) && (!m.cloud || settings.allowCloud));
   const ranked: Array<{ m: RouteCandidate; why: string }> = [];
   const add = (m: RouteCandidate, why: string) => {
     if (!ranked.some((r) => r.m.name === m.name)) ranked.push({ m, why });

@@ -5,9 +5,16 @@ import { defineTool } from './define.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
 
 function render(o: ModelsOverview): string {
-  const head = `Ollama at ${o.host}: ${o.models.length} model${o.models.length === 1 ? '' : 's'} installed, ${o.loaded.length} loaded; ${formatBytes(o.ram.headroomBytes)} free for models now (budget ${formatBytes(o.ram.budgetBytes)}).`;
+  const h = o.ram.host;
+  const room =
+    h.kind === 'gpu'
+      ? `${formatBytes(o.ram.headroomBytes)} of VRAM free for one more model`
+      : h.kind === 'cpu'
+        ? `${formatBytes(o.ram.headroomBytes)} free for models now (budget ${formatBytes(o.ram.budgetBytes)})`
+        : 'its memory is unknown (set ollama.capacity)';
+  const head = `Ollama at ${o.host}: ${o.models.length} model${o.models.length === 1 ? '' : 's'} installed, ${o.loaded.length} loaded (at most ${h.maxLoadedModels}); ${room}.`;
   const lines = o.models.map((m) => {
-    const state = m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for the budget';
+    const state = m.cloud ? 'cloud (runs on ollama.com)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
     return `- ${m.name} — ${formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}`;
   });

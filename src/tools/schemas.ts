@@ -15,11 +15,24 @@ export const ramSchema = z.object({
   swapUsedBytes: z.number(),
   budgetBytes: z.number().describe('what loaded models may use in all'),
   loadedBytes: z.number(),
-  headroomBytes: z.number().describe('what one more model may take now'),
+  headroomBytes: z.number().describe('what one more model may take now on the Ollama host (-1: unknown)'),
   safetyMargin: z.number(),
   bufferBytes: z.number(),
   smallModelBytes: z.number(),
   gpus: z.array(gpuSchema),
+  host: z
+    .object({
+      kind: z.enum(['gpu', 'cpu', 'unknown']).describe('gpu: Ollama admits by free VRAM; cpu: nothing but ollm-mcp guards RAM; unknown: a remote host without configured capacity'),
+      source: z.enum(['this machine', 'settings', 'learned', 'unknown']),
+      note: z.string(),
+      ramTotalBytes: z.number().optional(),
+      ramAvailableBytes: z.number().optional(),
+      vramTotalBytes: z.number().optional(),
+      vramFreeBytes: z.number().optional(),
+      maxLoadedModels: z.number(),
+      numParallel: z.number(),
+    })
+    .describe('the machine Ollama runs on, as loading decisions see it'),
 });
 
 export const loadedModelSchema = z.object({
@@ -41,7 +54,8 @@ export const modelSummarySchema = z.object({
   capabilities: z.array(z.string()),
   profiles: z.array(z.string()).describe('routing profiles this model serves'),
   loaded: z.boolean(),
-  requiredBytes: z.number().describe('RAM needed to run it: size × (1 + safety margin)'),
-  fits: z.boolean().describe('can be loaded on this machine within the budget'),
+  requiredBytes: z.number().describe('memory needed to run it where it runs: VRAM on a GPU host, RAM with the safety margin otherwise'),
+  fits: z.boolean().describe('can be loaded on the Ollama host at all'),
   fitsNow: z.boolean().describe('can be loaded now without unloading anything'),
+  cloud: z.boolean().optional().describe('runs on ollama.com (needs `ollama signin`); takes no memory here'),
 });

@@ -36,7 +36,7 @@ describe('listModels: loaded, fits and fitsNow against the fake', () => {
     let o = await core.listModels();
     const mixtral = o.models.find((m) => m.name.startsWith('mixtral'))!;
     expect(mixtral).toMatchObject({ fits: false, fitsNow: false, loaded: false });
-    expect(mixtral.requiredBytes).toBe(Math.ceil(mixtral.sizeBytes * 1.2));
+    expect(mixtral.requiredBytes).toBeGreaterThanOrEqual(Math.ceil(mixtral.sizeBytes * 1.2)); // + its KV cache
     const coder = o.models.find((m) => m.name.startsWith('qwen2.5-coder'))!;
     expect(coder).toMatchObject({ fits: true, fitsNow: true });
 

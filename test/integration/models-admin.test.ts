@@ -107,7 +107,7 @@ describe('compare', () => {
   });
 
   it('three models that fit together run in parallel, each with its metrics', async () => {
-    const core = await setup({ tokenDelayMs: 15 });
+    const core = await setup({ tokenDelayMs: 15, memory: 24e9 });
     fake.reply('a b c d e f g h i j');
     const r = await compare(core, { prompt: 'Say something', models: ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b'] });
     expect(r.results.map((e) => e.model)).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b']);

@@ -12,7 +12,8 @@ function input(over: Partial<PlanInput> & Pick<PlanInput, 'model'>): PlanInput {
     pinned: new Set(),
     inFlight: new Set(),
     lastUsed: new Map(),
-    memory: { totalBytes: 32 * GB, availableBytes: 25.5 * GB },
+    memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 25.5 * GB } },
+    maxLoadedModels: 99,
     policy: { budgetBytes: 32 * GB, safetyMargin: 0.2, bufferBytes: 0, smallModelBytes: 5 * GB },
     now: NOW,
     ...over,
@@ -35,7 +36,7 @@ describe("seed 004's three scenarios, with its numbers", () => {
 
   it('3: qwen2.5:32b (19.0 GB) needs 22.8 GB, only 18.0 GB available — qwen3:8b (5.7 GB) is unloaded', () => {
     const p = planLoad(
-      input({ model: { name: 'qwen2.5:32b', sizeBytes: 19 * GB }, loaded: [m('qwen3:8b', 5.7)], memory: { totalBytes: 32 * GB, availableBytes: 18 * GB } }),
+      input({ model: { name: 'qwen2.5:32b', sizeBytes: 19 * GB }, loaded: [m('qwen3:8b', 5.7)], memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 18 * GB } } }),
     );
     expect(p).toMatchObject({ action: 'load', unload: ['qwen3:8b'], requiredBytes: 22.8 * GB, availableBytes: 18 * GB, freedBytes: 5.7 * GB });
     expect(p.availableBytes + p.freedBytes).toBeGreaterThanOrEqual(p.requiredBytes); // 23.7 GB ≥ 22.8 GB
@@ -44,7 +45,7 @@ describe("seed 004's three scenarios, with its numbers", () => {
 });
 
 describe('what may be unloaded', () => {
-  const tight = { totalBytes: 32 * GB, availableBytes: 18 * GB };
+  const tight = { kind: 'cpu' as const, ram: { totalBytes: 32 * GB, availableBytes: 18 * GB } };
   const big = { name: 'qwen2.5:32b', sizeBytes: 19 * GB };
 
   it('never a pinned model: the plan refuses with the numbers instead', () => {
@@ -67,7 +68,7 @@ describe('what may be unloaded', () => {
       ['c:3b', NOW - 40 * min],
     ]);
     const p = planLoad(
-      input({ model: { name: 'w:14b', sizeBytes: 10 * GB }, loaded: [m('a:8b', 8), m('b:3b', 5.5), m('c:3b', 5.5)], lastUsed, memory: { totalBytes: 32 * GB, availableBytes: 6 * GB } }),
+      input({ model: { name: 'w:14b', sizeBytes: 10 * GB }, loaded: [m('a:8b', 8), m('b:3b', 5.5), m('c:3b', 5.5)], lastUsed, memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 6 * GB } } }),
     );
     // needs 12 GB, 6 free: a (8 GB) alone suffices; b + c (11 GB) would too, and were used longer ago
     expect(p.unload).toEqual(['a:8b']);
@@ -78,13 +79,13 @@ describe('what may be unloaded', () => {
       ['a:7b', NOW - 2 * min],
       ['b:7b', NOW - 20 * min],
     ]);
-    const p = planLoad(input({ model: { name: 'w:7b', sizeBytes: 5 * GB }, loaded: [m('a:7b', 6), m('b:7b', 6)], lastUsed, memory: { totalBytes: 32 * GB, availableBytes: 2 * GB } }));
+    const p = planLoad(input({ model: { name: 'w:7b', sizeBytes: 5 * GB }, loaded: [m('a:7b', 6), m('b:7b', 6)], lastUsed, memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 2 * GB } } }));
     expect(p.unload).toEqual(['b:7b']);
     expect(p.reason).toMatch(/b:7b \(6\.0 GB, idle 20 min\)/);
   });
 
   it('then the fewest bytes', () => {
-    const p = planLoad(input({ model: { name: 'w:7b', sizeBytes: 5 * GB }, loaded: [m('a:13b', 9), m('b:8b', 7)], memory: { totalBytes: 32 * GB, availableBytes: 2 * GB } }));
+    const p = planLoad(input({ model: { name: 'w:7b', sizeBytes: 5 * GB }, loaded: [m('a:13b', 9), m('b:8b', 7)], memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 2 * GB } } }));
     expect(p.unload).toEqual(['b:8b']);
   });
 
@@ -93,12 +94,12 @@ describe('what may be unloaded', () => {
       ['big:8b', NOW - 1 * min],
       ['small:1b', NOW - 60 * min],
     ]);
-    const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 2.5 * GB }, loaded: [m('big:8b', 6), m('small:1b', 2)], lastUsed, memory: { totalBytes: 32 * GB, availableBytes: 1 * GB } }));
+    const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 2.5 * GB }, loaded: [m('big:8b', 6), m('small:1b', 2)], lastUsed, memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 1 * GB } } }));
     expect(p.unload).toEqual(['big:8b']);
   });
 
   it('but a small model is unloaded when nothing else frees enough', () => {
-    const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 2.5 * GB }, loaded: [m('small:1b', 3), m('pinned:8b', 6)], pinned: new Set(['pinned:8b']), memory: { totalBytes: 32 * GB, availableBytes: 1 * GB } }));
+    const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 2.5 * GB }, loaded: [m('small:1b', 3), m('pinned:8b', 6)], pinned: new Set(['pinned:8b']), memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 1 * GB } } }));
     expect(p.unload).toEqual(['small:1b']);
   });
 
@@ -108,7 +109,7 @@ describe('what may be unloaded', () => {
         model: { name: 'w:8b', sizeBytes: 5 * GB },
         loaded: [m('a:8b', 5), m('b:8b', 5)],
         policy: { budgetBytes: 12 * GB, safetyMargin: 0.2, bufferBytes: 0, smallModelBytes: 5 * GB },
-        memory: { totalBytes: 64 * GB, availableBytes: 50 * GB },
+        memory: { kind: 'cpu', ram: { totalBytes: 64 * GB, availableBytes: 50 * GB } },
       }),
     );
     expect(p.availableBytes).toBe(2 * GB);
@@ -120,7 +121,7 @@ describe('refusals and trivial cases', () => {
   it('a model bigger than the budget is refused with the numbers', () => {
     const p = planLoad(input({ model: { name: 'mixtral:8x22b', sizeBytes: 80 * GB } }));
     expect(p.action).toBe('refuse');
-    expect(p.reason).toMatch(/needs 96\.0 GB \(80\.0 GB \+ 20%\), more than this machine allows for one model \(32\.0 GB/);
+    expect(p.reason).toMatch(/needs 96\.0 GB \(80\.0 GB \+ 20%\); more than this host allows for one model \(32\.0 GB/);
   });
 
   it('the KV cache counts when known', () => {
@@ -130,39 +131,105 @@ describe('refusals and trivial cases', () => {
   });
 
   it('an already loaded model needs nothing', () => {
-    const p = planLoad(input({ model: { name: 'a:8b', sizeBytes: 5 * GB }, loaded: [m('a:8b', 5)], memory: { totalBytes: 32 * GB, availableBytes: 0 } }));
+    const p = planLoad(input({ model: { name: 'a:8b', sizeBytes: 5 * GB }, loaded: [m('a:8b', 5)], memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 0 } } }));
     expect(p).toMatchObject({ action: 'already_loaded', unload: [] });
   });
 });
 
-describe('VRAM preference', () => {
-  const gpuInput = (gpu?: { vramTotalBytes: number; vramFreeBytes: number }) =>
-    input({
-      model: { name: 'w:7b', sizeBytes: 4 * GB },
-      loaded: [m('ongpu:3b', 3, 3), m('oncpu:3b', 3, 0)],
-      lastUsed: new Map([
-        ['ongpu:3b', NOW - 1 * min],
-        ['oncpu:3b', NOW - 50 * min],
-      ]),
-      memory: { totalBytes: 32 * GB, availableBytes: 20 * GB, ...(gpu && { gpu }) },
-    });
+describe('a GPU host: admission by free VRAM as Ollama does it (80% rule)', () => {
+  // 24 GB GPU, 32 GB RAM; sizes in /api/ps are weights + KV, all on the GPU (vram = size).
+  const gpu = (freeGb: number) => ({ kind: 'gpu' as const, ram: { totalBytes: 32 * GB, availableBytes: 28 * GB }, vram: { totalBytes: 24 * GB, freeBytes: freeGb * GB } });
+  const on = (name: string, gb: number) => m(name, gb, gb);
 
-  it('with a GPU, unloads the idle model holding VRAM so the new one sits entirely on the GPU', () => {
-    const p = planLoad(gpuInput({ vramTotalBytes: 8 * GB, vramFreeBytes: 2 * GB }));
-    expect(p.unload).toEqual(['ongpu:3b']);
-    expect(p.fitsInVram).toBe(true);
-    expect(p.reason).toMatch(/not in free VRAM/);
+  it('a model within 80% of free VRAM loads beside the others, nothing unloaded', () => {
+    const p = planLoad(input({ model: { name: 'q:14b', sizeBytes: 9 * GB }, loaded: [on('a:8b', 6)], memory: gpu(18) }));
+    expect(p).toMatchObject({ action: 'load', unload: [], fitsInVram: true });
+    expect(p.requiredBytes).toBe(Math.ceil(9 * GB * 1.05));
   });
 
-  it('without a GPU, nothing is unloaded when RAM suffices', () => {
-    const p = planLoad(gpuInput());
-    expect(p.unload).toEqual([]);
-    expect(p.fitsInVram).toBeUndefined();
+  it('a 16 GB RAM machine with a 24 GB GPU takes a 14 GB model that a RAM budget would refuse', () => {
+    const p = planLoad(input({ model: { name: 'big:22b', sizeBytes: 14 * GB }, memory: { ...gpu(24), ram: { totalBytes: 16 * GB, availableBytes: 12 * GB } }, policy: { budgetBytes: 12.8 * GB, safetyMargin: 0.2, bufferBytes: 2 * GB, smallModelBytes: 5 * GB } }));
+    expect(p).toMatchObject({ action: 'load', unload: [], fitsInVram: true });
   });
 
-  it('a model larger than the VRAM is not worth unloading for', () => {
-    const p = planLoad({ ...gpuInput({ vramTotalBytes: 4 * GB, vramFreeBytes: 1 * GB }) });
-    expect(p.unload).toEqual([]);
-    expect(p.fitsInVram).toBe(false);
+  it('short of VRAM, the plan unloads the idle model Ollama would otherwise evict — its own choice, least recently used', () => {
+    const p = planLoad(
+      input({
+        model: { name: 'q:14b', sizeBytes: 9 * GB },
+        loaded: [on('old:8b', 6), on('new:8b', 6)],
+        lastUsed: new Map([['old:8b', NOW - 50 * min], ['new:8b', NOW - 1 * min]]),
+        memory: gpu(10), // 80% of 10 GB = 8 GB < 9.45 GB needed
+      }),
+    );
+    expect(p).toMatchObject({ action: 'load', unload: ['old:8b'], fitsInVram: true });
+    expect(p.reason).toMatch(/80% of free VRAM.*old:8b.*so Ollama evicts nothing itself/);
+  });
+
+  it('a pinned model is never chosen; when only it could make room, the plan refuses', () => {
+    const p = planLoad(input({ model: { name: 'q:14b', sizeBytes: 9 * GB }, loaded: [on('pin:8b', 14)], pinned: new Set(['pin:8b']), memory: gpu(10) }));
+    expect(p.action).toBe('refuse');
+    expect(p.reason).toMatch(/pin:8b \(14\.0 GB, pinned\) must stay/);
+  });
+
+  it('a model too big for the GPU runs alone, partly in RAM: every other model goes first', () => {
+    const p = planLoad(input({ model: { name: 'huge:70b', sizeBytes: 26 * GB }, loaded: [on('a:8b', 6), on('b:3b', 2)], memory: gpu(16) }));
+    expect(p).toMatchObject({ action: 'load', fitsInVram: false });
+    expect(p.unload.sort()).toEqual(['a:8b', 'b:3b']);
+    expect(p.reason).toMatch(/runs alone with .* in RAM/);
+  });
+
+  it('…and is refused when its CPU part with the margin cannot fit in RAM (it would swap)', () => {
+    const p = planLoad(input({ model: { name: 'huge:70b', sizeBytes: 40 * GB }, memory: { ...gpu(24), ram: { totalBytes: 16 * GB, availableBytes: 14 * GB } } }));
+    expect(p.action).toBe('refuse');
+    expect(p.reason).toMatch(/CPU part .* is more than this host's RAM allows/);
+  });
+
+  it('with nothing else loaded, a model within the GPU loads without any check (Ollama checks only beside others)', () => {
+    const p = planLoad(input({ model: { name: 'q:14b', sizeBytes: 9 * GB }, memory: gpu(5) }));
+    expect(p).toMatchObject({ action: 'load', unload: [] });
+  });
+});
+
+describe('the count limit (OLLAMA_MAX_LOADED_MODELS) and parallel slots', () => {
+  it('a fourth model with 3 loaded and max 3: the plan unloads one itself, though memory is plenty', () => {
+    const p = planLoad(
+      input({
+        model: { name: 'd:3b', sizeBytes: 2 * GB },
+        loaded: [m('a:3b', 2), m('b:3b', 2), m('c:3b', 2)],
+        lastUsed: new Map([['a:3b', NOW - 5 * min], ['b:3b', NOW - 50 * min], ['c:3b', NOW - 1 * min]]),
+        maxLoadedModels: 3,
+      }),
+    );
+    expect(p).toMatchObject({ action: 'load', unload: ['b:3b'] });
+    expect(p.reason).toMatch(/the host holds at most 3 models; unloading b:3b/);
+  });
+
+  it('on a GPU host too', () => {
+    const p = planLoad(input({ model: { name: 'd:3b', sizeBytes: 2 * GB }, loaded: [m('a:3b', 2, 2), m('b:3b', 2, 2)], maxLoadedModels: 2, memory: { kind: 'gpu', vram: { totalBytes: 24 * GB, freeBytes: 20 * GB } } }));
+    expect(p.unload).toHaveLength(1);
+  });
+
+  it('refuses when every loaded model is pinned or busy and the count is reached', () => {
+    const p = planLoad(input({ model: { name: 'd:3b', sizeBytes: 2 * GB }, loaded: [m('a:3b', 2), m('b:3b', 2)], pinned: new Set(['a:3b']), inFlight: new Set(['b:3b']), maxLoadedModels: 2 }));
+    expect(p.action).toBe('refuse');
+    expect(p.reason).toMatch(/holds at most 2 models; a:3b .*pinned.*b:3b .*busy/);
+  });
+
+  it('KV for every parallel slot is part of what a model needs', () => {
+    const one = planLoad(input({ model: { name: 'a:8b', sizeBytes: 5 * GB, kvBytes: 1 * GB } }));
+    const four = planLoad(input({ model: { name: 'a:8b', sizeBytes: 5 * GB, kvBytes: 4 * GB } }));
+    expect(four.requiredBytes - one.requiredBytes).toBe(3 * GB);
+  });
+});
+
+describe('a remote host of unknown capacity', () => {
+  it('loads without a memory check, but keeps the count limit', () => {
+    const p = planLoad(input({ model: { name: 'b:8b', sizeBytes: 5 * GB }, loaded: [m('a:8b', 5)], memory: { kind: 'unknown' }, maxLoadedModels: 1 }));
+    expect(p).toMatchObject({ action: 'load', unload: ['a:8b'] });
+  });
+
+  it('after an out-of-memory, never plans that total again', () => {
+    const p = planLoad(input({ model: { name: 'b:8b', sizeBytes: 5 * GB }, loaded: [m('a:8b', 5)], memory: { kind: 'unknown', ceilingBytes: 10 * GB } }));
+    expect(p).toMatchObject({ action: 'load', unload: ['a:8b'] });
   });
 });

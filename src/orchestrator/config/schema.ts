@@ -85,6 +85,29 @@ export const settingsSchema = z
           .max(3_600_000)
           .default(60_000)
           .describe('A pull that receives no bytes for this long is stopped; pulling again resumes it (ms).'),
+        capacity: z
+          .strictObject({
+            ram: bytes('RAM of the machine Ollama runs on.').optional(),
+            vram: bytes('GPU memory of that machine, all GPUs together; 0 or left out: no GPU.').optional(),
+            gpus: z.number().int().min(1).max(64).optional().describe('How many GPUs share `vram` (default 1).'),
+          })
+          .optional()
+          .describe("The memory of the machine Ollama runs on, when that is not this one. Left out for a remote host, it is learned from what Ollama reports and from out-of-memory failures."),
+        maxLoadedModels: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe("The server's OLLAMA_MAX_LOADED_MODELS; default as Ollama's: 3 per GPU, 3 without one."),
+        numParallel: z.number().int().min(1).max(256).default(1).describe("The server's OLLAMA_NUM_PARALLEL: each loaded model holds a KV cache per slot."),
+        contextLength: z
+          .number()
+          .int()
+          .min(256)
+          .max(2_097_152)
+          .optional()
+          .describe("The server's OLLAMA_CONTEXT_LENGTH, if set there; otherwise Ollama's default by VRAM."),
       })
       .prefault({}),
     model: z
@@ -105,6 +128,7 @@ export const settingsSchema = z
               .partialRecord(profile, z.string().min(1))
               .default({})
               .describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
+            allowCloud: z.boolean().default(false).describe('Let routing pick Ollama cloud models (names ending in -cloud); they run on ollama.com and need `ollama signin`.'),
           })
           .prefault({}),
       })
