@@ -113,3 +113,13 @@ function vramOf(gpus: readonly GpuReading[], running: readonly RunningModel[]) {
   const reported = gpus.every((g) => g.vramFreeBytes !== undefined) ? gpus.reduce((s, g) => s + g.vramFreeBytes!, 0) : byModels;
   return { totalBytes, freeBytes: Math.max(0, Math.min(reported, byModels)) };
 }
+
+/** The host's memory with one loaded model's share given back (it is about to be reloaded). */
+export function without(memory: HostMemory, r: RunningModel): HostMemory {
+  const vram = r.size_vram ?? 0;
+  return {
+    ...memory,
+    ...(memory.ram && { ram: { ...memory.ram, availableBytes: memory.ram.availableBytes + r.size - vram } }),
+    ...(memory.vram && { vram: { ...memory.vram, freeBytes: memory.vram.freeBytes + vram } }),
+  };
+}

@@ -4,7 +4,10 @@
  * and, on a discrete GPU, waits up to 5 s after each for GPU memory to recover (server/sched.go).
  * So an unload is confirmed by polling /api/ps with a budget of seconds per model.
  */
+import type { CatalogModel } from './catalog.js';
 import { formatBytes as fmt } from './config/units.js';
+import { log } from './log.js';
+import type { HostMemory, LoadPlan } from './planner.js';
 import { OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
 
 /** Loading a large model from disk can take minutes. */
@@ -70,4 +73,22 @@ export async function confirmLoaded(backend: OllamaBackend, model: string, conte
     ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or choose a model with a larger window`
     : 'it is not in /api/ps after loading — another client may have unloaded it; try again';
   throw new OllamaError('server_error', `Ollama at ${backend.host} loaded ${model}, but ${what}.`, backend.host);
+}
+
+/** The seed's "memory check" line on stderr: what is free, what is loaded, what is wanted, and the decision. */
+export function logMemoryCheck(plan: LoadPlan, running: RunningModel[], memory: HostMemory, model: CatalogModel, dryRun: boolean): void {
+  const loaded = running.reduce((s, r) => s + r.size, 0);
+  const names = running.length ? ` (${running.map((r) => `${r.name} ${fmt(r.size)}`).join(', ')})` : '';
+  const decision =
+    plan.action === 'already_loaded'
+      ? 'already loaded'
+      : plan.action === 'refuse'
+        ? 'refuse'
+        : plan.unload.length
+          ? `unload ${plan.unload.join(', ')} (${fmt(plan.freedBytes)}), then load`
+          : 'load, nothing to unload';
+  const free = memory.vram ? `VRAM free ${fmt(memory.vram.freeBytes)} of ${fmt(memory.vram.totalBytes)}` : memory.ram ? `available ${fmt(memory.ram.availableBytes)}` : 'capacity unknown';
+  log.info(
+    `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
+  );
 }

@@ -7,74 +7,23 @@
  * makes Ollama evict everything, the state is re-read and pinned models are loaded again.
  */
 import type { Settings } from './config/index.js';
-import { formatBytes as fmt } from './config/units.js';
 import { withTag, type Catalog, type CatalogModel } from './catalog.js';
-import { ollamaDefaultContext, type HostMemoryModel } from './host-memory.js';
-import { confirmLoaded, sendLoad, sendUnload, waitUntilGone, type KeepAlive } from './load-ops.js';
+import { ollamaDefaultContext, without, type HostMemoryModel } from './host-memory.js';
+import { confirmLoaded, logMemoryCheck, sendLoad, sendUnload, waitUntilGone, type KeepAlive } from './load-ops.js';
+import { releasePins, restorePins } from './pins.js';
 import { log } from './log.js';
 import { OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
 import { kvCacheBytes, planLoad, type HostMemory, type LoadPlan } from './planner.js';
 
 export type { KeepAlive } from './load-ops.js';
+export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
+import type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
 
 /** Ollama's own default context when none is asked for and the host has under 23 GiB of VRAM. */
 export const DEFAULT_NUM_CTX = 4096;
 
-export interface LoadRequest {
-  model: string;
-  /** The context the coming work needs, in tokens; the loaded one is kept when it suffices. */
-  contextLength?: number;
-  keepAlive?: KeepAlive;
-  pin?: boolean;
-  dryRun?: boolean;
-  signal?: AbortSignal;
-  /**
-   * What /api/ps said moments ago within this same request. When it shows the model loaded with
-   * enough context, nothing needs deciding and the loader does not ask Ollama again.
-   */
-  seen?: ReadonlyArray<{ name: string; sizeBytes: number; contextLength?: number }>;
-}
-
-export interface LoadOutcome {
-  model: string;
-  action: 'already_loaded' | 'loaded' | 'would_load' | 'refused';
-  /** Unloaded to make room (or, in a dry run, what would be). */
-  unloaded: string[];
-  requiredBytes: number;
-  availableBytes: number;
-  reason: string;
-  keepAlive: KeepAlive;
-  pinned: boolean;
-  contextLength: number;
-  /** Set when the model was loaded with a smaller context and is reloaded with this work's. */
-  contextRaisedFrom?: number;
-  loadMs?: number;
-  /** How long Ollama took to carry out the unloads (it frees memory one model at a time). */
-  unloadWaitMs?: number;
-  fitsInVram?: boolean;
-  /** For a refusal: what could be loaded, together with the most that could be freed. */
-  obtainableBytes?: number;
-}
-
-export interface UnloadOutcome {
-  unloaded: string[];
-  kept: Array<{ model: string; why: string }>;
-  notLoaded: string[];
-  unloadWaitMs?: number;
-}
-
 export interface LoaderOptions {
   now?: () => number;
-}
-
-/** The host's memory with one loaded model's share given back (it is about to be reloaded). */
-function without(memory: HostMemory, r: RunningModel): HostMemory {
-  const vram = r.size_vram ?? 0;
-  return {
-    ...memory,
-    ...(memory.ram && { ram: { ...memory.ram, availableBytes: memory.ram.availableBytes + r.size - vram } }),
-    ...(memory.vram && { vram: { ...memory.vram, freeBytes: memory.vram.freeBytes + vram } }),
-  };
 }
 
 const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
@@ -209,7 +158,7 @@ export class Loader {
       now: this.now(),
     });
     if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs.context_length} to ${contextLength} tokens for this work, so Ollama reloads it.`;
-    this.logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
+    logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
 
     const outcome: LoadOutcome = {
       model: model.name,
@@ -266,39 +215,13 @@ export class Loader {
   }
 
   /** Pinned models Ollama dropped (after a failed load or an out-of-memory) are loaded again; returns what happened, in words. */
-  async restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
-    const now = await this.backend.ps({ timeoutMs: 5000 });
-    const gone = before.filter((r) => !now.some((n) => n.name === r.name));
-    if (gone.length === 0) return '';
-    const again: string[] = [];
-    for (const r of gone.filter((g) => this.pins.has(g.name))) {
-      const ok = await sendLoad(this.backend, r.name, -1, r.context_length ?? DEFAULT_NUM_CTX).then(() => true, () => false);
-      if (ok) again.push(r.name);
-    }
-    const names = gone.map((g) => g.name).join(', ');
-    return `Ollama unloaded ${names} after it${again.length ? `; pinned ${again.join(', ')} ${again.length > 1 ? 'were' : 'was'} loaded again` : ''}.`;
+  restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
+    return restorePins(this.backend, this.pins, before);
   }
 
   /** After an out-of-memory during generation, in the load queue: what Ollama dropped, pins restored. */
   recoverFromOutOfMemory(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
     return this.serial(() => this.restorePins(before).catch(() => ''));
-  }
-
-  private logMemoryCheck(plan: LoadPlan, running: RunningModel[], memory: HostMemory, model: CatalogModel, dryRun: boolean): void {
-    const loaded = running.reduce((s, r) => s + r.size, 0);
-    const names = running.length ? ` (${running.map((r) => `${r.name} ${fmt(r.size)}`).join(', ')})` : '';
-    const decision =
-      plan.action === 'already_loaded'
-        ? 'already loaded'
-        : plan.action === 'refuse'
-          ? 'refuse'
-          : plan.unload.length
-            ? `unload ${plan.unload.join(', ')} (${fmt(plan.freedBytes)}), then load`
-            : 'load, nothing to unload';
-    const free = memory.vram ? `VRAM free ${fmt(memory.vram.freeBytes)} of ${fmt(memory.vram.totalBytes)}` : memory.ram ? `available ${fmt(memory.ram.availableBytes)}` : 'capacity unknown';
-    log.info(
-      `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
-    );
   }
 
   /**
@@ -350,13 +273,7 @@ export class Loader {
   }
 
   /** At shutdown: pinned models go back to the normal idle timeout, so they do not stay loaded forever. */
-  async releasePins(): Promise<void> {
-    if (this.pins.size === 0) return;
-    const running = await this.backend.ps({ timeoutMs: 1000 });
-    await Promise.all(
-      running
-        .filter((r) => this.pins.has(r.name))
-        .map((r) => sendLoad(this.backend, r.name, this.settings.model.keepAlive.timeout, r.context_length ?? DEFAULT_NUM_CTX).catch(() => undefined)),
-    );
+  releasePins(): Promise<void> {
+    return releasePins(this.backend, this.pins, this.settings.model.keepAlive.timeout);
   }
 }
