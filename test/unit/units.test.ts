@@ -39,6 +39,8 @@ describe('units', () => {
       expect(problem, String(tooLong)).toMatch(/^at most 9223372036 seconds, about 292 years, the longest keep-alive Ollama accepts — use -1 \(or any negative number\) to keep the model loaded forever$/);
     }
     expect(keepAliveProblem('soon')).toMatch(/a number of seconds or a duration like "10m"/);
+    // Ollama counts whole seconds, and keep_alive 0 on a load is an unload (server/routes.go)
+    for (const unload of [0, 0.5, -0.5, '0', '0s', '0m']) expect(keepAliveProblem(unload), String(unload)).toMatch(/^not 0: keep_alive 0 makes Ollama unload the model at once — to unload a model, use unload_model$/);
   });
 
   it('formats bytes like Ollama (decimal)', () => {
