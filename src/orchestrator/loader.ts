@@ -13,7 +13,7 @@ import { confirmLoaded, logMemoryCheck, sendLoad, sendUnload, waitUntilGone, typ
 import { releasePins, restorePins } from './pins.js';
 import { log } from './log.js';
 import { OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
-import { kvCacheBytes, planLoad, type HostMemory, type LoadPlan } from './planner.js';
+import { kvCacheBytes, planLoad, type HostMemory } from './planner.js';
 
 export type { KeepAlive } from './load-ops.js';
 export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';

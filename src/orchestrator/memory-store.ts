@@ -4,14 +4,13 @@
  * under the file's lock, written atomically. How often an entry is used is counted in memory and
  * added to the file a moment later, so reading never waits for a write.
  */
-import { SharedJsonFile, StorageError, writeAtomic, type SalvageReport } from './storage/shared-file.js';
+import { parse, salvageNotice, stringify } from './memory-file.js';
+import { SharedJsonFile, StorageError, writeAtomic } from './storage/shared-file.js';
 import { LockBusyError } from './storage/lock.js';
 import { log } from './log.js';
 import type { MemoryProvider } from './memory-hook.js';
 import {
   carryIndex,
-  MEMORY_CATEGORIES,
-  MEMORY_SOURCES,
   newerFirst,
   normalizeKey,
   promptAddition,
@@ -34,66 +33,6 @@ export class MemoryError extends Error {
 }
 
 export type FoundEntry = MemoryEntry & { score: number };
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-function oneOf<T extends string>(list: readonly T[], v: unknown, fallback: T): T {
-  return list.includes(v as T) ? (v as T) : fallback;
-}
-
-/** One entry of the file, or null when it cannot be used (it is then set aside, not lost). */
-function parseEntry(e: unknown): MemoryEntry | null {
-  if (!isObj(e) || typeof e.key !== 'string' || typeof e.value !== 'string' || e.key.trim() === '' || e.value.trim() === '') return null;
-  const createdAt = text(e.createdAt) ?? new Date(0).toISOString();
-  return {
-    key: e.key,
-    value: e.value,
-    category: oneOf(MEMORY_CATEGORIES, e.category, 'fact'),
-    source: oneOf(MEMORY_SOURCES, e.source, 'user'),
-    createdAt,
-    updatedAt: text(e.updatedAt) ?? createdAt,
-    accessCount: typeof e.accessCount === 'number' && e.accessCount >= 0 ? Math.floor(e.accessCount) : 0,
-  };
-}
-
-/** The file's valid entries and the ones that are not; null when it is not a memory file at all. */
-function parse(raw: unknown): { value: MemoryEntry[]; rejected: unknown[] } | null {
-  if (!isObj(raw) || !Array.isArray(raw.entries)) return null;
-  const value: MemoryEntry[] = [];
-  const rejected: unknown[] = [];
-  for (const e of raw.entries) {
-    const entry = parseEntry(e);
-    if (entry) value.push(entry);
-    else rejected.push(e);
-  }
-  return { value, rejected };
-}
-
-/** What the user is told once after a damaged memory file was salvaged. */
-function salvageNotice(r: SalvageReport): string {
-  const kept = `${r.kept} ${r.kept === 1 ? 'memory was' : 'memories were'} kept`;
-  return r.kept === 0 && r.setAside === 1 && !r.problem.includes('entr')
-    ? `Note: ${r.file} could not be read (${r.problem}); it was moved to ${r.aside} and a new memory file was started — nothing was deleted.`
-    : `Note: ${r.file} was damaged (${r.problem}): ${kept}; ${r.setAside} unreadable ${r.setAside === 1 ? 'part was' : 'parts were'} moved to ${r.aside} — nothing was deleted.`;
-}
-
-/** Entries never change once made (a change makes a new one), so each is serialised once. */
-const lines = new WeakMap<MemoryEntry, string>();
-function lineOf(e: MemoryEntry): string {
-  let line = lines.get(e);
-  if (line === undefined) {
-    line = JSON.stringify(e);
-    lines.set(e, line);
-  }
-  return line;
-}
-
-/** One entry per line: small, and still readable and diffable by hand. */
-function stringify(data: unknown): string {
-  const { entries } = data as { entries: MemoryEntry[] };
-  return `{"version":1,"entries":[${entries.length ? '\n' : ''}${entries.map(lineOf).join(',\n')}\n]}\n`;
-}
 
 /** key → position, per version of the list (kept in step by our own writes). */
 const indexes = new WeakMap<readonly MemoryEntry[], Map<string, number>>();

@@ -6,7 +6,7 @@ import type { LoadedConfig } from './config/index.js';
 import { redactSettings } from './config/index.js';
 import { Catalog, type CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
-import { notInstalled, OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
+import { OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
 import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from './planner.js';
 import { HostMemoryModel, type CapacitySource, type HostView } from './host-memory.js';
 import { join } from 'node:path';
