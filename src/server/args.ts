@@ -114,7 +114,12 @@ export function parseCli(argv: string[]): CliArgs {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} — see \`ollm-mcp --help\`.`);
+    const e = err as Error & { code?: string };
+    // Node's own wording for these talks about positional arguments; say it plainly.
+    const option = /option '([^']+)'/i.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) throw new UsageError(`Unknown option ${option} — see \`ollm-mcp --help\` for the options.`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) throw new UsageError(`${option.split(/[ ,]/)[0]} needs a value — see \`ollm-mcp --help\`.`);
+    throw new UsageError(`${e.message.split('\n')[0]} — see \`ollm-mcp --help\`.`);
   }
   const { values, positionals } = parsed;
   const v = values as Record<string, string | string[] | boolean | undefined>;
@@ -122,7 +127,7 @@ export function parseCli(argv: string[]): CliArgs {
   let command: Command = 'serve';
   let action: string | undefined;
   let params: string[] = [];
-  if (v.help) command = 'help';
+  if (v.help || positionals[0] === 'help') command = 'help';
   else if (v.version) command = 'version';
   else if (positionals.length > 0) {
     const [first, ...rest] = positionals;
@@ -137,7 +142,7 @@ export function parseCli(argv: string[]): CliArgs {
       if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
       command = first;
     } else {
-      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template and project; see \`ollm-mcp --help\`.`);
+      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project and help; see \`ollm-mcp --help\`.`);
       if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
       command = first;
     }

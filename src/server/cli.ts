@@ -104,6 +104,12 @@ async function main(argv: string[]): Promise<number> {
   return -1; // keep running until stdin closes or a signal arrives
 }
 
+// A command's output piped into `head` (or a closed pager) ends quietly: nothing more to say.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { connect, run, tempHome } from '../helpers/spawn.js';
+import { rmSync } from 'node:fs';
+import { CLI, connect, run, serverEnv, tempHome } from '../helpers/spawn.js';
 
 let fake: FakeOllama;
 let home: string;
@@ -213,5 +214,26 @@ describe('the bundle', () => {
     expect(report.checks.find((c) => c.name === 'Models')?.detail).toMatch(/\d+ installed/);
     expect(report.checks.find((c) => c.name === 'RAM')?.detail).toMatch(/available of/);
     expect(out.code).toBe(0);
+  });
+});
+
+describe('command-line manners', () => {
+  it('output piped into a reader that stops early (like head) ends quietly, without a stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const home = tempHome();
+    try {
+      // `ollm-mcp template list | head -1`: the reader closes the pipe after the first line
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'template', 'list'], { env: serverEnv({ OLLM_HOME: home }), stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.stdout.destroy(); // the reader is gone before the first line is written
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
+      expect(result.code).toBe(0);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -41,8 +41,14 @@ describe('command line', () => {
 
   it('rejects unknown options, commands and malformed --set with a pointer to --help', () => {
     expect(() => parseCli(['--nope'])).toThrow(UsageError);
+    expect(() => parseCli(['--nope'])).toThrow(/^Unknown option --nope — see `ollm-mcp --help` for the options\.$/);
+    expect(() => parseCli(['--port'])).toThrow(/^--port needs a value — see `ollm-mcp --help`\.$/);
     expect(() => parseCli(['fly'])).toThrow(/Unknown command "fly"/);
     expect(() => parseCli(['--set', 'novalue'])).toThrow(/KEY=VALUE/);
+  });
+
+  it('help works as a command too', () => {
+    expect(parseCli(['help']).command).toBe('help');
   });
 });
 
