@@ -1,9 +1,11 @@
 /**
  * /api/pull and /api/delete of the fake Ollama: pulls stream progress lines per layer from a
- * fake registry and install the model only once the pull completed.
+ * fake registry and install the model only once the pull completed; a delete removes exactly
+ * the name given (case-insensitively) and does not unload a running model.
  */
 import { createHash } from 'node:crypto';
-import { type FakeModel, digestOf, nameKey, normalizeName } from './models.js';
+import { type FakeModel, digestOf } from './models.js';
+import { nameKey, normalizeName } from './names.js';
 import { Aborted, type Exchange, type Failure, HttpError, type Json, failStatus, sleep, str } from './exchange.js';
 
 /** What the handlers need from the server. Both maps are keyed by nameKey(). */
@@ -15,7 +17,7 @@ export interface PullDeps {
   /** Installed models. */
   readonly models: ReadonlyMap<string, FakeModel>;
   addModel(m: FakeModel): void;
-  /** Uninstall (and unload) a model. */
+  /** Uninstall a model (exactly that name; a running model stays loaded). */
   removeModel(name: string): void;
 }
 

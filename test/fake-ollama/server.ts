@@ -1,65 +1,48 @@
 /**
- * A fake Ollama HTTP server for integration and end-to-end tests.
+ * A fake Ollama HTTP server for integration and end-to-end tests, behaving like Ollama v0.30+
+ * (the llama-server era) as described in /work/shared/reference/ollama-api.md: same routes,
+ * status codes, error bodies (`{"error":"..."}`), NDJSON streaming (`stream` defaults to true),
+ * errors after streaming began as a 200 whose last line is `{"error":"..."}`, integer-ns
+ * durations, RFC 3339 `created_at`, zero metrics left out.
  *
- * It follows /work/shared/reference/ollama-api.md: same routes, status codes, error bodies
- * (`{"error":"..."}`), NDJSON streaming (`application/x-ndjson`, `stream` defaults to true),
- * errors after streaming began as a 200 whose last line is `{"error":"..."}` (no done line),
- * durations in integer nanoseconds, RFC 3339 `created_at`, zero metrics left out.
- *
- * It also simulates Ollama's scheduler: loading costs memory (weights + KV-cache estimate, see
- * estimateModelMemory in models.ts), at most `maxLoadedModels` are loaded, loads are serialised,
- * idle models are evicted shortest keep_alive first (then by name), keep_alive timers unload
- * models, and a num_ctx change forces a reload. stats() counts loads, forced evictions, refused
- * loads, unloads, expiries and peak memory; loadMsPerGB makes big models load slower.
+ * The host is chosen per test (options.ts): a CPU-only machine or one with GPUs (VRAM per GPU,
+ * optionally unified memory); its scheduler admits, places, evicts, reloads and unloads models as
+ * Ollama's does, and stats() records every load, reload, unload, forced eviction, swap, refused,
+ * failed and aborted load. Tests inject load and generation failures with Ollama's own wording.
  *
  * Only node:http is used. Nothing is written to stdout.
  *
- * This file holds FakeOllama itself (start/stop, test controls, routing); the rest lives in
- * exchange.ts (per-request plumbing, body decoding), scheduler.ts (loaded models),
- * generation.ts (generate/chat/embed), pull.ts (pull/delete), model-info.ts (tags/ps/show) and
- * options.ts (FakeOllamaOptions).
+ * Files: server.ts (FakeOllama: start/stop, inspection, test controls), routes.ts (plumbing,
+ * routing), exchange.ts (per-request I/O, body decoding), scheduler.ts + runner.ts + unloads.ts +
+ * admission.ts (loaded models), memory.ts (RAM/VRAM, placement), load-options.ts (reloads),
+ * failures.ts (injected failures), generation.ts + stream.ts + embed.ts (inference), cloud.ts,
+ * pull.ts, model-info.ts (tags/ps/show), store.ts (installed models), names.ts, models.ts +
+ * fixtures*.ts, options.ts, stats.ts, go.ts.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { DEFAULT_MODELS, DEFAULT_REGISTRY, type FakeModel, nameKey, normalizeName } from './models.js';
-import { Aborted, Exchange, type Failure, HttpError, decode, readBody, sleep } from './exchange.js';
-import { Scheduler, type FakeStats } from './scheduler.js';
-import { type GenerationDeps, type ReplyFn, chat, embed, embeddings, generate } from './generation.js';
-import { type PullDeps, del, pull } from './pull.js';
-import { ps, show, tags } from './model-info.js';
-import type { FakeOllamaOptions } from './options.js';
+import { DEFAULT_MODELS, DEFAULT_REGISTRY, type FakeModel } from './models.js';
+import type { Exchange, Failure } from './exchange.js';
+import { Scheduler } from './scheduler.js';
+import type { FakeStats } from './stats.js';
+import type { GenerationDeps, ReplyFn } from './generation.js';
+import type { PullDeps } from './pull.js';
+import { type FakeOllamaOptions, hostConfig } from './options.js';
+import { type GenerationFailureOptions, Injected, type LoadFailureKind, type LoadFailureOptions } from './failures.js';
+import { type GpuInfo, type LoadedModelInfo, ModelStore, loadedInfo } from './store.js';
+import { type RecordedRequest, type RouteDeps, handle } from './routes.js';
 
 export type { FakeModel } from './models.js';
-export { DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS, estimateModelMemory, kvCacheBytes, normalizeName } from './models.js';
+export { CAPABILITY_MODELS, CLOUD_MODELS, DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS, NAMESPACED_MODELS, estimateModelMemory, kvCacheBytes } from './models.js';
+export { nameKey, normalizeName } from './names.js';
 export type { ReplyContext, ReplyFn } from './generation.js';
-export type { FakeStats } from './scheduler.js';
-export type { FakeOllamaOptions } from './options.js';
-
-export interface LoadedModelInfo {
-  name: string;
-  /** Memory charged for this load (weights + KV estimate); also the `size` in /api/ps. */
-  size: number;
-  sizeVram: number;
-  expiresAt: Date;
-  contextLength: number;
-  numCtx: number;
-  inFlight: number;
-  /** keep_alive in force, in ms (Infinity = forever). */
-  keepAliveMs: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Parsed JSON body, the raw text if it was not JSON, or undefined when empty. */
-  body: unknown;
-  at: number;
-}
+export type { EvictionReason, FakeStats } from './stats.js';
+export type { FakeGpu, FakeOllamaOptions } from './options.js';
+export type { GenerationFailureOptions, LoadFailureKind, LoadFailureOptions } from './failures.js';
+export type { RecordedRequest } from './routes.js';
+export type { GpuInfo, LoadedModelInfo } from './store.js';
 
 const DEFAULT_REPLY = 'The quick brown fox jumps over the lazy dog.';
-
-/** Paths whose failNext afterChunks failures happen mid-stream; elsewhere they are answered at once. */
-const STREAMING_PATHS = new Set(['/api/generate', '/api/chat', '/api/pull']);
 
 export class FakeOllama {
   readonly url: string;
@@ -68,63 +51,58 @@ export class FakeOllama {
   /** Every request received (after its body was read), in order. */
   readonly requests: RecordedRequest[] = [];
 
-  private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly exchanges = new Set<Exchange>();
   private readonly life = new AbortController();
-  private readonly models = new Map<string, FakeModel>();
-  private readonly registry = new Map<string, FakeModel>();
+  private readonly store: ModelStore;
   private readonly failures = new Map<string, Failure[]>();
   private readonly latency = new Map<string, number>();
+  private readonly injected = new Injected();
   private offline = false;
   private connections = 0;
   private replyText: string | ReplyFn = DEFAULT_REPLY;
-
-  private readonly version: string;
+  private cloudSignedIn: boolean;
   private readonly scheduler: Scheduler;
-  private readonly generation: GenerationDeps;
-  private readonly store: PullDeps;
+  private readonly routes: RouteDeps;
 
-  private constructor(server: http.Server, port: number, opts: FakeOllamaOptions) {
-    this.server = server;
+  private constructor(
+    private readonly server: http.Server,
+    port: number,
+    opts: FakeOllamaOptions,
+  ) {
     this.port = port;
     this.host = `127.0.0.1:${port}`;
     this.url = `http://${this.host}`;
-    this.version = opts.version ?? '0.12.6';
-    this.scheduler = new Scheduler(
-      {
-        memoryBytes: opts.memoryBytes ?? 16e9,
-        defaultKeepAliveMs: opts.defaultKeepAliveMs ?? 5 * 60_000,
-        maxLoadedModels: opts.maxLoadedModels ?? 3,
-        loadDelayMs: opts.loadDelayMs ?? 5,
-        loadMsPerGB: opts.loadMsPerGB ?? 0,
-        kvCache: opts.kvCache ?? true,
-        defaultNumCtx: opts.defaultNumCtx ?? 4096,
-        numParallel: Math.max(1, opts.numParallel ?? 1),
-        busyEviction: opts.busyEviction ?? 'error',
-      },
-      this.life.signal,
-    );
-    this.generation = {
+    this.cloudSignedIn = opts.cloudSignedIn ?? false;
+    this.scheduler = new Scheduler(hostConfig(opts), this.life.signal, this.injected);
+    this.store = new ModelStore(opts.models ?? DEFAULT_MODELS, opts.registry ?? DEFAULT_REGISTRY);
+    const generation: GenerationDeps = {
       scheduler: this.scheduler,
+      injected: this.injected,
       tokenDelayMs: opts.tokenDelayMs ?? 2,
-      findModel: (sent) => {
-        const m = this.models.get(nameKey(sent));
-        if (!m) throw new HttpError(404, `model '${sent}' not found`);
-        return m;
-      },
+      cloudSignedIn: () => this.cloudSignedIn,
+      findModel: (sent) => this.store.find(sent),
       replyFor: (ctx) => (typeof this.replyText === 'function' ? this.replyText(ctx) : this.replyText),
     };
-    this.store = {
+    const pulls: PullDeps = {
       pullChunkDelayMs: opts.pullChunkDelayMs ?? 5,
-      registry: this.registry,
-      models: this.models,
-      addModel: (m) => this.addModel(m),
-      removeModel: (name) => this.removeModel(name),
+      registry: this.store.registry,
+      models: this.store.models,
+      addModel: (m) => this.store.add(m),
+      removeModel: (name) => this.store.remove(name),
     };
-    const startedAt = new Date().toISOString();
-    for (const m of opts.models ?? DEFAULT_MODELS) this.addModel({ ...m, modifiedAt: m.modifiedAt ?? startedAt });
-    for (const m of opts.registry ?? DEFAULT_REGISTRY) this.registry.set(nameKey(m.name), { ...m, name: normalizeName(m.name) });
+    this.routes = {
+      version: opts.version ?? '0.33.0',
+      requests: this.requests,
+      exchanges: this.exchanges,
+      models: this.store.models,
+      scheduler: this.scheduler,
+      generation,
+      store: pulls,
+      isOffline: () => this.offline,
+      latency: (path) => this.latency.get(path),
+      takeFailure: (path) => this.failures.get(path)?.shift(),
+    };
   }
 
   static async start(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
@@ -136,8 +114,7 @@ export class FakeOllama {
         resolve();
       });
     });
-    const port = (server.address() as AddressInfo).port;
-    const fake = new FakeOllama(server, port, opts);
+    const fake = new FakeOllama(server, (server.address() as AddressInfo).port, opts);
     server.on('connection', (socket: Socket) => {
       if (fake.offline) {
         socket.destroy();
@@ -148,7 +125,7 @@ export class FakeOllama {
       socket.on('close', () => fake.sockets.delete(socket));
     });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      void fake.handle(req, res);
+      void handle(fake.routes, req, res);
     });
     return fake;
   }
@@ -164,28 +141,31 @@ export class FakeOllama {
     await closed;
   }
 
-  // ------------------------------------------------------------------ inspection / control
+  // ------------------------------------------------------------------ inspection
 
+  /** Loaded models as /api/ps lists them (unloading ones included), latest expiry first. */
   loaded(): LoadedModelInfo[] {
-    return this.scheduler.sorted().map((r) => ({
-      name: normalizeName(r.model.name),
-      size: r.cost,
-      sizeVram: 0,
-      expiresAt: new Date(r.expiresAt),
-      contextLength: r.numCtx,
-      numCtx: r.numCtx,
-      inFlight: r.inFlight,
-      keepAliveMs: r.keepAliveMs,
-    }));
+    return this.scheduler.sorted().map(loadedInfo);
   }
 
-  /** Sum of the memory charged for loaded models (weights + KV-cache estimate unless kvCache:false). */
+  /** System RAM charged to loaded models (all of a CPU runner, the CPU part of a GPU runner, all of it on unified memory). */
   usedMemoryBytes(): number {
-    return this.scheduler.usedMemoryBytes();
+    return this.scheduler.memory.usedRamBytes();
   }
 
+  /** memoryBytes minus usedMemoryBytes(); negative when a CPU host swaps. */
   freeMemoryBytes(): number {
-    return this.scheduler.freeMemoryBytes();
+    return this.scheduler.memory.freeRamBytes();
+  }
+
+  /** VRAM in use on all GPUs (memory still recovering after an unload included). */
+  usedVramBytes(): number {
+    return this.scheduler.memory.usedVramBytes();
+  }
+
+  gpus(): GpuInfo[] {
+    const m = this.scheduler.memory;
+    return this.scheduler.cfg.gpus.map((g, i) => ({ name: g.name, vramBytes: g.vramBytes, usedBytes: m.usedVramBytes(i), freeBytes: m.freeVramBytes(i) }));
   }
 
   /** TCP connections accepted since start (connections dropped while offline are not counted). Lets tests check keep-alive reuse. */
@@ -198,7 +178,7 @@ export class FakeOllama {
     return this.scheduler.loadCount(name);
   }
 
-  /** Loads, forced evictions, refused loads, unloads, expiries and peak memory since start or resetStats(). */
+  /** What the scheduler did since start or resetStats() (see stats.ts). */
   stats(): FakeStats {
     return this.scheduler.stats();
   }
@@ -208,18 +188,38 @@ export class FakeOllama {
   }
 
   installed(): FakeModel[] {
-    return [...this.models.values()].map((m) => ({ ...m }));
+    return this.store.installed();
   }
+
+  // ------------------------------------------------------------------ control
 
   addModel(m: FakeModel): void {
-    const model: FakeModel = { ...m, name: normalizeName(m.name), modifiedAt: m.modifiedAt ?? new Date().toISOString() };
-    this.models.set(nameKey(model.name), model);
+    this.store.add(m);
   }
 
-  /** Remove an installed model (unloading it if loaded), like DELETE /api/delete. */
+  /** Remove exactly this installed model, like DELETE /api/delete (a running model stays loaded). */
   removeModel(name: string): void {
-    this.models.delete(nameKey(name));
-    this.scheduler.remove(name);
+    this.store.remove(name);
+  }
+
+  /**
+   * The next load(s) fail after their load time: 'oom' answers 500 `llama-server reported
+   * out-of-memory during startup: …` (retried once first: with a smaller automatic context
+   * and/or after evicting all other models); 'crash' answers 500 `llama-server process has
+   * terminated: …` at once.
+   */
+  injectLoadFailure(kind: LoadFailureKind, opts?: LoadFailureOptions): void {
+    this.injected.addLoad(kind, opts);
+  }
+
+  /** The next generate/chat (on `model`, or any) fails after `afterChunks` tokens; out of memory (the default) expires every loaded model. */
+  injectGenerationFailure(opts?: GenerationFailureOptions): void {
+    this.injected.addGeneration(opts);
+  }
+
+  /** Whether cloud models answer (else 401 unauthorized with a signin_url). */
+  setCloudSignedIn(signedIn: boolean): void {
+    this.cloudSignedIn = signedIn;
   }
 
   /**
@@ -228,6 +228,7 @@ export class FakeOllama {
    * runs normally and, when streaming, fails after N chunks with status 200 and a last line
    * `{"error"}` (no done line); when not streaming it answers `status` (500 if status < 400).
    * On other routes, or when the request produces no chunks (load/unload), it is answered at once.
+   * Only the HTTP answer fails: nothing happens to loaded models (see injectGenerationFailure).
    */
   failNext(path: string, status: number, error: string, opts?: { afterChunks?: number }): void {
     const list = this.failures.get(path) ?? [];
@@ -244,9 +245,7 @@ export class FakeOllama {
   /** When true, every open socket is destroyed and new connections are dropped unanswered. */
   setOffline(offline: boolean): void {
     this.offline = offline;
-    if (offline) {
-      for (const s of this.sockets) s.destroy();
-    }
+    if (offline) for (const s of this.sockets) s.destroy();
   }
 
   /**
@@ -256,74 +255,5 @@ export class FakeOllama {
    */
   reply(text: string | ReplyFn): void {
     this.replyText = text;
-  }
-
-  // ------------------------------------------------------------------ HTTP plumbing
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (this.offline) {
-      req.socket.destroy();
-      return;
-    }
-    const ex = new Exchange(req, res);
-    this.exchanges.add(ex);
-    try {
-      const raw = await readBody(req);
-      const path = new URL(req.url ?? '/', 'http://fake').pathname;
-      const method = req.method ?? 'GET';
-      let body: unknown;
-      if (raw !== '') {
-        try {
-          body = JSON.parse(raw) as unknown;
-        } catch {
-          body = raw;
-        }
-      }
-      this.requests.push({ method, path, body, at: Date.now() });
-      const delay = this.latency.get(path);
-      if (delay) await sleep(delay, ex.signal);
-      if (ex.closed) return;
-      const failure = this.failures.get(path)?.shift();
-      if (failure && failure.afterChunks === undefined) {
-        ex.error(failure.status, failure.error);
-        return;
-      }
-      await this.route(ex, method, path, raw, failure);
-    } catch (e) {
-      if (e instanceof Aborted || ex.closed) return;
-      if (e instanceof HttpError) ex.fail(e.status, e.message);
-      else ex.fail(500, e instanceof Error ? e.message : String(e));
-    } finally {
-      this.exchanges.delete(ex);
-    }
-  }
-
-  private async route(ex: Exchange, method: string, path: string, raw: string, failure: Failure | undefined): Promise<void> {
-    // failures with afterChunks only apply mid-stream on streaming routes; elsewhere at once
-    const midStream = STREAMING_PATHS.has(path) ? failure : undefined;
-    if (failure && !midStream) return ex.error(failure.status, failure.error);
-    const get = method === 'GET' || method === 'HEAD';
-    if (path === '/' && get) return ex.text(200, 'Ollama is running');
-    if (path === '/api/version' && get) return ex.json(200, { version: this.version });
-    if (path === '/api/tags' && get) return ex.json(200, tags(this.models.values()));
-    if (path === '/api/ps' && method === 'GET') return ex.json(200, ps(this.scheduler.sorted()));
-    if (method === 'POST') {
-      switch (path) {
-        case '/api/generate':
-          return generate(this.generation, ex, decode(raw, 'generate'), midStream);
-        case '/api/chat':
-          return chat(this.generation, ex, decode(raw, 'chat'), midStream);
-        case '/api/embed':
-          return embed(this.generation, ex, decode(raw, 'embed'));
-        case '/api/embeddings':
-          return embeddings(this.generation, ex, decode(raw, 'embeddings'));
-        case '/api/show':
-          return show(this.models, ex, decode(raw, 'show'));
-        case '/api/pull':
-          return pull(this.store, ex, decode(raw, 'pull'), midStream);
-      }
-    }
-    if (method === 'DELETE' && path === '/api/delete') return del(this.store, ex, decode(raw, 'delete'));
-    return ex.text(404, '404 page not found');
   }
 }

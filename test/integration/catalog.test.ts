@@ -5,7 +5,7 @@ import { coreFor } from '../helpers/core.js';
 
 let fake: FakeOllama;
 beforeEach(async () => {
-  fake = await FakeOllama.start({ memoryBytes: 16e9 });
+  fake = await FakeOllama.start({ memoryBytes: 16e9, version: '0.12.6' });
 });
 afterEach(async () => {
   await fake.stop();
