@@ -26,6 +26,12 @@ export interface HostView {
   gpus: number;
 }
 
+/** Ollama's own longest wait for GPU memory to recover after an unload. */
+const VRAM_RECOVERY_MS = 5000;
+/** Without a reading (Ollama on another machine): the typical recovery time, per model unloaded. */
+const REMOTE_RECOVERY_MS = Number(process.env.OLLM_REMOTE_VRAM_RECOVERY_MS) || 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/i;
 const GiB = 1024 ** 3;
 
@@ -62,13 +68,13 @@ export class HostMemoryModel {
     this.local = isLocalHost(host) && settings.ollama.capacity === undefined;
   }
 
-  /** The host's memory now, given what /api/ps reports loaded. */
+  /** The host's memory now, given what /api/ps reports loaded. `fresh`: read this machine afresh, GPUs included. */
   async view(running: readonly RunningModel[], options: { fresh?: boolean } = {}): Promise<HostView> {
     if (running.some((r) => (r.size_vram ?? 0) > 0)) this.sawGpu = true;
     const { numParallel, maxLoadedModels, capacity } = this.settings.ollama;
     const limits = (gpus: number) => ({ numParallel, gpus, maxLoadedModels: maxLoadedModels ?? 3 * Math.max(1, gpus) });
     if (this.local) {
-      const reading = await this.ram.read(options);
+      const reading = await this.ram.read({ fresh: options.fresh ?? false, freshGpus: options.fresh ?? false });
       const gpus = reading.gpus;
       const memory: HostMemory = gpus.length ? { kind: 'gpu', ram: ramOf(reading), vram: vramOf(gpus, running) } : { kind: 'cpu', ram: ramOf(reading) };
       return { memory, source: 'this machine', sourceNote: 'read on this machine (Ollama runs here)', policy: resolveRamPolicy(this.settings.ram, reading), ...limits(gpus.length) };
@@ -90,6 +96,30 @@ export class HostMemoryModel {
       policy: { budgetBytes: Number.MAX_SAFE_INTEGER, safetyMargin: this.settings.ram.safetyMargin, bufferBytes: 0, smallModelBytes: this.settings.ram.smallModelBytes },
       ...limits(this.sawGpu ? 1 : 0),
     };
+  }
+
+  /**
+   * After unloads on a GPU host: Ollama drops a model from /api/ps before its GPU memory reads as
+   * free again, and waits up to 5 s for that itself (server/sched.go waitForVRAMRecovery). A load
+   * sent meanwhile would see a full GPU: it would evict another model, or offload part of the new
+   * one to the CPU. So the GPUs' own reading is polled until it shows what /api/ps implies is
+   * free; for another machine, where nothing can be read, a short fixed wait per model stands in.
+   * Returns how long it waited.
+   */
+  async waitForVram(running: readonly RunningModel[], unloaded: number): Promise<number> {
+    const started = Date.now();
+    if (!this.local) {
+      await sleep(REMOTE_RECOVERY_MS * unloaded);
+      return Date.now() - started;
+    }
+    const deadline = started + VRAM_RECOVERY_MS * unloaded;
+    for (;;) {
+      const { gpus } = await this.ram.read({ freshGpus: true });
+      const total = gpus.reduce((s, g) => s + g.vramTotalBytes, 0);
+      const reported = gpus.reduce((s, g) => s + (g.vramFreeBytes ?? g.vramTotalBytes), 0);
+      if (reported >= (total - vramUsed(running)) * 0.98 || Date.now() >= deadline) return Date.now() - started;
+      await sleep(100);
+    }
   }
 
   /** A load that needed `requiredBytes` with `loadedBytes` in use ran out of memory: never plan that total again. */

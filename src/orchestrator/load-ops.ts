@@ -60,13 +60,17 @@ export async function waitUntilGone(backend: OllamaBackend, names: readonly stri
   }
 }
 
-/** Polls /api/ps until `model` shows with at least `contextLength`; a short wait, as Ollama lists a model once its load call returns. */
-export async function confirmLoaded(backend: OllamaBackend, model: string, contextLength: number, signal?: AbortSignal): Promise<RunningModel> {
+/**
+ * Polls /api/ps until `model` shows with at least `contextLength` (a copy made with `ollama cp`
+ * may show under the name that loaded it: same digest); a short wait, as Ollama lists a model
+ * once its load call returns. Resolves with /api/ps as it then was.
+ */
+export async function confirmLoaded(backend: OllamaBackend, model: string, contextLength: number, options: { digest?: string; signal?: AbortSignal } = {}): Promise<RunningModel[]> {
   let last: RunningModel | undefined;
   for (let i = 0; i < 20; i++) {
-    const ps = await backend.ps(signal ? { signal } : {});
-    last = ps.find((r) => r.name === model);
-    if (last && (last.context_length ?? contextLength) >= contextLength) return last;
+    const ps = await backend.ps(options.signal ? { signal: options.signal } : {});
+    last = ps.find((r) => r.name === model) ?? (options.digest ? ps.find((r) => r.digest === options.digest) : undefined);
+    if (last && (last.context_length ?? contextLength) >= contextLength) return ps;
     await sleep(50);
   }
   const what = last

@@ -186,6 +186,7 @@ export class Loader {
     for (const name of plan.unload) await sendUnload(this.backend, name, req.signal);
     if (plan.unload.length) {
       outcome.unloadWaitMs = await waitUntilGone(this.backend, plan.unload, req.signal);
+      if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await this.hostMemory.waitForVram(others.filter((r) => !plan.unload.includes(r.name)), plan.unload.length);
       log.info(`unloaded ${plan.unload.join(', ')} (Ollama took ${outcome.unloadWaitMs} ms)`);
     }
     const started = this.now();
@@ -196,7 +197,13 @@ export class Loader {
       throw await this.afterFailedLoad(err, others.filter((r) => !plan.unload.includes(r.name)), plan.requiredBytes);
     }
     outcome.loadMs = loadNs ? Math.round(loadNs / 1e6) : this.now() - started;
-    await confirmLoaded(this.backend, model.name, contextLength, req.signal);
+    const after = await confirmLoaded(this.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
+    // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
+    const stayed = others.filter((r) => !plan.unload.includes(r.name));
+    if (stayed.some((r) => !after.some((a) => a.name === r.name))) {
+      const note = await this.restorePins(stayed).catch(() => '');
+      if (note) outcome.reason = `${outcome.reason} ${note.replace('after it', 'while loading it (its first attempt ran out of memory)')}`;
+    }
     this.lastUsed.set(model.name, this.now());
     log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
     return outcome;

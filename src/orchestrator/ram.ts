@@ -139,8 +139,9 @@ export class RamMonitor {
     this.gpus = new Reused(() => source.gpus().catch(() => []), options.gpuTtlMs ?? 30_000);
   }
 
-  async read(options: { fresh?: boolean } = {}): Promise<MemoryReading> {
-    const [mem, gpus] = await Promise.all([this.mem.get(options.fresh), this.gpus.get()]);
+  /** `fresh` re-reads RAM; `freshGpus` the GPUs too (it spawns tools: only before a decision on a GPU host). */
+  async read(options: { fresh?: boolean; freshGpus?: boolean } = {}): Promise<MemoryReading> {
+    const [mem, gpus] = await Promise.all([this.mem.get(options.fresh), this.gpus.get(options.freshGpus)]);
     return { ...mem, gpus, readAt: new Date().toISOString() };
   }
 }

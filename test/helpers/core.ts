@@ -6,10 +6,11 @@ import { loadConfig, Orchestrator, type MemorySource, type OrchestratorDeps } fr
 import { projectSettings, type ProjectProfile } from '../../src/orchestrator/project.js';
 import type { FakeOllama } from '../fake-ollama/server.js';
 
+/** This machine as the fake sees it: its RAM, and its GPUs with the VRAM they report in use (recovery delays included). */
 export function fakeMemory(fake: FakeOllama, totalBytes: number): MemorySource {
   return {
     memory: async () => ({ totalBytes, availableBytes: totalBytes - fake.usedMemoryBytes(), swapTotalBytes: 0, swapUsedBytes: 0 }),
-    gpus: async () => [],
+    gpus: async () => fake.gpus().map((g) => ({ name: g.name, vendor: 'NVIDIA', vramTotalBytes: g.vramBytes, vramFreeBytes: g.freeBytes })),
   };
 }
 
