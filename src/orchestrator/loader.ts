@@ -148,7 +148,7 @@ export class Loader {
     const slots = isEmbedding(model) ? 1 : view.numParallel; // Ollama gives embedding models one slot
     const plan = planLoad({
       model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots },
-      loaded: others.map((r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0 })),
+      loaded: await Promise.all(others.map(async (r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0, versatility: (await this.catalog.get(r.name))?.profiles.length ?? 0 }))),
       pinned: this.pins,
       inFlight: this.busy(),
       lastUsed: this.lastUsed,

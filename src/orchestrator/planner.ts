@@ -103,6 +103,8 @@ export interface LoadedModelState {
   name: string;
   sizeBytes: number;
   vramBytes: number;
+  /** How many kinds of work it serves: a versatile model is kept before a specialist. */
+  versatility?: number;
 }
 
 export interface PlanInput {
@@ -172,6 +174,8 @@ function compareOptions(a: Option, b: Option): number {
   const smallA = a.set.filter((m) => m.small).length;
   const smallB = b.set.filter((m) => m.small).length;
   if (smallA !== smallB) return smallA - smallB;
+  const served = (o: Option) => o.set.reduce((n, m) => n + (m.versatility ?? 0), 0);
+  if (served(a) !== served(b)) return served(a) - served(b);
   const recency = (o: Option) => o.set.map((m) => m.lastUsed).sort((x, y) => y - x);
   const ra = recency(a);
   const rb = recency(b);

@@ -215,6 +215,17 @@ describe('the count limit (OLLAMA_MAX_LOADED_MODELS) and parallel slots', () => 
     expect(p.reason).toMatch(/holds at most 2 models; a:3b .*pinned.*b:3b .*busy/);
   });
 
+  it('between otherwise equal choices, the specialist goes and the model that serves more kinds of work stays', () => {
+    const p = planLoad(
+      input({
+        model: { name: 'd:3b', sizeBytes: 2 * GB },
+        loaded: [{ ...m('general:7b', 6), versatility: 4 }, { ...m('vision:7b', 6), versatility: 1 }],
+        maxLoadedModels: 2,
+      }),
+    );
+    expect(p.unload).toEqual(['vision:7b']);
+  });
+
   it('KV for every parallel slot is part of what a model needs', () => {
     const one = planLoad(input({ model: { name: 'a:8b', sizeBytes: 5 * GB, kvBytes: 1 * GB } }));
     const four = planLoad(input({ model: { name: 'a:8b', sizeBytes: 5 * GB, kvBytes: 4 * GB } }));
