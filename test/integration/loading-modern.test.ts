@@ -174,3 +174,16 @@ describe('out of memory and its aftermath', () => {
     expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
   });
 });
+
+describe('compare next to a model that must stay', () => {
+  it('with 3 loaded at most and a pinned model loaded, three models run in groups Ollama never has to evict from', async () => {
+    const core = await setup({ memoryBytes: 64 * GB, admission: 'ollama', maxLoadedModels: 3 }, { totalBytes: 64 * GB, yaml: 'ollama:\n  maxLoadedModels: 3\nram:\n  budget: "100%"\n  bufferBytes: 0\n' });
+    await smartLoad(core, { model: 'phi3:mini', pin: true });
+    const { compare } = await import('../../src/orchestrator/compare.js');
+    const r = await compare(core, { prompt: 'Say hi', models: ['llama3.2', 'qwen2.5-coder:7b', 'gemma3:4b'] });
+    expect(r.groups.every((g) => g.length <= 2)).toBe(true);
+    for (const e of r.results) expect(e.error).toBeUndefined();
+    noOllamaEvictions(fake!);
+    expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
+  });
+});
