@@ -24,7 +24,7 @@ function render(o: SmartLoadOutcome): string {
 
 export const smartLoadTool = defineTool({
   name: 'smart_load',
-  title: 'Load a model without overcommitting RAM',
+  title: 'Load a model without overcommitting memory',
   description:
     'Loads a local model so the next requests start fast, never pushing the machine into swap: if it does not fit, it unloads the smallest set of idle, unpinned models that makes room, or refuses with the numbers and a smaller alternative. Name a model, or give a task (code, debugging, vision, fast, reasoning, creative, summarize, general) and the best installed model for it is chosen — preferring one already loaded. dryRun: true shows the plan and changes nothing. pin: true keeps it loaded while the server runs. Not needed before route_and_generate, which loads on its own.',
   inputSchema: z.object({
@@ -38,14 +38,16 @@ export const smartLoadTool = defineTool({
     model: z.string(),
     action: z.enum(['already_loaded', 'loaded', 'would_load', 'refused']),
     unloaded: z.array(z.string()).describe('models unloaded to make room (in a dry run: that would be)'),
-    requiredBytes: z.number().describe('size × (1 + safety margin) + KV cache'),
-    availableBytes: z.number().describe('room for models before unloading: min(budget − loaded, available RAM − buffer)'),
+    requiredBytes: z.number().describe('what it needs where it runs: VRAM (weights + KV + buffers) on a GPU host, size × (1 + safety margin) + KV cache in RAM otherwise'),
+    availableBytes: z.number().describe('room for it before unloading anything (on a GPU host: 80% of free VRAM)'),
     reason: z.string(),
     choice: z.string().describe('why this model'),
     keepAlive: z.union([z.number(), z.string()]),
     pinned: z.boolean(),
     contextLength: z.number().describe('num_ctx the model runs with'),
+    contextRaisedFrom: z.number().optional().describe('the context it was loaded with before this reload'),
     loadMs: z.number().optional(),
+    unloadWaitMs: z.number().optional().describe('how long Ollama took to free the memory of the models unloaded'),
     fitsInVram: z.boolean().optional(),
     obtainableBytes: z.number().optional(),
     alternative: z.object({ model: z.string(), why: z.string() }).optional(),

@@ -47,7 +47,7 @@ describe('smart_load and unload_model over stdio', () => {
     expect(llava.text).toMatch(/Loaded llava:7b .*after unloading qwen2\.5-coder:7b/);
     expect(fake.stats().forcedEvictions).toEqual([]);
     // seed 004's "Memory Check", on stderr
-    expect(session.stderr()).toMatch(/memory check: available .+, loaded .+ \(.*qwen2\.5-coder:7b.*\), wanted llava:7b .+, required .+ with margin, room .+ → unload qwen2\.5-coder:7b \(.+\), then load/);
+    expect(session.stderr()).toMatch(/memory check: available .+, loaded .+ \(.*qwen2\.5-coder:7b.*\), wanted llava:7b .+, required .+, room .+ → unload qwen2\.5-coder:7b \(.+\), then load/);
 
     const r = await session.client.readResource({ uri: 'ollm://models/loaded' });
     const view = JSON.parse((r.contents[0] as { text: string }).text) as { loaded: Array<{ name: string; pinned: boolean }> };
