@@ -39,7 +39,7 @@ const MODES: Mode[] = [
   {
     name: 'GPU host, 24 GiB VRAM, 32 GB RAM, parallel 2, max 3 loaded, 800 ms unloads, OLLAMA_CONTEXT_LENGTH 8192',
     fake: { memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], numParallel: 2, maxLoadedModels: 3, unloadDelayMs: 800, defaultNumCtx: 8192 },
-    totalBytes: 32e9,
+    totalBytes: 16e9,
     yaml: 'ollama:\n  numParallel: 2\n  maxLoadedModels: 3\n  contextLength: 8192\nram:\n  budget: "100%"\n  bufferBytes: 0\n',
   },
 ];

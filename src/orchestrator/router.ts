@@ -162,6 +162,14 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
   }
 
+  // Fast work wants the quickest answer: a loaded model that can do general work answers at once,
+  // sooner than a small model that must be loaded first.
+  if (asked === 'fast' && !req.images) {
+    const loadedFast = usable.filter((c) => c.loaded && suits(c, 'fast'));
+    // (not a thinking model: it would reason at length before answering)
+    const warm = loadedFast.length ? [] : rank(usable.filter((c) => c.loaded && suits(c, 'general') && !c.capabilities.includes('thinking')), 'fast', req);
+    for (const m of warm) add(m, `${m.name} is already loaded and answers general work at once, sooner than loading a small model for fast work`);
+  }
   for (let profile: ProfileName | undefined = asked; profile; profile = ROUTING_PROFILES[profile].fallbackProfile) {
     const suited = usable.filter((c) => suits(c, profile!, req.images));
     if (profile === 'code') {

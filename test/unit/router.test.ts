@@ -63,6 +63,17 @@ describe('selectModel', () => {
     expect(s.model).toBe('mistral:7b');
   });
 
+  it('fast work goes to a loaded general model (not a thinking one) rather than loading a small model first', () => {
+    const loadedMistral = { ...mistral, loaded: true };
+    expect(selectModel({ task: 'fast' }, [loadedMistral, llama3, phi], settings)!.model).toBe('mistral:7b'); // loaded, and serves fast itself
+    const loadedLlama8 = { ...llama8, loaded: true };
+    const s = selectModel({ task: 'fast' }, [loadedLlama8, llama3, phi], settings)!;
+    expect(s.model).toBe('llama3.1:8b');
+    expect(s.reason).toMatch(/already loaded and answers general work at once/);
+    const thinker = { ...model('qwen3:8b', { parameterSize: '8.2B', profiles: ['general', 'reasoning'], capabilities: ['completion', 'thinking'] }), loaded: true };
+    expect(selectModel({ task: 'fast' }, [thinker, llama3], settings)!.model).toBe('llama3.2:latest');
+  });
+
   it('fast work prefers the smallest, with phi last (seed 001 chain)', () => {
     expect(selectModel({ task: 'fast' }, [mistral, llama3, phi], settings)!.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'mistral:7b', 'phi3:mini']);
   });
