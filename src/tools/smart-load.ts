@@ -46,6 +46,8 @@ export const smartLoadTool = defineTool({
     pinned: z.boolean(),
     contextLength: z.number().describe('num_ctx the model runs with'),
     loadMs: z.number().optional(),
+    unloadWaitMs: z.number().optional().describe('how long Ollama took to carry out the unloads'),
+    contextRaisedFrom: z.number().optional().describe('the context it had before; it was reloaded with a larger one'),
     fitsInVram: z.boolean().optional(),
     obtainableBytes: z.number().optional(),
     alternative: z.object({ model: z.string(), why: z.string() }).optional(),

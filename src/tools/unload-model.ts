@@ -17,6 +17,7 @@ export const unloadModelTool = defineTool({
     unloaded: z.array(z.string()),
     kept: z.array(z.object({ model: z.string(), why: z.string() })),
     notLoaded: z.array(z.string()).describe('named models that were not loaded'),
+    unloadWaitMs: z.number().optional().describe('how long Ollama took to carry out the unloads'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
