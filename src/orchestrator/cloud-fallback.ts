@@ -48,3 +48,15 @@ export async function cloudGenerate(fallback: NonNullable<Settings['fallback']>,
   if (!text.trim()) throw new CloudFallbackError(`${url} returned an empty answer`);
   return { text, promptTokens: body?.usage?.prompt_tokens ?? 0, outputTokens: body?.usage?.completion_tokens ?? 0 };
 }
+
+/** The fallback provider's answer, with route_and_generate's reason and metrics (it has no load, queue or stream of its own). */
+export async function fallbackAnswer(fallback: NonNullable<Settings['fallback']>, req: CloudRequest) {
+  const t0 = performance.now();
+  const out = await cloudGenerate(fallback, req);
+  const totalMs = Math.round(performance.now() - t0);
+  return {
+    text: out.text,
+    reason: `Every local model failed, so the configured fallback provider ${new URL(fallback.baseURL).host} (${fallback.model}) answered.`,
+    metrics: { totalMs, loadMs: 0, queueMs: 0, timeToFirstTokenMs: totalMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: totalMs > 0 ? Math.round((out.outputTokens / totalMs) * 10000) / 10 : 0 },
+  };
+}

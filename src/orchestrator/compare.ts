@@ -13,6 +13,8 @@ import { OllamaError } from './ollama.js';
 import type { ModelSummary, Orchestrator } from './orchestrator.js';
 import type { TaskType } from './profiles.js';
 import { selectModel } from './router.js';
+import { estimateTokens } from './classify.js';
+import type { PhaseBoard } from './progress.js';
 import { streamGenerate, streamOptions } from './stream.js';
 import { shortened } from './shorten.js';
 
@@ -25,6 +27,8 @@ export interface CompareRequest {
   signal?: AbortSignal;
   /** Called when a model finishes: how many are done of how many. */
   onModelDone?: (done: number, total: number, model: string) => void;
+  /** Each model's phase (waiting, loading, queued, reading the prompt, generating) in a lane of its own. */
+  progress?: PhaseBoard;
 }
 
 export interface CompareEntry {
@@ -32,7 +36,7 @@ export interface CompareEntry {
   text: string;
   error?: string;
   thinking?: string;
-  metrics: { loadMs: number; timeToFirstTokenMs: number; totalMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
+  metrics: { loadMs: number; queueMs: number; timeToFirstTokenMs: number; totalMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
 }
 
 export interface CompareResult {
@@ -50,7 +54,7 @@ export interface CompareResult {
 /** Comparisons remembered for prefer_model, newest last. */
 const KEEP_COMPARISONS = 20;
 
-const ZERO = { loadMs: 0, timeToFirstTokenMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
+const ZERO = { loadMs: 0, queueMs: 0, timeToFirstTokenMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
 
 /**
  * Splits models into groups whose memory needs fit together, in order: the room is what models
@@ -91,6 +95,7 @@ export class Comparisons {
 export async function compare(orch: Orchestrator, req: CompareRequest): Promise<CompareResult> {
   const started = performance.now();
   const task = req.task ?? classify({ prompt: req.prompt, ...(req.system && { system: req.system }) }).task;
+  req.progress?.enter({ kind: 'starting', what: req.models ? `comparing ${req.models.join(', ')}` : `choosing models to compare for ${task} work` });
   const overview = await orch.listModels(req.signal ? { signal: req.signal } : {});
   const { settings } = orch.config;
 
@@ -122,17 +127,22 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const total = names.length;
   let finished = results.size;
+  const promptTokens = estimateTokens(`${req.system ?? ''}\n${req.prompt}`);
+  req.progress?.note(`compare, ${finished} of ${total} models done`);
 
   for (const group of groups) {
     if (req.signal?.aborted) break;
     // Mark the group busy first, so loading one member never unloads another.
     const releases = group.map((m) => orch.loader.begin(m));
+    const lanes = group.map((m) => req.progress?.lane(m));
     try {
       const loads: Array<LoadOutcome | Error> = [];
-      for (const model of group) {
+      for (const [i, model] of group.entries()) {
+        const lane = lanes[i];
         loads.push(
-          await orch.loader.ensureLoaded({ model, ...(req.signal && { signal: req.signal }) }).catch((err: unknown) => err as Error),
+          await orch.loader.ensureLoaded({ model, ...(req.signal && { signal: req.signal }), ...(lane && { progress: lane }) }).catch((err: unknown) => err as Error),
         );
+        if (i < group.length - 1) lane?.enter({ kind: 'waiting', for: `the rest of ${model}'s group to load` });
       }
       await Promise.all(
         group.map(async (model, i) => {
@@ -147,13 +157,16 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
                 ...streamOptions(settings, loaded, { capabilities, maxTokens }),
                 prompt: req.prompt,
                 ...(req.system && { system: req.system }),
+                promptTokens,
+                ahead: releases[i]!.ahead,
                 ...(req.signal && { signal: req.signal }),
+                ...(lanes[i] && { progress: lanes[i] }),
               });
               const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
               const entry: CompareEntry = {
                 model,
                 text: out.text,
-                metrics: { loadMs, timeToFirstTokenMs: out.timeToFirstTokenMs, totalMs: out.totalMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
+                metrics: { loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, totalMs: out.totalMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
               };
               if (out.thinking) entry.thinking = out.thinking;
               results.set(model, entry);
@@ -165,11 +178,14 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
               orch.metrics.record({ model, ok: false, latencyMs: 0, error: message });
             }
           }
-          req.onModelDone?.(++finished, total, model);
+          req.progress?.note(`compare, ${++finished} of ${total} models done`);
+          lanes[i]?.end();
+          req.onModelDone?.(finished, total, model);
         }),
       );
     } finally {
       for (const release of releases) release();
+      for (const lane of lanes) lane?.end();
     }
   }
   if (req.signal?.aborted) throw new OllamaError('aborted', 'compare was cancelled.', orch.host);

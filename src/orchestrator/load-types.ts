@@ -1,5 +1,8 @@
 /** What the loader is asked, and what it answers. */
-import type { KeepAlive } from './load-ops.js';
+import type { PhaseReporter } from './progress.js';
+
+/** How long Ollama keeps a model loaded when idle: seconds, or a Go duration; negative keeps it. */
+export type KeepAlive = string | number;
 
 export interface LoadRequest {
   model: string;
@@ -9,6 +12,8 @@ export interface LoadRequest {
   pin?: boolean;
   dryRun?: boolean;
   signal?: AbortSignal;
+  /** Told when the load waits for another, unloads, or loads (with an estimate). */
+  progress?: PhaseReporter;
   /**
    * What /api/ps said moments ago within this same request. When it shows the model loaded with
    * enough context, nothing needs deciding and the loader does not ask Ollama again.

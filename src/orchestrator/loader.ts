@@ -8,22 +8,26 @@
  */
 import type { Settings } from './config/index.js';
 import { withTag, type Catalog, type CatalogModel } from './catalog.js';
-import { ollamaDefaultContext, without, type HostMemoryModel } from './host-memory.js';
-import { confirmLoaded, logMemoryCheck, sendLoad, sendUnload, waitUntilGone, type KeepAlive } from './load-ops.js';
+import { without, type HostMemoryModel } from './host-memory.js';
+import { baseContext, contextFor } from './load-context.js';
+import { confirmLoaded, loadWithinLimit, logMemoryCheck, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import { loadSpeed, type LoadSpeed } from './load-estimate.js';
+import { InFlight, type RunningRequest } from './in-flight.js';
 import { releasePins, restorePins } from './pins.js';
 import { log } from './log.js';
 import { OllamaError, type OllamaBackend, type RunningModel } from './ollama.js';
-import { kvCacheBytes, planLoad, type HostMemory } from './planner.js';
+import { kvCacheBytes, planLoad } from './planner.js';
 
 export type { KeepAlive } from './load-ops.js';
 export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
 import type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
 
-/** Ollama's own default context when none is asked for and the host has under 23 GiB of VRAM. */
-export const DEFAULT_NUM_CTX = 4096;
-
 export interface LoaderOptions {
   now?: () => number;
+  /** How fast models load here (measured, kept in the metrics), for the estimate shown while loading. */
+  loadSpeed?: () => LoadSpeed;
+  /** Told of every load carried out: `bytes` read in `ms` — what the load speed is measured from. */
+  onLoaded?: (model: string, bytes: number, ms: number) => void;
 }
 
 const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
@@ -32,10 +36,14 @@ export class Loader {
   /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
   readonly pins = new Set<string>();
   readonly lastUsed = new Map<string, number>();
-  private readonly inFlight = new Map<string, number>();
+  private readonly running = new InFlight();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Loads and unloads queued or running, and what the one running does (for those waiting). */
+  private queued = 0;
+  private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   private readonly now: () => number;
+  private readonly options: LoaderOptions;
 
   constructor(
     private readonly backend: OllamaBackend,
@@ -45,33 +53,36 @@ export class Loader {
     options: LoaderOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.options = options;
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
   }
 
   /** Marks a request running on `model` (it will not be unloaded); call the result when done. */
-  begin(model: string): () => void {
+  begin(model: string): RunningRequest {
     const name = withTag(model);
-    this.inFlight.set(name, (this.inFlight.get(name) ?? 0) + 1);
     this.lastUsed.set(name, this.now());
-    return () => {
-      const n = (this.inFlight.get(name) ?? 1) - 1;
-      if (n > 0) this.inFlight.set(name, n);
-      else this.inFlight.delete(name);
+    const request = this.running.begin(name);
+    return Object.assign(() => {
+      request();
       this.lastUsed.set(name, this.now());
-    };
+    }, { ahead: request.ahead });
   }
 
   busy(): ReadonlySet<string> {
-    return new Set(this.inFlight.keys());
+    return this.running.models();
   }
 
   requestsOn(model: string): number {
-    return this.inFlight.get(withTag(model)) ?? 0;
+    return this.running.count(withTag(model));
   }
 
   /** Runs `work` after every earlier load or unload has finished. */
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    this.queued++;
+    const run = this.queue.then(work, work).finally(() => {
+      this.queued--;
+      this.doing = 'another load or unload';
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -82,7 +93,11 @@ export class Loader {
     if (req.dryRun) return this.decide(req);
     const key = `${withTag(req.model)}|${req.keepAlive ?? ''}|${req.pin ?? ''}|${req.contextLength ?? ''}`;
     const existing = this.shared.get(key);
-    if (existing) return existing;
+    if (existing) {
+      req.progress?.enter({ kind: 'waiting', for: `another request's load of ${withTag(req.model)} to finish` });
+      return existing;
+    }
+    if (this.queued > 0) req.progress?.enter({ kind: 'waiting', for: `${this.doing} to finish` });
     const job = this.serial(() => this.decide(req)).finally(() => this.shared.delete(key));
     this.shared.set(key, job);
     return job;
@@ -113,22 +128,6 @@ export class Loader {
     return req.keepAlive ?? this.settings.model.keepAlive.timeout;
   }
 
-  /** The context a model starts with when the work asks for no more: the settings', else the server's default. */
-  baseContext(memory: HostMemory): number {
-    return this.settings.options.contextSize ?? this.settings.ollama.contextLength ?? ollamaDefaultContext(memory.vram?.totalBytes ?? 0);
-  }
-
-  /**
-   * The context a model runs with here: what it is loaded with when that is enough, else what the
-   * work needs (rounded up to a power of two, at least the base), never beyond the trained
-   * window. Keeping it stable avoids Ollama reloading the model.
-   */
-  contextFor(model: CatalogModel, running?: RunningModel, needed = 0, base = this.settings.options.contextSize ?? DEFAULT_NUM_CTX): number {
-    if (running?.context_length && running.context_length >= needed) return running.context_length;
-    const wanted = needed > base ? 2 ** Math.ceil(Math.log2(needed)) : base;
-    return Math.min(wanted, model.contextWindow);
-  }
-
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
   private async decide(req: LoadRequest): Promise<LoadOutcome> {
     const model = await this.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
@@ -141,7 +140,7 @@ export class Loader {
     const running = await this.backend.ps({ signal: req.signal });
     const view = await this.hostMemory.view(running, { fresh: true });
     const loadedAs = running.find((r) => r.name === model.name);
-    const contextLength = this.contextFor(model, loadedAs, req.contextLength, this.baseContext(view.memory));
+    const contextLength = contextFor(model, loadedAs, req.contextLength, baseContext(this.settings, view.memory));
     // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
     const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
     const others = running.filter((r) => r.name !== model.name || !reload);
@@ -183,20 +182,24 @@ export class Loader {
       this.lastUsed.set(model.name, this.now());
       return outcome;
     }
-    for (const name of plan.unload) await sendUnload(this.backend, name, req.signal);
     if (plan.unload.length) {
-      outcome.unloadWaitMs = await waitUntilGone(this.backend, plan.unload, req.signal);
+      this.doing = `another request's unload of ${plan.unload.join(', ')}`;
+      outcome.unloadWaitMs = await unloadAndConfirm(this.backend, plan.unload, req.signal, req.progress);
       if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await this.hostMemory.waitForVram(others.filter((r) => !plan.unload.includes(r.name)), plan.unload.length);
-      log.info(`unloaded ${plan.unload.join(', ')} (Ollama took ${outcome.unloadWaitMs} ms)`);
     }
-    const started = this.now();
-    let loadNs: number | undefined;
+    this.doing = `another request's load of ${model.name}`;
+    const speed = this.options.loadSpeed?.() ?? loadSpeed(0, 0);
     try {
-      loadNs = await sendLoad(this.backend, model.name, keepAlive, contextLength, { embedding: isEmbedding(model), ...(req.signal && { signal: req.signal }) });
+      outcome.loadMs = await loadWithinLimit(this.backend, { name: model.name, sizeBytes: model.sizeBytes, embedding: isEmbedding(model) }, keepAlive, contextLength, {
+        limits: this.settings.ollama,
+        speed,
+        ...(req.signal && { signal: req.signal }),
+        ...(req.progress && { progress: req.progress }),
+      });
     } catch (err) {
       throw await this.afterFailedLoad(err, others.filter((r) => !plan.unload.includes(r.name)), plan.requiredBytes);
     }
-    outcome.loadMs = loadNs ? Math.round(loadNs / 1e6) : this.now() - started;
+    this.options.onLoaded?.(model.name, model.sizeBytes, outcome.loadMs);
     const after = await confirmLoaded(this.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
     // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
     const stayed = others.filter((r) => !plan.unload.includes(r.name));
@@ -236,30 +239,9 @@ export class Loader {
    * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
    */
   unload(target: { models: string[] } | { all: true; includePinned?: boolean }, signal?: AbortSignal): Promise<UnloadOutcome> {
-    return this.serial(async () => {
-      const running = await this.backend.ps({ signal });
-      const loadedNames = running.map((r) => r.name);
-      const out: UnloadOutcome = { unloaded: [], kept: [], notLoaded: [] };
-      const wanted =
-        'models' in target
-          ? target.models.map((m) => {
-              const name = loadedNames.find((n) => n === m || n === withTag(m)) ?? withTag(m);
-              this.pins.delete(name);
-              return name;
-            })
-          : loadedNames;
-      for (const name of wanted) {
-        if (!loadedNames.includes(name)) out.notLoaded.push(name);
-        else if (this.inFlight.has(name)) out.kept.push({ model: name, why: 'a request is running on it' });
-        else if ('all' in target && !target.includePinned && this.pins.has(name)) out.kept.push({ model: name, why: 'pinned (includePinned: true unloads it too)' });
-        else {
-          await sendUnload(this.backend, name, signal);
-          out.unloaded.push(name);
-        }
-      }
-      if ('all' in target && target.includePinned) this.pins.clear();
-      if (out.unloaded.length) out.unloadWaitMs = await waitUntilGone(this.backend, out.unloaded, signal);
-      return out;
+    return this.serial(() => {
+      this.doing = "another request's unload";
+      return unloadModels(this.backend, target, { pins: this.pins, busy: (name) => this.running.count(name) > 0 }, signal);
     });
   }
 

@@ -8,6 +8,7 @@
  * flush keeps its deltas for the next one.
  */
 import { SharedJsonFile } from './storage/shared-file.js';
+import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import { log } from './log.js';
 
 export interface ModelMetrics {
@@ -30,12 +31,14 @@ export interface Observation {
 interface Totals {
   requests: number; successes: number; failures: number; latencySumMs: number; latencyCount: number;
   tpsSum: number; tpsCount: number; loadSumMs: number; loads: number; lastUsedMs: number; lastError?: string; lastErrorMs?: number;
+  /** Bytes the loader read in, and the ms those loads took: the host's load speed. */
+  loadedBytes: number; loadingMs: number;
 }
 type Table = Map<string, Totals>;
 interface FileShape { version: 1; models: Record<string, unknown> }
-const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads'] as const;
+const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads', 'loadedBytes', 'loadingMs'] as const;
 
-const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0 });
+const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0, loadedBytes: 0, loadingMs: 0 });
 const pos = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -135,6 +138,28 @@ export class MetricsStore {
     } catch (e) {
       log.debug(`metrics: record failed: ${errText(e)}`);
     }
+  }
+
+  /** A load the loader carried out: `bytes` read in `ms`. Feeds the host's load speed (loadSpeed). Never throws. */
+  recordLoad(model: string, bytes: number, ms: number): void {
+    if (typeof model !== 'string' || model === '' || !pos(bytes) || !pos(ms)) return;
+    const t = this.pending.get(model) ?? empty();
+    t.loadedBytes += bytes;
+    t.loadingMs += ms;
+    t.lastUsedMs = Math.max(t.lastUsedMs, Date.now());
+    this.pending.set(model, t);
+    this.schedule();
+  }
+
+  /** How fast models load on this host: every model's loads together (assumed until enough was measured). */
+  loadSpeed(): LoadSpeed {
+    let bytes = 0;
+    let ms = 0;
+    for (const t of mergeTables(this.persisted, this.inflight, this.pending).values()) {
+      bytes += t.loadedBytes;
+      ms += t.loadingMs;
+    }
+    return loadSpeed(bytes, ms);
   }
 
   /** This process's view: persisted totals plus what is not yet flushed. */

@@ -11,6 +11,7 @@ import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from './planner.js
 import { HostMemoryModel, type CapacitySource, type HostView } from './host-memory.js';
 import { join } from 'node:path';
 import { Loader } from './loader.js';
+import { baseContext, contextFor } from './load-context.js';
 import type { MemoryProvider } from './memory-hook.js';
 import { MemoryStore } from './memory-store.js';
 import { MetricsStore } from './metrics.js';
@@ -147,8 +148,11 @@ export class Orchestrator {
     this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
     this.catalog = new Catalog(this.backend);
     this.ram = new RamMonitor(deps.memorySource);
-    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, config.settings, this.ram), config.settings);
     this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
+    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, config.settings, this.ram), config.settings, {
+      loadSpeed: () => this.metrics.loadSpeed(),
+      onLoaded: (model, bytes, ms) => this.metrics.recordLoad(model, bytes, ms),
+    });
     this.preferences = new Preferences(join(config.home, 'preferences.json'));
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.memoryFile, { maxEntries, maxValueChars });
@@ -228,7 +232,7 @@ export class Orchestrator {
       ? { requiredBytes: 0, fits: true, fitsNow: true }
       : assessFit({
           modelBytes: model.sizeBytes,
-          kvBytes: kvCacheBytes(model.kvShape, this.loader.contextFor(model, running.find((r) => r.name === model.name), 0, this.loader.baseContext(view.memory))) * slots,
+          kvBytes: kvCacheBytes(model.kvShape, contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.config.settings, view.memory))) * slots,
           isLoaded,
           loadedBytes: running.reduce((s, r) => s + r.size, 0),
           memory: view.memory,
@@ -297,6 +301,7 @@ export class Orchestrator {
       overrides: model.routing.enabled ? model.routing.overrides : {},
       preferred: this.preferences.byProfile(),
       allowCloud: model.routing.allowCloud,
+      ...(model.routing.maxColdLoadMs !== undefined && { maxColdLoadMs: model.routing.maxColdLoadMs }),
       ...(model.default && { defaultModel: model.default }),
     };
   }

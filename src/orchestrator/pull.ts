@@ -9,11 +9,16 @@ import { formatBytes } from './config/units.js';
 import { log } from './log.js';
 import { parseModelName } from './model-name.js';
 import { OllamaError, type OllamaBackend } from './ollama.js';
+import type { PhaseReporter } from './progress.js';
 import { quoted } from './shorten.js';
 
 export interface PullProgress {
   completedBytes: number;
   totalBytes: number;
+  /** Ollama's status line: "pulling manifest", "pulling 6a0746a1ec1a", "verifying sha256 digest"… */
+  status: string;
+  /** The line was about a layer's bytes (otherwise a step of its own, such as verifying). */
+  downloading: boolean;
   message: string;
 }
 
@@ -23,6 +28,8 @@ export interface PullRequest {
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: PullProgress) => void;
+  /** Told of every phase: checking what is installed, then each status of the download with its bytes. */
+  progress?: PhaseReporter;
 }
 
 export interface PullResult {
@@ -55,16 +62,20 @@ export class Puller {
     const name = check.name.display;
     const started = performance.now();
     if (!req.force) {
+      req.progress?.enter({ kind: 'starting', what: `checking whether ${name} is installed` });
       const present = await this.catalog.get(name, { refresh: true, ...(req.signal && { signal: req.signal }) });
       if (present) return { model: present.name, status: 'already_present', sizeBytes: present.sizeBytes, durationMs: Math.round(performance.now() - started) };
     }
 
     const shared = this.running.get(name) ?? this.start(name, req.insecure ?? false);
     shared.callers++;
-    if (req.onProgress) {
-      shared.listeners.add(req.onProgress);
-      if (shared.last) req.onProgress(shared.last);
-    }
+    const listener = (p: PullProgress) => {
+      req.onProgress?.(p);
+      req.progress?.enter({ kind: 'pulling', model: name, status: p.status, downloading: p.downloading, completedBytes: p.completedBytes, totalBytes: p.totalBytes });
+    };
+    shared.listeners.add(listener);
+    if (shared.last) listener(shared.last);
+    else req.progress?.enter({ kind: 'pulling', model: name, status: 'starting the download', downloading: false, completedBytes: 0, totalBytes: 0 });
     const onAbort = () => {
       if (--shared.callers === 0) shared.abort.abort();
     };
@@ -74,7 +85,7 @@ export class Puller {
       await (req.signal ? Promise.race([shared.done, aborted(req.signal, name, this.backend.host)]) : shared.done);
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
-      if (req.onProgress) shared.listeners.delete(req.onProgress);
+      shared.listeners.delete(listener);
       if (!req.signal?.aborted) shared.callers--;
     }
     const installed = await this.catalog.get(name, { refresh: true });
@@ -105,7 +116,7 @@ export class Puller {
       }, this.stallMs);
       timer.unref();
     };
-    const emit = (message: string) => {
+    const emit = (status: string, downloading: boolean, message: string) => {
       let completed = 0;
       let total = 0;
       for (const l of layers.values()) {
@@ -113,7 +124,7 @@ export class Puller {
         total += l.total;
       }
       // Progress never goes backwards, even if Ollama re-reports a layer.
-      const progress = { completedBytes: Math.max(completed, shared.last?.completedBytes ?? 0), totalBytes: Math.max(total, shared.last?.totalBytes ?? 0), message };
+      const progress = { completedBytes: Math.max(completed, shared.last?.completedBytes ?? 0), totalBytes: Math.max(total, shared.last?.totalBytes ?? 0), status, downloading, message };
       shared.last = progress;
       for (const l of shared.listeners) l(progress);
     };
@@ -132,7 +143,7 @@ export class Puller {
             }
             const after = [...layers.values()].reduce((s, l) => s + l.completed, 0);
             if (after > before || !line.digest) arm(); // bytes moved, or a new phase began
-            emit(describe(line.status, layers.get(line.digest ?? ''), layers));
+            emit(line.status, Boolean(line.digest), describe(line.status, layers.get(line.digest ?? ''), layers));
             if (line.status === 'success') return;
           }
         },
@@ -142,7 +153,7 @@ export class Puller {
       if (stalled) {
         throw new OllamaError(
           'timeout',
-          `Pulling ${quoted(name)} stalled: no bytes for ${Math.round(this.stallMs / 1000)} s. Run pull_model again — Ollama resumes the download where it stopped.`,
+          `Pulling ${quoted(name)} stalled: no bytes for ${Math.round(this.stallMs / 1000)} s while downloading, so it was stopped. Run pull_model again — Ollama resumes the download where it stopped; on a slow or flaky link raise ollama.pullStallTimeoutMs (${this.stallMs} ms).`,
           this.backend.host,
         );
       }

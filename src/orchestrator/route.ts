@@ -6,11 +6,13 @@
  */
 import { findModel } from './catalog.js';
 import { classify, estimateTokens, inferComplexity, type Complexity } from './classify.js';
-import { CloudFallbackError, cloudGenerate } from './cloud-fallback.js';
+import { CloudFallbackError, fallbackAnswer } from './cloud-fallback.js';
 import { OllamaError } from './ollama.js';
 import type { MemoryProvider } from './memory-hook.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { ProfileName, TaskType } from './profiles.js';
+import { coldLoadEstimates } from './load-estimate.js';
+import type { PhaseReporter } from './progress.js';
 import { selectModel, TASK_PROFILE } from './router.js';
 import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
 import { shortened } from './shorten.js';
@@ -30,6 +32,8 @@ export interface RouteRequest {
   signal?: AbortSignal;
   /** Tokens generated so far, on the model now answering. */
   onProgress?: (tokens: number, model: string) => void;
+  /** Told of every phase: choosing, waiting, unloading, loading, queued, reading the prompt, generating. */
+  progress?: PhaseReporter;
 }
 
 export interface Attempt {
@@ -49,7 +53,8 @@ export interface RouteResult {
   thinking?: string;
   doneReason: string;
   contextLength: number;
-  metrics: { totalMs: number; loadMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number; timeToFirstTokenMs: number };
+  /** By phase: loading, queued behind other requests on the model, reading the prompt (to the first token), then generating. */
+  metrics: { totalMs: number; loadMs: number; queueMs: number; timeToFirstTokenMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
   /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
   notes?: string[];
 }
@@ -110,6 +115,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     how += `; the ${defaultProfile} profile by default${orch.project ? ` for the ${orch.project.name} project` : ''}`;
   }
 
+  req.progress?.enter({ kind: 'starting', what: `choosing a model for ${profile} work` });
   const notes: string[] = [];
   const memoryText = req.useMemory !== false && orch.memory ? await memoriesFor(orch.memory, req.prompt, settings.memory.promptBudgetTokens, notes) : '';
   const system = [orch.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
@@ -127,8 +133,9 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
     else queue.push({ model: named.name, why: `${named.name} was named by the caller` });
   }
+  const coldLoadMs = coldLoadEstimates(overview.models, orch.metrics.loadSpeed());
   const select = (p: ProfileName) =>
-    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch) }, overview.models, orch.routingSettings());
+    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch), coldLoadMs }, overview.models, orch.routingSettings());
   let selection = select(profile);
   if (byDefault && !selection?.ranked.length) {
     selection = select('general'); // no model serves the default profile: general work stays general
@@ -155,6 +162,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         contextLength: contextTokens,
         seen: overview.loaded,
         ...(req.signal && { signal: req.signal }),
+        ...(req.progress && { progress: req.progress }),
       });
       if (loaded.action === 'refused') {
         attempts.push({ model: candidate.model, error: loaded.reason });
@@ -169,7 +177,10 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
           prompt: req.prompt,
           ...(system && { system }),
           ...(req.images && { images: req.images }),
+          promptTokens,
+          ahead: done.ahead,
           ...(req.signal && { signal: req.signal }),
+          ...(req.progress && { progress: req.progress }),
           ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
         });
       } catch (err) {
@@ -195,7 +206,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         text: out.text,
         doneReason: out.doneReason,
         contextLength: loaded.contextLength,
-        metrics: { totalMs: Math.round(performance.now() - started), loadMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, timeToFirstTokenMs: out.timeToFirstTokenMs },
+        metrics: { totalMs: Math.round(performance.now() - started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
       };
       if (out.thinking) result.thinking = out.thinking;
       if (notes.length) result.notes = notes;
@@ -213,23 +224,10 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const fallback = settings.fallback;
   if (fallback) {
     try {
-      const t0 = performance.now();
-      const out = await cloudGenerate(fallback, { prompt: req.prompt, ...(system && { system }), maxTokens, temperature: req.temperature ?? settings.options.temperature, ...(req.signal && { signal: req.signal }) });
-      const totalMs = Math.round(performance.now() - t0);
-      return {
-        model: fallback.model,
-        provider: 'fallback',
-        task,
-        profile,
-        complexity,
-        reason: `Every local model failed, so the configured fallback provider ${new URL(fallback.baseURL).host} (${fallback.model}) answered.`,
-        fallbacks: attempts,
-        text: out.text,
-        doneReason: 'stop',
-        contextLength: 0,
-        metrics: { totalMs, loadMs: 0, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: totalMs > 0 ? Math.round((out.outputTokens / totalMs) * 10000) / 10 : 0, timeToFirstTokenMs: totalMs },
-        ...(notes.length > 0 && { notes }),
-      };
+      req.progress?.enter({ kind: 'starting', what: `every local model failed; asking the fallback provider (${fallback.model})` });
+      const out = await fallbackAnswer(fallback, { prompt: req.prompt, ...(system && { system }), maxTokens, temperature: req.temperature ?? settings.options.temperature, ...(req.signal && { signal: req.signal }) });
+      const result: RouteResult = { model: fallback.model, provider: 'fallback', task, profile, complexity, reason: out.reason, fallbacks: attempts, text: out.text, doneReason: 'stop', contextLength: 0, metrics: out.metrics };
+      return notes.length > 0 ? { ...result, notes } : result;
     } catch (err) {
       attempts.push({ model: `fallback ${fallback.model}`, error: err instanceof CloudFallbackError ? err.message : String(err) });
     }

@@ -36,6 +36,8 @@ export interface RouteRequest {
   complexity?: 'low' | 'medium' | 'high';
   /** Measured output tokens per second by model: breaks ties for fast work. */
   speeds?: ReadonlyMap<string, number>;
+  /** Estimated load time (ms) by model, for models not loaded: see RoutingSettings.maxColdLoadMs. */
+  coldLoadMs?: ReadonlyMap<string, number>;
 }
 
 export interface RoutingSettings {
@@ -46,6 +48,8 @@ export interface RoutingSettings {
   preferred?: Partial<Record<ProfileName, string>>;
   /** Cloud models may be chosen (routing.allowCloud; off by default). */
   allowCloud?: boolean;
+  /** A model whose load is estimated to take longer (ms) goes after the suitable models already loaded (routing.maxColdLoadMs). */
+  maxColdLoadMs?: number;
 }
 
 export interface RankedModel {
@@ -187,9 +191,28 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     }
   }
 
-  const first = ranked[0];
+  const order = preferWarm(ranked, req.coldLoadMs, settings.maxColdLoadMs);
+  const first = order[0];
   if (!first) return undefined;
-  return { model: first.m.name, profile: asked, reason: `${first.why}.`, ranked: ranked.map((r) => ({ model: r.m.name, why: r.why })) };
+  return { model: first.m.name, profile: asked, reason: `${first.why}.`, ranked: order.map((r) => ({ model: r.m.name, why: r.why })) };
+}
+
+/**
+ * With a cold-load limit: candidates not loaded whose load is estimated to take longer than it go
+ * after the last suitable loaded one (otherwise the order stands), and the loaded model that now
+ * comes first says why.
+ */
+function preferWarm<T extends { m: RouteCandidate; why: string }>(ranked: T[], estimates: ReadonlyMap<string, number> | undefined, limitMs: number | undefined): T[] {
+  if (limitMs === undefined || !estimates) return ranked;
+  const slow = (r: T) => !r.m.loaded && (estimates.get(r.m.name) ?? 0) > limitMs;
+  const lastWarm = ranked.map((r) => r.m.loaded).lastIndexOf(true);
+  if (lastWarm < 0 || !slow(ranked[0]!)) return ranked;
+  const head = ranked.slice(0, lastWarm + 1);
+  const order = [...head.filter((r) => !slow(r)), ...head.filter(slow), ...ranked.slice(lastWarm + 1)];
+  const passed = ranked[0]!;
+  const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+  order[0] = { ...order[0]!, why: `${order[0]!.why}; preferred over ${passed.m.name}, whose load is estimated at ~${secs(estimates.get(passed.m.name)!)}, more than model.routing.maxColdLoadMs (${secs(limitMs)})` };
+  return order;
 }
 
 /** The model's line: "qwen2.5:32b" -> "qwen2.5"; quantization variants share it. */

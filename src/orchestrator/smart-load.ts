@@ -5,6 +5,8 @@
  */
 import { OllamaError } from './ollama.js';
 import type { KeepAlive, LoadOutcome } from './loader.js';
+import { coldLoadEstimates } from './load-estimate.js';
+import type { PhaseReporter } from './progress.js';
 import type { ModelsOverview, Orchestrator } from './orchestrator.js';
 import type { TaskType } from './profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from './router.js';
@@ -16,6 +18,8 @@ export interface SmartLoadRequest {
   pin?: boolean;
   dryRun?: boolean;
   signal?: AbortSignal;
+  /** Told of every phase: choosing, waiting for another load, unloading, loading. */
+  progress?: PhaseReporter;
 }
 
 export interface SmartLoadOutcome extends LoadOutcome {
@@ -37,9 +41,11 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
   let model = req.model;
   let choice = 'named by the caller';
   let overview: ModelsOverview | undefined;
+  req.progress?.enter({ kind: 'starting', what: model ? `planning the load of ${model}` : `choosing a model for ${req.task ?? routing.defaultProfile} work` });
   if (!model) {
     overview = await orch.listModels({ ...(req.signal && { signal: req.signal }) });
-    const selection = selectModel(req.task ? { task: req.task } : {}, overview.models, orch.routingSettings());
+    const coldLoadMs = coldLoadEstimates(overview.models, orch.metrics.loadSpeed());
+    const selection = selectModel({ ...(req.task && { task: req.task }), coldLoadMs }, overview.models, orch.routingSettings());
     if (!selection) {
       const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
       const hint = PULL_HINT[req.task ?? 'general'] ?? 'llama3.2';
@@ -59,6 +65,7 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
     ...(req.pin !== undefined && { pin: req.pin }),
     ...(req.dryRun !== undefined && { dryRun: req.dryRun }),
     ...(req.signal && { signal: req.signal }),
+    ...(req.progress && { progress: req.progress }),
   });
   const result: SmartLoadOutcome = { ...outcome, choice };
   if (outcome.action === 'refused') {

@@ -5,7 +5,8 @@ import { defineTool } from './define.js';
 
 const metricsSchema = z.object({
   loadMs: z.number(),
-  timeToFirstTokenMs: z.number(),
+  queueMs: z.number().describe('queued behind other requests of this server on the model'),
+  timeToFirstTokenMs: z.number().describe('from leaving the queue to the first token'),
   totalMs: z.number(),
   promptTokens: z.number(),
   outputTokens: z.number(),
@@ -57,8 +58,8 @@ export const compareTool = defineTool({
     wallMs: z.number(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  async run(input, { orch, signal, progress }) {
-    const result = await compare(orch, { ...input, signal, onModelDone: (done, total, model) => progress(done, total, `${model} done (${done} of ${total})`) });
+  async run(input, { orch, signal, phases }) {
+    const result = await compare(orch, { ...input, signal, ...(phases && { progress: phases }) });
     return { structured: result, text: render(result) };
   },
 });

@@ -15,6 +15,7 @@ import {
 import type * as z from 'zod';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/log.js';
+import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress.js';
 import { MemoryError } from '../orchestrator/memory-store.js';
 import { ProjectError } from '../orchestrator/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
@@ -26,8 +27,12 @@ export interface ToolContext {
   orch: Orchestrator;
   /** Aborted when the client cancels the call. */
   signal: AbortSignal;
-  /** Sends a progress notification when the client asked for them (a progressToken); otherwise nothing. */
-  progress(progress: number, total?: number, message?: string): void;
+  /**
+   * Where long work reports its phases, present when the client asked for progress (a
+   * progressToken): each phase is sent as a progress notification at once and again at least
+   * every progress.intervalMs, with progress rising across phases.
+   */
+  phases: PhaseBoard | undefined;
   /** The client can show the user a form (elicitation), so a tool may ask instead of failing. */
   canAsk: boolean;
   /** The user's answers to an earlier ask, by the key it was asked under (untrusted input). */
@@ -44,14 +49,15 @@ function clientCanAsk(server: McpServer, ctx: ServerContext): boolean {
   return elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined);
 }
 
-function progressSender(ctx: ServerContext): ToolContext['progress'] {
+/** A phase reporter sending progress notifications, when the client asked for them (a progressToken). */
+function phaseTracker(ctx: ServerContext, intervalMs: number): PhaseTracker | undefined {
   const token = ctx.mcpReq._meta?.progressToken;
-  if (token === undefined) return () => {};
-  return (progress, total, message) => {
+  if (token === undefined) return undefined;
+  return new PhaseTracker(({ progress, total, message }) => {
     void ctx.mcpReq
-      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message && { message }) } })
+      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), message } })
       .catch(() => undefined);
-  };
+  }, { intervalMs });
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -112,11 +118,12 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         const parsed = await spec.inputSchema.safeParseAsync(raw ?? {});
         if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
         const input = parsed.data as z.output<I>;
+        const phases = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         try {
           const out = await spec.run(input, {
             orch,
             signal: orch.signalFor(ctx.mcpReq.signal),
-            progress: progressSender(ctx),
+            phases,
             canAsk: clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
           });
@@ -124,6 +131,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };
         } catch (err) {
           return failure(withoutLongEchoes(describeFailure(spec.name, err), raw));
+        } finally {
+          phases?.close();
         }
       }) as never,
     );

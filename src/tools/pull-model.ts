@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { formatBytes } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 
-/** Progress at most this often, and always on a phase change. */
-const PROGRESS_EVERY_MS = 250;
-
 export const pullModelTool = defineTool({
   name: 'pull_model',
   title: 'Download a model',
@@ -22,21 +19,8 @@ export const pullModelTool = defineTool({
     durationMs: z.number(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async run(input, { orch, signal, progress }) {
-    let last = 0;
-    let lastMessage = '';
-    const result = await orch.puller.pull({
-      ...input,
-      signal,
-      onProgress: (p) => {
-        const now = performance.now();
-        const phase = p.message.split(' — ')[0]!;
-        if (now - last < PROGRESS_EVERY_MS && phase === lastMessage) return;
-        last = now;
-        lastMessage = phase;
-        progress(p.completedBytes, p.totalBytes || undefined, p.message);
-      },
-    });
+  async run(input, { orch, signal, phases }) {
+    const result = await orch.puller.pull({ ...input, signal, ...(phases && { progress: phases }) });
     const text =
       result.status === 'already_present'
         ? `${result.model} is already installed (${formatBytes(result.sizeBytes)}); force: true pulls it again.`

@@ -4,7 +4,7 @@ import { TASK_TYPES } from '../orchestrator/index.js';
 import { routeAndGenerate } from '../orchestrator/route.js';
 import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { defineTool } from './define.js';
-import { renderRoute, routeResultSchema, tokenProgress } from './route-and-generate.js';
+import { renderRoute, routeResultSchema } from './route-and-generate.js';
 import { quoted } from '../orchestrator/shorten.js';
 
 /** The key the missing variables are asked under, and found again in the retried call. */
@@ -50,7 +50,7 @@ export const renderTemplateTool = defineTool({
     generated: routeResultSchema.optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  async run(input, { orch, signal, progress, canAsk, inputResponses }) {
+  async run(input, { orch, signal, phases, canAsk, inputResponses }) {
     const template = await findTemplate(orch, input.name);
     const answers = answersFrom(inputResponses);
     const values = { ...input.variables, ...answers.values };
@@ -77,11 +77,10 @@ export const renderTemplateTool = defineTool({
     const structured = { name: template.name, prompt: r.prompt, missing: [], variables: r.used, ignored: r.ignored };
     const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.)` : '';
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
-    const maxTokens = orch.config.settings.options.maxTokens;
     const generated = await routeAndGenerate(orch, {
       prompt: r.prompt,
       signal,
-      onProgress: tokenProgress(progress, maxTokens),
+      ...(phases && { progress: phases }),
       ...(input.task && { task: input.task }),
       ...(input.model && { model: input.model }),
     });

@@ -1,11 +1,8 @@
 import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
 import { routeAndGenerate, type RouteResult } from '../orchestrator/route.js';
-import { defineTool, type ToolContext } from './define.js';
+import { defineTool } from './define.js';
 import { withNotice } from './memory-schemas.js';
-
-/** Progress at most this often: enough for clients to keep waiting, not a flood. */
-const PROGRESS_EVERY_MS = 500;
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -19,32 +16,24 @@ export const routeResultSchema = z.object({
   thinking: z.string().optional().describe("a thinking model's reasoning, apart from the answer"),
   doneReason: z.string().describe('stop, or length when maxTokens cut the answer'),
   contextLength: z.number(),
-  metrics: z.object({
-    totalMs: z.number(),
-    loadMs: z.number(),
-    promptTokens: z.number(),
-    outputTokens: z.number(),
-    tokensPerSecond: z.number(),
-    timeToFirstTokenMs: z.number(),
-  }),
+  metrics: z
+    .object({
+      totalMs: z.number(),
+      loadMs: z.number().describe('loading the model (0 when it was loaded)'),
+      queueMs: z.number().describe('queued behind other requests of this server on the model'),
+      timeToFirstTokenMs: z.number().describe('from leaving the queue to the first token: Ollama reading the prompt'),
+      promptTokens: z.number(),
+      outputTokens: z.number(),
+      tokensPerSecond: z.number(),
+    })
+    .describe('time by phase: loadMs, then queueMs, then timeToFirstTokenMs, then generating'),
   notes: z.array(z.string()).optional().describe('what to know beside the answer, e.g. that remembered facts could not be read'),
 });
-
-/** Progress of a generation, in tokens, at most every PROGRESS_EVERY_MS. */
-export function tokenProgress(progress: ToolContext['progress'], maxTokens: number): (tokens: number, model: string) => void {
-  let last = 0;
-  return (tokens, model) => {
-    const now = performance.now();
-    if (now - last < PROGRESS_EVERY_MS) return;
-    last = now;
-    progress(tokens, maxTokens, `${model}: ${tokens} tokens`);
-  };
-}
 
 export function renderRoute(r: RouteResult): string {
   const m = r.metrics;
   const tail = [
-    `— ${r.model}${r.provider === 'fallback' ? ' (fallback provider)' : ''}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.tokensPerSecond ? ` (${m.tokensPerSecond} tok/s)` : ''}${m.loadMs ? `, load ${(m.loadMs / 1000).toFixed(1)} s` : ''}.`,
+    `— ${r.model}${r.provider === 'fallback' ? ' (fallback provider)' : ''}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.tokensPerSecond ? ` (${m.tokensPerSecond} tok/s)` : ''}${m.loadMs ? `, load ${(m.loadMs / 1000).toFixed(1)} s` : ''}${m.queueMs ? `, queued ${(m.queueMs / 1000).toFixed(1)} s` : ''}.`,
     r.reason,
     ...(r.fallbacks.length ? [`Tried first: ${r.fallbacks.map((f) => `${f.model} (${f.error})`).join('; ')}`] : []),
     ...(r.doneReason === 'length' ? ['The answer stopped at maxTokens; raise maxTokens for more.'] : []),
@@ -72,9 +61,8 @@ export const routeAndGenerateTool = defineTool({
   }),
   outputSchema: routeResultSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  async run(input, { orch, signal, progress }) {
-    const maxTokens = input.maxTokens ?? orch.config.settings.options.maxTokens;
-    const result = await routeAndGenerate(orch, { ...input, signal, onProgress: tokenProgress(progress, maxTokens) });
+  async run(input, { orch, signal, phases }) {
+    const result = await routeAndGenerate(orch, { ...input, signal, ...(phases && { progress: phases }) });
     return { structured: result, text: withNotice(orch.memoryStore, renderRoute(result)) };
   },
 });

@@ -53,8 +53,8 @@ export const smartLoadTool = defineTool({
     alternative: z.object({ model: z.string(), why: z.string() }).optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async run(input, { orch, signal }) {
-    const outcome = await smartLoad(orch, { ...input, signal });
+  async run(input, { orch, signal, phases }) {
+    const outcome = await smartLoad(orch, { ...input, signal, ...(phases && { progress: phases }) });
     return { structured: outcome, text: render(outcome) };
   },
 });

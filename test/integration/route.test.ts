@@ -90,15 +90,15 @@ describe('fallbacks', () => {
     expect(r.text).toBe('alpha beta gamma delta');
   });
 
-  it('a stall (no token for stallTimeoutMs) stops the model and tries the next', async () => {
-    const core = await setup();
+  it('no first token within ollama.firstTokenTimeoutMs stops the model and tries the next', async () => {
+    const core = await setup({ yaml: `${YAML}  firstTokenTimeoutMs: 1000\n` });
     await smartLoad(core, { model: 'llama3.2' });
     await smartLoad(core, { model: 'phi3:mini' });
     fake.setLatency('/api/generate', 1600);
     setTimeout(() => fake.setLatency('/api/generate', 0), 900); // the first request already waits 1.6 s
     const r = await routeAndGenerate(core, { prompt: 'Hello there, how are you?', task: 'fast' });
     expect(r.fallbacks).toHaveLength(1);
-    expect(r.fallbacks[0]!.error).toMatch(/sent nothing for 1 s and was stopped/);
+    expect(r.fallbacks[0]!.error).toMatch(/sent no first token within 1 s .*raise ollama\.firstTokenTimeoutMs \(1000 ms\)/);
   });
 
   it('an empty answer is not a success', async () => {

@@ -61,6 +61,26 @@ describe('MetricsStore', () => {
     expect(c.get('m')).toMatchObject({ requests: 3, successes: 3, avgLatencyMs: 300 });
   });
 
+  it("learns the host's load speed from every model's loads, kept across instances", async () => {
+    const a = new MetricsStore(file);
+    expect(a.loadSpeed()).toEqual({ bytesPerSecond: 200e6, measured: false });
+    a.recordLoad('big', 8e9, 16_000);
+    a.recordLoad('small', 2e9, 4_000);
+    a.recordLoad('bad', Number.NaN, 1000); // ignored
+    expect(a.loadSpeed()).toEqual({ bytesPerSecond: 500e6, measured: true });
+    expect(a.get('big')).toMatchObject({ requests: 0 }); // a load is not a request
+    await a.close();
+    const b = new MetricsStore(file);
+    await b.load();
+    expect(b.loadSpeed()).toEqual({ bytesPerSecond: 500e6, measured: true });
+    b.record({ model: 'big', ok: true, latencyMs: 100 });
+    await b.close();
+    const c = new MetricsStore(file);
+    await c.load();
+    expect(c.loadSpeed().bytesPerSecond).toBe(500e6);
+    expect(c.get('big')).toMatchObject({ requests: 1 });
+  });
+
   it('flushes on its own after the debounce delay', async () => {
     const s = new MetricsStore(file, { flushDelayMs: 10 });
     s.record({ model: 'm', ok: true, latencyMs: 1 });

@@ -143,6 +143,36 @@ describe('every profile, table-driven', () => {
   });
 });
 
+describe('selectModel with model.routing.maxColdLoadMs', () => {
+  const big = model('qwen2.5:32b', { parameterSize: '32B', sizeBytes: 19 * GB, profiles: ['general', 'code', 'reasoning'], family: 'qwen2' });
+  const warm = { ...llama3, loaded: true };
+  const cold = (ms: number) => new Map([[big.name, ms], [llama8.name, 20_000]]);
+  const configured = { ...settings, overrides: { general: 'qwen2.5:32b' } };
+
+  it('puts a loaded suitable model before one whose cold load is estimated to take longer, and says why', () => {
+    const s = selectModel({ task: 'general', coldLoadMs: cold(95_000) }, [big, warm], { ...configured, maxColdLoadMs: 30_000 })!;
+    expect(s.model).toBe('llama3.2:latest');
+    expect(s.reason).toMatch(/already loaded; preferred over qwen2\.5:32b, whose load is estimated at ~95 s, more than model\.routing\.maxColdLoadMs \(30 s\)/);
+    expect(s.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'qwen2.5:32b']); // still the fallback
+  });
+
+  it('keeps the order when the load is quick enough, when no limit is set, or when nothing suitable is loaded', () => {
+    expect(selectModel({ task: 'general', coldLoadMs: cold(20_000) }, [big, warm], { ...configured, maxColdLoadMs: 30_000 })!.model).toBe('qwen2.5:32b');
+    expect(selectModel({ task: 'general', coldLoadMs: cold(95_000) }, [big, warm], configured)!.model).toBe('qwen2.5:32b');
+    expect(selectModel({ task: 'general', coldLoadMs: cold(95_000) }, [big, llama3], { ...configured, maxColdLoadMs: 30_000 })!.model).toBe('qwen2.5:32b');
+  });
+
+  it('lets a loaded general model that can code go before a code specialist that would load too slowly', () => {
+    const slowCoder = model('qwen2.5-coder:32b', { parameterSize: '32B', sizeBytes: 19 * GB, profiles: ['code'], family: 'qwen2' });
+    const loadedLlama = { ...llama8, loaded: true };
+    const estimates = new Map([[slowCoder.name, 120_000]]);
+    expect(selectModel({ task: 'code', coldLoadMs: estimates }, [slowCoder, loadedLlama], settings)!.model).toBe('qwen2.5-coder:32b');
+    const s = selectModel({ task: 'code', coldLoadMs: estimates }, [slowCoder, loadedLlama], { ...settings, maxColdLoadMs: 60_000 })!;
+    expect(s.model).toBe('llama3.1:8b');
+    expect(s.reason).toMatch(/preferred over qwen2\.5-coder:32b, whose load is estimated at ~120 s/);
+  });
+});
+
 describe('alternativeFor', () => {
   const big = model('qwen2.5:32b', { parameterSize: '32B', sizeBytes: 19 * GB, profiles: ['general', 'code', 'reasoning'], family: 'qwen2' });
 

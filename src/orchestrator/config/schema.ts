@@ -77,7 +77,28 @@ export const settingsSchema = z
           .min(1000)
           .max(3_600_000)
           .default(60_000)
-          .describe('A generation that sends no token for this long is stopped and the next model is tried (ms). Covers loading and prompt reading too.'),
+          .describe('Once a generation has sent its first token, a gap of this long without another stops it and the next model is tried (ms). Loading and waiting for the first token have their own limits.'),
+        firstTokenTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(3_600_000)
+          .default(600_000)
+          .describe('How long a generation may take to send its first token — Ollama reading a long prompt — before it is stopped and the next model is tried (ms). Time spent queued behind other requests of this server on the same model does not count.'),
+        loadTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(3_600_000)
+          .default(120_000)
+          .describe('The time limit for loading a model is this (ms) plus loadTimeoutMsPerGB for each GB of the model.'),
+        loadTimeoutMsPerGB: z
+          .number()
+          .int()
+          .min(0)
+          .max(3_600_000)
+          .default(30_000)
+          .describe('Added to loadTimeoutMs for each GB of the model being loaded (ms), so big models on slow disks get the time they need.'),
         pullStallTimeoutMs: z
           .number()
           .int()
@@ -129,6 +150,13 @@ export const settingsSchema = z
               .default({})
               .describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
             allowCloud: z.boolean().default(false).describe('Let routing pick Ollama cloud models (names ending in -cloud); they run on ollama.com and need `ollama signin`.'),
+            maxColdLoadMs: z
+              .number()
+              .int()
+              .min(0)
+              .max(3_600_000)
+              .optional()
+              .describe("When set, a model that is not loaded and would take longer than this to load (ms, estimated from this host's measured load speed) is chosen only after the suitable models already loaded."),
           })
           .prefault({}),
       })
@@ -186,6 +214,17 @@ export const settingsSchema = z
       })
       .optional()
       .describe('Used only when every local model failed: an OpenAI-compatible chat API.'),
+    progress: z
+      .strictObject({
+        intervalMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(60_000)
+          .default(2000)
+          .describe('A long tool (route_and_generate, compare, smart_load, pull_model, render_template with generate) sends a progress notification at least this often (ms), naming what it waits for, when the client asked for progress.'),
+      })
+      .prefault({}),
     templates: z
       .strictObject({
         dir: z.string().min(1).optional().describe('The prompt templates folder; default $OLLM_HOME/templates.'),
