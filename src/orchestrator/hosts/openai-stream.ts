@@ -1,0 +1,233 @@
+/**
+ * One chat completion as OpenAI-compatible engines stream it (server-sent events): the request
+ * body, and the reading of `chat.completion.chunk` events into text, reasoning, usage and a
+ * finish reason. Engines differ in small ways, all read here:
+ *   - usage in a last chunk with empty `choices` (OpenAI, vLLM), in the finishing chunk
+ *     (llama-server), in every chunk (vLLM's continuous usage), or not at all (then estimated);
+ *   - reasoning as `delta.reasoning_content` (vLLM, llama-server, LM Studio) or `delta.reasoning`;
+ *   - llama-server's `timings.predicted_per_second`, used for tokens/s when present;
+ *   - an error after streaming began: `data: {"error":…}` (vLLM), an `error:` line (llama-server),
+ *     or an `event: error`;
+ *   - an engine that ignored `stream: true` and answered one chat.completion object.
+ */
+import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
+import { quoted } from '../shorten.js';
+import { type EngineError, type ErrorBody, errorFields, readErrorBody } from './openai-errors.js';
+import type { Failures } from './openai-failures.js';
+
+export interface ChatRequest {
+  model: string;
+  prompt: string;
+  system?: string;
+  /** Base64 images (data: and http(s) URLs pass as they are), sent as image_url parts, for vision models. */
+  images?: string[];
+  maxTokens: number;
+  temperature?: number;
+  signal?: AbortSignal;
+  /** A generation that sends nothing for this long is stopped; covers loading and prompt reading too. */
+  stallTimeoutMs: number;
+  /** Called with the running token count after each token (answer or reasoning). */
+  onToken?: (tokens: number) => void;
+}
+
+export interface ChatResult {
+  text: string;
+  /** A reasoning model's reasoning, apart from the answer. */
+  thinking?: string;
+  promptTokens: number;
+  outputTokens: number;
+  tokensPerSecond: number;
+  timeToFirstTokenMs: number;
+  totalMs: number;
+  /** The engine's finish_reason: stop, length, … */
+  doneReason: string;
+  /** False when the engine sent no usage and the token counts are estimates. */
+  usageReported: boolean;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The largest single event accepted (a stream event is one token or so). */
+const MAX_EVENT_CHARS = 1 << 20;
+
+export class ChatStream {
+  text = '';
+  thinking = '';
+  /** Tokens seen (answer and reasoning deltas). */
+  tokens = 0;
+  /** Events parsed (comments such as keep-alive pings are not events). */
+  events = 0;
+  done = false;
+  finishReason: string | undefined;
+  failure: EngineError | undefined;
+  private firstAnswerAt = 0;
+  private firstTokenAt = 0;
+  private lastTokenAt = 0;
+  private usage: { prompt?: number; completion?: number } | undefined;
+  private perSecond: number | undefined;
+  private head = '';
+  private ending = false;
+  private readonly parser: EventSourceParser;
+
+  constructor(
+    private readonly f: Failures,
+    private readonly req: ChatRequest,
+    private readonly started: number,
+  ) {
+    this.parser = createParser({ maxBufferSize: MAX_EVENT_CHARS, onEvent: (ev) => this.onEvent(ev), onError: (err) => this.onParseError(err) });
+  }
+
+  /** The answer is complete: [DONE] or a finish_reason arrived. */
+  get finished(): boolean {
+    return this.done || this.finishReason !== undefined;
+  }
+
+  feed(chunk: string): void {
+    if (this.head.length < 200) this.head += chunk.slice(0, 200);
+    if (!this.failure) this.parser.feed(chunk);
+  }
+
+  /** The body ended: anything short of a finished answer is an error. */
+  end(what: string, contentType: string | null): void {
+    // a last event without its blank line (`data: [DONE]` at the very end) still counts
+    this.ending = true;
+    if (!this.failure) this.parser.feed('\n\n');
+    if (this.failure) throw this.failure;
+    if (this.events === 0) throw this.f.notOpenAI(what, this.head, contentType);
+    if (!this.finished) {
+      throw this.f.make(
+        'server_error',
+        `The stream from ${this.f.who} ended after ${this.tokens} tokens without finishing (no finish_reason, no [DONE]) — ${this.f.ref.name} or a proxy cut it off; try again.`,
+      );
+    }
+  }
+
+  /** An engine that ignored `stream: true` answered one chat.completion object. */
+  whole(body: string, what: string, contentType: string | null): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(body) as unknown;
+    } catch {
+      throw this.f.notOpenAI(what, body, contentType);
+    }
+    if (isObject(json) && (json['error'] !== undefined || json['object'] === 'error')) throw this.streamError(errorFields(json), body);
+    const first: unknown = isObject(json) && Array.isArray(json['choices']) ? json['choices'][0] : undefined;
+    const choice = isObject(first) ? first : {};
+    const message = isObject(choice['message']) ? choice['message'] : undefined;
+    if (!isObject(json) || !message || typeof message['content'] !== 'string') throw this.f.notOpenAI(what, body, contentType);
+    this.onChunk({ usage: json['usage'], timings: json['timings'], choices: [{ index: 0, delta: message, finish_reason: choice['finish_reason'] ?? 'stop' }] });
+    this.events++;
+    this.done = true;
+  }
+
+  result(): ChatResult {
+    const { f, req } = this;
+    const finish = this.finishReason ?? 'stop';
+    if (this.text.trim() === '') {
+      const why = this.thinking ? ' (it only produced reasoning)' : finish === 'length' ? ' (it reached maxTokens first)' : '';
+      throw f.make('server_error', `${quoted(req.model)} on ${f.who} returned an empty answer${why} — raise maxTokens, or try another model.`);
+    }
+    const now = performance.now();
+    const completion = this.usage?.completion;
+    const outputTokens = completion ?? this.tokens;
+    const genSeconds = (this.lastTokenAt - this.firstTokenAt) / 1000;
+    const estimated = Math.round((this.perSecond ?? (genSeconds > 0 && outputTokens > 1 ? (outputTokens - 1) / genSeconds : 0)) * 10) / 10;
+    const result: ChatResult = {
+      text: this.text,
+      promptTokens: this.usage?.prompt ?? Math.ceil(((req.system?.length ?? 0) + req.prompt.length) / 4),
+      outputTokens,
+      tokensPerSecond: estimated,
+      timeToFirstTokenMs: Math.round((this.firstAnswerAt || now) - this.started),
+      totalMs: Math.round(now - this.started),
+      doneReason: finish,
+      usageReported: completion !== undefined,
+    };
+    if (this.thinking) result.thinking = this.thinking;
+    return result;
+  }
+
+  private onEvent(ev: EventSourceMessage): void {
+    if (this.done || this.failure) return;
+    this.events++;
+    if (ev.event === 'error') {
+      this.failure = this.streamError(readErrorBody(ev.data), ev.data);
+      return;
+    }
+    const data = ev.data.trim();
+    if (data === '[DONE]') {
+      this.done = true;
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data) as unknown;
+    } catch {
+      json = undefined;
+    }
+    if (!isObject(json)) {
+      if (this.ending) return; // the body was cut off inside its last event
+      this.failure = this.f.make('bad_response', `${this.f.who} sent a stream event that is not an OpenAI chunk: ${this.f.engineText(JSON.stringify(data.slice(0, 100)))}${data.length > 100 ? '…' : ''} — check its baseURL (${this.f.ref.shownURL}).`);
+      return;
+    }
+    if (json['error'] !== undefined || json['object'] === 'error') {
+      this.failure = this.streamError(errorFields(json), data);
+      return;
+    }
+    this.onChunk(json);
+  }
+
+  private onChunk(json: Json): void {
+    const usage = json['usage'];
+    if (isObject(usage)) {
+      const prompt = num(usage['prompt_tokens']);
+      const completion = num(usage['completion_tokens']);
+      this.usage = { ...(prompt !== undefined && { prompt }), ...(completion !== undefined && { completion }) };
+    }
+    const timings = json['timings'];
+    if (isObject(timings) && num(timings['predicted_per_second'])) this.perSecond = num(timings['predicted_per_second']);
+    const choices = json['choices'];
+    const choice = Array.isArray(choices) ? (choices as unknown[]).find((c) => isObject(c) && (c['index'] ?? 0) === 0) : undefined;
+    if (!isObject(choice)) return;
+    const delta = isObject(choice['delta']) ? choice['delta'] : {};
+    const content = text(delta['content']);
+    const reasoning = text(delta['reasoning_content']) || text(delta['reasoning']);
+    const now = performance.now();
+    if (content) {
+      if (!this.firstAnswerAt) this.firstAnswerAt = now;
+      this.text += content;
+    }
+    if (reasoning) this.thinking += reasoning;
+    if (content || reasoning) {
+      if (!this.firstTokenAt) this.firstTokenAt = now;
+      this.lastTokenAt = now;
+      this.tokens++;
+      this.req.onToken?.(this.tokens);
+    }
+    const finish = choice['finish_reason'];
+    if (typeof finish === 'string' && finish !== '') this.finishReason = finish;
+  }
+
+  private onParseError(err: ParseError): void {
+    if (err.type === 'unknown-field' && err.field === 'error') {
+      this.events++;
+      this.failure ??= this.streamError(readErrorBody(err.value ?? ''), err.value ?? '');
+    } else if (err.type === 'max-buffer-size-exceeded') {
+      this.failure ??= this.f.make('bad_response', `${this.f.who} sent a stream event over ${MAX_EVENT_CHARS >> 20} MiB, which no chat chunk needs — check its baseURL (${this.f.ref.shownURL}).`);
+    }
+  }
+
+  /** An error the engine reported after the stream began. */
+  private streamError(body: ErrorBody, raw: string): EngineError {
+    const { f, req } = this;
+    const code = Number(body.code);
+    const status = code >= 400 && code < 600 ? code : undefined;
+    const said = body.message ? f.engineText(body.message) : f.engineText(JSON.stringify(raw.slice(0, 100)));
+    const tooLong = /context|too long|maximum.{0,40}tokens/i.test(said);
+    const kind = status === 429 ? 'rate_limited' : status !== undefined && status < 500 ? 'bad_request' : 'server_error';
+    const next = tooLong ? 'shorten the prompt, lower maxTokens, or use a model with a larger context' : 'try again, or try another model';
+    return f.make(kind, `${f.who} failed during generation on ${quoted(req.model)} after ${this.tokens} tokens: ${said} — ${next}.`, status !== undefined ? { status } : {});
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * POST /v1/chat/completions of the fake: OpenAI's request checks and answers. The reply is split
+ * into one chunk per whitespace-separated word (with its trailing space); `max_completion_tokens`
+ * (or `max_tokens`) cuts it with finish_reason "length". A stream is: a role chunk, one chunk per
+ * word (reasoning words first, as `reasoning_content`), a chunk with finish_reason, the usage
+ * chunk (see UsageMode), `data: [DONE]`. Prompt tokens are the words of the messages' texts.
+ */
+import { ApiError, type Exchange, type Json, sleep } from './exchange.js';
+import type { FakeModelSpec, ReplyContext, ReplyValue, StreamBreak, UsageMode } from './types.js';
+
+export interface ChatDeps {
+  model(id: string): FakeModelSpec | undefined;
+  loading(): boolean;
+  tokenDelayMs: number;
+  usage: UsageMode;
+  timings: boolean;
+  reply(ctx: ReplyContext): ReplyValue;
+  takeBreak(): StreamBreak | undefined;
+  streamStarted(): void;
+  streamCompleted(): void;
+  streamBroken(): void;
+  nextId(): string;
+}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const words = (s: string): string[] => s.match(/\S+\s*/g) ?? [];
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+
+/** The texts of the messages, checking each as OpenAI does; counts image parts. */
+function readMessages(messages: unknown, vision: boolean, model: string): { texts: string[]; images: number } {
+  if (!Array.isArray(messages) || messages.length === 0) throw new ApiError(400, "[] is too short - 'messages'", 'invalid_request_error', null, 'messages');
+  const texts: string[] = [];
+  let images = 0;
+  messages.forEach((m: unknown, i) => {
+    if (!isObject(m) || typeof m['role'] !== 'string' || !ROLES.has(m['role'])) {
+      throw new ApiError(400, `Invalid value for 'messages[${i}].role'.`, 'invalid_request_error', 'invalid_value', `messages[${i}].role`);
+    }
+    const content = m['content'];
+    if (typeof content === 'string') return void texts.push(content);
+    if (!Array.isArray(content)) throw new ApiError(400, `Invalid type for 'messages[${i}].content'.`, 'invalid_request_error', 'invalid_type', `messages[${i}].content`);
+    content.forEach((p: unknown, j) => {
+      const at = `messages[${i}].content[${j}]`;
+      if (isObject(p) && p['type'] === 'text' && typeof p['text'] === 'string') return void texts.push(p['text']);
+      const url = isObject(p) && p['type'] === 'image_url' && isObject(p['image_url']) ? p['image_url']['url'] : undefined;
+      if (typeof url !== 'string') throw new ApiError(400, `Invalid content part '${at}'.`, 'invalid_request_error', 'invalid_value', at);
+      if (!/^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]+=*$/i.test(url) && !/^https?:\/\//i.test(url)) {
+        throw new ApiError(400, `Invalid image URL in '${at}': expected a data:image/…;base64 URL or an http(s) URL.`, 'invalid_request_error', 'invalid_image_url', at);
+      }
+      if (!vision) throw new ApiError(400, `image input is not supported by model '${model}'`, 'invalid_request_error', null, at);
+      images++;
+    });
+  });
+  return { texts, images };
+}
+
+function positiveInt(body: Json, field: string): number | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ApiError(400, `Invalid '${field}': expected an integer >= 1.`, 'invalid_request_error', 'invalid_value', field);
+  return v;
+}
+
+export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown): Promise<void> {
+  if (!isObject(body)) throw new ApiError(400, 'We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly.)');
+  const id = body['model'];
+  if (typeof id !== 'string' || id === '') throw new ApiError(400, 'you must provide a model parameter', 'invalid_request_error', null, 'model');
+  if (d.loading()) throw new ApiError(503, 'Loading model', 'unavailable_error', 503);
+  const model = d.model(id);
+  if (!model) throw new ApiError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
+  const { texts, images } = readMessages(body['messages'], model.vision ?? false, id);
+  const limit = positiveInt(body, 'max_completion_tokens') ?? positiveInt(body, 'max_tokens');
+  const temperature = body['temperature'];
+  if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 2)) {
+    throw new ApiError(400, `Invalid 'temperature': expected a number between 0 and 2.`, 'invalid_request_error', 'invalid_value', 'temperature');
+  }
+  const stream = body['stream'] === true;
+  if (body['stream_options'] !== undefined && body['stream_options'] !== null && !stream) {
+    throw new ApiError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'invalid_request_error', null, 'stream_options');
+  }
+  const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
+
+  const value = d.reply({ model: id, messages: body['messages'] as unknown[], body });
+  const reply = typeof value === 'string' ? { content: value } : value;
+  const reasoning = words(reply.reasoning ?? '');
+  let content = words(reply.content);
+  let finish = 'stop';
+  if (limit !== undefined && content.length > limit) {
+    content = content.slice(0, limit);
+    finish = 'length';
+  }
+  const usage = { prompt_tokens: texts.reduce((n, t) => n + words(t).length, 0) + images, completion_tokens: reasoning.length + content.length, total_tokens: 0 };
+  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  const created = Math.floor(Date.now() / 1000);
+  const base = { id: d.nextId(), created, model: id, system_fingerprint: 'fp_fake' };
+  const timings = d.timings ? { timings: { prompt_n: usage.prompt_tokens, predicted_n: usage.completion_tokens, predicted_per_second: 1000 / Math.max(1, d.tokenDelayMs) } } : {};
+
+  if (!stream) {
+    await sleep(d.tokenDelayMs * (1 + reasoning.length + content.length), ex.signal);
+    const message = { role: 'assistant', content: content.join(''), ...(reasoning.length && { reasoning_content: reasoning.join('') }) };
+    return ex.json(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, ...timings });
+  }
+
+  const brk = d.takeBreak();
+  const nullUsage = includeUsage && d.usage === 'separate' ? { usage: null } : {};
+  const chunk = (delta: Json, finishReason: string | null = null, extra: Json = {}): Json => ({
+    ...base,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...nullUsage,
+    ...extra,
+  });
+  d.streamStarted();
+  ex.event(chunk({ role: 'assistant', content: '' }));
+  await sleep(d.tokenDelayMs, ex.signal);
+  const deltas = [...reasoning.map((t) => ({ reasoning_content: t })), ...content.map((t) => ({ content: t }))];
+  for (let i = 0; i < deltas.length; i++) {
+    if (brk && i === brk.afterChunks) return breakStream(d, ex, brk);
+    if (ex.closed) return;
+    ex.event(chunk(deltas[i]!));
+    await sleep(d.tokenDelayMs, ex.signal);
+  }
+  if (brk) return breakStream(d, ex, brk);
+  if (ex.closed) return;
+  ex.event(chunk({}, finish, { ...(d.usage === 'final' && { usage }), ...timings }));
+  if (includeUsage && d.usage === 'separate') ex.event({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+  ex.event('[DONE]');
+  d.streamCompleted();
+  ex.end();
+}
+
+async function breakStream(d: ChatDeps, ex: Exchange, brk: StreamBreak): Promise<void> {
+  if (ex.closed) return;
+  const message = brk.message ?? 'the engine failed while generating';
+  switch (brk.how) {
+    case 'stall':
+      // silent until the client goes (its close counts as an aborted stream) or the server stops
+      await new Promise<void>((resolve) => (ex.signal.aborted ? resolve() : ex.signal.addEventListener('abort', () => resolve(), { once: true })));
+      return;
+    case 'reset':
+      d.streamBroken();
+      ex.reset();
+      return;
+    case 'error':
+      d.streamBroken();
+      ex.event({ error: { message, type: 'server_error', param: null, code: 500 } });
+      ex.event('[DONE]');
+      break;
+    case 'error-field':
+      d.streamBroken();
+      ex.write(`error: ${JSON.stringify({ code: 500, message, type: 'server_error' })}\n\n`);
+      break;
+    case 'end':
+      d.streamBroken();
+      break;
+  }
+  ex.broken = true;
+  ex.end();
+}

@@ -1,0 +1,116 @@
+/** Options, records and injectable failures of the fake OpenAI-compatible server. */
+
+export interface FakeModelSpec {
+  id: string;
+  /** `owned_by` in /v1/models; default "fake-openai". */
+  ownedBy?: string;
+  /** Accepts image_url parts (else they are refused with 400, as text-only engines do). */
+  vision?: boolean;
+  /** Unix seconds; default the server's start time. */
+  created?: number;
+}
+
+export const DEFAULT_OPENAI_MODELS: readonly FakeModelSpec[] = [
+  { id: 'Qwen/Qwen2.5-Coder-7B-Instruct', ownedBy: 'vllm' },
+  { id: 'meta-llama/Llama-3.2-3B-Instruct', ownedBy: 'vllm' },
+  { id: 'Qwen/Qwen2.5-VL-7B-Instruct', ownedBy: 'vllm', vision: true },
+];
+
+/**
+ * GET /health: 'ok' → 200 {"status":"ok"} (llama-server); 'missing' → 404 (engines without it);
+ * 'loading' → 503 {"status":"loading model"}, and chat completions answer 503 "Loading model" as
+ * llama-server does while it loads (the model list still answers).
+ */
+export type HealthMode = 'ok' | 'missing' | 'loading';
+
+/**
+ * Where usage goes in a stream: 'separate' — a last chunk with empty `choices`, only when
+ * `stream_options.include_usage` is set, and `"usage":null` on the others (OpenAI, vLLM);
+ * 'final' — in the chunk with finish_reason, always (llama-server); 'none' — never.
+ */
+export type UsageMode = 'separate' | 'final' | 'none';
+
+export interface ReplyContext {
+  model: string;
+  messages: unknown[];
+  body: Record<string, unknown>;
+}
+/** A reply: the answer text, or the answer with reasoning streamed first as `delta.reasoning_content`. */
+export type ReplyValue = string | { content: string; reasoning?: string };
+export type ReplyFn = (ctx: ReplyContext) => ReplyValue;
+
+export interface FakeOpenAIOptions {
+  port?: number;
+  /** Models served (strings are ids of text models); default DEFAULT_OPENAI_MODELS. */
+  models?: ReadonlyArray<string | FakeModelSpec>;
+  /** Require `Authorization: Bearer <apiKey>` on every route under basePath (not /health). */
+  apiKey?: string;
+  health?: HealthMode;
+  /** Where the API lives; default "/v1". */
+  basePath?: string;
+  /** Delay before the first chunk and between chunks (ms); default 2. */
+  tokenDelayMs?: number;
+  reply?: string | ReplyValue | ReplyFn;
+  usage?: UsageMode;
+  /** Add llama-server's `timings` (predicted_per_second …) to the finishing chunk. */
+  timings?: boolean;
+}
+
+/** Answered at once, before anything else, by the next request to a path. */
+export interface InjectedFailure {
+  status: number;
+  /** OpenAI's error fields (defaults by status); ignored when `body` is given. */
+  message?: string;
+  type?: string;
+  code?: string | number | null;
+  /** Seconds, sent as `retry-after`. */
+  retryAfter?: number;
+  /** A raw body instead of OpenAI's error object (e.g. a proxy's HTML page). */
+  body?: string;
+  /** Content type of `body`; default text/html. */
+  contentType?: string;
+}
+
+/**
+ * How the next stream breaks after `afterChunks` content chunks: 'end' — the body ends without
+ * finish_reason or [DONE]; 'reset' — the connection is destroyed; 'stall' — nothing more is sent
+ * until the client goes; 'error' — `data: {"error":…}` then `data: [DONE]` (vLLM); 'error-field'
+ * — an `error: {…}` line, then the end (llama-server).
+ */
+export interface StreamBreak {
+  afterChunks: number;
+  how: 'end' | 'reset' | 'stall' | 'error' | 'error-field';
+  message?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Lower-case names; the Authorization value is replaced by "Bearer [redacted]". */
+  headers: Record<string, string>;
+  /** 'valid'/'invalid' when an apiKey is required, else 'unchecked'; 'none' when no bearer was sent. */
+  auth: 'none' | 'valid' | 'invalid' | 'unchecked';
+  /** Parsed JSON, the raw text when not JSON, undefined when empty. */
+  body: unknown;
+  at: number;
+}
+
+export interface FakeOpenAIStats {
+  /** Requests per path, e.g. {"/v1/models": 2}. */
+  paths: Record<string, number>;
+  streams: {
+    started: number;
+    /** Ended with [DONE]. */
+    completed: number;
+    /** The client closed the stream before it ended. */
+    aborted: number;
+    /** Broken on purpose (breakNextStream). */
+    broken: number;
+  };
+  /** TCP connections accepted. */
+  connections: number;
+}
+
+/** An nginx 502 page, as a proxy in front of a stopped engine answers. */
+export const PROXY_502_HTML =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.27.4</center>\r\n</body>\r\n</html>\r\n';
