@@ -16,7 +16,7 @@ const SEED_ENTRIES = 1000;
 interface ChildResult { latencies: number[]; refused: number; endAt: number }
 
 const script = (file: string, proc: number, startAt: number) => `
-  import { MemoryStore } from ${JSON.stringify(resolve(import.meta.dirname, '../src/orchestrator/memory-store.ts'))};
+  import { MemoryStore } from ${JSON.stringify(resolve(import.meta.dirname, '../src/orchestrator/memory/memory-store.ts'))};
   const store = new MemoryStore(${JSON.stringify(file)}, { maxEntries: 100000, maxValueChars: 4000 }, 60000);
   await store.count(); // the file is read once before the clock starts, as a running server has it
   await new Promise((r) => setTimeout(r, Math.max(0, ${startAt} - Date.now())));

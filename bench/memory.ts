@@ -7,8 +7,8 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MemoryEntry } from '../src/orchestrator/memory-search.js';
-import { MemoryStore } from '../src/orchestrator/memory-store.js';
+import type { MemoryEntry } from '../src/orchestrator/memory/memory-search.js';
+import { MemoryStore } from '../src/orchestrator/memory/memory-store.js';
 import { benchMemoryShared } from './memory-shared.js';
 
 const ENTRIES = 10_000;

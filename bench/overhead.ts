@@ -4,7 +4,7 @@
  * already loaded, alternating in one run. Goal: p50 overhead ≤ 1 ms.
  */
 import { Ollama } from 'ollama';
-import { routeAndGenerate } from '../src/orchestrator/route.js';
+import { routeAndGenerate } from '../src/orchestrator/generation/route.js';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
 

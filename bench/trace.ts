@@ -9,9 +9,9 @@
  * Goals for (b) and (c) in both: no eviction by Ollama itself (memory or count), no failed load,
  * no swap, load time at most 0.6× direct, code only on code specialists, images only on vision.
  */
-import { isCodeSpecialist } from '../src/orchestrator/router.js';
-import { routeAndGenerate } from '../src/orchestrator/route.js';
-import { smartLoad } from '../src/orchestrator/smart-load.js';
+import { isCodeSpecialist } from '../src/orchestrator/generation/router.js';
+import { routeAndGenerate } from '../src/orchestrator/generation/route.js';
+import { smartLoad } from '../src/orchestrator/loading/smart-load.js';
 import type { TaskType } from '../src/orchestrator/index.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeOllamaOptions, type FakeStats } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';

@@ -3,7 +3,7 @@
  * what to fix. Returns plain data; the CLI prints it.
  */
 import { formatBytes } from './config/units.js';
-import { withTag } from './catalog.js';
+import { withTag } from './models/catalog.js';
 import type { Orchestrator, RamSummary } from './orchestrator.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail';

@@ -16,7 +16,7 @@ import {
   type RegisteredPrompt,
 } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-import { log } from '../orchestrator/log.js';
+import { log } from '../orchestrator/util/log.js';
 import { isPrototypeName, renderTemplate, variablesOf, type StoredTemplate, type TemplateDef, type TemplateLibrary } from '../orchestrator/templates/index.js';
 
 const PROGRAMMING = ['TypeScript', 'JavaScript', 'Python', 'Go', 'Rust', 'Java', 'C#', 'C++', 'C', 'Kotlin', 'Swift', 'Ruby', 'PHP', 'SQL', 'Bash'];

@@ -3,10 +3,10 @@
  * carries only JSON-RPC and every log line goes to stderr. `doctor` prints a report to stdout.
  */
 import { ConfigError, loadConfig, Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
-import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project.js';
+import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project/project.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
 import { TOOLS } from '../tools/index.js';
-import { log } from '../orchestrator/log.js';
+import { log } from '../orchestrator/util/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
 import { memoryCommand, projectCommand, templateCommand } from './commands.js';
 import { stopOn } from './lifecycle.js';

@@ -6,9 +6,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Orchestrator } from '../orchestrator/index.js';
-import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orchestrator/memory-search.js';
-import { MemoryError } from '../orchestrator/memory-store.js';
-import { PROJECT_FILE, projectFileText } from '../orchestrator/project.js';
+import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orchestrator/memory/memory-search.js';
+import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { PROJECT_FILE, projectFileText } from '../orchestrator/project/project.js';
 import { TemplateError, variablesOf } from '../orchestrator/templates/index.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
 import type { CliArgs } from './args.js';

@@ -5,7 +5,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
-import { toolAllowed } from '../orchestrator/project.js';
+import { toolAllowed } from '../orchestrator/project/project.js';
 import { registerTemplatePrompts } from '../prompts/templates.js';
 import { RESOURCES } from '../resources/index.js';
 import { TOOLS } from '../tools/index.js';

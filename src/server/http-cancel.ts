@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { log } from '../orchestrator/log.js';
+import { log } from '../orchestrator/util/log.js';
 
 type JsonRpc = { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
 

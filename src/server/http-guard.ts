@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { quoted } from '../orchestrator/shorten.js';
+import { quoted } from '../orchestrator/util/shorten.js';
 
 /** The shortest bearer token accepted: 16 characters (e.g. `openssl rand -hex 16` gives 32). */
 export const MIN_TOKEN_LENGTH = 16;

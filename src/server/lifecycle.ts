@@ -1,7 +1,7 @@
 /** What every transport does around serving: the start-up chores, and a bounded, clean stop. */
 import v8 from 'node:v8';
 import type { Orchestrator } from '../orchestrator/index.js';
-import { log } from '../orchestrator/log.js';
+import { log } from '../orchestrator/util/log.js';
 
 /**
  * A server that sits beside the user's models should stay small: every MB it holds is a MB a

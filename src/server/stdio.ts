@@ -1,7 +1,7 @@
 /** Serving MCP over stdio, with a start-up note on stderr and a clean exit on signals. */
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Orchestrator } from '../orchestrator/index.js';
-import { log } from '../orchestrator/log.js';
+import { log } from '../orchestrator/util/log.js';
 import { createServerFactory } from './create-server.js';
 import { keepHeapSmall, prepare, stopOn } from './lifecycle.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';

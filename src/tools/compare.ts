@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
-import { compare, type CompareResult } from '../orchestrator/compare.js';
+import { compare, type CompareResult } from '../orchestrator/generation/compare.js';
 import { defineTool } from './define.js';
 
 const metricsSchema = z.object({

@@ -14,13 +14,13 @@ import {
 } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
-import { log } from '../orchestrator/log.js';
-import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress.js';
-import { MemoryError } from '../orchestrator/memory-store.js';
-import { ProjectError } from '../orchestrator/project.js';
+import { log } from '../orchestrator/util/log.js';
+import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
+import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
-import { RouteError } from '../orchestrator/route.js';
-import { withoutLongEchoes } from '../orchestrator/shorten.js';
+import { RouteError } from '../orchestrator/generation/route.js';
+import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
 import { explainInvalidArguments } from './invalid-args.js';
 
 export interface ToolContext {

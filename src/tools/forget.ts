@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { MemoryError } from '../orchestrator/memory-store.js';
-import { quoted } from '../orchestrator/shorten.js';
+import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 import { withNotice } from './memory-schemas.js';
 

@@ -6,7 +6,7 @@
  * ("a duration like …") and is used as is; zod's generic wording is replaced.
  */
 import type * as z from 'zod';
-import { quoted, shortened } from '../orchestrator/shorten.js';
+import { quoted, shortened } from '../orchestrator/util/shorten.js';
 
 type Issue = z.core.$ZodIssue;
 type Key = PropertyKey;

@@ -1,7 +1,7 @@
 /** The memory tools' shared output shapes. */
 import * as z from 'zod';
-import { MEMORY_CATEGORIES, MEMORY_SOURCES } from '../orchestrator/memory-search.js';
-import type { MemoryStore } from '../orchestrator/memory-store.js';
+import { MEMORY_CATEGORIES, MEMORY_SOURCES } from '../orchestrator/memory/memory-search.js';
+import type { MemoryStore } from '../orchestrator/memory/memory-store.js';
 
 export const memoryEntrySchema = z.object({
   key: z.string(),

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { notInstalled, OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
-import { withTag } from '../orchestrator/catalog.js';
-import { quoted } from '../orchestrator/shorten.js';
+import { withTag } from '../orchestrator/models/catalog.js';
+import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 
 export const preferModelTool = defineTool({

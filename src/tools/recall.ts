@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { MEMORY_CATEGORIES, type MemoryEntry } from '../orchestrator/memory-search.js';
-import { quoted } from '../orchestrator/shorten.js';
+import { MEMORY_CATEGORIES, type MemoryEntry } from '../orchestrator/memory/memory-search.js';
+import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 import { memoryEntrySchema, withNotice } from './memory-schemas.js';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MEMORY_CATEGORIES } from '../orchestrator/memory-search.js';
+import { MEMORY_CATEGORIES } from '../orchestrator/memory/memory-search.js';
 import { defineTool } from './define.js';
 import { memoryEntrySchema, withNotice } from './memory-schemas.js';
 

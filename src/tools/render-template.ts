@@ -1,11 +1,11 @@
 import { inputRequired } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
-import { routeAndGenerate } from '../orchestrator/route.js';
+import { routeAndGenerate } from '../orchestrator/generation/route.js';
 import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { defineTool } from './define.js';
 import { renderRoute, routeResultSchema } from './route-and-generate.js';
-import { quoted } from '../orchestrator/shorten.js';
+import { quoted } from '../orchestrator/util/shorten.js';
 
 /** The key the missing variables are asked under, and found again in the retried call. */
 const ASK_KEY = 'variables';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
-import { routeAndGenerate, type RouteResult } from '../orchestrator/route.js';
+import { routeAndGenerate, type RouteResult } from '../orchestrator/generation/route.js';
 import { defineTool } from './define.js';
 import { withNotice } from './memory-schemas.js';
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { formatBytes, keepAliveProblem, TASK_TYPES } from '../orchestrator/index.js';
-import { smartLoad, type SmartLoadOutcome } from '../orchestrator/smart-load.js';
+import { smartLoad, type SmartLoadOutcome } from '../orchestrator/loading/smart-load.js';
 import { defineTool } from './define.js';
 
 const keepAlive = z

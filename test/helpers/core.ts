@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, Orchestrator, type MemorySource, type OrchestratorDeps } from '../../src/orchestrator/index.js';
-import { projectSettings, type ProjectProfile } from '../../src/orchestrator/project.js';
+import { projectSettings, type ProjectProfile } from '../../src/orchestrator/project/project.js';
 import type { FakeOllama } from '../fake-ollama/server.js';
 
 /** This machine as the fake sees it: its RAM, and its GPUs with the VRAM they report in use (recovery delays included). */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OllamaError } from '../../src/orchestrator/index.js';
-import { smartLoad } from '../../src/orchestrator/smart-load.js';
+import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryError, MemoryStore } from '../../src/orchestrator/memory-store.js';
+import { MemoryError, MemoryStore } from '../../src/orchestrator/memory/memory-store.js';
 
 const LIMITS = { maxEntries: 5, maxValueChars: 40 };
 let dir: string;

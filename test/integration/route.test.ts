@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProjectProfile } from '../../src/orchestrator/project.js';
-import { routeAndGenerate, RouteError } from '../../src/orchestrator/route.js';
-import { smartLoad } from '../../src/orchestrator/smart-load.js';
+import type { ProjectProfile } from '../../src/orchestrator/project/project.js';
+import { routeAndGenerate, RouteError } from '../../src/orchestrator/generation/route.js';
+import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryError, MemoryStore } from '../../src/orchestrator/memory-store.js';
+import { MemoryError, MemoryStore } from '../../src/orchestrator/memory/memory-store.js';
 import { SharedJsonFile } from '../../src/orchestrator/storage/shared-file.js';
 
 // Counts atomic writes while still writing for real.
@@ -151,7 +151,7 @@ describe('across processes', () => {
       await h.done;
       expect((await readdir(dir)).includes('memory.json.lock')).toBe(true);
       const writer = (w: number) => `
-        import { MemoryStore } from ${src('memory-store.ts')};
+        import { MemoryStore } from ${src('memory/memory-store.ts')};
         const s = new MemoryStore(${JSON.stringify(file)}, { maxEntries: 10000, maxValueChars: 100 });
         await Promise.all(Array.from({ length: 40 }, (_, i) => s.remember('r${round} w${w} k' + i, 'v').then(() => console.log('r${round} w${w} k' + i), (e) => console.log('refused ' + e.message))));`;
       const acked = (await Promise.all([0, 1, 2].map((w) => child(writer(w), STALE).done))).flat();
@@ -176,7 +176,7 @@ describe('across processes', () => {
     try {
       await untilHeld(h);
       const tryWrite = child(
-        `import { MemoryStore } from ${src('memory-store.ts')};
+        `import { MemoryStore } from ${src('memory/memory-store.ts')};
          await new MemoryStore(${JSON.stringify(file)}, { maxEntries: 10, maxValueChars: 100 }).remember('k', 'v').then(() => console.log('written'), (e) => console.log(e.message));`,
         { ...STALE, OLLM_LOCK_WAIT_MS: '1500' },
       );

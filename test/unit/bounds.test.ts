@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { quoted, shortened, withoutLongEchoes } from '../../src/orchestrator/shorten.js';
+import { quoted, shortened, withoutLongEchoes } from '../../src/orchestrator/util/shorten.js';
 import { hostName, isLoopback, tokenProblem } from '../../src/server/http-guard.js';
 import { LineLimit, TopLevel, type Oversized } from '../../src/server/stdio-limit.js';
 import { explainInvalidArguments } from '../../src/tools/invalid-args.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classify, estimateTokens, inferComplexity, type Complexity } from '../../src/orchestrator/classify.js';
-import type { TaskType } from '../../src/orchestrator/profiles.js';
+import { classify, estimateTokens, inferComplexity, type Complexity } from '../../src/orchestrator/generation/classify.js';
+import type { TaskType } from '../../src/orchestrator/models/profiles.js';
 
 const fence = '```';
 const prose =

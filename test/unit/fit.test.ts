@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessFit, requiredBytes } from '../../src/orchestrator/planner.js';
+import { assessFit, requiredBytes } from '../../src/orchestrator/loading/planner.js';
 
 const GB = 1e9;
 const policy = { budgetBytes: 20 * GB, safetyMargin: 0.2, bufferBytes: 2 * GB, smallModelBytes: 5 * GB };

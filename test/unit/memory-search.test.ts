@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTokens } from '../../src/orchestrator/classify.js';
-import { normalizeKey, promptAddition, PROMPT_HEADER, rankEntries, words, type MemoryEntry } from '../../src/orchestrator/memory-search.js';
+import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
+import { normalizeKey, promptAddition, PROMPT_HEADER, rankEntries, words, type MemoryEntry } from '../../src/orchestrator/memory/memory-search.js';
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 function entry(key: string, value: string, extra: Partial<MemoryEntry> = {}): MemoryEntry {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MetricsStore } from '../../src/orchestrator/metrics.js';
+import { MetricsStore } from '../../src/orchestrator/generation/metrics.js';
 
 let dir: string;
 let file: string;
@@ -114,7 +114,7 @@ describe('MetricsStore', () => {
   });
 
   it('separate processes on one file lose nothing', async () => {
-    const mod = resolve('src/orchestrator/metrics.ts');
+    const mod = resolve('src/orchestrator/generation/metrics.ts');
     const script = `import { MetricsStore } from ${JSON.stringify(mod)};
       const s = new MetricsStore(${JSON.stringify(file)}, { flushDelayMs: 1 });
       for (let r = 0; r < 10; r++) { for (let i = 0; i < 20; i++) s.record({ model: 'p', ok: true, latencyMs: 5 }); await s.flush(); }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseName, describeModel, matchEntry, parameterCount } from '../../src/orchestrator/model-db.js';
+import { baseName, describeModel, matchEntry, parameterCount } from '../../src/orchestrator/models/model-db.js';
 
 describe('model database lookup', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findModel, isModel, modelKey, similarModels } from '../../src/orchestrator/model-db.js';
+import { findModel, isModel, modelKey, similarModels } from '../../src/orchestrator/models/model-db.js';
 
 const installed = ['alice/llama3:latest', 'llama3:latest', 'llama3.1:8b', 'llama3.1:70b', 'registry.example.com/team/coder:7b'].map((name) => ({ name }));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelName } from '../../src/orchestrator/model-name.js';
-import { quoted } from '../../src/orchestrator/shorten.js';
+import { parseModelName } from '../../src/orchestrator/models/model-name.js';
+import { quoted } from '../../src/orchestrator/util/shorten.js';
 
 const FORM = '[host/][namespace/]name[:tag]';
 

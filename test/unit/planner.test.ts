@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planLoad, type PlanInput } from '../../src/orchestrator/planner.js';
+import { planLoad, type PlanInput } from '../../src/orchestrator/loading/planner.js';
 
 const GB = 1e9;
 const NOW = 1_800_000_000_000;

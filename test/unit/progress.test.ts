@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { settingsSchema } from '../../src/orchestrator/config/schema.js';
-import { ASSUMED_LOAD_BYTES_PER_SECOND, coldLoadEstimates, estimateLoadMs, loadSpeed, loadTimeoutMs } from '../../src/orchestrator/load-estimate.js';
-import { describePhase, type Phase } from '../../src/orchestrator/phases.js';
-import { PhaseTracker, type ProgressUpdate } from '../../src/orchestrator/progress.js';
-import { StreamWatch } from '../../src/orchestrator/stream-watch.js';
+import { ASSUMED_LOAD_BYTES_PER_SECOND, coldLoadEstimates, estimateLoadMs, loadSpeed, loadTimeoutMs } from '../../src/orchestrator/loading/load-estimate.js';
+import { describePhase, type Phase } from '../../src/orchestrator/progress/phases.js';
+import { PhaseTracker, type ProgressUpdate } from '../../src/orchestrator/progress/progress.js';
+import { StreamWatch } from '../../src/orchestrator/generation/stream-watch.js';
 
 const GB = 1e9;
 const assumed = loadSpeed(0, 0);

@@ -11,7 +11,7 @@ import {
   resolveProject,
   toolAllowed,
   type ProjectProfile,
-} from '../../src/orchestrator/project.js';
+} from '../../src/orchestrator/project/project.js';
 
 const TOOLS = ['route_and_generate', 'list_models', 'delete_model', 'pull_model', 'compare'];
 

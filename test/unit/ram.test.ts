@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RamMonitor, resolveRamPolicy, type MemorySource } from '../../src/orchestrator/ram.js';
+import { RamMonitor, resolveRamPolicy, type MemorySource } from '../../src/orchestrator/loading/ram.js';
 
 function countingSource(overrides: Partial<MemorySource> = {}) {
   const calls = { memory: 0, gpus: 0 };

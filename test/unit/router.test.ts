@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternativeFor, selectModel, type RouteCandidate } from '../../src/orchestrator/router.js';
+import { alternativeFor, selectModel, type RouteCandidate } from '../../src/orchestrator/generation/router.js';
 
 const GB = 1e9;
 function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate {

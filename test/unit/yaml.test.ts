@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYaml } from '../../src/orchestrator/yaml.js';
+import { parseYaml } from '../../src/orchestrator/util/yaml.js';
 
 const SECRET = 'SECRET123';
 

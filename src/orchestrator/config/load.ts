@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type * as z from 'zod';
-import { parseYaml } from '../yaml.js';
+import { parseYaml } from '../util/yaml.js';
 import { settingsSchema, type Settings } from './schema.js';
 
 /** One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2, flag: '--temperature' }. */

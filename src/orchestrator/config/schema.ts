@@ -3,7 +3,7 @@
  * published JSON Schema in schemas/settings.schema.json — goes through it.
  */
 import * as z from 'zod';
-import { PROFILE_NAMES } from '../profiles.js';
+import { PROFILE_NAMES } from '../models/profiles.js';
 import { normalizeOllamaHost, HostFormatError, DEFAULT_OLLAMA_URL } from './host.js';
 import { keepAliveProblem, parseBudget, parseBytes, type Budget } from './units.js';
 

@@ -5,7 +5,7 @@
  * answers, reads the prompt (or loads the model) or between tokens — stops it with an error naming
  * the phase and the setting, so the next model or host can be tried.
  */
-import { quoted } from '../shorten.js';
+import { quoted } from '../util/shorten.js';
 import { EngineError, connectionFailure, readErrorBody, saysModelMissing } from './openai-errors.js';
 import { type Failures, seconds } from './openai-failures.js';
 import { type ChatRequest, type ChatResult, ChatStream } from './openai-stream.js';

@@ -2,7 +2,7 @@
  * The words of every EngineError one OpenAI-compatible engine can raise: what went wrong, at
  * which engine (its name and host), and what to do next.
  */
-import { quoted } from '../shorten.js';
+import { quoted } from '../util/shorten.js';
 import {
   EngineError,
   type EngineErrorInfo,

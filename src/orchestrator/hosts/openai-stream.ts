@@ -11,7 +11,7 @@
  *   - an engine that ignored `stream: true` and answered one chat.completion object.
  */
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
-import { quoted } from '../shorten.js';
+import { quoted } from '../util/shorten.js';
 import { type EngineError, type ErrorBody, errorFields, readErrorBody } from './openai-errors.js';
 import type { Failures } from './openai-failures.js';
 

@@ -14,7 +14,7 @@
 import { rmSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { log } from '../log.js';
+import { log } from '../util/log.js';
 
 /** How long a lock that nobody refreshes stays valid (the library's minimum is 2 s). */
 export const LOCK_STALE_MS = Math.max(2000, Number(process.env.OLLM_LOCK_STALE_MS) || 5000);

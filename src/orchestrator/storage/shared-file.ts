@@ -18,7 +18,7 @@
  */
 import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { log } from '../log.js';
+import { log } from '../util/log.js';
 import { decodeJson } from './decode.js';
 import { withLock } from './lock.js';
 

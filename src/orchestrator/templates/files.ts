@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative } from 'node:path';
-import { parseYaml } from '../yaml.js';
+import { parseYaml } from '../util/yaml.js';
 import { TemplateError, templateNameProblem, validateTemplate, type TemplateDef } from './definition.js';
 
 export const EXTENSION = /\.ya?ml$/i;

@@ -5,7 +5,7 @@
  * template that its users could not offer (say, as an MCP prompt) is listed as a problem too.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { log } from '../log.js';
+import { log } from '../util/log.js';
 import { BUILTIN_TEMPLATES } from './builtin.js';
 import { templateNameProblem, TemplateError } from './definition.js';
 import { findTemplate, TemplateStore, type SaveOptions, type SaveResult, type StoredTemplate, type TemplateListing, type TemplateProblem } from './store.js';

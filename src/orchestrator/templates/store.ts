@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { stringifyYaml } from '../yaml.js';
+import { stringifyYaml } from '../util/yaml.js';
 import { BUILTIN_TEMPLATES, isBuiltinTemplate } from './builtin.js';
 import { TemplateError, templateNameProblem, validateTemplate, type TemplateDef } from './definition.js';
 import { errno, EXTENSION, isInside, realFolder, TemplateFolder } from './files.js';

@@ -1,0 +1,232 @@
+/**
+ * Per-model performance metrics, kept in $OLLM_HOME/metrics.json and shared by every ollm-mcp
+ * process on the machine (Claude Desktop and an IDE may each run one).
+ *
+ * The file holds sums and counts, never means, so contributions add up. Each process records in
+ * memory and, debounced, flushes: under the shared file's lock it reads the file, adds the deltas
+ * it recorded since its last flush, and writes it back atomically (see storage/shared-file.ts). A failed
+ * flush keeps its deltas for the next one.
+ */
+import { SharedJsonFile } from '../storage/shared-file.js';
+import { loadSpeed, type LoadSpeed } from '../loading/load-estimate.js';
+import { log } from '../util/log.js';
+
+export interface ModelMetrics {
+  requests: number; successes: number; failures: number;
+  avgLatencyMs: number; // mean total time of successful requests
+  avgTokensPerSecond: number; // mean output tokens/s of successful requests that reported tokens
+  avgLoadMs: number; // mean load time over requests that loaded the model (loadMs > 0)
+  loads: number;
+  lastUsed: string; // ISO time
+  lastError?: string;
+}
+
+/** tokensPerSecond is preferred; else it is derived from outputTokens over (latencyMs − loadMs). `at`: epoch ms, default now. */
+export interface Observation {
+  model: string; ok: boolean; latencyMs: number;
+  outputTokens?: number; tokensPerSecond?: number; loadMs?: number; error?: string; at?: number;
+}
+
+/** What the file stores per model: sums and counts only. */
+interface Totals {
+  requests: number; successes: number; failures: number; latencySumMs: number; latencyCount: number;
+  tpsSum: number; tpsCount: number; loadSumMs: number; loads: number; lastUsedMs: number; lastError?: string; lastErrorMs?: number;
+  /** Bytes the loader read in, and the ms those loads took: the host's load speed. */
+  loadedBytes: number; loadingMs: number;
+}
+type Table = Map<string, Totals>;
+interface FileShape { version: 1; models: Record<string, unknown> }
+const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads', 'loadedBytes', 'loadingMs'] as const;
+
+const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0, loadedBytes: 0, loadingMs: 0 });
+const pos = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** a += b: sums and counts add, the latest time and error win. */
+function addInto(a: Totals, b: Totals): Totals {
+  for (const k of COUNTS) a[k] += b[k];
+  a.lastUsedMs = Math.max(a.lastUsedMs, b.lastUsedMs);
+  if (b.lastError !== undefined && (b.lastErrorMs ?? 0) >= (a.lastErrorMs ?? 0)) Object.assign(a, { lastError: b.lastError, lastErrorMs: b.lastErrorMs });
+  return a;
+}
+
+function mergeTables(...tables: Table[]): Table {
+  const out: Table = new Map();
+  for (const t of tables) for (const [m, v] of t) out.set(m, addInto(out.get(m) ?? empty(), v));
+  return out;
+}
+
+function toMetrics(t: Totals): ModelMetrics {
+  const mean = (sum: number, n: number) => (n > 0 ? sum / n : 0);
+  const m: ModelMetrics = {
+    requests: t.requests, successes: t.successes, failures: t.failures,
+    avgLatencyMs: mean(t.latencySumMs, t.latencyCount), avgTokensPerSecond: mean(t.tpsSum, t.tpsCount),
+    avgLoadMs: mean(t.loadSumMs, t.loads), loads: t.loads, lastUsed: new Date(t.lastUsedMs).toISOString(),
+  };
+  if (t.lastError !== undefined) m.lastError = t.lastError;
+  return m;
+}
+
+/** The file's models and the entries that are not valid; null when its shape is not ours. */
+function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
+  if (!isObj(raw) || !isObj(raw.models)) return null;
+  const out: Table = new Map();
+  const rejected: unknown[] = [];
+  for (const [model, v] of Object.entries(raw.models)) {
+    if (!isObj(v) || model === '') {
+      rejected.push({ [model]: v });
+      continue;
+    }
+    const t = empty();
+    for (const k of COUNTS) t[k] = pos(v[k]) ? v[k] : 0;
+    const used = typeof v.lastUsed === 'string' ? Date.parse(v.lastUsed) : NaN;
+    t.lastUsedMs = Number.isFinite(used) ? used : 0;
+    if (typeof v.lastError === 'string') Object.assign(t, { lastError: v.lastError, lastErrorMs: pos(v.lastErrorMs) ? v.lastErrorMs : 0 });
+    out.set(model, t);
+  }
+  return { value: out, rejected };
+}
+
+function serialise(table: Table): FileShape {
+  const models: Record<string, unknown> = {};
+  for (const [model, { lastUsedMs, ...rest }] of table) {
+    // defineProperty: a model named "__proto__" stays a plain key
+    Object.defineProperty(models, model, { value: { ...rest, lastUsed: new Date(lastUsedMs).toISOString() }, enumerable: true });
+  }
+  return { version: 1, models };
+}
+
+export class MetricsStore {
+  private readonly flushDelayMs: number;
+  private persisted: Table = new Map(); // the file as last read or written
+  private inflight: Table = new Map(); // deltas being flushed right now
+  private pending: Table = new Map(); // deltas recorded since
+  private readonly store: SharedJsonFile<Table>;
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private failing = false;
+
+  constructor(private readonly file: string, options: { flushDelayMs?: number } = {}) {
+    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
+    this.store = new SharedJsonFile<Table>(file, { parse: parseFile, serialise, empty: () => new Map(), count: (t) => t.size, label: 'metrics' });
+  }
+
+  /** Adds an observation in memory and schedules a flush. Never throws. */
+  record(o: Observation): void {
+    try {
+      if (typeof o?.model !== 'string' || o.model === '') return;
+      const t = this.pending.get(o.model) ?? empty();
+      const load = pos(o.loadMs) ? o.loadMs : 0;
+      t.requests++;
+      t.lastUsedMs = Math.max(t.lastUsedMs, pos(o.at) ? o.at : Date.now());
+      if (load > 0) { t.loads++; t.loadSumMs += load; }
+      if (o.ok) {
+        t.successes++;
+        if (pos(o.latencyMs) || o.latencyMs === 0) { t.latencyCount++; t.latencySumMs += o.latencyMs; }
+        const genMs = pos(o.latencyMs) ? o.latencyMs - load : 0;
+        const tps = pos(o.tokensPerSecond) ? o.tokensPerSecond : pos(o.outputTokens) && genMs > 0 ? o.outputTokens / (genMs / 1000) : 0;
+        if (tps > 0) { t.tpsCount++; t.tpsSum += tps; }
+      } else {
+        t.failures++;
+        t.lastError = (o.error ?? 'unknown error').slice(0, 500);
+        t.lastErrorMs = t.lastUsedMs;
+      }
+      this.pending.set(o.model, t);
+      this.schedule();
+    } catch (e) {
+      log.debug(`metrics: record failed: ${errText(e)}`);
+    }
+  }
+
+  /** A load the loader carried out: `bytes` read in `ms`. Feeds the host's load speed (loadSpeed). Never throws. */
+  recordLoad(model: string, bytes: number, ms: number): void {
+    if (typeof model !== 'string' || model === '' || !pos(bytes) || !pos(ms)) return;
+    const t = this.pending.get(model) ?? empty();
+    t.loadedBytes += bytes;
+    t.loadingMs += ms;
+    t.lastUsedMs = Math.max(t.lastUsedMs, Date.now());
+    this.pending.set(model, t);
+    this.schedule();
+  }
+
+  /** How fast models load on this host: every model's loads together (assumed until enough was measured). */
+  loadSpeed(): LoadSpeed {
+    let bytes = 0;
+    let ms = 0;
+    for (const t of mergeTables(this.persisted, this.inflight, this.pending).values()) {
+      bytes += t.loadedBytes;
+      ms += t.loadingMs;
+    }
+    return loadSpeed(bytes, ms);
+  }
+
+  /** This process's view: persisted totals plus what is not yet flushed. */
+  get(model: string): ModelMetrics | undefined {
+    const parts = [this.persisted, this.inflight, this.pending].map((t) => t.get(model)).filter((t) => t !== undefined);
+    return parts.length ? toMetrics(parts.reduce((a, b) => addInto(a, b), empty())) : undefined;
+  }
+
+  all(): Record<string, ModelMetrics> {
+    const merged = mergeTables(this.persisted, this.inflight, this.pending);
+    return Object.fromEntries([...merged].map(([m, t]) => [m, toMetrics(t)]));
+  }
+
+  /** Reads the file: missing = empty, corrupt = moved aside and empty. Failures are logged, not thrown. */
+  load(): Promise<void> {
+    return this.serial(async () => {
+      try { this.persisted = await this.store.snapshot(); } catch (e) { log.warn(`metrics: cannot read ${this.file}: ${errText(e)}`); }
+    });
+  }
+
+  /** Writes this process's deltas now. Failures are logged; the deltas wait for the next flush. */
+  flush(): Promise<void> {
+    this.stopTimer();
+    return this.serial(async () => {
+      if (this.pending.size === 0) return;
+      this.inflight = this.pending;
+      this.pending = new Map();
+      try {
+        let merged: Table = new Map();
+        await this.store.update((current) => {
+          merged = mergeTables(current, this.inflight);
+          return merged;
+        });
+        this.persisted = merged;
+        this.inflight = new Map();
+        this.failing = false;
+      } catch (e) {
+        this.pending = mergeTables(this.inflight, this.pending);
+        this.inflight = new Map();
+        (this.failing ? log.debug : log.warn)(`metrics: cannot write ${this.file} (will retry): ${errText(e)}`);
+        this.failing = true;
+        this.schedule();
+      }
+    });
+  }
+
+  /** Flushes and stops the timer; later records stay in memory until an explicit flush. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushDelayMs);
+    this.timer.unref();
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}

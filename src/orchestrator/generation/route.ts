@@ -1,0 +1,236 @@
+/**
+ * route_and_generate: infer the work, choose a model, load it without overcommitting, stream the
+ * answer, and fall back to the next candidate when a model fails — recording every attempt.
+ * When every local model fails, an OpenAI-compatible provider from settings is used if there is
+ * one; otherwise the error tells the calling assistant to do the work itself.
+ */
+import { findModel } from '../models/catalog.js';
+import { classify, estimateTokens, inferComplexity, type Complexity } from './classify.js';
+import { CloudFallbackError, fallbackAnswer } from '../hosts/cloud-fallback.js';
+import { OllamaError } from '../hosts/ollama.js';
+import type { MemoryProvider } from '../memory/memory-hook.js';
+import type { Orchestrator } from '../orchestrator.js';
+import type { ProfileName, TaskType } from '../models/profiles.js';
+import { coldLoadEstimates } from '../loading/load-estimate.js';
+import type { PhaseReporter } from '../progress/progress.js';
+import { selectModel, TASK_PROFILE } from './router.js';
+import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
+import { shortened } from '../util/shorten.js';
+
+export interface RouteRequest {
+  prompt: string;
+  system?: string;
+  task?: TaskType;
+  profile?: ProfileName;
+  complexity?: Complexity;
+  model?: string;
+  /** Base64-encoded images. */
+  images?: string[];
+  temperature?: number;
+  maxTokens?: number;
+  useMemory?: boolean;
+  signal?: AbortSignal;
+  /** Tokens generated so far, on the model now answering. */
+  onProgress?: (tokens: number, model: string) => void;
+  /** Told of every phase: choosing, waiting, unloading, loading, queued, reading the prompt, generating. */
+  progress?: PhaseReporter;
+}
+
+export interface Attempt {
+  model: string;
+  error: string;
+}
+
+export interface RouteResult {
+  model: string;
+  provider: 'ollama' | 'fallback';
+  task: TaskType;
+  profile: ProfileName;
+  complexity: Complexity;
+  reason: string;
+  fallbacks: Attempt[];
+  text: string;
+  thinking?: string;
+  doneReason: string;
+  contextLength: number;
+  /** By phase: loading, queued behind other requests on the model, reading the prompt (to the first token), then generating. */
+  metrics: { totalMs: number; loadMs: number; queueMs: number; timeToFirstTokenMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
+  /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
+  notes?: string[];
+}
+
+/** Models tried before giving up on local generation. */
+const MAX_ATTEMPTS = 3;
+/** Room for the prompt template and special tokens beyond our estimate. */
+const CONTEXT_SLACK = 256;
+/**
+ * Answer tokens a context must hold when the caller set no maxTokens. Requiring the full default
+ * (options.maxTokens) would rule out every small-window model for every prompt; Ollama stops at
+ * the window anyway. A maxTokens the caller gives is held to strictly.
+ */
+const DEFAULT_ANSWER_RESERVE = 1024;
+
+export class RouteError extends Error {
+  override name = 'RouteError';
+  constructor(
+    message: string,
+    readonly attempts: Attempt[],
+  ) {
+    super(message);
+  }
+}
+
+/** Output tokens/s measured per model (for fast work's tie-break). */
+function measuredSpeeds(orch: Orchestrator): Map<string, number> {
+  return new Map(Object.entries(orch.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
+}
+
+/** Remembered facts for the prompt; when memory cannot be read, generation goes on without it and says why. */
+async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens: number, notes: string[]): Promise<string> {
+  try {
+    return await memory.systemPromptAddition(prompt, budgetTokens);
+  } catch (err) {
+    notes.push(`Remembered facts were not used: ${err instanceof Error ? err.message : String(err)}`);
+    return '';
+  }
+}
+
+function describeAttempts(attempts: Attempt[]): string {
+  return attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
+}
+
+export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): Promise<RouteResult> {
+  const started = performance.now();
+  const { settings } = orch.config;
+  const inferred = classify({ prompt: req.prompt, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
+  const task: TaskType = req.images?.length ? 'vision' : (req.task ?? inferred.task);
+  let profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
+  const complexity = req.complexity ?? (req.task ? inferComplexity(req.prompt) : inferred.complexity);
+  let how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
+  // Work that says nothing more specific goes to the default profile (a project's, say "code").
+  const defaultProfile = settings.model.routing.defaultProfile;
+  const byDefault = !req.task && !req.profile && !req.images?.length && task === 'general' && defaultProfile !== 'general';
+  if (byDefault) {
+    profile = defaultProfile;
+    how += `; the ${defaultProfile} profile by default${orch.project ? ` for the ${orch.project.name} project` : ''}`;
+  }
+
+  req.progress?.enter({ kind: 'starting', what: `choosing a model for ${profile} work` });
+  const notes: string[] = [];
+  const memoryText = req.useMemory !== false && orch.memory ? await memoriesFor(orch.memory, req.prompt, settings.memory.promptBudgetTokens, notes) : '';
+  const system = [orch.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
+  const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
+  const answerTokens = req.maxTokens ?? Math.min(maxTokens, DEFAULT_ANSWER_RESERVE);
+  const contextTokens = promptTokens + answerTokens + CONTEXT_SLACK;
+
+  const overview = await orch.listModels(req.signal ? { signal: req.signal } : {});
+  const attempts: Attempt[] = [];
+  const queue: Array<{ model: string; why: string }> = [];
+  if (req.model) {
+    const named = findModel(overview.models, req.model);
+    if (!named) attempts.push({ model: shortened(req.model), error: `not installed — pull it with \`ollama pull ${shortened(req.model)}\`` });
+    else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
+    else queue.push({ model: named.name, why: `${named.name} was named by the caller` });
+  }
+  const coldLoadMs = coldLoadEstimates(overview.models, orch.metrics.loadSpeed());
+  const select = (p: ProfileName) =>
+    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(orch), coldLoadMs }, overview.models, orch.routingSettings());
+  let selection = select(profile);
+  if (byDefault && !selection?.ranked.length) {
+    selection = select('general'); // no model serves the default profile: general work stays general
+    profile = 'general';
+    how += ', but no installed model serves it, so general';
+  }
+  for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model)) queue.push(r);
+
+  if (queue.length === 0 && attempts.length === 0) {
+    const widest = Math.max(0, ...overview.models.map((m) => m.contextWindow));
+    throw new RouteError(
+      widest > 0 && widest < contextTokens
+        ? `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but the largest context window installed is ${widest} — shorten the prompt or lower maxTokens; it was not truncated.`
+        : `No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`,
+      attempts,
+    );
+  }
+
+  for (const candidate of queue.slice(0, MAX_ATTEMPTS)) {
+    if (req.signal?.aborted) break;
+    try {
+      const loaded = await orch.loader.ensureLoaded({
+        model: candidate.model,
+        contextLength: contextTokens,
+        seen: overview.loaded,
+        ...(req.signal && { signal: req.signal }),
+        ...(req.progress && { progress: req.progress }),
+      });
+      if (loaded.action === 'refused') {
+        attempts.push({ model: candidate.model, error: loaded.reason });
+        continue;
+      }
+      const done = orch.loader.begin(candidate.model);
+      let out: StreamResult;
+      try {
+        const capabilities = overview.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
+        out = await streamGenerate(orch.backend, {
+          ...streamOptions(settings, loaded, { capabilities, maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }) }),
+          prompt: req.prompt,
+          ...(system && { system }),
+          ...(req.images && { images: req.images }),
+          promptTokens,
+          ahead: done.ahead,
+          ...(req.signal && { signal: req.signal }),
+          ...(req.progress && { progress: req.progress }),
+          ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
+        });
+      } catch (err) {
+        // Out of memory while generating: Ollama expires every loaded model, pins included.
+        if (err instanceof OllamaError && err.kind === 'out_of_memory') {
+          const note = await orch.loader.recoverFromOutOfMemory(overview.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
+          if (note) throw new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status);
+        }
+        throw err;
+      } finally {
+        done();
+      }
+      const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
+      orch.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+      const result: RouteResult = {
+        model: candidate.model,
+        provider: 'ollama',
+        task,
+        profile,
+        complexity,
+        reason: `${candidate.why} (${how}, ${complexity} complexity)${loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : ''}${attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : ''}.`,
+        fallbacks: attempts,
+        text: out.text,
+        doneReason: out.doneReason,
+        contextLength: loaded.contextLength,
+        metrics: { totalMs: Math.round(performance.now() - started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
+      };
+      if (out.thinking) result.thinking = out.thinking;
+      if (notes.length) result.notes = notes;
+      return result;
+    } catch (err) {
+      if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
+      const message = err instanceof Error ? err.message : String(err);
+      attempts.push({ model: candidate.model, error: message });
+      orch.metrics.record({ model: candidate.model, ok: false, latencyMs: 0, error: message });
+      if (err instanceof OllamaError && err.kind === 'unreachable') break; // every local model is behind the same host
+    }
+  }
+  if (req.signal?.aborted) throw new OllamaError('aborted', 'route_and_generate was cancelled.', orch.host);
+
+  const fallback = settings.fallback;
+  if (fallback) {
+    try {
+      req.progress?.enter({ kind: 'starting', what: `every local model failed; asking the fallback provider (${fallback.model})` });
+      const out = await fallbackAnswer(fallback, { prompt: req.prompt, ...(system && { system }), maxTokens, temperature: req.temperature ?? settings.options.temperature, ...(req.signal && { signal: req.signal }) });
+      const result: RouteResult = { model: fallback.model, provider: 'fallback', task, profile, complexity, reason: out.reason, fallbacks: attempts, text: out.text, doneReason: 'stop', contextLength: 0, metrics: out.metrics };
+      return notes.length > 0 ? { ...result, notes } : result;
+    } catch (err) {
+      attempts.push({ model: `fallback ${fallback.model}`, error: err instanceof CloudFallbackError ? err.message : String(err) });
+    }
+  }
+  throw new RouteError(`No local model could do this (${describeAttempts(attempts)}). Do the task yourself, or fix what the attempts name and try again.`, attempts);
+}

@@ -1,0 +1,239 @@
+/**
+ * Choosing a model when none is named (seed 001 §4), as a pure function over plain data:
+ * a configured override first, then an already-loaded model that suits the task, then the best
+ * suitable model that fits now, then one that fits after unloading, then the fallback chain
+ * (general models, larger before smaller — 8b → 7b → … — with phi last). Code and debugging go
+ * only to code models; images only to vision models; embedding models never generate.
+ */
+import { baseName, findModel, parameterCount } from '../models/model-db.js';
+import type { ProfileName, TaskType } from '../models/profiles.js';
+
+/** An installed model with what the router needs to know about it. */
+export interface RouteCandidate {
+  name: string;
+  sizeBytes: number;
+  family: string;
+  parameterSize: string;
+  capabilities: readonly string[];
+  profiles: readonly ProfileName[];
+  loaded: boolean;
+  fits: boolean;
+  fitsNow: boolean;
+  requiredBytes: number;
+  contextWindow: number;
+  /** An Ollama cloud model (runs on ollama.com). */
+  cloud?: boolean;
+}
+
+export interface RouteRequest {
+  task?: TaskType;
+  profile?: ProfileName;
+  /** The work includes images: only vision models can take it. */
+  images?: boolean;
+  /** Prompt plus answer, in tokens: models with a smaller context window are left out. */
+  contextTokens?: number;
+  /** low prefers smaller, faster models; high prefers stronger ones. */
+  complexity?: 'low' | 'medium' | 'high';
+  /** Measured output tokens per second by model: breaks ties for fast work. */
+  speeds?: ReadonlyMap<string, number>;
+  /** Estimated load time (ms) by model, for models not loaded: see RoutingSettings.maxColdLoadMs. */
+  coldLoadMs?: ReadonlyMap<string, number>;
+}
+
+export interface RoutingSettings {
+  defaultModel?: string;
+  defaultProfile: ProfileName;
+  overrides: Partial<Record<ProfileName, string>>;
+  /** Models the user chose for a kind of work (prefer_model); after overrides, before the rest. */
+  preferred?: Partial<Record<ProfileName, string>>;
+  /** Cloud models may be chosen (routing.allowCloud; off by default). */
+  allowCloud?: boolean;
+  /** A model whose load is estimated to take longer (ms) goes after the suitable models already loaded (routing.maxColdLoadMs). */
+  maxColdLoadMs?: number;
+}
+
+export interface RankedModel {
+  model: string;
+  why: string;
+}
+
+export interface Selection {
+  model: string;
+  profile: ProfileName;
+  reason: string;
+  /** Every usable candidate, best first: the fallbacks. */
+  ranked: RankedModel[];
+}
+
+export const TASK_PROFILE: Record<TaskType, ProfileName> = {
+  general: 'general',
+  code: 'code',
+  debugging: 'code',
+  reasoning: 'reasoning',
+  creative: 'creative',
+  fast: 'fast',
+  vision: 'vision',
+  summarize: 'general',
+};
+
+export interface RoutingProfile {
+  name: ProfileName;
+  description: string;
+  /** Families (or model lines) that serve this work best; a tie-break among equals. */
+  preferredFamilies: string[];
+  minContextWindow: number;
+  requiredCapabilities: string[];
+  /** Where the work goes when none of this profile's models can take it (seed 003). */
+  fallbackProfile?: ProfileName;
+}
+
+export const ROUTING_PROFILES: Record<ProfileName, RoutingProfile> = {
+  fast: { name: 'fast', description: 'Quick answers from small models', preferredFamilies: ['phi', 'gemma', 'llama3.2', 'mistral'], minContextWindow: 2048, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  general: { name: 'general', description: 'Balanced models for most work', preferredFamilies: ['llama', 'mistral', 'qwen'], minContextWindow: 4096, requiredCapabilities: ['completion'] },
+  // Code work never goes to a non-code model, so code has no fallback profile.
+  code: { name: 'code', description: 'Code generation and debugging', preferredFamilies: ['qwen2.5-coder', 'qwen3-coder', 'deepseek-coder', 'codellama', 'starcoder', 'codestral'], minContextWindow: 8192, requiredCapabilities: ['completion'] },
+  creative: { name: 'creative', description: 'Stories, poems and other writing', preferredFamilies: ['llama', 'mistral', 'gemma'], minContextWindow: 4096, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  reasoning: { name: 'reasoning', description: 'Step-by-step reasoning, maths and proofs', preferredFamilies: ['qwen3', 'deepseek-r1', 'qwq', 'phi4'], minContextWindow: 8192, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  // Images need a vision model: no fallback.
+  vision: { name: 'vision', description: 'Questions about images', preferredFamilies: ['llava', 'llama3.2-vision', 'qwen2.5vl', 'gemma3', 'minicpm-v'], minContextWindow: 2048, requiredCapabilities: ['completion', 'vision'] },
+};
+
+const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
+
+/** A model made for code (seed 001: named code/coder; seed 003: codellama, deepseek-coder, starcoder…). */
+export function isCodeSpecialist(m: Pick<RouteCandidate, 'name' | 'family'>): boolean {
+  return CODE_NAME.test(baseName(m.name)) || ROUTING_PROFILES.code.preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
+}
+
+/** Can this model take work for `profile` at all? */
+export function suits(m: RouteCandidate, profile: ProfileName, images = false): boolean {
+  const spec = ROUTING_PROFILES[profile];
+  if (!spec.requiredCapabilities.every((c) => m.capabilities.includes(c))) return false;
+  if (images && !m.capabilities.includes('vision')) return false;
+  if (profile === 'code') return m.profiles.includes('code') || CODE_NAME.test(baseName(m.name));
+  return m.profiles.includes(profile);
+}
+
+const params = (m: RouteCandidate) => parameterCount(m.parameterSize) ?? m.sizeBytes / 0.6;
+const isPhi = (m: RouteCandidate) => m.family === 'phi' || baseName(m.name).startsWith('phi');
+const preferred = (m: RouteCandidate, profile: ProfileName) =>
+  ROUTING_PROFILES[profile].preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
+
+/**
+ * Best first: loaded, fits now, fits after unloading; then measured speed for fast work; then,
+ * when other models must be unloaded for it, the more versatile one (it serves more kinds of
+ * work, so the next requests are less likely to cost another swap); then size (small first for fast
+ * work or low complexity, strong first otherwise), phi last; then the profile's preferred families.
+ */
+function rank(models: RouteCandidate[], profile: ProfileName, req: RouteRequest): RouteCandidate[] {
+  const tier = (m: RouteCandidate) => (m.loaded ? 0 : m.fitsNow ? 1 : 2);
+  const smallFirst = profile === 'fast' || req.complexity === 'low';
+  const speed = (m: RouteCandidate) => (profile === 'fast' ? (req.speeds?.get(m.name) ?? 0) : 0);
+  return [...models].sort(
+    (a, b) =>
+      tier(a) - tier(b) ||
+      speed(b) - speed(a) ||
+      (tier(a) === 2 ? b.profiles.length - a.profiles.length : 0) ||
+      Number(isPhi(a)) - Number(isPhi(b)) ||
+      (smallFirst ? params(a) - params(b) : params(b) - params(a)) ||
+      Number(preferred(b, profile)) - Number(preferred(a, profile)) ||
+      a.name.localeCompare(b.name),
+  );
+}
+
+function explain(m: RouteCandidate, profile: ProfileName, asked: ProfileName): string {
+  const state = m.cloud ? 'runs on ollama.com' : m.loaded ? 'is already loaded' : m.fitsNow ? 'fits now' : 'fits after unloading idle models';
+  const fallback = profile === asked ? '' : ` (no ${asked} model could be used; ${profile} fallback)`;
+  return `${m.name} serves ${profile} work and ${state}${fallback}`;
+}
+
+export function selectModel(req: RouteRequest, installed: readonly RouteCandidate[], settings: RoutingSettings): Selection | undefined {
+  const asked: ProfileName = req.images ? 'vision' : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
+  const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0) && (!m.cloud || settings.allowCloud));
+  const ranked: Array<{ m: RouteCandidate; why: string }> = [];
+  const add = (m: RouteCandidate, why: string) => {
+    if (!ranked.some((r) => r.m.name === m.name)) ranked.push({ m, why });
+  };
+
+  const find = (name: string | undefined) => (name ? findModel(usable, name) : undefined);
+  const override = settings.overrides[asked] ?? (req.task || req.profile || req.images ? undefined : settings.defaultModel);
+  const configured = find(override);
+  if (configured && suits(configured, asked, req.images)) {
+    add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
+  }
+  const preferred = find(settings.preferred?.[asked]);
+  if (preferred && suits(preferred, asked, req.images)) {
+    add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
+  }
+
+  // Fast work wants the quickest answer: a loaded model that can do general work answers at once,
+  // sooner than a small model that must be loaded first.
+  if (asked === 'fast' && !req.images) {
+    const loadedFast = usable.filter((c) => c.loaded && suits(c, 'fast'));
+    // (not a thinking model: it would reason at length before answering)
+    const warm = loadedFast.length ? [] : rank(usable.filter((c) => c.loaded && suits(c, 'general') && !c.capabilities.includes('thinking')), 'fast', req);
+    for (const m of warm) add(m, `${m.name} is already loaded and answers general work at once, sooner than loading a small model for fast work`);
+  }
+  for (let profile: ProfileName | undefined = asked; profile; profile = ROUTING_PROFILES[profile].fallbackProfile) {
+    const suited = usable.filter((c) => suits(c, profile!, req.images));
+    if (profile === 'code') {
+      // Code goes to code specialists, loaded or not; a general model only when none can take it.
+      for (const m of rank(suited.filter(isCodeSpecialist), profile, req)) add(m, explain(m, profile, asked));
+      for (const m of rank(suited.filter((c) => !isCodeSpecialist(c)), profile, req)) add(m, `${explain(m, profile, asked)}; no code specialist is installed that fits`);
+      continue;
+    }
+    for (const m of rank(suited, profile, req)) add(m, explain(m, profile, asked));
+  }
+  // The last resort for plain text work: any generating model, larger first, phi last.
+  if (asked !== 'code' && asked !== 'vision' && !req.images) {
+    for (const m of rank(usable.filter((c) => c.capabilities.includes('completion')), 'general', req)) {
+      add(m, `${m.name} is the best remaining text model that fits (no ${asked} model could be used)`);
+    }
+  }
+
+  const order = preferWarm(ranked, req.coldLoadMs, settings.maxColdLoadMs);
+  const first = order[0];
+  if (!first) return undefined;
+  return { model: first.m.name, profile: asked, reason: `${first.why}.`, ranked: order.map((r) => ({ model: r.m.name, why: r.why })) };
+}
+
+/**
+ * With a cold-load limit: candidates not loaded whose load is estimated to take longer than it go
+ * after the last suitable loaded one (otherwise the order stands), and the loaded model that now
+ * comes first says why.
+ */
+function preferWarm<T extends { m: RouteCandidate; why: string }>(ranked: T[], estimates: ReadonlyMap<string, number> | undefined, limitMs: number | undefined): T[] {
+  if (limitMs === undefined || !estimates) return ranked;
+  const slow = (r: T) => !r.m.loaded && (estimates.get(r.m.name) ?? 0) > limitMs;
+  const lastWarm = ranked.map((r) => r.m.loaded).lastIndexOf(true);
+  if (lastWarm < 0 || !slow(ranked[0]!)) return ranked;
+  const head = ranked.slice(0, lastWarm + 1);
+  const order = [...head.filter((r) => !slow(r)), ...head.filter(slow), ...ranked.slice(lastWarm + 1)];
+  const passed = ranked[0]!;
+  const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+  order[0] = { ...order[0]!, why: `${order[0]!.why}; preferred over ${passed.m.name}, whose load is estimated at ~${secs(estimates.get(passed.m.name)!)}, more than model.routing.maxColdLoadMs (${secs(limitMs)})` };
+  return order;
+}
+
+/** The model's line: "qwen2.5:32b" -> "qwen2.5"; quantization variants share it. */
+const line = (name: string) => baseName(name).split(':')[0]!;
+
+/**
+ * When a model cannot be loaded: the best smaller installed model that can — the same line in a
+ * smaller size or quantization first, then a model serving the same work down the 8b → 7b → phi
+ * chain. `capacityBytes` is the most that could be freed for it.
+ */
+export function alternativeFor(wanted: RouteCandidate, installed: readonly RouteCandidate[], capacityBytes: number): RankedModel | undefined {
+  const fitting = installed.filter((m) => m.name !== wanted.name && m.capabilities.includes('completion') && m.fits && m.requiredBytes <= capacityBytes);
+  const bySizeDesc = (a: RouteCandidate, b: RouteCandidate) => Number(isPhi(a)) - Number(isPhi(b)) || b.requiredBytes - a.requiredBytes;
+  const sameLine = fitting.filter((m) => line(m.name) === line(wanted.name)).sort(bySizeDesc)[0];
+  if (sameLine) return { model: sameLine.name, why: `${sameLine.name} is a smaller ${line(wanted.name)} that fits` };
+  const needs = wanted.capabilities.includes('vision') ? ['vision'] : [];
+  const overlap = (m: RouteCandidate) => m.profiles.filter((p) => wanted.profiles.includes(p)).length;
+  const primary = (m: RouteCandidate) => Number(wanted.profiles[0] !== undefined && m.profiles.includes(wanted.profiles[0]));
+  const shared = fitting
+    .filter((m) => needs.every((c) => m.capabilities.includes(c)) && overlap(m) > 0)
+    .sort((a, b) => primary(b) - primary(a) || overlap(b) - overlap(a) || bySizeDesc(a, b))[0];
+  if (shared) return { model: shared.name, why: `${shared.name} serves the same work (${shared.profiles.filter((p) => wanted.profiles.includes(p)).join(', ')}) and fits` };
+  return undefined;
+}

@@ -1,0 +1,163 @@
+/**
+ * One generation on one model, always streamed from Ollama (a non-streamed request can outlive
+ * any sane time limit and shows no sign of life). The caller's signal stops it at once — the
+ * request is closed, so Ollama stops generating. Its phases are watched (stream-watch.ts): Ollama
+ * reading the prompt, or the request queued behind others on the model, then generating; a first
+ * token that never comes, or a stall once tokens flow, stops it with an error naming the phase,
+ * the time and the setting, so the next model can be tried.
+ */
+import type { Settings } from '../config/index.js';
+import type { LoadOutcome } from '../loading/loader.js';
+import { OllamaError, type OllamaBackend } from '../hosts/ollama.js';
+import type { PhaseReporter } from '../progress/progress.js';
+import { StreamWatch } from './stream-watch.js';
+
+export interface StreamRequest {
+  model: string;
+  prompt: string;
+  system?: string;
+  /** Base64 images, for vision models. */
+  images?: string[];
+  keepAlive: string | number;
+  numCtx: number;
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  /** Longest gap between tokens once generating (ollama.stallTimeoutMs). */
+  stallMs: number;
+  /** Longest wait for the first token, time queued behind other requests excluded (ollama.firstTokenTimeoutMs). */
+  firstTokenMs: number;
+  /** Ollama's parallel slots per model (ollama.numParallel). */
+  numParallel: number;
+  /** The prompt's size in tokens, estimated, for the progress message. */
+  promptTokens?: number;
+  /** This server's requests on the model that began before this one and still run (Loader.begin). */
+  ahead?: () => number;
+  /** Told when the request waits in a queue, Ollama reads the prompt, and as tokens come. */
+  progress?: PhaseReporter;
+  /** Ask a thinking model to think: its reasoning comes back apart from the answer. */
+  think?: boolean;
+  signal?: AbortSignal;
+  /** Called with the running token count after each chunk. */
+  onToken?: (tokens: number) => void;
+}
+
+export interface StreamResult {
+  text: string;
+  thinking?: string;
+  doneReason: string;
+  promptTokens: number;
+  outputTokens: number;
+  /** Output tokens per second while generating, from Ollama's own timing. */
+  tokensPerSecond: number;
+  loadMs: number;
+  totalMs: number;
+  /** Time queued behind this server's other requests on the model. */
+  queueMs: number;
+  /** From the request leaving the queue to its first token: Ollama reading the prompt. */
+  timeToFirstTokenMs: number;
+}
+
+const ns2ms = (ns: number | undefined) => (ns ? Math.round(ns / 1e6) : 0);
+
+export async function streamGenerate(backend: OllamaBackend, req: StreamRequest): Promise<StreamResult> {
+  const watch = new StreamWatch({
+    model: req.model,
+    stallMs: req.stallMs,
+    firstTokenMs: req.firstTokenMs,
+    promptTokens: req.promptTokens ?? 0,
+    maxTokens: req.maxTokens,
+    numParallel: req.numParallel,
+    ...(req.ahead && { ahead: req.ahead }),
+    ...(req.progress && { progress: req.progress }),
+  });
+  const signal = req.signal ? AbortSignal.any([req.signal, watch.signal]) : watch.signal;
+  const started = performance.now();
+  let text = '';
+  let thinking = '';
+  try {
+    const final = await backend.call(
+      `generation on "${req.model}"`,
+      async (c) => {
+        watch.start();
+        const stream = await c.generate({
+          model: req.model,
+          prompt: req.prompt,
+          stream: true,
+          keep_alive: req.keepAlive,
+          options: { num_ctx: req.numCtx, num_predict: req.maxTokens, temperature: req.temperature, top_p: req.topP },
+          ...(req.system && { system: req.system }),
+          ...(req.think && { think: true }),
+          ...(req.images?.length && { images: req.images }),
+        });
+        for await (const chunk of stream) {
+          if (chunk.thinking) thinking += chunk.thinking;
+          if (chunk.response) text += chunk.response;
+          if (chunk.response || chunk.thinking) {
+            watch.token();
+            req.onToken?.(watch.tokens);
+          }
+          if (chunk.done) return chunk;
+        }
+        throw new Error('the stream ended before Ollama said it was done');
+      },
+      { timeoutMs: 0, signal, model: req.model },
+    );
+    if (text.trim() === '') {
+      throw new OllamaError(
+        'server_error',
+        `${req.model} returned an empty answer${thinking ? ' (it only produced thinking)' : ''} — trying another model may help, or raise maxTokens.`,
+        backend.host,
+      );
+    }
+    const evalSeconds = (final.eval_duration ?? 0) / 1e9;
+    const result: StreamResult = {
+      text,
+      doneReason: final.done_reason ?? 'stop',
+      promptTokens: final.prompt_eval_count ?? 0,
+      outputTokens: final.eval_count ?? watch.tokens,
+      tokensPerSecond: evalSeconds > 0 ? Math.round(((final.eval_count ?? 0) / evalSeconds) * 10) / 10 : 0,
+      loadMs: ns2ms(final.load_duration),
+      totalMs: Math.round(performance.now() - started),
+      queueMs: Math.round(watch.queueMs),
+      timeToFirstTokenMs: watch.timeToFirstTokenMs,
+    };
+    if (thinking) result.thinking = thinking;
+    return result;
+  } catch (err) {
+    if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, backend.host);
+    throw err;
+  } finally {
+    watch.stop();
+  }
+}
+
+/** Which limit stopped a generation, after how long, and the setting that sets it. */
+function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: number, host: string): OllamaError {
+  const s = (ms: number) => `${Math.round(ms / 1000)} s`;
+  const message =
+    which === 'stall'
+      ? `${req.model} sent nothing for ${s(req.stallMs)} while generating (after ${tokens} token${tokens === 1 ? '' : 's'}) and was stopped — Ollama at ${host} may be overloaded; raise ollama.stallTimeoutMs (${req.stallMs} ms) if the model is just slow.`
+      : `${req.model} sent no first token within ${s(req.firstTokenMs)} while Ollama at ${host} read the prompt${req.promptTokens ? ` (~${req.promptTokens} tokens)` : ''} (time queued behind other requests not counted) and was stopped — a long prompt on a slow machine needs more: raise ollama.firstTokenTimeoutMs (${req.firstTokenMs} ms).`;
+  return new OllamaError('timeout', message, host);
+}
+
+/** The parts of a stream request that come from settings and the load: one place for every caller. */
+export function streamOptions(
+  settings: Settings,
+  loaded: Pick<LoadOutcome, 'model' | 'keepAlive' | 'contextLength'>,
+  opts: { capabilities: readonly string[]; maxTokens: number; temperature?: number },
+): Pick<StreamRequest, 'model' | 'keepAlive' | 'numCtx' | 'temperature' | 'topP' | 'maxTokens' | 'stallMs' | 'firstTokenMs' | 'numParallel' | 'think'> {
+  return {
+    model: loaded.model,
+    keepAlive: loaded.keepAlive,
+    numCtx: loaded.contextLength,
+    temperature: opts.temperature ?? settings.options.temperature,
+    topP: settings.options.topP,
+    maxTokens: opts.maxTokens,
+    stallMs: settings.ollama.stallTimeoutMs,
+    firstTokenMs: settings.ollama.firstTokenTimeoutMs,
+    numParallel: settings.ollama.numParallel,
+    think: opts.capabilities.includes('thinking'),
+  };
+}

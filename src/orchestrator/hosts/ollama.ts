@@ -1,0 +1,197 @@
+/**
+ * The Ollama backend: one shared official client (Node's fetch pools the connections), a time
+ * limit and an optional AbortSignal on every call, and every failure turned into one error type
+ * that names the host and the next step.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Ollama, type ListResponse, type ShowResponse } from 'ollama';
+import { displayHost } from '../config/host.js';
+import { httpFetch } from './http-fetch.js';
+import { quoted, shortened } from '../util/shorten.js';
+
+export type OllamaErrorKind =
+  | 'unreachable'
+  | 'timeout'
+  | 'aborted'
+  | 'model_not_found'
+  | 'bad_request'
+  | 'busy'
+  | 'out_of_memory'
+  | 'unauthorized'
+  | 'server_error';
+
+/**
+ * Ollama's words for a model that did not fit: the old runner's "requires more system memory",
+ * and since v0.30 llama-server's "reported out-of-memory during startup" or a runner that died
+ * while loading ("process has terminated", often without the word memory).
+ */
+const OUT_OF_MEMORY = /memory|process has terminated|cudaMalloc|failed to allocate|unable to allocate/i;
+
+export class OllamaError extends Error {
+  override name = 'OllamaError';
+  constructor(
+    readonly kind: OllamaErrorKind,
+    message: string,
+    readonly host: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The error for a model that is not installed: names the host and says how to get it. */
+export function notInstalled(model: string, host: string, status?: number, similar: readonly string[] = []): OllamaError {
+  const hint = similar.length
+    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or pull it with \`ollama pull ${shortened(model)}\`.`
+    : ` — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`;
+  return new OllamaError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length ? '.' : ''}${hint}`, host, status);
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the backend's default time limit for this call; 0 means none (for streams, which watch for stalls instead). */
+  timeoutMs?: number;
+  /** The model the call is about, to name it in errors. */
+  model?: string;
+}
+
+export interface BackendOptions {
+  host: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** Tells the shared client's fetch which signal belongs to the call in progress. */
+const callSignal = new AsyncLocalStorage<AbortSignal>();
+
+/** Fields Ollama sends in /api/ps that the client's types leave out. */
+export type RunningModel = ListResponse['models'][number] & { context_length?: number };
+
+function errorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export class OllamaBackend {
+  readonly url: string;
+  readonly host: string;
+  readonly client: Ollama;
+  private readonly timeoutMs: number;
+
+  constructor(options: BackendOptions) {
+    this.url = options.host;
+    this.host = displayHost(options.host);
+    this.timeoutMs = options.timeoutMs;
+    const baseFetch = options.fetch ?? httpFetch;
+    this.client = new Ollama({
+      host: options.host,
+      fetch: (input, init) => {
+        const signal = callSignal.getStore();
+        if (!signal) return baseFetch(input, init);
+        const signals = init?.signal ? [init.signal, signal] : [signal];
+        return baseFetch(input, { ...init, signal: AbortSignal.any(signals) });
+      },
+    });
+  }
+
+  /** Runs one client call under a time limit and the caller's signal, mapping every failure. */
+  async call<T>(what: string, fn: (client: Ollama) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    try {
+      return await (signal ? callSignal.run(signal, () => fn(this.client)) : fn(this.client));
+    } catch (err) {
+      throw this.toError(err, what, { ...options, timeoutMs, timedOut: timeout?.aborted ?? false });
+    }
+  }
+
+  /** Maps anything the client or fetch throws to an OllamaError with the host and the next step. */
+  toError(err: unknown, what: string, ctx: CallOptions & { timedOut?: boolean } = {}): OllamaError {
+    if (err instanceof OllamaError) return err;
+    const host = this.host;
+    if (ctx.signal?.aborted) return new OllamaError('aborted', `${what} was cancelled.`, host);
+    if (ctx.timedOut) {
+      return new OllamaError(
+        'timeout',
+        `Ollama at ${host} did not answer ${what} within ${ctx.timeoutMs} ms — it may be busy loading a model; try again, or raise ollama.timeoutMs.`,
+        host,
+      );
+    }
+    const status = (err as { status_code?: unknown }).status_code;
+    const text = String((err as { error?: unknown }).error ?? (err as Error).message ?? err);
+    if (typeof status === 'number') {
+      if (status === 404 && /not found/i.test(text)) {
+        return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
+      }
+      if (status === 503) {
+        return new OllamaError('busy', `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`, host, status);
+      }
+      if (status === 401) {
+        return new OllamaError(
+          'unauthorized',
+          `Ollama at ${host} is not signed in to ollama.com, which ${ctx.model ? quoted(ctx.model) : 'this cloud model'} needs (401) — run \`ollama signin\` on that machine, or use a local model.`,
+          host,
+          status,
+        );
+      }
+      if (OUT_OF_MEMORY.test(text) && status >= 500) {
+        return new OllamaError(
+          'out_of_memory',
+          `Ollama at ${host} could not load ${ctx.model ? quoted(ctx.model) : 'the model'}: ${text} — unload other models or choose a smaller one.`,
+          host,
+          status,
+        );
+      }
+      if (status >= 400 && status < 500) {
+        return new OllamaError('bad_request', `Ollama at ${host} rejected ${what}: ${text}`, host, status);
+      }
+      return new OllamaError('server_error', `Ollama at ${host} failed ${what} (HTTP ${status}): ${text} — check \`ollama serve\` logs.`, host, status);
+    }
+    const code = errorCode(err);
+    const name = (err as Error).name;
+    if (name === 'AbortError' || name === 'TimeoutError') {
+      return new OllamaError('aborted', `${what} was cancelled.`, host);
+    }
+    if (name === 'TypeError' || code) {
+      const why =
+        code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+            ? 'host name not found'
+            : code
+              ? code
+              : 'no answer';
+      return new OllamaError(
+        'unreachable',
+        `Ollama is not reachable at ${host} (${why}) — start it with \`ollama serve\`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs.`,
+        host,
+      );
+    }
+    // an error line in the middle of a stream carries no status
+    if (OUT_OF_MEMORY.test(text)) return new OllamaError('out_of_memory', `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`, host);
+    return new OllamaError('server_error', `Ollama at ${host} failed ${what}: ${text}`, host);
+  }
+
+  version(options?: CallOptions): Promise<string> {
+    return this.call('/api/version', async (c) => (await c.version()).version, options);
+  }
+
+  list(options?: CallOptions): Promise<ListResponse['models']> {
+    return this.call('/api/tags', async (c) => (await c.list()).models ?? [], options);
+  }
+
+  ps(options?: CallOptions): Promise<RunningModel[]> {
+    return this.call('/api/ps', async (c) => ((await c.ps()).models ?? []) as RunningModel[], options);
+  }
+
+  show(model: string, options?: CallOptions): Promise<ShowResponse> {
+    return this.call(`/api/show for "${model}"`, (c) => c.show({ model }), { ...options, model });
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The context (num_ctx) a model runs with. Keeping it stable per model matters: a changed num_ctx
+ * makes Ollama reload the model.
+ */
+import type { CatalogModel } from '../models/catalog.js';
+import type { Settings } from '../config/index.js';
+import { ollamaDefaultContext } from './host-memory.js';
+import type { RunningModel } from '../hosts/ollama.js';
+import type { HostMemory } from './planner.js';
+
+/** Ollama's own default context when none is asked for and the host has under 23 GiB of VRAM. */
+export const DEFAULT_NUM_CTX = 4096;
+
+/** The context a model starts with when the work asks for no more: the settings', else the server's default. */
+export function baseContext(settings: Settings, memory: HostMemory): number {
+  return settings.options.contextSize ?? settings.ollama.contextLength ?? ollamaDefaultContext(memory.vram?.totalBytes ?? 0);
+}
+
+/**
+ * The context a model runs with here: what it is loaded with when that is enough, else what the
+ * work needs (rounded up to a power of two, at least the base), never beyond the trained
+ * window. Keeping it stable avoids Ollama reloading the model.
+ */
+export function contextFor(model: CatalogModel, running: RunningModel | undefined, needed: number | undefined, base: number): number {
+  const need = needed ?? 0;
+  if (running?.context_length && running.context_length >= need) return running.context_length;
+  const wanted = need > base ? 2 ** Math.ceil(Math.log2(need)) : base;
+  return Math.min(wanted, model.contextWindow);
+}

@@ -1,0 +1,187 @@
+/**
+ * The Ollama calls that load and unload, and the waits that confirm them, as modern Ollama
+ * performs them: `keep_alive: 0` only queues an unload; one worker unloads models one at a time
+ * and, on a discrete GPU, waits up to 5 s after each for GPU memory to recover (server/sched.go).
+ * So an unload is confirmed by polling /api/ps with a budget of seconds per model.
+ */
+import { withTag, type CatalogModel } from '../models/catalog.js';
+import type { KeepAlive, UnloadOutcome } from './load-types.js';
+import type { Settings } from '../config/index.js';
+import { formatBytes as fmt } from '../config/units.js';
+import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.js';
+import { log } from '../util/log.js';
+import type { PhaseReporter } from '../progress/progress.js';
+import type { HostMemory, LoadPlan } from './planner.js';
+import { OllamaError, type OllamaBackend, type RunningModel } from '../hosts/ollama.js';
+
+/** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
+export const LOAD_TIMEOUT_MS = 10 * 60_000;
+/** Per model unloaded: Ollama's GPU recovery wait (up to 5 s) and the unload itself. */
+export const UNLOAD_WAIT_PER_MODEL_MS = Number(process.env.OLLM_UNLOAD_WAIT_PER_MODEL_MS) || 7000;
+const POLL_MS = 100;
+
+export type { KeepAlive } from './load-types.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface LoadCallOptions {
+  embedding?: boolean;
+  signal?: AbortSignal;
+  /** The time limit for this load (default LOAD_TIMEOUT_MS); `why` says in the error how it was set. */
+  limit?: { ms: number; why: string };
+}
+
+/**
+ * Load only: an empty generate (an empty embed for embedding models). Returns Ollama's load time
+ * in ns when it reports one. Past its limit the load is stopped (Ollama aborts a load whose
+ * client goes) with an error naming the phase, the time and the settings that set it.
+ */
+export async function sendLoad(backend: OllamaBackend, name: string, keepAlive: KeepAlive, numCtx: number, options: LoadCallOptions = {}): Promise<number | undefined> {
+  const limit = options.limit ?? { ms: LOAD_TIMEOUT_MS, why: 'the limit for loads' };
+  const timer = AbortSignal.timeout(limit.ms);
+  const call = { model: name, timeoutMs: 0, signal: options.signal ? AbortSignal.any([options.signal, timer]) : timer };
+  try {
+    if (options.embedding) {
+      const res = await backend.call(`loading "${name}"`, (c) => c.embed({ model: name, input: [], keep_alive: keepAlive, options: { num_ctx: numCtx } }), call);
+      return res.load_duration || undefined;
+    }
+    const res = await backend.call(`loading "${name}"`, (c) => c.generate({ model: name, prompt: '', keep_alive: keepAlive, options: { num_ctx: numCtx } }), call);
+    return res.load_duration || undefined;
+  } catch (err) {
+    if (!timer.aborted || options.signal?.aborted) throw err;
+    throw new OllamaError(
+      'timeout',
+      `Loading ${name} on Ollama at ${backend.host} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check \`ollama ps\` and Ollama's log.`,
+      backend.host,
+    );
+  }
+}
+
+/**
+ * Loads a model within the limit for its size (ollama.loadTimeoutMs + loadTimeoutMsPerGB per GB),
+ * telling `progress` the size and the estimate from this host's load speed. Returns the load time in ms.
+ */
+export async function loadWithinLimit(
+  backend: OllamaBackend,
+  model: { name: string; sizeBytes: number; embedding: boolean },
+  keepAlive: KeepAlive,
+  numCtx: number,
+  ctx: { limits: Settings['ollama']; speed: LoadSpeed; signal?: AbortSignal; progress?: PhaseReporter },
+): Promise<number> {
+  ctx.progress?.enter({ kind: 'loading', model: model.name, sizeBytes: model.sizeBytes, estimateMs: estimateLoadMs(model.sizeBytes, ctx.speed), speed: ctx.speed });
+  const { loadTimeoutMs: base, loadTimeoutMsPerGB: perGB } = ctx.limits;
+  const limit = { ms: loadTimeoutMs(model.sizeBytes, ctx.limits), why: `ollama.loadTimeoutMs ${base} ms + ollama.loadTimeoutMsPerGB ${perGB} ms × ${(model.sizeBytes / 1e9).toFixed(1)} GB` };
+  const started = Date.now();
+  const loadNs = await sendLoad(backend, model.name, keepAlive, numCtx, { embedding: model.embedding, limit, ...(ctx.signal && { signal: ctx.signal }) });
+  return loadNs ? Math.round(loadNs / 1e6) : Date.now() - started;
+}
+
+/** Unloads `names` and waits until /api/ps no longer lists them; returns how long Ollama took (ms). */
+export async function unloadAndConfirm(backend: OllamaBackend, names: readonly string[], signal?: AbortSignal, progress?: PhaseReporter): Promise<number> {
+  progress?.enter({ kind: 'unloading', models: names });
+  for (const name of names) await sendUnload(backend, name, signal);
+  const ms = await waitUntilGone(backend, names, signal);
+  log.info(`unloaded ${names.join(', ')} (Ollama took ${ms} ms)`);
+  return ms;
+}
+
+/** Queues an unload; Ollama carries it out in the background (see waitUntilGone). */
+export async function sendUnload(backend: OllamaBackend, name: string, signal?: AbortSignal): Promise<void> {
+  await backend.call(`unloading "${name}"`, (c) => c.generate({ model: name, prompt: '', keep_alive: 0 }), { model: name, ...(signal && { signal }) });
+}
+
+/**
+ * Unloads by name, or every loaded model for `all`. Naming a pinned model unpins it (the user
+ * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
+ */
+export async function unloadModels(
+  backend: OllamaBackend,
+  target: { models: string[] } | { all: true; includePinned?: boolean },
+  state: { pins: Set<string>; busy(name: string): boolean },
+  signal?: AbortSignal,
+): Promise<UnloadOutcome> {
+  const running = await backend.ps({ signal });
+  const loadedNames = running.map((r) => r.name);
+  const out: UnloadOutcome = { unloaded: [], kept: [], notLoaded: [] };
+  const wanted =
+    'models' in target
+      ? target.models.map((m) => {
+          const name = loadedNames.find((n) => n === m || n === withTag(m)) ?? withTag(m);
+          state.pins.delete(name);
+          return name;
+        })
+      : loadedNames;
+  for (const name of wanted) {
+    if (!loadedNames.includes(name)) out.notLoaded.push(name);
+    else if (state.busy(name)) out.kept.push({ model: name, why: 'a request is running on it' });
+    else if ('all' in target && !target.includePinned && state.pins.has(name)) out.kept.push({ model: name, why: 'pinned (includePinned: true unloads it too)' });
+    else {
+      await sendUnload(backend, name, signal);
+      out.unloaded.push(name);
+    }
+  }
+  if ('all' in target && target.includePinned) state.pins.clear();
+  if (out.unloaded.length) out.unloadWaitMs = await waitUntilGone(backend, out.unloaded, signal);
+  return out;
+}
+
+/**
+ * Polls /api/ps until none of `names` is listed. Returns how long that took. Past the budget
+ * (UNLOAD_WAIT_PER_MODEL_MS per model), fails with what is still loaded and what to do.
+ */
+export async function waitUntilGone(backend: OllamaBackend, names: readonly string[], signal?: AbortSignal): Promise<number> {
+  if (names.length === 0) return 0;
+  const started = Date.now();
+  const budget = UNLOAD_WAIT_PER_MODEL_MS * names.length;
+  for (;;) {
+    const ps = await backend.ps(signal ? { signal } : {});
+    const left = names.filter((n) => ps.some((r) => r.name === n));
+    if (left.length === 0) return Date.now() - started;
+    if (Date.now() - started > budget) {
+      const held = left.map((n) => `${n} (${fmt(ps.find((r) => r.name === n)!.size)})`).join(', ');
+      throw new OllamaError(
+        'timeout',
+        `Ollama at ${backend.host} had not finished unloading after ${Math.round((Date.now() - started) / 1000)} s (it unloads one model at a time and waits for GPU memory after each; the wait is ${Math.round(UNLOAD_WAIT_PER_MODEL_MS / 1000)} s per model, set by OLLM_UNLOAD_WAIT_PER_MODEL_MS): still loaded ${held}. Nothing was loaded in their place; try again in a moment, or check \`ollama ps\`.`,
+        backend.host,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Polls /api/ps until `model` shows with at least `contextLength` (a copy made with `ollama cp`
+ * may show under the name that loaded it: same digest); a short wait, as Ollama lists a model
+ * once its load call returns. Resolves with /api/ps as it then was.
+ */
+export async function confirmLoaded(backend: OllamaBackend, model: string, contextLength: number, options: { digest?: string; signal?: AbortSignal } = {}): Promise<RunningModel[]> {
+  let last: RunningModel | undefined;
+  for (let i = 0; i < 20; i++) {
+    const ps = await backend.ps(options.signal ? { signal: options.signal } : {});
+    last = ps.find((r) => r.name === model) ?? (options.digest ? ps.find((r) => r.digest === options.digest) : undefined);
+    if (last && (last.context_length ?? contextLength) >= contextLength) return ps;
+    await sleep(50);
+  }
+  const what = last
+    ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or choose a model with a larger window`
+    : 'it is not in /api/ps after loading — another client may have unloaded it; try again';
+  throw new OllamaError('server_error', `Ollama at ${backend.host} loaded ${model}, but ${what}.`, backend.host);
+}
+
+/** The seed's "memory check" line on stderr: what is free, what is loaded, what is wanted, and the decision. */
+export function logMemoryCheck(plan: LoadPlan, running: RunningModel[], memory: HostMemory, model: CatalogModel, dryRun: boolean): void {
+  const loaded = running.reduce((s, r) => s + r.size, 0);
+  const names = running.length ? ` (${running.map((r) => `${r.name} ${fmt(r.size)}`).join(', ')})` : '';
+  const decision =
+    plan.action === 'already_loaded'
+      ? 'already loaded'
+      : plan.action === 'refuse'
+        ? 'refuse'
+        : plan.unload.length
+          ? `unload ${plan.unload.join(', ')} (${fmt(plan.freedBytes)}), then load`
+          : 'load, nothing to unload';
+  const free = memory.vram ? `VRAM free ${fmt(memory.vram.freeBytes)} of ${fmt(memory.vram.totalBytes)}` : memory.ram ? `available ${fmt(memory.ram.availableBytes)}` : 'capacity unknown';
+  log.info(
+    `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
+  );
+}

@@ -1,0 +1,50 @@
+/** What the loader is asked, and what it answers. */
+import type { PhaseReporter } from '../progress/progress.js';
+
+/** How long Ollama keeps a model loaded when idle: seconds, or a Go duration; negative keeps it. */
+export type KeepAlive = string | number;
+
+export interface LoadRequest {
+  model: string;
+  /** The context the coming work needs, in tokens; the loaded one is kept when it suffices. */
+  contextLength?: number;
+  keepAlive?: KeepAlive;
+  pin?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  /** Told when the load waits for another, unloads, or loads (with an estimate). */
+  progress?: PhaseReporter;
+  /**
+   * What /api/ps said moments ago within this same request. When it shows the model loaded with
+   * enough context, nothing needs deciding and the loader does not ask Ollama again.
+   */
+  seen?: ReadonlyArray<{ name: string; sizeBytes: number; contextLength?: number }>;
+}
+
+export interface LoadOutcome {
+  model: string;
+  action: 'already_loaded' | 'loaded' | 'would_load' | 'refused';
+  /** Unloaded to make room (or, in a dry run, what would be). */
+  unloaded: string[];
+  requiredBytes: number;
+  availableBytes: number;
+  reason: string;
+  keepAlive: KeepAlive;
+  pinned: boolean;
+  contextLength: number;
+  /** Set when the model was loaded with a smaller context and is reloaded with this work's. */
+  contextRaisedFrom?: number;
+  loadMs?: number;
+  /** How long Ollama took to carry out the unloads (it frees memory one model at a time). */
+  unloadWaitMs?: number;
+  fitsInVram?: boolean;
+  /** For a refusal: what could be loaded, together with the most that could be freed. */
+  obtainableBytes?: number;
+}
+
+export interface UnloadOutcome {
+  unloaded: string[];
+  kept: Array<{ model: string; why: string }>;
+  notLoaded: string[];
+  unloadWaitMs?: number;
+}

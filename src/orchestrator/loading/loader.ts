@@ -1,0 +1,268 @@
+/**
+ * Carries out load plans against Ollama. Every decision starts from a fresh /api/ps and the
+ * host's memory (host-memory.ts: this machine's readings, the configured capacity of another, or
+ * what was learned), because Ollama evicts and expires models on its own. Loads are serialised
+ * so two requests cannot both believe they fit, and concurrent requests for one model share one
+ * load. Unloads are confirmed in /api/ps before loading (load-ops.ts), and when a failed load
+ * makes Ollama evict everything, the state is re-read and pinned models are loaded again.
+ */
+import type { Settings } from '../config/index.js';
+import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
+import { without, type HostMemoryModel } from './host-memory.js';
+import { baseContext, contextFor } from './load-context.js';
+import { confirmLoaded, loadWithinLimit, logMemoryCheck, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import { loadSpeed, type LoadSpeed } from './load-estimate.js';
+import { InFlight, type RunningRequest } from './in-flight.js';
+import { releasePins, restorePins } from './pins.js';
+import { log } from '../util/log.js';
+import { OllamaError, type OllamaBackend, type RunningModel } from '../hosts/ollama.js';
+import { kvCacheBytes, planLoad } from './planner.js';
+
+export type { KeepAlive } from './load-ops.js';
+export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
+import type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
+
+export interface LoaderOptions {
+  now?: () => number;
+  /** How fast models load here (measured, kept in the metrics), for the estimate shown while loading. */
+  loadSpeed?: () => LoadSpeed;
+  /** Told of every load carried out: `bytes` read in `ms` — what the load speed is measured from. */
+  onLoaded?: (model: string, bytes: number, ms: number) => void;
+}
+
+const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
+
+export class Loader {
+  /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
+  readonly pins = new Set<string>();
+  readonly lastUsed = new Map<string, number>();
+  private readonly running = new InFlight();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Loads and unloads queued or running, and what the one running does (for those waiting). */
+  private queued = 0;
+  private doing = 'another load or unload';
+  private readonly shared = new Map<string, Promise<LoadOutcome>>();
+  private readonly now: () => number;
+  private readonly options: LoaderOptions;
+
+  constructor(
+    private readonly backend: OllamaBackend,
+    private readonly catalog: Catalog,
+    readonly hostMemory: HostMemoryModel,
+    private readonly settings: Settings,
+    options: LoaderOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.options = options;
+    if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
+  }
+
+  /** Marks a request running on `model` (it will not be unloaded); call the result when done. */
+  begin(model: string): RunningRequest {
+    const name = withTag(model);
+    this.lastUsed.set(name, this.now());
+    const request = this.running.begin(name);
+    return Object.assign(() => {
+      request();
+      this.lastUsed.set(name, this.now());
+    }, { ahead: request.ahead });
+  }
+
+  busy(): ReadonlySet<string> {
+    return this.running.models();
+  }
+
+  requestsOn(model: string): number {
+    return this.running.count(withTag(model));
+  }
+
+  /** Runs `work` after every earlier load or unload has finished. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const run = this.queue.then(work, work).finally(() => {
+      this.queued--;
+      this.doing = 'another load or unload';
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
+    const quick = this.alreadyLoaded(req);
+    if (quick) return quick;
+    if (req.dryRun) return this.decide(req);
+    const key = `${withTag(req.model)}|${req.keepAlive ?? ''}|${req.pin ?? ''}|${req.contextLength ?? ''}`;
+    const existing = this.shared.get(key);
+    if (existing) {
+      req.progress?.enter({ kind: 'waiting', for: `another request's load of ${withTag(req.model)} to finish` });
+      return existing;
+    }
+    if (this.queued > 0) req.progress?.enter({ kind: 'waiting', for: `${this.doing} to finish` });
+    const job = this.serial(() => this.decide(req)).finally(() => this.shared.delete(key));
+    this.shared.set(key, job);
+    return job;
+  }
+
+  /** The fast path: loaded with enough context per this request's own /api/ps reading, nothing to change. */
+  private alreadyLoaded(req: LoadRequest): Promise<LoadOutcome> | undefined {
+    if (!req.seen || req.pin || req.keepAlive !== undefined) return undefined;
+    const name = withTag(req.model);
+    const seen = req.seen.find((m) => m.name === name || m.name === req.model);
+    if (!seen?.contextLength || seen.contextLength < (req.contextLength ?? 0)) return undefined;
+    this.lastUsed.set(seen.name, this.now());
+    return Promise.resolve({
+      model: seen.name,
+      action: 'already_loaded',
+      unloaded: [],
+      requiredBytes: seen.sizeBytes,
+      availableBytes: 0,
+      reason: `${seen.name} is already loaded.`,
+      keepAlive: this.keepAliveFor(seen.name, req),
+      pinned: this.pins.has(seen.name),
+      contextLength: seen.contextLength,
+    });
+  }
+
+  private keepAliveFor(name: string, req: LoadRequest): KeepAlive {
+    if (req.pin || this.pins.has(name)) return -1;
+    return req.keepAlive ?? this.settings.model.keepAlive.timeout;
+  }
+
+  /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
+  private async decide(req: LoadRequest): Promise<LoadOutcome> {
+    const model = await this.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
+    const keepAlive = this.keepAliveFor(model.name, req);
+    const pinned = req.pin === true || this.pins.has(model.name);
+    if (model.cloud) {
+      const reason = `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`;
+      return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
+    }
+    const running = await this.backend.ps({ signal: req.signal });
+    const view = await this.hostMemory.view(running, { fresh: true });
+    const loadedAs = running.find((r) => r.name === model.name);
+    const contextLength = contextFor(model, loadedAs, req.contextLength, baseContext(this.settings, view.memory));
+    // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
+    const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
+    const others = running.filter((r) => r.name !== model.name || !reload);
+    const slots = isEmbedding(model) ? 1 : view.numParallel; // Ollama gives embedding models one slot
+    const plan = planLoad({
+      model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots },
+      loaded: await Promise.all(others.map(async (r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0, versatility: (await this.catalog.get(r.name))?.profiles.length ?? 0 }))),
+      pinned: this.pins,
+      inFlight: this.busy(),
+      lastUsed: this.lastUsed,
+      memory: reload ? without(view.memory, loadedAs) : view.memory,
+      maxLoadedModels: view.maxLoadedModels,
+      policy: view.policy,
+      now: this.now(),
+    });
+    if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs.context_length} to ${contextLength} tokens for this work, so Ollama reloads it.`;
+    logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
+
+    const outcome: LoadOutcome = {
+      model: model.name,
+      action: plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded',
+      unloaded: plan.unload,
+      requiredBytes: plan.requiredBytes,
+      availableBytes: plan.availableBytes,
+      reason: plan.reason,
+      keepAlive,
+      pinned,
+      contextLength,
+    };
+    if (plan.fitsInVram !== undefined) outcome.fitsInVram = plan.fitsInVram;
+    if (reload) outcome.contextRaisedFrom = loadedAs.context_length ?? 0;
+    if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
+    if (req.dryRun || plan.action === 'refuse') return outcome;
+
+    if (req.pin) this.pins.add(model.name);
+    if (plan.action === 'already_loaded') {
+      // A new pin or keep-alive is applied with the context it runs with, so Ollama does not reload it.
+      if (req.pin || req.keepAlive !== undefined) await sendLoad(this.backend, model.name, keepAlive, contextLength, { embedding: isEmbedding(model), ...(req.signal && { signal: req.signal }) });
+      this.lastUsed.set(model.name, this.now());
+      return outcome;
+    }
+    if (plan.unload.length) {
+      this.doing = `another request's unload of ${plan.unload.join(', ')}`;
+      outcome.unloadWaitMs = await unloadAndConfirm(this.backend, plan.unload, req.signal, req.progress);
+      if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await this.hostMemory.waitForVram(others.filter((r) => !plan.unload.includes(r.name)), plan.unload.length);
+    }
+    this.doing = `another request's load of ${model.name}`;
+    const speed = this.options.loadSpeed?.() ?? loadSpeed(0, 0);
+    try {
+      outcome.loadMs = await loadWithinLimit(this.backend, { name: model.name, sizeBytes: model.sizeBytes, embedding: isEmbedding(model) }, keepAlive, contextLength, {
+        limits: this.settings.ollama,
+        speed,
+        ...(req.signal && { signal: req.signal }),
+        ...(req.progress && { progress: req.progress }),
+      });
+    } catch (err) {
+      throw await this.afterFailedLoad(err, others.filter((r) => !plan.unload.includes(r.name)), plan.requiredBytes);
+    }
+    this.options.onLoaded?.(model.name, model.sizeBytes, outcome.loadMs);
+    const after = await confirmLoaded(this.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
+    // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
+    const stayed = others.filter((r) => !plan.unload.includes(r.name));
+    if (stayed.some((r) => !after.some((a) => a.name === r.name))) {
+      const note = await this.restorePins(stayed).catch(() => '');
+      if (note) outcome.reason = `${outcome.reason} ${note.replace('after it', 'while loading it (its first attempt ran out of memory)')}`;
+    }
+    this.lastUsed.set(model.name, this.now());
+    log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
+    return outcome;
+  }
+
+  /**
+   * After a failed load Ollama evicts every other model and retries once (server/sched.go), and an
+   * out-of-memory during generation expires them all, pins included. The state is re-read, pinned
+   * models that went are loaded again, and the error says what happened.
+   */
+  private async afterFailedLoad(err: unknown, stayed: readonly RunningModel[], requiredBytes: number): Promise<unknown> {
+    if (!(err instanceof OllamaError) || err.kind === 'aborted' || err.kind === 'unreachable') return err;
+    if (err.kind === 'out_of_memory') this.hostMemory.learnOutOfMemory(stayed.reduce((s, r) => s + r.size, 0), requiredBytes);
+    const note = await this.restorePins(stayed).catch(() => '');
+    return note ? new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status) : err;
+  }
+
+  /** Pinned models Ollama dropped (after a failed load or an out-of-memory) are loaded again; returns what happened, in words. */
+  restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
+    return restorePins(this.backend, this.pins, before);
+  }
+
+  /** After an out-of-memory during generation, in the load queue: what Ollama dropped, pins restored. */
+  recoverFromOutOfMemory(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
+    return this.serial(() => this.restorePins(before).catch(() => ''));
+  }
+
+  /**
+   * Unloads by name, or every loaded model for `all`. Naming a pinned model unpins it (the user
+   * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
+   */
+  unload(target: { models: string[] } | { all: true; includePinned?: boolean }, signal?: AbortSignal): Promise<UnloadOutcome> {
+    return this.serial(() => {
+      this.doing = "another request's unload";
+      return unloadModels(this.backend, target, { pins: this.pins, busy: (name) => this.running.count(name) > 0 }, signal);
+    });
+  }
+
+  /** At start-up: loads pinned models that fit without unloading anything. */
+  async loadPins(): Promise<void> {
+    for (const name of this.pins) {
+      try {
+        const plan = await this.ensureLoaded({ model: name, dryRun: true });
+        if (plan.action === 'refused' || plan.unloaded.length > 0) {
+          log.warn(`pinned model ${name} is not loaded: ${plan.action === 'refused' ? plan.reason : `it would need ${plan.unloaded.join(', ')} unloaded first`}; smart_load it when wanted.`);
+        } else {
+          await this.ensureLoaded({ model: name, pin: true });
+        }
+      } catch (err) {
+        log.warn(`pinned model ${name}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** At shutdown: pinned models go back to the normal idle timeout, so they do not stay loaded forever. */
+  releasePins(): Promise<void> {
+    return releasePins(this.backend, this.pins, this.settings.model.keepAlive.timeout);
+  }
+}

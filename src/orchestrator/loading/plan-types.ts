@@ -1,0 +1,52 @@
+/** What the planner is given and what it answers: plain data. */
+import type { Budget } from './ram.js';
+
+export interface LoadedModelState {
+  name: string;
+  sizeBytes: number;
+  vramBytes: number;
+  /** How many kinds of work it serves: a versatile model is kept before a specialist. */
+  versatility?: number;
+}
+
+export interface PlanInput {
+  /** kvBytes: for the context the model will run with, times the parallel slots. */
+  model: { name: string; sizeBytes: number; kvBytes?: number };
+  loaded: readonly LoadedModelState[];
+  pinned: ReadonlySet<string>;
+  inFlight: ReadonlySet<string>;
+  /** Last use by this server, epoch ms; a model never used here counts as the oldest. */
+  lastUsed: ReadonlyMap<string, number>;
+  memory: HostMemory;
+  /** OLLAMA_MAX_LOADED_MODELS of the host. */
+  maxLoadedModels: number;
+  policy: Budget;
+  now?: number;
+}
+
+export interface LoadPlan {
+  model: string;
+  action: 'already_loaded' | 'load' | 'refuse';
+  /** Models to unload first, in order. */
+  unload: string[];
+  requiredBytes: number;
+  /** Room for the model before unloading anything. */
+  availableBytes: number;
+  freedBytes: number;
+  /** The most that could be made free for this model (what is not pinned or busy). */
+  obtainableBytes: number;
+  /** On a GPU host: whether the model sits entirely in VRAM. */
+  fitsInVram?: boolean;
+  reason: string;
+}
+
+/** The memory of the host Ollama runs on, as the planner sees it (host-memory.ts builds it). */
+export interface HostMemory {
+  kind: 'gpu' | 'cpu' | 'unknown';
+  /** RAM for models (CPU host) or for the CPU part of a partial offload (GPU host). */
+  ram?: { totalBytes: number; availableBytes: number };
+  /** All GPUs together. */
+  vram?: { totalBytes: number; freeBytes: number };
+  /** Loads that brought the host's total to this failed before (learned from out-of-memory errors). */
+  ceilingBytes?: number;
+}

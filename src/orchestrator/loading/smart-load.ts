@@ -1,0 +1,82 @@
+/**
+ * smart_load: load a named model, or the best installed one for a task, without overcommitting
+ * RAM. The router chooses, the planner decides what to unload, the loader carries it out; a
+ * refusal comes with the best smaller alternative that would fit.
+ */
+import { OllamaError } from '../hosts/ollama.js';
+import type { KeepAlive, LoadOutcome } from './loader.js';
+import { coldLoadEstimates } from './load-estimate.js';
+import type { PhaseReporter } from '../progress/progress.js';
+import type { ModelsOverview, Orchestrator } from '../orchestrator.js';
+import type { TaskType } from '../models/profiles.js';
+import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
+
+export interface SmartLoadRequest {
+  model?: string;
+  task?: TaskType;
+  keepAlive?: KeepAlive;
+  pin?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  /** Told of every phase: choosing, waiting for another load, unloading, loading. */
+  progress?: PhaseReporter;
+}
+
+export interface SmartLoadOutcome extends LoadOutcome {
+  /** Why this model: the router's reason when it chose, or "named by the caller". */
+  choice: string;
+  alternative?: { model: string; why: string };
+}
+
+const PULL_HINT: Partial<Record<TaskType, string>> = {
+  code: 'qwen2.5-coder:7b',
+  debugging: 'qwen2.5-coder:7b',
+  vision: 'llava:7b',
+  fast: 'llama3.2:3b',
+  reasoning: 'qwen3:8b',
+};
+
+export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Promise<SmartLoadOutcome> {
+  const { routing } = orch.config.settings.model;
+  let model = req.model;
+  let choice = 'named by the caller';
+  let overview: ModelsOverview | undefined;
+  req.progress?.enter({ kind: 'starting', what: model ? `planning the load of ${model}` : `choosing a model for ${req.task ?? routing.defaultProfile} work` });
+  if (!model) {
+    overview = await orch.listModels({ ...(req.signal && { signal: req.signal }) });
+    const coldLoadMs = coldLoadEstimates(overview.models, orch.metrics.loadSpeed());
+    const selection = selectModel({ ...(req.task && { task: req.task }), coldLoadMs }, overview.models, orch.routingSettings());
+    if (!selection) {
+      const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
+      const hint = PULL_HINT[req.task ?? 'general'] ?? 'llama3.2';
+      throw new OllamaError(
+        'model_not_found',
+        `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.`,
+        orch.host,
+      );
+    }
+    model = selection.model;
+    choice = selection.reason;
+  }
+
+  const outcome = await orch.loader.ensureLoaded({
+    model,
+    ...(req.keepAlive !== undefined && { keepAlive: req.keepAlive }),
+    ...(req.pin !== undefined && { pin: req.pin }),
+    ...(req.dryRun !== undefined && { dryRun: req.dryRun }),
+    ...(req.signal && { signal: req.signal }),
+    ...(req.progress && { progress: req.progress }),
+  });
+  const result: SmartLoadOutcome = { ...outcome, choice };
+  if (outcome.action === 'refused') {
+    // The refusal's numbers are fresh; the installed list from the choice (if any) is still good.
+    overview ??= await orch.listModels();
+    const wanted = overview.models.find((m) => m.name === outcome.model);
+    const alternative = wanted && alternativeFor(wanted, overview.models, outcome.obtainableBytes ?? 0);
+    if (alternative) {
+      result.alternative = alternative;
+      result.reason = `${outcome.reason} Try ${alternative.model} instead: ${alternative.why}.`;
+    }
+  }
+  return result;
+}

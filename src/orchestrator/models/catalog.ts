@@ -1,0 +1,204 @@
+/**
+ * Installed models: /api/tags plus /api/show per model, merged with the model database.
+ * The list is cached for a TTL; /api/show answers are cached by digest (they cannot change
+ * while the digest stays), so a refresh only asks about new or changed models, a few at a time.
+ * When Ollama goes away, the last good list is served, marked stale.
+ */
+import type { ShowResponse } from 'ollama';
+import { describeModel, findModel, similarModels, type ModelDescription } from './model-db.js';
+
+export { findModel, isModel, modelKey, similarModels, withTag } from './model-db.js';
+import { notInstalled, OllamaError, type OllamaBackend } from '../hosts/ollama.js';
+
+export interface CatalogModel extends ModelDescription {
+  name: string;
+  sizeBytes: number;
+  digest: string;
+  modifiedAt: string;
+  parameterSize: string;
+  quantization: string;
+  architecture?: string;
+  /** False when /api/show failed and the facts come from the database alone. */
+  detailsKnown: boolean;
+  licenseFirstLines?: string;
+  kvShape?: KvShape;
+  /** An Ollama cloud model: a stub here, run on ollama.com; it takes no memory on the host. */
+  cloud?: boolean;
+}
+
+/** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
+export function isCloudModel(tag: { name: string; remote_host?: unknown }): boolean {
+  return (typeof tag.remote_host === 'string' && tag.remote_host !== '') || /(^|[-:])cloud$/i.test(tag.name);
+}
+
+export interface CatalogSnapshot {
+  models: CatalogModel[];
+  fetchedAt: number;
+  /** Set when Ollama could not be reached and this is the last good list. */
+  stale?: OllamaError;
+}
+
+export interface CatalogOptions {
+  ttlMs?: number;
+  showConcurrency?: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped). */
+interface ShowFacts {
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  architecture?: string;
+  contextWindow?: number;
+  capabilities?: string[];
+  license?: string;
+  kvShape?: KvShape;
+}
+
+/** What sizes the KV cache: see kvCacheBytes in planner.ts. */
+export interface KvShape {
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+}
+
+const LICENSE_LINES = 3;
+
+function kvShapeOf(info: Record<string, unknown>, arch: string): KvShape | undefined {
+  const num = (key: string) => (typeof info[`${arch}.${key}`] === 'number' ? (info[`${arch}.${key}`] as number) : undefined);
+  const layers = num('block_count');
+  const heads = num('attention.head_count');
+  const kvHeads = num('attention.head_count_kv') ?? heads;
+  const embedding = num('embedding_length');
+  const headDim = num('attention.key_length') ?? (embedding && heads ? embedding / heads : undefined);
+  return layers && kvHeads && headDim ? { layers, kvHeads, headDim } : undefined;
+}
+
+function showFacts(show: ShowResponse): ShowFacts {
+  // The client types model_info as a Map, but it arrives as a plain JSON object.
+  const info = (show.model_info ?? {}) as unknown as Record<string, unknown>;
+  const arch = info['general.architecture'];
+  const ctx = typeof arch === 'string' ? info[`${arch}.context_length`] : undefined;
+  const facts: ShowFacts = {
+    family: show.details?.family,
+    parameterSize: show.details?.parameter_size,
+    quantization: show.details?.quantization_level,
+    capabilities: show.capabilities,
+  };
+  if (typeof arch === 'string') {
+    facts.architecture = arch;
+    const kv = kvShapeOf(info, arch);
+    if (kv) facts.kvShape = kv;
+  }
+  if (typeof ctx === 'number' && ctx > 0) facts.contextWindow = ctx;
+  const license = show.license?.trim();
+  if (license) facts.license = license.split('\n').slice(0, LICENSE_LINES).join('\n').trim();
+  return facts;
+}
+
+export class Catalog {
+  private snapshot?: CatalogSnapshot;
+  private inflight?: Promise<CatalogSnapshot>;
+  private readonly shows = new Map<string, ShowFacts>();
+  private readonly ttlMs: number;
+  private readonly showConcurrency: number;
+
+  constructor(
+    private readonly backend: OllamaBackend,
+    options: CatalogOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 30_000;
+    this.showConcurrency = options.showConcurrency ?? 4;
+  }
+
+  /** Forget the cached list (after a pull or delete). */
+  invalidate(): void {
+    this.snapshot = undefined;
+  }
+
+  async list(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<CatalogSnapshot> {
+    const fresh = this.snapshot && !this.snapshot.stale && Date.now() - this.snapshot.fetchedAt < this.ttlMs;
+    if (fresh && !options.refresh) return this.snapshot!;
+    if (!this.inflight) {
+      this.inflight = this.fetch(options.signal).finally(() => {
+        this.inflight = undefined;
+      });
+    }
+    return this.inflight;
+  }
+
+  async get(name: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<CatalogModel | undefined> {
+    return findModel((await this.list(options)).models, name);
+  }
+
+  /** The installed model `name` means, or the not-installed error naming models it may have meant. */
+  async resolve(name: string, options: { signal?: AbortSignal } = {}): Promise<CatalogModel> {
+    const found = (await this.get(name, options)) ?? (await this.get(name, { ...options, refresh: true }));
+    if (found) return found;
+    const similar = similarModels((await this.list(options)).models, name).map((m) => m.name);
+    throw notInstalled(name, this.backend.host, undefined, similar);
+  }
+
+  private async fetch(signal?: AbortSignal): Promise<CatalogSnapshot> {
+    let tags;
+    try {
+      tags = await this.backend.list({ signal });
+    } catch (err) {
+      if (this.snapshot && err instanceof OllamaError && err.kind !== 'aborted') {
+        this.snapshot = { ...this.snapshot, stale: err };
+        return this.snapshot;
+      }
+      throw err;
+    }
+    const models = await mapLimit(tags, this.showConcurrency, async (tag): Promise<CatalogModel> => {
+      const key = `${tag.name}@${tag.digest}`;
+      let show = this.shows.get(key);
+      if (!show) {
+        const answer = await this.backend.show(tag.name, { signal }).catch(() => undefined);
+        if (answer) this.shows.set(key, (show = showFacts(answer)));
+      }
+      const description = describeModel(tag.name, {
+        family: show?.family ?? tag.details?.family,
+        parameterSize: show?.parameterSize ?? tag.details?.parameter_size,
+        quantization: show?.quantization ?? tag.details?.quantization_level,
+        contextWindow: show?.contextWindow,
+        capabilities: show?.capabilities ?? (tag as { capabilities?: string[] }).capabilities,
+      });
+      const model: CatalogModel = {
+        name: tag.name,
+        sizeBytes: tag.size,
+        digest: tag.digest,
+        modifiedAt: String(tag.modified_at),
+        parameterSize: show?.parameterSize ?? tag.details?.parameter_size ?? '',
+        quantization: show?.quantization ?? tag.details?.quantization_level ?? '',
+        detailsKnown: show !== undefined,
+        ...description,
+      };
+      if (show?.architecture) model.architecture = show.architecture;
+      if (show?.license) model.licenseFirstLines = show.license;
+      if (show?.kvShape) model.kvShape = show.kvShape;
+      if (isCloudModel(tag)) model.cloud = true;
+      return model;
+    });
+    // Drop show answers for models that are gone.
+    const live = new Set(tags.map((t) => `${t.name}@${t.digest}`));
+    for (const key of this.shows.keys()) if (!live.has(key)) this.shows.delete(key);
+    models.sort((a, b) => a.name.localeCompare(b.name));
+    this.snapshot = { models, fetchedAt: Date.now() };
+    return this.snapshot;
+  }
+}

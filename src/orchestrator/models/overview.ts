@@ -1,0 +1,183 @@
+/**
+ * What is installed, what is loaded and what fits, as list_models, show_model, doctor and the
+ * resources show it: the catalog and /api/ps read together, and every model assessed against the
+ * memory of the host Ollama runs on.
+ */
+import type { Settings } from '../config/index.js';
+import type { OllamaBackend, RunningModel } from '../hosts/ollama.js';
+import { OllamaError } from '../hosts/ollama.js';
+import type { HostView } from '../loading/host-memory.js';
+import { baseContext, contextFor } from '../loading/load-context.js';
+import type { Loader } from '../loading/loader.js';
+import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from '../loading/planner.js';
+import { resolveRamPolicy, type RamMonitor } from '../loading/ram.js';
+import type { Catalog, CatalogModel } from './catalog.js';
+import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
+import { toLoaded, type HostCapacity, type LoadedModel, type ModelCard, type ModelsOverview, type ModelSummary, type RamSummary } from './overview-types.js';
+
+export interface OverviewDeps {
+  backend: OllamaBackend;
+  catalog: Catalog;
+  ram: RamMonitor;
+  loader: Loader;
+  settings: Settings;
+}
+
+export class ModelOverview {
+  private readonly backend: OllamaBackend;
+  private readonly catalog: Catalog;
+  private readonly ram: RamMonitor;
+  private readonly loader: Loader;
+  private readonly settings: Settings;
+
+  constructor(deps: OverviewDeps) {
+    ({ backend: this.backend, catalog: this.catalog, ram: this.ram, loader: this.loader, settings: this.settings } = deps);
+  }
+
+  private get host(): string {
+    return this.backend.host;
+  }
+
+  async loadedModels(signal?: AbortSignal): Promise<LoadedModel[]> {
+    return (await this.backend.ps({ signal })).map(toLoaded);
+  }
+
+  /** The host's memory and this machine's readings, for list_models, ollm://system/ram and doctor. */
+  async ramSummary(running: RunningModel[]): Promise<RamSummary & { view: HostView }> {
+    const [reading, view] = await Promise.all([this.ram.read(), this.loader.hostMemory.view(running)]);
+    const policy = resolveRamPolicy(this.settings.ram, reading);
+    const loadedBytes = running.reduce((sum, m) => sum + m.size, 0);
+    const { memory } = view;
+    const headroom = memory.vram
+      ? Math.floor(memory.vram.freeBytes * VRAM_ADMISSION)
+      : memory.ram
+        ? roomBytes(view.policy, loadedBytes, memory.ram.availableBytes)
+        : memory.ceilingBytes !== undefined
+          ? memory.ceilingBytes - loadedBytes
+          : -1;
+    const host: HostCapacity = {
+      kind: memory.kind,
+      source: view.source,
+      note: view.sourceNote,
+      ...(memory.ram && memory.ram.totalBytes < Number.MAX_SAFE_INTEGER && { ramTotalBytes: memory.ram.totalBytes, ramAvailableBytes: memory.ram.availableBytes }),
+      ...(memory.vram && { vramTotalBytes: memory.vram.totalBytes, vramFreeBytes: memory.vram.freeBytes }),
+      maxLoadedModels: view.maxLoadedModels,
+      numParallel: view.numParallel,
+    };
+    return {
+      totalBytes: reading.totalBytes,
+      availableBytes: reading.availableBytes,
+      swapTotalBytes: reading.swapTotalBytes,
+      swapUsedBytes: reading.swapUsedBytes,
+      budgetBytes: policy.budgetBytes,
+      loadedBytes,
+      headroomBytes: headroom < 0 ? -1 : Math.max(0, headroom),
+      safetyMargin: policy.safetyMargin,
+      bufferBytes: policy.bufferBytes,
+      smallModelBytes: policy.smallModelBytes,
+      gpus: reading.gpus,
+      host,
+      view,
+    };
+  }
+
+  private summarize(model: CatalogModel, running: RunningModel[], view: HostView): ModelSummary {
+    const isLoaded = running.some((l) => l.name === model.name);
+    const slots = model.capabilities.includes('completion') ? view.numParallel : 1;
+    const fit = model.cloud
+      ? { requiredBytes: 0, fits: true, fitsNow: true }
+      : assessFit({
+          modelBytes: model.sizeBytes,
+          kvBytes: kvCacheBytes(model.kvShape, contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory))) * slots,
+          isLoaded,
+          loadedBytes: running.reduce((s, r) => s + r.size, 0),
+          memory: view.memory,
+          policy: view.policy,
+        });
+    return {
+      name: model.name,
+      sizeBytes: model.sizeBytes,
+      family: model.family,
+      parameterSize: model.parameterSize,
+      quantization: model.quantization,
+      contextWindow: model.contextWindow,
+      capabilities: model.capabilities,
+      profiles: model.profiles,
+      loaded: isLoaded,
+      ...fit,
+      ...(model.cloud && { cloud: true }),
+    };
+  }
+
+  /** Installed models with what they can do and whether they fit; the list_models answer. */
+  async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
+    const [snapshot, running] = await Promise.all([
+      this.catalog.list(options),
+      this.backend.ps({ signal: options.signal }).catch((err: unknown) => {
+        if (err instanceof OllamaError && err.kind === 'unreachable') return [];
+        throw err;
+      }),
+    ]);
+    const { view, ...ram } = await this.ramSummary(running);
+    const overview: ModelsOverview = {
+      host: this.host,
+      models: snapshot.models.map((m) => this.summarize(m, running, view)),
+      loaded: running.map(toLoaded),
+      ram,
+    };
+    if (snapshot.stale) overview.stale = snapshot.stale.message;
+    return overview;
+  }
+
+  /** One installed model in full; throws model_not_found with the pull hint when absent. */
+  async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
+    const [model, running] = await Promise.all([this.catalog.resolve(name, signal ? { signal } : {}), this.backend.ps({ signal })]);
+    const { view } = await this.ramSummary(running);
+    const loaded = running.map(toLoaded);
+    const card: ModelCard = {
+      ...this.summarize(model, running, view),
+      digest: model.digest,
+      modifiedAt: model.modifiedAt,
+      contextSource: model.contextSource,
+      detailsKnown: model.detailsKnown,
+    };
+    if (model.architecture) card.architecture = model.architecture;
+    if (model.pattern) card.pattern = model.pattern;
+    if (model.licenseFirstLines) card.licenseFirstLines = model.licenseFirstLines;
+    const mine = loaded.find((l) => l.name === model.name);
+    if (mine) card.running = mine;
+    return card;
+  }
+
+  /** Loaded models with what this server knows of them: pins, requests running, last use. */
+  async loadedView(signal?: AbortSignal): Promise<Array<LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string }>> {
+    const loaded = await this.loadedModels(signal);
+    return loaded.map((m) => {
+      const last = this.loader.lastUsed.get(m.name);
+      return { ...m, pinned: this.loader.pins.has(m.name), requestsRunning: this.loader.requestsOn(m.name), ...(last && { lastUsedAt: new Date(last).toISOString() }) };
+    });
+  }
+
+  /** The RAM resource: readings, budget, loaded models, and whether Ollama answered. */
+  async ramStatus(): Promise<RamSummary & { loaded: LoadedModel[]; ollama: { host: string; reachable: boolean; error?: string } }> {
+    let running: RunningModel[] = [];
+    let error: string | undefined;
+    try {
+      running = await this.backend.ps();
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const { view: _view, ...ram } = await this.ramSummary(running);
+    return { ...ram, loaded: running.map(toLoaded), ollama: { host: this.host, reachable: error === undefined, ...(error && { error }) } };
+  }
+
+  /** Known patterns, and installed models merged with what Ollama says when it answers. */
+  async modelDatabase(): Promise<{ patterns: readonly ModelEntry[]; installed: CatalogModel[]; ollama: { reachable: boolean; error?: string } }> {
+    try {
+      const snap = await this.catalog.list();
+      return { patterns: MODEL_DATABASE, installed: snap.models, ollama: { reachable: !snap.stale, ...(snap.stale && { error: snap.stale.message }) } };
+    } catch (err) {
+      return { patterns: MODEL_DATABASE, installed: [], ollama: { reachable: false, error: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+}

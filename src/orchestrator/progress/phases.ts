@@ -1,0 +1,87 @@
+/**
+ * The phases long work goes through, and how each reads in a progress message. Every slow part
+ * is named for what it waits on: another load, unloading, loading (with an estimate from this
+ * host's measured load speed), Ollama reading the prompt, a queue behind another request on the
+ * same model, generating, downloading. Pure: the reporter (progress.ts) adds the clock.
+ */
+import { formatBytes } from '../config/units.js';
+import { describeSpeed, type LoadSpeed } from '../loading/load-estimate.js';
+
+export type Phase =
+  | { kind: 'starting'; what: string }
+  | { kind: 'waiting'; for: string }
+  | { kind: 'unloading'; models: readonly string[] }
+  | { kind: 'loading'; model: string; sizeBytes: number; estimateMs: number; speed: LoadSpeed }
+  | { kind: 'evaluating'; model: string; promptTokens: number }
+  | { kind: 'queued'; model: string; ahead: number }
+  | { kind: 'generating'; model: string; tokens: number; maxTokens: number; tokensPerSecond: number }
+  /** `downloading`: bytes are moving for a layer; otherwise Ollama is in a step of its own (manifest, verifying, writing). */
+  | { kind: 'pulling'; model: string; status: string; downloading: boolean; completedBytes: number; totalBytes: number };
+
+/** Where a phase stands, in its own unit: tokens, bytes, or seconds spent in it; `total` when known. */
+export interface PhaseMeasure {
+  done: number;
+  total?: number;
+}
+
+/** Two phases are one phase updated (its clock keeps running) when kind and subject agree. */
+export function samePhase(a: Phase, b: Phase): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'starting':
+      return a.what === (b as typeof a).what;
+    case 'waiting':
+      return a.for === (b as typeof a).for;
+    case 'unloading':
+      return a.models.join() === (b as typeof a).models.join();
+    case 'queued':
+      return a.model === (b as typeof a).model && a.ahead === (b as typeof a).ahead;
+    case 'pulling':
+      return a.model === (b as typeof a).model && (a.downloading ? (b as typeof a).downloading : a.status === (b as typeof a).status);
+    default:
+      return a.model === (b as typeof a).model;
+  }
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The phase in words, `elapsedMs` after it began. */
+export function describePhase(p: Phase, elapsedMs: number): string {
+  switch (p.kind) {
+    case 'starting':
+      return p.what;
+    case 'waiting':
+      return `waiting for ${p.for} (${seconds(elapsedMs)})`;
+    case 'unloading':
+      return `unloading ${p.models.join(', ')} to make room (${seconds(elapsedMs)})`;
+    case 'loading':
+      return `loading ${p.model} (${formatBytes(p.sizeBytes)}): ~${seconds(p.estimateMs)} estimated at ${describeSpeed(p.speed)}, ${seconds(elapsedMs)} so far`;
+    case 'evaluating':
+      return `${p.model}: evaluating the prompt (~${plural(p.promptTokens, 'token')}), ${seconds(elapsedMs)}`;
+    case 'queued':
+      return `${p.model}: queued behind ${plural(p.ahead, 'request')} on ${p.model}, ${seconds(elapsedMs)}`;
+    case 'generating':
+      return `${p.model}: ${plural(p.tokens, 'token')} generated${p.tokensPerSecond > 0 ? `, ${p.tokensPerSecond} tok/s` : ''}`;
+    case 'pulling': {
+      if (!p.downloading || p.totalBytes <= 0) return `${p.model}: ${p.status} (${seconds(elapsedMs)})`;
+      const pct = Math.floor((p.completedBytes / p.totalBytes) * 100);
+      return `${p.model}: ${p.status} — ${pct}% (${formatBytes(p.completedBytes)} of ${formatBytes(p.totalBytes)})`;
+    }
+  }
+}
+
+/** How far the phase is: tokens of maxTokens, bytes of the download, seconds of a load's estimate, else seconds spent. */
+export function measurePhase(p: Phase, elapsedMs: number): PhaseMeasure {
+  const elapsed = elapsedMs / 1000;
+  switch (p.kind) {
+    case 'generating':
+      return { done: p.tokens, total: p.maxTokens };
+    case 'pulling':
+      return p.downloading && p.totalBytes > 0 ? { done: p.completedBytes, total: p.totalBytes } : { done: elapsed };
+    case 'loading':
+      return elapsed < p.estimateMs / 1000 ? { done: elapsed, total: p.estimateMs / 1000 } : { done: elapsed };
+    default:
+      return { done: elapsed };
+  }
+}

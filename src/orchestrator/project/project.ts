@@ -1,0 +1,247 @@
+/**
+ * Project profiles (seed 003, S07-T09): the project a request comes from is recognised by its
+ * marker files (Cargo.toml, package.json, ...) and may carry `.ollm/project.yaml`, which picks the
+ * model, system prompt, routing profile and the ollm-mcp tools offered for that project.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import * as z from 'zod';
+import { parseYaml } from '../util/yaml.js';
+import { PROFILE_NAMES, type ProfileName } from '../models/profiles.js';
+import { BUILTIN_NAMES, BUILTIN_PROFILES, DOC_EXTENSIONS, MARKERS, isBuiltinName, type BuiltinName } from './project-builtin.js';
+
+export { BUILTIN_NAMES, BUILTIN_PROFILES, isBuiltinName, type BuiltinName, type BuiltinProfile } from './project-builtin.js';
+
+/** Where the project file lives, relative to the project root. */
+export const PROJECT_FILE = join('.ollm', 'project.yaml');
+
+export class ProjectError extends Error {
+  override name = 'ProjectError';
+}
+
+export interface Detection {
+  root: string;
+  profile: BuiltinName;
+  /** The file that decided: "package.json", or "*.md" for a folder of prose. */
+  marker: string;
+}
+
+export interface ProjectProfile {
+  name: string;
+  base?: BuiltinName;
+  root: string;
+  marker?: string;
+  /** The `.ollm/project.yaml` that was read, when there is one. */
+  file?: string;
+  /** The user named the project folder (`--project DIR`) rather than it being found from the working folder. */
+  explicit: boolean;
+  model?: string;
+  systemPrompt?: string;
+  defaultProfile?: ProfileName;
+  tools: { enabled?: string[]; disabled: string[] };
+  description: string;
+}
+
+export interface WalkOptions {
+  /** The walk never looks at this folder or above it (default: the user's home directory). */
+  home?: string;
+}
+
+const routingSchema = z.strictObject({ defaultProfile: z.enum(PROFILE_NAMES).optional() });
+const toolsSchema = z.strictObject({ enabled: z.array(z.string().min(1)).optional(), disabled: z.array(z.string().min(1)).optional() });
+const fileSchema = z.strictObject({
+  profile: z.string().trim().min(1).optional(),
+  extends: z.enum(BUILTIN_NAMES).optional(),
+  model: z.string().trim().min(1).optional(),
+  systemPrompt: z.string().trim().min(1).optional(),
+  routing: routingSchema.optional(),
+  tools: toolsSchema.optional(),
+});
+type ProjectFile = z.infer<typeof fileSchema>;
+
+const KEYS: Record<string, string[]> = {
+  '': Object.keys(fileSchema.shape),
+  routing: Object.keys(routingSchema.shape),
+  tools: Object.keys(toolsSchema.shape),
+};
+
+interface Scan {
+  detection?: { profile: BuiltinName; marker: string };
+  file?: string;
+  git: boolean;
+}
+
+/** What one folder says about itself; an unreadable folder says nothing. */
+async function scan(dir: string, withFile: boolean): Promise<Scan> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const out: Scan = { git: byName.has('.git') };
+  const marker = MARKERS.find((m) => {
+    const e = byName.get(m.file);
+    return e !== undefined && !e.isDirectory();
+  });
+  if (marker) {
+    out.detection = { profile: marker.profile, marker: marker.file };
+  } else {
+    const files = entries.filter((e) => e.isFile());
+    const prose = files.filter((e) => DOC_EXTENSIONS.includes(extname(e.name).toLowerCase())).length;
+    if (prose >= 3 && prose * 2 > files.length) out.detection = { profile: 'documentation', marker: '*.md' };
+  }
+  const ollm = byName.get('.ollm');
+  if (withFile && ollm && (ollm.isDirectory() || ollm.isSymbolicLink())) {
+    const file = join(dir, PROJECT_FILE);
+    if (await stat(file).then((s) => s.isFile(), () => false)) out.file = file;
+  }
+  return out;
+}
+
+/** Walks up from `start` to the first folder with a marker (or a project file); stops at `.git`, home, or the root. */
+async function walk(start: string, withFile: boolean, options: WalkOptions): Promise<(Scan & { root: string }) | undefined> {
+  const home = resolve(options.home ?? homedir());
+  let dir = resolve(start);
+  for (;;) {
+    const s = await scan(dir, withFile);
+    if (s.detection || s.file) return { ...s, root: dir };
+    const parent = dirname(dir);
+    // The home folder itself is never a project: a stray package.json there must not claim every folder below.
+    if (s.git || parent === dir || dir === home || parent === home) return undefined;
+    dir = parent;
+  }
+}
+
+export async function detectProject(dir: string, options: WalkOptions = {}): Promise<Detection | undefined> {
+  const found = await walk(dir, false, options);
+  return found?.detection ? { root: found.root, ...found.detection } : undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown, file: string): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const key = [...path, issue.keys[0]!].join('.');
+    return `Project file ${file}: unknown key "${key}"; allowed here: ${(KEYS[path.join('.')] ?? []).join(', ')}.`;
+  }
+  let value = data;
+  for (const k of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[k] : undefined;
+  const shown = value === undefined ? '' : ` = ${JSON.stringify(value)}`;
+  const allowed =
+    issue.code === 'invalid_value' ? `expected one of ${issue.values.map(String).join(', ')}` : issue.message.replace(/^Invalid input: /, '');
+  return `Project file ${file}: "${path.join('.')}"${shown} is not allowed; ${allowed}.`;
+}
+
+async function readProjectFile(file: string, toolNames: readonly string[]): Promise<ProjectFile> {
+  const text = await readFile(file, 'utf8').catch((err: Error) => {
+    throw new ProjectError(`Project file ${file} cannot be read: ${err.message}`);
+  });
+  const yaml = await parseYaml(text);
+  if (!yaml.ok) throw new ProjectError(`Project file ${file}${yaml.line ? `:${yaml.line}` : ''} is not valid YAML: ${yaml.message}`);
+  const data = yaml.data;
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    const kind = Array.isArray(data) ? 'list' : typeof data;
+    throw new ProjectError(`Project file ${file} must hold a mapping of keys (like "profile: typescript"), not a ${kind}.`);
+  }
+  const parsed = fileSchema.safeParse(data);
+  if (!parsed.success) throw new ProjectError(describeIssue(parsed.error.issues[0]!, data, file));
+  const out = parsed.data;
+  for (const key of ['enabled', 'disabled'] as const) {
+    const bad = out.tools?.[key]?.find((t) => !toolNames.includes(t));
+    if (bad !== undefined) {
+      throw new ProjectError(`Project file ${file}: "tools.${key}" names unknown tool "${bad}"; allowed: ${toolNames.join(', ')}.`);
+    }
+  }
+  if (out.extends && isBuiltinName(out.profile) && out.profile !== out.extends) {
+    throw new ProjectError(
+      `Project file ${file}: "profile" is the built-in ${out.profile} but "extends" is ${out.extends}; keep one, or give the profile a custom name.`,
+    );
+  }
+  return out;
+}
+
+export interface ResolveOptions extends WalkOptions {
+  dir: string;
+  /** The user named the folder (`--project DIR`): it must exist. */
+  explicit?: boolean;
+  /** The server's tool names: `tools.enabled` / `tools.disabled` may name only these. */
+  toolNames: readonly string[];
+}
+
+/** The project `dir` belongs to, with its project file merged over the built-in it starts from; undefined when none is recognised. */
+export async function resolveProject(options: ResolveOptions): Promise<ProjectProfile | undefined> {
+  const dir = resolve(options.dir);
+  const explicit = options.explicit ?? false;
+  if (explicit) {
+    const s = await stat(dir).catch(() => undefined);
+    if (!s) throw new ProjectError(`Project folder ${dir} does not exist (named by --project): check the path.`);
+    if (!s.isDirectory()) throw new ProjectError(`Project folder ${dir} is not a folder (named by --project): name the project's folder.`);
+  }
+  const found = await walk(dir, true, options);
+  if (!found) return undefined;
+  const data = found.file ? await readProjectFile(found.file, options.toolNames) : {};
+  const base = data.extends ?? (isBuiltinName(data.profile) ? data.profile : found.detection?.profile);
+  const builtin = base ? BUILTIN_PROFILES[base] : undefined;
+  const name = data.profile ?? base ?? 'custom';
+  const description = builtin ? (name === base ? builtin.description : `${name} (${builtin.description})`) : `${name} (custom project profile)`;
+  const profile: ProjectProfile = {
+    name,
+    root: found.root,
+    explicit,
+    tools: { disabled: [...new Set(data.tools?.disabled ?? [])] },
+    description,
+  };
+  if (base) profile.base = base;
+  if (found.detection) profile.marker = found.detection.marker;
+  if (found.file) profile.file = found.file;
+  if (data.model) profile.model = data.model;
+  const systemPrompt = data.systemPrompt ?? builtin?.systemPrompt;
+  if (systemPrompt) profile.systemPrompt = systemPrompt;
+  const defaultProfile = data.routing?.defaultProfile ?? builtin?.routing.defaultProfile;
+  if (defaultProfile) profile.defaultProfile = defaultProfile;
+  if (data.tools?.enabled) profile.tools.enabled = [...new Set(data.tools.enabled)];
+  return profile;
+}
+
+/** Whether the project lets the server offer `tool`: no project, or no tool lists, allows everything. */
+export function toolAllowed(profile: ProjectProfile | undefined, tool: string): boolean {
+  if (!profile) return true;
+  if (profile.tools.enabled && !profile.tools.enabled.includes(tool)) return false;
+  return !profile.tools.disabled.includes(tool);
+}
+
+/** A plain YAML scalar when it reads back as the same string, else a quoted one. */
+const scalar = (s: string) => (/^[A-Za-z][\w.:/-]*$/.test(s) && !s.endsWith(':') && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(s) ? s : JSON.stringify(s));
+const flow = (items: readonly string[]) => `[${items.map(scalar).join(', ')}]`;
+
+/** The `.ollm/project.yaml` that `project init` writes: every value that matches the built-in stays a comment. */
+export function projectFileText(profile: ProjectProfile): string {
+  const builtin = profile.base ? BUILTIN_PROFILES[profile.base] : undefined;
+  const opt = (live: boolean, line: string) => (live ? line : `# ${line}`);
+  const lines = [
+    `# ollm-mcp project profile: ${profile.description.replace(/\s+/g, ' ')}${profile.marker ? `; detected from ${profile.marker}` : ''}.`,
+    '# Every key is optional. Built-in profiles: ' + BUILTIN_NAMES.join(', ') + '.',
+    `profile: ${scalar(profile.name)}`,
+  ];
+  if (profile.base && profile.base !== profile.name) lines.push(`extends: ${profile.base}   # the built-in this custom profile starts from`);
+  else lines.push('# extends: typescript   # the built-in to start from, when `profile` is a custom name');
+  lines.push(opt(profile.model !== undefined, `model: ${scalar(profile.model ?? 'qwen2.5-coder:7b')}   # the model for this project`));
+  const prompt = profile.systemPrompt ?? 'You are helping with ...';
+  lines.push('# The system prompt given to the model (replaces the built-in one):');
+  lines.push(opt(profile.systemPrompt !== undefined && profile.systemPrompt !== builtin?.systemPrompt, `systemPrompt: ${JSON.stringify(prompt)}`));
+  const routingLive = profile.defaultProfile !== undefined && profile.defaultProfile !== builtin?.routing.defaultProfile;
+  lines.push(opt(routingLive, 'routing:'));
+  lines.push(opt(routingLive, `  defaultProfile: ${profile.defaultProfile ?? 'general'}   # one of ${PROFILE_NAMES.join(', ')}`));
+  const { enabled, disabled } = profile.tools;
+  const toolsLive = enabled !== undefined || disabled.length > 0;
+  lines.push(opt(toolsLive, 'tools:'));
+  lines.push(opt(enabled !== undefined, `  enabled: ${flow(enabled ?? ['route_and_generate', 'list_models'])}   # only these ollm-mcp tools are offered`));
+  lines.push(opt(disabled.length > 0, `  disabled: ${flow(disabled.length > 0 ? disabled : ['delete_model'])}   # these ollm-mcp tools are not offered`));
+  return lines.join('\n') + '\n';
+}
+
+/** The settings a project gives (its model and default routing profile), for the settings layer above the file. */
+export function projectSettings(profile: ProjectProfile): { settings: Record<string, unknown>; source: string } {
+  const model: Record<string, unknown> = {};
+  if (profile.model) model.default = profile.model;
+  if (profile.defaultProfile) model.routing = { defaultProfile: profile.defaultProfile };
+  return { settings: Object.keys(model).length ? { model } : {}, source: `project ${profile.file ?? `${profile.name} (built-in profile, ${profile.root})`}` };
+}
