@@ -141,6 +141,14 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   } else {
     checks.push(...ramChecks(await orch.ramSummary([])));
   }
+  for (const e of await orch.engines.health()) {
+    checks.push({
+      name: `Host ${e.name}`,
+      level: e.ok ? 'ok' : 'warn',
+      detail: `${e.url} (OpenAI-compatible, priority ${e.priority === Number.MAX_SAFE_INTEGER ? 'last' : e.priority}): ${e.detail}`,
+      ...(!e.ok && { fix: `start it, or correct its url in settings (hosts.${e.name}${e.name === 'fallback' ? ' / fallback.baseURL' : ''})` }),
+    });
+  }
   checks.push(...(await templateChecks(orch)));
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }

@@ -19,6 +19,7 @@ import type { ProjectProfile } from './project/project.js';
 import { RamMonitor, type MemorySource } from './loading/ram.js';
 import { TemplateLibrary } from './templates/library.js';
 import { ModelOverview } from './models/overview.js';
+import { Engines } from './hosts/engines.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
 export type { HostCapacity, LoadedModel, ModelCard, ModelsOverview, ModelSummary, RamSummary } from './models/overview-types.js';
@@ -38,6 +39,8 @@ export class Orchestrator {
   readonly metrics: MetricsStore;
   readonly puller: Puller;
   readonly overview: ModelOverview;
+  /** OpenAI-compatible engines (settings' hosts, and the fallback provider), tried when local models cannot answer. */
+  readonly engines: Engines;
   readonly comparisons = new Comparisons();
   readonly preferences: Preferences;
   /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
@@ -68,6 +71,7 @@ export class Orchestrator {
     this.memory = this.memoryStore;
     this.templates = new TemplateLibrary(config.templatesDir);
     if (deps.project) this.project = deps.project;
+    this.engines = new Engines(config.settings, deps.fetch ? { fetch: deps.fetch } : {});
     this.overview = new ModelOverview({ backend: this.backend, catalog: this.catalog, ram: this.ram, loader: this.loader, settings: config.settings });
     this.puller = new Puller(this.backend, this.catalog, config.settings.ollama.pullStallTimeoutMs);
   }
@@ -111,6 +115,18 @@ export class Orchestrator {
 
   loadedView(signal?: AbortSignal) {
     return this.overview.loadedView(signal);
+  }
+
+  /** Every backend: the Ollama host (memory, loaded models, requests running) and each OpenAI-compatible host (cheap health). */
+  async fleetStatus() {
+    const [ram, engines] = await Promise.all([this.ramStatus(), this.engines.health()]);
+    const loaded = ram.loaded.map((m) => ({ ...m, pinned: this.loader.pins.has(m.name), requestsRunning: this.loader.requestsOn(m.name) }));
+    return {
+      hosts: [
+        { name: 'ollama', kind: 'ollama' as const, url: this.host, reachable: ram.ollama.reachable, ...(ram.ollama.error && { error: ram.ollama.error }), capacity: ram.host, loaded },
+        ...engines.map((e) => ({ ...e, kind: 'openai' as const })),
+      ],
+    };
   }
 
   modelDatabase() {

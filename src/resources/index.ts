@@ -2,6 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { registerConfig } from './config.js';
+import { registerFleet } from './fleet.js';
 import { registerMemory } from './memory.js';
 import { registerMetrics } from './metrics.js';
 import { registerModelCard } from './model-card.js';
@@ -12,6 +13,7 @@ import { registerTemplates } from './templates.js';
 
 export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> = [
   registerSystemRam,
+  registerFleet,
   registerModelsDatabase,
   registerModelsLoaded,
   registerConfig,

@@ -6,7 +6,8 @@ import { withNotice } from './memory-schemas.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
-  provider: z.enum(['ollama', 'fallback']),
+  provider: z.enum(['ollama', 'openai', 'fallback']).describe('ollama: a local model; openai: an OpenAI-compatible host from settings; fallback: the fallback provider'),
+  host: z.string().optional().describe('the OpenAI-compatible host that answered, when not Ollama'),
   task: z.string(),
   profile: z.string(),
   complexity: z.string(),
@@ -33,7 +34,7 @@ export const routeResultSchema = z.object({
 export function renderRoute(r: RouteResult): string {
   const m = r.metrics;
   const tail = [
-    `— ${r.model}${r.provider === 'fallback' ? ' (fallback provider)' : ''}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.tokensPerSecond ? ` (${m.tokensPerSecond} tok/s)` : ''}${m.loadMs ? `, load ${(m.loadMs / 1000).toFixed(1)} s` : ''}${m.queueMs ? `, queued ${(m.queueMs / 1000).toFixed(1)} s` : ''}.`,
+    `— ${r.model}${r.provider === 'fallback' ? ' (fallback provider)' : r.provider === 'openai' ? ` (on ${r.host})` : ''}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.tokensPerSecond ? ` (${m.tokensPerSecond} tok/s)` : ''}${m.loadMs ? `, load ${(m.loadMs / 1000).toFixed(1)} s` : ''}${m.queueMs ? `, queued ${(m.queueMs / 1000).toFixed(1)} s` : ''}.`,
     r.reason,
     ...(r.fallbacks.length ? [`Tried first: ${r.fallbacks.map((f) => `${f.model} (${f.error})`).join('; ')}`] : []),
     ...(r.doneReason === 'length' ? ['The answer stopped at maxTokens; raise maxTokens for more.'] : []),

@@ -213,7 +213,25 @@ export const settingsSchema = z
           .describe('The env var holding the API key (the key itself never goes in this file).'),
       })
       .optional()
-      .describe('Used only when every local model failed: an OpenAI-compatible chat API.'),
+      .describe('Used only when every local model failed: an OpenAI-compatible chat API (a host of the lowest priority).'),
+    hosts: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, ".", "_" or "-"').describe('What messages and ollm://fleet call this host.'),
+          kind: z.literal('openai').describe('An OpenAI-compatible engine: vLLM, llama.cpp llama-server, LM Studio, llama-swap, SGLang, LiteLLM, Olla, or a hosted API. (The Ollama host is ollama.host.)'),
+          url: z.url({ protocol: /^https?$/ }).describe('Its API base, e.g. "http://gpu-box:8000/v1".'),
+          tokenEnv: z
+            .string()
+            .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+            .optional()
+            .describe('The env var holding its API key (the key itself never goes in this file).'),
+          model: z.string().min(1).optional().describe('The model to ask it for; default: the first it lists.'),
+          priority: z.number().int().min(0).max(1000).optional().describe('Lower is tried first (default: the order listed).'),
+        }),
+      )
+      .default([])
+      .refine((hosts) => new Set(hosts.map((h) => h.name)).size === hosts.length, { message: 'host names must differ' })
+      .describe('OpenAI-compatible engines that answer when the local Ollama models cannot (Ollama down, or every candidate failed), in priority order.'),
     progress: z
       .strictObject({
         intervalMs: z

@@ -5,59 +5,20 @@
  * one; otherwise the error tells the calling assistant to do the work itself.
  */
 import { findModel } from '../models/catalog.js';
-import { classify, estimateTokens, inferComplexity, type Complexity } from './classify.js';
-import { CloudFallbackError, fallbackAnswer } from '../hosts/cloud-fallback.js';
+import { answerElsewhere } from './elsewhere.js';
+import { RouteError, type Attempt, type RouteRequest, type RouteResult } from './route-types.js';
+
+export { RouteError, type Attempt, type RouteRequest, type RouteResult } from './route-types.js';
+import { classify, estimateTokens, inferComplexity } from './classify.js';
 import { OllamaError } from '../hosts/ollama.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
-import type { PhaseReporter } from '../progress/progress.js';
 import { selectModel, TASK_PROFILE } from './router.js';
 import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
 import { shortened } from '../util/shorten.js';
 
-export interface RouteRequest {
-  prompt: string;
-  system?: string;
-  task?: TaskType;
-  profile?: ProfileName;
-  complexity?: Complexity;
-  model?: string;
-  /** Base64-encoded images. */
-  images?: string[];
-  temperature?: number;
-  maxTokens?: number;
-  useMemory?: boolean;
-  signal?: AbortSignal;
-  /** Tokens generated so far, on the model now answering. */
-  onProgress?: (tokens: number, model: string) => void;
-  /** Told of every phase: choosing, waiting, unloading, loading, queued, reading the prompt, generating. */
-  progress?: PhaseReporter;
-}
-
-export interface Attempt {
-  model: string;
-  error: string;
-}
-
-export interface RouteResult {
-  model: string;
-  provider: 'ollama' | 'fallback';
-  task: TaskType;
-  profile: ProfileName;
-  complexity: Complexity;
-  reason: string;
-  fallbacks: Attempt[];
-  text: string;
-  thinking?: string;
-  doneReason: string;
-  contextLength: number;
-  /** By phase: loading, queued behind other requests on the model, reading the prompt (to the first token), then generating. */
-  metrics: { totalMs: number; loadMs: number; queueMs: number; timeToFirstTokenMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
-  /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
-  notes?: string[];
-}
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -70,15 +31,6 @@ const CONTEXT_SLACK = 256;
  */
 const DEFAULT_ANSWER_RESERVE = 1024;
 
-export class RouteError extends Error {
-  override name = 'RouteError';
-  constructor(
-    message: string,
-    readonly attempts: Attempt[],
-  ) {
-    super(message);
-  }
-}
 
 /** Output tokens/s measured per model (for fast work's tie-break). */
 function measuredSpeeds(orch: Orchestrator): Map<string, number> {
@@ -95,9 +47,6 @@ async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens:
   }
 }
 
-function describeAttempts(attempts: Attempt[]): string {
-  return attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
-}
 
 export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): Promise<RouteResult> {
   const started = performance.now();
@@ -124,8 +73,14 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const answerTokens = req.maxTokens ?? Math.min(maxTokens, DEFAULT_ANSWER_RESERVE);
   const contextTokens = promptTokens + answerTokens + CONTEXT_SLACK;
 
-  const overview = await orch.listModels(req.signal ? { signal: req.signal } : {});
   const attempts: Attempt[] = [];
+  // With Ollama down, the OpenAI-compatible hosts still answer (below).
+  const overview = await orch.listModels(req.signal ? { signal: req.signal } : {}).catch((err: unknown) => {
+    if (!(err instanceof OllamaError && err.kind === 'unreachable' && orch.engines.hosts.length > 0)) throw err;
+    attempts.push({ model: `Ollama at ${orch.host}`, error: err.message });
+    return undefined;
+  });
+  if (!overview) return answerElsewhere(orch, { req, task, profile, complexity, system, maxTokens, attempts, notes });
   const queue: Array<{ model: string; why: string }> = [];
   if (req.model) {
     const named = findModel(overview.models, req.model);
@@ -221,16 +176,5 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   }
   if (req.signal?.aborted) throw new OllamaError('aborted', 'route_and_generate was cancelled.', orch.host);
 
-  const fallback = settings.fallback;
-  if (fallback) {
-    try {
-      req.progress?.enter({ kind: 'starting', what: `every local model failed; asking the fallback provider (${fallback.model})` });
-      const out = await fallbackAnswer(fallback, { prompt: req.prompt, ...(system && { system }), maxTokens, temperature: req.temperature ?? settings.options.temperature, ...(req.signal && { signal: req.signal }) });
-      const result: RouteResult = { model: fallback.model, provider: 'fallback', task, profile, complexity, reason: out.reason, fallbacks: attempts, text: out.text, doneReason: 'stop', contextLength: 0, metrics: out.metrics };
-      return notes.length > 0 ? { ...result, notes } : result;
-    } catch (err) {
-      attempts.push({ model: `fallback ${fallback.model}`, error: err instanceof CloudFallbackError ? err.message : String(err) });
-    }
-  }
-  throw new RouteError(`No local model could do this (${describeAttempts(attempts)}). Do the task yourself, or fix what the attempts name and try again.`, attempts);
+  return answerElsewhere(orch, { req, task, profile, complexity, system, maxTokens, attempts, notes });
 }

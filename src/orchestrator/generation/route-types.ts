@@ -1,0 +1,58 @@
+/** What route_and_generate is asked and answers, and its error. */
+import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { PhaseReporter } from '../progress/progress.js';
+import type { Complexity } from './classify.js';
+
+export interface RouteRequest {
+  prompt: string;
+  system?: string;
+  task?: TaskType;
+  profile?: ProfileName;
+  complexity?: Complexity;
+  model?: string;
+  /** Base64-encoded images. */
+  images?: string[];
+  temperature?: number;
+  maxTokens?: number;
+  useMemory?: boolean;
+  signal?: AbortSignal;
+  /** Tokens generated so far, on the model now answering. */
+  onProgress?: (tokens: number, model: string) => void;
+  /** Told of every phase: choosing, waiting, unloading, loading, queued, reading the prompt, generating. */
+  progress?: PhaseReporter;
+}
+
+export interface Attempt {
+  model: string;
+  error: string;
+}
+
+export interface RouteResult {
+  model: string;
+  provider: 'ollama' | 'openai' | 'fallback';
+  /** The OpenAI-compatible host that answered, when not Ollama. */
+  host?: string;
+  task: TaskType;
+  profile: ProfileName;
+  complexity: Complexity;
+  reason: string;
+  fallbacks: Attempt[];
+  text: string;
+  thinking?: string;
+  doneReason: string;
+  contextLength: number;
+  /** By phase: loading, queued behind other requests on the model, reading the prompt (to the first token), then generating. */
+  metrics: { totalMs: number; loadMs: number; queueMs: number; timeToFirstTokenMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
+  /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
+  notes?: string[];
+}
+
+export class RouteError extends Error {
+  override name = 'RouteError';
+  constructor(
+    message: string,
+    readonly attempts: Attempt[],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,17 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { Orchestrator } from '../orchestrator/index.js';
+import { jsonContents } from './json.js';
+
+export function registerFleet(server: McpServer, orch: Orchestrator): void {
+  server.registerResource(
+    'fleet',
+    'ollm://fleet',
+    {
+      title: 'Hosts: Ollama and OpenAI-compatible engines',
+      description:
+        'Every backend ollm-mcp can use: the Ollama host (reachable or not, its memory as loading decisions see it and where the figures come from, loaded models, requests running) and each OpenAI-compatible host from settings (health from a cheap check, priority, cooldown after failures).',
+      mimeType: 'application/json',
+    },
+    async (uri) => jsonContents(uri, await orch.fleetStatus()),
+  );
+}
