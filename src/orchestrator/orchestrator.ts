@@ -4,21 +4,21 @@
  */
 import type { LoadedConfig } from './config/index.js';
 import { redactSettings } from './config/index.js';
-import { Catalog } from './models/catalog.js';
-import { OllamaBackend, type RunningModel } from './hosts/ollama.js';
-import { HostMemoryModel } from './loading/host-memory.js';
+import type { Catalog } from './models/catalog.js';
+import type { OllamaBackend, RunningModel } from './hosts/ollama.js';
 import { join } from 'node:path';
-import { Loader } from './loading/loader.js';
+import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { MetricsStore } from './generation/metrics.js';
 import { Comparisons } from './generation/comparisons.js';
 import { Preferences } from './generation/preferences.js';
-import { Puller } from './models/pull.js';
+import type { Puller } from './models/pull.js';
 import type { ProjectProfile } from './project/project.js';
 import { RamMonitor, type MemorySource } from './loading/ram.js';
 import { TemplateLibrary } from './templates/library.js';
-import { ModelOverview } from './models/overview.js';
+import type { ModelOverview } from './models/overview.js';
+import { OllamaHost, settingsFor, type OllamaHostSpec } from './fleet/ollama-host.js';
 import { Engines } from './hosts/engines.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
@@ -32,6 +32,8 @@ export interface OrchestratorDeps {
 }
 
 export class Orchestrator {
+  /** Every Ollama host, by priority; `backend`, `catalog`, `loader`, `puller` and `overview` are ollama.host's. */
+  readonly ollamaHosts: OllamaHost[];
   readonly backend: OllamaBackend;
   readonly catalog: Catalog;
   readonly ram: RamMonitor;
@@ -56,15 +58,17 @@ export class Orchestrator {
     readonly config: LoadedConfig,
     deps: OrchestratorDeps = {},
   ) {
-    const { ollama } = config.settings;
-    this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
-    this.catalog = new Catalog(this.backend);
     this.ram = new RamMonitor(deps.memorySource);
     this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
-    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, config.settings, this.ram), config.settings, {
-      loadSpeed: () => this.metrics.loadSpeed(),
-      onLoaded: (model, bytes, ms) => this.metrics.recordLoad(model, bytes, ms),
-    });
+    const hostDeps = { ram: this.ram, metrics: this.metrics, ...(deps.fetch && { fetch: deps.fetch }) };
+    const extra = config.settings.hosts.filter((h): h is OllamaHostSpec => h.kind === 'ollama');
+    this.ollamaHosts = [
+      new OllamaHost('ollama', -1, config.settings, hostDeps),
+      ...extra.map((h, i) => new OllamaHost(h.name, h.priority ?? i, settingsFor(config.settings, h), hostDeps)),
+    ].sort((a, b) => a.priority - b.priority);
+    // The first host is ollama.host: the tools that name no host act on it.
+    const primary = this.ollamaHosts.find((h) => h.name === 'ollama')!;
+    ({ backend: this.backend, catalog: this.catalog, loader: this.loader, overview: this.overview, puller: this.puller } = primary);
     this.preferences = new Preferences(join(config.home, 'preferences.json'));
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.memoryFile, { maxEntries, maxValueChars });
@@ -72,8 +76,6 @@ export class Orchestrator {
     this.templates = new TemplateLibrary(config.templatesDir);
     if (deps.project) this.project = deps.project;
     this.engines = new Engines(config.settings, deps.fetch ? { fetch: deps.fetch } : {});
-    this.overview = new ModelOverview({ backend: this.backend, catalog: this.catalog, ram: this.ram, loader: this.loader, settings: config.settings });
-    this.puller = new Puller(this.backend, this.catalog, config.settings.ollama.pullStallTimeoutMs);
   }
 
   get host(): string {

@@ -50,7 +50,7 @@ export async function answerElsewhere(orch: Orchestrator, c: Elsewhere): Promise
       task: c.task,
       profile: c.profile,
       complexity: c.complexity,
-      reason: `${attempts.length ? 'No local model answered' : 'No local model could take this'}, so ${provider === 'fallback' ? 'the configured fallback provider' : `the OpenAI-compatible host ${out.host}`} (${out.model}) answered.`,
+      reason: `${attempts.length ? 'No local model answered' : 'No local model could take this'}, so ${provider === 'fallback' ? 'the configured fallback provider' : `the OpenAI-compatible host ${out.host}`} ${out.address} (${out.model}) answered.`,
       fallbacks: attempts,
       text: out.text,
       doneReason: out.doneReason,

@@ -19,6 +19,8 @@ export interface EngineHost {
 
 export interface EngineAnswer {
   host: string;
+  /** host:port of the engine, for messages. */
+  address: string;
   model: string;
   text: string;
   thinking?: string;
@@ -52,7 +54,8 @@ export class Engines {
   private readonly stallTimeoutMs: number;
 
   constructor(settings: Settings, options: { fetch?: typeof fetch } = {}) {
-    const hosts: EngineHost[] = settings.hosts.map((h, i) => ({
+    const openai = settings.hosts.filter((h) => h.kind === 'openai');
+    const hosts: EngineHost[] = openai.map((h, i) => ({
       name: h.name,
       priority: h.priority ?? i,
       backend: new OpenAIBackend({ name: h.name, baseURL: h.url, ...(h.tokenEnv && { apiKeyEnv: h.tokenEnv }), settingsPath: `hosts.${h.name}`, ...(options.fetch && { fetch: options.fetch }) }),
@@ -103,7 +106,7 @@ export class Engines {
           ...(req.onToken && { onToken: (n: number) => req.onToken!(n, host.name, model!) }),
         });
         this.cooldown.delete(host.name);
-        return { host: host.name, model, ...out };
+        return { host: host.name, address: host.backend.host, model, ...out };
       } catch (err) {
         if (req.signal?.aborted) throw err;
         const message = err instanceof Error ? err.message : String(err);

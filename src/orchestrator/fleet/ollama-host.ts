@@ -1,0 +1,65 @@
+/**
+ * One Ollama host of the fleet, with everything that is per host: its client, its installed
+ * models, the memory model of its machine, its loader (and so its pins and requests in flight),
+ * its pulls, and the overview list_models shows. The first is `ollama.host`; more come from
+ * settings' `hosts` entries of kind `ollama`, each with its own capacity and server limits.
+ */
+import type { Settings } from '../config/index.js';
+import type { MetricsStore } from '../generation/metrics.js';
+import { OllamaBackend } from '../hosts/ollama.js';
+import { HostMemoryModel } from '../loading/host-memory.js';
+import { Loader } from '../loading/loader.js';
+import type { RamMonitor } from '../loading/ram.js';
+import { Catalog } from '../models/catalog.js';
+import { ModelOverview } from '../models/overview.js';
+import { Puller } from '../models/pull.js';
+
+export type OllamaHostSpec = Extract<Settings['hosts'][number], { kind: 'ollama' }>;
+
+export interface OllamaHostDeps {
+  ram: RamMonitor;
+  metrics: MetricsStore;
+  fetch?: typeof fetch;
+}
+
+/** The settings as one more Ollama host sees them: its address, capacity and limits; no pins of the primary's. */
+export function settingsFor(base: Settings, spec: OllamaHostSpec): Settings {
+  const ollama: Settings['ollama'] = { ...base.ollama, host: spec.url, numParallel: spec.numParallel ?? base.ollama.numParallel };
+  delete ollama.capacity;
+  delete ollama.maxLoadedModels;
+  delete ollama.contextLength;
+  if (spec.capacity) ollama.capacity = spec.capacity;
+  if (spec.maxLoadedModels !== undefined) ollama.maxLoadedModels = spec.maxLoadedModels;
+  if (spec.contextLength !== undefined) ollama.contextLength = spec.contextLength;
+  return { ...base, ollama, model: { ...base.model, keepAlive: { ...base.model.keepAlive, models: [] } } };
+}
+
+export class OllamaHost {
+  readonly backend: OllamaBackend;
+  readonly catalog: Catalog;
+  readonly loader: Loader;
+  readonly puller: Puller;
+  readonly overview: ModelOverview;
+
+  constructor(
+    readonly name: string,
+    readonly priority: number,
+    readonly settings: Settings,
+    deps: OllamaHostDeps,
+  ) {
+    const { ollama } = settings;
+    this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.catalog = new Catalog(this.backend);
+    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, settings, deps.ram), settings, {
+      loadSpeed: () => deps.metrics.loadSpeed(),
+      onLoaded: (model, bytes, ms) => deps.metrics.recordLoad(model, bytes, ms),
+    });
+    this.overview = new ModelOverview({ backend: this.backend, catalog: this.catalog, ram: deps.ram, loader: this.loader, settings });
+    this.puller = new Puller(this.backend, this.catalog, ollama.pullStallTimeoutMs);
+  }
+
+  /** host:port, for messages. */
+  get address(): string {
+    return this.backend.host;
+  }
+}
