@@ -19,6 +19,7 @@ import { RamMonitor, type MemorySource } from './loading/ram.js';
 import { TemplateLibrary } from './templates/library.js';
 import type { ModelOverview } from './models/overview.js';
 import { OllamaHost, settingsFor, type OllamaHostSpec } from './fleet/ollama-host.js';
+import { HostCooldown } from './fleet/placement.js';
 import { Engines } from './hosts/engines.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
@@ -34,6 +35,8 @@ export interface OrchestratorDeps {
 export class Orchestrator {
   /** Every Ollama host, by priority; `backend`, `catalog`, `loader`, `puller` and `overview` are ollama.host's. */
   readonly ollamaHosts: OllamaHost[];
+  /** Hosts that did not answer, skipped for a while. */
+  readonly hostCooldown = new HostCooldown();
   readonly backend: OllamaBackend;
   readonly catalog: Catalog;
   readonly ram: RamMonitor;
@@ -121,13 +124,25 @@ export class Orchestrator {
 
   /** Every backend: the Ollama host (memory, loaded models, requests running) and each OpenAI-compatible host (cheap health). */
   async fleetStatus() {
-    const [ram, engines] = await Promise.all([this.ramStatus(), this.engines.health()]);
-    const loaded = ram.loaded.map((m) => ({ ...m, pinned: this.loader.pins.has(m.name), requestsRunning: this.loader.requestsOn(m.name) }));
+    const [ollama, engines] = await Promise.all([Promise.all(this.ollamaHosts.map((h) => this.ollamaHostStatus(h))), this.engines.health()]);
+    return { hosts: [...ollama, ...engines.map((e) => ({ ...e, kind: 'openai' as const }))] };
+  }
+
+  private async ollamaHostStatus(h: OllamaHost) {
+    const ram = await h.overview.ramStatus();
+    const loaded = ram.loaded.map((m) => ({ ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name) }));
+    const cooling = this.hostCooldown.skipped(h.name);
     return {
-      hosts: [
-        { name: 'ollama', kind: 'ollama' as const, url: this.host, reachable: ram.ollama.reachable, ...(ram.ollama.error && { error: ram.ollama.error }), capacity: ram.host, loaded },
-        ...engines.map((e) => ({ ...e, kind: 'openai' as const })),
-      ],
+      name: h.name,
+      kind: 'ollama' as const,
+      url: h.address,
+      priority: h.priority,
+      reachable: ram.ollama.reachable,
+      ...(ram.ollama.error && { error: ram.ollama.error }),
+      ...(cooling && { coolingDown: cooling }),
+      capacity: ram.host,
+      loaded,
+      requestsRunning: loaded.reduce((n, m) => n + m.requestsRunning, 0),
     };
   }
 

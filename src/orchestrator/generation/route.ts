@@ -6,6 +6,7 @@
  */
 import { findModel } from '../models/catalog.js';
 import { answerElsewhere } from './elsewhere.js';
+import { candidatesOf, reachableHosts } from '../fleet/placement.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from './route-types.js';
 
 export { RouteError, type Attempt, type RouteRequest, type RouteResult } from './route-types.js';
@@ -74,19 +75,17 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const contextTokens = promptTokens + answerTokens + CONTEXT_SLACK;
 
   const attempts: Attempt[] = [];
-  // With Ollama down, the OpenAI-compatible hosts still answer (below).
-  const overview = await orch.listModels(req.signal ? { signal: req.signal } : {}).catch((err: unknown) => {
-    if (!(err instanceof OllamaError && err.kind === 'unreachable' && orch.engines.hosts.length > 0)) throw err;
-    attempts.push({ model: `Ollama at ${orch.host}`, error: err.message });
-    return undefined;
-  });
-  if (!overview) return answerElsewhere(orch, { req, task, profile, complexity, system, maxTokens, attempts, notes });
-  const queue: Array<{ model: string; why: string }> = [];
+  // Every Ollama host that answers; with all of them down, the OpenAI-compatible hosts still answer (below).
+  const views = await reachableHosts(orch.ollamaHosts, orch.hostCooldown, attempts, req.signal);
+  if (views.length === 0) return answerElsewhere(orch, { req, task, profile, complexity, system, maxTokens, attempts, notes });
+  const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
+  const overview = { models: candidatesOf(views), loaded: views.flatMap((v) => v.overview.loaded) };
+  const queue: Array<{ model: string; why: string; host?: string }> = [];
   if (req.model) {
     const named = findModel(overview.models, req.model);
     if (!named) attempts.push({ model: shortened(req.model), error: `not installed — pull it with \`ollama pull ${shortened(req.model)}\`` });
     else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
-    else queue.push({ model: named.name, why: `${named.name} was named by the caller` });
+    else queue.push({ model: named.name, why: `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }) });
   }
   const coldLoadMs = coldLoadEstimates(overview.models, orch.metrics.loadSpeed());
   const select = (p: ProfileName) =>
@@ -97,7 +96,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     profile = 'general';
     how += ', but no installed model serves it, so general';
   }
-  for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model)) queue.push(r);
+  for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
 
   if (queue.length === 0 && attempts.length === 0) {
     const widest = Math.max(0, ...overview.models.map((m) => m.contextWindow));
@@ -109,13 +108,18 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     );
   }
 
-  for (const candidate of queue.slice(0, MAX_ATTEMPTS)) {
-    if (req.signal?.aborted) break;
+  const down = new Set<string>();
+  let tried = 0;
+  for (const candidate of queue) {
+    if (req.signal?.aborted || tried >= MAX_ATTEMPTS) break;
+    const { host, overview: here } = unit(candidate.host);
+    if (down.has(host.name)) continue; // its other models are behind the same host
+    tried++;
     try {
-      const loaded = await orch.loader.ensureLoaded({
+      const loaded = await host.loader.ensureLoaded({
         model: candidate.model,
         contextLength: contextTokens,
-        seen: overview.loaded,
+        seen: here.loaded,
         ...(req.signal && { signal: req.signal }),
         ...(req.progress && { progress: req.progress }),
       });
@@ -123,11 +127,11 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         attempts.push({ model: candidate.model, error: loaded.reason });
         continue;
       }
-      const done = orch.loader.begin(candidate.model);
+      const done = host.loader.begin(candidate.model);
       let out: StreamResult;
       try {
-        const capabilities = overview.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
-        out = await streamGenerate(orch.backend, {
+        const capabilities = here.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
+        out = await streamGenerate(host.backend, {
           ...streamOptions(settings, loaded, { capabilities, maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }) }),
           prompt: req.prompt,
           ...(system && { system }),
@@ -141,7 +145,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       } catch (err) {
         // Out of memory while generating: Ollama expires every loaded model, pins included.
         if (err instanceof OllamaError && err.kind === 'out_of_memory') {
-          const note = await orch.loader.recoverFromOutOfMemory(overview.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
+          const note = await host.loader.recoverFromOutOfMemory(here.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
           if (note) throw new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status);
         }
         throw err;
@@ -153,10 +157,11 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       const result: RouteResult = {
         model: candidate.model,
         provider: 'ollama',
+        ...(orch.ollamaHosts.length > 1 && { host: host.name }),
         task,
         profile,
         complexity,
-        reason: `${candidate.why} (${how}, ${complexity} complexity)${loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : ''}${attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : ''}.`,
+        reason: `${candidate.why}${orch.ollamaHosts.length > 1 ? ` on ${host.name}` : ''} (${how}, ${complexity} complexity)${loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : ''}${attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : ''}.`,
         fallbacks: attempts,
         text: out.text,
         doneReason: out.doneReason,
@@ -169,9 +174,12 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     } catch (err) {
       if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
       const message = err instanceof Error ? err.message : String(err);
-      attempts.push({ model: candidate.model, error: message });
+      attempts.push({ model: orch.ollamaHosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: message });
       orch.metrics.record({ model: candidate.model, ok: false, latencyMs: 0, error: message });
-      if (err instanceof OllamaError && err.kind === 'unreachable') break; // every local model is behind the same host
+      if (err instanceof OllamaError && err.kind === 'unreachable') {
+        down.add(host.name);
+        if (orch.ollamaHosts.length > 1) orch.hostCooldown.down(host.name, message);
+      }
     }
   }
   if (req.signal?.aborted) throw new OllamaError('aborted', 'route_and_generate was cancelled.', orch.host);

@@ -23,6 +23,8 @@ export interface RouteCandidate {
   contextWindow: number;
   /** An Ollama cloud model (runs on ollama.com). */
   cloud?: boolean;
+  /** The Ollama host it is installed on, when there are several; the same model on two hosts is two candidates. */
+  host?: string;
 }
 
 export interface RouteRequest {
@@ -55,6 +57,8 @@ export interface RoutingSettings {
 export interface RankedModel {
   model: string;
   why: string;
+  /** The host of the candidate, when the candidates came from several. */
+  host?: string;
 }
 
 export interface Selection {
@@ -152,7 +156,7 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0) && (!m.cloud || settings.allowCloud));
   const ranked: Array<{ m: RouteCandidate; why: string }> = [];
   const add = (m: RouteCandidate, why: string) => {
-    if (!ranked.some((r) => r.m.name === m.name)) ranked.push({ m, why });
+    if (!ranked.some((r) => r.m.name === m.name && r.m.host === m.host)) ranked.push({ m, why });
   };
 
   const find = (name: string | undefined) => (name ? findModel(usable, name) : undefined);
@@ -194,7 +198,7 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   const order = preferWarm(ranked, req.coldLoadMs, settings.maxColdLoadMs);
   const first = order[0];
   if (!first) return undefined;
-  return { model: first.m.name, profile: asked, reason: `${first.why}.`, ranked: order.map((r) => ({ model: r.m.name, why: r.why })) };
+  return { model: first.m.name, profile: asked, reason: `${first.why}.`, ranked: order.map((r) => ({ model: r.m.name, why: r.why, ...(r.m.host !== undefined && { host: r.m.host }) })) };
 }
 
 /**

@@ -110,11 +110,12 @@ export class ModelOverview {
   }
 
   /** Installed models with what they can do and whether they fit; the list_models answer. */
-  async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
+  /** `reachable`: fail when Ollama does not answer now, instead of showing the last list seen (for placement). */
+  async listModels(options: { refresh?: boolean; signal?: AbortSignal; reachable?: boolean } = {}): Promise<ModelsOverview> {
     const [snapshot, running] = await Promise.all([
       this.catalog.list(options),
       this.backend.ps({ signal: options.signal }).catch((err: unknown) => {
-        if (err instanceof OllamaError && err.kind === 'unreachable') return [];
+        if (err instanceof OllamaError && err.kind === 'unreachable' && !options.reachable) return [];
         throw err;
       }),
     ]);

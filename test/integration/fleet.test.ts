@@ -1,0 +1,95 @@
+// Two Ollama hosts (a 16 GB CPU machine and a 24 GiB GPU box) and an OpenAI-compatible engine as one pool.
+import { afterEach, describe, expect, it } from 'vitest';
+import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
+import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
+import { FakeOpenAI } from '../fake-openai/server.js';
+import { coreFor } from '../helpers/core.js';
+
+const GiB = 1024 ** 3;
+const fakes: Array<{ stop(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.stop()));
+});
+
+async function fleet(opts: { onlyOnGpu?: string[]; engine?: boolean } = {}) {
+  const cpuModels = DEFAULT_REGISTRY.filter((m) => !(opts.onlyOnGpu ?? []).includes(m.name));
+  const cpu = await FakeOllama.start({ memoryBytes: 16e9, admission: 'ollama', models: cpuModels, tokenDelayMs: 0, loadDelayMs: 1 });
+  const gpu = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 24 * GiB }], models: DEFAULT_REGISTRY, tokenDelayMs: 0, loadDelayMs: 1, defaultNumCtx: 4096 });
+  fakes.push(cpu, gpu);
+  const engine = opts.engine ? await FakeOpenAI.start({ reply: 'from the engine', tokenDelayMs: 1 }) : undefined;
+  if (engine) fakes.push(engine);
+  const yaml = [
+    'ollama:',
+    '  capacity: {ram: 16GB}',
+    'hosts:',
+    '  - name: gpubox',
+    '    kind: ollama',
+    `    url: ${gpu.url}`,
+    '    capacity: {ram: 32GB, vram: 24GiB}',
+    '    contextLength: 4096',
+    ...(engine ? ['  - name: vllm', '    kind: openai', `    url: ${engine.url}`, '    model: meta-llama/Llama-3.2-3B-Instruct'] : []),
+    'ram:',
+    '  budget: "100%"',
+    '  bufferBytes: 0',
+  ].join('\n');
+  const core = await coreFor(cpu, { yaml, totalBytes: 16e9 });
+  return { cpu, gpu, engine, core };
+}
+
+describe('placement across Ollama hosts', () => {
+  it('a model already loaded on one host is used there, and the result names the host', async () => {
+    const { cpu, gpu, core } = await fleet();
+    await core.ollamaHosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'qwen2.5-coder:7b' });
+    const r = await routeAndGenerate(core, { prompt: 'Write a Go function that reverses a slice', task: 'code' });
+    expect(r).toMatchObject({ provider: 'ollama', model: 'qwen2.5-coder:7b', host: 'gpubox' });
+    expect(r.reason).toMatch(/already loaded on gpubox/);
+    expect(cpu.loaded()).toEqual([]);
+    expect(gpu.stats().forcedEvictions).toEqual([]);
+  });
+
+  it('a model installed on one host only (here every vision model) is run there', async () => {
+    const { cpu, core } = await fleet({ onlyOnGpu: ['llava:7b', 'gemma3:4b'] });
+    const r = await routeAndGenerate(core, { prompt: 'What is in this picture?', images: ['aGVsbG8='] });
+    expect(r.host).toBe('gpubox');
+    expect(['llava:7b', 'gemma3:4b']).toContain(r.model); // the vision models, installed there only
+    expect(cpu.requests.filter((q) => q.path === '/api/generate')).toEqual([]);
+  });
+
+  it('a host going down mid-run: the request moves to the other host, the down host is skipped for a while, then asked again', async () => {
+    const { cpu, gpu, core } = await fleet();
+    await core.ollamaHosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'llama3.2' });
+    gpu.setOffline(true);
+    const r = await routeAndGenerate(core, { prompt: 'Explain what DNS does in two sentences', task: 'general' });
+    expect(r.host).toBe('ollama');
+    expect(r.fallbacks.some((f) => /gpubox/.test(f.model) && /not reachable/.test(f.error))).toBe(true);
+    const asked = gpu.requests.length;
+    const next = await routeAndGenerate(core, { prompt: 'Explain what TCP does in two sentences', task: 'general' });
+    expect(next.host).toBe('ollama');
+    expect(gpu.requests.length).toBe(asked); // cooling down: not asked at all
+    expect(next.fallbacks.find((f) => f.model === 'Ollama gpubox')!.error).toMatch(/skipped for now/);
+    gpu.setOffline(false);
+    core.hostCooldown.down('gpubox', 'long ago', Date.now() - 60_000); // the cooldown has run out
+    const back = await routeAndGenerate(core, { prompt: 'Say hi', task: 'general' });
+    expect(back.fallbacks).toEqual([]);
+    expect(cpu.stats().forcedEvictions).toEqual([]);
+  });
+
+  it('with every Ollama down, the OpenAI-compatible host answers', async () => {
+    const { cpu, gpu, core } = await fleet({ engine: true });
+    cpu.setOffline(true);
+    gpu.setOffline(true);
+    const r = await routeAndGenerate(core, { prompt: 'Say hi' });
+    expect(r).toMatchObject({ provider: 'openai', host: 'vllm', text: 'from the engine' });
+    expect(r.fallbacks.map((f) => f.model).sort()).toEqual(['Ollama gpubox', 'Ollama ollama']);
+  });
+
+  it('ollm://fleet lists both Ollama hosts with their capacity and source, and the engine', async () => {
+    const { core } = await fleet({ engine: true });
+    await core.ollamaHosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'phi3:mini' });
+    const { hosts } = await core.fleetStatus();
+    expect(hosts.map((h) => [h.name, h.kind])).toEqual([['ollama', 'ollama'], ['gpubox', 'ollama'], ['vllm', 'openai']]);
+    expect(hosts[0]).toMatchObject({ reachable: true, capacity: { kind: 'cpu', source: 'settings' } });
+    expect(hosts[1]).toMatchObject({ reachable: true, capacity: { kind: 'gpu', source: 'settings', vramTotalBytes: 24 * GiB }, loaded: [{ name: 'phi3:mini' }] });
+    expect(hosts[2]).toMatchObject({ ok: true });
+  });
+});
