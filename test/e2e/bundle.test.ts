@@ -1,0 +1,216 @@
+/**
+ * The Claude Desktop bundle: `scripts/bundle.mjs` packs it with the official tool
+ * (@anthropic-ai/mcpb); the tool's own `validate` accepts its manifest; and the server inside,
+ * started the way Claude Desktop starts it (the tool's own getMcpConfigForManifest, which the
+ * app uses), offers exactly the tools and prompts the manifest lists and reads the user's answers.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { getMcpConfigForManifest, type McpbManifestAny } from '@anthropic-ai/mcpb';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV_VARS } from '../../src/orchestrator/config/index.js';
+import { BUILTIN_TEMPLATES } from '../../src/orchestrator/templates/builtin.js';
+import { TOOLS } from '../../src/tools/index.js';
+import { serverEnv } from '../helpers/spawn.js';
+
+const root = join(import.meta.dirname, '../..');
+const MCPB_CLI = join(dirname(createRequire(import.meta.url).resolve('@anthropic-ai/mcpb')), 'cli', 'cli.js');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; description: string; engines: { node: string } };
+
+interface Manifest {
+  manifest_version: string;
+  name: string;
+  version: string;
+  description: string;
+  author: { name: string };
+  server: { type: string; entry_point: string; mcp_config: { command: string; args: string[]; env: Record<string, string> } };
+  tools: Array<{ name: string; description?: string }>;
+  prompts: Array<{ name: string; description?: string; arguments?: string[]; text: string }>;
+  compatibility: { runtimes: { node: string } };
+  user_config: Record<string, { type: string; title: string; description: string; required?: boolean; default?: unknown; sensitive?: boolean }>;
+}
+
+/** The names of a zip archive's entries, from its central directory. */
+function zipEntries(zip: Buffer): string[] {
+  let end = -1;
+  for (let i = zip.length - 22; i >= 0; i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('no zip end-of-central-directory record');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central directory entry at ${at}`);
+    const nameLength = zip.readUInt16LE(at + 28);
+    names.push(zip.toString('utf8', at + 46, at + 46 + nameLength));
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return names;
+}
+
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(dir, `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
+
+/** Environment variables the server reads: the settings' (ENV_VARS) and any `env.NAME` in its source. */
+function variablesRead(): Set<string> {
+  const names = new Set<string>(ENV_VARS);
+  for (const file of filesUnder(join(root, 'src')).filter((f) => f.endsWith('.ts'))) {
+    for (const m of readFileSync(join(root, 'src', file), 'utf8').matchAll(/\benv\??\.([A-Z][A-Z0-9_]*)\b/g)) names.add(m[1]!);
+  }
+  return names;
+}
+
+let work: string;
+let bundle: string;
+let unpacked: string;
+let manifest: Manifest;
+const temps: string[] = [];
+const temp = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+};
+
+/** Starts the unpacked bundle's server as Claude Desktop would, with the user's answers `userConfig`. */
+async function startAsClaudeDesktop(userConfig: Record<string, string>) {
+  const config = await getMcpConfigForManifest({
+    manifest: manifest as unknown as McpbManifestAny,
+    extensionPath: unpacked,
+    systemDirs: {},
+    userConfig,
+    pathSeparator: '/',
+  });
+  if (!config) throw new Error('Claude Desktop would not start the server: required settings are missing');
+  expect(config.command).toBe('node');
+  const home = temp('ollm-mcpb-home-');
+  const client = new Client({ name: 'bundle-test', version: '1.0.0' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: config.args ?? [],
+    env: { ...serverEnv({ OLLM_HOME: home }), ...config.env },
+    cwd: home,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await client.connect(transport);
+  } catch (err) {
+    throw new Error(`the bundled server did not start: ${(err as Error).message}\n${stderr}`);
+  }
+  return { client, config, stderr: () => stderr };
+}
+
+beforeAll(() => {
+  work = temp('ollm-mcpb-');
+  bundle = join(work, 'ollm-mcp.mcpb');
+  execFileSync(process.execPath, ['scripts/bundle.mjs', '--out', bundle, '--stage', join(work, 'stage')], { cwd: root, stdio: 'pipe' });
+  unpacked = join(work, 'unpacked');
+  execFileSync(process.execPath, [MCPB_CLI, 'unpack', bundle, unpacked], { stdio: 'pipe' });
+  manifest = JSON.parse(readFileSync(join(unpacked, 'manifest.json'), 'utf8')) as Manifest;
+}, 60_000);
+
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the Claude Desktop bundle', () => {
+  it('is a zip of the built server, its manifest and documents, without node_modules', () => {
+    const zip = readFileSync(bundle);
+    expect(zip.subarray(0, 4).toString('binary')).toBe('PK\u0003\u0004');
+    const entries = zipEntries(zip);
+    expect(entries).toContain('manifest.json');
+    expect(entries).toContain('dist/cli.js');
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'schemas/settings.schema.json']) expect(entries).toContain(f);
+    // every file of the build, and nothing from outside the staged files
+    for (const f of filesUnder(join(root, 'dist'))) expect(entries).toContain(`dist/${f}`);
+    for (const e of entries) expect(e).toMatch(/^(manifest\.json|package\.json|README\.md|LICENSE|dist\/|schemas\/)/);
+    // the shipped package.json makes Node read dist/ as ES modules
+    expect(JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'))).toMatchObject({ name: pkg.name, version: pkg.version, type: 'module' });
+  });
+
+  it("passes the bundle tool's own validation", () => {
+    const out = execFileSync(process.execPath, [MCPB_CLI, 'validate', join(unpacked, 'manifest.json')], { encoding: 'utf8' });
+    expect(out).toContain('validation passes');
+    const latest = JSON.parse(readFileSync(join(dirname(MCPB_CLI), '../../schemas/mcpb-manifest-latest.schema.json'), 'utf8')) as { properties: { manifest_version: { const: string } } };
+    expect(manifest.manifest_version).toBe(latest.properties.manifest_version.const);
+  });
+
+  it('describes the package and starts dist/cli.js with Node', () => {
+    expect(manifest).toMatchObject({ name: pkg.name, version: pkg.version, description: pkg.description, compatibility: { runtimes: { node: pkg.engines.node } } });
+    expect(manifest.author.name).toBeTruthy();
+    expect(manifest.server).toEqual({
+      type: 'node',
+      entry_point: 'dist/cli.js',
+      mcp_config: { command: 'node', args: ['${__dirname}/dist/cli.js'], env: expect.any(Object) as unknown },
+    });
+    expect(existsSync(join(unpacked, manifest.server.entry_point))).toBe(true);
+  });
+
+  it("asks for settings that become variables the server reads, each with a default so none is passed as literal text", () => {
+    const read = variablesRead();
+    const env = manifest.server.mcp_config.env;
+    expect(Object.keys(env).sort()).toEqual(['OLLM_HOST', 'OLLM_PROJECT', 'OLLM_RAM_BUDGET']);
+    for (const [name, value] of Object.entries(env)) {
+      expect(read, `${name} is not read by the server`).toContain(name);
+      const key = /^\$\{user_config\.([a-z_]+)\}$/.exec(value)?.[1];
+      expect(key, `${name} = ${value}`).toBeDefined();
+      const option = manifest.user_config[key!];
+      expect(option, key).toBeDefined();
+      expect(option!.required === true || option!.default !== undefined, `${key} has neither required nor a default`).toBe(true);
+    }
+    expect(manifest.user_config.ollama_host).toMatchObject({ type: 'string', default: 'http://127.0.0.1:11434' });
+    expect(manifest.user_config.ram_budget).toMatchObject({ type: 'string' });
+    expect(manifest.user_config.project_dir).toMatchObject({ type: 'directory' });
+  });
+
+  it('lists exactly the tools and prompts the bundled server offers, as the source registers them', async () => {
+    const { client, config } = await startAsClaudeDesktop({});
+    try {
+      // nothing left unsubstituted, e.g. "${user_config.ram_budget}"
+      for (const v of Object.values(config.env ?? {})) expect(v).not.toContain('${');
+      const tools = (await client.listTools()).tools;
+      expect(manifest.tools).toEqual(tools.map((t) => ({ name: t.name, description: t.description })));
+      expect(manifest.tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.toolName).sort());
+      const prompts = (await client.listPrompts()).prompts;
+      expect(manifest.prompts.map((p) => ({ name: p.name, description: p.description, arguments: p.arguments }))).toEqual(
+        prompts.map((p) => ({ name: p.name, description: p.description, arguments: p.arguments?.map((a) => a.name) })),
+      );
+      expect(manifest.prompts.map((p) => p.name).sort()).toEqual(BUILTIN_TEMPLATES.map((t) => t.name).sort());
+      for (const p of manifest.prompts) {
+        for (const a of p.arguments ?? []) expect(p.text, `${p.name} never uses ${a}`).toContain(`\${arguments.${a}}`);
+      }
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+
+  it("passes the user's answers to the server", async () => {
+    const project = temp('ollm-mcpb-project-');
+    mkdirSync(join(project, 'src'));
+    writeFileSync(join(project, 'go.mod'), 'module example.com/shop\n\ngo 1.22\n');
+    const { client } = await startAsClaudeDesktop({ ollama_host: 'http://127.0.0.1:9', ram_budget: '12GB', project_dir: project });
+    try {
+      const read = await client.readResource({ uri: 'ollm://config' });
+      const content = read.contents[0] as { text: string };
+      const effective = JSON.parse(content.text) as { sources: Record<string, string>; settings: { ram: { budget: unknown } }; project: { base?: string; name: string; root: string; explicit: boolean } | null };
+      expect(effective.sources['ollama.host']).toBe('env OLLM_HOST');
+      expect(effective.sources['ram.budget']).toBe('env OLLM_RAM_BUDGET');
+      expect(effective.project).toMatchObject({ explicit: true, name: 'go' });
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+});
