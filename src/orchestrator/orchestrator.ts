@@ -5,7 +5,8 @@
 import type { LoadedConfig } from './config/index.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
-import type { OllamaBackend, RunningModel } from './hosts/ollama.js';
+import { OllamaError, type OllamaBackend, type RunningModel } from './hosts/ollama.js';
+import { shortened } from './util/shorten.js';
 import { join } from 'node:path';
 import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
@@ -106,8 +107,17 @@ export class Orchestrator {
     return this.overview.loadedModels(signal);
   }
 
-  listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
-    return this.overview.listModels(options);
+  /** ollama.host's models; with several Ollama hosts, every reachable host's, each tagged with its host. */
+  async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
+    if (this.ollamaHosts.length === 1) return this.overview.listModels(options);
+    const views = await Promise.all(this.ollamaHosts.map(async (h) => ({ h, o: await h.overview.listModels(options).catch(() => undefined) })));
+    const primary = views.find((v) => v.h.name === 'ollama')!.o ?? (await this.overview.listModels(options));
+    const up = views.filter((v): v is { h: OllamaHost; o: ModelsOverview } => v.o !== undefined);
+    return {
+      ...primary,
+      models: up.flatMap((v) => v.o.models.map((m) => ({ ...m, host: v.h.name }))),
+      loaded: up.flatMap((v) => v.o.loaded.map((l) => ({ ...l, host: v.h.name }))),
+    };
   }
 
   modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
@@ -120,6 +130,36 @@ export class Orchestrator {
 
   loadedView(signal?: AbortSignal) {
     return this.overview.loadedView(signal);
+  }
+
+  /**
+   * The Ollama host a management call acts on: the one named; else, with several hosts, the one
+   * that has the model (the one where it is loaded, with `loaded`) — refusing when that is
+   * ambiguous; else ollama.host.
+   */
+  async pickHost(opts: { host?: string; model?: string; loaded?: boolean; signal?: AbortSignal } = {}): Promise<OllamaHost> {
+    const primary = this.ollamaHosts.find((h) => h.name === 'ollama')!;
+    if (opts.host !== undefined) {
+      const named = this.ollamaHosts.find((h) => h.name === opts.host);
+      if (!named) throw new OllamaError('bad_request', `There is no Ollama host "${shortened(opts.host)}" — the hosts are ${this.ollamaHosts.map((h) => h.name).join(', ')} (see ollm://fleet).`, this.host);
+      return named;
+    }
+    if (this.ollamaHosts.length === 1 || opts.model === undefined) return primary;
+    const model = opts.model;
+    const having = (
+      await Promise.all(
+        this.ollamaHosts.map(async (h) => {
+          const installed = await h.catalog.get(model, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
+          if (!installed) return undefined;
+          const loaded = opts.loaded ? (await h.backend.ps(opts.signal ? { signal: opts.signal } : {}).catch(() => [])).some((r) => r.name === installed.name) : false;
+          return { h, loaded };
+        }),
+      )
+    ).filter((x): x is { h: OllamaHost; loaded: boolean } => x !== undefined);
+    const where = opts.loaded && having.some((x) => x.loaded) ? having.filter((x) => x.loaded) : having;
+    if (where.length === 1) return where[0]!.h;
+    if (where.length === 0) return primary;
+    throw new OllamaError('bad_request', `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts (${where.map((x) => x.h.name).join(', ')}) — name the one with host.`, this.host);
   }
 
   /** Every backend: the Ollama host (memory, loaded models, requests running) and each OpenAI-compatible host (cheap health). */

@@ -16,7 +16,7 @@ function render(o: ModelsOverview): string {
   const lines = o.models.map((m) => {
     const state = m.cloud ? 'cloud (runs on ollama.com)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
-    return `- ${m.name} — ${formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}`;
+    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}`;
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];

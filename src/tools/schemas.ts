@@ -42,6 +42,7 @@ export const loadedModelSchema = z.object({
   expiresAt: z.string(),
   keptForever: z.boolean(),
   contextLength: z.number().optional(),
+  host: z.string().optional().describe('the Ollama host it is loaded on, when there are several'),
 });
 
 export const modelSummarySchema = z.object({
@@ -58,4 +59,5 @@ export const modelSummarySchema = z.object({
   fits: z.boolean().describe('can be loaded on the Ollama host at all'),
   fitsNow: z.boolean().describe('can be loaded now without unloading anything'),
   cloud: z.boolean().optional().describe('runs on ollama.com (needs `ollama signin`); takes no memory here'),
+  host: z.string().optional().describe('the Ollama host it is installed on, when there are several'),
 });

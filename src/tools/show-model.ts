@@ -8,7 +8,10 @@ export const showModelTool = defineTool({
   title: 'Show a model card',
   description:
     'Details of one installed model: family, parameters, quantization, trained context window, capabilities, the routing profiles it serves, size and RAM needed, whether it fits and is loaded, and the first lines of its license. The same as the resource ollm://models/{name}.',
-  inputSchema: z.object({ model: z.string().min(1).describe('An installed model, e.g. "llama3.2" or "qwen2.5-coder:7b".') }),
+  inputSchema: z.object({
+    model: z.string().min(1).describe('An installed model, e.g. "llama3.2" or "qwen2.5-coder:7b".'),
+    host: z.string().min(1).optional().describe('Which Ollama host (see ollm://fleet), when there are several; default: the one that has the model, else ollama.host.'),
+  }),
   outputSchema: modelSummarySchema.extend({
     digest: z.string(),
     modifiedAt: z.string(),
@@ -21,7 +24,8 @@ export const showModelTool = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const card = await orch.modelCard(input.model, signal);
+    const unit = await orch.pickHost({ model: input.model, ...(input.host !== undefined && { host: input.host }), signal });
+    const card = await unit.overview.modelCard(input.model, signal);
     const text = [
       `${card.name}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run).`,
       `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,

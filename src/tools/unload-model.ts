@@ -11,6 +11,7 @@ export const unloadModelTool = defineTool({
       model: z.string().min(1).optional().describe('The model to unload, e.g. "llama3.2:latest".'),
       all: z.boolean().optional().describe('Unload every loaded model.'),
       includePinned: z.boolean().optional().describe('With all: also unload pinned models.'),
+    host: z.string().min(1).optional().describe('Which Ollama host (see ollm://fleet); default: where the model is loaded — with all, every host.'),
     })
     .refine((v) => (v.model !== undefined) !== (v.all === true), { message: 'give either model or all: true' }),
   outputSchema: z.object({
@@ -21,7 +22,10 @@ export const unloadModelTool = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const out = await orch.loader.unload(input.all ? { all: true, includePinned: input.includePinned ?? false } : { models: [input.model!] }, signal);
+    const units = input.all && input.host === undefined ? orch.ollamaHosts : [await orch.pickHost({ ...(input.host !== undefined && { host: input.host }), ...(input.model !== undefined && { model: input.model }), loaded: true, signal })];
+    const outs = await Promise.all(units.map((u) => u.loader.unload(input.all ? { all: true, includePinned: input.includePinned ?? false } : { models: [input.model!] }, signal)));
+    const waits = outs.map((o) => o.unloadWaitMs ?? 0);
+    const out = { unloaded: outs.flatMap((o) => o.unloaded), kept: outs.flatMap((o) => o.kept), notLoaded: [...new Set(outs.flatMap((o) => o.notLoaded))], ...(Math.max(...waits) > 0 && { unloadWaitMs: Math.max(...waits) }) };
     const parts = [
       out.unloaded.length ? `Unloaded ${out.unloaded.join(', ')}.` : 'Nothing was unloaded.',
       ...out.kept.map((k) => `Kept ${k.model}: ${k.why}.`),

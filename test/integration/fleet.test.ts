@@ -93,3 +93,33 @@ describe('placement across Ollama hosts', () => {
     expect(hosts[2]).toMatchObject({ ok: true });
   });
 });
+
+describe('managing the fleet', () => {
+  it('smart_load goes to the host that has the model, refuses ambiguity, and takes a named host; pull goes to the named host; delete removes from one host only', async () => {
+    const { cpu, gpu, core } = await fleet({ onlyOnGpu: ['llava:7b'] });
+    const { smartLoad } = await import('../../src/orchestrator/loading/smart-load.js');
+    const { deleteModel } = await import('../../src/orchestrator/models/delete.js');
+    expect(await smartLoad(core, { model: 'llava:7b' })).toMatchObject({ action: 'loaded', host: 'gpubox' });
+    await expect(smartLoad(core, { model: 'phi3:mini' })).rejects.toThrow(/installed on several Ollama hosts \(ollama, gpubox\) — name the one with host/);
+    expect(await smartLoad(core, { model: 'phi3:mini', host: 'gpubox' })).toMatchObject({ action: 'loaded', host: 'gpubox' });
+    await expect(smartLoad(core, { model: 'phi3:mini', host: 'nowhere' })).rejects.toThrow(/no Ollama host "nowhere" — the hosts are ollama, gpubox/);
+    expect(cpu.loaded()).toEqual([]);
+
+    const target = await core.pickHost({ host: 'ollama' });
+    expect((await target.puller.pull({ model: 'llava:7b' })).status).toBe('pulled');
+    expect(cpu.installed().some((m) => m.name === 'llava:7b')).toBe(true);
+    expect(gpu.requests.some((q) => q.path === '/api/pull')).toBe(false);
+
+    await deleteModel(core, { model: 'qwen3:8b', host: 'ollama' });
+    expect(cpu.installed().some((m) => m.name === 'qwen3:8b')).toBe(false);
+    expect(gpu.installed().some((m) => m.name === 'qwen3:8b')).toBe(true);
+    await expect(deleteModel(core, { model: 'gemma3:4b' })).rejects.toThrow(/installed on several Ollama hosts/);
+  });
+
+  it('list_models shows each model with its host', async () => {
+    const { core } = await fleet({ onlyOnGpu: ['llava:7b'] });
+    const list = await core.listModels();
+    expect(list.models.filter((m) => m.name === 'llava:7b').map((m) => m.host)).toEqual(['gpubox']);
+    expect(list.models.filter((m) => m.name === 'phi3:mini').map((m) => m.host).sort()).toEqual(['gpubox', 'ollama']);
+  });
+});

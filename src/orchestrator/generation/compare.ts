@@ -81,7 +81,8 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   const started = performance.now();
   const task = req.task ?? classify({ prompt: req.prompt, ...(req.system && { system: req.system }) }).task;
   req.progress?.enter({ kind: 'starting', what: req.models ? `comparing ${req.models.join(', ')}` : `choosing models to compare for ${task} work` });
-  const overview = await orch.listModels(req.signal ? { signal: req.signal } : {});
+  // compare runs on ollama.host (its models load side by side there)
+  const overview = await orch.overview.listModels(req.signal ? { signal: req.signal } : {});
   const { settings } = orch.config;
 
   let names = req.models;

@@ -13,6 +13,8 @@ import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.
 
 export interface SmartLoadRequest {
   model?: string;
+  /** The Ollama host (see Orchestrator.pickHost); default: the one that has the model, else ollama.host. */
+  host?: string;
   task?: TaskType;
   keepAlive?: KeepAlive;
   pin?: boolean;
@@ -23,6 +25,8 @@ export interface SmartLoadRequest {
 }
 
 export interface SmartLoadOutcome extends LoadOutcome {
+  /** The Ollama host it acted on, when there are several. */
+  host?: string;
   /** Why this model: the router's reason when it chose, or "named by the caller". */
   choice: string;
   alternative?: { model: string; why: string };
@@ -38,12 +42,13 @@ const PULL_HINT: Partial<Record<TaskType, string>> = {
 
 export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Promise<SmartLoadOutcome> {
   const { routing } = orch.config.settings.model;
+  const unit = await orch.pickHost({ ...(req.host !== undefined && { host: req.host }), ...(req.model !== undefined && { model: req.model }), ...(req.signal && { signal: req.signal }) });
   let model = req.model;
   let choice = 'named by the caller';
   let overview: ModelsOverview | undefined;
   req.progress?.enter({ kind: 'starting', what: model ? `planning the load of ${model}` : `choosing a model for ${req.task ?? routing.defaultProfile} work` });
   if (!model) {
-    overview = await orch.listModels({ ...(req.signal && { signal: req.signal }) });
+    overview = await unit.overview.listModels({ ...(req.signal && { signal: req.signal }) });
     const coldLoadMs = coldLoadEstimates(overview.models, orch.metrics.loadSpeed());
     const selection = selectModel({ ...(req.task && { task: req.task }), coldLoadMs }, overview.models, orch.routingSettings());
     if (!selection) {
@@ -59,7 +64,7 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
     choice = selection.reason;
   }
 
-  const outcome = await orch.loader.ensureLoaded({
+  const outcome = await unit.loader.ensureLoaded({
     model,
     ...(req.keepAlive !== undefined && { keepAlive: req.keepAlive }),
     ...(req.pin !== undefined && { pin: req.pin }),
@@ -67,10 +72,10 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
     ...(req.signal && { signal: req.signal }),
     ...(req.progress && { progress: req.progress }),
   });
-  const result: SmartLoadOutcome = { ...outcome, choice };
+  const result: SmartLoadOutcome = { ...outcome, choice, ...(orch.ollamaHosts.length > 1 && { host: unit.name }) };
   if (outcome.action === 'refused') {
     // The refusal's numbers are fresh; the installed list from the choice (if any) is still good.
-    overview ??= await orch.listModels();
+    overview ??= await unit.overview.listModels();
     const wanted = overview.models.find((m) => m.name === outcome.model);
     const alternative = wanted && alternativeFor(wanted, overview.models, outcome.obtainableBytes ?? 0);
     if (alternative) {

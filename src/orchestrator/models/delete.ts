@@ -14,28 +14,29 @@ export interface DeleteResult {
   freedDiskBytes: number;
 }
 
-export async function deleteModel(orch: Orchestrator, req: { model: string; force?: boolean; signal?: AbortSignal }): Promise<DeleteResult> {
+export async function deleteModel(orch: Orchestrator, req: { model: string; host?: string; force?: boolean; signal?: AbortSignal }): Promise<DeleteResult> {
   const opts = req.signal ? { signal: req.signal } : {};
+  const unit = await orch.pickHost({ model: req.model, ...(req.host !== undefined && { host: req.host }), ...opts });
   // Exactly the model named (its namespace and tag are part of its name): never another one.
-  const snapshot = await orch.catalog.list({ refresh: true, ...opts });
+  const snapshot = await unit.catalog.list({ refresh: true, ...opts });
   const model = findModel(snapshot.models, req.model);
   if (!model) {
     const similar = similarModels(snapshot.models, req.model).map((m) => m.name);
     throw new OllamaError(
       'model_not_found',
-      `Model ${quoted(req.model)} is not installed on Ollama at ${orch.host}, so there is nothing to delete${similar.length ? `; installed under other names: ${similar.join(', ')} — name the one to delete exactly` : ' — list_models shows what is'}.`,
+      `Model ${quoted(req.model)} is not installed on Ollama at ${unit.address}, so there is nothing to delete${similar.length ? `; installed under other names: ${similar.join(', ')} — name the one to delete exactly` : ' — list_models shows what is'}.`,
       orch.host,
     );
   }
-  if (orch.loader.pins.has(model.name) && !req.force) {
+  if (unit.loader.pins.has(model.name) && !req.force) {
     throw new OllamaError('bad_request', `${model.name} is pinned (kept loaded by model.keepAlive.models or a pin); pass force: true to delete it anyway.`, orch.host);
   }
-  if (orch.loader.requestsOn(model.name) > 0) {
+  if (unit.loader.requestsOn(model.name) > 0) {
     throw new OllamaError('busy', `${model.name} is answering a request right now; delete it when that finishes.`, orch.host);
   }
-  const unloadedNow = await orch.loader.unload({ models: [model.name] }, req.signal);
-  await orch.backend.call(`deleting "${model.name}"`, (c) => c.delete({ model: model.name }), { model: model.name, ...opts });
-  orch.catalog.invalidate();
-  orch.loader.pins.delete(withTag(model.name));
+  const unloadedNow = await unit.loader.unload({ models: [model.name] }, req.signal);
+  await unit.backend.call(`deleting "${model.name}"`, (c) => c.delete({ model: model.name }), { model: model.name, ...opts });
+  unit.catalog.invalidate();
+  unit.loader.pins.delete(withTag(model.name));
   return { model: model.name, deleted: true, unloaded: unloadedNow.unloaded.length > 0, freedDiskBytes: model.sizeBytes };
 }

@@ -11,6 +11,8 @@ export interface LoadedModel {
   expiresAt: string;
   /** Ollama keeps it until told otherwise (negative keep_alive). */
   keptForever: boolean;
+  /** The Ollama host it is loaded on, when there are several. */
+  host?: string;
   contextLength?: number;
 }
 
@@ -59,6 +61,8 @@ export interface ModelSummary {
   fitsNow: boolean;
   /** Runs on ollama.com: takes no memory here, needs `ollama signin`. */
   cloud?: boolean;
+  /** The Ollama host it is on, when there are several. */
+  host?: string;
 }
 
 export interface ModelsOverview {
