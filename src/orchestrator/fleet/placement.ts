@@ -46,7 +46,7 @@ export async function reachableHosts(hosts: readonly OllamaHost[], cooldown: Hos
         return undefined;
       }
       try {
-        const overview = await host.overview.listModels({ reachable: true, ...(signal && { signal }) });
+        const overview = await host.overview.listModels({ reachable: true, recent: true, ...(signal && { signal }) });
         if (overview.stale) throw new OllamaError('unreachable', overview.stale, host.address);
         cooldown.up(host.name);
         return { host, overview };

@@ -33,6 +33,8 @@ export interface LoaderOptions {
 const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
 
 export class Loader {
+  /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
+  changes = 0;
   /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
   readonly pins = new Set<string>();
   readonly lastUsed = new Map<string, number>();
@@ -130,6 +132,14 @@ export class Loader {
 
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
   private async decide(req: LoadRequest): Promise<LoadOutcome> {
+    try {
+      return await this.decideNow(req);
+    } finally {
+      if (!req.dryRun) this.changes++;
+    }
+  }
+
+  private async decideNow(req: LoadRequest): Promise<LoadOutcome> {
     const model = await this.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
     const keepAlive = this.keepAliveFor(model.name, req);
     const pinned = req.pin === true || this.pins.has(model.name);
@@ -241,7 +251,8 @@ export class Loader {
   unload(target: { models: string[] } | { all: true; includePinned?: boolean }, signal?: AbortSignal): Promise<UnloadOutcome> {
     return this.serial(() => {
       this.doing = "another request's unload";
-      return unloadModels(this.backend, target, { pins: this.pins, busy: (name) => this.running.count(name) > 0 }, signal);
+      this.changes++;
+      return unloadModels(this.backend, target, { pins: this.pins, busy: (name) => this.running.count(name) > 0 }, signal).finally(() => this.changes++);
     });
   }
 

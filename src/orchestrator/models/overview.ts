@@ -23,6 +23,9 @@ export interface OverviewDeps {
   settings: Settings;
 }
 
+/** How long a reading of /api/ps serves listings (Ollama also expires models on its own). */
+const PS_TTL_MS = 1000;
+
 export class ModelOverview {
   private readonly backend: OllamaBackend;
   private readonly catalog: Catalog;
@@ -32,6 +35,26 @@ export class ModelOverview {
 
   constructor(deps: OverviewDeps) {
     ({ backend: this.backend, catalog: this.catalog, ram: this.ram, loader: this.loader, settings: this.settings } = deps);
+  }
+
+  /**
+   * /api/ps as read a moment ago: listing models on every call would cost a round trip per host.
+   * Reused for PS_TTL_MS unless this server loaded or unloaded something since; every load or
+   * unload decision reads /api/ps afresh itself (loader.ts).
+   */
+  private ps?: { at: number; changes: number; value: Promise<RunningModel[]> };
+
+  private running(signal?: AbortSignal): Promise<RunningModel[]> {
+    const now = Date.now();
+    const c = this.ps;
+    if (c && now - c.at < PS_TTL_MS && c.changes === this.loader.changes) return c.value;
+    const value = this.backend.ps({ signal });
+    const slot = { at: now, changes: this.loader.changes, value };
+    this.ps = slot;
+    value.catch(() => {
+      if (this.ps === slot) this.ps = undefined;
+    });
+    return value;
   }
 
   private get host(): string {
@@ -110,11 +133,14 @@ export class ModelOverview {
   }
 
   /** Installed models with what they can do and whether they fit; the list_models answer. */
-  /** `reachable`: fail when Ollama does not answer now, instead of showing the last list seen (for placement). */
-  async listModels(options: { refresh?: boolean; signal?: AbortSignal; reachable?: boolean } = {}): Promise<ModelsOverview> {
+  /**
+   * `reachable`: fail when Ollama does not answer now, instead of showing the last list seen;
+   * `recent`: a reading of /api/ps from the last second will do (placement on every request).
+   */
+  async listModels(options: { refresh?: boolean; signal?: AbortSignal; reachable?: boolean; recent?: boolean } = {}): Promise<ModelsOverview> {
     const [snapshot, running] = await Promise.all([
       this.catalog.list(options),
-      this.backend.ps({ signal: options.signal }).catch((err: unknown) => {
+      (options.recent ? this.running(options.signal) : this.backend.ps({ signal: options.signal })).catch((err: unknown) => {
         if (err instanceof OllamaError && err.kind === 'unreachable' && !options.reachable) return [];
         throw err;
       }),
