@@ -141,6 +141,14 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   } else {
     checks.push(...ramChecks(await orch.ramSummary([])));
   }
+  for (const h of orch.ollamaHosts.filter((x) => x.name !== 'ollama')) {
+    try {
+      const [version, list, status] = await Promise.all([h.backend.version({ timeoutMs: 3000 }), h.catalog.list({ refresh: true }), h.overview.ramStatus()]);
+      checks.push({ name: `Host ${h.name}`, level: 'ok', detail: `Ollama ${version} at ${h.address}: ${list.models.length} models installed, ${status.loaded.length} loaded; memory ${status.host.note}` });
+    } catch (err) {
+      checks.push({ name: `Host ${h.name}`, level: 'warn', detail: `Ollama at ${h.address}: ${err instanceof Error ? err.message : String(err)}`, fix: `start Ollama there, or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile` });
+    }
+  }
   for (const e of await orch.engines.health()) {
     checks.push({
       name: `Host ${e.name}`,

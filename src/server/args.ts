@@ -84,7 +84,11 @@ HTTP (serve --transport http):
 
 Env vars: OLLM_HOST (or OLLAMA_HOST), OLLM_MODEL, OLLM_PROVIDER, OLLM_TEMPERATURE,
 OLLM_MAX_TOKENS, OLLM_CONTEXT_SIZE, OLLM_RAM_BUDGET, OLLM_HOME, OLLM_PROJECT, OLLM_HTTP_TOKEN,
-OLLM_LOG_LEVEL.`;
+OLLM_LOG_LEVEL.
+
+More hosts (other Ollama machines, OpenAI-compatible engines such as vLLM or llama-server) are
+listed under hosts: in the settings file; the memory of a remote Ollama under ollama.capacity or
+each host's capacity. ollm://fleet shows them all; \`ollm-mcp doctor\` checks each.`;
 
 /** `--set` values: JSON where it reads as JSON (numbers, booleans, lists), otherwise the text. */
 function readValue(text: string): unknown {

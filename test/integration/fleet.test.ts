@@ -123,3 +123,16 @@ describe('managing the fleet', () => {
     expect(list.models.filter((m) => m.name === 'phi3:mini').map((m) => m.host).sort()).toEqual(['gpubox', 'ollama']);
   });
 });
+
+describe('doctor checks every host', () => {
+  it('an Ollama host that is down is a warning naming it; the one up reports its version, models and memory source', async () => {
+    const { gpu, core } = await fleet({ engine: true });
+    const { runDoctor } = await import('../../src/orchestrator/doctor.js');
+    const ok = await runDoctor(core);
+    expect(ok.checks.find((c) => c.name === 'Host gpubox')).toMatchObject({ level: 'ok', detail: expect.stringMatching(/^Ollama 0\.33\.0 at .+: \d+ models installed, 0 loaded; memory from hosts\.gpubox\.capacity in settings/) });
+    gpu.setOffline(true);
+    const down = await runDoctor(core);
+    expect(down.checks.find((c) => c.name === 'Host gpubox')).toMatchObject({ level: 'warn', fix: expect.stringMatching(/hosts\.gpubox/) });
+    expect(down.checks.find((c) => c.name === 'Host vllm')).toMatchObject({ level: 'ok' });
+  });
+});

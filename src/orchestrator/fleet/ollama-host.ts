@@ -50,7 +50,8 @@ export class OllamaHost {
     const { ollama } = settings;
     this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
     this.catalog = new Catalog(this.backend);
-    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, settings, deps.ram), settings, {
+    const capacityKey = name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`;
+    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, settings, deps.ram, capacityKey), settings, {
       loadSpeed: () => deps.metrics.loadSpeed(),
       onLoaded: (model, bytes, ms) => deps.metrics.recordLoad(model, bytes, ms),
     });

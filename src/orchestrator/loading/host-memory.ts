@@ -64,6 +64,8 @@ export class HostMemoryModel {
     readonly host: string,
     private readonly settings: Settings,
     private readonly ram: RamMonitor,
+    /** Where this host's capacity is set, for messages: "ollama.capacity", or "hosts.NAME.capacity". */
+    private readonly capacityKey = 'ollama.capacity',
   ) {
     this.local = isLocalHost(host) && settings.ollama.capacity === undefined;
   }
@@ -85,14 +87,14 @@ export class HostMemoryModel {
       const vram = capacity.vram ? { totalBytes: capacity.vram, freeBytes: Math.max(0, capacity.vram - vramUsed(running)) } : undefined;
       const memory: HostMemory = vram ? { kind: 'gpu', ram, vram } : { kind: 'cpu', ram };
       const gpus = vram ? (capacity.gpus ?? 1) : 0;
-      return { memory, source: 'settings', sourceNote: `from ollama.capacity in settings (Ollama runs on ${displayHost(this.host)})`, policy: resolveRamPolicy(this.settings.ram, { totalBytes: ramTotal }), ...limits(gpus) };
+      return { memory, source: 'settings', sourceNote: `from ${this.capacityKey} in settings (Ollama runs on ${displayHost(this.host)})`, policy: resolveRamPolicy(this.settings.ram, { totalBytes: ramTotal }), ...limits(gpus) };
     }
     const memory: HostMemory = { kind: 'unknown', ...(this.ceiling !== undefined && { ceilingBytes: this.ceiling }) };
     const learned = this.ceiling !== undefined;
     return {
       memory,
       source: learned ? 'learned' : 'unknown',
-      sourceNote: `${learned ? `learned: loading failed once ${fmtGB(this.ceiling!)} were in use` : 'unknown'} — Ollama runs on ${displayHost(this.host)}; set ollama.capacity {ram, vram} for exact decisions`,
+      sourceNote: `${learned ? `learned: loading failed once ${fmtGB(this.ceiling!)} were in use` : 'unknown'} — Ollama runs on ${displayHost(this.host)}; set ${this.capacityKey} {ram, vram} for exact decisions`,
       policy: { budgetBytes: Number.MAX_SAFE_INTEGER, safetyMargin: this.settings.ram.safetyMargin, bufferBytes: 0, smallModelBytes: this.settings.ram.smallModelBytes },
       ...limits(this.sawGpu ? 1 : 0),
     };
