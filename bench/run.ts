@@ -5,6 +5,7 @@ import { benchMemory } from './memory.js';
 import { benchOverhead } from './overhead.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
+import { benchTraceFleet } from './trace-fleet.js';
 
 // The benchmarks drive the core in this process: its memory-check lines would drown the figures.
 process.env.OLLM_LOG_LEVEL ??= 'warn';
@@ -13,6 +14,7 @@ const benches = [
   { name: 'startup', run: benchStartup },
   { name: 'overhead', run: benchOverhead },
   { name: 'trace', run: benchTrace },
+  { name: 'trace-fleet', run: benchTraceFleet },
   { name: 'compare', run: benchCompare },
   { name: 'memory', run: benchMemory },
   { name: 'http', run: benchHttp },
@@ -24,4 +26,5 @@ for (const b of benches) {
   for (const line of lines) process.stdout.write(`${line}\n`);
   allOk &&= ok;
 }
-process.exitCode = allOk ? 0 : 1;
+// Exit now: a kept-alive connection to a stopped fake would otherwise hold the process open.
+process.exit(allOk ? 0 : 1);
