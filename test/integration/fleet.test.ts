@@ -136,3 +136,17 @@ describe('doctor checks every host', () => {
     expect(down.checks.find((c) => c.name === 'Host vllm')).toMatchObject({ level: 'ok' });
   });
 });
+
+describe('concurrent requests for one model', () => {
+  it('use both hosts that hold it when one host has no free slot', async () => {
+    const { cpu, gpu, core } = await fleet();
+    await core.ollamaHosts.find((h) => h.name === 'ollama')!.loader.ensureLoaded({ model: 'llama3.2' });
+    await core.ollamaHosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'llama3.2' });
+    for (const f of [cpu, gpu]) f.setLatency('/api/generate', 150); // each answer takes a while
+    const a = routeAndGenerate(core, { prompt: 'Write two sentences about rivers', model: 'llama3.2' });
+    await new Promise((r) => setTimeout(r, 5)); // the first request holds the first host's only slot
+    const b = routeAndGenerate(core, { prompt: 'Write two sentences about lakes', model: 'llama3.2' });
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(new Set([ra.host, rb.host])).toEqual(new Set(['ollama', 'gpubox']));
+  });
+});

@@ -7,6 +7,7 @@
 import { findModel } from '../models/catalog.js';
 import { answerElsewhere } from './elsewhere.js';
 import { candidatesOf, reachableHosts } from '../fleet/placement.js';
+import type { OllamaHost } from '../fleet/ollama-host.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from './route-types.js';
 
 export { RouteError, type Attempt, type RouteRequest, type RouteResult } from './route-types.js';
@@ -97,6 +98,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     how += ', but no installed model serves it, so general';
   }
   for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
+  if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
 
   if (queue.length === 0 && attempts.length === 0) {
     const widest = Math.max(0, ...overview.models.map((m) => m.contextWindow));
@@ -185,4 +187,20 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   if (req.signal?.aborted) throw new OllamaError('aborted', 'route_and_generate was cancelled.', orch.host);
 
   return answerElsewhere(orch, { req, task, profile, complexity, system, maxTokens, attempts, notes });
+}
+
+/**
+ * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
+ * is taken by a request of ours goes after the same model on a host with a free slot.
+ */
+function spreadBusy<T extends { model: string; host?: string }>(queue: T[], hostOf: (c: T) => OllamaHost): void {
+  const full = (c: T) => {
+    const h = hostOf(c);
+    return h.loader.requestsOn(c.model) >= h.settings.ollama.numParallel;
+  };
+  for (let i = 0; i < queue.length; i++) {
+    const c = queue[i]!;
+    const free = queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && !full(o));
+    if (free > i && full(c)) queue.splice(i, 0, ...queue.splice(free, 1));
+  }
 }
