@@ -4,23 +4,12 @@
  */
 import * as z from 'zod';
 import { PROFILE_NAMES } from '../models/profiles.js';
-import { normalizeOllamaHost, HostFormatError, DEFAULT_OLLAMA_URL } from './host.js';
-import { keepAliveProblem, parseBudget, parseBytes, type Budget } from './units.js';
+import { DEFAULT_OLLAMA_URL } from './host.js';
+import { bytes, host, sizeInput } from './schema-parts.js';
+import { capacity, hostsSchema } from './hosts-schema.js';
+import { keepAliveProblem, parseBudget, type Budget } from './units.js';
 
-const sizeInput = z.union([z.number().int().nonnegative(), z.string()]);
 
-function bytes(description: string) {
-  return sizeInput
-    .transform((value, ctx) => {
-      const n = parseBytes(value);
-      if (n === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'expected a byte count or a size like "2GB", "512MB" or "4GiB"' });
-        return z.NEVER;
-      }
-      return n;
-    })
-    .describe(description);
-}
 
 const budget = sizeInput
   .transform((value, ctx): Budget => {
@@ -41,30 +30,10 @@ const keepAliveTimeout = z
   })
   .describe('How long an idle model stays loaded: seconds, or a duration like "15m"; at most about 292 years. Negative keeps it forever.');
 
-const host = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      return normalizeOllamaHost(value);
-    } catch (err) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${err instanceof HostFormatError ? err.message : String(err)}; expected a form like "127.0.0.1:11434", "http://host:11434" or "0.0.0.0"`,
-      });
-      return z.NEVER;
-    }
-  })
-  .describe('Where Ollama listens. Every OLLAMA_HOST form works: "0.0.0.0", "host:port", "http://host:port/", a bare host.');
 
 const profile = z.enum(PROFILE_NAMES);
 
-const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, ".", "_" or "-"').describe('What messages, tools (host) and ollm://fleet call this host.');
-const priority = z.number().int().min(0).max(1000).optional().describe('Lower is tried first among hosts of its kind (default: the order listed).');
-const capacity = z.strictObject({
-  ram: bytes('RAM of the machine Ollama runs on.').optional(),
-  vram: bytes('GPU memory of that machine, all GPUs together; 0 or left out: no GPU.').optional(),
-  gpus: z.number().int().min(1).max(64).optional().describe('How many GPUs share `vram` (default 1).'),
-});
+
 
 export const settingsSchema = z
   .strictObject({
@@ -217,36 +186,7 @@ export const settingsSchema = z
       })
       .optional()
       .describe('Used only when every local model failed: an OpenAI-compatible chat API (a host of the lowest priority).'),
-    hosts: z
-      .array(
-        z.discriminatedUnion('kind', [
-          z.strictObject({
-            name: hostName,
-            kind: z.literal('ollama').describe('Another Ollama (the first is ollama.host).'),
-            url: host.describe('Where it listens, in any OLLAMA_HOST form, e.g. "gpu-box:11434".'),
-            priority: priority,
-            capacity: capacity.optional().describe("That machine's memory; left out, learned from what Ollama reports and from out-of-memory failures."),
-            maxLoadedModels: z.number().int().min(1).max(256).optional().describe("Its OLLAMA_MAX_LOADED_MODELS; default 3 per GPU, 3 without one."),
-            numParallel: z.number().int().min(1).max(256).optional().describe('Its OLLAMA_NUM_PARALLEL (default: ollama.numParallel).'),
-            contextLength: z.number().int().min(256).max(2_097_152).optional().describe('Its OLLAMA_CONTEXT_LENGTH, if set there.'),
-          }),
-          z.strictObject({
-            name: hostName,
-            kind: z.literal('openai').describe('An OpenAI-compatible engine: vLLM, llama.cpp llama-server, LM Studio, llama-swap, SGLang, LiteLLM, Olla, or a hosted API.'),
-            url: z.url({ protocol: /^https?$/ }).describe('Its API base, e.g. "http://gpu-box:8000/v1".'),
-            tokenEnv: z
-              .string()
-              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
-              .optional()
-              .describe('The env var holding its API key (the key itself never goes in this file).'),
-            model: z.string().min(1).optional().describe('The model to ask it for; default: the first it lists.'),
-            priority: priority,
-          }),
-        ]),
-      )
-      .default([])
-      .refine((hosts) => new Set(['ollama', 'fallback', ...hosts.map((h) => h.name)]).size === hosts.length + 2, { message: 'host names must differ from each other and from "ollama" and "fallback"' })
-      .describe('More backends beside ollama.host: other Ollama machines, and OpenAI-compatible engines (tried after every Ollama), in priority order.'),
+    hosts: hostsSchema,
     progress: z
       .strictObject({
         intervalMs: z

@@ -13,7 +13,7 @@ import { baseContext, contextFor } from './load-context.js';
 import { confirmLoaded, loadWithinLimit, logMemoryCheck, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
-import { releasePins, restorePins } from './pins.js';
+import { loadPins, releasePins, restorePins } from './pins.js';
 import { log } from '../util/log.js';
 import { OllamaError, type OllamaBackend, type RunningModel } from '../hosts/ollama.js';
 import { kvCacheBytes, planLoad } from './planner.js';
@@ -257,19 +257,8 @@ export class Loader {
   }
 
   /** At start-up: loads pinned models that fit without unloading anything. */
-  async loadPins(): Promise<void> {
-    for (const name of this.pins) {
-      try {
-        const plan = await this.ensureLoaded({ model: name, dryRun: true });
-        if (plan.action === 'refused' || plan.unloaded.length > 0) {
-          log.warn(`pinned model ${name} is not loaded: ${plan.action === 'refused' ? plan.reason : `it would need ${plan.unloaded.join(', ')} unloaded first`}; smart_load it when wanted.`);
-        } else {
-          await this.ensureLoaded({ model: name, pin: true });
-        }
-      } catch (err) {
-        log.warn(`pinned model ${name}: ${(err as Error).message}`);
-      }
-    }
+  loadPins(): Promise<void> {
+    return loadPins(this);
   }
 
   /** At shutdown: pinned models go back to the normal idle timeout, so they do not stay loaded forever. */

@@ -7,6 +7,8 @@
 import type { KeepAlive } from './load-ops.js';
 import { sendLoad } from './load-ops.js';
 import type { OllamaBackend, RunningModel } from '../hosts/ollama.js';
+import { log } from '../util/log.js';
+import type { LoadOutcome, LoadRequest } from './load-types.js';
 
 /** The context a pin is loaded with again when /api/ps did not say (Ollama's default). */
 const DEFAULT_CONTEXT = 4096;
@@ -33,4 +35,20 @@ export async function releasePins(backend: OllamaBackend, pins: ReadonlySet<stri
   if (pins.size === 0) return;
   const running = await backend.ps({ timeoutMs: 1000 });
   await Promise.all(running.filter((r) => pins.has(r.name)).map((r) => sendLoad(backend, r.name, keepAlive, r.context_length ?? DEFAULT_CONTEXT).catch(() => undefined)));
+}
+
+/** At start-up: pinned models that fit without unloading anything are loaded (and pinned); the others are said on stderr. */
+export async function loadPins(loader: { pins: ReadonlySet<string>; ensureLoaded(req: LoadRequest): Promise<LoadOutcome> }): Promise<void> {
+  for (const name of loader.pins) {
+    try {
+      const plan = await loader.ensureLoaded({ model: name, dryRun: true });
+      if (plan.action === 'refused' || plan.unloaded.length > 0) {
+        log.warn(`pinned model ${name} is not loaded: ${plan.action === 'refused' ? plan.reason : `it would need ${plan.unloaded.join(', ')} unloaded first`}; smart_load it when wanted.`);
+      } else {
+        await loader.ensureLoaded({ model: name, pin: true });
+      }
+    } catch (err) {
+      log.warn(`pinned model ${name}: ${(err as Error).message}`);
+    }
+  }
 }

@@ -1,0 +1,43 @@
+/** The settings for several backends: `hosts` (other Ollama machines, OpenAI-compatible engines) and a host's capacity. */
+import * as z from 'zod';
+import { bytes, host } from './schema-parts.js';
+
+const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, ".", "_" or "-"').describe('What messages, tools (host) and ollm://fleet call this host.');
+const priority = z.number().int().min(0).max(1000).optional().describe('Lower is tried first among hosts of its kind (default: the order listed).');
+export const capacity = z.strictObject({
+  ram: bytes('RAM of the machine Ollama runs on.').optional(),
+  vram: bytes('GPU memory of that machine, all GPUs together; 0 or left out: no GPU.').optional(),
+  gpus: z.number().int().min(1).max(64).optional().describe('How many GPUs share `vram` (default 1).'),
+});
+
+
+export const hostsSchema = z
+      .array(
+        z.discriminatedUnion('kind', [
+          z.strictObject({
+            name: hostName,
+            kind: z.literal('ollama').describe('Another Ollama (the first is ollama.host).'),
+            url: host.describe('Where it listens, in any OLLAMA_HOST form, e.g. "gpu-box:11434".'),
+            priority: priority,
+            capacity: capacity.optional().describe("That machine's memory; left out, learned from what Ollama reports and from out-of-memory failures."),
+            maxLoadedModels: z.number().int().min(1).max(256).optional().describe("Its OLLAMA_MAX_LOADED_MODELS; default 3 per GPU, 3 without one."),
+            numParallel: z.number().int().min(1).max(256).optional().describe('Its OLLAMA_NUM_PARALLEL (default: ollama.numParallel).'),
+            contextLength: z.number().int().min(256).max(2_097_152).optional().describe('Its OLLAMA_CONTEXT_LENGTH, if set there.'),
+          }),
+          z.strictObject({
+            name: hostName,
+            kind: z.literal('openai').describe('An OpenAI-compatible engine: vLLM, llama.cpp llama-server, LM Studio, llama-swap, SGLang, LiteLLM, Olla, or a hosted API.'),
+            url: z.url({ protocol: /^https?$/ }).describe('Its API base, e.g. "http://gpu-box:8000/v1".'),
+            tokenEnv: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+              .optional()
+              .describe('The env var holding its API key (the key itself never goes in this file).'),
+            model: z.string().min(1).optional().describe('The model to ask it for; default: the first it lists.'),
+            priority: priority,
+          }),
+        ]),
+      )
+      .default([])
+      .refine((hosts) => new Set(['ollama', 'fallback', ...hosts.map((h) => h.name)]).size === hosts.length + 2, { message: 'host names must differ from each other and from "ollama" and "fallback"' })
+      .describe('More backends beside ollama.host: other Ollama machines, and OpenAI-compatible engines (tried after every Ollama), in priority order.');
