@@ -5,6 +5,7 @@ import { benchMemory } from './memory.js';
 import { benchOverhead } from './overhead.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
+import { removeTempDirs } from '../test/helpers/temp.js';
 
 // The benchmarks drive the core in this process: its memory-check lines would drown the figures.
 process.env.OLLM_LOG_LEVEL ??= 'warn';
@@ -19,9 +20,13 @@ const benches = [
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;
-for (const b of benches) {
-  const { ok, lines } = await b.run();
-  for (const line of lines) process.stdout.write(`${line}\n`);
-  allOk &&= ok;
+try {
+  for (const b of benches) {
+    const { ok, lines } = await b.run();
+    for (const line of lines) process.stdout.write(`${line}\n`);
+    allOk &&= ok;
+  }
+} finally {
+  await removeTempDirs(); // the settings folders the benchmarks made
 }
 process.exitCode = allOk ? 0 : 1;
