@@ -1,4 +1,5 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Exit code 1 when a goal is missed. */
+import { benchClassify } from './classify.js';
 import { benchCompare } from './compare.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './memory.js';
@@ -17,6 +18,7 @@ const benches = [
   { name: 'compare', run: benchCompare },
   { name: 'memory', run: benchMemory },
   { name: 'http', run: benchHttp },
+  { name: 'classify', run: benchClassify },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;
