@@ -6,6 +6,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-temp.ts'],
     projects: [
       { extends: true, test: { name: 'stdio', include: ['test/**/*.test.ts'] } },
       // The end-to-end suite again, with the built server spoken to over Streamable HTTP.

@@ -1,4 +1,5 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Exit code 1 when a goal is missed. */
+import { benchClassify } from './classify.js';
 import { benchCompare } from './compare.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './memory.js';
@@ -6,6 +7,7 @@ import { benchOverhead } from './overhead.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 import { benchTraceFleet } from './trace-fleet.js';
+import { removeTempDirs } from '../test/helpers/temp.js';
 
 // The benchmarks drive the core in this process: its memory-check lines would drown the figures.
 process.env.OLLM_LOG_LEVEL ??= 'warn';
@@ -18,13 +20,18 @@ const benches = [
   { name: 'compare', run: benchCompare },
   { name: 'memory', run: benchMemory },
   { name: 'http', run: benchHttp },
+  { name: 'classify', run: benchClassify },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;
-for (const b of benches) {
-  const { ok, lines } = await b.run();
-  for (const line of lines) process.stdout.write(`${line}\n`);
-  allOk &&= ok;
+try {
+  for (const b of benches) {
+    const { ok, lines } = await b.run();
+    for (const line of lines) process.stdout.write(`${line}\n`);
+    allOk &&= ok;
+  }
+} finally {
+  await removeTempDirs(); // the settings folders the benchmarks made
 }
 // Exit now: a kept-alive connection to a stopped fake would otherwise hold the process open.
 process.stdout.write('', () => process.exit(allOk ? 0 : 1)); // after the figures are written out

@@ -8,7 +8,7 @@
  * failure makes the run fail.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -31,6 +31,7 @@ if (!existsSync(node22) || !existsSync(suite)) {
 }
 
 const home = mkdtempSync(join(tmpdir(), 'ollm-conformance-'));
+process.on('exit', () => rmSync(home, { recursive: true, force: true })); // the server's settings folder goes with the run
 const server = spawn(process.execPath, [join(root, 'dist/cli.js'), '--transport', 'http', '--port', '0'], {
   cwd: home,
   env: { ...process.env, OLLM_HOME: home, OLLM_LOG_LEVEL: 'info' },
@@ -82,6 +83,7 @@ for (const scenario of SCENARIOS) {
   for (const c of checks.filter((x) => x.status === 'WARNING')) rows.push(`    warning ${c.id}: ${typeof c.details === 'string' ? c.details : c.description}`);
 }
 server.kill('SIGTERM');
+await new Promise((done) => (server.exitCode !== null || server.signalCode !== null ? done() : server.once('exit', done)));
 console.log(rows.join('\n'));
 console.log(failed === 0 ? `\nconformance: all ${SCENARIOS.length} scenarios pass.` : `\nconformance: ${failed} failure(s).`);
 process.exitCode = failed === 0 ? 0 : 1;

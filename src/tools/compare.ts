@@ -4,43 +4,50 @@ import { compare, type CompareResult } from '../orchestrator/generation/compare.
 import { defineTool } from './define.js';
 
 const metricsSchema = z.object({
-  loadMs: z.number(),
+  loadMs: z.number().describe('loading the model for this comparison; 0 when it was already loaded'),
   queueMs: z.number().describe('queued behind other requests of this server on the model'),
-  timeToFirstTokenMs: z.number().describe('from leaving the queue to the first token'),
-  totalMs: z.number(),
+  timeToFirstTokenMs: z.number().describe('reading the prompt: from leaving the queue to the first token, load excluded'),
+  generationMs: z.number().describe('generating: from the first token to the last'),
+  totalMs: z.number().describe('wall time for this model, load included'),
   promptTokens: z.number(),
   outputTokens: z.number(),
-  tokensPerSecond: z.number(),
+  tokensPerSecond: z.number().describe('output tokens per second while generating: what fastest is judged by'),
 });
 
-/** A metrics table, then each answer under its model's name. */
-function render(r: CompareResult): string {
+const secs = (ms: number, digits = 1) => (ms / 1000).toFixed(digits);
+
+/** A metrics table (load, first token and generation apart, the wall time with load beside them), then each answer under its model's name. */
+export function renderComparison(r: CompareResult): string {
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const table = [
-    row(['model', 'load s', 'first token s', 'total s', 'tokens', 'tok/s', '']),
-    row(['---', '---:', '---:', '---:', '---:', '---:', '---']),
+    row(['model', 'load s', 'first token s', 'generation s', 'tokens', 'tok/s', 'total s (with load)', '']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
     ...r.results.map((e) =>
-      row([
-        e.model,
-        (e.metrics.loadMs / 1000).toFixed(1),
-        (e.metrics.timeToFirstTokenMs / 1000).toFixed(2),
-        (e.metrics.totalMs / 1000).toFixed(1),
-        String(e.metrics.outputTokens),
-        String(e.metrics.tokensPerSecond),
-        e.error ? 'failed' : e.model === r.fastest ? 'fastest' : '',
-      ]),
+      e.error
+        ? row([e.model, '', '', '', '', '', '', 'failed'])
+        : row([
+            e.model,
+            e.loadedBefore && e.metrics.loadMs < 50 ? `${secs(e.metrics.loadMs)} (was loaded)` : secs(e.metrics.loadMs),
+            secs(e.metrics.timeToFirstTokenMs, 2),
+            secs(e.metrics.generationMs),
+            String(e.metrics.outputTokens),
+            String(e.metrics.tokensPerSecond),
+            secs(e.metrics.totalMs),
+            e.model === r.fastest ? 'fastest' : '',
+          ]),
     ),
   ];
+  const fair = r.fastest ? `Fastest: ${r.fastest}, by generation speed (tokens/s); load time is shown apart and does not count.` : '';
   const answers = r.results.map((e) => `## ${e.model}\n\n${e.error ? `(failed: ${e.error})` : e.text}`);
   const how = r.parallel ? `Ran in groups that fit in memory together: ${r.groups.map((g) => g.join(' + ')).join(', then ')}.` : 'Ran one model at a time (they do not fit in memory together).';
-  return [table.join('\n'), how, `To keep the best one for ${r.task} work: prefer_model {comparisonId: "${r.comparisonId}", model: …}.`, ...answers].join('\n\n');
+  return [table.join('\n'), [fair, how].filter(Boolean).join(' '), `To keep the best one for ${r.task} work: prefer_model {comparisonId: "${r.comparisonId}", model: …}.`, ...answers].join('\n\n');
 }
 
 export const compareTool = defineTool({
   name: 'compare',
   title: 'Compare models side by side',
   description:
-    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, total time, tokens and tokens/s. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task. One model failing does not fail the comparison. Use it to find which local model suits a kind of work; record the winner with prefer_model.',
+    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task. One model failing does not fail the comparison. Use it to find which local model suits a kind of work; record the winner with prefer_model.',
   inputSchema: z.object({
     prompt: z.string().min(1),
     models: z.array(z.string().min(1)).min(2).max(5).optional().describe('The models to compare; default: the top candidates for the task.'),
@@ -51,15 +58,24 @@ export const compareTool = defineTool({
   outputSchema: z.object({
     comparisonId: z.string().describe('pass to prefer_model to record the winner'),
     task: z.string(),
-    results: z.array(z.object({ model: z.string(), text: z.string(), error: z.string().optional(), thinking: z.string().optional(), metrics: metricsSchema })),
+    results: z.array(
+      z.object({
+        model: z.string(),
+        text: z.string(),
+        error: z.string().optional(),
+        thinking: z.string().optional(),
+        loadedBefore: z.boolean().optional().describe('already in memory when the comparison reached it'),
+        metrics: metricsSchema,
+      }),
+    ),
     parallel: z.boolean(),
     groups: z.array(z.array(z.string())).describe('models in one group ran at the same time'),
-    fastest: z.string().optional(),
+    fastest: z.string().optional().describe('the model with the most output tokens per second while generating'),
     wallMs: z.number(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(input, { orch, signal, phases }) {
     const result = await compare(orch, { ...input, signal, ...(phases && { progress: phases }) });
-    return { structured: result, text: render(result) };
+    return { structured: result, text: renderComparison(result) };
   },
 });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { notInstalled, OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
-import { withTag } from '../orchestrator/models/catalog.js';
+import { OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
+import { findModel, withTag } from '../orchestrator/models/catalog.js';
+import { checkPreference } from '../orchestrator/generation/preference-check.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 
@@ -8,7 +9,7 @@ export const preferModelTool = defineTool({
   name: 'prefer_model',
   title: 'Remember the preferred model for a kind of work',
   description:
-    'Records which model the user preferred for a kind of work — usually the winner of a compare (pass its comparisonId) — so route_and_generate and smart_load choose it for that work from then on (settings overrides still come first). Kept across sessions.',
+    'Records which model the user preferred for a kind of work — usually the winner of a compare (pass its comparisonId) — so route_and_generate and smart_load choose it for that work from then on (settings overrides still come first). Kept across sessions. Refuses a model that is not installed or cannot do that work (code needs a code model, vision a vision model; embedding models do no text work), naming installed models that can.',
   inputSchema: z.object({
     model: z.string().min(1).describe('The preferred model.'),
     comparisonId: z.string().optional().describe('The compare result it won; its task is used when task is left out.'),
@@ -23,8 +24,13 @@ export const preferModelTool = defineTool({
     }
     const task = input.task ?? comparison?.task;
     if (!task) throw new OllamaError('bad_request', 'Say which work the model is preferred for: task, or the comparisonId of a compare.', orch.host);
-    const installed = await orch.catalog.get(input.model, { signal });
-    if (!installed) throw notInstalled(input.model, orch.host);
+    // a model pulled a moment ago may not be in the cached list yet
+    const listed = async (refresh: boolean) => (await orch.listModels({ refresh, signal })).models;
+    let models = await listed(false);
+    if (!findModel(models, input.model)) models = await listed(true);
+    const verdict = checkPreference(input.model, task, models, orch.routingSettings().allowCloud);
+    if (!verdict.ok) throw new OllamaError(verdict.installed ? 'bad_request' : 'model_not_found', verdict.message, orch.host);
+    const installed = verdict.model;
     if (comparison && !comparison.models.includes(installed.name) && !comparison.models.includes(withTag(input.model))) {
       throw new OllamaError('bad_request', `${installed.name} was not part of comparison ${input.comparisonId} (${comparison.models.join(', ')}).`, orch.host);
     }

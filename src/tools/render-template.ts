@@ -1,11 +1,23 @@
 import { inputRequired } from '@modelcontextprotocol/server';
 import * as z from 'zod';
-import { TASK_TYPES } from '../orchestrator/index.js';
+import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
 import { routeAndGenerate } from '../orchestrator/generation/route.js';
 import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { defineTool } from './define.js';
 import { renderRoute, routeResultSchema } from './route-and-generate.js';
 import { quoted } from '../orchestrator/util/shorten.js';
+
+/**
+ * The work each built-in template asks for, so generate routes it without guessing: reviewing
+ * code is code work (even when the review looks for bugs), as are tests and commit messages. A
+ * user's own template (or one that overrides a built-in) is classified from its text.
+ */
+const BUILTIN_TASK: Readonly<Record<string, TaskType>> = { code_review: 'code', write_tests: 'code', commit_message: 'code', summarize: 'summarize' };
+
+/** The task to route a rendered template with: the caller's, else the built-in template's own, else inferred. */
+export function templateTask(template: Pick<StoredTemplate, 'name' | 'source'>, task?: TaskType): TaskType | undefined {
+  return task ?? (template.source === 'builtin' && Object.hasOwn(BUILTIN_TASK, template.name) ? BUILTIN_TASK[template.name] : undefined);
+}
 
 /** The key the missing variables are asked under, and found again in the retried call. */
 const ASK_KEY = 'variables';
@@ -38,7 +50,7 @@ export const renderTemplateTool = defineTool({
     name: z.string().min(1).describe('The template name.'),
     variables: z.record(z.string(), z.string()).optional().describe('Values by variable name, e.g. { "language": "Go", "code": "..." }.'),
     generate: z.boolean().optional().describe('Also run the prompt on a local model and return its answer.'),
-    task: z.enum(TASK_TYPES).optional().describe('With generate: the kind of work (inferred when left out).'),
+    task: z.enum(TASK_TYPES).optional().describe('With generate: the kind of work (left out: the built-in template\'s own — code for code_review, write_tests and commit_message — else inferred from the prompt).'),
     model: z.string().min(1).optional().describe('With generate: the model to try first.'),
   }),
   outputSchema: z.object({
@@ -77,11 +89,12 @@ export const renderTemplateTool = defineTool({
     const structured = { name: template.name, prompt: r.prompt, missing: [], variables: r.used, ignored: r.ignored };
     const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.)` : '';
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
+    const task = templateTask(template, input.task);
     const generated = await routeAndGenerate(orch, {
       prompt: r.prompt,
       signal,
       ...(phases && { progress: phases }),
-      ...(input.task && { task: input.task }),
+      ...(task && { task }),
       ...(input.model && { model: input.model }),
     });
     return { structured: { ...structured, generated }, text: `${renderRoute(generated)}${note}` };

@@ -1,21 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
 import { serverEnv, tempHome } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/temp.js';
 
 const root = join(import.meta.dirname, '../..');
 
 describe('the npm package', () => {
   it('`npm pack` gives a package that runs with npx from a clean folder, with nothing else installed', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'ollm-pack-'));
+    const out = tempDir('ollm-pack-');
     // dist/ was built by the test setup; prepack would build it again under the running suite
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', out], { cwd: root, stdio: 'ignore' });
     const tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!);
-    const clean = mkdtempSync(join(tmpdir(), 'ollm-clean-'));
+    const clean = tempDir('ollm-clean-');
     const env = { ...serverEnv({ OLLM_HOME: tempHome() }), npm_config_cache: join(clean, '.npm'), npm_config_update_notifier: 'false' };
     const version = execFileSync('npx', ['--yes', '--package', tarball, 'ollm-mcp', '--version'], { cwd: clean, env, encoding: 'utf8' });
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, tempHome } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/temp.js';
 
 let fake: FakeOllama;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 function projectDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ollm-project-'));
+  const dir = tempDir('ollm-project-');
   mkdirSync(join(dir, '.git')); // the project's root: detection stops here
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });

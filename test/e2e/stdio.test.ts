@@ -194,11 +194,11 @@ describe('stdout carries only JSON-RPC', () => {
 
 describe('the bundle', () => {
   it('runs from a folder with no node_modules: dist/ carries every dependency', async () => {
-    const { cpSync, mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { cpSync } = await import('node:fs');
+    const { tempDir } = await import('../helpers/temp.js');
     const { join, dirname } = await import('node:path');
     const { CLI } = await import('../helpers/spawn.js');
-    const dir = mkdtempSync(join(tmpdir(), 'ollm-bundle-'));
+    const dir = tempDir('ollm-bundle-');
     cpSync(dirname(CLI), join(dir, 'dist'), { recursive: true });
     const { spawn } = await import('node:child_process');
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, E2E_TRANSPORT, run, tempHome } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/temp.js';
 
 // Names that every JavaScript object has and that a file name could carry (a template name starts with a letter or digit).
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).filter((n) => /^[A-Za-z0-9]/.test(n));
@@ -13,20 +13,14 @@ const SECRET = 'SECRET-e2e-4b1d';
 const YAML = 'ram:\n  budget: 8GB\n  bufferBytes: 0\n';
 
 let fake: FakeOllama;
-const made: string[] = [];
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9 });
 });
 afterAll(async () => {
   await fake?.stop();
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-const home = () => {
-  const dir = tempHome(YAML);
-  made.push(dir);
-  return dir;
-};
+const home = () => tempHome(YAML);
 const envOf = (dir: string) => ({ OLLM_HOME: dir, OLLAMA_HOST: fake.host });
 
 /** A home whose templates folder holds a file per Object.prototype name, __proto__.yaml, a template using one as a variable, a link to a secret outside, and one good template. */
@@ -36,8 +30,7 @@ function brokenHome(): string {
   mkdirSync(templates);
   for (const name of [...PROTOTYPE_NAMES, '__proto__']) writeFileSync(join(templates, `${name}.yaml`), `name: ${name}\ndescription: d\ntemplate: "x {a}"\n`);
   writeFileSync(join(templates, 'odd.yaml'), 'name: odd\ndescription: d\ntemplate: "{constructor} {toString:x}"\n');
-  const outside = mkdtempSync(join(tmpdir(), 'ollm-e2e-outside-'));
-  made.push(outside);
+  const outside = tempDir('ollm-e2e-outside-');
   writeFileSync(join(outside, 'secret.yaml'), `name: leak\ndescription: [${SECRET}\n`);
   symlinkSync(join(outside, 'secret.yaml'), join(templates, 'leak.yaml'));
   writeFileSync(join(templates, 'greet.yaml'), 'name: greet\ndescription: Greet someone\ntemplate: "Say hello to {who} in {language}."\n');

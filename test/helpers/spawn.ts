@@ -1,15 +1,17 @@
 /** Spawns the built server (dist/cli.js) and connects the official MCP client to it over stdio. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { tempDir } from './temp.js';
 
 export const CLI = join(import.meta.dirname, '../../dist/cli.js');
 
+/** A settings folder for a spawned server, removed when the test file ends (see temp.ts). */
 export function tempHome(yaml?: string): string {
-  const home = mkdtempSync(join(tmpdir(), 'ollm-e2e-'));
+  const home = tempDir('ollm-e2e-');
   if (yaml !== undefined) writeFileSync(join(home, 'config.yaml'), yaml);
   return home;
 }

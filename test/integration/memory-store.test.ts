@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryError, MemoryStore } from '../../src/orchestrator/memory/memory-store.js';
+import { tempDir } from '../helpers/temp.js';
 
 const LIMITS = { maxEntries: 5, maxValueChars: 40 };
 let dir: string;
@@ -11,7 +11,7 @@ const store = (limits = LIMITS) => new MemoryStore(file, limits, 5);
 const onDisk = async () => JSON.parse(await readFile(file, 'utf8')) as { version: number; entries: Array<Record<string, unknown>> };
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ollm-memory-'));
+  dir = tempDir('ollm-memory-');
   file = join(dir, 'memory.json');
 });
 afterEach(() => vi.restoreAllMocks());

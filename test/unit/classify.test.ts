@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify, estimateTokens, inferComplexity, type Complexity } from '../../src/orchestrator/generation/classify.js';
 import type { TaskType } from '../../src/orchestrator/models/profiles.js';
+import { BUILTIN_TEMPLATES, renderTemplate } from '../../src/orchestrator/templates/index.js';
 
 const fence = '```';
 const prose =
@@ -58,7 +59,7 @@ const cases: Array<[string, { prompt: string; system?: string; images?: number }
   ['essay question', { prompt: 'Discuss how the printing press changed European politics, religion and science, and whether its effects were mostly positive. I would like a balanced view with examples from several countries.' }, 'general'],
   ['short but wants depth', { prompt: 'Explain the causes of the French Revolution' }, 'general'],
   ['user story is not fiction', { prompt: 'Draft a user story for the password reset feature of our web application, including acceptance criteria for the team' }, 'general'],
-  ['history is not fiction', { prompt: 'Tell me the story of the Roman Empire' }, 'fast'],
+  ['history is not fiction', { prompt: 'Tell me the story of the Roman Empire' }, 'general'],
   ['a line of prose mentioning an error', { prompt: 'I got an error: the printer says it is offline, what should I check first?' }, 'general'],
   ['CSS question', { prompt: 'How do I center a div in CSS?' }, 'code'],
   ['story generator is code', { prompt: 'Create a story generator function in TypeScript' }, 'code'],
@@ -137,5 +138,70 @@ describe('estimateTokens', () => {
       previous = n;
     }
     expect(estimateTokens(prose + prose)).toBeGreaterThan(estimateTokens(prose));
+  });
+});
+
+describe('code without fences', () => {
+  // one snippet per common language, each with a request that is not a fix
+  const snippets: Array<[string, string]> = [
+    ['Python', 'def add(a, b): return a + b  # add type hints'],
+    ['Go', 'func Add(a, b int) int { return a + b }  // make this generic'],
+    ['JavaScript', 'const add = (a, b) => a + b;  // add JSDoc'],
+    ['TypeScript', 'type Point = { x: number; y?: number }  make y required'],
+    ['Rust', 'fn add(a: i32, b: i32) -> i32 { a + b }  add a doc comment'],
+    ['Java', 'public int add(int a, int b) { return a + b; }  make it static'],
+    ['C', 'int add(int a, int b) { return a + b; }  make it inline'],
+    ['C++', 'std::vector<int> v{3, 1, 2};  sort it descending'],
+    ['C#', 'Console.WriteLine(items.Where(i => i.Active).Count());  explain this'],
+    ['Ruby', 'def add(a, b)\n  a + b\nend\nadd a default for b'],
+    ['PHP', '<?php echo $user->name; ?>  escape this for HTML'],
+    ['Kotlin', 'fun add(a: Int, b: Int) = a + b  // make it an extension'],
+    ['Swift', 'let names = people.map { $0.name }  what does $0 mean?'],
+    ['SQL', 'SELECT name, COUNT(*) FROM orders GROUP BY name  only names with more than 5 orders'],
+    ['shell', 'for f in *.log; do gzip "$f"; done  skip files that are already compressed'],
+  ];
+  it.each(snippets)('%s → code', (_language, prompt) => {
+    expect(classify({ prompt }).task).toBe('code');
+  });
+
+  it('the same one-liner asking for a fix is debugging, not fast', () => {
+    expect(classify({ prompt: 'def add(a, b): return a - b  # fix this bug' }).task).toBe('debugging');
+    expect(classify({ prompt: 'for (int i = 0; i <= n; i++) sum += a[i];  // why does this crash?' }).task).toBe('debugging');
+  });
+
+  it('asking for code in a named language is code: "in Go", "in Rust", "in Python"', () => {
+    for (const prompt of ['Sort a list in Go', 'Reverse a string in Rust', 'Read a CSV file in Python', 'quick sort in rust please', 'switch statement in java']) {
+      expect(classify({ prompt }).task, prompt).toBe('code');
+    }
+  });
+
+  it('a request to review code, a PR or a diff is code, whatever the review looks for', () => {
+    for (const prompt of ['Review this code for bugs and security issues.', 'Please review this PR', 'review this diff:\n-  if user:\n+  if user is not None:', 'Code review please, focusing on crashes']) {
+      expect(classify({ prompt }).task, prompt).toBe('code');
+    }
+  });
+
+  it('describing wanted failure behaviour is not debugging', () => {
+    expect(classify({ prompt: 'Write a function that throws an error if the input is negative' }).task).toBe('code');
+    expect(classify({ prompt: 'Add error handling to this fetch call' }).task).toBe('code');
+  });
+});
+
+describe('built-in templates', () => {
+  const fill: Record<string, Record<string, string>> = {
+    code_review: { language: 'Python', code: 'def parse(s):\n    """Raises:\n        ValueError: if s is empty\n    """\n    return int(s)' },
+    write_tests: { language: 'Go', code: 'func Add(a, b int) int { return a + b }' },
+    commit_message: { diff: '-  retries = 3\n+  retries = 5' },
+    summarize: { text: prose },
+    explain: { topic: 'How the printing press changed Europe' },
+    translate: { text: 'Good morning, the shop opens at nine.', to: 'German' },
+  };
+  const expected: Record<string, TaskType> = { code_review: 'code', write_tests: 'code', commit_message: 'code', summarize: 'summarize', explain: 'general', translate: 'general' };
+
+  it.each(Object.keys(expected))('%s renders to a prompt classified as its work', (name) => {
+    const template = BUILTIN_TEMPLATES.find((t) => t.name === name)!;
+    const { prompt, missing } = renderTemplate(template, fill[name]);
+    expect(missing).toEqual([]);
+    expect(classify({ prompt }).task).toBe(expected[name]);
   });
 });

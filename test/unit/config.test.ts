@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type FlagSetting } from '../../src/orchestrator/config/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 function home(yaml?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ollm-config-'));
+  const dir = tempDir('ollm-config-');
   if (yaml !== undefined) writeFileSync(join(dir, 'config.yaml'), yaml);
   return dir;
 }

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +11,7 @@ import {
   toolAllowed,
   type ProjectProfile,
 } from '../../src/orchestrator/project/project.js';
+import { tempDir } from '../helpers/temp.js';
 
 const TOOLS = ['route_and_generate', 'list_models', 'delete_model', 'pull_model', 'compare'];
 
@@ -20,7 +20,7 @@ const TOOLS = ['route_and_generate', 'list_models', 'delete_model', 'pull_model'
  * The walk never looks at the home folder or above it, so nothing outside the test leaks in.
  */
 async function project(files: Record<string, string> = {}): Promise<{ home: string; root: string }> {
-  const home = await mkdtemp(join(tmpdir(), 'ollm-project-'));
+  const home = tempDir('ollm-project-');
   const root = join(home, 'p');
   await mkdir(root);
   for (const [path, text] of Object.entries(files)) {

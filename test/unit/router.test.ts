@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternativeFor, selectModel, type RouteCandidate } from '../../src/orchestrator/generation/router.js';
+import { alternativeFor, canTake, profileChain, selectModel, type RouteCandidate } from '../../src/orchestrator/generation/router.js';
 
 const GB = 1e9;
 function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate {
@@ -192,5 +192,69 @@ describe('alternativeFor', () => {
     const bigVision = model('llama3.2-vision:90b', { sizeBytes: 55 * GB, capabilities: ['completion', 'vision'], profiles: ['vision'] });
     expect(alternativeFor(bigVision, [llama8], 12 * GB)).toBeUndefined();
     expect(alternativeFor(bigVision, [llava, llama8], 12 * GB)?.model).toBe('llava:7b');
+  });
+});
+
+describe('a configured or preferred model the router cannot use', () => {
+  const prefer = (preferred: Record<string, string>) => ({ ...settings, preferred });
+
+  it('is passed over with the reason when it is not installed anymore', () => {
+    const s = selectModel({ task: 'general' }, [llama8, llama3], prefer({ general: 'mistral:7b' }))!;
+    expect(s.model).toBe('llama3.1:8b');
+    expect(s.reason).toMatch(/^llama3\.1:8b serves general work and fits now; the model you preferred for general work, mistral:7b, was passed over: it is not installed anymore\.$/);
+    expect(s.ranked.every((r) => r.why.endsWith('mistral:7b, was passed over: it is not installed anymore'))).toBe(true);
+    expect(s.skipped).toEqual([{ model: 'mistral:7b', why: expect.stringContaining('not installed anymore') }]);
+  });
+
+  it('is passed over when it does not fit: too big for the host, or a context window too small for this request', () => {
+    const tooBig = selectModel({ task: 'general' }, [{ ...mistral, fits: false }, llama3], prefer({ general: 'mistral:7b' }))!;
+    expect(tooBig.model).toBe('llama3.2:latest');
+    expect(tooBig.reason).toMatch(/mistral:7b, was passed over: it does not fit in this host's memory/);
+    const short = model('mistral:7b', { family: 'mistral', contextWindow: 4096, profiles: ['general'] });
+    const s = selectModel({ task: 'general', contextTokens: 9000 }, [short, llama8], prefer({ general: 'mistral:7b' }))!;
+    expect(s.model).toBe('llama3.1:8b');
+    expect(s.reason).toMatch(/does not fit this request now — its context window \(4096 tokens\) is smaller than the prompt and answer \(~9000 tokens\)/);
+  });
+
+  it('is passed over when it does not suit the work (a preference written before it was checked): embedding, vision model for code, no images', () => {
+    const embedPref = selectModel({ task: 'general' }, [embed, llama8], prefer({ general: 'nomic-embed-text' }))!;
+    expect(embedPref.model).toBe('llama3.1:8b');
+    expect(embedPref.reason).toMatch(/nomic-embed-text:latest, was passed over: it does not suit general work — it serves embeddings only/);
+    const llavaForCode = selectModel({ task: 'code' }, [llava, coder], prefer({ code: 'llava:7b' }))!;
+    expect(llavaForCode.model).toBe('qwen2.5-coder:7b');
+    expect(llavaForCode.reason).toMatch(/llava:7b, was passed over: it does not suit code work \(code goes only to code models\) — it serves vision work/);
+    const blind = selectModel({ task: 'general', images: true }, [llama8, llava], prefer({ vision: 'llama3.1:8b' }))!;
+    expect(blind.model).toBe('llava:7b');
+    expect(blind.reason).toMatch(/llama3\.1:8b, was passed over: it cannot see images/);
+  });
+
+  it('says so for a configured model too, and stays silent when the preference is used', () => {
+    const s = selectModel({ task: 'code' }, [coder, phi], { ...settings, overrides: { code: 'phi3:mini' } })!;
+    expect(s.reason).toMatch(/the model configured for code work, phi3:mini, was passed over: it does not suit code work/);
+    const used = selectModel({ task: 'general' }, [llama8, phi], prefer({ general: 'phi3:mini' }))!;
+    expect(used.model).toBe('phi3:mini');
+    expect(used.skipped).toBeUndefined();
+    expect(used.reason).not.toMatch(/passed over/);
+  });
+
+  it('a preference the router may fall back to is honoured: a general model preferred for fast or reasoning work', () => {
+    expect(selectModel({ task: 'fast' }, [llama3, llama8], prefer({ fast: 'llama3.1:8b' }))!.model).toBe('llama3.1:8b');
+    expect(selectModel({ task: 'reasoning' }, [llama8, model('qwen3:8b', { profiles: ['general', 'reasoning'] })], prefer({ reasoning: 'llama3.1:8b' }))!.model).toBe('llama3.1:8b');
+  });
+});
+
+describe('canTake and profileChain', () => {
+  it('follow the fallbacks: fast → general, creative → general; code and vision stand alone', () => {
+    expect(profileChain('fast')).toEqual(['fast', 'general']);
+    expect(profileChain('code')).toEqual(['code']);
+    expect(profileChain('vision')).toEqual(['vision']);
+    expect(canTake(llama8, 'creative')).toBe(true);
+    expect(canTake(llama3, 'code')).toBe(false);
+    expect(canTake(coder, 'code')).toBe(true);
+    expect(canTake(llava, 'code')).toBe(false);
+    expect(canTake(llama8, 'vision', true)).toBe(false);
+    expect(canTake(llava, 'vision', true)).toBe(true);
+    expect(canTake(embed, 'general')).toBe(false);
+    expect(canTake(model('flux:latest', { capabilities: ['image'], profiles: [] }), 'creative')).toBe(false);
   });
 });

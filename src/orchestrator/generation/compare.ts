@@ -3,6 +3,11 @@
  * in memory together run in parallel; the rest run one group after another, with smart loading
  * between groups — every load goes through the planner, so a comparison never overcommits. One
  * model failing does not fail the comparison.
+ *
+ * Each model's time is split into loading, reading the prompt (time to first token) and generating,
+ * so a model loaded before the comparison never looks faster than one loaded during it: the fastest
+ * is the one that generates fastest (tokens per second), and the wall time with the load is shown
+ * beside it.
  */
 import { randomUUID } from 'node:crypto';
 import { findModel } from '../models/catalog.js';
@@ -15,7 +20,7 @@ import type { TaskType } from '../models/profiles.js';
 import { selectModel } from './router.js';
 import { estimateTokens } from './classify.js';
 import type { PhaseBoard } from '../progress/progress.js';
-import { streamGenerate, streamOptions } from './stream.js';
+import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
 import { shortened } from '../util/shorten.js';
 
 export interface CompareRequest {
@@ -31,12 +36,31 @@ export interface CompareRequest {
   progress?: PhaseBoard;
 }
 
+export interface CompareMetrics {
+  /** Loading the model for this comparison (by the loader, and any load Ollama did at the start of the request); 0 when it was already loaded. */
+  loadMs: number;
+  /** Queued behind this server's other requests on the model. */
+  queueMs: number;
+  /** Reading the prompt: from leaving the queue to the first token, any load excluded. */
+  timeToFirstTokenMs: number;
+  /** Generating: from the first token to the last. */
+  generationMs: number;
+  /** The model's wall time in the comparison, load included: loadMs + queueMs + timeToFirstTokenMs + generationMs. */
+  totalMs: number;
+  promptTokens: number;
+  outputTokens: number;
+  /** Output tokens per second while generating: what "fastest" is judged by. */
+  tokensPerSecond: number;
+}
+
 export interface CompareEntry {
   model: string;
   text: string;
   error?: string;
   thinking?: string;
-  metrics: { loadMs: number; queueMs: number; timeToFirstTokenMs: number; totalMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
+  /** The model was already in memory when the comparison reached it (nothing to load). */
+  loadedBefore?: boolean;
+  metrics: CompareMetrics;
 }
 
 export interface CompareResult {
@@ -47,12 +71,52 @@ export interface CompareResult {
   parallel: boolean;
   /** How the models were grouped: each inner list ran together. */
   groups: string[][];
+  /** The model that generated fastest (tokens per second; equal speeds: the shorter generation), load time aside. */
   fastest?: string;
   wallMs: number;
 }
 
 
-const ZERO = { loadMs: 0, queueMs: 0, timeToFirstTokenMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
+const ZERO: CompareMetrics = { loadMs: 0, queueMs: 0, timeToFirstTokenMs: 0, generationMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
+
+type Timing = Pick<StreamResult, 'loadMs' | 'queueMs' | 'timeToFirstTokenMs' | 'totalMs' | 'promptTokens' | 'outputTokens' | 'tokensPerSecond'>;
+
+/**
+ * One model's row from the loader's load time and the generation's own timing. A load Ollama did
+ * inside the request (its load_duration) is moved out of the time to first token into loadMs, so
+ * load, prompt reading and generation never mix whichever way the model was loaded.
+ */
+export function compareMetrics(loaderLoadMs: number, out: Timing): CompareMetrics {
+  const requestLoadMs = Math.min(out.loadMs, out.timeToFirstTokenMs);
+  const generationMs = Math.max(0, out.totalMs - out.queueMs - out.timeToFirstTokenMs);
+  const derived = generationMs > 0 ? Math.round((out.outputTokens / (generationMs / 1000)) * 10) / 10 : 0;
+  return {
+    loadMs: loaderLoadMs + out.loadMs,
+    queueMs: out.queueMs,
+    timeToFirstTokenMs: out.timeToFirstTokenMs - requestLoadMs,
+    generationMs,
+    totalMs: loaderLoadMs + out.totalMs,
+    promptTokens: out.promptTokens,
+    outputTokens: out.outputTokens,
+    tokensPerSecond: out.tokensPerSecond > 0 ? out.tokensPerSecond : derived,
+  };
+}
+
+/**
+ * The model that generated fastest: the most tokens per second; between equal speeds the shorter
+ * generation, then the shorter time to first token. Load time never counts: a model loaded before
+ * the comparison would otherwise win on that alone.
+ */
+export function fastestOf(entries: readonly CompareEntry[]): string | undefined {
+  const ok = entries.filter((e) => !e.error && e.metrics.outputTokens > 0);
+  const best = [...ok].sort(
+    (a, b) =>
+      b.metrics.tokensPerSecond - a.metrics.tokensPerSecond ||
+      a.metrics.generationMs - b.metrics.generationMs ||
+      a.metrics.timeToFirstTokenMs - b.metrics.timeToFirstTokenMs,
+  )[0];
+  return best?.model;
+}
 
 /**
  * Splits models into groups whose memory needs fit together, in order: the room is what models
@@ -148,15 +212,12 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
                 ...(req.signal && { signal: req.signal }),
                 ...(lanes[i] && { progress: lanes[i] }),
               });
-              const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
-              const entry: CompareEntry = {
-                model,
-                text: out.text,
-                metrics: { loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, totalMs: out.totalMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
-              };
+              const metrics = compareMetrics(loaded.loadMs ?? 0, out);
+              const entry: CompareEntry = { model, text: out.text, metrics };
+              if (loaded.action === 'already_loaded') entry.loadedBefore = true;
               if (out.thinking) entry.thinking = out.thinking;
               results.set(model, entry);
-              orch.metrics.record({ model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+              orch.metrics.record({ model, ok: true, latencyMs: out.totalMs, outputTokens: metrics.outputTokens, tokensPerSecond: metrics.tokensPerSecond, loadMs: metrics.loadMs });
             } catch (err) {
               if (req.signal?.aborted) throw err;
               const message = err instanceof Error ? err.message : String(err);
@@ -186,7 +247,8 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
     groups,
     wallMs: Math.round(performance.now() - started),
   };
-  if (ok.length) result.fastest = ok.reduce((a, b) => (b.metrics.totalMs < a.metrics.totalMs ? b : a)).model;
+  const fastest = fastestOf(ok);
+  if (fastest) result.fastest = fastest;
   orch.comparisons.remember(result.comparisonId, task, ordered.map((r) => r.model));
   return result;
 }

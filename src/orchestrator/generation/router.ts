@@ -3,7 +3,8 @@
  * a configured override first, then an already-loaded model that suits the task, then the best
  * suitable model that fits now, then one that fits after unloading, then the fallback chain
  * (general models, larger before smaller — 8b → 7b → … — with phi last). Code and debugging go
- * only to code models; images only to vision models; embedding models never generate.
+ * only to code models; images only to vision models; embedding models never generate. A configured
+ * or preferred model that cannot be used is passed over, and the reason says which and why.
  */
 import { baseName, findModel, parameterCount } from '../models/model-db.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
@@ -67,6 +68,8 @@ export interface Selection {
   reason: string;
   /** Every usable candidate, best first: the fallbacks. */
   ranked: RankedModel[];
+  /** The configured or preferred model for this work, when it was passed over, and why. */
+  skipped?: RankedModel[];
 }
 
 export const TASK_PROFILE: Record<TaskType, ProfileName> = {
@@ -118,6 +121,42 @@ export function suits(m: RouteCandidate, profile: ProfileName, images = false): 
   return m.profiles.includes(profile);
 }
 
+/** The profiles whose models the router gives work for `profile`: it, then its fallbacks (fast → general; code and vision have none). */
+export function profileChain(profile: ProfileName): ProfileName[] {
+  const chain: ProfileName[] = [];
+  for (let p: ProfileName | undefined = profile; p && !chain.includes(p); p = ROUTING_PROFILES[p].fallbackProfile) chain.push(p);
+  return chain;
+}
+
+/**
+ * Can this model be given work for `profile`, by the router's own rule: it suits the profile or
+ * one of its fallbacks. So code goes only to code models, images only to vision models, and an
+ * embedding or image-generating model takes no work at all.
+ */
+export function canTake(m: RouteCandidate, profile: ProfileName, images = false): boolean {
+  return profileChain(profile).some((p) => suits(m, p, images));
+}
+
+/** What a model can do, in a few words: "general, code and creative work", or why it takes none. */
+export function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>): string {
+  if (m.profiles.length) return `${m.profiles.length > 1 ? `${m.profiles.slice(0, -1).join(', ')} and ${m.profiles.at(-1)}` : m.profiles[0]} work`;
+  if (m.capabilities.includes('embedding')) return 'embeddings only (it writes no text)';
+  if (m.capabilities.includes('image')) return 'image generation only (it writes no text)';
+  return 'no text work (it reports no completion capability)';
+}
+
+/** Why an installed model cannot take work for `profile` now, or undefined when it can. */
+export function unusableBecause(m: RouteCandidate, profile: ProfileName, req: Pick<RouteRequest, 'images' | 'contextTokens'>, settings: Pick<RoutingSettings, 'allowCloud'>): string | undefined {
+  if (!canTake(m, profile, req.images)) {
+    if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
+    return `does not suit ${profile} work${profile === 'code' ? ' (code goes only to code models)' : ''} — it serves ${abilities(m)}`;
+  }
+  if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';
+  if (!m.fits) return `does not fit in this host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
+  if (m.contextWindow < (req.contextTokens ?? 0)) return `does not fit this request now — its context window (${m.contextWindow} tokens) is smaller than the prompt and answer (~${req.contextTokens} tokens)`;
+  return undefined;
+}
+
 const params = (m: RouteCandidate) => parameterCount(m.parameterSize) ?? m.sizeBytes / 0.6;
 const isPhi = (m: RouteCandidate) => m.family === 'phi' || baseName(m.name).startsWith('phi');
 const preferred = (m: RouteCandidate, profile: ProfileName) =>
@@ -159,16 +198,21 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     if (!ranked.some((r) => r.m.name === m.name && r.m.host === m.host)) ranked.push({ m, why });
   };
 
-  const find = (name: string | undefined) => (name ? findModel(usable, name) : undefined);
+  const skipped: RankedModel[] = [];
+  /** The configured or preferred model, when it can take this work; otherwise noted in `skipped`. */
+  const chosen = (name: string | undefined, whose: string): RouteCandidate | undefined => {
+    if (!name) return undefined;
+    const m = findModel(installed, name);
+    const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
+    if (!why) return m;
+    skipped.push({ model: m?.name ?? name, why: `${whose}, ${m?.name ?? name}, was passed over: it ${why}` });
+    return undefined;
+  };
   const override = settings.overrides[asked] ?? (req.task || req.profile || req.images ? undefined : settings.defaultModel);
-  const configured = find(override);
-  if (configured && suits(configured, asked, req.images)) {
-    add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
-  }
-  const preferred = find(settings.preferred?.[asked]);
-  if (preferred && suits(preferred, asked, req.images)) {
-    add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
-  }
+  const configured = chosen(override, `the model configured for ${asked} work`);
+  if (configured) add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
+  const preferred = chosen(settings.preferred?.[asked], `the model you preferred for ${asked} work`);
+  if (preferred) add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
 
   // Fast work wants the quickest answer: a loaded model that can do general work answers at once,
   // sooner than a small model that must be loaded first.
@@ -198,7 +242,12 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   const order = preferWarm(ranked, req.coldLoadMs, settings.maxColdLoadMs);
   const first = order[0];
   if (!first) return undefined;
-  return { model: first.m.name, profile: asked, reason: `${first.why}.`, ranked: order.map((r) => ({ model: r.m.name, why: r.why, ...(r.m.host !== undefined && { host: r.m.host }) })) };
+  // Whichever candidate ends up serving, its reason says what was passed over.
+  const passed = skipped.map((s) => `; ${s.why}`).join('');
+  const ranking = order.map((r) => ({ model: r.m.name, why: `${r.why}${passed}`, ...(r.m.host !== undefined && { host: r.m.host }) }));
+  const selection: Selection = { model: first.m.name, profile: asked, reason: `${ranking[0]!.why}.`, ranked: ranking };
+  if (skipped.length) selection.skipped = skipped;
+  return selection;
 }
 
 /**
