@@ -1,0 +1,156 @@
+/**
+ * The router's data and rules, pure: the shapes it works on, the routing profiles (seed 003's,
+ * plus reasoning and vision), which model can take which work (code only to code models, images
+ * only to vision models, embedding and image-generation models none), and why one cannot.
+ */
+import { baseName } from '../models/model-db.js';
+import type { ProfileName, TaskType } from '../models/profiles.js';
+
+/** An installed model with what the router needs to know about it. */
+export interface RouteCandidate {
+  name: string;
+  sizeBytes: number;
+  family: string;
+  parameterSize: string;
+  capabilities: readonly string[];
+  profiles: readonly ProfileName[];
+  loaded: boolean;
+  fits: boolean;
+  fitsNow: boolean;
+  requiredBytes: number;
+  contextWindow: number;
+  /** An Ollama cloud model (runs on ollama.com). */
+  cloud?: boolean;
+  /** The Ollama host it is installed on, when there are several; the same model on two hosts is two candidates. */
+  host?: string;
+}
+
+export interface RouteRequest {
+  task?: TaskType;
+  profile?: ProfileName;
+  /** The work includes images: only vision models can take it. */
+  images?: boolean;
+  /** Prompt plus answer, in tokens: models with a smaller context window are left out. */
+  contextTokens?: number;
+  /** low prefers smaller, faster models; high prefers stronger ones. */
+  complexity?: 'low' | 'medium' | 'high';
+  /** Measured output tokens per second by model: breaks ties for fast work. */
+  speeds?: ReadonlyMap<string, number>;
+  /** Estimated load time (ms) by model, for models not loaded: see RoutingSettings.maxColdLoadMs. */
+  coldLoadMs?: ReadonlyMap<string, number>;
+}
+
+export interface RoutingSettings {
+  defaultModel?: string;
+  defaultProfile: ProfileName;
+  overrides: Partial<Record<ProfileName, string>>;
+  /** Models the user chose for a kind of work (prefer_model); after overrides, before the rest. */
+  preferred?: Partial<Record<ProfileName, string>>;
+  /** Cloud models may be chosen (routing.allowCloud; off by default). */
+  allowCloud?: boolean;
+  /** A model whose load is estimated to take longer (ms) goes after the suitable models already loaded (routing.maxColdLoadMs). */
+  maxColdLoadMs?: number;
+}
+
+export interface RankedModel {
+  model: string;
+  why: string;
+  /** The host of the candidate, when the candidates came from several. */
+  host?: string;
+}
+
+export interface Selection {
+  model: string;
+  profile: ProfileName;
+  reason: string;
+  /** Every usable candidate, best first: the fallbacks. */
+  ranked: RankedModel[];
+  /** The configured or preferred model for this work, when it was passed over, and why. */
+  skipped?: RankedModel[];
+}
+
+export const TASK_PROFILE: Record<TaskType, ProfileName> = {
+  general: 'general',
+  code: 'code',
+  debugging: 'code',
+  reasoning: 'reasoning',
+  creative: 'creative',
+  fast: 'fast',
+  vision: 'vision',
+  summarize: 'general',
+};
+
+export interface RoutingProfile {
+  name: ProfileName;
+  description: string;
+  /** Families (or model lines) that serve this work best; a tie-break among equals. */
+  preferredFamilies: string[];
+  minContextWindow: number;
+  requiredCapabilities: string[];
+  /** Where the work goes when none of this profile's models can take it (seed 003). */
+  fallbackProfile?: ProfileName;
+}
+
+export const ROUTING_PROFILES: Record<ProfileName, RoutingProfile> = {
+  fast: { name: 'fast', description: 'Quick answers from small models', preferredFamilies: ['phi', 'gemma', 'llama3.2', 'mistral'], minContextWindow: 2048, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  general: { name: 'general', description: 'Balanced models for most work', preferredFamilies: ['llama', 'mistral', 'qwen'], minContextWindow: 4096, requiredCapabilities: ['completion'] },
+  // Code work never goes to a non-code model, so code has no fallback profile.
+  code: { name: 'code', description: 'Code generation and debugging', preferredFamilies: ['qwen2.5-coder', 'qwen3-coder', 'deepseek-coder', 'codellama', 'starcoder', 'codestral'], minContextWindow: 8192, requiredCapabilities: ['completion'] },
+  creative: { name: 'creative', description: 'Stories, poems and other writing', preferredFamilies: ['llama', 'mistral', 'gemma'], minContextWindow: 4096, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  reasoning: { name: 'reasoning', description: 'Step-by-step reasoning, maths and proofs', preferredFamilies: ['qwen3', 'deepseek-r1', 'qwq', 'phi4'], minContextWindow: 8192, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
+  // Images need a vision model: no fallback.
+  vision: { name: 'vision', description: 'Questions about images', preferredFamilies: ['llava', 'llama3.2-vision', 'qwen2.5vl', 'gemma3', 'minicpm-v'], minContextWindow: 2048, requiredCapabilities: ['completion', 'vision'] },
+};
+
+const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
+
+/** A model made for code (seed 001: named code/coder; seed 003: codellama, deepseek-coder, starcoder…). */
+export function isCodeSpecialist(m: Pick<RouteCandidate, 'name' | 'family'>): boolean {
+  return CODE_NAME.test(baseName(m.name)) || ROUTING_PROFILES.code.preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
+}
+
+/** Can this model take work for `profile` at all? */
+export function suits(m: RouteCandidate, profile: ProfileName, images = false): boolean {
+  const spec = ROUTING_PROFILES[profile];
+  if (!spec.requiredCapabilities.every((c) => m.capabilities.includes(c))) return false;
+  if (images && !m.capabilities.includes('vision')) return false;
+  if (profile === 'code') return m.profiles.includes('code') || CODE_NAME.test(baseName(m.name));
+  return m.profiles.includes(profile);
+}
+
+/** The profiles whose models the router gives work for `profile`: it, then its fallbacks (fast → general; code and vision have none). */
+export function profileChain(profile: ProfileName): ProfileName[] {
+  const chain: ProfileName[] = [];
+  for (let p: ProfileName | undefined = profile; p && !chain.includes(p); p = ROUTING_PROFILES[p].fallbackProfile) chain.push(p);
+  return chain;
+}
+
+/**
+ * Can this model be given work for `profile`, by the router's own rule: it suits the profile or
+ * one of its fallbacks. So code goes only to code models, images only to vision models, and an
+ * embedding or image-generating model takes no work at all.
+ */
+export function canTake(m: RouteCandidate, profile: ProfileName, images = false): boolean {
+  return profileChain(profile).some((p) => suits(m, p, images));
+}
+
+/** What a model can do, in a few words: "general, code and creative work", or why it takes none. */
+export function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>): string {
+  if (m.profiles.length) return `${m.profiles.length > 1 ? `${m.profiles.slice(0, -1).join(', ')} and ${m.profiles.at(-1)}` : m.profiles[0]} work`;
+  if (m.capabilities.includes('embedding')) return 'embeddings only (it writes no text)';
+  if (m.capabilities.includes('image')) return 'image generation only (it writes no text)';
+  return 'no text work (it reports no completion capability)';
+}
+
+/** Why an installed model cannot take work for `profile` now, or undefined when it can. */
+export function unusableBecause(m: RouteCandidate, profile: ProfileName, req: Pick<RouteRequest, 'images' | 'contextTokens'>, settings: Pick<RoutingSettings, 'allowCloud'>): string | undefined {
+  if (!canTake(m, profile, req.images)) {
+    if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
+    return `does not suit ${profile} work${profile === 'code' ? ' (code goes only to code models)' : ''} — it serves ${abilities(m)}`;
+  }
+  if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';
+  if (!m.fits) return `does not fit in this host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
+  if (m.contextWindow < (req.contextTokens ?? 0)) return `does not fit this request now — its context window (${m.contextWindow} tokens) is smaller than the prompt and answer (~${req.contextTokens} tokens)`;
+  return undefined;
+}
+
