@@ -237,3 +237,37 @@ describe('command-line manners', () => {
     }
   });
 });
+
+describe('npm start', () => {
+  it('stops with the signal it is sent, leaving no server running', { timeout: 60_000 }, async () => {
+    const { spawn, execFileSync } = await import('node:child_process');
+    const home = tempHome();
+    const repo = new URL('../..', import.meta.url).pathname;
+    try {
+      const npm = spawn('npm', ['start', '--silent'], { cwd: repo, env: { ...serverEnv({ OLLM_HOME: home }), OLLM_START_NO_BUILD: '1' }, stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      npm.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      for (let i = 0; i < 300 && !/serving MCP on stdio/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toMatch(/serving MCP on stdio/);
+      npm.kill('SIGTERM');
+      await new Promise((r) => npm.once('exit', r));
+      const running = () => {
+        try {
+          return execFileSync('pgrep', ['-f', 'scripts/start.mjs']).toString().trim().split('\n').filter(Boolean).filter((pid) => {
+            try {
+              return execFileSync('cat', [`/proc/${pid}/environ`]).toString().includes(home);
+            } catch {
+              return false;
+            }
+          });
+        } catch {
+          return [];
+        }
+      };
+      for (let i = 0; i < 40 && running().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(running()).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
