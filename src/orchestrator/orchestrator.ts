@@ -7,6 +7,7 @@ import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
 import { OllamaError, type OllamaBackend, type RunningModel } from './hosts/ollama.js';
 import { shortened } from './util/shorten.js';
+import { ServerStopping } from './util/stopping.js';
 import { join } from 'node:path';
 import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
@@ -96,7 +97,7 @@ export class Orchestrator {
    * the normal idle timeout, and counters and memory uses are written. Bounded by `withinMs`.
    */
   async shutdown(withinMs = 1500): Promise<void> {
-    this.stopping.abort(new Error('ollm-mcp is shutting down'));
+    this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
     const work = Promise.all([this.loader.releasePins(), this.metrics.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);

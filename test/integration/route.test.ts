@@ -121,6 +121,34 @@ describe('fallbacks', () => {
     expect((await routeAndGenerate(core, { prompt: 'hi', task: 'general' })).text.length).toBeGreaterThan(0);
   });
 
+  it('a connection that drops after Ollama began answering is said as such, and the next model is tried', async () => {
+    const core = await setup({ tokenDelayMs: 30 });
+    let cut = false;
+    const r = routeAndGenerate(core, {
+      prompt: 'Tell me about rivers in three sentences',
+      task: 'general',
+      onProgress: (n) => {
+        if (n >= 1 && !cut) {
+          cut = true;
+          fake.setOffline(true); // the connection breaks mid-answer
+          setTimeout(() => fake.setOffline(false), 50);
+        }
+      },
+    });
+    const out = await r.catch((e: unknown) => e as RouteError);
+    const attempts = out instanceof RouteError ? out.attempts : (out as { fallbacks: Array<{ model: string; error: string }> }).fallbacks;
+    expect(attempts[0]!.error).toMatch(/^The connection to Ollama at .* dropped while .* was answering \(after \d+ tokens\) — the next model is tried\.$/);
+    expect(attempts[0]!.error).not.toMatch(/ollama serve/);
+    expect(out instanceof RouteError ? out.attempts.length : 2).toBeGreaterThanOrEqual(2); // another model was tried
+  });
+
+  it('a generation stopped by shutdown says the server is stopping', async () => {
+    const core = await setup({ tokenDelayMs: 50 });
+    const r = routeAndGenerate(core, { prompt: 'Tell me about lakes', task: 'general', signal: core.signalFor(new AbortController().signal) });
+    setTimeout(() => void core.shutdown(200), 150);
+    await expect(r).rejects.toThrow(/stopped: the server is stopping\./);
+  });
+
   it('when every local model fails, a configured OpenAI-compatible provider answers, and says so', async () => {
     let seen: { auth?: string; body?: { model: string; messages: unknown[] } } = {};
     const cloud: Server = createServer((req, res) => {

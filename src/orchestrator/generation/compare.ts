@@ -9,6 +9,7 @@
  * is the one that generates fastest (tokens per second), and the wall time with the load is shown
  * beside it.
  */
+import { cancelledText } from '../util/stopping.js';
 import { randomUUID } from 'node:crypto';
 import { findModel } from '../models/catalog.js';
 import { VRAM_ADMISSION } from '../loading/planner.js';
@@ -235,7 +236,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
       for (const lane of lanes) lane?.end();
     }
   }
-  if (req.signal?.aborted) throw new OllamaError('aborted', 'compare was cancelled.', orch.host);
+  if (req.signal?.aborted) throw new OllamaError('aborted', cancelledText('compare', req.signal), orch.host);
 
   const ordered = names.map((n) => results.get(n) ?? results.get(`${n}:latest`)!).filter(Boolean);
   const ok = ordered.filter((r) => !r.error);

@@ -3,6 +3,7 @@
  * hosts in priority order (settings' hosts, then the fallback provider), else the error that
  * lists every attempt.
  */
+import { cancelledText } from '../util/stopping.js';
 import { OllamaError } from '../hosts/ollama.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
@@ -40,7 +41,7 @@ export async function answerElsewhere(orch: Orchestrator, c: Elsewhere): Promise
     },
     attempts,
   );
-  if (req.signal?.aborted) throw new OllamaError('aborted', 'route_and_generate was cancelled.', orch.host);
+  if (req.signal?.aborted) throw new OllamaError('aborted', cancelledText('route_and_generate', req.signal), orch.host);
   if (out) {
     const provider = out.host === 'fallback' ? 'fallback' : 'openai';
     const result: RouteResult = {

@@ -4,6 +4,7 @@
  * When every local model fails, an OpenAI-compatible provider from settings is used if there is
  * one; otherwise the error tells the calling assistant to do the work itself.
  */
+import { cancelledText } from '../util/stopping.js';
 import { findModel } from '../models/catalog.js';
 import { answerElsewhere } from './elsewhere.js';
 import { candidatesOf, reachableHosts } from '../fleet/placement.js';
@@ -184,7 +185,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       }
     }
   }
-  if (req.signal?.aborted) throw new OllamaError('aborted', 'route_and_generate was cancelled.', orch.host);
+  if (req.signal?.aborted) throw new OllamaError('aborted', cancelledText('route_and_generate', req.signal), orch.host);
 
   return answerElsewhere(orch, { req, task, profile, complexity, system, maxTokens, attempts, notes });
 }

@@ -126,6 +126,10 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
     return result;
   } catch (err) {
     if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, backend.host);
+    // Ollama had begun answering: the host is there, the connection broke (the next model is tried on it).
+    if (err instanceof OllamaError && err.kind === 'unreachable' && watch.tokens > 0) {
+      throw new OllamaError('server_error', `The connection to Ollama at ${backend.host} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, backend.host);
+    }
     throw err;
   } finally {
     watch.stop();

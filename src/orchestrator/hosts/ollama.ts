@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama, type ListResponse, type ShowResponse } from 'ollama';
 import { displayHost } from '../config/host.js';
 import { httpFetch } from './http-fetch.js';
+import { cancelledText } from '../util/stopping.js';
 import { quoted, shortened } from '../util/shorten.js';
 
 export type OllamaErrorKind =
@@ -116,7 +117,7 @@ export class OllamaBackend {
   toError(err: unknown, what: string, ctx: CallOptions & { timedOut?: boolean } = {}): OllamaError {
     if (err instanceof OllamaError) return err;
     const host = this.host;
-    if (ctx.signal?.aborted) return new OllamaError('aborted', `${what} was cancelled.`, host);
+    if (ctx.signal?.aborted) return new OllamaError('aborted', cancelledText(what, ctx.signal), host);
     if (ctx.timedOut) {
       return new OllamaError(
         'timeout',
@@ -157,7 +158,7 @@ export class OllamaBackend {
     const code = errorCode(err);
     const name = (err as Error).name;
     if (name === 'AbortError' || name === 'TimeoutError') {
-      return new OllamaError('aborted', `${what} was cancelled.`, host);
+      return new OllamaError('aborted', cancelledText(what, ctx.signal), host);
     }
     if (name === 'TypeError' || code) {
       const why =

@@ -5,6 +5,7 @@
  * answers, reads the prompt (or loads the model) or between tokens — stops it with an error naming
  * the phase and the setting, so the next model or host can be tried.
  */
+import { cancelledText } from '../util/stopping.js';
 import { quoted } from '../util/shorten.js';
 import { EngineError, connectionFailure, readErrorBody, saysModelMissing } from './openai-errors.js';
 import { type Failures, seconds } from './openai-failures.js';
@@ -57,7 +58,7 @@ const WHOLE_BODY_BYTES = 16 * 1024 * 1024;
 export async function streamChat(d: ChatDeps, req: ChatRequest): Promise<ChatResult> {
   const f = d.failures;
   const label = `generation on ${quoted(req.model)}`;
-  if (req.signal?.aborted) throw f.make('aborted', `${label} on ${f.ref.name} was cancelled.`);
+  if (req.signal?.aborted) throw f.make('aborted', cancelledText(`${label} on ${f.ref.name}`, req.signal));
   const started = performance.now();
   const stall = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, stall.signal]) : stall.signal;
@@ -126,7 +127,7 @@ interface FailureContext {
 }
 
 function failure(f: Failures, req: ChatRequest, err: unknown, c: FailureContext): EngineError {
-  if (req.signal?.aborted) return f.make('aborted', `${c.label} on ${f.ref.name} was cancelled.`);
+  if (req.signal?.aborted) return f.make('aborted', cancelledText(`${c.label} on ${f.ref.name}`, req.signal));
   if (c.stalled) {
     const phase = !c.answered
       ? 'while waiting for it to answer'

@@ -2,6 +2,7 @@
  * The words of every EngineError one OpenAI-compatible engine can raise: what went wrong, at
  * which engine (its name and host), and what to do next.
  */
+import { cancelledText } from '../util/stopping.js';
 import { quoted } from '../util/shorten.js';
 import {
   EngineError,
@@ -125,7 +126,7 @@ export class Failures {
   /** Anything thrown while asking: a cancel, a time limit, a connection failure. */
   fromThrown(err: unknown, ctx: { what: string; signal?: AbortSignal | undefined; timedOut?: boolean; timeoutMs?: number }): EngineError {
     if (err instanceof EngineError) return err;
-    if (ctx.signal?.aborted) return this.make('aborted', `${ctx.what} on ${this.ref.name} was cancelled.`);
+    if (ctx.signal?.aborted) return this.make('aborted', cancelledText(`${ctx.what} on ${this.ref.name}`, ctx.signal));
     if (ctx.timedOut) {
       return this.make(
         'timeout',
@@ -138,7 +139,7 @@ export class Failures {
       return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${why}) — ${next}`);
     }
     const name = (err as Error)?.name;
-    if (name === 'AbortError' || name === 'TimeoutError') return this.make('aborted', `${ctx.what} on ${this.ref.name} was cancelled.`);
+    if (name === 'AbortError' || name === 'TimeoutError') return this.make('aborted', cancelledText(`${ctx.what} on ${this.ref.name}`, ctx.signal));
     return this.make('server_error', `${this.who} failed ${ctx.what}: ${this.engineText(String((err as Error)?.message ?? err))}`);
   }
 
