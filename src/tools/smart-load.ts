@@ -11,6 +11,16 @@ const keepAlive = z
   })
   .describe('How long the model stays loaded when idle: seconds, or a duration like "15m" (at most about 292 years); negative (e.g. -1) keeps it loaded. Default: model.keepAlive.timeout.');
 
+/** A sentence ends with one full stop, whatever the parts it is made of end with. */
+const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
+
+/** keep_alive in words: "5 min", "90 s", "15m" as given, or "until unloaded". */
+function idleTime(k: string | number): string {
+  if (typeof k === 'string') return /^-/.test(k.trim()) ? 'until unloaded' : k;
+  if (k < 0) return 'until unloaded';
+  return k >= 60 && k % 60 === 0 ? `${k / 60} min` : `${k} s`;
+}
+
 function render(o: SmartLoadOutcome): string {
   const head = {
     already_loaded: `${o.model} is already loaded.`,
@@ -18,8 +28,10 @@ function render(o: SmartLoadOutcome): string {
     would_load: `Dry run: would load ${o.model}${o.unloaded.length ? ` after unloading ${o.unloaded.join(', ')}` : ' without unloading anything'}.`,
     refused: `Not loading ${o.model}: it does not fit.`,
   }[o.action];
-  const numbers = `Needs ${formatBytes(o.requiredBytes)}; ${formatBytes(Math.max(0, o.availableBytes))} was free for models.`;
-  return [head, o.reason, numbers, `Chosen because: ${o.choice}.`, o.pinned ? 'Pinned: kept loaded while the server runs.' : `keep_alive: ${o.keepAlive}.`].join('\n');
+  const reason = o.reason.trim() === head ? [] : [sentence(o.reason)];
+  const idle = idleTime(o.keepAlive);
+  const stay = o.action === 'refused' ? [] : [o.pinned ? 'Pinned: kept loaded while the server runs.' : idle === 'until unloaded' ? 'Stays loaded until unloaded.' : `Unloads after ${idle} idle.`];
+  return [head, ...reason, `Chosen because: ${sentence(o.choice)}`, ...stay].join('\n');
 }
 
 export const smartLoadTool = defineTool({
