@@ -37,8 +37,8 @@ export interface OrchestratorDeps {
 export class Orchestrator {
   /** Every Ollama host, by priority; `backend`, `catalog`, `loader`, `puller` and `overview` are ollama.host's. */
   readonly ollamaHosts: OllamaHost[];
-  /** Hosts that did not answer, skipped for a while. */
-  readonly hostCooldown = new HostCooldown();
+  /** Hosts that did not answer, skipped for a while and re-checked in the background. */
+  readonly hostCooldown = new HostCooldown((name) => this.ollamaHosts.find((h) => h.name === name)!.backend.version({ timeoutMs: 3000 }));
   readonly backend: OllamaBackend;
   readonly catalog: Catalog;
   readonly ram: RamMonitor;

@@ -12,14 +12,30 @@ import type { OllamaHost } from './ollama-host.js';
 /** How long a host that did not answer is skipped. */
 export const HOST_COOLDOWN_MS = 30_000;
 
+/**
+ * Hosts that did not answer. Each is re-checked in the background with one cheap call (`probe`,
+ * e.g. /api/version) every HOST_COOLDOWN_MS: when it answers, it is back for the next request;
+ * when not, it stays skipped. The timers never keep the process alive.
+ */
 export class HostCooldown {
-  private readonly until = new Map<string, { at: number; why: string }>();
+  private readonly until = new Map<string, { at: number; why: string; timer?: NodeJS.Timeout }>();
+
+  constructor(private readonly probe?: (name: string) => Promise<unknown>) {}
 
   down(name: string, why: string, now = Date.now()): void {
-    this.until.set(name, { at: now + HOST_COOLDOWN_MS, why });
+    const old = this.until.get(name);
+    if (old?.timer) clearTimeout(old.timer);
+    const entry: { at: number; why: string; timer?: NodeJS.Timeout } = { at: now + HOST_COOLDOWN_MS, why };
+    if (this.probe && entry.at > Date.now()) {
+      entry.timer = setTimeout(() => void this.recheck(name, entry), Math.max(0, entry.at - Date.now()));
+      entry.timer.unref();
+    }
+    this.until.set(name, entry);
   }
 
   up(name: string): void {
+    const old = this.until.get(name);
+    if (old?.timer) clearTimeout(old.timer);
     this.until.delete(name);
   }
 
@@ -27,6 +43,16 @@ export class HostCooldown {
   skipped(name: string, now = Date.now()): string | undefined {
     const c = this.until.get(name);
     return c && c.at > now ? c.why : undefined;
+  }
+
+  private async recheck(name: string, entry: { at: number; why: string }): Promise<void> {
+    if (this.until.get(name) !== entry) return; // marked down again, or back, meanwhile
+    try {
+      await this.probe!(name);
+      if (this.until.get(name) === entry) this.up(name);
+    } catch (err) {
+      if (this.until.get(name) === entry) this.down(name, err instanceof Error ? err.message : String(err));
+    }
   }
 }
 
