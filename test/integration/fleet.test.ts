@@ -144,7 +144,9 @@ describe('concurrent requests for one model', () => {
     await core.ollamaHosts.find((h) => h.name === 'gpubox')!.loader.ensureLoaded({ model: 'llama3.2' });
     for (const f of [cpu, gpu]) f.setLatency('/api/generate', 150); // each answer takes a while
     const a = routeAndGenerate(core, { prompt: 'Write two sentences about rivers', model: 'llama3.2' });
-    await new Promise((r) => setTimeout(r, 5)); // the first request holds the first host's only slot
+    const first = core.ollamaHosts.find((h) => h.name === 'ollama')!;
+    for (let i = 0; i < 200 && first.loader.requestsOn('llama3.2:latest') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(first.loader.requestsOn('llama3.2:latest')).toBe(1); // the first request holds the first host's only slot
     const b = routeAndGenerate(core, { prompt: 'Write two sentences about lakes', model: 'llama3.2' });
     const [ra, rb] = await Promise.all([a, b]);
     expect(new Set([ra.host, rb.host])).toEqual(new Set(['ollama', 'gpubox']));
