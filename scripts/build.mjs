@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
+import { buildViews } from './build-views.mjs';
 
 /**
  * The `ollama` client tests `headers instanceof Headers` on every request; touching the global
@@ -24,6 +25,7 @@ const ollamaWithoutUndici = {
 };
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const views = await buildViews();
 
 await build({
   entryPoints: { cli: 'src/server/cli.ts' },
@@ -39,6 +41,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   plugins: [ollamaWithoutUndici],
+  define: { __OLLM_VIEWS__: JSON.stringify(views) },
   // Bundled CommonJS dependencies call require() for Node built-ins, and some name __filename
   // (write-file-atomic derives its temporary files' names from it).
   banner: {

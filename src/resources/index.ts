@@ -10,6 +10,7 @@ import { registerModelsDatabase } from './models-database.js';
 import { registerModelsLoaded } from './models-loaded.js';
 import { registerSystemRam } from './system-ram.js';
 import { registerTemplates } from './templates.js';
+import { registerViews } from './views.js';
 
 export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> = [
   registerSystemRam,
@@ -20,5 +21,6 @@ export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> =
   registerMetrics,
   registerMemory,
   registerTemplates,
+  registerViews,
   registerModelCard, // the template last, so fixed ollm://models/... URIs win
 ];

@@ -18,6 +18,7 @@ import { assignSession, CallRegistry, sessionOf } from './http-cancel.js';
 import { keepHeapSmall, prepare } from './lifecycle.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
 import { VERSION } from './version.js';
+import { acceptPageToken, serveViewPage } from './views-http.js';
 
 export interface HttpOptions {
   host: string;
@@ -134,6 +135,7 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
   }
 
   const server: Server = createServer((req, res) => {
+    acceptPageToken(req);
     if (!admit(options, req, res)) return;
     const url = new URL(`http://localhost${req.url ?? '/'}`); // admitted: the target is a path
     const path = url.pathname;
@@ -146,6 +148,7 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
     if (path === '/mcp' || path === '/mcp/') return void done(req.method === 'POST' ? post(req, res) : mcp(req, res));
     if (route === 'GET /sse') return void done(sse.open(res));
     if (route === 'POST /messages') return void done(postLegacy(req, res, url));
+    if (serveViewPage(req, res, url)) return;
     reply(res, 404, `Nothing at ${shortened(path)}: MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE).`);
   });
   server.on('clientError', answerClientError);

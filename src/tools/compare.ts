@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
 import { compare, type CompareResult } from '../orchestrator/generation/compare.js';
 import { defineTool } from './define.js';
+import { viewMeta } from '../views/index.js';
 
 const metricsSchema = z.object({
   loadMs: z.number().describe('loading the model for this comparison; 0 when it was already loaded'),
@@ -74,6 +75,7 @@ export const compareTool = defineTool({
     wallMs: z.number(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  meta: viewMeta('compare'),
   async run(input, { orch, signal, phases }) {
     const result = await compare(orch, { ...input, signal, ...(phases && { progress: phases }) });
     return { structured: result, text: renderComparison(result) };

@@ -67,6 +67,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   inputSchema: I;
   outputSchema: O;
   annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
+  /** Extra tool metadata, e.g. the MCP Apps view (`ui.resourceUri`) a host may show with the result. */
+  meta?: Record<string, unknown>;
   run(input: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
 }
 
@@ -111,6 +113,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         inputSchema: publishedOnly(spec.inputSchema),
         outputSchema: spec.outputSchema,
         annotations: { title: spec.title, ...spec.annotations },
+        ...(spec.meta && { _meta: spec.meta }),
       },
       // The SDK infers the handler's argument type from the schema; the cast keeps
       // ToolSpec generic without repeating the SDK's conditional types here.

@@ -11,6 +11,7 @@ import { renderTemplateTool } from './render-template.js';
 import { saveTemplateTool } from './save-template.js';
 import { rememberTool } from './remember.js';
 import { showModelTool } from './show-model.js';
+import { showStatusTool } from './show-status.js';
 import { routeAndGenerateTool } from './route-and-generate.js';
 import { smartLoadTool } from './smart-load.js';
 import { unloadModelTool } from './unload-model.js';
@@ -30,4 +31,5 @@ export const TOOLS: ToolRegistration[] = [
   forgetTool,
   renderTemplateTool,
   saveTemplateTool,
+  showStatusTool,
 ];

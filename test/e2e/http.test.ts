@@ -120,6 +120,7 @@ const CALLS: Array<[string, Record<string, unknown>]> = [
   ['forget', { key: 'editor' }],
   ['render_template', { name: 'summarize', variables: { text: 'A long text.' } }],
   ['save_template', { name: 'greet', description: 'Greets', template: 'Say hi to {who}' }],
+  ['show_status', {}],
 ];
 
 describe.each(['Streamable HTTP', 'legacy SSE'])('every tool over %s', (kind) => {

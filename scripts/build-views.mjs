@@ -1,0 +1,25 @@
+// Builds the MCP Apps views: each view's script bundled and minified, inlined with the shared
+// styles into one self-contained HTML page (no network access needed), written to dist/views.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const src = new URL('../src/views/', import.meta.url);
+const out = new URL('../dist/views/', import.meta.url);
+
+/** { compare: html, status: html } */
+export async function buildViews() {
+  const css = readFileSync(new URL('views.css', src), 'utf8').replace(/\s*\n\s*/g, '');
+  mkdirSync(out, { recursive: true });
+  const pages = {};
+  for (const name of ['compare', 'status']) {
+    const js = await build({
+      entryPoints: [new URL(`${name}-view.ts`, src).pathname],
+      bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none', logLevel: 'warning',
+    });
+    const script = js.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
+    const page = readFileSync(new URL(`${name}.html`, src), 'utf8').replace('/*CSS*/', () => css).replace('/*JS*/', () => script);
+    writeFileSync(new URL(`${name}.html`, out), page);
+    pages[name] = page;
+  }
+  return pages;
+}

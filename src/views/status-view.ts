@@ -1,0 +1,116 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The fleet and memory monitor: each host, its RAM and VRAM as bars (each loaded model's share,
+ * the budget, the headroom left), pins, keep-alive countdowns, requests in flight and per-model
+ * metrics, with buttons to unload or pin a model. Refreshes every few seconds while open.
+ */
+import { connectBridge, textOf, type Bridge, type ToolResult } from './bridge.js';
+import { $, bytes, countdown, esc, secs } from './ui.js';
+
+interface Loaded { name: string; sizeBytes: number; vramBytes: number; expiresAt?: string; keptForever?: boolean; pinned?: boolean; requestsRunning?: number }
+interface Host {
+  name: string; kind: 'ollama' | 'openai'; url?: string; reachable?: boolean; healthy?: boolean; error?: string;
+  capacity?: { kind: string; note?: string; ramTotalBytes?: number; ramAvailableBytes?: number; vramTotalBytes?: number; vramFreeBytes?: number };
+  loaded?: Loaded[]; requestsRunning?: number;
+}
+interface Metric { requests: number; failures: number; avgLatencyMs: number; avgTokensPerSecond: number; avgLoadMs: number; lastUsed: string }
+interface Status { hosts: Host[]; metrics: Record<string, Metric>; memory?: { budgetBytes: number; headroomBytes: number; loadedBytes: number } }
+
+const REFRESH_MS = 3000;
+const COLORS = ['var(--m1)', 'var(--m2)', 'var(--m3)', 'var(--m4)', 'var(--m5)'];
+const bridge: Bridge = connectBridge('ollm-status');
+
+function bar(label: string, total: number, parts: Array<{ name: string; bytes: number }>, budget?: number, headroom?: number): string {
+  const pct = (n: number) => `${Math.max(0, Math.min(100, (n / total) * 100)).toFixed(2)}%`;
+  const used = parts.reduce((n, p) => n + p.bytes, 0);
+  const segs = parts.map((p, i) => `<span style="width:${pct(p.bytes)};background:${COLORS[i % COLORS.length]}" title="${esc(p.name)}: ${bytes(p.bytes)}"></span>`).join('');
+  const mark = budget !== undefined && budget < total ? `<span class="budget" style="left:${pct(budget)}" title="budget ${bytes(budget)}"></span>` : '';
+  const legend = parts.map((p, i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${esc(p.name)} ${bytes(p.bytes)}</span>`).join('');
+  const free = headroom !== undefined ? `headroom for one more model ${bytes(headroom)}` : `free ${bytes(total - used)}`;
+  return `<div class="mem" data-bar="${label}"><div class="row"><strong>${label}</strong><span class="muted">${bytes(used)} of ${bytes(total)} used by models · ${free}${budget !== undefined ? ` · budget ${bytes(budget)}` : ''}</span></div>
+<div class="bar" role="img" aria-label="${label}: ${bytes(used)} of ${bytes(total)} used by models">${segs}${mark}</div><div class="legend">${legend}</div></div>`;
+}
+
+function modelRow(h: Host, m: Loaded, metrics: Metric | undefined): string {
+  const flags = `${m.pinned ? '<span class="tag">pinned</span>' : ''}${m.requestsRunning ? `<span class="tag warn">${m.requestsRunning} running</span>` : ''}`;
+  return `<tr data-model="${esc(m.name)}"><td>${esc(m.name)}${flags}</td><td class="num">${bytes(m.sizeBytes)}</td><td class="num opt">${bytes(m.vramBytes)}</td>
+<td class="num" data-expires="${esc(m.expiresAt ?? '')}" data-forever="${m.keptForever ? 1 : ''}">${countdown(m.expiresAt, m.keptForever)}</td>
+<td class="num opt">${metrics ? `${metrics.avgTokensPerSecond} tok/s · ${metrics.requests} req` : '—'}</td>
+<td><div class="row"><button type="button" data-act="unload" data-host="${esc(h.name)}" data-name="${esc(m.name)}">Unload</button>${
+    m.pinned ? '' : `<button type="button" data-act="pin" data-host="${esc(h.name)}" data-name="${esc(m.name)}">Pin</button>`
+  }</div></td></tr>`;
+}
+
+function hostSection(h: Host, s: Status): string {
+  const up = h.kind === 'ollama' ? h.reachable : h.healthy !== false;
+  const head = `<h2>${esc(h.name)} <span class="muted">${esc(h.kind)}${h.url ? ` · ${esc(h.url)}` : ''}</span> <span class="tag ${up ? 'ok' : 'warn'}">${up ? 'up' : 'down'}</span></h2>`;
+  if (h.kind !== 'ollama') return `<section class="card">${head}${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}</section>`;
+  const loaded = h.loaded ?? [];
+  const cap = h.capacity ?? { kind: 'unknown' };
+  const primary = h.name === 'ollama' ? s.memory : undefined;
+  const ram = cap.ramTotalBytes ? bar('RAM', cap.ramTotalBytes, loaded.map((m) => ({ name: m.name, bytes: Math.max(0, m.sizeBytes - m.vramBytes) })), primary?.budgetBytes, primary?.headroomBytes) : '';
+  const vram = cap.vramTotalBytes ? bar('VRAM', cap.vramTotalBytes, loaded.map((m) => ({ name: m.name, bytes: m.vramBytes }))) : '';
+  const table = loaded.length
+    ? `<div class="scroll"><table><thead><tr><th>model</th><th class="num">size</th><th class="num opt">VRAM</th><th class="num">keep-alive</th><th class="num opt">metrics</th><th></th></tr></thead><tbody>${loaded
+        .map((m) => modelRow(h, m, s.metrics[m.name]))
+        .join('')}</tbody></table></div>`
+    : '<p class="muted">No model loaded.</p>';
+  return `<section class="card" data-host="${esc(h.name)}">${head}<p class="muted">${h.requestsRunning ?? 0} request(s) in flight${cap.note ? ` · ${esc(cap.note)}` : ''}</p>${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}${ram}${vram}${table}</section>`;
+}
+
+function metricsTable(s: Status): string {
+  const rows = Object.entries(s.metrics);
+  if (!rows.length) return '';
+  return `<section class="card"><h2>Per-model metrics</h2><div class="scroll"><table><thead><tr><th>model</th><th class="num">requests</th><th class="num">failures</th><th class="num">tok/s</th><th class="num opt">latency</th><th class="num opt">load</th></tr></thead><tbody>${rows
+    .map(([name, m]) => `<tr><td>${esc(name)}</td><td class="num">${m.requests}</td><td class="num">${m.failures}</td><td class="num">${m.avgTokensPerSecond}</td><td class="num opt">${secs(m.avgLatencyMs)}</td><td class="num opt">${secs(m.avgLoadMs)}</td></tr>`)
+    .join('')}</tbody></table></div></section>`;
+}
+
+function render(r: ToolResult): void {
+  const s = r.structuredContent as Status | undefined;
+  if (r.isError || !s?.hosts) {
+    $('#note').innerHTML = `<span class="warn">${esc(textOf(r) || 'No status.')}</span>`;
+    return;
+  }
+  const focused = (document.activeElement as HTMLElement | null)?.dataset;
+  const refocus = focused?.act ? `button[data-act="${focused.act}"][data-name="${CSS.escape(focused.name ?? '')}"]` : undefined;
+  $('#hosts').innerHTML = s.hosts.map((h) => hostSection(h, s)).join('') + metricsTable(s);
+  if (refocus) document.querySelector<HTMLElement>(refocus)?.focus();
+  $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  bridge.resized();
+}
+
+async function refresh(): Promise<void> {
+  try {
+    render(await bridge.callTool('show_status', {}));
+  } catch (err) {
+    $('#note').innerHTML = `<span class="warn">${esc(err instanceof Error ? err.message : String(err))}</span>`;
+  }
+}
+
+async function act(button: HTMLButtonElement): Promise<void> {
+  const { act: what, name, host } = button.dataset;
+  if (!name) return;
+  button.disabled = true;
+  $('#note').textContent = what === 'unload' ? `Unloading ${name}…` : `Pinning ${name}…`;
+  try {
+    const r = what === 'unload' ? await bridge.callTool('unload_model', { model: name, host }) : await bridge.callTool('smart_load', { model: name, host, pin: true });
+    $('#note').innerHTML = `<span class="${r.isError ? 'warn' : 'ok'}">${esc(textOf(r))}</span>`;
+  } catch (err) {
+    $('#note').innerHTML = `<span class="warn">${esc(err instanceof Error ? err.message : String(err))}</span>`;
+  }
+  await refresh();
+}
+
+document.addEventListener('click', (ev) => {
+  const button = (ev.target as HTMLElement).closest<HTMLButtonElement>('button[data-act]');
+  if (button) void act(button);
+});
+$('#refresh').addEventListener('click', () => void refresh());
+bridge.onResult(render);
+void refresh();
+setInterval(() => void refresh(), REFRESH_MS);
+setInterval(() => {
+  for (const td of document.querySelectorAll<HTMLElement>('td[data-expires]')) td.textContent = countdown(td.dataset.expires || undefined, Boolean(td.dataset.forever));
+}, 1000);

@@ -1,0 +1,138 @@
+/**
+ * The views in headless Chromium against the built server and the fake Ollama: framed by a small
+ * MCP Apps host (the extension's AppBridge) and opened directly in a browser over HTTP.
+ * Screenshots at desktop and phone widths go to test/screenshots.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
+import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/temp.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The committed screenshots are rewritten with OLLM_SCREENSHOTS=1; otherwise they go to a temporary folder. */
+const SHOTS = process.env.OLLM_SCREENSHOTS ? join(import.meta.dirname, '../screenshots') : tempDir('ollm-shots-');
+const SIZES = { desktop: { width: 1280, height: 800 }, narrow: { width: 390, height: 844 } } as const;
+
+let fake: FakeOllama;
+let server: HttpServer;
+let client: Client;
+let browser: Browser;
+let hostScript: string;
+let home: string;
+
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, models: DEFAULT_MODELS });
+  home = tempHome('ram:\n  budget: 14GB\n  bufferBytes: 0\n');
+  server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
+  client = new Client({ name: 'ollm-browser-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  const bundled = await build({ entryPoints: [join(import.meta.dirname, 'host-page.ts')], bundle: true, write: false, format: 'iife', platform: 'browser', logLevel: 'warning' });
+  hostScript = bundled.outputFiles[0]!.text;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await client?.close().catch(() => undefined);
+  await server?.stop();
+  await fake?.stop();
+});
+
+async function viewHtml(uri: string): Promise<string> {
+  const res = await client.readResource({ uri });
+  const c = res.contents[0] as { mimeType: string; text: string };
+  expect(c.mimeType).toBe('text/html;profile=mcp-app');
+  return c.text;
+}
+
+/** A page hosting the view the way an MCP Apps client does, its tool calls going to the server. */
+async function hosted(uri: string, input: Record<string, unknown>, result: unknown, size: keyof typeof SIZES = 'desktop'): Promise<Page> {
+  const page = await browser.newPage({ viewport: SIZES[size] });
+  await page.exposeFunction('callTool', (params: { name: string; arguments: Record<string, unknown> }) => client.callTool(params));
+  await page.setContent(`<!doctype html><html><body style="margin:0"><script>${hostScript}</script></body></html>`);
+  await page.evaluate(([html, i, r]) => window.openView(html as string, i as Record<string, unknown>, r as Record<string, unknown> | null), [await viewHtml(uri), input, result] as const);
+  return page;
+}
+
+const frameOf = (page: Page) => page.frameLocator('iframe[title="view"]');
+
+describe('views in a browser', () => {
+  it('compare and show_status point at their views; a client without MCP Apps gets the same text', async () => {
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    expect(byName.get('compare')!._meta).toMatchObject({ ui: { resourceUri: 'ui://ollm/compare' } });
+    expect(byName.get('show_status')!._meta).toMatchObject({ ui: { resourceUri: 'ui://ollm/status' } });
+    expect(byName.get('show_status')!.annotations).toMatchObject({ readOnlyHint: true });
+    const html = await viewHtml('ui://ollm/compare');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3)/);
+    expect(html.length).toBeLessThan(60_000);
+  });
+
+  it('the compare view shows every answer with its metrics, and its prefer button is recorded', async () => {
+    const input = { prompt: 'Tell me about the sea', models: ['llama3.2', 'phi3:mini', 'qwen2.5-coder:7b'] };
+    const result = await client.callTool({ name: 'compare', arguments: input });
+    expect(result.isError).toBeFalsy();
+    const { comparisonId, task } = result.structuredContent as { comparisonId: string; task: string };
+    for (const size of ['desktop', 'narrow'] as const) {
+      const page = await hosted('ui://ollm/compare', input, result, size);
+      const view = frameOf(page);
+      await expect.poll(() => view.locator('article.card').count()).toBe(3);
+      for (const model of ['llama3.2:latest', 'phi3:mini', 'qwen2.5-coder:7b']) {
+        const card = view.locator(`article.card[data-model="${model}"]`);
+        await expect.poll(() => card.locator('.answer').innerText()).not.toBe('');
+        for (const metric of ['load', 'first token', 'generation', 'tokens', 'tokens/s', 'host']) expect(await card.locator(`dd[data-metric="${metric}"]`).innerText()).toMatch(/\S/);
+      }
+      await page.screenshot({ path: join(SHOTS, `compare-${size}.png`), fullPage: true });
+      if (size === 'desktop') {
+        const button = view.locator('article.card[data-model="phi3:mini"] button[data-prefer]');
+        await button.focus();
+        await page.keyboard.press('Enter'); // a real button: usable from the keyboard
+        await expect.poll(() => view.locator('article.card[data-model="phi3:mini"] .status').innerText()).toMatch(/Preferred for/);
+        expect(await page.evaluate(() => window.viewCalls)).toContain('prefer_model');
+        const prefs = readFileSync(join(home, 'preferences.json'), 'utf8');
+        expect(prefs).toContain('phi3:mini');
+        expect(prefs).toContain(task === 'code' ? 'code' : task);
+        expect(comparisonId).toBeTruthy();
+      }
+      await page.close();
+    }
+  });
+
+  it('the monitor shows what /api/ps reports and follows an unload made from its button', async () => {
+    for (const model of ['llama3.2', 'qwen2.5-coder:7b']) expect((await client.callTool({ name: 'smart_load', arguments: { model } })).isError).toBeFalsy();
+    const page = await hosted('ui://ollm/status', {}, null);
+    const view = frameOf(page);
+    const rows = view.locator('section[data-host="ollama"] tr[data-model]');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(fake.loaded().length);
+    await expect.poll(() => view.locator('[data-bar="RAM"] .bar > span').count()).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: join(SHOTS, 'status-desktop.png'), fullPage: true });
+    await view.locator('tr[data-model="qwen2.5-coder:7b"] button[data-act="unload"]').click();
+    await expect.poll(() => view.locator('tr[data-model="qwen2.5-coder:7b"]').count(), { timeout: 10_000 }).toBe(0);
+    expect(fake.loaded().map((m) => m.name)).not.toContain('qwen2.5-coder:7b');
+    await view.locator('tr[data-model="llama3.2:latest"] button[data-act="pin"]').click();
+    await expect.poll(() => view.locator('tr[data-model="llama3.2:latest"] .tag').first().innerText(), { timeout: 10_000 }).toBe('pinned');
+    await page.close();
+  });
+
+  it('opened directly in a browser, / lists the views and /status talks to /mcp itself', async () => {
+    const base = server.url.replace(/\/mcp$/, '');
+    const page = await browser.newPage({ viewport: SIZES.narrow });
+    await page.goto(`${base}/`);
+    expect(await page.locator('a[href="/status"]').count()).toBe(1);
+    await page.goto(`${base}/status`);
+    await expect.poll(() => page.locator('tr[data-model="llama3.2:latest"]').count(), { timeout: 10_000 }).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'status-narrow.png'), fullPage: true });
+    await page.goto(`${base}/compare`);
+    expect(await page.locator('form#ask').isVisible()).toBe(true);
+    await page.close();
+    expect(existsSync(join(SHOTS, 'compare-narrow.png'))).toBe(true);
+  });
+});
