@@ -11,11 +11,13 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
-import { tempDir } from '../helpers/temp.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** The committed screenshots are rewritten with OLLM_SCREENSHOTS=1; otherwise they go to a temporary folder. */
-const SHOTS = process.env.OLLM_SCREENSHOTS ? join(import.meta.dirname, '../screenshots') : tempDir('ollm-shots-');
+/**
+ * Every run keeps its screenshots in test/screenshots/last-run (not committed: the figures in them
+ * change each run); OLLM_SCREENSHOTS=1 rewrites the committed ones the README shows.
+ */
+const SHOTS = join(import.meta.dirname, process.env.OLLM_SCREENSHOTS ? '../screenshots' : '../screenshots/last-run');
 const SIZES = { desktop: { width: 1280, height: 800 }, narrow: { width: 390, height: 844 } } as const;
 
 let fake: FakeOllama;
