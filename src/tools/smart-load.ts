@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { formatBytes, keepAliveProblem, TASK_TYPES } from '../orchestrator/index.js';
+import { keepAliveProblem, TASK_TYPES } from '../orchestrator/index.js';
 import { smartLoad, type SmartLoadOutcome } from '../orchestrator/loading/smart-load.js';
 import { defineTool } from './define.js';
 

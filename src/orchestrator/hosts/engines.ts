@@ -8,6 +8,7 @@
 import type { Settings } from '../config/index.js';
 import { EngineError } from './openai-errors.js';
 import { OpenAIBackend } from './openai.js';
+import type { ChatResult } from './openai-stream.js';
 
 export interface EngineHost {
   name: string;
@@ -17,19 +18,12 @@ export interface EngineHost {
   model?: string;
 }
 
-export interface EngineAnswer {
+/** What an engine answered, and which engine. */
+export interface EngineAnswer extends ChatResult {
   host: string;
   /** host:port of the engine, for messages. */
   address: string;
   model: string;
-  text: string;
-  thinking?: string;
-  promptTokens: number;
-  outputTokens: number;
-  tokensPerSecond: number;
-  timeToFirstTokenMs: number;
-  totalMs: number;
-  doneReason: string;
 }
 
 export interface EngineRequest {

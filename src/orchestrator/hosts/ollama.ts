@@ -8,6 +8,7 @@ import { Ollama, type ListResponse, type ShowResponse } from 'ollama';
 import { displayHost } from '../config/host.js';
 import { httpFetch } from './http-fetch.js';
 import { cancelledText } from '../util/stopping.js';
+import { errorCode } from '../util/error-code.js';
 import { quoted, shortened } from '../util/shorten.js';
 
 export type OllamaErrorKind =
@@ -68,15 +69,6 @@ const callSignal = new AsyncLocalStorage<AbortSignal>();
 /** Fields Ollama sends in /api/ps that the client's types leave out. */
 export type RunningModel = ListResponse['models'][number] & { context_length?: number };
 
-function errorCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 export class OllamaBackend {
   readonly url: string;

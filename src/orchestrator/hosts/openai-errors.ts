@@ -11,6 +11,8 @@
  * 100 characters. An API key is never echoed: 401/403 bodies are not quoted, and any text quoted
  * from an engine has the key (and masked keys such as `sk-ab***yz`) removed.
  */
+import { errorCode } from '../util/error-code.js';
+
 export type EngineErrorKind =
   | 'unreachable'
   | 'timeout'
@@ -130,15 +132,7 @@ export function saysModelMissing(status: number, body: ErrorBody): boolean {
   return (status === 404 || status === 400) && /model/i.test(m) && /not (exist|found)|does ?n[o']t exist|unknown|no such|could not find|not available|invalid model/i.test(m);
 }
 
-const network = (err: unknown): string | undefined => {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-};
+const network = errorCode;
 
 /** Why a connection failed, in words, from a network error (node:http or undici). */
 export function connectionFailure(err: unknown): string | undefined {
