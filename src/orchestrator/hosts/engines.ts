@@ -8,7 +8,7 @@
 import type { Settings } from '../config/index.js';
 import { EngineError } from './openai-errors.js';
 import { OpenAIBackend } from './openai.js';
-import type { ChatResult } from './openai-stream.js';
+import type { ChatRequest, ChatResult } from './openai-stream.js';
 
 export interface EngineHost {
   name: string;
@@ -26,13 +26,8 @@ export interface EngineAnswer extends ChatResult {
   model: string;
 }
 
-export interface EngineRequest {
-  prompt: string;
-  system?: string;
-  images?: string[];
-  maxTokens: number;
-  temperature?: number;
-  signal?: AbortSignal;
+/** A chat request without the parts each engine decides: the model, the stall limit. */
+export interface EngineRequest extends Omit<ChatRequest, 'model' | 'stallTimeoutMs' | 'onToken'> {
   onToken?(tokens: number, host: string, model: string): void;
   onTry?(host: string, model: string): void;
 }
