@@ -31,6 +31,12 @@ export function textOf(r: ToolResult): string {
   return (r.content ?? []).map((c) => c.text ?? '').join('\n');
 }
 
+/** Follows the host's light or dark theme; without one the page follows the system's. */
+function applyTheme(context: unknown): void {
+  const theme = (context as { theme?: unknown } | undefined)?.theme;
+  if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+}
+
 function appBridge(name: string): Bridge {
   const host = window.parent;
   let next = 1;
@@ -60,15 +66,18 @@ function appBridge(name: string): Bridge {
     } else if (m.method === 'ui/notifications/tool-input') {
       const args = (m.params?.arguments ?? {}) as Record<string, unknown>;
       for (const cb of inputs) cb(args);
+    } else if (m.method === 'ui/notifications/host-context-changed') {
+      applyTheme(m.params);
     } else if (m.method === 'ui/resource-teardown' && m.id !== undefined) {
       post({ jsonrpc: '2.0', id: m.id, result: {} });
     } else if (m.method === 'ping' && m.id !== undefined) {
       post({ jsonrpc: '2.0', id: m.id, result: {} });
     }
   });
-  const ready = request('ui/initialize', { appInfo: { name, version: '1.0.0' }, appCapabilities: {}, protocolVersion: PROTOCOL }).then(() =>
-    post({ jsonrpc: '2.0', method: 'ui/notifications/initialized', params: {} }),
-  );
+  const ready = request('ui/initialize', { appInfo: { name, version: '1.0.0' }, appCapabilities: {}, protocolVersion: PROTOCOL }).then((r) => {
+    applyTheme((r as { hostContext?: unknown } | undefined)?.hostContext);
+    post({ jsonrpc: '2.0', method: 'ui/notifications/initialized', params: {} });
+  });
   return {
     mode: 'app',
     async callTool(toolName, args) {

@@ -56,11 +56,20 @@ async function viewHtml(uri: string): Promise<string> {
 }
 
 /** A page hosting the view the way an MCP Apps client does, its tool calls going to the server. */
-async function hosted(uri: string, input: Record<string, unknown>, result: unknown, size: keyof typeof SIZES = 'desktop'): Promise<Page> {
-  const page = await browser.newPage({ viewport: SIZES[size] });
+async function hosted(
+  uri: string,
+  input: Record<string, unknown>,
+  result: unknown,
+  size: keyof typeof SIZES = 'desktop',
+  look: { system?: 'light' | 'dark'; theme?: 'light' | 'dark' } = {},
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: SIZES[size], colorScheme: look.system ?? 'light' });
   await page.exposeFunction('callTool', (params: { name: string; arguments: Record<string, unknown> }) => client.callTool(params));
   await page.setContent(`<!doctype html><html><body style="margin:0"><script>${hostScript}</script></body></html>`);
-  await page.evaluate(([html, i, r]) => window.openView(html as string, i as Record<string, unknown>, r as Record<string, unknown> | null), [await viewHtml(uri), input, result] as const);
+  await page.evaluate(
+    ([html, i, r, t]) => window.openView(html as string, i as Record<string, unknown>, r as Record<string, unknown> | null, t as 'light' | 'dark' | undefined),
+    [await viewHtml(uri), input, result, look.theme] as const,
+  );
   return page;
 }
 
@@ -121,6 +130,22 @@ describe('views in a browser', () => {
     expect(fake.loaded().map((m) => m.name)).not.toContain('qwen2.5-coder:7b');
     await view.locator('tr[data-model="llama3.2:latest"] button[data-act="pin"]').click();
     await expect.poll(() => view.locator('tr[data-model="llama3.2:latest"] .tag').first().innerText(), { timeout: 10_000 }).toBe('pinned');
+    await page.close();
+  });
+
+  it("follows the host's theme over the system's, and a theme switched while open", async () => {
+    const background = (page: Page) => frameOf(page).locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
+    const DARK = 'rgb(17, 20, 24)';
+    const LIGHT = 'rgb(255, 255, 255)';
+    const system = await hosted('ui://ollm/status', {}, null, 'desktop', { system: 'dark' });
+    await expect.poll(() => background(system), { timeout: 10_000 }).toBe(DARK);
+    await system.close();
+    const page = await hosted('ui://ollm/status', {}, null, 'desktop', { system: 'dark', theme: 'light' });
+    await expect.poll(() => background(page), { timeout: 10_000 }).toBe(LIGHT);
+    await page.evaluate(() => window.setTheme('dark'));
+    await expect.poll(() => background(page), { timeout: 10_000 }).toBe(DARK);
+    await page.evaluate(() => window.setTheme('light'));
+    await expect.poll(() => background(page), { timeout: 10_000 }).toBe(LIGHT);
     await page.close();
   });
 
