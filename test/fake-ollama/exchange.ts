@@ -61,16 +61,6 @@ export function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-export function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
 /** Per-request state: abort signal and lazy NDJSON streaming. */
 export class Exchange {
   readonly controller = new AbortController();

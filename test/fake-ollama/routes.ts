@@ -3,7 +3,8 @@
  * controls (offline, latency, failNext), then dispatches to the endpoint handlers.
  */
 import type http from 'node:http';
-import { Aborted, Exchange, type Failure, HttpError, decode, readBody, sleep } from './exchange.js';
+import { Aborted, Exchange, type Failure, HttpError, decode, sleep } from './exchange.js';
+import { readIncoming } from '../helpers/incoming.js';
 import { type GenerationDeps, chat, generate } from './generation.js';
 import { embed, embeddings } from './embed.js';
 import { type PullDeps, del, pull } from './pull.js';
@@ -44,17 +45,7 @@ export async function handle(d: RouteDeps, req: http.IncomingMessage, res: http.
   const ex = new Exchange(req, res);
   d.exchanges.add(ex);
   try {
-    const raw = await readBody(req);
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const method = req.method ?? 'GET';
-    let body: unknown;
-    if (raw !== '') {
-      try {
-        body = JSON.parse(raw) as unknown;
-      } catch {
-        body = raw;
-      }
-    }
+    const { method, path, raw, body } = await readIncoming(req);
     d.requests.push({ method, path, body, at: Date.now() });
     const delay = d.latency(path);
     if (delay) await sleep(delay, ex.signal);

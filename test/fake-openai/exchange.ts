@@ -29,17 +29,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const done = () => resolve(Buffer.concat(chunks).toString('utf8'));
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', done);
-    req.on('error', done);
-    req.on('close', done);
-  });
-}
-
 export class Exchange {
   readonly controller = new AbortController();
   /** SSE headers were sent. */

@@ -5,7 +5,8 @@
  */
 import type http from 'node:http';
 import { type ChatDeps, chatCompletions } from './chat.js';
-import { ApiError, Exchange, readBody, sleep } from './exchange.js';
+import { ApiError, Exchange, sleep } from './exchange.js';
+import { readIncoming } from '../helpers/incoming.js';
 import type { FakeModelSpec, HealthMode, InjectedFailure, RecordedRequest } from './types.js';
 
 export interface RouteDeps {
@@ -55,17 +56,7 @@ export async function handle(d: RouteDeps, req: http.IncomingMessage, res: http.
   ex.onClientGone = () => d.clientGone(ex);
   d.exchanges.add(ex);
   try {
-    const raw = await readBody(req);
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const method = req.method ?? 'GET';
-    let body: unknown;
-    if (raw !== '') {
-      try {
-        body = JSON.parse(raw) as unknown;
-      } catch {
-        body = raw;
-      }
-    }
+    const { method, path, raw, body } = await readIncoming(req);
     const key = bearer(req);
     const auth = key === undefined ? 'none' : d.apiKey === undefined ? 'unchecked' : key === d.apiKey ? 'valid' : 'invalid';
     d.requests.push({ method, path, headers: recordHeaders(req), auth, body, at: Date.now() });
