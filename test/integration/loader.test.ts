@@ -95,8 +95,10 @@ describe('smart loading against the fake Ollama', () => {
     await core.loader.loadPins();
     expect(fake.loaded()).toMatchObject([{ name: 'phi3:mini' }]);
     expect(fake.loaded()[0]!.expiresAt.getFullYear()).toBeGreaterThan(2200);
+    const loads = fake.stats().loads;
     await core.loader.releasePins(); // at shutdown: back to the normal idle timeout
     expect(fake.loaded()[0]!.keepAliveMs).toBe(15 * 60_000);
+    expect({ loads: fake.stats().loads - loads, reloads: fake.stats().reloads }).toEqual({ loads: 0, reloads: [] }); // same context: no reload
   });
 
   it('never unloads a model with a request running', async () => {

@@ -8,9 +8,6 @@ import { ollamaDefaultContext } from './host-memory.js';
 import type { RunningModel } from '../hosts/ollama.js';
 import type { HostMemory } from './planner.js';
 
-/** Ollama's own default context when none is asked for and the host has under 23 GiB of VRAM. */
-export const DEFAULT_NUM_CTX = 4096;
-
 /** The context a model starts with when the work asks for no more: the settings', else the server's default. */
 export function baseContext(settings: Settings, memory: HostMemory): number {
   return settings.options.contextSize ?? settings.ollama.contextLength ?? ollamaDefaultContext(memory.vram?.totalBytes ?? 0);

@@ -36,16 +36,18 @@ export interface LoadCallOptions {
  * in ns when it reports one. Past its limit the load is stopped (Ollama aborts a load whose
  * client goes) with an error naming the phase, the time and the settings that set it.
  */
-export async function sendLoad(backend: OllamaBackend, name: string, keepAlive: KeepAlive, numCtx: number, options: LoadCallOptions = {}): Promise<number | undefined> {
+/** `numCtx` undefined (not known): none is sent and Ollama applies its default context, its best guess for a model loaded without one. */
+export async function sendLoad(backend: OllamaBackend, name: string, keepAlive: KeepAlive, numCtx: number | undefined, options: LoadCallOptions = {}): Promise<number | undefined> {
+  const modelOptions = numCtx === undefined ? {} : { options: { num_ctx: numCtx } };
   const limit = options.limit ?? { ms: LOAD_TIMEOUT_MS, why: 'the limit for loads' };
   const timer = AbortSignal.timeout(limit.ms);
   const call = { model: name, timeoutMs: 0, signal: options.signal ? AbortSignal.any([options.signal, timer]) : timer };
   try {
     if (options.embedding) {
-      const res = await backend.call(`loading "${name}"`, (c) => c.embed({ model: name, input: [], keep_alive: keepAlive, options: { num_ctx: numCtx } }), call);
+      const res = await backend.call(`loading "${name}"`, (c) => c.embed({ model: name, input: [], keep_alive: keepAlive, ...modelOptions }), call);
       return res.load_duration || undefined;
     }
-    const res = await backend.call(`loading "${name}"`, (c) => c.generate({ model: name, prompt: '', keep_alive: keepAlive, options: { num_ctx: numCtx } }), call);
+    const res = await backend.call(`loading "${name}"`, (c) => c.generate({ model: name, prompt: '', keep_alive: keepAlive, ...modelOptions }), call);
     return res.load_duration || undefined;
   } catch (err) {
     if (!timer.aborted || options.signal?.aborted) throw err;

@@ -10,9 +10,6 @@ import type { OllamaBackend, RunningModel } from '../hosts/ollama.js';
 import { log } from '../util/log.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
 
-/** The context a pin is loaded with again when /api/ps did not say (Ollama's default). */
-const DEFAULT_CONTEXT = 4096;
-
 /** Loads again the pinned models among `before` that Ollama dropped; returns what happened, in words ('' when nothing went). */
 export async function restorePins(backend: OllamaBackend, pins: ReadonlySet<string>, before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
   const now = await backend.ps({ timeoutMs: 5000 });
@@ -20,7 +17,7 @@ export async function restorePins(backend: OllamaBackend, pins: ReadonlySet<stri
   if (gone.length === 0) return '';
   const again: string[] = [];
   for (const r of gone.filter((g) => pins.has(g.name))) {
-    const ok = await sendLoad(backend, r.name, -1, r.context_length ?? DEFAULT_CONTEXT).then(
+    const ok = await sendLoad(backend, r.name, -1, r.context_length).then(
       () => true,
       () => false,
     );
@@ -34,7 +31,7 @@ export async function restorePins(backend: OllamaBackend, pins: ReadonlySet<stri
 export async function releasePins(backend: OllamaBackend, pins: ReadonlySet<string>, keepAlive: KeepAlive): Promise<void> {
   if (pins.size === 0) return;
   const running = await backend.ps({ timeoutMs: 1000 });
-  await Promise.all(running.filter((r) => pins.has(r.name)).map((r) => sendLoad(backend, r.name, keepAlive, r.context_length ?? DEFAULT_CONTEXT).catch(() => undefined)));
+  await Promise.all(running.filter((r) => pins.has(r.name)).map((r) => sendLoad(backend, r.name, keepAlive, r.context_length).catch(() => undefined)));
 }
 
 /** At start-up: pinned models that fit without unloading anything are loaded (and pinned); the others are said on stderr. */
