@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
 import { compare, type CompareResult } from '../orchestrator/generation/compare.js';
 import { defineTool } from './define.js';
+import { withInputs } from '../orchestrator/generation/offload.js';
+import { inputFields, ledgerSchema, readInputArgs, readLine, readSchema, recordLedger } from './offload-io.js';
 import { viewMeta } from '../views/index.js';
 
 const metricsSchema = z.object({
@@ -48,9 +50,10 @@ export const compareTool = defineTool({
   name: 'compare',
   title: 'Compare models side by side',
   description:
-    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task. One model failing does not fail the comparison. Use it to find which local model suits a kind of work; record the winner with prefer_model.',
+    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task. One model failing does not fail the comparison. Name inputs by reference (files, images, diff) and the server reads them; an input longer than a model\'s context fails that model only (route_and_generate splits long inputs). Use it to find which local model suits a kind of work; record the winner with prefer_model.',
   inputSchema: z.object({
-    prompt: z.string().min(1),
+    prompt: z.string().min(1).describe('The task or question. Name inputs in files, images or diff rather than pasting them here.'),
+    ...inputFields,
     models: z.array(z.string().min(1)).min(2).max(5).optional().describe('The models to compare; default: the top candidates for the task.'),
     system: z.string().optional(),
     task: z.enum(TASK_TYPES).optional().describe('Kind of work; inferred from the prompt when left out.'),
@@ -73,11 +76,28 @@ export const compareTool = defineTool({
     groups: z.array(z.array(z.string())).describe('models in one group ran at the same time'),
     fastest: z.string().optional().describe('the model with the most output tokens per second while generating'),
     wallMs: z.number(),
+    inputs: readSchema.optional(),
+    ledger: ledgerSchema.optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   meta: viewMeta('compare'),
-  async run(input, { orch, signal, phases }) {
-    const result = await compare(orch, { ...input, signal, ...(phases && { progress: phases }) });
-    return { structured: result, text: renderComparison(result) };
+  async run(input, { orch, signal, phases, readInputs, rawArgs }) {
+    const { files: _f, images: _i, diff: _d, ...rest } = input;
+    const inputs = await readInputArgs(input, readInputs);
+    const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
+    const result = await compare(orch, { ...rest, prompt: withInputs(input.prompt, inputs?.docs ?? []), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
+    const body = [renderComparison(result), readLine(inputs)].filter(Boolean).join('\n');
+    const ok = result.results.filter((r) => !r.error);
+    const { entry, line } = recordLedger(orch, body, {
+      rawArgs,
+      promptText: `${input.system ?? ''}\n${input.prompt}`,
+      inputs,
+      inlineImages: inputs ? 0 : (input.images?.length ?? 0),
+      answer: ok[0]?.text ?? '',
+      local: { promptTokens: ok.reduce((s, r) => s + r.metrics.promptTokens, 0), outputTokens: ok.reduce((s, r) => s + r.metrics.outputTokens, 0) },
+      model: result.fastest ?? ok[0]?.model ?? 'none',
+      task: result.task,
+    });
+    return { structured: { ...result, ...(inputs && { inputs: { read: inputs.read, skipped: inputs.skipped, bytes: inputs.bytes, tokens: inputs.tokens } }), ledger: entry }, text: `${body}\n${line}` };
   },
 });

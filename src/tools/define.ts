@@ -22,6 +22,8 @@ import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/generation/route.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
 import { explainInvalidArguments } from './invalid-args.js';
+import { gatherInputs, inputScope, InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
+import { clientRoots } from './roots.js';
 
 export interface ToolContext {
   orch: Orchestrator;
@@ -37,6 +39,10 @@ export interface ToolContext {
   canAsk: boolean;
   /** The user's answers to an earlier ask, by the key it was asked under (untrusted input). */
   inputResponses: Record<string, unknown> | undefined;
+  /** The arguments as the client sent them (what the calling assistant wrote). */
+  rawArgs: unknown;
+  /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
+  readInputs(req: InputRequest): Promise<GatheredInputs>;
 }
 
 /** A tool's answer, or — when it needs the user first — a request for input (answered by a retry). */
@@ -76,7 +82,7 @@ export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void)
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof OllamaError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError) return err.message;
+  if (err instanceof OllamaError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError) return err.message;
   log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const message = err instanceof Error ? err.message : String(err);
   return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;
@@ -129,6 +135,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
             phases,
             canAsk: clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
+            rawArgs: raw,
+            readInputs: async (req) => gatherInputs(req, await inputScope(orch.config.settings.inputs, orch.project?.root, await clientRoots(server, ctx))),
           });
           if ('ask' in out) return out.ask;
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };

@@ -1,10 +1,14 @@
 import { inputRequired } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
-import { routeAndGenerate } from '../orchestrator/generation/route.js';
+import type { routeAndGenerate } from '../orchestrator/generation/route.js';
+import { offload } from '../orchestrator/generation/offload.js';
 import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
+import { InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
+import { renderPart } from '../orchestrator/inputs/split.js';
 import { defineTool } from './define.js';
-import { renderRoute, routeResultSchema } from './route-and-generate.js';
+import { renderRoute, routeResultSchema, withLedger } from './route-and-generate.js';
+import { inputFields, readInputArgs } from './offload-io.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 
 /**
@@ -32,6 +36,19 @@ async function findTemplate(orch: Parameters<typeof routeAndGenerate>[0], name: 
   throw new TemplateError(`There is no template ${quoted(name)}.${broken} Templates: ${names.join(', ')}.`);
 }
 
+/** Each variable named in variableFiles, filled with its file's text (a glob: every matching file, each under its name). */
+async function variablesFromFiles(files: Record<string, string> | undefined, read: (r: InputRequest) => Promise<GatheredInputs>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, path] of Object.entries(files ?? {})) {
+    const got = await read({ files: [path] });
+    if (got.images.length) throw new InputError(`variableFiles.${name}: ${path} is an image — pass images in images, with generate: true.`);
+    const only = got.docs.length === 1 ? got.docs[0] : undefined;
+    const text = only ? only.text : renderPart({ pieces: got.docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
+    Object.defineProperty(out, name, { value: text, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** The user's answers from an ask: strings only, empty ones dropped. */
 function answersFrom(responses: Record<string, unknown> | undefined): { asked: boolean; values: Record<string, string> } {
   const r = responses?.[ASK_KEY] as { action?: string; content?: Record<string, unknown> } | undefined;
@@ -45,10 +62,15 @@ export const renderTemplateTool = defineTool({
   name: 'render_template',
   title: 'Fill in a prompt template',
   description:
-    'Fills a saved prompt template (code_review, explain, summarize, commit_message, write_tests, translate, or the user\'s own — see ollm://templates) with variables and returns the prompt; with generate: true also runs it on the best local model, as route_and_generate does. Variables left out take their defaults; missing required ones are asked of the user when the client can show a form, otherwise the error names each one.',
+    'Fills a saved prompt template (code_review, explain, summarize, commit_message, write_tests, translate, or the user\'s own — see ollm://templates) with variables and returns the prompt; with generate: true also runs it on the best local model, as route_and_generate does — then files, images and diff are read by the server and given to the model with the prompt (inputs longer than any context are split). Fill a variable from a file with variableFiles rather than pasting it. Variables left out take their defaults; missing required ones are asked of the user when the client can show a form, otherwise the error names each one.',
   inputSchema: z.object({
     name: z.string().min(1).describe('The template name.'),
-    variables: z.record(z.string(), z.string()).optional().describe('Values by variable name, e.g. { "language": "Go", "code": "..." }.'),
+    variables: z.record(z.string(), z.string()).optional().describe('Values by variable name, e.g. { "language": "Go" }.'),
+    variableFiles: z
+      .record(z.string(), z.string().min(1).max(4096))
+      .optional()
+      .describe('Variables filled from files, read by the server: { "code": "src/app.ts" } (a path relative to the project folder, or a glob). Use this instead of pasting a file into variables.'),
+    ...inputFields,
     generate: z.boolean().optional().describe('Also run the prompt on a local model and return its answer.'),
     task: z.enum(TASK_TYPES).optional().describe('With generate: the kind of work (left out: the built-in template\'s own — code for code_review, write_tests and commit_message — else inferred from the prompt).'),
     model: z.string().min(1).optional().describe('With generate: the model to try first.'),
@@ -62,10 +84,14 @@ export const renderTemplateTool = defineTool({
     generated: routeResultSchema.optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  async run(input, { orch, signal, phases, canAsk, inputResponses }) {
+  async run(input, ctx) {
+    const { orch, signal, phases, canAsk, inputResponses, readInputs: ctxRead } = ctx;
     const template = await findTemplate(orch, input.name);
     const answers = answersFrom(inputResponses);
-    const values = { ...input.variables, ...answers.values };
+    if (!input.generate && (input.files?.length || input.images?.length || input.diff)) {
+      throw new InputError('files, images and diff are read only with generate: true — to put a file into the prompt itself, use variableFiles.');
+    }
+    const values = { ...input.variables, ...(await variablesFromFiles(input.variableFiles, ctxRead)), ...answers.values };
     const r = renderTemplate(template, values);
     if (r.missing.length > 0) {
       if (canAsk && !answers.asked) {
@@ -90,13 +116,16 @@ export const renderTemplateTool = defineTool({
     const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.)` : '';
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
     const task = templateTask(template, input.task);
-    const generated = await routeAndGenerate(orch, {
+    const inputs = await readInputArgs(input, ctxRead);
+    const generated = await offload(orch, {
       prompt: r.prompt,
       signal,
+      ...(inputs && { inputs }),
       ...(phases && { progress: phases }),
       ...(task && { task }),
       ...(input.model && { model: input.model }),
     });
-    return { structured: { ...structured, generated }, text: `${renderRoute(generated)}${note}` };
+    const out = withLedger(ctx, { ...input, prompt: r.prompt }, inputs, generated, (g) => `${renderRoute(g)}${note}`);
+    return { structured: { ...structured, generated: out.structured }, text: out.text };
   },
 });

@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
-import { routeAndGenerate, type RouteResult } from '../orchestrator/generation/route.js';
-import { defineTool } from './define.js';
+import type { RouteResult } from '../orchestrator/generation/route.js';
+import { offload, type OffloadResult } from '../orchestrator/generation/offload.js';
+import { defineTool, type ToolContext } from './define.js';
 import { withNotice } from './memory-schemas.js';
+import { inputFields, ledgerSchema, readInputArgs, readLine, readSchema, recordLedger, splitSchema, type InputArgs, type ReadSummary } from './offload-io.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -29,6 +31,9 @@ export const routeResultSchema = z.object({
     })
     .describe('time by phase: loadMs, then queueMs, then timeToFirstTokenMs, then generating'),
   notes: z.array(z.string()).optional().describe('what to know beside the answer, e.g. that remembered facts could not be read'),
+  inputs: readSchema.optional(),
+  split: splitSchema.optional(),
+  ledger: ledgerSchema.optional(),
 });
 
 export function renderRoute(r: RouteResult): string {
@@ -39,6 +44,7 @@ export function renderRoute(r: RouteResult): string {
     ...(r.fallbacks.length ? [`Tried first: ${r.fallbacks.map((f) => `${f.model} (${f.error})`).join('; ')}`] : []),
     ...(r.doneReason === 'length' ? ['The answer stopped at maxTokens; raise maxTokens for more.'] : []),
     ...(r.notes ?? []),
+    ...((r as OffloadResult).split ? [`The input was split into ${(r as OffloadResult).split!.parts} parts (part answers combined in ${(r as OffloadResult).split!.rounds} round${(r as OffloadResult).split!.rounds === 1 ? '' : 's'}, ${(r as OffloadResult).split!.calls} generations).`] : []),
   ];
   return `${r.text}\n\n${tail.join('\n')}`;
 }
@@ -47,23 +53,42 @@ export const routeAndGenerateTool = defineTool({
   name: 'route_and_generate',
   title: 'Run a prompt on the best local model',
   description:
-    'Offloads a prompt to a local Ollama model, for free and privately: infers the kind of work (code, debugging, reasoning, creative, summarize, fast, vision, general) and its complexity unless given, picks the best installed model that fits in RAM (preferring one already loaded; code only to code models, images only to vision models), loads it without overcommitting RAM, streams the answer with progress notifications, and falls back to the next model if one fails (every attempt is listed in fallbacks). Use it for drafts, summaries, code, and questions a smaller model can answer; not for tasks needing tools, web access or your own conversation context. Returns the answer with model, reason and metrics.',
+    'Offloads work to a local model, for free and privately, and saves your tokens: name the inputs by reference — files (paths or globs), images (paths), the git diff — and the server reads them itself, so you never paste contents (pasting costs you more than doing the work yourself; the result says what each call saved). Infers the kind of work (code, debugging, reasoning, creative, summarize, fast, vision, general) unless given, picks the best installed model whose context holds the input and that fits in memory (preferring one already loaded; code only to code models, images only to vision models), streams the answer with progress, and falls back to the next model if one fails. An input longer than every context is split into parts, the work run on each, and the answers combined. Use it for summaries, reviews, drafts, code and questions over files a smaller model can answer; not for tasks needing tools, web access or your own conversation context.',
   inputSchema: z.object({
-    prompt: z.string().min(1).describe('The full prompt. It is never truncated: too long a prompt for every model is an error.'),
+    prompt: z.string().min(1).describe('The task or question, e.g. "Summarise the errors in this log". Name inputs in files, images or diff rather than pasting them here. Never truncated.'),
     system: z.string().optional().describe('System prompt.'),
     task: z.enum(TASK_TYPES).optional().describe('Kind of work; inferred from the prompt when left out.'),
     profile: z.enum(PROFILE_NAMES).optional().describe('Routing profile to use directly (overrides task).'),
     complexity: z.enum(['low', 'medium', 'high']).optional().describe('low prefers smaller, faster models; high stronger ones. Inferred when left out.'),
     model: z.string().min(1).optional().describe('Use this model first; others are tried only if it fails.'),
-    images: z.array(z.string().min(1)).max(8).optional().describe('Base64-encoded images; routes to a vision model.'),
+    ...inputFields,
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).max(1_048_576).optional().describe('Most tokens to generate (default options.maxTokens).'),
     useMemory: z.boolean().optional().describe('Add remembered facts to the system prompt (default true).'),
   }),
   outputSchema: routeResultSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  async run(input, { orch, signal, phases }) {
-    const result = await routeAndGenerate(orch, { ...input, signal, ...(phases && { progress: phases }) });
-    return { structured: result, text: withNotice(orch.memoryStore, renderRoute(result)) };
+  async run(input, ctx) {
+    const { files: _f, images: _i, diff: _d, ...rest } = input;
+    const inputs = await readInputArgs(input, ctx.readInputs);
+    const result = await offload(ctx.orch, { ...rest, ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
+    return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
   },
 });
+
+/** The result with what was read and the ledger line: what this call saved the caller. */
+export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch' | 'rawArgs'>, input: InputArgs & { prompt: string; system?: string | undefined }, inputs: ReadSummary | undefined, result: R, render: (r: R) => string) {
+  const body = [render(result), readLine(inputs)].filter(Boolean).join('\n');
+  const inline = (input.images?.length ?? 0) - (inputs?.read.filter((r) => r.kind === 'image').length ?? 0);
+  const { entry, line } = recordLedger(ctx.orch, body, {
+    rawArgs: ctx.rawArgs,
+    promptText: `${input.system ?? ''}\n${input.prompt}`,
+    inputs,
+    inlineImages: Math.max(0, inline),
+    answer: result.text,
+    local: { promptTokens: result.metrics.promptTokens, outputTokens: result.metrics.outputTokens },
+    model: result.model,
+    task: result.task,
+  });
+  return { structured: { ...result, ledger: entry }, text: `${body}\n${line}` };
+}

@@ -198,6 +198,31 @@ export const settingsSchema = z
           .describe('A long tool (route_and_generate, compare, smart_load, pull_model, render_template with generate) sends a progress notification at least this often (ms), naming what it waits for, when the client asked for progress.'),
       })
       .prefault({}),
+    inputs: z
+      .strictObject({
+        roots: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Folders besides the project folder (and the client\'s MCP roots) from which tools may read files, images and diffs given by path. "~" is the home folder.'),
+        allow: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Glob patterns of files that are read even though they look like secrets (.env*, private keys, credential files, .git/ internals are refused by default), e.g. [".env.example"].'),
+        maxFileBytes: z.number().int().min(1024).max(1e9).default(2_000_000).describe('The largest text file read by path (bytes).'),
+        maxImageBytes: z.number().int().min(1024).max(1e9).default(20_000_000).describe('The largest image read by path (bytes).'),
+        maxTotalBytes: z.number().int().min(1024).max(1e10).default(8_000_000).describe('The most bytes one call may read from files, images and diffs together.'),
+        maxFiles: z.number().int().min(1).max(10_000).default(500).describe('The most files one call may read (a glob matching more is refused).'),
+        maxParts: z.number().int().min(1).max(10_000).default(64).describe('An input longer than every context is split into parts; more parts than this is refused.'),
+      })
+      .prefault({}),
+    savings: z
+      .strictObject({
+        inputPerMillion: z.number().min(0).max(10_000).default(3).describe("The calling assistant's price per million input tokens (default: $3, a mid-range hosted model)."),
+        outputPerMillion: z.number().min(0).max(10_000).default(15).describe("The calling assistant's price per million output tokens (default: $15)."),
+        currency: z.string().min(1).max(8).default('$').describe('The symbol shown before money amounts.'),
+      })
+      .prefault({})
+      .describe("The price of the assistant that calls ollm-mcp, to value the tokens each offloaded call saved it."),
     templates: z
       .strictObject({
         dir: z.string().min(1).optional().describe('The prompt templates folder; default $OLLM_HOME/templates.'),

@@ -28,6 +28,8 @@ export interface CompareRequest {
   prompt: string;
   models?: string[];
   system?: string;
+  /** Base64 images: every model compared must see images. */
+  images?: string[];
   task?: TaskType;
   maxTokens?: number;
   signal?: AbortSignal;
@@ -77,6 +79,11 @@ export interface CompareResult {
   wallMs: number;
 }
 
+
+/** Answer tokens each model's context must hold beside the prompt (as route_and_generate reserves). */
+const ANSWER_RESERVE = 1024;
+/** Room for the prompt template and special tokens beyond the estimate. */
+const CONTEXT_SLACK = 256;
 
 const ZERO: CompareMetrics = { loadMs: 0, queueMs: 0, timeToFirstTokenMs: 0, generationMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
 
@@ -144,15 +151,20 @@ export function groupByMemory(models: ModelSummary[], roomBytes: number, maxPerG
 
 export async function compare(orch: Orchestrator, req: CompareRequest): Promise<CompareResult> {
   const started = performance.now();
-  const task = req.task ?? classify({ prompt: req.prompt, ...(req.system && { system: req.system }) }).task;
+  const images = req.images?.length ? req.images : undefined;
+  const task = images ? 'vision' : (req.task ?? classify({ prompt: req.prompt, ...(req.system && { system: req.system }) }).task);
   req.progress?.enter({ kind: 'starting', what: req.models ? `comparing ${req.models.join(', ')}` : `choosing models to compare for ${task} work` });
   // compare runs on ollama.host (its models load side by side there)
   const overview = await orch.overview.listModels(req.signal ? { signal: req.signal } : {});
   const { settings } = orch.config;
 
+  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
+  const promptTokens = estimateTokens(`${req.system ?? ''}\n${req.prompt}`);
+  // the prompt and the answer must fit each model's context: a longer prompt Ollama would cut without a word
+  const contextTokens = promptTokens + Math.min(maxTokens, ANSWER_RESERVE) + CONTEXT_SLACK;
   let names = req.models;
   if (!names) {
-    const selection = selectModel({ task }, overview.models, orch.routingSettings());
+    const selection = selectModel({ task, images: images !== undefined, contextTokens }, overview.models, orch.routingSettings());
     names = (selection?.ranked ?? []).slice(0, 3).map((r) => r.model);
     if (names.length < 2) throw new OllamaError('model_not_found', `Fewer than two installed models fit this machine for ${task} work — name the models to compare, or pull another.`, orch.host);
   }
@@ -162,6 +174,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
     const m = findModel(overview.models, name);
     if (!m) results.set(name, { model: shortened(name), text: '', error: `not installed — pull it with \`ollama pull ${shortened(name)}\``, metrics: ZERO });
     else if (!m.fits) results.set(m.name, { model: m.name, text: '', error: `needs ${Math.round(m.requiredBytes / 1e8) / 10} GB, more than this host allows`, metrics: ZERO });
+    else if (m.contextWindow < contextTokens) results.set(m.name, { model: m.name, text: '', error: `its ${m.contextWindow}-token window is too small for the prompt and inputs (~${promptTokens} tokens) and the answer — route_and_generate splits long inputs into parts`, metrics: ZERO });
     else if (!known.some((k) => k.name === m.name)) known.push(m);
   }
 
@@ -175,10 +188,8 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
         ? Math.min(overview.ram.budgetBytes, (host.ramTotalBytes ?? overview.ram.totalBytes) - overview.ram.bufferBytes) - heldBytes
         : Infinity;
   const groups = groupByMemory(known, room, Math.max(1, host.maxLoadedModels - held.length));
-  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const total = names.length;
   let finished = results.size;
-  const promptTokens = estimateTokens(`${req.system ?? ''}\n${req.prompt}`);
   req.progress?.note(`compare, ${finished} of ${total} models done`);
 
   for (const group of groups) {
@@ -191,7 +202,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
       for (const [i, model] of group.entries()) {
         const lane = lanes[i];
         loads.push(
-          await orch.loader.ensureLoaded({ model, ...(req.signal && { signal: req.signal }), ...(lane && { progress: lane }) }).catch((err: unknown) => err as Error),
+          await orch.loader.ensureLoaded({ model, contextLength: contextTokens, ...(req.signal && { signal: req.signal }), ...(lane && { progress: lane }) }).catch((err: unknown) => err as Error),
         );
         if (i < group.length - 1) lane?.enter({ kind: 'waiting', for: `the rest of ${model}'s group to load` });
       }
@@ -208,6 +219,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
                 ...streamOptions(settings, loaded, { capabilities, maxTokens }),
                 prompt: req.prompt,
                 ...(req.system && { system: req.system }),
+                ...(images && { images }),
                 promptTokens,
                 ahead: releases[i]!.ahead,
                 ...(req.signal && { signal: req.signal }),

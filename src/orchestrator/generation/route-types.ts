@@ -52,6 +52,8 @@ export class RouteError extends Error {
   constructor(
     message: string,
     readonly attempts: Attempt[],
+    /** Set when no model's context window holds the prompt and the answer: what it needs, and the widest window of a model that fits. */
+    readonly context?: { neededTokens: number; widestTokens: number },
   ) {
     super(message);
   }

@@ -101,14 +101,16 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
   if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
 
-  if (queue.length === 0 && attempts.length === 0) {
-    const widest = Math.max(0, ...overview.models.map((m) => m.contextWindow));
-    throw new RouteError(
-      widest > 0 && widest < contextTokens
-        ? `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but the largest context window installed is ${widest} — shorten the prompt or lower maxTokens; it was not truncated.`
-        : `No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`,
-      attempts,
-    );
+  if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => / window is too small /.test(a.error)))) {
+    const widest = Math.max(0, ...overview.models.filter((m) => m.fits && !m.cloud).map((m) => m.contextWindow));
+    if (widest > 0 && widest < contextTokens) {
+      throw new RouteError(
+        `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but the largest context window installed is ${widest} — pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens; it was not truncated.`,
+        attempts,
+        { neededTokens: contextTokens, widestTokens: widest },
+      );
+    }
+    if (attempts.length === 0) throw new RouteError(`No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`, attempts);
   }
 
   const down = new Set<string>();

@@ -88,7 +88,8 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
           options: { num_ctx: req.numCtx, num_predict: req.maxTokens, temperature: req.temperature, top_p: req.topP },
           ...(req.system && { system: req.system }),
           ...(req.think && { think: true }),
-          ...(req.images?.length && { images: req.images }),
+          // bytes, never strings: the client reads any string that names an existing file and sends that file
+          ...(req.images?.length && { images: req.images.map((b64) => Buffer.from(b64, 'base64')) }),
         });
         for await (const chunk of stream) {
           if (chunk.thinking) thinking += chunk.thinking;

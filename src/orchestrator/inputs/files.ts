@@ -1,0 +1,73 @@
+/**
+ * Reading one file the caller named, safely: inside an allowed root once every link is resolved,
+ * not a secret (unless settings allow it), a regular file (never a FIFO or a device, which could
+ * block the server), within the size limits, and text or an image — binary files are refused.
+ */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import { classifyContent, imageFormat } from './content.js';
+import { locate, type Located } from './scope.js';
+import { allowMatcher, looksLikePrivateKey, secretKind } from './secrets.js';
+import { InputError, type InputScope } from './types.js';
+import { formatBytes } from '../config/units.js';
+
+export type FileRead =
+  | { kind: 'text'; where: Located; text: string; bytes: number; encoding: string }
+  | { kind: 'image'; where: Located; base64: string; bytes: number; format: string };
+
+const posix = (p: string) => p.split(sep).join('/');
+
+/** Why this located file may not be read, or undefined. Checks the name asked for and the file it leads to. */
+export function refusal(where: Located, scope: InputScope): string | undefined {
+  const allowed = allowMatcher(scope.allow);
+  const names = [posix(relative(where.root, where.real)), posix(relative(where.root, where.asked))].filter((r) => !r.startsWith('..'));
+  for (const name of names) {
+    const what = secretKind(name);
+    if (what && !allowed(name)) return `refused: it looks like ${what}, which is never sent to a model — allow it with a pattern in inputs.allow if it is safe`;
+  }
+  return undefined;
+}
+
+/** Reads a file given by `raw` (relative to the scope's base, or absolute); throws an InputError naming it when refused. */
+export async function readFileInput(raw: string, scope: InputScope, budgetLeft: number): Promise<FileRead> {
+  const where = await locate(raw, scope.base, scope.roots);
+  return readLocated(where, scope, budgetLeft);
+}
+
+export async function readLocated(where: Located, scope: InputScope, budgetLeft: number): Promise<FileRead> {
+  const name = where.shown;
+  const refused = refusal(where, scope);
+  if (refused) throw new InputError(`${name}: ${refused}.`);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file.
+  const handle = await open(where.real, constants.O_RDONLY | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`${name}: cannot be opened (${err.code ?? err.message}).`);
+  });
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new InputError(`${name}: is a folder — name its files, or a pattern such as ${name}/**/*.md.`);
+    if (!info.isFile()) throw new InputError(`${name}: not a regular file (a device, FIFO or socket), so it is not read.`);
+    const head = new Uint8Array(16);
+    await handle.read(head, 0, 16, 0);
+    const image = imageFormat(head) !== undefined;
+    const limit = image ? scope.maxImageBytes : scope.maxFileBytes;
+    if (info.size > limit) {
+      throw new InputError(`${name}: ${formatBytes(info.size)}, more than the ${formatBytes(limit)} allowed for ${image ? 'an image' : 'a file'} (inputs.${image ? 'maxImageBytes' : 'maxFileBytes'}) — name a smaller file or part of it.`);
+    }
+    if (info.size > budgetLeft) {
+      throw new InputError(`${name}: reading it (${formatBytes(info.size)}) would pass the ${formatBytes(scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer files.`);
+    }
+    const bytes = new Uint8Array(info.size);
+    const { bytesRead } = info.size > 0 ? await handle.read(bytes, 0, info.size, 0) : { bytesRead: 0 };
+    const data = bytes.subarray(0, bytesRead);
+    const content = classifyContent(data);
+    if (content.kind === 'binary') throw new InputError(`${name}: a binary file (not text and not an image), so it is not read.`);
+    if (content.kind === 'image') return { kind: 'image', where, base64: Buffer.from(data).toString('base64'), bytes: bytesRead, format: content.format };
+    if (looksLikePrivateKey(content.text.slice(0, 65536)) && !allowMatcher(scope.allow)(posix(relative(where.root, where.real)))) {
+      throw new InputError(`${name}: refused: it holds a private key, which is never sent to a model.`);
+    }
+    return { kind: 'text', where, text: content.text, bytes: bytesRead, encoding: content.encoding };
+  } finally {
+    await handle.close();
+  }
+}

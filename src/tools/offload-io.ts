@@ -1,0 +1,120 @@
+/**
+ * What the tools that hand work to a local model share: inputs by reference (files and globs,
+ * images by path, the git diff) and the ledger line that says what the call saved the caller.
+ */
+import * as z from 'zod';
+import type { Orchestrator } from '../orchestrator/index.js';
+import { estimateTokens } from '../orchestrator/generation/classify.js';
+import type { GatheredInputs, InputRequest } from '../orchestrator/inputs/index.js';
+import { ledgerLine, priceCall, type LedgerEntry } from '../orchestrator/savings/ledger.js';
+import { formatBytes } from '../orchestrator/config/units.js';
+
+/** What an image costs a hosted assistant to read at full size (Claude: about width × height / 750, at most ~1,600). */
+export const IMAGE_TOKENS = 1600;
+
+export const inputFields = {
+  files: z
+    .array(z.string().min(1).max(4096))
+    .max(100)
+    .optional()
+    .describe('Files for the model to read, by path — relative to the project folder, or absolute inside an allowed root — or glob patterns ("src/**/*.ts", "logs/*.log"; .gitignore is honoured). The server reads them: pass paths, never paste contents into prompt. Inputs longer than any model\'s context are split into parts and the answers combined.'),
+  images: z
+    .array(z.string().min(1))
+    .max(8)
+    .optional()
+    .describe('Images for a vision model: paths to image files (PNG, JPEG, GIF, WebP, BMP; same rules as files) — preferred — or base64.'),
+  diff: z
+    .object({
+      staged: z.boolean().optional().describe('The staged changes (git diff --cached) instead of the working tree\'s.'),
+      range: z.string().min(1).max(200).optional().describe('A commit or range, e.g. "main...HEAD" or "HEAD~3".'),
+      paths: z.array(z.string().min(1).max(4096)).max(100).optional().describe('Only these paths.'),
+    })
+    .strict()
+    .optional()
+    .describe("The project's git diff, read by the server with git: {} for the working tree, {staged: true}, or {range: \"main...HEAD\"}."),
+};
+
+export const readSchema = z
+  .object({
+    read: z.array(z.object({ path: z.string(), kind: z.enum(['text', 'image', 'diff']), bytes: z.number(), tokens: z.number(), encoding: z.string() })),
+    skipped: z.array(z.object({ path: z.string(), reason: z.string() })).describe('files a pattern matched that were left out, and why'),
+    bytes: z.number(),
+    tokens: z.number(),
+  })
+  .describe('what the server read on your behalf');
+
+export const splitSchema = z
+  .object({ parts: z.number(), rounds: z.number(), calls: z.number(), contextTokens: z.number() })
+  .describe('set when the input was longer than every model\'s context: it was split into parts and the answers combined');
+
+export const ledgerSchema = z
+  .object({
+    local: z.object({ in: z.number(), out: z.number() }),
+    call: z.object({ in: z.number(), out: z.number(), money: z.number() }),
+    self: z.object({ in: z.number(), out: z.number(), money: z.number() }),
+    savedTokens: z.number(),
+    savedMoney: z.number(),
+    verdict: z.enum(['saved', 'cost_more']),
+    inputsByReference: z.number(),
+  })
+  .describe('what this call cost you (arguments written, result read) against doing the work yourself (reading the inputs, writing the answer), in tokens and money at savings.* prices');
+
+/** What was read, as results report it. */
+export type ReadSummary = Pick<GatheredInputs, 'read' | 'skipped' | 'bytes' | 'tokens'>;
+
+export type InputArgs = { files?: string[] | undefined; images?: string[] | undefined; diff?: { staged?: boolean | undefined; range?: string | undefined; paths?: string[] | undefined } | undefined };
+
+/** Reads what the arguments name by reference; undefined when they name nothing. */
+export async function readInputArgs(args: InputArgs, readInputs: (r: InputRequest) => Promise<GatheredInputs>): Promise<GatheredInputs | undefined> {
+  const req: InputRequest = {
+    ...(args.files?.length && { files: args.files }),
+    ...(args.images?.length && { images: args.images }),
+    ...(args.diff && {
+      diff: { ...(args.diff.staged !== undefined && { staged: args.diff.staged }), ...(args.diff.range && { range: args.diff.range }), ...(args.diff.paths && { paths: args.diff.paths }) },
+    }),
+  };
+  return req.files || req.images || req.diff ? readInputs(req) : undefined;
+}
+
+/** One line listing what was read, for the result text. */
+export function readLine(inputs: ReadSummary | undefined): string | undefined {
+  if (!inputs || (inputs.read.length === 0 && inputs.skipped.length === 0)) return undefined;
+  const shown = inputs.read.slice(0, 8).map((r) => `${r.path} (${formatBytes(r.bytes)}${r.kind === 'image' ? ', image' : `, ~${r.tokens} tokens`})`);
+  const more = inputs.read.length > 8 ? `, and ${inputs.read.length - 8} more` : '';
+  const skipped = inputs.skipped.length ? ` Left out: ${inputs.skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`).join('; ')}${inputs.skipped.length > 5 ? `; and ${inputs.skipped.length - 5} more` : ''}.` : '';
+  return `Read ${inputs.read.length} input${inputs.read.length === 1 ? '' : 's'}: ${shown.join(', ')}${more} — ${formatBytes(inputs.bytes)}, ~${inputs.tokens} tokens.${skipped}`;
+}
+
+export interface LedgerFacts {
+  rawArgs: unknown;
+  /** The prompt and system prompt the caller wrote. */
+  promptText: string;
+  inputs: ReadSummary | undefined;
+  /** Base64 images the caller passed inline (already counted in its arguments). */
+  inlineImages: number;
+  answer: string;
+  local: { promptTokens: number; outputTokens: number };
+  model: string;
+  task: string;
+}
+
+/**
+ * Prices the call, records it in the ledger, and returns the line for the result. The result the
+ * caller reads is the text plus this line; the line's own few tokens are counted by estimate.
+ */
+export function recordLedger(orch: Orchestrator, text: string, f: LedgerFacts): { entry: LedgerEntry; line: string } {
+  const prices = orch.config.settings.savings;
+  const byRef = (f.inputs?.tokens ?? 0) + (f.inputs?.read.filter((r) => r.kind === 'image').length ?? 0) * IMAGE_TOKENS;
+  const tokens = {
+    argsTokens: estimateTokens(JSON.stringify(f.rawArgs ?? {})),
+    resultTokens: estimateTokens(text) + 40,
+    inputTokens: estimateTokens(f.promptText) + byRef + f.inlineImages * IMAGE_TOKENS,
+    answerTokens: estimateTokens(f.answer),
+    localPromptTokens: f.local.promptTokens,
+    localOutputTokens: f.local.outputTokens,
+    inputsByReference: byRef,
+  };
+  const entry = priceCall(tokens, prices);
+  orch.savings.record({ ...entry, model: f.model, task: f.task });
+  return { entry, line: ledgerLine(entry, prices) };
+}
