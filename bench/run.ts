@@ -3,6 +3,7 @@ import { benchClassify } from './classify.js';
 import { benchCompare } from './compare.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './memory.js';
+import { benchOffload } from './offload.js';
 import { benchOverhead } from './overhead.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
@@ -21,6 +22,7 @@ const benches = [
   { name: 'memory', run: benchMemory },
   { name: 'http', run: benchHttp },
   { name: 'classify', run: benchClassify },
+  { name: 'offload', run: benchOffload },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;

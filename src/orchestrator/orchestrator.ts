@@ -13,6 +13,7 @@ import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { MetricsStore } from './generation/metrics.js';
+import { SavingsStore } from './savings/savings-store.js';
 import { Comparisons } from './generation/comparisons.js';
 import { Preferences } from './generation/preferences.js';
 import type { Puller } from './models/pull.js';
@@ -44,6 +45,8 @@ export class Orchestrator {
   readonly ram: RamMonitor;
   readonly loader: Loader;
   readonly metrics: MetricsStore;
+  /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through $OLLM_HOME/savings.json. */
+  readonly savings: SavingsStore;
   readonly puller: Puller;
   readonly overview: ModelOverview;
   /** OpenAI-compatible engines (settings' hosts, and the fallback provider), tried when local models cannot answer. */
@@ -65,6 +68,7 @@ export class Orchestrator {
   ) {
     this.ram = new RamMonitor(deps.memorySource);
     this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
+    this.savings = new SavingsStore(join(config.home, 'savings.json'), config.settings.savings);
     const hostDeps = { ram: this.ram, metrics: this.metrics, ...(deps.fetch && { fetch: deps.fetch }) };
     const extra = config.settings.hosts.filter((h): h is OllamaHostSpec => h.kind === 'ollama');
     this.ollamaHosts = [
@@ -99,7 +103,7 @@ export class Orchestrator {
   async shutdown(withinMs = 1500): Promise<void> {
     this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
-    const work = Promise.all([this.loader.releasePins(), this.metrics.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
+    const work = Promise.all([this.loader.releasePins(), this.metrics.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 

@@ -8,9 +8,12 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
     'ollm://metrics',
     {
       title: 'Per-model performance',
-      description: 'Per model: requests, successes, failures, average latency, tokens per second, load time, last use and last error — measured by this server and kept across sessions; and loadSpeed, how fast models load on this host (bytes per second, all loads together; assumed until measured), which progress messages and routing use to estimate load times.',
+      description: 'Per model: requests, successes, failures, average latency, tokens per second, load time, last use and last error — measured by this server and kept across sessions; and loadSpeed, how fast models load on this host (bytes per second, all loads together; assumed until measured), which progress messages and routing use to estimate load times; and savings, what offloaded calls saved the calling assistant (tokens, and money at the savings prices in settings: in total, today, by day, model and task).',
       mimeType: 'application/json',
     },
-    async (uri) => jsonContents(uri, { models: orch.metrics.all(), loadSpeed: orch.metrics.loadSpeed() }),
+    async (uri) => {
+      await orch.savings.load(); // other processes' savings too (one stat when savings.json is unchanged)
+      return jsonContents(uri, { models: orch.metrics.all(), loadSpeed: orch.metrics.loadSpeed(), savings: orch.savings.summary() });
+    },
   );
 }

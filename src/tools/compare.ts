@@ -83,7 +83,7 @@ export const compareTool = defineTool({
   meta: viewMeta('compare'),
   async run(input, { orch, signal, phases, readInputs, rawArgs }) {
     const { files: _f, images: _i, diff: _d, ...rest } = input;
-    const inputs = await readInputArgs(input, readInputs);
+    const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
     const result = await compare(orch, { ...rest, prompt: withInputs(input.prompt, inputs?.docs ?? []), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
     const body = [renderComparison(result), readLine(inputs)].filter(Boolean).join('\n');

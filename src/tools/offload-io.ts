@@ -8,6 +8,7 @@ import { estimateTokens } from '../orchestrator/generation/classify.js';
 import type { GatheredInputs, InputRequest } from '../orchestrator/inputs/index.js';
 import { ledgerLine, priceCall, type LedgerEntry } from '../orchestrator/savings/ledger.js';
 import { formatBytes } from '../orchestrator/config/units.js';
+import type { PhaseReporter } from '../orchestrator/progress/progress.js';
 
 /** What an image costs a hosted assistant to read at full size (Claude: about width × height / 750, at most ~1,600). */
 export const IMAGE_TOKENS = 1600;
@@ -65,7 +66,7 @@ export type ReadSummary = Pick<GatheredInputs, 'read' | 'skipped' | 'bytes' | 't
 export type InputArgs = { files?: string[] | undefined; images?: string[] | undefined; diff?: { staged?: boolean | undefined; range?: string | undefined; paths?: string[] | undefined } | undefined };
 
 /** Reads what the arguments name by reference; undefined when they name nothing. */
-export async function readInputArgs(args: InputArgs, readInputs: (r: InputRequest) => Promise<GatheredInputs>): Promise<GatheredInputs | undefined> {
+export async function readInputArgs(args: InputArgs, readInputs: (r: InputRequest) => Promise<GatheredInputs>, progress?: PhaseReporter): Promise<GatheredInputs | undefined> {
   const req: InputRequest = {
     ...(args.files?.length && { files: args.files }),
     ...(args.images?.length && { images: args.images }),
@@ -73,7 +74,10 @@ export async function readInputArgs(args: InputArgs, readInputs: (r: InputReques
       diff: { ...(args.diff.staged !== undefined && { staged: args.diff.staged }), ...(args.diff.range && { range: args.diff.range }), ...(args.diff.paths && { paths: args.diff.paths }) },
     }),
   };
-  return req.files || req.images || req.diff ? readInputs(req) : undefined;
+  if (!req.files && !req.images && !req.diff) return undefined;
+  const what = [req.files && `${req.files.length} file path${req.files.length === 1 ? '' : 's'}`, req.images && `${req.images.length} image${req.images.length === 1 ? '' : 's'}`, req.diff && 'the git diff'].filter(Boolean).join(', ');
+  progress?.enter({ kind: 'starting', what: `reading ${what}` });
+  return readInputs(req);
 }
 
 /** One line listing what was read, for the result text. */

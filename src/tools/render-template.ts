@@ -116,7 +116,7 @@ export const renderTemplateTool = defineTool({
     const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.)` : '';
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
     const task = templateTask(template, input.task);
-    const inputs = await readInputArgs(input, ctxRead);
+    const inputs = await readInputArgs(input, ctxRead, phases);
     const generated = await offload(orch, {
       prompt: r.prompt,
       signal,

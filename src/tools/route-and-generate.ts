@@ -70,7 +70,7 @@ export const routeAndGenerateTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(input, ctx) {
     const { files: _f, images: _i, diff: _d, ...rest } = input;
-    const inputs = await readInputArgs(input, ctx.readInputs);
+    const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
     const result = await offload(ctx.orch, { ...rest, ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
     return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
   },

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
 import { viewMeta } from '../views/index.js';
+import { formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
 
@@ -29,22 +30,60 @@ export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headro
     .join('\n\n');
 }
 
+/** What offloading saved: in all and today, in tokens and money (honest when it cost more). */
+export function renderSavings(s: SavingsSummary): string {
+  const priced = s.prices.inputPerMillion + s.prices.outputPerMillion > 0;
+  const phrase = (x: SavingsSums) => {
+    if (x.calls === 0) return 'no offloaded call';
+    const calls = `${x.calls} call${x.calls === 1 ? '' : 's'}`;
+    if ((priced ? x.savedMoney : x.savedTokens) < 0) return `nothing — ${priced ? `≈ ${formatMoney(-x.savedMoney, s.prices.currency)}` : `~${formatTokens(-x.savedTokens)} tokens`} more spent than doing the work yourself, over ${calls}`;
+    return `~${formatTokens(x.savedTokens)} tokens${priced ? ` (≈ ${formatMoney(x.savedMoney, s.prices.currency)})` : ''} over ${calls}`;
+  };
+  if (s.total.calls === 0) return 'Saved by offloading to local models: nothing yet (no offloaded call recorded).';
+  return `Saved by offloading to local models: in all ${phrase(s.total)}; today ${phrase(s.today)}.`;
+}
+
+const sums = {
+  calls: z.number(),
+  local: z.object({ in: z.number(), out: z.number() }).describe('tokens the local models read and wrote'),
+  call: z.object({ in: z.number(), out: z.number(), money: z.number() }).describe('what the calls cost you: results read (in), arguments written (out)'),
+  self: z.object({ in: z.number(), out: z.number(), money: z.number() }).describe('what doing the work yourself would have cost: inputs read, answers written'),
+  savedTokens: z.number(),
+  savedMoney: z.number(),
+};
+
+const savingsSchema = z
+  .object({
+    prices: z.object({ inputPerMillion: z.number(), outputPerMillion: z.number(), currency: z.string() }),
+    total: z.object(sums),
+    today: z.object({ day: z.string(), ...sums }),
+    byDay: z.array(z.object({ day: z.string(), ...sums })).describe('the last 7 days with calls, newest first'),
+    byModel: z.array(z.object({ model: z.string(), ...sums })),
+    byTask: z.array(z.object({ task: z.string(), ...sums })),
+  })
+  .describe('what offloaded calls saved you, across sessions (ollm://metrics has every day)');
+
 export const showStatusTool = defineTool({
   name: 'show_status',
   title: 'Fleet and memory status',
   description:
-    'Shows every host ollm-mcp uses, its memory (RAM/VRAM, the budget, the headroom left), the loaded models with pins, keep-alive time left and requests in flight, and per-model metrics. Read-only. Hosts that render MCP Apps show it as a live monitor with unload and pin buttons. Use it to see what is loaded and why a model would not fit; to act, use unload_model or smart_load.',
+    'Shows every host ollm-mcp uses, its memory (RAM/VRAM, the budget, the headroom left), the loaded models with pins, keep-alive time left and requests in flight, per-model metrics, and what offloading saved you (tokens and money, in all and today). Read-only. Hosts that render MCP Apps show it as a live monitor with unload and pin buttons. Use it to see what is loaded and why a model would not fit; to act, use unload_model or smart_load.',
   inputSchema: z.object({}),
   outputSchema: z.object({
     hosts: z.array(z.record(z.string(), z.unknown())).describe('as ollm://fleet'),
     memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }),
     metrics: z.record(z.string(), z.record(z.string(), z.unknown())).describe('per model, as ollm://metrics'),
+    savings: savingsSchema,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   meta: viewMeta('status'),
   async run(_input, { orch }) {
-    const [fleet, ram] = await Promise.all([orch.fleetStatus(), orch.ramStatus()]);
+    const [fleet, ram] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.savings.load()]);
     const memory = { budgetBytes: ram.budgetBytes, headroomBytes: ram.headroomBytes, loadedBytes: ram.loadedBytes, totalBytes: ram.totalBytes, availableBytes: ram.availableBytes };
-    return { structured: { ...fleet, memory, metrics: orch.metrics.all() as unknown as Record<string, Record<string, unknown>> }, text: renderStatus(fleet, memory) };
+    const savings = orch.savings.summary({ days: 7 });
+    return {
+      structured: { ...fleet, memory, metrics: orch.metrics.all() as unknown as Record<string, Record<string, unknown>>, savings },
+      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}`,
+    };
   },
 });

@@ -3,10 +3,12 @@
 /**
  * The fleet and memory monitor: each host, its RAM and VRAM as bars (each loaded model's share,
  * the budget, the headroom left), pins, keep-alive countdowns, requests in flight and per-model
- * metrics, with buttons to unload or pin a model. Refreshes every few seconds while open.
+ * metrics, with buttons to unload or pin a model; and what offloading saved (in all, today, by
+ * model). Refreshes every few seconds while open.
  */
 import { connectBridge, textOf, type Bridge, type ToolResult } from './bridge.js';
 import { $, bytes, countdown, esc, secs } from './ui.js';
+import { formatMoney, formatTokens } from '../orchestrator/savings/ledger.js';
 
 interface Loaded { name: string; sizeBytes: number; vramBytes: number; expiresAt?: string; keptForever?: boolean; pinned?: boolean; requestsRunning?: number }
 interface Host {
@@ -15,7 +17,9 @@ interface Host {
   loaded?: Loaded[]; requestsRunning?: number;
 }
 interface Metric { requests: number; failures: number; avgLatencyMs: number; avgTokensPerSecond: number; avgLoadMs: number; lastUsed: string }
-interface Status { hosts: Host[]; metrics: Record<string, Metric>; memory?: { budgetBytes: number; headroomBytes: number; loadedBytes: number } }
+interface Sums { calls: number; call: { in: number; out: number; money: number }; self: { in: number; out: number; money: number }; savedTokens: number; savedMoney: number }
+interface Savings { prices: { inputPerMillion: number; outputPerMillion: number; currency: string }; total: Sums; today: Sums; byModel: Array<Sums & { model: string }> }
+interface Status { hosts: Host[]; metrics: Record<string, Metric>; memory?: { budgetBytes: number; headroomBytes: number; loadedBytes: number }; savings?: Savings }
 
 const REFRESH_MS = 3000;
 const COLORS = ['var(--m1)', 'var(--m2)', 'var(--m3)', 'var(--m4)', 'var(--m5)'];
@@ -67,6 +71,27 @@ function metricsTable(s: Status): string {
     .join('')}</tbody></table></div></section>`;
 }
 
+/** Saved tokens and money, in the warning colour when offloading cost more than it saved. */
+function saved(x: Sums, currency: string, priced: boolean): string {
+  const cls = (priced ? x.savedMoney : x.savedTokens) < 0 ? 'warn' : 'ok';
+  return `<span class="${cls}">${formatTokens(x.savedTokens)} tokens${priced ? ` · ${formatMoney(x.savedMoney, currency)}` : ''}</span>`;
+}
+
+function savingsPanel(s: Status): string {
+  const v = s.savings;
+  if (!v) return '';
+  const head = '<h2>Saved <span class="muted">by offloading to local models</span></h2>';
+  if (v.total.calls === 0) return `<section class="card" data-panel="saved">${head}<p class="muted">No offloaded call recorded yet.</p></section>`;
+  const priced = v.prices.inputPerMillion + v.prices.outputPerMillion > 0;
+  const calls = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
+  const line = (x: Sums) => (x.calls ? `${saved(x, v.prices.currency, priced)} <span class="muted">over ${calls(x.calls)} · cost you ${formatTokens(x.call.in + x.call.out)}, yourself ${formatTokens(x.self.in + x.self.out)}</span>` : '<span class="muted">nothing yet</span>');
+  const rows = v.byModel
+    .map((m) => `<tr data-saved-model="${esc(m.model)}"><td>${esc(m.model)}</td><td class="num">${m.calls}</td><td class="num">${saved(m, v.prices.currency, priced)}</td><td class="num opt">${formatTokens(m.call.in + m.call.out)}</td><td class="num opt">${formatTokens(m.self.in + m.self.out)}</td></tr>`)
+    .join('');
+  return `<section class="card" data-panel="saved">${head}<dl class="metrics"><dt>in all</dt><dd data-saved="total">${line(v.total)}</dd><dt>today</dt><dd data-saved="today">${line(v.today)}</dd></dl>
+<div class="scroll"><table><thead><tr><th>model</th><th class="num">calls</th><th class="num">saved</th><th class="num opt">cost you</th><th class="num opt">yourself</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
 function render(r: ToolResult): void {
   const s = r.structuredContent as Status | undefined;
   if (r.isError || !s?.hosts) {
@@ -75,7 +100,7 @@ function render(r: ToolResult): void {
   }
   const focused = (document.activeElement as HTMLElement | null)?.dataset;
   const refocus = focused?.act ? `button[data-act="${focused.act}"][data-name="${CSS.escape(focused.name ?? '')}"]` : undefined;
-  $('#hosts').innerHTML = s.hosts.map((h) => hostSection(h, s)).join('') + metricsTable(s);
+  $('#hosts').innerHTML = s.hosts.map((h) => hostSection(h, s)).join('') + metricsTable(s) + savingsPanel(s);
   if (refocus) document.querySelector<HTMLElement>(refocus)?.focus();
   $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
   bridge.resized();

@@ -11,6 +11,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
+import { SavingsStore } from '../../src/orchestrator/savings/savings-store.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /**
@@ -119,11 +120,19 @@ describe('views in a browser', () => {
 
   it('the monitor shows what /api/ps reports and follows an unload made from its button', async () => {
     for (const model of ['llama3.2', 'qwen2.5-coder:7b']) expect((await client.callTool({ name: 'smart_load', arguments: { model } })).isError).toBeFalsy();
+    // What an earlier session saved (another process's store on the same file): a 60 KB log read by path.
+    const earlier = new SavingsStore(join(home, 'savings.json'), { inputPerMillion: 3, outputPerMillion: 15, currency: '$' });
+    earlier.recordCall({ argsTokens: 60, resultTokens: 500, inputTokens: 15_000, answerTokens: 500, localPromptTokens: 15_100, localOutputTokens: 480, inputsByReference: 14_900 }, { model: 'mistral:7b', task: 'summarize' });
+    await earlier.close();
     const page = await hosted('ui://ollm/status', {}, null);
     const view = frameOf(page);
     const rows = view.locator('section[data-host="ollama"] tr[data-model]');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(fake.loaded().length);
     await expect.poll(() => view.locator('[data-bar="RAM"] .bar > span').count()).toBeGreaterThanOrEqual(2);
+    const saved = view.locator('section[data-panel="saved"]');
+    expect(await saved.locator('dd[data-saved="total"]').innerText()).toMatch(/tokens · \$[\d.]+ over \d+ calls?/);
+    expect(await saved.locator('dd[data-saved="today"]').innerText()).toMatch(/tokens/);
+    expect(await saved.locator('tr[data-saved-model="mistral:7b"]').innerText()).toMatch(/^mistral:7b\s+1\s+14\.9k tokens · \$0\.05\s+560\s+15\.5k$/);
     await page.screenshot({ path: join(SHOTS, 'status-desktop.png'), fullPage: true });
     await view.locator('tr[data-model="qwen2.5-coder:7b"] button[data-act="unload"]').click();
     await expect.poll(() => view.locator('tr[data-model="qwen2.5-coder:7b"]').count(), { timeout: 10_000 }).toBe(0);

@@ -37,11 +37,11 @@ const call = async (s: Session, name: string, args: Record<string, unknown>) => 
 
 describe(`bounds with clear answers (${E2E_TRANSPORT})`, () => {
   it('a route_and_generate call carrying ~12 MiB of images is served (the limit is 16 MiB on every transport)', async () => {
-    fake.reply('I see six photos.');
-    const images = Array.from({ length: 6 }, () => randomBytes(1.5 * 2 ** 20).toString('base64')); // 6 × 2 MiB of base64
+    fake.reply('I see three photos.');
+    const images = Array.from({ length: 3 }, () => randomBytes(3 * 2 ** 20).toString('base64')); // 3 × 4 MiB of base64 (three images fit a 4k-token vision context)
     const res = await call(session, 'route_and_generate', { prompt: 'What is in these photos?', images });
     expect(res.isError, res.text).toBe(false);
-    expect(res.out).toMatchObject({ profile: 'vision', text: 'I see six photos.' });
+    expect(res.out).toMatchObject({ profile: 'vision', text: 'I see three photos.' });
     expect(['llava:7b', 'gemma3:4b']).toContain(res.out!.model); // the fake answers images only from a vision model
   }, 30_000);
 

@@ -84,11 +84,11 @@ describe('legacy SSE', () => {
     const client = new Client({ name: 'sse-images', version: '1' });
     await client.connect(new SSEClientTransport(new URL('/sse', new URL(server.url))));
     try {
-      fake.reply('six photos');
-      const images = Array.from({ length: 6 }, () => 'QUJD'.repeat(2 ** 19)); // 6 × 2 MiB of base64
+      fake.reply('three photos');
+      const images = Array.from({ length: 3 }, () => 'QUJD'.repeat(2 ** 20)); // 3 × 4 MiB of base64 (three images fit a 4k-token vision context)
       const res = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'What is in these photos?', images } });
       expect(res.isError, JSON.stringify(res.content).slice(0, 300)).toBeFalsy();
-      expect(res.structuredContent).toMatchObject({ profile: 'vision', text: 'six photos' });
+      expect(res.structuredContent).toMatchObject({ profile: 'vision', text: 'three photos' });
     } finally {
       await client.close().catch(() => undefined);
     }

@@ -33,6 +33,8 @@ const CONTEXT_SLACK = 256;
  * the window anyway. A maxTokens the caller gives is held to strictly.
  */
 const DEFAULT_ANSWER_RESERVE = 1024;
+/** What Ollama counts an image as when it fits a prompt to the context (server/prompt.go). */
+const IMAGE_CONTEXT_TOKENS = 768;
 
 
 /** Output tokens/s measured per model (for fast work's tie-break). */
@@ -74,7 +76,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
   const answerTokens = req.maxTokens ?? Math.min(maxTokens, DEFAULT_ANSWER_RESERVE);
-  const contextTokens = promptTokens + answerTokens + CONTEXT_SLACK;
+  const contextTokens = promptTokens + (req.images?.length ?? 0) * IMAGE_CONTEXT_TOKENS + answerTokens + CONTEXT_SLACK;
 
   const attempts: Attempt[] = [];
   // Every Ollama host that answers; with all of them down, the OpenAI-compatible hosts still answer (below).

@@ -1,0 +1,123 @@
+/**
+ * What one offloaded call saved the assistant that made it (pure: no I/O, no imports, so the
+ * status view can share the number formats).
+ *
+ * - local: the tokens the local model read and wrote — free to the assistant.
+ * - call: what the call cost the assistant: the arguments it wrote (output tokens) and the result
+ *   it reads (input tokens).
+ * - self: what doing the work itself would have cost: reading every input (the prompt, the system
+ *   prompt, and each file, diff and image the server read for it) and writing the answer.
+ * - saved = self − call, in tokens and in money (input and output tokens priced apart).
+ */
+
+export interface CallTokens {
+  /** The tool call's arguments, which the assistant wrote. */
+  argsTokens: number;
+  /** The result text the assistant reads. */
+  resultTokens: number;
+  /** Everything the work reads: prompt, system, and the files, diffs and images read by path. */
+  inputTokens: number;
+  /** The answer the assistant would have written. */
+  answerTokens: number;
+  localPromptTokens: number;
+  localOutputTokens: number;
+  /** Tokens of the inputs the server read by path (part of inputTokens). */
+  inputsByReference: number;
+}
+
+export interface Prices {
+  inputPerMillion: number;
+  outputPerMillion: number;
+  currency: string;
+}
+
+export interface LedgerEntry {
+  local: { in: number; out: number };
+  call: { in: number; out: number; money: number };
+  self: { in: number; out: number; money: number };
+  /** (self in + out) − (call in + out); negative when the call cost more. */
+  savedTokens: number;
+  /** self money − call money. */
+  savedMoney: number;
+  /** By money; by tokens when both prices are zero. */
+  verdict: 'saved' | 'cost_more';
+  /** Tokens of the inputs read by path (part of self.in). */
+  inputsByReference: number;
+}
+
+/** Above this many tokens of arguments with few inputs by path, the line suggests passing paths. */
+const LARGE_ARGS = 1000;
+
+const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
+/** Money kept to 1e-10 so sums and tests see exact figures, not float noise. */
+const cents = (x: number): number => Math.round(x * 1e10) / 1e10;
+
+export function money(inTokens: number, outTokens: number, p: Prices): number {
+  return cents((inTokens * count(p.inputPerMillion)) / 1e6 + (outTokens * count(p.outputPerMillion)) / 1e6);
+}
+
+export function priceCall(t: CallTokens, p: Prices): LedgerEntry {
+  const call = { in: count(t.resultTokens), out: count(t.argsTokens), money: 0 };
+  const self = { in: count(t.inputTokens), out: count(t.answerTokens), money: 0 };
+  call.money = money(call.in, call.out, p);
+  self.money = money(self.in, self.out, p);
+  const savedTokens = self.in + self.out - (call.in + call.out);
+  const savedMoney = cents(self.money - call.money);
+  const priced = count(p.inputPerMillion) + count(p.outputPerMillion) > 0;
+  return {
+    local: { in: count(t.localPromptTokens), out: count(t.localOutputTokens) },
+    call,
+    self,
+    savedTokens,
+    savedMoney,
+    verdict: (priced ? savedMoney : savedTokens) >= 0 ? 'saved' : 'cost_more',
+    inputsByReference: count(t.inputsByReference),
+  };
+}
+
+/** Token counts as people read them: 62, 1.2k, 15k, 15.1k, 1.3M. */
+export function formatTokens(n: number): string {
+  if (!Number.isFinite(n)) return '0';
+  const sign = n < 0 ? '-' : '';
+  const a = Math.abs(n);
+  if (Math.round(a) < 1000) return `${sign}${Math.round(a)}`;
+  const units: Array<[number, string]> = [[1e3, 'k'], [1e6, 'M'], [1e9, 'B']];
+  for (const [i, [div, suffix]] of units.entries()) {
+    const v = a / div;
+    const shown = v < 100 ? Math.round(v * 10) / 10 : Math.round(v);
+    if (shown < 1000 || i === units.length - 1) return `${sign}${shown}${suffix}`;
+  }
+  return `${sign}${Math.round(a)}`;
+}
+
+/** Money with enough digits for small amounts: $0.05, $0.003, $0.17, $1,234.50. */
+export function formatMoney(x: number, currency = '$'): string {
+  const v = Number.isFinite(x) ? x : 0;
+  const a = Math.abs(v);
+  if (a < 5e-7) return `${currency}0`;
+  const sign = v < 0 ? '-' : '';
+  if (a >= 1000) return `${sign}${currency}${a.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const digits = Math.min(6, Math.max(2, -Math.floor(Math.log10(a))));
+  let s = a.toFixed(digits);
+  if (digits > 2) s = s.replace(/(\.\d\d\d*?)0+$/, '$1');
+  return `${sign}${currency}${s}`;
+}
+
+/** One short line for the end of a tool result: what the call saved, or honestly what it cost more. */
+export function ledgerLine(e: LedgerEntry, p: Prices): string {
+  const priced = count(p.inputPerMillion) + count(p.outputPerMillion) > 0;
+  const cur = p.currency || '$';
+  const callTokens = e.call.in + e.call.out;
+  const selfTokens = e.self.in + e.self.out;
+  const costs = `this call cost you ${formatTokens(callTokens)}, doing it yourself ~${formatTokens(selfTokens)}`;
+  if (e.verdict === 'saved') {
+    if (!priced) return `Saved you ~${formatTokens(e.savedTokens)} tokens: ${costs}.`;
+    if (e.savedTokens >= 0) return `Saved you ~${formatTokens(e.savedTokens)} tokens (≈ ${formatMoney(e.savedMoney, cur)}): ${costs}.`;
+    return `Saved you ≈ ${formatMoney(e.savedMoney, cur)} (${formatTokens(-e.savedTokens)} more tokens, but cheaper ones): ${costs}.`;
+  }
+  const more = priced ? `~${formatMoney(-e.savedMoney, cur)}` : `~${formatTokens(-e.savedTokens)} tokens`;
+  if (e.call.out > LARGE_ARGS && e.inputsByReference < e.call.out) {
+    return `This call cost you ${more} more than doing it yourself (${formatTokens(e.call.out)} tokens written as arguments) — pass long inputs by path (files, diff, images) instead of pasting them.`;
+  }
+  return `This call cost you ${more} more than doing it yourself (${costs}).`;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { asBase64Image, classifyContent, imageFormat } from '../../src/orchestrator/inputs/content.js';
+import { allowMatcher, looksLikePrivateKey, secretKind } from '../../src/orchestrator/inputs/secrets.js';
+import { isInside } from '../../src/orchestrator/inputs/scope.js';
+import { PNG_1X1 } from '../helpers/project-fixture.js';
+
+describe('what bytes are', () => {
+  it('knows images by their signature', () => {
+    expect(imageFormat(PNG_1X1)).toBe('png');
+    expect(imageFormat(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]))).toBe('jpeg');
+    expect(imageFormat(Buffer.from('GIF89a....'))).toBe('gif');
+    expect(imageFormat(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('webp');
+    expect(imageFormat(Buffer.from('plain text'))).toBeUndefined();
+  });
+
+  it('decodes text by its byte-order mark, and calls NUL-bearing bytes binary', () => {
+    expect(classifyContent(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('añb', 'utf16le')]))).toEqual({ kind: 'text', text: 'añb', encoding: 'utf-16le' });
+    expect(classifyContent(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00, 0xf1]))).toEqual({ kind: 'text', text: 'añ', encoding: 'utf-16be' });
+    expect(classifyContent(Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69]))).toEqual({ kind: 'text', text: 'hi', encoding: 'utf-8' });
+    expect(classifyContent(Buffer.from('héllo'))).toEqual({ kind: 'text', text: 'héllo', encoding: 'utf-8' });
+    expect(classifyContent(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]))).toEqual({ kind: 'binary' });
+  });
+
+  it('tells base64 images from paths', () => {
+    const b64 = PNG_1X1.toString('base64');
+    expect(asBase64Image(b64)).toBe(b64);
+    expect(asBase64Image(`data:image/png;base64,${b64}`)).toBe(b64);
+    expect(asBase64Image('aGVsbG8=')).toBe('aGVsbG8='); // padded: base64
+    expect(asBase64Image('photo.png')).toBeUndefined();
+    expect(asBase64Image('images/cat')).toBeUndefined();
+    expect(asBase64Image('/home/me/.ssh/id_rsa')).toBeUndefined();
+    expect(asBase64Image('C:\\pics\\cat.jpg')).toBeUndefined();
+  });
+});
+
+describe('secrets', () => {
+  it('finds secrets at any depth, and leaves ordinary and public files alone', () => {
+    for (const p of ['.env', 'app/.env.production', 'deploy/prod.env', 'home/.ssh/config', 'id_ed25519', 'certs/tls.key', 'x.p12', '.npmrc', '.aws/credentials', 'a/.git/config', '.git/HEAD', 'gcp-service-account-prod.json', '.kube/config']) {
+      expect(secretKind(p), p).toBeDefined();
+    }
+    for (const p of ['src/env.ts', 'environment.md', 'id_rsa.pub', 'keys.ts', 'docs/credentials.md', 'src/.github/workflow.yml', 'README.md']) {
+      expect(secretKind(p), p).toBeUndefined();
+    }
+  });
+
+  it('lets settings allow a pattern, by path or by name', () => {
+    const allowed = allowMatcher(['.env.example', 'fixtures/**/*.pem']);
+    expect(allowed('config/.env.example')).toBe(true);
+    expect(allowed('fixtures/tls/test.pem')).toBe(true);
+    expect(allowed('.env')).toBe(false);
+    expect(allowMatcher([])('anything')).toBe(false);
+  });
+
+  it('finds a private key by its contents', () => {
+    expect(looksLikePrivateKey('x\n-----BEGIN EC PRIVATE KEY-----\n')).toBe(true);
+    expect(looksLikePrivateKey('-----BEGIN PUBLIC KEY-----')).toBe(false);
+  });
+
+  it('compares paths as folders, not as string prefixes', () => {
+    expect(isInside('/a/b', '/a/b/c')).toBe(true);
+    expect(isInside('/a/b', '/a/b')).toBe(true);
+    expect(isInside('/a/b', '/a/bc')).toBe(false);
+    expect(isInside('/a/b', '/a')).toBe(false);
+    expect(isInside('/a/b', '/a/b/../c')).toBe(false);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { formatMoney, formatTokens, ledgerLine, priceCall, type CallTokens, type Prices } from '../../src/orchestrator/savings/ledger.js';
+
+const PRICES: Prices = { inputPerMillion: 3, outputPerMillion: 15, currency: '$' };
+const tokens = (t: Partial<CallTokens>): CallTokens => ({ argsTokens: 0, resultTokens: 0, inputTokens: 0, answerTokens: 0, localPromptTokens: 0, localOutputTokens: 0, inputsByReference: 0, ...t });
+
+describe('priceCall', () => {
+  it('a 60 KB log read by path: the call is cheap, doing it yourself is not', () => {
+    const e = priceCall(tokens({ argsTokens: 60, resultTokens: 500, inputTokens: 15_000, answerTokens: 500, localPromptTokens: 15_100, localOutputTokens: 480, inputsByReference: 14_900 }), PRICES);
+    expect(e.local).toEqual({ in: 15_100, out: 480 });
+    // call: 500 read at $3/M + 60 written at $15/M = 0.0015 + 0.0009
+    expect(e.call).toEqual({ in: 500, out: 60, money: 0.0024 });
+    // self: 15,000 read at $3/M + 500 written at $15/M = 0.045 + 0.0075
+    expect(e.self).toEqual({ in: 15_000, out: 500, money: 0.0525 });
+    expect(e.savedTokens).toBe(15_500 - 560);
+    expect(e.savedMoney).toBe(0.0501);
+    expect(e.verdict).toBe('saved');
+    expect(e.inputsByReference).toBe(14_900);
+    expect(ledgerLine(e, PRICES)).toBe('Saved you ~14.9k tokens (≈ $0.05): this call cost you 560, doing it yourself ~15.5k.');
+  });
+
+  it('the same log pasted inline costs more than doing it yourself, and the line says how to avoid that', () => {
+    const e = priceCall(tokens({ argsTokens: 15_100, resultTokens: 500, inputTokens: 15_100, answerTokens: 500 }), PRICES);
+    // call: 500 × 3/M + 15,100 × 15/M = 0.0015 + 0.2265; self: 15,100 × 3/M + 500 × 15/M = 0.0453 + 0.0075
+    expect(e.call.money).toBe(0.228);
+    expect(e.self.money).toBe(0.0528);
+    expect(e.savedMoney).toBe(-0.1752);
+    expect(e.savedTokens).toBe(0);
+    expect(e.verdict).toBe('cost_more');
+    expect(ledgerLine(e, PRICES)).toBe(
+      'This call cost you ~$0.18 more than doing it yourself (15.1k tokens written as arguments) — pass long inputs by path (files, diff, images) instead of pasting them.',
+    );
+  });
+
+  it('gives the advice only for large arguments with few inputs by path', () => {
+    const small = priceCall(tokens({ argsTokens: 400, resultTokens: 900, inputTokens: 350, answerTokens: 100 }), PRICES);
+    expect(small.verdict).toBe('cost_more');
+    expect(ledgerLine(small, PRICES)).toBe('This call cost you ~$0.006 more than doing it yourself (this call cost you 1.3k, doing it yourself ~450).');
+    const byPath = priceCall(tokens({ argsTokens: 2_000, resultTokens: 4_000, inputTokens: 9_000, answerTokens: 10, inputsByReference: 7_000 }), PRICES);
+    expect(byPath.verdict).toBe('cost_more');
+    expect(ledgerLine(byPath, PRICES)).not.toMatch(/by path/);
+  });
+
+  it('cheaper in money though more tokens: saved, said honestly', () => {
+    // 2,000 read back at $3/M beats writing 1,000 at $15/M
+    const e = priceCall(tokens({ argsTokens: 50, resultTokens: 2_000, inputTokens: 900, answerTokens: 1_000 }), PRICES);
+    expect(e.savedTokens).toBe(-150);
+    expect(e.savedMoney).toBe(0.01095);
+    expect(e.verdict).toBe('saved');
+    expect(ledgerLine(e, PRICES)).toBe('Saved you ≈ $0.01 (150 more tokens, but cheaper ones): this call cost you 2.1k, doing it yourself ~1.9k.');
+  });
+
+  it('without prices, the verdict and the line go by tokens; bad counts count as zero', () => {
+    const free: Prices = { inputPerMillion: 0, outputPerMillion: 0, currency: '€' };
+    const e = priceCall(tokens({ argsTokens: 10, resultTokens: 90, inputTokens: 2_000, answerTokens: Number.NaN, localPromptTokens: -5 }), free);
+    expect(e).toMatchObject({ savedTokens: 1_900, savedMoney: 0, verdict: 'saved', local: { in: 0, out: 0 }, self: { out: 0, money: 0 } });
+    expect(ledgerLine(e, free)).toBe('Saved you ~1.9k tokens: this call cost you 100, doing it yourself ~2k.');
+    const worse = priceCall(tokens({ argsTokens: 3_000, resultTokens: 90, inputTokens: 2_000 }), free);
+    expect(ledgerLine(worse, free)).toMatch(/^This call cost you ~1.1k tokens more than doing it yourself \(3k tokens written as arguments\)/);
+  });
+
+  it('uses the currency given', () => {
+    const euro: Prices = { ...PRICES, currency: '€' };
+    expect(ledgerLine(priceCall(tokens({ resultTokens: 100, inputTokens: 100_000, answerTokens: 2_000 }), euro), euro)).toBe('Saved you ~102k tokens (≈ €0.33): this call cost you 100, doing it yourself ~102k.');
+  });
+});
+
+describe('formats', () => {
+  it('tokens: 62, 1.2k, 15k, 15.1k, 1.3M', () => {
+    expect([0, 62, 999, 999.6, 1_234, 15_000, 15_100, 99_960, 123_456, 999_999, 1_300_000, 2.5e9, -1_500].map(formatTokens)).toEqual([
+      '0', '62', '999', '1k', '1.2k', '15k', '15.1k', '100k', '123k', '1M', '1.3M', '2.5B', '-1.5k',
+    ]);
+    expect(formatTokens(Number.NaN)).toBe('0');
+  });
+
+  it('money: enough digits for small amounts', () => {
+    expect([0.0501, 0.003, 0.0024, 0.0096, 0.17, 0.1752, 1.5, 12, 1_234.5, 0.00001, 1e-9, 0, -0.17].map((x) => formatMoney(x))).toEqual([
+      '$0.05', '$0.003', '$0.002', '$0.01', '$0.17', '$0.18', '$1.50', '$12.00', '$1,234.50', '$0.00001', '$0', '$0', '-$0.17',
+    ]);
+    expect(formatMoney(0.05, '€')).toBe('€0.05');
+  });
+});
