@@ -8,7 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama, DEFAULT_MODELS } from '../fake-ollama/server.js';
-import { connect, tempHome } from '../helpers/spawn.js';
+import { Client } from '@modelcontextprotocol/client';
+import { pathToFileURL } from 'node:url';
+import { connect, E2E_TRANSPORT, tempHome } from '../helpers/spawn.js';
 import { makeProject, PNG_1X1, type ProjectFixture } from '../helpers/project-fixture.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 
@@ -124,6 +126,29 @@ describe('inputs by reference', () => {
     const without = await call('render_template', { name: 'summarize', variables: { text: 'x' }, files: ['src/a.ts'] });
     expect(without.isError).toBe(true);
     expect(without.text).toMatch(/only with generate: true.*variableFiles/);
+  });
+});
+
+// Over HTTP each request is served by a server of its own that cannot ask the client (README: inputs.roots instead).
+describe.skipIf(E2E_TRANSPORT !== 'stdio')("the client's MCP roots", () => {
+  it('allow absolute paths inside them, and follow the client when they change', async () => {
+    let roots = [{ uri: pathToFileURL(p.outside).href, name: 'notes' }];
+    const client = new Client({ name: 'with-roots', version: '1' }, { capabilities: { roots: { listChanged: true } } });
+    client.setRequestHandler('roots/list', () => ({ roots }));
+    const s = await connect({ OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [], p.root, client);
+    try {
+      const ok = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'What does this say?', task: 'general', files: [p.outsideSecret] } });
+      expect(ok.isError, JSON.stringify(ok.content)).toBeFalsy();
+      expect(fake.generations().at(-1)!.prompt).toContain('OUTSIDE-SECRET');
+      roots = [];
+      await client.sendRootsListChanged();
+      await new Promise((r) => setTimeout(r, 200));
+      const refused = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'What does this say?', task: 'general', files: [p.outsideSecret] } });
+      expect(refused.isError).toBe(true);
+      expect((refused.content as Array<{ text: string }>)[0]!.text).toMatch(/outside the folders/);
+    } finally {
+      await s.close();
+    }
   });
 });
 
