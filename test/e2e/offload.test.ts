@@ -218,6 +218,7 @@ describe('an input longer than every context', () => {
     }
     const seen = gens.map((g) => g.prompt ?? '').join('\n');
     for (let i = 0; i < 3000; i++) expect(seen.includes(`LINE-${i} `), `LINE-${i}`).toBe(true);
-    expect(progress.some((x) => /reading the input in parts: \d+ of \d+ done/.test(x.message ?? ''))).toBe(true);
+    expect(progress.some((x) => /reading the input in parts: parts? [\d, ]+ of \d+ running, \d+ of \d+ done/.test(x.message ?? ''))).toBe(true);
+    expect(progress.some((x) => /combining the answers, round 1/.test(x.message ?? ''))).toBe(true);
   });
 });

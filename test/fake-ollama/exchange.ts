@@ -145,9 +145,9 @@ const GO_TYPE: Record<FieldType, string> = {
 const SCHEMAS = {
   generate: {
     type: 'GenerateRequest',
-    fields: { model: 'string', prompt: 'string', suffix: 'string', system: 'string', template: 'string', stream: 'bool', raw: 'bool', images: 'array', context: 'array', options: 'object' },
+    fields: { model: 'string', prompt: 'string', suffix: 'string', system: 'string', template: 'string', stream: 'bool', raw: 'bool', images: 'array', context: 'array', options: 'object', truncate: 'bool', shift: 'bool' },
   },
-  chat: { type: 'ChatRequest', fields: { model: 'string', messages: 'array', tools: 'array', stream: 'bool', options: 'object' } },
+  chat: { type: 'ChatRequest', fields: { model: 'string', messages: 'array', tools: 'array', stream: 'bool', options: 'object', truncate: 'bool', shift: 'bool' } },
   embed: { type: 'EmbedRequest', fields: { model: 'string', truncate: 'bool', dimensions: 'number', options: 'object' } },
   embeddings: { type: 'EmbeddingRequest', fields: { model: 'string', prompt: 'string', options: 'object' } },
   show: { type: 'ShowRequest', fields: { model: 'string', name: 'string', system: 'string', verbose: 'bool' } },

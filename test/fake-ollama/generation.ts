@@ -6,6 +6,8 @@
  * messages) loads the model; with an explicit keep_alive 0 it unloads it instead, whatever else
  * is sent. A thinking model thinks unless `think:false`. Cloud models are answered without a
  * runner (cloud.ts). The model runs through the scheduler (scheduler.ts); embed.ts has /api/embed.
+ * A prompt longer than the context is cut or refused as Ollama does (prompt.ts), and every
+ * generation is recorded (generations.ts); prompt_eval_count is the tokens evaluated (tokenize.ts).
  */
 import { type FakeModel, isCloudModel } from './models.js';
 import { type Exchange, type Failure, HttpError, type Json, failStatus, isRecord, str } from './exchange.js';
@@ -13,6 +15,8 @@ import type { Scheduler } from './scheduler.js';
 import { type Injected, isOutOfMemory } from './failures.js';
 import { cloudGate, isCloudRequest } from './cloud.js';
 import { type Completion, stream } from './stream.js';
+import type { RunnerOpts } from './load-options.js';
+import { type GenerationRecord, planGeneration } from './generations.js';
 
 export interface ReplyContext {
   endpoint: 'generate' | 'chat';
@@ -35,16 +39,18 @@ export interface GenerationDeps {
   findModel(sent: string): FakeModel;
   /** The text a generate/chat request is answered with. */
   replyFor(ctx: ReplyContext): string;
+  /** The context used when a request sends no num_ctx (OLLAMA_CONTEXT_LENGTH or by VRAM). */
+  defaultNumCtx(): number;
+  /** Keep the record of a generation (FakeOllama.generations()). */
+  record(g: GenerationRecord): void;
 }
 
 export interface RunnerUse {
   loadNs: number;
+  /** The loaded runner's options; undefined for a cloud model. */
+  opts: RunnerOpts | undefined;
   /** Wait for one of the runner's OLLAMA_NUM_PARALLEL slots; it is given back with the runner. */
   slot(): Promise<void>;
-}
-
-function words(s: unknown): number {
-  return typeof s === 'string' ? (s.match(/\S+/g)?.length ?? 0) : 0;
 }
 
 function thinkOn(v: unknown): boolean {
@@ -68,7 +74,7 @@ function thinking(model: FakeModel, sent: string, body: Json): boolean {
 
 /** Load (or reuse) the model with the request's keep_alive and load options, run `work`, then release it. Cloud models run without a runner. */
 export async function withRunner(deps: GenerationDeps, ex: Exchange, body: Json, model: FakeModel, work: (use: RunnerUse) => Promise<void>): Promise<void> {
-  if (isCloudModel(model)) return work({ loadNs: 0, slot: async () => undefined });
+  if (isCloudModel(model)) return work({ loadNs: 0, opts: undefined, slot: async () => undefined });
   const { scheduler } = deps;
   const req = { model, opts: scheduler.loadOpts(model, body), keepAliveMs: scheduler.keepAliveOf(body), signal: ex.signal };
   const { runner, loadNs } = await scheduler.acquire(req);
@@ -76,6 +82,7 @@ export async function withRunner(deps: GenerationDeps, ex: Exchange, body: Json,
   try {
     await work({
       loadNs,
+      opts: runner.opts,
       slot: async () => {
         freeSlot = await scheduler.slot(runner, ex.signal);
       },
@@ -118,12 +125,9 @@ export async function generate(deps: GenerationDeps, ex: Exchange, body: Json, f
   if (str(body['suffix'])) caps.push('insert');
   if (Array.isArray(body['images']) && body['images'].length > 0) caps.push('vision');
   requireCaps(model, sent, caps, 'generate');
-  const context = Array.isArray(body['context']) ? body['context'].length : 0;
-  const promptTokens = prompt === '' ? 0 : Math.max(1, words(str(body['system'])) + words(prompt) + context + (raw ? 0 : 10));
   await complete(deps, ex, body, model, sent, failure, {
     endpoint: 'generate',
     loadOnly: prompt === '',
-    promptTokens,
     withContext: !raw,
     think,
     replyCtx: { endpoint: 'generate', model: sent, prompt },
@@ -145,22 +149,29 @@ export async function chat(deps: GenerationDeps, ex: Exchange, body: Json, failu
   if (Array.isArray(body['tools']) && body['tools'].length > 0) caps.push('tools');
   if (messages.some((m) => isRecord(m) && Array.isArray(m['images']) && m['images'].length > 0)) caps.push('vision');
   requireCaps(model, sent, caps, 'chat');
-  let promptTokens = 0;
-  for (const m of messages) promptTokens += (isRecord(m) ? words(m['content']) : 0) + 4;
-  if (messages.length > 0) promptTokens += 5;
   await complete(deps, ex, body, model, sent, failure, {
     endpoint: 'chat',
     loadOnly: messages.length === 0,
-    promptTokens,
     withContext: false,
     think,
     replyCtx: { endpoint: 'chat', model: sent, messages },
   });
 }
 
-async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: FakeModel, sent: string, failure: Failure | undefined, p: Completion): Promise<void> {
+async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: FakeModel, sent: string, failure: Failure | undefined, job: Omit<Completion, 'promptTokens'>): Promise<void> {
   await withRunner(deps, ex, body, model, async (use) => {
     if (ex.closed) return;
+    let promptTokens = 0;
+    if (!job.loadOnly) {
+      const g = planGeneration({ endpoint: job.endpoint, sent, model, body, runner: use.opts, defaultNumCtx: deps.defaultNumCtx() });
+      deps.record(g);
+      if (g.refused) {
+        await use.slot(); // the runner refuses it (Completion holds a slot meanwhile)
+        throw new HttpError(g.refused.status, g.refused.error);
+      }
+      promptTokens = g.evalTokens ?? 0;
+    }
+    const p: Completion = { ...job, promptTokens };
     const injected = p.loadOnly ? undefined : deps.injected.takeGeneration(model.name);
     await stream(ex, body, sent, p, use, {
       tokenDelayMs: deps.tokenDelayMs,

@@ -2,7 +2,9 @@
  * The load options of a request (api.Runner: num_ctx, num_batch, num_gpu, main_gpu, use_mmap,
  * num_thread) and Ollama's needsReload (server/sched.go): a loaded model is reloaded when they
  * differ, num_ctx compared after capping at the trained window, automatic values (no num_ctx /
- * num_batch / use_mmap sent) matching the loaded runner's automatic ones.
+ * num_batch / use_mmap sent) matching the loaded runner's automatic ones. The context shift
+ * (request `shift`, default on except for deepseek2 models: resolveContextShift, sched.go ~129)
+ * is a llama-server launch flag, so a request that changes it reloads too (sched.go ~1415).
  */
 import type { FakeModel } from './models.js';
 import { type Json, isRecord } from './exchange.js';
@@ -19,6 +21,8 @@ export interface LoadOpts {
   mainGpu: number | undefined;
   useMmap: boolean | undefined;
   numThread: number;
+  /** llama-server --context-shift: request `shift`, else on unless the model is deepseek2. */
+  contextShift: boolean;
 }
 
 /** What a loaded runner was started with. */
@@ -34,6 +38,7 @@ export interface RunnerOpts {
   useMmap: boolean | undefined;
   useMmapAuto: boolean;
   numThread: number;
+  contextShift: boolean;
 }
 
 const DEFAULT_NUM_BATCH = 512;
@@ -60,7 +65,13 @@ export function loadOptsFor(model: FakeModel, body: Json, defaultCtx: number, ct
     mainGpu,
     useMmap: typeof o['use_mmap'] === 'boolean' ? o['use_mmap'] : undefined,
     numThread: int(o['num_thread']) ?? 0,
+    contextShift: typeof body['shift'] === 'boolean' ? body['shift'] : supportsContextShift(model),
   };
+}
+
+/** supportsContextShift (server/sched.go ~137): every model but deepseek2 ones. */
+export function supportsContextShift(model: FakeModel): boolean {
+  return model.family !== 'deepseek2' && !(model.families ?? []).includes('deepseek2');
 }
 
 /** The runner's options once loaded: the batch picked, mmap turned off automatically on a CPU-only load. */
@@ -76,6 +87,7 @@ export function runnerOpts(req: LoadOpts, numBatch: number, onCpuOnly: boolean):
     useMmap: useMmapAuto ? false : req.useMmap,
     useMmapAuto,
     numThread: req.numThread,
+    contextShift: req.contextShift,
   };
 }
 
@@ -89,5 +101,6 @@ export function reloadReasons(r: RunnerOpts, req: LoadOpts): string[] {
   const mmap = r.useMmapAuto && req.useMmap === undefined ? r.useMmap : req.useMmap;
   if (mmap !== r.useMmap) changed.push('use_mmap');
   if (r.numThread !== req.numThread) changed.push('num_thread');
+  if (r.contextShift !== req.contextShift) changed.push('shift');
   return changed;
 }

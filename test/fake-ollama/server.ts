@@ -15,7 +15,8 @@
  * Files: server.ts (FakeOllama: start/stop, inspection, test controls), routes.ts (plumbing,
  * routing), exchange.ts (per-request I/O, body decoding), scheduler.ts + runner.ts + unloads.ts +
  * admission.ts (loaded models), memory.ts (RAM/VRAM, placement), load-options.ts (reloads),
- * failures.ts (injected failures), generation.ts + stream.ts + embed.ts (inference), cloud.ts,
+ * failures.ts (injected failures), generation.ts + stream.ts + embed.ts (inference), prompt.ts +
+ * tokenize.ts + generations.ts (prompts longer than the context, token counts, records), cloud.ts,
  * pull.ts, model-info.ts (tags/ps/show), store.ts (installed models), names.ts, models.ts +
  * fixtures*.ts, options.ts, stats.ts, go.ts.
  */
@@ -27,7 +28,8 @@ import { Scheduler } from './scheduler.js';
 import type { FakeStats } from './stats.js';
 import type { GenerationDeps, ReplyFn } from './generation.js';
 import type { PullDeps } from './pull.js';
-import { type FakeOllamaOptions, hostConfig } from './options.js';
+import { type FakeOllamaOptions, defaultContext, hostConfig } from './options.js';
+import type { GenerationRecord } from './generations.js';
 import { type GenerationFailureOptions, Injected, type LoadFailureKind, type LoadFailureOptions } from './failures.js';
 import { type GpuInfo, type LoadedModelInfo, ModelStore, loadedInfo } from './store.js';
 import { type RecordedRequest, type RouteDeps, handle } from './routes.js';
@@ -40,6 +42,9 @@ export type { EvictionReason, FakeStats } from './stats.js';
 export type { FakeGpu, FakeOllamaOptions } from './options.js';
 export type { GenerationFailureOptions, LoadFailureKind, LoadFailureOptions } from './failures.js';
 export type { RecordedRequest } from './routes.js';
+export type { GenerationRecord } from './generations.js';
+export { IMAGE_TOKENS, PROMPT_TOO_LONG, type PromptMessage, exceedsContextError } from './prompt.js';
+export { countTokens, tokenize } from './tokenize.js';
 export type { GpuInfo, LoadedModelInfo } from './store.js';
 
 const DEFAULT_REPLY = 'The quick brown fox jumps over the lazy dog.';
@@ -50,6 +55,7 @@ export class FakeOllama {
   readonly port: number;
   /** Every request received (after its body was read), in order. */
   readonly requests: RecordedRequest[] = [];
+  private readonly generationLog: GenerationRecord[] = [];
 
   private readonly sockets = new Set<Socket>();
   private readonly exchanges = new Set<Exchange>();
@@ -83,6 +89,8 @@ export class FakeOllama {
       cloudSignedIn: () => this.cloudSignedIn,
       findModel: (sent) => this.store.find(sent),
       replyFor: (ctx) => (typeof this.replyText === 'function' ? this.replyText(ctx) : this.replyText),
+      defaultNumCtx: () => defaultContext(this.scheduler.cfg),
+      record: (g) => this.generationLog.push(g),
     };
     const pulls: PullDeps = {
       pullChunkDelayMs: opts.pullChunkDelayMs ?? 5,
@@ -171,6 +179,16 @@ export class FakeOllama {
   /** TCP connections accepted since start (connections dropped while offline are not counted). Lets tests check keep-alive reuse. */
   connectionCount(): number {
     return this.connections;
+  }
+
+  /** Each generate/chat asking for a generation, in order: context, tokens, what was cut or refused, what the model saw (generations.ts). */
+  generations(): GenerationRecord[] {
+    return [...this.generationLog];
+  }
+
+  /** The generations whose input did not all reach the model (truncated or refused). */
+  overflows(): GenerationRecord[] {
+    return this.generationLog.filter((g) => !g.fits);
   }
 
   /** How many times a model was (re)loaded. */

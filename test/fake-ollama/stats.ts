@@ -17,7 +17,7 @@ export interface FakeStats {
   loads: number;
   /** Total simulated load time of those loads, ms. */
   loadMs: number;
-  /** Loads of a model already loaded, because its load options changed (num_ctx, num_batch, num_gpu, main_gpu, use_mmap, num_thread). */
+  /** Loads of a model already loaded, because its load options changed (num_ctx, num_batch, num_gpu, main_gpu, use_mmap, num_thread, shift). */
   reloads: Array<{ model: string; changed: string[]; at: number }>;
   /**
    * Idle (or, when none was idle, busy) models the scheduler unloaded to make room or after an

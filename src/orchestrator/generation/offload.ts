@@ -102,13 +102,16 @@ async function mapReduce(orch: Orchestrator, req: RouteRequest, docs: readonly I
   const width = orch.ollamaHosts.reduce((s, h) => s + h.settings.ollama.numParallel, 0);
   const results: RouteResult[] = [];
   let model = req.model;
-  let running = 0;
+  const running = new Set<number>();
   let done = 0;
-  const say = (stage: string, total: number) => board?.note(`${stage}: ${done} of ${total} done${running ? `, ${running} running` : ''}`);
+  const say = (stage: string, total: number) => {
+    const now = [...running].sort((a, b) => a - b).map((i) => i + 1);
+    board?.note(`${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`);
+  };
 
-  const run = async (prompt: string, label: string, total: number, stage: string): Promise<RouteResult> => {
+  const run = async (prompt: string, label: string, total: number, stage: string, index: number): Promise<RouteResult> => {
     const lane = board?.lane(label);
-    running++;
+    running.add(index);
     say(stage, total);
     lane?.enter({ kind: 'starting', what: `${label}: choosing a model` });
     try {
@@ -117,7 +120,7 @@ async function mapReduce(orch: Orchestrator, req: RouteRequest, docs: readonly I
       results.push(r);
       return r;
     } finally {
-      running--;
+      running.delete(index);
       done++;
       lane?.end();
       say(stage, total);
@@ -127,8 +130,8 @@ async function mapReduce(orch: Orchestrator, req: RouteRequest, docs: readonly I
   // The first part alone picks and loads the model; the others then run as the slots allow.
   const partPrompt = (i: number) =>
     `${renderPart(parts[i]!)}\n\nThis is part ${i + 1} of ${parts.length} of the input; the other parts are given separately. Task: ${req.prompt}\nWork only from this part. Your answer will be combined with the answers for the other parts.`;
-  const first = await run(partPrompt(0), `part 1 of ${parts.length}`, parts.length, 'reading the input in parts');
-  const rest = await pool(parts.length - 1, width, (i) => run(partPrompt(i + 1), `part ${i + 2} of ${parts.length}`, parts.length, 'reading the input in parts'));
+  const first = await run(partPrompt(0), `part 1 of ${parts.length}`, parts.length, 'reading the input in parts', 0);
+  const rest = await pool(parts.length - 1, width, (i) => run(partPrompt(i + 1), `part ${i + 2} of ${parts.length}`, parts.length, 'reading the input in parts', i + 1));
   let answers = [first, ...rest].map((r, i) => ({ label: `answer for part ${i + 1} (${parts[i]!.pieces.map((p) => p.label).filter((l, k, all) => all.indexOf(l) === k).join(', ')})`, text: r.text }));
 
   let rounds = 0;
@@ -139,7 +142,7 @@ async function mapReduce(orch: Orchestrator, req: RouteRequest, docs: readonly I
     const groups = splitInputs(answers, budget, estimateTokens);
     const combine = (i: number) =>
       `${renderPart(groups[i]!)}\n\nThe input was too long to read at once, so it was split into ${parts.length} parts and the task was done on each; above are ${groups.length > 1 ? 'some of ' : ''}the answers for the parts. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
-    const combined = await pool(groups.length, width, (i) => run(combine(i), groups.length > 1 ? `combining ${i + 1} of ${groups.length}` : 'combining the answers', groups.length, `combining, round ${rounds}`));
+    const combined = await pool(groups.length, width, (i) => run(combine(i), groups.length > 1 ? `combining ${i + 1} of ${groups.length}` : 'combining the answers', groups.length, `combining the answers, round ${rounds}`, i));
     if (combined.length === 1) final = combined[0];
     else answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
   }
