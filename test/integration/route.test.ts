@@ -257,6 +257,25 @@ describe('a project profile', () => {
     expect((await routeAndGenerate(core, { prompt: 'Write a short poem about the sea and the wind at night', useMemory: false })).profile).toBe('creative');
   });
 
+  it("applies only to work of its own kind: a question about Lisbon stays general work", async () => {
+    const core = await setup({ project });
+    const r = await routeAndGenerate(core, { prompt: 'What are some good things to see in Lisbon?', useMemory: false });
+    expect(r.profile).toBe('general');
+    expect(r.model).not.toBe('qwen2.5-coder:7b');
+    expect(r.reason).not.toMatch(/by default/);
+  });
+
+  it("lets the user's preference for general work win over the project's default", async () => {
+    const core = await setup({ project });
+    await core.preferences.set('general', { model: 'llama3.2:latest', task: 'general', at: new Date().toISOString() });
+    for (const prompt of [GENERAL, 'What are some good things to see in Lisbon?']) {
+      const r = await routeAndGenerate(core, { prompt, useMemory: false });
+      expect(r.profile, prompt).toBe('general');
+      expect(r.model, prompt).toBe('llama3.2:latest');
+      expect(r.reason).toMatch(/you preferred for general work/);
+    }
+  });
+
   it('falls back to general when no installed model serves the default profile', async () => {
     const core = await setup({ project, only: ['llama3.2:latest', 'llava:7b'] });
     const r = await routeAndGenerate(core, { prompt: GENERAL, useMemory: false });

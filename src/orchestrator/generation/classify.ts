@@ -69,20 +69,35 @@ function fencedLines(text: string): number {
 }
 
 /**
- * A rough token count, no tokenizer needed: letters, digits and whitespace weigh 1/4 (about four
- * characters per token in English prose); punctuation and symbols weigh 1/2, so symbol-heavy
- * code comes out denser (~3 characters per token); characters beyond U+2E7F (CJK, emoji) weigh 1.
- * Every character adds weight, so the count never falls as text grows. Rounded up; 0 for ''.
+ * A rough token count, no tokenizer needed, meant never to fall below a real one: letters and
+ * white space weigh 1/4 (about four characters per token in English prose); digits weigh 0.6
+ * (tokenizers cut numbers into groups of at most three, some into single digits); punctuation and
+ * symbols weigh 1/2, and 1 right after a digit (the ":" and "." in timestamps, versions and
+ * addresses are tokens of their own), so symbol-heavy code and logs come out denser; characters
+ * beyond U+2E7F (CJK, emoji) weigh 1. Checked against Llama 3's tokenizer on prose, code, diffs
+ * and logs (test/fake-ollama/tokenize.test.ts). Every character adds weight, so the count never
+ * falls as text grows. Rounded up; 0 for ''.
  */
-/** ASCII letters, digits and white space: what `[\p{L}\p{N}\s]` matches below 0x80 (no Unicode tables needed to know it). */
-const WORDLIKE_ASCII = Array.from({ length: 0x80 }, (_, c) => /[A-Za-z0-9\s]/.test(String.fromCharCode(c)));
+/** 1: an ASCII letter or white space; 2: a digit; 0: any other ASCII character. */
+const ASCII_KIND = Array.from({ length: 0x80 }, (_, c) => {
+  const ch = String.fromCharCode(c);
+  return /[A-Za-z\s]/.test(ch) ? 1 : /[0-9]/.test(ch) ? 2 : 0;
+});
 
 export function estimateTokens(text: string): number {
   let weight = 0;
+  let afterDigit = false;
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x80) weight += WORDLIKE_ASCII[code] ? 0.25 : 0.5; // most text: no regex per character
-    else if (code > 0x2e7f) weight += 1;
+    if (code < 0x80) {
+      // most text: no regex per character
+      const kind = ASCII_KIND[code];
+      weight += kind === 1 ? 0.25 : kind === 2 ? 0.6 : afterDigit ? 1 : 0.5;
+      afterDigit = kind === 2;
+      continue;
+    }
+    afterDigit = false;
+    if (code > 0x2e7f) weight += 1;
     else if (/[\p{L}\p{N}\s]/u.test(ch)) weight += 0.25;
     else weight += 0.5;
   }

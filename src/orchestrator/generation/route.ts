@@ -19,6 +19,7 @@ import type { Orchestrator } from '../orchestrator.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { selectModel, TASK_PROFILE } from './router.js';
+import { defaultProfileFor } from './default-profile.js';
 import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
 import { shortened } from '../util/shorten.js';
 
@@ -62,9 +63,15 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const complexity = req.complexity ?? (req.task ? inferComplexity(req.prompt) : inferred.complexity);
   let how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
   // Work that says nothing more specific goes to the default profile (a project's, say "code").
-  const defaultProfile = settings.model.routing.defaultProfile;
-  const byDefault = !req.task && !req.profile && !req.images?.length && task === 'general' && defaultProfile !== 'general';
-  if (byDefault) {
+  const defaultProfile = defaultProfileFor({
+    defaultProfile: settings.model.routing.defaultProfile,
+    task,
+    explicit: Boolean(req.task || req.profile || req.images?.length),
+    preferredGeneral: orch.preferences.byProfile().general,
+    prompt: req.prompt,
+  });
+  const byDefault = defaultProfile !== undefined;
+  if (defaultProfile) {
     profile = defaultProfile;
     how += `; the ${defaultProfile} profile by default${orch.project ? ` for the ${orch.project.name} project` : ''}`;
   }
