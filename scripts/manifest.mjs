@@ -34,9 +34,21 @@ export const USER_CONFIG = {
       type: 'string',
       title: 'Ollama address',
       description:
-        'Where Ollama listens: http://host:port, host:port or a bare host name. Keep the default for Ollama on this computer; for Ollama on another machine, give its address.',
+        'Where Ollama listens: http://host:port, host:port or a bare host name, for Ollama on another machine. Leave empty to keep ollama.host from ~/.ollm/config.yaml (else OLLAMA_HOST, else this computer, http://127.0.0.1:11434).',
       required: false,
-      default: 'http://127.0.0.1:11434',
+      default: '',
+    },
+  },
+  api_key: {
+    env: 'OLLM_API_KEY',
+    option: {
+      type: 'string',
+      title: 'API key for OpenAI-compatible hosts',
+      description:
+        "The key of the OpenAI-compatible host or fallback in your settings (hosts: with tokenEnv, or fallback: with apiKeyEnv): used when the variable they name is not set. Kept in your system's keychain. Leave empty if you use none.",
+      required: false,
+      sensitive: true,
+      default: '',
     },
   },
   ram_budget: {

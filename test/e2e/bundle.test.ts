@@ -84,7 +84,7 @@ const temp = (prefix: string) => {
 };
 
 /** Starts the unpacked bundle's server as Claude Desktop would, with the user's answers `userConfig`. */
-async function startAsClaudeDesktop(userConfig: Record<string, string>) {
+async function startAsClaudeDesktop(userConfig: Record<string, string>, settingsYaml?: string) {
   const config = await getMcpConfigForManifest({
     manifest: manifest as unknown as McpbManifestAny,
     extensionPath: unpacked,
@@ -95,6 +95,7 @@ async function startAsClaudeDesktop(userConfig: Record<string, string>) {
   if (!config) throw new Error('Claude Desktop would not start the server: required settings are missing');
   expect(config.command).toBe('node');
   const home = temp('ollm-mcpb-home-');
+  if (settingsYaml !== undefined) writeFileSync(join(home, 'config.yaml'), settingsYaml);
   const client = new Client({ name: 'bundle-test', version: '1.0.0' });
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -162,7 +163,7 @@ describe('the Claude Desktop bundle', () => {
   it("asks for settings that become variables the server reads, each with a default so none is passed as literal text", () => {
     const read = variablesRead();
     const env = manifest.server.mcp_config.env;
-    expect(Object.keys(env).sort()).toEqual(['OLLM_HOST', 'OLLM_PROJECT', 'OLLM_RAM_BUDGET']);
+    expect(Object.keys(env).sort()).toEqual(['OLLM_API_KEY', 'OLLM_HOST', 'OLLM_PROJECT', 'OLLM_RAM_BUDGET']);
     for (const [name, value] of Object.entries(env)) {
       expect(read, `${name} is not read by the server`).toContain(name);
       const key = /^\$\{user_config\.([a-z_]+)\}$/.exec(value)?.[1];
@@ -171,7 +172,9 @@ describe('the Claude Desktop bundle', () => {
       expect(option, key).toBeDefined();
       expect(option!.required === true || option!.default !== undefined, `${key} has neither required nor a default`).toBe(true);
     }
-    expect(manifest.user_config.ollama_host).toMatchObject({ type: 'string', default: 'http://127.0.0.1:11434' });
+    // empty by default: the settings file (or OLLAMA_HOST) stays in charge unless the user types an address
+    expect(manifest.user_config.ollama_host).toMatchObject({ type: 'string', default: '' });
+    expect(manifest.user_config.api_key).toMatchObject({ type: 'string', sensitive: true, default: '' });
     expect(manifest.user_config.ram_budget).toMatchObject({ type: 'string' });
     expect(manifest.user_config.project_dir).toMatchObject({ type: 'directory' });
   });
@@ -192,6 +195,19 @@ describe('the Claude Desktop bundle', () => {
       for (const p of manifest.prompts) {
         for (const a of p.arguments ?? []) expect(p.text, `${p.name} never uses ${a}`).toContain(`\${arguments.${a}}`);
       }
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+
+  it('leaves the settings file in charge of every field the user left empty', async () => {
+    const { client } = await startAsClaudeDesktop({}, 'ollama:\n  host: http://127.0.0.1:9\nram:\n  budget: 11GB\n');
+    try {
+      const read = await client.readResource({ uri: 'ollm://config' });
+      const effective = JSON.parse((read.contents[0] as { text: string }).text) as { sources: Record<string, string>; settings: { ollama: { host: string } } };
+      expect(effective.settings.ollama.host).toBe('http://127.0.0.1:9');
+      expect(effective.sources['ollama.host']).toMatch(/config\.yaml$/);
+      expect(effective.sources['ram.budget']).toMatch(/config\.yaml$/);
     } finally {
       await client.close();
     }

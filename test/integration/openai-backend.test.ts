@@ -360,6 +360,18 @@ describe('OpenAIBackend: the API key', () => {
     expect(fake.requests.map((r) => r.auth)).toEqual(['none', 'valid', 'valid']);
   });
 
+  it("takes OLLM_API_KEY (the Claude Desktop bundle's keychain field) when the variable named is not set", async () => {
+    const { fake, engine } = await setup({ apiKey: KEY }, { apiKeyEnv: KEY_ENV });
+    delete process.env[KEY_ENV];
+    process.env.OLLM_API_KEY = KEY;
+    try {
+      expect(await engine.listModels()).toHaveLength(3);
+      expect(fake.requests.map((r) => r.auth)).toEqual(['valid']);
+    } finally {
+      delete process.env.OLLM_API_KEY;
+    }
+  });
+
   it('a rejected key says which variable to check, and no message ever carries the key', async () => {
     const { fake, engine } = await setup({ apiKey: KEY }, { apiKeyEnv: KEY_ENV });
     process.env[KEY_ENV] = 'sk-wrong-key-that-is-secret-9876';

@@ -228,7 +228,8 @@ export class OpenAIBackend {
   }
 
   private key(): string | undefined {
-    return (this.apiKeyEnv && process.env[this.apiKeyEnv]?.trim()) || undefined;
+    // OLLM_API_KEY: the key Claude Desktop keeps in the keychain for the bundle, standing in for the variable named
+    return (this.apiKeyEnv && (process.env[this.apiKeyEnv]?.trim() || process.env.OLLM_API_KEY?.trim())) || undefined;
   }
 
   private headers(accept = 'application/json'): Record<string, string> {
