@@ -104,7 +104,11 @@ export function admit(options: GuardOptions, req: IncomingMessage, res: ServerRe
     const a = Buffer.from(sent);
     const b = Buffer.from(options.token);
     if (a.length !== b.length || !timingSafeEqual(a, b)) {
-      reply(res, 401, sent ? 'Unauthorized: the bearer token is wrong.' : 'Unauthorized: send "Authorization: Bearer <token>" (the server was started with a token).', {
+      const path = (req.url ?? '/').split('?')[0];
+      // a browser cannot send the header: the pages take the token in their address instead
+      const page = req.method === 'GET' && (path === '/' || path === '/status' || path === '/compare');
+      const how = page ? `open ${path}?token=<token> (the token the server was started with)` : 'send "Authorization: Bearer <token>" (the server was started with a token)';
+      reply(res, 401, sent ? `Unauthorized: the token is wrong — ${how}.` : `Unauthorized: ${how}.`, {
         'www-authenticate': 'Bearer realm="ollm-mcp"',
       });
       return false;

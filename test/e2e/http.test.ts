@@ -79,6 +79,10 @@ describe('HTTP with a token', () => {
       expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(/send "Authorization: Bearer <token>"/);
       expect((await post(server.url, { authorization: 'Bearer wrong' })).status).toBe(401);
+      // a page opened in a browser, which cannot send the header, is told to put the token in its address
+      const page = await fetch(server.url.replace(/\/mcp$/, '/status'));
+      expect(page.status).toBe(401);
+      expect(await page.text()).toMatch(/open \/status\?token=<token>/);
       const client = new Client({ name: 't', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: 'Bearer s3cret-token-0123456' } } }));
       expect((await client.listTools()).tools.length).toBeGreaterThan(10);
