@@ -22,7 +22,7 @@ import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/generation/route.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
 import { explainInvalidArguments } from './invalid-args.js';
-import { gatherInputs, inputScope, InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
+import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 
 export interface ToolContext {
@@ -100,9 +100,38 @@ function publishedOnly(schema: z.ZodObject): StandardSchemaWithJSON<Record<strin
       version: 1,
       vendor: 'ollm-mcp',
       validate: (value) => ({ value: value as Record<string, unknown> }),
-      jsonSchema: schema['~standard'].jsonSchema,
+      jsonSchema: memoJsonSchema(schema),
     },
   };
+}
+
+/**
+ * The output schema as the SDK sees it: zod's validation of structuredContent, and its JSON
+ * Schema converted once per process rather than at every tools/list (over stateless HTTP each
+ * request builds a server of its own).
+ */
+function published<O extends z.ZodObject>(schema: O): O {
+  const std = schema['~standard'];
+  const wrapped = { ...std, jsonSchema: memoJsonSchema(schema) };
+  return new Proxy(schema, { get: (target, key, receiver) => (key === '~standard' ? wrapped : Reflect.get(target, key, receiver)) });
+}
+
+type JsonSchemaOf = NonNullable<StandardSchemaWithJSON<unknown>['~standard']['jsonSchema']>;
+
+/** zod's JSON Schema conversion, remembered per direction and target. */
+function memoJsonSchema(schema: z.ZodObject): JsonSchemaOf {
+  const convert = schema['~standard'].jsonSchema as JsonSchemaOf;
+  const seen = new Map<string, Record<string, unknown>>();
+  const memo = (io: 'input' | 'output') => (options: Parameters<JsonSchemaOf['input']>[0]) => {
+    const key = `${io}|${String(options?.target ?? '')}`;
+    let out = seen.get(key);
+    if (!out) {
+      out = convert[io](options);
+      seen.set(key, out);
+    }
+    return out;
+  };
+  return { input: memo('input'), output: memo('output') };
 }
 
 function failure(text: string) {
@@ -110,14 +139,17 @@ function failure(text: string) {
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
+  // once per tool, so each JSON Schema is converted once per process
+  const inputSchema = publishedOnly(spec.inputSchema);
+  const outputSchema = published(spec.outputSchema);
   const register = (server: McpServer, orch: Orchestrator) => {
     server.registerTool(
       spec.name,
       {
         title: spec.title,
         description: spec.description,
-        inputSchema: publishedOnly(spec.inputSchema),
-        outputSchema: spec.outputSchema,
+        inputSchema,
+        outputSchema,
         annotations: { title: spec.title, ...spec.annotations },
         ...(spec.meta && { _meta: spec.meta }),
       },
@@ -136,7 +168,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
             canAsk: clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             rawArgs: raw,
-            readInputs: async (req) => gatherInputs(req, await inputScope(orch.config.settings.inputs, orch.project?.root, await clientRoots(server, ctx))),
+            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root, await clientRoots(server, ctx)),
           });
           if ('ask' in out) return out.ask;
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };

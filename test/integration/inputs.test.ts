@@ -2,7 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherInputs, inputScope, InputError, type InputRequest, type InputScope } from '../../src/orchestrator/inputs/index.js';
+import { InputError, type InputRequest, type InputScope } from '../../src/orchestrator/inputs/index.js';
+import { gatherInputs } from '../../src/orchestrator/inputs/gather.js';
+import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { makeProject, PNG_1X1, type ProjectFixture } from '../helpers/project-fixture.js';
 import { tempDir } from '../helpers/temp.js';
 

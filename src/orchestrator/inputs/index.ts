@@ -1,4 +1,22 @@
-export { gatherInputs, hasInputs } from './gather.js';
-export { inputScope, rootPath } from './scope.js';
-export { readFileInput } from './files.js';
+/**
+ * Inputs read by reference. What every caller needs at once (types, the error, root paths) is
+ * here; the reading itself (globs, ignore rules, git) is loaded on first use: `readInputs()`.
+ */
+export { rootPath } from './scope.js';
 export { InputError, type DiffRequest, type GatheredInputs, type InputDoc, type InputRequest, type InputScope, type ReadEntry, type SkippedEntry } from './types.js';
+import type { GatheredInputs, InputRequest } from './types.js';
+
+export interface ReadSettings {
+  roots: readonly string[];
+  allow: readonly string[];
+  maxFileBytes: number;
+  maxImageBytes: number;
+  maxTotalBytes: number;
+  maxFiles: number;
+}
+
+/** Reads what `req` names, within the project folder, the client's roots and the roots in settings. */
+export async function readInputs(req: InputRequest, settings: ReadSettings, projectRoot: string | undefined, clientRoots: readonly string[]): Promise<GatheredInputs> {
+  const [{ gatherInputs }, { inputScope }] = await Promise.all([import('./gather.js'), import('./scope.js')]);
+  return gatherInputs(req, await inputScope(settings, projectRoot, clientRoots));
+}
