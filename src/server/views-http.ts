@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { viewHtml, VIEWS, type ViewName } from '../views/index.js';
+import { VERSION } from './version.js';
 
 const PAGES: Record<string, ViewName> = { '/status': 'status', '/compare': 'compare' };
 
@@ -27,12 +28,27 @@ export function acceptPageToken(req: IncomingMessage): void {
   if (token) req.headers.authorization = `Bearer ${token}`;
 }
 
-function index(token: string | null): string {
+const esc = (t: string) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/**
+ * The landing page: what this server is, where MCP is served and how a client connects (with the
+ * token when there is one), and the views with what each shows.
+ */
+function index(token: string | null, origin: string): string {
   const q = token ? `?token=${encodeURIComponent(token)}` : '';
   const items = Object.entries(PAGES)
-    .map(([path, name]) => `<li><a href="${path}${q.replace(/&/g, '&amp;')}">${VIEWS[name].title}</a> — ${VIEWS[name].description}</li>`)
+    .map(([path, name]) => `<li><a href="${esc(path + q)}">${esc(VIEWS[name].title)}</a> — ${esc(VIEWS[name].description)}</li>`)
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ollm-mcp</title><style>:root{color-scheme:light dark}body{font:15px/1.5 system-ui,sans-serif;margin:24px;max-width:40em}</style></head><body><h1>ollm-mcp</h1><p>Views of this server (MCP is served at <code>/mcp</code>):</p><ul>${items}</ul></body></html>`;
+  const config = JSON.stringify({ mcpServers: { 'ollm-mcp': { type: 'http', url: `${origin}/mcp`, ...(token && { headers: { Authorization: 'Bearer <token>' } }) } } }, null, 2);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ollm-mcp ${esc(VERSION)}</title><style>:root{color-scheme:light dark}body{font:15px/1.5 system-ui,sans-serif;margin:24px;max-width:46em}code,pre{font:13px/1.4 ui-monospace,monospace}pre{padding:10px;border:1px solid #8884;border-radius:6px;overflow:auto}h2{font-size:17px;margin-top:1.6em}</style></head><body>
+<h1>ollm-mcp <small>${esc(VERSION)}</small></h1>
+<p>An MCP server that hands work to the local models on this machine: it reads files, diffs and images itself, loads models without overcommitting memory, routes each task to the right model, and says what every call saved your assistant.</p>
+<h2>Views</h2><ul>${items}</ul>
+<h2>Connect a client</h2>
+<p>MCP is served here at <code>${esc(origin)}/mcp</code> (Streamable HTTP; legacy SSE at <code>/sse</code>)${token ? ', with the token this server was started with as a bearer header' : ''}. For a client that reads a URL:</p>
+<pre>${esc(config)}</pre>
+<p>Claude Code: <code>claude mcp add --transport http ollm-mcp ${esc(origin)}/mcp${token ? ' --header "Authorization: Bearer &lt;token&gt;"' : ''}</code>. Clients that start servers themselves (Claude Desktop) run <code>npx ollm-mcp</code> over stdio instead — see the README.</p>
+</body></html>`;
 }
 
 /** Serves `/`, `/status` and `/compare` (GET or HEAD); false for any other request. */
@@ -40,7 +56,7 @@ export function serveViewPage(req: IncomingMessage, res: ServerResponse, url: UR
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const name = PAGES[url.pathname];
   if (url.pathname !== '/' && !name) return false;
-  const body = name ? viewHtml(name) : index(url.searchParams.get('token'));
+  const body = name ? viewHtml(name) : index(url.searchParams.get('token'), `http://${req.headers.host ?? 'localhost'}`);
   res.writeHead(200, { ...HEADERS, 'content-length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
   return true;

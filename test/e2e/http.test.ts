@@ -65,6 +65,15 @@ describe('HTTP, locked down by default', () => {
     expect((await fetch(server.url.replace(/\/mcp$/, '/nope'))).status).toBe(404);
   });
 
+  it('/ says what the server is, where MCP is served and how to connect, and links every view', async () => {
+    const page = await (await fetch(server.url.replace(/\/mcp$/, '/'))).text();
+    expect(page).toContain(`<code>${server.url}</code>`);
+    expect(page).toMatch(/&quot;url&quot;: &quot;http:\/\/127\.0\.0\.1:\d+\/mcp&quot;/);
+    expect(page).toMatch(/claude mcp add --transport http ollm-mcp http:\/\/127\.0\.0\.1:\d+\/mcp/);
+    expect(page).toMatch(/<a href="\/status">[^<]+<\/a> — \w/);
+    expect(page).toMatch(/<a href="\/compare">[^<]+<\/a> — \w/);
+  });
+
   it('logs to stderr only: nothing on stdout', () => {
     expect(server.stderr()).not.toContain('[stdout!]');
   });
