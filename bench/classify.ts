@@ -1,12 +1,18 @@
 /**
- * Task inference benchmark: accuracy of classify() per task on the labelled prompts of
- * test/unit/classify-table.ts, with every miss listed. Goal: at least 95% overall.
+ * Task inference benchmark: accuracy of classify() per task on two labelled sets, with every miss
+ * listed. The tuned set (test/unit/classify-table*.ts) is what the rules were written against, so
+ * it flatters them (goal: at least 99%); the fresh set (test/unit/classify-fresh.ts and
+ * classify-holdout.ts) was written and labelled apart from the rules, so it is the honest figure
+ * for prompts classify() has not seen (goal: at least 95%).
  */
 import { classify } from '../src/orchestrator/generation/classify.js';
 import { TASK_TYPES, type TaskType } from '../src/orchestrator/models/profiles.js';
 import { CLASSIFY_TABLE, type LabelledPrompt } from '../test/unit/classify-table.js';
+import { FRESH_SET } from '../test/unit/classify-fresh.js';
 
-export const CLASSIFY_GOAL = 0.95;
+/** The least accuracy on the tuned set, and on the fresh set. */
+export const CLASSIFY_GOAL = 0.99;
+export const FRESH_GOAL = 0.95;
 
 export interface ClassifyScore {
   total: number;
@@ -36,19 +42,28 @@ export function describeMisses(score: ClassifyScore): string[] {
   return score.misses.map((m) => `${m.row.task} → ${m.got} (${m.why}): ${oneLine(m.row.prompt)}`);
 }
 
-export async function benchClassify(): Promise<{ ok: boolean; lines: string[] }> {
-  const t = performance.now();
-  const score = scoreClassify();
-  const ms = performance.now() - t;
-  const overall = score.correct / score.total;
-  const ok = overall >= CLASSIFY_GOAL;
+/** Per task, each miss, then the overall line for one set. */
+function report(name: string, score: ClassifyScore, goal: number, note: string): { ok: boolean; lines: string[] } {
+  const ok = score.correct / score.total >= goal;
   return {
     ok,
     lines: [
-      `classify: ${score.total} labelled prompts, ${(ms / score.total).toFixed(3)} ms each`,
-      ...[...score.byTask].map(([task, s]) => `classify: ${task.padEnd(10)} ${String(s.correct).padStart(3)}/${String(s.total).padEnd(3)} ${pct(s.correct, s.total)}`),
-      ...describeMisses(score).map((l) => `classify: miss ${l}`),
-      `classify: overall ${score.correct}/${score.total} ${pct(score.correct, score.total)} (goal ≥ ${CLASSIFY_GOAL * 100}%) ${ok ? 'OK' : 'MISSED'}`,
+      ...[...score.byTask].map(([task, s]) => `classify: ${name} ${task.padEnd(10)} ${String(s.correct).padStart(3)}/${String(s.total).padEnd(3)} ${pct(s.correct, s.total)}`),
+      ...describeMisses(score).map((l) => `classify: ${name} miss ${l}`),
+      `classify: ${name} set ${score.correct}/${score.total} ${pct(score.correct, score.total)} (goal ≥ ${goal * 100}%) ${ok ? 'OK' : 'MISSED'} — ${note}`,
     ],
+  };
+}
+
+export async function benchClassify(): Promise<{ ok: boolean; lines: string[] }> {
+  const t = performance.now();
+  const tuned = scoreClassify(CLASSIFY_TABLE);
+  const fresh = scoreClassify(FRESH_SET);
+  const ms = performance.now() - t;
+  const a = report('tuned', tuned, CLASSIFY_GOAL, 'the prompts the rules were written against (test/unit/classify-table*.ts): flattering');
+  const b = report('fresh', fresh, FRESH_GOAL, 'prompts written and labelled apart from the rules (test/unit/classify-fresh.ts, classify-holdout.ts): the honest figure while no rule is tuned to them');
+  return {
+    ok: a.ok && b.ok,
+    lines: [`classify: ${tuned.total + fresh.total} labelled prompts, ${(ms / (tuned.total + fresh.total)).toFixed(3)} ms each`, ...a.lines, ...b.lines],
   };
 }

@@ -187,6 +187,49 @@ describe('code without fences', () => {
   });
 });
 
+describe('the kinds of prompt an outside check missed', () => {
+  const missed: Array<[string, TaskType]> = [
+    // greetings and thanks alone are fast; a greeting in front of a request does not change it
+    ['hey, how are you?', 'fast'],
+    ['ok cool, thank you so much!', 'fast'],
+    ['Good afternoon 🙂 hope you are well', 'fast'],
+    ['hi! who wrote Hamlet?', 'fast'],
+    ['hi! can you help me plan a birthday party for 15 kids on a tight budget?', 'general'],
+    ['hey! quick question — how do I rename a column in pandas?', 'code'],
+    // riddles, paradoxes and puzzles are reasoning; writing one is creative
+    ['Riddle: what gets wetter the more it dries?', 'reasoning'],
+    ['What has a head and a tail but no body?', 'reasoning'],
+    ['explain the birthday paradox', 'reasoning'],
+    ['The Monty Hall problem: why is switching doors better?', 'reasoning'],
+    ['Invent a riddle whose answer is "shadow".', 'creative'],
+    // how two things differ is general, or code when they are programming things
+    ["What's the difference between a riddle and a puzzle?", 'general'],
+    ['explain how mitosis differs from meiosis', 'general'],
+    ['whats the difference between a list and a set in python', 'code'],
+    // a library or a tool named with a programming task is code
+    ['how do i do a left join in pandas on two columns', 'code'],
+    ['awk one-liner to print the second column of a csv', 'code'],
+    ['jq filter to get the name field of every object in an array', 'code'],
+    // summary wording
+    [`boil this down for me: ${prose}`, 'summarize'],
+    [`${prose}\n\nin a short summary, what is the author saying?`, 'summarize'],
+    [`Résume ce texte en trois phrases : ${prose}`, 'summarize'],
+    ['Write a professional summary for the top of my CV: 8 years in logistics.', 'general'],
+    // near neighbours
+    ['write a poem about sorting algorithms', 'creative'],
+    ['explain this stack trace:\nException in thread "main" java.lang.NullPointerException\n\tat Main.main(Main.java:9)', 'debugging'],
+  ];
+  it.each(missed)('%s → %s', (prompt, task) => {
+    expect(classify({ prompt }).task).toBe(task);
+  });
+
+  it('looks at a long prompt only where it needs to, and still finds the request', () => {
+    expect(classify({ prompt: `${prose.repeat(1500)}\n\ntl;dr?` }).task).toBe('summarize');
+    expect(classify({ prompt: 'hi '.repeat(100_000) }).task).toBe('general');
+    expect(classify({ prompt: `hello! ${'what is the capital of France? '.repeat(10_000)}` }).task).not.toBe('fast');
+  });
+});
+
 describe('built-in templates', () => {
   const fill: Record<string, Record<string, string>> = {
     code_review: { language: 'Python', code: 'def parse(s):\n    """Raises:\n        ValueError: if s is empty\n    """\n    return int(s)' },

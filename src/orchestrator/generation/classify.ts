@@ -4,9 +4,13 @@
  * explicit summary request → summarize; an explicit request for a poem, story or song →
  * creative; a request to review code → code; error output, or a fix request or trouble report
  * about software → debugging; code (fenced or not, any common language), a request for code, a
- * named programming language or a programming question → code; proofs, puzzles, word problems
- * and maths → reasoning; creative words → creative; a short lookup → fast; anything else →
- * general. The word tables live in task-signals.ts and code-signals.ts.
+ * named programming language, tool or library ("an awk one-liner", "a left join in pandas") or a
+ * programming question → code; a question about how two things differ → general; proofs,
+ * puzzles, riddles, paradoxes, word problems and maths → reasoning; creative words → creative;
+ * greetings and thanks alone, or a short lookup (after any greeting) → fast; anything else →
+ * general. The word tables live in task-signals.ts, code-signals.ts and puzzles-and-small-talk.ts.
+ * Work is bounded on long prompts: the signals are looked for in a long text's beginning and end
+ * only, and the quick-answer checks only in a short one.
  */
 import type { TaskType } from '../models/profiles.js';
 import { CODE_FENCE, CODE_REQUEST, CODE_REVIEW, codeTerms, containsCode, namesLanguage, RUNNING_SOFTWARE } from './code-signals.js';
@@ -28,6 +32,7 @@ import {
   wordProblem,
   type Rule,
 } from './task-signals.js';
+import { DIFFERENCE, isSmallTalk, PUZZLE, withoutGreeting, WORKED } from './puzzles-and-small-talk.js';
 
 export type Complexity = 'low' | 'medium' | 'high';
 
@@ -54,7 +59,13 @@ const ACRONYM = /\bstands? for\b/i;
 const HIGH_EFFORT = /\b(?:design|architect(?:ure)?|optimi[sz](?:e|ation)|prove|proof|scalab\w*|distributed|trade-?offs?|comprehensive|production[- ]ready|end-to-end|from scratch)\b/i;
 const LIST_ITEM = /^\s*(?:\d+[.)]|[-*•])\s+\S/gm;
 
-const words = (text: string): number => text.split(/\s+/).filter(Boolean).length;
+/** The number of words, counting no further than `cap + 1` (a long prompt is not split whole). */
+function words(text: string, cap = 20): number {
+  const word = /\S+/g;
+  let n = 0;
+  while (n <= cap && word.exec(text)) n++;
+  return n;
+}
 const sentences = (text: string): string[] => text.split(/(?<=[.!?])\s+|\n+/);
 
 /** Lines inside ``` fences. */
@@ -108,7 +119,8 @@ export function estimateTokens(text: string): number {
 export function inferComplexity(prompt: string): Complexity {
   const listItems = prompt.match(LIST_ITEM)?.length ?? 0;
   const questions = prompt.match(/\?/g)?.length ?? 0;
-  if (estimateTokens(prompt) > 400 || fencedLines(prompt) > 40) return 'high';
+  // every UTF-16 unit weighs at least 1/4 in estimateTokens: past 1600 units it is over 400 without counting
+  if (prompt.length > 1600 || estimateTokens(prompt) > 400 || fencedLines(prompt) > 40) return 'high';
   if (HIGH_EFFORT.test(prompt) || listItems >= 3 || questions >= 3 || /\brequirements\s*:/i.test(prompt)) return 'high';
   const lines = prompt.trim().split('\n').length;
   if (words(prompt) <= 20 && lines <= 2 && !CODE_FENCE.test(prompt)) return 'low';
@@ -153,7 +165,9 @@ function detect(whole: string): Found | undefined {
   if (creative) return { task: 'creative', why: creative.why };
   const code = software(text);
   if (code) return code;
-  const reasoning = firstHit(REASONING, text);
+  // "what's the difference between X and Y" explains (general), unless it asks to prove or calculate
+  if (DIFFERENCE.test(text) && !WORKED.test(text)) return undefined;
+  const reasoning = firstHit(REASONING, text) ?? firstHit(PUZZLE, text);
   if (reasoning) return { task: 'reasoning', why: reasoning.why };
   if (wordProblem(text)) return { task: 'reasoning', why: 'a word problem suggests reasoning' };
   if ((text.match(MATH_EXPR)?.length ?? 0) >= 2) return { task: 'reasoning', why: 'math-heavy content suggests reasoning' };
@@ -171,11 +185,15 @@ export function classify(input: { prompt: string; system?: string; images?: numb
   const role = system ? firstHit(SYSTEM_ROLES, system) : undefined;
   const fromSystem = system?.trim() ? (detect(system) ?? (role && { task: 'code' as const, why: role.why })) : undefined;
   if (fromSystem) return { task: fromSystem.task, complexity, why: `the system prompt: ${fromSystem.why}` };
-  const oneLine = !prompt.trim().includes('\n') && (prompt.match(/\?/g)?.length ?? 0) <= 1;
-  if (oneLine && words(prompt) <= 20 && QUICK.test(prompt)) return { task: 'fast', complexity, why: 'asks for a short answer' };
-  const lookup = LOOKUP.test(prompt) && !OPEN_QUESTION.test(prompt);
-  const greeting = words(prompt) <= 4 && !prompt.includes('?');
-  if (oneLine && words(prompt) <= (lookup ? 16 : 12) && complexity === 'low' && !NOT_QUICK.test(prompt) && (lookup || greeting)) {
+  if (isSmallTalk(prompt)) return { task: 'fast', complexity, why: 'a greeting or thanks wants a short reply' };
+  const ask = withoutGreeting(prompt); // "hi! who wrote Hamlet?" is the lookup after the greeting
+  // a quick answer is for one short line: a longer prompt is not scanned for it
+  const short = words(ask) <= 20 && !ask.trim().includes('\n') && (ask.match(/\?/g)?.length ?? 0) <= 1;
+  if (!short) return { task: 'general', complexity, why: 'no specific signal, so general' };
+  if (QUICK.test(ask)) return { task: 'fast', complexity, why: 'asks for a short answer' };
+  const lookup = LOOKUP.test(ask) && !OPEN_QUESTION.test(ask);
+  const greeting = words(ask) <= 4 && !ask.includes('?');
+  if (words(ask) <= (lookup ? 16 : 12) && complexity === 'low' && !NOT_QUICK.test(ask) && (lookup || greeting)) {
     return { task: 'fast', complexity, why: 'a short question with one settled answer suits a fast model' };
   }
   return { task: 'general', complexity, why: 'no specific signal, so general' };
