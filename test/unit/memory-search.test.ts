@@ -68,7 +68,7 @@ describe('memories in a prompt', () => {
   it('never exceeds the budget, and a budget of 0 adds nothing', () => {
     const many = Array.from({ length: 200 }, (_, i) => entry(`fact ${i}`, `value number ${i} with some words to take space`));
     let previous = 0;
-    for (const budget of [30, 60, 150, 333]) {
+    for (const budget of [45, 90, 150, 333]) {
       const { text, used } = promptAddition(many, 'value number 7', budget);
       expect(estimateTokens(text)).toBeLessThanOrEqual(budget);
       expect(used[0]!.key).toBe('fact 7'); // the one the prompt names comes first
