@@ -42,15 +42,23 @@ export function renderComparison(r: CompareResult): string {
   ];
   const fair = r.fastest ? `Fastest: ${r.fastest}, by generation speed (tokens/s); load time is shown apart and does not count.` : '';
   const answers = r.results.map((e) => `## ${e.model}\n\n${e.error ? `(failed: ${e.error})` : e.text}`);
-  const how = r.parallel ? `Ran in groups that fit in memory together: ${r.groups.map((g) => g.join(' + ')).join(', then ')}.` : 'Ran one model at a time (they do not fit in memory together).';
-  return [table.join('\n'), [fair, how].filter(Boolean).join(' '), `To keep the best one for ${r.task} work: prefer_model {comparisonId: "${r.comparisonId}", model: …}.`, ...answers].join('\n\n');
+  const keep = `To keep the best one for ${r.task} work: prefer_model {comparisonId: "${r.comparisonId}", model: …}.`;
+  return [table.join('\n'), [r.summary ?? howItRan(r), fair].filter(Boolean).join(' '), ...(r.note ? [r.note] : []), keep, ...answers].join('\n\n');
+}
+
+/** For a result without compare's summary (built by hand): what the groups say, without claiming why. */
+function howItRan(r: CompareResult): string {
+  const failed = new Set(r.results.filter((e) => e.error).map((e) => e.model));
+  const ran = r.groups.map((g) => g.filter((m) => !failed.has(m))).filter((g) => g.length > 0);
+  if (ran.flat().length < 2) return '';
+  return ran.length === 1 ? `${ran[0]!.join(', ')} ran side by side.` : `They ran in turn: ${ran.map((g) => g.join(' + ')).join(', then ')}.`;
 }
 
 export const compareTool = defineTool({
   name: 'compare',
   title: 'Compare models side by side',
   description:
-    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task. One model failing does not fail the comparison. Name inputs by reference (files, images, diff) and the server reads them; an input longer than a model\'s context fails that model only (route_and_generate splits long inputs). Use it to find which local model suits a kind of work; record the winner with prefer_model.',
+    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest (named when two or more answered) is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task: different models (the same weights under two names count once), official library models before other people\'s uploads. One model failing does not fail the comparison. Name inputs by reference (files, images, diff) and the server reads them; an input longer than a model\'s context fails that model only (route_and_generate splits long inputs). Use it to find which local model suits a kind of work; record the winner with prefer_model.',
   inputSchema: z.object({
     prompt: z.string().min(1).describe('The task or question. Name inputs in files, images or diff rather than pasting them here.'),
     ...inputFields,
@@ -72,14 +80,20 @@ export const compareTool = defineTool({
         metrics: metricsSchema,
       }),
     ),
-    parallel: z.boolean(),
-    groups: z.array(z.array(z.string())).describe('models in one group ran at the same time'),
-    fastest: z.string().optional().describe('the model with the most output tokens per second while generating'),
+    parallel: z.boolean().describe('some models generated at the same time'),
+    groups: z.array(z.array(z.string())).describe('how the models that could be tried were grouped: each group was loaded to run at the same time'),
+    fastest: z.string().optional().describe('the model with the most output tokens per second while generating; only when at least two models answered'),
+    answered: z.array(z.string()).optional().describe('the models that answered'),
+    summary: z.string().optional().describe('what happened: who answered, who failed, and how and why the models ran as they did'),
+    note: z.string().optional().describe('what the user should know beside the results, e.g. that the comparison could not be saved'),
     wallMs: z.number(),
     inputs: readSchema.optional(),
     ledger: ledgerSchema.optional(),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  // Not read-only: it loads models and so evicts idle ones. Not destructive: nothing is deleted (an
+  // unloaded model loads again). Not idempotent: every call runs the models again and records a new
+  // comparison. Open world: a named Ollama cloud model (…-cloud) sends the prompt to ollama.com.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   meta: viewMeta('compare'),
   async run(input, { orch, signal, phases, readInputs, rawArgs }) {
     const { files: _f, images: _i, diff: _d, ...rest } = input;

@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
 import { findModel, withTag } from '../orchestrator/models/catalog.js';
+import { join } from 'node:path';
 import { checkPreference } from '../orchestrator/generation/preference-check.js';
+import { COMPARISONS_FILE, KEEP_COMPARISONS } from '../orchestrator/generation/comparisons.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 
@@ -9,18 +11,24 @@ export const preferModelTool = defineTool({
   name: 'prefer_model',
   title: 'Remember the preferred model for a kind of work',
   description:
-    'Records which model the user preferred for a kind of work — usually the winner of a compare (pass its comparisonId) — so route_and_generate and smart_load choose it for that work from then on (settings overrides still come first). Kept across sessions. Refuses a model that is not installed or cannot do that work (code needs a code model, vision a vision model; embedding models do no text work), naming installed models that can.',
+    `Records which model the user preferred for a kind of work — usually the winner of a compare (pass its comparisonId; the last ${KEEP_COMPARISONS} comparisons are kept across restarts) — so route_and_generate and smart_load choose it for that work from then on (settings overrides still come first). Kept across sessions. Refuses a model that is not installed or cannot do that work (code needs a code model, vision a vision model; embedding models do no text work), naming installed models that can.`,
   inputSchema: z.object({
     model: z.string().min(1).describe('The preferred model.'),
     comparisonId: z.string().optional().describe('The compare result it won; its task is used when task is left out.'),
     task: z.enum(TASK_TYPES).optional().describe('The kind of work it is preferred for.'),
   }),
   outputSchema: z.object({ model: z.string(), task: z.string(), profile: z.string() }),
+  // Writes preferences.json; not destructive: it replaces one routing setting and names the one it replaced.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const comparison = input.comparisonId ? orch.comparisons.get(input.comparisonId) : undefined;
+    // any process's comparison on this $OLLM_HOME, before or after a restart (comparisons.ts)
+    const comparison = input.comparisonId ? await orch.comparisons.get(orch.config.home, input.comparisonId) : undefined;
     if (input.comparisonId && !comparison) {
-      throw new OllamaError('bad_request', `No recent comparison has id ${quoted(input.comparisonId)} (comparisons are kept while the server runs) — pass task instead.`, orch.host);
+      throw new OllamaError(
+        'bad_request',
+        `No comparison has id ${quoted(input.comparisonId)} (the last ${KEEP_COMPARISONS} are kept, in ${join(orch.config.home, COMPARISONS_FILE)}) — pass task instead.`,
+        orch.host,
+      );
     }
     const task = input.task ?? comparison?.task;
     if (!task) throw new OllamaError('bad_request', 'Say which work the model is preferred for: task, or the comparisonId of a compare.', orch.host);
@@ -35,7 +43,10 @@ export const preferModelTool = defineTool({
       throw new OllamaError('bad_request', `${installed.name} was not part of comparison ${input.comparisonId} (${comparison.models.join(', ')}).`, orch.host);
     }
     const profile = TASK_PROFILE[task];
+    const before = orch.preferences.all()[profile]?.model;
     await orch.preferences.set(profile, { model: installed.name, task, at: new Date().toISOString(), ...(input.comparisonId && { comparisonId: input.comparisonId }) });
-    return { structured: { model: installed.name, task, profile }, text: `From now on ${installed.name} is preferred for ${profile} work (${task}).` };
+    // the setting it replaces is named, so the change is never lost
+    const replaced = before && before !== installed.name ? ` It replaces ${before}; prefer_model {model: "${before}", task: "${task}"} brings that back.` : '';
+    return { structured: { model: installed.name, task, profile }, text: `From now on ${installed.name} is preferred for ${profile} work (${task}).${replaced}` };
   },
 });

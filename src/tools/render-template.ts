@@ -83,7 +83,7 @@ export const renderTemplateTool = defineTool({
     ignored: z.array(z.string()).describe('given variables the template does not use'),
     generated: routeResultSchema.optional(),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // with generate: true it runs like route_and_generate — loads a model (may evict idle ones), may reach an OpenAI-compatible host or ollama.com; it deletes nothing
   async run(input, ctx) {
     const { orch, signal, phases, canAsk, inputResponses, readInputs: ctxRead } = ctx;
     const template = await findTemplate(orch, input.name);

@@ -67,7 +67,7 @@ export const routeAndGenerateTool = defineTool({
     useMemory: z.boolean().optional().describe('Add remembered facts to the system prompt (default true).'),
   }),
   outputSchema: routeResultSchema,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // not read-only: loads a model and may evict idle ones; not destructive: deletes nothing; open world: may send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model (ollama.com)
   async run(input, ctx) {
     const { files: _f, images: _i, diff: _d, ...rest } = input;
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);

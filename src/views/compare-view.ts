@@ -16,7 +16,7 @@ interface Entry {
   loadedBefore?: boolean;
   metrics: { loadMs: number; timeToFirstTokenMs: number; generationMs: number; totalMs: number; outputTokens: number; tokensPerSecond: number };
 }
-interface Comparison { comparisonId: string; task: string; results: Entry[]; parallel: boolean; fastest?: string; wallMs: number }
+interface Comparison { comparisonId: string; task: string; results: Entry[]; parallel: boolean; fastest?: string; summary?: string; wallMs: number }
 
 const bridge: Bridge = connectBridge('ollm-compare');
 
@@ -35,8 +35,9 @@ function metricsList(e: Entry): string {
 }
 
 function render(c: Comparison): void {
-  const how = c.parallel ? 'ran side by side' : 'ran one after another';
-  $('#summary').innerHTML = `<h1>Comparison for ${esc(c.task)} work</h1><p class="muted">${c.results.length} models, ${how}, ${secs(c.wallMs, 1)} in all.${
+  // the server's own account of what happened (who answered, how and why they ran as they did)
+  const how = c.summary ?? (c.parallel ? 'Some ran side by side.' : '');
+  $('#summary').innerHTML = `<h1>Comparison for ${esc(c.task)} work</h1><p class="muted">${c.results.length} models, ${secs(c.wallMs, 1)} in all. ${esc(how)}${
     c.fastest ? ` Fastest by tokens/s: <strong>${esc(c.fastest)}</strong> (load time not counted).` : ''
   }</p>`;
   $('#answers').innerHTML = c.results

@@ -7,7 +7,12 @@
  * Each model's time is split into loading, reading the prompt (time to first token) and generating,
  * so a model loaded before the comparison never looks faster than one loaded during it: the fastest
  * is the one that generates fastest (tokens per second), and the wall time with the load is shown
- * beside it.
+ * beside it. "Fastest" is named only when two or more models answered.
+ *
+ * Without `models`, the candidates are the router's best for the task, distinct by weights,
+ * official library models first and of different families where possible (compare-choice.ts).
+ * Every comparison is kept in $OLLM_HOME/comparisons.json (comparisons.ts), so prefer_model takes
+ * its id after a restart and from another process.
  */
 import { cancelledText } from '../util/stopping.js';
 import { randomUUID } from 'node:crypto';
@@ -17,137 +22,19 @@ import { classify } from './classify.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import { OllamaError } from '../hosts/ollama.js';
 import type { ModelSummary, Orchestrator } from '../orchestrator.js';
-import type { TaskType } from '../models/profiles.js';
 import { selectModel } from './router.js';
 import { estimateTokens } from './classify.js';
-import type { PhaseBoard } from '../progress/progress.js';
-import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
+import { streamGenerate, streamOptions } from './stream.js';
 import { shortened } from '../util/shorten.js';
+import { compareMetrics, fastestOf, planGroups, ZERO, type CompareEntry, type CompareRequest, type CompareResult } from './compare-parts.js';
+import { defaultCandidates, describeRun } from './compare-choice.js';
 
-export interface CompareRequest {
-  prompt: string;
-  models?: string[];
-  system?: string;
-  /** Base64 images: every model compared must see images. */
-  images?: string[];
-  task?: TaskType;
-  maxTokens?: number;
-  signal?: AbortSignal;
-  /** Called when a model finishes: how many are done of how many. */
-  onModelDone?: (done: number, total: number, model: string) => void;
-  /** Each model's phase (waiting, loading, queued, reading the prompt, generating) in a lane of its own. */
-  progress?: PhaseBoard;
-}
-
-export interface CompareMetrics {
-  /** Loading the model for this comparison (by the loader, and any load Ollama did at the start of the request); 0 when it was already loaded. */
-  loadMs: number;
-  /** Queued behind this server's other requests on the model. */
-  queueMs: number;
-  /** Reading the prompt: from leaving the queue to the first token, any load excluded. */
-  timeToFirstTokenMs: number;
-  /** Generating: from the first token to the last. */
-  generationMs: number;
-  /** The model's wall time in the comparison, load included: loadMs + queueMs + timeToFirstTokenMs + generationMs. */
-  totalMs: number;
-  promptTokens: number;
-  outputTokens: number;
-  /** Output tokens per second while generating: what "fastest" is judged by. */
-  tokensPerSecond: number;
-}
-
-export interface CompareEntry {
-  model: string;
-  text: string;
-  error?: string;
-  thinking?: string;
-  /** The model was already in memory when the comparison reached it (nothing to load). */
-  loadedBefore?: boolean;
-  metrics: CompareMetrics;
-}
-
-export interface CompareResult {
-  comparisonId: string;
-  task: TaskType;
-  results: CompareEntry[];
-  /** Some models ran at the same time. */
-  parallel: boolean;
-  /** How the models were grouped: each inner list ran together. */
-  groups: string[][];
-  /** The model that generated fastest (tokens per second; equal speeds: the shorter generation), load time aside. */
-  fastest?: string;
-  wallMs: number;
-}
-
+export * from './compare-parts.js';
 
 /** Answer tokens each model's context must hold beside the prompt (as route_and_generate reserves). */
 const ANSWER_RESERVE = 1024;
 /** Room for the prompt template and special tokens beyond the estimate. */
 const CONTEXT_SLACK = 256;
-
-const ZERO: CompareMetrics = { loadMs: 0, queueMs: 0, timeToFirstTokenMs: 0, generationMs: 0, totalMs: 0, promptTokens: 0, outputTokens: 0, tokensPerSecond: 0 };
-
-type Timing = Pick<StreamResult, 'loadMs' | 'queueMs' | 'timeToFirstTokenMs' | 'totalMs' | 'promptTokens' | 'outputTokens' | 'tokensPerSecond'>;
-
-/**
- * One model's row from the loader's load time and the generation's own timing. A load Ollama did
- * inside the request (its load_duration) is moved out of the time to first token into loadMs, so
- * load, prompt reading and generation never mix whichever way the model was loaded.
- */
-export function compareMetrics(loaderLoadMs: number, out: Timing): CompareMetrics {
-  const requestLoadMs = Math.min(out.loadMs, out.timeToFirstTokenMs);
-  const generationMs = Math.max(0, out.totalMs - out.queueMs - out.timeToFirstTokenMs);
-  const derived = generationMs > 0 ? Math.round((out.outputTokens / (generationMs / 1000)) * 10) / 10 : 0;
-  return {
-    loadMs: loaderLoadMs + out.loadMs,
-    queueMs: out.queueMs,
-    timeToFirstTokenMs: out.timeToFirstTokenMs - requestLoadMs,
-    generationMs,
-    totalMs: loaderLoadMs + out.totalMs,
-    promptTokens: out.promptTokens,
-    outputTokens: out.outputTokens,
-    tokensPerSecond: out.tokensPerSecond > 0 ? out.tokensPerSecond : derived,
-  };
-}
-
-/**
- * The model that generated fastest: the most tokens per second; between equal speeds the shorter
- * generation, then the shorter time to first token. Load time never counts: a model loaded before
- * the comparison would otherwise win on that alone.
- */
-export function fastestOf(entries: readonly CompareEntry[]): string | undefined {
-  const ok = entries.filter((e) => !e.error && e.metrics.outputTokens > 0);
-  const best = [...ok].sort(
-    (a, b) =>
-      b.metrics.tokensPerSecond - a.metrics.tokensPerSecond ||
-      a.metrics.generationMs - b.metrics.generationMs ||
-      a.metrics.timeToFirstTokenMs - b.metrics.timeToFirstTokenMs,
-  )[0];
-  return best?.model;
-}
-
-/**
- * Splits models into groups whose memory needs fit together, in order: the room is what models
- * that must stay (pinned or busy ones outside the comparison) leave — VRAM within Ollama's 80%
- * rule on a GPU host, the RAM budget on a CPU host — and a group is never larger than the number
- * of models the host may still load (OLLAMA_MAX_LOADED_MODELS), so Ollama evicts no member.
- */
-export function groupByMemory(models: ModelSummary[], roomBytes: number, maxPerGroup = Infinity): string[][] {
-  const groups: string[][] = [];
-  let current: string[] = [];
-  let used = 0;
-  for (const m of models) {
-    if (current.length > 0 && (used + m.requiredBytes > roomBytes || current.length >= maxPerGroup)) {
-      groups.push(current);
-      current = [];
-      used = 0;
-    }
-    current.push(m.name);
-    used += m.requiredBytes;
-  }
-  if (current.length) groups.push(current);
-  return groups;
-}
 
 export async function compare(orch: Orchestrator, req: CompareRequest): Promise<CompareResult> {
   const started = performance.now();
@@ -165,8 +52,12 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   let names = req.models;
   if (!names) {
     const selection = selectModel({ task, images: images !== undefined, contextTokens }, overview.models, orch.routingSettings());
-    names = (selection?.ranked ?? []).slice(0, 3).map((r) => r.model);
-    if (names.length < 2) throw new OllamaError('model_not_found', `Fewer than two installed models fit this machine for ${task} work — name the models to compare, or pull another.`, orch.host);
+    // the digests tell the same weights under two names apart from different models
+    const catalog = await orch.catalog.list(req.signal ? { signal: req.signal } : {}).catch(() => undefined);
+    const digests = new Map((catalog?.models ?? []).map((m) => [m.name, m.digest]));
+    const facts = overview.models.map((m) => ({ name: m.name, family: m.family, digest: digests.get(m.name) ?? '' }));
+    names = defaultCandidates((selection?.ranked ?? []).map((r) => r.model), facts);
+    if (names.length < 2) throw new OllamaError('model_not_found', `Fewer than two different installed models fit this machine for ${task} work — name the models to compare, or pull another.`, orch.host);
   }
   const results = new Map<string, CompareEntry>();
   const known: ModelSummary[] = [];
@@ -187,7 +78,10 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
       : host.kind === 'cpu'
         ? Math.min(overview.ram.budgetBytes, (host.ramTotalBytes ?? overview.ram.totalBytes) - overview.ram.bufferBytes) - heldBytes
         : Infinity;
-  const groups = groupByMemory(known, room, Math.max(1, host.maxLoadedModels - held.length));
+  const maxPerGroup = Math.max(1, host.maxLoadedModels - held.length);
+  const { groups, splits } = planGroups(known, room, maxPerGroup);
+  /** The models that loaded and were asked to generate. */
+  const ran = new Set<string>();
   const total = names.length;
   let finished = results.size;
   req.progress?.note(`compare, ${finished} of ${total} models done`);
@@ -213,6 +107,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
             const why = loaded instanceof Error ? loaded.message : loaded.reason;
             results.set(model, { model, text: '', error: why, metrics: ZERO });
           } else {
+            ran.add(model);
             try {
               const capabilities = overview.models.find((m) => m.name === model)?.capabilities ?? [];
               const out = await streamGenerate(orch.backend, {
@@ -251,17 +146,21 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   if (req.signal?.aborted) throw new OllamaError('aborted', cancelledText('compare', req.signal), orch.host);
 
   const ordered = names.map((n) => results.get(n) ?? results.get(`${n}:latest`)!).filter(Boolean);
-  const ok = ordered.filter((r) => !r.error);
+  const answered = ordered.filter((r) => !r.error).map((r) => r.model);
   const result: CompareResult = {
     comparisonId: randomUUID(),
     task,
     results: ordered,
-    parallel: groups.some((g) => g.length > 1),
+    parallel: groups.some((g) => g.filter((m) => ran.has(m)).length > 1),
     groups,
+    answered,
+    summary: describeRun({ models: ordered.map((r) => r.model), answered: new Set(answered), groups, splits, ran, maxLoadedModels: host.maxLoadedModels, held: held.length }),
     wallMs: Math.round(performance.now() - started),
   };
-  const fastest = fastestOf(ok);
+  // "fastest" means something only beside another answer
+  const fastest = answered.length >= 2 ? fastestOf(ordered) : undefined;
   if (fastest) result.fastest = fastest;
-  orch.comparisons.remember(result.comparisonId, task, ordered.map((r) => r.model));
+  const note = await orch.comparisons.remember(orch.config.home, { id: result.comparisonId, task, models: ordered.map((r) => r.model), at: new Date().toISOString() });
+  if (note) result.note = note;
   return result;
 }

@@ -1,17 +1,108 @@
-/** Comparisons remembered for prefer_model (a winner chosen by comparisonId), newest last. */
-import type { TaskType } from '../models/profiles.js';
+/**
+ * Comparisons remembered for prefer_model (a winner chosen by comparisonId), kept in
+ * $OLLM_HOME/comparisons.json so an id still works after a restart and from another ollm-mcp
+ * process on the same home (Claude Desktop and an IDE may each run one).
+ *
+ * The file goes through the shared-file layer (storage/shared-file.ts): every change under the
+ * file's lock and written atomically, a damaged file salvaged entry by entry. It is bounded: the
+ * last KEEP_COMPARISONS comparisons, oldest dropped first. This process also keeps the ones it ran
+ * in memory, so an id it handed out works here even when the file cannot be written.
+ */
+import { join } from 'node:path';
+import { SharedJsonFile } from '../storage/shared-file.js';
+import { log } from '../util/log.js';
+import { TASK_TYPES, type TaskType } from '../models/profiles.js';
 
-const KEEP_COMPARISONS = 20;
+export const KEEP_COMPARISONS = 100;
+export const COMPARISONS_FILE = 'comparisons.json';
+
+export interface ComparisonRecord {
+  id: string;
+  task: TaskType;
+  /** Every model compared (the names the results carry), in order. */
+  models: string[];
+  /** When it finished (ISO time). */
+  at: string;
+}
+
+/** Oldest first. */
+type Table = readonly ComparisonRecord[];
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function asRecord(v: unknown): ComparisonRecord | undefined {
+  if (!isObj(v)) return undefined;
+  const { id, task, models, at } = v;
+  if (typeof id !== 'string' || id === '' || typeof at !== 'string') return undefined;
+  if (typeof task !== 'string' || !(TASK_TYPES as readonly string[]).includes(task)) return undefined;
+  if (!Array.isArray(models) || models.length === 0 || !models.every((m): m is string => typeof m === 'string' && m !== '')) return undefined;
+  return { id, task: task as TaskType, models: [...models], at };
+}
+
+/** The valid comparisons (the newest KEEP_COMPARISONS) and the entries that are not; null when the file is not ours. */
+export function parseComparisons(raw: unknown): { value: Table; rejected: unknown[] } | null {
+  if (!isObj(raw) || !Array.isArray(raw.comparisons)) return null;
+  const value: ComparisonRecord[] = [];
+  const rejected: unknown[] = [];
+  for (const v of raw.comparisons) {
+    const record = asRecord(v);
+    if (record) value.push(record);
+    else rejected.push(v);
+  }
+  return { value: value.slice(-KEEP_COMPARISONS), rejected };
+}
+
+const serialise = (table: Table): unknown => ({ version: 1, comparisons: table });
+
+/** `table` with `record` last (replacing an entry with its id), bounded to the newest KEEP_COMPARISONS. */
+export function withComparison(table: Table, record: ComparisonRecord): Table {
+  return [...table.filter((r) => r.id !== record.id), record].slice(-KEEP_COMPARISONS);
+}
 
 export class Comparisons {
-  private readonly recent = new Map<string, { task: TaskType; models: string[] }>();
+  /** One shared file per home (an orchestrator has one home; tests may build several). */
+  private readonly files = new Map<string, SharedJsonFile<Table>>();
+  /** The comparisons this process ran, newest last: found even when the file could not be written. */
+  private readonly recent = new Map<string, ComparisonRecord>();
 
-  remember(id: string, task: TaskType, models: string[]): void {
-    this.recent.set(id, { task, models });
-    while (this.recent.size > KEEP_COMPARISONS) this.recent.delete(this.recent.keys().next().value!);
+  /** The file for `home`: $OLLM_HOME/comparisons.json. */
+  fileFor(home: string): SharedJsonFile<Table> {
+    let file = this.files.get(home);
+    if (!file) {
+      file = new SharedJsonFile<Table>(join(home, COMPARISONS_FILE), { parse: parseComparisons, empty: () => [], serialise, count: (t) => t.length, label: 'comparisons' });
+      this.files.set(home, file);
+    }
+    return file;
   }
 
-  get(id: string): { task: TaskType; models: string[] } | undefined {
-    return this.recent.get(id);
+  /**
+   * Keeps a comparison in memory and in the home's file. Never throws: when the file cannot be
+   * written, the id still works in this process, and the returned text says why it will not after
+   * a restart.
+   */
+  async remember(home: string, record: ComparisonRecord): Promise<string | undefined> {
+    this.recent.delete(record.id);
+    this.recent.set(record.id, record);
+    while (this.recent.size > KEEP_COMPARISONS) this.recent.delete(this.recent.keys().next().value!);
+    try {
+      await this.fileFor(home).update((current) => withComparison(current, record));
+      return undefined;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      log.warn(`comparisons: cannot save comparison ${record.id}: ${why}`);
+      return `The comparison could not be saved (${why}); its id works only while this server runs.`;
+    }
+  }
+
+  /** The comparison with this id: one this process ran, else one in the home's file (any process's, before or after a restart). */
+  async get(home: string, id: string): Promise<ComparisonRecord | undefined> {
+    const mine = this.recent.get(id);
+    if (mine) return mine;
+    try {
+      return (await this.fileFor(home).snapshot()).find((r) => r.id === id);
+    } catch (err) {
+      log.warn(`comparisons: cannot read ${join(home, COMPARISONS_FILE)}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 }
