@@ -5,6 +5,7 @@ import { benchHttp } from './http.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
 import { benchOverhead } from './overhead.js';
+import { benchPeer } from './peer.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 import { benchTraceFleet } from './trace-fleet.js';
@@ -23,6 +24,7 @@ const benches = [
   { name: 'http', run: benchHttp },
   { name: 'classify', run: benchClassify },
   { name: 'offload', run: benchOffload },
+  { name: 'peer', run: benchPeer },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;

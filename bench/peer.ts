@@ -1,0 +1,106 @@
+/**
+ * ollm-mcp against a peer MCP server for Ollama (the npm package `ollama-mcp`), in one run on one
+ * fake Ollama: the cost of a generation call over stdio above a raw HTTP generate, and the cold
+ * start (spawn → initialize → tools/list) above a bare `node`. Runs only when OLLM_BENCH_PEER names
+ * the peer's entry file, e.g. after `npm install --prefix /tmp/peer ollama-mcp`:
+ * OLLM_BENCH_PEER=/tmp/peer/node_modules/ollama-mcp/dist/index.js npm run bench -- peer
+ * Goals (issue 21): per call no more than the peer's; start-up at most 0.6× the peer's.
+ */
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { FakeOllama } from '../test/fake-ollama/server.js';
+import { CLI } from '../test/helpers/spawn.js';
+import { tempDir } from '../test/helpers/temp.js';
+
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function env(home: string, host: string): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
+}
+
+/** spawn → initialize → tools/list, in ms. */
+function coldStart(file: string, host: string): Promise<number> {
+  return new Promise((resolve) => {
+    const home = tempDir('ollm-bench-peer-');
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [file], { env: env(home, host), stdio: ['pipe', 'pipe', 'ignore'], cwd: home });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"id":1') && !out.includes('"id":2')) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
+      if (out.includes('"id":2')) {
+        resolve(performance.now() - t0);
+        child.kill();
+      }
+    });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`);
+  });
+}
+
+const bareNode = () => new Promise<number>((resolve) => {
+  const t0 = performance.now();
+  spawn(process.execPath, ['-e', '0']).on('exit', () => resolve(performance.now() - t0));
+});
+
+export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
+  const peerFile = process.env.OLLM_BENCH_PEER;
+  if (!peerFile) return { ok: true, lines: ['peer: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)'] };
+  const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
+  fake.reply('a b c d');
+  const port = Number(new URL(fake.url).port);
+  const raw = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/generate', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'llama3.2:latest', prompt: 'hi', stream: false, options: { num_predict: 16 } }));
+    });
+  const connect = async (file: string) => {
+    const home = tempDir('ollm-bench-peer-');
+    const c = new Client({ name: 'bench', version: '1' });
+    await c.connect(new StdioClientTransport({ command: process.execPath, args: [file], env: env(home, fake.host), cwd: home }));
+    return c;
+  };
+  const ours = await connect(CLI);
+  const peer = await connect(join(peerFile));
+  const calls: Record<string, () => Promise<unknown>> = {
+    raw,
+    ours: () => ours.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } }),
+    peer: () => peer.callTool({ name: 'ollama_generate', arguments: { model: 'llama3.2:latest', prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) } }),
+  };
+  const times: Record<string, number[]> = { raw: [], ours: [], peer: [] };
+  try {
+    for (let i = 0; i < 20; i++) for (const f of Object.values(calls)) await f();
+    for (let i = 0; i < 300; i++) for (const [k, f] of Object.entries(calls)) {
+      const t = performance.now();
+      await f();
+      times[k]!.push(performance.now() - t);
+    }
+  } finally {
+    await ours.close();
+    await peer.close();
+  }
+  const starts: Record<string, number[]> = { bare: [], ours: [], peer: [] };
+  for (let i = 0; i < 9; i++) {
+    starts.bare!.push(await bareNode());
+    starts.ours!.push(await coldStart(CLI, fake.host));
+    starts.peer!.push(await coldStart(peerFile, fake.host));
+  }
+  await fake.stop();
+  const over = (k: string) => p50(times[k]!) - p50(times.raw!);
+  const start = (k: string) => p50(starts[k]!) - p50(starts.bare!);
+  const callOk = over('ours') <= over('peer') + 0.1;
+  const startRatio = start('ours') / start('peer');
+  return {
+    ok: callOk && startRatio <= 0.6,
+    lines: [
+      `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate +${over('peer').toFixed(2)} ms ${callOk ? 'OK' : 'OVER'}`,
+      `peer: cold start over bare node (median of 9): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}`,
+    ],
+  };
+}
