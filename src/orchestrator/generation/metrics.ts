@@ -1,13 +1,9 @@
 /**
  * Per-model performance metrics, kept in $OLLM_HOME/metrics.json and shared by every ollm-mcp
- * process on the machine (Claude Desktop and an IDE may each run one).
- *
- * The file holds sums and counts, never means, so contributions add up. Each process records in
- * memory and, debounced, flushes: under the shared file's lock it reads the file, adds the deltas
- * it recorded since its last flush, and writes it back atomically (see storage/shared-file.ts). A failed
- * flush keeps its deltas for the next one.
+ * process on the machine (Claude Desktop and an IDE may each run one): sums and counts recorded
+ * in memory and flushed, debounced, under the file's lock (storage/summed-file.ts).
  */
-import { SharedJsonFile } from '../storage/shared-file.js';
+import { SummedFile } from '../storage/summed-file.js';
 import { loadSpeed, type LoadSpeed } from '../loading/load-estimate.js';
 import { log } from '../util/log.js';
 
@@ -51,12 +47,6 @@ function addInto(a: Totals, b: Totals): Totals {
   return a;
 }
 
-function mergeTables(...tables: Table[]): Table {
-  const out: Table = new Map();
-  for (const t of tables) for (const [m, v] of t) out.set(m, addInto(out.get(m) ?? empty(), v));
-  return out;
-}
-
 function toMetrics(t: Totals): ModelMetrics {
   const mean = (sum: number, n: number) => (n > 0 ? sum / n : 0);
   const m: ModelMetrics = {
@@ -97,30 +87,19 @@ function serialise(table: Table): FileShape {
   return { version: 1, models };
 }
 
-export class MetricsStore {
-  private readonly flushDelayMs: number;
-  private persisted: Table = new Map(); // the file as last read or written
-  private inflight: Table = new Map(); // deltas being flushed right now
-  private pending: Table = new Map(); // deltas recorded since
-  private readonly store: SharedJsonFile<Table>;
-  private timer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
-  private closed = false;
-  private failing = false;
-
-  constructor(private readonly file: string, options: { flushDelayMs?: number } = {}) {
-    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
-    this.store = new SharedJsonFile<Table>(file, { parse: parseFile, serialise, empty: () => new Map(), count: (t) => t.size, label: 'metrics' });
+export class MetricsStore extends SummedFile<Totals> {
+  constructor(file: string, options: { flushDelayMs?: number } = {}) {
+    super(file, 'metrics', { parse: parseFile, serialise, zero: empty, add: addInto }, options);
   }
 
   /** Adds an observation in memory and schedules a flush. Never throws. */
   record(o: Observation): void {
     try {
       if (typeof o?.model !== 'string' || o.model === '') return;
-      const t = this.pending.get(o.model) ?? empty();
+      const t = empty();
       const load = pos(o.loadMs) ? o.loadMs : 0;
       t.requests++;
-      t.lastUsedMs = Math.max(t.lastUsedMs, pos(o.at) ? o.at : Date.now());
+      t.lastUsedMs = pos(o.at) ? o.at : Date.now();
       if (load > 0) { t.loads++; t.loadSumMs += load; }
       if (o.ok) {
         t.successes++;
@@ -133,8 +112,7 @@ export class MetricsStore {
         t.lastError = (o.error ?? 'unknown error').slice(0, 500);
         t.lastErrorMs = t.lastUsedMs;
       }
-      this.pending.set(o.model, t);
-      this.schedule();
+      this.addDelta(o.model, t);
     } catch (e) {
       log.debug(`metrics: record failed: ${errText(e)}`);
     }
@@ -143,19 +121,18 @@ export class MetricsStore {
   /** A load the loader carried out: `bytes` read in `ms`. Feeds the host's load speed (loadSpeed). Never throws. */
   recordLoad(model: string, bytes: number, ms: number): void {
     if (typeof model !== 'string' || model === '' || !pos(bytes) || !pos(ms)) return;
-    const t = this.pending.get(model) ?? empty();
-    t.loadedBytes += bytes;
-    t.loadingMs += ms;
-    t.lastUsedMs = Math.max(t.lastUsedMs, Date.now());
-    this.pending.set(model, t);
-    this.schedule();
+    const t = empty();
+    t.loadedBytes = bytes;
+    t.loadingMs = ms;
+    t.lastUsedMs = Date.now();
+    this.addDelta(model, t);
   }
 
   /** How fast models load on this host: every model's loads together (assumed until enough was measured). */
   loadSpeed(): LoadSpeed {
     let bytes = 0;
     let ms = 0;
-    for (const t of mergeTables(this.persisted, this.inflight, this.pending).values()) {
+    for (const t of this.rows().values()) {
       bytes += t.loadedBytes;
       ms += t.loadingMs;
     }
@@ -164,69 +141,11 @@ export class MetricsStore {
 
   /** This process's view: persisted totals plus what is not yet flushed. */
   get(model: string): ModelMetrics | undefined {
-    const parts = [this.persisted, this.inflight, this.pending].map((t) => t.get(model)).filter((t) => t !== undefined);
-    return parts.length ? toMetrics(parts.reduce((a, b) => addInto(a, b), empty())) : undefined;
+    const t = this.row(model);
+    return t ? toMetrics(t) : undefined;
   }
 
   all(): Record<string, ModelMetrics> {
-    const merged = mergeTables(this.persisted, this.inflight, this.pending);
-    return Object.fromEntries([...merged].map(([m, t]) => [m, toMetrics(t)]));
-  }
-
-  /** Reads the file: missing = empty, corrupt = moved aside and empty. Failures are logged, not thrown. */
-  load(): Promise<void> {
-    return this.serial(async () => {
-      try { this.persisted = await this.store.snapshot(); } catch (e) { log.warn(`metrics: cannot read ${this.file}: ${errText(e)}`); }
-    });
-  }
-
-  /** Writes this process's deltas now. Failures are logged; the deltas wait for the next flush. */
-  flush(): Promise<void> {
-    this.stopTimer();
-    return this.serial(async () => {
-      if (this.pending.size === 0) return;
-      this.inflight = this.pending;
-      this.pending = new Map();
-      try {
-        let merged: Table = new Map();
-        await this.store.update((current) => {
-          merged = mergeTables(current, this.inflight);
-          return merged;
-        });
-        this.persisted = merged;
-        this.inflight = new Map();
-        this.failing = false;
-      } catch (e) {
-        this.pending = mergeTables(this.inflight, this.pending);
-        this.inflight = new Map();
-        (this.failing ? log.debug : log.warn)(`metrics: cannot write ${this.file} (will retry): ${errText(e)}`);
-        this.failing = true;
-        this.schedule();
-      }
-    });
-  }
-
-  /** Flushes and stops the timer; later records stay in memory until an explicit flush. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.flush();
-    this.stopTimer();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private schedule(): void {
-    if (this.closed || this.timer) return;
-    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushDelayMs);
-    this.timer.unref();
-  }
-
-  private serial(fn: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+    return Object.fromEntries([...this.rows()].map(([m, t]) => [m, toMetrics(t)]));
   }
 }

@@ -4,16 +4,10 @@
  */
 export { rootPath } from './scope.js';
 export { InputError, type DiffRequest, type GatheredInputs, type InputDoc, type InputRequest, type InputScope, type ReadEntry, type SkippedEntry } from './types.js';
-import type { GatheredInputs, InputRequest } from './types.js';
+import type { GatheredInputs, InputRequest, InputScope } from './types.js';
 
-export interface ReadSettings {
-  roots: readonly string[];
-  allow: readonly string[];
-  maxFileBytes: number;
-  maxImageBytes: number;
-  maxTotalBytes: number;
-  maxFiles: number;
-}
+/** What settings' inputs section gives: the roots and limits. */
+export type ReadSettings = Omit<InputScope, 'base'>;
 
 /** Reads what `req` names, within the project folder, the client's roots and the roots in settings. */
 export async function readInputs(req: InputRequest, settings: ReadSettings, projectRoot: string | undefined, clientRoots: readonly string[]): Promise<GatheredInputs> {

@@ -87,7 +87,7 @@ export async function locate(raw: string, base: string, roots: readonly string[]
  * settings list — each by its real path.
  */
 export async function inputScope(
-  settings: { roots: readonly string[]; allow: readonly string[]; maxFileBytes: number; maxImageBytes: number; maxTotalBytes: number; maxFiles: number },
+  settings: Omit<InputScope, 'base'>,
   projectRoot: string | undefined,
   clientRoots: readonly string[],
 ): Promise<InputScope> {

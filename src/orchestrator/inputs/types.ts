@@ -34,10 +34,8 @@ export interface InputScope {
 }
 
 /** One text the model reads: a file, a diff. */
-export interface InputDoc {
-  label: string;
-  text: string;
-}
+export type { InputDoc } from './split.js';
+import type { InputDoc } from './split.js';
 
 /** One thing read: what the agent can check. */
 export interface ReadEntry {

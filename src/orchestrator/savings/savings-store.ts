@@ -1,11 +1,9 @@
 /**
  * The savings ledger across sessions: $OLLM_HOME/savings.json, shared by every ollm-mcp process
- * on the machine, exactly as metrics.json is (see generation/metrics.ts): the file holds sums
- * only, per day (UTC), model and task, so several processes' contributions add up. Each process
- * records in memory and flushes debounced, adding its deltas under the shared file's lock; a
- * failed flush keeps its deltas for the next one.
+ * on the machine as metrics.json is (storage/summed-file.ts): the file holds sums only, per day
+ * (UTC), model and task, so several processes' contributions add up.
  */
-import { SharedJsonFile } from '../storage/shared-file.js';
+import { SummedFile } from '../storage/summed-file.js';
 import { log } from '../util/log.js';
 import { priceCall, type CallTokens, type LedgerEntry, type Prices } from './ledger.js';
 
@@ -60,12 +58,6 @@ function addInto(a: Cell, b: Cell): Cell {
   return a;
 }
 
-function mergeTables(...tables: Table[]): Table {
-  const out: Table = new Map();
-  for (const t of tables) for (const [k, v] of t) out.set(k, addInto(out.get(k) ?? empty(), v));
-  return out;
-}
-
 function toSums(c: Cell): SavingsSums {
   return {
     calls: c.calls,
@@ -109,25 +101,14 @@ function serialise(table: Table): unknown {
   return { version: 1, days };
 }
 
-export class SavingsStore {
-  private readonly flushDelayMs: number;
-  private persisted: Table = new Map(); // the file as last read or written
-  private inflight: Table = new Map(); // deltas being flushed right now
-  private pending: Table = new Map(); // deltas recorded since
-  private readonly store: SharedJsonFile<Table>;
-  private timer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
-  private closed = false;
-  private failing = false;
-
+export class SavingsStore extends SummedFile<Cell> {
   constructor(
-    private readonly file: string,
+    file: string,
     /** The prices that value each call (settings' savings). */
     readonly prices: Prices,
     options: { flushDelayMs?: number } = {},
   ) {
-    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
-    this.store = new SharedJsonFile<Table>(file, { parse: parseFile, serialise, empty: () => new Map(), count: (t) => t.size, label: 'savings' });
+    super(file, 'savings', { parse: parseFile, serialise, zero: empty, add: addInto }, options);
   }
 
   /** Prices a call at this store's prices, records it, and returns the entry (for ledgerLine). Never throws. */
@@ -148,8 +129,7 @@ export class SavingsStore {
         selfIn: e.self.in, selfOut: e.self.out, selfMoney: e.self.money, savedTokens: e.savedTokens, savedMoney: e.savedMoney,
       };
       for (const f of FIELDS) delta[f] = SIGNED.has(f) ? num(delta[f]) : Math.max(0, num(delta[f]));
-      this.pending.set(key, addInto(this.pending.get(key) ?? empty(), delta));
-      this.schedule();
+      this.addDelta(key, delta);
     } catch (err) {
       log.debug(`savings: record failed: ${errText(err)}`);
     }
@@ -160,7 +140,7 @@ export class SavingsStore {
     const today = utcDay(options.now ?? Date.now());
     const total = empty();
     const groups = { day: new Map<string, Cell>(), model: new Map<string, Cell>(), task: new Map<string, Cell>() };
-    for (const [k, cell] of mergeTables(this.persisted, this.inflight, this.pending)) {
+    for (const [k, cell] of this.rows()) {
       const [day, model, task] = parseKey(k);
       addInto(total, cell);
       for (const [g, name] of [['day', day], ['model', model], ['task', task]] as const) groups[g].set(name, addInto(groups[g].get(name) ?? empty(), cell));
@@ -176,62 +156,5 @@ export class SavingsStore {
       byModel: rows(groups.model).sort(bySaved).map((r) => ({ model: r.name, ...r.sums })),
       byTask: rows(groups.task).sort(bySaved).map((r) => ({ task: r.name, ...r.sums })),
     };
-  }
-
-  /** Reads the file (one stat when unchanged): missing = empty, damaged = salvaged. Failures are logged, not thrown. */
-  load(): Promise<void> {
-    return this.serial(async () => {
-      try { this.persisted = await this.store.snapshot(); } catch (e) { log.warn(`savings: cannot read ${this.file}: ${errText(e)}`); }
-    });
-  }
-
-  /** Writes this process's deltas now. Failures are logged; the deltas wait for the next flush. */
-  flush(): Promise<void> {
-    this.stopTimer();
-    return this.serial(async () => {
-      if (this.pending.size === 0) return;
-      this.inflight = this.pending;
-      this.pending = new Map();
-      try {
-        let merged: Table = new Map();
-        await this.store.update((current) => {
-          merged = mergeTables(current, this.inflight);
-          return merged;
-        });
-        this.persisted = merged;
-        this.inflight = new Map();
-        this.failing = false;
-      } catch (e) {
-        this.pending = mergeTables(this.inflight, this.pending);
-        this.inflight = new Map();
-        (this.failing ? log.debug : log.warn)(`savings: cannot write ${this.file} (will retry): ${errText(e)}`);
-        this.failing = true;
-        this.schedule();
-      }
-    });
-  }
-
-  /** Flushes and stops the timer; later records stay in memory until an explicit flush. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.flush();
-    this.stopTimer();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private schedule(): void {
-    if (this.closed || this.timer) return;
-    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushDelayMs);
-    this.timer.unref();
-  }
-
-  private serial(fn: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 }
