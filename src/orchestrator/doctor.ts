@@ -1,10 +1,12 @@
 /**
- * `ollm-mcp doctor`: checks Ollama, models, RAM/VRAM, budget, settings and templates, and says
- * what to fix. Returns plain data; the CLI prints it.
+ * `ollm-mcp doctor`: checks Ollama (every host), models, RAM/VRAM, budget, settings and templates,
+ * and says what to fix. Returns plain data; the CLI prints it. It fails (exit code 1) only when
+ * nothing can work: no Ollama host answers, no model fits, a configured model is missing; a host
+ * down while another answers, swap in use, models over the budget or too big are warnings.
  */
 import { formatBytes } from './config/units.js';
 import { withTag } from './models/catalog.js';
-import type { Orchestrator, RamSummary } from './orchestrator.js';
+import type { LoadedModel, ModelSummary, Orchestrator, RamSummary } from './orchestrator.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 
@@ -86,6 +88,52 @@ async function templateChecks(orch: Orchestrator): Promise<Check[]> {
   return checks;
 }
 
+/**
+ * Loaded models over the budget (their RAM share: on a GPU host only what is not in VRAM counts)
+ * and installed models that can never fit, each named: warnings, like swap in use.
+ */
+export function fitChecks(ram: RamSummary, loaded: readonly LoadedModel[], models: readonly ModelSummary[]): Check[] {
+  const checks: Check[] = [];
+  const inRam = (m: LoadedModel) => m.sizeBytes - m.vramBytes;
+  const used = loaded.reduce((s, m) => s + inRam(m), 0);
+  if (used > ram.budgetBytes) {
+    const names = [...loaded].sort((a, b) => inRam(b) - inRam(a)).map((m) => `${m.name} (${gb(inRam(m))})`);
+    checks.push({
+      name: 'Loaded models',
+      level: 'warn',
+      detail: `the models loaded now take ${gb(used)} of RAM, more than the budget (${gb(ram.budgetBytes)}): ${names.join(', ')}`,
+      fix: 'unload the idle ones (unload_model, or `ollama stop NAME`), or raise ram.budget',
+    });
+  }
+  const tooBig = models.filter((m) => !m.fits && !m.cloud);
+  if (tooBig.length > 0) {
+    checks.push({
+      name: 'Models too big',
+      level: 'warn',
+      detail: `${tooBig.length} installed model${tooBig.length > 1 ? 's' : ''} can never be loaded here: ${tooBig.map((m) => `${m.name}${m.host ? ` on ${m.host}` : ''} (needs ${gb(m.requiredBytes)})`).join(', ')}`,
+      fix: 'remove them (`ollama rm NAME`) to free the disk, or raise ram.budget (or the host\'s capacity in settings) if the machine has the memory',
+    });
+  }
+  return checks;
+}
+
+/** Each Ollama host's version, or why it did not answer. */
+type Answer = { version: string } | { error: string };
+
+async function versions(orch: Orchestrator): Promise<Map<string, Answer>> {
+  const many = orch.ollamaHosts.length > 1;
+  const seen = await Promise.all(
+    orch.ollamaHosts.map(async (h): Promise<[string, Answer]> => {
+      try {
+        return [h.name, { version: await h.backend.version(many ? { timeoutMs: 3000 } : {}) }];
+      } catch (err) {
+        return [h.name, { error: err instanceof Error ? err.message : String(err) }];
+      }
+    }),
+  );
+  return new Map(seen);
+}
+
 export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   const checks: Check[] = [];
   const cfg = orch.config;
@@ -95,20 +143,23 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     detail: cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`,
   });
 
-  let version: string | undefined;
-  try {
-    version = await orch.backend.version();
-    checks.push({ name: 'Ollama', level: 'ok', detail: `Ollama ${version} answers at ${orch.host}` });
-  } catch (err) {
+  const primary = orch.ollamaHosts.find((h) => h.name === 'ollama')!;
+  const answers = await versions(orch);
+  const up = [...answers.values()].filter((a) => 'version' in a).length;
+  const mine = answers.get('ollama')!;
+  if ('version' in mine) checks.push({ name: 'Ollama', level: 'ok', detail: `Ollama ${mine.version} answers at ${primary.address}` });
+  else {
+    // With another Ollama host answering, ollm-mcp still works: a warning, like any other host down.
+    const others = up > 0;
     checks.push({
       name: 'Ollama',
-      level: 'fail',
-      detail: (err instanceof Error ? err.message : String(err)).split(' — ')[0]!,
-      fix: 'start it with `ollama serve` (install it from https://ollama.com first if needed), or set OLLM_HOST (or OLLAMA_HOST) to where it runs',
+      level: others ? 'warn' : 'fail',
+      detail: mine.error.split(' — ')[0]!,
+      fix: `start it with \`ollama serve\` (install it from https://ollama.com first if needed), or set OLLM_HOST (or OLLAMA_HOST) to where it runs${others ? '; requests go to the other Ollama hosts meanwhile' : ''}`,
     });
   }
 
-  if (version !== undefined) {
+  if (up > 0) {
     try {
       const overview = await orch.listModels({ refresh: true });
       const installed = new Set(overview.models.map((m) => m.name));
@@ -134,7 +185,9 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
           checks.push({ name: 'Configured model', level: 'fail', detail: `${w.role} names "${w.name}", which is not installed`, fix: `\`ollama pull ${w.name}\`, or change ${w.role}` });
         }
       }
-      checks.push(...ramChecks(overview.ram));
+      // This machine's memory is ollama.host's: its own reading when that host is down.
+      const ram = 'version' in mine ? overview.ram : await orch.ramSummary([]);
+      checks.push(...ramChecks(ram), ...fitChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama'), overview.models));
     } catch (err) {
       checks.push({ name: 'Models', level: 'fail', detail: err instanceof Error ? err.message : String(err) });
     }
@@ -143,8 +196,10 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   }
   for (const h of orch.ollamaHosts.filter((x) => x.name !== 'ollama')) {
     try {
-      const [version, list, status] = await Promise.all([h.backend.version({ timeoutMs: 3000 }), h.catalog.list({ refresh: true }), h.overview.ramStatus()]);
-      checks.push({ name: `Host ${h.name}`, level: 'ok', detail: `Ollama ${version} at ${h.address}: ${list.models.length} models installed, ${status.loaded.length} loaded; memory ${status.host.note}` });
+      const answer = answers.get(h.name)!;
+      if ('error' in answer) throw new Error(answer.error);
+      const [list, status] = await Promise.all([h.catalog.list({ refresh: true }), h.overview.ramStatus()]);
+      checks.push({ name: `Host ${h.name}`, level: 'ok', detail: `Ollama ${answer.version} at ${h.address}: ${list.models.length} models installed, ${status.loaded.length} loaded; memory ${status.host.note}` });
     } catch (err) {
       checks.push({ name: `Host ${h.name}`, level: 'warn', detail: `Ollama at ${h.address}: ${err instanceof Error ? err.message : String(err)}`, fix: `start Ollama there, or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile` });
     }

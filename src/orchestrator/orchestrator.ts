@@ -5,8 +5,7 @@
 import type { LoadedConfig } from './config/index.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
-import { OllamaError, type OllamaBackend, type RunningModel } from './hosts/ollama.js';
-import { shortened } from './util/shorten.js';
+import type { OllamaBackend, RunningModel } from './hosts/ollama.js';
 import { ServerStopping } from './util/stopping.js';
 import { join } from 'node:path';
 import type { Loader } from './loading/loader.js';
@@ -23,6 +22,10 @@ import { TemplateLibrary } from './templates/library.js';
 import type { ModelOverview } from './models/overview.js';
 import { OllamaHost, settingsFor, type OllamaHostSpec } from './fleet/ollama-host.js';
 import { HostCooldown } from './fleet/placement.js';
+import { defaultHost, FailoverOverview } from './fleet/default-host.js';
+import { coolingHosts, listFleetModels } from './fleet/fleet-reads.js';
+import { loadedStatus, modelDatabase, ollamaHostStatus, ramStatus, unreachableOf } from './fleet/fleet-status.js';
+import { pickHost, type PickHostOptions } from './fleet/pick-host.js';
 import { Engines } from './hosts/engines.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
@@ -36,18 +39,18 @@ export interface OrchestratorDeps {
 }
 
 export class Orchestrator {
-  /** Every Ollama host, by priority; `backend`, `catalog`, `loader`, `puller` and `overview` are ollama.host's. */
+  /**
+   * Every Ollama host, by priority. `backend`, `catalog`, `loader`, `puller` and `overview` are the
+   * default host's: ollama.host, or while it does not answer the next host that does (default-host.ts).
+   */
   readonly ollamaHosts: OllamaHost[];
-  /** Hosts that did not answer, skipped for a while and re-checked in the background. */
-  readonly hostCooldown = new HostCooldown((name) => this.ollamaHosts.find((h) => h.name === name)!.backend.version({ timeoutMs: 3000 }));
-  readonly backend: OllamaBackend;
-  readonly catalog: Catalog;
+  /** Hosts that did not answer, skipped for a while and re-checked in the background (reading /api/ps, so pins Ollama dropped come back). */
+  readonly hostCooldown = new HostCooldown((name) => this.ollamaHosts.find((h) => h.name === name)!.backend.ps({ timeoutMs: 3000 }));
   readonly ram: RamMonitor;
-  readonly loader: Loader;
   readonly metrics: MetricsStore;
   /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through $OLLM_HOME/savings.json. */
   readonly savings: SavingsStore;
-  readonly puller: Puller;
+  /** The default host's models, falling over to the next host when it does not answer. */
   readonly overview: ModelOverview;
   /** OpenAI-compatible engines (settings' hosts, and the fallback provider), tried when local models cannot answer. */
   readonly engines: Engines;
@@ -69,15 +72,14 @@ export class Orchestrator {
     this.ram = new RamMonitor(deps.memorySource);
     this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
     this.savings = new SavingsStore(join(config.home, 'savings.json'), config.settings.savings);
-    const hostDeps = { ram: this.ram, metrics: this.metrics, ...(deps.fetch && { fetch: deps.fetch }) };
     const extra = config.settings.hosts.filter((h): h is OllamaHostSpec => h.kind === 'ollama');
+    const hostDeps = { ram: this.ram, metrics: this.metrics, fleet: extra.length > 0, ...(deps.fetch && { fetch: deps.fetch }) };
     this.ollamaHosts = [
       new OllamaHost('ollama', -1, config.settings, hostDeps),
       ...extra.map((h, i) => new OllamaHost(h.name, h.priority ?? i, settingsFor(config.settings, h), hostDeps)),
     ].sort((a, b) => a.priority - b.priority);
-    // The first host is ollama.host: the tools that name no host act on it.
-    const primary = this.ollamaHosts.find((h) => h.name === 'ollama')!;
-    ({ backend: this.backend, catalog: this.catalog, loader: this.loader, overview: this.overview, puller: this.puller } = primary);
+    // The tools that name no host act on ollama.host (or, while it is down, the next host up).
+    this.overview = new FailoverOverview(this, this.ram);
     this.preferences = new Preferences(join(config.home, 'preferences.json'));
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.memoryFile, { maxEntries, maxValueChars });
@@ -87,8 +89,29 @@ export class Orchestrator {
     this.engines = new Engines(config.settings, deps.fetch ? { fetch: deps.fetch } : {});
   }
 
+  get backend(): OllamaBackend {
+    return defaultHost(this).backend;
+  }
+
+  get catalog(): Catalog {
+    return defaultHost(this).catalog;
+  }
+
+  get loader(): Loader {
+    return defaultHost(this).loader;
+  }
+
+  get puller(): Puller {
+    return defaultHost(this).puller;
+  }
+
   get host(): string {
     return this.backend.host;
+  }
+
+  /** Pins loaded again since the last answer (on any host), for the next result's notes; each said once. */
+  pinNotes(): string[] {
+    return this.ollamaHosts.flatMap((h) => h.loader.keeper.takeNotes());
   }
 
   /** A request's signal, also aborted when the server shuts down (AbortSignal.any: Node 20.3+). */
@@ -103,96 +126,53 @@ export class Orchestrator {
   async shutdown(withinMs = 1500): Promise<void> {
     this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
-    const work = Promise.all([this.loader.releasePins(), this.metrics.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
+    const work = Promise.all([...this.ollamaHosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 
-  // What is installed, loaded and fits: see models/overview.ts.
+  // What is installed, loaded and fits: models/overview.ts per host, fleet/ for every host at once.
   loadedModels(signal?: AbortSignal): Promise<LoadedModel[]> {
     return this.overview.loadedModels(signal);
   }
 
-  /** ollama.host's models; with several Ollama hosts, every reachable host's, each tagged with its host. */
+  /** Every reachable host's models, each tagged with its host when there are several; hosts down in `unreachable`; pins loaded again in `notes`. */
   async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
-    if (this.ollamaHosts.length === 1) return this.overview.listModels(options);
-    const views = await Promise.all(this.ollamaHosts.map(async (h) => ({ h, o: await h.overview.listModels(options).catch(() => undefined) })));
-    const primary = views.find((v) => v.h.name === 'ollama')!.o ?? (await this.overview.listModels(options));
-    const up = views.filter((v): v is { h: OllamaHost; o: ModelsOverview } => v.o !== undefined);
-    return {
-      ...primary,
-      models: up.flatMap((v) => v.o.models.map((m) => ({ ...m, host: v.h.name }))),
-      loaded: up.flatMap((v) => v.o.loaded.map((l) => ({ ...l, host: v.h.name }))),
-    };
+    const overview = this.ollamaHosts.length === 1 ? await this.ollamaHosts[0]!.overview.listModels(options) : await listFleetModels(this.ollamaHosts, this.hostCooldown, options);
+    const notes = this.pinNotes();
+    return notes.length ? { ...overview, notes: [...(overview.notes ?? []), ...notes] } : overview;
   }
 
-  modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
-    return this.overview.modelCard(name, signal);
+  /** One model's card, from the host that answers and has it (the first by priority when several do). */
+  async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
+    const unit = await this.pickHost({ model: name, first: true, ...(signal && { signal }) });
+    const card = await unit.overview.modelCard(name, signal);
+    const down = coolingHosts(this);
+    return this.ollamaHosts.length > 1 ? { ...card, host: unit.name, ...(down.length > 0 && { unreachable: down }) } : card;
   }
 
   ramStatus() {
-    return this.overview.ramStatus();
+    return ramStatus(this);
   }
 
-  loadedView(signal?: AbortSignal) {
-    return this.overview.loadedView(signal);
+  /** What every Ollama host holds in memory, with pins and requests running; hosts down named. */
+  loadedStatus() {
+    return loadedStatus(this);
   }
 
-  /**
-   * The Ollama host a management call acts on: the one named; else, with several hosts, the one
-   * that has the model (the one where it is loaded, with `loaded`) — refusing when that is
-   * ambiguous; else ollama.host.
-   */
-  async pickHost(opts: { host?: string; model?: string; loaded?: boolean; signal?: AbortSignal } = {}): Promise<OllamaHost> {
-    const primary = this.ollamaHosts.find((h) => h.name === 'ollama')!;
-    if (opts.host !== undefined) {
-      const named = this.ollamaHosts.find((h) => h.name === opts.host);
-      if (!named) throw new OllamaError('bad_request', `There is no Ollama host "${shortened(opts.host)}" — the hosts are ${this.ollamaHosts.map((h) => h.name).join(', ')} (see ollm://fleet).`, this.host);
-      return named;
-    }
-    if (this.ollamaHosts.length === 1 || opts.model === undefined) return primary;
-    const model = opts.model;
-    const having = (
-      await Promise.all(
-        this.ollamaHosts.map(async (h) => {
-          const installed = await h.catalog.get(model, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
-          if (!installed) return undefined;
-          const loaded = opts.loaded ? (await h.backend.ps(opts.signal ? { signal: opts.signal } : {}).catch(() => [])).some((r) => r.name === installed.name) : false;
-          return { h, loaded };
-        }),
-      )
-    ).filter((x): x is { h: OllamaHost; loaded: boolean } => x !== undefined);
-    const where = opts.loaded && having.some((x) => x.loaded) ? having.filter((x) => x.loaded) : having;
-    if (where.length === 1) return where[0]!.h;
-    if (where.length === 0) return primary;
-    throw new OllamaError('bad_request', `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts (${where.map((x) => x.h.name).join(', ')}) — name the one with host.`, this.host);
+  /** The Ollama host a management call acts on: see fleet/pick-host.ts. */
+  pickHost(opts: PickHostOptions = {}): Promise<OllamaHost> {
+    return pickHost(this, opts);
   }
 
-  /** Every backend: the Ollama host (memory, loaded models, requests running) and each OpenAI-compatible host (cheap health). */
+  /** Every backend: each Ollama host (memory, loaded models, requests running) and each OpenAI-compatible host (cheap health); Ollama hosts down in `unreachable`. */
   async fleetStatus() {
-    const [ollama, engines] = await Promise.all([Promise.all(this.ollamaHosts.map((h) => this.ollamaHostStatus(h))), this.engines.health()]);
-    return { hosts: [...ollama, ...engines.map((e) => ({ ...e, kind: 'openai' as const }))] };
-  }
-
-  private async ollamaHostStatus(h: OllamaHost) {
-    const ram = await h.overview.ramStatus();
-    const loaded = ram.loaded.map((m) => ({ ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name) }));
-    const cooling = this.hostCooldown.skipped(h.name);
-    return {
-      name: h.name,
-      kind: 'ollama' as const,
-      url: h.address,
-      priority: h.priority,
-      reachable: ram.ollama.reachable,
-      ...(ram.ollama.error && { error: ram.ollama.error }),
-      ...(cooling && { coolingDown: cooling }),
-      capacity: ram.host,
-      loaded,
-      requestsRunning: loaded.reduce((n, m) => n + m.requestsRunning, 0),
-    };
+    const [ollama, engines] = await Promise.all([Promise.all(this.ollamaHosts.map((h) => ollamaHostStatus(this, h))), this.engines.health()]);
+    const unreachable = unreachableOf(ollama);
+    return { hosts: [...ollama, ...engines.map((e) => ({ ...e, kind: 'openai' as const }))], ...(unreachable.length > 0 && { unreachable }) };
   }
 
   modelDatabase() {
-    return this.overview.modelDatabase();
+    return modelDatabase(this);
   }
 
   ramSummary(running: RunningModel[]) {

@@ -8,9 +8,10 @@ export function registerModelsLoaded(server: McpServer, orch: Orchestrator): voi
     'ollm://models/loaded',
     {
       title: 'Loaded models',
-      description: 'The models Ollama holds in memory now (read fresh from /api/ps), with size, VRAM share, expiry, context, whether this server pins them, requests running and last use.',
+      description:
+        'The models each Ollama host holds in memory now (read fresh from /api/ps), with size, VRAM share, expiry, context, whether this server pins them, requests running and last use; with several hosts, each model names its host, and hosts that do not answer are listed in `unreachable` with what to do.',
       mimeType: 'application/json',
     },
-    async (uri) => jsonContents(uri, { host: orch.host, loaded: await orch.loadedView() }),
+    async (uri) => jsonContents(uri, await orch.loadedStatus()),
   );
 }

@@ -1,8 +1,12 @@
 import * as z from 'zod';
 import { formatBytes } from '../orchestrator/index.js';
+import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import type { ModelsOverview } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
+
+const hostStateSchema = z.object({ name: z.string(), url: z.string(), reachable: z.boolean(), error: z.string().optional() });
+const hostDownSchema = z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string().describe('what to do') });
 
 function render(o: ModelsOverview): string {
   const h = o.ram.host;
@@ -12,7 +16,9 @@ function render(o: ModelsOverview): string {
       : h.kind === 'cpu'
         ? `${formatBytes(o.ram.headroomBytes)} free for models now (budget ${formatBytes(o.ram.budgetBytes)})`
         : 'its memory is unknown (set ollama.capacity)';
-  const head = `Ollama at ${o.host}: ${o.models.length} model${o.models.length === 1 ? '' : 's'} installed, ${o.loaded.length} loaded (at most ${h.maxLoadedModels}); ${room}.`;
+  const up = o.hosts?.filter((x) => x.reachable).map((x) => x.name);
+  const where = up ? `Ollama host${up.length > 1 ? 's' : ''} ${up.join(', ')}` : `Ollama at ${o.host}`;
+  const head = `${where}: ${o.models.length} model${o.models.length === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
   const lines = o.models.map((m) => {
     const state = m.cloud ? 'cloud (runs on ollama.com)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
@@ -20,14 +26,14 @@ function render(o: ModelsOverview): string {
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];
-  return [head, ...stale, ...lines, ...none].join('\n');
+  return [head, ...downLines(o.unreachable ?? []), ...stale, ...lines, ...none, ...(o.notes ?? [])].join('\n');
 }
 
 export const listModels = defineTool({
   name: 'list_models',
   title: 'List local models',
   description:
-    'Lists the Ollama models installed on this machine with size, family, context window, capabilities, the routing profiles each serves, whether it is loaded, and whether it fits in RAM (fits: within the budget at all; fitsNow: without unloading anything). Also returns loaded models and the RAM budget. Use it before choosing a model or to see what is running. Cheap: cached for 30 s; pass refresh: true after installing models outside this server.',
+    'Lists the Ollama models installed on this machine with size, family, context window, capabilities, the routing profiles each serves, whether it is loaded, and whether it fits in RAM (fits: within the budget at all; fitsNow: without unloading anything). Also returns loaded models and the RAM budget. With several Ollama hosts, each model names its host, and a host that does not answer is named in `unreachable` (with what to do) while the others are listed. Use it before choosing a model or to see what is running. Cheap: cached for 30 s; pass refresh: true after installing models outside this server.',
   inputSchema: z.object({
     refresh: z.boolean().optional().describe('Ask Ollama again instead of using the list cached for 30 s.'),
   }),
@@ -37,6 +43,9 @@ export const listModels = defineTool({
     loaded: z.array(loadedModelSchema),
     ram: ramSchema,
     stale: z.string().optional().describe('set when Ollama is not answering and the list is the last one seen'),
+    hosts: z.array(hostStateSchema).optional().describe('with several Ollama hosts: each one, reachable or not'),
+    unreachable: z.array(hostDownSchema).optional().describe('Ollama hosts that did not answer (their models are left out), with what to do'),
+    notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model Ollama unloaded that was loaded again'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { defineTool } from './define.js';
 import { viewMeta } from '../views/index.js';
 import { formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
+import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
 
@@ -19,7 +20,7 @@ export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headro
   return fleet.hosts
     .map((h) => {
       if (h.kind !== 'ollama') return `${h.name} (OpenAI-compatible): ${'healthy' in h && h.healthy === false ? 'unhealthy' : 'up'}.`;
-      if (!h.reachable) return `${h.name}: not reachable${h.error ? ` (${h.error.replace(/[.\s]+$/, '')})` : ''}.`;
+      if (!h.reachable) return downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`;
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
       const budget = h.name === 'ollama' ? `; budget ${gb(memory.budgetBytes)}, room for ${gb(memory.headroomBytes)} more` : '';
       const models = h.loaded.length
@@ -71,6 +72,8 @@ export const showStatusTool = defineTool({
   inputSchema: z.object({}),
   outputSchema: z.object({
     hosts: z.array(z.record(z.string(), z.unknown())).describe('as ollm://fleet'),
+    unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer, with what to do'),
+    notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model loaded again'),
     memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }),
     metrics: z.record(z.string(), z.record(z.string(), z.unknown())).describe('per model, as ollm://metrics'),
     savings: savingsSchema,
@@ -81,9 +84,10 @@ export const showStatusTool = defineTool({
     const [fleet, ram] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.savings.load()]);
     const memory = { budgetBytes: ram.budgetBytes, headroomBytes: ram.headroomBytes, loadedBytes: ram.loadedBytes, totalBytes: ram.totalBytes, availableBytes: ram.availableBytes };
     const savings = orch.savings.summary({ days: 7 });
+    const notes = orch.pinNotes();
     return {
-      structured: { ...fleet, memory, metrics: orch.metrics.all() as unknown as Record<string, Record<string, unknown>>, savings },
-      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}`,
+      structured: { ...fleet, memory, metrics: orch.metrics.all() as unknown as Record<string, Record<string, unknown>>, savings, ...(notes.length > 0 && { notes }) },
+      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}${notes.length ? `\n\n${notes.join('\n')}` : ''}`,
     };
   },
 });

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { keepAliveProblem, TASK_TYPES } from '../orchestrator/index.js';
-import { smartLoad, type SmartLoadOutcome } from '../orchestrator/loading/smart-load.js';
+import { NAMED, smartLoad, type SmartLoadOutcome } from '../orchestrator/loading/smart-load.js';
+import { downLines } from '../orchestrator/fleet/fleet-reads.js';
+import { OllamaError } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 
 const keepAlive = z
@@ -31,14 +33,15 @@ function render(o: SmartLoadOutcome): string {
   const reason = o.reason.trim() === head ? [] : [sentence(o.reason)];
   const idle = idleTime(o.keepAlive);
   const stay = o.action === 'refused' ? [] : [o.pinned ? 'Pinned: kept loaded while the server runs.' : idle === 'until unloaded' ? 'Stays loaded until unloaded.' : `Unloads after ${idle} idle.`];
-  return [head, ...reason, `Chosen because: ${sentence(o.choice)}`, ...stay].join('\n');
+  const chosen = o.choice === NAMED ? [] : [`Chosen because: ${sentence(o.choice)}`];
+  return [head, ...reason, ...chosen, ...stay, ...downLines(o.unreachable ?? []), ...(o.notes ?? [])].join('\n');
 }
 
 export const smartLoadTool = defineTool({
   name: 'smart_load',
   title: 'Load a model without overcommitting memory',
   description:
-    'Loads a local model so the next requests start fast, never pushing the machine into swap: if it does not fit, it unloads the smallest set of idle, unpinned models that makes room, or refuses with the numbers and a smaller alternative. Name a model, or give a task (code, debugging, vision, fast, reasoning, creative, summarize, general) and the best installed model for it is chosen — preferring one already loaded. dryRun: true shows the plan and changes nothing. pin: true keeps it loaded while the server runs. Not needed before route_and_generate, which loads on its own.',
+    'Loads a local model so the next requests start fast, never pushing the machine into swap: if it does not fit, it unloads the smallest set of idle, unpinned models that makes room, or refuses (an error result) with the numbers and a smaller alternative. Name a model, or give a task (code, debugging, vision, fast, reasoning, creative, summarize, general) and the best installed model for it is chosen — preferring one already loaded. dryRun: true shows the plan and changes nothing. pin: true keeps it loaded while the server runs. Not needed before route_and_generate, which loads on its own.',
   inputSchema: z.object({
     model: z.string().min(1).optional().describe('Model to load, e.g. "qwen2.5-coder:7b". Leave out to choose by task.'),
     host: z.string().min(1).optional().describe('Which Ollama host (see ollm://fleet), when there are several; default: the one that has the model, else ollama.host.'),
@@ -65,10 +68,14 @@ export const smartLoadTool = defineTool({
     obtainableBytes: z.number().optional(),
     alternative: z.object({ model: z.string(), why: z.string() }).optional(),
     host: z.string().optional().describe('the Ollama host it acted on, when there are several'),
+    unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer now, with what to do'),
+    notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model loaded again'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal, phases }) {
     const outcome = await smartLoad(orch, { ...input, signal, ...(phases && { progress: phases }) });
+    // A refusal is a failure the caller must act on: an error result, with the numbers and the smaller alternative.
+    if (outcome.action === 'refused') throw new OllamaError('out_of_memory', render(outcome), outcome.host ?? orch.host);
     return { structured: outcome, text: render(outcome) };
   },
 });

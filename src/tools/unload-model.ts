@@ -23,13 +23,18 @@ export const unloadModelTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
     const units = input.all && input.host === undefined ? orch.ollamaHosts : [await orch.pickHost({ ...(input.host !== undefined && { host: input.host }), ...(input.model !== undefined && { model: input.model }), loaded: true, signal })];
-    const outs = await Promise.all(units.map((u) => u.loader.unload(input.all ? { all: true, includePinned: input.includePinned ?? false } : { models: [input.model!] }, signal)));
+    // with all: true, a host that does not answer is said as such; the others are still unloaded
+    const settled = await Promise.allSettled(units.map((u) => u.loader.unload(input.all ? { all: true, includePinned: input.includePinned ?? false } : { models: [input.model!] }, signal)));
+    const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${units[i]!.name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
+    const outs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (outs.length === 0) throw settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
     const waits = outs.map((o) => o.unloadWaitMs ?? 0);
     const out = { unloaded: outs.flatMap((o) => o.unloaded), kept: outs.flatMap((o) => o.kept), notLoaded: [...new Set(outs.flatMap((o) => o.notLoaded))], ...(Math.max(...waits) > 0 && { unloadWaitMs: Math.max(...waits) }) };
     const parts = [
       out.unloaded.length ? `Unloaded ${out.unloaded.join(', ')}.` : 'Nothing was unloaded.',
       ...out.kept.map((k) => `Kept ${k.model}: ${k.why}.`),
       ...(out.notLoaded.length ? [`Not loaded: ${out.notLoaded.join(', ')}.`] : []),
+      ...failed.map((f) => `Not reached: ${f}`),
     ];
     return { structured: out, text: parts.join('\n') };
   },

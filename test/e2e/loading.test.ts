@@ -57,11 +57,13 @@ describe('smart_load and unload_model over stdio', () => {
     ]);
   });
 
-  it('refuses a model bigger than the budget with numbers and an alternative (not an error)', async () => {
+  it('refuses a model bigger than the budget as an error, with the numbers and an alternative', async () => {
     const res = await call('smart_load', { model: 'mixtral:8x7b' });
-    expect(res.isError).toBe(false);
-    expect(res.out).toMatchObject({ action: 'refused', alternative: { model: expect.any(String) } });
+    expect(res.isError).toBe(true);
     expect(res.text).toMatch(/Not loading mixtral:8x7b/);
+    expect(res.text).toMatch(/\d+(\.\d+)? GB/);
+    expect(res.text).toMatch(/[Tt]ry \S+ instead/);
+    expect(res.text).not.toMatch(/Chosen because/);
   });
 
   it('unload_model all keeps the pinned model; naming it unloads it', async () => {

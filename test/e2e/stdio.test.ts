@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeOllama } from '../fake-ollama/server.js';
+import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { rmSync } from 'node:fs';
 import { CLI, connect, run, serverEnv, tempHome } from '../helpers/spawn.js';
 
@@ -136,10 +136,16 @@ describe('failures a new user meets', () => {
   });
 
   it('doctor exits 0 when all is well and non-zero explaining an unreachable Ollama', async () => {
-    const ok = await run(['doctor'], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host });
-    expect(ok.stdout).toContain('All is well.');
-    expect(ok.stdout).toContain(`answers at ${fake.host}`);
-    expect(ok.code).toBe(0);
+    // installed models that all fit the budget (mixtral:8x7b would be a warning): nothing to warn of
+    const fitting = await FakeOllama.start({ models: DEFAULT_MODELS.filter((m) => !m.name.startsWith('mixtral')) });
+    try {
+      const ok = await run(['doctor'], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fitting.host });
+      expect(ok.stdout).toContain('All is well.');
+      expect(ok.stdout).toContain(`answers at ${fitting.host}`);
+      expect(ok.code).toBe(0);
+    } finally {
+      await fitting.stop();
+    }
 
     const down = await FakeOllama.start();
     await down.stop();

@@ -124,7 +124,9 @@ describe(`template files and names that could break the server (${E2E_TRANSPORT}
 
     const text = await run(['doctor'], envOf(dir));
     expect(text.stdout).toMatch(/^ {2}! Template: leak\.yaml: is a link to outside the templates folder; not followed/m);
-    expect(text.stdout).toContain(`Nothing stops ollm-mcp; ${BROKEN_FILES.length} warnings above.`);
+    // each broken template is a warning (the fake's models may add their own)
+    expect(Number(/Nothing stops ollm-mcp; (\d+) warnings above\./.exec(text.stdout)?.[1])).toBeGreaterThanOrEqual(BROKEN_FILES.length);
+    expect(text.stdout.match(/^ {2}! Template: /gm)).toHaveLength(BROKEN_FILES.length);
     expect(text.stdout).not.toContain('All is well.');
 
     const listed = await run(['template', 'list'], envOf(dir));

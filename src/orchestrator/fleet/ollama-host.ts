@@ -6,7 +6,7 @@
  */
 import type { Settings } from '../config/index.js';
 import type { MetricsStore } from '../generation/metrics.js';
-import { OllamaBackend } from '../hosts/ollama.js';
+import { OllamaBackend, type CallOptions, type RunningModel } from '../hosts/ollama.js';
 import { HostMemoryModel } from '../loading/host-memory.js';
 import { Loader } from '../loading/loader.js';
 import type { RamMonitor } from '../loading/ram.js';
@@ -20,6 +20,8 @@ export interface OllamaHostDeps {
   ram: RamMonitor;
   metrics: MetricsStore;
   fetch?: typeof fetch;
+  /** There are several Ollama hosts: messages name this one. */
+  fleet?: boolean;
 }
 
 /** The settings as one more Ollama host sees them: its address, capacity and limits; no pins of the primary's. */
@@ -32,6 +34,17 @@ export function settingsFor(base: Settings, spec: OllamaHostSpec): Settings {
   if (spec.maxLoadedModels !== undefined) ollama.maxLoadedModels = spec.maxLoadedModels;
   if (spec.contextLength !== undefined) ollama.contextLength = spec.contextLength;
   return { ...base, ollama, model: { ...base.model, keepAlive: { ...base.model.keepAlive, models: [] } } };
+}
+
+/** The host's client, telling `onPs` of every /api/ps reading, whoever made it (the pin keeper watches them). */
+export class ObservedBackend extends OllamaBackend {
+  onPs?: (running: RunningModel[]) => void;
+
+  override async ps(options?: CallOptions): Promise<RunningModel[]> {
+    const running = await super.ps(options);
+    this.onPs?.(running);
+    return running;
+  }
 }
 
 export class OllamaHost {
@@ -48,13 +61,17 @@ export class OllamaHost {
     deps: OllamaHostDeps,
   ) {
     const { ollama } = settings;
-    this.backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
+    const backend = new ObservedBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.backend = backend;
     this.catalog = new Catalog(this.backend);
     const capacityKey = name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`;
     this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, settings, deps.ram, capacityKey), settings, {
       loadSpeed: () => deps.metrics.loadSpeed(),
       onLoaded: (model, bytes, ms) => deps.metrics.recordLoad(model, bytes, ms),
+      ...(deps.fleet && { where: ` on ${name}` }),
     });
+    // Every reading of /api/ps, by any tool, resource or check: pins Ollama dropped come back.
+    backend.onPs = (running) => this.loader.keeper.observe(running);
     this.overview = new ModelOverview({ backend: this.backend, catalog: this.catalog, ram: deps.ram, loader: this.loader, settings });
     this.puller = new Puller(this.backend, this.catalog, ollama.pullStallTimeoutMs);
   }

@@ -183,6 +183,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         metrics: { totalMs: Math.round(performance.now() - started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
       };
       if (out.thinking) result.thinking = out.thinking;
+      notes.push(...orch.pinNotes()); // pins this server loaded again after an eviction it did not ask for
       if (notes.length) result.notes = notes;
       return result;
     } catch (err) {

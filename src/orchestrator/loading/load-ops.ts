@@ -5,7 +5,7 @@
  * So an unload is confirmed by polling /api/ps with a budget of seconds per model.
  */
 import { withTag, type CatalogModel } from '../models/catalog.js';
-import type { KeepAlive, UnloadOutcome } from './load-types.js';
+import type { KeepAlive, LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
 import type { Settings } from '../config/index.js';
 import { formatBytes as fmt } from '../config/units.js';
 import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.js';
@@ -168,6 +168,19 @@ export async function confirmLoaded(backend: OllamaBackend, model: string, conte
     ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or choose a model with a larger window`
     : 'it is not in /api/ps after loading — another client may have unloaded it; try again';
   throw new OllamaError('server_error', `Ollama at ${backend.host} loaded ${model}, but ${what}.`, backend.host);
+}
+
+/**
+ * The loader's fast path: the request's own /api/ps reading (`seen`) shows the model loaded with
+ * enough context, and nothing (pin, keep-alive) is to change — so nothing needs deciding.
+ */
+export function seenLoaded(req: LoadRequest, state: (name: string) => { keepAlive: KeepAlive; pinned: boolean }): LoadOutcome | undefined {
+  if (!req.seen || req.pin || req.keepAlive !== undefined) return undefined;
+  const name = withTag(req.model);
+  const seen = req.seen.find((m) => m.name === name || m.name === req.model);
+  if (!seen?.contextLength || seen.contextLength < (req.contextLength ?? 0)) return undefined;
+  const { keepAlive, pinned } = state(seen.name);
+  return { model: seen.name, action: 'already_loaded', unloaded: [], requiredBytes: seen.sizeBytes, availableBytes: 0, reason: `${seen.name} is already loaded.`, keepAlive, pinned, contextLength: seen.contextLength };
 }
 
 /** The seed's "memory check" line on stderr: what is free, what is loaded, what is wanted, and the decision. */

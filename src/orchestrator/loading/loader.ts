@@ -4,16 +4,18 @@
  * what was learned), because Ollama evicts and expires models on its own. Loads are serialised
  * so two requests cannot both believe they fit, and concurrent requests for one model share one
  * load. Unloads are confirmed in /api/ps before loading (load-ops.ts), and when a failed load
- * makes Ollama evict everything, the state is re-read and pinned models are loaded again.
+ * makes Ollama evict everything, the state is re-read and pinned models are loaded again (after
+ * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts).
  */
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import { without, type HostMemoryModel } from './host-memory.js';
 import { baseContext, contextFor } from './load-context.js';
-import { confirmLoaded, loadWithinLimit, logMemoryCheck, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import { confirmLoaded, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
-import { loadPins, releasePins, restorePins } from './pins.js';
+import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
+import { PinKeeper } from './pin-keeper.js';
 import { log } from '../util/log.js';
 import { OllamaError, type OllamaBackend, type RunningModel } from '../hosts/ollama.js';
 import { kvCacheBytes, planLoad } from './planner.js';
@@ -28,6 +30,8 @@ export interface LoaderOptions {
   loadSpeed?: () => LoadSpeed;
   /** Told of every load carried out: `bytes` read in `ms` — what the load speed is measured from. */
   onLoaded?: (model: string, bytes: number, ms: number) => void;
+  /** The host, for messages: " on gpubox" with several hosts ("" by default). */
+  where?: string;
 }
 
 const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
@@ -46,6 +50,8 @@ export class Loader {
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   private readonly now: () => number;
   private readonly options: LoaderOptions;
+  /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/ollama-host.ts). */
+  readonly keeper: PinKeeper;
 
   constructor(
     private readonly backend: OllamaBackend,
@@ -57,6 +63,12 @@ export class Loader {
     this.now = options.now ?? Date.now;
     this.options = options;
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
+    this.keeper = new PinKeeper({
+      pins: this.pins,
+      where: options.where ?? '',
+      ps: () => this.backend.ps({ timeoutMs: 5000 }),
+      restore: (name, contextLength) => this.serial(() => restorePin(this.backend, this.pins, this.reloadPin, name, contextLength)),
+    });
   }
 
   /** Marks a request running on `model` (it will not be unloaded); call the result when done. */
@@ -90,8 +102,12 @@ export class Loader {
   }
 
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
-    const quick = this.alreadyLoaded(req);
-    if (quick) return quick;
+    // The fast path: loaded with enough context per this request's own /api/ps reading, nothing to change.
+    const quick = seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) }));
+    if (quick) {
+      this.lastUsed.set(quick.model, this.now());
+      return Promise.resolve(quick);
+    }
     if (req.dryRun) return this.decide(req);
     const key = `${withTag(req.model)}|${req.keepAlive ?? ''}|${req.pin ?? ''}|${req.contextLength ?? ''}`;
     const existing = this.shared.get(key);
@@ -103,26 +119,6 @@ export class Loader {
     const job = this.serial(() => this.decide(req)).finally(() => this.shared.delete(key));
     this.shared.set(key, job);
     return job;
-  }
-
-  /** The fast path: loaded with enough context per this request's own /api/ps reading, nothing to change. */
-  private alreadyLoaded(req: LoadRequest): Promise<LoadOutcome> | undefined {
-    if (!req.seen || req.pin || req.keepAlive !== undefined) return undefined;
-    const name = withTag(req.model);
-    const seen = req.seen.find((m) => m.name === name || m.name === req.model);
-    if (!seen?.contextLength || seen.contextLength < (req.contextLength ?? 0)) return undefined;
-    this.lastUsed.set(seen.name, this.now());
-    return Promise.resolve({
-      model: seen.name,
-      action: 'already_loaded',
-      unloaded: [],
-      requiredBytes: seen.sizeBytes,
-      availableBytes: 0,
-      reason: `${seen.name} is already loaded.`,
-      keepAlive: this.keepAliveFor(seen.name, req),
-      pinned: this.pins.has(seen.name),
-      contextLength: seen.contextLength,
-    });
   }
 
   private keepAliveFor(name: string, req: LoadRequest): KeepAlive {
@@ -169,18 +165,10 @@ export class Loader {
     if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs.context_length} to ${contextLength} tokens for this work, so Ollama reloads it.`;
     logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
 
-    const outcome: LoadOutcome = {
-      model: model.name,
-      action: plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded',
-      unloaded: plan.unload,
-      requiredBytes: plan.requiredBytes,
-      availableBytes: plan.availableBytes,
-      reason: plan.reason,
-      keepAlive,
-      pinned,
-      contextLength,
-    };
-    if (plan.fitsInVram !== undefined) outcome.fitsInVram = plan.fitsInVram;
+    const action = plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded';
+    const { requiredBytes, availableBytes, reason, fitsInVram } = plan;
+    const outcome: LoadOutcome = { model: model.name, action, unloaded: plan.unload, requiredBytes, availableBytes, reason, keepAlive, pinned, contextLength };
+    if (fitsInVram !== undefined) outcome.fitsInVram = fitsInVram;
     if (reload) outcome.contextRaisedFrom = loadedAs.context_length ?? 0;
     if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
     if (req.dryRun || plan.action === 'refuse') return outcome;
@@ -222,11 +210,7 @@ export class Loader {
     return outcome;
   }
 
-  /**
-   * After a failed load Ollama evicts every other model and retries once (server/sched.go), and an
-   * out-of-memory during generation expires them all, pins included. The state is re-read, pinned
-   * models that went are loaded again, and the error says what happened.
-   */
+  /** After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come back, and the error says so. */
   private async afterFailedLoad(err: unknown, stayed: readonly RunningModel[], requiredBytes: number): Promise<unknown> {
     if (!(err instanceof OllamaError) || err.kind === 'aborted' || err.kind === 'unreachable') return err;
     if (err.kind === 'out_of_memory') this.hostMemory.learnOutOfMemory(stayed.reduce((s, r) => s + r.size, 0), requiredBytes);
@@ -234,14 +218,17 @@ export class Loader {
     return note ? new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status) : err;
   }
 
-  /** Pinned models Ollama dropped (after a failed load or an out-of-memory) are loaded again; returns what happened, in words. */
-  restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
-    return restorePins(this.backend, this.pins, before);
+  /** In the load queue: pinned models among `before` that Ollama dropped are loaded again; returns what happened, in words. */
+  private restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
+    return restoreGone(this.backend, this.pins, before, this.reloadPin);
   }
 
-  /** After an out-of-memory during generation, in the load queue: what Ollama dropped, pins restored. */
+  /** In the load queue: a pin loaded again through the planner, unloading nothing. */
+  private readonly reloadPin = (name: string, contextLength: number | undefined) => reloadPin((req) => this.decide(req), name, contextLength);
+
+  /** After an out-of-memory during generation (every runner expired, pins included): pins come back once gone (pin-keeper.ts); in words. */
   recoverFromOutOfMemory(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
-    return this.serial(() => this.restorePins(before).catch(() => ''));
+    return this.keeper.afterOutOfMemory(before).catch(() => '');
   }
 
   /**
@@ -263,6 +250,7 @@ export class Loader {
 
   /** At shutdown: pinned models go back to the normal idle timeout, so they do not stay loaded forever. */
   releasePins(): Promise<void> {
+    this.keeper.stop();
     return releasePins(this.backend, this.pins, this.settings.model.keepAlive.timeout);
   }
 }

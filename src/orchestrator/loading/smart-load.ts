@@ -1,13 +1,16 @@
 /**
  * smart_load: load a named model, or the best installed one for a task, without overcommitting
- * RAM. The router chooses, the planner decides what to unload, the loader carries it out; a
- * refusal comes with the best smaller alternative that would fit.
+ * RAM. The router chooses (by task: among every Ollama host that answers), the planner decides
+ * what to unload, the loader carries it out; a refusal comes with the best smaller alternative
+ * that would fit. Hosts that do not answer are named in `unreachable`.
  */
 import { OllamaError } from '../hosts/ollama.js';
 import type { KeepAlive, LoadOutcome } from './loader.js';
 import { coldLoadEstimates } from './load-estimate.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { ModelsOverview, Orchestrator } from '../orchestrator.js';
+import type { OllamaHost } from '../fleet/ollama-host.js';
+import { coolingHosts, downLines, listFleetModels, type HostDown } from '../fleet/fleet-reads.js';
 import type { TaskType } from '../models/profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
 
@@ -27,10 +30,17 @@ export interface SmartLoadRequest {
 export interface SmartLoadOutcome extends LoadOutcome {
   /** The Ollama host it acted on, when there are several. */
   host?: string;
-  /** Why this model: the router's reason when it chose, or "named by the caller". */
+  /** Why this model: the router's reason when it chose, or NAMED. */
   choice: string;
   alternative?: { model: string; why: string };
+  /** Ollama hosts that do not answer now (with several), and what to do. */
+  unreachable?: HostDown[];
+  /** What happened since the last answer, e.g. a pinned model loaded again. */
+  notes?: string[];
 }
+
+/** The choice when the caller named the model. */
+export const NAMED = 'named by the caller';
 
 const PULL_HINT: Partial<Record<TaskType, string>> = {
   code: 'qwen2.5-coder:7b',
@@ -42,26 +52,29 @@ const PULL_HINT: Partial<Record<TaskType, string>> = {
 
 export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Promise<SmartLoadOutcome> {
   const { routing } = orch.config.settings.model;
-  const unit = await orch.pickHost({ ...(req.host !== undefined && { host: req.host }), ...(req.model !== undefined && { model: req.model }), ...(req.signal && { signal: req.signal }) });
+  const call = req.signal ? { signal: req.signal } : {};
   let model = req.model;
-  let choice = 'named by the caller';
+  let choice = NAMED;
+  let unit: OllamaHost;
   let overview: ModelsOverview | undefined;
   req.progress?.enter({ kind: 'starting', what: model ? `planning the load of ${model}` : `choosing a model for ${req.task ?? routing.defaultProfile} work` });
-  if (!model) {
-    overview = await unit.overview.listModels({ ...(req.signal && { signal: req.signal }) });
+  if (model) unit = await orch.pickHost({ ...(req.host !== undefined && { host: req.host }), model, ...call });
+  else {
+    // By task: the best model of the named host, or of every host that answers.
+    const named = req.host !== undefined || orch.ollamaHosts.length === 1 ? await orch.pickHost({ ...(req.host !== undefined && { host: req.host }), ...call }) : undefined;
+    overview = named ? await named.overview.listModels(call) : await listFleetModels(orch.ollamaHosts, orch.hostCooldown, call);
     const coldLoadMs = coldLoadEstimates(overview.models, orch.metrics.loadSpeed());
     const selection = selectModel({ ...(req.task && { task: req.task }), coldLoadMs }, overview.models, orch.routingSettings());
     if (!selection) {
       const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
       const hint = PULL_HINT[req.task ?? 'general'] ?? 'llama3.2';
-      throw new OllamaError(
-        'model_not_found',
-        `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.`,
-        orch.host,
-      );
+      const down = downLines(overview.unreachable ?? []);
+      throw new OllamaError('model_not_found', `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.${down.length ? ` ${down.join(' ')}` : ''}`, orch.host);
     }
     model = selection.model;
     choice = selection.reason;
+    const host = selection.ranked[0]?.host;
+    unit = named ?? orch.ollamaHosts.find((h) => h.name === host) ?? orch.ollamaHosts[0]!;
   }
 
   const outcome = await unit.loader.ensureLoaded({
@@ -73,15 +86,19 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
     ...(req.progress && { progress: req.progress }),
   });
   const result: SmartLoadOutcome = { ...outcome, choice, ...(orch.ollamaHosts.length > 1 && { host: unit.name }) };
+  const down = coolingHosts(orch);
+  if (down.length) result.unreachable = down;
   if (outcome.action === 'refused') {
     // The refusal's numbers are fresh; the installed list from the choice (if any) is still good.
-    overview ??= await unit.overview.listModels();
-    const wanted = overview.models.find((m) => m.name === outcome.model);
-    const alternative = wanted && alternativeFor(wanted, overview.models, outcome.obtainableBytes ?? 0);
+    const installed = (overview ?? (await unit.overview.listModels())).models.filter((m) => m.host === undefined || m.host === unit.name);
+    const wanted = installed.find((m) => m.name === outcome.model);
+    const alternative = wanted && alternativeFor(wanted, installed, outcome.obtainableBytes ?? 0);
     if (alternative) {
       result.alternative = alternative;
       result.reason = `${outcome.reason} Try ${alternative.model} instead: ${alternative.why}.`;
     }
   }
+  const notes = orch.pinNotes();
+  if (notes.length) result.notes = notes;
   return result;
 }

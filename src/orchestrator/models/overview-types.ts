@@ -72,6 +72,28 @@ export interface ModelsOverview {
   ram: RamSummary;
   /** Set when Ollama is unreachable and the list is the last one seen. */
   stale?: string;
+  /** With several Ollama hosts: each one, reachable or not. */
+  hosts?: HostState[];
+  /** With several Ollama hosts: those that did not answer (their models are left out), and what to do. */
+  unreachable?: HostDown[];
+  /** What happened since the last answer, e.g. a pinned model Ollama unloaded was loaded again. */
+  notes?: string[];
+}
+
+/** An Ollama host that did not answer: which, where, why, and the next step. */
+export interface HostDown {
+  name: string;
+  url: string;
+  error: string;
+  next: string;
+}
+
+/** One Ollama host in a fleet-wide read. */
+export interface HostState {
+  name: string;
+  url: string;
+  reachable: boolean;
+  error?: string;
 }
 
 export interface ModelCard extends ModelSummary {
@@ -83,6 +105,8 @@ export interface ModelCard extends ModelSummary {
   pattern?: string;
   licenseFirstLines?: string;
   running?: LoadedModel;
+  /** With several Ollama hosts: those that do not answer now (the model may be there too), and what to do. */
+  unreachable?: HostDown[];
 }
 
 const FOREVER_AFTER_MS = 100 * 365 * 24 * 3600 * 1000;
