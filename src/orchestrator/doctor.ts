@@ -5,6 +5,7 @@
  * down while another answers, swap in use, models over the budget or too big are warnings.
  */
 import { formatBytes } from './config/units.js';
+import { sourceOf } from './config/load.js';
 import { withTag } from './models/catalog.js';
 import type { LoadedModel, ModelSummary, Orchestrator, RamSummary } from './orchestrator.js';
 
@@ -23,6 +24,21 @@ export interface DoctorReport {
 }
 
 const gb = formatBytes;
+
+/** The values a user most often sets in several places, each with where it came from (flag, env, project, file, default). */
+function settingOrigins(cfg: Orchestrator['config']): string[] {
+  const { settings: st, sources } = cfg;
+  const budget = st.ram.budget.kind === 'percent' ? `${st.ram.budget.percent}%` : gb(st.ram.budget.bytes);
+  const shown: Array<[string, string | undefined]> = [
+    ['ollama.host', st.ollama.host],
+    ['ram.budget', budget],
+    ['model.default', st.model.default],
+    ['model.routing.defaultProfile', st.model.routing.defaultProfile],
+    ['hosts', st.hosts.length ? `${st.hosts.length} more` : undefined],
+    ['fallback', st.fallback?.baseURL],
+  ];
+  return shown.filter(([, v]) => v !== undefined).map(([key, v]) => `${key} = ${v} (from ${sourceOf(key.split('.'), sources)})`);
+}
 
 function ramChecks(ram: RamSummary): Check[] {
   const checks: Check[] = [];
@@ -140,7 +156,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   checks.push({
     name: 'Settings',
     level: 'ok',
-    detail: cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`,
+    detail: `${cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`}; ${settingOrigins(cfg).join('; ')}`,
   });
 
   const primary = orch.ollamaHosts.find((h) => h.name === 'ollama')!;

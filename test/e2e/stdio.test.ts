@@ -143,6 +143,10 @@ describe('failures a new user meets', () => {
       expect(ok.stdout).toContain('All is well.');
       expect(ok.stdout).toContain(`answers at ${fitting.host}`);
       expect(ok.code).toBe(0);
+      // where each value came from: the address from the environment, the budget from the file, the profile by default
+      expect(ok.stdout).toMatch(/ollama\.host = \S+ \(from env OLLAMA_HOST\)/);
+      expect(ok.stdout).toMatch(/ram\.budget = 8(\.0)? GB \(from \/\S+config\.yaml\)/);
+      expect(ok.stdout).toMatch(/model\.routing\.defaultProfile = general \(from default\)/);
     } finally {
       await fitting.stop();
     }

@@ -149,7 +149,7 @@ function flagLayer(flags: FlagSetting[], sources: Record<string, string>): Tree 
   return layer;
 }
 
-function sourceOf(path: string[], sources: Record<string, string>): string {
+export function sourceOf(path: string[], sources: Record<string, string>): string {
   for (let i = path.length; i > 0; i--) {
     const s = sources[path.slice(0, i).join('.')];
     if (s) return s;
