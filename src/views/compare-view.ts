@@ -94,6 +94,8 @@ bridge.onInput((args) => {
 if (bridge.mode === 'browser') {
   const form = $('#ask') as HTMLFormElement;
   form.hidden = false;
+  // nothing is being compared until the form is sent
+  $('#summary').innerHTML = '<p class="muted">Write a prompt and press Compare: it runs on 2 to 5 local models (the best candidates for the work when you name none) and shows their answers and speeds side by side.</p>';
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const prompt = ($('#prompt') as HTMLTextAreaElement).value.trim();
