@@ -50,6 +50,28 @@ describe('project profiles', () => {
     }
   });
 
+  it("a code project's default applies to its own kind of work only, and a preference for general work wins", async () => {
+    const dir = projectDir({ 'package.json': '{"name":"web"}', 'tsconfig.json': '{}' });
+    const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, [], dir);
+    const route = async (prompt: string) => (await s.client.callTool({ name: 'route_and_generate', arguments: { prompt, maxTokens: 8 } })).structuredContent as { model: string; profile: string; reason: string };
+    try {
+      const lisbon = await route('What are some good things to see in Lisbon?');
+      expect(lisbon.profile).toBe('general');
+      expect(lisbon.model).not.toMatch(/coder/);
+      const team = 'Tell me what you think about the way our team names its branches and tags';
+      const branches = await route(team);
+      expect(branches.profile).toBe('code');
+      expect(branches.reason).toMatch(/code profile by default/);
+      const preferred = await s.client.callTool({ name: 'prefer_model', arguments: { model: 'phi3:mini', task: 'general' } });
+      expect(preferred.isError, JSON.stringify(preferred.content)).toBeFalsy();
+      const after = await route(team);
+      expect(after).toMatchObject({ profile: 'general', model: 'phi3:mini' });
+      expect(after.reason).toMatch(/you preferred for general work/);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('--project names the folder; `project` shows the profile and `project init` writes one to edit', async () => {
     const dir = projectDir({ 'Cargo.toml': '[package]\nname = "x"\n' });
     const env = { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host };
