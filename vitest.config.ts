@@ -1,16 +1,58 @@
-import { defineConfig } from 'vitest/config';
+// The test projects, and which npm script runs which (package.json):
+//
+//   npm test           unit, main, http        — quick: no test waits real seconds
+//   npm run test:slow  slow, slow-http         — real-time waits, and the rest of the HTTP pass
+//   npm run test:unit  unit                    — test/unit alone, no build
+//
+// CI (.ci/run) runs npm test and then npm run test:slow, so together they run every test, and every
+// end-to-end behaviour over both stdio and Streamable HTTP. `npx vitest run` runs all five.
+import { availableParallelism } from 'node:os';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Tests that wait real seconds: long loads, time limits, lock waits, killed processes round after round. */
+const SLOW = [
+  'test/**/*.slow.test.ts', // split out of their files: shared-file(s) across processes
+  'test/integration/long-load.test.ts', // a 90 s load
+  'test/integration/progress.test.ts', // stall, first-token and load limits, re-sent progress through loads
+  'test/e2e/progress.test.ts', // 20 s loads, slow downloads, a client giving up after 2 s
+];
+
+/** End-to-end files that choose their transport themselves (or start servers their own way): run once. */
+const OWN_TRANSPORT = ['test/e2e/http.test.ts', 'test/e2e/http-bounds.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/bundle.test.ts', 'test/e2e/shared-files*.test.ts'];
+
+/**
+ * The end-to-end files whose behaviour depends most on the transport — message size limits,
+ * progress notifications and cancellation, server-to-client requests (elicitation) — run over
+ * HTTP in `npm test` too; the other files' HTTP pass is in `npm run test:slow`.
+ */
+const HTTP_QUICK = ['test/e2e/bounds.test.ts', 'test/e2e/generate.test.ts', 'test/e2e/templates.test.ts'];
+
+const HTTP = { OLLM_E2E_TRANSPORT: 'http' };
 
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Two files at once even on 2 cores (vitest's default, cores - 1, runs one at a time there):
+    // much of the suite waits on servers it started. Measured on 2 busy cores, the tests of npm test
+    // took 115 s with 2 workers, 125 s with 3 and 107 s with 4 — the CPU is the limit then — and
+    // more workers made the tests that time a server's answer fail more often.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // The report only: a test's console output (and the server's log lines, test/setup-temp.ts) is
+    // shown when that test fails.
+    silent: 'passed-only',
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-temp.ts'],
     projects: [
-      { extends: true, test: { name: 'stdio', include: ['test/**/*.test.ts'] } },
-      // The end-to-end suite again, with the built server spoken to over Streamable HTTP.
-      { extends: true, test: { name: 'http', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/http.test.ts', 'test/e2e/http-bounds.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/bundle.test.ts', 'test/e2e/shared-files.test.ts'], env: { OLLM_E2E_TRANSPORT: 'http' } } },
+      // Pure code: one module graph per worker (isolate: false) halves their time.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW], isolate: false } },
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/unit/**', ...SLOW] } },
+      // The transport-sensitive end-to-end files again, with the built server spoken to over Streamable HTTP.
+      { extends: true, test: { name: 'http', include: HTTP_QUICK, env: HTTP } },
+      { extends: true, test: { name: 'slow', include: SLOW } },
+      // Every other end-to-end file over Streamable HTTP (the slow ones included).
+      { extends: true, test: { name: 'slow-http', include: ['test/e2e/**/*.test.ts'], exclude: [...configDefaults.exclude, ...OWN_TRANSPORT, ...HTTP_QUICK], env: HTTP } },
     ],
   },
 });

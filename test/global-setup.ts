@@ -1,5 +1,6 @@
 // Builds dist/ once before the suite, so the end-to-end tests always drive the current code.
-// Each test project runs this setup; the build happens once per test run.
+// Each test project runs this setup; the build happens once per test run, and not at all when only
+// the unit tests run (`npm run test:unit`: they import the sources, never dist/).
 //
 // The run also gets a temporary folder of its own: the temporary directory of the test workers
 // (and of anything they start) points into it, and it is removed when the run ends, so nothing a
@@ -9,8 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
 
-export default function setup(): (() => void) | undefined {
+/** Projects that need no dist/: the unit tests, and the root project (whose own setup runs in every run). */
+const NO_BUILD = new Set(['unit']);
+
+export default function setup(project?: TestProject): (() => void) | undefined {
   let teardown: (() => void) | undefined;
   if (!process.env.OLLM_TEST_TMPDIR) {
     const root = mkdtempSync(join(tmpdir(), 'ollm-test-run-'));
@@ -18,7 +23,8 @@ export default function setup(): (() => void) | undefined {
     process.env.TMPDIR = root;
     teardown = () => rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
-  if (process.env.OLLM_TEST_BUILT !== '1') {
+  const needsBuild = !project || (!project.isRootProject() && !NO_BUILD.has(project.name));
+  if (needsBuild && process.env.OLLM_TEST_BUILT !== '1') {
     execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
     process.env.OLLM_TEST_BUILT = '1';
   }

@@ -263,9 +263,9 @@ describe('npm start', () => {
       await new Promise((r) => npm.once('exit', r));
       const running = () => {
         try {
-          return execFileSync('pgrep', ['-f', 'scripts/start.mjs']).toString().trim().split('\n').filter(Boolean).filter((pid) => {
+          return execFileSync('pgrep', ['-f', 'scripts/start.mjs'], { stdio: 'pipe' }).toString().trim().split('\n').filter(Boolean).filter((pid) => {
             try {
-              return execFileSync('cat', [`/proc/${pid}/environ`]).toString().includes(home);
+              return execFileSync('cat', [`/proc/${pid}/environ`], { stdio: 'pipe' }).toString().includes(home);
             } catch {
               return false;
             }
