@@ -2,7 +2,10 @@
 // Code loaded on demand (systeminformation) goes into its own chunk, off the start-up path.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildViews } from './build-views.mjs';
 
 /**
@@ -27,6 +30,22 @@ const ollamaWithoutUndici = {
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const views = await buildViews();
 
+/**
+ * Every tool's JSON Schemas, converted once here and embedded (__OLLM_TOOL_SCHEMAS__), so a
+ * starting server converts none for tools/list (test/e2e/stdio.test.ts checks they are the same).
+ */
+async function toolSchemas() {
+  const dir = mkdtempSync(join(tmpdir(), 'ollm-build-'));
+  try {
+    const out = join(dir, 'tool-schemas.mjs');
+    await build({ entryPoints: ['scripts/tool-schemas.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', plugins: [ollamaWithoutUndici], define: { __OLLM_VIEWS__: 'undefined' }, banner: { js: "import { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);" } });
+    return JSON.parse(execFileSync(process.execPath, [out], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const schemas = await toolSchemas();
+
 await build({
   entryPoints: { cli: 'src/server/cli.ts' },
   outdir: 'dist',
@@ -41,7 +60,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   plugins: [ollamaWithoutUndici],
-  define: { __OLLM_VIEWS__: JSON.stringify(views) },
+  define: { __OLLM_VIEWS__: JSON.stringify(views), __OLLM_TOOL_SCHEMAS__: JSON.stringify(schemas) },
   // Bundled CommonJS dependencies call require() for Node built-ins, and some name __filename
   // (write-file-atomic derives its temporary files' names from it).
   banner: {

@@ -3,7 +3,8 @@
  * Transports call the factory (stdio once per connection; stateless HTTP once per request), so it
  * only registers handlers and does no I/O.
  */
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, type JsonSchemaType, type jsonSchemaValidator } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { toolAllowed } from '../orchestrator/project/project.js';
 import { registerTemplatePrompts } from '../prompts/templates.js';
@@ -20,9 +21,18 @@ export interface FactoryOptions {
   live?: boolean;
 }
 
+/**
+ * The SDK's JSON Schema validator (Ajv), made when first used — it checks answers to a form
+ * (elicitation) — rather than by every server at start-up and, over stateless HTTP, per request.
+ */
+let ajv: AjvJsonSchemaValidator | undefined;
+const lazyValidator: jsonSchemaValidator = {
+  getValidator: <T>(schema: JsonSchemaType) => (ajv ??= new AjvJsonSchemaValidator()).getValidator<T>(schema),
+};
+
 export function createServerFactory(orch: Orchestrator, options: FactoryOptions = {}): () => McpServer {
   return () => {
-    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions: INSTRUCTIONS });
+    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions: INSTRUCTIONS, jsonSchemaValidator: lazyValidator });
     for (const register of TOOLS) if (toolAllowed(orch.project, register.toolName)) register(server, orch);
     for (const register of RESOURCES) register(server, orch);
     registerTemplatePrompts(server, orch.templates, options.live === true);

@@ -78,7 +78,15 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   run(input: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
 }
 
-export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void) & { toolName: string };
+export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void) & {
+  toolName: string;
+  /** The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build embeds them). */
+  jsonSchemas(target: string): Record<string, Record<string, unknown>>;
+};
+
+/** Each tool's JSON Schemas, converted at build time (scripts/build.mjs): start-up then converts none. */
+declare const __OLLM_TOOL_SCHEMAS__: Record<string, Record<string, Record<string, unknown>>> | undefined;
+const BUILT: Record<string, Record<string, Record<string, unknown>>> = typeof __OLLM_TOOL_SCHEMAS__ !== 'undefined' && __OLLM_TOOL_SCHEMAS__ ? __OLLM_TOOL_SCHEMAS__ : {};
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
@@ -94,13 +102,13 @@ export function describeFailure(tool: string, err: unknown): string {
  * checks the arguments against the real schema, so an invalid call is answered with
  * explainInvalidArguments' text rather than the SDK's "Input validation error" and zod's wording.
  */
-function publishedOnly(schema: z.ZodObject): StandardSchemaWithJSON<Record<string, unknown>> {
+function publishedOnly(schema: z.ZodObject, tool: string): StandardSchemaWithJSON<Record<string, unknown>> {
   return {
     '~standard': {
       version: 1,
       vendor: 'ollm-mcp',
       validate: (value) => ({ value: value as Record<string, unknown> }),
-      jsonSchema: memoJsonSchema(schema),
+      jsonSchema: memoJsonSchema(schema, tool, 'input'),
     },
   };
 }
@@ -110,25 +118,27 @@ function publishedOnly(schema: z.ZodObject): StandardSchemaWithJSON<Record<strin
  * Schema converted once per process rather than at every tools/list (over stateless HTTP each
  * request builds a server of its own).
  */
-function published<O extends z.ZodObject>(schema: O): O {
+function published<O extends z.ZodObject>(schema: O, tool: string): O {
   const std = schema['~standard'];
-  const wrapped = { ...std, jsonSchema: memoJsonSchema(schema) };
+  const wrapped = { ...std, jsonSchema: memoJsonSchema(schema, tool, 'output') };
   return new Proxy(schema, { get: (target, key, receiver) => (key === '~standard' ? wrapped : Reflect.get(target, key, receiver)) });
 }
 
 type JsonSchemaOf = NonNullable<StandardSchemaWithJSON<unknown>['~standard']['jsonSchema']>;
 
-/** zod's JSON Schema conversion, remembered per direction and target. */
-function memoJsonSchema(schema: z.ZodObject): JsonSchemaOf {
+/**
+ * zod's JSON Schema conversion, remembered per direction and target: taken from the build when it
+ * embedded it, else converted on first use. `which` names the schema (the tool's input or output);
+ * the SDK asks of it the io it needs.
+ */
+function memoJsonSchema(schema: z.ZodObject, tool: string, which: 'input' | 'output'): JsonSchemaOf {
   const convert = schema['~standard'].jsonSchema as JsonSchemaOf;
   const seen = new Map<string, Record<string, unknown>>();
   const memo = (io: 'input' | 'output') => (options: Parameters<JsonSchemaOf['input']>[0]) => {
-    const key = `${io}|${String(options?.target ?? '')}`;
-    let out = seen.get(key);
-    if (!out) {
-      out = convert[io](options);
-      seen.set(key, out);
-    }
+    const key = `${which}:${io}|${String(options?.target ?? '')}`;
+    let out = seen.get(key) ?? BUILT[tool]?.[key];
+    if (!out) out = convert[io](options);
+    seen.set(key, out);
     return out;
   };
   return { input: memo('input'), output: memo('output') };
@@ -140,8 +150,8 @@ function failure(text: string) {
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
   // once per tool, so each JSON Schema is converted once per process
-  const inputSchema = publishedOnly(spec.inputSchema);
-  const outputSchema = published(spec.outputSchema);
+  const inputSchema = publishedOnly(spec.inputSchema, spec.name);
+  const outputSchema = published(spec.outputSchema, spec.name);
   const register = (server: McpServer, orch: Orchestrator) => {
     server.registerTool(
       spec.name,
@@ -180,5 +190,13 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
       }) as never,
     );
   };
-  return Object.assign(register, { toolName: spec.name });
+  /** What tools/list shows of this tool, converted now (the build embeds it). */
+  const jsonSchemas = (target: string) => {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [which, std] of [['input', inputSchema['~standard']], ['output', outputSchema['~standard']]] as const) {
+      for (const io of ['input', 'output'] as const) out[`${which}:${io}|${target}`] = (std.jsonSchema as JsonSchemaOf)[io]({ target: target as never });
+    }
+    return out;
+  };
+  return Object.assign(register, { toolName: spec.name, jsonSchemas });
 }

@@ -1,0 +1,45 @@
+/**
+ * The built server publishes, for every tool, exactly the JSON Schemas the source converts: the
+ * build embeds them (scripts/build.mjs) so a starting server converts none, and they must never
+ * drift from the zod schemas they come from.
+ */
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOLS } from '../../src/tools/index.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+import { connect, E2E_TRANSPORT, tempHome } from '../helpers/spawn.js';
+
+let fake: FakeOllama;
+beforeAll(async () => {
+  fake = await FakeOllama.start();
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+describe.skipIf(E2E_TRANSPORT !== 'stdio')('tool schemas', () => {
+  it('the built server lists the same input and output schemas as the source', async () => {
+    const built = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host });
+    const server = new McpServer({ name: 'source', version: '1' });
+    const core = await coreFor(fake);
+    for (const register of TOOLS) register(server, core);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'source', version: '1' });
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    try {
+      const fromBuild = (await built.client.listTools()).tools;
+      const fromSource = (await client.listTools()).tools;
+      expect(fromBuild.map((t) => t.name).sort()).toEqual(fromSource.map((t) => t.name).sort());
+      for (const t of fromSource) {
+        const b = fromBuild.find((x) => x.name === t.name)!;
+        expect(b.inputSchema, t.name).toEqual(t.inputSchema);
+        expect(b.outputSchema, t.name).toEqual(t.outputSchema);
+      }
+    } finally {
+      await client.close();
+      await built.close();
+    }
+  });
+});
