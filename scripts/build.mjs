@@ -27,6 +27,38 @@ const ollamaWithoutUndici = {
   },
 };
 
+/**
+ * The MCP SDK's Ajv validator checks answers to forms (elicitation) — rare — yet its module starts
+ * Ajv and its formats when it is imported (~20 ms of every start). This makes that happen at the
+ * validator's first use. The build fails if the SDK's code changed, so an upgrade is noticed.
+ */
+const sdkAjvOnFirstUse = {
+  name: 'sdk-ajv-on-first-use',
+  setup(b) {
+    b.onLoad({ filter: /@modelcontextprotocol[\\/]server[\\/]dist[\\/]ajvProvider-[\w-]+\.mjs$/ }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const swaps = [
+        [
+          'var import_ajv = require_ajv();\nvar import__2019 = require__2019();\nvar import__2020 = require__2020();\nvar import_dist = /* @__PURE__ */ __toESM(require_dist(), 1);\n',
+          'var import_ajv, import__2019, import__2020, import_dist;\nfunction __ollmLoadAjv() {\n\tif (import_ajv) return;\n\timport_ajv = require_ajv();\n\timport__2019 = require__2019();\n\timport__2020 = require__2020();\n\timport_dist = __toESM(require_dist(), 1);\n}\n',
+        ],
+        [
+          'const addFormats = import_dist.default;',
+          'function addFormats(ajv, options) {\n\t__ollmLoadAjv();\n\treturn import_dist.default(ajv, options);\n}',
+        ],
+        ['\tget ajv() {\n', '\tget ajv() {\n\t\t__ollmLoadAjv();\n'],
+        ['\tgetValidator(schema) {\n', '\tgetValidator(schema) {\n\t\t__ollmLoadAjv();\n'],
+        ['const Ajv = import_ajv.Ajv;', 'function Ajv(...options) {\n\t__ollmLoadAjv();\n\treturn new import_ajv.Ajv(...options);\n}'],
+      ];
+      for (const [needle, replacement] of swaps) {
+        if (!source.includes(needle)) throw new Error(`@modelcontextprotocol/server changed: "${needle.split('\n')[0]}" not found in ${args.path}`);
+        source = source.replace(needle, replacement);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const views = await buildViews();
 
@@ -59,7 +91,7 @@ await build({
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
-  plugins: [ollamaWithoutUndici],
+  plugins: [ollamaWithoutUndici, sdkAjvOnFirstUse],
   define: { __OLLM_VIEWS__: JSON.stringify(views), __OLLM_TOOL_SCHEMAS__: JSON.stringify(schemas) },
   // Bundled CommonJS dependencies call require() for Node built-ins, and some name __filename
   // (write-file-atomic derives its temporary files' names from it).
