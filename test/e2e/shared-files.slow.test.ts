@@ -5,11 +5,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { CLI, serverEnv } from '../helpers/spawn.js';
+import { stdioServer } from '../helpers/stdio-server.js';
 
 let fake: FakeOllama;
 const homes: string[] = [];
@@ -27,20 +25,8 @@ async function home(): Promise<string> {
   return h;
 }
 
-/** A server over stdio, with its process id so a test can signal it. */
-async function server(home: string, env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', ...env }), stderr: 'pipe', cwd: home });
-  let stderr = '';
-  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const client = new Client({ name: 'ollm-e2e', version: '1.0.0' });
-  await client.connect(transport);
-  const remember = async (key: string) => {
-    const r = await client.callTool({ name: 'remember', arguments: { key, value: `value of ${key}` } });
-    if (r.isError) throw new Error((r.content as Array<{ text: string }>)[0]!.text);
-    return key;
-  };
-  return { client, pid: transport.pid!, remember, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
-}
+/** A server over stdio on `home`, talking to this file's fake Ollama. */
+const server = (home: string, env: Record<string, string> = {}) => stdioServer(home, fake.host, env);
 
 const keysOnDisk = async (h: string): Promise<Set<string>> =>
   new Set((JSON.parse(await readFile(join(h, 'memory.json'), 'utf8')) as { entries: Array<{ key: string }> }).entries.map((e) => e.key));
