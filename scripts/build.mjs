@@ -86,7 +86,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minify: true,
+  minify: process.env.OLLM_BUILD_READABLE !== '1', // OLLM_BUILD_READABLE=1: names kept, for profiling
   keepNames: false,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',

@@ -187,7 +187,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const fromFlags = flagLayer(options.flags ?? [], sources);
   const merged = deepMerge(deepMerge(deepMerge(fileData ?? tree(), fromProject), fromEnv), fromFlags);
 
-  const parsed = settingsSchema.safeParse(merged);
+  // parsed once per process: interpreting is cheaper than compiling a fast parser (zod's JIT) for one use
+  const parsed = settingsSchema.safeParse(merged, { jitless: true });
   if (!parsed.success) {
     throw new ConfigError(describeIssue(parsed.error.issues[0]!, merged, sources));
   }
