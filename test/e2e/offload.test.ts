@@ -216,6 +216,11 @@ describe('an input longer than every context', () => {
       expect(g.truncated).toBe(false);
       expect(g.numCtx).toBeLessThanOrEqual(8192);
     }
+    // the parts' answers are partial (at most 1,024 tokens each); the combined answer may be as long as asked, within the window
+    const bodies = small.requests.filter((r) => r.path === '/api/generate').map((r) => r.body as { prompt?: string; options?: { num_predict?: number; num_ctx?: number } });
+    const finalCall = bodies.filter((b) => /Combine them into one answer/.test(b.prompt ?? '')).at(-1)!;
+    expect(finalCall.options!.num_predict).toBeGreaterThan(1024);
+    for (const b of bodies.filter((x) => /This is part \d+ of/.test(x.prompt ?? ''))) expect(b.options!.num_predict).toBeLessThanOrEqual(1024);
     const seen = gens.map((g) => g.prompt ?? '').join('\n');
     for (let i = 0; i < 3000; i++) expect(seen.includes(`LINE-${i} `), `LINE-${i}`).toBe(true);
     expect(progress.some((x) => /reading the input in parts: parts? [\d, ]+ of \d+ running, \d+ of \d+ done/.test(x.message ?? ''))).toBe(true);

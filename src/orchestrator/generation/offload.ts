@@ -109,13 +109,13 @@ async function mapReduce(orch: Orchestrator, req: RouteRequest, docs: readonly I
     board?.note(`${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`);
   };
 
-  const run = async (prompt: string, label: string, total: number, stage: string, index: number): Promise<RouteResult> => {
+  const run = async (prompt: string, label: string, total: number, stage: string, index: number, maxTokens = answer): Promise<RouteResult> => {
     const lane = board?.lane(label);
     running.add(index);
     say(stage, total);
     lane?.enter({ kind: 'starting', what: `${label}: choosing a model` });
     try {
-      const r = await routeAndGenerate(orch, { ...req, prompt, ...(model && { model }), ...(lane && { progress: lane as PhaseReporter }), maxTokens: answer });
+      const r = await routeAndGenerate(orch, { ...req, prompt, ...(model && { model }), ...(lane && { progress: lane as PhaseReporter }), maxTokens });
       model ??= r.model; // the parts stay on one model: no reload between them
       results.push(r);
       return r;
@@ -142,7 +142,13 @@ async function mapReduce(orch: Orchestrator, req: RouteRequest, docs: readonly I
     const groups = splitInputs(answers, budget, estimateTokens);
     const combine = (i: number) =>
       `${renderPart(groups[i]!)}\n\nThe input was too long to read at once, so it was split into ${parts.length} parts and the task was done on each; above are ${groups.length > 1 ? 'some of ' : ''}the answers for the parts. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
-    const combined = await pool(groups.length, width, (i) => run(combine(i), groups.length > 1 ? `combining ${i + 1} of ${groups.length}` : 'combining the answers', groups.length, `combining the answers, round ${rounds}`, i));
+    // the last combination is the answer itself: it may be as long as asked, within the window
+    const last = groups.length === 1;
+    const finalTokens = (prompt: string) => Math.max(answer, Math.min(req.maxTokens ?? settings.options.maxTokens, Math.floor(widest * FILL) - estimateTokens(prompt) - fixed - FRAMING_TOKENS));
+    const combined = await pool(groups.length, width, (i) => {
+      const prompt = combine(i);
+      return run(prompt, last ? 'combining the answers' : `combining ${i + 1} of ${groups.length}`, groups.length, `combining the answers, round ${rounds}`, i, last ? finalTokens(prompt) : answer);
+    });
     if (combined.length === 1) final = combined[0];
     else answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
   }
