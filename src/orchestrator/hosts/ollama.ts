@@ -10,6 +10,8 @@ import { httpFetch } from './http-fetch.js';
 import { cancelledText } from '../util/stopping.js';
 import { errorCode } from '../util/error-code.js';
 import { quoted, shortened } from '../util/shorten.js';
+import { log } from '../util/log.js';
+import { checkModels } from './ollama-answers.js';
 
 export type OllamaErrorKind =
   | 'unreachable'
@@ -177,11 +179,21 @@ export class OllamaBackend {
   }
 
   list(options?: CallOptions): Promise<ListResponse['models']> {
-    return this.call('/api/tags', async (c) => (await c.list()).models ?? [], options);
+    return this.call('/api/tags', async (c) => this.checked('/api/tags', await c.list()), options);
   }
 
   ps(options?: CallOptions): Promise<RunningModel[]> {
-    return this.call('/api/ps', async (c) => ((await c.ps()).models ?? []) as RunningModel[], options);
+    return this.call('/api/ps', async (c) => this.checked('/api/ps', await c.ps()), options);
+  }
+
+  /** The models of an answer, checked where they enter (ollama-answers.ts). */
+  private checked(path: string, raw: unknown): RunningModel[] {
+    const out = checkModels(raw);
+    if ('problem' in out) {
+      throw new OllamaError('server_error', `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`, this.host);
+    }
+    if (out.dropped.length) log.warn(`Ollama at ${this.host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`);
+    return out.models;
   }
 
   show(model: string, options?: CallOptions): Promise<ShowResponse> {

@@ -1,0 +1,58 @@
+/** Answers from an Ollama host are checked where they enter: a wrong shape is an error naming the host and the field; a bad entry is left out; nonsense numbers never pass. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OllamaBackend, OllamaError } from '../../src/orchestrator/hosts/ollama.js';
+import { checkModels } from '../../src/orchestrator/hosts/ollama-answers.js';
+
+let server: http.Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = undefined;
+});
+
+/** A host that answers every GET with `body`. */
+async function host(body: unknown): Promise<OllamaBackend> {
+  server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return new OllamaBackend({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
+}
+
+const good = { name: 'llama3.2:latest', model: 'llama3.2:latest', size: 2019393189, digest: 'a80c', details: { family: 'llama', parameter_size: '3.2B', quantization_level: 'Q4_K_M' } };
+
+describe('answers from an Ollama host', () => {
+  it('a body that is not Ollama\'s is an error naming the host and the field, not a crash', async () => {
+    for (const [body, got] of [
+      [{ models: 'lots' }, /"models" must be a list of models \(got "models" as a string\)/],
+      [[1, 2], /got a list/],
+      ['hello', /got a string/],
+    ] as const) {
+      const backend = await host(body);
+      const err = await backend.list().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OllamaError);
+      expect((err as Error).message).toMatch(new RegExp(`^Ollama at 127\\.0\\.0\\.1:\\d+ answered /api/tags with something that is not Ollama's answer: `));
+      expect((err as Error).message).toMatch(got);
+      expect((err as Error).message).not.toMatch(/bug|Cannot read/);
+      await new Promise<void>((r) => server!.close(() => r()));
+      server = undefined;
+    }
+  });
+
+  it('leaves out entries with a size that is negative or not a number, and drops nonsense optional numbers', async () => {
+    const backend = await host({ models: [good, { ...good, name: 'neg:latest', size: -5 }, { ...good, name: 'nan:latest', size: 'NaN' }, { ...good, name: 'vram:latest', size_vram: 'NaN', context_length: -1 }, { size: 1 }] });
+    const running = await backend.ps();
+    expect(running.map((m) => m.name)).toEqual(['llama3.2:latest', 'vram:latest']);
+    const vram = running.find((m) => m.name === 'vram:latest')!;
+    expect(vram.size_vram).toBeUndefined();
+    expect(vram.context_length).toBeUndefined();
+  });
+
+  it('keeps a real answer as it is', () => {
+    const out = checkModels({ models: [{ ...good, size_vram: 2019393189, context_length: 4096, expires_at: '2026-11-22T10:00:00Z' }] });
+    expect(out).toEqual({ models: [expect.objectContaining({ name: 'llama3.2:latest', size: 2019393189, size_vram: 2019393189, context_length: 4096, details: good.details })], dropped: [] });
+    expect(checkModels({ models: null })).toEqual({ models: [], dropped: [] });
+  });
+});
