@@ -56,3 +56,29 @@ describe('answers from an Ollama host', () => {
     expect(checkModels({ models: null })).toEqual({ models: [], dropped: [] });
   });
 });
+
+describe('a host that never stops', () => {
+  it('is stopped at maxTokens by the server itself, and the answer says it was cut there', async () => {
+    const { streamGenerate } = await import('../../src/orchestrator/generation/stream.js');
+    let sent = 0;
+    server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      // ignores num_predict: a token every millisecond until the client goes away
+      const timer = setInterval(() => {
+        sent++;
+        res.write(`${JSON.stringify({ model: 'm', created_at: new Date().toISOString(), response: 'x ', done: false })}\n`);
+      }, 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const backend = new OllamaBackend({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
+    const out = await streamGenerate(backend, { model: 'm', prompt: 'go on forever', keepAlive: '5m', numCtx: 4096, temperature: 0, topP: 1, maxTokens: 50, stallMs: 10_000, firstTokenMs: 10_000, numParallel: 1 });
+    expect(out.doneReason).toBe('length');
+    expect(out.outputTokens).toBeLessThanOrEqual(50 + 8);
+    expect(out.text.length).toBeLessThanOrEqual((50 + 8) * 2);
+    const at = sent;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sent - at).toBeLessThan(20); // the connection was closed: the host stopped sending
+  });
+});

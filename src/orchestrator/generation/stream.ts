@@ -99,6 +99,12 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
             req.onToken?.(watch.tokens);
           }
           if (chunk.done) return chunk;
+          // maxTokens holds whatever the host does: a host that ignores num_predict is stopped here
+          // (a chunk of the answer is about a token; thinking counts too, allowed as much again)
+          if (watch.tokens >= req.maxTokens * (req.think ? 2 : 1) + 8) {
+            stream.abort();
+            return { ...chunk, done: true, done_reason: 'length', eval_count: watch.tokens };
+          }
         }
         throw new Error('the stream ended before Ollama said it was done');
       },
