@@ -144,7 +144,14 @@ function memoJsonSchema(schema: z.ZodObject, tool: string, which: 'input' | 'out
   return { input: memo('input'), output: memo('output') };
 }
 
-function failure(text: string) {
+/** The longest error text a client is sent: the cause and the next step fit in far less; the log keeps the whole. */
+const MAX_ERROR_CHARS = 4000;
+
+export function failure(text: string) {
+  if (text.length > MAX_ERROR_CHARS) {
+    log.warn(`error text cut for the client (${text.length} characters): ${text}`);
+    text = `${text.slice(0, MAX_ERROR_CHARS)}… (${text.length - MAX_ERROR_CHARS} more characters in the server's log)`;
+  }
   return { isError: true, content: [{ type: 'text' as const, text }] };
 }
 
