@@ -82,3 +82,28 @@ describe('a host that never stops', () => {
     expect(sent - at).toBeLessThan(20); // the connection was closed: the host stopped sending
   });
 });
+
+describe('an OpenAI-compatible engine that never stops', () => {
+  it('is stopped at maxTokens by the server itself, as a "length" finish', async () => {
+    const { OpenAIBackend } = await import('../../src/orchestrator/hosts/openai.js');
+    let sent = 0;
+    server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // ignores max_tokens: a chunk every millisecond, no finish_reason, until the client goes away
+      const timer = setInterval(() => {
+        sent++;
+        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x ' }, finish_reason: null }] })}\n\n`);
+      }, 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const engine = new OpenAIBackend({ name: 'endless', baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, timeoutMs: 5000 });
+    const out = await engine.streamChat({ model: 'm', prompt: 'go on forever', maxTokens: 50, stallTimeoutMs: 10_000 });
+    expect(out.doneReason).toBe('length');
+    expect(out.outputTokens).toBeLessThanOrEqual(2 * 50 + 8);
+    const at = sent;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sent - at).toBeLessThan(20); // the stream was closed: the engine stopped sending
+  });
+});

@@ -109,6 +109,11 @@ async function read(d: ChatDeps, req: ChatRequest, res: Response, what: string, 
       const events = acc.events;
       acc.feed(decoder.decode(value, { stream: true }));
       if (acc.failure) throw acc.failure;
+      if (acc.cut) {
+        // an engine that ignores max_tokens is stopped here: closing the stream stops its generation
+        await reader.cancel().catch(() => undefined);
+        return;
+      }
       if (acc.events > events) rearm(acc.finished);
     }
     acc.feed(decoder.decode());

@@ -80,6 +80,12 @@ export class ChatStream {
     this.parser = createParser({ maxBufferSize: MAX_EVENT_CHARS, onEvent: (ev) => this.onEvent(ev), onError: (err) => this.onParseError(err) });
   }
 
+  /**
+   * maxTokens reached, whatever the engine does: the answer ends there (finish_reason "length") and
+   * the caller stops reading. A chunk is about a token; reasoning counts too, allowed as much again.
+   */
+  cut = false;
+
   /** The answer is complete: [DONE] or a finish_reason arrived. */
   get finished(): boolean {
     return this.done || this.finishReason !== undefined;
@@ -208,6 +214,10 @@ export class ChatStream {
     }
     const finish = choice['finish_reason'];
     if (typeof finish === 'string' && finish !== '') this.finishReason = finish;
+    else if (this.tokens >= this.req.maxTokens * 2 + 8) {
+      this.finishReason = 'length';
+      this.cut = true;
+    }
   }
 
   private onParseError(err: ParseError): void {
