@@ -2,8 +2,8 @@ import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
 import { compare, type CompareResult } from '../orchestrator/generation/compare.js';
 import { defineTool } from './define.js';
-import { withInputs } from '../orchestrator/generation/offload.js';
-import { inputFields, ledgerSchema, readInputArgs, readLine, readSchema, recordLedger } from './offload-io.js';
+import { readSummary, withInputs } from '../orchestrator/generation/offload.js';
+import { inputFields, ledgerSchema, readInputArgs, readSchema, withLedgerLine } from './offload-io.js';
 import { viewMeta } from '../views/index.js';
 
 const metricsSchema = z.object({
@@ -100,18 +100,13 @@ export const compareTool = defineTool({
     const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
     const result = await compare(orch, { ...rest, prompt: withInputs(input.prompt, inputs?.docs ?? []), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
-    const body = [renderComparison(result), readLine(inputs)].filter(Boolean).join('\n');
     const ok = result.results.filter((r) => !r.error);
-    const { entry, line } = recordLedger(orch, body, {
-      rawArgs,
-      promptText: `${input.system ?? ''}\n${input.prompt}`,
-      inputs,
-      inlineImages: inputs ? 0 : (input.images?.length ?? 0),
+    const { entry, text } = withLedgerLine({ orch, rawArgs }, input, inputs, renderComparison(result), {
       answer: ok[0]?.text ?? '',
       local: { promptTokens: ok.reduce((s, r) => s + r.metrics.promptTokens, 0), outputTokens: ok.reduce((s, r) => s + r.metrics.outputTokens, 0) },
       model: result.fastest ?? ok[0]?.model ?? 'none',
       task: result.task,
     });
-    return { structured: { ...result, ...(inputs && { inputs: { read: inputs.read, skipped: inputs.skipped, bytes: inputs.bytes, tokens: inputs.tokens } }), ledger: entry }, text: `${body}\n${line}` };
+    return { structured: { ...result, ...(inputs && { inputs: readSummary(inputs) }), ledger: entry }, text };
   },
 });

@@ -3,10 +3,10 @@
  * images by path, the git diff) and the ledger line that says what the call saved the caller.
  */
 import * as z from 'zod';
-import type { Orchestrator } from '../orchestrator/index.js';
 import { estimateTokens } from '../orchestrator/generation/classify.js';
 import type { GatheredInputs, InputRequest } from '../orchestrator/inputs/index.js';
-import { ledgerLine, priceCall, type LedgerEntry } from '../orchestrator/savings/ledger.js';
+import { ledgerLine, type LedgerEntry } from '../orchestrator/savings/ledger.js';
+import type { ToolContext } from './define.js';
 import { formatBytes } from '../orchestrator/config/units.js';
 import type { PhaseReporter } from '../orchestrator/progress/progress.js';
 
@@ -89,13 +89,8 @@ export function readLine(inputs: ReadSummary | undefined): string | undefined {
   return `Read ${inputs.read.length} input${inputs.read.length === 1 ? '' : 's'}: ${shown.join(', ')}${more} — ${formatBytes(inputs.bytes)}, ~${inputs.tokens} tokens.${skipped}`;
 }
 
-export interface LedgerFacts {
-  rawArgs: unknown;
-  /** The prompt and system prompt the caller wrote. */
-  promptText: string;
-  inputs: ReadSummary | undefined;
-  /** Base64 images the caller passed inline (already counted in its arguments). */
-  inlineImages: number;
+/** What a call produced, for the ledger: the answer the caller would otherwise have written, and the local model's work. */
+export interface Outcome {
   answer: string;
   local: { promptTokens: number; outputTokens: number };
   model: string;
@@ -103,22 +98,33 @@ export interface LedgerFacts {
 }
 
 /**
- * Prices the call, records it in the ledger, and returns the line for the result. The result the
- * caller reads is the text plus this line; the line's own few tokens are counted by estimate.
+ * The result text — what the tool rendered, what was read, and one ledger line — with the call
+ * priced and recorded. The caller reads the text plus this line; the line's own few tokens are
+ * counted by estimate.
  */
-export function recordLedger(orch: Orchestrator, text: string, f: LedgerFacts): { entry: LedgerEntry; line: string } {
-  const prices = orch.config.settings.savings;
-  const byRef = (f.inputs?.tokens ?? 0) + (f.inputs?.read.filter((r) => r.kind === 'image').length ?? 0) * IMAGE_TOKENS;
-  const tokens = {
-    argsTokens: estimateTokens(JSON.stringify(f.rawArgs ?? {})),
-    resultTokens: estimateTokens(text) + 40,
-    inputTokens: estimateTokens(f.promptText) + byRef + f.inlineImages * IMAGE_TOKENS,
-    answerTokens: estimateTokens(f.answer),
-    localPromptTokens: f.local.promptTokens,
-    localOutputTokens: f.local.outputTokens,
-    inputsByReference: byRef,
-  };
-  const entry = priceCall(tokens, prices);
-  orch.savings.record({ ...entry, model: f.model, task: f.task });
-  return { entry, line: ledgerLine(entry, prices) };
+export function withLedgerLine(
+  ctx: Pick<ToolContext, 'orch' | 'rawArgs'>,
+  input: InputArgs & { prompt: string; system?: string | undefined },
+  inputs: ReadSummary | undefined,
+  rendered: string,
+  o: Outcome,
+): { entry: LedgerEntry; text: string } {
+  const body = [rendered, readLine(inputs)].filter(Boolean).join('\n');
+  const imagesRead = inputs?.read.filter((r) => r.kind === 'image').length ?? 0;
+  // images passed inline as base64 were written into the arguments; the agent would read them too
+  const inlineImages = Math.max(0, (input.images?.length ?? 0) - imagesRead);
+  const byRef = (inputs?.tokens ?? 0) + imagesRead * IMAGE_TOKENS;
+  const entry = ctx.orch.savings.recordCall(
+    {
+      argsTokens: estimateTokens(JSON.stringify(ctx.rawArgs ?? {})),
+      resultTokens: estimateTokens(body) + 40,
+      inputTokens: estimateTokens(`${input.system ?? ''}\n${input.prompt}`) + byRef + inlineImages * IMAGE_TOKENS,
+      answerTokens: estimateTokens(o.answer),
+      localPromptTokens: o.local.promptTokens,
+      localOutputTokens: o.local.outputTokens,
+      inputsByReference: byRef,
+    },
+    { model: o.model, task: o.task },
+  );
+  return { entry, text: `${body}\n${ledgerLine(entry, ctx.orch.savings.prices)}` };
 }

@@ -2,10 +2,9 @@ import { inputRequired } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
 import type { routeAndGenerate } from '../orchestrator/generation/route.js';
-import { offload } from '../orchestrator/generation/offload.js';
+import { offload, renderInputs } from '../orchestrator/generation/offload.js';
 import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
-import { renderPart } from '../orchestrator/inputs/split.js';
 import { defineTool } from './define.js';
 import { renderRoute, routeResultSchema, withLedger } from './route-and-generate.js';
 import { inputFields, readInputArgs } from './offload-io.js';
@@ -43,7 +42,7 @@ async function variablesFromFiles(files: Record<string, string> | undefined, rea
     const got = await read({ files: [path] });
     if (got.images.length) throw new InputError(`variableFiles.${name}: ${path} is an image — pass images in images, with generate: true.`);
     const only = got.docs.length === 1 ? got.docs[0] : undefined;
-    const text = only ? only.text : renderPart({ pieces: got.docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
+    const text = only ? only.text : renderInputs(got.docs);
     Object.defineProperty(out, name, { value: text, enumerable: true, writable: true, configurable: true });
   }
   return out;

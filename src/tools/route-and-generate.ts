@@ -4,7 +4,7 @@ import type { RouteResult } from '../orchestrator/generation/route.js';
 import { offload, type OffloadResult } from '../orchestrator/generation/offload.js';
 import { defineTool, type ToolContext } from './define.js';
 import { withNotice } from './memory-schemas.js';
-import { inputFields, ledgerSchema, readInputArgs, readLine, readSchema, recordLedger, splitSchema, type InputArgs, type ReadSummary } from './offload-io.js';
+import { inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine, type InputArgs, type ReadSummary } from './offload-io.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -78,17 +78,11 @@ export const routeAndGenerateTool = defineTool({
 
 /** The result with what was read and the ledger line: what this call saved the caller. */
 export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch' | 'rawArgs'>, input: InputArgs & { prompt: string; system?: string | undefined }, inputs: ReadSummary | undefined, result: R, render: (r: R) => string) {
-  const body = [render(result), readLine(inputs)].filter(Boolean).join('\n');
-  const inline = (input.images?.length ?? 0) - (inputs?.read.filter((r) => r.kind === 'image').length ?? 0);
-  const { entry, line } = recordLedger(ctx.orch, body, {
-    rawArgs: ctx.rawArgs,
-    promptText: `${input.system ?? ''}\n${input.prompt}`,
-    inputs,
-    inlineImages: Math.max(0, inline),
+  const { entry, text } = withLedgerLine(ctx, input, inputs, render(result), {
     answer: result.text,
     local: { promptTokens: result.metrics.promptTokens, outputTokens: result.metrics.outputTokens },
     model: result.model,
     task: result.task,
   });
-  return { structured: { ...result, ledger: entry }, text: `${body}\n${line}` };
+  return { structured: { ...result, ledger: entry }, text };
 }

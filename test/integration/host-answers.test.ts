@@ -21,6 +21,29 @@ async function host(body: unknown): Promise<OllamaBackend> {
   return new OllamaBackend({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
 }
 
+/** A host that answers every request with a stream of `line` every millisecond, never ending, until the client goes away; `sent()` counts the lines. */
+async function endless(contentType: string, line: string): Promise<{ url: string; sent: () => number }> {
+  let sent = 0;
+  server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': contentType });
+    const timer = setInterval(() => {
+      sent++;
+      res.write(line);
+    }, 1);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sent: () => sent };
+}
+
+/** After the client stopped: the host was told (its connection closed) and sends next to nothing more. */
+async function expectStopped(sent: () => number): Promise<void> {
+  const at = sent();
+  await new Promise((r) => setTimeout(r, 100));
+  expect(sent() - at).toBeLessThan(20);
+}
+
 const good = { name: 'llama3.2:latest', model: 'llama3.2:latest', size: 2019393189, digest: 'a80c', details: { family: 'llama', parameter_size: '3.2B', quantization_level: 'Q4_K_M' } };
 
 describe('answers from an Ollama host', () => {
@@ -60,50 +83,26 @@ describe('answers from an Ollama host', () => {
 describe('a host that never stops', () => {
   it('is stopped at maxTokens by the server itself, and the answer says it was cut there', async () => {
     const { streamGenerate } = await import('../../src/orchestrator/generation/stream.js');
-    let sent = 0;
-    server = http.createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      // ignores num_predict: a token every millisecond until the client goes away
-      const timer = setInterval(() => {
-        sent++;
-        res.write(`${JSON.stringify({ model: 'm', created_at: new Date().toISOString(), response: 'x ', done: false })}\n`);
-      }, 1);
-      res.on('close', () => clearInterval(timer));
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const backend = new OllamaBackend({ host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
+    // ignores num_predict: a token every millisecond until the client goes away
+    const host = await endless('application/x-ndjson', `${JSON.stringify({ model: 'm', created_at: new Date().toISOString(), response: 'x ', done: false })}\n`);
+    const backend = new OllamaBackend({ host: host.url, timeoutMs: 5000 });
     const out = await streamGenerate(backend, { model: 'm', prompt: 'go on forever', keepAlive: '5m', numCtx: 4096, temperature: 0, topP: 1, maxTokens: 50, stallMs: 10_000, firstTokenMs: 10_000, numParallel: 1 });
     expect(out.doneReason).toBe('length');
     expect(out.outputTokens).toBeLessThanOrEqual(50 + 8);
     expect(out.text.length).toBeLessThanOrEqual((50 + 8) * 2);
-    const at = sent;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(sent - at).toBeLessThan(20); // the connection was closed: the host stopped sending
+    await expectStopped(host.sent);
   });
 });
 
 describe('an OpenAI-compatible engine that never stops', () => {
   it('is stopped at maxTokens by the server itself, as a "length" finish', async () => {
     const { OpenAIBackend } = await import('../../src/orchestrator/hosts/openai.js');
-    let sent = 0;
-    server = http.createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      // ignores max_tokens: a chunk every millisecond, no finish_reason, until the client goes away
-      const timer = setInterval(() => {
-        sent++;
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x ' }, finish_reason: null }] })}\n\n`);
-      }, 1);
-      res.on('close', () => clearInterval(timer));
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const engine = new OpenAIBackend({ name: 'endless', baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, timeoutMs: 5000 });
+    // ignores max_tokens: a chunk every millisecond, no finish_reason, until the client goes away
+    const host = await endless('text/event-stream', `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x ' }, finish_reason: null }] })}\n\n`);
+    const engine = new OpenAIBackend({ name: 'endless', baseURL: `${host.url}/v1`, timeoutMs: 5000 });
     const out = await engine.streamChat({ model: 'm', prompt: 'go on forever', maxTokens: 50, stallTimeoutMs: 10_000 });
     expect(out.doneReason).toBe('length');
     expect(out.outputTokens).toBeLessThanOrEqual(2 * 50 + 8);
-    const at = sent;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(sent - at).toBeLessThan(20); // the stream was closed: the engine stopped sending
+    await expectStopped(host.sent);
   });
 });

@@ -28,13 +28,10 @@ import { streamGenerate, streamOptions } from './stream.js';
 import { shortened } from '../util/shorten.js';
 import { compareMetrics, fastestOf, planGroups, ZERO, type CompareEntry, type CompareRequest, type CompareResult } from './compare-parts.js';
 import { defaultCandidates, describeRun } from './compare-choice.js';
+import { answerReserve, contextNeeded } from './context-need.js';
 
 export * from './compare-parts.js';
 
-/** Answer tokens each model's context must hold beside the prompt (as route_and_generate reserves). */
-const ANSWER_RESERVE = 1024;
-/** Room for the prompt template and special tokens beyond the estimate. */
-const CONTEXT_SLACK = 256;
 
 export async function compare(orch: Orchestrator, req: CompareRequest): Promise<CompareResult> {
   const started = performance.now();
@@ -48,7 +45,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const promptTokens = estimateTokens(`${req.system ?? ''}\n${req.prompt}`);
   // the prompt and the answer must fit each model's context: a longer prompt Ollama would cut without a word
-  const contextTokens = promptTokens + Math.min(maxTokens, ANSWER_RESERVE) + CONTEXT_SLACK;
+  const contextTokens = contextNeeded(promptTokens, images?.length ?? 0, answerReserve(req.maxTokens, settings.options.maxTokens));
   let names = req.models;
   if (!names) {
     const selection = selectModel({ task, images: images !== undefined, contextTokens }, overview.models, orch.routingSettings());

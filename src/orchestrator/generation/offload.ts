@@ -44,18 +44,26 @@ const FILL = 0.85;
 /** Room for the prompt template, special tokens and the framing sentences. */
 const FRAMING_TOKENS = 320;
 
+/** Inputs whole, each under its name in a fence (as a part of a split input reads). */
+export function renderInputs(docs: readonly InputDoc[]): string {
+  return renderPart({ pieces: docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
+}
+
 /** The task with its inputs: each input under its name, then the task. */
 export function withInputs(prompt: string, docs: readonly InputDoc[]): string {
-  if (docs.length === 0) return prompt;
-  const whole = renderPart({ pieces: docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
-  return `${whole}\n\nTask: ${prompt}`;
+  return docs.length === 0 ? prompt : `${renderInputs(docs)}\n\nTask: ${prompt}`;
+}
+
+/** What was read, as results report it. */
+export function readSummary(inputs: GatheredInputs): NonNullable<OffloadResult['inputs']> {
+  return { read: inputs.read, skipped: inputs.skipped, bytes: inputs.bytes, tokens: inputs.tokens };
 }
 
 export async function offload(orch: Orchestrator, req: OffloadRequest): Promise<OffloadResult> {
   const { inputs, ...rest } = req;
   const images = [...(req.images ?? []), ...(inputs?.images ?? [])];
   const base: RouteRequest = { ...rest, ...(images.length && { images }) };
-  const info = inputs && { read: inputs.read, skipped: inputs.skipped, bytes: inputs.bytes, tokens: inputs.tokens };
+  const info = inputs && readSummary(inputs);
   const docs = inputs?.docs ?? [];
   try {
     const result = await routeAndGenerate(orch, { ...base, prompt: withInputs(req.prompt, docs) });

@@ -20,22 +20,14 @@ import type { ProfileName, TaskType } from '../models/profiles.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { selectModel, TASK_PROFILE } from './router.js';
 import { defaultProfileFor } from './default-profile.js';
+import { answerReserve, contextNeeded } from './context-need.js';
 import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
 import { shortened } from '../util/shorten.js';
 
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
-/** Room for the prompt template and special tokens beyond our estimate. */
-const CONTEXT_SLACK = 256;
-/**
- * Answer tokens a context must hold when the caller set no maxTokens. Requiring the full default
- * (options.maxTokens) would rule out every small-window model for every prompt; Ollama stops at
- * the window anyway. A maxTokens the caller gives is held to strictly.
- */
-const DEFAULT_ANSWER_RESERVE = 1024;
-/** What Ollama counts an image as when it fits a prompt to the context (server/prompt.go). */
-const IMAGE_CONTEXT_TOKENS = 768;
+
 
 
 /** Output tokens/s measured per model (for fast work's tie-break). */
@@ -82,8 +74,8 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
   const system = [orch.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
-  const answerTokens = req.maxTokens ?? Math.min(maxTokens, DEFAULT_ANSWER_RESERVE);
-  const contextTokens = promptTokens + (req.images?.length ?? 0) * IMAGE_CONTEXT_TOKENS + answerTokens + CONTEXT_SLACK;
+  const answerTokens = answerReserve(req.maxTokens, maxTokens);
+  const contextTokens = contextNeeded(promptTokens, req.images?.length ?? 0, answerTokens);
 
   const attempts: Attempt[] = [];
   // Every Ollama host that answers; with all of them down, the OpenAI-compatible hosts still answer (below).
