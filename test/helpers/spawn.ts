@@ -86,9 +86,22 @@ export async function connect(env: Record<string, string>, args: string[] = [], 
   }
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: serverEnv(env), stderr: 'pipe', cwd: cwdFor(env, cwd) });
   let stderr = '';
+  let closing = false;
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // A server that ends on its own fails the test with "Connection closed": its log says why, and
+  // a test's console output is shown when it fails.
+  client.onclose = () => {
+    if (!closing) console.error(`the server closed the connection; its log:\n${stderr}`);
+  };
   await client.connect(transport);
-  return { client, stderr: () => stderr, close: () => client.close() };
+  return {
+    client,
+    stderr: () => stderr,
+    close: () => {
+      closing = true;
+      return client.close();
+    },
+  };
 }
 
 export interface RunResult {
