@@ -1,13 +1,14 @@
 // Builds the MCP Apps views: each view's script bundled and minified, inlined with the shared
-// styles into one self-contained HTML page (no network access needed), written to dist/views.
+// styles into one self-contained HTML page (no network access needed), written to <outDir>/views.
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const src = new URL('../src/views/', import.meta.url);
-const out = new URL('../dist/views/', import.meta.url);
+const root = new URL('../', import.meta.url);
 
-/** { compare: html, status: html } */
-export async function buildViews() {
+/** { compare: html, status: html }; the pages are also written to <outDir>/views (default dist/). */
+export async function buildViews(outDir = 'dist') {
+  const out = new URL(`${outDir}/views/`, root);
   const css = readFileSync(new URL('views.css', src), 'utf8').replace(/\s*\n\s*/g, '');
   mkdirSync(out, { recursive: true });
   const pages = {};

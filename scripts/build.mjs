@@ -2,7 +2,7 @@
 // Code loaded on demand (systeminformation) goes into its own chunk, off the start-up path.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,8 +59,11 @@ const sdkAjvOnFirstUse = {
   },
 };
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-const views = await buildViews();
+// The new build is written beside dist/ and moved into place at the end (see place()), so a server
+// started while a build runs always finds a whole one.
+const staging = `dist.building-${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
+const views = await buildViews(staging);
 
 /**
  * Every tool's JSON Schemas, converted once here and embedded (__OLLM_TOOL_SCHEMAS__), so a
@@ -80,7 +83,7 @@ const schemas = await toolSchemas();
 
 await build({
   entryPoints: { cli: 'src/server/cli.ts' },
-  outdir: 'dist',
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -99,4 +102,38 @@ await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);",
   },
 });
-await import('node:fs').then(f=>f.chmodSync(new URL('../dist/cli.js', import.meta.url), 0o755));
+chmodSync(join(staging, 'cli.js'), 0o755);
+place(staging, 'dist');
+
+/**
+ * Moves a finished build into dist/: the hash-named chunks first (new names, so nothing a running
+ * server reads is replaced), then each entry file by an atomic rename. Chunks of earlier builds
+ * are removed once they are a few minutes old; a server started before may still load one lazily.
+ */
+function place(from, to) {
+  const fresh = new Set();
+  const move = (rel) => {
+    const dest = join(to, rel);
+    mkdirSync(join(dest, '..'), { recursive: true });
+    renameSync(join(from, rel), dest);
+  };
+  const walk = (rel) => {
+    for (const e of readdirSync(join(from, rel), { withFileTypes: true })) {
+      const r = rel ? join(rel, e.name) : e.name;
+      if (e.isDirectory()) walk(r);
+      else fresh.add(r);
+    }
+  };
+  walk('');
+  const isChunk = (r) => r.startsWith(`chunks${'/'}`);
+  for (const r of [...fresh].filter(isChunk)) move(r);
+  for (const r of [...fresh].filter((r) => !isChunk(r))) move(r);
+  rmSync(from, { recursive: true, force: true });
+  const old = Date.now() - 5 * 60_000;
+  if (existsSync(join(to, 'chunks'))) {
+    for (const name of readdirSync(join(to, 'chunks'))) {
+      const r = join('chunks', name);
+      if (!fresh.has(r) && (process.env.CI || statSync(join(to, r)).mtimeMs < old)) rmSync(join(to, r), { force: true });
+    }
+  }
+}
