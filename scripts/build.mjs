@@ -1,10 +1,12 @@
-// Bundles the server into dist/ so `npx ollm-mcp` starts fast and installs nothing else.
-// Code loaded on demand (systeminformation) goes into its own chunk, off the start-up path.
+// Bundles the server into dist/ so `npx ollm-mcp` starts fast and installs almost nothing: every
+// dependency is built into dist/ except libsql (SQLite), which dist/ loads from node_modules at run
+// time (see EXTERNAL). Code loaded on demand (systeminformation) goes into its own chunk, off the
+// start-up path.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildViews } from './build-views.mjs';
 
@@ -59,6 +61,33 @@ const sdkAjvOnFirstUse = {
   },
 };
 
+/**
+ * Packages left out of dist/ and loaded from node_modules at run time: libsql alone. Its JavaScript
+ * could be bundled, but it loads its native binary with require(`@libsql/${target}`), a name only
+ * known at run time, from its own folder; npm installs that binary (an optional dependency of
+ * libsql, for the machine's platform) only beside an installed libsql. So libsql is a dependency in
+ * package.json, installed whole, and bundle.mjs stages it with a binary for every platform.
+ * The build fails if dist/ imports any other package (see checkImports).
+ */
+const EXTERNAL = ['libsql'];
+
+/**
+ * Packages a bundled dependency requires only if they happen to be installed, inside a try/catch:
+ * systeminformation reads Mac temperatures through macos-temperature-sensor when it can.
+ */
+const GUARDED = ['macos-temperature-sensor'];
+
+/** dist/ must import nothing but Node's built-ins and EXTERNAL: every other dependency is inside it. */
+function checkImports(metafile) {
+  const stray = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const i of output.imports) {
+      if (i.external && !isBuiltin(i.path) && !EXTERNAL.includes(i.path) && !GUARDED.includes(i.path)) stray.add(`${i.path} (${i.kind})`);
+    }
+  }
+  if (stray.size > 0) throw new Error(`dist/ would import ${[...stray].join(', ')} from node_modules at run time: bundle it, or add it to EXTERNAL and to package.json's dependencies`);
+}
+
 // The new build is written beside dist/ and moved into place at the end (see place()), so a server
 // started while a build runs always finds a whole one.
 const staging = `dist.building-${process.pid}`;
@@ -70,10 +99,12 @@ const views = await buildViews(staging);
  * starting server converts none for tools/list (test/e2e/stdio.test.ts checks they are the same).
  */
 async function toolSchemas() {
-  const dir = mkdtempSync(join(tmpdir(), 'ollm-build-'));
+  // inside the checkout, so the EXTERNAL packages resolve from its node_modules
+  mkdirSync('node_modules/.cache/ollm-mcp', { recursive: true });
+  const dir = mkdtempSync(join('node_modules/.cache/ollm-mcp', 'build-'));
   try {
     const out = join(dir, 'tool-schemas.mjs');
-    await build({ entryPoints: ['scripts/tool-schemas.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', plugins: [ollamaWithoutUndici], define: { __OLLM_VIEWS__: 'undefined' }, banner: { js: "import { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);" } });
+    await build({ entryPoints: ['scripts/tool-schemas.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', external: EXTERNAL, plugins: [ollamaWithoutUndici], define: { __OLLM_VIEWS__: 'undefined' }, banner: { js: "import { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);" } });
     return JSON.parse(execFileSync(process.execPath, [out], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -81,7 +112,7 @@ async function toolSchemas() {
 }
 const schemas = await toolSchemas();
 
-await build({
+const result = await build({
   entryPoints: { cli: 'src/server/cli.ts' },
   outdir: staging,
   bundle: true,
@@ -94,6 +125,8 @@ await build({
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  external: EXTERNAL,
+  metafile: true,
   plugins: [ollamaWithoutUndici, sdkAjvOnFirstUse],
   define: { __OLLM_VIEWS__: JSON.stringify(views), __OLLM_TOOL_SCHEMAS__: JSON.stringify(schemas) },
   // Bundled CommonJS dependencies call require() for Node built-ins, and some name __filename
@@ -102,6 +135,12 @@ await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);",
   },
 });
+try {
+  checkImports(result.metafile);
+} catch (err) {
+  rmSync(staging, { recursive: true, force: true });
+  throw err;
+}
 chmodSync(join(staging, 'cli.js'), 0o755);
 place(staging, 'dist');
 

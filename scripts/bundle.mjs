@@ -1,6 +1,10 @@
 // Builds the Claude Desktop bundle (ollm-mcp.mcpb) from the built dist/: stages the files it
 // ships in a folder of their own, writes manifest.json, and packs them with the official
-// bundle tool (@anthropic-ai/mcpb). dist/ is self-contained (see build.mjs), so no node_modules.
+// bundle tool (@anthropic-ai/mcpb). dist/ carries every dependency but libsql (see build.mjs), so
+// node_modules holds libsql alone, with what it requires and its prebuilt binary for each platform
+// (runtime-deps.mjs): Claude Desktop runs no npm install, so the bundle works on each as it is.
+// The other platforms' binaries are fetched from the npm registry once per libsql version (into
+// node_modules/.cache/ollm-mcp/).
 //
 //   node scripts/bundle.mjs [--out FILE] [--stage DIR] [--release]
 //
@@ -9,10 +13,11 @@
 // from one build to the next, so the hash is taken from the very file that is published.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildManifest, MCPB_CLI } from './manifest.mjs';
+import { copyPackage, libsqlBinaries, productionPackages } from './runtime-deps.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -37,6 +42,11 @@ const shipped = Object.fromEntries(
   ['name', 'version', 'description', 'type', 'license', 'author', 'repository', 'homepage', 'mcpName', 'bin', 'engines'].filter((k) => pkg[k] !== undefined).map((k) => [k, pkg[k]]),
 );
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
+// The production dependencies, each where npm installed it (so each require() finds the same
+// package), without the optional ones npm picked for this machine; then libsql's binaries for all.
+for (const p of productionPackages(root, { optional: false })) copyPackage(p.dir, join(stage, p.rel));
+const binaries = libsqlBinaries(root);
+for (const b of binaries) copyPackage(b.dir, join(stage, 'node_modules', b.name));
 
 const manifest = await buildManifest({ root, stage });
 writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -52,8 +62,10 @@ try {
 }
 
 const sha256 = createHash('sha256').update(readFileSync(out)).digest('hex');
+const mb = (statSync(out).size / 2 ** 20).toFixed(1);
 process.stdout.write(
-  `${relative(process.cwd(), out) || out}: ${manifest.name} ${manifest.version}, manifest ${manifest.manifest_version}, ${manifest.tools.length} tools, ${manifest.prompts.length} prompts\nsha256 ${sha256}\n`,
+  `${relative(process.cwd(), out) || out}: ${manifest.name} ${manifest.version}, manifest ${manifest.manifest_version}, ${manifest.tools.length} tools, ${manifest.prompts.length} prompts, ${mb} MB\n` +
+    `libsql ${binaries[0].version} for ${binaries.map((b) => b.name.replace('@libsql/', '')).join(', ')}\nsha256 ${sha256}\n`,
 );
 
 if (values.release) {

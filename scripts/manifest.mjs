@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { LIBSQL_TARGETS } from './runtime-deps.mjs';
 
 /** Where the bundle tool (@anthropic-ai/mcpb) is installed. */
 export const MCPB_DIR = join(dirname(fileURLToPath(import.meta.resolve('@anthropic-ai/mcpb'))), '..');
@@ -162,7 +163,8 @@ export async function buildManifest({ root, stage }) {
     prompts,
     prompts_generated: true,
     compatibility: {
-      platforms: ['darwin', 'win32', 'linux'],
+      // the systems the bundle carries a SQLite (libsql) binary for: darwin, win32, linux
+      platforms: [...new Set(LIBSQL_TARGETS.map((t) => t.split('-')[0]))],
       runtimes: { node: pkg.engines?.node ?? '>=20.3' },
     },
     user_config: Object.fromEntries(Object.entries(USER_CONFIG).map(([key, { option }]) => [key, option])),

@@ -48,7 +48,7 @@ export class Orchestrator {
   readonly hostCooldown = new HostCooldown((name) => this.ollamaHosts.find((h) => h.name === name)!.backend.ps({ timeoutMs: 3000 }));
   readonly ram: RamMonitor;
   readonly metrics: MetricsStore;
-  /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through $OLLM_HOME/savings.json. */
+  /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through the state database. */
   readonly savings: SavingsStore;
   /** The default host's models, falling over to the next host when it does not answer. */
   readonly overview: ModelOverview;
@@ -70,8 +70,8 @@ export class Orchestrator {
     deps: OrchestratorDeps = {},
   ) {
     this.ram = new RamMonitor(deps.memorySource);
-    this.metrics = new MetricsStore(join(config.home, 'metrics.json'));
-    this.savings = new SavingsStore(join(config.home, 'savings.json'), config.settings.savings);
+    this.metrics = new MetricsStore(config.home, { legacyFile: join(config.home, 'metrics.json') });
+    this.savings = new SavingsStore(config.home, config.settings.savings, { legacyFile: join(config.home, 'savings.json') });
     const extra = config.settings.hosts.filter((h): h is OllamaHostSpec => h.kind === 'ollama');
     const hostDeps = { ram: this.ram, metrics: this.metrics, fleet: extra.length > 0, ...(deps.fetch && { fetch: deps.fetch }) };
     this.ollamaHosts = [
@@ -80,9 +80,9 @@ export class Orchestrator {
     ].sort((a, b) => a.priority - b.priority);
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
     this.overview = new FailoverOverview(this, this.ram);
-    this.preferences = new Preferences(join(config.home, 'preferences.json'));
+    this.preferences = new Preferences(config.home, { legacyFile: join(config.home, 'preferences.json') });
     const { maxEntries, maxValueChars } = config.settings.memory;
-    this.memoryStore = new MemoryStore(config.memoryFile, { maxEntries, maxValueChars });
+    this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;
     this.templates = new TemplateLibrary(config.templatesDir);
     if (deps.project) this.project = deps.project;

@@ -8,7 +8,7 @@ export function registerMemory(server: McpServer, orch: Orchestrator): void {
     'ollm://memory',
     {
       title: 'Remembered facts',
-      description: 'Everything remembered across sessions (newest first), with the file, its limits, and where an unreadable file was set aside if that happened.',
+      description: 'Everything remembered across sessions (newest first), with the state database holding it, its limits, and where an imported file with unreadable parts was kept if that happened.',
       mimeType: 'application/json',
     },
     async (uri) => {

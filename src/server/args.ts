@@ -30,7 +30,14 @@ export interface CliArgs {
 
 /** What each user command accepts: action → [min, max] arguments. */
 const ACTIONS: Record<'memory' | 'template' | 'project', Record<string, [number, number, string]>> = {
-  memory: { list: [0, 0, 'memory list'], add: [2, 2, 'memory add KEY VALUE'], forget: [1, 1, 'memory forget KEY'], clear: [0, 0, 'memory clear'] },
+  memory: {
+    list: [0, 0, 'memory list'],
+    add: [2, 2, 'memory add KEY VALUE'],
+    forget: [1, 1, 'memory forget KEY'],
+    clear: [0, 0, 'memory clear'],
+    export: [0, 1, 'memory export [FILE]'],
+    import: [1, 1, 'memory import FILE'],
+  },
   template: { list: [0, 0, 'template list'], show: [1, 1, 'template show NAME'] },
   project: { detect: [0, 0, 'project detect'], init: [0, 0, 'project init'] },
 };
@@ -56,7 +63,9 @@ Commands:
   memory list             Show everything remembered (newest first).
   memory add KEY VALUE    Remember a fact (--category fact|preference|context).
   memory forget KEY       Remove one entry.
-  memory clear            Remove every entry (the old file is kept as memory.json.bak).
+  memory clear            Remove every entry (a JSON copy is kept in $OLLM_HOME first).
+  memory export [FILE]    Write every entry as JSON to FILE, or to the output ("-" too).
+  memory import FILE      Add the entries of an exported file ("-": the input); newer wins.
   template list           Show the prompt templates, built-in and your own.
   template show NAME      Show one template and its variables.
   project [detect]        Show the project profile for this folder (or --project DIR).

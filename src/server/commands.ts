@@ -3,11 +3,12 @@
  * They print to stdout — they are not the MCP server and never run while it serves (like
  * `doctor` and `--help` in cli.ts) — and return the exit code.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orchestrator/memory/memory-search.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { PROJECT_FILE, projectFileText } from '../orchestrator/project/project.js';
 import { TemplateError, variablesOf } from '../orchestrator/templates/index.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
@@ -19,6 +20,12 @@ const fail = (text: string) => {
   process.stderr.write(`ollm-mcp: ${text}\n`);
   return 1;
 };
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function entryLine(e: MemoryEntry): string {
   return `  ${e.key} — ${e.value}\n      ${e.category}, from ${e.source}, updated ${e.updatedAt.slice(0, 10)}, used ${e.accessCount}×`;
@@ -52,7 +59,33 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
       }
       case 'clear': {
         const { removed, backup } = await store.clear();
-        print(removed ? `Forgot all ${removed} entries; the previous file is kept at ${backup}.` : 'The memory was already empty.');
+        print(removed ? `Forgot all ${removed} entries; a copy is kept at ${backup}.` : 'The memory was already empty.');
+        break;
+      }
+      case 'export': {
+        const text = await store.exportAll();
+        const to = args.params[0];
+        if (to === undefined || to === '-') process.stdout.write(text);
+        else {
+          try {
+            await writeFile(to, text);
+          } catch (e) {
+            return fail(diskProblem(e, to) ?? `Cannot write ${to}: ${(e as Error).message}.`);
+          }
+          print(`Wrote ${await store.count()} entries to ${to}.`);
+        }
+        break;
+      }
+      case 'import': {
+        const from = args.params[0]!;
+        let raw: unknown;
+        try {
+          raw = JSON.parse(from === '-' ? await readStdin() : await readFile(from, 'utf8'));
+        } catch (e) {
+          return fail(`Cannot read ${from === '-' ? 'the input' : from} as JSON: ${(e as Error).message}. Give a file written by \`ollm-mcp memory export\`.`);
+        }
+        const r = await store.importAll(raw);
+        print(`Imported: ${r.added} added, ${r.updated} updated, ${r.unchanged} already up to date${r.rejected ? `, ${r.rejected} not valid (left out)` : ''}.`);
         break;
       }
     }

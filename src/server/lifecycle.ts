@@ -1,6 +1,7 @@
 /** What every transport does around serving: the start-up chores, and a bounded, clean stop. */
 import v8 from 'node:v8';
 import type { Orchestrator } from '../orchestrator/index.js';
+import { closeStateDbs } from '../orchestrator/storage/db.js';
 import { log } from '../orchestrator/util/log.js';
 
 /**
@@ -34,7 +35,7 @@ const EXIT_WITHIN_MS = 1800;
 
 /**
  * On SIGINT/SIGTERM (and `also`, e.g. stdin closing): work in flight is cancelled (Ollama streams
- * closed), pins released and files flushed, then the transport closes and the process exits.
+ * closed), pins released and state written, then the transport closes and the process exits.
  */
 export function stopOn(orch: Orchestrator, closeTransport: () => Promise<void>, also?: (stop: () => void) => void): void {
   let stopping = false;
@@ -44,12 +45,12 @@ export function stopOn(orch: Orchestrator, closeTransport: () => Promise<void>, 
     setTimeout(() => process.exit(0), EXIT_WITHIN_MS).unref();
     void orch
       .shutdown(EXIT_WITHIN_MS - 300)
+      .then(closeStateDbs) // the last connection to close folds the write-ahead log into state.db
       .then(closeTransport)
       .catch(() => undefined)
       .finally(() => process.exit(0));
   };
-  // Kept for the life of the process (not `once`): the lock and atomic-write libraries hook these
-  // signals too, and re-raise one that nobody else listens for, which would skip this clean stop.
+  // Kept for the life of the process (not `once`): a second signal during the stop changes nothing.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   also?.(stop);

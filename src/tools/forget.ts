@@ -8,7 +8,7 @@ export const forgetTool = defineTool({
   name: 'forget',
   title: 'Forget remembered facts',
   description:
-    'Removes one remembered entry by key, or — with all: true, only when the user clearly asks to wipe the memory — every entry (a backup of the file is kept as memory.json.bak).',
+    'Removes one remembered entry by key, or — with all: true, only when the user clearly asks to wipe the memory — every entry (a JSON copy of every entry is kept in $OLLM_HOME first).',
   inputSchema: z.object({
     key: z.string().min(1).optional().describe('The key of the entry to remove.'),
     all: z.boolean().optional().describe('Remove every entry. Destructive: only when the user asks for it.'),

@@ -18,7 +18,7 @@ export const preferModelTool = defineTool({
     task: z.enum(TASK_TYPES).optional().describe('The kind of work it is preferred for.'),
   }),
   outputSchema: z.object({ model: z.string(), task: z.string(), profile: z.string() }),
-  // Writes preferences.json; not destructive: it replaces one routing setting and names the one it replaced.
+  // Writes a preference to the state database; not destructive: it replaces one routing setting and names the one it replaced.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
     // any process's comparison on this $OLLM_HOME, before or after a restart (comparisons.ts)

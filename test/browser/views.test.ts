@@ -3,9 +3,10 @@
  * MCP Apps host (the extension's AppBridge) and opened directly in a browser over HTTP.
  * Screenshots at desktop and phone widths go to test/screenshots.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import Database from 'libsql';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,7 +113,13 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
         await page.keyboard.press('Enter'); // a real button: usable from the keyboard
         await expect.poll(() => view.locator('article.card[data-model="phi3:mini"] .status').innerText()).toMatch(/Preferred for/);
         expect(await page.evaluate(() => window.viewCalls)).toContain('prefer_model');
-        const prefs = readFileSync(join(home, 'preferences.json'), 'utf8');
+        const db = new Database(join(home, 'state.db'), { readonly: true }); // the server's state database, read as another process would
+        let prefs: string;
+        try {
+          prefs = (db.prepare("SELECT json FROM documents WHERE name = 'preferences'").get() as { json: string }).json;
+        } finally {
+          db.close();
+        }
         expect(prefs).toContain('phi3:mini');
         expect(prefs).toContain(task === 'code' ? 'code' : task);
         expect(comparisonId).toBeTruthy();
@@ -123,8 +130,8 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
 
   it('the monitor shows what /api/ps reports and follows an unload made from its button', async () => {
     for (const model of ['llama3.2', 'qwen2.5-coder:7b']) expect((await client.callTool({ name: 'smart_load', arguments: { model } })).isError).toBeFalsy();
-    // What an earlier session saved (another process's store on the same file): a 60 KB log read by path.
-    const earlier = new SavingsStore(join(home, 'savings.json'), { inputPerMillion: 3, outputPerMillion: 15, currency: '$' });
+    // What an earlier session saved (another process's store on the same database): a 60 KB log read by path.
+    const earlier = new SavingsStore(home, { inputPerMillion: 3, outputPerMillion: 15, currency: '$' });
     earlier.recordCall({ argsTokens: 60, resultTokens: 500, inputTokens: 15_000, answerTokens: 500, localPromptTokens: 15_100, localOutputTokens: 480, inputsByReference: 14_900 }, { model: 'mistral:7b', task: 'summarize' });
     await earlier.close();
     const page = await hosted('ui://ollm/status', {}, null);

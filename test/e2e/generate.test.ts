@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, tempHome } from '../helpers/spawn.js';
@@ -85,13 +85,18 @@ describe('route_and_generate over stdio', () => {
     expect((up.structuredContent as { text: string }).text).toBe('back again');
   });
 
-  it('records per-model metrics in ollm://metrics, written to $OLLM_HOME/metrics.json by shutdown', async () => {
+  it('records per-model metrics in ollm://metrics, written to the state database ($OLLM_HOME/state.db) by shutdown', async () => {
     const r = await session.client.readResource({ uri: 'ollm://metrics' });
     const { models } = JSON.parse((r.contents[0] as { text: string }).text) as { models: Record<string, { requests: number; successes: number }> };
     expect(models['qwen2.5-coder:7b']).toMatchObject({ requests: 1, successes: 1 });
     await session.close();
     await new Promise((r) => setTimeout(r, 500));
-    const file = readFileSync(join(home, 'metrics.json'), 'utf8');
-    expect(file).toContain('qwen2.5-coder:7b');
+    const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
+    try {
+      const row = db.prepare("SELECT json FROM sums WHERE store = 'metrics' AND key = 'qwen2.5-coder:7b'").get() as { json: string } | undefined;
+      expect(JSON.parse(row!.json)).toMatchObject({ requests: 1, successes: 1 });
+    } finally {
+      db.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'libsql';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
@@ -160,7 +160,7 @@ describe.each(['Streamable HTTP', 'legacy SSE'])('every tool over %s', (kind) =>
 });
 
 describe('stopping', () => {
-  it('SIGTERM cancels a generation in flight, flushes files and exits within 2 s', async () => {
+  it('SIGTERM cancels a generation in flight, flushes the metrics into the state database and exits within 2 s', async () => {
     const slow = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 40 });
     const home = tempHome();
     const server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: slow.host });
@@ -180,8 +180,14 @@ describe('stopping', () => {
       await pending;
       await new Promise((r) => setTimeout(r, 100));
       expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
-      expect(existsSync(join(home, 'metrics.json'))).toBe(true);
-      expect(readdirSync(home)).toContain('memory.json');
+      const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
+      try {
+        const metrics = db.prepare("SELECT key, json FROM sums WHERE store = 'metrics'").all() as Array<{ key: string; json: string }>;
+        expect(metrics.reduce((n, r) => n + (JSON.parse(r.json) as { successes: number }).successes, 0)).toBe(1); // the finished generation
+        expect(db.prepare('SELECT key, value FROM memory').all()).toEqual([{ key: 'k', value: 'v' }]);
+      } finally {
+        db.close();
+      }
     } finally {
       await client.close().catch(() => undefined);
       await slow.stop();

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, tempHome } from '../helpers/spawn.js';
@@ -53,7 +53,7 @@ describe('memory across sessions', () => {
 
     const resource = await second.client.readResource({ uri: 'ollm://memory' });
     const data = JSON.parse((resource.contents[0] as { text: string }).text) as { count: number; file: string };
-    expect(data).toMatchObject({ count: 31, file: join(home, 'memory.json') });
+    expect(data).toMatchObject({ count: 31, file: join(home, 'state.db') });
 
     const forgot = await call(second, 'forget', { key: 'DEPLOY TARGET' });
     expect(forgot.out).toEqual({ removed: 1, keys: ['Deploy target'] });
@@ -75,10 +75,16 @@ describe('memory across sessions', () => {
     };
     await Promise.all([write(a, 'alpha'), write(b, 'beta')]);
     await Promise.all([a.close(), b.close()]);
-    const file = JSON.parse(readFileSync(join(home, 'memory.json'), 'utf8')) as { entries: Array<{ key: string; value: string }> };
-    expect(file.entries).toHaveLength(400);
-    expect(new Set(file.entries.map((e) => e.key)).size).toBe(400);
-    expect(file.entries.filter((e) => e.value === 'written by alpha')).toHaveLength(200);
+    const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
+    let entries: Array<{ key: string; value: string }>;
+    try {
+      entries = db.prepare('SELECT key, value FROM memory').all() as typeof entries;
+    } finally {
+      db.close();
+    }
+    expect(entries).toHaveLength(400);
+    expect(new Set(entries.map((e) => e.key)).size).toBe(400);
+    expect(entries.filter((e) => e.value === 'written by alpha')).toHaveLength(200);
   }, 60_000);
 });
 
@@ -88,7 +94,7 @@ describe('memory from the command line', () => {
     const added = await run(['memory', 'add', 'editor', 'Neovim with LazyVim', '--category', 'preference'], env);
     expect(added).toMatchObject({ code: 0, stdout: 'Remembered "editor" (preference).\n' });
     const listed = await run(['memory', 'list'], env);
-    expect(listed.stdout).toMatch(/1 entry in .*memory\.json:\n {2}editor — Neovim with LazyVim\n {6}preference, from user/);
+    expect(listed.stdout).toMatch(/1 entry in .*state\.db:\n {2}editor — Neovim with LazyVim\n {6}preference, from user/);
     const json = await run(['memory', 'list', '--json'], env);
     expect(JSON.parse(json.stdout).entries[0]).toMatchObject({ key: 'editor', source: 'user' });
     expect(await run(['memory', 'forget', 'nothing'], env)).toMatchObject({ code: 1 });

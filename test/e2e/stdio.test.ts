@@ -203,19 +203,27 @@ describe('stdout carries only JSON-RPC', () => {
 });
 
 describe('the bundle', () => {
-  it('runs from a folder with no node_modules: dist/ carries every dependency', async () => {
-    const { cpSync } = await import('node:fs');
+  it('runs from a folder with dist/ and the production dependencies only: dist/ carries every other package', async () => {
+    const { cpSync, existsSync } = await import('node:fs');
     const { tempDir } = await import('../helpers/temp.js');
     const { join, dirname } = await import('node:path');
     const { CLI } = await import('../helpers/spawn.js');
+    const { Client } = await import('@modelcontextprotocol/client');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+    const { copyPackage, productionPackages } = await import('../../scripts/runtime-deps.mjs');
+    // what `npm install ollm-mcp` puts beside dist/: package.json's dependencies (libsql, with its
+    // binary for this machine), laid out as npm installed them here; no dev dependency
+    const repo = join(dirname(CLI), '..');
     const dir = tempDir('ollm-bundle-');
     cpSync(dirname(CLI), join(dir, 'dist'), { recursive: true });
+    const packages = productionPackages(repo);
+    for (const p of packages) copyPackage(p.dir, join(dir, p.rel));
+    expect(packages.map((p) => p.name)).toContain('libsql');
+    for (const dev of ['zod', '@modelcontextprotocol/server', 'ollama', 'yaml']) expect(existsSync(join(dir, 'node_modules', dev))).toBe(false);
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host };
     const { spawn } = await import('node:child_process');
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(dir, 'dist/cli.js'), 'doctor', '--json'], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '', HOME: dir, OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host },
-      });
+      const child = spawn(process.execPath, [join(dir, 'dist/cli.js'), 'doctor', '--json'], { cwd: dir, env });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.on('close', (code) => resolve({ code, stdout }));
@@ -224,6 +232,18 @@ describe('the bundle', () => {
     expect(report.checks.find((c) => c.name === 'Models')?.detail).toMatch(/\d+ installed/);
     expect(report.checks.find((c) => c.name === 'RAM')?.detail).toMatch(/available of/);
     expect(out.code).toBe(0);
+    // the state database (libsql, loaded from the folder's node_modules) works
+    const client = new Client({ name: 'bundle', version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [join(dir, 'dist/cli.js')], cwd: dir, env, stderr: 'ignore' }));
+    try {
+      const saved = await client.callTool({ name: 'remember', arguments: { key: 'folder check', value: 'dist plus production dependencies' } });
+      expect(saved.isError, JSON.stringify(saved.content)).toBeFalsy();
+      const found = await client.callTool({ name: 'recall', arguments: { key: 'folder check' } });
+      expect(found.structuredContent).toMatchObject({ entries: [{ key: 'folder check', value: 'dist plus production dependencies' }] });
+      expect(existsSync(join(env.OLLM_HOME, 'state.db'))).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 });
 

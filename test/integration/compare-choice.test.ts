@@ -1,8 +1,8 @@
 // compare's own decisions (issue 21, point 6): which models it compares when none are named, what
 // it says happened, and that a comparison's id outlives the process that ran it.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'libsql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compare } from '../../src/orchestrator/generation/compare.js';
 import { defaultCandidates, describeRun } from '../../src/orchestrator/generation/compare-choice.js';
@@ -31,6 +31,17 @@ afterEach(async () => {
 async function setup(models: FakeModel[], memoryBytes = 32e9) {
   fake = await FakeOllama.start({ memoryBytes, models, tokenDelayMs: 1 });
   return coreFor(fake, { totalBytes: memoryBytes, yaml: YAML });
+}
+
+/** The comparison ids stored in `home`'s state database, oldest first. */
+function storedIds(home: string): string[] {
+  const db = new Database(join(home, 'state.db'), { readonly: true });
+  try {
+    const row = db.prepare("SELECT json FROM documents WHERE name = 'comparisons'").get() as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as { comparisons: Array<{ id: string }> }).comparisons.map((c) => c.id) : [];
+  } finally {
+    db.close();
+  }
 }
 
 const digestOf = (name: string) => [llama31, copy, upload, ...DEFAULT_MODELS].find((m) => m.name === name)!.digest;
@@ -117,11 +128,10 @@ describe('a comparison outlives its process', () => {
     const r = await compare(core, { prompt: 'Say hi', models: ['llama3.2', 'phi3:mini'], maxTokens: 16 });
     const next = new Orchestrator(await loadConfig({ env: { OLLM_HOME: core.config.home, OLLM_HOST: fake!.url } }), { memorySource: fakeMemory(fake!, 32e9) });
     expect(await next.comparisons.get(next.config.home, r.comparisonId)).toMatchObject({ task: r.task, models: ['llama3.2:latest', 'phi3:mini'] });
-    const onDisk = JSON.parse(await readFile(join(core.config.home, COMPARISONS_FILE), 'utf8')) as { comparisons: Array<{ id: string }> };
-    expect(onDisk.comparisons.map((c) => c.id)).toEqual([r.comparisonId]);
+    expect(storedIds(core.config.home)).toEqual([r.comparisonId]);
   });
 
-  it(`keeps the last ${KEEP_COMPARISONS}, and salvages a damaged file`, async () => {
+  it(`keeps the last ${KEEP_COMPARISONS}; an earlier version's damaged comparisons.json is imported as far as it reads, and kept`, async () => {
     const home = tempDir('ollm-comparisons-');
     const store = new Comparisons();
     for (let i = 0; i < KEEP_COMPARISONS + 5; i++) await store.remember(home, { id: `c${i}`, task: 'general', models: ['a:1b', 'b:1b'], at: new Date().toISOString() });
@@ -130,19 +140,22 @@ describe('a comparison outlives its process', () => {
     expect(await fresh.get(home, 'c5')).toMatchObject({ models: ['a:1b', 'b:1b'] });
     expect(await fresh.get(home, `c${KEEP_COMPARISONS + 4}`)).toBeDefined();
 
-    const file = join(home, COMPARISONS_FILE);
-    writeFileSync(file, '{"version":1,"comparisons":[{"id":"good","task":"code","models":["a:1b"],"at":"2026-01-01T00:00:00Z"},{"id":"bad","task":"nonsense","models":[]}]} trailing junk');
+    const old = tempDir('ollm-comparisons-');
+    const file = join(old, COMPARISONS_FILE);
+    const text = '{"version":1,"comparisons":[{"id":"good","task":"code","models":["a:1b"],"at":"2026-01-01T00:00:00Z"},{"id":"bad","task":"nonsense","models":[]}]} trailing junk';
+    writeFileSync(file, text);
     const after = new Comparisons();
-    expect(await after.get(home, 'good')).toMatchObject({ task: 'code' });
-    expect(await after.get(home, 'bad')).toBeUndefined();
-    expect(readdirSync(home).some((f) => f.startsWith(`${COMPARISONS_FILE}.corrupt-`))).toBe(true);
-    await after.remember(home, { id: 'new', task: 'fast', models: ['a:1b'], at: new Date().toISOString() });
-    expect((JSON.parse(await readFile(file, 'utf8')) as { comparisons: Array<{ id: string }> }).comparisons.map((c) => c.id)).toEqual(['good', 'new']);
+    expect(await after.get(old, 'good')).toMatchObject({ task: 'code' });
+    expect(await after.get(old, 'bad')).toBeUndefined();
+    expect(existsSync(file)).toBe(false);
+    expect(readFileSync(`${file}.imported-backup`, 'utf8')).toBe(text); // every byte kept
+    await after.remember(old, { id: 'new', task: 'fast', models: ['a:1b'], at: new Date().toISOString() });
+    expect(storedIds(old)).toEqual(['good', 'new']);
   });
 
   it('a home that cannot be written: the id still works in this process, and the result says it will not survive', async () => {
     const home = tempDir('ollm-comparisons-');
-    mkdirSync(join(home, COMPARISONS_FILE)); // a folder where the file should be
+    mkdirSync(join(home, 'state.db')); // a folder where the database should be
     const store = new Comparisons();
     const note = await store.remember(home, { id: 'x', task: 'general', models: ['a:1b', 'b:1b'], at: new Date().toISOString() });
     expect(note).toMatch(/could not be saved .*works only while this server runs/);

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'libsql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OllamaError } from '../../src/orchestrator/index.js';
 import { compare, groupByMemory } from '../../src/orchestrator/generation/compare.js';
@@ -7,7 +9,6 @@ import { selectModel } from '../../src/orchestrator/generation/router.js';
 import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
 import type { PullProgress } from '../../src/orchestrator/models/pull.js';
 import { Preferences } from '../../src/orchestrator/generation/preferences.js';
-import { join } from 'node:path';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 
@@ -185,8 +186,15 @@ describe('preferences', () => {
     const after = await routeAndGenerate(core, { prompt: 'Tell me about the moon', task: 'general' });
     expect(after.model).toBe('phi3:mini');
     expect(after.reason).toMatch(/phi3:mini is the model you preferred for general work/);
-    const reread = new Preferences(join(core.config.home, 'preferences.json')); // a later session
+    const reread = new Preferences(core.config.home); // a later session, on the same state database
     await reread.load();
     expect(reread.byProfile()).toEqual({ general: 'phi3:mini' });
+    const db = new Database(join(core.config.home, 'state.db'), { readonly: true }); // what another process reads
+    try {
+      const row = db.prepare("SELECT json FROM documents WHERE name = 'preferences'").get() as { json: string };
+      expect(JSON.parse(row.json)).toMatchObject({ byProfile: { general: { model: 'phi3:mini', task: 'general' } } });
+    } finally {
+      db.close();
+    }
   });
 });

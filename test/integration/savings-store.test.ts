@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'libsql';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -21,12 +23,22 @@ const PASTE: CallTokens = { ...LOG, argsTokens: 15_100, inputTokens: 15_100, inp
 const DAY1 = Date.UTC(2025, 0, 31, 23, 59);
 const DAY2 = Date.UTC(2025, 1, 1, 0, 1);
 
-const fileIn = () => join(tempDir('ollm-savings-'), 'savings.json');
-const fresh = async (file: string) => {
-  const s = new SavingsStore(file, PRICES);
+const homeDir = () => tempDir('ollm-savings-');
+const fresh = async (home: string) => {
+  const s = new SavingsStore(home, PRICES);
   await s.load();
   return s;
 };
+/** The ledger's rows as another connection reads them (what another process sees), by [day, model, task]. */
+function stored(home: string): Array<{ key: [string, string, string]; cell: Record<string, number> }> {
+  const db = new Database(join(home, 'state.db'), { readonly: true });
+  try {
+    const rows = db.prepare("SELECT key, json FROM sums WHERE store = 'savings' ORDER BY key").all() as Array<{ key: string; json: string }>;
+    return rows.map((r) => ({ key: JSON.parse(r.key) as [string, string, string], cell: JSON.parse(r.json) as Record<string, number> }));
+  } finally {
+    db.close();
+  }
+}
 
 let fake: FakeOllama | undefined;
 afterEach(async () => {
@@ -37,7 +49,7 @@ afterEach(async () => {
 
 describe('SavingsStore', () => {
   it('sums by day (UTC), model and task, with the prices in effect', async () => {
-    const s = new SavingsStore(fileIn(), PRICES, { flushDelayMs: 60_000 });
+    const s = new SavingsStore(homeDir(), PRICES, { flushDelayMs: 60_000 });
     s.recordCall(LOG, { model: 'qwen2.5-coder:7b', task: 'code', at: DAY1 });
     s.recordCall(LOG, { model: 'llama3.2:latest', task: 'summarize', at: DAY2 });
     s.record({ ...priceCall(PASTE, PRICES), model: 'llama3.2:latest', task: 'summarize', at: DAY2 });
@@ -60,25 +72,24 @@ describe('SavingsStore', () => {
     await s.close();
   });
 
-  it('keeps its sums across a restart, and the file says what it holds', async () => {
-    const file = fileIn();
-    const a = new SavingsStore(file, PRICES);
+  it('keeps its sums across a restart, and the database says what it holds', async () => {
+    const home = homeDir();
+    const a = new SavingsStore(home, PRICES);
     a.recordCall(LOG, { model: 'phi3:mini', task: 'general', at: DAY1 });
     await a.close();
-    const b = await fresh(file);
+    const b = await fresh(home);
     expect(b.summary().total).toMatchObject({ calls: 1, savedTokens: 14_940, savedMoney: 0.0501 });
     b.recordCall(LOG, { model: 'phi3:mini', task: 'general', at: DAY1 });
     await b.close();
-    const c = await fresh(file);
+    const c = await fresh(home);
     expect(c.summary().byModel).toEqual([expect.objectContaining({ model: 'phi3:mini', calls: 2, savedTokens: 29_880, savedMoney: 0.1002 })]);
-    const onDisk = JSON.parse(await readFile(file, 'utf8'));
-    expect(onDisk.days['2025-01-31']['phi3:mini'].general).toMatchObject({ calls: 2, selfIn: 30_000, callOut: 120, savedTokens: 29_880 });
+    expect(stored(home)).toEqual([{ key: ['2025-01-31', 'phi3:mini', 'general'], cell: expect.objectContaining({ calls: 2, selfIn: 30_000, callOut: 120, savedTokens: 29_880 }) }]);
   });
 
   it('two stores on one folder recording and flushing at once lose nothing', async () => {
-    const file = fileIn();
-    const a = new SavingsStore(file, PRICES, { flushDelayMs: 1 });
-    const b = new SavingsStore(file, PRICES, { flushDelayMs: 1 });
+    const home = homeDir();
+    const a = new SavingsStore(home, PRICES, { flushDelayMs: 1 });
+    const b = new SavingsStore(home, PRICES, { flushDelayMs: 1 });
     const rounds = 6, per = 20;
     const work = (s: SavingsStore, model: string) => (async () => {
       for (let r = 0; r < rounds; r++) {
@@ -88,74 +99,82 @@ describe('SavingsStore', () => {
       await s.close();
     })();
     await Promise.all([work(a, 'a'), work(b, 'b')]);
-    const total = (await fresh(file)).summary().total;
+    const total = (await fresh(home)).summary().total;
     const n = 2 * rounds * per;
     expect(total.calls).toBe(n);
     expect(total.savedTokens).toBe(n * 14_940);
     expect(total.savedMoney).toBeCloseTo(n * 0.0501, 9);
     expect(Math.max(a.summary().total.calls, b.summary().total.calls)).toBe(n); // the last to flush saw both
-    expect(await readdir(join(file, '..'))).toEqual(['savings.json']);
+    expect((await readdir(home)).filter((f) => !f.startsWith('state.db'))).toEqual([]); // no lock or temp file
   });
 
-  it('separate processes on one file add up', async () => {
-    const file = fileIn();
+  it('separate processes on one database add up', async () => {
+    const home = homeDir();
     const mod = resolve('src/orchestrator/savings/savings-store.ts');
     const script = `import { SavingsStore } from ${JSON.stringify(mod)};
-      const s = new SavingsStore(${JSON.stringify(file)}, ${JSON.stringify(PRICES)}, { flushDelayMs: 1 });
+      const s = new SavingsStore(${JSON.stringify(home)}, ${JSON.stringify(PRICES)}, { flushDelayMs: 1 });
       for (let r = 0; r < 5; r++) { for (let i = 0; i < 10; i++) s.recordCall(${JSON.stringify(LOG)}, { model: 'p', task: 'code' }); await s.flush(); }
       await s.close();`;
     const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
     await Promise.all([run(), run(), run()]);
-    expect((await fresh(file)).summary().total).toMatchObject({ calls: 150, savedTokens: 150 * 14_940 });
-  });
+    expect((await fresh(home)).summary().total).toMatchObject({ calls: 150, savedTokens: 150 * 14_940 });
+  }, 60_000);
 
-  it('salvages a damaged file: valid cells stay, the rest is set aside', async () => {
+  it('imports a damaged savings.json once: valid cells are kept, the backup keeps every byte', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const file = fileIn();
+    const home = homeDir();
+    const file = join(home, 'savings.json');
     const good = { calls: 2, selfIn: 30_000, selfOut: 1_000, savedTokens: 29_880, savedMoney: 0.1002, callIn: 1_000, callOut: 120 };
-    await writeFile(file, JSON.stringify({ version: 1, days: { '2025-01-31': { m: { code: good, bad: 'not a cell', none: { calls: 0 } } }, 'not-a-day': {}, '2025-02-01': ['x'] } }));
-    const s = await fresh(file);
+    const text = JSON.stringify({ version: 1, days: { '2025-01-31': { m: { code: good, bad: 'not a cell', none: { calls: 0 } } }, 'not-a-day': {}, '2025-02-01': ['x'] } });
+    await writeFile(file, text);
+    const s = new SavingsStore(home, PRICES, { legacyFile: file });
+    await s.load();
     expect(s.summary().total).toMatchObject({ calls: 2, savedTokens: 29_880, savedMoney: 0.1002, call: { in: 1_000, out: 120 } });
-    expect((await readdir(join(file, '..'))).some((f) => f.startsWith('savings.json.corrupt-'))).toBe(true);
-    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/warn: savings: .*was damaged/);
+    expect(existsSync(file)).toBe(false);
+    expect(await readFile(`${file}.imported-backup`, 'utf8')).toBe(text);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/savings: imported 1 entries from .*savings\.json into the state database \(4 unreadable, kept in the backup\)/);
     s.recordCall(LOG, { model: 'm', task: 'code', at: DAY1 });
     await s.close();
-    expect((await fresh(file)).summary().total.calls).toBe(3);
+    expect((await fresh(home)).summary().total.calls).toBe(3);
+    expect(stored(home).map((r) => [r.key, r.cell.calls])).toEqual([[['2025-01-31', 'm', 'code'], 3]]);
   });
 
   it('a model or task named "__proto__" is an ordinary key', async () => {
-    const file = fileIn();
-    const s = new SavingsStore(file, PRICES);
+    const home = homeDir();
+    const s = new SavingsStore(home, PRICES);
     s.recordCall(LOG, { model: '__proto__', task: '__proto__', at: DAY1 });
     s.recordCall(LOG, { model: 'constructor', task: 'toString', at: DAY1 });
     await s.close();
-    const sum = (await fresh(file)).summary();
+    const sum = (await fresh(home)).summary();
     expect(sum.byModel.map((m) => m.model).sort()).toEqual(['__proto__', 'constructor']);
     expect(sum.byTask.map((t) => t.task).sort()).toEqual(['__proto__', 'toString']);
     expect(sum.total.calls).toBe(2);
     expect(({} as Record<string, unknown>).calls).toBeUndefined();
   });
 
-  it('keeps its deltas when a flush fails, and record() never throws', async () => {
+  it('keeps its deltas when a flush fails, writes them once it can, and record() never throws', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const dir = tempDir('ollm-savings-');
-    await writeFile(join(dir, 'blocker'), 'a file, not a folder');
-    const bad = new SavingsStore(join(dir, 'blocker', 'savings.json'), PRICES);
+    const home = join(homeDir(), 'blocker');
+    await writeFile(home, 'a file, not a folder');
+    const bad = new SavingsStore(home, PRICES);
     bad.recordCall(LOG, { model: 'm', task: 'code' });
     expect(() => bad.record(null as never)).not.toThrow();
     expect(() => bad.record({ model: 'm' } as never)).not.toThrow();
     await bad.flush();
     expect(bad.summary().total.calls).toBe(1);
+    await rm(home);
+    await mkdir(home);
     await bad.close();
+    expect(stored(home).map((r) => r.cell.calls)).toEqual([1]);
   });
 });
 
 describe('show_status and ollm://metrics report the savings', () => {
   it('says so honestly when offloading cost more than it saved', () => {
-    const s = new SavingsStore(fileIn(), PRICES, { flushDelayMs: 60_000 });
+    const s = new SavingsStore(homeDir(), PRICES, { flushDelayMs: 60_000 });
     s.recordCall(PASTE, { model: 'm', task: 'summarize', at: DAY1 });
     expect(renderSavings(s.summary({ now: DAY2 }))).toBe('Saved by offloading to local models: in all nothing — ≈ $0.18 more spent than doing the work yourself, over 1 call; today no offloaded call.');
-    const free = new SavingsStore(fileIn(), { ...PRICES, inputPerMillion: 0, outputPerMillion: 0 }, { flushDelayMs: 60_000 });
+    const free = new SavingsStore(homeDir(), { ...PRICES, inputPerMillion: 0, outputPerMillion: 0 }, { flushDelayMs: 60_000 });
     free.recordCall(LOG, { model: 'm', task: 'summarize', at: DAY2 });
     expect(renderSavings(free.summary({ now: DAY2 }))).toBe('Saved by offloading to local models: in all ~14.9k tokens over 1 call; today ~14.9k tokens over 1 call.');
   });
@@ -173,7 +192,7 @@ describe('show_status and ollm://metrics report the savings', () => {
       const none = await client.callTool({ name: 'show_status', arguments: {} });
       expect((none.content as Array<{ text: string }>)[0]!.text).toMatch(/Saved by offloading to local models: nothing yet \(no offloaded call recorded\)\./);
       core.savings.recordCall(LOG, { model: 'qwen2.5-coder:7b', task: 'code' });
-      const other = new SavingsStore(join(core.config.home, 'savings.json'), PRICES); // another ollm-mcp process
+      const other = new SavingsStore(core.config.home, PRICES); // another ollm-mcp process
       other.recordCall(LOG, { model: 'llama3.2:latest', task: 'general' });
       await other.close();
       const r = await client.callTool({ name: 'show_status', arguments: {} });

@@ -162,7 +162,7 @@ export const settingsSchema = z
       .prefault({}),
     memory: z
       .strictObject({
-        file: z.string().min(1).optional().describe('The remembered-facts file; default $OLLM_HOME/memory.json.'),
+        file: z.string().min(1).optional().describe('A memory file of an earlier version, imported once into $OLLM_HOME/state.db; default $OLLM_HOME/memory.json.'),
         promptBudgetTokens: z
           .number()
           .int()

@@ -1,15 +1,14 @@
 /**
- * Comparisons remembered for prefer_model (a winner chosen by comparisonId), kept in
- * $OLLM_HOME/comparisons.json so an id still works after a restart and from another ollm-mcp
- * process on the same home (Claude Desktop and an IDE may each run one).
+ * Comparisons remembered for prefer_model (a winner chosen by comparisonId), kept in the state
+ * database so an id still works after a restart and from another ollm-mcp process on the same
+ * home (Claude Desktop and an IDE may each run one).
  *
- * The file goes through the shared-file layer (storage/shared-file.ts): every change under the
- * file's lock and written atomically, a damaged file salvaged entry by entry. It is bounded: the
+ * One shared document (storage/shared-doc.ts): every change in one transaction, bounded to the
  * last KEEP_COMPARISONS comparisons, oldest dropped first. This process also keeps the ones it ran
- * in memory, so an id it handed out works here even when the file cannot be written.
+ * in memory, so an id it handed out works here even when the database cannot be written.
  */
 import { join } from 'node:path';
-import { SharedJsonFile } from '../storage/shared-file.js';
+import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
 import { TASK_TYPES, type TaskType } from '../models/profiles.js';
 
@@ -60,23 +59,23 @@ export function withComparison(table: Table, record: ComparisonRecord): Table {
 }
 
 export class Comparisons {
-  /** One shared file per home (an orchestrator has one home; tests may build several). */
-  private readonly files = new Map<string, SharedJsonFile<Table>>();
+  /** One shared document per home (an orchestrator has one home; tests may build several). */
+  private readonly files = new Map<string, SharedDocument<Table>>();
   /** The comparisons this process ran, newest last: found even when the file could not be written. */
   private readonly recent = new Map<string, ComparisonRecord>();
 
-  /** The file for `home`: $OLLM_HOME/comparisons.json. */
-  fileFor(home: string): SharedJsonFile<Table> {
+  /** The document for `home` (an earlier version's comparisons.json there is imported once). */
+  fileFor(home: string): SharedDocument<Table> {
     let file = this.files.get(home);
     if (!file) {
-      file = new SharedJsonFile<Table>(join(home, COMPARISONS_FILE), { parse: parseComparisons, empty: () => [], serialise, count: (t) => t.length, label: 'comparisons' });
+      file = new SharedDocument<Table>(home, { name: 'comparisons', parse: parseComparisons, empty: () => [], serialise, count: (t) => t.length, legacyFile: join(home, COMPARISONS_FILE) });
       this.files.set(home, file);
     }
     return file;
   }
 
   /**
-   * Keeps a comparison in memory and in the home's file. Never throws: when the file cannot be
+   * Keeps a comparison in memory and in the home's database. Never throws: when it cannot be
    * written, the id still works in this process, and the returned text says why it will not after
    * a restart.
    */
@@ -94,14 +93,14 @@ export class Comparisons {
     }
   }
 
-  /** The comparison with this id: one this process ran, else one in the home's file (any process's, before or after a restart). */
+  /** The comparison with this id: one this process ran, else one in the home's database (any process's, before or after a restart). */
   async get(home: string, id: string): Promise<ComparisonRecord | undefined> {
     const mine = this.recent.get(id);
     if (mine) return mine;
     try {
       return (await this.fileFor(home).snapshot()).find((r) => r.id === id);
     } catch (err) {
-      log.warn(`comparisons: cannot read ${join(home, COMPARISONS_FILE)}: ${err instanceof Error ? err.message : String(err)}`);
+      log.warn(`comparisons: cannot read the state database in ${home}: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     }
   }

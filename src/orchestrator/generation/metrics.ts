@@ -1,9 +1,9 @@
 /**
- * Per-model performance metrics, kept in $OLLM_HOME/metrics.json and shared by every ollm-mcp
- * process on the machine (Claude Desktop and an IDE may each run one): sums and counts recorded
- * in memory and flushed, debounced, under the file's lock (storage/summed-file.ts).
+ * Per-model performance metrics, kept in the state database and shared by every ollm-mcp process
+ * on the machine (Claude Desktop and an IDE may each run one): sums and counts recorded in memory
+ * and flushed, debounced, in one transaction (storage/summed-table.ts).
  */
-import { SummedFile } from '../storage/summed-file.js';
+import { SummedTable } from '../storage/summed-table.js';
 import { loadSpeed, type LoadSpeed } from '../loading/load-estimate.js';
 import { log } from '../util/log.js';
 
@@ -31,7 +31,6 @@ interface Totals {
   loadedBytes: number; loadingMs: number;
 }
 type Table = Map<string, Totals>;
-interface FileShape { version: 1; models: Record<string, unknown> }
 const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads', 'loadedBytes', 'loadingMs'] as const;
 
 const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0, loadedBytes: 0, loadingMs: 0 });
@@ -58,38 +57,36 @@ function toMetrics(t: Totals): ModelMetrics {
   return m;
 }
 
-/** The file's models and the entries that are not valid; null when its shape is not ours. */
+/** One model's stored sums, or null when they are not an object. */
+function parseRow(v: unknown): Totals | null {
+  if (!isObj(v)) return null;
+  const t = empty();
+  for (const k of COUNTS) t[k] = pos(v[k]) ? v[k] : 0;
+  const used = typeof v.lastUsed === 'string' ? Date.parse(v.lastUsed) : NaN;
+  t.lastUsedMs = Number.isFinite(used) ? used : 0;
+  if (typeof v.lastError === 'string') Object.assign(t, { lastError: v.lastError, lastErrorMs: pos(v.lastErrorMs) ? v.lastErrorMs : 0 });
+  return t;
+}
+
+const serialiseRow = ({ lastUsedMs, ...rest }: Totals): unknown => ({ ...rest, lastUsed: new Date(lastUsedMs).toISOString() });
+
+/** metrics.json of an earlier version: its models and the entries that are not valid; null when its shape is not ours. */
 function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
   if (!isObj(raw) || !isObj(raw.models)) return null;
   const out: Table = new Map();
   const rejected: unknown[] = [];
   for (const [model, v] of Object.entries(raw.models)) {
-    if (!isObj(v) || model === '') {
-      rejected.push({ [model]: v });
-      continue;
-    }
-    const t = empty();
-    for (const k of COUNTS) t[k] = pos(v[k]) ? v[k] : 0;
-    const used = typeof v.lastUsed === 'string' ? Date.parse(v.lastUsed) : NaN;
-    t.lastUsedMs = Number.isFinite(used) ? used : 0;
-    if (typeof v.lastError === 'string') Object.assign(t, { lastError: v.lastError, lastErrorMs: pos(v.lastErrorMs) ? v.lastErrorMs : 0 });
-    out.set(model, t);
+    const t = model === '' ? null : parseRow(v);
+    if (t) out.set(model, t);
+    else rejected.push({ [model]: v });
   }
   return { value: out, rejected };
 }
 
-function serialise(table: Table): FileShape {
-  const models: Record<string, unknown> = {};
-  for (const [model, { lastUsedMs, ...rest }] of table) {
-    // defineProperty: a model named "__proto__" stays a plain key
-    Object.defineProperty(models, model, { value: { ...rest, lastUsed: new Date(lastUsedMs).toISOString() }, enumerable: true });
-  }
-  return { version: 1, models };
-}
-
-export class MetricsStore extends SummedFile<Totals> {
-  constructor(file: string, options: { flushDelayMs?: number } = {}) {
-    super(file, 'metrics', { parse: parseFile, serialise, zero: empty, add: addInto }, options);
+export class MetricsStore extends SummedTable<Totals> {
+  /** `legacyFile`: an earlier version's metrics.json, imported once. */
+  constructor(home: string, options: { flushDelayMs?: number; legacyFile?: string } = {}) {
+    super(home, 'metrics', { parseRow, serialiseRow, parseFile, zero: empty, add: addInto }, options);
   }
 
   /** Adds an observation in memory and schedules a flush. Never throws. */

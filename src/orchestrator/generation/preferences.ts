@@ -1,8 +1,8 @@
 /**
  * The model the user preferred for a kind of work (seed 003: "user can select preferred
- * response"), kept in $OLLM_HOME/preferences.json and honoured by the router from then on.
+ * response"), kept in the state database and honoured by the router from then on.
  */
-import { SharedJsonFile } from '../storage/shared-file.js';
+import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
 import { PROFILE_NAMES, type ProfileName, type TaskType } from '../models/profiles.js';
 
@@ -14,7 +14,7 @@ export interface Preference {
   comparisonId?: string;
 }
 
-/** Preferences by profile. A Map: profile names come from a file a person may edit. */
+/** Preferences by profile. A Map: profile names come from stored JSON a person may have edited. */
 type Table = ReadonlyMap<ProfileName, Preference>;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -31,7 +31,7 @@ function parse(raw: unknown): { value: Table; rejected: unknown[] } | null {
   return { value: out, rejected };
 }
 
-/** On disk: an object by profile, written key by key so no name can reach a prototype. */
+/** Stored: an object by profile, written key by key so no name can reach a prototype. */
 function serialise(table: Table): unknown {
   const byProfile: Record<string, Preference> = Object.create(null) as Record<string, Preference>;
   for (const [profile, pref] of table) byProfile[profile] = pref;
@@ -40,10 +40,11 @@ function serialise(table: Table): unknown {
 
 export class Preferences {
   private table: Table = new Map();
-  private readonly file: SharedJsonFile<Table>;
+  private readonly file: SharedDocument<Table>;
 
-  constructor(path: string) {
-    this.file = new SharedJsonFile<Table>(path, { parse, empty: () => new Map(), serialise, count: (t) => t.size, label: 'preferences' });
+  /** `legacyFile`: an earlier version's preferences.json, imported once. */
+  constructor(home: string, options: { legacyFile?: string } = {}) {
+    this.file = new SharedDocument<Table>(home, { name: 'preferences', parse, empty: () => new Map(), serialise, count: (t) => t.size, ...options });
   }
 
   async load(): Promise<void> {

@@ -1,10 +1,9 @@
 /**
- * memory.json as a file: what each entry must hold to be used (a bad one is set aside alone),
- * how the file is written (one entry per line, each serialised once), and what the user is told
- * after a damaged file was salvaged.
+ * Memory as JSON — the memory.json of earlier versions (imported once), and the files of
+ * `ollm-mcp memory export` / `import`: what each entry must hold to be used (a bad one is left
+ * out alone), and how the JSON is written (one entry per line, each serialised once).
  */
 import { MEMORY_CATEGORIES, MEMORY_SOURCES, type MemoryEntry } from './types.js';
-import type { SalvageReport } from '../storage/shared-file.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -39,14 +38,6 @@ export function parse(raw: unknown): { value: MemoryEntry[]; rejected: unknown[]
     else rejected.push(e);
   }
   return { value, rejected };
-}
-
-/** What the user is told once after a damaged memory file was salvaged. */
-export function salvageNotice(r: SalvageReport): string {
-  const kept = `${r.kept} ${r.kept === 1 ? 'memory was' : 'memories were'} kept`;
-  return r.kept === 0 && r.setAside === 1 && !r.problem.includes('entr')
-    ? `Note: ${r.file} could not be read (${r.problem}); it was moved to ${r.aside} and a new memory file was started — nothing was deleted.`
-    : `Note: ${r.file} was damaged (${r.problem}): ${kept}; ${r.setAside} unreadable ${r.setAside === 1 ? 'part was' : 'parts were'} moved to ${r.aside} — nothing was deleted.`;
 }
 
 /** Entries never change once made (a change makes a new one), so each is serialised once. */

@@ -1,24 +1,21 @@
 /**
- * Remembered facts, preferences and context, kept across sessions in $OLLM_HOME/memory.json and
- * shared safely by every ollm-mcp process using that folder: each change is a read-merge-write
- * under the file's lock, written atomically. How often an entry is used is counted in memory and
- * added to the file a moment later, so reading never waits for a write.
+ * Remembered facts, preferences and context, kept across sessions in the state database
+ * ($OLLM_HOME/state.db, storage/db.ts) and shared safely by every ollm-mcp process using that
+ * home: each change is one transaction, committed before the caller hears back. The entries are
+ * kept in memory too, with their search index, and read again only when another process changed
+ * the table (SQLite's data_version says so). How often an entry is used is counted in memory and
+ * added a moment later, so reading never waits for a write. A memory.json of an earlier version
+ * is imported on first use and kept as a backup.
  */
-import { parse, salvageNotice, stringify } from './memory-file.js';
-import { SharedJsonFile, StorageError, writeAtomic } from '../storage/shared-file.js';
-import { LockBusyError } from '../storage/lock.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { queueWrite, STATE_FILE, stateDb, stateVersion, storageError, type Db } from '../storage/db.js';
+import { importLegacy } from '../storage/legacy-import.js';
 import { log } from '../util/log.js';
+import { parse, stringify } from './memory-file.js';
 import type { MemoryProvider } from './memory-hook.js';
-import {
-  carryIndex,
-  newerFirst,
-  normalizeKey,
-  promptAddition,
-  rankEntries,
-  type MemoryCategory,
-  type MemoryEntry,
-  type MemorySource,
-} from './memory-search.js';
+import { carryIndex, newerFirst, normalizeKey, promptAddition, rankEntries, type MemoryCategory, type MemoryEntry, type MemorySource } from './memory-search.js';
+import { addUses, allEntries, countEntries, deleteAll, deleteEntry, entryFor, putEntry } from './memory-table.js';
 
 export const MAX_KEY_CHARS = 200;
 
@@ -27,7 +24,7 @@ export interface MemoryLimits {
   maxValueChars: number;
 }
 
-/** A refusal whose message is complete for the user (bad key, limits, lock). */
+/** A refusal whose message is complete for the user (bad key, limits, a disk problem). */
 export class MemoryError extends Error {
   override name = 'MemoryError';
 }
@@ -45,37 +42,36 @@ function indexOf(entries: readonly MemoryEntry[]): Map<string, number> {
   return index;
 }
 
+/** The list after a change: `next`, its search index carried over from `current` when one was built. */
+function changed(current: readonly MemoryEntry[], next: MemoryEntry[], removed: MemoryEntry[], added: MemoryEntry[]): MemoryEntry[] {
+  carryIndex(current, next, removed, added);
+  indexes.delete(current);
+  return next;
+}
+
 export class MemoryStore implements MemoryProvider {
-  private readonly file: SharedJsonFile<MemoryEntry[]>;
-  /** Uses not yet added to the file, by normalised key; and those being written right now. */
+  /** The state database holding the memory. */
+  readonly path: string;
+  private cache?: { version: string; entries: readonly MemoryEntry[] };
+  private ready?: Promise<Db>;
+  /** Uses not yet written, by normalised key; and those being written right now. */
   private pendingUses = new Map<string, number>();
   private writingUses = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private notice?: string;
-  /** Where the bad part of a damaged memory file was moved, when that happened in this process. */
+  /** Where an imported memory.json with unreadable parts was kept, when that happened in this process. */
   setAside?: string;
 
   constructor(
-    readonly path: string,
+    readonly home: string,
     private readonly limits: MemoryLimits,
-    private readonly flushDelayMs = 2000,
+    private readonly options: { legacyFile?: string; flushDelayMs?: number } = {},
   ) {
-    this.file = new SharedJsonFile<MemoryEntry[]>(path, {
-      parse,
-      empty: () => [],
-      serialise: (entries) => ({ version: 1, entries }),
-      stringify,
-      label: 'memory',
-      count: (entries) => entries.length,
-      onSalvage: (r) => {
-        this.setAside = r.aside;
-        this.notice = salvageNotice(r);
-      },
-    });
+    this.path = join(home, STATE_FILE);
   }
 
-  /** A one-time note for the user (an unreadable file set aside), or undefined. */
+  /** A one-time note for the user (an imported file had unreadable parts), or undefined. */
   takeNotice(): string | undefined {
     const n = this.notice;
     this.notice = undefined;
@@ -93,31 +89,32 @@ export class MemoryStore implements MemoryProvider {
       throw new MemoryError(`The value for "${k}" is ${v.length} characters; the limit is ${this.limits.maxValueChars} (memory.maxValueChars). Store a shorter summary.`);
     }
     const norm = normalizeKey(k);
-    let result!: { entry: MemoryEntry; action: 'created' | 'updated' };
-    await this.write(async (current) => {
-      const index = indexOf(current);
-      const at = index.get(norm);
+    const result = await this.change((db) => {
+      const old = entryFor(db, norm);
       const now = new Date().toISOString();
-      const next = current.slice();
-      if (at !== undefined) {
-        const old = current[at]!;
-        const entry: MemoryEntry = { ...old, key: k, value: v, category: options.category ?? old.category, source: options.source ?? old.source, updatedAt: now };
-        next[at] = entry;
-        carryIndex(current, next, [old], [entry]);
-        result = { entry, action: 'updated' };
-      } else {
-        if (current.length >= this.limits.maxEntries) {
-          throw new MemoryError(`Memory is full: ${current.length} entries (memory.maxEntries). Forget entries that no longer matter, or raise the limit.`);
-        }
-        const entry: MemoryEntry = { key: k, value: v, category: options.category ?? 'fact', source: options.source ?? 'user', createdAt: now, updatedAt: now, accessCount: 0 };
-        next.push(entry);
-        index.set(norm, next.length - 1);
-        carryIndex(current, next, [], [entry]);
-        result = { entry, action: 'created' };
+      if (!old) {
+        const count = countEntries(db);
+        if (count >= this.limits.maxEntries) throw new MemoryError(`Memory is full: ${count} entries (memory.maxEntries). Forget entries that no longer matter, or raise the limit.`);
       }
-      indexes.delete(current);
-      indexes.set(next, index);
-      return next;
+      const entry: MemoryEntry = old
+        ? { ...old, key: k, value: v, category: options.category ?? old.category, source: options.source ?? old.source, updatedAt: now }
+        : { key: k, value: v, category: options.category ?? 'fact', source: options.source ?? 'user', createdAt: now, updatedAt: now, accessCount: 0 };
+      putEntry(db, entry);
+      const apply = (current: readonly MemoryEntry[]) => {
+        const at = indexOf(current).get(norm);
+        const index = indexOf(current);
+        if (at === undefined) {
+          const next = changed(current, [...current, entry], [], [entry]);
+          indexes.set(next, index.set(norm, next.length - 1));
+          return next;
+        }
+        const next = current.slice();
+        next[at] = entry;
+        changed(current, next, [current[at]!], [entry]);
+        indexes.set(next, index);
+        return next;
+      };
+      return { value: { entry, action: old ? ('updated' as const) : ('created' as const) }, apply };
     });
     return { ...result, entry: this.withUses(result.entry) };
   }
@@ -155,31 +152,61 @@ export class MemoryStore implements MemoryProvider {
   /** Removes the entry for `key`; returns it, or undefined when there was none. */
   async forget(key: string): Promise<MemoryEntry | undefined> {
     const norm = normalizeKey(key);
-    if (indexOf(await this.entries()).get(norm) === undefined) return undefined;
-    let removed: MemoryEntry | undefined;
-    await this.write((current) => {
-      const at = indexOf(current).get(norm);
-      if (at === undefined) return current;
-      removed = current[at]!;
-      const next = current.filter((_, i) => i !== at);
-      carryIndex(current, next, [removed], []);
-      return next;
+    const removed = await this.change((db) => {
+      const old = entryFor(db, norm);
+      if (old) deleteEntry(db, norm);
+      const apply = (current: readonly MemoryEntry[]) => {
+        const at = indexOf(current).get(norm);
+        return at === undefined ? current.slice() : changed(current, current.filter((_, i) => i !== at), [current[at]!], []);
+      };
+      return { value: old, apply };
     });
     this.pendingUses.delete(norm);
     return removed;
   }
 
-  /** Removes every entry; the previous file is kept as `memory.json.bak`. */
+  /** Removes every entry; they are first written to a JSON file in $OLLM_HOME, which is returned as `backup`. */
   async clear(): Promise<{ removed: number; backup?: string }> {
-    let removed = 0;
-    const backup = `${this.path}.bak`;
-    await this.write(async (current) => {
-      removed = current.length;
-      if (removed > 0) await writeAtomic(backup, stringify({ entries: current }));
-      return [];
-    });
+    const current = await this.entries();
+    if (current.length === 0) return { removed: 0 };
+    const backup = join(this.home, `memory-cleared-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    try {
+      await writeFile(backup, stringify({ entries: current }), { flag: 'wx' });
+    } catch (e) {
+      throw new MemoryError(`${storageError(e, backup, 'keep a copy of the memory').message} Nothing was forgotten.`);
+    }
+    const removed = await this.change((db) => ({ value: deleteAll(db), apply: () => [] }));
     this.pendingUses.clear();
-    return removed > 0 ? { removed, backup } : { removed };
+    return { removed, backup };
+  }
+
+  /** Every entry as JSON people can read and edit (`ollm-mcp memory export`). */
+  async exportAll(): Promise<string> {
+    return stringify({ entries: await this.entries() });
+  }
+
+  /**
+   * Adds the entries of an exported file: a key already remembered takes the imported value only
+   * when it is newer. All or nothing: when the result would pass memory.maxEntries, nothing is added.
+   */
+  async importAll(raw: unknown): Promise<{ added: number; updated: number; unchanged: number; rejected: number }> {
+    const parsed = parse(raw);
+    if (!parsed) throw new MemoryError('This is not a memory export: it must be an object with an "entries" list, as `ollm-mcp memory export` writes.');
+    const counts = { added: 0, updated: 0, unchanged: 0, rejected: parsed.rejected.length };
+    await this.change((db) => {
+      for (const e of parsed.value) {
+        const old = entryFor(db, normalizeKey(e.key));
+        if (old && old.updatedAt >= e.updatedAt) counts.unchanged++;
+        else {
+          putEntry(db, old ? { ...e, accessCount: Math.max(old.accessCount, e.accessCount) } : e);
+          counts[old ? 'updated' : 'added']++;
+        }
+      }
+      const n = countEntries(db);
+      if (n > this.limits.maxEntries) throw new MemoryError(`Importing would make ${n} entries; the limit is ${this.limits.maxEntries} (memory.maxEntries). Nothing was imported: raise the limit or import fewer entries.`);
+      return { value: undefined };
+    });
+    return counts;
   }
 
   /** The memories for a prompt, as system-prompt text within the budget; the ones used are counted. */
@@ -189,7 +216,7 @@ export class MemoryStore implements MemoryProvider {
     return addition;
   }
 
-  /** Adds the counted uses to the file. Failures are logged; the counts wait for the next flush. */
+  /** Adds the counted uses to the database. Failures are logged; the counts wait for the next flush. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -202,22 +229,25 @@ export class MemoryStore implements MemoryProvider {
     const uses = (this.writingUses = this.pendingUses);
     this.pendingUses = new Map();
     try {
-      await this.file.update((current) => {
-        const index = indexOf(current);
-        const next = current.slice();
-        const before: MemoryEntry[] = [];
-        const after: MemoryEntry[] = [];
-        for (const [norm, n] of uses) {
-          const at = index.get(norm);
-          if (at === undefined) continue;
-          before.push(next[at]!);
-          next[at] = { ...next[at]!, accessCount: next[at]!.accessCount + n };
-          after.push(next[at]!);
-        }
-        carryIndex(current, next, before, after);
-        indexes.delete(current); // each index belongs to one list, so changing it never misleads another
-        indexes.set(next, index);
-        return next;
+      await this.change((db) => {
+        for (const [norm, n] of uses) addUses(db, norm, n);
+        const apply = (current: readonly MemoryEntry[]) => {
+          const index = indexOf(current);
+          const next = current.slice();
+          const before: MemoryEntry[] = [];
+          const after: MemoryEntry[] = [];
+          for (const [norm, n] of uses) {
+            const at = index.get(norm);
+            if (at === undefined) continue;
+            before.push(next[at]!);
+            next[at] = { ...next[at]!, accessCount: next[at]!.accessCount + n };
+            after.push(next[at]!);
+          }
+          changed(current, next, before, after);
+          indexes.set(next, index);
+          return next;
+        };
+        return { value: undefined, apply };
       });
     } catch (e) {
       for (const [norm, n] of uses) this.pendingUses.set(norm, (this.pendingUses.get(norm) ?? 0) + n);
@@ -227,26 +257,61 @@ export class MemoryStore implements MemoryProvider {
     }
   }
 
-  /** Resolves once every change made so far is written (for a clean stop). */
+  /** Resolves once every use counted so far is written (for a clean stop); changes are written before they resolve. */
   async settled(): Promise<void> {
-    await this.file.settled();
     await this.flushing;
   }
 
-  private entries(): Promise<readonly MemoryEntry[]> {
-    return this.file.snapshot().catch((e: unknown) => {
-      if (e instanceof StorageError) throw new MemoryError(e.message);
-      throw new MemoryError(`Cannot read the memory file ${this.path}: ${(e as Error).message}`);
+  private db(): Promise<Db> {
+    this.ready ??= (async () => {
+      const db = await stateDb(this.home);
+      if (this.options.legacyFile) {
+        const report = await importLegacy(db, { file: this.options.legacyFile, label: 'memory', parse, insert: (d, entries) => insertImported(d, entries) });
+        if (report && report.setAside > 0) {
+          this.setAside = report.backup ?? report.file;
+          this.notice = `Note: ${report.file} was imported into ${this.path} with ${report.kept} entries; ${report.setAside} unreadable ${report.setAside === 1 ? 'part is' : 'parts are'} kept in ${this.setAside} — nothing was deleted.`;
+        }
+      }
+      return db;
+    })().catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
     });
+    return this.ready;
   }
 
-  private async write(change: (current: MemoryEntry[]) => MemoryEntry[] | Promise<MemoryEntry[]>): Promise<void> {
+  private async entries(): Promise<readonly MemoryEntry[]> {
     try {
-      await this.file.update(change);
+      const db = await this.db();
+      const version = stateVersion(db);
+      if (this.cache?.version !== version) this.cache = { version, entries: allEntries(db) };
+      return this.cache.entries;
     } catch (e) {
+      throw new MemoryError(storageError(e, this.path, 'read the memory').message);
+    }
+  }
+
+  /**
+   * One change, committed before this resolves (with the others of the same moment, storage/db.ts
+   * queueWrite): `fn` changes the table and says how the kept list follows. The list is carried
+   * over only when nothing else changed the table since it was read.
+   */
+  private async change<R>(fn: (db: Db) => { value: R; apply?: (current: readonly MemoryEntry[]) => MemoryEntry[] }): Promise<R> {
+    let db: Db;
+    try {
+      db = await this.db();
+    } catch (e) {
+      throw new MemoryError(`${storageError(e, this.path, 'open the memory').message}`);
+    }
+    try {
+      const { value, before, after } = await queueWrite(db, () => fn(db));
+      const kept = this.cache;
+      this.cache = kept?.version === before && value.apply ? { version: after, entries: value.apply(kept.entries) } : undefined;
+      return value.value;
+    } catch (e) {
+      this.cache = undefined; // rolled back: the kept list may be ahead of the table
       if (e instanceof MemoryError) throw e;
-      if (e instanceof StorageError || e instanceof LockBusyError) throw new MemoryError(`${e.message} Nothing was changed.`);
-      throw new MemoryError(`Cannot write the memory file ${this.path}: ${(e as Error).message}. Nothing was changed; try again.`);
+      throw new MemoryError(`${storageError(e, this.path, 'write the memory').message}`);
     }
   }
 
@@ -257,7 +322,7 @@ export class MemoryStore implements MemoryProvider {
       this.pendingUses.set(norm, (this.pendingUses.get(norm) ?? 0) + 1);
     }
     if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushDelayMs);
+      this.timer = setTimeout(() => void this.flush(), this.options.flushDelayMs ?? 2000);
       this.timer.unref();
     }
   }
@@ -267,4 +332,22 @@ export class MemoryStore implements MemoryProvider {
     const n = (this.pendingUses.get(norm) ?? 0) + (this.writingUses.get(norm) ?? 0);
     return n ? { ...e, accessCount: e.accessCount + n } : e;
   }
+}
+
+/**
+ * An imported file's entries, merged as importAll merges: an entry the database already holds
+ * with a newer updatedAt stays (an earlier version still running may write its file after this
+ * version's first start); of equal times the file's wins, and of equal keys in the file the newer
+ * (the last when equal). Returns how many of the file's keys it wrote.
+ */
+function insertImported(db: Db, entries: readonly MemoryEntry[]): number {
+  const written = new Set<string>();
+  for (const e of entries) {
+    const norm = normalizeKey(e.key);
+    const old = entryFor(db, norm);
+    if (old && old.updatedAt > e.updatedAt) continue;
+    putEntry(db, old ? { ...e, accessCount: Math.max(old.accessCount, e.accessCount) } : e);
+    written.add(norm);
+  }
+  return written.size;
 }

@@ -1,9 +1,9 @@
 /**
- * The savings ledger across sessions: $OLLM_HOME/savings.json, shared by every ollm-mcp process
- * on the machine as metrics.json is (storage/summed-file.ts): the file holds sums only, per day
- * (UTC), model and task, so several processes' contributions add up.
+ * The savings ledger across sessions, in the state database, shared by every ollm-mcp process on
+ * the machine as the metrics are (storage/summed-table.ts): rows hold sums only, per day (UTC),
+ * model and task, so several processes' contributions add up.
  */
-import { SummedFile } from '../storage/summed-file.js';
+import { SummedTable } from '../storage/summed-table.js';
 import { log } from '../util/log.js';
 import { priceCall, type CallTokens, type LedgerEntry, type Prices } from './ledger.js';
 
@@ -50,8 +50,6 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const keyOf = (day: string, model: string, task: string) => JSON.stringify([day, model, task]);
 const parseKey = (k: string) => JSON.parse(k) as Key;
 export const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
-/** Sets a key that may be "__proto__" as a plain property. */
-const put = (o: Record<string, unknown>, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 
 function addInto(a: Cell, b: Cell): Cell {
   for (const f of FIELDS) a[f] += b[f];
@@ -69,7 +67,15 @@ function toSums(c: Cell): SavingsSums {
   };
 }
 
-/** The file's cells and the entries that are not valid; null when its shape is not ours. */
+/** One stored cell, or null when it is not one. */
+function parseRow(v: unknown): Cell | null {
+  if (!isObj(v) || !(num(v.calls) > 0)) return null;
+  const c = empty();
+  for (const f of FIELDS) c[f] = SIGNED.has(f) ? num(v[f]) : Math.max(0, num(v[f]));
+  return c;
+}
+
+/** savings.json of an earlier version: its cells and the entries that are not valid; null when its shape is not ours. */
 function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
   if (!isObj(raw) || !isObj(raw.days)) return null;
   const out: Table = new Map();
@@ -79,36 +85,24 @@ function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
     for (const [model, tasks] of Object.entries(models)) {
       if (model === '' || !isObj(tasks)) { rejected.push({ day, model, tasks }); continue; }
       for (const [task, v] of Object.entries(tasks)) {
-        if (task === '' || !isObj(v) || !(num(v.calls) > 0)) { rejected.push({ day, model, task, value: v }); continue; }
-        const c = empty();
-        for (const f of FIELDS) c[f] = SIGNED.has(f) ? num(v[f]) : Math.max(0, num(v[f]));
-        out.set(keyOf(day, model, task), c);
+        const c = task === '' ? null : parseRow(v);
+        if (c) out.set(keyOf(day, model, task), c);
+        else rejected.push({ day, model, task, value: v });
       }
     }
   }
   return { value: out, rejected };
 }
 
-function serialise(table: Table): unknown {
-  const days: Record<string, Record<string, Record<string, Cell>>> = {};
-  for (const [k, cell] of [...table].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const [day, model, task] = parseKey(k);
-    if (!Object.hasOwn(days, day)) put(days, day, {});
-    const models = days[day]!;
-    if (!Object.hasOwn(models, model)) put(models, model, {});
-    put(models[model]!, task, { ...cell });
-  }
-  return { version: 1, days };
-}
-
-export class SavingsStore extends SummedFile<Cell> {
+export class SavingsStore extends SummedTable<Cell> {
   constructor(
-    file: string,
+    home: string,
     /** The prices that value each call (settings' savings). */
     readonly prices: Prices,
-    options: { flushDelayMs?: number } = {},
+    /** `legacyFile`: an earlier version's savings.json, imported once. */
+    options: { flushDelayMs?: number; legacyFile?: string } = {},
   ) {
-    super(file, 'savings', { parse: parseFile, serialise, zero: empty, add: addInto }, options);
+    super(home, 'savings', { parseRow, serialiseRow: (c) => ({ ...c }), parseFile, zero: empty, add: addInto }, options);
   }
 
   /** Prices a call at this store's prices, records it, and returns the entry (for ledgerLine). Never throws. */
@@ -135,7 +129,7 @@ export class SavingsStore extends SummedFile<Cell> {
     }
   }
 
-  /** This process's view: the file as last read or written plus what is not yet flushed. */
+  /** This process's view: the rows as last read or written plus what is not yet flushed. */
   summary(options: { days?: number; now?: number } = {}): SavingsSummary {
     const today = utcDay(options.now ?? Date.now());
     const total = empty();

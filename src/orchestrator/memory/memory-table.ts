@@ -1,0 +1,65 @@
+/**
+ * The memory table of the state database: rows to entries and back, and the statements the store
+ * runs. Entries keep the order they were first made in (SQLite's rowid).
+ */
+import type { Db } from '../storage/db.js';
+import { normalizeKey } from './memory-search.js';
+import { MEMORY_CATEGORIES, MEMORY_SOURCES, type MemoryEntry } from './types.js';
+
+interface Row {
+  key: string;
+  value: string;
+  category: string;
+  source: string;
+  created_at: string;
+  updated_at: string;
+  access_count: number;
+}
+
+const oneOf = <T extends string>(list: readonly T[], v: string, fallback: T): T => (list.includes(v as T) ? (v as T) : fallback);
+
+function toEntry(r: Row): MemoryEntry {
+  return {
+    key: r.key,
+    value: r.value,
+    category: oneOf(MEMORY_CATEGORIES, r.category, 'fact'),
+    source: oneOf(MEMORY_SOURCES, r.source, 'user'),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    accessCount: Number(r.access_count),
+  };
+}
+
+export function allEntries(db: Db): MemoryEntry[] {
+  return (db.prepare('SELECT key, value, category, source, created_at, updated_at, access_count FROM memory ORDER BY rowid').all() as Row[]).map(toEntry);
+}
+
+export function entryFor(db: Db, norm: string): MemoryEntry | undefined {
+  const row = db.prepare('SELECT key, value, category, source, created_at, updated_at, access_count FROM memory WHERE norm_key = ?').get(norm) as Row | undefined;
+  return row && toEntry(row);
+}
+
+export function countEntries(db: Db): number {
+  return Number((db.prepare('SELECT count(*) AS n FROM memory').get() as { n: number }).n);
+}
+
+/** Inserts the entry, or replaces the one with the same normalised key in place (its position kept). */
+export function putEntry(db: Db, e: MemoryEntry): void {
+  db.prepare(
+    `INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at, access_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (norm_key) DO UPDATE SET key = excluded.key, value = excluded.value, category = excluded.category, source = excluded.source,
+       created_at = excluded.created_at, updated_at = excluded.updated_at, access_count = excluded.access_count`,
+  ).run(normalizeKey(e.key), e.key, e.value, e.category, e.source, e.createdAt, e.updatedAt, e.accessCount);
+}
+
+export function deleteEntry(db: Db, norm: string): boolean {
+  return db.prepare('DELETE FROM memory WHERE norm_key = ?').run(norm).changes > 0;
+}
+
+export function deleteAll(db: Db): number {
+  return db.prepare('DELETE FROM memory').run().changes;
+}
+
+export function addUses(db: Db, norm: string, n: number): void {
+  db.prepare('UPDATE memory SET access_count = access_count + ? WHERE norm_key = ?').run(n, norm);
+}

@@ -1,0 +1,186 @@
+/**
+ * Tables of sums shared by every ollm-mcp process through the state database (metrics, the
+ * savings ledger): rows hold sums and counts, never means, so contributions add up. Each process
+ * records in memory and, debounced, flushes: one transaction adds the deltas it recorded since its
+ * last flush to the rows (storage/db.ts). A failed flush keeps its deltas for the next one. The
+ * JSON file of an earlier version is imported once.
+ */
+import { stateDb, stateVersion, write, type Db } from './db.js';
+import { importLegacy } from './legacy-import.js';
+import { log } from '../util/log.js';
+
+export type Table<V> = Map<string, V>;
+
+export interface SumsCodec<V> {
+  /** One row's sums, or null when the stored JSON is not valid (the row is then skipped). */
+  parseRow(raw: unknown): V | null;
+  serialiseRow(row: V): unknown;
+  /** An earlier version's file: its rows and the entries that are not valid; null when its shape is not ours. */
+  parseFile(raw: unknown): { value: Table<V>; rejected: unknown[] } | null;
+  zero(): V;
+  /** a += b, returning a. */
+  add(a: V, b: V): V;
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
+
+export class SummedTable<V> {
+  private readonly flushDelayMs: number;
+  private persisted: Table<V> = new Map(); // the rows as last read or written
+  private persistedVersion?: string; // the database's state version when they were
+  private inflight: Table<V> = new Map(); // deltas being flushed right now
+  private pending: Table<V> = new Map(); // deltas recorded since
+  private ready?: Promise<Db>;
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private failing = false;
+
+  constructor(
+    private readonly home: string,
+    private readonly label: string,
+    private readonly codec: SumsCodec<V>,
+    private readonly options: { flushDelayMs?: number; legacyFile?: string } = {},
+  ) {
+    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
+  }
+
+  /** Adds a delta to the row `key` in memory and schedules a flush. */
+  protected addDelta(key: string, delta: V): void {
+    this.pending.set(key, this.codec.add(this.pending.get(key) ?? this.codec.zero(), delta));
+    this.schedule();
+  }
+
+  /** One row as this process sees it (persisted plus not yet flushed); undefined when it has none. */
+  protected row(key: string): V | undefined {
+    const parts = [this.persisted, this.inflight, this.pending].map((t) => t.get(key)).filter((v): v is V => v !== undefined);
+    return parts.length ? parts.reduce((a, b) => this.codec.add(a, b), this.codec.zero()) : undefined;
+  }
+
+  /** Every row as this process sees it: the file as last read or written plus what is not yet flushed. */
+  protected rows(): Table<V> {
+    return this.merge(this.persisted, this.inflight, this.pending);
+  }
+
+  private merge(...tables: Array<Table<V>>): Table<V> {
+    const out: Table<V> = new Map();
+    for (const t of tables) for (const [k, v] of t) out.set(k, this.codec.add(out.get(k) ?? this.codec.zero(), v));
+    return out;
+  }
+
+  /** Reads the rows (nothing when no process changed them since): failures are logged, not thrown. */
+  load(): Promise<void> {
+    return this.serial(async () => {
+      try {
+        const db = await this.db();
+        const version = stateVersion(db);
+        if (version !== this.persistedVersion) {
+          this.persisted = this.readRows(db);
+          this.persistedVersion = version;
+        }
+      } catch (e) {
+        log.warn(`${this.label}: cannot read the state database: ${errText(e)}`);
+      }
+    });
+  }
+
+  /** Writes this process's deltas now, in one transaction. Failures are logged; the deltas wait for the next flush. */
+  flush(): Promise<void> {
+    this.stopTimer();
+    return this.serial(async () => {
+      if (this.pending.size === 0) return;
+      this.inflight = this.pending;
+      this.pending = new Map();
+      try {
+        const db = await this.db();
+        const { value: table, after } = write(db, () => {
+          const get = db.prepare('SELECT json FROM sums WHERE store = ? AND key = ?');
+          const put = db.prepare('INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
+          for (const [key, delta] of this.inflight) {
+            const row = get.get(this.label, key) as { json: string } | undefined;
+            const current = (row && this.codec.parseRow(safeJson(row.json))) ?? this.codec.zero();
+            put.run(this.label, key, JSON.stringify(this.codec.serialiseRow(this.codec.add(current, delta))));
+          }
+          return this.readRows(db);
+        });
+        this.persisted = table;
+        this.persistedVersion = after;
+        this.inflight = new Map();
+        this.failing = false;
+      } catch (e) {
+        this.pending = this.merge(this.inflight, this.pending);
+        this.inflight = new Map();
+        (this.failing ? log.debug : log.warn)(`${this.label}: cannot write to the state database (will retry): ${errText(e)}`);
+        this.failing = true;
+        this.schedule();
+      }
+    });
+  }
+
+  private readRows(db: Db): Table<V> {
+    const rows: Table<V> = new Map();
+    for (const r of db.prepare('SELECT key, json FROM sums WHERE store = ?').all(this.label) as Array<{ key: string; json: string }>) {
+      const v = this.codec.parseRow(safeJson(r.json));
+      if (v) rows.set(r.key, v);
+    }
+    return rows;
+  }
+
+  private db(): Promise<Db> {
+    this.ready ??= (async () => {
+      const db = await stateDb(this.home);
+      const legacyFile = this.options.legacyFile;
+      if (legacyFile) {
+        await importLegacy(db, {
+          file: legacyFile,
+          label: this.label,
+          parse: (raw) => this.codec.parseFile(raw),
+          insert: (d, table) => {
+            const put = d.prepare('INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
+            for (const [key, v] of table) put.run(this.label, key, JSON.stringify(this.codec.serialiseRow(v)));
+            return table.size;
+          },
+        });
+      }
+      return db;
+    })().catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  /** Flushes and stops the timer; later records stay in memory until an explicit flush. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushDelayMs);
+    this.timer.unref();
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}
