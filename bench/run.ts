@@ -1,6 +1,7 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Exit code 1 when a goal is missed. */
 import { benchClassify } from './classify.js';
 import { benchCompare } from './compare.js';
+import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
@@ -25,6 +26,7 @@ const benches = [
   { name: 'classify', run: benchClassify },
   { name: 'offload', run: benchOffload },
   { name: 'peer', run: benchPeer },
+  { name: 'hostile', run: benchHostile },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;

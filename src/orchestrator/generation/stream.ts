@@ -60,6 +60,17 @@ export interface StreamResult {
 
 const ns2ms = (ns: number | undefined) => (ns ? Math.round(ns / 1e6) : 0);
 
+/**
+ * maxTokens holds whatever the host does. A line of the answer is about a token (thinking counts
+ * too, allowed as much again), and a token is a few characters: past this many per token on
+ * average the answer is cut there too, so a host sending huge "tokens" cannot run it long.
+ */
+const CHARS_PER_TOKEN = 256;
+/** Lines with no text tolerated in one answer (a real one has a handful: the last, a role change). */
+const EMPTY_LINES = 256;
+/** Faster than this is not a measurement but a host's nonsense: reported as 0 (not known). */
+const MAX_TOKENS_PER_SECOND = 100_000;
+
 export async function streamGenerate(backend: OllamaBackend, req: StreamRequest): Promise<StreamResult> {
   const watch = new StreamWatch({
     model: req.model,
@@ -75,6 +86,9 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
   const started = performance.now();
   let text = '';
   let thinking = '';
+  const tokenLimit = req.maxTokens * (req.think ? 2 : 1) + 8;
+  const charLimit = tokenLimit * CHARS_PER_TOKEN;
+  let lines = 0;
   try {
     const final = await backend.call(
       `generation on "${req.model}"`,
@@ -92,6 +106,7 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
           ...(req.images?.length && { images: req.images.map((b64) => Buffer.from(b64, 'base64')) }),
         });
         for await (const chunk of stream) {
+          lines++;
           if (chunk.thinking) thinking += chunk.thinking;
           if (chunk.response) text += chunk.response;
           if (chunk.response || chunk.thinking) {
@@ -99,11 +114,15 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
             req.onToken?.(watch.tokens);
           }
           if (chunk.done) return chunk;
-          // maxTokens holds whatever the host does: a host that ignores num_predict is stopped here
-          // (a chunk of the answer is about a token; thinking counts too, allowed as much again)
-          if (watch.tokens >= req.maxTokens * (req.think ? 2 : 1) + 8) {
+          // a host that ignores num_predict is stopped here (the lines were checked where they entered: ollama-fetch.ts)
+          if (watch.tokens >= tokenLimit || text.length + thinking.length >= charLimit) {
             stream.abort();
+            text = text.slice(0, charLimit);
             return { ...chunk, done: true, done_reason: 'length', eval_count: watch.tokens };
+          }
+          if (lines - watch.tokens > EMPTY_LINES) {
+            stream.abort();
+            throw new OllamaError('bad_response', `Ollama at ${backend.host} sent ${lines - watch.tokens} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, backend.host);
           }
         }
         throw new Error('the stream ended before Ollama said it was done');
@@ -117,13 +136,17 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
         backend.host,
       );
     }
+    // the counts were checked where they entered (no NaN, negative or absurd number passes); a
+    // count past what the request allows is the host's nonsense and is held to the limit
+    const evalCount = Math.min(final.eval_count ?? watch.tokens, tokenLimit);
     const evalSeconds = (final.eval_duration ?? 0) / 1e9;
+    const perSecond = evalSeconds > 0 ? Math.round((evalCount / evalSeconds) * 10) / 10 : 0;
     const result: StreamResult = {
       text,
       doneReason: final.done_reason ?? 'stop',
-      promptTokens: final.prompt_eval_count ?? 0,
-      outputTokens: final.eval_count ?? watch.tokens,
-      tokensPerSecond: evalSeconds > 0 ? Math.round(((final.eval_count ?? 0) / evalSeconds) * 10) / 10 : 0,
+      promptTokens: Math.min(final.prompt_eval_count ?? 0, req.numCtx),
+      outputTokens: evalCount,
+      tokensPerSecond: perSecond <= MAX_TOKENS_PER_SECOND ? perSecond : 0,
       loadMs: ns2ms(final.load_duration),
       totalMs: Math.round(performance.now() - started),
       queueMs: Math.round(watch.queueMs),

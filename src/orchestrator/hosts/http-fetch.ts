@@ -14,6 +14,9 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }),
 };
 
+/** The most a whole answer read with text() or json() may hold. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
 interface MinimalResponse {
   ok: boolean;
   status: number;
@@ -56,9 +59,18 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
       res.once('end', done);
       res.once('close', done);
       const status = res.statusCode ?? 0;
+      // callers bound their reads themselves (ollama-fetch.ts, openai-http.ts); this is the last guard
       const readAll = async () => {
         const chunks: Buffer[] = [];
-        for await (const chunk of res) chunks.push(chunk as Buffer);
+        let size = 0;
+        for await (const chunk of res) {
+          chunks.push(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (size > MAX_BODY_BYTES) {
+            res.destroy();
+            throw new Error(`the answer of ${url.host} is larger than ${MAX_BODY_BYTES >> 20} MiB, so it was not read further`);
+          }
+        }
         return Buffer.concat(chunks).toString('utf8');
       };
       resolve({

@@ -1,15 +1,12 @@
 /**
  * What Ollama answers to /api/tags and /api/ps, checked where it enters: a body whose shape is not
  * Ollama's is an error naming the host and the field; a model entry that is not valid (a size that
- * is not a finite, non-negative number, no name) is left out on its own, with one log line per
- * answer; optional numbers that make no sense (NaN, negative) are dropped, never passed on.
+ * is not a finite, non-negative, sensible number, no name) is left out on its own, with one log line per
+ * answer; optional numbers that make no sense (NaN, negative, absurd) are dropped, never passed on.
  */
 import * as z from 'zod';
 import type { ListResponse } from 'ollama';
-
-const count = z.number().finite().nonnegative();
-/** An optional number, kept only when it is a finite, non-negative number. */
-const sane = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+import { count, sane } from './numbers.js';
 
 const details = z
   .object({

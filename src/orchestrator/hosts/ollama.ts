@@ -9,20 +9,13 @@ import { displayHost } from '../config/host.js';
 import { httpFetch } from './http-fetch.js';
 import { cancelledText } from '../util/stopping.js';
 import { errorCode } from '../util/error-code.js';
-import { quoted, shortened } from '../util/shorten.js';
+import { quoted } from '../util/shorten.js';
 import { log } from '../util/log.js';
 import { checkModels } from './ollama-answers.js';
+import { OllamaError, notInstalled } from './ollama-error.js';
+import { guardedFetch } from './ollama-fetch.js';
 
-export type OllamaErrorKind =
-  | 'unreachable'
-  | 'timeout'
-  | 'aborted'
-  | 'model_not_found'
-  | 'bad_request'
-  | 'busy'
-  | 'out_of_memory'
-  | 'unauthorized'
-  | 'server_error';
+export { OllamaError, notInstalled, type OllamaErrorKind } from './ollama-error.js';
 
 /**
  * Ollama's words for a model that did not fit: the old runner's "requires more system memory",
@@ -30,26 +23,6 @@ export type OllamaErrorKind =
  * while loading ("process has terminated", often without the word memory).
  */
 const OUT_OF_MEMORY = /memory|process has terminated|cudaMalloc|failed to allocate|unable to allocate/i;
-
-export class OllamaError extends Error {
-  override name = 'OllamaError';
-  constructor(
-    readonly kind: OllamaErrorKind,
-    message: string,
-    readonly host: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** The error for a model that is not installed: names the host and says how to get it. */
-export function notInstalled(model: string, host: string, status?: number, similar: readonly string[] = []): OllamaError {
-  const hint = similar.length
-    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or pull it with \`ollama pull ${shortened(model)}\`.`
-    : ` — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`;
-  return new OllamaError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length ? '.' : ''}${hint}`, host, status);
-}
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -82,7 +55,8 @@ export class OllamaBackend {
     this.url = options.host;
     this.host = displayHost(options.host);
     this.timeoutMs = options.timeoutMs;
-    const baseFetch = options.fetch ?? httpFetch;
+    // every answer is bounded and checked before the client sees it (ollama-fetch.ts)
+    const baseFetch = guardedFetch(options.fetch ?? httpFetch, this.host);
     this.client = new Ollama({
       host: options.host,
       fetch: (input, init) => {
@@ -190,7 +164,7 @@ export class OllamaBackend {
   private checked(path: string, raw: unknown): RunningModel[] {
     const out = checkModels(raw);
     if ('problem' in out) {
-      throw new OllamaError('server_error', `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`, this.host);
+      throw new OllamaError('bad_response', `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`, this.host);
     }
     if (out.dropped.length) log.warn(`Ollama at ${this.host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`);
     return out.models;

@@ -21,6 +21,8 @@ export interface ChatDeps {
   served(signal: AbortSignal): Promise<readonly string[] | undefined>;
   /** The start of a body, at most `limit` bytes. */
   readCapped(res: Response, limit: number): Promise<string>;
+  /** The same, and whether there was more. */
+  readBody(res: Response, limit: number): Promise<{ text: string; more: boolean }>;
 }
 
 /** An image as an image_url: a data URL from base64, with the type read from its first bytes. */
@@ -94,7 +96,9 @@ async function read(d: ChatDeps, req: ChatRequest, res: Response, what: string, 
     throw d.failures.fromHttp({ status: res.status, headers: res.headers, text, what, model: req.model, ...(served && { served }) });
   }
   if (/json/i.test(contentType ?? '')) {
-    acc.whole(await d.readCapped(res, WHOLE_BODY_BYTES), what, contentType);
+    const { text, more } = await d.readBody(res, WHOLE_BODY_BYTES);
+    if (more) throw d.failures.make('bad_response', `${d.failures.who} answered ${what} with more than ${WHOLE_BODY_BYTES >> 20} MiB, which no answer needs, so it was not read further — check its baseURL (${d.failures.ref.shownURL}).`);
+    acc.whole(text, what, contentType);
     return;
   }
   if (/html/i.test(contentType ?? '')) throw d.failures.notOpenAI(what, await d.readCapped(res, 4096), contentType, res.status);

@@ -5,15 +5,25 @@
 import { foreignBody } from './openai-errors.js';
 import type { Failures } from './openai-failures.js';
 
-export const MODEL_LIST_BYTES = 16 * 1024 * 1024;
+/** A model list is a few KiB (a hosted API's with descriptions, a few MiB); it is parsed on the main thread. */
+export const MODEL_LIST_BYTES = 8 * 1024 * 1024;
+/** Model ids kept from one list, and the longest id. */
+const MAX_MODELS = 10_000;
+const MAX_ID = 512;
 
 /** The start of a body, at most `limit` bytes; the rest is not read (the connection is closed). */
 export async function readCapped(res: Response, limit: number): Promise<string> {
+  return (await readBody(res, limit)).text;
+}
+
+/** The start of a body, at most `limit` bytes, and whether there was more (then it was not read further). */
+export async function readBody(res: Response, limit: number): Promise<{ text: string; more: boolean }> {
   const body = res.body;
-  if (!body) return '';
+  if (!body) return { text: '', more: false };
   const reader = body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
+  let more = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -21,17 +31,21 @@ export async function readCapped(res: Response, limit: number): Promise<string> 
       parts.push(value);
       size += value.byteLength;
       if (size >= limit) {
-        await reader.cancel();
+        more = size > limit || !(await reader.read()).done;
+        if (more) await reader.cancel();
         break;
       }
     }
   } finally {
     reader.releaseLock();
   }
-  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+  return { text: Buffer.concat(parts).subarray(0, limit).toString('utf8'), more };
 }
 
-/** The model ids of an OpenAI model list (`{"object":"list","data":[{"id"}]}`), or undefined when it is not one. */
+/**
+ * The model ids of an OpenAI model list (`{"object":"list","data":[{"id"}]}`), or undefined when it
+ * is not one. Entries without a usable id (not a string, empty, absurdly long) are left out.
+ */
 export function modelIds(text: string): string[] | undefined {
   let json: unknown;
   try {
@@ -41,7 +55,13 @@ export function modelIds(text: string): string[] | undefined {
   }
   const data = typeof json === 'object' && json !== null ? (json as { data?: unknown }).data : undefined;
   if (!Array.isArray(data)) return undefined;
-  return data.map((m) => (m as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string');
+  const ids: string[] = [];
+  for (const m of data) {
+    const id = (m as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && id !== '' && id.length <= MAX_ID) ids.push(id);
+    if (ids.length >= MAX_MODELS) break;
+  }
+  return ids;
 }
 
 /** `p`, or the signal's reason as soon as it aborts (`p` itself goes on, for other callers). */

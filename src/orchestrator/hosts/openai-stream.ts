@@ -11,47 +11,26 @@
  *   - an engine that ignored `stream: true` and answered one chat.completion object.
  */
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
+import { log } from '../util/log.js';
 import { quoted } from '../util/shorten.js';
+import { type ChunkParts, readChunk } from './openai-chunk.js';
 import { type EngineError, type ErrorBody, errorFields, readErrorBody } from './openai-errors.js';
+import type { ChatRequest, ChatResult } from './openai-types.js';
 import type { Failures } from './openai-failures.js';
 
-export interface ChatRequest {
-  model: string;
-  prompt: string;
-  system?: string;
-  /** Base64 images (data: and http(s) URLs pass as they are), sent as image_url parts, for vision models. */
-  images?: string[];
-  maxTokens: number;
-  temperature?: number;
-  signal?: AbortSignal;
-  /** A generation that sends nothing for this long is stopped; covers loading and prompt reading too. */
-  stallTimeoutMs: number;
-  /** Called with the running token count after each token (answer or reasoning). */
-  onToken?: (tokens: number) => void;
-}
-
-export interface ChatResult {
-  text: string;
-  /** A reasoning model's reasoning, apart from the answer. */
-  thinking?: string;
-  promptTokens: number;
-  outputTokens: number;
-  tokensPerSecond: number;
-  timeToFirstTokenMs: number;
-  totalMs: number;
-  /** The engine's finish_reason: stop, length, … */
-  doneReason: string;
-  /** False when the engine sent no usage and the token counts are estimates. */
-  usageReported: boolean;
-}
+export type { ChatRequest, ChatResult } from './openai-types.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** The largest single event accepted (a stream event is one token or so). */
 const MAX_EVENT_CHARS = 1 << 20;
+/** Chunks of the wrong shape tolerated in one stream; the next one stops it. */
+const MAX_BAD = 5;
+/** Events with no text tolerated in one answer (a real one has a few: the role, the finish, the usage). */
+const EMPTY_EVENTS = 256;
+/** A token is a few characters: past this many per token on average, the answer is cut as at maxTokens. */
+const CHARS_PER_TOKEN = 256;
 
 export class ChatStream {
   text = '';
@@ -70,7 +49,12 @@ export class ChatStream {
   private perSecond: number | undefined;
   private head = '';
   private ending = false;
+  private bad = 0;
+  private firstBad = '';
   private readonly parser: EventSourceParser;
+  /** Tokens and characters past which the answer is cut (maxTokens, whatever the engine does). */
+  private readonly tokenLimit: number;
+  private readonly charLimit: number;
 
   constructor(
     private readonly f: Failures,
@@ -78,6 +62,8 @@ export class ChatStream {
     private readonly started: number,
   ) {
     this.parser = createParser({ maxBufferSize: MAX_EVENT_CHARS, onEvent: (ev) => this.onEvent(ev), onError: (err) => this.onParseError(err) });
+    this.tokenLimit = req.maxTokens * 2 + 8;
+    this.charLimit = this.tokenLimit * CHARS_PER_TOKEN;
   }
 
   /**
@@ -101,6 +87,7 @@ export class ChatStream {
     // a last event without its blank line (`data: [DONE]` at the very end) still counts
     this.ending = true;
     if (!this.failure) this.parser.feed('\n\n');
+    if (this.bad > 0 && !this.failure) log.warn(`${this.f.who} sent ${this.bad} stream event${this.bad === 1 ? '' : 's'} that ${this.bad === 1 ? 'is' : 'are'} not an OpenAI chunk (the first: ${this.firstBad}); skipped.`);
     if (this.failure) throw this.failure;
     if (this.events === 0) throw this.f.notOpenAI(what, this.head, contentType);
     if (!this.finished) {
@@ -124,7 +111,9 @@ export class ChatStream {
     const choice = isObject(first) ? first : {};
     const message = isObject(choice['message']) ? choice['message'] : undefined;
     if (!isObject(json) || !message || typeof message['content'] !== 'string') throw this.f.notOpenAI(what, body, contentType);
-    this.onChunk({ usage: json['usage'], timings: json['timings'], choices: [{ index: 0, delta: message, finish_reason: choice['finish_reason'] ?? 'stop' }] });
+    const parts = readChunk({ usage: json['usage'], timings: json['timings'], choices: [{ index: 0, delta: message, finish_reason: choice['finish_reason'] ?? 'stop' }] }, { whole: true });
+    if ('problem' in parts) throw this.badChunks(`an answer that is not OpenAI's: ${parts.problem}`);
+    this.onParts(parts, true);
     this.events++;
     this.done = true;
   }
@@ -156,7 +145,7 @@ export class ChatStream {
   }
 
   private onEvent(ev: EventSourceMessage): void {
-    if (this.done || this.failure) return;
+    if (this.done || this.failure || this.cut) return;
     this.events++;
     if (ev.event === 'error') {
       this.failure = this.streamError(readErrorBody(ev.data), ev.data);
@@ -185,21 +174,24 @@ export class ChatStream {
     this.onChunk(json);
   }
 
+  /** A chunk of the wrong shape is skipped; the MAX_BAD-th stops the stream, with one log line for them all. */
   private onChunk(json: Json): void {
-    const usage = json['usage'];
-    if (isObject(usage)) {
-      const prompt = num(usage['prompt_tokens']);
-      const completion = num(usage['completion_tokens']);
-      this.usage = { ...(prompt !== undefined && { prompt }), ...(completion !== undefined && { completion }) };
+    const parts = readChunk(json);
+    if ('problem' in parts) {
+      if (++this.bad === 1) this.firstBad = parts.problem;
+      if (this.bad >= MAX_BAD) this.failure = this.badChunks(`${MAX_BAD} stream events that are not OpenAI chunks (the first: ${this.firstBad})`);
+      return;
     }
-    const timings = json['timings'];
-    if (isObject(timings) && num(timings['predicted_per_second'])) this.perSecond = num(timings['predicted_per_second']);
-    const choices = json['choices'];
-    const choice = Array.isArray(choices) ? (choices as unknown[]).find((c) => isObject(c) && (c['index'] ?? 0) === 0) : undefined;
-    if (!isObject(choice)) return;
-    const delta = isObject(choice['delta']) ? choice['delta'] : {};
-    const content = text(delta['content']);
-    const reasoning = text(delta['reasoning_content']) || text(delta['reasoning']);
+    this.onParts(parts, false);
+    if (!this.finished && this.events - this.tokens > EMPTY_EVENTS) this.failure = this.badChunks(`${this.events - this.tokens} stream events without text`);
+  }
+
+  private onParts(parts: ChunkParts, whole: boolean): void {
+    if (parts.usage) this.usage = parts.usage;
+    if (parts.perSecond) this.perSecond = parts.perSecond;
+    const room = this.charLimit - this.text.length - this.thinking.length;
+    const content = parts.content.slice(0, Math.max(0, room));
+    const reasoning = parts.reasoning.slice(0, Math.max(0, room - content.length));
     const now = performance.now();
     if (content) {
       if (!this.firstAnswerAt) this.firstAnswerAt = now;
@@ -212,12 +204,19 @@ export class ChatStream {
       this.tokens++;
       this.req.onToken?.(this.tokens);
     }
-    const finish = choice['finish_reason'];
-    if (typeof finish === 'string' && finish !== '') this.finishReason = finish;
-    else if (this.tokens >= this.req.maxTokens * 2 + 8) {
+    const overLong = content.length < parts.content.length || reasoning.length < parts.reasoning.length;
+    if (parts.finish && !overLong) this.finishReason = parts.finish;
+    else if (overLong || (!whole && this.tokens >= this.tokenLimit)) {
       this.finishReason = 'length';
-      this.cut = true;
+      this.cut = !whole;
     }
+  }
+
+  /** The error for an engine whose chunks are not OpenAI's, logged once. */
+  private badChunks(what: string): EngineError {
+    const e = this.f.make('bad_response', `${this.f.who} sent ${what}, so the stream was stopped — check its baseURL (${this.f.ref.shownURL}).`);
+    log.warn(e.message);
+    return e;
   }
 
   private onParseError(err: ParseError): void {

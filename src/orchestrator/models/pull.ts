@@ -12,6 +12,9 @@ import { OllamaError, type OllamaBackend } from '../hosts/ollama.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { quoted } from '../util/shorten.js';
 
+/** A model has a handful of layers; past this many, a host's new "layers" are not counted (nor re-arm the stall limit). */
+const MAX_LAYERS = 1000;
+
 export interface PullProgress {
   completedBytes: number;
   totalBytes: number;
@@ -133,16 +136,20 @@ export class Puller {
       await this.backend.call(
         `pulling "${name}"`,
         async (c) => {
+          // the lines were checked where they entered (ollama-fetch.ts): no nonsense numbers, no huge lines
+          let status = '';
           for await (const line of await c.pull({ model: name, insecure, stream: true })) {
             const before = [...layers.values()].reduce((s, l) => s + l.completed, 0);
-            if (line.digest && line.total) {
+            if (line.digest && line.total && (layers.has(line.digest) || layers.size < MAX_LAYERS)) {
               const layer = layers.get(line.digest) ?? { total: line.total, completed: 0 };
               layer.total = line.total;
-              layer.completed = Math.max(layer.completed, line.completed ?? 0);
+              layer.completed = Math.min(layer.total, Math.max(layer.completed, line.completed ?? 0));
               layers.set(line.digest, layer);
             }
             const after = [...layers.values()].reduce((s, l) => s + l.completed, 0);
-            if (after > before || !line.digest) arm(); // bytes moved, or a new phase began
+            // bytes moved, or a new phase began (the same status again and again is no progress)
+            if (after > before || (!line.digest && line.status !== status)) arm();
+            status = line.status;
             emit(line.status, Boolean(line.digest), describe(line.status, layers.get(line.digest ?? ''), layers));
             if (line.status === 'success') return;
           }

@@ -1,0 +1,148 @@
+/**
+ * The fetch the official `ollama` client runs on, bounded at the boundary: every answer of a host
+ * is read within a size limit and checked (ollama-lines.ts) before the client sees it.
+ *   - a whole answer (json(), text()) is read up to its endpoint's limit; past it, or not JSON,
+ *     or of the wrong shape, it is an OllamaError naming the host, the endpoint and the field;
+ *   - a streamed answer (body) is framed line by line (ndjson.ts): only clean lines reach the
+ *     client, so its own line parser never buffers without bound nor prints a line per bad line;
+ *   - an error answer is read up to 64 KiB and handed over as `{"error": "…"}`, so the client
+ *     neither reads an endless body nor prints "Failed to parse error response";
+ *   - the body of a DELETE, which the client never reads, is read (up to 64 KiB) and closed.
+ */
+import { frameLines, snippet } from './ndjson.js';
+import { OllamaError } from './ollama-error.js';
+import { OTHER, RULES, type PathRules } from './ollama-lines.js';
+
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/** What the client uses of an answer (see http-fetch.ts). */
+interface Answer {
+  ok: boolean;
+  status: number;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  body: ReadableStream<Uint8Array> | null;
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}
+
+/** The start of a body, at most `limit` bytes, and whether there was more (then the body is closed). */
+export async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<{ bytes: Buffer; more: boolean }> {
+  if (!body) return { bytes: Buffer.alloc(0), more: false };
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes: Buffer.concat(parts), more: false };
+      parts.push(value);
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        return { bytes: Buffer.concat(parts).subarray(0, limit), more: true };
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+const sizeText = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
+const NEXT = 'is Ollama (and not another server) listening there?';
+
+/** The error text of an error answer: Ollama's `{"error"}`, or the start of whatever came. */
+function errorText(text: string, status: number, statusText: string): string {
+  let said: unknown;
+  try {
+    said = (JSON.parse(text) as { error?: unknown } | null)?.error;
+  } catch {
+    said = undefined;
+  }
+  const flat = (typeof said === 'string' ? said : text).replace(/\s+/g, ' ').trim();
+  if (flat === '') return `HTTP ${status}${statusText ? ` ${statusText.slice(0, 100)}` : ''}`;
+  return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
+}
+
+/** Wraps `base` so every answer is bounded and checked; `host` names the host in errors. */
+export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
+  const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<Answer> => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? String(input) : input.url);
+    const endpoint = url.pathname.replace(/\/+$/, '');
+    const rules: PathRules = RULES[endpoint.slice(endpoint.lastIndexOf('/') + 1)] ?? OTHER;
+    const fail = (why: string) => new OllamaError('bad_response', `Ollama at ${host} answered ${endpoint} with ${why} — ${NEXT}`, host);
+    const res = (await base(input as string, init)) as unknown as Answer;
+    const headers = { get: (name: string) => res.headers.get(name) };
+    const statusText = res.statusText;
+
+    if (!res.ok) {
+      const { bytes } = await readBounded(res.body, ERROR_BODY_BYTES);
+      const said = errorText(bytes.toString('utf8'), res.status, statusText);
+      return {
+        ok: false,
+        status: res.status,
+        statusText,
+        headers: { get: (name) => (name.toLowerCase() === 'content-type' ? 'application/json' : res.headers.get(name)) },
+        body: null,
+        json: () => Promise.resolve({ error: said }),
+        text: () => Promise.resolve(said),
+      };
+    }
+    if ((init?.method ?? 'GET').toUpperCase() === 'DELETE') {
+      const { bytes } = await readBounded(res.body, ERROR_BODY_BYTES);
+      const text = bytes.toString('utf8');
+      return { ok: true, status: res.status, statusText, headers, body: null, json: () => Promise.resolve(JSON.parse(text || '{}') as unknown), text: () => Promise.resolve(text) };
+    }
+
+    let used = false;
+    const once = () => {
+      if (used) throw new TypeError('the body of this answer was already read');
+      used = true;
+    };
+    const readText = async (): Promise<string> => {
+      once();
+      const { bytes, more } = await readBounded(res.body, rules.maxAnswerBytes);
+      if (more) throw fail(`more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so it was not read further`);
+      return bytes.toString('utf8');
+    };
+    let framed: ReadableStream<Uint8Array> | null | undefined;
+    return {
+      ok: true,
+      status: res.status,
+      statusText,
+      headers,
+      // the client reads `body` twice (once to see it is there): the same framed stream both times
+      get body() {
+        if (framed !== undefined) return framed;
+        once();
+        const source = res.body;
+        framed = source
+          ? frameLines(source, {
+              maxLineBytes: rules.maxLineBytes,
+              ...(rules.skip && { skip: rules.skip }),
+              check: rules.line ?? ((raw) => ({ value: raw, last: false })),
+              fail: (why) => fail(why),
+              where: `Ollama at ${host}: ${endpoint}`,
+            })
+          : null;
+        return framed;
+      },
+      text: readText,
+      json: async () => {
+        const text = await readText();
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text) as unknown;
+        } catch {
+          throw fail(`something that is not JSON: ${snippet(text)}`);
+        }
+        if (!rules.answer) return raw;
+        const checked = rules.answer(raw);
+        if ('problem' in checked) throw fail(`something that is not Ollama's answer: ${checked.problem}`);
+        return checked.value;
+      },
+    };
+  };
+  return guarded as unknown as typeof fetch; // the client calls it as fetch; Answer is what it relies on
+}
+

@@ -1,0 +1,91 @@
+/**
+ * The built server against a hostile host (test/fake-hostile), acting as Ollama and as an
+ * OpenAI-compatible engine at once: while it floods, sends a 100 MB line, never stops, sends wrong
+ * shapes, nonsense numbers or bodies that never end, MCP ping still answers (a generous bound; the
+ * real figures are in `npm run bench -- hostile`), and every failure is an isError text naming the
+ * host and the problem — never "bug", never a stack trace.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeHostile, MODES, type HostileMode } from '../fake-hostile/server.js';
+import { connect, E2E_TRANSPORT, tempHome } from '../helpers/spawn.js';
+
+let fake: FakeHostile;
+let session: Awaited<ReturnType<typeof connect>>;
+
+beforeAll(async () => {
+  fake = await FakeHostile.start();
+  const yaml = ['ram:', '  budget: 12GB', '  bufferBytes: 0', 'hosts:', `  - {name: engine, kind: openai, url: "${fake.url}/v1", model: "hostile:latest"}`, ''].join('\n');
+  session = await connect({ OLLM_HOME: tempHome(yaml), OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn' });
+});
+afterAll(async () => {
+  await session?.close();
+  await fake?.stop();
+});
+
+const text = (res: { content?: unknown }) => ((res.content as Array<{ text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('\n');
+
+/** Runs `work` while pinging every 20 ms; the slowest ping. */
+async function pingsDuring<T>(work: Promise<T>): Promise<{ result: T; slowestMs: number; pings: number }> {
+  let finished = false;
+  let slowestMs = 0;
+  let pings = 0;
+  const pinger = (async () => {
+    while (!finished) {
+      const t = performance.now();
+      await session.client.ping();
+      slowestMs = Math.max(slowestMs, performance.now() - t);
+      pings++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    return { result: await work, slowestMs, pings };
+  } finally {
+    finished = true;
+    await pinger;
+  }
+}
+
+/** What each misbehaviour must come to: an isError naming the problem, or an answer held to its limits. */
+const EXPECTED: Record<HostileMode, { isError: boolean; says: RegExp }> = {
+  ok: { isError: false, says: /hello/ },
+  flood: { isError: true, says: /answered \/api\/generate with 5 lines that are not Ollama's .*5 stream events that are not OpenAI chunks/s },
+  'huge-line': { isError: true, says: /a line of more than 256 KiB.*stream event over 1 MiB/s },
+  endless: { isError: false, says: /maxTokens/ },
+  'wrong-shapes': { isError: true, says: /"done" must be true or false.*"choices"/s },
+  'bad-numbers': { isError: false, says: /ok ok ok/ },
+  'endless-body': { isError: false, says: /ok ok ok/ },
+};
+
+describe(`a hostile host (${E2E_TRANSPORT})`, () => {
+  it('answers properly when it behaves', async () => {
+    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 50, useMemory: false } });
+    expect(res.isError, text(res)).toBeFalsy();
+    expect(text(res)).toMatch(/hello/);
+  });
+
+  it.each(MODES)('%s: ping keeps answering, and the result names the host and the problem, never "bug"', async (mode) => {
+    fake.mode = mode;
+    try {
+      const { result: res, slowestMs, pings } = await pingsDuring(session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 50, useMemory: false } }, { timeout: 15_000 }));
+      const said = text(res);
+      expect(pings).toBeGreaterThan(0);
+      expect(slowestMs).toBeLessThan(1000);
+      expect(said).not.toMatch(/bug|Cannot read|    at /);
+      expect(res.isError === true, said).toBe(EXPECTED[mode].isError);
+      expect(said).toMatch(EXPECTED[mode].says);
+      if (res.isError) expect(said).toContain(fake.host);
+      const list = await pingsDuring(session.client.callTool({ name: 'list_models', arguments: { refresh: true } }, { timeout: 15_000 }));
+      expect(list.slowestMs).toBeLessThan(1000);
+      expect(text(list.result)).not.toMatch(/bug|Cannot read|    at /);
+    } finally {
+      fake.mode = 'ok';
+    }
+  });
+
+  it('is still served once it behaves again', async () => {
+    await expect(session.client.ping()).resolves.toBeDefined();
+    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi again', maxTokens: 50, useMemory: false } });
+    expect(res.isError, text(res)).toBeFalsy();
+  });
+});
