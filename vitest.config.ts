@@ -6,6 +6,10 @@
 //
 // CI (.ci/run) runs npm test and then npm run test:slow, so together they run every test, and every
 // end-to-end behaviour over both stdio and Streamable HTTP. `npx vitest run` runs all five.
+//
+// The real-engine tests (test/engine: a real llama.cpp llama-server built by `npm run engine`) are
+// in `main`: they run in npm test when the engine is built and are skipped when it is not — except
+// with OLLM_REQUIRE_ENGINE=1, set by CI after building it, where a missing engine fails them.
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 

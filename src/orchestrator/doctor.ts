@@ -4,6 +4,7 @@
  * nothing can work: no Ollama host answers, no model fits, a configured model is missing; a host
  * down while another answers, swap in use, models over the budget or too big are warnings.
  */
+import { llamacppStatus } from './fleet/llamacpp-status.js';
 import { formatBytes } from './config/units.js';
 import { sourceOf } from './config/load.js';
 import { withTag } from './models/catalog.js';
@@ -211,6 +212,10 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     checks.push(...ramChecks(await orch.ramSummary([])));
   }
   for (const h of orch.ollamaHosts.filter((x) => x.name !== 'ollama')) {
+    if (h.kind === 'llamacpp') {
+      checks.push(await llamacppCheck(h, answers.get(h.name)!));
+      continue;
+    }
     try {
       const answer = answers.get(h.name)!;
       if ('error' in answer) throw new Error(answer.error);
@@ -230,4 +235,24 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   }
   checks.push(...(await templateChecks(orch)));
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
+}
+
+/** A llama.cpp host: router or single model, its --models-max, its models by status and how their memory is known. */
+async function llamacppCheck(h: Orchestrator['ollamaHosts'][number], answer: Answer): Promise<Check> {
+  const fix = `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile`;
+  if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: answer.error.split(' — ')[0]!, fix };
+  try {
+    const s = await llamacppStatus(h);
+    if (!s) throw new Error('not a llama.cpp host');
+    const by = (st: string) => s.models.filter((m) => m.status === st).length;
+    const unknown = s.models.filter((m) => m.sizeSource === 'unknown').map((m) => m.name);
+    const failed = s.models.filter((m) => m.status === 'failed').map((m) => m.name);
+    const detail = `${answer.version} at ${h.address}${s.router ? `, at most ${s.modelsMax} models loaded` : ' (one model; ollm-mcp cannot load or unload there)'}: ${s.models.length} models, ${by('loaded')} loaded${by('loading') ? `, ${by('loading')} loading` : ''}${failed.length ? `, failed to load: ${failed.join(', ')}` : ''}`;
+    if (unknown.length) {
+      return { name: `Host ${h.name}`, level: 'warn', detail: `${detail}; the memory of ${unknown.join(', ')} is unknown (its GGUF file cannot be read here)`, fix: `set hosts.${h.name}.modelSizes {name: "5GB"} and hosts.${h.name}.capacity, so loading there never overcommits` };
+    }
+    return { name: `Host ${h.name}`, level: failed.length ? 'warn' : 'ok', detail, ...(failed.length && { fix: "see the router's log for why the load failed" }) };
+  } catch (err) {
+    return { name: `Host ${h.name}`, level: 'warn', detail: err instanceof Error ? err.message : String(err), fix };
+  }
 }

@@ -20,7 +20,8 @@ import type { ProjectProfile } from './project/project.js';
 import { RamMonitor, type MemorySource } from './loading/ram.js';
 import { TemplateLibrary } from './templates/library.js';
 import type { ModelOverview } from './models/overview.js';
-import { OllamaHost, settingsFor, type OllamaHostSpec } from './fleet/ollama-host.js';
+import type { OllamaHost } from './fleet/ollama-host.js';
+import { fleetHosts } from './fleet/llamacpp-host.js';
 import { HostCooldown } from './fleet/placement.js';
 import { defaultHost, FailoverOverview } from './fleet/default-host.js';
 import { coolingHosts, listFleetModels } from './fleet/fleet-reads.js';
@@ -72,12 +73,8 @@ export class Orchestrator {
     this.ram = new RamMonitor(deps.memorySource);
     this.metrics = new MetricsStore(config.home, { legacyFile: join(config.home, 'metrics.json') });
     this.savings = new SavingsStore(config.home, config.settings.savings, { legacyFile: join(config.home, 'savings.json') });
-    const extra = config.settings.hosts.filter((h): h is OllamaHostSpec => h.kind === 'ollama');
-    const hostDeps = { ram: this.ram, metrics: this.metrics, fleet: extra.length > 0, ...(deps.fetch && { fetch: deps.fetch }) };
-    this.ollamaHosts = [
-      new OllamaHost('ollama', -1, config.settings, hostDeps),
-      ...extra.map((h, i) => new OllamaHost(h.name, h.priority ?? i, settingsFor(config.settings, h), hostDeps)),
-    ].sort((a, b) => a.priority - b.priority);
+    // Ollama hosts and llama.cpp routers (managed alike), by priority
+    this.ollamaHosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, ...(deps.fetch && { fetch: deps.fetch }) });
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
     this.overview = new FailoverOverview(this, this.ram);
     this.preferences = new Preferences(config.home, { legacyFile: join(config.home, 'preferences.json') });

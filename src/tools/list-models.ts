@@ -17,7 +17,7 @@ function render(o: ModelsOverview): string {
         ? `${formatBytes(o.ram.headroomBytes)} free for models now (budget ${formatBytes(o.ram.budgetBytes)})`
         : 'its memory is unknown (set ollama.capacity)';
   const up = o.hosts?.filter((x) => x.reachable).map((x) => x.name);
-  const where = up ? `Ollama host${up.length > 1 ? 's' : ''} ${up.join(', ')}` : `Ollama at ${o.host}`;
+  const where = up ? `Host${up.length > 1 ? 's' : ''} ${up.join(', ')}` : `Ollama at ${o.host}`;
   const head = `${where}: ${o.models.length} model${o.models.length === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
   const lines = o.models.map((m) => {
     const state = m.cloud ? 'cloud (runs on ollama.com)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
@@ -33,7 +33,7 @@ export const listModels = defineTool({
   name: 'list_models',
   title: 'List local models',
   description:
-    'Lists the Ollama models installed on this machine with size, family, context window, capabilities, the routing profiles each serves, whether it is loaded, and whether it fits in RAM (fits: within the budget at all; fitsNow: without unloading anything). Also returns loaded models and the RAM budget. With several Ollama hosts, each model names its host, and a host that does not answer is named in `unreachable` (with what to do) while the others are listed. Use it before choosing a model or to see what is running. Cheap: cached for 30 s; pass refresh: true after installing models outside this server.',
+    'Lists the models installed on this machine’s Ollama (and on the Ollama hosts and llama.cpp routers in settings) with size, family, context window, capabilities, the routing profiles each serves, whether it is loaded, and whether it fits in RAM (fits: within the budget at all; fitsNow: without unloading anything). Also returns loaded models and the RAM budget. With several Ollama hosts, each model names its host, and a host that does not answer is named in `unreachable` (with what to do) while the others are listed. Use it before choosing a model or to see what is running. Cheap: cached for 30 s; pass refresh: true after installing models outside this server.',
   inputSchema: z.object({
     refresh: z.boolean().optional().describe('Ask Ollama again instead of using the list cached for 30 s.'),
   }),

@@ -3,6 +3,18 @@ import { formatBytes } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 import { coolingHosts, downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { loadedModelSchema, modelSummarySchema } from './schemas.js';
+import { llamacppStatus } from '../orchestrator/fleet/llamacpp-status.js';
+
+/** A llama.cpp host's model: its status there and where its memory figure comes from. */
+function llamacppLine(m: { id: string; status: string; weightsBytes: number; kvBytes: number; sizeSource: string; contextLength?: number; failure?: string }, host: string): string {
+  const memory =
+    m.sizeSource === 'gguf'
+      ? `weights ${formatBytes(m.weightsBytes)} + KV cache ${formatBytes(m.kvBytes)} (from its GGUF header and --ctx-size)`
+      : m.sizeSource === 'settings'
+        ? `${formatBytes(m.weightsBytes)} from hosts.${host}.modelSizes`
+        : `unknown — its file cannot be read here; set hosts.${host}.modelSizes`;
+  return `On llama-server as "${m.id}": ${m.status}${m.failure ? ` (${m.failure})` : ''}${m.contextLength ? `, ${m.contextLength} tokens per slot` : ''}; memory ${memory}.`;
+}
 
 export const showModelTool = defineTool({
   name: 'show_model',
@@ -23,17 +35,26 @@ export const showModelTool = defineTool({
     licenseFirstLines: z.string().optional(),
     running: loadedModelSchema.optional(),
     unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer now (the model may be there too), with what to do'),
+    llamacpp: z
+      .object({ id: z.string(), status: z.string(), weightsBytes: z.number(), kvBytes: z.number(), sizeSource: z.string(), contextLength: z.number().optional(), file: z.string().optional(), failure: z.string().optional() })
+      .optional()
+      .describe("on a llama.cpp host: the router's id and status for it, and its memory — weights plus KV cache for its --ctx-size; sizeSource gguf (its file's header), settings (modelSizes) or unknown"),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
     const unit = await orch.pickHost({ model: input.model, ...(input.host !== undefined && { host: input.host }), signal });
     const down = coolingHosts(orch);
-    const card = { ...(await unit.overview.modelCard(input.model, signal)), ...(orch.ollamaHosts.length > 1 && { host: unit.name }), ...(down.length > 0 && { unreachable: down }) };
+    const router = await llamacppStatus(unit, signal);
+    const base = await unit.overview.modelCard(input.model, signal);
+    const llama = router?.models.find((m) => m.name === base.name);
+    const llamacpp = llama && (({ name: _n, sizeBytes: _s, ...rest }) => rest)(llama);
+    const card = { ...base, ...(orch.ollamaHosts.length > 1 && { host: unit.name }), ...(down.length > 0 && { unreachable: down }), ...(llamacpp && { llamacpp }) };
     const text = [
       `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run).`,
       `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,
       card.loaded ? 'Loaded now.' : card.fitsNow ? 'Fits in RAM now.' : card.fits ? 'Fits after unloading idle models.' : 'Too big for the RAM budget.',
       ...(card.licenseFirstLines ? [`License: ${card.licenseFirstLines.split('\n')[0]}`] : []),
+      ...(llamacpp ? [llamacppLine(llamacpp, unit.name)] : []),
       ...downLines(down),
     ].join('\n');
     return { structured: card, text };

@@ -13,20 +13,28 @@ function countdown(iso: string | undefined, forever: boolean | undefined): strin
   return left <= 0 ? 'unloading' : left >= 60 ? `${Math.floor(left / 60)} min ${left % 60} s left` : `${left} s left`;
 }
 
+/** A llama.cpp router's other models, with their status and memory, and its limit. */
+function routerLine(models: ReadonlyArray<{ name: string; status: string; sizeBytes: number; sizeSource: string }>, router: boolean | undefined, max: number | undefined): string {
+  const rest = models.filter((m) => m.status !== 'loaded');
+  const each = rest.map((m) => `${m.name} (${m.status}, ${m.sizeSource === 'unknown' ? 'size unknown' : gb(m.sizeBytes)})`).join(', ');
+  return `\n- ${router ? `router: at most ${max} loaded` : 'one model, read only'}${each ? `; also ${each}` : ''}`;
+}
+
 type Fleet = Awaited<ReturnType<import('../orchestrator/index.js').Orchestrator['fleetStatus']>>;
 
 /** One paragraph per host: reachable or not, memory, then each loaded model with its pin, keep-alive and requests. */
 export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headroomBytes: number }): string {
   return fleet.hosts
     .map((h) => {
-      if (h.kind !== 'ollama') return `${h.name} (OpenAI-compatible): ${'healthy' in h && h.healthy === false ? 'unhealthy' : 'up'}.`;
+      if (h.kind === 'openai') return `${h.name} (OpenAI-compatible): ${'healthy' in h && h.healthy === false ? 'unhealthy' : 'up'}.`;
       if (!h.reachable) return downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`;
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
       const budget = h.name === 'ollama' ? `; budget ${gb(memory.budgetBytes)}, room for ${gb(memory.headroomBytes)} more` : '';
       const models = h.loaded.length
         ? h.loaded.map((m) => `- ${m.name}: ${gb(m.sizeBytes)}${m.pinned ? ', pinned' : ''}, ${countdown(m.expiresAt, m.keptForever)}${m.requestsRunning ? `, ${m.requestsRunning} running` : ''}`).join('\n')
         : '- no model loaded';
-      return `${h.name} (${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight.\n${models}`;
+      const router = 'models' in h && h.models ? routerLine(h.models, h.router, h.modelsMax) : '';
+      return `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight.\n${models}${router}`;
     })
     .join('\n\n');
 }

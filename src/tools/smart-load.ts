@@ -44,7 +44,7 @@ export const smartLoadTool = defineTool({
     'Loads a local model so the next requests start fast, never pushing the machine into swap: if it does not fit, it unloads the smallest set of idle, unpinned models that makes room, or refuses (an error result) with the numbers and a smaller alternative. Name a model, or give a task (code, debugging, vision, fast, reasoning, creative, summarize, general) and the best installed model for it is chosen — preferring one already loaded. dryRun: true shows the plan and changes nothing. pin: true keeps it loaded while the server runs. Not needed before route_and_generate, which loads on its own.',
   inputSchema: z.object({
     model: z.string().min(1).optional().describe('Model to load, e.g. "qwen2.5-coder:7b". Leave out to choose by task.'),
-    host: z.string().min(1).optional().describe('Which Ollama host (see ollm://fleet), when there are several; default: the one that has the model, else ollama.host.'),
+    host: z.string().min(1).optional().describe('Which Ollama host or llama.cpp router (see ollm://fleet), when there are several; default: the one that has the model, else ollama.host.'),
     task: z.enum(TASK_TYPES).optional().describe('Kind of work, used to choose a model when none is named.'),
     keepAlive: keepAlive.optional(),
     pin: z.boolean().optional().describe('Keep this model loaded while the server runs; never unloaded to make room.'),

@@ -11,7 +11,7 @@ export const unloadModelTool = defineTool({
       model: z.string().min(1).optional().describe('The model to unload, e.g. "llama3.2:latest".'),
       all: z.boolean().optional().describe('Unload every loaded model.'),
       includePinned: z.boolean().optional().describe('With all: also unload pinned models.'),
-    host: z.string().min(1).optional().describe('Which Ollama host (see ollm://fleet); default: where the model is loaded — with all, every host.'),
+    host: z.string().min(1).optional().describe('Which Ollama host or llama.cpp router (see ollm://fleet); default: where the model is loaded — with all, every host.'),
     })
     .refine((v) => (v.model !== undefined) !== (v.all === true), { message: 'give either model or all: true' }),
   outputSchema: z.object({

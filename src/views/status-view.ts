@@ -12,7 +12,8 @@ import { formatMoney, formatTokens } from '../orchestrator/savings/ledger.js';
 
 interface Loaded { name: string; sizeBytes: number; vramBytes: number; expiresAt?: string; keptForever?: boolean; pinned?: boolean; requestsRunning?: number }
 interface Host {
-  name: string; kind: 'ollama' | 'openai'; url?: string; reachable?: boolean; healthy?: boolean; error?: string;
+  name: string; kind: 'ollama' | 'llamacpp' | 'openai'; url?: string; reachable?: boolean; healthy?: boolean; error?: string;
+  router?: boolean; modelsMax?: number; models?: Array<{ name: string; status: string; sizeBytes: number; sizeSource: string }>;
   capacity?: { kind: string; note?: string; ramTotalBytes?: number; ramAvailableBytes?: number; vramTotalBytes?: number; vramFreeBytes?: number };
   loaded?: Loaded[]; requestsRunning?: number;
 }
@@ -47,9 +48,9 @@ function modelRow(h: Host, m: Loaded, metrics: Metric | undefined): string {
 }
 
 function hostSection(h: Host, s: Status): string {
-  const up = h.kind === 'ollama' ? h.reachable : h.healthy !== false;
+  const up = h.kind === 'openai' ? h.healthy !== false : h.reachable;
   const head = `<h2>${esc(h.name)} <span class="muted">${esc(h.kind)}${h.url ? ` · ${esc(h.url)}` : ''}</span> <span class="tag ${up ? 'ok' : 'warn'}">${up ? 'up' : 'down'}</span></h2>`;
-  if (h.kind !== 'ollama') return `<section class="card">${head}${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}</section>`;
+  if (h.kind === 'openai') return `<section class="card">${head}${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}</section>`;
   const loaded = h.loaded ?? [];
   const cap = h.capacity ?? { kind: 'unknown' };
   const primary = h.name === 'ollama' ? s.memory : undefined;
@@ -60,7 +61,15 @@ function hostSection(h: Host, s: Status): string {
         .map((m) => modelRow(h, m, s.metrics[m.name]))
         .join('')}</tbody></table></div>`
     : '<p class="muted">No model loaded.</p>';
-  return `<section class="card" data-host="${esc(h.name)}">${head}<p class="muted">${h.requestsRunning ?? 0} request(s) in flight${cap.note ? ` · ${esc(cap.note)}` : ''}</p>${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}${ram}${vram}${table}</section>`;
+  const limit = h.kind === 'llamacpp' ? ` · ${h.router ? `at most ${h.modelsMax ?? '?'} models loaded` : 'one model, read only'}` : '';
+  return `<section class="card" data-host="${esc(h.name)}">${head}<p class="muted">${h.requestsRunning ?? 0} request(s) in flight${limit}${cap.note ? ` · ${esc(cap.note)}` : ''}</p>${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}${ram}${vram}${table}${routerModels(h)}</section>`;
+}
+
+/** A llama.cpp router's models that are not loaded, with their status (unloaded, loading, failed) and memory. */
+function routerModels(h: Host): string {
+  const rest = (h.models ?? []).filter((m) => m.status !== 'loaded');
+  if (!rest.length) return '';
+  return `<p class="muted" data-router-models>${rest.map((m) => `${esc(m.name)} <span class="tag${m.status === 'failed' ? ' warn' : ''}">${esc(m.status)}</span> ${m.sizeSource === 'unknown' ? 'size unknown' : bytes(m.sizeBytes)}`).join(' · ')}</p>`;
 }
 
 function metricsTable(s: Status): string {

@@ -1,4 +1,4 @@
-/** The settings for several backends: `hosts` (other Ollama machines, OpenAI-compatible engines) and a host's capacity. */
+/** The settings for several backends: `hosts` (other Ollama machines, llama.cpp routers, OpenAI-compatible engines) and a host's capacity. */
 import * as z from 'zod';
 import { bytes, host } from './schema-parts.js';
 
@@ -26,6 +26,23 @@ export const hostsSchema = z
           }),
           z.strictObject({
             name: hostName,
+            kind: z.literal('llamacpp').describe("llama.cpp's llama-server in router mode (--models-dir or --models-preset), managed like Ollama: its models, loads and unloads, and its memory; a single-model llama-server is read only."),
+            url: z.url({ protocol: /^https?$/ }).describe('Where it listens, without /v1, e.g. "http://127.0.0.1:8080".'),
+            tokenEnv: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+              .optional()
+              .describe('The env var holding its API key (llama-server --api-key), if it has one.'),
+            priority: priority,
+            capacity: capacity.optional().describe("That machine's memory; left out: read here when the server runs on this machine, else learned from failed loads."),
+            modelsMax: z.number().int().min(1).max(256).optional().describe('Its --models-max (default: what it reports in /props max_instances).'),
+            modelSizes: z
+              .record(z.string().min(1), bytes('The memory the model takes loaded.'))
+              .optional()
+              .describe('Memory per model, for models whose GGUF file cannot be read from here (another machine): {name: "5GB"}.'),
+          }),
+          z.strictObject({
+            name: hostName,
             kind: z.literal('openai').describe('An OpenAI-compatible engine: vLLM, llama.cpp llama-server, LM Studio, llama-swap, SGLang, LiteLLM, Olla, or a hosted API.'),
             url: z.url({ protocol: /^https?$/ }).describe('Its API base, e.g. "http://gpu-box:8000/v1".'),
             tokenEnv: z
@@ -40,4 +57,4 @@ export const hostsSchema = z
       )
       .default([])
       .refine((hosts) => new Set(['ollama', 'fallback', ...hosts.map((h) => h.name)]).size === hosts.length + 2, { message: 'host names must differ from each other and from "ollama" and "fallback"' })
-      .describe('More backends beside ollama.host: other Ollama machines, and OpenAI-compatible engines (tried after every Ollama), in priority order.');
+      .describe('More backends beside ollama.host: other Ollama machines, llama.cpp routers (managed like Ollama) and OpenAI-compatible engines (tried after every Ollama and llama.cpp host), in priority order.');

@@ -19,7 +19,8 @@ export interface FleetRead<T> {
 }
 
 /** What to do about a host that does not answer. */
-export function nextStep(h: Pick<OllamaHost, 'name'>, others: boolean): string {
+export function nextStep(h: { name: string; kind?: OllamaHost['kind'] }, others: boolean): string {
+  if (h.kind === 'llamacpp') return `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
   const fix = h.name === 'ollama' ? 'start it with `ollama serve`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs' : `start Ollama on that machine, or correct hosts.${h.name}.url in settings`;
   return `${fix}${others ? '; the other hosts serve meanwhile' : ''}`;
 }
@@ -28,7 +29,7 @@ export function nextStep(h: Pick<OllamaHost, 'name'>, others: boolean): string {
 export function downLines(down: readonly HostDown[]): string[] {
   return down.map((d) => {
     const why = /not reachable at \S+ \(([^()]+)\)/.exec(d.error)?.[1] ?? d.error.replace(/[.\s]+$/, '');
-    return `Ollama host ${d.name} (${d.url}) is not reachable (${why}) — ${d.next}.`;
+    return `${/llama-server/.test(d.next) ? 'llama.cpp' : 'Ollama'} host ${d.name} (${d.url}) is not reachable (${why}) — ${d.next}.`;
   });
 }
 

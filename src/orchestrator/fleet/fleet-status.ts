@@ -9,10 +9,11 @@ import type { LoadedModel } from '../models/overview-types.js';
 import type { Fleet } from './default-host.js';
 import { nextStep, readEachHost, type HostDown, type HostState } from './fleet-reads.js';
 import type { OllamaHost } from './ollama-host.js';
+import { llamacppStatus } from './llamacpp-status.js';
 
 type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string };
 
-/** One Ollama host for ollm://fleet and show_status. */
+/** One Ollama host (or llama.cpp router) for ollm://fleet and show_status. */
 export async function ollamaHostStatus(fleet: Fleet, h: OllamaHost) {
   const ram = await h.overview.ramStatus();
   const loaded = ram.loaded.map((m) => ({ ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name) }));
@@ -20,9 +21,10 @@ export async function ollamaHostStatus(fleet: Fleet, h: OllamaHost) {
   if (many && ram.ollama.reachable) fleet.hostCooldown.up(h.name);
   if (many && !ram.ollama.reachable && ram.ollama.error && /not reachable|did not answer/.test(ram.ollama.error)) fleet.hostCooldown.down(h.name, ram.ollama.error);
   const cooling = fleet.hostCooldown.skipped(h.name);
+  const router = ram.ollama.reachable ? await llamacppStatus(h).catch(() => undefined) : undefined;
   return {
     name: h.name,
-    kind: 'ollama' as const,
+    kind: h.kind,
     url: h.address,
     priority: h.priority,
     reachable: ram.ollama.reachable,
@@ -31,11 +33,13 @@ export async function ollamaHostStatus(fleet: Fleet, h: OllamaHost) {
     capacity: ram.host,
     loaded,
     requestsRunning: loaded.reduce((n, m) => n + m.requestsRunning, 0),
+    // a llama.cpp router: every model with its status and memory, and its --models-max
+    ...(router && { router: router.router, modelsMax: router.modelsMax, models: router.models }),
   };
 }
 
 /** The Ollama hosts among `statuses` that did not answer, with what to do. */
-export function unreachableOf(statuses: ReadonlyArray<{ name: string; url: string; reachable: boolean; error?: string }>): HostDown[] {
+export function unreachableOf(statuses: ReadonlyArray<{ name: string; kind?: OllamaHost['kind']; url: string; reachable: boolean; error?: string }>): HostDown[] {
   const others = statuses.some((s) => s.reachable);
   return statuses.filter((s) => !s.reachable).map((s) => ({ name: s.name, url: s.url, error: (s.error ?? 'no answer').split(' — ')[0]!, next: nextStep(s, others) }));
 }

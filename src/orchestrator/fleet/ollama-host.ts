@@ -16,6 +16,13 @@ import { Puller } from '../models/pull.js';
 
 export type OllamaHostSpec = Extract<Settings['hosts'][number], { kind: 'ollama' }>;
 
+/** A host's own backend and memory model, for hosts that are not Ollama (llamacpp-host.ts). */
+export interface HostParts {
+  kind: 'llamacpp';
+  backend: OllamaBackend & { onPs?: (running: RunningModel[]) => void };
+  memory: HostMemoryModel;
+}
+
 export interface OllamaHostDeps {
   ram: RamMonitor;
   metrics: MetricsStore;
@@ -48,6 +55,8 @@ export class ObservedBackend extends OllamaBackend {
 }
 
 export class OllamaHost {
+  /** What runs there: Ollama, or llama.cpp's llama-server (a router managed the same way). */
+  readonly kind: 'ollama' | 'llamacpp';
   readonly backend: OllamaBackend;
   readonly catalog: Catalog;
   readonly loader: Loader;
@@ -59,18 +68,21 @@ export class OllamaHost {
     readonly priority: number,
     readonly settings: Settings,
     deps: OllamaHostDeps,
+    parts?: HostParts,
   ) {
     const { ollama } = settings;
-    const backend = new ObservedBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.kind = parts?.kind ?? 'ollama';
+    const backend = parts?.backend ?? new ObservedBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
     this.backend = backend;
     this.catalog = new Catalog(this.backend);
     const capacityKey = name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`;
-    this.loader = new Loader(this.backend, this.catalog, new HostMemoryModel(ollama.host, settings, deps.ram, capacityKey), settings, {
+    const memory = parts?.memory ?? new HostMemoryModel(ollama.host, settings, deps.ram, capacityKey);
+    this.loader = new Loader(this.backend, this.catalog, memory, settings, {
       loadSpeed: () => deps.metrics.loadSpeed(),
       onLoaded: (model, bytes, ms) => deps.metrics.recordLoad(model, bytes, ms),
       ...(deps.fleet && { where: ` on ${name}` }),
     });
-    // Every reading of /api/ps, by any tool, resource or check: pins Ollama dropped come back.
+    // Every reading of /api/ps (or a router's loaded models), by any tool, resource or check: pins that were dropped come back.
     backend.onPs = (running) => this.loader.keeper.observe(running);
     this.overview = new ModelOverview({ backend: this.backend, catalog: this.catalog, ram: deps.ram, loader: this.loader, settings });
     this.puller = new Puller(this.backend, this.catalog, ollama.pullStallTimeoutMs);

@@ -28,6 +28,10 @@ export async function deleteModel(orch: Orchestrator, req: { model: string; host
       orch.host,
     );
   }
+  if (unit.kind === 'llamacpp') {
+    // nothing is unloaded for a delete that cannot happen
+    throw new OllamaError('bad_request', `llama-server at ${unit.address} (${unit.name}) cannot delete ${model.name} — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`, unit.address);
+  }
   if (unit.loader.pins.has(model.name) && !req.force) {
     throw new OllamaError('bad_request', `${model.name} is pinned (kept loaded by model.keepAlive.models or a pin); pass force: true to delete it anyway.`, orch.host);
   }

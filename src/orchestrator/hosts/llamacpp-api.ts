@@ -1,0 +1,211 @@
+/**
+ * llama.cpp's llama-server, spoken to directly: the router's model list with each model's status
+ * and arguments (`GET /models`), `POST /models/load` and `/models/unload`, `GET /props`
+ * (`role: router`, `max_instances`) and `GET /health`. A single-model server has no /models
+ * status: its one model (from /v1/models) counts as loaded, and it cannot load or unload.
+ * Every failure is an OllamaError naming the server and what to do, so the rest of ollm-mcp
+ * treats a llama-server host like an Ollama host.
+ */
+import { OllamaError } from './ollama.js';
+import { httpFetch } from './http-fetch.js';
+import { errorCode } from '../util/error-code.js';
+import { cancelledText } from '../util/stopping.js';
+
+export type RouterStatus = 'loaded' | 'loading' | 'unloaded' | 'failed' | 'sleeping' | string;
+
+/** What a model's status `args` say (the router starts each model's own llama-server with them). */
+export interface ModelArgs {
+  file?: string;
+  ctxSize?: number;
+  parallel?: number;
+  cacheTypeK?: string;
+  cacheTypeV?: string;
+}
+
+export interface RouterModel {
+  id: string;
+  status: RouterStatus;
+  /** Why a load failed, when the router says. */
+  failure?: string;
+  args: ModelArgs;
+}
+
+export interface ServerProps {
+  router: boolean;
+  /** --models-max (router only). */
+  maxInstances?: number;
+  build?: string;
+  /** A single-model server's model file and context (its /props). */
+  single?: ModelArgs;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The flags that matter for memory, from a status' `args` (both the long and short spellings). */
+export function readArgs(args: readonly unknown[]): ModelArgs {
+  const out: ModelArgs = {};
+  for (let i = 0; i < args.length - 1; i++) {
+    const flag = args[i];
+    const value = String(args[i + 1]);
+    const n = Number(value);
+    if (flag === '--model' || flag === '-m') out.file = value;
+    else if ((flag === '--ctx-size' || flag === '-c') && Number.isFinite(n)) out.ctxSize = n;
+    else if ((flag === '--parallel' || flag === '-np') && Number.isFinite(n)) out.parallel = n;
+    else if (flag === '--cache-type-k' || flag === '-ctk') out.cacheTypeK = value;
+    else if (flag === '--cache-type-v' || flag === '-ctv') out.cacheTypeV = value;
+  }
+  return out;
+}
+
+/** One entry of GET /models (router) or /v1/models (single model), or undefined when it is not one. */
+export function readModel(entry: unknown, single: boolean): RouterModel | undefined {
+  if (!isObject(entry) || typeof entry['id'] !== 'string' || entry['id'] === '') return undefined;
+  const status = entry['status'];
+  if (!isObject(status)) return single ? { id: entry['id'], status: 'loaded', args: {} } : undefined;
+  const value = typeof status['value'] === 'string' ? status['value'] : 'unloaded';
+  const failed = status['failed'] === true || value === 'failed';
+  const args = Array.isArray(status['args']) ? readArgs(status['args'] as unknown[]) : {};
+  const exit = typeof status['exit_code'] === 'number' ? ` (exit code ${status['exit_code']})` : '';
+  return { id: entry['id'], status: failed && value === 'unloaded' ? 'failed' : value, args, ...(failed && { failure: `its last load failed${exit}` }) };
+}
+
+export interface LlamacppApiOptions {
+  /** e.g. http://127.0.0.1:8080 (a trailing /v1 is dropped). */
+  url: string;
+  apiKeyEnv?: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+export class LlamacppApi {
+  /** The server root, no trailing slash. */
+  readonly root: string;
+  /** host:port, for messages. */
+  readonly host: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: LlamacppApiOptions) {
+    const url = new URL(options.url);
+    this.root = `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
+    this.host = url.host;
+    this.fetchImpl = options.fetch ?? httpFetch;
+  }
+
+  /** "llama-server at 127.0.0.1:8080", for messages. */
+  get who(): string {
+    return `llama-server at ${this.host}`;
+  }
+
+  headers(): Record<string, string> {
+    const key = this.options.apiKeyEnv ? process.env[this.options.apiKeyEnv]?.trim() : undefined;
+    return { accept: 'application/json', 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) };
+  }
+
+  /** One JSON call under the time limit and the caller's signal; failures become OllamaErrors. */
+  async json(method: 'GET' | 'POST', path: string, body?: unknown, opts: { signal?: AbortSignal; timeoutMs?: number; model?: string } = {}): Promise<{ status: number; json: unknown; text: string }> {
+    const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const what = `${method} ${path}`;
+    const send = () => this.fetchImpl(`${this.root}${path}`, { method, headers: this.headers(), signal, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    try {
+      // a kept-alive connection the server closed in the meantime resets at once: a read is sent again, once
+      const res = await send().catch((err: unknown) => {
+        if (method !== 'GET' || signal.aborted || !['ECONNRESET', 'EPIPE'].includes(errorCode(err) ?? '')) throw err;
+        return send();
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text };
+    } catch (err) {
+      if (opts.signal?.aborted) throw new OllamaError('aborted', cancelledText(what, opts.signal), this.host);
+      if (timeout.aborted) throw new OllamaError('timeout', `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or raise ollama.timeoutMs.`, this.host);
+      throw this.unreachable(err);
+    }
+  }
+
+  unreachable(err: unknown): OllamaError {
+    const code = errorCode(err);
+    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host name not found' : (code ?? 'no answer');
+    return new OllamaError('unreachable', `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (hosts).`, this.host);
+  }
+
+  /** An answer that is not what llama-server sends. */
+  foreign(what: string, text: string): OllamaError {
+    return new OllamaError('server_error', `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`, this.host);
+  }
+
+  /** The error of a non-2xx answer, in llama-server's {error: {message}} or {error: "…"} form. */
+  failed(what: string, status: number, json: unknown, text: string, model?: string): OllamaError {
+    const e = isObject(json) ? json['error'] : undefined;
+    const said = (isObject(e) && typeof e['message'] === 'string' ? e['message'] : typeof e === 'string' ? e : text).trim().slice(0, 300);
+    if (status === 401 || status === 403) return new OllamaError('bad_request', `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`, this.host, status);
+    if (status === 404 && model) return new OllamaError('model_not_found', `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, status);
+    if (status === 503) return new OllamaError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, status);
+    if (/memory|alloc/i.test(said) && status >= 500) return new OllamaError('out_of_memory', `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`, this.host, status);
+    if (status >= 400 && status < 500) return new OllamaError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, status);
+    return new OllamaError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`, this.host, status);
+  }
+
+  async props(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ServerProps> {
+    const r = await this.json('GET', '/props', undefined, opts);
+    if (r.status >= 400) throw this.failed('GET /props', r.status, r.json, r.text);
+    if (!isObject(r.json)) throw this.foreign('GET /props', r.text);
+    const max = r.json['max_instances'];
+    const build = r.json['build_info'];
+    const router = r.json['role'] === 'router';
+    const gen = r.json['default_generation_settings'];
+    const slots = r.json['total_slots'];
+    const nCtx = isObject(gen) && typeof gen['n_ctx'] === 'number' ? gen['n_ctx'] : undefined;
+    const single: ModelArgs = {
+      ...(typeof r.json['model_path'] === 'string' && { file: r.json['model_path'] }),
+      // n_ctx there is one slot's: the whole context is that times the slots
+      ...(nCtx !== undefined && { ctxSize: nCtx * (typeof slots === 'number' && slots > 0 ? slots : 1) }),
+      ...(typeof slots === 'number' && slots > 0 && { parallel: slots }),
+    };
+    return { router, ...(typeof max === 'number' && max > 0 && { maxInstances: max }), ...(typeof build === 'string' && { build }), ...(!router && { single }) };
+  }
+
+  /** Every model with its status: the router's /models, or a single-model server's /v1/models (its one model loaded). */
+  async models(props: ServerProps, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<RouterModel[]> {
+    const router = props.router;
+    const path = router ? '/models' : '/v1/models';
+    const r = await this.json('GET', path, undefined, opts);
+    if (r.status >= 400) throw this.failed(`GET ${path}`, r.status, r.json, r.text);
+    const data = isObject(r.json) ? r.json['data'] : undefined;
+    if (!Array.isArray(data)) throw this.foreign(`GET ${path}`, r.text);
+    const models = data.map((d) => readModel(d, !router)).filter((m): m is RouterModel => m !== undefined);
+    return router ? models : models.slice(0, 1).map((m) => ({ ...m, args: props.single ?? {} }));
+  }
+
+  /** POST /models/load or /models/unload; `{success: true}`, or the router's refusal. */
+  async command(which: 'load' | 'unload', id: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    const what = `POST /models/${which} for "${id}"`;
+    const r = await this.json('POST', `/models/${which}`, { model: id }, { ...opts, model: id });
+    if (r.status >= 400) {
+      // asked to load what is loaded, or unload what is not: nothing to do
+      const said = r.text.toLowerCase();
+      if (r.status === 400 && ((which === 'load' && /already (loaded|running)/.test(said)) || (which === 'unload' && /not (loaded|running)/.test(said)))) return;
+      throw this.failed(what, r.status, r.json, r.text, id);
+    }
+  }
+
+  /** GET /health: ok, or why not. Never throws but for a cancelled call. */
+  async health(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const r = await this.json('GET', '/health', undefined, opts);
+      if (r.status === 200) return { ok: true, detail: `${this.who} is healthy (/health).` };
+      const said = isObject(r.json) && isObject(r.json['error']) && typeof r.json['error']['message'] === 'string' ? r.json['error']['message'] : r.text.slice(0, 100);
+      return { ok: false, detail: `${this.who} is not ready (/health: HTTP ${r.status}, ${said}).` };
+    } catch (err) {
+      if (err instanceof OllamaError && err.kind === 'aborted') throw err;
+      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}

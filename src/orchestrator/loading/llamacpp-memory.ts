@@ -1,0 +1,28 @@
+/**
+ * The memory model of a llama-server router's machine: as for Ollama (host-memory.ts) — this
+ * machine's readings when the router runs here, the configured capacity of another, or what was
+ * learned — with the router's own limit: at most --models-max models (its /props max_instances,
+ * or settings' modelsMax). Each model's size already holds its KV cache for the --ctx-size it is
+ * started with, so no slots are counted on top.
+ */
+import type { Settings } from '../config/index.js';
+import type { RunningModel } from '../hosts/ollama.js';
+import { HostMemoryModel, type HostView } from './host-memory.js';
+import type { RamMonitor } from './ram.js';
+
+export class LlamacppMemoryModel extends HostMemoryModel {
+  constructor(
+    host: string,
+    settings: Settings,
+    ram: RamMonitor,
+    capacityKey: string,
+    private readonly modelsMax: () => Promise<number>,
+  ) {
+    super(host, settings, ram, capacityKey);
+  }
+
+  override async view(running: readonly RunningModel[], options: { fresh?: boolean } = {}): Promise<HostView> {
+    const [v, max] = await Promise.all([super.view(running, options), this.modelsMax()]);
+    return { ...v, maxLoadedModels: max, numParallel: 1, sourceNote: v.sourceNote.replace(/Ollama runs/g, 'llama-server runs') };
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * A fake llama.cpp llama-server for fast tests, following the real one (checked by the contract
+ * tests in test/engine/contract.test.ts, which run on this fake and on a real llama-server):
+ *
+ * Router mode: GET /models and /v1/models list each model with `status: {value, args, preset}`
+ * (args as the router starts the model's own server: --alias, --ctx-size, --model, --parallel,
+ * --threads); POST /models/load and /models/unload answer {success: true}; GET /props says
+ * `role: router` and `max_instances`; a chat for an unloaded model loads it (autoload); when
+ * --models-max models are loaded, starting another unloads the least recently used one — never
+ * looking at memory. Single-model mode: /v1/models lists one model, /props has no role.
+ * POST /v1/chat/completions streams OpenAI chunks (a word each) with usage and timings at the end.
+ *
+ * Tests read `evicted` (models the router unloaded by itself), `requests`, and can make a load
+ * fail, make a model load slowly, or kill the server mid-stream. Only node:http; nothing on stdout.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface FakeLlamaModel {
+  id: string;
+  /** The .gguf file the args name (a real file lets ollm-mcp read its header). */
+  file: string;
+  ctxSize?: number;
+}
+
+export interface FakeLlamacppOptions {
+  models: FakeLlamaModel[];
+  router?: boolean;
+  modelsMax?: number;
+  loadDelayMs?: number;
+  tokenDelayMs?: number;
+  reply?: string;
+}
+
+type Status = 'unloaded' | 'loading' | 'loaded';
+
+interface State {
+  model: FakeLlamaModel;
+  status: Status;
+  failed?: boolean;
+  lastUsed: number;
+}
+
+export class FakeLlamacpp {
+  readonly port: number;
+  readonly url: string;
+  readonly requests: Array<{ method: string; path: string; body?: unknown }> = [];
+  /** Models the router unloaded by itself to make room (LRU at --models-max). */
+  readonly evicted: string[] = [];
+  /** Models that fail to load. */
+  readonly failing = new Set<string>();
+  private readonly states: State[];
+  private readonly sockets = new Set<Socket>();
+  private clock = 0;
+  /** Chat streams open now. */
+  streaming = 0;
+  /** Chat streams the client closed before the end. */
+  aborted = 0;
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly options: FakeLlamacppOptions,
+  ) {
+    this.port = (server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}`;
+    const router = options.router ?? true;
+    this.states = options.models.map((model, i) => ({ model, status: router || i > 0 ? 'unloaded' : 'loaded', lastUsed: 0 }));
+    if (!router) this.states.splice(1);
+  }
+
+  static async start(options: FakeLlamacppOptions): Promise<FakeLlamacpp> {
+    let fake: FakeLlamacpp | undefined;
+    const server = http.createServer((req, res) => void fake!.handle(req, res));
+    server.on('connection', (s) => {
+      fake?.sockets.add(s);
+      s.on('close', () => fake?.sockets.delete(s));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    fake = new FakeLlamacpp(server, options);
+    return fake;
+  }
+
+  get router(): boolean {
+    return this.options.router ?? true;
+  }
+
+  status(id: string): Status | undefined {
+    return this.states.find((s) => s.model.id === id)?.status;
+  }
+
+  loaded(): string[] {
+    return this.states.filter((s) => s.status === 'loaded').map((s) => s.model.id);
+  }
+
+  /** Stops at once: open connections are destroyed (a stream in flight breaks off). */
+  async kill(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  stop(): Promise<void> {
+    return this.kill();
+  }
+
+  private args(m: FakeLlamaModel): string[] {
+    return ['/usr/local/bin/llama-server', '--host', '127.0.0.1', '--port', '0', '--alias', m.id, '--ctx-size', String(m.ctxSize ?? 512), '--model', m.file, '--parallel', '1', '--threads', '1'];
+  }
+
+  private entry(s: State) {
+    const base = { id: s.model.id, object: 'model', owned_by: 'llamacpp', created: 1_700_000_000 };
+    if (!this.router) return { ...base, meta: { n_ctx_train: 2048 } };
+    return {
+      ...base,
+      aliases: [],
+      tags: [],
+      status: { value: s.status, args: this.args(s.model), preset: `[${s.model.id}]\nmodel = ${s.model.file}\n`, ...(s.failed && { failed: true, exit_code: 1 }) },
+      architecture: { input_modalities: ['text'], output_modalities: ['text'] },
+      source: 'models_dir',
+      can_remove: false,
+    };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: Record<string, unknown> = {};
+    try {
+      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    } catch {
+      return this.send(res, 400, { error: { code: 400, message: 'invalid JSON', type: 'invalid_request_error' } });
+    }
+    const path = (req.url ?? '/').split('?')[0]!;
+    this.requests.push({ method: req.method ?? 'GET', path, ...(raw && { body }) });
+    const route = `${req.method} ${path}`;
+    if (route === 'GET /health') return this.send(res, 200, { status: 'ok' });
+    if (route === 'GET /props') return this.send(res, 200, this.router ? { role: 'router', max_instances: this.options.modelsMax ?? 4, models_autoload: true, build_info: 'fake' } : { total_slots: 1, model_path: this.states[0]!.model.file, default_generation_settings: { n_ctx: this.states[0]!.model.ctxSize ?? 512 }, build_info: 'fake' });
+    if (route === 'GET /models' || route === 'GET /v1/models') return this.send(res, 200, { object: 'list', data: this.states.map((s) => this.entry(s)) });
+    if (this.router && (route === 'POST /models/load' || route === 'POST /models/unload')) {
+      const s = this.states.find((x) => x.model.id === body['model']);
+      if (!s) return this.send(res, 404, { error: { code: 404, message: 'model not found', type: 'not_found_error' } });
+      if (route === 'POST /models/unload') {
+        if (s.status === 'unloaded') return this.send(res, 400, { error: { code: 400, message: 'model is not running', type: 'invalid_request_error' } });
+        s.status = 'unloaded';
+        return this.send(res, 200, { success: true });
+      }
+      if (s.status !== 'unloaded') return this.send(res, 400, { error: { code: 400, message: 'model is already running', type: 'invalid_request_error' } });
+      void this.load(s);
+      return this.send(res, 200, { success: true });
+    }
+    if (route === 'POST /v1/chat/completions') return this.chat(body, req, res);
+    return this.send(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
+  }
+
+  /** Starts a load: at --models-max, the least recently used loaded model goes first (the router's own eviction). */
+  private async load(s: State): Promise<void> {
+    const max = this.options.modelsMax ?? 4;
+    const holding = this.states.filter((x) => x.status !== 'unloaded');
+    if (holding.length >= max) {
+      const lru = holding.filter((x) => x.status === 'loaded').sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (lru) {
+        lru.status = 'unloaded';
+        this.evicted.push(lru.model.id);
+      }
+    }
+    s.status = 'loading';
+    s.failed = false;
+    s.lastUsed = ++this.clock;
+    await new Promise((r) => setTimeout(r, this.options.loadDelayMs ?? 20));
+    if (this.failing.has(s.model.id)) {
+      s.status = 'unloaded';
+      s.failed = true;
+      return;
+    }
+    if (s.status === 'loading') s.status = 'loaded';
+  }
+
+  private async chat(body: Record<string, unknown>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const s = this.router ? this.states.find((x) => x.model.id === body['model']) : this.states[0];
+    if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
+    if (s.status === 'unloaded') await this.load(s);
+    while (s.status === 'loading') await new Promise((r) => setTimeout(r, 5));
+    if (s.status !== 'loaded') return this.send(res, 500, { error: { code: 500, message: 'failed to load model', type: 'server_error' } });
+    s.lastUsed = ++this.clock;
+    const words = (this.options.reply ?? 'Once upon a time, there was a little girl named Lily.').split(/(?<= )/);
+    const max = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : words.length;
+    const out = words.slice(0, max);
+    const messages = Array.isArray(body['messages']) ? (body['messages'] as Array<{ content?: unknown }>) : [];
+    const promptTokens = Math.max(1, Math.ceil(messages.map((m) => String(m.content ?? '')).join(' ').length / 4));
+    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => ({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+    const usage = { prompt_tokens: promptTokens, completion_tokens: out.length, total_tokens: promptTokens + out.length };
+    const timings = { prompt_n: promptTokens, predicted_n: out.length, predicted_per_second: 1000 };
+    if (body['stream'] !== true) {
+      return this.send(res, 200, { id: 'chatcmpl-fake', object: 'chat.completion', model: s.model.id, choices: [{ index: 0, message: { role: 'assistant', content: out.join('') }, finish_reason: out.length < words.length ? 'length' : 'stop' }], usage, timings });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    this.streaming++;
+    let closed = false;
+    req.on('close', () => (closed = true));
+    res.on('close', () => (closed = true));
+    try {
+      res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: null }, null))}\n\n`);
+      for (const w of out) {
+        if (closed) {
+          this.aborted++;
+          return;
+        }
+        res.write(`data: ${JSON.stringify(chunk({ content: w }, null))}\n\n`);
+        await new Promise((r) => setTimeout(r, this.options.tokenDelayMs ?? 1));
+      }
+      res.write(`data: ${JSON.stringify(chunk({}, out.length < words.length ? 'length' : 'stop', { timings }))}\n\n`);
+      res.write(`data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [], usage, timings })}\n\n`);
+      res.end('data: [DONE]\n\n');
+    } finally {
+      this.streaming--;
+    }
+  }
+
+  private send(res: http.ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * For the llama.cpp tests: the stories model (../shared/models), the real llama-server built by
+ * `npm run engine` (scripts/engine.mjs; absent until built), and starting it — in router mode
+ * over a folder of model copies, or serving one model — on a free port, with `-t 1`. Every server
+ * started here is killed by stopEngines() (each test file calls it after its tests).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp.js';
+// @ts-expect-error a plain .mjs script, without types
+import { engineBinary } from '../../scripts/engine.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A real 263K-parameter GGUF model (TinyStories); see ../shared/models/README.md. */
+export const STORIES = process.env.OLLM_STORIES_GGUF ?? join(ROOT, '..', 'shared', 'models', 'stories260k-chat.gguf');
+export const ENGINE: string = (engineBinary as (root?: string) => string)(ROOT);
+/** Whether the real-engine tests can run here: the binary is built and the model is there. */
+export const HAVE_ENGINE = existsSync(ENGINE) && existsSync(STORIES);
+
+const started = new Set<ChildProcess>();
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** A folder with copies of the stories model named `<name>.gguf`. */
+export function modelsDir(names: readonly string[]): string {
+  const dir = tempDir('ollm-gguf-');
+  for (const n of names) copyFileSync(STORIES, join(dir, `${n}.gguf`));
+  return dir;
+}
+
+export interface Engine {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  log: () => string;
+  kill(): Promise<void>;
+}
+
+async function waitHealthy(url: string, proc: ChildProcess, log: () => string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`llama-server exited (${proc.exitCode}): ${log().slice(-2000)}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`llama-server did not become healthy within ${ms} ms: ${log().slice(-2000)}`);
+}
+
+/** Starts the real llama-server: a router over `dir` (--models-max `max`), or one model (`model`). */
+export async function startEngine(opts: { dir: string; modelsMax: number; ctx?: number } | { model: string; alias: string; ctx?: number }, extra: string[] = []): Promise<Engine> {
+  const port = await freePort();
+  const common = ['--host', '127.0.0.1', '--port', String(port), '-t', '1', '-c', String(opts.ctx ?? 512), '-np', '1', '--no-webui'];
+  const args = 'dir' in opts ? [...common, '--models-dir', opts.dir, '--models-max', String(opts.modelsMax)] : [...common, '-m', opts.model, '--alias', opts.alias];
+  const proc = spawn(ENGINE, [...args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(proc);
+  let out = '';
+  const keep = (b: Buffer) => {
+    out = (out + b.toString('utf8')).slice(-50_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const engine: Engine = {
+    url,
+    port,
+    proc,
+    log: () => out,
+    kill: () => kill(proc),
+  };
+  try {
+    await waitHealthy(url, proc, engine.log);
+  } catch (err) {
+    await kill(proc);
+    throw err;
+  }
+  return engine;
+}
+
+/** The processes a process started (a router's model servers), read from /proc. */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Kills the server and the model servers it started (SIGKILL leaves a router's children behind otherwise). */
+async function kill(proc: ChildProcess): Promise<void> {
+  started.delete(proc);
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const children = proc.pid ? childrenOf(proc.pid) : [];
+  const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill('SIGKILL');
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await gone;
+}
+
+/** Kills every llama-server started by this file (a router's model servers die with it). */
+export async function stopEngines(): Promise<void> {
+  await Promise.all([...started].map(kill));
+}
