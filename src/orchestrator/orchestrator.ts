@@ -81,7 +81,7 @@ export class Orchestrator {
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;
-    this.templates = new TemplateLibrary(config.templatesDir);
+    this.templates = new TemplateLibrary(config.templatesDir, config.home);
     if (deps.project) this.project = deps.project;
     this.engines = new Engines(config.settings, deps.fetch ? { fetch: deps.fetch } : {});
   }

@@ -3,12 +3,13 @@
  * They print to stdout — they are not the MCP server and never run while it serves (like
  * `doctor` and `--help` in cli.ts) — and return the exit code.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orchestrator/memory/memory-search.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
+import { readRegularFile } from '../orchestrator/util/safe-read.js';
 import { PROJECT_FILE, projectFileText } from '../orchestrator/project/project.js';
 import { TemplateError, variablesOf } from '../orchestrator/templates/index.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
@@ -20,6 +21,9 @@ const fail = (text: string) => {
   process.stderr.write(`ollm-mcp: ${text}\n`);
   return 1;
 };
+
+/** A memory export larger than this is not read. */
+const IMPORT_MAX_BYTES = 64 * 2 ** 20;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -80,7 +84,7 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
         const from = args.params[0]!;
         let raw: unknown;
         try {
-          raw = JSON.parse(from === '-' ? await readStdin() : await readFile(from, 'utf8'));
+          raw = JSON.parse(from === '-' ? await readStdin() : (await readRegularFile(from, { maxBytes: IMPORT_MAX_BYTES })).data.toString('utf8'));
         } catch (e) {
           return fail(`Cannot read ${from === '-' ? 'the input' : from} as JSON: ${(e as Error).message}. Give a file written by \`ollm-mcp memory export\`.`);
         }

@@ -21,6 +21,7 @@ import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/generation/route.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
+import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { explainInvalidArguments } from './invalid-args.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
@@ -91,6 +92,12 @@ const BUILT: Record<string, Record<string, Record<string, unknown>>> = typeof __
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
   if (err instanceof OllamaError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError) return err.message;
+  // a full, read-only or failing disk is the machine's state, not a bug: say it as such
+  const disk = diskProblem(err);
+  if (disk) {
+    log.warn(`${tool}: ${disk} (${err instanceof Error ? err.message : String(err)})`);
+    return `${tool} failed: ${disk}`;
+  }
   log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const message = err instanceof Error ? err.message : String(err);
   return `${tool} failed: ${message}. This is a bug in ollm-mcp if it persists — run \`ollm-mcp doctor\`, and report it with the server's stderr log.`;

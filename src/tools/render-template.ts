@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
 import type { routeAndGenerate } from '../orchestrator/generation/route.js';
 import { offload, renderInputs } from '../orchestrator/generation/offload.js';
-import { renderTemplate, TemplateError, type StoredTemplate } from '../orchestrator/templates/index.js';
+import { renderTemplate, RenderTooLargeError, TemplateError, type RenderResult, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { defineTool } from './define.js';
 import { renderRoute, routeResultSchema, withLedger } from './route-and-generate.js';
@@ -46,6 +46,19 @@ async function variablesFromFiles(files: Record<string, string> | undefined, rea
     Object.defineProperty(out, name, { value: text, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/**
+ * The template filled in; one that would pass MAX_RENDERED_CHARS is refused, with its size and
+ * the variable that makes it so, before it is built (or sent to a model).
+ */
+function filled(template: StoredTemplate, values: Record<string, string>): RenderResult {
+  try {
+    return renderTemplate(template, values);
+  } catch (err) {
+    if (err instanceof RenderTooLargeError) throw new TemplateError(`The "${template.name}" template was not filled in: ${err.message.replace(/^Filled in, this template/, 'it')}`);
+    throw err;
+  }
 }
 
 /** The user's answers from an ask: strings only, empty ones dropped. */
@@ -91,7 +104,7 @@ export const renderTemplateTool = defineTool({
       throw new InputError('files, images and diff are read only with generate: true — to put a file into the prompt itself, use variableFiles.');
     }
     const values = { ...input.variables, ...(await variablesFromFiles(input.variableFiles, ctxRead)), ...answers.values };
-    const r = renderTemplate(template, values);
+    const r = filled(template, values);
     if (r.missing.length > 0) {
       if (canAsk && !answers.asked) {
         const properties = Object.fromEntries(r.missing.map((m) => [m.name, { type: 'string' as const, title: m.name, ...(m.description && { description: m.description }) }]));

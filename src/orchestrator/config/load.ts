@@ -3,11 +3,13 @@
  * Every value remembers where it came from, so a bad one is reported with its key, its source
  * and what is allowed, in one line.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type * as z from 'zod';
 import { parseYaml } from '../util/yaml.js';
+import { shortened } from '../util/shorten.js';
+import { readRegularFile, READ_TIMEOUT_MS, SafeReadError } from '../util/safe-read.js';
+import { diskProblem } from '../util/disk-errors.js';
 import { settingsSchema, type Settings } from './schema.js';
 
 /** One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2, flag: '--temperature' }. */
@@ -105,19 +107,53 @@ function deepMerge(base: Tree, over: Tree): Tree {
   return out;
 }
 
-async function readSettingsFile(file: string, required: boolean): Promise<Tree | undefined> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    throw new ConfigError(
-      code === 'ENOENT'
-        ? `Settings file ${file} does not exist (named by --config): create it or drop the flag.`
-        : `Settings file ${file} cannot be read: ${(err as Error).message}`,
-    );
+/** The largest settings file read: a real one is a few kB. */
+export const MAX_SETTINGS_BYTES = 1_000_000;
+
+/** What to do about a settings file that was not read, by why. */
+function settingsAdvice(e: SafeReadError, home: string | undefined): string {
+  switch (e.kind) {
+    case 'special':
+    case 'folder':
+      return `replace it with a plain YAML file, or remove it${home ? '' : ' and drop --config'}`;
+    case 'outside':
+      return `copy the file into ${home ?? 'the settings folder'}, or name it with --config`;
+    case 'loop':
+      return 'remove the link, or replace it with the file itself';
+    case 'too-large':
+      return 'a settings file is a few kB: check that this is the right file';
+    case 'timeout':
+      return 'check the disk or network file system it is on, then start ollm-mcp again';
+    default:
+      return home ? 'fix it or remove it (or set OLLM_HOME to another folder)' : 'fix it, or drop --config';
   }
+}
+
+/**
+ * The settings file's text: a regular file (never a FIFO or a device, which would hold up the
+ * start for good), read within a time limit and a byte bound; $OLLM_HOME/config.yaml must stay
+ * inside $OLLM_HOME (a link leading out is not followed — name such a file with --config).
+ */
+async function readSettingsText(file: string, required: boolean, home: string | undefined): Promise<string | undefined> {
+  try {
+    const read = await readRegularFile(file, { maxBytes: MAX_SETTINGS_BYTES, timeoutMs: READ_TIMEOUT_MS, ...(home !== undefined && { within: home }) });
+    return read.data.toString('utf8');
+  } catch (err) {
+    if (!(err instanceof SafeReadError)) throw err;
+    if (err.kind === 'missing') {
+      if (!required) return undefined;
+      throw new ConfigError(`Settings file ${file} does not exist (named by --config): create it or drop the flag.`);
+    }
+    const what = err.path === file || err.path === home ? `${err.path === file ? 'Settings file' : 'Settings folder'} ${err.path}` : `Settings file ${file}: ${err.path}`;
+    // a disk problem already says what to do
+    const advice = err.kind === 'failed' && diskProblem(err.cause) ? '' : ` — ${settingsAdvice(err, home)}`;
+    throw new ConfigError(`${what} ${err.reason}${advice}.`.replace(/\.\.$/, '.'));
+  }
+}
+
+async function readSettingsFile(file: string, required: boolean, home?: string): Promise<Tree | undefined> {
+  const text = await readSettingsText(file, required, home);
+  if (text === undefined) return undefined;
   const parsed = await parseYaml(text);
   if (!parsed.ok) throw new ConfigError(`Settings file ${file}${parsed.line ? `:${parsed.line}` : ''} is not valid YAML: ${parsed.message}`);
   const data = parsed.data;
@@ -167,7 +203,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<str
   }
   let value: unknown = input;
   for (const k of path) value = typeof value === 'object' && value !== null ? (value as Tree)[k] : undefined;
-  const shown = value === undefined ? '' : ` = ${JSON.stringify(value)}`;
+  const shown = value === undefined ? '' : ` = ${shortened(JSON.stringify(value) ?? String(value))}`; // a long value is cut: an error is a line
   let allowed = issue.message.replace(/^Invalid input: /, '');
   if (issue.code === 'invalid_value') allowed = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return `Invalid setting ${path.join('.')}${shown} (from ${sourceOf(path, sources)}): ${allowed}.`.replace(/\.\.$/, '.');
@@ -179,7 +215,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const file = options.configFile ? resolve(expandHome(options.configFile)) : join(home, 'config.yaml');
   const sources: Record<string, string> = Object.create(null) as Record<string, string>;
 
-  const fileData = await readSettingsFile(file, options.configFile !== undefined);
+  // $OLLM_HOME/config.yaml stays inside $OLLM_HOME; a file named by --config is the user's choice
+  const fileData = await readSettingsFile(file, options.configFile !== undefined, options.configFile === undefined ? home : undefined);
   if (fileData) recordSources(fileData, [], file, sources);
   const fromProject = options.project?.settings ?? {};
   if (options.project) recordSources(fromProject, [], options.project.source, sources);

@@ -3,14 +3,13 @@
  * not a secret (unless settings allow it), a regular file (never a FIFO or a device, which could
  * block the server), within the size limits, and text or an image — binary files are refused.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { classifyContent, imageFormat } from './content.js';
 import { locate, type Located } from './scope.js';
 import { allowMatcher, looksLikePrivateKey, secretKind } from './secrets.js';
 import { InputError, type InputScope } from './types.js';
 import { formatBytes } from '../config/units.js';
+import { openRegular, SafeReadError } from '../util/safe-read.js';
 
 export type FileRead =
   | { kind: 'text'; where: Located; text: string; bytes: number; encoding: string }
@@ -39,14 +38,14 @@ export async function readLocated(where: Located, scope: InputScope, budgetLeft:
   const name = where.shown;
   const refused = refusal(where, scope);
   if (refused) throw new InputError(`${name}: ${refused}.`);
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file.
-  const handle = await open(where.real, constants.O_RDONLY | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
-    throw new InputError(`${name}: cannot be opened (${err.code ?? err.message}).`);
+  // opened non-blocking: a FIFO does not wait for a writer; it is refused as not a regular file
+  const { handle, stat: info } = await openRegular(where.real).catch((err: unknown) => {
+    if (err instanceof SafeReadError && err.kind === 'folder') throw new InputError(`${name}: is a folder — name its files, or a pattern such as ${name}/**/*.md.`);
+    if (err instanceof SafeReadError && err.kind === 'special') throw new InputError(`${name}: not a regular file (a device, FIFO or socket), so it is not read.`);
+    const code = (err instanceof SafeReadError ? err.cause : err) as NodeJS.ErrnoException | undefined;
+    throw new InputError(`${name}: cannot be opened (${code?.code ?? (err as Error).message}).`);
   });
   try {
-    const info = await handle.stat();
-    if (info.isDirectory()) throw new InputError(`${name}: is a folder — name its files, or a pattern such as ${name}/**/*.md.`);
-    if (!info.isFile()) throw new InputError(`${name}: not a regular file (a device, FIFO or socket), so it is not read.`);
     const head = new Uint8Array(16);
     await handle.read(head, 0, 16, 0);
     const image = imageFormat(head) !== undefined;

@@ -5,17 +5,21 @@
  * eslint and prettier use, which follows git's semantics). `.git` and `node_modules` are never
  * walked.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
+import { readRegularFile } from '../util/safe-read.js';
 import { expandHome, isInside, locate } from './scope.js';
 import { InputError, type InputScope } from './types.js';
 
 export function isGlob(pattern: string): boolean {
   return picomatch.scan(pattern).isGlob;
 }
+
+/** A .gitignore larger than this is not read as rules. */
+const GITIGNORE_MAX_BYTES = 1024 * 1024;
 
 /** The .gitignore rules of one folder, read once per call. */
 class GitIgnores {
@@ -24,8 +28,9 @@ class GitIgnores {
   private rules(dir: string): Promise<Ignore | undefined> {
     let p = this.byDir.get(dir);
     if (!p) {
-      p = readFile(join(dir, '.gitignore'), 'utf8').then(
-        (text) => ignore().add(text),
+      // a regular file inside the folder, bounded in size and time: a FIFO or a link leading out is no rule file
+      p = readRegularFile(join(dir, '.gitignore'), { within: dir, maxBytes: GITIGNORE_MAX_BYTES }).then(
+        ({ data }) => ignore().add(data.toString('utf8')),
         () => undefined,
       );
       this.byDir.set(dir, p);

@@ -3,22 +3,18 @@
  * marker files (Cargo.toml, package.json, ...) and may carry `.ollm/project.yaml`, which picks the
  * model, system prompt, routing profile and the ollm-mcp tools offered for that project.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import * as z from 'zod';
-import { parseYaml } from '../util/yaml.js';
 import { PROFILE_NAMES, type ProfileName } from '../models/profiles.js';
 import { BUILTIN_NAMES, BUILTIN_PROFILES, DOC_EXTENSIONS, MARKERS, isBuiltinName, type BuiltinName } from './project-builtin.js';
+import { ProjectError, readProjectFile } from './project-file.js';
 
+export { ProjectError } from './project-file.js';
 export { BUILTIN_NAMES, BUILTIN_PROFILES, isBuiltinName, type BuiltinName, type BuiltinProfile } from './project-builtin.js';
 
 /** Where the project file lives, relative to the project root. */
 export const PROJECT_FILE = join('.ollm', 'project.yaml');
-
-export class ProjectError extends Error {
-  override name = 'ProjectError';
-}
 
 export interface Detection {
   root: string;
@@ -48,24 +44,6 @@ export interface WalkOptions {
   home?: string;
 }
 
-const routingSchema = z.strictObject({ defaultProfile: z.enum(PROFILE_NAMES).optional() });
-const toolsSchema = z.strictObject({ enabled: z.array(z.string().min(1)).optional(), disabled: z.array(z.string().min(1)).optional() });
-const fileSchema = z.strictObject({
-  profile: z.string().trim().min(1).optional(),
-  extends: z.enum(BUILTIN_NAMES).optional(),
-  model: z.string().trim().min(1).optional(),
-  systemPrompt: z.string().trim().min(1).optional(),
-  routing: routingSchema.optional(),
-  tools: toolsSchema.optional(),
-});
-type ProjectFile = z.infer<typeof fileSchema>;
-
-const KEYS: Record<string, string[]> = {
-  '': Object.keys(fileSchema.shape),
-  routing: Object.keys(routingSchema.shape),
-  tools: Object.keys(toolsSchema.shape),
-};
-
 interface Scan {
   detection?: { profile: BuiltinName; marker: string };
   file?: string;
@@ -91,7 +69,8 @@ async function scan(dir: string, withFile: boolean): Promise<Scan> {
   const ollm = byName.get('.ollm');
   if (withFile && ollm && (ollm.isDirectory() || ollm.isSymbolicLink())) {
     const file = join(dir, PROJECT_FILE);
-    if (await stat(file).then((s) => s.isFile(), () => false)) out.file = file;
+    // anything there but a folder is the project file: a FIFO or a device is refused when read, not passed over
+    if (await stat(file).then((s) => !s.isDirectory(), () => false)) out.file = file;
   }
   return out;
 }
@@ -115,49 +94,6 @@ export async function detectProject(dir: string, options: WalkOptions = {}): Pro
   return found?.detection ? { root: found.root, ...found.detection } : undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, data: unknown, file: string): string {
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    const key = [...path, issue.keys[0]!].join('.');
-    return `Project file ${file}: unknown key "${key}"; allowed here: ${(KEYS[path.join('.')] ?? []).join(', ')}.`;
-  }
-  let value = data;
-  for (const k of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[k] : undefined;
-  const shown = value === undefined ? '' : ` = ${JSON.stringify(value)}`;
-  const allowed =
-    issue.code === 'invalid_value' ? `expected one of ${issue.values.map(String).join(', ')}` : issue.message.replace(/^Invalid input: /, '');
-  return `Project file ${file}: "${path.join('.')}"${shown} is not allowed; ${allowed}.`;
-}
-
-async function readProjectFile(file: string, toolNames: readonly string[]): Promise<ProjectFile> {
-  const text = await readFile(file, 'utf8').catch((err: Error) => {
-    throw new ProjectError(`Project file ${file} cannot be read: ${err.message}`);
-  });
-  const yaml = await parseYaml(text);
-  if (!yaml.ok) throw new ProjectError(`Project file ${file}${yaml.line ? `:${yaml.line}` : ''} is not valid YAML: ${yaml.message}`);
-  const data = yaml.data;
-  if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    const kind = Array.isArray(data) ? 'list' : typeof data;
-    throw new ProjectError(`Project file ${file} must hold a mapping of keys (like "profile: typescript"), not a ${kind}.`);
-  }
-  const parsed = fileSchema.safeParse(data);
-  if (!parsed.success) throw new ProjectError(describeIssue(parsed.error.issues[0]!, data, file));
-  const out = parsed.data;
-  for (const key of ['enabled', 'disabled'] as const) {
-    const bad = out.tools?.[key]?.find((t) => !toolNames.includes(t));
-    if (bad !== undefined) {
-      throw new ProjectError(`Project file ${file}: "tools.${key}" names unknown tool "${bad}"; allowed: ${toolNames.join(', ')}.`);
-    }
-  }
-  if (out.extends && isBuiltinName(out.profile) && out.profile !== out.extends) {
-    throw new ProjectError(
-      `Project file ${file}: "profile" is the built-in ${out.profile} but "extends" is ${out.extends}; keep one, or give the profile a custom name.`,
-    );
-  }
-  return out;
-}
-
 export interface ResolveOptions extends WalkOptions {
   dir: string;
   /** The user named the folder (`--project DIR`): it must exist. */
@@ -177,7 +113,7 @@ export async function resolveProject(options: ResolveOptions): Promise<ProjectPr
   }
   const found = await walk(dir, true, options);
   if (!found) return undefined;
-  const data = found.file ? await readProjectFile(found.file, options.toolNames) : {};
+  const data = found.file ? await readProjectFile(found.file, found.root, options.toolNames) : {};
   const base = data.extends ?? (isBuiltinName(data.profile) ? data.profile : found.detection?.profile);
   const builtin = base ? BUILTIN_PROFILES[base] : undefined;
   const name = data.profile ?? base ?? 'custom';

@@ -12,11 +12,14 @@ export {
   type TemplateVariable,
 } from './definition.js';
 export {
+  MAX_RENDERED_CHARS,
   parseTemplate,
   placeholders,
   renderTemplate,
+  RenderTooLargeError,
   resolveVariables,
   TemplateSyntaxError,
+  type RenderOptions,
   type RenderResult,
   type TemplatePart,
   type TemplateSource,

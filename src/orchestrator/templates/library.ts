@@ -22,8 +22,12 @@ export class TemplateLibrary {
   private following = false;
   private timer?: NodeJS.Timeout;
 
-  constructor(readonly dir: string) {
-    this.store = new TemplateStore(dir);
+  /** `home`: the settings folder ($OLLM_HOME); a templates folder placed in it must not be a link leading out of it. */
+  constructor(
+    readonly dir: string,
+    readonly home?: string,
+  ) {
+    this.store = new TemplateStore(dir, home);
   }
 
   /** The last listing read (the built-ins until the folder has been read once). */

@@ -54,6 +54,35 @@ export interface RenderResult {
   ignored: string[];
 }
 
+/**
+ * The longest prompt a template is filled to, in characters (about 250,000 tokens: more than most
+ * models' context). A template that repeats a long value would otherwise grow without bound.
+ */
+export const MAX_RENDERED_CHARS = 1_000_000;
+
+/** A filled-in template longer than the cap: refused before it is built. */
+export class RenderTooLargeError extends TemplateError {
+  override name = 'RenderTooLargeError';
+
+  constructor(
+    readonly chars: number,
+    readonly max: number,
+    /** The variable adding the most text, how often it is used and its length. */
+    readonly biggest: { name: string; uses: number; chars: number } | undefined,
+  ) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    const most = biggest ? `; {${biggest.name}} alone adds ${n(biggest.uses * biggest.chars)} (${biggest.uses === 1 ? 'once' : `${n(biggest.uses)} times`}, ${n(biggest.chars)} characters each)` : '';
+    super(
+      `Filled in, this template would be ${n(chars)} characters, more than the ${n(max)} a filled-in template may be${most} — give shorter values, or with generate: true name long text by path in files (the server reads it and splits what is longer than a model's context) instead of putting it into a variable.`,
+    );
+  }
+}
+
+export interface RenderOptions {
+  /** The longest prompt to build, in characters (default MAX_RENDERED_CHARS). */
+  maxChars?: number;
+}
+
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_-]/;
 
@@ -166,7 +195,7 @@ export function resolveVariables(parts: readonly TemplatePart[], variables: read
  * Fills the placeholders. A value counts when it is non-blank; otherwise the listed default, then the
  * placeholder's own inline default, apply. Values are inserted verbatim, never expanded again.
  */
-export function renderTemplate(def: TemplateSource, values: Readonly<Record<string, string>> = {}): RenderResult {
+export function renderTemplate(def: TemplateSource, values: Readonly<Record<string, string>> = {}, options: RenderOptions = {}): RenderResult {
   const parts = parseTemplate(def.template);
   const vars = new Map(resolveVariables(parts, def.variables).map((v) => [v.name, v]));
   const listed = new Map((def.variables ?? []).map((v) => [v.name, v]));
@@ -174,26 +203,38 @@ export function renderTemplate(def: TemplateSource, values: Readonly<Record<stri
     const v = Object.hasOwn(values, name) ? values[name] : undefined;
     return typeof v === 'string' && v.trim() !== '' ? v : undefined;
   };
-  let prompt = '';
+  // the pieces first, and their length: a prompt over the cap is never built
+  const pieces: string[] = [];
+  let chars = 0;
+  const uses = new Map<string, number>();
   const used = new Map<string, string>();
   const missing = new Map<string, { name: string; description?: string }>();
   for (const p of parts) {
     if (p.kind === 'text') {
-      prompt += p.text;
+      pieces.push(p.text);
+      chars += p.text.length;
       continue;
     }
     const v = vars.get(p.name)!;
     const value = given(p.name) ?? listed.get(p.name)?.default ?? p.default ?? v.default ?? (v.required ? undefined : '');
+    const piece = value ?? `{${p.name}}`;
     if (value === undefined) {
       if (!missing.has(p.name)) missing.set(p.name, v.description === undefined ? { name: p.name } : { name: p.name, description: v.description });
-      prompt += `{${p.name}}`;
     } else {
       if (!used.has(p.name)) used.set(p.name, value);
-      prompt += value;
+      uses.set(p.name, (uses.get(p.name) ?? 0) + 1);
     }
+    pieces.push(piece);
+    chars += piece.length;
+  }
+  const max = options.maxChars ?? MAX_RENDERED_CHARS;
+  if (chars > max) {
+    const sizes = [...uses].map(([name, n]) => ({ name, uses: n, chars: used.get(name)!.length }));
+    const biggest = sizes.sort((a, b) => b.uses * b.chars - a.uses * a.chars)[0];
+    throw new RenderTooLargeError(chars, max, biggest && biggest.uses * biggest.chars > 0 ? biggest : undefined);
   }
   return {
-    prompt,
+    prompt: pieces.join(''),
     missing: [...missing.values()],
     used: Object.fromEntries(used),
     ignored: Object.keys(values).filter((k) => !vars.has(k)),

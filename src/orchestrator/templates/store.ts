@@ -9,9 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringifyYaml } from '../util/yaml.js';
+import { diskProblem } from '../util/disk-errors.js';
 import { BUILTIN_TEMPLATES, isBuiltinTemplate } from './builtin.js';
 import { TemplateError, templateNameProblem, validateTemplate, type TemplateDef } from './definition.js';
-import { errno, EXTENSION, isInside, realFolder, TemplateFolder } from './files.js';
+import { errno, EXTENSION, isInside, realFolder, realTemplatesFolder, TemplateFolder } from './files.js';
 
 export type StoredTemplate = TemplateDef & {
   source: 'builtin' | 'user';
@@ -67,8 +68,12 @@ export function findTemplate(listing: TemplateListing, name: string): { template
 export class TemplateStore {
   private readonly folder: TemplateFolder;
 
-  constructor(readonly dir: string) {
-    this.folder = new TemplateFolder(dir);
+  /** `home`: the settings folder ($OLLM_HOME); a templates folder placed in it must not be a link leading out of it. */
+  constructor(
+    readonly dir: string,
+    readonly home?: string,
+  ) {
+    this.folder = new TemplateFolder(dir, home);
   }
 
   /** Built-ins merged with the user's files, sorted by name, plus every file that could not be used. */
@@ -115,13 +120,31 @@ export class TemplateStore {
     const refused = options.vet?.(def);
     if (refused) throw new TemplateError(`The template "${def.name}" was not saved: ${refused}`);
     const text = `# ollm-mcp prompt template\n${await stringifyYaml(toPlain(def))}`;
-    await mkdir(this.dir, { recursive: true });
-    const existing = await this.userFileOf(def.name);
-    if (existing && !options.replace) throw this.exists(def.name, existing);
+    await realTemplatesFolder(this.dir, this.home); // a folder that is a link out of $OLLM_HOME is not written to
+    let existing: string | undefined;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      existing = await this.userFileOf(def.name);
+      if (existing && !options.replace) throw this.exists(def.name, existing);
+      await this.write(def.name, text, existing);
+    } catch (err) {
+      // a full or read-only disk is said as such, with what to do
+      const disk = diskProblem(err, this.dir);
+      if (disk) throw new TemplateError(`The template "${def.name}" was not saved: ${disk}`);
+      throw err;
+    }
     const fileName = existing ?? `${def.name}.yaml`;
     const path = join(this.dir, fileName);
-    const target = existing ? await this.replaceable(fileName) : path;
-    const tmp = join(dirname(target), `.${def.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const template: StoredTemplate = { ...copy(def), source: 'user', file: fileName };
+    if (isBuiltinTemplate(def.name)) template.overrides = 'builtin';
+    return { template, action: existing ? 'replaced' : 'created', file: path };
+  }
+
+  /** Writes a temp file beside the target, then moves it into place. */
+  private async write(name: string, text: string, existing: string | undefined): Promise<void> {
+    const fileName = existing ?? `${name}.yaml`;
+    const target = existing ? await this.replaceable(fileName) : join(this.dir, fileName);
+    const tmp = join(dirname(target), `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       const handle = await open(tmp, 'wx');
       try {
@@ -131,13 +154,10 @@ export class TemplateStore {
         await handle.close();
       }
       if (existing) await rename(tmp, target);
-      else await this.createExclusive(tmp, target, def.name);
+      else await this.createExclusive(tmp, target, name);
     } finally {
       await rm(tmp, { force: true });
     }
-    const template: StoredTemplate = { ...copy(def), source: 'user', file: fileName };
-    if (isBuiltinTemplate(def.name)) template.overrides = 'builtin';
-    return { template, action: existing ? 'replaced' : 'created', file: path };
   }
 
   /**
