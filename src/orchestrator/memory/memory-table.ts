@@ -2,6 +2,7 @@
  * The memory table of the state database: rows to entries and back, and the statements the store
  * runs. Entries keep the order they were first made in (SQLite's rowid).
  */
+import type Libsql from 'libsql';
 import type { Db } from '../storage/db.js';
 import { normalizeKey } from './memory-search.js';
 import { MEMORY_CATEGORIES, MEMORY_SOURCES, type MemoryEntry } from './types.js';
@@ -14,6 +15,17 @@ interface Row {
   created_at: string;
   updated_at: string;
   access_count: number;
+}
+
+/** Statements are compiled once per connection. */
+type Statement = Libsql.Statement<unknown[]>;
+const compiled = new WeakMap<Db, Map<string, Statement>>();
+function sql(db: Db, text: string): Statement {
+  let byText = compiled.get(db);
+  if (!byText) compiled.set(db, (byText = new Map()));
+  let stmt = byText.get(text);
+  if (!stmt) byText.set(text, (stmt = db.prepare(text)));
+  return stmt;
 }
 
 const oneOf = <T extends string>(list: readonly T[], v: string, fallback: T): T => (list.includes(v as T) ? (v as T) : fallback);
@@ -31,21 +43,21 @@ function toEntry(r: Row): MemoryEntry {
 }
 
 export function allEntries(db: Db): MemoryEntry[] {
-  return (db.prepare('SELECT key, value, category, source, created_at, updated_at, access_count FROM memory ORDER BY rowid').all() as Row[]).map(toEntry);
+  return (sql(db, 'SELECT key, value, category, source, created_at, updated_at, access_count FROM memory ORDER BY rowid').all() as Row[]).map(toEntry);
 }
 
 export function entryFor(db: Db, norm: string): MemoryEntry | undefined {
-  const row = db.prepare('SELECT key, value, category, source, created_at, updated_at, access_count FROM memory WHERE norm_key = ?').get(norm) as Row | undefined;
+  const row = sql(db, 'SELECT key, value, category, source, created_at, updated_at, access_count FROM memory WHERE norm_key = ?').get(norm) as Row | undefined;
   return row && toEntry(row);
 }
 
 export function countEntries(db: Db): number {
-  return Number((db.prepare('SELECT count(*) AS n FROM memory').get() as { n: number }).n);
+  return Number((sql(db, 'SELECT count(*) AS n FROM memory').get() as { n: number }).n);
 }
 
 /** Inserts the entry, or replaces the one with the same normalised key in place (its position kept). */
 export function putEntry(db: Db, e: MemoryEntry): void {
-  db.prepare(
+  sql(db, 
     `INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at, access_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (norm_key) DO UPDATE SET key = excluded.key, value = excluded.value, category = excluded.category, source = excluded.source,
        created_at = excluded.created_at, updated_at = excluded.updated_at, access_count = excluded.access_count`,
@@ -53,13 +65,13 @@ export function putEntry(db: Db, e: MemoryEntry): void {
 }
 
 export function deleteEntry(db: Db, norm: string): boolean {
-  return db.prepare('DELETE FROM memory WHERE norm_key = ?').run(norm).changes > 0;
+  return sql(db, 'DELETE FROM memory WHERE norm_key = ?').run(norm).changes > 0;
 }
 
 export function deleteAll(db: Db): number {
-  return db.prepare('DELETE FROM memory').run().changes;
+  return sql(db, 'DELETE FROM memory').run().changes;
 }
 
 export function addUses(db: Db, norm: string, n: number): void {
-  db.prepare('UPDATE memory SET access_count = access_count + ? WHERE norm_key = ?').run(n, norm);
+  sql(db, 'UPDATE memory SET access_count = access_count + ? WHERE norm_key = ?').run(n, norm);
 }
