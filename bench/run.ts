@@ -3,6 +3,7 @@ import { benchClassify } from './classify.js';
 import { benchCompare } from './compare.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
+import { benchLearning } from './learning.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
 import { benchOverhead } from './overhead.js';
@@ -24,6 +25,7 @@ const benches = [
   { name: 'memory', run: benchMemory },
   { name: 'http', run: benchHttp },
   { name: 'classify', run: benchClassify },
+  { name: 'learning', run: benchLearning },
   { name: 'offload', run: benchOffload },
   { name: 'peer', run: benchPeer },
   { name: 'hostile', run: benchHostile },

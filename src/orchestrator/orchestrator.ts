@@ -12,6 +12,7 @@ import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { MetricsStore } from './generation/metrics.js';
+import { Outcomes } from './generation/outcomes.js';
 import { SavingsStore } from './savings/savings-store.js';
 import { Comparisons } from './generation/comparisons.js';
 import { Preferences } from './generation/preferences.js';
@@ -49,6 +50,8 @@ export class Orchestrator {
   readonly hostCooldown = new HostCooldown((name) => this.ollamaHosts.find((h) => h.name === name)!.backend.ps({ timeoutMs: 3000 }));
   readonly ram: RamMonitor;
   readonly metrics: MetricsStore;
+  /** What happened to earlier answers (verdicts, failures, speed…), which routing learns from. */
+  readonly outcomes: Outcomes;
   /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through the state database. */
   readonly savings: SavingsStore;
   /** The default host's models, falling over to the next host when it does not answer. */
@@ -78,6 +81,7 @@ export class Orchestrator {
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
     this.overview = new FailoverOverview(this, this.ram);
     this.preferences = new Preferences(config.home, { legacyFile: join(config.home, 'preferences.json') });
+    this.outcomes = new Outcomes(config.home);
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;
@@ -184,6 +188,7 @@ export class Orchestrator {
       overrides: model.routing.enabled ? model.routing.overrides : {},
       preferred: this.preferences.byProfile(),
       allowCloud: model.routing.allowCloud,
+      ...(model.routing.learning && { learning: { book: this.outcomes.evidence(), rng: Math.random } }),
       ...(model.routing.maxColdLoadMs !== undefined && { maxColdLoadMs: model.routing.maxColdLoadMs }),
       ...(model.default && { defaultModel: model.default }),
     };

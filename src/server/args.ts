@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { numberOrText, type FlagSetting } from '../orchestrator/index.js';
 
-export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project';
+export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning';
 
 export interface CliArgs {
   command: Command;
@@ -29,7 +29,8 @@ export interface CliArgs {
 }
 
 /** What each user command accepts: action → [min, max] arguments. */
-const ACTIONS: Record<'memory' | 'template' | 'project', Record<string, [number, number, string]>> = {
+const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning', Record<string, [number, number, string]>> = {
+  learning: { show: [0, 0, 'learning show'], reset: [0, 0, 'learning reset'] },
   memory: {
     list: [0, 0, 'memory list'],
     add: [2, 2, 'memory add KEY VALUE'],
@@ -66,6 +67,8 @@ Commands:
   memory clear            Remove every entry (a JSON copy is kept in $OLLM_HOME first).
   memory export [FILE]    Write every entry as JSON to FILE, or to the output ("-" too).
   memory import FILE      Add the entries of an exported file ("-": the input); newer wins.
+  learning show           What routing learned: each model's track record by kind of work.
+  learning reset          Forget it all (verdicts, failures, speed); routing starts from the table.
   template list           Show the prompt templates, built-in and your own.
   template show NAME      Show one template and its variables.
   project [detect]        Show the project profile for this folder (or --project DIR).
@@ -144,7 +147,7 @@ export function parseCli(argv: string[]): CliArgs {
   else if (v.version) command = 'version';
   else if (positionals.length > 0) {
     const [first, ...rest] = positionals;
-    if (first === 'memory' || first === 'template' || first === 'project') {
+    if (first === 'memory' || first === 'template' || first === 'project' || first === 'learning') {
       const actions = ACTIONS[first];
       action = rest[0] ?? (first === 'project' ? 'detect' : undefined);
       const spec = action === undefined ? undefined : actions[action];
@@ -155,7 +158,7 @@ export function parseCli(argv: string[]): CliArgs {
       if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
       command = first;
     } else {
-      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project and help; see \`ollm-mcp --help\`.`);
+      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project, learning and help; see \`ollm-mcp --help\`.`);
       if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
       command = first;
     }

@@ -8,7 +8,7 @@ import { checkTemplatePrompts } from '../prompts/templates.js';
 import { TOOLS } from '../tools/index.js';
 import { log } from '../orchestrator/util/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
-import { memoryCommand, projectCommand, templateCommand } from './commands.js';
+import { learningCommand, memoryCommand, projectCommand, templateCommand } from './commands.js';
 import { stopOn } from './lifecycle.js';
 import { serveOverStdio } from './stdio.js';
 import { VERSION } from './version.js';
@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (args.command === 'memory') return memoryCommand(orch, args);
+  if (args.command === 'learning') return learningCommand(orch, args);
   if (args.command === 'template') return templateCommand(orch, args);
   if (args.command === 'project') return projectCommand(orch, args);
 

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { MEMORY_CATEGORIES, type MemoryCategory, type MemoryEntry } from '../orchestrator/memory/memory-search.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
+import { evidenceText, parseEvidenceKey } from '../orchestrator/generation/learning-evidence.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { readRegularFile } from '../orchestrator/util/safe-read.js';
 import { PROJECT_FILE, projectFileText } from '../orchestrator/project/project.js';
@@ -101,6 +102,24 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
     if (err instanceof MemoryError) return fail(err.message);
     throw err;
   }
+}
+
+/** `learning show` / `learning reset`: the track records routing learns from. */
+export async function learningCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
+  if (args.action === 'reset') {
+    await orch.outcomes.reset();
+    print('Forgot every verdict, failure, timeout and speed routing had learned; it starts again from the model table.');
+    return 0;
+  }
+  const book = await orch.outcomes.load();
+  const rows = Object.entries(book).map(([key, e]) => ({ ...parseEvidenceKey(key), text: evidenceText(e, parseEvidenceKey(key).work) }));
+  if (args.json) print(JSON.stringify({ learning: orch.config.settings.model.routing.learning, evidence: book }, null, 2));
+  else if (rows.length === 0) print('Nothing learned yet: give verdicts on answers with the rate_answer tool.');
+  else {
+    print(`What routing learned${orch.config.settings.model.routing.learning ? '' : ' (learning is off: model.routing.learning)'}:`);
+    for (const r of rows) print(`  ${r.model}${r.host ? ` on ${r.host}` : ''}, ${r.work}: ${r.text}`);
+  }
+  return 0;
 }
 
 export async function templateCommand(orch: Orchestrator, args: CliArgs): Promise<number> {

@@ -22,7 +22,7 @@ export async function prepare(orch: Orchestrator): Promise<void> {
   orch.templates.watch();
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
   // Read before the first request is answered, so ollm://metrics and the router see them at once.
-  await Promise.all([orch.metrics.load(), orch.preferences.load(), orch.savings.load()]);
+  await Promise.all([orch.metrics.load(), orch.preferences.load(), orch.savings.load(), orch.outcomes.load()]);
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(
     (v) => log.info(`Ollama ${v} answers at ${orch.host}`),

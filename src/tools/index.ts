@@ -5,6 +5,7 @@ import { deleteModelTool } from './delete-model.js';
 import { forgetTool } from './forget.js';
 import { listModels } from './list-models.js';
 import { preferModelTool } from './prefer-model.js';
+import { rateAnswerTool } from './rate-answer.js';
 import { pullModelTool } from './pull-model.js';
 import { recallTool } from './recall.js';
 import { renderTemplateTool } from './render-template.js';
@@ -26,6 +27,7 @@ export const TOOLS: ToolRegistration[] = [
   deleteModelTool,
   compareTool,
   preferModelTool,
+  rateAnswerTool,
   rememberTool,
   recallTool,
   forgetTool,

@@ -2,13 +2,25 @@ import * as z from 'zod';
 import { formatBytes } from '../orchestrator/index.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import type { ModelsOverview } from '../orchestrator/index.js';
+import { evidenceByWork, trackRecord, type EvidenceBook, type TrackRecord } from '../orchestrator/generation/learning.js';
 import { defineTool } from './define.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
 
 const hostStateSchema = z.object({ name: z.string(), url: z.string(), reachable: z.boolean(), error: z.string().optional() });
 const hostDownSchema = z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string().describe('what to do') });
 
-function render(o: ModelsOverview): string {
+type Listed = ModelsOverview['models'][number];
+
+/** Each model with its track record by kind of work, when it has one (learning.ts). */
+function withRecords(models: readonly Listed[], book: EvidenceBook): Array<Listed & { record?: TrackRecord }> {
+  return models.map((m) => {
+    const byWork = evidenceByWork(book, m.name, m.host);
+    if (Object.keys(byWork).length === 0) return m;
+    return { ...m, record: trackRecord(byWork, { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize && { parameterSize: m.parameterSize }) }) };
+  });
+}
+
+function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord }> }): string {
   const h = o.ram.host;
   const room =
     h.kind === 'gpu'
@@ -22,7 +34,8 @@ function render(o: ModelsOverview): string {
   const lines = o.models.map((m) => {
     const state = m.cloud ? 'cloud (runs on ollama.com)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
-    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}`;
+    const record = m.record ? `; here: ${Object.entries(m.record).map(([work, r]) => `${work} ${r.summary}`).join('; ')}` : '';
+    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${record}`;
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];
@@ -49,7 +62,8 @@ export const listModels = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const overview = await orch.listModels({ refresh: input.refresh ?? false, signal });
+    const [listed, book] = await Promise.all([orch.listModels({ refresh: input.refresh ?? false, signal }), orch.outcomes.load()]);
+    const overview = { ...listed, models: withRecords(listed.models, book) };
     return { structured: overview, text: render(overview) };
   },
 });

@@ -1,9 +1,8 @@
 import * as z from 'zod';
 import { OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
 import { findModel, withTag } from '../orchestrator/models/catalog.js';
-import { join } from 'node:path';
 import { checkPreference } from '../orchestrator/generation/preference-check.js';
-import { COMPARISONS_FILE, KEEP_COMPARISONS } from '../orchestrator/generation/comparisons.js';
+import { KEEP_COMPARISONS } from '../orchestrator/generation/comparisons.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 
@@ -26,7 +25,7 @@ export const preferModelTool = defineTool({
     if (input.comparisonId && !comparison) {
       throw new OllamaError(
         'bad_request',
-        `No comparison has id ${quoted(input.comparisonId)} (the last ${KEEP_COMPARISONS} are kept, in ${join(orch.config.home, COMPARISONS_FILE)}) — pass task instead.`,
+        `No comparison has id ${quoted(input.comparisonId)} (the last ${KEEP_COMPARISONS} are kept) — pass task instead.`,
         orch.host,
       );
     }
@@ -45,6 +44,10 @@ export const preferModelTool = defineTool({
     const profile = TASK_PROFILE[task];
     const before = orch.preferences.all()[profile]?.model;
     await orch.preferences.set(profile, { model: installed.name, task, at: new Date().toISOString(), ...(input.comparisonId && { comparisonId: input.comparisonId }) });
+    // a comparison's winner counts as a win in its track record, the others as losses (learning-evidence.ts)
+    if (comparison) {
+      await Promise.all(comparison.models.map((m) => orch.outcomes.record({ model: m, work: profile }, { kind: 'compare', won: m === installed.name })));
+    }
     // the setting it replaces is named, so the change is never lost
     const replaced = before && before !== installed.name ? ` It replaces ${before}; prefer_model {model: "${before}", task: "${task}"} brings that back.` : '';
     return { structured: { model: installed.name, task, profile }, text: `From now on ${installed.name} is preferred for ${profile} work (${task}).${replaced}` };

@@ -4,6 +4,7 @@ import type { RouteResult } from '../orchestrator/generation/route.js';
 import { offload, type OffloadResult } from '../orchestrator/generation/offload.js';
 import { defineTool, type ToolContext } from './define.js';
 import { withNotice } from './memory-schemas.js';
+import { workRecordSchema } from './schemas.js';
 import { inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine, type InputArgs, type ReadSummary } from './offload-io.js';
 
 export const routeResultSchema = z.object({
@@ -16,6 +17,7 @@ export const routeResultSchema = z.object({
   reason: z.string().describe('why this model, in one sentence'),
   fallbacks: z.array(z.object({ model: z.string(), error: z.string() })).describe('models tried before, and why each failed'),
   text: z.string(),
+  answerId: z.string().optional().describe('once you have checked the answer, pass this to rate_answer with good or bad: routing learns from it'),
   thinking: z.string().optional().describe("a thinking model's reasoning, apart from the answer"),
   doneReason: z.string().describe('stop, or length when maxTokens cut the answer'),
   contextLength: z.number(),
@@ -34,6 +36,18 @@ export const routeResultSchema = z.object({
   inputs: readSchema.optional(),
   split: splitSchema.optional(),
   ledger: ledgerSchema.optional(),
+  advice: z
+    .object({
+      expectedSeconds: z.number().describe('load (when not loaded) plus the answer at the expected speed'),
+      loadSeconds: z.number(),
+      loaded: z.boolean(),
+      tokensPerSecond: z.number(),
+      speedMeasured: z.boolean().describe('false: guessed from the model size'),
+      record: workRecordSchema.optional().describe('its track record for this kind of work here'),
+      then: z.array(z.string()).describe('the models tried next if it failed'),
+    })
+    .optional()
+    .describe('a dry run: what would happen; nothing was generated'),
 });
 
 export function renderRoute(r: RouteResult): string {
@@ -44,6 +58,7 @@ export function renderRoute(r: RouteResult): string {
     ...(r.fallbacks.length ? [`Tried first: ${r.fallbacks.map((f) => `${f.model} (${f.error})`).join('; ')}`] : []),
     ...(r.doneReason === 'length' ? ['The answer stopped at maxTokens; raise maxTokens for more.'] : []),
     ...(r.notes ?? []),
+    ...(r.answerId ? [`Answer ${r.answerId}: once you have checked it, tell rate_answer whether it was good.`] : []),
     ...((r as OffloadResult).split ? [`The input was split into ${(r as OffloadResult).split!.parts} parts (part answers combined in ${(r as OffloadResult).split!.rounds} round${(r as OffloadResult).split!.rounds === 1 ? '' : 's'}, ${(r as OffloadResult).split!.calls} generations).`] : []),
   ];
   return `${r.text}\n\n${tail.join('\n')}`;
@@ -53,7 +68,7 @@ export const routeAndGenerateTool = defineTool({
   name: 'route_and_generate',
   title: 'Run a prompt on the best local model',
   description:
-    'Offloads work to a local model, for free and privately, and saves your tokens: name the inputs by reference — files (paths or globs), images (paths), the git diff — and the server reads them itself, so you never paste contents (pasting costs you more than doing the work yourself; the result says what each call saved). Infers the kind of work (code, debugging, reasoning, creative, summarize, fast, vision, general) unless given, picks the best installed model whose context holds the input and that fits in memory (preferring one already loaded; code only to code models, images only to vision models), streams the answer with progress, and falls back to the next model if one fails. An input longer than every context is split into parts, the work run on each, and the answers combined. Use it for summaries, reviews, drafts, code and questions over files a smaller model can answer; not for tasks needing tools, web access or your own conversation context.',
+    'Offloads work to a local model, for free and privately, and saves your tokens: name the inputs by reference — files (paths or globs), images (paths), the git diff — and the server reads them itself, so you never paste contents (pasting costs you more than doing the work yourself; the result says what each call saved). Infers the kind of work (code, debugging, reasoning, creative, summarize, fast, vision, general) unless given, picks the best installed model whose context holds the input and that fits in memory (preferring one already loaded; code only to code models, images only to vision models), streams the answer with progress, and falls back to the next model if one fails. Routing learns from results on this machine: when you check an answer, report it with rate_answer (its answerId, good or bad). An input longer than every context is split into parts, the work run on each, and the answers combined. Use it for summaries, reviews, drafts, code and questions over files a smaller model can answer; not for tasks needing tools, web access or your own conversation context. dryRun: true says first which model would answer, its record here and the expected time.',
   inputSchema: z.object({
     prompt: z.string().min(1).describe('The task or question, e.g. "Summarise the errors in this log". Name inputs in files, images or diff rather than pasting them here. Never truncated.'),
     system: z.string().optional().describe('System prompt.'),
@@ -65,6 +80,7 @@ export const routeAndGenerateTool = defineTool({
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).max(1_048_576).optional().describe('Most tokens to generate (default options.maxTokens).'),
     useMemory: z.boolean().optional().describe('Add remembered facts to the system prompt (default true).'),
+    dryRun: z.boolean().optional().describe('Generate nothing: say which model would take the work, why, its track record for this kind of work here, and the expected time (its load included) — to decide whether offloading is worth it.'),
   }),
   outputSchema: routeResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // not read-only: loads a model and may evict idle ones; not destructive: deletes nothing; open world: may send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model (ollama.com)
@@ -72,6 +88,7 @@ export const routeAndGenerateTool = defineTool({
     const { files: _f, images: _i, diff: _d, ...rest } = input;
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
     const result = await offload(ctx.orch, { ...rest, ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
+    if (result.advice) return { structured: result, text: result.text }; // a dry run saved nothing and cost nothing
     return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
   },
 });

@@ -45,6 +45,21 @@ export const loadedModelSchema = z.object({
   host: z.string().optional().describe('the Ollama host it is loaded on, when there are several'),
 });
 
+/** A model's record for one kind of work here (learning.ts trackRecord). */
+export const workRecordSchema = z.object({
+  good: z.number(),
+  bad: z.number(),
+  failures: z.number(),
+  timeouts: z.number(),
+  cut: z.number().describe('answers cut at maxTokens'),
+  wins: z.number().describe('comparisons won (prefer_model)'),
+  losses: z.number(),
+  meanQuality: z.number().describe('expected quality, 0–1: the table prior plus this evidence'),
+  uncertainty: z.number(),
+  tokensPerSecond: z.number().optional(),
+  summary: z.string(),
+});
+
 export const modelSummarySchema = z.object({
   name: z.string(),
   sizeBytes: z.number(),
@@ -60,4 +75,5 @@ export const modelSummarySchema = z.object({
   fitsNow: z.boolean().describe('can be loaded now without unloading anything'),
   cloud: z.boolean().optional().describe('runs on ollama.com (needs `ollama signin`); takes no memory here'),
   host: z.string().optional().describe('the Ollama host it is installed on, when there are several'),
+  record: z.record(z.string(), workRecordSchema).optional().describe('its track record here by kind of work (verdicts, failures, timeouts, answers cut, comparisons, speed), when it has one'),
 });

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { evidenceByWork, parseEvidenceKey, trackRecord, type EvidenceBook, type WorkRecord } from '../orchestrator/generation/learning.js';
+import { workRecordSchema } from './schemas.js';
 import { defineTool } from './define.js';
 import { viewMeta } from '../views/index.js';
 import { formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
@@ -72,6 +74,25 @@ const savingsSchema = z
   })
   .describe('what offloaded calls saved you, across sessions (ollm://metrics has every day)');
 
+type Learning = { on: boolean; records: Array<{ model: string; host?: string; work: string; record: WorkRecord }> };
+
+/** Every model's record by kind of work, the best expected quality first. */
+function learningRecords(book: EvidenceBook): Learning['records'] {
+  const out: Learning['records'] = [];
+  for (const key of Object.keys(book)) {
+    const place = parseEvidenceKey(key);
+    const record = trackRecord(evidenceByWork(book, place.model, place.host))[place.work];
+    if (record) out.push({ model: place.model, ...(place.host && { host: place.host }), work: place.work, record });
+  }
+  return out.sort((a, b) => a.work.localeCompare(b.work) || b.record.meanQuality - a.record.meanQuality);
+}
+
+function renderLearning(l: Learning): string {
+  if (l.records.length === 0) return 'Track records: none yet (rate_answer adds verdicts on answers).';
+  const lines = l.records.slice(0, 20).map((r) => `- ${r.work}: ${r.model}${r.host ? ` on ${r.host}` : ''} — ${r.record.summary}`);
+  return [`Track records${l.on ? '' : ' (learning is off: model.routing.learning)'}:`, ...lines].join('\n');
+}
+
 export const showStatusTool = defineTool({
   name: 'show_status',
   title: 'Fleet and memory status',
@@ -85,17 +106,24 @@ export const showStatusTool = defineTool({
     memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }),
     metrics: z.record(z.string(), z.record(z.string(), z.unknown())).describe('per model, as ollm://metrics'),
     savings: savingsSchema,
+    learning: z
+      .object({
+        on: z.boolean().describe('model.routing.learning: whether routing uses the records'),
+        records: z.array(z.object({ model: z.string(), host: z.string().optional(), work: z.string(), record: workRecordSchema })),
+      })
+      .describe("each model's track record here by kind of work, which routing learns from (rate_answer adds verdicts)"),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   meta: viewMeta('status'),
   async run(_input, { orch }) {
-    const [fleet, ram] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.savings.load()]);
+    const [fleet, ram, book] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.savings.load()]);
+    const learning = { on: orch.config.settings.model.routing.learning, records: learningRecords(book) };
     const memory = { budgetBytes: ram.budgetBytes, headroomBytes: ram.headroomBytes, loadedBytes: ram.loadedBytes, totalBytes: ram.totalBytes, availableBytes: ram.availableBytes };
     const savings = orch.savings.summary({ days: 7 });
     const notes = orch.pinNotes();
     return {
-      structured: { ...fleet, memory, metrics: orch.metrics.all() as unknown as Record<string, Record<string, unknown>>, savings, ...(notes.length > 0 && { notes }) },
-      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}${notes.length ? `\n\n${notes.join('\n')}` : ''}`,
+      structured: { ...fleet, memory, metrics: orch.metrics.all() as unknown as Record<string, Record<string, unknown>>, savings, learning, ...(notes.length > 0 && { notes }) },
+      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}`,
     };
   },
 });

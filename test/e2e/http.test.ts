@@ -117,12 +117,14 @@ describe('HTTP with a token', () => {
   });
 });
 
-/** One call per tool, with arguments that succeed against the fake. */
-const CALLS: Array<[string, Record<string, unknown>]> = [
+type Results = Map<string, Record<string, unknown>>;
+/** One call per tool, with arguments that succeed against the fake (some taken from an earlier call's result). */
+const CALLS: Array<[string, Record<string, unknown> | ((earlier: Results) => Record<string, unknown>)]> = [
   ['list_models', {}],
   ['show_model', { model: 'llama3.2' }],
   ['smart_load', { model: 'llama3.2', dryRun: true }],
   ['route_and_generate', { prompt: 'hello', task: 'fast' }],
+  ['rate_answer', (earlier) => ({ answerId: earlier.get('route_and_generate')!.answerId, verdict: 'good' })],
   ['compare', { prompt: 'hello', models: ['llama3.2:latest', 'phi3:mini'], maxTokens: 16 }],
   ['prefer_model', { model: 'llama3.2', task: 'fast' }],
   ['unload_model', { all: true }],
@@ -146,10 +148,12 @@ describe.each(['Streamable HTTP', 'legacy SSE'])('every tool over %s', (kind) =>
       await client.connect(kind === 'legacy SSE' ? new SSEClientTransport(new URL('/sse', base)) : new StreamableHTTPClientTransport(base));
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(CALLS.map(([n]) => n).sort());
+      const earlier: Results = new Map();
       for (const [name, args] of CALLS) {
-        const res = await client.callTool({ name, arguments: args });
+        const res = await client.callTool({ name, arguments: typeof args === 'function' ? args(earlier) : args });
         expect(res.isError, `${name}: ${JSON.stringify(res.content)}`).toBeFalsy();
         expect(res.structuredContent).toBeDefined();
+        earlier.set(name, res.structuredContent as Record<string, unknown>);
       }
       expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('greet');
     } finally {

@@ -25,7 +25,7 @@ describe('model management over stdio', () => {
     for (const n of ['pull_model', 'show_model', 'compare', 'prefer_model']) expect(byName.get(n)!.annotations?.destructiveHint).toBe(false);
     // a small, sharp set: each tool one clear job (a project can offer fewer, see project profiles)
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['compare', 'delete_model', 'forget', 'list_models', 'prefer_model', 'pull_model', 'recall', 'remember', 'render_template', 'route_and_generate', 'save_template', 'show_model', 'show_status', 'smart_load', 'unload_model'],
+      ['compare', 'delete_model', 'forget', 'list_models', 'prefer_model', 'pull_model', 'rate_answer', 'recall', 'remember', 'render_template', 'route_and_generate', 'save_template', 'show_model', 'show_status', 'smart_load', 'unload_model'],
     );
   });
 

@@ -36,11 +36,12 @@ const EXPECTED: Record<string, Hints> = {
   forget: hints(false, true, true, false),
   remember: hints(false, false, true, false),
   prefer_model: hints(false, false, true, false),
+  rate_answer: hints(false, false, true, false),
   save_template: hints(false, true, true, false),
 };
 
 /** Tools that load, unload, pull, delete or write files: never read-only. */
-const CHANGES_THINGS = ['route_and_generate', 'compare', 'render_template', 'smart_load', 'unload_model', 'pull_model', 'delete_model', 'forget', 'remember', 'prefer_model', 'save_template'];
+const CHANGES_THINGS = ['route_and_generate', 'compare', 'render_template', 'smart_load', 'unload_model', 'pull_model', 'delete_model', 'forget', 'remember', 'prefer_model', 'rate_answer', 'save_template'];
 
 describe('tool annotations', () => {
   const seen = registered();

@@ -62,5 +62,7 @@ describe('model database lookup', () => {
     expect(parameterCount('3.2B')).toBe(3.2e9);
     expect(parameterCount('270M')).toBe(2.7e8);
     expect(parameterCount('')).toBeUndefined();
+    expect(parameterCount('116829156672')).toBe(116829156672); // cloud models give a raw count
+    expect(parameterCount('about 7B')).toBeUndefined();
   });
 });

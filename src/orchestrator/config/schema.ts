@@ -122,6 +122,12 @@ export const settingsSchema = z
               .default({})
               .describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
             allowCloud: z.boolean().default(false).describe('Let routing pick Ollama cloud models (names ending in -cloud); they run on ollama.com and need `ollama signin`.'),
+            learning: z
+              .boolean()
+              .default(true)
+              .describe(
+                "Learn from results: the agent's verdicts (rate_answer), failures, timeouts, answers cut at maxTokens, comparisons and measured speed weigh each model's expected quality for the work against its cost, and close alternatives are tried now and then. false: the table's order only (outcomes are still recorded). `npx ollm-mcp learning reset` forgets them.",
+              ),
             maxColdLoadMs: z
               .number()
               .int()

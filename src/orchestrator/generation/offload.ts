@@ -69,7 +69,7 @@ export async function offload(orch: Orchestrator, req: OffloadRequest): Promise<
     const result = await routeAndGenerate(orch, { ...base, prompt: withInputs(req.prompt, docs) });
     return { ...result, ...(info && { inputs: info }) };
   } catch (err) {
-    if (!(err instanceof RouteError) || !err.context || docs.length === 0 || req.signal?.aborted) throw err;
+    if (!(err instanceof RouteError) || !err.context || docs.length === 0 || req.signal?.aborted || req.dryRun) throw err;
     const result = await mapReduce(orch, base, docs, err.context.widestTokens);
     return { ...result, ...(info && { inputs: info }) };
   }

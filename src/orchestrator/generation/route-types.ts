@@ -2,6 +2,7 @@
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { Complexity } from './classify.js';
+import type { WorkRecord } from './learning.js';
 
 export interface RouteRequest {
   prompt: string;
@@ -15,6 +16,8 @@ export interface RouteRequest {
   temperature?: number;
   maxTokens?: number;
   useMemory?: boolean;
+  /** Say which model would take the work, why, its record and the expected time — generate nothing. */
+  dryRun?: boolean;
   signal?: AbortSignal;
   /** Tokens generated so far, on the model now answering. */
   onProgress?: (tokens: number, model: string) => void;
@@ -38,6 +41,8 @@ export interface RouteResult {
   reason: string;
   fallbacks: Attempt[];
   text: string;
+  /** Give a verdict on the answer with this id (rate_answer): routing learns from it. */
+  answerId?: string;
   thinking?: string;
   doneReason: string;
   contextLength: number;
@@ -45,6 +50,22 @@ export interface RouteResult {
   metrics: { totalMs: number; loadMs: number; queueMs: number; timeToFirstTokenMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
   /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
   notes?: string[];
+  /** A dry run's advice (generation/advice.ts). */
+  advice?: Advice;
+}
+
+/** What a dry run says about the model that would take the work. */
+export interface Advice {
+  expectedSeconds: number;
+  loadSeconds: number;
+  loaded: boolean;
+  /** Tokens per second expected: measured here, else guessed from the model's size. */
+  tokensPerSecond: number;
+  speedMeasured: boolean;
+  /** Its record for this kind of work here (verdicts, failures…), when it has one. */
+  record?: WorkRecord;
+  /** The next models that would be tried if it failed. */
+  then: string[];
 }
 
 export class RouteError extends Error {

@@ -19,6 +19,7 @@ import type { Orchestrator } from '../orchestrator.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { selectModel, TASK_PROFILE } from './router.js';
+import { adviseRoute } from './advice.js';
 import { defaultProfileFor } from './default-profile.js';
 import { answerReserve, contextNeeded } from './context-need.js';
 import { streamGenerate, streamOptions, type StreamResult } from './stream.js';
@@ -114,6 +115,10 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
     if (attempts.length === 0) throw new RouteError(`No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`, attempts);
   }
 
+  if (req.dryRun && queue.length > 0) {
+    return adviseRoute({ queue, models: overview.models, coldLoadMs, book: orch.outcomes.evidence(), task, profile, complexity, how, maxTokens, promptTokens, namedHost: orch.ollamaHosts.length > 1 });
+  }
+
   const down = new Set<string>();
   let tried = 0;
   for (const candidate of queue) {
@@ -135,6 +140,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       }
       const done = host.loader.begin(candidate.model);
       let out: StreamResult;
+      const place = { model: candidate.model, host: candidate.host, work: profile };
       try {
         const capabilities = here.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
         out = await streamGenerate(host.backend, {
@@ -149,6 +155,10 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
           ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
         });
       } catch (err) {
+        // what happened to the answer counts in the model's track record here (not a cancel, not memory)
+        if (!req.signal?.aborted && !(err instanceof OllamaError && (err.kind === 'out_of_memory' || err.kind === 'aborted'))) {
+          void orch.outcomes.record(place, { kind: err instanceof OllamaError && err.kind === 'timeout' ? 'timeout' : 'failure' });
+        }
         // Out of memory while generating: Ollama expires every loaded model, pins included.
         if (err instanceof OllamaError && err.kind === 'out_of_memory') {
           const note = await host.loader.recoverFromOutOfMemory(here.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
@@ -160,6 +170,10 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       }
       const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
       orch.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+      const [answerId] = await Promise.all([
+        orch.outcomes.answered(place),
+        orch.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : [])),
+      ]);
       const result: RouteResult = {
         model: candidate.model,
         provider: 'ollama',
@@ -170,6 +184,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         reason: `${candidate.why}${orch.ollamaHosts.length > 1 ? ` on ${host.name}` : ''} (${how}, ${complexity} complexity)${loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : ''}${attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : ''}.`,
         fallbacks: attempts,
         text: out.text,
+        ...(answerId && { answerId }),
         doneReason: out.doneReason,
         contextLength: loaded.contextLength,
         metrics: { totalMs: Math.round(performance.now() - started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },

@@ -9,6 +9,7 @@
 import { baseName, findModel, parameterCount } from '../models/model-db.js';
 import type { ProfileName } from '../models/profiles.js';
 
+import { learnedOrder } from './router-learning.js';
 import { isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel, type RouteCandidate, type RouteRequest, type RoutingSettings, type Selection } from './routing-rules.js';
 
 export * from './routing-rules.js';
@@ -69,6 +70,7 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   if (configured) add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
   const preferred = chosen(settings.preferred?.[asked], `the model you preferred for ${asked} work`);
   if (preferred) add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
+  const fixed = ranked.length; // what the user chose stays first, whatever was learned
 
   // Fast work wants the quickest answer: a loaded model that can do general work answers at once,
   // sooner than a small model that must be loaded first.
@@ -95,7 +97,8 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     }
   }
 
-  const order = preferWarm(ranked, req.coldLoadMs, settings.maxColdLoadMs);
+  const learned = settings.learning ? learnedOrder(ranked, fixed, asked, req, settings.learning) : ranked;
+  const order = preferWarm(learned, req.coldLoadMs, settings.maxColdLoadMs);
   const first = order[0];
   if (!first) return undefined;
   // Whichever candidate ends up serving, its reason says what was passed over.

@@ -3,6 +3,7 @@
  * plus reasoning and vision), which model can take which work (code only to code models, images
  * only to vision models, embedding and image-generation models none), and why one cannot.
  */
+import type { EvidenceBook } from './learning-evidence.js';
 import { baseName } from '../models/model-db.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
 
@@ -40,6 +41,16 @@ export interface RouteRequest {
   coldLoadMs?: ReadonlyMap<string, number>;
 }
 
+/** What routing learned from earlier answers, for the router's learned step (router-learning.ts). */
+export interface LearningInput {
+  /** The evidence of every model, host and kind of work (outcomes.ts). */
+  book: EvidenceBook;
+  /** Random numbers in [0, 1) for exploration (a seeded source in tests). */
+  rng: () => number;
+  /** The answer's expected length in tokens (maxTokens). */
+  outputTokens?: number;
+}
+
 export interface RoutingSettings {
   defaultModel?: string;
   defaultProfile: ProfileName;
@@ -50,6 +61,8 @@ export interface RoutingSettings {
   allowCloud?: boolean;
   /** A model whose load is estimated to take longer (ms) goes after the suitable models already loaded (routing.maxColdLoadMs). */
   maxColdLoadMs?: number;
+  /** Learning on (routing.learning): what happened to earlier answers reorders the candidates (router-learning.ts). */
+  learning?: LearningInput;
 }
 
 export interface RankedModel {
@@ -104,8 +117,13 @@ export const ROUTING_PROFILES: Record<ProfileName, RoutingProfile> = {
 
 const CODE_NAME = /cod(e|er|ing)|starcoder|codestral/;
 
-/** A model made for code (seed 001: named code/coder; seed 003: codellama, deepseek-coder, starcoder…). */
-export function isCodeSpecialist(m: Pick<RouteCandidate, 'name' | 'family'>): boolean {
+/**
+ * A model made for code (seed 001: named code/coder; seed 003: codellama, deepseek-coder,
+ * starcoder…), or one described as serving code and not general work (devstral: the model
+ * database reads it from the name and what the host says).
+ */
+export function isCodeSpecialist(m: Pick<RouteCandidate, 'name' | 'family'> & { profiles?: readonly ProfileName[] }): boolean {
+  if (m.profiles?.includes('code') && !m.profiles.includes('general')) return true;
   return CODE_NAME.test(baseName(m.name)) || ROUTING_PROFILES.code.preferredFamilies.some((f) => baseName(m.name).startsWith(f) || m.family === f);
 }
 

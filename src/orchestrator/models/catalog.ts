@@ -58,9 +58,11 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped). */
-interface ShowFacts {
+export interface ShowFacts {
   family?: string;
   parameterSize?: string;
+  /** model_info `general.parameter_count`. */
+  parameterCount?: number;
   quantization?: string;
   architecture?: string;
   contextWindow?: number;
@@ -88,7 +90,13 @@ function kvShapeOf(info: Record<string, unknown>, arch: string): KvShape | undef
   return layers && kvHeads && headDim ? { layers, kvHeads, headDim } : undefined;
 }
 
-function showFacts(show: ShowResponse): ShowFacts {
+/** 20914757184 -> "20.9B", 268098176 -> "268.1M": Ollama's way of writing a parameter count. */
+export function humanParameters(count: number): string {
+  const [scale, unit] = count >= 1e12 ? [1e12, 'T'] : count >= 1e9 ? [1e9, 'B'] : count >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
+  return `${Number((count / scale).toFixed(1))}${unit}`;
+}
+
+export function showFacts(show: ShowResponse): ShowFacts {
   // The client types model_info as a Map, but it arrives as a plain JSON object.
   const info = (show.model_info ?? {}) as unknown as Record<string, unknown>;
   const arch = info['general.architecture'];
@@ -105,6 +113,14 @@ function showFacts(show: ShowResponse): ShowFacts {
     if (kv) facts.kvShape = kv;
   }
   if (typeof ctx === 'number' && ctx > 0) facts.contextWindow = ctx;
+  const count = info['general.parameter_count'];
+  if (typeof count === 'number' && count > 0) {
+    facts.parameterCount = count;
+    // Some hosts give model_info but no details.parameter_size: say it the way Ollama does.
+    if (!facts.parameterSize) facts.parameterSize = humanParameters(count);
+  }
+  // Cloud models give a raw count ("116829156672") as their parameter size.
+  if (facts.parameterSize && /^\d+$/.test(facts.parameterSize)) facts.parameterSize = humanParameters(Number(facts.parameterSize));
   const license = show.license?.trim();
   if (license) facts.license = license.split('\n').slice(0, LICENSE_LINES).join('\n').trim();
   return facts;
@@ -176,6 +192,8 @@ export class Catalog {
         parameterSize: show?.parameterSize ?? tag.details?.parameter_size,
         quantization: show?.quantization ?? tag.details?.quantization_level,
         contextWindow: show?.contextWindow,
+        architecture: show?.architecture,
+        parameterCount: show?.parameterCount,
         capabilities: show?.capabilities ?? (tag as { capabilities?: string[] }).capabilities,
       });
       const model: CatalogModel = {

@@ -1,7 +1,8 @@
 /**
- * Known model families (seed 003, S07-T03). Patterns match Ollama model names without the
- * registry or namespace; `*` is any run of characters. When several match, the most specific
- * (most literal characters) wins. Context windows are the trained ones Ollama reports as
+ * Known model families (seed 003, S07-T03): the prior. What the host reports about a model and
+ * what its name says are added to it (model-db.ts), so a model missing here is still described.
+ * Patterns match Ollama model names without the registry or namespace; `*` is any run of
+ * characters. When several match, the most specific (most literal characters) wins. Context windows are the trained ones Ollama reports as
  * `<arch>.context_length`; when Ollama can be asked, its answer replaces these.
  */
 import type { Capability, ProfileName } from './profiles.js';
@@ -40,6 +41,7 @@ export const MODEL_DATABASE: readonly ModelEntry[] = [
   // Qwen
   { pattern: 'qwen3*', family: 'qwen', contextWindow: 40960, capabilities: thinking, profiles: ['general', 'reasoning', 'code'] },
   { pattern: 'qwen3-coder*', family: 'qwen', contextWindow: 262144, capabilities: chatTools, profiles: ['code'] },
+  { pattern: 'qwen3-vl*', family: 'qwen', contextWindow: 262144, capabilities: ['completion', 'tools', 'vision'], profiles: ['general', 'vision'] },
   { pattern: 'qwen2.5*', family: 'qwen', contextWindow: 32768, capabilities: chatTools, profiles: ['general', 'code', 'reasoning'] },
   { pattern: 'qwen2.5-coder*', family: 'qwen', contextWindow: 32768, capabilities: ['completion', 'tools', 'insert'], profiles: ['code'] },
   { pattern: 'qwen2.5vl*', family: 'qwen', contextWindow: 128000, capabilities: vision, profiles: ['vision'] },
@@ -83,6 +85,10 @@ export const MODEL_DATABASE: readonly ModelEntry[] = [
   { pattern: 'all-minilm*', family: 'bert', contextWindow: 512, capabilities: embedding, profiles: [] },
   { pattern: 'bge-m3*', family: 'bert', contextWindow: 8192, capabilities: embedding, profiles: [] },
   { pattern: 'snowflake-arctic-embed*', family: 'bert', contextWindow: 512, capabilities: embedding, profiles: [] },
+  { pattern: 'granite-embedding*', family: 'bert', contextWindow: 512, capabilities: embedding, profiles: [] },
+  // (these two would otherwise match gemma* and qwen3*, chat models)
+  { pattern: 'embeddinggemma*', family: 'gemma3', contextWindow: 2048, capabilities: embedding, profiles: [] },
+  { pattern: 'qwen3-embedding*', family: 'qwen', contextWindow: 32768, capabilities: embedding, profiles: [] },
 ];
 
 /** What an unknown model is assumed to be: a plain text model with a small, safe window. */

@@ -1,0 +1,40 @@
+/**
+ * The router's learned step, pure: among the models the table's rules found for the work (after
+ * a configured or preferred model, which always come first), the one whose track record here
+ * promises the best answer for its cost goes first (learning.ts: prior + evidence, Thompson
+ * sampling among close candidates). Without any evidence for the work the table's order stands.
+ */
+import type { ProfileName } from '../models/profiles.js';
+import { chooseLearned, evidenceFor } from './learning.js';
+import { isCodeSpecialist, suits, type LearningInput, type RouteCandidate, type RouteRequest } from './routing-rules.js';
+
+export type { LearningInput } from './routing-rules.js';
+
+/** `ranked` with the learned choice moved to the front of its pool; the entries before `fixed` stay first. */
+export function learnedOrder<T extends { m: RouteCandidate; why: string }>(ranked: readonly T[], fixed: number, work: ProfileName, req: RouteRequest, learning: LearningInput): T[] {
+  const head = ranked.slice(0, fixed);
+  const rest = ranked.slice(fixed);
+  let pool = rest.filter((r) => suits(r.m, work, req.images));
+  // code stays with code specialists when there are any (the table's rule); learning picks among them
+  if (work === 'code' && pool.some((r) => isCodeSpecialist(r.m))) pool = pool.filter((r) => isCodeSpecialist(r.m));
+  const evidence = (r: T) => evidenceFor(learning.book, { model: r.m.name, host: r.m.host, work });
+  if (pool.length < 2 || !pool.some((r) => evidence(r) !== undefined)) return [...ranked];
+  const choice = chooseLearned(
+    pool.map((r) => ({
+      name: r.m.name,
+      host: r.m.host,
+      profiles: r.m.profiles,
+      sizeBytes: r.m.sizeBytes,
+      loaded: r.m.loaded,
+      entry: r,
+      ...(r.m.parameterSize !== undefined && { parameterSize: r.m.parameterSize }),
+      ...(req.coldLoadMs?.get(r.m.name) !== undefined && { coldLoadSeconds: req.coldLoadMs.get(r.m.name)! / 1000 }),
+      ...(evidence(r) && { evidence: evidence(r) }),
+    })),
+    work,
+    { rng: learning.rng, explore: true, ...(learning.outputTokens !== undefined && { outputTokens: learning.outputTokens }) },
+  );
+  if (!choice) return [...ranked];
+  const chosen = choice.candidate.entry;
+  return [...head, { ...chosen, why: `${chosen.why}; ${choice.reason}` }, ...rest.filter((r) => r !== chosen)];
+}

@@ -1,0 +1,49 @@
+import * as z from 'zod';
+import { evidenceText, trackRecord } from '../orchestrator/generation/learning.js';
+import { VerdictError } from '../orchestrator/generation/outcomes.js';
+import { OllamaError } from '../orchestrator/index.js';
+import { defineTool } from './define.js';
+
+export const rateAnswerTool = defineTool({
+  name: 'rate_answer',
+  title: 'Say whether a local answer was good',
+  description:
+    "Tells ollm-mcp whether an answer from route_and_generate was good, by its answerId, once you have checked it (it compiled, the summary was right, you had to redo it…). Routing learns from it: each model's track record for that kind of work on this machine weighs in when the next model is chosen, so models that do well here get the work and ones that do badly stop getting it. Cheap; call it whenever you judged an answer. A second verdict on the same answer replaces the first.",
+  inputSchema: z.object({
+    answerId: z.string().min(1).max(100).describe('The answerId of a route_and_generate result.'),
+    verdict: z.enum(['good', 'bad']).describe('good: you used the answer as it was or nearly; bad: wrong, useless, or you had to redo it.'),
+    why: z.string().max(500).optional().describe('Optional, a few words: what was wrong or right.'),
+  }),
+  outputSchema: z.object({
+    model: z.string(),
+    host: z.string().optional(),
+    work: z.string().describe('the kind of work the answer was routed as'),
+    verdict: z.enum(['good', 'bad']),
+    changed: z.boolean().describe('false when this verdict had already been given'),
+    record: z.string().describe("the model's track record for that work here, after this verdict"),
+    quality: z.number().describe('expected quality for that work now, 0–1 (prior plus evidence)'),
+  }),
+  // records a verdict in the state database; giving it again changes nothing
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(input, { orch }) {
+    let out;
+    try {
+      out = await orch.outcomes.verdict(input.answerId, input.verdict === 'good');
+    } catch (err) {
+      if (err instanceof VerdictError) throw new OllamaError('bad_request', err.message, orch.host);
+      throw err;
+    }
+    const { answer, evidence, changed } = out;
+    const record = evidenceText(evidence, answer.work);
+    const quality = trackRecord({ [answer.work]: evidence })[answer.work]?.meanQuality ?? 0;
+    const where = answer.host ? ` on ${answer.host}` : '';
+    const why = input.why ? ` (${input.why.trim()})` : '';
+    const text = changed
+      ? `Noted: ${answer.model}${where} gave a ${input.verdict} ${answer.work} answer${why}. Its record here: ${record}.`
+      : `That verdict was already given; ${answer.model}${where}'s record here: ${record}.`;
+    return {
+      structured: { model: answer.model, ...(answer.host && { host: answer.host }), work: answer.work, verdict: input.verdict, changed, record, quality: Math.round(quality * 1000) / 1000 },
+      text,
+    };
+  },
+});
