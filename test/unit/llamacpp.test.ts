@@ -53,3 +53,12 @@ describe('a llama-server model’s memory', () => {
     expect(parameterSize(undefined)).toBe('');
   });
 });
+
+describe('how messages name a host', () => {
+  it('an Ollama host as Ollama, a llama-server router as llama-server, in every message built from backend.who', async () => {
+    const { OllamaBackend } = await import('../../src/orchestrator/hosts/ollama.js');
+    const { LlamacppBackend } = await import('../../src/orchestrator/hosts/llamacpp.js');
+    expect(new OllamaBackend({ host: 'http://127.0.0.1:11434', timeoutMs: 1000 }).who).toBe('Ollama at 127.0.0.1:11434');
+    expect(new LlamacppBackend({ name: 'llama', url: 'http://127.0.0.1:8080', timeoutMs: 1000 }).who).toMatch(/^llama-server at 127\.0\.0\.1:8080/);
+  });
+});

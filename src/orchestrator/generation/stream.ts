@@ -122,7 +122,7 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
           }
           if (lines - watch.tokens > EMPTY_LINES) {
             stream.abort();
-            throw new OllamaError('bad_response', `Ollama at ${backend.host} sent ${lines - watch.tokens} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, backend.host);
+            throw new OllamaError('bad_response', `${backend.who} sent ${lines - watch.tokens} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, backend.host);
           }
         }
         throw new Error('the stream ended before Ollama said it was done');
@@ -155,10 +155,10 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
     if (thinking) result.thinking = thinking;
     return result;
   } catch (err) {
-    if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, backend.host);
+    if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, backend.host, backend.who);
     // Ollama had begun answering: the host is there, the connection broke (the next model is tried on it).
     if (err instanceof OllamaError && err.kind === 'unreachable' && watch.tokens > 0) {
-      throw new OllamaError('server_error', `The connection to Ollama at ${backend.host} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, backend.host);
+      throw new OllamaError('server_error', `The connection to ${backend.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, backend.host);
     }
     throw err;
   } finally {
@@ -167,12 +167,12 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
 }
 
 /** Which limit stopped a generation, after how long, and the setting that sets it. */
-function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: number, host: string): OllamaError {
+function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: number, host: string, who: string): OllamaError {
   const s = (ms: number) => `${Math.round(ms / 1000)} s`;
   const message =
     which === 'stall'
-      ? `${req.model} sent nothing for ${s(req.stallMs)} while generating (after ${tokens} token${tokens === 1 ? '' : 's'}) and was stopped — Ollama at ${host} may be overloaded; raise ollama.stallTimeoutMs (${req.stallMs} ms) if the model is just slow.`
-      : `${req.model} sent no first token within ${s(req.firstTokenMs)} while Ollama at ${host} read the prompt${req.promptTokens ? ` (~${req.promptTokens} tokens)` : ''} (time queued behind other requests not counted) and was stopped — a long prompt on a slow machine needs more: raise ollama.firstTokenTimeoutMs (${req.firstTokenMs} ms).`;
+      ? `${req.model} sent nothing for ${s(req.stallMs)} while generating (after ${tokens} token${tokens === 1 ? '' : 's'}) and was stopped — ${who} may be overloaded; raise ollama.stallTimeoutMs (${req.stallMs} ms) if the model is just slow.`
+      : `${req.model} sent no first token within ${s(req.firstTokenMs)} while ${who} read the prompt${req.promptTokens ? ` (~${req.promptTokens} tokens)` : ''} (time queued behind other requests not counted) and was stopped — a long prompt on a slow machine needs more: raise ollama.firstTokenTimeoutMs (${req.firstTokenMs} ms).`;
   return new OllamaError('timeout', message, host);
 }
 

@@ -49,6 +49,10 @@ const PROPS_TTL_MS = 30_000;
 const NEVER = new Date('2318-01-01T00:00:00Z');
 
 export class LlamacppBackend extends OllamaBackend {
+  override get who(): string {
+    return this.api.who;
+  }
+
   readonly api: LlamacppApi;
   /** Told of every reading of the loaded models (the pin keeper watches them), as for Ollama's /api/ps. */
   onPs?: (running: RunningModel[]) => void;

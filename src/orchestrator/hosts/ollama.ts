@@ -51,6 +51,11 @@ export class OllamaBackend {
   readonly client: Ollama;
   private readonly timeoutMs: number;
 
+  /** How messages name this host: "Ollama at 127.0.0.1:11434" (a llama-server router says so, llamacpp.ts). */
+  get who(): string {
+    return `Ollama at ${this.host}`;
+  }
+
   constructor(options: BackendOptions) {
     this.url = options.host;
     this.host = displayHost(options.host);

@@ -53,7 +53,7 @@ export async function sendLoad(backend: OllamaBackend, name: string, keepAlive: 
     if (!timer.aborted || options.signal?.aborted) throw err;
     throw new OllamaError(
       'timeout',
-      `Loading ${name} on Ollama at ${backend.host} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check \`ollama ps\` and Ollama's log.`,
+      `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check \`ollama ps\` and Ollama's log.`,
       backend.host,
     );
   }
@@ -143,7 +143,7 @@ export async function waitUntilGone(backend: OllamaBackend, names: readonly stri
       const held = left.map((n) => `${n} (${fmt(ps.find((r) => r.name === n)!.size)})`).join(', ');
       throw new OllamaError(
         'timeout',
-        `Ollama at ${backend.host} had not finished unloading after ${Math.round((Date.now() - started) / 1000)} s (it unloads one model at a time and waits for GPU memory after each; the wait is ${Math.round(UNLOAD_WAIT_PER_MODEL_MS / 1000)} s per model, set by OLLM_UNLOAD_WAIT_PER_MODEL_MS): still loaded ${held}. Nothing was loaded in their place; try again in a moment, or check \`ollama ps\`.`,
+        `${backend.who} had not finished unloading after ${Math.round((Date.now() - started) / 1000)} s (it unloads one model at a time and waits for GPU memory after each; the wait is ${Math.round(UNLOAD_WAIT_PER_MODEL_MS / 1000)} s per model, set by OLLM_UNLOAD_WAIT_PER_MODEL_MS): still loaded ${held}. Nothing was loaded in their place; try again in a moment, or check \`ollama ps\`.`,
         backend.host,
       );
     }
@@ -167,7 +167,7 @@ export async function confirmLoaded(backend: OllamaBackend, model: string, conte
   const what = last
     ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or choose a model with a larger window`
     : 'it is not in /api/ps after loading — another client may have unloaded it; try again';
-  throw new OllamaError('server_error', `Ollama at ${backend.host} loaded ${model}, but ${what}.`, backend.host);
+  throw new OllamaError('server_error', `${backend.who} loaded ${model}, but ${what}.`, backend.host);
 }
 
 /**
