@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'libsql';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, run, serverEnv, startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
@@ -176,8 +176,8 @@ describe('stopping', () => {
       await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', task: 'fast' } }); // a finished generation: metrics to flush
       slow.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
       const pending = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } }).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 600));
-      expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true);
+      // the generation is under way (however slowly a busy machine starts it)
+      await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), { timeout: 15_000, interval: 20 });
       const { code, ms } = await server.stop('SIGTERM');
       expect(code).toBe(0);
       expect(ms).toBeLessThan(2000);
@@ -207,8 +207,8 @@ describe('stopping', () => {
     try {
       await client.connect(transport);
       const pending = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } }).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 600));
-      expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true);
+      // the generation is under way (however slowly a busy machine starts it)
+      await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), { timeout: 15_000, interval: 20 });
       const t0 = performance.now();
       process.kill(transport.pid!, 'SIGTERM');
       await pending;
