@@ -3,8 +3,9 @@
 /**
  * The fleet and memory monitor: each host, its RAM and VRAM as bars (each loaded model's share,
  * the budget, the headroom left), pins, keep-alive countdowns, requests in flight and per-model
- * metrics, with buttons to unload or pin a model; and what offloading saved (in all, today, by
- * model). Refreshes every few seconds while open.
+ * metrics, with buttons to unload or pin a model; what offloading saved (in all, today, by
+ * model); and each model's track record by kind of work, which routing learns from. Refreshes every
+ * few seconds while open.
  */
 import { connectBridge, textOf, type Bridge, type ToolResult } from './bridge.js';
 import { $, bytes, countdown, esc, secs } from './ui.js';
@@ -20,7 +21,9 @@ interface Host {
 interface Metric { requests: number; failures: number; avgLatencyMs: number; avgTokensPerSecond: number; avgLoadMs: number; lastUsed: string }
 interface Sums { calls: number; call: { in: number; out: number; money: number }; self: { in: number; out: number; money: number }; savedTokens: number; savedMoney: number }
 interface Savings { prices: { inputPerMillion: number; outputPerMillion: number; currency: string }; total: Sums; today: Sums; byModel: Array<Sums & { model: string }> }
-interface Status { hosts: Host[]; metrics: Record<string, Metric>; memory?: { budgetBytes: number; headroomBytes: number; loadedBytes: number }; savings?: Savings }
+interface WorkRecord { good: number; bad: number; failures: number; timeouts: number; cut: number; wins: number; losses: number; meanQuality: number; uncertainty: number; tokensPerSecond?: number; summary: string }
+interface Learning { on: boolean; records: Array<{ model: string; host?: string; work: string; record: WorkRecord }> }
+interface Status { hosts: Host[]; metrics: Record<string, Metric>; memory?: { budgetBytes: number; headroomBytes: number; loadedBytes: number }; savings?: Savings; learning?: Learning }
 
 const REFRESH_MS = 3000;
 const COLORS = ['var(--m1)', 'var(--m2)', 'var(--m3)', 'var(--m4)', 'var(--m5)'];
@@ -41,7 +44,7 @@ function modelRow(h: Host, m: Loaded, metrics: Metric | undefined): string {
   const flags = `${m.pinned ? '<span class="tag">pinned</span>' : ''}${m.requestsRunning ? `<span class="tag warn">${m.requestsRunning} running</span>` : ''}`;
   return `<tr data-model="${esc(m.name)}"><td>${esc(m.name)}${flags}</td><td class="num">${bytes(m.sizeBytes)}</td><td class="num opt">${bytes(m.vramBytes)}</td>
 <td class="num" data-expires="${esc(m.expiresAt ?? '')}" data-forever="${m.keptForever ? 1 : ''}">${countdown(m.expiresAt, m.keptForever)}</td>
-<td class="num opt">${metrics ? `${metrics.avgTokensPerSecond} tok/s · ${metrics.requests} req` : '—'}</td>
+<td class="num opt">${metrics ? `${tps(metrics.avgTokensPerSecond)} tok/s · ${metrics.requests} req` : '—'}</td>
 <td><div class="row"><button type="button" data-act="unload" data-host="${esc(h.name)}" data-name="${esc(m.name)}">Unload</button>${
     m.pinned ? '' : `<button type="button" data-act="pin" data-host="${esc(h.name)}" data-name="${esc(m.name)}">Pin</button>`
   }</div></td></tr>`;
@@ -72,11 +75,14 @@ function routerModels(h: Host): string {
   return `<p class="muted" data-router-models>${rest.map((m) => `${esc(m.name)} <span class="tag${m.status === 'failed' ? ' warn' : ''}">${esc(m.status)}</span> ${m.sizeSource === 'unknown' ? 'size unknown' : bytes(m.sizeBytes)}`).join(' · ')}</p>`;
 }
 
+/** Tokens per second as people read them: one decimal below 10, whole above. */
+const tps = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : String(Math.round(x))) : '—');
+
 function metricsTable(s: Status): string {
   const rows = Object.entries(s.metrics);
   if (!rows.length) return '';
   return `<section class="card"><h2>Per-model metrics</h2><div class="scroll"><table><thead><tr><th>model</th><th class="num">requests</th><th class="num">failures</th><th class="num">tok/s</th><th class="num opt">latency</th><th class="num opt">load</th></tr></thead><tbody>${rows
-    .map(([name, m]) => `<tr><td>${esc(name)}</td><td class="num">${m.requests}</td><td class="num">${m.failures}</td><td class="num">${m.avgTokensPerSecond}</td><td class="num opt">${secs(m.avgLatencyMs)}</td><td class="num opt">${secs(m.avgLoadMs)}</td></tr>`)
+    .map(([name, m]) => `<tr><td>${esc(name)}</td><td class="num">${m.requests}</td><td class="num">${m.failures}</td><td class="num">${tps(m.avgTokensPerSecond)}</td><td class="num opt">${secs(m.avgLatencyMs)}</td><td class="num opt">${secs(m.avgLoadMs)}</td></tr>`)
     .join('')}</tbody></table></div></section>`;
 }
 
@@ -101,6 +107,40 @@ function savingsPanel(s: Status): string {
 <div class="scroll"><table><thead><tr><th>model</th><th class="num">calls</th><th class="num">saved</th><th class="num opt">cost you</th><th class="num opt">yourself</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
+/** A share 0–1 as a whole percentage, clamped; '—' for anything not a number. */
+function percent(x: unknown): string | undefined {
+  const n = typeof x === 'number' && Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : undefined;
+  return n === undefined ? undefined : `${Math.round(n * 100)}%`;
+}
+
+/** Each model's record per kind of work (the server sorts by work, then best expected quality first). */
+function learningPanel(s: Status): string {
+  const l = s.learning;
+  if (!l) return '';
+  const head = '<h2>Track records <span class="muted">by kind of work · what routing learns from</span></h2>';
+  const off = l.on ? '' : '<p class="warn" data-learning-off>Learning is off (model.routing.learning): routing does not use these records.</p>';
+  const records = Array.isArray(l.records) ? l.records : [];
+  if (!records.length) return `<section class="card" data-panel="learning">${head}${off}<p class="muted" data-learning-empty>none yet — rate_answer adds verdicts</p></section>`;
+  const byWork = new Map<string, Learning['records']>();
+  for (const r of records) {
+    const work = String(r.work);
+    byWork.set(work, [...(byWork.get(work) ?? []), r]);
+  }
+  const row = (r: Learning['records'][number]) => {
+    const pct = percent(r.record?.meanQuality);
+    const spread = percent(r.record?.uncertainty);
+    const quality = pct
+      ? `<span class="qbar" aria-hidden="true"><span style="width:${pct}"></span></span><span data-quality>${pct}</span>${spread ? ` <span class="muted spread">±${spread}</span>` : ''}`
+      : '—';
+    const speed = typeof r.record?.tokensPerSecond === 'number' && Number.isFinite(r.record.tokensPerSecond) ? ` · ${Math.round(r.record.tokensPerSecond)} tok/s` : '';
+    return `<tr data-record-model="${esc(String(r.model))}"><td>${esc(String(r.model))}${r.host ? ` <span class="muted">on ${esc(String(r.host))}</span>` : ''}</td><td class="num quality" title="expected quality">${quality}</td><td>${esc(String(r.record?.summary ?? ''))}${speed}</td></tr>`;
+  };
+  const groups = [...byWork]
+    .map(([work, rs]) => `<tbody data-work="${esc(work)}"><tr><th colspan="3" scope="rowgroup">${esc(work)}</th></tr>${rs.map(row).join('')}</tbody>`)
+    .join('');
+  return `<section class="card" data-panel="learning">${head}${off}<div class="scroll"><table class="records"><thead><tr><th>model</th><th class="num">expected quality</th><th>record</th></tr></thead>${groups}</table></div></section>`;
+}
+
 function render(r: ToolResult): void {
   const s = r.structuredContent as Status | undefined;
   if (r.isError || !s?.hosts) {
@@ -109,7 +149,7 @@ function render(r: ToolResult): void {
   }
   const focused = (document.activeElement as HTMLElement | null)?.dataset;
   const refocus = focused?.act ? `button[data-act="${focused.act}"][data-name="${CSS.escape(focused.name ?? '')}"]` : undefined;
-  $('#hosts').innerHTML = s.hosts.map((h) => hostSection(h, s)).join('') + metricsTable(s) + savingsPanel(s);
+  $('#hosts').innerHTML = s.hosts.map((h) => hostSection(h, s)).join('') + metricsTable(s) + savingsPanel(s) + learningPanel(s);
   if (refocus) document.querySelector<HTMLElement>(refocus)?.focus();
   $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
   bridge.resized();

@@ -67,9 +67,11 @@ async function hosted(
   result: unknown,
   size: keyof typeof SIZES = 'desktop',
   look: { system?: 'light' | 'dark'; theme?: 'light' | 'dark' } = {},
+  /** Results to answer the view's calls of these tools with, instead of asking the server. */
+  stubs: Record<string, unknown> = {},
 ): Promise<Page> {
   const page = await browser.newPage({ viewport: SIZES[size], colorScheme: look.system ?? 'light' });
-  await page.exposeFunction('callTool', (params: { name: string; arguments: Record<string, unknown> }) => client.callTool(params));
+  await page.exposeFunction('callTool', (params: { name: string; arguments: Record<string, unknown> }) => stubs[params.name] ?? client.callTool(params));
   await page.setContent(`<!doctype html><html><body style="margin:0"><script>${hostScript}</script></body></html>`);
   await page.evaluate(
     ([html, i, r, t]) => window.openView(html as string, i as Record<string, unknown>, r as Record<string, unknown> | null, t as 'light' | 'dark' | undefined),
@@ -150,6 +152,82 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
     await view.locator('tr[data-model="llama3.2:latest"] button[data-act="pin"]').click();
     await expect.poll(() => view.locator('tr[data-model="llama3.2:latest"] .tag').first().innerText(), { timeout: 10_000 }).toBe('pinned');
     await page.close();
+  });
+
+  it("the monitor shows each model's track record by kind of work, from rate_answer's verdicts", async () => {
+    const routed = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Write a function that adds two numbers', task: 'code', model: 'phi3:mini' } });
+    expect(routed.isError).toBeFalsy();
+    const { answerId, model } = routed.structuredContent as { answerId: string; model: string };
+    const rated = await client.callTool({ name: 'rate_answer', arguments: { answerId, verdict: 'good' } });
+    expect(rated.isError).toBeFalsy();
+    const { work, quality } = rated.structuredContent as { work: string; quality: number };
+    const status = (await client.callTool({ name: 'show_status', arguments: {} })).structuredContent as { learning: { on: boolean; records: Array<{ model: string; work: string; record: { meanQuality: number; summary: string } }> } };
+    const mine = status.learning.records.find((r) => r.model === model && r.work === work)!;
+    expect(mine.record.summary).toMatch(/good on 1 of 1 /);
+    expect(status.learning.on).toBe(true);
+    for (const size of ['desktop', 'narrow'] as const) {
+      const page = await hosted('ui://ollm/status', {}, null, size);
+      const view = frameOf(page);
+      const panel = view.locator('section[data-panel="learning"]');
+      const row = panel.locator(`tbody[data-work="${work}"] tr[data-record-model="${model}"]`);
+      await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+      expect(await panel.locator('tbody[data-work] tr[data-record-model]').count()).toBe(status.learning.records.length);
+      expect(await panel.locator(`tbody[data-work="${work}"] th`).innerText()).toBe(work);
+      expect(await row.innerText()).toContain(mine.record.summary);
+      expect(await row.locator('[data-quality]').innerText()).toBe(`${Math.round(mine.record.meanQuality * 100)}%`);
+      expect(Math.abs(mine.record.meanQuality - quality)).toBeLessThan(0.01);
+      expect(await panel.locator('[data-learning-off], [data-learning-empty]').count()).toBe(0);
+      await panel.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, `status-records-${size}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it('the track records are shown as text whatever they hold; none yet and learning off say so', async () => {
+    const real = (await client.callTool({ name: 'show_status', arguments: {} })) as { structuredContent: Record<string, unknown> };
+    const hostile = '<img src=x onerror="parent.pwned=1"><b>bold</b> & "quotes"';
+    const record = (meanQuality: number, summary: string) => ({ good: 3, bad: 1, failures: 0, timeouts: 0, cut: 0, wins: 0, losses: 0, meanQuality, uncertainty: 0.12, tokensPerSecond: 41.6, summary });
+    const crafted = {
+      ...real,
+      content: [{ type: 'text', text: 'crafted' }],
+      structuredContent: {
+        ...real.structuredContent,
+        learning: {
+          on: false,
+          records: [
+            { model: hostile, host: '<i>gpu-box</i>', work: 'code', record: record(0.83, `good on 3 of 4 code answers here ${hostile}`) },
+            { model: 'llama3.2:latest', work: 'code', record: record(0.4, 'good on 1 of 3 code answers here') },
+            { model: 'llama3.2:latest', work: '<script>x</script>', record: record(1.7, 'out of range') },
+          ],
+        },
+      },
+    };
+    const page = await hosted('ui://ollm/status', {}, null, 'desktop', {}, { show_status: crafted });
+    const view = frameOf(page);
+    const panel = view.locator('section[data-panel="learning"]');
+    await expect.poll(() => panel.locator('tr[data-record-model]').count(), { timeout: 10_000 }).toBe(3);
+    expect(await panel.locator('[data-learning-off]').innerText()).toMatch(/Learning is off \(model\.routing\.learning\)/);
+    expect(await panel.locator('img, b, i, script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    const code = panel.locator('tbody[data-work="code"] tr[data-record-model]');
+    expect(await code.count()).toBe(2);
+    expect(await code.first().locator('td').first().textContent()).toBe(`${hostile} on <i>gpu-box</i>`);
+    expect(await code.first().locator('td').nth(2).textContent()).toBe(`good on 3 of 4 code answers here ${hostile} · 42 tok/s`);
+    expect(await code.first().locator('[data-quality]').innerText()).toBe('83%');
+    expect(await code.nth(1).locator('[data-quality]').innerText()).toBe('40%');
+    expect(await code.first().locator('.qbar > span').evaluate((e) => (e as HTMLElement).style.width)).toBe('83%');
+    const odd = panel.locator('tbody[data-work="<script>x</script>"]');
+    expect(await odd.locator('th').textContent()).toBe('<script>x</script>');
+    expect(await odd.locator('[data-quality]').innerText()).toBe('100%'); // clamped
+    await page.close();
+
+    const empty = { ...crafted, structuredContent: { ...crafted.structuredContent, learning: { on: true, records: [] } } };
+    const none = await hosted('ui://ollm/status', {}, null, 'narrow', {}, { show_status: empty });
+    const nonePanel = frameOf(none).locator('section[data-panel="learning"]');
+    await expect.poll(() => nonePanel.locator('[data-learning-empty]').count(), { timeout: 10_000 }).toBe(1);
+    expect(await nonePanel.locator('[data-learning-empty]').innerText()).toBe('none yet — rate_answer adds verdicts');
+    expect(await nonePanel.locator('table, [data-learning-off]').count()).toBe(0);
+    await none.close();
   });
 
   it("follows the host's theme over the system's, and a theme switched while open", async () => {
