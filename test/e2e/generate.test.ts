@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'libsql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, tempHome } from '../helpers/spawn.js';
 
@@ -50,10 +50,11 @@ describe('route_and_generate over stdio', () => {
       JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
       JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
     ];
-    const without = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2)], 3000);
+    const answered = (out: string) => out.includes('"id":2'); // stdin closes once the call is answered (or after 30 s)
+    const without = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2)], 30_000, undefined, answered);
     expect(without.stdout).toContain('"id":2');
     expect(without.stdout).not.toContain('notifications/progress');
-    const withToken = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2, { progressToken: 'tok-1' })], 3000);
+    const withToken = await run([], { OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host }, [...init, call(2, { progressToken: 'tok-1' })], 30_000, undefined, answered);
     expect(withToken.stdout).toContain('"id":2');
     expect(withToken.stdout).toMatch(/"method":"notifications\/progress","params":\{"progressToken":"tok-1"/);
   });
@@ -62,9 +63,7 @@ describe('route_and_generate over stdio', () => {
     fake.reply(Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ')); // 8 s if not stopped
     const ac = new AbortController();
     const pending = session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story please', task: 'general' } }, { signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 600));
-    const running = fake.loaded().find((m) => m.inFlight > 0);
-    expect(running).toBeDefined();
+    await vi.waitFor(() => expect(fake.loaded().find((m) => m.inFlight > 0)).toBeDefined(), { timeout: 15_000, interval: 20 });
     ac.abort();
     await expect(pending).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 300));

@@ -193,7 +193,8 @@ describe('stdout carries only JSON-RPC', () => {
       { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } },
     ].map((m) => JSON.stringify(m));
     for (const host of [fake.host, down.host]) {
-      const r = await run([], { OLLM_HOME: tempHome(), OLLAMA_HOST: host }, msgs, 1500);
+      // stdin closes once the six answers are in (or after 30 s)
+      const r = await run([], { OLLM_HOME: tempHome(), OLLAMA_HOST: host }, msgs, 30_000, undefined, (out) => out.split('\n').filter((l) => l.length > 0).length >= 6);
       const lines = r.stdout.split('\n').filter((l) => l.length > 0);
       expect(lines.length).toBe(6); // one answer per request
       for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });

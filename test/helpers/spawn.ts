@@ -110,17 +110,28 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the CLI to completion, writing `input` lines to stdin and closing it after `holdMs`. */
-export function run(args: string[], env: Record<string, string>, input: string[] = [], holdMs = 0, cwd?: string): Promise<RunResult> {
+/**
+ * Runs the CLI to completion, writing `input` lines to stdin and closing it after `holdMs` — or,
+ * with `until`, as soon as the output so far satisfies it (holdMs is then only the longest wait),
+ * so a busy machine gets the time it needs and a quick one does not wait.
+ */
+export function run(args: string[], env: Record<string, string>, input: string[] = [], holdMs = 0, cwd?: string, until?: (stdout: string) => boolean): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: serverEnv(env), stdio: ['pipe', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const end = () => {
+      clearTimeout(timer);
+      if (!child.stdin.writableEnded) child.stdin.end();
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (until?.(stdout)) end();
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     for (const line of input) child.stdin.write(`${line}\n`);
-    setTimeout(() => child.stdin.end(), holdMs);
+    const timer = setTimeout(end, holdMs);
   });
 }
