@@ -110,7 +110,10 @@ describe('compare', () => {
   it('three models that fit together run in parallel, each with its metrics', async () => {
     const core = await setup({ tokenDelayMs: 15, memory: 24e9 });
     fake.reply('a b c d e f g h i j');
-    const r = await compare(core, { prompt: 'Say something', models: ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b'] });
+    // how many models the fake saw generating at once, sampled while the comparison runs
+    let most = 0;
+    const sample = setInterval(() => (most = Math.max(most, fake.loaded().filter((m) => m.inFlight > 0).length)), 5);
+    const r = await compare(core, { prompt: 'Say something', models: ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b'] }).finally(() => clearInterval(sample));
     expect(r.results.map((e) => e.model)).toEqual(['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b']);
     expect(r.parallel).toBe(true);
     expect(r.groups).toEqual([['llama3.2:latest', 'qwen2.5-coder:7b', 'llava:7b']]);
@@ -120,9 +123,8 @@ describe('compare', () => {
       expect(e.metrics.outputTokens).toBe(10);
       expect(e.metrics.loadMs).toBeGreaterThan(0);
     }
-    // in parallel: the whole took less than the three generations one after another
-    const sum = r.results.reduce((s, e) => s + e.metrics.totalMs, 0);
-    expect(r.wallMs).toBeLessThan(sum);
+    // in parallel: Ollama had more than one of them generating at the same moment
+    expect(most).toBeGreaterThan(1);
     expect(r.fastest).toBeDefined();
     expect(fake.stats()).toMatchObject({ forcedEvictions: [], refusedLoads: [] });
   });
