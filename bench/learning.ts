@@ -1,10 +1,10 @@
 /**
  * Learned routing benchmark (issue 24): a simulated host with 8 models whose quality per kind of
  * work is hidden from the router, and an agent that judges each answer good with probability = that
- * quality. The table's priors are wrong on purpose where new names make them wrong: devstral (not in
- * the table, so "general only") is the best coder while the table's code model is mediocre, and
- * magistral (unknown, but a thinking model, so the table gives it reasoning) is bigger — the prior
- * leans to bigger — and worse than qwen3 at reasoning and general work. Elsewhere the table is right.
+ * quality. The table's priors are wrong on purpose where new names make them wrong: magistral
+ * (unknown, but a thinking model, so the table gives it general and reasoning) is bigger — the prior
+ * leans to bigger — and worse than qwen3 at reasoning and general work. Elsewhere the table's top
+ * choice is right (devstral for code, barely: the other code models' priors are close behind).
  *
  * 300 requests of mixed kinds on a 24 GB host (the models do not all fit: loading one unloads the
  * least recently used), routed three ways: static (always the table's top choice by prior), learned

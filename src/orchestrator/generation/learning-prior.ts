@@ -10,10 +10,13 @@ import { tally, type Evidence, type WorkKind } from './learning-evidence.js';
 
 /** The tunable numbers; bench/learning.ts measures the defaults. */
 export interface LearningParams {
-  /** Prior for a model the table says does this work. */
+  /**
+   * Prior for a model the table says does this work: a strong one (weight ≈ verdicts), so a right
+   * table is not second-guessed on a few unlucky verdicts, yet a wrong one is overturned by a few dozen.
+   */
   knownMean: number;
   knownWeight: number;
-  /** Prior for one it does not, or that is general-only (how unknown models are described). */
+  /** Prior for one it does not, or that is general-only (how unknown models are described): middling, and firm enough that such models are seldom tried without evidence. */
   unknownMean: number;
   unknownWeight: number;
   /** Prior mean shift per doubling of parameters from 8B, and its limit either way. */
@@ -26,25 +29,35 @@ export interface LearningParams {
   /** Output tokens assumed when the request does not say. */
   outputTokens: number;
   /**
-   * The share of requests that explore at all is min(1, exploreScale/√(1 + n)), n the verdicts so far
-   * on this kind of work: every request at first, ~1 in 10 after a hundred verdicts.
+   * The spread of each Thompson draw around its posterior mean, as a share of the posterior's: 1 is
+   * plain Thompson sampling; less explores less, which pays over the few hundred requests a host
+   * sees, with a handful of models and a verdict worth one Bernoulli draw.
    */
   exploreScale: number;
-  /** z of the credible interval ("close" means the intervals overlap): 1 is ~68%, so "close" is roughly a ≥ 5% chance of being better. */
+  /**
+   * A candidate takes part in the draw only while its chance of beating the leader's expected
+   * utility is at least this; below it, the evidence has settled the question and the choice is
+   * steady. With exploreScale 0.35, a candidate at a floor of 0.2 would win ~1% of draws against
+   * the leader, so the floor only cuts the tail of exploration.
+   */
+  exploreFloor: number;
+  /** z of the credible interval shown (quality low and high): 1 is ~68%. */
   z: number;
 }
 
+/** Tuned with bench/learning.ts on seeds 101–240, not the bench's own 1–20. */
 export const LEARNING_DEFAULTS: Readonly<LearningParams> = Object.freeze({
   knownMean: 0.7,
-  knownWeight: 3,
+  knownWeight: 16,
   unknownMean: 0.5,
-  unknownWeight: 2,
+  unknownWeight: 10,
   sizeShiftPerDoubling: 0.02,
   sizeShiftMax: 0.06,
-  costWeight: 0.15,
+  costWeight: 0.05,
   costHalfSeconds: 60,
   outputTokens: 400,
-  exploreScale: 1,
+  exploreScale: 0.35,
+  exploreFloor: 0.2,
   z: 1,
 });
 

@@ -1,19 +1,23 @@
 /**
  * Learned routing (issue 24, parts 3 and 5), pure — no I/O, randomness injected:
  *
- * - Expected quality of a model for a kind of work is a Beta posterior: a prior from the static
- *   table (profiles that include the work: mean 0.7, weight 3; unknown or general-only: 0.5,
- *   weight 2; nudged by parameter count — up for larger models, down for fast work) plus the evidence (learning-evidence.ts).
+ * - Expected quality of a model for a kind of work is a Beta posterior over that (model, work)
+ *   alone: a prior from the static table (profiles that include the work: mean 0.7, weight 16, so a
+ *   right table is not second-guessed on a few verdicts; unknown or general-only: 0.5, weight 10, so
+ *   such models are seldom tried without evidence; nudged by parameter count — up for larger
+ *   models, down for fast work) plus the evidence (learning-evidence.ts).
  * - Expected time is the cold load (when not loaded) plus the answer's tokens at the measured
  *   speed (else a prior from the model's size).
- * - chooseLearned weighs the two: utility = quality − λ·t/(t + t½), so quality dominates but a
- *   30 s cold load matters. The leader has the best utility by posterior means. With exploration,
- *   a share of requests (all at first, fewer as verdicts come in) samples quality from each
- *   posterior (Thompson sampling), but only among candidates "close" to the leader (their credible
- *   intervals overlap), so a clearly bad model is not tried again; without exploration (learning
- *   off) the leader is chosen: deterministic, and with no evidence the table's order.
+ * - chooseLearned weighs the two: utility = quality − λ·t/(t + t½), so quality dominates and a cold
+ *   load tips only a near tie. The leader has the best utility by posterior means. With exploration
+ *   (learning on), every request is Thompson sampling: each candidate still "close" — with at least
+ *   an exploreFloor chance of beating the leader — draws its quality from its posterior (the draw's
+ *   spread scaled by exploreScale, so the choice steadies as evidence comes in), less its cost term,
+ *   and the best draw wins. A candidate the evidence has ruled out takes no part; one back within
+ *   reach (the leader's record slipped) does again, so an unlucky start is not locked in. Without
+ *   exploration (learning off) the leader is chosen: deterministic, and with no evidence the table's order.
  */
-import { sampleBeta } from './learning-beta.js';
+import { normalCdf, sampleBeta } from './learning-beta.js';
 import { evidenceText, type Evidence, type WorkKind } from './learning-evidence.js';
 import { costTerm, expectedQuality, expectedSeconds, LEARNING_DEFAULTS, posterior, type CostFacts, type ExpectedTime, type LearningParams, type PriorFacts, type Quality } from './learning-prior.js';
 
@@ -32,7 +36,7 @@ export interface LearnedCandidate extends PriorFacts, CostFacts {
 export interface LearnedOptions {
   /** Random numbers in [0, 1): inject a seeded one in tests. Not called when `explore` is false. */
   rng: () => number;
-  /** Learning on: Thompson sampling among close candidates. Off: posterior means, deterministic. */
+  /** Learning on: Thompson sampling among the close candidates. Off: posterior means, deterministic. */
   explore: boolean;
   /** The request's expected output tokens (maxTokens or a guess). */
   outputTokens?: number;
@@ -46,7 +50,9 @@ export interface LearnedScore {
   time: ExpectedTime;
   /** quality.mean − the cost term: the deterministic order. */
   utility: number;
-  /** Its quality interval overlaps the leader's, so it may be explored. */
+  /** The chance (normal approximation) that its utility beats the leader's; 0.5 for the leader itself. */
+  chance: number;
+  /** The leader, or a chance of beating it of at least exploreFloor: it takes part in the draw. */
   close: boolean;
   evidence: string;
 }
@@ -78,7 +84,7 @@ export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T
   const scored = candidates.map((c) => {
     const quality = expectedQuality(c, work, c.evidence, p);
     const time = expectedSeconds(c, tokens);
-    const score: LearnedScore = { name: c.name, quality, time, utility: quality.mean - costTerm(time.seconds, p), close: false, evidence: evidenceText(c.evidence, work) };
+    const score: LearnedScore = { name: c.name, quality, time, utility: quality.mean - costTerm(time.seconds, p), chance: 0, close: false, evidence: evidenceText(c.evidence, work) };
     if (c.host !== undefined) score.host = c.host;
     return { c, score };
   });
@@ -86,22 +92,29 @@ export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T
   const leader = order[0];
   if (!leader) return undefined;
   const lq = leader.score.quality;
-  for (const { score } of scored) score.close = score.quality.high >= lq.low && score.quality.low <= lq.high;
+  // The chance each candidate's utility beats the leader's (normal approximation of both posteriors;
+  // the cost terms are known, so only the qualities are uncertain). "Close": worth a draw.
+  for (const { score } of scored) {
+    const spread = Math.hypot(score.quality.std, lq.std);
+    score.chance = score === leader.score ? 0.5 : spread > 0 ? normalCdf((score.utility - leader.score.utility) / spread) : 0;
+    score.close = score === leader.score || score.chance >= p.exploreFloor;
+  }
 
   let chosen = leader;
-  // A share of requests explores, shrinking as verdicts on this kind of work come in; then the
-  // leader and every close candidate draw their quality from their posteriors (Thompson sampling).
-  const verdicts = scored.reduce((n, s) => n + (s.c.evidence ? s.c.evidence.good + s.c.evidence.bad : 0), 0);
-  if (opts.explore && opts.rng() < Math.min(1, p.exploreScale / Math.sqrt(1 + verdicts))) {
+  // Thompson sampling, every request: each close candidate draws its quality from its posterior,
+  // less its cost term, and the best draw is chosen.
+  if (opts.explore && scored.filter((s) => s.score.close).length > 1) {
     let best = -Infinity;
-    for (const s of scored) {
+    for (const s of order) {
       if (!s.score.close) continue;
-      const draw = sampleBeta(posterior(s.c, work, s.c.evidence, p), opts.rng) - costTerm(s.score.time.seconds, p);
+      // A draw from the posterior, its spread around the mean scaled by exploreScale.
+      const q = s.score.quality.mean + p.exploreScale * (sampleBeta(posterior(s.c, work, s.c.evidence, p), opts.rng) - s.score.quality.mean);
+      const draw = q - costTerm(s.score.time.seconds, p);
       if (draw > best) [best, chosen] = [draw, s];
     }
   }
   const explored = chosen !== leader;
-  const tried = explored ? `; tried ahead of ${leader.c.name} (expected quality ${pct(lq.mean)}) to learn more: their records are close` : '';
+  const tried = explored ? `; tried ahead of ${leader.c.name} (expected quality ${pct(lq.mean)}) to learn more: a ${pct(chosen.score.chance)} chance it is better` : '';
   return { candidate: chosen.c, reason: `${describe(chosen.score)}${tried}`, evidence: chosen.score.evidence, explored, scores: order.map((o) => o.score) };
 }
 
