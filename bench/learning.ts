@@ -18,6 +18,7 @@ import { chooseLearned, evidenceFor, priorFor, recordOutcome, type EvidenceBook,
 import { betaMean } from '../src/orchestrator/generation/learning-beta.js';
 import { describeModel, parameterCount } from '../src/orchestrator/models/model-db.js';
 import type { ProfileName } from '../src/orchestrator/models/profiles.js';
+import { random } from '../test/helpers/random.js';
 
 export const LEARNING_GOALS = { run: 0.9, last100: 0.97, loadRatio: 1.2 };
 const SEEDS = 20;
@@ -62,17 +63,6 @@ const held = (m: WorldModel) => m.sizeBytes + GB;
 const profilesOf = (m: WorldModel): ProfileName[] => describeModel(m.name, { parameterSize: m.parameterSize, capabilities: m.capabilities }).profiles;
 const canDo = (m: WorldModel, kind: Kind) => m.quality[kind] !== undefined;
 
-/** Deterministic random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The host's memory: which models are loaded, least recently used first; a load unloads from the front until it fits. */
 class Host {

@@ -17,18 +17,8 @@ import {
   type Evidence,
   type LearnedCandidate,
 } from '../../src/orchestrator/generation/learning.js';
+import { random } from '../helpers/random.js';
 
-/** Deterministic random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GB = 1e9;
 const ev = (e: Partial<Evidence>): Evidence => ({ ...NO_EVIDENCE, ...e });

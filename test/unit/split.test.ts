@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import { partOverhead, renderPart, splitInputs, type InputDoc, type Part } from '../../src/orchestrator/inputs/split.js';
+import { random } from '../helpers/random.js';
 
 const count = estimateTokens;
 
-/** Deterministic random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Checks every promise splitInputs makes, and returns the parts. */
 function checked(docs: InputDoc[], budget: number): Part[] {
