@@ -87,11 +87,24 @@ describe('opening the database', () => {
       const versions = await Promise.all([child(open), child(open)]);
       expect(versions.map((v) => Number(v.trim()))).toEqual([MIGRATIONS.length, MIGRATIONS.length]);
       const tables = query<{ name: string }>(home, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((t) => t.name);
-      expect(tables).toEqual(['documents', 'imports', 'memory', 'sums']);
+      expect(tables).toEqual(['answers', 'documents', 'imports', 'memory', 'sums']);
       expect(query<{ user_version: number }>(home, 'PRAGMA user_version')[0]!.user_version).toBe(MIGRATIONS.length);
       expect(query<{ journal_mode: string }>(home, 'PRAGMA journal_mode')[0]!.journal_mode).toBe('wal');
     }
   }, 60_000);
+
+  it('a database of an earlier schema version is migrated forward, its data kept', async () => {
+    const home = tempDir('ollm-state-');
+    const old = new Database(join(home, 'state.db'));
+    old.exec(MIGRATIONS[0]!);
+    old.exec('PRAGMA user_version = 1');
+    old.prepare("INSERT INTO memory (norm_key, key, value, category, source, created_at, updated_at) VALUES ('editor', 'editor', 'vim', 'fact', 'user', 'x', 'x')").run();
+    old.close();
+    const db = await stateDb(home);
+    expect((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.length);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'answers'").get()).toBeDefined();
+    expect((db.prepare('SELECT value FROM memory').get() as { value: string }).value).toBe('vim');
+  });
 
   it('one connection per database in a process, opened again after closeStateDbs', async () => {
     const home = tempDir('ollm-state-');

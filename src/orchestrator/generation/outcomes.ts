@@ -3,10 +3,12 @@
  * process on the home: per model, host and kind of work, the agent's verdicts, failures,
  * timeouts, answers cut at maxTokens, comparisons won and lost, and measured speed
  * (learning-evidence.ts). Each answer gets an id the agent can give a verdict on later
- * (rate_answer), from this process or another; the last KEEP_ANSWERS are kept. The router reads
+ * (rate_answer), from this process or another: a row each in the answers table, the last
+ * KEEP_ANSWERS kept. The evidence is one small document (model × host × work). The router reads
  * the evidence as plain data (learning.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { queueWrite, stateDb } from '../storage/db.js';
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
 import { PROFILE_NAMES } from '../models/profiles.js';
@@ -20,6 +22,15 @@ export interface AnswerRecord extends EvidencePlace {
   at: string;
   /** The verdict given, once one was. */
   verdict?: 'good' | 'bad';
+}
+
+interface AnswerRow {
+  id: string;
+  model: string;
+  host: string | null;
+  work: string;
+  at: string;
+  verdict: string | null;
 }
 
 /** A verdict that cannot be taken; the message says why and what to do. */
@@ -46,27 +57,15 @@ function parseBook(raw: unknown): { value: EvidenceBook; rejected: unknown[] } |
   return { value, rejected };
 }
 
-function parseAnswers(raw: unknown): { value: AnswerRecord[]; rejected: unknown[] } | null {
-  if (!isObj(raw) || !Array.isArray(raw.answers)) return null;
-  const value: AnswerRecord[] = [];
-  const rejected: unknown[] = [];
-  for (const a of raw.answers) {
-    const ok = isObj(a) && typeof a.id === 'string' && typeof a.model === 'string' && typeof a.at === 'string' && (PROFILE_NAMES as readonly unknown[]).includes(a.work);
-    if (ok) value.push({ id: a.id as string, model: a.model as string, work: a.work as WorkKind, at: a.at as string, ...(typeof a.host === 'string' && { host: a.host }), ...((a.verdict === 'good' || a.verdict === 'bad') && { verdict: a.verdict }) });
-    else rejected.push(a);
-  }
-  return { value: value.slice(-KEEP_ANSWERS), rejected };
-}
-
 export class Outcomes {
   private readonly book: SharedDocument<EvidenceBook>;
-  private readonly answers: SharedDocument<readonly AnswerRecord[]>;
+  private readonly home: string;
   /** The evidence as last read or written, for the router (which does not wait for the database). */
   private current: EvidenceBook = {};
 
   constructor(home: string) {
     this.book = new SharedDocument<EvidenceBook>(home, { name: 'evidence', parse: parseBook, empty: () => ({}), serialise: (evidence) => ({ version: 1, evidence }), count: (b) => Object.keys(b).length });
-    this.answers = new SharedDocument<readonly AnswerRecord[]>(home, { name: 'answers', parse: parseAnswers, empty: () => [], serialise: (answers) => ({ version: 1, answers }), count: (a) => a.length });
+    this.home = home;
   }
 
   /** Reads the evidence (other processes' too). Failures are logged; routing then goes on with what it had. */
@@ -97,7 +96,12 @@ export class Outcomes {
   async answered(place: EvidencePlace): Promise<string | undefined> {
     const record: AnswerRecord = { id: randomUUID(), at: new Date().toISOString(), ...place };
     try {
-      await this.answers.update((all) => [...all, record].slice(-KEEP_ANSWERS));
+      const db = await stateDb(this.home);
+      await queueWrite(db, () => {
+        db.prepare('INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(record.id, record.model, record.host ?? null, record.work, record.at);
+        // the last KEEP_ANSWERS are kept
+        db.prepare('DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
+      });
       return record.id;
     } catch (err) {
       log.warn(`learning: cannot keep answer ${record.id}: ${(err as Error).message}`);
@@ -107,18 +111,18 @@ export class Outcomes {
 
   /** The agent's verdict on an answer: counted once for its model, host and kind of work. */
   async verdict(answerId: string, good: boolean): Promise<{ answer: AnswerRecord; evidence: Evidence; changed: boolean }> {
-    let found: AnswerRecord | undefined;
-    let before: AnswerRecord['verdict'];
-    await this.answers.update((all) => {
-      const at = all.findIndex((a) => a.id === answerId);
-      if (at < 0) return all;
-      before = all[at]!.verdict;
-      found = { ...all[at]!, verdict: good ? 'good' : 'bad' };
-      return all.map((a, i) => (i === at ? found! : a));
-    });
-    if (!found) throw new VerdictError(`No answer has the id "${answerId}" — use the answerId of a route_and_generate result (the last ${KEEP_ANSWERS} answers are kept).`);
-    const answer = found;
     const verdict = good ? 'good' : 'bad';
+    const db = await stateDb(this.home);
+    const { value: found } = await queueWrite(db, () => {
+      const row = db.prepare('SELECT id, model, host, work, at, verdict FROM answers WHERE id = ?').get(answerId) as AnswerRow | undefined;
+      if (row) db.prepare('UPDATE answers SET verdict = ? WHERE id = ?').run(verdict, answerId);
+      return row;
+    });
+    if (!found || !(PROFILE_NAMES as readonly string[]).includes(found.work)) {
+      throw new VerdictError(`No answer has the id "${answerId}" — use the answerId of a route_and_generate result (the last ${KEEP_ANSWERS} answers are kept).`);
+    }
+    const answer: AnswerRecord = { id: found.id, model: found.model, work: found.work as WorkKind, at: found.at, ...(found.host && { host: found.host }), verdict };
+    const before = found.verdict === 'good' || found.verdict === 'bad' ? found.verdict : undefined;
     if (before !== verdict) {
       // a changed verdict replaces the earlier one
       this.current = await this.book.update((book) => {
@@ -133,7 +137,8 @@ export class Outcomes {
   /** Forgets every outcome and answer (learning starts again from the table's priors). */
   async reset(): Promise<void> {
     this.current = await this.book.update(() => ({}));
-    await this.answers.update(() => []);
+    const db = await stateDb(this.home);
+    await queueWrite(db, () => db.prepare('DELETE FROM answers').run());
   }
 }
 

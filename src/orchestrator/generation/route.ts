@@ -170,10 +170,9 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       }
       const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
       orch.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
-      const [answerId] = await Promise.all([
-        orch.outcomes.answered(place),
-        orch.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : [])),
-      ]);
+      // the answer's id is kept before it is returned (a verdict may come from another process); its speed needs no wait
+      void orch.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
+      const answerId = await orch.outcomes.answered(place);
       const result: RouteResult = {
         model: candidate.model,
         provider: 'ollama',

@@ -18,4 +18,6 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE sums (store TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (store, key));
    CREATE TABLE documents (name TEXT PRIMARY KEY, json TEXT NOT NULL);
    CREATE TABLE imports (file TEXT PRIMARY KEY, at TEXT NOT NULL, kept INTEGER NOT NULL, set_aside INTEGER NOT NULL, backup TEXT);`,
+  // 2: the answers an agent may give a verdict on (generation/outcomes.ts), one row each
+  `CREATE TABLE answers (id TEXT PRIMARY KEY, model TEXT NOT NULL, host TEXT, work TEXT NOT NULL, at TEXT NOT NULL, verdict TEXT);`,
 ];
