@@ -92,21 +92,24 @@ export class Outcomes {
     }
   }
 
-  /** Keeps an answer so a verdict can be given on it later; returns its id (undefined when it cannot be kept). */
-  async answered(place: EvidencePlace): Promise<string | undefined> {
+  /**
+   * Keeps an answer so a verdict can be given on it later, and returns its id at once: the row is
+   * committed with the other writes of the moment, long before an agent has checked the answer
+   * (a verdict from this process is queued after it). A failure is logged; the id then finds nothing.
+   */
+  answered(place: EvidencePlace): string {
     const record: AnswerRecord = { id: randomUUID(), at: new Date().toISOString(), ...place };
-    try {
-      const db = await stateDb(this.home);
-      await queueWrite(db, () => {
-        db.prepare('INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(record.id, record.model, record.host ?? null, record.work, record.at);
-        // the last KEEP_ANSWERS are kept
-        db.prepare('DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
-      });
-      return record.id;
-    } catch (err) {
-      log.warn(`learning: cannot keep answer ${record.id}: ${(err as Error).message}`);
-      return undefined;
-    }
+    const failed = (err: unknown) => log.warn(`learning: cannot keep answer ${record.id}: ${(err as Error).message}`);
+    stateDb(this.home)
+      .then((db) =>
+        queueWrite(db, () => {
+          db.prepare('INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(record.id, record.model, record.host ?? null, record.work, record.at);
+          // the last KEEP_ANSWERS are kept
+          db.prepare('DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
+        }),
+      )
+      .catch(failed);
+    return record.id;
   }
 
   /** The agent's verdict on an answer: counted once for its model, host and kind of work. */

@@ -170,9 +170,9 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       }
       const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
       orch.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
-      // the answer's id is kept before it is returned (a verdict may come from another process); its speed needs no wait
+      // recorded with the other writes of the moment, after the answer has gone out
       void orch.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
-      const answerId = await orch.outcomes.answered(place);
+      const answerId = orch.outcomes.answered(place);
       const result: RouteResult = {
         model: candidate.model,
         provider: 'ollama',
@@ -183,7 +183,7 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         reason: `${candidate.why}${orch.ollamaHosts.length > 1 ? ` on ${host.name}` : ''} (${how}, ${complexity} complexity)${loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : ''}${attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : ''}.`,
         fallbacks: attempts,
         text: out.text,
-        ...(answerId && { answerId }),
+        answerId,
         doneReason: out.doneReason,
         contextLength: loaded.contextLength,
         metrics: { totalMs: Math.round(performance.now() - started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },

@@ -5,7 +5,7 @@
  * never overwrite each other. Reads are kept until another process commits (data_version).
  * The JSON file of an earlier version is imported once.
  */
-import { stateDb, stateVersion, write, type Db } from './db.js';
+import { queueWrite, stateDb, stateVersion, type Db } from './db.js';
 import { importLegacy } from './legacy-import.js';
 import { log } from '../util/log.js';
 
@@ -39,11 +39,11 @@ export class SharedDocument<T> {
     return this.cache.value;
   }
 
-  /** Applies `change` to the current value in one transaction; resolves with the new value once committed. */
+  /** Applies `change` to the current value in one transaction (shared with the other writes of the moment); resolves with the new value once committed. */
   async update(change: (current: T) => T): Promise<T> {
     const db = await this.db();
     this.cache = undefined;
-    const { value, after } = write(db, () => {
+    const { value, after } = await queueWrite(db, () => {
       const next = change(this.read(db));
       db.prepare('INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json').run(this.spec.name, JSON.stringify(this.spec.serialise(next)));
       return next;
