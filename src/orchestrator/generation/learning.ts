@@ -119,14 +119,7 @@ export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T
 }
 
 /** One kind of work in a model's track record, for list_models and show_status. */
-export interface WorkRecord {
-  good: number;
-  bad: number;
-  failures: number;
-  timeouts: number;
-  cut: number;
-  wins: number;
-  losses: number;
+export interface WorkRecord extends Pick<Evidence, 'good' | 'bad' | 'failures' | 'timeouts' | 'cut' | 'wins' | 'losses'> {
   /** The posterior mean, with the table's prior when `facts` were given (else a neutral one), rounded to 0.01. */
   meanQuality: number;
   /** Its standard deviation, rounded to 0.01. */

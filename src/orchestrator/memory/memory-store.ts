@@ -3,19 +3,20 @@
  * ($OLLM_HOME/state.db, storage/db.ts) and shared safely by every ollm-mcp process using that
  * home: each change is one transaction, committed before the caller hears back. The entries are
  * kept in memory too, with their search index, and read again only when another process changed
- * the table (SQLite's data_version says so). How often an entry is used is counted in memory and
- * added a moment later, so reading never waits for a write. A memory.json of an earlier version
- * is imported on first use and kept as a backup.
+ * the table (SQLite's data_version says so; memory-list.ts). How often an entry is used is counted
+ * in memory and added a moment later, so reading never waits for a write (memory-uses.ts). A
+ * memory.json of an earlier version is imported on first use and kept as a backup.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { queueWrite, STATE_FILE, stateDb, stateVersion, storageError, type Db } from '../storage/db.js';
 import { importLegacy } from '../storage/legacy-import.js';
-import { log } from '../util/log.js';
 import { parse, stringify } from './memory-file.js';
 import type { MemoryProvider } from './memory-hook.js';
-import { carryIndex, newerFirst, normalizeKey, promptAddition, rankEntries, type MemoryCategory, type MemoryEntry, type MemorySource } from './memory-search.js';
-import { addUses, allEntries, countEntries, deleteAll, deleteEntry, entryFor, putEntry } from './memory-table.js';
+import { indexOf, withEntry, withoutKey, withUses } from './memory-list.js';
+import { newerFirst, normalizeKey, promptAddition, rankEntries, type MemoryCategory, type MemoryEntry, type MemorySource } from './memory-search.js';
+import { UseCounter } from './memory-uses.js';
+import { addUses, allEntries, countEntries, deleteAll, deleteEntry, entryFor, mergeEntry, putEntry } from './memory-table.js';
 
 export const MAX_KEY_CHARS = 200;
 
@@ -31,34 +32,12 @@ export class MemoryError extends Error {
 
 export type FoundEntry = MemoryEntry & { score: number };
 
-/** key → position, per version of the list (kept in step by our own writes). */
-const indexes = new WeakMap<readonly MemoryEntry[], Map<string, number>>();
-function indexOf(entries: readonly MemoryEntry[]): Map<string, number> {
-  let index = indexes.get(entries);
-  if (!index) {
-    index = new Map(entries.map((e, i) => [normalizeKey(e.key), i]));
-    indexes.set(entries, index);
-  }
-  return index;
-}
-
-/** The list after a change: `next`, its search index carried over from `current` when one was built. */
-function changed(current: readonly MemoryEntry[], next: MemoryEntry[], removed: MemoryEntry[], added: MemoryEntry[]): MemoryEntry[] {
-  carryIndex(current, next, removed, added);
-  indexes.delete(current);
-  return next;
-}
-
 export class MemoryStore implements MemoryProvider {
   /** The state database holding the memory. */
   readonly path: string;
   private cache?: { version: string; entries: readonly MemoryEntry[] };
   private ready?: Promise<Db>;
-  /** Uses not yet written, by normalised key; and those being written right now. */
-  private pendingUses = new Map<string, number>();
-  private writingUses = new Map<string, number>();
-  private flushing: Promise<void> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
+  private readonly uses: UseCounter;
   private notice?: string;
   /** Where an imported memory.json with unreadable parts was kept, when that happened in this process. */
   setAside?: string;
@@ -69,6 +48,12 @@ export class MemoryStore implements MemoryProvider {
     private readonly options: { legacyFile?: string; flushDelayMs?: number } = {},
   ) {
     this.path = join(home, STATE_FILE);
+    const writeUses = (uses: ReadonlyMap<string, number>) =>
+      this.change((db) => {
+        for (const [norm, n] of uses) addUses(db, norm, n);
+        return { value: undefined, apply: (current) => withUses(current, uses) };
+      });
+    this.uses = new UseCounter(writeUses, options.flushDelayMs ?? 2000, this.path);
   }
 
   /** A one-time note for the user (an imported file had unreadable parts), or undefined. */
@@ -100,20 +85,7 @@ export class MemoryStore implements MemoryProvider {
         ? { ...old, key: k, value: v, category: options.category ?? old.category, source: options.source ?? old.source, updatedAt: now }
         : { key: k, value: v, category: options.category ?? 'fact', source: options.source ?? 'user', createdAt: now, updatedAt: now, accessCount: 0 };
       putEntry(db, entry);
-      const apply = (current: readonly MemoryEntry[]) => {
-        const at = indexOf(current).get(norm);
-        const index = indexOf(current);
-        if (at === undefined) {
-          const next = changed(current, [...current, entry], [], [entry]);
-          indexes.set(next, index.set(norm, next.length - 1));
-          return next;
-        }
-        const next = current.slice();
-        next[at] = entry;
-        changed(current, next, [current[at]!], [entry]);
-        indexes.set(next, index);
-        return next;
-      };
+      const apply = (current: readonly MemoryEntry[]) => withEntry(current, entry);
       return { value: { entry, action: old ? ('updated' as const) : ('created' as const) }, apply };
     });
     return { ...result, entry: this.withUses(result.entry) };
@@ -155,13 +127,9 @@ export class MemoryStore implements MemoryProvider {
     const removed = await this.change((db) => {
       const old = entryFor(db, norm);
       if (old) deleteEntry(db, norm);
-      const apply = (current: readonly MemoryEntry[]) => {
-        const at = indexOf(current).get(norm);
-        return at === undefined ? current.slice() : changed(current, current.filter((_, i) => i !== at), [current[at]!], []);
-      };
-      return { value: old, apply };
+      return { value: old, apply: (current) => withoutKey(current, norm) };
     });
-    this.pendingUses.delete(norm);
+    this.uses.drop(norm);
     return removed;
   }
 
@@ -176,7 +144,7 @@ export class MemoryStore implements MemoryProvider {
       throw new MemoryError(`${storageError(e, backup, 'keep a copy of the memory').message} Nothing was forgotten.`);
     }
     const removed = await this.change((db) => ({ value: deleteAll(db), apply: () => [] }));
-    this.pendingUses.clear();
+    this.uses.drop();
     return { removed, backup };
   }
 
@@ -194,14 +162,7 @@ export class MemoryStore implements MemoryProvider {
     if (!parsed) throw new MemoryError('This is not a memory export: it must be an object with an "entries" list, as `ollm-mcp memory export` writes.');
     const counts = { added: 0, updated: 0, unchanged: 0, rejected: parsed.rejected.length };
     await this.change((db) => {
-      for (const e of parsed.value) {
-        const old = entryFor(db, normalizeKey(e.key));
-        if (old && old.updatedAt >= e.updatedAt) counts.unchanged++;
-        else {
-          putEntry(db, old ? { ...e, accessCount: Math.max(old.accessCount, e.accessCount) } : e);
-          counts[old ? 'updated' : 'added']++;
-        }
-      }
+      for (const e of parsed.value) counts[mergeEntry(db, e, 'table')]++;
       const n = countEntries(db);
       if (n > this.limits.maxEntries) throw new MemoryError(`Importing would make ${n} entries; the limit is ${this.limits.maxEntries} (memory.maxEntries). Nothing was imported: raise the limit or import fewer entries.`);
       return { value: undefined };
@@ -218,48 +179,12 @@ export class MemoryStore implements MemoryProvider {
 
   /** Adds the counted uses to the database. Failures are logged; the counts wait for the next flush. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.flushing = this.flushing.then(() => this.writeUses());
-    return this.flushing;
-  }
-
-  private async writeUses(): Promise<void> {
-    if (this.pendingUses.size === 0) return;
-    const uses = (this.writingUses = this.pendingUses);
-    this.pendingUses = new Map();
-    try {
-      await this.change((db) => {
-        for (const [norm, n] of uses) addUses(db, norm, n);
-        const apply = (current: readonly MemoryEntry[]) => {
-          const index = indexOf(current);
-          const next = current.slice();
-          const before: MemoryEntry[] = [];
-          const after: MemoryEntry[] = [];
-          for (const [norm, n] of uses) {
-            const at = index.get(norm);
-            if (at === undefined) continue;
-            before.push(next[at]!);
-            next[at] = { ...next[at]!, accessCount: next[at]!.accessCount + n };
-            after.push(next[at]!);
-          }
-          changed(current, next, before, after);
-          indexes.set(next, index);
-          return next;
-        };
-        return { value: undefined, apply };
-      });
-    } catch (e) {
-      for (const [norm, n] of uses) this.pendingUses.set(norm, (this.pendingUses.get(norm) ?? 0) + n);
-      log.warn(`memory: cannot record uses in ${this.path} (will retry): ${(e as Error).message}`);
-    } finally {
-      this.writingUses = new Map();
-    }
+    return this.uses.flush();
   }
 
   /** Resolves once every use counted so far is written (for a clean stop); changes are written before they resolve. */
-  async settled(): Promise<void> {
-    await this.flushing;
+  settled(): Promise<void> {
+    return this.uses.settled();
   }
 
   private db(): Promise<Db> {
@@ -316,20 +241,11 @@ export class MemoryStore implements MemoryProvider {
   }
 
   private used(entries: readonly MemoryEntry[]): void {
-    if (entries.length === 0) return;
-    for (const e of entries) {
-      const norm = normalizeKey(e.key);
-      this.pendingUses.set(norm, (this.pendingUses.get(norm) ?? 0) + 1);
-    }
-    if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.options.flushDelayMs ?? 2000);
-      this.timer.unref();
-    }
+    this.uses.count(entries.map((e) => normalizeKey(e.key)));
   }
 
   private withUses(e: MemoryEntry): MemoryEntry {
-    const norm = normalizeKey(e.key);
-    const n = (this.pendingUses.get(norm) ?? 0) + (this.writingUses.get(norm) ?? 0);
+    const n = this.uses.unwritten(normalizeKey(e.key));
     return n ? { ...e, accessCount: e.accessCount + n } : e;
   }
 }
@@ -342,12 +258,6 @@ export class MemoryStore implements MemoryProvider {
  */
 function insertImported(db: Db, entries: readonly MemoryEntry[]): number {
   const written = new Set<string>();
-  for (const e of entries) {
-    const norm = normalizeKey(e.key);
-    const old = entryFor(db, norm);
-    if (old && old.updatedAt > e.updatedAt) continue;
-    putEntry(db, old ? { ...e, accessCount: Math.max(old.accessCount, e.accessCount) } : e);
-    written.add(norm);
-  }
+  for (const e of entries) if (mergeEntry(db, e, 'file') !== 'unchanged') written.add(normalizeKey(e.key));
   return written.size;
 }

@@ -75,3 +75,15 @@ export function deleteAll(db: Db): number {
 export function addUses(db: Db, norm: string, n: number): void {
   sql(db, 'UPDATE memory SET access_count = access_count + ? WHERE norm_key = ?').run(n, norm);
 }
+
+/**
+ * An entry from a file (an export, or an earlier version's memory.json) merged into the table: a
+ * key already there takes it only when it is newer — or, with `ties: 'file'`, as new — and keeps
+ * the higher use count.
+ */
+export function mergeEntry(db: Db, e: MemoryEntry, ties: 'table' | 'file'): 'added' | 'updated' | 'unchanged' {
+  const old = entryFor(db, normalizeKey(e.key));
+  if (old && (old.updatedAt > e.updatedAt || (ties === 'table' && old.updatedAt === e.updatedAt))) return 'unchanged';
+  putEntry(db, old ? { ...e, accessCount: Math.max(old.accessCount, e.accessCount) } : e);
+  return old ? 'updated' : 'added';
+}
