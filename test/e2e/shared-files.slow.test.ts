@@ -2,29 +2,23 @@
 // round after round: seconds of real work, so this runs in `npm run test:slow` (vitest.config.ts).
 // It drives stdio servers itself, so it runs over stdio only; shared-files.test.ts has the quick cases.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { keysInDb } from '../helpers/state-db.js';
+import { tempHome } from '../helpers/spawn.js';
 import { stdioServer } from '../helpers/stdio-server.js';
 
 let fake: FakeOllama;
-const homes: string[] = [];
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9 });
 });
 afterAll(async () => {
   await fake?.stop();
-  await Promise.all(homes.map((h) => rm(h, { recursive: true, force: true })));
 });
 
-async function home(): Promise<string> {
-  const h = await mkdtemp(join(tmpdir(), 'ollm-shared-e2e-'));
-  homes.push(h);
-  return h;
-}
+/** A settings folder of its own, removed when the file ends (helpers/temp.ts). */
+const home = async (): Promise<string> => tempHome();
 
 /** A server over stdio on `home`, talking to this file's fake Ollama. */
 const server = (home: string) => stdioServer(home, fake.host);

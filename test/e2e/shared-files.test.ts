@@ -3,29 +3,23 @@
 // servers killed mid-write, round after round: shared-files.slow.test.ts (npm run test:slow).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { run } from '../helpers/spawn.js';
+import { run, tempHome } from '../helpers/spawn.js';
 import { stdioServer } from '../helpers/stdio-server.js';
 
 let fake: FakeOllama;
-const homes: string[] = [];
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9 });
 });
 afterAll(async () => {
   await fake?.stop();
-  await Promise.all(homes.map((h) => rm(h, { recursive: true, force: true })));
 });
 
-async function home(): Promise<string> {
-  const h = await mkdtemp(join(tmpdir(), 'ollm-shared-e2e-'));
-  homes.push(h);
-  return h;
-}
+/** A settings folder of its own, removed when the file ends (helpers/temp.ts). */
+const home = async (): Promise<string> => tempHome();
 
 /** A server over stdio on `home`, talking to this file's fake Ollama. */
 const server = (home: string, env: Record<string, string> = {}) => stdioServer(home, fake.host, env);
