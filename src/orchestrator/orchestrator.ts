@@ -59,6 +59,12 @@ export class Orchestrator {
   /** OpenAI-compatible engines (settings' hosts, and the fallback provider), tried when local models cannot answer. */
   readonly engines: Engines;
   readonly comparisons = new Comparisons();
+  /**
+   * Settles once the shared state a request may need (metrics, preferences, the ledger, what
+   * routing learned) has been read: a server sets it at start and answers initialize and the lists
+   * meanwhile; tools and the resources that show that state wait for it.
+   */
+  stateRead: Promise<unknown> = Promise.resolve();
   readonly preferences: Preferences;
   /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
   readonly memoryStore: MemoryStore;

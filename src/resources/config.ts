@@ -11,6 +11,9 @@ export function registerConfig(server: McpServer, orch: Orchestrator): void {
       description: 'The settings in force (secrets hidden), where each given value came from (file, env var, flag), and the settings folder.',
       mimeType: 'application/json',
     },
-    async (uri) => jsonContents(uri, orch.effectiveConfig()),
+    async (uri) => {
+      await orch.stateRead; // the preferences it shows
+      return jsonContents(uri, orch.effectiveConfig());
+    },
   );
 }

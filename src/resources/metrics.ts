@@ -12,6 +12,7 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
       mimeType: 'application/json',
     },
     async (uri) => {
+      await orch.stateRead;
       await orch.savings.load(); // other processes' savings too (one stat when savings.json is unchanged)
       return jsonContents(uri, { models: orch.metrics.all(), loadSpeed: orch.metrics.loadSpeed(), savings: orch.savings.summary() });
     },

@@ -185,6 +185,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         const input = parsed.data as z.output<I>;
         const phases = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         try {
+          await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
           const out = await spec.run(input, {
             orch,
             signal: orch.signalFor(ctx.mcpReq.signal),
