@@ -1,6 +1,23 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
+import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bounds.js';
 import { jsonContents } from './json.js';
+
+type Fleet = Awaited<ReturnType<Orchestrator['fleetStatus']>>;
+
+/**
+ * Each llama.cpp router's list of models cut to its share of `maxChars` (the one list in the fleet
+ * that grows with what is installed), with `modelsCut` saying so.
+ */
+export function boundedFleet(fleet: Fleet, maxChars: number): Fleet {
+  const share = maxChars / Math.max(1, fleet.hosts.length);
+  const hosts = fleet.hosts.map((h) => {
+    if (!('models' in h) || !Array.isArray(h.models)) return h;
+    const { kept, cut } = boundList(h.models as unknown[], { maxChars: share, size: indentedChars, noun: ['model', 'models'], rest: "the router's own /models lists every one." });
+    return { ...h, models: kept, ...(cut && { modelsCut: cut }) };
+  });
+  return { ...fleet, hosts } as Fleet;
+}
 
 export function registerFleet(server: McpServer, orch: Orchestrator): void {
   server.registerResource(
@@ -9,9 +26,9 @@ export function registerFleet(server: McpServer, orch: Orchestrator): void {
     {
       title: 'Hosts: Ollama, llama.cpp routers and OpenAI-compatible engines',
       description:
-        'Every backend ollm-mcp can use: each Ollama host and llama.cpp router (kind, reachable or not, its memory as loading decisions see it and where the figures come from, loaded models, requests running; for a router also `modelsMax` and every model with its status — loaded, loading, unloaded, failed — and memory), each OpenAI-compatible host from settings (health from a cheap check, priority, cooldown after failures), and `unreachable`: the Ollama hosts that do not answer, with what to do.',
+        'Every backend ollm-mcp can use: each Ollama host and llama.cpp router (kind, reachable or not, its memory as loading decisions see it and where the figures come from, loaded models, requests running; for a router also `modelsMax` and every model with its status — loaded, loading, unloaded, failed — and memory, cut when long with `modelsCut` saying so), each OpenAI-compatible host from settings (health from a cheap check, priority, cooldown after failures), and `unreachable`: the Ollama hosts that do not answer, with what to do.',
       mimeType: 'application/json',
     },
-    async (uri) => jsonContents(uri, await orch.fleetStatus()),
+    async (uri) => jsonContents(uri, boundedFleet(await orch.fleetStatus(), MAX_RESOURCE_CHARS)),
   );
 }

@@ -1,6 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
+import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bounds.js';
 import { jsonContents } from './json.js';
+
+/** Each growing list gets a third of the room: models used, days with calls, and models that saved. */
+const SHARE = MAX_RESOURCE_CHARS / 3;
 
 export function registerMetrics(server: McpServer, orch: Orchestrator): void {
   server.registerResource(
@@ -8,13 +12,24 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
     'ollm://metrics',
     {
       title: 'Per-model performance',
-      description: 'Per model: requests, successes, failures, average latency, tokens per second, load time, last use and last error — measured by this server and kept across sessions; and loadSpeed, how fast models load on this host (bytes per second, all loads together; assumed until measured), which progress messages and routing use to estimate load times; and savings, what offloaded calls saved the calling assistant (tokens, and money at the savings prices in settings: in total, today, by day, model and task).',
+      description: 'Per model: requests, successes, failures, average latency, tokens per second, load time, last use and last error — measured by this server and kept across sessions; and loadSpeed, how fast models load on this host (bytes per second, all loads together; assumed until measured), which progress messages and routing use to estimate load times; and savings, what offloaded calls saved the calling assistant (tokens, and money at the savings prices in settings: in total, today, by day, model and task). The models used last and the newest days come first; a long list is cut, and `cut` says so.',
       mimeType: 'application/json',
     },
     async (uri) => {
       await orch.stateRead;
       await orch.savings.load(); // other processes' savings too (one stat when savings.json is unchanged)
-      return jsonContents(uri, { models: orch.metrics.all(), loadSpeed: orch.metrics.loadSpeed(), savings: orch.savings.summary() });
+      const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => b.lastUsed.localeCompare(a.lastUsed));
+      const savings = orch.savings.summary();
+      const models = boundList(used, { maxChars: SHARE, size: indentedChars, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; show_status has the loaded models.' });
+      const days = boundList(savings.byDay, { maxChars: SHARE, size: indentedChars, noun: ['day', 'days'], rest: 'the oldest days are left out; savings.total counts them.' });
+      const byModel = boundList(savings.byModel, { maxChars: SHARE, size: indentedChars, noun: ['model', 'models'], rest: 'the ones that saved least are left out; savings.total counts them.' });
+      const cut = { ...(models.cut && { models: models.cut }), ...(days.cut && { byDay: days.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
+      return jsonContents(uri, {
+        models: Object.fromEntries(models.kept),
+        loadSpeed: orch.metrics.loadSpeed(),
+        savings: { ...savings, byDay: days.kept, byModel: byModel.kept },
+        ...(Object.keys(cut).length > 0 && { cut }),
+      });
     },
   );
 }

@@ -19,6 +19,7 @@ import { keepHeapSmall, prepare } from './lifecycle.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
 import { VERSION } from './version.js';
 import { acceptPageToken, serveViewPage } from './views-http.js';
+import { tooDeepAnswer } from '../tools/arg-bounds.js';
 
 export interface HttpOptions {
   host: string;
@@ -120,6 +121,9 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
     const session = sessionOf(req);
     calls.cancelIfAsked(read.message, session);
     assignSession(read.message, res);
+    const deep = tooDeepAnswer(read.message); // the SDK's adapter would serialise it again, recursively: answered here
+    if (deep === 'notification') return void res.writeHead(202).end();
+    if (deep) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: deep.id, ...deep.answer }));
     const untrack = calls.track(read.message, session, res);
     try {
       await mcp(req, res, read.message);

@@ -23,6 +23,7 @@ import { RouteError } from '../orchestrator/generation/route.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { explainInvalidArguments } from './invalid-args.js';
+import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 
@@ -40,7 +41,7 @@ export interface ToolContext {
   canAsk: boolean;
   /** The user's answers to an earlier ask, by the key it was asked under (untrusted input). */
   inputResponses: Record<string, unknown> | undefined;
-  /** The arguments as the client sent them (what the calling assistant wrote). */
+  /** The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth and size. */
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
   readInputs(req: InputRequest): Promise<GatheredInputs>;
@@ -180,6 +181,9 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
       // The SDK infers the handler's argument type from the schema; the cast keeps
       // ToolSpec generic without repeating the SDK's conditional types here.
       (async (raw: unknown, ctx: ServerContext) => {
+        // the shape first: nothing below (zod, the ledger, error texts) walks arguments nested without bound
+        const shape = invalidShape(spec.name, raw ?? {});
+        if (shape) return failure(shape);
         const parsed = await spec.inputSchema.safeParseAsync(raw ?? {});
         if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
         const input = parsed.data as z.output<I>;

@@ -4,12 +4,15 @@ import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import type { ModelsOverview } from '../orchestrator/index.js';
 import { evidenceByWork, trackRecord, type EvidenceBook, type TrackRecord } from '../orchestrator/generation/learning.js';
 import { defineTool } from './define.js';
+import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from './answer-bounds.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
 
 const hostStateSchema = z.object({ name: z.string(), url: z.string(), reachable: z.boolean(), error: z.string().optional() });
 const hostDownSchema = z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string().describe('what to do') });
 
 type Listed = ModelsOverview['models'][number];
+
+const SEE_ALL = 'show_model describes any one model by name, and `ollama list` on each host lists every one.';
 
 /** Each model with its track record by kind of work, when it has one (learning.ts). */
 function withRecords(models: readonly Listed[], book: EvidenceBook): Array<Listed & { record?: TrackRecord }> {
@@ -20,7 +23,7 @@ function withRecords(models: readonly Listed[], book: EvidenceBook): Array<Liste
   });
 }
 
-function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord }> }): string {
+function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord }>; cut?: CutReport }): string {
   const h = o.ram.host;
   const room =
     h.kind === 'gpu'
@@ -30,7 +33,8 @@ function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { r
         : 'its memory is unknown (set ollama.capacity)';
   const up = o.hosts?.filter((x) => x.reachable).map((x) => x.name);
   const where = up ? `Host${up.length > 1 ? 's' : ''} ${up.join(', ')}` : `Ollama at ${o.host}`;
-  const head = `${where}: ${o.models.length} model${o.models.length === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
+  const installed = o.models.length + (o.cut?.leftOut ?? 0);
+  const head = `${where}: ${installed} model${installed === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
   const lines = o.models.map((m) => {
     const state = m.cloud ? 'cloud (runs on ollama.com)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
@@ -39,7 +43,7 @@ function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { r
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];
-  return [head, ...downLines(o.unreachable ?? []), ...stale, ...lines, ...none, ...(o.notes ?? [])].join('\n');
+  return [head, ...downLines(o.unreachable ?? []), ...stale, ...lines, ...none, ...(o.notes ?? []), ...(o.cut ? [o.cut.note] : [])].join('\n');
 }
 
 export const listModels = defineTool({
@@ -59,11 +63,13 @@ export const listModels = defineTool({
     hosts: z.array(hostStateSchema).optional().describe('with several Ollama hosts: each one, reachable or not'),
     unreachable: z.array(hostDownSchema).optional().describe('Ollama hosts that did not answer (their models are left out), with what to do'),
     notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model Ollama unloaded that was loaded again'),
+    cut: cutSchema.optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
     const [listed, book] = await Promise.all([orch.listModels({ refresh: input.refresh ?? false, signal }), orch.outcomes.load()]);
-    const overview = { ...listed, models: withRecords(listed.models, book) };
+    const { kept, cut } = boundList(withRecords(listed.models, book), { maxChars: MAX_ANSWER_CHARS, noun: ['model', 'models'], rest: SEE_ALL });
+    const overview = { ...listed, models: kept, ...(cut && { cut }) };
     return { structured: overview, text: render(overview) };
   },
 });

@@ -3,10 +3,26 @@ import { MEMORY_CATEGORIES, type MemoryEntry } from '../orchestrator/memory/memo
 import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 import { memoryEntrySchema, withNotice } from './memory-schemas.js';
+import { MAX_ANSWER_CHARS, boundList, cutReport, cutSchema, cutText, type CutReport } from './answer-bounds.js';
 
-function lines(entries: Array<MemoryEntry & { score?: number }>): string {
+/** One value asked for by key is shown whole up to this: the largest memory.maxValueChars settings allow. */
+export const MAX_RECALLED_VALUE_CHARS = 100_000;
+
+type Found = MemoryEntry & { score?: number };
+
+function lines(entries: Found[]): string {
   return entries.map((e) => `- ${e.key} (${e.category}): ${e.value}`).join('\n');
 }
+
+const SEE_ALL = 'recall with key shows one entry whole, a query or category narrows the list, and `npx ollm-mcp memory export` writes every entry.';
+
+/** The entries that fit one answer, long values shortened, and what was cut. */
+function bounded(entries: Found[]): { entries: Found[]; cut?: CutReport } {
+  const { kept, cut } = boundList(entries, { maxChars: MAX_ANSWER_CHARS, shorten: { field: 'value', name: 'value' }, noun: ['entry', 'entries'], rest: SEE_ALL });
+  return { entries: kept, ...(cut && { cut }) };
+}
+
+const withCut = (text: string, cut: CutReport | undefined) => (cut ? `${text}\n\n${cut.note}` : text);
 
 export const recallTool = defineTool({
   name: 'recall',
@@ -23,6 +39,7 @@ export const recallTool = defineTool({
     mode: z.enum(['key', 'search', 'recent']),
     entries: z.array(memoryEntrySchema.extend({ score: z.number().optional() })),
     total: z.number().describe('Entries in the memory in all.'),
+    cut: cutSchema.optional(),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch }) {
@@ -31,20 +48,24 @@ export const recallTool = defineTool({
     const total = await store.count();
     if (input.key) {
       const entry = await store.recall(input.key);
-      const found = entry && (!input.category || entry.category === input.category) ? [entry] : [];
-      const similar = found.length ? [] : await store.search(input.key, { limit: 3, ...(input.category && { category: input.category }) });
-      const text = found.length
-        ? `${found[0]!.key}: ${found[0]!.value}`
-        : `Nothing is remembered under ${quoted(input.key)}.${similar.length ? ` Close matches:\n${lines(similar)}` : ''}`;
-      return { structured: { mode: 'key' as const, entries: found, total }, text: withNotice(store, text) };
+      if (entry && (!input.category || entry.category === input.category)) {
+        const whole = cutReport({ leftOut: 0, shortened: entry.value.length > MAX_RECALLED_VALUE_CHARS ? 1 : 0, noun: ['entry', 'entries'], maxValueChars: MAX_RECALLED_VALUE_CHARS, rest: '`npx ollm-mcp memory export` writes every value whole.' });
+        const shown = whole ? { ...entry, value: cutText(entry.value, MAX_RECALLED_VALUE_CHARS) } : entry;
+        return { structured: { mode: 'key' as const, entries: [shown], total, ...(whole && { cut: whole }) }, text: withNotice(store, withCut(`${shown.key}: ${shown.value}`, whole)) };
+      }
+      const similar = bounded(await store.search(input.key, { limit: 3, ...(input.category && { category: input.category }) }));
+      const text = `Nothing is remembered under ${quoted(input.key)}.${similar.entries.length ? ` Close matches:\n${lines(similar.entries)}` : ''}`;
+      return { structured: { mode: 'key' as const, entries: [], total }, text: withNotice(store, withCut(text, similar.cut)) };
     }
     if (input.query) {
-      const found = await store.search(input.query, { limit, ...(input.category && { category: input.category }) });
-      const text = found.length ? `${found.length} match${found.length > 1 ? 'es' : ''} for "${input.query}":\n${lines(found)}` : `Nothing remembered matches "${input.query}" (${total} entries in all).`;
-      return { structured: { mode: 'search' as const, entries: found, total }, text: withNotice(store, text) };
+      const found = bounded(await store.search(input.query, { limit, ...(input.category && { category: input.category }) }));
+      const n = found.entries.length;
+      const text = n ? `${n} match${n > 1 ? 'es' : ''} for ${quoted(input.query)}:\n${lines(found.entries)}` : `Nothing remembered matches ${quoted(input.query)} (${total} entries in all).`;
+      return { structured: { mode: 'search' as const, entries: found.entries, total, ...(found.cut && { cut: found.cut }) }, text: withNotice(store, withCut(text, found.cut)) };
     }
-    const recent = (await store.list(input.category ? { category: input.category } : {})).slice(0, limit);
-    const text = recent.length ? `The ${recent.length} most recent of ${total} entries:\n${lines(recent)}` : 'Nothing is remembered yet.';
-    return { structured: { mode: 'recent' as const, entries: recent, total }, text: withNotice(store, text) };
+    const recent = bounded((await store.list(input.category ? { category: input.category } : {})).slice(0, limit));
+    const n = recent.entries.length;
+    const text = n ? `The ${n} most recent of ${total} entries:\n${lines(recent.entries)}` : 'Nothing is remembered yet.';
+    return { structured: { mode: 'recent' as const, entries: recent.entries, total, ...(recent.cut && { cut: recent.cut }) }, text: withNotice(store, withCut(text, recent.cut)) };
   },
 });

@@ -5,6 +5,8 @@ import { defineTool } from './define.js';
 import { viewMeta } from '../views/index.js';
 import { formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
+import { boundedFleet } from '../resources/fleet.js';
+import { MAX_ANSWER_CHARS, boundList, cutSchema } from './answer-bounds.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
 
@@ -87,11 +89,18 @@ function learningRecords(book: EvidenceBook): Learning['records'] {
   return out.sort((a, b) => a.work.localeCompare(b.work) || b.record.meanQuality - a.record.meanQuality);
 }
 
+/** The most track records in the text; the rest are counted (all that fit are in learning.records). */
+const RECORDS_SHOWN = 20;
+
 function renderLearning(l: Learning): string {
   if (l.records.length === 0) return 'Track records: none yet (rate_answer adds verdicts on answers).';
-  const lines = l.records.slice(0, 20).map((r) => `- ${r.work}: ${r.model}${r.host ? ` on ${r.host}` : ''} — ${r.record.summary}`);
-  return [`Track records${l.on ? '' : ' (learning is off: model.routing.learning)'}:`, ...lines].join('\n');
+  const lines = l.records.slice(0, RECORDS_SHOWN).map((r) => `- ${r.work}: ${r.model}${r.host ? ` on ${r.host}` : ''} — ${r.record.summary}`);
+  const more = l.records.length > RECORDS_SHOWN ? [`(${l.records.length - RECORDS_SHOWN} more in learning.records)`] : [];
+  return [`Track records${l.on ? '' : ' (learning is off: model.routing.learning)'}:`, ...lines, ...more].join('\n');
 }
+
+/** A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records, savings by model. */
+const SHARE = MAX_ANSWER_CHARS / 4;
 
 export const showStatusTool = defineTool({
   name: 'show_status',
@@ -103,6 +112,7 @@ export const showStatusTool = defineTool({
     hosts: z.array(z.record(z.string(), z.unknown())).describe('as ollm://fleet'),
     unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer, with what to do'),
     notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model loaded again'),
+    cut: z.record(z.string(), cutSchema).optional().describe('by list (metrics, learning, byModel): what was cut to keep the answer short'),
     memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }),
     metrics: z.record(z.string(), z.record(z.string(), z.unknown())).describe('per model, as ollm://metrics'),
     savings: savingsSchema,
@@ -116,14 +126,22 @@ export const showStatusTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   meta: viewMeta('status'),
   async run(_input, { orch }) {
-    const [fleet, ram, book] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.savings.load()]);
-    const learning = { on: orch.config.settings.model.routing.learning, records: learningRecords(book) };
+    const [status, ram, book] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.savings.load()]);
+    const fleet = boundedFleet(status, SHARE);
+    const records = boundList(learningRecords(book), { maxChars: SHARE, noun: ['track record', 'track records'], rest: '`npx ollm-mcp learning show` lists every one.' });
+    const learning = { on: orch.config.settings.model.routing.learning, records: records.kept };
     const memory = { budgetBytes: ram.budgetBytes, headroomBytes: ram.headroomBytes, loadedBytes: ram.loadedBytes, totalBytes: ram.totalBytes, availableBytes: ram.availableBytes };
-    const savings = orch.savings.summary({ days: 7 });
+    const summary = orch.savings.summary({ days: 7 });
+    const byModel = boundList(summary.byModel, { maxChars: SHARE, noun: ['model', 'models'], rest: 'ollm://metrics has more.' });
+    const savings = { ...summary, byModel: byModel.kept };
+    const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => b.lastUsed.localeCompare(a.lastUsed));
+    const metrics = boundList(used, { maxChars: SHARE, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; ollm://metrics has more.' });
+    const cut = { ...(metrics.cut && { metrics: metrics.cut }), ...(records.cut && { learning: records.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
+    const cutNotes = Object.values(cut).map((c) => c.note);
     const notes = orch.pinNotes();
     return {
-      structured: { ...fleet, memory, metrics: orch.metrics.all() as unknown as Record<string, Record<string, unknown>>, savings, learning, ...(notes.length > 0 && { notes }) },
-      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}`,
+      structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, savings, learning, ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
+      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
     };
   },
 });

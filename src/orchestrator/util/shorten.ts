@@ -26,11 +26,16 @@ function head(value: string): string {
 }
 
 /** Every string in `input` (objects and lists included, a few levels deep) too long to echo whole. */
-function longStrings(input: unknown, found: Set<string>, depth = 0): Set<string> {
-  if (typeof input === 'string') {
-    if (input.length > WHOLE_UP_TO) found.add(input);
-  } else if (depth < 4 && typeof input === 'object' && input !== null) {
-    for (const v of Array.isArray(input) ? input : Object.values(input)) longStrings(v, found, depth + 1);
+function longStrings(input: unknown): Set<string> {
+  const found = new Set<string>();
+  const stack: Array<[unknown, number]> = [[input, 0]]; // an explicit stack: no recursion over what a client sent
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.length > WHOLE_UP_TO) found.add(value);
+    } else if (depth < 4 && typeof value === 'object' && value !== null) {
+      for (const v of Array.isArray(value) ? value : Object.values(value)) stack.push([v, depth + 1]);
+    }
   }
   return found;
 }
@@ -42,7 +47,7 @@ function longStrings(input: unknown, found: Set<string>, depth = 0): Set<string>
  */
 export function withoutLongEchoes(message: string, input: unknown): string {
   if (message.length <= WHOLE_UP_TO) return message;
-  const long = [...longStrings(input, new Set())].sort((a, b) => b.length - a.length);
+  const long = [...longStrings(input)].sort((a, b) => b.length - a.length);
   let out = message;
   for (const value of long) {
     const short = shortened(value);
