@@ -90,7 +90,7 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
           return fail(`Cannot read ${from === '-' ? 'the input' : from} as JSON: ${(e as Error).message}. Give a file written by \`ollm-mcp memory export\`.`);
         }
         const r = await store.importAll(raw);
-        print(`Imported: ${r.added} added, ${r.updated} updated, ${r.unchanged} already up to date${r.rejected ? `, ${r.rejected} not valid (left out)` : ''}.`);
+        print(`Imported: ${r.added} added, ${r.updated} updated, ${r.unchanged} already up to date${r.rejected ? `, ${r.rejected} not valid (left out)` : ''}${r.tooLong ? `, ${r.tooLong} longer than memory.maxValueChars (${orch.config.settings.memory.maxValueChars} characters; left out — raise it in settings to import them)` : ''}.`);
         break;
       }
     }

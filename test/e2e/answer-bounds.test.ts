@@ -20,11 +20,12 @@ beforeAll(async () => {
   const home = tempHome('memory:\n  maxValueChars: 100000\n'); // values this long may be remembered
   const at = Date.parse('2026-01-01T00:00:00Z');
   const entries = Array.from({ length: ENTRIES }, (_, i) => ({ key: `note ${i}`, value: valueOf(i), category: 'fact', createdAt: new Date(at + i * 1000).toISOString() }));
-  entries.push({ key: 'oversized', value: HUGE, category: 'context', createdAt: '2025-01-01T00:00:00.000Z' }); // only an import can hold one this long
+  // longer than any setting allows: only the memory.json of an earlier version (imported whole, nothing lost) can hold one
+  writeFileSync(join(home, 'memory.json'), JSON.stringify({ version: 1, entries: [{ key: 'oversized', value: HUGE, category: 'context', createdAt: '2025-01-01T00:00:00.000Z' }] }));
   const file = join(home, 'seed.json');
-  writeFileSync(file, JSON.stringify({ version: 1, entries }));
+  writeFileSync(file, JSON.stringify({ version: 1, entries: [...entries, { key: 'too long to import', value: HUGE, category: 'fact' }] }));
   const seeded = await run(['memory', 'import', file], { OLLM_HOME: home, OLLAMA_HOST: fake.host });
-  expect(seeded.stdout + seeded.stderr).toMatch(/Imported: 61 added/);
+  expect(seeded.stdout + seeded.stderr).toMatch(/Imported: 60 added, 0 updated, 0 already up to date, 1 longer than memory\.maxValueChars \(100000 characters; left out/);
   session = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
 }, 60_000);
 afterAll(async () => {

@@ -96,7 +96,7 @@ describe('memory store', () => {
     expect(backup.entries).toEqual([expect.objectContaining({ key: 'b', value: '2' })]);
     expect(await s.clear()).toEqual({ removed: 0 });
     // the backup is an export: importing it brings the entry back
-    expect(await s.importAll(backup)).toEqual({ added: 1, updated: 0, unchanged: 0, rejected: 0 });
+    expect(await s.importAll(backup)).toEqual({ added: 1, updated: 0, unchanged: 0, rejected: 0, tooLong: 0 });
     expect(rows().map((r) => r.key)).toEqual(['b']);
   });
 
@@ -171,7 +171,7 @@ describe('export and import', () => {
     const from = dir;
     dir = tempDir('ollm-memory-');
     const other = store();
-    expect(await other.importAll(exported)).toEqual({ added: 2, updated: 0, unchanged: 0, rejected: 0 });
+    expect(await other.importAll(exported)).toEqual({ added: 2, updated: 0, unchanged: 0, rejected: 0, tooLong: 0 });
     expect(await other.list()).toEqual(await new MemoryStore(from, LIMITS).list());
   });
 
@@ -181,7 +181,7 @@ describe('export and import', () => {
     const counts = await s.importAll({
       entries: [entry('A', 'new a', '2026-01-03T00:00:00.000Z', 1), entry('b', 'older b', '2026-01-04T00:00:00.000Z'), entry('c', 'c', '2026-01-01T00:00:00.000Z'), { key: 'no value' }],
     });
-    expect(counts).toEqual({ added: 1, updated: 1, unchanged: 1, rejected: 1 });
+    expect(counts).toEqual({ added: 1, updated: 1, unchanged: 1, rejected: 1, tooLong: 0 });
     expect(Object.fromEntries(rows().map((r) => [r.norm_key, [r.value, r.access_count]]))).toEqual({ a: ['new a', 3], b: ['kept b', 0], c: ['c', 0] });
   });
 
@@ -195,6 +195,13 @@ describe('export and import', () => {
     await expect(s.importAll([1, 2, 3])).rejects.toThrow(/This is not a memory export/);
     expect(await s.importAll({ entries: four.slice(0, 2) })).toMatchObject({ added: 2 });
     expect(rows()).toHaveLength(3);
+  });
+
+  it('leaves out a value longer than memory.maxValueChars, as remember would refuse it, and counts it', async () => {
+    const s = store({ maxEntries: 10, maxValueChars: 5 });
+    const counts = await s.importAll({ entries: [entry('short', '12345', '2026-01-01T00:00:00.000Z'), entry('long', '123456', '2026-01-01T00:00:00.000Z')] });
+    expect(counts).toEqual({ added: 1, updated: 0, unchanged: 0, rejected: 0, tooLong: 1 });
+    expect(rows().map((r) => r.key)).toEqual(['short']);
   });
 });
 

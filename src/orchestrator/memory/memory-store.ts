@@ -156,13 +156,16 @@ export class MemoryStore implements MemoryProvider {
   /**
    * Adds the entries of an exported file: a key already remembered takes the imported value only
    * when it is newer. All or nothing: when the result would pass memory.maxEntries, nothing is added.
+   * An entry whose value is longer than memory.maxValueChars is left out and counted (`tooLong`), as
+   * `remember` would refuse it.
    */
-  async importAll(raw: unknown): Promise<{ added: number; updated: number; unchanged: number; rejected: number }> {
+  async importAll(raw: unknown): Promise<{ added: number; updated: number; unchanged: number; rejected: number; tooLong: number }> {
     const parsed = parse(raw);
     if (!parsed) throw new MemoryError('This is not a memory export: it must be an object with an "entries" list, as `ollm-mcp memory export` writes.');
-    const counts = { added: 0, updated: 0, unchanged: 0, rejected: parsed.rejected.length };
+    const fitting = parsed.value.filter((e) => e.value.length <= this.limits.maxValueChars);
+    const counts = { added: 0, updated: 0, unchanged: 0, rejected: parsed.rejected.length, tooLong: parsed.value.length - fitting.length };
     await this.change((db) => {
-      for (const e of parsed.value) counts[mergeEntry(db, e, 'table')]++;
+      for (const e of fitting) counts[mergeEntry(db, e, 'table')]++;
       const n = countEntries(db);
       if (n > this.limits.maxEntries) throw new MemoryError(`Importing would make ${n} entries; the limit is ${this.limits.maxEntries} (memory.maxEntries). Nothing was imported: raise the limit or import fewer entries.`);
       return { value: undefined };
