@@ -8,16 +8,11 @@ import { llamacppStatus } from './fleet/llamacpp-status.js';
 import { formatBytes } from './config/units.js';
 import { sourceOf } from './config/load.js';
 import { withTag } from './models/catalog.js';
-import type { LoadedModel, ModelSummary, Orchestrator, RamSummary } from './orchestrator.js';
+import type { Orchestrator } from './orchestrator.js';
+import { type Check, fitChecks, type OverBudget, overBudget, ramChecks } from './doctor-memory.js';
+import { toLoaded } from './models/overview-types.js';
 
-export type CheckLevel = 'ok' | 'warn' | 'fail';
-
-export interface Check {
-  name: string;
-  level: CheckLevel;
-  detail: string;
-  fix?: string;
-}
+export type { Check, CheckLevel } from './doctor-memory.js';
 
 export interface DoctorReport {
   ok: boolean;
@@ -41,45 +36,6 @@ function settingOrigins(cfg: Orchestrator['config']): string[] {
   return shown.filter(([, v]) => v !== undefined).map(([key, v]) => `${key} = ${v} (from ${sourceOf(key.split('.'), sources)})`);
 }
 
-function ramChecks(ram: RamSummary): Check[] {
-  const checks: Check[] = [];
-  const usable = ram.totalBytes - ram.bufferBytes;
-  checks.push({
-    name: 'RAM',
-    level: 'ok',
-    detail: `${gb(ram.availableBytes)} available of ${gb(ram.totalBytes)}; budget for models ${gb(ram.budgetBytes)}, ${gb(ram.loadedBytes)} loaded, margin ${Math.round(ram.safetyMargin * 100)}%, ${gb(ram.bufferBytes)} kept free`,
-  });
-  if (ram.budgetBytes > usable) {
-    checks.push({
-      name: 'RAM budget',
-      level: 'warn',
-      detail: `the budget (${gb(ram.budgetBytes)}) is more than RAM minus the buffer (${gb(usable)}), so models could push the machine into swap`,
-      fix: `lower ram.budget to "${Math.floor(usable / 1e9)}GB" or less`,
-    });
-  }
-  if (ram.swapUsedBytes > 256e6) {
-    checks.push({
-      name: 'Swap',
-      level: 'warn',
-      detail: `${gb(ram.swapUsedBytes)} of swap in use — inference in swap is about 10× slower`,
-      fix: 'unload idle models (`ollama stop NAME`) or lower ram.budget',
-    });
-  }
-  const h = ram.host;
-  checks.push({
-    name: 'Ollama host memory',
-    level: h.kind === 'unknown' ? 'warn' : 'ok',
-    detail: `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
-    ...(h.kind === 'unknown' && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
-  });
-  checks.push(
-    ram.gpus.length > 0
-      ? { name: 'GPU', level: 'ok', detail: ram.gpus.map((g) => `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`).join('; ') }
-      : { name: 'GPU', level: 'ok', detail: 'no GPU with its own VRAM found: models run on the CPU from RAM' },
-  );
-  return checks;
-}
-
 /**
  * The templates: one line, and a warning per file that cannot be used (a broken template takes
  * nothing else down, so it warns rather than fails, like swap in use).
@@ -100,35 +56,6 @@ async function templateChecks(orch: Orchestrator): Promise<Check[]> {
       level: 'warn',
       detail: `${p.file}: ${p.message}`,
       fix: `edit or remove ${p.file} in ${dir}; \`ollm-mcp template list\` shows every template`,
-    });
-  }
-  return checks;
-}
-
-/**
- * Loaded models over the budget (their RAM share: on a GPU host only what is not in VRAM counts)
- * and installed models that can never fit, each named: warnings, like swap in use.
- */
-export function fitChecks(ram: RamSummary, loaded: readonly LoadedModel[], models: readonly ModelSummary[]): Check[] {
-  const checks: Check[] = [];
-  const inRam = (m: LoadedModel) => m.sizeBytes - m.vramBytes;
-  const used = loaded.reduce((s, m) => s + inRam(m), 0);
-  if (used > ram.budgetBytes) {
-    const names = [...loaded].sort((a, b) => inRam(b) - inRam(a)).map((m) => `${m.name} (${gb(inRam(m))})`);
-    checks.push({
-      name: 'Loaded models',
-      level: 'warn',
-      detail: `the models loaded now take ${gb(used)} of RAM, more than the budget (${gb(ram.budgetBytes)}): ${names.join(', ')}`,
-      fix: 'unload the idle ones (unload_model, or `ollama stop NAME`), or raise ram.budget',
-    });
-  }
-  const tooBig = models.filter((m) => !m.fits && !m.cloud);
-  if (tooBig.length > 0) {
-    checks.push({
-      name: 'Models too big',
-      level: 'warn',
-      detail: `${tooBig.length} installed model${tooBig.length > 1 ? 's' : ''} can never be loaded here: ${tooBig.map((m) => `${m.name}${m.host ? ` on ${m.host}` : ''} (needs ${gb(m.requiredBytes)})`).join(', ')}`,
-      fix: 'remove them (`ollama rm NAME`) to free the disk, or raise ram.budget (or the host\'s capacity in settings) if the machine has the memory',
     });
   }
   return checks;
@@ -204,7 +131,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       }
       // This machine's memory is ollama.host's: its own reading when that host is down.
       const ram = 'version' in mine ? overview.ram : await orch.ramSummary([]);
-      checks.push(...ramChecks(ram), ...fitChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama'), overview.models));
+      checks.push(...ramChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama')), ...fitChecks(overview.models));
     } catch (err) {
       checks.push({ name: 'Models', level: 'fail', detail: err instanceof Error ? err.message : String(err) });
     }
@@ -219,8 +146,13 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     try {
       const answer = answers.get(h.name)!;
       if ('error' in answer) throw new Error(answer.error);
-      const [list, status] = await Promise.all([h.catalog.list({ refresh: true }), h.overview.ramStatus()]);
-      checks.push({ name: `Host ${h.name}`, level: 'ok', detail: `Ollama ${answer.version} at ${h.address}: ${list.models.length} models installed, ${status.loaded.length} loaded; memory ${status.host.note}` });
+      const [list, status, over] = await Promise.all([h.catalog.list({ refresh: true }), h.overview.ramStatus(), hostOverBudget(h)]);
+      checks.push({
+        name: `Host ${h.name}`,
+        level: over ? 'warn' : 'ok',
+        detail: `Ollama ${answer.version} at ${h.address}: ${list.models.length} models installed, ${status.loaded.length} loaded; memory ${status.host.note}${over ? `; ${over.detail}` : ''}`,
+        ...(over && { fix: over.fix }),
+      });
     } catch (err) {
       checks.push({ name: `Host ${h.name}`, level: 'warn', detail: `Ollama at ${h.address}: ${err instanceof Error ? err.message : String(err)}`, fix: `start Ollama there, or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile` });
     }
@@ -237,6 +169,13 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }
 
+/** Another host's loaded models against its own budget (from its capacity when it runs elsewhere). */
+async function hostOverBudget(h: Orchestrator['ollamaHosts'][number], how?: string): Promise<OverBudget | undefined> {
+  const running = await h.backend.ps();
+  const { view } = await h.overview.ramSummary(running);
+  return overBudget(view.policy.budgetBytes, running.map(toLoaded), `ram.budget (or hosts.${h.name}.capacity)`, how);
+}
+
 /** A llama.cpp host: router or single model, its --models-max, its models by status and how their memory is known. */
 async function llamacppCheck(h: Orchestrator['ollamaHosts'][number], answer: Answer): Promise<Check> {
   const fix = `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile`;
@@ -251,7 +190,9 @@ async function llamacppCheck(h: Orchestrator['ollamaHosts'][number], answer: Ans
     if (unknown.length) {
       return { name: `Host ${h.name}`, level: 'warn', detail: `${detail}; the memory of ${unknown.join(', ')} is unknown (its GGUF file cannot be read here)`, fix: `set hosts.${h.name}.modelSizes {name: "5GB"} and hosts.${h.name}.capacity, so loading there never overcommits` };
     }
-    return { name: `Host ${h.name}`, level: failed.length ? 'warn' : 'ok', detail, ...(failed.length && { fix: "see the router's log for why the load failed" }) };
+    const over = await hostOverBudget(h, s.router ? 'unload_model, or POST /models/unload {"model": NAME} to the router' : 'stop that llama-server: ollm-mcp cannot unload there');
+    const fixes = [...(over ? [over.fix] : []), ...(failed.length ? ["see the router's log for why the load failed"] : [])];
+    return { name: `Host ${h.name}`, level: fixes.length ? 'warn' : 'ok', detail: `${detail}${over ? `; ${over.detail}` : ''}`, ...(fixes.length && { fix: fixes.join('; ') }) };
   } catch (err) {
     return { name: `Host ${h.name}`, level: 'warn', detail: err instanceof Error ? err.message : String(err), fix };
   }

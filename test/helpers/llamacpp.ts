@@ -1,5 +1,5 @@
 /**
- * For the llama.cpp tests: the stories model (../shared/models), the real llama-server built by
+ * For the llama.cpp tests: the stories model (test/fixtures/models), the real llama-server built by
  * `npm run engine` (scripts/engine.mjs; absent until built), and starting it — in router mode
  * over a folder of model copies, or serving one model — on a free port, with `-t 1`. Every server
  * started here is killed by stopEngines() (each test file calls it after its tests).
@@ -15,8 +15,8 @@ import { engineBinary } from '../../scripts/engine.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** A real 263K-parameter GGUF model (TinyStories); see ../shared/models/README.md. */
-export const STORIES = process.env.OLLM_STORIES_GGUF ?? join(ROOT, '..', 'shared', 'models', 'stories260k-chat.gguf');
+/** A real 263K-parameter GGUF model (TinyStories), kept in the repository; see test/fixtures/models/README.md. */
+export const STORIES = process.env.OLLM_STORIES_GGUF ?? join(ROOT, 'test', 'fixtures', 'models', 'stories260k-chat.gguf');
 export const ENGINE: string = (engineBinary as (root?: string) => string)(ROOT);
 /** Whether the real-engine tests can run here: the binary is built and the model is there. */
 export const HAVE_ENGINE = existsSync(ENGINE) && existsSync(STORIES);

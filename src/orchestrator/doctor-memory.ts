@@ -1,0 +1,103 @@
+/**
+ * doctor's memory lines: RAM, budget, swap, the host's memory and GPUs, and the models that do not
+ * fit. Loaded models over the budget make the RAM line (and a host's line) a warning that names
+ * them and says what to unload; a budget that is met keeps it ✓.
+ */
+import { formatBytes as gb } from './config/units.js';
+import type { LoadedModel, ModelSummary, RamSummary } from './orchestrator.js';
+
+export type CheckLevel = 'ok' | 'warn' | 'fail';
+
+/** One line of doctor's report (doctor.ts re-exports it). */
+export interface Check {
+  name: string;
+  level: CheckLevel;
+  detail: string;
+  fix?: string;
+}
+
+/** What is loaded past the budget: the words for a line's detail and its fix. */
+export interface OverBudget {
+  detail: string;
+  fix: string;
+}
+
+/**
+ * Loaded models whose RAM share (on a GPU host only what is not in VRAM counts) is more than the
+ * budget: every loaded model, largest first, and the fewest of them, largest first, whose unloading
+ * brings the rest within the budget. `setting` is where the budget is raised; `how` how a model is
+ * unloaded there. Undefined when the budget is met.
+ */
+export function overBudget(budgetBytes: number, loaded: readonly LoadedModel[], setting: string, how = 'unload_model, or `ollama stop NAME`'): OverBudget | undefined {
+  const inRam = (m: LoadedModel) => Math.max(0, m.sizeBytes - m.vramBytes);
+  const used = loaded.reduce((s, m) => s + inRam(m), 0);
+  if (used <= budgetBytes) return undefined;
+  const largest = [...loaded].sort((a, b) => inRam(b) - inRam(a));
+  const unload: string[] = [];
+  let left = used;
+  for (const m of largest) {
+    if (left <= budgetBytes) break;
+    unload.push(m.name);
+    left -= inRam(m);
+  }
+  return {
+    detail: `the models loaded take ${gb(used)} of RAM, more than the budget (${gb(budgetBytes)}): ${largest.map((m) => `${m.name} (${gb(inRam(m))})`).join(', ')}`,
+    fix: `unload ${unload.join(', ')} (${how}), or raise ${setting} if the machine has the memory`,
+  };
+}
+
+/** The RAM line and what goes with it; `loaded` are the models ollama.host holds now. */
+export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = []): Check[] {
+  const checks: Check[] = [];
+  const usable = ram.totalBytes - ram.bufferBytes;
+  const over = overBudget(ram.budgetBytes, loaded, 'ram.budget');
+  checks.push({
+    name: 'RAM',
+    level: over ? 'warn' : 'ok',
+    detail: `${gb(ram.availableBytes)} available of ${gb(ram.totalBytes)}; budget for models ${gb(ram.budgetBytes)}, ${gb(ram.loadedBytes)} loaded, margin ${Math.round(ram.safetyMargin * 100)}%, ${gb(ram.bufferBytes)} kept free${over ? `; ${over.detail}` : ''}`,
+    ...(over && { fix: over.fix }),
+  });
+  if (ram.budgetBytes > usable) {
+    checks.push({
+      name: 'RAM budget',
+      level: 'warn',
+      detail: `the budget (${gb(ram.budgetBytes)}) is more than RAM minus the buffer (${gb(usable)}), so models could push the machine into swap`,
+      fix: `lower ram.budget to "${Math.floor(usable / 1e9)}GB" or less`,
+    });
+  }
+  if (ram.swapUsedBytes > 256e6) {
+    checks.push({
+      name: 'Swap',
+      level: 'warn',
+      detail: `${gb(ram.swapUsedBytes)} of swap in use — inference in swap is about 10× slower`,
+      fix: 'unload idle models (`ollama stop NAME`) or lower ram.budget',
+    });
+  }
+  const h = ram.host;
+  checks.push({
+    name: 'Ollama host memory',
+    level: h.kind === 'unknown' ? 'warn' : 'ok',
+    detail: `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
+    ...(h.kind === 'unknown' && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
+  });
+  checks.push(
+    ram.gpus.length > 0
+      ? { name: 'GPU', level: 'ok', detail: ram.gpus.map((g) => `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`).join('; ') }
+      : { name: 'GPU', level: 'ok', detail: 'no GPU with its own VRAM found: models run on the CPU from RAM' },
+  );
+  return checks;
+}
+
+/** Installed models that can never fit, each named with what it needs: a warning, like swap in use. */
+export function fitChecks(models: readonly ModelSummary[]): Check[] {
+  const tooBig = models.filter((m) => !m.fits && !m.cloud);
+  if (tooBig.length === 0) return [];
+  return [
+    {
+      name: 'Models too big',
+      level: 'warn',
+      detail: `${tooBig.length} installed model${tooBig.length > 1 ? 's' : ''} can never be loaded here: ${tooBig.map((m) => `${m.name}${m.host ? ` on ${m.host}` : ''} (needs ${gb(m.requiredBytes)})`).join(', ')}`,
+      fix: 'remove them (`ollama rm NAME`) to free the disk, or raise ram.budget (or the host\'s capacity in settings) if the machine has the memory',
+    },
+  ];
+}

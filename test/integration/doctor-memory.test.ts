@@ -1,0 +1,50 @@
+/**
+ * doctor on a llama.cpp router (the fake one, test/fake-llamacpp) holding more than the budget: its
+ * host line warns, names the loaded models and says how to unload them; within the budget it is ✓.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
+import { runDoctor } from '../../src/orchestrator/doctor.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { FakeLlamacpp } from '../fake-llamacpp/server.js';
+import { STORIES } from '../helpers/llamacpp.js';
+import { tempDir } from '../helpers/temp.js';
+
+const stops: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(stops.splice(0).map((s) => s()));
+});
+
+/** A router with storiesA and storiesB loaded (each 1.5 MB: the file and its KV cache), under `budget`. */
+async function doctorWith(budget: string) {
+  const ollama = await FakeOllama.start({ models: [] });
+  const router = await FakeLlamacpp.start({ models: ['storiesA', 'storiesB'].map((id) => ({ id, file: STORIES })), modelsMax: 2 });
+  stops.push(() => ollama.stop(), () => router.stop());
+  for (const model of ['storiesA', 'storiesB']) {
+    await fetch(`${router.url}/models/load`, { method: 'POST', body: JSON.stringify({ model }) });
+    while (router.status(model) !== 'loaded') await new Promise((r) => setTimeout(r, 10));
+  }
+  const home = tempDir('ollm-home-');
+  writeFileSync(join(home, 'config.yaml'), `ram:\n  budget: ${budget}\n  bufferBytes: 0\nhosts:\n  - name: llama\n    kind: llamacpp\n    url: ${router.url}\n`);
+  const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+  const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: ollama.url } }), { memorySource: memory });
+  stops.push(() => orch.shutdown(200));
+  return (await runDoctor(orch)).checks.find((c) => c.name === 'Host llama')!;
+}
+
+describe('doctor on a llama.cpp router', () => {
+  it('over the budget: a warning naming the loaded models, largest first, and how to unload them', async () => {
+    const check = await doctorWith('2MB');
+    expect(check.level).toBe('warn');
+    expect(check.detail).toMatch(/2 loaded; the models loaded take 3\.0 MB of RAM, more than the budget \(2\.0 MB\): stories[AB]:latest \(1\.5 MB\), stories[AB]:latest \(1\.5 MB\)$/);
+    expect(check.fix).toMatch(/^unload stories[AB]:latest \(unload_model, or POST \/models\/unload \{"model": NAME\} to the router\), or raise ram\.budget \(or hosts\.llama\.capacity\)/);
+  });
+
+  it('within the budget: ✓ with no fix', async () => {
+    const check = await doctorWith('1GB');
+    expect(check).toMatchObject({ level: 'ok', detail: expect.stringMatching(/: 2 models, 2 loaded$/) });
+    expect(check).not.toHaveProperty('fix');
+  });
+});
