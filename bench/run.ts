@@ -3,6 +3,7 @@ import { benchClassify } from './classify.js';
 import { benchCompare } from './compare.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
+import { benchInputs } from './inputs.js';
 import { benchLearning } from './learning.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
@@ -29,6 +30,7 @@ const benches = [
   { name: 'offload', run: benchOffload },
   { name: 'peer', run: benchPeer },
   { name: 'hostile', run: benchHostile },
+  { name: 'inputs', run: benchInputs },
 ].filter((b) => !only || b.name === only);
 
 let allOk = true;

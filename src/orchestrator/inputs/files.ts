@@ -2,14 +2,18 @@
  * Reading one file the caller named, safely: inside an allowed root once every link is resolved,
  * not a secret (unless settings allow it), a regular file (never a FIFO or a device, which could
  * block the server), within the size limits, and text or an image — binary files are refused.
+ * The file opened is the one checked: opened without following a link in its last name, and with
+ * the device and inode it had when checked.
  */
+import type { Stats } from 'node:fs';
+import { lstat, readlink, type FileHandle } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { classifyContent, imageFormat } from './content.js';
 import { locate, type Located } from './scope.js';
 import { allowMatcher, looksLikePrivateKey, secretKind } from './secrets.js';
 import { InputError, type InputScope } from './types.js';
 import { formatBytes } from '../config/units.js';
-import { openRegular, SafeReadError } from '../util/safe-read.js';
+import { CHANGED_WHILE_READ, openRegular, SafeReadError, type FileIdentity } from '../util/safe-read.js';
 
 export type FileRead =
   | { kind: 'text'; where: Located; text: string; bytes: number; encoding: string }
@@ -34,18 +38,58 @@ export async function readFileInput(raw: string, scope: InputScope, budgetLeft: 
   return readLocated(where, scope, budgetLeft);
 }
 
+/**
+ * What `where.real` is now, taken when the file is checked: a regular file, not a link. The open
+ * that follows must find this very file (same device and inode), so nothing swapped in between —
+ * a link to a secret outside the roots, another file — is ever read.
+ */
+async function checkedIdentity(where: Located): Promise<FileIdentity> {
+  const name = where.shown;
+  let info: Stats;
+  try {
+    info = await lstat(where.real);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
+    throw new InputError(`${name}: cannot be opened (${code ?? (err as Error).message}).`);
+  }
+  if (info.isSymbolicLink()) throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
+  if (info.isDirectory()) throw folderError(name);
+  if (!info.isFile()) throw specialError(name);
+  return { dev: info.dev, ino: info.ino };
+}
+
+const folderError = (name: string) => new InputError(`${name}: is a folder — name its files, or a pattern such as ${name}/**/*.md.`);
+const specialError = (name: string) => new InputError(`${name}: not a regular file (a device, FIFO or socket), so it is not read.`);
+
+/**
+ * On Linux, where the open file really is (/proc/self/fd): a folder in its path swapped for a
+ * link after the check would lead elsewhere, which O_NOFOLLOW (last name only) cannot see.
+ * Undefined where that cannot be told.
+ */
+async function openedPath(handle: FileHandle): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  return readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+}
+
 export async function readLocated(where: Located, scope: InputScope, budgetLeft: number): Promise<FileRead> {
   const name = where.shown;
   const refused = refusal(where, scope);
   if (refused) throw new InputError(`${name}: ${refused}.`);
-  // opened non-blocking: a FIFO does not wait for a writer; it is refused as not a regular file
-  const { handle, stat: info } = await openRegular(where.real).catch((err: unknown) => {
-    if (err instanceof SafeReadError && err.kind === 'folder') throw new InputError(`${name}: is a folder — name its files, or a pattern such as ${name}/**/*.md.`);
-    if (err instanceof SafeReadError && err.kind === 'special') throw new InputError(`${name}: not a regular file (a device, FIFO or socket), so it is not read.`);
+  // the identity taken when it was located; else taken now (a regular file, not a link)
+  const expect = where.checked ?? (await checkedIdentity(where));
+  // the name checked is the name opened, without following a link put there since; non-blocking,
+  // so a FIFO does not wait for a writer (it is refused as not a regular file)
+  const { handle, stat: info } = await openRegular(where.real, { noFollow: true, expect }).catch((err: unknown) => {
+    if (err instanceof SafeReadError && err.kind === 'folder') throw folderError(name);
+    if (err instanceof SafeReadError && err.kind === 'special') throw specialError(name);
+    if (err instanceof SafeReadError && (err.kind === 'changed' || err.kind === 'loop' || err.kind === 'missing')) throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
     const code = (err instanceof SafeReadError ? err.cause : err) as NodeJS.ErrnoException | undefined;
     throw new InputError(`${name}: cannot be opened (${code?.code ?? (err as Error).message}).`);
   });
   try {
+    const at = await openedPath(handle);
+    if (at !== undefined && at !== where.real) throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
     const head = new Uint8Array(16);
     await handle.read(head, 0, 16, 0);
     const image = imageFormat(head) !== undefined;

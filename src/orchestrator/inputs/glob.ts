@@ -3,54 +3,18 @@
  * (which must lie in an allowed root), never following links while walking, and honouring every
  * .gitignore between a match and the repository's top (rules read with `ignore`, the library
  * eslint and prettier use, which follows git's semantics). `.git` and `node_modules` are never
- * walked.
+ * walked. Each folder's .gitignore is read once and its rules inherited below (gitignore.ts).
  */
 import { stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import { dirname, join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
-import { readRegularFile } from '../util/safe-read.js';
+import { GitignoreRules } from './gitignore.js';
 import { expandHome, isInside, locate } from './scope.js';
 import { InputError, type InputScope } from './types.js';
 
 export function isGlob(pattern: string): boolean {
   return picomatch.scan(pattern).isGlob;
-}
-
-/** A .gitignore larger than this is not read as rules. */
-const GITIGNORE_MAX_BYTES = 1024 * 1024;
-
-/** The .gitignore rules of one folder, read once per call. */
-class GitIgnores {
-  private readonly byDir = new Map<string, Promise<Ignore | undefined>>();
-
-  private rules(dir: string): Promise<Ignore | undefined> {
-    let p = this.byDir.get(dir);
-    if (!p) {
-      // a regular file inside the folder, bounded in size and time: a FIFO or a link leading out is no rule file
-      p = readRegularFile(join(dir, '.gitignore'), { within: dir, maxBytes: GITIGNORE_MAX_BYTES }).then(
-        ({ data }) => ignore().add(data.toString('utf8')),
-        () => undefined,
-      );
-      this.byDir.set(dir, p);
-    }
-    return p;
-  }
-
-  /** Whether a .gitignore in `file`'s folder or any folder above it, up to `top`, ignores it. */
-  async ignored(file: string, top: string): Promise<boolean> {
-    let dir = dirname(file);
-    for (;;) {
-      const rules = await this.rules(dir);
-      const rel = relative(dir, file).split(sep).join('/');
-      if (rules?.ignores(rel)) return true;
-      if (dir === top || !isInside(top, dir)) return false;
-      const up = dirname(dir);
-      if (up === dir) return false;
-      dir = up;
-    }
-  }
 }
 
 /** The nearest folder at or above `dir` (but not above `root`) that holds a .git: where .gitignore rules stop. */
@@ -87,11 +51,13 @@ export async function expandGlob(pattern: string, scope: InputScope): Promise<Gl
     ignore: ['**/.git/**', '**/node_modules/**'],
   });
   const top = await repositoryTop(cwd, start.root);
-  const rules = new GitIgnores();
+  const rules = new GitignoreRules(top);
+  const matched = found.map((p) => resolve(p)).sort();
+  rules.prefetch(matched);
   const files: string[] = [];
   let ignored = 0;
-  for (const f of found.map((p) => resolve(p)).sort()) {
-    if (await rules.ignored(f, top)) ignored++;
+  for (const f of matched) {
+    if (await rules.ignored(f)) ignored++;
     else files.push(f);
     if (files.length > scope.maxFiles) {
       throw new InputError(`${pattern}: matches more than ${scope.maxFiles} files (inputs.maxFiles) — narrow the pattern.`);

@@ -4,7 +4,7 @@
  * symbolic link is resolved (realpath), so a link inside the project that leads out is refused,
  * and `..` cannot climb out.
  */
-import { realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,8 @@ export interface Located {
   root: string;
   /** Shown to the caller: relative to the base when inside it, else absolute. */
   shown: string;
+  /** Device and inode of `real` when it was located: the file read must be this one. */
+  checked?: { dev: number; ino: number };
 }
 
 /** How a path reads in results and messages. */
@@ -78,7 +80,8 @@ export async function locate(raw: string, base: string, roots: readonly string[]
       `${raw}: outside the folders ollm-mcp may read${how} — allowed: ${roots.join(', ')}. Add a folder to inputs.roots in settings, or open the client in that folder.`,
     );
   }
-  return { asked, real, root, shown: shownPath(base, real) };
+  const st = await lstat(real).catch(() => undefined);
+  return { asked, real, root, shown: shownPath(base, real), ...(st && { checked: { dev: st.dev, ino: st.ino } }) };
 }
 
 /**

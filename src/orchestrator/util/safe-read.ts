@@ -23,6 +23,8 @@ export type ReadRefusal =
   | 'outside'
   /** A link leads back to itself, or a link took the file's place while it was read. */
   | 'loop'
+  /** Another file took the place of the one that was checked (not the same device and inode). */
+  | 'changed'
   | 'too-large'
   | 'timeout'
   /** Anything else the system said (a disk problem, a permission): see `cause`. */
@@ -87,12 +89,22 @@ export async function realWithin(path: string, within: string): Promise<string> 
   return real;
 }
 
+/** Which file a path led to when it was checked: fstat of what is opened must show the same. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** The message when the file opened is not the one checked: a link or another file took its place. */
+export const CHANGED_WHILE_READ = 'changed while it was read (a link or another file took its place) — try again';
+
 /**
  * Opens `path` for reading only when it is a regular file. Opened with O_NONBLOCK (a FIFO does
  * not wait for a writer; it is refused once fstat shows what it is) and, with `noFollow`,
- * O_NOFOLLOW (a link in the last place is refused as 'loop'). The caller closes the handle.
+ * O_NOFOLLOW (a link in the last place is refused as 'loop'). With `expect`, the file opened must
+ * be that one (same device and inode), else it is refused as 'changed'. The caller closes the handle.
  */
-export async function openRegular(path: string, options: { noFollow?: boolean } = {}): Promise<{ handle: FileHandle; stat: Stats }> {
+export async function openRegular(path: string, options: { noFollow?: boolean; expect?: FileIdentity } = {}): Promise<{ handle: FileHandle; stat: Stats }> {
   const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
   let handle: FileHandle;
   try {
@@ -104,6 +116,8 @@ export async function openRegular(path: string, options: { noFollow?: boolean } 
     const stat = await handle.stat();
     if (stat.isDirectory()) throw new SafeReadError('folder', path, 'is a folder, not a file');
     if (!stat.isFile()) throw new SafeReadError('special', path, 'is not a regular file (a FIFO, a device or a socket), so it is not opened');
+    const want = options.expect;
+    if (want && (stat.dev !== want.dev || stat.ino !== want.ino)) throw new SafeReadError('changed', path, CHANGED_WHILE_READ);
     return { handle, stat };
   } catch (err) {
     await handle.close().catch(() => undefined);

@@ -1,0 +1,165 @@
+/**
+ * Which files a walk leaves out because a .gitignore says so, with git's semantics and in time
+ * linear in the walk: each folder's .gitignore is read and compiled once, and a folder inherits
+ * its parent's rules (a chain, deepest first) instead of every file climbing to the top. A rule
+ * applies to the path relative to the folder holding its .gitignore; a deeper .gitignore
+ * overrides a shallower one (a negation there brings a file back); an ignored folder's whole
+ * subtree is ignored and its own .gitignore is never read, as git never walks into it. Rules are
+ * compiled by `ignore`, the library eslint and prettier use.
+ */
+import { dirname, join, sep } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import { openRegular, readAll, READ_TIMEOUT_MS, withTimeLimit } from '../util/safe-read.js';
+
+/** A .gitignore larger than this is not read as rules. */
+export const GITIGNORE_MAX_BYTES = 1024 * 1024;
+
+/** One folder's compiled rules, and the rules of the folders above it. */
+interface RuleLevel {
+  /** The folder holding the .gitignore, with a trailing separator: paths are cut after it. */
+  prefix: string;
+  rules: Ignore;
+  up: RuleLevel | undefined;
+}
+
+interface FolderState {
+  /** The folder itself is ignored (or lies in an ignored folder): so is everything in it. */
+  ignored: boolean;
+  /** The rules in force in the folder, deepest first. */
+  levels: RuleLevel | undefined;
+}
+
+/** Reads one folder's .gitignore: the text, or undefined when there is none or it is no regular file. */
+export type RulesReader = (dir: string) => Promise<string | undefined>;
+
+/**
+ * A regular file named .gitignore in `dir`, bounded in size and time. Opened without following a
+ * link in its last name and without resolving the folder again (the walk found it without
+ * following links): a link or a FIFO in its place is no rule file.
+ */
+export async function readGitignore(dir: string): Promise<string | undefined> {
+  const path = join(dir, '.gitignore');
+  try {
+    return await withTimeLimit(path, READ_TIMEOUT_MS, async () => {
+      const { handle, stat } = await openRegular(path, { noFollow: true });
+      try {
+        return (await readAll(handle, path, GITIGNORE_MAX_BYTES, stat.size)).toString('utf8');
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The .gitignore rules under `top` (the repository's top, where rules stop), for one walk. */
+export class GitignoreRules {
+  private readonly folders = new Map<string, FolderState>();
+  /** Reads started ahead (prefetch), by folder. */
+  private readonly texts = new Map<string, Promise<string | undefined>>();
+  /** How many .gitignore files were read and compiled: one per folder at most. */
+  compiled = 0;
+  /** How many rule sets were asked about a path: what one file costs, in all. */
+  tests = 0;
+
+  constructor(
+    private readonly top: string,
+    private readonly read: RulesReader = readGitignore,
+  ) {
+    this.topPrefix = top.endsWith(sep) ? top : top + sep;
+  }
+
+  private readonly topPrefix: string;
+
+  /**
+   * Starts reading the .gitignore of every folder that holds one of `files`, and of the folders
+   * above up to the top, a few at a time: a read costs a walk of its whole path in the kernel,
+   * so at depth it is what the walk waits on, and reads side by side overlap those waits. A
+   * .gitignore in an ignored folder may be read this way; its rules are never used.
+   */
+  prefetch(files: readonly string[], concurrency = 16): void {
+    const dirs: string[] = [];
+    const seen = new Set<string>();
+    for (const file of files) {
+      for (let d = dirname(file); !seen.has(d); ) {
+        seen.add(d);
+        dirs.push(d);
+        const up = dirname(d);
+        if (!this.below(d) || up === d) break;
+        d = up;
+      }
+    }
+    // top down, as the walk asks; each read starts when the one `concurrency` places before it is done
+    dirs.reverse();
+    const started: Promise<unknown>[] = [];
+    dirs.forEach((dir, i) => {
+      const before = started[i - concurrency];
+      const text = before ? before.then(() => this.read(dir)) : this.read(dir);
+      started.push(text);
+      this.texts.set(dir, text);
+    });
+  }
+
+  /** Whether `dir` lies below the top (not the top itself): a cut of the path, not a path computation, since it is asked per folder. */
+  private below(dir: string): boolean {
+    return dir.length > this.topPrefix.length && dir.startsWith(this.topPrefix);
+  }
+
+  /** Whether `file` (an absolute path under the top, found without following links) is ignored. */
+  async ignored(file: string): Promise<boolean> {
+    const folder = await this.folder(dirname(file));
+    return folder.ignored || this.decide(folder.levels, file, false);
+  }
+
+  /** The state of `dir`: computed once, from its parent's, top down without recursion. */
+  private async folder(dir: string): Promise<FolderState> {
+    const known = this.folders.get(dir);
+    if (known) return known;
+    // the folders from `dir` up to the first one known (or the top), then each one's state top down
+    const todo: string[] = [];
+    let d = dir;
+    let above: FolderState | undefined;
+    for (;;) {
+      above = this.folders.get(d);
+      if (above) break;
+      todo.push(d);
+      const up = dirname(d);
+      if (!this.below(d) || up === d) break;
+      d = up;
+    }
+    let state: FolderState = above ?? { ignored: false, levels: undefined };
+    for (let i = todo.length - 1; i >= 0; i--) {
+      const here = todo[i]!;
+      state = await this.enter(here, state);
+      this.folders.set(here, state);
+    }
+    return state;
+  }
+
+  /** A folder's state from its parent's: ignored as a whole, or the parent's rules plus its own .gitignore. */
+  private async enter(dir: string, parent: FolderState): Promise<FolderState> {
+    if (parent.ignored) return parent;
+    if (this.decide(parent.levels, dir, true)) return { ignored: true, levels: parent.levels };
+    const text = await (this.texts.get(dir) ?? this.read(dir));
+    this.texts.delete(dir);
+    if (text === undefined) return parent;
+    this.compiled++;
+    return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules: ignore().add(text), up: parent.levels } };
+  }
+
+  /** Git's answer for `path`: the deepest .gitignore with a rule that matches it decides. */
+  private decide(levels: RuleLevel | undefined, path: string, isDir: boolean): boolean {
+    for (let level = levels; level; level = level.up) {
+      if (!path.startsWith(level.prefix)) continue;
+      let rel = path.slice(level.prefix.length);
+      if (sep !== '/') rel = rel.split(sep).join('/');
+      if (rel === '') continue;
+      this.tests++;
+      const r = level.rules.test(isDir ? `${rel}/` : rel);
+      if (r.ignored) return true;
+      if (r.unignored) return false;
+    }
+    return false;
+  }
+}

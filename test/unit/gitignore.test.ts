@@ -1,0 +1,122 @@
+/**
+ * .gitignore rules for a walk, without a disk: each folder's rules are read and compiled once and
+ * inherited below, git's semantics hold (paths relative to the folder holding the rules, a deeper
+ * file overriding a shallower one, negation, folder patterns, an ignored folder's whole subtree),
+ * and the work one file costs does not grow with the depth it lies at.
+ */
+import { describe, expect, it } from 'vitest';
+import { GitignoreRules } from '../../src/orchestrator/inputs/gitignore.js';
+
+const TOP = '/repo';
+
+/** Rules from a table of folder → .gitignore text, counting how often each folder is read. */
+function rulesFrom(files: Record<string, string>) {
+  const reads = new Map<string, number>();
+  const rules = new GitignoreRules(TOP, async (dir) => {
+    reads.set(dir, (reads.get(dir) ?? 0) + 1);
+    return files[dir];
+  });
+  return { rules, reads };
+}
+
+async function ignoredOf(rules: GitignoreRules, files: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of files) if (await rules.ignored(`${TOP}/${f}`)) out.push(f);
+  return out;
+}
+
+describe('gitignore rules: git semantics', () => {
+  it('applies each .gitignore to paths relative to its own folder, deeper files overriding shallower ones', async () => {
+    const { rules } = rulesFrom({
+      [TOP]: '*.log\n/top-only.txt\nbuild/\n',
+      [`${TOP}/a`]: '!keep.log\nlocal.txt\n/anchored.txt\n',
+    });
+    const files = [
+      'x.log', // *.log at the top
+      'a/keep.log', // brought back by a deeper negation
+      'a/other.log', // still ignored from above
+      'top-only.txt', // anchored at the top
+      'a/top-only.txt', // the anchored rule holds only at the top
+      'a/local.txt',
+      'b/local.txt', // a/'s rules do not reach b/
+      'a/anchored.txt',
+      'a/sub/anchored.txt', // anchored to a/, so not in a/sub
+      'build/out.js', // a folder pattern: the folder and all below it
+      'a/deep/build/x.ts',
+      'src/build', // a file named build is no folder
+    ];
+    expect(await ignoredOf(rules, files)).toEqual(['x.log', 'a/other.log', 'top-only.txt', 'a/local.txt', 'a/anchored.txt', 'build/out.js', 'a/deep/build/x.ts']);
+  });
+
+  it('ignores an ignored folder\'s whole subtree and never reads the .gitignore inside it', async () => {
+    const { rules, reads } = rulesFrom({
+      [TOP]: 'vendor/\n!vendor/keep.txt\n',
+      [`${TOP}/vendor`]: '!*\n',
+      [`${TOP}/vendor/deep`]: '!*\n',
+    });
+    expect(await ignoredOf(rules, ['vendor/keep.txt', 'vendor/deep/x.txt', 'other/vendor.txt'])).toEqual(['vendor/keep.txt', 'vendor/deep/x.txt']);
+    expect(reads.has(`${TOP}/vendor`)).toBe(false);
+    expect(reads.has(`${TOP}/vendor/deep`)).toBe(false);
+  });
+
+  it('keeps a file a later negation in the same .gitignore brings back', async () => {
+    const { rules } = rulesFrom({ [TOP]: '*.md\n!README.md\n' });
+    expect(await ignoredOf(rules, ['notes.md', 'README.md', 'docs/README.md', 'docs/x.md'])).toEqual(['notes.md', 'docs/x.md']);
+  });
+
+  it('leaves everything in when no folder has a .gitignore', async () => {
+    const { rules } = rulesFrom({});
+    expect(await ignoredOf(rules, ['a.txt', 'a/b/c.log'])).toEqual([]);
+  });
+});
+
+describe('gitignore rules: linear in the walk', () => {
+  /** A chain of `depth` folders d/d/d…, one file in each, listed as the glob lists them (sorted). */
+  const chain = (depth: number) => {
+    const files: string[] = [];
+    let dir = '';
+    for (let i = 0; i < depth; i++) {
+      dir += 'd/';
+      files.push(`${dir}f${i}.txt`, `${dir}f${i}.log`);
+    }
+    return files.sort();
+  };
+
+  it('reads each folder\'s .gitignore once, however many files lie in it and below', async () => {
+    const depth = 1500;
+    const { rules, reads } = rulesFrom({ [TOP]: '*.log\n' });
+    const files = chain(depth);
+    const ignored = await ignoredOf(rules, files);
+    expect(ignored).toHaveLength(depth);
+    expect(ignored.every((f) => f.endsWith('.log'))).toBe(true);
+    expect(reads.size).toBe(depth + 1); // the top and every folder d, d/d, …
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    expect(rules.compiled).toBe(1);
+  });
+
+  it('reads each folder\'s .gitignore once when the reads are started ahead, with the same answers', async () => {
+    const files = chain(300);
+    const plain = rulesFrom({ [TOP]: '*.log\n', [`${TOP}/d/d`]: '!f1.log\n' });
+    const ahead = rulesFrom({ [TOP]: '*.log\n', [`${TOP}/d/d`]: '!f1.log\n' });
+    ahead.rules.prefetch(files.map((f) => `${TOP}/${f}`), 4);
+    expect(ahead.reads.size).toBe(4); // started a few at a time
+    expect(await ignoredOf(ahead.rules, files)).toEqual(await ignoredOf(plain.rules, files));
+    expect(await ignoredOf(ahead.rules, files)).not.toContain('d/d/f1.log');
+    expect(ahead.reads.size).toBe(301);
+    expect([...ahead.reads.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('asks the rules a fixed number of questions per file and per folder, at any depth', async () => {
+    const cost = async (depth: number) => {
+      const { rules } = rulesFrom({ [TOP]: '*.log\n', [`${TOP}/d`]: '!keep.log\n' });
+      await ignoredOf(rules, chain(depth));
+      return rules.tests;
+    };
+    const shallow = await cost(100);
+    const deep = await cost(2000);
+    // two rule sets above almost every file and folder: at most 2 questions each, so linear
+    expect(shallow).toBeLessThanOrEqual(2 * (2 * 100 + 100));
+    expect(deep).toBeLessThanOrEqual(2 * (2 * 2000 + 2000));
+    expect(deep / shallow).toBeLessThan(21); // 20 times the files: 20 times the work, not 400
+  });
+});
