@@ -1,34 +1,19 @@
 /**
  * The project's git diff, read with git itself: the working tree's changes, the staged ones, or a
- * commit range such as "main...HEAD". No external diff or text conversion drivers run, colour is
- * off, the output is bounded and time-limited, and a file whose diff would show a secret is left
- * out of it (and listed).
+ * commit range such as "main...HEAD". The project folder is the boundary: git lists only the paths
+ * inside it (`--relative`), every path listed — both sides of a rename or copy — is judged by the same
+ * rules as `files`, and only the patch of the paths allowed is asked for, by literal pathspec; no
+ * path is ever read out of the patch text. A file whose changes show a private key is left out
+ * too. git runs with no program of the repository's choosing (git-run.ts); the output is bounded
+ * and time-limited.
  */
-import { execFile } from 'node:child_process';
 import { relative, sep } from 'node:path';
-import { allowMatcher, secretKind } from './secrets.js';
+import { parseNameStatus, rangeRevisions } from './diff-list.js';
+import { safeGit, type GitRun } from './git-run.js';
+import { allowMatcher, looksLikePrivateKey, secretKind } from './secrets.js';
 import { isInside } from './scope.js';
-import { InputError, type DiffRequest, type InputScope, type SkippedEntry } from './types.js';
 import { formatBytes } from '../config/units.js';
-
-const DIFF_TIMEOUT_MS = 30_000;
-/** A revision or range: no option-like start, no spaces or shell-unsafe characters. */
-const REVISION = /^(?!-)[\w./~^@{}:+-]+$/;
-
-function git(args: string[], cwd: string, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, maxBuffer: maxBytes, timeout: DIFF_TIMEOUT_MS, encoding: 'utf8', env: { ...process.env, GIT_PAGER: 'cat', GIT_EXTERNAL_DIFF: '', LC_ALL: 'C' } }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-      if (e.code === 'ENOENT') return reject(new InputError('git is not installed or not on PATH, so the diff cannot be read.'));
-      if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new InputError(`the diff is larger than the ${formatBytes(maxBytes)} one call may read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`));
-      if (e.killed) return reject(new InputError(`git diff took longer than ${DIFF_TIMEOUT_MS / 1000} s and was stopped.`));
-      const said = String(stderr).trim().split('\n')[0] ?? '';
-      if (/not a git repository/i.test(said)) return reject(new InputError(`${cwd} is not a git repository, so there is no diff to read.`));
-      return reject(new InputError(`git diff failed: ${said || e.message}.`));
-    });
-  });
-}
+import { InputError, type DiffRequest, type InputScope, type SkippedEntry } from './types.js';
 
 export interface DiffRead {
   label: string;
@@ -38,36 +23,75 @@ export interface DiffRead {
   skipped: SkippedEntry[];
 }
 
-/** Splits a unified diff into one section per file, by its `diff --git` header. */
-function sections(text: string): Array<{ path: string; text: string }> {
-  const out: Array<{ path: string; text: string }> = [];
-  const starts = [...text.matchAll(/^diff --git a\/(.*?) b\/(.*)$/gm)];
-  if (starts.length === 0) return text ? [{ path: '', text }] : [];
-  if (starts[0]!.index! > 0) out.push({ path: '', text: text.slice(0, starts[0]!.index) });
-  starts.forEach((m, i) => out.push({ path: m[2] ?? m[1] ?? '', text: text.slice(m.index, starts[i + 1]?.index ?? text.length) }));
-  return out;
-}
+/** Options every diff command shares: fixed prefixes, no drivers, no colour, paths relative to the project folder. */
+const DIFF_OPTIONS = ['--no-color', '--no-ext-diff', '--no-textconv', '--relative', '--find-renames', '--find-copies', '--src-prefix=a/', '--dst-prefix=b/', '--submodule=short', '--ignore-submodules=dirty'];
+/** Changed entries per git command, so a long list stays well under the system's argument limit. */
+const PATHS_PER_CALL = 200;
 
-export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: number): Promise<DiffRead> {
-  if (req.range !== undefined && !REVISION.test(req.range)) {
-    throw new InputError(`diff.range ${JSON.stringify(req.range.slice(0, 80))} is not a revision or range (e.g. "HEAD~3", "main...HEAD").`);
-  }
-  const top = (await git(['rev-parse', '--show-toplevel'], scope.base, 65536)).trim();
+/** The checked user paths: plain paths, taken literally (GIT_LITERAL_PATHSPECS). */
+function userPaths(req: DiffRequest): string[] {
   const paths = (req.paths ?? []).map((p) => {
     if (p.startsWith('-') || p.includes('\0')) throw new InputError(`diff.paths: ${JSON.stringify(p.slice(0, 80))} is not a path.`);
     return p;
   });
-  const args = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', ...(req.staged ? ['--cached'] : []), ...(req.range ? [req.range] : []), '--', ...paths];
-  const raw = await git(args, scope.base, Math.max(1, budgetLeft));
+  return paths.length ? paths : ['.'];
+}
+
+/** The revisions of `range`, each checked to be a commit. */
+async function checkedRange(range: string, git: GitRun): Promise<string[]> {
+  const revisions = rangeRevisions(range);
+  for (const rev of revisions) {
+    await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() => {
+      throw new InputError(`diff.range: ${JSON.stringify(rev.slice(0, 80))} is not a commit in this repository — give a branch, tag, commit or HEAD~n.`);
+    });
+  }
+  return revisions;
+}
+
+/** Why a changed path may not be sent, or undefined: the rules `files` applies, on the path relative to the project folder. */
+function pathRefusal(path: string, allowed: (p: string) => boolean): string | undefined {
+  const what = secretKind(path);
+  return what && !allowed(path) ? `its changes were left out of the diff: it looks like ${what}` : undefined;
+}
+
+export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: number): Promise<DiffRead> {
+  const git = await safeGit(scope.base);
+  const top = (await git(['rev-parse', '--show-toplevel'])).trim();
+  const paths = userPaths(req);
+  if (req.range !== undefined) await checkedRange(req.range, git);
+  const which = [...(req.staged ? ['--cached'] : []), '--end-of-options', ...(req.range ? [req.range] : [])];
+  const budget = Math.max(1, budgetLeft);
+
+  // renames and copies found, so both sides of each are judged together: a secret renamed to an ordinary name stays out
+  const listed = parseNameStatus(await git(['diff', ...DIFF_OPTIONS, '--name-status', '-z', ...which, '--', ...paths], budget));
   const allowed = allowMatcher(scope.allow);
   const skipped: SkippedEntry[] = [];
-  const kept: string[] = [];
-  for (const s of sections(raw)) {
-    const what = s.path ? secretKind(s.path) : undefined;
-    if (what && !allowed(s.path)) skipped.push({ path: s.path, reason: `its changes were left out of the diff: it looks like ${what}` });
-    else kept.push(s.text);
+  const keep: string[][] = [];
+  for (const entry of listed) {
+    const why = entry.paths.map((p) => pathRefusal(p, allowed)).find(Boolean);
+    if (why) for (const path of entry.paths) skipped.push({ path, reason: why });
+    else keep.push(entry.paths);
   }
-  const text = kept.join('');
+
+  const patch = async (entries: readonly string[][]) => (entries.length ? git(['diff', ...DIFF_OPTIONS, '--patch', ...which, '--', ...new Set(entries.flat())], budget) : '');
+  const chunks: string[] = [];
+  for (let i = 0; i < keep.length; i += PATHS_PER_CALL) {
+    const part = keep.slice(i, i + PATHS_PER_CALL);
+    const text = await patch(part);
+    if (!looksLikePrivateKey(text)) {
+      chunks.push(text);
+      continue;
+    }
+    // a private key somewhere in these changes: ask for each entry's patch on its own, so the one holding it is known by name
+    for (const entry of part) {
+      const own = await patch([entry]);
+      if (looksLikePrivateKey(own) && !entry.every(allowed)) {
+        for (const path of entry) skipped.push({ path, reason: 'its changes were left out of the diff: they hold a private key, which is never sent to a model' });
+      } else chunks.push(own);
+    }
+  }
+  const text = chunks.join('');
+  if (Buffer.byteLength(text) > budgetLeft) throw new InputError(`the diff is larger than the ${formatBytes(budgetLeft)} one call may still read (inputs.maxTotalBytes) — narrow it with diff.paths or a shorter range.`);
   const what = req.range ? `git diff ${req.range}` : req.staged ? 'git diff --cached (staged changes)' : 'git diff (working tree)';
   if (text.trim() === '') {
     throw new InputError(`${what} is empty${skipped.length ? ' once secrets are left out' : ''} in ${top} — nothing to read${req.staged ? '; stage changes with `git add` first' : req.range ? '' : '; for staged changes pass diff.staged: true'}.`);
