@@ -208,11 +208,11 @@ describe('OpenAIBackend: cancellation and stalls', () => {
   it('cancelling closes the stream at once: the engine sees it', async () => {
     const { fake, engine } = await setup({ tokenDelayMs: 10, reply: 'w '.repeat(300) });
     const ac = new AbortController();
-    const t0 = performance.now();
-    const err = await failure(gen(engine, { signal: ac.signal, onToken: (n) => n === 3 && ac.abort() }));
+    let tokens = 0;
+    const err = await failure(gen(engine, { signal: ac.signal, onToken: (n) => ((tokens = n), n === 3 && ac.abort()) }));
     expect(err.kind).toBe('aborted');
     expect(err.message).toBe(`generation on "${TEXT}" on vllm was cancelled.`);
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect(tokens).toBe(3); // nothing is handed on once cancelled, though the engine had 297 more to send
     await until(() => fake.stats().streams.aborted === 1, 500);
     expect(fake.stats().streams.completed).toBe(0);
     // cancelled before it began: nothing is sent
