@@ -178,10 +178,10 @@ describe('stopping', () => {
       const pending = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'a long story', task: 'general' } }).catch((e: unknown) => e);
       // the generation is under way (however slowly a busy machine starts it)
       await vi.waitFor(() => expect(slow.loaded().some((m) => m.inFlight > 0)).toBe(true), { timeout: 15_000, interval: 20 });
-      const { code, ms } = await server.stop('SIGTERM');
+      const { code } = await server.stop('SIGTERM');
       expect(code).toBe(0);
-      expect(ms).toBeLessThan(2000);
-      await pending;
+      // cancelled, not waited for: no whole story came back
+      expect(JSON.stringify(await pending)).not.toContain('w199');
       await new Promise((r) => setTimeout(r, 100));
       expect(slow.loaded().every((m) => m.inFlight === 0)).toBe(true);
       const db = new Database(join(home, 'state.db'), { readonly: true }); // read as the next process would
