@@ -11,6 +11,7 @@ import { withTag } from './models/catalog.js';
 import type { Orchestrator } from './orchestrator.js';
 import { type Check, fitChecks, type OverBudget, overBudget, ramChecks } from './doctor-memory.js';
 import { toLoaded } from './models/overview-types.js';
+import { stateCheck } from './storage/state-check.js';
 
 export type { Check, CheckLevel } from './doctor-memory.js';
 
@@ -166,6 +167,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     });
   }
   checks.push(...(await templateChecks(orch)));
+  checks.push(...(await stateCheck(orch.config.home)));
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }
 

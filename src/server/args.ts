@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { numberOrText, type FlagSetting } from '../orchestrator/index.js';
 
-export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning';
+export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state';
 
 export interface CliArgs {
   command: Command;
@@ -17,6 +17,8 @@ export interface CliArgs {
   project?: string;
   /** `memory add --category preference`. */
   category?: string;
+  /** `state backup FILE --force`: replace FILE. */
+  force?: boolean;
   /** How `serve` speaks MCP: stdio (default) or Streamable HTTP + legacy SSE. */
   transport: 'stdio' | 'http';
   /** HTTP bind address and port. */
@@ -29,7 +31,7 @@ export interface CliArgs {
 }
 
 /** What each user command accepts: action → [min, max] arguments. */
-const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning', Record<string, [number, number, string]>> = {
+const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning' | 'state', Record<string, [number, number, string]>> = {
   learning: { show: [0, 0, 'learning show'], reset: [0, 0, 'learning reset'] },
   memory: {
     list: [0, 0, 'memory list'],
@@ -41,6 +43,7 @@ const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning', Record<str
   },
   template: { list: [0, 0, 'template list'], show: [1, 1, 'template show NAME'] },
   project: { detect: [0, 0, 'project detect'], init: [0, 0, 'project init'] },
+  state: { backup: [1, 1, 'state backup FILE'] },
 };
 
 export class UsageError extends Error {}
@@ -73,6 +76,8 @@ Commands:
   template show NAME      Show one template and its variables.
   project [detect]        Show the project profile for this folder (or --project DIR).
   project init            Write .ollm/project.yaml for this folder, to edit.
+  state backup FILE       Copy the state database (memory, metrics, preferences) to FILE, safely
+                          while a server runs; --force replaces an existing FILE.
 
 Settings (each overrides env vars and the settings file):
   --config FILE          Settings file (default $OLLM_HOME/config.yaml, OLLM_HOME default ~/.ollm)
@@ -118,6 +123,7 @@ export function parseCli(argv: string[]): CliArgs {
     json: { type: 'boolean' },
     project: { type: 'string' },
     category: { type: 'string' },
+    force: { type: 'boolean' },
     transport: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
@@ -147,7 +153,7 @@ export function parseCli(argv: string[]): CliArgs {
   else if (v.version) command = 'version';
   else if (positionals.length > 0) {
     const [first, ...rest] = positionals;
-    if (first === 'memory' || first === 'template' || first === 'project' || first === 'learning') {
+    if (first === 'memory' || first === 'template' || first === 'project' || first === 'learning' || first === 'state') {
       const actions = ACTIONS[first];
       action = rest[0] ?? (first === 'project' ? 'detect' : undefined);
       const spec = action === undefined ? undefined : actions[action];
@@ -158,7 +164,7 @@ export function parseCli(argv: string[]): CliArgs {
       if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
       command = first;
     } else {
-      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project, learning and help; see \`ollm-mcp --help\`.`);
+      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
       if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
       command = first;
     }
@@ -194,6 +200,10 @@ export function parseCli(argv: string[]): CliArgs {
   if (typeof v.category === 'string') {
     if (command !== 'memory' || action !== 'add') throw new UsageError('--category goes with `memory add`.');
     args.category = v.category;
+  }
+  if (v.force === true) {
+    if (command !== 'state') throw new UsageError('--force goes with `state backup`.');
+    args.force = true;
   }
   return args;
 }

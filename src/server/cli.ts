@@ -10,6 +10,7 @@ import { log } from '../orchestrator/util/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
 import { learningCommand, memoryCommand, projectCommand, templateCommand } from './commands.js';
 import { stopOn } from './lifecycle.js';
+import { stateCommand } from './state-command.js';
 import { serveOverStdio } from './stdio.js';
 import { VERSION } from './version.js';
 
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'learning') return learningCommand(orch, args);
   if (args.command === 'template') return templateCommand(orch, args);
   if (args.command === 'project') return projectCommand(orch, args);
+  if (args.command === 'state') return stateCommand(orch, args);
 
   if (args.transport === 'http') {
     // Loaded only for HTTP: stdio starts without the HTTP adapter's code.

@@ -46,7 +46,7 @@ export function stopOn(orch: Orchestrator, closeTransport: () => Promise<void>, 
     setTimeout(() => process.exit(0), EXIT_WITHIN_MS).unref();
     void orch
       .shutdown(EXIT_WITHIN_MS - 300)
-      .then(closeStateDbs) // the last connection to close folds the write-ahead log into state.db
+      .then(closeStateDbs) // folds the write-ahead log into state.db: a copy of that file alone is a backup
       .then(closeTransport)
       .catch(() => undefined)
       .finally(() => process.exit(0));

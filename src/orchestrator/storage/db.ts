@@ -5,37 +5,31 @@
  * SQLite (through libsql: better-sqlite3's API, with prebuilt binaries on npm for macOS, Windows
  * and Linux) because its locks belong to the open file: the kernel releases them when a holder
  * dies, so a killed server never leaves a lock behind, and no two writers can both believe they
- * hold it. WAL mode lets readers go on while one process writes; a busy timeout makes a writer
- * wait for another rather than fail; each change is one transaction, committed before the caller
- * hears back. The schema carries a version (PRAGMA user_version) and is migrated forward, in a
- * transaction, by whichever process opens it first.
+ * hold it. WAL mode lets readers go on while one process writes; a writer that meets another's
+ * lock waits for it without blocking the event loop (busy.ts); each change is one transaction,
+ * committed before the caller hears back. A clean stop folds the write-ahead log into state.db
+ * (SQLite's own checkpoint at close is skipped while a prepared statement is alive), so that file
+ * alone holds everything; at open a log or database that is not this store's is kept aside, never
+ * adopted (integrity.ts). The schema carries a version (PRAGMA user_version) and is migrated
+ * forward, in a transaction, by whichever process opens it first (schema.ts).
  *
  * libsql is loaded on first use, so a server that never touches its state starts without it.
  */
 import { lstat, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type Libsql from 'libsql';
-import { diskProblem } from '../util/disk-errors.js';
 import { cjsExports } from '../util/cjs.js';
-import { MIGRATIONS } from './migrations.js';
+import { log } from '../util/log.js';
+import { CONNECTION_BUSY_MS, retryBusy } from './busy.js';
+import { StorageError, storageError } from './errors.js';
+import { checkBeforeOpen, isCorrupt, setAside, type SetAside } from './integrity.js';
+import { claimIdentity, migrate, stamp } from './schema.js';
+
+export { StorageError, storageError } from './errors.js';
+export { LOCK_WAIT_MS, StateLockedError, isBusy } from './busy.js';
 
 export type Db = Libsql.Database;
 export const STATE_FILE = 'state.db';
-/** How long a writer waits for another process's transaction before giving up. */
-export const BUSY_TIMEOUT_MS = 10_000;
-
-/** The database cannot be used (a FIFO or a link in its place, a full or read-only disk); the message says what to do. */
-export class StorageError extends Error {
-  override name = 'StorageError';
-}
-
-/** A failure turned into words for the user: the disk's own problem when it is one. */
-export function storageError(err: unknown, path: string, doing: string): StorageError {
-  if (err instanceof StorageError) return err;
-  const disk = diskProblem(err, path);
-  const why = err instanceof Error ? err.message : String(err);
-  return new StorageError(disk ?? `Cannot ${doing} in ${path}: ${why}. Nothing was changed; try again.`);
-}
 
 /** Only a regular file may be opened as the database: never a FIFO, a device, or a link. */
 async function checkPlace(path: string): Promise<void> {
@@ -55,30 +49,48 @@ async function openDb(path: string): Promise<Db> {
   const Database = cjsExports((await import('libsql')) as unknown as typeof Libsql);
   await mkdir(join(path, '..'), { recursive: true });
   await checkPlace(path);
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  const moved = await checkBeforeOpen(path);
+  const connect = async (): Promise<Db> => {
+    const db = new Database(path, { timeout: CONNECTION_BUSY_MS });
+    try {
+      db.exec(`PRAGMA busy_timeout = ${CONNECTION_BUSY_MS}`);
+      await retryBusy(path, () => db.exec('PRAGMA journal_mode = WAL'));
+      // FULL: a commit is on disk before the caller is told it happened, power loss included
+      db.exec('PRAGMA synchronous = FULL');
+      const check = await retryBusy(path, () => db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>);
+      if (check[0]?.quick_check !== 'ok') throw Object.assign(new Error(`database disk image is malformed (${check[0]?.quick_check ?? 'no answer'})`), { code: 'SQLITE_CORRUPT' });
+      await retryBusy(path, () => migrate(db));
+      await retryBusy(path, () => claimIdentity(db));
+      paths.set(db, path);
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  };
   try {
-    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.exec('PRAGMA journal_mode = WAL');
-    // FULL: a commit is on disk before the caller is told it happened, power loss included
-    db.exec('PRAGMA synchronous = FULL');
-    migrate(db);
-    return db;
+    return await connect();
   } catch (e) {
-    db.close();
-    throw e;
+    if (!isCorrupt(e)) throw e;
+    const why = `SQLite reports it damaged: ${(e as Error).message}`;
+    const at = new Date();
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) moved.push(...(await setAside(f, f === path ? why : `it belonged to the ${basename(path)} kept aside`, at)));
+    return await connect();
+  } finally {
+    if (moved.length) {
+      keptAside.set(path, [...(keptAside.get(path) ?? []), ...moved]);
+      const [first, ...rest] = moved as [SetAside, ...SetAside[]];
+      const also = rest.length ? `; with it ${rest.map((m) => `${m.file} as ${m.keptAs} (${m.why})`).join(', ')}` : '';
+      const goesOn = moved.some((m) => m.file === path) ? 'a new, empty state database' : 'the database alone';
+      log.warn(`state: ${first.file} was not used: ${first.why}. It is kept as ${first.keptAs} (nothing was deleted)${also}. ollm-mcp goes on with ${goesOn}.`);
+    }
   }
 }
 
-function migrate(db: Db): void {
-  const version = () => Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
-  if (version() >= MIGRATIONS.length) return;
-  db.transaction(() => {
-    // re-read under the write lock: another process may have migrated meanwhile
-    for (let v = version(); v < MIGRATIONS.length; v++) {
-      db.exec(MIGRATIONS[v]!);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-    }
-  }).immediate();
+/** The files each database's open moved aside in this process (for doctor and tools' notes). */
+const keptAside = new Map<string, SetAside[]>();
+export function keptAsideAt(home: string): readonly SetAside[] {
+  return keptAside.get(join(home, STATE_FILE)) ?? [];
 }
 
 /** One connection per database file in a process (tests run several homes side by side). */
@@ -98,11 +110,28 @@ export function stateDb(home: string): Promise<Db> {
   return db;
 }
 
-/** Closes every database this process opened (at shutdown; a later call opens again). */
+/** The file each connection is open on (for messages). */
+const paths = new WeakMap<Db, string>();
+const pathOf = (db: Db) => paths.get(db) ?? db.name;
+
+/**
+ * Closes every database this process opened (at shutdown; a later call opens again), first
+ * folding the write-ahead log into state.db (TRUNCATE leaves the log empty) so a copy of state.db
+ * alone holds everything. Another process still reading makes it a partial checkpoint: no error.
+ */
 export async function closeStateDbs(): Promise<void> {
   const all = [...open.values()];
   open.clear();
-  for (const db of await Promise.allSettled(all)) if (db.status === 'fulfilled' && db.value.open) db.value.close();
+  for (const db of await Promise.allSettled(all)) {
+    if (db.status !== 'fulfilled' || !db.value.open) continue;
+    await waitForQueue(db.value);
+    try {
+      db.value.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+    } catch (e) {
+      log.debug(`state: checkpoint at close of ${pathOf(db.value)}: ${(e as Error).message}`);
+    }
+    db.value.close();
+  }
 }
 
 /** Commits made through each connection: connections are shared in a process, so readers count them too. */
@@ -121,14 +150,22 @@ export function stateVersion(db: Db): string {
  * restart). `before` is the state version `fn` saw, `after` the one its commit made: a copy kept
  * at `before` and changed as `fn` changed the database is current at `after`.
  */
-export function write<R>(db: Db, fn: () => R): { value: R; before: string; after: string } {
-  const out = db
-    .transaction(() => {
-      const dv = dataVersion(db);
-      const n = commits.get(db) ?? 0;
-      return { value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` };
-    })
-    .immediate();
+export async function write<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
+  let started = false;
+  const out = await retryBusy(
+    pathOf(db),
+    () =>
+      db
+        .transaction(() => {
+          started = true;
+          stamp(db);
+          const dv = dataVersion(db);
+          const n = commits.get(db) ?? 0;
+          return { value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` };
+        })
+        .immediate(),
+    { retryable: () => !started },
+  );
   commits.set(db, (commits.get(db) ?? 0) + 1);
   return out;
 }
@@ -138,50 +175,90 @@ interface Job {
   resolve(out: { value: unknown; before: string; after: string }): void;
   reject(err: unknown): void;
 }
-const queued = new WeakMap<Db, Job[]>();
+/** Per connection: the changes waiting for the next batch, and the batch being committed (batches run one after another, in order). */
+interface Queue {
+  jobs: Job[];
+  running?: Promise<void>;
+  scheduled: boolean;
+}
+const queues = new WeakMap<Db, Queue>();
 
 /**
  * Like write(), but the changes asked for in the same turn of the event loop share one
  * transaction — one commit, one flush to disk — each inside a savepoint of its own, so one that
  * fails (a limit, a bad value) is undone alone. Each resolves once the commit is on disk.
  * `before`/`after` count each change as one step, so a kept copy follows only its own changes.
+ * Batches commit in the order they were asked for, even while one waits for another process's lock.
  */
 export function queueWrite<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
   return new Promise((resolve, reject) => {
-    let jobs = queued.get(db);
-    if (!jobs) {
-      jobs = [];
-      queued.set(db, jobs);
-      setImmediate(() => runBatch(db));
+    let q = queues.get(db);
+    if (!q) {
+      q = { jobs: [], scheduled: false };
+      queues.set(db, q);
     }
-    jobs.push({ fn, resolve: resolve as Job['resolve'], reject });
+    q.jobs.push({ fn, resolve: resolve as Job['resolve'], reject });
+    schedule(db, q);
   });
 }
 
-function runBatch(db: Db): void {
-  const jobs = queued.get(db) ?? [];
-  queued.delete(db);
+function schedule(db: Db, q: Queue): void {
+  if (q.scheduled || q.running || q.jobs.length === 0) return;
+  q.scheduled = true;
+  setImmediate(() => {
+    q.scheduled = false;
+    const jobs = q.jobs;
+    q.jobs = [];
+    q.running = runBatch(db, jobs).finally(() => {
+      q.running = undefined;
+      schedule(db, q);
+    });
+  });
+}
+
+/** Resolves once the queued changes of `db` are committed (or failed). */
+async function waitForQueue(db: Db): Promise<void> {
+  for (let q = queues.get(db); q && (q.running || q.jobs.length > 0); ) {
+    if (q.running) await q.running;
+    else await new Promise((r) => setImmediate(r));
+  }
+}
+
+async function runBatch(db: Db, jobs: Job[]): Promise<void> {
   type Outcome = { ok: true; value: unknown; before: string; after: string } | { ok: false; err: unknown };
   let outcomes: Outcome[];
+  let started = false;
+  const path = pathOf(db);
   try {
-    outcomes = db
-      .transaction(() => {
-        const dv = dataVersion(db);
-        const n = commits.get(db) ?? 0;
-        return jobs.map((job, i): Outcome => {
-          db.exec('SAVEPOINT job');
-          try {
-            const value = job.fn();
-            db.exec('RELEASE job');
-            return { ok: true, value, before: `${dv}.${n + i}`, after: `${dv}.${n + i + 1}` };
-          } catch (err) {
-            db.exec('ROLLBACK TO job');
-            db.exec('RELEASE job');
-            return { ok: false, err };
-          }
-        });
-      })
-      .immediate();
+    outcomes = await retryBusy(
+      path,
+      () =>
+        db
+          .transaction(() => {
+            started = true;
+            stamp(db);
+            const dv = dataVersion(db);
+            const n = commits.get(db) ?? 0;
+            return jobs.map((job, i): Outcome => {
+              db.exec('SAVEPOINT job');
+              try {
+                const value = job.fn();
+                db.exec('RELEASE job');
+                return { ok: true, value, before: `${dv}.${n + i}`, after: `${dv}.${n + i + 1}` };
+              } catch (err) {
+                db.exec('ROLLBACK TO job');
+                db.exec('RELEASE job');
+                return { ok: false, err };
+              }
+            });
+          })
+          .immediate(),
+      {
+        // the jobs ran (and may have counted things) once the lock was taken: never twice
+        retryable: () => !started,
+        onWait: () => log.info(`waiting for the state database (${path}), locked by another process`),
+      },
+    );
     commits.set(db, (commits.get(db) ?? 0) + jobs.length);
   } catch (err) {
     for (const job of jobs) job.reject(err);

@@ -75,7 +75,7 @@ export async function importLegacy<T>(db: Db, spec: LegacyFile<T>): Promise<Impo
   const decoded = await decodeJson(text);
   const parsed = decoded === null ? null : spec.parse(decoded.data);
   const report: ImportReport = { file: spec.file, kept: 0, setAside: parsed === null ? 1 : parsed.rejected.length + (decoded?.badText !== undefined ? 1 : 0) };
-  const { value: done } = write(db, () => {
+  const { value: done } = await write(db, () => {
     if (imported(db, spec.file)) return false; // another process imported it meanwhile
     if (parsed) report.kept = spec.insert(db, parsed.value);
     db.prepare('INSERT INTO imports (file, at, kept, set_aside) VALUES (?, ?, ?, ?)').run(spec.file, new Date().toISOString(), report.kept, report.setAside);

@@ -100,7 +100,7 @@ export class SummedTable<V> {
       this.pending = new Map();
       try {
         const db = await this.db();
-        const { value: table, after } = write(db, () => {
+        const { value: table, after } = await write(db, () => {
           const get = db.prepare('SELECT json FROM sums WHERE store = ? AND key = ?');
           const put = db.prepare('INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
           for (const [key, delta] of this.inflight) {
