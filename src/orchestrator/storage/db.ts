@@ -23,12 +23,14 @@ import { log } from '../util/log.js';
 import { CONNECTION_BUSY_MS, retryBusy } from './busy.js';
 import { StorageError, storageError } from './errors.js';
 import { checkBeforeOpen, isCorrupt, setAside, type SetAside } from './integrity.js';
-import { claimIdentity, migrate, stamp } from './schema.js';
+import { claimIdentity, migrate } from './schema.js';
+import { openedAt, pathOf, waitForQueue, type Db } from './writes.js';
 
 export { StorageError, storageError } from './errors.js';
 export { LOCK_WAIT_MS, StateLockedError, isBusy } from './busy.js';
+export { queueWrite, stateVersion, write } from './writes.js';
 
-export type Db = Libsql.Database;
+export type { Db };
 export const STATE_FILE = 'state.db';
 
 /** Only a regular file may be opened as the database: never a FIFO, a device, or a link. */
@@ -61,7 +63,7 @@ async function openDb(path: string): Promise<Db> {
       if (check[0]?.quick_check !== 'ok') throw Object.assign(new Error(`database disk image is malformed (${check[0]?.quick_check ?? 'no answer'})`), { code: 'SQLITE_CORRUPT' });
       await retryBusy(path, () => migrate(db));
       await retryBusy(path, () => claimIdentity(db));
-      paths.set(db, path);
+      openedAt(db, path);
       return db;
     } catch (e) {
       db.close();
@@ -110,10 +112,6 @@ export function stateDb(home: string): Promise<Db> {
   return db;
 }
 
-/** The file each connection is open on (for messages). */
-const paths = new WeakMap<Db, string>();
-const pathOf = (db: Db) => paths.get(db) ?? db.name;
-
 /**
  * Closes every database this process opened (at shutdown; a later call opens again), first
  * folding the write-ahead log into state.db (TRUNCATE leaves the log empty) so a copy of state.db
@@ -132,145 +130,4 @@ export async function closeStateDbs(): Promise<void> {
     }
     db.value.close();
   }
-}
-
-/** Commits made through each connection: connections are shared in a process, so readers count them too. */
-const commits = new WeakMap<Db, number>();
-
-/**
- * A value that changes whenever the database may have: SQLite's data_version (moved by other
- * processes' commits) with the commits made through this process's connection.
- */
-export function stateVersion(db: Db): string {
-  return `${dataVersion(db)}.${commits.get(db) ?? 0}`;
-}
-
-/**
- * Runs `fn` as one write transaction (BEGIN IMMEDIATE: the write lock first, so it never has to
- * restart). `before` is the state version `fn` saw, `after` the one its commit made: a copy kept
- * at `before` and changed as `fn` changed the database is current at `after`.
- */
-export async function write<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
-  let started = false;
-  const out = await retryBusy(
-    pathOf(db),
-    () =>
-      db
-        .transaction(() => {
-          started = true;
-          stamp(db);
-          const dv = dataVersion(db);
-          const n = commits.get(db) ?? 0;
-          return { value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` };
-        })
-        .immediate(),
-    { retryable: () => !started },
-  );
-  commits.set(db, (commits.get(db) ?? 0) + 1);
-  return out;
-}
-
-interface Job {
-  fn: () => unknown;
-  resolve(out: { value: unknown; before: string; after: string }): void;
-  reject(err: unknown): void;
-}
-/** Per connection: the changes waiting for the next batch, and the batch being committed (batches run one after another, in order). */
-interface Queue {
-  jobs: Job[];
-  running?: Promise<void>;
-  scheduled: boolean;
-}
-const queues = new WeakMap<Db, Queue>();
-
-/**
- * Like write(), but the changes asked for in the same turn of the event loop share one
- * transaction — one commit, one flush to disk — each inside a savepoint of its own, so one that
- * fails (a limit, a bad value) is undone alone. Each resolves once the commit is on disk.
- * `before`/`after` count each change as one step, so a kept copy follows only its own changes.
- * Batches commit in the order they were asked for, even while one waits for another process's lock.
- */
-export function queueWrite<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
-  return new Promise((resolve, reject) => {
-    let q = queues.get(db);
-    if (!q) {
-      q = { jobs: [], scheduled: false };
-      queues.set(db, q);
-    }
-    q.jobs.push({ fn, resolve: resolve as Job['resolve'], reject });
-    schedule(db, q);
-  });
-}
-
-function schedule(db: Db, q: Queue): void {
-  if (q.scheduled || q.running || q.jobs.length === 0) return;
-  q.scheduled = true;
-  setImmediate(() => {
-    q.scheduled = false;
-    const jobs = q.jobs;
-    q.jobs = [];
-    q.running = runBatch(db, jobs).finally(() => {
-      q.running = undefined;
-      schedule(db, q);
-    });
-  });
-}
-
-/** Resolves once the queued changes of `db` are committed (or failed). */
-async function waitForQueue(db: Db): Promise<void> {
-  for (let q = queues.get(db); q && (q.running || q.jobs.length > 0); ) {
-    if (q.running) await q.running;
-    else await new Promise((r) => setImmediate(r));
-  }
-}
-
-async function runBatch(db: Db, jobs: Job[]): Promise<void> {
-  type Outcome = { ok: true; value: unknown; before: string; after: string } | { ok: false; err: unknown };
-  let outcomes: Outcome[];
-  let started = false;
-  const path = pathOf(db);
-  try {
-    outcomes = await retryBusy(
-      path,
-      () =>
-        db
-          .transaction(() => {
-            started = true;
-            stamp(db);
-            const dv = dataVersion(db);
-            const n = commits.get(db) ?? 0;
-            return jobs.map((job, i): Outcome => {
-              db.exec('SAVEPOINT job');
-              try {
-                const value = job.fn();
-                db.exec('RELEASE job');
-                return { ok: true, value, before: `${dv}.${n + i}`, after: `${dv}.${n + i + 1}` };
-              } catch (err) {
-                db.exec('ROLLBACK TO job');
-                db.exec('RELEASE job');
-                return { ok: false, err };
-              }
-            });
-          })
-          .immediate(),
-      {
-        // the jobs ran (and may have counted things) once the lock was taken: never twice
-        retryable: () => !started,
-        onWait: () => log.info(`waiting for the state database (${path}), locked by another process`),
-      },
-    );
-    commits.set(db, (commits.get(db) ?? 0) + jobs.length);
-  } catch (err) {
-    for (const job of jobs) job.reject(err);
-    return;
-  }
-  jobs.forEach((job, i) => {
-    const o = outcomes[i]!;
-    if (o.ok) job.resolve(o);
-    else job.reject(o.err);
-  });
-}
-
-function dataVersion(db: Db): number {
-  return Number((db.prepare('PRAGMA data_version').get() as { data_version: number }).data_version);
 }

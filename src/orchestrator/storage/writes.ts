@@ -1,0 +1,157 @@
+/**
+ * Writing to the state database: one transaction per change (write), or the changes of one turn of
+ * the event loop in one shared transaction (queueWrite); batches commit one after another, in the
+ * order asked for. A lock held by another process is waited for without blocking the event loop
+ * (busy.ts). Every commit rewrites the store's identity on page 1 (schema.ts stamp), so the
+ * write-ahead log can be tied to its database (integrity.ts).
+ */
+import type Libsql from 'libsql';
+import { log } from '../util/log.js';
+import { retryBusy } from './busy.js';
+import { stamp } from './schema.js';
+
+export type Db = Libsql.Database;
+
+/** The file each connection is open on (for messages). */
+const paths = new WeakMap<Db, string>();
+export const pathOf = (db: Db): string => paths.get(db) ?? db.name;
+/** Records the file a connection was opened on. */
+export function openedAt(db: Db, path: string): void {
+  paths.set(db, path);
+}
+
+/** Commits made through each connection: connections are shared in a process, so readers count them too. */
+const commits = new WeakMap<Db, number>();
+
+/**
+ * A value that changes whenever the database may have: SQLite's data_version (moved by other
+ * processes' commits) with the commits made through this process's connection.
+ */
+export function stateVersion(db: Db): string {
+  return `${dataVersion(db)}.${commits.get(db) ?? 0}`;
+}
+
+/**
+ * Runs `fn` as one write transaction (BEGIN IMMEDIATE: the write lock first, so it never has to
+ * restart). `before` is the state version `fn` saw, `after` the one its commit made: a copy kept
+ * at `before` and changed as `fn` changed the database is current at `after`.
+ */
+export async function write<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
+  return transact(db, 1, (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }));
+}
+
+/**
+ * One write transaction (BEGIN IMMEDIATE) of `steps` changes: `body` gets the state version it
+ * starts from (data_version, and this connection's commits). A lock held by another process is
+ * waited for without blocking (busy.ts) — but only until the transaction began: once `body` ran it
+ * is never run twice.
+ */
+async function transact<T>(db: Db, steps: number, body: (dv: number, n: number) => T, onWait?: () => void): Promise<T> {
+  let started = false;
+  const out = await retryBusy(
+    pathOf(db),
+    () =>
+      db
+        .transaction(() => {
+          started = true;
+          stamp(db);
+          return body(dataVersion(db), commits.get(db) ?? 0);
+        })
+        .immediate(),
+    { retryable: () => !started, ...(onWait && { onWait }) },
+  );
+  commits.set(db, (commits.get(db) ?? 0) + steps);
+  return out;
+}
+
+interface Job {
+  fn: () => unknown;
+  resolve(out: { value: unknown; before: string; after: string }): void;
+  reject(err: unknown): void;
+}
+/** Per connection: the changes waiting for the next batch, and the batch being committed (batches run one after another, in order). */
+interface Queue {
+  jobs: Job[];
+  running?: Promise<void>;
+  scheduled: boolean;
+}
+const queues = new WeakMap<Db, Queue>();
+
+/**
+ * Like write(), but the changes asked for in the same turn of the event loop share one
+ * transaction — one commit, one flush to disk — each inside a savepoint of its own, so one that
+ * fails (a limit, a bad value) is undone alone. Each resolves once the commit is on disk.
+ * `before`/`after` count each change as one step, so a kept copy follows only its own changes.
+ * Batches commit in the order they were asked for, even while one waits for another process's lock.
+ */
+export function queueWrite<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
+  return new Promise((resolve, reject) => {
+    let q = queues.get(db);
+    if (!q) {
+      q = { jobs: [], scheduled: false };
+      queues.set(db, q);
+    }
+    q.jobs.push({ fn, resolve: resolve as Job['resolve'], reject });
+    schedule(db, q);
+  });
+}
+
+function schedule(db: Db, q: Queue): void {
+  if (q.scheduled || q.running || q.jobs.length === 0) return;
+  q.scheduled = true;
+  setImmediate(() => {
+    q.scheduled = false;
+    const jobs = q.jobs;
+    q.jobs = [];
+    q.running = runBatch(db, jobs).finally(() => {
+      q.running = undefined;
+      schedule(db, q);
+    });
+  });
+}
+
+/** Resolves once the queued changes of `db` are committed (or failed). */
+export async function waitForQueue(db: Db): Promise<void> {
+  for (let q = queues.get(db); q && (q.running || q.jobs.length > 0); ) {
+    if (q.running) await q.running;
+    else await new Promise((r) => setImmediate(r));
+  }
+}
+
+async function runBatch(db: Db, jobs: Job[]): Promise<void> {
+  type Outcome = { ok: true; value: unknown; before: string; after: string } | { ok: false; err: unknown };
+  let outcomes: Outcome[];
+  const path = pathOf(db);
+  try {
+    outcomes = await transact(
+      db,
+      jobs.length,
+      (dv, n) =>
+        jobs.map((job, i): Outcome => {
+          db.exec('SAVEPOINT job');
+          try {
+            const value = job.fn();
+            db.exec('RELEASE job');
+            return { ok: true, value, before: `${dv}.${n + i}`, after: `${dv}.${n + i + 1}` };
+          } catch (err) {
+            db.exec('ROLLBACK TO job');
+            db.exec('RELEASE job');
+            return { ok: false, err };
+          }
+        }),
+      () => log.info(`waiting for the state database (${path}), locked by another process`),
+    );
+  } catch (err) {
+    for (const job of jobs) job.reject(err);
+    return;
+  }
+  jobs.forEach((job, i) => {
+    const o = outcomes[i]!;
+    if (o.ok) job.resolve(o);
+    else job.reject(o.err);
+  });
+}
+
+function dataVersion(db: Db): number {
+  return Number((db.prepare('PRAGMA data_version').get() as { data_version: number }).data_version);
+}
