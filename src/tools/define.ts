@@ -16,6 +16,7 @@ import type * as z from 'zod';
 import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/util/log.js';
 import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
+import { reportingTo } from '../orchestrator/progress/current.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
 import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
@@ -190,7 +191,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         const phases = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
-          const out = await spec.run(input, {
+          const out = await reportingTo(phases, () => spec.run(input, {
             orch,
             signal: orch.signalFor(ctx.mcpReq.signal),
             phases,
@@ -198,7 +199,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
             inputResponses: ctx.mcpReq.inputResponses,
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root, await clientRoots(server, ctx)),
-          });
+          }));
           if ('ask' in out) return out.ask;
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };
         } catch (err) {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'libsql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { run, tempHome } from '../helpers/spawn.js';
 import { stdioServer } from '../helpers/stdio-server.js';
@@ -83,6 +83,23 @@ describe('another process holding the state database’s write lock', () => {
       expect(events).toEqual(['ping', 'ping', 'ping', 'list_models', 'remember']);
       expect(models.isError).toBeFalsy();
       expect(r.isError).toBeFalsy();
+    } finally {
+      await s.close();
+    }
+    expect(keys(join(h, 'state.db'))).toEqual(['before', 'during']);
+  });
+
+  it('a remember that waits says so in its progress: waiting for the state database, which file, locked by another process', async () => {
+    const h = tempHome();
+    const s = await stdioServer(h, fake.host);
+    try {
+      await s.remember('before');
+      const holder = await lockHolder(h);
+      const messages: string[] = [];
+      const remembered = s.client.callTool({ name: 'remember', arguments: { key: 'during', value: 'v' } }, { onprogress: (p) => messages.push(p.message ?? '') });
+      await vi.waitFor(() => expect(messages.join('\n')).toContain(`waiting for the state database (${join(h, 'state.db')}), locked by another process`), { timeout: 15_000, interval: 50 });
+      await holder.release();
+      expect((await remembered).isError).toBeFalsy();
     } finally {
       await s.close();
     }

@@ -7,6 +7,8 @@
  */
 import type Libsql from 'libsql';
 import { log } from '../util/log.js';
+import { currentReporter } from '../progress/current.js';
+import type { PhaseReporter } from '../progress/progress.js';
 import { retryBusy } from './busy.js';
 import { stamp } from './schema.js';
 
@@ -37,7 +39,8 @@ export function stateVersion(db: Db): string {
  * at `before` and changed as `fn` changed the database is current at `after`.
  */
 export async function write<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
-  return transact(db, 1, (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }));
+  const reporter = currentReporter();
+  return transact(db, 1, (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }), () => waiting(pathOf(db), [reporter]));
 }
 
 /**
@@ -66,6 +69,8 @@ async function transact<T>(db: Db, steps: number, body: (dv: number, n: number) 
 
 interface Job {
   fn: () => unknown;
+  /** The reporter of the call that asked for this change, told when its commit waits for another process. */
+  reporter: PhaseReporter | undefined;
   resolve(out: { value: unknown; before: string; after: string }): void;
   reject(err: unknown): void;
 }
@@ -91,7 +96,7 @@ export function queueWrite<R>(db: Db, fn: () => R): Promise<{ value: R; before: 
       q = { jobs: [], scheduled: false };
       queues.set(db, q);
     }
-    q.jobs.push({ fn, resolve: resolve as Job['resolve'], reject });
+    q.jobs.push({ fn, reporter: currentReporter(), resolve: resolve as Job['resolve'], reject });
     schedule(db, q);
   });
 }
@@ -139,7 +144,7 @@ async function runBatch(db: Db, jobs: Job[]): Promise<void> {
             return { ok: false, err };
           }
         }),
-      () => log.info(`waiting for the state database (${path}), locked by another process`),
+      () => waiting(path, jobs.map((j) => j.reporter)),
     );
   } catch (err) {
     for (const job of jobs) job.reject(err);
@@ -154,4 +159,11 @@ async function runBatch(db: Db, jobs: Job[]): Promise<void> {
 
 function dataVersion(db: Db): number {
   return Number((db.prepare('PRAGMA data_version').get() as { data_version: number }).data_version);
+}
+
+/** A commit waits for another process's lock: said in the log, and as a phase of each call waiting on it. */
+function waiting(path: string, reporters: ReadonlyArray<PhaseReporter | undefined>): void {
+  const what = `the state database (${path}), locked by another process`;
+  log.info(`waiting for ${what}`);
+  for (const r of new Set(reporters)) r?.enter({ kind: 'waiting', for: what });
 }
