@@ -55,7 +55,8 @@ function checksOf(stdout) {
   for (let i = start + 1; i < stdout.length; i++) {
     const c = stdout[i];
     if (c === '"') {
-      for (i++; stdout[i] !== '"'; i++) if (stdout[i] === '\\') i++;
+      // a string runs to its closing quote — or to the end of what was printed, never past it
+      for (i++; i < stdout.length && stdout[i] !== '"'; i++) if (stdout[i] === '\\') i++;
     } else if (c === '[' || c === '{') depth++;
     else if ((c === ']' || c === '}') && --depth === 0) return JSON.parse(stdout.slice(start + 1, i + 1));
   }
