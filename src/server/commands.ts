@@ -17,8 +17,8 @@ import { checkTemplatePrompts } from '../prompts/templates.js';
 import type { CliArgs } from './args.js';
 
 // The answer of a shell command, for the user's terminal: no MCP stream exists in these commands.
-const print = (text: string) => process.stdout.write(`${text}\n`);
-const fail = (text: string) => {
+export const print = (text: string) => process.stdout.write(`${text}\n`);
+export const fail = (text: string) => {
   process.stderr.write(`ollm-mcp: ${text}\n`);
   return 1;
 };

@@ -12,12 +12,9 @@ import { retryBusy } from '../orchestrator/storage/busy.js';
 import { stateDb, STATE_FILE, storageError } from '../orchestrator/storage/db.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import type { CliArgs } from './args.js';
+// a shell command's answer, for the user's terminal (never while serving MCP)
+import { fail, print } from './commands.js';
 
-const print = (text: string) => process.stdout.write(`${text}\n`);
-const fail = (text: string) => {
-  process.stderr.write(`ollm-mcp: ${text}\n`);
-  return 1;
-};
 
 export async function stateCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
   if (args.action !== 'backup') return fail(`Unknown action "state ${args.action ?? ''}" — state backup FILE.`);
