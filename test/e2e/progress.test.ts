@@ -60,10 +60,9 @@ describe.concurrent('long work and a client with a 2 s timeout', () => {
 
   it('the same call without resetting on progress times out, so the wait is real', { timeout: 60_000 }, async () => {
     await withServer({ loadDelayMs: 20_000 }, async ({ client }) => {
-      const started = performance.now();
+      // the client's own limit ends the call: a call that waited out the 20 s load would answer instead
       const call = client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello to the team.', model: 'llama3.2' } }, { timeout: CLIENT_TIMEOUT_MS, onprogress: () => undefined });
       await expect(call).rejects.toThrow(/timed out/i);
-      expect(performance.now() - started).toBeLessThan(15_000);
     });
   });
 

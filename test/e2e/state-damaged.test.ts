@@ -9,6 +9,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, startHttp, tempHome } from '../helpers/spawn.js';
+import { gone } from '../helpers/processes.js';
 import { keysInDb } from '../helpers/state-db.js';
 import { stdioServer } from '../helpers/stdio-server.js';
 
@@ -41,14 +42,6 @@ async function recalled(client: Caller): Promise<{ total: number; keys: string[]
 /** A server on `home` (over the suite's transport), its log at warn level and above. */
 const serverOn = (home: string) => connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn' });
 
-const gone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
 async function exited(pid: number): Promise<void> {
   for (let i = 0; i < 400 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 25));
   expect(gone(pid)).toBe(true);

@@ -9,6 +9,7 @@ import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { run, tempHome } from '../helpers/spawn.js';
+import { gone } from '../helpers/processes.js';
 import { stdioServer } from '../helpers/stdio-server.js';
 
 let fake: FakeOllama;
@@ -49,14 +50,6 @@ const keys = (file: string) => {
     return (db.prepare('SELECT key FROM memory').all() as Array<{ key: string }>).map((r) => r.key).sort();
   } finally {
     db.close();
-  }
-};
-const gone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
   }
 };
 
