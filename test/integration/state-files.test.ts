@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeStateDbs, keptAsideAt, queueWrite, stateDb, type Db } from '../../src/orchestrator/storage/db.js';
+import { checkBeforeOpen } from '../../src/orchestrator/storage/integrity.js';
 import { tempDir } from '../helpers/temp.js';
 
 afterEach(async () => {
@@ -169,6 +170,28 @@ describe('a file that is not this store’s is kept aside, never adopted', () =>
     await remember(db, 'k', 1);
     expect(damaged(home, 'state.db')).toEqual([]);
     expect(keptAsideAt(home)).toEqual([]);
+  });
+});
+
+describe('a new store another process is writing', () => {
+  it('a 0-byte state.db beside a log with data (what a reader can see while another process creates the store) is never kept aside, even where import backups show a store existed', async () => {
+    const home = tempDir('ollm-state-live-');
+    writeFileSync(join(home, 'memory.json.imported-backup'), '{}');
+    // a log with committed frames, as the creating process writes it, beside a database file not yet written
+    const made = join(tempDir('ollm-state-maker-'), 'state.db');
+    const maker = new Database(made);
+    try {
+      maker.exec('PRAGMA journal_mode = WAL');
+      maker.exec('PRAGMA wal_autocheckpoint = 0');
+      maker.exec('CREATE TABLE early (v TEXT)');
+      copyFileSync(`${made}-wal`, join(home, 'state.db-wal'));
+    } finally {
+      maker.close();
+    }
+    writeFileSync(join(home, 'state.db'), '');
+    expect(statSync(join(home, 'state.db-wal')).size).toBeGreaterThan(0);
+    expect(await checkBeforeOpen(join(home, 'state.db'))).toEqual([]);
+    expect(readdirSync(home).sort()).toEqual(['memory.json.imported-backup', 'state.db', 'state.db-wal']);
   });
 });
 

@@ -157,10 +157,12 @@ export async function checkBeforeOpen(path: string): Promise<SetAside[]> {
   }
   let walWhy: string | undefined;
   if (facts && !facts.valid) walWhy = 'its header is not a valid write-ahead log header (damaged)';
-  else if (walHasData && (!db || db.size === 0)) walWhy = `it has no database beside it (${basename(path)} is ${db ? 'empty' : 'missing'})`;
-  else if (walHasData && db && frames.pageSize !== db.pageSize) walWhy = `its page size (${frames.pageSize}) is not the database's (${db.pageSize}): it belongs to another database`;
+  // a 0-byte database beside a log with data is a new store before its first checkpoint — another
+  // process may be writing it this moment — so only a missing database makes a log an orphan
+  else if (walHasData && !db) walWhy = `it has no database beside it (${basename(path)} is missing)`;
+  else if (walHasData && db && db.size > 0 && frames.pageSize !== db.pageSize) walWhy = `its page size (${frames.pageSize}) is not the database's (${db.pageSize}): it belongs to another database`;
   else if (walHasData && db && db.appId !== 0 && frames.lastAppId !== undefined && frames.lastAppId !== db.appId) walWhy = 'it belongs to another store (copied from another home?)';
-  if (db && db.size === 0 && (walHasData || (await storeWasWritten(dirname(path))))) {
+  if (db && db.size === 0 && !walHasData && (await storeWasWritten(dirname(path)))) {
     out.push(...(await setAside(path, `${basename(path)} is empty: what is left of a truncated store`, at)));
   }
   if (walWhy) {
