@@ -1,6 +1,6 @@
 export * from './config/index.js';
 export { Orchestrator, type OrchestratorDeps, type ModelsOverview, type ModelSummary, type ModelCard, type LoadedModel, type RamSummary } from './orchestrator.js';
-export { notInstalled, OllamaBackend, OllamaError, type OllamaErrorKind } from './hosts/ollama.js';
+export { notInstalled, OllamaBackend, HostError, type HostErrorKind } from './engines/ollama/ollama.js';
 export { Catalog, type CatalogModel } from './models/catalog.js';
 export { describeModel, matchEntry, MODEL_DATABASE, type ModelEntry } from './models/model-db.js';
 export { RamMonitor, type MemorySource, type MemoryReading } from './loading/ram.js';

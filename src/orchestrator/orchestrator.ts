@@ -5,7 +5,7 @@
 import type { LoadedConfig } from './config/index.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
-import type { OllamaBackend, RunningModel } from './hosts/ollama.js';
+import type { OllamaBackend, RunningModel } from './engines/ollama/ollama.js';
 import { ServerStopping } from './util/stopping.js';
 import { join } from 'node:path';
 import type { Loader } from './loading/loader.js';
@@ -28,7 +28,7 @@ import { defaultHost, FailoverOverview } from './fleet/default-host.js';
 import { coolingHosts, listFleetModels } from './fleet/fleet-reads.js';
 import { loadedStatus, modelDatabase, ollamaHostStatus, ramStatus, unreachableOf } from './fleet/fleet-status.js';
 import { pickHost, type PickHostOptions } from './fleet/pick-host.js';
-import { Engines } from './hosts/engines.js';
+import { Engines } from './engines/openai/engines.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
 export type { HostCapacity, LoadedModel, ModelCard, ModelsOverview, ModelSummary, RamSummary } from './models/overview-types.js';

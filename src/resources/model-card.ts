@@ -1,5 +1,5 @@
 import { ResourceNotFoundError, ResourceTemplate, type CompleteResourceTemplateCallback, type McpServer } from '@modelcontextprotocol/server';
-import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
+import { HostError, type Orchestrator } from '../orchestrator/index.js';
 import { jsonContents } from './json.js';
 
 const PREFIX = 'ollm://models/';
@@ -28,7 +28,7 @@ export function registerModelCard(server: McpServer, orch: Orchestrator): void {
       try {
         return jsonContents(uri, await orch.modelCard(name));
       } catch (err) {
-        if (err instanceof OllamaError && err.kind === 'model_not_found') throw new ResourceNotFoundError(uri.href, err.message);
+        if (err instanceof HostError && err.kind === 'model_not_found') throw new ResourceNotFoundError(uri.href, err.message);
         throw err;
       }
     },

@@ -13,7 +13,7 @@ import {
   type ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
-import { OllamaError, type Orchestrator } from '../orchestrator/index.js';
+import { HostError, type Orchestrator } from '../orchestrator/index.js';
 import { log } from '../orchestrator/util/log.js';
 import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
 import { reportingTo } from '../orchestrator/progress/current.js';
@@ -93,7 +93,7 @@ const BUILT: Record<string, Record<string, Record<string, unknown>>> = typeof __
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof OllamaError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError) return err.message;
+  if (err instanceof HostError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError) return err.message;
   // a full, read-only or failing disk is the machine's state, not a bug: say it as such
   const disk = diskProblem(err);
   if (disk) {

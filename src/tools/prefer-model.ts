@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { OllamaError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
+import { HostError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
 import { findModel, withTag } from '../orchestrator/models/catalog.js';
 import { checkPreference } from '../orchestrator/generation/preference-check.js';
 import { KEEP_COMPARISONS } from '../orchestrator/generation/comparisons.js';
@@ -23,23 +23,23 @@ export const preferModelTool = defineTool({
     // any process's comparison on this $OLLM_HOME, before or after a restart (comparisons.ts)
     const comparison = input.comparisonId ? await orch.comparisons.get(orch.config.home, input.comparisonId) : undefined;
     if (input.comparisonId && !comparison) {
-      throw new OllamaError(
+      throw new HostError(
         'bad_request',
         `No comparison has id ${quoted(input.comparisonId)} (the last ${KEEP_COMPARISONS} are kept) — pass task instead.`,
         orch.host,
       );
     }
     const task = input.task ?? comparison?.task;
-    if (!task) throw new OllamaError('bad_request', 'Say which work the model is preferred for: task, or the comparisonId of a compare.', orch.host);
+    if (!task) throw new HostError('bad_request', 'Say which work the model is preferred for: task, or the comparisonId of a compare.', orch.host);
     // a model pulled a moment ago may not be in the cached list yet
     const listed = async (refresh: boolean) => (await orch.listModels({ refresh, signal })).models;
     let models = await listed(false);
     if (!findModel(models, input.model)) models = await listed(true);
     const verdict = checkPreference(input.model, task, models, orch.routingSettings().allowCloud);
-    if (!verdict.ok) throw new OllamaError(verdict.installed ? 'bad_request' : 'model_not_found', verdict.message, orch.host);
+    if (!verdict.ok) throw new HostError(verdict.installed ? 'bad_request' : 'model_not_found', verdict.message, orch.host);
     const installed = verdict.model;
     if (comparison && !comparison.models.includes(installed.name) && !comparison.models.includes(withTag(input.model))) {
-      throw new OllamaError('bad_request', `${installed.name} was not part of comparison ${input.comparisonId} (${comparison.models.join(', ')}).`, orch.host);
+      throw new HostError('bad_request', `${installed.name} was not part of comparison ${input.comparisonId} (${comparison.models.join(', ')}).`, orch.host);
     }
     const profile = TASK_PROFILE[task];
     const before = orch.preferences.all()[profile]?.model;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { evidenceText, trackRecord } from '../orchestrator/generation/learning.js';
 import { VerdictError } from '../orchestrator/generation/outcomes.js';
-import { OllamaError } from '../orchestrator/index.js';
+import { HostError } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 
 export const rateAnswerTool = defineTool({
@@ -30,7 +30,7 @@ export const rateAnswerTool = defineTool({
     try {
       out = await orch.outcomes.verdict(input.answerId, input.verdict === 'good');
     } catch (err) {
-      if (err instanceof VerdictError) throw new OllamaError('bad_request', err.message, orch.host);
+      if (err instanceof VerdictError) throw new HostError('bad_request', err.message, orch.host);
       throw err;
     }
     const { answer, evidence, changed } = out;

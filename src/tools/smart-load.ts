@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { keepAliveProblem, TASK_TYPES } from '../orchestrator/index.js';
 import { NAMED, smartLoad, type SmartLoadOutcome } from '../orchestrator/loading/smart-load.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
-import { OllamaError } from '../orchestrator/index.js';
+import { HostError } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 
 const keepAlive = z
@@ -75,7 +75,7 @@ export const smartLoadTool = defineTool({
   async run(input, { orch, signal, phases }) {
     const outcome = await smartLoad(orch, { ...input, signal, ...(phases && { progress: phases }) });
     // A refusal is a failure the caller must act on: an error result, with the numbers and the smaller alternative.
-    if (outcome.action === 'refused') throw new OllamaError('out_of_memory', render(outcome), outcome.host ?? orch.host);
+    if (outcome.action === 'refused') throw new HostError('out_of_memory', render(outcome), outcome.host ?? orch.host);
     return { structured: outcome, text: render(outcome) };
   },
 });

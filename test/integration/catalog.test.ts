@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OllamaError } from '../../src/orchestrator/index.js';
+import { HostError } from '../../src/orchestrator/index.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 
@@ -97,7 +97,7 @@ describe('catalog against a fake Ollama', () => {
     fake.setOffline(true);
     const again = await core.catalog.list({ refresh: true });
     expect(again.models).toEqual(first.models);
-    expect(again.stale).toBeInstanceOf(OllamaError);
+    expect(again.stale).toBeInstanceOf(HostError);
     expect(again.stale?.kind).toBe('unreachable');
   });
 
@@ -105,8 +105,8 @@ describe('catalog against a fake Ollama', () => {
     const core = await coreFor(fake);
     await fake.stop();
     const err = await core.catalog.list().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OllamaError);
-    expect((err as OllamaError).kind).toBe('unreachable');
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).kind).toBe('unreachable');
     expect((err as Error).message).toContain(fake.host);
     expect((err as Error).message).toContain('ollama serve');
   });
@@ -125,7 +125,7 @@ describe('Ollama backend errors', () => {
     fake.setLatency('/api/tags', 2000);
     const core = await coreFor(fake, { yaml: 'ollama:\n  timeoutMs: 200\n' });
     // without the 200 ms limit the list would arrive after 2 s: an error of kind timeout is the limit at work
-    const err = (await core.backend.list().catch((e: unknown) => e)) as OllamaError;
+    const err = (await core.backend.list().catch((e: unknown) => e)) as HostError;
     expect(err).toBeInstanceOf(Error);
     expect(err.kind).toBe('timeout');
     expect(err.message).toMatch(new RegExp(`${fake.host}.*/api/tags.*200 ms`));
@@ -137,13 +137,13 @@ describe('Ollama backend errors', () => {
     const ac = new AbortController();
     const pending = core.backend.list({ signal: ac.signal });
     setTimeout(() => ac.abort(), 50);
-    const err = (await pending.catch((e: unknown) => e)) as OllamaError;
+    const err = (await pending.catch((e: unknown) => e)) as HostError;
     expect(err.kind).toBe('aborted');
   });
 
   it('a missing model says to pull it', async () => {
     const core = await coreFor(fake);
-    const err = (await core.backend.show('nope:1b').catch((e: unknown) => e)) as OllamaError;
+    const err = (await core.backend.show('nope:1b').catch((e: unknown) => e)) as HostError;
     expect(err.kind).toBe('model_not_found');
     expect(err.status).toBe(404);
     expect(err.message).toContain('ollama pull nope:1b');

@@ -2,8 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OllamaBackend, OllamaError } from '../../src/orchestrator/hosts/ollama.js';
-import { checkModels } from '../../src/orchestrator/hosts/ollama-answers.js';
+import { OllamaBackend, HostError } from '../../src/orchestrator/engines/ollama/ollama.js';
+import { checkModels } from '../../src/orchestrator/engines/ollama/ollama-answers.js';
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -55,7 +55,7 @@ describe('answers from an Ollama host', () => {
     ] as const) {
       const backend = await host(body);
       const err = await backend.list().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(OllamaError);
+      expect(err).toBeInstanceOf(HostError);
       expect((err as Error).message).toMatch(new RegExp(`^Ollama at 127\\.0\\.0\\.1:\\d+ answered /api/tags with something that is not Ollama's answer: `));
       expect((err as Error).message).toMatch(got);
       expect((err as Error).message).not.toMatch(/bug|Cannot read/);
@@ -96,7 +96,7 @@ describe('a host that never stops', () => {
 
 describe('an OpenAI-compatible engine that never stops', () => {
   it('is stopped at maxTokens by the server itself, as a "length" finish', async () => {
-    const { OpenAIBackend } = await import('../../src/orchestrator/hosts/openai.js');
+    const { OpenAIBackend } = await import('../../src/orchestrator/engines/openai/openai.js');
     // ignores max_tokens: a chunk every millisecond, no finish_reason, until the client goes away
     const host = await endless('text/event-stream', `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x ' }, finish_reason: null }] })}\n\n`);
     const engine = new OpenAIBackend({ name: 'endless', baseURL: `${host.url}/v1`, timeoutMs: 5000 });

@@ -5,10 +5,10 @@
  * failure is an error naming the host and the field or the problem.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { frameLines } from '../../src/orchestrator/hosts/ndjson.js';
-import { OllamaBackend, OllamaError } from '../../src/orchestrator/hosts/ollama.js';
-import { RULES } from '../../src/orchestrator/hosts/ollama-lines.js';
-import { EngineError, OpenAIBackend } from '../../src/orchestrator/hosts/openai.js';
+import { frameLines } from '../../src/orchestrator/engines/ollama/ndjson.js';
+import { OllamaBackend, HostError } from '../../src/orchestrator/engines/ollama/ollama.js';
+import { RULES } from '../../src/orchestrator/engines/ollama/ollama-lines.js';
+import { EngineError, OpenAIBackend } from '../../src/orchestrator/engines/openai/openai.js';
 import { streamGenerate, type StreamRequest } from '../../src/orchestrator/generation/stream.js';
 import { Catalog } from '../../src/orchestrator/models/catalog.js';
 import { Puller, type PullProgress } from '../../src/orchestrator/models/pull.js';
@@ -73,8 +73,8 @@ describe('an invalid-line flood', () => {
   it('stops an Ollama stream after a few lines, with one log line, and the client never prints per line', async () => {
     use('flood');
     const { result: err, logLines, consoleCalls } = await watched(() => failure(gen(ollama())));
-    expect(err).toBeInstanceOf(OllamaError);
-    expect((err as OllamaError).kind).toBe('bad_response');
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).kind).toBe('bad_response');
     expect(err.message).toMatch(new RegExp(`^Ollama at ${HOST()} answered /api/generate with 5 lines that are not Ollama's \\(the first: not JSON: "garbage line 0, not JSON"\\), so the stream was stopped — is Ollama`));
     expect(logLines.filter((l) => /not Ollama's/.test(l))).toHaveLength(1);
     expect(consoleCalls).toBe(0);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OllamaError } from '../../src/orchestrator/index.js';
+import { HostError } from '../../src/orchestrator/index.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 
@@ -56,7 +56,7 @@ describe('the node:http transport under the ollama client', () => {
     expect(seen.length).toBe(2);
     expect(String((err as Error).message)).toMatch(/llama runner process has terminated/);
 
-    const missing = (await core.backend.call('generate', (c) => c.generate({ model: 'ghost:1b', prompt: 'x' }), { model: 'ghost:1b' }).catch((e: unknown) => e)) as OllamaError;
+    const missing = (await core.backend.call('generate', (c) => c.generate({ model: 'ghost:1b', prompt: 'x' }), { model: 'ghost:1b' }).catch((e: unknown) => e)) as HostError;
     expect(missing.kind).toBe('model_not_found');
     expect(missing.status).toBe(404);
   });
@@ -77,7 +77,7 @@ describe('the node:http transport under the ollama client', () => {
         { signal: ac.signal, timeoutMs: 10_000 },
       )
       .catch((e: unknown) => e);
-    expect((err as OllamaError).kind).toBe('aborted');
+    expect((err as HostError).kind).toBe('aborted');
     expect(n).toBeLessThan(10);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.loaded().find((m) => m.name === 'phi3:mini')?.inFlight).toBe(0);
@@ -85,8 +85,8 @@ describe('the node:http transport under the ollama client', () => {
 
   it('a 400 answer is a bad_request naming the host and what Ollama said', async () => {
     const core = await coreFor(fake);
-    const err = (await core.backend.call('/api/embed', (c) => c.embed({ model: '', input: 'x' })).catch((e: unknown) => e)) as OllamaError;
-    expect(err).toBeInstanceOf(OllamaError);
+    const err = (await core.backend.call('/api/embed', (c) => c.embed({ model: '', input: 'x' })).catch((e: unknown) => e)) as HostError;
+    expect(err).toBeInstanceOf(HostError);
     expect(err.kind).toBe('bad_request');
     expect(err.message).toBe(`Ollama at ${fake.host} rejected /api/embed: model is required`);
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OllamaError } from '../../src/orchestrator/index.js';
+import { HostError } from '../../src/orchestrator/index.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 
@@ -71,7 +71,7 @@ describe('listModels: loaded, fits and fitsNow against the fake', () => {
   it('fails with the host and the fix when Ollama is down and nothing was listed before', async () => {
     const core = await coreFor(fake);
     await fake.stop();
-    await expect(core.listModels()).rejects.toThrow(OllamaError);
+    await expect(core.listModels()).rejects.toThrow(HostError);
     await expect(core.listModels()).rejects.toThrow(new RegExp(`not reachable at ${fake.host.replace(/\./g, '\\.')}.*ollama serve`));
   });
 

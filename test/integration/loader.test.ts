@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OllamaError } from '../../src/orchestrator/index.js';
+import { HostError } from '../../src/orchestrator/index.js';
 import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
@@ -144,8 +144,8 @@ describe('smart loading against the fake Ollama', () => {
   it('a failed load is a clear error and leaves the state readable', async () => {
     const core = await setup();
     fake.failNext('/api/generate', 500, 'llama runner process has terminated: signal: killed');
-    const err = (await smartLoad(core, { model: 'llama3.2' }).catch((e: unknown) => e)) as OllamaError;
-    expect(err).toBeInstanceOf(OllamaError);
+    const err = (await smartLoad(core, { model: 'llama3.2' }).catch((e: unknown) => e)) as HostError;
+    expect(err).toBeInstanceOf(HostError);
     // a runner that died while loading is how Ollama reports running out of memory (often without the word)
     expect(err.kind).toBe('out_of_memory');
     expect(err.message).toMatch(/could not load "llama3\.2:latest": llama runner process has terminated.*choose a smaller one/);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
 import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
 import { deleteModel } from '../../src/orchestrator/models/delete.js';
-import { OllamaError } from '../../src/orchestrator/index.js';
+import { HostError } from '../../src/orchestrator/index.js';
 import { CAPABILITY_MODELS, CLOUD_MODELS, DEFAULT_REGISTRY, FakeOllama, NAMESPACED_MODELS, type FakeOllamaOptions } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 
@@ -126,7 +126,7 @@ describe('cloud models, names and capabilities', () => {
     await core.loader.unload({ all: true });
     await deleteModel(core, { model: 'someuser/llama3.1:8b' });
     expect(fake!.installed().map((m) => m.name)).toEqual(['llama3.1:8b']);
-    const missing = (await smartLoad(core, { model: 'someuser/llama3.1:8b' }).catch((e: unknown) => e)) as OllamaError;
+    const missing = (await smartLoad(core, { model: 'someuser/llama3.1:8b' }).catch((e: unknown) => e)) as HostError;
     expect(missing.message).toMatch(/not installed.*Installed under other names: llama3\.1:8b/);
   });
 
@@ -157,8 +157,8 @@ describe('out of memory and its aftermath', () => {
     const core = await setup({ memoryBytes: 32 * GB, gpus: [{ vramBytes: 24 * GiB }], defaultNumCtx: 4096 }, { yaml: CTX_4K });
     await smartLoad(core, { model: 'phi3:mini', pin: true });
     fake!.injectLoadFailure('oom', { model: 'qwen3:8b', times: 2 });
-    const err = (await smartLoad(core, { model: 'qwen3:8b' }).catch((e: unknown) => e)) as OllamaError;
-    expect(err).toBeInstanceOf(OllamaError);
+    const err = (await smartLoad(core, { model: 'qwen3:8b' }).catch((e: unknown) => e)) as HostError;
+    expect(err).toBeInstanceOf(HostError);
     expect(err.kind).toBe('out_of_memory');
     expect(err.message).toMatch(/out-of-memory.*Ollama unloaded phi3:mini after it; pinned phi3:mini was loaded again/);
     expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OllamaError } from '../../src/orchestrator/index.js';
+import { HostError } from '../../src/orchestrator/index.js';
 import { compare, groupByMemory } from '../../src/orchestrator/generation/compare.js';
 import { deleteModel } from '../../src/orchestrator/models/delete.js';
 import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
@@ -51,7 +51,7 @@ describe('pull_model', () => {
     const core = await setup();
     await expect(core.puller.pull({ model: 'llama 3' })).rejects.toThrow(/"llama 3" is not a valid model name/);
     expect(fake.requests.filter((q) => q.path === '/api/pull')).toHaveLength(0);
-    const err = (await core.puller.pull({ model: 'nosuchmodel:1b' }).catch((e: unknown) => e)) as OllamaError;
+    const err = (await core.puller.pull({ model: 'nosuchmodel:1b' }).catch((e: unknown) => e)) as HostError;
     expect(err.kind).toBe('model_not_found');
     expect(err.message).toMatch(/"nosuchmodel:1b" was not found in the registry/);
   });

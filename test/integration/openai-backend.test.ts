@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineError, OpenAIBackend, type OpenAIBackendOptions } from '../../src/orchestrator/hosts/openai.js';
+import { EngineError, OpenAIBackend, type OpenAIBackendOptions } from '../../src/orchestrator/engines/openai/openai.js';
 import { FakeOpenAI, type FakeOpenAIOptions, PROXY_502_HTML } from '../fake-openai/server.js';
 
 const KEY_ENV = 'OLLM_TEST_OPENAI_KEY';

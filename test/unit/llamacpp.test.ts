@@ -1,7 +1,7 @@
 // The pure parts of the llama.cpp host: reading a router's status args, and a model's memory from its header.
 import { describe, expect, it } from 'vitest';
-import { readArgs, readModel } from '../../src/orchestrator/hosts/llamacpp-api.js';
-import { cacheTypeBytes, kvBytes, parameterSize, predictBytes, runContext, type GgufFacts } from '../../src/orchestrator/hosts/llamacpp-gguf.js';
+import { readArgs, readModel } from '../../src/orchestrator/engines/llamacpp/llamacpp-api.js';
+import { cacheTypeBytes, kvBytes, parameterSize, predictBytes, runContext, type GgufFacts } from '../../src/orchestrator/engines/llamacpp/llamacpp-gguf.js';
 
 /** The stories model's header: llama, 5 blocks, 8 heads, 4 KV heads, 64 wide, 2048 trained. */
 const STORIES: GgufFacts = { file: 's.gguf', fileBytes: 1_185_632, architecture: 'llama', contextLength: 2048, blocks: 5, heads: 8, kvHeads: 4, embedding: 64 };
@@ -56,8 +56,8 @@ describe('a llama-server model’s memory', () => {
 
 describe('how messages name a host', () => {
   it('an Ollama host as Ollama, a llama-server router as llama-server, in every message built from backend.who', async () => {
-    const { OllamaBackend } = await import('../../src/orchestrator/hosts/ollama.js');
-    const { LlamacppBackend } = await import('../../src/orchestrator/hosts/llamacpp.js');
+    const { OllamaBackend } = await import('../../src/orchestrator/engines/ollama/ollama.js');
+    const { LlamacppBackend } = await import('../../src/orchestrator/engines/llamacpp/llamacpp.js');
     expect(new OllamaBackend({ host: 'http://127.0.0.1:11434', timeoutMs: 1000 }).who).toBe('Ollama at 127.0.0.1:11434');
     expect(new LlamacppBackend({ name: 'llama', url: 'http://127.0.0.1:8080', timeoutMs: 1000 }).who).toMatch(/^llama-server at 127\.0\.0\.1:8080/);
   });

@@ -3,7 +3,7 @@
  * ollama.host — or, while it does not answer, the first other Ollama host that does, in priority
  * order. So compare still runs, on the next host, when the first one is down.
  */
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { RamMonitor } from '../loading/ram.js';
 import { ModelOverview } from '../models/overview.js';
 import type { ModelsOverview } from '../models/overview-types.js';
@@ -46,7 +46,7 @@ export class FailoverOverview extends ModelOverview {
     for (const h of order) {
       try {
         const o = await h.overview.listModels({ ...options, reachable: true });
-        if (o.stale) throw new OllamaError('unreachable', o.stale, h.address);
+        if (o.stale) throw new HostError('unreachable', o.stale, h.address);
         cooldown.up(h.name);
         return o;
       } catch (err) {

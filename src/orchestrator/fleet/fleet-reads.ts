@@ -4,7 +4,7 @@
  * one host down never fails the whole read. A host found down is cooled down for placement (and
  * re-checked in the background); one found up is back at once.
  */
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { HostDown, HostState, ModelsOverview } from '../models/overview-types.js';
 import type { OllamaHost } from './ollama-host.js';
 import { HOST_COOLDOWN_MS, type HostCooldown } from './placement.js';
@@ -38,7 +38,7 @@ const cause = (err: unknown) => (err instanceof Error ? err.message : String(err
 
 /** Whether an error means the host is not there (rather than a refusal of this one call). */
 export function isDown(err: unknown): boolean {
-  return err instanceof OllamaError && (err.kind === 'unreachable' || err.kind === 'timeout');
+  return err instanceof HostError && (err.kind === 'unreachable' || err.kind === 'timeout');
 }
 
 /**
@@ -56,7 +56,7 @@ export async function readEachHost<T>(hosts: readonly OllamaHost[], cooldown: Ho
         if (many) cooldown.up(host.name);
         return { host, value };
       } catch (err) {
-        if (err instanceof OllamaError && err.kind === 'aborted') throw err;
+        if (err instanceof HostError && err.kind === 'aborted') throw err;
         if (many && isDown(err)) cooldown.down(host.name, err instanceof Error ? err.message : String(err));
         return { host, error: cause(err) };
       }
@@ -77,9 +77,9 @@ export function coolingHosts(fleet: { ollamaHosts: readonly OllamaHost[]; hostCo
 }
 
 /** The error when no Ollama host answers: each one named, with what to do. */
-export function noHostAnswers(down: readonly HostDown[], primaryAddress: string): OllamaError {
+export function noHostAnswers(down: readonly HostDown[], primaryAddress: string): HostError {
   const each = down.map((d) => `${d.name} at ${d.url}: ${d.error.replace(/[.\s]+$/, '')}`).join('; ');
-  return new OllamaError('unreachable', `No Ollama host answers (${each}) — start Ollama (\`ollama serve\`) on at least one, or correct the addresses in settings (ollama.host, hosts).`, primaryAddress);
+  return new HostError('unreachable', `No Ollama host answers (${each}) — start Ollama (\`ollama serve\`) on at least one, or correct the addresses in settings (ollama.host, hosts).`, primaryAddress);
 }
 
 /**
@@ -93,7 +93,7 @@ export async function listFleetModels(hosts: readonly OllamaHost[], cooldown: Ho
     cooldown,
     async (h) => {
       const o = await h.overview.listModels({ ...options, reachable: true });
-      if (o.stale) throw new OllamaError('unreachable', o.stale, h.address);
+      if (o.stale) throw new HostError('unreachable', o.stale, h.address);
       return o;
     },
     { ask: options.refresh === true },

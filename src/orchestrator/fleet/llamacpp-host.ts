@@ -5,7 +5,7 @@
  * planner, pins, overview, placement — is the same as for an Ollama host.
  */
 import type { Settings } from '../config/index.js';
-import { LlamacppBackend } from '../hosts/llamacpp.js';
+import { LlamacppBackend } from '../engines/llamacpp/llamacpp.js';
 import { LlamacppMemoryModel } from '../loading/llamacpp-memory.js';
 import { OllamaHost, settingsFor, type OllamaHostDeps, type OllamaHostSpec } from './ollama-host.js';
 

@@ -3,7 +3,7 @@
  * list_models): router or single model, its --models-max, and every model with its status
  * (loaded, loading, unloaded, failed), its memory and where that figure comes from.
  */
-import { LlamacppBackend } from '../hosts/llamacpp.js';
+import { LlamacppBackend } from '../engines/llamacpp/llamacpp.js';
 import type { OllamaHost } from './ollama-host.js';
 
 export interface LlamacppModelStatus {

@@ -6,7 +6,7 @@
  */
 import type { Settings } from '../config/index.js';
 import type { MetricsStore } from '../generation/metrics.js';
-import { OllamaBackend, type CallOptions, type RunningModel } from '../hosts/ollama.js';
+import { OllamaBackend, type CallOptions, type RunningModel } from '../engines/ollama/ollama.js';
 import { HostMemoryModel } from '../loading/host-memory.js';
 import { Loader } from '../loading/loader.js';
 import type { RamMonitor } from '../loading/ram.js';

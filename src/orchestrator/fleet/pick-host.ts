@@ -5,7 +5,7 @@
  * host (ollama.host, or the next one while it is down). Hosts that do not answer are left out,
  * and named when the model is on none of the others.
  */
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import { findModel } from '../models/catalog.js';
 import { shortened } from '../util/shorten.js';
 import { defaultHost, type Fleet } from './default-host.js';
@@ -26,7 +26,7 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
   const fallback = defaultHost(fleet);
   if (opts.host !== undefined) {
     const named = hosts.find((h) => h.name === opts.host);
-    if (!named) throw new OllamaError('bad_request', `There is no Ollama host "${shortened(opts.host)}" — the hosts are ${hosts.map((h) => h.name).join(', ')} (see ollm://fleet).`, fallback.address);
+    if (!named) throw new HostError('bad_request', `There is no Ollama host "${shortened(opts.host)}" — the hosts are ${hosts.map((h) => h.name).join(', ')} (see ollm://fleet).`, fallback.address);
     return named;
   }
   if (hosts.length === 1 || opts.model === undefined) return fallback;
@@ -43,12 +43,12 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
   const where = opts.loaded && having.some((x) => x.value.loaded) ? having.filter((x) => x.value.loaded) : having;
   if (where.length === 1 || (where.length > 1 && opts.first)) return where[0]!.host;
   if (where.length > 1) {
-    throw new OllamaError('bad_request', `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts (${where.map((x) => x.host.name).join(', ')}) — name the one with host.`, fallback.address);
+    throw new HostError('bad_request', `${shortened(model)} is ${opts.loaded ? 'loaded' : 'installed'} on several Ollama hosts (${where.map((x) => x.host.name).join(', ')}) — name the one with host.`, fallback.address);
   }
   if (read.down.length === 0) return fallback; // its not-installed error names similar models
   if (read.up.length === 0) throw noHostAnswers(read.down, fallback.address);
   const up = read.up.map((v) => v.host.name);
-  throw new OllamaError(
+  throw new HostError(
     'model_not_found',
     `${shortened(model)} is not installed on the Ollama host${up.length > 1 ? 's' : ''} that answer${up.length > 1 ? '' : 's'} (${up.join(', ')}); it may be on one that does not. ${downLines(read.down).join(' ')}`,
     fallback.address,

@@ -5,7 +5,7 @@
  * together: a model already loaded on any host comes first, then one that fits now, then one that
  * fits after the cheapest unload (each host with its own memory model), hosts in priority order.
  */
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
 import type { OllamaHost } from './ollama-host.js';
 
@@ -73,11 +73,11 @@ export async function reachableHosts(hosts: readonly OllamaHost[], cooldown: Hos
       }
       try {
         const overview = await host.overview.listModels({ reachable: true, recent: true, ...(signal && { signal }) });
-        if (overview.stale) throw new OllamaError('unreachable', overview.stale, host.address);
+        if (overview.stale) throw new HostError('unreachable', overview.stale, host.address);
         cooldown.up(host.name);
         return { host, overview };
       } catch (err) {
-        if (!(err instanceof OllamaError && err.kind === 'unreachable')) throw err;
+        if (!(err instanceof HostError && err.kind === 'unreachable')) throw err;
         cooldown.down(host.name, err.message);
         attempts.push({ model: many ? `Ollama ${host.name}` : `Ollama at ${host.address}`, error: err.message });
         return undefined;

@@ -20,7 +20,7 @@ import { findModel } from '../models/catalog.js';
 import { VRAM_ADMISSION } from '../loading/planner.js';
 import { classify } from './classify.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { ModelSummary, Orchestrator } from '../orchestrator.js';
 import { selectModel } from './router.js';
 import { estimateTokens } from './classify.js';
@@ -54,7 +54,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
     const digests = new Map((catalog?.models ?? []).map((m) => [m.name, m.digest]));
     const facts = overview.models.map((m) => ({ name: m.name, family: m.family, digest: digests.get(m.name) ?? '' }));
     names = defaultCandidates((selection?.ranked ?? []).map((r) => r.model), facts);
-    if (names.length < 2) throw new OllamaError('model_not_found', `Fewer than two different installed models fit this machine for ${task} work — name the models to compare, or pull another.`, orch.host);
+    if (names.length < 2) throw new HostError('model_not_found', `Fewer than two different installed models fit this machine for ${task} work — name the models to compare, or pull another.`, orch.host);
   }
   const results = new Map<string, CompareEntry>();
   const known: ModelSummary[] = [];
@@ -140,7 +140,7 @@ export async function compare(orch: Orchestrator, req: CompareRequest): Promise<
       for (const lane of lanes) lane?.end();
     }
   }
-  if (req.signal?.aborted) throw new OllamaError('aborted', cancelledText('compare', req.signal), orch.host);
+  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('compare', req.signal), orch.host);
 
   const ordered = names.map((n) => results.get(n) ?? results.get(`${n}:latest`)!).filter(Boolean);
   const answered = ordered.filter((r) => !r.error).map((r) => r.model);

@@ -4,7 +4,7 @@
  * lists every attempt.
  */
 import { cancelledText } from '../util/stopping.js';
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { Complexity } from './classify.js';
@@ -41,7 +41,7 @@ export async function answerElsewhere(orch: Orchestrator, c: Elsewhere): Promise
     },
     attempts,
   );
-  if (req.signal?.aborted) throw new OllamaError('aborted', cancelledText('route_and_generate', req.signal), orch.host);
+  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), orch.host);
   if (out) {
     const provider = out.host === 'fallback' ? 'fallback' : 'openai';
     const result: RouteResult = {

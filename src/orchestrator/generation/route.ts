@@ -13,7 +13,7 @@ import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '.
 
 export { RouteError, type Attempt, type RouteRequest, type RouteResult } from './route-types.js';
 import { classify, estimateTokens, inferComplexity } from './classify.js';
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
@@ -156,13 +156,13 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
         });
       } catch (err) {
         // what happened to the answer counts in the model's track record here (not a cancel, not memory)
-        if (!req.signal?.aborted && !(err instanceof OllamaError && (err.kind === 'out_of_memory' || err.kind === 'aborted'))) {
-          void orch.outcomes.record(place, { kind: err instanceof OllamaError && err.kind === 'timeout' ? 'timeout' : 'failure' });
+        if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted'))) {
+          void orch.outcomes.record(place, { kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure' });
         }
         // Out of memory while generating: Ollama expires every loaded model, pins included.
-        if (err instanceof OllamaError && err.kind === 'out_of_memory') {
+        if (err instanceof HostError && err.kind === 'out_of_memory') {
           const note = await host.loader.recoverFromOutOfMemory(here.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
-          if (note) throw new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status);
+          if (note) throw new HostError(err.kind, `${err.message} ${note}`, err.host, err.status);
         }
         throw err;
       } finally {
@@ -197,13 +197,13 @@ export async function routeAndGenerate(orch: Orchestrator, req: RouteRequest): P
       const message = err instanceof Error ? err.message : String(err);
       attempts.push({ model: orch.ollamaHosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: message });
       orch.metrics.record({ model: candidate.model, ok: false, latencyMs: 0, error: message });
-      if (err instanceof OllamaError && err.kind === 'unreachable') {
+      if (err instanceof HostError && err.kind === 'unreachable') {
         down.add(host.name);
         if (orch.ollamaHosts.length > 1) orch.hostCooldown.down(host.name, message);
       }
     }
   }
-  if (req.signal?.aborted) throw new OllamaError('aborted', cancelledText('route_and_generate', req.signal), orch.host);
+  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), orch.host);
 
   return answerElsewhere(orch, { req, task, profile, complexity, system, maxTokens, attempts, notes });
 }

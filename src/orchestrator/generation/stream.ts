@@ -8,7 +8,7 @@
  */
 import type { Settings } from '../config/index.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import { OllamaError, type OllamaBackend } from '../hosts/ollama.js';
+import { HostError, type OllamaBackend } from '../engines/ollama/ollama.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
 
@@ -122,7 +122,7 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
           }
           if (lines - watch.tokens > EMPTY_LINES) {
             stream.abort();
-            throw new OllamaError('bad_response', `${backend.who} sent ${lines - watch.tokens} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, backend.host);
+            throw new HostError('bad_response', `${backend.who} sent ${lines - watch.tokens} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, backend.host);
           }
         }
         throw new Error('the stream ended before Ollama said it was done');
@@ -130,7 +130,7 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
       { timeoutMs: 0, signal, model: req.model },
     );
     if (text.trim() === '') {
-      throw new OllamaError(
+      throw new HostError(
         'server_error',
         `${req.model} returned an empty answer${thinking ? ' (it only produced thinking)' : ''} — trying another model may help, or raise maxTokens.`,
         backend.host,
@@ -157,8 +157,8 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
   } catch (err) {
     if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, backend.host, backend.who);
     // Ollama had begun answering: the host is there, the connection broke (the next model is tried on it).
-    if (err instanceof OllamaError && err.kind === 'unreachable' && watch.tokens > 0) {
-      throw new OllamaError('server_error', `The connection to ${backend.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, backend.host);
+    if (err instanceof HostError && err.kind === 'unreachable' && watch.tokens > 0) {
+      throw new HostError('server_error', `The connection to ${backend.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, backend.host);
     }
     throw err;
   } finally {
@@ -167,13 +167,13 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
 }
 
 /** Which limit stopped a generation, after how long, and the setting that sets it. */
-function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: number, host: string, who: string): OllamaError {
+function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: number, host: string, who: string): HostError {
   const s = (ms: number) => `${Math.round(ms / 1000)} s`;
   const message =
     which === 'stall'
       ? `${req.model} sent nothing for ${s(req.stallMs)} while generating (after ${tokens} token${tokens === 1 ? '' : 's'}) and was stopped — ${who} may be overloaded; raise ollama.stallTimeoutMs (${req.stallMs} ms) if the model is just slow.`
       : `${req.model} sent no first token within ${s(req.firstTokenMs)} while ${who} read the prompt${req.promptTokens ? ` (~${req.promptTokens} tokens)` : ''} (time queued behind other requests not counted) and was stopped — a long prompt on a slow machine needs more: raise ollama.firstTokenTimeoutMs (${req.firstTokenMs} ms).`;
-  return new OllamaError('timeout', message, host);
+  return new HostError('timeout', message, host);
 }
 
 /** The parts of a stream request that come from settings and the load: one place for every caller. */

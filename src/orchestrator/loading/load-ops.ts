@@ -12,7 +12,7 @@ import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.j
 import { log } from '../util/log.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
-import { OllamaError, type OllamaBackend, type RunningModel } from '../hosts/ollama.js';
+import { HostError, type OllamaBackend, type RunningModel } from '../engines/ollama/ollama.js';
 
 /** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
 export const LOAD_TIMEOUT_MS = 10 * 60_000;
@@ -51,7 +51,7 @@ export async function sendLoad(backend: OllamaBackend, name: string, keepAlive: 
     return res.load_duration || undefined;
   } catch (err) {
     if (!timer.aborted || options.signal?.aborted) throw err;
-    throw new OllamaError(
+    throw new HostError(
       'timeout',
       `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check \`ollama ps\` and Ollama's log.`,
       backend.host,
@@ -141,7 +141,7 @@ export async function waitUntilGone(backend: OllamaBackend, names: readonly stri
     if (left.length === 0) return Date.now() - started;
     if (Date.now() - started > budget) {
       const held = left.map((n) => `${n} (${fmt(ps.find((r) => r.name === n)!.size)})`).join(', ');
-      throw new OllamaError(
+      throw new HostError(
         'timeout',
         `${backend.who} had not finished unloading after ${Math.round((Date.now() - started) / 1000)} s (it unloads one model at a time and waits for GPU memory after each; the wait is ${Math.round(UNLOAD_WAIT_PER_MODEL_MS / 1000)} s per model, set by OLLM_UNLOAD_WAIT_PER_MODEL_MS): still loaded ${held}. Nothing was loaded in their place; try again in a moment, or check \`ollama ps\`.`,
         backend.host,
@@ -167,7 +167,7 @@ export async function confirmLoaded(backend: OllamaBackend, model: string, conte
   const what = last
     ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or choose a model with a larger window`
     : 'it is not in /api/ps after loading — another client may have unloaded it; try again';
-  throw new OllamaError('server_error', `${backend.who} loaded ${model}, but ${what}.`, backend.host);
+  throw new HostError('server_error', `${backend.who} loaded ${model}, but ${what}.`, backend.host);
 }
 
 /**

@@ -17,7 +17,7 @@ import { InFlight, type RunningRequest } from './in-flight.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
 import { log } from '../util/log.js';
-import { OllamaError, type OllamaBackend, type RunningModel } from '../hosts/ollama.js';
+import { HostError, type OllamaBackend, type RunningModel } from '../engines/ollama/ollama.js';
 import { kvCacheBytes, planLoad } from './planner.js';
 
 export type { KeepAlive } from './load-ops.js';
@@ -212,10 +212,10 @@ export class Loader {
 
   /** After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come back, and the error says so. */
   private async afterFailedLoad(err: unknown, stayed: readonly RunningModel[], requiredBytes: number): Promise<unknown> {
-    if (!(err instanceof OllamaError) || err.kind === 'aborted' || err.kind === 'unreachable') return err;
+    if (!(err instanceof HostError) || err.kind === 'aborted' || err.kind === 'unreachable') return err;
     if (err.kind === 'out_of_memory') this.hostMemory.learnOutOfMemory(stayed.reduce((s, r) => s + r.size, 0), requiredBytes);
     const note = await this.restorePins(stayed).catch(() => '');
-    return note ? new OllamaError(err.kind, `${err.message} ${note}`, err.host, err.status) : err;
+    return note ? new HostError(err.kind, `${err.message} ${note}`, err.host, err.status) : err;
   }
 
   /** In the load queue: pinned models among `before` that Ollama dropped are loaded again; returns what happened, in words. */

@@ -7,7 +7,7 @@
  */
 import type { KeepAlive } from './load-ops.js';
 import { sendLoad } from './load-ops.js';
-import type { OllamaBackend, RunningModel } from '../hosts/ollama.js';
+import type { OllamaBackend, RunningModel } from '../engines/ollama/ollama.js';
 import { log } from '../util/log.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
 import type { RestoreResult } from './pin-keeper.js';

@@ -4,7 +4,7 @@
  * what to unload, the loader carries it out; a refusal comes with the best smaller alternative
  * that would fit. Hosts that do not answer are named in `unreachable`.
  */
-import { OllamaError } from '../hosts/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { KeepAlive, LoadOutcome } from './loader.js';
 import { coldLoadEstimates } from './load-estimate.js';
 import type { PhaseReporter } from '../progress/progress.js';
@@ -69,7 +69,7 @@ export async function smartLoad(orch: Orchestrator, req: SmartLoadRequest): Prom
       const profile = req.task ? TASK_PROFILE[req.task] : routing.defaultProfile;
       const hint = PULL_HINT[req.task ?? 'general'] ?? 'llama3.2';
       const down = downLines(overview.unreachable ?? []);
-      throw new OllamaError('model_not_found', `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.${down.length ? ` ${down.join(' ')}` : ''}`, orch.host);
+      throw new HostError('model_not_found', `No installed model that fits this machine can take ${profile} work — pull one, e.g. \`ollama pull ${hint}\`, or raise ram.budget.${down.length ? ` ${down.join(' ')}` : ''}`, orch.host);
     }
     model = selection.model;
     choice = selection.reason;

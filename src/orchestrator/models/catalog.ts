@@ -8,7 +8,7 @@ import type { ShowResponse } from 'ollama';
 import { describeModel, findModel, similarModels, type ModelDescription } from './model-db.js';
 
 export { findModel, isModel, modelKey, similarModels, withTag } from './model-db.js';
-import { notInstalled, OllamaError, type OllamaBackend } from '../hosts/ollama.js';
+import { notInstalled, HostError, type OllamaBackend } from '../engines/ollama/ollama.js';
 
 export interface CatalogModel extends ModelDescription {
   name: string;
@@ -35,7 +35,7 @@ export interface CatalogSnapshot {
   models: CatalogModel[];
   fetchedAt: number;
   /** Set when Ollama could not be reached and this is the last good list. */
-  stale?: OllamaError;
+  stale?: HostError;
 }
 
 export interface CatalogOptions {
@@ -174,7 +174,7 @@ export class Catalog {
     try {
       tags = await this.backend.list({ signal });
     } catch (err) {
-      if (this.snapshot && err instanceof OllamaError && err.kind !== 'aborted') {
+      if (this.snapshot && err instanceof HostError && err.kind !== 'aborted') {
         this.snapshot = { ...this.snapshot, stale: err };
         return this.snapshot;
       }

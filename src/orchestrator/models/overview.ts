@@ -4,8 +4,8 @@
  * memory of the host Ollama runs on.
  */
 import type { Settings } from '../config/index.js';
-import type { OllamaBackend, RunningModel } from '../hosts/ollama.js';
-import { OllamaError } from '../hosts/ollama.js';
+import type { OllamaBackend, RunningModel } from '../engines/ollama/ollama.js';
+import { HostError } from '../engines/ollama/ollama.js';
 import type { HostView } from '../loading/host-memory.js';
 import { baseContext, contextFor } from '../loading/load-context.js';
 import type { Loader } from '../loading/loader.js';
@@ -141,7 +141,7 @@ export class ModelOverview {
     const [snapshot, running] = await Promise.all([
       this.catalog.list(options),
       (options.recent ? this.running(options.signal) : this.backend.ps({ signal: options.signal })).catch((err: unknown) => {
-        if (err instanceof OllamaError && err.kind === 'unreachable' && !options.reachable) return [];
+        if (err instanceof HostError && err.kind === 'unreachable' && !options.reachable) return [];
         throw err;
       }),
     ]);

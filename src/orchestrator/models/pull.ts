@@ -8,7 +8,7 @@ import type { Catalog } from './catalog.js';
 import { formatBytes } from '../config/units.js';
 import { log } from '../util/log.js';
 import { parseModelName } from './model-name.js';
-import { OllamaError, type OllamaBackend } from '../hosts/ollama.js';
+import { HostError, type OllamaBackend } from '../engines/ollama/ollama.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { quoted } from '../util/shorten.js';
 
@@ -61,7 +61,7 @@ export class Puller {
 
   async pull(req: PullRequest): Promise<PullResult> {
     const check = parseModelName(req.model);
-    if (!check.ok) throw new OllamaError('bad_request', check.error, this.backend.host);
+    if (!check.ok) throw new HostError('bad_request', check.error, this.backend.host);
     const name = check.name.display;
     const started = performance.now();
     if (!req.force) {
@@ -158,17 +158,17 @@ export class Puller {
       );
     } catch (err) {
       if (stalled) {
-        throw new OllamaError(
+        throw new HostError(
           'timeout',
           `Pulling ${quoted(name)} stalled: no bytes for ${Math.round(this.stallMs / 1000)} s while downloading, so it was stopped. Run pull_model again — Ollama resumes the download where it stopped; on a slow or flaky link raise ollama.pullStallTimeoutMs (${this.stallMs} ms).`,
           this.backend.host,
         );
       }
       const message = err instanceof Error ? err.message : String(err);
-      if (/file does not exist|manifest.*not found|not found/i.test(message) && !(err instanceof OllamaError && err.kind === 'unreachable')) {
-        throw new OllamaError('model_not_found', `${quoted(name)} was not found in the registry — check the name and tag (e.g. on ollama.com/library).`, this.backend.host);
+      if (/file does not exist|manifest.*not found|not found/i.test(message) && !(err instanceof HostError && err.kind === 'unreachable')) {
+        throw new HostError('model_not_found', `${quoted(name)} was not found in the registry — check the name and tag (e.g. on ollama.com/library).`, this.backend.host);
       }
-      throw err instanceof OllamaError ? err : this.backend.toError(err, `pulling ${quoted(name)}`);
+      throw err instanceof HostError ? err : this.backend.toError(err, `pulling ${quoted(name)}`);
     } finally {
       clearTimeout(timer);
     }
@@ -190,7 +190,7 @@ function describe(status: string, layer: { total: number; completed: number } | 
 
 function aborted(signal: AbortSignal, name: string, host: string): Promise<never> {
   return new Promise((_, reject) => {
-    const fail = () => reject(new OllamaError('aborted', `Pulling ${quoted(name)} was cancelled.`, host));
+    const fail = () => reject(new HostError('aborted', `Pulling ${quoted(name)} was cancelled.`, host));
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
   });

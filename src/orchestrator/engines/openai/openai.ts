@@ -15,7 +15,7 @@
  * streamed body; an aborted signal destroys the request, so the engine sees the client go).
  * Every failure is an EngineError naming the engine and the next step (openai-failures.ts).
  */
-import { httpFetch } from './http-fetch.js';
+import { httpFetch } from '../http-fetch.js';
 import { streamChat } from './openai-chat.js';
 import { type EngineError, connectionFailure } from './openai-errors.js';
 import { Failures } from './openai-failures.js';

@@ -13,11 +13,11 @@
  * as Ollama names models); its size is what it takes loaded: weights plus KV cache.
  */
 import type { ListResponse, ShowResponse } from 'ollama';
-import { withTag } from '../models/model-db.js';
+import { withTag } from '../../models/model-db.js';
 import { LlamacppApi, type RouterModel, type ServerProps } from './llamacpp-api.js';
 import { serveOllamaCall } from './llamacpp-calls.js';
 import { type GgufFacts, parameterSize, predictBytes, readGguf, runContext } from './llamacpp-gguf.js';
-import { type CallOptions, OllamaBackend, OllamaError, type RunningModel } from './ollama.js';
+import { type CallOptions, OllamaBackend, HostError, type RunningModel } from '../ollama/ollama.js';
 
 export interface LlamacppOptions {
   name: string;
@@ -128,7 +128,7 @@ export class LlamacppBackend extends OllamaBackend {
 
   override async show(model: string, opts?: CallOptions): Promise<ShowResponse> {
     const m = (await this.models(opts)).find((x) => x.name === model || x.id === model || x.name === withTag(model));
-    if (!m) throw new OllamaError('model_not_found', `${this.api.who} has no model "${model}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, 404);
+    if (!m) throw new HostError('model_not_found', `${this.api.who} has no model "${model}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, 404);
     const arch = m.facts?.architecture ?? 'unknown';
     // The KV cache is in the size already (it is fixed by --ctx-size): no KV shape goes to the planner.
     const info: Record<string, unknown> = { 'general.architecture': arch, ...(m.contextLength !== undefined && { [`${arch}.context_length`]: m.contextLength }) };

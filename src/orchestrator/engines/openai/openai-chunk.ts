@@ -6,7 +6,7 @@
  * without that per-chunk limit.
  */
 import * as z from 'zod';
-import { TOKEN_TEXT, firstIssue, optionalCount, sane } from './numbers.js';
+import { TOKEN_TEXT, firstIssue, optionalCount, sane } from '../numbers.js';
 
 export interface ChunkParts {
   content: string;

@@ -5,7 +5,7 @@
  * models themselves, so ollm-mcp routes to them and plans none of their memory. A host that
  * refuses connections or answers 5xx is skipped for a cooldown, then tried again.
  */
-import type { Settings } from '../config/index.js';
+import type { Settings } from '../../config/index.js';
 import { EngineError } from './openai-errors.js';
 import { OpenAIBackend } from './openai.js';
 import type { ChatRequest, ChatResult } from './openai-stream.js';

@@ -7,7 +7,7 @@
  * Fields nobody reads (a generate's `context`, a show's `tensors`) are left out.
  */
 import * as z from 'zod';
-import { TOKEN_TEXT, firstIssue, optionalCount } from './numbers.js';
+import { TOKEN_TEXT, firstIssue, optionalCount } from '../numbers.js';
 
 const piece = z.string().max(TOKEN_TEXT, `is longer than ${TOKEN_TEXT} characters, which no single token is`);
 const label = (max: number) => z.string().max(max, `is longer than ${max} characters`);

@@ -11,8 +11,8 @@
  *   - an engine that ignored `stream: true` and answered one chat.completion object.
  */
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
-import { log } from '../util/log.js';
-import { quoted } from '../util/shorten.js';
+import { log } from '../../util/log.js';
+import { quoted } from '../../util/shorten.js';
 import { type ChunkParts, readChunk } from './openai-chunk.js';
 import { type EngineError, type ErrorBody, errorFields, readErrorBody } from './openai-errors.js';
 import type { ChatRequest, ChatResult } from './openai-types.js';

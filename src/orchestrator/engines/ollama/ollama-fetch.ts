@@ -2,7 +2,7 @@
  * The fetch the official `ollama` client runs on, bounded at the boundary: every answer of a host
  * is read within a size limit and checked (ollama-lines.ts) before the client sees it.
  *   - a whole answer (json(), text()) is read up to its endpoint's limit; past it, or not JSON,
- *     or of the wrong shape, it is an OllamaError naming the host, the endpoint and the field;
+ *     or of the wrong shape, it is an HostError naming the host, the endpoint and the field;
  *   - a streamed answer (body) is framed line by line (ndjson.ts): only clean lines reach the
  *     client, so its own line parser never buffers without bound nor prints a line per bad line;
  *   - an error answer is read up to 64 KiB and handed over as `{"error": "…"}`, so the client
@@ -10,7 +10,7 @@
  *   - the body of a DELETE, which the client never reads, is read (up to 64 KiB) and closed.
  */
 import { frameLines, snippet } from './ndjson.js';
-import { OllamaError } from './ollama-error.js';
+import { HostError } from '../host-error.js';
 import { OTHER, RULES, type PathRules } from './ollama-lines.js';
 
 const ERROR_BODY_BYTES = 64 * 1024;
@@ -70,7 +70,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     const url = new URL(typeof input === 'string' || input instanceof URL ? String(input) : input.url);
     const endpoint = url.pathname.replace(/\/+$/, '');
     const rules: PathRules = RULES[endpoint.slice(endpoint.lastIndexOf('/') + 1)] ?? OTHER;
-    const fail = (why: string) => new OllamaError('bad_response', `Ollama at ${host} answered ${endpoint} with ${why} — ${NEXT}`, host);
+    const fail = (why: string) => new HostError('bad_response', `Ollama at ${host} answered ${endpoint} with ${why} — ${NEXT}`, host);
     const res = (await base(input as string, init)) as unknown as Answer;
     const headers = { get: (name: string) => res.headers.get(name) };
     const statusText = res.statusText;

@@ -12,10 +12,10 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { LlamacppApi, RouterModel, ServerProps } from './llamacpp-api.js';
-import { EngineError, OpenAIBackend } from './openai.js';
-import { OllamaError, type OllamaErrorKind } from './ollama.js';
-import { httpFetch } from './http-fetch.js';
-import { cancelledText } from '../util/stopping.js';
+import { EngineError, OpenAIBackend } from '../openai/openai.js';
+import { HostError, type HostErrorKind } from '../ollama/ollama.js';
+import { httpFetch } from '../http-fetch.js';
+import { cancelledText } from '../../util/stopping.js';
 
 type Json = Record<string, unknown>;
 
@@ -54,13 +54,13 @@ export async function serveOllamaCall(b: LlamacppBackend, input: string | URL | 
       return generate(b, body, signal);
     case '/api/embed':
     case '/api/embeddings':
-      throw new OllamaError('bad_request', `${b.api.who} serves chat models here; ollm-mcp does not embed through it — use an Ollama host for embedding models.`, b.host);
+      throw new HostError('bad_request', `${b.api.who} serves chat models here; ollm-mcp does not embed through it — use an Ollama host for embedding models.`, b.host);
     case '/api/pull':
-      throw new OllamaError('bad_request', `${b.api.who} cannot download models — put the .gguf file in its --models-dir (or add it to its --models-preset) and it is listed; pull_model works on Ollama hosts.`, b.host);
+      throw new HostError('bad_request', `${b.api.who} cannot download models — put the .gguf file in its --models-dir (or add it to its --models-preset) and it is listed; pull_model works on Ollama hosts.`, b.host);
     case '/api/delete':
-      throw new OllamaError('bad_request', `${b.api.who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`, b.host);
+      throw new HostError('bad_request', `${b.api.who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`, b.host);
     default:
-      throw new OllamaError('bad_request', `${b.api.who} has no ${url.pathname} (it is not Ollama) — this call is not available on a llama.cpp host.`, b.host);
+      throw new HostError('bad_request', `${b.api.who} has no ${url.pathname} (it is not Ollama) — this call is not available on a llama.cpp host.`, b.host);
   }
 }
 
@@ -68,7 +68,7 @@ const done = (model: string, extra: Json = {}) => ({ model, created_at: new Date
 
 async function routerOnly(b: LlamacppBackend, what: string, signal?: AbortSignal): Promise<void> {
   const props = await b.serverProps(signal ? { signal } : {});
-  if (!props.router) throw new OllamaError('bad_request', `${b.api.who} serves one model (it was not started in router mode: --models-dir or --models-preset), so ollm-mcp cannot ${what} there.`, b.host);
+  if (!props.router) throw new HostError('bad_request', `${b.api.who} serves one model (it was not started in router mode: --models-dir or --models-preset), so ollm-mcp cannot ${what} there.`, b.host);
 }
 
 async function unload(b: LlamacppBackend, name: string, signal?: AbortSignal): Promise<Json> {
@@ -82,32 +82,32 @@ async function load(b: LlamacppBackend, name: string, signal?: AbortSignal): Pro
   const started = performance.now();
   const id = b.idOf(name);
   const first = (await b.models(signal ? { signal } : {})).find((m) => m.id === id);
-  if (!first) throw new OllamaError('model_not_found', `${b.api.who} has no model "${id}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, b.host, 404);
+  if (!first) throw new HostError('model_not_found', `${b.api.who} has no model "${id}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, b.host, 404);
   if (first.status === 'loaded') return done(name, { load_duration: 0 });
   await routerOnly(b, `load ${name}`, signal);
   if (first.status !== 'loading') await b.api.command('load', id, signal ? { signal } : {});
   for (;;) {
-    if (signal?.aborted) throw new OllamaError('aborted', cancelledText(`loading "${name}"`, signal), b.host);
+    if (signal?.aborted) throw new HostError('aborted', cancelledText(`loading "${name}"`, signal), b.host);
     const now = (await b.models(signal ? { signal } : {})).find((m) => m.id === id);
     if (now?.status === 'loaded') return done(name, { load_duration: Math.round((performance.now() - started) * 1e6) });
     if (!now || now.status === 'failed' || (now.status === 'unloaded' && performance.now() - started > 1000)) {
       const why = now?.failure ?? (now ? 'it is unloaded again' : 'it is no longer listed');
-      throw new OllamaError('server_error', `${b.api.who} could not load ${name}: ${why} — see the router's log (the model's own llama-server writes there); the file may be damaged or too large for this machine.`, b.host);
+      throw new HostError('server_error', `${b.api.who} could not load ${name}: ${why} — see the router's log (the model's own llama-server writes there); the file may be damaged or too large for this machine.`, b.host);
     }
     await sleep(POLL_MS, signal);
   }
 }
 
-const KINDS: Record<string, OllamaErrorKind> = { unreachable: 'unreachable', timeout: 'timeout', aborted: 'aborted', model_not_found: 'model_not_found', rate_limited: 'busy', bad_request: 'bad_request', unauthorized: 'bad_request' };
+const KINDS: Record<string, HostErrorKind> = { unreachable: 'unreachable', timeout: 'timeout', aborted: 'aborted', model_not_found: 'model_not_found', rate_limited: 'busy', bad_request: 'bad_request', unauthorized: 'bad_request' };
 
-/** An OpenAI streaming client error as the OllamaError the rest of ollm-mcp expects. */
-export function fromEngine(b: LlamacppBackend, err: unknown): OllamaError {
-  if (err instanceof OllamaError) return err;
+/** An OpenAI streaming client error as the HostError the rest of ollm-mcp expects. */
+export function fromEngine(b: LlamacppBackend, err: unknown): HostError {
+  if (err instanceof HostError) return err;
   if (err instanceof EngineError) {
     const kind = KINDS[err.kind] ?? (/memory|alloc/i.test(err.message) ? 'out_of_memory' : 'server_error');
-    return new OllamaError(kind, err.message, b.host, err.status);
+    return new HostError(kind, err.message, b.host, err.status);
   }
-  return new OllamaError('server_error', `${b.api.who} failed: ${err instanceof Error ? err.message : String(err)}`, b.host);
+  return new HostError('server_error', `${b.api.who} failed: ${err instanceof Error ? err.message : String(err)}`, b.host);
 }
 
 /**

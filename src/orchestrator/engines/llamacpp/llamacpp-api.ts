@@ -3,13 +3,13 @@
  * and arguments (`GET /models`), `POST /models/load` and `/models/unload`, `GET /props`
  * (`role: router`, `max_instances`) and `GET /health`. A single-model server has no /models
  * status: its one model (from /v1/models) counts as loaded, and it cannot load or unload.
- * Every failure is an OllamaError naming the server and what to do, so the rest of ollm-mcp
+ * Every failure is an HostError naming the server and what to do, so the rest of ollm-mcp
  * treats a llama-server host like an Ollama host.
  */
-import { OllamaError } from './ollama.js';
-import { httpFetch } from './http-fetch.js';
-import { errorCode } from '../util/error-code.js';
-import { cancelledText } from '../util/stopping.js';
+import { HostError } from '../ollama/ollama.js';
+import { httpFetch } from '../http-fetch.js';
+import { errorCode } from '../../util/error-code.js';
+import { cancelledText } from '../../util/stopping.js';
 
 export type RouterStatus = 'loaded' | 'loading' | 'unloaded' | 'failed' | 'sleeping' | string;
 
@@ -124,33 +124,33 @@ export class LlamacppApi {
       }
       return { status: res.status, json, text };
     } catch (err) {
-      if (opts.signal?.aborted) throw new OllamaError('aborted', cancelledText(what, opts.signal), this.host);
-      if (timeout.aborted) throw new OllamaError('timeout', `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or raise ollama.timeoutMs.`, this.host);
+      if (opts.signal?.aborted) throw new HostError('aborted', cancelledText(what, opts.signal), this.host);
+      if (timeout.aborted) throw new HostError('timeout', `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or raise ollama.timeoutMs.`, this.host);
       throw this.unreachable(err);
     }
   }
 
-  unreachable(err: unknown): OllamaError {
+  unreachable(err: unknown): HostError {
     const code = errorCode(err);
     const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host name not found' : (code ?? 'no answer');
-    return new OllamaError('unreachable', `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (hosts).`, this.host);
+    return new HostError('unreachable', `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (hosts).`, this.host);
   }
 
   /** An answer that is not what llama-server sends. */
-  foreign(what: string, text: string): OllamaError {
-    return new OllamaError('server_error', `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`, this.host);
+  foreign(what: string, text: string): HostError {
+    return new HostError('server_error', `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`, this.host);
   }
 
   /** The error of a non-2xx answer, in llama-server's {error: {message}} or {error: "…"} form. */
-  failed(what: string, status: number, json: unknown, text: string, model?: string): OllamaError {
+  failed(what: string, status: number, json: unknown, text: string, model?: string): HostError {
     const e = isObject(json) ? json['error'] : undefined;
     const said = (isObject(e) && typeof e['message'] === 'string' ? e['message'] : typeof e === 'string' ? e : text).trim().slice(0, 300);
-    if (status === 401 || status === 403) return new OllamaError('bad_request', `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`, this.host, status);
-    if (status === 404 && model) return new OllamaError('model_not_found', `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, status);
-    if (status === 503) return new OllamaError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, status);
-    if (/memory|alloc/i.test(said) && status >= 500) return new OllamaError('out_of_memory', `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`, this.host, status);
-    if (status >= 400 && status < 500) return new OllamaError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, status);
-    return new OllamaError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`, this.host, status);
+    if (status === 401 || status === 403) return new HostError('bad_request', `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`, this.host, status);
+    if (status === 404 && model) return new HostError('model_not_found', `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, status);
+    if (status === 503) return new HostError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, status);
+    if (/memory|alloc/i.test(said) && status >= 500) return new HostError('out_of_memory', `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`, this.host, status);
+    if (status >= 400 && status < 500) return new HostError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, status);
+    return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`, this.host, status);
   }
 
   async props(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ServerProps> {
@@ -204,7 +204,7 @@ export class LlamacppApi {
       const said = isObject(r.json) && isObject(r.json['error']) && typeof r.json['error']['message'] === 'string' ? r.json['error']['message'] : r.text.slice(0, 100);
       return { ok: false, detail: `${this.who} is not ready (/health: HTTP ${r.status}, ${said}).` };
     } catch (err) {
-      if (err instanceof OllamaError && err.kind === 'aborted') throw err;
+      if (err instanceof HostError && err.kind === 'aborted') throw err;
       return { ok: false, detail: err instanceof Error ? err.message : String(err) };
     }
   }

@@ -2,8 +2,8 @@
  * The words of every EngineError one OpenAI-compatible engine can raise: what went wrong, at
  * which engine (its name and host), and what to do next.
  */
-import { cancelledText } from '../util/stopping.js';
-import { quoted } from '../util/shorten.js';
+import { cancelledText } from '../../util/stopping.js';
+import { quoted } from '../../util/shorten.js';
 import {
   EngineError,
   type EngineErrorInfo,
@@ -57,7 +57,7 @@ export class Failures {
   make(kind: EngineErrorKind, message: string, info?: EngineErrorInfo): EngineError {
     const key = this.key();
     const clean = key && key.length >= 4 ? message.split(key).join('[redacted]') : message;
-    return new EngineError(kind, clean, this.ref.name, this.ref.host, info);
+    return new EngineError(kind, clean, this.ref.host, { ...info, engine: this.ref.name });
   }
 
   /** The error for a model the engine does not serve, with what it serves. */

@@ -13,7 +13,7 @@
  * bytes are passed over as they come — never buffered, never parsed — and the line is read as if
  * it said `"context":[]`.
  */
-import { log } from '../util/log.js';
+import { log } from '../../util/log.js';
 import type { Checked } from './ollama-lines.js';
 
 /** Invalid lines tolerated in one stream; the next one stops it. */

@@ -5,17 +5,17 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama, type ListResponse, type ShowResponse } from 'ollama';
-import { displayHost } from '../config/host.js';
-import { httpFetch } from './http-fetch.js';
-import { cancelledText } from '../util/stopping.js';
-import { errorCode } from '../util/error-code.js';
-import { quoted } from '../util/shorten.js';
-import { log } from '../util/log.js';
+import { displayHost } from '../../config/host.js';
+import { httpFetch } from '../http-fetch.js';
+import { cancelledText } from '../../util/stopping.js';
+import { errorCode } from '../../util/error-code.js';
+import { quoted } from '../../util/shorten.js';
+import { log } from '../../util/log.js';
 import { checkModels } from './ollama-answers.js';
-import { OllamaError, notInstalled } from './ollama-error.js';
+import { HostError, notInstalled } from '../host-error.js';
 import { guardedFetch } from './ollama-fetch.js';
 
-export { OllamaError, notInstalled, type OllamaErrorKind } from './ollama-error.js';
+export { HostError, notInstalled, type HostErrorKind } from '../host-error.js';
 
 /**
  * Ollama's words for a model that did not fit: the old runner's "requires more system memory",
@@ -86,13 +86,13 @@ export class OllamaBackend {
     }
   }
 
-  /** Maps anything the client or fetch throws to an OllamaError with the host and the next step. */
-  toError(err: unknown, what: string, ctx: CallOptions & { timedOut?: boolean } = {}): OllamaError {
-    if (err instanceof OllamaError) return err;
+  /** Maps anything the client or fetch throws to an HostError with the host and the next step. */
+  toError(err: unknown, what: string, ctx: CallOptions & { timedOut?: boolean } = {}): HostError {
+    if (err instanceof HostError) return err;
     const host = this.host;
-    if (ctx.signal?.aborted) return new OllamaError('aborted', cancelledText(what, ctx.signal), host);
+    if (ctx.signal?.aborted) return new HostError('aborted', cancelledText(what, ctx.signal), host);
     if (ctx.timedOut) {
-      return new OllamaError(
+      return new HostError(
         'timeout',
         `Ollama at ${host} did not answer ${what} within ${ctx.timeoutMs} ms — it may be busy loading a model; try again, or raise ollama.timeoutMs.`,
         host,
@@ -105,10 +105,10 @@ export class OllamaBackend {
         return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
       }
       if (status === 503) {
-        return new OllamaError('busy', `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`, host, status);
+        return new HostError('busy', `Ollama at ${host} is busy (${text.trim()}) — wait a moment and try again.`, host, status);
       }
       if (status === 401) {
-        return new OllamaError(
+        return new HostError(
           'unauthorized',
           `Ollama at ${host} is not signed in to ollama.com, which ${ctx.model ? quoted(ctx.model) : 'this cloud model'} needs (401) — run \`ollama signin\` on that machine, or use a local model.`,
           host,
@@ -116,7 +116,7 @@ export class OllamaBackend {
         );
       }
       if (OUT_OF_MEMORY.test(text) && status >= 500) {
-        return new OllamaError(
+        return new HostError(
           'out_of_memory',
           `Ollama at ${host} could not load ${ctx.model ? quoted(ctx.model) : 'the model'}: ${text} — unload other models or choose a smaller one.`,
           host,
@@ -124,14 +124,14 @@ export class OllamaBackend {
         );
       }
       if (status >= 400 && status < 500) {
-        return new OllamaError('bad_request', `Ollama at ${host} rejected ${what}: ${text}`, host, status);
+        return new HostError('bad_request', `Ollama at ${host} rejected ${what}: ${text}`, host, status);
       }
-      return new OllamaError('server_error', `Ollama at ${host} failed ${what} (HTTP ${status}): ${text} — check \`ollama serve\` logs.`, host, status);
+      return new HostError('server_error', `Ollama at ${host} failed ${what} (HTTP ${status}): ${text} — check \`ollama serve\` logs.`, host, status);
     }
     const code = errorCode(err);
     const name = (err as Error).name;
     if (name === 'AbortError' || name === 'TimeoutError') {
-      return new OllamaError('aborted', cancelledText(what, ctx.signal), host);
+      return new HostError('aborted', cancelledText(what, ctx.signal), host);
     }
     if (name === 'TypeError' || code) {
       const why =
@@ -142,15 +142,15 @@ export class OllamaBackend {
             : code
               ? code
               : 'no answer';
-      return new OllamaError(
+      return new HostError(
         'unreachable',
         `Ollama is not reachable at ${host} (${why}) — start it with \`ollama serve\`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs.`,
         host,
       );
     }
     // an error line in the middle of a stream carries no status
-    if (OUT_OF_MEMORY.test(text)) return new OllamaError('out_of_memory', `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`, host);
-    return new OllamaError('server_error', `Ollama at ${host} failed ${what}: ${text}`, host);
+    if (OUT_OF_MEMORY.test(text)) return new HostError('out_of_memory', `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`, host);
+    return new HostError('server_error', `Ollama at ${host} failed ${what}: ${text}`, host);
   }
 
   version(options?: CallOptions): Promise<string> {
@@ -169,7 +169,7 @@ export class OllamaBackend {
   private checked(path: string, raw: unknown): RunningModel[] {
     const out = checkModels(raw);
     if ('problem' in out) {
-      throw new OllamaError('bad_response', `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`, this.host);
+      throw new HostError('bad_response', `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`, this.host);
     }
     if (out.dropped.length) log.warn(`Ollama at ${this.host}: ${path} listed ${out.dropped.length} model${out.dropped.length === 1 ? '' : 's'} that could not be used and were left out (${out.dropped.slice(0, 3).join('; ')})`);
     return out.models;

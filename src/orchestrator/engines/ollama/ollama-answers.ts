@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import type { ListResponse } from 'ollama';
-import { count, sane } from './numbers.js';
+import { count, sane } from '../numbers.js';
 
 const details = z
   .object({

@@ -11,48 +11,10 @@
  * 100 characters. An API key is never echoed: 401/403 bodies are not quoted, and any text quoted
  * from an engine has the key (and masked keys such as `sk-ab***yz`) removed.
  */
-import { errorCode } from '../util/error-code.js';
+import { errorCode } from '../../util/error-code.js';
 
-export type EngineErrorKind =
-  | 'unreachable'
-  | 'timeout'
-  | 'aborted'
-  | 'unauthorized'
-  | 'model_not_found'
-  | 'rate_limited'
-  | 'bad_request'
-  | 'server_error'
-  | 'bad_response';
-
-export interface EngineErrorInfo {
-  /** The HTTP status, when the engine answered one. */
-  status?: number;
-  /** From `retry-after-ms`, `retry-after` or the message ("try again in 7.5s"), on 429 and 503. */
-  retryAfterMs?: number;
-  /** On model_not_found: the model ids the engine does serve, when it could list them. */
-  served?: readonly string[];
-}
-
-export class EngineError extends Error {
-  override name = 'EngineError';
-  readonly status?: number;
-  readonly retryAfterMs?: number;
-  readonly served?: readonly string[];
-  constructor(
-    readonly kind: EngineErrorKind,
-    message: string,
-    /** The engine's configured name. */
-    readonly engine: string,
-    /** host:port of the engine. */
-    readonly host: string,
-    info: EngineErrorInfo = {},
-  ) {
-    super(message);
-    if (info.status !== undefined) this.status = info.status;
-    if (info.retryAfterMs !== undefined) this.retryAfterMs = info.retryAfterMs;
-    if (info.served !== undefined) this.served = info.served;
-  }
-}
+/** OpenAI-compatible engines fail with the one host error type (engines/host-error.ts). */
+export { HostError as EngineError, type HostErrorKind as EngineErrorKind, type HostErrorInfo as EngineErrorInfo } from '../host-error.js';
 
 /** An engine's error body, as far as it follows one of the shapes above. */
 export interface ErrorBody {

@@ -5,8 +5,8 @@
  * answers, reads the prompt (or loads the model) or between tokens — stops it with an error naming
  * the phase and the setting, so the next model or host can be tried.
  */
-import { cancelledText } from '../util/stopping.js';
-import { quoted } from '../util/shorten.js';
+import { cancelledText } from '../../util/stopping.js';
+import { quoted } from '../../util/shorten.js';
 import { EngineError, connectionFailure, readErrorBody, saysModelMissing } from './openai-errors.js';
 import { type Failures, seconds } from './openai-failures.js';
 import { type ChatRequest, type ChatResult, ChatStream } from './openai-stream.js';

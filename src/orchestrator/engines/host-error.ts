@@ -1,0 +1,70 @@
+/**
+ * The one error type of every engine adapter (Ollama, llama.cpp router, OpenAI-compatible): what
+ * went wrong (its kind), at which host, and the next step in its message. Nothing outside an
+ * adapter needs to know which engine failed to decide what to do next: the kind says it.
+ */
+import { quoted, shortened } from '../util/shorten.js';
+
+export type HostErrorKind =
+  | 'unreachable'
+  | 'timeout'
+  | 'aborted'
+  | 'model_not_found'
+  | 'bad_request'
+  /** The engine is busy (Ollama's 503 queue full, a model still loading). */
+  | 'busy'
+  /** Too many requests (HTTP 429); `retryAfterMs` when the engine said how long to wait. */
+  | 'rate_limited'
+  | 'out_of_memory'
+  | 'unauthorized'
+  | 'server_error'
+  /** The engine cannot do this at all (an OpenAI-compatible engine cannot pull or unload). */
+  | 'not_supported'
+  /** The host answered something that is not its engine's answer (a wrong shape, a line or body past its limit). */
+  | 'bad_response';
+
+export interface HostErrorInfo {
+  /** The HTTP status, when the engine answered one. */
+  status?: number;
+  /** From `retry-after-ms`, `retry-after` or the message ("try again in 7.5s"), on 429 and 503. */
+  retryAfterMs?: number;
+  /** On model_not_found: the model ids the engine does serve, when it could list them. */
+  served?: readonly string[];
+  /** The engine's name in settings, when it has one (hosts.<name>, fallback). */
+  engine?: string;
+}
+
+export class HostError extends Error {
+  override name = 'HostError';
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly served?: readonly string[];
+  readonly engine?: string;
+  constructor(
+    readonly kind: HostErrorKind,
+    message: string,
+    /** host:port of the engine. */
+    readonly host: string,
+    info?: number | HostErrorInfo,
+  ) {
+    super(message);
+    const i = typeof info === 'number' ? { status: info } : (info ?? {});
+    if (i.status !== undefined) this.status = i.status;
+    if (i.retryAfterMs !== undefined) this.retryAfterMs = i.retryAfterMs;
+    if (i.served !== undefined) this.served = i.served;
+    if (i.engine !== undefined) this.engine = i.engine;
+  }
+}
+
+/** Failures that say the host itself is in trouble (not the request): it is left alone for a while. */
+export function hostTrouble(err: unknown): boolean {
+  return err instanceof HostError && (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'server_error' || err.kind === 'rate_limited' || err.kind === 'busy');
+}
+
+/** The error for a model that is not installed: names the host and says how to get it. */
+export function notInstalled(model: string, host: string, status?: number, similar: readonly string[] = []): HostError {
+  const hint = similar.length
+    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or pull it with \`ollama pull ${shortened(model)}\`.`
+    : ` — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`;
+  return new HostError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length ? '.' : ''}${hint}`, host, status);
+}
