@@ -2,8 +2,8 @@
  * Compare benchmark: three models that fit together, each run alone and then compared, in one
  * run. Goal: compare's wall time at most 1.2× the slowest single run (they run in parallel).
  */
-import { compare } from '../src/orchestrator/generation/compare.js';
-import { routeAndGenerate } from '../src/orchestrator/generation/route.js';
+import { compare } from '../src/orchestrator/jobs/compare.js';
+import { routeAndGenerate } from '../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
 

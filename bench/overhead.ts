@@ -7,7 +7,7 @@
  */
 import { request } from 'node:http';
 import { Ollama } from 'ollama';
-import { routeAndGenerate } from '../src/orchestrator/generation/route.js';
+import { routeAndGenerate } from '../src/orchestrator/jobs/route.js';
 import { DEFAULT_MODELS, FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
 

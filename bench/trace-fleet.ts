@@ -7,7 +7,7 @@
  * Goals for (b): no eviction by Ollama itself (memory or count), no failed load, no swapping,
  * load time at most 0.5× round-robin.
  */
-import { routeAndGenerate } from '../src/orchestrator/generation/route.js';
+import { routeAndGenerate } from '../src/orchestrator/jobs/route.js';
 import type { TaskType } from '../src/orchestrator/index.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeStats } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';

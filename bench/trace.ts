@@ -9,9 +9,10 @@
  * Goals for (b) and (c) in both: no eviction by Ollama itself (memory or count), no failed load,
  * no swap, load time at most 0.6× direct, code only on code specialists, images only on vision.
  */
+import type { OllamaBackend } from '../src/orchestrator/engines/ollama/ollama.js';
 import { isCodeSpecialist } from '../src/orchestrator/generation/router.js';
-import { routeAndGenerate } from '../src/orchestrator/generation/route.js';
-import { smartLoad } from '../src/orchestrator/loading/smart-load.js';
+import { routeAndGenerate } from '../src/orchestrator/jobs/route.js';
+import { smartLoad } from '../src/orchestrator/jobs/smart-load.js';
 import type { TaskType } from '../src/orchestrator/index.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeOllamaOptions, type FakeStats } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
@@ -103,7 +104,7 @@ const smartLoadThenGenerate: Serve = async (core, task, i) => {
   if (loaded.action !== 'loaded' && loaded.action !== 'already_loaded') throw new Error(`request ${i} (${task}): ${loaded.reason}`);
   const done = core.loader.begin(loaded.model);
   try {
-    await core.backend.call('generate', (c) => c.generate({ model: loaded.model, prompt: `${task} work`, keep_alive: loaded.keepAlive, options: { num_ctx: loaded.contextLength, num_predict: 8 } }));
+    await (core.backend as OllamaBackend).call('generate', (c) => c.generate({ model: loaded.model, prompt: `${task} work`, keep_alive: loaded.keepAlive, options: { num_ctx: loaded.contextLength, num_predict: 8 } }));
   } finally {
     done();
   }

@@ -4,7 +4,6 @@
  * nothing can work: no Ollama host answers, no model fits, a configured model is missing; a host
  * down while another answers, swap in use, models over the budget or too big are warnings.
  */
-import { llamacppStatus } from './fleet/llamacpp-status.js';
 import { formatBytes } from './config/units.js';
 import { sourceOf } from './config/load.js';
 import { withTag } from './models/catalog.js';
@@ -66,11 +65,11 @@ async function templateChecks(orch: Orchestrator): Promise<Check[]> {
 type Answer = { version: string } | { error: string };
 
 async function versions(orch: Orchestrator): Promise<Map<string, Answer>> {
-  const many = orch.ollamaHosts.length > 1;
+  const many = orch.hosts.length > 1;
   const seen = await Promise.all(
-    orch.ollamaHosts.map(async (h): Promise<[string, Answer]> => {
+    orch.hosts.map(async (h): Promise<[string, Answer]> => {
       try {
-        return [h.name, { version: await h.backend.version(many ? { timeoutMs: 3000 } : {}) }];
+        return [h.name, { version: await h.engine.version(many ? { timeoutMs: 3000 } : {}) }];
       } catch (err) {
         return [h.name, { error: err instanceof Error ? err.message : String(err) }];
       }
@@ -88,7 +87,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
     detail: `${cfg.fileFound ? `read ${cfg.file}` : `no settings file at ${cfg.file}; using defaults and env vars`}; ${settingOrigins(cfg).join('; ')}`,
   });
 
-  const primary = orch.ollamaHosts.find((h) => h.name === 'ollama')!;
+  const primary = orch.hosts.find((h) => h.name === 'ollama')!;
   const answers = await versions(orch);
   const up = [...answers.values()].filter((a) => 'version' in a).length;
   const mine = answers.get('ollama')!;
@@ -139,9 +138,13 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   } else {
     checks.push(...ramChecks(await orch.ramSummary([])));
   }
-  for (const h of orch.ollamaHosts.filter((x) => x.name !== 'ollama')) {
+  for (const h of orch.hosts.filter((x) => x.name !== 'ollama')) {
     if (h.kind === 'llamacpp') {
       checks.push(await llamacppCheck(h, answers.get(h.name)!));
+      continue;
+    }
+    if (!h.engine.can.managesMemory) {
+      checks.push(await selfManagedCheck(h, answers.get(h.name)!));
       continue;
     }
     try {
@@ -158,12 +161,13 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       checks.push({ name: `Host ${h.name}`, level: 'warn', detail: `Ollama at ${h.address}: ${err instanceof Error ? err.message : String(err)}`, fix: `start Ollama there, or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile` });
     }
   }
-  for (const e of await orch.engines.health()) {
+  const fallback = await orch.fallback?.health();
+  if (fallback) {
     checks.push({
-      name: `Host ${e.name}`,
-      level: e.ok ? 'ok' : 'warn',
-      detail: `${e.url} (OpenAI-compatible, priority ${e.priority === Number.MAX_SAFE_INTEGER ? 'last' : e.priority}): ${e.detail}`,
-      ...(!e.ok && { fix: `start it, or correct its url in settings (hosts.${e.name}${e.name === 'fallback' ? ' / fallback.baseURL' : ''})` }),
+      name: 'Cloud fallback',
+      level: fallback.ok ? 'ok' : 'warn',
+      detail: `${fallback.url} (asked last, when every local engine failed; inputs read by path ${orch.fallback!.sendInputs ? 'are sent to it' : 'never go to it: fallback.sendInputs is off'}): ${fallback.detail}`,
+      ...(!fallback.ok && { fix: 'check fallback.baseURL and its API key (fallback.apiKeyEnv) in settings' }),
     });
   }
   checks.push(...(await templateChecks(orch)));
@@ -171,19 +175,31 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
   return { ok: checks.every((c) => c.level !== 'fail'), checks };
 }
 
+/** An engine that loads and unloads by itself (an OpenAI-compatible one): whether it answers, and what it serves. */
+async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
+  const where = `${h.address} (${h.engine.who}; it loads and unloads its models itself, so no memory is planned there)`;
+  if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: `${where}: ${answer.error.split(' — ')[0]}`, fix: `start it, or correct hosts.${h.name}.url in settings; requests go to the other hosts meanwhile` };
+  try {
+    const list = await h.catalog.list({ refresh: true });
+    return { name: `Host ${h.name}`, level: 'ok', detail: `${where}: serves ${list.models.length} model${list.models.length === 1 ? '' : 's'} (${list.models.slice(0, 5).map((m) => m.name).join(', ')})` };
+  } catch (err) {
+    return { name: `Host ${h.name}`, level: 'warn', detail: `${where}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
 /** Another host's loaded models against its own budget (from its capacity when it runs elsewhere). */
-async function hostOverBudget(h: Orchestrator['ollamaHosts'][number], how?: string): Promise<OverBudget | undefined> {
-  const running = await h.backend.ps();
+async function hostOverBudget(h: Orchestrator['hosts'][number], how?: string): Promise<OverBudget | undefined> {
+  const running = await h.engine.ps();
   const { view } = await h.overview.ramSummary(running);
   return overBudget(view.policy.budgetBytes, running.map(toLoaded), `ram.budget (or hosts.${h.name}.capacity)`, how);
 }
 
 /** A llama.cpp host: router or single model, its --models-max, its models by status and how their memory is known. */
-async function llamacppCheck(h: Orchestrator['ollamaHosts'][number], answer: Answer): Promise<Check> {
+async function llamacppCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
   const fix = `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile`;
   if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: answer.error.split(' — ')[0]!, fix };
   try {
-    const s = await llamacppStatus(h);
+    const s = await h.engine.report?.();
     if (!s) throw new Error('not a llama.cpp host');
     const by = (st: string) => s.models.filter((m) => m.status === st).length;
     const unknown = s.models.filter((m) => m.sizeSource === 'unknown').map((m) => m.name);

@@ -11,4 +11,4 @@ export { Loader, type LoadOutcome, type UnloadOutcome, type KeepAlive } from './
 export { planLoad, kvCacheBytes, type LoadPlan } from './loading/planner.js';
 export { selectModel, alternativeFor, TASK_PROFILE, type Selection, type RouteCandidate } from './generation/router.js';
 export { priceCall, ledgerLine, formatTokens, formatMoney, type CallTokens, type Prices, type LedgerEntry } from './savings/ledger.js';
-export { SavingsStore, type SavingsSummary, type SavingsSums, type SavingsRecord } from './savings/savings-store.js';
+export { SavingsStore, type SavingsSummary, type SavingsSums, type SavingsRecord } from './stores/savings-store.js';

@@ -2,33 +2,36 @@
  * The core, assembled: settings, the Ollama backend, the catalog and the RAM monitor.
  * Everything a tool or resource needs is a method here; nothing here knows about MCP.
  */
-import type { LoadedConfig } from './config/index.js';
+import type { LoadedConfig, Settings } from './config/index.js';
+import { HostFleet } from './fleet/fleet.js';
+import type { Records } from './jobs/parts.js';
+import type { RoutingSettings } from './generation/routing-rules.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
-import type { OllamaBackend, RunningModel } from './engines/ollama/ollama.js';
+import type { Engine, RunningModel } from './engines/engine.js';
 import { ServerStopping } from './util/stopping.js';
 import { join } from 'node:path';
 import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
 import { MemoryStore } from './memory/memory-store.js';
-import { MetricsStore } from './generation/metrics.js';
-import { Outcomes } from './generation/outcomes.js';
-import { SavingsStore } from './savings/savings-store.js';
-import { Comparisons } from './generation/comparisons.js';
-import { Preferences } from './generation/preferences.js';
+import { MetricsStore } from './stores/metrics.js';
+import { Outcomes } from './stores/outcomes.js';
+import { SavingsStore } from './stores/savings-store.js';
+import { Comparisons } from './stores/comparisons.js';
+import { Preferences } from './stores/preferences.js';
 import type { Puller } from './models/pull.js';
 import type { ProjectProfile } from './project/project.js';
 import { RamMonitor, type MemorySource } from './loading/ram.js';
 import { TemplateLibrary } from './templates/library.js';
 import type { ModelOverview } from './models/overview.js';
-import type { OllamaHost } from './fleet/ollama-host.js';
-import { fleetHosts } from './fleet/llamacpp-host.js';
+import type { FleetHost } from './fleet/fleet-host.js';
+import { fleetHosts } from './fleet/fleet-hosts.js';
 import { HostCooldown } from './fleet/placement.js';
 import { defaultHost, FailoverOverview } from './fleet/default-host.js';
 import { coolingHosts, listFleetModels } from './fleet/fleet-reads.js';
-import { loadedStatus, modelDatabase, ollamaHostStatus, ramStatus, unreachableOf } from './fleet/fleet-status.js';
+import { loadedStatus, modelDatabase, hostStatus, ramStatus, unreachableOf } from './fleet/fleet-status.js';
 import { pickHost, type PickHostOptions } from './fleet/pick-host.js';
-import { Engines } from './engines/openai/engines.js';
+import { CloudFallback } from './engines/openai/fallback.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
 export type { HostCapacity, LoadedModel, ModelCard, ModelsOverview, ModelSummary, RamSummary } from './models/overview-types.js';
@@ -45,9 +48,12 @@ export class Orchestrator {
    * Every Ollama host, by priority. `backend`, `catalog`, `loader`, `puller` and `overview` are the
    * default host's: ollama.host, or while it does not answer the next host that does (default-host.ts).
    */
-  readonly ollamaHosts: OllamaHost[];
-  /** Hosts that did not answer, skipped for a while and re-checked in the background (reading /api/ps, so pins Ollama dropped come back). */
-  readonly hostCooldown = new HostCooldown((name) => this.ollamaHosts.find((h) => h.name === name)!.backend.ps({ timeoutMs: 3000 }));
+  readonly hosts: readonly FleetHost[];
+  /** The hosts with their cooldowns: what a job needs of them (jobs/parts.ts). */
+  readonly fleet: HostFleet;
+  /** What happened to earlier work (metrics, outcomes, preferences, comparisons), for the jobs. */
+  readonly records: Records;
+  readonly hostCooldown: HostCooldown;
   readonly ram: RamMonitor;
   readonly metrics: MetricsStore;
   /** What happened to earlier answers (verdicts, failures, speed…), which routing learns from. */
@@ -56,8 +62,8 @@ export class Orchestrator {
   readonly savings: SavingsStore;
   /** The default host's models, falling over to the next host when it does not answer. */
   readonly overview: ModelOverview;
-  /** OpenAI-compatible engines (settings' hosts, and the fallback provider), tried when local models cannot answer. */
-  readonly engines: Engines;
+  /** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */
+  readonly fallback?: CloudFallback;
   readonly comparisons = new Comparisons();
   /**
    * Settles once the shared state a request may need (metrics, preferences, the ledger, what
@@ -83,21 +89,24 @@ export class Orchestrator {
     this.metrics = new MetricsStore(config.home, { legacyFile: join(config.home, 'metrics.json') });
     this.savings = new SavingsStore(config.home, config.settings.savings, { legacyFile: join(config.home, 'savings.json') });
     // Ollama hosts and llama.cpp routers (managed alike), by priority
-    this.ollamaHosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.fleet = new HostFleet(this.hosts);
+    this.hostCooldown = this.fleet.hostCooldown;
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
     this.overview = new FailoverOverview(this, this.ram);
     this.preferences = new Preferences(config.home, { legacyFile: join(config.home, 'preferences.json') });
     this.outcomes = new Outcomes(config.home);
+    this.records = { metrics: this.metrics, outcomes: this.outcomes, preferences: this.preferences, comparisons: this.comparisons };
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;
     this.templates = new TemplateLibrary(config.templatesDir, config.home);
     if (deps.project) this.project = deps.project;
-    this.engines = new Engines(config.settings, deps.fetch ? { fetch: deps.fetch } : {});
+    if (config.settings.fallback) this.fallback = new CloudFallback(config.settings.fallback, config.settings.ollama.stallTimeoutMs, deps.fetch ? { fetch: deps.fetch } : {});
   }
 
-  get backend(): OllamaBackend {
-    return defaultHost(this).backend;
+  get backend(): Engine {
+    return defaultHost(this).engine;
   }
 
   get catalog(): Catalog {
@@ -118,7 +127,19 @@ export class Orchestrator {
 
   /** Pins loaded again since the last answer (on any host), for the next result's notes; each said once. */
   pinNotes(): string[] {
-    return this.ollamaHosts.flatMap((h) => h.loader.keeper.takeNotes());
+    return this.fleet.pinNotes();
+  }
+
+  get settings(): Settings {
+    return this.config.settings;
+  }
+
+  get home(): string {
+    return this.config.home;
+  }
+
+  routing(): RoutingSettings {
+    return this.routingSettings();
   }
 
   /** A request's signal, also aborted when the server shuts down (AbortSignal.any: Node 20.3+). */
@@ -133,7 +154,7 @@ export class Orchestrator {
   async shutdown(withinMs = 1500): Promise<void> {
     this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
-    const work = Promise.all([...this.ollamaHosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
+    const work = Promise.all([...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 
@@ -144,7 +165,7 @@ export class Orchestrator {
 
   /** Every reachable host's models, each tagged with its host when there are several; hosts down in `unreachable`; pins loaded again in `notes`. */
   async listModels(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ModelsOverview> {
-    const overview = this.ollamaHosts.length === 1 ? await this.ollamaHosts[0]!.overview.listModels(options) : await listFleetModels(this.ollamaHosts, this.hostCooldown, options);
+    const overview = this.hosts.length === 1 ? await this.hosts[0]!.overview.listModels(options) : await listFleetModels(this.hosts, this.hostCooldown, options);
     const notes = this.pinNotes();
     return notes.length ? { ...overview, notes: [...(overview.notes ?? []), ...notes] } : overview;
   }
@@ -154,7 +175,7 @@ export class Orchestrator {
     const unit = await this.pickHost({ model: name, first: true, ...(signal && { signal }) });
     const card = await unit.overview.modelCard(name, signal);
     const down = coolingHosts(this);
-    return this.ollamaHosts.length > 1 ? { ...card, host: unit.name, ...(down.length > 0 && { unreachable: down }) } : card;
+    return this.hosts.length > 1 ? { ...card, host: unit.name, ...(down.length > 0 && { unreachable: down }) } : card;
   }
 
   ramStatus() {
@@ -167,15 +188,15 @@ export class Orchestrator {
   }
 
   /** The Ollama host a management call acts on: see fleet/pick-host.ts. */
-  pickHost(opts: PickHostOptions = {}): Promise<OllamaHost> {
-    return pickHost(this, opts);
+  pickHost(opts: PickHostOptions = {}): Promise<FleetHost> {
+    return this.fleet.pickHost(opts);
   }
 
-  /** Every backend: each Ollama host (memory, loaded models, requests running) and each OpenAI-compatible host (cheap health); Ollama hosts down in `unreachable`. */
+  /** Every host (memory where ollm-mcp manages it, loaded models, requests running) and the cloud fallback (cheap health); hosts down in `unreachable`. */
   async fleetStatus() {
-    const [ollama, engines] = await Promise.all([Promise.all(this.ollamaHosts.map((h) => ollamaHostStatus(this, h))), this.engines.health()]);
-    const unreachable = unreachableOf(ollama);
-    return { hosts: [...ollama, ...engines.map((e) => ({ ...e, kind: 'openai' as const }))], ...(unreachable.length > 0 && { unreachable }) };
+    const [hosts, fallback] = await Promise.all([Promise.all(this.hosts.map((h) => hostStatus(this, h))), this.fallback?.health()]);
+    const unreachable = unreachableOf(hosts);
+    return { hosts, ...(fallback && { fallback }), ...(unreachable.length > 0 && { unreachable }) };
   }
 
   modelDatabase() {
@@ -187,7 +208,7 @@ export class Orchestrator {
   }
 
   /** How the router is set up: settings' overrides and default, and the user's preferences. */
-  routingSettings() {
+  routingSettings(): RoutingSettings {
     const { model } = this.config.settings;
     return {
       defaultProfile: model.routing.defaultProfile,

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
-import { compare, type CompareResult } from '../orchestrator/generation/compare.js';
+import { compare, type CompareResult } from '../orchestrator/jobs/compare.js';
 import { defineTool } from './define.js';
-import { readSummary, withInputs } from '../orchestrator/generation/offload.js';
+import { readSummary, withInputs } from '../orchestrator/jobs/offload.js';
 import { inputFields, ledgerSchema, readInputArgs, readSchema, withLedgerLine } from './offload-io.js';
 import { viewMeta } from '../views/index.js';
 
@@ -41,7 +41,7 @@ export function renderComparison(r: CompareResult): string {
     ),
   ];
   const fair = r.fastest ? `Fastest: ${r.fastest}, by generation speed (tokens/s); load time is shown apart and does not count.` : '';
-  const answers = r.results.map((e) => `## ${e.model}\n\n${e.error ? `(failed: ${e.error})` : e.text}`);
+  const answers = r.results.map((e) => `## ${e.model}${e.host ? ` (${e.host})` : ""}\n\n${e.error ? `(failed: ${e.error})` : e.text}`);
   const keep = `To keep the best one for ${r.task} work: prefer_model {comparisonId: "${r.comparisonId}", model: …}.`;
   return [table.join('\n'), [r.summary ?? howItRan(r), fair].filter(Boolean).join(' '), ...(r.note ? [r.note] : []), keep, ...answers].join('\n\n');
 }
@@ -73,6 +73,7 @@ export const compareTool = defineTool({
     results: z.array(
       z.object({
         model: z.string(),
+        host: z.string().optional(),
         text: z.string(),
         error: z.string().optional(),
         thinking: z.string().optional(),

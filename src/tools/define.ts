@@ -20,7 +20,7 @@ import { reportingTo } from '../orchestrator/progress/current.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
 import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
-import { RouteError } from '../orchestrator/generation/route.js';
+import { RouteError } from '../orchestrator/jobs/route.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { explainInvalidArguments } from './invalid-args.js';

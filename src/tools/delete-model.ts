@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { formatBytes } from '../orchestrator/index.js';
-import { deleteModel } from '../orchestrator/models/delete.js';
+import { deleteModel } from '../orchestrator/jobs/delete.js';
 import { defineTool } from './define.js';
 
 export const deleteModelTool = defineTool({

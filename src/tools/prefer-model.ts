@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { HostError, TASK_PROFILE, TASK_TYPES } from '../orchestrator/index.js';
 import { findModel, withTag } from '../orchestrator/models/catalog.js';
 import { checkPreference } from '../orchestrator/generation/preference-check.js';
-import { KEEP_COMPARISONS } from '../orchestrator/generation/comparisons.js';
+import { KEEP_COMPARISONS } from '../orchestrator/stores/comparisons.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { evidenceText, trackRecord } from '../orchestrator/generation/learning.js';
-import { VerdictError } from '../orchestrator/generation/outcomes.js';
+import { VerdictError } from '../orchestrator/stores/outcomes.js';
 import { HostError } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 

@@ -1,8 +1,8 @@
 import { inputRequired } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
-import type { routeAndGenerate } from '../orchestrator/generation/route.js';
-import { offload, renderInputs } from '../orchestrator/generation/offload.js';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { offload, renderInputs } from '../orchestrator/jobs/offload.js';
 import { renderTemplate, RenderTooLargeError, TemplateError, type RenderResult, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { defineTool } from './define.js';
@@ -27,7 +27,7 @@ const ASK_KEY = 'variables';
 
 const missingSchema = z.object({ name: z.string(), description: z.string().optional() });
 
-async function findTemplate(orch: Parameters<typeof routeAndGenerate>[0], name: string): Promise<StoredTemplate> {
+async function findTemplate(orch: Pick<Orchestrator, 'templates'>, name: string): Promise<StoredTemplate> {
   const { template, problems } = await orch.templates.lookup(name);
   if (template) return template;
   const names = orch.templates.current().templates.map((t) => t.name);

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
-import type { RouteResult } from '../orchestrator/generation/route.js';
-import { offload, type OffloadResult } from '../orchestrator/generation/offload.js';
+import type { RouteResult } from '../orchestrator/jobs/route.js';
+import { offload, type OffloadResult } from '../orchestrator/jobs/offload.js';
 import { defineTool, type ToolContext } from './define.js';
 import { withNotice } from './memory-schemas.js';
 import { workRecordSchema } from './schemas.js';
@@ -9,7 +9,7 @@ import { inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, with
 
 export const routeResultSchema = z.object({
   model: z.string(),
-  provider: z.enum(['ollama', 'openai', 'fallback']).describe('ollama: a local model; openai: an OpenAI-compatible host from settings; fallback: the fallback provider'),
+  provider: z.enum(['ollama', 'llamacpp', 'openai', 'fallback']).describe('The engine kind that answered; fallback: the cloud fallback'),
   host: z.string().optional().describe('the OpenAI-compatible host that answered, when not Ollama'),
   task: z.string(),
   profile: z.string(),

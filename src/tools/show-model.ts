@@ -3,7 +3,6 @@ import { formatBytes } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 import { coolingHosts, downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { loadedModelSchema, modelSummarySchema } from './schemas.js';
-import { llamacppStatus } from '../orchestrator/fleet/llamacpp-status.js';
 
 /** A llama.cpp host's model: its status there and where its memory figure comes from. */
 function llamacppLine(m: { id: string; status: string; weightsBytes: number; kvBytes: number; sizeSource: string; contextLength?: number; failure?: string }, host: string): string {
@@ -44,11 +43,11 @@ export const showModelTool = defineTool({
   async run(input, { orch, signal }) {
     const unit = await orch.pickHost({ model: input.model, ...(input.host !== undefined && { host: input.host }), signal });
     const down = coolingHosts(orch);
-    const router = await llamacppStatus(unit, signal);
+    const router = await unit.engine.report?.({ signal });
     const base = await unit.overview.modelCard(input.model, signal);
     const llama = router?.models.find((m) => m.name === base.name);
     const llamacpp = llama && (({ name: _n, sizeBytes: _s, ...rest }) => rest)(llama);
-    const card = { ...base, ...(orch.ollamaHosts.length > 1 && { host: unit.name }), ...(down.length > 0 && { unreachable: down }), ...(llamacpp && { llamacpp }) };
+    const card = { ...base, ...(orch.hosts.length > 1 && { host: unit.name }), ...(down.length > 0 && { unreachable: down }), ...(llamacpp && { llamacpp }) };
     const text = [
       `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run).`,
       `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { keepAliveProblem, TASK_TYPES } from '../orchestrator/index.js';
-import { NAMED, smartLoad, type SmartLoadOutcome } from '../orchestrator/loading/smart-load.js';
+import { NAMED, smartLoad, type SmartLoadOutcome } from '../orchestrator/jobs/smart-load.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { HostError } from '../orchestrator/index.js';
 import { defineTool } from './define.js';

@@ -22,7 +22,7 @@ export const unloadModelTool = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const units = input.all && input.host === undefined ? orch.ollamaHosts : [await orch.pickHost({ ...(input.host !== undefined && { host: input.host }), ...(input.model !== undefined && { model: input.model }), loaded: true, signal })];
+    const units = input.all && input.host === undefined ? orch.hosts : [await orch.pickHost({ ...(input.host !== undefined && { host: input.host }), ...(input.model !== undefined && { model: input.model }), loaded: true, signal })];
     // with all: true, a host that does not answer is said as such; the others are still unloaded
     const settled = await Promise.allSettled(units.map((u) => u.loader.unload(input.all ? { all: true, includePinned: input.includePinned ?? false } : { models: [input.model!] }, signal)));
     const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${units[i]!.name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));

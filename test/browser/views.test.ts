@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
 import { chromiumOrSkip } from '../helpers/browser.js';
-import { SavingsStore } from '../../src/orchestrator/savings/savings-store.js';
+import { SavingsStore } from '../../src/orchestrator/stores/savings-store.js';
 
 /** $CHROMIUM_PATH or an installed Chrome/Chromium; none: the tests are skipped with a note (a failure under CI). */
 const CHROMIUM = chromiumOrSkip();

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, STORIES, startEngine, stopEngines } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
@@ -68,7 +68,7 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
 
   it('at --models-max 2, ollm-mcp unloads its own choice first and the router evicts nothing by itself', async () => {
     const orch = await core(routerYaml(router));
-    const host = orch.ollamaHosts.find((h) => h.name === 'llama')!;
+    const host = orch.hosts.find((h) => h.name === 'llama')!;
     expect((await host.loader.ensureLoaded({ model: 'storiesA' })).action).toBe('loaded');
     expect((await host.loader.ensureLoaded({ model: 'storiesB' })).action).toBe('loaded');
     // A request runs on storiesA, the router's least recently used model: the router would evict it.

@@ -1,6 +1,6 @@
 // OpenAI-compatible hosts in the pool: they answer when Ollama is down or every local model failed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
 import { coreFor } from '../helpers/core.js';
@@ -22,7 +22,7 @@ async function engine(reply: string, opts: { apiKey?: string } = {}): Promise<Fa
 const hostsYaml = (...hosts: Array<{ name: string; url: string; model?: string; priority?: number; tokenEnv?: string }>) =>
   `hosts:\n${hosts.map((h) => `  - name: ${h.name}\n    kind: openai\n    url: ${h.url}\n${h.model ? `    model: "${h.model}"\n` : ''}${h.priority !== undefined ? `    priority: ${h.priority}\n` : ''}${h.tokenEnv ? `    tokenEnv: ${h.tokenEnv}\n` : ''}`).join('')}`;
 
-describe('OpenAI-compatible hosts answer when local models cannot', () => {
+describe('OpenAI-compatible hosts are members of the fleet', () => {
   it('with Ollama down, an OpenAI-compatible host answers, streamed, and the result names it', async () => {
     ollama = await FakeOllama.start();
     const vllm = await engine('Paris is the capital of France.');
@@ -32,7 +32,7 @@ describe('OpenAI-compatible hosts answer when local models cannot', () => {
     const r = await routeAndGenerate(core, { prompt: 'What is the capital of France?', onProgress: (n) => tokens.push(n) });
     expect(r).toMatchObject({ provider: 'openai', host: 'vllm', model: 'meta-llama/Llama-3.2-3B-Instruct', text: 'Paris is the capital of France.' });
     expect(r.fallbacks[0]!.error).toMatch(/Ollama is not reachable/);
-    expect(r.reason).toMatch(/the OpenAI-compatible host vllm/);
+    expect(r.reason).toMatch(/ on vllm /);
     expect(tokens.length).toBeGreaterThan(0);
     expect(vllm.requestsTo('/v1/chat/completions')[0]!.body).toMatchObject({ stream: true, model: 'meta-llama/Llama-3.2-3B-Instruct' });
   });
@@ -47,12 +47,12 @@ describe('OpenAI-compatible hosts answer when local models cannot', () => {
     await first.setOffline(true);
     const r = await routeAndGenerate(core, { prompt: 'Say hi' });
     expect(r).toMatchObject({ host: 'b', text: 'from second' });
-    expect(r.fallbacks.find((f) => f.model === 'a')!.error).toMatch(/not reachable/);
+    expect(r.fallbacks.find((f) => f.model === 'OpenAI-compatible a')!.error).toMatch(/not reachable/);
     const before = first.stats().paths['/v1/chat/completions'] ?? 0;
     await first.setOffline(false);
     const again = await routeAndGenerate(core, { prompt: 'Say hi' });
     expect(again.host).toBe('b'); // a is cooling down: not asked again yet
-    expect(again.fallbacks.find((f) => f.model === 'a')!.error).toMatch(/skipped for now/);
+    expect(again.fallbacks.find((f) => f.model === 'OpenAI-compatible a')!.error).toMatch(/skipped for now/);
     expect(first.stats().paths['/v1/chat/completions'] ?? 0).toBe(before);
   });
 
@@ -65,7 +65,7 @@ describe('OpenAI-compatible hosts answer when local models cannot', () => {
       for (let i = 0; i < 4; i++) ollama.failNext('/api/generate', 500, 'llama-server process has terminated: exit status 2');
       const r = await routeAndGenerate(core, { prompt: 'Explain DNS in one sentence', task: 'general' });
       expect(r).toMatchObject({ provider: 'fallback', host: 'fallback', model: 'meta-llama/Llama-3.2-3B-Instruct', text: 'fallback answer' });
-      expect(r.reason).toMatch(/the configured fallback provider/);
+      expect(r.reason).toMatch(/the configured cloud fallback/);
       expect(JSON.stringify(r)).not.toContain('sk-test-123');
     } finally {
       delete process.env.FALLBACK_KEY_FOR_TEST;
@@ -91,8 +91,8 @@ describe('ollm://fleet and doctor see every host', () => {
     const fleet = await core.fleetStatus();
     expect(fleet.hosts.map((h) => [h.name, h.kind])).toEqual([['ollama', 'ollama'], ['up', 'openai'], ['down', 'openai']]);
     expect(fleet.hosts[0]).toMatchObject({ reachable: true, capacity: { source: 'this machine' } });
-    expect(fleet.hosts[1]).toMatchObject({ ok: true });
-    expect(fleet.hosts[2]).toMatchObject({ ok: false });
+    expect(fleet.hosts[1]).toMatchObject({ reachable: true, managesMemory: false });
+    expect(fleet.hosts[2]).toMatchObject({ reachable: false, managesMemory: false });
     expect(up.stats().paths['/v1/chat/completions'] ?? 0).toBe(before); // health never generates
     const { runDoctor } = await import('../../src/orchestrator/doctor.js');
     const report = await runDoctor(core);

@@ -2,9 +2,9 @@
 // read and every placement still works with the hosts that answer, and says which one is down.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compare } from '../../src/orchestrator/generation/compare.js';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
-import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
+import { compare } from '../../src/orchestrator/jobs/compare.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { runDoctor } from '../../src/orchestrator/doctor.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';

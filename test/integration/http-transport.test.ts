@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../src/orchestrator/index.js';
+import type { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 
@@ -17,7 +18,7 @@ describe('the node:http transport under the ollama client', () => {
     const core = await coreFor(fake);
     const words: string[] = [];
     let last: { done: boolean; eval_count?: number } | undefined;
-    await core.backend.call('generate', async (c) => {
+    await (core.backend as OllamaBackend).call('generate', async (c) => {
       for await (const chunk of await c.generate({ model: 'phi3:mini', prompt: 'count', stream: true })) {
         if (chunk.response) words.push(chunk.response.trim());
         last = chunk;
@@ -31,7 +32,7 @@ describe('the node:http transport under the ollama client', () => {
     fake.reply(Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')); // 40 tokens × 5 ms ≈ 200 ms
     const core = await coreFor(fake, { yaml: 'ollama:\n  timeoutMs: 100\n' });
     const stream = (timeoutMs?: number) =>
-      core.backend.call(
+      (core.backend as OllamaBackend).call(
         'generate',
         async (c) => {
           let n = 0;
@@ -48,7 +49,7 @@ describe('the node:http transport under the ollama client', () => {
     const core = await coreFor(fake);
     fake.failNext('/api/generate', 500, 'llama runner process has terminated', { afterChunks: 2 });
     const seen: string[] = [];
-    const err = await core.backend
+    const err = await (core.backend as OllamaBackend)
       .call('generate', async (c) => {
         for await (const chunk of await c.generate({ model: 'phi3:mini', prompt: 'x', stream: true })) seen.push(chunk.response ?? "");
       })
@@ -56,7 +57,7 @@ describe('the node:http transport under the ollama client', () => {
     expect(seen.length).toBe(2);
     expect(String((err as Error).message)).toMatch(/llama runner process has terminated/);
 
-    const missing = (await core.backend.call('generate', (c) => c.generate({ model: 'ghost:1b', prompt: 'x' }), { model: 'ghost:1b' }).catch((e: unknown) => e)) as HostError;
+    const missing = (await (core.backend as OllamaBackend).call('generate', (c) => c.generate({ model: 'ghost:1b', prompt: 'x' }), { model: 'ghost:1b' }).catch((e: unknown) => e)) as HostError;
     expect(missing.kind).toBe('model_not_found');
     expect(missing.status).toBe(404);
   });
@@ -66,7 +67,7 @@ describe('the node:http transport under the ollama client', () => {
     const core = await coreFor(fake);
     const ac = new AbortController();
     let n = 0;
-    const err = await core.backend
+    const err = await (core.backend as OllamaBackend)
       .call(
         'generate',
         async (c) => {
@@ -85,7 +86,7 @@ describe('the node:http transport under the ollama client', () => {
 
   it('a 400 answer is a bad_request naming the host and what Ollama said', async () => {
     const core = await coreFor(fake);
-    const err = (await core.backend.call('/api/embed', (c) => c.embed({ model: '', input: 'x' })).catch((e: unknown) => e)) as HostError;
+    const err = (await (core.backend as OllamaBackend).call('/api/embed', (c) => c.embed({ model: '', input: 'x' })).catch((e: unknown) => e)) as HostError;
     expect(err).toBeInstanceOf(HostError);
     expect(err.kind).toBe('bad_request');
     expect(err.message).toBe(`Ollama at ${fake.host} rejected /api/embed: model is required`);

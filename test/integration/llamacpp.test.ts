@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
@@ -35,7 +35,7 @@ async function setup(opts: { modelsMax?: number; router?: boolean; yaml?: string
   const memory = { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
   const orch = new Orchestrator(config, { memorySource: memory });
   stops.push(() => orch.shutdown(200));
-  const host = orch.ollamaHosts.find((h) => h.name === 'llama')!;
+  const host = orch.hosts.find((h) => h.name === 'llama')!;
   return { ollama, router, orch, host };
 }
 
@@ -79,7 +79,7 @@ describe('a llama.cpp router host', () => {
     const { router, host } = await setup({ modelsMax: 3 });
     await host.loader.ensureLoaded({ model: 'storiesA', pin: true });
     await fetch(`${router.url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: 'storiesA' }) });
-    await host.backend.ps(); // a reading that shows it gone: the keeper loads it again
+    await host.engine.ps(); // a reading that shows it gone: the keeper loads it again
     const end = Date.now() + 5000;
     while (router.status('storiesA') !== 'loaded' && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     expect(router.status('storiesA')).toBe('loaded');
@@ -105,15 +105,15 @@ describe('a llama.cpp router host', () => {
 
   it('pull and delete are refused with what to do instead', async () => {
     const { host } = await setup();
-    const pull = await host.backend.call('pull', (c) => c.pull({ model: 'storiesD' })).catch((e: unknown) => e as Error);
+    const pull = await host.engine.pull('storiesD', { onLine: () => undefined }).catch((e: unknown) => e as Error);
     expect((pull as Error).message).toMatch(/cannot download models — put the \.gguf file in its --models-dir/);
-    const del = await host.backend.call('delete', (c) => c.delete({ model: 'storiesA' })).catch((e: unknown) => e as Error);
+    const del = await host.engine.delete('storiesA').catch((e: unknown) => e as Error);
     expect((del as Error).message).toMatch(/cannot delete "storiesA" — remove its \.gguf file/);
   });
 
   it('a single-model llama-server is read only: its model shows loaded, loading elsewhere is refused', async () => {
     const { host } = await setup({ router: false });
-    expect((await host.backend.ps()).map((r) => r.name)).toEqual(['storiesA:latest']);
+    expect((await host.engine.ps()).map((r) => r.name)).toEqual(['storiesA:latest']);
     expect((await host.loader.ensureLoaded({ model: 'storiesA' })).action).toBe('already_loaded');
   });
 

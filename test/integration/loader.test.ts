@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../src/orchestrator/index.js';
-import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
+import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

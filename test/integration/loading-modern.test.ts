@@ -1,9 +1,9 @@
 // Loading against the fake in its modern-Ollama modes: GPU admission, CPU hosts, the count limit,
 // parallel slots, slow unloads, cloud models, namespaces, out-of-memory aftermath.
 import { afterEach, describe, expect, it } from 'vitest';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
-import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
-import { deleteModel } from '../../src/orchestrator/models/delete.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
+import { deleteModel } from '../../src/orchestrator/jobs/delete.js';
 import { HostError } from '../../src/orchestrator/index.js';
 import { CAPABILITY_MODELS, CLOUD_MODELS, DEFAULT_REGISTRY, FakeOllama, NAMESPACED_MODELS, type FakeOllamaOptions } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
@@ -179,7 +179,7 @@ describe('compare next to a model that must stay', () => {
   it('with 3 loaded at most and a pinned model loaded, three models run in groups Ollama never has to evict from', async () => {
     const core = await setup({ memoryBytes: 64 * GB, admission: 'ollama', maxLoadedModels: 3 }, { totalBytes: 64 * GB, yaml: 'ollama:\n  maxLoadedModels: 3\nram:\n  budget: "100%"\n  bufferBytes: 0\n' });
     await smartLoad(core, { model: 'phi3:mini', pin: true });
-    const { compare } = await import('../../src/orchestrator/generation/compare.js');
+    const { compare } = await import('../../src/orchestrator/jobs/compare.js');
     const r = await compare(core, { prompt: 'Say hi', models: ['llama3.2', 'qwen2.5-coder:7b', 'gemma3:4b'] });
     expect(r.groups.every((g) => g.length <= 2)).toBe(true);
     for (const e of r.results) expect(e.error).toBeUndefined();

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { PhaseTracker, type ProgressUpdate } from '../../src/orchestrator/progress/progress.js';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../src/orchestrator/index.js';
-import { compare, groupByMemory } from '../../src/orchestrator/generation/compare.js';
-import { deleteModel } from '../../src/orchestrator/models/delete.js';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
+import { compare, groupByMemory } from '../../src/orchestrator/jobs/compare.js';
+import { deleteModel } from '../../src/orchestrator/jobs/delete.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { selectModel } from '../../src/orchestrator/generation/router.js';
-import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
+import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import type { PullProgress } from '../../src/orchestrator/models/pull.js';
-import { Preferences } from '../../src/orchestrator/generation/preferences.js';
+import { Preferences } from '../../src/orchestrator/stores/preferences.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEEP_ANSWERS, Outcomes, VerdictError } from '../../src/orchestrator/generation/outcomes.js';
+import { KEEP_ANSWERS, Outcomes, VerdictError } from '../../src/orchestrator/stores/outcomes.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('outcomes in the state database', () => {

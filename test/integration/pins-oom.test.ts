@@ -1,8 +1,8 @@
 // Pinned models come back after evictions this server did not ask for: Ollama expiring every runner
 // after an out-of-memory during generation, another client's unload, Ollama's own eviction, a restart.
 import { afterEach, describe, expect, it } from 'vitest';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
-import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeOllamaOptions } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

@@ -1,8 +1,8 @@
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { routeAndGenerate } from '../../src/orchestrator/generation/route.js';
-import { deleteModel } from '../../src/orchestrator/models/delete.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { deleteModel } from '../../src/orchestrator/jobs/delete.js';
 import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { preferModelTool } from '../../src/tools/prefer-model.js';
 import { FakeOllama } from '../fake-ollama/server.js';

@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { PhaseTracker, type ProgressUpdate } from '../../src/orchestrator/progress/progress.js';
-import { routeAndGenerate, RouteError } from '../../src/orchestrator/generation/route.js';
-import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
+import { routeAndGenerate, RouteError } from '../../src/orchestrator/jobs/route.js';
+import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeOllamaOptions } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

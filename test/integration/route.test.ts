@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProjectProfile } from '../../src/orchestrator/project/project.js';
-import { routeAndGenerate, RouteError } from '../../src/orchestrator/generation/route.js';
-import { smartLoad } from '../../src/orchestrator/loading/smart-load.js';
+import { routeAndGenerate, RouteError } from '../../src/orchestrator/jobs/route.js';
+import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 
@@ -169,7 +169,7 @@ describe('fallbacks', () => {
       const r = await routeAndGenerate(core, { prompt: CODE });
       expect(r).toMatchObject({ provider: 'fallback', model: 'cloud-mini', text: 'from the cloud' });
       expect(r.fallbacks.length).toBeGreaterThan(0);
-      expect(r.reason).toMatch(/fallback provider 127\.0\.0\.1:\d+ \(cloud-mini\)/);
+      expect(r.reason).toMatch(/cloud fallback 127\.0\.0\.1:\d+ \(cloud-mini\)/);
       expect(seen.auth).toBe('Bearer sk-test');
       expect(seen.body?.model).toBe('cloud-mini');
     } finally {

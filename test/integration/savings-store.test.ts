@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { priceCall, type CallTokens, type Prices } from '../../src/orchestrator/savings/ledger.js';
-import { SavingsStore, type SavingsSummary } from '../../src/orchestrator/savings/savings-store.js';
+import { SavingsStore, type SavingsSummary } from '../../src/orchestrator/stores/savings-store.js';
 import { registerMetrics } from '../../src/resources/metrics.js';
 import { renderSavings, showStatusTool } from '../../src/tools/show-status.js';
 import { FakeOllama } from '../fake-ollama/server.js';
@@ -110,7 +110,7 @@ describe('SavingsStore', () => {
 
   it('separate processes on one database add up', async () => {
     const home = homeDir();
-    const mod = resolve('src/orchestrator/savings/savings-store.ts');
+    const mod = resolve('src/orchestrator/stores/savings-store.ts');
     const script = `import { SavingsStore } from ${JSON.stringify(mod)};
       const s = new SavingsStore(${JSON.stringify(home)}, ${JSON.stringify(PRICES)}, { flushDelayMs: 1 });
       for (let r = 0; r < 5; r++) { for (let i = 0; i < 10; i++) s.recordCall(${JSON.stringify(LOG)}, { model: 'p', task: 'code' }); await s.flush(); }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareMetrics, fastestOf, type CompareEntry, type CompareResult } from '../../src/orchestrator/generation/compare.js';
+import { compareMetrics, fastestOf, type CompareEntry, type CompareResult } from '../../src/orchestrator/jobs/compare.js';
 import { renderComparison } from '../../src/tools/compare.js';
 
 const timing = (over: Partial<Parameters<typeof compareMetrics>[1]> = {}) => ({

@@ -176,7 +176,7 @@ describe('an invalid value stops start-up with one line naming key, source and w
 
   it('a fallback provider needs an http(s) URL and keeps only the name of its key variable', async () => {
     const ok = await load({ yaml: 'fallback:\n  baseURL: https://api.example.com/v1\n  model: small\n  apiKeyEnv: EXAMPLE_KEY\n' });
-    expect(ok.settings.fallback).toEqual({ baseURL: 'https://api.example.com/v1', model: 'small', apiKeyEnv: 'EXAMPLE_KEY' });
+    expect(ok.settings.fallback).toEqual({ baseURL: 'https://api.example.com/v1', model: 'small', apiKeyEnv: 'EXAMPLE_KEY', sendInputs: false });
     expect(await failure({ yaml: 'fallback:\n  baseURL: ftp://x\n  model: m\n' })).toMatch(/fallback\.baseURL/);
     expect(await failure({ yaml: 'fallback:\n  baseURL: https://x\n  model: m\n  apiKey: sk-123\n' })).toMatch(/Unknown setting "fallback\.apiKey"/);
   });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MetricsStore } from '../../src/orchestrator/generation/metrics.js';
+import { MetricsStore } from '../../src/orchestrator/stores/metrics.js';
 import { tempDir } from '../helpers/temp.js';
 
 let dir: string;
@@ -147,7 +147,7 @@ describe('MetricsStore', () => {
   });
 
   it('separate processes on one database lose nothing', async () => {
-    const mod = resolve('src/orchestrator/generation/metrics.ts');
+    const mod = resolve('src/orchestrator/stores/metrics.ts');
     const script = `import { MetricsStore } from ${JSON.stringify(mod)};
       const s = new MetricsStore(${JSON.stringify(dir)}, { flushDelayMs: 1 });
       for (let r = 0; r < 10; r++) { for (let i = 0; i < 20; i++) s.record({ model: 'p', ok: true, latencyMs: 5 }); await s.flush(); }

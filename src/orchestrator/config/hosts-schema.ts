@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { bytes, host } from './schema-parts.js';
 
 const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, ".", "_" or "-"').describe('What messages, tools (host) and ollm://fleet call this host.');
-const priority = z.number().int().min(0).max(1000).optional().describe('Lower is tried first among hosts of its kind (default: the order listed).');
+const priority = z.number().int().min(0).max(1000).optional().describe('Lower is tried first (default: the order listed; ollama.host first among equals).');
 export const capacity = z.strictObject({
   ram: bytes('RAM of the machine Ollama runs on.').optional(),
   vram: bytes('GPU memory of that machine, all GPUs together; 0 or left out: no GPU.').optional(),
@@ -50,11 +50,13 @@ export const hostsSchema = z
               .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
               .optional()
               .describe('The env var holding its API key (the key itself never goes in this file).'),
-            model: z.string().min(1).optional().describe('The model to ask it for; default: the first it lists.'),
+            model: z.string().min(1).optional().describe('The one model to use there; default: every model it lists.'),
             priority: priority,
+            contextLength: z.number().int().min(256).max(16_777_216).optional().describe("Its models' context window when the engine does not report one (default 8192)."),
+            numParallel: z.number().int().min(1).max(256).optional().describe('Requests it answers at once (default: ollama.numParallel).'),
           }),
         ]),
       )
       .default([])
       .refine((hosts) => new Set(['ollama', 'fallback', ...hosts.map((h) => h.name)]).size === hosts.length + 2, { message: 'host names must differ from each other and from "ollama" and "fallback"' })
-      .describe('More backends beside ollama.host: other Ollama machines, llama.cpp routers (managed like Ollama) and OpenAI-compatible engines (tried after every Ollama and llama.cpp host), in priority order.');
+      .describe('More backends beside ollama.host: other Ollama machines, llama.cpp routers (managed like Ollama) and OpenAI-compatible engines, all members of one fleet, in priority order.');

@@ -189,9 +189,13 @@ export const settingsSchema = z
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
           .optional()
           .describe('The env var holding the API key (the key itself never goes in this file).'),
+        sendInputs: z
+          .boolean()
+          .default(false)
+          .describe('Whether files, diffs and images read by path may be sent to it; off: a call with such inputs stops before the fallback.'),
       })
       .optional()
-      .describe('Used only when every local model failed: an OpenAI-compatible chat API (a host of the lowest priority).'),
+      .describe('The last member of the fleet: an OpenAI-compatible chat API asked when every local engine failed, whatever the failure.'),
     hosts: hostsSchema,
     progress: z
       .strictObject({

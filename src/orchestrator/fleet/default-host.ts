@@ -3,24 +3,24 @@
  * ollama.host — or, while it does not answer, the first other Ollama host that does, in priority
  * order. So compare still runs, on the next host, when the first one is down.
  */
-import { HostError } from '../engines/ollama/ollama.js';
+import { HostError } from '../engines/host-error.js';
 import type { RamMonitor } from '../loading/ram.js';
 import { ModelOverview } from '../models/overview.js';
 import type { ModelsOverview } from '../models/overview-types.js';
 import { isDown } from './fleet-reads.js';
-import type { OllamaHost } from './ollama-host.js';
+import type { FleetHost } from './fleet-host.js';
 import type { HostCooldown } from './placement.js';
 
 export interface Fleet {
-  readonly ollamaHosts: readonly OllamaHost[];
+  readonly hosts: readonly FleetHost[];
   readonly hostCooldown: HostCooldown;
 }
 
 /** ollama.host, unless it is cooling down after not answering and another host is not. */
-export function defaultHost(fleet: Fleet): OllamaHost {
-  const primary = fleet.ollamaHosts.find((h) => h.name === 'ollama')!;
-  if (fleet.ollamaHosts.length === 1 || !fleet.hostCooldown.skipped(primary.name)) return primary;
-  return fleet.ollamaHosts.find((h) => !fleet.hostCooldown.skipped(h.name)) ?? primary;
+export function defaultHost(fleet: Fleet): FleetHost {
+  const primary = fleet.hosts.find((h) => h.name === 'ollama')!;
+  if (fleet.hosts.length === 1 || !fleet.hostCooldown.skipped(primary.name)) return primary;
+  return fleet.hosts.find((h) => !fleet.hostCooldown.skipped(h.name)) ?? primary;
 }
 
 /**
@@ -33,12 +33,12 @@ export class FailoverOverview extends ModelOverview {
     private readonly fleet: Fleet,
     ram: RamMonitor,
   ) {
-    const primary = fleet.ollamaHosts.find((h) => h.name === 'ollama')!;
-    super({ backend: primary.backend, catalog: primary.catalog, ram, loader: primary.loader, settings: primary.settings });
+    const primary = fleet.hosts.find((h) => h.name === 'ollama')!;
+    super({ backend: primary.engine, catalog: primary.catalog, ram, loader: primary.loader, settings: primary.settings });
   }
 
   override async listModels(options: Parameters<ModelOverview['listModels']>[0] = {}): Promise<ModelsOverview> {
-    const { ollamaHosts: hosts, hostCooldown: cooldown } = this.fleet;
+    const { hosts: hosts, hostCooldown: cooldown } = this.fleet;
     if (hosts.length === 1) return super.listModels(options);
     const first = defaultHost(this.fleet);
     const order = [first, ...hosts.filter((h) => h !== first && !cooldown.skipped(h.name))];

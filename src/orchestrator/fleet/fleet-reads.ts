@@ -4,22 +4,23 @@
  * one host down never fails the whole read. A host found down is cooled down for placement (and
  * re-checked in the background); one found up is back at once.
  */
-import { HostError } from '../engines/ollama/ollama.js';
+import { HostError } from '../engines/host-error.js';
 import type { HostDown, HostState, ModelsOverview } from '../models/overview-types.js';
-import type { OllamaHost } from './ollama-host.js';
+import type { FleetHost } from './fleet-host.js';
 import { HOST_COOLDOWN_MS, type HostCooldown } from './placement.js';
 
 export type { HostDown, HostState } from '../models/overview-types.js';
 
 export interface FleetRead<T> {
-  up: Array<{ host: OllamaHost; value: T }>;
+  up: Array<{ host: FleetHost; value: T }>;
   down: HostDown[];
   /** Every host, in priority order, reachable or not. */
   hosts: HostState[];
 }
 
 /** What to do about a host that does not answer. */
-export function nextStep(h: { name: string; kind?: OllamaHost['kind'] }, others: boolean): string {
+export function nextStep(h: { name: string; kind?: FleetHost['kind'] }, others: boolean): string {
+  if (h.kind === 'openai') return `start that engine, or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
   if (h.kind === 'llamacpp') return `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
   const fix = h.name === 'ollama' ? 'start it with `ollama serve`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs' : `start Ollama on that machine, or correct hosts.${h.name}.url in settings`;
   return `${fix}${others ? '; the other hosts serve meanwhile' : ''}`;
@@ -29,7 +30,7 @@ export function nextStep(h: { name: string; kind?: OllamaHost['kind'] }, others:
 export function downLines(down: readonly HostDown[]): string[] {
   return down.map((d) => {
     const why = /not reachable at \S+ \(([^()]+)\)/.exec(d.error)?.[1] ?? d.error.replace(/[.\s]+$/, '');
-    return `${/llama-server/.test(d.next) ? 'llama.cpp' : 'Ollama'} host ${d.name} (${d.url}) is not reachable (${why}) — ${d.next}.`;
+    return `${/llama-server/.test(d.next) ? 'llama.cpp' : /that engine/.test(d.next) ? 'OpenAI-compatible' : 'Ollama'} host ${d.name} (${d.url}) is not reachable (${why}) — ${d.next}.`;
   });
 }
 
@@ -45,7 +46,7 @@ export function isDown(err: unknown): boolean {
  * Runs `read` on every Ollama host at once. A host that does not answer (or, unless `ask`, is
  * cooling down after not answering) is listed in `down`; a cancelled call still throws.
  */
-export async function readEachHost<T>(hosts: readonly OllamaHost[], cooldown: HostCooldown, read: (h: OllamaHost) => Promise<T>, opts: { ask?: boolean } = {}): Promise<FleetRead<T>> {
+export async function readEachHost<T>(hosts: readonly FleetHost[], cooldown: HostCooldown, read: (h: FleetHost) => Promise<T>, opts: { ask?: boolean } = {}): Promise<FleetRead<T>> {
   const many = hosts.length > 1;
   const seen = await Promise.all(
     hosts.map(async (host) => {
@@ -62,17 +63,17 @@ export async function readEachHost<T>(hosts: readonly OllamaHost[], cooldown: Ho
       }
     }),
   );
-  const up = seen.filter((s): s is { host: OllamaHost; value: Awaited<T> } => !('error' in s));
-  const down = seen.filter((s): s is { host: OllamaHost; error: string } => 'error' in s).map((s) => ({ name: s.host.name, url: s.host.address, error: s.error, next: nextStep(s.host, up.length > 0) }));
+  const up = seen.filter((s): s is { host: FleetHost; value: Awaited<T> } => !('error' in s));
+  const down = seen.filter((s): s is { host: FleetHost; error: string } => 'error' in s).map((s) => ({ name: s.host.name, url: s.host.address, error: s.error, next: nextStep(s.host, up.length > 0) }));
   const hostStates = seen.map((s) => ({ name: s.host.name, url: s.host.address, reachable: !('error' in s), ...('error' in s && { error: s.error }) }));
   return { up, down, hosts: hostStates };
 }
 
 /** With several hosts: those cooling down after not answering, with what to do (no call made). */
-export function coolingHosts(fleet: { ollamaHosts: readonly OllamaHost[]; hostCooldown: HostCooldown }): HostDown[] {
-  if (fleet.ollamaHosts.length < 2) return [];
-  const down = fleet.ollamaHosts.filter((h) => fleet.hostCooldown.skipped(h.name) !== undefined);
-  const others = down.length < fleet.ollamaHosts.length;
+export function coolingHosts(fleet: { hosts: readonly FleetHost[]; hostCooldown: HostCooldown }): HostDown[] {
+  if (fleet.hosts.length < 2) return [];
+  const down = fleet.hosts.filter((h) => fleet.hostCooldown.skipped(h.name) !== undefined);
+  const others = down.length < fleet.hosts.length;
   return down.map((h) => ({ name: h.name, url: h.address, error: cause(fleet.hostCooldown.skipped(h.name)), next: nextStep(h, others) }));
 }
 
@@ -87,7 +88,7 @@ export function noHostAnswers(down: readonly HostDown[], primaryAddress: string)
  * its host; the memory figures of ollama.host (or, while it is down, of the first host up); and
  * the hosts that did not answer, in `unreachable`.
  */
-export async function listFleetModels(hosts: readonly OllamaHost[], cooldown: HostCooldown, options: { refresh?: boolean; signal?: AbortSignal }): Promise<ModelsOverview> {
+export async function listFleetModels(hosts: readonly FleetHost[], cooldown: HostCooldown, options: { refresh?: boolean; signal?: AbortSignal }): Promise<ModelsOverview> {
   const read = await readEachHost(
     hosts,
     cooldown,

@@ -8,24 +8,24 @@ import type { CatalogModel } from '../models/catalog.js';
 import type { LoadedModel } from '../models/overview-types.js';
 import type { Fleet } from './default-host.js';
 import { nextStep, readEachHost, type HostDown, type HostState } from './fleet-reads.js';
-import type { OllamaHost } from './ollama-host.js';
-import { llamacppStatus } from './llamacpp-status.js';
+import type { FleetHost } from './fleet-host.js';
 
 type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string };
 
-/** One Ollama host (or llama.cpp router) for ollm://fleet and show_status. */
-export async function ollamaHostStatus(fleet: Fleet, h: OllamaHost) {
+/** One host of the fleet for ollm://fleet and show_status; `managesMemory` false: its engine loads and unloads by itself, and no memory is planned there. */
+export async function hostStatus(fleet: Fleet, h: FleetHost) {
   const ram = await h.overview.ramStatus();
   const loaded = ram.loaded.map((m) => ({ ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name) }));
-  const many = fleet.ollamaHosts.length > 1;
+  const many = fleet.hosts.length > 1;
   if (many && ram.ollama.reachable) fleet.hostCooldown.up(h.name);
   if (many && !ram.ollama.reachable && ram.ollama.error && /not reachable|did not answer/.test(ram.ollama.error)) fleet.hostCooldown.down(h.name, ram.ollama.error);
   const cooling = fleet.hostCooldown.skipped(h.name);
-  const router = ram.ollama.reachable ? await llamacppStatus(h).catch(() => undefined) : undefined;
+  const router = ram.ollama.reachable ? await h.engine.report?.().catch(() => undefined) : undefined;
   return {
     name: h.name,
     kind: h.kind,
     url: h.address,
+    managesMemory: h.engine.can.managesMemory,
     priority: h.priority,
     reachable: ram.ollama.reachable,
     ...(ram.ollama.error && { error: ram.ollama.error }),
@@ -39,17 +39,17 @@ export async function ollamaHostStatus(fleet: Fleet, h: OllamaHost) {
 }
 
 /** The Ollama hosts among `statuses` that did not answer, with what to do. */
-export function unreachableOf(statuses: ReadonlyArray<{ name: string; kind?: OllamaHost['kind']; url: string; reachable: boolean; error?: string }>): HostDown[] {
+export function unreachableOf(statuses: ReadonlyArray<{ name: string; kind?: FleetHost['kind']; url: string; reachable: boolean; error?: string }>): HostDown[] {
   const others = statuses.some((s) => s.reachable);
   return statuses.filter((s) => !s.reachable).map((s) => ({ name: s.name, url: s.url, error: (s.error ?? 'no answer').split(' — ')[0]!, next: nextStep(s, others) }));
 }
 
 /** ollm://system/ram: this machine's memory (ollama.host's view), and with several hosts, which of them do not answer. */
 export async function ramStatus(fleet: Fleet) {
-  const primary = fleet.ollamaHosts.find((h) => h.name === 'ollama')!;
+  const primary = fleet.hosts.find((h) => h.name === 'ollama')!;
   const status = await primary.overview.ramStatus();
-  if (fleet.ollamaHosts.length === 1) return status;
-  const others = await readEachHost(fleet.ollamaHosts.filter((h) => h !== primary), fleet.hostCooldown, (h) => h.backend.ps());
+  if (fleet.hosts.length === 1) return status;
+  const others = await readEachHost(fleet.hosts.filter((h) => h !== primary), fleet.hostCooldown, (h) => h.engine.ps());
   const hosts: HostState[] = [{ name: primary.name, url: primary.address, reachable: status.ollama.reachable, ...(status.ollama.error && { error: status.ollama.error.split(' — ')[0]! }) }, ...others.hosts];
   const unreachable = unreachableOf(hosts);
   return { ...status, hosts, ...(unreachable.length > 0 && { unreachable }) };
@@ -57,7 +57,7 @@ export async function ramStatus(fleet: Fleet) {
 
 /** ollm://models/loaded: what every Ollama host holds in memory, with pins, requests running and last use. */
 export async function loadedStatus(fleet: Fleet): Promise<{ host: string; loaded: LoadedEntry[]; hosts?: HostState[]; unreachable?: HostDown[] }> {
-  const hosts = fleet.ollamaHosts;
+  const hosts = fleet.hosts;
   if (hosts.length === 1) return { host: hosts[0]!.address, loaded: await hosts[0]!.overview.loadedView() };
   const read = await readEachHost(hosts, fleet.hostCooldown, (h) => h.overview.loadedView(), { ask: true });
   const primary = hosts.find((h) => h.name === 'ollama')!;
@@ -71,7 +71,7 @@ export async function loadedStatus(fleet: Fleet): Promise<{ host: string; loaded
 
 /** ollm://models/database: the known patterns, and the installed models of every host that answers. */
 export async function modelDatabase(fleet: Fleet): Promise<{ patterns: readonly ModelEntry[]; installed: CatalogModel[]; ollama: { reachable: boolean; error?: string; unreachable?: HostDown[] } }> {
-  const hosts = fleet.ollamaHosts;
+  const hosts = fleet.hosts;
   const primary = hosts.find((h) => h.name === 'ollama')!;
   if (hosts.length === 1) return primary.overview.modelDatabase();
   const read = await readEachHost(hosts, fleet.hostCooldown, (h) => h.overview.modelDatabase().then((d) => (d.ollama.reachable ? d : Promise.reject(new Error(d.ollama.error)))), { ask: true });

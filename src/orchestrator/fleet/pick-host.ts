@@ -5,12 +5,12 @@
  * host (ollama.host, or the next one while it is down). Hosts that do not answer are left out,
  * and named when the model is on none of the others.
  */
-import { HostError } from '../engines/ollama/ollama.js';
+import { HostError } from '../engines/host-error.js';
 import { findModel } from '../models/catalog.js';
 import { shortened } from '../util/shorten.js';
 import { defaultHost, type Fleet } from './default-host.js';
 import { downLines, noHostAnswers, readEachHost } from './fleet-reads.js';
-import type { OllamaHost } from './ollama-host.js';
+import type { FleetHost } from './fleet-host.js';
 
 export interface PickHostOptions {
   host?: string;
@@ -21,8 +21,8 @@ export interface PickHostOptions {
   first?: boolean;
 }
 
-export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promise<OllamaHost> {
-  const hosts = fleet.ollamaHosts;
+export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promise<FleetHost> {
+  const hosts = fleet.hosts;
   const fallback = defaultHost(fleet);
   if (opts.host !== undefined) {
     const named = hosts.find((h) => h.name === opts.host);
@@ -37,9 +37,9 @@ export async function pickHost(fleet: Fleet, opts: PickHostOptions = {}): Promis
     if (snapshot.stale) throw snapshot.stale;
     const installed = findModel(snapshot.models, model);
     if (!installed) return undefined;
-    return { loaded: opts.loaded ? (await h.backend.ps(call)).some((r) => r.name === installed.name) : false };
+    return { loaded: opts.loaded ? (await h.engine.ps(call)).some((r) => r.name === installed.name) : false };
   });
-  const having = read.up.filter((v): v is { host: OllamaHost; value: { loaded: boolean } } => v.value !== undefined);
+  const having = read.up.filter((v): v is { host: FleetHost; value: { loaded: boolean } } => v.value !== undefined);
   const where = opts.loaded && having.some((x) => x.value.loaded) ? having.filter((x) => x.value.loaded) : having;
   if (where.length === 1 || (where.length > 1 && opts.first)) return where[0]!.host;
   if (where.length > 1) {

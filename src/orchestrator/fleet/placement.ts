@@ -5,9 +5,9 @@
  * together: a model already loaded on any host comes first, then one that fits now, then one that
  * fits after the cheapest unload (each host with its own memory model), hosts in priority order.
  */
-import { HostError } from '../engines/ollama/ollama.js';
+import { HostError } from '../engines/host-error.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
-import type { OllamaHost } from './ollama-host.js';
+import type { FleetHost } from './fleet-host.js';
 
 /** How long a host that did not answer is skipped. */
 export const HOST_COOLDOWN_MS = 30_000;
@@ -57,18 +57,21 @@ export class HostCooldown {
 }
 
 export interface HostOverview {
-  host: OllamaHost;
+  host: FleetHost;
   overview: ModelsOverview;
 }
 
-/** Each Ollama host's overview, hosts that are down left out (and what happened recorded in `attempts`). */
-export async function reachableHosts(hosts: readonly OllamaHost[], cooldown: HostCooldown, attempts: Array<{ model: string; error: string }>, signal?: AbortSignal): Promise<HostOverview[]> {
+/** How attempts name a host: "Ollama gpubox", "llama.cpp llama", "OpenAI-compatible lab". */
+const LABEL = { ollama: 'Ollama', llamacpp: 'llama.cpp', openai: 'OpenAI-compatible' } as const;
+
+/** Each host's overview, hosts that are down left out (and what happened recorded in `attempts`). */
+export async function reachableHosts(hosts: readonly FleetHost[], cooldown: HostCooldown, attempts: Array<{ model: string; error: string }>, signal?: AbortSignal): Promise<HostOverview[]> {
   const many = hosts.length > 1;
   const seen = await Promise.all(
     hosts.map(async (host): Promise<HostOverview | undefined> => {
       const why = many ? cooldown.skipped(host.name) : undefined; // one host alone is always asked
       if (why) {
-        attempts.push({ model: `Ollama ${host.name}`, error: `skipped for now: ${why}` });
+        attempts.push({ model: `${LABEL[host.kind]} ${host.name}`, error: `skipped for now: ${why}` });
         return undefined;
       }
       try {
@@ -79,7 +82,7 @@ export async function reachableHosts(hosts: readonly OllamaHost[], cooldown: Hos
       } catch (err) {
         if (!(err instanceof HostError && err.kind === 'unreachable')) throw err;
         cooldown.down(host.name, err.message);
-        attempts.push({ model: many ? `Ollama ${host.name}` : `Ollama at ${host.address}`, error: err.message });
+        attempts.push({ model: many ? `${LABEL[host.kind]} ${host.name}` : `${LABEL[host.kind]} at ${host.address}`, error: err.message });
         return undefined;
       }
     }),

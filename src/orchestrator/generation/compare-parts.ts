@@ -42,6 +42,8 @@ export interface CompareMetrics {
 
 export interface CompareEntry {
   model: string;
+  /** The host it ran on, when there are several. */
+  host?: string;
   text: string;
   error?: string;
   thinking?: string;

@@ -16,6 +16,8 @@ export interface RouteRequest {
   temperature?: number;
   maxTokens?: number;
   useMemory?: boolean;
+  /** The prompt holds inputs read from this machine by path (files, diffs, images): they go to the cloud fallback only where fallback.sendInputs allows. */
+  inputsByReference?: boolean;
   /** Say which model would take the work, why, its record and the expected time — generate nothing. */
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -32,8 +34,9 @@ export interface Attempt {
 
 export interface RouteResult {
   model: string;
-  provider: 'ollama' | 'openai' | 'fallback';
-  /** The OpenAI-compatible host that answered, when not Ollama. */
+  /** What kind of engine answered: a host of the fleet (ollama, llamacpp, openai), or the cloud fallback. */
+  provider: 'ollama' | 'llamacpp' | 'openai' | 'fallback';
+  /** The host that answered, when there are several (or the fallback). */
   host?: string;
   task: TaskType;
   profile: ProfileName;

@@ -8,7 +8,8 @@
  */
 import type { Settings } from '../config/index.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import { HostError, type OllamaBackend } from '../engines/ollama/ollama.js';
+import type { Engine } from '../engines/engine.js';
+import { HostError } from '../engines/host-error.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
 
@@ -58,20 +59,19 @@ export interface StreamResult {
   timeToFirstTokenMs: number;
 }
 
-const ns2ms = (ns: number | undefined) => (ns ? Math.round(ns / 1e6) : 0);
-
 /**
- * maxTokens holds whatever the host does. A line of the answer is about a token (thinking counts
+ * maxTokens holds whatever the host does. A piece of the answer is about a token (thinking counts
  * too, allowed as much again), and a token is a few characters: past this many per token on
  * average the answer is cut there too, so a host sending huge "tokens" cannot run it long.
  */
 const CHARS_PER_TOKEN = 256;
-/** Lines with no text tolerated in one answer (a real one has a handful: the last, a role change). */
-const EMPTY_LINES = 256;
 /** Faster than this is not a measurement but a host's nonsense: reported as 0 (not known). */
 const MAX_TOKENS_PER_SECOND = 100_000;
+/** Counts past this are a host's nonsense. */
+const MAX_COUNT = 100_000_000;
+const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n >= 0 && n <= MAX_COUNT ? Math.round(n) : undefined);
 
-export async function streamGenerate(backend: OllamaBackend, req: StreamRequest): Promise<StreamResult> {
+export async function streamGenerate(engine: Engine, req: StreamRequest): Promise<StreamResult> {
   const watch = new StreamWatch({
     model: req.model,
     stallMs: req.stallMs,
@@ -88,44 +88,31 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
   let thinking = '';
   const tokenLimit = req.maxTokens * (req.think ? 2 : 1) + 8;
   const charLimit = tokenLimit * CHARS_PER_TOKEN;
-  let lines = 0;
   try {
-    const final = await backend.call(
-      `generation on "${req.model}"`,
-      async (c) => {
-        watch.start();
-        const stream = await c.generate({
-          model: req.model,
-          prompt: req.prompt,
-          stream: true,
-          keep_alive: req.keepAlive,
-          options: { num_ctx: req.numCtx, num_predict: req.maxTokens, temperature: req.temperature, top_p: req.topP },
-          ...(req.system && { system: req.system }),
-          ...(req.think && { think: true }),
-          // bytes, never strings: the client reads any string that names an existing file and sends that file
-          ...(req.images?.length && { images: req.images.map((b64) => Buffer.from(b64, 'base64')) }),
-        });
-        for await (const chunk of stream) {
-          lines++;
-          if (chunk.thinking) thinking += chunk.thinking;
-          if (chunk.response) text += chunk.response;
-          if (chunk.response || chunk.thinking) {
-            watch.token();
-            req.onToken?.(watch.tokens);
-          }
-          if (chunk.done) return chunk;
-          // a host that ignores num_predict is stopped here (the lines were checked where they entered: ollama-fetch.ts)
+    watch.start();
+    const final = await engine.generate(
+      {
+        model: req.model,
+        prompt: req.prompt,
+        keepAlive: req.keepAlive,
+        numCtx: req.numCtx,
+        maxTokens: req.maxTokens,
+        temperature: req.temperature,
+        topP: req.topP,
+        ...(req.system && { system: req.system }),
+        ...(req.think && { think: true }),
+        ...(req.images?.length && { images: req.images }),
+        onDelta: (d) => {
+          if (d.thinking) thinking += d.thinking;
+          if (d.text) text += d.text;
+          watch.token();
+          req.onToken?.(watch.tokens);
+          // a host that ignores the answer's limit is stopped here
           if (watch.tokens >= tokenLimit || text.length + thinking.length >= charLimit) {
-            stream.abort();
             text = text.slice(0, charLimit);
-            return { ...chunk, done: true, done_reason: 'length', eval_count: watch.tokens };
+            return 'stop';
           }
-          if (lines - watch.tokens > EMPTY_LINES) {
-            stream.abort();
-            throw new HostError('bad_response', `${backend.who} sent ${lines - watch.tokens} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, backend.host);
-          }
-        }
-        throw new Error('the stream ended before Ollama said it was done');
+        },
       },
       { timeoutMs: 0, signal, model: req.model },
     );
@@ -133,21 +120,20 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
       throw new HostError(
         'server_error',
         `${req.model} returned an empty answer${thinking ? ' (it only produced thinking)' : ''} — trying another model may help, or raise maxTokens.`,
-        backend.host,
+        engine.host,
       );
     }
-    // the counts were checked where they entered (no NaN, negative or absurd number passes); a
-    // count past what the request allows is the host's nonsense and is held to the limit
-    const evalCount = Math.min(final.eval_count ?? watch.tokens, tokenLimit);
-    const evalSeconds = (final.eval_duration ?? 0) / 1e9;
+    // a count past what the request allows is the host's nonsense and is held to the limit
+    const evalCount = Math.min(count(final.outputTokens) ?? watch.tokens, tokenLimit);
+    const evalSeconds = (count(final.generatingMs) ?? 0) / 1000;
     const perSecond = evalSeconds > 0 ? Math.round((evalCount / evalSeconds) * 10) / 10 : 0;
     const result: StreamResult = {
       text,
-      doneReason: final.done_reason ?? 'stop',
-      promptTokens: Math.min(final.prompt_eval_count ?? 0, req.numCtx),
+      doneReason: final.doneReason,
+      promptTokens: Math.min(count(final.promptTokens) ?? 0, req.numCtx),
       outputTokens: evalCount,
       tokensPerSecond: perSecond <= MAX_TOKENS_PER_SECOND ? perSecond : 0,
-      loadMs: ns2ms(final.load_duration),
+      loadMs: count(final.loadMs) ?? 0,
       totalMs: Math.round(performance.now() - started),
       queueMs: Math.round(watch.queueMs),
       timeToFirstTokenMs: watch.timeToFirstTokenMs,
@@ -155,10 +141,10 @@ export async function streamGenerate(backend: OllamaBackend, req: StreamRequest)
     if (thinking) result.thinking = thinking;
     return result;
   } catch (err) {
-    if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, backend.host, backend.who);
-    // Ollama had begun answering: the host is there, the connection broke (the next model is tried on it).
+    if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
+    // The engine had begun answering: the host is there, the connection broke (the next model is tried on it).
     if (err instanceof HostError && err.kind === 'unreachable' && watch.tokens > 0) {
-      throw new HostError('server_error', `The connection to ${backend.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, backend.host);
+      throw new HostError('server_error', `The connection to ${engine.who} dropped while ${req.model} was answering (after ${watch.tokens} tokens) — the next model is tried.`, engine.host);
     }
     throw err;
   } finally {

@@ -9,7 +9,7 @@
  */
 import type { Settings } from '../config/index.js';
 import { displayHost } from '../config/host.js';
-import type { RunningModel } from '../engines/ollama/ollama.js';
+import type { RunningModel } from '../engines/engine.js';
 import type { HostMemory } from './planner.js';
 import { resolveRamPolicy, type Budget, type GpuReading, type RamMonitor } from './ram.js';
 

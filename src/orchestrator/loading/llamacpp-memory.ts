@@ -6,7 +6,7 @@
  * started with, so no slots are counted on top.
  */
 import type { Settings } from '../config/index.js';
-import type { RunningModel } from '../engines/ollama/ollama.js';
+import type { RunningModel } from '../engines/engine.js';
 import { HostMemoryModel, type HostView } from './host-memory.js';
 import type { RamMonitor } from './ram.js';
 

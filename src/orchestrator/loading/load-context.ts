@@ -5,7 +5,7 @@
 import type { CatalogModel } from '../models/catalog.js';
 import type { Settings } from '../config/index.js';
 import { ollamaDefaultContext } from './host-memory.js';
-import type { RunningModel } from '../engines/ollama/ollama.js';
+import type { RunningModel } from '../engines/engine.js';
 import type { HostMemory } from './planner.js';
 
 /** The context a model starts with when the work asks for no more: the settings', else the server's default. */

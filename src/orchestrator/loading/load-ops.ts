@@ -12,7 +12,8 @@ import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.j
 import { log } from '../util/log.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
-import { HostError, type OllamaBackend, type RunningModel } from '../engines/ollama/ollama.js';
+import type { Engine, EngineModel as RunningModel } from '../engines/engine.js';
+import { HostError } from '../engines/host-error.js';
 
 /** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
 export const LOAD_TIMEOUT_MS = 10 * 60_000;
@@ -37,18 +38,12 @@ export interface LoadCallOptions {
  * client goes) with an error naming the phase, the time and the settings that set it.
  */
 /** `numCtx` undefined (not known): none is sent and Ollama applies its default context, its best guess for a model loaded without one. */
-export async function sendLoad(backend: OllamaBackend, name: string, keepAlive: KeepAlive, numCtx: number | undefined, options: LoadCallOptions = {}): Promise<number | undefined> {
-  const modelOptions = numCtx === undefined ? {} : { options: { num_ctx: numCtx } };
+export async function sendLoad(backend: Engine, name: string, keepAlive: KeepAlive, numCtx: number | undefined, options: LoadCallOptions = {}): Promise<number | undefined> {
   const limit = options.limit ?? { ms: LOAD_TIMEOUT_MS, why: 'the limit for loads' };
   const timer = AbortSignal.timeout(limit.ms);
   const call = { model: name, timeoutMs: 0, signal: options.signal ? AbortSignal.any([options.signal, timer]) : timer };
   try {
-    if (options.embedding) {
-      const res = await backend.call(`loading "${name}"`, (c) => c.embed({ model: name, input: [], keep_alive: keepAlive, ...modelOptions }), call);
-      return res.load_duration || undefined;
-    }
-    const res = await backend.call(`loading "${name}"`, (c) => c.generate({ model: name, prompt: '', keep_alive: keepAlive, ...modelOptions }), call);
-    return res.load_duration || undefined;
+    return await backend.load({ model: name, keepAlive, ...(numCtx !== undefined && { numCtx }), ...(options.embedding && { embedding: true }) }, call);
   } catch (err) {
     if (!timer.aborted || options.signal?.aborted) throw err;
     throw new HostError(
@@ -64,7 +59,7 @@ export async function sendLoad(backend: OllamaBackend, name: string, keepAlive: 
  * telling `progress` the size and the estimate from this host's load speed. Returns the load time in ms.
  */
 export async function loadWithinLimit(
-  backend: OllamaBackend,
+  backend: Engine,
   model: { name: string; sizeBytes: number; embedding: boolean },
   keepAlive: KeepAlive,
   numCtx: number,
@@ -79,7 +74,7 @@ export async function loadWithinLimit(
 }
 
 /** Unloads `names` and waits until /api/ps no longer lists them; returns how long Ollama took (ms). */
-export async function unloadAndConfirm(backend: OllamaBackend, names: readonly string[], signal?: AbortSignal, progress?: PhaseReporter): Promise<number> {
+export async function unloadAndConfirm(backend: Engine, names: readonly string[], signal?: AbortSignal, progress?: PhaseReporter): Promise<number> {
   progress?.enter({ kind: 'unloading', models: names });
   for (const name of names) await sendUnload(backend, name, signal);
   const ms = await waitUntilGone(backend, names, signal);
@@ -88,8 +83,8 @@ export async function unloadAndConfirm(backend: OllamaBackend, names: readonly s
 }
 
 /** Queues an unload; Ollama carries it out in the background (see waitUntilGone). */
-export async function sendUnload(backend: OllamaBackend, name: string, signal?: AbortSignal): Promise<void> {
-  await backend.call(`unloading "${name}"`, (c) => c.generate({ model: name, prompt: '', keep_alive: 0 }), { model: name, ...(signal && { signal }) });
+export async function sendUnload(backend: Engine, name: string, signal?: AbortSignal): Promise<void> {
+  await backend.unload(name, { model: name, ...(signal && { signal }) });
 }
 
 /**
@@ -97,7 +92,7 @@ export async function sendUnload(backend: OllamaBackend, name: string, signal?: 
  * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
  */
 export async function unloadModels(
-  backend: OllamaBackend,
+  backend: Engine,
   target: { models: string[] } | { all: true; includePinned?: boolean },
   state: { pins: Set<string>; busy(name: string): boolean },
   signal?: AbortSignal,
@@ -131,7 +126,7 @@ export async function unloadModels(
  * Polls /api/ps until none of `names` is listed. Returns how long that took. Past the budget
  * (UNLOAD_WAIT_PER_MODEL_MS per model), fails with what is still loaded and what to do.
  */
-export async function waitUntilGone(backend: OllamaBackend, names: readonly string[], signal?: AbortSignal): Promise<number> {
+export async function waitUntilGone(backend: Engine, names: readonly string[], signal?: AbortSignal): Promise<number> {
   if (names.length === 0) return 0;
   const started = Date.now();
   const budget = UNLOAD_WAIT_PER_MODEL_MS * names.length;
@@ -156,7 +151,7 @@ export async function waitUntilGone(backend: OllamaBackend, names: readonly stri
  * may show under the name that loaded it: same digest); a short wait, as Ollama lists a model
  * once its load call returns. Resolves with /api/ps as it then was.
  */
-export async function confirmLoaded(backend: OllamaBackend, model: string, contextLength: number, options: { digest?: string; signal?: AbortSignal } = {}): Promise<RunningModel[]> {
+export async function confirmLoaded(backend: Engine, model: string, contextLength: number, options: { digest?: string; signal?: AbortSignal } = {}): Promise<RunningModel[]> {
   let last: RunningModel | undefined;
   for (let i = 0; i < 20; i++) {
     const ps = await backend.ps(options.signal ? { signal: options.signal } : {});

@@ -17,7 +17,8 @@ import { InFlight, type RunningRequest } from './in-flight.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
 import { log } from '../util/log.js';
-import { HostError, type OllamaBackend, type RunningModel } from '../engines/ollama/ollama.js';
+import { HostError } from '../engines/host-error.js';
+import type { Engine, RunningModel } from '../engines/engine.js';
 import { kvCacheBytes, planLoad } from './planner.js';
 
 export type { KeepAlive } from './load-ops.js';
@@ -54,7 +55,7 @@ export class Loader {
   readonly keeper: PinKeeper;
 
   constructor(
-    private readonly backend: OllamaBackend,
+    private readonly backend: Engine,
     private readonly catalog: Catalog,
     readonly hostMemory: HostMemoryModel,
     private readonly settings: Settings,
@@ -139,6 +140,10 @@ export class Loader {
     const model = await this.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
     const keepAlive = this.keepAliveFor(model.name, req);
     const pinned = req.pin === true || this.pins.has(model.name);
+    if (!this.backend.can.managesMemory) {
+      const reason = `${this.backend.who} loads and unloads its models itself, so ollm-mcp plans none of its memory; ${model.name} is loaded there on its first request.`;
+      return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
+    }
     if (model.cloud) {
       const reason = `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`;
       return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };

@@ -7,7 +7,7 @@
  */
 import type { KeepAlive } from './load-ops.js';
 import { sendLoad } from './load-ops.js';
-import type { OllamaBackend, RunningModel } from '../engines/ollama/ollama.js';
+import type { Engine, RunningModel } from '../engines/engine.js';
 import { log } from '../util/log.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
 import type { RestoreResult } from './pin-keeper.js';
@@ -18,7 +18,7 @@ import type { RestoreResult } from './pin-keeper.js';
  * returns what happened, in words ('' when nothing went).
  */
 export async function restoreGone(
-  backend: OllamaBackend,
+  backend: Engine,
   pins: ReadonlySet<string>,
   before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>,
   reload: (name: string, contextLength: number | undefined) => Promise<RestoreResult>,
@@ -37,7 +37,7 @@ export async function restoreGone(
 
 /** In the load queue: a pin still pinned and missing from /api/ps is loaded again (`reload`); one still listed (even on its way out) is left. */
 export async function restorePin(
-  backend: OllamaBackend,
+  backend: Engine,
   pins: ReadonlySet<string>,
   reload: (name: string, contextLength: number | undefined) => Promise<RestoreResult>,
   name: string,
@@ -60,7 +60,7 @@ export async function reloadPin(decide: (req: LoadRequest) => Promise<LoadOutcom
 }
 
 /** Pinned models still loaded go back to `keepAlive`, with the context they run with (no reload). */
-export async function releasePins(backend: OllamaBackend, pins: ReadonlySet<string>, keepAlive: KeepAlive): Promise<void> {
+export async function releasePins(backend: Engine, pins: ReadonlySet<string>, keepAlive: KeepAlive): Promise<void> {
   if (pins.size === 0) return;
   const running = await backend.ps({ timeoutMs: 1000 });
   await Promise.all(running.filter((r) => pins.has(r.name)).map((r) => sendLoad(backend, r.name, keepAlive, r.context_length).catch(() => undefined)));

@@ -4,11 +4,12 @@
  * while the digest stays), so a refresh only asks about new or changed models, a few at a time.
  * When Ollama goes away, the last good list is served, marked stale.
  */
-import type { ShowResponse } from 'ollama';
+import type { ModelShow } from '../engines/engine.js';
 import { describeModel, findModel, similarModels, type ModelDescription } from './model-db.js';
 
 export { findModel, isModel, modelKey, similarModels, withTag } from './model-db.js';
-import { notInstalled, HostError, type OllamaBackend } from '../engines/ollama/ollama.js';
+import { notInstalled, HostError } from '../engines/host-error.js';
+import type { Engine } from '../engines/engine.js';
 
 export interface CatalogModel extends ModelDescription {
   name: string;
@@ -96,7 +97,7 @@ export function humanParameters(count: number): string {
   return `${Number((count / scale).toFixed(1))}${unit}`;
 }
 
-export function showFacts(show: ShowResponse): ShowFacts {
+export function showFacts(show: ModelShow): ShowFacts {
   // The client types model_info as a Map, but it arrives as a plain JSON object.
   const info = (show.model_info ?? {}) as unknown as Record<string, unknown>;
   const arch = info['general.architecture'];
@@ -134,7 +135,7 @@ export class Catalog {
   private readonly showConcurrency: number;
 
   constructor(
-    private readonly backend: OllamaBackend,
+    private readonly backend: Engine,
     options: CatalogOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 30_000;

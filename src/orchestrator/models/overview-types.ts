@@ -1,5 +1,5 @@
 /** What list_models, show_model and the RAM and loaded-model resources return: plain data. */
-import type { RunningModel } from '../engines/ollama/ollama.js';
+import type { RunningModel } from '../engines/engine.js';
 import type { CapacitySource } from '../loading/host-memory.js';
 import type { GpuReading } from '../loading/ram.js';
 import type { ProfileName } from './profiles.js';

@@ -4,8 +4,8 @@
  * memory of the host Ollama runs on.
  */
 import type { Settings } from '../config/index.js';
-import type { OllamaBackend, RunningModel } from '../engines/ollama/ollama.js';
-import { HostError } from '../engines/ollama/ollama.js';
+import type { Engine, RunningModel } from '../engines/engine.js';
+import { HostError } from '../engines/host-error.js';
 import type { HostView } from '../loading/host-memory.js';
 import { baseContext, contextFor } from '../loading/load-context.js';
 import type { Loader } from '../loading/loader.js';
@@ -16,7 +16,7 @@ import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { toLoaded, type HostCapacity, type LoadedModel, type ModelCard, type ModelsOverview, type ModelSummary, type RamSummary } from './overview-types.js';
 
 export interface OverviewDeps {
-  backend: OllamaBackend;
+  backend: Engine;
   catalog: Catalog;
   ram: RamMonitor;
   loader: Loader;
@@ -27,7 +27,7 @@ export interface OverviewDeps {
 const PS_TTL_MS = 1000;
 
 export class ModelOverview {
-  private readonly backend: OllamaBackend;
+  private readonly backend: Engine;
   private readonly catalog: Catalog;
   private readonly ram: RamMonitor;
   private readonly loader: Loader;

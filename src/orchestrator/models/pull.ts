@@ -8,7 +8,8 @@ import type { Catalog } from './catalog.js';
 import { formatBytes } from '../config/units.js';
 import { log } from '../util/log.js';
 import { parseModelName } from './model-name.js';
-import { HostError, type OllamaBackend } from '../engines/ollama/ollama.js';
+import { HostError } from '../engines/host-error.js';
+import type { Engine } from '../engines/engine.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { quoted } from '../util/shorten.js';
 
@@ -54,7 +55,7 @@ export class Puller {
   private readonly running = new Map<string, SharedPull>();
 
   constructor(
-    private readonly backend: OllamaBackend,
+    private readonly backend: Engine,
     private readonly catalog: Catalog,
     private readonly stallMs: number,
   ) {}
@@ -133,12 +134,13 @@ export class Puller {
     };
     arm();
     try {
-      await this.backend.call(
-        `pulling "${name}"`,
-        async (c) => {
-          // the lines were checked where they entered (ollama-fetch.ts): no nonsense numbers, no huge lines
-          let status = '';
-          for await (const line of await c.pull({ model: name, insecure, stream: true })) {
+      // the lines were checked where they entered (the adapter): no nonsense numbers, no huge lines
+      let status = '';
+      await this.backend.pull(
+        name,
+        {
+          ...(insecure !== undefined && { insecure }),
+          onLine: (line) => {
             const before = [...layers.values()].reduce((s, l) => s + l.completed, 0);
             if (line.digest && line.total && (layers.has(line.digest) || layers.size < MAX_LAYERS)) {
               const layer = layers.get(line.digest) ?? { total: line.total, completed: 0 };
@@ -151,8 +153,8 @@ export class Puller {
             if (after > before || (!line.digest && line.status !== status)) arm();
             status = line.status;
             emit(line.status, Boolean(line.digest), describe(line.status, layers.get(line.digest ?? ''), layers));
-            if (line.status === 'success') return;
-          }
+            if (line.status === 'success') return 'done';
+          },
         },
         { timeoutMs: 0, signal: AbortSignal.any([shared.abort.signal, stall.signal]) },
       );

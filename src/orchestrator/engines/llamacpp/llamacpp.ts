@@ -4,20 +4,21 @@
  * evicts the least recently used model at `--models-max` without looking at memory — so ollm-mcp
  * plans its memory and makes room itself first, exactly as for Ollama.
  *
- * It is an OllamaBackend to the rest of ollm-mcp (catalog, loader, planner, pins, routing): the
- * reads are answered from the router (list → /models, ps → the models loaded or loading, show →
- * the GGUF header), and the calls the Ollama client makes (an empty generate to load or unload,
- * a streamed generate) are carried out against the router by llamacpp-calls.ts — loads through
+ * It is one adapter of the host interface (engine.ts): the reads come from the router (list →
+ * /models, ps → the models loaded or loading, show → the GGUF header), loads go through
  * /models/load, unloads through /models/unload, generation through /v1/chat/completions with the
  * OpenAI streaming client. A model's name is its router id (with ":latest" when it has no tag,
  * as Ollama names models); its size is what it takes loaded: weights plus KV cache.
  */
-import type { ListResponse, ShowResponse } from 'ollama';
 import { withTag } from '../../models/model-db.js';
+import { displayHost } from '../../config/host.js';
+import type { CallOptions, Engine, EngineCapabilities, EngineModel, EngineReport, GenerateDone, GenerateRequest, LoadRequest, ModelShow } from '../engine.js';
+import { HostError } from '../host-error.js';
+import { OpenAIBackend } from '../openai/openai.js';
+import { chatGenerate } from '../openai/openai-generate.js';
 import { LlamacppApi, type RouterModel, type ServerProps } from './llamacpp-api.js';
-import { serveOllamaCall } from './llamacpp-calls.js';
+import { routerLoad, routerUnload } from './llamacpp-calls.js';
 import { type GgufFacts, parameterSize, predictBytes, readGguf, runContext } from './llamacpp-gguf.js';
-import { type CallOptions, OllamaBackend, HostError, type RunningModel } from '../ollama/ollama.js';
 
 export interface LlamacppOptions {
   name: string;
@@ -48,22 +49,57 @@ const PROPS_TTL_MS = 30_000;
 /** An idle router model never expires by itself: /api/ps says so with a far date. */
 const NEVER = new Date('2318-01-01T00:00:00Z');
 
-export class LlamacppBackend extends OllamaBackend {
-  override get who(): string {
+/** Generation stalls are watched by the caller (generation/stream.ts); this only bounds a lost stream. */
+const STREAM_STALL_MS = 24 * 3600_000;
+
+export class LlamacppBackend implements Engine {
+  readonly kind = 'llamacpp' as const;
+  /** One slot per model as ollm-mcp runs it; the window is fixed per model by --ctx-size; /tokenize exists but needs a model loaded. */
+  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false };
+  readonly url: string;
+  readonly host: string;
+  get who(): string {
     return this.api.who;
   }
 
   readonly api: LlamacppApi;
   /** Told of every reading of the loaded models (the pin keeper watches them), as for Ollama's /api/ps. */
-  onPs?: (running: RunningModel[]) => void;
+  onPs?: (running: EngineModel[]) => void;
   private props?: { at: number; value: ServerProps };
   private names = new Map<string, string>();
+  private readonly chat: OpenAIBackend;
 
   constructor(readonly options: LlamacppOptions) {
-    const holder: { self?: LlamacppBackend } = {};
-    super({ host: options.url, timeoutMs: options.timeoutMs, fetch: ((input: string | URL | Request, init?: RequestInit) => serveOllamaCall(holder.self!, input, init)) as typeof fetch });
-    holder.self = this;
+    this.url = options.url;
+    this.host = displayHost(options.url);
     this.api = new LlamacppApi({ url: options.url, timeoutMs: options.timeoutMs, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
+    this.chat = new OpenAIBackend({ name: options.name, baseURL: `${this.api.root}/v1`, settingsPath: `hosts.${options.name}`, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
+  }
+
+  toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
+    if (err instanceof HostError) return err;
+    if (ctx.signal?.aborted) return new HostError('aborted', `${what} was cancelled.`, this.host);
+    return new HostError('server_error', `${this.who} failed ${what}: ${err instanceof Error ? err.message : String(err)}`, this.host);
+  }
+
+  async load(req: LoadRequest, options: CallOptions = {}): Promise<number | undefined> {
+    return (await routerLoad(this, req.model, options.signal)) || undefined;
+  }
+
+  unload(model: string, options: CallOptions = {}): Promise<void> {
+    return routerUnload(this, model, options.signal);
+  }
+
+  generate(req: GenerateRequest, options: CallOptions = {}): Promise<GenerateDone> {
+    return chatGenerate(this.chat, this.idOf(req.model), req, STREAM_STALL_MS, options);
+  }
+
+  pull(): Promise<void> {
+    return Promise.reject(new HostError('not_supported', `${this.who} cannot download models — put the .gguf file in its --models-dir (or add it to its --models-preset) and it is listed; pull_model works on Ollama hosts.`, this.host));
+  }
+
+  delete(model: string): Promise<void> {
+    return Promise.reject(new HostError('not_supported', `${this.who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`, this.host));
   }
 
   /** /props, kept for a while: whether it is a router, and its --models-max. */
@@ -110,23 +146,45 @@ export class LlamacppBackend extends OllamaBackend {
     return { ...base, sizeBytes: 0, weightsBytes: 0, kvBytes: 0, sizeSource: 'unknown' };
   }
 
-  override async version(opts?: CallOptions): Promise<string> {
+  /** Router or single model, its --models-max, and every model with its status, memory and where that figure comes from. */
+  async report(opts: CallOptions = {}): Promise<EngineReport> {
+    const call = this.callOpts(opts);
+    const [props, models, modelsMax] = await Promise.all([this.serverProps(call), this.models(call), this.modelsMax(call)]);
+    return {
+      router: props.router,
+      modelsMax,
+      models: models.map((m) => ({
+        name: m.name,
+        id: m.id,
+        status: m.status,
+        ...(m.failure && { failure: m.failure }),
+        sizeBytes: m.sizeBytes,
+        weightsBytes: m.weightsBytes,
+        kvBytes: m.kvBytes,
+        sizeSource: m.sizeSource,
+        ...(m.contextLength !== undefined && { contextLength: m.contextLength }),
+        ...(m.args.file && { file: m.args.file }),
+      })),
+    };
+  }
+
+  async version(opts?: CallOptions): Promise<string> {
     const props = await this.serverProps(opts);
     return `llama-server${props.build ? ` ${props.build}` : ''}${props.router ? ' (router)' : ''}`;
   }
 
-  override async list(opts?: CallOptions): Promise<ListResponse['models']> {
+  async list(opts?: CallOptions): Promise<EngineModel[]> {
     return (await this.models(opts)).map((m) => this.entry(m));
   }
 
   /** The models loaded or loading (both hold memory), as /api/ps lists them. */
-  override async ps(opts?: CallOptions): Promise<RunningModel[]> {
+  async ps(opts?: CallOptions): Promise<EngineModel[]> {
     const running = (await this.models(opts)).filter((m) => m.status === 'loaded' || m.status === 'loading').map((m) => ({ ...this.entry(m), expires_at: NEVER, size_vram: 0, ...(m.contextLength !== undefined && { context_length: m.contextLength }) }));
     this.onPs?.(running);
     return running;
   }
 
-  override async show(model: string, opts?: CallOptions): Promise<ShowResponse> {
+  async show(model: string, opts?: CallOptions): Promise<ModelShow> {
     const m = (await this.models(opts)).find((x) => x.name === model || x.id === model || x.name === withTag(model));
     if (!m) throw new HostError('model_not_found', `${this.api.who} has no model "${model}" — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, 404);
     const arch = m.facts?.architecture ?? 'unknown';
@@ -134,10 +192,10 @@ export class LlamacppBackend extends OllamaBackend {
     const info: Record<string, unknown> = { 'general.architecture': arch, ...(m.contextLength !== undefined && { [`${arch}.context_length`]: m.contextLength }) };
     if (m.facts?.parameterCount) info['general.parameter_count'] = m.facts.parameterCount;
     const entry = this.entry(m);
-    return { license: '', modelfile: '', parameters: '', template: '', system: '', details: entry.details, messages: [], modified_at: entry.modified_at, model_info: info as unknown as ShowResponse['model_info'], capabilities: ['completion'] };
+    return { license: '', parameters: '', template: '', system: '', details: entry.details, model_info: info, capabilities: ['completion'] };
   }
 
-  private entry(m: LlamacppModel): ListResponse['models'][number] {
+  private entry(m: LlamacppModel): EngineModel {
     const arch = m.facts?.architecture ?? '';
     return {
       name: m.name,

@@ -4,7 +4,8 @@
  * that names the host and the next step.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Ollama, type ListResponse, type ShowResponse } from 'ollama';
+import { Ollama } from 'ollama';
+import type { CallOptions, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, LoadRequest, ModelShow, PullLine } from '../engine.js';
 import { displayHost } from '../../config/host.js';
 import { httpFetch } from '../http-fetch.js';
 import { cancelledText } from '../../util/stopping.js';
@@ -14,6 +15,7 @@ import { log } from '../../util/log.js';
 import { checkModels } from './ollama-answers.js';
 import { HostError, notInstalled } from '../host-error.js';
 import { guardedFetch } from './ollama-fetch.js';
+import { ollamaGenerate } from './ollama-generate.js';
 
 export { HostError, notInstalled, type HostErrorKind } from '../host-error.js';
 
@@ -24,13 +26,7 @@ export { HostError, notInstalled, type HostErrorKind } from '../host-error.js';
  */
 const OUT_OF_MEMORY = /memory|process has terminated|cudaMalloc|failed to allocate|unable to allocate/i;
 
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Overrides the backend's default time limit for this call; 0 means none (for streams, which watch for stalls instead). */
-  timeoutMs?: number;
-  /** The model the call is about, to name it in errors. */
-  model?: string;
-}
+export type { CallOptions } from '../engine.js';
 
 export interface BackendOptions {
   host: string;
@@ -41,11 +37,14 @@ export interface BackendOptions {
 /** Tells the shared client's fetch which signal belongs to the call in progress. */
 const callSignal = new AsyncLocalStorage<AbortSignal>();
 
-/** Fields Ollama sends in /api/ps that the client's types leave out. */
-export type RunningModel = ListResponse['models'][number] & { context_length?: number };
+/** A model as /api/ps lists it (context_length: a field the client's types leave out). */
+export type RunningModel = EngineModel;
 
 
-export class OllamaBackend {
+export class OllamaBackend implements Engine {
+  readonly kind = 'ollama' as const;
+  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: true, contextPerRequest: true, tokenize: false, embeddings: true };
+  onPs?: (running: EngineModel[]) => void;
   readonly url: string;
   readonly host: string;
   readonly client: Ollama;
@@ -157,12 +156,14 @@ export class OllamaBackend {
     return this.call('/api/version', async (c) => (await c.version()).version, options);
   }
 
-  list(options?: CallOptions): Promise<ListResponse['models']> {
+  list(options?: CallOptions): Promise<EngineModel[]> {
     return this.call('/api/tags', async (c) => this.checked('/api/tags', await c.list()), options);
   }
 
-  ps(options?: CallOptions): Promise<RunningModel[]> {
-    return this.call('/api/ps', async (c) => this.checked('/api/ps', await c.ps()), options);
+  async ps(options?: CallOptions): Promise<RunningModel[]> {
+    const running = await this.call('/api/ps', async (c) => this.checked('/api/ps', await c.ps()), options);
+    this.onPs?.(running);
+    return running;
   }
 
   /** The models of an answer, checked where they enter (ollama-answers.ts). */
@@ -175,7 +176,46 @@ export class OllamaBackend {
     return out.models;
   }
 
-  show(model: string, options?: CallOptions): Promise<ShowResponse> {
-    return this.call(`/api/show for "${model}"`, (c) => c.show({ model }), { ...options, model });
+  show(model: string, options?: CallOptions): Promise<ModelShow> {
+    return this.call(`/api/show for "${model}"`, async (c): Promise<ModelShow> => {
+      const s = await c.show({ model });
+      // the client types model_info as a Map, but it arrives as a plain JSON object
+      return { details: s.details, model_info: s.model_info as unknown as Record<string, unknown>, capabilities: s.capabilities, license: s.license, parameters: s.parameters, template: s.template, system: s.system };
+    }, { ...options, model });
+  }
+
+  /** An empty generate loads (an empty embed for embedding models); returns Ollama's load time in ns. */
+  async load(req: LoadRequest, options?: CallOptions): Promise<number | undefined> {
+    const modelOptions = req.numCtx === undefined ? {} : { options: { num_ctx: req.numCtx } };
+    const call = { ...options, model: req.model };
+    const res = req.embedding
+      ? await this.call(`loading "${req.model}"`, (c) => c.embed({ model: req.model, input: [], keep_alive: req.keepAlive, ...modelOptions }), call)
+      : await this.call(`loading "${req.model}"`, (c) => c.generate({ model: req.model, prompt: '', keep_alive: req.keepAlive, ...modelOptions }), call);
+    return res.load_duration || undefined;
+  }
+
+  /** keep_alive 0 only queues the unload: Ollama carries it out in the background. */
+  async unload(model: string, options?: CallOptions): Promise<void> {
+    await this.call(`unloading "${model}"`, (c) => c.generate({ model, prompt: '', keep_alive: 0 }), { ...options, model });
+  }
+
+  generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
+    return this.call(`generation on "${req.model}"`, (c) => ollamaGenerate(c, req, this), { timeoutMs: 0, ...options, model: req.model });
+  }
+
+  async pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
+    await this.call(
+      `pulling "${model}"`,
+      async (c) => {
+        for await (const line of await c.pull({ model, insecure: opts.insecure ?? false, stream: true })) {
+          if (opts.onLine({ status: line.status, ...(line.digest && { digest: line.digest }), ...(line.total !== undefined && { total: line.total }), ...(line.completed !== undefined && { completed: line.completed }) }) === 'done') return;
+        }
+      },
+      { timeoutMs: 0, ...options },
+    );
+  }
+
+  async delete(model: string, options?: CallOptions): Promise<void> {
+    await this.call(`deleting "${model}"`, (c) => c.delete({ model }), { ...options, model });
   }
 }

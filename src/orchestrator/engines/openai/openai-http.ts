@@ -64,6 +64,27 @@ export function modelIds(text: string): string[] | undefined {
   return ids;
 }
 
+/** The context window an engine reports for each model, where it does: vLLM `max_model_len`, LM Studio `max_context_length`, OpenRouter `context_length`, llama-server `meta.n_ctx_train`. */
+export function modelContexts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch {
+    return out;
+  }
+  const data = typeof json === 'object' && json !== null ? (json as { data?: unknown }).data : undefined;
+  if (!Array.isArray(data)) return out;
+  for (const m of data.slice(0, MAX_MODELS)) {
+    if (typeof m !== 'object' || m === null) continue;
+    const e = m as Record<string, unknown>;
+    const meta = typeof e['meta'] === 'object' && e['meta'] !== null ? (e['meta'] as Record<string, unknown>) : {};
+    const n = [e['max_model_len'], e['max_context_length'], e['context_length'], meta['n_ctx_train']].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 256 && v <= 16_777_216);
+    if (typeof e['id'] === 'string' && typeof n === 'number') out.set(e['id'], n);
+  }
+  return out;
+}
+
 /** `p`, or the signal's reason as soon as it aborts (`p` itself goes on, for other callers). */
 export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);

@@ -202,6 +202,7 @@ export class ChatStream {
       if (!this.firstTokenAt) this.firstTokenAt = now;
       this.lastTokenAt = now;
       this.tokens++;
+      this.req.onDelta?.({ ...(content && { text: content }), ...(reasoning && { thinking: reasoning }) });
       this.req.onToken?.(this.tokens);
     }
     const overLong = content.length < parts.content.length || reasoning.length < parts.reasoning.length;

@@ -12,6 +12,8 @@ export interface ChatRequest {
   stallTimeoutMs: number;
   /** Called with the running token count after each token (answer or reasoning). */
   onToken?: (tokens: number) => void;
+  /** Called with each piece of the answer (and of the reasoning) as it streams. */
+  onDelta?: (delta: { text?: string; thinking?: string }) => void;
 }
 
 export interface ChatResult {

@@ -19,7 +19,7 @@ import { httpFetch } from '../http-fetch.js';
 import { streamChat } from './openai-chat.js';
 import { type EngineError, connectionFailure } from './openai-errors.js';
 import { Failures } from './openai-failures.js';
-import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, pathOf, raceAbort, readBody, readCapped, readHealth } from './openai-http.js';
+import { type HealthAnswer, MODEL_LIST_BYTES, modelContexts, modelIds, pathOf, raceAbort, readBody, readCapped, readHealth } from './openai-http.js';
 import type { ChatRequest, ChatResult } from './openai-stream.js';
 
 export { EngineError, type EngineErrorKind, type EngineErrorInfo } from './openai-errors.js';
@@ -74,6 +74,7 @@ export class OpenAIBackend {
   private probing: Promise<string> | undefined;
   /** false once /health turned out not to exist here. */
   private hasHealth = true;
+  private contexts = new Map<string, number>();
 
   constructor(options: OpenAIBackendOptions) {
     let url: URL;
@@ -113,8 +114,14 @@ export class OpenAIBackend {
       if (more) throw this.failures.make('bad_response', `${this.failures.who} answered ${what} with more than ${MODEL_LIST_BYTES >> 20} MiB, which no model list needs, so it was not read further — check its baseURL (${this.failures.ref.shownURL}).`);
       const ids = modelIds(text);
       if (!ids) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
+      this.contexts = modelContexts(text);
       return ids;
     }, opts);
+  }
+
+  /** The context window the engine reported for a model at the last listing, where it does. */
+  contextOf(model: string): number | undefined {
+    return this.contexts.get(model);
   }
 
   /**

@@ -1,0 +1,177 @@
+/**
+ * The one host interface: what ollm-mcp asks of any engine, whatever it is. An adapter per engine
+ * kind (engines/ollama, engines/llamacpp, engines/openai) speaks its own engine's API behind it;
+ * nothing outside an adapter knows which engine it talks to. What an engine cannot do is said by
+ * its capability flags, never by pretending: an OpenAI-compatible engine loads models itself, so
+ * ollm-mcp plans none of its memory and says so.
+ *
+ * Model entries keep the field names of Ollama's /api/tags (the richest of the three answers);
+ * the other adapters fill them from what their engine reports.
+ */
+import type { HostError } from './host-error.js';
+
+export type EngineKind = 'ollama' | 'llamacpp' | 'openai';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the adapter's default time limit for this call; 0 means none (for streams, which watch for stalls instead). */
+  timeoutMs?: number;
+  /** The model the call is about, to name it in errors. */
+  model?: string;
+}
+
+export interface ModelDetails {
+  parent_model: string;
+  format: string;
+  family: string;
+  families: string[];
+  parameter_size: string;
+  quantization_level: string;
+}
+
+/** A model an engine serves (installed, or loaded when it comes from `ps`). */
+export interface EngineModel {
+  name: string;
+  model: string;
+  modified_at: Date | string;
+  /** Bytes it takes loaded (0 when the engine does not say). */
+  size: number;
+  digest: string;
+  details: ModelDetails;
+  expires_at: Date | string;
+  size_vram: number;
+  /** The context window it is loaded with, when the engine says. */
+  context_length?: number;
+}
+
+/** What an engine tells of one model beyond its entry: its metadata (model_info as GGUF keys), capabilities, licence. */
+export interface ModelShow {
+  details?: Partial<ModelDetails>;
+  model_info?: Record<string, unknown> | Map<string, unknown>;
+  capabilities?: string[];
+  license?: string;
+  parameters?: string;
+  template?: string;
+  system?: string;
+}
+
+export interface EngineCapabilities {
+  /** It loads and unloads on request and reports what it holds, so ollm-mcp plans its memory (else the engine manages its own). */
+  managesMemory: boolean;
+  /** It downloads and deletes models on request. */
+  pullAndDelete: boolean;
+  /** The context window is set per request (Ollama's num_ctx); else the engine fixes it per model. */
+  contextPerRequest: boolean;
+  /** It counts tokens with the model's own tokenizer (`tokenize`). */
+  tokenize: boolean;
+  /** It serves embedding models. */
+  embeddings: boolean;
+  /** Requests it answers at once per model (its parallel slots), when it says. */
+  parallelSlots?: number;
+}
+
+export interface LoadRequest {
+  model: string;
+  keepAlive: string | number;
+  /** The window to load with, where the engine sets it per request; undefined: the engine's default. */
+  numCtx?: number;
+  embedding?: boolean;
+}
+
+export interface GenerateRequest {
+  model: string;
+  prompt: string;
+  system?: string;
+  /** Base64 images, for vision models. */
+  images?: string[];
+  keepAlive: string | number;
+  numCtx: number;
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  /** Ask a thinking model to think: its reasoning comes back apart from the answer. */
+  think?: boolean;
+  /**
+   * Told of each piece of the answer as it streams. Returning 'stop' ends the generation there
+   * (the request is closed; the answer so far is kept, its reason 'length').
+   */
+  onDelta(delta: { text?: string; thinking?: string }): 'stop' | void;
+}
+
+/** How a generation ended, with the engine's own counts and times when it gives them. */
+export interface GenerateDone {
+  doneReason: string;
+  promptTokens?: number;
+  outputTokens?: number;
+  /** Time spent generating (after the first token), ms. */
+  generatingMs?: number;
+  loadMs?: number;
+}
+
+/** A progress line of a download. */
+export interface PullLine {
+  status: string;
+  digest?: string;
+  total?: number;
+  completed?: number;
+}
+
+/** One model as an engine that keeps its own list of model states reports it (a llama.cpp router). */
+export interface ReportedModel {
+  name: string;
+  /** The engine's id for it. */
+  id: string;
+  status: string;
+  failure?: string;
+  /** What it takes loaded: weights + KV cache. */
+  sizeBytes: number;
+  weightsBytes: number;
+  kvBytes: number;
+  /** gguf: read from its file's header; settings: hosts.NAME.modelSizes; unknown: neither. */
+  sizeSource: 'gguf' | 'settings' | 'unknown';
+  contextLength?: number;
+  file?: string;
+}
+
+/** What an engine tells of itself beyond the loaded models (ollm://fleet, show_status, doctor, show_model). */
+export interface EngineReport {
+  /** A router that loads and unloads on request (else one model, read only). */
+  router: boolean;
+  /** How many models it holds at most. */
+  modelsMax: number;
+  models: ReportedModel[];
+}
+
+export interface Engine {
+  readonly kind: EngineKind;
+  /** The address as configured. */
+  readonly url: string;
+  /** host:port, for messages. */
+  readonly host: string;
+  /** How messages name it: "Ollama at 127.0.0.1:11434", "llama-server router at …", "vllm (10.0.0.5:8000)". */
+  readonly who: string;
+  readonly can: EngineCapabilities;
+  /** Told of every reading of the loaded models, whoever made it (the pin keeper watches them). */
+  onPs?: (running: EngineModel[]) => void;
+  version(options?: CallOptions): Promise<string>;
+  list(options?: CallOptions): Promise<EngineModel[]>;
+  /** The models loaded now (an engine that does not say: none). */
+  ps(options?: CallOptions): Promise<EngineModel[]>;
+  show(model: string, options?: CallOptions): Promise<ModelShow>;
+  /** Loads and returns the engine's load time in ns when it reports one. */
+  load(req: LoadRequest, options?: CallOptions): Promise<number | undefined>;
+  /** Asks the engine to unload (it may carry it out in the background: confirm with `ps`). */
+  unload(model: string, options?: CallOptions): Promise<void>;
+  generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone>;
+  pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void>;
+  delete(model: string, options?: CallOptions): Promise<void>;
+  /** Tokens in `text` by the model's tokenizer, where `can.tokenize`. */
+  tokenize?(model: string, text: string, options?: CallOptions): Promise<number>;
+  /** The engine's own report of its models and limits, where it keeps one. */
+  report?(options?: CallOptions): Promise<EngineReport>;
+  /** Anything a call threw, as the host error naming this engine and the next step. */
+  toError(err: unknown, what: string, ctx?: CallOptions & { timedOut?: boolean }): HostError;
+}
+
+/** A model as the loaded models list it. */
+export type RunningModel = EngineModel;

@@ -1,0 +1,120 @@
+/**
+ * An OpenAI-compatible engine (vLLM, LM Studio, llama-swap, SGLang, LiteLLM, a single
+ * llama-server, a hosted API) as a host of the fleet. Its models come from /v1/models, with the
+ * context window the engine reports (vLLM's max_model_len, llama-server's n_ctx_train…), else the
+ * one in settings. It loads and unloads its models itself and says nothing of its memory, so the
+ * adapter says so (`can.managesMemory` false): nothing is planned for it, unloads are refused,
+ * and the status shows it instead of pretending.
+ */
+import type { CallOptions, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
+import { HostError } from '../host-error.js';
+import { chatGenerate } from './openai-generate.js';
+import type { OpenAIBackend } from './openai.js';
+
+export interface OpenAIEngineOptions {
+  /** The window of its models when the engine does not report one (settings' contextLength). */
+  contextLength?: number;
+  /** The one model to use there (settings' model); default every model it lists. */
+  model?: string;
+  /** Requests it answers at once (settings' numParallel). */
+  parallel: number;
+  /** Longest gap between tokens (ollama.stallTimeoutMs). */
+  stallMs: number;
+}
+
+/** The window assumed when neither the engine nor the settings say (a safe size for today's models). */
+export const DEFAULT_CONTEXT = 8192;
+/** Nothing expires by itself here. */
+const NEVER = new Date('2318-01-01T00:00:00Z');
+
+export class OpenAIEngine implements Engine {
+  readonly kind = 'openai' as const;
+  readonly can: EngineCapabilities;
+  onPs?: (running: EngineModel[]) => void;
+
+  constructor(
+    readonly backend: OpenAIBackend,
+    private readonly options: OpenAIEngineOptions,
+  ) {
+    this.can = { managesMemory: false, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false, parallelSlots: options.parallel };
+  }
+
+  get url(): string {
+    return this.backend.baseURL;
+  }
+
+  get host(): string {
+    return this.backend.host;
+  }
+
+  get who(): string {
+    return this.backend.failures.who;
+  }
+
+  async version(options: CallOptions = {}): Promise<string> {
+    const h = await this.backend.health(options.signal ? { signal: options.signal } : {});
+    if (!h.ok) throw h.error ?? new HostError('unreachable', h.detail, this.host);
+    return 'OpenAI-compatible';
+  }
+
+  async list(options: CallOptions = {}): Promise<EngineModel[]> {
+    const ids = await this.backend.listModels(options.signal ? { signal: options.signal } : {});
+    const served = this.options.model ? ids.filter((id) => id === this.options.model) : ids;
+    return served.map((id) => this.entry(id));
+  }
+
+  /** It does not say what it holds in memory: none is reported, and nothing is planned. */
+  async ps(options: CallOptions = {}): Promise<EngineModel[]> {
+    // the model list is the cheap sign that it answers; what it holds loaded it does not say
+    await this.backend.listModels(options.signal ? { signal: options.signal } : {});
+    this.onPs?.([]);
+    return [];
+  }
+
+  async show(model: string): Promise<ModelShow> {
+    return { model_info: { 'general.architecture': 'openai', 'openai.context_length': this.contextOf(model) }, details: this.entry(model).details };
+  }
+
+  /** It loads a model on its first request: nothing to do here. */
+  async load(): Promise<number | undefined> {
+    return undefined;
+  }
+
+  async unload(model: string): Promise<void> {
+    throw new HostError('not_supported', `${this.who} loads and unloads its models itself; ollm-mcp cannot unload ${JSON.stringify(model)} there.`, this.host);
+  }
+
+  generate(req: GenerateRequest, options: CallOptions = {}): Promise<GenerateDone> {
+    return chatGenerate(this.backend, req.model, req, this.options.stallMs, options);
+  }
+
+  async pull(model: string): Promise<void> {
+    throw new HostError('not_supported', `${this.who} cannot download models — add ${JSON.stringify(model)} to that engine yourself; pull_model works on Ollama hosts.`, this.host);
+  }
+
+  async delete(model: string): Promise<void> {
+    throw new HostError('not_supported', `${this.who} cannot delete ${JSON.stringify(model)} — remove it from that engine yourself; delete_model works on Ollama hosts.`, this.host);
+  }
+
+  toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
+    return this.backend.failures.fromThrown(err, { what, signal: ctx.signal });
+  }
+
+  private contextOf(model: string): number {
+    return this.backend.contextOf(model) ?? this.options.contextLength ?? DEFAULT_CONTEXT;
+  }
+
+  private entry(id: string): EngineModel {
+    return {
+      name: id,
+      model: id,
+      modified_at: new Date(0),
+      size: 0,
+      digest: `openai:${id}`,
+      details: { parent_model: '', format: '', family: '', families: [], parameter_size: '', quantization_level: '' },
+      expires_at: NEVER,
+      size_vram: 0,
+      context_length: this.contextOf(id),
+    };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * A neutral generation (engine.ts) as one streamed chat completion: for OpenAI-compatible engines
+ * and for llama-server, which speaks the same API. The answer's pieces are passed on as they come;
+ * a 'stop' from the caller closes the request and keeps the answer so far.
+ */
+import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
+import type { OpenAIBackend } from './openai.js';
+
+export async function chatGenerate(backend: OpenAIBackend, modelId: string, req: GenerateRequest, stallTimeoutMs: number, options: CallOptions = {}): Promise<GenerateDone> {
+  const stop = new AbortController();
+  let stopped = false;
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  try {
+    const out = await backend.streamChat({
+      model: modelId,
+      prompt: req.prompt,
+      maxTokens: req.maxTokens,
+      stallTimeoutMs,
+      temperature: req.temperature,
+      signal,
+      ...(req.system && { system: req.system }),
+      ...(req.images?.length && { images: req.images }),
+      onDelta: (d) => {
+        if (!stopped && req.onDelta(d) === 'stop') {
+          stopped = true;
+          stop.abort();
+        }
+      },
+    });
+    const generatingMs = out.tokensPerSecond > 0 ? (out.outputTokens / out.tokensPerSecond) * 1000 : undefined;
+    return {
+      doneReason: out.doneReason === 'length' ? 'length' : 'stop',
+      promptTokens: out.promptTokens,
+      outputTokens: out.outputTokens,
+      ...(generatingMs !== undefined && { generatingMs }),
+    };
+  } catch (err) {
+    if (stopped && !options.signal?.aborted) return { doneReason: 'length' };
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One host of the fleet, whatever its engine: its adapter (engines/: Ollama, llama.cpp router,
+ * OpenAI-compatible), its installed models, the memory model of its machine, its loader (and so
+ * its pins and requests in flight), its pulls, and the overview list_models shows. The first is
+ * `ollama.host`; more come from settings' `hosts` entries (fleet-hosts.ts builds them). Everything
+ * here works through the host interface (engines/engine.ts); what an engine cannot do, its
+ * capability flags say.
+ */
+import type { Settings } from '../config/index.js';
+import type { MetricsStore } from '../stores/metrics.js';
+import type { Engine, EngineKind } from '../engines/engine.js';
+import type { HostMemoryModel } from '../loading/host-memory.js';
+import { Loader } from '../loading/loader.js';
+import type { RamMonitor } from '../loading/ram.js';
+import { Catalog } from '../models/catalog.js';
+import { ModelOverview } from '../models/overview.js';
+import { Puller } from '../models/pull.js';
+
+export interface FleetHostDeps {
+  ram: RamMonitor;
+  metrics: MetricsStore;
+  fetch?: typeof fetch;
+  /** There are several hosts: messages name this one. */
+  fleet?: boolean;
+}
+
+export class FleetHost {
+  readonly catalog: Catalog;
+  readonly loader: Loader;
+  readonly puller: Puller;
+  readonly overview: ModelOverview;
+
+  constructor(
+    readonly name: string,
+    readonly priority: number,
+    /** The settings as this host sees them: its address, capacity and limits (fleet-hosts.ts). */
+    readonly settings: Settings,
+    readonly engine: Engine,
+    memory: HostMemoryModel,
+    deps: FleetHostDeps,
+  ) {
+    this.catalog = new Catalog(engine);
+    this.loader = new Loader(engine, this.catalog, memory, settings, {
+      loadSpeed: () => deps.metrics.loadSpeed(),
+      onLoaded: (model, bytes, ms) => deps.metrics.recordLoad(model, bytes, ms),
+      ...(deps.fleet && { where: ` on ${name}` }),
+    });
+    // Every reading of the loaded models, by any tool, resource or check: pins that were dropped come back.
+    engine.onPs = (running) => this.loader.keeper.observe(running);
+    this.overview = new ModelOverview({ backend: engine, catalog: this.catalog, ram: deps.ram, loader: this.loader, settings });
+    this.puller = new Puller(engine, this.catalog, settings.ollama.pullStallTimeoutMs);
+  }
+
+  /** What runs there. */
+  get kind(): EngineKind {
+    return this.engine.kind;
+  }
+
+  /** host:port, for messages. */
+  get address(): string {
+    return this.engine.host;
+  }
+}

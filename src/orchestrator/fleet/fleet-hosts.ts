@@ -1,0 +1,83 @@
+/**
+ * The fleet from settings: `ollama.host` first among equals, then every `hosts` entry — other
+ * Ollama machines, llama.cpp routers, OpenAI-compatible engines — by priority, each with its
+ * adapter (engines/) and its memory model. The only place that picks an adapter by kind.
+ */
+import type { Settings } from '../config/index.js';
+import { OllamaBackend } from '../engines/ollama/ollama.js';
+import { LlamacppBackend } from '../engines/llamacpp/llamacpp.js';
+import { OpenAIBackend } from '../engines/openai/openai.js';
+import { OpenAIEngine } from '../engines/openai/openai-engine.js';
+import { HostMemoryModel } from '../loading/host-memory.js';
+import { LlamacppMemoryModel } from '../loading/llamacpp-memory.js';
+import { FleetHost, type FleetHostDeps } from './fleet-host.js';
+
+type HostSpec = Settings['hosts'][number];
+export type OllamaHostSpec = Extract<HostSpec, { kind: 'ollama' }>;
+export type LlamacppHostSpec = Extract<HostSpec, { kind: 'llamacpp' }>;
+export type OpenAIHostSpec = Extract<HostSpec, { kind: 'openai' }>;
+
+/** The settings as one more host sees them: its address, capacity and limits; no pins of the primary's. */
+export function settingsFor(base: Settings, spec: { url: string; numParallel?: number; capacity?: Settings['ollama']['capacity']; maxLoadedModels?: number; contextLength?: number }): Settings {
+  const ollama: Settings['ollama'] = { ...base.ollama, host: spec.url, numParallel: spec.numParallel ?? base.ollama.numParallel };
+  delete ollama.capacity;
+  delete ollama.maxLoadedModels;
+  delete ollama.contextLength;
+  if (spec.capacity) ollama.capacity = spec.capacity;
+  if (spec.maxLoadedModels !== undefined) ollama.maxLoadedModels = spec.maxLoadedModels;
+  if (spec.contextLength !== undefined) ollama.contextLength = spec.contextLength;
+  return { ...base, ollama, model: { ...base.model, keepAlive: { ...base.model.keepAlive, models: [] } } };
+}
+
+/** The server root as written, without a trailing slash or /v1. */
+export function serverRoot(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
+}
+
+function ollamaHost(name: string, priority: number, settings: Settings, deps: FleetHostDeps): FleetHost {
+  const { ollama } = settings;
+  const engine = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
+  const memory = new HostMemoryModel(ollama.host, settings, deps.ram, name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`);
+  return new FleetHost(name, priority, settings, engine, memory, deps);
+}
+
+function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
+  const spec = { ...given, url: serverRoot(given.url) };
+  // one slot per model (its KV cache is in its size)
+  const settings = settingsFor(base, { url: spec.url, numParallel: 1, ...(spec.capacity && { capacity: spec.capacity }), ...(spec.modelsMax !== undefined && { maxLoadedModels: spec.modelsMax }) });
+  const engine = new LlamacppBackend({
+    name: spec.name,
+    url: spec.url,
+    timeoutMs: base.ollama.timeoutMs,
+    ...(spec.tokenEnv && { apiKeyEnv: spec.tokenEnv }),
+    ...(spec.modelsMax !== undefined && { modelsMax: spec.modelsMax }),
+    ...(spec.modelSizes && { modelSizes: spec.modelSizes }),
+    ...(deps.fetch && { fetch: deps.fetch }),
+  });
+  const memory = new LlamacppMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`, () => engine.modelsMax({ timeoutMs: 3000 }));
+  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });
+}
+
+function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
+  const parallel = spec.numParallel ?? base.ollama.numParallel;
+  const settings = settingsFor(base, { url: spec.url, numParallel: parallel, ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
+  const backend = new OpenAIBackend({ name: spec.name, baseURL: spec.url, settingsPath: `hosts.${spec.name}`, ...(spec.tokenEnv && { apiKeyEnv: spec.tokenEnv }), ...(deps.fetch && { fetch: deps.fetch }) });
+  const engine = new OpenAIEngine(backend, { parallel, stallMs: base.ollama.stallTimeoutMs, ...(spec.model && { model: spec.model }), ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
+  // it plans nothing (can.managesMemory is false): the memory model only answers status questions
+  const memory = new HostMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`);
+  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });
+}
+
+/** Every host of the settings, by priority: ollama.host first among equals. */
+export function fleetHosts(settings: Settings, deps: Omit<FleetHostDeps, 'fleet'>): FleetHost[] {
+  const extra = settings.hosts;
+  const hostDeps = { ...deps, fleet: extra.length > 0 };
+  const make = (h: HostSpec, i: number): FleetHost => {
+    const priority = h.priority ?? i;
+    if (h.kind === 'llamacpp') return llamacppHost(settings, h, priority, hostDeps);
+    if (h.kind === 'openai') return openaiHost(settings, h, priority, hostDeps);
+    return ollamaHost(h.name, priority, settingsFor(settings, h), hostDeps);
+  };
+  return [ollamaHost('ollama', -1, settings, hostDeps), ...extra.map(make)].sort((a, b) => a.priority - b.priority);
+}

@@ -1,0 +1,75 @@
+/**
+ * When no local engine answered (every host down, or every candidate failed, whatever the
+ * failure): the cloud fallback, the last member of the fleet — else the error that lists every
+ * attempt. Inputs read by path (files, diffs, images) never go to it unless `fallback.sendInputs`
+ * allows it: what the user keeps local stays local, and the error says which setting allows it.
+ */
+import { cancelledText } from '../util/stopping.js';
+import { HostError } from '../engines/host-error.js';
+import type { CloudFallback } from '../engines/openai/fallback.js';
+import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { Complexity } from '../generation/classify.js';
+import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
+
+function describeAttempts(attempts: Attempt[]): string {
+  return attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
+}
+
+export interface Elsewhere {
+  req: RouteRequest;
+  task: TaskType;
+  profile: ProfileName;
+  complexity: Complexity;
+  system: string | undefined;
+  maxTokens: number;
+  temperature: number;
+  attempts: Attempt[];
+  notes: string[];
+}
+
+export async function answerElsewhere(fallback: CloudFallback | undefined, c: Elsewhere): Promise<RouteResult> {
+  const { req, attempts } = c;
+  const what = attempts.length ? 'No local model answered' : 'No local model could take this';
+  if (fallback && req.inputsByReference && !fallback.sendInputs) {
+    throw new RouteError(
+      `${what} (${describeAttempts(attempts)}). It stopped there: the inputs were read from this machine by path, and they are not sent to the cloud fallback (${fallback.backend.host}) unless fallback.sendInputs is true in settings. Fix what the attempts name, do the task yourself, or allow it with fallback.sendInputs: true.`,
+      attempts,
+    );
+  }
+  const started = performance.now();
+  const out = fallback
+    ? await fallback.answer(
+        {
+          prompt: req.prompt,
+          maxTokens: c.maxTokens,
+          temperature: c.temperature,
+          ...(c.system && { system: c.system }),
+          ...(req.images && { images: req.images }),
+          ...(req.signal && { signal: req.signal }),
+          onTry: (model) => req.progress?.enter({ kind: 'starting', what: `no local model answered; asking the cloud fallback (${model})` }),
+          ...(req.onProgress && { onToken: (n: number, model: string) => req.onProgress!(n, model) }),
+        },
+        attempts,
+      )
+    : undefined;
+  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), fallback?.backend.host ?? 'local');
+  if (out) {
+    const result: RouteResult = {
+      model: out.model,
+      provider: 'fallback',
+      host: 'fallback',
+      task: c.task,
+      profile: c.profile,
+      complexity: c.complexity,
+      reason: `${what}, so the configured cloud fallback ${out.address} (${out.model}) answered.`,
+      fallbacks: attempts,
+      text: out.text,
+      doneReason: out.doneReason,
+      contextLength: 0,
+      metrics: { totalMs: Math.round(performance.now() - started), loadMs: 0, queueMs: 0, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
+    };
+    if (out.thinking) result.thinking = out.thinking;
+    return c.notes.length > 0 ? { ...result, notes: c.notes } : result;
+  }
+  throw new RouteError(`No local model could do this (${describeAttempts(attempts)}). Do the task yourself, or fix what the attempts name and try again.`, attempts);
+}

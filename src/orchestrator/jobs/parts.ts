@@ -1,0 +1,52 @@
+/**
+ * The plain parts a use case (a job: route, offload, compare, smart load, delete) works with —
+ * the fleet, the records, the settings — and nothing else. A job never sees the assembly
+ * (orchestrator.ts): the Orchestrator has these parts, and passes itself as them.
+ */
+import type { Settings } from '../config/index.js';
+import type { CloudFallback } from '../engines/openai/fallback.js';
+import type { FleetHost } from '../fleet/fleet-host.js';
+import type { PickHostOptions } from '../fleet/pick-host.js';
+import type { HostCooldown } from '../fleet/placement.js';
+import type { RoutingSettings } from '../generation/routing-rules.js';
+import type { MemoryProvider } from '../memory/memory-hook.js';
+import type { ProjectProfile } from '../project/project.js';
+import type { Comparisons } from '../stores/comparisons.js';
+import type { MetricsStore } from '../stores/metrics.js';
+import type { Outcomes } from '../stores/outcomes.js';
+import type { Preferences } from '../stores/preferences.js';
+
+/** Every host of every engine kind, by priority, and which of them are resting after not answering. */
+export interface Fleet {
+  readonly hosts: readonly FleetHost[];
+  readonly hostCooldown: HostCooldown;
+  /** host:port of the default host, for messages. */
+  readonly host: string;
+  /** Pins loaded again since the last answer (on any host), for the next result's notes; each said once. */
+  pinNotes(): string[];
+  /** The host a management call acts on (fleet/pick-host.ts). */
+  pickHost(opts?: PickHostOptions): Promise<FleetHost>;
+}
+
+/** What happened to earlier work, which routing learns from and results report. */
+export interface Records {
+  readonly metrics: MetricsStore;
+  readonly outcomes: Outcomes;
+  readonly preferences: Preferences;
+  readonly comparisons: Comparisons;
+}
+
+export interface JobParts {
+  readonly fleet: Fleet;
+  readonly records: Records;
+  readonly settings: Settings;
+  /** $OLLM_HOME, where shared records are kept. */
+  readonly home: string;
+  /** Remembered facts for prompts. */
+  readonly memory?: MemoryProvider | undefined;
+  readonly project?: ProjectProfile | undefined;
+  /** The cloud fallback: the last member, asked when every local engine failed. */
+  readonly fallback?: CloudFallback | undefined;
+  /** How the router is set up now: settings' overrides and default, the user's preferences, what it learned. */
+  routing(): RoutingSettings;
+}

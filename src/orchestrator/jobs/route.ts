@@ -1,0 +1,231 @@
+/**
+ * route_and_generate: infer the work, choose a model, load it without overcommitting, stream the
+ * answer, and fall back to the next candidate when a model fails — recording every attempt.
+ * Every host of the fleet takes part, whatever its engine. When every local engine fails, whatever
+ * the failure, the cloud fallback is asked if settings name one (elsewhere.ts); otherwise the
+ * error tells the calling assistant to do the work itself.
+ */
+import { cancelledText } from '../util/stopping.js';
+import { findModel } from '../models/catalog.js';
+import { answerElsewhere } from './elsewhere.js';
+import { candidatesOf, reachableHosts } from '../fleet/placement.js';
+import type { FleetHost } from '../fleet/fleet-host.js';
+import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
+
+export { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
+import { classify, estimateTokens, inferComplexity } from '../generation/classify.js';
+import { HostError } from '../engines/host-error.js';
+import type { MemoryProvider } from '../memory/memory-hook.js';
+import type { JobParts } from './parts.js';
+import type { ProfileName, TaskType } from '../models/profiles.js';
+import { coldLoadEstimates } from '../loading/load-estimate.js';
+import { selectModel, TASK_PROFILE } from '../generation/router.js';
+import { adviseRoute } from '../generation/advice.js';
+import { defaultProfileFor } from '../generation/default-profile.js';
+import { answerReserve, contextNeeded } from '../generation/context-need.js';
+import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
+import { shortened } from '../util/shorten.js';
+
+
+/** Models tried before giving up on local generation. */
+const MAX_ATTEMPTS = 3;
+
+
+
+/** Output tokens/s measured per model (for fast work's tie-break). */
+function measuredSpeeds(parts: JobParts): Map<string, number> {
+  return new Map(Object.entries(parts.records.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
+}
+
+/** Remembered facts for the prompt; when memory cannot be read, generation goes on without it and says why. */
+async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens: number, notes: string[]): Promise<string> {
+  try {
+    return await memory.systemPromptAddition(prompt, budgetTokens);
+  } catch (err) {
+    notes.push(`Remembered facts were not used: ${err instanceof Error ? err.message : String(err)}`);
+    return '';
+  }
+}
+
+
+export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Promise<RouteResult> {
+  const started = performance.now();
+  const { settings } = parts;
+  const inferred = classify({ prompt: req.prompt, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
+  const task: TaskType = req.images?.length ? 'vision' : (req.task ?? inferred.task);
+  let profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
+  const complexity = req.complexity ?? (req.task ? inferComplexity(req.prompt) : inferred.complexity);
+  let how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
+  // Work that says nothing more specific goes to the default profile (a project's, say "code").
+  const defaultProfile = defaultProfileFor({
+    defaultProfile: settings.model.routing.defaultProfile,
+    task,
+    explicit: Boolean(req.task || req.profile || req.images?.length),
+    preferredGeneral: parts.records.preferences.byProfile().general,
+    prompt: req.prompt,
+  });
+  const byDefault = defaultProfile !== undefined;
+  if (defaultProfile) {
+    profile = defaultProfile;
+    how += `; the ${defaultProfile} profile by default${parts.project ? ` for the ${parts.project.name} project` : ''}`;
+  }
+
+  req.progress?.enter({ kind: 'starting', what: `choosing a model for ${profile} work` });
+  const notes: string[] = [];
+  const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, req.prompt, settings.memory.promptBudgetTokens, notes) : '';
+  const system = [parts.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
+  const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
+  const answerTokens = answerReserve(req.maxTokens, maxTokens);
+  const contextTokens = contextNeeded(promptTokens, req.images?.length ?? 0, answerTokens);
+
+  const attempts: Attempt[] = [];
+  // Every Ollama host that answers; with all of them down, the OpenAI-compatible hosts still answer (below).
+  const views = await reachableHosts(parts.fleet.hosts, parts.fleet.hostCooldown, attempts, req.signal);
+  const temperature = req.temperature ?? settings.options.temperature;
+  const elsewhere = () => answerElsewhere(parts.fallback, { req, task, profile, complexity, system, maxTokens, temperature, attempts, notes });
+  if (views.length === 0) return elsewhere();
+  const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
+  const overview = { models: candidatesOf(views), loaded: views.flatMap((v) => v.overview.loaded) };
+  const queue: Array<{ model: string; why: string; host?: string }> = [];
+  if (req.model) {
+    const named = findModel(overview.models, req.model);
+    if (!named) attempts.push({ model: shortened(req.model), error: `not installed — pull it with \`ollama pull ${shortened(req.model)}\`` });
+    else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
+    else queue.push({ model: named.name, why: `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }) });
+  }
+  const coldLoadMs = coldLoadEstimates(overview.models, parts.records.metrics.loadSpeed());
+  const select = (p: ProfileName) =>
+    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs }, overview.models, parts.routing());
+  let selection = select(profile);
+  if (byDefault && !selection?.ranked.length) {
+    selection = select('general'); // no model serves the default profile: general work stays general
+    profile = 'general';
+    how += ', but no installed model serves it, so general';
+  }
+  for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
+  if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
+
+  if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => / window is too small /.test(a.error)))) {
+    const widest = Math.max(0, ...overview.models.filter((m) => m.fits && !m.cloud).map((m) => m.contextWindow));
+    if (widest > 0 && widest < contextTokens && (!parts.fallback || req.inputsByReference)) {
+      throw new RouteError(
+        `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but the largest context window installed is ${widest} — pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens; it was not truncated.`,
+        attempts,
+        { neededTokens: contextTokens, widestTokens: widest },
+      );
+    }
+    if (attempts.length === 0 && !parts.fallback) throw new RouteError(`No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`, attempts);
+    // the cloud fallback is asked below, and the result says why no local model took it
+    if (widest > 0 && widest < contextTokens) attempts.push({ model: 'local models', error: `the largest context window installed is ${widest}, too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
+    else if (attempts.length === 0) attempts.push({ model: `${profile} work`, error: 'no installed model that fits this machine can take it' });
+  }
+
+  if (req.dryRun && queue.length > 0) {
+    return adviseRoute({ queue, models: overview.models, coldLoadMs, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens, promptTokens, namedHost: parts.fleet.hosts.length > 1 });
+  }
+
+  const down = new Set<string>();
+  let tried = 0;
+  for (const candidate of queue) {
+    if (req.signal?.aborted || tried >= MAX_ATTEMPTS) break;
+    const { host, overview: here } = unit(candidate.host);
+    if (down.has(host.name)) continue; // its other models are behind the same host
+    tried++;
+    try {
+      const loaded = await host.loader.ensureLoaded({
+        model: candidate.model,
+        contextLength: contextTokens,
+        seen: here.loaded,
+        ...(req.signal && { signal: req.signal }),
+        ...(req.progress && { progress: req.progress }),
+      });
+      if (loaded.action === 'refused') {
+        attempts.push({ model: candidate.model, error: loaded.reason });
+        continue;
+      }
+      const done = host.loader.begin(candidate.model);
+      let out: StreamResult;
+      const place = { model: candidate.model, host: candidate.host, work: profile };
+      try {
+        const capabilities = here.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
+        out = await streamGenerate(host.engine, {
+          ...streamOptions(settings, loaded, { capabilities, maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }) }),
+          prompt: req.prompt,
+          ...(system && { system }),
+          ...(req.images && { images: req.images }),
+          promptTokens,
+          ahead: done.ahead,
+          ...(req.signal && { signal: req.signal }),
+          ...(req.progress && { progress: req.progress }),
+          ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
+        });
+      } catch (err) {
+        // what happened to the answer counts in the model's track record here (not a cancel, not memory)
+        if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted'))) {
+          void parts.records.outcomes.record(place, { kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure' });
+        }
+        // Out of memory while generating: Ollama expires every loaded model, pins included.
+        if (err instanceof HostError && err.kind === 'out_of_memory') {
+          const note = await host.loader.recoverFromOutOfMemory(here.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
+          if (note) throw new HostError(err.kind, `${err.message} ${note}`, err.host, err.status);
+        }
+        throw err;
+      } finally {
+        done();
+      }
+      const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
+      parts.records.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+      // recorded with the other writes of the moment, after the answer has gone out
+      void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
+      const answerId = parts.records.outcomes.answered(place);
+      const result: RouteResult = {
+        model: candidate.model,
+        provider: host.kind,
+        ...(parts.fleet.hosts.length > 1 && { host: host.name }),
+        task,
+        profile,
+        complexity,
+        reason: `${candidate.why}${parts.fleet.hosts.length > 1 ? ` on ${host.name}` : ''} (${how}, ${complexity} complexity)${loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : ''}${attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : ''}.`,
+        fallbacks: attempts,
+        text: out.text,
+        answerId,
+        doneReason: out.doneReason,
+        contextLength: loaded.contextLength,
+        metrics: { totalMs: Math.round(performance.now() - started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
+      };
+      if (out.thinking) result.thinking = out.thinking;
+      notes.push(...parts.fleet.pinNotes()); // pins this server loaded again after an eviction it did not ask for
+      if (notes.length) result.notes = notes;
+      return result;
+    } catch (err) {
+      if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
+      const message = err instanceof Error ? err.message : String(err);
+      attempts.push({ model: parts.fleet.hosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: message });
+      parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: 0, error: message });
+      if (err instanceof HostError && err.kind === 'unreachable') {
+        down.add(host.name);
+        if (parts.fleet.hosts.length > 1) parts.fleet.hostCooldown.down(host.name, message);
+      }
+    }
+  }
+  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), parts.fleet.host);
+
+  return elsewhere();
+}
+
+/**
+ * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
+ * is taken by a request of ours goes after the same model on a host with a free slot.
+ */
+function spreadBusy<T extends { model: string; host?: string }>(queue: T[], hostOf: (c: T) => FleetHost): void {
+  const full = (c: T) => {
+    const h = hostOf(c);
+    return h.loader.requestsOn(c.model) >= h.settings.ollama.numParallel;
+  };
+  for (let i = 0; i < queue.length; i++) {
+    const c = queue[i]!;
+    const free = queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && !full(o));
+    if (free > i && full(c)) queue.splice(i, 0, ...queue.splice(free, 1));
+  }
+}

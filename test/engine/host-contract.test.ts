@@ -1,0 +1,284 @@
+/**
+ * The host contract (src/orchestrator/engines/engine.ts) run against every engine adapter: the
+ * same tests for each target of the table below — fake Ollama, fake llama.cpp router, fake
+ * OpenAI-compatible engine, and the real llama-server (built by `npm run engine`; skipped when it
+ * is not, unless OLLM_REQUIRE_ENGINE=1, as CI sets) as a router and as an OpenAI-compatible host.
+ * What an engine cannot do is read from its capability flags (`can`), never assumed from its name.
+ *
+ * Adding an engine kind is one adapter (src/orchestrator/engines/<kind>/) plus one line in
+ * `targets` below: its name, whether it runs here, how the adapter is built on a server's origin,
+ * and the server (fake or real) it talks to. Every test then runs on it unchanged.
+ *
+ * Expectations are what the adapters do (each checked here), the same for every target: unknown
+ * models are model_not_found everywhere, cancels 'aborted', a closed port 'unreachable', and what
+ * an engine cannot do 'not_supported'.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Engine, GenerateDone, GenerateRequest } from '../../src/orchestrator/engines/engine.js';
+import { HostError, type HostErrorKind } from '../../src/orchestrator/engines/host-error.js';
+import { LlamacppBackend } from '../../src/orchestrator/engines/llamacpp/llamacpp.js';
+import { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
+import { OpenAIEngine } from '../../src/orchestrator/engines/openai/openai-engine.js';
+import { OpenAIBackend } from '../../src/orchestrator/engines/openai/openai.js';
+import { FakeLlamacpp } from '../fake-llamacpp/server.js';
+import { DEFAULT_MODELS } from '../fake-ollama/fixtures.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { FakeOpenAI } from '../fake-openai/server.js';
+import { HAVE_ENGINE, STORIES, freePort, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+
+const REAL = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
+const TIMEOUT_MS = 10_000;
+/** A model no engine here has. */
+const MISSING = 'no-such-model';
+
+afterAll(stopEngines);
+
+/** A server an adapter is pointed at: its origin (http://127.0.0.1:PORT), the model it serves, how to stop it. */
+interface Served {
+  origin: string;
+  model: string;
+  stop(): Promise<void>;
+}
+
+interface Target {
+  name: string;
+  run: boolean;
+  /** The adapter, pointed at the server at `origin` (also used with a closed port). */
+  at(origin: string): Engine;
+  make(): Promise<{ engine: Engine; model: string; stop(): Promise<void> }>;
+}
+
+function target(name: string, run: boolean, at: (origin: string) => Engine, serve: () => Promise<Served>): Target {
+  return {
+    name,
+    run,
+    at,
+    make: async () => {
+      const s = await serve();
+      return { engine: at(s.origin), model: s.model, stop: s.stop };
+    },
+  };
+}
+
+const ollama = (origin: string): Engine => new OllamaBackend({ host: origin, timeoutMs: TIMEOUT_MS });
+const llamacpp = (origin: string): Engine => new LlamacppBackend({ name: 'llamacpp', url: origin, timeoutMs: TIMEOUT_MS });
+const openai = (origin: string): Engine =>
+  new OpenAIEngine(new OpenAIBackend({ name: 'openai', baseURL: `${origin}/v1`, settingsPath: 'hosts.openai' }), { parallel: 1, stallMs: 30_000 });
+
+/** Replies shorter than maxTokens (16), so a natural end is 'stop' and a 'length' can only come from the caller's stop. */
+const REPLY = 'Once upon a time there was a little fox who liked to run.';
+
+async function fakeOllama(): Promise<Served> {
+  const f = await FakeOllama.start({ models: DEFAULT_MODELS });
+  f.reply(REPLY);
+  return { origin: f.url, model: DEFAULT_MODELS[0]!.name, stop: () => f.stop() };
+}
+
+async function fakeLlamacpp(): Promise<Served> {
+  const f = await FakeLlamacpp.start({ models: [{ id: 'storiesA', file: STORIES }], modelsMax: 1, reply: REPLY });
+  return { origin: f.url, model: 'storiesA:latest', stop: () => f.stop() };
+}
+
+async function fakeOpenAI(): Promise<Served> {
+  const f = await FakeOpenAI.start({ models: ['a', 'b'], reply: REPLY });
+  return { origin: f.origin, model: 'a', stop: () => f.stop() };
+}
+
+/**
+ * The real llama-server as a router over one model. The OpenAI-compatible target talks to a router
+ * too: a single-model llama-server answers a chat for any model name with its one model (it never
+ * reads the request's `model`), so "a model it does not have" would not exist there.
+ */
+async function realRouter(model: string): Promise<Served> {
+  const e = await startEngine({ dir: modelsDir(['storiesA']), modelsMax: 1 });
+  return { origin: e.url, model, stop: () => e.kill() };
+}
+
+const targets: Target[] = [
+  target('fake Ollama → OllamaBackend', true, ollama, fakeOllama),
+  target('fake llama.cpp router → LlamacppBackend', true, llamacpp, fakeLlamacpp),
+  target('fake OpenAI → OpenAIEngine', true, openai, fakeOpenAI),
+  target('real llama-server router → LlamacppBackend', REAL, llamacpp, () => realRouter('storiesA:latest')),
+  target('real llama-server → OpenAIEngine', REAL, openai, () => realRouter('storiesA')),
+];
+
+function request(model: string, onDelta: GenerateRequest['onDelta']): GenerateRequest {
+  return { model, prompt: 'Once upon a time', keepAlive: '5m', numCtx: 512, temperature: 0, topP: 1, maxTokens: 16, onDelta };
+}
+
+/** What `p` rejected with, which must be a HostError (a resolved `p` fails the test). */
+async function hostError(p: Promise<unknown>): Promise<HostError> {
+  const outcome = await p.then(
+    (value: unknown) => ({ resolved: value }),
+    (err: unknown) => ({ rejected: err }),
+  );
+  expect(outcome).toHaveProperty('rejected');
+  const err = (outcome as { rejected: unknown }).rejected;
+  expect(err).toBeInstanceOf(HostError);
+  return err as HostError;
+}
+
+async function expectKind(p: Promise<unknown>, kind: HostErrorKind): Promise<HostError> {
+  const err = await hostError(p);
+  expect({ kind: err.kind, message: err.message }).toMatchObject({ kind });
+  return err;
+}
+
+async function loadedNames(engine: Engine): Promise<string[]> {
+  return (await engine.ps()).map((m) => m.name);
+}
+
+/** Polls `ps()` until `model` is no longer listed, up to `ms`; the names listed last. */
+async function untilGone(engine: Engine, model: string, ms = 5000): Promise<string[]> {
+  const end = Date.now() + ms;
+  let names = await loadedNames(engine);
+  while (names.includes(model) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    names = await loadedNames(engine);
+  }
+  return names;
+}
+
+describe.each(targets)('host contract: $name', ({ run, make, at }) => {
+  /** Runs `fn` on a fresh engine and server, stopping the server whatever happens. */
+  async function withEngine(fn: (engine: Engine, model: string) => Promise<void>): Promise<void> {
+    const t = await make();
+    try {
+      await fn(t.engine, t.model);
+    } finally {
+      await t.stop();
+    }
+  }
+
+  it.runIf(run)('list() returns its model with name, size and digest; kind and capabilities are declared', { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      expect(['ollama', 'llamacpp', 'openai']).toContain(engine.kind);
+      for (const flag of ['managesMemory', 'pullAndDelete', 'contextPerRequest'] as const) expect(typeof engine.can[flag]).toBe('boolean');
+      const models = await engine.list();
+      expect(models.map((m) => m.name)).toContain(model);
+      for (const m of models) {
+        expect(typeof m.name).toBe('string');
+        expect(typeof m.size).toBe('number');
+        expect(m.size).toBeGreaterThanOrEqual(0);
+        expect(typeof m.digest).toBe('string');
+        expect(m.digest.length).toBeGreaterThan(0);
+      }
+    }),
+  );
+
+  it.runIf(run)('generate() streams its answer in deltas and says how it ended', { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      const deltas: string[] = [];
+      const done: GenerateDone = await engine.generate(
+        request(model, (d) => {
+          if (d.text) deltas.push(d.text);
+        }),
+      );
+      expect(deltas.length).toBeGreaterThanOrEqual(1);
+      expect(deltas.join('').length).toBeGreaterThan(0);
+      expect(typeof done.doneReason).toBe('string');
+      expect(done.doneReason.length).toBeGreaterThan(0);
+    }),
+  );
+
+  it.runIf(run)("onDelta returning 'stop' ends the generation early with doneReason 'length'", { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      // the whole answer first: more deltas than a stopped one may get
+      let whole = 0;
+      await engine.generate(request(model, (d) => void ((d.text || d.thinking) && whole++)));
+      expect(whole).toBeGreaterThan(3);
+      let deltas = 0;
+      const done = await engine.generate(
+        request(model, (d) => {
+          if (!d.text && !d.thinking) return;
+          deltas++;
+          return 'stop';
+        }),
+      );
+      expect(done.doneReason).toBe('length');
+      expect(deltas).toBeGreaterThanOrEqual(1);
+      expect(deltas).toBeLessThanOrEqual(3); // the stopping one, and at most a couple already on their way
+    }),
+  );
+
+  it.runIf(run)('a model it does not have: generate() (and load(), where it manages memory) rejects with model_not_found', { timeout: 60_000 }, () =>
+    withEngine(async (engine) => {
+      // Every adapter says model_not_found, none bad_request: Ollama answers 404; a llama.cpp
+      // router answers a chat for an unknown model 400 "model '…' not found" and the adapters ask
+      // /v1/models, which does not list it; the router's load is refused before it is sent (the
+      // adapter finds no such id in /models). Fake OpenAI answers 404 model_not_found.
+      const err = await expectKind(
+        engine.generate(request(MISSING, () => undefined)),
+        'model_not_found',
+      );
+      expect(err.message).toContain(MISSING);
+      if (engine.can.managesMemory) {
+        const loadErr = await expectKind(engine.load({ model: MISSING, keepAlive: '5m' }), 'model_not_found');
+        expect(loadErr.message).toContain(MISSING);
+      } else {
+        // it loads on the first request by itself: load() has nothing to do, and says so by resolving
+        await expect(engine.load({ model: MISSING, keepAlive: '5m' })).resolves.toBeUndefined();
+      }
+    }),
+  );
+
+  it.runIf(run)("an AbortSignal aborted while generating rejects with kind 'aborted'", { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      const ac = new AbortController();
+      let deltas = 0;
+      const err = await expectKind(
+        engine.generate(
+          request(model, (d) => {
+            if (!d.text && !d.thinking) return;
+            deltas++;
+            ac.abort();
+          }),
+          { signal: ac.signal },
+        ),
+        'aborted',
+      );
+      expect(err).toBeInstanceOf(HostError);
+      expect(deltas).toBeGreaterThanOrEqual(1);
+      // the engine is still usable afterwards
+      const again: string[] = [];
+      await engine.generate(request(model, (d) => void (d.text && again.push(d.text))));
+      expect(again.join('').length).toBeGreaterThan(0);
+    }),
+  );
+
+  it.runIf(run)("memory: load() and unload() show in ps() where it manages memory; else unload() is 'not_supported' and ps() is []", { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      if (engine.can.managesMemory) {
+        await engine.load({ model, keepAlive: '5m', numCtx: 512 });
+        expect(await loadedNames(engine)).toContain(model);
+        await engine.unload(model);
+        expect(await untilGone(engine, model)).not.toContain(model);
+      } else {
+        await expectKind(engine.unload(model), 'not_supported');
+        await expect(engine.ps()).resolves.toEqual([]);
+        // a generation does not change that: it does not say what it holds
+        await engine.generate(request(model, () => undefined));
+        await expect(engine.ps()).resolves.toEqual([]);
+      }
+    }),
+  );
+
+  it.runIf(run)("pull() and delete() are 'not_supported' where it cannot download models; else delete() of a missing model is model_not_found", { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      if (!engine.can.pullAndDelete) {
+        await expectKind(engine.pull(model, { onLine: () => undefined }), 'not_supported');
+        await expectKind(engine.delete(model), 'not_supported');
+        // and nothing was removed
+        expect((await engine.list()).map((m) => m.name)).toContain(model);
+      } else {
+        await expectKind(engine.delete(MISSING), 'model_not_found');
+        expect((await engine.list()).map((m) => m.name)).toContain(model);
+      }
+    }),
+  );
+
+  it.runIf(run)("an engine that is not there: list() rejects with kind 'unreachable'", { timeout: 60_000 }, async () => {
+    const port = await freePort(); // listened on, then closed: nothing answers there
+    await expectKind(at(`http://127.0.0.1:${port}`).list(), 'unreachable');
+  });
+});
