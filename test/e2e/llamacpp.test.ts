@@ -71,6 +71,6 @@ describe.each([
 
     const del = await call('delete_model', { model: 'storiesA', host: 'llama' });
     expect(del).toMatchObject({ isError: true });
-    expect(del.text).toMatch(/cannot delete storiesA:latest — remove its \.gguf file/);
+    expect(del.text).toMatch(/cannot delete "storiesA:latest" — remove its \.gguf file/);
   });
 });

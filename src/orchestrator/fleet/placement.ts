@@ -80,8 +80,9 @@ export async function reachableHosts(hosts: readonly FleetHost[], cooldown: Host
         cooldown.up(host.name);
         return { host, overview };
       } catch (err) {
-        if (!(err instanceof HostError && err.kind === 'unreachable')) throw err;
-        cooldown.down(host.name, err.message);
+        if (!(err instanceof HostError) || err.kind === 'aborted') throw err;
+        // a host that is not there rests a while; one that answered nonsense is left out of this request only
+        if (err.kind === 'unreachable' || err.kind === 'timeout') cooldown.down(host.name, err.message);
         attempts.push({ model: many ? `${LABEL[host.kind]} ${host.name}` : `${LABEL[host.kind]} at ${host.address}`, error: err.message });
         return undefined;
       }
