@@ -85,7 +85,7 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
   it('route_and_generate returns real text with the engine’s token counts and metrics', async () => {
     const orch = await core(routerYaml(router));
     const r = await routeAndGenerate(orch, { prompt: 'Once upon a time', model: 'storiesB', maxTokens: 64 });
-    expect(r).toMatchObject({ provider: 'ollama', host: 'llama', model: 'storiesB:latest' });
+    expect(r).toMatchObject({ provider: 'llamacpp', host: 'llama', model: 'storiesB:latest' });
     expect(r.text).toMatch(/[a-z]{3,}/i);
     expect(r.metrics.promptTokens).toBeGreaterThan(0);
     expect(r.metrics.outputTokens).toBeGreaterThan(0);

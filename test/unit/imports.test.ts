@@ -43,3 +43,45 @@ describe('imports', () => {
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 });
+
+/** A source file's path under src/orchestrator, or undefined outside it. */
+const inCore = (f: string) => (relative(SRC, f).startsWith('orchestrator/') ? relative(join(SRC, 'orchestrator'), f) : undefined);
+/** The assembly: what puts the core together (and the doctor, which reads all of it). */
+const ASSEMBLY = new Set(['orchestrator.ts', 'index.ts', 'doctor.ts', 'doctor-memory.ts']);
+/** Client packages of the engines: only their adapters speak them. */
+const ENGINE_CLIENTS = ['ollama', 'eventsource-parser'];
+
+describe('the floors', () => {
+  it('nothing below the assembly imports it: the jobs and everything under them take plain parts', () => {
+    const offenders = files.flatMap((f) => {
+      const at = inCore(f);
+      if (at === undefined || ASSEMBLY.has(at)) return [];
+      return (graph.get(f) ?? []).filter((t) => ASSEMBLY.has(inCore(t) ?? '')).map((t) => `${at} → ${inCore(t)}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('only the adapters (engines/<kind>/) speak an engine client', () => {
+    // import statements only (a message may well say "from \"ollama\"")
+    const packages = (f: string) => [...readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)\b[^;]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+    const offenders = files.filter((f) => !/^orchestrator\/engines\/[^/]+\//.test(relative(SRC, f)) && packages(f).some((s) => ENGINE_CLIENTS.includes(s)));
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
+  it('outside the engines, only the fleet builder and the assembly pick an adapter; everything else works through the host interface', () => {
+    const pickers = new Set(['fleet/fleet-hosts.ts', ...ASSEMBLY]);
+    const offenders = files.flatMap((f) => {
+      const at = inCore(f) ?? relative(SRC, f);
+      if (at.startsWith('engines/') || pickers.has(at)) return [];
+      return (graph.get(f) ?? []).filter((t) => /^engines\/[^/]+\//.test(inCore(t) ?? '')).map((t) => `${at} → ${inCore(t)}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('the jobs depend on the host interface, never on an Orchestrator', () => {
+    const jobs = files.filter((f) => (inCore(f) ?? '').startsWith('jobs/'));
+    expect(jobs.length).toBeGreaterThan(5);
+    const offenders = jobs.filter((f) => /\bOrchestrator\b/.test(readFileSync(f, 'utf8')));
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+});

@@ -173,5 +173,42 @@ export interface Engine {
   toError(err: unknown, what: string, ctx?: CallOptions & { timedOut?: boolean }): HostError;
 }
 
+/** A chat for the cloud fallback: the prompt and the limits; the fallback decides the model. */
+export interface FallbackRequest {
+  prompt: string;
+  system?: string;
+  /** Base64 images. */
+  images?: string[];
+  maxTokens: number;
+  temperature?: number;
+  signal?: AbortSignal;
+  onToken?(tokens: number, model: string): void;
+  onTry?(model: string): void;
+}
+
+/** What the cloud fallback answered. */
+export interface FallbackAnswer {
+  text: string;
+  thinking?: string;
+  promptTokens: number;
+  outputTokens: number;
+  tokensPerSecond: number;
+  timeToFirstTokenMs: number;
+  doneReason: string;
+  /** host:port of the provider, for messages. */
+  address: string;
+  model: string;
+}
+
+/** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */
+export interface Fallback {
+  /** host:port, for messages. */
+  readonly host: string;
+  /** Whether inputs read by path (files, diffs, images) may be sent to it. */
+  readonly sendInputs: boolean;
+  /** Asks it; a failure is recorded in `attempts` and returns undefined. */
+  answer(req: FallbackRequest, attempts: Array<{ model: string; error: string }>): Promise<FallbackAnswer | undefined>;
+}
+
 /** A model as the loaded models list it. */
 export type RunningModel = EngineModel;

@@ -3,7 +3,7 @@
  * memory (with why each group ends). compare.ts runs the comparison; compare-choice.ts picks the
  * default candidates and says what happened.
  */
-import type { ModelSummary } from '../orchestrator.js';
+import type { ModelSummary } from '../models/overview-types.js';
 import type { TaskType } from '../models/profiles.js';
 import type { PhaseBoard } from '../progress/progress.js';
 import type { StreamResult } from './stream.js';

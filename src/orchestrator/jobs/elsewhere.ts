@@ -6,7 +6,7 @@
  */
 import { cancelledText } from '../util/stopping.js';
 import { HostError } from '../engines/host-error.js';
-import type { CloudFallback } from '../engines/openai/fallback.js';
+import type { Fallback } from '../engines/engine.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { Complexity } from '../generation/classify.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
@@ -27,12 +27,12 @@ export interface Elsewhere {
   notes: string[];
 }
 
-export async function answerElsewhere(fallback: CloudFallback | undefined, c: Elsewhere): Promise<RouteResult> {
+export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhere): Promise<RouteResult> {
   const { req, attempts } = c;
   const what = attempts.length ? 'No local model answered' : 'No local model could take this';
   if (fallback && req.inputsByReference && !fallback.sendInputs) {
     throw new RouteError(
-      `${what} (${describeAttempts(attempts)}). It stopped there: the inputs were read from this machine by path, and they are not sent to the cloud fallback (${fallback.backend.host}) unless fallback.sendInputs is true in settings. Fix what the attempts name, do the task yourself, or allow it with fallback.sendInputs: true.`,
+      `${what} (${describeAttempts(attempts)}). It stopped there: the inputs were read from this machine by path, and they are not sent to the cloud fallback (${fallback.host}) unless fallback.sendInputs is true in settings. Fix what the attempts name, do the task yourself, or allow it with fallback.sendInputs: true.`,
       attempts,
     );
   }
@@ -52,7 +52,7 @@ export async function answerElsewhere(fallback: CloudFallback | undefined, c: El
         attempts,
       )
     : undefined;
-  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), fallback?.backend.host ?? 'local');
+  if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), fallback?.host ?? 'local');
   if (out) {
     const result: RouteResult = {
       model: out.model,

@@ -1,10 +1,10 @@
 /**
  * The plain parts a use case (a job: route, offload, compare, smart load, delete) works with —
  * the fleet, the records, the settings — and nothing else. A job never sees the assembly
- * (orchestrator.ts): the Orchestrator has these parts, and passes itself as them.
+ * (orchestrator.ts): the assembly has these parts, and passes itself as them.
  */
 import type { Settings } from '../config/index.js';
-import type { CloudFallback } from '../engines/openai/fallback.js';
+import type { Fallback } from '../engines/engine.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { PickHostOptions } from '../fleet/pick-host.js';
 import type { HostCooldown } from '../fleet/placement.js';
@@ -46,7 +46,7 @@ export interface JobParts {
   readonly memory?: MemoryProvider | undefined;
   readonly project?: ProjectProfile | undefined;
   /** The cloud fallback: the last member, asked when every local engine failed. */
-  readonly fallback?: CloudFallback | undefined;
+  readonly fallback?: Fallback | undefined;
   /** How the router is set up now: settings' overrides and default, the user's preferences, what it learned. */
   routing(): RoutingSettings;
 }

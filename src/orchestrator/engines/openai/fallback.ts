@@ -6,31 +6,22 @@
 import type { Settings } from '../../config/index.js';
 import { hostTrouble } from '../host-error.js';
 import { OpenAIBackend } from './openai.js';
-import type { ChatRequest, ChatResult } from './openai-stream.js';
-
-/** What the fallback answered. */
-export interface FallbackAnswer extends ChatResult {
-  /** host:port of the provider, for messages. */
-  address: string;
-  model: string;
-}
-
-/** A chat request without the parts the fallback decides: the model, the stall limit. */
-export interface FallbackRequest extends Omit<ChatRequest, 'model' | 'stallTimeoutMs' | 'onToken'> {
-  onToken?(tokens: number, model: string): void;
-  onTry?(model: string): void;
-}
+import type { Fallback, FallbackAnswer, FallbackRequest } from '../engine.js';
 
 /** How long a failing provider is left alone before it is tried again. */
 const COOLDOWN_MS = 30_000;
 
-export class CloudFallback {
+export class CloudFallback implements Fallback {
   readonly backend: OpenAIBackend;
   readonly model: string;
   /** Whether inputs read by path (files, diffs, images) may be sent to it. */
   readonly sendInputs: boolean;
   private cooling?: { until: number; why: string };
   private readonly stallTimeoutMs: number;
+
+  get host(): string {
+    return this.backend.host;
+  }
 
   constructor(f: NonNullable<Settings['fallback']>, stallTimeoutMs: number, options: { fetch?: typeof fetch } = {}) {
     this.backend = new OpenAIBackend({ name: 'fallback', baseURL: f.baseURL, ...(f.apiKeyEnv && { apiKeyEnv: f.apiKeyEnv }), settingsPath: 'fallback', healthPath: false, ...(options.fetch && { fetch: options.fetch }) });

@@ -169,7 +169,16 @@ export class OpenAIBackend {
         post: async (path, body, signal) => {
           const api = await this.apiBase(signal);
           const headers = { ...this.headers('text/event-stream, application/json'), 'content-type': 'application/json' };
-          const res = await this.fetchImpl(`${api}${path}${this.search}`, { method: 'POST', headers, body: JSON.stringify(body), signal });
+          const init = { method: 'POST', headers, body: JSON.stringify(body), signal };
+          let res: Response;
+          try {
+            res = await this.fetchImpl(`${api}${path}${this.search}`, init);
+          } catch (err) {
+            // a kept-alive connection the engine closed after its last answer (llama-server does
+            // so after a stream, without saying): reset before any answer, so never seen — sent again once
+            if (signal.aborted || connectionFailure(err) !== 'connection reset') throw err;
+            res = await this.fetchImpl(`${api}${path}${this.search}`, init);
+          }
           return { res, what: `POST ${pathOf(api)}${path}` };
         },
         served: (signal) => this.listModels({ signal }).catch(() => undefined),
