@@ -54,13 +54,16 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
         const t = performance.now();
         await run();
         times.get(name)!.push(performance.now() - t);
+        // each answer's own records are written just after it (off its path, storage/writes.ts):
+        // let them land before the next path is timed, or they are billed to whichever runs next
+        await new Promise((r) => setTimeout(r, 3));
       }
     }
     const p50 = (name: string) => percentile(times.get(name)!, 0.5);
     const raw = p50('raw HTTP generate (stream:false)');
     const over1 = p50('route_and_generate, 1 host') - raw;
     const over3 = p50('route_and_generate, 3 hosts') - raw;
-    const ok = over1 <= 1.5 && over3 <= 1.5;
+    const ok = over1 <= 1.0 && over3 <= 1.0;
     return {
       ok,
       lines: [

@@ -97,14 +97,24 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const coldLoadMs = coldLoadEstimates(overview.models, parts.records.metrics.loadSpeed());
   const select = (p: ProfileName) =>
     selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs }, overview.models, parts.routing());
-  let selection = select(profile);
-  if (byDefault && !selection?.ranked.length) {
-    selection = select('general'); // no model serves the default profile: general work stays general
-    profile = 'general';
-    how += ', but no installed model serves it, so general';
-  }
-  for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
-  if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
+  // The ranking of every candidate: at once, or — when the caller named a model that can take the
+  // work on a host with a free slot — only if that model fails (its cost is not paid on every call).
+  let ranked = false;
+  const rank = () => {
+    if (ranked) return;
+    ranked = true;
+    let selection = select(profile);
+    if (byDefault && !selection?.ranked.length) {
+      selection = select('general'); // no model serves the default profile: general work stays general
+      profile = 'general';
+      how += ', but no installed model serves it, so general';
+    }
+    for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
+    if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
+  };
+  const named = queue[0];
+  const namedHost = named && unit(named.host).host;
+  if (!named || req.dryRun || !namedHost || namedHost.loader.requestsOn(named.model) >= namedHost.settings.ollama.numParallel) rank();
 
   if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => / window is too small /.test(a.error)))) {
     const widest = Math.max(0, ...overview.models.filter((m) => m.fits && !m.cloud).map((m) => m.contextWindow));
@@ -127,7 +137,8 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
 
   const down = new Set<string>();
   let tried = 0;
-  for (const candidate of queue) {
+  for (let i = 0; i < queue.length || (!ranked && (rank(), i < queue.length)); i++) {
+    const candidate = queue[i]!;
     if (req.signal?.aborted || tried >= MAX_ATTEMPTS) break;
     const { host, overview: here } = unit(candidate.host);
     if (down.has(host.name)) continue; // its other models are behind the same host
