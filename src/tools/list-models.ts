@@ -23,7 +23,7 @@ function withRecords(models: readonly Listed[], book: EvidenceBook): Array<Liste
   });
 }
 
-function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord }>; cut?: CutReport }): string {
+export function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord }>; cut?: CutReport }): string {
   const h = o.ram.host;
   const room =
     h.kind === 'gpu'
@@ -36,10 +36,10 @@ function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { r
   const installed = o.models.length + (o.cut?.leftOut ?? 0);
   const head = `${where}: ${installed} model${installed === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
   const lines = o.models.map((m) => {
-    const state = m.cloud ? 'cloud (runs on ollama.com)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
+    const state = m.cloud ? 'cloud (runs on ollama.com)' : m.selfManaged ? 'its engine loads it on demand (no memory planned here)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
     const record = m.record ? `; here: ${Object.entries(m.record).map(([work, r]) => `${work} ${r.summary}`).join('; ')}` : '';
-    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${record}`;
+    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${record}`;
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];
@@ -50,7 +50,7 @@ export const listModels = defineTool({
   name: 'list_models',
   title: 'List local models',
   description:
-    'Lists the models installed on this machine’s Ollama (and on the Ollama hosts and llama.cpp routers in settings) with size, family, context window, capabilities, the routing profiles each serves, whether it is loaded, and whether it fits in RAM (fits: within the budget at all; fitsNow: without unloading anything). Also returns loaded models and the RAM budget. With several Ollama hosts, each model names its host, and a host that does not answer is named in `unreachable` (with what to do) while the others are listed. Use it before choosing a model or to see what is running. Cheap: cached for 30 s; pass refresh: true after installing models outside this server.',
+    'Lists the models installed on this machine’s Ollama (and on every host in settings: Ollama, llama.cpp routers, OpenAI-compatible engines) with size, family, context window, capabilities, the routing profiles each serves, whether it is loaded, and whether it fits in RAM (fits: within the budget at all; fitsNow: without unloading anything). Also returns loaded models and the RAM budget. With several hosts, each model names its host, and a host that does not answer is named in `unreachable` (with what to do) while the others are listed. Use it before choosing a model or to see what is running. Cheap: cached for 30 s; pass refresh: true after installing models outside this server.',
   inputSchema: z.object({
     refresh: z.boolean().optional().describe('Ask Ollama again instead of using the list cached for 30 s.'),
   }),

@@ -74,6 +74,7 @@ export const modelSummarySchema = z.object({
   fits: z.boolean().describe('can be loaded on the Ollama host at all'),
   fitsNow: z.boolean().describe('can be loaded now without unloading anything'),
   cloud: z.boolean().optional().describe('runs on ollama.com (needs `ollama signin`); takes no memory here'),
-  host: z.string().optional().describe('the Ollama host it is installed on, when there are several'),
+  selfManaged: z.boolean().optional().describe('its engine loads and unloads it itself; no memory is planned for it'),
+  host: z.string().optional().describe('the host it is on, when there are several'),
   record: z.record(z.string(), workRecordSchema).optional().describe('its track record here by kind of work (verdicts, failures, timeouts, answers cut, comparisons, speed), when it has one'),
 });

@@ -30,8 +30,8 @@ type Fleet = Awaited<ReturnType<import('../orchestrator/index.js').Orchestrator[
 export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headroomBytes: number }): string {
   return fleet.hosts
     .map((h) => {
-      if (h.kind === 'openai') return `${h.name} (OpenAI-compatible): ${'healthy' in h && h.healthy === false ? 'unhealthy' : 'up'}.`;
       if (!h.reachable) return downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`;
+      if (!h.managesMemory) return `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no memory is planned there; ${h.requestsRunning} request(s) in flight.`;
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
       const budget = h.name === 'ollama' ? `; budget ${gb(memory.budgetBytes)}, room for ${gb(memory.headroomBytes)} more` : '';
       const models = h.loaded.length
@@ -40,6 +40,7 @@ export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headro
       const router = 'models' in h && h.models ? routerLine(h.models, h.router, h.modelsMax) : '';
       return `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight.\n${models}${router}`;
     })
+    .concat(fleet.fallback ? [`cloud fallback (${fleet.fallback.url}): ${fleet.fallback.ok ? 'answers' : `not answering: ${fleet.fallback.detail}`}; asked last, when every local engine failed.`] : [])
     .join('\n\n');
 }
 

@@ -13,7 +13,7 @@ import { formatMoney, formatTokens } from '../orchestrator/savings/ledger.js';
 
 interface Loaded { name: string; sizeBytes: number; vramBytes: number; expiresAt?: string; keptForever?: boolean; pinned?: boolean; requestsRunning?: number }
 interface Host {
-  name: string; kind: 'ollama' | 'llamacpp' | 'openai'; url?: string; reachable?: boolean; healthy?: boolean; error?: string;
+  name: string; kind: 'ollama' | 'llamacpp' | 'openai'; url?: string; reachable?: boolean; managesMemory?: boolean; error?: string;
   router?: boolean; modelsMax?: number; models?: Array<{ name: string; status: string; sizeBytes: number; sizeSource: string }>;
   capacity?: { kind: string; note?: string; ramTotalBytes?: number; ramAvailableBytes?: number; vramTotalBytes?: number; vramFreeBytes?: number };
   loaded?: Loaded[]; requestsRunning?: number;
@@ -51,9 +51,9 @@ function modelRow(h: Host, m: Loaded, metrics: Metric | undefined): string {
 }
 
 function hostSection(h: Host, s: Status): string {
-  const up = h.kind === 'openai' ? h.healthy !== false : h.reachable;
+  const up = h.reachable !== false;
   const head = `<h2>${esc(h.name)} <span class="muted">${esc(h.kind)}${h.url ? ` · ${esc(h.url)}` : ''}</span> <span class="tag ${up ? 'ok' : 'warn'}">${up ? 'up' : 'down'}</span></h2>`;
-  if (h.kind === 'openai') return `<section class="card">${head}${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}</section>`;
+  if (h.managesMemory === false) return `<section class="card" data-host="${esc(h.name)}">${head}<p class="muted">${h.requestsRunning ?? 0} request(s) in flight · it loads and unloads its models itself, so no memory is planned there</p>${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}</section>`;
   const loaded = h.loaded ?? [];
   const cap = h.capacity ?? { kind: 'unknown' };
   const primary = h.name === 'ollama' ? s.memory : undefined;

@@ -18,6 +18,8 @@ import { FakeOpenAI } from '../fake-openai/server.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
+import { render as renderList } from '../../src/tools/list-models.js';
+import { renderStatus } from '../../src/tools/show-status.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -62,6 +64,13 @@ describe('one fleet of every engine kind', () => {
         ['llama', 'llamacpp', true],
       ]),
     );
+    // said, not pretended: no memory figures, no load state for what the engine manages itself
+    const listed = renderList(o);
+    expect(listed).toMatch(/- mistral:7b on lab — size not reported, [^\n]*ctx 32768[^\n]*; its engine loads it on demand \(no memory planned here\)/);
+    expect(listed).toMatch(/- phi3:mini on ollama — [\d.]+ GB/);
+    const shown = renderStatus(status, { budgetBytes: 1e9, headroomBytes: 1e9 });
+    expect(shown).toMatch(/lab \(OpenAI-compatible, [^)]+\): up; it loads and unloads its models itself, so no memory is planned there/);
+    expect(shown).toMatch(/ollama \([^)]+\): RAM /);
   });
 
   it('a model only the OpenAI-compatible host has, named, is answered there', async () => {

@@ -61,6 +61,8 @@ export interface ModelSummary {
   fitsNow: boolean;
   /** Runs on ollama.com: takes no memory here, needs `ollama signin`. */
   cloud?: boolean;
+  /** Its engine loads and unloads it by itself (an OpenAI-compatible host): no memory is planned for it here. */
+  selfManaged?: boolean;
   /** The Ollama host it is on, when there are several. */
   host?: string;
 }

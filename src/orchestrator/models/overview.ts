@@ -107,7 +107,7 @@ export class ModelOverview {
   private summarize(model: CatalogModel, running: RunningModel[], view: HostView): ModelSummary {
     const isLoaded = running.some((l) => l.name === model.name);
     const slots = model.capabilities.includes('completion') ? view.numParallel : 1;
-    const fit = model.cloud
+    const fit = model.cloud || !this.backend.can.managesMemory
       ? { requiredBytes: 0, fits: true, fitsNow: true }
       : assessFit({
           modelBytes: model.sizeBytes,
@@ -129,6 +129,7 @@ export class ModelOverview {
       loaded: isLoaded,
       ...fit,
       ...(model.cloud && { cloud: true }),
+      ...(!this.backend.can.managesMemory && { selfManaged: true }),
     };
   }
 
