@@ -173,28 +173,38 @@ export interface Engine {
   toError(err: unknown, what: string, ctx?: CallOptions & { timedOut?: boolean }): HostError;
 }
 
-/** A chat for the cloud fallback: the prompt and the limits; the fallback decides the model. */
-export interface FallbackRequest {
+/** A chat's prompt and limits, as any chat API takes them. */
+export interface ChatPrompt {
   prompt: string;
   system?: string;
-  /** Base64 images. */
+  /** Base64 images (data: and http(s) URLs pass as they are). */
   images?: string[];
   maxTokens: number;
   temperature?: number;
   signal?: AbortSignal;
+}
+
+/** A chat for the cloud fallback: the prompt and the limits; the fallback decides the model. */
+export interface FallbackRequest extends ChatPrompt {
   onToken?(tokens: number, model: string): void;
   onTry?(model: string): void;
 }
 
-/** What the cloud fallback answered. */
-export interface FallbackAnswer {
+/** A chat's answer with its counts and times. */
+export interface ChatAnswer {
   text: string;
+  /** A reasoning model's reasoning, apart from the answer. */
   thinking?: string;
   promptTokens: number;
   outputTokens: number;
   tokensPerSecond: number;
   timeToFirstTokenMs: number;
+  /** The engine's finish reason: stop, length, … */
   doneReason: string;
+}
+
+/** What the cloud fallback answered. */
+export interface FallbackAnswer extends ChatAnswer {
   /** host:port of the provider, for messages. */
   address: string;
   model: string;

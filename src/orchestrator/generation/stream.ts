@@ -8,22 +8,13 @@
  */
 import type { Settings } from '../config/index.js';
 import type { LoadOutcome } from '../loading/loader.js';
-import type { Engine } from '../engines/engine.js';
+import type { Engine, GenerateRequest } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
 
-export interface StreamRequest {
-  model: string;
-  prompt: string;
-  system?: string;
-  /** Base64 images, for vision models. */
-  images?: string[];
-  keepAlive: string | number;
-  numCtx: number;
-  temperature: number;
-  topP: number;
-  maxTokens: number;
+/** A generation's request as any engine takes it (engine.ts), with the watch's limits and the caller's hooks. */
+export interface StreamRequest extends Omit<GenerateRequest, 'onDelta'> {
   /** Longest gap between tokens once generating (ollama.stallTimeoutMs). */
   stallMs: number;
   /** Longest wait for the first token, time queued behind other requests excluded (ollama.firstTokenTimeoutMs). */
@@ -36,8 +27,6 @@ export interface StreamRequest {
   ahead?: () => number;
   /** Told when the request waits in a queue, Ollama reads the prompt, and as tokens come. */
   progress?: PhaseReporter;
-  /** Ask a thinking model to think: its reasoning comes back apart from the answer. */
-  think?: boolean;
   signal?: AbortSignal;
   /** Called with the running token count after each chunk. */
   onToken?: (tokens: number) => void;

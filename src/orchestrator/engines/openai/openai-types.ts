@@ -1,13 +1,7 @@
 /** A chat request to an OpenAI-compatible engine, and what comes back. */
-export interface ChatRequest {
+import type { ChatAnswer, ChatPrompt } from '../engine.js';
+export interface ChatRequest extends ChatPrompt {
   model: string;
-  prompt: string;
-  system?: string;
-  /** Base64 images (data: and http(s) URLs pass as they are), sent as image_url parts, for vision models. */
-  images?: string[];
-  maxTokens: number;
-  temperature?: number;
-  signal?: AbortSignal;
   /** A generation that sends nothing for this long is stopped; covers loading and prompt reading too. */
   stallTimeoutMs: number;
   /** Called with the running token count after each token (answer or reasoning). */
@@ -16,17 +10,8 @@ export interface ChatRequest {
   onDelta?: (delta: { text?: string; thinking?: string }) => void;
 }
 
-export interface ChatResult {
-  text: string;
-  /** A reasoning model's reasoning, apart from the answer. */
-  thinking?: string;
-  promptTokens: number;
-  outputTokens: number;
-  tokensPerSecond: number;
-  timeToFirstTokenMs: number;
+export interface ChatResult extends ChatAnswer {
   totalMs: number;
-  /** The engine's finish_reason: stop, length, … */
-  doneReason: string;
   /** False when the engine sent no usage and the token counts are estimates. */
   usageReported: boolean;
 }
