@@ -1,6 +1,8 @@
 export * from './config/index.js';
 export { Orchestrator, type OrchestratorDeps, type ModelsOverview, type ModelSummary, type ModelCard, type LoadedModel, type RamSummary } from './orchestrator.js';
-export { notInstalled, OllamaBackend, HostError, type HostErrorKind } from './engines/ollama/ollama.js';
+export { notInstalled, HostError, type HostErrorKind } from './engines/host-error.js';
+export type { Engine, EngineCapabilities, EngineKind } from './engines/engine.js';
+export { OllamaBackend } from './engines/ollama/ollama.js';
 export { Catalog, type CatalogModel } from './models/catalog.js';
 export { describeModel, matchEntry, MODEL_DATABASE, type ModelEntry } from './models/model-db.js';
 export { RamMonitor, type MemorySource, type MemoryReading } from './loading/ram.js';
