@@ -263,6 +263,22 @@ describe.each(targets)('host contract: $name', ({ run, make, at }) => {
     }),
   );
 
+  it.runIf(run)("tokenize(), where it counts with the model's tokenizer: a loaded model's tokens; an unloaded one: undefined, and nothing is loaded for it", { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      if (!engine.can.tokenize) {
+        expect(engine.can.tokenize).toBe(false);
+        return;
+      }
+      expect(engine.tokenize).toBeTypeOf('function');
+      await expect(engine.tokenize!(model, 'Once upon a time')).resolves.toBeUndefined();
+      expect(await loadedNames(engine)).not.toContain(model); // counting never loads behind the planner's back
+      await engine.load({ model, keepAlive: '5m', numCtx: 512 });
+      const n = await engine.tokenize!(model, 'Once upon a time');
+      expect(n).toBeGreaterThanOrEqual(3);
+      expect(n).toBeLessThanOrEqual(8);
+    }),
+  );
+
   it.runIf(run)("pull() and delete() are 'not_supported' where it cannot download models; else delete() of a missing model is model_not_found", { timeout: 60_000 }, () =>
     withEngine(async (engine, model) => {
       if (!engine.can.pullAndDelete) {

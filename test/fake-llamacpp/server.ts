@@ -149,6 +149,14 @@ export class FakeLlamacpp {
       return this.send(res, 200, { success: true });
     }
     if (route === 'POST /v1/chat/completions') return this.chat(body, req, res);
+    if (route === 'POST /tokenize') {
+      // as the real router: the model named (a single-model server: its one model), loaded first if it is not
+      const s = this.router ? this.states.find((x) => x.model.id === body['model']) : this.states[0];
+      if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
+      if (s.status === 'unloaded') await this.load(s);
+      const text = typeof body['content'] === 'string' ? body['content'] : '';
+      return this.send(res, 200, { tokens: text.split(/\s+/).filter(Boolean).map((_, i) => 400 + i) });
+    }
     return this.send(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
   }
 

@@ -165,8 +165,8 @@ export interface Engine {
   generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone>;
   pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void>;
   delete(model: string, options?: CallOptions): Promise<void>;
-  /** Tokens in `text` by the model's tokenizer, where `can.tokenize`. */
-  tokenize?(model: string, text: string, options?: CallOptions): Promise<number>;
+  /** Tokens in `text` by the model's tokenizer, where `can.tokenize`; undefined when it cannot count now without loading the model. */
+  tokenize?(model: string, text: string, options?: CallOptions): Promise<number | undefined>;
   /** The engine's own report of its models and limits, where it keeps one. */
   report?(options?: CallOptions): Promise<EngineReport>;
   /** Anything a call threw, as the host error naming this engine and the next step. */

@@ -103,7 +103,7 @@ export class LlamacppApi {
   }
 
   /** One JSON call under the time limit and the caller's signal; failures become OllamaErrors. */
-  async json(method: 'GET' | 'POST', path: string, body?: unknown, opts: { signal?: AbortSignal; timeoutMs?: number; model?: string } = {}): Promise<{ status: number; json: unknown; text: string }> {
+  async json(method: 'GET' | 'POST', path: string, body?: unknown, opts: { signal?: AbortSignal; timeoutMs?: number; model?: string; /** a POST that changes nothing (/tokenize): sent again like a read */ idempotent?: boolean } = {}): Promise<{ status: number; json: unknown; text: string }> {
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
@@ -112,7 +112,7 @@ export class LlamacppApi {
     try {
       // a kept-alive connection the server closed in the meantime resets at once: a read is sent again, once
       const res = await send().catch((err: unknown) => {
-        if (method !== 'GET' || signal.aborted || !['ECONNRESET', 'EPIPE'].includes(errorCode(err) ?? '')) throw err;
+        if ((method !== 'GET' && !opts.idempotent) || signal.aborted || !['ECONNRESET', 'EPIPE'].includes(errorCode(err) ?? '')) throw err;
         return send();
       });
       const text = await res.text();

@@ -54,8 +54,8 @@ const STREAM_STALL_MS = 24 * 3600_000;
 
 export class LlamacppBackend implements Engine {
   readonly kind = 'llamacpp' as const;
-  /** One slot per model as ollm-mcp runs it; the window is fixed per model by --ctx-size; /tokenize exists but needs a model loaded. */
-  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false };
+  /** The window is fixed per model by --ctx-size; /tokenize counts with the model's own tokenizer (a loaded model only: the router would load it). */
+  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: false, contextPerRequest: false, tokenize: true, embeddings: false };
   readonly url: string;
   readonly host: string;
   get who(): string {
@@ -92,6 +92,17 @@ export class LlamacppBackend implements Engine {
 
   generate(req: GenerateRequest, options: CallOptions = {}): Promise<GenerateDone> {
     return chatGenerate(this.chat, this.idOf(req.model), req, STREAM_STALL_MS, options);
+  }
+
+  /** POST /tokenize, only for a model loaded now: the router loads a model a request names, and loads are the planner's to decide. */
+  async tokenize(model: string, text: string, options: CallOptions = {}): Promise<number | undefined> {
+    const id = this.idOf(model);
+    const m = (await this.models(options)).find((x) => x.id === id);
+    if (m?.status !== 'loaded') return undefined;
+    const { status, json } = await this.api.json('POST', '/tokenize', { model: id, content: text }, { ...this.callOpts(options), model, idempotent: true });
+    const tokens = typeof json === 'object' && json !== null ? (json as { tokens?: unknown }).tokens : undefined;
+    if (status !== 200 || !Array.isArray(tokens)) throw new HostError('bad_response', `${this.who} answered /tokenize with something that is not llama-server's answer (HTTP ${status}).`, this.host, status);
+    return tokens.length;
   }
 
   pull(): Promise<void> {
