@@ -94,7 +94,7 @@ async function route(d: RouteDeps, ex: Exchange, method: string, path: string, r
     }
   }
   if (path === `${base}/models` && get) {
-    const data = d.models().map((m) => ({ id: m.id, object: 'model', created: m.created ?? d.createdAt, owned_by: m.ownedBy ?? 'fake-openai' }));
+    const data = d.models().map((m) => ({ id: m.id, object: 'model', created: m.created ?? d.createdAt, owned_by: m.ownedBy ?? 'fake-openai', ...(m.maxModelLen !== undefined && { max_model_len: m.maxModelLen }) }));
     return ex.json(200, { object: 'list', data });
   }
   if (path === `${base}/chat/completions` && method === 'POST') {

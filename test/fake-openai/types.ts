@@ -4,6 +4,8 @@ export interface FakeModelSpec {
   id: string;
   /** `owned_by` in /v1/models; default "fake-openai". */
   ownedBy?: string;
+  /** `max_model_len` in /v1/models, as vLLM reports its window; left out by default (most engines say nothing). */
+  maxModelLen?: number;
   /** Accepts image_url parts (else they are refused with 400, as text-only engines do). */
   vision?: boolean;
   /** Unix seconds; default the server's start time. */

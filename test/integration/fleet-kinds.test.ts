@@ -30,7 +30,7 @@ const memory = { memory: async () => ({ totalBytes: 32e9, availableBytes: 28e9, 
 
 async function fleet(opts: { fallback?: boolean; sendInputs?: boolean; ollamaModels?: string[]; labUp?: boolean } = {}) {
   const box = await FakeOllama.start({ models: DEFAULT_MODELS.filter((m) => (opts.ollamaModels ?? ['llama3.2:latest', 'phi3:mini']).includes(m.name)) });
-  const lab = await FakeOpenAI.start({ models: ['qwen2.5-coder:7b', 'mistral:7b'], reply: (c) => `lab ${c.model} answers`, tokenDelayMs: 1 });
+  const lab = await FakeOpenAI.start({ models: ['qwen2.5-coder:7b', { id: 'mistral:7b', maxModelLen: 65536 }], reply: (c) => `lab ${c.model} answers`, tokenDelayMs: 1 });
   const llama = await FakeLlamacpp.start({ models: [{ id: 'storiesA', file: STORIES }], modelsMax: 2 });
   const cloud = await FakeOpenAI.start({ models: ['cloud-model'], reply: 'the cloud answers', tokenDelayMs: 1 });
   stops.push(() => box.stop(), () => lab.stop(), () => llama.stop(), () => cloud.stop());
@@ -55,7 +55,9 @@ describe('one fleet of every engine kind', () => {
     const o = await orch.listModels({ refresh: true });
     const where = Object.fromEntries(o.models.map((m) => [m.name, m.host]));
     expect(where).toMatchObject({ 'llama3.2:latest': 'ollama', 'phi3:mini': 'ollama', 'qwen2.5-coder:7b': 'lab', 'mistral:7b': 'lab', 'storiesA:latest': 'llama' });
-    expect(o.models.find((m) => m.name === 'mistral:7b')!.contextWindow).toBe(32768);
+    // the window the engine reports (vLLM's max_model_len), else the one in settings
+    expect(o.models.find((m) => m.name === 'mistral:7b')!.contextWindow).toBe(65536);
+    expect(o.models.find((m) => m.name === 'qwen2.5-coder:7b')!.contextWindow).toBe(32768);
     const status = await orch.fleetStatus();
     expect(status.hosts.map((h) => [h.name, h.kind, h.managesMemory])).toEqual(
       expect.arrayContaining([
@@ -66,7 +68,7 @@ describe('one fleet of every engine kind', () => {
     );
     // said, not pretended: no memory figures, no load state for what the engine manages itself
     const listed = renderList(o);
-    expect(listed).toMatch(/- mistral:7b on lab — size not reported, [^\n]*ctx 32768[^\n]*; its engine loads it on demand \(no memory planned here\)/);
+    expect(listed).toMatch(/- mistral:7b on lab — size not reported, [^\n]*ctx 65536[^\n]*; its engine loads it on demand \(no memory planned here\)/);
     expect(listed).toMatch(/- phi3:mini on ollama — [\d.]+ GB/);
     const shown = renderStatus(status, { budgetBytes: 1e9, headroomBytes: 1e9 });
     expect(shown).toMatch(/lab \(OpenAI-compatible, [^)]+\): up; it loads and unloads its models itself, so no memory is planned there/);
@@ -99,7 +101,7 @@ describe('one fleet of every engine kind', () => {
     const { orch } = await fleet();
     const lab = orch.hosts.find((h) => h.name === 'lab')!;
     const load = await lab.loader.ensureLoaded({ model: 'mistral:7b' });
-    expect(load).toMatchObject({ action: 'already_loaded', contextLength: 32768 });
+    expect(load).toMatchObject({ action: 'already_loaded', contextLength: 65536 });
     expect(load.reason).toMatch(/loads and unloads its models itself/);
     await expect(lab.engine.unload('mistral:7b')).rejects.toMatchObject({ kind: 'not_supported' });
   });

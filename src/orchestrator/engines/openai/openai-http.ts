@@ -42,11 +42,16 @@ export async function readBody(res: Response, limit: number): Promise<{ text: st
   return { text: Buffer.concat(parts).subarray(0, limit).toString('utf8'), more };
 }
 
+/** A context window an engine may report, within sane bounds. */
+const isWindow = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 256 && v <= 16_777_216;
+
 /**
- * The model ids of an OpenAI model list (`{"object":"list","data":[{"id"}]}`), or undefined when it
- * is not one. Entries without a usable id (not a string, empty, absurdly long) are left out.
+ * An OpenAI model list (`{"object":"list","data":[{"id"}]}`), or undefined when it is not one:
+ * the model ids (entries without a usable id — not a string, empty, absurdly long — left out) and
+ * the context window each reports where it does (vLLM `max_model_len`, LM Studio
+ * `max_context_length`, OpenRouter `context_length`, llama-server `meta.n_ctx_train`).
  */
-export function modelIds(text: string): string[] | undefined {
+export function readModelList(text: string): { ids: string[]; contexts: Map<string, number> } | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text) as unknown;
@@ -56,33 +61,24 @@ export function modelIds(text: string): string[] | undefined {
   const data = typeof json === 'object' && json !== null ? (json as { data?: unknown }).data : undefined;
   if (!Array.isArray(data)) return undefined;
   const ids: string[] = [];
+  const contexts = new Map<string, number>();
   for (const m of data) {
-    const id = (m as { id?: unknown } | null)?.id;
-    if (typeof id === 'string' && id !== '' && id.length <= MAX_ID) ids.push(id);
-    if (ids.length >= MAX_MODELS) break;
-  }
-  return ids;
-}
-
-/** The context window an engine reports for each model, where it does: vLLM `max_model_len`, LM Studio `max_context_length`, OpenRouter `context_length`, llama-server `meta.n_ctx_train`. */
-export function modelContexts(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  let json: unknown;
-  try {
-    json = JSON.parse(text) as unknown;
-  } catch {
-    return out;
-  }
-  const data = typeof json === 'object' && json !== null ? (json as { data?: unknown }).data : undefined;
-  if (!Array.isArray(data)) return out;
-  for (const m of data.slice(0, MAX_MODELS)) {
     if (typeof m !== 'object' || m === null) continue;
     const e = m as Record<string, unknown>;
+    const id = e['id'];
+    if (typeof id !== 'string' || id === '' || id.length > MAX_ID) continue;
+    ids.push(id);
     const meta = typeof e['meta'] === 'object' && e['meta'] !== null ? (e['meta'] as Record<string, unknown>) : {};
-    const n = [e['max_model_len'], e['max_context_length'], e['context_length'], meta['n_ctx_train']].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 256 && v <= 16_777_216);
-    if (typeof e['id'] === 'string' && typeof n === 'number') out.set(e['id'], n);
+    const n = [e['max_model_len'], e['max_context_length'], e['context_length'], meta['n_ctx_train']].find(isWindow);
+    if (n !== undefined) contexts.set(id, n);
+    if (ids.length >= MAX_MODELS) break;
   }
-  return out;
+  return { ids, contexts };
+}
+
+/** The model ids of an OpenAI model list, or undefined when it is not one (readModelList). */
+export function modelIds(text: string): string[] | undefined {
+  return readModelList(text)?.ids;
 }
 
 /** `p`, or the signal's reason as soon as it aborts (`p` itself goes on, for other callers). */

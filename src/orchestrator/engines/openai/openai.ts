@@ -19,7 +19,7 @@ import { httpFetch } from '../http-fetch.js';
 import { streamChat } from './openai-chat.js';
 import { type EngineError, connectionFailure } from './openai-errors.js';
 import { Failures } from './openai-failures.js';
-import { type HealthAnswer, MODEL_LIST_BYTES, modelContexts, modelIds, pathOf, raceAbort, readBody, readCapped, readHealth } from './openai-http.js';
+import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, readModelList, pathOf, raceAbort, readBody, readCapped, readHealth } from './openai-http.js';
 import type { ChatRequest, ChatResult } from './openai-stream.js';
 
 export { EngineError, type EngineErrorKind, type EngineErrorInfo } from './openai-errors.js';
@@ -112,10 +112,10 @@ export class OpenAIBackend {
       const { text, more } = await readBody(res, MODEL_LIST_BYTES);
       if (!res.ok) throw this.failures.fromHttp({ status: res.status, headers: res.headers, text, what });
       if (more) throw this.failures.make('bad_response', `${this.failures.who} answered ${what} with more than ${MODEL_LIST_BYTES >> 20} MiB, which no model list needs, so it was not read further — check its baseURL (${this.failures.ref.shownURL}).`);
-      const ids = modelIds(text);
-      if (!ids) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
-      this.contexts = modelContexts(text);
-      return ids;
+      const list = readModelList(text);
+      if (!list) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
+      this.contexts = list.contexts;
+      return list.ids;
     }, opts);
   }
 
