@@ -104,6 +104,9 @@ describe('one fleet of every engine kind', () => {
     expect(load).toMatchObject({ action: 'already_loaded', contextLength: 65536 });
     expect(load.reason).toMatch(/loads and unloads its models itself/);
     await expect(lab.engine.unload('mistral:7b')).rejects.toMatchObject({ kind: 'not_supported' });
+    // unload_model naming it on that host says so; unloading everything there has nothing to do
+    await expect(lab.loader.unload({ models: ['mistral:7b'] })).rejects.toThrow(/loads and unloads its models itself; ollm-mcp cannot unload "mistral:7b" there/);
+    await expect(lab.loader.unload({ all: true })).resolves.toEqual({ unloaded: [], kept: [], notLoaded: [] });
   });
 });
 

@@ -241,6 +241,11 @@ export class Loader {
    * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
    */
   unload(target: { models: string[] } | { all: true; includePinned?: boolean }, signal?: AbortSignal): Promise<UnloadOutcome> {
+    // an engine that loads and unloads by itself holds nothing ollm-mcp can unload: naming a model there is refused, saying so
+    if (!this.backend.can.managesMemory) {
+      if ('all' in target || target.models.length === 0) return Promise.resolve({ unloaded: [], kept: [], notLoaded: [] });
+      return this.backend.unload(target.models[0]!, signal ? { signal } : {}).then(() => ({ unloaded: [], kept: [], notLoaded: target.models }));
+    }
     return this.serial(() => {
       this.doing = "another request's unload";
       this.changes++;
