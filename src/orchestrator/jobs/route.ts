@@ -80,7 +80,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const contextTokens = contextNeeded(promptTokens, req.images?.length ?? 0, answerTokens);
 
   const attempts: Attempt[] = [];
-  // Every Ollama host that answers; with all of them down, the OpenAI-compatible hosts still answer (below).
+  // Every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts).
   const views = await reachableHosts(parts.fleet.hosts, parts.fleet.hostCooldown, attempts, req.signal);
   const temperature = req.temperature ?? settings.options.temperature;
   const elsewhere = () => answerElsewhere(parts.fallback, { req, task, profile, complexity, system, maxTokens, temperature, attempts, notes });
@@ -94,9 +94,10 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
     else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
     else queue.push({ model: named.name, why: `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }) });
   }
-  const coldLoadMs = coldLoadEstimates(overview.models, parts.records.metrics.loadSpeed());
+  let cold: ReturnType<typeof coldLoadEstimates> | undefined;
+  const coldLoadMs = () => (cold ??= coldLoadEstimates(overview.models, parts.records.metrics.loadSpeed()));
   const select = (p: ProfileName) =>
-    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs }, overview.models, parts.routing());
+    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() }, overview.models, parts.routing());
   // The ranking of every candidate: at once, or — when the caller named a model that can take the
   // work on a host with a free slot — only if that model fails (its cost is not paid on every call).
   let ranked = false;
@@ -132,7 +133,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   }
 
   if (req.dryRun && queue.length > 0) {
-    return adviseRoute({ queue, models: overview.models, coldLoadMs, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens, promptTokens, namedHost: parts.fleet.hosts.length > 1 });
+    return adviseRoute({ queue, models: overview.models, coldLoadMs: coldLoadMs(), book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens, promptTokens, namedHost: parts.fleet.hosts.length > 1 });
   }
 
   const down = new Set<string>();
