@@ -199,8 +199,12 @@ export class OllamaBackend implements Engine {
     await this.call(`unloading "${model}"`, (c) => c.generate({ model, prompt: '', keep_alive: 0 }), { ...options, model });
   }
 
-  generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
-    return this.call(`generation on "${req.model}"`, (c) => ollamaGenerate(c, req, this), { timeoutMs: 0, ...options, model: req.model });
+  async generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
+    const what = `generation on "${req.model}"`;
+    const done = await this.call(what, (c) => ollamaGenerate(c, req, this), { timeoutMs: 0, ...options, model: req.model });
+    // cancelled while the last of it arrived: a cancelled call never answers
+    if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
+    return done;
   }
 
   async pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {

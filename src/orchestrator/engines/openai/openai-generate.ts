@@ -5,6 +5,8 @@
  */
 import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
 import type { OpenAIBackend } from './openai.js';
+import { HostError } from '../host-error.js';
+import { cancelledText } from '../../util/stopping.js';
 
 export async function chatGenerate(backend: OpenAIBackend, modelId: string, req: GenerateRequest, stallTimeoutMs: number, options: CallOptions = {}): Promise<GenerateDone> {
   const stop = new AbortController();
@@ -27,6 +29,8 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
         }
       },
     });
+    // cancelled while the last of it arrived: a cancelled call never answers
+    if (options.signal?.aborted) throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, options.signal), backend.host);
     const generatingMs = out.tokensPerSecond > 0 ? (out.outputTokens / out.tokensPerSecond) * 1000 : undefined;
     return {
       doneReason: out.doneReason === 'length' ? 'length' : 'stop',
@@ -36,6 +40,7 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
     };
   } catch (err) {
     if (stopped && !options.signal?.aborted) return { doneReason: 'length' };
+    if (options.signal?.aborted && !(err instanceof HostError && err.kind === 'aborted')) throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, options.signal), backend.host);
     throw err;
   }
 }
