@@ -13,12 +13,14 @@
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
-/** Tests that wait real seconds: long loads, time limits, lock waits, killed processes round after round. */
+/** Tests that wait real seconds (long loads, time limits, lock waits, killed processes round after round), and the packaging checks. */
 const SLOW = [
   'test/**/*.slow.test.ts', // split out of their files: shared-file(s) across processes
   'test/integration/long-load.test.ts', // a 90 s load
   'test/integration/progress.test.ts', // stall, first-token and load limits, re-sent progress through loads
   'test/e2e/progress.test.ts', // 20 s loads, slow downloads, a client giving up after 2 s
+  'test/e2e/bundle.test.ts', // packs and unpacks the desktop bundle (~20 s of a 2-core machine)
+  'test/e2e/pack.test.ts', // npm pack, then runs the tarball with production dependencies only
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */
