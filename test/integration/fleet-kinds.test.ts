@@ -67,6 +67,8 @@ describe('one fleet of every engine kind', () => {
       ]),
     );
     // said, not pretended: no memory figures, no load state for what the engine manages itself
+    expect(status.hosts.find((h) => h.name === 'lab')).not.toHaveProperty('capacity');
+    expect(status.hosts.find((h) => h.name === 'ollama')).toHaveProperty('capacity');
     const listed = renderList(o);
     expect(listed).toMatch(/- mistral:7b on lab — size not reported, [^\n]*ctx 65536[^\n]*; its engine loads it on demand \(no memory planned here\)/);
     expect(listed).toMatch(/- phi3:mini on ollama — [\d.]+ GB/);

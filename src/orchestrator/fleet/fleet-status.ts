@@ -21,15 +21,20 @@ export async function hostStatus(fleet: Fleet, h: FleetHost) {
   if (many && !ram.ollama.reachable && ram.ollama.error && /not reachable|did not answer/.test(ram.ollama.error)) fleet.hostCooldown.down(h.name, ram.ollama.error);
   const cooling = fleet.hostCooldown.skipped(h.name);
   const router = ram.ollama.reachable ? await h.engine.report?.().catch(() => undefined) : undefined;
-  return {
+  const base = {
     name: h.name,
     kind: h.kind,
     url: h.address,
-    managesMemory: h.engine.can.managesMemory,
     priority: h.priority,
     reachable: ram.ollama.reachable,
     ...(ram.ollama.error && { error: ram.ollama.error }),
     ...(cooling && { coolingDown: cooling }),
+  };
+  // an engine that loads and unloads by itself says nothing of its memory: none is shown for it
+  if (!h.engine.can.managesMemory) return { ...base, managesMemory: false as const, requestsRunning: [...h.loader.busy()].reduce((n, m) => n + h.loader.requestsOn(m), 0) };
+  return {
+    ...base,
+    managesMemory: true as const,
     capacity: ram.host,
     loaded,
     requestsRunning: loaded.reduce((n, m) => n + m.requestsRunning, 0),
