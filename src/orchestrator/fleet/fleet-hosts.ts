@@ -13,12 +13,12 @@ import { LlamacppMemoryModel } from '../loading/llamacpp-memory.js';
 import { FleetHost, type FleetHostDeps } from './fleet-host.js';
 
 type HostSpec = Settings['hosts'][number];
-export type OllamaHostSpec = Extract<HostSpec, { kind: 'ollama' }>;
-export type LlamacppHostSpec = Extract<HostSpec, { kind: 'llamacpp' }>;
-export type OpenAIHostSpec = Extract<HostSpec, { kind: 'openai' }>;
+type OllamaHostSpec = Extract<HostSpec, { kind: 'ollama' }>;
+type LlamacppHostSpec = Extract<HostSpec, { kind: 'llamacpp' }>;
+type OpenAIHostSpec = Extract<HostSpec, { kind: 'openai' }>;
 
 /** The settings as one more host sees them: its address, capacity and limits; no pins of the primary's. */
-export function settingsFor(base: Settings, spec: { url: string; numParallel?: number; capacity?: Settings['ollama']['capacity']; maxLoadedModels?: number; contextLength?: number }): Settings {
+function settingsFor(base: Settings, spec: { url: string; numParallel?: number; capacity?: Settings['ollama']['capacity']; maxLoadedModels?: number; contextLength?: number }): Settings {
   const ollama: Settings['ollama'] = { ...base.ollama, host: spec.url, numParallel: spec.numParallel ?? base.ollama.numParallel };
   delete ollama.capacity;
   delete ollama.maxLoadedModels;
@@ -30,7 +30,7 @@ export function settingsFor(base: Settings, spec: { url: string; numParallel?: n
 }
 
 /** The server root as written, without a trailing slash or /v1. */
-export function serverRoot(url: string): string {
+function serverRoot(url: string): string {
   const u = new URL(url);
   return `${u.origin}${u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
 }

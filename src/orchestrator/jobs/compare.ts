@@ -53,7 +53,8 @@ export async function compare(job: JobParts, req: CompareRequest): Promise<Compa
     const selection = selectModel({ task, images: images !== undefined, contextTokens }, models, job.routing());
     // the digests tell the same weights under two names apart from different models
     const digests = new Map<string, string>();
-    for (const v of views) for (const m of (await v.host.catalog.list(req.signal ? { signal: req.signal } : {}).catch(() => undefined))?.models ?? []) digests.set(m.name, m.digest);
+    const lists = await Promise.all(views.map((v) => v.host.catalog.list(req.signal ? { signal: req.signal } : {}).catch(() => undefined)));
+    for (const m of lists.flatMap((l) => l?.models ?? [])) digests.set(m.name, m.digest);
     const facts = models.map((m) => ({ name: m.name, family: m.family, digest: digests.get(m.name) ?? '' }));
     names = defaultCandidates((selection?.ranked ?? []).map((r) => r.model), facts);
     if (names.length < 2) throw new HostError('model_not_found', `Fewer than two different installed models fit this machine for ${task} work — name the models to compare, or pull another.`, job.fleet.host);

@@ -37,8 +37,6 @@ export interface BackendOptions {
 /** Tells the shared client's fetch which signal belongs to the call in progress. */
 const callSignal = new AsyncLocalStorage<AbortSignal>();
 
-/** A model as /api/ps lists it (context_length: a field the client's types leave out). */
-export type RunningModel = EngineModel;
 
 
 export class OllamaBackend implements Engine {
@@ -160,14 +158,14 @@ export class OllamaBackend implements Engine {
     return this.call('/api/tags', async (c) => this.checked('/api/tags', await c.list()), options);
   }
 
-  async ps(options?: CallOptions): Promise<RunningModel[]> {
+  async ps(options?: CallOptions): Promise<EngineModel[]> {
     const running = await this.call('/api/ps', async (c) => this.checked('/api/ps', await c.ps()), options);
     this.onPs?.(running);
     return running;
   }
 
   /** The models of an answer, checked where they enter (ollama-answers.ts). */
-  private checked(path: string, raw: unknown): RunningModel[] {
+  private checked(path: string, raw: unknown): EngineModel[] {
     const out = checkModels(raw);
     if ('problem' in out) {
       throw new HostError('bad_response', `Ollama at ${this.host} answered ${path} with something that is not Ollama's answer: ${out.problem} — is Ollama (and not another server) listening there?`, this.host);

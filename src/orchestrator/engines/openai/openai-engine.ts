@@ -23,7 +23,7 @@ export interface OpenAIEngineOptions {
 }
 
 /** The window assumed when neither the engine nor the settings say (a safe size for today's models). */
-export const DEFAULT_CONTEXT = 8192;
+const DEFAULT_CONTEXT = 8192;
 /** Nothing expires by itself here. */
 const NEVER = new Date('2318-01-01T00:00:00Z');
 
