@@ -83,7 +83,9 @@ export async function importLegacy<T>(db: Db, spec: LegacyFile<T>): Promise<Impo
   });
   if (!done) return undefined;
   report.backup = await keepAsBackup(spec.file);
-  if (report.backup) db.prepare('UPDATE imports SET backup = ? WHERE file = ?').run(report.backup, spec.file);
+  // a write like any other: another process may hold the lock now (it waits, never fails for that)
+  const backup = report.backup;
+  if (backup) await write(db, () => db.prepare('UPDATE imports SET backup = ? WHERE file = ?').run(backup, spec.file));
   log.info(`${spec.label}: imported ${report.kept} entries from ${spec.file} into the state database${report.setAside ? ` (${report.setAside} unreadable, kept in the backup)` : ''}; the file is kept as ${report.backup ?? spec.file}`);
   return report;
 }
