@@ -21,6 +21,7 @@ const SLOW = [
   'test/e2e/progress.test.ts', // 20 s loads, slow downloads, a client giving up after 2 s
   'test/e2e/bundle.test.ts', // packs and unpacks the desktop bundle (~20 s of a 2-core machine)
   'test/e2e/pack.test.ts', // npm pack, then runs the tarball with production dependencies only
+  'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
 import { compare, type CompareResult } from '../orchestrator/jobs/compare.js';
 import { defineTool } from './define.js';
-import { readSummary, withInputs } from '../orchestrator/jobs/offload.js';
-import { inputFields, ledgerSchema, readInputArgs, readSchema, withLedgerLine } from './offload-io.js';
+import { readSummary } from '../orchestrator/jobs/offload.js';
+import { inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine } from './offload-io.js';
 import { viewMeta } from '../views/index.js';
 
 const metricsSchema = z.object({
@@ -41,7 +41,8 @@ export function renderComparison(r: CompareResult): string {
     ),
   ];
   const fair = r.fastest ? `Fastest: ${r.fastest}, by generation speed (tokens/s); load time is shown apart and does not count.` : '';
-  const answers = r.results.map((e) => `## ${e.model}${e.host ? ` (${e.host})` : ""}\n\n${e.error ? `(failed: ${e.error})` : e.text}`);
+  const split = (e: CompareResult['results'][number]) => (e.split ? `\n\n(the inputs were split into ${e.split.parts} parts for its ${e.split.contextTokens}-token window; ${e.split.calls} generations)` : '');
+  const answers = r.results.map((e) => `## ${e.model}${e.host ? ` (${e.host})` : ""}\n\n${e.error ? `(failed: ${e.error})` : e.text}${split(e)}`);
   const keep = `To keep the best one for ${r.task} work: prefer_model {comparisonId: "${r.comparisonId}", model: …}.`;
   return [table.join('\n'), [r.summary ?? howItRan(r), fair].filter(Boolean).join(' '), ...(r.note ? [r.note] : []), keep, ...answers].join('\n\n');
 }
@@ -58,7 +59,7 @@ export const compareTool = defineTool({
   name: 'compare',
   title: 'Compare models side by side',
   description:
-    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest (named when two or more answered) is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task: different models (the same weights under two names count once), official library models before other people\'s uploads. One model failing does not fail the comparison. Name inputs by reference (files, images, diff) and the server reads them; an input longer than a model\'s context fails that model only (route_and_generate splits long inputs). Use it to find which local model suits a kind of work; record the winner with prefer_model.',
+    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest (named when two or more answered) is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task: different models (the same weights under two names count once), official library models before other people\'s uploads. One model failing does not fail the comparison. Name inputs by reference (files, images, diff) and the server reads them; an input longer than a model\'s window is split into parts for that model and the answers combined. Use it to find which local model suits a kind of work; record the winner with prefer_model.',
   inputSchema: z.object({
     prompt: z.string().min(1).describe('The task or question. Name inputs in files, images or diff rather than pasting them here.'),
     ...inputFields,
@@ -79,6 +80,7 @@ export const compareTool = defineTool({
         thinking: z.string().optional(),
         loadedBefore: z.boolean().optional().describe('already in memory when the comparison reached it'),
         metrics: metricsSchema,
+        split: splitSchema.optional(),
       }),
     ),
     parallel: z.boolean().describe('some models generated at the same time'),
@@ -100,7 +102,7 @@ export const compareTool = defineTool({
     const { files: _f, images: _i, diff: _d, ...rest } = input;
     const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
-    const result = await compare(orch, { ...rest, prompt: withInputs(input.prompt, inputs?.docs ?? []), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
+    const result = await compare(orch, { ...rest, prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
     const ok = result.results.filter((r) => !r.error);
     const { entry, text } = withLedgerLine({ orch, rawArgs }, input, inputs, renderComparison(result), {
       answer: ok[0]?.text ?? '',

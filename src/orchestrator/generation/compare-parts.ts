@@ -6,6 +6,7 @@
 import type { ModelSummary } from '../models/overview-types.js';
 import type { TaskType } from '../models/profiles.js';
 import type { PhaseBoard } from '../progress/progress.js';
+import type { InputDoc } from '../inputs/split.js';
 import type { StreamResult } from './stream.js';
 
 export interface CompareRequest {
@@ -17,6 +18,8 @@ export interface CompareRequest {
   task?: TaskType;
   maxTokens?: number;
   signal?: AbortSignal;
+  /** Inputs read by reference, put before the prompt; split per model where a model's window does not hold them. */
+  docs?: readonly InputDoc[];
   /** Called when a model finishes: how many are done of how many. */
   onModelDone?: (done: number, total: number, model: string) => void;
   /** Each model's phase (waiting, loading, queued, reading the prompt, generating) in a lane of its own. */
@@ -50,6 +53,8 @@ export interface CompareEntry {
   /** The model was already in memory when the comparison reached it (nothing to load). */
   loadedBefore?: boolean;
   metrics: CompareMetrics;
+  /** The inputs were longer than this model's window: split into parts for it, and the answers combined. */
+  split?: { parts: number; rounds: number; calls: number; contextTokens: number };
 }
 
 export interface CompareResult {

@@ -18,6 +18,10 @@ export interface RouteRequest {
   useMemory?: boolean;
   /** The prompt holds inputs read from this machine by path (files, diffs, images): they go to the cloud fallback only where fallback.sendInputs allows. */
   inputsByReference?: boolean;
+  /** Only the named model answers: no other is tried, no fallback asked (compare's runs). */
+  only?: boolean;
+  /** The prompt's tokens as the caller counted them for the model it names (else estimated here). */
+  promptTokens?: number;
   /** Say which model would take the work, why, its record and the expected time — generate nothing. */
   dryRun?: boolean;
   signal?: AbortSignal;

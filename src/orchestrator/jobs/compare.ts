@@ -29,6 +29,9 @@ import { fastestOf, ZERO, type CompareEntry, type CompareRequest, type CompareRe
 import { defaultCandidates, describeRun } from '../generation/compare-choice.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import { compareOnHost, type HostJob, type HostRun } from './compare-run.js';
+import { compareSplit } from './compare-split.js';
+import { withInputs } from './offload.js';
+import { withUsableWindows } from '../fleet/windows.js';
 
 export * from '../generation/compare-parts.js';
 
@@ -40,14 +43,18 @@ export async function compare(job: JobParts, req: CompareRequest): Promise<Compa
   const down: Array<{ model: string; error: string }> = [];
   const views = await reachableHosts(job.fleet.hosts, job.fleet.hostCooldown, down, req.signal);
   if (views.length === 0) throw new HostError('unreachable', `No host answers (${down.map((d) => `${d.model}: ${d.error}`).join('; ')}) — start one, then compare again.`, job.fleet.host);
-  const models = candidatesOf(views);
   const named = job.fleet.hosts.length > 1;
   const { settings } = job;
+  const docs = req.docs ?? [];
+  const prompt = withInputs(req.prompt, docs);
 
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
-  const promptTokens = estimateTokens(`${req.system ?? ''}\n${req.prompt}`);
-  // the prompt and the answer must fit each model's context: a longer prompt an engine would cut or refuse
+  const promptTokens = estimateTokens(`${req.system ?? ''}\n${prompt}`);
+  // the prompt and the answer must fit each model's usable window: a longer prompt an engine would cut or refuse
   const contextTokens = contextNeeded(promptTokens, images?.length ?? 0, answerReserve(req.maxTokens, settings.options.maxTokens));
+  const listed = candidatesOf(views);
+  const models = contextTokens > 2048 ? await withUsableWindows(views, listed, req.signal) : listed;
+  const splits: Array<{ model: string; where: { host?: string } }> = [];
   let names = req.models;
   if (!names) {
     const selection = selectModel({ task, images: images !== undefined, contextTokens }, models, job.routing());
@@ -65,7 +72,8 @@ export async function compare(job: JobParts, req: CompareRequest): Promise<Compa
     const m = findModel(models, name);
     if (!m) results.set(name, { model: shortened(name), text: '', error: `not installed on any host that answers — pull it with \`ollama pull ${shortened(name)}\`, or see list_models`, metrics: ZERO });
     else if (!m.fits) results.set(m.name, { model: m.name, text: '', error: `needs ${Math.round(m.requiredBytes / 1e8) / 10} GB, more than this host allows`, metrics: ZERO });
-    else if (m.contextWindow < contextTokens) results.set(m.name, { model: m.name, text: '', error: `its ${m.contextWindow}-token window is too small for the prompt and inputs (~${promptTokens} tokens) and the answer — route_and_generate splits long inputs into parts`, metrics: ZERO });
+    else if (m.contextWindow < contextTokens && docs.length > 0) splits.push({ model: m.name, where: named && m.host ? { host: m.host } : {} });
+    else if (m.contextWindow < contextTokens) results.set(m.name, { model: m.name, text: '', error: `its ${m.contextWindow}-token window is too small for the prompt (~${promptTokens} tokens) and the answer — pass long inputs by path (files, diff) so they can be split`, metrics: ZERO });
     else {
       const view = views.find((v) => v.host.name === ((m as { host?: string }).host ?? v.host.name))!;
       const job = jobs.get(view.host.name) ?? { host: view.host, overview: view.overview, models: [], named };
@@ -83,7 +91,12 @@ export async function compare(job: JobParts, req: CompareRequest): Promise<Compa
     req.onModelDone?.(finished, total, entry.model);
   };
   const parts = { settings, metrics: job.records.metrics, contextTokens, promptTokens, maxTokens, ...(images && { images }) };
-  const runs: Array<{ job: HostJob; run: HostRun }> = await Promise.all([...jobs.values()].map(async (one) => ({ job: one, run: await compareOnHost(one, req, parts, done) })));
+  const runs: Array<{ job: HostJob; run: HostRun }> = await Promise.all([...jobs.values()].map(async (one) => ({ job: one, run: await compareOnHost(one, { ...req, prompt }, parts, done) })));
+  // models whose window does not hold the inputs read them in parts, one model after another (each load planned)
+  for (const s of splits) {
+    if (req.signal?.aborted) break;
+    done(await compareSplit(job, req, s.model, docs, s.where));
+  }
   if (req.signal?.aborted) throw new HostError('aborted', cancelledText('compare', req.signal), job.fleet.host);
 
   const ordered = names.map((n) => results.get(n) ?? results.get(`${n}:latest`) ?? [...results.values()].find((r) => findModel([{ name: r.model }], n))).filter((r): r is CompareEntry => r !== undefined);

@@ -9,6 +9,7 @@ import { cancelledText } from '../util/stopping.js';
 import { findModel } from '../models/catalog.js';
 import { answerElsewhere } from './elsewhere.js';
 import { candidatesOf, reachableHosts } from '../fleet/placement.js';
+import { withUsableWindows } from '../fleet/windows.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 
@@ -29,6 +30,8 @@ import { shortened } from '../util/shorten.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
+/** Above this context, each candidate's window is weighed against its host's memory (fleet/windows.ts). */
+const WINDOWS_FROM = 2048;
 
 
 
@@ -75,7 +78,9 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, req.prompt, settings.memory.promptBudgetTokens, notes) : '';
   const system = [parts.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
-  const promptTokens = estimateTokens(`${system ?? ''}\n${req.prompt}`);
+  const estimated = estimateTokens(`${system ?? ''}\n${req.prompt}`);
+  // the caller may have counted the prompt for the model it names (offload: its tokenizer or calibration)
+  const promptTokens = req.promptTokens !== undefined ? Math.max(estimated - estimateTokens(req.prompt), 0) + req.promptTokens : estimated;
   const answerTokens = answerReserve(req.maxTokens, maxTokens);
   const contextTokens = contextNeeded(promptTokens, req.images?.length ?? 0, answerTokens);
 
@@ -86,7 +91,10 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const elsewhere = () => answerElsewhere(parts.fallback, { req, task, profile, complexity, system, maxTokens, temperature, attempts, notes });
   if (views.length === 0) return elsewhere();
   const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
-  const overview = { models: candidatesOf(views), loaded: views.flatMap((v) => v.overview.loaded) };
+  // a prompt longer than a base context: each model's window is what its host's memory can hold now
+  const listed = candidatesOf(views);
+  const models = contextTokens > WINDOWS_FROM ? await withUsableWindows(views, listed, req.signal) : listed;
+  const overview = { models, loaded: views.flatMap((v) => v.overview.loaded) };
   const queue: Array<{ model: string; why: string; host?: string }> = [];
   if (req.model) {
     const named = findModel(overview.models, req.model);
@@ -100,7 +108,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
     selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() }, overview.models, parts.routing());
   // The ranking of every candidate: at once, or — when the caller named a model that can take the
   // work on a host with a free slot — only if that model fails (its cost is not paid on every call).
-  let ranked = false;
+  let ranked = req.only === true; // the named model or nothing
   const rank = () => {
     if (ranked) return;
     ranked = true;
@@ -115,20 +123,24 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   };
   const named = queue[0];
   const namedHost = named && unit(named.host).host;
-  if (!named || req.dryRun || !namedHost || namedHost.loader.requestsOn(named.model) >= namedHost.settings.ollama.numParallel) rank();
+  if (!ranked && (!named || req.dryRun || !namedHost || namedHost.loader.requestsOn(named.model) >= namedHost.settings.ollama.numParallel)) rank();
 
   if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => / window is too small /.test(a.error)))) {
-    const widest = Math.max(0, ...overview.models.filter((m) => m.fits && !m.cloud).map((m) => m.contextWindow));
+    const local = overview.models.filter((m) => m.fits && !m.cloud);
+    const widest = Math.max(0, ...local.map((m) => m.contextWindow));
+    const trained = Math.max(0, ...local.map((m) => (m as { trainedWindow?: number }).trainedWindow ?? m.contextWindow));
+    // the window a model can use here now: memory may hold less than it was trained for
+    const window = `the largest context window a model can use here now is ${widest}${trained > widest ? ` (trained for up to ${trained}; memory holds less)` : ''}`;
     if (widest > 0 && widest < contextTokens && (!parts.fallback || req.inputsByReference)) {
       throw new RouteError(
-        `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but the largest context window installed is ${widest} — pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens; it was not truncated.`,
+        `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but ${window} — pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens; it was not truncated.`,
         attempts,
         { neededTokens: contextTokens, widestTokens: widest },
       );
     }
     if (attempts.length === 0 && !parts.fallback) throw new RouteError(`No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`, attempts);
     // the cloud fallback is asked below, and the result says why no local model took it
-    if (widest > 0 && widest < contextTokens) attempts.push({ model: 'local models', error: `the largest context window installed is ${widest}, too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
+    if (widest > 0 && widest < contextTokens) attempts.push({ model: 'local models', error: `${window}, too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
     else if (attempts.length === 0) attempts.push({ model: `${profile} work`, error: 'no installed model that fits this machine can take it' });
   }
 
@@ -187,6 +199,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
         done();
       }
       const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
+      parts.records.metrics.recordPromptCount(candidate.model, estimated, out.promptTokens);
       parts.records.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
       // recorded with the other writes of the moment, after the answer has gone out
       void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
@@ -222,6 +235,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
     }
   }
   if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), parts.fleet.host);
+  if (req.only) throw new RouteError(attempts.map((a) => `${a.model}: ${a.error}`).join('; ') || `${req.model} could not answer`, attempts);
 
   return elsewhere();
 }

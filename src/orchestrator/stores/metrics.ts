@@ -6,6 +6,7 @@
 import { SummedTable } from '../storage/summed-table.js';
 import { loadSpeed, type LoadSpeed } from '../loading/load-estimate.js';
 import { log } from '../util/log.js';
+import { countsForCalibration, ratioOf } from '../generation/token-count.js';
 
 export interface ModelMetrics {
   requests: number; successes: number; failures: number;
@@ -29,11 +30,13 @@ interface Totals {
   tpsSum: number; tpsCount: number; loadSumMs: number; loads: number; lastUsedMs: number; lastError?: string; lastErrorMs?: number;
   /** Bytes the loader read in, and the ms those loads took: the host's load speed. */
   loadedBytes: number; loadingMs: number;
+  /** Prompt tokens as estimated here, and as the engine counted the same prompts: calibrates the estimate per model. */
+  promptEstimated: number; promptCounted: number;
 }
 type Table = Map<string, Totals>;
-const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads', 'loadedBytes', 'loadingMs'] as const;
+const COUNTS = ['requests', 'successes', 'failures', 'latencySumMs', 'latencyCount', 'tpsSum', 'tpsCount', 'loadSumMs', 'loads', 'loadedBytes', 'loadingMs', 'promptEstimated', 'promptCounted'] as const;
 
-const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0, loadedBytes: 0, loadingMs: 0 });
+const empty = (): Totals => ({ requests: 0, successes: 0, failures: 0, latencySumMs: 0, latencyCount: 0, tpsSum: 0, tpsCount: 0, loadSumMs: 0, loads: 0, lastUsedMs: 0, loadedBytes: 0, loadingMs: 0, promptEstimated: 0, promptCounted: 0 });
 const pos = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -123,6 +126,25 @@ export class MetricsStore extends SummedTable<Totals> {
     t.loadingMs = ms;
     t.lastUsedMs = Date.now();
     this.addDelta(model, t);
+  }
+
+  /**
+   * An answer's prompt as estimated here and as the engine counted it (prompt_eval_count, usage):
+   * what tokenRatio learns from. Small prompts say little (the template weighs more), and a count
+   * far below the estimate is a prompt cache reusing earlier tokens: both are left out. Never throws.
+   */
+  recordPromptCount(model: string, estimated: number, counted: number): void {
+    if (typeof model !== 'string' || model === '' || !pos(estimated) || !pos(counted) || !countsForCalibration(estimated, counted)) return;
+    const t = empty();
+    t.promptEstimated = estimated;
+    t.promptCounted = counted;
+    this.addDelta(model, t);
+  }
+
+  /** The engine's tokens per estimated token for `model`, from earlier answers; undefined until enough was seen. */
+  tokenRatio(model: string): number | undefined {
+    const t = this.row(model);
+    return t ? ratioOf(t.promptEstimated, t.promptCounted) : undefined;
   }
 
   /** How fast models load on this host: every model's loads together (assumed until enough was measured). */

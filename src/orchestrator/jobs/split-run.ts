@@ -1,0 +1,123 @@
+/**
+ * Running a split job (offload-plan.ts decided it): the task on every part, then the partial
+ * answers combined — in further rounds while they do not fit one prompt. Parts and each round's
+ * combinations run at once on every slot of every host that has the model (the route spreads a
+ * busy copy's requests to another host's); the first part runs alone, so the model is loaded once.
+ * Where the engine has a tokenizer, each part is counted by it before it is sent, and one that
+ * would not fit is cut in two: no request exceeds its window. Progress names the parts ("part 7
+ * of 31"); a cancel stops every part in flight and starts no other.
+ */
+import type { JobParts } from './parts.js';
+import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
+import { renderPart, splitInputs, type Part } from '../inputs/split.js';
+import { HostError } from '../engines/host-error.js';
+import { cancelledText } from '../util/stopping.js';
+import { routeAndGenerate, type RouteRequest, type RouteResult } from './route.js';
+import { EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
+import type { SplitPlan } from './offload-plan.js';
+
+export interface SplitInfo {
+  /** Parts the input was split into. */
+  parts: number;
+  /** Rounds of combining the partial answers. */
+  rounds: number;
+  /** Generations in all: one per part, then the combining ones. */
+  calls: number;
+  /** The window of the model the parts were sized to. */
+  contextTokens: number;
+}
+
+/** Runs `n` jobs with at most `width` at once, keeping their order; none starts after a cancel. */
+async function pool<T>(n: number, width: number, signal: AbortSignal | undefined, job: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      if (signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', signal), '');
+      const i = next++;
+      out[i] = await job(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, n)) }, worker));
+  return out;
+}
+
+const labelsOf = (part: Part) => part.pieces.map((p) => p.label).filter((l, k, all) => all.indexOf(l) === k).join(', ');
+
+export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan): Promise<RouteResult & { split: SplitInfo }> {
+  const started = performance.now();
+  const board = req.progress as PhaseBoard | undefined;
+  const { model, count, width } = plan;
+  const results: RouteResult[] = [];
+  const running = new Set<string>();
+  let done = 0;
+  const say = (stage: string, total: number) => {
+    const now = [...running];
+    board?.note(`${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`);
+  };
+  const run = async (prompt: string, label: string, stage: { name: string; total: number; index: string }, maxTokens: number, promptTokens?: number): Promise<RouteResult> => {
+    const lane = board?.lane(label);
+    running.add(stage.index);
+    say(stage.name, stage.total);
+    lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
+    try {
+      const r = await routeAndGenerate(job, { ...req, prompt, model, maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
+      results.push(r);
+      return r;
+    } finally {
+      running.delete(stage.index);
+      done++;
+      lane?.end();
+      say(stage.name, stage.total);
+    }
+  };
+
+  const total = plan.parts.length;
+  const partPrompt = (part: Part, i: number) =>
+    `${renderPart(part)}\n\nThis is part ${i + 1} of ${total} of the input; the other parts are given separately. Task: ${req.prompt}\nWork only from this part. Your answer will be combined with the answers for the other parts.`;
+  // what a part's prompt may count beside the system prompt, remembered facts, template and answer
+  const limit = plan.window - plan.overheadTokens - plan.partAnswerTokens - FRAMING_TOKENS;
+  /** A part, counted by the engine's tokenizer where it has one: one that would pass the window is cut in two, each half run. */
+  const runPart = async (part: Part, i: number, label: string): Promise<Array<{ part: Part; text: string }>> => {
+    const prompt = partPrompt(part, i);
+    const exact = plan.host.engine.can.tokenize ? await plan.host.engine.tokenize?.(model, prompt, req.signal ? { signal: req.signal } : {}).catch(() => undefined) : undefined;
+    if (exact !== undefined && exact > limit && part.pieces.length > 0) {
+      const halves = splitInputs(part.pieces.map((p) => ({ label: p.label, text: p.text })), Math.max(64, Math.floor(part.tokens / 2)), count);
+      if (halves.length > 1) return (await Promise.all(halves.map((h, k) => runPart(h, i, `${label} (half ${k + 1})`)))).flat();
+    }
+    const r = await run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
+    return [{ part, text: r.text }];
+  };
+  const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);
+  const rest = await pool(total - 1, width, req.signal, (i) => runPart(plan.parts[i + 1]!, i + 1, `part ${i + 2} of ${total}`));
+  let answers = [first, ...rest].flat().map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
+
+  let rounds = 0;
+  let final: RouteResult | undefined;
+  while (!final) {
+    rounds++;
+    done = 0;
+    const groups = splitInputs(answers, plan.partTokens, count);
+    const last = groups.length === 1;
+    const combine = (i: number) =>
+      `${renderPart(groups[i]!)}\n\nThe input was too long to read at once, so it was split into ${total} parts and the task was done on each; above are ${groups.length > 1 ? 'some of ' : ''}the answers for the parts. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
+    // the last combination is the answer itself: as long as asked, within the window
+    const finalTokens = (prompt: string) => Math.max(plan.partAnswerTokens, Math.min(req.maxTokens ?? job.settings.options.maxTokens, Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - count(prompt) - FRAMING_TOKENS));
+    const stage = `combining the answers, round ${rounds}`;
+    const combined = await pool(groups.length, width, req.signal, (i) => {
+      const prompt = combine(i);
+      return run(prompt, last ? 'combining the answers' : `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, last ? finalTokens(prompt) : plan.partAnswerTokens);
+    });
+    if (combined.length === 1) final = combined[0];
+    else answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
+  }
+
+  const sum = (k: 'promptTokens' | 'outputTokens' | 'loadMs' | 'queueMs') => results.reduce((s, r) => s + r.metrics[k], 0);
+  return {
+    ...final,
+    reason: `${final.reason} The input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${model}'s usable window (${plan.window} tokens), so it was split into ${total} parts of up to ~${plan.partTokens} tokens, the task run on each, and the answers combined in ${rounds} ${rounds === 1 ? 'round' : 'rounds'} (${results.length} generations).`,
+    fallbacks: results.flatMap((r) => r.fallbacks),
+    metrics: { ...final.metrics, totalMs: Math.round(performance.now() - started), promptTokens: sum('promptTokens'), outputTokens: sum('outputTokens'), loadMs: sum('loadMs'), queueMs: sum('queueMs') },
+    split: { parts: total, rounds, calls: results.length, contextTokens: plan.window },
+  };
+}

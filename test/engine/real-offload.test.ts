@@ -1,0 +1,97 @@
+/**
+ * A 48 KB log on a real llama-server router serving the stories model with a 2,048-token window —
+ * the only host there is. Its tokenizer counts about twice the tokens the estimate does on a log,
+ * so the parts are sized with the engine's own count (/tokenize): every request is answered 200
+ * (llama-server refuses a prompt past its window with 400), and every line of the log reaches a
+ * request. A recording proxy in front of the router sees every request and its status. Skipped
+ * when the engine is not built, unless OLLM_REQUIRE_ENGINE=1 (CI builds it and sets that).
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
+import { offload } from '../../src/orchestrator/jobs/offload.js';
+import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
+import { HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { tempDir } from '../helpers/temp.js';
+
+const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
+
+interface Seen {
+  method: string;
+  path: string;
+  status: number;
+  body: string;
+}
+
+/** A proxy to `target` that keeps every request's body and the status it was answered with. */
+async function recordingProxy(target: string): Promise<{ url: string; seen: Seen[]; server: Server }> {
+  const seen: Seen[] = [];
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (answer) => {
+        seen.push({ method: req.method ?? '', path: req.url ?? '', status: answer.statusCode ?? 0, body: body.toString('utf8') });
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, seen, server };
+}
+
+function log48k(): string {
+  const lines: string[] = [];
+  for (let n = 0, size = 0; size < 48_000; n++) {
+    const line = `2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+afterAll(stopEngines);
+
+describe.runIf(RUN)('a 48 KB log on a real llama-server router with a 2,048-token window', { timeout: 240_000 }, () => {
+  it('is split by the engine\'s own token count: every request answered 200, every line sent', async () => {
+    const router = await startEngine({ dir: modelsDir(['stories']), modelsMax: 1, ctx: 2048 });
+    const proxy = await recordingProxy(router.url);
+    const home = tempDir('ollm-home-');
+    writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\n`);
+    const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
+    const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+    try {
+      const text = log48k();
+      const docs = [{ label: 'logs/app.log', text }];
+      const r = await offload(orch, {
+        prompt: 'List the errors in this log.',
+        task: 'summarize',
+        useMemory: false,
+        maxTokens: 64, // short partial answers: the stories model writes as long as it may
+        inputs: { docs, images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens: estimateTokens(text), encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens: estimateTokens(text) },
+      });
+      expect(r.provider).toBe('llamacpp');
+      expect(r.split!.contextTokens).toBe(2048);
+      expect(r.split!.parts).toBeGreaterThan(1);
+      expect(r.reason).toMatch(/counted by the engine tokenizer/);
+      const chats = proxy.seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
+      expect(chats.length).toBe(r.split!.calls);
+      expect(chats.filter((c) => c.status !== 200)).toEqual([]);
+      const sent = chats.map((c) => c.body).join('\n');
+      const lines = text.trimEnd().split('\n').length;
+      for (let i = 0; i < lines; i++) expect(sent.includes(`LINE-${i} `), `LINE-${i}`).toBe(true);
+    } finally {
+      await orch.shutdown(200);
+      await new Promise((r) => proxy.server.close(r));
+      await router.kill();
+    }
+  });
+});
