@@ -7,6 +7,7 @@ import { benchInputs } from './inputs.js';
 import { benchLearning } from './learning.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
+import { benchOffloadSplit } from './offload-split.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
 import { benchStartup } from './startup.js';
@@ -27,7 +28,13 @@ const benches = [
   { name: 'http', run: benchHttp },
   { name: 'classify', run: benchClassify },
   { name: 'learning', run: benchLearning },
-  { name: 'offload', run: benchOffload },
+  {
+    name: 'offload',
+    run: async () => {
+      const [a, b] = [await benchOffload(), await benchOffloadSplit()];
+      return { ok: a.ok && b.ok, lines: [...a.lines, ...b.lines] };
+    },
+  },
   { name: 'peer', run: benchPeer },
   { name: 'hostile', run: benchHostile },
   { name: 'inputs', run: benchInputs },

@@ -43,6 +43,6 @@ export function tokenCounter(ratio: number | undefined, source: TokenCounter['so
 export function sampleOf(text: string, limit = 32_000, slices = 8): string {
   if (text.length <= limit) return text;
   const size = Math.floor(limit / slices);
-  const step = Math.floor((text.length - size) / (slices - 1));
-  return Array.from({ length: slices }, (_, i) => text.slice(i * step, i * step + size)).join('\n');
+  const at = (i: number) => Math.round((i * (text.length - size)) / (slices - 1)); // first slice at the start, last at the end
+  return Array.from({ length: slices }, (_, i) => text.slice(at(i), at(i) + size)).join('\n');
 }
