@@ -35,10 +35,11 @@ const benches = [
       return { ok: a.ok && b.ok, lines: [...a.lines, ...b.lines] };
     },
   },
+  { name: 'offload-split', run: benchOffloadSplit, alone: true }, // part of offload; by name, it runs alone
   { name: 'peer', run: benchPeer },
   { name: 'hostile', run: benchHostile },
   { name: 'inputs', run: benchInputs },
-].filter((b) => !only || b.name === only);
+].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;
 try {

@@ -227,7 +227,9 @@ describe('an input longer than every context', () => {
     const bodies = small.requests.filter((r) => r.path === '/api/generate').map((r) => r.body as { prompt?: string; options?: { num_predict?: number; num_ctx?: number } });
     const finalCall = bodies.filter((b) => /Combine them into one answer/.test(b.prompt ?? '')).at(-1)!;
     expect(finalCall.options!.num_predict).toBeGreaterThan(1024);
-    for (const b of bodies.filter((x) => /This is part \d+ of/.test(x.prompt ?? ''))) expect(b.options!.num_predict).toBeLessThanOrEqual(1024);
+    const partBodies = bodies.filter((x) => /\n\nPart \d+ of \d+ of the input\. Task:/.test(x.prompt ?? ''));
+    expect(partBodies).toHaveLength(out.split!.parts);
+    for (const b of partBodies) expect(b.options!.num_predict).toBeLessThanOrEqual(1024);
     const seen = gens.map((g) => g.prompt ?? '').join('\n');
     for (let i = 0; i < 3000; i++) expect(seen.includes(`LINE-${i} `), `LINE-${i}`).toBe(true);
     expect(progress.some((x) => /reading the input in parts: parts? [\d, ]+ of \d+ running, \d+ of \d+ done/.test(x.message ?? ''))).toBe(true);

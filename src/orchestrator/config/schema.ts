@@ -222,7 +222,7 @@ export const settingsSchema = z
         maxImageBytes: z.number().int().min(1024).max(1e9).default(20_000_000).describe('The largest image read by path (bytes).'),
         maxTotalBytes: z.number().int().min(1024).max(1e10).default(8_000_000).describe('The most bytes one call may read from files, images and diffs together.'),
         maxFiles: z.number().int().min(1).max(10_000).default(500).describe('The most files one call may read (a glob matching more is refused).'),
-        maxParts: z.number().int().min(1).max(10_000).default(64).describe('An input longer than every context is split into parts; more parts than this is refused.'),
+        maxParts: z.number().int().min(1).max(10_000).default(256).describe('An input longer than the window it can run in is split into parts; more parts than this is refused (a dry run says how many it would take).'),
       })
       .prefault({}),
     savings: z

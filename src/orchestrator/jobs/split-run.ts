@@ -74,7 +74,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
 
   const total = plan.parts.length;
   const partPrompt = (part: Part, i: number) =>
-    `${renderPart(part)}\n\nThis is part ${i + 1} of ${total} of the input; the other parts are given separately. Task: ${req.prompt}\nWork only from this part. Your answer will be combined with the answers for the other parts.`;
+    `${renderPart(part)}\n\nPart ${i + 1} of ${total} of the input. Task: ${req.prompt}\nAnswer from this part only; the answers for all parts will be combined.`;
   // what a part's prompt may count beside the system prompt, remembered facts, template and answer
   const limit = plan.window - plan.overheadTokens - plan.partAnswerTokens - FRAMING_TOKENS;
   /** A part, counted by the engine's tokenizer where it has one: one that would pass the window is cut in two, each half run. */
@@ -100,7 +100,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     const groups = splitInputs(answers, plan.partTokens, count);
     const last = groups.length === 1;
     const combine = (i: number) =>
-      `${renderPart(groups[i]!)}\n\nThe input was too long to read at once, so it was split into ${total} parts and the task was done on each; above are ${groups.length > 1 ? 'some of ' : ''}the answers for the parts. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
+      `${renderPart(groups[i]!)}\n\nAbove are ${groups.length > 1 ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
     // the last combination is the answer itself: as long as asked, within the window
     const finalTokens = (prompt: string) => Math.max(plan.partAnswerTokens, Math.min(req.maxTokens ?? job.settings.options.maxTokens, Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - count(prompt) - FRAMING_TOKENS));
     const stage = `combining the answers, round ${rounds}`;

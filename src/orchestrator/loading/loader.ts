@@ -9,8 +9,8 @@
  */
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
-import { without, type HostMemoryModel, type HostView } from './host-memory.js';
-import { largestContext } from './usable-window.js';
+import type { HostMemoryModel } from './host-memory.js';
+import { isEmbedding, loadedStates, planAt, usableWindows, type PlanningParts } from './load-planning.js';
 import { baseContext, contextFor } from './load-context.js';
 import { confirmLoaded, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
@@ -20,7 +20,6 @@ import { PinKeeper } from './pin-keeper.js';
 import { log } from '../util/log.js';
 import { HostError } from '../engines/host-error.js';
 import type { Engine, RunningModel } from '../engines/engine.js';
-import { kvCacheBytes, planLoad, type LoadedModelState } from './planner.js';
 
 export type { KeepAlive } from './load-ops.js';
 export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
@@ -36,7 +35,6 @@ export interface LoaderOptions {
   where?: string;
 }
 
-const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
 
 export class Loader {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
@@ -54,6 +52,8 @@ export class Loader {
   private readonly options: LoaderOptions;
   /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/ollama-host.ts). */
   readonly keeper: PinKeeper;
+  /** What a plan is made from: this host's engine, catalog, memory model and what the loader tracks. */
+  private readonly planning: PlanningParts;
 
   constructor(
     private readonly backend: Engine,
@@ -64,6 +64,7 @@ export class Loader {
   ) {
     this.now = options.now ?? Date.now;
     this.options = options;
+    this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), lastUsed: this.lastUsed, now: this.now };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
     this.keeper = new PinKeeper({
       pins: this.pins,
@@ -153,7 +154,7 @@ export class Loader {
     const view = await this.hostMemory.view(running, { fresh: true });
     const loadedAs = running.find((r) => r.name === model.name);
     const contextLength = contextFor(model, loadedAs, req.contextLength, baseContext(this.settings, view.memory));
-    const { plan, reload, others } = this.planAt(model, running, await this.loadedStates(running), view, contextLength);
+    const { plan, reload, others } = planAt(this.planning, model, running, await loadedStates(this.planning, running), view, contextLength);
     if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs?.context_length ?? 0} to ${contextLength} tokens for this work, so Ollama reloads it.`;
     logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
 
@@ -202,54 +203,9 @@ export class Loader {
     return outcome;
   }
 
-  /** The loaded models as the planner weighs them (a versatile model is kept before a specialist). */
-  private loadedStates(running: readonly RunningModel[]): Promise<LoadedModelState[]> {
-    return Promise.all(running.map(async (r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0, versatility: (await this.catalog.get(r.name))?.profiles.length ?? 0 })));
-  }
-
-  /** The plan for loading `model` with `contextLength` over this reading of the host. Pure. */
-  private planAt(model: CatalogModel, running: readonly RunningModel[], states: readonly LoadedModelState[], view: HostView, contextLength: number) {
-    const loadedAs = running.find((r) => r.name === model.name);
-    // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
-    const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
-    const others = running.filter((r) => r.name !== model.name || !reload);
-    const slots = isEmbedding(model) ? 1 : view.numParallel; // Ollama gives embedding models one slot
-    const plan = planLoad({
-      model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots },
-      loaded: states.filter((l) => others.some((r) => r.name === l.name)),
-      pinned: this.pins,
-      inFlight: this.busy(),
-      lastUsed: this.lastUsed,
-      memory: reload ? without(view.memory, loadedAs) : view.memory,
-      maxLoadedModels: view.maxLoadedModels,
-      policy: view.policy,
-      now: this.now(),
-    });
-    return { plan, reload, others };
-  }
-
-  /**
-   * The largest context each model can run with on this host now: its trained window, or less
-   * where memory holds no more — after the unloads the planner would make for it
-   * (usable-window.ts); 0 when not even the base context fits. Where the engine fixes the window
-   * itself (llama.cpp's --ctx-size, an OpenAI-compatible engine's report), that window.
-   */
-  async usableWindows(names: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
-    const models = await Promise.all(names.map((n) => this.catalog.resolve(n, signal ? { signal } : {})));
-    const out = new Map<string, number>();
-    const planned = models.filter((m) => this.backend.can.managesMemory && this.backend.can.contextPerRequest && !m.cloud);
-    for (const m of models) if (!planned.includes(m)) out.set(m.name, m.contextWindow);
-    if (planned.length === 0) return out;
-    const running = await this.backend.ps({ signal });
-    const view = await this.hostMemory.view(running);
-    const states = await this.loadedStates(running);
-    const base = baseContext(this.settings, view.memory);
-    for (const model of planned) {
-      const loadedWith = running.find((r) => r.name === model.name)?.context_length ?? 0;
-      const fits = (ctx: number) => ctx <= loadedWith || this.planAt(model, running, states, view, ctx).plan.action !== 'refuse';
-      out.set(model.name, largestContext(model.contextWindow, base, fits) ?? 0);
-    }
-    return out;
+  /** The largest context each model can run with on this host now (load-planning.ts). */
+  usableWindows(names: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
+    return usableWindows(this.planning, names, signal);
   }
 
   /** After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come back, and the error says so. */

@@ -1,0 +1,77 @@
+/**
+ * Making a load plan over one reading of a host (its /api/ps and memory view), for the loader's
+ * decisions and for the window a model can use there now: the loaded models as the planner weighs
+ * them, the plan for a model at a given context, and the largest context whose plan the planner
+ * accepts (usable-window.ts).
+ */
+import type { Settings } from '../config/index.js';
+import type { Engine, RunningModel } from '../engines/engine.js';
+import type { Catalog, CatalogModel } from '../models/catalog.js';
+import { without, type HostMemoryModel, type HostView } from './host-memory.js';
+import { baseContext } from './load-context.js';
+import { kvCacheBytes, planLoad, type LoadedModelState } from './planner.js';
+import { largestContext } from './usable-window.js';
+
+/** What a plan is made from: the host's engine, catalog and memory model, and what its loader tracks. */
+export interface PlanningParts {
+  backend: Engine;
+  catalog: Catalog;
+  hostMemory: HostMemoryModel;
+  settings: Settings;
+  pins: ReadonlySet<string>;
+  inFlight: () => ReadonlySet<string>;
+  lastUsed: ReadonlyMap<string, number>;
+  now: () => number;
+}
+
+export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
+
+/** The loaded models as the planner weighs them (a versatile model is kept before a specialist). */
+export function loadedStates(p: PlanningParts, running: readonly RunningModel[]): Promise<LoadedModelState[]> {
+  return Promise.all(running.map(async (r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0, versatility: (await p.catalog.get(r.name))?.profiles.length ?? 0 })));
+}
+
+/** The plan for loading `model` with `contextLength` over this reading of the host. */
+export function planAt(p: PlanningParts, model: CatalogModel, running: readonly RunningModel[], states: readonly LoadedModelState[], view: HostView, contextLength: number) {
+  const loadedAs = running.find((r) => r.name === model.name);
+  // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
+  const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
+  const others = running.filter((r) => r.name !== model.name || !reload);
+  const slots = isEmbedding(model) ? 1 : view.numParallel; // Ollama gives embedding models one slot
+  const plan = planLoad({
+    model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots },
+    loaded: states.filter((l) => others.some((r) => r.name === l.name)),
+    pinned: p.pins,
+    inFlight: p.inFlight(),
+    lastUsed: p.lastUsed,
+    memory: reload ? without(view.memory, loadedAs) : view.memory,
+    maxLoadedModels: view.maxLoadedModels,
+    policy: view.policy,
+    now: p.now(),
+  });
+  return { plan, reload, others };
+}
+
+/**
+ * The largest context each model can run with on this host now: its trained window, or less
+ * where memory holds no more — after the unloads the planner would make for it; 0 when not even
+ * the base context fits. Where the engine fixes the window itself (llama.cpp's --ctx-size, an
+ * OpenAI-compatible engine's report), that window.
+ */
+export async function usableWindows(p: PlanningParts, names: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
+  const models = await Promise.all(names.map((n) => p.catalog.resolve(n, signal ? { signal } : {})));
+  const out = new Map<string, number>();
+  const planned = models.filter((m) => p.backend.can.managesMemory && p.backend.can.contextPerRequest && !m.cloud);
+  for (const m of models) if (!planned.includes(m)) out.set(m.name, m.contextWindow);
+  if (planned.length === 0) return out;
+  const running = await p.backend.ps({ signal });
+  const view = await p.hostMemory.view(running);
+  const states = await loadedStates(p, running);
+  const base = baseContext(p.settings, view.memory);
+  for (const model of planned) {
+    const loadedWith = running.find((r) => r.name === model.name)?.context_length ?? 0;
+    const fits = (ctx: number) => ctx <= loadedWith || planAt(p, model, running, states, view, ctx).plan.action !== 'refuse';
+    out.set(model.name, largestContext(model.contextWindow, base, fits) ?? 0);
+  }
+  return out;
+}
