@@ -21,6 +21,8 @@ const SLOW = [
   'test/e2e/progress.test.ts', // 20 s loads, slow downloads, a client giving up after 2 s
   'test/e2e/bundle.test.ts', // packs and unpacks the desktop bundle (~20 s of a 2-core machine)
   'test/e2e/pack.test.ts', // npm pack, then runs the tarball with production dependencies only
+  'test/e2e/state-lock.test.ts', // a write lock held past the limit, servers stopped by SIGTERM
+  'test/e2e/state-damaged.test.ts', // damaged state files, servers stopped and started round after round
   'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
 ];
 

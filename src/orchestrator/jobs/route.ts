@@ -96,10 +96,16 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const models = contextTokens > WINDOWS_FROM ? await withUsableWindows(views, listed, req.signal) : listed;
   const overview = { models, loaded: views.flatMap((v) => v.overview.loaded) };
   const queue: Array<{ model: string; why: string; host?: string }> = [];
+  let windowTooSmall: Attempt | undefined; // the named model's window cannot hold the work
   if (req.model) {
     const named = findModel(overview.models, req.model);
     if (!named) attempts.push({ model: shortened(req.model), error: `not installed — pull it with \`ollama pull ${shortened(req.model)}\`` });
-    else if (named.contextWindow < contextTokens) attempts.push({ model: named.name, error: `its ${named.contextWindow}-token window is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
+    else if (named.contextWindow < contextTokens) {
+      const trained = (named as { trainedWindow?: number }).trainedWindow ?? named.contextWindow;
+      const bound = trained > named.contextWindow ? ` (trained for ${trained}; its host's memory holds ${named.contextWindow} for it now)` : '';
+      windowTooSmall = { model: named.name, error: `its ${named.contextWindow}-token window${bound} is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` };
+      attempts.push(windowTooSmall);
+    }
     else queue.push({ model: named.name, why: `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }) });
   }
   let cold: ReturnType<typeof coldLoadEstimates> | undefined;
@@ -125,7 +131,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const namedHost = named && unit(named.host).host;
   if (!ranked && (!named || req.dryRun || !namedHost || namedHost.loader.requestsOn(named.model) >= namedHost.settings.ollama.numParallel)) rank();
 
-  if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => / window is too small /.test(a.error)))) {
+  if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => a === windowTooSmall))) {
     const local = overview.models.filter((m) => m.fits && !m.cloud);
     const widest = Math.max(0, ...local.map((m) => m.contextWindow));
     const trained = Math.max(0, ...local.map((m) => (m as { trainedWindow?: number }).trainedWindow ?? m.contextWindow));
