@@ -21,6 +21,7 @@ const SLOW = [
   'test/e2e/progress.test.ts', // 20 s loads, slow downloads, a client giving up after 2 s
   'test/e2e/bundle.test.ts', // packs and unpacks the desktop bundle (~20 s of a 2-core machine)
   'test/e2e/pack.test.ts', // npm pack, then runs the tarball with production dependencies only
+  'test/browser/views.test.ts', // the views in a real Chromium: ~15 s of a 2-core machine
   'test/e2e/state-lock.test.ts', // a write lock held past the limit, servers stopped by SIGTERM
   'test/e2e/state-damaged.test.ts', // damaged state files, servers stopped and started round after round
   'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
@@ -34,7 +35,7 @@ const OWN_TRANSPORT = ['test/e2e/http.test.ts', 'test/e2e/http-bounds.test.ts', 
  * progress notifications and cancellation, server-to-client requests (elicitation) — run over
  * HTTP in `npm test` too; the other files' HTTP pass is in `npm run test:slow`.
  */
-const HTTP_QUICK = ['test/e2e/bounds.test.ts', 'test/e2e/generate.test.ts', 'test/e2e/templates.test.ts'];
+const HTTP_QUICK = ['test/e2e/bounds.test.ts', 'test/e2e/generate.test.ts'];
 
 const HTTP = { OLLM_E2E_TRANSPORT: 'http' };
 
