@@ -9,6 +9,7 @@
  * the ledger — and start-up at most 0.6× the peer's.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -42,6 +43,16 @@ function coldStart(file: string, host: string): Promise<number> {
   });
 }
 
+/** A process's resident set (Linux /proc; 0 elsewhere). */
+function residentBytes(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 const bareNode = () => new Promise<number>((resolve) => {
   const t0 = performance.now();
   spawn(process.execPath, ['-e', '0']).on('exit', () => resolve(performance.now() - t0));
@@ -62,14 +73,18 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
       req.on('error', reject);
       req.end(JSON.stringify({ model: 'llama3.2:latest', prompt: 'hi', stream: false, options: { num_predict: 16 } }));
     });
-  const connect = async (file: string) => {
+  const pids: Record<string, number> = {};
+  const connect = async (file: string, name: string) => {
     const home = tempDir('ollm-bench-peer-');
     const c = new Client({ name: 'bench', version: '1' });
-    await c.connect(new StdioClientTransport({ command: process.execPath, args: [file], env: env(home, fake.host), cwd: home }));
+    const transport = new StdioClientTransport({ command: process.execPath, args: [file], env: env(home, fake.host), cwd: home });
+    await c.connect(transport);
+    pids[name] = transport.pid ?? 0;
     return c;
   };
-  const ours = await connect(CLI);
-  const peer = await connect(join(peerFile));
+  const ours = await connect(CLI, 'ours');
+  const peer = await connect(join(peerFile), 'peer');
+  const rss: Record<string, number> = {};
   const calls: Record<string, () => Promise<unknown>> = {
     raw,
     ours: () => ours.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } }),
@@ -83,6 +98,8 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
       await f();
       times[k]!.push(performance.now() - t);
     }
+    // resident memory after 320 calls each: what the process holds while serving
+    for (const [k, pid] of Object.entries(pids)) rss[k] = residentBytes(pid);
   } finally {
     await ours.close();
     await peer.close();
@@ -98,11 +115,15 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   const start = (k: string) => p50(starts[k]!) - p50(starts.bare!);
   const callOk = over('ours') <= over('peer') + 0.3;
   const startRatio = start('ours') / start('peer');
+  const total = (k: string) => p50(starts[k]!);
+  const rssRatio = rss.peer ? (rss.ours ?? 0) / rss.peer : NaN;
+  const mb = (b: number | undefined) => `${((b ?? 0) / 2 ** 20).toFixed(0)} MB`;
   return {
-    ok: callOk && startRatio <= 0.6,
+    ok: callOk && startRatio <= 0.6 && rssRatio <= 0.75,
     lines: [
       `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate +${over('peer').toFixed(2)} ms (goal: within 0.3 ms) ${callOk ? 'OK' : 'OVER'}`,
-      `peer: cold start over bare node (median of 9): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}`,
+      `peer: cold start over bare node (median of 9): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}; in all ${total('ours').toFixed(0)} vs ${total('peer').toFixed(0)} ms (${(total('ours') / total('peer')).toFixed(2)}×; bare node ${total('bare').toFixed(0)} ms)`,
+      `peer: resident memory after 320 calls: ollm-mcp ${mb(rss.ours)}, ollama-mcp ${mb(rss.peer)} — ${rssRatio.toFixed(2)}× (goal ≤ 0.75) ${rssRatio <= 0.75 ? 'OK' : 'MISSED'}`,
     ],
   };
 }

@@ -8,6 +8,8 @@ import { benchLearning } from './learning.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
 import { benchOffloadSplit } from './offload-split.js';
+import { benchFootprint } from './footprint.js';
+import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
 import { benchStartup } from './startup.js';
@@ -19,6 +21,8 @@ import { removeTempDirs } from '../test/helpers/temp.js';
 process.env.OLLM_LOG_LEVEL ??= 'warn';
 const only = process.argv[2];
 const benches = [
+  { name: 'footprint', run: benchFootprint },
+  { name: 'answer-checks', run: benchAnswerChecks },
   { name: 'startup', run: benchStartup },
   { name: 'overhead', run: benchOverhead },
   { name: 'trace', run: benchTrace },

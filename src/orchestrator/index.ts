@@ -13,4 +13,5 @@ export { Loader, type LoadOutcome, type UnloadOutcome, type KeepAlive } from './
 export { planLoad, kvCacheBytes, type LoadPlan } from './loading/planner.js';
 export { selectModel, alternativeFor, TASK_PROFILE, type Selection, type RouteCandidate } from './generation/router.js';
 export { priceCall, ledgerLine, formatTokens, formatMoney, type CallTokens, type Prices, type LedgerEntry } from './savings/ledger.js';
+export { footprint, footprintLine, SESSION_TURNS, type Footprint } from './savings/footprint.js';
 export { SavingsStore, type SavingsSummary, type SavingsSums, type SavingsRecord } from './stores/savings-store.js';

@@ -65,12 +65,16 @@ export class Orchestrator {
   /** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */
   readonly fallback?: CloudFallback;
   readonly comparisons = new Comparisons();
+  private stateReading?: Promise<unknown>;
   /**
    * Settles once the shared state a request may need (metrics, preferences, the ledger, what
-   * routing learned) has been read: a server sets it at start and answers initialize and the lists
-   * meanwhile; tools and the resources that show that state wait for it.
+   * routing learned) has been read — started by the first tool or resource that needs it, not at
+   * start: opening the state database loads SQLite (~25 ms, ~12 MB), which initialize and the
+   * lists do not need.
    */
-  stateRead: Promise<unknown> = Promise.resolve();
+  get stateRead(): Promise<unknown> {
+    return (this.stateReading ??= Promise.all([this.metrics.load(), this.preferences.load(), this.savings.load(), this.outcomes.load()]));
+  }
   readonly preferences: Preferences;
   /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
   readonly memoryStore: MemoryStore;

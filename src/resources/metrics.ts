@@ -2,6 +2,8 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bounds.js';
 import { jsonContents } from './json.js';
+import { offeredList } from '../tools/footprint.js';
+import { footprint } from '../orchestrator/index.js';
 
 /** Each growing list gets a third of the room: models used, days with calls, and models that saved. */
 const SHARE = MAX_RESOURCE_CHARS / 3;
@@ -12,7 +14,7 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
     'ollm://metrics',
     {
       title: 'Per-model performance',
-      description: 'Per model: requests, successes, failures, average latency, tokens per second, load time, last use and last error — measured by this server and kept across sessions; and loadSpeed, how fast models load on this host (bytes per second, all loads together; assumed until measured), which progress messages and routing use to estimate load times; and savings, what offloaded calls saved the calling assistant (tokens, and money at the savings prices in settings: in total, today, by day, model and task). The models used last and the newest days come first; a long list is cut, and `cut` says so.',
+      description: 'Per model: requests, successes, failures, average latency, tokens per second, load time, last use and last error — measured by this server and kept across sessions; and loadSpeed, how fast models load on this host (bytes per second, all loads together; assumed until measured), which progress messages and routing use to estimate load times; and savings, what offloaded calls saved the calling assistant (tokens, and money at the savings prices in settings: in total, today, by day, model and task); and footprint, what the tool list costs the calling model every turn and how many offloaded calls pay for a session\'s worth of it. The models used last and the newest days come first; a long list is cut, and `cut` says so.',
       mimeType: 'application/json',
     },
     async (uri) => {
@@ -20,6 +22,7 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
       await orch.savings.load(); // other processes' savings too (one stat when savings.json is unchanged)
       const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => b.lastUsed.localeCompare(a.lastUsed));
       const savings = orch.savings.summary();
+      const list = offeredList();
       const models = boundList(used, { maxChars: SHARE, size: indentedChars, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; show_status has the loaded models.' });
       const days = boundList(savings.byDay, { maxChars: SHARE, size: indentedChars, noun: ['day', 'days'], rest: 'the oldest days are left out; savings.total counts them.' });
       const byModel = boundList(savings.byModel, { maxChars: SHARE, size: indentedChars, noun: ['model', 'models'], rest: 'the ones that saved least are left out; savings.total counts them.' });
@@ -28,6 +31,8 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
         models: Object.fromEntries(models.kept),
         loadSpeed: orch.metrics.loadSpeed(),
         savings: { ...savings, byDay: days.kept, byModel: byModel.kept },
+        // what the tool list costs the calling model every turn, against what offloading saved
+        footprint: footprint(list.chars, list.tools, savings.prices, savings.total),
         ...(Object.keys(cut).length > 0 && { cut }),
       });
     },

@@ -48,14 +48,15 @@ const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning' | 'state', 
 
 export class UsageError extends Error {}
 
-/** Flags that set one setting each; values are read as numbers where the setting wants one. */
-const SETTING_FLAGS: Record<string, { path: string; number?: boolean }> = {
+/** Flags that set one setting each; values are read as numbers where the setting wants one, and as a list where it wants one (comma-separated). */
+const SETTING_FLAGS: Record<string, { path: string; number?: boolean; list?: boolean }> = {
   'ollama-host': { path: 'ollama.host' },
   model: { path: 'model.default' },
   temperature: { path: 'options.temperature', number: true },
   'max-tokens': { path: 'options.maxTokens', number: true },
   'context-size': { path: 'options.contextSize', number: true },
   'ram-budget': { path: 'ram.budget' },
+  toolsets: { path: 'toolsets', list: true },
 };
 
 export const USAGE = `Usage: ollm-mcp [command] [options]
@@ -87,6 +88,8 @@ Settings (each overrides env vars and the settings file):
   --max-tokens N         Default output token limit
   --context-size N       num_ctx for requests
   --ram-budget SIZE      RAM for loaded models: "12GB" or "80%"
+  --toolsets SETS        The tools offered, by set (comma-separated): all (the default), offload,
+                         models, memory, templates, status
   --set KEY=VALUE        Any setting by its key, e.g. --set ram.safetyMargin=0.25 (repeatable)
   --project DIR          The project folder whose profile applies (default: the working directory)
 
@@ -115,6 +118,13 @@ function readValue(text: string): unknown {
     return text;
   }
 }
+
+/** A comma-separated flag value as a list: items trimmed, empty ones dropped (the schema says when none is left). */
+const listOf = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 export function parseCli(argv: string[]): CliArgs {
   const options = {
@@ -174,7 +184,8 @@ export function parseCli(argv: string[]): CliArgs {
   for (const [name, spec] of Object.entries(SETTING_FLAGS)) {
     const raw = v[name];
     if (typeof raw !== 'string') continue;
-    flags.push({ path: spec.path, value: spec.number ? numberOrText(raw) : raw, flag: `--${name}` });
+    const value = spec.list ? listOf(raw) : spec.number ? numberOrText(raw) : raw;
+    flags.push({ path: spec.path, value, flag: `--${name}` });
   }
   for (const item of (v.set as string[] | undefined) ?? []) {
     const eq = item.indexOf('=');

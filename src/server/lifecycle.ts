@@ -16,14 +16,11 @@ export function keepHeapSmall(): void {
   v8.setFlagsFromString('--optimize-for-size');
 }
 
-/** Templates read (prompts are registered from them) and followed; pins loaded; metrics, preferences and the rest of the shared state being read (orch.stateRead); Ollama greeted. */
+/** Templates read (prompts are registered from them) and followed; pins loaded; Ollama greeted. The shared state is read when a tool first needs it (orch.stateRead). */
 export async function prepare(orch: Orchestrator): Promise<void> {
   await orch.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`));
   orch.templates.watch();
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
-  // Read while the transport starts (opening the database loads SQLite, ~25 ms): tools and the
-  // resources that show them wait for it (orch.stateRead), so the first answer already sees them.
-  orch.stateRead = Promise.all([orch.metrics.load(), orch.preferences.load(), orch.savings.load(), orch.outcomes.load()]);
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(
     (v) => log.info(`Ollama ${v} answers at ${orch.host}`),

@@ -59,13 +59,13 @@ export const compareTool = defineTool({
   name: 'compare',
   title: 'Compare models side by side',
   description:
-    'Runs one prompt on 2 to 5 local models and returns every answer with load time, time to first token, generation time, tokens, tokens/s and total time (load included); the fastest (named when two or more answered) is the one that generates the most tokens per second, so a model that happened to be loaded already does not win on that. Models that fit in RAM together run in parallel, the others one after another with smart loading — never overcommitting. Leave models out to compare the top candidates for the task: different models (the same weights under two names count once), official library models before other people\'s uploads. One model failing does not fail the comparison. Name inputs by reference (files, images, diff) and the server reads them; an input longer than a model\'s window is split into parts for that model and the answers combined. Use it to find which local model suits a kind of work; record the winner with prefer_model.',
+    'Runs one prompt on 2–5 local models: answers with timings side by side, and a comparisonId for prefer_model.',
   inputSchema: z.object({
-    prompt: z.string().min(1).describe('The task or question. Name inputs in files, images or diff rather than pasting them here.'),
+    prompt: z.string().min(1),
     ...inputFields,
-    models: z.array(z.string().min(1)).min(2).max(5).optional().describe('The models to compare; default: the top candidates for the task.'),
+    models: z.array(z.string().min(1)).min(2).max(5).optional().describe('2–5; default: top candidates.'),
     system: z.string().optional(),
-    task: z.enum(TASK_TYPES).optional().describe('Kind of work; inferred from the prompt when left out.'),
+    task: z.enum(TASK_TYPES).optional().describe('Inferred if omitted.'),
     maxTokens: z.number().int().min(1).max(1_048_576).optional(),
   }),
   outputSchema: z.object({

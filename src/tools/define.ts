@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type * as z from 'zod';
 import { HostError, type Orchestrator } from '../orchestrator/index.js';
+import { slimSchema } from './slim-schema.js';
 import { log } from '../orchestrator/util/log.js';
 import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
 import { reportingTo } from '../orchestrator/progress/current.js';
@@ -83,6 +84,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
 
 export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void) & {
   toolName: string;
+  /** What tools/list shows as its description. */
+  description: string;
   /** The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build embeds them). */
   jsonSchemas(target: string): Record<string, Record<string, unknown>>;
 };
@@ -146,7 +149,8 @@ function memoJsonSchema(schema: z.ZodObject, tool: string, which: 'input' | 'out
   const memo = (io: 'input' | 'output') => (options: Parameters<JsonSchemaOf['input']>[0]) => {
     const key = `${which}:${io}|${String(options?.target ?? '')}`;
     let out = seen.get(key) ?? BUILT[tool]?.[key];
-    if (!out) out = convert[io](options);
+    // the input schema is published slim (slim-schema.ts): the calling model reads it every turn
+    if (!out) out = which === 'input' ? (slimSchema(convert[io](options)) as Record<string, unknown>) : convert[io](options);
     seen.set(key, out);
     return out;
   };
@@ -218,5 +222,5 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     }
     return out;
   };
-  return Object.assign(register, { toolName: spec.name, jsonSchemas });
+  return Object.assign(register, { toolName: spec.name, description: spec.description, jsonSchemas });
 }

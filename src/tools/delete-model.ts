@@ -7,11 +7,11 @@ export const deleteModelTool = defineTool({
   name: 'delete_model',
   title: 'Delete an installed model',
   description:
-    'Removes a model from disk (it would have to be pulled again to use). Unloads it first; refuses a pinned model unless force: true, and a model answering a request. Only when the user asked to delete it or to free disk space.',
+    'Destructive: deletes a model from disk. Only if the user asks.',
   inputSchema: z.object({
-    model: z.string().min(1).describe('The installed model to delete.'),
-    host: z.string().min(1).optional().describe('Which Ollama host or llama.cpp router (see ollm://fleet), when there are several; default: the one that has the model, else ollama.host.'),
-    force: z.boolean().optional().describe('Delete even if it is pinned.'),
+    model: z.string().min(1),
+    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
+    force: z.boolean().optional().describe('Delete even if pinned.'),
   }),
   outputSchema: z.object({ model: z.string(), deleted: z.literal(true), unloaded: z.boolean(), freedDiskBytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

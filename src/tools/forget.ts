@@ -8,10 +8,10 @@ export const forgetTool = defineTool({
   name: 'forget',
   title: 'Forget remembered facts',
   description:
-    'Removes one remembered entry by key, or — with all: true, only when the user clearly asks to wipe the memory — every entry (a JSON copy of every entry is kept in $OLLM_HOME first).',
+    'Destructive: deletes a remembered entry, or all: true every one. Only if the user asks.',
   inputSchema: z.object({
-    key: z.string().min(1).optional().describe('The key of the entry to remove.'),
-    all: z.boolean().optional().describe('Remove every entry. Destructive: only when the user asks for it.'),
+    key: z.string().min(1).optional(),
+    all: z.boolean().optional(),
   }),
   outputSchema: z.object({ removed: z.number(), keys: z.array(z.string()), backup: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

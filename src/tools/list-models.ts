@@ -50,9 +50,9 @@ export const listModels = defineTool({
   name: 'list_models',
   title: 'List local models',
   description:
-    'Lists the models installed on this machine’s Ollama (and on every host in settings: Ollama, llama.cpp routers, OpenAI-compatible engines) with size, family, context window, capabilities, the routing profiles each serves, whether it is loaded, and whether it fits in RAM (fits: within the budget at all; fitsNow: without unloading anything). Also returns loaded models and the RAM budget. With several hosts, each model names its host, and a host that does not answer is named in `unreachable` (with what to do) while the others are listed. Use it before choosing a model or to see what is running. Cheap: cached for 30 s; pass refresh: true after installing models outside this server.',
+    'Installed and loaded models on every host: size, window, capabilities, fit.',
   inputSchema: z.object({
-    refresh: z.boolean().optional().describe('Ask Ollama again instead of using the list cached for 30 s.'),
+    refresh: z.boolean().optional().describe('Skip the 30 s cache.'),
   }),
   outputSchema: z.object({
     host: z.string(),

@@ -13,26 +13,31 @@ import type { PhaseReporter } from '../orchestrator/progress/progress.js';
 /** What an image costs a hosted assistant to read at full size (Claude: about width × height / 750, at most ~1,600). */
 export const IMAGE_TOKENS = 1600;
 
+/**
+ * The inputs named by reference. Their describe texts are short on purpose (issue 32: the tool
+ * list is sent to the model every turn); route_and_generate's description says once that the
+ * server reads them, and docs/tools.md has the details (globs, .gitignore, image formats, splits).
+ */
 export const inputFields = {
   files: z
     .array(z.string().min(1).max(4096))
     .max(100)
     .optional()
-    .describe('Files for the model to read, by path — relative to the project folder, or absolute inside an allowed root — or glob patterns ("src/**/*.ts", "logs/*.log"; .gitignore is honoured). The server reads them: pass paths, never paste contents into prompt. Inputs longer than any model\'s context are split into parts and the answers combined.'),
+    .describe('Paths or globs in the project.'),
   images: z
     .array(z.string().min(1))
     .max(8)
     .optional()
-    .describe('Images for a vision model: paths to image files (PNG, JPEG, GIF, WebP, BMP; same rules as files) — preferred — or base64.'),
+    .describe('Image paths (or base64).'),
   diff: z
     .object({
-      staged: z.boolean().optional().describe('The staged changes (git diff --cached) instead of the working tree\'s.'),
-      range: z.string().min(1).max(200).optional().describe('A commit or range, e.g. "main...HEAD" or "HEAD~3".'),
-      paths: z.array(z.string().min(1).max(4096)).max(100).optional().describe('Only these paths.'),
+      staged: z.boolean().optional(),
+      range: z.string().min(1).max(200).optional(),
+      paths: z.array(z.string().min(1).max(4096)).max(100).optional(),
     })
     .strict()
     .optional()
-    .describe("The project's git diff, read by the server with git: {} for the working tree, {staged: true}, or {range: \"main...HEAD\"}."),
+    .describe('Git diff; {} = working tree.'),
 };
 
 export const readSchema = z

@@ -10,11 +10,11 @@ export const preferModelTool = defineTool({
   name: 'prefer_model',
   title: 'Remember the preferred model for a kind of work',
   description:
-    `Records which model the user preferred for a kind of work — usually the winner of a compare (pass its comparisonId; the last ${KEEP_COMPARISONS} comparisons are kept across restarts) — so route_and_generate and smart_load choose it for that work from then on (settings overrides still come first). Kept across sessions. Refuses a model that is not installed or cannot do that work (code needs a code model, vision a vision model; embedding models do no text work), naming installed models that can.`,
+    'Records the model the user prefers for a kind of work; routing follows it.',
   inputSchema: z.object({
-    model: z.string().min(1).describe('The preferred model.'),
-    comparisonId: z.string().optional().describe('The compare result it won; its task is used when task is left out.'),
-    task: z.enum(TASK_TYPES).optional().describe('The kind of work it is preferred for.'),
+    model: z.string().min(1),
+    comparisonId: z.string().optional().describe('The compare it won.'),
+    task: z.enum(TASK_TYPES).optional(),
   }),
   outputSchema: z.object({ model: z.string(), task: z.string(), profile: z.string() }),
   // Writes a preference to the state database; not destructive: it replaces one routing setting and names the one it replaced.

@@ -6,12 +6,12 @@ export const pullModelTool = defineTool({
   name: 'pull_model',
   title: 'Download a model',
   description:
-    'Downloads a model from the Ollama registry (or another registry named in the model, e.g. hf.co/user/repo:quant), with progress notifications (bytes done of total, and the phase). Returns already_present at once when the model is installed, unless force: true. Cancelling stops the download; running it again resumes. Models are several GB: check list_models or ollm://system/ram for what fits before pulling a large one.',
+    'Downloads a model (GBs) from the Ollama registry or hf.co/user/repo:quant.',
   inputSchema: z.object({
-    model: z.string().min(1).describe('Model name, e.g. "llama3.2", "qwen2.5-coder:7b", "hf.co/bartowski/Llama-3.2-3B-Instruct-GGUF:Q4_K_M".'),
-    host: z.string().min(1).optional().describe('Which Ollama host to pull to (see ollm://fleet); default ollama.host.'),
-    insecure: z.boolean().optional().describe('Allow an insecure (http) registry.'),
-    force: z.boolean().optional().describe('Pull again even if installed (gets updates).'),
+    model: z.string().min(1).describe('e.g. "qwen2.5-coder:7b".'),
+    host: z.string().min(1).optional().describe('A host (ollm://fleet); default ollama.host.'),
+    insecure: z.boolean().optional().describe('Allow an http registry.'),
+    force: z.boolean().optional().describe('Pull again (update).'),
   }),
   outputSchema: z.object({
     model: z.string(),

@@ -8,11 +8,11 @@ export const rateAnswerTool = defineTool({
   name: 'rate_answer',
   title: 'Say whether a local answer was good',
   description:
-    "Tells ollm-mcp whether an answer from route_and_generate was good, by its answerId, once you have checked it (it compiled, the summary was right, you had to redo it…). Routing learns from it: each model's track record for that kind of work on this machine weighs in when the next model is chosen, so models that do well here get the work and ones that do badly stop getting it. Cheap; call it whenever you judged an answer. A second verdict on the same answer replaces the first.",
+    'Rates a route_and_generate answer by answerId once checked; routing learns.',
   inputSchema: z.object({
-    answerId: z.string().min(1).max(100).describe('The answerId of a route_and_generate result.'),
-    verdict: z.enum(['good', 'bad']).describe('good: you used the answer as it was or nearly; bad: wrong, useless, or you had to redo it.'),
-    why: z.string().max(500).optional().describe('Optional, a few words: what was wrong or right.'),
+    answerId: z.string().min(1).max(100),
+    verdict: z.enum(['good', 'bad']).describe('good: usable; bad: wrong.'),
+    why: z.string().max(500).optional(),
   }),
   outputSchema: z.object({
     model: z.string(),

@@ -28,12 +28,12 @@ export const recallTool = defineTool({
   name: 'recall',
   title: 'Recall remembered facts',
   description:
-    'Looks up what was remembered in this or earlier sessions: by exact key, by a search query (ranked by relevance, then recency and use), or — with neither — the most recent entries. Use it before asking the user something they may already have said.',
+    'Finds remembered entries by key or query; else the newest.',
   inputSchema: z.object({
-    key: z.string().min(1).optional().describe('The exact key (case and spacing ignored).'),
-    query: z.string().min(1).optional().describe('Words to search keys and values for.'),
-    category: z.enum(MEMORY_CATEGORIES).optional().describe('Only this category.'),
-    limit: z.number().int().min(1).max(100).optional().describe('At most this many entries (default 10).'),
+    key: z.string().min(1).optional().describe('Exact key.'),
+    query: z.string().min(1).optional(),
+    category: z.enum(MEMORY_CATEGORIES).optional(),
+    limit: z.number().int().min(1).max(100).optional().describe('Default 10.'),
   }),
   outputSchema: z.object({
     mode: z.enum(['key', 'search', 'recent']),

@@ -7,11 +7,11 @@ export const rememberTool = defineTool({
   name: 'remember',
   title: 'Remember a fact across sessions',
   description:
-    'Saves a lasting fact, preference or piece of context under a short key (e.g. key "preferred language", value "TypeScript with strict mode"), for later sessions and for local models: route_and_generate adds relevant memories to its system prompt. The same key again updates the entry. Use it when the user states something worth keeping; not for secrets, passwords or one-off details.',
+    'Saves a fact under a key for later sessions and local models. No secrets.',
   inputSchema: z.object({
-    key: z.string().min(1).describe('A short name for the fact, matched ignoring case and spacing.'),
-    value: z.string().min(1).describe('The fact itself, in one or two sentences.'),
-    category: z.enum(MEMORY_CATEGORIES).optional().describe('fact (default), preference (how the user likes things done) or context (their project, setup, goals).'),
+    key: z.string().min(1),
+    value: z.string().min(1),
+    category: z.enum(MEMORY_CATEGORIES).optional().describe('Default: fact.'),
   }),
   outputSchema: memoryEntrySchema.extend({ action: z.enum(['created', 'updated']) }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

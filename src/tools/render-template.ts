@@ -74,18 +74,18 @@ export const renderTemplateTool = defineTool({
   name: 'render_template',
   title: 'Fill in a prompt template',
   description:
-    'Fills a saved prompt template (code_review, explain, summarize, commit_message, write_tests, translate, or the user\'s own — see ollm://templates) with variables and returns the prompt; with generate: true also runs it on the best local model, as route_and_generate does — then files, images and diff are read by the server and given to the model with the prompt (inputs longer than any context are split). Fill a variable from a file with variableFiles rather than pasting it. Variables left out take their defaults; missing required ones are asked of the user when the client can show a form, otherwise the error names each one.',
+    'Fills a template (ollm://templates) and returns the prompt; generate: true also runs it.',
   inputSchema: z.object({
-    name: z.string().min(1).describe('The template name.'),
-    variables: z.record(z.string(), z.string()).optional().describe('Values by variable name, e.g. { "language": "Go" }.'),
+    name: z.string().min(1),
+    variables: z.record(z.string(), z.string()).optional(),
     variableFiles: z
       .record(z.string(), z.string().min(1).max(4096))
       .optional()
-      .describe('Variables filled from files, read by the server: { "code": "src/app.ts" } (a path relative to the project folder, or a glob). Use this instead of pasting a file into variables.'),
+      .describe('{var: path}: read from files.'),
     ...inputFields,
-    generate: z.boolean().optional().describe('Also run the prompt on a local model and return its answer.'),
-    task: z.enum(TASK_TYPES).optional().describe('With generate: the kind of work (left out: the built-in template\'s own — code for code_review, write_tests and commit_message — else inferred from the prompt).'),
-    model: z.string().min(1).optional().describe('With generate: the model to try first.'),
+    generate: z.boolean().optional().describe('Also run it on a local model.'),
+    task: z.enum(TASK_TYPES).optional().describe('With generate.'),
+    model: z.string().min(1).optional().describe('With generate: model.'),
   }),
   outputSchema: z.object({
     name: z.string(),

@@ -7,23 +7,23 @@ export const saveTemplateTool = defineTool({
   name: 'save_template',
   title: 'Save a prompt template',
   description:
-    'Saves a reusable prompt template as $OLLM_HOME/templates/<name>.yaml, checked first: {var} is a variable, {var:default} one with a default, {{ and }} are literal braces. It then appears in render_template and as an MCP prompt. Use it when the user wants a prompt they will reuse; an existing template of theirs is replaced only with replace: true (a built-in of the same name is overridden).',
+    'Saves a prompt template ({var}, {var:default}) for render_template and as an MCP prompt.',
   inputSchema: z.object({
-    name: z.string().min(1).describe('Letters, digits, "_" and "-", at most 64, starting with a letter or digit (e.g. "pr_description"); not a name every JavaScript object has, such as "constructor" or "toString".'),
-    description: z.string().min(1).describe('What the template is for, in one line.'),
-    template: z.string().min(1).describe('The prompt text with {variables}.'),
+    name: z.string().min(1).describe('Letters, digits, _ and -.'),
+    description: z.string().min(1).describe('One line.'),
+    template: z.string().min(1).describe('Prompt text with {variables}.'),
     variables: z
       .array(
         z.object({
           name: z.string().min(1),
           required: z.boolean().optional(),
           default: z.string().optional(),
-          description: z.string().optional().describe('Shown when the value is asked for.'),
+          description: z.string().optional(),
         }),
       )
       .optional()
-      .describe('Each variable: required, or its default, and a description.'),
-    replace: z.boolean().optional().describe('Replace the user template of that name if there is one.'),
+      .describe('Each: name, required or default, description.'),
+    replace: z.boolean().optional().describe('Overwrite.'),
   }),
   outputSchema: z.object({
     name: z.string(),

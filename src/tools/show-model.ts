@@ -19,10 +19,10 @@ export const showModelTool = defineTool({
   name: 'show_model',
   title: 'Show a model card',
   description:
-    'Details of one installed model: family, parameters, quantization, trained context window, capabilities, the routing profiles it serves, size and RAM needed, whether it fits and is loaded, and the first lines of its license. The same as the resource ollm://models/{name}.',
+    'One model\'s card: size, window, capabilities, memory needed, license.',
   inputSchema: z.object({
-    model: z.string().min(1).describe('An installed model, e.g. "llama3.2" or "qwen2.5-coder:7b".'),
-    host: z.string().min(1).optional().describe('Which Ollama host (see ollm://fleet), when there are several; default: the one that answers and has the model, else ollama.host.'),
+    model: z.string().min(1),
+    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
   }),
   outputSchema: modelSummarySchema.extend({
     digest: z.string(),

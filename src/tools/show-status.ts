@@ -3,7 +3,8 @@ import { evidenceByWork, parseEvidenceKey, trackRecord, type EvidenceBook, type 
 import { workRecordSchema } from './schemas.js';
 import { defineTool } from './define.js';
 import { viewMeta } from '../views/index.js';
-import { formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
+import { footprint, footprintLine, formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
+import { offeredList } from './footprint.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { boundedFleet } from '../resources/fleet.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from './answer-bounds.js';
@@ -74,6 +75,10 @@ const savingsSchema = z
     byDay: z.array(z.object({ day: z.string(), ...sums })).describe('the last 7 days with calls, newest first'),
     byModel: z.array(z.object({ model: z.string(), ...sums })),
     byTask: z.array(z.object({ task: z.string(), ...sums })),
+    footprint: z
+      .object({ tools: z.number(), tokensPerTurn: z.number(), sessionTurns: z.number(), sessionTokens: z.number(), sessionMoney: z.number(), callsToPayForSession: z.number().optional() })
+      .optional()
+      .describe('what the tool list costs you every turn, a session of it, and how many offloaded calls pay for that'),
   })
   .describe('what offloaded calls saved you, across sessions (ollm://metrics has every day)');
 
@@ -107,7 +112,7 @@ export const showStatusTool = defineTool({
   name: 'show_status',
   title: 'Fleet and memory status',
   description:
-    'Shows every host ollm-mcp uses, its memory (RAM/VRAM, the budget, the headroom left), the loaded models with pins, keep-alive time left and requests in flight, per-model metrics, and what offloading saved you (tokens and money, in all and today). Read-only. Hosts that render MCP Apps show it as a live monitor with unload and pin buttons. Use it to see what is loaded and why a model would not fit; to act, use unload_model or smart_load.',
+    'Hosts, memory, loaded models, metrics and what offloading saved.',
   inputSchema: z.object({}),
   outputSchema: z.object({
     hosts: z.array(z.record(z.string(), z.unknown())).describe('as ollm://fleet'),
@@ -134,7 +139,9 @@ export const showStatusTool = defineTool({
     const memory = { budgetBytes: ram.budgetBytes, headroomBytes: ram.headroomBytes, loadedBytes: ram.loadedBytes, totalBytes: ram.totalBytes, availableBytes: ram.availableBytes };
     const summary = orch.savings.summary({ days: 7 });
     const byModel = boundList(summary.byModel, { maxChars: SHARE, noun: ['model', 'models'], rest: 'ollm://metrics has more.' });
-    const savings = { ...summary, byModel: byModel.kept };
+    const list = offeredList();
+    const cost = footprint(list.chars, list.tools, summary.prices, summary.total);
+    const savings = { ...summary, byModel: byModel.kept, footprint: cost };
     const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => b.lastUsed.localeCompare(a.lastUsed));
     const metrics = boundList(used, { maxChars: SHARE, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; ollm://metrics has more.' });
     const cut = { ...(metrics.cut && { metrics: metrics.cut }), ...(records.cut && { learning: records.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
@@ -142,7 +149,7 @@ export const showStatusTool = defineTool({
     const notes = orch.pinNotes();
     return {
       structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, savings, learning, ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
-      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
+      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
     };
   },
 });

@@ -11,7 +11,7 @@ const keepAlive = z
     const problem = keepAliveProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe('How long the model stays loaded when idle: seconds, or a duration like "15m" (at most about 292 years); negative (e.g. -1) keeps it loaded. Default: model.keepAlive.timeout.');
+  .describe('Seconds or "15m"; negative: never unload.');
 
 /** A sentence ends with one full stop, whatever the parts it is made of end with. */
 const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
@@ -41,14 +41,14 @@ export const smartLoadTool = defineTool({
   name: 'smart_load',
   title: 'Load a model without overcommitting memory',
   description:
-    'Loads a local model so the next requests start fast, never pushing the machine into swap: if it does not fit, it unloads the smallest set of idle, unpinned models that makes room, or refuses (an error result) with the numbers and a smaller alternative. Name a model, or give a task (code, debugging, vision, fast, reasoning, creative, summarize, general) and the best installed model for it is chosen — preferring one already loaded. dryRun: true shows the plan and changes nothing. pin: true keeps it loaded while the server runs. Not needed before route_and_generate, which loads on its own.',
+    'Loads a model (or the best for a task) without overcommitting memory. Rarely needed: route_and_generate loads.',
   inputSchema: z.object({
-    model: z.string().min(1).optional().describe('Model to load, e.g. "qwen2.5-coder:7b". Leave out to choose by task.'),
-    host: z.string().min(1).optional().describe('Which Ollama host or llama.cpp router (see ollm://fleet), when there are several; default: the one that has the model, else ollama.host.'),
-    task: z.enum(TASK_TYPES).optional().describe('Kind of work, used to choose a model when none is named.'),
+    model: z.string().min(1).optional().describe('Omit to choose by task.'),
+    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
+    task: z.enum(TASK_TYPES).optional().describe('If no model is named.'),
     keepAlive: keepAlive.optional(),
-    pin: z.boolean().optional().describe('Keep this model loaded while the server runs; never unloaded to make room.'),
-    dryRun: z.boolean().optional().describe('Return the plan without loading or unloading anything.'),
+    pin: z.boolean().optional().describe('Keep loaded.'),
+    dryRun: z.boolean().optional().describe('Plan only; change nothing.'),
   }),
   outputSchema: z.object({
     model: z.string(),

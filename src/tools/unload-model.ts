@@ -5,13 +5,13 @@ export const unloadModelTool = defineTool({
   name: 'unload_model',
   title: 'Unload models from memory',
   description:
-    'Frees RAM by unloading a loaded model (it stays installed), or every loaded model with all: true. Naming a pinned model unpins and unloads it; all: true keeps pinned models unless includePinned: true. Models with a request running are kept. Use it when the user wants memory back; smart_load already unloads what it must on its own.',
+    'Unloads a model (it stays installed), or all.',
   inputSchema: z
     .object({
-      model: z.string().min(1).optional().describe('The model to unload, e.g. "llama3.2:latest".'),
-      all: z.boolean().optional().describe('Unload every loaded model.'),
-      includePinned: z.boolean().optional().describe('With all: also unload pinned models.'),
-    host: z.string().min(1).optional().describe('Which Ollama host or llama.cpp router (see ollm://fleet); default: where the model is loaded — with all, every host.'),
+      model: z.string().min(1).optional().describe('Unpins it too.'),
+      all: z.boolean().optional(),
+      includePinned: z.boolean().optional().describe('With all: pinned ones too.'),
+    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
     })
     .refine((v) => (v.model !== undefined) !== (v.all === true), { message: 'give either model or all: true' }),
   outputSchema: z.object({

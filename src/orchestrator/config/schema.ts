@@ -33,6 +33,10 @@ const keepAliveTimeout = z
 
 const profile = z.enum(PROFILE_NAMES);
 
+/** The toolsets a client may choose (`all`, the default, is every tool); their tools are listed in src/tools/toolsets.ts. */
+export const TOOLSET_NAMES = ['all', 'offload', 'models', 'memory', 'templates', 'status'] as const;
+export type ToolsetName = (typeof TOOLSET_NAMES)[number];
+
 
 
 export const settingsSchema = z
@@ -238,6 +242,11 @@ export const settingsSchema = z
         dir: z.string().min(1).optional().describe('The prompt templates folder; default $OLLM_HOME/templates.'),
       })
       .prefault({}),
+    toolsets: z
+      .array(z.enum(TOOLSET_NAMES))
+      .min(1, `name at least one toolset: ${TOOLSET_NAMES.join(', ')}`)
+      .default(['all'])
+      .describe('Which tools the server offers (fewer tools: a smaller tool list for the calling model every turn).'),
   })
   .describe('ollm-mcp settings ($OLLM_HOME/config.yaml)');
 

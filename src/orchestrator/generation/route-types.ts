@@ -18,6 +18,8 @@ export interface RouteRequest {
   useMemory?: boolean;
   /** The prompt holds inputs read from this machine by path (files, diffs, images): they go to the cloud fallback only where fallback.sendInputs allows. */
   inputsByReference?: boolean;
+  /** Why an answer must not be handed back (e.g. most of its citations do not hold), or undefined: the next candidate answers instead. */
+  check?: (text: string) => string | undefined;
   /** Only the named model answers: no other is tried, no fallback asked (compare's runs). */
   only?: boolean;
   /** The prompt's tokens as the caller counted them for the model it names (else estimated here). */

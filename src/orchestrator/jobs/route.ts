@@ -26,6 +26,7 @@ import { defaultProfileFor } from '../generation/default-profile.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
 import { shortened } from '../util/shorten.js';
+import { degenerate, degenerateWhy } from '../generation/degenerate.js';
 
 
 /** Models tried before giving up on local generation. */
@@ -206,6 +207,14 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
       }
       const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
       parts.records.metrics.recordPromptCount(candidate.model, estimated, out.promptTokens);
+      // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
+      const unusable = setAside(out.text, out.doneReason, req);
+      if (unusable) {
+        attempts.push({ model: parts.fleet.hosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: `its answer was set aside: ${unusable}` });
+        parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: out.totalMs, error: `answer set aside: ${unusable}` });
+        void parts.records.outcomes.record(place, { kind: 'failure' });
+        continue;
+      }
       parts.records.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
       // recorded with the other writes of the moment, after the answer has gone out
       void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
@@ -244,6 +253,17 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   if (req.only) throw new RouteError(attempts.map((a) => `${a.model}: ${a.error}`).join('; ') || `${req.model} could not answer`, attempts);
 
   return elsewhere();
+}
+
+/**
+ * Why an answer is set aside, or undefined: degenerate (generation/degenerate.ts) — a cut in the
+ * first sentence only when the caller set no maxTokens (a cut at their own limit is what they
+ * asked for) — or failing the caller's own check (offload: most citations do not hold).
+ */
+function setAside(text: string, doneReason: string, req: RouteRequest): string | undefined {
+  const bad = degenerate(text, { doneReason });
+  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined)) return degenerateWhy(bad);
+  return req.check?.(text);
 }
 
 /**

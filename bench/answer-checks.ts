@@ -1,0 +1,141 @@
+/**
+ * Answer checks benchmark (issue 32): the checks every answer goes through before it is handed
+ * back must cost nothing next to the generation. Times degenerate() on a 10,000-token (~40,000
+ * characters) normal answer and on a looping one, and — when src/orchestrator/inputs/citations.ts
+ * is there — checkCitations() on a 10,000-token answer with 100 citations over 50 files of 2,000
+ * lines. Each figure is the median of 200 runs after a warm-up.
+ * Goals: degenerate() ≤ 1 ms per answer; the citation check ≤ 5 ms.
+ */
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { estimateTokens } from '../src/orchestrator/generation/classify.js';
+import { degenerate } from '../src/orchestrator/generation/degenerate.js';
+
+export const DEGENERATE_GOAL_MS = 1;
+export const CITATIONS_GOAL_MS = 5;
+const RUNS = 200;
+const WARMUP = 50;
+/** A 10,000-token answer, as estimateTokens() counts (about 40,000 characters of prose). */
+const ANSWER_TOKENS = 10_000;
+
+/** The part of src/orchestrator/inputs/citations.ts this benchmark uses (the module may be absent). */
+interface CitationsModule {
+  checkCitations(answer: string, read: ReadonlyArray<{ label: string; text: string }>): { verified: number; flagged: number };
+}
+
+/** Median milliseconds of `RUNS` calls of `f`, after `WARMUP` calls. */
+function medianMs(f: () => unknown): number {
+  for (let i = 0; i < WARMUP; i++) f();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    f();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[RUNS >> 1]!;
+}
+
+const WORDS = 'the model reads each file and writes a short summary of what it found in every part of the code base while keeping its notes brief'.split(' ');
+
+/** A varied prose answer of at least `chars` characters: sentences and paragraphs that do not repeat. */
+function normalAnswer(chars: number): string {
+  let out = '';
+  for (let i = 0; out.length < chars; i++) {
+    const n = 8 + (i % 13);
+    const sentence = Array.from({ length: n }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ');
+    out += `${sentence[0]!.toUpperCase()}${sentence.slice(1)} (step ${i}).${i % 5 === 4 ? '\n\n' : ' '}`;
+  }
+  return out.trim();
+}
+
+/** `make(chars)` with chars chosen so that the text is about `tokens` tokens as estimateTokens() counts. */
+function sized(make: (chars: number) => string, tokens: number): string {
+  const probe = make(4 * tokens);
+  return make(Math.round((probe.length * tokens) / estimateTokens(probe)));
+}
+
+/** A looping answer of at least `chars` characters: one sentence, then another repeated to the end. */
+function loopingAnswer(chars: number): string {
+  const unit = 'I am a cat and I like to sleep in the sun. ';
+  return `Here is the answer you asked for. ${unit.repeat(Math.ceil(chars / unit.length))}`.trim();
+}
+
+const fmt = (ms: number) => (ms < 0.1 ? ms.toFixed(3) : ms.toFixed(2));
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+function goalLine(what: string, ms: number, goal: number): { ok: boolean; line: string } {
+  const ok = ms <= goal;
+  return { ok, line: `answer checks: ${what}: median ${fmt(ms)} ms (goal ≤ ${goal} ms) ${ok ? 'OK' : 'MISSED'}` };
+}
+
+function benchDegenerate(): { ok: boolean; lines: string[] } {
+  const cases = [
+    { name: 'normal', text: sized(normalAnswer, ANSWER_TOKENS), expect: undefined },
+    { name: 'looping', text: sized(loopingAnswer, ANSWER_TOKENS), expect: 'loop' },
+  ];
+  let ok = true;
+  const lines: string[] = [];
+  for (const c of cases) {
+    const got = degenerate(c.text, { doneReason: 'length' })?.kind;
+    if (got !== c.expect) {
+      ok = false;
+      lines.push(`answer checks: degenerate() on the ${c.name} answer said ${got ?? 'not degenerate'}, expected ${c.expect ?? 'not degenerate'} MISSED`);
+    }
+    const ms = medianMs(() => degenerate(c.text, { doneReason: 'length' }));
+    const tokens = thousands(Math.round(estimateTokens(c.text) / 1000) * 1000);
+    const r = goalLine(`degenerate() on a ${tokens}-token ${c.name} answer (${thousands(c.text.length)} characters)`, ms, DEGENERATE_GOAL_MS);
+    ok &&= r.ok;
+    lines.push(r.line);
+  }
+  return { ok, lines };
+}
+
+/** 50 files of 2,000 lines, and a 10,000-token answer citing them 100 times, each with a correct quote. */
+function citationCase(): { answer: string; read: Array<{ label: string; text: string }> } {
+  const read = Array.from({ length: 50 }, (_, f) => ({
+    label: `src/module${f}/file${f}.ts`,
+    text: Array.from({ length: 2000 }, (_, l) => `export const value${f}_${l + 1} = compute(${l + 1}, 'file ${f}');`).join('\n') + '\n',
+  }));
+  const cite = (c: number) => {
+    const f = c % 50;
+    const line = 1 + ((c * 37) % 1990);
+    return `See src/module${f}/file${f}.ts:${line}-${line + 2} \`value${f}_${line + 1} = compute(${line + 1}\`.`;
+  };
+  const citeTokens = estimateTokens(Array.from({ length: 100 }, (_, c) => cite(c)).join(' '));
+  const filler = sized(normalAnswer, ANSWER_TOKENS - citeTokens).split(/(?<=\.) /);
+  const parts: string[] = [];
+  const every = Math.floor(filler.length / 100);
+  for (let i = 0, c = 0; i < filler.length; i++) {
+    parts.push(filler[i]!);
+    if (c < 100 && i % every === every - 1) parts.push(cite(c++));
+  }
+  return { answer: parts.join(' '), read };
+}
+
+async function benchCitations(): Promise<{ ok: boolean; lines: string[] }> {
+  const file = new URL('../src/orchestrator/inputs/citations.ts', import.meta.url);
+  if (!existsSync(file)) {
+    return { ok: true, lines: ['answer checks: checkCitations() skipped: src/orchestrator/inputs/citations.ts is not there'] };
+  }
+  const specifier = '../src/orchestrator/inputs/citations.js'; // a variable: type-checks whether or not the file exists
+  const mod = (await import(specifier)) as CitationsModule;
+  const { answer, read } = citationCase();
+  const report = mod.checkCitations(answer, read);
+  const lines: string[] = [];
+  let ok = true;
+  if (report.verified !== 100 || report.flagged !== 0) {
+    ok = false;
+    lines.push(`answer checks: checkCitations() verified ${report.verified} and flagged ${report.flagged} of the 100 correct citations MISSED`);
+  }
+  const ms = medianMs(() => mod.checkCitations(answer, read));
+  const tokens = thousands(Math.round(estimateTokens(answer) / 1000) * 1000);
+  const r = goalLine(`checkCitations() on a ${tokens}-token answer with 100 citations over 50 files of 2,000 lines`, ms, CITATIONS_GOAL_MS);
+  return { ok: ok && r.ok, lines: [...lines, r.line] };
+}
+
+export async function benchAnswerChecks(): Promise<{ ok: boolean; lines: string[] }> {
+  const a = benchDegenerate();
+  const b = await benchCitations();
+  return { ok: a.ok && b.ok, lines: [...a.lines, ...b.lines] };
+}

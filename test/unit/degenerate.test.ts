@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { CUT_MAX_LETTERS, degenerate, degenerateWhy, UNIT_MAX_CHARS } from '../../src/orchestrator/generation/degenerate.js';
+
+/** A varied, non-repeating answer of about `chars` characters: sentences and paragraphs built from a counter. */
+function normalAnswer(chars: number): string {
+  const words = 'the model reads each file and writes a short summary of what it found in every part of the code base'.split(' ');
+  let out = '';
+  for (let i = 0; out.length < chars; i++) {
+    const n = 8 + (i % 13);
+    const sentence = Array.from({ length: n }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(' ');
+    out += `${sentence[0]!.toUpperCase()}${sentence.slice(1)} (step ${i}).${i % 5 === 4 ? '\n\n' : ' '}`;
+  }
+  return out.trim();
+}
+
+describe('degenerate: loops of every period', () => {
+  it('one character repeated', () => {
+    expect(degenerate('a'.repeat(100))).toEqual({ kind: 'loop', unit: 'a', times: 100 });
+    expect(degenerate(`Hm${'m'.repeat(300)}`)).toEqual({ kind: 'loop', unit: 'm', times: 301 });
+  });
+
+  it('one word repeated', () => {
+    expect(degenerate('the '.repeat(50))).toEqual({ kind: 'loop', unit: 'the', times: 50 });
+  });
+
+  it('a phrase without punctuation repeated', () => {
+    expect(degenerate('over and over '.repeat(30).trim())).toEqual({ kind: 'loop', unit: 'over and over', times: 30 });
+  });
+
+  it('characters repeated with no space between: abcabc…', () => {
+    expect(degenerate('abc'.repeat(30))).toEqual({ kind: 'loop', unit: 'abc', times: 30 });
+  });
+
+  it('a sentence repeated 80 times, and the words for it', () => {
+    const d = degenerate('I am a cat. '.repeat(80));
+    expect(d).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 80 });
+    expect(degenerateWhy(d!)).toBe('the answer repeated "I am a cat." 80 times');
+  });
+
+  it('a multi-line block repeated, shown from its first line', () => {
+    const block = 'Step one: open it\nStep two: read it\nStep three: close it\n';
+    expect(degenerate(block.repeat(10))).toEqual({ kind: 'loop', unit: 'Step one: open it Step two: read it Step three: close it', times: 10 });
+  });
+
+  it('a repeated block after an introduction that ends like the block does', () => {
+    // The intro's last word equals the block's last word: the periodic tail reaches back into it,
+    // and the unit is still shown from the block's first line.
+    const d = degenerate(`Here is the plan, step by step it\n${'Step one: open the file\nStep two: read it\n'.repeat(10)}`);
+    expect(d).toEqual({ kind: 'loop', unit: 'Step one: open the file Step two: read it', times: 10 });
+  });
+
+  it('a loop that ends inside a partial repetition (cut by the length limit)', () => {
+    const d = degenerate(`${'I am a cat. '.repeat(20)}I am a`, { doneReason: 'length' });
+    expect(d).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+  });
+
+  it('a different first sentence before the loop', () => {
+    expect(degenerate(`Sure, here is the answer you asked for. ${'I am a cat. '.repeat(20)}`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+    expect(degenerate(`Sure! ${'The value is 42 and it never changes. '.repeat(6)}`)).toEqual({ kind: 'loop', unit: 'The value is 42 and it never changes.', times: 6 });
+  });
+
+  it('units equal once whitespace is normalised (spaces, line breaks, tabs, CRLF) are one unit', () => {
+    const text = ['I am a cat.', 'I am  a cat.', 'I am\ta cat.', 'I am a\r\ncat.', 'I am a cat.'].join('\r\n\r\n');
+    expect(degenerate(`${text}\r\n`.repeat(4))).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+  });
+
+  it('a CRLF block repeated', () => {
+    expect(degenerate(`Intro line here\r\n${'alpha beta\r\ngamma delta\r\nepsilon\r\n'.repeat(10)}`)).toEqual({ kind: 'loop', unit: 'alpha beta gamma delta epsilon', times: 10 });
+  });
+
+  it('a long unit is shortened to at most 60 characters with an ellipsis', () => {
+    const sentence = 'This is a rather long sentence that the small model keeps producing over and over again.';
+    const d = degenerate(`${sentence} `.repeat(10));
+    expect(d?.kind).toBe('loop');
+    if (d?.kind !== 'loop') return;
+    expect(d.times).toBe(10);
+    expect(d.unit.length).toBeLessThanOrEqual(UNIT_MAX_CHARS);
+    expect(d.unit.endsWith('…')).toBe(true);
+    expect(sentence.startsWith(d.unit.slice(0, -1))).toBe(true);
+  });
+
+  it('shortening never splits an emoji (a surrogate pair)', () => {
+    const unit = `${'x'.repeat(58)}😀 and more words after it.`;
+    const d = degenerate(`${unit} `.repeat(5));
+    expect(d?.kind).toBe('loop');
+    if (d?.kind !== 'loop') return;
+    expect(d.unit).toBe(`${'x'.repeat(58)}…`);
+  });
+
+  it('a 10,000-token looping answer', () => {
+    const text = `Here is the answer. ${'I am a cat and I like to sleep. '.repeat(1300)}`;
+    expect(degenerate(text)).toEqual({ kind: 'loop', unit: 'I am a cat and I like to sleep.', times: 1300 });
+  });
+
+  it('a loop takes precedence over cut when the length limit stopped it', () => {
+    expect(degenerate('the '.repeat(50), { doneReason: 'length' })?.kind).toBe('loop');
+  });
+});
+
+describe('degenerate: the thresholds of a loop', () => {
+  it('repeated only 3 times is not a loop, 4 times is', () => {
+    const s = 'It is long enough to count on its own. ';
+    expect(degenerate(s.repeat(3))).toBeUndefined();
+    expect(degenerate(s.repeat(4))).toEqual({ kind: 'loop', unit: s.trim(), times: 4 });
+  });
+
+  it('a repeated tail covering less than half the answer is not a loop; more than half is', () => {
+    const intro = normalAnswer(1000);
+    const unit = 'I am a cat. '; // 12 characters
+    expect(degenerate(`${intro} ${unit.repeat(60)}`)).toBeUndefined(); // ~720 of ~1720
+    expect(degenerate(`${intro} ${unit.repeat(100)}`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 100 }); // ~1200 of ~2200
+  });
+
+  it('short emphatic repetition is not a loop', () => {
+    expect(degenerate('Yes!!!!!!')).toBeUndefined();
+    expect(degenerate('Nooooooo')).toBeUndefined();
+    expect(degenerate('ha ha ha ha')).toBeUndefined();
+  });
+
+  it('a short closing rule or separator is not a loop; a long run of one mark that is most of the answer is', () => {
+    expect(degenerate(`${normalAnswer(300)}\n\n---`)).toBeUndefined();
+    expect(degenerate(`${normalAnswer(300)}\n\n${'='.repeat(39)}`)).toBeUndefined(); // under half, and short
+    expect(degenerate(`Result:\n${'='.repeat(80)}`)).toEqual({ kind: 'loop', unit: '=', times: 80 });
+    expect(degenerate(`Done${'!'.repeat(100)}`)).toEqual({ kind: 'loop', unit: '!', times: 100 });
+  });
+});
+
+describe('degenerate: legitimately repetitive answers are not loops', () => {
+  it('a numbered list with similar items', () => {
+    const list = Array.from({ length: 40 }, (_, i) => `${i + 1}. Check the item number ${i + 1}`).join('\n');
+    expect(degenerate(list)).toBeUndefined();
+  });
+
+  it('a bullet list with the same pattern and different items', () => {
+    const items = ['apples', 'pears', 'plums', 'grapes', 'cherries', 'lemons', 'limes', 'figs', 'dates', 'kiwis'];
+    expect(degenerate(items.map((x) => `- Buy ${x}\n`).join(''))).toBeUndefined();
+  });
+
+  it('a markdown table with repeated separators', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `| row ${i} | ${i * 2} | ok |`).join('\n');
+    expect(degenerate(`| name | value | status |\n|---|---|---|\n${rows}`)).toBeUndefined();
+  });
+
+  it('code with similar lines', () => {
+    const code = ['```ts', ...Array.from({ length: 30 }, (_, i) => `const value${i} = compute(input[${i}]);`), '```'].join('\n');
+    expect(degenerate(`Here is the code:\n\n${code}`)).toBeUndefined();
+  });
+
+  it('a poem with a refrain repeated 3 times', () => {
+    const refrain = 'And still the river runs, and still the river runs.';
+    const poem = [
+      'The morning light falls on the stones,',
+      'the heron waits in reeds alone.',
+      refrain,
+      'The miller sleeps, the wheel is still,',
+      'the swallows circle round the hill.',
+      refrain,
+      'At dusk the lanterns one by one',
+      'go out before the night is done.',
+      refrain,
+    ].join('\n');
+    expect(degenerate(poem)).toBeUndefined();
+  });
+
+  it('a 10,000-token normal answer', () => {
+    const text = normalAnswer(40_000);
+    expect(text.length).toBeGreaterThanOrEqual(40_000);
+    expect(degenerate(text)).toBeUndefined();
+    expect(degenerate(text, { doneReason: 'length' })).toBeUndefined();
+  });
+});
+
+describe('degenerate: empty answers', () => {
+  it.each([[''], ['   '], ['\n\n\t'], ['\r\n\r\n'], ['...'], ['!!! ???'], ['```\n```'], ['— … —'], ['* * *']])('%j is empty', (text) => {
+    expect(degenerate(text)).toEqual({ kind: 'empty' });
+  });
+
+  it('a single digit or letter is not empty', () => {
+    expect(degenerate('4')).toBeUndefined();
+    expect(degenerate('  é  ')).toBeUndefined();
+    expect(degenerate('是')).toBeUndefined();
+  });
+
+  it('says why', () => {
+    expect(degenerateWhy({ kind: 'empty' })).toBe('the answer was empty (no letter or digit)');
+  });
+});
+
+describe('degenerate: cut inside the first sentence', () => {
+  it('stopped by the length limit before any sentence ended', () => {
+    const d = degenerate('The answer to your question is that the', { doneReason: 'length' });
+    expect(d).toEqual({ kind: 'cut' });
+    expect(degenerateWhy(d!)).toBe('the answer was cut by the length limit inside its first sentence');
+  });
+
+  it('the same text stopped for another reason, or for no reason given, is not cut', () => {
+    expect(degenerate('The answer to your question is that the', { doneReason: 'stop' })).toBeUndefined();
+    expect(degenerate('The answer to your question is that the')).toBeUndefined();
+  });
+
+  it('cut after a full sentence is not degenerate (the route reports it)', () => {
+    expect(degenerate('First. And then the', { doneReason: 'length' })).toBeUndefined();
+    expect(degenerate('Is it? Maybe the', { doneReason: 'length' })).toBeUndefined();
+    expect(degenerate('Yes! The reason is', { doneReason: 'length' })).toBeUndefined();
+    expect(degenerate('答案是。然后', { doneReason: 'length' })).toBeUndefined();
+  });
+
+  it('cut after a full line is not degenerate, with LF or CRLF', () => {
+    expect(degenerate('Summary of the file\nThe first part', { doneReason: 'length' })).toBeUndefined();
+    expect(degenerate('Summary of the file\r\nThe first part', { doneReason: 'length' })).toBeUndefined();
+  });
+
+  it('trailing line breaks alone do not make a full line', () => {
+    expect(degenerate('The answer is that the\r\n', { doneReason: 'length' })).toEqual({ kind: 'cut' });
+  });
+
+  it('a closed code fence is an end', () => {
+    expect(degenerate('Use ```x = 1``` and then', { doneReason: 'length' })).toBeUndefined();
+    expect(degenerate('Use ```x = 1 and then', { doneReason: 'length' })).toEqual({ kind: 'cut' });
+  });
+
+  it('a decimal point or a dotted name is not a sentence end', () => {
+    expect(degenerate('The value of pi is 3.14 and the file is src/a.ts and', { doneReason: 'length' })).toEqual({ kind: 'cut' });
+  });
+
+  it(`a run-on of ${CUT_MAX_LETTERS} letters or more is not reported as cut`, () => {
+    const words = (count: number) => Array.from({ length: count }, (_, i) => `abcdefghij${i}`).join(' '); // 10 letters each
+    expect(degenerate(words(CUT_MAX_LETTERS / 10 - 1), { doneReason: 'length' })).toEqual({ kind: 'cut' });
+    expect(degenerate(words(CUT_MAX_LETTERS / 10), { doneReason: 'length' })).toBeUndefined();
+  });
+});
