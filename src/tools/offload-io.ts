@@ -2,6 +2,7 @@
  * What the tools that hand work to a local model share: inputs by reference (files and globs,
  * images by path, the git diff) and the ledger line that says what the call saved the caller.
  */
+import type { CitationReport } from '../orchestrator/inputs/citations.js';
 import * as z from 'zod';
 import { estimateTokens } from '../orchestrator/generation/classify.js';
 import type { GatheredInputs, InputRequest } from '../orchestrator/inputs/index.js';
@@ -94,8 +95,16 @@ export function readLine(inputs: ReadSummary | undefined): string | undefined {
   return `Read ${inputs.read.length} input${inputs.read.length === 1 ? '' : 's'}: ${shown.join(', ')}${more} — ${formatBytes(inputs.bytes)}, ~${inputs.tokens} tokens.${skipped}`;
 }
 
+/** The answer's citations in a few words: how many hold, and the first that does not. */
+function citationLine(r: CitationReport): string {
+  const first = r.citations.find((c) => c.verdict === 'flagged');
+  return `Citations: ${r.summary}${first ? `; flagged: ${first.why ?? first.raw}` : ''}.`;
+}
+
 /** What a call produced, for the ledger: the answer the caller would otherwise have written, and the local model's work. */
 export interface Outcome {
+  /** The answer's checked citations, said on the read line. */
+  citations?: CitationReport | undefined;
   answer: string;
   local: { promptTokens: number; outputTokens: number };
   model: string;
@@ -114,7 +123,7 @@ export function withLedgerLine(
   rendered: string,
   o: Outcome,
 ): { entry: LedgerEntry; text: string } {
-  const body = [rendered, readLine(inputs)].filter(Boolean).join('\n');
+  const body = [rendered, [readLine(inputs), o.citations && citationLine(o.citations)].filter(Boolean).join(' ')].filter(Boolean).join('\n');
   const imagesRead = inputs?.read.filter((r) => r.kind === 'image').length ?? 0;
   // images passed inline as base64 were written into the arguments; the agent would read them too
   const inlineImages = Math.max(0, (input.images?.length ?? 0) - imagesRead);

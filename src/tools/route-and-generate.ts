@@ -35,6 +35,15 @@ export const routeResultSchema = z.object({
   notes: z.array(z.string()).optional().describe('what to know beside the answer, e.g. that remembered facts could not be read'),
   inputs: readSchema.optional(),
   split: splitSchema.optional(),
+  citations: z
+    .object({
+      citations: z.array(z.object({ raw: z.string(), path: z.string(), from: z.number(), to: z.number(), quote: z.string().optional(), verdict: z.enum(['verified', 'flagged']), why: z.string().optional() })),
+      verified: z.number(),
+      flagged: z.number(),
+      summary: z.string(),
+    })
+    .optional()
+    .describe('each path:line the answer cites, checked against what was read'),
   ledger: ledgerSchema.optional(),
   advice: z
     .object({
@@ -50,18 +59,27 @@ export const routeResultSchema = z.object({
     .describe('a dry run: what would happen; nothing was generated'),
 });
 
+/**
+ * The answer, then one short line: who answered and how long it took (and how the input was split,
+ * what was tried first, whether maxTokens cut it). The reason, every attempt, the answerId and the
+ * notes are in the structured result; the read line and the ledger line follow (offload-io.ts).
+ */
 export function renderRoute(r: RouteResult): string {
   const m = r.metrics;
-  const tail = [
-    `— ${r.model}${r.provider === 'fallback' ? ' (fallback provider)' : r.provider === 'openai' ? ` (on ${r.host})` : ''}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.tokensPerSecond ? ` (${m.tokensPerSecond} tok/s)` : ''}${m.loadMs ? `, load ${(m.loadMs / 1000).toFixed(1)} s` : ''}${m.queueMs ? `, queued ${(m.queueMs / 1000).toFixed(1)} s` : ''}.`,
-    r.reason,
-    ...(r.fallbacks.length ? [`Tried first: ${r.fallbacks.map((f) => `${f.model} (${f.error})`).join('; ')}`] : []),
-    ...(r.doneReason === 'length' ? ['The answer stopped at maxTokens; raise maxTokens for more.'] : []),
-    ...(r.notes ?? []),
-    ...(r.answerId ? [`Answer ${r.answerId}: once you have checked it, tell rate_answer whether it was good.`] : []),
-    ...((r as OffloadResult).split ? [`The input was split into ${(r as OffloadResult).split!.parts} parts (part answers combined in ${(r as OffloadResult).split!.rounds} round${(r as OffloadResult).split!.rounds === 1 ? '' : 's'}, ${(r as OffloadResult).split!.calls} generations).`] : []),
+  const o = r as OffloadResult;
+  const where = r.provider === 'fallback' ? ' (fallback provider)' : r.host ? ` on ${r.host}` : '';
+  const extra = [
+    ...(o.split ? [`the input was split into ${o.split.parts} parts (${o.split.calls} generations)`] : []),
+    ...(r.fallbacks.length ? [`${r.fallbacks.length} tried first: ${shortAttempt(r.fallbacks[r.fallbacks.length - 1]!)}`] : []),
+    ...(r.doneReason === 'length' ? ['cut at maxTokens'] : []),
   ];
-  return `${r.text}\n\n${tail.join('\n')}`;
+  return `${r.text}\n\n— ${r.model}${where}: ${m.outputTokens} tokens in ${(m.totalMs / 1000).toFixed(1)} s${m.loadMs ? ` (load ${(m.loadMs / 1000).toFixed(1)} s)` : ''}${extra.length ? `; ${extra.join('; ')}` : ''}.`;
+}
+
+/** The last attempt in a few words: the model and the start of why. */
+function shortAttempt(a: { model: string; error: string }): string {
+  const why = a.error.length > 90 ? `${a.error.slice(0, 89)}…` : a.error;
+  return `${a.model} (${why})`;
 }
 
 export const routeAndGenerateTool = defineTool({
@@ -100,6 +118,7 @@ export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch
     local: { promptTokens: result.metrics.promptTokens, outputTokens: result.metrics.outputTokens },
     model: result.model,
     task: result.task,
+    citations: result.citations,
   });
   return { structured: { ...result, ledger: entry }, text };
 }

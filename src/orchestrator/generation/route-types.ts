@@ -18,6 +18,8 @@ export interface RouteRequest {
   useMemory?: boolean;
   /** The prompt holds inputs read from this machine by path (files, diffs, images): they go to the cloud fallback only where fallback.sendInputs allows. */
   inputsByReference?: boolean;
+  /** Added to the system prompt after the work is inferred (how to cite the inputs): it says nothing of the work itself. */
+  guide?: string;
   /** Why an answer must not be handed back (e.g. most of its citations do not hold), or undefined: the next candidate answers instead. */
   check?: (text: string) => string | undefined;
   /** Only the named model answers: no other is tried, no fallback asked (compare's runs). */

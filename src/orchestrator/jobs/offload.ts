@@ -14,6 +14,7 @@ import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';
 import { runSplit, type SplitInfo } from './split-run.js';
+import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs/citations.js';
 
 export { renderInputs } from './offload-plan.js';
 export type { SplitInfo } from './split-run.js';
@@ -28,6 +29,8 @@ export interface OffloadResult extends RouteResult {
   inputs?: { read: ReadEntry[]; skipped: SkippedEntry[]; bytes: number; tokens: number };
   /** Set when the input was longer than the window it could run in, and was split (or, in a dry run, would be). */
   split?: SplitInfo;
+  /** The answer's path:line citations, each checked against what was read. */
+  citations?: CitationReport;
 }
 
 /** The task with its inputs: each input under its name, then the task. */
@@ -45,16 +48,26 @@ export async function offload(job: JobParts, req: OffloadRequest): Promise<Offlo
   const images = [...(req.images ?? []), ...(inputs?.images ?? [])];
   // what was read from this machine by path goes to the cloud fallback only where settings allow it
   const byReference = (inputs?.read.length ?? 0) > 0;
-  const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }) };
-  const info = inputs && readSummary(inputs);
   const docs = inputs?.docs ?? [];
+  // inputs read by path: the model is asked to cite path:line, and an answer whose citations mostly do not hold goes to the next candidate
+  const cites = docs.length > 0 && !req.dryRun ? { guide: CITE_INSTRUCTION, check: (text: string) => unheld(checkCitations(text, docs)) } : {};
+  const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...cites };
+  const info = inputs && readSummary(inputs);
   const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs) : { kind: 'whole' };
   if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
   let result: OffloadResult;
   if (plan.kind === 'whole') result = await routeAndGenerate(job, { ...base, prompt: withInputs(req.prompt, docs), ...(plan.model && !base.model && { model: plan.model }) });
   else if (req.dryRun) result = await splitDryRun(job, base, plan.plan);
   else result = await runSplit(job, base, plan.plan);
-  return { ...result, ...(info && { inputs: info }) };
+  const report = docs.length > 0 && !req.dryRun ? checkCitations(result.text, docs) : undefined;
+  return { ...result, ...(info && { inputs: info }), ...(report && report.citations.length > 0 && { citations: report }) };
+}
+
+/** Why an answer's citations do not hold: most of two or more are flagged. */
+function unheld(r: CitationReport): string | undefined {
+  if (r.citations.length < 2 || r.flagged * 2 <= r.citations.length) return undefined;
+  const first = r.citations.find((c) => c.verdict === 'flagged');
+  return `most of its citations do not hold (${r.summary}; ${first?.why ?? ''})`;
 }
 
 /** A dry run of a split job: the route's advice for one part, and what the whole would take. */

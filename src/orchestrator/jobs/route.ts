@@ -77,7 +77,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   req.progress?.enter({ kind: 'starting', what: `choosing a model for ${profile} work` });
   const notes: string[] = [];
   const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, req.prompt, settings.memory.promptBudgetTokens, notes) : '';
-  const system = [parts.project?.systemPrompt, req.system, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const system = [parts.project?.systemPrompt, req.system, req.guide, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const estimated = estimateTokens(`${system ?? ''}\n${req.prompt}`);
   // the caller may have counted the prompt for the model it names (offload: its tokenizer or calibration)

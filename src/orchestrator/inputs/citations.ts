@@ -1,0 +1,369 @@
+/**
+ * Checked citations (issue 32, "Answers an agent can trust"): when inputs were read by reference,
+ * every `path:line` / `path:line-line` citation in a model's answer is checked against what was
+ * read — the path must be one of the inputs, the lines must exist, and a quote written next to the
+ * citation must be on those lines. Pure: no I/O.
+ */
+
+/** What was read: label is the path as shown (e.g. "src/retry.ts"), text the decoded text. */
+export interface ReadText {
+  label: string;
+  text: string;
+}
+
+export interface Citation {
+  /** As written in the answer, e.g. "src/retry.ts:12-14". */
+  raw: string;
+  /** The path as cited. */
+  path: string;
+  /** 1-based lines (to === from for a single line). */
+  from: number;
+  to: number;
+  /** A quoted span next to it in the answer (`code` in backticks or "text" in quotes right after or before), when there is one. */
+  quote?: string;
+  verdict: 'verified' | 'flagged';
+  /** For a flagged one: why, in words. */
+  why?: string;
+}
+
+export interface CitationReport {
+  citations: Citation[];
+  verified: number;
+  flagged: number;
+  /** "2 of 3 citations verified" ("" when there are none). */
+  summary: string;
+}
+
+/** The sentence added to the prompt when inputs are read by reference: how to cite. */
+export const CITE_INSTRUCTION =
+  'When you refer to the inputs, cite them as path:line or path:line-line (for example src/retry.ts:12 or src/retry.ts:12-14), ' +
+  "with the path as in the input's header and lines numbered from 1 at the start of the file (a part's header says which lines it holds); " +
+  'when you quote code, put it in backticks right after the citation, copied exactly from those lines.';
+
+/** At most this many distinct citations are checked. */
+export const MAX_CITATIONS = 200;
+
+/** How far after a citation (characters, same line) a quote may start. */
+const QUOTE_REACH = 80;
+/** Quotes shorter than this (after whitespace is normalised) are ignored. */
+const MIN_QUOTE = 3;
+
+/**
+ * The one tokenizer for citations. A match starts a token: the lookbehind refuses a start inside a
+ * word or a path, right after ":" (so the host of `http://x:80` is never a path) or "@"
+ * (`git@host:...`). Then:
+ *   1  an optional opening backtick (`src/a.ts:3` wrapped in backticks);
+ *   2  the path: letters, digits, "_", ".", "-", "/", ending in a letter or digit (so a sentence's
+ *      full stop is not part of it), optionally followed by its own closing backtick (`src/a.ts`:3);
+ *   then one of the three ways of naming lines:
+ *   3,4  ":N" or ":N-M" / ":N–M" (en dash);
+ *   5,6  "#LN" or "#LN-LM" (GitHub links);
+ *   7,8  ", line N" / " line N" / " lines N-M".
+ * The last number must not run into a word or a "/" (`example.com:8080/api` is an address).
+ * Whether the path looks like a file (an extension or a "/", or it names an input) is decided
+ * after the match, which rules out times (`12:30`) and ratios (`3:2`, `a:b` has no number).
+ */
+const CITATION =
+  /(?<![\w./\-:@#`])(`?)([\w./-]*\w)`?(?::(\d+)(?:[-–](\d+))?|#L(\d+)(?:-L?(\d+))?|,?[ \t]+[Ll]ines?[ \t]+(\d+)(?:[ \t]*[-–][ \t]*(\d+))?)(?![\w/])/g;
+
+/**
+ * What may stand between a quote and the citation right after it: a dash, colon or comma, or one
+ * of a few short words ("in", "at", …), and an opening parenthesis or bracket — "`x` (a.ts:3)",
+ * "`x` in a.ts:3", "`x` — a.ts:3". Matched against the few characters before a citation.
+ */
+const BEFORE_GAP = /([`"”])[ \t]*(?:(?:in|at|on|from|see|[-–—:,])[ \t]*)?[([]?[ \t]*$/;
+const BEFORE_REACH = 16;
+
+/** A path with a "/", or whose name has an extension with a letter in it ("v1.2" and "10.0.0.1" have none). */
+function looksLikeFile(path: string): boolean {
+  if (path.includes('/')) return true;
+  const dot = path.lastIndexOf('.');
+  return dot !== -1 && /[A-Za-z]/.test(path.slice(dot + 1));
+}
+
+interface Span {
+  start: number;
+  end: number;
+  text: string;
+  /** A quote before a citation, joined to it by more than spaces: "(", "in", "—", … */
+  bound?: boolean;
+}
+
+interface Occurrence {
+  raw: string;
+  path: string;
+  from: number;
+  to: number;
+  /** The citation with its wrapping backticks. */
+  start: number;
+  end: number;
+  before?: Span;
+  after?: Span;
+}
+
+/**
+ * A read text and where its lines start, found lazily: only as far into the text as a citation
+ * needs (its last line, or the whole text to name the line count in a flag), once per text. Lines
+ * are counted as an editor shows them and as the parts' headers number them: a "\n" ends a line,
+ * a final "\n" does not start another, and "" has no lines.
+ */
+class Doc {
+  private readonly starts: number[];
+  private done: boolean;
+
+  constructor(
+    readonly label: string,
+    readonly text: string,
+  ) {
+    this.starts = text === '' ? [] : [0];
+    this.done = text === '';
+  }
+
+  /** Whether line n (1-based) exists. */
+  has(n: number): boolean {
+    this.scanTo(n);
+    return this.starts.length >= n;
+  }
+
+  count(): number {
+    this.scanTo(Infinity);
+    return this.starts.length;
+  }
+
+  /** The text of lines from..to, which exist. */
+  lines(from: number, to: number): string {
+    this.scanTo(to + 1);
+    return this.text.slice(this.starts[from - 1], this.starts[to] ?? this.text.length);
+  }
+
+  private scanTo(n: number): void {
+    const { starts, text } = this;
+    let at = starts.length > 0 ? (starts[starts.length - 1] as number) : 0;
+    while (!this.done && starts.length < n) {
+      const nl = text.indexOf('\n', at);
+      if (nl === -1 || nl + 1 >= text.length) this.done = true;
+      else starts.push((at = nl + 1));
+    }
+  }
+}
+
+type Resolved = { doc: Doc } | { ambiguous: string[] } | undefined;
+
+export function checkCitations(answer: string, read: readonly ReadText[]): CitationReport {
+  const inputs = new Inputs(read);
+  const { found, truncated } = scan(answer, inputs);
+  attachQuotes(answer, found);
+  if (truncated) found.pop(); // the first citation past the limit: it only bounded the last one's quote
+
+  // Same raw: reported once; every quote written next to any of its occurrences is checked.
+  const byRaw = new Map<string, { first: Occurrence; quotes: string[] }>();
+  for (const occ of found) {
+    const quote = quoteOf(occ);
+    const entry = byRaw.get(occ.raw);
+    if (!entry) byRaw.set(occ.raw, { first: occ, quotes: quote === undefined ? [] : [quote] });
+    else if (quote !== undefined && !entry.quotes.includes(quote)) entry.quotes.push(quote);
+  }
+
+  const citations: Citation[] = [];
+  for (const { first, quotes } of byRaw.values()) citations.push(judge(first, quotes, inputs));
+  const verified = citations.filter((c) => c.verdict === 'verified').length;
+  const total = citations.length;
+  const summary = total === 0 ? '' : `${verified} of ${total} citation${total === 1 ? '' : 's'} verified${truncated ? `, first ${MAX_CITATIONS} checked` : ''}`;
+  return { citations, verified, flagged: total - verified, summary };
+}
+
+/** The inputs by label, and by every shorter path they end with ("retry.ts" for "src/retry.ts"). */
+class Inputs {
+  private readonly exact = new Map<string, Doc>();
+  private readonly bySuffix = new Map<string, string[]>();
+
+  constructor(read: readonly ReadText[]) {
+    for (const r of read) {
+      const label = normalisePath(r.label.replace(/\\/g, '/'));
+      if (this.exact.has(label)) continue;
+      this.exact.set(label, new Doc(r.label, r.text));
+      for (let i = label.indexOf('/'); i !== -1; i = label.indexOf('/', i + 1)) {
+        const suffix = label.slice(i + 1);
+        if (!suffix) continue;
+        const list = this.bySuffix.get(suffix);
+        if (list) list.push(label);
+        else this.bySuffix.set(suffix, [label]);
+      }
+    }
+  }
+
+  /**
+   * The input a cited path names: the label itself; else the one label that ends with it at a "/"
+   * (the answer wrote `retry.ts` for `src/retry.ts`), or several when it is ambiguous; else the
+   * longest label it ends with (the answer wrote a longer, e.g. absolute, path).
+   */
+  resolve(cited: string): Resolved {
+    const path = normalisePath(cited);
+    const doc = this.exact.get(path);
+    if (doc) return { doc };
+    const longer = this.bySuffix.get(path);
+    if (longer?.length === 1) return { doc: this.exact.get(longer[0] as string) as Doc };
+    if (longer && longer.length > 1) return { ambiguous: longer.map((l) => (this.exact.get(l) as Doc).label) };
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
+      const shorter = this.exact.get(path.slice(i + 1));
+      if (shorter) return { doc: shorter };
+    }
+    return undefined;
+  }
+}
+
+function normalisePath(path: string): string {
+  let p = path;
+  while (p.startsWith('./')) p = p.slice(2);
+  return p;
+}
+
+/** One pass of the tokenizer over the answer: every citation of a file, in order. */
+function scan(answer: string, inputs: Inputs): { found: Occurrence[]; truncated: boolean } {
+  const found: Occurrence[] = [];
+  const distinct = new Set<string>();
+  let truncated = false;
+  CITATION.lastIndex = 0;
+  for (let m = CITATION.exec(answer); m; m = CITATION.exec(answer)) {
+    const [text, tick, path = '', c1, c2, g1, g2, w1, w2] = m;
+    if (!looksLikeFile(path) && !inputs.resolve(path)) continue;
+    const fromText = c1 ?? g1 ?? w1 ?? '0';
+    const toText = c2 ?? g2 ?? w2 ?? fromText;
+    let end = m.index + text.length;
+    if (tick && answer[end] === '`') end++;
+    const raw = text.replace(/`/g, '');
+    if (!distinct.has(raw)) {
+      if (distinct.size === MAX_CITATIONS) {
+        // Kept only to bound the last checked citation's quote; dropped before judging.
+        found.push({ raw, path, from: 0, to: 0, start: m.index, end });
+        truncated = true;
+        break;
+      }
+      distinct.add(raw);
+    }
+    found.push({ raw, path, from: Number(fromText), to: Number(toText), start: m.index, end });
+  }
+  CITATION.lastIndex = 0;
+  return { found, truncated };
+}
+
+/**
+ * Finds, for each citation, the quote right before it and the first quote after it (within
+ * QUOTE_REACH characters on its line, and before the next citation). A quote between two
+ * citations is both the first one's "after" and the second one's "before". It goes to the second
+ * when the first has a quote of its own before it ("`a` (x.ts:1) `b` (x.ts:2)"), or when it is
+ * joined to the second by more than spaces and the second has no quote after it ("x.ts:1 loops;
+ * `sleep()` (x.ts:9)"); else to the first ("x.ts:1 `a`, x.ts:2 `b`"; "x.ts:1 `a` x.ts:2").
+ */
+function attachQuotes(answer: string, found: Occurrence[]): void {
+  for (let i = 0; i < found.length; i++) {
+    const occ = found[i] as Occurrence;
+    const prevEnd = i > 0 ? (found[i - 1] as Occurrence).end : 0;
+    const nextStart = i + 1 < found.length ? (found[i + 1] as Occurrence).start : answer.length;
+    occ.before = quoteBefore(answer, occ.start, prevEnd);
+    occ.after = quoteAfter(answer, occ.end, nextStart);
+  }
+  for (let i = 1; i < found.length; i++) {
+    const prev = found[i - 1] as Occurrence;
+    const occ = found[i] as Occurrence;
+    if (!prev.after || !occ.before || prev.after.start !== occ.before.start) continue;
+    const toNext = prev.before !== undefined || (occ.before.bound === true && occ.after === undefined);
+    if (toNext) prev.after = undefined;
+    else occ.before = undefined;
+  }
+}
+
+function quoteOf(occ: Occurrence): string | undefined {
+  return (occ.before ?? occ.after)?.text;
+}
+
+const OPENERS: Record<string, string> = { '`': '`', '"': '"', '“': '”' };
+const CLOSERS: Record<string, string> = { '`': '`', '"': '"', '”': '“' };
+
+/**
+ * The quote after a citation: its opening mark within QUOTE_REACH characters, its closing mark on
+ * the same line, both before the next citation (`limit`). Never reads past `limit`, so all the
+ * citations of an answer together read it about once.
+ */
+function quoteAfter(answer: string, from: number, limit: number): Span | undefined {
+  const reach = Math.min(from + QUOTE_REACH, limit);
+  for (let i = from; i < reach; i++) {
+    const c = answer[i] as string;
+    if (c === '\n') return undefined;
+    const close = OPENERS[c];
+    if (close === undefined) continue;
+    for (let j = i + 1; j < limit; j++) {
+      const d = answer[j];
+      if (d === close) return span(answer, i, j + 1);
+      if (d === '\n') return undefined;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The quote right before a citation (see BEFORE_GAP), on its line and after the previous citation (`prevEnd`). */
+function quoteBefore(answer: string, citationStart: number, prevEnd: number): Span | undefined {
+  const lo = Math.max(prevEnd, citationStart - BEFORE_REACH);
+  const gap = BEFORE_GAP.exec(answer.slice(lo, citationStart));
+  if (!gap) return undefined;
+  const close = lo + gap.index;
+  const opener = CLOSERS[gap[1] as string] as string;
+  for (let i = close - 1; i >= prevEnd; i--) {
+    const c = answer[i];
+    if (c === opener) {
+      const quote = span(answer, i, close + 1);
+      if (quote) quote.bound = gap[0].slice(1).trim() !== '';
+      return quote;
+    }
+    if (c === '\n') return undefined;
+  }
+  return undefined;
+}
+
+/** A quote from its opening to its closing mark; undefined when too short to mean anything. */
+function span(answer: string, start: number, end: number): Span | undefined {
+  const text = answer.slice(start + 1, end - 1);
+  return normaliseSpace(text).length < MIN_QUOTE ? undefined : { start, end, text };
+}
+
+function normaliseSpace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function lineWord(from: number, to: number): string {
+  return from === to ? `line ${from}` : `lines ${from}-${to}`;
+}
+
+function judge(occ: Occurrence, quotes: readonly string[], inputs: Inputs): Citation {
+  const base: Citation = { raw: occ.raw, path: occ.path, from: occ.from, to: occ.to, verdict: 'verified' };
+  if (quotes[0] !== undefined) base.quote = quotes[0];
+  const flag = (why: string): Citation => ({ ...base, verdict: 'flagged', why });
+
+  const resolved = inputs.resolve(occ.path);
+  if (!resolved) return flag(`${occ.path} was not among the inputs`);
+  if ('ambiguous' in resolved) {
+    const names = resolved.ambiguous;
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    return flag(`${occ.path} is ambiguous: it could be any of ${shown}`);
+  }
+  const { doc } = resolved;
+  const has = (): string => {
+    const count = doc.count();
+    return count === 0 ? 'the file is empty (0 lines)' : `${occ.path === doc.label ? 'the file' : doc.label} has ${count} line${count === 1 ? '' : 's'}`;
+  };
+  if (occ.from === 0 || occ.to === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1 and ${has()}`);
+  if (occ.from > occ.to) return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}, and ${has()}`);
+  if (!doc.has(occ.from)) return flag(`${occ.raw} does not exist: ${has()}`);
+  if (!doc.has(occ.to)) return flag(`${occ.raw} runs past the end: ${has()}`);
+
+  if (quotes.length > 0) {
+    const lines = normaliseSpace(doc.lines(occ.from, occ.to));
+    for (const q of quotes) {
+      if (!lines.includes(normaliseSpace(q))) {
+        return { ...flag(`the quoted text is not on ${lineWord(occ.from, occ.to)} of ${doc.label}`), quote: q };
+      }
+    }
+  }
+  return base;
+}
