@@ -70,7 +70,7 @@ describe('a fleet end to end', () => {
       const r = await call('route_and_generate', { prompt: 'Say hi' });
       expect(r.isError).toBe(false);
       expect(r.out).toMatchObject({ provider: 'openai', host: 'vllm', text: 'from the engine' });
-      expect(r.text).toMatch(/\(on vllm\)/);
+      expect(r.text).toMatch(/\n— \S+ on vllm: /);
     } finally {
       cpu.setOffline(false);
       gpu.setOffline(false);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, tempHome } from '../helpers/spawn.js';
+import { formatTokens } from '../../src/orchestrator/savings/ledger.js';
 
 let fake: FakeOllama;
 beforeAll(async () => {
@@ -39,6 +40,13 @@ describe('toolsets', () => {
     try {
       const { tools } = await s.client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['delete_model', 'list_models', 'pull_model', 'show_model', 'show_status', 'smart_load', 'unload_model']);
+      // the ledger counts the list these tools make, and show_status says it
+      const listed = tools.reduce((n, t) => n + t.name.length + (t.description ?? '').length + JSON.stringify(t.inputSchema).length, 0);
+      const metrics = await s.client.readResource({ uri: 'ollm://metrics' });
+      const { footprint } = JSON.parse((metrics.contents[0] as { text: string }).text) as { footprint: { tools: number; tokensPerTurn: number } };
+      expect(footprint).toMatchObject({ tools: 7, tokensPerTurn: Math.ceil(listed / 3.8) });
+      const status = await s.client.callTool({ name: 'show_status', arguments: {} });
+      expect((status.content as Array<{ text: string }>)[0]!.text).toMatch(new RegExp(`The tool list \\(7 tools\\) costs you ~${formatTokens(footprint.tokensPerTurn)} tokens a turn`));
     } finally {
       await s.close();
     }
