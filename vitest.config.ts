@@ -21,6 +21,9 @@ const SLOW = [
   'test/e2e/progress.test.ts', // 20 s loads, slow downloads, a client giving up after 2 s
   'test/e2e/bundle.test.ts', // packs and unpacks the desktop bundle (~20 s of a 2-core machine)
   'test/e2e/pack.test.ts', // npm pack, then runs the tarball with production dependencies only
+  'test/e2e/inputs-race.test.ts', // a child process swapping a file for a link hundreds of times while it is read
+  'test/e2e/deep-tree.test.ts', // a 1,000-deep folder tree walked end to end
+  'test/e2e/http-bounds.test.ts', // bodies of several MiB over HTTP, slow and endless clients
   'test/integration/state-db.test.ts', // child processes opening one database at once, round after round
   'test/integration/hostile-host.test.ts', // hosts flooding lines, 100 MB answers, endless bodies
   'test/browser/views.test.ts', // the views in a real Chromium: ~15 s of a 2-core machine
@@ -37,7 +40,7 @@ const OWN_TRANSPORT = ['test/e2e/http.test.ts', 'test/e2e/http-bounds.test.ts', 
  * progress notifications and cancellation, server-to-client requests (elicitation) — run over
  * HTTP in `npm test` too; the other files' HTTP pass is in `npm run test:slow`.
  */
-const HTTP_QUICK = ['test/e2e/generate.test.ts']; // message size limits over HTTP: http-bounds.test.ts, in npm test
+const HTTP_QUICK = ['test/e2e/generate.test.ts']; // message size limits over HTTP: http-bounds.test.ts (slow)
 
 const HTTP = { OLLM_E2E_TRANSPORT: 'http' };
 
