@@ -1,11 +1,11 @@
 // The test projects, and which npm script runs which (package.json):
 //
-//   npm test           unit, main, http        — quick: no test waits real seconds
+//   npm test           unit, main              — quick: no test waits real seconds
 //   npm run test:slow  slow, slow-http         — real-time waits, and the rest of the HTTP pass
 //   npm run test:unit  unit                    — test/unit alone, no build
 //
 // CI (.ci/run) runs npm test and then npm run test:slow, so together they run every test, and every
-// end-to-end behaviour over both stdio and Streamable HTTP. `npx vitest run` runs all five.
+// end-to-end behaviour over both stdio and Streamable HTTP. `npx vitest run` runs all four.
 //
 // The real-engine tests (test/engine: a real llama.cpp llama-server built by `npm run engine`) are
 // in `main`: they run in npm test when the engine is built and are skipped when it is not — except
@@ -21,6 +21,7 @@ const SLOW = [
   'test/e2e/progress.test.ts', // 20 s loads, slow downloads, a client giving up after 2 s
   'test/e2e/bundle.test.ts', // packs and unpacks the desktop bundle (~20 s of a 2-core machine)
   'test/e2e/pack.test.ts', // npm pack, then runs the tarball with production dependencies only
+  'test/e2e/checkout.test.ts', // npx from the checkout: npm's own start-up, several times
   'test/e2e/inputs-race.test.ts', // a child process swapping a file for a link hundreds of times while it is read
   'test/e2e/deep-tree.test.ts', // a 1,000-deep folder tree walked end to end
   'test/e2e/http-bounds.test.ts', // bodies of several MiB over HTTP, slow and endless clients
@@ -36,12 +37,9 @@ const SLOW = [
 const OWN_TRANSPORT = ['test/e2e/http.test.ts', 'test/e2e/http-bounds.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/bundle.test.ts', 'test/e2e/shared-files*.test.ts'];
 
 /**
- * The end-to-end files whose behaviour depends most on the transport — message size limits,
- * progress notifications and cancellation, server-to-client requests (elicitation) — run over
- * HTTP in `npm test` too; the other files' HTTP pass is in `npm run test:slow`.
+ * Over Streamable HTTP, `npm test` runs http.test.ts (the transport itself: sessions, progress,
+ * cancellation, limits, auth); every other end-to-end file's HTTP pass is in `npm run test:slow`.
  */
-const HTTP_QUICK = ['test/e2e/generate.test.ts']; // message size limits over HTTP: http-bounds.test.ts (slow)
-
 const HTTP = { OLLM_E2E_TRANSPORT: 'http' };
 
 export default defineConfig({
@@ -64,10 +62,9 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW], isolate: false } },
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/unit/**', ...SLOW] } },
       // The transport-sensitive end-to-end files again, with the built server spoken to over Streamable HTTP.
-      { extends: true, test: { name: 'http', include: HTTP_QUICK, env: HTTP } },
       { extends: true, test: { name: 'slow', include: SLOW } },
       // Every other end-to-end file over Streamable HTTP (the slow ones included).
-      { extends: true, test: { name: 'slow-http', include: ['test/e2e/**/*.test.ts'], exclude: [...configDefaults.exclude, ...OWN_TRANSPORT, ...HTTP_QUICK], env: HTTP } },
+      { extends: true, test: { name: 'slow-http', include: ['test/e2e/**/*.test.ts'], exclude: [...configDefaults.exclude, ...OWN_TRANSPORT], env: HTTP } },
     ],
   },
 });
