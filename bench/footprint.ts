@@ -10,7 +10,9 @@ import type { Orchestrator } from '../src/orchestrator/index.js';
 import { TOOLS } from '../src/tools/index.js';
 
 export const FOOTPRINT_GOAL_TOKENS = 2000;
-export const CHARS_PER_TOKEN = 3.8;
+/** One count for the ledger's footprint line and this benchmark (orchestrator/savings/footprint.ts). */
+export { CHARS_PER_TOKEN } from '../src/orchestrator/savings/footprint.js';
+import { CHARS_PER_TOKEN } from '../src/orchestrator/savings/footprint.js';
 
 /** A tool as tools/list shows it to a client: the parts a client sends to the model. */
 export interface ListedTool {

@@ -311,3 +311,22 @@ describe('context limits', () => {
     expect((err as Error).message).toMatch(/largest context window a model can use here now is \d+ \(trained for up to 131072; memory holds less\).*not truncated/);
   });
 });
+
+describe('an answer cut in its first sentence', () => {
+  const LONG = 'The reason the sky looks blue during the day has to do with how sunlight meets the air and';
+
+  it('is set aside when the length limit was the default, and the next model answers', async () => {
+    const core = await setup({ yaml: `${YAML}options:\n  maxTokens: 8\n` });
+    fake.reply((ctx) => (ctx.model.startsWith('llama3.2') ? LONG : 'Air scatters blue light.'));
+    const r = await routeAndGenerate(core, { prompt: 'Why is the sky blue?', model: 'llama3.2' });
+    expect(r.model).not.toMatch(/llama3\.2/);
+    expect(r.fallbacks[0]).toMatchObject({ model: 'llama3.2:latest', error: expect.stringMatching(/set aside: .*first sentence/) });
+  });
+
+  it('is the answer when the caller set maxTokens: a cut at their own limit is what they asked for', async () => {
+    const core = await setup();
+    fake.reply(LONG);
+    const r = await routeAndGenerate(core, { prompt: 'Why is the sky blue?', model: 'llama3.2', maxTokens: 8 });
+    expect(r).toMatchObject({ model: 'llama3.2:latest', doneReason: 'length', fallbacks: [] });
+  });
+});

@@ -17,10 +17,8 @@ export async function withUsableWindows<T extends Candidate>(views: readonly Hos
   const byHost = await Promise.all(
     views.map(async (v) => {
       const mine = models.filter((m) => (many ? m.host === v.host.name : true) && m.fits && m.capabilities.includes('completion'));
-      const windows = await v.host.loader.usableWindows(
-        mine.map((m) => m.name),
-        signal,
-      ).catch(() => new Map<string, number>()); // a host that cannot say keeps the trained windows
+      // the /api/ps reading placement just made is reused: no extra round trip per request
+      const windows = await v.host.loader.usableWindows(mine.map((m) => m.name), signal, v.host.overview.running(signal)).catch(() => new Map<string, number>()); // a host that cannot say keeps the trained windows
       return { host: v.host.name, windows };
     }),
   );

@@ -14,7 +14,6 @@ import { routeAndGenerate } from './route.js';
 import { withInputs } from './offload.js';
 
 export async function compareSplit(job: JobParts, req: CompareRequest, model: string, docs: readonly InputDoc[], where: { host?: string }): Promise<CompareEntry> {
-  const lane = req.progress?.lane(where.host ? `${model} on ${where.host}` : model);
   const route: RouteRequest = {
     prompt: req.prompt,
     model,
@@ -29,15 +28,19 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
     const plan = await planOffload(job, route, docs);
     if (plan.kind === 'refuse') return { model, ...where, text: '', error: plan.message, metrics: ZERO };
     if (plan.kind === 'whole') {
-      const r = await routeAndGenerate(job, { ...route, prompt: withInputs(req.prompt, docs), ...(lane && { progress: lane }) });
-      return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics) };
+      // its usable window holds the inputs after all (counted by its engine's tokenizer): one run, in a lane of its own
+      const lane = req.progress?.lane(where.host ? `${model} on ${where.host}` : model);
+      try {
+        const r = await routeAndGenerate(job, { ...route, prompt: withInputs(req.prompt, docs), ...(lane && { progress: lane }) });
+        return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics) };
+      } finally {
+        lane?.end();
+      }
     }
     const r = await runSplit(job, { ...route, ...(req.progress && { progress: req.progress }) }, plan.plan);
     return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), split: r.split };
   } catch (err) {
     if (req.signal?.aborted) throw err;
     return { model, ...where, text: '', error: err instanceof Error ? err.message : String(err), metrics: ZERO };
-  } finally {
-    lane?.end();
   }
 }

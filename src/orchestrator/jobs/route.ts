@@ -9,7 +9,7 @@ import { cancelledText } from '../util/stopping.js';
 import { findModel } from '../models/catalog.js';
 import { answerElsewhere } from './elsewhere.js';
 import { candidatesOf, reachableHosts } from '../fleet/placement.js';
-import { withUsableWindows } from '../fleet/windows.js';
+import { withUsableWindows, type Candidate } from '../fleet/windows.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 
@@ -94,7 +94,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
   // a prompt longer than a base context: each model's window is what its host's memory can hold now
   const listed = candidatesOf(views);
-  const models = contextTokens > WINDOWS_FROM ? await withUsableWindows(views, listed, req.signal) : listed;
+  const models: Array<Candidate & { trainedWindow?: number }> = contextTokens > WINDOWS_FROM ? await withUsableWindows(views, listed, req.signal) : listed;
   const overview = { models, loaded: views.flatMap((v) => v.overview.loaded) };
   const queue: Array<{ model: string; why: string; host?: string }> = [];
   let windowTooSmall: Attempt | undefined; // the named model's window cannot hold the work
@@ -102,7 +102,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
     const named = findModel(overview.models, req.model);
     if (!named) attempts.push({ model: shortened(req.model), error: `not installed — pull it with \`ollama pull ${shortened(req.model)}\`` });
     else if (named.contextWindow < contextTokens) {
-      const trained = (named as { trainedWindow?: number }).trainedWindow ?? named.contextWindow;
+      const trained = named.trainedWindow ?? named.contextWindow;
       const bound = trained > named.contextWindow ? ` (trained for ${trained}; its host's memory holds ${named.contextWindow} for it now)` : '';
       windowTooSmall = { model: named.name, error: `its ${named.contextWindow}-token window${bound} is too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` };
       attempts.push(windowTooSmall);
@@ -135,7 +135,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => a === windowTooSmall))) {
     const local = overview.models.filter((m) => m.fits && !m.cloud);
     const widest = Math.max(0, ...local.map((m) => m.contextWindow));
-    const trained = Math.max(0, ...local.map((m) => (m as { trainedWindow?: number }).trainedWindow ?? m.contextWindow));
+    const trained = Math.max(0, ...local.map((m) => m.trainedWindow ?? m.contextWindow));
     // the window a model can use here now: memory may hold less than it was trained for
     const window = `the largest context window a model can use here now is ${widest}${trained > widest ? ` (trained for up to ${trained}; memory holds less)` : ''}`;
     if (widest > 0 && widest < contextTokens && (!parts.fallback || req.inputsByReference)) {

@@ -56,15 +56,15 @@ export function planAt(p: PlanningParts, model: CatalogModel, running: readonly 
  * The largest context each model can run with on this host now: its trained window, or less
  * where memory holds no more — after the unloads the planner would make for it; 0 when not even
  * the base context fits. Where the engine fixes the window itself (llama.cpp's --ctx-size, an
- * OpenAI-compatible engine's report), that window.
+ * OpenAI-compatible engine's report), that window. `seen`: /api/ps as read a moment ago.
  */
-export async function usableWindows(p: PlanningParts, names: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
+export async function usableWindows(p: PlanningParts, names: readonly string[], signal?: AbortSignal, seen?: Promise<RunningModel[]>): Promise<Map<string, number>> {
   const models = await Promise.all(names.map((n) => p.catalog.resolve(n, signal ? { signal } : {})));
   const out = new Map<string, number>();
   const planned = models.filter((m) => p.backend.can.managesMemory && p.backend.can.contextPerRequest && !m.cloud);
   for (const m of models) if (!planned.includes(m)) out.set(m.name, m.contextWindow);
   if (planned.length === 0) return out;
-  const running = await p.backend.ps({ signal });
+  const running = await (seen ?? p.backend.ps({ signal })); // an estimate, not a load decision: a reading from a moment ago will do
   const view = await p.hostMemory.view(running);
   const states = await loadedStates(p, running);
   const base = baseContext(p.settings, view.memory);

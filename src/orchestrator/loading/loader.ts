@@ -204,8 +204,8 @@ export class Loader {
   }
 
   /** The largest context each model can run with on this host now (load-planning.ts). */
-  usableWindows(names: readonly string[], signal?: AbortSignal): Promise<Map<string, number>> {
-    return usableWindows(this.planning, names, signal);
+  usableWindows(names: readonly string[], signal?: AbortSignal, seen?: Promise<RunningModel[]>): Promise<Map<string, number>> {
+    return usableWindows(this.planning, names, signal, seen);
   }
 
   /** After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come back, and the error says so. */

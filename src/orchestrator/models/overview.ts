@@ -40,11 +40,12 @@ export class ModelOverview {
   /**
    * /api/ps as read a moment ago: listing models on every call would cost a round trip per host.
    * Reused for PS_TTL_MS unless this server loaded or unloaded something since; every load or
-   * unload decision reads /api/ps afresh itself (loader.ts).
+   * unload decision reads /api/ps afresh itself (loader.ts); the windows a request plans against
+   * use this reading (fleet/windows.ts).
    */
   private ps?: { at: number; changes: number; value: Promise<RunningModel[]> };
 
-  private running(signal?: AbortSignal): Promise<RunningModel[]> {
+  running(signal?: AbortSignal): Promise<RunningModel[]> {
     const now = Date.now();
     const c = this.ps;
     if (c && now - c.at < PS_TTL_MS && c.changes === this.loader.changes) return c.value;
