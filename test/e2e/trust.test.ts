@@ -56,7 +56,7 @@ describe('citations of what was read', () => {
     const r = await call({ prompt: 'Explain how this retries.', task: 'code', files: ['src/retry.ts'] });
     expect(r.isError, r.text).toBe(false);
     const system = JSON.stringify(fake.requests.filter((q) => q.path === '/api/generate').at(-1)!.body);
-    expect(system).toMatch(/cite them as path:line/);
+    expect(system).toMatch(/Cite inputs as path:line/);
     expect(r.out.citations!.citations).toEqual([
       expect.objectContaining({ raw: 'src/retry.ts:3', verdict: 'verified' }),
       expect.objectContaining({ raw: 'src/retry.ts:120', verdict: 'flagged', why: 'src/retry.ts:120 does not exist: the file has 12 lines' }),

@@ -37,9 +37,8 @@ export interface CitationReport {
 
 /** The sentence added to the prompt when inputs are read by reference: how to cite. */
 export const CITE_INSTRUCTION =
-  'When you refer to the inputs, cite them as path:line or path:line-line (for example src/retry.ts:12 or src/retry.ts:12-14), ' +
-  "with the path as in the input's header and lines numbered from 1 at the start of the file (a part's header says which lines it holds); " +
-  'when you quote code, put it in backticks right after the citation, copied exactly from those lines.';
+  // every request of a split job carries it: short (a small window feels each token)
+  'Cite inputs as path:line or path:line-line (e.g. src/a.ts:3-5; lines numbered from 1 as the headers say); quote code in backticks after it.';
 
 /** At most this many distinct citations are checked. */
 export const MAX_CITATIONS = 200;

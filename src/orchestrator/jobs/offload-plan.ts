@@ -47,9 +47,9 @@ export function renderInputs(docs: readonly InputDoc[]): string {
   return renderPart({ pieces: docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
 }
 
-/** The tokens every request of the job carries besides the inputs: system, project prompt, remembered facts, task. */
+/** The tokens every request of the job carries besides the inputs: system, project prompt, how to cite, remembered facts, task. */
 function fixedText(job: JobParts, req: RouteRequest): { text: string; memoryTokens: number } {
-  return { text: [job.project?.systemPrompt, req.system, req.prompt].filter(Boolean).join('\n'), memoryTokens: req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens };
+  return { text: [job.project?.systemPrompt, req.system, req.guide, req.prompt].filter(Boolean).join('\n'), memoryTokens: req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens };
 }
 
 /** The model the parts go to: the router's order for the work, passing over a window under half the widest. */
