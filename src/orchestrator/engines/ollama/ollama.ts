@@ -1,7 +1,10 @@
 /**
  * The Ollama backend: one shared official client (Node's fetch pools the connections), a time
  * limit and an optional AbortSignal on every call, and every failure turned into one error type
- * that names the host and the next step.
+ * that names the host and the next step. A streamed call (generate, pull) gets a client of its
+ * own: the official client keeps each stream in a list it leaves only when read past its last
+ * line, so a stream stopped at its done line, cut short or failed would stay there for good
+ * (~6 KB a generation, held as long as the server runs).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama } from 'ollama';
@@ -47,6 +50,7 @@ export class OllamaBackend implements Engine {
   readonly host: string;
   readonly client: Ollama;
   private readonly timeoutMs: number;
+  private readonly fetch: typeof fetch;
 
   /** How messages name this host: "Ollama at 127.0.0.1:11434" (a llama-server router says so, llamacpp.ts). */
   get who(): string {
@@ -59,15 +63,18 @@ export class OllamaBackend implements Engine {
     this.timeoutMs = options.timeoutMs;
     // every answer is bounded and checked before the client sees it (ollama-fetch.ts)
     const baseFetch = guardedFetch(options.fetch ?? httpFetch, this.host);
-    this.client = new Ollama({
-      host: options.host,
-      fetch: (input, init) => {
-        const signal = callSignal.getStore();
-        if (!signal) return baseFetch(input, init);
-        const signals = init?.signal ? [init.signal, signal] : [signal];
-        return baseFetch(input, { ...init, signal: AbortSignal.any(signals) });
-      },
-    });
+    this.fetch = (input, init) => {
+      const signal = callSignal.getStore();
+      if (!signal) return baseFetch(input, init);
+      const signals = init?.signal ? [init.signal, signal] : [signal];
+      return baseFetch(input, { ...init, signal: AbortSignal.any(signals) });
+    };
+    this.client = this.newClient();
+  }
+
+  /** A client of its own, for one streamed call: what it keeps of the stream goes with it. */
+  private newClient(): Ollama {
+    return new Ollama({ host: this.url, fetch: this.fetch });
   }
 
   /** Runs one client call under a time limit and the caller's signal, mapping every failure. */
@@ -199,7 +206,7 @@ export class OllamaBackend implements Engine {
 
   async generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
     const what = `generation on "${req.model}"`;
-    const done = await this.call(what, (c) => ollamaGenerate(c, req, this), { timeoutMs: 0, ...options, model: req.model });
+    const done = await this.call(what, () => ollamaGenerate(this.newClient(), req, this), { timeoutMs: 0, ...options, model: req.model });
     // cancelled while the last of it arrived: a cancelled call never answers
     if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
     return done;
@@ -208,8 +215,8 @@ export class OllamaBackend implements Engine {
   async pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
     await this.call(
       `pulling "${model}"`,
-      async (c) => {
-        for await (const line of await c.pull({ model, insecure: opts.insecure ?? false, stream: true })) {
+      async () => {
+        for await (const line of await this.newClient().pull({ model, insecure: opts.insecure ?? false, stream: true })) {
           if (opts.onLine({ status: line.status, ...(line.digest && { digest: line.digest }), ...(line.total !== undefined && { total: line.total }), ...(line.completed !== undefined && { completed: line.completed }) }) === 'done') return;
         }
       },
