@@ -95,10 +95,11 @@ rmSync(staging, { recursive: true, force: true });
 const views = await buildViews(staging);
 
 /**
- * Every tool's JSON Schemas, converted once here and embedded (__OLLM_TOOL_SCHEMAS__), so a
- * starting server converts none for tools/list (test/e2e/stdio.test.ts checks they are the same).
+ * The catalog — every tool's listing with its JSON Schemas, every resource's — recorded once here
+ * and embedded (__OLLM_CATALOG__), so a starting server lists them without loading the tools' code
+ * or converting a schema (test/e2e/tool-schemas.test.ts checks they are the source's).
  */
-async function toolSchemas() {
+async function recordCatalog() {
   // inside the checkout, so the EXTERNAL packages resolve from its node_modules
   mkdirSync('node_modules/.cache/ollm-mcp', { recursive: true });
   const dir = mkdtempSync(join('node_modules/.cache/ollm-mcp', 'build-'));
@@ -110,7 +111,7 @@ async function toolSchemas() {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-const schemas = await toolSchemas();
+const catalog = await recordCatalog();
 
 const result = await build({
   entryPoints: { cli: 'src/server/cli.ts' },
@@ -128,7 +129,7 @@ const result = await build({
   external: EXTERNAL,
   metafile: true,
   plugins: [ollamaWithoutUndici, sdkAjvOnFirstUse],
-  define: { __OLLM_VIEWS__: JSON.stringify(views), __OLLM_TOOL_SCHEMAS__: JSON.stringify(schemas) },
+  define: { __OLLM_VIEWS__: JSON.stringify(views), __OLLM_CATALOG__: JSON.stringify(JSON.stringify(catalog)) },
   // Bundled CommonJS dependencies call require() for Node built-ins, and some name __filename
   // (write-file-atomic derives its temporary files' names from it).
   banner: {

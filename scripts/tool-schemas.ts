@@ -1,7 +1,6 @@
-// Prints every tool's JSON Schemas (as tools/list publishes them) as JSON on stdout, for the build
-// to embed, so the server converts none at start-up. Run by scripts/build.mjs through esbuild.
-import { TOOLS } from '../src/tools/index.js';
+// Prints the catalog — every tool and resource as the server lists them (src/server/catalog.ts) —
+// as JSON on stdout, for the build to embed, so a starting server lists them without loading the
+// tools' code. Run by scripts/build.mjs through esbuild.
+import { recordCatalog } from '../src/server/core.js';
 
-/** The target the MCP SDK asks zod for (its JSON_SCHEMA_CONVERSION_TARGET). */
-const TARGET = 'draft-2020-12';
-process.stdout.write(JSON.stringify(Object.fromEntries(TOOLS.map((t) => [t.toolName, t.jsonSchemas(TARGET)]))));
+process.stdout.write(JSON.stringify(recordCatalog()));

@@ -41,6 +41,8 @@ export interface OrchestratorDeps {
   fetch?: typeof fetch;
   /** The project profile in effect (detected from the working folder or --project). */
   project?: ProjectProfile;
+  /** The templates, when the server already reads them (it lists them as prompts before the core is made). */
+  templates?: TemplateLibrary;
 }
 
 export class Orchestrator {
@@ -104,7 +106,7 @@ export class Orchestrator {
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;
-    this.templates = new TemplateLibrary(config.templatesDir, config.home);
+    this.templates = deps.templates ?? new TemplateLibrary(config.templatesDir, config.home);
     if (deps.project) this.project = deps.project;
     if (config.settings.fallback) this.fallback = new CloudFallback(config.settings.fallback, config.settings.ollama.stallTimeoutMs, deps.fetch ? { fetch: deps.fetch } : {});
   }

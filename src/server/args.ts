@@ -3,7 +3,7 @@
  * flag's name kept for error messages), and `--set KEY=VALUE` for any other setting.
  */
 import { parseArgs } from 'node:util';
-import { numberOrText, type FlagSetting } from '../orchestrator/index.js';
+import { numberOrText, type FlagSetting } from '../orchestrator/config/load.js';
 
 export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state';
 

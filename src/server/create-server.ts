@@ -1,19 +1,20 @@
 /**
- * The server factory: one McpServer with the offered tools and every resource, over one shared
- * orchestrator. The tools offered are those of the chosen toolsets (settings' `toolsets`, default
- * all) that the project profile allows. Transports call the factory (stdio once per connection;
- * stateless HTTP once per request), so it only registers handlers and does no I/O.
+ * The server factory: one McpServer with the offered tools and every resource, listed from the
+ * catalog (catalog.ts) and answered by the core (core.ts), loaded when the first call needs it.
+ * The tools offered are those of the chosen toolsets (settings' `toolsets`, default all) that the
+ * project profile allows. Transports call the factory (stdio once per connection; stateless HTTP
+ * once per request), so it only registers handlers and does no I/O.
  */
-import { McpServer, type JsonSchemaType, type jsonSchemaValidator } from '@modelcontextprotocol/server';
+import { McpServer, ResourceTemplate, type CompleteResourceTemplateCallback, type JsonSchemaType, type jsonSchemaValidator, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
-import type { Orchestrator } from '../orchestrator/index.js';
-import { toolAllowed } from '../orchestrator/project/project.js';
+import type { Settings } from '../orchestrator/config/index.js';
+import { toolAllowed, type ProjectProfile } from '../orchestrator/project/project.js';
 import { registerTemplatePrompts } from '../prompts/templates.js';
-import { RESOURCES } from '../resources/index.js';
-import type { ToolRegistration } from '../tools/define.js';
-import { offering } from '../tools/footprint.js';
-import { TOOLS } from '../tools/index.js';
+import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
+import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';
+import type { Handlers } from './core.js';
+import type { Serving } from './serving.js';
 import { VERSION } from './version.js';
 
 /** The server's instructions: a sentence about tools is kept when the server offers one of the tools it names. */
@@ -33,10 +34,10 @@ export function instructionsFor(offered: ReadonlySet<string>): string {
   return [INSTRUCTIONS_HEAD, ...(tools.length > 0 ? [tools.join(' ')] : []), INSTRUCTIONS_RESOURCES].join('\n');
 }
 
-/** The tools this server offers: those of the chosen toolsets that the project profile allows, in TOOLS order. */
-export function offeredTools(orch: Pick<Orchestrator, 'settings' | 'project'>): ToolRegistration[] {
-  const chosen = toolsInSets(orch.settings.toolsets);
-  return TOOLS.filter((t) => chosen.has(t.toolName) && toolAllowed(orch.project, t.toolName));
+/** The tools this server offers: those of the chosen toolsets that the project profile allows, in the catalog's order. */
+export function offeredTools(tools: readonly ToolEntry[], where: { settings: Pick<Settings, 'toolsets'>; project?: ProjectProfile | undefined }): ToolEntry[] {
+  const chosen = toolsInSets(where.settings.toolsets);
+  return tools.filter((t) => chosen.has(t.name) && toolAllowed(where.project, t.name));
 }
 
 export interface FactoryOptions {
@@ -53,15 +54,85 @@ const lazyValidator: jsonSchemaValidator = {
   getValidator: <T>(schema: JsonSchemaType) => (ajv ??= new AjvJsonSchemaValidator()).getValidator<T>(schema),
 };
 
-export function createServerFactory(orch: Orchestrator, options: FactoryOptions = {}): () => McpServer {
-  const tools = offeredTools(orch);
-  const instructions = instructionsFor(new Set(tools.map((t) => t.toolName)));
+/** The core could not be loaded (a broken install): what every call says, with the next step. */
+export class CoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`ollm-mcp could not load its core: ${(cause as Error).message} — reinstall ollm-mcp (npm install -g ollm-mcp), then restart the server.`);
+  }
+}
+
+/**
+ * A tool's schema as the SDK sees it: the catalog's JSON Schema for tools/list; arguments pass
+ * through (the tool's own handler checks them and explains what is wrong); structuredContent is
+ * checked by the tool's real output schema, in the core (which answered the call, so is loaded).
+ */
+function listedSchema(t: ToolEntry, which: 'input' | 'output', handlers: () => Promise<Handlers>): StandardSchemaWithJSON<Record<string, unknown>> {
+  const json = (io: 'input' | 'output') => (options?: { target?: string }) => t.schemas[`${which}:${io}|${options?.target ?? SCHEMA_TARGET}`] ?? t.schemas[`${which}:${io}|${SCHEMA_TARGET}`] ?? {};
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'ollm-mcp',
+      validate:
+        which === 'input'
+          ? (value) => ({ value: value as Record<string, unknown> })
+          : async (value) => {
+              const real = (await handlers()).tools.get(t.name)?.config.outputSchema;
+              return (real ? await real['~standard'].validate(value) : { value }) as { value: Record<string, unknown> };
+            },
+      jsonSchema: { input: json('input'), output: json('output') },
+    },
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's handlers of every shape, passed through untouched
+type Passed = (...args: any[]) => any;
+
+function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>): void {
+  const handler: Passed = async (...args) => {
+    let h: Handlers;
+    try {
+      h = await handlers();
+    } catch (err) {
+      return { isError: true, content: [{ type: 'text' as const, text: (err as Error).message }] };
+    }
+    return h.tools.get(t.name)!.handler(...args);
+  };
+  server.registerTool(
+    t.name,
+    { title: t.title, description: t.description, inputSchema: listedSchema(t, 'input', handlers), outputSchema: listedSchema(t, 'output', handlers), annotations: t.annotations, ...(t._meta && { _meta: t._meta }) },
+    handler as never,
+  );
+}
+
+function registerListedResource(server: McpServer, r: ResourceEntry, handlers: () => Promise<Handlers>): void {
+  const recorded = async () => (await handlers()).resources.get(r.name)!;
+  const read: Passed = async (...args) => (await recorded()).read(...args);
+  if (r.uri !== undefined) return void server.registerResource(r.name, r.uri, r.metadata, read);
+  const spec = r.template!;
+  const template = async () => (await recorded()).target as ResourceTemplate;
+  // the list is part of resources/list: without the core it is empty rather than failing the whole list
+  const list: Passed = async (ctx) => (await template().catch(() => undefined))?.listCallback!(ctx) ?? { resources: [] };
+  // Null prototype: the SDK looks the argument up here by the name the client sends ("constructor" finds nothing).
+  const complete = Object.create(null) as Record<string, CompleteResourceTemplateCallback>;
+  for (const v of spec.complete) complete[v] = async (value, context) => (await template().catch(() => undefined))?.completeCallback(v)!(value, context) ?? [];
+  server.registerResource(r.name, new ResourceTemplate(spec.uriTemplate, { list: spec.list ? list : undefined, complete }), r.metadata, read as never);
+}
+
+export function createServerFactory(serving: Serving, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
+  const tools = offeredTools(catalog.tools, serving);
+  const instructions = instructionsFor(new Set(tools.map((t) => t.name)));
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
   return () => {
     const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions, jsonSchemaValidator: lazyValidator });
-    for (const register of tools) register(server, orch);
-    for (const register of RESOURCES) register(server, orch);
-    registerTemplatePrompts(server, orch.templates, options.live === true);
+    const handlers = async () => {
+      const core = await serving.core().catch((err: unknown) => {
+        throw new CoreUnavailable(err);
+      });
+      return core.handlers(server);
+    };
+    for (const t of tools) registerListedTool(server, t, handlers);
+    for (const r of catalog.resources) registerListedResource(server, r, handlers);
+    registerTemplatePrompts(server, serving.templates, options.live === true);
     return server;
   };
 }

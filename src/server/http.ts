@@ -9,13 +9,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createMcpHandler, type McpServer } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import type { Orchestrator } from '../orchestrator/index.js';
+import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { createServerFactory } from './create-server.js';
 import { admit, answerClientError, isLoopback, reply, tokenProblem } from './http-guard.js';
 import { assignSession, CallRegistry, sessionOf } from './http-cancel.js';
-import { keepHeapSmall, prepare } from './lifecycle.js';
+import { keepHeapSmall } from './lifecycle.js';
+import type { Serving } from './serving.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
 import { VERSION } from './version.js';
 import { acceptPageToken, serveViewPage } from './views-http.js';
@@ -96,7 +97,7 @@ export interface HttpServing {
   close(): Promise<void>;
 }
 
-export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): Promise<HttpServing> {
+export async function serveOverHttp(serving: Serving, options: HttpOptions): Promise<HttpServing> {
   const weak = options.token === undefined ? undefined : tokenProblem(options.token, options.tokenSource ?? 'The token');
   if (weak) throw new HttpStartError(`Refusing to start: ${weak}`);
   if (!isLoopback(options.host) && !options.token) {
@@ -105,13 +106,14 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
     );
   }
   keepHeapSmall();
-  await prepare(orch);
-  const factory = createServerFactory(orch); // a server per request, from the templates as last read
+  const catalog = await serving.catalog();
+  await serving.prepare();
+  const factory = createServerFactory(serving, catalog); // a server per request, from the templates as last read
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
-  const sse = legacySse(createServerFactory(orch, { live: true })); // an SSE session is one long-lived server
+  const sse = legacySse(createServerFactory(serving, catalog, { live: true })); // an SSE session is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
-  const stopFollowing = orch.templates.onChange(() => handler.notify.promptsChanged());
+  const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
   const calls = new CallRegistry();
 
   /** A POST read here (to see cancellations, which stateless 2025-era serving cannot route), then served. */
@@ -165,7 +167,7 @@ export async function serveOverHttp(orch: Orchestrator, options: HttpOptions): P
   const { port } = server.address() as AddressInfo;
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown}:${port}/mcp`;
-  log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${options.token ? ', bearer token required' : ''}; Ollama at ${orch.host}`);
+  log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${options.token ? ', bearer token required' : ''}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
   return {
     url,
     async close() {

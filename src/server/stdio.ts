@@ -1,9 +1,10 @@
 /** Serving MCP over stdio, with a start-up note on stderr and a clean exit on signals. */
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import type { Orchestrator } from '../orchestrator/index.js';
+import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
 import { createServerFactory } from './create-server.js';
-import { keepHeapSmall, prepare, stopOn } from './lifecycle.js';
+import { keepHeapSmall, stopOn } from './lifecycle.js';
+import type { Serving } from './serving.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
 import { LineLimit, type Oversized } from './stdio-limit.js';
 import { VERSION } from './version.js';
@@ -38,15 +39,16 @@ function boundedStdio(): StdioServerTransport {
   return transport;
 }
 
-export async function serveOverStdio(orch: Orchestrator): Promise<void> {
+export async function serveOverStdio(serving: Serving): Promise<void> {
   keepStdoutForProtocol();
   keepHeapSmall();
-  await prepare(orch);
+  const catalog = await serving.catalog();
+  await serving.prepare();
   // One server for the session: its prompts follow the templates folder.
-  const handle = serveStdio(createServerFactory(orch, { live: true }), {
+  const handle = serveStdio(createServerFactory(serving, catalog, { live: true }), {
     transport: boundedStdio(),
     onerror: (err) => log.error(`stdio: ${err.message}`),
   });
-  log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${orch.host}`);
-  stopOn(orch, () => handle.close(), (stop) => process.stdin.once('end', stop));
+  log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${displayHost(serving.settings.ollama.host)}`);
+  stopOn(serving, () => handle.close(), (stop) => process.stdin.once('end', stop));
 }

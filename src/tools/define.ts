@@ -84,15 +84,14 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
 
 export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void) & {
   toolName: string;
+  title: string;
   /** What tools/list shows as its description. */
   description: string;
+  annotations: ToolAnnotations;
+  meta?: Record<string, unknown>;
   /** The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build embeds them). */
   jsonSchemas(target: string): Record<string, Record<string, unknown>>;
 };
-
-/** Each tool's JSON Schemas, converted at build time (scripts/build.mjs): start-up then converts none. */
-declare const __OLLM_TOOL_SCHEMAS__: Record<string, Record<string, Record<string, unknown>>> | undefined;
-const BUILT: Record<string, Record<string, Record<string, unknown>>> = typeof __OLLM_TOOL_SCHEMAS__ !== 'undefined' && __OLLM_TOOL_SCHEMAS__ ? __OLLM_TOOL_SCHEMAS__ : {};
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
@@ -139,16 +138,16 @@ function published<O extends z.ZodObject>(schema: O, tool: string): O {
 type JsonSchemaOf = NonNullable<StandardSchemaWithJSON<unknown>['~standard']['jsonSchema']>;
 
 /**
- * zod's JSON Schema conversion, remembered per direction and target: taken from the build when it
- * embedded it, else converted on first use. `which` names the schema (the tool's input or output);
- * the SDK asks of it the io it needs.
+ * zod's JSON Schema conversion, remembered per direction and target, converted on first use (the
+ * built server lists tools from the catalog the build recorded: server/catalog.ts). `which` names
+ * the schema (the tool's input or output); the SDK asks of it the io it needs.
  */
 function memoJsonSchema(schema: z.ZodObject, tool: string, which: 'input' | 'output'): JsonSchemaOf {
   const convert = schema['~standard'].jsonSchema as JsonSchemaOf;
   const seen = new Map<string, Record<string, unknown>>();
   const memo = (io: 'input' | 'output') => (options: Parameters<JsonSchemaOf['input']>[0]) => {
     const key = `${which}:${io}|${String(options?.target ?? '')}`;
-    let out = seen.get(key) ?? BUILT[tool]?.[key];
+    let out = seen.get(key);
     // the input schema is published slim (slim-schema.ts): the calling model reads it every turn
     if (!out) out = which === 'input' ? (slimSchema(convert[io](options)) as Record<string, unknown>) : convert[io](options);
     seen.set(key, out);
@@ -172,6 +171,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
   // once per tool, so each JSON Schema is converted once per process
   const inputSchema = publishedOnly(spec.inputSchema, spec.name);
   const outputSchema = published(spec.outputSchema, spec.name);
+  const annotations: ToolAnnotations = { title: spec.title, ...spec.annotations };
   const register = (server: McpServer, orch: Orchestrator) => {
     server.registerTool(
       spec.name,
@@ -180,7 +180,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         description: spec.description,
         inputSchema,
         outputSchema,
-        annotations: { title: spec.title, ...spec.annotations },
+        annotations,
         ...(spec.meta && { _meta: spec.meta }),
       },
       // The SDK infers the handler's argument type from the schema; the cast keeps
@@ -222,5 +222,5 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     }
     return out;
   };
-  return Object.assign(register, { toolName: spec.name, description: spec.description, jsonSchemas });
+  return Object.assign(register, { toolName: spec.name, title: spec.title, description: spec.description, annotations, ...(spec.meta && { meta: spec.meta }), jsonSchemas });
 }

@@ -4,28 +4,30 @@
  * footprint line (orchestrator/savings/footprint.ts). The server says which tools it offers
  * (create-server.ts: the toolsets and the project's tools).
  */
-import type { ToolRegistration } from './define.js';
 
-/** The JSON Schema target tools/list publishes (the MCP SDK's). */
-const TARGET = 'draft-2020-12';
+/** The JSON Schema target tools/list publishes (the MCP SDK's JSON_SCHEMA_CONVERSION_TARGET). */
+export const SCHEMA_TARGET = 'draft-2020-12';
 
-/** Characters of one tool's entry in the list: name, description and input schema. */
-export function listedChars(t: ToolRegistration): number {
-  return t.toolName.length + t.description.length + JSON.stringify(t.jsonSchemas(TARGET)[`input:input|${TARGET}`] ?? {}).length;
+/** A tool as tools/list shows it: its JSON Schemas by "input:io|target" (server/catalog.ts). */
+export interface ListedTool {
+  name: string;
+  description: string;
+  schemas: Record<string, Record<string, unknown>>;
 }
 
-let offered: readonly ToolRegistration[] = [];
-let chars: number | undefined;
+/** Characters of one tool's entry in the list: name, description and input schema. */
+export function listedChars(t: ListedTool): number {
+  return t.name.length + t.description.length + JSON.stringify(t.schemas[`input:input|${SCHEMA_TARGET}`] ?? {}).length;
+}
+
+let offered: { tools: number; chars: number } = { tools: 0, chars: 0 };
 
 /** The tools this server offers (called as it registers them). */
-export function offering(tools: readonly ToolRegistration[]): void {
-  if (tools.length === offered.length && tools.every((t, i) => t === offered[i])) return;
-  offered = [...tools];
-  chars = undefined;
+export function offering(tools: readonly ListedTool[]): void {
+  offered = { tools: tools.length, chars: tools.reduce((s, t) => s + listedChars(t), 0) };
 }
 
 /** The offered tool list: how many tools, and its characters. */
 export function offeredList(): { tools: number; chars: number } {
-  chars ??= offered.reduce((s, t) => s + listedChars(t), 0);
-  return { tools: offered.length, chars };
+  return offered;
 }

@@ -15,6 +15,9 @@ export const TOOLSETS: { readonly [K in Exclude<ToolsetName, 'all'>]: readonly s
   status: ['show_status'],
 };
 
+/** Every tool's name. */
+export const ALL_TOOL_NAMES: readonly string[] = Object.values(TOOLSETS).flat();
+
 const isSet = (name: string): name is keyof typeof TOOLSETS => Object.hasOwn(TOOLSETS, name);
 
 /** The tool names of the given sets together; `all` is every set's tools. Unknown names add nothing (the settings schema refuses them at load). */

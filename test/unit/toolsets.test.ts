@@ -6,11 +6,13 @@ import { settingsSchema, TOOLSET_NAMES } from '../../src/orchestrator/config/sch
 import type { ProjectProfile } from '../../src/orchestrator/project/project.js';
 import { parseCli, USAGE } from '../../src/server/args.js';
 import { instructionsFor, offeredTools } from '../../src/server/create-server.js';
+import { recordCatalog } from '../../src/server/core.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { TOOLSETS, toolsInSets } from '../../src/tools/toolsets.js';
 import { tempDir } from '../helpers/temp.js';
 
 const ALL_TOOLS = TOOLS.map((t) => t.toolName);
+const CATALOG = recordCatalog();
 
 async function load(opts: { yaml?: string; flags?: FlagSetting[] } = {}) {
   const home = tempDir('ollm-toolsets-');
@@ -32,7 +34,7 @@ function project(tools: ProjectProfile['tools']): ProjectProfile {
 }
 
 const offered = (toolsets: string[], profile?: ProjectProfile) =>
-  offeredTools({ settings: settingsSchema.parse({ toolsets }), ...(profile && { project: profile }) }).map((t) => t.toolName);
+  offeredTools(CATALOG.tools, { settings: settingsSchema.parse({ toolsets }), ...(profile && { project: profile }) }).map((t) => t.name);
 
 describe('the toolsets', () => {
   it('put every tool the server has in exactly one set, and name no other tool', () => {

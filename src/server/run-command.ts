@@ -1,0 +1,65 @@
+/**
+ * The commands other than `serve` (doctor, memory, learning, template, project, state): each
+ * makes the whole orchestrator, so they are loaded only when one is run.
+ */
+import { ConfigError, loadConfig, Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
+import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project/project.js';
+import { checkTemplatePrompts } from '../prompts/templates.js';
+import { ALL_TOOL_NAMES } from '../tools/toolsets.js';
+import type { CliArgs } from './args.js';
+import { learningCommand, memoryCommand, projectCommand, templateCommand } from './commands.js';
+import { stateCommand } from './state-command.js';
+
+function printDoctor(report: DoctorReport): void {
+  const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
+  const lines = ['ollm-mcp doctor'];
+  for (const c of report.checks) {
+    lines.push(`  ${mark[c.level]} ${c.name}: ${c.detail}`);
+    if (c.fix) lines.push(`      fix: ${c.fix}`);
+  }
+  const problems = report.checks.filter((c) => c.level === 'fail').length;
+  const warnings = report.checks.filter((c) => c.level === 'warn').length;
+  const warned = `${warnings} warning${warnings === 1 ? '' : 's'}`;
+  if (problems > 0) lines.push(`${problems} problem${problems === 1 ? '' : 's'} to fix${warnings ? `, and ${warned}` : ''}.`);
+  else lines.push(warnings ? `Nothing stops ollm-mcp; ${warned} above.` : 'All is well.');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function runCommand(args: CliArgs): Promise<number> {
+  let orch: Orchestrator;
+  let project: ProjectProfile | undefined;
+  try {
+    // The project (detected from the working folder, or --project / OLLM_PROJECT) is read for the
+    // commands it affects; a broken project file should not stop `memory` or `template`.
+    if (args.command === 'doctor' || args.command === 'project') {
+      const named = args.project ?? process.env.OLLM_PROJECT?.trim();
+      project = await resolveProject({ dir: named || process.cwd(), explicit: Boolean(named), toolNames: ALL_TOOL_NAMES });
+    }
+    const config = await loadConfig({
+      flags: args.flags,
+      ...(args.configFile !== undefined && { configFile: args.configFile }),
+      ...(project && { project: projectSettings(project) }),
+    });
+    orch = new Orchestrator(config, project ? { project } : {});
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof ProjectError) {
+      process.stderr.write(`ollm-mcp: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  if (args.command === 'doctor') {
+    await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
+    const report = await runDoctor(orch);
+    if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else printDoctor(report);
+    return report.ok ? 0 : 1;
+  }
+
+  if (args.command === 'memory') return memoryCommand(orch, args);
+  if (args.command === 'learning') return learningCommand(orch, args);
+  if (args.command === 'template') return templateCommand(orch, args);
+  if (args.command === 'project') return projectCommand(orch, args);
+  return stateCommand(orch, args);
+}

@@ -1,0 +1,60 @@
+/**
+ * What a serving process holds before its first call: the settings, the project, the templates
+ * (listed as prompts) and the catalog of tools and resources (catalog.ts). The core — the
+ * orchestrator and the code of every tool (core.ts) — is loaded by the first call that needs it,
+ * or CORE_WARM_MS after serving starts, whichever comes first. A client's initialize and lists are
+ * thus answered without it: start-up compiles and runs a third of the code it used to.
+ */
+import type { LoadedConfig, Settings } from '../orchestrator/config/index.js';
+import type { ProjectProfile } from '../orchestrator/project/project.js';
+import { TemplateLibrary } from '../orchestrator/templates/library.js';
+import { log } from '../orchestrator/util/log.js';
+import { builtCatalog, type Catalog } from './catalog.js';
+import type { Core } from './core.js';
+
+/** After the handshake a client makes at start (initialize, then the lists), before the first call a person asks for. */
+export const CORE_WARM_MS = 300;
+
+export class Serving {
+  readonly templates: TemplateLibrary;
+  private loading?: Promise<Core>;
+  private warmTimer?: NodeJS.Timeout;
+
+  constructor(
+    readonly config: LoadedConfig,
+    readonly project?: ProjectProfile,
+  ) {
+    this.templates = new TemplateLibrary(config.templatesDir, config.home);
+  }
+
+  get settings(): Settings {
+    return this.config.settings;
+  }
+
+  /** The core, made once: by the first call that needs it, or by warm(). */
+  core(): Promise<Core> {
+    clearTimeout(this.warmTimer);
+    return (this.loading ??= import('./core.js').then((m) => m.startCore(this)));
+  }
+
+  /** The catalog: the build's, or (run from source) recorded from the tools and resources. */
+  async catalog(): Promise<Catalog> {
+    return builtCatalog() ?? (await import('./core.js')).recordCatalog();
+  }
+
+  /** The templates read (prompts are registered from them) and followed, and the core loaded soon (its pins, its greeting of Ollama). */
+  async prepare(): Promise<void> {
+    await this.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`));
+    this.templates.watch();
+    this.warmTimer = setTimeout(() => void this.core().catch((err: unknown) => log.error(`could not start: ${(err as Error).message}`)), CORE_WARM_MS);
+    this.warmTimer.unref();
+  }
+
+  /** Work in flight cancelled, pins released and state written (when the core was made), within `withinMs`. */
+  async stop(withinMs: number): Promise<void> {
+    clearTimeout(this.warmTimer);
+    this.templates.unwatch();
+    const core = await this.loading?.catch(() => undefined);
+    await core?.stop(withinMs);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * A starting server loads only its front: the SDK, the settings, the templates and the catalog the
+ * build recorded. The core — the orchestrator and every tool's code — is a chunk loaded by the
+ * first call (or soon after start), so initialize and the lists are answered without it; and a
+ * server whose core cannot be loaded still lists everything and answers each call with the cause
+ * and the next step.
+ */
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, E2E_TRANSPORT, serverEnv, tempHome } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/temp.js';
+
+const DIST = join(CLI, '..');
+
+/**
+ * The files of the build, as esbuild reads dist/cli.js and what it imports: those Node loads to
+ * start (static imports, followed) and all of them (dynamic imports too).
+ */
+async function builtFiles(): Promise<{ startup: string[]; all: string[] }> {
+  const result = await build({ entryPoints: [CLI], bundle: true, write: false, metafile: true, format: 'esm', platform: 'node', outdir: tempDir('ollm-lean-'), splitting: true, external: ['libsql'], logLevel: 'silent' });
+  const inputs = result.metafile.inputs;
+  const closure = (kinds: string[]) => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file) || !inputs[file]) return;
+      seen.add(file);
+      for (const i of inputs[file].imports) if (kinds.includes(i.kind) && !i.external) visit(i.path);
+    };
+    visit(Object.keys(inputs).find((f) => f.endsWith('dist/cli.js'))!);
+    return [...seen].map((f) => relative(DIST, join(process.cwd(), f))).filter((f) => f.endsWith('.js'));
+  };
+  return { startup: closure(['import-statement']), all: closure(['import-statement', 'dynamic-import']) };
+}
+
+describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
+  it('loads neither the core nor the HTTP and system-reading code to start, and a fraction of the whole', async () => {
+    const { startup, all } = await builtFiles();
+    const size = (files: string[]) => files.reduce((s, f) => s + statSync(join(DIST, f)).size, 0);
+    const core = all.filter((f) => /^chunks\/core-/.test(f));
+    expect(core).toHaveLength(1);
+    expect(startup).toContain('cli.js');
+    expect(startup).not.toContain(core[0]);
+    for (const lazy of ['http', 'gather', 'sse', 'run-command']) {
+      expect(all.some((f) => f.startsWith(`chunks/${lazy}-`))).toBe(true);
+      expect(startup.some((f) => f.startsWith(`chunks/${lazy}-`))).toBe(false);
+    }
+    expect(size(startup) / size(all)).toBeLessThan(0.45);
+  });
+
+  describe('a server whose core cannot be loaded', () => {
+    const dir = tempDir('ollm-lean-dist-');
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('lists every tool, resource and prompt, and answers a call with the cause and the next step', async () => {
+      cpSync(DIST, dir, { recursive: true });
+      for (const f of readdirSync(join(dir, 'chunks'))) if (f.startsWith('core-')) rmSync(join(dir, 'chunks', f));
+      const transport = new StdioClientTransport({ command: process.execPath, args: [join(dir, 'cli.js')], env: serverEnv({ OLLM_HOME: tempHome(), OLLAMA_HOST: '127.0.0.1:9' }), stderr: 'pipe' });
+      const client = new Client({ name: 'lean', version: '1' });
+      await client.connect(transport);
+      try {
+        expect((await client.listTools()).tools.length).toBe(16);
+        expect((await client.listResources()).resources.map((r) => r.uri)).toContain('ollm://metrics');
+        expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toContain('ollm://models/{+name}');
+        expect((await client.listPrompts()).prompts.length).toBeGreaterThan(0);
+        const r = await client.callTool({ name: 'recall', arguments: { query: 'anything' } });
+        expect(r.isError).toBe(true);
+        const text = (r.content as Array<{ text: string }>)[0]!.text;
+        expect(text).toMatch(/could not load its core/);
+        expect(text).toMatch(/reinstall ollm-mcp/);
+        // still serving
+        expect((await client.listTools()).tools.length).toBe(16);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+});
