@@ -4,6 +4,7 @@ import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bo
 import { jsonContents } from './json.js';
 import { offeredList } from '../tools/footprint.js';
 import { footprint } from '../orchestrator/index.js';
+import { byCodeUnit } from '../orchestrator/util/locale-free.js';
 
 /** Each growing list gets a third of the room: models used, days with calls, and models that saved. */
 const SHARE = MAX_RESOURCE_CHARS / 3;
@@ -20,7 +21,7 @@ export function registerMetrics(server: McpServer, orch: Orchestrator): void {
     async (uri) => {
       await orch.stateRead;
       await orch.savings.load(); // other processes' savings too (one stat when savings.json is unchanged)
-      const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => b.lastUsed.localeCompare(a.lastUsed));
+      const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => byCodeUnit(b.lastUsed, a.lastUsed));
       const savings = orch.savings.summary();
       const list = offeredList();
       const models = boundList(used, { maxChars: SHARE, size: indentedChars, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; show_status has the loaded models.' });

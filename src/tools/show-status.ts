@@ -8,6 +8,7 @@ import { offeredList } from './footprint.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { boundedFleet } from '../resources/fleet.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from './answer-bounds.js';
+import { byCodeUnit } from '../orchestrator/util/locale-free.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
 
@@ -92,7 +93,7 @@ function learningRecords(book: EvidenceBook): Learning['records'] {
     const record = trackRecord(evidenceByWork(book, place.model, place.host))[place.work];
     if (record) out.push({ model: place.model, ...(place.host && { host: place.host }), work: place.work, record });
   }
-  return out.sort((a, b) => a.work.localeCompare(b.work) || b.record.meanQuality - a.record.meanQuality);
+  return out.sort((a, b) => byCodeUnit(a.work, b.work) || b.record.meanQuality - a.record.meanQuality);
 }
 
 /** The most track records in the text; the rest are counted (all that fit are in learning.records). */
@@ -142,7 +143,7 @@ export const showStatusTool = defineTool({
     const list = offeredList();
     const cost = footprint(list.chars, list.tools, summary.prices, summary.total);
     const savings = { ...summary, byModel: byModel.kept, footprint: cost };
-    const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => b.lastUsed.localeCompare(a.lastUsed));
+    const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => byCodeUnit(b.lastUsed, a.lastUsed));
     const metrics = boundList(used, { maxChars: SHARE, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; ollm://metrics has more.' });
     const cut = { ...(metrics.cut && { metrics: metrics.cut }), ...(records.cut && { learning: records.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
     const cutNotes = Object.values(cut).map((c) => c.note);

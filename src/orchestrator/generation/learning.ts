@@ -20,6 +20,7 @@
 import { normalCdf, sampleBeta } from './learning-beta.js';
 import { evidenceText, type Evidence, type WorkKind } from './learning-evidence.js';
 import { costTerm, expectedQuality, expectedSeconds, LEARNING_DEFAULTS, posterior, type CostFacts, type ExpectedTime, type LearningParams, type PriorFacts, type Quality } from './learning-prior.js';
+import { byCodeUnit } from '../util/locale-free.js';
 
 export * from './learning-beta.js';
 export * from './learning-evidence.js';
@@ -88,7 +89,7 @@ export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T
     if (c.host !== undefined) score.host = c.host;
     return { c, score };
   });
-  const order = [...scored].sort((a, b) => b.score.utility - a.score.utility || a.c.name.localeCompare(b.c.name) || (a.c.host ?? '').localeCompare(b.c.host ?? ''));
+  const order = [...scored].sort((a, b) => b.score.utility - a.score.utility || byCodeUnit(a.c.name, b.c.name) || byCodeUnit(a.c.host ?? '', b.c.host ?? ''));
   const leader = order[0];
   if (!leader) return undefined;
   const lq = leader.score.quality;

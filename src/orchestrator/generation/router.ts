@@ -11,6 +11,7 @@ import type { ProfileName } from '../models/profiles.js';
 
 import { learnedOrder } from './router-learning.js';
 import { isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel, type RouteCandidate, type RouteRequest, type RoutingSettings, type Selection } from './routing-rules.js';
+import { byCodeUnit } from '../util/locale-free.js';
 
 export * from './routing-rules.js';
 
@@ -37,7 +38,7 @@ function rank(models: RouteCandidate[], profile: ProfileName, req: RouteRequest)
       Number(isPhi(a)) - Number(isPhi(b)) ||
       (smallFirst ? params(a) - params(b) : params(b) - params(a)) ||
       Number(preferred(b, profile)) - Number(preferred(a, profile)) ||
-      a.name.localeCompare(b.name),
+      byCodeUnit(a.name, b.name),
   );
 }
 

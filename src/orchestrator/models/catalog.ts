@@ -10,6 +10,7 @@ import { describeModel, findModel, similarModels, type ModelDescription } from '
 export { findModel, isModel, modelKey, similarModels, withTag } from './model-db.js';
 import { notInstalled, HostError } from '../engines/host-error.js';
 import type { Engine } from '../engines/engine.js';
+import { byCodeUnit } from '../util/locale-free.js';
 
 export interface CatalogModel extends ModelDescription {
   name: string;
@@ -216,7 +217,7 @@ export class Catalog {
     // Drop show answers for models that are gone.
     const live = new Set(tags.map((t) => `${t.name}@${t.digest}`));
     for (const key of this.shows.keys()) if (!live.has(key)) this.shows.delete(key);
-    models.sort((a, b) => a.name.localeCompare(b.name));
+    models.sort((a, b) => byCodeUnit(a.name, b.name));
     this.snapshot = { models, fetchedAt: Date.now() };
     return this.snapshot;
   }

@@ -1,6 +1,6 @@
 /**
- * What one offloaded call saved the assistant that made it (pure: no I/O, no imports, so the
- * status view can share the number formats).
+ * What one offloaded call saved the assistant that made it (pure: no I/O and nothing of Node's,
+ * so the status view can share the number formats).
  *
  * - local: the tokens the local model read and wrote — free to the assistant.
  * - call: what the call cost the assistant: the arguments it wrote (output tokens) and the result
@@ -9,6 +9,7 @@
  *   prompt, and each file, diff and image the server read for it) and writing the answer.
  * - saved = self − call, in tokens and in money (input and output tokens priced apart).
  */
+import { grouped } from '../util/locale-free.js';
 
 export interface CallTokens {
   /** The tool call's arguments, which the assistant wrote. */
@@ -96,7 +97,7 @@ export function formatMoney(x: number, currency = '$'): string {
   const a = Math.abs(v);
   if (a < 5e-7) return `${currency}0`;
   const sign = v < 0 ? '-' : '';
-  if (a >= 1000) return `${sign}${currency}${a.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  if (a >= 1000) return `${sign}${currency}${grouped(a, 2)}`;
   const digits = Math.min(6, Math.max(2, -Math.floor(Math.log10(a))));
   let s = a.toFixed(digits);
   if (digits > 2) s = s.replace(/(\.\d\d\d*?)0+$/, '$1');

@@ -2,6 +2,7 @@
  * Prompt template text: `{name}` placeholders, `{name:default}` inline defaults, and `{{` / `}}`
  * for literal braces (also inside default text). Pure: no I/O.
  */
+import { grouped } from '../util/locale-free.js';
 
 export class TemplateError extends Error {
   override name = 'TemplateError';
@@ -70,7 +71,7 @@ export class RenderTooLargeError extends TemplateError {
     /** The variable adding the most text, how often it is used and its length. */
     readonly biggest: { name: string; uses: number; chars: number } | undefined,
   ) {
-    const n = (x: number) => x.toLocaleString('en-US');
+    const n = (x: number) => grouped(x);
     const most = biggest ? `; {${biggest.name}} alone adds ${n(biggest.uses * biggest.chars)} (${biggest.uses === 1 ? 'once' : `${n(biggest.uses)} times`}, ${n(biggest.chars)} characters each)` : '';
     super(
       `Filled in, this template would be ${n(chars)} characters, more than the ${n(max)} a filled-in template may be${most} — give shorter values, or with generate: true name long text by path in files (the server reads it and splits what is longer than a model's context) instead of putting it into a variable.`,
