@@ -4,35 +4,18 @@
  * are loaded when one is run (run-command.ts); serving loads the orchestrator at its first call
  * (serving.ts).
  */
-import { ConfigError, loadConfig } from '../orchestrator/config/load.js';
-import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project/project.js';
 import { log } from '../orchestrator/util/log.js';
-import { ALL_TOOL_NAMES } from '../tools/toolsets.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
 import { stopOn } from './lifecycle.js';
+import { loadSettings } from './load-settings.js';
 import { Serving } from './serving.js';
 import { serveOverStdio } from './stdio.js';
 import { VERSION } from './version.js';
 
 async function serve(args: CliArgs): Promise<number> {
-  let serving: Serving;
-  try {
-    // The project (detected from the working folder, or --project / OLLM_PROJECT) may set settings and the tools offered.
-    const named = args.project ?? process.env.OLLM_PROJECT?.trim();
-    const project: ProjectProfile | undefined = await resolveProject({ dir: named || process.cwd(), explicit: Boolean(named), toolNames: ALL_TOOL_NAMES });
-    const config = await loadConfig({
-      flags: args.flags,
-      ...(args.configFile !== undefined && { configFile: args.configFile }),
-      ...(project && { project: projectSettings(project) }),
-    });
-    serving = new Serving(config, project);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof ProjectError) {
-      process.stderr.write(`ollm-mcp: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const loaded = await loadSettings(args, true);
+  if (!loaded) return 1;
+  const serving = new Serving(loaded.config, loaded.project);
   if (args.transport === 'http') {
     // Loaded only for HTTP: stdio starts without the HTTP adapter's code.
     const { HttpStartError, serveOverHttp } = await import('./http.js');

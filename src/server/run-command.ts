@@ -2,11 +2,10 @@
  * The commands other than `serve` (doctor, memory, learning, template, project, state): each
  * makes the whole orchestrator, so they are loaded only when one is run.
  */
-import { ConfigError, loadConfig, Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
-import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project/project.js';
+import { Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
-import { ALL_TOOL_NAMES } from '../tools/toolsets.js';
 import type { CliArgs } from './args.js';
+import { loadSettings } from './load-settings.js';
 import { learningCommand, memoryCommand, projectCommand, templateCommand } from './commands.js';
 import { stateCommand } from './state-command.js';
 
@@ -26,28 +25,10 @@ function printDoctor(report: DoctorReport): void {
 }
 
 export async function runCommand(args: CliArgs): Promise<number> {
-  let orch: Orchestrator;
-  let project: ProjectProfile | undefined;
-  try {
-    // The project (detected from the working folder, or --project / OLLM_PROJECT) is read for the
-    // commands it affects; a broken project file should not stop `memory` or `template`.
-    if (args.command === 'doctor' || args.command === 'project') {
-      const named = args.project ?? process.env.OLLM_PROJECT?.trim();
-      project = await resolveProject({ dir: named || process.cwd(), explicit: Boolean(named), toolNames: ALL_TOOL_NAMES });
-    }
-    const config = await loadConfig({
-      flags: args.flags,
-      ...(args.configFile !== undefined && { configFile: args.configFile }),
-      ...(project && { project: projectSettings(project) }),
-    });
-    orch = new Orchestrator(config, project ? { project } : {});
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof ProjectError) {
-      process.stderr.write(`ollm-mcp: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  // the project is read for the commands it affects
+  const loaded = await loadSettings(args, args.command === 'doctor' || args.command === 'project');
+  if (!loaded) return 1;
+  const orch = new Orchestrator(loaded.config, loaded.project ? { project: loaded.project } : {});
 
   if (args.command === 'doctor') {
     await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too

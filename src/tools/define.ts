@@ -89,7 +89,7 @@ export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void)
   description: string;
   annotations: ToolAnnotations;
   meta?: Record<string, unknown>;
-  /** The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build embeds them). */
+  /** The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build records them in the catalog: server/catalog.ts). */
   jsonSchemas(target: string): Record<string, Record<string, unknown>>;
 };
 
@@ -113,13 +113,13 @@ export function describeFailure(tool: string, err: unknown): string {
  * checks the arguments against the real schema, so an invalid call is answered with
  * explainInvalidArguments' text rather than the SDK's "Input validation error" and zod's wording.
  */
-function publishedOnly(schema: z.ZodObject, tool: string): StandardSchemaWithJSON<Record<string, unknown>> {
+function publishedOnly(schema: z.ZodObject): StandardSchemaWithJSON<Record<string, unknown>> {
   return {
     '~standard': {
       version: 1,
       vendor: 'ollm-mcp',
       validate: (value) => ({ value: value as Record<string, unknown> }),
-      jsonSchema: memoJsonSchema(schema, tool, 'input'),
+      jsonSchema: memoJsonSchema(schema, 'input'),
     },
   };
 }
@@ -129,9 +129,9 @@ function publishedOnly(schema: z.ZodObject, tool: string): StandardSchemaWithJSO
  * Schema converted once per process rather than at every tools/list (over stateless HTTP each
  * request builds a server of its own).
  */
-function published<O extends z.ZodObject>(schema: O, tool: string): O {
+function published<O extends z.ZodObject>(schema: O): O {
   const std = schema['~standard'];
-  const wrapped = { ...std, jsonSchema: memoJsonSchema(schema, tool, 'output') };
+  const wrapped = { ...std, jsonSchema: memoJsonSchema(schema, 'output') };
   return new Proxy(schema, { get: (target, key, receiver) => (key === '~standard' ? wrapped : Reflect.get(target, key, receiver)) });
 }
 
@@ -142,7 +142,7 @@ type JsonSchemaOf = NonNullable<StandardSchemaWithJSON<unknown>['~standard']['js
  * built server lists tools from the catalog the build recorded: server/catalog.ts). `which` names
  * the schema (the tool's input or output); the SDK asks of it the io it needs.
  */
-function memoJsonSchema(schema: z.ZodObject, tool: string, which: 'input' | 'output'): JsonSchemaOf {
+function memoJsonSchema(schema: z.ZodObject, which: 'input' | 'output'): JsonSchemaOf {
   const convert = schema['~standard'].jsonSchema as JsonSchemaOf;
   const seen = new Map<string, Record<string, unknown>>();
   const memo = (io: 'input' | 'output') => (options: Parameters<JsonSchemaOf['input']>[0]) => {
@@ -169,8 +169,8 @@ export function failure(text: string) {
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
   // once per tool, so each JSON Schema is converted once per process
-  const inputSchema = publishedOnly(spec.inputSchema, spec.name);
-  const outputSchema = published(spec.outputSchema, spec.name);
+  const inputSchema = publishedOnly(spec.inputSchema);
+  const outputSchema = published(spec.outputSchema);
   const annotations: ToolAnnotations = { title: spec.title, ...spec.annotations };
   const register = (server: McpServer, orch: Orchestrator) => {
     server.registerTool(

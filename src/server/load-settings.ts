@@ -1,0 +1,34 @@
+/**
+ * What a command starts from: the project (detected from the working folder, or --project /
+ * OLLM_PROJECT), which may set settings and the tools offered, and the settings from the command
+ * line, env vars and files. A problem in either is a ConfigError or ProjectError, said in one line.
+ */
+import { ConfigError, loadConfig, type LoadedConfig } from '../orchestrator/config/load.js';
+import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project/project.js';
+import { ALL_TOOL_NAMES } from '../tools/toolsets.js';
+import type { CliArgs } from './args.js';
+
+export interface Loaded {
+  config: LoadedConfig;
+  project?: ProjectProfile;
+}
+
+/** The settings, with the project's when `withProject` (a broken project file should not stop `memory` or `template`); undefined after saying what is wrong on stderr. */
+export async function loadSettings(args: CliArgs, withProject: boolean): Promise<Loaded | undefined> {
+  try {
+    const named = args.project ?? process.env.OLLM_PROJECT?.trim();
+    const project = withProject ? await resolveProject({ dir: named || process.cwd(), explicit: Boolean(named), toolNames: ALL_TOOL_NAMES }) : undefined;
+    const config = await loadConfig({
+      flags: args.flags,
+      ...(args.configFile !== undefined && { configFile: args.configFile }),
+      ...(project && { project: projectSettings(project) }),
+    });
+    return { config, ...(project && { project }) };
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof ProjectError) {
+      process.stderr.write(`ollm-mcp: ${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
