@@ -260,6 +260,8 @@ const creative: LabelledPrompt[] = [
 const summarize: LabelledPrompt[] = [
   { task: 'summarize', prompt: `Summarize this article in three bullet points:\n\n${ARTICLE}` },
   { task: 'summarize', prompt: `tl;dr please:\n${ARTICLE}` },
+  { task: 'summarize', prompt: 'List the distinct errors in this log with counts' },
+  { task: 'summarize', prompt: 'Count the failed logins across these files, by user' },
   { task: 'summarize', prompt: `Can you give me the key points of this meeting transcript?\n\n${MEETING}` },
   { task: 'summarize', prompt: `Condense the following into one paragraph for an executive audience:\n\n${REPORT}` },
   { task: 'summarize', prompt: `What are the main takeaways from this email thread?\n\n${THREAD}` },

@@ -6,6 +6,12 @@ import type { WorkRecord } from './learning.js';
 
 export interface RouteRequest {
   prompt: string;
+  /**
+   * The caller's own words — what the kind of work is inferred from and remembered facts are
+   * searched by — when the prompt also carries inputs read on the caller's behalf (files, diffs,
+   * logs): their text never decides the work. Default: the prompt.
+   */
+  intent?: string;
   system?: string;
   task?: TaskType;
   profile?: ProfileName;

@@ -16,6 +16,7 @@ import { withInputs } from './offload.js';
 export async function compareSplit(job: JobParts, req: CompareRequest, model: string, docs: readonly InputDoc[], where: { host?: string }): Promise<CompareEntry> {
   const route: RouteRequest = {
     prompt: req.prompt,
+    intent: req.prompt, // the inputs' text never decides the work
     model,
     only: true,
     useMemory: false,

@@ -51,7 +51,8 @@ export async function offload(job: JobParts, req: OffloadRequest): Promise<Offlo
   const docs = inputs?.docs ?? [];
   // inputs read by path: the model is asked to cite path:line, and an answer whose citations mostly do not hold goes to the next candidate
   const cites = docs.length > 0 && !req.dryRun ? { guide: CITE_INSTRUCTION, check: (text: string) => unheld(checkCitations(text, docs)) } : {};
-  const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...cites };
+  // the work is the caller's prompt: the inputs' text (an error code in a log, a fence in a file) never decides it
+  const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
   const info = inputs && readSummary(inputs);
   const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs) : { kind: 'whole' };
   if (plan.kind === 'refuse') throw new RouteError(plan.message, []);

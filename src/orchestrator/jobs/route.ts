@@ -55,10 +55,12 @@ async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens:
 export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Promise<RouteResult> {
   const started = performance.now();
   const { settings } = parts;
-  const inferred = classify({ prompt: req.prompt, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
+  // the caller's words decide the kind of work, never the text of inputs read for it
+  const words = req.intent ?? req.prompt;
+  const inferred = classify({ prompt: words, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
   const task: TaskType = req.images?.length ? 'vision' : (req.task ?? inferred.task);
   let profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
-  const complexity = req.complexity ?? (req.task ? inferComplexity(req.prompt) : inferred.complexity);
+  const complexity = req.complexity ?? (req.task ? inferComplexity(words) : inferred.complexity);
   let how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
   // Work that says nothing more specific goes to the default profile (a project's, say "code").
   const defaultProfile = defaultProfileFor({
@@ -66,7 +68,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
     task,
     explicit: Boolean(req.task || req.profile || req.images?.length),
     preferredGeneral: parts.records.preferences.byProfile().general,
-    prompt: req.prompt,
+    prompt: words,
   });
   const byDefault = defaultProfile !== undefined;
   if (defaultProfile) {
@@ -76,7 +78,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
 
   req.progress?.enter({ kind: 'starting', what: `choosing a model for ${profile} work` });
   const notes: string[] = [];
-  const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, req.prompt, settings.memory.promptBudgetTokens, notes) : '';
+  const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes) : '';
   const system = [parts.project?.systemPrompt, req.system, req.guide, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const estimated = estimateTokens(`${system ?? ''}\n${req.prompt}`);
