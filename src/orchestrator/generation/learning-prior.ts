@@ -41,6 +41,12 @@ export interface LearningParams {
    * the leader, so the floor only cuts the tail of exploration.
    */
   exploreFloor: number;
+  /**
+   * A model not loaded takes part in the draw only when its load costs at most this share of the
+   * leader's expected time and fits in free memory (loading it unloads nothing): what exploring may
+   * teach is not worth a load that is most of the work, or one that evicts another model.
+   */
+  exploreLoadShare: number;
   /** z of the credible interval shown (quality low and high): 1 is ~68%. */
   z: number;
 }
@@ -58,6 +64,7 @@ export const LEARNING_DEFAULTS: Readonly<LearningParams> = Object.freeze({
   outputTokens: 400,
   exploreScale: 0.35,
   exploreFloor: 0.2,
+  exploreLoadShare: 0.25,
   z: 1,
 });
 
@@ -108,6 +115,8 @@ export function expectedQuality(f: PriorFacts, work: WorkKind, e?: Readonly<Evid
 /** What a request's time is estimated from. */
 export interface CostFacts {
   loaded: boolean;
+  /** Not loaded, it would fit in free memory now: loading it unloads nothing. Unknown: treated as not. */
+  fitsFree?: boolean;
   /** Estimated load time when not loaded (the router's cold-load estimate); else one from the size. */
   coldLoadSeconds?: number | undefined;
   sizeBytes?: number;

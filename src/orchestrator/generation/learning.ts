@@ -14,7 +14,9 @@
  *   an exploreFloor chance of beating the leader — draws its quality from its posterior (the draw's
  *   spread scaled by exploreScale, so the choice steadies as evidence comes in), less its cost term,
  *   and the best draw wins. A candidate the evidence has ruled out takes no part; one back within
- *   reach (the leader's record slipped) does again, so an unlucky start is not locked in. Without
+ *   reach (the leader's record slipped) does again, so an unlucky start is not locked in. A model
+ *   not loaded is drawn only when its load is cheap against the work (exploreLoadShare of the
+ *   leader's time) and fits in free memory: exploring never evicts another model. Without
  *   exploration (learning off) the leader is chosen: deterministic, and with no evidence the table's order.
  */
 import { normalCdf, sampleBeta } from './learning-beta.js';
@@ -100,14 +102,16 @@ export function chooseLearned<T extends LearnedCandidate>(candidates: readonly T
     score.chance = score === leader.score ? 0.5 : spread > 0 ? normalCdf((score.utility - leader.score.utility) / spread) : 0;
     score.close = score === leader.score || score.chance >= p.exploreFloor;
   }
+  // Exploring never pays for a load that is most of the work or that unloads another model.
+  const explorable = (s: (typeof scored)[number]) => s === leader || s.c.loaded || (s.c.fitsFree === true && s.score.time.loadSeconds <= p.exploreLoadShare * leader.score.time.seconds);
 
   let chosen = leader;
   // Thompson sampling, every request: each close candidate draws its quality from its posterior,
   // less its cost term, and the best draw is chosen.
-  if (opts.explore && scored.filter((s) => s.score.close).length > 1) {
+  if (opts.explore && scored.filter((s) => s.score.close && explorable(s)).length > 1) {
     let best = -Infinity;
     for (const s of order) {
-      if (!s.score.close) continue;
+      if (!s.score.close || !explorable(s)) continue;
       // A draw from the posterior, its spread around the mean scaled by exploreScale.
       const q = s.score.quality.mean + p.exploreScale * (sampleBeta(posterior(s.c, work, s.c.evidence, p), opts.rng) - s.score.quality.mean);
       const draw = q - costTerm(s.score.time.seconds, p);

@@ -3,12 +3,22 @@
  * a configured or preferred model, which always come first), the one whose track record here
  * promises the best answer for its cost goes first (learning.ts: prior + evidence, Thompson
  * sampling among close candidates). Without any evidence for the work the table's order stands.
+ * The work's intent bounds the pool: fast work goes to no model more than FAST_SIZE_FACTOR times
+ * the smallest that suits it. Until the agent has given a verdict on this work (rate_answer, or a
+ * compare), what is measured alone — speed, failures — never moves it to a model larger than the
+ * table's choice.
  */
 import type { ProfileName } from '../models/profiles.js';
-import { chooseLearned, evidenceFor } from './learning.js';
+import { chooseLearned, evidenceFor, type Evidence } from './learning.js';
 import { isCodeSpecialist, suits, type LearningInput, type RouteCandidate, type RouteRequest } from './routing-rules.js';
 
 export type { LearningInput } from './routing-rules.js';
+
+/** Fast work wants a quick answer: a model this many times the smallest that suits it is never one. */
+export const FAST_SIZE_FACTOR = 4;
+
+/** The agent's own word on answers (verdicts, compare choices), as against what is measured alone. */
+const hasVerdicts = (e: Readonly<Evidence> | undefined) => e !== undefined && e.good + e.bad + e.wins + e.losses > 0;
 
 /** `ranked` with the learned choice moved to the front of its pool; the entries before `fixed` stay first. */
 export function learnedOrder<T extends { m: RouteCandidate; why: string }>(ranked: readonly T[], fixed: number, work: ProfileName, req: RouteRequest, learning: LearningInput): T[] {
@@ -19,6 +29,13 @@ export function learnedOrder<T extends { m: RouteCandidate; why: string }>(ranke
   if (work === 'code' && pool.some((r) => isCodeSpecialist(r.m))) pool = pool.filter((r) => isCodeSpecialist(r.m));
   const evidence = (r: T) => evidenceFor(learning.book, { model: r.m.name, host: r.m.host, work });
   if (pool.length < 2 || !pool.some((r) => evidence(r) !== undefined)) return [...ranked];
+  if (work === 'fast') {
+    const smallest = Math.min(...pool.map((r) => r.m.sizeBytes));
+    pool = pool.filter((r) => r.m.sizeBytes <= FAST_SIZE_FACTOR * smallest);
+  }
+  const tableChoice = pool[0]!;
+  if (!pool.some((r) => hasVerdicts(evidence(r)))) pool = pool.filter((r) => r.m.sizeBytes <= tableChoice.m.sizeBytes);
+  if (pool.length < 2) return [...ranked];
   const choice = chooseLearned(
     pool.map((r) => ({
       name: r.m.name,
@@ -26,6 +43,7 @@ export function learnedOrder<T extends { m: RouteCandidate; why: string }>(ranke
       profiles: r.m.profiles,
       sizeBytes: r.m.sizeBytes,
       loaded: r.m.loaded,
+      fitsFree: r.m.fitsNow,
       entry: r,
       ...(r.m.parameterSize !== undefined && { parameterSize: r.m.parameterSize }),
       ...(req.coldLoadMs?.get(r.m.name) !== undefined && { coldLoadSeconds: req.coldLoadMs.get(r.m.name)! / 1000 }),
