@@ -49,6 +49,18 @@ describe('before any verdict', () => {
     expect([...chosen]).toEqual([small.name]);
   });
 
+  it('speed alone never moves work off the table\'s choice; its failures move it to a model no larger', () => {
+    const twin = model('phi3:mini', { loaded: true });
+    const speed = (m: string, tps: number, start: EvidenceBook = {}) => book(m, 'general', { kind: 'speed', tokensPerSecond: tps }, 10, start);
+    const fasterTwin = speed(twin.name, 120, speed(small.name, 4));
+    const bySpeed = picks((seed) => selectModel({ task: 'general', complexity: 'low' }, [small, twin], { ...settings, learning: { book: fasterTwin, rng: random(seed) } })!.model);
+    expect([...bySpeed]).toEqual([small.name]);
+    const failing = book(small.name, 'general', { kind: 'failure' }, 6);
+    const byFailures = picks((seed) => selectModel({ task: 'general', complexity: 'low' }, [small, twin, big], { ...settings, learning: { book: failing, rng: random(seed) } })!.model);
+    expect(byFailures.has(twin.name)).toBe(true);
+    expect(byFailures.has(big.name)).toBe(false);
+  });
+
   it('once the agent has judged answers, a larger model with the better record is chosen', () => {
     const judged = book(big.name, 'general', good, 20, book(small.name, 'general', bad, 20, failures));
     const chosen = picks((seed) => selectModel({ task: 'general', complexity: 'low' }, [small, big], { ...settings, learning: { book: judged, rng: random(seed) } })!.model);

@@ -5,8 +5,9 @@
  * sampling among close candidates). Without any evidence for the work the table's order stands.
  * The work's intent bounds the pool: fast work goes to no model more than FAST_SIZE_FACTOR times
  * the smallest that suits it. Until the agent has given a verdict on this work (rate_answer, or a
- * compare), what is measured alone — speed, failures — never moves it to a model larger than the
- * table's choice.
+ * compare), what is measured alone moves it off the table's choice only when that choice fails or
+ * times out — speed alone never does — and never to a larger model; and exploring draws only among
+ * loaded models (a draw could teach only speed).
  */
 import type { ProfileName } from '../models/profiles.js';
 import { chooseLearned, evidenceFor, type Evidence } from './learning.js';
@@ -34,7 +35,13 @@ export function learnedOrder<T extends { m: RouteCandidate; why: string }>(ranke
     pool = pool.filter((r) => r.m.sizeBytes <= FAST_SIZE_FACTOR * smallest);
   }
   const tableChoice = pool[0]!;
-  if (!pool.some((r) => hasVerdicts(evidence(r)))) pool = pool.filter((r) => r.m.sizeBytes <= tableChoice.m.sizeBytes);
+  const judged = pool.some((r) => hasVerdicts(evidence(r)));
+  if (!judged) {
+    // what is only measured moves the work only off a table's choice that fails, and never to a larger model
+    const e = evidence(tableChoice);
+    if (!e || e.failures + e.timeouts === 0) return [...ranked];
+    pool = pool.filter((r) => r.m.sizeBytes <= tableChoice.m.sizeBytes);
+  }
   if (pool.length < 2) return [...ranked];
   const choice = chooseLearned(
     pool.map((r) => ({
@@ -43,7 +50,8 @@ export function learnedOrder<T extends { m: RouteCandidate; why: string }>(ranke
       profiles: r.m.profiles,
       sizeBytes: r.m.sizeBytes,
       loaded: r.m.loaded,
-      fitsFree: r.m.fitsNow,
+      // before any verdict a draw can teach only speed: not worth a load
+      fitsFree: judged && r.m.fitsNow,
       entry: r,
       ...(r.m.parameterSize !== undefined && { parameterSize: r.m.parameterSize }),
       ...(req.coldLoadMs?.get(r.m.name) !== undefined && { coldLoadSeconds: req.coldLoadMs.get(r.m.name)! / 1000 }),
