@@ -47,8 +47,9 @@ export const routeResultSchema = z.object({
   ledger: ledgerSchema.optional(),
   advice: z
     .object({
-      expectedSeconds: z.number().describe('load (when not loaded) plus the answer at the expected speed'),
+      expectedSeconds: z.number().describe('load (when not loaded), waiting for a slot (when all are busy), then the answer at the expected speed'),
       loadSeconds: z.number(),
+      queueSeconds: z.number(),
       loaded: z.boolean(),
       tokensPerSecond: z.number(),
       speedMeasured: z.boolean().describe('false: guessed from the model size'),

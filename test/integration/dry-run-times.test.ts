@@ -43,3 +43,23 @@ describe('a dry run after real work', () => {
     expect(cold.advice!.expectedSeconds).toBeGreaterThan(warm.advice!.expectedSeconds);
   });
 });
+
+describe('a dry run while the model answers others', () => {
+  it('counts the wait for a slot, and none once the slot is free', async () => {
+    fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 20, loadDelayMs: 0, numParallel: 1 });
+    fake.reply(Array.from({ length: 60 }, (_, i) => `word${i}`).join(' '));
+    const core = await coreFor(fake, { yaml: 'ollama:\n  numParallel: 1\n' });
+    await core.loader.ensureLoaded({ model: 'llama3.2:latest' });
+    const idle = await routeAndGenerate(core, ask);
+    expect(idle.advice?.queueSeconds).toBe(0);
+    const running = routeAndGenerate(core, { ...ask, dryRun: false, maxTokens: 60 });
+    for (let i = 0; i < 200 && core.loader.requestsOn('llama3.2:latest') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const busy = await routeAndGenerate(core, ask);
+    await running;
+    expect(busy.advice!.queueSeconds).toBeGreaterThan(0);
+    expect(busy.advice!.expectedSeconds).toBeCloseTo(idle.advice!.expectedSeconds + busy.advice!.queueSeconds, 0);
+    expect(busy.text).toMatch(/waiting behind 1 request on its 1 slot/);
+    const after = await routeAndGenerate(core, ask);
+    expect(after.advice?.queueSeconds).toBe(0);
+  });
+});

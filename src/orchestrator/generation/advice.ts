@@ -25,6 +25,14 @@ export interface AdviceInput {
   promptTokens: number;
   /** The host is named in the result (several hosts). */
   namedHost: boolean;
+  /** Requests running on the first model now, and the requests it answers at once. */
+  busy?: { running: number; slots: number };
+}
+
+/** Rounds of answers to wait for before a slot frees: none while one is free. */
+export function roundsAhead(busy: { running: number; slots: number } | undefined): number {
+  if (!busy || busy.running < busy.slots) return 0;
+  return Math.ceil((busy.running - busy.slots + 1) / Math.max(1, busy.slots));
 }
 
 export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
@@ -45,9 +53,12 @@ export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
   );
   const record = trackRecord(evidenceByWork(a.book, first.model, first.host), m ? { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize !== undefined && { parameterSize: m.parameterSize }) } : undefined)[a.profile];
   const secs = (s: number) => (s < 10 ? s.toFixed(1) : Math.round(s).toString());
+  // each request ahead takes about as long as this answer will
+  const queueSeconds = roundsAhead(a.busy) * (time.seconds - time.loadSeconds);
   const advice: Advice = {
-    expectedSeconds: Math.round(time.seconds * 10) / 10,
+    expectedSeconds: Math.round((time.seconds + queueSeconds) * 10) / 10,
     loadSeconds: Math.round(time.loadSeconds * 10) / 10,
+    queueSeconds: Math.round(queueSeconds * 10) / 10,
     loaded: m?.loaded ?? false,
     tokensPerSecond: Math.round(time.tokensPerSecond * 10) / 10,
     speedMeasured: time.measured,
@@ -57,7 +68,7 @@ export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
   const where = a.namedHost && first.host ? ` on ${first.host}` : '';
   const text = [
     `Dry run: ${first.model}${where} would take this ${a.profile} work — nothing was generated.`,
-    `Expected: about ${secs(time.seconds)} s for up to ${a.maxTokens} tokens (${advice.loaded ? 'already loaded' : `${secs(time.loadSeconds)} s to load first`}; ${advice.tokensPerSecond} tokens/s ${time.measured ? 'measured here' : 'guessed from its size'}), for a prompt of ~${a.promptTokens} tokens.`,
+    `Expected: about ${secs(time.seconds + queueSeconds)} s for up to ${a.maxTokens} tokens (${advice.loaded ? 'already loaded' : `${secs(time.loadSeconds)} s to load first`}${queueSeconds > 0 ? `; ${secs(queueSeconds)} s waiting behind ${a.busy!.running} ${a.busy!.running === 1 ? 'request' : 'requests'} on its ${a.busy!.slots} ${a.busy!.slots === 1 ? 'slot' : 'slots'}` : ''}; ${advice.tokensPerSecond} tokens/s ${time.measured ? 'measured here' : 'guessed from its size'}), for a prompt of ~${a.promptTokens} tokens.`,
     `Track record for ${a.profile} work here: ${evidenceText(evidence, a.profile)}.`,
     ...(advice.then.length ? [`If it failed, next: ${advice.then.join(', ')}.`] : []),
   ].join('\n');

@@ -75,6 +75,8 @@ export interface RouteResult {
 export interface Advice {
   expectedSeconds: number;
   loadSeconds: number;
+  /** Waiting for a slot: its slots are all answering other requests now (0 when one is free). */
+  queueSeconds: number;
   loaded: boolean;
   /** Tokens per second expected: measured here, else guessed from the model's size. */
   tokensPerSecond: number;

@@ -154,7 +154,9 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   }
 
   if (req.dryRun && queue.length > 0) {
-    return adviseRoute({ queue, models: overview.models, coldLoadMs: coldLoadMs(), book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens, promptTokens, namedHost: parts.fleet.hosts.length > 1 });
+    const firstHost = unit(queue[0]!.host).host;
+    const busy = { running: firstHost.loader.requestsOn(queue[0]!.model), slots: firstHost.settings.ollama.numParallel };
+    return adviseRoute({ queue, models: overview.models, coldLoadMs: coldLoadMs(), book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens, promptTokens, namedHost: parts.fleet.hosts.length > 1, busy });
   }
 
   const down = new Set<string>();
