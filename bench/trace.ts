@@ -8,6 +8,8 @@
  * with a 24 GB GPU, 32 GB RAM, 2 parallel slots, at most 3 loaded models and 800 ms unloads.
  * Goals for (b) and (c) in both: no eviction by Ollama itself (memory or count), no failed load,
  * no swap, load time at most 0.6× direct, code only on code specialists, images only on vision.
+ * Then (c) again with a much larger model (mixtral:8x7b) and another small one installed too:
+ * fast work never goes to the large one (issue 33).
  */
 import type { OllamaBackend } from '../src/orchestrator/engines/ollama/ollama.js';
 import { isCodeSpecialist } from '../src/orchestrator/generation/router.js';
@@ -45,8 +47,11 @@ const MODES: Mode[] = [
   },
 ];
 
-const startFake = (mode: Mode) =>
-  FakeOllama.start({ loadDelayMs: 0, loadMsPerGB: LOAD_MS_PER_GB, tokenDelayMs: 0, models: DEFAULT_REGISTRY.filter((m) => MODELS.includes(m.name)), ...mode.fake });
+/** Models installed beside the trace's own in the wider run: one much larger than the rest (issue 33's host had mixtral), and another small general model. */
+const WIDER = ['mixtral:8x7b', 'gemma3:4b'];
+
+const startFake = (mode: Mode, models: readonly string[] = MODELS) =>
+  FakeOllama.start({ loadDelayMs: 0, loadMsPerGB: LOAD_MS_PER_GB, tokenDelayMs: 0, models: DEFAULT_REGISTRY.filter((m) => models.includes(m.name)), ...mode.fake });
 
 interface RunResult {
   stats: FakeStats;
@@ -75,8 +80,8 @@ type Core = Awaited<ReturnType<typeof coreFor>>;
 type Serve = (core: Core, task: TaskType, i: number) => Promise<string>;
 
 /** Replays the trace through ollm-mcp, checking where code and image work went. */
-async function runThrough(mode: Mode, trace: TaskType[], serve: Serve): Promise<RunResult> {
-  const fake = await startFake(mode);
+async function runThrough(mode: Mode, trace: TaskType[], serve: Serve, models: readonly string[] = MODELS): Promise<RunResult> {
+  const fake = await startFake(mode, models);
   const core = await coreFor(fake, { totalBytes: mode.totalBytes, yaml: mode.yaml });
   const misrouted: string[] = [];
   const served = new Map<string, Map<string, number>>();
@@ -134,8 +139,12 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
     const direct = await runDirect(mode, trace);
     const smart = await runThrough(mode, trace, smartLoadThenGenerate);
     const viaTool = await runThrough(mode, trace, routed);
+    // the same trace with a much larger model installed too: fast work must never reach it
+    const wider = await runThrough(mode, trace, routed, [...MODELS, ...WIDER]);
+    const onBig = wider.served?.get('fast')?.get('mixtral:8x7b') ?? 0;
     const ratio = smart.stats.loadMs / direct.stats.loadMs;
     const routedRatio = viaTool.stats.loadMs / direct.stats.loadMs;
+    const widerRatio = wider.stats.loadMs / direct.stats.loadMs;
     const good = clean(smart) && clean(viaTool) && ratio <= 0.6 && routedRatio <= 0.6;
     ok &&= good;
     const misrouted = (r: RunResult) => `${r.misrouted.length}${r.misrouted.length ? ` (${r.misrouted.slice(0, 3).join('; ')}…)` : ''}`;
@@ -147,7 +156,11 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
       describe('ollm-mcp route_and_generate', viaTool),
       servedLine('route_and_generate', viaTool),
       `trace: load time smart_load / direct = ${ratio.toFixed(2)}, route_and_generate / direct = ${routedRatio.toFixed(2)} (goal ≤ 0.60); code off specialists or images off vision models: ${misrouted(smart)} / ${misrouted(viaTool)} ${good ? 'OK' : 'MISSED'}`,
+      describe(`route_and_generate with ${WIDER.join(' and ')} installed too`, wider),
+      servedLine('with them, route_and_generate', wider),
+      `trace: with them, route_and_generate / direct = ${widerRatio.toFixed(2)}; fast work on mixtral:8x7b: ${onBig} (goal 0) ${onBig === 0 ? 'OK' : 'MISSED'}`,
     );
+    ok &&= onBig === 0;
   }
   return { ok, lines };
 }
