@@ -55,7 +55,7 @@ const lazyValidator: jsonSchemaValidator = {
 };
 
 /** The core could not be loaded (a broken install): what every call says, with the next step. */
-export class CoreUnavailable extends Error {
+class CoreUnavailable extends Error {
   constructor(cause: unknown) {
     super(`ollm-mcp could not load its core: ${(cause as Error).message} — reinstall ollm-mcp (npm install -g ollm-mcp), then restart the server.`);
   }

@@ -6,7 +6,7 @@ import { Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/inde
 import { checkTemplatePrompts } from '../prompts/templates.js';
 import type { CliArgs } from './args.js';
 import { loadSettings } from './load-settings.js';
-import { learningCommand, memoryCommand, projectCommand, templateCommand } from './commands.js';
+import { learningCommand, memoryCommand, print, projectCommand, templateCommand } from './commands.js';
 import { stateCommand } from './state-command.js';
 
 function printDoctor(report: DoctorReport): void {
@@ -21,7 +21,7 @@ function printDoctor(report: DoctorReport): void {
   const warned = `${warnings} warning${warnings === 1 ? '' : 's'}`;
   if (problems > 0) lines.push(`${problems} problem${problems === 1 ? '' : 's'} to fix${warnings ? `, and ${warned}` : ''}.`);
   else lines.push(warnings ? `Nothing stops ollm-mcp; ${warned} above.` : 'All is well.');
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(lines.join('\n'));
 }
 
 export async function runCommand(args: CliArgs): Promise<number> {
@@ -33,7 +33,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
   if (args.command === 'doctor') {
     await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
     const report = await runDoctor(orch);
-    if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (args.json) print(JSON.stringify(report, null, 2));
     else printDoctor(report);
     return report.ok ? 0 : 1;
   }
