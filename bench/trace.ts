@@ -20,10 +20,10 @@ import { DEFAULT_REGISTRY, FakeOllama, type FakeOllamaOptions, type FakeStats } 
 import { coreFor } from '../test/helpers/core.js';
 import { DIRECT, makeTrace, MODELS, PROMPTS, TASKS } from './trace-data.js';
 
-const LOAD_MS_PER_GB = 40;
+export const LOAD_MS_PER_GB = 40;
 const GiB = 1024 ** 3;
 
-interface Mode {
+export interface Mode {
   name: string;
   fake: FakeOllamaOptions;
   /** RAM of the machine, as the core reads it. */
@@ -32,7 +32,7 @@ interface Mode {
   yaml: string;
 }
 
-const MODES: Mode[] = [
+export const MODES: Mode[] = [
   {
     name: 'CPU host, 16 GB',
     fake: { memoryBytes: 16e9, admission: 'ollama', maxLoadedModels: 3 },
@@ -48,9 +48,9 @@ const MODES: Mode[] = [
 ];
 
 /** Models installed beside the trace's own in the wider run: one much larger than the rest (issue 33's host had mixtral), and another small general model. */
-const WIDER = ['mixtral:8x7b', 'gemma3:4b'];
+export const WIDER = ['mixtral:8x7b', 'gemma3:4b'];
 
-const startFake = (mode: Mode, models: readonly string[] = MODELS) =>
+export const startFake = (mode: Mode, models: readonly string[] = MODELS) =>
   FakeOllama.start({ loadDelayMs: 0, loadMsPerGB: LOAD_MS_PER_GB, tokenDelayMs: 0, models: DEFAULT_REGISTRY.filter((m) => models.includes(m.name)), ...mode.fake });
 
 interface RunResult {

@@ -15,6 +15,7 @@ import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { MetricsStore } from './stores/metrics.js';
+import { SeenSizes } from './stores/seen-sizes.js';
 import { Outcomes } from './stores/outcomes.js';
 import { SavingsStore } from './stores/savings-store.js';
 import { Comparisons } from './stores/comparisons.js';
@@ -58,6 +59,8 @@ export class Orchestrator {
   readonly hostCooldown: HostCooldown;
   readonly ram: RamMonitor;
   readonly metrics: MetricsStore;
+  /** What models took once loaded, per host and context: what loading decisions learn from. */
+  readonly seenSizes: SeenSizes;
   /** What happened to earlier answers (verdicts, failures, speed…), which routing learns from. */
   readonly outcomes: Outcomes;
   /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through the state database. */
@@ -75,7 +78,7 @@ export class Orchestrator {
    * lists do not need.
    */
   get stateRead(): Promise<unknown> {
-    return (this.stateReading ??= Promise.all([this.metrics.load(), this.preferences.load(), this.savings.load(), this.outcomes.load()]));
+    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.savings.load(), this.outcomes.load()]));
   }
   readonly preferences: Preferences;
   /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
@@ -95,7 +98,8 @@ export class Orchestrator {
     this.metrics = new MetricsStore(config.home, { legacyFile: join(config.home, 'metrics.json') });
     this.savings = new SavingsStore(config.home, config.settings.savings, { legacyFile: join(config.home, 'savings.json') });
     // Ollama hosts and llama.cpp routers (managed alike), by priority
-    this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.seenSizes = new SeenSizes(config.home);
+    this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, sizes: this.seenSizes, ...(deps.fetch && { fetch: deps.fetch }) });
     this.fleet = new HostFleet(this.hosts);
     this.hostCooldown = this.fleet.hostCooldown;
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
@@ -160,7 +164,7 @@ export class Orchestrator {
   async shutdown(withinMs = 1500): Promise<void> {
     this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
-    const work = Promise.all([...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
+    const work = Promise.all([...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.seenSizes.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 

@@ -36,7 +36,8 @@ export function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Liste
   const installed = o.models.length + (o.cut?.leftOut ?? 0);
   const head = `${where}: ${installed} model${installed === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
   const lines = o.models.map((m) => {
-    const state = m.cloud ? 'cloud (runs on ollama.com)' : m.selfManaged ? 'its engine loads it on demand (no memory planned here)' : m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
+    const fit = m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
+    const state = m.cloud ? 'cloud (runs on ollama.com)' : m.selfManaged ? 'its engine loads it on demand (no memory planned here)' : `${fit}, needs ${formatBytes(m.requiredBytes)}${m.memoryFigure ? ` (${m.memoryFigure})` : ''}`;
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
     const record = m.record ? `; here: ${Object.entries(m.record).map(([work, r]) => `${work} ${r.summary}`).join('; ')}` : '';
     return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${record}`;

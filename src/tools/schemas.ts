@@ -73,6 +73,7 @@ export const modelSummarySchema = z.object({
   requiredBytes: z.number().describe('memory needed to run it where it runs: VRAM on a GPU host, RAM with the safety margin otherwise'),
   fits: z.boolean().describe('can be loaded on the Ollama host at all'),
   fitsNow: z.boolean().describe('can be loaded now without unloading anything'),
+  memoryFigure: z.string().optional().describe('where requiredBytes comes from: "observed 9.81 GB at 4k context" (what loading it took here) or "estimated"'),
   cloud: z.boolean().optional().describe('runs on ollama.com (needs `ollama signin`); takes no memory here'),
   selfManaged: z.boolean().optional().describe('its engine loads and unloads it itself; no memory is planned for it'),
   host: z.string().optional().describe('the host it is on, when there are several'),

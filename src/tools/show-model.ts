@@ -49,7 +49,7 @@ export const showModelTool = defineTool({
     const llamacpp = llama && (({ name: _n, sizeBytes: _s, ...rest }) => rest)(llama);
     const card = { ...base, ...(orch.hosts.length > 1 && { host: unit.name }), ...(down.length > 0 && { unreachable: down }), ...(llamacpp && { llamacpp }) };
     const text = [
-      `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run).`,
+      `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run${card.memoryFigure ? `, ${card.memoryFigure}` : ''}).`,
       `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,
       card.loaded ? 'Loaded now.' : card.fitsNow ? 'Fits in RAM now.' : card.fits ? 'Fits after unloading idle models.' : 'Too big for the RAM budget.',
       ...(card.licenseFirstLines ? [`License: ${card.licenseFirstLines.split('\n')[0]}`] : []),

@@ -40,7 +40,8 @@ export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headro
         ? h.loaded.map((m) => `- ${m.name}: ${gb(m.sizeBytes)}${m.pinned ? ', pinned' : ''}, ${countdown(m.expiresAt, m.keptForever)}${m.requestsRunning ? `, ${m.requestsRunning} running` : ''}`).join('\n')
         : '- no model loaded';
       const router = 'models' in h && h.models ? routerLine(h.models, h.router, h.modelsMax) : '';
-      return `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight.\n${models}${router}`;
+      const learned = `\n- memory figures: ${h.learnedSizes.length ? `${h.learnedSizes.map((l) => `${l.model} ${l.figure}`).join('; ')}; others estimated` : 'estimated (no load observed here yet)'}`;
+      return `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight.\n${models}${router}${learned}`;
     })
     .concat(fleet.fallback ? [`cloud fallback (${fleet.fallback.url}): ${fleet.fallback.ok ? 'answers' : `not answering: ${fleet.fallback.detail}`}; asked last, when every local engine failed.`] : [])
     .join('\n\n');

@@ -66,6 +66,8 @@ export interface EngineCapabilities {
   tokenize: boolean;
   /** It serves embedding models. */
   embeddings: boolean;
+  /** What it lists loaded (`ps`) carries the memory each model actually took (Ollama's size, size_vram), not an estimate. */
+  reportsLoadedSize?: boolean;
   /** Requests it answers at once per model (its parallel slots), when it says. */
   parallelSlots?: number;
 }

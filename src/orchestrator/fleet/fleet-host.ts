@@ -8,6 +8,7 @@
  */
 import type { Settings } from '../config/index.js';
 import type { MetricsStore } from '../stores/metrics.js';
+import type { SeenSizes } from '../stores/seen-sizes.js';
 import type { Engine, EngineKind } from '../engines/engine.js';
 import type { HostMemoryModel } from '../loading/host-memory.js';
 import { Loader } from '../loading/loader.js';
@@ -15,10 +16,13 @@ import type { RamMonitor } from '../loading/ram.js';
 import { Catalog } from '../models/catalog.js';
 import { ModelOverview } from '../models/overview.js';
 import { Puller } from '../models/pull.js';
+import { describeFigure } from '../loading/learned-size.js';
 
 export interface FleetHostDeps {
   ram: RamMonitor;
   metrics: MetricsStore;
+  /** What loads took, per host, model and context: the planner learns from it. */
+  sizes?: SeenSizes;
   fetch?: typeof fetch;
   /** There are several hosts: messages name this one. */
   fleet?: boolean;
@@ -29,6 +33,7 @@ export class FleetHost {
   readonly loader: Loader;
   readonly puller: Puller;
   readonly overview: ModelOverview;
+  private readonly sizes?: SeenSizes;
 
   constructor(
     readonly name: string,
@@ -40,15 +45,22 @@ export class FleetHost {
     deps: FleetHostDeps,
   ) {
     this.catalog = new Catalog(engine);
+    if (deps.sizes) this.sizes = deps.sizes;
     this.loader = new Loader(engine, this.catalog, memory, settings, {
       loadSpeed: () => deps.metrics.loadSpeed(),
       onLoaded: (model, bytes, ms) => deps.metrics.recordLoad(model, bytes, ms),
+      ...(deps.sizes && { sizes: onHost(deps.sizes, engine.host) }),
       ...(deps.fleet && { where: ` on ${name}` }),
     });
     // Every reading of the loaded models, by any tool, resource or check: pins that were dropped come back.
     engine.onPs = (running) => this.loader.keeper.observe(running);
     this.overview = new ModelOverview({ backend: engine, catalog: this.catalog, ram: deps.ram, loader: this.loader, settings });
     this.puller = new Puller(engine, this.catalog, settings.ollama.pullStallTimeoutMs);
+  }
+
+  /** The models whose memory was learned from loads here, newest first, with the figure in words: show_status and ollm://fleet. */
+  learnedSizes(): Array<{ model: string; figure: string }> {
+    return (this.sizes?.models(this.engine.host) ?? []).map((m) => ({ model: m.model, figure: describeFigure({ bytes: m.seen.meanBytes, margin: 0, plannedBytes: m.seen.meanBytes, observed: m.seen }) }));
   }
 
   /** What runs there. */
@@ -60,4 +72,12 @@ export class FleetHost {
   get address(): string {
     return this.engine.host;
   }
+}
+
+/** The sizes store as one host's loader sees it: its own observations only. */
+function onHost(sizes: SeenSizes, host: string) {
+  return {
+    seen: (model: string, digest: string) => sizes.seen(host, model, digest),
+    record: (model: string, digest: string, contextLength: number, bytes: number, vramBytes: number) => sizes.record(host, model, digest, contextLength, bytes, vramBytes),
+  };
 }

@@ -13,6 +13,9 @@ import type { FleetHost } from './fleet-host.js';
 type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string };
 
 /** One host of the fleet for ollm://fleet and show_status; `managesMemory` false: its engine loads and unloads by itself, and no memory is planned there. */
+/** The most models whose learned memory a host's status lists (the newest). */
+const LEARNED_SHOWN = 12;
+
 export async function hostStatus(fleet: Fleet, h: FleetHost) {
   const ram = await h.overview.ramStatus();
   const loaded = ram.loaded.map((m) => ({ ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name) }));
@@ -38,6 +41,8 @@ export async function hostStatus(fleet: Fleet, h: FleetHost) {
     capacity: ram.host,
     loaded,
     requestsRunning: loaded.reduce((n, m) => n + m.requestsRunning, 0),
+    // what loads took here, which loading decisions use in place of the estimate
+    learnedSizes: h.learnedSizes().slice(0, LEARNED_SHOWN),
     // a llama.cpp router: every model with its status and memory, and its --models-max
     ...(router && { router: router.router, modelsMax: router.modelsMax, models: router.models }),
   };

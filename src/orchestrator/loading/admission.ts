@@ -28,6 +28,11 @@ export function gpuBytes(modelBytes: number, kvBytes = 0): number {
   return Math.ceil(modelBytes * (1 + GPU_SURCHARGE)) + kvBytes;
 }
 
+/** On a GPU, a learned figure plus the batch buffers Ollama's admission adds at load time (not in what it reports loaded). */
+export function learnedGpuBytes(modelBytes: number, learnedBytes: number): number {
+  return learnedBytes + Math.ceil(modelBytes * GPU_SURCHARGE);
+}
+
 /** What the model may take now on a CPU host: min(budget − loaded, available − buffer). */
 export function roomBytes(policy: Budget, loadedBytes: number, availableBytes: number): number {
   return Math.min(policy.budgetBytes - loadedBytes, availableBytes - policy.bufferBytes);
@@ -41,6 +46,8 @@ export function kvCacheBytes(shape: { layers: number; kvHeads: number; headDim: 
 
 export interface FitInput {
   modelBytes: number;
+  /** What loading it took before here at this context, margin included (replaces the formula). */
+  learnedBytes?: number;
   /** KV cache for the context the model will run with, all slots. */
   kvBytes?: number;
   isLoaded: boolean;
@@ -63,14 +70,14 @@ export interface FitAssessment {
 export function assessFit(input: FitInput): FitAssessment {
   const { policy, memory } = input;
   if (memory.kind === 'gpu' && memory.vram) {
-    const predicted = gpuBytes(input.modelBytes, input.kvBytes);
+    const predicted = input.learnedBytes !== undefined ? learnedGpuBytes(input.modelBytes, input.learnedBytes) : gpuBytes(input.modelBytes, input.kvBytes);
     const whole = predicted <= memory.vram.totalBytes * VRAM_ADMISSION;
     const spill = whole ? 0 : cpuPart(predicted, memory.vram.totalBytes);
     const fits = whole || !memory.ram || spill * (1 + policy.safetyMargin) <= memory.ram.totalBytes - policy.bufferBytes;
     const fitsNow = input.isLoaded || (whole ? input.loadedBytes === 0 || predicted <= memory.vram.freeBytes * VRAM_ADMISSION : input.loadedBytes === 0 && fits);
     return { requiredBytes: predicted, fits, fitsNow };
   }
-  const required = requiredBytes(input.modelBytes, policy.safetyMargin, input.kvBytes);
+  const required = input.learnedBytes ?? requiredBytes(input.modelBytes, policy.safetyMargin, input.kvBytes);
   if (memory.kind !== 'cpu' || !memory.ram) {
     const fitsNow = input.isLoaded || memory.ceilingBytes === undefined || input.loadedBytes + required < memory.ceilingBytes;
     return { requiredBytes: required, fits: memory.ceilingBytes === undefined || required < memory.ceilingBytes, fitsNow };
@@ -110,9 +117,10 @@ export interface Admission {
 export function admission(input: PlanInput): Admission {
   const { model, loaded, policy, memory } = input;
   const kv = model.kvBytes ? ` + ${fmt(model.kvBytes)} KV cache` : '';
+  const learned = model.learned;
   if (memory.kind === 'gpu' && memory.vram) {
-    const predicted = gpuBytes(model.sizeBytes, model.kvBytes);
-    const needs = `${fmt(predicted)} of VRAM (${fmt(model.sizeBytes)}${kv} + ${Math.round(GPU_SURCHARGE * 100)}% for buffers)`;
+    const predicted = learned ? learnedGpuBytes(model.sizeBytes, learned.bytes) : gpuBytes(model.sizeBytes, model.kvBytes);
+    const needs = `${fmt(predicted)} of VRAM (${learned ? learned.words : `${fmt(model.sizeBytes)}${kv}`} + ${Math.round(GPU_SURCHARGE * 100)}% for buffers)`;
     const free = memory.vram.freeBytes;
     const room = Math.floor(free * VRAM_ADMISSION);
     if (predicted <= memory.vram.totalBytes * VRAM_ADMISSION) {
@@ -134,8 +142,8 @@ export function admission(input: PlanInput): Admission {
       ...(spillNeed > ramCeiling && { impossible: `its ${fmt(spill)} CPU part with the ${Math.round(policy.safetyMargin * 100)}% margin (${fmt(spillNeed)}) is more than this host's RAM allows (${fmt(ramCeiling)})` }),
     };
   }
-  const required = requiredBytes(model.sizeBytes, policy.safetyMargin, model.kvBytes);
-  const needs = `${fmt(required)} (${fmt(model.sizeBytes)} + ${Math.round(policy.safetyMargin * 100)}%${kv})`;
+  const required = learned ? learned.bytes : requiredBytes(model.sizeBytes, policy.safetyMargin, model.kvBytes);
+  const needs = learned ? `${fmt(required)} (${learned.words})` : `${fmt(required)} (${fmt(model.sizeBytes)} + ${Math.round(policy.safetyMargin * 100)}%${kv})`;
   const loadedBytes = sum(loaded, 'sizeBytes');
   if (memory.kind === 'cpu' && memory.ram) {
     const room = roomBytes(policy, loadedBytes, memory.ram.availableBytes);

@@ -124,6 +124,12 @@ export class HostMemoryModel {
     }
   }
 
+  /** This machine's available memory now, read afresh, when the host is this machine (else undefined): loads are measured by it. */
+  async availableNow(): Promise<number | undefined> {
+    if (!this.local) return undefined;
+    return (await this.ram.read({ fresh: true })).availableBytes;
+  }
+
   /** A load that needed `requiredBytes` with `loadedBytes` in use ran out of memory: never plan that total again. */
   learnOutOfMemory(loadedBytes: number, requiredBytes: number): void {
     if (this.local || this.settings.ollama.capacity) return;

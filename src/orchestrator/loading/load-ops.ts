@@ -14,6 +14,8 @@ import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
 import type { Engine, EngineModel as RunningModel } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
+import type { HostMemoryModel } from './host-memory.js';
+import { observedLoad } from './learned-size.js';
 
 /** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
 export const LOAD_TIMEOUT_MS = 10 * 60_000;
@@ -194,4 +196,22 @@ export function logMemoryCheck(plan: LoadPlan, running: RunningModel[], memory: 
   log.info(
     `memory check${dryRun ? ' (dry run)' : ''}: ${free}, loaded ${fmt(loaded)}${names}, wanted ${model.name} ${fmt(model.sizeBytes)}, required ${fmt(plan.requiredBytes)}, room ${fmt(plan.availableBytes)} → ${decision}`,
   );
+}
+
+/**
+ * Records what the load of `model` took (learned-size.ts): the engine's report of it where it
+ * reports one, else the fall in this machine's available memory since `availableBefore`.
+ */
+export async function learnLoadSize(
+  backend: Engine,
+  hostMemory: HostMemoryModel,
+  sizes: { record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void },
+  load: { model: CatalogModel; contextLength: number; after: readonly RunningModel[]; availableBefore: number | undefined },
+): Promise<void> {
+  const { model, after, availableBefore } = load;
+  const entry = after.find((r) => r.name === model.name) ?? after.find((r) => r.digest === model.digest);
+  const reported = backend.can.reportsLoadedSize && entry ? { bytes: entry.size, vramBytes: entry.size_vram ?? 0 } : undefined;
+  const availableAfter = availableBefore === undefined ? undefined : await hostMemory.availableNow().catch(() => undefined);
+  const seen = observedLoad({ ...(reported && { reported }), ...(availableBefore !== undefined && { availableBefore }), ...(availableAfter !== undefined && { availableAfter }), fileBytes: model.sizeBytes });
+  if (seen) sizes.record(model.name, model.digest, entry?.context_length ?? load.contextLength, seen.bytes, seen.vramBytes);
 }

@@ -10,6 +10,8 @@ import type { Catalog, CatalogModel } from '../models/catalog.js';
 import { without, type HostMemoryModel, type HostView } from './host-memory.js';
 import { baseContext } from './load-context.js';
 import { kvCacheBytes, planLoad, type LoadedModelState } from './planner.js';
+import type { LearnedNeed } from './plan-types.js';
+import { describeFigure, learnedSize, type LearnedSize, type SeenSize } from './learned-size.js';
 import { largestContext } from './usable-window.js';
 
 /** What a plan is made from: the host's engine, catalog and memory model, and what its loader tracks. */
@@ -22,6 +24,18 @@ export interface PlanningParts {
   inFlight: () => ReadonlySet<string>;
   lastUsed: ReadonlyMap<string, number>;
   now: () => number;
+  /** What loads of a model took on this host before, by context (stores/seen-sizes.ts). */
+  seenSizes?: (model: CatalogModel) => SeenSize[];
+}
+
+/** The learned figure for `model` at `contextLength` with `slots` parallel slots on this host, when loads of it were observed. */
+export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, contextLength: number, slots: number): LearnedSize | undefined {
+  return learnedSize(p.seenSizes?.(model) ?? [], contextLength, (ctx) => kvCacheBytes(model.kvShape, ctx) * slots);
+}
+
+/** A learned figure as the planner takes it: the bytes to reserve and the words for its reason. */
+export function learnedNeed(l: LearnedSize, contextLength: number): LearnedNeed {
+  return { bytes: l.plannedBytes, words: `${describeFigure(l, contextLength)} + ${Math.round(l.margin * 100)}%` };
 }
 
 export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
@@ -38,8 +52,9 @@ export function planAt(p: PlanningParts, model: CatalogModel, running: readonly 
   const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
   const others = running.filter((r) => r.name !== model.name || !reload);
   const slots = isEmbedding(model) ? 1 : view.numParallel; // Ollama gives embedding models one slot
+  const learned = learnedFor(p, model, contextLength, slots);
   const plan = planLoad({
-    model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots },
+    model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots, ...(learned && { learned: learnedNeed(learned, contextLength) }) },
     loaded: states.filter((l) => others.some((r) => r.name === l.name)),
     pinned: p.pins,
     inFlight: p.inFlight(),

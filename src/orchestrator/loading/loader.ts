@@ -10,10 +10,11 @@
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { isEmbedding, loadedStates, planAt, usableWindows, type PlanningParts } from './load-planning.js';
+import { isEmbedding, learnedFor, loadedStates, planAt, usableWindows, type PlanningParts } from './load-planning.js';
 import { baseContext, contextFor } from './load-context.js';
-import { confirmLoaded, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import { confirmLoaded, learnLoadSize, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
+import type { LearnedSize, SeenSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
@@ -33,6 +34,14 @@ export interface LoaderOptions {
   onLoaded?: (model: string, bytes: number, ms: number) => void;
   /** The host, for messages: " on gpubox" with several hosts ("" by default). */
   where?: string;
+  /** What loads took on this host (stores/seen-sizes.ts, bound to the host): read by plans, told of every load. */
+  sizes?: SizesOnHost;
+}
+
+/** The memory models took once loaded on one host: what was seen, by model and context, and a new observation. */
+export interface SizesOnHost {
+  seen(model: string, digest: string): SeenSize[];
+  record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void;
 }
 
 
@@ -64,7 +73,8 @@ export class Loader {
   ) {
     this.now = options.now ?? Date.now;
     this.options = options;
-    this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), lastUsed: this.lastUsed, now: this.now };
+    const sizes = options.sizes;
+    this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), lastUsed: this.lastUsed, now: this.now, ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }) };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
     this.keeper = new PinKeeper({
       pins: this.pins,
@@ -179,6 +189,8 @@ export class Loader {
       if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await this.hostMemory.waitForVram(others.filter((r) => !plan.unload.includes(r.name)), plan.unload.length);
     }
     this.doing = `another request's load of ${model.name}`;
+    // where the engine does not report what a model takes, this machine's memory is read across the load
+    const availableBefore = this.backend.can.reportsLoadedSize ? undefined : await this.hostMemory.availableNow().catch(() => undefined);
     const speed = this.options.loadSpeed?.() ?? loadSpeed(0, 0);
     try {
       outcome.loadMs = await loadWithinLimit(this.backend, { name: model.name, sizeBytes: model.sizeBytes, embedding: isEmbedding(model) }, keepAlive, contextLength, {
@@ -192,6 +204,7 @@ export class Loader {
     }
     this.options.onLoaded?.(model.name, model.sizeBytes, outcome.loadMs);
     const after = await confirmLoaded(this.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
+    if (this.options.sizes) await learnLoadSize(this.backend, this.hostMemory, this.options.sizes, { model, contextLength, after, availableBefore });
     // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
     const stayed = others.filter((r) => !plan.unload.includes(r.name));
     if (stayed.some((r) => !after.some((a) => a.name === r.name))) {
@@ -201,6 +214,11 @@ export class Loader {
     this.lastUsed.set(model.name, this.now());
     log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
     return outcome;
+  }
+
+  /** What loading `model` at `contextLength` took before on this host (with `slots` parallel slots), when it was observed. */
+  learned(model: CatalogModel, contextLength: number, slots: number): LearnedSize | undefined {
+    return learnedFor(this.planning, model, contextLength, slots);
   }
 
   /** The largest context each model can run with on this host now (load-planning.ts). */

@@ -9,9 +9,17 @@ export interface LoadedModelState {
   versatility?: number;
 }
 
+/** What loading the model took before on this host, at this context (learned-size.ts): used in place of the formula. */
+export interface LearnedNeed {
+  /** The learned figure with the margin from its spread, KV cache included. */
+  bytes: number;
+  /** Said in the plan's reason, e.g. "observed 9.81 GB at 4k context + 3%". */
+  words: string;
+}
+
 export interface PlanInput {
   /** kvBytes: for the context the model will run with, times the parallel slots. */
-  model: { name: string; sizeBytes: number; kvBytes?: number };
+  model: { name: string; sizeBytes: number; kvBytes?: number; learned?: LearnedNeed };
   loaded: readonly LoadedModelState[];
   pinned: ReadonlySet<string>;
   inFlight: ReadonlySet<string>;

@@ -59,6 +59,8 @@ export interface ModelSummary {
   requiredBytes: number;
   fits: boolean;
   fitsNow: boolean;
+  /** Where requiredBytes comes from: "observed 9.81 GB at 4k context" (what loading it took here) or "estimated" (the formula). */
+  memoryFigure?: string;
   /** Runs on ollama.com: takes no memory here, needs `ollama signin`. */
   cloud?: boolean;
   /** Its engine loads and unloads it by itself (an OpenAI-compatible host): no memory is planned for it here. */

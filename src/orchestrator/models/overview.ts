@@ -11,6 +11,7 @@ import { baseContext, contextFor } from '../loading/load-context.js';
 import type { Loader } from '../loading/loader.js';
 import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from '../loading/planner.js';
 import { resolveRamPolicy, type RamMonitor } from '../loading/ram.js';
+import { describeFigure } from '../loading/learned-size.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { toLoaded, type HostCapacity, type LoadedModel, type ModelCard, type ModelsOverview, type ModelSummary, type RamSummary } from './overview-types.js';
@@ -108,11 +109,15 @@ export class ModelOverview {
   private summarize(model: CatalogModel, running: RunningModel[], view: HostView): ModelSummary {
     const isLoaded = running.some((l) => l.name === model.name);
     const slots = model.capabilities.includes('completion') ? view.numParallel : 1;
-    const fit = model.cloud || !this.backend.can.managesMemory
+    const planned = !model.cloud && this.backend.can.managesMemory;
+    const contextLength = contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory));
+    const learned = planned ? this.loader.learned(model, contextLength, slots) : undefined;
+    const fit = !planned
       ? { requiredBytes: 0, fits: true, fitsNow: true }
       : assessFit({
           modelBytes: model.sizeBytes,
-          kvBytes: kvCacheBytes(model.kvShape, contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory))) * slots,
+          ...(learned && { learnedBytes: learned.plannedBytes }),
+          kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots,
           isLoaded,
           loadedBytes: running.reduce((s, r) => s + r.size, 0),
           memory: view.memory,
@@ -129,6 +134,7 @@ export class ModelOverview {
       profiles: model.profiles,
       loaded: isLoaded,
       ...fit,
+      ...(planned && { memoryFigure: describeFigure(learned, contextLength) }),
       ...(model.cloud && { cloud: true }),
       ...(!this.backend.can.managesMemory && { selfManaged: true }),
     };
