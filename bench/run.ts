@@ -5,6 +5,7 @@ import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
 import { benchInputs } from './inputs.js';
 import { benchLearning } from './learning.js';
+import { benchLearningReplay } from './learning-replay.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
 import { benchOffloadSplit } from './offload-split.js';
@@ -31,7 +32,13 @@ const benches = [
   { name: 'memory', run: benchMemory },
   { name: 'http', run: benchHttp },
   { name: 'classify', run: benchClassify },
-  { name: 'learning', run: benchLearning },
+  {
+    name: 'learning',
+    run: async () => {
+      const [a, b] = [await benchLearning(), await benchLearningReplay()];
+      return { ok: a.ok && b.ok, lines: [...a.lines, ...b.lines] };
+    },
+  },
   {
     name: 'offload',
     run: async () => {

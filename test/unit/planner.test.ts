@@ -89,12 +89,30 @@ describe('what may be unloaded', () => {
     expect(p.unload).toEqual(['b:8b']);
   });
 
-  it('small models go last (a preference): a bigger idle model goes first even if the small one is older', () => {
+  it('the model cheapest to lose goes: a small model idle an hour before a big one used a minute ago', () => {
     const lastUsed = new Map([
       ['big:8b', NOW - 1 * min],
       ['small:1b', NOW - 60 * min],
     ]);
     const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 2.5 * GB }, loaded: [m('big:8b', 6), m('small:1b', 2)], lastUsed, memory: { kind: 'cpu', ram: { totalBytes: 32 * GB, availableBytes: 1 * GB } } }));
+    expect(p.unload).toEqual(['small:1b']);
+  });
+
+  it('of models idle alike, the smaller goes: loading it again costs less', () => {
+    const lastUsed = new Map([
+      ['big:8b', NOW - 2 * min],
+      ['small:1b', NOW - 2 * min],
+    ]);
+    const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 2 * GB }, loaded: [m('big:8b', 6), m('small:1b', 2)], lastUsed, maxLoadedModels: 2 }));
+    expect(p.unload).toEqual(['small:1b']);
+  });
+
+  it('a big model idle for hours goes before a small one just used', () => {
+    const lastUsed = new Map([
+      ['big:8b', NOW - 120 * min],
+      ['small:1b', NOW - 1 * min],
+    ]);
+    const p = planLoad(input({ model: { name: 'w:3b', sizeBytes: 2 * GB }, loaded: [m('big:8b', 6), m('small:1b', 2)], lastUsed, maxLoadedModels: 2 }));
     expect(p.unload).toEqual(['big:8b']);
   });
 

@@ -167,7 +167,7 @@ export const settingsSchema = z
           .default(0.2)
           .describe('Extra share of a model size reserved for KV cache and buffers while it runs (0.2 = 20%).'),
         bufferBytes: bytes('RAM always left free for the operating system.').default(2e9),
-        smallModelBytes: bytes('Models below this size are unloaded last.').default(5e9),
+        smallModelBytes: bytes('Of idle models equally costly to lose, those below this size are unloaded last.').default(5e9),
       })
       .prefault({}),
     memory: z

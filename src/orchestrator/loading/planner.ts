@@ -12,7 +12,9 @@
  * Everywhere: at most `maxLoadedModels` (OLLAMA_MAX_LOADED_MODELS) models; one more makes Ollama
  * evict one, so the plan unloads its own choice first. KV is counted × parallel slots.
  * The unload set is the smallest sufficient one among idle, unpinned models: fewest models, then
- * fewer small ones, then least recently used, then fewest bytes. Otherwise it refuses with numbers.
+ * the least expected cost of losing them — the bytes to load again, times the chance each is
+ * wanted again soon, fading with its idle time (REUSE_HALF_MS) — then fewer small ones, then
+ * least recently used, then fewest bytes. Otherwise it refuses with numbers.
  */
 import { formatBytes as fmt } from '../config/units.js';
 import { admission } from './admission.js';
@@ -53,8 +55,10 @@ function sum(set: readonly LoadedModelState[], key: 'sizeBytes' | 'vramBytes'): 
 }
 
 /** Lexicographic preference between two sufficient options; negative means `a` is better. */
-function compareOptions(a: Option, b: Option): number {
+function compareOptions(a: Option, b: Option, now: number): number {
   if (a.set.length !== b.set.length) return a.set.length - b.set.length;
+  const cost = (o: Option) => o.set.reduce((s, m) => s + reloadCost(m, now), 0);
+  if (cost(a) !== cost(b)) return cost(a) - cost(b);
   const smallA = a.set.filter((m) => m.small).length;
   const smallB = b.set.filter((m) => m.small).length;
   if (smallA !== smallB) return smallA - smallB;
@@ -65,6 +69,19 @@ function compareOptions(a: Option, b: Option): number {
   const rb = recency(b);
   for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
   return a.freed - b.freed;
+}
+
+/** How soon an idle model is likely wanted again fades with its idle time: half as likely after this long. */
+export const REUSE_HALF_MS = 10 * 60_000;
+
+/**
+ * What unloading a model is expected to cost later: loading it again (its bytes) times the chance
+ * it is wanted again soon, which fades with the time it has been idle; a model this server never
+ * used costs nothing here.
+ */
+function reloadCost(m: Candidate, now: number): number {
+  if (m.lastUsed === 0) return 0;
+  return m.sizeBytes * (REUSE_HALF_MS / (REUSE_HALF_MS + Math.max(0, now - m.lastUsed)));
 }
 
 function idleFor(lastUsed: number, now: number): string {
@@ -91,7 +108,7 @@ export function planLoad(input: PlanInput): LoadPlan {
   if (loaded.some((m) => m.name === model.name)) {
     return { ...base, ...vram, action: 'already_loaded', unload: [], freedBytes: 0, reason: `${model.name} is already loaded.` };
   }
-  const best = rule.impossible ? undefined : subsets(candidates).filter(enough).sort(compareOptions)[0];
+  const best = rule.impossible ? undefined : subsets(candidates).filter(enough).sort((a, b) => compareOptions(a, b, now))[0];
   if (!best) {
     const held = loaded.filter((m) => m.name !== model.name && !candidates.some((c) => c.name === m.name));
     const stays = held.length ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay` : '';
