@@ -102,6 +102,27 @@ function hostFor(mode: Mode, sizes: ReadonlyMap<string, number>): OptimumHost {
   };
 }
 
+/** Memory learned from a load: the figure planned for loading a model again against what the host reported it took (goal within 10%). */
+async function learnedMemory(mode: Mode): Promise<{ ok: boolean; line: string }> {
+  const model = 'qwen2.5-coder:7b';
+  const fake = await startFake(mode, [model]);
+  const core = await coreFor(fake, { totalBytes: mode.totalBytes, yaml: mode.yaml });
+  try {
+    const before = await core.loader.ensureLoaded({ model, dryRun: true });
+    await core.loader.ensureLoaded({ model });
+    const reported = (await core.backend.ps()).find((r) => r.name === model)!;
+    await core.loader.unload({ models: [model] });
+    const again = await core.loader.ensureLoaded({ model, dryRun: true });
+    const ratio = again.requiredBytes / reported.size;
+    const ok = ratio >= 1 && ratio <= 1.1;
+    const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
+    return { ok, line: `learning replay:   learned memory: ${model} planned at ${gb(before.requiredBytes)} before any load (estimated); Ollama reported ${gb(reported.size)} loaded at ${reported.context_length} tokens; the next load plans ${gb(again.requiredBytes)} = ${ratio.toFixed(2)}× the report (goal 1.00–1.10) ${ok ? 'OK' : 'MISSED'}` };
+  } finally {
+    await core.shutdown(1000);
+    await fake.stop();
+  }
+}
+
 export async function benchLearningReplay(): Promise<{ ok: boolean; lines: string[] }> {
   const trace = makeTrace();
   const lines = [`learning replay: the ${trace.length}-request trace through route_and_generate with ${INSTALLED.join(', ')} installed; ${LOAD_MS_PER_GB} ms load per GB`];
@@ -116,6 +137,9 @@ export async function benchLearningReplay(): Promise<{ ok: boolean; lines: strin
     const host = hostFor(mode, sizes);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     lines.push(`learning replay [${mode.name.split(',')[0]}${mode.fake.gpus ? `, ${(mode.fake.gpus[0]!.vramBytes / GiB).toFixed(0)} GiB VRAM` : ''}]: direct ${s(direct.loadMs)} (its own optimum ${s(offlineOptimum(direct.served, host))})`);
+    const memory = await learnedMemory(mode);
+    ok &&= memory.ok;
+    lines.push(memory.line);
     for (const { label, goal, r } of runs) {
       const optimum = offlineOptimum(r.served, host);
       const toDirect = r.loadMs / direct.loadMs;

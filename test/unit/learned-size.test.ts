@@ -30,6 +30,13 @@ describe('the learned figure for a model at a context', () => {
     expect(l.bytes).toBe(Math.round(9.81 * GB + kv(8192) - kv(4096)));
   });
 
+  it("without the model's KV shape, takes only a context at least as large, unscaled", () => {
+    const seenAt = [seen(4096, [5 * GB]), seen(16384, [6 * GB])];
+    expect(learnedSize(seenAt, 8192, undefined)).toMatchObject({ bytes: 6 * GB, observed: { contextLength: 16384 } });
+    expect(learnedSize(seenAt, 4096, undefined)).toMatchObject({ bytes: 5 * GB });
+    expect(learnedSize(seenAt, 32768, undefined)).toBeUndefined();
+  });
+
   it('widens its margin with the spread of what was seen, up to the estimate’s', () => {
     expect(learnedSize([seen(4096, [9 * GB, 10 * GB])], 4096, kv)!.margin).toBeCloseTo(1 / 9.5, 5);
     expect(learnedSize([seen(4096, [5 * GB, 10 * GB])], 4096, kv)!.margin).toBe(MAX_LEARNED_MARGIN);

@@ -30,7 +30,8 @@ export interface PlanningParts {
 
 /** The learned figure for `model` at `contextLength` with `slots` parallel slots on this host, when loads of it were observed. */
 export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, contextLength: number, slots: number): LearnedSize | undefined {
-  return learnedSize(p.seenSizes?.(model) ?? [], contextLength, (ctx) => kvCacheBytes(model.kvShape, ctx) * slots);
+  const shape = model.kvShape;
+  return learnedSize(p.seenSizes?.(model) ?? [], contextLength, shape && ((ctx) => kvCacheBytes(shape, ctx) * slots));
 }
 
 /** A learned figure as the planner takes it: the bytes to reserve and the words for its reason. */
