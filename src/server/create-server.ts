@@ -123,7 +123,7 @@ export function createServerFactory(serving: Serving, catalog: Catalog, options:
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)));
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
   return () => {
-    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions, jsonSchemaValidator: lazyValidator });
+    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions, jsonSchemaValidator: lazyValidator, capabilities: { logging: {} } });
     const handlers = async () => {
       const core = await serving.core().catch((err: unknown) => {
         throw new CoreUnavailable(err);

@@ -5,6 +5,7 @@
  */
 import {
   CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
   type ClientCapabilities,
   type InputRequiredResult,
   type McpServer,
@@ -18,6 +19,7 @@ import { slimSchema } from './slim-schema.js';
 import { log } from '../orchestrator/util/log.js';
 import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
 import { reportingTo } from '../orchestrator/progress/current.js';
+import { LoggedBoard } from '../orchestrator/progress/logged.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
 import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
@@ -34,9 +36,10 @@ export interface ToolContext {
   /** Aborted when the client cancels the call. */
   signal: AbortSignal;
   /**
-   * Where long work reports its phases, present when the client asked for progress (a
-   * progressToken): each phase is sent as a progress notification at once and again at least
-   * every progress.intervalMs, with progress rising across phases.
+   * Where long work reports its phases: each begins a log line for the client (MCP logging, at the
+   * level it chose), and when the client asked for progress (a progressToken) each is sent as a
+   * progress notification at once and again at least every progress.intervalMs, with progress
+   * rising across phases.
    */
   phases: PhaseBoard | undefined;
   /** The client can show the user a form (elicitation), so a tool may ask instead of failing. */
@@ -57,6 +60,17 @@ function clientCanAsk(server: McpServer, ctx: ServerContext): boolean {
   const perRequest = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   const elicitation = (perRequest ?? server.server.getClientCapabilities())?.elicitation as { form?: object; url?: object } | undefined;
   return elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined);
+}
+
+/**
+ * Whether the level the client chose (logging/setLevel) reaches this request: per request in the
+ * 2026 era (the SDK then sends at that level), per connection otherwise — except a stateless HTTP
+ * request of the 2025 era, which no earlier setLevel reaches: nothing is logged there rather than
+ * everything.
+ */
+function logsReach(ctx: ServerContext): boolean {
+  if ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] !== undefined) return true;
+  return !(ctx.http && !ctx.sessionId);
 }
 
 /** A phase reporter sending progress notifications, when the client asked for them (a progressToken). */
@@ -192,7 +206,9 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         const parsed = await spec.inputSchema.safeParseAsync(raw ?? {});
         if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
         const input = parsed.data as z.output<I>;
-        const phases = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
+        const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
+        // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
+        const phases = logsReach(ctx) ? new LoggedBoard((level, text) => void ctx.mcpReq.log(level, text, 'ollm-mcp').catch(() => undefined), tracker) : tracker;
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
           const out = await reportingTo(phases, () => spec.run(input, {
@@ -209,7 +225,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         } catch (err) {
           return failure(withoutLongEchoes(describeFailure(spec.name, err), raw));
         } finally {
-          phases?.close();
+          tracker?.close();
         }
       }) as never,
     );

@@ -25,21 +25,21 @@ afterAll(async () => {
 const text = (res: { content?: unknown }) => ((res.content as Array<{ text?: string }> | undefined) ?? []).map((c) => c.text ?? '').join('\n');
 
 /** Runs `work` while pinging every 20 ms; the slowest ping. */
-async function pingsDuring<T>(work: Promise<T>): Promise<{ result: T; slowestMs: number; pings: number }> {
+/** Pings the server while `work` runs; `pings`: how many it answered before the work settled (how fast: bench/hostile.ts). */
+async function pingsDuring<T>(work: Promise<T>): Promise<{ result: T; pings: number }> {
   let finished = false;
-  let slowestMs = 0;
   let pings = 0;
   const pinger = (async () => {
     while (!finished) {
-      const t = performance.now();
       await session.client.ping();
-      slowestMs = Math.max(slowestMs, performance.now() - t);
-      pings++;
+      if (!finished) pings++;
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
   try {
-    return { result: await work, slowestMs, pings };
+    const result = await work;
+    finished = true;
+    return { result, pings };
   } finally {
     finished = true;
     await pinger;
@@ -75,17 +75,16 @@ describe(`a hostile host (${E2E_TRANSPORT})`, () => {
   it.each(MODES)('%s: ping keeps answering, and the result names the host and the problem, never "bug"', async (mode) => {
     fake.mode = mode;
     try {
-      const { result: res, slowestMs, pings } = await pingsDuring(session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 50, useMemory: false } }, { timeout: 15_000 }));
+      const { result: res, pings } = await pingsDuring(session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', maxTokens: 50, useMemory: false } }, { timeout: 15_000 }));
       const said = text(res);
-      expect(pings).toBeGreaterThan(0);
-      expect(slowestMs).toBeLessThan(1000);
+      expect(pings).toBeGreaterThan(0); // answered while the call ran
       expect(said).not.toMatch(/bug|Cannot read|    at /);
       if (EXPECTED[mode].isError !== EITHER) expect(res.isError === true, said).toBe(EXPECTED[mode].isError);
       expect(said, said).toMatch(EXPECTED[mode].says);
       // the host by its address, or — an answer set aside — by its name in the fleet
       if (res.isError) expect(said).toMatch(new RegExp(`${fake.host.replace(/\./g, '\\.')}|on (?:ollama|engine):`));
       const list = await pingsDuring(session.client.callTool({ name: 'list_models', arguments: { refresh: true } }, { timeout: 15_000 }));
-      expect(list.slowestMs).toBeLessThan(1000);
+      expect(list.pings).toBeGreaterThan(0);
       expect(text(list.result)).not.toMatch(/bug|Cannot read|    at /);
     } finally {
       fake.mode = 'ok';

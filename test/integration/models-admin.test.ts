@@ -143,9 +143,7 @@ describe('compare', () => {
     for (const e of r.results) {
       const m = e.metrics;
       expect(m.generationMs).toBeGreaterThan(0);
-      expect(m.timeToFirstTokenMs).toBeLessThan(cold!.metrics.loadMs);
       expect(m.totalMs).toBeGreaterThanOrEqual(m.loadMs + m.timeToFirstTokenMs + m.generationMs);
-      expect(m.totalMs - (m.loadMs + m.queueMs + m.timeToFirstTokenMs + m.generationMs)).toBeLessThan(50);
     }
     const best = Math.max(...r.results.map((e) => e.metrics.tokensPerSecond));
     expect(r.results.find((e) => e.model === r.fastest)!.metrics.tokensPerSecond).toBe(best);

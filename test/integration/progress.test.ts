@@ -58,7 +58,8 @@ describe('timeouts that know the phase', () => {
     expect(r2.fallbacks).toEqual([]); // queued ~1.8 s, past the 1 s first-token limit, and still not stopped
     expect(r1.metrics.queueMs).toBe(0);
     expect(r2.metrics.queueMs).toBeGreaterThan(1000);
-    expect(r2.metrics.timeToFirstTokenMs).toBeLessThan(r2.metrics.queueMs);
+    // the queue and the first token are parts of the total, apart: the first token's time does not hold the queue
+    expect(r2.metrics.queueMs + r2.metrics.timeToFirstTokenMs).toBeLessThanOrEqual(r2.metrics.totalMs);
     expect(second.messages()).toContainEqual(expect.stringMatching(/^llama3\.2:latest: queued behind 1 request on llama3\.2:latest/));
     expect(second.messages()).toContainEqual(expect.stringMatching(/^llama3\.2:latest: evaluating the prompt \(~\d+ tokens\)/));
   });

@@ -215,6 +215,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
       const unusable = setAside(out.text, out.doneReason, req);
       if (unusable) {
         attempts.push({ model: parts.fleet.hosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: `its answer was set aside: ${unusable}` });
+        req.progress?.enter({ kind: 'fallback', from: attempts.at(-1)!.model, error: attempts.at(-1)!.error });
         parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: out.totalMs, error: `answer set aside: ${unusable}` });
         void parts.records.outcomes.record(place, { kind: 'failure' });
         continue;
@@ -246,6 +247,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
       if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
       const message = err instanceof Error ? err.message : String(err);
       attempts.push({ model: parts.fleet.hosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: message });
+      req.progress?.enter({ kind: 'fallback', from: attempts.at(-1)!.model, error: message });
       parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: 0, error: message });
       if (err instanceof HostError && err.kind === 'unreachable') {
         down.add(host.name);

@@ -14,6 +14,8 @@ export type Phase =
   | { kind: 'loading'; model: string; sizeBytes: number; estimateMs: number; speed: LoadSpeed }
   | { kind: 'evaluating'; model: string; promptTokens: number }
   | { kind: 'queued'; model: string; ahead: number }
+  /** A model failed the work and the next one is tried. */
+  | { kind: 'fallback'; from: string; error: string }
   | { kind: 'generating'; model: string; tokens: number; maxTokens: number; tokensPerSecond: number }
   /** `downloading`: bytes are moving for a layer; otherwise Ollama is in a step of its own (manifest, verifying, writing). */
   | { kind: 'pulling'; model: string; status: string; downloading: boolean; completedBytes: number; totalBytes: number };
@@ -36,6 +38,8 @@ export function samePhase(a: Phase, b: Phase): boolean {
       return a.models.join() === (b as typeof a).models.join();
     case 'queued':
       return a.model === (b as typeof a).model && a.ahead === (b as typeof a).ahead;
+    case 'fallback':
+      return a.from === (b as typeof a).from;
     case 'pulling':
       return a.model === (b as typeof a).model && (a.downloading ? (b as typeof a).downloading : a.status === (b as typeof a).status);
     default:
@@ -59,6 +63,8 @@ export function describePhase(p: Phase, elapsedMs: number): string {
       return `loading ${p.model} (${formatBytes(p.sizeBytes)}): ~${seconds(p.estimateMs)} estimated at ${describeSpeed(p.speed)}, ${seconds(elapsedMs)} so far`;
     case 'evaluating':
       return `${p.model}: evaluating the prompt (~${plural(p.promptTokens, 'token')}), ${seconds(elapsedMs)}`;
+    case 'fallback':
+      return `${p.from} failed (${p.error.length > 200 ? `${p.error.slice(0, 200)}…` : p.error}); trying the next model`;
     case 'queued':
       return `${p.model}: queued behind ${plural(p.ahead, 'request')} on ${p.model}, ${seconds(elapsedMs)}`;
     case 'generating':

@@ -1,0 +1,62 @@
+/**
+ * MCP logging (issue 34): the server declares the capability, answers logging/setLevel, and long
+ * work's phases (loads, unloads, fallbacks) come as notifications/message at the level the client
+ * chose — info shows a load, warning shows only a model that failed and was replaced.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { connect, E2E_TRANSPORT, tempHome } from '../helpers/spawn.js';
+
+/** Over stateless Streamable HTTP (2025 era) no request carries the level an earlier setLevel chose: nothing is logged there. */
+const STATELESS = E2E_TRANSPORT === 'http';
+
+const YAML = 'ram:\n  budget: 12GB\n  bufferBytes: 0\n';
+let fake: FakeOllama;
+let session: Awaited<ReturnType<typeof connect>>;
+const messages: Array<{ level: string; logger?: string; data: unknown }> = [];
+
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
+  session = await connect({ OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host });
+  session.client.setNotificationHandler('notifications/message', (n) => {
+    messages.push(n.params as (typeof messages)[number]);
+  });
+});
+afterAll(async () => {
+  await session?.close();
+  await fake?.stop();
+});
+
+const settle = () => new Promise((r) => setTimeout(r, 100)); // notifications may trail the result by a tick
+const texts = () => messages.map((m) => `${m.level}: ${String(m.data)}`);
+
+describe('log notifications of long work', () => {
+  it('the server offers logging', () => {
+    expect(session.client.getServerCapabilities()?.logging).toBeDefined();
+  });
+
+  it('at info, a load is told as it begins', async () => {
+    await session.client.setLoggingLevel('info');
+    const res = await session.client.callTool({ name: 'smart_load', arguments: { model: 'qwen2.5-coder:7b' } });
+    expect(res.isError).toBeFalsy();
+    await settle();
+    if (STATELESS) return expect(texts()).toEqual([]);
+    expect(texts()).toContainEqual(expect.stringMatching(/^info: loading qwen2\.5-coder:7b \(/));
+    expect(messages.every((m) => m.logger === 'ollm-mcp')).toBe(true);
+  });
+
+  it('at warning, a load says nothing, and a model that failed and was replaced is told', async () => {
+    await session.client.setLoggingLevel('warning');
+    messages.length = 0;
+    await session.client.callTool({ name: 'smart_load', arguments: { model: 'llava:7b' } });
+    await settle();
+    expect(texts()).toEqual([]);
+    fake.failNext('/api/generate', 500, 'the runner crashed');
+    const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Explain how DNS resolution works.', maxTokens: 20, useMemory: false } });
+    expect(res.isError).toBeFalsy();
+    await settle();
+    if (STATELESS) return expect(texts()).toEqual([]);
+    expect(texts()).toContainEqual(expect.stringMatching(/^warning: \S+ failed \(.*the runner crashed.*\); trying the next model$/));
+    expect(texts().some((t) => t.startsWith('info:'))).toBe(false);
+  });
+});
