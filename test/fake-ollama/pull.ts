@@ -19,9 +19,20 @@ export interface PullDeps {
   addModel(m: FakeModel): void;
   /** Uninstall a model (exactly that name; a running model stays loaded). */
   removeModel(name: string): void;
+  /** The pulls streaming now (each one's exchange while it runs). */
+  readonly pulling?: Set<object>;
 }
 
 export async function pull(deps: PullDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
+  deps.pulling?.add(ex);
+  try {
+    await pullNow(deps, ex, body, failure);
+  } finally {
+    deps.pulling?.delete(ex);
+  }
+}
+
+async function pullNow(deps: PullDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
   const sent = str(body['model']) || str(body['name']);
   if (!sent) throw new HttpError(400, 'invalid model name');
   const stream = body['stream'] !== false;

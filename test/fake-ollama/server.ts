@@ -66,6 +66,7 @@ export class FakeOllama {
   private readonly injected = new Injected();
   private offline = false;
   private connections = 0;
+  private readonly pulling = new Set<object>();
   private replyText: string | ReplyFn = DEFAULT_REPLY;
   private cloudSignedIn: boolean;
   private readonly scheduler: Scheduler;
@@ -98,6 +99,7 @@ export class FakeOllama {
       models: this.store.models,
       addModel: (m) => this.store.add(m),
       removeModel: (name) => this.store.remove(name),
+      pulling: this.pulling,
     };
     this.routes = {
       version: opts.version ?? '0.33.0',
@@ -177,6 +179,11 @@ export class FakeOllama {
   }
 
   /** TCP connections accepted since start (connections dropped while offline are not counted). Lets tests check keep-alive reuse. */
+  /** Downloads streaming now: a pull whose client went stops at its next line (as Ollama's does). */
+  pullsRunning(): number {
+    return this.pulling.size;
+  }
+
   connectionCount(): number {
     return this.connections;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asBase64Image, classifyContent, imageFormat } from '../../src/orchestrator/inputs/content.js';
-import { allowMatcher, looksLikePrivateKey, secretKind } from '../../src/orchestrator/inputs/secrets.js';
+import picomatch from 'picomatch';
+import { allowMatcher, looksLikePrivateKey, SECRET_PATTERNS, secretKind } from '../../src/orchestrator/inputs/secrets.js';
 import { isInside } from '../../src/orchestrator/inputs/scope.js';
 import { PNG_1X1 } from '../helpers/project-fixture.js';
 
@@ -62,5 +63,37 @@ describe('secrets', () => {
     expect(isInside('/a/b', '/a/bc')).toBe(false);
     expect(isInside('/a/b', '/a')).toBe(false);
     expect(isInside('/a/b', '/a/b/../c')).toBe(false);
+  });
+});
+
+describe('every secret rule', () => {
+  /** For each rule, a path only it matches: removing any one rule lets its example through. */
+  const ONLY: Record<string, string> = {
+    '**/.env.*': 'app/.env.production',
+    '**/*.env': 'app/.env',
+    '**/.envrc': 'proj/.envrc',
+    '**/id_{rsa,dsa,ecdsa,ed25519}{,_sk}': 'backup/id_ed25519_sk',
+    '**/*.{pem,key,p12,pfx,jks,keystore,ppk,kdbx}': 'certs/vault.kdbx',
+    '**/.ssh/**': 'home/.ssh/known_hosts',
+    '**/.gnupg/**': 'home/.gnupg/pubring.kbx',
+    '**/.aws/**': 'home/.aws/config',
+    '**/.azure/**': 'home/.azure/msal_token_cache.json',
+    '**/.config/gcloud/**': 'home/.config/gcloud/application_default_credentials.json',
+    '**/.kube/config': 'home/.kube/config',
+    '**/.docker/config.json': 'home/.docker/config.json',
+    '**/{.npmrc,.pypirc,.netrc,_netrc,.git-credentials,.htpasswd,.pgpass,.my.cnf}': 'home/.pgpass',
+    '**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}': 'config/secrets.yaml',
+    '**/*service-account*.json': 'keys/prod-service-account-01.json',
+    '**/.git/**': 'repo/.git',
+  };
+
+  it('has an example only it matches, found as the kind of secret it names', () => {
+    const rules = SECRET_PATTERNS.map(([pattern, what]) => ({ pattern, what, test: picomatch(pattern, { dot: true, nocase: true }) }));
+    expect(Object.keys(ONLY).sort()).toEqual(rules.map((r) => r.pattern).sort());
+    for (const rule of rules) {
+      const example = ONLY[rule.pattern]!;
+      expect(rules.filter((r) => r.test(example)).map((r) => r.pattern), example).toEqual([rule.pattern]);
+      expect(secretKind(example), example).toBe(rule.what);
+    }
   });
 });

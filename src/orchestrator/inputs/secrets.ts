@@ -6,10 +6,9 @@
  */
 import picomatch from 'picomatch';
 
-const SECRET_PATTERNS: ReadonlyArray<[pattern: string, what: string]> = [
-  ['**/.env', 'an environment file'],
+export const SECRET_PATTERNS: ReadonlyArray<[pattern: string, what: string]> = [
   ['**/.env.*', 'an environment file'],
-  ['**/*.env', 'an environment file'],
+  ['**/*.env', 'an environment file'], // .env too (dot files are matched)
   ['**/.envrc', 'an environment file'],
   ['**/id_{rsa,dsa,ecdsa,ed25519}{,_sk}', 'an SSH private key'],
   ['**/*.{pem,key,p12,pfx,jks,keystore,ppk,kdbx}', 'a private key or key store'],
@@ -23,8 +22,7 @@ const SECRET_PATTERNS: ReadonlyArray<[pattern: string, what: string]> = [
   ['**/{.npmrc,.pypirc,.netrc,_netrc,.git-credentials,.htpasswd,.pgpass,.my.cnf}', 'a credential file'],
   ['**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}', 'a credential file'],
   ['**/*service-account*.json', 'a service-account key'],
-  ['**/.git/**', "git's internal files"],
-  ['**/.git', "git's internal files"],
+  ['**/.git/**', "git's internal files"], // the .git folder or file itself too (** matches no segment)
 ];
 
 const OPTIONS = { dot: true, nocase: true } as const;
