@@ -101,3 +101,44 @@ describe('error texts over what a client sent', () => {
     expect(withoutLongEchoes(`bad ${long}`, nest(100_000, 'a', long))).toBe(`bad ${long}`);
   });
 });
+
+describe('the edges of the bounds', () => {
+  const invalidParams = { error: { code: -32602, message: `Invalid params: the message nests deeper than ${MAX_MESSAGE_DEPTH} levels, which no MCP request does.` } };
+
+  it('a plain value nests no levels, and a list holding only plain values one', () => {
+    for (const v of ['x', 5, null, undefined, true]) expect(nestsDeeperThan(v, 0), String(v)).toBe(false);
+    expect(nestsDeeperThan([1, 'a', null], 0)).toBe(true);
+    expect(nestsDeeperThan([1, 'a', null], 1)).toBe(false);
+    expect(nestsDeeperThan([[1]], 1)).toBe(true);
+  });
+
+  it('only a tools/call naming its tool is answered as that tool; any other deep request, or one without a name, gets Invalid params', () => {
+    expect(tooDeepAnswer({ jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'review', arguments: nest(100) } })).toEqual({ id: 1, answer: invalidParams });
+    expect(tooDeepAnswer({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 42, arguments: nest(100) } })).toEqual({ id: 2, answer: invalidParams });
+    expect(tooDeepAnswer({ jsonrpc: '2.0', id: 3, method: 'tools/call', deep: nest(100) })).toEqual({ id: 3, answer: invalidParams });
+    expect(tooDeepAnswer({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'list_models', _meta: nest(100) } })).toEqual({ id: 4, answer: invalidParams });
+  });
+
+  it('a path of exactly five keys is named whole; a longer one is cut with …', () => {
+    const big = 'x'.repeat(MAX_ARG_CHARS + 1);
+    expect(argumentsProblem(nest(5, 'k', big))).toMatch(/passed it at "k\.k\.k\.k\.k"\)/);
+    expect(argumentsProblem(nest(6, 'k', big))).toMatch(/passed it at "k\.k\.k\.k\.k…"\)/);
+    expect(argumentsProblem(big)).toMatch(/passed it at "the top"\)/);
+  });
+
+  it('too deep a list is named by its indexes', () => {
+    let v: unknown = 1;
+    for (let i = 0; i < MAX_ARG_DEPTH + 1; i++) v = [v];
+    expect(argumentsProblem(v)).toBe(`"[0][0][0][0][0]…" is nested deeper than ${MAX_ARG_DEPTH} levels — no argument nests that deep: send plain values`);
+  });
+
+  it('the indexes of a list are not counted as text, and text after a list still is', () => {
+    expect(argumentsProblem({ list: [1, 2], text: 'x'.repeat(MAX_ARG_CHARS) })).toMatch(/more than 16 MiB of text/);
+  });
+
+  it('keys of exactly 16 MiB pass, one character more does not', () => {
+    const key = 'k'.repeat(MAX_ARG_CHARS);
+    expect(argumentsProblem({ [key]: '' })).toBeUndefined();
+    expect(argumentsProblem({ [key]: '', b: '' })).toMatch(/more than 16 MiB of text/);
+  });
+});

@@ -68,32 +68,46 @@ describe('secrets', () => {
 
 describe('every secret rule', () => {
   /** For each rule, a path only it matches: removing any one rule lets its example through. */
-  const ONLY: Record<string, string> = {
-    '**/.env.*': 'app/.env.production',
-    '**/*.env': 'app/.env',
-    '**/.envrc': 'proj/.envrc',
-    '**/id_{rsa,dsa,ecdsa,ed25519}{,_sk}': 'backup/id_ed25519_sk',
-    '**/*.{pem,key,p12,pfx,jks,keystore,ppk,kdbx}': 'certs/vault.kdbx',
-    '**/.ssh/**': 'home/.ssh/known_hosts',
-    '**/.gnupg/**': 'home/.gnupg/pubring.kbx',
-    '**/.aws/**': 'home/.aws/config',
-    '**/.azure/**': 'home/.azure/msal_token_cache.json',
-    '**/.config/gcloud/**': 'home/.config/gcloud/application_default_credentials.json',
-    '**/.kube/config': 'home/.kube/config',
-    '**/.docker/config.json': 'home/.docker/config.json',
-    '**/{.npmrc,.pypirc,.netrc,_netrc,.git-credentials,.htpasswd,.pgpass,.my.cnf}': 'home/.pgpass',
-    '**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}': 'config/secrets.yaml',
-    '**/*service-account*.json': 'keys/prod-service-account-01.json',
-    '**/.git/**': 'repo/.git',
+  const ONLY: Record<string, [example: string, kind: string]> = {
+    '**/.env.*': ['app/.env.production', 'an environment file'],
+    '**/*.env': ['app/.env', 'an environment file'],
+    '**/.envrc': ['proj/.envrc', 'an environment file'],
+    '**/id_{rsa,dsa,ecdsa,ed25519}{,_sk}': ['backup/id_ed25519_sk', 'an SSH private key'],
+    '**/*.{pem,key,p12,pfx,jks,keystore,ppk,kdbx}': ['certs/vault.kdbx', 'a private key or key store'],
+    '**/.ssh/**': ['home/.ssh/known_hosts', 'an SSH folder'],
+    '**/.gnupg/**': ['home/.gnupg/pubring.kbx', 'a GnuPG folder'],
+    '**/.aws/**': ['home/.aws/config', 'AWS credentials'],
+    '**/.azure/**': ['home/.azure/msal_token_cache.json', 'Azure credentials'],
+    '**/.config/gcloud/**': ['home/.config/gcloud/application_default_credentials.json', 'Google Cloud credentials'],
+    '**/.kube/config': ['home/.kube/config', 'a Kubernetes credential file'],
+    '**/.docker/config.json': ['home/.docker/config.json', 'Docker registry credentials'],
+    '**/{.npmrc,.pypirc,.netrc,_netrc,.git-credentials,.htpasswd,.pgpass,.my.cnf}': ['home/.pgpass', 'a credential file'],
+    '**/{credentials,credentials.json,credentials.yml,credentials.yaml,secrets.json,secrets.yml,secrets.yaml}': ['config/secrets.yaml', 'a credential file'],
+    '**/*service-account*.json': ['keys/prod-service-account-01.json', 'a service-account key'],
+    '**/.git/**': ['repo/.git', "git's internal files"],
   };
 
   it('has an example only it matches, found as the kind of secret it names', () => {
     const rules = SECRET_PATTERNS.map(([pattern, what]) => ({ pattern, what, test: picomatch(pattern, { dot: true, nocase: true }) }));
     expect(Object.keys(ONLY).sort()).toEqual(rules.map((r) => r.pattern).sort());
     for (const rule of rules) {
-      const example = ONLY[rule.pattern]!;
+      const [example, kind] = ONLY[rule.pattern]!;
       expect(rules.filter((r) => r.test(example)).map((r) => r.pattern), example).toEqual([rule.pattern]);
-      expect(secretKind(example), example).toBe(rule.what);
+      expect(secretKind(example), example).toBe(kind);
     }
+  });
+
+  it('public halves of key pairs are not secret, wherever they are; a path from the root is matched as well', () => {
+    expect(secretKind('home/.ssh/id_ed25519.pub')).toBeUndefined();
+    expect(secretKind('keys/ID_RSA.PUB')).toBeUndefined();
+    expect(secretKind('keys/signing.pub.key')).toBe('a private key or key store');
+    expect(secretKind('/app/.env')).toBe('an environment file');
+    expect(secretKind('/home/.ssh/known_hosts')).toBe('an SSH folder');
+  });
+
+  it('what settings allow is matched by path and by name, any case, dot files included', () => {
+    expect(allowMatcher([])('app/.env')).toBe(false);
+    expect(allowMatcher(['Config/.Secrets/**'])('config/.secrets/a.json')).toBe(true);
+    expect(allowMatcher(['*.ENV'])('deploy/app/.env')).toBe(true);
   });
 });
