@@ -49,8 +49,8 @@ describe('the learned figure for a model at a context', () => {
 
   it('is said as observed, at its context, or estimated', () => {
     const l = learnedSize([seen(4096, [9.81 * GB])], 4096, kv);
-    expect(describeFigure(l, 4096)).toBe('observed 9.81 GB at 4k context');
-    expect(describeFigure(l, 8192)).toBe('observed 9.81 GB at 4k context, scaled to 8k');
+    expect(describeFigure(l?.observed, 4096)).toBe('observed 9.81 GB at 4k context');
+    expect(describeFigure(l?.observed, 8192)).toBe('observed 9.81 GB at 4k context, scaled to 8k');
     expect(describeFigure(undefined)).toBe('estimated');
   });
 });

@@ -60,7 +60,7 @@ export class FleetHost {
 
   /** The models whose memory was learned from loads here, newest first, with the figure in words: show_status and ollm://fleet. */
   learnedSizes(): Array<{ model: string; figure: string }> {
-    return (this.sizes?.models(this.engine.host) ?? []).map((m) => ({ model: m.model, figure: describeFigure({ bytes: m.seen.meanBytes, margin: 0, plannedBytes: m.seen.meanBytes, observed: m.seen }) }));
+    return (this.sizes?.models(this.engine.host) ?? []).map((m) => ({ model: m.model, figure: describeFigure(m.seen) }));
   }
 
   /** What runs there. */

@@ -59,9 +59,9 @@ export function learnedSize(seen: readonly SeenSize[], contextLength: number, kv
 }
 
 /** Which figure a decision uses, in words: "observed 9.81 GB at 4k context" (and the context planned when another), or "estimated". */
-export function describeFigure(learned: LearnedSize | undefined, contextLength?: number): string {
-  if (!learned) return 'estimated';
-  const o = learned.observed;
+export function describeFigure(observed: SeenSize | undefined, contextLength?: number): string {
+  if (!observed) return 'estimated';
+  const o = observed;
   const other = contextLength !== undefined && contextLength !== o.contextLength ? `, scaled to ${contextWords(contextLength)}` : '';
   const size = o.meanBytes >= 1e9 ? `${(o.meanBytes / 1e9).toFixed(2)} GB` : formatBytes(o.meanBytes);
   return `observed ${size} at ${contextWords(o.contextLength)} context${other}`;

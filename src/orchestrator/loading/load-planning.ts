@@ -36,7 +36,7 @@ export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogMo
 
 /** A learned figure as the planner takes it: the bytes to reserve and the words for its reason. */
 export function learnedNeed(l: LearnedSize, contextLength: number): LearnedNeed {
-  return { bytes: l.plannedBytes, words: `${describeFigure(l, contextLength)} + ${Math.round(l.margin * 100)}%` };
+  return { bytes: l.plannedBytes, words: `${describeFigure(l.observed, contextLength)} + ${Math.round(l.margin * 100)}%` };
 }
 
 export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
@@ -86,7 +86,10 @@ export async function usableWindows(p: PlanningParts, names: readonly string[], 
   const base = baseContext(p.settings, view.memory);
   for (const model of planned) {
     const loadedWith = running.find((r) => r.name === model.name)?.context_length ?? 0;
-    const fits = (ctx: number) => ctx <= loadedWith || planAt(p, model, running, states, view, ctx).plan.action !== 'refuse';
+    // what loads of it took is read once for the search over contexts, not once per context tried
+    const seenOnce = p.seenSizes?.(model) ?? [];
+    const once: PlanningParts = { ...p, seenSizes: () => seenOnce };
+    const fits = (ctx: number) => ctx <= loadedWith || planAt(once, model, running, states, view, ctx).plan.action !== 'refuse';
     out.set(model.name, largestContext(model.contextWindow, base, fits) ?? 0);
   }
   return out;

@@ -134,7 +134,7 @@ export class ModelOverview {
       profiles: model.profiles,
       loaded: isLoaded,
       ...fit,
-      ...(planned && { memoryFigure: describeFigure(learned, contextLength) }),
+      ...(planned && { memoryFigure: describeFigure(learned?.observed, contextLength) }),
       ...(model.cloud && { cloud: true }),
       ...(!this.backend.can.managesMemory && { selfManaged: true }),
     };
