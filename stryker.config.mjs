@@ -14,7 +14,7 @@ export default {
   // each mutant's tests in a process of their own: a table built at load (the secret patterns, the
   // loopback names) is built again with the mutant in it, which the vitest runner's reused workers missed
   testRunner: 'command',
-  commandRunner: { command: 'npx vitest run --config vitest.mutate.config.ts' },
+  commandRunner: { command: 'node node_modules/vitest/vitest.mjs run --config vitest.mutate.config.ts' }, // not npx: a second less per mutant
   // every mutant runs all of its module's tests (scripts/mutate.mjs narrows them per module): per-test
   // coverage cannot place a mutant in a table built at load, and such mutants went untested
   coverageAnalysis: 'off',

@@ -6,6 +6,7 @@
  * prove is also proven at one of these levels (test/unit/http-guard.test.ts, for one).
  */
 import { configDefaults, defineConfig } from 'vitest/config';
+import { MODULES } from './scripts/mutate-modules.mjs';
 
 export default defineConfig({
   test: {
@@ -17,10 +18,7 @@ export default defineConfig({
     setupFiles: ['test/setup-temp.ts'],
     // the tests of the guard modules: a mutant the coverage cannot place (a table built at load) runs all of them
     // OLLM_MUTATE_TESTS (comma-separated test paths) narrows them for a run over one module
-    include: process.env.OLLM_MUTATE_TESTS ? process.env.OLLM_MUTATE_TESTS.split(',') : [
-      ...['inputs-content', 'diff-list', 'gitignore', 'bounded-reads', 'http-guard', 'bounds', 'arg-bounds', 'planner', 'fit', 'learned-size', 'usable-window', 'ledger', 'progress', 'logged-board'].map((f) => `test/unit/${f}.test.ts`),
-      ...['inputs', 'inputs-race', 'diff-privacy', 'loader', 'loading-modern', 'learned-memory', 'pins-oom', 'savings-store', 'models-admin', 'progress', 'ollama-streams'].map((f) => `test/integration/${f}.test.ts`),
-    ],
+    include: process.env.OLLM_MUTATE_TESTS ? process.env.OLLM_MUTATE_TESTS.split(',') : [...new Set(MODULES.flatMap((m) => m.tests))],
     exclude: [...configDefaults.exclude],
     isolate: true,
   },

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run mutate [-- NAME…]`: mutation testing (StrykerJS, stryker.config.mjs) of each guard
- * module against the tests that prove it, one Stryker run per module, and the score per module.
- * Each run is incremental (test/mutation/NAME.json, committed): after a small change to the module
- * only the mutants it touches run again; after a change to its tests (NAME.tests-sha256), all. Every mutant runs all of its module's tests (coverage analysis
+ * `npm run mutate [-- [--full] NAME…]`: mutation testing (StrykerJS, stryker.config.mjs) of each
+ * guard module against the tests that prove it, one Stryker run per module, and the score per
+ * module. Each run is incremental (test/mutation/NAME.json, committed): after a small change to the
+ * module only the mutants it touches run again; after a change to its tests (NAME.tests-sha256),
+ * the mutants that survived run again too (Stryker's command runner cannot see test changes);
+ * `--full` runs every mutant again — after tests were removed or weakened, a killed mutant may
+ * live again, and only a full run sees it. Every mutant runs all of its module's tests (coverage analysis
  * off: a table built at load — the secret patterns, the loopback addresses — is a "static" mutant
  * that per-test coverage cannot place). Survivors that are equivalent to the code are listed, each
  * with why, in test/mutation/equivalent.md and counted as such. Fails when a module scores under
@@ -13,27 +16,23 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { MODULES } from './mutate-modules.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const unit = (...names) => names.map((n) => `test/unit/${n}.test.ts`);
-const integration = (...names) => names.map((n) => `test/integration/${n}.test.ts`);
 
-/** Each guard module and the tests that prove it. */
-export const MODULES = [
-  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds') },
-  { name: 'secrets', file: 'src/orchestrator/inputs/secrets.ts', tests: unit('inputs-content') },
-  { name: 'arg-bounds', file: 'src/tools/arg-bounds.ts', tests: unit('arg-bounds', 'bounds') },
-  { name: 'scope', file: 'src/orchestrator/inputs/scope.ts', tests: [...unit('inputs-content'), ...integration('inputs', 'diff-privacy')] },
-  { name: 'content', file: 'src/orchestrator/inputs/content.ts', tests: [...unit('inputs-content', 'bounded-reads'), ...integration('inputs')] },
-  { name: 'files', file: 'src/orchestrator/inputs/files.ts', tests: [...unit('bounded-reads'), ...integration('inputs', 'inputs-race')] },
-  { name: 'diff', file: 'src/orchestrator/inputs/diff.ts', tests: [...unit('diff-list'), ...integration('diff-privacy', 'inputs')] },
-  { name: 'invalid-args', file: 'src/tools/invalid-args.ts', tests: unit('bounds', 'arg-bounds') },
-  { name: 'planner', file: 'src/orchestrator/loading/planner.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
-  { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
-  { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
-  { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: integration('models-admin') },
-  { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: [...unit('progress'), ...integration('progress')] },
-];
+/** The incremental file without each mutant's test output (megabytes; the next run needs only the status). */
+function slim(file) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  for (const f of Object.values(report.files)) for (const x of f.mutants) delete x.statusReason;
+  writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
+}
+
+/** Drops the mutants that survived from the incremental file, so Stryker runs them again (new tests may kill them). */
+function forgetSurvivors(file) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  for (const f of Object.values(report.files)) f.mutants = f.mutants.filter((x) => x.status !== 'Survived' && x.status !== 'NoCoverage');
+  writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
+}
 
 /** Survivors listed as equivalent: "NAME LINE:COLUMN MUTATOR" at the start of a list item. */
 function equivalents() {
@@ -42,7 +41,8 @@ function equivalents() {
   return new Set([...readFileSync(file, 'utf8').matchAll(/^- `([\w-]+) (\d+:\d+) (\w+)`/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`));
 }
 
-const wanted = process.argv.slice(2);
+const full = process.argv.includes('--full');
+const wanted = process.argv.slice(2).filter((a) => a !== '--full');
 const chosen = wanted.length ? MODULES.filter((m) => wanted.includes(m.name)) : MODULES;
 if (chosen.length === 0) {
   console.error(`mutate: no module named ${wanted.join(', ')}; the modules are ${MODULES.map((m) => m.name).join(', ')}`);
@@ -60,8 +60,10 @@ for (const m of chosen) {
   // a test change: when the module's tests changed since the last run, all of its mutants run again
   const testsHash = createHash('sha256').update(m.tests.map((t) => readFileSync(join(root, t), 'utf8')).join('\0')).digest('hex');
   const hashFile = join(root, `test/mutation/${m.name}.tests-sha256`);
-  const force = !existsSync(hashFile) || readFileSync(hashFile, 'utf8').trim() !== testsHash;
-  const r = spawnSync('npx', ['stryker', 'run', '--mutate', m.file, '--coverageAnalysis', 'off', '--incrementalFile', `test/mutation/${m.name}.json`, ...(force ? ['--force'] : [])], {
+  const incremental = join(root, `test/mutation/${m.name}.json`);
+  const testsChanged = !existsSync(hashFile) || readFileSync(hashFile, 'utf8').trim() !== testsHash;
+  if (testsChanged && !full && existsSync(incremental)) forgetSurvivors(incremental);
+  const r = spawnSync('npx', ['stryker', 'run', '--mutate', m.file, '--coverageAnalysis', 'off', '--incrementalFile', `test/mutation/${m.name}.json`, ...(full ? ['--force'] : [])], {
     cwd: root,
     env: { ...process.env, OLLM_MUTATE_TESTS: m.tests.join(','), OLLM_MUTATE_REPORT: report },
     encoding: 'utf8',
@@ -73,6 +75,7 @@ for (const m of chosen) {
     continue;
   }
   writeFileSync(hashFile, `${testsHash}\n`);
+  slim(incremental);
   const mutants = Object.values(JSON.parse(readFileSync(report, 'utf8')).files).flatMap((f) => f.mutants);
   const count = (...s) => mutants.filter((x) => s.includes(x.status)).length;
   const survivors = mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage');

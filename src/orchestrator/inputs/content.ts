@@ -14,11 +14,13 @@ const SIGNATURES: ReadonlyArray<[format: string, test: (b: Uint8Array) => boolea
   ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
   ['gif', (b) => ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a'],
   ['webp', (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP'],
-  ['bmp', (b) => ascii(b, 0, 2) === 'BM' && b.length > 26 && b[14] !== undefined && [12, 40, 52, 56, 108, 124].includes(b[14])],
+  // a BMP's DIB header size at offset 14 is one of the known header kinds
+  ['bmp', (b) => ascii(b, 0, 2) === 'BM' && b.length > 26 && [12, 40, 52, 56, 108, 124].includes(b[14]!)],
 ];
 
+/** The bytes from..to as Latin-1 text (shorter when the bytes end sooner, so then it matches no signature). */
 function ascii(b: Uint8Array, from: number, to: number): string {
-  return b.length >= to ? String.fromCharCode(...b.subarray(from, to)) : '';
+  return String.fromCharCode(...b.subarray(from, to));
 }
 
 /** The image format of these bytes, or undefined. */
@@ -26,27 +28,19 @@ export function imageFormat(bytes: Uint8Array): string | undefined {
   return SIGNATURES.find(([, test]) => test(bytes))?.[0];
 }
 
-/** Swaps each byte pair, for decoders without UTF-16BE. */
+/** A copy with each byte pair swapped (an odd last byte dropped), for decoders without UTF-16BE. */
 function swapped(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length - (bytes.length % 2));
-  for (let i = 0; i + 1 < bytes.length; i += 2) {
-    out[i] = bytes[i + 1]!;
-    out[i + 1] = bytes[i]!;
-  }
-  return out;
+  return Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2))).swap16();
 }
 
 export function classifyContent(bytes: Uint8Array): Content {
   const format = imageFormat(bytes);
   if (format) return { kind: 'image', format };
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return { kind: 'text', text: new TextDecoder('utf-8').decode(bytes.subarray(3)), encoding: 'utf-8' };
-  }
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { kind: 'text', text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { kind: 'text', text: new TextDecoder('utf-16le').decode(swapped(bytes.subarray(2))), encoding: 'utf-16be' };
   const head = bytes.subarray(0, 8000);
   if (head.includes(0)) return { kind: 'binary' };
-  return { kind: 'text', text: new TextDecoder('utf-8').decode(bytes), encoding: 'utf-8' };
+  return { kind: 'text', text: new TextDecoder('utf-8').decode(bytes), encoding: 'utf-8' }; // the decoder drops a UTF-8 byte-order mark
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -59,7 +53,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  */
 export function asBase64Image(s: string): string | undefined {
   const data = /^data:image\/[a-z0-9.+-]+;base64,/i.exec(s);
-  const body = (data ? s.slice(data[0].length) : s).replace(/\s+/g, '');
+  const body = (data ? s.slice(data[0].length) : s).replace(/\s/g, '');
   if (!BASE64.test(body) || body.length % 4 === 1) return undefined;
   if (data || body.length >= 200 || body.endsWith('=')) return body;
   return imageFormat(Buffer.from(body, 'base64')) ? body : undefined;

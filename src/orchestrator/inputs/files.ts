@@ -90,9 +90,10 @@ export async function readLocated(where: Located, scope: InputScope, budgetLeft:
   try {
     const at = await openedPath(handle);
     if (at !== undefined && at !== where.real) throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
-    const head = new Uint8Array(16);
-    await handle.read(head, 0, 16, 0);
-    const image = imageFormat(head) !== undefined;
+    // enough of the head for every signature (a BMP's is told at byte 14 of more than 26)
+    const head = new Uint8Array(32);
+    const { bytesRead: headRead } = await handle.read(head, 0, head.length, 0);
+    const image = imageFormat(head.subarray(0, headRead)) !== undefined;
     const limit = image ? scope.maxImageBytes : scope.maxFileBytes;
     if (info.size > limit) {
       throw new InputError(`${name}: ${formatBytes(info.size)}, more than the ${formatBytes(limit)} allowed for ${image ? 'an image' : 'a file'} (inputs.${image ? 'maxImageBytes' : 'maxFileBytes'}) — name a smaller file or part of it.`);

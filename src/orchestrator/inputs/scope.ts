@@ -18,7 +18,7 @@ export function expandHome(p: string): string {
 /** A client's MCP root (a file:// URI) as a folder path; undefined for anything else. */
 export function rootPath(uri: string): string | undefined {
   try {
-    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+    return fileURLToPath(uri); // throws for any other scheme, and for a file URL naming another machine
   } catch {
     return undefined;
   }
@@ -37,7 +37,7 @@ export async function realRoots(candidates: readonly string[]): Promise<string[]
 /** `child` is `root` or inside it. */
 export function isInside(root: string, child: string): boolean {
   const rel = relative(root, child);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+  return !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel); // '' is root itself
 }
 
 export interface Located {

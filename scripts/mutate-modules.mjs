@@ -1,0 +1,23 @@
+/**
+ * The guard modules `npm run mutate` (scripts/mutate.mjs) mutates, each with the tests that prove
+ * it; vitest.mutate.config.ts runs all of these tests when Stryker is started by hand.
+ */
+const unit = (...names) => names.map((n) => `test/unit/${n}.test.ts`);
+const integration = (...names) => names.map((n) => `test/integration/${n}.test.ts`);
+
+/** Each guard module and the tests that prove it. */
+export const MODULES = [
+  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds') },
+  { name: 'secrets', file: 'src/orchestrator/inputs/secrets.ts', tests: unit('inputs-content') },
+  { name: 'arg-bounds', file: 'src/tools/arg-bounds.ts', tests: unit('arg-bounds', 'bounds') },
+  { name: 'scope', file: 'src/orchestrator/inputs/scope.ts', tests: [...unit('inputs-content'), ...integration('scope', 'inputs', 'diff-privacy')] },
+  { name: 'content', file: 'src/orchestrator/inputs/content.ts', tests: [...unit('content-kinds', 'inputs-content', 'bounded-reads'), ...integration('inputs')] },
+  { name: 'files', file: 'src/orchestrator/inputs/files.ts', tests: [...unit('bounded-reads'), ...integration('inputs', 'inputs-race')] },
+  { name: 'diff', file: 'src/orchestrator/inputs/diff.ts', tests: [...unit('diff-list'), ...integration('diff-privacy', 'inputs')] },
+  { name: 'invalid-args', file: 'src/tools/invalid-args.ts', tests: unit('bounds', 'arg-bounds') },
+  { name: 'planner', file: 'src/orchestrator/loading/planner.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
+  { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
+  { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
+  { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: integration('models-admin') },
+  { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: [...unit('progress'), ...integration('progress')] },
+];
