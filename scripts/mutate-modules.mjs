@@ -14,10 +14,10 @@ export const MODULES = [
   { name: 'content', file: 'src/orchestrator/inputs/content.ts', tests: [...unit('content-kinds', 'inputs-content', 'bounded-reads'), ...integration('inputs')] },
   { name: 'files', file: 'src/orchestrator/inputs/files.ts', tests: [...unit('bounded-reads'), ...integration('inputs', 'inputs-race')] },
   { name: 'diff', file: 'src/orchestrator/inputs/diff.ts', tests: [...unit('diff-list'), ...integration('diff-privacy', 'inputs')] },
-  { name: 'invalid-args', file: 'src/tools/invalid-args.ts', tests: unit('bounds', 'arg-bounds') },
+  { name: 'invalid-args', file: 'src/tools/invalid-args.ts', tests: unit('invalid-args', 'bounds', 'arg-bounds') },
   { name: 'planner', file: 'src/orchestrator/loading/planner.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
   { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
   { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: integration('models-admin') },
-  { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: [...unit('progress'), ...integration('progress')] },
+  { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: [...unit('stream-watch', 'progress'), ...integration('progress')] },
 ];

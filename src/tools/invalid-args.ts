@@ -46,16 +46,14 @@ function shown(value: unknown): string {
   return String(value);
 }
 
-/** zod's own wording, which says less than the issue's fields do. */
-const GENERIC = /^(Invalid input|Invalid option|Invalid string|Too small|Too big|Unrecognized key)/;
+/** zod's own wording, which says less than the issue's fields do ("Invalid input", "Invalid email address", "Invalid number: …", "Too big: …"). */
+const GENERIC = /^(Invalid |Too small|Too big|Unrecognized key)/;
 
 function sizeWords(origin: string, bound: number | bigint, inclusive: boolean, most: boolean): string {
   const n = Number(bound);
-  if (origin === 'string') {
-    if (!most && n === 1 && inclusive) return 'must not be empty';
-    return `must be ${most ? 'at most' : 'at least'} ${inclusive ? n : most ? n - 1 : n + 1} characters long`;
-  }
-  if (origin === 'array' || origin === 'set') return `must have ${most ? 'at most' : 'at least'} ${inclusive ? n : most ? n - 1 : n + 1} item${n === 1 ? '' : 's'}`;
+  const count = inclusive ? n : most ? n - 1 : n + 1; // the most or fewest characters or items allowed
+  if (origin === 'string') return !most && count === 1 ? 'must not be empty' : `must be ${most ? 'at most' : 'at least'} ${count} character${count === 1 ? '' : 's'} long`;
+  if (origin === 'array' || origin === 'set') return `must have ${most ? 'at most' : 'at least'} ${count} item${count === 1 ? '' : 's'}`;
   return `must be ${most ? (inclusive ? 'at most' : 'below') : inclusive ? 'at least' : 'above'} ${n}`;
 }
 
@@ -88,7 +86,7 @@ function allowed(issue: Issue): string {
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {
   const at = text.indexOf(separator);
-  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + separator.length)];
+  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
 function describeIssue(issue: Issue, input: unknown): string {
