@@ -18,6 +18,6 @@ export const MODULES = [
   { name: 'planner', file: 'src/orchestrator/loading/planner.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
   { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
-  { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: integration('models-admin') },
+  { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: [...unit('puller'), ...integration('models-admin')] },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: [...unit('stream-watch', 'progress'), ...integration('progress')] },
 ];
