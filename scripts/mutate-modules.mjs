@@ -12,7 +12,7 @@ export const MODULES = [
   { name: 'arg-bounds', file: 'src/tools/arg-bounds.ts', tests: unit('arg-bounds', 'bounds') },
   { name: 'scope', file: 'src/orchestrator/inputs/scope.ts', tests: [...unit('inputs-content'), ...integration('scope', 'inputs', 'diff-privacy')] },
   { name: 'content', file: 'src/orchestrator/inputs/content.ts', tests: [...unit('content-kinds', 'inputs-content', 'bounded-reads'), ...integration('inputs')] },
-  { name: 'files', file: 'src/orchestrator/inputs/files.ts', tests: [...unit('bounded-reads'), ...integration('inputs', 'inputs-race')] },
+  { name: 'files', file: 'src/orchestrator/inputs/files.ts', tests: [...unit('bounded-reads'), ...integration('file-reads', 'inputs', 'inputs-race')] },
   { name: 'diff', file: 'src/orchestrator/inputs/diff.ts', tests: [...unit('diff-list'), ...integration('diff-privacy', 'inputs')] },
   { name: 'invalid-args', file: 'src/tools/invalid-args.ts', tests: unit('invalid-args', 'bounds', 'arg-bounds') },
   { name: 'planner', file: 'src/orchestrator/loading/planner.ts', tests: unit('planner', 'fit', 'learned-size', 'usable-window') },
