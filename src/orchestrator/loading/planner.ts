@@ -110,7 +110,7 @@ export function planLoad(input: PlanInput): LoadPlan {
   }
   const best = rule.impossible ? undefined : subsets(candidates).filter(enough).sort((a, b) => compareOptions(a, b, now))[0];
   if (!best) {
-    const held = loaded.filter((m) => m.name !== model.name && !candidates.some((c) => c.name === m.name));
+    const held = loaded.filter((m) => !candidates.some((c) => c.name === m.name)); // (the model itself is not loaded: answered above)
     const stays = held.length ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay` : '';
     const why = rule.impossible ?? (rule.alone ? `it must run alone${stays || ', and its CPU part does not fit in free RAM'}` : countNeeds > candidates.length ? `the host holds at most ${input.maxLoadedModels} models${stays}` : `at most ${fmt(Math.max(0, obtainable))} can be freed for it${stays}`);
     return { ...base, ...vram, action: 'refuse', unload: [], freedBytes: 0, reason: `${model.name} needs ${rule.needs}; ${why}.` };
