@@ -80,3 +80,50 @@ describe('formats', () => {
     expect(formatMoney(0.05, '€')).toBe('€0.05');
   });
 });
+
+describe('edges', () => {
+  it('counts nothing that is not a finite positive number', () => {
+    const e = priceCall(tokens({ argsTokens: Number.POSITIVE_INFINITY, resultTokens: -3, inputTokens: 5, answerTokens: '7' as unknown as number }), PRICES);
+    expect(e.call).toEqual({ in: 0, out: 0, money: 0 });
+    expect(e.self).toEqual({ in: 5, out: 0, money: 0.000015 });
+  });
+
+  it('breaking even is saving, by tokens without prices and by money with them', () => {
+    const free: Prices = { inputPerMillion: 0, outputPerMillion: 0, currency: '$' };
+    const even = priceCall(tokens({ argsTokens: 10, resultTokens: 90, inputTokens: 100 }), free);
+    expect(even).toMatchObject({ savedTokens: 0, verdict: 'saved' });
+    expect(ledgerLine(even, free)).toBe('Saved you ~0 tokens: this call cost you 100, doing it yourself ~100.');
+    // the same tokens, cheaper ones: saved money, and said as tokens saved (none) with the money
+    const cheaper = priceCall(tokens({ argsTokens: 0, resultTokens: 1_000, inputTokens: 0, answerTokens: 1_000 }), PRICES);
+    expect(cheaper.savedTokens).toBe(0);
+    expect(ledgerLine(cheaper, PRICES)).toBe('Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.');
+    expect(ledgerLine(cheaper, { ...PRICES, currency: '' })).toBe('Saved you ~0 tokens (≈ $0.01): this call cost you 1k, doing it yourself ~1k.');
+  });
+
+  it('advises paths only past 1,000 tokens of arguments, and only when fewer were read by path', () => {
+    const at = (argsTokens: number, inputsByReference: number) => ledgerLine(priceCall(tokens({ argsTokens, resultTokens: 10, inputTokens: 100, inputsByReference }), PRICES), PRICES);
+    expect(at(1_000, 0)).toBe('This call cost you ~$0.01 more than doing it yourself (this call cost you 1k, doing it yourself ~100).');
+    expect(at(1_001, 0)).toMatch(/\(1k tokens written as arguments\) — pass long inputs by path/);
+    expect(at(1_001, 1_001)).toMatch(/\(this call cost you 1k, doing it yourself ~100\)\.$/);
+    expect(at(1_001, 1_000)).toMatch(/pass long inputs by path/);
+  });
+
+  it('tokens past a thousand billion stay in billions', () => {
+    expect(formatTokens(2e12)).toBe('2000B');
+    expect(formatTokens(999_499_999)).toBe('999M');
+    expect(formatTokens(999_500_000)).toBe('1B');
+    expect(formatTokens(-2e12)).toBe('-2000B');
+  });
+
+  it('money: a thousand is grouped, a trailing rounded zero goes, what shows as nothing is 0', () => {
+    expect(formatMoney(1000)).toBe('$1,000.00');
+    expect(formatMoney(999.994)).toBe('$999.99');
+    expect(formatMoney(0.00096)).toBe('$0.001');
+    expect(formatMoney(0.0096)).toBe('$0.01');
+    expect(formatMoney(5e-7)).toBe('$0');
+    expect(formatMoney(-4e-7)).toBe('$0');
+    expect(formatMoney(6e-7)).toBe('$0.000001');
+    expect(formatMoney(-0.00096, '€')).toBe('-€0.001');
+    expect(formatMoney(Number.NaN)).toBe('$0');
+  });
+});

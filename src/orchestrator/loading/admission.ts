@@ -79,8 +79,8 @@ export function assessFit(input: FitInput): FitAssessment {
   }
   const required = input.learnedBytes ?? requiredBytes(input.modelBytes, policy.safetyMargin, input.kvBytes);
   if (memory.kind !== 'cpu' || !memory.ram) {
-    const fitsNow = input.isLoaded || memory.ceilingBytes === undefined || input.loadedBytes + required < memory.ceilingBytes;
-    return { requiredBytes: required, fits: memory.ceilingBytes === undefined || required < memory.ceilingBytes, fitsNow };
+    const ceiling = memory.ceilingBytes ?? Infinity;
+    return { requiredBytes: required, fits: required < ceiling, fitsNow: input.isLoaded || input.loadedBytes + required < ceiling };
   }
   const fits = required <= policy.budgetBytes && required <= memory.ram.totalBytes - policy.bufferBytes;
   const fitsNow = input.isLoaded || (fits && required <= roomBytes(policy, input.loadedBytes, memory.ram.availableBytes));
@@ -157,12 +157,12 @@ export function admission(input: PlanInput): Admission {
     };
   }
   // Capacity unknown: only a total that failed before is avoided.
-  const ceiling = memory.ceilingBytes;
+  const ceiling = memory.ceilingBytes ?? Infinity;
   return {
     required,
-    room: ceiling === undefined ? Infinity : ceiling - loadedBytes,
+    room: ceiling - loadedBytes,
     needs,
-    enough: (o) => ceiling === undefined || loadedBytes - o.freed + required < ceiling,
-    ...(ceiling !== undefined && required >= ceiling && { impossible: `loading ${fmt(ceiling)} at once failed on this host before` }),
+    enough: (o) => loadedBytes - o.freed + required < ceiling,
+    ...(required >= ceiling && { impossible: `loading ${fmt(ceiling)} at once failed on this host before` }),
   };
 }

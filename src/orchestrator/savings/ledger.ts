@@ -49,7 +49,7 @@ export interface LedgerEntry {
 /** Above this many tokens of arguments with few inputs by path, the line suggests passing paths. */
 const LARGE_ARGS = 1000;
 
-const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
+const count = (n: unknown): number => (Number.isFinite(n) ? Math.max(0, n as number) : 0); // isFinite is false for anything not a number
 /** Money kept to 1e-10 so sums and tests see exact figures, not float noise. */
 const cents = (x: number): number => Math.round(x * 1e10) / 1e10;
 
@@ -82,26 +82,24 @@ export function formatTokens(n: number): string {
   const sign = n < 0 ? '-' : '';
   const a = Math.abs(n);
   if (Math.round(a) < 1000) return `${sign}${Math.round(a)}`;
-  const units: Array<[number, string]> = [[1e3, 'k'], [1e6, 'M'], [1e9, 'B']];
-  for (const [i, [div, suffix]] of units.entries()) {
-    const v = a / div;
-    const shown = v < 100 ? Math.round(v * 10) / 10 : Math.round(v);
-    if (shown < 1000 || i === units.length - 1) return `${sign}${shown}${suffix}`;
-  }
-  return `${sign}${Math.round(a)}`;
+  const scaled = (div: number) => (a / div < 100 ? Math.round((a / div) * 10) / 10 : Math.round(a / div));
+  // the first unit under which it shows below 1000; past billions, billions still
+  const [div, suffix] = TOKEN_UNITS.find(([d]) => scaled(d) < 1000) ?? [1e9, 'B'];
+  return `${sign}${scaled(div)}${suffix}`;
 }
+
+const TOKEN_UNITS: ReadonlyArray<[number, string]> = [[1e3, 'k'], [1e6, 'M'], [1e9, 'B']];
 
 /** Money with enough digits for small amounts: $0.05, $0.003, $0.17, $1,234.50. */
 export function formatMoney(x: number, currency = '$'): string {
   const v = Number.isFinite(x) ? x : 0;
   const a = Math.abs(v);
-  if (a < 5e-7) return `${currency}0`;
   const sign = v < 0 ? '-' : '';
   if (a >= 1000) return `${sign}${currency}${grouped(a, 2)}`;
-  const digits = Math.min(6, Math.max(2, -Math.floor(Math.log10(a))));
-  let s = a.toFixed(digits);
-  if (digits > 2) s = s.replace(/(\.\d\d\d*?)0+$/, '$1');
-  return `${sign}${currency}${s}`;
+  const digits = Math.min(6, Math.max(2, -Math.floor(Math.log10(a)))); // 0 gives 6
+  // past two decimals, a zero that rounding left at the end goes (0.00096 shows as 0.001)
+  const s = a.toFixed(digits).replace(/(\.\d\d\d*?)0+$/, '$1');
+  return Number(s) === 0 ? `${currency}0` : `${sign}${currency}${s}`; // what shows as nothing is 0, unsigned
 }
 
 /** One short line for the end of a tool result: what the call saved, or honestly what it cost more. */
