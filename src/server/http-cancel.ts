@@ -33,22 +33,23 @@ export function assignSession(message: unknown, res: ServerResponse): void {
 
 /**
  * Requests being answered, by session and request id, so a cancellation can stop the one it names:
- * its response is closed, which tears down the per-request server and aborts the tool (and its
- * Ollama stream). Only an unambiguous match is cancelled.
+ * its response is closed and its per-request server torn down, which aborts the tool (and its
+ * Ollama stream) — also when the client's stream broke and the call went on (http-legacy-leg.ts).
+ * Only an unambiguous match is cancelled.
  */
 export class CallRegistry {
-  private readonly inFlight = new Map<string, Set<ServerResponse>>();
+  private readonly inFlight = new Map<string, Set<() => void>>();
 
-  /** Registers a request; returns the function that forgets it when answered. */
-  track(message: unknown, session: string | undefined, res: ServerResponse): () => void {
+  /** Registers a request with what stops it; returns the function that forgets it when it is over. */
+  track(message: unknown, session: string | undefined, stop: () => void): () => void {
     const m = message as JsonRpc | null;
     if (session === undefined || typeof m?.method !== 'string' || (typeof m.id !== 'string' && typeof m.id !== 'number')) return () => {};
     const key = `${session}\n${typeof m.id}:${String(m.id)}`;
     const set = this.inFlight.get(key) ?? new Set();
-    set.add(res);
+    set.add(stop);
     this.inFlight.set(key, set);
     return () => {
-      set.delete(res);
+      set.delete(stop);
       if (set.size === 0) this.inFlight.delete(key);
     };
   }
@@ -62,7 +63,7 @@ export class CallRegistry {
     const set = this.inFlight.get(`${session}\n${typeof id}:${String(id)}`);
     if (set?.size === 1) {
       log.debug(`http: request ${String(id)} cancelled by the client`);
-      for (const res of set) res.destroy();
+      for (const stop of set) stop();
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Serving MCP over HTTP: Streamable HTTP at /mcp (both protocol eras, stateless, from the SDK's
- * createMcpHandler) and, for older clients, HTTP+SSE at /sse + /messages. Locked down by default
+ * Serving MCP over HTTP: Streamable HTTP at /mcp (both protocol eras, stateless: the 2026 era from
+ * the SDK's createMcpHandler, the 2025 era with resumable streams from http-legacy-leg.ts) and, for
+ * older clients, HTTP+SSE at /sse + /messages. Locked down by default
  * (http-guard.ts): a foreign Host or Origin gets 403 (DNS rebinding), a missing or wrong bearer
  * token 401, a malformed request 4xx; a token shorter than 16 characters, or listening beyond
  * loopback without one, is refused at start-up. Messages are limited to 16 MiB, as over stdio.
@@ -15,6 +16,7 @@ import { shortened } from '../orchestrator/util/shorten.js';
 import { createServerFactory } from './create-server.js';
 import { admit, answerClientError, isLoopback, reply, tokenProblem } from './http-guard.js';
 import { assignSession, CallRegistry, sessionOf } from './http-cancel.js';
+import { isLegacy, legacyLeg } from './http-legacy-leg.js';
 import { keepHeapSmall } from './lifecycle.js';
 import type { Serving } from './serving.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
@@ -111,6 +113,7 @@ export async function serveOverHttp(serving: Serving, options: HttpOptions): Pro
   const factory = createServerFactory(serving, catalog); // a server per request, from the templates as last read
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
+  const leg = legacyLeg(factory); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
   const sse = legacySse(createServerFactory(serving, catalog, { live: true })); // an SSE session is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
@@ -126,12 +129,23 @@ export async function serveOverHttp(serving: Serving, options: HttpOptions): Pro
     const deep = tooDeepAnswer(read.message); // the SDK's adapter would serialise it again, recursively: answered here
     if (deep === 'notification') return void res.writeHead(202).end();
     if (deep) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: deep.id, ...deep.answer }));
-    const untrack = calls.track(read.message, session, res);
+    const stop = new AbortController();
+    const untrack = calls.track(read.message, session, () => {
+      res.destroy();
+      stop.abort();
+    });
     try {
-      await mcp(req, res, read.message);
+      await ((await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message));
     } finally {
       untrack();
     }
+  }
+
+  /** A 2025-era GET with `Last-Event-ID` resumes a stream; any other GET or DELETE is the handler's (405 for the 2025 era). */
+  async function other(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const last = req.headers['last-event-id'];
+    if (req.method === 'GET' && typeof last === 'string' && last !== '' && (await isLegacy(req))) return leg.get(req, res, last);
+    await mcp(req, res);
   }
 
   /** Legacy SSE messages are read here too, so the size limit and its answer are the same. */
@@ -151,7 +165,7 @@ export async function serveOverHttp(serving: Serving, options: HttpOptions): Pro
         log.error(`http ${route}: ${(err as Error).message}`);
         if (!res.headersSent) reply(res, 500, 'Internal error; see the server log.');
       });
-    if (path === '/mcp' || path === '/mcp/') return void done(req.method === 'POST' ? post(req, res) : mcp(req, res));
+    if (path === '/mcp' || path === '/mcp/') return void done(req.method === 'POST' ? post(req, res) : other(req, res));
     if (route === 'GET /sse') return void done(sse.open(res));
     if (route === 'POST /messages') return void done(postLegacy(req, res, url));
     if (serveViewPage(req, res, url)) return;
@@ -172,6 +186,7 @@ export async function serveOverHttp(serving: Serving, options: HttpOptions): Pro
     url,
     async close() {
       stopFollowing();
+      leg.close();
       server.close();
       server.closeAllConnections();
       await Promise.all([handler.close().catch(() => undefined), sse.close()]);

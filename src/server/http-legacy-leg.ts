@@ -1,0 +1,155 @@
+/**
+ * 2025-era Streamable HTTP at /mcp, with resumable streams. Each POST is served as the SDK's
+ * stateless fallback serves it — a fresh server from the factory over a stateless transport of its
+ * own, both closed when the exchange is over — but its transport keeps the events it sends in the
+ * shared event store (event-store.ts): a response stream opens with a priming event (an `id:` and a
+ * `retry:`, for protocol 2025-11-25 and later) and every message carries an event id.
+ *
+ * A client whose stream broke is not taken to have cancelled (it cancels with
+ * `notifications/cancelled`, see http-cancel.ts): the call goes on to its answer, and a GET /mcp
+ * with `Last-Event-ID` gets the events after that one, then the rest as they come, until the
+ * exchange is over. An id that is unknown, expired, or of a stream that is over and has nothing
+ * more gets 400 with the reason, so a client stops asking.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCResultResponse,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type EventStore,
+  type JSONRPCMessage,
+  type McpServer,
+} from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { log } from '../orchestrator/util/log.js';
+import { EVENT_LIMITS, SharedEventStore } from './event-store.js';
+import { MAX_MESSAGE_BYTES } from './limits.js';
+
+/** How long a client waits before it reconnects a broken stream (the priming event's `retry:`). */
+export const RETRY_MS = 1_000;
+/** A comment line on a followed stream this often, as the SDK's own streams do, so proxies keep it open. */
+const KEEP_ALIVE_MS = 15_000;
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+
+/** Whether createMcpHandler would serve this request as 2025-era traffic (the SDK's own classification). */
+export function isLegacy(req: IncomingMessage, parsedBody?: unknown): Promise<boolean> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  // Only the method and headers are read: the body is given parsed, so it is not serialised again.
+  return isLegacyRequest(new Request('http://localhost/mcp', { method: req.method ?? 'GET', headers }), parsedBody, { maxRequestBodySize: MAX_MESSAGE_BYTES });
+}
+
+/** The ids of the requests in a POSTed message or batch: the exchange is over when each is answered. */
+function requestIds(message: unknown): unknown[] {
+  const all = Array.isArray(message) ? (message as unknown[]) : [message];
+  return all.flatMap((m) => (m !== null && typeof m === 'object' && 'method' in m && 'id' in m ? [m.id] : []));
+}
+
+function badLastEventId(res: ServerResponse, why: string): void {
+  res.writeHead(400, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `Nothing to resume after that Last-Event-ID: ${why}. Send the request again.` }, id: null }));
+}
+
+export function legacyLeg(factory: () => McpServer, store = new SharedEventStore()) {
+  const live = new Set<() => void>(); // what ends each exchange and followed stream under way
+
+  return {
+    /** Serves one 2025-era POST; resolves when its exchange is over (answered, or stopped by `stop`). */
+    async post(req: IncomingMessage, res: ServerResponse, message: unknown, stop: AbortSignal): Promise<void> {
+      const server = factory();
+      const events = store.open();
+      const pending = new Set(requestIds(message));
+      let over = false;
+      let resolveOver = () => {};
+      const ended = new Promise<void>((resolve) => (resolveOver = resolve));
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, eventStore: withAnswers(), retryInterval: RETRY_MS });
+      const teardown = () => {
+        if (over) return;
+        over = true;
+        live.delete(teardown);
+        stop.removeEventListener('abort', teardown);
+        events.close();
+        void transport.close().catch(() => undefined);
+        void server.close().catch(() => undefined);
+        resolveOver();
+      };
+      /** The exchange's store, noting each answer: once all are sent and the client has gone, it is over. */
+      function withAnswers(): EventStore {
+        return {
+          ...events,
+          storeEvent: async (streamId: string, m: JSONRPCMessage) => {
+            const id = await events.storeEvent(streamId, m);
+            if (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) {
+              pending.delete(m.id);
+              if (pending.size === 0 && res.destroyed) setImmediate(teardown); // after the transport's own bookkeeping
+            }
+            return id;
+          },
+        };
+      }
+      live.add(teardown);
+      stop.addEventListener('abort', teardown, { once: true });
+      // Answered in full, or the client went away with every request answered: over. Else the calls go on.
+      res.once('close', () => (res.writableFinished || pending.size === 0) && teardown());
+      transport.onerror = (err) => log.debug(`http: ${err.message}`);
+      try {
+        await server.connect(transport);
+        // Written by the SDK's own Node adapter, as the 2026-era leg is (@hono/node-server, which
+        // NodeStreamableHTTPServerTransport wraps, may print to stdout when a client goes away).
+        const serve = toNodeHandler({ fetch: (request, options) => transport.handleRequest(request, options) }, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
+        await serve(req, res, message);
+      } catch (err) {
+        teardown();
+        throw err;
+      }
+      await ended;
+    },
+
+    /** A GET carrying `Last-Event-ID`: the events after it on its stream, then the rest as they come. */
+    get(req: IncomingMessage, res: ServerResponse, lastEventId: string): void {
+      if (!req.headers.accept?.includes('text/event-stream')) {
+        res.writeHead(406, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Not Acceptable: Client must accept text/event-stream' }, id: null }));
+      }
+      const minutes = EVENT_LIMITS.maxAgeMs / 60_000;
+      if (store.streamOf(lastEventId) === undefined) return badLastEventId(res, `it is unknown, or older than ${minutes} minutes`);
+      // Replayed at once, in order; held until the answer's headers are known, then written as they come.
+      const backlog: Array<[string, JSONRPCMessage]> = [];
+      let out: (id: string, m: JSONRPCMessage) => void = (id, m) => void backlog.push([id, m]);
+      let over = false;
+      let onEnd: () => void = () => void (over = true);
+      const unfollow = store.follow(lastEventId, {
+        send: (id, m) => 'jsonrpc' in m && out(id, m), // not the priming events (no message)
+        end: () => onEnd(),
+      });
+      if (!unfollow || (over && backlog.length === 0)) return badLastEventId(res, 'its stream is over, with nothing after it');
+      res.writeHead(200, SSE_HEADERS);
+      // The client's own position first: a stream that breaks before anything new still resumes from there.
+      res.write(`id: ${lastEventId}\nretry: ${RETRY_MS}\ndata: \n\n`);
+      const write = (id: string, m: JSONRPCMessage) => void res.write(`event: message\nid: ${id}\ndata: ${JSON.stringify(m)}\n\n`);
+      for (const [id, m] of backlog) write(id, m);
+      if (over) return void res.end();
+      const timer = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS).unref();
+      const finish = () => {
+        clearInterval(timer);
+        unfollow();
+        live.delete(finish);
+        res.end();
+      };
+      out = write;
+      onEnd = finish;
+      live.add(finish);
+      res.once('close', finish);
+    },
+
+    /** Ends every exchange and followed stream under way (the server is stopping). */
+    close(): void {
+      for (const end of [...live]) end();
+    },
+  };
+}
