@@ -102,7 +102,7 @@ export async function readLocated(where: Located, scope: InputScope, budgetLeft:
       throw new InputError(`${name}: reading it (${formatBytes(info.size)}) would pass the ${formatBytes(scope.maxTotalBytes)} one call may read (inputs.maxTotalBytes) — name fewer files.`);
     }
     const bytes = new Uint8Array(info.size);
-    const { bytesRead } = info.size > 0 ? await handle.read(bytes, 0, info.size, 0) : { bytesRead: 0 };
+    const { bytesRead } = await handle.read(bytes, 0, info.size, 0); // an empty file: nothing asked, nothing read
     const data = bytes.subarray(0, bytesRead);
     const content = classifyContent(data);
     if (content.kind === 'binary') throw new InputError(`${name}: a binary file (not text and not an image), so it is not read.`);
