@@ -7,11 +7,9 @@
  * too. git runs with no program of the repository's choosing (git-run.ts); the output is bounded
  * and time-limited.
  */
-import { relative, sep } from 'node:path';
 import { parseNameStatus, rangeRevisions } from './diff-list.js';
 import { safeGit, type GitRun } from './git-run.js';
 import { allowMatcher, looksLikePrivateKey, secretKind } from './secrets.js';
-import { isInside } from './scope.js';
 import { formatBytes } from '../config/units.js';
 import { InputError, type DiffRequest, type InputScope, type SkippedEntry } from './types.js';
 
@@ -73,7 +71,7 @@ export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: 
     else keep.push(entry.paths);
   }
 
-  const patch = async (entries: readonly string[][]) => (entries.length ? git(['diff', ...DIFF_OPTIONS, '--patch', ...which, '--', ...new Set(entries.flat())], budget) : '');
+  const patch = (entries: readonly string[][]) => git(['diff', ...DIFF_OPTIONS, '--patch', ...which, '--', ...new Set(entries.flat())], budget);
   const chunks: string[] = [];
   for (let i = 0; i < keep.length; i += PATHS_PER_CALL) {
     const part = keep.slice(i, i + PATHS_PER_CALL);
@@ -96,6 +94,5 @@ export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: 
   if (text.trim() === '') {
     throw new InputError(`${what} is empty${skipped.length ? ' once secrets are left out' : ''} in ${top} — nothing to read${req.staged ? '; stage changes with `git add` first' : req.range ? '' : '; for staged changes pass diff.staged: true'}.`);
   }
-  const where = isInside(scope.base, top) && top !== scope.base ? ` in ${relative(scope.base, top).split(sep).join('/')}` : '';
-  return { label: `${what}${where}`, text, bytes: Buffer.byteLength(text), skipped };
+  return { label: what, text, bytes: Buffer.byteLength(text), skipped };
 }
