@@ -19,5 +19,5 @@ export const MODULES = [
   { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'planner-choices', 'admission-rules', 'fit', 'learned-size', 'usable-window') },
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
   { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: unit('puller') },
-  { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: [...unit('stream-watch', 'progress'), ...integration('progress')] },
+  { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
 ];

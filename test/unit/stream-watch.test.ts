@@ -64,6 +64,31 @@ describe('the first token', () => {
     w.stop();
   });
 
+  it('time queued ends with the first token, even one that came before a poll saw the queue end', () => {
+    ahead = 2;
+    const w = watch();
+    w.start();
+    vi.advanceTimersByTime(1000);
+    w.token(); // the last poll still saw the queue
+    vi.advanceTimersByTime(500);
+    w.token();
+    expect(w.queueMs).toBe(1000);
+    expect(w.timeToFirstTokenMs).toBe(0);
+    w.stop();
+  });
+
+  it('reports nothing, and fails at nothing, without a progress reporter', () => {
+    ahead = 5;
+    const w = watch({ progress: undefined });
+    w.start();
+    vi.advanceTimersByTime(300);
+    ahead = 0;
+    vi.advanceTimersByTime(100);
+    w.token();
+    expect(w.tokens).toBe(1);
+    w.stop();
+  });
+
   it('without a count of requests ahead, nothing is queued', () => {
     const w = watch({ ahead: undefined, numParallel: 1 });
     w.start();

@@ -103,8 +103,8 @@ export class StreamWatch {
     this.queued = queued;
   }
 
+  /** Called from a tick only: the first to fire stops the ticks, so a limit fires once. */
   private fire(which: 'first_token' | 'stall'): void {
-    if (this.fired) return;
     this.fired = which;
     this.stop();
     this.abort.abort();
