@@ -83,12 +83,12 @@ export function formatTokens(n: number): string {
   const a = Math.abs(n);
   if (Math.round(a) < 1000) return `${sign}${Math.round(a)}`;
   const scaled = (div: number) => (a / div < 100 ? Math.round((a / div) * 10) / 10 : Math.round(a / div));
-  // the first unit under which it shows below 1000; past billions, billions still
+  // the first unit under which it shows below 1000; else billions, however many
   const [div, suffix] = TOKEN_UNITS.find(([d]) => scaled(d) < 1000) ?? [1e9, 'B'];
   return `${sign}${scaled(div)}${suffix}`;
 }
 
-const TOKEN_UNITS: ReadonlyArray<[number, string]> = [[1e3, 'k'], [1e6, 'M'], [1e9, 'B']];
+const TOKEN_UNITS: ReadonlyArray<[number, string]> = [[1e3, 'k'], [1e6, 'M']];
 
 /** Money with enough digits for small amounts: $0.05, $0.003, $0.17, $1,234.50. */
 export function formatMoney(x: number, currency = '$'): string {
