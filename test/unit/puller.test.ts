@@ -17,14 +17,16 @@ class ScriptedEngine {
   readonly host = HOST;
   pulls = 0;
   lastSignal?: AbortSignal;
+  insecure: Array<boolean | undefined> = [];
   private waiting: Array<() => void> = [];
   constructor(
     private lines: PullLine[],
     private readonly opts: { stepwise?: boolean; fail?: unknown } = {},
   ) {}
 
-  async pull(_model: string, o: { onLine(line: PullLine): 'done' | void }, options?: { signal?: AbortSignal }): Promise<void> {
+  async pull(_model: string, o: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: { signal?: AbortSignal }): Promise<void> {
     this.pulls++;
+    this.insecure.push(o.insecure);
     this.lastSignal = options?.signal;
     for (const line of this.lines) {
       // a real engine answers over the network: never within the call that asked
@@ -50,11 +52,13 @@ class ScriptedEngine {
   }
 }
 
+/** A catalog whose cached list is stale (empty) unless refreshed, as Catalog's is after a pull elsewhere. */
 class StubCatalog {
   installed = new Map<string, { name: string; sizeBytes: number }>();
   invalidated = 0;
-  async get(name: string) {
-    return this.installed.get(name);
+  async get(name: string, options: { refresh?: boolean; signal?: AbortSignal } = {}) {
+    options.signal?.throwIfAborted();
+    return options.refresh ? this.installed.get(name) : undefined;
   }
   invalidate() {
     this.invalidated++;
@@ -243,5 +247,76 @@ describe('errors', () => {
     expect(other.message).toBe('pulling "m:1b": disk full');
     const said = new HostError('bad_request', 'insecure registry refused', HOST);
     expect(await puller(new ScriptedEngine([], { fail: said })).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e)).toBe(said);
+  });
+});
+
+describe('the rest of the contract', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('asks what is installed afresh, with the caller’s signal, and needs no reporter', async () => {
+    const catalog = new StubCatalog();
+    catalog.installed.set('qwen3:4b', { name: 'qwen3:4b', sizeBytes: 7 });
+    const engine = new ScriptedEngine([{ status: 'success' }]);
+    expect(await puller(engine, catalog).pull({ model: 'qwen3:4b' })).toEqual({ model: 'qwen3:4b', status: 'already_present', sizeBytes: 7, durationMs: 0 });
+    const err = await puller(engine, catalog).pull({ model: 'qwen3:4b', signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError'); // the check itself was stopped
+  });
+
+  it('pulls what is not installed, says how long it took, and leaves no timer behind', async () => {
+    const catalog = new StubCatalog();
+    const engine = new ScriptedEngine([{ status: 'pulling a', digest: 'sha256:a', total: 10, completed: 10 }, { status: 'success' }], { stepwise: true });
+    const pulled = puller(engine, catalog).pull({ model: 'new:1b' });
+    await vi.advanceTimersByTimeAsync(1_500);
+    engine.step();
+    await vi.advanceTimersByTimeAsync(0);
+    engine.step();
+    catalog.installed.set('new:1b', { name: 'new:1b', sizeBytes: 10 });
+    expect(await pulled).toEqual({ model: 'new:1b', status: 'pulled', sizeBytes: 10, durationMs: 1_500 });
+    expect(engine.insecure).toEqual([false]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('passes insecure on to the engine', async () => {
+    const engine = new ScriptedEngine([{ status: 'success' }]);
+    await puller(engine).pull({ model: 'm:1b', force: true, insecure: true });
+    expect(engine.insecure).toEqual([true]);
+  });
+
+  it('a caller that cancelled hears no more of the download others still wait for', async () => {
+    const engine = new ScriptedEngine([{ status: 'pulling a', digest: 'sha256:a', total: 100, completed: 10 }, { status: 'pulling a', digest: 'sha256:a', total: 100, completed: 50 }, { status: 'success' }], { stepwise: true });
+    const p = puller(engine);
+    const quitter = new AbortController();
+    const heardByQuitter: PullProgress[] = [];
+    const first = p.pull({ model: 'm:1b', force: true, signal: quitter.signal, onProgress: (x) => heardByQuitter.push(x) }).catch((e: unknown) => e);
+    const second = p.pull({ model: 'm:1b', force: true });
+    await vi.advanceTimersByTimeAsync(0);
+    engine.step();
+    await vi.advanceTimersByTimeAsync(0);
+    quitter.abort();
+    await first;
+    engine.step();
+    await vi.advanceTimersByTimeAsync(0);
+    engine.step();
+    await second;
+    expect(heardByQuitter.map((x) => x.completedBytes)).toEqual([10]);
+  });
+
+  it('a line repeating a layer’s bytes does not re-arm the stall limit', async () => {
+    const line = { status: 'pulling a', digest: 'sha256:a', total: 100, completed: 30 };
+    const engine = new ScriptedEngine([line, line, { status: 'success' }], { stepwise: true });
+    const pulled = puller(engine, new StubCatalog(), 1_000).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(500);
+    engine.step(); // 30 bytes: re-armed at 500
+    await vi.advanceTimersByTimeAsync(900);
+    engine.step(); // the same 30 bytes: not re-armed
+    await vi.advanceTimersByTimeAsync(100);
+    expect(((await pulled) as HostError).kind).toBe('timeout');
+  });
+
+  it('a "not found" from the host is the registry’s unless the host itself could not be reached', async () => {
+    const said = new HostError('bad_request', 'pull model manifest: not found', HOST);
+    const err = (await puller(new ScriptedEngine([], { fail: said })).pull({ model: 'nope:1b', force: true }).catch((e: unknown) => e)) as HostError;
+    expect(err.kind).toBe('model_not_found');
   });
 });

@@ -83,14 +83,13 @@ export class Puller {
     const onAbort = () => {
       if (--shared.callers === 0) shared.abort.abort();
     };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    req.signal?.addEventListener('abort', onAbort); // an abort happens once
     try {
       // A caller that cancels stops waiting at once, whether or not the download goes on for others.
       await (req.signal ? Promise.race([shared.done, aborted(req.signal, name, this.backend.host)]) : shared.done);
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
-      shared.listeners.delete(listener);
-      if (!req.signal?.aborted) shared.callers--;
+      shared.listeners.delete(listener); // (a caller not aborted is here because the download is over: its count no longer matters)
     }
     const installed = await this.catalog.get(name, { refresh: true });
     return { model: installed?.name ?? name, status: 'pulled', sizeBytes: installed?.sizeBytes ?? 0, durationMs: Math.round(performance.now() - started) };
@@ -139,7 +138,7 @@ export class Puller {
       await this.backend.pull(
         name,
         {
-          ...(insecure !== undefined && { insecure }),
+          insecure,
           onLine: (line) => {
             const before = [...layers.values()].reduce((s, l) => s + l.completed, 0);
             if (line.digest && line.total && (layers.has(line.digest) || layers.size < MAX_LAYERS)) {
@@ -167,7 +166,7 @@ export class Puller {
         );
       }
       const message = err instanceof Error ? err.message : String(err);
-      if (/file does not exist|manifest.*not found|not found/i.test(message) && !(err instanceof HostError && err.kind === 'unreachable')) {
+      if (/file does not exist|not found/i.test(message) && !(err instanceof HostError && err.kind === 'unreachable')) {
         throw new HostError('model_not_found', `${quoted(name)} was not found in the registry — check the name and tag (e.g. on ollama.com/library).`, this.backend.host);
       }
       throw err instanceof HostError ? err : this.backend.toError(err, `pulling ${quoted(name)}`);
@@ -186,7 +185,7 @@ function describe(status: string, layer: { total: number; completed: number } | 
     completed += l.completed;
     total += l.total;
   }
-  const pct = total > 0 ? Math.floor((completed / total) * 100) : 0;
+  const pct = Math.floor((completed / total) * 100); // a layer is counted only with its total, so total > 0
   return `${status} — ${pct}% (${formatBytes(completed)} of ${formatBytes(total)})`;
 }
 
@@ -194,6 +193,6 @@ function aborted(signal: AbortSignal, name: string, host: string): Promise<never
   return new Promise((_, reject) => {
     const fail = () => reject(new HostError('aborted', `Pulling ${quoted(name)} was cancelled.`, host));
     if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
+    else signal.addEventListener('abort', fail);
   });
 }
