@@ -258,6 +258,7 @@ describe('the rest of the contract', () => {
     const catalog = new StubCatalog();
     catalog.installed.set('qwen3:4b', { name: 'qwen3:4b', sizeBytes: 7 });
     const engine = new ScriptedEngine([{ status: 'success' }]);
+    vi.advanceTimersByTime(10_000); // the clock does not start at 0
     expect(await puller(engine, catalog).pull({ model: 'qwen3:4b' })).toEqual({ model: 'qwen3:4b', status: 'already_present', sizeBytes: 7, durationMs: 0 });
     const err = await puller(engine, catalog).pull({ model: 'qwen3:4b', signal: AbortSignal.abort() }).catch((e: unknown) => e);
     expect((err as Error).name).toBe('AbortError'); // the check itself was stopped
@@ -266,6 +267,7 @@ describe('the rest of the contract', () => {
   it('pulls what is not installed, says how long it took, and leaves no timer behind', async () => {
     const catalog = new StubCatalog();
     const engine = new ScriptedEngine([{ status: 'pulling a', digest: 'sha256:a', total: 10, completed: 10 }, { status: 'success' }], { stepwise: true });
+    await vi.advanceTimersByTimeAsync(10_000); // the clock does not start at 0
     const pulled = puller(engine, catalog).pull({ model: 'new:1b' });
     await vi.advanceTimersByTimeAsync(1_500);
     engine.step();
@@ -311,6 +313,20 @@ describe('the rest of the contract', () => {
     await vi.advanceTimersByTimeAsync(900);
     engine.step(); // the same 30 bytes: not re-armed
     await vi.advanceTimersByTimeAsync(100);
+    expect(((await pulled) as HostError).kind).toBe('timeout');
+  });
+
+  it('more bytes of a layer already counted re-arm the stall limit', async () => {
+    const at = (completed: number) => ({ status: 'pulling a', digest: 'sha256:a', total: 100, completed });
+    const engine = new ScriptedEngine([at(30), at(60), { status: 'success' }], { stepwise: true });
+    const pulled = puller(engine, new StubCatalog(), 1_000).pull({ model: 'm:1b', force: true }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(500);
+    engine.step(); // 30 bytes: re-armed at 500
+    await vi.advanceTimersByTimeAsync(900);
+    engine.step(); // 30 more: re-armed at 1400
+    await vi.advanceTimersByTimeAsync(999);
+    expect(engine.lastSignal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     expect(((await pulled) as HostError).kind).toBe('timeout');
   });
 
