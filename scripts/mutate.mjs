@@ -14,7 +14,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MODULES } from './mutate-modules.mjs';
 
@@ -63,12 +64,16 @@ for (const m of chosen) {
   const incremental = join(root, `test/mutation/${m.name}.json`);
   const testsChanged = !existsSync(hashFile) || readFileSync(hashFile, 'utf8').trim() !== testsHash;
   if (testsChanged && !full && existsSync(incremental)) forgetSurvivors(incremental);
+  const scratch = mkdtempSync(join(tmpdir(), 'ollm-mutate-'));
   const r = spawnSync('npx', ['stryker', 'run', '--mutate', m.file, '--coverageAnalysis', 'off', '--incrementalFile', `test/mutation/${m.name}.json`, ...(full ? ['--force'] : [])], {
     cwd: root,
-    env: { ...process.env, OLLM_MUTATE_TESTS: m.tests.join(','), OLLM_MUTATE_REPORT: report },
+    // the tests' temporary folders in one of the run's own, removed after it: a mutant's tests
+    // killed at their time limit cannot clean up theirs
+    env: { ...process.env, OLLM_MUTATE_TESTS: m.tests.join(','), OLLM_MUTATE_REPORT: report, TMPDIR: scratch },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  rmSync(scratch, { recursive: true, force: true });
   if (r.status !== 0 || !existsSync(report)) {
     console.error(`mutate: the run over ${m.file} failed:\n${(r.stdout + r.stderr).split('\n').slice(-20).join('\n')}`);
     failed = true;
