@@ -5,7 +5,7 @@
  * data: URL at the very start.
  */
 import { describe, expect, it } from 'vitest';
-import { asBase64Image, classifyContent, imageFormat } from '../../src/orchestrator/inputs/content.js';
+import { asBase64Image, classifyContent, imageFormat, SIGNATURE_BYTES } from '../../src/orchestrator/inputs/content.js';
 import { PNG_1X1 } from '../helpers/project-fixture.js';
 
 const pad = (head: number[] | string, to = 32): Buffer => {
@@ -46,6 +46,10 @@ describe('image signatures', () => {
     expect(imageFormat(Buffer.from('GIF89'))).toBeUndefined();
     expect(imageFormat(Buffer.from('RIFF\0\0\0\0WEBP'))).toBe('webp');
     expect(imageFormat(Buffer.from('RIFF\0\0\0\0WEB'))).toBeUndefined();
+  });
+
+  it('tells every format within the head a reader looks at', () => {
+    for (const [format, sample] of SAMPLES) expect(imageFormat(sample.subarray(0, SIGNATURE_BYTES)), format).toBe(format);
   });
 
   it('knows a BMP by each DIB header size, with more than its 26-byte header', () => {

@@ -18,6 +18,9 @@ const SIGNATURES: ReadonlyArray<[format: string, test: (b: Uint8Array) => boolea
   ['bmp', (b) => ascii(b, 0, 2) === 'BM' && b.length > 26 && [12, 40, 52, 56, 108, 124].includes(b[14]!)],
 ];
 
+/** How many leading bytes every signature above is told by (a BMP's needs more than 26). */
+export const SIGNATURE_BYTES = 32;
+
 /** The bytes from..to as Latin-1 text (shorter when the bytes end sooner, so then it matches no signature). */
 function ascii(b: Uint8Array, from: number, to: number): string {
   return String.fromCharCode(...b.subarray(from, to));

@@ -8,7 +8,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, readlink, type FileHandle } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
-import { classifyContent, imageFormat } from './content.js';
+import { classifyContent, imageFormat, SIGNATURE_BYTES } from './content.js';
 import { locate, type Located } from './scope.js';
 import { allowMatcher, looksLikePrivateKey, secretKind } from './secrets.js';
 import { InputError, type InputScope } from './types.js';
@@ -90,8 +90,7 @@ export async function readLocated(where: Located, scope: InputScope, budgetLeft:
   try {
     const at = await openedPath(handle);
     if (at !== undefined && at !== where.real) throw new InputError(`${name}: ${CHANGED_WHILE_READ}.`);
-    // enough of the head for every signature (a BMP's is told at byte 14 of more than 26)
-    const head = new Uint8Array(32);
+    const head = new Uint8Array(SIGNATURE_BYTES);
     const { bytesRead: headRead } = await handle.read(head, 0, head.length, 0);
     const image = imageFormat(head.subarray(0, headRead)) !== undefined;
     const limit = image ? scope.maxImageBytes : scope.maxFileBytes;
