@@ -19,7 +19,8 @@ async function serve(args: CliArgs): Promise<number> {
   if (args.transport === 'http') {
     // Loaded only for HTTP: stdio starts without the HTTP adapter's code.
     const { HttpStartError, serveOverHttp } = await import('./http.js');
-    const token = args.token ?? (process.env.OLLM_HTTP_TOKEN?.trim() || undefined);
+    // set but empty after trimming is refused (http-guard.ts tokenProblem), never taken for no token
+    const token = args.token ?? process.env.OLLM_HTTP_TOKEN;
     const tokenSource = args.token !== undefined ? '--token' : 'OLLM_HTTP_TOKEN';
     try {
       const http = await serveOverHttp(serving, { host: args.host, port: args.port, ...(token !== undefined && { token, tokenSource }) });

@@ -8,6 +8,8 @@
 import { McpServer, ResourceTemplate, type CompleteResourceTemplateCallback, type JsonSchemaType, type jsonSchemaValidator, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { Settings } from '../orchestrator/config/index.js';
+import { configuredSecrets } from '../orchestrator/config/secrets.js';
+import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { toolAllowed, type ProjectProfile } from '../orchestrator/project/project.js';
 import { registerTemplatePrompts } from '../prompts/templates.js';
 import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
@@ -87,7 +89,7 @@ function listedSchema(t: ToolEntry, which: 'input' | 'output', handlers: () => P
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's handlers of every shape, passed through untouched
 type Passed = (...args: any[]) => any;
 
-function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>): void {
+function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[]): void {
   const handler: Passed = async (...args) => {
     let h: Handlers;
     try {
@@ -95,7 +97,7 @@ function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Pro
     } catch (err) {
       return { isError: true, content: [{ type: 'text' as const, text: (err as Error).message }] };
     }
-    return h.tools.get(t.name)!.handler(...args);
+    return redactValuesDeep(await h.tools.get(t.name)!.handler(...args), secrets);
   };
   server.registerTool(
     t.name,
@@ -104,9 +106,9 @@ function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Pro
   );
 }
 
-function registerListedResource(server: McpServer, r: ResourceEntry, handlers: () => Promise<Handlers>): void {
+function registerListedResource(server: McpServer, r: ResourceEntry, handlers: () => Promise<Handlers>, secrets: readonly string[]): void {
   const recorded = async () => (await handlers()).resources.get(r.name)!;
-  const read: Passed = async (...args) => (await recorded()).read(...args);
+  const read: Passed = async (...args) => redactValuesDeep(await (await recorded()).read(...args), secrets);
   if (r.uri !== undefined) return void server.registerResource(r.name, r.uri, r.metadata, read);
   const spec = r.template!;
   const template = async () => (await recorded()).target as ResourceTemplate;
@@ -122,6 +124,8 @@ export function createServerFactory(serving: Serving, catalog: Catalog, options:
   const tools = offeredTools(catalog.tools, serving);
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)));
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
+  // the last line: whatever path a key takes, no tool result or resource shows a configured one
+  const secrets = configuredSecrets(serving.settings);
   return () => {
     const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions, jsonSchemaValidator: lazyValidator, capabilities: { logging: {} } });
     const handlers = async () => {
@@ -130,8 +134,8 @@ export function createServerFactory(serving: Serving, catalog: Catalog, options:
       });
       return core.handlers(server);
     };
-    for (const t of tools) registerListedTool(server, t, handlers);
-    for (const r of catalog.resources) registerListedResource(server, r, handlers);
+    for (const t of tools) registerListedTool(server, t, handlers, secrets);
+    for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
     return server;
   };

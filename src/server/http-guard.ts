@@ -26,10 +26,16 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK_NAMES.has(h) || LOOPBACK_V4.test(h);
 }
 
-/** Why `token` cannot protect the server, or undefined when it can; `source` names where it came from. */
+/**
+ * Why `token` cannot protect the server, or undefined when it can; `source` names where it came
+ * from. It is judged trimmed (as it is served: a client's header value is read trimmed), so one of
+ * spaces only is refused like a short one, never taken for no token.
+ */
 export function tokenProblem(token: string, source: string): string | undefined {
-  if (token.length >= MIN_TOKEN_LENGTH) return undefined;
-  return `${source} is ${token.length} character${token.length === 1 ? '' : 's'} long; a bearer token needs at least ${MIN_TOKEN_LENGTH} so it cannot be guessed — make one with \`openssl rand -hex 16\`.`;
+  const length = token.trim().length;
+  if (length >= MIN_TOKEN_LENGTH) return undefined;
+  const what = length === 0 ? `empty${token.length > 0 ? ' (only spaces)' : ''}` : `${length} character${length === 1 ? '' : 's'} long`;
+  return `${source} is ${what}; a bearer token needs at least ${MIN_TOKEN_LENGTH} characters so it cannot be guessed — make one with \`openssl rand -hex 16\`.`;
 }
 
 /** A Host header value as RFC 9110 allows it: a name or IPv4 address, or an [IPv6] literal, and an optional port. */

@@ -99,9 +99,10 @@ export interface HttpServing {
   close(): Promise<void>;
 }
 
-export async function serveOverHttp(serving: Serving, options: HttpOptions): Promise<HttpServing> {
-  const weak = options.token === undefined ? undefined : tokenProblem(options.token, options.tokenSource ?? 'The token');
+export async function serveOverHttp(serving: Serving, given: HttpOptions): Promise<HttpServing> {
+  const weak = given.token === undefined ? undefined : tokenProblem(given.token, given.tokenSource ?? 'The token');
   if (weak) throw new HttpStartError(`Refusing to start: ${weak}`);
+  const options = given.token === undefined ? given : { ...given, token: given.token.trim() }; // served as checked: trimmed
   if (!isLoopback(options.host) && !options.token) {
     throw new HttpStartError(
       `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,

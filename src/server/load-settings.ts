@@ -4,6 +4,8 @@
  * line, env vars and files. A problem in either is a ConfigError or ProjectError, said in one line.
  */
 import { ConfigError, loadConfig, type LoadedConfig } from '../orchestrator/config/load.js';
+import { configuredSecrets } from '../orchestrator/config/secrets.js';
+import { log } from '../orchestrator/util/log.js';
 import { ProjectError, projectSettings, resolveProject, type ProjectProfile } from '../orchestrator/project/project.js';
 import { ALL_TOOL_NAMES } from '../tools/toolsets.js';
 import type { CliArgs } from './args.js';
@@ -23,6 +25,7 @@ export async function loadSettings(args: CliArgs, withProject: boolean): Promise
       ...(args.configFile !== undefined && { configFile: args.configFile }),
       ...(project && { project: projectSettings(project) }),
     });
+    log.hide(configuredSecrets(config.settings, process.env, [args.token])); // no log line shows a key or the HTTP token
     return { config, ...(project && { project }) };
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ProjectError) {

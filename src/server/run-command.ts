@@ -5,6 +5,8 @@
 import { Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
 import type { CliArgs } from './args.js';
+import { configuredSecrets } from '../orchestrator/config/secrets.js';
+import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { loadSettings } from './load-settings.js';
 import { learningCommand, memoryCommand, print, projectCommand, templateCommand } from './commands.js';
 import { stateCommand } from './state-command.js';
@@ -32,7 +34,8 @@ export async function runCommand(args: CliArgs): Promise<number> {
 
   if (args.command === 'doctor') {
     await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
-    const report = await runDoctor(orch);
+    // its report quotes what engines said: no configured key in it, whatever path it took
+    const report = redactValuesDeep(await runDoctor(orch), configuredSecrets(loaded.config.settings, process.env, [args.token]));
     if (args.json) print(JSON.stringify(report, null, 2));
     else printDoctor(report);
     return report.ok ? 0 : 1;

@@ -25,6 +25,8 @@ import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/jobs/route.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
+import { redactSecrets } from '../orchestrator/util/redact-secrets.js';
+import { configuredSecrets } from '../orchestrator/config/secrets.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { explainInvalidArguments } from './invalid-args.js';
 import { invalidShape } from './arg-bounds.js';
@@ -208,7 +210,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         const input = parsed.data as z.output<I>;
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
-        const phases = logsReach(ctx) ? new LoggedBoard((level, text) => void ctx.mcpReq.log(level, text, 'ollm-mcp').catch(() => undefined), tracker) : tracker;
+        const secrets = configuredSecrets(orch.config.settings);
+        const phases = logsReach(ctx) ? new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker) : tracker;
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
           const out = await reportingTo(phases, () => spec.run(input, {

@@ -2,7 +2,10 @@
  * The one error type of every engine adapter (Ollama, llama.cpp router, OpenAI-compatible): what
  * went wrong (its kind), at which host, and the next step in its message. Nothing outside an
  * adapter needs to know which engine failed to decide what to do next: the kind says it.
+ * Its message is where an engine's text enters ollm-mcp, so it is made without secrets: the
+ * credentials any text may show, and the key the adapter sent (`secrets`), are removed here.
  */
+import { redactSecrets } from '../util/redact-secrets.js';
 import { quoted, shortened } from '../util/shorten.js';
 
 export type HostErrorKind =
@@ -32,6 +35,8 @@ export interface HostErrorInfo {
   served?: readonly string[];
   /** The engine's name in settings, when it has one (hosts.<name>, fallback). */
   engine?: string;
+  /** The keys the adapter sent with the request: removed from the message wherever they appear (never kept). */
+  secrets?: ReadonlyArray<string | undefined>;
 }
 
 export class HostError extends Error {
@@ -47,8 +52,8 @@ export class HostError extends Error {
     readonly host: string,
     info?: number | HostErrorInfo,
   ) {
-    super(message);
     const i = typeof info === 'number' ? { status: info } : (info ?? {});
+    super(redactSecrets(message, i.secrets));
     if (i.status !== undefined) this.status = i.status;
     if (i.retryAfterMs !== undefined) this.retryAfterMs = i.retryAfterMs;
     if (i.served !== undefined) this.served = i.served;

@@ -8,6 +8,7 @@
  */
 import { HostError } from '../ollama/ollama.js';
 import { httpFetch } from '../http-fetch.js';
+import { redactSecrets } from '../../util/redact-secrets.js';
 import { errorCode } from '../../util/error-code.js';
 import { cancelledText } from '../../util/stopping.js';
 
@@ -97,8 +98,13 @@ export class LlamacppApi {
     return `llama-server at ${this.host}`;
   }
 
+  /** The API key in effect (read at each call), sent as a bearer and kept out of every message. */
+  key(): string | undefined {
+    return this.options.apiKeyEnv ? process.env[this.options.apiKeyEnv]?.trim() || undefined : undefined;
+  }
+
   headers(): Record<string, string> {
-    const key = this.options.apiKeyEnv ? process.env[this.options.apiKeyEnv]?.trim() : undefined;
+    const key = this.key();
     return { accept: 'application/json', 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) };
   }
 
@@ -138,19 +144,20 @@ export class LlamacppApi {
 
   /** An answer that is not what llama-server sends. */
   foreign(what: string, text: string): HostError {
-    return new HostError('server_error', `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`, this.host);
+    return new HostError('server_error', `${this.who} answered ${what} with something that is not llama-server's answer (${JSON.stringify(text.slice(0, 80))}) — is llama-server (and not another server) listening there?`, this.host, { secrets: [this.key()] });
   }
 
   /** The error of a non-2xx answer, in llama-server's {error: {message}} or {error: "…"} form. */
   failed(what: string, status: number, json: unknown, text: string, model?: string): HostError {
     const e = isObject(json) ? json['error'] : undefined;
     const said = (isObject(e) && typeof e['message'] === 'string' ? e['message'] : typeof e === 'string' ? e : text).trim().slice(0, 300);
-    if (status === 401 || status === 403) return new HostError('bad_request', `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`, this.host, status);
-    if (status === 404 && model) return new HostError('model_not_found', `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, status);
-    if (status === 503) return new HostError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, status);
-    if (/memory|alloc/i.test(said) && status >= 500) return new HostError('out_of_memory', `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`, this.host, status);
-    if (status >= 400 && status < 500) return new HostError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, status);
-    return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`, this.host, status);
+    const info = { status, secrets: [this.key()] }; // a server (or a proxy) may quote the key it was sent
+    if (status === 401 || status === 403) return new HostError('bad_request', `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`, this.host, info);
+    if (status === 404 && model) return new HostError('model_not_found', `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, info);
+    if (status === 503) return new HostError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, info);
+    if (/memory|alloc/i.test(said) && status >= 500) return new HostError('out_of_memory', `${this.who} could not load ${model ?? 'the model'}: ${said} — unload other models or choose a smaller one.`, this.host, info);
+    if (status >= 400 && status < 500) return new HostError('bad_request', `${this.who} rejected ${what}: ${said}`, this.host, info);
+    return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${said} — check its log.`, this.host, info);
   }
 
   async props(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ServerProps> {
@@ -202,7 +209,7 @@ export class LlamacppApi {
       const r = await this.json('GET', '/health', undefined, opts);
       if (r.status === 200) return { ok: true, detail: `${this.who} is healthy (/health).` };
       const said = isObject(r.json) && isObject(r.json['error']) && typeof r.json['error']['message'] === 'string' ? r.json['error']['message'] : r.text.slice(0, 100);
-      return { ok: false, detail: `${this.who} is not ready (/health: HTTP ${r.status}, ${said}).` };
+      return { ok: false, detail: redactSecrets(`${this.who} is not ready (/health: HTTP ${r.status}, ${said}).`, [this.key()]) };
     } catch (err) {
       if (err instanceof HostError && err.kind === 'aborted') throw err;
       return { ok: false, detail: err instanceof Error ? err.message : String(err) };

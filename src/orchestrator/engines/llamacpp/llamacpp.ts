@@ -79,7 +79,7 @@ export class LlamacppBackend implements Engine {
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
     if (err instanceof HostError) return err;
     if (ctx.signal?.aborted) return new HostError('aborted', `${what} was cancelled.`, this.host);
-    return new HostError('server_error', `${this.who} failed ${what}: ${err instanceof Error ? err.message : String(err)}`, this.host);
+    return new HostError('server_error', `${this.who} failed ${what}: ${err instanceof Error ? err.message : String(err)}`, this.host, { secrets: [this.api.key()] });
   }
 
   async load(req: LoadRequest, options: CallOptions = {}): Promise<number | undefined> {

@@ -9,6 +9,7 @@
  *     neither reads an endless body nor prints "Failed to parse error response";
  *   - the body of a DELETE, which the client never reads, is read (up to 64 KiB) and closed.
  */
+import { redactSecrets } from '../../util/redact-secrets.js';
 import { frameLines, snippet } from './ndjson.js';
 import { HostError } from '../host-error.js';
 import { OTHER, RULES, type PathRules } from './ollama-lines.js';
@@ -51,7 +52,11 @@ export async function readBounded(body: ReadableStream<Uint8Array> | null, limit
 const sizeText = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
 const NEXT = 'is Ollama (and not another server) listening there?';
 
-/** The error text of an error answer: Ollama's `{"error"}`, or the start of whatever came. */
+/**
+ * The error text of an error answer: Ollama's `{"error"}`, or the start of whatever came; without
+ * OLLAMA_API_KEY, which the ollama client sends to ollama.com (credentials of any shape go where
+ * it becomes a HostError).
+ */
 function errorText(text: string, status: number, statusText: string): string {
   let said: unknown;
   try {
@@ -59,7 +64,7 @@ function errorText(text: string, status: number, statusText: string): string {
   } catch {
     said = undefined;
   }
-  const flat = (typeof said === 'string' ? said : text).replace(/\s+/g, ' ').trim();
+  const flat = redactSecrets((typeof said === 'string' ? said : text).replace(/\s+/g, ' ').trim(), [process.env.OLLAMA_API_KEY]);
   if (flat === '') return `HTTP ${status}${statusText ? ` ${statusText.slice(0, 100)}` : ''}`;
   return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
 }

@@ -12,6 +12,7 @@
  * from an engine has the key (and masked keys such as `sk-ab***yz`) removed.
  */
 import { errorCode } from '../../util/error-code.js';
+import { redactSecrets } from '../../util/redact-secrets.js';
 
 /** OpenAI-compatible engines fail with the one host error type (engines/host-error.ts). */
 export { HostError as EngineError, type HostErrorKind as EngineErrorKind, type HostErrorInfo as EngineErrorInfo } from '../host-error.js';
@@ -111,8 +112,7 @@ export function connectionFailure(err: unknown): string | undefined {
 
 /** Shortens and cleans text an engine sent, before it goes into a message. */
 export function cleanEngineText(text: string, secret: string | undefined, max = 300): string {
-  let out = text.replace(/\s+/g, ' ').trim();
-  if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  let out = redactSecrets(text.replace(/\s+/g, ' ').trim(), [secret]);
   out = out.replace(/[\w.-]*\*{3,}[\w.-]*/g, '[redacted]'); // masked keys such as sk-ab***wxyz
   return out.length > max ? `${out.slice(0, max)}…` : out;
 }

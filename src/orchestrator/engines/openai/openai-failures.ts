@@ -55,9 +55,7 @@ export class Failures {
   }
 
   make(kind: EngineErrorKind, message: string, info?: EngineErrorInfo): EngineError {
-    const key = this.key();
-    const clean = key && key.length >= 4 ? message.split(key).join('[redacted]') : message;
-    return new EngineError(kind, clean, this.ref.host, { ...info, engine: this.ref.name });
+    return new EngineError(kind, message, this.ref.host, { ...info, engine: this.ref.name, secrets: [this.key()] });
   }
 
   /** The error for a model the engine does not serve, with what it serves. */
