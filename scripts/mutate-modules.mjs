@@ -9,6 +9,8 @@ const integration = (...names) => names.map((n) => `test/integration/${n}.test.t
 export const MODULES = [
   { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds') },
   { name: 'secrets', file: 'src/orchestrator/inputs/secrets.ts', tests: unit('inputs-content') },
+  { name: 'redact-secrets', file: 'src/orchestrator/util/redact-secrets.ts', tests: [...unit('redact-secrets'), ...integration('engine-secrets')] },
+  { name: 'configured-secrets', file: 'src/orchestrator/config/secrets.ts', tests: unit('redact-secrets') },
   { name: 'arg-bounds', file: 'src/tools/arg-bounds.ts', tests: unit('arg-bounds', 'bounds') },
   { name: 'scope', file: 'src/orchestrator/inputs/scope.ts', tests: [...unit('inputs-content'), ...integration('scope', 'inputs', 'diff-privacy')] },
   { name: 'content', file: 'src/orchestrator/inputs/content.ts', tests: [...unit('content-kinds', 'inputs-content', 'bounded-reads'), ...integration('inputs')] },

@@ -74,8 +74,8 @@ describe('HTTP guard pieces', () => {
 
   it('refuses a bearer token shorter than 16 characters, naming where it came from', () => {
     expect(tokenProblem('0123456789abcdef', '--token')).toBeUndefined();
-    expect(tokenProblem('short', '--token')).toBe('--token is 5 characters long; a bearer token needs at least 16 so it cannot be guessed — make one with `openssl rand -hex 16`.');
-    expect(tokenProblem('', 'OLLM_HTTP_TOKEN')).toMatch(/^OLLM_HTTP_TOKEN is 0 characters long/);
+    expect(tokenProblem('short', '--token')).toBe('--token is 5 characters long; a bearer token needs at least 16 characters so it cannot be guessed — make one with `openssl rand -hex 16`.');
+    expect(tokenProblem('', 'OLLM_HTTP_TOKEN')).toMatch(/^OLLM_HTTP_TOKEN is empty; a bearer token needs at least 16 characters/);
   });
 });
 

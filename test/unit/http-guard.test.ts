@@ -128,6 +128,14 @@ describe('what the guard takes for this machine, a host and an origin', () => {
     expect(tokenProblem('x'.repeat(16), '--token')).toBeUndefined();
   });
 
+  it('a token is judged trimmed: spaces only is empty, spaces around do not count', () => {
+    expect(tokenProblem(' ', 'OLLM_HTTP_TOKEN')).toMatch(/^OLLM_HTTP_TOKEN is empty \(only spaces\); a bearer token needs at least 16 characters/);
+    expect(tokenProblem(' '.repeat(40), '--token')).toMatch(/^--token is empty \(only spaces\)/);
+    expect(tokenProblem('\t\n', '--token')).toMatch(/^--token is empty \(only spaces\)/);
+    expect(tokenProblem(`  ${'x'.repeat(15)}  `, '--token')).toMatch(/^--token is 15 characters long/);
+    expect(tokenProblem(`  ${'x'.repeat(16)}  `, '--token')).toBeUndefined();
+  });
+
   it('a refusal is a JSON-RPC error with the reason, as JSON', () => {
     const r = run(local, { headers: { host: 'evil.example' } });
     expect(r.headers).toEqual({ 'content-type': 'application/json' });
