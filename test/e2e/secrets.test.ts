@@ -120,6 +120,25 @@ describe('a key an engine or a proxy quotes back', () => {
   });
 });
 
+describe('a key an engine repeats in its answer', () => {
+  // no failure, no HostError: only the last line at the MCP boundary stands between the key and the assistant
+  it('is not in the result, and the rest of the answer is', { timeout: 30_000 }, async () => {
+    const key = 'echoedkeyonlyletters';
+    const echo = await FakeOpenAI.start({ models: ['echo-model'], apiKey: key, reply: `Your request carried ${key}; here is the answer.` });
+    const repeated = await connect({ OLLM_HOME: tempHome(`hosts:\n  - {name: echo, kind: openai, url: "${echo.url}", tokenEnv: ECHO_KEY}\n`), OLLAMA_HOST: '127.0.0.1:9', ECHO_KEY: key });
+    try {
+      const res = await repeated.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Repeat my request.', model: 'echo-model', maxTokens: 64 } });
+      const text = JSON.stringify(res);
+      expect(res.isError, text).toBeFalsy();
+      expect(text).not.toContain(key);
+      expect(text).toContain('Your request carried [redacted]; here is the answer.');
+    } finally {
+      await repeated.close();
+      await echo.stop();
+    }
+  });
+});
+
 describe('an HTTP token of spaces only', () => {
   it.each([
     ['OLLM_HTTP_TOKEN of 3 spaces', [], { OLLM_HTTP_TOKEN: '   ' }],

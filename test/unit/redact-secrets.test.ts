@@ -124,3 +124,21 @@ describe('a HostError', () => {
     expect(new HostError('server_error', 'Ollama at h failed: out of memory', 'h', 500).message).toBe('Ollama at h failed: out of memory');
   });
 });
+
+describe('the stderr log', () => {
+  it('shows no credential, nor a value it was told to hide', async () => {
+    const { log } = await import('../../src/orchestrator/util/log.js');
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => void written.push(String(chunk))) as typeof process.stderr.write;
+    try {
+      log.hide(['plainletterkey']);
+      log.warn('host said: the key plainletterkey is wrong; Authorization: Bearer abc123456');
+      log.hide([]);
+      log.warn('now plainletterkey is only a word');
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written).toEqual(['[ollm-mcp] warn: host said: the key [redacted] is wrong; Authorization: Bearer [redacted]\n', '[ollm-mcp] warn: now plainletterkey is only a word\n']);
+  });
+});
