@@ -130,7 +130,7 @@ describe('the stderr log', () => {
     const { log } = await import('../../src/orchestrator/util/log.js');
     const written: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => void written.push(String(chunk))) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
     try {
       log.hide(['plainletterkey']);
       log.warn('host said: the key plainletterkey is wrong; Authorization: Bearer abc123456');
