@@ -17,7 +17,7 @@ const MARK = 'KEPT-LOCAL-MARK';
 const NOTE = `${MARK}: the quarterly numbers for the northern region are kept in the blue folder on the second shelf.`;
 
 async function callOn(session: Session, name: string, args: Record<string, unknown>) {
-  const res = await session.client.callTool({ name, arguments: args }, undefined, { timeout: 90_000 });
+  const res = await session.client.callTool({ name, arguments: args }, { timeout: 90_000 });
   return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
 }
 
