@@ -102,13 +102,16 @@ describe('the cloud fallback never receives text read from this machine unless f
   });
 
   it('compare: the model reading the file in parts finds no host once Ollama dies — its column says so, the cloud gets nothing', { timeout: 90_000 }, async () => {
-    const s = await start();
+    // an Ollama of its own: no failure queued by the tests above
+    const own = await FakeOllama.start({ models: DEFAULT_MODELS.filter((m) => ['llama3.2:latest', 'phi3:mini'].includes(m.name)).map((m) => (m.name === 'phi3:mini' ? { ...m, contextLength: 2048 } : m)) });
+    const s = await connect({ OLLM_HOME: tempHome(yaml()), OLLAMA_HOST: own.host }, [], project);
+    sessions.push(s);
     // long enough that phi3:mini (2048-token window) must read it in parts; llama3.2 holds it whole
     const lines = Array.from({ length: 400 }, (_, i) => `Line ${i}: ${MARK} entry ${i * 17} recorded for the audit of the northern warehouse stock.`);
     writeFileSync(join(project, 'audit.log'), `${lines.join('\n')}\n`);
     // Ollama dies while llama3.2 answers
-    box.reply((ctx) => {
-      if (ctx.model.startsWith('llama3.2')) box.setOffline(true);
+    own.reply((ctx) => {
+      if (ctx.model.startsWith('llama3.2')) own.setOffline(true);
       return 'a local answer';
     });
     const before = cloudChats().length;
@@ -123,8 +126,7 @@ describe('the cloud fallback never receives text read from this machine unless f
       expect(cloudChats()).toHaveLength(before);
       expect(sentToCloud(before)).not.toContain(MARK);
     } finally {
-      box.setOffline(false);
-      box.reply('The quick brown fox jumps over the lazy dog.');
+      await own.stop();
     }
   });
 });
