@@ -21,5 +21,8 @@ export const MODULES = [
   { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'planner-choices', 'admission-rules', 'fit', 'learned-size', 'usable-window') },
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
   { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: unit('puller') },
+  { name: 'origins', file: 'src/orchestrator/inputs/origins.ts', tests: unit('origins') },
+  { name: 'fingerprint', file: 'src/orchestrator/inputs/fingerprint.ts', tests: unit('origins') },
+  { name: 'fingerprint-table', file: 'src/orchestrator/inputs/fingerprint-table.ts', tests: unit('origins') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
 ];

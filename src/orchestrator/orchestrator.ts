@@ -33,6 +33,7 @@ import { coolingHosts, listFleetModels } from './fleet/fleet-reads.js';
 import { loadedStatus, modelDatabase, hostStatus, ramStatus, unreachableOf } from './fleet/fleet-status.js';
 import { pickHost, type PickHostOptions } from './fleet/pick-host.js';
 import { CloudFallback } from './engines/openai/fallback.js';
+import { ReadOrigins } from './inputs/origins.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
 export type { HostCapacity, LoadedModel, ModelCard, ModelsOverview, ModelSummary, RamSummary } from './models/overview-types.js';
@@ -69,6 +70,8 @@ export class Orchestrator {
   readonly overview: ModelOverview;
   /** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */
   readonly fallback?: CloudFallback;
+  /** What the input readers read from this machine: the fallback sends none of it unless fallback.sendInputs. */
+  readonly origins = new ReadOrigins();
   readonly comparisons = new Comparisons();
   private stateReading?: Promise<unknown>;
   /**
@@ -112,7 +115,7 @@ export class Orchestrator {
     this.memory = this.memoryStore;
     this.templates = deps.templates ?? new TemplateLibrary(config.templatesDir, config.home);
     if (deps.project) this.project = deps.project;
-    if (config.settings.fallback) this.fallback = new CloudFallback(config.settings.fallback, config.settings.ollama.stallTimeoutMs, deps.fetch ? { fetch: deps.fetch } : {});
+    if (config.settings.fallback) this.fallback = new CloudFallback(config.settings.fallback, config.settings.ollama.stallTimeoutMs, this.origins, deps.fetch ? { fetch: deps.fetch } : {});
   }
 
   get backend(): Engine {

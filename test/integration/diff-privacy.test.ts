@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatherInputs } from '../../src/orchestrator/inputs/gather.js';
+import { ReadOrigins } from '../../src/orchestrator/inputs/origins.js';
 import { InputError, type InputRequest, type InputScope } from '../../src/orchestrator/inputs/index.js';
 import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { commandsRunUnguarded, makeDiffRepo, type DiffRepo } from '../helpers/diff-repos.js';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 
 const text = (g: Awaited<ReturnType<typeof gatherInputs>>) => g.docs.map((d) => d.text).join('\n');
 async function refusal(req: InputRequest, s: InputScope = scope): Promise<string> {
-  const err = await gatherInputs(req, s).then(() => undefined, (e: unknown) => e);
+  const err = await gatherInputs(req, s, new ReadOrigins()).then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(InputError);
   return (err as Error).message;
 }
@@ -32,7 +33,7 @@ async function refusal(req: InputRequest, s: InputScope = scope): Promise<string
 describe('the diff of a project folder inside a larger repository', () => {
   it('holds only the project folder\'s changes, with fixed a/ b/ prefixes, and lists every secret left out', async () => {
     for (const repo of [home, mono]) {
-      const g = await gatherInputs({ diff: {} }, await inputScope(LIMITS, repo.project, []));
+      const g = await gatherInputs({ diff: {} }, await inputScope(LIMITS, repo.project, []), new ReadOrigins());
       const sent = text(g);
       expect(sent).toContain('+export const v = 2; // PROJECT-MARK');
       expect(sent).toContain('diff --git a/app.ts b/app.ts');
@@ -50,21 +51,21 @@ describe('the diff of a project folder inside a larger repository', () => {
 
   it('never climbs out of the project folder, whatever diff.paths names', async () => {
     for (const paths of [['..'], ['../other'], [home.top], [`${home.top}/.bashrc`]]) {
-      const err = await gatherInputs({ diff: { paths } }, scope).then(text, (e: Error) => e.message);
+      const err = await gatherInputs({ diff: { paths } }, scope, new ReadOrigins()).then(text, (e: Error) => e.message);
       expect(err, paths[0]).not.toMatch(/DOTFILE-SECRET|OTHER-SECRET/);
     }
     expect(await refusal({ diff: { paths: ['../other'] } })).toMatch(/is empty/);
   });
 
   it('leaves out both sides of a staged rename of a secret', async () => {
-    const g = await gatherInputs({ diff: { staged: true } }, scope).then(text, (e: Error) => e.message);
+    const g = await gatherInputs({ diff: { staged: true } }, scope, new ReadOrigins()).then(text, (e: Error) => e.message);
     expect(g).not.toMatch(home.secrets);
     const err = await refusal({ diff: { staged: true } });
     expect(err).toMatch(/is empty once secrets are left out/);
   });
 
   it('sends a private key or secret name when inputs.allow allows it', async () => {
-    const g = await gatherInputs({ diff: { paths: ['docs', 'clé.pem'] } }, { ...scope, allow: ['docs/notes.txt', '*.pem'] });
+    const g = await gatherInputs({ diff: { paths: ['docs', 'clé.pem'] } }, { ...scope, allow: ['docs/notes.txt', '*.pem'] }, new ReadOrigins());
     expect(text(g)).toContain('KEY-IN-NOTES');
     expect(text(g)).toContain('+PEM-NAME-SECRET');
     expect(g.skipped).toEqual([]);
@@ -73,7 +74,7 @@ describe('the diff of a project folder inside a larger repository', () => {
 
 describe('ranges', () => {
   it('accepts commits and commit ranges', async () => {
-    const g = await gatherInputs({ diff: { range: 'HEAD' } }, scope);
+    const g = await gatherInputs({ diff: { range: 'HEAD' } }, scope, new ReadOrigins());
     expect(g.docs[0]!.label).toBe('git diff HEAD');
     expect(text(g)).toContain('PROJECT-MARK');
     expect(await refusal({ diff: { range: 'HEAD..HEAD' } })).toMatch(/is empty/);
@@ -89,8 +90,8 @@ describe('ranges', () => {
 describe('commands of the repository\'s choosing', () => {
   it('runs neither core.fsmonitor nor a clean filter (both would run in a plain git diff)', async () => {
     expect(commandsRunUnguarded(mono)).toEqual({ fsmonitor: true, filter: true });
-    await gatherInputs({ diff: {} }, scope);
-    await gatherInputs({ diff: { range: 'HEAD' } }, scope);
+    await gatherInputs({ diff: {} }, scope, new ReadOrigins());
+    await gatherInputs({ diff: { range: 'HEAD' } }, scope, new ReadOrigins());
     expect(existsSync(home.markers.fsmonitor)).toBe(false);
     expect(existsSync(home.markers.filter)).toBe(false);
   });

@@ -130,10 +130,26 @@ describe('the cloud fallback is the last member', () => {
     expect(cloud.requestsTo('/v1/chat/completions')).toHaveLength(1);
   });
 
+  it.each([
+    ['every host unreachable', async (box: FakeOllama, llama: FakeLlamacpp) => { box.setOffline(true); await llama.stop(); }],
+    ['every generation failing', (box: FakeOllama) => { for (let i = 0; i < 20; i++) box.failNext('/api/generate', 500, KILLED); }],
+  ])('a call restricted to one model (only) never reaches the fallback: %s', async (_why, breakIt) => {
+    const { orch, box, llama, cloud } = await fleet({ fallback: true, labUp: false });
+    await breakIt(box, llama);
+    const err = await routeAndGenerate(orch, { prompt: 'Say hi in one word.', task: 'general', model: 'llama3.2', only: true }).then(() => new Error('it answered'), (e: unknown) => e as Error);
+    expect(err.name).toBe('RouteError');
+    expect(err.message).not.toMatch(/cloud/);
+    expect(cloud.requestsTo('/v1/chat/completions')).toHaveLength(0);
+    // the same call without only is answered by the fallback
+    if (_why !== 'every host unreachable') await breakIt(box, llama);
+    const r = await routeAndGenerate(orch, { prompt: 'Say hi in one word.', task: 'general', model: 'llama3.2' });
+    expect(r.provider).toBe('fallback');
+  });
+
   it('a file read by path never reaches the fallback by default: the call stops and names the setting', async () => {
     const { orch, box, cloud, home } = await fleet({ fallback: true, labUp: false });
     writeFileSync(join(home, 'secret-notes.md'), 'The launch date is 12 March.');
-    const inputs = await gatherInputs({ files: ['secret-notes.md'] }, { base: home, roots: [home], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 10 });
+    const inputs = await gatherInputs({ files: ['secret-notes.md'] }, { base: home, roots: [home], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 10 }, orch.origins);
     for (let i = 0; i < 20; i++) box.failNext('/api/generate', 500, KILLED);
     const err = (await offload(orch, { prompt: 'When is the launch?', inputs, model: 'llama3.2' }).then(() => new Error('it answered'), (e: unknown) => e as Error));
     expect(err).toBeInstanceOf(Error);
@@ -144,7 +160,7 @@ describe('the cloud fallback is the last member', () => {
   it('with fallback.sendInputs: true the same call is answered by the fallback', async () => {
     const { orch, box, cloud, home } = await fleet({ fallback: true, sendInputs: true, labUp: false });
     writeFileSync(join(home, 'notes.md'), 'The launch date is 12 March.');
-    const inputs = await gatherInputs({ files: ['notes.md'] }, { base: home, roots: [home], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 10 });
+    const inputs = await gatherInputs({ files: ['notes.md'] }, { base: home, roots: [home], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 10 }, orch.origins);
     for (let i = 0; i < 20; i++) box.failNext('/api/generate', 500, KILLED);
     const r = await offload(orch, { prompt: 'When is the launch?', inputs, model: 'llama3.2' });
     expect(r).toMatchObject({ provider: 'fallback', text: 'the cloud answers' });

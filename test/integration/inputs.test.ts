@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, type InputRequest, type InputScope } from '../../src/orchestrator/inputs/index.js';
 import { gatherInputs } from '../../src/orchestrator/inputs/gather.js';
+import { ReadOrigins } from '../../src/orchestrator/inputs/origins.js';
 import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { makeProject, PNG_1X1, type ProjectFixture } from '../helpers/project-fixture.js';
 import { tempDir } from '../helpers/temp.js';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   scope = await inputScope(LIMITS, p.root, []);
 });
 
-const read = (req: InputRequest, s: InputScope = scope) => gatherInputs(req, s);
+const read = (req: InputRequest, s: InputScope = scope) => gatherInputs(req, s, new ReadOrigins());
 async function refusal(req: InputRequest, s: InputScope = scope): Promise<string> {
   const err = await read(req, s).then(
     () => undefined,

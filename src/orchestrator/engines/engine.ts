@@ -212,13 +212,21 @@ export interface FallbackAnswer extends ChatAnswer {
   model: string;
 }
 
+/**
+ * What this process read from the machine (inputs/origins.ts), asked by the cloud fallback before
+ * it sends anything: the name of a text or image read that the request holds, or undefined.
+ */
+export interface ReadRecord {
+  heldIn(out: { prompt: string; system?: string | undefined; images?: readonly string[] | undefined }): string | undefined;
+}
+
 /** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */
 export interface Fallback {
   /** host:port, for messages. */
   readonly host: string;
   /** Whether inputs read by path (files, diffs, images) may be sent to it. */
   readonly sendInputs: boolean;
-  /** Asks it; a failure is recorded in `attempts` and returns undefined. */
+  /** Asks it; a failure is recorded in `attempts` and returns undefined; a request holding what was read from this machine (unless sendInputs) throws KeptLocalError, unsent. */
   answer(req: FallbackRequest, attempts: Array<{ model: string; error: string }>): Promise<FallbackAnswer | undefined>;
 }
 

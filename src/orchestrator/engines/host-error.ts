@@ -73,3 +73,21 @@ export function notInstalled(model: string, host: string, status?: number, simil
     : ` — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`;
   return new HostError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length ? '.' : ''}${hint}`, host, status);
 }
+
+/**
+ * The cloud fallback refused a request: it holds text or an image read from this machine, and
+ * settings' fallback.sendInputs does not allow that. Nothing was sent.
+ */
+export class KeptLocalError extends Error {
+  override name = 'KeptLocalError';
+  constructor(
+    /** The name of what was read (a path as shown, a diff). */
+    readonly source: string,
+    /** host:port of the fallback. */
+    readonly fallbackHost: string,
+  ) {
+    super(
+      `Not sent to the cloud fallback (${fallbackHost}): the request holds text of ${source}, read from this machine, and inputs read from this machine go to the cloud only when fallback.sendInputs is true in settings. Fix what kept the local models from answering, do the task yourself, or allow it with fallback.sendInputs: true.`,
+    );
+  }
+}

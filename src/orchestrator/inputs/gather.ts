@@ -13,6 +13,7 @@ import { readFileInput, readLocated, type FileRead } from './files.js';
 import { expandGlob, isGlob } from './glob.js';
 import { locate, shownPath } from './scope.js';
 import { InputError, type GatheredInputs, type InputRequest, type InputScope } from './types.js';
+import type { ReadOrigins } from './origins.js';
 
 export function hasInputs(req: InputRequest): boolean {
   return Boolean(req.files?.length || req.images?.length || req.diff);
@@ -32,7 +33,8 @@ class Budget {
   }
 }
 
-export async function gatherInputs(req: InputRequest, scope: InputScope): Promise<GatheredInputs> {
+/** `origins`: where every text and image read is recorded, before it is returned (the cloud fallback checks it). */
+export async function gatherInputs(req: InputRequest, scope: InputScope, origins: ReadOrigins): Promise<GatheredInputs> {
   const out: GatheredInputs = { docs: [], images: [], read: [], skipped: [], bytes: 0, tokens: 0 };
   const budget = new Budget(scope);
   const seen = new Set<string>();
@@ -41,9 +43,11 @@ export async function gatherInputs(req: InputRequest, scope: InputScope): Promis
   const add = (r: FileRead) => {
     budget.take(r.bytes, r.where.shown);
     if (r.kind === 'image') {
+      origins.recordImage(r.where.shown, r.base64);
       out.images.push(r.base64);
       out.read.push({ path: r.where.shown, kind: 'image', bytes: r.bytes, tokens: 0, encoding: r.format });
     } else {
+      origins.recordText(r.where.shown, r.text);
       const tokens = estimateTokens(r.text);
       out.docs.push({ label: r.where.shown, text: r.text });
       out.read.push({ path: r.where.shown, kind: 'text', bytes: r.bytes, tokens, encoding: r.encoding });
@@ -97,6 +101,7 @@ export async function gatherInputs(req: InputRequest, scope: InputScope): Promis
   if (req.diff) {
     const d = await readDiff(req.diff, scope, budget.left);
     budget.take(d.bytes, d.label);
+    origins.recordText(d.label, d.text);
     const tokens = estimateTokens(d.text);
     out.docs.push({ label: d.label, text: d.text });
     out.read.push({ path: d.label, kind: 'diff', bytes: d.bytes, tokens, encoding: 'utf-8' });

@@ -2,16 +2,24 @@
  * compare, for a model whose usable window does not hold the inputs whole: the inputs are split
  * to that model's window and the task run on every part, then the answers combined — as
  * route_and_generate does (offload-plan.ts, split-run.ts) — on that model only, so every model
- * compared reads the whole input.
+ * compared reads the whole input. An answer is shown under a model's name only when that model
+ * gave it: one from another model or the cloud fallback is that model's failure.
  */
 import type { JobParts } from './parts.js';
 import type { InputDoc } from '../inputs/split.js';
 import { compareMetrics, ZERO, type CompareEntry, type CompareRequest } from '../generation/compare-parts.js';
-import type { RouteRequest } from '../generation/route-types.js';
+import type { RouteRequest, RouteResult } from '../generation/route-types.js';
 import { planOffload } from './offload-plan.js';
 import { runSplit } from './split-run.js';
 import { routeAndGenerate } from './route.js';
 import { withInputs } from './offload.js';
+
+/** Why `r` is not `model`'s own answer (another model's, or the cloud fallback's), or undefined. */
+export function notItsAnswer(model: string, r: Pick<RouteResult, 'model' | 'provider'>): string | undefined {
+  if (r.provider === 'fallback') return `${model} did not answer: the answer came from the cloud fallback (${r.model}), so it is not shown as ${model}'s`;
+  if (r.model !== model) return `${model} did not answer: the answer came from ${r.model}, so it is not shown as ${model}'s`;
+  return undefined;
+}
 
 export async function compareSplit(job: JobParts, req: CompareRequest, model: string, docs: readonly InputDoc[], where: { host?: string }): Promise<CompareEntry> {
   const route: RouteRequest = {
@@ -33,12 +41,16 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
       const lane = req.progress?.lane(where.host ? `${model} on ${where.host}` : model);
       try {
         const r = await routeAndGenerate(job, { ...route, prompt: withInputs(req.prompt, docs), ...(lane && { progress: lane }) });
+        const wrong = notItsAnswer(model, r);
+        if (wrong) return { model, ...where, text: '', error: wrong, metrics: ZERO };
         return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics) };
       } finally {
         lane?.end();
       }
     }
     const r = await runSplit(job, { ...route, ...(req.progress && { progress: req.progress }) }, plan.plan);
+    const wrong = notItsAnswer(model, r);
+    if (wrong) return { model, ...where, text: '', error: wrong, metrics: ZERO };
     return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), split: r.split };
   } catch (err) {
     if (req.signal?.aborted) throw err;

@@ -1,11 +1,13 @@
 /**
  * When no local engine answered (every host down, or every candidate failed, whatever the
  * failure): the cloud fallback, the last member of the fleet — else the error that lists every
- * attempt. Inputs read by path (files, diffs, images) never go to it unless `fallback.sendInputs`
- * allows it: what the user keeps local stays local, and the error says which setting allows it.
+ * attempt. A call restricted to one model (`only`: compare) never goes elsewhere. Inputs read by
+ * path (files, diffs, images) never go to the fallback unless `fallback.sendInputs` allows it:
+ * refused here when the call says it carries them, and by the fallback itself whenever the request
+ * holds any text or image the input readers read (KeptLocalError), however the prompt was built.
  */
 import { cancelledText } from '../util/stopping.js';
-import { HostError } from '../engines/host-error.js';
+import { HostError, KeptLocalError } from '../engines/host-error.js';
 import type { Fallback } from '../engines/engine.js';
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { Complexity } from '../generation/classify.js';
@@ -30,12 +32,14 @@ export interface Elsewhere {
 export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhere): Promise<RouteResult> {
   const { req, attempts } = c;
   const what = attempts.length ? 'No local model answered' : 'No local model could take this';
-  if (fallback && req.inputsByReference && !fallback.sendInputs) {
-    throw new RouteError(
-      `${what} (${describeAttempts(attempts)}). It stopped there: the inputs were read from this machine by path, and they are not sent to the cloud fallback (${fallback.host}) unless fallback.sendInputs is true in settings. Fix what the attempts name, do the task yourself, or allow it with fallback.sendInputs: true.`,
+  // the named model or nothing: never another engine's answer under its name
+  if (req.only) throw new RouteError(describeAttempts(attempts) || `${req.model ?? 'the model'} could not answer`, attempts);
+  const keptLocal = (why: string) =>
+    new RouteError(
+      `${what} (${describeAttempts(attempts)}). It stopped there: ${why}, and they are not sent to the cloud fallback (${fallback!.host}) unless fallback.sendInputs is true in settings. Fix what the attempts name, do the task yourself, or allow it with fallback.sendInputs: true.`,
       attempts,
     );
-  }
+  if (fallback && req.inputsByReference && !fallback.sendInputs) throw keptLocal('the inputs were read from this machine by path');
   const started = performance.now();
   const out = fallback
     ? await fallback.answer(
@@ -50,7 +54,10 @@ export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhe
           ...(req.onProgress && { onToken: (n: number, model: string) => req.onProgress!(n, model) }),
         },
         attempts,
-      )
+      ).catch((err: unknown) => {
+        if (err instanceof KeptLocalError) throw keptLocal(`the prompt holds text of ${err.source}, read from this machine`);
+        throw err;
+      })
     : undefined;
   if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), fallback?.host ?? 'local');
   if (out) {

@@ -256,8 +256,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
     }
   }
   if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), parts.fleet.host);
-  if (req.only) throw new RouteError(attempts.map((a) => `${a.model}: ${a.error}`).join('; ') || `${req.model} could not answer`, attempts);
-
+  // a call restricted to one model (`only`) ends there, with its attempts: elsewhere.ts
   return elsewhere();
 }
 

@@ -2,11 +2,15 @@
  * The cloud fallback (settings' `fallback`): the last member of the fleet, an OpenAI-compatible
  * chat API asked when every local engine failed, whatever the failure. A fallback that refuses
  * connections or answers 5xx is skipped for a cooldown, then tried again.
+ *
+ * It is the one place that sends to the cloud, and it sends nothing that holds text or an image
+ * read from this machine (`read`: every input reader records what it returns) unless
+ * `fallback.sendInputs` allows it — whatever tool, template, split or compare built the request.
  */
 import type { Settings } from '../../config/index.js';
-import { hostTrouble } from '../host-error.js';
+import { hostTrouble, KeptLocalError } from '../host-error.js';
 import { OpenAIBackend } from './openai.js';
-import type { Fallback, FallbackAnswer, FallbackRequest } from '../engine.js';
+import type { Fallback, FallbackAnswer, FallbackRequest, ReadRecord } from '../engine.js';
 
 /** How long a failing provider is left alone before it is tried again. */
 const COOLDOWN_MS = 30_000;
@@ -23,7 +27,13 @@ export class CloudFallback implements Fallback {
     return this.backend.host;
   }
 
-  constructor(f: NonNullable<Settings['fallback']>, stallTimeoutMs: number, options: { fetch?: typeof fetch } = {}) {
+  /** `read`: what this process read from the machine, checked before anything is sent. */
+  constructor(
+    f: NonNullable<Settings['fallback']>,
+    stallTimeoutMs: number,
+    private readonly read: ReadRecord,
+    options: { fetch?: typeof fetch } = {},
+  ) {
     this.backend = new OpenAIBackend({ name: 'fallback', baseURL: f.baseURL, ...(f.apiKeyEnv && { apiKeyEnv: f.apiKeyEnv }), settingsPath: 'fallback', healthPath: false, ...(options.fetch && { fetch: options.fetch }) });
     this.model = f.model;
     this.sendInputs = f.sendInputs;
@@ -35,8 +45,12 @@ export class CloudFallback implements Fallback {
     return this.cooling && this.cooling.until > now ? this.cooling.why : undefined;
   }
 
-  /** Asks it; a failure is recorded in `attempts` and returns undefined. */
+  /** Asks it; a failure is recorded in `attempts` and returns undefined. A request holding what was read from this machine throws KeptLocalError, unsent, unless sendInputs. */
   async answer(req: FallbackRequest, attempts: Array<{ model: string; error: string }>): Promise<FallbackAnswer | undefined> {
+    if (!this.sendInputs) {
+      const held = this.read.heldIn(req);
+      if (held !== undefined) throw new KeptLocalError(held, this.host);
+    }
     if (req.signal?.aborted) return undefined;
     const why = this.coolingDown();
     if (why) {
