@@ -3,7 +3,8 @@ import { TASK_TYPES } from '../orchestrator/index.js';
 import { compare, type CompareResult } from '../orchestrator/jobs/compare.js';
 import { defineTool } from './define.js';
 import { readSummary } from '../orchestrator/jobs/offload.js';
-import { inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine } from './offload-io.js';
+import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine } from './offload-io.js';
+import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { viewMeta } from '../views/index.js';
 
 const metricsSchema = z.object({
@@ -63,10 +64,11 @@ export const compareTool = defineTool({
   inputSchema: z.object({
     prompt: z.string().min(1),
     ...inputFields,
-    models: z.array(z.string().min(1)).min(2).max(5).optional().describe('2–5; default: top candidates.'),
+    models: z.array(z.string().min(1)).min(2).max(5).optional().describe('Default: top candidates.'),
     system: z.string().optional(),
-    task: z.enum(TASK_TYPES).optional().describe('Inferred if omitted.'),
+    task: z.enum(TASK_TYPES).optional(), // inferred if omitted, as any optional argument says
     maxTokens: z.number().int().min(1).max(1_048_576).optional(),
+    ...formatField,
   }),
   outputSchema: z.object({
     comparisonId: z.string().describe('pass to prefer_model to record the winner'),
@@ -78,6 +80,7 @@ export const compareTool = defineTool({
         text: z.string(),
         error: z.string().optional(),
         thinking: z.string().optional(),
+        json: z.unknown().optional().describe('the answer parsed, when format was given and it holds to it'),
         loadedBefore: z.boolean().optional().describe('already in memory when the comparison reached it'),
         metrics: metricsSchema,
         split: splitSchema.optional(),
@@ -99,10 +102,12 @@ export const compareTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   meta: viewMeta('compare'),
   async run(input, { orch, signal, phases, readInputs, rawArgs }) {
-    const { files: _f, images: _i, diff: _d, ...rest } = input;
+    const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
+    // the format is checked before anything is read or sent
+    const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
-    const result = await compare(orch, { ...rest, prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
+    const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
     const ok = result.results.filter((r) => !r.error);
     const { entry, text } = withLedgerLine({ orch, rawArgs }, input, inputs, renderComparison(result), {
       answer: ok[0]?.text ?? '',

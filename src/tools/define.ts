@@ -24,6 +24,7 @@ import { MemoryError } from '../orchestrator/memory/memory-store.js';
 import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/jobs/route.js';
+import { FormatError } from '../orchestrator/generation/answer-format.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
 import { redactSecrets } from '../orchestrator/util/redact-secrets.js';
 import { configuredSecrets } from '../orchestrator/config/secrets.js';
@@ -111,7 +112,7 @@ export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void)
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof HostError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError) return err.message;
+  if (err instanceof HostError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError || err instanceof FormatError) return err.message;
   // a full, read-only or failing disk is the machine's state, not a bug: say it as such
   const disk = diskProblem(err);
   if (disk) {

@@ -41,6 +41,15 @@ export const inputFields = {
     .describe('Git diff; {} = working tree.'),
 };
 
+/**
+ * The shape of the answer: "json", or a JSON Schema (bounded and compiled before anything is sent:
+ * generation/answer-format.ts). Listed as `{"anyOf":[{"const":"json"},{"type":"object"}]}`: it
+ * says itself what it takes, so it carries no description.
+ */
+export const formatField = {
+  format: z.union([z.literal('json'), z.record(z.string(), z.unknown())]).optional(),
+};
+
 export const readSchema = z
   .object({
     read: z.array(z.object({ path: z.string(), kind: z.enum(['text', 'image', 'diff']), bytes: z.number(), tokens: z.number(), encoding: z.string() })),

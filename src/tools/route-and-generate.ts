@@ -5,7 +5,8 @@ import { offload, type OffloadResult } from '../orchestrator/jobs/offload.js';
 import { defineTool, type ToolContext } from './define.js';
 import { withNotice } from './memory-schemas.js';
 import { workRecordSchema } from './schemas.js';
-import { inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine, type InputArgs, type ReadSummary } from './offload-io.js';
+import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine, type InputArgs, type ReadSummary } from './offload-io.js';
+import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -19,6 +20,7 @@ export const routeResultSchema = z.object({
   text: z.string(),
   answerId: z.string().optional().describe('once you have checked the answer, pass this to rate_answer with good or bad: routing learns from it'),
   thinking: z.string().optional().describe("a thinking model's reasoning, apart from the answer"),
+  json: z.unknown().optional().describe('the answer parsed, when format was given (the text is this JSON)'),
   doneReason: z.string().describe('stop, or length when maxTokens cut the answer'),
   contextLength: z.number(),
   metrics: z
@@ -91,7 +93,7 @@ export const routeAndGenerateTool = defineTool({
   inputSchema: z.object({
     prompt: z.string().min(1),
     system: z.string().optional(),
-    task: z.enum(TASK_TYPES).optional().describe('Inferred if omitted.'),
+    task: z.enum(TASK_TYPES).optional(), // inferred if omitted, as any optional argument says
     profile: z.enum(PROFILE_NAMES).optional().describe('Overrides task.'),
     complexity: z.enum(['low', 'medium', 'high']).optional().describe('low: faster; high: stronger.'),
     model: z.string().min(1).optional().describe('Try this model first.'),
@@ -100,15 +102,21 @@ export const routeAndGenerateTool = defineTool({
     maxTokens: z.number().int().min(1).max(1_048_576).optional(),
     useMemory: z.boolean().optional().describe('Default true.'),
     dryRun: z.boolean().optional().describe('Plan only: model and time.'),
+    ...formatField,
   }),
   outputSchema: routeResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // not read-only: loads a model and may evict idle ones; not destructive: deletes nothing; open world: may send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model (ollama.com)
   async run(input, ctx) {
-    const { files: _f, images: _i, diff: _d, ...rest } = input;
+    const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
+    // the format is checked before anything is read or sent
+    const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const result = await offload(ctx.orch, { ...rest, ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
+    const result = await offload(ctx.orch, { ...rest, ...(format && { format }), ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
     if (result.advice) return { structured: result, text: result.text }; // a dry run saved nothing and cost nothing
-    return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
+    if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
+    // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
+    const text = JSON.stringify(result.json);
+    return { ...withLedger(ctx, input, inputs, result, () => text), text };
   },
 });
 

@@ -4,7 +4,8 @@
  * What only guards the server — `$schema`, `additionalProperties: false`, `propertyNames`, length
  * limits, list limits of 8 and more, numeric limits of 100,000 and more — is left out of the
  * published copy: the server validates every call against the full schema and refuses what breaks
- * it by name (define.ts), so nothing is accepted that was refused before. Pure.
+ * it by name (define.ts), so nothing is accepted that was refused before. So is the type beside a
+ * `const`, which says it. Pure.
  */
 type Json = unknown;
 
@@ -22,8 +23,10 @@ export function slimSchema(schema: Json): Json {
   if (Array.isArray(schema)) return schema.map(slimSchema);
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Record<string, Json> = {};
+  const constant = 'const' in schema;
   for (const [key, value] of Object.entries(schema)) {
     if (GUARDS.has(key) || !telling(key, value)) continue;
+    if (key === 'type' && constant) continue; // a const says its type itself
     // under `properties` every key is an argument's name, never a keyword
     out[key] = key === 'properties' && typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, slimSchema(v)])) : slimSchema(value);
   }

@@ -20,20 +20,22 @@ const DIST = join(CLI, '..');
  * The files of the build, as esbuild reads dist/cli.js and what it imports: those Node loads to
  * start (static imports, followed) and all of them (dynamic imports too).
  */
-async function builtFiles(): Promise<{ startup: string[]; all: string[] }> {
+async function builtFiles(): Promise<{ startup: string[]; all: string[]; withCore: string[] }> {
   const result = await build({ entryPoints: [CLI], bundle: true, write: false, metafile: true, format: 'esm', platform: 'node', outdir: tempDir('ollm-lean-'), splitting: true, external: ['libsql'], logLevel: 'silent' });
   const inputs = result.metafile.inputs;
-  const closure = (kinds: string[]) => {
+  const closure = (kinds: string[], from = (f: string) => f.endsWith('dist/cli.js')) => {
     const seen = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file) || !inputs[file]) return;
       seen.add(file);
       for (const i of inputs[file].imports) if (kinds.includes(i.kind) && !i.external) visit(i.path);
     };
-    visit(Object.keys(inputs).find((f) => f.endsWith('dist/cli.js'))!);
+    for (const f of Object.keys(inputs).filter(from)) visit(f);
     return [...seen].map((f) => relative(DIST, join(process.cwd(), f))).filter((f) => f.endsWith('.js'));
   };
-  return { startup: closure(['import-statement']), all: closure(['import-statement', 'dynamic-import']) };
+  // what loading the core loads with it (its static imports)
+  const withCore = closure(['import-statement'], (f) => /dist\/chunks\/core-[^/]+\.js$/.test(f));
+  return { startup: closure(['import-statement']), all: closure(['import-statement', 'dynamic-import']), withCore };
 }
 
 describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
@@ -49,6 +51,14 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
       expect(startup.some((f) => f.startsWith(`chunks/${lazy}-`))).toBe(false);
     }
     expect(size(startup) / size(all)).toBeLessThan(0.45);
+  });
+
+  it('loads Ajv, which checks structured answers, only for a call that asks for a format: not with the core', async () => {
+    const { all, withCore } = await builtFiles();
+    expect(withCore.some((f) => /^chunks\/core-/.test(f))).toBe(true);
+    const ajv = all.filter((f) => f.startsWith('chunks/schema-check-'));
+    expect(ajv).toHaveLength(1);
+    expect(withCore).not.toContain(ajv[0]);
   });
 
   describe('a server whose core cannot be loaded', () => {

@@ -235,4 +235,22 @@ describe('an input longer than every context', () => {
     expect(progress.some((x) => /reading the input in parts: parts? [\d, ]+ of \d+ running, \d+ of \d+ done/.test(x.message ?? ''))).toBe(true);
     expect(progress.some((x) => /combining the answers, round 1/.test(x.message ?? ''))).toBe(true);
   });
+
+  it('with a format, the parts answer in text and only the last combination in the schema', async () => {
+    small.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? '{"errors": 231}' : 'a partial answer'));
+    const before = small.requests.length;
+    const schema = { type: 'object', properties: { errors: { type: 'integer' } }, required: ['errors'] };
+    const res = await s.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Count the errors in this log.', task: 'summarize', files: ['logs-big.log'], format: schema } }, { timeout: 120_000 });
+    const out = res.structuredContent as Out & { json?: unknown };
+    expect(res.isError, (res.content as Array<{ text: string }>)[0]!.text).toBeFalsy();
+    expect(out.split!.parts).toBeGreaterThanOrEqual(8);
+    expect(out.json).toEqual({ errors: 231 });
+    const bodies = small.requests.slice(before).filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt).map((r) => r.body as { prompt: string; format?: unknown });
+    expect(bodies).toHaveLength(out.split!.calls);
+    const formatted = bodies.filter((b) => b.format !== undefined);
+    expect(formatted).toHaveLength(1);
+    expect(formatted[0]!.format).toEqual(schema);
+    expect(formatted[0]!.prompt).toMatch(/Combine them into one answer/);
+    expect(bodies.filter((b) => /\n\nPart \d+ of \d+ of the input\. Task:/.test(b.prompt)).every((b) => b.format === undefined)).toBe(true);
+  });
 });

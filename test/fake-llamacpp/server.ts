@@ -15,6 +15,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { formatAnswer } from '../helpers/format-answer.js';
 
 export interface FakeLlamaModel {
   id: string;
@@ -29,7 +30,27 @@ export interface FakeLlamacppOptions {
   modelsMax?: number;
   loadDelayMs?: number;
   tokenDelayMs?: number;
-  reply?: string;
+  /** The answer (or one per request body); with a response_format, sent as JSON of it (formatAnswer). */
+  reply?: string | ((body: Record<string, unknown>) => string);
+}
+
+/**
+ * The answer's format from a chat's response_format, as llama-server reads it (server-common.cpp
+ * oaicompat_chat_params_parse): json_object (with an optional `schema`), json_schema (its
+ * `json_schema.schema`), text; any other type is an error.
+ */
+function formatOf(body: Record<string, unknown>): { format?: 'json' | Record<string, unknown> } | { error: string } {
+  const rf = body['response_format'];
+  if (rf === undefined || rf === null) return {};
+  const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!obj(rf)) return { error: 'response_format must be an object' };
+  if (rf['type'] === 'text') return {};
+  if (rf['type'] === 'json_object') return { format: obj(rf['schema']) ? rf['schema'] : 'json' };
+  if (rf['type'] === 'json_schema') {
+    const wrapper = obj(rf['json_schema']) ? rf['json_schema'] : {};
+    return { format: obj(wrapper['schema']) ? wrapper['schema'] : 'json' };
+  }
+  return { error: `response_format type must be one of "text" or "json_object", but got: ${String(rf['type'])}` };
 }
 
 type Status = 'unloaded' | 'loading' | 'loaded';
@@ -190,7 +211,11 @@ export class FakeLlamacpp {
     while (s.status === 'loading') await new Promise((r) => setTimeout(r, 5));
     if (s.status !== 'loaded') return this.send(res, 500, { error: { code: 500, message: 'failed to load model', type: 'server_error' } });
     s.lastUsed = ++this.clock;
-    const words = (this.options.reply ?? 'Once upon a time, there was a little girl named Lily.').split(/(?<= )/);
+    const asked = formatOf(body);
+    if ('error' in asked) return this.send(res, 400, { error: { code: 400, message: asked.error, type: 'invalid_request_error' } });
+    const reply = typeof this.options.reply === 'function' ? this.options.reply(body) : (this.options.reply ?? 'Once upon a time, there was a little girl named Lily.');
+    // constrained by the grammar the schema becomes, as llama-server's sampler is
+    const words = (asked.format === undefined ? reply : formatAnswer(reply, asked.format)).split(/(?<= )/);
     const max = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : words.length;
     const out = words.slice(0, max);
     const messages = Array.isArray(body['messages']) ? (body['messages'] as Array<{ content?: unknown }>) : [];

@@ -24,6 +24,8 @@ export interface ReplyContext {
   model: string;
   prompt?: string;
   messages?: unknown[];
+  /** The `format` sent ("json" or a JSON Schema): the reply is JSON then (server.ts). */
+  format?: 'json' | Record<string, unknown>;
 }
 export type ReplyFn = (ctx: ReplyContext) => string;
 
@@ -70,6 +72,17 @@ function thinking(model: FakeModel, sent: string, body: Json): boolean {
   if (model.capabilities.includes('thinking')) return body['think'] !== false;
   if (thinkOn(body['think'])) throw new HttpError(400, `${JSON.stringify(sent)} does not support thinking`);
   return false;
+}
+
+/**
+ * The request's `format`: absent or "" (none), "json", or a JSON Schema object; anything else is
+ * refused as Ollama does (api/types.go: format must be "json" or a JSON schema).
+ */
+function formatOf(body: Json): 'json' | Record<string, unknown> | undefined {
+  const f = body['format'];
+  if (f === undefined || f === null || f === '') return undefined;
+  if (f === 'json' || isRecord(f)) return f;
+  throw new HttpError(400, `invalid format: ${JSON.stringify(f)}; expected "json" or a valid JSON Schema`);
 }
 
 /** Load (or reuse) the model with the request's keep_alive and load options, run `work`, then release it. Cloud models run without a runner. */
@@ -121,6 +134,7 @@ export async function generate(deps: GenerationDeps, ex: Exchange, body: Json, f
     throw new HttpError(400, 'raw mode does not support template, system, or context');
   }
   const think = thinking(model, sent, body);
+  const format = formatOf(body);
   const caps = ['completion'];
   if (str(body['suffix'])) caps.push('insert');
   if (Array.isArray(body['images']) && body['images'].length > 0) caps.push('vision');
@@ -130,7 +144,7 @@ export async function generate(deps: GenerationDeps, ex: Exchange, body: Json, f
     loadOnly: prompt === '',
     withContext: !raw,
     think,
-    replyCtx: { endpoint: 'generate', model: sent, prompt },
+    replyCtx: { endpoint: 'generate', model: sent, prompt, ...(format !== undefined && { format }) },
   });
 }
 
@@ -145,6 +159,7 @@ export async function chat(deps: GenerationDeps, ex: Exchange, body: Json, failu
     return ex.json(200, { model: sent, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done_reason: 'unload', done: true });
   }
   const think = thinking(model, sent, body);
+  const format = formatOf(body);
   const caps = ['completion'];
   if (Array.isArray(body['tools']) && body['tools'].length > 0) caps.push('tools');
   if (messages.some((m) => isRecord(m) && Array.isArray(m['images']) && m['images'].length > 0)) caps.push('vision');
@@ -154,7 +169,7 @@ export async function chat(deps: GenerationDeps, ex: Exchange, body: Json, failu
     loadOnly: messages.length === 0,
     withContext: false,
     think,
-    replyCtx: { endpoint: 'chat', model: sent, messages },
+    replyCtx: { endpoint: 'chat', model: sent, messages, ...(format !== undefined && { format }) },
   });
 }
 

@@ -37,6 +37,8 @@ export interface GenerationRecord {
   /** chat: the messages as received (images as base64), and how many tools were offered (rendered into the prompt). */
   messages?: PromptMessage[];
   tools?: number;
+  /** The `format` as received (undefined when none was sent). */
+  format?: unknown;
   /** Every image received, base64 as sent, and its decoded size in bytes. */
   images: string[];
   imageBytes: number[];
@@ -138,6 +140,7 @@ export function planGeneration(p: PlanInput): GenerationRecord {
     shift,
     numKeep,
     ...(chat ? { messages: msgs, tools: tools.length } : { prompt, system, suffix, raw }),
+    ...(body['format'] !== undefined && { format: body['format'] }),
     images: allImages,
     imageBytes: allImages.map((b) => Buffer.from(b, 'base64').length),
     promptTokens: whole,

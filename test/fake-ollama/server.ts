@@ -33,6 +33,7 @@ import type { GenerationRecord } from './generations.js';
 import { type GenerationFailureOptions, Injected, type LoadFailureKind, type LoadFailureOptions } from './failures.js';
 import { type GpuInfo, type LoadedModelInfo, ModelStore, loadedInfo } from './store.js';
 import { type RecordedRequest, type RouteDeps, handle } from './routes.js';
+import { formatAnswer } from '../helpers/format-answer.js';
 
 export type { FakeModel } from './models.js';
 export { CAPABILITY_MODELS, CLOUD_MODELS, DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS, NAMESPACED_MODELS, estimateModelMemory, kvCacheBytes } from './models.js';
@@ -89,7 +90,10 @@ export class FakeOllama {
       tokenDelayMs: opts.tokenDelayMs ?? 2,
       cloudSignedIn: () => this.cloudSignedIn,
       findModel: (sent) => this.store.find(sent),
-      replyFor: (ctx) => (typeof this.replyText === 'function' ? this.replyText(ctx) : this.replyText),
+      replyFor: (ctx) => {
+        const text = typeof this.replyText === 'function' ? this.replyText(ctx) : this.replyText;
+        return ctx.format === undefined ? text : formatAnswer(text, ctx.format); // constrained to the format, as Ollama's sampler is
+      },
       defaultNumCtx: () => defaultContext(this.scheduler.cfg),
       record: (g) => this.generationLog.push(g),
     };

@@ -7,6 +7,7 @@
  */
 import { ApiError, type Exchange, type Json, sleep } from './exchange.js';
 import type { FakeModelSpec, ReplyContext, ReplyValue, StreamBreak, UsageMode } from './types.js';
+import { formatAnswer } from '../helpers/format-answer.js';
 
 export interface ChatDeps {
   model(id: string): FakeModelSpec | undefined;
@@ -53,6 +54,25 @@ function readMessages(messages: unknown, vision: boolean, model: string): { text
   return { texts, images };
 }
 
+/**
+ * The answer's format from response_format, checked as OpenAI does: type text, json_object, or
+ * json_schema with `json_schema.name` (^[a-zA-Z0-9_-]{1,64}$) and an optional `schema` object.
+ */
+function responseFormatOf(body: Json): 'json' | Record<string, unknown> | undefined {
+  const rf = body['response_format'];
+  if (rf === undefined || rf === null) return undefined;
+  const bad = (message: string, param = 'response_format') => new ApiError(400, message, 'invalid_request_error', 'invalid_value', param);
+  if (!isObject(rf)) throw bad("Invalid type for 'response_format': expected an object.");
+  if (rf['type'] === 'text') return undefined;
+  if (rf['type'] === 'json_object') return 'json';
+  if (rf['type'] !== 'json_schema') throw bad(`Invalid value: '${String(rf['type'])}'. Supported values are: 'text', 'json_object', and 'json_schema'.`, 'response_format.type');
+  const js = rf['json_schema'];
+  if (!isObject(js)) throw bad("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema');
+  if (typeof js['name'] !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(js['name'])) throw bad("Missing required parameter: 'response_format.json_schema.name'.", 'response_format.json_schema.name');
+  if (js['schema'] !== undefined && !isObject(js['schema'])) throw bad("Invalid type for 'response_format.json_schema.schema': expected an object.", 'response_format.json_schema.schema');
+  return isObject(js['schema']) ? js['schema'] : 'json';
+}
+
 function positiveInt(body: Json, field: string): number | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
@@ -79,8 +99,11 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   }
   const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
 
+  const format = responseFormatOf(body);
   const value = d.reply({ model: id, messages: body['messages'] as unknown[], body });
-  const reply = typeof value === 'string' ? { content: value } : value;
+  const given = typeof value === 'string' ? { content: value } : value;
+  // constrained to the format asked for, as OpenAI's structured outputs are
+  const reply = format === undefined ? given : { ...given, content: formatAnswer(given.content, format) };
   const reasoning = words(reply.reasoning ?? '');
   let content = words(reply.content);
   let finish = 'stop';

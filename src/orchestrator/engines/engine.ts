@@ -80,6 +80,12 @@ export interface LoadRequest {
   embedding?: boolean;
 }
 
+/**
+ * The shape an answer must take: any JSON, or JSON matching this JSON Schema (checked and bounded
+ * before it gets here: generation/answer-format.ts). Each adapter sends it in its engine's own form.
+ */
+export type AnswerFormat = 'json' | { [key: string]: unknown };
+
 export interface GenerateRequest {
   model: string;
   prompt: string;
@@ -93,6 +99,8 @@ export interface GenerateRequest {
   maxTokens: number;
   /** Ask a thinking model to think: its reasoning comes back apart from the answer. */
   think?: boolean;
+  /** The answer is JSON, of this schema when one is given (the engine constrains it where it can). */
+  format?: AnswerFormat;
   /**
    * Told of each piece of the answer as it streams. Returning 'stop' ends the generation there
    * (the request is closed; the answer so far is kept, its reason 'length').
@@ -183,6 +191,8 @@ export interface ChatPrompt {
   images?: string[];
   maxTokens: number;
   temperature?: number;
+  /** The answer is JSON, of this schema when one is given. */
+  format?: AnswerFormat;
   signal?: AbortSignal;
 }
 

@@ -8,6 +8,7 @@ import type { TaskType } from '../models/profiles.js';
 import type { PhaseBoard } from '../progress/progress.js';
 import type { InputDoc } from '../inputs/split.js';
 import type { StreamResult } from './stream.js';
+import type { AnswerCheck } from './answer-format.js';
 
 export interface CompareRequest {
   prompt: string;
@@ -17,6 +18,8 @@ export interface CompareRequest {
   images?: string[];
   task?: TaskType;
   maxTokens?: number;
+  /** Each model's answer must be JSON (of a schema); one that is not counts as failed, with why. */
+  format?: AnswerCheck;
   signal?: AbortSignal;
   /** Inputs read by reference, put before the prompt; split per model where a model's window does not hold them. */
   docs?: readonly InputDoc[];
@@ -50,6 +53,8 @@ export interface CompareEntry {
   text: string;
   error?: string;
   thinking?: string;
+  /** The answer parsed, when a format was asked for and it holds to it. */
+  json?: unknown;
   /** The model was already in memory when the comparison reached it (nothing to load). */
   loadedBefore?: boolean;
   metrics: CompareMetrics;

@@ -3,6 +3,7 @@ import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { Complexity } from './classify.js';
 import type { WorkRecord } from './learning.js';
+import type { AnswerCheck } from './answer-format.js';
 
 export interface RouteRequest {
   prompt: string;
@@ -28,6 +29,8 @@ export interface RouteRequest {
   guide?: string;
   /** Why an answer must not be handed back (e.g. most of its citations do not hold), or undefined: the next candidate answers instead. */
   check?: (text: string) => string | undefined;
+  /** The answer must be JSON (of a schema): sent to the engine in its form, and an answer that does not hold goes to the next candidate. */
+  format?: AnswerCheck;
   /** Only the named model answers: no other is tried, no fallback asked (compare's runs). */
   only?: boolean;
   /** The prompt's tokens as the caller counted them for the model it names (else estimated here). */
@@ -61,6 +64,8 @@ export interface RouteResult {
   /** Give a verdict on the answer with this id (rate_answer): routing learns from it. */
   answerId?: string;
   thinking?: string;
+  /** The answer parsed, when a format was asked for (it holds to it). */
+  json?: unknown;
   doneReason: string;
   contextLength: number;
   /** By phase: loading, queued behind other requests on the model, reading the prompt (to the first token), then generating. */

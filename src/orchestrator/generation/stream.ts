@@ -90,6 +90,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
         topP: req.topP,
         ...(req.system && { system: req.system }),
         ...(req.think && { think: true }),
+        ...(req.format !== undefined && { format: req.format }),
         ...(req.images?.length && { images: req.images }),
         onDelta: (d) => {
           if (d.thinking) thinking += d.thinking;

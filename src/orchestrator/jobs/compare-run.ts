@@ -78,6 +78,7 @@ export async function compareOnHost(
                 prompt: req.prompt,
                 ...(req.system && { system: req.system }),
                 ...(parts.images && { images: parts.images }),
+                ...(req.format && { format: req.format.format }),
                 promptTokens: parts.promptTokens,
                 ahead: releases[i]!.ahead,
                 ...(req.signal && { signal: req.signal }),
@@ -85,10 +86,14 @@ export async function compareOnHost(
               });
               const metrics = compareMetrics(loaded.loadMs ?? 0, out);
               const entry: CompareEntry = { model, ...where, text: out.text, metrics };
+              // an answer not of the format asked for fails the comparison for this model, its text kept to see why
+              const verdict = req.format?.check(out.text);
+              if (verdict?.ok) entry.json = verdict.value;
+              else if (verdict) entry.error = `its answer was set aside: ${verdict.why}`;
               if (loaded.action === 'already_loaded' && host.engine.can.managesMemory) entry.loadedBefore = true;
               if (out.thinking) entry.thinking = out.thinking;
               done(entry);
-              parts.metrics.record({ model, ok: true, latencyMs: out.totalMs, outputTokens: metrics.outputTokens, tokensPerSecond: metrics.tokensPerSecond, loadMs: metrics.loadMs });
+              parts.metrics.record({ model, ok: !entry.error, latencyMs: out.totalMs, outputTokens: metrics.outputTokens, tokensPerSecond: metrics.tokensPerSecond, loadMs: metrics.loadMs, ...(entry.error && { error: entry.error }) });
             } catch (err) {
               if (req.signal?.aborted) throw err;
               const message = err instanceof Error ? err.message : String(err);

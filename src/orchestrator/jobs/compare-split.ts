@@ -31,6 +31,7 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
     ...(req.system && { system: req.system }),
     ...(req.task && { task: req.task }),
     ...(req.maxTokens !== undefined && { maxTokens: req.maxTokens }),
+    ...(req.format && { format: req.format }),
     ...(req.signal && { signal: req.signal }),
   };
   try {
@@ -43,7 +44,7 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
         const r = await routeAndGenerate(job, { ...route, prompt: withInputs(req.prompt, docs), ...(lane && { progress: lane }) });
         const wrong = notItsAnswer(model, r);
         if (wrong) return { model, ...where, text: '', error: wrong, metrics: ZERO };
-        return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics) };
+        return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), ...(r.json !== undefined && { json: r.json }) };
       } finally {
         lane?.end();
       }
@@ -51,7 +52,7 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
     const r = await runSplit(job, { ...route, ...(req.progress && { progress: req.progress }) }, plan.plan);
     const wrong = notItsAnswer(model, r);
     if (wrong) return { model, ...where, text: '', error: wrong, metrics: ZERO };
-    return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), split: r.split };
+    return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), split: r.split, ...(r.json !== undefined && { json: r.json }) };
   } catch (err) {
     if (req.signal?.aborted) throw err;
     return { model, ...where, text: '', error: err instanceof Error ? err.message : String(err), metrics: ZERO };

@@ -49,6 +49,7 @@ export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhe
           temperature: c.temperature,
           ...(c.system && { system: c.system }),
           ...(req.images && { images: req.images }),
+          ...(req.format && { format: req.format.format }),
           ...(req.signal && { signal: req.signal }),
           onTry: (model) => req.progress?.enter({ kind: 'starting', what: `no local model answered; asking the cloud fallback (${model})` }),
           ...(req.onProgress && { onToken: (n: number, model: string) => req.onProgress!(n, model) }),
@@ -60,7 +61,10 @@ export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhe
       })
     : undefined;
   if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), fallback?.host ?? 'local');
-  if (out) {
+  // an answer not of the format asked for is set aside, as a local one would be
+  const verdict = out && req.format?.check(out.text);
+  if (out && verdict && !verdict.ok) attempts.push({ model: `fallback ${out.model}`, error: `its answer was set aside: ${verdict.why}` });
+  else if (out) {
     const result: RouteResult = {
       model: out.model,
       provider: 'fallback',
@@ -75,6 +79,7 @@ export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhe
       contextLength: 0,
       metrics: { totalMs: Math.round(performance.now() - started), loadMs: 0, queueMs: 0, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
     };
+    if (verdict?.ok) result.json = verdict.value;
     if (out.thinking) result.thinking = out.thinking;
     return c.notes.length > 0 ? { ...result, notes: c.notes } : result;
   }

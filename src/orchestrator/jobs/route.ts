@@ -27,6 +27,7 @@ import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
 import { shortened } from '../util/shorten.js';
 import { degenerate, degenerateWhy } from '../generation/degenerate.js';
+import type { FormatVerdict } from '../generation/answer-format.js';
 
 
 /** Models tried before giving up on local generation. */
@@ -189,6 +190,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
           prompt: req.prompt,
           ...(system && { system }),
           ...(req.images && { images: req.images }),
+          ...(req.format && { format: req.format.format }),
           promptTokens,
           ahead: done.ahead,
           ...(req.signal && { signal: req.signal }),
@@ -212,7 +214,8 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
       const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
       parts.records.metrics.recordPromptCount(candidate.model, estimated, out.promptTokens);
       // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
-      const unusable = setAside(out.text, out.doneReason, req);
+      const verdict = req.format?.check(out.text);
+      const unusable = setAside(out.text, out.doneReason, req, verdict);
       if (unusable) {
         attempts.push({ model: parts.fleet.hosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: `its answer was set aside: ${unusable}` });
         req.progress?.enter({ kind: 'fallback', from: attempts.at(-1)!.model, error: attempts.at(-1)!.error });
@@ -239,6 +242,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
         contextLength: loaded.contextLength,
         metrics: { totalMs: Math.round(performance.now() - started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
       };
+      if (verdict?.ok) result.json = verdict.value;
       if (out.thinking) result.thinking = out.thinking;
       notes.push(...parts.fleet.pinNotes()); // pins this server loaded again after an eviction it did not ask for
       if (notes.length) result.notes = notes;
@@ -261,13 +265,16 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
 }
 
 /**
- * Why an answer is set aside, or undefined: degenerate (generation/degenerate.ts) — a cut in the
- * first sentence only when the caller set no maxTokens (a cut at their own limit is what they
- * asked for) — or failing the caller's own check (offload: most citations do not hold).
+ * Why an answer is set aside, or undefined: not of the format the caller asked for (not JSON, or
+ * breaking its schema); degenerate (generation/degenerate.ts) — a cut in the first sentence only
+ * when the caller set no maxTokens (a cut at their own limit is what they asked for), and "empty"
+ * not for JSON, where [] or {} is an answer — or failing the caller's own check (offload: most
+ * citations do not hold).
  */
-function setAside(text: string, doneReason: string, req: RouteRequest): string | undefined {
+function setAside(text: string, doneReason: string, req: RouteRequest, verdict: FormatVerdict | undefined): string | undefined {
+  if (verdict && !verdict.ok) return verdict.why;
   const bad = degenerate(text, { doneReason });
-  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined)) return degenerateWhy(bad);
+  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined) && !(bad.kind === 'empty' && verdict)) return degenerateWhy(bad);
   return req.check?.(text);
 }
 

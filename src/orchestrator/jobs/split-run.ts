@@ -55,13 +55,15 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     const now = [...running];
     board?.note(`${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`);
   };
-  const run = async (prompt: string, label: string, stage: { name: string; total: number; index: string }, maxTokens: number, promptTokens?: number): Promise<RouteResult> => {
+  // parts and partial combinations answer in text; only the last combination, the answer, takes the format
+  const { format, ...textReq } = req;
+  const run = async (prompt: string, label: string, stage: { name: string; total: number; index: string }, maxTokens: number, promptTokens?: number, asked?: { format: typeof format }): Promise<RouteResult> => {
     const lane = board?.lane(label);
     running.add(stage.index);
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     try {
-      const r = await routeAndGenerate(job, { ...req, prompt, model, maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
+      const r = await routeAndGenerate(job, { ...textReq, ...(asked?.format && { format: asked.format }), prompt, model, maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
       results.push(r);
       return r;
     } finally {
@@ -106,7 +108,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     const stage = `combining the answers, round ${rounds}`;
     const combined = await pool(groups.length, width, req.signal, (i) => {
       const prompt = combine(i);
-      return run(prompt, last ? 'combining the answers' : `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, last ? finalTokens(prompt) : plan.partAnswerTokens);
+      return run(prompt, last ? 'combining the answers' : `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, last ? finalTokens(prompt) : plan.partAnswerTokens, undefined, last ? { format } : undefined);
     });
     if (combined.length === 1) final = combined[0];
     else answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));

@@ -20,6 +20,8 @@ export async function ollamaGenerate(c: Ollama, req: GenerateRequest, who: { who
     options: { num_ctx: req.numCtx, num_predict: req.maxTokens, temperature: req.temperature, top_p: req.topP },
     ...(req.system && { system: req.system }),
     ...(req.think && { think: true }),
+    // Ollama's own form: "json", or the JSON Schema itself
+    ...(req.format !== undefined && { format: req.format }),
     // bytes, never strings: the client reads any string that names an existing file and sends that file
     ...(req.images?.length && { images: req.images.map((b64) => Buffer.from(b64, 'base64')) }),
   });

@@ -67,6 +67,7 @@ export class CloudFallback implements Fallback {
         stallTimeoutMs: this.stallTimeoutMs,
         ...(req.system && { system: req.system }),
         ...(req.images && { images: req.images }),
+        ...(req.format !== undefined && { format: req.format }),
         ...(req.temperature !== undefined && { temperature: req.temperature }),
         ...(req.signal && { signal: req.signal }),
         ...(req.onToken && { onToken: (n: number) => req.onToken!(n, model) }),

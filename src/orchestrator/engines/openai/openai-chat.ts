@@ -10,6 +10,7 @@ import { quoted } from '../../util/shorten.js';
 import { EngineError, connectionFailure, readErrorBody, saysModelMissing } from './openai-errors.js';
 import { type Failures, seconds } from './openai-failures.js';
 import { type ChatRequest, type ChatResult, ChatStream } from './openai-stream.js';
+import type { AnswerFormat } from '../engine.js';
 
 type Json = Record<string, unknown>;
 
@@ -38,6 +39,15 @@ export function imageURL(image: string): string {
   return `data:${type};base64,${image}`;
 }
 
+/**
+ * The answer's shape as chat APIs take it: `json_object` for any JSON, else `json_schema` with a
+ * name (OpenAI requires one; llama-server reads `json_schema.schema`). Not `strict`: OpenAI's strict
+ * mode refuses schemas that leave properties optional, and the answer is validated here anyway.
+ */
+export function responseFormat(format: AnswerFormat): Json {
+  return format === 'json' ? { type: 'json_object' } : { type: 'json_schema', json_schema: { name: 'answer', schema: format } };
+}
+
 export function chatBody(req: ChatRequest): Json {
   const user = req.images?.length
     ? [{ type: 'text', text: req.prompt }, ...req.images.map((img) => ({ type: 'image_url', image_url: { url: imageURL(img) } }))]
@@ -47,6 +57,7 @@ export function chatBody(req: ChatRequest): Json {
     messages: [...(req.system ? [{ role: 'system', content: req.system }] : []), { role: 'user', content: user }],
     max_tokens: req.maxTokens,
     ...(req.temperature !== undefined && { temperature: req.temperature }),
+    ...(req.format !== undefined && { response_format: responseFormat(req.format) }),
     stream: true,
     stream_options: { include_usage: true },
   };

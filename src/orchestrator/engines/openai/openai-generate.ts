@@ -22,6 +22,7 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
       signal,
       ...(req.system && { system: req.system }),
       ...(req.images?.length && { images: req.images }),
+      ...(req.format !== undefined && { format: req.format }),
       onDelta: (d) => {
         if (!stopped && req.onDelta(d) === 'stop') {
           stopped = true;

@@ -1,0 +1,150 @@
+/**
+ * Structured answers' checks (generation/answer-format.ts): the caller's format bounded before
+ * anything is sent, Ajv's compile errors and answer problems in short words, each side tested.
+ */
+import { describe, expect, it } from 'vitest';
+import { boundedFormat, depthOf, FormatError, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, parseAnswer, prepareFormat, problemWords } from '../../src/orchestrator/generation/answer-format.js';
+import { slimSchema } from '../../src/tools/slim-schema.js';
+
+/** A schema nesting `levels` objects deep (each level one object: {items: {...}}). */
+function nested(levels: number): Record<string, unknown> {
+  let s: Record<string, unknown> = { type: 'string' };
+  for (let i = 1; i < levels; i++) s = { items: s };
+  return s;
+}
+
+describe('the format’s bounds', () => {
+  it('takes "json" and a schema object', () => {
+    expect(boundedFormat('json')).toBe('json');
+    expect(boundedFormat({ type: 'object' })).toEqual({ type: 'object' });
+  });
+
+  it('refuses anything else, saying what to pass', () => {
+    for (const bad of ['JSON', 'xml', 3, null, ['json'], true]) expect(() => boundedFormat(bad)).toThrow(FormatError);
+    expect(() => boundedFormat(['json'])).toThrow(/format must be "json" or a JSON Schema object, not an array/);
+  });
+
+  it(`takes a schema ${MAX_SCHEMA_DEPTH} levels deep and refuses one level more`, () => {
+    expect(depthOf(nested(MAX_SCHEMA_DEPTH))).toBe(MAX_SCHEMA_DEPTH);
+    expect(() => boundedFormat(nested(MAX_SCHEMA_DEPTH))).not.toThrow();
+    expect(() => boundedFormat(nested(MAX_SCHEMA_DEPTH + 1))).toThrow(/nests deeper than 32 levels/);
+  });
+
+  it('counts depth no further than needed, however deep the value', () => {
+    expect(depthOf(nested(10_000))).toBe(MAX_SCHEMA_DEPTH + 2);
+    expect(depthOf([[1], { a: [] }])).toBe(3);
+    expect(depthOf('x')).toBe(0);
+  });
+
+  it(`takes a schema of ${MAX_SCHEMA_BYTES} bytes and refuses one byte more`, () => {
+    const at = (bytes: number) => ({ description: 'x'.repeat(bytes - '{"description":""}'.length) });
+    expect(JSON.stringify(at(MAX_SCHEMA_BYTES)).length).toBe(MAX_SCHEMA_BYTES);
+    expect(() => boundedFormat(at(MAX_SCHEMA_BYTES))).not.toThrow();
+    expect(() => boundedFormat(at(MAX_SCHEMA_BYTES + 1))).toThrow(`format's JSON Schema is ${MAX_SCHEMA_BYTES + 1} bytes, more than ${MAX_SCHEMA_BYTES}`);
+  });
+
+  it('counts bytes, not characters', () => {
+    const s = { description: 'é'.repeat(MAX_SCHEMA_BYTES / 2) }; // half as many characters as bytes
+    expect(() => boundedFormat(s)).toThrow(/bytes, more than/);
+  });
+});
+
+describe('an answer’s JSON', () => {
+  it('is the text, or what one json fence holds', () => {
+    expect(parseAnswer(' {"a": 1}\n')).toEqual({ ok: true, value: { a: 1 } });
+    expect(parseAnswer('```json\n[1, 2]\n```')).toEqual({ ok: true, value: [1, 2] });
+    expect(parseAnswer('```\nnull\n```')).toEqual({ ok: true, value: null });
+  });
+
+  it('is not there in prose, in a cut object, or beside other words', () => {
+    for (const text of ['The count is 2.', '{"a": 1', 'Here: {"a": 1}', '```json\n{"a": 1}\n``` and more']) {
+      const r = parseAnswer(text);
+      expect(r.ok, text).toBe(false);
+      if (!r.ok) expect(r.why).toMatch(/^it is not JSON \(/);
+    }
+  });
+
+  it('quotes at most a hundred characters of the parser', () => {
+    const r = parseAnswer(`{"a": ${'x'.repeat(5000)}}`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.why.length).toBeLessThanOrEqual('it is not JSON ()'.length + 100);
+  });
+});
+
+describe('problems in words', () => {
+  it('names where and what: a missing property, one not allowed, a wrong type, the whole answer', () => {
+    expect(
+      problemWords([
+        { instancePath: '', keyword: 'required', params: { missingProperty: 'count' } },
+        { instancePath: '/items/2', keyword: 'additionalProperties', params: { additionalProperty: 'extra' } },
+        { instancePath: '/items/0/name', keyword: 'type', params: { type: 'string' }, message: 'must be string' },
+      ]),
+    ).toBe('count: required; items.2.extra: not allowed; items.0.name: must be string');
+    expect(problemWords([{ instancePath: '', keyword: 'type', params: {}, message: 'must be object' }])).toBe('answer: must be object');
+    expect(problemWords([{ instancePath: '/a~1b/c~0d', keyword: 'minimum', params: {} }])).toBe('a/b.c~d: minimum');
+  });
+
+  it('names the first three and says how many more', () => {
+    const p = { instancePath: '', keyword: 'required', params: { missingProperty: 'x' } };
+    expect(problemWords([p, p, p])).toBe('x: required; x: required; x: required');
+    expect(problemWords([p, p, p, p, p])).toBe('x: required; x: required; x: required (and 2 more)');
+  });
+});
+
+describe('a prepared format', () => {
+  const SCHEMA = { type: 'object', properties: { count: { type: 'integer' } }, required: ['count'], additionalProperties: false };
+
+  it('passes an answer that holds, with its value', async () => {
+    const f = await prepareFormat(SCHEMA);
+    expect(f.format).toEqual(SCHEMA);
+    expect(f.check('{"count": 3}')).toEqual({ ok: true, value: { count: 3 } });
+  });
+
+  it('sets aside one that breaks the schema, saying why', async () => {
+    const f = await prepareFormat(SCHEMA);
+    expect(f.check('{}')).toEqual({ ok: false, why: 'it breaks the schema (count: required)' });
+    expect(f.check('{"count": 1.5}')).toEqual({ ok: false, why: 'it breaks the schema (count: must be integer)' });
+    expect(f.check('{"count": 1, "more": 2}')).toEqual({ ok: false, why: 'it breaks the schema (more: not allowed)' });
+    expect(f.check('[]')).toEqual({ ok: false, why: 'it breaks the schema (answer: must be object)' });
+    expect(f.check('count: 3')).toMatchObject({ ok: false, why: expect.stringMatching(/^it is not JSON/) });
+  });
+
+  it('"json" passes any JSON, [] and {} too, and no prose', async () => {
+    const f = await prepareFormat('json');
+    expect(f.format).toBe('json');
+    expect(f.check('[]')).toEqual({ ok: true, value: [] });
+    expect(f.check('{}')).toEqual({ ok: true, value: {} });
+    expect(f.check('two')).toMatchObject({ ok: false });
+  });
+
+  it('refuses a schema Ajv cannot compile, with Ajv’s words', async () => {
+    await expect(prepareFormat({ type: 'object', requird: ['x'] })).rejects.toThrow('format is not a JSON Schema that can be used: strict mode: unknown keyword: "requird" — fix the schema, or pass "json".');
+    await expect(prepareFormat({ type: 'strnig' })).rejects.toThrow(FormatError);
+    await expect(prepareFormat({ $ref: '#/$defs/missing' })).rejects.toThrow(/can't resolve reference/);
+  });
+
+  it('takes what schemas commonly carry: a draft named in $schema, $defs, a title, a string format', async () => {
+    const f = await prepareFormat({
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      title: 'Findings',
+      $defs: { finding: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } }, required: ['at'] } },
+      type: 'array',
+      items: { $ref: '#/$defs/finding' },
+    });
+    expect(f.check('[{"at": "2025-01-01T00:00:00Z"}]')).toMatchObject({ ok: true });
+    expect(f.check('[{}]')).toEqual({ ok: false, why: 'it breaks the schema (0.at: required)' });
+  });
+
+  it('compiles the same $id twice (a fresh validator each call)', async () => {
+    const s = { $id: 'https://example.com/a', type: 'object' };
+    await prepareFormat(s);
+    await expect(prepareFormat(s)).resolves.toMatchObject({ format: s });
+  });
+});
+
+describe('the published argument', () => {
+  it('leaves out the type beside a const, and keeps every other type', () => {
+    expect(slimSchema({ anyOf: [{ type: 'string', const: 'json' }, { type: 'object', propertyNames: { type: 'string' }, additionalProperties: {} }] })).toEqual({ anyOf: [{ const: 'json' }, { type: 'object' }] });
+    expect(slimSchema({ type: 'string', enum: ['a'] })).toEqual({ type: 'string', enum: ['a'] });
+  });
+});
