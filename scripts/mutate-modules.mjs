@@ -20,4 +20,5 @@ export const MODULES = [
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
   { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: unit('puller') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
+  { name: 'backup-target', file: 'src/orchestrator/storage/backup-target.ts', tests: integration('backup-target') },
 ];
