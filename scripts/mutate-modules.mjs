@@ -26,4 +26,5 @@ export const MODULES = [
   { name: 'fingerprint-table', file: 'src/orchestrator/inputs/fingerprint-table.ts', tests: unit('origins') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
   { name: 'answer-format', file: 'src/orchestrator/generation/answer-format.ts', tests: unit('answer-format') },
+  { name: 'backup-target', file: 'src/orchestrator/storage/backup-target.ts', tests: integration('backup-target') },
 ];

@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { numberOrText, type FlagSetting } from '../orchestrator/config/load.js';
+import { shortened } from '../orchestrator/util/shorten.js';
+import { nestsDeeperThan } from '../tools/arg-bounds.js';
 
 export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state';
 
@@ -78,7 +80,7 @@ Commands:
   project [detect]        Show the project profile for this folder (or --project DIR).
   project init            Write .ollm/project.yaml for this folder, to edit.
   state backup FILE       Copy the state database (memory, metrics, preferences) to FILE, safely
-                          while a server runs; --force replaces an existing FILE.
+                          while a server runs; --force replaces an existing FILE; "-": the output.
 
 Settings (each overrides env vars and the settings file):
   --config FILE          Settings file (default $OLLM_HOME/config.yaml, OLLM_HOME default ~/.ollm)
@@ -110,13 +112,23 @@ More hosts (other Ollama machines, OpenAI-compatible engines such as vLLM or lla
 listed under hosts: in the settings file; the memory of a remote Ollama under ollama.capacity or
 each host's capacity. ollm://fleet shows them all; \`ollm-mcp doctor\` checks each.`;
 
-/** `--set` values: JSON where it reads as JSON (numbers, booleans, lists), otherwise the text. */
-function readValue(text: string): unknown {
+/**
+ * The deepest a `--set` value may nest. The deepest setting is a few levels (a host's capacity in
+ * the hosts list); past this a value is no setting, and walking it (the settings' checks, an error
+ * that quotes it) would run out of stack.
+ */
+export const MAX_SET_DEPTH = 32;
+
+/** `--set` values: JSON where it reads as JSON (numbers, booleans, lists), otherwise the text; `flag` names it in an error. */
+function readValue(text: string, flag: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  if (nestsDeeperThan(value, MAX_SET_DEPTH)) throw new UsageError(`${flag}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give the setting's own value (see schemas/settings.schema.json).`);
+  return value;
 }
 
 /** A comma-separated flag value as a list: items trimmed, empty ones dropped (the schema says when none is left). */
@@ -192,7 +204,7 @@ export function parseCli(argv: string[]): CliArgs {
     if (eq <= 0) throw new UsageError(`--set wants KEY=VALUE, got "${item}" — e.g. --set ram.budget=12GB.`);
     const key = item.slice(0, eq).trim();
     const text = item.slice(eq + 1);
-    flags.push({ path: key, value: readValue(text), flag: `--set ${key}` });
+    flags.push({ path: key, value: readValue(text, `--set ${shortened(key)}`), flag: `--set ${key}` });
   }
 
   const transport = (v.transport as string | undefined) ?? 'stdio';

@@ -16,6 +16,7 @@ import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
 import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';
 import type { Handlers } from './core.js';
+import { offerLogging } from './log-level.js';
 import type { Serving } from './serving.js';
 import { VERSION } from './version.js';
 
@@ -127,7 +128,8 @@ export function createServerFactory(serving: Serving, catalog: Catalog, options:
   // the last line: whatever path a key takes, no tool result or resource shows a configured one
   const secrets = configuredSecrets(serving.settings);
   return () => {
-    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions, jsonSchemaValidator: lazyValidator, capabilities: { logging: {} } });
+    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions, jsonSchemaValidator: lazyValidator });
+    offerLogging(server); // logging/setLevel answers a level MCP lacks as Invalid params
     const handlers = async () => {
       const core = await serving.core().catch((err: unknown) => {
         throw new CoreUnavailable(err);

@@ -60,3 +60,48 @@ describe('log notifications of long work', () => {
     expect(texts().some((t) => t.startsWith('info:'))).toBe(false);
   });
 });
+
+describe('logging/setLevel with a level MCP does not have (issue 41)', () => {
+  const LEVELS = 'debug, info, notice, warning, error, critical, alert, emergency';
+  /** The error the server answers a setLevel with `params`, sent as they are (the client checks nothing). */
+  const refused = async (params: unknown) => {
+    try {
+      await session.client.request({ method: 'logging/setLevel', params } as never, { '~standard': { version: 1, vendor: 'test', validate: (v: unknown) => ({ value: v }) } } as never);
+    } catch (err) {
+      return { code: (err as { code?: unknown }).code, message: (err as Error).message };
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['an unknown name', { level: 'verbose' }],
+    ['another case', { level: 'INFO' }],
+    ['a number', { level: 3 }],
+    ['no level', {}],
+    ['a long text', { level: 'x'.repeat(100_000) }],
+  ])('%s is Invalid params (-32602) naming the valid levels, never quoting what was sent', async (_what, params) => {
+    const e = await refused(params);
+    expect(e?.code).toBe(-32602);
+    expect(e?.message).toContain(`Invalid params for logging/setLevel: level: must be one of ${LEVELS}`);
+    expect(e?.message.length).toBeLessThan(300);
+  });
+
+  it('a valid level is still taken, and still chooses what is logged', async () => {
+    expect(await refused({ level: 'info' })).toBeUndefined();
+    const reload = async () => {
+      await session.client.callTool({ name: 'unload_model', arguments: { all: true } });
+      await settle();
+      messages.length = 0;
+      await session.client.callTool({ name: 'smart_load', arguments: { model: 'qwen2.5-coder:7b' } });
+    };
+    await session.client.setLoggingLevel('error');
+    await reload();
+    await settle();
+    expect(texts()).toEqual([]);
+    await session.client.setLoggingLevel('info');
+    await reload();
+    await settle();
+    if (STATELESS) return expect(texts()).toEqual([]);
+    expect(texts()).toContainEqual(expect.stringMatching(/^info: loading qwen2\.5-coder:7b \(/));
+  });
+});

@@ -35,6 +35,9 @@ beforeAll(async () => {
   const root = tempDir('ollm-trust-');
   mkdirSync(join(root, 'src'));
   writeFileSync(join(root, 'src', 'retry.ts'), RETRY);
+  // the same lines with old-Mac line ends (CR alone), and with all three kinds mixed
+  writeFileSync(join(root, 'src', 'retry-cr.ts'), `${RETRY.replaceAll('\n', '\r')}\r`);
+  writeFileSync(join(root, 'src', 'retry-mixed.ts'), RETRY.split('\n').map((line, i) => `${line}${['\r', '\r\n', '\n'][i % 3]}`).join(''));
   writeFileSync(join(root, '.git'), ''); // a project folder
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
   session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], root);
@@ -66,6 +69,17 @@ describe('citations of what was read', () => {
     // the answer, then at most three short lines: who answered, what was read (and the citations), what it saved
     const tail = r.text.split('\n\n').at(-1)!.split('\n');
     expect(tail.length).toBeLessThanOrEqual(3);
+  });
+
+  it.each([['retry-cr.ts', 'CR alone (old Mac)'], ['retry-mixed.ts', 'CR, CRLF and LF mixed']])('a file with line ends of %s has its 12 lines: line 8 with its quote is verified, line 13 flagged', async (file, _ends) => {
+    fake.reply(`The delay is set at src/${file}:8 \`await new Promise((r) => setTimeout(r, 100 * 2 ** i));\`, the loop at src/${file}:3 \`for (let i = 0; i < 3; i++) {\` and it ends at src/${file}:13.`);
+    const r = await call({ prompt: 'Explain how this retries.', task: 'code', files: [`src/${file}`] });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.out.citations!.citations).toEqual([
+      expect.objectContaining({ raw: `src/${file}:8`, verdict: 'verified' }),
+      expect.objectContaining({ raw: `src/${file}:3`, verdict: 'verified' }),
+      expect.objectContaining({ raw: `src/${file}:13`, verdict: 'flagged', why: `src/${file}:13 does not exist: the file has 12 lines` }),
+    ]);
   });
 
   it('an answer whose citations mostly do not hold goes to the next model, which answers', async () => {

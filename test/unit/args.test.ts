@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactSettings } from '../../src/orchestrator/config/index.js';
-import { parseCli, UsageError } from '../../src/server/args.js';
+import { MAX_SET_DEPTH, parseCli, UsageError } from '../../src/server/args.js';
 
 describe('command line', () => {
   it('serves by default and knows doctor, help and version', () => {
@@ -25,6 +25,19 @@ describe('command line', () => {
     const { flags } = parseCli(['--set', 'ram.safetyMargin=0.25', '--set', 'model.keepAlive.models=["a","b"]', '--set', 'ram.budget=12GB']);
     expect(flags.map((f) => f.value)).toEqual([0.25, ['a', 'b'], '12GB']);
     expect(flags[0]!.flag).toBe('--set ram.safetyMargin');
+  });
+
+  it('--set takes a JSON value nested up to MAX_SET_DEPTH and refuses one level more, naming the key', () => {
+    const lists = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const objects = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+    expect(parseCli(['--set', `hosts=${lists(MAX_SET_DEPTH)}`]).flags[0]!.value).toEqual(JSON.parse(lists(MAX_SET_DEPTH)));
+    expect(parseCli(['--set', `x.y=${objects(MAX_SET_DEPTH)}`]).flags[0]!.value).toEqual(JSON.parse(objects(MAX_SET_DEPTH)));
+    const said = (key: string) => `--set ${key}: the value nests deeper than ${MAX_SET_DEPTH} levels, which no setting does — give the setting's own value (see schemas/settings.schema.json).`;
+    expect(() => parseCli(['--set', `hosts=${lists(MAX_SET_DEPTH + 1)}`])).toThrow(new UsageError(said('hosts')));
+    expect(() => parseCli(['--set', `x.y=${objects(MAX_SET_DEPTH + 1)}`])).toThrow(new UsageError(said('x.y')));
+    expect(() => parseCli(['--set', `hosts=[1,{"a":[2,${lists(MAX_SET_DEPTH)}]}]`])).toThrow(new UsageError(said('hosts')));
+    // not JSON: the text itself, however many brackets it has
+    expect(parseCli(['--set', `model.default=${'['.repeat(100)}`]).flags[0]!.value).toBe('['.repeat(100));
   });
 
   it('reads the memory, template and project commands and checks their arguments', () => {

@@ -103,8 +103,10 @@ describe('lines', () => {
     expect(only('see src/retry.ts#L5-L3').why).toBe('src/retry.ts#L5-L3 is backwards: line 5 comes after line 3, and the file has 12 lines');
   });
 
-  it('counts lines as an editor shows them: CRLF, no final newline, a final newline, empty', () => {
+  it('counts lines as an editor shows them: CRLF, CR alone (old Mac), mixed, no final newline, a final newline, empty', () => {
     const read = [
+      { label: 'cr.txt', text: 'one\rtwo\rthree\r' },
+      { label: 'mixed.txt', text: 'one\rtwo\r\nthree\nfour' },
       { label: 'crlf.txt', text: 'one\r\ntwo\r\n' },
       { label: 'open.txt', text: 'one\ntwo' },
       { label: 'closed.txt', text: 'one\ntwo\n' },
@@ -112,6 +114,16 @@ describe('lines', () => {
       { label: 'empty.txt', text: '' },
     ];
     const verdicts = (answer: string) => check(answer, read).citations.map((c) => [c.raw, c.verdict, c.why]);
+    expect(verdicts('cr.txt:3 cr.txt:4 mixed.txt:4 mixed.txt:5')).toEqual([
+      ['cr.txt:3', 'verified', undefined],
+      ['cr.txt:4', 'flagged', 'cr.txt:4 does not exist: the file has 3 lines'],
+      ['mixed.txt:4', 'verified', undefined],
+      ['mixed.txt:5', 'flagged', 'mixed.txt:5 does not exist: the file has 4 lines'],
+    ]);
+    // a quote is looked for on the cited line alone, whatever ends it
+    expect(only('cr.txt:2 `two`', read)).toMatchObject({ verdict: 'verified' });
+    expect(only('cr.txt:2 `three`', read)).toMatchObject({ verdict: 'flagged', why: 'the quoted text is not on line 2 of cr.txt' });
+    expect(only('mixed.txt:3 `three`', read)).toMatchObject({ verdict: 'verified' });
     expect(verdicts('crlf.txt:2 crlf.txt:3 open.txt:2 open.txt:3 closed.txt:2 closed.txt:3 one.txt:1 one.txt:2 empty.txt:1')).toEqual([
       ['crlf.txt:2', 'verified', undefined],
       ['crlf.txt:3', 'flagged', 'crlf.txt:3 does not exist: the file has 2 lines'],
@@ -154,6 +166,9 @@ describe('quotes', () => {
     expect(only('src/retry.ts:3').quote).toBeUndefined();
     expect(only(`src/retry.ts:3 ${'and so on '.repeat(9)}\`const x9 = 9;\``)).toMatchObject({ verdict: 'verified' });
     expect(only('src/retry.ts:3 is set\n`const x9 = 9;`')).toMatchObject({ verdict: 'verified' });
+    expect(only('src/retry.ts:3 is set\r`const x9 = 9;`')).toMatchObject({ verdict: 'verified' }); // a lone CR ends the answer's line too
+    expect(only('src/retry.ts:3 `const x9\r= 9;`').quote).toBeUndefined(); // a quote does not span lines
+    expect(only('`const x9\r= 9;` src/retry.ts:3').quote).toBeUndefined();
     expect(only('src/retry.ts:3 `const x9 = 9;`').verdict).toBe('flagged'); // the same quote, close by, is checked
   });
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import { partOverhead, renderPart, splitInputs, type InputDoc, type Part } from '../../src/orchestrator/inputs/split.js';
+import { lineStarts, nextLineStart } from '../../src/orchestrator/inputs/split-sections.js';
 import { random } from '../helpers/random.js';
 
 const count = estimateTokens;
 
 
 /** Checks every promise splitInputs makes, and returns the parts. */
+/** Line breaks as editors take them: CRLF, LF, or CR alone. */
+const breaks = (text: string) => text.match(/\r\n?|\n/g)?.length ?? 0;
+
 function checked(docs: InputDoc[], budget: number): Part[] {
   const parts = splitInputs(docs, budget, count);
   for (const part of parts) {
@@ -25,11 +29,11 @@ function checked(docs: InputDoc[], budget: number): Part[] {
       const item = flat[next++];
       if (!item) throw new Error(`${doc.label}: pieces missing`);
       expect(item.piece.label).toBe(doc.label);
-      expect(item.piece.lines).toEqual([line, line + (item.piece.text.slice(0, -1).match(/\n/g)?.length ?? 0)]);
+      expect(item.piece.lines).toEqual([line, line + breaks(item.piece.text.replace(/(?:\r\n?|\n)$/, ''))]);
       if (mine.length > 0) expect(item.p).toBe((mine.at(-1)?.p ?? 0) + 1);
       mine.push(item);
       text += item.piece.text;
-      line += item.piece.text.match(/\n/g)?.length ?? 0;
+      line += breaks(item.piece.text);
     } while (text.length < doc.text.length);
     expect(text).toBe(doc.text);
     mine.forEach(({ piece }, i) => expect(piece.piece).toEqual(mine.length > 1 ? { index: i + 1, of: mine.length } : undefined));
@@ -177,6 +181,21 @@ describe('splitInputs', () => {
       ['a.ts', 'x\n', [1, 1]],
       ['empty2', '', [1, 1]],
     ]);
+  });
+
+  it('numbers lines ended by LF, CRLF or a lone CR alike (the parts\' headers and the citations count the same)', () => {
+    expect(lineStarts('a\rb\r\nc\nd')).toEqual([0, 2, 5, 7]);
+    expect(lineStarts('a\r\r')).toEqual([0, 2]); // an empty line between two CRs; the final break starts none
+    expect(lineStarts('a\n\r\n')).toEqual([0, 2]);
+    expect(lineStarts('')).toEqual([0]);
+    expect(nextLineStart('ab', 0)).toBe(-1);
+    expect(nextLineStart('a\r\nb', 1)).toBe(3);
+    expect(nextLineStart('a\rb\nc', 2)).toBe(4);
+    const cr = Array.from({ length: 300 }, (_, i) => `line ${i + 1} of an old Mac file`).join('\r');
+    const parts = piecesOf(checked([{ label: 'mac.txt', text: cr }], 400), 'mac.txt');
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.at(-1)!.lines[1]).toBe(300);
+    for (const p of parts) expect(p.text.startsWith(`line ${p.lines[0]} `)).toBe(true);
   });
 
   it('preserves CRLF line endings, never cutting between CR and LF', () => {

@@ -80,13 +80,13 @@ function quoteAfter(answer: string, from: number, limit: number): Span | undefin
   const reach = Math.min(from + QUOTE_REACH, limit);
   for (let i = from; i < reach; i++) {
     const c = answer[i] as string;
-    if (c === '\n') return undefined;
+    if (c === '\n' || c === '\r') return undefined;
     const close = OPENERS[c];
     if (close === undefined) continue;
     for (let j = i + 1; j < limit; j++) {
       const d = answer[j];
       if (d === close) return span(answer, i, j + 1);
-      if (d === '\n') return undefined;
+      if (d === '\n' || d === '\r') return undefined;
     }
     return undefined;
   }
@@ -107,7 +107,7 @@ function quoteBefore(answer: string, citationStart: number, prevEnd: number): Sp
       if (quote) quote.bound = gap[0].slice(1).trim() !== '';
       return quote;
     }
-    if (c === '\n') return undefined;
+    if (c === '\n' || c === '\r') return undefined;
   }
   return undefined;
 }

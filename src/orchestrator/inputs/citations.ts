@@ -5,6 +5,7 @@
  * citation must be on those lines. Pure: no I/O.
  */
 import { attachQuotes, normaliseSpace, quoteOf, type Occurrence } from './citation-quotes.js';
+import { nextLineStart } from './split-sections.js';
 
 /** What was read: label is the path as shown (e.g. "src/retry.ts"), text the decoded text. */
 export interface ReadText {
@@ -71,8 +72,8 @@ function looksLikeFile(path: string): boolean {
 /**
  * A read text and where its lines start, found lazily: only as far into the text as a citation
  * needs (its last line, or the whole text to name the line count in a flag), once per text. Lines
- * are counted as an editor shows them and as the parts' headers number them: a "\n" ends a line,
- * a final "\n" does not start another, and "" has no lines.
+ * are counted as an editor shows them and as the parts' headers number them: "\n", "\r\n" and a
+ * lone "\r" each end a line, a final one does not start another, and "" has no lines.
  */
 class Doc {
   private readonly starts: number[];
@@ -107,9 +108,9 @@ class Doc {
     const { starts, text } = this;
     let at = starts.length > 0 ? (starts[starts.length - 1] as number) : 0;
     while (!this.done && starts.length < n) {
-      const nl = text.indexOf('\n', at);
-      if (nl === -1 || nl + 1 >= text.length) this.done = true;
-      else starts.push((at = nl + 1));
+      const next = nextLineStart(text, at);
+      if (next === -1 || next >= text.length) this.done = true;
+      else starts.push((at = next));
     }
   }
 }

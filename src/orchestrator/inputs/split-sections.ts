@@ -28,10 +28,20 @@ const DECLARATION =
   /(?:export|function|async|class|abstract|interface|type|enum|const|let|var|def|func|fn|pub|impl|struct|trait|mod|module|namespace|public|private|protected|internal|static)[ <(]/y;
 const COMMENTISH = /[ \t]*(?:\/\/|\/\*|\*|#|@|--|;;|"""|''')/y;
 
-/** Offsets at which lines start; an empty text has one empty line. */
+/** A line break as editors take it: "\r\n", "\n", or a lone "\r" (old Mac files). */
+const LINE_BREAK = /\r\n?|\n/g;
+
+/** The offset right after the first line break at or after `from`, or -1 when none follows. */
+export function nextLineStart(text: string, from: number): number {
+  LINE_BREAK.lastIndex = from;
+  const m = LINE_BREAK.exec(text);
+  return m === null ? -1 : m.index + m[0].length;
+}
+
+/** Offsets at which lines start (after "\n", "\r\n" or "\r"; a final break starts none); an empty text has one empty line. */
 export function lineStarts(text: string): number[] {
   const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1 && i + 1 < text.length; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  for (let i = nextLineStart(text, 0); i !== -1 && i < text.length; i = nextLineStart(text, i)) starts.push(i);
   return starts;
 }
 
