@@ -1,7 +1,9 @@
 /**
  * Answer checks benchmark (issue 32): the checks every answer goes through before it is handed
  * back must cost nothing next to the generation. Times degenerate() on a 10,000-token (~40,000
- * characters) normal answer and on a looping one, and — when src/orchestrator/inputs/citations.ts
+ * characters) normal answer, on a looping one, and on one that stopped by itself quoting a line its
+ * 10,000-token input repeats (issue 42: the input is searched for the line; with a 1 MB input the
+ * figure is shown too, without a goal: that search is linear in the input), and — when src/orchestrator/inputs/citations.ts
  * is there — checkCitations() on a 10,000-token answer with 100 citations over 50 files of 2,000
  * lines. Each figure is the median of 200 runs after a warm-up.
  * Goals: degenerate() ≤ 1 ms per answer; the citation check ≤ 5 ms.
@@ -69,22 +71,45 @@ function goalLine(what: string, ms: number, goal: number): { ok: boolean; line: 
   return { ok, line: `answer checks: ${what}: median ${fmt(ms)} ms (goal ≤ ${goal} ms) ${ok ? 'OK' : 'MISSED'}` };
 }
 
+/** A log of at least `chars` characters whose lines differ but all hold one error. */
+function repeatingLog(chars: number): string {
+  let out = '';
+  for (let i = 0; out.length < chars; i++) out += `2024-05-01 10:${String(i % 60).padStart(2, '0')}:${String(i % 57).padStart(2, '0')} worker-${i % 7} ERROR db: connection refused (attempt ${i})\n`;
+  return out;
+}
+
+/** An answer of at least `chars` characters quoting that error line over and over. */
+function quotingAnswer(chars: number): string {
+  const line = 'ERROR db: connection refused\n';
+  return `The log holds one error, again and again:\n${line.repeat(Math.ceil(chars / line.length))}`;
+}
+
 function benchDegenerate(): { ok: boolean; lines: string[] } {
+  const ask = 'Summarise the log.';
+  const given = (input: string) => ({ doneReason: 'stop', given: { texts: [ask, input], ask } });
   const cases = [
-    { name: 'normal', text: sized(normalAnswer, ANSWER_TOKENS), expect: undefined },
-    { name: 'looping', text: sized(loopingAnswer, ANSWER_TOKENS), expect: 'loop' },
+    { name: 'normal', text: sized(normalAnswer, ANSWER_TOKENS), end: { doneReason: 'length' }, expect: undefined, goal: true },
+    { name: 'looping', text: sized(loopingAnswer, ANSWER_TOKENS), end: { doneReason: 'length' }, expect: 'loop', goal: true },
+    { name: 'quoting', text: sized(quotingAnswer, ANSWER_TOKENS), end: given(sized(repeatingLog, ANSWER_TOKENS)), input: ANSWER_TOKENS, expect: undefined, goal: true },
+    { name: 'quoting', text: sized(quotingAnswer, ANSWER_TOKENS), end: given(repeatingLog(1_000_000)), input: 0, expect: undefined, goal: false },
   ];
   let ok = true;
   const lines: string[] = [];
   for (const c of cases) {
-    const got = degenerate(c.text, { doneReason: 'length' })?.kind;
+    const got = degenerate(c.text, c.end)?.kind;
     if (got !== c.expect) {
       ok = false;
       lines.push(`answer checks: degenerate() on the ${c.name} answer said ${got ?? 'not degenerate'}, expected ${c.expect ?? 'not degenerate'} MISSED`);
     }
-    const ms = medianMs(() => degenerate(c.text, { doneReason: 'length' }));
+    const ms = medianMs(() => degenerate(c.text, c.end));
     const tokens = thousands(Math.round(estimateTokens(c.text) / 1000) * 1000);
-    const r = goalLine(`degenerate() on a ${tokens}-token ${c.name} answer (${thousands(c.text.length)} characters)`, ms, DEGENERATE_GOAL_MS);
+    const input = c.input === undefined ? '' : c.input > 0 ? ` of a ${thousands(c.input)}-token input` : ' of a 1 MB input';
+    const what = `degenerate() on a ${tokens}-token ${c.name} answer${input} (${thousands(c.text.length)} characters)`;
+    if (!c.goal) {
+      lines.push(`answer checks: ${what}: median ${fmt(ms)} ms (no goal: linear in the input)`);
+      continue;
+    }
+    const r = goalLine(what, ms, DEGENERATE_GOAL_MS);
     ok &&= r.ok;
     lines.push(r.line);
   }

@@ -27,4 +27,9 @@ export const MODULES = [
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
   { name: 'answer-format', file: 'src/orchestrator/generation/answer-format.ts', tests: unit('answer-format') },
   { name: 'backup-target', file: 'src/orchestrator/storage/backup-target.ts', tests: integration('backup-target') },
+  { name: 'degenerate', file: 'src/orchestrator/generation/degenerate.ts', tests: unit('degenerate') },
+  { name: 'given-repeat', file: 'src/orchestrator/generation/given-repeat.ts', tests: unit('given-repeat', 'degenerate') },
+  { name: 'citations', file: 'src/orchestrator/inputs/citations.ts', tests: unit('citations', 'citations-diff') },
+  { name: 'citation-lines', file: 'src/orchestrator/inputs/citation-lines.ts', tests: unit('citations', 'citations-diff') },
+  { name: 'diff-lines', file: 'src/orchestrator/inputs/diff-lines.ts', tests: unit('citations-diff') },
 ];

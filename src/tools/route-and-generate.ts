@@ -39,9 +39,10 @@ export const routeResultSchema = z.object({
   split: splitSchema.optional(),
   citations: z
     .object({
-      citations: z.array(z.object({ raw: z.string(), path: z.string(), from: z.number(), to: z.number(), quote: z.string().optional(), verdict: z.enum(['verified', 'flagged']), why: z.string().optional() })),
+      citations: z.array(z.object({ raw: z.string(), path: z.string(), from: z.number(), to: z.number(), quote: z.string().optional(), verdict: z.enum(['verified', 'flagged', 'unchecked']), why: z.string().optional() })),
       verified: z.number(),
       flagged: z.number(),
+      unchecked: z.number().describe('citations of what was not read (or outside what a diff shows): not counted against the answer'),
       summary: z.string(),
     })
     .optional()

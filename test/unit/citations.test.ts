@@ -65,8 +65,8 @@ describe('the citation forms', () => {
 });
 
 describe('paths', () => {
-  it('flags a path that was not read', () => {
-    expect(only('see src/x.ts:3')).toMatchObject({ verdict: 'flagged', why: 'src/x.ts was not among the inputs' });
+  it('leaves a path that was not read unchecked: not wrong, just not checkable', () => {
+    expect(only('see src/x.ts:3')).toMatchObject({ verdict: 'unchecked', why: 'src/x.ts was not read, so it could not be checked' });
   });
 
   it('matches a path that ends an input label at a "/", or that an input label ends', () => {
@@ -74,15 +74,15 @@ describe('paths', () => {
     expect(only('see ./src/retry.ts:3')).toMatchObject({ path: './src/retry.ts', verdict: 'verified' });
     expect(only('see /home/me/project/src/retry.ts:3')).toMatchObject({ verdict: 'verified' });
     // Not at a "/" boundary: "etry.ts" is not retry.ts.
-    expect(only('see etry.ts:3')).toMatchObject({ verdict: 'flagged', why: 'etry.ts was not among the inputs' });
+    expect(only('see etry.ts:3')).toMatchObject({ verdict: 'unchecked', why: 'etry.ts was not read, so it could not be checked' });
   });
 
   it('names the input when a short path is past its end', () => {
     expect(only('see retry.ts:13').why).toBe('retry.ts:13 does not exist: src/retry.ts has 12 lines');
   });
 
-  it('flags a path that ends two inputs, saying which', () => {
-    expect(only('see util.ts:1')).toMatchObject({ verdict: 'flagged', why: 'util.ts is ambiguous: it could be any of src/a/util.ts, src/b/util.ts' });
+  it('leaves a path that ends two inputs unchecked, saying which', () => {
+    expect(only('see util.ts:1')).toMatchObject({ verdict: 'unchecked', why: 'util.ts is ambiguous: it could be any of src/a/util.ts, src/b/util.ts' });
     expect(only('see src/a/util.ts:1')).toMatchObject({ verdict: 'verified' });
   });
 });
@@ -135,6 +135,27 @@ describe('lines', () => {
       ['one.txt:2', 'flagged', 'one.txt:2 does not exist: the file has 1 line'],
       ['empty.txt:1', 'flagged', 'empty.txt:1 does not exist: the file is empty (0 lines)'],
     ]);
+  });
+});
+
+describe('line ends of every kind', () => {
+  it('a lone CR ends a line as LF and CRLF do, also mixed, and a final one starts no line', () => {
+    const read = [
+      { label: 'cr.txt', text: 'one\rtwo\rthree\r' },
+      { label: 'mixed.txt', text: 'one\r\ntwo\rthree\nfour' },
+      { label: 'lf.txt', text: 'one\ntwo\n' },
+    ];
+    const verdicts = (answer: string) => check(answer, read).citations.map((c) => [c.raw, c.verdict, c.why]);
+    expect(verdicts('cr.txt:3 `three` cr.txt:4 mixed.txt:2 `two` mixed.txt:4 `four` mixed.txt:5 lf.txt:3')).toEqual([
+      ['cr.txt:3', 'verified', undefined],
+      ['cr.txt:4', 'flagged', 'cr.txt:4 does not exist: the file has 3 lines'],
+      ['mixed.txt:2', 'verified', undefined],
+      ['mixed.txt:4', 'verified', undefined],
+      ['mixed.txt:5', 'flagged', 'mixed.txt:5 does not exist: the file has 4 lines'],
+      ['lf.txt:3', 'flagged', 'lf.txt:3 does not exist: the file has 2 lines'],
+    ]);
+    // the quote is looked for on the cited line only: line 2 of a CR file is "two", not "one"
+    expect(only('cr.txt:2 `one`', read)).toMatchObject({ verdict: 'flagged', why: 'the quoted text is not on line 2 of cr.txt' });
   });
 });
 
@@ -195,10 +216,16 @@ describe('quotes', () => {
 
 describe('the report', () => {
   it('counts and sums up', () => {
-    const report = check('src/retry.ts:1, src/retry.ts:2 and src/nope.ts:3');
-    expect(report).toMatchObject({ verified: 2, flagged: 1, summary: '2 of 3 citations verified' });
+    const report = check('src/retry.ts:1, src/retry.ts:2 and src/retry.ts:30');
+    expect(report).toMatchObject({ verified: 2, flagged: 1, unchecked: 0, summary: '2 of 3 citations verified' });
     expect(check('only src/retry.ts:1').summary).toBe('1 of 1 citation verified');
-    expect(check('no citations here')).toEqual({ citations: [], verified: 0, flagged: 0, summary: '' });
+    expect(check('no citations here')).toEqual({ citations: [], verified: 0, flagged: 0, unchecked: 0, summary: '' });
+  });
+
+  it('counts unchecked citations apart: "of" counts only the checked ones', () => {
+    expect(check('src/retry.ts:1, src/retry.ts:30 and src/nope.ts:3')).toMatchObject({ verified: 1, flagged: 1, unchecked: 1, summary: '1 of 2 citations verified, 1 unchecked' });
+    expect(check('src/nope.ts:3 and src/other.ts:4')).toMatchObject({ verified: 0, flagged: 0, unchecked: 2, summary: '2 citations unchecked' });
+    expect(check('src/nope.ts:3')).toMatchObject({ unchecked: 1, summary: '1 citation unchecked' });
   });
 
   it('reports a citation written twice once, checking the quotes next to each', () => {

@@ -229,3 +229,79 @@ describe('degenerate: cut inside the first sentence', () => {
     expect(degenerate(words(CUT_MAX_LETTERS / 10), { doneReason: 'length' })).toBeUndefined();
   });
 });
+
+describe('degenerate: only the model\'s own repetition is a loop (issue 42)', () => {
+  const LINE = 'I will not talk in class.';
+  const given = (ask: string, ...inputs: string[]) => ({ given: { texts: [ask, ...inputs], ask }, doneReason: 'stop' });
+
+  describe('kept: it stopped by itself repeating what it was given or asked for', () => {
+    it('a line asked N times, the line in the prompt', () => {
+      const answer = `${LINE}\n`.repeat(10);
+      expect(degenerate(answer)).toEqual({ kind: 'loop', unit: LINE, times: 10 }); // with nothing given, as before
+      expect(degenerate(answer, given(`Write "${LINE}" ten times.`))).toBeUndefined();
+    });
+
+    it('a sentence of its own written as many times as asked — and only that many', () => {
+      const ask = 'Write one short sentence about cats, the same one 12 times.';
+      expect(degenerate('Cats sleep all day.\n'.repeat(12), given(ask))).toBeUndefined();
+      expect(degenerate('Cats sleep all day.\n'.repeat(13), given(ask))).toEqual({ kind: 'loop', unit: 'Cats sleep all day.', times: 13 });
+      expect(degenerate('Cats sleep all day.\n'.repeat(12), given('Write one short sentence about cats.'))).toEqual({ kind: 'loop', unit: 'Cats sleep all day.', times: 12 });
+    });
+
+    it('identical CSV rows of the inputs made into identical table rows', () => {
+      const csv = `name,qty\n${'bolt,0\n'.repeat(8)}`;
+      const table = `| name | qty |\n|---|---|\n${'| bolt | 0 |\n'.repeat(8)}`;
+      expect(degenerate(table, given('Convert the CSV to a markdown table.', csv))).toBeUndefined();
+      expect(degenerate(table, given('Convert the CSV to a markdown table.'))).toEqual({ kind: 'loop', unit: '| bolt | 0 |', times: 8 });
+      expect(degenerate(`name,qty\n${'bolt,0\n'.repeat(8)}`, given('Sort the rows.', csv))).toBeUndefined();
+    });
+
+    it('a log line the log itself repeats, quoted as often as it appears', () => {
+      const log = Array.from({ length: 8 }, (_, i) => `2024-05-01 10:00:0${i} ERROR db: connection refused`).join('\n');
+      const answer = `The log holds one error, again and again:\n${'ERROR db: connection refused\n'.repeat(8)}`;
+      expect(degenerate(answer, given('Summarise the log.', log))).toBeUndefined();
+      expect(degenerate(answer, given('Summarise the log.', 'INFO all good'))).toEqual({ kind: 'loop', unit: 'ERROR db: connection refused', times: 8 });
+    });
+
+    it("a template's repeated word", () => {
+      const template = 'Complete the refrain in the same style: la la la la la la la la';
+      const answer = `La ${'la '.repeat(15)}`;
+      expect(degenerate(answer, given(template))).toBeUndefined();
+      expect(degenerate(answer, given('Complete the refrain.'))).toEqual({ kind: 'loop', unit: 'la', times: 15 });
+    });
+  });
+
+  describe('set aside: the repetition is its own', () => {
+    it('one sentence repeated to the length limit, even one the prompt holds', () => {
+      const answer = `${LINE} `.repeat(50);
+      expect(degenerate(answer, { ...given(`Write "${LINE}" fifty times.`), doneReason: 'length' })).toEqual({ kind: 'loop', unit: LINE, times: 50 });
+    });
+
+    it('a two-line cycle the prompt does not hold', () => {
+      const answer = 'The cache is warm.\nThe cache is cold.\n'.repeat(10);
+      expect(degenerate(answer, given('Describe the cache and what it holds.'))).toEqual({ kind: 'loop', unit: 'The cache is warm. The cache is cold.', times: 10 });
+    });
+
+    it('a run of punctuation, whatever marks the prompt holds', () => {
+      expect(degenerate(`Result:\n${'='.repeat(80)}`, given('Show the result of a = b == c ========', '=====\n====='))).toEqual({ kind: 'loop', unit: '=', times: 80 });
+    });
+
+    it('a unit inside one word is never given, even when the prompt holds it', () => {
+      expect(degenerate('abc'.repeat(30), given('Say abc.'))).toEqual({ kind: 'loop', unit: 'abc', times: 30 });
+      expect(degenerate('abc '.repeat(30), given('Say abc.'))).toBeUndefined(); // the word itself, repeated
+    });
+
+    it('a loop followed by a closing word, with or without what was given', () => {
+      const answer = `${'I am a cat. '.repeat(20)}The end.`;
+      expect(degenerate(answer)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+      expect(degenerate(answer, given('Why is the sky blue?'))).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+      expect(degenerate(`${'I am a cat. '.repeat(20)}Hope this helps!`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+      expect(degenerate(`${'I am a cat.\n'.repeat(20)}\nDone`, { doneReason: 'length' })).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+    });
+
+    it('a closing of more than three words, or longer than 40 characters, is an answer going on', () => {
+      expect(degenerate(`${'I am a cat. '.repeat(20)}And that is all.`)).toBeUndefined();
+      expect(degenerate(`${'I am a cat. '.repeat(20)}Incomprehensibilities notwithstanding, characteristically.`)).toBeUndefined();
+    });
+  });
+});

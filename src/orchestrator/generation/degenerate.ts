@@ -6,16 +6,25 @@
  * - empty: no letter or digit at all.
  * - loop: the answer, whitespace-normalised (every run of whitespace one space, CRLF included), ends
  *   in a stretch that is one unit repeated — a character, a word, a phrase, a sentence, a block of
- *   lines — at least LOOP_MIN_TIMES times, covering at least half the answer. Units are compared
- *   byte for byte, so a list of different items, a table's separators or code with similar lines
- *   are not loops. A unit of punctuation alone ("=====…", "!!!!…") counts too, once the stretch is
- *   long enough: an answer that is mostly one mark repeated says nothing. The stretch is found
- *   with the Z-function of the reversed text: for a period p, the text's tail of length p + z[p]
- *   has period p (the longest such tail), so every period from 1 up to a quarter of the text is
- *   tried in one O(n) pass.
+ *   lines — at least LOOP_MIN_TIMES times, covering at least half the answer, followed by nothing
+ *   or by a closing of at most CLOSING_MAX_WORDS words ("… I am a cat. The end."). Units are
+ *   compared byte for byte, so a list of different items, a table's separators or code with similar
+ *   lines are not loops. A unit of punctuation alone ("=====…", "!!!!…") counts too, once the
+ *   stretch is long enough: an answer that is mostly one mark repeated says nothing. The stretch is
+ *   found with the Z-function of the reversed text: for a period p, the text's tail of length
+ *   p + z[p] has period p (the longest such tail), so every period from 1 up to a quarter of the
+ *   text is tried in one O(n) pass (one more per closing word tried).
+ *   The repetition must be the model's own (issue 42): when the model stopped by itself, an answer
+ *   that repeats what it was given (given-repeat.ts: a line of the prompt, a row of the inputs) or
+ *   repeats it as many times as the caller asked is not a loop. One that ran into the length limit
+ *   (doneReason 'length', which is also how a stop by the stream's own limit ends) while repeating
+ *   is, whatever it repeats. With no `given`, every repetition is the model's own.
  * - cut: stopped by the length limit (doneReason 'length') with no sentence end anywhere and fewer
  *   than CUT_MAX_LETTERS letters. An answer cut after several sentences is not degenerate.
  */
+import { givenRepeat, type Given } from './given-repeat.js';
+
+export type { Given } from './given-repeat.js';
 
 export type Degenerate =
   /** Nothing but whitespace and punctuation. */
@@ -33,6 +42,10 @@ export const LOOP_MIN_SHARE = 0.5;
 export const LOOP_MIN_CHARS = 40;
 /** The longest unit shown in a loop's description. */
 export const UNIT_MAX_CHARS = 60;
+/** A loop may be followed by a closing of at most this many words… */
+export const CLOSING_MAX_WORDS = 3;
+/** …and this many characters (whitespace-normalised). */
+export const CLOSING_MAX_CHARS = 40;
 /** A cut answer has fewer letters than this; a longer run-on is reported by the route, not here. */
 export const CUT_MAX_LETTERS = 200;
 
@@ -44,13 +57,31 @@ function isWideSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+/** How the answer came to be: how the generation ended, and what the model was given. */
+export interface AnswerEnd {
+  /** 'length' when it ran into the length limit (or the stream's own limit stopped it). */
+  doneReason?: string;
+  /** What the answer may repeat when it stopped by itself. */
+  given?: Given;
+}
+
 /** Whether an answer is degenerate, and how; undefined when it is not. */
-export function degenerate(text: string, opts: { doneReason?: string } = {}): Degenerate | undefined {
+export function degenerate(text: string, opts: AnswerEnd = {}): Degenerate | undefined {
   if (!LETTER_OR_DIGIT.test(text)) return { kind: 'empty' };
-  const loop = findLoop(text);
-  if (loop) return loop;
+  const found = findLoop(text);
+  if (found && ownLoop(found, opts)) return found.loop;
   if (opts.doneReason === 'length' && isCut(text)) return { kind: 'cut' };
   return undefined;
+}
+
+/**
+ * Whether a repetition is the model's own: it ran into the limit while repeating, or it stopped
+ * by itself repeating what it was not given and was not asked for. A unit glued to its own
+ * repetitions ("abcabc", "aaaa") is inside one word: never given.
+ */
+function ownLoop({ loop, unit, glued }: Found, { doneReason, given }: AnswerEnd): boolean {
+  if (doneReason === 'length' || !given) return true;
+  return !givenRepeat(given, glued ? '' : unit, loop.times);
 }
 
 /** In words for fallbacks and the result text, e.g. 'the answer repeated "I am a cat." 80 times'. */
@@ -106,22 +137,46 @@ function normaliseReversed(text: string): Normalised {
 /** How far to look for a word or sentence start at which to show the unit (bounds the work per period). */
 const ALIGN_WINDOW = 200;
 
+/** A loop found, with its whole unit as the normalised answer writes it. */
+interface Found {
+  loop: Extract<Degenerate, { kind: 'loop' }>;
+  /** The whole unit (not shortened). */
+  unit: string;
+  /** The unit runs into its next repetition with no space or mark between: it is inside a word. */
+  glued: boolean;
+}
+
 /**
- * The loop, if any: the smallest period p (1 ≤ p ≤ n/4) whose periodic tail is long enough.
- * z[i] (the Z-function of the reversed text r: the longest common prefix of r and r[i..]) is
- * computed only for i up to n/4, and the scan stops at the first period that makes a loop:
- * O(n) comparisons at most, and about n/4 steps for an answer that does not loop.
+ * The loop, if any: at the very end of the answer, else before a closing of at most
+ * CLOSING_MAX_WORDS words. The second scan starts CLOSING_MAX_CHARS + 1 characters before the end
+ * — inside any loop a closing may follow — and each period it finds is followed back to where the
+ * repetition really ends; what comes after is the closing.
  */
-function findLoop(text: string): Degenerate | undefined {
+function findLoop(text: string): Found | undefined {
   const norm = normaliseReversed(text);
-  const { r, n } = norm;
+  const { n } = norm;
   if (n < LOOP_MIN_CHARS) return undefined;
-  const minTail = Math.max(LOOP_MIN_CHARS, Math.ceil(n * LOOP_MIN_SHARE));
-  const maxPeriod = Math.floor((n + 1) / LOOP_MIN_TIMES); // + 1: the last unit lacks its separating space
-  const z = new Int32Array(maxPeriod + 1);
+  const z = new Int32Array(Math.floor((n + 1) / LOOP_MIN_TIMES) + 1);
+  return scanFrom(norm, 0, z) ?? scanFrom(norm, CLOSING_MAX_CHARS + 1, z);
+}
+
+/**
+ * The smallest period p whose periodic stretch is long enough, looking at the text without its
+ * last `skip` characters (r[skip..]). z[i] (the Z-function of that reversed text: the longest
+ * common prefix of it and its suffix at i) is computed only for i up to a quarter of the text, and
+ * the scan stops at the first period that makes a loop: O(n) comparisons at most, and about n/4
+ * steps for an answer that does not loop. With skip > 0 the stretch is followed back over the
+ * skipped characters (at most `skip` steps per period tried), and must be followed by a closing.
+ */
+function scanFrom(whole: Normalised, skip: number, z: Int32Array): Found | undefined {
+  const r = whole.r.subarray(skip);
+  const n = whole.n - skip;
+  const minTail = Math.max(LOOP_MIN_CHARS, Math.ceil(whole.n * LOOP_MIN_SHARE));
+  if (n + skip < minTail || n <= 0) return undefined;
+  const maxPeriod = Math.floor((n + skip + 1) / LOOP_MIN_TIMES); // + 1: the last unit lacks its separating space
   let l = 0;
   let right = 0; // [l, right) is the rightmost window known to match a prefix of r
-  for (let p = 1; p <= maxPeriod; p++) {
+  for (let p = 1; p <= maxPeriod && p < n; p++) {
     let k = 0;
     if (p < right) {
       k = right - p;
@@ -134,12 +189,23 @@ function findLoop(text: string): Degenerate | undefined {
       l = p;
       right = p + k;
     }
-    const tail = p + k; // the longest tail of the text with period p
-    if (tail < minTail || tail + 1 < LOOP_MIN_TIMES * p) continue;
-    const found = describeLoop(norm, n - tail, p);
-    if (found && found.times >= LOOP_MIN_TIMES) return found;
+    if (p + k + skip < minTail || p + k + skip + 1 < LOOP_MIN_TIMES * p) continue;
+    // where the repetition ends in the whole text (its start in the reversed one), past the skipped characters
+    let end = skip;
+    while (end > 0 && whole.r[end - 1] === whole.r[end - 1 + p]) end--;
+    const tail = p + k + skip - end; // the longest stretch with period p ending there
+    if (tail < minTail || tail + 1 < LOOP_MIN_TIMES * p || (end > 0 && !isClosing(whole.r, end))) continue;
+    const found = describeLoop({ r: whole.r.subarray(end), lineStart: whole.lineStart.subarray(end), n: whole.n - end }, whole.n - end - tail, p);
+    if (found) return found;
   }
   return undefined;
+}
+
+/** Whether the last `end` characters (r[0..end), reversed) are a closing: at most CLOSING_MAX_WORDS words. */
+function isClosing(r: Uint16Array, end: number): boolean {
+  let words = 0;
+  for (let j = 0; j < end; j++) if (r[j] !== SPACE && (j === 0 || r[j - 1] === SPACE)) words++;
+  return words <= CLOSING_MAX_WORDS;
 }
 
 /**
@@ -147,7 +213,7 @@ function findLoop(text: string): Degenerate | undefined {
  * as far as the characters match), so start at the first line or sentence start in the first
  * period, else the first word start, else the tail's start. Positions here count from the front.
  */
-function describeLoop({ r, lineStart, n }: Normalised, start: number, p: number): Extract<Degenerate, { kind: 'loop' }> | undefined {
+function describeLoop({ r, lineStart, n }: Normalised, start: number, p: number): Found | undefined {
   const at = (j: number): number => r[n - 1 - j]!;
   let pos = -1;
   let wordPos = -1;
@@ -166,10 +232,17 @@ function describeLoop({ r, lineStart, n }: Normalised, start: number, p: number)
   let unitLen = p;
   while (unitLen > 0 && at(pos + unitLen - 1) === SPACE) unitLen--;
   if (unitLen === 0) return undefined;
-  let unit = '';
-  for (let j = pos, stop = pos + Math.min(unitLen, UNIT_MAX_CHARS + 1); j < stop; j++) unit += String.fromCharCode(at(j));
   const times = Math.floor((n - pos - unitLen) / p) + 1;
-  return { kind: 'loop', unit: shorten(unit, unitLen), times };
+  if (times < LOOP_MIN_TIMES) return undefined;
+  let unit = '';
+  for (let j = pos; j < pos + unitLen; j++) unit += String.fromCharCode(at(j));
+  const glued = unitLen === p && isWordChar(at(pos)) && isWordChar(at(pos + unitLen - 1));
+  return { loop: { kind: 'loop', unit: shorten(unit.slice(0, UNIT_MAX_CHARS + 1), unitLen), times }, unit, glued };
+}
+
+/** A letter or digit (one UTF-16 unit; a surrogate half counts as one: it is part of a letter or symbol). */
+function isWordChar(c: number): boolean {
+  return LETTER_OR_DIGIT.test(String.fromCharCode(c)) || (c >= 0xd800 && c <= 0xdfff);
 }
 
 /** . ! ? and their full-width forms. */

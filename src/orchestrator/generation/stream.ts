@@ -75,6 +75,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
   const started = performance.now();
   let text = '';
   let thinking = '';
+  let limited = false; // stopped here at the answer's limit: it ran into it, whatever the engine says
   const tokenLimit = req.maxTokens * (req.think ? 2 : 1) + 8;
   const charLimit = tokenLimit * CHARS_PER_TOKEN;
   try {
@@ -100,6 +101,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
           // a host that ignores the answer's limit is stopped here
           if (watch.tokens >= tokenLimit || text.length + thinking.length >= charLimit) {
             text = text.slice(0, charLimit);
+            limited = true;
             return 'stop';
           }
         },
@@ -119,7 +121,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
     const perSecond = evalSeconds > 0 ? Math.round((evalCount / evalSeconds) * 10) / 10 : 0;
     const result: StreamResult = {
       text,
-      doneReason: final.doneReason,
+      doneReason: limited ? 'length' : final.doneReason,
       promptTokens: Math.min(count(final.promptTokens) ?? 0, req.numCtx),
       outputTokens: evalCount,
       tokensPerSecond: perSecond <= MAX_TOKENS_PER_SECOND ? perSecond : 0,

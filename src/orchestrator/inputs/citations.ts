@@ -1,16 +1,22 @@
 /**
  * Checked citations (issue 32, "Answers an agent can trust"): when inputs were read by reference,
  * every `path:line` / `path:line-line` citation in a model's answer is checked against what was
- * read — the path must be one of the inputs, the lines must exist, and a quote written next to the
- * citation must be on those lines. Pure: no I/O.
+ * read — the lines must exist, and a quote written next to the citation must be on those lines.
+ * Three outcomes (issue 42): verified; flagged — it names a file that was read and is wrong about
+ * it; unchecked — the file was not read (a build log names source files), or the path could be
+ * any of several, or the lines are outside what a diff shows. A diff is read per file it shows
+ * (diff-lines.ts): `code.py:5` is checked against the lines the diff shows of code.py, new side or
+ * old. Lines end at "\n", "\r\n" or "\r". Pure: no I/O.
  */
 import { attachQuotes, normaliseSpace, quoteOf, type Occurrence } from './citation-quotes.js';
-import { nextLineStart } from './split-sections.js';
+import { diffFiles } from './diff-lines.js';
+import { DiffSource, Doc, judgeDiff, lineWord } from './citation-lines.js';
 
-/** What was read: label is the path as shown (e.g. "src/retry.ts"), text the decoded text. */
+/** What was read: label is the path as shown (e.g. "src/retry.ts"), text the decoded text; a diff's files are cited by their own paths. */
 export interface ReadText {
   label: string;
   text: string;
+  kind?: 'text' | 'diff';
 }
 
 export interface Citation {
@@ -23,8 +29,8 @@ export interface Citation {
   to: number;
   /** A quoted span next to it in the answer (`code` in backticks or "text" in quotes right after or before), when there is one. */
   quote?: string;
-  verdict: 'verified' | 'flagged';
-  /** For a flagged one: why, in words. */
+  verdict: 'verified' | 'flagged' | 'unchecked';
+  /** For a flagged or unchecked one: why, in words. */
   why?: string;
 }
 
@@ -32,7 +38,9 @@ export interface CitationReport {
   citations: Citation[];
   verified: number;
   flagged: number;
-  /** "2 of 3 citations verified" ("" when there are none). */
+  /** Citations that could not be checked (their file was not read): never counted against the answer. */
+  unchecked: number;
+  /** "2 of 3 citations verified", "2 of 3 citations verified, 1 unchecked", "2 citations unchecked" ("" when there are none). */
   summary: string;
 }
 
@@ -69,53 +77,8 @@ function looksLikeFile(path: string): boolean {
   return dot !== -1 && /[A-Za-z]/.test(path.slice(dot + 1));
 }
 
-/**
- * A read text and where its lines start, found lazily: only as far into the text as a citation
- * needs (its last line, or the whole text to name the line count in a flag), once per text. Lines
- * are counted as an editor shows them and as the parts' headers number them: "\n", "\r\n" and a
- * lone "\r" each end a line, a final one does not start another, and "" has no lines.
- */
-class Doc {
-  private readonly starts: number[];
-  private done: boolean;
-
-  constructor(
-    readonly label: string,
-    readonly text: string,
-  ) {
-    this.starts = text === '' ? [] : [0];
-    this.done = text === '';
-  }
-
-  /** Whether line n (1-based) exists. */
-  has(n: number): boolean {
-    this.scanTo(n);
-    return this.starts.length >= n;
-  }
-
-  count(): number {
-    this.scanTo(Infinity);
-    return this.starts.length;
-  }
-
-  /** The text of lines from..to, which exist. */
-  lines(from: number, to: number): string {
-    this.scanTo(to + 1);
-    return this.text.slice(this.starts[from - 1], this.starts[to] ?? this.text.length);
-  }
-
-  private scanTo(n: number): void {
-    const { starts, text } = this;
-    let at = starts.length > 0 ? (starts[starts.length - 1] as number) : 0;
-    while (!this.done && starts.length < n) {
-      const next = nextLineStart(text, at);
-      if (next === -1 || next >= text.length) this.done = true;
-      else starts.push((at = next));
-    }
-  }
-}
-
-type Resolved = { doc: Doc } | { ambiguous: string[] } | undefined;
+type Source = Doc | DiffSource;
+type Resolved = { doc: Source } | { ambiguous: string[] } | undefined;
 
 export function checkCitations(answer: string, read: readonly ReadText[]): CitationReport {
   const inputs = new Inputs(read);
@@ -135,28 +98,49 @@ export function checkCitations(answer: string, read: readonly ReadText[]): Citat
   const citations: Citation[] = [];
   for (const { first, quotes } of byRaw.values()) citations.push(judge(first, quotes, inputs));
   const verified = citations.filter((c) => c.verdict === 'verified').length;
-  const total = citations.length;
-  const summary = total === 0 ? '' : `${verified} of ${total} citation${total === 1 ? '' : 's'} verified${truncated ? `, first ${MAX_CITATIONS} checked` : ''}`;
-  return { citations, verified, flagged: total - verified, summary };
+  const flagged = citations.filter((c) => c.verdict === 'flagged').length;
+  const unchecked = citations.length - verified - flagged;
+  return { citations, verified, flagged, unchecked, summary: summaryOf(verified, flagged, unchecked, truncated) };
 }
 
-/** The inputs by label, and by every shorter path they end with ("retry.ts" for "src/retry.ts"). */
+/** "2 of 3 citations verified, 1 unchecked"; only the checked ones are counted in "of". */
+function summaryOf(verified: number, flagged: number, unchecked: number, truncated: boolean): string {
+  const checked = verified + flagged;
+  const s = (n: number) => (n === 1 ? '' : 's');
+  const parts = [
+    checked > 0 ? `${verified} of ${checked} citation${s(checked)} verified` : '',
+    unchecked > 0 ? (checked > 0 ? `${unchecked} unchecked` : `${unchecked} citation${s(unchecked)} unchecked`) : '',
+    truncated ? `first ${MAX_CITATIONS} checked` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+/**
+ * The inputs by label, and by every shorter path they end with ("retry.ts" for "src/retry.ts"). A
+ * diff is there by the paths of the files it shows; a file read whole goes before its diff.
+ */
 class Inputs {
-  private readonly exact = new Map<string, Doc>();
+  private readonly exact = new Map<string, Source>();
   private readonly bySuffix = new Map<string, string[]>();
 
   constructor(read: readonly ReadText[]) {
+    for (const r of read) if (r.kind !== 'diff') this.add(r.label, new Doc(r.label, r.text));
     for (const r of read) {
-      const label = normalisePath(r.label.replace(/\\/g, '/'));
-      if (this.exact.has(label)) continue;
-      this.exact.set(label, new Doc(r.label, r.text));
-      for (let i = label.indexOf('/'); i !== -1; i = label.indexOf('/', i + 1)) {
-        const suffix = label.slice(i + 1);
-        if (!suffix) continue;
-        const list = this.bySuffix.get(suffix);
-        if (list) list.push(label);
-        else this.bySuffix.set(suffix, [label]);
-      }
+      if (r.kind !== 'diff') continue;
+      for (const file of diffFiles(r.text)) for (const path of file.paths) this.add(path, new DiffSource(path, file));
+    }
+  }
+
+  private add(shown: string, source: Source): void {
+    const label = normalisePath(shown.replace(/\\/g, '/'));
+    if (this.exact.has(label)) return;
+    this.exact.set(label, source);
+    for (let i = label.indexOf('/'); i !== -1; i = label.indexOf('/', i + 1)) {
+      const suffix = label.slice(i + 1);
+      if (!suffix) continue;
+      const list = this.bySuffix.get(suffix);
+      if (list) list.push(label);
+      else this.bySuffix.set(suffix, [label]);
     }
   }
 
@@ -170,8 +154,8 @@ class Inputs {
     const doc = this.exact.get(path);
     if (doc) return { doc };
     const longer = this.bySuffix.get(path);
-    if (longer?.length === 1) return { doc: this.exact.get(longer[0] as string) as Doc };
-    if (longer && longer.length > 1) return { ambiguous: longer.map((l) => (this.exact.get(l) as Doc).label) };
+    if (longer?.length === 1) return { doc: this.exact.get(longer[0] as string) as Source };
+    if (longer && longer.length > 1) return { ambiguous: longer.map((l) => (this.exact.get(l) as Source).label) };
     for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
       const shorter = this.exact.get(path.slice(i + 1));
       if (shorter) return { doc: shorter };
@@ -215,23 +199,21 @@ function scan(answer: string, inputs: Inputs): { found: Occurrence[]; truncated:
   return { found, truncated };
 }
 
-function lineWord(from: number, to: number): string {
-  return from === to ? `line ${from}` : `lines ${from}-${to}`;
-}
-
 function judge(occ: Occurrence, quotes: readonly string[], inputs: Inputs): Citation {
   const base: Citation = { raw: occ.raw, path: occ.path, from: occ.from, to: occ.to, verdict: 'verified' };
   if (quotes[0] !== undefined) base.quote = quotes[0];
   const flag = (why: string): Citation => ({ ...base, verdict: 'flagged', why });
+  const unchecked = (why: string): Citation => ({ ...base, verdict: 'unchecked', why });
 
   const resolved = inputs.resolve(occ.path);
-  if (!resolved) return flag(`${occ.path} was not among the inputs`);
+  if (!resolved) return unchecked(`${occ.path} was not read, so it could not be checked`);
   if ('ambiguous' in resolved) {
     const names = resolved.ambiguous;
     const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
-    return flag(`${occ.path} is ambiguous: it could be any of ${shown}`);
+    return unchecked(`${occ.path} is ambiguous: it could be any of ${shown}`);
   }
   const { doc } = resolved;
+  if (doc instanceof DiffSource) return { ...base, ...judgeDiff(occ, quotes, doc.file) };
   const has = (): string => {
     const count = doc.count();
     return count === 0 ? 'the file is empty (0 lines)' : `${occ.path === doc.label ? 'the file' : doc.label} has ${count} line${count === 1 ? '' : 's'}`;

@@ -50,7 +50,9 @@ export async function offload(job: JobParts, req: OffloadRequest): Promise<Offlo
   const byReference = (inputs?.read.length ?? 0) > 0;
   const docs = inputs?.docs ?? [];
   // inputs read by path: the model is asked to cite path:line, and an answer whose citations mostly do not hold goes to the next candidate
-  const cites = docs.length > 0 && !req.dryRun ? { guide: CITE_INSTRUCTION, check: (text: string) => unheld(checkCitations(text, docs)) } : {};
+  // a diff is checked per file it shows (inputs/diff-lines.ts), by those files' paths
+  const read = docs.map((d) => (inputs?.read.some((r) => r.kind === 'diff' && r.path === d.label) ? { ...d, kind: 'diff' as const } : d));
+  const cites = docs.length > 0 && !req.dryRun ? { guide: CITE_INSTRUCTION, check: (text: string) => unheld(checkCitations(text, read)) } : {};
   // the work is the caller's prompt: the inputs' text (an error code in a log, a fence in a file) never decides it
   const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
   const info = inputs && readSummary(inputs);
@@ -60,13 +62,14 @@ export async function offload(job: JobParts, req: OffloadRequest): Promise<Offlo
   if (plan.kind === 'whole') result = await routeAndGenerate(job, { ...base, prompt: withInputs(req.prompt, docs), ...(plan.model && !base.model && { model: plan.model }) });
   else if (req.dryRun) result = await splitDryRun(job, base, plan.plan);
   else result = await runSplit(job, base, plan.plan);
-  const report = docs.length > 0 && !req.dryRun ? checkCitations(result.text, docs) : undefined;
+  const report = docs.length > 0 && !req.dryRun ? checkCitations(result.text, read) : undefined;
   return { ...result, ...(info && { inputs: info }), ...(report && report.citations.length > 0 && { citations: report }) };
 }
 
-/** Why an answer's citations do not hold: most of two or more are flagged. */
-function unheld(r: CitationReport): string | undefined {
-  if (r.citations.length < 2 || r.flagged * 2 <= r.citations.length) return undefined;
+/** Why an answer's citations do not hold: most of two or more checked ones are flagged (an unchecked one counts neither way). */
+export function unheld(r: CitationReport): string | undefined {
+  const checked = r.verified + r.flagged;
+  if (checked < 2 || r.flagged * 2 <= checked) return undefined;
   const first = r.citations.find((c) => c.verdict === 'flagged');
   return `most of its citations do not hold (${r.summary}; ${first?.why ?? ''})`;
 }

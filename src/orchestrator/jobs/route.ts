@@ -26,7 +26,7 @@ import { defaultProfileFor } from '../generation/default-profile.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
 import { shortened } from '../util/shorten.js';
-import { degenerate, degenerateWhy } from '../generation/degenerate.js';
+import { degenerate, degenerateWhy, type AnswerEnd, type Given } from '../generation/degenerate.js';
 import type { FormatVerdict } from '../generation/answer-format.js';
 
 
@@ -160,6 +160,8 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
     return adviseRoute({ queue, models: overview.models, coldLoadMs: coldLoadMs(), book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens, promptTokens, namedHost: parts.fleet.hosts.length > 1, busy });
   }
 
+  // what an answer may repeat without looping: what the model was given, as often as the caller asked
+  const given: Given = { texts: system ? [req.prompt, system] : [req.prompt], ask: words };
   const down = new Set<string>();
   let tried = 0;
   for (let i = 0; i < queue.length || (!ranked && (rank(), i < queue.length)); i++) {
@@ -215,7 +217,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
       parts.records.metrics.recordPromptCount(candidate.model, estimated, out.promptTokens);
       // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
       const verdict = req.format?.check(out.text);
-      const unusable = setAside(out.text, out.doneReason, req, verdict);
+      const unusable = setAside(out.text, { doneReason: out.doneReason, given }, req, verdict);
       if (unusable) {
         attempts.push({ model: parts.fleet.hosts.length > 1 ? `${candidate.model} on ${host.name}` : candidate.model, error: `its answer was set aside: ${unusable}` });
         req.progress?.enter({ kind: 'fallback', from: attempts.at(-1)!.model, error: attempts.at(-1)!.error });
@@ -266,14 +268,14 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
 
 /**
  * Why an answer is set aside, or undefined: not of the format the caller asked for (not JSON, or
- * breaking its schema); degenerate (generation/degenerate.ts) — a cut in the first sentence only
- * when the caller set no maxTokens (a cut at their own limit is what they asked for), and "empty"
- * not for JSON, where [] or {} is an answer — or failing the caller's own check (offload: most
- * citations do not hold).
+ * breaking its schema); degenerate (generation/degenerate.ts: empty — not for JSON, where [] or {}
+ * is an answer —, a loop of its own, or — only when the caller set no maxTokens, a cut at their own
+ * limit being what they asked for — cut in its first sentence); or failing the caller's own check
+ * (offload: most citations do not hold).
  */
-function setAside(text: string, doneReason: string, req: RouteRequest, verdict: FormatVerdict | undefined): string | undefined {
+function setAside(text: string, end: AnswerEnd, req: RouteRequest, verdict: FormatVerdict | undefined): string | undefined {
   if (verdict && !verdict.ok) return verdict.why;
-  const bad = degenerate(text, { doneReason });
+  const bad = degenerate(text, end);
   if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined) && !(bad.kind === 'empty' && verdict)) return degenerateWhy(bad);
   return req.check?.(text);
 }

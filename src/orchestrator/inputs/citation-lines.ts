@@ -1,0 +1,123 @@
+/**
+ * What a citation is checked against (citations.ts): a read text's lines, found lazily, or one
+ * file as a diff shows it (diff-lines.ts). Pure.
+ */
+import { normaliseSpace } from './citation-quotes.js';
+import type { DiffFile } from './diff-lines.js';
+
+/** A citation's verdict, and why when it is not verified. */
+export interface Verdict {
+  verdict: 'verified' | 'flagged' | 'unchecked';
+  why?: string;
+  /** The quote that is not there, when that is why. */
+  quote?: string;
+}
+
+/** What a citation names: as written, and its lines. */
+interface Cited {
+  raw: string;
+  from: number;
+  to: number;
+}
+
+export function lineWord(from: number, to: number): string {
+  return from === to ? `line ${from}` : `lines ${from}-${to}`;
+}
+
+/**
+ * A read text and where its lines start, found lazily: only as far into the text as a citation
+ * needs (its last line, or the whole text to name the line count in a flag), once per text. Lines
+ * are counted as an editor shows them: a "\n", a "\r\n" or a lone "\r" ends a line, a final
+ * line end does not start another, and "" has no lines.
+ */
+export class Doc {
+  private readonly starts: number[];
+  private done: boolean;
+  /** The next "\r" at or after the scan (-1: none left; -2: not looked for yet): each is found once. */
+  private cr = -2;
+
+  constructor(
+    readonly label: string,
+    readonly text: string,
+  ) {
+    this.starts = text === '' ? [] : [0];
+    this.done = text === '';
+  }
+
+  /** Whether line n (1-based) exists. */
+  has(n: number): boolean {
+    this.scanTo(n);
+    return this.starts.length >= n;
+  }
+
+  count(): number {
+    this.scanTo(Infinity);
+    return this.starts.length;
+  }
+
+  /** The text of lines from..to, which exist. */
+  lines(from: number, to: number): string {
+    this.scanTo(to + 1);
+    return this.text.slice(this.starts[from - 1], this.starts[to] ?? this.text.length);
+  }
+
+  private scanTo(n: number): void {
+    const { starts, text } = this;
+    let at = starts.length > 0 ? (starts[starts.length - 1] as number) : 0;
+    while (!this.done && starts.length < n) {
+      const next = this.nextLine(at);
+      if (next === -1 || next >= text.length) this.done = true;
+      else starts.push((at = next));
+    }
+  }
+
+  /** Where the line after the one holding `at` starts, or -1 when it is the last. */
+  private nextLine(at: number): number {
+    const { text } = this;
+    const nl = text.indexOf('\n', at);
+    if (this.cr !== -1 && this.cr < at) this.cr = text.indexOf('\r', at);
+    const cr = this.cr;
+    if (cr !== -1 && (nl === -1 || cr < nl)) return text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+    return nl === -1 ? -1 : nl + 1;
+  }
+}
+
+/** One file as a diff shows it, cited by its path. */
+export class DiffSource {
+  constructor(
+    readonly label: string,
+    readonly file: DiffFile,
+  ) {}
+}
+
+
+/**
+ * A citation of a file the diff shows, checked against what it shows: verified when one side (new
+ * or old) shows every cited line and holds the quote; flagged when they are not lines at all, when
+ * every side that shows them lacks the quote, or when they are past the end of a file the diff
+ * shows whole (a new or deleted file); else unchecked (the lines are outside the hunks).
+ */
+export function judgeDiff(occ: Cited, quotes: readonly string[], file: DiffFile): Verdict {
+  const flag = (why: string): Verdict => ({ verdict: 'flagged', why });
+  const path = file.paths[0] as string;
+  if (occ.from === 0 || occ.to === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1`);
+  if (occ.from > occ.to) return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}`);
+  const shown: string[] = [];
+  for (const side of [file.after, file.before]) {
+    const lines: string[] = [];
+    for (let n = occ.from; n <= occ.to && side.has(n); n++) lines.push(side.get(n) as string);
+    if (lines.length === occ.to - occ.from + 1) shown.push(normaliseSpace(lines.join('\n')));
+  }
+  if (shown.length > 0) {
+    const missing = quotes.find((q) => !shown.some((lines) => lines.includes(normaliseSpace(q))));
+    if (missing === undefined) return { verdict: 'verified' };
+    return { ...flag(`the quoted text is not on ${lineWord(occ.from, occ.to)} of ${path} as the diff shows it`), quote: missing };
+  }
+  const whole = file.wholeAfter ? file.after : file.wholeBefore ? file.before : undefined;
+  if (whole) {
+    const count = whole.size;
+    const has = `${file.wholeAfter ? 'the new file' : 'the deleted file'} ${path} has ${count} line${count === 1 ? '' : 's'}`;
+    return flag(`${occ.raw} ${whole.has(occ.from) ? 'runs past the end' : 'does not exist'}: ${has}`);
+  }
+  return { verdict: 'unchecked', why: `${occ.raw} is outside the lines the diff shows of ${path}` };
+}
