@@ -11,7 +11,7 @@ import type { RouteRequest } from '../generation/route-types.js';
 import { planOffload } from './offload-plan.js';
 import { runSplit } from './split-run.js';
 import { routeAndGenerate } from './route.js';
-import { withInputs } from './offload.js';
+import { wholeRequest, withInputs } from './offload.js';
 
 export async function compareSplit(job: JobParts, req: CompareRequest, model: string, docs: readonly InputDoc[], where: { host?: string }): Promise<CompareEntry> {
   const route: RouteRequest = {
@@ -32,7 +32,7 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
       // its usable window holds the inputs after all (counted by its engine's tokenizer): one run, in a lane of its own
       const lane = req.progress?.lane(where.host ? `${model} on ${where.host}` : model);
       try {
-        const r = await routeAndGenerate(job, { ...route, prompt: withInputs(req.prompt, docs), ...(lane && { progress: lane }) });
+        const r = await routeAndGenerate(job, { ...wholeRequest(route, withInputs(req.prompt, docs), plan), ...(lane && { progress: lane }) });
         return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics) };
       } finally {
         lane?.end();
