@@ -69,7 +69,7 @@ describe.each([
 
   it.each([
     ['error', 'server_error', /llama-server at 127\.0\.0\.1:\d+ failed POST \/tokenize \(HTTP 500\): the tokenizer broke/],
-    ['not-list', 'bad_response', /answered POST \/tokenize with something that is not \{"tokens": \[ids\]\} \(byte \d+\)/],
+    ['not-list', 'bad_response', /answered POST \/tokenize with something that is not \{"tokens": \[ids\]\} — is llama-server/],
     ['too-many', 'bad_response', /answered POST \/tokenize with more tokens than the 40 bytes of text sent can hold/],
   ] as const)('%s: a HostError %s naming the host and the problem', async (mode, kind, says) => {
     const { engine } = await setup(mode, { router });

@@ -69,7 +69,7 @@ export class TokenAnswerCounter {
   }
 
   private fail(): never {
-    throw new TokenAnswerError(`something that is not {"tokens": [ids]} (byte ${this.bytes})`);
+    throw new TokenAnswerError('something that is not {"tokens": [ids]}');
   }
 
   private startId(): void {
