@@ -22,7 +22,7 @@ async function setup(mode: TokenizeMode, opts: { router?: boolean; timeoutMs?: n
   stops.push(() => fake.stop());
   fake.tokenize = mode;
   const engine = new LlamacppBackend({ name: 'llama', url: fake.url, timeoutMs: opts.timeoutMs ?? 10_000 });
-  if (opts.router !== false) await engine.load({ model: 'storiesA:latest' });
+  if (opts.router !== false) await engine.load({ model: 'storiesA:latest', keepAlive: -1 });
   for (let i = 0; i < 100 && (await engine.models()).find((m) => m.id === 'storiesA')?.status !== 'loaded'; i++) await new Promise((r) => setTimeout(r, 10));
   return { fake, engine };
 }
