@@ -32,4 +32,7 @@ export const MODULES = [
   { name: 'citations', file: 'src/orchestrator/inputs/citations.ts', tests: unit('citations', 'citations-diff') },
   { name: 'citation-lines', file: 'src/orchestrator/inputs/citation-lines.ts', tests: unit('citations', 'citations-diff') },
   { name: 'diff-lines', file: 'src/orchestrator/inputs/diff-lines.ts', tests: unit('citations-diff') },
+  { name: 'token-answer', file: 'src/orchestrator/engines/llamacpp/token-answer.ts', tests: unit('token-answer') },
+  { name: 'llamacpp-tokenize', file: 'src/orchestrator/engines/llamacpp/llamacpp-tokenize.ts', tests: integration('llamacpp-tokenize') },
+  { name: 'engine-tokens', file: 'src/orchestrator/jobs/engine-tokens.ts', tests: unit('engine-tokens') },
 ];

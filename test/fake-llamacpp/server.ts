@@ -12,6 +12,12 @@
  *
  * Tests read `evicted` (models the router unloaded by itself), `requests`, and can make a load
  * fail, make a model load slowly, or kill the server mid-stream. Only node:http; nothing on stdout.
+ *
+ * POST /tokenize counts a token per word (ids from 400). `tokenize` makes it misbehave, for every
+ * call or per text: `error` (HTTP 500), `not-list` ({"tokens":"lots"}), `too-many` (more tokens
+ * than the text has bytes), `huge` (a 60 MB answer, made only as fast as the client reads it),
+ * `hang` (no answer at all) or `stall` (the start of an answer, then nothing). `tokenizeBytes`
+ * counts what it wrote of /tokenize answers.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -55,6 +61,10 @@ function formatOf(body: Record<string, unknown>): { format?: 'json' | Record<str
 
 type Status = 'unloaded' | 'loading' | 'loaded';
 
+export type TokenizeMode = 'ok' | 'error' | 'not-list' | 'too-many' | 'huge' | 'hang' | 'stall';
+/** The size of the `huge` /tokenize answer. */
+export const HUGE_TOKENIZE_BYTES = 60 * 1024 * 1024;
+
 interface State {
   model: FakeLlamaModel;
   status: Status;
@@ -77,6 +87,10 @@ export class FakeLlamacpp {
   streaming = 0;
   /** Chat streams the client closed before the end. */
   aborted = 0;
+  /** How /tokenize answers: one mode for every call, or one per text sent. */
+  tokenize: TokenizeMode | ((content: string) => TokenizeMode) = 'ok';
+  /** Bytes written of /tokenize answers. */
+  tokenizeBytes = 0;
 
   private constructor(
     private readonly server: http.Server,
@@ -176,7 +190,7 @@ export class FakeLlamacpp {
       if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
       if (s.status === 'unloaded') await this.load(s);
       const text = typeof body['content'] === 'string' ? body['content'] : '';
-      return this.send(res, 200, { tokens: text.split(/\s+/).filter(Boolean).map((_, i) => 400 + i) });
+      return this.tokenizeAnswer(text, res);
     }
     return this.send(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
   }
@@ -246,6 +260,49 @@ export class FakeLlamacpp {
       res.end('data: [DONE]\n\n');
     } finally {
       this.streaming--;
+    }
+  }
+
+  private tokenizeAnswer(text: string, res: http.ServerResponse): void {
+    const mode = typeof this.tokenize === 'function' ? this.tokenize(text) : this.tokenize;
+    const json = (status: number, body: string) => {
+      this.tokenizeBytes += body.length;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    };
+    switch (mode) {
+      case 'error':
+        return json(500, JSON.stringify({ error: { code: 500, message: 'the tokenizer broke', type: 'server_error' } }));
+      case 'not-list':
+        return json(200, JSON.stringify({ tokens: 'lots' }));
+      case 'too-many':
+        return json(200, JSON.stringify({ tokens: Array.from({ length: Buffer.byteLength(text) * 2 + 10 }, () => 7) }));
+      case 'hang':
+        return; // the connection stays open, unanswered, until the client gives up (or kill())
+      case 'stall':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"tokens":[401,402,');
+        return;
+      case 'huge': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        // made a piece at a time, only as fast as the client reads: a client that stops reading stops it
+        const piece = '123456,'.repeat(9362); // ~64 KiB
+        let left = HUGE_TOKENIZE_BYTES;
+        let next = `{"tokens":[${piece}`;
+        const write = () => {
+          while (left > 0 && !res.destroyed) {
+            left -= next.length;
+            this.tokenizeBytes += next.length;
+            const more = res.write(next);
+            next = piece;
+            if (!more) return void res.once('drain', write);
+          }
+          if (!res.destroyed) res.end('1]}');
+        };
+        return write();
+      }
+      default:
+        return json(200, JSON.stringify({ tokens: text.split(/\s+/).filter(Boolean).map((_, i) => 400 + i) }));
     }
   }
 

@@ -78,6 +78,8 @@ export async function connect(env: Record<string, string>, args: string[] = [], 
     return {
       client,
       stderr: () => server.stderr(),
+      /** The server's process id. */
+      pid: (): number | undefined => server.child.pid,
       close: async () => {
         await client.close().catch(() => undefined);
         await server.stop();
@@ -97,6 +99,7 @@ export async function connect(env: Record<string, string>, args: string[] = [], 
   return {
     client,
     stderr: () => stderr,
+    pid: (): number | undefined => transport.pid ?? undefined,
     close: () => {
       closing = true;
       return client.close();

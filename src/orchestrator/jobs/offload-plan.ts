@@ -19,6 +19,7 @@ import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-c
 import { renderPart, splitInputs, type InputDoc, type Part } from '../inputs/split.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
+import { engineTokens, type EngineTokens } from './engine-tokens.js';
 
 export interface SplitPlan {
   model: string;
@@ -34,13 +35,16 @@ export interface SplitPlan {
   /** Requests at once: the parallel slots of every host that has the model. */
   width: number;
   count: TokenCounter;
+  /** The engine's own count of a part's prompt, for this job (undefined: none, or it failed). */
+  tokens: EngineTokens;
   /** The inputs whole, as counted. */
   inputTokens: number;
   /** What each request carries besides its part: system and project prompts, remembered facts. */
   overheadTokens: number;
 }
 
-export type OffloadPlan = { kind: 'whole'; model?: string } | { kind: 'split'; plan: SplitPlan } | { kind: 'refuse'; message: string };
+/** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
+export type OffloadPlan = { kind: 'whole'; model?: string; count?: TokenCounter } | { kind: 'split'; plan: SplitPlan } | { kind: 'refuse'; message: string };
 
 /** Inputs whole, each under its name in a fence (as a part of a split input reads). */
 export function renderInputs(docs: readonly InputDoc[]): string {
@@ -63,14 +67,17 @@ function splitModel(req: RouteRequest, models: Array<Windowed>, job: JobParts): 
   return found.find((m) => m.contextWindow * 2 >= widest);
 }
 
-/** Counts for `model`: its engine's tokenizer on a sample of the inputs, when it has one and the model is loaded (never in a dry run); else the calibrated estimate. */
-async function counterFor(job: JobParts, host: FleetHost, model: string, window: number, sample: string, req: RouteRequest): Promise<TokenCounter> {
+/**
+ * Counts for `model`: its engine's tokenizer on a sample of the inputs, when it has one and the
+ * model is loaded (never in a dry run); else — and when the tokenizer fails — the calibrated estimate.
+ */
+async function counterFor(job: JobParts, host: FleetHost, model: string, window: number, sample: string, req: RouteRequest, tokens: EngineTokens): Promise<TokenCounter> {
   const calibrated = tokenCounter(job.records.metrics.tokenRatio(model));
-  if (!host.engine.can.tokenize || !host.engine.tokenize || req.dryRun) return calibrated;
+  if (!host.engine.can.tokenize || req.dryRun) return calibrated;
   // the model the parts go to is loaded now (through the planner): its tokenizer counts as its engine will
   const loaded = await host.loader.ensureLoaded({ model, contextLength: window, ...(req.signal && { signal: req.signal }), ...(req.progress && { progress: req.progress }) });
   if (loaded.action === 'refused') return calibrated;
-  const counted = await host.engine.tokenize(model, sample, req.signal ? { signal: req.signal } : {});
+  const counted = await tokens(sample, req.signal);
   const estimated = estimateTokens(sample);
   return counted && estimated > 0 ? tokenCounter((counted / estimated) * 1.02, 'the engine tokenizer') : calibrated;
 }
@@ -88,15 +95,18 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   // whole, when a model that can take it holds it (the route chooses among those)
   const fitsWhole = (m: Windowed) => planWindow({ window: m.contextWindow, fixedTokens: Math.ceil(fixedEstimate * ratioOf(m.name)), answerTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(m.name)) }).whole;
   const chosen = splitModel(req, models, job);
-  if (!chosen || (req.model ? fitsWhole(chosen) : models.some((m) => !m.cloud && fitsWhole(m)))) return { kind: 'whole' };
+  // the model named holds it by its calibrated count: the route checks its window by that count too
+  if (chosen && req.model && fitsWhole(chosen)) return { kind: 'whole', model: chosen.name, count: tokenCounter(job.records.metrics.tokenRatio(chosen.name)) };
+  if (!chosen || (!req.model && models.some((m) => !m.cloud && fitsWhole(m)))) return { kind: 'whole' };
 
   const host = hostOf(views, chosen);
-  const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req);
+  const tokens = engineTokens(host.engine, chosen.name);
+  const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req, tokens);
   const exact = count.source === 'the engine tokenizer';
   const inputTokens = Math.ceil(inputEstimate * count.ratio);
   const fixedTokens = count(fixed.text) + Math.ceil(fixed.memoryTokens * count.ratio);
   const window = planWindow({ window: chosen.contextWindow, fixedTokens, answerTokens, inputTokens, exact }, req.maxTokens);
-  if (window.whole) return { kind: 'whole', model: chosen.name };
+  if (window.whole) return { kind: 'whole', model: chosen.name, count };
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; its host's memory holds ${chosen.contextWindow} now)` : '';
   if ('impossible' in window) {
     return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — shorten the task, lower maxTokens, use useMemory: false, or use a model with a larger window.` };
@@ -109,7 +119,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const holders = views.filter((v) => v.overview.models.some((m) => m.name === chosen.name));
   const width = holders.reduce((s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel), 0);
-  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, inputTokens, overheadTokens: fixedTokens - count(req.prompt) } };
+  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: fixedTokens - count(req.prompt) } };
 }
 
 function hostOf(views: readonly HostOverview[], m: Windowed): FleetHost {

@@ -15,6 +15,7 @@ import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } fro
 import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';
 import { runSplit, type SplitInfo } from './split-run.js';
 import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs/citations.js';
+import type { TokenCounter } from '../generation/token-count.js';
 
 export { renderInputs } from './offload-plan.js';
 export type { SplitInfo } from './split-run.js';
@@ -59,11 +60,16 @@ export async function offload(job: JobParts, req: OffloadRequest): Promise<Offlo
   const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs) : { kind: 'whole' };
   if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
   let result: OffloadResult;
-  if (plan.kind === 'whole') result = await routeAndGenerate(job, { ...base, prompt: withInputs(req.prompt, docs), ...(plan.model && !base.model && { model: plan.model }) });
+  if (plan.kind === 'whole') result = await routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
   else if (req.dryRun) result = await splitDryRun(job, base, plan.plan);
   else result = await runSplit(job, base, plan.plan);
   const report = docs.length > 0 && !req.dryRun ? checkCitations(result.text, read) : undefined;
   return { ...result, ...(info && { inputs: info }), ...(report && report.citations.length > 0 && { citations: report }) };
+}
+
+/** The route of work planned whole: on the model it was counted for, by that count (its engine's tokenizer, where it has one). */
+export function wholeRequest(base: RouteRequest, prompt: string, plan: { model?: string; count?: TokenCounter }): RouteRequest {
+  return { ...base, prompt, ...(plan.model && !base.model && { model: plan.model }), ...(plan.model && plan.count && { promptTokens: plan.count(prompt) }) };
 }
 
 /** Why an answer's citations do not hold: most of two or more checked ones are flagged (an unchecked one counts neither way). */

@@ -82,7 +82,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
   /** A part, counted by the engine's tokenizer where it has one: one that would pass the window is cut in two, each half run. */
   const runPart = async (part: Part, i: number, label: string): Promise<Array<{ part: Part; text: string }>> => {
     const prompt = partPrompt(part, i);
-    const exact = plan.host.engine.can.tokenize ? await plan.host.engine.tokenize?.(model, prompt, req.signal ? { signal: req.signal } : {}).catch(() => undefined) : undefined;
+    const exact = await plan.tokens(prompt, req.signal);
     if (exact !== undefined && exact > limit && part.pieces.length > 0) {
       const halves = splitInputs(part.pieces.map((p) => ({ label: p.label, text: p.text })), Math.max(64, Math.floor(part.tokens / 2)), count);
       if (halves.length > 1) return (await Promise.all(halves.map((h, k) => runPart(h, i, `${label} (half ${k + 1})`)))).flat();

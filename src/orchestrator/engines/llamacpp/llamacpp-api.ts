@@ -71,6 +71,23 @@ export function readModel(entry: unknown, single: boolean): RouterModel | undefi
   return { id: entry['id'], status: failed && value === 'unloaded' ? 'failed' : value, args, ...(failed && { failure: `its last load failed${exit}` }) };
 }
 
+/** JSON text parsed, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CallOpts {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  model?: string;
+  /** a POST that changes nothing (/tokenize): sent again like a read */
+  idempotent?: boolean;
+}
+
 export interface LlamacppApiOptions {
   /** e.g. http://127.0.0.1:8080 (a trailing /v1 is dropped). */
   url: string;
@@ -93,6 +110,11 @@ export class LlamacppApi {
     this.fetchImpl = options.fetch ?? httpFetch;
   }
 
+  /** The time limit of a call that names none. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   /** "llama-server at 127.0.0.1:8080", for messages. */
   get who(): string {
     return `llama-server at ${this.host}`;
@@ -108,8 +130,20 @@ export class LlamacppApi {
     return { accept: 'application/json', 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) };
   }
 
-  /** One JSON call under the time limit and the caller's signal; failures become OllamaErrors. */
-  async json(method: 'GET' | 'POST', path: string, body?: unknown, opts: { signal?: AbortSignal; timeoutMs?: number; model?: string; /** a POST that changes nothing (/tokenize): sent again like a read */ idempotent?: boolean } = {}): Promise<{ status: number; json: unknown; text: string }> {
+  /** One JSON call under the time limit and the caller's signal; failures become HostErrors. */
+  json(method: 'GET' | 'POST', path: string, body?: unknown, opts: CallOpts = {}): Promise<{ status: number; json: unknown; text: string }> {
+    return this.call(method, path, body, opts, async (res) => {
+      const text = await res.text();
+      return { status: res.status, json: parseJson(text), text };
+    });
+  }
+
+  /**
+   * One call under the time limit and the caller's signal, its answer read by `read` — under the
+   * same limit, so a body that stalls or never ends is a timeout too. Failures become HostErrors
+   * (one `read` throws passes as it is).
+   */
+  async call<T>(method: 'GET' | 'POST', path: string, body: unknown, opts: CallOpts, read: (res: Response) => Promise<T>): Promise<T> {
     const timeoutMs = opts.timeoutMs ?? this.options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
@@ -121,17 +155,11 @@ export class LlamacppApi {
         if ((method !== 'GET' && !opts.idempotent) || signal.aborted || !['ECONNRESET', 'EPIPE'].includes(errorCode(err) ?? '')) throw err;
         return send();
       });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? (JSON.parse(text) as unknown) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
+      return await read(res);
     } catch (err) {
       if (opts.signal?.aborted) throw new HostError('aborted', cancelledText(what, opts.signal), this.host);
       if (timeout.aborted) throw new HostError('timeout', `${this.who} did not answer ${what} within ${timeoutMs} ms — it may be busy; try again, or raise ollama.timeoutMs.`, this.host);
+      if (err instanceof HostError) throw err;
       throw this.unreachable(err);
     }
   }

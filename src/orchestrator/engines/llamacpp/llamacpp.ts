@@ -18,6 +18,7 @@ import { OpenAIBackend } from '../openai/openai.js';
 import { chatGenerate } from '../openai/openai-generate.js';
 import { LlamacppApi, type RouterModel, type ServerProps } from './llamacpp-api.js';
 import { routerLoad, routerUnload } from './llamacpp-calls.js';
+import { tokenizeCount } from './llamacpp-tokenize.js';
 import { type GgufFacts, parameterSize, predictBytes, readGguf, runContext } from './llamacpp-gguf.js';
 
 export interface LlamacppOptions {
@@ -94,15 +95,16 @@ export class LlamacppBackend implements Engine {
     return chatGenerate(this.chat, this.idOf(req.model), req, STREAM_STALL_MS, options);
   }
 
-  /** POST /tokenize, only for a model loaded now: the router loads a model a request names, and loads are the planner's to decide. */
+  /**
+   * POST /tokenize, only for a model loaded now: the router loads a model a request names, and
+   * loads are the planner's to decide. The answer is counted as it streams, bounded by the text
+   * (llamacpp-tokenize.ts).
+   */
   async tokenize(model: string, text: string, options: CallOptions = {}): Promise<number | undefined> {
     const id = this.idOf(model);
     const m = (await this.models(options)).find((x) => x.id === id);
     if (m?.status !== 'loaded') return undefined;
-    const { status, json } = await this.api.json('POST', '/tokenize', { model: id, content: text }, { ...this.callOpts(options), model, idempotent: true });
-    const tokens = typeof json === 'object' && json !== null ? (json as { tokens?: unknown }).tokens : undefined;
-    if (status !== 200 || !Array.isArray(tokens)) throw new HostError('bad_response', `${this.who} answered /tokenize with something that is not llama-server's answer (HTTP ${status}).`, this.host, status);
-    return tokens.length;
+    return tokenizeCount(this.api, id, model, text, this.callOpts(options));
   }
 
   pull(): Promise<void> {
