@@ -6,6 +6,7 @@
  * resumable-fair.slow.test.ts (hundreds of requests). Spoken to with raw fetch requests, as a
  * client's transport would.
  */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
@@ -47,8 +48,51 @@ describe('resumable streams: owned (default grace)', () => {
     expect(await resumedAnswer(await anonymous.resume(priming.id!))).toMatchObject({ id: 8, result: { structuredContent: { text: words(5, 'x') } } });
   });
 
+  it("the SDK's own client, its call's stream cut after the priming event, resumes it with its session and gets the whole answer", async () => {
+    fake.reply(words(10, 's'));
+    let cut = 0;
+    const cutting: typeof fetch = async (input, init) => {
+      if (init?.method !== 'POST' || !String(init.body).includes('"tools/call"')) return fetch(input, init);
+      cut++;
+      const ac = new AbortController();
+      const res = await fetch(input, { ...init, signal: ac.signal });
+      const priming = await firstEventThenDrop(res, ac);
+      return new Response(`id: ${priming.id}\nretry: ${priming.retry}\ndata: \n\n`, { status: res.status, headers: res.headers });
+    };
+    const client = new Client({ name: 'sdk', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: cutting }));
+    try {
+      const res = await client.callTool({ name: 'route_and_generate', arguments: generate('a cut story') });
+      expect(cut).toBe(1);
+      expect(res.structuredContent).toMatchObject({ text: words(10, 's') });
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
   it('logs to stderr only: nothing on stdout', () => {
     expect(server.stderr()).not.toContain('[stdout!]');
+  });
+});
+
+describe('resumable streams with a bearer token and no session', () => {
+  const TOKEN = 'b7e2c4a91f3d5e6a8c0b';
+  let server: HttpServer;
+  beforeAll(async () => {
+    server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: '127.0.0.1:9', OLLM_HTTP_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a stream started with the token and no session is resumed with the token, not by a session', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const stateless = new RawClient(server.url, auth);
+    const ac = new AbortController();
+    const priming = await firstEventThenDrop(await stateless.post({ jsonrpc: '2.0', id: 5, method: 'tools/list' }, ac.signal), ac);
+    const session = await new RawClient(server.url, auth).initialize();
+    await refusedAsUnknown(await session.resume(priming.id!));
+    expect(await resumedAnswer(await stateless.resume(priming.id!))).toMatchObject({ id: 5, result: { tools: expect.any(Array) } });
   });
 });
 

@@ -30,7 +30,7 @@ export function sseEvents(text: string): SseEvent[] {
     });
 }
 
-export type SseMessage = { id?: number; method?: string; error?: { message: string }; result?: { structuredContent?: { text?: string }; messages?: unknown[] } };
+export type SseMessage = { id?: number; method?: string; error?: { message: string }; result?: { structuredContent?: { text?: string }; messages?: unknown[]; tools?: unknown[] } };
 
 export const sseMessage = (e: SseEvent) => JSON.parse(e.data) as SseMessage;
 
