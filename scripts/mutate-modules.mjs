@@ -7,7 +7,7 @@ const integration = (...names) => names.map((n) => `test/integration/${n}.test.t
 
 /** Each guard module and the tests that prove it. */
 export const MODULES = [
-  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds') },
+  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds', 'stream-owner') },
   { name: 'secrets', file: 'src/orchestrator/inputs/secrets.ts', tests: unit('inputs-content') },
   { name: 'arg-bounds', file: 'src/tools/arg-bounds.ts', tests: unit('arg-bounds', 'bounds') },
   { name: 'scope', file: 'src/orchestrator/inputs/scope.ts', tests: [...unit('inputs-content'), ...integration('scope', 'inputs', 'diff-privacy')] },
@@ -19,5 +19,9 @@ export const MODULES = [
   { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'planner-choices', 'admission-rules', 'fit', 'learned-size', 'usable-window') },
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
   { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: unit('puller') },
+  { name: 'event-store', file: 'src/server/event-store.ts', tests: unit('event-store') },
+  { name: 'event-eviction', file: 'src/server/event-eviction.ts', tests: unit('event-eviction', 'event-store') },
+  { name: 'stream-owner', file: 'src/server/stream-owner.ts', tests: unit('stream-owner') },
+  { name: 'resume-grace', file: 'src/server/resume-grace.ts', tests: unit('resume-grace') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
 ];

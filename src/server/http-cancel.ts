@@ -10,10 +10,9 @@
  * 2026-era clients cancel by closing the request's own stream, and a legacy SSE session cancels
  * within its own connection: neither needs this.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../orchestrator/util/log.js';
-import { bearerToken } from './http-guard.js';
 
 type JsonRpc = { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
 
@@ -24,18 +23,6 @@ const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 export function sessionOf(req: IncomingMessage): string | undefined {
   const value = req.headers['mcp-session-id'];
   return typeof value === 'string' && SESSION_ID.test(value) ? value : undefined;
-}
-
-/**
- * Whose a resumable stream is (event-store.ts): the client's session — sent, or given on this
- * initialize answer — else its bearer token (hashed), else no one's in particular. A stream is
- * given only to a request of the same owner.
- */
-export function streamOwner(req: IncomingMessage, res?: ServerResponse): string {
-  const session = sessionOf(req) ?? res?.getHeader('mcp-session-id');
-  if (typeof session === 'string') return `session ${session}`;
-  const token = bearerToken(req);
-  return token ? `token ${createHash('sha256').update(token).digest('base64url')}` : 'anonymous';
 }
 
 /** For an initialize request: a fresh session id on its response (before the SDK writes it). */

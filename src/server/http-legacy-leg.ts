@@ -27,7 +27,7 @@ import {
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { log } from '../orchestrator/util/log.js';
 import { EVENT_LIMITS, SharedEventStore } from './event-store.js';
-import { streamOwner } from './http-cancel.js';
+import { streamOwner } from './stream-owner.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 import { ResumeGrace } from './resume-grace.js';
 

@@ -1,7 +1,7 @@
-/** Whose a resumable stream is (http-cancel.ts streamOwner): a session, else the bearer token, else no-one's in particular. */
+/** Whose a resumable stream is (stream-owner.ts): a session, else the bearer token, else no-one's in particular. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { streamOwner } from '../../src/server/http-cancel.js';
+import { streamOwner } from '../../src/server/stream-owner.js';
 import { bearerToken } from '../../src/server/http-guard.js';
 
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
