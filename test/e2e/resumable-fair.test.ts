@@ -35,7 +35,7 @@ describe('resumable streams: owned (default grace)', () => {
     await generated(fake, done);
     for (const other of [b, anonymous]) await refusedAsUnknown(await other.resume(priming.id!));
     expect(await resumedAnswer(await a.resume(priming.id!))).toMatchObject({ id: 7, result: { structuredContent: { text: words(20) } } });
-  });
+  }, 60_000); // the server's first call: it loads the core and the model, slow on a busy machine
 
   it('a stream started without a session is not given to a session; it is to a request without one', async () => {
     const anonymous = new RawClient(server.url);
