@@ -7,7 +7,7 @@ const integration = (...names) => names.map((n) => `test/integration/${n}.test.t
 
 /** Each guard module and the tests that prove it. */
 export const MODULES = [
-  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds') },
+  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds', 'stream-owner') },
   { name: 'secrets', file: 'src/orchestrator/inputs/secrets.ts', tests: unit('inputs-content') },
   { name: 'redact-secrets', file: 'src/orchestrator/util/redact-secrets.ts', tests: [...unit('redact-secrets'), ...integration('engine-secrets')] },
   { name: 'configured-secrets', file: 'src/orchestrator/config/secrets.ts', tests: unit('redact-secrets') },
@@ -24,6 +24,10 @@ export const MODULES = [
   { name: 'origins', file: 'src/orchestrator/inputs/origins.ts', tests: unit('origins') },
   { name: 'fingerprint', file: 'src/orchestrator/inputs/fingerprint.ts', tests: unit('origins') },
   { name: 'fingerprint-table', file: 'src/orchestrator/inputs/fingerprint-table.ts', tests: unit('origins') },
+  { name: 'event-store', file: 'src/server/event-store.ts', tests: unit('event-store') },
+  { name: 'event-eviction', file: 'src/server/event-eviction.ts', tests: unit('event-eviction', 'event-store') },
+  { name: 'stream-owner', file: 'src/server/stream-owner.ts', tests: unit('stream-owner') },
+  { name: 'resume-grace', file: 'src/server/resume-grace.ts', tests: unit('resume-grace') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
   { name: 'answer-format', file: 'src/orchestrator/generation/answer-format.ts', tests: unit('answer-format') },
   { name: 'backup-target', file: 'src/orchestrator/storage/backup-target.ts', tests: integration('backup-target') },

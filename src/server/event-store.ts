@@ -1,23 +1,38 @@
 /**
  * Resumable SSE streams for 2025-era clients over Streamable HTTP: the events a response stream
  * carried, kept a while so a client whose stream broke can ask, with `Last-Event-ID`, for what came
- * after the last event it saw. One store is shared by the HTTP server and bounded in memory: at most
- * 1,000 events and 8 MiB of serialised messages, none older than 5 minutes (the oldest go first).
+ * after the last event it saw. One store is shared by the HTTP server and bounded in memory, for
+ * everyone (2,000 events, 16 MiB of serialised messages, none older than 5 minutes), per owner (500
+ * events, 4 MiB) and per stream (200 events, 4 MiB).
  *
- * Each exchange (one POST, one transport) gets its own view (`open()`): every stream its transport
- * names gets a random key, so an event id (`<key>_<n>`) cannot be guessed, and one client's stream
- * can never be named by another's. A stream is followed (`follow`) until its exchange ends.
+ * Each exchange (one POST, one transport) gets its own view (`open(owner)`): every stream its
+ * transport names gets a random key, so an event id (`<key>_<n>`) cannot be guessed, and a stream
+ * is given only to its owner (the client's session, else its credentials): to anyone else an id of
+ * it is unknown. A stream is followed (`follow`) until its exchange ends.
+ *
+ * Over a limit, events go in the order event-eviction.ts decides — those of streams received in
+ * full first, then notifications, then answers, oldest first — taken from the stream or the owner
+ * that is over its quota, and under the store's own limits from the owner using the most: one
+ * client's traffic evicts its own events, not another's answer. A replay may leave out a
+ * notification that was dropped, never an answer or a request: dropping one drops its stream's
+ * earlier events too, and an id before it is unknown from then on.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server';
+import { biggest, over, victim, type Usage } from './event-eviction.js';
 
 export interface EventLimits {
   maxEvents: number;
   maxBytes: number;
   maxAgeMs: number;
+  /** The most one owner's streams keep together. */
+  owner: Usage;
+  /** The most one stream keeps. */
+  stream: Usage;
 }
 
-export const EVENT_LIMITS: EventLimits = { maxEvents: 1_000, maxBytes: 8 * 2 ** 20, maxAgeMs: 5 * 60_000 };
+const MIB = 2 ** 20;
+export const EVENT_LIMITS: EventLimits = { maxEvents: 2_000, maxBytes: 16 * MIB, maxAgeMs: 5 * 60_000, owner: { events: 500, bytes: 4 * MIB }, stream: { events: 200, bytes: 4 * MIB } };
 
 /** Where followed events go: each event after the one named, then `end` when the stream's exchange is over. */
 export interface EventSink {
@@ -27,8 +42,12 @@ export interface EventSink {
 
 /** One exchange's view of the store: what its transport is given; `close` ends its streams. */
 export interface ExchangeEvents extends EventStore {
+  /** Its streams were written to the client in full: their events are the first to go. */
+  delivered(): void;
   close(): void;
 }
+
+type Send = (eventId: EventId, message: JSONRPCMessage) => Promise<void>;
 
 interface StoredEvent {
   id: EventId;
@@ -37,20 +56,48 @@ interface StoredEvent {
   message: JSONRPCMessage;
   bytes: number;
   at: number;
+  order: number;
+  essential: boolean;
+  delivered: boolean;
+}
+
+interface Owner extends Usage {
+  name: string;
+  streams: Set<Stream>;
+}
+
+interface Exchange {
+  streams: Stream[];
+  /** Told how many follow the exchange's streams, whenever that changes. */
+  onFollowers(count: number): void;
 }
 
 interface Stream {
   key: StreamId;
+  owner: Owner;
+  exchange: Exchange;
   seq: number;
+  /** The first event a replay may start after: one before it would skip an answer or request that was dropped. */
+  floor: number;
   ended: boolean;
-  /** The stream's events still kept, oldest first (eviction is oldest first, so always its latest ones). */
+  /** The stream's events still kept, in order. */
   events: StoredEvent[];
   followers: Set<EventSink>;
+  /** What its kept events take. */
+  used: Usage;
+}
+
+/** An answer or a request: what a replay may never skip (a notification or a priming event may be left out). */
+function isEssential(m: JSONRPCMessage): boolean {
+  return 'id' in m;
 }
 
 export class SharedEventStore {
   private readonly events = new Map<EventId, StoredEvent>(); // in the order stored
-  private bytes = 0;
+  private readonly streams = new Map<StreamId, Stream>();
+  private readonly owners = new Map<string, Owner>();
+  private readonly total: Usage = { events: 0, bytes: 0 };
+  private stored = 0;
 
   constructor(
     private readonly limits: EventLimits = EVENT_LIMITS,
@@ -58,102 +105,174 @@ export class SharedEventStore {
   ) {}
 
   /** How many events, and how many bytes of messages, are kept now. */
-  get size(): { events: number; bytes: number } {
+  get size(): Usage {
     this.prune();
-    return { events: this.events.size, bytes: this.bytes };
+    return { ...this.total };
   }
 
-  /** A view for one exchange: each stream id its transport uses is a stream of its own here. */
-  open(): ExchangeEvents {
+  /** What `owner` keeps now. */
+  usage(owner: string): Usage {
+    this.prune();
+    const o = this.owners.get(owner);
+    return { events: o?.events ?? 0, bytes: o?.bytes ?? 0 };
+  }
+
+  /** A view for one exchange of `owner`: each stream id its transport uses is a stream of its own here. */
+  open(owner: string, onFollowers: (count: number) => void = () => {}): ExchangeEvents {
+    const exchange: Exchange = { streams: [], onFollowers };
     const mine = new Map<StreamId, Stream>();
     return {
       storeEvent: async (streamId, message) => {
         let stream = mine.get(streamId);
         if (!stream) {
-          stream = { key: randomUUID(), seq: 0, ended: false, events: [], followers: new Set() };
+          stream = this.newStream(owner, exchange);
           mine.set(streamId, stream);
         }
         return this.store(stream, message);
       },
-      getStreamIdForEventId: async (eventId) => this.streamOf(eventId),
-      replayEventsAfter: async (lastEventId, { send }) => this.replayEventsAfter(lastEventId, { send }),
+      getStreamIdForEventId: async (eventId) => this.streamOf(eventId, owner),
+      replayEventsAfter: async (lastEventId, { send }) => this.replayEventsAfter(lastEventId, owner, { send }),
+      delivered: () => {
+        for (const stream of exchange.streams) for (const e of stream.events) e.delivered = true;
+      },
       close: () => {
-        for (const stream of mine.values()) this.end(stream);
-        mine.clear();
+        for (const stream of exchange.streams) this.end(stream);
       },
     };
   }
 
-  /** The stream an event id belongs to, while the event is kept; undefined for an unknown or expired id. */
-  streamOf(eventId: EventId): StreamId | undefined {
-    this.prune();
-    return this.events.get(eventId)?.stream.key;
+  /** The stream an event id belongs to, when `owner` may resume after it; undefined for an unknown, expired or foreign id. */
+  streamOf(eventId: EventId, owner: string): StreamId | undefined {
+    return this.find(eventId, owner)?.stream.key;
   }
 
   /** EventStore's replay: the events kept after `lastEventId` on its stream, in order. An unknown id replays nothing. */
-  async replayEventsAfter(lastEventId: EventId, { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> }): Promise<StreamId> {
-    this.prune();
-    const last = this.events.get(lastEventId);
-    if (!last) return '';
-    for (const e of last.stream.events.filter((e) => e.seq > last.seq)) await send(e.id, e.message);
-    return last.stream.key;
+  async replayEventsAfter(lastEventId: EventId, owner: string, { send }: { send: Send }): Promise<StreamId> {
+    const found = this.find(lastEventId, owner);
+    if (!found) return '';
+    for (const e of found.stream.events.filter((e) => e.seq > found.seq)) await send(e.id, e.message);
+    return found.stream.key;
   }
 
   /**
    * Sends `sink` the events kept after `lastEventId` on its stream, then each new one until the
    * stream's exchange ends (`sink.end()`, at once when it already has). Returns the function that
-   * stops following, or undefined — nothing sent — for an unknown or expired id.
+   * stops following, or undefined — nothing sent — for an unknown, expired or foreign id.
    */
-  follow(lastEventId: EventId, sink: EventSink): (() => void) | undefined {
-    this.prune();
-    const last = this.events.get(lastEventId);
-    if (!last) return undefined;
-    const stream = last.stream;
-    for (const e of stream.events) if (e.seq > last.seq) sink.send(e.id, e.message);
+  follow(lastEventId: EventId, owner: string, sink: EventSink): (() => void) | undefined {
+    const found = this.find(lastEventId, owner);
+    if (!found) return undefined;
+    const { stream, seq } = found;
+    for (const e of stream.events) if (e.seq > seq) sink.send(e.id, e.message);
     if (stream.ended) {
       sink.end();
       return () => {};
     }
     stream.followers.add(sink);
-    return () => void stream.followers.delete(sink);
+    this.followersChanged(stream.exchange);
+    return () => {
+      if (stream.followers.delete(sink)) this.followersChanged(stream.exchange);
+    };
+  }
+
+  private find(eventId: EventId, owner: string): { stream: Stream; seq: number } | undefined {
+    this.prune();
+    const cut = eventId.lastIndexOf('_');
+    const stream = this.streams.get(eventId.slice(0, cut));
+    const seq = Number(eventId.slice(cut + 1));
+    if (cut < 0 || stream?.owner.name !== owner || `${stream.key}_${seq}` !== eventId) return undefined;
+    return seq >= stream.floor && seq <= stream.seq ? { stream, seq } : undefined;
+  }
+
+  private newStream(name: string, exchange: Exchange): Stream {
+    let owner = this.owners.get(name);
+    if (!owner) this.owners.set(name, (owner = { name, streams: new Set(), events: 0, bytes: 0 }));
+    const stream: Stream = { key: randomUUID(), owner, exchange, seq: 0, floor: 1, ended: false, events: [], followers: new Set(), used: { events: 0, bytes: 0 } };
+    owner.streams.add(stream);
+    exchange.streams.push(stream);
+    this.streams.set(stream.key, stream);
+    return stream;
   }
 
   private store(stream: Stream, message: JSONRPCMessage): EventId {
     const seq = ++stream.seq;
     const id = `${stream.key}_${seq}`;
     const bytes = Buffer.byteLength(JSON.stringify(message));
-    const event: StoredEvent = { id, stream, seq, message, bytes, at: this.now() };
-    if (bytes > this.limits.maxBytes) {
-      // Too large to keep: its stream's earlier events go too, so a replay never silently skips it.
-      for (const e of stream.events) this.drop(e);
-      stream.events = [];
-    } else {
-      this.events.set(id, event);
-      stream.events.push(event);
-      this.bytes += bytes;
-    }
+    const event: StoredEvent = { id, stream, seq, message, bytes, at: this.now(), order: this.stored++, essential: isEssential(message), delivered: false };
+    this.events.set(id, event);
+    stream.events.push(event);
+    this.count(stream, 1, bytes);
     for (const sink of stream.followers) sink.send(id, message);
-    this.prune();
+    this.enforce(stream);
     return id;
+  }
+
+  /** Back within the limits: the stream's quota, its owner's, then the store's (taken from the owner using the most). */
+  private enforce(stream: Stream): void {
+    this.prune();
+    const { limits } = this;
+    for (let e = victim(stream.events); e && over(stream.used, limits.stream); e = victim(stream.events)) this.drop(e);
+    const owner = stream.owner;
+    const mine = () => [...owner.streams].flatMap((s) => s.events);
+    for (let e = victim(mine()); e && over(owner, limits.owner); e = victim(mine())) this.drop(e);
+    const store = { events: limits.maxEvents, bytes: limits.maxBytes };
+    while (over(this.total, store)) {
+      // a stream received in full goes first, whoever's; else from the owner using the most
+      const anyone = victim(this.events.values());
+      const e = anyone?.delivered ? anyone : victim([...(biggest(this.owners.values(), limits.owner)?.streams ?? [])].flatMap((s) => s.events));
+      if (!e) break;
+      this.drop(e);
+    }
   }
 
   private end(stream: Stream): void {
     stream.ended = true;
     for (const sink of stream.followers) sink.end();
+    const followed = stream.followers.size > 0;
     stream.followers.clear();
+    if (followed) this.followersChanged(stream.exchange);
+    this.forgetIfDone(stream);
   }
 
-  /** Drops the oldest events past the limits, and any older than maxAgeMs. */
+  private followersChanged(exchange: Exchange): void {
+    exchange.onFollowers(exchange.streams.reduce((n, s) => n + s.followers.size, 0));
+  }
+
+  /** Drops the events older than maxAgeMs. */
   private prune(): void {
     const oldest = this.now() - this.limits.maxAgeMs;
     for (const e of this.events.values()) {
-      if (this.events.size <= this.limits.maxEvents && this.bytes <= this.limits.maxBytes && e.at > oldest) break;
+      if (e.at > oldest) break;
       this.drop(e);
-      if (e.stream.events[0] === e) e.stream.events.shift(); // the oldest of its stream, as events go oldest first
     }
   }
 
+  /** Drops an event; an answer or request takes its stream's earlier events with it, and ids before it become unknown. */
   private drop(e: StoredEvent): void {
-    if (this.events.delete(e.id)) this.bytes -= e.bytes;
+    const stream = e.stream;
+    if (!this.events.has(e.id)) return;
+    const gone = e.essential ? stream.events.filter((x) => x.seq <= e.seq) : [e];
+    if (e.essential) stream.floor = e.seq;
+    for (const x of gone) {
+      this.events.delete(x.id);
+      this.count(stream, -1, -x.bytes);
+    }
+    stream.events = stream.events.filter((x) => this.events.has(x.id));
+    this.forgetIfDone(stream);
+  }
+
+  private count(stream: Stream, events: number, bytes: number): void {
+    for (const u of [stream.used, stream.owner, this.total]) {
+      u.events += events;
+      u.bytes += bytes;
+    }
+  }
+
+  /** A stream over and with nothing kept is forgotten, and its owner with its last stream. */
+  private forgetIfDone(stream: Stream): void {
+    if (!stream.ended || stream.events.length > 0) return;
+    this.streams.delete(stream.key);
+    stream.owner.streams.delete(stream);
+    if (stream.owner.streams.size === 0) this.owners.delete(stream.owner.name);
   }
 }

@@ -71,6 +71,11 @@ function targetIsPath(req: IncomingMessage): boolean {
   return target.startsWith('/') && !target.startsWith('//');
 }
 
+/** The bearer token a request carries (`Authorization: Bearer <token>`), or ''. */
+export function bearerToken(req: IncomingMessage): string {
+  return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
+}
+
 /**
  * Whether the request may be served; when not, it has been answered. On loopback, Host must name
  * this machine the loopback way and a browser Origin must be a loopback page; bound wider (always
@@ -106,7 +111,7 @@ export function admit(options: GuardOptions, req: IncomingMessage, res: ServerRe
     }
   }
   if (options.token !== undefined) {
-    const sent = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
+    const sent = bearerToken(req);
     const a = Buffer.from(sent);
     const b = Buffer.from(options.token);
     if (a.length !== b.length || !timingSafeEqual(a, b)) {

@@ -5,11 +5,14 @@
  * shared event store (event-store.ts): a response stream opens with a priming event (an `id:` and a
  * `retry:`, for protocol 2025-11-25 and later) and every message carries an event id.
  *
- * A client whose stream broke is not taken to have cancelled (it cancels with
- * `notifications/cancelled`, see http-cancel.ts): the call goes on to its answer, and a GET /mcp
- * with `Last-Event-ID` gets the events after that one, then the rest as they come, until the
- * exchange is over. An id that is unknown, expired, or of a stream that is over and has nothing
- * more gets 400 with the reason, so a client stops asking.
+ * A client whose stream broke is not taken to have cancelled at once (it cancels with
+ * `notifications/cancelled`, see http-cancel.ts): the call goes on, and a GET /mcp with
+ * `Last-Event-ID` gets the events after that one, then the rest as they come, until the exchange
+ * is over. A call nobody follows is cancelled after `http.resumeGraceSeconds` (resume-grace.ts), so
+ * clients that drop and never come back leave nothing running. A stream is resumed only by its
+ * owner (the session that started it, else the same credentials, `streamOwner`): an id that is
+ * unknown, expired, another owner's, or of a stream that is over and has nothing more gets 400 with
+ * the reason, so a client stops asking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -24,7 +27,9 @@ import {
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { log } from '../orchestrator/util/log.js';
 import { EVENT_LIMITS, SharedEventStore } from './event-store.js';
+import { streamOwner } from './stream-owner.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
+import { ResumeGrace } from './resume-grace.js';
 
 /** How long a client waits before it reconnects a broken stream (the priming event's `retry:`). */
 export const RETRY_MS = 1_000;
@@ -55,14 +60,24 @@ function badLastEventId(res: ServerResponse, why: string): void {
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: `Nothing to resume after that Last-Event-ID: ${why}. Send the request again.` }, id: null }));
 }
 
-export function legacyLeg(factory: () => McpServer, store = new SharedEventStore()) {
+export interface LegOptions {
+  /** How long a call whose client dropped its stream waits for it to resume, before it is cancelled (ms). */
+  graceMs: number;
+  store?: SharedEventStore;
+}
+
+export function legacyLeg(factory: () => McpServer, { graceMs, store = new SharedEventStore() }: LegOptions) {
   const live = new Set<() => void>(); // what ends each exchange and followed stream under way
 
   return {
     /** Serves one 2025-era POST; resolves when its exchange is over (answered, or stopped by `stop`). */
     async post(req: IncomingMessage, res: ServerResponse, message: unknown, stop: AbortSignal): Promise<void> {
       const server = factory();
-      const events = store.open();
+      const grace = new ResumeGrace(graceMs, () => {
+        log.info(`http: a call's client dropped its stream and did not resume it within ${graceMs / 1000} s: cancelled`);
+        teardown();
+      });
+      const events = store.open(streamOwner(req, res), (count) => grace.followed(count));
       const pending = new Set(requestIds(message));
       let over = false;
       let resolveOver = () => {};
@@ -71,6 +86,7 @@ export function legacyLeg(factory: () => McpServer, store = new SharedEventStore
       const teardown = () => {
         if (over) return;
         over = true;
+        grace.stop();
         live.delete(teardown);
         stop.removeEventListener('abort', teardown);
         events.close();
@@ -94,8 +110,13 @@ export function legacyLeg(factory: () => McpServer, store = new SharedEventStore
       }
       live.add(teardown);
       stop.addEventListener('abort', teardown, { once: true });
-      // Answered in full, or the client went away with every request answered: over. Else the calls go on.
-      res.once('close', () => (res.writableFinished || pending.size === 0) && teardown());
+      // Answered in full, or the client went away with every request answered: over. Else the calls
+      // go on, for the grace when nobody resumes them.
+      res.once('close', () => {
+        if (res.writableFinished) events.delivered();
+        if (res.writableFinished || pending.size === 0) teardown();
+        else grace.streamDropped();
+      });
       transport.onerror = (err) => log.debug(`http: ${err.message}`);
       try {
         await server.connect(transport);
@@ -117,13 +138,14 @@ export function legacyLeg(factory: () => McpServer, store = new SharedEventStore
         return void res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Not Acceptable: Client must accept text/event-stream' }, id: null }));
       }
       const minutes = EVENT_LIMITS.maxAgeMs / 60_000;
-      if (store.streamOf(lastEventId) === undefined) return badLastEventId(res, `it is unknown, or older than ${minutes} minutes`);
+      const owner = streamOwner(req);
+      if (store.streamOf(lastEventId, owner) === undefined) return badLastEventId(res, `it is unknown, or older than ${minutes} minutes`);
       // Replayed at once, in order; held until the answer's headers are known, then written as they come.
       const backlog: Array<[string, JSONRPCMessage]> = [];
       let out: (id: string, m: JSONRPCMessage) => void = (id, m) => void backlog.push([id, m]);
       let over = false;
       let onEnd: () => void = () => void (over = true);
-      const unfollow = store.follow(lastEventId, {
+      const unfollow = store.follow(lastEventId, owner, {
         send: (id, m) => 'jsonrpc' in m && out(id, m), // not the priming events (no message)
         end: () => onEnd(),
       });

@@ -114,7 +114,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   const factory = createServerFactory(serving, catalog); // a server per request, from the templates as last read
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
-  const leg = legacyLeg(factory); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
+  const leg = legacyLeg(factory, { graceMs: serving.settings.http.resumeGraceSeconds * 1000 }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
   const sse = legacySse(createServerFactory(serving, catalog, { live: true })); // an SSE session is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());

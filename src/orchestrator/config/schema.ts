@@ -212,6 +212,16 @@ export const settingsSchema = z
           .describe('A long tool (route_and_generate, compare, smart_load, pull_model, render_template with generate) sends a progress notification at least this often (ms), naming what it waits for, when the client asked for progress.'),
       })
       .prefault({}),
+    http: z
+      .strictObject({
+        resumeGraceSeconds: z
+          .number()
+          .min(0)
+          .max(3600)
+          .default(30)
+          .describe('Over HTTP, a 2025-era call whose response stream dropped goes on for this long (seconds) waiting for the client to resume it (GET with Last-Event-ID); not resumed by then, it is cancelled and its engine request stopped. 0 cancels at once.'),
+      })
+      .prefault({}),
     inputs: z
       .strictObject({
         roots: z
