@@ -161,6 +161,9 @@ describe('figures learned before the bounds, doctor and learning reset', () => {
     expect(card.text).toMatch(/observed [\d.]+ GB at \d+k context/);
     await s.close();
     expect(learnedRows(home)).toHaveLength(1);
+    const routingOnly = await cli(home, fake, 'learning', 'reset', 'routing');
+    expect(routingOnly.stdout).not.toContain('memory learned from loads');
+    expect(learnedRows(home)).toHaveLength(1);
 
     const reset = await cli(home, fake, 'learning', 'reset');
     expect(reset.code).toBe(0);
