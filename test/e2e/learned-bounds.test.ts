@@ -136,6 +136,8 @@ describe('figures learned before the bounds, doctor and learning reset', () => {
     expect(plan.text).not.toMatch(/TB/);
     expect(plan.out).toMatchObject({ action: 'would_load' });
     expect(plan.text).toMatch(/\+ 20%/); // the estimate
+    const status = await next.call('show_status', {});
+    expect(status.text).not.toContain('100000.00 GB'); // not listed among the figures learned
     await next.close();
 
     const doctor = await cli(home, fake, 'doctor');
