@@ -19,6 +19,8 @@ export const MODULES = [
   { name: 'invalid-args', file: 'src/tools/invalid-args.ts', tests: unit('invalid-args', 'bounds', 'arg-bounds') },
   { name: 'planner', file: 'src/orchestrator/loading/planner.ts', tests: unit('planner', 'planner-choices', 'admission-rules', 'fit', 'learned-size', 'usable-window') },
   { name: 'admission', file: 'src/orchestrator/loading/admission.ts', tests: unit('planner', 'planner-choices', 'admission-rules', 'fit', 'learned-size', 'usable-window') },
+  { name: 'plausible-size', file: 'src/orchestrator/loading/plausible-size.ts', tests: [...unit('plausible-size', 'learned-size'), ...integration('learned-memory')] },
+  { name: 'doctor-learned', file: 'src/orchestrator/doctor-learned.ts', tests: [...unit('plausible-size'), ...integration('doctor-memory')] },
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
   { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: unit('puller') },
   { name: 'origins', file: 'src/orchestrator/inputs/origins.ts', tests: unit('origins') },

@@ -11,6 +11,7 @@ import type { Orchestrator } from './orchestrator.js';
 import { type Check, fitChecks, type OverBudget, overBudget, ramChecks } from './doctor-memory.js';
 import { toLoaded } from './models/overview-types.js';
 import { stateCheck } from './storage/state-check.js';
+import { learnedChecks } from './doctor-learned.js';
 
 export type { Check, CheckLevel } from './doctor-memory.js';
 
@@ -131,7 +132,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       }
       // This machine's memory is ollama.host's: its own reading when that host is down.
       const ram = 'version' in mine ? overview.ram : await orch.ramSummary([]);
-      checks.push(...ramChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama')), ...fitChecks(overview.models));
+      checks.push(...ramChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama')), ...fitChecks(overview.models), ...(await learnedChecks(orch)));
     } catch (err) {
       checks.push({ name: 'Models', level: 'fail', detail: err instanceof Error ? err.message : String(err) });
     }

@@ -34,7 +34,7 @@ export interface CliArgs {
 
 /** What each user command accepts: action → [min, max] arguments. */
 const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning' | 'state', Record<string, [number, number, string]>> = {
-  learning: { show: [0, 0, 'learning show'], reset: [0, 0, 'learning reset'] },
+  learning: { show: [0, 0, 'learning show'], reset: [0, 1, 'learning reset [routing|sizes]'] },
   memory: {
     list: [0, 0, 'memory list'],
     add: [2, 2, 'memory add KEY VALUE'],
@@ -74,7 +74,9 @@ Commands:
   memory export [FILE]    Write every entry as JSON to FILE, or to the output ("-" too).
   memory import FILE      Add the entries of an exported file ("-": the input); newer wins.
   learning show           What routing learned: each model's track record by kind of work.
-  learning reset          Forget it all (verdicts, failures, speed); routing starts from the table.
+  learning reset          Forget it all: verdicts, failures, speed (routing starts from the table)
+                          and the memory learned from loads (loading plans by the estimate).
+                          \`learning reset routing\` or \`learning reset sizes\` forgets only one.
   template list           Show the prompt templates, built-in and your own.
   template show NAME      Show one template and its variables.
   project [detect]        Show the project profile for this folder (or --project DIR).

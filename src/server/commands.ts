@@ -104,11 +104,19 @@ export async function memoryCommand(orch: Orchestrator, args: CliArgs): Promise<
   }
 }
 
-/** `learning show` / `learning reset`: the track records routing learns from. */
+/** `learning show` / `learning reset [routing|sizes]`: the track records routing learns from, and the memory loads took. */
 export async function learningCommand(orch: Orchestrator, args: CliArgs): Promise<number> {
   if (args.action === 'reset') {
-    await orch.outcomes.reset();
-    print('Forgot every verdict, failure, timeout and speed routing had learned; it starts again from the model table.');
+    const what = args.params[0];
+    if (what !== undefined && what !== 'routing' && what !== 'sizes') return fail(`Unknown "learning reset ${what}" — \`learning reset\` forgets everything; \`learning reset routing\` only what routing learned, \`learning reset sizes\` only the memory learned from loads.`);
+    if (what !== 'sizes') {
+      await orch.outcomes.reset();
+      print('Forgot every verdict, failure, timeout and speed routing had learned; it starts again from the model table.');
+    }
+    if (what !== 'routing') {
+      const n = await orch.seenSizes.reset();
+      print(`Forgot the memory learned from loads (${n} figure${n === 1 ? '' : 's'}); loading plans by the estimate (weights + margin + KV cache) until loads teach it again.`);
+    }
     return 0;
   }
   const book = await orch.outcomes.load();

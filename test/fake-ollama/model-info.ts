@@ -36,19 +36,32 @@ export function tags(models: Iterable<FakeModel>): Json {
   return { models: list };
 }
 
+/** What /api/ps says of one runner: its size, the part on GPUs and its context (a host that misreports changes them: see FakeOllama.misreport). */
+export interface PsFigures {
+  name: string;
+  size: number;
+  sizeVram: number;
+  contextLength: number;
+}
+export type Misreport = (truth: PsFigures) => Partial<Omit<PsFigures, 'name'>>;
+
 /** /api/ps: loaded models, in the order given (the scheduler's: latest expiry first). */
-export function ps(runners: Runner[]): Json {
+export function ps(runners: Runner[], misreport?: Misreport): Json {
   return {
-    models: runners.map((r) => ({
-      name: normalizeName(r.model.name),
-      model: normalizeName(r.model.name),
-      size: r.size,
-      digest: digestOf(r.model),
-      details: details(r.model),
-      expires_at: r.expiresAt.toISOString(),
-      size_vram: vramOf(r),
-      context_length: r.opts.numCtx,
-    })),
+    models: runners.map((r) => {
+      const truth: PsFigures = { name: normalizeName(r.model.name), size: r.size, sizeVram: vramOf(r), contextLength: r.opts.numCtx };
+      const said = { ...truth, ...misreport?.(truth) };
+      return {
+        name: truth.name,
+        model: truth.name,
+        size: said.size,
+        digest: digestOf(r.model),
+        details: details(r.model),
+        expires_at: r.expiresAt.toISOString(),
+        size_vram: said.sizeVram,
+        context_length: said.contextLength,
+      };
+    }),
   };
 }
 

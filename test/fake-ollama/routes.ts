@@ -8,7 +8,7 @@ import { readIncoming } from '../helpers/incoming.js';
 import { type GenerationDeps, chat, generate } from './generation.js';
 import { embed, embeddings } from './embed.js';
 import { type PullDeps, del, pull } from './pull.js';
-import { ps, show, tags } from './model-info.js';
+import { ps, show, tags, type Misreport } from './model-info.js';
 import type { FakeModel } from './models.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -32,6 +32,8 @@ export interface RouteDeps {
   isOffline(): boolean;
   latency(path: string): number | undefined;
   takeFailure(path: string): Failure | undefined;
+  /** Set: /api/ps reports these figures instead of the true ones (FakeOllama.misreport). */
+  misreport(): Misreport | undefined;
 }
 
 /** Paths whose failNext afterChunks failures happen mid-stream; elsewhere they are answered at once. */
@@ -70,7 +72,7 @@ async function route(d: RouteDeps, ex: Exchange, method: string, path: string, r
   if (path === '/' && get) return ex.text(200, 'Ollama is running');
   if (path === '/api/version' && get) return ex.json(200, { version: d.version });
   if (path === '/api/tags' && get) return ex.json(200, tags(d.models.values()));
-  if (path === '/api/ps' && method === 'GET') return ex.json(200, ps(d.scheduler.sorted()));
+  if (path === '/api/ps' && method === 'GET') return ex.json(200, ps(d.scheduler.sorted(), d.misreport()));
   if (method === 'POST') {
     switch (path) {
       case '/api/generate':

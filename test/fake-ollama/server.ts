@@ -34,6 +34,7 @@ import { type GenerationFailureOptions, Injected, type LoadFailureKind, type Loa
 import { type GpuInfo, type LoadedModelInfo, ModelStore, loadedInfo } from './store.js';
 import { type RecordedRequest, type RouteDeps, handle } from './routes.js';
 import { formatAnswer } from '../helpers/format-answer.js';
+import type { Misreport } from './model-info.js';
 
 export type { FakeModel } from './models.js';
 export { CAPABILITY_MODELS, CLOUD_MODELS, DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS, NAMESPACED_MODELS, estimateModelMemory, kvCacheBytes } from './models.js';
@@ -69,6 +70,7 @@ export class FakeOllama {
   private connections = 0;
   private readonly pulling = new Set<object>();
   private replyText: string | ReplyFn = DEFAULT_REPLY;
+  private misreporting: Misreport | undefined;
   private cloudSignedIn: boolean;
   private readonly scheduler: Scheduler;
   private readonly routes: RouteDeps;
@@ -116,6 +118,7 @@ export class FakeOllama {
       isOffline: () => this.offline,
       latency: (path) => this.latency.get(path),
       takeFailure: (path) => this.failures.get(path)?.shift(),
+      misreport: () => this.misreporting,
     };
   }
 
@@ -282,6 +285,15 @@ export class FakeOllama {
    * lazy dog.'). It is streamed one whitespace-separated word per chunk (with its trailing space).
    * A function gets the endpoint, model and prompt/messages of each request.
    */
+  /**
+   * A host that misreports what its models take: from now on /api/ps says what `fn` returns for each
+   * loaded model (given the true figures) — `size`, `sizeVram`, `contextLength` — while loads,
+   * admission and memory go on as before. `undefined` makes it truthful again.
+   */
+  misreport(fn: Misreport | undefined): void {
+    this.misreporting = fn;
+  }
+
   reply(text: string | ReplyFn): void {
     this.replyText = text;
   }

@@ -48,3 +48,29 @@ describe('doctor on a llama.cpp router', () => {
     expect(check).not.toHaveProperty('fix');
   });
 });
+
+describe("doctor's learned memory line (issue 41, item 4)", () => {
+  it('lists a learned figure far from the estimate with the command to forget it; a figure near it, or of a model pulled again, is not listed', async () => {
+    const fake = await FakeOllama.start({ memoryBytes: 32e9 });
+    stops.push(() => fake.stop());
+    const home = tempDir('ollm-home-');
+    const memory = { memory: async () => ({ totalBytes: 32e9, availableBytes: 30e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] };
+    const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: fake.url } }), { memorySource: memory });
+    stops.push(() => orch.shutdown(200));
+    const models = (await orch.catalog.list()).models;
+    const coder = models.find((m) => m.name === 'qwen2.5-coder:7b')!;
+    const llava = models.find((m) => m.name === 'llava:7b')!;
+    const host = orch.hosts[0]!.engine.host;
+    expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
+    // as an earlier version kept them: one a host's lie, one real, one of a digest no longer installed
+    orch.seenSizes.record(host, coder.name, coder.digest, 4096, 1e14, 0);
+    orch.seenSizes.record(host, llava.name, llava.digest, 4096, llava.sizeBytes * 1.4, 0); // weights + KV, near the estimate
+    orch.seenSizes.record(host, llava.name, 'f'.repeat(64), 4096, 1e14, 0);
+    const check = (await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')!;
+    expect(check.level).toBe('warn');
+    expect(check.detail).toMatch(/^1 figure learned from loads is far from the estimate: qwen2\.5-coder:7b at 4k context: 100\.0 TB learned, [\d.]+ GB estimated \([\d,]+× the estimate; set aside as impossible for it, not used\)$/);
+    expect(check.fix).toContain('`ollm-mcp learning reset sizes`');
+    expect(await orch.seenSizes.reset()).toBe(3);
+    expect((await runDoctor(orch)).checks.find((c) => c.name === 'Learned memory')).toBeUndefined();
+  });
+});

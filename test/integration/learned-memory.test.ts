@@ -87,6 +87,47 @@ describe('on an Ollama CPU host', () => {
   });
 });
 
+describe('only plausible readings are learned (issue 41, item 4)', () => {
+  /** The figure learned for MODEL on the fake, as the store holds it. */
+  const learned = (core: Orchestrator, fake: FakeOllama) => core.seenSizes.learnedOn(fake.host).filter((r) => r.model === MODEL);
+
+  it('a reading near the earlier ones is added; one past the outlier factor is set aside and logged, the figure unchanged', async () => {
+    const fake = await start({ memoryBytes: 24e9 });
+    const core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML });
+    stops.push(() => core.shutdown(200));
+    const truth = await loadOnce(core);
+    expect(learned(core, fake)).toMatchObject([{ seen: { count: 1, meanBytes: truth.size } }]);
+    fake.misreport((t) => ({ size: Math.round(t.size * 1.2) }));
+    await loadOnce(core);
+    expect(learned(core, fake)).toMatchObject([{ seen: { count: 2, maxBytes: Math.round(truth.size * 1.2) } }]);
+    const figure = (await core.loader.ensureLoaded({ model: MODEL, dryRun: true })).requiredBytes;
+    const warned: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (warned.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      fake.misreport((t) => ({ size: Math.round(t.size * 1.75) })); // within the bounds, past 1.5× the earlier mean
+      await loadOnce(core);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(learned(core, fake)[0]!.seen.count).toBe(2);
+    expect(warned.join('')).toMatch(/reported that qwen2\.5-coder:7b takes [\d.]+ GB loaded; set aside, not learned: earlier loads of it took [\d.]+ GB there \(an outlier beyond 1\.5×\)/);
+    fake.misreport(undefined);
+    expect((await core.loader.ensureLoaded({ model: MODEL, dryRun: true })).requiredBytes).toBe(figure);
+  });
+
+  it('a loaded model reported at 0 bytes is counted at its estimate: the next model must make room', async () => {
+    const fake = await start({ memoryBytes: 64e9 });
+    const core = await coreFor(fake, { totalBytes: 64e9, yaml: 'ram:\n  budget: 10GB\n  bufferBytes: 0\n' });
+    stops.push(() => core.shutdown(200));
+    fake.misreport(() => ({ size: 0 }));
+    expect((await core.loader.ensureLoaded({ model: MODEL })).action).toBe('loaded');
+    const next = await core.loader.ensureLoaded({ model: 'llava:7b', dryRun: true });
+    expect(next).toMatchObject({ action: 'would_load', unloaded: [MODEL] });
+    expect(learned(core, fake)).toEqual([]);
+  });
+});
+
 describe('on an Ollama GPU host', () => {
   it('the VRAM planned for the next load is within 10% of what Ollama reported', async () => {
     const fake = await start({ memoryBytes: 32e9, gpus: [{ vramBytes: 24 * 1024 ** 3 }] });

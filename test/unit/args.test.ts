@@ -45,6 +45,8 @@ describe('command line', () => {
     expect(parseCli(['template', 'show', 'code_review'])).toMatchObject({ command: 'template', action: 'show', params: ['code_review'] });
     expect(parseCli(['project'])).toMatchObject({ command: 'project', action: 'detect' });
     expect(parseCli(['project', 'init', '--project', '/srv/app'])).toMatchObject({ command: 'project', action: 'init', project: '/srv/app' });
+    expect(parseCli(['learning', 'reset', 'sizes'])).toMatchObject({ command: 'learning', action: 'reset', params: ['sizes'] });
+    expect(() => parseCli(['learning', 'reset', 'sizes', 'routing'])).toThrow(/Usage: ollm-mcp learning reset \[routing\|sizes\]/);
     expect(parseCli(['--project', 'x'])).toMatchObject({ command: 'serve', project: 'x' });
     expect(() => parseCli(['memory'])).toThrow(/"memory" needs an action — one of: memory list, memory add KEY VALUE, memory forget KEY, memory clear/);
     expect(() => parseCli(['memory', 'add', 'key', 'two', 'words'])).toThrow(/Usage: ollm-mcp memory add KEY VALUE \(quote a value that has spaces\)/);

@@ -16,7 +16,9 @@ import type { RamMonitor } from '../loading/ram.js';
 import { Catalog } from '../models/catalog.js';
 import { ModelOverview } from '../models/overview.js';
 import { Puller } from '../models/pull.js';
-import { describeFigure } from '../loading/learned-size.js';
+import { describeFigure, type SeenSize } from '../loading/learned-size.js';
+import { isEmbedding, modelFacts } from '../loading/load-planning.js';
+import { trustedSeen } from '../loading/plausible-size.js';
 
 export interface FleetHostDeps {
   ram: RamMonitor;
@@ -58,9 +60,20 @@ export class FleetHost {
     this.puller = new Puller(engine, this.catalog, settings.ollama.pullStallTimeoutMs);
   }
 
-  /** The models whose memory was learned from loads here, newest first, with the figure in words: show_status and ollm://fleet. */
-  learnedSizes(): Array<{ model: string; figure: string }> {
-    return (this.sizes?.models(this.engine.host) ?? []).map((m) => ({ model: m.model, figure: describeFigure(m.seen) }));
+  /**
+   * The models whose memory was learned from loads here, newest first, with the figure in words:
+   * show_status and ollm://fleet. A figure impossible for the installed model (plausible-size.ts) is
+   * not listed: the planner does not use it (doctor names it).
+   */
+  async learnedSizes(): Promise<Array<{ model: string; figure: string }>> {
+    const rows = this.sizes?.models(this.engine.host) ?? [];
+    if (rows.length === 0) return [];
+    const installed = await this.catalog.list().then((l) => l.models, () => []);
+    const believed = (model: string, seen: SeenSize) => {
+      const m = installed.find((x) => x.name === model);
+      return !m || trustedSeen([seen], modelFacts(m, isEmbedding(m) ? 1 : this.settings.ollama.numParallel)).length > 0;
+    };
+    return rows.filter((r) => believed(r.model, r.seen)).map((m) => ({ model: m.model, figure: describeFigure(m.seen) }));
   }
 
   /** What runs there. */

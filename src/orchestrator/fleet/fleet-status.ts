@@ -42,7 +42,7 @@ export async function hostStatus(fleet: Fleet, h: FleetHost) {
     loaded,
     requestsRunning: loaded.reduce((n, m) => n + m.requestsRunning, 0),
     // what loads took here, which loading decisions use in place of the estimate
-    learnedSizes: h.learnedSizes().slice(0, LEARNED_SHOWN),
+    learnedSizes: (await h.learnedSizes()).slice(0, LEARNED_SHOWN),
     // a llama.cpp router: every model with its status and memory, and its --models-max
     ...(router && { router: router.router, modelsMax: router.modelsMax, models: router.models }),
   };

@@ -44,15 +44,16 @@ export function contextWords(tokens: number): string {
  * The learned figure for `contextLength` from a model's observations on a host: the one at that
  * context, else the nearest, its KV cache scaled by `kvAt` (bytes of KV cache at a context, all
  * slots; undefined when the model's KV shape is unknown: then only a context at least as large is
- * used, as it is). Undefined when nothing usable was observed.
+ * used, as it is). Never below `floorBytes` (the model's weights: a figure scaled down from a
+ * larger context keeps them). Undefined when nothing usable was observed.
  */
-export function learnedSize(seen: readonly SeenSize[], contextLength: number, kvAt: ((contextLength: number) => number) | undefined): LearnedSize | undefined {
+export function learnedSize(seen: readonly SeenSize[], contextLength: number, kvAt: ((contextLength: number) => number) | undefined, floorBytes = 1): LearnedSize | undefined {
   // without the model's KV shape nothing can be scaled: only a context at least as large says enough
   const usable = seen.filter((s) => s.count > 0 && s.meanBytes > 0 && s.contextLength > 0 && (kvAt !== undefined || s.contextLength >= contextLength));
   if (usable.length === 0) return undefined;
   const distance = (s: SeenSize) => Math.abs(Math.log(s.contextLength / Math.max(1, contextLength)));
   const observed = usable.reduce((best, s) => (distance(s) < distance(best) || (distance(s) === distance(best) && s.count > best.count) ? s : best));
-  const bytes = Math.max(1, Math.round(observed.meanBytes + (kvAt ? kvAt(contextLength) - kvAt(observed.contextLength) : 0)));
+  const bytes = Math.max(floorBytes, Math.round(observed.meanBytes + (kvAt ? kvAt(contextLength) - kvAt(observed.contextLength) : 0)));
   const spread = (observed.maxBytes - observed.minBytes) / observed.meanBytes;
   const margin = Math.min(MAX_LEARNED_MARGIN, Math.max(MIN_LEARNED_MARGIN, spread));
   return { bytes, margin, plannedBytes: Math.ceil(bytes * (1 + margin)), observed };

@@ -15,7 +15,8 @@ import type { HostMemory, LoadPlan } from './planner.js';
 import type { Engine, EngineModel as RunningModel } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { observedLoad } from './learned-size.js';
+import { observedLoad, type SeenSize } from './learned-size.js';
+import { readingContext, setAsideBecause, type ModelFacts } from './plausible-size.js';
 
 /** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
 export const LOAD_TIMEOUT_MS = 10 * 60_000;
@@ -200,18 +201,28 @@ export function logMemoryCheck(plan: LoadPlan, running: RunningModel[], memory: 
 
 /**
  * Records what the load of `model` took (learned-size.ts): the engine's report of it where it
- * reports one, else the fall in this machine's available memory since `availableBefore`.
+ * reports one, else the fall in this machine's available memory since `availableBefore` — only
+ * when it is within the model's bounds (`facts`) and agrees with earlier loads (plausible-size.ts);
+ * a reading that is not is set aside and logged. Filed under the context just loaded unless the
+ * host's claim of another is sensible.
  */
 export async function learnLoadSize(
   backend: Engine,
   hostMemory: HostMemoryModel,
-  sizes: { record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void },
-  load: { model: CatalogModel; contextLength: number; after: readonly RunningModel[]; availableBefore: number | undefined },
+  sizes: { seen(model: string, digest: string): SeenSize[]; record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void },
+  load: { model: CatalogModel; facts: ModelFacts; slots: number; contextLength: number; after: readonly RunningModel[]; availableBefore: number | undefined },
 ): Promise<void> {
   const { model, after, availableBefore } = load;
   const entry = after.find((r) => r.name === model.name) ?? after.find((r) => r.digest === model.digest);
   const reported = backend.can.reportsLoadedSize && entry ? { bytes: entry.size, vramBytes: entry.size_vram ?? 0 } : undefined;
   const availableAfter = availableBefore === undefined ? undefined : await hostMemory.availableNow().catch(() => undefined);
   const seen = observedLoad({ ...(reported && { reported }), ...(availableBefore !== undefined && { availableBefore }), ...(availableAfter !== undefined && { availableAfter }), fileBytes: model.sizeBytes });
-  if (seen) sizes.record(model.name, model.digest, entry?.context_length ?? load.contextLength, seen.bytes, seen.vramBytes);
+  if (!seen) return;
+  const contextLength = readingContext(entry?.context_length, load.contextLength, load.slots, load.facts);
+  const why = setAsideBecause(seen.bytes, contextLength, load.facts, sizes.seen(model.name, model.digest));
+  if (why) {
+    log.warn(`${backend.who} reported that ${model.name} takes ${fmt(seen.bytes)} loaded; set aside, not learned: ${why}. Its memory is planned by the estimate instead.`);
+    return;
+  }
+  sizes.record(model.name, model.digest, contextLength, seen.bytes, seen.vramBytes);
 }

@@ -9,10 +9,11 @@ import type { Engine, RunningModel } from '../engines/engine.js';
 import type { Catalog, CatalogModel } from '../models/catalog.js';
 import { without, type HostMemoryModel, type HostView } from './host-memory.js';
 import { baseContext } from './load-context.js';
-import { kvCacheBytes, planLoad, type LoadedModelState } from './planner.js';
+import { kvCacheBytes, planLoad, requiredBytes, type LoadedModelState } from './planner.js';
 import type { LearnedNeed } from './plan-types.js';
 import { describeFigure, learnedSize, type LearnedSize, type SeenSize } from './learned-size.js';
 import { largestContext } from './usable-window.js';
+import { plausible, sensibleContext, trustedSeen, type ModelFacts } from './plausible-size.js';
 
 /** What a plan is made from: the host's engine, catalog and memory model, and what its loader tracks. */
 export interface PlanningParts {
@@ -28,10 +29,19 @@ export interface PlanningParts {
   seenSizes?: (model: CatalogModel) => SeenSize[];
 }
 
-/** The learned figure for `model` at `contextLength` with `slots` parallel slots on this host, when loads of it were observed. */
-export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, contextLength: number, slots: number): LearnedSize | undefined {
+/** What bounds `model`'s memory with `slots` parallel slots (plausible-size.ts). */
+export function modelFacts(model: CatalogModel, slots: number): ModelFacts {
   const shape = model.kvShape;
-  return learnedSize(p.seenSizes?.(model) ?? [], contextLength, shape && ((ctx) => kvCacheBytes(shape, ctx) * slots));
+  return { name: model.name, weightsBytes: model.sizeBytes, contextWindow: model.contextWindow, ...(shape && { kvAt: (ctx: number) => kvCacheBytes(shape, ctx) * slots }) };
+}
+
+/**
+ * The learned figure for `model` at `contextLength` with `slots` parallel slots on this host, when
+ * loads of it were observed: only rows within the model's bounds count, and it is never below its weights.
+ */
+export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, contextLength: number, slots: number): LearnedSize | undefined {
+  const facts = modelFacts(model, slots);
+  return learnedSize(trustedSeen(p.seenSizes?.(model) ?? [], facts), contextLength, facts.kvAt, model.sizeBytes);
 }
 
 /** A learned figure as the planner takes it: the bytes to reserve and the words for its reason. */
@@ -41,9 +51,28 @@ export function learnedNeed(l: LearnedSize, contextLength: number): LearnedNeed 
 
 export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embedding') && !m.capabilities.includes('completion');
 
-/** The loaded models as the planner weighs them (a versatile model is kept before a specialist). */
-export function loadedStates(p: PlanningParts, running: readonly RunningModel[]): Promise<LoadedModelState[]> {
-  return Promise.all(running.map(async (r) => ({ name: r.name, sizeBytes: r.size, vramBytes: r.size_vram ?? 0, versatility: (await p.catalog.get(r.name))?.profiles.length ?? 0 })));
+/**
+ * The loaded models as the planner weighs them (a versatile model is kept before a specialist). A
+ * size the host reports outside the model's bounds (0, 1 byte, a petabyte) is not believed: the
+ * learned figure, else the estimate, stands in — never less than the weights.
+ */
+export function loadedStates(p: PlanningParts, running: readonly RunningModel[], view: Pick<HostView, 'memory' | 'numParallel'>): Promise<LoadedModelState[]> {
+  return Promise.all(
+    running.map(async (r) => {
+      const m = await p.catalog.get(r.name);
+      const sizeBytes = m && !m.cloud ? believedSize(p, m, r, view) : r.size;
+      return { name: r.name, sizeBytes, vramBytes: Math.min(sizeBytes, r.size_vram ?? 0), versatility: m?.profiles.length ?? 0 };
+    }),
+  );
+}
+
+/** What a loaded model is taken to hold: the host's report when plausible, else what was learned of it, else the estimate. */
+export function believedSize(p: PlanningParts, m: CatalogModel, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel'>): number {
+  const slots = isEmbedding(m) ? 1 : view.numParallel;
+  const facts = modelFacts(m, slots);
+  const ctx = sensibleContext(r.context_length, facts) ? r.context_length : Math.min(m.contextWindow, baseContext(p.settings, view.memory));
+  if (plausible(r.size, facts, ctx)) return r.size;
+  return learnedFor(p, m, ctx, slots)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
 }
 
 /** The plan for loading `model` with `contextLength` over this reading of the host. */
@@ -82,7 +111,7 @@ export async function usableWindows(p: PlanningParts, names: readonly string[], 
   if (planned.length === 0) return out;
   const running = await (seen ?? p.backend.ps({ signal })); // an estimate, not a load decision: a reading from a moment ago will do
   const view = await p.hostMemory.view(running);
-  const states = await loadedStates(p, running);
+  const states = await loadedStates(p, running, view);
   const base = baseContext(p.settings, view.memory);
   for (const model of planned) {
     const loadedWith = running.find((r) => r.name === model.name)?.context_length ?? 0;

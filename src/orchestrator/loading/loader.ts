@@ -10,7 +10,7 @@
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { isEmbedding, learnedFor, loadedStates, planAt, usableWindows, type PlanningParts } from './load-planning.js';
+import { isEmbedding, learnedFor, loadedStates, modelFacts, planAt, usableWindows, type PlanningParts } from './load-planning.js';
 import { baseContext, contextFor } from './load-context.js';
 import { confirmLoaded, learnLoadSize, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
@@ -164,7 +164,7 @@ export class Loader {
     const view = await this.hostMemory.view(running, { fresh: true });
     const loadedAs = running.find((r) => r.name === model.name);
     const contextLength = contextFor(model, loadedAs, req.contextLength, baseContext(this.settings, view.memory));
-    const { plan, reload, others } = planAt(this.planning, model, running, await loadedStates(this.planning, running), view, contextLength);
+    const { plan, reload, others } = planAt(this.planning, model, running, await loadedStates(this.planning, running, view), view, contextLength);
     if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs?.context_length ?? 0} to ${contextLength} tokens for this work, so Ollama reloads it.`;
     logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
 
@@ -204,7 +204,8 @@ export class Loader {
     }
     this.options.onLoaded?.(model.name, model.sizeBytes, outcome.loadMs);
     const after = await confirmLoaded(this.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
-    if (this.options.sizes) await learnLoadSize(this.backend, this.hostMemory, this.options.sizes, { model, contextLength, after, availableBefore });
+    const slots = isEmbedding(model) ? 1 : view.numParallel;
+    if (this.options.sizes) await learnLoadSize(this.backend, this.hostMemory, this.options.sizes, { model, facts: modelFacts(model, slots), slots, contextLength, after, availableBefore });
     // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
     const stayed = others.filter((r) => !plan.unload.includes(r.name));
     if (stayed.some((r) => !after.some((a) => a.name === r.name))) {

@@ -157,6 +157,18 @@ export class SummedTable<V> {
     return this.ready;
   }
 
+  /** Deletes every row of this table, whichever process added it, and this process's unflushed deltas. */
+  protected forgetAll(): Promise<void> {
+    this.stopTimer();
+    return this.serial(async () => {
+      this.pending = new Map();
+      const db = await this.db();
+      const { after } = await write(db, () => db.prepare('DELETE FROM sums WHERE store = ?').run(this.label));
+      this.persisted = new Map();
+      this.persistedVersion = after;
+    });
+  }
+
   /** Flushes and stops the timer; later records stay in memory until an explicit flush. */
   async close(): Promise<void> {
     this.closed = true;

@@ -77,6 +77,16 @@ export class SeenSizes extends SummedTable<Sums> {
   /** The models learned on `host`, each with its most recent observation's context: for show_status. */
   models(host: string): Array<{ model: string; seen: SeenSize; lastMs: number }> {
     const out = new Map<string, { model: string; seen: SeenSize; lastMs: number }>();
+    for (const row of this.learnedOn(host)) {
+      const had = out.get(row.model);
+      if (!had || row.lastMs > had.lastMs) out.set(row.model, { model: row.model, seen: row.seen, lastMs: row.lastMs });
+    }
+    return [...out.values()].sort((a, b) => b.lastMs - a.lastMs);
+  }
+
+  /** Every figure learned on `host`: model, digest and context, for doctor. */
+  learnedOn(host: string): Array<{ model: string; digest: string; seen: SeenSize; lastMs: number }> {
+    const out: Array<{ model: string; digest: string; seen: SeenSize; lastMs: number }> = [];
     for (const [key, r] of this.rows()) {
       let parts: unknown;
       try {
@@ -84,11 +94,18 @@ export class SeenSizes extends SummedTable<Sums> {
       } catch {
         continue;
       }
-      if (!Array.isArray(parts) || parts[0] !== host || typeof parts[1] !== 'string' || typeof parts[3] !== 'number' || r.count < 1) continue;
+      if (!Array.isArray(parts) || parts[0] !== host || typeof parts[1] !== 'string' || typeof parts[2] !== 'string' || typeof parts[3] !== 'number' || r.count < 1) continue;
       const seen: SeenSize = { contextLength: parts[3], count: r.count, meanBytes: r.sumBytes / r.count, minBytes: r.minBytes, maxBytes: r.maxBytes, meanVramBytes: r.sumVramBytes / r.count };
-      const had = out.get(parts[1]);
-      if (!had || r.lastMs > had.lastMs) out.set(parts[1], { model: parts[1], seen, lastMs: r.lastMs });
+      out.push({ model: parts[1], digest: parts[2], seen, lastMs: r.lastMs });
     }
-    return [...out.values()].sort((a, b) => b.lastMs - a.lastMs);
+    return out;
+  }
+
+  /** Forgets every figure learned, on every host, for every process on this machine; returns how many there were. */
+  async reset(): Promise<number> {
+    await this.load();
+    const had = this.rows().size;
+    await this.forgetAll();
+    return had;
   }
 }
