@@ -31,6 +31,7 @@ const SLOW = [
   'test/e2e/state-lock.test.ts', // a write lock held past the limit, servers stopped by SIGTERM
   'test/e2e/state-damaged.test.ts', // damaged state files, servers stopped and started round after round
   'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
+  'test/e2e/state-backup-target.test.ts', // the CLI run some thirty times against live and linked state files
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */

@@ -5,6 +5,7 @@
  * command that forgets them.
  */
 import { formatBytes as gb } from './config/units.js';
+import { grouped } from './util/locale-free.js';
 import type { Check } from './doctor-memory.js';
 import { contextWords, type SeenSize } from './loading/learned-size.js';
 import { modelFacts, isEmbedding } from './loading/load-planning.js';
@@ -25,7 +26,7 @@ export interface LearnedFigure {
   estimateBytes: number;
 }
 
-const times = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+const times = (x: number) => (x >= 100 ? grouped(Math.round(x)) : x.toFixed(1));
 
 /** "17,000× the estimate" or "1/4,700,000,000 of the estimate". */
 function howFar(bytes: number, estimate: number): string {

@@ -57,7 +57,7 @@ const EXPECTED: Record<HostileMode, { isError: boolean | typeof EITHER; says: Re
   ok: { isError: false, says: /hello/ },
   flood: { isError: true, says: /answered \/api\/generate with 5 lines that are not Ollama's .*5 stream events that are not OpenAI chunks/s },
   // the host serves both Ollama's API and the OpenAI one: each of its two fleet members names its own limit, whichever answer crossed it first
-  'huge-line': { isError: true, says: /^(?=[\s\S]*(?:a line of more than 256 KiB|\/api\/tags with more than 2 MiB))(?=[\s\S]*(?:stream event over 1 MiB|\/models with more than \d+ MiB))/ },
+  'huge-line': { isError: true, says: /^(?=[\s\S]*(?:a line of more than 256 KiB|\/api\/(?:tags|ps) with more than 2 MiB))(?=[\s\S]*(?:stream event over 1 MiB|\/models with more than \d+ MiB))/ },
   // an endless stream of one token is a loop: set aside, on every member, and said so
   endless: { isError: true, says: /its answer was set aside: the answer repeated "x" \d+ times/ },
   'wrong-shapes': { isError: true, says: /"done" must be true or false.*"choices"|answered \/api\/(?:ps|tags|show) with something that is not Ollama's answer|answered GET \/v1\/models with a body that is not OpenAI's/s },
