@@ -49,15 +49,16 @@ describe('selectModel', () => {
 
   it('says why a model is no candidate at all: no text, memory, cloud, other work — and nothing for one it would rank', () => {
     const code = { readsInputs: false };
-    expect(notCandidateBecause(embed, 'code', code, settings)).toBe('serves embeddings only (it writes no text)');
-    expect(notCandidateBecause({ ...llama3, fits: false, requiredBytes: 25e9 }, 'general', code, settings)).toBe("does not fit in its host's memory (needs 25 GB)");
-    expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, settings)).toMatch(/cloud models are off/);
+    const off = { allowCloud: false };
+    expect(notCandidateBecause(embed, 'code', code, off)).toBe('serves embeddings only (it writes no text)');
+    expect(notCandidateBecause({ ...llama3, fits: false, requiredBytes: 25e9 }, 'general', code, off)).toBe("does not fit in its host's memory (needs 25 GB)");
+    expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, off)).toMatch(/cloud models are off/);
     expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, { allowCloud: true })).toBeUndefined();
-    expect(notCandidateBecause(llama3, 'code', code, settings)).toBe('does not suit code work (code goes only to code models) — it serves general and fast work');
-    expect(notCandidateBecause(llama3, 'code', { readsInputs: true }, settings)).toBeUndefined();
-    expect(notCandidateBecause(coder, 'code', code, settings)).toBeUndefined();
-    expect(notCandidateBecause(llama3, 'vision', { images: true, readsInputs: true }, settings)).toMatch(/^cannot see images/);
-    expect(notCandidateBecause(llava, 'vision', { images: true }, settings)).toBeUndefined();
+    expect(notCandidateBecause(llama3, 'code', code, off)).toBe('does not suit code work (code goes only to code models) — it serves general and fast work');
+    expect(notCandidateBecause(llama3, 'code', { readsInputs: true }, off)).toBeUndefined();
+    expect(notCandidateBecause(coder, 'code', code, off)).toBeUndefined();
+    expect(notCandidateBecause(llama3, 'vision', { images: true, readsInputs: true }, off)).toMatch(/^cannot see images/);
+    expect(notCandidateBecause(llava, 'vision', { images: true }, off)).toBeUndefined();
   });
 
   it('a loaded general model does not take code work from an installed specialist (seed 001), but does when no specialist fits', () => {
