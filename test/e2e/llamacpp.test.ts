@@ -50,21 +50,6 @@ describe.each([
     return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
   };
 
-  // issue 42: a debugging question over a 48 KB log, the router's general models the only ones there (the real router: test/engine/real-offload.test.ts, slow)
-  it.runIf(run && make === fakeRouter)('a debugging question over a long log is split to a general model and answered', { timeout: 60_000 }, async () => {
-    const lines: string[] = [];
-    for (let i = 0, size = 0; size < 48_000; i++) {
-      lines.push(`2026-11-22T10:00:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`);
-      size += lines.at(-1)!.length + 1;
-    }
-    writeFileSync(join(logs, 'app.log'), `${lines.join('\n')}\n`);
-    const r = await call('route_and_generate', { prompt: 'Which errors occurred in this log?', files: [join(logs, 'app.log')], maxTokens: 48 });
-    expect(r.isError, r.text).toBe(false);
-    expect(r.out).toMatchObject({ task: 'debugging', host: 'llama', provider: 'llamacpp' });
-    expect(String(r.out.model)).toMatch(/^stories[ABC]:latest$/);
-    expect((r.out.split as { parts: number }).parts).toBeGreaterThan(1);
-  });
-
   it.runIf(run)('list_models, smart_load at --models-max, route_and_generate, show_model, show_status and delete_model', { timeout: 60_000 }, async () => {
     const list = await call('list_models', { refresh: true });
     expect((list.out.models as Array<{ name: string; host?: string }>).filter((m) => m.host === 'llama').map((m) => m.name)).toEqual(['storiesA:latest', 'storiesB:latest', 'storiesC:latest']);
@@ -90,5 +75,20 @@ describe.each([
     const del = await call('delete_model', { model: 'storiesA', host: 'llama' });
     expect(del).toMatchObject({ isError: true });
     expect(del.text).toMatch(/cannot delete "storiesA:latest" — remove its \.gguf file/);
+  });
+
+  // issue 42: a debugging question over a 48 KB log, the router's general models the only ones there (the real router: test/engine/real-offload.test.ts, slow)
+  it.runIf(run && make === fakeRouter)('a debugging question over a long log is split to a general model and answered', { timeout: 60_000 }, async () => {
+    const lines: string[] = [];
+    for (let i = 0, size = 0; size < 48_000; i++) {
+      lines.push(`2026-11-22T10:00:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`);
+      size += lines.at(-1)!.length + 1;
+    }
+    writeFileSync(join(logs, 'app.log'), `${lines.join('\n')}\n`);
+    const r = await call('route_and_generate', { prompt: 'Which errors occurred in this log?', files: [join(logs, 'app.log')], maxTokens: 48 });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.out).toMatchObject({ task: 'debugging', host: 'llama', provider: 'llamacpp' });
+    expect(String(r.out.model)).toMatch(/^stories[ABC]:latest$/);
+    expect((r.out.split as { parts: number }).parts).toBeGreaterThan(1);
   });
 });
