@@ -99,7 +99,7 @@ interface Here {
 function whyEach(job: JobParts, req: RouteRequest, here: Here, why: (m: Windowed) => string | undefined, chosen?: Windowed): string {
   const hostOf = (m: { host?: string }) => m.host ?? here.views[0]!.host.name;
   const work = { images: (req.images?.length ?? 0) > 0, ...(req.inputsByReference && { readsInputs: true }) };
-  const each = here.order.filter((m) => m !== chosen).map((m) => `${m.name} on ${hostOf(m)}: ${why(m) ?? `its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`);
+  const each = here.order.filter((m) => m !== chosen).map((m) => `${m.name} on ${hostOf(m)}: ${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`);
   for (const m of here.listed.filter((l) => !here.order.some((o) => o.name === l.name && o.host === l.host))) {
     each.push(`${m.name} on ${hostOf(m)}: ${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`);
   }
@@ -143,7 +143,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const chosen = req.model ? order[0]! : splitModel(order, estimatedWhy);
   if (!chosen) return { kind: 'refuse', message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.` };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
-  const nor = req.model ? '' : ` No other model here can either — ${whyEach(job, req, here, estimatedWhy, chosen)}.`;
+  const nor = () => (req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`);
 
   const host = hostOf(views, chosen);
   const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req);
@@ -154,11 +154,11 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   if (window.whole) return { kind: 'whole', model: chosen.name };
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; its host's memory holds ${chosen.contextWindow} now)` : '';
   if ('impossible' in window) {
-    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — shorten the task, lower maxTokens, use useMemory: false, or use a model with a larger window.${nor}` };
+    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — shorten the task, lower maxTokens, use useMemory: false, or use a model with a larger window.${nor()}` };
   }
   const parts = splitInputs(docs, window.partTokens, count);
   if (parts.length > maxParts) {
-    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.${nor}` };
+    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}` };
   }
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const holders = views.filter((v) => v.overview.models.some((m) => m.name === chosen.name));
