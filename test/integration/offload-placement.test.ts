@@ -79,6 +79,14 @@ describe('a long log with a debugging question, on general models only', () => {
     expect(r.model).toBe('qwen2.5-coder:7b');
   }, 60_000);
 
+  it('a short log by path runs whole on a general model, which says why it took debugging work', async () => {
+    const { fake, core } = await ollamaWith(GENERAL);
+    const r = await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k().slice(0, 2000)) });
+    expect(r.split).toBeUndefined();
+    expect(r.reason).toMatch(/best remaining text model that fits \(no code model could be used; the work reads inputs given by path\)/);
+    expect(fake.generations()).toHaveLength(1);
+  });
+
   it('a prompt alone keeps code work with code models: no general model takes it', async () => {
     const { fake, core } = await ollamaWith(GENERAL);
     const err = (await offload(core, { prompt: `${QUESTION}\n${log48k().slice(0, 2000)}`, useMemory: false }).catch((e: unknown) => e)) as Error;
