@@ -1,11 +1,13 @@
 // The built server with a llama.cpp router as a host, driven by the official client: on the fake
 // router, and on the real llama-server when it is built (`npm run engine`; CI always).
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { connect, tempHome } from '../helpers/spawn.js';
 import { HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { tempDir } from '../helpers/temp.js';
 
 const NAMES = ['storiesA', 'storiesB', 'storiesC'];
 const REAL = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -29,11 +31,12 @@ describe.each([
   let router: { url: string; stop(): Promise<void> };
   let session: Awaited<ReturnType<typeof connect>>;
 
+  const logs = tempDir('ollm-logs-');
   beforeAll(async () => {
     if (!run) return;
     ollama = await FakeOllama.start({ models: [] });
     router = await make();
-    const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${router.url}"}`, ''].join('\n'));
+    const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${router.url}"}`, 'inputs:', `  roots: ["${logs}"]`, ''].join('\n'));
     session = await connect({ OLLM_HOME: home, OLLAMA_HOST: ollama.host });
   }, 30_000);
   afterAll(async () => {
@@ -72,5 +75,20 @@ describe.each([
     const del = await call('delete_model', { model: 'storiesA', host: 'llama' });
     expect(del).toMatchObject({ isError: true });
     expect(del.text).toMatch(/cannot delete "storiesA:latest" — remove its \.gguf file/);
+  });
+
+  // issue 42: a debugging question over a 48 KB log, the router's general models the only ones there (the real router: test/engine/real-offload.test.ts, slow)
+  it.runIf(run && make === fakeRouter)('a debugging question over a long log is split to a general model and answered', { timeout: 60_000 }, async () => {
+    const lines: string[] = [];
+    for (let i = 0, size = 0; size < 48_000; i++) {
+      lines.push(`2026-11-22T10:00:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`);
+      size += lines.at(-1)!.length + 1;
+    }
+    writeFileSync(join(logs, 'app.log'), `${lines.join('\n')}\n`);
+    const r = await call('route_and_generate', { prompt: 'Which errors occurred in this log?', files: [join(logs, 'app.log')], maxTokens: 48 });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.out).toMatchObject({ task: 'debugging', host: 'llama', provider: 'llamacpp' });
+    expect(String(r.out.model)).toMatch(/^stories[ABC]:latest$/);
+    expect((r.out.split as { parts: number }).parts).toBeGreaterThan(1);
   });
 });

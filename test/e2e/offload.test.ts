@@ -254,3 +254,38 @@ describe('an input longer than every context', () => {
     expect(bodies.filter((b) => /\n\nPart \d+ of \d+ of the input\. Task:/.test(b.prompt)).every((b) => b.format === undefined)).toBe(true);
   });
 });
+
+// issue 42: "Which errors occurred in this log?" is debugging work (a code profile); with general models only it was refused whole
+describe('a debugging question over a long log, on general models only', () => {
+  let general: FakeOllama;
+  let g: Awaited<ReturnType<typeof connect>>;
+  beforeAll(async () => {
+    const only = DEFAULT_MODELS.filter((m) => m.name === 'llama3.2:latest' || m.name === 'phi3:mini').map((m) => ({ ...m, contextLength: 8192 }));
+    general = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 1, models: only });
+    g = await connect({ OLLM_HOME: tempHome(YAML), OLLAMA_HOST: general.host }, [], p.root);
+    const lines: string[] = [];
+    for (let i = 0, size = 0; size < 48_000; i++) {
+      lines.push(`2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z worker-${i % 7} LINE-${i} handled job ${i * 31} status=${i % 13 === 0 ? 'error' : 'ok'}`);
+      size += lines.at(-1)!.length + 1;
+    }
+    writeFileSync(join(p.root, 'logs-48k.log'), `${lines.join('\n')}\n`);
+  });
+  afterAll(async () => {
+    await g?.close().catch(() => undefined);
+    await general?.stop();
+  });
+
+  it('is split to a general model and answered', async () => {
+    general.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'ERRORS-COMBINED' : 'a partial answer'));
+    const res = await g.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Which errors occurred in this log?', files: ['logs-48k.log'] } }, { timeout: 120_000 });
+    const out = res.structuredContent as Out;
+    const text = (res.content as Array<{ text: string }>)[0]!.text;
+    expect(res.isError, text).toBeFalsy();
+    expect(out.task).toBe('debugging');
+    expect(out.text).toBe('ERRORS-COMBINED');
+    expect(['llama3.2:latest', 'phi3:mini']).toContain(out.model);
+    expect(out.split!.parts).toBeGreaterThan(1);
+    expect(general.generations()).toHaveLength(out.split!.calls);
+    for (const gen of general.generations()) expect(gen.fits, `${gen.promptTokens} tokens in num_ctx ${gen.numCtx}`).toBe(true);
+  });
+});

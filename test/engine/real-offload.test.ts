@@ -3,7 +3,9 @@
  * the only host there is. Its tokenizer counts about twice the tokens the estimate does on a log,
  * so the parts are sized with the engine's own count (/tokenize): every request is answered 200
  * (llama-server refuses a prompt past its window with 400), and every line of the log reaches a
- * request. A recording proxy in front of the router sees every request and its status. Skipped
+ * request — asked as a summary, and as "Which errors occurred in this log?" (debugging work, which
+ * the stories model, a general one, takes as the last resort for work over inputs read by path).
+ * A recording proxy in front of the router sees every request and its status. Skipped
  * when the engine is not built, unless OLLM_REQUIRE_ENGINE=1 (CI builds it and sets that).
  */
 import { writeFileSync } from 'node:fs';
@@ -60,39 +62,58 @@ function log48k(): string {
 
 afterAll(stopEngines);
 
+/** The stories router behind a recording proxy, the only host (Ollama is not there), and the 48 KB log read by path. */
+async function readLog(prompt: string, task?: 'summarize') {
+  const router = await startEngine({ dir: modelsDir(['stories']), modelsMax: 1, ctx: 2048 });
+  const proxy = await recordingProxy(router.url);
+  const home = tempDir('ollm-home-');
+  writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\n`);
+  const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
+  const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
+  try {
+    const text = log48k();
+    const docs = [{ label: 'logs/app.log', text }];
+    const r = await offload(orch, {
+      prompt,
+      ...(task && { task }),
+      useMemory: false,
+      maxTokens: 64, // short partial answers: the stories model writes as long as it may
+      inputs: { docs, images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens: estimateTokens(text), encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens: estimateTokens(text) },
+    });
+    return { r, text, seen: proxy.seen };
+  } finally {
+    await orch.shutdown(200);
+    await new Promise((r) => proxy.server.close(r));
+    await router.kill();
+  }
+}
+
 describe.runIf(RUN)('a 48 KB log on a real llama-server router with a 2,048-token window', { timeout: 240_000 }, () => {
   it('is split by the engine\'s own token count: every request answered 200, every line sent', async () => {
-    const router = await startEngine({ dir: modelsDir(['stories']), modelsMax: 1, ctx: 2048 });
-    const proxy = await recordingProxy(router.url);
-    const home = tempDir('ollm-home-');
-    writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\n`);
-    const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
-    const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
-    try {
-      const text = log48k();
-      const docs = [{ label: 'logs/app.log', text }];
-      const r = await offload(orch, {
-        prompt: 'List the errors in this log.',
-        task: 'summarize',
-        useMemory: false,
-        maxTokens: 64, // short partial answers: the stories model writes as long as it may
-        inputs: { docs, images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens: estimateTokens(text), encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens: estimateTokens(text) },
-      });
-      expect(r.provider).toBe('llamacpp');
-      expect(r.split!.contextTokens).toBe(2048);
-      expect(r.split!.parts).toBeGreaterThan(1);
-      expect(r.reason).toMatch(/counted by the engine tokenizer/);
-      const chats = proxy.seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
-      expect(chats.length).toBe(r.split!.calls);
-      expect(chats.filter((c) => c.status !== 200)).toEqual([]);
-      const sent = chats.map((c) => c.body).join('\n');
-      const lines = text.trimEnd().split('\n').length;
-      const got = new Set([...sent.matchAll(/LINE-(\d+) /g)].map((m) => Number(m[1])));
-      expect(Array.from({ length: lines }, (_, i) => i).filter((i) => !got.has(i))).toEqual([]);
-    } finally {
-      await orch.shutdown(200);
-      await new Promise((r) => proxy.server.close(r));
-      await router.kill();
-    }
+    const { r, text, seen } = await readLog('List the errors in this log.', 'summarize');
+    expect(r.provider).toBe('llamacpp');
+    expect(r.split!.contextTokens).toBe(2048);
+    expect(r.split!.parts).toBeGreaterThan(1);
+    expect(r.reason).toMatch(/counted by the engine tokenizer/);
+    const chats = seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
+    expect(chats.length).toBe(r.split!.calls);
+    expect(chats.filter((c) => c.status !== 200)).toEqual([]);
+    const sent = chats.map((c) => c.body).join('\n');
+    const lines = text.trimEnd().split('\n').length;
+    const got = new Set([...sent.matchAll(/LINE-(\d+) /g)].map((m) => Number(m[1])));
+    expect(Array.from({ length: lines }, (_, i) => i).filter((i) => !got.has(i))).toEqual([]);
+  });
+
+  // issue 42: debugging work (a code profile) with the stories model, a general one, the only model: it was "No local model could do this (Ollama … not reachable)"
+  it('"Which errors occurred in this log?" is split to the stories model and answered', async () => {
+    const { r, seen } = await readLog('Which errors occurred in this log?');
+    expect(r.task).toBe('debugging');
+    expect(r.provider).toBe('llamacpp');
+    expect(r.model).toBe('stories:latest');
+    expect(r.split!.parts).toBeGreaterThan(1);
+    expect(r.text.trim().length).toBeGreaterThan(0);
+    const chats = seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
+    expect(chats.length).toBe(r.split!.calls);
+    expect(chats.filter((c) => c.status !== 200)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternativeFor, canTake, profileChain, selectModel, type RouteCandidate } from '../../src/orchestrator/generation/router.js';
+import { alternativeFor, canTake, notCandidateBecause, profileChain, selectModel, type RouteCandidate } from '../../src/orchestrator/generation/router.js';
 
 const GB = 1e9;
 function model(name: string, over: Partial<RouteCandidate> = {}): RouteCandidate {
@@ -35,6 +35,30 @@ describe('selectModel', () => {
     expect(s.ranked.map((r) => r.model)).toEqual(['qwen2.5-coder:7b', 'llama3.1:8b']);
     expect(s.ranked[1]!.why).toMatch(/no code specialist is installed that fits/);
     expect(selectModel({ task: 'debugging' }, [llama3, phi], settings)).toBeUndefined();
+  });
+
+  it('work that reads inputs given by path falls back to any text model when no code model can take it — a code model still first', () => {
+    const s = selectModel({ task: 'debugging', readsInputs: true }, [llama3, phi, embed], settings)!;
+    expect(s.ranked.map((r) => r.model)).toEqual(['llama3.2:latest', 'phi3:mini']); // phi last; never the embedding model
+    expect(s.reason).toMatch(/best remaining text model that fits \(no code model could be used; the work reads inputs given by path\)/);
+    expect(selectModel({ task: 'debugging', readsInputs: true }, [llama3, coder, phi], settings)!.ranked.map((r) => r.model)).toEqual(['qwen2.5-coder:7b', 'llama3.2:latest', 'phi3:mini']);
+    expect(selectModel({ task: 'debugging' }, [llama3, coder], settings)!.ranked.map((r) => r.model)).toEqual(['qwen2.5-coder:7b']);
+    // images still go only to vision models
+    expect(selectModel({ images: true, readsInputs: true }, [llama3, phi], settings)).toBeUndefined();
+  });
+
+  it('says why a model is no candidate at all: no text, memory, cloud, other work — and nothing for one it would rank', () => {
+    const code = { readsInputs: false };
+    const off = { allowCloud: false };
+    expect(notCandidateBecause(embed, 'code', code, off)).toBe('serves embeddings only (it writes no text)');
+    expect(notCandidateBecause({ ...llama3, fits: false, requiredBytes: 25e9 }, 'general', code, off)).toBe("does not fit in its host's memory (needs 25 GB)");
+    expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, off)).toMatch(/cloud models are off/);
+    expect(notCandidateBecause({ ...llama3, cloud: true }, 'general', code, { allowCloud: true })).toBeUndefined();
+    expect(notCandidateBecause(llama3, 'code', code, off)).toBe('does not suit code work (code goes only to code models) — it serves general and fast work');
+    expect(notCandidateBecause(llama3, 'code', { readsInputs: true }, off)).toBeUndefined();
+    expect(notCandidateBecause(coder, 'code', code, off)).toBeUndefined();
+    expect(notCandidateBecause(llama3, 'vision', { images: true, readsInputs: true }, off)).toMatch(/^cannot see images/);
+    expect(notCandidateBecause(llava, 'vision', { images: true }, off)).toBeUndefined();
   });
 
   it('a loaded general model does not take code work from an installed specialist (seed 001), but does when no specialist fits', () => {

@@ -3,14 +3,15 @@
  * a configured override first, then an already-loaded model that suits the task, then the best
  * suitable model that fits now, then one that fits after unloading, then the fallback chain
  * (general models, larger before smaller — 8b → 7b → … — with phi last). Code and debugging go
- * only to code models; images only to vision models; embedding models never generate. A configured
+ * only to code models — unless the work reads inputs given by path and no code model can take it:
+ * then any text model that fits, last; images only to vision models; embedding models never generate. A configured
  * or preferred model that cannot be used is passed over, and the reason says which and why.
  */
 import { baseName, findModel, parameterCount } from '../models/model-db.js';
 import type { ProfileName } from '../models/profiles.js';
 
 import { learnedOrder } from './router-learning.js';
-import { isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel, type RouteCandidate, type RouteRequest, type RoutingSettings, type Selection } from './routing-rules.js';
+import { anyTextModelMay, isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel, type RouteCandidate, type RouteRequest, type RoutingSettings, type Selection } from './routing-rules.js';
 import { byCodeUnit } from '../util/locale-free.js';
 
 export * from './routing-rules.js';
@@ -91,10 +92,11 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     }
     for (const m of rank(suited, profile, req)) add(m, explain(m, profile, asked));
   }
-  // The last resort for plain text work: any generating model, larger first, phi last.
-  if (asked !== 'code' && asked !== 'vision' && !req.images) {
+  // The last resort for plain text work, and for any work that reads inputs given by path: any generating model, larger first, phi last.
+  if (anyTextModelMay(asked, req)) {
+    const reading = asked === 'code' ? '; the work reads inputs given by path' : '';
     for (const m of rank(usable.filter((c) => c.capabilities.includes('completion')), 'general', req)) {
-      add(m, `${m.name} is the best remaining text model that fits (no ${asked} model could be used)`);
+      add(m, `${m.name} is the best remaining text model that fits (no ${asked} model could be used${reading})`);
     }
   }
 

@@ -39,6 +39,12 @@ export interface RouteRequest {
   speeds?: ReadonlyMap<string, number>;
   /** Estimated load time (ms) by model, for models not loaded: see RoutingSettings.maxColdLoadMs. */
   coldLoadMs?: ReadonlyMap<string, number>;
+  /**
+   * The work reads inputs given by path (files, a diff, a log): when no model of its profile can
+   * take it, any text model that fits does, last — code work included (reading a log for its
+   * errors is reading). A prompt alone keeps code work with code models.
+   */
+  readsInputs?: boolean;
 }
 
 /** What routing learned from earlier answers, for the router's learned step (router-learning.ts). */
@@ -150,6 +156,26 @@ export function profileChain(profile: ProfileName): ProfileName[] {
  */
 export function canTake(m: RouteCandidate, profile: ProfileName, images = false): boolean {
   return profileChain(profile).some((p) => suits(m, p, images));
+}
+
+/** Whether the router's last resort — any text model that fits — may take this work: never images; code work only when it reads inputs given by path. */
+export function anyTextModelMay(profile: ProfileName, req: Pick<RouteRequest, 'images' | 'readsInputs'>): boolean {
+  return profile !== 'vision' && !req.images && (profile !== 'code' || req.readsInputs === true);
+}
+
+/**
+ * Why an installed model is no candidate for this work, whatever the size of the work, or
+ * undefined when the router would rank it: it writes no text, is a cloud model while those are
+ * off, does not fit its host's memory, or serves other work (code only to code models unless the
+ * work reads inputs, images only to vision models).
+ */
+export function notCandidateBecause(m: RouteCandidate, profile: ProfileName, req: Pick<RouteRequest, 'images' | 'readsInputs'>, settings: Pick<RoutingSettings, 'allowCloud'>): string | undefined {
+  if (!m.capabilities.includes('completion')) return `serves ${abilities(m)}`;
+  if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';
+  if (!m.fits) return `does not fit in its host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
+  if (canTake(m, profile, req.images) || anyTextModelMay(profile, req)) return undefined;
+  if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
+  return `does not suit ${profile} work${profile === 'code' ? ' (code goes only to code models)' : ''} — it serves ${abilities(m)}`;
 }
 
 /** What a model can do, in a few words: "general, code and creative work", or why it takes none. */

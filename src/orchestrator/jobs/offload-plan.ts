@@ -1,20 +1,25 @@
 /**
  * Deciding, before anything is sent, how work over inputs read by reference will run: whole, when
- * some model that can take the work has a usable window (trained, memory-bound, or fixed by its
- * engine: fleet/windows.ts) holding the inputs, the task and the answer; otherwise split into
- * parts sized to the window of the model chosen for them (generation/split-plan.ts) — the same
- * way on every engine. Tokens are counted as that model's engine will count them: with its
+ * a model the route would give the work has a usable window (trained, memory-bound, or fixed by
+ * its engine: fleet/windows.ts) holding the inputs, the task and the answer; otherwise split into
+ * parts sized to the window of the model chosen for them (generation/split-plan.ts) — chosen the
+ * way the route chooses (work.ts: the work's profile, its fallback chain, then any text model that
+ * fits), so a job some model here can do in parts is done in parts, the same way on every engine.
+ * When none can, whole or split, the refusal names every model here and why, and the hosts down. Tokens are counted as that model's engine will count them: with its
  * tokenizer where it has one (a sample of the very input), else the estimate corrected by what
  * the engine reported for earlier prompts (generation/token-count.ts).
  */
 import type { JobParts } from './parts.js';
 import { findModel } from '../models/catalog.js';
 import { candidatesOf, reachableHosts, type HostOverview } from '../fleet/placement.js';
+import { inferWork, rankWork } from './work.js';
+import { notCandidateBecause } from '../generation/routing-rules.js';
+import type { Attempt } from '../generation/route-types.js';
+import type { ProfileName } from '../models/profiles.js';
 import { withUsableWindows, type Windowed } from '../fleet/windows.js';
-import { classify, estimateTokens } from '../generation/classify.js';
+import { estimateTokens } from '../generation/classify.js';
 import { answerReserve } from '../generation/context-need.js';
-import { selectModel, TASK_PROFILE } from '../generation/router.js';
-import { combineRounds, planWindow } from '../generation/split-plan.js';
+import { combineRounds, planWindow, type WindowPlan } from '../generation/split-plan.js';
 import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-count.js';
 import { renderPart, splitInputs, type InputDoc, type Part } from '../inputs/split.js';
 import type { RouteRequest } from '../generation/route-types.js';
@@ -56,16 +61,56 @@ function fixedText(job: JobParts, req: RouteRequest): { text: string; memoryToke
   return { text: [job.project?.systemPrompt, req.system, req.guide, req.prompt].filter(Boolean).join('\n'), memoryTokens: req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens };
 }
 
-/** The model the parts go to: the router's order for the work, passing over a window under half the widest. */
-function splitModel(req: RouteRequest, models: Array<Windowed>, job: JobParts): Windowed | undefined {
-  if (req.model) return findModel(models, req.model);
-  const task = req.images?.length ? 'vision' : (req.task ?? classify({ prompt: req.prompt }).task);
-  const profile = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
-  const ranked = selectModel({ task, profile, images: (req.images?.length ?? 0) > 0, contextTokens: 1 }, models.filter((m) => !m.cloud && m.contextWindow > 0), job.routing())?.ranked ?? [];
-  const found = ranked.map((r) => models.find((m) => m.name === r.model && m.host === r.host) ?? findModel(models, r.model)).filter((m): m is Windowed => m !== undefined);
-  const widest = Math.max(0, ...found.map((m) => m.contextWindow));
-  return found.find((m) => m.contextWindow * 2 >= widest);
+/** The models the route would give this work, in its order (generation/router.ts through work.ts), and the work's profile; a named model alone. */
+function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>): { order: Array<Windowed>; profile: ProfileName } {
+  const work = inferWork(job, req);
+  if (req.model) return { order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined), profile: work.profile };
+  const local = models.filter((m) => !m.cloud && m.contextWindow > 0);
+  const { selection, profile } = rankWork(job, work, req, local, { contextTokens: 1 });
+  const order = (selection?.ranked ?? []).map((r) => local.find((m) => m.name === r.model && m.host === r.host) ?? findModel(local, r.model));
+  return { order: order.filter((m): m is Windowed => m !== undefined), profile };
 }
+
+/** Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when it can. */
+function splitWhy(w: WindowPlan, inputTokens: number, maxParts: number): string | undefined {
+  if ('impossible' in w) return `even split it cannot fit: ${w.impossible}`;
+  if (w.whole) return undefined;
+  const parts = Math.ceil(inputTokens / w.partTokens);
+  return parts > maxParts ? `it would need ${parts} parts of ~${w.partTokens} tokens, more than inputs.maxParts (${maxParts})` : undefined;
+}
+
+/**
+ * The model the parts go to: in the route's order, the first that can take the job split (by the
+ * estimate), passing over a window under half the widest of those.
+ */
+function splitModel(order: Array<Windowed>, why: (m: Windowed) => string | undefined): Windowed | undefined {
+  const able = order.filter((m) => why(m) === undefined);
+  const widest = Math.max(0, ...able.map((m) => m.contextWindow));
+  return able.find((m) => m.contextWindow * 2 >= widest);
+}
+
+interface Here {
+  views: readonly HostOverview[];
+  /** Every model of every host that answered. */
+  listed: ReturnType<typeof candidatesOf>;
+  order: Array<Windowed>;
+  profile: ProfileName;
+  /** The hosts that did not answer. */
+  down: Attempt[];
+}
+
+/** Every model here but `chosen` and why it does not run the job — those the route would give it first (`why`) — then the hosts that are down. */
+function whyEach(job: JobParts, req: RouteRequest, here: Here, why: (m: Windowed) => string | undefined, chosen?: Windowed): string {
+  const hostOf = (m: { host?: string }) => m.host ?? here.views[0]!.host.name;
+  const work = { images: (req.images?.length ?? 0) > 0, ...(req.inputsByReference && { readsInputs: true }) };
+  const each = here.order.filter((m) => m !== chosen).map((m) => `${m.name} on ${hostOf(m)}: ${why(m) ?? `it could take it in parts by the estimate, but its ${m.contextWindow}-token window is under half of ${chosen?.name ?? 'the widest'}'s`}`);
+  for (const m of here.listed.filter((l) => !here.order.some((o) => o.name === l.name && o.host === l.host))) {
+    each.push(`${m.name} on ${hostOf(m)}: ${notCandidateBecause(m, here.profile, work, job.routing()) ?? 'reports no context window'}`);
+  }
+  return [...each, ...here.down.map((d) => `${d.model}: ${d.error}`)].join('; ');
+}
+
+const NEXT = 'shorten the task, lower maxTokens, use useMemory: false, name fewer files, raise inputs.maxParts, or make room for a model with a larger window (free memory, or install one)';
 
 /**
  * Counts for `model`: its engine's tokenizer on a sample of the inputs, when it has one and the
@@ -83,21 +128,32 @@ async function counterFor(job: JobParts, host: FleetHost, model: string, window:
 }
 
 export async function planOffload(job: JobParts, req: RouteRequest, docs: readonly InputDoc[]): Promise<OffloadPlan> {
-  const views = await reachableHosts(job.fleet.hosts, job.fleet.hostCooldown, [], req.signal);
+  const down: Attempt[] = [];
+  const views = await reachableHosts(job.fleet.hosts, job.fleet.hostCooldown, down, req.signal);
   if (views.length === 0) return { kind: 'whole' }; // the route says what is down, or asks the fallback
-  const models = await withUsableWindows(views, candidatesOf(views).filter((m) => m.fits && m.capabilities.includes('completion')), req.signal);
+  const listed = candidatesOf(views);
+  const models = await withUsableWindows(views, listed.filter((m) => m.fits && m.capabilities.includes('completion')), req.signal);
   const rendered = renderInputs(docs);
   const inputEstimate = estimateTokens(rendered);
   const fixed = fixedText(job, req);
   const fixedEstimate = estimateTokens(fixed.text) + fixed.memoryTokens;
   const answerTokens = answerReserve(req.maxTokens, job.settings.options.maxTokens);
+  const maxParts = job.settings.inputs.maxParts;
   const ratioOf = (m: string) => job.records.metrics.tokenRatio(m) ?? 1;
-  // whole, when a model that can take it holds it (the route chooses among those)
-  const fitsWhole = (m: Windowed) => planWindow({ window: m.contextWindow, fixedTokens: Math.ceil(fixedEstimate * ratioOf(m.name)), answerTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(m.name)) }).whole;
-  const chosen = splitModel(req, models, job);
+  const estimate = (m: Windowed) => planWindow({ window: m.contextWindow, fixedTokens: Math.ceil(fixedEstimate * ratioOf(m.name)), answerTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(m.name)) }, req.maxTokens);
+  const estimatedWhy = (m: Windowed) => splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts);
+  // whole, when a model the route would give the work holds it (the route chooses among those);
+  // with no such model at all, the route says why of every model here (or asks the fallback)
+  const { order, profile } = routeOrder(job, req, models);
+  if (order.length === 0) return { kind: 'whole' };
   // the model named holds it by its calibrated count: the route checks its window by that count too
-  if (chosen && req.model && fitsWhole(chosen)) return { kind: 'whole', model: chosen.name, count: tokenCounter(job.records.metrics.tokenRatio(chosen.name)) };
-  if (!chosen || (!req.model && models.some((m) => !m.cloud && fitsWhole(m)))) return { kind: 'whole' };
+  if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(job.records.metrics.tokenRatio(order[0]!.name)) };
+  if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole' };
+  const here: Here = { views, listed, order, profile, down };
+  const chosen = req.model ? order[0]! : splitModel(order, estimatedWhy);
+  if (!chosen) return { kind: 'refuse', message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.` };
+  // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
+  const nor = () => (req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`);
 
   const host = hostOf(views, chosen);
   const tokens = engineTokens(host.engine, chosen.name);
@@ -109,12 +165,11 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   if (window.whole) return { kind: 'whole', model: chosen.name, count };
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; its host's memory holds ${chosen.contextWindow} now)` : '';
   if ('impossible' in window) {
-    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — shorten the task, lower maxTokens, use useMemory: false, or use a model with a larger window.` };
+    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — shorten the task, lower maxTokens, use useMemory: false, or use a model with a larger window.${nor()}` };
   }
   const parts = splitInputs(docs, window.partTokens, count);
-  const maxParts = job.settings.inputs.maxParts;
   if (parts.length > maxParts) {
-    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.` };
+    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}` };
   }
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const holders = views.filter((v) => v.overview.models.some((m) => m.name === chosen.name));

@@ -14,15 +14,14 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 
 export { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
-import { classify, estimateTokens, inferComplexity } from '../generation/classify.js';
+import { estimateTokens } from '../generation/classify.js';
+import { inferWork, rankWork } from './work.js';
+import { noCandidate } from './no-candidate.js';
 import { HostError } from '../engines/host-error.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { JobParts } from './parts.js';
-import type { ProfileName, TaskType } from '../models/profiles.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
-import { selectModel, TASK_PROFILE } from '../generation/router.js';
 import { adviseRoute } from '../generation/advice.js';
-import { defaultProfileFor } from '../generation/default-profile.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
 import { shortened } from '../util/shorten.js';
@@ -58,24 +57,9 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const { settings } = parts;
   // the caller's words decide the kind of work, never the text of inputs read for it
   const words = req.intent ?? req.prompt;
-  const inferred = classify({ prompt: words, ...(req.system && { system: req.system }), images: req.images?.length ?? 0 });
-  const task: TaskType = req.images?.length ? 'vision' : (req.task ?? inferred.task);
-  let profile: ProfileName = req.images?.length ? 'vision' : (req.profile ?? TASK_PROFILE[task]);
-  const complexity = req.complexity ?? (req.task ? inferComplexity(words) : inferred.complexity);
-  let how = req.task || req.profile ? `${task} as asked` : `${task} inferred: ${inferred.why}`;
-  // Work that says nothing more specific goes to the default profile (a project's, say "code").
-  const defaultProfile = defaultProfileFor({
-    defaultProfile: settings.model.routing.defaultProfile,
-    task,
-    explicit: Boolean(req.task || req.profile || req.images?.length),
-    preferredGeneral: parts.records.preferences.byProfile().general,
-    prompt: words,
-  });
-  const byDefault = defaultProfile !== undefined;
-  if (defaultProfile) {
-    profile = defaultProfile;
-    how += `; the ${defaultProfile} profile by default${parts.project ? ` for the ${parts.project.name} project` : ''}`;
-  }
+  const work = inferWork(parts, req);
+  const { task, complexity } = work;
+  let { profile, how } = work;
 
   req.progress?.enter({ kind: 'starting', what: `choosing a model for ${profile} work` });
   const notes: string[] = [];
@@ -91,6 +75,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   const attempts: Attempt[] = [];
   // Every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts).
   const views = await reachableHosts(parts.fleet.hosts, parts.fleet.hostCooldown, attempts, req.signal);
+  const hostsDown = attempts.length;
   const temperature = req.temperature ?? settings.options.temperature;
   const elsewhere = () => answerElsewhere(parts.fallback, { req, task, profile, complexity, system, maxTokens, temperature, attempts, notes });
   if (views.length === 0) return elsewhere();
@@ -114,45 +99,23 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   }
   let cold: ReturnType<typeof coldLoadEstimates> | undefined;
   const coldLoadMs = () => (cold ??= coldLoadEstimates(overview.models, parts.records.metrics.loadSpeed()));
-  const select = (p: ProfileName) =>
-    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() }, overview.models, parts.routing());
   // The ranking of every candidate: at once, or — when the caller named a model that can take the
   // work on a host with a free slot — only if that model fails (its cost is not paid on every call).
   let ranked = req.only === true; // the named model or nothing
   const rank = () => {
     if (ranked) return;
     ranked = true;
-    let selection = select(profile);
-    if (byDefault && !selection?.ranked.length) {
-      selection = select('general'); // no model serves the default profile: general work stays general
-      profile = 'general';
-      how += ', but no installed model serves it, so general';
-    }
-    for (const r of selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
+    const ranking = rankWork(parts, work, req, overview.models, { contextTokens, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() });
+    ({ profile, how } = ranking);
+    for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
     if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
   };
   const named = queue[0];
   const namedHost = named && unit(named.host).host;
   if (!ranked && (!named || req.dryRun || !namedHost || namedHost.loader.requestsOn(named.model) >= namedHost.settings.ollama.numParallel)) rank();
 
-  if (queue.length === 0 && (attempts.length === 0 || attempts.every((a) => a === windowTooSmall))) {
-    const local = overview.models.filter((m) => m.fits && !m.cloud);
-    const widest = Math.max(0, ...local.map((m) => m.contextWindow));
-    const trained = Math.max(0, ...local.map((m) => m.trainedWindow ?? m.contextWindow));
-    // the window a model can use here now: memory may hold less than it was trained for
-    const window = `the largest context window a model can use here now is ${widest}${trained > widest ? ` (trained for up to ${trained}; memory holds less)` : ''}`;
-    if (widest > 0 && widest < contextTokens && (!parts.fallback || req.inputsByReference)) {
-      throw new RouteError(
-        `The prompt needs about ${promptTokens} tokens plus ${answerTokens} for the answer, but ${window} — pass long inputs by path (files, diff) so they can be split into parts, shorten the prompt, or lower maxTokens; it was not truncated.`,
-        attempts,
-        { neededTokens: contextTokens, widestTokens: widest },
-      );
-    }
-    if (attempts.length === 0 && !parts.fallback) throw new RouteError(`No installed model that fits this machine can take ${profile} work — pull one (see list_models), or do this task yourself.`, attempts);
-    // the cloud fallback is asked below, and the result says why no local model took it
-    if (widest > 0 && widest < contextTokens) attempts.push({ model: 'local models', error: `${window}, too small for ~${promptTokens} prompt + ${answerTokens} answer tokens` });
-    else if (attempts.length === 0) attempts.push({ model: `${profile} work`, error: 'no installed model that fits this machine can take it' });
-  }
+  // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
+  if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === windowTooSmall)) noCandidate(parts, req, { profile, models: overview.models, attempts, contextTokens, promptTokens, answerTokens, namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined });
 
   if (req.dryRun && queue.length > 0) {
     const firstHost = unit(queue[0]!.host).host;
