@@ -5,8 +5,8 @@
  *
  * - `ArrayElementDeletion`: one element of an array literal of two or more removed — a list of
  *   checks, names, patterns, a table's rows, a `new Set([...])`/`new Map([...])` entry (an array
- *   of one is Stryker's: its ArrayDeclaration mutant empties it; a Map's `[key, value]` pair is
- *   deleted whole, never its key or value alone).
+ *   of one is Stryker's: its ArrayDeclaration mutant empties it; a row of a table — a Map's
+ *   `[key, value]` entry, a `[pattern, what]` pair — is deleted whole, never one of its cells).
  * - `OperandDeletion`: one operand of a `&&`/`||` chain removed (`a && b && c` → `b && c`,
  *   `a && c`, `a && b`); parentheses start a chain of their own.
  * - `RefusalDeletion`: an early `return` or any `throw` removed (made `{}`), so the code goes on
@@ -73,11 +73,14 @@ function soleIfBody(stmt) {
   return ts.isIfStatement(p) && p.thenStatement === body && p.elseStatement === undefined;
 }
 
-/** Whether an array is a `[key, value]` entry of a `new Map([...])`: the entry is deleted whole. */
-function mapEntry(node) {
+/**
+ * Whether an array is a row of a table — an element of an array whose elements are all arrays (a
+ * `new Map([...])`'s `[key, value]` entries, `[pattern, what]` pairs): a row is a record, deleted
+ * whole, never a cell alone.
+ */
+function tableRow(node) {
   const list = node.parent;
-  const made = list?.parent;
-  return ts.isArrayLiteralExpression(list) && made !== undefined && ts.isNewExpression(made) && ts.isIdentifier(made.expression) && made.expression.text === 'Map';
+  return ts.isArrayLiteralExpression(list) && list.elements.every((e) => ts.isArrayLiteralExpression(e));
 }
 
 /** The statement at the top of the file that holds `node`. */
@@ -113,7 +116,7 @@ export function deletionMutants(source, fileName) {
   const visit = (node) => {
     if (ts.isArrayLiteralExpression(node) && node.elements.length >= 2) {
       const target = ts.isBinaryExpression(node.parent) && node.parent.left === node && node.parent.operatorToken.kind === ts.SyntaxKind.EqualsToken;
-      if (!target && !mapEntry(node)) node.elements.forEach((el, i) => add('ArrayElementDeletion', node, el, removal(node.elements, i, sf)));
+      if (!target && !tableRow(node)) node.elements.forEach((el, i) => add('ArrayElementDeletion', node, el, removal(node.elements, i, sf)));
     }
     if (ts.isBinaryExpression(node) && LOGICAL.has(node.operatorToken.kind)) {
       const top = !(ts.isBinaryExpression(node.parent) && node.parent.operatorToken.kind === node.operatorToken.kind && node.parent.left === node);

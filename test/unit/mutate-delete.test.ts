@@ -9,13 +9,17 @@ import { deletionMutants } from '../../scripts/mutate-delete.mjs';
 const made = (source: string) => deletionMutants(source, 'm.ts').map((m) => `${m.mutatorName} ${m.location.start.line}:${m.location.start.column} ${m.replacement}`);
 
 describe('deletion mutants', () => {
-  it('remove each element of a list of two or more, never of one (Stryker empties those)', () => {
-    const source = "const names = [real, asked].filter(ok);\nconst one = new Set(['a']);\nconst table = new Map([['a', 1], ['b', 2]]);\n";
+  it('remove each element of a list of two or more, never of one (Stryker empties those), a table\'s rows whole', () => {
+    const source = "const names = [real, asked].filter(ok);\nconst one = new Set(['a']);\nconst table = new Map([['a', 1], ['b', 2]]);\nconst mixed = [[1, 2], 3];\n";
     expect(made(source)).toEqual([
       'ArrayElementDeletion 1:16 [asked]',
       'ArrayElementDeletion 1:22 [real]',
       "ArrayElementDeletion 3:24 [['b', 2]]",
       "ArrayElementDeletion 3:34 [['a', 1]]",
+      'ArrayElementDeletion 4:16 [3]',
+      'ArrayElementDeletion 4:24 [[1, 2]]', // not a table: one element is no row
+      'ArrayElementDeletion 4:17 [2]',
+      'ArrayElementDeletion 4:20 [1]',
     ]);
     const m = deletionMutants(source, 'm.ts')[0];
     expect(m?.mutated).toBe(source.replace('[real, asked]', '[asked]'));
