@@ -155,6 +155,14 @@ function sandbox(root) {
   return dir;
 }
 
+/** The test runs under way, each the head of a process group: stopped when the run is interrupted. */
+const running = new Set();
+const stopGroup = (pid) => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {}
+};
+
 /** Runs the module's tests in `dir` as Stryker's command runner does: 0 = passed, else failed; 'timeout' past `limit` ms. */
 function runTests(dir, tests, limit) {
   const scratch = mkdtempSync(join(dir, '.tmp-'));
@@ -166,18 +174,16 @@ function runTests(dir, tests, limit) {
       stdio: 'ignore',
       detached: true, // its own process group, so a timeout kills the test workers too
     });
+    running.add(child.pid);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {}
+      stopGroup(child.pid);
     }, limit);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      try {
-        process.kill(-child.pid, 'SIGKILL'); // any worker left behind
-      } catch {}
+      stopGroup(child.pid); // any worker left behind
+      running.delete(child.pid);
       rmSync(scratch, { recursive: true, force: true });
       done({ status: timedOut ? 'Timeout' : code === 0 ? 'Survived' : 'Killed', ms: Date.now() - started });
     });
@@ -216,6 +222,7 @@ export async function runDeletions(root, m, { full = false, concurrency = 2, log
   }
   const dirs = [];
   const cleanup = () => {
+    for (const pid of running) stopGroup(pid);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
   const onSignal = (sig) => {
