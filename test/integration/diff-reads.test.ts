@@ -81,6 +81,16 @@ describe('what is sent', () => {
     expect(d.text).toContain('\ncopy from app.ts\ncopy to copy.ts\n');
   });
 
+  it('a path named like a branch is read as the path', async () => {
+    put('main', 'one\n');
+    git(repo, 'add', 'main');
+    git(repo, 'commit', '-q', '-m', 'a file named main');
+    put('main', 'two\n');
+    const d = await readDiff({ paths: ['main'] }, scope, 1e7);
+    expect(d.text).toBe(gitPatch('--', 'main'));
+    expect(d.text).toContain('\n-one\n+two\n');
+  });
+
   it('leaves out each secret path and lists it, and sends the rest', async () => {
     put('app.ts', 'export const v = 2;\n');
     put('.env', 'SECRET=1\n');
