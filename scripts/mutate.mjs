@@ -9,7 +9,10 @@
  * live again, and only a full run sees it. Every mutant runs all of its module's tests (coverage analysis
  * off: a table built at load — the secret patterns, the loopback addresses — is a "static" mutant
  * that per-test coverage cannot place). Survivors that are equivalent to the code are listed, each
- * with why, in test/mutation/equivalent.md and counted as such. Fails when a module scores under
+ * with why, in test/mutation/equivalent.md and counted as such. After Stryker's mutants, each
+ * module's deletion mutants run (scripts/mutate-delete.mjs: an element of a list, an operand of
+ * `&&`/`||`, an early return or a throw removed — edits Stryker never makes; incremental in
+ * test/mutation/NAME.deletions.json) and count with the rest. Fails when a module scores under
  * 80% or all of them together under 90%.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runDeletions } from './mutate-delete.mjs';
 import { MODULES } from './mutate-modules.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -81,7 +85,15 @@ for (const m of chosen) {
   }
   writeFileSync(hashFile, `${testsHash}\n`);
   slim(incremental);
-  const mutants = Object.values(JSON.parse(readFileSync(report, 'utf8')).files).flatMap((f) => f.mutants);
+  let deletions;
+  try {
+    deletions = await runDeletions(root, m, { full, log: (line) => console.error(line) });
+  } catch (err) {
+    console.error(`mutate: the deletion mutants of ${m.file} did not run: ${err.message}`);
+    failed = true;
+    continue;
+  }
+  const mutants = [...Object.values(JSON.parse(readFileSync(report, 'utf8')).files).flatMap((f) => f.mutants), ...deletions];
   const count = (...s) => mutants.filter((x) => s.includes(x.status)).length;
   const survivors = mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage');
   const justified = survivors.filter((x) => equivalent.has(`${m.name} ${x.location.start.line}:${x.location.start.column} ${x.mutatorName}`));
@@ -91,9 +103,10 @@ for (const m of chosen) {
   killed += dead;
   total += scored;
   if (score < 80) failed = true;
-  rows.push(`${m.name.padEnd(13)} ${score.toFixed(1).padStart(5)}%  ${String(dead).padStart(4)} killed  ${String(survivors.length - justified.length).padStart(3)} survived  ${String(justified.length).padStart(3)} equivalent (test/mutation/equivalent.md)`);
+  const deleted = deletions.filter((x) => x.status === 'Killed' || x.status === 'Timeout').length;
+  rows.push(`${m.name.padEnd(13)} ${score.toFixed(1).padStart(5)}%  ${String(dead).padStart(4)} killed  ${String(survivors.length - justified.length).padStart(3)} survived  ${String(justified.length).padStart(3)} equivalent  (deletions: ${deleted} of ${deletions.length} killed)`);
   for (const x of survivors.filter((s) => !justified.includes(s))) rows.push(`    survived ${m.name} ${x.location.start.line}:${x.location.start.column} ${x.mutatorName}: ${JSON.stringify(x.replacement ?? '').slice(0, 100)}`);
 }
 const all = total ? (100 * killed) / total : 100;
-console.log(`${rows.join('\n')}\n${'all'.padEnd(13)} ${all.toFixed(1).padStart(5)}%  ${killed} killed of ${total} (goal ≥ 90%, no module under 80%)`);
+console.log(`${'module'.padEnd(13)} score   killed / survived / equivalent (test/mutation/equivalent.md) — Stryker's and deletion mutants together\n${rows.join('\n')}\n${'all'.padEnd(13)} ${all.toFixed(1).padStart(5)}%  ${killed} killed of ${total} (goal ≥ 90%, no module under 80%)`);
 process.exitCode = failed || all < 90 ? 1 : 0;

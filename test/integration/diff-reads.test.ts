@@ -4,7 +4,7 @@
  * of paths; a private key leaves out exactly the entry holding it (both sides of a rename judged
  * together); each refusal and each empty answer in its exact words; the budget to the byte.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readDiff } from '../../src/orchestrator/inputs/diff.js';
@@ -52,6 +52,43 @@ describe('what is sent', () => {
     expect(staged.text).toBe(gitPatch('--cached', '--', 'app.ts'));
     git(repo, 'commit', '-q', '-m', 'second');
     expect((await readDiff({ range: 'HEAD~1..HEAD' }, scope, 1e7)).label).toBe('git diff HEAD~1..HEAD');
+  });
+
+  it("is the plain patch whatever the repository's own colour, prefix and text-conversion settings, and runs no command of theirs", async () => {
+    const ran = join(tempDir('ollm-diff-textconv-'), 'ran');
+    git(repo, 'config', 'color.diff', 'always');
+    git(repo, 'config', 'diff.mnemonicPrefix', 'true'); // i/ and w/ in place of a/ and b/
+    git(repo, 'config', 'diff.shout.textconv', `touch '${ran}'; tr a-z A-Z <`);
+    put('.gitattributes', 'notes.txt diff=shout\n');
+    git(repo, 'add', '.gitattributes');
+    git(repo, 'commit', '-q', '-m', 'attributes');
+    put('notes.txt', 'more notes\n');
+    const d = await readDiff({}, scope, 1e7);
+    expect(d.text).toBe(gitPatch('--', 'notes.txt'));
+    expect(d.text).toContain('\n+more notes\n'); // not MORE NOTES, and no colour codes around it
+    expect(d.text).toContain('\n--- a/notes.txt\n+++ b/notes.txt\n');
+    expect(existsSync(ran)).toBe(false);
+  });
+
+  it('finds renames and copies whatever the repository says of them', async () => {
+    git(repo, 'config', 'diff.renames', 'false');
+    git(repo, 'mv', 'notes.txt', 'moved.txt');
+    writeFileSync(join(repo, 'copy.ts'), 'export const v = 1;\n');
+    put('app.ts', 'export const v = 2;\n');
+    git(repo, 'add', '-A');
+    const d = await readDiff({ staged: true }, scope, 1e7);
+    expect(d.text).toContain('\nrename from notes.txt\nrename to moved.txt\n');
+    expect(d.text).toContain('\ncopy from app.ts\ncopy to copy.ts\n');
+  });
+
+  it('a path named like a branch is read as the path', async () => {
+    put('main', 'one\n');
+    git(repo, 'add', 'main');
+    git(repo, 'commit', '-q', '-m', 'a file named main');
+    put('main', 'two\n');
+    const d = await readDiff({ paths: ['main'] }, scope, 1e7);
+    expect(d.text).toBe(gitPatch('--', 'main'));
+    expect(d.text).toContain('\n-one\n+two\n');
   });
 
   it('leaves out each secret path and lists it, and sends the rest', async () => {

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { linkSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFileInput, readLocated } from '../../src/orchestrator/inputs/files.js';
@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/temp.js';
 // the system's own answers, except where a test makes one fail as a disk error or a race would
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
-  return { ...real, lstat: vi.fn(real.lstat) };
+  return { ...real, lstat: vi.fn(real.lstat), readlink: vi.fn(real.readlink) };
 });
 vi.mock('../../src/orchestrator/util/safe-read.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/orchestrator/util/safe-read.js')>();
@@ -158,6 +158,22 @@ describe('limits and what a read returns', () => {
     expect(await readFileInput('late.txt', big, 100_000)).toMatchObject({ kind: 'text' });
   });
 
+  it('reads a private key that inputs.allow names, and only that one', async () => {
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+    writeFileSync(join(project, 'deploy.txt'), key);
+    writeFileSync(join(project, 'other.txt'), key);
+    const allowed = { ...scope, allow: ['deploy.txt'] };
+    expect(await readFileInput('deploy.txt', allowed, 1_000)).toMatchObject({ kind: 'text', text: key });
+    expect(await refusal('other.txt', allowed)).toBe('other.txt: refused: it holds a private key, which is never sent to a model.');
+  });
+
+  it.runIf(process.platform === 'linux')('reads the file when /proc cannot say where the open file is (its identity was checked)', async () => {
+    writeFileSync(join(project, 'notes.txt'), 'hello\n');
+    vi.mocked(readlink).mockRejectedValueOnce(Object.assign(new Error('EACCES'), { code: 'EACCES' }));
+    expect(await readFileInput('notes.txt', scope, 1_000)).toMatchObject({ kind: 'text', text: 'hello\n' });
+    expect(readlink).toHaveBeenCalledTimes(1);
+  });
+
   it('a secret reached by a link outside the roots is judged by the file it leads to', async () => {
     const outside = realpathSync(tempDir('ollm-file-reads-out-'));
     writeFileSync(join(project, 'notes.txt'), 'plain\n');
@@ -165,6 +181,15 @@ describe('limits and what a read returns', () => {
     expect(await readFileInput(join(outside, '.env'), scope, 1_000)).toMatchObject({ kind: 'text', text: 'plain\n' });
     symlinkSync(join(project, 'notes.txt'), join(project, '.env'));
     expect(await refusal('.env')).toMatch(/^notes\.txt: refused: it looks like an environment file/); // the name asked for, inside the roots, counts
+  });
+
+  it('a plain name linked to a secret inside the roots is judged by the file it leads to', async () => {
+    writeFileSync(join(project, '.env'), 'TOKEN=1\n');
+    symlinkSync(join(project, '.env'), join(project, 'notes.txt'));
+    // the name asked for is harmless: only the file it leads to stands between the user and the harm
+    expect(await refusal('notes.txt')).toMatch(/^\.env: refused: it looks like an environment file/);
+    const allowed = { ...scope, allow: ['.env'] };
+    expect(await readFileInput('notes.txt', allowed, 1_000)).toMatchObject({ kind: 'text', text: 'TOKEN=1\n' });
   });
 
   it.runIf(process.platform === 'linux')('closes every file it opens, read or refused', async () => {

@@ -122,6 +122,8 @@ describe('the scope of a call', () => {
     symlinkSync(project, alias);
     const scope = await inputScope({ ...LIMITS, roots: [join(outside, 'missing'), outside] }, alias, [project]);
     expect(scope).toEqual({ base: project, roots: [project, outside], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 100 });
+    // the project stays a root when other roots are given and no client names it
+    expect((await inputScope({ ...LIMITS, roots: [outside] }, alias, [])).roots).toEqual([project, outside]);
   });
 
   it('falls back to the working folder without a project, and to the folder as written when it does not exist', async () => {

@@ -100,6 +100,10 @@ describe('assessFit on a GPU host', () => {
     expect(fit({ modelBytes: 2 * GB, kvBytes: 1.9 * GB, loadedBytes: 0, memory: gpu(10, 1) })).toEqual({ requiredBytes: 4 * GB, fits: true, fitsNow: true });
   });
 
+  it('a model that sits in the VRAM whole fits whatever the RAM, even less than the buffer kept free', () => {
+    expect(fit({ modelBytes: 2 * GB, kvBytes: 1.9 * GB, memory: gpu(10, 10, ram(1, 1)) })).toEqual({ requiredBytes: 4 * GB, fits: true, fitsNow: true });
+  });
+
   it('a loaded model fits now by definition', () => {
     expect(fit({ modelBytes: 2 * GB, kvBytes: 1.9 * GB, isLoaded: true, loadedBytes: 9 * GB, memory: gpu(10, 0) }).fitsNow).toBe(true);
   });

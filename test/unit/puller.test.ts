@@ -112,6 +112,26 @@ describe('progress', () => {
     expect(seen.at(-2)).toMatchObject({ completedBytes: 10_000, message: 'pulling 999 — 100% (10.0 KB of 10.0 KB)' });
   });
 
+  it('with 1,000 layers counted, more bytes of one of them still count', async () => {
+    const lines: PullLine[] = Array.from({ length: 1000 }, (_, i) => ({ status: `pulling ${i}`, digest: `sha256:${i}`, total: 10, completed: 0 }));
+    lines.push({ status: 'pulling 0', digest: 'sha256:0', total: 10, completed: 10 });
+    const seen: PullProgress[] = [];
+    await puller(new ScriptedEngine(lines)).pull({ model: 'm:1b', force: true, onProgress: (p) => seen.push(p) });
+    expect(seen.at(-1)).toMatchObject({ completedBytes: 10, totalBytes: 10_000 });
+  });
+
+  it('a line with a total but no layer digest is a status, not a layer', async () => {
+    const seen: PullProgress[] = [];
+    await puller(new ScriptedEngine([{ status: 'verifying', total: 50, completed: 50 }])).pull({ model: 'm:1b', force: true, onProgress: (p) => seen.push(p) });
+    expect(seen).toEqual([{ completedBytes: 0, totalBytes: 0, status: 'verifying', downloading: false, message: 'verifying' }]);
+  });
+
+  it('a caller with a signal never aborted is answered when the download ends', async () => {
+    const signal = new AbortController().signal;
+    const result = await puller(new ScriptedEngine([{ status: 'success' }])).pull({ model: 'm:1b', force: true, signal });
+    expect(result).toMatchObject({ model: 'm:1b', status: 'pulled' });
+  });
+
   it('a line without a total is a status, not a layer', async () => {
     const seen: PullProgress[] = [];
     await puller(new ScriptedEngine([{ status: 'pulling x', digest: 'sha256:x', completed: 5 }])).pull({ model: 'm:1b', force: true, onProgress: (p) => seen.push(p) });

@@ -77,6 +77,19 @@ describe('the first token', () => {
     w.stop();
   });
 
+  it('once tokens flow the queue is not looked at again: no queued phase after the first token', () => {
+    const w = watch();
+    w.start();
+    vi.advanceTimersByTime(100);
+    w.token();
+    const said = phases.length;
+    ahead = 5; // requests counted ahead now cannot hold back one already generating
+    vi.advanceTimersByTime(500);
+    expect(phases.slice(said)).toEqual([]);
+    expect(w.queueMs).toBe(0);
+    w.stop();
+  });
+
   it('reports nothing, and fails at nothing, without a progress reporter', () => {
     ahead = 5;
     const w = watch({ progress: undefined });
