@@ -57,7 +57,7 @@ describe('what is sent', () => {
   it("is the plain patch whatever the repository's own colour, prefix and text-conversion settings, and runs no command of theirs", async () => {
     const ran = join(tempDir('ollm-diff-textconv-'), 'ran');
     git(repo, 'config', 'color.diff', 'always');
-    git(repo, 'config', 'diff.mnemonicPrefix', 'true'); // i/ and w/ in place of a/ and b/
+    git(repo, 'config', 'diff.noprefix', 'true'); // no a/ and b/ at all, were it not overridden
     git(repo, 'config', 'diff.shout.textconv', `touch '${ran}'; tr a-z A-Z <`);
     put('.gitattributes', 'notes.txt diff=shout\n');
     git(repo, 'add', '.gitattributes');
@@ -68,6 +68,24 @@ describe('what is sent', () => {
     expect(d.text).toContain('\n+more notes\n'); // not MORE NOTES, and no colour codes around it
     expect(d.text).toContain('\n--- a/notes.txt\n+++ b/notes.txt\n');
     expect(existsSync(ran)).toBe(false);
+  });
+
+  it("shows a submodule as its commits, whatever the repository's submodule settings, and not its untracked or changed files", async () => {
+    const sub = tempDir('ollm-diff-sub-');
+    git(sub, 'init', '-q', '-b', 'main');
+    writeFileSync(join(sub, 'lib.txt'), 'one\n');
+    git(sub, 'add', '-A');
+    git(sub, 'commit', '-q', '-m', 'one');
+    git(repo, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub, 'sub');
+    git(repo, 'commit', '-q', '-m', 'submodule');
+    const inner = join(repo, 'sub');
+    writeFileSync(join(inner, 'lib.txt'), 'two\n');
+    git(inner, 'commit', '-q', '-am', 'two');
+    writeFileSync(join(inner, 'lib.txt'), 'three, not committed\n'); // the submodule is dirty too
+    git(repo, 'config', 'diff.submodule', 'log'); // "Submodule sub a..b:" and its log, in place of the commit lines
+    const d = await readDiff({}, scope, 1e7);
+    expect(d.text).toMatch(/\n-Subproject commit [0-9a-f]{40}\n\+Subproject commit [0-9a-f]{40}\n$/); // not "…-dirty"
+    expect(d.text).not.toContain('Submodule sub');
   });
 
   it('finds renames and copies whatever the repository says of them', async () => {
