@@ -97,9 +97,9 @@ describe('legacy SSE', () => {
 
 describe('--token', () => {
   it.each([
-    [['--token', 'short'], {}, /^ollm-mcp: Refusing to start: --token is 5 characters long; a bearer token needs at least 16 so it cannot be guessed — make one with `openssl rand -hex 16`\.\n$/],
+    [['--token', 'short'], {}, /^ollm-mcp: Refusing to start: --token is 5 characters long; a bearer token needs at least 16 characters so it cannot be guessed — make one with `openssl rand -hex 16`\.\n$/],
     [[], { OLLM_HTTP_TOKEN: '0123456789abcde' }, /^ollm-mcp: Refusing to start: OLLM_HTTP_TOKEN is 15 characters long; .*\n$/],
-    [['--token', ''], {}, /^ollm-mcp: Refusing to start: --token is 0 characters long/],
+    [['--token', ''], {}, /^ollm-mcp: Refusing to start: --token is empty; a bearer token needs at least 16 characters/],
   ])('shorter than 16 characters is refused at start-up with one line (%j %j)', async (args, env, message) => {
     const out = await run(['--transport', 'http', '--port', '0', ...args], { OLLM_HOME: home(), OLLAMA_HOST: fake.host, ...env });
     expect(out.code).toBe(1);
