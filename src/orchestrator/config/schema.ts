@@ -71,12 +71,8 @@ const toolsets = z.array(z.enum(TOOLSET_NAMES)).min(1, `name at least one toolse
 /** The longest agent name kept (a client's clientInfo.name is cut to this: config/agents.ts). */
 export const MAX_AGENT_NAME = 64;
 
-const agentName = z
-  .string()
-  .min(1)
-  .max(MAX_AGENT_NAME)
-  .regex(/^[\x20-\x7e]+$/, 'printable ASCII, as a client names itself in clientInfo.name')
-  .describe("A client's name (MCP clientInfo.name).");
+/** A printable-ASCII name of 1 to MAX_AGENT_NAME characters, as config/agents.ts keeps a client's name. */
+const AGENT_NAME = new RegExp(`^[\\x20-\\x7e]{1,${MAX_AGENT_NAME}}$`);
 
 /** One agent's settings: what it changes from the settings every client gets. */
 const agentSchema = z
@@ -304,7 +300,12 @@ export const settingsSchema = z
       .prefault({}),
     toolsets: toolsets.default(['all']).describe('Which tools the server offers (fewer tools: a smaller tool list for the calling model every turn).'),
     agents: z
-      .record(agentName, agentSchema)
+      .record(z.string(), agentSchema)
+      .superRefine((agents, ctx) => {
+        for (const name of Object.keys(agents)) {
+          if (!AGENT_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `an agent's name is its client's clientInfo.name: 1 to ${MAX_AGENT_NAME} printable ASCII characters` });
+        }
+      })
       .default({})
       .describe("Settings per agent: each key is a client's name (its MCP clientInfo.name, as show_status lists it); a client without an entry gets the settings above."),
   })

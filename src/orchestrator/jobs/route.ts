@@ -117,7 +117,7 @@ export async function routeAndGenerate(shared: JobParts, req: RouteRequest): Pro
   let cold: ReturnType<typeof coldLoadEstimates> | undefined;
   const coldLoadMs = () => (cold ??= coldLoadEstimates(overview.models, parts.records.metrics.loadSpeed()));
   const select = (p: ProfileName) =>
-    selectModel({ task, profile: p, images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() }, overview.models, parts.routing());
+    selectModel({ task, profile: p, named: Boolean(req.task || req.profile || req.images?.length), images: (req.images?.length ?? 0) > 0, contextTokens, complexity, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() }, overview.models, parts.routing());
   // The ranking of every candidate: at once, or — when the caller named a model that can take the
   // work on a host with a free slot — only if that model fails (its cost is not paid on every call).
   let ranked = req.only === true; // the named model or nothing
