@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { CLI, serverEnv, tempHome } from '../helpers/spawn.js';
+import { CLI, serverEnv, startHttp, tempHome } from '../helpers/spawn.js';
 
 const TUNED = 'tuned-agent';
 const PLAIN = 'plain-agent';
@@ -95,6 +96,27 @@ describe('agents', () => {
     } finally {
       await tuned.close();
       await plain.close();
+    }
+  });
+
+  it('two clients of one HTTP server are two agents, each with its own counts', async () => {
+    const home = tempHome(CONFIG);
+    const server = await startHttp({ OLLM_HOME: home, OLLAMA_HOST: fake.host });
+    const clients = [new Client({ name: TUNED, version: '1' }), new Client({ name: PLAIN, version: '1' })];
+    try {
+      for (const c of clients) await c.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      const [tuned, plain] = clients as [Client, Client];
+      expect((await plain.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello over HTTP, plain' } })).isError).toBeFalsy();
+      expect((await tuned.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hello over HTTP, tuned' } })).isError).toBeFalsy();
+      expect(sentFor('Say hello over HTTP, tuned')[0]).toMatchObject({ options: { temperature: 0.15 } });
+      expect(sentFor('Say hello over HTTP, plain')[0]).toMatchObject({ options: { temperature: 0.7 } });
+      expect((await tuned.listTools()).tools.map((x) => x.name)).not.toContain('remember');
+      expect((await plain.listTools()).tools.map((x) => x.name)).toContain('remember');
+      const metrics = JSON.parse(((await plain.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<Record<string, unknown>> };
+      expect(Object.fromEntries(metrics.agents.map((a) => [a.agent, [a.requests, a.offloaded]]))).toEqual({ [TUNED]: [1, 1], [PLAIN]: [1, 1] });
+    } finally {
+      for (const c of clients) await c.close().catch(() => undefined);
+      await server.stop();
     }
   });
 });
