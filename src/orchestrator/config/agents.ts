@@ -3,7 +3,7 @@
  * clientInfo.name, bounded here where it enters); `agents.NAME` in settings changes, for that
  * agent's calls only, the model, routing, generation options, toolsets and system prompt.
  */
-import { MAX_AGENT_NAME, type AgentSettings } from './schema.js';
+import { MAX_AGENT_NAME, type AgentSettings } from './agents-schema.js';
 import type { Settings } from './schema.js';
 
 /** The name of a client that gave none (or none with a printable character). */
