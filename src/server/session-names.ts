@@ -10,7 +10,7 @@ import { initializeName } from '../tools/agent.js';
 export const MAX_NAMED_SESSIONS = 10_000;
 
 export class SessionNames {
-  private readonly names = new Map<string, string>();
+  private readonly names = new Map<string | undefined, string>(); // only ids are noted: undefined finds nothing
 
   constructor(private readonly max = MAX_NAMED_SESSIONS) {}
 
@@ -24,7 +24,7 @@ export class SessionNames {
   }
 
   of(session: string | undefined): string | undefined {
-    return session === undefined ? undefined : this.names.get(session);
+    return this.names.get(session);
   }
 
   get size(): number {

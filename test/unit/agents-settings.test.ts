@@ -49,6 +49,16 @@ describe('agentName', () => {
     expect(agentName('n'.repeat(200))).toBe('n'.repeat(64));
   });
 
+  it('keeps every printable character, "~" the last of them, and cuts before trimming the end', () => {
+    expect(agentName('a~b c!')).toBe('a~b c!');
+    expect(agentName(`${' '.repeat(10)}${'a'.repeat(64)}`)).toBe('a'.repeat(64));
+    expect(agentName(`${'a'.repeat(63)} b`)).toBe('a'.repeat(63));
+  });
+
+  it('reads no further than 256 characters of what a client sent', () => {
+    expect(agentName(`${'\u0000'.repeat(300)}late`)).toBe(UNKNOWN_AGENT);
+  });
+
   it('names a client that gave nothing usable "unknown"', () => {
     for (const raw of [undefined, null, 42, {}, '', '   ', '\u0000\u0001', '✓✓']) expect(agentName(raw)).toBe(UNKNOWN_AGENT);
   });
@@ -69,6 +79,20 @@ describe('settingsForAgent', () => {
     // the settings every client gets are untouched
     expect(s.options.temperature).toBe(0.7);
     expect(s.model.routing.overrides).toEqual({ code: 'qwen2.5-coder:7b' });
+  });
+
+  it('changes only what an entry sets: one with options alone keeps the model and routing as they are', () => {
+    const t = settingsForAgent(settings({ light: { options: { temperature: 0.3 } } }), 'light');
+    expect(t.options.temperature).toBe(0.3);
+    expect(t.model.default).toBe('llama3.2');
+    expect(t.model.routing.overrides).toEqual({ code: 'qwen2.5-coder:7b' });
+    expect(t.toolsets).toEqual(['all']);
+  });
+
+  it('finds no entry for no agent, even one named "undefined"', () => {
+    const odd = settings({ undefined: { options: { temperature: 0.3 } } });
+    expect(settingsForAgent(odd, undefined)).toBe(odd);
+    expect(settingsForAgent(odd, 'undefined').options.temperature).toBe(0.3);
   });
 
   it('gives an agent without an entry, or no agent, the settings themselves', () => {
