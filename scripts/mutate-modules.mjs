@@ -30,6 +30,8 @@ export const MODULES = [
   { name: 'event-eviction', file: 'src/server/event-eviction.ts', tests: unit('event-eviction', 'event-store') },
   { name: 'stream-owner', file: 'src/server/stream-owner.ts', tests: unit('stream-owner') },
   { name: 'resume-grace', file: 'src/server/resume-grace.ts', tests: unit('resume-grace') },
+  { name: 'agents', file: 'src/orchestrator/config/agents.ts', tests: unit('agents-settings', 'session-names') },
+  { name: 'session-names', file: 'src/server/session-names.ts', tests: unit('session-names') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
   { name: 'answer-format', file: 'src/orchestrator/generation/answer-format.ts', tests: unit('answer-format') },
   { name: 'backup-target', file: 'src/orchestrator/storage/backup-target.ts', tests: integration('backup-target') },

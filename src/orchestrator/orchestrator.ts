@@ -6,6 +6,7 @@ import type { LoadedConfig, Settings } from './config/index.js';
 import { HostFleet } from './fleet/fleet.js';
 import type { Records } from './jobs/parts.js';
 import type { RoutingSettings } from './generation/routing-rules.js';
+import { routingFrom } from './jobs/agent-parts.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
 import type { Engine, RunningModel } from './engines/engine.js';
@@ -18,6 +19,7 @@ import { MetricsStore } from './stores/metrics.js';
 import { SeenSizes } from './stores/seen-sizes.js';
 import { Outcomes } from './stores/outcomes.js';
 import { SavingsStore } from './stores/savings-store.js';
+import { AgentsStore, type AgentRecord } from './stores/agents.js';
 import { Comparisons } from './stores/comparisons.js';
 import { Preferences } from './stores/preferences.js';
 import type { Puller } from './models/pull.js';
@@ -66,6 +68,8 @@ export class Orchestrator {
   readonly outcomes: Outcomes;
   /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through the state database. */
   readonly savings: SavingsStore;
+  /** What each agent (client) asked and gave as verdicts; its tokens and savings are the ledger's (stores/agents.ts). */
+  readonly agents: AgentsStore;
   /** The default host's models, falling over to the next host when it does not answer. */
   readonly overview: ModelOverview;
   /** The cloud fallback (settings' fallback): the last member, asked when every local engine failed. */
@@ -81,7 +85,7 @@ export class Orchestrator {
    * lists do not need.
    */
   get stateRead(): Promise<unknown> {
-    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.savings.load(), this.outcomes.load()]));
+    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.savings.load(), this.outcomes.load(), this.agents.load()]));
   }
   readonly preferences: Preferences;
   /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
@@ -100,6 +104,7 @@ export class Orchestrator {
     this.ram = new RamMonitor(deps.memorySource);
     this.metrics = new MetricsStore(config.home, { legacyFile: join(config.home, 'metrics.json') });
     this.savings = new SavingsStore(config.home, config.settings.savings, { legacyFile: join(config.home, 'savings.json') });
+    this.agents = new AgentsStore(config.home);
     // Ollama hosts and llama.cpp routers (managed alike), by priority
     this.seenSizes = new SeenSizes(config.home);
     this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, sizes: this.seenSizes, ...(deps.fetch && { fetch: deps.fetch }) });
@@ -167,7 +172,7 @@ export class Orchestrator {
   async shutdown(withinMs = 1500): Promise<void> {
     this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
-    const work = Promise.all([...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.seenSizes.close(), this.savings.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
+    const work = Promise.all([...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.seenSizes.close(), this.savings.close(), this.agents.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
 
@@ -220,18 +225,14 @@ export class Orchestrator {
     return this.overview.ramSummary(running);
   }
 
+  /** Every agent's record, most requests first: its calls and verdicts, its tokens and savings from the ledger. */
+  agentRecords(): AgentRecord[] {
+    return this.agents.records(this.savings.summary().byAgent);
+  }
+
   /** How the router is set up: settings' overrides and default, and the user's preferences. */
   routingSettings(): RoutingSettings {
-    const { model } = this.config.settings;
-    return {
-      defaultProfile: model.routing.defaultProfile,
-      overrides: model.routing.enabled ? model.routing.overrides : {},
-      preferred: this.preferences.byProfile(),
-      allowCloud: model.routing.allowCloud,
-      ...(model.routing.learning && { learning: { book: this.outcomes.evidence(), rng: Math.random } }),
-      ...(model.routing.maxColdLoadMs !== undefined && { maxColdLoadMs: model.routing.maxColdLoadMs }),
-      ...(model.default && { defaultModel: model.default }),
-    };
+    return routingFrom(this.config.settings.model, this.preferences.byProfile(), this.outcomes.evidence());
   }
 
   /** The effective settings, secrets hidden, with where each given value came from. */

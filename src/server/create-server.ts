@@ -5,7 +5,7 @@
  * project profile allows. Transports call the factory (stdio once per connection; stateless HTTP
  * once per request), so it only registers handlers and does no I/O.
  */
-import { McpServer, ResourceTemplate, type CompleteResourceTemplateCallback, type JsonSchemaType, type jsonSchemaValidator, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { McpServer, ResourceTemplate, type CompleteResourceTemplateCallback, type JsonSchemaType, type jsonSchemaValidator, type RegisteredTool, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { Settings } from '../orchestrator/config/index.js';
 import { configuredSecrets } from '../orchestrator/config/secrets.js';
@@ -14,6 +14,7 @@ import { toolAllowed, type ProjectProfile } from '../orchestrator/project/projec
 import { registerTemplatePrompts } from '../prompts/templates.js';
 import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
+import { callingAgent, offeredTo } from '../tools/agent.js';
 import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';
 import type { Handlers } from './core.js';
 import { offerLogging } from './log-level.js';
@@ -90,7 +91,22 @@ function listedSchema(t: ToolEntry, which: 'input' | 'output', handlers: () => P
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's handlers of every shape, passed through untouched
 type Passed = (...args: any[]) => any;
 
-function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[]): void {
+/**
+ * A listed tool is shown to, and may be called by, only the agents whose toolsets hold it
+ * (settings' agents.NAME.toolsets): the SDK asks `enabled` at every tools/list and tools/call,
+ * after the client has named itself (initialize, or the request's own envelope).
+ */
+function offerPerAgent(server: McpServer, name: string, tool: RegisteredTool, settings: Settings): void {
+  if (Object.keys(settings.agents).length === 0) return;
+  let enabled = tool.enabled;
+  Object.defineProperty(tool, 'enabled', {
+    get: () => enabled && offeredTo(settings, callingAgent(server), name),
+    set: (v: boolean) => (enabled = v),
+    enumerable: true,
+  });
+}
+
+function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[], settings: Settings): void {
   const handler: Passed = async (...args) => {
     let h: Handlers;
     try {
@@ -100,11 +116,12 @@ function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Pro
     }
     return redactValuesDeep(await h.tools.get(t.name)!.handler(...args), secrets);
   };
-  server.registerTool(
+  const tool = server.registerTool(
     t.name,
     { title: t.title, description: t.description, inputSchema: listedSchema(t, 'input', handlers), outputSchema: listedSchema(t, 'output', handlers), annotations: t.annotations, ...(t._meta && { _meta: t._meta }) },
     handler as never,
   );
+  offerPerAgent(server, t.name, tool, settings);
 }
 
 function registerListedResource(server: McpServer, r: ResourceEntry, handlers: () => Promise<Handlers>, secrets: readonly string[]): void {
@@ -136,7 +153,7 @@ export function createServerFactory(serving: Serving, catalog: Catalog, options:
       });
       return core.handlers(server);
     };
-    for (const t of tools) registerListedTool(server, t, handlers, secrets);
+    for (const t of tools) registerListedTool(server, t, handlers, secrets, serving.settings);
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
     return server;

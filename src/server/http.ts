@@ -23,6 +23,8 @@ import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js'
 import { VERSION } from './version.js';
 import { acceptPageToken, serveViewPage } from './views-http.js';
 import { tooDeepAnswer } from '../tools/arg-bounds.js';
+import { sessionAgent } from '../tools/agent.js';
+import { SessionNames } from './session-names.js';
 
 export interface HttpOptions {
   host: string;
@@ -119,6 +121,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
   const calls = new CallRegistry();
+  const names = new SessionNames();
 
   /** A POST read here (to see cancellations, which stateless 2025-era serving cannot route), then served. */
   async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -127,6 +130,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     const session = sessionOf(req);
     calls.cancelIfAsked(read.message, session);
     assignSession(read.message, res);
+    names.note(read.message, res.getHeader('mcp-session-id'));
     const deep = tooDeepAnswer(read.message); // the SDK's adapter would serialise it again, recursively: answered here
     if (deep === 'notification') return void res.writeHead(202).end();
     if (deep) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: deep.id, ...deep.answer }));
@@ -135,8 +139,10 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
       res.destroy();
       stop.abort();
     });
+    const serve = async () => ((await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message));
+    const name = names.of(session);
     try {
-      await ((await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message));
+      await (name === undefined ? serve() : sessionAgent.run(name, serve)); // the session's agent, for a server that never saw its initialize
     } finally {
       untrack();
     }

@@ -101,7 +101,7 @@ export const compareTool = defineTool({
   // comparison. Open world: a named Ollama cloud model (…-cloud) sends the prompt to ollama.com.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   meta: viewMeta('compare'),
-  async run(input, { orch, signal, phases, readInputs, rawArgs }) {
+  async run(input, { orch, signal, phases, readInputs, rawArgs, agent }) {
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
@@ -109,7 +109,7 @@ export const compareTool = defineTool({
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
     const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
     const ok = result.results.filter((r) => !r.error);
-    const { entry, text } = withLedgerLine({ orch, rawArgs }, input, inputs, renderComparison(result), {
+    const { entry, text } = withLedgerLine({ orch, rawArgs, agent }, input, inputs, renderComparison(result), {
       answer: ok[0]?.text ?? '',
       local: { promptTokens: ok.reduce((s, r) => s + r.metrics.promptTokens, 0), outputTokens: ok.reduce((s, r) => s + r.metrics.outputTokens, 0) },
       model: result.fastest ?? ok[0]?.model ?? 'none',

@@ -33,6 +33,7 @@ import { explainInvalidArguments } from './invalid-args.js';
 import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
+import { callingAgent } from './agent.js';
 
 export interface ToolContext {
   orch: Orchestrator;
@@ -49,6 +50,8 @@ export interface ToolContext {
   canAsk: boolean;
   /** The user's answers to an earlier ask, by the key it was asked under (untrusted input). */
   inputResponses: Record<string, unknown> | undefined;
+  /** The calling agent: its client's name (tools/agent.ts), which settings' agents.NAME and the per-agent records go by. */
+  agent: string;
   /** The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth and size. */
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
@@ -209,6 +212,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         const parsed = await spec.inputSchema.safeParseAsync(raw ?? {});
         if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
         const input = parsed.data as z.output<I>;
+        const agent = callingAgent(server, ctx.mcpReq.envelope);
+        let ok = false;
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
         const secrets = configuredSecrets(orch.config.settings);
@@ -221,15 +226,18 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
             phases,
             canAsk: clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
+            agent,
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root, await clientRoots(server, ctx), orch.origins),
           }));
           if ('ask' in out) return out.ask;
+          ok = true;
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };
         } catch (err) {
           return failure(withoutLongEchoes(describeFailure(spec.name, err), raw));
         } finally {
           tracker?.close();
+          orch.agents.called(agent, ok); // counted per agent, flushed with the other sums
         }
       }) as never,
     );

@@ -126,7 +126,7 @@ export interface Outcome {
  * counted by estimate.
  */
 export function withLedgerLine(
-  ctx: Pick<ToolContext, 'orch' | 'rawArgs'>,
+  ctx: Pick<ToolContext, 'orch' | 'rawArgs' | 'agent'>,
   input: InputArgs & { prompt: string; system?: string | undefined },
   inputs: ReadSummary | undefined,
   rendered: string,
@@ -147,7 +147,7 @@ export function withLedgerLine(
       localOutputTokens: o.local.outputTokens,
       inputsByReference: byRef,
     },
-    { model: o.model, task: o.task },
+    { model: o.model, task: o.task, agent: ctx.agent },
   );
   return { entry, text: `${body}\n${ledgerLine(entry, ctx.orch.savings.prices)}` };
 }

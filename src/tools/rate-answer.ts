@@ -25,7 +25,7 @@ export const rateAnswerTool = defineTool({
   }),
   // records a verdict in the state database; giving it again changes nothing
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async run(input, { orch }) {
+  async run(input, { orch, agent }) {
     let out;
     try {
       out = await orch.outcomes.verdict(input.answerId, input.verdict === 'good');
@@ -34,6 +34,7 @@ export const rateAnswerTool = defineTool({
       throw err;
     }
     const { answer, evidence, changed } = out;
+    if (changed) orch.agents.verdict(agent, input.verdict === 'good'); // the verdicts each agent gave
     const record = evidenceText(evidence, answer.work);
     const quality = trackRecord({ [answer.work]: evidence })[answer.work]?.meanQuality ?? 0;
     const where = answer.host ? ` on ${answer.host}` : '';

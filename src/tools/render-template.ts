@@ -131,6 +131,7 @@ export const renderTemplateTool = defineTool({
     const inputs = await readInputArgs(input, ctxRead, phases);
     const generated = await offload(orch, {
       prompt: r.prompt,
+      agent: ctx.agent,
       signal,
       ...(inputs && { inputs }),
       ...(phases && { progress: phases }),

@@ -112,7 +112,7 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const result = await offload(ctx.orch, { ...rest, ...(format && { format }), ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
+    const result = await offload(ctx.orch, { ...rest, agent: ctx.agent, ...(format && { format }), ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
     if (result.advice) return { structured: result, text: result.text }; // a dry run saved nothing and cost nothing
     if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
     // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
@@ -122,7 +122,7 @@ export const routeAndGenerateTool = defineTool({
 });
 
 /** The result with what was read and the ledger line: what this call saved the caller. */
-export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch' | 'rawArgs'>, input: InputArgs & { prompt: string; system?: string | undefined }, inputs: ReadSummary | undefined, result: R, render: (r: R) => string) {
+export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch' | 'rawArgs' | 'agent'>, input: InputArgs & { prompt: string; system?: string | undefined }, inputs: ReadSummary | undefined, result: R, render: (r: R) => string) {
   const { entry, text } = withLedgerLine(ctx, input, inputs, render(result), {
     answer: result.text,
     local: { promptTokens: result.metrics.promptTokens, outputTokens: result.metrics.outputTokens },

@@ -4,6 +4,7 @@ import { workRecordSchema } from './schemas.js';
 import { defineTool } from './define.js';
 import { viewMeta } from '../views/index.js';
 import { footprint, footprintLine, formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
+import type { AgentRecord } from '../orchestrator/stores/agents.js';
 import { offeredList } from './footprint.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { boundedFleet } from '../resources/fleet.js';
@@ -48,7 +49,7 @@ export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headro
 }
 
 /** What offloading saved: in all and today, in tokens and money (honest when it cost more). */
-export function renderSavings(s: SavingsSummary): string {
+export function renderSavings(s: Omit<SavingsSummary, 'byAgent'>): string {
   const priced = s.prices.inputPerMillion + s.prices.outputPerMillion > 0;
   const phrase = (x: SavingsSums) => {
     if (x.calls === 0) return 'no offloaded call';
@@ -107,6 +108,35 @@ function renderLearning(l: Learning): string {
   return [`Track records${l.on ? '' : ' (learning is off: model.routing.learning)'}:`, ...lines, ...more].join('\n');
 }
 
+/** The most agents shown; the rest are counted (ollm://metrics has every one). */
+const AGENTS_SHOWN = 8;
+
+const agentSchema = z.object({
+  agent: z.string().describe("the client's name (clientInfo.name)"),
+  requests: z.number().describe('tool calls'),
+  failed: z.number(),
+  offloaded: z.number().describe('calls that ran work on a model'),
+  promptTokens: z.number(),
+  outputTokens: z.number(),
+  savedTokens: z.number(),
+  savedMoney: z.number(),
+  good: z.number().describe('verdicts it gave (rate_answer)'),
+  bad: z.number(),
+  lastUsed: z.string().optional(),
+});
+
+/** One line per agent, the busiest first: its calls, the local tokens its work took, what it saved, its verdicts. */
+export function renderAgents(agents: readonly AgentRecord[], total: number, currency: string): string {
+  if (agents.length === 0) return 'Agents: none recorded yet.';
+  const lines = agents.map((a) => {
+    const failed = a.failed ? ` (${a.failed} failed)` : '';
+    const work = a.offloaded ? `; ${a.offloaded} offloaded, ${formatTokens(a.promptTokens)} in / ${formatTokens(a.outputTokens)} out tokens, saved ~${formatTokens(a.savedTokens)} tokens${a.savedMoney ? ` (≈ ${formatMoney(a.savedMoney, currency)})` : ''}` : '';
+    const verdicts = a.good + a.bad ? `; verdicts ${a.good} good, ${a.bad} bad` : '';
+    return `- ${a.agent}: ${a.requests} call${a.requests === 1 ? '' : 's'}${failed}${work}${verdicts}`;
+  });
+  return ['Agents:', ...lines, ...(total > agents.length ? [`(${total - agents.length} more in ollm://metrics)`] : [])].join('\n');
+}
+
 /** A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records, savings by model. */
 const SHARE = MAX_ANSWER_CHARS / 4;
 
@@ -123,6 +153,7 @@ export const showStatusTool = defineTool({
     cut: z.record(z.string(), cutSchema).optional().describe('by list (metrics, learning, byModel): what was cut to keep the answer short'),
     memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }),
     metrics: z.record(z.string(), z.record(z.string(), z.unknown())).describe('per model, as ollm://metrics'),
+    agents: z.array(agentSchema).describe(`per agent (client), the busiest ${AGENTS_SHOWN}: calls, local tokens, what it saved, verdicts; ollm://metrics has every one`),
     savings: savingsSchema,
     learning: z
       .object({
@@ -134,7 +165,7 @@ export const showStatusTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   meta: viewMeta('status'),
   async run(_input, { orch }) {
-    const [status, ram, book] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.savings.load()]);
+    const [status, ram, book] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.savings.load(), orch.agents.load()]);
     const fleet = boundedFleet(status, SHARE);
     const records = boundList(learningRecords(book), { maxChars: SHARE, noun: ['track record', 'track records'], rest: '`npx ollm-mcp learning show` lists every one.' });
     const learning = { on: orch.config.settings.model.routing.learning, records: records.kept };
@@ -143,15 +174,18 @@ export const showStatusTool = defineTool({
     const byModel = boundList(summary.byModel, { maxChars: SHARE, noun: ['model', 'models'], rest: 'ollm://metrics has more.' });
     const list = offeredList();
     const cost = footprint(list.chars, list.tools, summary.prices, summary.total);
-    const savings = { ...summary, byModel: byModel.kept, footprint: cost };
+    const { byAgent, ...rest } = summary;
+    const savings = { ...rest, byModel: byModel.kept, footprint: cost };
+    const everyAgent = orch.agents.records(byAgent);
+    const agents = everyAgent.slice(0, AGENTS_SHOWN);
     const used = Object.entries(orch.metrics.all()).sort(([, a], [, b]) => byCodeUnit(b.lastUsed, a.lastUsed));
     const metrics = boundList(used, { maxChars: SHARE, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; ollm://metrics has more.' });
     const cut = { ...(metrics.cut && { metrics: metrics.cut }), ...(records.cut && { learning: records.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
     const cutNotes = Object.values(cut).map((c) => c.note);
     const notes = orch.pinNotes();
     return {
-      structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, savings, learning, ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
-      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
+      structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, agents, savings, learning, ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
+      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderAgents(agents, everyAgent.length, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
     };
   },
 });

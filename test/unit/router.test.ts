@@ -115,6 +115,10 @@ describe('selectModel', () => {
   it('honours an override and the default model', () => {
     expect(selectModel({ task: 'general' }, [llama8, phi], { ...settings, overrides: { general: 'phi3:mini' } })!.model).toBe('phi3:mini');
     expect(selectModel({}, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('phi3:mini');
+    // the work inferred (a task the caller did not name) still goes to the default model; work named does not
+    expect(selectModel({ task: 'general', named: false }, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('phi3:mini');
+    expect(selectModel({ task: 'general', named: true }, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('llama3.1:8b');
+    expect(selectModel({ task: 'general' }, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('llama3.1:8b');
     // an override that cannot take the work is ignored
     expect(selectModel({ task: 'code' }, [coder, phi], { ...settings, overrides: { code: 'phi3:mini' } })!.model).toBe('qwen2.5-coder:7b');
   });

@@ -8,6 +8,7 @@ import { DEFAULT_OLLAMA_URL } from './host.js';
 import { bytes, host, sizeInput } from './schema-parts.js';
 import { capacity, hostsSchema } from './hosts-schema.js';
 import { keepAliveProblem, parseBudget, type Budget } from './units.js';
+import { agentsSchema, optionFields, routingFields, toolsetsSchema } from './agents-schema.js';
 
 
 
@@ -33,9 +34,7 @@ const keepAliveTimeout = z
 
 const profile = z.enum(PROFILE_NAMES);
 
-/** The toolsets a client may choose (`all`, the default, is every tool); their tools are listed in src/tools/toolsets.ts. */
-export const TOOLSET_NAMES = ['all', 'offload', 'models', 'memory', 'templates', 'status'] as const;
-export type ToolsetName = (typeof TOOLSET_NAMES)[number];
+export { TOOLSET_NAMES, type ToolsetName } from './agents-schema.js';
 
 
 
@@ -119,42 +118,22 @@ export const settingsSchema = z
           .prefault({}),
         routing: z
           .strictObject({
-            enabled: z.boolean().default(true),
-            defaultProfile: profile.default('general'),
-            overrides: z
-              .partialRecord(profile, z.string().min(1))
-              .default({})
-              .describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
-            allowCloud: z.boolean().default(false).describe('Let routing pick Ollama cloud models (names ending in -cloud); they run on ollama.com and need `ollama signin`.'),
-            learning: z
-              .boolean()
-              .default(true)
-              .describe(
-                "Learn from results: the agent's verdicts (rate_answer), failures, timeouts, answers cut at maxTokens, comparisons and measured speed weigh each model's expected quality for the work against its cost, and close alternatives are tried now and then. false: the table's order only (outcomes are still recorded). `npx ollm-mcp learning reset` forgets them.",
-              ),
-            maxColdLoadMs: z
-              .number()
-              .int()
-              .min(0)
-              .max(3_600_000)
-              .optional()
-              .describe("When set, a model that is not loaded and would take longer than this to load (ms, estimated from this host's measured load speed) is chosen only after the suitable models already loaded."),
+            enabled: routingFields.enabled.default(true),
+            defaultProfile: routingFields.defaultProfile.default('general'),
+            overrides: routingFields.overrides.default({}),
+            allowCloud: routingFields.allowCloud.default(false),
+            learning: routingFields.learning.default(true),
+            maxColdLoadMs: routingFields.maxColdLoadMs.optional(),
           })
           .prefault({}),
       })
       .prefault({}),
     options: z
       .strictObject({
-        temperature: z.number().min(0).max(2).default(0.7),
-        maxTokens: z.number().int().min(1).max(1_048_576).default(4096),
-        topP: z.number().gt(0).max(1).default(0.9),
-        contextSize: z
-          .number()
-          .int()
-          .min(256)
-          .max(2_097_152)
-          .optional()
-          .describe('num_ctx for every request; left out, each model uses a stable default.'),
+        temperature: optionFields.temperature.default(0.7),
+        maxTokens: optionFields.maxTokens.default(4096),
+        topP: optionFields.topP.default(0.9),
+        contextSize: optionFields.contextSize.optional(),
       })
       .prefault({}),
     ram: z
@@ -252,13 +231,11 @@ export const settingsSchema = z
         dir: z.string().min(1).optional().describe('The prompt templates folder; default $OLLM_HOME/templates.'),
       })
       .prefault({}),
-    toolsets: z
-      .array(z.enum(TOOLSET_NAMES))
-      .min(1, `name at least one toolset: ${TOOLSET_NAMES.join(', ')}`)
-      .default(['all'])
-      .describe('Which tools the server offers (fewer tools: a smaller tool list for the calling model every turn).'),
+    toolsets: toolsetsSchema.default(['all']).describe('Which tools the server offers (fewer tools: a smaller tool list for the calling model every turn).'),
+    agents: agentsSchema,
   })
   .describe('ollm-mcp settings ($OLLM_HOME/config.yaml)');
 
+export { MAX_AGENT_NAME, type AgentSettings } from './agents-schema.js';
 export type Settings = z.output<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;

@@ -14,6 +14,8 @@ export interface RouteRequest {
    */
   intent?: string;
   system?: string;
+  /** The calling agent (its client's name): settings' agents.NAME apply to its call (jobs/agent-parts.ts). */
+  agent?: string;
   task?: TaskType;
   profile?: ProfileName;
   complexity?: Complexity;

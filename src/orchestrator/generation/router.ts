@@ -67,7 +67,7 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
     skipped.push({ model: m?.name ?? name, why: `${whose}, ${m?.name ?? name}, was passed over: it ${why}` });
     return undefined;
   };
-  const override = settings.overrides[asked] ?? (req.task || req.profile || req.images ? undefined : settings.defaultModel);
+  const override = settings.overrides[asked] ?? ((req.named ?? Boolean(req.task || req.profile || req.images)) ? undefined : settings.defaultModel);
   const configured = chosen(override, `the model configured for ${asked} work`);
   if (configured) add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
   const preferred = chosen(settings.preferred?.[asked], `the model you preferred for ${asked} work`);

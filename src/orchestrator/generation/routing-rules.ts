@@ -29,6 +29,8 @@ export interface RouteCandidate {
 export interface RouteRequest {
   task?: TaskType;
   profile?: ProfileName;
+  /** Whether the caller named the kind of work (a task, a profile, images); unset, a task or profile given counts as named. model.default serves work not named. */
+  named?: boolean;
   /** The work includes images: only vision models can take it. */
   images?: boolean;
   /** Prompt plus answer, in tokens: models with a smaller context window are left out. */

@@ -8,6 +8,7 @@
  * silently. A dry run says which way it would go, into how many parts and rounds, and how long.
  */
 import type { JobParts } from './parts.js';
+import { forAgent } from './agent-parts.js';
 import type { PhaseBoard } from '../progress/progress.js';
 import type { InputDoc } from '../inputs/split.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
@@ -44,7 +45,8 @@ export function readSummary(inputs: GatheredInputs): NonNullable<OffloadResult['
   return { read: inputs.read, skipped: inputs.skipped, bytes: inputs.bytes, tokens: inputs.tokens };
 }
 
-export async function offload(job: JobParts, req: OffloadRequest): Promise<OffloadResult> {
+export async function offload(shared: JobParts, req: OffloadRequest): Promise<OffloadResult> {
+  const job = forAgent(shared, req.agent); // the plan too is made with the calling agent's settings
   const { inputs, ...rest } = req;
   const images = [...(req.images ?? []), ...(inputs?.images ?? [])];
   // what was read from this machine by path goes to the cloud fallback only where settings allow it

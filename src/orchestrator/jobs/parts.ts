@@ -47,6 +47,8 @@ export interface JobParts {
   readonly project?: ProjectProfile | undefined;
   /** The cloud fallback: the last member, asked when every local engine failed. */
   readonly fallback?: Fallback | undefined;
+  /** The calling agent's system prompt (settings' agents.NAME.system: agent-parts.ts). */
+  readonly agentSystem?: string | undefined;
   /** How the router is set up now: settings' overrides and default, the user's preferences, what it learned. */
   routing(): RoutingSettings;
 }

@@ -20,6 +20,7 @@ import { noCandidate } from './no-candidate.js';
 import { HostError } from '../engines/host-error.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { JobParts } from './parts.js';
+import { forAgent } from './agent-parts.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { adviseRoute } from '../generation/advice.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
@@ -52,8 +53,9 @@ async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens:
 }
 
 
-export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Promise<RouteResult> {
+export async function routeAndGenerate(shared: JobParts, req: RouteRequest): Promise<RouteResult> {
   const started = performance.now();
+  const parts = forAgent(shared, req.agent); // the calling agent's settings, router and system prompt
   const { settings } = parts;
   // the caller's words decide the kind of work, never the text of inputs read for it
   const words = req.intent ?? req.prompt;
@@ -64,7 +66,7 @@ export async function routeAndGenerate(parts: JobParts, req: RouteRequest): Prom
   req.progress?.enter({ kind: 'starting', what: `choosing a model for ${profile} work` });
   const notes: string[] = [];
   const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes) : '';
-  const system = [parts.project?.systemPrompt, req.system, req.guide, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const system = [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const maxTokens = req.maxTokens ?? settings.options.maxTokens;
   const estimated = estimateTokens(`${system ?? ''}\n${req.prompt}`);
   // the caller may have counted the prompt for the model it names (offload: its tokenizer or calibration)

@@ -52,12 +52,12 @@ export function inferWork(parts: JobParts, req: Pick<RouteRequest, 'prompt' | 'i
 export function rankWork(
   parts: JobParts,
   work: Work,
-  req: Pick<RouteRequest, 'images' | 'inputsByReference'>,
+  req: Pick<RouteRequest, 'images' | 'inputsByReference' | 'task' | 'profile'>,
   models: readonly RouteCandidate[],
   extra: Pick<RouterRequest, 'contextTokens' | 'speeds' | 'coldLoadMs'> = {},
 ): { selection: Selection | undefined; profile: ProfileName; how: string } {
   const select = (profile: ProfileName) =>
-    selectModel({ task: work.task, profile, images: (req.images?.length ?? 0) > 0, complexity: work.complexity, ...(req.inputsByReference && { readsInputs: true }), ...extra }, models, parts.routing());
+    selectModel({ task: work.task, profile, named: Boolean(req.task || req.profile || req.images?.length), images: (req.images?.length ?? 0) > 0, complexity: work.complexity, ...(req.inputsByReference && { readsInputs: true }), ...extra }, models, parts.routing());
   const selection = select(work.profile);
   if (work.byDefault && !selection?.ranked.length) return { selection: select('general'), profile: 'general', how: `${work.how}, but no installed model serves it, so general` };
   return { selection, profile: work.profile, how: work.how };

@@ -1,9 +1,11 @@
 /**
  * The savings ledger across sessions, in the state database, shared by every ollm-mcp process on
  * the machine as the metrics are (storage/summed-table.ts): rows hold sums only, per day (UTC),
- * model and task, so several processes' contributions add up.
+ * model, task and agent (the calling client; rows of earlier versions are agent "unknown"), so
+ * several processes' contributions add up.
  */
 import { SummedTable } from '../storage/summed-table.js';
+import { UNKNOWN_AGENT } from '../config/agents.js';
 import { log } from '../util/log.js';
 import { priceCall, type CallTokens, type LedgerEntry, type Prices } from '../savings/ledger.js';
 
@@ -28,16 +30,18 @@ export interface SavingsSummary {
   /** Most tokens saved first. */
   byModel: Array<SavingsSums & { model: string }>;
   byTask: Array<SavingsSums & { task: string }>;
+  /** Per calling agent (its client's name), most calls first. */
+  byAgent: Array<SavingsSums & { agent: string }>;
 }
 
-export type SavingsRecord = LedgerEntry & { model: string; task: string; at?: number };
+export type SavingsRecord = LedgerEntry & { model: string; task: string; agent?: string; at?: number };
 
 const FIELDS = ['calls', 'localIn', 'localOut', 'callIn', 'callOut', 'callMoney', 'selfIn', 'selfOut', 'selfMoney', 'savedTokens', 'savedMoney'] as const;
 /** What the file stores per day, model and task. */
 type Cell = Record<(typeof FIELDS)[number], number>;
-/** Keyed by JSON.stringify([day, model, task]): any string is safe. */
+/** Keyed by JSON.stringify([day, model, task, agent]) (without the agent in earlier versions): any string is safe. */
 type Table = Map<string, Cell>;
-type Key = [day: string, model: string, task: string];
+type Key = [day: string, model: string, task: string, agent?: string];
 
 const SIGNED = new Set<string>(['savedTokens', 'savedMoney']);
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -47,7 +51,7 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 /** Sums of money without float noise (amounts are kept to 1e-10, as ledger.ts prices them). */
 const cents = (x: number): number => Math.round(x * 1e10) / 1e10;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const keyOf = (day: string, model: string, task: string) => JSON.stringify([day, model, task]);
+const keyOf = (day: string, model: string, task: string, agent?: string) => JSON.stringify(agent === undefined ? [day, model, task] : [day, model, task, agent]);
 const parseKey = (k: string) => JSON.parse(k) as Key;
 export const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
 
@@ -106,7 +110,7 @@ export class SavingsStore extends SummedTable<Cell> {
   }
 
   /** Prices a call at this store's prices, records it, and returns the entry (for ledgerLine). Never throws. */
-  recordCall(tokens: CallTokens, where: { model: string; task: string; at?: number }): LedgerEntry {
+  recordCall(tokens: CallTokens, where: { model: string; task: string; agent?: string; at?: number }): LedgerEntry {
     const entry = priceCall(tokens, this.prices);
     this.record({ ...entry, ...where });
     return entry;
@@ -117,7 +121,7 @@ export class SavingsStore extends SummedTable<Cell> {
     try {
       if (typeof e?.model !== 'string' || e.model === '' || typeof e.task !== 'string') return;
       const at = typeof e.at === 'number' && Number.isFinite(e.at) && e.at > 0 ? e.at : Date.now();
-      const key = keyOf(utcDay(at), e.model, e.task || 'general');
+      const key = keyOf(utcDay(at), e.model, e.task || 'general', typeof e.agent === 'string' && e.agent !== '' ? e.agent : undefined);
       const delta: Cell = {
         calls: 1, localIn: e.local.in, localOut: e.local.out, callIn: e.call.in, callOut: e.call.out, callMoney: e.call.money,
         selfIn: e.self.in, selfOut: e.self.out, selfMoney: e.self.money, savedTokens: e.savedTokens, savedMoney: e.savedMoney,
@@ -133,11 +137,11 @@ export class SavingsStore extends SummedTable<Cell> {
   summary(options: { days?: number; now?: number } = {}): SavingsSummary {
     const today = utcDay(options.now ?? Date.now());
     const total = empty();
-    const groups = { day: new Map<string, Cell>(), model: new Map<string, Cell>(), task: new Map<string, Cell>() };
+    const groups = { day: new Map<string, Cell>(), model: new Map<string, Cell>(), task: new Map<string, Cell>(), agent: new Map<string, Cell>() };
     for (const [k, cell] of this.rows()) {
-      const [day, model, task] = parseKey(k);
+      const [day, model, task, agent = UNKNOWN_AGENT] = parseKey(k);
       addInto(total, cell);
-      for (const [g, name] of [['day', day], ['model', model], ['task', task]] as const) groups[g].set(name, addInto(groups[g].get(name) ?? empty(), cell));
+      for (const [g, name] of [['day', day], ['model', model], ['task', task], ['agent', agent]] as const) groups[g].set(name, addInto(groups[g].get(name) ?? empty(), cell));
     }
     const rows = (g: Map<string, Cell>) => [...g].map(([name, c]) => ({ name, sums: toSums(c) }));
     const bySaved = (a: { sums: SavingsSums }, b: { sums: SavingsSums }) => b.sums.savedTokens - a.sums.savedTokens;
@@ -149,6 +153,7 @@ export class SavingsStore extends SummedTable<Cell> {
       byDay: options.days !== undefined ? byDay.slice(0, Math.max(0, options.days)) : byDay,
       byModel: rows(groups.model).sort(bySaved).map((r) => ({ model: r.name, ...r.sums })),
       byTask: rows(groups.task).sort(bySaved).map((r) => ({ task: r.name, ...r.sums })),
+      byAgent: rows(groups.agent).sort((a, b) => b.sums.calls - a.sums.calls).map((r) => ({ agent: r.name, ...r.sums })),
     };
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * Who is calling, and what that agent's settings are. An agent is named by its client (MCP
+ * clientInfo.name, bounded here where it enters); `agents.NAME` in settings changes, for that
+ * agent's calls only, the model, routing, generation options, toolsets and system prompt.
+ */
+import { MAX_AGENT_NAME, type AgentSettings } from './agents-schema.js';
+import type { Settings } from './schema.js';
+
+/** The name of a client that gave none (or none with a printable character). */
+export const UNKNOWN_AGENT = 'unknown';
+
+/** A client's name as records and settings know it: printable ASCII only, trimmed, at most MAX_AGENT_NAME characters; "unknown" when nothing is left. */
+export function agentName(raw: unknown): string {
+  if (typeof raw !== 'string') return UNKNOWN_AGENT;
+  let out = '';
+  for (const c of raw.slice(0, 4 * MAX_AGENT_NAME)) if (c >= ' ' && c <= '~') out += c;
+  out = out.trim().slice(0, MAX_AGENT_NAME).trim();
+  return out === '' ? UNKNOWN_AGENT : out;
+}
+
+/** The entry of `agent` in settings' agents, if it has one. */
+export function agentEntry(settings: Pick<Settings, 'agents'>, agent: string | undefined): AgentSettings | undefined {
+  return agent !== undefined && Object.hasOwn(settings.agents, agent) ? settings.agents[agent] : undefined;
+}
+
+/** The settings an agent's calls run with: its entry over the settings every client gets (the same object when it has none). */
+export function settingsForAgent(settings: Settings, agent: string | undefined): Settings {
+  const entry = agentEntry(settings, agent);
+  if (!entry) return settings;
+  const routing = entry.model?.routing;
+  return {
+    ...settings,
+    model: {
+      ...settings.model,
+      ...(entry.model?.default !== undefined && { default: entry.model.default }),
+      routing: { ...settings.model.routing, ...routing, overrides: { ...settings.model.routing.overrides, ...routing?.overrides } },
+    },
+    options: { ...settings.options, ...entry.options },
+    toolsets: entry.toolsets ?? settings.toolsets,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The calling agent of an MCP request: its client's name — per request in the 2026 era (the
+ * envelope's clientInfo), from initialize in the 2025 era — bounded where it enters
+ * (config/agents.ts), "unknown" when the client gave none. And which tools that agent is offered:
+ * its `agents.NAME.toolsets`, within the tools the server offers.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
+import { agentName, settingsForAgent } from '../orchestrator/config/agents.js';
+import type { Settings } from '../orchestrator/config/schema.js';
+import { toolsInSets } from './toolsets.js';
+
+/**
+ * The client's name a transport knows for the request being served when the server answering it
+ * never saw initialize: a 2025-era HTTP request, served by a server of its own, whose session
+ * named itself in its initialize (server/http.ts).
+ */
+export const sessionAgent = new AsyncLocalStorage<string>();
+
+/** The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when there is one). */
+export function callingAgent(server: McpServer, envelope?: unknown): string {
+  const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
+  const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
+  return agentName(info?.name ?? sessionAgent.getStore());
+}
+
+/** The client's name in an initialize request, bounded; undefined for any other message. */
+export function initializeName(message: unknown): string | undefined {
+  const m = message as { method?: unknown; params?: { clientInfo?: { name?: unknown } } } | null;
+  return m?.method === 'initialize' ? agentName(m.params?.clientInfo?.name) : undefined;
+}
+
+/** Whether `agent` is offered `tool` by its toolsets (an agent without an entry: by the server's). */
+export function offeredTo(settings: Settings, agent: string, tool: string): boolean {
+  return toolsInSets(settingsForAgent(settings, agent).toolsets).has(tool);
+}
