@@ -15,7 +15,7 @@ import { registerTemplatePrompts } from '../prompts/templates.js';
 import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
 import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';
-import type { Handlers } from './core.js';
+import type { Handlers, Session } from './core.js';
 import type { Serving } from './serving.js';
 import { VERSION } from './version.js';
 
@@ -45,7 +45,12 @@ export function offeredTools(tools: readonly ToolEntry[], where: { settings: Pic
 export interface FactoryOptions {
   /** One server for the whole session (stdio): its prompts follow the templates folder as it changes. */
   live?: boolean;
+  /** A client of a shared server: its project, folder and own settings (core.ts Session). */
+  session?: Session;
 }
+
+/** What the factory needs of serving: the settings and project (a shared server's client: its own), the templates and the core. */
+export type Front = Pick<Serving, 'settings' | 'project' | 'templates' | 'core'>;
 
 /**
  * The SDK's JSON Schema validator (Ajv), made when first used — it checks answers to a form
@@ -120,7 +125,7 @@ function registerListedResource(server: McpServer, r: ResourceEntry, handlers: (
   server.registerResource(r.name, new ResourceTemplate(spec.uriTemplate, { list: spec.list ? list : undefined, complete }), r.metadata, read as never);
 }
 
-export function createServerFactory(serving: Serving, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
+export function createServerFactory(serving: Front, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
   const tools = offeredTools(catalog.tools, serving);
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)));
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
@@ -132,7 +137,7 @@ export function createServerFactory(serving: Serving, catalog: Catalog, options:
       const core = await serving.core().catch((err: unknown) => {
         throw new CoreUnavailable(err);
       });
-      return core.handlers(server);
+      return core.handlers(server, options.session);
     };
     for (const t of tools) registerListedTool(server, t, handlers, secrets);
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);

@@ -222,7 +222,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
             canAsk: clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             rawArgs: raw,
-            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root, await clientRoots(server, ctx), orch.origins),
+            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root ?? orch.workingDir, await clientRoots(server, ctx), orch.origins),
           }));
           if ('ask' in out) return out.ask;
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };
