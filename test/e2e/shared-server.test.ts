@@ -6,7 +6,8 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { tempHome } from '../helpers/spawn.js';
+import { connect as connectSocket } from 'node:net';
+import { run, tempHome } from '../helpers/spawn.js';
 import { isRunning, runtimeDir, sharedLaunch, sharedPids, socketDir, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -146,5 +147,33 @@ describe('the shared server', () => {
     const second = sharedPids(runtime)[0]!;
     expect(second).not.toBe(first);
     expect(isRunning(second)).toBe(true);
+  });
+
+  it('doctor says who is connected to the shared server', async () => {
+    const { runtime, home, launch } = setup();
+    const a = await launch('client-a');
+    await launch('client-b');
+    const r = await run(['doctor', '--json'], { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
+    const check = (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string }> }).checks.find((c) => c.name === 'shared server')!;
+    expect(check.detail).toMatch(new RegExp(`pid ${sharedPids(runtime)[0]}.*2 clients connected`));
+    expect(check.detail).toContain('client-a 1.0.0');
+    expect(check.detail).toContain('client-b 1.0.0');
+    expect(check.detail).toContain(`pid ${a.pid}`);
+  });
+
+  it('refuses a launch of another version, saying so', async () => {
+    const { runtime, launch } = setup();
+    await launch('client-a');
+    const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
+    const key = /-([0-9a-f]{16})\.sock$/.exec(sock)![1];
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = connectSocket(join(socketDir(runtime), sock));
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      s.on('close', () => resolve(got));
+      s.on('error', reject);
+      s.write(`${JSON.stringify({ ollm: 'hello', version: '9.9.9', key, pid: process.pid, cwd: runtime, toolsets: ['all'], defaultProfile: 'general' })}\n`);
+    });
+    expect(JSON.parse(answer)).toEqual({ ollm: 'refused', why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/) });
   });
 });
