@@ -12,7 +12,7 @@ import { isRunning, runtimeDir, sharedLaunch, sharedPids, socketDir, socketFiles
 import { tempDir } from '../helpers/temp.js';
 
 // A 6 GB budget: llama3.2 (2 GB) pinned leaves too little for qwen2.5-coder:7b (4.7 GB) beside it.
-const YAML = 'ram:\n  budget: 6GB\n  bufferBytes: 0\nmodel:\n  keepAlive:\n    timeout: 10m\nshared:\n  idleSeconds: 30\n';
+const YAML = 'ram:\n  budget: 6GB\n  bufferBytes: 0\nmodel:\n  keepAlive:\n    timeout: 10m\n';
 
 let fake: FakeOllama;
 const launches: SharedLaunch[] = [];

@@ -10,8 +10,10 @@ describe('schemas/settings.schema.json', () => {
 
   it('documents every settings section with its defaults', () => {
     const schema = JSON.parse(settingsJsonSchemaText()) as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> };
-    expect(Object.keys(schema.properties).sort()).toEqual(['fallback', 'hosts', 'inputs', 'memory', 'model', 'ollama', 'options', 'progress', 'provider', 'ram', 'savings', 'templates', 'toolsets']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['fallback', 'hosts', 'inputs', 'memory', 'model', 'ollama', 'options', 'progress', 'provider', 'ram', 'savings', 'shared', 'templates', 'toolsets']);
     expect(schema.properties.ram!.properties!.safetyMargin!.default).toBe(0.2);
     expect(schema.properties.options!.properties!.maxTokens!.default).toBe(4096);
+    expect(schema.properties.shared!.properties!.idleSeconds!.default).toBe(120);
+    expect(schema.properties.shared!.properties!.enabled!.default).toBe(true);
   });
 });
