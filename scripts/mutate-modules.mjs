@@ -26,4 +26,7 @@ export const MODULES = [
   { name: 'fingerprint-table', file: 'src/orchestrator/inputs/fingerprint-table.ts', tests: unit('origins') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
   { name: 'answer-format', file: 'src/orchestrator/generation/answer-format.ts', tests: unit('answer-format') },
+  { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
+  { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
+  { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-hello'), ...integration('shared-forward')] },
 ];

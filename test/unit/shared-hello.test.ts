@@ -3,7 +3,8 @@ import { loadConfig } from '../../src/orchestrator/config/index.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { parseCli, UsageError, withoutCommand } from '../../src/server/args.js';
 import { sessionView } from '../../src/server/core.js';
-import { clientPart, helloSchema, parseLine, withClientSettings } from '../../src/server/shared/hello.js';
+import { PassThrough } from 'node:stream';
+import { MAX_HELLO_BYTES, clientPart, firstLine, helloSchema, parseLine, withClientSettings } from '../../src/server/shared/hello.js';
 import { Lines, requestId, responseId, type Line } from '../../src/server/shared/lines.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -94,5 +95,32 @@ describe('the command line', () => {
     expect(withoutCommand(['serve', '--model', 'serve', '--project', 'x'])).toEqual(['--model', 'serve', '--project', 'x']);
     expect(withoutCommand(['--toolsets', 'memory'])).toEqual(['--toolsets', 'memory']);
     expect(parseCli(['daemon', '--model', 'serve']).command).toBe('daemon');
+  });
+});
+
+describe('the first line of a connection', () => {
+  it('is read with the bytes after it kept for what follows', async () => {
+    const s = new PassThrough();
+    const got = firstLine(s, 1000);
+    s.write('{"ollm":"ok"');
+    s.write(',"pid":1}\n{"jsonrpc"');
+    expect(await got).toEqual({ line: '{"ollm":"ok","pid":1}', rest: Buffer.from('{"jsonrpc"') });
+  });
+
+  it('is refused when longer than the limit, late, or never sent', async () => {
+    const long = new PassThrough();
+    const tooLong = firstLine(long, 1000);
+    long.write('x'.repeat(MAX_HELLO_BYTES));
+    long.write('xx');
+    await expect(tooLong).rejects.toThrow(`over ${MAX_HELLO_BYTES} bytes`);
+    const exact = new PassThrough();
+    const fits = firstLine(exact, 1000);
+    exact.write(`${'x'.repeat(MAX_HELLO_BYTES - 1)}\n`);
+    expect((await fits).line).toHaveLength(MAX_HELLO_BYTES - 1);
+    await expect(firstLine(new PassThrough(), 20)).rejects.toThrow('no first line within 20 ms');
+    const closed = new PassThrough();
+    const none = firstLine(closed, 1000);
+    closed.end('no newline');
+    await expect(none).rejects.toThrow('closed before the first line');
   });
 });
