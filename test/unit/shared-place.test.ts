@@ -33,6 +33,15 @@ describe('sharedKey: what shapes the shared core', () => {
     expect(sharedKey(await config([], { OLLM_HOME: '/tmp/ollm-other-home' }))).not.toBe(base);
     expect(base).toMatch(/^[0-9a-f]{16}$/);
   });
+
+  it('differs with the key the environment gives the hosts, which the name does not show', async () => {
+    const c = await config();
+    const one = sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000' });
+    expect(one).not.toBe(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000' }));
+    expect(one).not.toBe(sharedKey(c, {}));
+    expect(sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000' })).toBe(one);
+    expect(sharedKey(c, { UNRELATED: 'x' })).toBe(sharedKey(c, {}));
+  });
 });
 
 describe('privateDir', () => {

@@ -11,6 +11,7 @@ import { lstat, mkdir } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { LoadedConfig } from '../../orchestrator/config/index.js';
+import { configuredSecrets } from '../../orchestrator/config/secrets.js';
 
 /** A folder or socket path that cannot be used safely: the launch serves on its own, saying why. */
 export class SharedUnavailable extends Error {
@@ -47,9 +48,13 @@ export function sharedPart(settings: unknown): unknown {
   return copy;
 }
 
-/** 16 hex digits naming the shared core: $OLLM_HOME, the settings file and folders, and the shared settings. */
-export function sharedKey(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>): string {
-  const shaped = { home: config.home, file: config.file, templatesDir: config.templatesDir, memoryFile: config.memoryFile, settings: sharedPart(config.settings) };
+/**
+ * 16 hex digits naming the shared core: $OLLM_HOME, the settings file and folders, the shared
+ * settings, and the keys the environment gives the hosts (only their hash is kept, in the name).
+ */
+export function sharedKey(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>, env: NodeJS.ProcessEnv = process.env): string {
+  const keys = configuredSecrets(config.settings, env).sort();
+  const shaped = { home: config.home, file: config.file, templatesDir: config.templatesDir, memoryFile: config.memoryFile, settings: sharedPart(config.settings), keys };
   return createHash('sha256').update(stableJson(shaped)).digest('hex').slice(0, 16);
 }
 
@@ -82,7 +87,7 @@ export async function privateDir(dir: string): Promise<void> {
 
 /** Where the shared server for these settings and this version listens; the folder made and checked. */
 export async function sharedPlace(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>, version: string, env: NodeJS.ProcessEnv = process.env): Promise<Place> {
-  const name = `${version.replace(/[^A-Za-z0-9.-]/g, '_')}-${sharedKey(config)}`;
+  const name = `${version.replace(/[^A-Za-z0-9.-]/g, '_')}-${sharedKey(config, env)}`;
   if (process.platform === 'win32') {
     const dir = join(config.home, 'shared');
     await mkdir(dir, { recursive: true });
