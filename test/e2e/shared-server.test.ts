@@ -176,4 +176,30 @@ describe('the shared server', () => {
     });
     expect(JSON.parse(answer)).toEqual({ ollm: 'refused', why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/) });
   });
+
+  it('four launches at once, each naming its model, make the engine evict nothing and retry no load', { timeout: 60_000 }, async () => {
+    const cpu = await FakeOllama.start({ memoryBytes: 12e9, tokenDelayMs: 2, loadDelayMs: 100 });
+    const runtime = runtimeDir();
+    runtimes.push(runtime);
+    const home = tempHome('ram:\n  budget: 9GB\n  bufferBytes: 0\n');
+    try {
+      const models = ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b', 'phi3:mini'];
+      const four = await Promise.all(models.map((_, i) => sharedLaunch({ home, ollamaHost: cpu.host, runtime, cwd: home, name: `client-${i}` }).then((l) => (launches.push(l), l))));
+      expect(sharedPids(runtime)).toHaveLength(1);
+      const results = await Promise.all(
+        four.map(async (l, i) => {
+          const out = [];
+          for (let k = 0; k < 3; k++) out.push(await call(l, 'route_and_generate', { prompt: `call ${k}`, model: models[i], useMemory: false, maxTokens: 8 }));
+          return out;
+        }),
+      );
+      expect(results.flat().filter((r) => r.isError).map((r) => r.text)).toEqual([]);
+      expect(cpu.stats().forcedEvictions).toEqual([]);
+      expect(cpu.stats().loadRetries).toEqual([]);
+      expect(cpu.stats().refusedLoads).toEqual([]);
+    } finally {
+      await Promise.all(launches.splice(0).map((l) => l.close()));
+      await cpu.stop();
+    }
+  });
 });
