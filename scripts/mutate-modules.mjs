@@ -28,5 +28,6 @@ export const MODULES = [
   { name: 'answer-format', file: 'src/orchestrator/generation/answer-format.ts', tests: unit('answer-format') },
   { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
   { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
+  { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },
   { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-hello'), ...integration('shared-forward')] },
 ];

@@ -7,7 +7,7 @@
  * `who` (doctor), and exits `shared.idleSeconds` after its last client leaves, leaving nothing.
  */
 import { rmSync } from 'node:fs';
-import { chmod, open, readFile, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -27,38 +27,12 @@ import { Serving } from '../serving.js';
 import { boundedTransport, keepStdoutForProtocol } from '../stdio.js';
 import { VERSION } from '../version.js';
 import { firstLine, helloSchema, parseLine, whoSchema, withClientSettings, type Hello, type WhoAnswer } from './hello.js';
+import { takeLock } from './lock.js';
 import { connectTo } from './reach.js';
 import { SharedUnavailable, sharedKey, sharedPlace, type Place } from './place.js';
 
 /** A connection must say hello (or who) this soon. */
 const HELLO_WITHIN_MS = 5000;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-/** The lock taken (created, holding this pid); false when a live process holds it. A lock left by a dead one is removed. */
-export async function takeLock(file: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(file, 'wx', 0o600);
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) return false;
-      await rm(file, { force: true });
-    }
-  }
-  return false;
-}
 
 interface Connected {
   hello: Hello;
