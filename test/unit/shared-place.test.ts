@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/orchestrator/config/index.js';
@@ -13,6 +13,8 @@ describe('stableJson', () => {
     expect(stableJson({ b: 1, a: { d: [2, 1], c: null } })).toBe(stableJson({ a: { c: null, d: [2, 1] }, b: 1 }));
     expect(stableJson({ a: [1, 2] })).not.toBe(stableJson({ a: [2, 1] }));
     expect(stableJson({ a: undefined, b: 1 })).toBe('{"b":1}');
+    expect(stableJson({ b: 1, c: 3, a: 2 })).toBe('{"a":2,"b":1,"c":3}');
+    expect(stableJson({ a: 2, c: 3, b: 1 })).toBe('{"a":2,"b":1,"c":3}');
   });
 });
 
@@ -66,7 +68,31 @@ describe('privateDir', () => {
   });
 });
 
+describe('privateDir as the owner sees it', () => {
+  it("refuses a folder of another user (made so by root, when the tests run as root)", async () => {
+    if (process.getuid!() !== 0) return; // only root can give a folder away
+    const dir = join(tempDir('ollm-priv-'), 'theirs');
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, 12345, 12345);
+    await expect(privateDir(dir)).rejects.toThrow(/belongs to another user \(uid 12345\)/);
+  });
+});
+
 describe('sharedPlace', () => {
+  it('takes a socket path of exactly the limit, and ignores a runtime folder that is not absolute', async () => {
+    const c = await config();
+    const suffix = `/ollm-mcp-${process.getuid!()}/1.0.0-${sharedKey(c)}.sock`;
+    const base = tempDir('ollm-rt-');
+    const runtime = join(base, 'r'.repeat(MAX_SOCKET_PATH - suffix.length - base.length - 1));
+    mkdirSync(runtime);
+    const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
+    expect(Buffer.byteLength(place.address)).toBe(MAX_SOCKET_PATH);
+    expect(place.address.startsWith(runtime)).toBe(true);
+    const relative = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: 'rel/dir' });
+    expect(relative.address.startsWith('rel/')).toBe(false);
+    expect(relative.address).toMatch(/^\//);
+  });
+
   it('names the version: two versions never share an address', async () => {
     const runtime = tempDir('ollm-rt-');
     const c = await config();
