@@ -13,6 +13,7 @@ import { benchFootprint } from './footprint.js';
 import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
+import { benchShared } from './shared.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 import { benchTraceFleet } from './trace-fleet.js';
@@ -50,6 +51,7 @@ const benches = [
   { name: 'peer', run: benchPeer },
   { name: 'hostile', run: benchHostile },
   { name: 'inputs', run: benchInputs },
+  { name: 'shared', run: benchShared },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;

@@ -43,4 +43,8 @@ export const MODULES = [
   { name: 'token-answer', file: 'src/orchestrator/engines/llamacpp/token-answer.ts', tests: unit('token-answer') },
   { name: 'llamacpp-tokenize', file: 'src/orchestrator/engines/llamacpp/llamacpp-tokenize.ts', tests: integration('llamacpp-tokenize') },
   { name: 'engine-tokens', file: 'src/orchestrator/jobs/engine-tokens.ts', tests: unit('engine-tokens') },
+  { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
+  { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
+  { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },
+  { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-hello'), ...integration('shared-forward')] },
 ];

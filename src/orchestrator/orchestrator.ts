@@ -49,6 +49,16 @@ export interface OrchestratorDeps {
   templates?: TemplateLibrary;
 }
 
+/** A client connected to a shared server (ollm://fleet, doctor): what it said it is, and where it runs. */
+export interface ConnectedClient {
+  name?: string;
+  version?: string;
+  pid: number;
+  cwd: string;
+  project?: string;
+  since: string;
+}
+
 export class Orchestrator {
   /**
    * Every Ollama host, by priority. `backend`, `catalog`, `loader`, `puller` and `overview` are the
@@ -94,6 +104,10 @@ export class Orchestrator {
   memory?: MemoryProvider;
   readonly templates: TemplateLibrary;
   readonly project?: ProjectProfile;
+  /** Where relative paths resolve when no project is in effect (default: this process's working folder). */
+  readonly workingDir?: string;
+  /** The clients of a shared server, when this core is one (server/shared); ollm://fleet lists them. */
+  clients?: () => ConnectedClient[];
   /** Aborted when the server shuts down: every generation and pull in flight stops. */
   private readonly stopping = new AbortController();
 
@@ -214,7 +228,8 @@ export class Orchestrator {
   async fleetStatus() {
     const [hosts, fallback] = await Promise.all([Promise.all(this.hosts.map((h) => hostStatus(this, h))), this.fallback?.health()]);
     const unreachable = unreachableOf(hosts);
-    return { hosts, ...(fallback && { fallback }), ...(unreachable.length > 0 && { unreachable }) };
+    const clients = this.clients?.();
+    return { hosts, ...(fallback && { fallback }), ...(unreachable.length > 0 && { unreachable }), ...(clients && { clients }) };
   }
 
   modelDatabase() {

@@ -7,7 +7,7 @@ import { numberOrText, type FlagSetting } from '../orchestrator/config/load.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { nestsDeeperThan } from '../tools/arg-bounds.js';
 
-export type Command = 'serve' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state';
+export type Command = 'serve' | 'daemon' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state';
 
 export interface CliArgs {
   command: Command;
@@ -28,6 +28,8 @@ export interface CliArgs {
   port: number;
   /** Bearer token HTTP clients must send (`--token`, else OLLM_HTTP_TOKEN). */
   token?: string;
+  /** `--no-shared`: serve on its own rather than through the shared server (settings' shared.enabled). */
+  noShared?: boolean;
   flags: FlagSetting[];
   json: boolean;
 }
@@ -96,6 +98,8 @@ Settings (each overrides env vars and the settings file):
                          models, memory, templates, status
   --set KEY=VALUE        Any setting by its key, e.g. --set ram.safetyMargin=0.25 (repeatable)
   --project DIR          The project folder whose profile applies (default: the working directory)
+  --no-shared            Serve on its own, not through the one shared server of this user
+                         (also OLLM_SHARED=0 or shared.enabled: false)
 
 HTTP (serve --transport http):
   --transport stdio|http Streamable HTTP at /mcp, and legacy SSE at /sse + /messages
@@ -107,7 +111,7 @@ HTTP (serve --transport http):
   -v, --version          Show the version
 
 Env vars: OLLM_HOST (or OLLAMA_HOST), OLLM_MODEL, OLLM_PROVIDER, OLLM_TEMPERATURE,
-OLLM_MAX_TOKENS, OLLM_CONTEXT_SIZE, OLLM_RAM_BUDGET, OLLM_HOME, OLLM_PROJECT, OLLM_HTTP_TOKEN,
+OLLM_MAX_TOKENS, OLLM_CONTEXT_SIZE, OLLM_RAM_BUDGET, OLLM_SHARED, OLLM_HOME, OLLM_PROJECT, OLLM_HTTP_TOKEN,
 OLLM_LOG_LEVEL.
 
 More hosts (other Ollama machines, OpenAI-compatible engines such as vLLM or llama-server) are
@@ -140,8 +144,7 @@ const listOf = (text: string): string[] =>
     .map((item) => item.trim())
     .filter((item) => item !== '');
 
-export function parseCli(argv: string[]): CliArgs {
-  const options = {
+const OPTIONS = {
     config: { type: 'string' },
     set: { type: 'string', multiple: true },
     json: { type: 'boolean' },
@@ -154,8 +157,19 @@ export function parseCli(argv: string[]): CliArgs {
     token: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
+    'no-shared': { type: 'boolean' },
     ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
   } as const;
+
+/** The command line without its command word (`serve`): the options a shared server is started with. */
+export function withoutCommand(argv: string[]): string[] {
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const drop = new Set(tokens.filter((t) => t.kind === 'positional').map((t) => t.index));
+  return argv.filter((_, i) => !drop.has(i));
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  const options = OPTIONS;
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -188,7 +202,7 @@ export function parseCli(argv: string[]): CliArgs {
       if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
       command = first;
     } else {
-      if (first !== 'serve' && first !== 'doctor') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
+      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
       if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
       command = first;
     }
@@ -219,6 +233,11 @@ export function parseCli(argv: string[]): CliArgs {
   }
   const args: CliArgs = { command, params, flags, json: v.json === true, transport, host: (v.host as string | undefined) ?? '127.0.0.1', port };
   if (typeof v.token === 'string') args.token = v.token;
+  if (v['no-shared'] === true) {
+    if (command !== 'serve' || transport !== 'stdio') throw new UsageError('--no-shared goes with serving on stdio.');
+    args.noShared = true;
+  }
+  if (command === 'daemon' && transport !== 'stdio') throw new UsageError('the shared server (daemon) serves stdio launches only.');
   if (action !== undefined) args.action = action;
   if (typeof v.config === 'string') args.configFile = v.config;
   if (typeof v.project === 'string') args.project = v.project;

@@ -15,6 +15,13 @@ import { VERSION } from './version.js';
 async function serve(args: CliArgs): Promise<number> {
   const loaded = await loadSettings(args, true);
   if (!loaded) return 1;
+  if (args.transport === 'stdio' && !args.noShared && loaded.config.settings.shared.enabled) {
+    // Loaded only when shared: a launch forwards to the one server of this user (shared/launch.ts).
+    const { launchShared } = await import('./shared/launch.js');
+    const shared = await launchShared(args, loaded);
+    if (shared === true) return -1; // forwarding until stdin closes
+    log.warn(`shared server: ${shared} — serving on its own`);
+  }
   const serving = new Serving(loaded.config, loaded.project);
   if (args.transport === 'http') {
     // Loaded only for HTTP: stdio starts without the HTTP adapter's code.
@@ -59,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (args.command === 'serve') return serve(args);
+  if (args.command === 'daemon') return (await import('./shared/daemon.js')).runDaemon(args);
   const { runCommand } = await import('./run-command.js');
   return runCommand(args);
 }

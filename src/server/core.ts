@@ -89,10 +89,32 @@ export interface CoreParts {
   templates: TemplateLibrary;
 }
 
+/**
+ * What stays one client's in a shared server (server/shared): its project, its working folder,
+ * and its settings (those it keeps: place.ts CLIENT_SETTINGS; the rest are the shared core's).
+ */
+export interface Session {
+  config: LoadedConfig;
+  project?: ProjectProfile | undefined;
+  workingDir: string;
+}
+
+/**
+ * The shared orchestrator as one client's handlers see it: its own project, working folder and
+ * settings; everything else — hosts, loaders, pins, requests in flight, stores — the one core's.
+ * Reads of other properties, and writes, go to the orchestrator itself.
+ */
+export function sessionView(orch: Orchestrator, session: Session): Orchestrator {
+  const own: Record<string | symbol, unknown> = { config: session.config, project: session.project, workingDir: session.workingDir };
+  return new Proxy(orch, {
+    get: (target, key, receiver) => (Object.hasOwn(own, key) ? own[key] : Reflect.get(target, key, receiver)),
+  });
+}
+
 export interface Core {
   orch: Orchestrator;
-  /** The handlers for one server (per server: they ask it about its client). */
-  handlers(server: McpServer): Handlers;
+  /** The handlers for one server (per server: they ask it about its client), seeing `session`'s project, folder and settings when given. */
+  handlers(server: McpServer, session?: Session): Handlers;
   /** Work in flight cancelled, pins released, state written and closed; within `withinMs`. */
   stop(withinMs: number): Promise<void>;
 }
@@ -109,9 +131,9 @@ export function startCore(parts: CoreParts): Core {
   const perServer = new WeakMap<McpServer, Handlers>();
   return {
     orch,
-    handlers(server) {
+    handlers(server, session) {
       let h = perServer.get(server);
-      if (!h) perServer.set(server, (h = record(server, orch)));
+      if (!h) perServer.set(server, (h = record(server, session ? sessionView(orch, session) : orch)));
       return h;
     },
     stop: (withinMs) => orch.shutdown(withinMs).then(closeStateDbs), // folds the write-ahead log into state.db: a copy of that file alone is a backup

@@ -16,7 +16,7 @@ import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
 import { callingAgent, offeredTo } from '../tools/agent.js';
 import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';
-import type { Handlers } from './core.js';
+import type { Handlers, Session } from './core.js';
 import { offerLogging } from './log-level.js';
 import type { Serving } from './serving.js';
 import { VERSION } from './version.js';
@@ -47,7 +47,12 @@ export function offeredTools(tools: readonly ToolEntry[], where: { settings: Pic
 export interface FactoryOptions {
   /** One server for the whole session (stdio): its prompts follow the templates folder as it changes. */
   live?: boolean;
+  /** A client of a shared server: its project, folder and own settings (core.ts Session). */
+  session?: Session;
 }
+
+/** What the factory needs of serving: the settings and project (a shared server's client: its own), the templates and the core. */
+export type Front = Pick<Serving, 'settings' | 'project' | 'templates' | 'core'>;
 
 /**
  * The SDK's JSON Schema validator (Ajv), made when first used — it checks answers to a form
@@ -138,7 +143,7 @@ function registerListedResource(server: McpServer, r: ResourceEntry, handlers: (
   server.registerResource(r.name, new ResourceTemplate(spec.uriTemplate, { list: spec.list ? list : undefined, complete }), r.metadata, read as never);
 }
 
-export function createServerFactory(serving: Serving, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
+export function createServerFactory(serving: Front, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
   const tools = offeredTools(catalog.tools, serving);
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)));
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
@@ -151,7 +156,7 @@ export function createServerFactory(serving: Serving, catalog: Catalog, options:
       const core = await serving.core().catch((err: unknown) => {
         throw new CoreUnavailable(err);
       });
-      return core.handlers(server);
+      return core.handlers(server, options.session);
     };
     for (const t of tools) registerListedTool(server, t, handlers, secrets, serving.settings);
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);

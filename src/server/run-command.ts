@@ -10,6 +10,7 @@ import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { loadSettings } from './load-settings.js';
 import { learningCommand, memoryCommand, print, projectCommand, templateCommand } from './commands.js';
 import { stateCommand } from './state-command.js';
+import { sharedCheck } from './shared/who.js';
 
 function printDoctor(report: DoctorReport): void {
   const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
@@ -35,7 +36,9 @@ export async function runCommand(args: CliArgs): Promise<number> {
   if (args.command === 'doctor') {
     await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
     // its report quotes what engines said: no configured key in it, whatever path it took
-    const report = redactValuesDeep(await runDoctor(orch), configuredSecrets(loaded.config.settings, process.env, [args.token]));
+    const found = await runDoctor(orch);
+    found.checks.push(await sharedCheck(loaded.config)); // who is connected to the shared server, when one runs
+    const report = redactValuesDeep(found, configuredSecrets(loaded.config.settings, process.env, [args.token]));
     if (args.json) print(JSON.stringify(report, null, 2));
     else printDoctor(report);
     return report.ok ? 0 : 1;

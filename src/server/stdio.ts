@@ -1,4 +1,5 @@
 /** Serving MCP over stdio, with a start-up note on stderr and a clean exit on signals. */
+import type { Readable, Writable } from 'node:stream';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
@@ -13,7 +14,7 @@ import { VERSION } from './version.js';
  * stdout is the protocol's from here on. Libraries that print with console.log (the `ollama`
  * client does on some error answers) would corrupt the stream, so console output goes to stderr.
  */
-function keepStdoutForProtocol(): void {
+export function keepStdoutForProtocol(): void {
   const toStderr = (...args: unknown[]) => console.error(...args);
   console.log = toStderr;
   console.info = toStderr;
@@ -23,8 +24,9 @@ function keepStdoutForProtocol(): void {
 /**
  * The SDK's stdio transport, reading through LineLimit: a line over MAX_MESSAGE_BYTES never
  * reaches it (it would end the session), and a request sent that way is answered with an error.
+ * `input` and `output` are stdin and stdout, or a shared server's connection (shared/daemon.ts).
  */
-function boundedStdio(): StdioServerTransport {
+export function boundedTransport(input: Readable, output: Writable): StdioServerTransport {
   const lines = new LineLimit(MAX_MESSAGE_BYTES, (what: Oversized) => {
     log.warn(`stdio: refused a message of ${what.bytes} bytes (over ${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`);
     if (what.unanswerable) return;
@@ -32,10 +34,10 @@ function boundedStdio(): StdioServerTransport {
     // Without a readable id the error goes out without one, as MCP's schema allows.
     void transport.send(what.id === null ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id: what.id, error }).catch((err: unknown) => log.error(`stdio: ${(err as Error).message}`));
   });
-  process.stdin.pipe(lines);
-  process.stdin.on('error', (err) => lines.emit('error', err)); // reported by the transport, as before
+  input.pipe(lines);
+  input.on('error', (err) => lines.emit('error', err)); // reported by the transport, as before
   // Every line it passes on is at most MAX_MESSAGE_BYTES plus its newline.
-  const transport = new StdioServerTransport(lines, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES + 1 });
+  const transport = new StdioServerTransport(lines, output, { maxBufferSize: MAX_MESSAGE_BYTES + 1 });
   return transport;
 }
 
@@ -46,7 +48,7 @@ export async function serveOverStdio(serving: Serving): Promise<void> {
   await serving.prepare();
   // One server for the session: its prompts follow the templates folder.
   const handle = serveStdio(createServerFactory(serving, catalog, { live: true }), {
-    transport: boundedStdio(),
+    transport: boundedTransport(process.stdin, process.stdout),
     onerror: (err) => log.error(`stdio: ${err.message}`),
   });
   log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${displayHost(serving.settings.ollama.host)}`);

@@ -228,7 +228,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
             rawArgs: raw,
-            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root, await clientRoots(server, ctx), orch.origins),
+            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root ?? orch.workingDir, await clientRoots(server, ctx), orch.origins),
           }));
           if ('ask' in out) return out.ask;
           ok = true;

@@ -221,7 +221,7 @@ describe('the bundle', () => {
     for (const p of packages) copyPackage(p.dir, join(dir, p.rel));
     expect(packages.map((p) => p.name)).toContain('libsql');
     for (const dev of ['zod', '@modelcontextprotocol/server', 'ollama', 'yaml']) expect(existsSync(join(dir, 'node_modules', dev))).toBe(false);
-    const env = { PATH: process.env.PATH ?? '', HOME: dir, OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host };
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host, OLLM_SHARED: '0' };
     const { spawn } = await import('node:child_process');
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, [join(dir, 'dist/cli.js'), 'doctor', '--json'], { cwd: dir, env });

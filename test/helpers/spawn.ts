@@ -16,9 +16,12 @@ export function tempHome(yaml?: string): string {
   return home;
 }
 
-/** A clean environment: no settings leak in from the machine running the tests. */
+/**
+ * A clean environment: no settings leak in from the machine running the tests. Each test's server
+ * serves on its own (OLLM_SHARED=0) unless the test asks for the shared server (`OLLM_SHARED: '1'`).
+ */
 export function serverEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), OLLM_LOG_LEVEL: 'info' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), OLLM_LOG_LEVEL: 'info', OLLM_SHARED: '0' };
   return { ...env, ...extra };
 }
 

@@ -46,7 +46,7 @@ export class ConfigError extends Error {
 }
 
 /** Env vars and the setting each one feeds. `OLLAMA_HOST` is read only when `OLLM_HOST` is unset. */
-const ENV_MAP: Array<{ name: string; path: string; type: 'string' | 'number' }> = [
+const ENV_MAP: Array<{ name: string; path: string; type: 'string' | 'number' | 'boolean' }> = [
   { name: 'OLLM_PROVIDER', path: 'provider', type: 'string' },
   { name: 'OLLM_MODEL', path: 'model.default', type: 'string' },
   { name: 'OLLM_HOST', path: 'ollama.host', type: 'string' },
@@ -55,7 +55,16 @@ const ENV_MAP: Array<{ name: string; path: string; type: 'string' | 'number' }> 
   { name: 'OLLM_MAX_TOKENS', path: 'options.maxTokens', type: 'number' },
   { name: 'OLLM_CONTEXT_SIZE', path: 'options.contextSize', type: 'number' },
   { name: 'OLLM_RAM_BUDGET', path: 'ram.budget', type: 'string' },
+  { name: 'OLLM_SHARED', path: 'shared.enabled', type: 'boolean' },
 ];
+
+/** An env var's yes or no ("1", "true", "on", "yes" / "0", "false", "off", "no"); anything else is kept as text for the schema to refuse. */
+function booleanOrText(raw: string): boolean | string {
+  const t = raw.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(t)) return true;
+  if (['0', 'false', 'off', 'no'].includes(t)) return false;
+  return raw.trim();
+}
 export const ENV_VARS = ENV_MAP.map((e) => e.name);
 
 export function settingsHome(env: Record<string, string | undefined>): string {
@@ -170,7 +179,7 @@ function envLayer(env: Record<string, string | undefined>, sources: Record<strin
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') continue;
     if (name === 'OLLAMA_HOST' && env.OLLM_HOST?.trim()) continue;
-    setPath(layer, path.split('.'), type === 'number' ? numberOrText(raw) : raw.trim());
+    setPath(layer, path.split('.'), type === 'number' ? numberOrText(raw) : type === 'boolean' ? booleanOrText(raw) : raw.trim());
     sources[path] = `env ${name}`;
   }
   return layer;

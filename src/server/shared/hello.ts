@@ -1,0 +1,105 @@
+/**
+ * The first line a launch sends the shared server, and its answer. The hello says what stays the
+ * client's: its working folder, its --project (or OLLM_PROJECT), the settings it keeps
+ * (place.ts CLIENT_SETTINGS) and its pid; version and key must be the server's own, or it refuses.
+ * Everything after the answer is the client's JSON-RPC, line for line. `who` asks who is
+ * connected (doctor). Each line is bounded and checked where it enters.
+ */
+import * as z from 'zod';
+import { TOOLSET_NAMES } from '../../orchestrator/config/schema.js';
+import { PROFILE_NAMES } from '../../orchestrator/models/profiles.js';
+import type { Settings } from '../../orchestrator/config/index.js';
+
+/** A hello or an answer longer than this is refused (the JSON-RPC lines after it have their own limit). */
+export const MAX_HELLO_BYTES = 64 * 1024;
+
+const path = z.string().min(1).max(4096);
+
+export const helloSchema = z.strictObject({
+  ollm: z.literal('hello'),
+  version: z.string().min(1).max(64),
+  key: z.string().regex(/^[0-9a-f]{16}$/),
+  pid: z.number().int().positive(),
+  cwd: path,
+  /** --project DIR, or OLLM_PROJECT: resolved against cwd by the server. */
+  project: path.optional(),
+  toolsets: z.array(z.enum(TOOLSET_NAMES)).min(1).max(TOOLSET_NAMES.length),
+  model: z.string().min(1).max(400).optional(),
+  defaultProfile: z.enum(PROFILE_NAMES),
+});
+export type Hello = z.infer<typeof helloSchema>;
+
+export const whoSchema = z.strictObject({ ollm: z.literal('who') });
+
+export const answerSchema = z.discriminatedUnion('ollm', [
+  z.strictObject({ ollm: z.literal('ok'), pid: z.number().int().positive() }),
+  z.strictObject({ ollm: z.literal('refused'), why: z.string().max(2000) }),
+]);
+export type Answer = z.infer<typeof answerSchema>;
+
+/** One connected client, as doctor and ollm://fleet show it. */
+export const clientSchema = z.strictObject({
+  name: z.string().max(200).optional(),
+  version: z.string().max(200).optional(),
+  pid: z.number().int(),
+  cwd: z.string().max(4096),
+  project: z.string().max(200).optional(),
+  since: z.string().max(40),
+});
+export const whoAnswerSchema = z.strictObject({ ollm: z.literal('clients'), pid: z.number().int(), version: z.string().max(64), clients: z.array(clientSchema).max(10_000) });
+export type WhoAnswer = z.infer<typeof whoAnswerSchema>;
+
+/** A first line parsed and checked by `schema`; undefined (with why) when it is not one. */
+export function parseLine<T>(line: string, schema: z.ZodType<T>): { value: T } | { why: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return { why: 'not JSON' };
+  }
+  const parsed = schema.safeParse(data);
+  return parsed.success ? { value: parsed.data } : { why: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
+}
+
+/**
+ * Reads the first line of `stream` (at most MAX_HELLO_BYTES, within `withinMs`); resolves with
+ * the line and the bytes after it, which belong to what follows.
+ */
+export function firstLine(stream: NodeJS.ReadableStream & { destroy(): void }, withinMs: number): Promise<{ line: string; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const done = (err?: Error, value?: { line: string; rest: Buffer }) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onEnd);
+      stream.pause();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const onData = (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      const nl = got.indexOf(10);
+      if (nl >= 0) return done(undefined, { line: got.subarray(0, nl).toString('utf8'), rest: got.subarray(nl + 1) });
+      if (got.length > MAX_HELLO_BYTES) done(new Error(`the first line is over ${MAX_HELLO_BYTES} bytes`));
+    };
+    const onEnd = (err?: Error) => done(err ?? new Error('closed before the first line'));
+    const timer = setTimeout(() => done(new Error(`no first line within ${withinMs} ms`)), withinMs);
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onEnd);
+  });
+}
+
+/** What a client's hello says of the settings it keeps (place.ts CLIENT_SETTINGS), from its settings. */
+export function clientPart(settings: Settings): Pick<Hello, 'toolsets' | 'model' | 'defaultProfile'> {
+  return { toolsets: settings.toolsets, defaultProfile: settings.model.routing.defaultProfile, ...(settings.model.default !== undefined && { model: settings.model.default }) };
+}
+
+/** The shared server's settings with the client's own (toolsets, default model and routing profile) in place of its first client's. */
+export function withClientSettings(settings: Settings, hello: Pick<Hello, 'toolsets' | 'model' | 'defaultProfile'>): Settings {
+  const model = { ...settings.model, routing: { ...settings.model.routing, defaultProfile: hello.defaultProfile } };
+  if (hello.model === undefined) delete model.default;
+  else model.default = hello.model;
+  return { ...settings, toolsets: hello.toolsets, model };
+}

@@ -1,0 +1,106 @@
+/**
+ * Where the shared server of this user, version and settings listens: a Unix socket in a folder
+ * only this user can enter (`$XDG_RUNTIME_DIR/ollm-mcp-<uid>`, else `<tmpdir>/ollm-mcp-<uid>`,
+ * made 0700 and checked to be this user's and closed to others), or on Windows a named pipe (whose
+ * default access is its creator's). The name holds the version and a hash of what shapes the
+ * shared core — $OLLM_HOME and every setting but those each client keeps (CLIENT_SETTINGS) — so
+ * versions never mix and clients with other settings get a server of their own.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, mkdir } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { LoadedConfig } from '../../orchestrator/config/index.js';
+import { configuredSecrets } from '../../orchestrator/config/secrets.js';
+
+/** A folder or socket path that cannot be used safely: the launch serves on its own, saying why. */
+export class SharedUnavailable extends Error {
+  override name = 'SharedUnavailable';
+}
+
+/** A Unix socket path longer than this cannot be bound on every system (macOS: 104 bytes). */
+export const MAX_SOCKET_PATH = 100;
+
+/** Settings each client keeps for itself in a shared server: they are not part of the key. */
+export const CLIENT_SETTINGS = ['toolsets', 'model.default', 'model.routing.defaultProfile', 'shared'] as const;
+
+/** JSON with every object's keys sorted: the same settings give the same text, whatever order they were read in. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The settings without those each client keeps (a deep copy). */
+export function sharedPart(settings: unknown): unknown {
+  const copy = structuredClone(settings) as Record<string, unknown>;
+  for (const dotted of CLIENT_SETTINGS) {
+    const path = dotted.split('.');
+    let node: Record<string, unknown> | undefined = copy;
+    for (const step of path.slice(0, -1)) node = node?.[step] as Record<string, unknown> | undefined;
+    if (node) delete node[path.at(-1)!];
+  }
+  return copy;
+}
+
+/**
+ * 16 hex digits naming the shared core: $OLLM_HOME, the settings file and folders, the shared
+ * settings, and the keys the environment gives the hosts (only their hash is kept, in the name).
+ */
+export function sharedKey(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>, env: NodeJS.ProcessEnv = process.env): string {
+  const keys = configuredSecrets(config.settings, env).sort();
+  const shaped = { home: config.home, file: config.file, templatesDir: config.templatesDir, memoryFile: config.memoryFile, settings: sharedPart(config.settings), keys };
+  return createHash('sha256').update(stableJson(shaped)).digest('hex').slice(0, 16);
+}
+
+export interface Place {
+  /** The socket (or pipe) the shared server listens on. */
+  address: string;
+  /** The user's private folder holding the socket and the lock (on Windows: in $OLLM_HOME). */
+  dir: string;
+  /** The lock file a starting server holds for its life (its pid). */
+  lock: string;
+}
+
+/** This user's name for folder and pipe names: the uid on Unix, the login name on Windows. */
+function userTag(): string {
+  if (typeof process.getuid === 'function') return String(process.getuid());
+  return userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/**
+ * The folder made (0700) when missing, then checked: a real folder (not a link), this user's, and
+ * neither group nor others may enter it. A folder failing any of these is never used.
+ */
+export async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const s = await lstat(dir);
+  if (!s.isDirectory()) throw new SharedUnavailable(`${dir} is not a folder (a link or a file): remove it, or set XDG_RUNTIME_DIR to a private folder.`);
+  if (typeof process.getuid === 'function' && s.uid !== process.getuid()) throw new SharedUnavailable(`${dir} belongs to another user (uid ${s.uid}): remove it, or set XDG_RUNTIME_DIR to a private folder.`);
+  if ((s.mode & 0o077) !== 0) throw new SharedUnavailable(`${dir} is open to other users (mode ${(s.mode & 0o777).toString(8)}): chmod 700 it, or remove it.`);
+}
+
+/** Where the shared server for these settings and this version listens; the folder made and checked. */
+export async function sharedPlace(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>, version: string, env: NodeJS.ProcessEnv = process.env): Promise<Place> {
+  const name = `${version.replace(/[^A-Za-z0-9.-]/g, '_')}-${sharedKey(config, env)}`;
+  if (process.platform === 'win32') {
+    const dir = join(config.home, 'shared');
+    await mkdir(dir, { recursive: true });
+    return { address: `\\\\.\\pipe\\ollm-mcp-${userTag()}-${name}`, dir, lock: join(dir, `${name}.lock`) };
+  }
+  const runtime = env.XDG_RUNTIME_DIR?.trim();
+  const bases = [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmpdir(), '/tmp'];
+  for (const base of bases) {
+    const dir = join(base, `ollm-mcp-${userTag()}`);
+    const address = join(dir, `${name}.sock`);
+    if (Buffer.byteLength(address) > MAX_SOCKET_PATH) continue;
+    await privateDir(dir);
+    return { address, dir, lock: join(dir, `${name}.lock`) };
+  }
+  throw new SharedUnavailable(`no folder gives a socket path under ${MAX_SOCKET_PATH} bytes (tried ${bases.join(', ')}): set XDG_RUNTIME_DIR to a short private folder.`);
+}

@@ -1,0 +1,205 @@
+// Many stdio clients, one shared server (issue 43, item 1): each launch forwards to the one server
+// of this user, version and settings, which plans memory with every client's requests and pins in
+// view, while each client keeps its own folder and project. The idle exit waits real seconds:
+// shared-server.slow.test.ts.
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { connect as connectSocket } from 'node:net';
+import { run, tempHome } from '../helpers/spawn.js';
+import { isRunning, runtimeDir, sharedLaunch, sharedPids, socketDir, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { tempDir } from '../helpers/temp.js';
+
+// A 6 GB budget: llama3.2 (2 GB) pinned leaves too little for qwen2.5-coder:7b (4.7 GB) beside it.
+const YAML = 'ram:\n  budget: 6GB\n  bufferBytes: 0\nmodel:\n  keepAlive:\n    timeout: 10m\n';
+
+let fake: FakeOllama;
+const launches: SharedLaunch[] = [];
+const runtimes: string[] = [];
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
+});
+afterEach(async () => {
+  await Promise.all(launches.splice(0).map((l) => l.close()));
+  for (const r of runtimes.splice(0)) stopShared(r);
+  fake.resetStats();
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+const setup = (shared = true) => {
+  const runtime = runtimeDir();
+  runtimes.push(runtime);
+  const home = tempHome(YAML);
+  const launch = async (name: string, cwd = home, args: string[] = []) => {
+    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd, name, args, env: shared ? {} : { OLLM_SHARED: '0' } });
+    launches.push(l);
+    return l;
+  };
+  return { runtime, home, launch };
+};
+
+const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>) => {
+  const res = await l.client.callTool({ name, arguments: args });
+  return { isError: res.isError === true, out: res.structuredContent as Record<string, unknown>, text: (res.content as Array<{ text: string }>)[0]!.text };
+};
+const fleet = async (l: SharedLaunch) => JSON.parse(((await l.client.readResource({ uri: 'ollm://fleet' })).contents[0] as { text: string }).text) as { clients?: Array<{ name: string; pid: number; cwd: string }> };
+
+describe('the shared server', () => {
+  it('two launches reach one shared server, which lists both clients in ollm://fleet', async () => {
+    const { runtime, launch } = setup();
+    const a = await launch('client-a');
+    const b = await launch('client-b');
+    expect(sharedPids(runtime)).toHaveLength(1);
+    const server = sharedPids(runtime)[0]!;
+    expect(server).not.toBe(a.pid);
+    expect(server).not.toBe(b.pid);
+    expect(isRunning(server)).toBe(true);
+    const seen = await fleet(b);
+    expect(seen.clients?.map((c) => c.name).sort()).toEqual(['client-a', 'client-b']);
+    expect(a.stderr()).toMatch(/forwarding stdio to the shared server \d+/);
+  });
+
+  it('the socket folder is 0700, the socket 0600, and both are the user\'s', async () => {
+    const { runtime, launch } = setup();
+    await launch('client-a');
+    const dir = statSync(socketDir(runtime));
+    expect(dir.mode & 0o777).toBe(0o700);
+    expect(dir.uid).toBe(process.getuid!());
+    const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
+    expect(sock).toMatch(/^\d+\.\d+\.\d+.*-[0-9a-f]{16}\.sock$/);
+    expect(statSync(join(socketDir(runtime), sock)).mode & 0o777).toBe(0o600);
+  });
+
+  it('a socket folder open to others is never used: the launch serves on its own and says why', async () => {
+    const { runtime, launch } = setup();
+    mkdirSync(socketDir(runtime), { mode: 0o755 });
+    const { chmodSync } = await import('node:fs');
+    chmodSync(socketDir(runtime), 0o755);
+    const a = await launch('client-a');
+    expect((await call(a, 'recall', { query: 'x' })).isError).toBe(false);
+    expect(a.stderr()).toMatch(/open to other users \(mode 755\).*serving on its own/);
+    expect(socketFiles(runtime)).toEqual([]);
+  });
+
+  it("a pin made by one client holds against another client's load", async () => {
+    const { launch } = setup();
+    const a = await launch('client-a');
+    const b = await launch('client-b');
+    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ action: 'loaded', pinned: true });
+    await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
+    expect(fake.loaded().map((m) => m.name)).toContain('llama3.2:latest');
+    expect(fake.stats().forcedEvictions).toEqual([]);
+    await call(a, 'unload_model', { model: 'llama3.2' });
+  });
+
+  it('with the shared server off, the same calls lose the pin: what the shared server prevents', async () => {
+    const { runtime, launch } = setup(false);
+    const a = await launch('client-a');
+    const b = await launch('client-b');
+    expect(sharedPids(runtime)).toEqual([]);
+    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ action: 'loaded', pinned: true });
+    await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
+    expect(fake.loaded().map((m) => m.name)).not.toContain('llama3.2:latest');
+    await call(b, 'unload_model', { all: true });
+  });
+
+  it("each client's folder and --project are its own: relative paths resolve there", async () => {
+    const { runtime, home, launch } = setup();
+    const x = tempDir('ollm-x-');
+    const y = tempDir('ollm-y-');
+    writeFileSync(join(x, 'notes.txt'), 'X-FOLDER-MARK\n');
+    writeFileSync(join(y, 'notes.txt'), 'Y-PROJECT-MARK\n');
+    mkdirSync(join(y, '.ollm'));
+    writeFileSync(join(y, '.ollm', 'project.yaml'), 'systemPrompt: Answer as the Y project does.\n');
+    const a = await launch('client-a', x);
+    const b = await launch('client-b', home, ['--project', y]);
+    expect(sharedPids(runtime)).toHaveLength(1);
+    const before = fake.requests.length;
+    const ra = await call(a, 'route_and_generate', { prompt: 'Say what the notes hold.', model: 'llama3.2', files: ['notes.txt'] });
+    expect(ra.isError, ra.text).toBe(false);
+    const sentA = JSON.stringify(fake.requests.slice(before).map((r) => r.body));
+    expect(sentA).toContain('X-FOLDER-MARK');
+    expect(sentA).not.toContain('Y-PROJECT-MARK');
+    const mid = fake.requests.length;
+    const rb = await call(b, 'route_and_generate', { prompt: 'Say what the notes hold.', model: 'llama3.2', files: ['notes.txt'] });
+    expect(rb.isError, rb.text).toBe(false);
+    const sentB = JSON.stringify(fake.requests.slice(mid).map((r) => r.body));
+    expect(sentB).toContain('Y-PROJECT-MARK');
+    expect(sentB).not.toContain('X-FOLDER-MARK');
+    // the project's system prompt is B's alone
+    expect(sentB).toContain('Answer as the Y project does.');
+    expect(sentA).not.toContain('Answer as the Y project does.');
+  });
+
+  it('a shared server killed is replaced by the next call, and an acknowledged remember survives', async () => {
+    const { runtime, launch } = setup();
+    const a = await launch('client-a');
+    expect((await call(a, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
+    const first = sharedPids(runtime)[0]!;
+    process.kill(first, 'SIGKILL');
+    await expect.poll(() => isRunning(first)).toBe(false);
+    const recalled = await call(a, 'recall', { query: 'editor' });
+    expect(recalled.isError, recalled.text).toBe(false);
+    expect(recalled.text).toContain('helix');
+    const second = sharedPids(runtime)[0]!;
+    expect(second).not.toBe(first);
+    expect(isRunning(second)).toBe(true);
+  });
+
+  it('doctor says who is connected to the shared server', async () => {
+    const { runtime, home, launch } = setup();
+    const a = await launch('client-a');
+    await launch('client-b');
+    const r = await run(['doctor', '--json'], { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
+    const check = (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string }> }).checks.find((c) => c.name === 'shared server')!;
+    expect(check.detail).toMatch(new RegExp(`pid ${sharedPids(runtime)[0]}.*2 clients connected`));
+    expect(check.detail).toContain('client-a 1.0.0');
+    expect(check.detail).toContain('client-b 1.0.0');
+    expect(check.detail).toContain(`pid ${a.pid}`);
+  });
+
+  it('refuses a launch of another version, saying so', async () => {
+    const { runtime, launch } = setup();
+    await launch('client-a');
+    const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
+    const key = /-([0-9a-f]{16})\.sock$/.exec(sock)![1];
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = connectSocket(join(socketDir(runtime), sock));
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      s.on('close', () => resolve(got));
+      s.on('error', reject);
+      s.write(`${JSON.stringify({ ollm: 'hello', version: '9.9.9', key, pid: process.pid, cwd: runtime, toolsets: ['all'], defaultProfile: 'general' })}\n`);
+    });
+    expect(JSON.parse(answer)).toEqual({ ollm: 'refused', why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/) });
+  });
+
+  it('four launches at once, each naming its model, make the engine evict nothing and retry no load', { timeout: 60_000 }, async () => {
+    const cpu = await FakeOllama.start({ memoryBytes: 12e9, tokenDelayMs: 2, loadDelayMs: 100 });
+    const runtime = runtimeDir();
+    runtimes.push(runtime);
+    const home = tempHome('ram:\n  budget: 9GB\n  bufferBytes: 0\n');
+    try {
+      const models = ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b', 'phi3:mini'];
+      const four = await Promise.all(models.map((_, i) => sharedLaunch({ home, ollamaHost: cpu.host, runtime, cwd: home, name: `client-${i}` }).then((l) => (launches.push(l), l))));
+      expect(sharedPids(runtime)).toHaveLength(1);
+      const results = await Promise.all(
+        four.map(async (l, i) => {
+          const out = [];
+          for (let k = 0; k < 3; k++) out.push(await call(l, 'route_and_generate', { prompt: `call ${k}`, model: models[i], useMemory: false, maxTokens: 8 }));
+          return out;
+        }),
+      );
+      expect(results.flat().filter((r) => r.isError).map((r) => r.text)).toEqual([]);
+      expect(cpu.stats().forcedEvictions).toEqual([]);
+      expect(cpu.stats().loadRetries).toEqual([]);
+      expect(cpu.stats().refusedLoads).toEqual([]);
+    } finally {
+      await Promise.all(launches.splice(0).map((l) => l.close()));
+      await cpu.stop();
+    }
+  });
+});

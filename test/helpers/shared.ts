@@ -1,0 +1,74 @@
+/**
+ * Launches of the built server with the shared server on (OLLM_SHARED=1), its socket folder in a
+ * runtime folder of the test's own (XDG_RUNTIME_DIR), so tests never meet the machine's shared
+ * servers nor each other's; and what a test needs to see of the shared server: its socket, its pid
+ * (the lock file holds it), and a way to stop it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { CLI, serverEnv } from './spawn.js';
+import { tempDir } from './temp.js';
+
+/** A runtime folder for a test file's shared servers (short: a socket path must stay under ~100 bytes). */
+export const runtimeDir = (): string => tempDir('ollm-rt-');
+
+/** The folder the shared servers of this user make in `runtime`. */
+export const socketDir = (runtime: string): string => join(runtime, `ollm-mcp-${process.getuid!()}`);
+
+/** The files in the socket folder (sockets and locks), sorted. */
+export function socketFiles(runtime: string): string[] {
+  try {
+    return readdirSync(socketDir(runtime)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The pids of the shared servers running in `runtime` (from their lock files). */
+export function sharedPids(runtime: string): number[] {
+  return socketFiles(runtime)
+    .filter((f) => f.endsWith('.lock'))
+    .map((f) => Number(readFileSync(join(socketDir(runtime), f), 'utf8').trim()))
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
+}
+
+export const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Every shared server in `runtime` stopped (SIGTERM), for a test's clean-up. */
+export function stopShared(runtime: string): void {
+  for (const pid of sharedPids(runtime)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+export interface SharedLaunch {
+  client: Client;
+  /** The launch's (the forwarder's) pid. */
+  pid: number;
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** A stdio launch with the shared server on, in `cwd`, named `name` to the server. */
+export async function sharedLaunch(o: { home: string; ollamaHost: string; runtime: string; cwd: string; name: string; args?: string[]; env?: Record<string, string> }): Promise<SharedLaunch> {
+  const env = serverEnv({ OLLM_HOME: o.home, OLLAMA_HOST: o.ollamaHost, OLLM_SHARED: '1', XDG_RUNTIME_DIR: o.runtime, ...o.env });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...(o.args ?? [])], env, stderr: 'pipe', cwd: o.cwd });
+  let stderr = '';
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const client = new Client({ name: o.name, version: '1.0.0' });
+  await client.connect(transport);
+  return { client, pid: transport.pid!, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
+}

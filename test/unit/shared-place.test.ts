@@ -1,0 +1,123 @@
+import { chmodSync, chownSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/orchestrator/config/index.js';
+import { MAX_SOCKET_PATH, SharedUnavailable, privateDir, sharedKey, sharedPlace, stableJson } from '../../src/server/shared/place.js';
+import { tempDir } from '../helpers/temp.js';
+
+const config = (flags: Array<[string, unknown]> = [], env: Record<string, string> = {}) =>
+  loadConfig({ env: { OLLM_HOME: '/tmp/ollm-key-home', ...env }, flags: flags.map(([path, value]) => ({ path, value, flag: `--set ${path}` })) });
+
+describe('stableJson', () => {
+  it('gives the same text whatever order the keys came in, and keeps arrays in order', () => {
+    expect(stableJson({ b: 1, a: { d: [2, 1], c: null } })).toBe(stableJson({ a: { c: null, d: [2, 1] }, b: 1 }));
+    expect(stableJson({ a: [1, 2] })).not.toBe(stableJson({ a: [2, 1] }));
+    expect(stableJson({ a: undefined, b: 1 })).toBe('{"b":1}');
+    expect(stableJson({ b: 1, c: 3, a: 2 })).toBe('{"a":2,"b":1,"c":3}');
+    expect(stableJson({ a: 2, c: 3, b: 1 })).toBe('{"a":2,"b":1,"c":3}');
+  });
+});
+
+describe('sharedKey: what shapes the shared core', () => {
+  it('is the same when only the settings each client keeps differ', async () => {
+    const base = sharedKey(await config());
+    expect(sharedKey(await config([['toolsets', ['memory']]]))).toBe(base);
+    expect(sharedKey(await config([['model.default', 'llama3.2']]))).toBe(base);
+    expect(sharedKey(await config([['model.routing.defaultProfile', 'code']]))).toBe(base);
+    expect(sharedKey(await config([['shared.idleSeconds', 5]]))).toBe(base);
+  });
+
+  it('differs with the host, the memory budget, another setting or another $OLLM_HOME', async () => {
+    const base = sharedKey(await config());
+    expect(sharedKey(await config([['ollama.host', '10.0.0.2:11434']]))).not.toBe(base);
+    expect(sharedKey(await config([['ram.budget', '4GB']]))).not.toBe(base);
+    expect(sharedKey(await config([['model.routing.allowCloud', true]]))).not.toBe(base);
+    expect(sharedKey(await config([], { OLLM_HOME: '/tmp/ollm-other-home' }))).not.toBe(base);
+    expect(base).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('differs with the key the environment gives the hosts, which the name does not show', async () => {
+    const c = await config();
+    const one = sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000' });
+    expect(one).not.toBe(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000' }));
+    expect(one).not.toBe(sharedKey(c, {}));
+    expect(sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000' })).toBe(one);
+    expect(sharedKey(c, { UNRELATED: 'x' })).toBe(sharedKey(c, {}));
+  });
+});
+
+describe('privateDir', () => {
+  it('makes the folder 0700 and accepts it', async () => {
+    const dir = join(tempDir('ollm-priv-'), 'sock');
+    await privateDir(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    await expect(privateDir(dir)).resolves.toBeUndefined();
+  });
+
+  it('refuses a folder others may enter, and a link in its place', async () => {
+    const open = join(tempDir('ollm-priv-'), 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o750);
+    await expect(privateDir(open)).rejects.toThrow(/open to other users \(mode 750\)/);
+    const parent = tempDir('ollm-priv-');
+    const real = join(parent, 'real');
+    mkdirSync(real, { mode: 0o700 });
+    symlinkSync(real, join(parent, 'link'));
+    await expect(privateDir(join(parent, 'link'))).rejects.toThrow(SharedUnavailable);
+    await expect(privateDir(join(parent, 'link'))).rejects.toThrow(/not a folder/);
+  });
+});
+
+describe('privateDir as the owner sees it', () => {
+  it("refuses a folder of another user (made so by root, when the tests run as root)", async () => {
+    if (process.getuid!() !== 0) return; // only root can give a folder away
+    const dir = join(tempDir('ollm-priv-'), 'theirs');
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, 12345, 12345);
+    await expect(privateDir(dir)).rejects.toThrow(/belongs to another user \(uid 12345\)/);
+  });
+});
+
+describe('sharedPlace', () => {
+  it('takes a socket path of exactly the limit, and ignores a runtime folder that is not absolute', async () => {
+    const c = await config();
+    const suffix = `/ollm-mcp-${process.getuid!()}/1.0.0-${sharedKey(c)}.sock`;
+    const base = tempDir('ollm-rt-');
+    const runtime = join(base, 'r'.repeat(MAX_SOCKET_PATH - suffix.length - base.length - 1));
+    mkdirSync(runtime);
+    const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
+    expect(Buffer.byteLength(place.address)).toBe(MAX_SOCKET_PATH);
+    expect(place.address.startsWith(runtime)).toBe(true);
+    const relative = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: 'rel/dir' });
+    expect(relative.address.startsWith('rel/')).toBe(false);
+    expect(relative.address).toMatch(/^\//);
+  });
+
+  it('names the version: two versions never share an address', async () => {
+    const runtime = tempDir('ollm-rt-');
+    const c = await config();
+    const one = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
+    const two = await sharedPlace(c, '1.0.1', { XDG_RUNTIME_DIR: runtime });
+    expect(one.address).toBe(join(runtime, `ollm-mcp-${process.getuid!()}`, `1.0.0-${sharedKey(c)}.sock`));
+    expect(two.address).not.toBe(one.address);
+    expect(one.lock).toMatch(/1\.0\.0-[0-9a-f]{16}\.lock$/);
+  });
+
+  it('leaves a runtime folder whose socket path would be too long for the temporary folder', async () => {
+    const runtime = join(tempDir('ollm-rt-'), 'x'.repeat(90));
+    mkdirSync(runtime);
+    const place = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime });
+    expect(place.address.startsWith(runtime)).toBe(false);
+    expect(Buffer.byteLength(place.address)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
+  });
+});
+
+describe('OLLM_SHARED', () => {
+  it('turns the shared server off with 0 or false, on with 1; other text is refused', async () => {
+    expect((await config()).settings.shared).toEqual({ enabled: true, idleSeconds: 120 });
+    expect((await config([], { OLLM_SHARED: '0' })).settings.shared.enabled).toBe(false);
+    expect((await config([], { OLLM_SHARED: 'false' })).settings.shared.enabled).toBe(false);
+    expect((await config([], { OLLM_SHARED: '1' })).settings.shared.enabled).toBe(true);
+    await expect(config([], { OLLM_SHARED: 'maybe' })).rejects.toThrow(/shared\.enabled/);
+  });
+});
