@@ -66,6 +66,66 @@ export interface LegOptions {
   store?: SharedEventStore;
 }
 
+interface ExchangeParts {
+  graceMs: number;
+  store: SharedEventStore;
+  /** What ends each exchange under way (the leg's close()). */
+  live: Set<() => void>;
+  stop: AbortSignal;
+}
+
+/**
+ * One 2025-era exchange: its transport over the shared store (noting each answer), and its end —
+ * answered in full, the client gone with every request answered, the server stopping, or the
+ * client gone and not back within the grace (its calls cancelled).
+ */
+function openExchange(server: McpServer, req: IncomingMessage, res: ServerResponse, message: unknown, { graceMs, store, live, stop }: ExchangeParts) {
+  const grace = new ResumeGrace(graceMs, () => {
+    log.info(`http: a call's client dropped its stream and did not resume it within ${graceMs / 1000} s: cancelled`);
+    teardown();
+  });
+  const events = store.open(streamOwner(req, res), (count) => grace.followed(count));
+  const pending = new Set(requestIds(message));
+  let over = false;
+  let resolveOver = () => {};
+  const ended = new Promise<void>((resolve) => (resolveOver = resolve));
+  /** The exchange's store, noting each answer: once all are sent and the client has gone, it is over. */
+  const withAnswers: EventStore = {
+    ...events,
+    storeEvent: async (streamId: string, m: JSONRPCMessage) => {
+      const id = await events.storeEvent(streamId, m);
+      if (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) {
+        pending.delete(m.id);
+        if (pending.size === 0 && res.destroyed) setImmediate(teardown); // after the transport's own bookkeeping
+      }
+      return id;
+    },
+  };
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, eventStore: withAnswers, retryInterval: RETRY_MS });
+  function teardown(): void {
+    if (over) return;
+    over = true;
+    grace.stop();
+    live.delete(teardown);
+    stop.removeEventListener('abort', teardown);
+    events.close();
+    void transport.close().catch(() => undefined);
+    void server.close().catch(() => undefined);
+    resolveOver();
+  }
+  live.add(teardown);
+  stop.addEventListener('abort', teardown, { once: true });
+  // Answered in full, or the client went away with every request answered: over. Else the calls
+  // go on, for the grace when nobody resumes them.
+  res.once('close', () => {
+    if (res.writableFinished) events.delivered();
+    if (res.writableFinished || pending.size === 0) teardown();
+    else grace.streamDropped();
+  });
+  transport.onerror = (err) => log.debug(`http: ${err.message}`);
+  return { transport, ended, teardown };
+}
+
 export function legacyLeg(factory: () => McpServer, { graceMs, store = new SharedEventStore() }: LegOptions) {
   const live = new Set<() => void>(); // what ends each exchange and followed stream under way
 
@@ -73,62 +133,18 @@ export function legacyLeg(factory: () => McpServer, { graceMs, store = new Share
     /** Serves one 2025-era POST; resolves when its exchange is over (answered, or stopped by `stop`). */
     async post(req: IncomingMessage, res: ServerResponse, message: unknown, stop: AbortSignal): Promise<void> {
       const server = factory();
-      const grace = new ResumeGrace(graceMs, () => {
-        log.info(`http: a call's client dropped its stream and did not resume it within ${graceMs / 1000} s: cancelled`);
-        teardown();
-      });
-      const events = store.open(streamOwner(req, res), (count) => grace.followed(count));
-      const pending = new Set(requestIds(message));
-      let over = false;
-      let resolveOver = () => {};
-      const ended = new Promise<void>((resolve) => (resolveOver = resolve));
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, eventStore: withAnswers(), retryInterval: RETRY_MS });
-      const teardown = () => {
-        if (over) return;
-        over = true;
-        grace.stop();
-        live.delete(teardown);
-        stop.removeEventListener('abort', teardown);
-        events.close();
-        void transport.close().catch(() => undefined);
-        void server.close().catch(() => undefined);
-        resolveOver();
-      };
-      /** The exchange's store, noting each answer: once all are sent and the client has gone, it is over. */
-      function withAnswers(): EventStore {
-        return {
-          ...events,
-          storeEvent: async (streamId: string, m: JSONRPCMessage) => {
-            const id = await events.storeEvent(streamId, m);
-            if (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m)) {
-              pending.delete(m.id);
-              if (pending.size === 0 && res.destroyed) setImmediate(teardown); // after the transport's own bookkeeping
-            }
-            return id;
-          },
-        };
-      }
-      live.add(teardown);
-      stop.addEventListener('abort', teardown, { once: true });
-      // Answered in full, or the client went away with every request answered: over. Else the calls
-      // go on, for the grace when nobody resumes them.
-      res.once('close', () => {
-        if (res.writableFinished) events.delivered();
-        if (res.writableFinished || pending.size === 0) teardown();
-        else grace.streamDropped();
-      });
-      transport.onerror = (err) => log.debug(`http: ${err.message}`);
+      const x = openExchange(server, req, res, message, { graceMs, store, live, stop });
       try {
-        await server.connect(transport);
+        await server.connect(x.transport);
         // Written by the SDK's own Node adapter, as the 2026-era leg is (@hono/node-server, which
         // NodeStreamableHTTPServerTransport wraps, may print to stdout when a client goes away).
-        const serve = toNodeHandler({ fetch: (request, options) => transport.handleRequest(request, options) }, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
+        const serve = toNodeHandler({ fetch: (request, options) => x.transport.handleRequest(request, options) }, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
         await serve(req, res, message);
       } catch (err) {
-        teardown();
+        x.teardown();
         throw err;
       }
-      await ended;
+      await x.ended;
     },
 
     /** A GET carrying `Last-Event-ID`: the events after it on its stream, then the rest as they come. */
