@@ -177,11 +177,16 @@ describe('the shared server', () => {
     expect(JSON.parse(answer)).toEqual({ ollm: 'refused', why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/) });
   });
 
-  it('four launches at once, each naming its model, make the engine evict nothing and retry no load', { timeout: 60_000 }, async () => {
-    const cpu = await FakeOllama.start({ memoryBytes: 12e9, tokenDelayMs: 2, loadDelayMs: 100 });
+  // the GPU host's memory is told to the planner as a remote machine's would be (bench/shared.ts)
+  const hosts = [
+    { label: 'a CPU host', fake: { memoryBytes: 12e9 }, yaml: 'ram:\n  budget: 9GB\n  bufferBytes: 0\n' },
+    { label: 'a GPU host', fake: { memoryBytes: 64e9, gpus: [{ vramBytes: 12e9 }] }, yaml: 'ram:\n  budget: 9GB\n  bufferBytes: 0\nollama:\n  capacity:\n    ram: 64GB\n    vram: 12GB\n' },
+  ];
+  it.each(hosts)('four launches at once on $label, each naming its model, make the engine evict nothing and retry no load', { timeout: 60_000 }, async ({ fake: host, yaml }) => {
+    const cpu = await FakeOllama.start({ ...host, tokenDelayMs: 2, loadDelayMs: 100 });
     const runtime = runtimeDir();
     runtimes.push(runtime);
-    const home = tempHome('ram:\n  budget: 9GB\n  bufferBytes: 0\n');
+    const home = tempHome(yaml);
     try {
       const models = ['llama3.2', 'qwen2.5-coder:7b', 'llava:7b', 'phi3:mini'];
       const four = await Promise.all(models.map((_, i) => sharedLaunch({ home, ollamaHost: cpu.host, runtime, cwd: home, name: `client-${i}` }).then((l) => (launches.push(l), l))));
