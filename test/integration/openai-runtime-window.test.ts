@@ -38,13 +38,14 @@ function gathered(docs: InputDoc[]): GatheredInputs {
 }
 
 /** A front serving one model trained for 32,768 tokens and run with 4,096, saying so where `says` tells. */
-async function front(says: FakeModelSpec['saysNCtx'], extra: FakeModelSpec[] = []) {
+async function front(says: FakeModelSpec['saysNCtx'], other?: FakeOpenAI) {
   const box = await FakeOllama.start({ models: [] });
-  const lab = await FakeOpenAI.start({ models: [{ id: MODEL, nCtxTrain: 32768, nCtx: 4096, saysNCtx: says }, ...extra], tokenDelayMs: 0 });
+  const lab = await FakeOpenAI.start({ models: [{ id: MODEL, nCtxTrain: 32768, nCtx: 4096, saysNCtx: says }], tokenDelayMs: 0 });
   lab.reply((c) => (/Combine them into one answer/.test(JSON.stringify(c.messages)) ? 'FINAL' : 'partial'));
   stops.push(() => box.stop(), () => lab.stop());
   const home = tempDir('ollm-home-');
-  writeFileSync(join(home, 'config.yaml'), `hosts:\n  - { name: lab, kind: openai, url: "${lab.url}" }\n`);
+  const more = other ? `  - { name: other, kind: openai, url: "${other.url}" }\n` : '';
+  writeFileSync(join(home, 'config.yaml'), `hosts:\n  - { name: lab, kind: openai, url: "${lab.url}" }\n${more}`);
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: box.url } });
   const orch = new Orchestrator(config, { memorySource: memory });
   stops.push(() => orch.shutdown(200));
@@ -97,6 +98,22 @@ describe('an OpenAI-compatible front that runs a model with less than its traine
     expect(again.split).toMatchObject({ contextTokens: 4096 });
     expect(lab.stats().contextRefusals).toBe(0);
     expect(again.notes ?? []).not.toContainEqual(expect.stringMatching(/Planned again/));
+  }, 60_000);
+
+  it('a split job whose first part was refused and answered elsewhere is planned again at once, not sent part by part to be refused', async () => {
+    // another front whose model holds a part sized to 32,768: it answers the refused first part
+    const other = await FakeOpenAI.start({ models: [{ id: 'llama3.2:latest', maxModelLen: 40960 }], tokenDelayMs: 0, reply: 'partial answer elsewhere' });
+    stops.push(() => other.stop());
+    const { orch: two, lab } = await front('none', other);
+    // ~37,000 tokens by the estimate: split even for the trained 32,768
+    const lines = Array.from({ length: 2400 }, (_, n) => `LINE-${n} the worker handled job ${n * 31} and said ok`);
+    const r = await offload(two, { prompt: 'List what the worker did.', task: 'summarize', model: MODEL, inputs: gathered([{ label: 'logs/big.log', text: `${lines.join('\n')}\n` }]) });
+    expect(r.text).toBe('FINAL');
+    expect(r.model).toBe(MODEL);
+    expect(r.split).toMatchObject({ contextTokens: 4096 });
+    expect(lab.stats().contextRefusals).toBe(1); // part 1 of the first plan, and no other
+    expect(other.requestsTo('/v1/chat/completions')).toHaveLength(1);
+    expect(r.notes?.join('\n')).toMatch(/Planned again after a refusal/);
   }, 60_000);
 
   it('a 400 that names no window is not learned: nothing is planned again, the call fails as it did', async () => {
