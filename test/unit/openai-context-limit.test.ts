@@ -8,6 +8,8 @@ import { contextRefusal } from '../../src/orchestrator/engines/openai/context-li
 import { readModelList, readPropsWindow } from '../../src/orchestrator/engines/openai/openai-http.js';
 import { PROPS_TTL_MS, RuntimeWindows } from '../../src/orchestrator/engines/openai/openai-windows.js';
 import { Failures } from '../../src/orchestrator/engines/openai/openai-failures.js';
+import { OpenAIBackend } from '../../src/orchestrator/engines/openai/openai.js';
+import { HostError } from '../../src/orchestrator/engines/host-error.js';
 
 // llama-server: server-common.cpp format_error_response (exceed_context_size_error → 400) and
 // server-task.cpp server_task_result_error::to_json (n_prompt_tokens, n_ctx beside it)
@@ -67,6 +69,23 @@ describe('a refusal that names the window', () => {
     const other = f.fromHttp({ status: 400, headers, text: body({ message: "Invalid 'temperature'" }), what: 'POST /v1/chat/completions', model: 'm' });
     expect(other.kind).toBe('bad_request');
     expect(other.contextLimit).toBeUndefined();
+  });
+});
+
+describe('a refusal sent after the stream began', () => {
+  /** A backend whose engine answers the chat with a stream holding only `events`. */
+  const streaming = (events: string) =>
+    new OpenAIBackend({ name: 'lab', baseURL: 'http://127.0.0.1:1/v1', fetch: async () => new Response(events, { status: 200, headers: { 'content-type': 'text/event-stream' } }) });
+  const chat = (b: OpenAIBackend) => b.streamChat({ model: 'm', prompt: 'hi', maxTokens: 10, stallTimeoutMs: 2000 }).then(() => undefined, (e: unknown) => e as HostError);
+
+  it('carries the window from llama-server\'s `error:` line, and none from another error', async () => {
+    const refused = await chat(streaming(`error: ${JSON.stringify(LLAMA.error)}\n\n`));
+    expect(refused).toBeInstanceOf(HostError);
+    expect(refused).toMatchObject({ kind: 'bad_request', contextLimit: 8192, status: 400 });
+    expect(refused!.message).toMatch(/the prompt is over the 8192-token window it runs the model with/);
+    const other = await chat(streaming(`data: ${JSON.stringify({ error: { code: 500, message: 'the engine failed', type: 'server_error' } })}\n\ndata: [DONE]\n\n`));
+    expect(other).toMatchObject({ kind: 'server_error' });
+    expect(other!.contextLimit).toBeUndefined();
   });
 });
 

@@ -128,7 +128,7 @@ export class Failures {
   windowRefusal(what: string, limit: number, said: string, info: EngineErrorInfo = {}): EngineError {
     return this.make(
       'bad_request',
-      `${this.who} refused ${what}: the prompt is over the ${limit}-token window it runs the model with (${said}) — work for it is sized to that window from now on; or start it with a larger context.`,
+      `${this.who} refused ${what}: the prompt is over the ${limit}-token window it runs the model with (${said}) — send less (split the input to fit that window), or start it with a larger context.`,
       { ...info, contextLimit: limit },
     );
   }
