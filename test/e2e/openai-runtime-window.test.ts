@@ -42,7 +42,7 @@ async function start(says: FakeModelSpec['saysNCtx']): Promise<{ session: Sessio
 }
 
 async function summarise(session: Session) {
-  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'List what the worker did.', task: 'summarize', files: ['app.log'] } }, undefined, { timeout: 90_000 });
+  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'List what the worker did.', task: 'summarize', files: ['app.log'] } }, { timeout: 90_000 });
   return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as { split?: { parts: number; contextTokens: number }; notes?: string[]; model?: string } };
 }
 
