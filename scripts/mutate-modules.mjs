@@ -37,6 +37,8 @@ export const MODULES = [
   { name: 'backup-target', file: 'src/orchestrator/storage/backup-target.ts', tests: integration('backup-target') },
   { name: 'degenerate', file: 'src/orchestrator/generation/degenerate.ts', tests: unit('degenerate') },
   { name: 'given-repeat', file: 'src/orchestrator/generation/given-repeat.ts', tests: unit('given-repeat', 'degenerate') },
+  { name: 'context-limit', file: 'src/orchestrator/engines/openai/context-limit.ts', tests: [...unit('openai-context-limit'), ...integration('openai-backend')] },
+  { name: 'openai-windows', file: 'src/orchestrator/engines/openai/openai-windows.ts', tests: unit('openai-context-limit') },
   { name: 'citations', file: 'src/orchestrator/inputs/citations.ts', tests: unit('citations', 'citations-diff') },
   { name: 'citation-lines', file: 'src/orchestrator/inputs/citation-lines.ts', tests: unit('citations', 'citations-diff') },
   { name: 'diff-lines', file: 'src/orchestrator/inputs/diff-lines.ts', tests: unit('citations-diff') },

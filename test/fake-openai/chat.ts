@@ -20,6 +20,7 @@ export interface ChatDeps {
   streamStarted(): void;
   streamCompleted(): void;
   streamBroken(): void;
+  contextRefused(): void;
   nextId(): string;
 }
 
@@ -113,6 +114,14 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   }
   const usage = { prompt_tokens: texts.reduce((n, t) => n + words(t).length, 0) + images, completion_tokens: reasoning.length + content.length, total_tokens: 0 };
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  // over the window the model runs with: refused before anything is generated, as llama-server does
+  // (server-context.cpp `if (slot.task->n_tokens() >= slot.n_ctx)` → ERROR_TYPE_EXCEED_CONTEXT_SIZE, HTTP 400)
+  if (model.nCtx !== undefined && usage.prompt_tokens >= model.nCtx) {
+    d.contextRefused();
+    const n = usage.prompt_tokens;
+    const message = `request (${n} tokens) exceeds the available context size (${model.nCtx} tokens), try increasing it`;
+    return ex.json(400, { error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: model.nCtx } });
+  }
   const created = Math.floor(Date.now() / 1000);
   const base = { id: d.nextId(), created, model: id, system_fingerprint: 'fp_fake' };
   const timings = d.timings ? { timings: { prompt_n: usage.prompt_tokens, predicted_n: usage.completion_tokens, predicted_per_second: 1000 / Math.max(1, d.tokenDelayMs) } } : {};

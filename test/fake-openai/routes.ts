@@ -1,7 +1,8 @@
 /**
  * Request plumbing of the fake OpenAI-compatible server: records each request (the API key never
  * kept), applies latency and injected failures, checks the API key, then routes:
- * GET /health, GET {base}/models, POST {base}/chat/completions; anything else is OpenAI's 404.
+ * GET /health, GET /props (a model that says its window there), GET {base}/models,
+ * POST {base}/chat/completions; anything else is OpenAI's 404.
  */
 import type http from 'node:http';
 import { type ChatDeps, chatCompletions } from './chat.js';
@@ -30,6 +31,12 @@ const DEFAULT_FAILURE: Record<number, { message: string; type: string; code: str
   502: { message: 'Bad gateway.', type: 'server_error', code: null },
   503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
 };
+
+/** `meta` of a /v1/models entry: llama-server's n_ctx_train (model_meta()), and llama-swap's n_ctx where the window is said there. */
+function metaOf(m: FakeModelSpec): { meta?: Record<string, number> } {
+  const meta = { ...(m.nCtxTrain !== undefined && { n_ctx_train: m.nCtxTrain }), ...(m.saysNCtx === 'meta' && m.nCtx !== undefined && { n_ctx: m.nCtx }) };
+  return Object.keys(meta).length ? { meta } : {};
+}
 
 function recordHeaders(req: http.IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -83,6 +90,11 @@ async function route(d: RouteDeps, ex: Exchange, method: string, path: string, r
     if (mode === 'ok') return ex.json(200, { status: 'ok' });
     if (mode === 'loading') return ex.json(503, { status: 'loading model' });
   }
+  // a single llama-server's /props, beside /v1 (server-context.cpp get_props): one slot's window
+  const props = d.models().find((m) => m.saysNCtx === 'props' && m.nCtx !== undefined);
+  if (path === '/props' && get && props) {
+    return ex.json(200, { default_generation_settings: { params: {}, n_ctx: props.nCtx }, total_slots: 1, model_alias: props.id, model_path: `/models/${props.id}.gguf` });
+  }
   const base = d.basePath;
   if (path.startsWith(`${base}/`) && d.apiKey !== undefined) {
     if (key === undefined) {
@@ -94,7 +106,7 @@ async function route(d: RouteDeps, ex: Exchange, method: string, path: string, r
     }
   }
   if (path === `${base}/models` && get) {
-    const data = d.models().map((m) => ({ id: m.id, object: 'model', created: m.created ?? d.createdAt, owned_by: m.ownedBy ?? 'fake-openai', ...(m.maxModelLen !== undefined && { max_model_len: m.maxModelLen }) }));
+    const data = d.models().map((m) => ({ id: m.id, object: 'model', created: m.created ?? d.createdAt, owned_by: m.ownedBy ?? 'fake-openai', ...(m.maxModelLen !== undefined && { max_model_len: m.maxModelLen }), ...metaOf(m) }));
     return ex.json(200, { object: 'list', data });
   }
   if (path === `${base}/chat/completions` && method === 'POST') {

@@ -2,7 +2,9 @@
  * A fake OpenAI-compatible server for tests, behaving like the engines ollm-mcp routes to (vLLM,
  * llama.cpp's llama-server, LM Studio, llama-swap, SGLang, LiteLLM, Olla): GET /v1/models,
  * GET /health (llama-server style, or missing, or loading), POST /v1/chat/completions streamed
- * as server-sent events or not, OpenAI's error bodies, and an optional API key.
+ * as server-sent events or not, OpenAI's error bodies, and an optional API key. A model may run
+ * with a window below its trained one (FakeModelSpec.nCtx), said in /v1/models (llama-swap), in
+ * GET /props (a single llama-server) or only by refusing longer prompts with llama-server's 400.
  *
  * Tests inject failures: any status with OpenAI's error body or a foreign one (a proxy's HTML
  * page), 429 with retry-after, streams that break mid-way (end, reset, stall, error event), and
@@ -87,6 +89,7 @@ export class FakeOpenAI {
       streamStarted: () => void streams().started++,
       streamCompleted: () => void streams().completed++,
       streamBroken: () => void streams().broken++,
+      contextRefused: () => void this.counts.contextRefusals++,
       nextId: () => `chatcmpl-fake${++this.ids}`,
     };
     this.routes = {
@@ -108,7 +111,7 @@ export class FakeOpenAI {
   }
 
   private static emptyStats(): FakeOpenAIStats {
-    return { paths: {}, streams: { started: 0, completed: 0, aborted: 0, broken: 0 }, connections: 0 };
+    return { paths: {}, streams: { started: 0, completed: 0, aborted: 0, broken: 0 }, contextRefusals: 0, connections: 0 };
   }
 
   static async start(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {

@@ -333,8 +333,14 @@ describe('OpenAIBackend: errors name the engine and the next step', () => {
     const tooLong = "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens. Please reduce the length of the messages or completion.";
     fake.failNext(CHAT, { status: 400, body: JSON.stringify({ object: 'error', message: tooLong, type: 'BadRequestError', code: 400 }), contentType: 'application/json' });
     const err = await failure(gen(engine));
-    expect(err.kind).toBe('bad_request');
-    expect(err.message).toBe(`vllm (${fake.host}) rejected the request for "${TEXT}" (HTTP 400): ${tooLong} — shorten the prompt, lower maxTokens, or use a model with a larger context.`);
+    // it names the window: carried as contextLimit, for the work to be planned again for it
+    expect(err).toMatchObject({ kind: 'bad_request', contextLimit: 4096 });
+    expect(err.message).toBe(`vllm (${fake.host}) refused the request for "${TEXT}": the prompt is over the 4096-token window it runs the model with (HTTP 400: ${tooLong}) — send less (split the input to fit that window), or start it with a larger context.`);
+    // one that names none: said as before, with no window
+    fake.failNext(CHAT, { status: 400, body: JSON.stringify({ object: 'error', message: 'Please reduce the length of the messages.', type: 'BadRequestError', code: 400 }), contentType: 'application/json' });
+    const vague = await failure(gen(engine));
+    expect(vague.contextLimit).toBeUndefined();
+    expect(vague.message).toBe(`vllm (${fake.host}) rejected the request for "${TEXT}" (HTTP 400): Please reduce the length of the messages. — shorten the prompt, lower maxTokens, or use a model with a larger context.`);
     fake.failNext(CHAT, { status: 422, body: '{"detail":[{"loc":["body","messages"],"msg":"Field required"}]}', contentType: 'application/json' });
     expect((await failure(gen(engine))).message).toMatch(/\(HTTP 422\): Field required — check the request/);
   });

@@ -179,6 +179,14 @@ export interface Engine {
   tokenize?(model: string, text: string, options?: CallOptions): Promise<number | undefined>;
   /** The engine's own report of its models and limits, where it keeps one. */
   report?(options?: CallOptions): Promise<EngineReport>;
+  /**
+   * The window the engine runs `model` with now, where it fixes it itself and says so (below the
+   * trained one its list reports) or a refusal of a prompt named it (`HostError.contextLimit`):
+   * what work for it is sized to. Undefined: nothing said beyond its list.
+   */
+  runtimeWindow?(model: string): number | undefined;
+  /** The windows learned from refusals on this host, by model (a job that met one plans again). */
+  learnedWindows?(): ReadonlyMap<string, number>;
   /** Anything a call threw, as the host error naming this engine and the next step. */
   toError(err: unknown, what: string, ctx?: CallOptions & { timedOut?: boolean }): HostError;
 }

@@ -35,6 +35,8 @@ export interface HostErrorInfo {
   served?: readonly string[];
   /** The engine's name in settings, when it has one (hosts.<name>, fallback). */
   engine?: string;
+  /** On bad_request: the window the engine said the prompt exceeded (its real one, in tokens), when it named it. */
+  contextLimit?: number;
   /** The keys the adapter sent with the request: removed from the message wherever they appear (never kept). */
   secrets?: ReadonlyArray<string | undefined>;
 }
@@ -45,6 +47,7 @@ export class HostError extends Error {
   readonly retryAfterMs?: number;
   readonly served?: readonly string[];
   readonly engine?: string;
+  readonly contextLimit?: number;
   constructor(
     readonly kind: HostErrorKind,
     message: string,
@@ -58,6 +61,7 @@ export class HostError extends Error {
     if (i.retryAfterMs !== undefined) this.retryAfterMs = i.retryAfterMs;
     if (i.served !== undefined) this.served = i.served;
     if (i.engine !== undefined) this.engine = i.engine;
+    if (i.contextLimit !== undefined) this.contextLimit = i.contextLimit;
   }
 }
 

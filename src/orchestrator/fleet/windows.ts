@@ -1,7 +1,8 @@
 /**
  * The window each candidate can use now, fleet-wide: its trained window where its host's memory
  * holds that much, else the largest context the host can give it after the unloads the planner
- * would make; the engine's own window where the engine fixes it. What routing and splitting size
+ * would make; the engine's own window where the engine fixes it — and, where an engine says the
+ * window it runs a model with now or a refusal named it (Engine.runtimeWindow), no more than that. What routing and splitting size
  * work to, so a job is never sent to a model whose host cannot load the context it needs.
  */
 import type { ModelSummary } from '../models/overview-types.js';
@@ -19,12 +20,13 @@ export async function withUsableWindows<T extends Candidate>(views: readonly Hos
       const mine = models.filter((m) => (many ? m.host === v.host.name : true) && m.fits && m.capabilities.includes('completion'));
       // the /api/ps reading placement just made is reused: no extra round trip per request
       const windows = await v.host.loader.usableWindows(mine.map((m) => m.name), signal, v.host.overview.running(signal)).catch(() => new Map<string, number>()); // a host that cannot say keeps the trained windows
-      return { host: v.host.name, windows };
+      return { host: v.host.name, windows, engine: v.host.engine };
     }),
   );
   return models.map((m) => {
-    const windows = (many ? byHost.find((h) => h.host === m.host) : byHost[0])?.windows;
-    const usable = windows?.get(m.name);
-    return { ...m, trainedWindow: m.contextWindow, contextWindow: usable === undefined ? m.contextWindow : Math.min(usable, m.contextWindow) };
+    const here = many ? byHost.find((h) => h.host === m.host) : byHost[0];
+    // the engine's own window where it says it (or a refusal named it): an OpenAI-compatible front's runtime window
+    const bounds = [m.contextWindow, here?.windows.get(m.name), here?.engine.runtimeWindow?.(m.name)].filter((w): w is number => w !== undefined);
+    return { ...m, trainedWindow: m.contextWindow, contextWindow: Math.min(...bounds) };
   });
 }

@@ -163,7 +163,8 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const fixedTokens = count(fixed.text) + Math.ceil(fixed.memoryTokens * count.ratio);
   const window = planWindow({ window: chosen.contextWindow, fixedTokens, answerTokens, inputTokens, exact }, req.maxTokens);
   if (window.whole) return { kind: 'whole', model: chosen.name, count };
-  const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; its host's memory holds ${chosen.contextWindow} now)` : '';
+  const bound = host.engine.can.managesMemory ? `its host's memory holds ${chosen.contextWindow} now` : `its engine runs it with ${chosen.contextWindow}`;
+  const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
   if ('impossible' in window) {
     return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — shorten the task, lower maxTokens, use useMemory: false, or use a model with a larger window.${nor()}` };
   }

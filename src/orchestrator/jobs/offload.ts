@@ -6,6 +6,8 @@
  * paragraph or line boundaries (inputs/split.ts) — with the task run on every part in parallel and
  * the partial answers combined (split-run.ts). The same on every engine kind; nothing is cut
  * silently. A dry run says which way it would go, into how many parts and rounds, and how long.
+ * When an engine refuses a prompt naming a window smaller than the one planned for (a front that
+ * runs a model with less than it reports), the job is planned again once for it (window-replan.ts).
  */
 import type { JobParts } from './parts.js';
 import { forAgent } from './agent-parts.js';
@@ -15,6 +17,7 @@ import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';
 import { runSplit, type SplitInfo } from './split-run.js';
+import { replanOnRefusal } from './window-replan.js';
 import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs/citations.js';
 import type { TokenCounter } from '../generation/token-count.js';
 
@@ -59,12 +62,14 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   // the work is the caller's prompt: the inputs' text (an error code in a log, a fence in a file) never decides it
   const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
   const info = inputs && readSummary(inputs);
-  const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs) : { kind: 'whole' };
-  if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
-  let result: OffloadResult;
-  if (plan.kind === 'whole') result = await routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
-  else if (req.dryRun) result = await splitDryRun(job, base, plan.plan);
-  else result = await runSplit(job, base, plan.plan);
+  const run = async (): Promise<OffloadResult> => {
+    const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs) : { kind: 'whole' };
+    if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
+    if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
+    return req.dryRun ? splitDryRun(job, base, plan.plan) : runSplit(job, base, plan.plan);
+  };
+  // an engine that refused a prompt naming its real window: the inputs are planned again for it, once
+  const result = docs.length > 0 && !req.dryRun ? await replanOnRefusal(job, req.signal, run, run) : await run();
   const report = docs.length > 0 && !req.dryRun ? checkCitations(result.text, read) : undefined;
   return { ...result, ...(info && { inputs: info }), ...(report && report.citations.length > 0 && { citations: report }) };
 }

@@ -12,7 +12,7 @@ import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
 import { renderPart, splitInputs, type Part } from '../inputs/split.js';
 import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
-import { routeAndGenerate, type RouteRequest, type RouteResult } from './route.js';
+import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
 import type { SplitPlan } from './offload-plan.js';
 
@@ -91,6 +91,9 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     return [{ part, text: r.text }];
   };
   const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);
+  // its engine refused the first part naming a smaller window than planned for (another model answered it): the job is planned again (window-replan.ts)
+  const runsWith = plan.host.engine.runtimeWindow?.(model);
+  if (runsWith !== undefined && runsWith < plan.window) throw new RouteError(`${model} refused part 1 of ${total}: its engine runs it with ${runsWith} tokens, not the ${plan.window} the parts were sized to.`, []);
   const rest = await pool(total - 1, width, req.signal, (i) => runPart(plan.parts[i + 1]!, i + 1, `part ${i + 2} of ${total}`));
   let answers = [first, ...rest].flat().map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
 

@@ -2,7 +2,8 @@
  * An OpenAI-compatible engine (vLLM, LM Studio, llama-swap, SGLang, LiteLLM, a single
  * llama-server, a hosted API) as a host of the fleet. Its models come from /v1/models, with the
  * context window the engine reports (vLLM's max_model_len, llama-server's n_ctx_train…), else the
- * one in settings. It loads and unloads its models itself and says nothing of its memory, so the
+ * one in settings; work is sized to the window it runs them with where it says that (llama-swap's
+ * meta.n_ctx, a llama-server's /props) or a refusal named it (openai-windows.ts). It loads and unloads its models itself and says nothing of its memory, so the
  * adapter says so (`can.managesMemory` false): nothing is planned for it, unloads are refused,
  * and the status shows it instead of pretending.
  */
@@ -84,8 +85,22 @@ export class OpenAIEngine implements Engine {
     throw new HostError('not_supported', `${this.who} loads and unloads its models itself; ollm-mcp cannot unload ${JSON.stringify(model)} there.`, this.host);
   }
 
-  generate(req: GenerateRequest, options: CallOptions = {}): Promise<GenerateDone> {
-    return chatGenerate(this.backend, req.model, req, this.options.stallMs, options);
+  /** A refusal that names the model's real window is learned for it here, so the next plan sizes work to it. */
+  async generate(req: GenerateRequest, options: CallOptions = {}): Promise<GenerateDone> {
+    try {
+      return await chatGenerate(this.backend, req.model, req, this.options.stallMs, options);
+    } catch (err) {
+      if (err instanceof HostError && err.contextLimit !== undefined) this.backend.windows.learn(req.model, err.contextLimit);
+      throw err;
+    }
+  }
+
+  runtimeWindow(model: string): number | undefined {
+    return this.backend.windows.of(model);
+  }
+
+  learnedWindows(): ReadonlyMap<string, number> {
+    return this.backend.windows.learnedWindows();
   }
 
   async pull(model: string): Promise<void> {

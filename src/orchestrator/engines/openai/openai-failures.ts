@@ -15,6 +15,7 @@ import {
   retryAfterMs,
   saysModelMissing,
 } from './openai-errors.js';
+import { contextRefusal } from './context-limit.js';
 
 /** How messages name an engine and its settings. */
 export interface EngineRef {
@@ -100,6 +101,8 @@ export class Failures {
     if (status === 404 || status === 405) {
       return this.make('bad_response', `${this.who} has no ${a.what} (HTTP ${status}: ${said}) — check its baseURL (${this.ref.shownURL}); for most engines it ends in /v1.`, info);
     }
+    const refusal = contextRefusal(status, a.text);
+    if (refusal) return this.windowRefusal(a.model ? `the request for ${quoted(a.model)}` : a.what, refusal.limit, `HTTP ${status}: ${said}`, info);
     if (status >= 400 && status < 500) {
       const tooLong = /context|too long|maximum.{0,40}tokens|reduce the length/i.test(body.message ?? '');
       const next = tooLong ? 'shorten the prompt, lower maxTokens, or use a model with a larger context' : 'check the request and the model';
@@ -119,6 +122,15 @@ export class Failures {
       return this.make('server_error', `${this.who} failed (HTTP ${status}): ${said} — ${next}.`, info);
     }
     return this.make('bad_response', `${this.who} answered ${a.what} with HTTP ${status}: ${said} — check its baseURL (${this.ref.shownURL}).`, info);
+  }
+
+  /** A prompt over the window the engine runs the model with, which it named: the error carries that window (`contextLimit`). */
+  windowRefusal(what: string, limit: number, said: string, info: EngineErrorInfo = {}): EngineError {
+    return this.make(
+      'bad_request',
+      `${this.who} refused ${what}: the prompt is over the ${limit}-token window it runs the model with (${said}) — send less (split the input to fit that window), or start it with a larger context.`,
+      { ...info, contextLimit: limit },
+    );
   }
 
   /** Anything thrown while asking: a cancel, a time limit, a connection failure. */

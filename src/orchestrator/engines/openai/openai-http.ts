@@ -2,6 +2,7 @@
  * Small pieces of HTTP the OpenAI-compatible backend shares: bounded body reads, the model list's
  * shape, what a /health answer means, and waiting on a shared promise under one caller's signal.
  */
+import { isWindow } from './context-limit.js';
 import { foreignBody } from './openai-errors.js';
 import type { Failures } from './openai-failures.js';
 
@@ -42,16 +43,24 @@ export async function readBody(res: Response, limit: number): Promise<{ text: st
   return { text: Buffer.concat(parts).subarray(0, limit).toString('utf8'), more };
 }
 
-/** A context window an engine may report, within sane bounds. */
-const isWindow = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 256 && v <= 16_777_216;
+/** What a model list says: the ids, each model's window where it says (trained or configured), and the window it runs with where it says that too. */
+export interface ModelList {
+  ids: string[];
+  contexts: Map<string, number>;
+  /** The window the engine runs a model with now: llama-swap's `meta.n_ctx` (internal/server/api.go handleListModels). */
+  runtime: Map<string, number>;
+  /** Models listed as a single llama-server lists its one (`meta.n_ctx_train`, no runtime window): its /props says the rest. */
+  llamaServer: string[];
+}
 
 /**
  * An OpenAI model list (`{"object":"list","data":[{"id"}]}`), or undefined when it is not one:
  * the model ids (entries without a usable id — not a string, empty, absurdly long — left out) and
  * the context window each reports where it does (vLLM `max_model_len`, LM Studio
- * `max_context_length`, OpenRouter `context_length`, llama-server `meta.n_ctx_train`).
+ * `max_context_length`, OpenRouter `context_length`, llama-server `meta.n_ctx_train`), and the
+ * runtime window where the engine says it beside the trained one (`meta.n_ctx`).
  */
-export function readModelList(text: string): { ids: string[]; contexts: Map<string, number> } | undefined {
+export function readModelList(text: string): ModelList | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text) as unknown;
@@ -60,20 +69,38 @@ export function readModelList(text: string): { ids: string[]; contexts: Map<stri
   }
   const data = typeof json === 'object' && json !== null ? (json as { data?: unknown }).data : undefined;
   if (!Array.isArray(data)) return undefined;
-  const ids: string[] = [];
-  const contexts = new Map<string, number>();
+  const list: ModelList = { ids: [], contexts: new Map(), runtime: new Map(), llamaServer: [] };
   for (const m of data) {
     if (typeof m !== 'object' || m === null) continue;
     const e = m as Record<string, unknown>;
     const id = e['id'];
     if (typeof id !== 'string' || id === '' || id.length > MAX_ID) continue;
-    ids.push(id);
+    list.ids.push(id);
     const meta = typeof e['meta'] === 'object' && e['meta'] !== null ? (e['meta'] as Record<string, unknown>) : {};
     const n = [e['max_model_len'], e['max_context_length'], e['context_length'], meta['n_ctx_train']].find(isWindow);
-    if (n !== undefined) contexts.set(id, n);
-    if (ids.length >= MAX_MODELS) break;
+    if (n !== undefined) list.contexts.set(id, n);
+    if (isWindow(meta['n_ctx'])) list.runtime.set(id, meta['n_ctx']);
+    else if (isWindow(meta['n_ctx_train'])) list.llamaServer.push(id);
+    if (list.ids.length >= MAX_MODELS) break;
   }
-  return { ids, contexts };
+  return list;
+}
+
+/**
+ * The window a single llama-server runs its model with, from its /props: one slot's context,
+ * `default_generation_settings.n_ctx` (server-context.cpp get_props: `meta.slot_n_ctx`); undefined
+ * for anything else (a router's /props has no such field, other engines no /props).
+ */
+export function readPropsWindow(text: string): number | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  const settings = typeof json === 'object' && json !== null ? (json as { default_generation_settings?: unknown }).default_generation_settings : undefined;
+  const n = typeof settings === 'object' && settings !== null ? (settings as { n_ctx?: unknown }).n_ctx : undefined;
+  return isWindow(n) ? n : undefined;
 }
 
 /** The model ids of an OpenAI model list, or undefined when it is not one (readModelList). */

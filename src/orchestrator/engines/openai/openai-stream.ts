@@ -15,6 +15,7 @@ import { log } from '../../util/log.js';
 import { quoted } from '../../util/shorten.js';
 import { type ChunkParts, readChunk } from './openai-chunk.js';
 import { type EngineError, type ErrorBody, errorFields, readErrorBody } from './openai-errors.js';
+import { contextRefusal } from './context-limit.js';
 import type { ChatRequest, ChatResult } from './openai-types.js';
 import type { Failures } from './openai-failures.js';
 
@@ -235,6 +236,8 @@ export class ChatStream {
     const code = Number(body.code);
     const status = code >= 400 && code < 600 ? code : undefined;
     const said = body.message ? f.engineText(body.message) : f.engineText(JSON.stringify(raw.slice(0, 100)));
+    const refusal = contextRefusal(status, raw);
+    if (refusal) return f.windowRefusal(`generation on ${quoted(req.model)}`, refusal.limit, said, { status: 400 });
     const tooLong = /context|too long|maximum.{0,40}tokens/i.test(said);
     const kind = status === 429 ? 'rate_limited' : status !== undefined && status < 500 ? 'bad_request' : 'server_error';
     const next = tooLong ? 'shorten the prompt, lower maxTokens, or use a model with a larger context' : 'try again, or try another model';

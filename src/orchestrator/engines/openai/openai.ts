@@ -19,8 +19,9 @@ import { httpFetch } from '../http-fetch.js';
 import { streamChat } from './openai-chat.js';
 import { type EngineError, connectionFailure } from './openai-errors.js';
 import { Failures } from './openai-failures.js';
-import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, readModelList, pathOf, raceAbort, readBody, readCapped, readHealth } from './openai-http.js';
+import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, readModelList, readPropsWindow, pathOf, raceAbort, readBody, readCapped, readHealth } from './openai-http.js';
 import type { ChatRequest, ChatResult } from './openai-stream.js';
+import { RuntimeWindows } from './openai-windows.js';
 
 export { EngineError, type EngineErrorKind, type EngineErrorInfo } from './openai-errors.js';
 export type { ChatRequest, ChatResult } from './openai-stream.js';
@@ -47,6 +48,8 @@ export interface OpenAIBackendOptions {
 }
 
 const VERSIONED = /\/v\d+[a-z0-9]*$/i;
+/** A llama-server's /props holds its chat template too: a few KiB, rarely more. */
+const PROPS_BYTES = 1024 * 1024;
 
 export interface HealthResult {
   ok: boolean;
@@ -75,6 +78,8 @@ export class OpenAIBackend {
   /** false once /health turned out not to exist here. */
   private hasHealth = true;
   private contexts = new Map<string, number>();
+  /** The windows it runs its models with, said or learned from refusals (openai-windows.ts). */
+  readonly windows = new RuntimeWindows();
 
   constructor(options: OpenAIBackendOptions) {
     let url: URL;
@@ -115,13 +120,28 @@ export class OpenAIBackend {
       const list = readModelList(text);
       if (!list) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
       this.contexts = list.contexts;
+      this.windows.listing(list.runtime);
+      // one model listed as a single llama-server lists it: the window it runs with is in its /props
+      if (list.ids.length === 1 && list.llamaServer.length === 1) await this.readProps(list.ids[0]!, api, signal);
       return list.ids;
     }, opts);
   }
 
-  /** The context window the engine reported for a model at the last listing, where it does. */
+  /** The context window the engine reported for a model at the last listing, where it does (trained or configured). */
   contextOf(model: string): number | undefined {
     return this.contexts.get(model);
+  }
+
+  /** A single llama-server's /props (beside /v1), read at most once a minute; a failure leaves the window unsaid and the listing whole. */
+  private async readProps(id: string, api: string, signal: AbortSignal): Promise<void> {
+    if (!this.windows.propsDue(id)) return;
+    try {
+      const res = await this.get(`${api.replace(VERSIONED, '')}/props${this.search}`, signal);
+      const { text, more } = await readBody(res, PROPS_BYTES);
+      this.windows.propsRead(id, res.ok && !more ? readPropsWindow(text) : undefined);
+    } catch {
+      // not answered now: asked again at the next listing
+    }
   }
 
   /**
