@@ -12,7 +12,7 @@ import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.j
 import { log } from '../util/log.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
-import type { Engine, EngineModel as RunningModel } from '../engines/engine.js';
+import { engineName, type Engine, type EngineModel as RunningModel } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
 import type { HostMemoryModel } from './host-memory.js';
 import { observedLoad, type SeenSize } from './learned-size.js';
@@ -51,7 +51,7 @@ export async function sendLoad(backend: Engine, name: string, keepAlive: KeepAli
     if (!timer.aborted || options.signal?.aborted) throw err;
     throw new HostError(
       'timeout',
-      `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check \`ollama ps\` and Ollama's log.`,
+      `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check what ${engineName(backend)} lists loaded, and its log.`,
       backend.host,
     );
   }
@@ -81,7 +81,7 @@ export async function unloadAndConfirm(backend: Engine, names: readonly string[]
   progress?.enter({ kind: 'unloading', models: names });
   for (const name of names) await sendUnload(backend, name, signal);
   const ms = await waitUntilGone(backend, names, signal);
-  log.info(`unloaded ${names.join(', ')} (Ollama took ${ms} ms)`);
+  log.info(`unloaded ${names.join(', ')} (${engineName(backend)} took ${ms} ms)`);
   return ms;
 }
 
