@@ -178,7 +178,8 @@ export class FakeLlamacpp {
   }
 
   private args(m: FakeLlamaModel): string[] {
-    return ['/usr/local/bin/llama-server', '--host', '127.0.0.1', '--port', '0', '--alias', m.id, '--ctx-size', String(m.ctxSize ?? 512), '--model', m.file, '--parallel', '1', '--threads', '1'];
+    // a model with a `runtime` stands for -np -1 (automatic slots, one unified KV cache): no --parallel in its args, as the real router lists them
+    return ['/usr/local/bin/llama-server', '--host', '127.0.0.1', '--port', '0', '--alias', m.id, '--ctx-size', String(m.ctxSize ?? 512), '--model', m.file, ...(m.runtime ? [] : ['--parallel', '1']), '--threads', '1'];
   }
 
   private entry(s: State) {

@@ -84,8 +84,11 @@ export class LlamacppBackend implements Engine {
   onPs?: (running: EngineModel[]) => void;
   private props?: { at: number; value: ServerProps };
   private names = new Map<string, string>();
-  /** Each running model's own figures, asked once per run of it (they change only when it is loaded again). */
-  private readonly runtimes = new Map<string, Promise<ModelRuntime | undefined>>();
+  /**
+   * Each model's own figures, asked once per run of it (they change only when it is loaded again);
+   * kept when it stops, as the best guess of its next run (--fit decides it at each load).
+   */
+  private readonly runtimes = new Map<string, { value: Promise<ModelRuntime | undefined>; live: boolean }>();
   private readonly chat: OpenAIBackend;
 
   constructor(readonly options: LlamacppOptions) {
@@ -162,20 +165,19 @@ export class LlamacppBackend implements Engine {
     return out;
   }
 
-  /** A running (loaded or sleeping) router model's own figures, asked once per run; nothing for the others. */
+  /** A router model's own figures: asked once per run while it runs (loaded or sleeping), else those of its last run. */
   private runtimeOf(m: RouterModel, opts: CallOptions): Promise<ModelRuntime | undefined> {
+    const known = this.runtimes.get(m.id);
     if (m.status !== 'loaded' && m.status !== 'sleeping') {
-      this.runtimes.delete(m.id);
-      return Promise.resolve(undefined);
+      if (known) known.live = false;
+      return known?.value ?? Promise.resolve(undefined);
     }
-    let rt = this.runtimes.get(m.id);
-    if (!rt) {
-      rt = this.api.modelRuntime(m.id, this.callOpts(opts)).catch(() => undefined);
-      this.runtimes.set(m.id, rt);
-      // a failed reading is asked again next time
-      void rt.then((v) => v === undefined && this.runtimes.get(m.id) === rt && this.runtimes.delete(m.id));
-    }
-    return rt;
+    if (known?.live) return known.value;
+    const asked = this.api.modelRuntime(m.id, this.callOpts(opts)).catch(() => undefined);
+    const entry = { value: asked.then(async (v) => v ?? (await known?.value)), live: true };
+    this.runtimes.set(m.id, entry);
+    void asked.then((v) => v === undefined && (entry.live = false)); // no answer: asked again next time
+    return entry.value;
   }
 
   private async describe(m: RouterModel, runtime: ModelRuntime | undefined): Promise<LlamacppModel> {
@@ -258,7 +260,8 @@ export class LlamacppBackend implements Engine {
       model: m.name,
       modified_at: new Date(0),
       size: m.sizeBytes,
-      digest: `llamacpp:${m.id}:${m.args.file ?? ''}:${m.facts?.fileBytes ?? 0}:${m.args.ctxSize ?? 0}`,
+      // the window it runs with in it (its server's own once seen): a new one is a new card (catalog.ts caches by digest)
+      digest: `llamacpp:${m.id}:${m.args.file ?? ''}:${m.facts?.fileBytes ?? 0}:${m.args.ctxSize ?? 0}${m.runtime ? `:${m.runtime.nCtx}x${m.runtime.slots}` : ''}`,
       details: { parent_model: '', format: 'gguf', family: arch, families: arch ? [arch] : [], parameter_size: parameterSize(m.facts?.parameterCount), quantization_level: m.facts?.quantization ?? '' },
       expires_at: NEVER,
       size_vram: 0,
