@@ -106,6 +106,7 @@ describe("a model's own figures (/props?model=ID&autoload=false)", () => {
   it('a unified KV cache (no --parallel: -np -1) is one window every slot shares', () => {
     // seen: -c 2048 without -np → 4 slots of 2048 tokens each, kv_unified
     expect(runtimeArgs({ ctxSize: 2048 }, { nCtx: 2048, slots: 4, sleeping: false })).toEqual({ ctxSize: 2048, parallel: 1 });
+    expect(runtimeArgs({ ctxSize: 2048, parallel: -1 }, { nCtx: 2048, slots: 4, sleeping: false })).toEqual({ ctxSize: 2048, parallel: 1 });
     expect(runtimeArgs({ ctxSize: 2048, parallel: 4, kvUnified: true }, { nCtx: 2048, slots: 4, sleeping: false })).toEqual({ ctxSize: 2048, parallel: 1, kvUnified: true });
   });
 

@@ -57,7 +57,7 @@ export interface LlamacppModel extends RouterModel {
  */
 export function runtimeArgs(args: ModelArgs, rt: ModelRuntime | undefined): ModelArgs {
   if (!rt) return args;
-  const unified = args.kvUnified ?? args.parallel === undefined;
+  const unified = args.kvUnified ?? !(args.parallel !== undefined && args.parallel > 0); // -np -1 or unset: automatic slots
   return { ...args, ctxSize: unified ? rt.nCtx : rt.nCtx * rt.slots, parallel: unified ? 1 : rt.slots };
 }
 
