@@ -44,6 +44,8 @@ export const MODULES = [
   { name: 'diff-lines', file: 'src/orchestrator/inputs/diff-lines.ts', tests: unit('citations-diff') },
   { name: 'token-answer', file: 'src/orchestrator/engines/llamacpp/token-answer.ts', tests: unit('token-answer') },
   { name: 'llamacpp-tokenize', file: 'src/orchestrator/engines/llamacpp/llamacpp-tokenize.ts', tests: integration('llamacpp-tokenize') },
+  { name: 'llamacpp-calls', file: 'src/orchestrator/engines/llamacpp/llamacpp-calls.ts', tests: [...unit('llamacpp-sleep'), ...integration('llamacpp', 'llamacpp-sleep')] },
+  { name: 'llamacpp-answers', file: 'src/orchestrator/engines/llamacpp/llamacpp-answers.ts', tests: [...unit('llamacpp', 'llamacpp-sleep'), ...integration('llamacpp-sleep')] },
   { name: 'engine-tokens', file: 'src/orchestrator/jobs/engine-tokens.ts', tests: unit('engine-tokens') },
   { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
   { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },

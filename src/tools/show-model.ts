@@ -5,14 +5,17 @@ import { coolingHosts, downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { loadedModelSchema, modelSummarySchema } from './schemas.js';
 
 /** A llama.cpp host's model: its status there and where its memory figure comes from. */
-function llamacppLine(m: { id: string; status: string; weightsBytes: number; kvBytes: number; sizeSource: string; contextLength?: number; failure?: string }, host: string): string {
+function llamacppLine(m: { id: string; status: string; weightsBytes: number; kvBytes: number; cacheBytes?: number; slots?: number; sizeSource: string; contextLength?: number; failure?: string }, host: string): string {
+  const cache = m.cacheBytes ? ` + prompt cache ${formatBytes(m.cacheBytes)}` : '';
   const memory =
     m.sizeSource === 'gguf'
-      ? `weights ${formatBytes(m.weightsBytes)} + KV cache ${formatBytes(m.kvBytes)} (from its GGUF header and --ctx-size)`
+      ? `weights ${formatBytes(m.weightsBytes)} + KV cache ${formatBytes(m.kvBytes)}${cache} (from its GGUF header, --ctx-size and --cache-ram${m.slots ? ', and what its server runs with' : ''})`
       : m.sizeSource === 'settings'
         ? `${formatBytes(m.weightsBytes)} from hosts.${host}.modelSizes`
         : `unknown — its file cannot be read here; set hosts.${host}.modelSizes`;
-  return `On llama-server as "${m.id}": ${m.status}${m.failure ? ` (${m.failure})` : ''}${m.contextLength ? `, ${m.contextLength} tokens per slot` : ''}; memory ${memory}.`;
+  const slots = m.slots ? `, ${m.slots} slot${m.slots === 1 ? '' : 's'}` : '';
+  const asleep = m.status === 'sleeping' ? ' (its memory is freed until a request wakes it)' : '';
+  return `On llama-server as "${m.id}": ${m.status}${asleep}${m.failure ? ` (${m.failure})` : ''}${m.contextLength ? `, ${m.contextLength} tokens per slot` : ''}${slots}; memory ${memory}.`;
 }
 
 export const showModelTool = defineTool({
@@ -35,9 +38,9 @@ export const showModelTool = defineTool({
     running: loadedModelSchema.optional(),
     unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer now (the model may be there too), with what to do'),
     llamacpp: z
-      .object({ id: z.string(), status: z.string(), weightsBytes: z.number(), kvBytes: z.number(), sizeSource: z.string(), contextLength: z.number().optional(), file: z.string().optional(), failure: z.string().optional() })
+      .object({ id: z.string(), status: z.string(), weightsBytes: z.number(), kvBytes: z.number(), cacheBytes: z.number().optional(), slots: z.number().optional(), sizeSource: z.string(), contextLength: z.number().optional(), file: z.string().optional(), failure: z.string().optional() })
       .optional()
-      .describe("on a llama.cpp host: the router's id and status for it, and its memory — weights plus KV cache for its --ctx-size; sizeSource gguf (its file's header), settings (modelSizes) or unknown"),
+      .describe("on a llama.cpp host: the router's id and status for it, and its memory — weights plus KV cache for its --ctx-size plus the prompt cache in RAM (--cache-ram); slots while it runs; sizeSource gguf (its file's header), settings (modelSizes) or unknown"),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {

@@ -67,7 +67,7 @@ describe.each([
 
     const card = await call('show_model', { model: 'storiesA', host: 'llama' });
     expect(card.out, card.text).toMatchObject({ llamacpp: { id: 'storiesA', status: 'unloaded', sizeSource: 'gguf', kvBytes: 2 * 5 * 4 * 8 * 2048 * 2 } });
-    expect(card.text).toMatch(/On llama-server as "storiesA": unloaded, 2048 tokens per slot; memory weights 1\.2 MB \+ KV cache 1\.3 MB/);
+    expect(card.text).toMatch(/On llama-server as "storiesA": unloaded, 2048 tokens per slot, 1 slot; memory weights 1\.2 MB \+ KV cache 1\.3 MB \+ prompt cache 1\.3 MB/);
 
     const status = await call('show_status', {});
     expect(status.text).toMatch(/llama \(llama\.cpp, 127\.0\.0\.1:\d+\):[^\n]*\n- storiesB:latest[^\n]*\n- storiesC:latest[^\n]*\n- router: at most 2 loaded; also storiesA:latest \(unloaded/);

@@ -62,8 +62,9 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     const o = await orch.listModels({ refresh: true });
     const mine = o.models.filter((m) => m.host === 'llama');
     expect(mine.map((m) => m.name)).toEqual(['storiesA:latest', 'storiesB:latest', 'storiesC:latest']);
-    // weights (the file) + f16 KV cache for 2048 tokens: 2 × 5 blocks × 4 KV heads × 8 wide × 2048 × 2 bytes
-    expect(mine[0]).toMatchObject({ sizeBytes: 1_185_632 + 2 * 5 * 4 * 8 * 2048 * 2, family: 'llama', contextWindow: 2048 });
+    // weights (the file) + f16 KV cache for 2048 tokens: 2 × 5 blocks × 4 KV heads × 8 wide × 2048 × 2 bytes,
+    // and the prompt cache in RAM (--cache-ram 8192 MiB by default, bounded by the context's tokens): the KV once more
+    expect(mine[0]).toMatchObject({ sizeBytes: 1_185_632 + 2 * (2 * 5 * 4 * 8 * 2048 * 2), family: 'llama', contextWindow: 2048 });
   });
 
   it('at --models-max 2, ollm-mcp unloads its own choice first and the router evicts nothing by itself', async () => {

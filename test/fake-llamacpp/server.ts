@@ -6,8 +6,15 @@
  * (args as the router starts the model's own server: --alias, --ctx-size, --model, --parallel,
  * --threads); POST /models/load and /models/unload answer {success: true}; GET /props says
  * `role: router` and `max_instances`; a chat for an unloaded model loads it (autoload); when
- * --models-max models are loaded, starting another unloads the least recently used one — never
- * looking at memory. Single-model mode: /v1/models lists one model, /props has no role.
+ * --models-max models run, starting another unloads the least recently used one — never
+ * looking at memory. With `sleepIdleMs` (--sleep-idle-seconds) a model idle that long goes to
+ * `sleeping` (server-models.cpp: its process stays, weights and KV freed): /health, /props and
+ * /models leave it asleep, a chat or /tokenize wakes it; it counts toward --models-max and the LRU
+ * unloads it like a loaded one, by last use (seen with the real router: a sleeping pinned model
+ * was unloaded for a third). POST /models/load of a running (loaded or sleeping) model answers 400
+ * "model is already running"; GET /props?model=ID&autoload=false tells a running model's own
+ * n_ctx per slot, total_slots and is_sleeping (`runtime` stands for --fit and -np -1 changing
+ * them), and 400 "model is not loaded" for the others — as the real router answers. Single-model mode: /v1/models lists one model, /props has no role.
  * POST /v1/chat/completions streams OpenAI chunks (a word each) with usage and timings at the end.
  *
  * Tests read `evicted` (models the router unloaded by itself), `requests`, and can make a load
@@ -28,6 +35,8 @@ export interface FakeLlamaModel {
   /** The .gguf file the args name (a real file lets ollm-mcp read its header). */
   file: string;
   ctxSize?: number;
+  /** What its server runs with, when --fit or -np -1 changed it: one slot's window and the slots (default: ctxSize, 1). */
+  runtime?: { nCtx: number; slots: number };
 }
 
 export interface FakeLlamacppOptions {
@@ -35,6 +44,8 @@ export interface FakeLlamacppOptions {
   router?: boolean;
   modelsMax?: number;
   loadDelayMs?: number;
+  /** --sleep-idle-seconds, in ms: a model idle this long goes to `sleeping`. */
+  sleepIdleMs?: number;
   tokenDelayMs?: number;
   /** The answer (or one per request body); with a response_format, sent as JSON of it (formatAnswer). */
   reply?: string | ((body: Record<string, unknown>) => string);
@@ -59,7 +70,7 @@ function formatOf(body: Record<string, unknown>): { format?: 'json' | Record<str
   return { error: `response_format type must be one of "text" or "json_object", but got: ${String(rf['type'])}` };
 }
 
-type Status = 'unloaded' | 'loading' | 'loaded';
+type Status = 'unloaded' | 'loading' | 'loaded' | 'sleeping';
 
 export type TokenizeMode = 'ok' | 'error' | 'not-list' | 'too-many' | 'huge' | 'hang' | 'stall';
 /** The size of the `huge` /tokenize answer. */
@@ -70,6 +81,10 @@ interface State {
   status: Status;
   failed?: boolean;
   lastUsed: number;
+  /** When it last did something (loaded, answered): its idle time runs from here. */
+  activeAt: number;
+  /** Requests it is serving now (a busy model does not fall asleep). */
+  serving: number;
 }
 
 export class FakeLlamacpp {
@@ -78,6 +93,8 @@ export class FakeLlamacpp {
   readonly requests: Array<{ method: string; path: string; body?: unknown }> = [];
   /** Models the router unloaded by itself to make room (LRU at --models-max). */
   readonly evicted: string[] = [];
+  /** Models a request woke from sleep. */
+  readonly woken: string[] = [];
   /** Models that fail to load. */
   readonly failing = new Set<string>();
   private readonly states: State[];
@@ -99,7 +116,7 @@ export class FakeLlamacpp {
     this.port = (server.address() as AddressInfo).port;
     this.url = `http://127.0.0.1:${this.port}`;
     const router = options.router ?? true;
-    this.states = options.models.map((model, i) => ({ model, status: router || i > 0 ? 'unloaded' : 'loaded', lastUsed: 0 }));
+    this.states = options.models.map((model, i) => ({ model, status: router || i > 0 ? 'unloaded' : 'loaded', lastUsed: 0, activeAt: Date.now(), serving: 0 }));
     if (!router) this.states.splice(1);
   }
 
@@ -120,11 +137,34 @@ export class FakeLlamacpp {
   }
 
   status(id: string): Status | undefined {
+    this.tick();
     return this.states.find((s) => s.model.id === id)?.status;
   }
 
   loaded(): string[] {
+    this.tick();
     return this.states.filter((s) => s.status === 'loaded').map((s) => s.model.id);
+  }
+
+  /** The models running: loaded or sleeping (what --models-max counts). */
+  running(): string[] {
+    this.tick();
+    return this.states.filter((s) => s.status === 'loaded' || s.status === 'sleeping').map((s) => s.model.id);
+  }
+
+  /** Idle models fall asleep (read whenever the state is looked at, so no timer outlives the fake). */
+  private tick(now = Date.now()): void {
+    const idle = this.options.sleepIdleMs;
+    if (idle === undefined) return;
+    for (const s of this.states) if (s.status === 'loaded' && s.serving === 0 && now - s.activeAt >= idle) s.status = 'sleeping';
+  }
+
+  /** A request for a sleeping model wakes it. */
+  private wake(s: State): void {
+    if (s.status !== 'sleeping') return;
+    s.status = 'loaded';
+    s.activeAt = Date.now();
+    this.woken.push(s.model.id);
   }
 
   /** Stops at once: open connections are destroyed (a stream in flight breaks off). */
@@ -138,7 +178,8 @@ export class FakeLlamacpp {
   }
 
   private args(m: FakeLlamaModel): string[] {
-    return ['/usr/local/bin/llama-server', '--host', '127.0.0.1', '--port', '0', '--alias', m.id, '--ctx-size', String(m.ctxSize ?? 512), '--model', m.file, '--parallel', '1', '--threads', '1'];
+    // a model with a `runtime` stands for -np -1 (automatic slots, one unified KV cache): no --parallel in its args, as the real router lists them
+    return ['/usr/local/bin/llama-server', '--host', '127.0.0.1', '--port', '0', '--alias', m.id, '--ctx-size', String(m.ctxSize ?? 512), '--model', m.file, ...(m.runtime ? [] : ['--parallel', '1']), '--threads', '1'];
   }
 
   private entry(s: State) {
@@ -165,10 +206,13 @@ export class FakeLlamacpp {
     } catch {
       return this.send(res, 400, { error: { code: 400, message: 'invalid JSON', type: 'invalid_request_error' } });
     }
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path = '/', search = ''] = (req.url ?? '/').split('?');
     this.requests.push({ method: req.method ?? 'GET', path, ...(raw && { body }) });
+    this.tick();
     const route = `${req.method} ${path}`;
     if (route === 'GET /health') return this.send(res, 200, { status: 'ok' });
+    const asked = new URLSearchParams(search).get('model');
+    if (route === 'GET /props' && this.router && asked !== null) return this.modelProps(asked, res);
     if (route === 'GET /props') return this.send(res, 200, this.router ? { role: 'router', max_instances: this.options.modelsMax ?? 4, models_autoload: true, build_info: 'fake' } : { total_slots: 1, model_path: this.states[0]!.model.file, default_generation_settings: { n_ctx: this.states[0]!.model.ctxSize ?? 512 }, build_info: 'fake' });
     if (route === 'GET /models' || route === 'GET /v1/models') return this.send(res, 200, { object: 'list', data: this.states.map((s) => this.entry(s)) });
     if (this.router && (route === 'POST /models/load' || route === 'POST /models/unload')) {
@@ -179,6 +223,7 @@ export class FakeLlamacpp {
         s.status = 'unloaded';
         return this.send(res, 200, { success: true });
       }
+      // a sleeping model is running too: loading it is refused, and it stays asleep
       if (s.status !== 'unloaded') return this.send(res, 400, { error: { code: 400, message: 'model is already running', type: 'invalid_request_error' } });
       void this.load(s);
       return this.send(res, 200, { success: true });
@@ -189,18 +234,29 @@ export class FakeLlamacpp {
       const s = this.router ? this.states.find((x) => x.model.id === body['model']) : this.states[0];
       if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
       if (s.status === 'unloaded') await this.load(s);
+      this.wake(s);
+      s.activeAt = Date.now();
       const text = typeof body['content'] === 'string' ? body['content'] : '';
       return this.tokenizeAnswer(text, res);
     }
     return this.send(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
   }
 
-  /** Starts a load: at --models-max, the least recently used loaded model goes first (the router's own eviction). */
+  /** GET /props?model=ID&autoload=false: a running model's own figures, without waking it; 400 for one not running. */
+  private modelProps(id: string, res: http.ServerResponse): void {
+    const s = this.states.find((x) => x.model.id === id);
+    if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
+    if (s.status !== 'loaded' && s.status !== 'sleeping') return this.send(res, 400, { error: { code: 400, message: 'model is not loaded', type: 'invalid_request_error' } });
+    const rt = s.model.runtime ?? { nCtx: s.model.ctxSize ?? 512, slots: 1 };
+    this.send(res, 200, { default_generation_settings: { n_ctx: rt.nCtx, params: {} }, total_slots: rt.slots, model_path: s.model.file, model_alias: s.model.id, is_sleeping: s.status === 'sleeping', build_info: 'fake' });
+  }
+
+  /** Starts a load: at --models-max, the least recently used running model (loaded or sleeping) goes first (the router's own eviction). */
   private async load(s: State): Promise<void> {
     const max = this.options.modelsMax ?? 4;
     const holding = this.states.filter((x) => x.status !== 'unloaded');
     if (holding.length >= max) {
-      const lru = holding.filter((x) => x.status === 'loaded').sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      const lru = holding.filter((x) => x.status === 'loaded' || x.status === 'sleeping').sort((a, b) => a.lastUsed - b.lastUsed)[0];
       if (lru) {
         lru.status = 'unloaded';
         this.evicted.push(lru.model.id);
@@ -215,7 +271,10 @@ export class FakeLlamacpp {
       s.failed = true;
       return;
     }
-    if (s.status === 'loading') s.status = 'loaded';
+    if (s.status === 'loading') {
+      s.status = 'loaded';
+      s.activeAt = Date.now();
+    }
   }
 
   private async chat(body: Record<string, unknown>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -223,8 +282,19 @@ export class FakeLlamacpp {
     if (!s) return this.send(res, 400, { error: { code: 400, message: 'model not found', type: 'invalid_request_error' } });
     if (s.status === 'unloaded') await this.load(s);
     while (s.status === 'loading') await new Promise((r) => setTimeout(r, 5));
+    this.wake(s);
     if (s.status !== 'loaded') return this.send(res, 500, { error: { code: 500, message: 'failed to load model', type: 'server_error' } });
     s.lastUsed = ++this.clock;
+    s.serving++;
+    try {
+      await this.answer(s, body, req, res);
+    } finally {
+      s.serving--;
+      s.activeAt = Date.now();
+    }
+  }
+
+  private async answer(s: State, body: Record<string, unknown>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const asked = formatOf(body);
     if ('error' in asked) return this.send(res, 400, { error: { code: 400, message: asked.error, type: 'invalid_request_error' } });
     const reply = typeof this.options.reply === 'function' ? this.options.reply(body) : (this.options.reply ?? 'Once upon a time, there was a little girl named Lily.');

@@ -17,7 +17,7 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-/** A router with storiesA and storiesB loaded (each 1.5 MB: the file and its KV cache), under `budget`. */
+/** A router with storiesA and storiesB loaded (each 1.8 MB: the file, its KV cache and its prompt cache), under `budget`. */
 async function doctorWith(budget: string) {
   const ollama = await FakeOllama.start({ models: [] });
   const router = await FakeLlamacpp.start({ models: ['storiesA', 'storiesB'].map((id) => ({ id, file: STORIES })), modelsMax: 2 });
@@ -38,7 +38,7 @@ describe('doctor on a llama.cpp router', () => {
   it('over the budget: a warning naming the loaded models, largest first, and how to unload them', async () => {
     const check = await doctorWith('2MB');
     expect(check.level).toBe('warn');
-    expect(check.detail).toMatch(/2 loaded; the models loaded take 3\.0 MB of RAM, more than the budget \(2\.0 MB\): stories[AB]:latest \(1\.5 MB\), stories[AB]:latest \(1\.5 MB\)$/);
+    expect(check.detail).toMatch(/2 loaded; the models loaded take 3\.7 MB of RAM, more than the budget \(2\.0 MB\): stories[AB]:latest \(1\.8 MB\), stories[AB]:latest \(1\.8 MB\)$/);
     expect(check.fix).toMatch(/^unload stories[AB]:latest \(unload_model, or POST \/models\/unload \{"model": NAME\} to the router\), or raise ram\.budget \(or hosts\.llama\.capacity\)/);
   });
 

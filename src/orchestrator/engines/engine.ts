@@ -42,6 +42,11 @@ export interface EngineModel {
   size_vram: number;
   /** The context window it is loaded with, when the engine says. */
   context_length?: number;
+  /**
+   * Listed running, but its memory is freed until a request wakes it (llama-server's
+   * --sleep-idle-seconds): it still counts toward the engine's limit of models, `size` is 0.
+   */
+  asleep?: boolean;
 }
 
 /** What an engine tells of one model beyond its entry: its metadata (model_info as GGUF keys), capabilities, licence. */
@@ -137,6 +142,10 @@ export interface ReportedModel {
   sizeBytes: number;
   weightsBytes: number;
   kvBytes: number;
+  /** The prompt cache it keeps in RAM (llama-server's --cache-ram), in sizeBytes too. */
+  cacheBytes?: number;
+  /** Its parallel slots, as its server reports them while it runs. */
+  slots?: number;
   /** gguf: read from its file's header; settings: hosts.NAME.modelSizes; unknown: neither. */
   sizeSource: 'gguf' | 'settings' | 'unknown';
   contextLength?: number;
@@ -160,6 +169,8 @@ export interface Engine {
   readonly host: string;
   /** How messages name it: "Ollama at 127.0.0.1:11434", "llama-server router at …", "vllm (10.0.0.5:8000)". */
   readonly who: string;
+  /** The engine's own name, for what it did by itself ("unloaded by Ollama", "by llama-server"); "the engine" when unset. */
+  readonly engineName?: string;
   readonly can: EngineCapabilities;
   /** Told of every reading of the loaded models, whoever made it (the pin keeper watches them). */
   onPs?: (running: EngineModel[]) => void;
@@ -189,6 +200,11 @@ export interface Engine {
   learnedWindows?(): ReadonlyMap<string, number>;
   /** Anything a call threw, as the host error naming this engine and the next step. */
   toError(err: unknown, what: string, ctx?: CallOptions & { timedOut?: boolean }): HostError;
+}
+
+/** How messages name what an engine did by itself: its own name ("Ollama", "llama-server"), else "the engine". */
+export function engineName(e: Pick<Engine, 'engineName'>): string {
+  return e.engineName ?? 'the engine';
 }
 
 /** A chat's prompt and limits, as any chat API takes them. */

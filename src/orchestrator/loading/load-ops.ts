@@ -12,7 +12,7 @@ import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.j
 import { log } from '../util/log.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
-import type { Engine, EngineModel as RunningModel } from '../engines/engine.js';
+import { engineName, type Engine, type EngineModel as RunningModel } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
 import type { HostMemoryModel } from './host-memory.js';
 import { observedLoad, type SeenSize } from './learned-size.js';
@@ -51,7 +51,7 @@ export async function sendLoad(backend: Engine, name: string, keepAlive: KeepAli
     if (!timer.aborted || options.signal?.aborted) throw err;
     throw new HostError(
       'timeout',
-      `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check \`ollama ps\` and Ollama's log.`,
+      `Loading ${name} on ${backend.who} took longer than ${Math.round(limit.ms / 1000)} s (${limit.why}) and was stopped — if this disk is just slow, raise ollama.loadTimeoutMs or ollama.loadTimeoutMsPerGB; otherwise check what ${engineName(backend)} lists loaded, and its log.`,
       backend.host,
     );
   }
@@ -81,7 +81,7 @@ export async function unloadAndConfirm(backend: Engine, names: readonly string[]
   progress?.enter({ kind: 'unloading', models: names });
   for (const name of names) await sendUnload(backend, name, signal);
   const ms = await waitUntilGone(backend, names, signal);
-  log.info(`unloaded ${names.join(', ')} (Ollama took ${ms} ms)`);
+  log.info(`unloaded ${names.join(', ')} (${engineName(backend)} took ${ms} ms)`);
   return ms;
 }
 
@@ -159,7 +159,8 @@ export async function confirmLoaded(backend: Engine, model: string, contextLengt
   for (let i = 0; i < 20; i++) {
     const ps = await backend.ps(options.signal ? { signal: options.signal } : {});
     last = ps.find((r) => r.name === model) ?? (options.digest ? ps.find((r) => r.digest === options.digest) : undefined);
-    if (last && (last.context_length ?? contextLength) >= contextLength) return ps;
+    // where the engine fixes the window (llama-server's --ctx-size, after --fit), it runs with what it has
+    if (last && (!backend.can.contextPerRequest || (last.context_length ?? contextLength) >= contextLength)) return ps;
     await sleep(50);
   }
   const what = last

@@ -53,6 +53,7 @@ export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embeddi
 
 /**
  * The loaded models as the planner weighs them (a versatile model is kept before a specialist). A
+ * sleeping model (`asleep`) holds nothing, so unloading it costs nothing to load again. A
  * size the host reports outside the model's bounds (0, 1 byte, a petabyte) is not believed: the
  * learned figure, else the estimate, stands in — never less than the weights.
  */
@@ -60,7 +61,8 @@ export function loadedStates(p: PlanningParts, running: readonly RunningModel[],
   return Promise.all(
     running.map(async (r) => {
       const m = await p.catalog.get(r.name);
-      const sizeBytes = m && !m.cloud ? believedSize(p, m, r, view) : r.size;
+      // an engine's sleeping model holds no memory (its place among the models it holds, yes)
+      const sizeBytes = r.asleep ? 0 : m && !m.cloud ? believedSize(p, m, r, view) : r.size;
       return { name: r.name, sizeBytes, vramBytes: Math.min(sizeBytes, r.size_vram ?? 0), versatility: m?.profiles.length ?? 0 };
     }),
   );

@@ -20,7 +20,7 @@ import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pin
 import { PinKeeper } from './pin-keeper.js';
 import { log } from '../util/log.js';
 import { HostError } from '../engines/host-error.js';
-import type { Engine, RunningModel } from '../engines/engine.js';
+import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
 
 export type { KeepAlive } from './load-ops.js';
 export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
@@ -79,6 +79,7 @@ export class Loader {
     this.keeper = new PinKeeper({
       pins: this.pins,
       where: options.where ?? '',
+      engine: engineName(backend),
       ps: () => this.backend.ps({ timeoutMs: 5000 }),
       restore: (name, contextLength) => this.serial(() => restorePin(this.backend, this.pins, this.reloadPin, name, contextLength)),
     });
@@ -165,7 +166,7 @@ export class Loader {
     const loadedAs = running.find((r) => r.name === model.name);
     const contextLength = contextFor(model, loadedAs, req.contextLength, baseContext(this.settings, view.memory));
     const { plan, reload, others } = planAt(this.planning, model, running, await loadedStates(this.planning, running, view), view, contextLength);
-    if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs?.context_length ?? 0} to ${contextLength} tokens for this work, so Ollama reloads it.`;
+    if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(this.backend)} reloads it.`;
     logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
 
     const action = plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded';

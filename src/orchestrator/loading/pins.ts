@@ -7,7 +7,7 @@
  */
 import type { KeepAlive } from './load-ops.js';
 import { sendLoad } from './load-ops.js';
-import type { Engine, RunningModel } from '../engines/engine.js';
+import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
 import { log } from '../util/log.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
 import type { RestoreResult } from './pin-keeper.js';
@@ -32,7 +32,7 @@ export async function restoreGone(
     if (result.state === 'loaded') again.push(r.name);
   }
   const names = gone.map((g) => g.name).join(', ');
-  return `Ollama unloaded ${names} after it${again.length ? `; pinned ${again.join(', ')} ${again.length > 1 ? 'were' : 'was'} loaded again` : ''}.`;
+  return `${engineName(backend)} unloaded ${names} after it${again.length ? `; pinned ${again.join(', ')} ${again.length > 1 ? 'were' : 'was'} loaded again` : ''}.`;
 }
 
 /** In the load queue: a pin still pinned and missing from /api/ps is loaded again (`reload`); one still listed (even on its way out) is left. */

@@ -12,73 +12,10 @@ import { redactSecrets } from '../../util/redact-secrets.js';
 import { errorCode } from '../../util/error-code.js';
 import { cancelledText } from '../../util/stopping.js';
 
-export type RouterStatus = 'loaded' | 'loading' | 'unloaded' | 'failed' | 'sleeping' | string;
+import { isObject, parseJson, readModel, readRuntime, type Json, type ModelArgs, type ModelRuntime, type RouterModel, type ServerProps } from './llamacpp-answers.js';
 
-/** What a model's status `args` say (the router starts each model's own llama-server with them). */
-export interface ModelArgs {
-  file?: string;
-  ctxSize?: number;
-  parallel?: number;
-  cacheTypeK?: string;
-  cacheTypeV?: string;
-}
-
-export interface RouterModel {
-  id: string;
-  status: RouterStatus;
-  /** Why a load failed, when the router says. */
-  failure?: string;
-  args: ModelArgs;
-}
-
-export interface ServerProps {
-  router: boolean;
-  /** --models-max (router only). */
-  maxInstances?: number;
-  build?: string;
-  /** A single-model server's model file and context (its /props). */
-  single?: ModelArgs;
-}
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The flags that matter for memory, from a status' `args` (both the long and short spellings). */
-export function readArgs(args: readonly unknown[]): ModelArgs {
-  const out: ModelArgs = {};
-  for (let i = 0; i < args.length - 1; i++) {
-    const flag = args[i];
-    const value = String(args[i + 1]);
-    const n = Number(value);
-    if (flag === '--model' || flag === '-m') out.file = value;
-    else if ((flag === '--ctx-size' || flag === '-c') && Number.isFinite(n)) out.ctxSize = n;
-    else if ((flag === '--parallel' || flag === '-np') && Number.isFinite(n)) out.parallel = n;
-    else if (flag === '--cache-type-k' || flag === '-ctk') out.cacheTypeK = value;
-    else if (flag === '--cache-type-v' || flag === '-ctv') out.cacheTypeV = value;
-  }
-  return out;
-}
-
-/** One entry of GET /models (router) or /v1/models (single model), or undefined when it is not one. */
-export function readModel(entry: unknown, single: boolean): RouterModel | undefined {
-  if (!isObject(entry) || typeof entry['id'] !== 'string' || entry['id'] === '') return undefined;
-  const status = entry['status'];
-  if (!isObject(status)) return single ? { id: entry['id'], status: 'loaded', args: {} } : undefined;
-  const value = typeof status['value'] === 'string' ? status['value'] : 'unloaded';
-  const failed = status['failed'] === true || value === 'failed';
-  const args = Array.isArray(status['args']) ? readArgs(status['args'] as unknown[]) : {};
-  const exit = typeof status['exit_code'] === 'number' ? ` (exit code ${status['exit_code']})` : '';
-  return { id: entry['id'], status: failed && value === 'unloaded' ? 'failed' : value, args, ...(failed && { failure: `its last load failed${exit}` }) };
-}
-
-/** JSON text parsed, or undefined when it is not JSON. */
-export function parseJson(text: string): unknown {
-  try {
-    return text ? (JSON.parse(text) as unknown) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { parseJson, readArgs, readModel, readRuntime } from './llamacpp-answers.js';
+export type { ModelArgs, ModelRuntime, RouterModel, RouterStatus, ServerProps } from './llamacpp-answers.js';
 
 export interface CallOpts {
   signal?: AbortSignal;
@@ -205,6 +142,16 @@ export class LlamacppApi {
       ...(typeof slots === 'number' && slots > 0 && { parallel: slots }),
     };
     return { router, ...(typeof max === 'number' && max > 0 && { maxInstances: max }), ...(typeof build === 'string' && { build }), ...(!router && { single }) };
+  }
+
+  /**
+   * A router model's own figures (ModelRuntime), asked without waking or loading it; undefined when
+   * it is not running (the router answers 400 "model is not loaded") or the answer lacks them.
+   */
+  async modelRuntime(id: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ModelRuntime | undefined> {
+    const r = await this.json('GET', `/props?model=${encodeURIComponent(id)}&autoload=false`, undefined, opts);
+    if (r.status >= 400 || !isObject(r.json)) return undefined;
+    return readRuntime(r.json);
   }
 
   /** Every model with its status: the router's /models, or a single-model server's /v1/models (its one model loaded). */

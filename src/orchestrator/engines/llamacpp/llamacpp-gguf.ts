@@ -2,8 +2,10 @@
  * A llama-server model's memory, from its GGUF header (read with @huggingface/gguf: the header
  * only, never the weights) and the arguments the router starts it with: the weights (the file)
  * plus the KV cache for its --ctx-size, f16 unless --cache-type-k/v say otherwise — what Ollama
- * predicts for the llama-server it runs (llm/llama_server.go PredictServerVRAM). The --parallel
- * slots share that context (each gets ctx-size / parallel tokens), so they add no KV of their own.
+ * predicts for the llama-server it runs (llm/llama_server.go PredictServerVRAM) — and the prompt
+ * cache it keeps in RAM (--cache-ram). The --parallel slots share that context (each gets
+ * ctx-size / parallel tokens; with a unified KV cache each may use all of it), so they add no KV
+ * of their own.
  */
 import { stat } from 'node:fs/promises';
 import type { ModelArgs } from './llamacpp-api.js';
@@ -69,10 +71,26 @@ export function kvBytes(facts: GgufFacts, args: ModelArgs): number {
   return Math.ceil(blocks * kvHeads * ctx * (k * cacheTypeBytes(args.cacheTypeK) + v * cacheTypeBytes(args.cacheTypeV)));
 }
 
-/** What the model takes loaded: weights plus KV cache. */
-export function predictBytes(facts: GgufFacts, args: ModelArgs): { totalBytes: number; weightsBytes: number; kvBytes: number } {
+/** llama-server's --cache-ram when it is not set, MiB (tools/server/README.md). */
+export const DEFAULT_CACHE_RAM_MIB = 8192;
+
+/**
+ * The host-RAM prompt cache a model's server keeps (--cache-ram): the KV states of earlier
+ * prompts, bounded by --cache-ram MiB (0: none, -1: no byte limit) and by the context's tokens
+ * (llama.cpp PR 16391: "max number of cached tokens, by default equal to --ctx-size") — so at
+ * most its KV cache once more.
+ */
+export function promptCacheBytes(kv: number, args: Pick<ModelArgs, 'cacheRamMiB'>): number {
+  const mib = args.cacheRamMiB ?? DEFAULT_CACHE_RAM_MIB;
+  if (mib === 0) return 0;
+  return mib < 0 ? kv : Math.min(kv, mib * 1024 * 1024);
+}
+
+/** What the model takes loaded: weights, KV cache, and the prompt cache in RAM. */
+export function predictBytes(facts: GgufFacts, args: ModelArgs): { totalBytes: number; weightsBytes: number; kvBytes: number; cacheBytes: number } {
   const kv = kvBytes(facts, args);
-  return { totalBytes: facts.fileBytes + kv, weightsBytes: facts.fileBytes, kvBytes: kv };
+  const cache = promptCacheBytes(kv, args);
+  return { totalBytes: facts.fileBytes + kv + cache, weightsBytes: facts.fileBytes, kvBytes: kv, cacheBytes: cache };
 }
 
 /** "263K", "7.6B": as Ollama writes parameter sizes. */

@@ -16,7 +16,7 @@ import type { CallOptions, Engine, EngineCapabilities, EngineModel, EngineReport
 import { HostError } from '../host-error.js';
 import { OpenAIBackend } from '../openai/openai.js';
 import { chatGenerate } from '../openai/openai-generate.js';
-import { LlamacppApi, type RouterModel, type ServerProps } from './llamacpp-api.js';
+import { LlamacppApi, type ModelArgs, type ModelRuntime, type RouterModel, type ServerProps } from './llamacpp-api.js';
 import { routerLoad, routerUnload } from './llamacpp-calls.js';
 import { tokenizeCount } from './llamacpp-tokenize.js';
 import { type GgufFacts, parameterSize, predictBytes, readGguf, runContext } from './llamacpp-gguf.js';
@@ -40,10 +40,25 @@ export interface LlamacppModel extends RouterModel {
   sizeBytes: number;
   weightsBytes: number;
   kvBytes: number;
+  /** The prompt cache it keeps in RAM (--cache-ram), in sizeBytes too. */
+  cacheBytes: number;
+  /** What its own server says it runs with (/props?model=), while it runs. */
+  runtime?: ModelRuntime;
   /** Where sizeBytes comes from, in words. */
   sizeSource: 'gguf' | 'settings' | 'unknown';
-  /** Tokens per slot: ctx-size / parallel. */
+  /** Tokens per slot: what its server runs with, else ctx-size / parallel (the whole ctx-size with a unified KV cache). */
   contextLength?: number;
+}
+
+/**
+ * The arguments a running model's own figures stand for: its slot's window after --fit and its
+ * slots after -np -1. A unified KV cache (the default when --parallel is not set) is one window
+ * shared by every slot; otherwise each slot has its own.
+ */
+export function runtimeArgs(args: ModelArgs, rt: ModelRuntime | undefined): ModelArgs {
+  if (!rt) return args;
+  const unified = args.kvUnified ?? !(args.parallel !== undefined && args.parallel > 0); // -np -1 or unset: automatic slots
+  return { ...args, ctxSize: unified ? rt.nCtx : rt.nCtx * rt.slots, parallel: unified ? 1 : rt.slots };
 }
 
 const PROPS_TTL_MS = 30_000;
@@ -55,6 +70,7 @@ const STREAM_STALL_MS = 24 * 3600_000;
 
 export class LlamacppBackend implements Engine {
   readonly kind = 'llamacpp' as const;
+  readonly engineName = 'llama-server';
   /** The window is fixed per model by --ctx-size; /tokenize counts with the model's own tokenizer (a loaded model only: the router would load it). */
   readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: false, contextPerRequest: false, tokenize: true, embeddings: false };
   readonly url: string;
@@ -68,6 +84,11 @@ export class LlamacppBackend implements Engine {
   onPs?: (running: EngineModel[]) => void;
   private props?: { at: number; value: ServerProps };
   private names = new Map<string, string>();
+  /**
+   * Each model's own figures, asked once per run of it (they change only when it is loaded again);
+   * kept when it stops, as the best guess of its next run (--fit decides it at each load).
+   */
+  private readonly runtimes = new Map<string, { value: Promise<ModelRuntime | undefined>; live: boolean }>();
   private readonly chat: OpenAIBackend;
 
   constructor(readonly options: LlamacppOptions) {
@@ -103,7 +124,7 @@ export class LlamacppBackend implements Engine {
   async tokenize(model: string, text: string, options: CallOptions = {}): Promise<number | undefined> {
     const id = this.idOf(model);
     const m = (await this.models(options)).find((x) => x.id === id);
-    if (m?.status !== 'loaded') return undefined;
+    if (m?.status !== 'loaded') return undefined; // (a sleeping one would be woken: its memory taken again)
     return tokenizeCount(this.api, id, model, text, this.callOpts(options));
   }
 
@@ -139,24 +160,40 @@ export class LlamacppBackend implements Engine {
   async models(opts: CallOptions = {}): Promise<LlamacppModel[]> {
     const props = await this.serverProps(opts);
     const raw = await this.api.models(props, this.callOpts(opts));
-    const out = await Promise.all(raw.map((m) => this.describe(m)));
+    const out = await Promise.all(raw.map(async (m) => this.describe(m, props.router ? await this.runtimeOf(m, opts) : undefined)));
     this.names = new Map(out.map((m) => [m.name, m.id]));
     return out;
   }
 
-  private async describe(m: RouterModel): Promise<LlamacppModel> {
+  /** A router model's own figures: asked once per run while it runs (loaded or sleeping), else those of its last run. */
+  private runtimeOf(m: RouterModel, opts: CallOptions): Promise<ModelRuntime | undefined> {
+    const known = this.runtimes.get(m.id);
+    if (m.status !== 'loaded' && m.status !== 'sleeping') {
+      if (known) known.live = false;
+      return known?.value ?? Promise.resolve(undefined);
+    }
+    if (known?.live) return known.value;
+    const asked = this.api.modelRuntime(m.id, this.callOpts(opts)).catch(() => undefined);
+    const entry = { value: asked.then(async (v) => v ?? (await known?.value)), live: true };
+    this.runtimes.set(m.id, entry);
+    void asked.then((v) => v === undefined && (entry.live = false)); // no answer: asked again next time
+    return entry.value;
+  }
+
+  private async describe(m: RouterModel, runtime: ModelRuntime | undefined): Promise<LlamacppModel> {
     const name = withTag(m.id);
     const facts = m.args.file ? await readGguf(m.args.file) : undefined;
     const configured = this.options.modelSizes?.[m.id] ?? this.options.modelSizes?.[name];
-    const ctx = runContext(facts, m.args);
-    const contextLength = ctx ? Math.max(1, Math.floor(ctx / Math.max(1, m.args.parallel ?? 1))) : undefined;
-    const base = { ...m, name, ...(contextLength !== undefined && { contextLength }) };
+    const args = runtimeArgs(m.args, runtime);
+    const ctx = runContext(facts, args);
+    const contextLength = ctx ? Math.max(1, Math.floor(ctx / Math.max(1, args.parallel ?? 1))) : undefined;
+    const base = { ...m, name, ...(runtime && { runtime }), ...(contextLength !== undefined && { contextLength }) };
     if (facts) {
-      const p = predictBytes(facts, m.args);
-      return { ...base, facts, sizeBytes: p.totalBytes, weightsBytes: p.weightsBytes, kvBytes: p.kvBytes, sizeSource: 'gguf' };
+      const p = predictBytes(facts, args);
+      return { ...base, facts, sizeBytes: p.totalBytes, weightsBytes: p.weightsBytes, kvBytes: p.kvBytes, cacheBytes: p.cacheBytes, sizeSource: 'gguf' };
     }
-    if (configured !== undefined) return { ...base, sizeBytes: configured, weightsBytes: configured, kvBytes: 0, sizeSource: 'settings' };
-    return { ...base, sizeBytes: 0, weightsBytes: 0, kvBytes: 0, sizeSource: 'unknown' };
+    if (configured !== undefined) return { ...base, sizeBytes: configured, weightsBytes: configured, kvBytes: 0, cacheBytes: 0, sizeSource: 'settings' };
+    return { ...base, sizeBytes: 0, weightsBytes: 0, kvBytes: 0, cacheBytes: 0, sizeSource: 'unknown' };
   }
 
   /** Router or single model, its --models-max, and every model with its status, memory and where that figure comes from. */
@@ -174,7 +211,9 @@ export class LlamacppBackend implements Engine {
         sizeBytes: m.sizeBytes,
         weightsBytes: m.weightsBytes,
         kvBytes: m.kvBytes,
+        cacheBytes: m.cacheBytes,
         sizeSource: m.sizeSource,
+        ...(m.runtime && { slots: m.runtime.slots }),
         ...(m.contextLength !== undefined && { contextLength: m.contextLength }),
         ...(m.args.file && { file: m.args.file }),
       })),
@@ -190,9 +229,15 @@ export class LlamacppBackend implements Engine {
     return (await this.models(opts)).map((m) => this.entry(m));
   }
 
-  /** The models loaded or loading (both hold memory), as /api/ps lists them. */
+  /**
+   * The models running, as /api/ps lists them: loaded or loading (both hold memory), and sleeping
+   * (--sleep-idle-seconds): its process stays and counts toward --models-max, its weights and KV
+   * are freed until a request wakes it — listed with no memory held (`asleep`).
+   */
   async ps(opts?: CallOptions): Promise<EngineModel[]> {
-    const running = (await this.models(opts)).filter((m) => m.status === 'loaded' || m.status === 'loading').map((m) => ({ ...this.entry(m), expires_at: NEVER, size_vram: 0, ...(m.contextLength !== undefined && { context_length: m.contextLength }) }));
+    const running = (await this.models(opts))
+      .filter((m) => m.status === 'loaded' || m.status === 'loading' || m.status === 'sleeping')
+      .map((m) => ({ ...this.entry(m), expires_at: NEVER, size_vram: 0, ...(m.status === 'sleeping' && { size: 0, asleep: true }), ...(m.contextLength !== undefined && { context_length: m.contextLength }) }));
     this.onPs?.(running);
     return running;
   }
@@ -215,7 +260,8 @@ export class LlamacppBackend implements Engine {
       model: m.name,
       modified_at: new Date(0),
       size: m.sizeBytes,
-      digest: `llamacpp:${m.id}:${m.args.file ?? ''}:${m.facts?.fileBytes ?? 0}:${m.args.ctxSize ?? 0}`,
+      // the window it runs with in it (its server's own once seen): a new one is a new card (catalog.ts caches by digest)
+      digest: `llamacpp:${m.id}:${m.args.file ?? ''}:${m.facts?.fileBytes ?? 0}:${m.args.ctxSize ?? 0}${m.runtime ? `:${m.runtime.nCtx}x${m.runtime.slots}` : ''}`,
       details: { parent_model: '', format: 'gguf', family: arch, families: arch ? [arch] : [], parameter_size: parameterSize(m.facts?.parameterCount), quantization_level: m.facts?.quantization ?? '' },
       expires_at: NEVER,
       size_vram: 0,

@@ -44,6 +44,7 @@ const callSignal = new AsyncLocalStorage<AbortSignal>();
 
 export class OllamaBackend implements Engine {
   readonly kind = 'ollama' as const;
+  readonly engineName = 'Ollama';
   readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: true, contextPerRequest: true, tokenize: false, embeddings: true, reportsLoadedSize: true };
   onPs?: (running: EngineModel[]) => void;
   readonly url: string;
