@@ -19,8 +19,11 @@ const CONFIG = `http:
     ci-bot: { tokenEnv: OLLM_TOKEN_CI }
 agents:
   ci-bot:
+    model:
+      routing:
+        overrides: { general: llama3.2 }
     options: { temperature: 0.15 }
-    toolsets: [offload, status]
+    toolsets: [offload, models, status]
     system: "${SYSTEM}"
 `;
 const TOKENS = { OLLM_TOKEN_DESK: DESK_TOKEN, OLLM_TOKEN_CI: CI_TOKEN, OLLM_HTTP_TOKEN: PLAIN_TOKEN };
@@ -39,7 +42,7 @@ const auth = (token: string) => ({ requestInit: { headers: { authorization: `Bea
 type AgentRow = { agent: string; requests: number; offloaded: number };
 
 describe('agents named by their HTTP token', () => {
-  it('a named token is its agent for the records and agents: settings, whatever the client calls itself', async () => {
+  it('a named token is its agent for the records and agents: settings, whatever the client calls itself', { timeout: 40_000 }, async () => {
     const server = await startHttp({ OLLM_HOME: tempHome(CONFIG), OLLAMA_HOST: fake.host, ...TOKENS });
     // each claims another's name: the token decides
     const desk = new Client({ name: 'ci-bot', version: '1' });
@@ -69,14 +72,25 @@ describe('agents named by their HTTP token', () => {
       expect((await ci.listTools()).tools.map((t) => t.name)).not.toContain('remember');
       expect((await desk.listTools()).tools.map((t) => t.name)).toContain('remember');
 
+      // compare and smart_load too are the CI bot's with its entry: its options, system prompt and routing
+      const compared = await ci.callTool({ name: 'compare', arguments: { prompt: 'Compare for the CI bot', models: ['llama3.2', 'phi3:mini'], maxTokens: 16 } });
+      expect(compared.isError, JSON.stringify(compared.content)).toBeFalsy();
+      const sentCompare = sentFor('Compare for the CI bot');
+      expect(sentCompare).toHaveLength(2);
+      for (const s of sentCompare) expect(s).toMatchObject({ options: { temperature: 0.15 }, system: expect.stringContaining(SYSTEM) });
+      const load = async (c: Client) => (await c.callTool({ name: 'smart_load', arguments: { task: 'general', dryRun: true } })).structuredContent as { model: string; choice: string };
+      expect(await load(ci)).toMatchObject({ model: 'llama3.2:latest', choice: expect.stringMatching(/configured for general work/) });
+      expect((await load(desk)).choice).not.toMatch(/configured for general work/);
+
       const metrics = JSON.parse(((await plain.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: AgentRow[] };
-      expect(Object.fromEntries(metrics.agents.map((a) => [a.agent, [a.requests, a.offloaded]]))).toEqual({ 'claude-desktop': [2, 2], 'ci-bot': [1, 1], 'plain-agent': [1, 1] });
+      // desktop: 2 generations and a smart_load; CI bot: a generation, a comparison and a smart_load
+      expect(Object.fromEntries(metrics.agents.map((a) => [a.agent, [a.requests, a.offloaded]]))).toEqual({ 'claude-desktop': [3, 2], 'ci-bot': [3, 2], 'plain-agent': [1, 1] });
 
       const status = await ci.callTool({ name: 'show_status', arguments: {} });
       const byName = Object.fromEntries((status.structuredContent as { agents: AgentRow[] }).agents.map((a) => [a.agent, a]));
-      expect(byName['ci-bot']).toMatchObject({ requests: 1, offloaded: 1 }); // show_status counts once answered
-      expect(byName['claude-desktop']).toMatchObject({ requests: 2, offloaded: 2 });
-      expect((status.content as Array<{ text: string }>)[0]!.text).toMatch(/- claude-desktop: 2 calls; 2 offloaded/);
+      expect(byName['ci-bot']).toMatchObject({ requests: 3, offloaded: 2 }); // show_status counts once answered
+      expect(byName['claude-desktop']).toMatchObject({ requests: 3, offloaded: 2 });
+      expect((status.content as Array<{ text: string }>)[0]!.text).toMatch(/- claude-desktop: 3 calls; 2 offloaded/);
 
       // without one of the tokens, nothing is served
       const none = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer not-one-of-the-tokens' }, body: '{}' });
