@@ -16,20 +16,17 @@ export interface UnnamedToken {
 
 /** Every token the server accepts, trimmed as served; or why it cannot start. */
 export function acceptedTokens(named: Settings['http']['tokens'], env: NodeJS.ProcessEnv, unnamed?: UnnamedToken): { tokens: HttpToken[] } | { problem: string } {
-  const given: Array<HttpToken & { raw: string | undefined }> = [];
-  if (unnamed) given.push({ raw: unnamed.value, value: unnamed.value.trim(), source: unnamed.source });
-  for (const [agent, { tokenEnv }] of Object.entries(named)) {
-    const raw = env[tokenEnv];
-    given.push({ raw, value: raw?.trim() ?? '', agent, source: `http.tokens.${agent} (${tokenEnv})` });
-  }
-  const bySource = new Map<string, string>();
-  for (const t of given) {
-    if (t.raw === undefined) return { problem: `${t.source} is not set: set that variable to the token agent "${t.agent}" sends (make one with \`openssl rand -hex 16\`), or remove the entry.` };
-    const weak = tokenProblem(t.raw, t.source);
+  const given: Array<{ raw: string | undefined; source: string; agent?: string }> = unnamed ? [{ raw: unnamed.value, source: unnamed.source }] : [];
+  for (const [agent, { tokenEnv }] of Object.entries(named)) given.push({ raw: env[tokenEnv], agent, source: `http.tokens.${agent} (${tokenEnv})` });
+  const tokens: HttpToken[] = [];
+  for (const { raw, source, agent } of given) {
+    if (raw === undefined) return { problem: `${source} is not set: set that variable to the token agent "${agent}" sends (make one with \`openssl rand -hex 16\`), or remove the entry.` };
+    const weak = tokenProblem(raw, source);
     if (weak) return { problem: weak };
-    const same = bySource.get(t.value);
-    if (same !== undefined) return { problem: `${same} and ${t.source} are the same token: give each agent a token of its own, so its requests tell it apart.` };
-    bySource.set(t.value, t.source);
+    const value = raw.trim(); // served as checked
+    const same = tokens.find((t) => t.value === value);
+    if (same) return { problem: `${same.source} and ${source} are the same token: give each agent a token of its own, so its requests tell it apart.` };
+    tokens.push({ value, source, ...(agent !== undefined && { agent }) });
   }
-  return { tokens: given.map(({ value, agent, source }) => ({ value, source, ...(agent !== undefined && { agent }) })) };
+  return { tokens };
 }

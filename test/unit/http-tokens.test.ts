@@ -63,7 +63,7 @@ describe('the tokens an HTTP server starts with', () => {
   });
 
   it('the unnamed one first, then each named one read from its variable, all trimmed', () => {
-    expect(acceptedTokens(NAMED, ENV, { value: `  ${UNNAMED} `, source: '--token' })).toEqual({
+    expect(acceptedTokens(NAMED, ENV, { value: `  ${UNNAMED} `, source: '--token' })).toStrictEqual({
       tokens: [
         { value: UNNAMED, source: '--token' },
         { value: DESKTOP, source: 'http.tokens.claude-desktop (T_DESK)', agent: 'claude-desktop' },
