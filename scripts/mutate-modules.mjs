@@ -7,10 +7,11 @@ const integration = (...names) => names.map((n) => `test/integration/${n}.test.t
 
 /** Each guard module and the tests that prove it. */
 export const MODULES = [
-  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'bounds', 'stream-owner') },
+  { name: 'http-guard', file: 'src/server/http-guard.ts', tests: unit('http-guard', 'http-tokens', 'bounds', 'stream-owner') },
+  { name: 'http-tokens', file: 'src/server/http-tokens.ts', tests: unit('http-tokens') },
   { name: 'secrets', file: 'src/orchestrator/inputs/secrets.ts', tests: unit('inputs-content') },
   { name: 'redact-secrets', file: 'src/orchestrator/util/redact-secrets.ts', tests: [...unit('redact-secrets'), ...integration('engine-secrets')] },
-  { name: 'configured-secrets', file: 'src/orchestrator/config/secrets.ts', tests: unit('redact-secrets') },
+  { name: 'configured-secrets', file: 'src/orchestrator/config/secrets.ts', tests: unit('redact-secrets', 'http-tokens') },
   { name: 'arg-bounds', file: 'src/tools/arg-bounds.ts', tests: unit('arg-bounds', 'bounds') },
   { name: 'scope', file: 'src/orchestrator/inputs/scope.ts', tests: [...unit('inputs-content'), ...integration('scope', 'inputs', 'diff-privacy')] },
   { name: 'content', file: 'src/orchestrator/inputs/content.ts', tests: [...unit('content-kinds', 'inputs-content', 'bounded-reads'), ...integration('inputs')] },
@@ -31,6 +32,7 @@ export const MODULES = [
   { name: 'stream-owner', file: 'src/server/stream-owner.ts', tests: unit('stream-owner') },
   { name: 'resume-grace', file: 'src/server/resume-grace.ts', tests: unit('resume-grace') },
   { name: 'agents', file: 'src/orchestrator/config/agents.ts', tests: unit('agents-settings', 'session-names') },
+  { name: 'agents-schema', file: 'src/orchestrator/config/agents-schema.ts', tests: unit('agents-settings', 'http-tokens') },
   { name: 'session-names', file: 'src/server/session-names.ts', tests: unit('session-names') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
   { name: 'answer-format', file: 'src/orchestrator/generation/answer-format.ts', tests: unit('answer-format') },

@@ -4,7 +4,7 @@
  * Origin that is not this server (DNS rebinding), a missing or wrong bearer token, and requests
  * Node's parser rejects (oversized headers get 431, anything unparseable 400) — never a reset.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { quoted } from '../orchestrator/util/shorten.js';
@@ -12,10 +12,27 @@ import { quoted } from '../orchestrator/util/shorten.js';
 /** The shortest bearer token accepted: 16 characters (e.g. `openssl rand -hex 16` gives 32). */
 export const MIN_TOKEN_LENGTH = 16;
 
+/** A bearer token the server accepts (checked at start-up: http-tokens.ts). */
+export interface HttpToken {
+  /** The token, trimmed. */
+  value: string;
+  /** Where it comes from (`--token`, `OLLM_HTTP_TOKEN`, `http.tokens.NAME (VAR)`), for messages: never the value. */
+  source: string;
+  /** The agent its requests are (`http.tokens.NAME`); none: the client names itself. */
+  agent?: string;
+}
+
 export interface GuardOptions {
   /** The address the server listens on. */
   host: string;
-  token?: string;
+  /** The tokens accepted; none (or an empty list): no token is asked for. */
+  tokens?: readonly HttpToken[];
+}
+
+/** What an admitted request is known by. */
+export interface Admission {
+  /** The agent its bearer token stands for (`http.tokens`), else undefined: its client names itself. */
+  agent: string | undefined;
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']); // and 127/8, below
@@ -76,12 +93,26 @@ export function bearerToken(req: IncomingMessage): string {
   return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
 }
 
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
 /**
- * Whether the request may be served; when not, it has been answered. On loopback, Host must name
+ * The token `sent` is, or undefined. Compared in constant time with every token, however many and
+ * whichever matches: their digests, all of one length, so neither a token's length nor its place
+ * in the list shows in the time taken.
+ */
+export function matchToken(sent: string, tokens: readonly HttpToken[]): HttpToken | undefined {
+  const mine = digest(sent);
+  let found: HttpToken | undefined;
+  for (const t of tokens) if (timingSafeEqual(mine, digest(t.value))) found = t;
+  return found;
+}
+
+/**
+ * Whether the request may be served, and as whom; when not (false), it has been answered. On loopback, Host must name
  * this machine the loopback way and a browser Origin must be a loopback page; bound wider (always
  * with a token), Host may be any name the machine is reached by, and a browser Origin must match it.
  */
-export function admit(options: GuardOptions, req: IncomingMessage, res: ServerResponse): boolean {
+export function admit(options: GuardOptions, req: IncomingMessage, res: ServerResponse): Admission | false {
   if (!targetIsPath(req)) {
     reply(res, 400, `Bad Request: the request target must be a path such as /mcp, not ${quoted(req.url ?? '')} (this server is not a proxy).`);
     return false;
@@ -110,11 +141,10 @@ export function admit(options: GuardOptions, req: IncomingMessage, res: ServerRe
       return false;
     }
   }
-  if (options.token !== undefined) {
+  if (options.tokens?.length) {
     const sent = bearerToken(req);
-    const a = Buffer.from(sent);
-    const b = Buffer.from(options.token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    const token = matchToken(sent, options.tokens);
+    if (!token) {
       const path = (req.url ?? '/').split('?')[0];
       // a browser cannot send the header: the pages take the token in their address instead
       const page = req.method === 'GET' && (path === '/' || path === '/status' || path === '/compare');
@@ -124,8 +154,9 @@ export function admit(options: GuardOptions, req: IncomingMessage, res: ServerRe
       });
       return false;
     }
+    return { agent: token.agent };
   }
-  return true;
+  return { agent: undefined };
 }
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Content Too Large', 431: 'Request Header Fields Too Large' };

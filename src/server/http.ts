@@ -3,8 +3,10 @@
  * the SDK's createMcpHandler, the 2025 era with resumable streams from http-legacy-leg.ts) and, for
  * older clients, HTTP+SSE at /sse + /messages. Locked down by default
  * (http-guard.ts): a foreign Host or Origin gets 403 (DNS rebinding), a missing or wrong bearer
- * token 401, a malformed request 4xx; a token shorter than 16 characters, or listening beyond
- * loopback without one, is refused at start-up. Messages are limited to 16 MiB, as over stdio.
+ * token 401, a malformed request 4xx; a token shorter than 16 characters, one unset or two alike
+ * (http-tokens.ts), or listening beyond loopback without one, is refused at start-up. A request
+ * with a token of `http.tokens` is that token's agent (tools/agent.ts, tokenAgent). Messages are
+ * limited to 16 MiB, as over stdio.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,8 @@ import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { createServerFactory } from './create-server.js';
-import { admit, answerClientError, isLoopback, reply, tokenProblem } from './http-guard.js';
+import { admit, answerClientError, isLoopback, reply, type HttpToken } from './http-guard.js';
+import { acceptedTokens } from './http-tokens.js';
 import { assignSession, CallRegistry, sessionOf } from './http-cancel.js';
 import { isLegacy, legacyLeg } from './http-legacy-leg.js';
 import { keepHeapSmall } from './lifecycle.js';
@@ -23,7 +26,7 @@ import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js'
 import { VERSION } from './version.js';
 import { acceptPageToken, serveViewPage } from './views-http.js';
 import { tooDeepAnswer } from '../tools/arg-bounds.js';
-import { sessionAgent } from '../tools/agent.js';
+import { sessionAgent, tokenAgent } from '../tools/agent.js';
 import { SessionNames } from './session-names.js';
 
 export interface HttpOptions {
@@ -32,6 +35,8 @@ export interface HttpOptions {
   token?: string;
   /** Where the token came from (`--token`, `OLLM_HTTP_TOKEN`), for the start-up error. */
   tokenSource?: string;
+  /** Where the variables of `http.tokens` are read (default: this process's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class HttpStartError extends Error {
@@ -96,18 +101,26 @@ async function readMessage(req: IncomingMessage, res: ServerResponse): Promise<{
   }
 }
 
+/** What the start-up line says of the tokens: whether one is required, and the agents named by theirs. */
+function bearerNote(tokens: readonly HttpToken[]): string {
+  const named = tokens.flatMap((t) => (t.agent === undefined ? [] : [t.agent]));
+  if (tokens.length === 0) return '';
+  return `, bearer token required${named.length ? ` (agents named by their token: ${named.join(', ')})` : ''}`;
+}
+
 export interface HttpServing {
   url: string;
   close(): Promise<void>;
 }
 
 export async function serveOverHttp(serving: Serving, given: HttpOptions): Promise<HttpServing> {
-  const weak = given.token === undefined ? undefined : tokenProblem(given.token, given.tokenSource ?? 'The token');
-  if (weak) throw new HttpStartError(`Refusing to start: ${weak}`);
-  const options = given.token === undefined ? given : { ...given, token: given.token.trim() }; // served as checked: trimmed
-  if (!isLoopback(options.host) && !options.token) {
+  const unnamed = given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
+  const accepted = acceptedTokens(serving.settings.http.tokens, given.env ?? process.env, unnamed);
+  if ('problem' in accepted) throw new HttpStartError(`Refusing to start: ${accepted.problem}`);
+  const options = { host: given.host, port: given.port, tokens: accepted.tokens }; // served as checked: trimmed
+  if (!isLoopback(options.host) && options.tokens.length === 0) {
     throw new HttpStartError(
-      `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
+      `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) — or a token per agent in http.tokens — and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
     );
   }
   keepHeapSmall();
@@ -163,18 +176,21 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
 
   const server: Server = createServer((req, res) => {
     acceptPageToken(req);
-    if (!admit(options, req, res)) return;
+    const admitted = admit(options, req, res);
+    if (!admitted) return;
     const url = new URL(`http://localhost${req.url ?? '/'}`); // admitted: the target is a path
     const path = url.pathname;
     const route = `${req.method} ${path}`;
-    const done = (p: Promise<void> | void) =>
-      Promise.resolve(p).catch((err: unknown) => {
+    // a request with a named token is served as that agent, whatever its client says
+    const asAgent = (serve: () => Promise<void>) => (admitted.agent === undefined ? serve() : tokenAgent.run(admitted.agent, serve));
+    const done = (p: () => Promise<void>) =>
+      asAgent(p).catch((err: unknown) => {
         log.error(`http ${route}: ${(err as Error).message}`);
         if (!res.headersSent) reply(res, 500, 'Internal error; see the server log.');
       });
-    if (path === '/mcp' || path === '/mcp/') return void done(req.method === 'POST' ? post(req, res) : other(req, res));
-    if (route === 'GET /sse') return void done(sse.open(res));
-    if (route === 'POST /messages') return void done(postLegacy(req, res, url));
+    if (path === '/mcp' || path === '/mcp/') return void done(() => (req.method === 'POST' ? post(req, res) : other(req, res)));
+    if (route === 'GET /sse') return void done(() => sse.open(res));
+    if (route === 'POST /messages') return void done(() => postLegacy(req, res, url));
     if (serveViewPage(req, res, url)) return;
     reply(res, 404, `Nothing at ${shortened(path)}: MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE).`);
   });
@@ -188,7 +204,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   const { port } = server.address() as AddressInfo;
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown}:${port}/mcp`;
-  log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${options.token ? ', bearer token required' : ''}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
+  log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
   return {
     url,
     async close() {

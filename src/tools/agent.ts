@@ -1,6 +1,7 @@
 /**
- * The calling agent of an MCP request: its client's name — per request in the 2026 era (the
- * envelope's clientInfo), from initialize in the 2025 era — bounded where it enters
+ * The calling agent of an MCP request: over HTTP with a named token (`http.tokens`), the token's
+ * name; else its client's name — per request in the 2026 era (the envelope's clientInfo), from
+ * initialize in the 2025 era — bounded where it enters
  * (config/agents.ts), "unknown" when the client gave none. And which tools that agent is offered:
  * its `agents.NAME.toolsets`, within the tools the server offers.
  */
@@ -17,8 +18,16 @@ import { toolsInSets } from './toolsets.js';
  */
 export const sessionAgent = new AsyncLocalStorage<string>();
 
+/**
+ * The agent an HTTP request's bearer token stands for (settings' `http.tokens`, server/http.ts): it
+ * names the request whatever its client calls itself, since the token, not the client, is proven.
+ */
+export const tokenAgent = new AsyncLocalStorage<string>();
+
 /** The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when there is one). */
 export function callingAgent(server: McpServer, envelope?: unknown): string {
+  const byToken = tokenAgent.getStore();
+  if (byToken !== undefined) return byToken;
   const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
   const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
   return agentName(info?.name ?? sessionAgent.getStore());

@@ -107,7 +107,7 @@ export const compareTool = defineTool({
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
-    const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }) });
+    const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }), agent });
     const ok = result.results.filter((r) => !r.error);
     const { entry, text } = withLedgerLine({ orch, rawArgs, agent }, input, inputs, renderComparison(result), {
       answer: ok[0]?.text ?? '',

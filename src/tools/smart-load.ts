@@ -72,8 +72,8 @@ export const smartLoadTool = defineTool({
     notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model loaded again'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async run(input, { orch, signal, phases }) {
-    const outcome = await smartLoad(orch, { ...input, signal, ...(phases && { progress: phases }) });
+  async run(input, { orch, signal, phases, agent }) {
+    const outcome = await smartLoad(orch, { ...input, signal, ...(phases && { progress: phases }), agent });
     // A refusal is a failure the caller must act on: an error result, with the numbers and the smaller alternative.
     if (outcome.action === 'refused') throw new HostError('out_of_memory', render(outcome), outcome.host ?? orch.host);
     return { structured: outcome, text: render(outcome) };

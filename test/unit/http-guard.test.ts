@@ -32,10 +32,11 @@ const run = (options: GuardOptions, over: Parameters<typeof request>[0] = {}) =>
   const { req, res, answer } = request(over);
   const admitted = admit(options, req, res);
   const { body: _body, ...rest } = answer;
-  return { admitted, ...rest };
+  // admitted as whom: the agent a named token stands for
+  return { admitted: admitted !== false, ...(admitted && admitted.agent !== undefined && { agent: admitted.agent }), ...rest };
 };
 const local: GuardOptions = { host: '127.0.0.1' };
-const wide: GuardOptions = { host: '0.0.0.0', token: TOKEN };
+const wide: GuardOptions = { host: '0.0.0.0', tokens: [{ value: TOKEN, source: '--token' }] };
 
 describe('the HTTP guard', () => {
   it('admits a loopback request on a loopback server', () => {

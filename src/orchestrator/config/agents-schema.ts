@@ -1,7 +1,8 @@
 /**
  * The parts of the settings schema that an agent's entry shares with the settings every client
- * gets (routing, options, toolsets), without their defaults, and `agents:` itself (config/agents.ts
- * applies an entry). schema.ts gives the shared fields their defaults.
+ * gets (routing, options, toolsets), without their defaults, `agents:` itself (config/agents.ts
+ * applies an entry) and `http.tokens`, the HTTP tokens naming agents. schema.ts gives the shared
+ * fields their defaults.
  */
 import * as z from 'zod';
 import { PROFILE_NAMES } from '../models/profiles.js';
@@ -88,3 +89,33 @@ export const agentsSchema = z
   .describe("Settings per agent: each key is a client's name (its MCP clientInfo.name, as show_status lists it); a client without an entry gets the settings above.");
 
 export type AgentSettings = z.output<typeof agentSchema>;
+
+/**
+ * Bearer tokens for HTTP clients, each standing for an agent: `http.tokens.NAME.tokenEnv` names the
+ * environment variable holding the token (the token itself never goes in the settings). A request
+ * carrying it is agent NAME for the records and `agents.NAME`, whatever its client calls itself.
+ * The values are checked where the HTTP server starts (server/http-tokens.ts).
+ */
+export const httpTokensSchema = z
+  .record(
+    z.string(),
+    z.strictObject({
+      tokenEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+        .describe('The env var holding this agent\'s bearer token, 16 characters or more (the token itself never goes in this file).'),
+    }),
+  )
+  .superRefine((tokens, ctx) => {
+    const byVariable = new Map<string, string>();
+    for (const [name, { tokenEnv }] of Object.entries(tokens)) {
+      if (!AGENT_NAME.test(name) || name.trim() !== name || name === 'unknown') {
+        ctx.addIssue({ code: 'custom', path: [name], message: `a token's name is the agent it stands for: 1 to ${MAX_AGENT_NAME} printable ASCII characters, no spaces around it, not "unknown"` });
+      }
+      const other = byVariable.get(tokenEnv);
+      if (other === undefined) byVariable.set(tokenEnv, name);
+      else ctx.addIssue({ code: 'custom', path: [name, 'tokenEnv'], message: `${tokenEnv} is already the token of "${other}": each agent needs a token of its own` });
+    }
+  })
+  .default({})
+  .describe("Bearer tokens over HTTP, by the agent each stands for: a request with agent NAME's token is that agent (records, agents.NAME) whatever its clientInfo says. E.g. { ci-bot: { tokenEnv: OLLM_TOKEN_CI } }.");

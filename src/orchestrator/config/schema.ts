@@ -8,7 +8,7 @@ import { DEFAULT_OLLAMA_URL } from './host.js';
 import { bytes, host, sizeInput } from './schema-parts.js';
 import { capacity, hostsSchema } from './hosts-schema.js';
 import { keepAliveProblem, parseBudget, type Budget } from './units.js';
-import { agentsSchema, optionFields, routingFields, toolsetsSchema } from './agents-schema.js';
+import { agentsSchema, httpTokensSchema, optionFields, routingFields, toolsetsSchema } from './agents-schema.js';
 
 
 
@@ -199,6 +199,7 @@ export const settingsSchema = z
           .max(3600)
           .default(30)
           .describe('Over HTTP, a 2025-era call whose response stream dropped goes on for this long (seconds) waiting for the client to resume it (GET with Last-Event-ID); not resumed by then, it is cancelled and its engine request stopped. 0 cancels at once.'),
+        tokens: httpTokensSchema,
       })
       .prefault({}),
     inputs: z

@@ -27,6 +27,8 @@ export interface CompareRequest {
   onModelDone?: (done: number, total: number, model: string) => void;
   /** Each model's phase (waiting, loading, queued, reading the prompt, generating) in a lane of its own. */
   progress?: PhaseBoard;
+  /** The calling agent (its client's name): settings' agents.NAME apply to the comparison (jobs/agent-parts.ts). */
+  agent?: string;
 }
 
 export interface CompareMetrics {

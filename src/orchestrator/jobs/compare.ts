@@ -32,13 +32,18 @@ import { compareOnHost, type HostJob, type HostRun } from './compare-run.js';
 import { compareSplit } from './compare-split.js';
 import { withInputs } from './offload.js';
 import { withUsableWindows } from '../fleet/windows.js';
+import { forAgent } from './agent-parts.js';
 
 export * from '../generation/compare-parts.js';
 
-export async function compare(job: JobParts, req: CompareRequest): Promise<CompareResult> {
+export async function compare(shared: JobParts, asked: CompareRequest): Promise<CompareResult> {
   const started = performance.now();
+  const job = forAgent(shared, asked.agent); // the calling agent's options, routing and system prompt, for every model compared
+  // every model gets the agent's system prompt, as its route would (a split model's route adds it itself: compare-split.ts)
+  const system = [job.agentSystem, asked.system].filter(Boolean).join('\n\n') || undefined;
+  const req: CompareRequest = { ...asked, ...(system !== undefined && { system }) };
   const images = req.images?.length ? req.images : undefined;
-  const task = images ? 'vision' : (req.task ?? classify({ prompt: req.prompt, ...(req.system && { system: req.system }) }).task);
+  const task = images ? 'vision' : (req.task ?? classify({ prompt: req.prompt, ...(asked.system && { system: asked.system }) }).task); // the caller's words, as its route's
   req.progress?.enter({ kind: 'starting', what: req.models ? `comparing ${req.models.join(', ')}` : `choosing models to compare for ${task} work` });
   const down: Array<{ model: string; error: string }> = [];
   const views = await reachableHosts(job.fleet.hosts, job.fleet.hostCooldown, down, req.signal);
@@ -95,7 +100,7 @@ export async function compare(job: JobParts, req: CompareRequest): Promise<Compa
   // models whose window does not hold the inputs read them in parts, one model after another (each load planned)
   for (const s of splits) {
     if (req.signal?.aborted) break;
-    done(await compareSplit(job, req, s.model, docs, s.where));
+    done(await compareSplit(job, asked, s.model, docs, s.where));
   }
   if (req.signal?.aborted) throw new HostError('aborted', cancelledText('compare', req.signal), job.fleet.host);
 

@@ -56,9 +56,9 @@ export function renderInputs(docs: readonly InputDoc[]): string {
   return renderPart({ pieces: docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
 }
 
-/** The tokens every request of the job carries besides the inputs: system, project prompt, how to cite, remembered facts, task. */
+/** The tokens every request of the job carries besides the inputs: system, project and agent prompts, how to cite, remembered facts, task. */
 function fixedText(job: JobParts, req: RouteRequest): { text: string; memoryTokens: number } {
-  return { text: [job.project?.systemPrompt, req.system, req.guide, req.prompt].filter(Boolean).join('\n'), memoryTokens: req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens };
+  return { text: [job.project?.systemPrompt, job.agentSystem, req.system, req.guide, req.prompt].filter(Boolean).join('\n'), memoryTokens: req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens };
 }
 
 /** The models the route would give this work, in its order (generation/router.ts through work.ts), and the work's profile; a named model alone. */

@@ -14,6 +14,7 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import { coolingHosts, downLines, listFleetModels, type HostDown } from '../fleet/fleet-reads.js';
 import type { TaskType } from '../models/profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
+import { forAgent } from './agent-parts.js';
 
 export interface SmartLoadRequest {
   model?: string;
@@ -26,6 +27,8 @@ export interface SmartLoadRequest {
   signal?: AbortSignal;
   /** Told of every phase: choosing, waiting for another load, unloading, loading. */
   progress?: PhaseReporter;
+  /** The calling agent (its client's name): a choice by task follows its agents.NAME routing (jobs/agent-parts.ts). */
+  agent?: string;
 }
 
 export interface SmartLoadOutcome extends LoadOutcome {
@@ -51,7 +54,8 @@ const PULL_HINT: Partial<Record<TaskType, string>> = {
   reasoning: 'qwen3:8b',
 };
 
-export async function smartLoad(parts: JobParts, req: SmartLoadRequest): Promise<SmartLoadOutcome> {
+export async function smartLoad(shared: JobParts, req: SmartLoadRequest): Promise<SmartLoadOutcome> {
+  const parts = forAgent(shared, req.agent); // a choice by task is the one the agent's own calls would get
   const { routing } = parts.settings.model;
   const call = req.signal ? { signal: req.signal } : {};
   let model = req.model;
