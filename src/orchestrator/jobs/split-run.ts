@@ -63,7 +63,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     try {
-      const r = await routeAndGenerate(job, { ...textReq, ...(asked?.format && { format: asked.format }), prompt, model, maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
+      const r = await routeAndGenerate(job, { ...textReq, ...(asked?.format && { format: asked.format }), prompt, model, ...(plan.why && { chosenBecause: plan.why }), maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
       results.push(r);
       return r;
     } finally {
