@@ -89,7 +89,7 @@ type Place = { model: string; host: string | undefined; work: Prepared['work']['
 async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: Place): Promise<StreamResult> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
-  const done = host.loader.begin(candidate.model);
+  const done = host.loader.begin(candidate.model, ask.maxTokens); // what it may write: how long others wait behind it (jobs/route-candidates.ts)
   try {
     const capabilities = here.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
     return await streamGenerate(host.engine, {

@@ -3,7 +3,10 @@
  * reachable host's models (their windows weighed against their hosts' memory for a long prompt),
  * the model the caller named first, then the route's ranking (work.ts). The ranking is made at
  * once, or — when the named model can take the work on a host with a free slot — only if that
- * model fails, so its cost is not paid on every call.
+ * model fails, so its cost is not paid on every call. A routed call (no model named) whose first
+ * model has every slot taken — by any client's requests: the shared server's loader holds them
+ * all — goes to another candidate that answers sooner without unloading anything
+ * (generation/schedule.ts, the times the dry run counts).
  */
 import { findModel } from '../models/catalog.js';
 import { candidatesOf, type HostOverview } from '../fleet/placement.js';
@@ -15,6 +18,9 @@ import { shortened } from '../util/shorten.js';
 import type { JobParts } from './parts.js';
 import { rankWork, type Work } from './work.js';
 import { noCandidate } from './no-candidate.js';
+import { fairChoice, type Contender } from '../generation/schedule.js';
+import { evidenceFor } from '../generation/learning.js';
+import type { ProfileName } from '../models/profiles.js';
 
 /** Above this context, each candidate's window is weighed against its host's memory (fleet/windows.ts). */
 const WINDOWS_FROM = 2048;
@@ -81,6 +87,8 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     ask.work.how = ranking.how;
     for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
     if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
+    // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
+    if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile });
   };
   const named = queue[0];
   const namedHost = named && unit(named.host).host;
@@ -127,4 +135,41 @@ function spreadBusy<T extends { model: string; host?: string }>(queue: T[], host
     const free = queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && !full(o));
     if (free > i && full(c)) queue.splice(i, 0, ...queue.splice(free, 1));
   }
+}
+
+/**
+ * When the first candidate's slots are all taken, the candidate that answers sooner without
+ * unloading anything goes first (generation/schedule.ts), its reason saying why.
+ */
+function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates['models']; unit: Candidates['unit']; coldLoadMs: ReadonlyMap<string, number>; maxTokens: number; profile: ProfileName }): void {
+  if (queue.length < 2) return;
+  const book = parts.records.outcomes.evidence();
+  const metrics = parts.records.metrics.all();
+  const contenders = queue.map((q): Contender => {
+    const { host } = c.unit(q.host);
+    const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? findModel(c.models, q.model);
+    const seen = evidenceFor(book, { model: q.model, host: q.host, work: c.profile });
+    // the dry run's speed (this work's record here), else what the metrics measured of the model
+    const measured = seen && seen.speedSamples > 0 ? seen.tokensPerSecond : metrics[q.model]?.avgTokensPerSecond;
+    return {
+      model: q.model,
+      host: q.host,
+      loaded: m?.loaded ?? false,
+      fitsFree: m?.fitsNow ?? false,
+      running: host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? parts.settings.options.maxTokens })),
+      slots: host.settings.ollama.numParallel,
+      coldLoadMs: c.coldLoadMs.get(q.model),
+      tokensPerSecond: measured,
+      sizeBytes: m?.sizeBytes ?? 0,
+      parameterSize: m?.parameterSize,
+    };
+  });
+  const moved = fairChoice(contenders, c.maxTokens);
+  if (!moved) return;
+  const busy = contenders[0]!;
+  const [chosen] = queue.splice(moved.index, 1);
+  const secs = (s: number) => (s < 10 ? s.toFixed(1) : String(Math.round(s)));
+  const load = moved.loadSeconds > 0 ? `, ${secs(moved.loadSeconds)} s of it loading beside the others` : '';
+  const slots = `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}`;
+  queue.unshift({ ...chosen!, why: `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ${secs(moved.busySeconds - moved.waitSeconds)} s there)` });
 }
