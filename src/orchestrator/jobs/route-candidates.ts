@@ -142,7 +142,7 @@ function spreadBusy<T extends { model: string; host?: string }>(queue: T[], host
  * unloading anything goes first (generation/schedule.ts), its reason saying why.
  */
 function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates['models']; unit: Candidates['unit']; coldLoadMs: ReadonlyMap<string, number>; maxTokens: number; profile: ProfileName }): void {
-  if (queue.length < 2) return;
+  if (queue.length < 2 || !isFull(c.unit(queue[0]!.host).host, queue[0]!.model)) return; // a free slot: nothing to weigh
   const book = parts.records.outcomes.evidence();
   const metrics = parts.records.metrics.all();
   const contenders = queue.map((q): Contender => {
