@@ -26,12 +26,12 @@ export interface Contender {
   /** Requests in flight on it, in the order they began, and the requests it answers at once. */
   running: readonly InFlightRequest[];
   slots: number;
-  /** Its estimated cold load (ms), when not loaded. */
-  coldLoadMs?: number | undefined;
-  /** Output tokens/s measured here, when there is a measure. */
-  tokensPerSecond?: number | undefined;
+  /** Its estimated cold load (s), when not loaded; without one, a guess from its size. */
+  coldLoadSeconds?: number;
+  /** Output tokens/s measured here, when there is a measure (0: none). */
+  tokensPerSecond?: number;
   sizeBytes: number;
-  parameterSize?: string | undefined;
+  parameterSize?: string;
 }
 
 export interface Moved {
@@ -44,7 +44,10 @@ export interface Moved {
   loadSeconds: number;
 }
 
-const speed = (c: Contender) => (c.tokensPerSecond !== undefined && c.tokensPerSecond > 0 ? c.tokensPerSecond : priorTokensPerSecond(c));
+const speed = (c: Contender) => {
+  const measured = c.tokensPerSecond ?? 0;
+  return measured > 0 ? measured : priorTokensPerSecond(c);
+};
 
 /**
  * Seconds until one of the busy model's slots frees: the first `slots` requests run (each has its
@@ -78,9 +81,9 @@ export function fairChoice(queue: readonly Contender[], maxTokens: number): Move
   for (let index = 1; index < queue.length; index++) {
     const c = queue[index]!;
     if ((c.model === first.model && c.host === first.host) || !free(c)) continue;
-    const time = expectedSeconds({ loaded: c.loaded, sizeBytes: c.sizeBytes, ...(c.parameterSize !== undefined && { parameterSize: c.parameterSize }), ...(c.coldLoadMs !== undefined && { coldLoadSeconds: c.coldLoadMs / 1000 }) }, maxTokens);
-    const seconds = time.loadSeconds + maxTokens / speed(c);
-    if (seconds < busySeconds) return { index, waitSeconds, busySeconds, seconds, loadSeconds: time.loadSeconds };
+    const { loadSeconds } = expectedSeconds(c, maxTokens); // the cold load, none when loaded
+    const seconds = loadSeconds + maxTokens / speed(c);
+    if (seconds < busySeconds) return { index, waitSeconds, busySeconds, seconds, loadSeconds };
   }
   return undefined;
 }

@@ -151,6 +151,7 @@ function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates[
     const seen = evidenceFor(book, { model: q.model, host: q.host, work: c.profile });
     // the dry run's speed (this work's record here), else what the metrics measured of the model
     const measured = seen && seen.speedSamples > 0 ? seen.tokensPerSecond : metrics[q.model]?.avgTokensPerSecond;
+    const cold = c.coldLoadMs.get(q.model);
     return {
       model: q.model,
       host: q.host,
@@ -158,10 +159,10 @@ function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates[
       fitsFree: m?.fitsNow ?? false,
       running: host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? parts.settings.options.maxTokens })),
       slots: host.settings.ollama.numParallel,
-      coldLoadMs: c.coldLoadMs.get(q.model),
-      tokensPerSecond: measured,
       sizeBytes: m?.sizeBytes ?? 0,
-      parameterSize: m?.parameterSize,
+      ...(m?.parameterSize !== undefined && { parameterSize: m.parameterSize }),
+      ...(cold !== undefined && { coldLoadSeconds: cold / 1000 }),
+      ...(measured !== undefined && { tokensPerSecond: measured }),
     };
   });
   const moved = fairChoice(contenders, c.maxTokens);
