@@ -14,6 +14,7 @@ import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
 import { benchShared } from './shared.js';
+import { benchFair } from './fair.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 import { benchTraceFleet } from './trace-fleet.js';
@@ -52,6 +53,7 @@ const benches = [
   { name: 'hostile', run: benchHostile },
   { name: 'inputs', run: benchInputs },
   { name: 'shared', run: benchShared },
+  { name: 'fair', run: benchFair },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;

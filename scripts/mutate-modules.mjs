@@ -52,5 +52,6 @@ export const MODULES = [
   { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
   { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
   { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },
+  { name: 'schedule', file: 'src/orchestrator/generation/schedule.ts', tests: unit('schedule') },
   { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-hello'), ...integration('shared-forward')] },
 ];

@@ -189,7 +189,7 @@ async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: F
     const p: Completion = { ...job, promptTokens };
     const injected = p.loadOnly ? undefined : deps.injected.takeGeneration(model.name);
     await stream(ex, body, sent, p, use, {
-      tokenDelayMs: deps.tokenDelayMs,
+      tokenDelayMs: model.tokenDelayMs ?? deps.tokenDelayMs,
       reply: () => deps.replyFor(p.replyCtx),
       failure: injected ? { status: 500, error: injected.error, afterChunks: injected.afterChunks } : failure,
       onFail: (error) => {

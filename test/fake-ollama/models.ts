@@ -45,6 +45,8 @@ export interface FakeModel {
   headCount?: number;
   /** model_info['<arch>.attention.head_count_kv']; default 8. */
   headCountKv?: number;
+  /** This model's delay between streamed tokens (and prompt-eval time), instead of the server's tokenDelayMs: a big model writes slower. */
+  tokenDelayMs?: number;
   // ---- cloud stubs ----
   /** A cloud model's host, e.g. 'https://ollama.com:443' (listed in /api/tags as remote_host; never loaded here). */
   remoteHost?: string;

@@ -21,7 +21,7 @@
  * loadMsPerGB        extra load time per GB of the runner's size (0)
  * unloadDelayMs      time one unload takes; the model stays in /api/ps meanwhile (0)
  * gpuRecoveryMs      after unloading from a discrete GPU, the wait until its memory reads free (0)
- * tokenDelayMs       delay between streamed tokens, also the prompt-eval time (2)
+ * tokenDelayMs       delay between streamed tokens, also the prompt-eval time (2); a model may set its own
  * pullChunkDelayMs   delay between pull progress lines (5)
  * cloudSignedIn      cloud models answer instead of 401 unauthorized (false)
  */

@@ -63,6 +63,9 @@ describe('a long log with a debugging question, on general models only', () => {
     expect(r.text).toBe('FINAL: errors at LINE-0, LINE-13');
     expect(r.split!.parts).toBeGreaterThan(1);
     expect(['llama3.2:latest', 'phi3:mini']).toContain(r.model);
+    // the planner chose the model, the caller named none: the reason says why the route chose it
+    expect(r.reason).not.toContain('named by the caller');
+    expect(r.reason).toMatch(/^(llama3\.2:latest|phi3:mini) is the best remaining text model that fits \(no code model could be used; the work reads inputs given by path\).* so it was split into \d+ parts/);
     const gens = fake.generations();
     expect(gens).toHaveLength(r.split!.calls);
     for (const g of gens) expect(g.fits, `${g.promptTokens} tokens in num_ctx ${g.numCtx}`).toBe(true);
@@ -77,6 +80,8 @@ describe('a long log with a debugging question, on general models only', () => {
     const r = await offload(core, { prompt: QUESTION, useMemory: false, inputs: gathered(log48k()) });
     expect(r.split!.parts).toBeGreaterThan(1);
     expect(r.model).toBe('qwen2.5-coder:7b');
+    expect(r.reason).toMatch(/^qwen2\.5-coder:7b serves code work and (fits now|is already loaded)/);
+    expect(r.reason).not.toContain('named by the caller');
   }, 60_000);
 
   it('a short log by path runs whole on a general model, which says why it took debugging work', async () => {

@@ -20,6 +20,11 @@ export interface RouteRequest {
   profile?: ProfileName;
   complexity?: Complexity;
   model?: string;
+  /**
+   * Why `model` was chosen when the caller did not name it (the split planner chose it for the
+   * parts): the result's reason says this instead of "named by the caller".
+   */
+  chosenBecause?: string;
   /** Base64-encoded images. */
   images?: string[];
   temperature?: number;

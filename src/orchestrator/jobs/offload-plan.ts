@@ -39,6 +39,8 @@ export interface SplitPlan {
   calls: number;
   /** Requests at once: the parallel slots of every host that has the model. */
   width: number;
+  /** Why the model was chosen, when the caller named none (the result's reason says it). */
+  why?: string;
   count: TokenCounter;
   /** The engine's own count of a part's prompt, for this job (undefined: none, or it failed). */
   tokens: EngineTokens;
@@ -49,7 +51,7 @@ export interface SplitPlan {
 }
 
 /** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
-export type OffloadPlan = { kind: 'whole'; model?: string; count?: TokenCounter } | { kind: 'split'; plan: SplitPlan } | { kind: 'refuse'; message: string };
+export type OffloadPlan = { kind: 'whole'; model?: string; count?: TokenCounter; why?: string } | { kind: 'split'; plan: SplitPlan } | { kind: 'refuse'; message: string };
 
 /** Inputs whole, each under its name in a fence (as a part of a split input reads). */
 export function renderInputs(docs: readonly InputDoc[]): string {
@@ -61,14 +63,27 @@ function fixedText(job: JobParts, req: RouteRequest): { text: string; memoryToke
   return { text: [job.project?.systemPrompt, job.agentSystem, req.system, req.guide, req.prompt].filter(Boolean).join('\n'), memoryTokens: req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens };
 }
 
+/** A model in the route's order, with the route's reason for it (none for a model the caller named). */
+type Ranked = Windowed & { why?: string };
+
 /** The models the route would give this work, in its order (generation/router.ts through work.ts), and the work's profile; a named model alone. */
-function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>): { order: Array<Windowed>; profile: ProfileName } {
+function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>): { order: Ranked[]; profile: ProfileName } {
   const work = inferWork(job, req);
   if (req.model) return { order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined), profile: work.profile };
   const local = models.filter((m) => !m.cloud && m.contextWindow > 0);
   const { selection, profile } = rankWork(job, work, req, local, { contextTokens: 1 });
-  const order = (selection?.ranked ?? []).map((r) => local.find((m) => m.name === r.model && m.host === r.host) ?? findModel(local, r.model));
-  return { order: order.filter((m): m is Windowed => m !== undefined), profile };
+  const order = (selection?.ranked ?? []).map((r): Ranked | undefined => {
+    const m = local.find((l) => l.name === r.model && l.host === r.host) ?? findModel(local, r.model);
+    return m && { ...m, why: r.why };
+  });
+  return { order: order.filter((m) => m !== undefined), profile };
+}
+
+/** Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model ranked before it was passed over. */
+function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Windowed) => string | undefined): string {
+  const first = order[0]!;
+  const over = first === chosen ? '' : `; ${first.name}, ranked before it, was passed over: ${why(first) ?? `its ${first.contextWindow}-token window is under half of ${chosen.name}'s`}`;
+  return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
 }
 
 /** Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when it can. */
@@ -83,7 +98,7 @@ function splitWhy(w: WindowPlan, inputTokens: number, maxParts: number): string 
  * The model the parts go to: in the route's order, the first that can take the job split (by the
  * estimate), passing over a window under half the widest of those.
  */
-function splitModel(order: Array<Windowed>, why: (m: Windowed) => string | undefined): Windowed | undefined {
+function splitModel<T extends Windowed>(order: T[], why: (m: Windowed) => string | undefined): T | undefined {
   const able = order.filter((m) => why(m) === undefined);
   const widest = Math.max(0, ...able.map((m) => m.contextWindow));
   return able.find((m) => m.contextWindow * 2 >= widest);
@@ -150,11 +165,12 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(job.records.metrics.tokenRatio(order[0]!.name)) };
   if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole' };
   const here: Here = { views, listed, order, profile, down };
-  const chosen = req.model ? order[0]! : splitModel(order, estimatedWhy);
+  const chosen: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
   if (!chosen) return { kind: 'refuse', message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.` };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
   const nor = () => (req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`);
 
+  const why = req.model ? {} : { why: chosenWhy(chosen, order, estimatedWhy) };
   const host = hostOf(views, chosen);
   const tokens = engineTokens(host.engine, chosen.name);
   const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req, tokens);
@@ -162,7 +178,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const inputTokens = Math.ceil(inputEstimate * count.ratio);
   const fixedTokens = count(fixed.text) + Math.ceil(fixed.memoryTokens * count.ratio);
   const window = planWindow({ window: chosen.contextWindow, fixedTokens, answerTokens, inputTokens, exact }, req.maxTokens);
-  if (window.whole) return { kind: 'whole', model: chosen.name, count };
+  if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why };
   const bound = host.engine.can.managesMemory ? `its host's memory holds ${chosen.contextWindow} now` : `its engine runs it with ${chosen.contextWindow}`;
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
   if ('impossible' in window) {
@@ -175,7 +191,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const holders = views.filter((v) => v.overview.models.some((m) => m.name === chosen.name));
   const width = holders.reduce((s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel), 0);
-  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: fixedTokens - count(req.prompt) } };
+  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: fixedTokens - count(req.prompt), ...why } };
 }
 
 function hostOf(views: readonly HostOverview[], m: Windowed): FleetHost {

@@ -75,8 +75,8 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
 }
 
 /** The route of work planned whole: on the model it was counted for, by that count (its engine's tokenizer, where it has one). */
-export function wholeRequest(base: RouteRequest, prompt: string, plan: { model?: string; count?: TokenCounter }): RouteRequest {
-  return { ...base, prompt, ...(plan.model && !base.model && { model: plan.model }), ...(plan.model && plan.count && { promptTokens: plan.count(prompt) }) };
+export function wholeRequest(base: RouteRequest, prompt: string, plan: { model?: string; count?: TokenCounter; why?: string }): RouteRequest {
+  return { ...base, prompt, ...(plan.model && !base.model && { model: plan.model, ...(plan.why && { chosenBecause: plan.why }) }), ...(plan.model && plan.count && { promptTokens: plan.count(prompt) }) };
 }
 
 /** Why an answer's citations do not hold: most of two or more checked ones are flagged (an unchecked one counts neither way). */
@@ -89,7 +89,7 @@ export function unheld(r: CitationReport): string | undefined {
 
 /** A dry run of a split job: the route's advice for one part, and what the whole would take. */
 async function splitDryRun(job: JobParts, req: RouteRequest, plan: SplitPlan): Promise<OffloadResult> {
-  const first = await routeAndGenerate(job, { ...req, prompt: req.prompt, model: plan.model, maxTokens: plan.partAnswerTokens, promptTokens: plan.partTokens });
+  const first = await routeAndGenerate(job, { ...req, prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: plan.partTokens });
   const perCall = first.advice?.expectedSeconds ?? 0;
   const loadSeconds = first.advice?.loadSeconds ?? 0;
   // the parts, slot-wide, then each combining round; the model loads once

@@ -3,6 +3,8 @@
  * answers combined — in further rounds while they do not fit one prompt. Parts and each round's
  * combinations run at once on every slot of every host that has the model (the route spreads a
  * busy copy's requests to another host's); the first part runs alone, so the model is loaded once.
+ * A job never holds more requests at once than those slots — a part cut in two runs its halves
+ * one after the other — so another client's call on the same model waits at most one generation.
  * Where the engine has a tokenizer, each part is counted by it before it is sent, and one that
  * would not fit is cut in two: no request exceeds its window. Progress names the parts ("part 7
  * of 31"); a cancel stops every part in flight and starts no other.
@@ -63,7 +65,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     try {
-      const r = await routeAndGenerate(job, { ...textReq, ...(asked?.format && { format: asked.format }), prompt, model, maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
+      const r = await routeAndGenerate(job, { ...textReq, ...(asked?.format && { format: asked.format }), prompt, model, ...(plan.why && { chosenBecause: plan.why }), maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
       results.push(r);
       return r;
     } finally {
@@ -85,7 +87,12 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     const exact = await plan.tokens(prompt, req.signal);
     if (exact !== undefined && exact > limit && part.pieces.length > 0) {
       const halves = splitInputs(part.pieces.map((p) => ({ label: p.label, text: p.text })), Math.max(64, Math.floor(part.tokens / 2)), count);
-      if (halves.length > 1) return (await Promise.all(halves.map((h, k) => runPart(h, i, `${label} (half ${k + 1})`)))).flat();
+      // one after the other, in this part's place in the pool: the job never holds more requests on the model than its slots
+      if (halves.length > 1) {
+        const out: Array<{ part: Part; text: string }> = [];
+        for (const [k, h] of halves.entries()) out.push(...(await runPart(h, i, `${label} (half ${k + 1})`)));
+        return out;
+      }
     }
     const r = await run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
     return [{ part, text: r.text }];

@@ -1,7 +1,9 @@
 /**
  * Requests running on each model, in the order they began: which models are busy (never unloaded
- * under a request), and how many of this server's requests are ahead of one on its model — with
- * Ollama's parallel slots full, a request waits silently behind those (a queue, not a stall).
+ * under a request), how many of this server's requests are ahead of one on its model — with
+ * Ollama's parallel slots full, a request waits silently behind those (a queue, not a stall) —
+ * and, for the route's fairness (generation/schedule.ts), when each began and the most tokens it
+ * may write.
  */
 
 /** Call it when the request ends; `ahead()` counts the requests on the same model that began before it and still run. */
@@ -10,20 +12,26 @@ export interface RunningRequest {
   ahead(): number;
 }
 
+/** A request running on a model: when it began (ms) and the most tokens it may write, when said. */
+export interface Running {
+  at: number;
+  tokens?: number;
+}
+
 export class InFlight {
   private seq = 0;
-  private readonly byModel = new Map<string, Set<number>>();
+  private readonly byModel = new Map<string, Map<number, Running>>();
 
-  begin(model: string): RunningRequest {
+  begin(model: string, running: Running = { at: 0 }): RunningRequest {
     const id = ++this.seq;
-    const set = this.byModel.get(model) ?? new Set<number>();
-    set.add(id);
+    const set = this.byModel.get(model) ?? new Map<number, Running>();
+    set.set(id, running);
     this.byModel.set(model, set);
     const end = () => {
       set.delete(id);
       if (set.size === 0 && this.byModel.get(model) === set) this.byModel.delete(model);
     };
-    return Object.assign(end, { ahead: () => [...set].filter((other) => other < id).length });
+    return Object.assign(end, { ahead: () => [...set.keys()].filter((other) => other < id).length });
   }
 
   models(): ReadonlySet<string> {
@@ -32,5 +40,10 @@ export class InFlight {
 
   count(model: string): number {
     return this.byModel.get(model)?.size ?? 0;
+  }
+
+  /** The requests running on `model`, in the order they began. */
+  on(model: string): Running[] {
+    return [...(this.byModel.get(model)?.values() ?? [])];
   }
 }

@@ -85,11 +85,12 @@ export class Loader {
     });
   }
 
-  /** Marks a request running on `model` (it will not be unloaded); call the result when done. */
-  begin(model: string): RunningRequest {
+  /** Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said; call the result when done. */
+  begin(model: string, tokens?: number): RunningRequest {
     const name = withTag(model);
-    this.lastUsed.set(name, this.now());
-    const request = this.running.begin(name);
+    const at = this.now();
+    this.lastUsed.set(name, at);
+    const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }) });
     return Object.assign(() => {
       request();
       this.lastUsed.set(name, this.now());
@@ -102,6 +103,12 @@ export class Loader {
 
   requestsOn(model: string): number {
     return this.running.count(withTag(model));
+  }
+
+  /** The requests running on `model`, in the order they began: how long each has run (ms), and the most tokens it may write when said. */
+  inFlight(model: string): Array<{ elapsedMs: number; tokens?: number }> {
+    const now = this.now();
+    return this.running.on(withTag(model)).map((r) => ({ elapsedMs: Math.max(0, now - r.at), ...(r.tokens !== undefined && { tokens: r.tokens }) }));
   }
 
   /** Runs `work` after every earlier load or unload has finished. */

@@ -1,0 +1,87 @@
+/**
+ * Fair between clients (issue 43, item 2): while client A offloads a long log in parts on
+ * qwen2.5:14b (a token every 60 ms), client B makes quick calls ("say hello in French", fast
+ * work). Two stdio launches, each serving on its own or both through the one shared server;
+ * prints B's latency per call, the model that answered, and how long A's job took. On its own, B's
+ * server cannot see A's requests, so B queues behind A's parts on the loaded 14B model; the shared
+ * server sees them and sends B to phi3:mini, which fits beside it.
+ * The goal: through the shared server every quick call is answered by phi3:mini, the slowest of
+ * them faster than the fastest of B's calls with a server of its own.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { FakeOllama } from '../test/fake-ollama/server.js';
+import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
+import { runtimeDir, stopShared } from '../test/helpers/shared.js';
+import { tempDir } from '../test/helpers/temp.js';
+import { FAIR_YAML, PART_ANSWER, fairModels, longLog } from '../test/helpers/fair.js';
+
+const QUICK = 4;
+
+interface Figures {
+  /** Each quick call: seconds, and the model that answered. */
+  quick: Array<{ s: number; model: string }>;
+  /** A's split job: seconds, parts. */
+  jobSeconds: number;
+  parts: number;
+}
+
+const structured = (r: Awaited<ReturnType<Client['callTool']>>) => (r.structuredContent ?? {}) as { model?: string; split?: { parts: number } };
+
+async function once(shared: boolean): Promise<Figures> {
+  const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 3, loadDelayMs: 200, loadMsPerGB: 100, models: fairModels(60) });
+  fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'FINAL' : /French/.test(ctx.prompt ?? '') ? 'Bonjour !' : PART_ANSWER));
+  const home = tempHome(`${FAIR_YAML}shared:\n  idleSeconds: 5\n`);
+  const folder = tempDir('ollm-bench-fair-');
+  writeFileSync(join(folder, 'app.log'), longLog(96_000));
+  const runtime = runtimeDir();
+  const env = serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', OLLM_SHARED: shared ? '1' : '0', XDG_RUNTIME_DIR: runtime });
+  const clients: Client[] = [];
+  try {
+    for (const name of ['bench-a', 'bench-b']) {
+      const c = new Client({ name, version: '1' });
+      await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI], env, stderr: 'ignore', cwd: folder }));
+      clients.push(c);
+    }
+    const [a, b] = clients as [Client, Client];
+    const t0 = performance.now();
+    const job = a.callTool({ name: 'route_and_generate', arguments: { prompt: 'Which errors occurred in this log?', files: ['app.log'], model: 'qwen2.5:14b', useMemory: false } }, { timeout: 300_000 }).then((r) => ({ r, s: (performance.now() - t0) / 1000 }));
+    // B starts once A's first part is on the 14B model
+    while (!fake.generations().some((g) => g.model === 'qwen2.5:14b')) await new Promise((r) => setTimeout(r, 10));
+    const quick: Figures['quick'] = [];
+    for (let k = 0; k < QUICK; k++) {
+      const t = performance.now();
+      const r = await b.callTool({ name: 'route_and_generate', arguments: { prompt: `Say hello in French (${k + 1}).`, task: 'fast', useMemory: false } }, { timeout: 300_000 });
+      quick.push({ s: (performance.now() - t) / 1000, model: r.isError ? 'error' : (structured(r).model ?? '?') });
+    }
+    const done = await job;
+    return { quick, jobSeconds: done.s, parts: structured(done.r).split?.parts ?? 0 };
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    stopShared(runtime);
+    await fake.stop();
+  }
+}
+
+const line = (label: string, f: Figures) => {
+  const times = f.quick.map((q) => q.s.toFixed(2)).join(', ');
+  const models = [...new Set(f.quick.map((q) => q.model))].join(', ');
+  return `  ${label.padEnd(20)} ${times.padEnd(28)} ${models.padEnd(14)} ${f.jobSeconds.toFixed(1).padStart(6)} s (${f.parts} parts)`;
+};
+
+export async function benchFair(): Promise<{ ok: boolean; lines: string[] }> {
+  const own = await once(false);
+  const shared = await once(true);
+  const lines = [
+    `fair: client B's ${QUICK} quick calls while client A's split job runs on qwen2.5:14b (fake Ollama, 32 GB, phi3:mini fits beside it)`,
+    `  ${''.padEnd(20)} ${"B's calls (s)".padEnd(28)} ${'answered by'.padEnd(14)} A's job`,
+    line('each its own server', own),
+    line('one shared server', shared),
+  ];
+  const allSmall = shared.quick.every((q) => q.model === 'phi3:mini');
+  const faster = Math.max(...shared.quick.map((q) => q.s)) < Math.min(...own.quick.map((q) => q.s));
+  lines.push(`  shared: every quick call on phi3:mini ${allSmall ? 'yes' : 'no'}, its slowest faster than the fastest with a server of its own ${faster ? 'yes' : 'no'}${allSmall && faster ? '' : ' — MISSED'}`);
+  return { ok: allSmall && faster, lines };
+}

@@ -1,0 +1,183 @@
+/**
+ * The route's third step: the candidates tried in order (at most MAX_ATTEMPTS, a host that is
+ * not there passed over with its other models) — each loaded through its host's planner, its
+ * answer streamed, and an answer no one can use set aside for the next; every attempt recorded in
+ * the metrics and the model's track record. The first usable answer is the result.
+ */
+import { HostError } from '../engines/host-error.js';
+import type { HostOverview } from '../fleet/placement.js';
+import type { Attempt, RouteRequest, RouteResult } from '../generation/route-types.js';
+import { streamGenerate, streamOptions, type StreamResult } from '../generation/stream.js';
+import { degenerate, degenerateWhy, type AnswerEnd, type Given } from '../generation/degenerate.js';
+import type { FormatVerdict } from '../generation/answer-format.js';
+import type { LoadOutcome } from '../loading/loader.js';
+import type { JobParts } from './parts.js';
+import type { Candidacy, Candidates, Prepared } from './route-candidates.js';
+
+/** Models tried before giving up on local generation. */
+const MAX_ATTEMPTS = 3;
+
+/** One request's trial of its candidates. */
+interface Trial {
+  parts: JobParts;
+  req: RouteRequest;
+  ask: Prepared;
+  attempts: Attempt[];
+  /** What an answer may repeat without looping: what the model was given, as often as the caller asked. */
+  given: Given;
+  started: number;
+}
+
+/** The first usable answer of the candidates, or undefined when none gave one (or the call was cancelled). */
+export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, list: Candidates, attempts: Attempt[], started: number): Promise<RouteResult | undefined> {
+  const trial: Trial = { parts, req, ask, attempts, started, given: { texts: ask.system ? [req.prompt, ask.system] : [req.prompt], ask: ask.words } };
+  const down = new Set<string>();
+  let tried = 0;
+  for (let i = 0; ; i++) {
+    const candidate = list.at(i);
+    if (!candidate || req.signal?.aborted || tried >= MAX_ATTEMPTS) return undefined;
+    const unit = list.unit(candidate.host);
+    if (down.has(unit.host.name)) continue; // its other models are behind the same host
+    tried++;
+    try {
+      const result = await tryOne(trial, candidate, unit);
+      if (result) return result;
+    } catch (err) {
+      if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
+      if (failed(trial, candidate, unit, err)) down.add(unit.host.name);
+    }
+  }
+}
+
+/** The name an attempt goes by: with its host when there are several. */
+const attemptName = (parts: JobParts, model: string, unit: HostOverview) => (parts.fleet.hosts.length > 1 ? `${model} on ${unit.host.name}` : model);
+
+/** One candidate: loaded, asked, its answer judged; undefined when it was refused or its answer set aside (recorded in the attempts). */
+async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promise<RouteResult | undefined> {
+  const { parts, req, ask } = t;
+  const { host, overview: here } = unit;
+  const loaded = await host.loader.ensureLoaded({
+    model: candidate.model,
+    contextLength: ask.contextTokens,
+    seen: here.loaded,
+    ...(req.signal && { signal: req.signal }),
+    ...(req.progress && { progress: req.progress }),
+  });
+  if (loaded.action === 'refused') {
+    t.attempts.push({ model: candidate.model, error: loaded.reason });
+    return undefined;
+  }
+  const place = { model: candidate.model, host: candidate.host, work: ask.work.profile };
+  const out = await generate(t, candidate, unit, loaded, place);
+  parts.records.metrics.recordPromptCount(candidate.model, ask.estimated, out.promptTokens);
+  // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
+  const verdict = req.format?.check(out.text);
+  const unusable = setAside(out.text, { doneReason: out.doneReason, given: t.given }, req, verdict);
+  if (unusable) {
+    t.attempts.push({ model: attemptName(parts, candidate.model, unit), error: `its answer was set aside: ${unusable}` });
+    req.progress?.enter({ kind: 'fallback', from: t.attempts.at(-1)!.model, error: t.attempts.at(-1)!.error });
+    parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: out.totalMs, error: `answer set aside: ${unusable}` });
+    void parts.records.outcomes.record(place, { kind: 'failure' });
+    return undefined;
+  }
+  return answered(t, candidate, unit, loaded, out, verdict);
+}
+
+type Place = { model: string; host: string | undefined; work: Prepared['work']['profile'] };
+
+/** The answer streamed from the loaded model, the request marked running on it meanwhile; a failure counts in its track record. */
+async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: Place): Promise<StreamResult> {
+  const { parts, req, ask } = t;
+  const { host, overview: here } = unit;
+  const done = host.loader.begin(candidate.model, ask.maxTokens); // what it may write: how long others wait behind it (jobs/route-candidates.ts)
+  try {
+    const capabilities = here.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
+    return await streamGenerate(host.engine, {
+      ...streamOptions(parts.settings, loaded, { capabilities, maxTokens: ask.maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }) }),
+      prompt: req.prompt,
+      ...(ask.system && { system: ask.system }),
+      ...(req.images && { images: req.images }),
+      ...(req.format && { format: req.format.format }),
+      promptTokens: ask.promptTokens,
+      ahead: done.ahead,
+      ...(req.signal && { signal: req.signal }),
+      ...(req.progress && { progress: req.progress }),
+      ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
+    });
+  } catch (err) {
+    // what happened to the answer counts in the model's track record here (not a cancel, not memory)
+    if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted'))) {
+      void parts.records.outcomes.record(place, { kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure' });
+    }
+    // Out of memory while generating: Ollama expires every loaded model, pins included.
+    if (err instanceof HostError && err.kind === 'out_of_memory') {
+      const note = await host.loader.recoverFromOutOfMemory(here.loaded.map((l) => ({ name: l.name, context_length: l.contextLength })));
+      if (note) throw new HostError(err.kind, `${err.message} ${note}`, err.host, err.status);
+    }
+    throw err;
+  } finally {
+    done();
+  }
+}
+
+/** A usable answer: recorded, and the result with its reason, metrics and notes. */
+function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, out: StreamResult, verdict: FormatVerdict | undefined): RouteResult {
+  const { parts, ask, attempts } = t;
+  const { host } = unit;
+  const { task, profile, complexity, how } = ask.work;
+  const place = { model: candidate.model, host: candidate.host, work: profile };
+  const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
+  parts.records.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
+  // recorded with the other writes of the moment, after the answer has gone out
+  void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
+  const answerId = parts.records.outcomes.answered(place);
+  const many = parts.fleet.hosts.length > 1;
+  const raised = loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : '';
+  const after = attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : '';
+  const result: RouteResult = {
+    model: candidate.model,
+    provider: host.kind,
+    ...(many && { host: host.name }),
+    task,
+    profile,
+    complexity,
+    reason: `${candidate.why}${many ? ` on ${host.name}` : ''} (${how}, ${complexity} complexity)${raised}${after}.`,
+    fallbacks: attempts,
+    text: out.text,
+    answerId,
+    doneReason: out.doneReason,
+    contextLength: loaded.contextLength,
+    metrics: { totalMs: Math.round(performance.now() - t.started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
+  };
+  if (verdict?.ok) result.json = verdict.value;
+  if (out.thinking) result.thinking = out.thinking;
+  ask.notes.push(...parts.fleet.pinNotes()); // pins this server loaded again after an eviction it did not ask for
+  if (ask.notes.length) result.notes = ask.notes;
+  return result;
+}
+
+/** A candidate that failed: recorded in the attempts and metrics; true when its host is not there (it rests, with several hosts). */
+function failed(t: Trial, candidate: Candidacy, unit: HostOverview, err: unknown): boolean {
+  const { parts, req, attempts } = t;
+  const message = err instanceof Error ? err.message : String(err);
+  attempts.push({ model: attemptName(parts, candidate.model, unit), error: message });
+  req.progress?.enter({ kind: 'fallback', from: attempts.at(-1)!.model, error: message });
+  parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: 0, error: message });
+  if (!(err instanceof HostError && err.kind === 'unreachable')) return false;
+  if (parts.fleet.hosts.length > 1) parts.fleet.hostCooldown.down(unit.host.name, message);
+  return true;
+}
+
+/**
+ * Why an answer is set aside, or undefined: not of the format the caller asked for (not JSON, or
+ * breaking its schema); degenerate (generation/degenerate.ts: empty — not for JSON, where [] or {}
+ * is an answer —, a loop of its own, or — only when the caller set no maxTokens, a cut at their own
+ * limit being what they asked for — cut in its first sentence); or failing the caller's own check
+ * (offload: most citations do not hold).
+ */
+function setAside(text: string, end: AnswerEnd, req: RouteRequest, verdict: FormatVerdict | undefined): string | undefined {
+  if (verdict && !verdict.ok) return verdict.why;
+  const bad = degenerate(text, end);
+  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined) && !(bad.kind === 'empty' && verdict)) return degenerateWhy(bad);
+  return req.check?.(text);
+}

@@ -1,0 +1,176 @@
+/**
+ * The route's second step: the candidates of one request, in the order they are tried — every
+ * reachable host's models (their windows weighed against their hosts' memory for a long prompt),
+ * the model the caller named first, then the route's ranking (work.ts). The ranking is made at
+ * once, or — when the named model can take the work on a host with a free slot — only if that
+ * model fails, so its cost is not paid on every call. A routed call (no model named) whose first
+ * model has every slot taken — by any client's requests: the shared server's loader holds them
+ * all — goes to another candidate that answers sooner without unloading anything
+ * (generation/schedule.ts, the times the dry run counts).
+ */
+import { findModel } from '../models/catalog.js';
+import { candidatesOf, type HostOverview } from '../fleet/placement.js';
+import { withUsableWindows, type Candidate } from '../fleet/windows.js';
+import type { FleetHost } from '../fleet/fleet-host.js';
+import type { Attempt, RouteRequest } from '../generation/route-types.js';
+import { coldLoadEstimates } from '../loading/load-estimate.js';
+import { shortened } from '../util/shorten.js';
+import type { JobParts } from './parts.js';
+import { rankWork, type Work } from './work.js';
+import { noCandidate } from './no-candidate.js';
+import { fairChoice, type Contender } from '../generation/schedule.js';
+import { evidenceFor } from '../generation/learning.js';
+import type { ProfileName } from '../models/profiles.js';
+
+/** Above this context, each candidate's window is weighed against its host's memory (fleet/windows.ts). */
+const WINDOWS_FROM = 2048;
+
+/** The request made ready to route (route.ts): its work, system prompt and token counts. */
+export interface Prepared {
+  /** The work; its profile and how it was decided may change with the ranking (a default profile no model serves). */
+  work: Work;
+  /** The caller's words (never the text of inputs read for it). */
+  words: string;
+  notes: string[];
+  system: string | undefined;
+  maxTokens: number;
+  temperature: number;
+  /** The prompt and system estimated here, and as counted for the model (the caller's count where it gave one). */
+  estimated: number;
+  promptTokens: number;
+  answerTokens: number;
+  contextTokens: number;
+}
+
+export interface Candidacy {
+  model: string;
+  /** Why it is in the queue, for the result's reason. */
+  why: string;
+  host?: string;
+}
+
+/** The candidates of one request. */
+export interface Candidates {
+  views: readonly HostOverview[];
+  models: Array<Candidate & { trainedWindow?: number }>;
+  queue: Candidacy[];
+  /** The host a candidate is on, with its overview (the first host for an untagged one). */
+  unit(host: string | undefined): HostOverview;
+  /** The candidate tried `i`-th: the ranking is made when the named model is used up; undefined past the last. */
+  at(i: number): Candidacy | undefined;
+  coldLoadMs(): ReadonlyMap<string, number>;
+}
+
+/** Output tokens/s measured per model (for fast work's tie-break). */
+function measuredSpeeds(parts: JobParts): Map<string, number> {
+  return new Map(Object.entries(parts.records.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
+}
+
+const isFull = (host: FleetHost, model: string) => host.loader.requestsOn(model) >= host.settings.ollama.numParallel;
+
+export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, views: readonly HostOverview[], attempts: Attempt[]): Promise<Candidates> {
+  const hostsDown = attempts.length;
+  const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
+  // a prompt longer than a base context: each model's window is what its host's memory can hold now
+  const listed = candidatesOf(views);
+  const models: Candidates['models'] = ask.contextTokens > WINDOWS_FROM ? await withUsableWindows(views, listed, req.signal) : listed;
+  const queue: Candidacy[] = [];
+  const windowTooSmall = req.model ? namedFirst(req.model, req, ask, models, queue, attempts) : undefined;
+  let cold: ReturnType<typeof coldLoadEstimates> | undefined;
+  const coldLoadMs = () => (cold ??= coldLoadEstimates(models, parts.records.metrics.loadSpeed()));
+  let ranked = req.only === true; // the named model or nothing
+  const rank = () => {
+    if (ranked) return;
+    ranked = true;
+    const ranking = rankWork(parts, ask.work, req, models, { contextTokens: ask.contextTokens, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() });
+    ask.work.profile = ranking.profile;
+    ask.work.how = ranking.how;
+    for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
+    if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
+    // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
+    if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile });
+  };
+  const named = queue[0];
+  const namedHost = named && unit(named.host).host;
+  if (!ranked && (!named || req.dryRun || !namedHost || isFull(namedHost, named.model))) rank();
+
+  // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
+  if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === windowTooSmall)) {
+    const { profile } = ask.work;
+    noCandidate(parts, req, { profile, models, attempts, contextTokens: ask.contextTokens, promptTokens: ask.promptTokens, answerTokens: ask.answerTokens, namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined });
+  }
+  return { views, models, queue, unit, coldLoadMs, at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined) };
+}
+
+/**
+ * The named model first in the queue — its reason the one the caller gave (`chosenBecause`, when
+ * a planner chose it), else that the caller named it — or, in `attempts`, why it cannot take the
+ * work; the attempt of a window too small is returned.
+ */
+function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Candidates['models'], queue: Candidacy[], attempts: Attempt[]): Attempt | undefined {
+  const named = findModel(models, name);
+  if (!named) {
+    attempts.push({ model: shortened(name), error: `not installed — pull it with \`ollama pull ${shortened(name)}\`` });
+    return undefined;
+  }
+  if (named.contextWindow < ask.contextTokens) {
+    const trained = named.trainedWindow ?? named.contextWindow;
+    const bound = trained > named.contextWindow ? ` (trained for ${trained}; its host's memory holds ${named.contextWindow} for it now)` : '';
+    const tooSmall = { model: named.name, error: `its ${named.contextWindow}-token window${bound} is too small for ~${ask.promptTokens} prompt + ${ask.answerTokens} answer tokens` };
+    attempts.push(tooSmall);
+    return tooSmall;
+  }
+  queue.push({ model: named.name, why: req.chosenBecause ?? `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }) });
+  return undefined;
+}
+
+/**
+ * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
+ * is taken by a request of ours goes after the same model on a host with a free slot.
+ */
+function spreadBusy<T extends { model: string; host?: string }>(queue: T[], hostOf: (c: T) => FleetHost): void {
+  const full = (c: T) => isFull(hostOf(c), c.model);
+  for (let i = 0; i < queue.length; i++) {
+    const c = queue[i]!;
+    const free = queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && !full(o));
+    if (free > i && full(c)) queue.splice(i, 0, ...queue.splice(free, 1));
+  }
+}
+
+/**
+ * When the first candidate's slots are all taken, the candidate that answers sooner without
+ * unloading anything goes first (generation/schedule.ts), its reason saying why.
+ */
+function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates['models']; unit: Candidates['unit']; coldLoadMs: ReadonlyMap<string, number>; maxTokens: number; profile: ProfileName }): void {
+  if (queue.length < 2 || !isFull(c.unit(queue[0]!.host).host, queue[0]!.model)) return; // a free slot: nothing to weigh
+  const book = parts.records.outcomes.evidence();
+  const metrics = parts.records.metrics.all();
+  const contenders = queue.map((q): Contender => {
+    const { host } = c.unit(q.host);
+    const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? findModel(c.models, q.model);
+    const seen = evidenceFor(book, { model: q.model, host: q.host, work: c.profile });
+    // the dry run's speed (this work's record here), else what the metrics measured of the model
+    const measured = seen && seen.speedSamples > 0 ? seen.tokensPerSecond : metrics[q.model]?.avgTokensPerSecond;
+    const cold = c.coldLoadMs.get(q.model);
+    return {
+      model: q.model,
+      host: q.host,
+      loaded: m?.loaded ?? false,
+      fitsFree: m?.fitsNow ?? false,
+      running: host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? parts.settings.options.maxTokens })),
+      slots: host.settings.ollama.numParallel,
+      sizeBytes: m?.sizeBytes ?? 0,
+      ...(m?.parameterSize !== undefined && { parameterSize: m.parameterSize }),
+      ...(cold !== undefined && { coldLoadSeconds: cold / 1000 }),
+      ...(measured !== undefined && { tokensPerSecond: measured }),
+    };
+  });
+  const moved = fairChoice(contenders, c.maxTokens);
+  if (!moved) return;
+  const busy = contenders[0]!;
+  const [chosen] = queue.splice(moved.index, 1);
+  const secs = (s: number) => (s < 10 ? s.toFixed(1) : String(Math.round(s)));
+  const load = moved.loadSeconds > 0 ? `, ${secs(moved.loadSeconds)} s of it loading beside the others` : '';
+  const slots = `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}`;
+  queue.unshift({ ...chosen!, why: `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ${secs(moved.busySeconds - moved.waitSeconds)} s there)` });
+}
