@@ -39,7 +39,7 @@ async function summarise(yaml: string, opts: { vramGiB: number; models: typeof D
   const folder = logFolder();
   session = await connect({ OLLM_HOME: tempHome(yaml), OLLAMA_HOST: fake.host }, [], folder);
   await opts.before?.();
-  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Summarise the errors in this log.', task: 'summarize', files: ['big.log'], ...opts.args } }, undefined, { timeout: 120_000 });
+  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Summarise the errors in this log.', task: 'summarize', files: ['big.log'], ...opts.args } }, { timeout: 120_000 });
   const text = (res.content as Array<{ text: string }>)[0]!.text;
   expect(res.isError, text).toBeFalsy();
   const out = res.structuredContent as Out;

@@ -14,6 +14,7 @@ import { largestContext } from '../../src/orchestrator/loading/usable-window.js'
 import { preflightFacts, runnerFor } from '../../src/orchestrator/loading/load-planning.js';
 import type { CatalogModel } from '../../src/orchestrator/models/catalog.js';
 import type { HostMemory } from '../../src/orchestrator/loading/plan-types.js';
+import { baseContext } from '../../src/orchestrator/loading/load-context.js';
 
 const GB = 1e9;
 const MiB = 1024 ** 2;
@@ -150,5 +151,17 @@ describe('the footprint and the pre-flight together on a GPU', () => {
     // 7.53 GB fits 80% of 10 GB, not 80% of 10 − 2 GB
     expect(planLoad(input({ model: model(32768, false), memory: kept, loaded: [pin, idle] })).unload).not.toEqual([]);
     expect(planLoad(input({ model: model(32768, false), memory: twoLoaded, loaded: [pin, idle] })).unload).toEqual([]);
+  });
+});
+
+describe("Ollama's default context tiers", () => {
+  it('by total VRAM less OLLAMA_GPU_OVERHEAD per GPU: 4k, 32k from 23 GiB, 256k from 47 GiB', () => {
+    const settings = { options: {}, ollama: {} } as Parameters<typeof baseContext>[0];
+    const vram = (total: number, kept?: number): HostMemory => ({ kind: 'gpu', vram: { totalBytes: total, freeBytes: total, ...(kept !== undefined && { keptBytes: kept }) } });
+    expect(baseContext(settings, vram(24 * GiB))).toBe(32768);
+    expect(baseContext(settings, vram(24 * GiB, 2 * GiB))).toBe(4096); // 22 GiB left: the lower tier, as Ollama picks it
+    expect(baseContext(settings, vram(48 * GiB))).toBe(262144);
+    expect(baseContext(settings, vram(48 * GiB, 2 * GiB))).toBe(32768);
+    expect(baseContext(settings, { kind: 'cpu', ram: { totalBytes: 64 * GB, availableBytes: 64 * GB } })).toBe(4096);
   });
 });
