@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, FakeOllama, NAMESPACED_MODELS } from '../fake-ollama/server.js';
-import { connect, tempHome } from '../helpers/spawn.js';
+import { connect, run, tempHome } from '../helpers/spawn.js';
 import { tempDir } from '../helpers/temp.js';
 
 const GiB = 1024 ** 3;
@@ -84,5 +84,16 @@ describe('ollama.kvCacheType', () => {
     expect(fake!.loaded().map((m) => m.name)).toContain('phi3:mini');
     expect(fake!.stats().loads).toBe(2); // the pin once, the model once: nothing evicted and loaded again
     expect(Math.max(...fake!.generations().map((g) => g.numCtx))).toBe(16384); // the footprint alone would have taken 32k
+  });
+});
+
+describe('doctor', () => {
+  it('shows the KV cache type and flash attention, from settings or from this machine’s OLLAMA_* variables, and warns about a quantized cache without flash attention', async () => {
+    fake = await FakeOllama.start({ memoryBytes: 32e9, gpus: [{ vramBytes: 8 * GiB }], models: [llama31] });
+    const set = await run(['doctor'], { OLLM_HOME: tempHome('ollama:\n  kvCacheType: q8_0\n'), OLLAMA_HOST: fake.host });
+    expect(set.stdout).toMatch(/✓ Ollama KV cache: KV cache q8_0 \(smaller than f16: longer windows fit\), flash attention auto/);
+    const env = await run(['doctor'], { OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, OLLAMA_KV_CACHE_TYPE: 'q4_0', OLLAMA_FLASH_ATTENTION: '0' });
+    expect(env.stdout).toMatch(/! Ollama KV cache: KV cache q4_0 .*flash attention off.*A quantized KV cache needs flash attention/);
+    expect(env.stdout).toMatch(/OLLAMA_FLASH_ATTENTION=1/);
   });
 });
