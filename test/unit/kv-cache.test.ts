@@ -97,6 +97,18 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     expect(passesPreflight(f, 6.24 * GB)).toBe(false);
   });
 
+  it("each of Ollama's batch rules at its boundary (generationBatchFits: 80% of free, 2048 within 60%, 1024 within 75%, the buffers beside the prediction)", () => {
+    expect(automaticBatch(65536, 12 * GB, 20 * GB)).toBe(2048); // 60% of 20 GB exactly
+    expect(automaticBatch(65536, 12.5 * GB, 20 * GB)).toBe(1024); // its 2 GiB would fit, the 60% headroom does not
+    expect(automaticBatch(8192, 15 * GB, 20 * GB)).toBe(1024); // 75% exactly
+    expect(automaticBatch(8192, 15.1 * GB, 20 * GB)).toBe(512); // its 768 MiB would fit, the 75% headroom does not
+    expect(automaticBatch(8192, 8 * GB - 768 * MiB, 10 * GB)).toBe(1024); // the buffers just fit within 80%
+    expect(automaticBatch(8192, 8 * GB - 768 * MiB + 1, 10 * GB)).toBe(512);
+    expect(automaticBatch(65536, 0, 1 * GB)).toBe(2048); // nothing predicted: kept
+    expect(automaticBatch(65536, 5 * GB, 0)).toBe(2048); // free memory not known: kept
+    expect(preflightBytes({ predictedBytes: 8 * GB - 768 * MiB, effectiveContext: 8192, completion: true }, 10 * GB)).toBe(8 * GB);
+  });
+
   it('counts f16 for min(num_ctx, trained) × slots whatever the cache type, with the file size', () => {
     const model = { name: 'm:8b', sizeBytes: 5 * GB, contextWindow: 32768, capabilities: ['completion'], family: 'llama', kvShape: shape } as unknown as CatalogModel;
     const runner = { kvCacheType: 'q8_0' as const, flashAttention: 'auto' as const, gpuOverheadBytes: 0, oneSlotFamilies: ONE_SLOT_FAMILIES, preflight: true };
