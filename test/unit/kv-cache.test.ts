@@ -104,6 +104,7 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     expect(automaticBatch(8192, 15.1 * GB, 20 * GB)).toBe(512); // its 768 MiB would fit, the 75% headroom does not
     expect(automaticBatch(8192, 8 * GB - 768 * MiB, 10 * GB)).toBe(1024); // the buffers just fit within 80%
     expect(automaticBatch(8192, 8 * GB - 768 * MiB + 1, 10 * GB)).toBe(512);
+    expect(preflightBytes({ predictedBytes: 9 * GB, effectiveContext: 65536, completion: true }, 10 * GB)).toBe(9 * GB); // over 80%: lowered to 512, no buffers
     expect(automaticBatch(65536, 0, 1 * GB)).toBe(2048); // nothing predicted: kept
     expect(automaticBatch(65536, 5 * GB, 0)).toBe(2048); // free memory not known: kept
     expect(preflightBytes({ predictedBytes: 8 * GB - 768 * MiB, effectiveContext: 8192, completion: true }, 10 * GB)).toBe(8 * GB);
