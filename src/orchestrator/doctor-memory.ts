@@ -5,6 +5,7 @@
  */
 import { formatBytes as gb } from './config/units.js';
 import type { LoadedModel, ModelSummary, RamSummary } from './orchestrator.js';
+import { isQuantized } from './loading/kv-cache.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 
@@ -80,12 +81,37 @@ export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = []):
     detail: `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
     ...(h.kind === 'unknown' && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
   });
+  const kv = kvCheck(h);
+  if (kv) checks.push(kv);
   checks.push(
     ram.gpus.length > 0
       ? { name: 'GPU', level: 'ok', detail: ram.gpus.map((g) => `${g.name}: ${gb(g.vramTotalBytes)} VRAM${g.vramFreeBytes !== undefined ? `, ${gb(g.vramFreeBytes)} free` : ''}`).join('; ') }
       : { name: 'GPU', level: 'ok', detail: 'no GPU with its own VRAM found: models run on the CPU from RAM' },
   );
   return checks;
+}
+
+/**
+ * The KV cache an Ollama host runs models with and its flash attention, as ollm-mcp sizes them
+ * (ollama.kvCacheType, ollama.flashAttention, or this machine's OLLAMA_KV_CACHE_TYPE and
+ * OLLAMA_FLASH_ATTENTION); a warning for a quantized cache with flash attention off, which
+ * llama.cpp refuses ("V cache quantization requires flash_attn").
+ */
+export function kvCheck(h: RamSummary['host']): Check | undefined {
+  if (!h.kvCacheType) return undefined;
+  const fa = h.flashAttention ?? 'auto';
+  const quantized = isQuantized(h.kvCacheType);
+  const overhead = h.gpuOverheadBytes ? `; ${gb(h.gpuOverheadBytes)} of VRAM kept aside per GPU (OLLAMA_GPU_OVERHEAD)` : '';
+  const detail = `KV cache ${h.kvCacheType}${quantized ? ' (smaller than f16: longer windows fit)' : ''}, flash attention ${fa}${overhead}; Ollama's own pre-flight still counts f16, and ollm-mcp makes the unloads it would make`;
+  if (quantized && fa === 'off') {
+    return {
+      name: 'Ollama KV cache',
+      level: 'warn',
+      detail: `${detail}. A quantized KV cache needs flash attention: with it off, llama-server refuses to start ("V cache quantization requires flash_attn"), so models are sized as f16 here`,
+      fix: 'start Ollama with OLLAMA_FLASH_ATTENTION=1 (or unset), or OLLAMA_KV_CACHE_TYPE=f16; then set ollama.flashAttention / ollama.kvCacheType to match',
+    };
+  }
+  return { name: 'Ollama KV cache', level: 'ok', detail };
 }
 
 /** Installed models that can never fit, each named with what it needs: a warning, like swap in use. */

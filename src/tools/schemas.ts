@@ -31,6 +31,9 @@ export const ramSchema = z.object({
       vramFreeBytes: z.number().optional(),
       maxLoadedModels: z.number(),
       numParallel: z.number(),
+      kvCacheType: z.string().optional().describe("an Ollama host's OLLAMA_KV_CACHE_TYPE as set (f16 unless said): models are sized with it"),
+      flashAttention: z.enum(['auto', 'on', 'off']).optional().describe("its OLLAMA_FLASH_ATTENTION; a quantized KV cache needs it"),
+      gpuOverheadBytes: z.number().optional().describe('its OLLAMA_GPU_OVERHEAD, VRAM kept aside per GPU'),
     })
     .describe('the machine Ollama runs on, as loading decisions see it'),
 });

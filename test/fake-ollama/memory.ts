@@ -1,7 +1,10 @@
 /**
  * The fake machine's memory: system RAM, GPUs, where a runner is placed and what it is charged,
  * as Ollama v0.30+ does it (server/sched.go, llm/llama_server.go):
- * - a runner's size is weights + KV cache for num_ctx × parallel;
+ * - a runner's size is weights + KV cache for num_ctx × parallel at OLLAMA_KV_CACHE_TYPE (what
+ *   llama-server's buffer log says it took: llm/llama_server.go memoryParsingWriter);
+ * - the pre-flight's prediction is the file size + an f16 KV cache for that context whatever the
+ *   cache type (llm/llama_server.go PredictServerVRAM), plus the automatic batch's buffers;
  * - on several GPUs a model that fits one GPU (within 80% of its free memory) goes on that one,
  *   else it is spread over all; main_gpu picks one; num_gpu 0 means CPU only;
  * - what does not fit the GPUs stays on the CPU by whole layers: size_vram < size, and the CPU
@@ -10,7 +13,7 @@
  *   the GPUs it would use (on unified memory, min(system free, GPU free));
  * - after an unload from a discrete GPU its memory can read as used for a while ("recovering").
  */
-import { type FakeModel, archParams, estimateModelMemory } from './models.js';
+import { type FakeModel, KV_BYTES_PER_VALUE, archParams, estimateModelMemory } from './models.js';
 import type { LoadOpts } from './load-options.js';
 import type { HostConfig } from './options.js';
 
@@ -31,19 +34,20 @@ export interface Placement extends Allocation {
   gpus: number[];
   /** The batch the runner gets (num_batch as sent, else chosen by context and room). */
   numBatch: number;
-  /** size + the batch surcharge (completion models): what the admission check compares. */
+  /** PredictServerVRAM (weights + f16 KV) + the batch surcharge (completion models): what the admission check compares. */
   predictedForLoad: number;
   /** Memory available to the load on its GPUs (0 on CPU). */
   availableBytes: number;
 }
 
-/** Batch for a context (sched.go generationBatchForContext) and its memory surcharge. */
+/** Batch for a context (sched.go generationBatchForContext) and its memory surcharge (generationBatchSurcharge). */
 function batchForContext(ctx: number): number {
   return ctx > 32768 ? 2048 : ctx > 4096 ? 1024 : 512;
 }
 export function batchSurcharge(batch: number): number {
   return batch >= 2048 ? 2 * GiB : batch >= 1024 ? 768 * MiB : 0;
 }
+/** sched.go generationBatchFits with generationBatchHasHeadroom (2048: ≤ 60% of free, 1024: ≤ 75%). */
 function batchFits(batch: number, predicted: number, available: number): boolean {
   if (predicted === 0 || available === 0) return true;
   const threshold = available * 0.8;
@@ -98,14 +102,18 @@ export class Memory {
 
   /** Where `model` would go with these options and `parallel` slots, and what it would be charged. */
   plan(model: FakeModel, o: LoadOpts, parallel: number): Placement {
-    const size = estimateModelMemory(model, o.numCtx, this.cfg.kvCache, parallel);
+    const size = estimateModelMemory(model, o.numCtx, this.cfg.kvCache, parallel, KV_BYTES_PER_VALUE[this.cfg.kvCacheType] ?? 2);
     const completion = model.capabilities.includes('completion');
-    const ctx = o.numCtx * parallel;
-    const gpus = this.placementGpus(size, o);
+    const ctx = o.numCtx * parallel; // numCtx is capped at the trained window already: effectiveLlamaServerContext
+    // sched.go load: predicted := llm.PredictServerVRAM(...) — always f16, the cache type is not looked at
+    const predicted = estimateModelMemory(model, o.numCtx, this.cfg.kvCache, parallel, 2);
+    const gpus = this.placementGpus(predicted, o); // selectLlamaServerPlacement(..., predicted, ...)
     const availableBytes = this.available(gpus);
+    // sched.go applyAutomaticGenerationBatch → automaticGenerationBatch(effectiveCtx, predicted, available)
     let numBatch = o.numBatch ?? batchForContext(ctx);
-    if (o.numBatch === undefined) while (numBatch > 512 && !batchFits(numBatch, size, availableBytes)) numBatch = numBatch > 1024 ? 1024 : 512;
-    const predictedForLoad = size + (completion ? batchSurcharge(numBatch) : 0);
+    if (o.numBatch === undefined) while (numBatch > 512 && !batchFits(numBatch, predicted, availableBytes)) numBatch = numBatch > 1024 ? 1024 : 512;
+    // sched.go: predictedForLoad := predicted + generationBatchSurchargeForCompletion(completion, launchOpts.NumBatch)
+    const predictedForLoad = predicted + (completion ? batchSurcharge(numBatch) : 0);
     const vramByGpu = this.cfg.gpus.map(() => 0);
     const layers = archParams(model).blockCount + 1;
     const layerBytes = size / layers;
@@ -125,7 +133,7 @@ export class Memory {
     return { size, gpus, numBatch, predictedForLoad, availableBytes, vramByGpu, ramBytes: this.cfg.unifiedMemory ? size : size - vram };
   }
 
-  /** Ollama's pre-load check on a GPU host: predicted at most 80% of the free memory it would use. */
+  /** Ollama's pre-load check on a GPU host (sched.go "Pre-flight check": predictedForLoad > freeMemory*80/100 evicts). */
   fits(p: Placement): boolean {
     return p.predictedForLoad <= p.availableBytes * 0.8;
   }

@@ -98,19 +98,35 @@ export function archParams(m: FakeModel): ArchParams {
  *   2 (K and V) × layers × kv_heads × head_dim × num_ctx × 2 bytes.
  * e.g. llama3.2 (28 layers, 8 kv heads, head_dim 128) at num_ctx 4096 → 469,762,048 bytes.
  */
-export function kvCacheBytes(m: FakeModel, numCtx: number): number {
+/**
+ * The KV cache at `bytesPerValue` (f16: 2). llama-server is started with `--cache-type-k X
+ * --cache-type-v X` from OLLAMA_KV_CACHE_TYPE (llm/llama_server.go "KV cache type"); what it takes
+ * is what /api/ps reports (its buffer log), so q8_0 (34 bytes per 32 values) is about half of f16.
+ */
+export function kvCacheBytes(m: FakeModel, numCtx: number, bytesPerValue = 2): number {
   const a = archParams(m);
-  return 2 * a.blockCount * a.headCountKv * a.headDim * numCtx * 2;
+  return Math.ceil(2 * a.blockCount * a.headCountKv * a.headDim * numCtx * bytesPerValue);
+}
+
+/** Bytes per cached value of the KV cache types the fake runs (ggml block sizes). */
+export const KV_BYTES_PER_VALUE: Readonly<Record<string, number>> = { f32: 4, f16: 2, bf16: 2, q8_0: 34 / 32, q5_1: 24 / 32, q5_0: 22 / 32, q4_1: 20 / 32, q4_0: 18 / 32, iq4_nl: 18 / 32 };
+
+/** Families Ollama runs with one slot whatever OLLAMA_NUM_PARALLEL says (server/sched.go load: "Some architectures are not safe with num_parallel > 1"). */
+export const ONE_SLOT_FAMILIES: readonly string[] = ['mllama', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'qwen3next', 'lfm2', 'lfm2moe', 'nemotron_h', 'nemotron_h_moe', 'nemotron_h_omni'];
+
+/** The slots a runner gets: 1 for embedding models (sched.go "Embedding models should always be loaded with parallel=1") and the families above. */
+export function slotsOf(m: FakeModel, numParallel: number): number {
+  return isEmbeddingOnly(m) || ONE_SLOT_FAMILIES.includes(m.family) ? 1 : numParallel;
 }
 
 /**
  * Memory the fake charges for loading `m` with `numCtx` per slot and `parallel` slots (the runner
  * is started with `-c numCtx × parallel`): the weights (`size`) plus, when `kvCache` is true
- * (the server default), the KV-cache estimate for the whole context.
+ * (the server default), the KV cache for the whole context at `bytesPerValue` (the cache type).
  * This is also the `size` the fake reports in /api/ps (as real Ollama reports its total estimate there).
  */
-export function estimateModelMemory(m: FakeModel, numCtx: number, kvCache = true, parallel = 1): number {
-  return m.size + (kvCache ? kvCacheBytes(m, numCtx * Math.max(1, parallel)) : 0);
+export function estimateModelMemory(m: FakeModel, numCtx: number, kvCache = true, parallel = 1, bytesPerValue = 2): number {
+  return m.size + (kvCache ? kvCacheBytes(m, numCtx * Math.max(1, parallel), bytesPerValue) : 0);
 }
 
 /** A cloud stub: listed, never loaded, answered by the cloud (see cloud.ts). */

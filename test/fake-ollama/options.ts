@@ -17,6 +17,10 @@
  * defaultNumCtx      OLLAMA_CONTEXT_LENGTH (unset: 4096, 32768 from 23 GiB VRAM, 262144 from 47 GiB)
  * defaultKeepAliveMs OLLAMA_KEEP_ALIVE for fresh loads (5 min)
  * kvCache            charge the KV cache on top of the weights (true)
+ * kvCacheType        OLLAMA_KV_CACHE_TYPE: the type runners' KV caches take (/api/ps size); the
+ *                    pre-flight counts f16 whatever it is ('f16')
+ * flashAttention     OLLAMA_FLASH_ATTENTION ('auto'); 'off' with a quantized cache fails every
+ *                    load as llama-server does ("V cache quantization requires flash_attn")
  * loadDelayMs        time one load takes (5)
  * loadMsPerGB        extra load time per GB of the runner's size (0)
  * unloadDelayMs      time one unload takes; the model stays in /api/ps meanwhile (0)
@@ -51,6 +55,8 @@ export interface FakeOllamaOptions {
   defaultNumCtx?: number;
   defaultKeepAliveMs?: number;
   kvCache?: boolean;
+  kvCacheType?: string;
+  flashAttention?: 'auto' | 'on' | 'off';
   loadDelayMs?: number;
   loadMsPerGB?: number;
   unloadDelayMs?: number;
@@ -73,6 +79,8 @@ export interface HostConfig {
   contextLength: number | undefined;
   defaultKeepAliveMs: number;
   kvCache: boolean;
+  kvCacheType: string;
+  flashAttention: 'auto' | 'on' | 'off';
   loadDelayMs: number;
   loadMsPerGB: number;
   unloadDelayMs: number;
@@ -94,6 +102,8 @@ export function hostConfig(opts: FakeOllamaOptions): HostConfig {
     contextLength: opts.defaultNumCtx !== undefined && opts.defaultNumCtx > 0 ? Math.floor(opts.defaultNumCtx) : undefined,
     defaultKeepAliveMs: opts.defaultKeepAliveMs ?? 5 * 60_000,
     kvCache: opts.kvCache ?? true,
+    kvCacheType: (opts.kvCacheType ?? 'f16').toLowerCase(), // llm/server.go lowercases OLLAMA_KV_CACHE_TYPE
+    flashAttention: opts.flashAttention ?? 'auto',
     loadDelayMs: opts.loadDelayMs ?? 5,
     loadMsPerGB: opts.loadMsPerGB ?? 0,
     unloadDelayMs: Math.max(0, opts.unloadDelayMs ?? 0),

@@ -8,7 +8,7 @@
  * loadMsPerGB × size; the client disconnecting aborts it. A load that fails out of memory is
  * retried once, with a smaller automatic context and/or after evicting all other models.
  */
-import { type FakeModel, isEmbeddingOnly } from './models.js';
+import { type FakeModel, KV_BYTES_PER_VALUE, slotsOf } from './models.js';
 import { nameKey, normalizeName } from './names.js';
 import { Aborted, HttpError, type Json, nowNs, nsSince, parseKeepAlive, sleep } from './exchange.js';
 import { type HostConfig, defaultContext } from './options.js';
@@ -164,7 +164,13 @@ export class Scheduler {
         await this.gone(this.evict(victimOf(this.runners), 'count', model));
         continue;
       }
-      const parallel = isEmbeddingOnly(model) ? 1 : this.cfg.numParallel;
+      // sched.go load: one slot for embedding models and the families "not safe with num_parallel > 1"
+      const parallel = slotsOf(model, this.cfg.numParallel);
+      const unrunnable = cacheProblem(this.cfg.kvCacheType, this.cfg.flashAttention);
+      if (unrunnable) {
+        this.counters.failedLoads.push({ model: normalizeName(model.name), error: unrunnable, at: Date.now() });
+        throw new HttpError(500, unrunnable);
+      }
       const plan = this.memory.plan(model, opts, parallel);
       const victim = admit(this.admission, model, opts, plan);
       if (victim) {
@@ -251,4 +257,16 @@ export class Scheduler {
     r.timer = undefined;
     if (r.cause === undefined) r.expiresAt = expiryFrom(r.keepAliveMs);
   }
+}
+
+/**
+ * A cache llama-server will not start with: a type it does not know, or a quantized V cache with
+ * flash attention off (llama.cpp: "V cache quantization requires flash_attn"; Ollama passes
+ * --flash-attn off when OLLAMA_FLASH_ATTENTION=0, llm/llama_server.go appendFlashAttentionArgs).
+ */
+function cacheProblem(type: string, flashAttention: 'auto' | 'on' | 'off'): string | undefined {
+  const bytes = KV_BYTES_PER_VALUE[type];
+  if (bytes === undefined) return `llama-server process has terminated: error: unsupported cache type: ${type}`;
+  if (bytes < 2 && flashAttention === 'off') return 'llama-server process has terminated: error: V cache quantization requires flash_attn';
+  return undefined;
 }

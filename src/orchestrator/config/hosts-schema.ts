@@ -1,6 +1,6 @@
 /** The settings for several backends: `hosts` (other Ollama machines, llama.cpp routers, OpenAI-compatible engines) and a host's capacity. */
 import * as z from 'zod';
-import { bytes, host } from './schema-parts.js';
+import { bytes, host, runnerFields } from './schema-parts.js';
 
 const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, ".", "_" or "-"').describe('What messages, tools (host) and ollm://fleet call this host.');
 const priority = z.number().int().min(0).max(1000).optional().describe('Lower is tried first (default: the order listed; ollama.host first among equals).');
@@ -23,6 +23,9 @@ export const hostsSchema = z
             maxLoadedModels: z.number().int().min(1).max(256).optional().describe("Its OLLAMA_MAX_LOADED_MODELS; default 3 per GPU, 3 without one."),
             numParallel: z.number().int().min(1).max(256).optional().describe('Its OLLAMA_NUM_PARALLEL (default: ollama.numParallel).'),
             contextLength: z.number().int().min(256).max(2_097_152).optional().describe('Its OLLAMA_CONTEXT_LENGTH, if set there.'),
+            kvCacheType: runnerFields.kvCacheType.describe('Its OLLAMA_KV_CACHE_TYPE (default f16; not taken from ollama.kvCacheType: another server has its own).'),
+            flashAttention: runnerFields.flashAttention.describe('Its OLLAMA_FLASH_ATTENTION (default auto).'),
+            gpuOverhead: runnerFields.gpuOverhead,
           }),
           z.strictObject({
             name: hostName,

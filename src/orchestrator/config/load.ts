@@ -11,6 +11,7 @@ import { shortened } from '../util/shorten.js';
 import { readRegularFile, READ_TIMEOUT_MS, SafeReadError } from '../util/safe-read.js';
 import { diskProblem } from '../util/disk-errors.js';
 import { settingsSchema, type Settings } from './schema.js';
+import { withOllamaEnv } from './ollama-env.js';
 
 /** One value given on the command line: `--temperature 0.2` is { path: 'options.temperature', value: 0.2, flag: '--temperature' }. */
 export interface FlagSetting {
@@ -231,7 +232,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   if (options.project) recordSources(fromProject, [], options.project.source, sources);
   const fromEnv = envLayer(env, sources);
   const fromFlags = flagLayer(options.flags ?? [], sources);
-  const merged = deepMerge(deepMerge(deepMerge(fileData ?? tree(), fromProject), fromEnv), fromFlags);
+  // below every layer: the Ollama server's own variables, when it runs on this machine
+  const merged = withOllamaEnv(deepMerge(deepMerge(deepMerge(fileData ?? tree(), fromProject), fromEnv), fromFlags), env, sources);
 
   // parsed once per process: interpreting is cheaper than compiling a fast parser (zod's JIT) for one use
   const parsed = settingsSchema.safeParse(merged, { jitless: true });

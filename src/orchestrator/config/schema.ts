@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { PROFILE_NAMES } from '../models/profiles.js';
 import { DEFAULT_OLLAMA_URL } from './host.js';
-import { bytes, host, sizeInput } from './schema-parts.js';
+import { bytes, host, runnerFields, sizeInput } from './schema-parts.js';
 import { capacity, hostsSchema } from './hosts-schema.js';
 import { keepAliveProblem, parseBudget, type Budget } from './units.js';
 import { agentsSchema, httpTokensSchema, optionFields, routingFields, toolsetsSchema } from './agents-schema.js';
@@ -104,6 +104,7 @@ export const settingsSchema = z
           .max(2_097_152)
           .optional()
           .describe("The server's OLLAMA_CONTEXT_LENGTH, if set there; otherwise Ollama's default by VRAM."),
+        ...runnerFields,
       })
       .prefault({}),
     model: z

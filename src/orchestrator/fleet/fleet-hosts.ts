@@ -17,15 +17,14 @@ type OllamaHostSpec = Extract<HostSpec, { kind: 'ollama' }>;
 type LlamacppHostSpec = Extract<HostSpec, { kind: 'llamacpp' }>;
 type OpenAIHostSpec = Extract<HostSpec, { kind: 'openai' }>;
 
-/** The settings as one more host sees them: its address, capacity and limits; no pins of the primary's. */
-function settingsFor(base: Settings, spec: { url: string; numParallel?: number; capacity?: Settings['ollama']['capacity']; maxLoadedModels?: number; contextLength?: number }): Settings {
+type OwnSettings = Pick<Settings['ollama'], 'capacity' | 'maxLoadedModels' | 'contextLength' | 'kvCacheType' | 'flashAttention' | 'gpuOverhead'>;
+
+/** The settings as one more host sees them: its address, capacity, limits and how it runs models (never the primary's); no pins of the primary's. */
+function settingsFor(base: Settings, spec: { url: string; numParallel?: number } & OwnSettings): Settings {
   const ollama: Settings['ollama'] = { ...base.ollama, host: spec.url, numParallel: spec.numParallel ?? base.ollama.numParallel };
-  delete ollama.capacity;
-  delete ollama.maxLoadedModels;
-  delete ollama.contextLength;
-  if (spec.capacity) ollama.capacity = spec.capacity;
-  if (spec.maxLoadedModels !== undefined) ollama.maxLoadedModels = spec.maxLoadedModels;
-  if (spec.contextLength !== undefined) ollama.contextLength = spec.contextLength;
+  const own = ['capacity', 'maxLoadedModels', 'contextLength', 'kvCacheType', 'flashAttention', 'gpuOverhead'] as const;
+  for (const key of own) delete ollama[key];
+  for (const key of own) if (spec[key] !== undefined) Object.assign(ollama, { [key]: spec[key] });
   return { ...base, ollama, model: { ...base.model, keepAlive: { ...base.model.keepAlive, models: [] } } };
 }
 

@@ -2,11 +2,15 @@
  * How a host admits a model, as plain arithmetic: what the model needs where it will run and
  * whether a set of unloads leaves room — on a GPU host by free VRAM with Ollama's 80% rule (a
  * model too big for the GPU runs alone, its CPU part in RAM), on a CPU host by the RAM budget with
- * the safety margin, on a host of unknown capacity only below a total that failed before.
+ * the safety margin, on a host of unknown capacity only below a total that failed before. On a GPU
+ * the footprint (weights + KV cache at its type + buffers, or what was learned) must fit beside what
+ * stays, and so must Ollama's own pre-flight (f16 KV cache, batch buffers: ollama-preflight.ts) when
+ * given, or Ollama would evict a model itself.
  */
 import type { Budget } from './ram.js';
 import { formatBytes as fmt } from '../config/units.js';
 import type { HostMemory, LoadedModelState, PlanInput } from './plan-types.js';
+import { passesPreflight, preflightBytes } from './ollama-preflight.js';
 
 export type { HostMemory } from './plan-types.js';
 
@@ -38,10 +42,12 @@ export function roomBytes(policy: Budget, loadedBytes: number, availableBytes: n
   return Math.min(policy.budgetBytes - loadedBytes, availableBytes - policy.bufferBytes);
 }
 
-/** KV cache at f16: 2 (K and V) × layers × kv heads × head dim × context × 2 bytes. */
-export function kvCacheBytes(shape: { layers: number; kvHeads: number; headDim: number } | undefined, contextLength: number): number {
-  if (!shape) return 0;
-  return 2 * shape.layers * shape.kvHeads * shape.headDim * contextLength * 2;
+export { kvCacheBytes } from './kv-cache.js';
+
+/** The VRAM models may use: what the GPUs have, less OLLAMA_GPU_OVERHEAD kept aside on each. */
+function usableVram(vram: NonNullable<HostMemory['vram']>): { totalBytes: number; freeBytes: number } {
+  const kept = vram.keptBytes ?? 0;
+  return { totalBytes: Math.max(0, vram.totalBytes - kept), freeBytes: Math.max(0, vram.freeBytes - kept) };
 }
 
 export interface FitInput {
@@ -70,11 +76,12 @@ export interface FitAssessment {
 export function assessFit(input: FitInput): FitAssessment {
   const { policy, memory } = input;
   if (memory.kind === 'gpu' && memory.vram) {
+    const vram = usableVram(memory.vram);
     const predicted = input.learnedBytes !== undefined ? learnedGpuBytes(input.modelBytes, input.learnedBytes) : gpuBytes(input.modelBytes, input.kvBytes);
-    const whole = predicted <= memory.vram.totalBytes * VRAM_ADMISSION;
-    const spill = whole ? 0 : cpuPart(predicted, memory.vram.totalBytes);
+    const whole = predicted <= vram.totalBytes * VRAM_ADMISSION;
+    const spill = whole ? 0 : cpuPart(predicted, vram.totalBytes);
     const fits = whole || !memory.ram || spill * (1 + policy.safetyMargin) <= memory.ram.totalBytes - policy.bufferBytes;
-    const fitsNow = input.isLoaded || (whole ? input.loadedBytes === 0 || predicted <= memory.vram.freeBytes * VRAM_ADMISSION : input.loadedBytes === 0 && fits);
+    const fitsNow = input.isLoaded || (whole ? input.loadedBytes === 0 || predicted <= vram.freeBytes * VRAM_ADMISSION : input.loadedBytes === 0 && fits);
     return { requiredBytes: predicted, fits, fitsNow };
   }
   const required = input.learnedBytes ?? requiredBytes(input.modelBytes, policy.safetyMargin, input.kvBytes);
@@ -119,15 +126,20 @@ export function admission(input: PlanInput): Admission {
   const kv = model.kvBytes ? ` + ${fmt(model.kvBytes)} KV cache` : '';
   const learned = model.learned;
   if (memory.kind === 'gpu' && memory.vram) {
+    const vram = usableVram(memory.vram);
     const predicted = learned ? learnedGpuBytes(model.sizeBytes, learned.bytes) : gpuBytes(model.sizeBytes, model.kvBytes);
+    const preflight = model.preflight;
+    const ollamas = preflight ? `; Ollama's pre-flight counts ${fmt(preflightBytes(preflight, memory.vram.freeBytes))} (f16 KV cache and batch buffers)` : '';
     const needs = `${fmt(predicted)} of VRAM (${learned ? learned.words : `${fmt(model.sizeBytes)}${kv}`} + ${Math.round(GPU_SURCHARGE * 100)}% for buffers)`;
-    const free = memory.vram.freeBytes;
+    const free = vram.freeBytes;
     const room = Math.floor(free * VRAM_ADMISSION);
-    if (predicted <= memory.vram.totalBytes * VRAM_ADMISSION) {
-      // Ollama checks only when other models stay loaded: either all go, or what stays leaves room.
-      return { required: predicted, room, needs, fitsInVram: true, enough: (o) => o.set.length === loaded.length || predicted <= (free + o.vramFreed) * VRAM_ADMISSION };
+    if (predicted <= vram.totalBytes * VRAM_ADMISSION) {
+      // Ollama checks only when other models stay loaded: either all go, or what stays leaves room
+      // for the footprint, and Ollama's own pre-flight (f16, batch buffers) passes — else it would evict one itself.
+      const ollamaAgrees = (o: Freed) => !preflight || passesPreflight(preflight, memory.vram!.freeBytes + o.vramFreed);
+      return { required: predicted, room, needs: `${needs}${ollamas}`, fitsInVram: true, enough: (o) => o.set.length === loaded.length || (predicted <= (free + o.vramFreed) * VRAM_ADMISSION && ollamaAgrees(o)) };
     }
-    const spill = cpuPart(predicted, memory.vram.totalBytes);
+    const spill = cpuPart(predicted, vram.totalBytes);
     const spillNeed = Math.ceil(spill * (1 + policy.safetyMargin));
     const ramCeiling = memory.ram ? Math.min(policy.budgetBytes, memory.ram.totalBytes - policy.bufferBytes) : Infinity;
     const ramFreed = (o: Freed) => o.freed - o.vramFreed; // the CPU parts of what is unloaded
@@ -135,7 +147,7 @@ export function admission(input: PlanInput): Admission {
     return {
       required: predicted,
       room,
-      needs: `${needs}, more than ${Math.round(VRAM_ADMISSION * 100)}% of the GPU's ${fmt(memory.vram.totalBytes)}: it runs alone with ${fmt(spill)} in RAM`,
+      needs: `${needs}, more than ${Math.round(VRAM_ADMISSION * 100)}% of the GPU's ${fmt(vram.totalBytes)}: it runs alone with ${fmt(spill)} in RAM`,
       alone: true,
       fitsInVram: false,
       enough: (o) => o.set.length === loaded.length && spillNeed <= ramRoom + ramFreed(o),

@@ -9,9 +9,11 @@
  */
 import type { Settings } from '../config/index.js';
 import { displayHost } from '../config/host.js';
+import { isLocalHost } from '../config/ollama-env.js';
 import type { RunningModel } from '../engines/engine.js';
 import type { HostMemory } from './planner.js';
 import { resolveRamPolicy, type Budget, type GpuReading, type RamMonitor } from './ram.js';
+import { ONE_SLOT_FAMILIES, type RunnerSettings } from './kv-cache.js';
 
 export type CapacitySource = 'this machine' | 'settings' | 'learned' | 'unknown';
 
@@ -24,6 +26,8 @@ export interface HostView {
   maxLoadedModels: number;
   numParallel: number;
   gpus: number;
+  /** How the engine runs models: KV cache type, flash attention, GPU overhead, forced single slots, its pre-flight. */
+  runner: RunnerSettings;
 }
 
 /** Ollama's own longest wait for GPU memory to recover after an unload. */
@@ -32,19 +36,11 @@ const VRAM_RECOVERY_MS = 5000;
 const REMOTE_RECOVERY_MS = Number(process.env.OLLM_REMOTE_VRAM_RECOVERY_MS) || 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/i;
 const GiB = 1024 ** 3;
 
-/** Whether an Ollama URL points at this machine. */
-export function isLocalHost(url: string): boolean {
-  try {
-    return LOOPBACK.test(new URL(url).hostname);
-  } catch {
-    return false;
-  }
-}
+export { isLocalHost };
 
-/** Ollama's default context when a request sets none and OLLAMA_CONTEXT_LENGTH is unset (server/routes.go). */
+/** Ollama's default context when a request sets none and OLLAMA_CONTEXT_LENGTH is unset: by total VRAM less OLLAMA_GPU_OVERHEAD per GPU (server/routes.go). */
 export function ollamaDefaultContext(totalVramBytes: number): number {
   if (totalVramBytes >= 47 * GiB) return 262_144;
   if (totalVramBytes >= 23 * GiB) return 32_768;
@@ -73,20 +69,22 @@ export class HostMemoryModel {
   /** The host's memory now, given what /api/ps reports loaded. `fresh`: read this machine afresh, GPUs included. */
   async view(running: readonly RunningModel[], options: { fresh?: boolean } = {}): Promise<HostView> {
     if (running.some((r) => (r.size_vram ?? 0) > 0)) this.sawGpu = true;
-    const { numParallel, maxLoadedModels, capacity } = this.settings.ollama;
-    const limits = (gpus: number) => ({ numParallel, gpus, maxLoadedModels: maxLoadedModels ?? 3 * Math.max(1, gpus) });
+    const { numParallel, maxLoadedModels, capacity, kvCacheType, flashAttention, gpuOverhead } = this.settings.ollama;
+    const runner: RunnerSettings = { kvCacheType: kvCacheType ?? 'f16', flashAttention: flashAttention ?? 'auto', gpuOverheadBytes: gpuOverhead ?? 0, oneSlotFamilies: ONE_SLOT_FAMILIES, preflight: true };
+    const limits = (gpus: number) => ({ numParallel, gpus, maxLoadedModels: maxLoadedModels ?? 3 * Math.max(1, gpus), runner });
+    const kept = (gpus: number) => (gpuOverhead ? { keptBytes: gpuOverhead * Math.max(1, gpus) } : {});
     if (this.local) {
       const reading = await this.ram.read({ fresh: options.fresh ?? false, freshGpus: options.fresh ?? false });
       const gpus = reading.gpus;
-      const memory: HostMemory = gpus.length ? { kind: 'gpu', ram: ramOf(reading), vram: vramOf(gpus, running) } : { kind: 'cpu', ram: ramOf(reading) };
+      const memory: HostMemory = gpus.length ? { kind: 'gpu', ram: ramOf(reading), vram: { ...vramOf(gpus, running), ...kept(gpus.length) } } : { kind: 'cpu', ram: ramOf(reading) };
       return { memory, source: 'this machine', sourceNote: 'read on this machine (Ollama runs here)', policy: resolveRamPolicy(this.settings.ram, reading), ...limits(gpus.length) };
     }
     if (capacity && (capacity.ram !== undefined || capacity.vram)) {
       const ramTotal = capacity.ram ?? Number.MAX_SAFE_INTEGER;
       const ram = { totalBytes: ramTotal, availableBytes: ramTotal - ramUsed(running) };
-      const vram = capacity.vram ? { totalBytes: capacity.vram, freeBytes: Math.max(0, capacity.vram - vramUsed(running)) } : undefined;
+      const gpus = capacity.vram ? (capacity.gpus ?? 1) : 0;
+      const vram = capacity.vram ? { totalBytes: capacity.vram, freeBytes: Math.max(0, capacity.vram - vramUsed(running)), ...kept(gpus) } : undefined;
       const memory: HostMemory = vram ? { kind: 'gpu', ram, vram } : { kind: 'cpu', ram };
-      const gpus = vram ? (capacity.gpus ?? 1) : 0;
       return { memory, source: 'settings', sourceNote: `from ${this.capacityKey} in settings (Ollama runs on ${displayHost(this.host)})`, policy: resolveRamPolicy(this.settings.ram, { totalBytes: ramTotal }), ...limits(gpus) };
     }
     const memory: HostMemory = { kind: 'unknown', ...(this.ceiling !== undefined && { ceilingBytes: this.ceiling }) };

@@ -3,12 +3,14 @@
  * machine's readings when the router runs here, the configured capacity of another, or what was
  * learned — with the router's own limit: at most --models-max models (its /props max_instances,
  * or settings' modelsMax). Each model's size already holds its KV cache for the --ctx-size it is
- * started with, so no slots are counted on top.
+ * started with, so no slots are counted on top; its cache type is its own, and no pre-flight of
+ * Ollama's applies.
  */
 import type { Settings } from '../config/index.js';
 import type { RunningModel } from '../engines/engine.js';
 import { HostMemoryModel, type HostView } from './host-memory.js';
 import type { RamMonitor } from './ram.js';
+import { PLAIN_RUNNER } from './kv-cache.js';
 
 export class LlamacppMemoryModel extends HostMemoryModel {
   constructor(
@@ -23,6 +25,6 @@ export class LlamacppMemoryModel extends HostMemoryModel {
 
   override async view(running: readonly RunningModel[], options: { fresh?: boolean } = {}): Promise<HostView> {
     const [v, max] = await Promise.all([super.view(running, options), this.modelsMax()]);
-    return { ...v, maxLoadedModels: max, numParallel: 1, sourceNote: v.sourceNote.replace(/Ollama runs/g, 'llama-server runs') };
+    return { ...v, maxLoadedModels: max, numParallel: 1, runner: PLAIN_RUNNER, sourceNote: v.sourceNote.replace(/Ollama runs/g, 'llama-server runs') };
   }
 }

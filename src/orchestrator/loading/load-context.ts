@@ -10,7 +10,7 @@ import type { HostMemory } from './planner.js';
 
 /** The context a model starts with when the work asks for no more: the settings', else the server's default. */
 export function baseContext(settings: Settings, memory: HostMemory): number {
-  return settings.options.contextSize ?? settings.ollama.contextLength ?? ollamaDefaultContext(memory.vram?.totalBytes ?? 0);
+  return settings.options.contextSize ?? settings.ollama.contextLength ?? ollamaDefaultContext((memory.vram?.totalBytes ?? 0) - (memory.vram?.keptBytes ?? 0));
 }
 
 /**

@@ -14,6 +14,8 @@ import type { LearnedNeed } from './plan-types.js';
 import { describeFigure, learnedSize, type LearnedSize, type SeenSize } from './learned-size.js';
 import { largestContext } from './usable-window.js';
 import { plausible, sensibleContext, trustedSeen, type ModelFacts } from './plausible-size.js';
+import { effectiveKvType, slotsFor, type KvCacheType, type RunnerSettings } from './kv-cache.js';
+import type { PreflightFacts } from './ollama-preflight.js';
 
 /** What a plan is made from: the host's engine, catalog and memory model, and what its loader tracks. */
 export interface PlanningParts {
@@ -29,18 +31,30 @@ export interface PlanningParts {
   seenSizes?: (model: CatalogModel) => SeenSize[];
 }
 
-/** What bounds `model`'s memory with `slots` parallel slots (plausible-size.ts). */
-export function modelFacts(model: CatalogModel, slots: number): ModelFacts {
+/** What bounds `model`'s memory with `slots` parallel slots and its KV cache at `kvType` (plausible-size.ts). */
+export function modelFacts(model: CatalogModel, slots: number, kvType: KvCacheType = 'f16'): ModelFacts {
   const shape = model.kvShape;
-  return { name: model.name, weightsBytes: model.sizeBytes, contextWindow: model.contextWindow, ...(shape && { kvAt: (ctx: number) => kvCacheBytes(shape, ctx) * slots }) };
+  return { name: model.name, weightsBytes: model.sizeBytes, contextWindow: model.contextWindow, ...(shape && { kvAt: (ctx: number) => kvCacheBytes(shape, ctx, kvType) * slots }) };
+}
+
+/** The slots `model` gets on this host and the cache type its KV cache is sized at. */
+export function runnerFor(model: CatalogModel, view: Pick<HostView, 'numParallel' | 'runner'>): { slots: number; kvType: KvCacheType } {
+  return { slots: slotsFor(model, view.numParallel, view.runner.oneSlotFamilies), kvType: effectiveKvType(view.runner) };
+}
+
+/** What Ollama's own pre-flight predicts for `model` at `contextLength` with `slots` (ollama-preflight.ts), where it has one. */
+export function preflightFacts(model: CatalogModel, contextLength: number, slots: number, runner: RunnerSettings): PreflightFacts | undefined {
+  if (!runner.preflight) return undefined;
+  const effectiveContext = Math.min(contextLength, model.contextWindow) * slots;
+  return { predictedBytes: model.sizeBytes + kvCacheBytes(model.kvShape, effectiveContext, 'f16'), effectiveContext, completion: model.capabilities.includes('completion') };
 }
 
 /**
  * The learned figure for `model` at `contextLength` with `slots` parallel slots on this host, when
  * loads of it were observed: only rows within the model's bounds count, and it is never below its weights.
  */
-export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, contextLength: number, slots: number): LearnedSize | undefined {
-  const facts = modelFacts(model, slots);
+export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType = 'f16'): LearnedSize | undefined {
+  const facts = modelFacts(model, slots, kvType);
   return learnedSize(trustedSeen(p.seenSizes?.(model) ?? [], facts), contextLength, facts.kvAt, model.sizeBytes);
 }
 
@@ -57,7 +71,7 @@ export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embeddi
  * size the host reports outside the model's bounds (0, 1 byte, a petabyte) is not believed: the
  * learned figure, else the estimate, stands in — never less than the weights.
  */
-export function loadedStates(p: PlanningParts, running: readonly RunningModel[], view: Pick<HostView, 'memory' | 'numParallel'>): Promise<LoadedModelState[]> {
+export function loadedStates(p: PlanningParts, running: readonly RunningModel[], view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): Promise<LoadedModelState[]> {
   return Promise.all(
     running.map(async (r) => {
       const m = await p.catalog.get(r.name);
@@ -69,12 +83,12 @@ export function loadedStates(p: PlanningParts, running: readonly RunningModel[],
 }
 
 /** What a loaded model is taken to hold: the host's report when plausible, else what was learned of it, else the estimate. */
-export function believedSize(p: PlanningParts, m: CatalogModel, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel'>): number {
-  const slots = isEmbedding(m) ? 1 : view.numParallel;
-  const facts = modelFacts(m, slots);
+export function believedSize(p: PlanningParts, m: CatalogModel, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+  const { slots, kvType } = runnerFor(m, view);
+  const facts = modelFacts(m, slots, kvType);
   const ctx = sensibleContext(r.context_length, facts) ? r.context_length : Math.min(m.contextWindow, baseContext(p.settings, view.memory));
   if (plausible(r.size, facts, ctx)) return r.size;
-  return learnedFor(p, m, ctx, slots)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
+  return learnedFor(p, m, ctx, slots, kvType)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
 }
 
 /** The plan for loading `model` with `contextLength` over this reading of the host. */
@@ -83,10 +97,12 @@ export function planAt(p: PlanningParts, model: CatalogModel, running: readonly 
   // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
   const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
   const others = running.filter((r) => r.name !== model.name || !reload);
-  const slots = isEmbedding(model) ? 1 : view.numParallel; // Ollama gives embedding models one slot
-  const learned = learnedFor(p, model, contextLength, slots);
+  const { slots, kvType } = runnerFor(model, view); // Ollama gives embedding models and some families one slot
+  const learned = learnedFor(p, model, contextLength, slots, kvType);
+  const preflight = preflightFacts(model, contextLength, slots, view.runner);
   const plan = planLoad({
-    model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots, ...(learned && { learned: learnedNeed(learned, contextLength) }) },
+    // the footprint at the cache type it runs with; Ollama's own (f16) pre-flight beside it
+    model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength, kvType) * slots, ...(learned && { learned: learnedNeed(learned, contextLength) }), ...(preflight && { preflight }) },
     loaded: states.filter((l) => others.some((r) => r.name === l.name)),
     pinned: p.pins,
     inFlight: p.inFlight(),

@@ -10,7 +10,8 @@
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { isEmbedding, learnedFor, loadedStates, modelFacts, planAt, usableWindows, type PlanningParts } from './load-planning.js';
+import { isEmbedding, learnedFor, loadedStates, modelFacts, planAt, runnerFor, usableWindows, type PlanningParts } from './load-planning.js';
+import type { KvCacheType } from './kv-cache.js';
 import { baseContext, contextFor } from './load-context.js';
 import { confirmLoaded, learnLoadSize, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
@@ -212,8 +213,8 @@ export class Loader {
     }
     this.options.onLoaded?.(model.name, model.sizeBytes, outcome.loadMs);
     const after = await confirmLoaded(this.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
-    const slots = isEmbedding(model) ? 1 : view.numParallel;
-    if (this.options.sizes) await learnLoadSize(this.backend, this.hostMemory, this.options.sizes, { model, facts: modelFacts(model, slots), slots, contextLength, after, availableBefore });
+    const { slots, kvType } = runnerFor(model, view);
+    if (this.options.sizes) await learnLoadSize(this.backend, this.hostMemory, this.options.sizes, { model, facts: modelFacts(model, slots, kvType), slots, contextLength, after, availableBefore });
     // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
     const stayed = others.filter((r) => !plan.unload.includes(r.name));
     if (stayed.some((r) => !after.some((a) => a.name === r.name))) {
@@ -226,8 +227,8 @@ export class Loader {
   }
 
   /** What loading `model` at `contextLength` took before on this host (with `slots` parallel slots), when it was observed. */
-  learned(model: CatalogModel, contextLength: number, slots: number): LearnedSize | undefined {
-    return learnedFor(this.planning, model, contextLength, slots);
+  learned(model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType = 'f16'): LearnedSize | undefined {
+    return learnedFor(this.planning, model, contextLength, slots, kvType);
   }
 
   /** The largest context each model can run with on this host now (load-planning.ts). */

@@ -1,5 +1,6 @@
 /** What the planner is given and what it answers: plain data. */
 import type { Budget } from './ram.js';
+import type { PreflightFacts } from './ollama-preflight.js';
 
 export interface LoadedModelState {
   name: string;
@@ -18,8 +19,12 @@ export interface LearnedNeed {
 }
 
 export interface PlanInput {
-  /** kvBytes: for the context the model will run with, times the parallel slots. */
-  model: { name: string; sizeBytes: number; kvBytes?: number; learned?: LearnedNeed };
+  /**
+   * kvBytes: for the context the model will run with, times the parallel slots, at the cache type
+   * the engine runs (its footprint). preflight: what Ollama's own pre-flight predicts for it (f16),
+   * given where Ollama decides evictions by it.
+   */
+  model: { name: string; sizeBytes: number; kvBytes?: number; learned?: LearnedNeed; preflight?: PreflightFacts };
   loaded: readonly LoadedModelState[];
   pinned: ReadonlySet<string>;
   inFlight: ReadonlySet<string>;
@@ -53,8 +58,8 @@ export interface HostMemory {
   kind: 'gpu' | 'cpu' | 'unknown';
   /** RAM for models (CPU host) or for the CPU part of a partial offload (GPU host). */
   ram?: { totalBytes: number; availableBytes: number };
-  /** All GPUs together. */
-  vram?: { totalBytes: number; freeBytes: number };
+  /** All GPUs together; keptBytes: OLLAMA_GPU_OVERHEAD × GPUs, kept aside for other uses. */
+  vram?: { totalBytes: number; freeBytes: number; keptBytes?: number };
   /** Loads that brought the host's total to this failed before (learned from out-of-memory errors). */
   ceilingBytes?: number;
 }

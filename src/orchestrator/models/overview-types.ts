@@ -2,6 +2,7 @@
 import type { RunningModel } from '../engines/engine.js';
 import type { CapacitySource } from '../loading/host-memory.js';
 import type { GpuReading } from '../loading/ram.js';
+import type { FlashAttention, KvCacheType } from '../loading/kv-cache.js';
 import type { ProfileName } from './profiles.js';
 
 export interface LoadedModel {
@@ -44,6 +45,10 @@ export interface HostCapacity {
   vramFreeBytes?: number;
   maxLoadedModels: number;
   numParallel: number;
+  /** An Ollama host: the KV cache type and flash attention it runs models with (its OLLAMA_KV_CACHE_TYPE, OLLAMA_FLASH_ATTENTION), and its OLLAMA_GPU_OVERHEAD. */
+  kvCacheType?: KvCacheType;
+  flashAttention?: FlashAttention;
+  gpuOverheadBytes?: number;
 }
 
 export interface ModelSummary {

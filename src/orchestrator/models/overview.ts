@@ -12,6 +12,7 @@ import type { Loader } from '../loading/loader.js';
 import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from '../loading/planner.js';
 import { resolveRamPolicy, type RamMonitor } from '../loading/ram.js';
 import { describeFigure } from '../loading/learned-size.js';
+import { runnerFor } from '../loading/load-planning.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { toLoaded, type HostCapacity, type LoadedModel, type ModelCard, type ModelsOverview, type ModelSummary, type RamSummary } from './overview-types.js';
@@ -88,6 +89,7 @@ export class ModelOverview {
       ...(memory.vram && { vramTotalBytes: memory.vram.totalBytes, vramFreeBytes: memory.vram.freeBytes }),
       maxLoadedModels: view.maxLoadedModels,
       numParallel: view.numParallel,
+      ...(view.runner.preflight && { kvCacheType: view.runner.kvCacheType, flashAttention: view.runner.flashAttention, ...(view.runner.gpuOverheadBytes > 0 && { gpuOverheadBytes: view.runner.gpuOverheadBytes }) }),
     };
     return {
       totalBytes: reading.totalBytes,
@@ -108,16 +110,16 @@ export class ModelOverview {
 
   private summarize(model: CatalogModel, running: RunningModel[], view: HostView): ModelSummary {
     const isLoaded = running.some((l) => l.name === model.name);
-    const slots = model.capabilities.includes('completion') ? view.numParallel : 1;
+    const { slots, kvType } = runnerFor(model, view);
     const planned = !model.cloud && this.backend.can.managesMemory;
     const contextLength = contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory));
-    const learned = planned ? this.loader.learned(model, contextLength, slots) : undefined;
+    const learned = planned ? this.loader.learned(model, contextLength, slots, kvType) : undefined;
     const fit = !planned
       ? { requiredBytes: 0, fits: true, fitsNow: true }
       : assessFit({
           modelBytes: model.sizeBytes,
           ...(learned && { learnedBytes: learned.plannedBytes }),
-          kvBytes: kvCacheBytes(model.kvShape, contextLength) * slots,
+          kvBytes: kvCacheBytes(model.kvShape, contextLength, kvType) * slots,
           isLoaded,
           loadedBytes: running.reduce((s, r) => s + r.size, 0),
           memory: view.memory,
