@@ -262,3 +262,28 @@ describe('a remote host of unknown capacity', () => {
     expect(p).toMatchObject({ action: 'load', unload: ['a:8b'] });
   });
 });
+
+describe('a model asleep in its engine (a llama-server router with --sleep-idle-seconds)', () => {
+  const asleep = (name: string) => ({ name, sizeBytes: 0, vramBytes: 0, asleep: true });
+
+  it('is the first to go when the host holds its most models: not the big loaded one this server never used', () => {
+    const p = planLoad(input({ model: { name: 'gamma', sizeBytes: 1 * GB }, loaded: [m('alpha', 6), asleep('beta')], maxLoadedModels: 2 }));
+    expect(p).toMatchObject({ action: 'load', unload: ['beta'] });
+  });
+
+  it('goes first even when it serves more kinds of work than the loaded one', () => {
+    const p = planLoad(input({ model: { name: 'gamma', sizeBytes: 1 * GB }, loaded: [{ ...m('alpha', 3), versatility: 1 }, { ...asleep('beta'), versatility: 6 }], maxLoadedModels: 2 }));
+    expect(p.unload).toEqual(['beta']);
+  });
+
+  it('frees no memory: when memory is short the loaded model goes, alone (fewest models first)', () => {
+    const tight = { kind: 'cpu' as const, ram: { totalBytes: 32 * GB, availableBytes: 2 * GB } };
+    const p = planLoad(input({ model: { name: 'gamma', sizeBytes: 4 * GB }, loaded: [m('alpha', 6), asleep('beta')], memory: tight }));
+    expect(p).toMatchObject({ action: 'load', unload: ['alpha'] });
+  });
+
+  it('a pinned sleeping model stays, whatever it holds', () => {
+    const p = planLoad(input({ model: { name: 'gamma', sizeBytes: 1 * GB }, loaded: [m('alpha', 3), asleep('beta')], pinned: new Set(['beta']), maxLoadedModels: 2 }));
+    expect(p.unload).toEqual(['alpha']);
+  });
+});

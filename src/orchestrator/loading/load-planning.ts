@@ -77,7 +77,7 @@ export function loadedStates(p: PlanningParts, running: readonly RunningModel[],
       const m = await p.catalog.get(r.name);
       // an engine's sleeping model holds no memory (its place among the models it holds, yes)
       const sizeBytes = r.asleep ? 0 : m && !m.cloud ? believedSize(p, m, r, view) : r.size;
-      return { name: r.name, sizeBytes, vramBytes: Math.min(sizeBytes, r.size_vram ?? 0), versatility: m?.profiles.length ?? 0 };
+      return { name: r.name, sizeBytes, vramBytes: Math.min(sizeBytes, r.size_vram ?? 0), versatility: m?.profiles.length ?? 0, ...(r.asleep && { asleep: true }) };
     }),
   );
 }

@@ -8,6 +8,8 @@ export interface LoadedModelState {
   vramBytes: number;
   /** How many kinds of work it serves: a versatile model is kept before a specialist. */
   versatility?: number;
+  /** Asleep in its engine (a llama-server router's idle model): it holds no memory but a place, and is the first to go. */
+  asleep?: boolean;
 }
 
 /** What loading the model took before on this host, at this context (learned-size.ts): used in place of the formula. */

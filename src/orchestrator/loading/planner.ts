@@ -12,7 +12,7 @@
  * Everywhere: at most `maxLoadedModels` (OLLAMA_MAX_LOADED_MODELS) models; one more makes Ollama
  * evict one, so the plan unloads its own choice first. KV is counted × parallel slots.
  * The unload set is the smallest sufficient one among idle, unpinned models: fewest models, then
- * the least expected cost of losing them — the bytes to load again, times the chance each is
+ * the most asleep in their engine (they hold only a place), then the least expected cost of losing them — the bytes to load again, times the chance each is
  * wanted again soon, fading with its idle time (REUSE_HALF_MS) — then fewer small ones, then
  * least recently used, then fewest bytes. Otherwise it refuses with numbers.
  */
@@ -45,8 +45,8 @@ function subsets(candidates: Candidate[]): Option[] {
     for (let mask = 0; mask < 1 << candidates.length; mask++) out.push(option(candidates.filter((_, i) => mask & (1 << i))));
     return out;
   }
-  // Greedy prefixes in preference order: big before small, oldest first.
-  const ordered = [...candidates].sort((a, b) => Number(a.small) - Number(b.small) || a.lastUsed - b.lastUsed || b.sizeBytes - a.sizeBytes);
+  // Greedy prefixes in preference order: asleep first, big before small, oldest first.
+  const ordered = [...candidates].sort((a, b) => Number(b.asleep === true) - Number(a.asleep === true) || Number(a.small) - Number(b.small) || a.lastUsed - b.lastUsed || b.sizeBytes - a.sizeBytes);
   return Array.from({ length: ordered.length + 1 }, (_, n) => option(ordered.slice(0, n)));
 }
 
@@ -57,6 +57,8 @@ function sum(set: readonly LoadedModelState[], key: 'sizeBytes' | 'vramBytes'): 
 /** Lexicographic preference between two sufficient options; negative means `a` is better. */
 function compareOptions(a: Option, b: Option, now: number): number {
   if (a.set.length !== b.set.length) return a.set.length - b.set.length;
+  const asleep = (o: Option) => o.set.filter((m) => m.asleep === true).length;
+  if (asleep(a) !== asleep(b)) return asleep(b) - asleep(a);
   const cost = (o: Option) => o.set.reduce((s, m) => s + reloadCost(m, now), 0);
   if (cost(a) !== cost(b)) return cost(a) - cost(b);
   const smallA = a.set.filter((m) => m.small).length;
