@@ -4,6 +4,7 @@
 // calls with the settings every client gets.
 import { afterEach, describe, expect, it } from 'vitest';
 import { compare } from '../../src/orchestrator/jobs/compare.js';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
@@ -85,5 +86,23 @@ describe("an agent's settings in every job", () => {
       expect(g.system ?? '').toContain(SYSTEM);
       expect(g.fits, `${g.promptTokens} tokens in num_ctx ${g.numCtx}`).toBe(true);
     }
+  });
+});
+
+describe("an agent's context size", () => {
+  const CTX_YAML = 'agents:\n  roomy:\n    options: { contextSize: 16384 }\n';
+  type Sent = { prompt: string; options?: { num_ctx?: number } };
+  const numCtxFor = (f: FakeOllama, prompt: string) => f.requests.filter((r) => r.path === '/api/generate' && (r.body as Sent).prompt === prompt).map((r) => (r.body as Sent).options?.num_ctx);
+
+  it("loads the model with the agent's options.contextSize for its calls (route and compare); another agent's with the host's default", async () => {
+    fake = await FakeOllama.start({ memoryBytes: 96e9 });
+    const core = await coreFor(fake, { yaml: CTX_YAML, totalBytes: 96e9 });
+    await routeAndGenerate(core, { prompt: 'plain call', model: 'llama3.2', agent: 'plain', useMemory: false });
+    expect(numCtxFor(fake, 'plain call')).toEqual([4096]);
+    await routeAndGenerate(core, { prompt: 'roomy call', model: 'phi3:mini', agent: 'roomy', useMemory: false });
+    expect(numCtxFor(fake, 'roomy call')).toEqual([16384]);
+    const c = await compare(core, { prompt: 'roomy compare', models: ['qwen2.5-coder:7b', 'mixtral:8x7b'], agent: 'roomy' });
+    expect(c.results.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok']);
+    expect(numCtxFor(fake, 'roomy compare')).toEqual([16384, 16384]);
   });
 });

@@ -8,6 +8,8 @@ export interface LoadRequest {
   model: string;
   /** The context the coming work needs, in tokens; the loaded one is kept when it suffices. */
   contextLength?: number;
+  /** The context to start with when the work needs no more: the calling agent's options.contextSize (else the host's settings'). */
+  baseContext?: number;
   keepAlive?: KeepAlive;
   pin?: boolean;
   dryRun?: boolean;
