@@ -45,6 +45,8 @@ describe('liveFileAt', () => {
     }
     // a state folder not made yet has no live files
     expect(await at(join(other, 'no-home'), join(other, 'plain.db'))).toBeUndefined();
+    // nor is a path in a folder that does not exist one of them
+    expect(await liveFileAt(home, join(other, 'missing', 'state.db'))).toBeUndefined();
   });
 });
 

@@ -41,6 +41,10 @@ describe('given-repeat: counts the caller names', () => {
     expect(countsNamed('Write it some times.').size).toBe(0);
     expect(countsNamed('one two').has(3)).toBe(false); // units do not add up
     expect(countsNamed('twenty twelve').has(32)).toBe(false); // a teen does not follow a ten
+    expect([...countsNamed('ten five')].sort((a, b) => a - b)).toEqual([5, 10]); // units add only to twenty and up
+    expect([...countsNamed('twenty ten')].sort((a, b) => a - b)).toEqual([10, 20]); // nor does ten
+    expect([...countsNamed('twenty-five three')].sort((a, b) => a - b)).toEqual([3, 20, 25]); // only to a round ten
+    expect(countsNamed('1234567890 x10 10x').size).toBe(0); // ten digits, and words with letters, name none
   });
 
   it('given: held, or the count asked', () => {
@@ -64,6 +68,23 @@ describe('given-repeat: held, read outwards from the longest word', () => {
     expect(holds(given('beta gamma'), 'alpha beta gamma')).toBe(false); // the text starts first
   });
 
+  it('a word the longest one ends in, or begins with, is not the word before it', () => {
+    expect(holds(given('be gammas'), 'be gamma')).toBe(false); // the longest word is the last, and longer here
+    expect(holds(given('zeta gamma'), 'beta gamma')).toBe(false); // another word before it
+    expect(holds(given('  gamma'), 'be gamma')).toBe(false); // only marks before it
+    expect(holds(given('gamma'), 'gam gamma')).toBe(false); // the text starts with it: "gam" is its own start
+    expect(holds(given('be gamma'), 'be gamma')).toBe(true);
+  });
+
+  it('ASCII letters and digits are words, the marks between them are not (a table\'s "|")', () => {
+    expect(holds(given('alpha|beta'), 'alpha beta')).toBe(true);
+    expect(holds(given('|quiz|time|'), 'quiz time')).toBe(true);
+    expect(holds(given('the quizz time'), 'quiz time')).toBe(false); // "z" is a letter
+    expect(holds(given('the quiz9 time'), 'quiz time')).toBe(false); // so is a digit
+    expect(holds(given('the quiza time'), 'quiz time')).toBe(false); // and "a"
+    expect(holds(given('alpha\uffffbeta'), 'alpha beta')).toBe(true); // U+FFFF is one unit, a mark
+  });
+
   it('a later place of the longest word can hold it when an earlier one does not', () => {
     expect(holds(given('one connection here; then: db connection refused'), 'db connection refused')).toBe(true);
   });
@@ -72,5 +93,10 @@ describe('given-repeat: held, read outwards from the longest word', () => {
     expect(holds(given('Die Größe ist 3'), 'größe ist')).toBe(true);
     expect(holds(given('x𝐀größe ist'), 'größe ist')).toBe(false); // a letter outside the BMP before it
     expect(holds(given('x😀 größe ist'), 'größe ist')).toBe(true); // an emoji is a mark
+    expect(holds(given('𝐀größe ist'), 'größe ist')).toBe(false); // the same at the start of the text
+    expect(holds(given('𝐀ab cd'), 'ab cd')).toBe(false); // before a short word
+    expect(holds(given('x𝟿ab cd'), 'ab cd')).toBe(false); // a digit outside the BMP whose second half is U+DFFF
+    expect(holds(given('x ａab cd'), 'ab cd')).toBe(false); // a full-width letter (U+FF41) is one unit, not half a pair
+    expect(holds(given('x 😀ab cd'), 'ab cd')).toBe(true);
   });
 });

@@ -45,6 +45,13 @@ describe('credentials in the forms engines and proxies quote them', () => {
     ['a password field', '{"password":"hunter22"}', '{"password":"[redacted]"}'],
     ['an OpenAI key', 'Incorrect API key provided: sk-proj-AbCdEfGhIjKlMnOpQrSt', 'Incorrect API key provided: [redacted]'],
     ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE', '[redacted]'],
+    ['a bearer credential after more than one space', 'sent Bearer  abc.def-123456 upstream', 'sent Bearer  [redacted] upstream'],
+    ['token parameters in any case, each of them', 'GET /a?Token=abcdefgh&b=1&token=ijklmnop', 'GET /a?Token=[redacted]&b=1&token=[redacted]'],
+    ['an OpenAI key without a project prefix', 'key sk-AbCdEfGhIjKlMnOpQrSt refused', 'key [redacted] refused'],
+    ['a GitHub fine-grained token', 'push with github_pat_11ABCDEFG0123456789_abcdefghij failed', 'push with [redacted] failed'],
+    ['a Slack token', 'xoxb-1234567890-abcdefghij is revoked', '[redacted] is revoked'],
+    ['a Google API key', 'key=AIzaSyA1234567890abcdefghijklmnopqrstu0', 'key=[redacted]'],
+    ['a password in a URL at the start of the text', 'http://bob:pa55word@10.0.0.1 refused', 'http://bob:[redacted]@10.0.0.1 refused'],
   ])('%s', (_name, text, cleared) => {
     expect(redactSecrets(text)).toBe(cleared);
   });
@@ -63,6 +70,9 @@ describe('ordinary engine text is left as it is', () => {
     'http://127.0.0.1:11434/api/generate answered 500',
     'sk-short is a name',
     'n_ctx_train: 2048, n_tokens: 12',
+    'github_pat_ABC is how a fine-grained token starts',
+    // no value is cleared when none is given: not even the text StrykerJS puts in a list it fills
+    'Stryker was here',
   ])('%s', (text) => {
     expect(redactSecrets(text)).toBe(text);
   });
@@ -79,6 +89,17 @@ describe('the configured values', () => {
     expect(redactValues(`a ${short}y b`, [`${short}y`])).toBe('a [redacted] b');
   });
 
+  it('are cleared as base64 without its padding ("==") too', () => {
+    const padded = 'key>>>1234567890'; // base64 a2V5Pj4+MTIzNDU2Nzg5MA== (base64url has "-" for "+")
+    expect(redactValues('Basic a2V5Pj4+MTIzNDU2Nzg5MA end', [padded])).toBe('Basic [redacted] end');
+    expect(redactValues('in a URL a2V5Pj4-MTIzNDU2Nzg5MA end', [padded])).toBe('in a URL [redacted] end'); // base64url
+  });
+
+  it('are cleared in their longest form first, so no part of a longer form is left', () => {
+    // base64 of "Vm0wd2Qy" is "Vm0wd2QyUXk=", which starts with the value itself
+    expect(redactValues('as base64 Vm0wd2QyUXk= here', ['Vm0wd2Qy'])).toBe('as base64 [redacted] here');
+  });
+
   it('are cleared even when no shape tells them, and trimmed as the adapters send them', () => {
     expect(redactSecrets('the key cloudsecretvalue is wrong', [' cloudsecretvalue\n'])).toBe('the key [redacted] is wrong');
   });
@@ -91,6 +112,14 @@ describe('the configured values', () => {
     expect(redactValuesDeep(clean, [])).toBe(clean);
     const escaped = 'quote"d\\key1';
     expect(redactValuesDeep({ t: `x ${escaped}` }, [escaped])).toEqual({ t: 'x [redacted]' });
+  });
+
+  it('deep in a result: trimmed values, any of several, and values too short to look for left alone', () => {
+    expect(redactValuesDeep({ t: 'x cloudsecretvalue' }, [' cloudsecretvalue\n'])).toEqual({ t: 'x [redacted]' });
+    expect(redactValuesDeep({ t: `x ${key}` }, ['absent-value-1', key])).toEqual({ t: 'x [redacted]' });
+    const short = { t: 'abc is too short to be a key' };
+    expect(redactValuesDeep(short, ['abc'])).toBe(short);
+    expect(redactValuesDeep(short, ['abc', 'absent-value-1'])).toBe(short);
   });
 });
 

@@ -1,12 +1,24 @@
-import { chmodSync, chownSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/orchestrator/config/index.js';
-import { MAX_SOCKET_PATH, SharedUnavailable, privateDir, sharedKey, sharedPlace, stableJson } from '../../src/server/shared/place.js';
+import { MAX_SOCKET_PATH, SharedUnavailable, THIS_SYSTEM, privateDir, sharedKey, sharedPart, sharedPlace, socketBases, stableJson, type System } from '../../src/server/shared/place.js';
 import { tempDir } from '../helpers/temp.js';
 
 const config = (flags: Array<[string, unknown]> = [], env: Record<string, string> = {}) =>
   loadConfig({ env: { OLLM_HOME: '/tmp/ollm-key-home', ...env }, flags: flags.map(([path, value]) => ({ path, value, flag: `--set ${path}` })) });
+
+// folders short enough for a socket path whatever $TMPDIR is (a mutation run's is long)
+const short: string[] = [];
+const shortDir = () => {
+  const dir = mkdtempSync('/tmp/ollm-t-');
+  short.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of short) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('stableJson', () => {
   it('gives the same text whatever order the keys came in, and keeps arrays in order', () => {
@@ -15,6 +27,23 @@ describe('stableJson', () => {
     expect(stableJson({ a: undefined, b: 1 })).toBe('{"b":1}');
     expect(stableJson({ b: 1, c: 3, a: 2 })).toBe('{"a":2,"b":1,"c":3}');
     expect(stableJson({ a: 2, c: 3, b: 1 })).toBe('{"a":2,"b":1,"c":3}');
+  });
+
+  it('writes arrays as arrays, comma-separated, and a value JSON has no text for as null', () => {
+    expect(stableJson({ a: [2, 1] })).toBe('{"a":[2,1]}');
+    expect(stableJson([undefined, 'x'])).toBe('[null,"x"]');
+    expect(stableJson(undefined)).toBe('null');
+    // keys in UTF-16 order, as `<` compares them: "B" (66) before "a" (97), "a" before "ab"
+    expect(stableJson({ ab: 1, a: 2, B: 3 })).toBe('{"B":3,"a":2,"ab":1}');
+  });
+});
+
+describe('sharedPart', () => {
+  it('drops the settings each client keeps, and keeps settings that lack their parent', () => {
+    expect(sharedPart({ ollama: { host: 'x' } })).toEqual({ ollama: { host: 'x' } });
+    expect(sharedPart({ toolsets: ['memory'], model: { default: 'a', routing: { defaultProfile: 'code', allowCloud: true } } })).toEqual({
+      model: { routing: { allowCloud: true } },
+    });
   });
 });
 
@@ -44,37 +73,53 @@ describe('sharedKey: what shapes the shared core', () => {
     expect(sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000' })).toBe(one);
     expect(sharedKey(c, { UNRELATED: 'x' })).toBe(sharedKey(c, {}));
   });
+
+  it('depends on which keys are set, not on which variable holds which', async () => {
+    const c = await config();
+    const one = sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000', OLLAMA_API_KEY: 'sk-other-key-000000000' });
+    expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-first-key-0000000000' })).toBe(one);
+    expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-third-key-000000000' })).not.toBe(one);
+  });
 });
 
 describe('privateDir', () => {
   it('makes the folder 0700 and accepts it', async () => {
     const dir = join(tempDir('ollm-priv-'), 'sock');
-    await privateDir(dir);
+    await privateDir(dir, THIS_SYSTEM.uid);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    await expect(privateDir(dir)).resolves.toBeUndefined();
+    await expect(privateDir(dir, THIS_SYSTEM.uid)).resolves.toBeUndefined();
   });
 
   it('refuses a folder others may enter, and a link in its place', async () => {
     const open = join(tempDir('ollm-priv-'), 'open');
     mkdirSync(open);
     chmodSync(open, 0o750);
-    await expect(privateDir(open)).rejects.toThrow(/open to other users \(mode 750\)/);
+    await expect(privateDir(open, THIS_SYSTEM.uid)).rejects.toThrow(/open to other users \(mode 750\)/);
     const parent = tempDir('ollm-priv-');
     const real = join(parent, 'real');
     mkdirSync(real, { mode: 0o700 });
     symlinkSync(real, join(parent, 'link'));
-    await expect(privateDir(join(parent, 'link'))).rejects.toThrow(SharedUnavailable);
-    await expect(privateDir(join(parent, 'link'))).rejects.toThrow(/not a folder/);
+    await expect(privateDir(join(parent, 'link'), THIS_SYSTEM.uid)).rejects.toThrow(SharedUnavailable);
+    await expect(privateDir(join(parent, 'link'), THIS_SYSTEM.uid)).rejects.toThrow(/not a folder/);
   });
 });
 
 describe('privateDir as the owner sees it', () => {
+  it('refuses a folder that is not the given user\'s, and checks no owner where there is no uid (Windows)', async () => {
+    const dir = join(tempDir('ollm-priv-'), 'mine');
+    mkdirSync(dir, { mode: 0o700 });
+    const owner = statSync(dir).uid;
+    await expect(privateDir(dir, owner)).resolves.toBeUndefined();
+    await expect(privateDir(dir, owner + 1)).rejects.toThrow(new RegExp(`belongs to another user \\(uid ${owner}\\): remove it, or set XDG_RUNTIME_DIR`));
+    await expect(privateDir(dir, undefined)).resolves.toBeUndefined();
+  });
+
   it("refuses a folder of another user (made so by root, when the tests run as root)", async () => {
     if (process.getuid!() !== 0) return; // only root can give a folder away
     const dir = join(tempDir('ollm-priv-'), 'theirs');
     mkdirSync(dir, { mode: 0o700 });
     chownSync(dir, 12345, 12345);
-    await expect(privateDir(dir)).rejects.toThrow(/belongs to another user \(uid 12345\)/);
+    await expect(privateDir(dir, THIS_SYSTEM.uid)).rejects.toThrow(/belongs to another user \(uid 12345\)/);
   });
 });
 
@@ -82,7 +127,7 @@ describe('sharedPlace', () => {
   it('takes a socket path of exactly the limit, and ignores a runtime folder that is not absolute', async () => {
     const c = await config();
     const suffix = `/ollm-mcp-${process.getuid!()}/1.0.0-${sharedKey(c)}.sock`;
-    const base = tempDir('ollm-rt-');
+    const base = shortDir();
     const runtime = join(base, 'r'.repeat(MAX_SOCKET_PATH - suffix.length - base.length - 1));
     mkdirSync(runtime);
     const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
@@ -94,7 +139,7 @@ describe('sharedPlace', () => {
   });
 
   it('names the version: two versions never share an address', async () => {
-    const runtime = tempDir('ollm-rt-');
+    const runtime = shortDir();
     const c = await config();
     const one = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
     const two = await sharedPlace(c, '1.0.1', { XDG_RUNTIME_DIR: runtime });
@@ -109,6 +154,62 @@ describe('sharedPlace', () => {
     const place = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime });
     expect(place.address.startsWith(runtime)).toBe(false);
     expect(Buffer.byteLength(place.address)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
+  });
+});
+
+describe('sharedPlace on another system', () => {
+  const system = (over: Partial<System>): System => ({ ...THIS_SYSTEM, ...over });
+
+  it("reads this process's system: its platform, uid, login name and temporary folder", () => {
+    expect(THIS_SYSTEM.platform).toBe(process.platform);
+    expect(THIS_SYSTEM.uid).toBe(process.getuid!());
+    expect(THIS_SYSTEM.username()).toBe(userInfo().username);
+    expect(THIS_SYSTEM.tmpdir()).toBe(tmpdir());
+  });
+
+  it('on Windows: a named pipe for the login name (odd characters replaced), its lock in $OLLM_HOME/shared', async () => {
+    const home = join(tempDir('ollm-home-'), 'not-made-yet');
+    const c = await config([], { OLLM_HOME: home });
+    const windows = system({ platform: 'win32', uid: undefined, username: () => 'Jo Doe\\x' });
+    const place = await sharedPlace(c, '1.0.0', {}, windows);
+    expect(place).toEqual({
+      address: `\\\\.\\pipe\\ollm-mcp-Jo_Doe_x-1.0.0-${sharedKey(c, {})}`,
+      dir: join(home, 'shared'),
+      lock: join(home, 'shared', `1.0.0-${sharedKey(c, {})}.lock`),
+    });
+    expect(statSync(join(home, 'shared')).isDirectory()).toBe(true);
+    expect(await sharedPlace(c, '1.0.0', {}, windows)).toEqual(place); // the folder made already
+  });
+
+  it('on Unix: names the folder by the uid, never the login name', async () => {
+    const runtime = shortDir();
+    const place = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime }, system({ platform: 'linux', uid: statSync(runtime).uid, username: () => 'someone' }));
+    expect(place.dir).toBe(join(runtime, `ollm-mcp-${statSync(runtime).uid}`));
+  });
+
+  it('makes the folder in the temporary folder without a runtime folder, and names a version\'s odd characters', async () => {
+    const tmp = shortDir();
+    const c = await config();
+    const place = await sharedPlace(c, '1.0.0+b/x', {}, system({ tmpdir: () => tmp }));
+    expect(place.address).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`, `1.0.0_b_x-${sharedKey(c, {})}.sock`));
+  });
+
+  it('refuses when no folder gives a short enough socket path, naming those tried and the next step', async () => {
+    const runtime = tempDir('ollm-rt-');
+    const err = await sharedPlace(await config(), 'v'.repeat(MAX_SOCKET_PATH), { XDG_RUNTIME_DIR: runtime }, system({ tmpdir: () => '/var/tmp' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SharedUnavailable);
+    expect(String(err)).toBe(
+      `SharedUnavailable: no folder gives a socket path under ${MAX_SOCKET_PATH} bytes (tried ${runtime}, /var/tmp, /tmp): set XDG_RUNTIME_DIR to a short private folder.`,
+    );
+  });
+});
+
+describe('socketBases', () => {
+  it('tries an absolute runtime folder (trimmed) first, then the temporary folder, then /tmp', () => {
+    expect(socketBases({ XDG_RUNTIME_DIR: ' /run/user/1 ' }, '/t')).toEqual(['/run/user/1', '/t', '/tmp']);
+    expect(socketBases({ XDG_RUNTIME_DIR: 'rel' }, '/t')).toEqual(['/t', '/tmp']);
+    expect(socketBases({ XDG_RUNTIME_DIR: '  ' }, '/t')).toEqual(['/t', '/tmp']);
+    expect(socketBases({}, '/t')).toEqual(['/t', '/tmp']);
   });
 });
 

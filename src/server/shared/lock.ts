@@ -5,14 +5,15 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 
-const alive = (pid: number) => {
+/** Whether a process has this pid: signal 0 reaches it, or it exists but is another user's (EPERM). */
+export function alive(pid: number, signal: (pid: number, sig: 0) => unknown = (p, s) => process.kill(p, s)): boolean {
   try {
-    process.kill(pid, 0);
+    signal(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-};
+}
 
 /** The lock taken (created, holding this pid); false when a live process holds it. A lock left by a dead one is removed. */
 export async function takeLock(file: string): Promise<boolean> {

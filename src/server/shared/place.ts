@@ -28,10 +28,10 @@ export const CLIENT_SETTINGS = ['toolsets', 'model.default', 'model.routing.defa
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    // sort() without a comparator orders by UTF-16 code units, as `<` does
+    const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(object[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -67,39 +67,67 @@ export interface Place {
   lock: string;
 }
 
+/** What of the system the place depends on: this process's, or another's in the tests (Windows' side on Linux). */
+export interface System {
+  platform: NodeJS.Platform;
+  /** The user's id; undefined where there is none (Windows). */
+  uid: number | undefined;
+  /** The user's login name (read only where there is no uid). */
+  username: () => string;
+  /** The temporary folder. */
+  tmpdir: () => string;
+}
+
+export const THIS_SYSTEM: System = {
+  platform: process.platform,
+  uid: typeof process.getuid === 'function' ? process.getuid() : undefined,
+  username: () => userInfo().username,
+  tmpdir,
+};
+
 /** This user's name for folder and pipe names: the uid on Unix, the login name on Windows. */
-function userTag(): string {
-  if (typeof process.getuid === 'function') return String(process.getuid());
-  return userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '_');
+export function userTag(system: System): string {
+  if (system.uid !== undefined) return String(system.uid);
+  return system.username().replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
 /**
- * The folder made (0700) when missing, then checked: a real folder (not a link), this user's, and
- * neither group nor others may enter it. A folder failing any of these is never used.
+ * The folder made (0700) when missing, then checked: a real folder (not a link), user `uid`'s (any
+ * user's where there is no uid), and neither group nor others may enter it. A folder failing any of these is never used.
  */
-export async function privateDir(dir: string): Promise<void> {
+export async function privateDir(dir: string, uid: number | undefined): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const s = await lstat(dir);
   if (!s.isDirectory()) throw new SharedUnavailable(`${dir} is not a folder (a link or a file): remove it, or set XDG_RUNTIME_DIR to a private folder.`);
-  if (typeof process.getuid === 'function' && s.uid !== process.getuid()) throw new SharedUnavailable(`${dir} belongs to another user (uid ${s.uid}): remove it, or set XDG_RUNTIME_DIR to a private folder.`);
+  if (uid !== undefined && s.uid !== uid) throw new SharedUnavailable(`${dir} belongs to another user (uid ${s.uid}): remove it, or set XDG_RUNTIME_DIR to a private folder.`);
   if ((s.mode & 0o077) !== 0) throw new SharedUnavailable(`${dir} is open to other users (mode ${(s.mode & 0o777).toString(8)}): chmod 700 it, or remove it.`);
 }
 
+/** The folders a socket's folder may be made in, first choice first: $XDG_RUNTIME_DIR when absolute, the temporary folder, /tmp. */
+export function socketBases(env: NodeJS.ProcessEnv, tmp: string): string[] {
+  const runtime = env.XDG_RUNTIME_DIR?.trim();
+  return [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmp, '/tmp'];
+}
+
 /** Where the shared server for these settings and this version listens; the folder made and checked. */
-export async function sharedPlace(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>, version: string, env: NodeJS.ProcessEnv = process.env): Promise<Place> {
+export async function sharedPlace(
+  config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>,
+  version: string,
+  env: NodeJS.ProcessEnv = process.env,
+  system: System = THIS_SYSTEM,
+): Promise<Place> {
   const name = `${version.replace(/[^A-Za-z0-9.-]/g, '_')}-${sharedKey(config, env)}`;
-  if (process.platform === 'win32') {
+  if (system.platform === 'win32') {
     const dir = join(config.home, 'shared');
     await mkdir(dir, { recursive: true });
-    return { address: `\\\\.\\pipe\\ollm-mcp-${userTag()}-${name}`, dir, lock: join(dir, `${name}.lock`) };
+    return { address: `\\\\.\\pipe\\ollm-mcp-${userTag(system)}-${name}`, dir, lock: join(dir, `${name}.lock`) };
   }
-  const runtime = env.XDG_RUNTIME_DIR?.trim();
-  const bases = [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmpdir(), '/tmp'];
+  const bases = socketBases(env, system.tmpdir());
   for (const base of bases) {
-    const dir = join(base, `ollm-mcp-${userTag()}`);
+    const dir = join(base, `ollm-mcp-${userTag(system)}`);
     const address = join(dir, `${name}.sock`);
     if (Buffer.byteLength(address) > MAX_SOCKET_PATH) continue;
-    await privateDir(dir);
+    await privateDir(dir, system.uid);
     return { address, dir, lock: join(dir, `${name}.lock`) };
   }
   throw new SharedUnavailable(`no folder gives a socket path under ${MAX_SOCKET_PATH} bytes (tried ${bases.join(', ')}): set XDG_RUNTIME_DIR to a short private folder.`);
