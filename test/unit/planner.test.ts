@@ -287,3 +287,32 @@ describe('a model asleep in its engine (a llama-server router with --sleep-idle-
     expect(p.unload).toEqual(['alpha']);
   });
 });
+
+describe('a refusal that only running requests cause', () => {
+  const tight = { kind: 'cpu' as const, ram: { totalBytes: 32 * GB, availableBytes: 18 * GB } };
+  const big = { name: 'qwen2.5:32b', sizeBytes: 19 * GB };
+
+  it('names the busy models to wait for: once idle, they would make room', () => {
+    const p = planLoad(input({ model: big, loaded: [m('qwen3:8b', 5.7)], inFlight: new Set(['qwen3:8b']), memory: tight }));
+    expect(p).toMatchObject({ action: 'refuse', waitFor: ['qwen3:8b'] });
+  });
+
+  it('names none when a pin is what stands in the way: waiting would not help', () => {
+    const p = planLoad(input({ model: big, loaded: [m('qwen3:8b', 5.7), m('phi3:mini', 2.2)], pinned: new Set(['qwen3:8b']), inFlight: new Set(['phi3:mini']), memory: tight }));
+    expect(p.action).toBe('refuse');
+    expect(p.waitFor).toBeUndefined();
+  });
+
+  it('names only the busy ones of the set that would be enough, the fewest', () => {
+    const loaded = [m('a:7b', 6), m('b:7b', 6), m('c:1b', 1)];
+    const p = planLoad(input({ model: big, loaded, inFlight: new Set(['a:7b', 'b:7b']), memory: tight }));
+    expect(p.action).toBe('refuse');
+    expect(p.waitFor).toHaveLength(1);
+  });
+
+  it('names none for a model that could never fit', () => {
+    const p = planLoad(input({ model: { name: 'huge:405b', sizeBytes: 230 * GB }, loaded: [m('qwen3:8b', 5.7)], inFlight: new Set(['qwen3:8b']), memory: tight }));
+    expect(p.action).toBe('refuse');
+    expect(p.waitFor).toBeUndefined();
+  });
+});

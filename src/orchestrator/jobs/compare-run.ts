@@ -61,7 +61,7 @@ export async function compareOnHost(
       const loads: Array<LoadOutcome | Error> = [];
       for (const [i, model] of group.entries()) {
         const lane = lanes[i];
-        loads.push(await host.loader.ensureLoaded({ model, contextLength: parts.contextTokens, ...(parts.settings.options.contextSize !== undefined && { baseContext: parts.settings.options.contextSize }), ...(req.signal && { signal: req.signal }), ...(lane && { progress: lane }) }).catch((err: unknown) => err as Error));
+        loads.push(await host.loader.ensureLoaded({ model, contextLength: parts.contextTokens, waitWhileBusy: true, ...(parts.settings.options.contextSize !== undefined && { baseContext: parts.settings.options.contextSize }), ...(req.signal && { signal: req.signal }), ...(lane && { progress: lane }) }).catch((err: unknown) => err as Error));
         if (i < group.length - 1) lane?.enter({ kind: 'waiting', for: `the rest of ${model}'s group to load` });
       }
       await Promise.all(

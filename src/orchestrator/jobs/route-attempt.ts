@@ -59,6 +59,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
   const loaded = await host.loader.ensureLoaded({
     model: candidate.model,
     contextLength: ask.contextTokens,
+    waitWhileBusy: true,
     ...(parts.settings.options.contextSize !== undefined && { baseContext: parts.settings.options.contextSize }),
     seen: here.loaded,
     ...(req.signal && { signal: req.signal }),

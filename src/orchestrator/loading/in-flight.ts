@@ -21,6 +21,7 @@ export interface Running {
 export class InFlight {
   private seq = 0;
   private readonly byModel = new Map<string, Map<number, Running>>();
+  private readonly onEnd = new Set<() => void>();
 
   begin(model: string, running: Running = { at: 0 }): RunningRequest {
     const id = ++this.seq;
@@ -28,8 +29,9 @@ export class InFlight {
     set.set(id, running);
     this.byModel.set(model, set);
     const end = () => {
-      set.delete(id);
+      if (!set.delete(id)) return;
       if (set.size === 0 && this.byModel.get(model) === set) this.byModel.delete(model);
+      for (const f of [...this.onEnd]) f();
     };
     return Object.assign(end, { ahead: () => [...set.keys()].filter((other) => other < id).length });
   }
@@ -40,6 +42,29 @@ export class InFlight {
 
   count(model: string): number {
     return this.byModel.get(model)?.size ?? 0;
+  }
+
+  /**
+   * Resolves when one of `models` has no request running (at once if one has none now), after
+   * `ms`, or when `signal` aborts — whichever comes first: the caller looks again either way.
+   */
+  idle(models: readonly string[], ms: number, signal?: AbortSignal): Promise<void> {
+    const anyIdle = () => models.some((m) => this.count(m) === 0);
+    if (anyIdle() || ms <= 0 || signal?.aborted) return Promise.resolve();
+    return new Promise((done) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.onEnd.delete(check);
+        signal?.removeEventListener('abort', finish);
+        done();
+      };
+      const check = () => {
+        if (anyIdle()) finish();
+      };
+      const timer = setTimeout(finish, ms);
+      this.onEnd.add(check);
+      signal?.addEventListener('abort', finish, { once: true });
+    });
   }
 
   /** The requests running on `model`, in the order they began. */

@@ -11,6 +11,8 @@ export interface LoadRequest {
   /** The context to start with when the work needs no more: the calling agent's options.contextSize (else the host's settings'). */
   baseContext?: number;
   keepAlive?: KeepAlive;
+  /** For work that will run on it: a load refused only because of requests running elsewhere waits for one to end (Loader.ensureLoaded). */
+  waitWhileBusy?: boolean;
   pin?: boolean;
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -42,6 +44,8 @@ export interface LoadOutcome {
   fitsInVram?: boolean;
   /** For a refusal: what could be loaded, together with the most that could be freed. */
   obtainableBytes?: number;
+  /** A refusal only requests running now cause: these busy models, once idle, would make room (the loader waits for them). */
+  waitFor?: string[];
 }
 
 export interface UnloadOutcome {

@@ -46,6 +46,9 @@ export interface SizesOnHost {
 }
 
 
+/** The longest a load waits for requests on the models it needs gone to end, before it is refused. */
+export const BUSY_WAIT_MS = 10 * 60_000;
+
 export class Loader {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
   changes = 0;
@@ -123,7 +126,24 @@ export class Loader {
     return run;
   }
 
-  ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
+  /**
+   * The model loaded for `req`, or why not. A load for work (`waitWhileBusy`) refused only because
+   * other requests are running on the models that would have to go waits for one of them to end (at most BUSY_WAIT_MS in all,
+   * or until the request is cancelled) and is planned again — never an unload under a request.
+   */
+  async ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      const out = await this.loadOnce(req);
+      const left = deadline - Date.now();
+      if (out.action !== 'refused' || !out.waitFor?.length || !req.waitWhileBusy || req.dryRun || left <= 0 || req.signal?.aborted) return out;
+      req.progress?.enter({ kind: 'waiting', for: `a request on ${out.waitFor.join(', ')} to finish, to make room` });
+      await this.running.idle(out.waitFor.map(withTag), left, req.signal);
+      if (req.signal?.aborted) return out; // cancelled while waiting: the refusal stands
+    }
+  }
+
+  private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
     // The fast path: loaded with enough context per this request's own /api/ps reading, nothing to change.
     const quick = seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) }));
     if (quick) {
@@ -183,6 +203,7 @@ export class Loader {
     if (fitsInVram !== undefined) outcome.fitsInVram = fitsInVram;
     if (reload) outcome.contextRaisedFrom = loadedAs?.context_length ?? 0;
     if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
+    if (plan.waitFor) outcome.waitFor = plan.waitFor;
     if (req.dryRun || plan.action === 'refuse') return outcome;
 
     if (req.pin) this.pins.add(model.name);

@@ -52,6 +52,8 @@ export interface LoadPlan {
   obtainableBytes: number;
   /** On a GPU host: whether the model sits entirely in VRAM. */
   fitsInVram?: boolean;
+  /** A refusal that only requests running now cause: these busy models, once idle, would make room. */
+  waitFor?: string[];
   reason: string;
 }
 

@@ -86,6 +86,21 @@ function reloadCost(m: Candidate, now: number): number {
   return m.sizeBytes * (REUSE_HALF_MS / (REUSE_HALF_MS + Math.max(0, now - m.lastUsed)));
 }
 
+/**
+ * The busy models whose requests alone stand in the way: with them idle (pins still kept) an
+ * unload set would be enough — the fewest of them, by the same preferences. Empty when waiting
+ * would not help.
+ */
+function busyBlockers(input: PlanInput, now: number, enough: (o: Option) => boolean): string[] {
+  const { model } = input;
+  const all: Candidate[] = input.loaded
+    .filter((m) => m.name !== model.name && !input.pinned.has(m.name))
+    .map((m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 }));
+  if (!all.some((m) => input.inFlight.has(m.name))) return [];
+  const best = subsets(all).filter(enough).sort((a, b) => compareOptions(a, b, now))[0];
+  return best ? best.set.filter((m) => input.inFlight.has(m.name)).map((m) => m.name) : [];
+}
+
 function idleFor(lastUsed: number, now: number): string {
   if (lastUsed === 0) return 'not used by ollm-mcp';
   const minutes = Math.round((now - lastUsed) / 60_000);
@@ -115,7 +130,8 @@ export function planLoad(input: PlanInput): LoadPlan {
     const held = loaded.filter((m) => !candidates.some((c) => c.name === m.name)); // (the model itself is not loaded: answered above)
     const stays = held.length ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay` : '';
     const why = rule.impossible ?? (rule.alone ? `it must run alone${stays || ', and its CPU part does not fit in free RAM'}` : countNeeds > candidates.length ? `the host holds at most ${input.maxLoadedModels} models${stays}` : `at most ${fmt(Math.max(0, obtainable))} can be freed for it${stays}`);
-    return { ...base, ...vram, action: 'refuse', unload: [], freedBytes: 0, reason: `${model.name} needs ${rule.needs}; ${why}.` };
+    const waitFor = rule.impossible ? [] : busyBlockers(input, now, enough);
+    return { ...base, ...vram, action: 'refuse', unload: [], freedBytes: 0, ...(waitFor.length && { waitFor }), reason: `${model.name} needs ${rule.needs}; ${why}.` };
   }
   const unloading = best.set.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${idleFor(m.lastUsed, now)})`).join(', ');
   const roomNow = rule.enough({ set: [], freed: 0, vramFreed: 0 });
