@@ -323,6 +323,7 @@ describe('refusals, word for word', () => {
       availableBytes: 5 * GB,
       freedBytes: 0,
       obtainableBytes: 7 * GB,
+      waitFor: ['busy:3b'], // once its request ends, busy:3b and c:1b make room
       reason: 'w:14b needs 10.0 GB (10.0 GB + 0%); at most 7.0 GB can be freed for it; pin:8b (6.0 GB, pinned), busy:3b (4.0 GB, busy) must stay.',
     });
   });
