@@ -146,6 +146,10 @@ describe('the windows kept per model on one host', () => {
     expect(w.of('a')).toBe(2048);
     expect(w.learnedWindows()).toEqual(new Map([['a', 2048]]));
     expect(w.of('b')).toBeUndefined(); // per model
+    // a refusal naming more than the engine says: what it says stands
+    w.listing(new Map([['c', 8192]]));
+    w.learn('c', 16384);
+    expect(w.of('c')).toBe(8192);
   });
 
   it('forgets a learned window once the engine says another window than it did then (restarted with other settings)', () => {
