@@ -51,8 +51,23 @@ describe('a refusal that names the window', () => {
     ['a stated window past any real one', 400, body({ message: "This model's maximum context length is 999999999 tokens." })],
     ['a body that is not JSON', 400, '<html>request exceeds the available context size (8192 tokens)</html>'],
     ['JSON that is not an object', 400, '[8192]'],
+    ['JSON null', 400, 'null'],
+    ['a message that is not text (a list holding the words)', 400, body({ message: [LLAMA.error.message] })],
+    ['n_ctx not a whole number', 400, body({ ...LLAMA.error, n_ctx: 8192.5, message: 'refused' })],
+    ['n_ctx one below the smallest window believed', 400, body({ ...LLAMA.error, n_ctx: 255, message: 'refused' })],
+    ['n_ctx one past the largest window believed', 400, body({ ...LLAMA.error, n_ctx: 16_777_217, message: 'refused' })],
   ])('does not read %s as a window', (_what, status, text) => {
     expect(contextRefusal(status, text)).toBeUndefined();
+  });
+
+  it('believes a window at either bound (256 and 16,777,216 tokens)', () => {
+    expect(contextRefusal(400, body({ ...LLAMA.error, n_ctx: 256 }))).toEqual({ limit: 256, promptTokens: 9412 });
+    expect(contextRefusal(400, body({ ...LLAMA.error, n_ctx: 16_777_216 }))).toEqual({ limit: 16_777_216, promptTokens: 9412 });
+  });
+
+  it('reads the body\'s own message when its `error` is not an object', () => {
+    expect(contextRefusal(400, JSON.stringify({ error: ['refused'], message: LLAMA.error.message }))).toEqual({ limit: 8192 });
+    expect(contextRefusal(400, JSON.stringify({ error: 'refused', message: LLAMA.error.message }))).toEqual({ limit: 8192 });
   });
 
   it('keeps a prompt count only when it is a positive integer', () => {
@@ -131,6 +146,10 @@ describe('the windows kept per model on one host', () => {
     expect(w.of('a')).toBe(2048);
     expect(w.learnedWindows()).toEqual(new Map([['a', 2048]]));
     expect(w.of('b')).toBeUndefined(); // per model
+    // a refusal naming more than the engine says: what it says stands
+    w.listing(new Map([['c', 8192]]));
+    w.learn('c', 16384);
+    expect(w.of('c')).toBe(8192);
   });
 
   it('forgets a learned window once the engine says another window than it did then (restarted with other settings)', () => {
@@ -154,5 +173,9 @@ describe('the windows kept per model on one host', () => {
     expect(w.propsDue('a', PROPS_TTL_MS - 1)).toBe(false);
     expect(w.propsDue('a', PROPS_TTL_MS)).toBe(true);
     expect(w.propsDue('b', 1)).toBe(true);
+    // the minute counts from the reading, not from zero
+    w.propsRead('a', 4096, 5000);
+    expect(w.propsDue('a', 5000 + PROPS_TTL_MS - 1)).toBe(false);
+    expect(w.propsDue('a', 5000 + PROPS_TTL_MS)).toBe(true);
   });
 });
