@@ -101,6 +101,20 @@ async function readMessage(req: IncomingMessage, res: ServerResponse): Promise<{
   }
 }
 
+/** Where to listen and the tokens accepted, as checked (trimmed); refuses to start on a bad token or an open address without one. */
+function listenOptions(serving: Serving, given: HttpOptions): { host: string; port: number; tokens: HttpToken[] } {
+  const unnamed = given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
+  const accepted = acceptedTokens(serving.settings.http.tokens, given.env ?? process.env, unnamed);
+  if ('problem' in accepted) throw new HttpStartError(`Refusing to start: ${accepted.problem}`);
+  const options = { host: given.host, port: given.port, tokens: accepted.tokens }; // served as checked: trimmed
+  if (!isLoopback(options.host) && options.tokens.length === 0) {
+    throw new HttpStartError(
+      `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) — or a token per agent in http.tokens — and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
+    );
+  }
+  return options;
+}
+
 /** What the start-up line says of the tokens: whether one is required, and the agents named by theirs. */
 function bearerNote(tokens: readonly HttpToken[]): string {
   const named = tokens.flatMap((t) => (t.agent === undefined ? [] : [t.agent]));
@@ -114,15 +128,7 @@ export interface HttpServing {
 }
 
 export async function serveOverHttp(serving: Serving, given: HttpOptions): Promise<HttpServing> {
-  const unnamed = given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
-  const accepted = acceptedTokens(serving.settings.http.tokens, given.env ?? process.env, unnamed);
-  if ('problem' in accepted) throw new HttpStartError(`Refusing to start: ${accepted.problem}`);
-  const options = { host: given.host, port: given.port, tokens: accepted.tokens }; // served as checked: trimmed
-  if (!isLoopback(options.host) && options.tokens.length === 0) {
-    throw new HttpStartError(
-      `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) — or a token per agent in http.tokens — and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
-    );
-  }
+  const options = listenOptions(serving, given);
   keepHeapSmall();
   const catalog = await serving.catalog();
   await serving.prepare();

@@ -7,6 +7,7 @@
  * makes Ollama evict everything, the state is re-read and pinned models are loaded again (after
  * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts).
  */
+import { loadWhenIdle } from './busy-wait.js';
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
@@ -45,9 +46,6 @@ export interface SizesOnHost {
   record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void;
 }
 
-
-/** The longest a load waits for requests on the models it needs gone to end, before it is refused. */
-export const BUSY_WAIT_MS = 10 * 60_000;
 
 export class Loader {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
@@ -126,21 +124,9 @@ export class Loader {
     return run;
   }
 
-  /**
-   * The model loaded for `req`, or why not. A load for work (`waitWhileBusy`) refused only because
-   * other requests are running on the models that would have to go waits for one of them to end (at most BUSY_WAIT_MS in all,
-   * or until the request is cancelled) and is planned again — never an unload under a request.
-   */
-  async ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
-    const deadline = Date.now() + BUSY_WAIT_MS;
-    for (;;) {
-      const out = await this.loadOnce(req);
-      const left = deadline - Date.now();
-      if (out.action !== 'refused' || !out.waitFor?.length || !req.waitWhileBusy || req.dryRun || left <= 0 || req.signal?.aborted) return out;
-      req.progress?.enter({ kind: 'waiting', for: `a request on ${out.waitFor.join(', ')} to finish, to make room` });
-      await this.running.idle(out.waitFor.map(withTag), left, req.signal);
-      if (req.signal?.aborted) return out; // cancelled while waiting: the refusal stands
-    }
+  /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts). */
+  ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
+    return loadWhenIdle(req, (r) => this.loadOnce(r), this.running, withTag);
   }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {

@@ -1,0 +1,22 @@
+/**
+ * A load for work refused only because requests are running on the models that would have to go
+ * (the planner's `waitFor`) waits for one of them to end and is planned again — at most
+ * BUSY_WAIT_MS in all, or until the request is cancelled; never an unload under a request.
+ */
+import type { InFlight } from './in-flight.js';
+import type { LoadOutcome, LoadRequest } from './load-types.js';
+
+/** The longest a load waits for requests on the models it needs gone to end, before it is refused. */
+export const BUSY_WAIT_MS = 10 * 60_000;
+
+export async function loadWhenIdle(req: LoadRequest, loadOnce: (req: LoadRequest) => Promise<LoadOutcome>, running: InFlight, tagged: (name: string) => string): Promise<LoadOutcome> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (;;) {
+    const out = await loadOnce(req);
+    const left = deadline - Date.now();
+    if (out.action !== 'refused' || !out.waitFor?.length || !req.waitWhileBusy || req.dryRun || left <= 0 || req.signal?.aborted) return out;
+    req.progress?.enter({ kind: 'waiting', for: `a request on ${out.waitFor.join(', ')} to finish, to make room` });
+    await running.idle(out.waitFor.map(tagged), left, req.signal);
+    if (req.signal?.aborted) return out; // cancelled while waiting: the refusal stands
+  }
+}
