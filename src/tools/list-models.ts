@@ -4,6 +4,7 @@ import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import type { ModelsOverview } from '../orchestrator/index.js';
 import { evidenceByWork, trackRecord, type EvidenceBook, type TrackRecord } from '../orchestrator/generation/learning.js';
 import { defineTool } from './define.js';
+import { describeSettings } from '../orchestrator/models/model-settings.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from './answer-bounds.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
 
@@ -15,15 +16,20 @@ type Listed = ModelsOverview['models'][number];
 const SEE_ALL = 'show_model describes any one model by name, and `ollama list` on each host lists every one.';
 
 /** Each model with its track record by kind of work, when it has one (learning.ts). */
-function withRecords(models: readonly Listed[], book: EvidenceBook): Array<Listed & { record?: TrackRecord }> {
-  return models.map((m) => {
+type Shown = Omit<Listed, 'own'> & { record?: TrackRecord; settings?: string };
+
+/** Each model with its track record by kind of work, when it has one (learning.ts), and its own settings in a few words. */
+function withRecords(models: readonly Listed[], book: EvidenceBook): Shown[] {
+  return models.map(({ own, ...m }) => {
+    const settings = describeSettings(own);
+    const shown: Shown = { ...m, ...(settings && { settings }) };
     const byWork = evidenceByWork(book, m.name, m.host);
-    if (Object.keys(byWork).length === 0) return m;
-    return { ...m, record: trackRecord(byWork, { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize && { parameterSize: m.parameterSize }) }) };
+    if (Object.keys(byWork).length === 0) return shown;
+    return { ...shown, record: trackRecord(byWork, { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize && { parameterSize: m.parameterSize }) }) };
   });
 }
 
-export function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord }>; cut?: CutReport }): string {
+export function render(o: Omit<ModelsOverview, 'models'> & { models: Shown[]; cut?: CutReport }): string {
   const h = o.ram.host;
   const room =
     h.kind === 'gpu'
@@ -40,7 +46,8 @@ export function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Liste
     const state = m.cloud ? 'cloud (runs on ollama.com)' : m.selfManaged ? 'its engine loads it on demand (no memory planned here)' : `${fit}, needs ${formatBytes(m.requiredBytes)}${m.memoryFigure ? ` (${m.memoryFigure})` : ''}`;
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
     const record = m.record ? `; here: ${Object.entries(m.record).map(([work, r]) => `${work} ${r.summary}`).join('; ')}` : '';
-    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${record}`;
+    const own = m.settings ? `; its own settings: ${m.settings}` : '';
+    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${own}${record}`;
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { formatBytes } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
+import { describeSettings, type ModelSettings } from '../orchestrator/models/model-settings.js';
+import { quoted } from '../orchestrator/util/shorten.js';
 import { coolingHosts, downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { loadedModelSchema, modelSummarySchema } from './schemas.js';
 
@@ -16,6 +18,13 @@ function llamacppLine(m: { id: string; status: string; weightsBytes: number; kvB
   const slots = m.slots ? `, ${m.slots} slot${m.slots === 1 ? '' : 's'}` : '';
   const asleep = m.status === 'sleeping' ? ' (its memory is freed until a request wakes it)' : '';
   return `On llama-server as "${m.id}": ${m.status}${asleep}${m.failure ? ` (${m.failure})` : ''}${m.contextLength ? `, ${m.contextLength} tokens per slot` : ''}${slots}; memory ${memory}.`;
+}
+
+/** Its own settings, which win over ollm-mcp's defaults: the parameters in a few words and the start of its system prompt. */
+function ownLine(own: ModelSettings): string {
+  const words = describeSettings({ parameters: own.parameters }) ?? 'none but stop words';
+  const system = own.system === undefined ? '' : `; its system prompt: ${quoted(own.system)}`;
+  return `Its own settings (used unless you or the settings say otherwise): ${words}${system}.`;
 }
 
 export const showModelTool = defineTool({
@@ -37,6 +46,10 @@ export const showModelTool = defineTool({
     licenseFirstLines: z.string().optional(),
     running: loadedModelSchema.optional(),
     unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer now (the model may be there too), with what to do'),
+    own: z
+      .object({ parameters: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.array(z.string())])), system: z.string().optional() })
+      .optional()
+      .describe("what the model carries (its Modelfile's PARAMETER and SYSTEM, a llama-server preset's sampling): used unless the caller or the user's settings say otherwise"),
     llamacpp: z
       .object({ id: z.string(), status: z.string(), weightsBytes: z.number(), kvBytes: z.number(), cacheBytes: z.number().optional(), slots: z.number().optional(), sizeSource: z.string(), contextLength: z.number().optional(), file: z.string().optional(), failure: z.string().optional() })
       .optional()
@@ -55,6 +68,7 @@ export const showModelTool = defineTool({
       `${card.name}${card.host ? ` on ${card.host}` : ''}: ${card.family}, ${card.parameterSize || '?'} ${card.quantization}, ${formatBytes(card.sizeBytes)} (needs ${formatBytes(card.requiredBytes)} to run${card.memoryFigure ? `, ${card.memoryFigure}` : ''}).`,
       `Context window ${card.contextWindow} tokens; capabilities ${card.capabilities.join(', ')}; serves ${card.profiles.join(', ') || 'no generation (embeddings)'}.`,
       card.loaded ? 'Loaded now.' : card.fitsNow ? 'Fits in RAM now.' : card.fits ? 'Fits after unloading idle models.' : 'Too big for the RAM budget.',
+      ...(card.own ? [ownLine(card.own)] : []),
       ...(card.licenseFirstLines ? [`License: ${card.licenseFirstLines.split('\n')[0]}`] : []),
       ...(llamacpp ? [llamacppLine(llamacpp, unit.name)] : []),
       ...downLines(down),

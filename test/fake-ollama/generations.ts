@@ -32,6 +32,10 @@ export interface GenerationRecord {
   /** generate: the prompt, system, suffix and raw flag as received. */
   prompt?: string;
   system?: string;
+  /** generate: the system prompt the model got — the request's, else its own (Modelfile SYSTEM). */
+  systemUsed?: string;
+  /** The options the model ran with: its own (Modelfile PARAMETER) overridden by the request's. */
+  options: Record<string, unknown>;
   suffix?: string;
   raw?: boolean;
   /** chat: the messages as received (images as base64), and how many tools were offered (rendered into the prompt). */
@@ -104,7 +108,9 @@ export function planGeneration(p: PlanInput): GenerationRecord {
   const system = str(body['system']);
   const suffix = str(body['suffix']);
   const raw = body['raw'] === true;
-  const msgs = chat ? messagesOf(body) : [...(system ? [{ role: 'system', content: system, images: [] }] : []), { role: 'user', content: prompt, images: images(body['images']) }];
+  // a request without a system prompt gets the model's own (its Modelfile's SYSTEM); one with a system prompt replaces it
+  const systemUsed = system || (raw ? '' : (model.system ?? ''));
+  const msgs = chat ? messagesOf(body) : [...(systemUsed ? [{ role: 'system', content: systemUsed, images: [] }] : []), { role: 'user', content: prompt, images: images(body['images']) }];
   const tools: unknown[] = chat && Array.isArray(body['tools']) ? body['tools'] : [];
   const allImages = msgs.flatMap((m) => m.images);
   const contextTokens = !chat && !raw && Array.isArray(body['context']) ? body['context'].length : 0;
@@ -139,7 +145,8 @@ export function planGeneration(p: PlanInput): GenerationRecord {
     truncate,
     shift,
     numKeep,
-    ...(chat ? { messages: msgs, tools: tools.length } : { prompt, system, suffix, raw }),
+    ...(chat ? { messages: msgs, tools: tools.length } : { prompt, system, systemUsed, suffix, raw }),
+    options: { ...(model.parameters ?? {}), ...opts },
     ...(body['format'] !== undefined && { format: body['format'] }),
     images: allImages,
     imageBytes: allImages.map((b) => Buffer.from(b, 'base64').length),

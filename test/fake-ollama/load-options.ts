@@ -50,7 +50,9 @@ function int(v: unknown): number | undefined {
 /** The load options of `body` for `model`; `defaultCtx` when no num_ctx is sent (`ctxFromEnv`: it is OLLAMA_CONTEXT_LENGTH). */
 export function loadOptsFor(model: FakeModel, body: Json, defaultCtx: number, ctxFromEnv: boolean): LoadOpts {
   const o = isRecord(body['options']) ? body['options'] : {};
-  const sentCtx = int(o['num_ctx']);
+  // the request's options over the model's own (its Modelfile) over the server's default, as Ollama merges them
+  const own = int(model.parameters?.['num_ctx']);
+  const sentCtx = int(o['num_ctx']) ?? own;
   let numCtx = sentCtx !== undefined && sentCtx > 0 ? sentCtx : defaultCtx;
   numCtx = Math.max(4, numCtx);
   if (model.capabilities.includes('vision')) numCtx = Math.max(2048, numCtx);

@@ -45,6 +45,10 @@ export interface FakeModel {
   headCount?: number;
   /** model_info['<arch>.attention.head_count_kv']; default 8. */
   headCountKv?: number;
+  /** Its Modelfile's PARAMETER lines beyond the family's stop words (num_ctx, temperature, num_predict…): applied when a request leaves them out. */
+  parameters?: Record<string, number | string | string[]>;
+  /** Its Modelfile's SYSTEM: the system prompt of a request that sends none. */
+  system?: string;
   /** This model's delay between streamed tokens (and prompt-eval time), instead of the server's tokenDelayMs: a big model writes slower. */
   tokenDelayMs?: number;
   // ---- cloud stubs ----

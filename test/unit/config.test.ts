@@ -31,7 +31,8 @@ describe('settings defaults', () => {
     expect(c.fileFound).toBe(false);
     expect(c.settings.ollama.host).toBe('http://127.0.0.1:11434');
     expect(c.settings.provider).toBe('ollama');
-    expect(c.settings.options).toMatchObject({ temperature: 0.7, maxTokens: 4096, topP: 0.9 });
+    // no generation option of ollm-mcp's own: each model's (its Modelfile), else the engine's (issue 45)
+    expect(c.settings.options).toEqual({});
     expect(c.settings.ram).toEqual({ budget: { kind: 'percent', percent: 80 }, safetyMargin: 0.2, bufferBytes: 2e9, smallModelBytes: 5e9 });
     expect(c.settings.model.keepAlive).toEqual({ enabled: true, models: [], timeout: 300 });
     expect(c.settings.model.routing).toEqual({ enabled: true, defaultProfile: 'general', overrides: {}, allowCloud: false, learning: true });
@@ -46,7 +47,7 @@ describe('precedence: flag > env > file > default', () => {
   it('file beats default', async () => {
     const c = await load({ yaml });
     expect(c.settings.options.temperature).toBe(0.3);
-    expect(c.settings.options.topP).toBe(0.9); // untouched keys keep their defaults
+    expect(c.settings.options.topP).toBeUndefined(); // untouched keys stay unset: the model's own applies
     expect(c.sources['options.temperature']).toBe(c.file);
   });
 

@@ -12,7 +12,8 @@ describe('schemas/settings.schema.json', () => {
     const schema = JSON.parse(settingsJsonSchemaText()) as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> };
     expect(Object.keys(schema.properties).sort()).toEqual(['agents', 'fallback', 'hosts', 'http', 'inputs', 'memory', 'model', 'ollama', 'options', 'progress', 'provider', 'ram', 'savings', 'shared', 'templates', 'toolsets']);
     expect(schema.properties.ram!.properties!.safetyMargin!.default).toBe(0.2);
-    expect(schema.properties.options!.properties!.maxTokens!.default).toBe(4096);
+    expect(schema.properties.options!.properties!.maxTokens!.default).toBeUndefined(); // the model's own num_predict, else 4096
+    expect(schema.properties.options!.properties!.temperature!.default).toBeUndefined();
     expect(schema.properties.http!.properties!.resumeGraceSeconds!.default).toBe(30);
     expect(schema.properties.shared!.properties!.idleSeconds!.default).toBe(120);
     expect(schema.properties.shared!.properties!.enabled!.default).toBe(true);

@@ -34,11 +34,14 @@ export const routingFields = {
 
 /** The generation options' fields, without their defaults (as routingFields). */
 export const optionFields = {
-  temperature: z.number().min(0).max(2),
-  maxTokens: z.number().int().min(1).max(1_048_576),
-  topP: z.number().gt(0).max(1),
-  contextSize: z.number().int().min(256).max(2_097_152).describe('num_ctx for every request; left out, each model uses a stable default.'),
+  temperature: z.number().min(0).max(2).describe("Sent with every request; left out, each model's own (its Modelfile), else the engine's."),
+  maxTokens: z.number().int().min(1).max(1_048_576).describe("Most tokens an answer may take; left out, the model's own num_predict, else 4096."),
+  topP: z.number().gt(0).max(1).describe("Sent with every request; left out, each model's own, else the engine's."),
+  contextSize: z.number().int().min(256).max(2_097_152).describe("num_ctx for every request; left out, the model's own num_ctx, else a stable default."),
 };
+
+/** The answer's length when neither the caller, the settings nor the model set one. */
+export const DEFAULT_MAX_TOKENS = 4096;
 
 export const toolsetsSchema = z.array(z.enum(TOOLSET_NAMES)).min(1, `name at least one toolset: ${TOOLSET_NAMES.join(', ')}`);
 

@@ -131,9 +131,10 @@ export const settingsSchema = z
       .prefault({}),
     options: z
       .strictObject({
-        temperature: optionFields.temperature.default(0.7),
-        maxTokens: optionFields.maxTokens.default(4096),
-        topP: optionFields.topP.default(0.9),
+        // none of these is sent unless set: a model's own settings outrank ollm-mcp's defaults
+        temperature: optionFields.temperature.optional(),
+        maxTokens: optionFields.maxTokens.optional(),
+        topP: optionFields.topP.optional(),
         contextSize: optionFields.contextSize.optional(),
       })
       .prefault({}),

@@ -99,8 +99,10 @@ export interface GenerateRequest {
   images?: string[];
   keepAlive: string | number;
   numCtx: number;
-  temperature: number;
-  topP: number;
+  /** Sent only when the caller or the user's settings set it: else the model's own (its Modelfile, a preset), else the engine's. */
+  temperature?: number;
+  /** As temperature. */
+  topP?: number;
   maxTokens: number;
   /** Ask a thinking model to think: its reasoning comes back apart from the answer. */
   think?: boolean;

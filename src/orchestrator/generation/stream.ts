@@ -12,6 +12,8 @@ import type { Engine, GenerateRequest } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
+import { DEFAULT_MAX_TOKENS } from '../config/agents-schema.js';
+import { ownNumber, type ModelSettings } from '../models/model-settings.js';
 
 /** A generation's request as any engine takes it (engine.ts), with the watch's limits and the caller's hooks. */
 export interface StreamRequest extends Omit<GenerateRequest, 'onDelta'> {
@@ -87,8 +89,8 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
         keepAlive: req.keepAlive,
         numCtx: req.numCtx,
         maxTokens: req.maxTokens,
-        temperature: req.temperature,
-        topP: req.topP,
+        ...(req.temperature !== undefined && { temperature: req.temperature }),
+        ...(req.topP !== undefined && { topP: req.topP }),
         ...(req.system && { system: req.system }),
         ...(req.think && { think: true }),
         ...(req.format !== undefined && { format: req.format }),
@@ -154,22 +156,38 @@ function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: nu
   return new HostError('timeout', message, host);
 }
 
-/** The parts of a stream request that come from settings and the load: one place for every caller. */
+/** The answer's limit: the caller's, else the settings', else the model's own num_predict, else ollm-mcp's default. */
+export function answerLimit(caller: number | undefined, settings: Settings, own?: ModelSettings): number {
+  const mine = ownNumber(own, 'num_predict');
+  return caller ?? settings.options.maxTokens ?? (mine !== undefined && mine > 0 ? mine : DEFAULT_MAX_TOKENS);
+}
+
+/**
+ * The parts of a stream request that come from settings, the load and the model: one place for
+ * every caller. A sampling option goes only when the caller (`temperature`) or the user's settings
+ * set it — else the model's own applies (its Modelfile, a preset), then the engine's. The system
+ * prompt: the caller's replaces the model's own; ollm-mcp's additions (project, agent, guidance,
+ * remembered facts) follow the model's own, which the engine would drop for them.
+ */
 export function streamOptions(
   settings: Settings,
   loaded: Pick<LoadOutcome, 'model' | 'keepAlive' | 'contextLength'>,
-  opts: { capabilities: readonly string[]; maxTokens: number; temperature?: number },
-): Pick<StreamRequest, 'model' | 'keepAlive' | 'numCtx' | 'temperature' | 'topP' | 'maxTokens' | 'stallMs' | 'firstTokenMs' | 'numParallel' | 'think'> {
+  opts: { capabilities: readonly string[]; maxTokens: number | undefined; temperature?: number | undefined; own?: ModelSettings | undefined; system?: string | undefined; callerSystem?: boolean },
+): Pick<StreamRequest, 'model' | 'keepAlive' | 'numCtx' | 'temperature' | 'topP' | 'maxTokens' | 'stallMs' | 'firstTokenMs' | 'numParallel' | 'think' | 'system'> {
+  const temperature = opts.temperature ?? settings.options.temperature;
+  const topP = settings.options.topP;
+  const system = opts.system && opts.own?.system && !opts.callerSystem ? `${opts.own.system}\n\n${opts.system}` : opts.system;
   return {
     model: loaded.model,
     keepAlive: loaded.keepAlive,
     numCtx: loaded.contextLength,
-    temperature: opts.temperature ?? settings.options.temperature,
-    topP: settings.options.topP,
-    maxTokens: opts.maxTokens,
+    ...(temperature !== undefined && { temperature }),
+    ...(topP !== undefined && { topP }),
+    maxTokens: answerLimit(opts.maxTokens, settings, opts.own),
     stallMs: settings.ollama.stallTimeoutMs,
     firstTokenMs: settings.ollama.firstTokenTimeoutMs,
     numParallel: settings.ollama.numParallel,
     think: opts.capabilities.includes('thinking'),
+    ...(system && { system }),
   };
 }

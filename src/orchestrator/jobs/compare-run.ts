@@ -32,7 +32,7 @@ export interface HostJob {
 export async function compareOnHost(
   job: HostJob,
   req: CompareRequest,
-  parts: { settings: Settings; metrics: MetricsStore; contextTokens: number; promptTokens: number; maxTokens: number; images?: string[] },
+  parts: { settings: Settings; metrics: MetricsStore; contextTokens: number; promptTokens: number; maxTokens: number; callerSystem: boolean; images?: string[] },
   done: (entry: CompareEntry) => void,
 ): Promise<HostRun> {
   const { host, overview, models } = job;
@@ -72,11 +72,11 @@ export async function compareOnHost(
           } else {
             ran.add(model);
             try {
-              const capabilities = overview.models.find((m) => m.name === model)?.capabilities ?? [];
+              const card = overview.models.find((m) => m.name === model);
+              const own = { own: card?.own, system: req.system, callerSystem: parts.callerSystem };
               const out = await streamGenerate(host.engine, {
-                ...streamOptions(parts.settings, loaded, { capabilities, maxTokens: parts.maxTokens }),
+                ...streamOptions(parts.settings, loaded, { capabilities: card?.capabilities ?? [], maxTokens: req.maxTokens, ...own }),
                 prompt: req.prompt,
-                ...(req.system && { system: req.system }),
                 ...(parts.images && { images: parts.images }),
                 ...(req.format && { format: req.format.format }),
                 promptTokens: parts.promptTokens,

@@ -15,6 +15,7 @@
  * Every comparison is kept in $OLLM_HOME/comparisons.json (comparisons.ts), so prefer_model takes
  * its id after a restart and from another process.
  */
+import { answerLimit } from '../generation/stream.js';
 import { cancelledText } from '../util/stopping.js';
 import { randomUUID } from 'node:crypto';
 import { findModel } from '../models/catalog.js';
@@ -53,10 +54,10 @@ export async function compare(shared: JobParts, asked: CompareRequest): Promise<
   const docs = req.docs ?? [];
   const prompt = withInputs(req.prompt, docs);
 
-  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
+  const maxTokens = answerLimit(req.maxTokens, settings);
   const promptTokens = estimateTokens(`${req.system ?? ''}\n${prompt}`);
   // the prompt and the answer must fit each model's usable window: a longer prompt an engine would cut or refuse
-  const contextTokens = contextNeeded(promptTokens, images?.length ?? 0, answerReserve(req.maxTokens, settings.options.maxTokens));
+  const contextTokens = contextNeeded(promptTokens, images?.length ?? 0, answerReserve(req.maxTokens, maxTokens));
   const listed = candidatesOf(views);
   const models = contextTokens > 2048 ? await withUsableWindows(views, listed, req.signal) : listed;
   const splits: Array<{ model: string; where: { host?: string } }> = [];
@@ -95,7 +96,7 @@ export async function compare(shared: JobParts, asked: CompareRequest): Promise<
     req.progress?.note(`compare, ${++finished} of ${total} models done`);
     req.onModelDone?.(finished, total, entry.model);
   };
-  const parts = { settings, metrics: job.records.metrics, contextTokens, promptTokens, maxTokens, ...(images && { images }) };
+  const parts = { settings, metrics: job.records.metrics, contextTokens, promptTokens, maxTokens, callerSystem: asked.system !== undefined, ...(images && { images }) };
   const runs: Array<{ job: HostJob; run: HostRun }> = await Promise.all([...jobs.values()].map(async (one) => ({ job: one, run: await compareOnHost(one, { ...req, prompt }, parts, done) })));
   // models whose window does not hold the inputs read them in parts, one model after another (each load planned)
   for (const s of splits) {

@@ -24,7 +24,7 @@ export interface Elsewhere {
   complexity: Complexity;
   system: string | undefined;
   maxTokens: number;
-  temperature: number;
+  temperature?: number | undefined;
   attempts: Attempt[];
   notes: string[];
 }

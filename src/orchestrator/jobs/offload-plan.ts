@@ -9,6 +9,7 @@
  * tokenizer where it has one (a sample of the very input), else the estimate corrected by what
  * the engine reported for earlier prompts (generation/token-count.ts).
  */
+import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
 import { findModel } from '../models/catalog.js';
 import { candidatesOf, reachableHosts, type HostOverview } from '../fleet/placement.js';
@@ -152,7 +153,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const inputEstimate = estimateTokens(rendered);
   const fixed = fixedText(job, req);
   const fixedEstimate = estimateTokens(fixed.text) + fixed.memoryTokens;
-  const answerTokens = answerReserve(req.maxTokens, job.settings.options.maxTokens);
+  const answerTokens = answerReserve(req.maxTokens, answerLimit(req.maxTokens, job.settings));
   const maxParts = job.settings.inputs.maxParts;
   const ratioOf = (m: string) => job.records.metrics.tokenRatio(m) ?? 1;
   const estimate = (m: Windowed) => planWindow({ window: m.contextWindow, fixedTokens: Math.ceil(fixedEstimate * ratioOf(m.name)), answerTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(m.name)) }, req.maxTokens);

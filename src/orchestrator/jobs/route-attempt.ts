@@ -93,11 +93,11 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
   const { host, overview: here } = unit;
   const done = host.loader.begin(candidate.model, ask.maxTokens); // what it may write: how long others wait behind it (jobs/route-candidates.ts)
   try {
-    const capabilities = here.models.find((m) => m.name === candidate.model)?.capabilities ?? [];
+    const model = here.models.find((m) => m.name === candidate.model);
+    const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
     return await streamGenerate(host.engine, {
-      ...streamOptions(parts.settings, loaded, { capabilities, maxTokens: ask.maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }) }),
+      ...streamOptions(parts.settings, loaded, { capabilities: model?.capabilities ?? [], maxTokens: req.maxTokens, temperature: req.temperature, ...own }),
       prompt: req.prompt,
-      ...(ask.system && { system: ask.system }),
       ...(req.images && { images: req.images }),
       ...(req.format && { format: req.format.format }),
       promptTokens: ask.promptTokens,

@@ -8,6 +8,7 @@
  * all — goes to another candidate that answers sooner without unloading anything
  * (generation/schedule.ts, the times the dry run counts).
  */
+import { answerLimit } from '../generation/stream.js';
 import { findModel } from '../models/catalog.js';
 import { candidatesOf, type HostOverview } from '../fleet/placement.js';
 import { withUsableWindows, type Candidate } from '../fleet/windows.js';
@@ -34,7 +35,7 @@ export interface Prepared {
   notes: string[];
   system: string | undefined;
   maxTokens: number;
-  temperature: number;
+  temperature?: number | undefined;
   /** The prompt and system estimated here, and as counted for the model (the caller's count where it gave one). */
   estimated: number;
   promptTokens: number;
@@ -157,7 +158,7 @@ function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates[
       host: q.host,
       loaded: m?.loaded ?? false,
       fitsFree: m?.fitsNow ?? false,
-      running: host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? parts.settings.options.maxTokens })),
+      running: host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? answerLimit(undefined, parts.settings) })),
       slots: host.settings.ollama.numParallel,
       sizeBytes: m?.sizeBytes ?? 0,
       ...(m?.parameterSize !== undefined && { parameterSize: m.parameterSize }),

@@ -26,6 +26,7 @@ import { adviseRoute } from '../generation/advice.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import { listCandidates, type Candidates, type Prepared } from './route-candidates.js';
 import { tryCandidates } from './route-attempt.js';
+import { answerLimit } from '../generation/stream.js';
 
 export async function routeAndGenerate(shared: JobParts, req: RouteRequest): Promise<RouteResult> {
   const started = performance.now();
@@ -68,14 +69,14 @@ async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepared> {
   const notes: string[] = [];
   const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes) : '';
   const system = [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
-  const maxTokens = req.maxTokens ?? settings.options.maxTokens;
+  const maxTokens = answerLimit(req.maxTokens, settings);
   const estimated = estimateTokens(`${system ?? ''}\n${req.prompt}`);
   // the caller may have counted the prompt for the model it names (offload: its tokenizer or calibration)
   const promptTokens = req.promptTokens !== undefined ? Math.max(estimated - estimateTokens(req.prompt), 0) + req.promptTokens : estimated;
   const answerTokens = answerReserve(req.maxTokens, maxTokens);
   const contextTokens = contextNeeded(promptTokens, req.images?.length ?? 0, answerTokens);
   const temperature = req.temperature ?? settings.options.temperature;
-  return { work, words, notes, system, maxTokens, temperature, estimated, promptTokens, answerTokens, contextTokens };
+  return { work, words, notes, system, maxTokens, ...(temperature !== undefined && { temperature }), estimated, promptTokens, answerTokens, contextTokens };
 }
 
 /** A dry run: the first candidate, why, its record here and the expected time — the wait behind its busy slots included. */

@@ -9,6 +9,7 @@
  * would not fit is cut in two: no request exceeds its window. Progress names the parts ("part 7
  * of 31"); a cancel stops every part in flight and starts no other.
  */
+import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
 import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
 import { renderPart, splitInputs, type Part } from '../inputs/split.js';
@@ -114,7 +115,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     const combine = (i: number) =>
       `${renderPart(groups[i]!)}\n\nAbove are ${groups.length > 1 ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
     // the last combination is the answer itself: as long as asked, within the window
-    const finalTokens = (prompt: string) => Math.max(plan.partAnswerTokens, Math.min(req.maxTokens ?? job.settings.options.maxTokens, Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - count(prompt) - FRAMING_TOKENS));
+    const finalTokens = (prompt: string) => Math.max(plan.partAnswerTokens, Math.min(answerLimit(req.maxTokens, job.settings), Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - count(prompt) - FRAMING_TOKENS));
     const stage = `combining the answers, round ${rounds}`;
     const combined = await pool(groups.length, width, req.signal, (i) => {
       const prompt = combine(i);

@@ -7,10 +7,15 @@ import type { Settings } from '../config/index.js';
 import { ollamaDefaultContext } from './host-memory.js';
 import type { RunningModel } from '../engines/engine.js';
 import type { HostMemory } from './planner.js';
+import { ownNumber } from '../models/model-settings.js';
 
-/** The context a model starts with when the work asks for no more: the settings', else the server's default. */
-export function baseContext(settings: Settings, memory: HostMemory): number {
-  return settings.options.contextSize ?? settings.ollama.contextLength ?? ollamaDefaultContext((memory.vram?.totalBytes ?? 0) - (memory.vram?.keptBytes ?? 0));
+/**
+ * The context a model starts with when the work asks for no more: the user's setting, else the
+ * model's own num_ctx (its Modelfile), else the server's default — the order Ollama itself applies.
+ */
+export function baseContext(settings: Settings, memory: HostMemory, model?: Pick<CatalogModel, 'own'>): number {
+  const own = ownNumber(model?.own, 'num_ctx');
+  return settings.options.contextSize ?? (own !== undefined && own > 0 ? own : undefined) ?? settings.ollama.contextLength ?? ollamaDefaultContext((memory.vram?.totalBytes ?? 0) - (memory.vram?.keptBytes ?? 0));
 }
 
 /**

@@ -86,7 +86,7 @@ export function loadedStates(p: PlanningParts, running: readonly RunningModel[],
 export function believedSize(p: PlanningParts, m: CatalogModel, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
   const { slots, kvType } = runnerFor(m, view);
   const facts = modelFacts(m, slots, kvType);
-  const ctx = sensibleContext(r.context_length, facts) ? r.context_length : Math.min(m.contextWindow, baseContext(p.settings, view.memory));
+  const ctx = sensibleContext(r.context_length, facts) ? r.context_length : Math.min(m.contextWindow, baseContext(p.settings, view.memory, m));
   if (plausible(r.size, facts, ctx)) return r.size;
   return learnedFor(p, m, ctx, slots, kvType)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
 }
@@ -130,8 +130,8 @@ export async function usableWindows(p: PlanningParts, names: readonly string[], 
   const running = await (seen ?? p.backend.ps({ signal })); // an estimate, not a load decision: a reading from a moment ago will do
   const view = await p.hostMemory.view(running);
   const states = await loadedStates(p, running, view);
-  const base = baseContext(p.settings, view.memory);
   for (const model of planned) {
+    const base = baseContext(p.settings, view.memory, model);
     const loadedWith = running.find((r) => r.name === model.name)?.context_length ?? 0;
     // what loads of it took is read once for the search over contexts, not once per context tried
     const seenOnce = p.seenSizes?.(model) ?? [];

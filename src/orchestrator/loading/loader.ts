@@ -178,7 +178,7 @@ export class Loader {
     const running = await this.backend.ps({ signal: req.signal });
     const view = await this.hostMemory.view(running, { fresh: true });
     const loadedAs = running.find((r) => r.name === model.name);
-    const contextLength = contextFor(model, loadedAs, req.contextLength, req.baseContext ?? baseContext(this.settings, view.memory));
+    const contextLength = contextFor(model, loadedAs, req.contextLength, req.baseContext ?? baseContext(this.settings, view.memory, model));
     const { plan, reload, others } = planAt(this.planning, model, running, await loadedStates(this.planning, running, view), view, contextLength);
     if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(this.backend)} reloads it.`;
     logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);

@@ -11,6 +11,7 @@ export { findModel, isModel, modelKey, similarModels, withTag } from './model-db
 import { notInstalled, HostError } from '../engines/host-error.js';
 import type { Engine } from '../engines/engine.js';
 import { byCodeUnit } from '../util/locale-free.js';
+import { modelSettings, type ModelSettings } from './model-settings.js';
 
 export interface CatalogModel extends ModelDescription {
   name: string;
@@ -26,6 +27,8 @@ export interface CatalogModel extends ModelDescription {
   kvShape?: KvShape;
   /** An Ollama cloud model: a stub here, run on ollama.com; it takes no memory on the host. */
   cloud?: boolean;
+  /** The parameters and system prompt it carries (its Modelfile, a preset): they outrank ollm-mcp's defaults. */
+  own?: ModelSettings;
 }
 
 /** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
@@ -59,7 +62,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-/** What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped). */
+/** What ollm-mcp keeps from an /api/show answer (modelfile, template and full license are dropped; parameters and system kept). */
 export interface ShowFacts {
   family?: string;
   parameterSize?: string;
@@ -71,6 +74,7 @@ export interface ShowFacts {
   capabilities?: string[];
   license?: string;
   kvShape?: KvShape;
+  own?: ModelSettings;
 }
 
 /** What sizes the KV cache: see kvCacheBytes in planner.ts. */
@@ -123,6 +127,8 @@ export function showFacts(show: ModelShow): ShowFacts {
   }
   // Cloud models give a raw count ("116829156672") as their parameter size.
   if (facts.parameterSize && /^\d+$/.test(facts.parameterSize)) facts.parameterSize = humanParameters(Number(facts.parameterSize));
+  const own = modelSettings(show);
+  if (own) facts.own = own;
   const license = show.license?.trim();
   if (license) facts.license = license.split('\n').slice(0, LICENSE_LINES).join('\n').trim();
   return facts;
@@ -211,6 +217,7 @@ export class Catalog {
       if (show?.architecture) model.architecture = show.architecture;
       if (show?.license) model.licenseFirstLines = show.license;
       if (show?.kvShape) model.kvShape = show.kvShape;
+      if (show?.own) model.own = show.own;
       if (isCloudModel(tag)) model.cloud = true;
       return model;
     });

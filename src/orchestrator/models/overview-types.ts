@@ -1,4 +1,5 @@
 /** What list_models, show_model and the RAM and loaded-model resources return: plain data. */
+import type { ModelSettings } from './model-settings.js';
 import type { RunningModel } from '../engines/engine.js';
 import type { CapacitySource } from '../loading/host-memory.js';
 import type { GpuReading } from '../loading/ram.js';
@@ -72,6 +73,8 @@ export interface ModelSummary {
   selfManaged?: boolean;
   /** The Ollama host it is on, when there are several. */
   host?: string;
+  /** The parameters and system prompt it carries (its Modelfile, a preset): they outrank ollm-mcp's defaults. */
+  own?: ModelSettings;
 }
 
 export interface ModelsOverview {

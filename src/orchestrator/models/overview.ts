@@ -112,7 +112,7 @@ export class ModelOverview {
     const isLoaded = running.some((l) => l.name === model.name);
     const { slots, kvType } = runnerFor(model, view);
     const planned = !model.cloud && this.backend.can.managesMemory;
-    const contextLength = contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory));
+    const contextLength = contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory, model));
     const learned = planned ? this.loader.learned(model, contextLength, slots, kvType) : undefined;
     const fit = !planned
       ? { requiredBytes: 0, fits: true, fitsNow: true }
@@ -139,6 +139,7 @@ export class ModelOverview {
       ...(planned && { memoryFigure: describeFigure(learned?.observed, contextLength) }),
       ...(model.cloud && { cloud: true }),
       ...(!this.backend.can.managesMemory && { selfManaged: true }),
+      ...(model.own && { own: model.own }),
     };
   }
 

@@ -3,6 +3,8 @@
  * GET /models with its status and the arguments the router starts it with, and a model's own
  * figures from GET /props?model=ID (tools/server/README.md, "Using multiple models").
  */
+import { samplingParameters } from './llamacpp-sampling.js';
+
 export type RouterStatus = 'loaded' | 'loading' | 'unloaded' | 'failed' | 'sleeping' | string;
 
 /** What a model's status `args` say (the router starts each model's own llama-server with them). */
@@ -31,6 +33,8 @@ export interface ModelRuntime {
 
 export interface RouterModel {
   id: string;
+  /** The sampling settings it is started with (its preset's), as Ollama writes parameters: llamacpp-sampling.ts. */
+  sampling?: string;
   status: RouterStatus;
   /** Why a load failed, when the router says. */
   failure?: string;
@@ -78,9 +82,11 @@ export function readModel(entry: unknown, single: boolean): RouterModel | undefi
   if (!isObject(status)) return single ? { id: entry['id'], status: 'loaded', args: {} } : undefined;
   const value = typeof status['value'] === 'string' ? status['value'] : 'unloaded';
   const failed = status['failed'] === true || value === 'failed';
-  const args = Array.isArray(status['args']) ? readArgs(status['args'] as unknown[]) : {};
+  const raw = Array.isArray(status['args']) ? (status['args'] as unknown[]) : [];
+  const args = readArgs(raw);
   const exit = typeof status['exit_code'] === 'number' ? ` (exit code ${status['exit_code']})` : '';
-  return { id: entry['id'], status: failed && value === 'unloaded' ? 'failed' : value, args, ...(failed && { failure: `its last load failed${exit}` }) };
+  const sampling = samplingParameters(raw);
+  return { id: entry['id'], status: failed && value === 'unloaded' ? 'failed' : value, args, ...(sampling && { sampling }), ...(failed && { failure: `its last load failed${exit}` }) };
 }
 
 /** The runtime figures of a model's /props answer, or undefined when they are not there (or not sensible). */

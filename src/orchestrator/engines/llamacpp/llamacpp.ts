@@ -250,7 +250,7 @@ export class LlamacppBackend implements Engine {
     const info: Record<string, unknown> = { 'general.architecture': arch, ...(m.contextLength !== undefined && { [`${arch}.context_length`]: m.contextLength }) };
     if (m.facts?.parameterCount) info['general.parameter_count'] = m.facts.parameterCount;
     const entry = this.entry(m);
-    return { license: '', parameters: '', template: '', system: '', details: entry.details, model_info: info, capabilities: ['completion'] };
+    return { license: '', parameters: m.sampling ?? '', template: '', system: '', details: entry.details, model_info: info, capabilities: ['completion'] };
   }
 
   private entry(m: LlamacppModel): EngineModel {

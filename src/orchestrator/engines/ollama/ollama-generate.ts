@@ -17,7 +17,8 @@ export async function ollamaGenerate(c: Ollama, req: GenerateRequest, who: { who
     prompt: req.prompt,
     stream: true,
     keep_alive: req.keepAlive,
-    options: { num_ctx: req.numCtx, num_predict: req.maxTokens, temperature: req.temperature, top_p: req.topP },
+    // sampling options only when asked for: the model's own (its Modelfile) apply otherwise
+    options: { num_ctx: req.numCtx, num_predict: req.maxTokens, ...(req.temperature !== undefined && { temperature: req.temperature }), ...(req.topP !== undefined && { top_p: req.topP }) },
     ...(req.system && { system: req.system }),
     ...(req.think && { think: true }),
     // Ollama's own form: "json", or the JSON Schema itself

@@ -57,6 +57,7 @@ export function chatBody(req: ChatRequest): Json {
     messages: [...(req.system ? [{ role: 'system', content: req.system }] : []), { role: 'user', content: user }],
     max_tokens: req.maxTokens,
     ...(req.temperature !== undefined && { temperature: req.temperature }),
+    ...(req.topP !== undefined && { top_p: req.topP }),
     ...(req.format !== undefined && { response_format: responseFormat(req.format) }),
     stream: true,
     stream_options: { include_usage: true },

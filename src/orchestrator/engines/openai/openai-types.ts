@@ -2,6 +2,8 @@
 import type { ChatAnswer, ChatPrompt } from '../engine.js';
 export interface ChatRequest extends ChatPrompt {
   model: string;
+  /** Sent only when asked for (the caller, the user's settings): else the engine's own, or its preset's. */
+  topP?: number;
   /** A generation that sends nothing for this long is stopped; covers loading and prompt reading too. */
   stallTimeoutMs: number;
   /** Called with the running token count after each token (answer or reasoning). */
