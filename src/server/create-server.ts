@@ -12,7 +12,7 @@ import { configuredSecrets } from '../orchestrator/config/secrets.js';
 import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { toolAllowed, type ProjectProfile } from '../orchestrator/project/project.js';
 import { registerTemplatePrompts } from '../prompts/templates.js';
-import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
+import { offering, SCHEMA_TARGET } from '../presenting/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
 import { callingAgent, offeredTo } from '../tools/agent.js';
 import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';

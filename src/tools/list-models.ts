@@ -4,7 +4,7 @@ import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import type { ModelsOverview } from '../orchestrator/index.js';
 import { evidenceByWork, trackRecord, type EvidenceBook, type TrackRecord } from '../orchestrator/generation/learning.js';
 import { defineTool } from './define.js';
-import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from './answer-bounds.js';
+import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from '../presenting/answer-bounds.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
 
 const hostStateSchema = z.object({ name: z.string(), url: z.string(), reachable: z.boolean(), error: z.string().optional() });
