@@ -51,7 +51,7 @@ export const listModels = defineTool({
   name: 'list_models',
   title: 'List local models',
   description:
-    'Installed and loaded models on every host: size, window, capabilities, fit.',
+    'Installed and loaded models: size, window, capabilities, fit.',
   inputSchema: z.object({
     refresh: z.boolean().optional().describe('Skip the 30 s cache.'),
   }),

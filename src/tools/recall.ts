@@ -33,7 +33,7 @@ export const recallTool = defineTool({
     key: z.string().min(1).optional().describe('Exact key.'),
     query: z.string().min(1).optional(),
     category: z.enum(MEMORY_CATEGORIES).optional(),
-    limit: z.number().int().min(1).max(100).optional().describe('Default 10.'),
+    limit: z.number().int().min(1).max(100).optional().meta({ default: 10 }),
   }),
   outputSchema: z.object({
     mode: z.enum(['key', 'search', 'recent']),
