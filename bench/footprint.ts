@@ -1,12 +1,15 @@
 /**
- * Tool-list footprint (issue 32): clients send every tool's name, description and input schema to
- * the calling model on every turn, so the list must stay cheap. Counted as the characters of
- * name + description + JSON.stringify(inputSchema), over 3.8 characters a token, summed over the
- * tools the server lists to an MCP client (in-process, no engine). Goal: at most 2,000 tokens.
+ * Tool-list footprint (issues 32, 46): clients send every tool's name, description and input
+ * schema to the calling model on every turn, as one JSON list — `[{"name":…,"description":…,
+ * "inputSchema":…}, …]` — so the list must stay cheap. Counted as the characters of that JSON,
+ * over 3.8 characters a token, for the tools the server lists to an MCP client (in-process, no
+ * engine). Goal: at most 2,000 tokens. The parts alone (name + description + schema, without the
+ * JSON around them: issue 32's count) are printed on a second line.
  */
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../src/orchestrator/index.js';
+import { sentListChars, sentToolChars, type SentTool } from '../src/presenting/footprint.js';
 import { TOOLS } from '../src/tools/index.js';
 
 export const FOOTPRINT_GOAL_TOKENS = 2000;
@@ -15,11 +18,7 @@ export { CHARS_PER_TOKEN } from '../src/orchestrator/savings/footprint.js';
 import { CHARS_PER_TOKEN } from '../src/orchestrator/savings/footprint.js';
 
 /** A tool as tools/list shows it to a client: the parts a client sends to the model. */
-export interface ListedTool {
-  name: string;
-  description?: string | undefined;
-  inputSchema: Record<string, unknown>;
-}
+export type ListedTool = SentTool;
 
 export interface ToolFootprint {
   name: string;
@@ -29,8 +28,11 @@ export interface ToolFootprint {
 
 export interface Footprint {
   tools: ToolFootprint[];
+  /** The list as sent: one JSON array of every tool's entry. */
   chars: number;
   tokens: number;
+  /** Issue 32's count: name + description + schema per tool, without the JSON around them. */
+  partChars: number;
 }
 
 /**
@@ -51,16 +53,17 @@ export async function listedTools(): Promise<ListedTool[]> {
   }
 }
 
-/** Characters and tokens per tool, largest first, and in all. */
+/** Characters and tokens per tool (its entry as sent), largest first, and of the whole list as sent. */
 export function footprintOf(tools: ListedTool[]): Footprint {
   const per = tools
     .map((t) => {
-      const chars = t.name.length + (t.description ?? '').length + JSON.stringify(t.inputSchema).length;
+      const chars = sentToolChars(t);
       return { name: t.name, chars, tokens: chars / CHARS_PER_TOKEN };
     })
     .sort((a, b) => b.chars - a.chars);
-  const chars = per.reduce((sum, t) => sum + t.chars, 0);
-  return { tools: per, chars, tokens: chars / CHARS_PER_TOKEN };
+  const chars = sentListChars(tools);
+  const partChars = tools.reduce((n, t) => n + t.name.length + (t.description ?? '').length + JSON.stringify(t.inputSchema).length, 0);
+  return { tools: per, chars, tokens: chars / CHARS_PER_TOKEN, partChars };
 }
 
 /** One line per tool: name, characters, tokens. */
@@ -74,9 +77,10 @@ export async function benchFootprint(): Promise<{ ok: boolean; lines: string[] }
   return {
     ok,
     lines: [
-      `footprint: ${f.tools.length} tools, ${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens (goal ≤ ${FOOTPRINT_GOAL_TOKENS}) ${ok ? 'OK' : 'MISSED'}`,
-      '  largest:',
-      ...describeFootprint(f, 5),
+      `footprint: ${f.tools.length} tools as sent (one JSON list of name, description, inputSchema), ${f.chars} characters ≈ ${f.tokens.toFixed(0)} tokens (goal ≤ ${FOOTPRINT_GOAL_TOKENS}) ${ok ? 'OK' : 'MISSED'}`,
+      `  the parts alone (name + description + schema): ${f.partChars} characters ≈ ${(f.partChars / CHARS_PER_TOKEN).toFixed(0)} tokens`,
+      '  per tool, largest first:',
+      ...describeFootprint(f),
     ],
   };
 }

@@ -32,12 +32,12 @@ if (!existsSync(join(root, 'dist', 'cli.js'))) {
   process.exit(1);
 }
 
-// What ships: the built server and what a user reads. package.json is reduced to what running
+// What ships: the built server, its skills (served over MCP from skills/, beside dist/) and what a user reads. package.json is reduced to what running
 // it needs ("type": "module" makes Node read dist/ as ES modules) and what identifies it.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const entry of ['dist', 'schemas', 'README.md', 'LICENSE']) cpSync(join(root, entry), join(stage, entry), { recursive: true });
+for (const entry of ['dist', 'schemas', 'skills', 'README.md', 'LICENSE']) cpSync(join(root, entry), join(stage, entry), { recursive: true });
 const shipped = Object.fromEntries(
   ['name', 'version', 'description', 'type', 'license', 'author', 'repository', 'homepage', 'mcpName', 'bin', 'engines'].filter((k) => pkg[k] !== undefined).map((k) => [k, pkg[k]]),
 );

@@ -1,23 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
-import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bounds.js';
+import { MAX_RESOURCE_CHARS } from '../presenting/answer-bounds.js';
+import { boundedFleet } from '../presenting/fleet.js';
 import { jsonContents } from './json.js';
-
-type Fleet = Awaited<ReturnType<Orchestrator['fleetStatus']>>;
-
-/**
- * Each llama.cpp router's list of models cut to its share of `maxChars` (the one list in the fleet
- * that grows with what is installed), with `modelsCut` saying so.
- */
-export function boundedFleet(fleet: Fleet, maxChars: number): Fleet {
-  const share = maxChars / Math.max(1, fleet.hosts.length);
-  const hosts = fleet.hosts.map((h) => {
-    if (!('models' in h) || !Array.isArray(h.models)) return h;
-    const { kept, cut } = boundList(h.models as unknown[], { maxChars: share, size: indentedChars, noun: ['model', 'models'], rest: "the router's own /models lists every one." });
-    return { ...h, models: kept, ...(cut && { modelsCut: cut }) };
-  });
-  return { ...fleet, hosts } as Fleet;
-}
 
 export function registerFleet(server: McpServer, orch: Orchestrator): void {
   server.registerResource(

@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
-import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bounds.js';
+import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../presenting/answer-bounds.js';
 import { jsonContents } from './json.js';
-import { offeredList } from '../tools/footprint.js';
+import { offeredList } from '../presenting/footprint.js';
 import { footprint } from '../orchestrator/index.js';
 import { byCodeUnit } from '../orchestrator/util/locale-free.js';
 

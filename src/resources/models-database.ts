@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
-import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bounds.js';
+import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../presenting/answer-bounds.js';
 import { jsonContents } from './json.js';
 
 export function registerModelsDatabase(server: McpServer, orch: Orchestrator): void {

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { variablesOf } from '../orchestrator/templates/index.js';
-import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../tools/answer-bounds.js';
+import { MAX_RESOURCE_CHARS, boundList, indentedChars } from '../presenting/answer-bounds.js';
 import { jsonContents } from './json.js';
 
 export function registerTemplates(server: McpServer, orch: Orchestrator): void {

@@ -13,7 +13,7 @@ import { closeStateDbs } from '../orchestrator/storage/db.js';
 import { log } from '../orchestrator/util/log.js';
 import { RESOURCES } from '../resources/index.js';
 import { TOOLS } from '../tools/index.js';
-import { SCHEMA_TARGET } from '../tools/footprint.js';
+import { SCHEMA_TARGET } from '../presenting/footprint.js';
 import type { Catalog, ResourceEntry } from './catalog.js';
 
 /** A handler as the SDK calls it; the front passes its arguments through unchanged. */

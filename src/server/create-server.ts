@@ -12,7 +12,7 @@ import { configuredSecrets } from '../orchestrator/config/secrets.js';
 import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { toolAllowed, type ProjectProfile } from '../orchestrator/project/project.js';
 import { registerTemplatePrompts } from '../prompts/templates.js';
-import { offering, SCHEMA_TARGET } from '../tools/footprint.js';
+import { offering, SCHEMA_TARGET } from '../presenting/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
 import { callingAgent, offeredTo } from '../tools/agent.js';
 import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';
@@ -20,6 +20,8 @@ import type { Handlers, Session } from './core.js';
 import { offerLogging } from './log-level.js';
 import type { Serving } from './serving.js';
 import { VERSION } from './version.js';
+import { SERVER_ICONS } from './icon.js';
+import { SHIPPED_SKILL } from './skills.js';
 
 /** The server's instructions: a sentence about tools is kept when the server offers one of the tools it names. */
 const INSTRUCTIONS_HEAD = 'ollm-mcp runs work on local Ollama models on this machine, without cloud cost.';
@@ -33,10 +35,25 @@ const TOOL_SENTENCES: Array<{ tools: readonly string[]; text: string }> = [
 const INSTRUCTIONS_RESOURCES =
   'Resources: ollm://system/ram (memory and budget), ollm://models/loaded, ollm://metrics, ollm://memory, ollm://templates, ollm://models/database, ollm://models/{name}, ollm://config.';
 
-export function instructionsFor(offered: ReadonlySet<string>): string {
+/** Where the know-how is, when the skills are served and the offloading tools offered. */
+const INSTRUCTIONS_SKILL = `When offloading pays and how (inputs by path, dryRun, citations, rating answers): the ${SHIPPED_SKILL} skill, skill://${SHIPPED_SKILL}/SKILL.md.`;
+
+export function instructionsFor(offered: ReadonlySet<string>, skills = false): string {
   const tools = TOOL_SENTENCES.filter((s) => s.tools.some((t) => offered.has(t))).map((s) => s.text);
-  return [INSTRUCTIONS_HEAD, ...(tools.length > 0 ? [tools.join(' ')] : []), INSTRUCTIONS_RESOURCES].join('\n');
+  const skill = skills && offered.has('route_and_generate') ? [INSTRUCTIONS_SKILL] : [];
+  return [INSTRUCTIONS_HEAD, ...(tools.length > 0 ? [tools.join(' ')] : []), ...skill, INSTRUCTIONS_RESOURCES].join('\n');
 }
+
+/**
+ * How long a client may keep a list (2026-07-28 cache hints; earlier protocol versions get none).
+ * The tools change only with the settings' toolsets, read at start, and the resource templates
+ * never: an hour, for this client alone (agents may be offered different tools). The prompts
+ * follow the templates folder and the resources list holds the installed models: not kept.
+ */
+export const LIST_CACHE_HINTS = {
+  'tools/list': { ttlMs: 3_600_000, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: 3_600_000, cacheScope: 'private' },
+} as const;
 
 /** The tools this server offers: those of the chosen toolsets that the project profile allows, in the catalog's order. */
 export function offeredTools(tools: readonly ToolEntry[], where: { settings: Pick<Settings, 'toolsets'>; project?: ProjectProfile | undefined }): ToolEntry[] {
@@ -52,7 +69,7 @@ export interface FactoryOptions {
 }
 
 /** What the factory needs of serving: the settings and project (a shared server's client: its own), the templates and the core. */
-export type Front = Pick<Serving, 'settings' | 'project' | 'templates' | 'core'>;
+export type Front = Pick<Serving, 'settings' | 'project' | 'templates' | 'skills' | 'core'>;
 
 /**
  * The SDK's JSON Schema validator (Ajv), made when first used — it checks answers to a form
@@ -145,12 +162,12 @@ function registerListedResource(server: McpServer, r: ResourceEntry, handlers: (
 
 export function createServerFactory(serving: Front, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
   const tools = offeredTools(catalog.tools, serving);
-  const instructions = instructionsFor(new Set(tools.map((t) => t.name)));
+  const instructions = instructionsFor(new Set(tools.map((t) => t.name)), serving.skills !== undefined);
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
   // the last line: whatever path a key takes, no tool result or resource shows a configured one
   const secrets = configuredSecrets(serving.settings);
   return () => {
-    const server = new McpServer({ name: 'ollm-mcp', version: VERSION }, { instructions, jsonSchemaValidator: lazyValidator });
+    const server = new McpServer({ name: 'ollm-mcp', version: VERSION, icons: SERVER_ICONS }, { instructions, jsonSchemaValidator: lazyValidator, cacheHints: LIST_CACHE_HINTS });
     offerLogging(server); // logging/setLevel answers a level MCP lacks as Invalid params
     const handlers = async () => {
       const core = await serving.core().catch((err: unknown) => {
@@ -161,6 +178,7 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
     for (const t of tools) registerListedTool(server, t, handlers, secrets, serving.settings);
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
+    serving.skills?.attach(server); // skill:// resources, and skills/list and skills/get for clients that negotiate the extension
     return server;
   };
 }

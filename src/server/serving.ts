@@ -11,12 +11,16 @@ import { TemplateLibrary } from '../orchestrator/templates/library.js';
 import { log } from '../orchestrator/util/log.js';
 import { builtCatalog, type Catalog } from './catalog.js';
 import type { Core } from './core.js';
+import { loadSkills } from './skills.js';
+import type { SkillCatalog } from '@modelcontextprotocol/server/ext/skills';
 
 /** After the handshake a client makes at start (initialize, then the lists), before the first call a person asks for. */
 export const CORE_WARM_MS = 300;
 
 export class Serving {
   readonly templates: TemplateLibrary;
+  /** The package's skills (skills.ts), read by prepare(); undefined until then, or when they could not be read. */
+  skills?: SkillCatalog;
   private loading?: Promise<Core>;
   private warmTimer?: NodeJS.Timeout;
 
@@ -42,9 +46,10 @@ export class Serving {
     return builtCatalog() ?? (await import('./core.js')).recordCatalog();
   }
 
-  /** The templates read (prompts are registered from them) and followed, and the core loaded soon (its pins, its greeting of Ollama). */
+  /** The templates read (prompts are registered from them) and followed, the skills read, and the core loaded soon (its pins, its greeting of Ollama). */
   async prepare(): Promise<void> {
-    await this.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`));
+    const [, skills] = await Promise.all([this.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`)), loadSkills()]);
+    this.skills = skills;
     this.templates.watch();
     this.warmTimer = setTimeout(() => void this.core().catch((err: unknown) => log.error(`could not start: ${(err as Error).message}`)), CORE_WARM_MS);
     this.warmTimer.unref();

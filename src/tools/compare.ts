@@ -60,7 +60,7 @@ export const compareTool = defineTool({
   name: 'compare',
   title: 'Compare models side by side',
   description:
-    'Runs one prompt on 2–5 local models: answers with timings side by side, and a comparisonId for prefer_model.',
+    'Runs one prompt on 2–5 local models; answers and timings side by side.',
   inputSchema: z.object({
     prompt: z.string().min(1),
     ...inputFields,

@@ -111,6 +111,8 @@ export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void)
   meta?: Record<string, unknown>;
   /** The tool's JSON Schemas as tools/list publishes them, by "input|target" and "output|target" (the build records them in the catalog: server/catalog.ts). */
   jsonSchemas(target: string): Record<string, Record<string, unknown>>;
+  /** The full input schema every call is checked against. */
+  inputSchema: z.ZodObject;
 };
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
@@ -250,5 +252,5 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     }
     return out;
   };
-  return Object.assign(register, { toolName: spec.name, title: spec.title, description: spec.description, annotations, ...(spec.meta && { meta: spec.meta }), jsonSchemas });
+  return Object.assign(register, { toolName: spec.name, title: spec.title, description: spec.description, annotations, ...(spec.meta && { meta: spec.meta }), jsonSchemas, inputSchema: spec.inputSchema });
 }

@@ -7,11 +7,11 @@ export const deleteModelTool = defineTool({
   name: 'delete_model',
   title: 'Delete an installed model',
   description:
-    'Destructive: deletes a model from disk. Only if the user asks.',
+    'Deletes a model from disk; only when the user asks.',
   inputSchema: z.object({
     model: z.string().min(1),
-    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
-    force: z.boolean().optional().describe('Delete even if pinned.'),
+    host: z.string().min(1).optional(),
+    force: z.boolean().optional().describe('Even if pinned.'),
   }),
   outputSchema: z.object({ model: z.string(), deleted: z.literal(true), unloaded: z.boolean(), freedDiskBytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

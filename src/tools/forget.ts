@@ -8,7 +8,7 @@ export const forgetTool = defineTool({
   name: 'forget',
   title: 'Forget remembered facts',
   description:
-    'Destructive: deletes a remembered entry, or all: true every one. Only if the user asks.',
+    'Deletes a remembered entry, or all; only when the user asks.',
   inputSchema: z.object({
     key: z.string().min(1).optional(),
     all: z.boolean().optional(),

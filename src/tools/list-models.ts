@@ -5,7 +5,7 @@ import type { ModelsOverview } from '../orchestrator/index.js';
 import { evidenceByWork, trackRecord, type EvidenceBook, type TrackRecord } from '../orchestrator/generation/learning.js';
 import { defineTool } from './define.js';
 import { describeSettings } from '../orchestrator/models/model-settings.js';
-import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from './answer-bounds.js';
+import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from '../presenting/answer-bounds.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
 
 const hostStateSchema = z.object({ name: z.string(), url: z.string(), reachable: z.boolean(), error: z.string().optional() });
@@ -58,7 +58,7 @@ export const listModels = defineTool({
   name: 'list_models',
   title: 'List local models',
   description:
-    'Installed and loaded models on every host: size, window, capabilities, fit.',
+    'Installed and loaded models: size, window, capabilities, fit.',
   inputSchema: z.object({
     refresh: z.boolean().optional().describe('Skip the 30 s cache.'),
   }),

@@ -24,12 +24,12 @@ export const inputFields = {
     .array(z.string().min(1).max(4096))
     .max(100)
     .optional()
-    .describe('Paths or globs in the project.'),
+    .describe('Paths or globs.'),
   images: z
     .array(z.string().min(1))
     .max(8)
     .optional()
-    .describe('Image paths (or base64).'),
+    .describe('Paths or base64.'),
   diff: z
     .object({
       staged: z.boolean().optional(),
@@ -38,7 +38,7 @@ export const inputFields = {
     })
     .strict()
     .optional()
-    .describe('Git diff; {} = working tree.'),
+    .describe('Git diff; {}: working tree.'),
 };
 
 /**

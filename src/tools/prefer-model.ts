@@ -10,7 +10,7 @@ export const preferModelTool = defineTool({
   name: 'prefer_model',
   title: 'Remember the preferred model for a kind of work',
   description:
-    'Records the model the user prefers for a kind of work; routing follows it.',
+    "Records the user's preferred model for a kind of work.",
   inputSchema: z.object({
     model: z.string().min(1),
     comparisonId: z.string().optional().describe('The compare it won.'),

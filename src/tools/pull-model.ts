@@ -9,7 +9,7 @@ export const pullModelTool = defineTool({
     'Downloads a model (GBs) from the Ollama registry or hf.co/user/repo:quant.',
   inputSchema: z.object({
     model: z.string().min(1).describe('e.g. "qwen2.5-coder:7b".'),
-    host: z.string().min(1).optional().describe('A host (ollm://fleet); default ollama.host.'),
+    host: z.string().min(1).optional(),
     insecure: z.boolean().optional().describe('Allow an http registry.'),
     force: z.boolean().optional().describe('Pull again (update).'),
   }),

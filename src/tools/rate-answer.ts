@@ -8,10 +8,10 @@ export const rateAnswerTool = defineTool({
   name: 'rate_answer',
   title: 'Say whether a local answer was good',
   description:
-    'Rates a route_and_generate answer by answerId once checked; routing learns.',
+    'Records a verdict on a route_and_generate answer.',
   inputSchema: z.object({
     answerId: z.string().min(1).max(100),
-    verdict: z.enum(['good', 'bad']).describe('good: usable; bad: wrong.'),
+    verdict: z.enum(['good', 'bad']),
     why: z.string().max(500).optional(),
   }),
   outputSchema: z.object({

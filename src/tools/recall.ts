@@ -3,7 +3,7 @@ import { MEMORY_CATEGORIES, type MemoryEntry } from '../orchestrator/memory/memo
 import { quoted } from '../orchestrator/util/shorten.js';
 import { defineTool } from './define.js';
 import { memoryEntrySchema, withNotice } from './memory-schemas.js';
-import { MAX_ANSWER_CHARS, boundList, cutReport, cutSchema, cutText, type CutReport } from './answer-bounds.js';
+import { MAX_ANSWER_CHARS, boundList, cutReport, cutSchema, cutText, type CutReport } from '../presenting/answer-bounds.js';
 
 /** One value asked for by key is shown whole up to this: the largest memory.maxValueChars settings allow. */
 export const MAX_RECALLED_VALUE_CHARS = 100_000;
@@ -33,7 +33,7 @@ export const recallTool = defineTool({
     key: z.string().min(1).optional().describe('Exact key.'),
     query: z.string().min(1).optional(),
     category: z.enum(MEMORY_CATEGORIES).optional(),
-    limit: z.number().int().min(1).max(100).optional().describe('Default 10.'),
+    limit: z.number().int().min(1).max(100).optional().meta({ default: 10 }),
   }),
   outputSchema: z.object({
     mode: z.enum(['key', 'search', 'recent']),

@@ -7,11 +7,11 @@ export const rememberTool = defineTool({
   name: 'remember',
   title: 'Remember a fact across sessions',
   description:
-    'Saves a fact under a key for later sessions and local models. No secrets.',
+    'Saves a fact under a key across sessions; no secrets.',
   inputSchema: z.object({
     key: z.string().min(1),
     value: z.string().min(1),
-    category: z.enum(MEMORY_CATEGORIES).optional().describe('Default: fact.'),
+    category: z.enum(MEMORY_CATEGORIES).optional().meta({ default: 'fact' }),
   }),
   outputSchema: memoryEntrySchema.extend({ action: z.enum(['created', 'updated']) }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

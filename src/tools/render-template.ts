@@ -74,7 +74,7 @@ export const renderTemplateTool = defineTool({
   name: 'render_template',
   title: 'Fill in a prompt template',
   description:
-    'Fills a template (ollm://templates) and returns the prompt; generate: true also runs it.',
+    'Fills a prompt template (ollm://templates).',
   inputSchema: z.object({
     name: z.string().min(1),
     variables: z.record(z.string(), z.string()).optional(),
@@ -83,9 +83,9 @@ export const renderTemplateTool = defineTool({
       .optional()
       .describe('{var: path}: read from files.'),
     ...inputFields,
-    generate: z.boolean().optional().describe('Also run it on a local model.'),
-    task: z.enum(TASK_TYPES).optional().describe('With generate.'),
-    model: z.string().min(1).optional().describe('With generate: model.'),
+    generate: z.boolean().optional().describe('Also run it.'),
+    task: z.enum(TASK_TYPES).optional(),
+    model: z.string().min(1).optional().describe('Tried first.'),
   }),
   outputSchema: z.object({
     name: z.string(),

@@ -90,18 +90,18 @@ export const routeAndGenerateTool = defineTool({
   name: 'route_and_generate',
   title: 'Run a prompt on the best local model',
   description:
-    'Runs a prompt on the best local model. Pass inputs as files/images/diff paths, never pasted. Rate the answer with rate_answer.',
+    'Runs a prompt on the best local model, reading inputs by path.',
   inputSchema: z.object({
     prompt: z.string().min(1),
     system: z.string().optional(),
     task: z.enum(TASK_TYPES).optional(), // inferred if omitted, as any optional argument says
     profile: z.enum(PROFILE_NAMES).optional().describe('Overrides task.'),
-    complexity: z.enum(['low', 'medium', 'high']).optional().describe('low: faster; high: stronger.'),
-    model: z.string().min(1).optional().describe('Try this model first.'),
+    complexity: z.enum(['low', 'medium', 'high']).optional(),
+    model: z.string().min(1).optional().describe('Tried first.'),
     ...inputFields,
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).max(1_048_576).optional(),
-    useMemory: z.boolean().optional().describe('Default true.'),
+    useMemory: z.boolean().optional().meta({ default: true }),
     dryRun: z.boolean().optional().describe('Plan only: model and time.'),
     ...formatField,
   }),

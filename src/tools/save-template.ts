@@ -7,11 +7,11 @@ export const saveTemplateTool = defineTool({
   name: 'save_template',
   title: 'Save a prompt template',
   description:
-    'Saves a prompt template ({var}, {var:default}) for render_template and as an MCP prompt.',
+    'Saves a prompt template for render_template.',
   inputSchema: z.object({
     name: z.string().min(1).describe('Letters, digits, _ and -.'),
     description: z.string().min(1).describe('One line.'),
-    template: z.string().min(1).describe('Prompt text with {variables}.'),
+    template: z.string().min(1).describe('{var} or {var:default} marks a variable.'),
     variables: z
       .array(
         z.object({
@@ -21,8 +21,7 @@ export const saveTemplateTool = defineTool({
           description: z.string().optional(),
         }),
       )
-      .optional()
-      .describe('Each: name, required or default, description.'),
+      .optional(),
     replace: z.boolean().optional().describe('Overwrite.'),
   }),
   outputSchema: z.object({

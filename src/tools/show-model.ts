@@ -31,10 +31,10 @@ export const showModelTool = defineTool({
   name: 'show_model',
   title: 'Show a model card',
   description:
-    'One model\'s card: size, window, capabilities, memory needed, license.',
+    "One model's card: size, window, memory, license.",
   inputSchema: z.object({
     model: z.string().min(1),
-    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
+    host: z.string().min(1).optional(),
   }),
   outputSchema: modelSummarySchema.extend({
     digest: z.string(),

@@ -5,10 +5,10 @@ import { defineTool } from './define.js';
 import { viewMeta } from '../views/index.js';
 import { footprint, footprintLine, formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
 import type { AgentRecord } from '../orchestrator/stores/agents.js';
-import { offeredList } from './footprint.js';
+import { offeredList } from '../presenting/footprint.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
-import { boundedFleet } from '../resources/fleet.js';
-import { MAX_ANSWER_CHARS, boundList, cutSchema } from './answer-bounds.js';
+import { boundedFleet } from '../presenting/fleet.js';
+import { MAX_ANSWER_CHARS, boundList, cutSchema } from '../presenting/answer-bounds.js';
 import { byCodeUnit } from '../orchestrator/util/locale-free.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);

@@ -41,14 +41,14 @@ export const smartLoadTool = defineTool({
   name: 'smart_load',
   title: 'Load a model without overcommitting memory',
   description:
-    'Loads a model (or the best for a task) without overcommitting memory. Rarely needed: route_and_generate loads.',
+    'Loads a model, or the best for a task, within memory.',
   inputSchema: z.object({
     model: z.string().min(1).optional().describe('Omit to choose by task.'),
-    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
-    task: z.enum(TASK_TYPES).optional().describe('If no model is named.'),
+    host: z.string().min(1).optional(),
+    task: z.enum(TASK_TYPES).optional(),
     keepAlive: keepAlive.optional(),
     pin: z.boolean().optional().describe('Keep loaded.'),
-    dryRun: z.boolean().optional().describe('Plan only; change nothing.'),
+    dryRun: z.boolean().optional().describe('Plan only.'),
   }),
   outputSchema: z.object({
     model: z.string(),

@@ -11,7 +11,7 @@ export const unloadModelTool = defineTool({
       model: z.string().min(1).optional().describe('Unpins it too.'),
       all: z.boolean().optional(),
       includePinned: z.boolean().optional().describe('With all: pinned ones too.'),
-    host: z.string().min(1).optional().describe('A host (ollm://fleet).'),
+    host: z.string().min(1).optional(),
     })
     .refine((v) => (v.model !== undefined) !== (v.all === true), { message: 'give either model or all: true' }),
   outputSchema: z.object({

@@ -158,7 +158,8 @@ describe('the Claude Desktop bundle', () => {
     for (const f of ['package.json', 'README.md', 'LICENSE', 'schemas/settings.schema.json']) expect(entries).toContain(f);
     // every file of the build, and nothing from outside the staged files
     for (const f of filesUnder(join(root, 'dist'))) expect(entries).toContain(`dist/${f}`);
-    for (const e of entries) expect(e).toMatch(/^(manifest\.json|package\.json|README\.md|LICENSE|dist\/|schemas\/|node_modules\/)/);
+    expect(entries).toContain('skills/offloading/SKILL.md'); // served over MCP, found beside dist/
+    for (const e of entries) expect(e).toMatch(/^(manifest\.json|package\.json|README\.md|LICENSE|dist\/|schemas\/|skills\/|node_modules\/)/);
     // the packages in node_modules: libsql, what it requires, and its binaries (each its own package)
     const shipped = entries.filter((e) => /^node_modules\/.*\/package\.json$/.test(e)).map((e) => (JSON.parse(readFileSync(join(unpacked, e), 'utf8')) as { name: string }).name);
     const required = ['libsql', ...Object.keys(libsql.dependencies), ...Object.keys(BINARIES).map((t) => `@libsql/${t}`)];

@@ -66,6 +66,9 @@ describe('the npm package', () => {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('route_and_generate');
       expect((await client.listPrompts()).prompts.map((p) => p.name)).toContain('code_review');
+      // the skill ships in the package and is found beside dist/
+      const skill = await client.readResource({ uri: 'skill://offloading/SKILL.md' });
+      expect((skill.contents[0] as { text?: string }).text).toMatch(/^---\nname: offloading\n/);
       // the state database works with the libsql npm installed
       const saved = await client.callTool({ name: 'remember', arguments: { key: 'pack check', value: 'installed by npx' } });
       expect(saved.isError, JSON.stringify(saved.content)).toBeFalsy();

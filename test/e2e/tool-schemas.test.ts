@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCES } from '../../src/resources/index.js';
+import { loadSkills } from '../../src/server/skills.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
@@ -28,6 +29,7 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('tool schemas', () => {
     const core = await coreFor(fake);
     for (const register of TOOLS) register(server, core);
     for (const register of RESOURCES) register(server, core);
+    (await loadSkills())!.attach(server); // the skills the package ships, served beside the resources
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     const client = new Client({ name: 'source', version: '1' });
     await Promise.all([server.connect(serverSide), client.connect(clientSide)]);

@@ -40,8 +40,8 @@ describe('toolsets', () => {
     try {
       const { tools } = await s.client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(['delete_model', 'list_models', 'pull_model', 'show_model', 'show_status', 'smart_load', 'unload_model']);
-      // the ledger counts the list these tools make, and show_status says it
-      const listed = tools.reduce((n, t) => n + t.name.length + (t.description ?? '').length + JSON.stringify(t.inputSchema).length, 0);
+      // the ledger counts the list these tools make, as a client sends it to the model, and show_status says it
+      const listed = JSON.stringify(tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))).length; // as clients send it
       const metrics = await s.client.readResource({ uri: 'ollm://metrics' });
       const { footprint } = JSON.parse((metrics.contents[0] as { text: string }).text) as { footprint: { tools: number; tokensPerTurn: number } };
       expect(footprint).toMatchObject({ tools: 7, tokensPerTurn: Math.ceil(listed / 3.8) });

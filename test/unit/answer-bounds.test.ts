@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ANSWER_CHARS, MAX_LISTED_VALUE_CHARS, MAX_RESOURCE_CHARS, boundList, cutField, cutReport, cutText, fitList, indentedChars, jsonChars } from '../../src/tools/answer-bounds.js';
+import { MAX_ANSWER_CHARS, MAX_LISTED_VALUE_CHARS, MAX_RESOURCE_CHARS, boundList, cutField, cutReport, cutText, fitList, indentedChars, jsonChars } from '../../src/presenting/answer-bounds.js';
 
 describe('cutting a text', () => {
   it('keeps a text of exactly the limit whole and cuts one character more', () => {

@@ -145,6 +145,21 @@ describe('a prepared format', () => {
 describe('the published argument', () => {
   it('leaves out the type beside a const, and keeps every other type', () => {
     expect(slimSchema({ anyOf: [{ type: 'string', const: 'json' }, { type: 'object', propertyNames: { type: 'string' }, additionalProperties: {} }] })).toEqual({ anyOf: [{ const: 'json' }, { type: 'object' }] });
-    expect(slimSchema({ type: 'string', enum: ['a'] })).toEqual({ type: 'string', enum: ['a'] });
+    expect(slimSchema({ type: 'number', enum: [1, 2] })).toEqual({ type: 'number', enum: [1, 2] });
+    expect(slimSchema({ type: 'string', enum: ['a', 1] })).toEqual({ type: 'string', enum: ['a', 1] });
+    expect(slimSchema({ type: 'string', minLength: 1 })).toEqual({ type: 'string' });
+  });
+
+  it('leaves out string beside an enum of strings: the values say it', () => {
+    expect(slimSchema({ type: 'string', enum: ['a', 'b'] })).toEqual({ enum: ['a', 'b'] });
+    expect(slimSchema({ type: 'object', properties: { task: { type: 'string', enum: ['code'] }, type: { type: 'string' } } })).toEqual({ type: 'object', properties: { task: { enum: ['code'] }, type: { type: 'string' } } });
+  });
+
+  it('leaves out a minimum of 1 on an integer (a count), and keeps every other minimum', () => {
+    expect(slimSchema({ type: 'integer', minimum: 1, maximum: 100 })).toEqual({ type: 'integer', maximum: 100 });
+    expect(slimSchema({ type: 'integer', minimum: 2 })).toEqual({ type: 'integer', minimum: 2 });
+    expect(slimSchema({ type: 'number', minimum: 1 })).toEqual({ type: 'number', minimum: 1 });
+    expect(slimSchema({ type: 'number', minimum: 0, maximum: 2 })).toEqual({ type: 'number', minimum: 0, maximum: 2 });
+    expect(slimSchema({ minimum: 1 })).toEqual({ minimum: 1 });
   });
 });

@@ -1,8 +1,8 @@
 /**
- * The tool list an agent can afford (issue 32): clients send every tool's name, description and
- * input schema to the calling model on every turn. Listed here as a client sees it (an in-process
- * server and client, no engine), the whole list must stay within 2,000 tokens — counted as
- * characters / 3.8 — and every tool and every argument must still say what it is, briefly.
+ * The tool list an agent can afford (issues 32, 46): clients send every tool's name, description
+ * and input schema to the calling model on every turn, as one JSON list. Listed here as a client
+ * sees it (an in-process server and client, no engine), that JSON must stay within 2,000 tokens —
+ * counted as characters / 3.8 — and every tool and every argument must still say what it is, briefly.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHARS_PER_TOKEN, describeFootprint, FOOTPRINT_GOAL_TOKENS, footprintOf, listedTools, type ListedTool } from '../../bench/footprint.js';
@@ -53,13 +53,24 @@ describe('the tool list as a client sees it', () => {
 });
 
 describe('the count itself', () => {
-  it('counts name, description and the input schema as JSON, largest first', () => {
+  it('counts the list as a client sends it: one JSON array of name, description and input schema, largest entry first', () => {
     const small: ListedTool = { name: 'ab', description: 'cde', inputSchema: { type: 'object' } };
     const large: ListedTool = { name: 'x', description: 'y'.repeat(37), inputSchema: {} };
     const f = footprintOf([small, large]);
-    // 2 + 3 + '{"type":"object"}'.length (17) = 22; 1 + 37 + '{}'.length (2) = 40
-    expect(f.tools.map((t) => [t.name, t.chars])).toEqual([['x', 40], ['ab', 22]]);
-    expect(f.chars).toBe(62);
-    expect(f.tokens).toBeCloseTo(62 / 3.8, 6);
+    const sent = '[{"name":"ab","description":"cde","inputSchema":{"type":"object"}},{"name":"x","description":"' + 'y'.repeat(37) + '","inputSchema":{}}]';
+    // {"name":"ab","description":"cde","inputSchema":{"type":"object"}} is 65; the other 83
+    expect(f.tools.map((t) => [t.name, t.chars])).toEqual([['x', 83], ['ab', 65]]);
+    expect(f.chars).toBe(sent.length);
+    expect(f.chars).toBe(65 + 83 + 3); // the brackets and the comma
+    expect(f.tokens).toBeCloseTo(sent.length / 3.8, 6);
+    // issue 32's count, the parts alone: 2 + 3 + 17 and 1 + 37 + 2
+    expect(f.partChars).toBe(62);
+  });
+
+  it('counts a description as JSON writes it: quotes and backslashes escaped, an absent one not at all', () => {
+    const quoted = footprintOf([{ name: 'a', description: 'say "hi"', inputSchema: {} }]);
+    expect(quoted.chars).toBe('[{"name":"a","description":"say \\"hi\\"","inputSchema":{}}]'.length);
+    const none = footprintOf([{ name: 'a', inputSchema: {} }]);
+    expect(none.chars).toBe('[{"name":"a","inputSchema":{}}]'.length);
   });
 });

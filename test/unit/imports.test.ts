@@ -78,6 +78,16 @@ describe('the floors', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('tools and resources are siblings: neither imports the other, and what both show (src/presenting) imports neither', () => {
+    const folder = (f: string) => relative(SRC, f).split('/')[0];
+    const forbidden: Record<string, string[]> = { tools: ['resources'], resources: ['tools'], presenting: ['tools', 'resources', 'server'] };
+    const offenders = files.flatMap((f) => {
+      const banned = forbidden[folder(f) ?? ''] ?? [];
+      return (graph.get(f) ?? []).filter((t) => banned.includes(folder(t) ?? '')).map((t) => `${relative(SRC, f)} → ${relative(SRC, t)}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
   it('the jobs depend on the host interface, never on an Orchestrator', () => {
     const jobs = files.filter((f) => (inCore(f) ?? '').startsWith('jobs/'));
     expect(jobs.length).toBeGreaterThan(5);

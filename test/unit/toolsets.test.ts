@@ -118,4 +118,11 @@ describe('the tools a server offers', () => {
     expect(none[0]).toMatch(/^ollm-mcp runs work on local Ollama models/);
     expect(none[1]).toMatch(/^Resources: ollm:\/\/system\/ram/);
   });
+
+  it('and they point at the offloading skill when it is served and route_and_generate is offered, and only then', () => {
+    expect(instructionsFor(new Set(ALL_TOOLS), true)).toContain('skill://offloading/SKILL.md');
+    expect(instructionsFor(new Set(ALL_TOOLS), true).split('\n')).toHaveLength(4);
+    expect(instructionsFor(new Set(ALL_TOOLS), false)).not.toContain('skill://');
+    expect(instructionsFor(toolsInSets(['memory']), true)).not.toContain('skill://');
+  });
 });

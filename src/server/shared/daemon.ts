@@ -141,7 +141,7 @@ class Daemon {
     }
     const config = { ...this.serving.config, settings: withClientSettings(this.serving.settings, hello) };
     const session: Session = { config, project, workingDir: hello.cwd };
-    const front: Front = { settings: config.settings, project, templates: this.serving.templates, core: () => this.serving.core() };
+    const front: Front = { settings: config.settings, project, templates: this.serving.templates, skills: this.serving.skills, core: () => this.serving.core() };
     return { session, front };
   }
 
