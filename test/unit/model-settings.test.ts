@@ -23,7 +23,7 @@ const SHOW = [
 
 const settings = (yaml: Record<string, unknown> = {}) => settingsSchema.parse(yaml);
 const loaded = { model: 'terse:latest', keepAlive: '5m', contextLength: 16384 };
-const MEMORY = { totalBytes: 32e9, availableBytes: 30e9 } as Parameters<typeof baseContext>[1];
+const MEMORY = { kind: "cpu", totalBytes: 32e9, availableBytes: 30e9 } as unknown as Parameters<typeof baseContext>[1];
 
 describe('parseParameters', () => {
   it('reads numbers, booleans, quoted strings, and every stop word as a list', () => {
