@@ -1,17 +1,22 @@
 /**
  * ollm-mcp against a peer MCP server for Ollama (the npm package `ollama-mcp`), in one run on one
- * fake Ollama: the cost of a generation call over stdio above a raw HTTP generate, and the cold
- * start (spawn → initialize → tools/list) above a bare `node`. Runs only when OLLM_BENCH_PEER names
- * the peer's entry file, e.g. after `npm install --prefix /tmp/peer ollama-mcp`:
+ * fake Ollama, as a client sees them: the cost of a generation call over stdio above a raw HTTP
+ * generate (p50 of 300, interleaved), the cold start from spawn to `initialize` and `tools/list`
+ * answered (raw JSON-RPC), and the resident memory of everything serving the client — the process
+ * it spawned and, with the shared server on (the default), the shared server serving it. Runs only
+ * when OLLM_BENCH_PEER names the peer's entry file, e.g. after
+ * `npm install --prefix /tmp/peer ollama-mcp@2.1.0`:
  * OLLM_BENCH_PEER=/tmp/peer/node_modules/ollama-mcp/dist/index.js npm run bench -- peer
- * Goals: per call within 0.3 ms of the peer's (issue 21) — which only forwards the prompt, while
- * route_and_generate also infers the task, adds remembered facts, routes, checks the answer, and
- * records metrics and the ledger — start-up at most 0.6× the peer's and resident memory at most
- * 0.75× (issue 32), the memory taken as the median of 21 samples over calls 300 to 320 (one
- * sample lands before or after a collection).
+ * Goals (issue 46): per call at or under the peer's and at most +1.5 ms over raw HTTP — the peer
+ * only forwards the prompt, while route_and_generate also infers the task, adds remembered facts,
+ * routes, checks the answer, and records metrics and the ledger — cold start at most 0.6× the
+ * peer's and resident memory at most 0.75×, the memory taken as the median of 21 samples over
+ * calls 300 to 320 (one sample lands before or after a collection). The figures of earlier
+ * versions (start-up over a bare `node`, the spawned process's memory alone) follow each as a
+ * second line.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -55,6 +60,21 @@ function residentBytes(pid: number): number {
   }
 }
 
+/** The processes of the shared server(s) started for `home` (found by their OLLM_HOME; Linux /proc). */
+function sharedServers(home: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (!args.includes('daemon')) continue;
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(`OLLM_HOME=${home}`)) out.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
 const bareNode = () => new Promise<number>((resolve) => {
   const t0 = performance.now();
   spawn(process.execPath, ['-e', '0']).on('exit', () => resolve(performance.now() - t0));
@@ -76,8 +96,10 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
       req.end(JSON.stringify({ model: 'llama3.2:latest', prompt: 'hi', stream: false, options: { num_predict: 16 } }));
     });
   const pids: Record<string, number> = {};
+  const homes: Record<string, string> = {};
   const connect = async (file: string, name: string) => {
     const home = tempDir('ollm-bench-peer-');
+    homes[name] = home;
     const c = new Client({ name: 'bench', version: '1' });
     const transport = new StdioClientTransport({ command: process.execPath, args: [file], env: env(home, fake.host), cwd: home });
     await c.connect(transport);
@@ -87,6 +109,8 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   const ours = await connect(CLI, 'ours');
   const peer = await connect(join(peerFile), 'peer');
   const rss: Record<string, number> = {};
+  const whole: Record<string, number> = {};
+  const servers: Record<string, number> = {};
   const calls: Record<string, () => Promise<unknown>> = {
     raw,
     ours: () => ours.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } }),
@@ -96,6 +120,8 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   try {
     for (let i = 0; i < 20; i++) for (const f of Object.values(calls)) await f();
     const rssSamples: Record<string, number[]> = { ours: [], peer: [] };
+    const wholeSamples: Record<string, number[]> = { ours: [], peer: [] };
+    const serving = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, [pid, ...sharedServers(homes[k]!)]]));
     for (let i = 0; i < 300; i++) {
       for (const [k, f] of Object.entries(calls)) {
         const t = performance.now();
@@ -104,9 +130,16 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
       }
       // resident memory over the last 21 rounds (calls 300 to 320 each): what the process holds
       // while serving, the median of the samples (one sample lands before or after a collection)
-      if (i >= 279) for (const [k, pid] of Object.entries(pids)) rssSamples[k]!.push(residentBytes(pid));
+      if (i >= 279) {
+        for (const [k, pid] of Object.entries(pids)) rssSamples[k]!.push(residentBytes(pid));
+        for (const [k, all] of Object.entries(serving)) wholeSamples[k]!.push(all!.reduce((sum, pid) => sum + residentBytes(pid), 0));
+      }
     }
-    for (const k of Object.keys(pids)) rss[k] = p50(rssSamples[k]!);
+    for (const k of Object.keys(pids)) {
+      rss[k] = p50(rssSamples[k]!);
+      whole[k] = p50(wholeSamples[k]!);
+      servers[k] = serving[k]!.length - 1;
+    }
   } finally {
     await ours.close();
     await peer.close();
@@ -119,18 +152,21 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   }
   await fake.stop();
   const over = (k: string) => p50(times[k]!) - p50(times.raw!);
+  const callOk = over('ours') <= over('peer') && over('ours') <= 1.5;
   const start = (k: string) => p50(starts[k]!) - p50(starts.bare!);
-  const callOk = over('ours') <= over('peer') + 0.3;
-  const startRatio = start('ours') / start('peer');
   const total = (k: string) => p50(starts[k]!);
-  const rssRatio = rss.peer ? (rss.ours ?? 0) / rss.peer : NaN;
+  const startRatio = total('ours') / total('peer');
+  const rssRatio = whole.peer ? (whole.ours ?? 0) / whole.peer : NaN;
   const mb = (b: number | undefined) => `${((b ?? 0) / 2 ** 20).toFixed(0)} MB`;
+  const shared = servers.ours ? ` (the process spawned ${mb(rss.ours)} and the shared server serving it)` : '';
   return {
     ok: callOk && startRatio <= 0.6 && rssRatio <= 0.75,
     lines: [
-      `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate +${over('peer').toFixed(2)} ms (goal: within 0.3 ms) ${callOk ? 'OK' : 'OVER'}`,
-      `peer: cold start over bare node (median of 9): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}; in all ${total('ours').toFixed(0)} vs ${total('peer').toFixed(0)} ms (${(total('ours') / total('peer')).toFixed(2)}×; bare node ${total('bare').toFixed(0)} ms)`,
-      `peer: resident memory over calls 300 to 320 (median of 21 samples): ollm-mcp ${mb(rss.ours)}, ollama-mcp ${mb(rss.peer)} — ${rssRatio.toFixed(2)}× (goal ≤ 0.75) ${rssRatio <= 0.75 ? 'OK' : 'MISSED'}`,
+      `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate +${over('peer').toFixed(2)} ms (goal: ≤ the peer's and ≤ +1.50 ms) ${callOk ? 'OK' : 'OVER'}`,
+      `peer: cold start, spawn → initialize → tools/list answered (median of 9): ollm-mcp ${total('ours').toFixed(0)} ms, ollama-mcp ${total('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}`,
+      `peer:   as before, over bare node (${total('bare').toFixed(0)} ms): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${(start('ours') / start('peer')).toFixed(2)}×`,
+      `peer: resident memory of all that serves the client, over calls 300 to 320 (median of 21 samples): ollm-mcp ${mb(whole.ours)}${shared}, ollama-mcp ${mb(whole.peer)} — ${rssRatio.toFixed(2)}× (goal ≤ 0.75) ${rssRatio <= 0.75 ? 'OK' : 'MISSED'}`,
+      `peer:   as before, the spawned process alone: ollm-mcp ${mb(rss.ours)}, ollama-mcp ${mb(rss.peer)} — ${(rss.peer ? (rss.ours ?? 0) / rss.peer : NaN).toFixed(2)}×`,
     ],
   };
 }

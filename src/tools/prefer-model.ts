@@ -46,7 +46,7 @@ export const preferModelTool = defineTool({
     await orch.preferences.set(profile, { model: installed.name, task, at: new Date().toISOString(), ...(input.comparisonId && { comparisonId: input.comparisonId }) });
     // a comparison's winner counts as a win in its track record, the others as losses (learning-evidence.ts)
     if (comparison) {
-      await Promise.all(comparison.models.map((m) => orch.outcomes.record({ model: m, work: profile }, { kind: 'compare', won: m === installed.name })));
+      await Promise.all(comparison.models.map((m) => orch.outcomes.recordNow({ model: m, work: profile }, { kind: 'compare', won: m === installed.name })));
     }
     // the setting it replaces is named, so the change is never lost
     const replaced = before && before !== installed.name ? ` It replaces ${before}; prefer_model {model: "${before}", task: "${task}"} brings that back.` : '';

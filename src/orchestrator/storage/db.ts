@@ -6,8 +6,9 @@
  * and Linux) because its locks belong to the open file: the kernel releases them when a holder
  * dies, so a killed server never leaves a lock behind, and no two writers can both believe they
  * hold it. WAL mode lets readers go on while one process writes; a writer that meets another's
- * lock waits for it without blocking the event loop (busy.ts); each change is one transaction,
- * committed before the caller hears back. A clean stop folds the write-ahead log into state.db
+ * lock waits for it without blocking the event loop (busy.ts); each change the user is told about
+ * is committed before the caller hears back, records no one was told about (metrics, track records)
+ * go to disk in a group commit at most BATCH_MS later (writes.ts). A clean stop folds the write-ahead log into state.db
  * (SQLite's own checkpoint at close is skipped while a prepared statement is alive), so that file
  * alone holds everything; at open a log or database that is not this store's is kept aside, never
  * adopted (integrity.ts). The schema carries a version (PRAGMA user_version) and is migrated
@@ -24,11 +25,11 @@ import { CONNECTION_BUSY_MS, retryBusy } from './busy.js';
 import { StorageError, storageError } from './errors.js';
 import { checkBeforeOpen, isCorrupt, setAside, type SetAside } from './integrity.js';
 import { claimIdentity, migrate } from './schema.js';
-import { openedAt, pathOf, waitForQueue, type Db } from './writes.js';
+import { flushWrites, openedAt, pathOf, type Db } from './writes.js';
 
 export { StorageError, storageError } from './errors.js';
 export { LOCK_WAIT_MS, StateLockedError, isBusy } from './busy.js';
-export { queueWrite, stateVersion, write } from './writes.js';
+export { BATCH_MS, commitSoon, flushWrites, queueWrite, stateVersion, write } from './writes.js';
 
 export type { Db };
 export const STATE_FILE = 'state.db';
@@ -122,7 +123,7 @@ export async function closeStateDbs(): Promise<void> {
   open.clear();
   for (const db of await Promise.allSettled(all)) {
     if (db.status !== 'fulfilled' || !db.value.open) continue;
-    await waitForQueue(db.value);
+    await flushWrites(db.value);
     try {
       db.value.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
     } catch (e) {

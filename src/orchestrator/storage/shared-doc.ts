@@ -5,7 +5,7 @@
  * never overwrite each other. Reads are kept until another process commits (data_version).
  * The JSON file of an earlier version is imported once.
  */
-import { queueWrite, stateDb, stateVersion, type Db } from './db.js';
+import { flushWrites, queueWrite, stateDb, stateVersion, type Db } from './db.js';
 import { importLegacy } from './legacy-import.js';
 import { log } from '../util/log.js';
 
@@ -31,23 +31,28 @@ export class SharedDocument<T> {
     private readonly spec: DocumentSpec<T>,
   ) {}
 
-  /** The current value (read again only when another process changed the database). */
+  /** The current value (read again only when another process changed the database), this process's records waiting for their group commit included. */
   async snapshot(): Promise<T> {
     const db = await this.db();
+    await flushWrites(db);
     const version = stateVersion(db);
     if (this.cache?.version !== version) this.cache = { version, value: this.read(db) };
     return this.cache.value;
   }
 
-  /** Applies `change` to the current value in one transaction (shared with the other writes of the moment); resolves with the new value once committed. */
-  async update(change: (current: T) => T): Promise<T> {
+  /**
+   * Applies `change` to the current value in one transaction (shared with the other writes of the
+   * moment); resolves with the new value once committed. `defer`: a record no one was told about,
+   * committed with the next group commit (storage/writes.ts).
+   */
+  async update(change: (current: T) => T, options: { defer?: boolean } = {}): Promise<T> {
     const db = await this.db();
     this.cache = undefined;
     const { value, after } = await queueWrite(db, () => {
       const next = change(this.read(db));
       db.prepare('INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json').run(this.spec.name, JSON.stringify(this.spec.serialise(next)));
       return next;
-    });
+    }, options);
     this.cache = { version: after, value };
     return value;
   }

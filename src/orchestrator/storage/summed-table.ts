@@ -1,15 +1,19 @@
 /**
  * Tables of sums shared by every ollm-mcp process through the state database (metrics, the
  * savings ledger): rows hold sums and counts, never means, so contributions add up. Each process
- * records in memory and, debounced, flushes: one transaction adds the deltas it recorded since its
- * last flush to the rows (storage/db.ts). A failed flush keeps its deltas for the next one. The
- * JSON file of an earlier version is imported once.
+ * records in memory and flushes with the next group commit (writes.ts, at most BATCH_MS later; a
+ * flushDelayMs waits that long first): the commit adds every delta recorded until it runs to the
+ * rows, in the transaction of the other records of that moment. A failed flush keeps its deltas
+ * for the next one. The JSON file of an earlier version is imported once.
  */
-import { stateDb, stateVersion, write, type Db } from './db.js';
+import { commitSoon, queueWrite, stateDb, stateVersion, type Db } from './db.js';
 import { importLegacy } from './legacy-import.js';
 import { log } from '../util/log.js';
 
 export type Table<V> = Map<string, V>;
+
+/** After a failed flush, the deltas are tried again this much later (or at the next explicit flush). */
+const RETRY_MS = 1000;
 
 export interface SumsCodec<V> {
   /** One row's sums, or null when the stored JSON is not valid (the row is then skipped). */
@@ -42,6 +46,10 @@ export class SummedTable<V> {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private failing = false;
+  /** A commit is queued whose transaction has not taken the pending deltas yet. */
+  private queued = false;
+  /** An explicit flush was asked for: a commit queued before it does not wait for its window. */
+  private hurry = false;
 
   constructor(
     private readonly home: string,
@@ -49,7 +57,7 @@ export class SummedTable<V> {
     private readonly codec: SumsCodec<V>,
     private readonly options: { flushDelayMs?: number; legacyFile?: string } = {},
   ) {
-    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 1000);
+    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 0);
   }
 
   /** Adds a delta to the row `key` in memory and schedules a flush. */
@@ -94,32 +102,56 @@ export class SummedTable<V> {
   /** Writes this process's deltas now, in one transaction. Failures are logged; the deltas wait for the next flush. */
   flush(): Promise<void> {
     this.stopTimer();
+    this.hurry = true;
+    if (this.ready) void this.ready.then(commitSoon, () => undefined); // a commit of ours already waiting for its window goes now
+    return this.commit(false);
+  }
+
+  /**
+   * Adds the pending deltas to the rows in a queued write (`defer`: with the next group commit).
+   * The transaction takes the deltas recorded until it runs, not those of the moment it was asked for.
+   */
+  private commit(defer: boolean): Promise<void> {
+    if (defer && this.queued) return this.chain;
+    this.queued = true;
     return this.serial(async () => {
-      if (this.pending.size === 0) return;
-      this.inflight = this.pending;
-      this.pending = new Map();
+      if (this.pending.size === 0) {
+        this.queued = false;
+        return;
+      }
       try {
         const db = await this.db();
-        const { value: table, after } = await write(db, () => {
-          const get = db.prepare('SELECT json FROM sums WHERE store = ? AND key = ?');
-          const put = db.prepare('INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
-          for (const [key, delta] of this.inflight) {
-            const row = get.get(this.label, key) as { json: string } | undefined;
-            const current = (row && this.codec.parseRow(safeJson(row.json))) ?? this.codec.zero();
-            put.run(this.label, key, JSON.stringify(this.codec.serialiseRow(this.codec.add(current, delta))));
-          }
-          return this.readRows(db);
-        });
+        const waits = defer && !this.hurry;
+        this.hurry = false;
+        const { value: table, after } = await queueWrite(
+          db,
+          () => {
+            this.queued = false;
+            // a batch tried again after another process's lock still holds the deltas it took before
+            this.inflight = this.merge(this.inflight, this.pending);
+            this.pending = new Map();
+            const get = db.prepare('SELECT json FROM sums WHERE store = ? AND key = ?');
+            const put = db.prepare('INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
+            for (const [key, delta] of this.inflight) {
+              const row = get.get(this.label, key) as { json: string } | undefined;
+              const current = (row && this.codec.parseRow(safeJson(row.json))) ?? this.codec.zero();
+              put.run(this.label, key, JSON.stringify(this.codec.serialiseRow(this.codec.add(current, delta))));
+            }
+            return this.readRows(db);
+          },
+          { defer: waits },
+        );
         this.persisted = table;
         this.persistedVersion = after;
         this.inflight = new Map();
         this.failing = false;
       } catch (e) {
+        this.queued = false;
         this.pending = this.merge(this.inflight, this.pending);
         this.inflight = new Map();
         (this.failing ? log.debug : log.warn)(`${this.label}: cannot write to the state database (will retry): ${errText(e)}`);
         this.failing = true;
-        this.schedule();
+        this.schedule(RETRY_MS);
       }
     });
   }
@@ -160,10 +192,11 @@ export class SummedTable<V> {
   /** Deletes every row of this table, whichever process added it, and this process's unflushed deltas. */
   protected forgetAll(): Promise<void> {
     this.stopTimer();
+    if (this.ready) void this.ready.then(commitSoon, () => undefined);
     return this.serial(async () => {
       this.pending = new Map();
       const db = await this.db();
-      const { after } = await write(db, () => db.prepare('DELETE FROM sums WHERE store = ?').run(this.label));
+      const { after } = await queueWrite(db, () => db.prepare('DELETE FROM sums WHERE store = ?').run(this.label));
       this.persisted = new Map();
       this.persistedVersion = after;
     });
@@ -181,12 +214,18 @@ export class SummedTable<V> {
     this.timer = undefined;
   }
 
-  private schedule(): void {
+  /** The next flush: with the next group commit, after flushDelayMs (or `atLeastMs`, after a failure) when set. */
+  private schedule(atLeastMs = 0): void {
     if (this.closed || this.timer) return;
+    const delay = Math.max(this.flushDelayMs, atLeastMs);
+    if (delay === 0) {
+      void this.commit(true);
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
-    }, this.flushDelayMs);
+      void this.commit(true);
+    }, delay);
     this.timer.unref();
   }
 

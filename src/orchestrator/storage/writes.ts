@@ -1,15 +1,20 @@
 /**
  * Writing to the state database: one transaction per change (write), or the changes of one turn of
  * the event loop in one shared transaction (queueWrite); batches commit one after another, in the
- * order asked for. A lock held by another process is waited for without blocking the event loop
- * (busy.ts). Every commit rewrites the store's identity on page 1 (schema.ts stamp), so the
- * write-ahead log can be tied to its database (integrity.ts).
+ * order asked for. Records no one was told about (metrics, the ledger, track records: `defer`)
+ * wait up to BATCH_MS for a group commit — one transaction, one flush to disk, for every record of
+ * that window — so a call's answer never waits on a commit; a change the user is told about commits
+ * at once, taking the records asked before it into its transaction. A lock held by another process
+ * is waited for without blocking the event loop (busy.ts); a group commit that still meets it is
+ * tried again at the next window (MAX_TRIES in all), then its records are given up and logged.
+ * Every commit rewrites the store's identity on page 1 (schema.ts stamp), so the write-ahead log
+ * can be tied to its database (integrity.ts).
  */
 import type Libsql from 'libsql';
 import { log } from '../util/log.js';
 import { currentReporter } from '../progress/current.js';
 import type { PhaseReporter } from '../progress/progress.js';
-import { retryBusy } from './busy.js';
+import { isBusy, retryBusy, StateLockedError } from './busy.js';
 import { stamp } from './schema.js';
 
 export type Db = Libsql.Database;
@@ -67,8 +72,17 @@ async function transact<T>(db: Db, steps: number, body: (dv: number, n: number) 
   return out;
 }
 
+/** The longest a deferred record waits for its group commit (OLLM_STATE_BATCH_MS for tests): what a crash can lose. */
+export const BATCH_MS = Math.min(250, Number(process.env.OLLM_STATE_BATCH_MS) || 250);
+/** How many group commits a deferred record is tried in when the database stays locked. */
+export const MAX_TRIES = 3;
+
 interface Job {
   fn: () => unknown;
+  /** A record no one was told about: it may wait for the next group commit. */
+  deferred: boolean;
+  /** Group commits it was already tried in (a lock held by another process). */
+  tries: number;
   /** The reporter of the call that asked for this change, told when its commit waits for another process. */
   reporter: PhaseReporter | undefined;
   resolve(out: { value: unknown; before: string; after: string }): void;
@@ -79,6 +93,10 @@ interface Queue {
   jobs: Job[];
   running?: Promise<void>;
   scheduled: boolean;
+  /** A job that may not wait is queued (or a flush was asked for): the batch runs in this turn. */
+  urgent: boolean;
+  /** The group commit of the deferred jobs, at most BATCH_MS away. */
+  timer?: NodeJS.Timeout;
 }
 const queues = new WeakMap<Db, Queue>();
 
@@ -88,42 +106,77 @@ const queues = new WeakMap<Db, Queue>();
  * fails (a limit, a bad value) is undone alone. Each resolves once the commit is on disk.
  * `before`/`after` count each change as one step, so a kept copy follows only its own changes.
  * Batches commit in the order they were asked for, even while one waits for another process's lock.
+ * `defer`: a record no one was told about, committed with the group commit of the next BATCH_MS
+ * (or earlier, with a change that may not wait, or at flushWrites).
  */
-export function queueWrite<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
+export function queueWrite<R>(db: Db, fn: () => R, options: { defer?: boolean } = {}): Promise<{ value: R; before: string; after: string }> {
   return new Promise((resolve, reject) => {
-    let q = queues.get(db);
-    if (!q) {
-      q = { jobs: [], scheduled: false };
-      queues.set(db, q);
-    }
-    q.jobs.push({ fn, reporter: currentReporter(), resolve: resolve as Job['resolve'], reject });
+    const q = queueOf(db);
+    const deferred = options.defer === true;
+    q.jobs.push({ fn, deferred, tries: 0, reporter: deferred ? undefined : currentReporter(), resolve: resolve as Job['resolve'], reject });
+    if (!deferred) q.urgent = true;
     schedule(db, q);
   });
 }
 
+function queueOf(db: Db): Queue {
+  let q = queues.get(db);
+  if (!q) {
+    q = { jobs: [], scheduled: false, urgent: false };
+    queues.set(db, q);
+  }
+  return q;
+}
+
 function schedule(db: Db, q: Queue): void {
   if (q.scheduled || q.running || q.jobs.length === 0) return;
+  if (!q.urgent) {
+    // only records: they wait for the group commit
+    q.timer ??= setTimeout(() => {
+      q.timer = undefined;
+      q.urgent = true;
+      schedule(db, q);
+    }, BATCH_MS);
+    return;
+  }
+  if (q.timer) clearTimeout(q.timer);
+  q.timer = undefined;
   q.scheduled = true;
   setImmediate(() => {
     q.scheduled = false;
+    q.urgent = false;
     const jobs = q.jobs;
     q.jobs = [];
-    q.running = runBatch(db, jobs).finally(() => {
+    q.running = runBatch(db, q, jobs).finally(() => {
       q.running = undefined;
       schedule(db, q);
     });
   });
 }
 
-/** Resolves once the queued changes of `db` are committed (or failed). */
-export async function waitForQueue(db: Db): Promise<void> {
+/** Starts the group commit of the records waiting on `db` now, without waiting for it. */
+export function commitSoon(db: Db): void {
+  const q = queues.get(db);
+  if (!q || q.jobs.length === 0) return;
+  q.urgent = true;
+  schedule(db, q);
+}
+
+/**
+ * Commits the records waiting for their group commit now, and resolves once every change queued
+ * on `db` is committed (or failed): before a read that must see them, and at close.
+ */
+export async function flushWrites(db: Db): Promise<void> {
   for (let q = queues.get(db); q && (q.running || q.jobs.length > 0); ) {
     if (q.running) await q.running;
-    else await new Promise((r) => setImmediate(r));
+    else {
+      commitSoon(db);
+      await new Promise((r) => setImmediate(r));
+    }
   }
 }
 
-async function runBatch(db: Db, jobs: Job[]): Promise<void> {
+async function runBatch(db: Db, q: Queue, jobs: Job[]): Promise<void> {
   type Outcome = { ok: true; value: unknown; before: string; after: string } | { ok: false; err: unknown };
   let outcomes: Outcome[];
   const path = pathOf(db);
@@ -147,7 +200,14 @@ async function runBatch(db: Db, jobs: Job[]): Promise<void> {
       () => waiting(path, jobs.map((j) => j.reporter)),
     );
   } catch (err) {
-    for (const job of jobs) job.reject(err);
+    // nothing of the batch was committed: a record meeting another process's lock waits for the next window
+    const locked = err instanceof StateLockedError || isBusy(err);
+    const again = locked ? jobs.filter((j) => j.deferred && ++j.tries < MAX_TRIES) : [];
+    for (const job of jobs) if (!again.includes(job)) job.reject(err);
+    if (again.length) {
+      log.warn(`state: ${again.length} record(s) not written yet (${(err as Error).message}); trying again in ${BATCH_MS} ms`);
+      q.jobs.unshift(...again);
+    }
     return;
   }
   jobs.forEach((job, i) => {

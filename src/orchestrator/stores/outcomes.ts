@@ -83,10 +83,22 @@ export class Outcomes {
     return this.current;
   }
 
-  /** Adds outcomes at one place. Never throws: a failure is logged and the outcome is lost. */
-  async record(place: EvidencePlace, ...outcomes: Outcome[]): Promise<void> {
+  /**
+   * Adds outcomes at one place, with the next group commit (storage/writes.ts: no call waits on
+   * it). Never throws: a failure is logged and the outcome is lost.
+   */
+  record(place: EvidencePlace, ...outcomes: Outcome[]): Promise<void> {
+    return this.add(place, outcomes, true);
+  }
+
+  /** Adds outcomes the user is told about (prefer_model's comparison), committed before this resolves. Never throws. */
+  recordNow(place: EvidencePlace, ...outcomes: Outcome[]): Promise<void> {
+    return this.add(place, outcomes, false);
+  }
+
+  private async add(place: EvidencePlace, outcomes: Outcome[], defer: boolean): Promise<void> {
     try {
-      this.current = await this.book.update((book) => outcomes.reduce((b, o) => recordOutcome(b, place, o), book));
+      this.current = await this.book.update((book) => outcomes.reduce((b, o) => recordOutcome(b, place, o), book), { defer });
     } catch (err) {
       log.warn(`learning: cannot record the outcome of ${place.model}: ${(err as Error).message}`);
     }
@@ -94,8 +106,8 @@ export class Outcomes {
 
   /**
    * Keeps an answer so a verdict can be given on it later, and returns its id at once: the row is
-   * committed with the other writes of the moment, long before an agent has checked the answer
-   * (a verdict from this process is queued after it). A failure is logged; the id then finds nothing.
+   * committed with the next group commit, long before an agent has checked the answer (a verdict
+   * from this process is queued after it and takes it into its own transaction). A failure is logged; the id then finds nothing.
    */
   answered(place: EvidencePlace): string {
     const record: AnswerRecord = { id: randomUUID(), at: new Date().toISOString(), ...place };
@@ -106,7 +118,7 @@ export class Outcomes {
           db.prepare('INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(record.id, record.model, record.host ?? null, record.work, record.at);
           // the last KEEP_ANSWERS are kept
           db.prepare('DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
-        }),
+        }, { defer: true }),
       )
       .catch(failed);
     return record.id;
