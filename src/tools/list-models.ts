@@ -3,6 +3,7 @@ import { formatBytes } from '../orchestrator/index.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import type { ModelsOverview } from '../orchestrator/index.js';
 import { evidenceByWork, trackRecord, type EvidenceBook, type TrackRecord } from '../orchestrator/generation/learning.js';
+import type { TaskType } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from './answer-bounds.js';
 import { loadedModelSchema, modelSummarySchema, ramSchema } from './schemas.js';
@@ -14,16 +15,18 @@ type Listed = ModelsOverview['models'][number];
 
 const SEE_ALL = 'show_model describes any one model by name, and `ollama list` on each host lists every one.';
 
-/** Each model with its track record by kind of work, when it has one (learning.ts). */
-function withRecords(models: readonly Listed[], book: EvidenceBook): Array<Listed & { record?: TrackRecord }> {
+/** Each model with its track record by kind of work, when it has one (learning.ts), and what it was made for (create_model's task). */
+function withRecords(models: readonly Listed[], book: EvidenceBook, madeFor: (m: Listed) => TaskType | undefined): Array<Listed & { record?: TrackRecord; madeFor?: TaskType }> {
   return models.map((m) => {
+    const task = madeFor(m);
+    const made = task ? { ...m, madeFor: task } : m;
     const byWork = evidenceByWork(book, m.name, m.host);
-    if (Object.keys(byWork).length === 0) return m;
-    return { ...m, record: trackRecord(byWork, { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize && { parameterSize: m.parameterSize }) }) };
+    if (Object.keys(byWork).length === 0) return made;
+    return { ...made, record: trackRecord(byWork, { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize && { parameterSize: m.parameterSize }) }) };
   });
 }
 
-export function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord }>; cut?: CutReport }): string {
+export function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Listed & { record?: TrackRecord; madeFor?: TaskType }>; cut?: CutReport }): string {
   const h = o.ram.host;
   const room =
     h.kind === 'gpu'
@@ -40,7 +43,8 @@ export function render(o: Omit<ModelsOverview, 'models'> & { models: Array<Liste
     const state = m.cloud ? 'cloud (runs on ollama.com)' : m.selfManaged ? 'its engine loads it on demand (no memory planned here)' : `${fit}, needs ${formatBytes(m.requiredBytes)}${m.memoryFigure ? ` (${m.memoryFigure})` : ''}`;
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
     const record = m.record ? `; here: ${Object.entries(m.record).map(([work, r]) => `${work} ${r.summary}`).join('; ')}` : '';
-    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${record}`;
+    const made = m.madeFor ? `, made for ${m.madeFor}` : '';
+    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}${made}; ${state}${record}`;
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];
@@ -68,8 +72,10 @@ export const listModels = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const [listed, book] = await Promise.all([orch.listModels({ refresh: input.refresh ?? false, signal }), orch.outcomes.load()]);
-    const { kept, cut } = boundList(withRecords(listed.models, book), { maxChars: MAX_ANSWER_CHARS, noun: ['model', 'models'], rest: SEE_ALL });
+    const [listed, book] = await Promise.all([orch.listModels({ refresh: input.refresh ?? false, signal }), orch.outcomes.load(), orch.madeFor.load()]);
+    // one host: its models carry no host name
+    const madeFor = (m: Listed) => orch.madeFor.of(m.host ?? orch.hosts[0]!.name, m.name)?.task;
+    const { kept, cut } = boundList(withRecords(listed.models, book, madeFor), { maxChars: MAX_ANSWER_CHARS, noun: ['model', 'models'], rest: SEE_ALL });
     const overview = { ...listed, models: kept, ...(cut && { cut }) };
     return { structured: overview, text: render(overview) };
   },

@@ -80,5 +80,6 @@ export const modelSummarySchema = z.object({
   cloud: z.boolean().optional().describe('runs on ollama.com (needs `ollama signin`); takes no memory here'),
   selfManaged: z.boolean().optional().describe('its engine loads and unloads it itself; no memory is planned for it'),
   host: z.string().optional().describe('the host it is on, when there are several'),
+  madeFor: z.string().optional().describe('the kind of work it was made for (create_model task)'),
   record: z.record(z.string(), workRecordSchema).optional().describe('its track record here by kind of work (verdicts, failures, timeouts, answers cut, comparisons, speed), when it has one'),
 });
