@@ -45,6 +45,15 @@ export interface CreateDeps extends PullDeps {
 }
 
 export async function create(deps: CreateDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
+  deps.pulling?.add(ex);
+  try {
+    await createNow(deps, ex, body, failure);
+  } finally {
+    deps.pulling?.delete(ex);
+  }
+}
+
+async function createNow(deps: CreateDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
   const sent = str(body['model']) || str(body['name']);
   if (!validName(sent)) throw new HttpError(400, 'invalid model name');
   const from = str(body['from']);

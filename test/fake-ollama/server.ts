@@ -187,7 +187,7 @@ export class FakeOllama {
   }
 
   /** TCP connections accepted since start (connections dropped while offline are not counted). Lets tests check keep-alive reuse. */
-  /** Downloads streaming now: a pull whose client went stops at its next line (as Ollama's does). */
+  /** Downloads and creates streaming now: one whose client went stops at its next line (as Ollama's does). */
   pullsRunning(): number {
     return this.pulling.size;
   }
