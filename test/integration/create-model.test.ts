@@ -144,8 +144,8 @@ describe('create_model where the engine makes no models', () => {
 
   it('an OpenAI-compatible engine: refused, saying to set it in the engine or per request', async () => {
     const { orch } = await fleet();
-    const err = await failure(createModel(orch, { name: 'terse', from: 'mistral:7b', system: 'x', host: 'lab' }));
+    const err = await failure(createModel(orch, { name: 'terse', from: 'mistral:7b', system: 'x', parameters: { temperature: 0.2 }, host: 'lab' }));
     expect(err.kind).toBe('not_supported');
-    expect(err.message).toMatch(/cannot make models, so nothing was sent — set "mistral:7b"'s defaults in that engine's own model settings, or send the system prompt with each request/);
+    expect(err.message).toMatch(/cannot make models, so nothing was sent — set "mistral:7b"'s defaults \(temperature 0\.2\) in that engine's own model settings, or send the system prompt with each request/);
   });
 });

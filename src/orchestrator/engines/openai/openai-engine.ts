@@ -113,7 +113,8 @@ export class OpenAIEngine implements Engine {
 
   /** It makes no models: its own model settings do, or each request carries them. */
   async createInstead(req: CreateModelRequest): Promise<string> {
-    return `set ${JSON.stringify(req.from)}'s defaults in that engine's own model settings, or send the system prompt with each request (route_and_generate's system)`;
+    const params = Object.entries(req.parameters ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+    return `set ${JSON.stringify(req.from)}'s defaults${params.length ? ` (${params.join(', ')})` : ''} in that engine's own model settings, or send the system prompt with each request (route_and_generate's system)`;
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
