@@ -27,6 +27,8 @@ export const MODULES = [
   { name: 'doctor-learned', file: 'src/orchestrator/doctor-learned.ts', tests: [...unit('plausible-size'), ...integration('doctor-memory')] },
   { name: 'ledger', file: 'src/orchestrator/savings/ledger.ts', tests: [...unit('ledger'), ...integration('savings-store')] },
   { name: 'pull', file: 'src/orchestrator/models/pull.ts', tests: unit('puller') },
+  { name: 'create-check', file: 'src/orchestrator/models/create-check.ts', tests: unit('create-check') },
+  { name: 'create-job', file: 'src/orchestrator/jobs/create.ts', tests: integration('create-model') },
   { name: 'origins', file: 'src/orchestrator/inputs/origins.ts', tests: unit('origins') },
   { name: 'fingerprint', file: 'src/orchestrator/inputs/fingerprint.ts', tests: unit('origins') },
   { name: 'fingerprint-table', file: 'src/orchestrator/inputs/fingerprint-table.ts', tests: unit('origins') },

@@ -22,6 +22,7 @@ import { SavingsStore } from './stores/savings-store.js';
 import { AgentsStore, type AgentRecord } from './stores/agents.js';
 import { Comparisons } from './stores/comparisons.js';
 import { Preferences } from './stores/preferences.js';
+import { MadeFor } from './stores/made-for.js';
 import type { Puller } from './models/pull.js';
 import type { ProjectProfile } from './project/project.js';
 import { RamMonitor, type MemorySource } from './loading/ram.js';
@@ -95,9 +96,11 @@ export class Orchestrator {
    * lists do not need.
    */
   get stateRead(): Promise<unknown> {
-    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.savings.load(), this.outcomes.load(), this.agents.load()]));
+    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.madeFor.load(), this.savings.load(), this.outcomes.load(), this.agents.load()]));
   }
   readonly preferences: Preferences;
+  /** The models made for a kind of work (create_model's task), shared through the state database. */
+  readonly madeFor: MadeFor;
   /** Remembered facts, shared with other ollm-mcp processes through $OLLM_HOME/memory.json. */
   readonly memoryStore: MemoryStore;
   /** What generation asks for remembered facts (the memory store). */
@@ -127,8 +130,9 @@ export class Orchestrator {
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
     this.overview = new FailoverOverview(this, this.ram);
     this.preferences = new Preferences(config.home, { legacyFile: join(config.home, 'preferences.json') });
+    this.madeFor = new MadeFor(config.home);
     this.outcomes = new Outcomes(config.home);
-    this.records = { metrics: this.metrics, outcomes: this.outcomes, preferences: this.preferences, comparisons: this.comparisons };
+    this.records = { metrics: this.metrics, outcomes: this.outcomes, preferences: this.preferences, comparisons: this.comparisons, madeFor: this.madeFor };
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;

@@ -1,6 +1,7 @@
 /** Every tool the server offers. One file per tool; add new ones here. */
 import type { ToolRegistration } from './define.js';
 import { compareTool } from './compare.js';
+import { createModelTool } from './create-model.js';
 import { deleteModelTool } from './delete-model.js';
 import { forgetTool } from './forget.js';
 import { listModels } from './list-models.js';
@@ -25,6 +26,7 @@ export const TOOLS: ToolRegistration[] = [
   unloadModelTool,
   pullModelTool,
   deleteModelTool,
+  createModelTool,
   compareTool,
   preferModelTool,
   rateAnswerTool,

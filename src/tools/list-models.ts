@@ -3,6 +3,7 @@ import { formatBytes } from '../orchestrator/index.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import type { ModelsOverview } from '../orchestrator/index.js';
 import { evidenceByWork, trackRecord, type EvidenceBook, type TrackRecord } from '../orchestrator/generation/learning.js';
+import type { TaskType } from '../orchestrator/index.js';
 import { defineTool } from './define.js';
 import { describeSettings } from '../orchestrator/models/model-settings.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema, type CutReport } from '../presenting/answer-bounds.js';
@@ -15,14 +16,15 @@ type Listed = ModelsOverview['models'][number];
 
 const SEE_ALL = 'show_model describes any one model by name, and `ollama list` on each host lists every one.';
 
-/** Each model with its track record by kind of work, when it has one (learning.ts). */
-type Shown = Omit<Listed, 'own'> & { record?: TrackRecord; settings?: string };
+type Shown = Omit<Listed, 'own'> & { record?: TrackRecord; settings?: string; madeFor?: TaskType };
 
-/** Each model with its track record by kind of work, when it has one (learning.ts), and its own settings in a few words. */
-function withRecords(models: readonly Listed[], book: EvidenceBook): Shown[] {
-  return models.map(({ own, ...m }) => {
+/** Each model with its track record by kind of work, when it has one (learning.ts), its own settings in a few words, and what it was made for (create_model's task). */
+function withRecords(models: readonly Listed[], book: EvidenceBook, madeFor: (m: Listed) => TaskType | undefined): Shown[] {
+  return models.map((listed) => {
+    const { own, ...m } = listed;
     const settings = describeSettings(own);
-    const shown: Shown = { ...m, ...(settings && { settings }) };
+    const task = madeFor(listed);
+    const shown: Shown = { ...m, ...(settings && { settings }), ...(task && { madeFor: task }) };
     const byWork = evidenceByWork(book, m.name, m.host);
     if (Object.keys(byWork).length === 0) return shown;
     return { ...shown, record: trackRecord(byWork, { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize && { parameterSize: m.parameterSize }) }) };
@@ -47,7 +49,8 @@ export function render(o: Omit<ModelsOverview, 'models'> & { models: Shown[]; cu
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
     const record = m.record ? `; here: ${Object.entries(m.record).map(([work, r]) => `${work} ${r.summary}`).join('; ')}` : '';
     const own = m.settings ? `; its own settings: ${m.settings}` : '';
-    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}; ${state}${own}${record}`;
+    const made = m.madeFor ? `, made for ${m.madeFor}` : '';
+    return `- ${m.name}${m.host ? ` on ${m.host}` : ''} — ${m.selfManaged && m.sizeBytes === 0 ? 'size not reported' : formatBytes(m.sizeBytes)}, ${m.parameterSize || '?'} ${m.quantization}, ctx ${m.contextWindow}, ${profiles}${made}; ${state}${own}${record}`;
   });
   const stale = o.stale ? [`(Ollama is not answering; this is the last list seen: ${o.stale})`] : [];
   const none = o.models.length === 0 ? ['No models installed: pull one, e.g. `ollama pull llama3.2`.'] : [];
@@ -75,8 +78,10 @@ export const listModels = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(input, { orch, signal }) {
-    const [listed, book] = await Promise.all([orch.listModels({ refresh: input.refresh ?? false, signal }), orch.outcomes.load()]);
-    const { kept, cut } = boundList(withRecords(listed.models, book), { maxChars: MAX_ANSWER_CHARS, noun: ['model', 'models'], rest: SEE_ALL });
+    const [listed, book] = await Promise.all([orch.listModels({ refresh: input.refresh ?? false, signal }), orch.outcomes.load(), orch.madeFor.load()]);
+    // one host: its models carry no host name
+    const madeFor = (m: Listed) => orch.madeFor.of(m.host ?? orch.hosts[0]!.name, m.name)?.task;
+    const { kept, cut } = boundList(withRecords(listed.models, book, madeFor), { maxChars: MAX_ANSWER_CHARS, noun: ['model', 'models'], rest: SEE_ALL });
     const overview = { ...listed, models: kept, ...(cut && { cut }) };
     return { structured: overview, text: render(overview) };
   },

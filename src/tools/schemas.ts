@@ -81,5 +81,6 @@ export const modelSummarySchema = z.object({
   selfManaged: z.boolean().optional().describe('its engine loads and unloads it itself; no memory is planned for it'),
   host: z.string().optional().describe('the host it is on, when there are several'),
   settings: z.string().optional().describe("the parameters and system prompt it carries (its Modelfile, a preset), which ollm-mcp's defaults never override"),
+  madeFor: z.string().optional().describe('the kind of work it was made for (create_model task)'),
   record: z.record(z.string(), workRecordSchema).optional().describe('its track record here by kind of work (verdicts, failures, timeouts, answers cut, comparisons, speed), when it has one'),
 });

@@ -9,7 +9,7 @@ import type { ToolsetName } from '../orchestrator/config/schema.js';
 /** Each set's tools, by tool name. Every tool is in exactly one set (test/unit/toolsets.test.ts checks). */
 export const TOOLSETS: { readonly [K in Exclude<ToolsetName, 'all'>]: readonly string[] } = {
   offload: ['route_and_generate', 'compare', 'rate_answer', 'prefer_model'],
-  models: ['list_models', 'show_model', 'smart_load', 'unload_model', 'pull_model', 'delete_model'],
+  models: ['list_models', 'show_model', 'smart_load', 'unload_model', 'pull_model', 'delete_model', 'create_model'],
   memory: ['remember', 'recall', 'forget'],
   templates: ['render_template', 'save_template'],
   status: ['show_status'],

@@ -129,6 +129,7 @@ const CALLS: Array<[string, Record<string, unknown> | ((earlier: Results) => Rec
   ['prefer_model', { model: 'llama3.2', task: 'fast' }],
   ['unload_model', { all: true }],
   ['pull_model', { model: 'llama3.2' }],
+  ['create_model', { name: 'terse', from: 'llama3.2', system: 'Be terse.', replace: true }],
   ['delete_model', { model: 'phi3:mini' }],
   ['remember', { key: 'editor', value: 'vim' }],
   ['recall', { key: 'editor' }],

@@ -22,10 +22,11 @@ describe('model management over stdio', () => {
     const { tools } = await session.client.listTools();
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get('delete_model')!.annotations).toMatchObject({ destructiveHint: true });
+    expect(byName.get('create_model')!.annotations).toMatchObject({ destructiveHint: true }); // replace overwrites
     for (const n of ['pull_model', 'show_model', 'compare', 'prefer_model']) expect(byName.get(n)!.annotations?.destructiveHint).toBe(false);
     // a small, sharp set: each tool one clear job (a project can offer fewer, see project profiles)
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['compare', 'delete_model', 'forget', 'list_models', 'prefer_model', 'pull_model', 'rate_answer', 'recall', 'remember', 'render_template', 'route_and_generate', 'save_template', 'show_model', 'show_status', 'smart_load', 'unload_model'],
+      ['compare', 'create_model', 'delete_model', 'forget', 'list_models', 'prefer_model', 'pull_model', 'rate_answer', 'recall', 'remember', 'render_template', 'route_and_generate', 'save_template', 'show_model', 'show_status', 'smart_load', 'unload_model'],
     );
   });
 

@@ -18,7 +18,19 @@ import { connect, tempHome } from '../helpers/spawn.js';
 const BASE = NAMESPACED_MODELS[0]!; // llama3.1:8b
 const OWN_SYSTEM = 'You answer in one short sentence.';
 /** As `ollama create terse` makes it: the base's weights (same digest and size), its own parameters and system prompt. */
-const TERSE: FakeModel = { ...BASE, name: 'terse:latest', parameters: { temperature: 0.2, num_ctx: 16384, num_predict: 300 }, system: OWN_SYSTEM };
+const TERSE: FakeModel = {
+  ...BASE,
+  name: 'terse:latest',
+  digest: 'c0ffee'.padEnd(64, '0'),
+  made: {
+    parentModel: 'llama3.1:8b',
+    weightsDigest: BASE.digest!,
+    weightsSize: BASE.size,
+    basename: 'llama3.1',
+    parameters: { stop: ['<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'], temperature: 0.2, num_ctx: 16384, num_predict: 300 },
+    system: OWN_SYSTEM,
+  },
+};
 
 let fake: FakeOllama;
 let session: Awaited<ReturnType<typeof connect>>;

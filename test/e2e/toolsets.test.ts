@@ -39,14 +39,14 @@ describe('toolsets', () => {
     const s = await connect({ OLLM_HOME: tempHome('toolsets: [models, status]\n'), OLLAMA_HOST: fake.host });
     try {
       const { tools } = await s.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(['delete_model', 'list_models', 'pull_model', 'show_model', 'show_status', 'smart_load', 'unload_model']);
+      expect(tools.map((t) => t.name).sort()).toEqual(['create_model', 'delete_model', 'list_models', 'pull_model', 'show_model', 'show_status', 'smart_load', 'unload_model']);
       // the ledger counts the list these tools make, as a client sends it to the model, and show_status says it
       const listed = JSON.stringify(tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))).length; // as clients send it
       const metrics = await s.client.readResource({ uri: 'ollm://metrics' });
       const { footprint } = JSON.parse((metrics.contents[0] as { text: string }).text) as { footprint: { tools: number; tokensPerTurn: number } };
-      expect(footprint).toMatchObject({ tools: 7, tokensPerTurn: Math.ceil(listed / 3.8) });
+      expect(footprint).toMatchObject({ tools: 8, tokensPerTurn: Math.ceil(listed / 3.8) });
       const status = await s.client.callTool({ name: 'show_status', arguments: {} });
-      expect((status.content as Array<{ text: string }>)[0]!.text).toMatch(new RegExp(`The tool list \\(7 tools\\) costs you ~${formatTokens(footprint.tokensPerTurn)} tokens a turn`));
+      expect((status.content as Array<{ text: string }>)[0]!.text).toMatch(new RegExp(`The tool list \\(8 tools\\) costs you ~${formatTokens(footprint.tokensPerTurn)} tokens a turn`));
     } finally {
       await s.close();
     }

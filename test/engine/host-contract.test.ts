@@ -294,6 +294,20 @@ describe.each(targets)('host contract: $name', ({ run, make, at }) => {
     }),
   );
 
+  it.runIf(run)('makes models only where can.create says so: else no create or copy, and createInstead says what to do there', { timeout: 60_000 }, () =>
+    withEngine(async (engine, model) => {
+      if (engine.can.create) {
+        expect(typeof engine.create).toBe('function');
+        await expectKind(engine.copy!(MISSING, 'ollm-contract-copy'), 'model_not_found');
+        expect((await engine.list()).map((m) => m.name)).not.toContain('ollm-contract-copy:latest');
+      } else {
+        expect(engine.create).toBeUndefined();
+        expect(engine.copy).toBeUndefined();
+        expect(await engine.createInstead!({ model: 'terse:latest', from: model, parameters: { temperature: 0.2 } })).toContain('0.2');
+      }
+    }),
+  );
+
   it.runIf(run)('a generation right after another one has ended is answered too', { timeout: 60_000 }, () =>
     withEngine(async (engine, model) => {
       // Back to back, with nothing in between: the second request goes out on the connection the

@@ -153,6 +153,11 @@ const SCHEMAS = {
   show: { type: 'ShowRequest', fields: { model: 'string', name: 'string', system: 'string', verbose: 'bool' } },
   pull: { type: 'PullRequest', fields: { model: 'string', name: 'string', insecure: 'bool', stream: 'bool' } },
   delete: { type: 'DeleteRequest', fields: { model: 'string', name: 'string' } },
+  create: {
+    type: 'CreateRequest',
+    fields: { model: 'string', name: 'string', from: 'string', quantize: 'string', template: 'string', system: 'string', stream: 'bool', parameters: 'object', messages: 'array', files: 'object', adapters: 'object' },
+  },
+  copy: { type: 'CopyRequest', fields: { source: 'string', destination: 'string' } },
 } satisfies Record<string, { type: string; fields: Record<string, FieldType> }>;
 
 export type RequestKind = keyof typeof SCHEMAS;

@@ -109,7 +109,7 @@ export function planGeneration(p: PlanInput): GenerationRecord {
   const suffix = str(body['suffix']);
   const raw = body['raw'] === true;
   // a request without a system prompt gets the model's own (its Modelfile's SYSTEM); one with a system prompt replaces it
-  const systemUsed = system || (raw ? '' : (model.system ?? ''));
+  const systemUsed = system || (raw ? '' : (model.made?.system ?? ''));
   const msgs = chat ? messagesOf(body) : [...(systemUsed ? [{ role: 'system', content: systemUsed, images: [] }] : []), { role: 'user', content: prompt, images: images(body['images']) }];
   const tools: unknown[] = chat && Array.isArray(body['tools']) ? body['tools'] : [];
   const allImages = msgs.flatMap((m) => m.images);
@@ -146,7 +146,7 @@ export function planGeneration(p: PlanInput): GenerationRecord {
     shift,
     numKeep,
     ...(chat ? { messages: msgs, tools: tools.length } : { prompt, system, systemUsed, suffix, raw }),
-    options: { ...(model.parameters ?? {}), ...opts },
+    options: { ...(model.made?.parameters ?? {}), ...opts },
     ...(body['format'] !== undefined && { format: body['format'] }),
     images: allImages,
     imageBytes: allImages.map((b) => Buffer.from(b, 'base64').length),

@@ -51,7 +51,7 @@ function int(v: unknown): number | undefined {
 export function loadOptsFor(model: FakeModel, body: Json, defaultCtx: number, ctxFromEnv: boolean): LoadOpts {
   const o = isRecord(body['options']) ? body['options'] : {};
   // the request's options over the model's own (its Modelfile) over the server's default, as Ollama merges them
-  const own = int(model.parameters?.['num_ctx']);
+  const own = int(model.made?.parameters['num_ctx']);
   const sentCtx = int(o['num_ctx']) ?? own;
   let numCtx = sentCtx !== undefined && sentCtx > 0 ? sentCtx : defaultCtx;
   numCtx = Math.max(4, numCtx);

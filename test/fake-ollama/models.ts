@@ -10,6 +10,22 @@ export { DEFAULT_MODELS, DEFAULT_REGISTRY, EXTRA_REGISTRY_MODELS } from './fixtu
 export { CAPABILITY_MODELS, CLOUD_MODELS, NAMESPACED_MODELS } from './fixtures-extra.js';
 export { nameKey, normalizeName } from './names.js';
 
+/** What a model made with /api/create (create.ts) carries beyond its base's fields. */
+export interface MadeFields {
+  /** details.parent_model: the name it was made from. */
+  parentModel: string;
+  /** Its weights file, shared with its base (unless quantized): the FROM line of its modelfile. */
+  weightsDigest: string;
+  weightsSize: number;
+  /** general.basename of its weights file (its first base's name). */
+  basename: string;
+  /** Its parameters as stored (JSON values): the base's, with the ones given over them. */
+  parameters: Record<string, unknown>;
+  system?: string;
+  template?: string;
+  messages?: Array<Record<string, unknown>>;
+}
+
 export interface FakeModel {
   /** e.g. 'llama3.2:latest' (always with a tag; names without a tag are normalised to ':latest' when looked up). */
   name: string;
@@ -45,10 +61,6 @@ export interface FakeModel {
   headCount?: number;
   /** model_info['<arch>.attention.head_count_kv']; default 8. */
   headCountKv?: number;
-  /** Its Modelfile's PARAMETER lines beyond the family's stop words (num_ctx, temperature, num_predict…): applied when a request leaves them out. */
-  parameters?: Record<string, number | string | string[]>;
-  /** Its Modelfile's SYSTEM: the system prompt of a request that sends none. */
-  system?: string;
   /** This model's delay between streamed tokens (and prompt-eval time), instead of the server's tokenDelayMs: a big model writes slower. */
   tokenDelayMs?: number;
   // ---- cloud stubs ----
@@ -56,6 +68,8 @@ export interface FakeModel {
   remoteHost?: string;
   /** The name the cloud knows it by, e.g. 'gpt-oss:120b' (remote_model). */
   remoteModel?: string;
+  // ---- made with /api/create ----
+  made?: MadeFields;
 }
 
 /** The model's digest: the given one or a sha256 hex derived from its normalised name. */

@@ -7,7 +7,8 @@ import { Aborted, Exchange, type Failure, HttpError, decode, sleep } from './exc
 import { readIncoming } from '../helpers/incoming.js';
 import { type GenerationDeps, chat, generate } from './generation.js';
 import { embed, embeddings } from './embed.js';
-import { type PullDeps, del, pull } from './pull.js';
+import { del, pull } from './pull.js';
+import { type CreateDeps, copy, create } from './create.js';
 import { ps, show, tags, type Misreport } from './model-info.js';
 import type { FakeModel } from './models.js';
 import type { Scheduler } from './scheduler.js';
@@ -28,7 +29,7 @@ export interface RouteDeps {
   readonly models: ReadonlyMap<string, FakeModel>;
   readonly scheduler: Scheduler;
   readonly generation: GenerationDeps;
-  readonly store: PullDeps;
+  readonly store: CreateDeps;
   isOffline(): boolean;
   latency(path: string): number | undefined;
   takeFailure(path: string): Failure | undefined;
@@ -37,7 +38,7 @@ export interface RouteDeps {
 }
 
 /** Paths whose failNext afterChunks failures happen mid-stream; elsewhere they are answered at once. */
-const STREAMING_PATHS = new Set(['/api/generate', '/api/chat', '/api/pull']);
+const STREAMING_PATHS = new Set(['/api/generate', '/api/chat', '/api/pull', '/api/create']);
 
 export async function handle(d: RouteDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (d.isOffline()) {
@@ -87,6 +88,10 @@ async function route(d: RouteDeps, ex: Exchange, method: string, path: string, r
         return show(d.models, ex, decode(raw, 'show'));
       case '/api/pull':
         return pull(d.store, ex, decode(raw, 'pull'), midStream);
+      case '/api/create':
+        return create(d.store, ex, decode(raw, 'create'), midStream);
+      case '/api/copy':
+        return copy(d.store, ex, decode(raw, 'copy'));
     }
   }
   if (method === 'DELETE' && path === '/api/delete') return del(d.store, ex, decode(raw, 'delete'));

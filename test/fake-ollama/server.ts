@@ -17,7 +17,7 @@
  * admission.ts (loaded models), memory.ts (RAM/VRAM, placement), load-options.ts (reloads),
  * failures.ts (injected failures), generation.ts + stream.ts + embed.ts (inference), prompt.ts +
  * tokenize.ts + generations.ts (prompts longer than the context, token counts, records), cloud.ts,
- * pull.ts, model-info.ts (tags/ps/show), store.ts (installed models), names.ts, models.ts +
+ * pull.ts, create.ts (create/copy), model-info.ts (tags/ps/show), store.ts (installed models), names.ts, models.ts +
  * fixtures*.ts, options.ts, stats.ts, go.ts.
  */
 import http from 'node:http';
@@ -27,7 +27,7 @@ import type { Exchange, Failure } from './exchange.js';
 import { Scheduler } from './scheduler.js';
 import type { FakeStats } from './stats.js';
 import type { GenerationDeps, ReplyFn } from './generation.js';
-import type { PullDeps } from './pull.js';
+import type { CreateDeps } from './create.js';
 import { type FakeOllamaOptions, defaultContext, hostConfig } from './options.js';
 import type { GenerationRecord } from './generations.js';
 import { type GenerationFailureOptions, Injected, type LoadFailureKind, type LoadFailureOptions } from './failures.js';
@@ -99,7 +99,8 @@ export class FakeOllama {
       defaultNumCtx: () => defaultContext(this.scheduler.cfg),
       record: (g) => this.generationLog.push(g),
     };
-    const pulls: PullDeps = {
+    const pulls: CreateDeps = {
+      blobs: new Set(),
       pullChunkDelayMs: opts.pullChunkDelayMs ?? 5,
       registry: this.store.registry,
       models: this.store.models,
@@ -186,7 +187,7 @@ export class FakeOllama {
   }
 
   /** TCP connections accepted since start (connections dropped while offline are not counted). Lets tests check keep-alive reuse. */
-  /** Downloads streaming now: a pull whose client went stops at its next line (as Ollama's does). */
+  /** Downloads and creates streaming now: one whose client went stops at its next line (as Ollama's does). */
   pullsRunning(): number {
     return this.pulling.size;
   }

@@ -33,6 +33,8 @@ const EXPECTED: Record<string, Hints> = {
   unload_model: hints(false, false, true, false),
   pull_model: hints(false, false, true, true),
   delete_model: hints(false, true, true, false),
+  // replace overwrites a model of that name; the same call twice is refused the second time
+  create_model: hints(false, true, false, false),
   forget: hints(false, true, true, false),
   remember: hints(false, false, true, false),
   prefer_model: hints(false, false, true, false),
@@ -41,7 +43,7 @@ const EXPECTED: Record<string, Hints> = {
 };
 
 /** Tools that load, unload, pull, delete or write files: never read-only. */
-const CHANGES_THINGS = ['route_and_generate', 'compare', 'render_template', 'smart_load', 'unload_model', 'pull_model', 'delete_model', 'forget', 'remember', 'prefer_model', 'rate_answer', 'save_template'];
+const CHANGES_THINGS = ['route_and_generate', 'compare', 'render_template', 'smart_load', 'unload_model', 'pull_model', 'delete_model', 'create_model', 'forget', 'remember', 'prefer_model', 'rate_answer', 'save_template'];
 
 describe('tool annotations', () => {
   const seen = registered();

@@ -75,6 +75,8 @@ export interface EngineCapabilities {
   reportsLoadedSize?: boolean;
   /** Requests it answers at once per model (its parallel slots), when it says. */
   parallelSlots?: number;
+  /** It makes models from installed ones and copies them (`create`, `copy`: Ollama's /api/create, /api/copy). */
+  create?: boolean;
 }
 
 export interface LoadRequest {
@@ -133,6 +135,21 @@ export interface PullLine {
   completed?: number;
 }
 
+/** A model to make from an installed one: its own system prompt, parameters, template, messages, quantization. Checked before it gets here (models/create-check.ts). */
+export interface CreateModelRequest {
+  /** The new model's name. */
+  model: string;
+  /** The installed model it is made from. */
+  from: string;
+  system?: string;
+  template?: string;
+  /** Ollama's parameter names (num_ctx, temperature, stop…) and values. */
+  parameters?: Record<string, number | boolean | string[]>;
+  messages?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  /** A quantization type (q4_K_M, q8_0…), for a base in F16, BF16 or F32. */
+  quantize?: string;
+}
+
 /** One model as an engine that keeps its own list of model states reports it (a llama.cpp router). */
 export interface ReportedModel {
   name: string;
@@ -188,6 +205,12 @@ export interface Engine {
   generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone>;
   pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void>;
   delete(model: string, options?: CallOptions): Promise<void>;
+  /** Makes a model from an installed one, where `can.create`; its progress lines as a pull's, the last `success`. */
+  create?(req: CreateModelRequest, opts: { onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void>;
+  /** Copies an installed model under another name (the same weights), where `can.create`. */
+  copy?(source: string, destination: string, options?: CallOptions): Promise<void>;
+  /** Where the engine cannot make models: what to do there instead, in words (e.g. a preset section for llama-server). */
+  createInstead?(req: CreateModelRequest, options?: CallOptions): Promise<string>;
   /** Tokens in `text` by the model's tokenizer, where `can.tokenize`; undefined when it cannot count now without loading the model. */
   tokenize?(model: string, text: string, options?: CallOptions): Promise<number | undefined>;
   /** The engine's own report of its models and limits, where it keeps one. */

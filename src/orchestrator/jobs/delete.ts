@@ -1,11 +1,13 @@
 /**
  * delete_model: removes an installed model. A pinned model is refused unless forced; a loaded
- * model is unloaded first (one with a request running is refused); the catalog is refreshed.
+ * model is unloaded first (one with a request running is refused); the catalog is refreshed, and
+ * what a made model was made for is forgotten.
  */
 import { findModel, similarModels, withTag } from '../models/catalog.js';
 import { HostError } from '../engines/host-error.js';
 import type { JobParts } from './parts.js';
 import { quoted } from '../util/shorten.js';
+import { log } from '../util/log.js';
 
 export interface DeleteResult {
   model: string;
@@ -40,5 +42,7 @@ export async function deleteModel(parts: JobParts, req: { model: string; host?: 
   await unit.engine.delete(model.name, { model: model.name, ...opts });
   unit.catalog.invalidate();
   unit.loader.pins.delete(withTag(model.name));
+  // a made model is no longer made for anything (the model is gone whatever the state database says)
+  await parts.records.madeFor.remove(unit.name, model.name).catch((err: unknown) => log.warn(`made-for: ${err instanceof Error ? err.message : String(err)}`));
   return { model: model.name, deleted: true, unloaded: unloadedNow.unloaded.length > 0, freedDiskBytes: model.sizeBytes };
 }

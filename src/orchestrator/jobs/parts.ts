@@ -15,6 +15,7 @@ import type { Comparisons } from '../stores/comparisons.js';
 import type { MetricsStore } from '../stores/metrics.js';
 import type { Outcomes } from '../stores/outcomes.js';
 import type { Preferences } from '../stores/preferences.js';
+import type { MadeFor } from '../stores/made-for.js';
 
 /** Every host of every engine kind, by priority, and which of them are resting after not answering. */
 export interface Fleet {
@@ -34,6 +35,8 @@ export interface Records {
   readonly outcomes: Outcomes;
   readonly preferences: Preferences;
   readonly comparisons: Comparisons;
+  /** The models made for a kind of work (create_model's task). */
+  readonly madeFor: MadeFor;
 }
 
 export interface JobParts {

@@ -18,7 +18,9 @@ export type Phase =
   | { kind: 'fallback'; from: string; error: string }
   | { kind: 'generating'; model: string; tokens: number; maxTokens: number; tokensPerSecond: number }
   /** `downloading`: bytes are moving for a layer; otherwise Ollama is in a step of its own (manifest, verifying, writing). */
-  | { kind: 'pulling'; model: string; status: string; downloading: boolean; completedBytes: number; totalBytes: number };
+  | { kind: 'pulling'; model: string; status: string; downloading: boolean; completedBytes: number; totalBytes: number }
+  /** Making a model: the engine's step ("using existing layer …", "quantizing F16 model to Q4_K_M", "writing manifest"), with bytes when it counts them. */
+  | { kind: 'creating'; model: string; status: string; completedBytes?: number; totalBytes?: number };
 
 /** Where a phase stands, in its own unit: tokens, bytes, or seconds spent in it; `total` when known. */
 export interface PhaseMeasure {
@@ -42,6 +44,8 @@ export function samePhase(a: Phase, b: Phase): boolean {
       return a.from === (b as typeof a).from;
     case 'pulling':
       return a.model === (b as typeof a).model && (a.downloading ? (b as typeof a).downloading : a.status === (b as typeof a).status);
+    case 'creating':
+      return a.model === (b as typeof a).model && a.status === (b as typeof a).status;
     default:
       return a.model === (b as typeof a).model;
   }
@@ -74,6 +78,10 @@ export function describePhase(p: Phase, elapsedMs: number): string {
       const pct = Math.floor((p.completedBytes / p.totalBytes) * 100);
       return `${p.model}: ${p.status} — ${pct}% (${formatBytes(p.completedBytes)} of ${formatBytes(p.totalBytes)})`;
     }
+    case 'creating':
+      return p.totalBytes && p.completedBytes !== undefined
+        ? `making ${p.model}: ${p.status} — ${Math.floor((p.completedBytes / p.totalBytes) * 100)}%`
+        : `making ${p.model}: ${p.status} (${seconds(elapsedMs)})`;
   }
 }
 
@@ -85,6 +93,8 @@ export function measurePhase(p: Phase, elapsedMs: number): PhaseMeasure {
       return { done: p.tokens, total: p.maxTokens };
     case 'pulling':
       return p.downloading && p.totalBytes > 0 ? { done: p.completedBytes, total: p.totalBytes } : { done: elapsed };
+    case 'creating':
+      return p.totalBytes && p.completedBytes !== undefined ? { done: p.completedBytes, total: p.totalBytes } : { done: elapsed };
     case 'loading':
       return elapsed < p.estimateMs / 1000 ? { done: elapsed, total: p.estimateMs / 1000 } : { done: elapsed };
     default:

@@ -12,7 +12,8 @@
  */
 import { withTag } from '../../models/model-db.js';
 import { displayHost } from '../../config/host.js';
-import type { CallOptions, Engine, EngineCapabilities, EngineModel, EngineReport, GenerateDone, GenerateRequest, LoadRequest, ModelShow } from '../engine.js';
+import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, EngineReport, GenerateDone, GenerateRequest, LoadRequest, ModelShow } from '../engine.js';
+import { presetAdvice } from './llamacpp-preset.js';
 import { HostError } from '../host-error.js';
 import { OpenAIBackend } from '../openai/openai.js';
 import { chatGenerate } from '../openai/openai-generate.js';
@@ -134,6 +135,13 @@ export class LlamacppBackend implements Engine {
 
   delete(model: string): Promise<void> {
     return Promise.reject(new HostError('not_supported', `${this.who} cannot delete "${model}" — remove its .gguf file from the router's --models-dir (or its --models-preset entry) yourself; delete_model works on Ollama hosts.`, this.host));
+  }
+
+  /** It makes no models: a --models-preset section does it (the base's file named when the router says it). */
+  async createInstead(req: CreateModelRequest, opts: CallOptions = {}): Promise<string> {
+    const models = await this.models(opts).catch(() => []);
+    const base = models.find((m) => m.name === req.from || m.id === req.from || m.name === withTag(req.from));
+    return presetAdvice(req, base?.args.file);
   }
 
   /** /props, kept for a while: whether it is a router, and its --models-max. */

@@ -7,7 +7,7 @@
  *     client, so its own line parser never buffers without bound nor prints a line per bad line;
  *   - an error answer is read up to 64 KiB and handed over as `{"error": "…"}`, so the client
  *     neither reads an endless body nor prints "Failed to parse error response";
- *   - the body of a DELETE, which the client never reads, is read (up to 64 KiB) and closed.
+ *   - the body of a DELETE or of /api/copy, which the client never reads, is read (up to 64 KiB) and closed.
  */
 import { redactSecrets } from '../../util/redact-secrets.js';
 import { frameLines, snippet } from './ndjson.js';
@@ -93,7 +93,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
         text: () => Promise.resolve(said),
       };
     }
-    if ((init?.method ?? 'GET').toUpperCase() === 'DELETE') {
+    if ((init?.method ?? 'GET').toUpperCase() === 'DELETE' || endpoint.endsWith('/api/copy')) {
       const { bytes } = await readBounded(res.body, ERROR_BODY_BYTES);
       const text = bytes.toString('utf8');
       return { ok: true, status: res.status, statusText, headers, body: null, json: () => Promise.resolve(JSON.parse(text || '{}') as unknown), text: () => Promise.resolve(text) };

@@ -1,6 +1,6 @@
 /**
  * What Ollama sends besides /api/tags and /api/ps (ollama-answers.ts), checked where it enters:
- * the lines of /api/generate, /api/chat and /api/pull streams, and the answers of /api/show,
+ * the lines of /api/generate, /api/chat, /api/pull and /api/create streams, and the answers of /api/show,
  * /api/version, /api/generate, /api/chat and /api/embed. A field of the wrong type is a problem
  * naming the field; a number that makes no sense (negative, infinite, absurd) is dropped, never
  * passed on; the text of one stream line is at most TOKEN_TEXT characters (a line is one token).
@@ -134,6 +134,7 @@ export const RULES: Record<string, PathRules> = {
   generate: { line: (r) => run(generateLine, r, done), answer: (r) => run(generateAnswer, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: 256 * 1024, skip: { field: '"context":[', bytes: 16 * MiB } },
   chat: { line: (r) => run(chatLine, r, done), answer: (r) => run(chatAnswer, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: 256 * 1024 },
   pull: { line: (r) => run(progress, r, success), answer: (r) => run(progress, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },
+  create: { line: (r) => run(progress, r, success), answer: (r) => run(progress, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },
   show: { answer: (r) => run(show, r, never), maxAnswerBytes: 2 * MiB, maxLineBytes: MiB },
   version: { answer: (r) => run(version, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },
   embed: { answer: (r) => run(embed, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: MiB },

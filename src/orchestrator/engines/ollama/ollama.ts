@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama } from 'ollama';
-import type { CallOptions, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, LoadRequest, ModelShow, PullLine } from '../engine.js';
+import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, LoadRequest, ModelShow, PullLine } from '../engine.js';
 import { displayHost } from '../../config/host.js';
 import { httpFetch } from '../http-fetch.js';
 import { cancelledText } from '../../util/stopping.js';
@@ -42,10 +42,17 @@ const callSignal = new AsyncLocalStorage<AbortSignal>();
 
 
 
+/** Hands each progress line of a stream (pull, create) on, until told it is done. */
+async function progressLines(stream: AsyncIterable<{ status: string; digest?: string; total?: number; completed?: number }>, onLine: (line: PullLine) => 'done' | void): Promise<void> {
+  for await (const line of stream) {
+    if (onLine({ status: line.status, ...(line.digest && { digest: line.digest }), ...(line.total !== undefined && { total: line.total }), ...(line.completed !== undefined && { completed: line.completed }) }) === 'done') return;
+  }
+}
+
 export class OllamaBackend implements Engine {
   readonly kind = 'ollama' as const;
   readonly engineName = 'Ollama';
-  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: true, contextPerRequest: true, tokenize: false, embeddings: true, reportsLoadedSize: true };
+  readonly can: EngineCapabilities = { managesMemory: true, pullAndDelete: true, contextPerRequest: true, tokenize: false, embeddings: true, reportsLoadedSize: true, create: true };
   onPs?: (running: EngineModel[]) => void;
   readonly url: string;
   readonly host: string;
@@ -216,13 +223,21 @@ export class OllamaBackend implements Engine {
   async pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
     await this.call(
       `pulling "${model}"`,
-      async () => {
-        for await (const line of await this.newClient().pull({ model, insecure: opts.insecure ?? false, stream: true })) {
-          if (opts.onLine({ status: line.status, ...(line.digest && { digest: line.digest }), ...(line.total !== undefined && { total: line.total }), ...(line.completed !== undefined && { completed: line.completed }) }) === 'done') return;
-        }
-      },
+      async () => progressLines(await this.newClient().pull({ model, insecure: opts.insecure ?? false, stream: true }), opts.onLine),
       { timeoutMs: 0, ...options },
     );
+  }
+
+  /** /api/create streamed: the lines were checked where they entered (ollama-lines.ts), as a pull's. */
+  async create(req: CreateModelRequest, opts: { onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
+    const what = `making "${req.model}" from "${req.from}"`;
+    await this.call(what, async () => progressLines(await this.newClient().create({ ...req, stream: true }), opts.onLine), { timeoutMs: 0, ...options, model: req.from });
+    if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
+  }
+
+  /** /api/copy: 200 with no body, 404 when the source is not installed. */
+  async copy(source: string, destination: string, options?: CallOptions): Promise<void> {
+    await this.call(`copying "${source}" to "${destination}"`, (c) => c.copy({ source, destination }), { ...options, model: source });
   }
 
   async delete(model: string, options?: CallOptions): Promise<void> {

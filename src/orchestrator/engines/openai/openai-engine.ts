@@ -7,7 +7,7 @@
  * adapter says so (`can.managesMemory` false): nothing is planned for it, unloads are refused,
  * and the status shows it instead of pretending.
  */
-import type { CallOptions, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
+import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
 import { HostError } from '../host-error.js';
 import { chatGenerate } from './openai-generate.js';
 import type { OpenAIBackend } from './openai.js';
@@ -109,6 +109,12 @@ export class OpenAIEngine implements Engine {
 
   async delete(model: string): Promise<void> {
     throw new HostError('not_supported', `${this.who} cannot delete ${JSON.stringify(model)} — remove it from that engine yourself; delete_model works on Ollama hosts.`, this.host);
+  }
+
+  /** It makes no models: its own model settings do, or each request carries them. */
+  async createInstead(req: CreateModelRequest): Promise<string> {
+    const params = Object.entries(req.parameters ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+    return `set ${JSON.stringify(req.from)}'s defaults${params.length ? ` (${params.join(', ')})` : ''} in that engine's own model settings, or send the system prompt with each request (route_and_generate's system)`;
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
