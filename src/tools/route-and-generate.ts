@@ -102,7 +102,7 @@ export const routeAndGenerateTool = defineTool({
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).max(1_048_576).optional(),
     useMemory: z.boolean().optional().meta({ default: true }),
-    dryRun: z.boolean().optional().describe('Plan only: model and time.'),
+    dryRun: z.boolean().optional().describe('Plan only.'),
     ...formatField,
   }),
   outputSchema: routeResultSchema,

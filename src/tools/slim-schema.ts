@@ -6,7 +6,7 @@
  * published copy: the server validates every call against the full schema and refuses what breaks
  * it by name (define.ts), so nothing is accepted that was refused before. So is a type the value
  * says itself — beside a `const`, and `string` beside an `enum` of strings — and a `minimum` of 1
- * on an integer (a count). Pure.
+ * on an integer (a count), and an `items` that allows anything. Pure.
  */
 type Json = unknown;
 
@@ -33,6 +33,8 @@ export function slimSchema(schema: Json): Json {
   for (const [key, value] of Object.entries(schema)) {
     if (GUARDS.has(key) || !telling(key, value, schema)) continue;
     if (key === 'type' && typeSaid) continue;
+    // `items: {}` allows any item, as no `items` does
+    if (key === 'items' && typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0) continue;
     // under `properties` every key is an argument's name, never a keyword
     out[key] = key === 'properties' && typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, slimSchema(v)])) : slimSchema(value);
   }

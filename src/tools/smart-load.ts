@@ -11,7 +11,7 @@ const keepAlive = z
     const problem = keepAliveProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe('Seconds or "15m"; negative: never unload.');
+  .describe('Seconds or "15m"; <0: forever.');
 
 /** A sentence ends with one full stop, whatever the parts it is made of end with. */
 const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);

@@ -155,6 +155,12 @@ describe('the published argument', () => {
     expect(slimSchema({ type: 'object', properties: { task: { type: 'string', enum: ['code'] }, type: { type: 'string' } } })).toEqual({ type: 'object', properties: { task: { enum: ['code'] }, type: { type: 'string' } } });
   });
 
+  it('leaves out an `items` that allows anything, and keeps one that says something', () => {
+    expect(slimSchema({ type: 'array', items: {} })).toEqual({ type: 'array' });
+    expect(slimSchema({ type: 'array', items: { type: 'string' } })).toEqual({ type: 'array', items: { type: 'string' } });
+    expect(slimSchema({ type: 'object', properties: { items: {} } })).toEqual({ type: 'object', properties: { items: {} } });
+  });
+
   it('leaves out a minimum of 1 on an integer (a count), and keeps every other minimum', () => {
     expect(slimSchema({ type: 'integer', minimum: 1, maximum: 100 })).toEqual({ type: 'integer', maximum: 100 });
     expect(slimSchema({ type: 'integer', minimum: 2 })).toEqual({ type: 'integer', minimum: 2 });
