@@ -54,11 +54,14 @@ function headerPath(rest: string): string {
   return unquoted(rest.slice((rest.length + 1) / 2)).slice(2);
 }
 
-/** One file's part of the patch: from just after `diff --git ` to the next file's header. */
+/** One file's part of the patch: from just after `diff --git ` to the next file's header (a line no other matches). */
 function readFile(part: string): DiffFile {
-  const [header = '', ...lines] = part.split('\n');
-  const file: DiffFile = { paths: [], after: new Map(), before: new Map(), wholeAfter: false, wholeBefore: false };
-  let newPath = headerPath(header);
+  const lines = part.split('\n');
+  const after = new Map<number, string>();
+  const before = new Map<number, string>();
+  let wholeAfter = false;
+  let wholeBefore = false;
+  let newPath = headerPath(lines[0] as string);
   let oldPath = newPath;
   let oldAt = 0;
   let newAt = 0;
@@ -69,15 +72,15 @@ function readFile(part: string): DiffFile {
       // inside a hunk until both sides are counted: a context line (" ", or "" under diff.suppressBlankEmpty), a removed or an added one
       const text = line.slice(1);
       if (line.startsWith(' ') || line === '') {
-        file.before.set(oldAt++, text);
-        file.after.set(newAt++, text);
+        before.set(oldAt++, text);
+        after.set(newAt++, text);
         oldLeft--;
         newLeft--;
       } else if (line.startsWith('-')) {
-        file.before.set(oldAt++, text);
+        before.set(oldAt++, text);
         oldLeft--;
       } else if (line.startsWith('+')) {
-        file.after.set(newAt++, text);
+        after.set(newAt++, text);
         newLeft--;
       } // else "\ No newline at end of file", which is no line of the file
       continue;
@@ -88,14 +91,13 @@ function readFile(part: string): DiffFile {
       oldLeft = h[2] === undefined ? 1 : Number(h[2]);
       newAt = Number(h[3]);
       newLeft = h[4] === undefined ? 1 : Number(h[4]);
-    } else if (line.startsWith('new file mode')) file.wholeAfter = true;
-    else if (line.startsWith('deleted file mode')) file.wholeBefore = true;
-    else if (line.startsWith('Binary files ')) file.wholeAfter = file.wholeBefore = false;
+    } else if (line.startsWith('new file mode')) wholeAfter = true;
+    else if (line.startsWith('deleted file mode')) wholeBefore = true;
+    else if (line.startsWith('Binary files ')) wholeAfter = wholeBefore = false;
     else if (line.startsWith('rename from ') || line.startsWith('copy from ')) oldPath = unquoted(line.slice(line.indexOf(' from ') + 6));
     else if (line.startsWith('rename to ') || line.startsWith('copy to ')) newPath = unquoted(line.slice(line.indexOf(' to ') + 4));
   }
-  file.paths = [...new Set([newPath, oldPath])];
-  return file;
+  return { paths: [...new Set([newPath, oldPath])], after, before, wholeAfter, wholeBefore };
 }
 
 /** Every file a patch shows, with the lines of each side its hunks show. */
