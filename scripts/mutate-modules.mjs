@@ -48,7 +48,7 @@ export const MODULES = [
   { name: 'openai-windows', file: 'src/orchestrator/engines/openai/openai-windows.ts', tests: unit('openai-context-limit') },
   { name: 'citations', file: 'src/orchestrator/inputs/citations.ts', tests: unit('citations', 'citations-diff') },
   { name: 'citation-lines', file: 'src/orchestrator/inputs/citation-lines.ts', tests: unit('citations', 'citations-diff') },
-  { name: 'diff-lines', file: 'src/orchestrator/inputs/diff-lines.ts', tests: unit('citations-diff') },
+  { name: 'diff-lines', file: 'src/orchestrator/inputs/diff-lines.ts', tests: unit('citations-diff', 'diff-lines') },
   { name: 'token-answer', file: 'src/orchestrator/engines/llamacpp/token-answer.ts', tests: unit('token-answer') },
   { name: 'llamacpp-tokenize', file: 'src/orchestrator/engines/llamacpp/llamacpp-tokenize.ts', tests: integration('llamacpp-tokenize') },
   { name: 'llamacpp-calls', file: 'src/orchestrator/engines/llamacpp/llamacpp-calls.ts', tests: [...unit('llamacpp-sleep', 'llamacpp-calls'), ...integration('llamacpp', 'llamacpp-sleep')] },
