@@ -251,7 +251,7 @@ export class Orchestrator {
 
   /** How the router is set up: settings' overrides and default, and the user's preferences. */
   routingSettings(): RoutingSettings {
-    return routingFrom(this.config.settings.model, this.preferences.byProfile(), this.outcomes.evidence());
+    return routingFrom(this.config.settings.model, this.preferences.byProfile(), this.outcomes.evidence(), this.madeFor.all());
   }
 
   /** The effective settings, secrets hidden, with where each given value came from. */

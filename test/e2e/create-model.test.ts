@@ -41,6 +41,20 @@ describe('create_model over stdio', () => {
     const listed = (list.structuredContent as { models: Array<{ name: string; madeFor?: string }> }).models;
     expect(listed.find((m) => m.name === 'terse:latest')?.madeFor).toBe('summarize');
     expect(listed.find((m) => m.name === 'llama3.2:latest')?.madeFor).toBeUndefined();
+    expect(text(list)).toMatch(/^- terse:latest — .*its own settings: temperature 0\.2, num_ctx 16384, system prompt/m);
+
+    // routing gives it the work it was made for, and runs it with its own settings
+    fake.reply('Short.');
+    const summary = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Summarize this: the build failed twice, then passed.', task: 'summarize', useMemory: false } });
+    expect(summary.isError, text(summary)).toBeFalsy();
+    expect((summary.structuredContent as { model: string }).model).toBe('terse:latest');
+    expect((summary.structuredContent as { reason: string }).reason).toMatch(/terse:latest was made for summarize work/);
+    const sent = fake.requests.filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt).at(-1)!.body as { options: Record<string, unknown>; system?: string };
+    expect(sent.options).not.toHaveProperty('temperature');
+    expect(sent.options['num_ctx']).toBe(16384);
+    expect(fake.generations().at(-1)!.systemUsed).toBe('Be terse.');
+    const other = await session.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Write a haiku about rain.', task: 'creative', useMemory: false } });
+    expect((other.structuredContent as { reason: string }).reason).not.toMatch(/made for/); // other work: chosen as any model is
 
     const del = await session.client.callTool({ name: 'delete_model', arguments: { model: 'terse' } });
     expect(del.isError, text(del)).toBeFalsy();

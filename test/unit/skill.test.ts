@@ -3,6 +3,7 @@
  * Agent Skills format, every tool it names exists, every call it shows is one the tool accepts,
  * and every result field it tells the agent to read is in the result.
  */
+import { PARAMETER_RULES } from '../../src/orchestrator/models/create-check.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +51,8 @@ function refusal(call: { tool: string; args: string }): string | undefined {
   return parsed.success ? undefined : `${call.tool}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
 }
 
-const KNOWN = new Set([...TOOLS.map((t) => t.toolName), ...BUILTIN_TEMPLATES.map((t) => t.name)]);
+// tools, built-in templates, and the Ollama parameter names create_model takes
+const KNOWN = new Set([...TOOLS.map((t) => t.toolName), ...BUILTIN_TEMPLATES.map((t) => t.name), ...Object.keys(PARAMETER_RULES)]);
 
 describe('the offloading skill', () => {
   it('opens with the Agent Skills front matter: its folder name, and a description of what and when', () => {

@@ -5,7 +5,7 @@
  * fields their defaults.
  */
 import * as z from 'zod';
-import { PROFILE_NAMES } from '../models/profiles.js';
+import { PROFILE_NAMES, TASK_TYPES } from '../models/profiles.js';
 
 const profile = z.enum(PROFILE_NAMES);
 
@@ -18,6 +18,9 @@ export const routingFields = {
   enabled: z.boolean(),
   defaultProfile: profile,
   overrides: z.partialRecord(profile, z.string().min(1)).describe('A model per routing profile, e.g. { code: "qwen2.5-coder:7b" }.'),
+  madeFor: z
+    .record(z.string().min(1).max(200), z.enum(TASK_TYPES))
+    .describe('Models made for a kind of work, by name, e.g. { terse: "summarize" }: routing gives them that work when they fit (after overrides and preferences). create_model\'s task records the same.'),
   allowCloud: z.boolean().describe('Let routing pick Ollama cloud models (names ending in -cloud); they run on ollama.com and need `ollama signin`.'),
   learning: z
     .boolean()

@@ -122,6 +122,7 @@ export const settingsSchema = z
             enabled: routingFields.enabled.default(true),
             defaultProfile: routingFields.defaultProfile.default('general'),
             overrides: routingFields.overrides.default({}),
+            madeFor: routingFields.madeFor.default({}),
             allowCloud: routingFields.allowCloud.default(false),
             learning: routingFields.learning.default(true),
             maxColdLoadMs: routingFields.maxColdLoadMs.optional(),

@@ -1,6 +1,7 @@
 /**
  * Choosing a model when none is named (seed 001 §4), as a pure function over plain data:
- * a configured override first, then an already-loaded model that suits the task, then the best
+ * a configured override first, then the model the user preferred, then a model made for the
+ * task (create_model's task, model.routing.madeFor), then an already-loaded model that suits the task, then the best
  * suitable model that fits now, then one that fits after unloading, then the fallback chain
  * (general models, larger before smaller — 8b → 7b → … — with phi last). Code and debugging go
  * only to code models — unless the work reads inputs given by path and no code model can take it:
@@ -59,9 +60,9 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
 
   const skipped: RankedModel[] = [];
   /** The configured or preferred model, when it can take this work; otherwise noted in `skipped`. */
-  const chosen = (name: string | undefined, whose: string): RouteCandidate | undefined => {
+  const chosen = (name: string | undefined, whose: string, among: readonly RouteCandidate[] = installed): RouteCandidate | undefined => {
     if (!name) return undefined;
-    const m = findModel(installed, name);
+    const m = findModel(among, name);
     const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
     if (!why) return m;
     skipped.push({ model: m?.name ?? name, why: `${whose}, ${m?.name ?? name}, was passed over: it ${why}` });
@@ -72,6 +73,13 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   if (configured) add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
   const preferred = chosen(settings.preferred?.[asked], `the model you preferred for ${asked} work`);
   if (preferred) add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
+  // models made for this kind of work, next (create_model's task, model.routing.madeFor)
+  for (const made of settings.madeFor ?? []) {
+    if (made.task !== req.task) continue;
+    const here = made.host === undefined ? installed : installed.filter((m) => m.host === undefined || m.host === made.host);
+    const m = chosen(made.model, `the model made for ${made.task} work`, here);
+    if (m) add(m, `${m.name} was made for ${made.task} work${m.loaded ? ' and is already loaded' : ''}`);
+  }
   const fixed = ranked.length; // what the user chose stays first, whatever was learned
 
   // Fast work wants the quickest answer: a loaded model that can do general work answers at once,

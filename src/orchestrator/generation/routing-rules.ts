@@ -65,12 +65,21 @@ export interface RoutingSettings {
   overrides: Partial<Record<ProfileName, string>>;
   /** Models the user chose for a kind of work (prefer_model); after overrides, before the rest. */
   preferred?: Partial<Record<ProfileName, string>>;
+  /** Models made for a kind of work (create_model's task, model.routing.madeFor): after preferences, before the tables and learning. */
+  madeFor?: readonly MadeForModel[];
   /** Cloud models may be chosen (routing.allowCloud; off by default). */
   allowCloud?: boolean;
   /** A model whose load is estimated to take longer (ms) goes after the suitable models already loaded (routing.maxColdLoadMs). */
   maxColdLoadMs?: number;
   /** Learning on (routing.learning): what happened to earlier answers reorders the candidates (router-learning.ts). */
   learning?: LearningInput;
+}
+
+/** A model made for a kind of work: by create_model (on `host`), or named so in settings (any host). */
+export interface MadeForModel {
+  model: string;
+  task: TaskType;
+  host?: string;
 }
 
 export interface RankedModel {
