@@ -49,9 +49,13 @@ export function expiryFrom(keepAliveMs: number): Date {
   return new Date(Date.now() + ms);
 }
 
-/** The key of a model's runner: its blob (digest, and size so an edited fixture copy is another blob). */
+/**
+ * The key of a model's runner: its weights blob (digest, and size so an edited fixture copy is
+ * another blob) — sched.go's schedulerModelKey is the model's ModelPath, so a model made from
+ * another (same weights) shares its base's runner: reused when the options match, else reloaded.
+ */
 export function runnerKey(model: FakeModel): string {
-  return `sha256-${digestOf(model)}-${model.size}`;
+  return model.made ? `sha256-${model.made.weightsDigest}-${model.made.weightsSize}` : `sha256-${digestOf(model)}-${model.size}`;
 }
 
 export function newRunner(model: FakeModel, opts: RunnerOpts, parallel: number, p: Placement, keepAliveMs: number): Runner {

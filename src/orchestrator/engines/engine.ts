@@ -58,6 +58,8 @@ export interface ModelShow {
   parameters?: string;
   template?: string;
   system?: string;
+  /** Ollama's modelfile: its FROM line names the weights file (a made model shares its base's). */
+  modelfile?: string;
 }
 
 export interface EngineCapabilities {

@@ -14,6 +14,7 @@ import type { HostMemoryModel } from './host-memory.js';
 import { isEmbedding, learnedFor, loadedStates, modelFacts, planAt, runnerFor, usableWindows, type PlanningParts } from './load-planning.js';
 import type { KvCacheType } from './kv-cache.js';
 import { baseContext, contextFor } from './load-context.js';
+import { onSharedRunner } from './shared-weights.js';
 import { confirmLoaded, learnLoadSize, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import type { LearnedSize, SeenSize } from './learned-size.js';
@@ -175,19 +176,25 @@ export class Loader {
       const reason = `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`;
       return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
     }
-    const running = await this.backend.ps({ signal: req.signal });
+    // a model of the same weights loaded (its base, or one made from it) is the runner this one runs on: shared-weights.ts
+    const seen = await this.backend.ps({ signal: req.signal });
+    const { running, shared } = model.weights ? onSharedRunner(model, seen, (await this.catalog.list(req.signal ? { signal: req.signal } : {})).models) : { running: seen, shared: undefined };
     const view = await this.hostMemory.view(running, { fresh: true });
-    const loadedAs = running.find((r) => r.name === model.name);
-    const contextLength = contextFor(model, loadedAs, req.contextLength, req.baseContext ?? baseContext(this.settings, view.memory, model));
+    const current = running.find((r) => r.name === model.name);
+    const base = req.baseContext ?? baseContext(this.settings, view.memory, model);
+    // its own window, not the other model's, when they differ: the runner is then reloaded for it
+    const loadedAs = shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
+    const contextLength = contextFor(model, loadedAs, req.contextLength, base);
     const { plan, reload, others } = planAt(this.planning, model, running, await loadedStates(this.planning, running, view), view, contextLength);
-    if (reload) plan.reason = `${plan.reason} The context grows from ${loadedAs?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(this.backend)} reloads it.`;
+    if (reload) plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(this.backend)} reloads it.`;
+    if (shared) plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
     logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
 
     const action = plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded';
     const { requiredBytes, availableBytes, reason, fitsInVram } = plan;
     const outcome: LoadOutcome = { model: model.name, action, unloaded: plan.unload, requiredBytes, availableBytes, reason, keepAlive, pinned, contextLength };
     if (fitsInVram !== undefined) outcome.fitsInVram = fitsInVram;
-    if (reload) outcome.contextRaisedFrom = loadedAs?.context_length ?? 0;
+    if (reload) outcome.contextRaisedFrom = current?.context_length ?? 0;
     if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
     if (plan.waitFor) outcome.waitFor = plan.waitFor;
     if (req.dryRun || plan.action === 'refuse') return outcome;

@@ -29,6 +29,8 @@ export interface CatalogModel extends ModelDescription {
   cloud?: boolean;
   /** The parameters and system prompt it carries (its Modelfile, a preset): they outrank ollm-mcp's defaults. */
   own?: ModelSettings;
+  /** Its weights file ("sha256-…"), which Ollama keys its runners by: a model made from another shares its base's. */
+  weights?: string;
 }
 
 /** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
@@ -75,6 +77,7 @@ export interface ShowFacts {
   license?: string;
   kvShape?: KvShape;
   own?: ModelSettings;
+  weights?: string;
 }
 
 /** What sizes the KV cache: see kvCacheBytes in planner.ts. */
@@ -100,6 +103,16 @@ function kvShapeOf(info: Record<string, unknown>, arch: string): KvShape | undef
 export function humanParameters(count: number): string {
   const [scale, unit] = count >= 1e12 ? [1e12, 'T'] : count >= 1e9 ? [1e9, 'B'] : count >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
   return `${Number((count / scale).toFixed(1))}${unit}`;
+}
+
+/** The weights blob a modelfile's FROM line names ("FROM /…/blobs/sha256-<hex>"), when it names one. */
+export function weightsFile(modelfile: string | undefined): string | undefined {
+  for (const line of (modelfile ?? '').slice(0, 64 * 1024).split('\n')) {
+    if (!line.startsWith('FROM ')) continue;
+    const blob = line.slice(5).trim().split(/[\\/]/).at(-1) ?? '';
+    return /^sha256[-:][0-9a-f]{64}$/.test(blob) ? blob.replace(':', '-') : undefined;
+  }
+  return undefined;
 }
 
 export function showFacts(show: ModelShow): ShowFacts {
@@ -129,6 +142,8 @@ export function showFacts(show: ModelShow): ShowFacts {
   if (facts.parameterSize && /^\d+$/.test(facts.parameterSize)) facts.parameterSize = humanParameters(Number(facts.parameterSize));
   const own = modelSettings(show);
   if (own) facts.own = own;
+  const weights = weightsFile(show.modelfile);
+  if (weights) facts.weights = weights;
   const license = show.license?.trim();
   if (license) facts.license = license.split('\n').slice(0, LICENSE_LINES).join('\n').trim();
   return facts;
@@ -218,6 +233,7 @@ export class Catalog {
       if (show?.license) model.licenseFirstLines = show.license;
       if (show?.kvShape) model.kvShape = show.kvShape;
       if (show?.own) model.own = show.own;
+      if (show?.weights) model.weights = show.weights;
       if (isCloudModel(tag)) model.cloud = true;
       return model;
     });

@@ -193,7 +193,7 @@ export class OllamaBackend implements Engine {
     return this.call(`/api/show for "${model}"`, async (c): Promise<ModelShow> => {
       const s = await c.show({ model });
       // the client types model_info as a Map, but it arrives as a plain JSON object
-      return { details: s.details, model_info: s.model_info as unknown as Record<string, unknown>, capabilities: s.capabilities, license: s.license, parameters: s.parameters, template: s.template, system: s.system };
+      return { details: s.details, model_info: s.model_info as unknown as Record<string, unknown>, capabilities: s.capabilities, license: s.license, parameters: s.parameters, template: s.template, system: s.system, modelfile: s.modelfile };
     }, { ...options, model });
   }
 
