@@ -72,7 +72,7 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
       const client = new Client({ name: 'lean', version: '1' });
       await client.connect(transport);
       try {
-        expect((await client.listTools()).tools.length).toBe(16);
+        expect((await client.listTools()).tools.length).toBe(17);
         expect((await client.listResources()).resources.map((r) => r.uri)).toContain('ollm://metrics');
         expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toContain('ollm://models/{+name}');
         expect((await client.listPrompts()).prompts.length).toBeGreaterThan(0);
@@ -82,7 +82,7 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
         expect(text).toMatch(/could not load its core/);
         expect(text).toMatch(/reinstall ollm-mcp/);
         // still serving
-        expect((await client.listTools()).tools.length).toBe(16);
+        expect((await client.listTools()).tools.length).toBe(17);
       } finally {
         await client.close();
       }

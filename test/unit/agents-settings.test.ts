@@ -107,7 +107,7 @@ describe('forAgent', () => {
   const book = {};
   const parts = (st: Settings): JobParts => ({
     fleet: {} as JobParts['fleet'],
-    records: { preferences: { byProfile: () => ({ fast: 'phi3:mini' }) }, outcomes: { evidence: () => book } } as unknown as JobParts['records'],
+    records: { preferences: { byProfile: () => ({ fast: 'phi3:mini' }) }, outcomes: { evidence: () => book }, madeFor: { all: () => [] } } as unknown as JobParts['records'],
     settings: st,
     home: '/tmp/nowhere',
     routing: () => routingFrom(st.model, {}, book),
