@@ -125,6 +125,9 @@ export class FakeOllama {
 
   static async start(opts: FakeOllamaOptions = {}): Promise<FakeOllama> {
     const server = http.createServer();
+    // Ollama's http.Server sets no IdleTimeout nor ReadTimeout (server/routes.go Serve): an idle
+    // keep-alive connection stays open, never closed under a client about to reuse it
+    server.keepAliveTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 0, '127.0.0.1', () => {
