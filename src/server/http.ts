@@ -16,6 +16,9 @@ import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { createServerFactory } from './create-server.js';
+
+/** How long an idle HTTP connection is kept open: longer than clients keep theirs. */
+const IDLE_KEEP_ALIVE_MS = 65_000;
 import { admit, answerClientError, isLoopback, reply, type HttpToken } from './http-guard.js';
 import { acceptedTokens } from './http-tokens.js';
 import { assignSession, CallRegistry, sessionOf } from './http-cancel.js';
@@ -201,6 +204,9 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     reply(res, 404, `Nothing at ${shortened(path)}: MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE).`);
   });
   server.on('clientError', answerClientError);
+  // an idle connection outlives the client's own keep-alive (undici: 4 s): the client closes it first,
+  // never the server under a request the client is sending on it ("other side closed")
+  server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(new HttpStartError(err.code === 'EADDRINUSE' ? `Port ${options.port} on ${options.host} is in use: pick another with --port.` : `Cannot listen on ${options.host}:${options.port}: ${err.message}`)),

@@ -61,7 +61,7 @@ describe('memory across sessions', () => {
     expect(bad.isError).toBe(true);
     expect(bad.text).toMatch(/Say what to forget: key .* or all: true/);
     await second.close();
-  });
+  }, 60_000); // three server processes one after another
 
   it('two server processes writing at once lose nothing (200 entries each)', async () => {
     const home = tempHome();

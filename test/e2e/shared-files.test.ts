@@ -87,5 +87,5 @@ describe('the state database', () => {
     const bad = await run(['memory', 'import', join(b, 'bad.json')], env(b));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/as JSON|not a memory export/);
-  });
+  }, 60_000); // six CLI runs and a server, one after another
 });
