@@ -65,6 +65,8 @@ describe('the bounds of what a model can take loaded', () => {
 
   it('believe nothing of a model whose weights are unknown', () => {
     expect(plausible(REAL_4K, { ...llama, weightsBytes: 0 }, 4096)).toBe(false);
+    expect(plausible(1 * GB, { ...llama, weightsBytes: 0 }, 4096)).toBe(false); // even a reading within the buffers alone
+    expect(plausible(1 * GB, { ...llama, weightsBytes: Number.NaN }, 4096)).toBe(false);
   });
 });
 
@@ -86,6 +88,8 @@ describe('the context a reading is filed under', () => {
     expect(sensibleContext(131073, llama)).toBe(false);
     expect(sensibleContext(0, llama)).toBe(false);
     expect(sensibleContext(undefined, llama)).toBe(false);
+    expect(sensibleContext(4096.5, llama)).toBe(false);
+    expect(sensibleContext(Number.NaN, llama)).toBe(false);
   });
 });
 
