@@ -153,6 +153,13 @@ describe("doctor's line on learned figures", () => {
     expect(check.fix).toMatch(/^`ollm-mcp learning reset sizes` forgets/);
   });
 
+  it('says how far at the edges of its wording: 100× in whole numbers, exactly the estimate as 1.0×, nothing as nothing', () => {
+    expect(learnedFiguresCheck([fig(600 * GB)])!.detail).toContain('(100× the estimate; set aside');
+    expect(learnedFiguresCheck([fig(99.5 * GB, 4096, 1 * GB)])!.detail).toContain('(99.5× the estimate;');
+    expect(learnedFiguresCheck([fig(6 * GB, 1e9)])!.detail).toContain('6.0 GB learned, 6.0 GB estimated (1.0× the estimate; set aside'); // at a context no model has
+    expect(learnedFiguresCheck([fig(0)])!.detail).toContain('0 B learned, 6.0 GB estimated (nothing, against the estimate; set aside');
+  });
+
   it('says a figure below the estimate as a fraction of it', () => {
     expect(learnedFiguresCheck([fig(1)])!.detail).toContain('(1/6,000,000,000 of the estimate; set aside');
     expect(learnedFiguresCheck([fig(5.3 * GB, 1e9)])!.detail).toMatch(/^1 figure learned from loads is far .* set aside as impossible/);
