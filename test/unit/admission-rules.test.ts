@@ -96,6 +96,13 @@ describe('assessFit on a GPU host', () => {
     expect(fit({ modelBytes: 2 * GB, kvBytes: 1.9 * GB, loadedBytes: 6 * GB, memory: gpu(10, 4) }).fitsNow).toBe(false);
   });
 
+  it('OLLAMA_GPU_OVERHEAD is taken off the total too: 8.0 GB sits in 12 GB less 2 GB kept; one byte more kept, it runs alone', () => {
+    const kept = (keptBytes: number): HostMemory => ({ kind: 'gpu', vram: { totalBytes: 12 * GB, freeBytes: 12 * GB, keptBytes }, ram: ram(16, 12) });
+    const model = { name: 'm:7b', sizeBytes: 4 * GB, kvBytes: 3.8 * GB }; // 4.2 GB + 3.8 GB KV = 8.0 GB
+    expect(admission(input({ model, memory: kept(2 * GB) }))).toMatchObject({ fitsInVram: true });
+    expect(admission(input({ model, memory: kept(2 * GB + 1) }))).toMatchObject({ fitsInVram: false, alone: true });
+  });
+
   it('nothing loaded: a model that sits in the VRAM fits now whatever the free reading', () => {
     expect(fit({ modelBytes: 2 * GB, kvBytes: 1.9 * GB, loadedBytes: 0, memory: gpu(10, 1) })).toEqual({ requiredBytes: 4 * GB, fits: true, fitsNow: true });
   });

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/orchestrator/config/index.js';
+import { isLocalHost, ollamaEnvDefaults, withOllamaEnv } from '../../src/orchestrator/config/ollama-env.js';
 import { kvCheck } from '../../src/orchestrator/doctor-memory.js';
 import type { HostCapacity } from '../../src/orchestrator/models/overview-types.js';
 import { tempDir } from '../helpers/temp.js';
@@ -26,6 +27,7 @@ describe('the Ollama server settings', () => {
     expect(s.ollama).toMatchObject({ kvCacheType: 'q8_0', flashAttention: 'off', gpuOverhead: 536870912 });
     expect(s.sources['ollama.kvCacheType']).toBe('env OLLAMA_KV_CACHE_TYPE');
     expect(s.sources['ollama.flashAttention']).toBe('env OLLAMA_FLASH_ATTENTION');
+    expect(s.sources['ollama.gpuOverhead']).toBe('env OLLAMA_GPU_OVERHEAD');
     expect((await settings({ OLLAMA_FLASH_ATTENTION: 'true' })).ollama.flashAttention).toBe('on');
   });
 
@@ -52,6 +54,58 @@ describe('the Ollama server settings', () => {
     expect(s.hosts[0]).toMatchObject({ kvCacheType: 'q8_0', flashAttention: 'auto', gpuOverhead: 1024 ** 3 });
     await expect(settings({}, 'ollama:\n  kvCacheType: q9\n')).rejects.toThrow(ConfigError);
     await expect(settings({}, 'ollama:\n  kvCacheType: q9\n')).rejects.toThrow(/ollama\.kvCacheType/);
+  });
+});
+
+describe('which Ollama is this machine’s', () => {
+  it('localhost, 127.0.0.0/8 and ::1 in any form the URL parser reads', () => {
+    for (const url of ['http://127.0.0.1:11434', 'http://127.8.9.10:11434', 'http://127.1:11434', 'http://localhost:11434', 'http://LocalHost:8080', 'http://[::1]:11434', 'http://[0:0:0:0:0:0:0:1]:11434']) {
+      expect([url, isLocalHost(url)]).toEqual([url, true]);
+    }
+  });
+
+  it('not another machine, a name that only starts like a loopback address, nor what is no URL', () => {
+    for (const url of ['http://10.0.0.1:11434', 'http://128.0.0.1:11434', 'http://127.example.com:11434', 'http://localhost.example.com:11434', 'http://gpu-box:11434', 'http://[::2]:11434', 'not a url']) {
+      expect([url, isLocalHost(url)]).toEqual([url, false]);
+    }
+  });
+});
+
+describe('the OLLAMA_* values taken as Ollama takes them', () => {
+  const values = (env: Record<string, string>) => Object.fromEntries(ollamaEnvDefaults(env).map((d) => [d.key, d.value]));
+
+  it('flash attention: every spelling of Go’s strconv.ParseBool, around spaces; any other is Ollama’s default', () => {
+    for (const v of ['1', 't', 'T', 'TRUE', 'true', 'True', ' 1 ']) expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, { flashAttention: 'on' }]);
+    for (const v of ['0', 'f', 'F', 'FALSE', 'false', 'False', '\tfalse ']) expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, { flashAttention: 'off' }]);
+    for (const v of ['', ' ', 'yes', 'on', 'tRUE', 'fALSE', '2']) expect([v, values({ OLLAMA_FLASH_ATTENTION: v })]).toStrictEqual([v, {}]);
+  });
+
+  it('the cache type in any case, around spaces; an unknown one is left out', () => {
+    expect(values({ OLLAMA_KV_CACHE_TYPE: ' Q4_0 ' })).toStrictEqual({ kvCacheType: 'q4_0' });
+    expect(values({ OLLAMA_KV_CACHE_TYPE: '' })).toStrictEqual({});
+    expect(values({ OLLAMA_KV_CACHE_TYPE: 'q8' })).toStrictEqual({});
+  });
+
+  it('GPU overhead: a plain byte count, 0 included; not what Number would read but Go’s ParseUint refuses', () => {
+    expect(values({ OLLAMA_GPU_OVERHEAD: ' 1073741824 ' })).toStrictEqual({ gpuOverhead: 1073741824 });
+    expect(values({ OLLAMA_GPU_OVERHEAD: '0' })).toStrictEqual({ gpuOverhead: 0 });
+    for (const v of ['1e9', '0x10', '1GB', 'x1', '-5', '+5', '1.5', '', '99999999999999999999']) expect([v, values({ OLLAMA_GPU_OVERHEAD: v })]).toStrictEqual([v, {}]);
+  });
+
+  it('an ollama section that is not a mapping is reported, never replaced by the variables', async () => {
+    for (const section of ['abc', '[1]', '']) {
+      const yaml = `ollama: ${section}\n`;
+      await expect(settings({ OLLAMA_KV_CACHE_TYPE: 'q8_0' }, yaml)).rejects.toThrow(/Invalid setting ollama = .*expected object/);
+    }
+  });
+
+  it('an ollama.host naming this machine takes them; one that cannot be read leaves the settings to the schema', async () => {
+    const s = await settings({ OLLAMA_HOST: 'http://127.0.0.1:11434', OLLAMA_KV_CACHE_TYPE: 'q8_0' });
+    expect(s.ollama.kvCacheType).toBe('q8_0');
+    const merged = { ollama: { host: 'ftp://box' } };
+    const sources = {};
+    expect(withOllamaEnv(merged, { OLLAMA_KV_CACHE_TYPE: 'q8_0' }, sources)).toBe(merged);
+    expect([merged.ollama, sources]).toEqual([{ host: 'ftp://box' }, {}]);
   });
 });
 

@@ -6,7 +6,7 @@
  * choice, never a pin — or sizes the context down.
  */
 import { describe, expect, it } from 'vitest';
-import { effectiveKvType, isQuantized, kvCacheBytes, kvShare, ONE_SLOT_FAMILIES, slotsFor, type KvCacheType } from '../../src/orchestrator/loading/kv-cache.js';
+import { effectiveKvType, isQuantized, kvCacheBytes, kvShare, ONE_SLOT_FAMILIES, PLAIN_RUNNER, slotsFor, type KvCacheType } from '../../src/orchestrator/loading/kv-cache.js';
 import { automaticBatch, batchForContext, batchSurcharge, passesPreflight, preflightBytes, type PreflightFacts } from '../../src/orchestrator/loading/ollama-preflight.js';
 import { gpuBytes } from '../../src/orchestrator/loading/admission.js';
 import { planLoad, type PlanInput } from '../../src/orchestrator/loading/planner.js';
@@ -41,6 +41,8 @@ describe('the KV cache at its type', () => {
     expect(kvCacheBytes(shape, 1, 'q8_0')).toBe(69_632);
     expect(kvCacheBytes(shape, 1, 'q4_0')).toBe(36_864);
     expect(kvCacheBytes(shape, 1, 'f32')).toBe(262_144);
+    // the other ggml block types: q5_1 24 bytes per 32 values, q5_0 22, q4_1 20, iq4_nl 18
+    expect((['q5_1', 'q5_0', 'q4_1', 'iq4_nl'] as const).map((t) => kvCacheBytes(shape, 1, t))).toEqual([49_152, 45_056, 40_960, 36_864]);
     expect(kvShare('q8_0')).toBeCloseTo(0.53, 2);
     expect(kvCacheBytes(undefined, 4096, 'q8_0')).toBe(0);
   });
@@ -76,6 +78,7 @@ describe('the KV cache at its type', () => {
     expect(slotsFor({ capabilities: ['completion'], family: 'llama' }, 4, ONE_SLOT_FAMILIES)).toBe(4);
     expect(slotsFor({ capabilities: ['embedding'], family: 'bert' }, 4, ONE_SLOT_FAMILIES)).toBe(1);
     expect(slotsFor({ capabilities: [], family: 'llama' }, 4, ONE_SLOT_FAMILIES)).toBe(4); // not known: the larger figure
+    expect(slotsFor({ capabilities: ['completion'] }, 4, ONE_SLOT_FAMILIES)).toBe(4); // no family reported
     expect(slotsFor({ capabilities: ['completion'], family: 'qwen3next' }, 4, [])).toBe(4); // the families reach it as data
   });
 });
@@ -117,6 +120,12 @@ describe("Ollama's pre-flight (f16, batch buffers by context)", () => {
     expect(preflightFacts(model, 8192, 1, { ...runner, preflight: false })).toBeUndefined(); // an engine without Ollama's pre-flight
     expect(runnerFor(model, { numParallel: 4, runner })).toEqual({ slots: 4, kvType: 'q8_0' });
     expect(runnerFor({ ...model, family: 'lfm2' } as CatalogModel, { numParallel: 4, runner })).toEqual({ slots: 1, kvType: 'q8_0' });
+  });
+
+  it('a llama-server router sizes a model as its own: f16, the slots given whatever its family, no Ollama pre-flight', () => {
+    const model = { name: 'm:8b', sizeBytes: 5 * GB, contextWindow: 32768, capabilities: ['completion'], family: 'lfm2', kvShape: shape } as unknown as CatalogModel;
+    expect(runnerFor(model, { numParallel: 2, runner: PLAIN_RUNNER })).toEqual({ slots: 2, kvType: 'f16' });
+    expect(preflightFacts(model, 8192, 1, PLAIN_RUNNER)).toBeUndefined();
   });
 });
 

@@ -54,6 +54,20 @@ describe('ReadOrigins', () => {
     expect(o.heldIn({ prompt: 'a heading\n-=-=-=-=-=-=-=-=-=-=-=-=-=-=\n' })).toBeUndefined();
   });
 
+  it('a text shorter than a k-gram is kept whole from 12 non-space characters and 5 different ones', () => {
+    const o = new ReadOrigins();
+    o.recordText('pin.txt', 'code: 4711 AB'); // 11: too short
+    o.recordText('door.txt', 'door 4711#xyz'); // 12, 11 different
+    o.recordText('plain.txt', 'abcd abcd abcd'); // 12, 4 different
+    o.recordText('five.txt', 'abcde eeeeee e'); // 12, 5 different
+    o.recordText('nineteen.txt', 'Meet at 9 by the gate:'); // 17: under a k-gram (20), still whole
+    expect(o.heldIn({ prompt: 'Open it: door\n4711#xyz, thanks' })).toBe('door.txt');
+    expect(o.heldIn({ prompt: 'x code:4711AB y' })).toBeUndefined();
+    expect(o.heldIn({ prompt: 'x abcdabcdabcd y' })).toBeUndefined();
+    expect(o.heldIn({ prompt: 'x abcdeeeeeeee y' })).toBe('five.txt');
+    expect(o.heldIn({ prompt: 'Note: Meet at 9 by the gate: ok' })).toBe('nineteen.txt');
+  });
+
   it('never keeps a long run of few different characters (rules, zeros) from a file', () => {
     const o = new ReadOrigins();
     o.recordText('table.md', `${'-'.repeat(200)}\n${'|---|---|'.repeat(30)}\n${'0'.repeat(300)}`);
@@ -78,6 +92,22 @@ describe('ReadOrigins', () => {
     expect(o.size).toBeLessThanOrEqual(30_000);
     expect(o.heldIn({ prompt: a.slice(100, 200) })).toBeUndefined();
     expect(o.heldIn({ prompt: b.slice(100, 200) })).toBe('b.md');
+  });
+
+  it('forgets short texts and images with their reads; keeps exactly its bound, and always the newest read', () => {
+    const png = (n: number) => `iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mN${n}`;
+    const o = new ReadOrigins(2_000); // two images exactly
+    o.recordImage('one.png', png(1));
+    o.recordImage('two.png', png(2));
+    expect([o.size, o.heldIn({ prompt: '', images: [png(1)] }), o.heldIn({ prompt: '', images: [png(2)] })]).toEqual([2_000, 'one.png', 'two.png']);
+    o.recordText('door.txt', 'door 4711#xyz'); // 12 more: one.png goes
+    expect([o.heldIn({ prompt: '', images: [png(1)] }), o.heldIn({ prompt: '', images: [png(2)] }), o.heldIn({ prompt: 'door4711#xyz' })]).toEqual([undefined, 'two.png', 'door.txt']);
+    o.recordImage('three.png', png(3)); // two.png goes; door.txt stays (1,012 of 2,000)
+    o.recordImage('four.png', png(4)); // door.txt goes
+    expect([o.heldIn({ prompt: 'door4711#xyz' }), o.heldIn({ prompt: '', images: [png(2)] })]).toEqual([undefined, undefined]);
+    const tiny = new ReadOrigins(500);
+    tiny.recordImage('big.png', png(5)); // alone past the bound: kept
+    expect(tiny.heldIn({ prompt: '', images: [png(5)] })).toBe('big.png');
   });
 
   it('a text read twice stays known until its newest read is forgotten', () => {

@@ -282,6 +282,16 @@ describe('a model asleep in its engine (a llama-server router with --sleep-idle-
     expect(p).toMatchObject({ action: 'load', unload: ['alpha'] });
   });
 
+  it('goes first in the greedy search too (beyond 12 unloadable models), wherever it is listed', () => {
+    const bigs = Array.from({ length: 12 }, (_, i) => m(`big-${i}`, 6));
+    const lastUsed = new Map(bigs.map((b, i) => [b.name, NOW - (100 - i) * min])); // old, unpinned, idle
+    const roomy = { kind: 'cpu' as const, ram: { totalBytes: 200 * GB, availableBytes: 120 * GB } }; // only the count limit binds
+    for (const loaded of [[asleep('beta'), ...bigs], [...bigs, asleep('beta')], [...bigs.slice(0, 6), asleep('beta'), ...bigs.slice(6)]]) {
+      const p = planLoad(input({ model: { name: 'gamma', sizeBytes: 1 * GB }, loaded, lastUsed, maxLoadedModels: 13, memory: roomy, policy: { ...input({ model: loaded[0]! }).policy, budgetBytes: 200 * GB } }));
+      expect(p).toMatchObject({ action: 'load', unload: ['beta'] });
+    }
+  });
+
   it('a pinned sleeping model stays, whatever it holds', () => {
     const p = planLoad(input({ model: { name: 'gamma', sizeBytes: 1 * GB }, loaded: [m('alpha', 3), asleep('beta')], pinned: new Set(['beta']), maxLoadedModels: 2 }));
     expect(p.unload).toEqual(['alpha']);
@@ -308,6 +318,23 @@ describe('a refusal that only running requests cause', () => {
     const p = planLoad(input({ model: big, loaded, inFlight: new Set(['a:7b', 'b:7b']), memory: tight }));
     expect(p.action).toBe('refuse');
     expect(p.waitFor).toHaveLength(1);
+  });
+
+  it('names none when only a pin together with the busy model would make room', () => {
+    const p = planLoad(input({ model: big, loaded: [m('pin:3b', 3), m('busy:3b', 3)], pinned: new Set(['pin:3b']), inFlight: new Set(['busy:3b']), memory: tight }));
+    expect(p.action).toBe('refuse');
+    expect(p.waitFor).toBeUndefined();
+  });
+
+  it('of busy models each enough alone, names the one cheapest to lose, as an unload would choose', () => {
+    const two = (a: { name: string; sizeBytes: number; vramBytes: number }, b: { name: string; sizeBytes: number; vramBytes: number }, lastUsed = new Map<string, number>()) =>
+      planLoad(input({ model: big, loaded: [a, b], inFlight: new Set([a.name, b.name]), lastUsed, memory: tight })).waitFor;
+    // used a minute ago is likelier wanted again than an hour ago
+    expect(two(m('recent:7b', 6), m('old:7b', 6), new Map([['recent:7b', NOW - 1 * min], ['old:7b', NOW - 60 * min]]))).toEqual(['old:7b']);
+    // never used by this server: a big model before a small one (under 5 GB)
+    expect(two(m('small:3b', 4.9), m('big:7b', 6))).toEqual(['big:7b']);
+    // neither small (5 GB is not under 5 GB): the fewer bytes
+    expect(two(m('big:8b', 6), m('edge:7b', 5))).toEqual(['edge:7b']);
   });
 
   it('names none for a model that could never fit', () => {

@@ -65,6 +65,8 @@ describe('the bounds of what a model can take loaded', () => {
 
   it('believe nothing of a model whose weights are unknown', () => {
     expect(plausible(REAL_4K, { ...llama, weightsBytes: 0 }, 4096)).toBe(false);
+    expect(plausible(1 * GB, { ...llama, weightsBytes: 0 }, 4096)).toBe(false); // even a reading within the buffers alone
+    expect(plausible(1 * GB, { ...llama, weightsBytes: Number.NaN }, 4096)).toBe(false);
   });
 });
 
@@ -86,6 +88,8 @@ describe('the context a reading is filed under', () => {
     expect(sensibleContext(131073, llama)).toBe(false);
     expect(sensibleContext(0, llama)).toBe(false);
     expect(sensibleContext(undefined, llama)).toBe(false);
+    expect(sensibleContext(4096.5, llama)).toBe(false);
+    expect(sensibleContext(Number.NaN, llama)).toBe(false);
   });
 });
 
@@ -147,6 +151,13 @@ describe("doctor's line on learned figures", () => {
         'llama3.1:8b at 4k context: 9.1 GB learned, 6.0 GB estimated (1.5× the estimate; used)',
     );
     expect(check.fix).toMatch(/^`ollm-mcp learning reset sizes` forgets/);
+  });
+
+  it('says how far at the edges of its wording: 100× in whole numbers, exactly the estimate as 1.0×, nothing as nothing', () => {
+    expect(learnedFiguresCheck([fig(600 * GB)])!.detail).toContain('(100× the estimate; set aside');
+    expect(learnedFiguresCheck([fig(99.5 * GB, 4096, 1 * GB)])!.detail).toContain('(99.5× the estimate;');
+    expect(learnedFiguresCheck([fig(6 * GB, 1e9)])!.detail).toContain('6.0 GB learned, 6.0 GB estimated (1.0× the estimate; set aside'); // at a context no model has
+    expect(learnedFiguresCheck([fig(0)])!.detail).toContain('0 B learned, 6.0 GB estimated (nothing, against the estimate; set aside');
   });
 
   it('says a figure below the estimate as a fraction of it', () => {

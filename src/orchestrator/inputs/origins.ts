@@ -31,12 +31,12 @@ interface Read {
   /** Winnowed fingerprints of a text long enough for k-grams. */
   hashes?: Float64Array;
   /** A short text's (or an image's) one hash, and the table it is in. */
-  whole?: { table: FingerprintTable; hash: number; length: number };
+  whole?: { table: FingerprintTable; hash: number };
 }
 
-/** The base64 of an image, without a data: URL's head. */
+/** The base64 of an image, without a data: URL's head (base64 holds no comma; the head ends with one). */
 function imageData(image: string): string {
-  return image.startsWith('data:') ? image.slice(image.indexOf(',') + 1) : image;
+  return image.slice(image.indexOf(',') + 1);
 }
 
 function distinctUnits(s: Uint16Array): number {
@@ -72,7 +72,7 @@ export class ReadOrigins {
       const table = this.shorts.get(s.length) ?? new FingerprintTable(16);
       this.shorts.set(s.length, table);
       const hash = wholeHash(s);
-      const read = this.add(label, s.length, { whole: { table, hash, length: s.length } });
+      const read = this.add(label, s.length, { whole: { table, hash } });
       table.set(hash, read.id);
     }
     this.evict();
@@ -81,7 +81,7 @@ export class ReadOrigins {
   /** Records an image read from this machine (its base64). */
   recordImage(label: string, base64: string): void {
     const hash = wholeHash(squeeze(imageData(base64)));
-    const read = this.add(label, IMAGE_COST, { whole: { table: this.images, hash, length: -1 } });
+    const read = this.add(label, IMAGE_COST, { whole: { table: this.images, hash } });
     this.images.set(hash, read.id);
     this.evict();
   }
@@ -130,9 +130,9 @@ export class ReadOrigins {
       const old = this.reads.shift()!;
       this.byId.delete(old.id);
       this.used -= old.cost;
-      for (const h of old.hashes ?? []) this.grams.delete(h, old.id);
+      if (old.hashes) for (const h of old.hashes) this.grams.delete(h, old.id);
+      // (a short text's table stays when empty: there are at most K − MIN_SHORT of them)
       if (old.whole) old.whole.table.delete(old.whole.hash, old.id);
-      if (old.whole && old.whole.length > 0 && old.whole.table.size === 0) this.shorts.delete(old.whole.length);
     }
   }
 }

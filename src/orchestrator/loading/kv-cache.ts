@@ -75,6 +75,6 @@ export function kvCacheBytes(shape: { layers: number; kvHeads: number; headDim: 
  */
 export function slotsFor(model: { capabilities: readonly string[]; family?: string }, numParallel: number, oneSlotFamilies: readonly string[]): number {
   const noCompletion = model.capabilities.length > 0 && !model.capabilities.includes('completion');
-  if (noCompletion || (model.family !== undefined && oneSlotFamilies.includes(model.family))) return 1;
+  if (noCompletion || oneSlotFamilies.some((f) => f === model.family)) return 1;
   return Math.max(1, numParallel);
 }

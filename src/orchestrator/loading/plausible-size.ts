@@ -41,14 +41,15 @@ export function sizeBounds(m: ModelFacts, contextLength: number): SizeBounds {
 
 /** Within the bounds (a model whose weights are not known has none, and nothing about it is believed). */
 export function plausible(bytes: number, m: ModelFacts, contextLength: number): boolean {
-  if (!(m.weightsBytes > 0) || !Number.isFinite(bytes)) return false;
+  if (!(m.weightsBytes > 0)) return false;
   const b = sizeBounds(m, contextLength);
-  return bytes >= b.minBytes && bytes <= b.maxBytes;
+  return bytes >= b.minBytes && bytes <= b.maxBytes; // NaN and ±Infinity are outside
 }
 
 /** A context a host claims is believed when it is a whole number of tokens within the model's window. */
 export function sensibleContext(claimed: number | undefined, m: Pick<ModelFacts, 'contextWindow'>): claimed is number {
-  return claimed !== undefined && Number.isInteger(claimed) && claimed > 0 && claimed <= m.contextWindow;
+  const n = claimed ?? NaN;
+  return Number.isInteger(n) && n > 0 && n <= m.contextWindow;
 }
 
 /**
@@ -72,8 +73,8 @@ export function setAsideBecause(bytes: number, contextLength: number, m: ModelFa
     const b = sizeBounds(m, contextLength);
     return `it is outside what ${m.name} can take at a ${contextLength}-token context (${fmt(b.minBytes)} to ${fmt(b.maxBytes)})`;
   }
-  const expected = learnedSize(trustedSeen(earlier, m), contextLength, m.kvAt, m.weightsBytes)?.bytes;
-  if (expected !== undefined && (bytes > expected * OUTLIER_FACTOR || bytes * OUTLIER_FACTOR < expected)) {
+  const expected = learnedSize(trustedSeen(earlier, m), contextLength, m.kvAt, m.weightsBytes)?.bytes ?? NaN; // none yet: no comparison holds
+  if (bytes > expected * OUTLIER_FACTOR || bytes * OUTLIER_FACTOR < expected) {
     return `earlier loads of it took ${fmt(expected)} there (an outlier beyond ${OUTLIER_FACTOR}×)`;
   }
   return undefined;
