@@ -38,15 +38,12 @@ interface Option {
   vramFreed: number;
 }
 
-/** A loaded model as an unload candidate: small or not, and when this server last used it (0: never). */
-function candidate(input: PlanInput): (m: LoadedModelState) => Candidate {
-  return (m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 });
-}
-
 function subsets(candidates: Candidate[]): Option[] {
   const option = (set: Candidate[]): Option => ({ set, freed: sum(set, 'sizeBytes'), vramFreed: sum(set, 'vramBytes') });
   if (candidates.length <= EXHAUSTIVE_LIMIT) {
-    return Array.from({ length: 1 << candidates.length }, (_, mask) => option(candidates.filter((_, i) => mask & (1 << i))));
+    const out: Option[] = [];
+    for (let mask = 0; mask < 1 << candidates.length; mask++) out.push(option(candidates.filter((_, i) => mask & (1 << i))));
+    return out;
   }
   // Greedy prefixes in preference order: asleep first, big before small, oldest first.
   const ordered = [...candidates].sort((a, b) => Number(b.asleep === true) - Number(a.asleep === true) || Number(a.small) - Number(b.small) || a.lastUsed - b.lastUsed || b.sizeBytes - a.sizeBytes);
@@ -71,9 +68,9 @@ function compareOptions(a: Option, b: Option, now: number): number {
   if (served(a) !== served(b)) return served(a) - served(b);
   const recency = (o: Option) => o.set.map((m) => m.lastUsed).sort((x, y) => y - x);
   const ra = recency(a);
-  const rb = recency(b); // as long as ra: the sets are the same size here
-  const i = ra.findIndex((t, k) => t !== rb[k]);
-  return i >= 0 ? ra[i]! - rb[i]! : a.freed - b.freed;
+  const rb = recency(b);
+  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
+  return a.freed - b.freed;
 }
 
 /** How soon an idle model is likely wanted again fades with its idle time: half as likely after this long. */
@@ -95,8 +92,11 @@ function reloadCost(m: Candidate, now: number): number {
  * would not help.
  */
 function busyBlockers(input: PlanInput, now: number, enough: (o: Option) => boolean): string[] {
-  // (the model itself is not loaded: planLoad answers that first)
-  const all: Candidate[] = input.loaded.filter((m) => !input.pinned.has(m.name)).map(candidate(input));
+  const { model } = input;
+  const all: Candidate[] = input.loaded
+    .filter((m) => m.name !== model.name && !input.pinned.has(m.name))
+    .map((m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 }));
+  if (!all.some((m) => input.inFlight.has(m.name))) return [];
   const best = subsets(all).filter(enough).sort((a, b) => compareOptions(a, b, now))[0];
   return best ? best.set.filter((m) => input.inFlight.has(m.name)).map((m) => m.name) : [];
 }
@@ -112,7 +112,7 @@ export function planLoad(input: PlanInput): LoadPlan {
   const now = input.now ?? Date.now();
   const candidates: Candidate[] = loaded
     .filter((m) => m.name !== model.name && !input.pinned.has(m.name) && !input.inFlight.has(m.name))
-    .map(candidate(input));
+    .map((m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 }));
   // One more than OLLAMA_MAX_LOADED_MODELS makes Ollama evict one: we choose which first.
   const countNeeds = Math.max(0, loaded.length + 1 - input.maxLoadedModels);
   const rule = admission(input);
