@@ -176,8 +176,7 @@ export class Loader {
       const reason = `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`;
       return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
     }
-    // a loaded model of the same weights (its base, or one made from it) is the runner it runs on (shared-weights.ts);
-    // the installed list read first, so the reading of what is loaded is the freshest the plan can have
+    // a loaded model of its weights is the runner it runs on (shared-weights.ts); what is loaded is read last, freshest
     const installed = model.weights ? (await this.catalog.list(req.signal ? { signal: req.signal } : {})).models : [];
     const { running, shared } = onSharedRunner(model, await this.backend.ps({ signal: req.signal }), installed);
     const view = await this.hostMemory.view(running, { fresh: true });
