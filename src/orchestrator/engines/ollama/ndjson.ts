@@ -45,217 +45,249 @@ export function snippet(text: string): string {
 
 const size = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
 
-export function frameLines(source: ReadableStream<Uint8Array>, o: FrameOptions): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  const encoder = new TextEncoder();
-  const field = o.skip ? Buffer.from(o.skip.field) : undefined;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+/** The framer's state across pulls: the line being gathered, the field being passed over, the lines refused. */
+class LineFramer {
+  private readonly encoder = new TextEncoder();
+  private readonly field: Buffer | undefined;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   /** Passing over the skipped field: what came before it, and how much was passed over. */
-  let skipping: { head: Buffer; bytes: number } | undefined;
-  let bad = 0;
-  let firstBad = '';
-  let logged = false;
-  let finished = false;
+  private skipping: { head: Buffer; bytes: number } | undefined;
+  private bad = 0;
+  private firstBad = '';
+  private logged = false;
+  private finished = false;
   /** The chunk being read (as a Buffer: its indexOf is memchr), and where in it. */
-  let current: Buffer | undefined;
-  let offset = 0;
+  private current: Buffer | undefined;
+  private offset = 0;
   /** Lines looked at in this pull, good or not. */
-  let checkedLines = 0;
+  private checkedLines = 0;
 
-  const report = (stopped: boolean) => {
-    if (logged || bad === 0) return;
-    logged = true;
-    log.warn(`${o.where} sent ${bad} line${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not Ollama's (the first: ${firstBad}); ${stopped ? 'the stream was stopped' : `${bad === 1 ? 'it was' : 'they were'} skipped`}.`);
-  };
-  const stopWith = (why: string): Error => {
-    report(true);
-    return o.fail(why);
-  };
-  const invalid = (problem: string) => {
-    if (++bad === 1) firstBad = problem;
-    if (bad >= MAX_BAD) throw stopWith(`${MAX_BAD} lines that are not Ollama's (the first: ${firstBad}), so the stream was stopped`);
-  };
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly o: FrameOptions,
+  ) {
+    this.field = o.skip ? Buffer.from(o.skip.field) : undefined;
+  }
+
+  private report(stopped: boolean): void {
+    if (this.logged || this.bad === 0) return;
+    this.logged = true;
+    const bad = this.bad;
+    log.warn(`${this.o.where} sent ${bad} line${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not Ollama's (the first: ${this.firstBad}); ${stopped ? 'the stream was stopped' : `${bad === 1 ? 'it was' : 'they were'} skipped`}.`);
+  }
+
+  private stopWith(why: string): Error {
+    this.report(true);
+    return this.o.fail(why);
+  }
+
+  private tooLong(bytes: number): Error {
+    return this.stopWith(`a line of more than ${size(bytes)}, which no answer of Ollama's needs, so the stream was stopped`);
+  }
+
+  private invalid(problem: string): void {
+    if (++this.bad === 1) this.firstBad = problem;
+    if (this.bad >= MAX_BAD) throw this.stopWith(`${MAX_BAD} lines that are not Ollama's (the first: ${this.firstBad}), so the stream was stopped`);
+  }
+
   /** One whole line: adds its clean form to `out`; true when it ends the answer. */
-  const line = (bytes: Buffer, out: string[]): boolean => {
+  private line(bytes: Buffer, out: string[]): boolean {
     const text = bytes.toString('utf8').trim();
     let checked: Checked;
     try {
-      checked = text === '' ? { problem: 'an empty line' } : o.check(JSON.parse(text) as unknown);
+      checked = text === '' ? { problem: 'an empty line' } : this.o.check(JSON.parse(text) as unknown);
     } catch {
       checked = { problem: `not JSON: ${snippet(text)}` };
     }
     if ('problem' in checked) {
-      invalid(checked.problem);
+      this.invalid(checked.problem);
       return false;
     }
     out.push(JSON.stringify(checked.value));
     return checked.last;
-  };
+  }
+
   /**
    * The start of a line grew past the limit: it may only be the skipped field making it long.
    * Returns the line with the field emptied when the field ends within it, else starts passing over.
    */
-  const overLong = (start: Buffer): Buffer | undefined => {
-    const at = field && !skipping ? start.indexOf(field) : -1;
-    if (at < 0) throw stopWith(`a line of more than ${size(o.maxLineBytes)}, which no answer of Ollama's needs, so the stream was stopped`);
-    const from = at + field!.length;
-    const head = Buffer.concat([start.subarray(0, at), Buffer.from(`${o.skip!.field}]`)]);
+  private overLong(start: Buffer): Buffer | undefined {
+    const at = this.field && !this.skipping ? start.indexOf(this.field) : -1;
+    if (at < 0) throw this.tooLong(this.o.maxLineBytes);
+    const from = at + this.field!.length;
+    const head = Buffer.concat([start.subarray(0, at), Buffer.from(`${this.o.skip!.field}]`)]);
     const close = start.indexOf(CLOSE, from);
     if (close < 0) {
-      skipping = { head, bytes: start.length - from };
+      this.skipping = { head, bytes: start.length - from };
       return undefined;
     }
     const shrunk = Buffer.concat([head, start.subarray(close + 1)]);
-    if (shrunk.length > o.maxLineBytes) throw stopWith(`a line of more than ${size(o.maxLineBytes)}, which no answer of Ollama's needs, so the stream was stopped`);
+    if (shrunk.length > this.o.maxLineBytes) throw this.tooLong(this.o.maxLineBytes);
     return shrunk;
-  };
-  const hold = (part: Buffer) => {
-    pending.push(part);
-    pendingBytes += part.length;
-  };
-  const takePending = (): Buffer => {
-    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-    pending = [];
-    pendingBytes = 0;
+  }
+
+  private hold(part: Buffer): void {
+    this.pending.push(part);
+    this.pendingBytes += part.length;
+  }
+
+  private takePending(): Buffer {
+    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
     return all;
-  };
+  }
+
   /** Passes over the skipped field in the chunk at hand; false when the chunk ran out first. */
-  const passOver = (chunk: Buffer): boolean => {
-    const s = skipping!;
-    const close = chunk.indexOf(CLOSE, offset);
-    const nl = chunk.indexOf(NEWLINE, offset);
+  private passOver(chunk: Buffer): boolean {
+    const s = this.skipping!;
+    const close = chunk.indexOf(CLOSE, this.offset);
+    const nl = chunk.indexOf(NEWLINE, this.offset);
     const end = close < 0 ? chunk.length : close;
-    s.bytes += (nl >= 0 && nl < end ? nl : end) - offset;
-    if (s.bytes > o.skip!.bytes) throw stopWith(`a line of more than ${size(o.skip!.bytes)}, which no answer of Ollama's needs, so the stream was stopped`);
+    s.bytes += (nl >= 0 && nl < end ? nl : end) - this.offset;
+    if (s.bytes > this.o.skip!.bytes) throw this.tooLong(this.o.skip!.bytes);
     if (nl >= 0 && (close < 0 || nl < close)) {
       // the line ended inside the field: it is cut off
-      skipping = undefined;
-      offset = nl + 1;
-      invalid(`a line cut off inside ${o.skip!.field}`);
+      this.skipping = undefined;
+      this.offset = nl + 1;
+      this.invalid(`a line cut off inside ${this.o.skip!.field}`);
       return true;
     }
     if (close < 0) return false;
-    skipping = undefined;
-    hold(s.head);
-    offset = close + 1;
+    this.skipping = undefined;
+    this.hold(s.head);
+    this.offset = close + 1;
     return true;
-  };
+  }
+
+  /** Adds a piece of the line being gathered, making room by passing over the skipped field when it grows too long. */
+  private gather(part: Buffer): void {
+    if (this.pendingBytes + part.length <= this.o.maxLineBytes) return this.hold(part);
+    const start = Buffer.concat([...this.pending, part]);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const shrunk = this.overLong(start);
+    if (shrunk) this.hold(shrunk);
+  }
+
   /**
    * The next clean lines of the chunk at hand, at most LINES_AT_ONCE of them: the rest waits for
    * the next pull, so lines the caller never asks for (it stopped) are never parsed. `ended` when
    * the answer's last line came.
    */
-  const take = (): { out: string[]; ended: boolean } => {
+  private take(): { out: string[]; ended: boolean } {
     const out: string[] = [];
-    const chunk = current!;
-    while (out.length < LINES_AT_ONCE && checkedLines < LINES_AT_ONCE * 4) {
-      if (skipping && !passOver(chunk)) {
-        current = undefined;
+    const chunk = this.current!;
+    while (out.length < LINES_AT_ONCE && this.checkedLines < LINES_AT_ONCE * 4) {
+      if (this.skipping && !this.passOver(chunk)) {
+        this.current = undefined;
         return { out, ended: false };
       }
-      const at = chunk.indexOf(NEWLINE, offset);
-      const part = chunk.subarray(offset, at < 0 ? chunk.length : at);
-      if (pendingBytes + part.length > o.maxLineBytes) {
-        const start = Buffer.concat([...pending, part]);
-        pending = [];
-        pendingBytes = 0;
-        const shrunk = overLong(start);
-        if (shrunk) hold(shrunk);
-      } else hold(part);
+      const at = chunk.indexOf(NEWLINE, this.offset);
+      this.gather(chunk.subarray(this.offset, at < 0 ? chunk.length : at));
       if (at < 0) {
-        current = undefined;
+        this.current = undefined;
         return { out, ended: false };
       }
-      offset = at + 1;
-      checkedLines++;
-      if (skipping) {
+      this.offset = at + 1;
+      this.checkedLines++;
+      if (this.skipping) {
         // the line ended inside the field: it is cut off
-        skipping = undefined;
-        invalid(`a line cut off inside ${o.skip!.field}`);
+        this.skipping = undefined;
+        this.invalid(`a line cut off inside ${this.o.skip!.field}`);
         continue;
       }
-      if (line(takePending(), out)) return { out, ended: true };
+      if (this.line(this.takePending(), out)) return { out, ended: true };
     }
     return { out, ended: false };
-  };
-  const drainTail = async () => {
+  }
+
+  private async drainTail(): Promise<void> {
     let read = 0;
     try {
       while (read < TAIL_BYTES) {
-        const { done, value } = await reader.read();
+        const { done, value } = await this.reader.read();
         if (done) return;
         read += value.byteLength;
       }
-      await reader.cancel();
+      await this.reader.cancel();
     } catch {
       // the body broke off after the answer was complete: nothing is lost
     }
-  };
-  const stop = async (err: unknown) => {
-    finished = true;
-    await reader.cancel().catch(() => undefined);
-    throw err;
-  };
-  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, out: string[]) => {
-    if (out.length) controller.enqueue(encoder.encode(`${out.join('\n')}\n`));
-  };
+  }
 
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (finished) return;
-      checkedLines = 0;
-      for (;;) {
-        if (!current) {
-          let next: ReadableStreamReadResult<Uint8Array>;
-          try {
-            next = await reader.read();
-          } catch (err) {
-            finished = true;
-            report(false);
-            throw err; // the connection broke, or the caller aborted: passed on as it is
-          }
-          if (next.done) {
-            finished = true;
-            const out: string[] = [];
-            try {
-              if (skipping) invalid(`a line cut off inside ${o.skip!.field}`);
-              else if (pendingBytes) line(takePending(), out);
-            } catch (err) {
-              return stop(err);
-            }
-            report(false);
-            emit(controller, out);
-            controller.close();
-            return;
-          }
-          const v = next.value;
-          current = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-          offset = 0;
-        }
-        let got: { out: string[]; ended: boolean };
+  private async stop(err: unknown): Promise<never> {
+    this.finished = true;
+    await this.reader.cancel().catch(() => undefined);
+    throw err;
+  }
+
+  private emit(controller: ReadableStreamDefaultController<Uint8Array>, out: string[]): void {
+    if (out.length) controller.enqueue(this.encoder.encode(`${out.join('\n')}\n`));
+  }
+
+  /** The body ended: the last line (unless cut off inside the skipped field) goes on, then the stream closes. */
+  private async end(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    this.finished = true;
+    const out: string[] = [];
+    try {
+      if (this.skipping) this.invalid(`a line cut off inside ${this.o.skip!.field}`);
+      else if (this.pendingBytes) this.line(this.takePending(), out);
+    } catch (err) {
+      return this.stop(err);
+    }
+    this.report(false);
+    this.emit(controller, out);
+    controller.close();
+  }
+
+  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    if (this.finished) return;
+    this.checkedLines = 0;
+    for (;;) {
+      if (!this.current) {
+        let next: ReadableStreamReadResult<Uint8Array>;
         try {
-          got = take();
+          next = await this.reader.read();
         } catch (err) {
-          return stop(err);
+          this.finished = true;
+          this.report(false);
+          throw err; // the connection broke, or the caller aborted: passed on as it is
         }
-        emit(controller, got.out);
-        if (got.ended) {
-          finished = true;
-          current = undefined;
-          report(false);
-          controller.close();
-          void drainTail();
-          return;
-        }
-        // lines to hand on, or many looked at: let the caller (and everything else) run first
-        if (got.out.length || checkedLines >= LINES_AT_ONCE * 4) return;
+        if (next.done) return this.end(controller);
+        const v = next.value;
+        this.current = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+        this.offset = 0;
       }
-    },
-    async cancel(reason) {
-      finished = true;
-      report(false);
-      await reader.cancel(reason).catch(() => undefined);
-    },
-  });
+      let got: { out: string[]; ended: boolean };
+      try {
+        got = this.take();
+      } catch (err) {
+        return this.stop(err);
+      }
+      this.emit(controller, got.out);
+      if (got.ended) {
+        this.finished = true;
+        this.current = undefined;
+        this.report(false);
+        controller.close();
+        void this.drainTail();
+        return;
+      }
+      // lines to hand on, or many looked at: let the caller (and everything else) run first
+      if (got.out.length || this.checkedLines >= LINES_AT_ONCE * 4) return;
+    }
+  }
+
+  async cancel(reason: unknown): Promise<void> {
+    this.finished = true;
+    this.report(false);
+    await this.reader.cancel(reason).catch(() => undefined);
+  }
+}
+
+export function frameLines(source: ReadableStream<Uint8Array>, o: FrameOptions): ReadableStream<Uint8Array> {
+  const framer = new LineFramer(source.getReader(), o);
+  return new ReadableStream<Uint8Array>({ pull: (controller) => framer.pull(controller), cancel: (reason) => framer.cancel(reason) });
 }
