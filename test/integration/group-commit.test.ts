@@ -85,10 +85,8 @@ describe('the group commit of records', () => {
     const home = tempDir('ollm-group-');
     const outcomes = new Outcomes(home);
     const id = outcomes.answered({ model: 'm', work: 'code' });
-    const started = Date.now();
     const { evidence } = await outcomes.verdict(id, true);
     expect(evidence).toMatchObject({ good: 1 });
-    expect(Date.now() - started).toBeLessThan(BATCH_MS * 20); // bounded: it did not wait for a window per se
     expect(answers(home)).toEqual([id]);
   });
 

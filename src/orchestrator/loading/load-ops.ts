@@ -41,6 +41,16 @@ export interface LoadCallOptions {
  * client goes) with an error naming the phase, the time and the settings that set it.
  */
 /** `numCtx` undefined (not known): none is sent and Ollama applies its default context, its best guess for a model loaded without one. */
+/** A load no memory is planned for — its engine loads models itself, or it runs on ollama.com — said as such; else undefined. */
+export function notPlanned(backend: Engine, model: CatalogModel, keepAlive: KeepAlive): LoadOutcome | undefined {
+  const reason = !backend.can.managesMemory
+    ? `${backend.who} loads and unloads its models itself, so ollm-mcp plans none of its memory; ${model.name} is loaded there on its first request.`
+    : model.cloud
+      ? `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`
+      : undefined;
+  return reason === undefined ? undefined : { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
+}
+
 export async function sendLoad(backend: Engine, name: string, keepAlive: KeepAlive, numCtx: number | undefined, options: LoadCallOptions = {}): Promise<number | undefined> {
   const limit = options.limit ?? { ms: LOAD_TIMEOUT_MS, why: 'the limit for loads' };
   const timer = AbortSignal.timeout(limit.ms);

@@ -15,7 +15,7 @@ import { isEmbedding, learnedFor, loadedStates, modelFacts, planAt, runnerFor, u
 import type { KvCacheType } from './kv-cache.js';
 import { baseContext, contextFor } from './load-context.js';
 import { onSharedRunner } from './shared-weights.js';
-import { confirmLoaded, learnLoadSize, loadWithinLimit, logMemoryCheck, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import { confirmLoaded, learnLoadSize, loadWithinLimit, logMemoryCheck, notPlanned, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import type { LearnedSize, SeenSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
@@ -168,14 +168,8 @@ export class Loader {
     const model = await this.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
     const keepAlive = this.keepAliveFor(model.name, req);
     const pinned = req.pin === true || this.pins.has(model.name);
-    if (!this.backend.can.managesMemory) {
-      const reason = `${this.backend.who} loads and unloads its models itself, so ollm-mcp plans none of its memory; ${model.name} is loaded there on its first request.`;
-      return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
-    }
-    if (model.cloud) {
-      const reason = `${model.name} is a cloud model: it runs on ollama.com, so nothing is loaded here.`;
-      return { model: model.name, action: 'already_loaded', unloaded: [], requiredBytes: 0, availableBytes: 0, reason, keepAlive, pinned: false, contextLength: model.contextWindow };
-    }
+    const unplanned = notPlanned(this.backend, model, keepAlive);
+    if (unplanned) return unplanned;
     // a loaded model of its weights is the runner it runs on (shared-weights.ts); what is loaded is read last, freshest
     const installed = model.weights ? (await this.catalog.list(req.signal ? { signal: req.signal } : {})).models : [];
     const { running, shared } = onSharedRunner(model, await this.backend.ps({ signal: req.signal }), installed);
