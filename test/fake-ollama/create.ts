@@ -18,7 +18,7 @@ import { type FakeModel, type MadeFields, digestOf } from './models.js';
 import { nameKey, normalizeName } from './names.js';
 import { Aborted, type Exchange, type Failure, HttpError, type Json, failStatus, isRecord, sleep, str } from './exchange.js';
 import { baseParameters, weightsDigestOf } from './model-info.js';
-import type { PullDeps } from './pull.js';
+import { whilePulling, type PullDeps } from './pull.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/;
@@ -44,13 +44,8 @@ export interface CreateDeps extends PullDeps {
   readonly blobs: Set<string>;
 }
 
-export async function create(deps: CreateDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
-  deps.pulling?.add(ex);
-  try {
-    await createNow(deps, ex, body, failure);
-  } finally {
-    deps.pulling?.delete(ex);
-  }
+export function create(deps: CreateDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
+  return whilePulling(deps, ex, () => createNow(deps, ex, body, failure));
 }
 
 async function createNow(deps: CreateDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {

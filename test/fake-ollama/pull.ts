@@ -23,13 +23,18 @@ export interface PullDeps {
   readonly pulling?: Set<object>;
 }
 
-export async function pull(deps: PullDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
+/** Runs a streamed download-like request (a pull, a create) counted among `deps.pulling` while it runs. */
+export async function whilePulling(deps: Pick<PullDeps, 'pulling'>, ex: Exchange, run: () => Promise<void>): Promise<void> {
   deps.pulling?.add(ex);
   try {
-    await pullNow(deps, ex, body, failure);
+    await run();
   } finally {
     deps.pulling?.delete(ex);
   }
+}
+
+export function pull(deps: PullDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
+  return whilePulling(deps, ex, () => pullNow(deps, ex, body, failure));
 }
 
 async function pullNow(deps: PullDeps, ex: Exchange, body: Json, failure: Failure | undefined): Promise<void> {
