@@ -285,6 +285,7 @@ describe('OpenAIBackend: broken streams', () => {
     const { engine } = await setup({ reply: '' });
     const err = await failure(gen(engine));
     expect(err.message).toBe(`"${TEXT}" on vllm (127.0.0.1:${err.host.split(':')[1]}) returned an empty answer — raise maxTokens, or try another model.`);
+    expect(err.kind).toBe('empty_answer'); // a sampling model is asked once more (jobs/route-attempt.ts), the host not rested
   });
 });
 

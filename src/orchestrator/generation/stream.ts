@@ -112,7 +112,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
     );
     if (text.trim() === '') {
       throw new HostError(
-        'server_error',
+        thinking ? 'server_error' : 'empty_answer',
         `${req.model} returned an empty answer${thinking ? ' (it only produced thinking)' : ''} — trying another model may help, or raise maxTokens.`,
         engine.host,
       );

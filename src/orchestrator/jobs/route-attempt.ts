@@ -13,6 +13,7 @@ import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import type { JobParts } from './parts.js';
 import type { Candidacy, Candidates, Prepared } from './route-candidates.js';
+import { ownNumber } from '../models/model-settings.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -70,15 +71,18 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     return undefined;
   }
   const place = { model: candidate.model, host: candidate.host, work: ask.work.profile };
-  const out = await generate(t, candidate, unit, loaded, place);
-  parts.records.metrics.recordPromptCount(candidate.model, ask.estimated, out.promptTokens);
-  // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
-  const verdict = req.format?.check(out.text);
-  const unusable = setAside(out.text, { doneReason: out.doneReason, given: t.given }, req, verdict);
+  let drawn = await draw(t, candidate, unit, loaded, place);
+  if (drawn.empty && samples(t, candidate, unit)) {
+    // a model that samples may end before its first word by chance: it is asked once more, not passed over
+    req.progress?.enter({ kind: 'starting', what: `${candidate.model} answered nothing; asking it once more` });
+    drawn = await draw(t, candidate, unit, loaded, place);
+  }
+  if (drawn.thrown) throw drawn.thrown;
+  const { out, verdict, unusable } = drawn;
   if (unusable) {
-    t.attempts.push({ model: attemptName(parts, candidate.model, unit), error: `its answer was set aside: ${unusable}` });
+    t.attempts.push({ model: attemptName(parts, candidate.model, unit), error: `its answer was set aside: ${unusable.why}` });
     req.progress?.enter({ kind: 'fallback', from: t.attempts.at(-1)!.model, error: t.attempts.at(-1)!.error });
-    parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: out.totalMs, error: `answer set aside: ${unusable}` });
+    parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: out.totalMs, error: `answer set aside: ${unusable.why}` });
     void parts.records.outcomes.record(place, { kind: 'failure' });
     return undefined;
   }
@@ -86,6 +90,25 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
 }
 
 type Place = { model: string; host: string | undefined; work: Prepared['work']['profile'] };
+
+/** One answer of the candidate, judged (`empty`: nothing but whitespace and punctuation, or no word at all). */
+type Drawn = { empty: boolean; thrown: HostError; out?: undefined } | { empty: boolean; thrown?: undefined; out: StreamResult; verdict: FormatVerdict | undefined; unusable: SetAside | undefined };
+
+async function draw(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: Place): Promise<Drawn> {
+  const { parts, req, ask } = t;
+  let out: StreamResult;
+  try {
+    out = await generate(t, candidate, unit, loaded, place);
+  } catch (err) {
+    if (err instanceof HostError && err.kind === 'empty_answer') return { empty: true, thrown: err };
+    throw err;
+  }
+  parts.records.metrics.recordPromptCount(candidate.model, ask.estimated, out.promptTokens);
+  // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
+  const verdict = req.format?.check(out.text);
+  const unusable = setAside(out.text, { doneReason: out.doneReason, given: t.given }, req, verdict);
+  return { empty: unusable?.kind === 'empty', out, verdict, unusable };
+}
 
 /** The answer streamed from the loaded model, the request marked running on it meanwhile; a failure counts in its track record. */
 async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: Place): Promise<StreamResult> {
@@ -108,7 +131,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
     });
   } catch (err) {
     // what happened to the answer counts in the model's track record here (not a cancel, not memory)
-    if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted'))) {
+    if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted' || err.kind === 'empty_answer'))) {
       void parts.records.outcomes.record(place, { kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure' });
     }
     // Out of memory while generating: Ollama expires every loaded model, pins included.
@@ -177,9 +200,19 @@ function failed(t: Trial, candidate: Candidacy, unit: HostOverview, err: unknown
  * limit being what they asked for — cut in its first sentence); or failing the caller's own check
  * (offload: most citations do not hold).
  */
-function setAside(text: string, end: AnswerEnd, req: RouteRequest, verdict: FormatVerdict | undefined): string | undefined {
-  if (verdict && !verdict.ok) return verdict.why;
+type SetAside = { why: string; kind?: 'empty' };
+
+function setAside(text: string, end: AnswerEnd, req: RouteRequest, verdict: FormatVerdict | undefined): SetAside | undefined {
+  if (verdict && !verdict.ok) return { why: verdict.why };
   const bad = degenerate(text, end);
-  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined) && !(bad.kind === 'empty' && verdict)) return degenerateWhy(bad);
-  return req.check?.(text);
+  if (bad && !(bad.kind === 'cut' && req.maxTokens !== undefined) && !(bad.kind === 'empty' && verdict)) return { why: degenerateWhy(bad), ...(bad.kind === 'empty' && { kind: 'empty' as const }) };
+  const why = req.check?.(text);
+  return why === undefined ? undefined : { why };
+}
+
+/** Whether the candidate draws its words at random: not when the call, the settings or the model's own settings set temperature 0. */
+function samples(t: Trial, candidate: Candidacy, unit: HostOverview): boolean {
+  const own = unit.overview.models.find((m) => m.name === candidate.model)?.own;
+  const temperature = t.req.temperature ?? t.parts.settings.options.temperature ?? ownNumber(own, 'temperature');
+  return temperature !== 0;
 }

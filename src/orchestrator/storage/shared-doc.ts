@@ -5,7 +5,7 @@
  * never overwrite each other. Reads are kept until another process commits (data_version).
  * The JSON file of an earlier version is imported once.
  */
-import { flushWrites, queueWrite, stateDb, stateVersion, type Db } from './db.js';
+import { commitSoon, queueWrite, stateDb, stateVersion, type Db } from './db.js';
 import { importLegacy } from './legacy-import.js';
 import { log } from '../util/log.js';
 
@@ -25,16 +25,25 @@ export interface DocumentSpec<T> {
 export class SharedDocument<T> {
   private cache?: { version: string; value: T };
   private ready?: Promise<Db>;
+  /** This document's own changes not yet committed (a read waits for these, never for other stores' writes). */
+  private readonly unsettled = new Set<Promise<unknown>>();
 
   constructor(
     private readonly home: string,
     private readonly spec: DocumentSpec<T>,
   ) {}
 
-  /** The current value (read again only when another process changed the database), this process's records waiting for their group commit included. */
+  /**
+   * The current value (read again only when another process changed the database), this
+   * process's own changes to it that wait for their group commit included. Only those are waited
+   * for: a write of another store waiting for another process's lock never holds this read up.
+   */
   async snapshot(): Promise<T> {
     const db = await this.db();
-    await flushWrites(db);
+    if (this.unsettled.size > 0) {
+      commitSoon(db);
+      await Promise.allSettled([...this.unsettled]);
+    }
     const version = stateVersion(db);
     if (this.cache?.version !== version) this.cache = { version, value: this.read(db) };
     return this.cache.value;
@@ -48,13 +57,19 @@ export class SharedDocument<T> {
   async update(change: (current: T) => T, options: { defer?: boolean } = {}): Promise<T> {
     const db = await this.db();
     this.cache = undefined;
-    const { value, after } = await queueWrite(db, () => {
+    const queued = queueWrite(db, () => {
       const next = change(this.read(db));
       db.prepare('INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json').run(this.spec.name, JSON.stringify(this.spec.serialise(next)));
       return next;
     }, options);
-    this.cache = { version: after, value };
-    return value;
+    this.unsettled.add(queued);
+    try {
+      const { value, after } = await queued;
+      this.cache = { version: after, value };
+      return value;
+    } finally {
+      this.unsettled.delete(queued);
+    }
   }
 
   private read(db: Db): T {

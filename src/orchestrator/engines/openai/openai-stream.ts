@@ -124,7 +124,7 @@ export class ChatStream {
     const finish = this.finishReason ?? 'stop';
     if (this.text.trim() === '') {
       const why = this.thinking ? ' (it only produced reasoning)' : finish === 'length' ? ' (it reached maxTokens first)' : '';
-      throw f.make('server_error', `${quoted(req.model)} on ${f.who} returned an empty answer${why} — raise maxTokens, or try another model.`);
+      throw f.make(why ? 'server_error' : 'empty_answer', `${quoted(req.model)} on ${f.who} returned an empty answer${why} — raise maxTokens, or try another model.`);
     }
     const now = performance.now();
     const completion = this.usage?.completion;
