@@ -131,6 +131,23 @@ describe('winnow', () => {
   });
 });
 
+describe('squeeze', () => {
+  it('drops every character String.prototype.trim counts as whitespace, and NEL, and keeps their neighbours', () => {
+    const spaces = [9, 10, 11, 12, 13, 32, 0x85, 0xa0, 0x1680, 0x2000, 0x2005, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
+    for (const c of spaces) {
+      const ch = String.fromCharCode(c);
+      if (c !== 0x85) expect([c, ch.trim()]).toEqual([c, '']); // the reference (NEL, a line end of its own, too)
+      expect([c, String.fromCharCode(...squeeze(`a${ch}b`))]).toEqual([c, 'ab']);
+    }
+    const kept = [8, 14, 31, 33, 0x84, 0x86, 0x9f, 0xa1, 0x1fff, 0x200b, 0x2027, 0x202a, 0x202e, 0x2030, 0x205e, 0x2060, 0x2fff, 0x3001, 0xfefe, 0xffff];
+    for (const c of kept) {
+      const ch = String.fromCharCode(c);
+      expect([c, ch.trim()]).toEqual([c, ch]);
+      expect([c, squeeze(`a${ch}b`).length]).toEqual([c, 3]);
+    }
+  });
+});
+
 describe('FingerprintTable', () => {
   it('finds what it holds through growth, and removals (only by their owner) leave the rest findable', () => {
     const t = new FingerprintTable(16);
