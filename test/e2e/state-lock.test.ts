@@ -25,6 +25,7 @@ async function lockHolder(home: string): Promise<{ release(): Promise<void> }> {
   const script = `
     import Database from 'libsql';
     const db = new Database(${JSON.stringify(join(home, 'state.db'))});
+    db.exec('PRAGMA busy_timeout = 10000'); // the server may be committing its own records this moment
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
     process.stdin.once('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });`;
