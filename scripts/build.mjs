@@ -9,6 +9,7 @@ import { isBuiltin } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildViews } from './build-views.mjs';
+import { recordHandshake } from './handshake.mjs';
 
 /**
  * The `ollama` client tests `headers instanceof Headers` on every request; touching the global
@@ -143,6 +144,13 @@ try {
   throw err;
 }
 chmodSync(join(staging, 'cli.js'), 0o755);
+try {
+  // initialize and tools/list as the built server answers them: what a forwarding launch answers while the shared server starts
+  await recordHandshake(staging, JSON.parse(await readFile('package.json', 'utf8')).version);
+} catch (err) {
+  rmSync(staging, { recursive: true, force: true });
+  throw err;
+}
 place(staging, 'dist');
 
 /**

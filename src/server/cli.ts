@@ -8,21 +8,24 @@ import { log } from '../orchestrator/util/log.js';
 import { parseCli, USAGE, UsageError, type CliArgs } from './args.js';
 import { stopOn } from './lifecycle.js';
 import { loadSettings } from './load-settings.js';
-import { Serving } from './serving.js';
-import { serveOverStdio } from './stdio.js';
+import type { Serving } from './serving.js';
 import { VERSION } from './version.js';
+
+/** The server's own code (the SDK, the catalog, the templates): loaded only by a launch that serves, not by one that forwards. */
+const serverCode = () => Promise.all([import('./serving.js'), import('./stdio.js')]);
 
 async function serve(args: CliArgs): Promise<number> {
   const loaded = await loadSettings(args, true);
   if (!loaded) return 1;
+  const own = async (): Promise<Serving> => new (await serverCode())[0].Serving(loaded.config, loaded.project);
   if (args.transport === 'stdio' && !args.noShared && loaded.config.settings.shared.enabled) {
     // Loaded only when shared: a launch forwards to the one server of this user (shared/launch.ts).
     const { launchShared } = await import('./shared/launch.js');
-    const shared = await launchShared(args, loaded);
+    const shared = await launchShared(args, loaded, async (input, output) => (await serverCode())[1].serveOverStdio(await own(), { input, output }));
     if (shared === true) return -1; // forwarding until stdin closes
     log.warn(`shared server: ${shared} — serving on its own`);
   }
-  const serving = new Serving(loaded.config, loaded.project);
+  const serving = await own();
   if (args.transport === 'http') {
     // Loaded only for HTTP: stdio starts without the HTTP adapter's code.
     const { HttpStartError, serveOverHttp } = await import('./http.js');
@@ -41,7 +44,7 @@ async function serve(args: CliArgs): Promise<number> {
     }
     return -1; // keep running until a signal arrives
   }
-  await serveOverStdio(serving);
+  await (await serverCode())[1].serveOverStdio(serving);
   return -1; // keep running until stdin closes or a signal arrives
 }
 

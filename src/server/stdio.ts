@@ -41,16 +41,17 @@ export function boundedTransport(input: Readable, output: Writable): StdioServer
   return transport;
 }
 
-export async function serveOverStdio(serving: Serving): Promise<void> {
+/** Serving on stdio — or on `io`: a launch that read its client first forwards to its own server there (shared/launch.ts). */
+export async function serveOverStdio(serving: Serving, io: { input: Readable; output: Writable } = { input: process.stdin, output: process.stdout }): Promise<void> {
   keepStdoutForProtocol();
   keepHeapSmall();
   const catalog = await serving.catalog();
   await serving.prepare();
   // One server for the session: its prompts follow the templates folder.
   const handle = serveStdio(createServerFactory(serving, catalog, { live: true }), {
-    transport: boundedTransport(process.stdin, process.stdout),
+    transport: boundedTransport(io.input, io.output),
     onerror: (err) => log.error(`stdio: ${err.message}`),
   });
   log.info(`ollm-mcp ${VERSION} serving MCP on stdio; Ollama at ${displayHost(serving.settings.ollama.host)}`);
-  stopOn(serving, () => handle.close(), (stop) => process.stdin.once('end', stop));
+  stopOn(serving, () => handle.close(), (stop) => io.input.once('end', stop));
 }

@@ -70,5 +70,7 @@ export async function sharedLaunch(o: { home: string; ollamaHost: string; runtim
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: o.name, version: '1.0.0' });
   await client.connect(transport);
+  // the handshake may be answered from the build's record before the shared server is reached: wait until the launch forwards (or serves on its own)
+  for (const until = Date.now() + 20_000; !/forwarding stdio to the shared server|serving MCP on stdio/.test(stderr) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
   return { client, pid: transport.pid!, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
 }

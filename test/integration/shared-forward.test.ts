@@ -66,7 +66,7 @@ describe('the forwarder', () => {
     });
     const exits: number[] = [];
     const { sock, rest } = await reachServer(reach);
-    new Forwarder(reach, input, output, (code) => exits.push(code)).start(sock, rest);
+    new Forwarder(reach, undefined, input, output, (code) => exits.push(code)).start(sock, rest);
 
     input.write(message({ id: 0, method: 'initialize', params: {} }));
     await expect.poll(() => out.length).toBe(1);
