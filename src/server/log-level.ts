@@ -8,6 +8,7 @@
  */
 import type { McpServer, Result, ServerContext, SetLevelRequest } from '@modelcontextprotocol/server';
 import * as z from 'zod';
+import { markLevelChosen } from '../tools/log-choice.js';
 
 /** MCP's log levels (RFC 5424's), least severe first. */
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
@@ -34,5 +35,8 @@ export function offerLogging(server: McpServer): void {
   }
   if (sdkHandler === undefined) throw new Error('ollm-mcp: the MCP SDK registered no logging/setLevel handler');
   const levelHandler = sdkHandler;
-  sdk.setRequestHandler('logging/setLevel', { params: LEVEL_PARAMS }, (params, ctx) => levelHandler({ method: 'logging/setLevel', params }, ctx));
+  sdk.setRequestHandler('logging/setLevel', { params: LEVEL_PARAMS }, (params, ctx) => {
+    markLevelChosen(server);
+    return levelHandler({ method: 'logging/setLevel', params }, ctx);
+  });
 }

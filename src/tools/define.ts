@@ -34,6 +34,7 @@ import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 import { callingAgent } from './agent.js';
+import { levelChosen } from './log-choice.js';
 
 export interface ToolContext {
   orch: Orchestrator;
@@ -70,13 +71,13 @@ function clientCanAsk(server: McpServer, ctx: ServerContext): boolean {
 
 /**
  * Whether the level the client chose (logging/setLevel) reaches this request: per request in the
- * 2026 era (the SDK then sends at that level), per connection otherwise — except a stateless HTTP
- * request of the 2025 era, which no earlier setLevel reaches: nothing is logged there rather than
- * everything.
+ * 2026 era (the SDK then sends at that level), per connection otherwise, once the client chose one
+ * (log-choice.ts) — except a stateless HTTP request of the 2025 era, which no earlier setLevel
+ * reaches: nothing is logged there rather than everything.
  */
-function logsReach(ctx: ServerContext): boolean {
+function logsReach(ctx: ServerContext, server: McpServer): boolean {
   if ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] !== undefined) return true;
-  return !(ctx.http && !ctx.sessionId);
+  return levelChosen(server) && !(ctx.http && !ctx.sessionId);
 }
 
 /** A phase reporter sending progress notifications, when the client asked for them (a progressToken). */
@@ -219,7 +220,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
         const secrets = configuredSecrets(orch.config.settings);
-        const phases = logsReach(ctx) ? new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker) : tracker;
+        const phases = logsReach(ctx, server) ? new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker) : tracker;
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
           const out = await reportingTo(phases, () => spec.run(input, {

@@ -35,6 +35,13 @@ describe('log notifications of long work', () => {
     expect(session.client.getServerCapabilities()?.logging).toBeDefined();
   });
 
+  it('before the client chooses a level, nothing is logged: its calls carry no log messages', async () => {
+    const res = await session.client.callTool({ name: 'smart_load', arguments: { model: 'llama3.2' } });
+    expect(res.isError).toBeFalsy();
+    await settle();
+    expect(messages).toEqual([]);
+  });
+
   it('at info, a load is told as it begins', async () => {
     await session.client.setLoggingLevel('info');
     const res = await session.client.callTool({ name: 'smart_load', arguments: { model: 'qwen2.5-coder:7b' } });
