@@ -30,7 +30,7 @@ export const MODULES = [
   { name: 'create-check', file: 'src/orchestrator/models/create-check.ts', tests: unit('create-check') },
   { name: 'create-job', file: 'src/orchestrator/jobs/create.ts', tests: integration('create-model') },
   { name: 'origins', file: 'src/orchestrator/inputs/origins.ts', tests: unit('origins') },
-  { name: 'fingerprint', file: 'src/orchestrator/inputs/fingerprint.ts', tests: unit('origins') },
+  { name: 'fingerprint', file: 'src/orchestrator/inputs/fingerprint.ts', tests: unit('fingerprint', 'origins') },
   { name: 'fingerprint-table', file: 'src/orchestrator/inputs/fingerprint-table.ts', tests: unit('origins') },
   { name: 'event-store', file: 'src/server/event-store.ts', tests: unit('event-store') },
   { name: 'event-eviction', file: 'src/server/event-eviction.ts', tests: unit('event-eviction', 'event-store') },

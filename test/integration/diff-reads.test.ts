@@ -165,6 +165,8 @@ describe('refusals', () => {
     expect(await refusal({ range: 'nope...HEAD' })).toBe('diff.range: "nope" is not a commit in this repository — give a branch, tag, commit or HEAD~n.');
     const long = `n${'o'.repeat(100)}`;
     expect(await refusal({ range: `${long}..HEAD` })).toBe(`diff.range: "${long.slice(0, 80)}" is not a commit in this repository — give a branch, tag, commit or HEAD~n.`);
+    put('release^{commit}', 'a file named like the revision checked: not a commit all the same\n');
+    expect(await refusal({ range: 'release..HEAD' })).toBe('diff.range: "release" is not a commit in this repository — give a branch, tag, commit or HEAD~n.');
   });
 
   it('an empty diff says what was empty, where, and what to try', async () => {

@@ -1,8 +1,9 @@
-import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { link, lstat, readFile, rm, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, takeLock } from '../../src/server/shared/lock.js';
+import { alive, type LockFiles, takeLock } from '../../src/server/shared/lock.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe("the shared server's lock", () => {
@@ -14,7 +15,7 @@ describe("the shared server's lock", () => {
   });
 
   it('left by a process that is gone, or unreadable, is removed and taken', async () => {
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process now
+    const dead = deadPid();
     const file = join(tempDir('ollm-lock-'), 'x.lock');
     writeFileSync(file, String(dead));
     expect(await takeLock(file)).toBe(true);
@@ -58,5 +59,160 @@ describe('whether the process holding a lock lives', () => {
     expect(alive(123, () => true)).toBe(true);
     expect(alive(123, failing('EPERM'))).toBe(true);
     expect(alive(123, failing('ESRCH'))).toBe(false);
+  });
+});
+
+/**
+ * The real file operations, each followed by what another process (or a hand) does right then:
+ * `moves['link x.lock.break #1']` runs once the first link to that name has been tried.
+ */
+function interleaved(moves: Record<string, () => void> | ((call: string) => void)) {
+  const calls: string[] = [];
+  const fired: string[] = [];
+  const seen = new Map<string, number>();
+  const after = async <T>(op: string, path: string, run: () => Promise<T>): Promise<T> => {
+    const call = `${op} ${basename(path)}`;
+    const n = (seen.get(call) ?? 0) + 1;
+    seen.set(call, n);
+    calls.push(call);
+    try {
+      return await run();
+    } finally {
+      if (typeof moves === 'function') moves(call);
+      else if (moves[`${call} #${n}`]) {
+        fired.push(`${call} #${n}`);
+        moves[`${call} #${n}`]!();
+      }
+    }
+  };
+  const fs: LockFiles = {
+    link: (from, name) => after('link', name, () => link(from, name)),
+    lstat: (file) => after('lstat', file, () => lstat(file)),
+    readFile: (file) => after('readFile', file, () => readFile(file)),
+    rm: (file, options) => after('rm', file, () => rm(file, options)),
+    writeFile: (file, text, options) => after('writeFile', file, () => writeFile(file, text, options)),
+  };
+  return { fs, calls, fired };
+}
+
+const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process now
+const deadPid = () => dead;
+const livePid = process.ppid; // the test runner's parent: alive throughout
+
+describe('the lock among other takers (their moves put between its own)', () => {
+  const place = () => {
+    const dir = tempDir('ollm-lock-');
+    return { dir, file: join(dir, 'x.lock'), breaker: join(dir, 'x.lock.break') };
+  };
+  const pidOf = (file: string) => readFileSync(file, 'utf8');
+
+  it('is made readable by its owner alone, and leaves nothing else in the folder', async () => {
+    const { dir, file } = place();
+    writeFileSync(file, String(deadPid()));
+    expect(await takeLock(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['x.lock']);
+  });
+
+  it('held by a live process: refused at the first look, neither the lock nor a breaker touched', async () => {
+    const { file } = place();
+    writeFileSync(file, String(livePid));
+    const { fs, calls } = interleaved({});
+    expect(await takeLock(file, fs)).toBe(false);
+    expect(calls.filter((c) => c.startsWith('link') || c.startsWith('rm'))).toEqual(['link x.lock', `rm x.lock.${process.pid}.new`]);
+    expect(pidOf(file)).toBe(String(livePid));
+  });
+
+  it('while a live process holds the breaker, a dead lock is left to it: given up after the tries, lock and breaker as they were', async () => {
+    const { dir, file, breaker } = place();
+    const dead = String(deadPid());
+    writeFileSync(file, dead);
+    writeFileSync(breaker, String(livePid));
+    expect(await takeLock(file)).toBe(false);
+    expect([pidOf(file), pidOf(breaker), readdirSync(dir).length]).toEqual([dead, String(livePid), 2]);
+  });
+
+  it('a breaker left by a dead process is removed, and the dead lock broken and taken', async () => {
+    const { dir, file, breaker } = place();
+    writeFileSync(file, String(deadPid()));
+    writeFileSync(breaker, String(deadPid()));
+    expect(await takeLock(file)).toBe(true);
+    expect([pidOf(file), readdirSync(dir)]).toEqual([String(process.pid), ['x.lock']]);
+  });
+
+  it('a dead lock replaced by a live one while the breaker is taken is read again there and kept', async () => {
+    const { file } = place();
+    writeFileSync(file, String(deadPid()));
+    const { fs, fired } = interleaved({ 'link x.lock.break #1': () => writeFileSync(file, String(livePid)) });
+    expect(await takeLock(file, fs)).toBe(false);
+    expect(fired).toEqual(['link x.lock.break #1']);
+    expect(pidOf(file)).toBe(String(livePid));
+  });
+
+  it('a lock gone when read under the breaker is not removed: another that takes the name right then keeps it', async () => {
+    const { file } = place();
+    writeFileSync(file, String(deadPid()));
+    const { fs, fired } = interleaved({
+      'link x.lock.break #1': () => rmSync(file), // released meanwhile…
+      'lstat x.lock #1': () => writeFileSync(file, String(livePid)), // …and taken by another, just after the look
+    });
+    expect(await takeLock(file, fs)).toBe(false);
+    expect(fired).toEqual(['link x.lock.break #1', 'lstat x.lock #1']);
+    expect(pidOf(file)).toBe(String(livePid));
+  });
+
+  it('a breaker gone when read is not removed: another that takes it right then keeps it, and the lock it breaks', async () => {
+    const { file, breaker } = place();
+    writeFileSync(file, String(deadPid()));
+    writeFileSync(breaker, String(livePid));
+    const { fs, fired } = interleaved({
+      'link x.lock.break #1': () => rmSync(breaker),
+      'lstat x.lock.break #1': () => writeFileSync(breaker, String(livePid)),
+    });
+    expect(await takeLock(file, fs)).toBe(false);
+    expect(fired).toEqual(['link x.lock.break #1', 'lstat x.lock.break #1']);
+    expect(pidOf(breaker)).toBe(String(livePid));
+  });
+
+  it('a dead lock, or a dead breaker, removed by another (or by hand) just before this taker removes it: still taken', async () => {
+    for (const [name, move] of [
+      ['lock', 'readFile x.lock #2'],
+      ['breaker', 'readFile x.lock.break #1'],
+    ] as const) {
+      const { dir, file, breaker } = place();
+      writeFileSync(file, String(deadPid()));
+      if (name === 'breaker') writeFileSync(breaker, String(deadPid()));
+      const { fs, fired } = interleaved({ [move]: () => rmSync(name === 'lock' ? file : breaker) });
+      expect([name, await takeLock(file, fs), fired]).toEqual([name, true, [move]]);
+      expect([name, readdirSync(dir)]).toEqual([name, ['x.lock']]);
+    }
+  });
+
+  it('its own breaker or its own file removed by hand meanwhile: the lock is still taken', async () => {
+    for (const move of ['rm x.lock #1', 'link x.lock #2']) {
+      const { dir, file, breaker } = place();
+      writeFileSync(file, String(deadPid()));
+      const { fs, fired } = interleaved({ [move]: () => rmSync(move === 'rm x.lock #1' ? breaker : `${file}.${process.pid}.new`) });
+      expect([move, await takeLock(file, fs), fired]).toEqual([move, true, [move]]);
+      expect([move, readdirSync(dir)]).toEqual([move, ['x.lock']]);
+    }
+  });
+
+  it('gives up after 50 tries on a lock that keeps changing hands', async () => {
+    const { file } = place();
+    const { fs, calls } = interleaved((call) => {
+      if (call === 'link x.lock') rmSync(file, { force: true }); // released as soon as it was seen…
+      if (call === 'rm x.lock.break') writeFileSync(file, String(livePid)); // …and taken again
+    });
+    writeFileSync(file, String(livePid));
+    expect(await takeLock(file, fs)).toBe(false);
+    expect(calls.filter((c) => c === 'link x.lock').length).toBe(50);
+  });
+
+  it('a link the file system refuses (no hard links there) is an error, not a lock held by another', async () => {
+    const { file } = place();
+    const { fs } = interleaved({});
+    const refusing: LockFiles = { ...fs, link: () => Promise.reject(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' })) };
+    await expect(takeLock(file, refusing)).rejects.toThrow(/EPERM/);
   });
 });

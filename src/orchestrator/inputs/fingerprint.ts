@@ -39,7 +39,7 @@ export function squeeze(text: string): Uint16Array {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c > 32 && c < 0x85) || !isSpace(c)) out[n++] = c;
+    if (!isSpace(c)) out[n++] = c;
   }
   return out.subarray(0, n);
 }
@@ -50,24 +50,31 @@ function power(base: number, exp: number): number {
   return r;
 }
 
-/** The hash of every run of `k` code units of `s`, by its start. */
+/** The hash of `k` code units (two polynomial hashes side by side): h1 · 2^21 + the top 21 bits of h2. */
+function combine(h1: number, h2: number): number {
+  return (h1 >>> 0) * LOW + ((h2 >>> 0) >>> 11);
+}
+
+/** The hash of every run of `k` code units of `s`, by its start (none when `s` is shorter). */
 export function rollingHashes(s: Uint16Array, k: number): Float64Array {
-  if (k <= 0 || s.length < k) return new Float64Array(0);
+  if (s.length < k) return new Float64Array(0);
   const out = new Float64Array(s.length - k + 1);
   const top1 = power(B1, k - 1);
   const top2 = power(B2, k - 1);
   let h1 = 0;
   let h2 = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (i >= k) {
-      const gone = s[i - k]!;
-      h1 = (h1 - Math.imul(gone, top1)) | 0;
-      h2 = (h2 - Math.imul(gone, top2)) | 0;
-    }
-    const c = s[i]!;
+  for (const c of s.subarray(0, k)) {
     h1 = (Math.imul(h1, B1) + c) | 0;
     h2 = (Math.imul(h2, B2) + c) | 0;
-    if (i >= k - 1) out[i - k + 1] = (h1 >>> 0) * LOW + ((h2 >>> 0) >>> 11);
+  }
+  out[0] = combine(h1, h2);
+  // then each next run: the unit that left taken out, the one that came in added
+  let start = 0;
+  for (const c of s.subarray(k)) {
+    const gone = s[start++]!;
+    h1 = (Math.imul((h1 - Math.imul(gone, top1)) | 0, B1) + c) | 0;
+    h2 = (Math.imul((h2 - Math.imul(gone, top2)) | 0, B2) + c) | 0;
+    out[start] = combine(h1, h2);
   }
   return out;
 }
@@ -77,36 +84,36 @@ export function dropUninformative(s: Uint16Array, k: number, hashes: Float64Arra
   const counts = new Int32Array(65_536);
   let distinct = 0;
   // without branches on the text: a branch per character the processor cannot foresee costs ten times the rest
-  for (let i = 0; i < k - 1 && i < s.length; i++) {
-    const c = s[i]!;
+  for (const c of s.subarray(0, k - 1)) {
     distinct += +(counts[c] === 0);
     counts[c]!++;
   }
-  for (let i = k - 1; i < s.length; i++) {
-    const c = s[i]!;
+  let start = 0; // of the run that ends at c
+  for (const c of s.subarray(k - 1)) {
     distinct += +(counts[c] === 0);
     counts[c]!++;
-    if (distinct < MIN_DISTINCT) hashes[i - k + 1] = Infinity;
-    const gone = s[i - k + 1]!;
+    if (distinct < MIN_DISTINCT) hashes[start] = Infinity;
+    const gone = s[start++]!;
     counts[gone]!--;
     distinct -= +(counts[gone] === 0);
   }
 }
 
-/** The hash of a whole (squeezed) text, as rollingHashes gives it for a run of its length. */
+/** The hash of a whole (squeezed) text, as rollingHashes gives it for a run of its length (0 for no text). */
 export function wholeHash(s: Uint16Array): number {
-  return s.length === 0 ? 0 : rollingHashes(s, s.length)[0]!;
+  return rollingHashes(s, s.length)[0]!;
 }
 
 /**
  * The winnowed fingerprints of a squeezed text: the smallest hash of every W consecutive k-grams
  * (the rightmost on a tie), each position once, uninformative k-grams left out. A text of fewer
- * than W k-grams keeps the smallest of them all.
+ * than W k-grams keeps the smallest of them all; one shorter than a k-gram, none.
  */
 export function winnow(s: Uint16Array): Float64Array {
   const hashes = rollingHashes(s, K);
   dropUninformative(s, K, hashes);
   const n = hashes.length;
+  if (n === 0) return hashes; // a text shorter than a k-gram: none
   const kept: number[] = [];
   const width = Math.min(W, n);
   let min = -1; // where the current window's smallest hash is

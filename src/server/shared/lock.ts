@@ -15,21 +15,27 @@ export function alive(pid: number, signal: (pid: number, sig: 0) => unknown = (p
   }
 }
 
-/** The pid a lock file names; `gone` when there is no such file; undefined when it names none (unreadable, empty, not a pid). */
-async function pidIn(file: string): Promise<number | 'gone' | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await lstat(file).catch(() => undefined))) return 'gone';
-    text = ''; // unreadable (a link to nothing, a folder): stale
-  }
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/** The file operations a lock is taken with (a test puts other processes' moves between them). */
+export interface LockFiles {
+  link(from: string, name: string): Promise<void>;
+  lstat(file: string): Promise<unknown>;
+  readFile(file: string): Promise<Buffer>;
+  rm(file: string, options?: { force?: boolean }): Promise<void>;
+  writeFile(file: string, text: string, options?: { mode?: number }): Promise<void>;
 }
+const files: LockFiles = { link, lstat, readFile, rm, writeFile };
 
-/** A lock file in place that names no live process. */
-const stale = (pid: number | 'gone' | undefined) => pid !== 'gone' && (pid === undefined || !alive(pid));
+/**
+ * Who holds a lock file: `live` when it names a process that lives; `stale` when it names none (a
+ * dead process; unreadable, empty, not a pid — a pid that is no whole number reaches no process:
+ * process.kill refuses it, which alive() reads as none); undefined when there is no such file.
+ */
+async function holder(file: string, fs: LockFiles): Promise<'live' | 'stale' | undefined> {
+  const bytes = await fs.readFile(file).catch(() => undefined);
+  if (bytes === undefined) return (await fs.lstat(file).catch(() => undefined)) === undefined ? undefined : 'stale'; // a link to nothing, a folder
+  const pid = Number(bytes.toString());
+  return pid > 0 && alive(pid) ? 'live' : 'stale'; // 0 and negative pids: signal 0 would reach a whole group
+}
 
 /** Tries before giving up on a lock that keeps changing hands (each waits BREAK_WAIT_MS when another is breaking it). */
 const ATTEMPTS = 50;
@@ -43,38 +49,36 @@ const BREAK_WAIT_MS = 10;
  * (`FILE.break`, taken the same way), after reading it again there — so no taker removes a live
  * lock it took for the dead one. A breaker left by a dead process is removed.
  */
-export async function takeLock(file: string): Promise<boolean> {
+export async function takeLock(file: string, fs: LockFiles = files): Promise<boolean> {
   const mine = `${file}.${process.pid}.new`;
   const breaker = `${file}.break`;
-  await writeFile(mine, String(process.pid), { mode: 0o600 });
+  await fs.writeFile(mine, String(process.pid), { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (await linked(mine, file)) return true;
-      const pid = await pidIn(file);
-      if (pid === 'gone') continue; // removed meanwhile: link again
-      if (!stale(pid)) return false;
-      if (await linked(mine, breaker)) {
+      if (await linked(mine, file, fs)) return true;
+      if ((await holder(file, fs)) === 'live') return false;
+      if (await linked(mine, breaker, fs)) {
         try {
           // read again under the breaker: only a breaker removes a lock, and none is made while the name is taken
-          if (stale(await pidIn(file))) await rm(file, { force: true });
+          if ((await holder(file, fs)) === 'stale') await fs.rm(file, { force: true });
         } finally {
-          await rm(breaker, { force: true });
+          await fs.rm(breaker, { force: true });
         }
         continue;
       }
-      if (stale(await pidIn(breaker))) await rm(breaker, { force: true }); // its taker died while breaking
+      if ((await holder(breaker, fs)) === 'stale') await fs.rm(breaker, { force: true }); // its taker died while breaking
       else await new Promise((r) => setTimeout(r, BREAK_WAIT_MS));
     }
     return false;
   } finally {
-    await rm(mine, { force: true });
+    await fs.rm(mine, { force: true });
   }
 }
 
 /** `name` made a hard link to `from`: true, or false when the name exists. */
-async function linked(from: string, name: string): Promise<boolean> {
+async function linked(from: string, name: string, fs: LockFiles): Promise<boolean> {
   try {
-    await link(from, name);
+    await fs.link(from, name);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
