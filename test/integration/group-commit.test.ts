@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/temp.js';
 
 // a lock held by another process fails a commit after 100 ms here (not 10 s): set before the modules load
 vi.stubEnv('OLLM_STATE_LOCK_WAIT_MS', '100');
-const { BATCH_MS, closeStateDbs, flushWrites, queueWrite, stateDb } = await import('../../src/orchestrator/storage/db.js');
+const { BATCH_MS, closeStateDbs, flushWrites, queueWrite, stateDb, write } = await import('../../src/orchestrator/storage/db.js');
 const { MAX_TRIES } = await import('../../src/orchestrator/storage/writes.js');
 const { Outcomes } = await import('../../src/orchestrator/stores/outcomes.js');
 const { MetricsStore } = await import('../../src/orchestrator/stores/metrics.js');
@@ -42,6 +42,23 @@ describe('the group commit of records', () => {
     await turns(20); // several turns of the event loop: the old queue had committed by now
     expect(answers(home)).toEqual([]);
     await vi.waitFor(() => expect(answers(home)).toEqual([id]), { timeout: BATCH_MS * 8, interval: 20 });
+  });
+
+  it('records alone commit without waiting for the disk (synchronous NORMAL); a batch with a change the user is told about waits for it (FULL)', async () => {
+    const home = tempDir('ollm-group-');
+    const db = await stateDb(home);
+    const mode = () => (db.prepare('PRAGMA synchronous').get() as { synchronous: number }).synchronous; // 1 NORMAL, 2 FULL
+    const record = await queueWrite(db, mode, { defer: true });
+    expect(record.value).toBe(1);
+    const told = await queueWrite(db, mode);
+    expect(told.value).toBe(2);
+    // a record asked before a told change goes in its transaction: FULL
+    const [early, late] = await Promise.all([queueWrite(db, mode, { defer: true }), queueWrite(db, mode)]);
+    expect([early.value, late.value]).toEqual([2, 2]);
+    expect((await queueWrite(db, mode, { defer: true })).value).toBe(1);
+    expect((await queueWrite(db, mode)).value).toBe(2);
+    await queueWrite(db, mode, { defer: true });
+    expect((await write(db, mode)).value).toBe(2); // a change made alone (write) too
   });
 
   it('a record is on disk after flushWrites, and after close', async () => {

@@ -45,6 +45,7 @@ export function stateVersion(db: Db): string {
  */
 export async function write<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
   const reporter = currentReporter();
+  syncFor(db, [{ deferred: false }]);
   return transact(db, 1, (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }), () => waiting(pathOf(db), [reporter]));
 }
 
@@ -176,11 +177,29 @@ export async function flushWrites(db: Db): Promise<void> {
   }
 }
 
+/** The synchronous mode each connection was last set to (db.ts opens them FULL). */
+const syncModes = new WeakMap<Db, 'FULL' | 'NORMAL'>();
+
+/**
+ * FULL for a batch holding a change the user is told about: on disk, power loss included, before
+ * it resolves. NORMAL for a group commit of records alone: in write-ahead-log mode that commit is
+ * safe from a crash of this process (the system holds it) without waiting for the disk, which the
+ * next FULL commit or checkpoint flushes — so a commit of records never holds the event loop
+ * while the disk catches up. A power cut may lose the records since that flush.
+ */
+function syncFor(db: Db, jobs: ReadonlyArray<Pick<Job, 'deferred'>>): void {
+  const mode = jobs.every((j) => j.deferred) ? 'NORMAL' : 'FULL';
+  if ((syncModes.get(db) ?? 'FULL') === mode) return;
+  db.exec(`PRAGMA synchronous = ${mode}`);
+  syncModes.set(db, mode);
+}
+
 async function runBatch(db: Db, q: Queue, jobs: Job[]): Promise<void> {
   type Outcome = { ok: true; value: unknown; before: string; after: string } | { ok: false; err: unknown };
   let outcomes: Outcome[];
   const path = pathOf(db);
   try {
+    syncFor(db, jobs);
     outcomes = await transact(
       db,
       jobs.length,
