@@ -34,6 +34,7 @@ describe('an empty answer', () => {
     const r = await routeAndGenerate(core, { prompt: PROMPT, model: 'llama3.2' });
     expect(r).toMatchObject({ model: 'llama3.2:latest', text: 'Sunlight scatters off the air; blue scatters most.', fallbacks: [] });
     expect(asked()).toBe(2);
+    expect(core.metrics.get('llama3.2:latest')).toMatchObject({ requests: 1, successes: 1 }); // the first draw counts against nothing
   });
 
   it('of punctuation twice: set aside, and the next model answers', async () => {
@@ -52,6 +53,7 @@ describe('an empty answer', () => {
     expect(r.model).toBe('phi3:mini');
     expect(r.fallbacks).toEqual([{ model: 'llama3.2:latest', error: expect.stringMatching(/returned an empty answer/) }]);
     expect(asked()).toBe(2);
+    expect(core.metrics.get('llama3.2:latest')).toMatchObject({ requests: 1, successes: 0 });
   });
 
   it('at temperature 0 (the caller\'s or the settings\'): set aside at once, never asked again', async () => {

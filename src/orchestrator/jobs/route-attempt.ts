@@ -77,7 +77,10 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     req.progress?.enter({ kind: 'starting', what: `${candidate.model} answered nothing; asking it once more` });
     drawn = await draw(t, candidate, unit, loaded, place);
   }
-  if (drawn.thrown) throw drawn.thrown;
+  if (drawn.thrown) {
+    void parts.records.outcomes.record(place, { kind: 'failure' }); // answered nothing, twice if it samples
+    throw drawn.thrown;
+  }
   const { out, verdict, unusable } = drawn;
   if (unusable) {
     t.attempts.push({ model: attemptName(parts, candidate.model, unit), error: `its answer was set aside: ${unusable.why}` });
@@ -193,6 +196,8 @@ function failed(t: Trial, candidate: Candidacy, unit: HostOverview, err: unknown
   return true;
 }
 
+type SetAside = { why: string; kind?: 'empty' };
+
 /**
  * Why an answer is set aside, or undefined: not of the format the caller asked for (not JSON, or
  * breaking its schema); degenerate (generation/degenerate.ts: empty — not for JSON, where [] or {}
@@ -200,8 +205,6 @@ function failed(t: Trial, candidate: Candidacy, unit: HostOverview, err: unknown
  * limit being what they asked for — cut in its first sentence); or failing the caller's own check
  * (offload: most citations do not hold).
  */
-type SetAside = { why: string; kind?: 'empty' };
-
 function setAside(text: string, end: AnswerEnd, req: RouteRequest, verdict: FormatVerdict | undefined): SetAside | undefined {
   if (verdict && !verdict.ok) return { why: verdict.why };
   const bad = degenerate(text, end);
