@@ -90,4 +90,30 @@ describe('the forwarder', () => {
     input.end();
     await expect.poll(() => exits).toEqual([0]);
   });
+
+  it('a client that closes its end before the server is reached: what it sent is delivered once it is, then the launch exits', async () => {
+    const address = join(tempDir('ollm-fw-'), 's.sock');
+    const conns = await standIn(address);
+    const reach: Reach = {
+      place: { address, dir: '', lock: '' },
+      hello: { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
+      home: tempDir('ollm-fw-home-'),
+      command: ['-e', '0'],
+    };
+    const input = new PassThrough();
+    const exits: number[] = [];
+    const forwarder = new Forwarder(reach, undefined, input, new PassThrough(), (code) => exits.push(code));
+    forwarder.listen();
+    input.write(message({ id: 0, method: 'initialize', params: {} }));
+    input.write(message({ method: 'notifications/initialized' }));
+    input.write(message({ id: 1, method: 'tools/call', params: { name: 'remember' } }));
+    input.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(exits).toEqual([]); // not gone with what it holds
+    const { sock, rest } = await reachServer(reach);
+    forwarder.attach(sock, rest);
+    await expect.poll(() => conns[0]!.lines.length).toBe(4);
+    expect(conns[0]!.lines.slice(1).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual(['initialize', 'notifications/initialized', 'tools/call']);
+    await expect.poll(() => exits, { timeout: 5000 }).toEqual([0]);
+  });
 });
