@@ -18,14 +18,14 @@ async function watch(fake: FakeOllama, until: () => boolean): Promise<string[][]
 
 describe('unloads', () => {
   it('keep_alive 0 answers at once with done_reason "unload"; /api/ps shows the model until its unload completes', async () => {
-    const { fake } = await start({ admission: 'ollama', unloadDelayMs: 150 });
+    const { fake } = await start({ admission: 'ollama', unloadDelayMs: 1500 }); // long enough for a loaded machine to ask /api/ps within it
     await gen(fake, { model: 'llama3.2' });
     const unload = await gen(fake, { model: 'llama3.2', keep_alive: 0 });
     expect(unload).toMatchObject({ status: 200, body: { done: true, done_reason: 'unload', response: '' } });
     expect((await ps(fake)).map((m) => m.name)).toEqual(['llama3.2:latest']); // still there
     expect(fake.loaded()[0]).toMatchObject({ unloading: true, keepAliveMs: 0 });
     expect(fake.stats()).toMatchObject({ unloads: 1, unloadsCompleted: 0 });
-    await waitFor(() => fake.loaded().length === 0);
+    await waitFor(() => fake.loaded().length === 0, 5000);
     expect(await ps(fake)).toEqual([]);
     expect(fake.stats()).toMatchObject({ unloads: 1, unloadsCompleted: 1 });
     expect(fake.usedMemoryBytes()).toBe(0);
