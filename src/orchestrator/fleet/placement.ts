@@ -59,6 +59,8 @@ export class HostCooldown {
 export interface HostOverview {
   host: FleetHost;
   overview: ModelsOverview;
+  /** The host loader's count of loads and unloads before `overview.loaded` was read (LoadRequest.seenAt). */
+  loadedAt: number;
 }
 
 /** How attempts name a host: "Ollama gpubox", "llama.cpp llama", "OpenAI-compatible lab". */
@@ -75,10 +77,11 @@ export async function reachableHosts(hosts: readonly FleetHost[], cooldown: Host
         return undefined;
       }
       try {
+        const loadedAt = host.loader.changes; // a kept /api/ps reading is reused only at the count it was read at (overview.ts running())
         const overview = await host.overview.listModels({ reachable: true, recent: true, ...(signal && { signal }) });
         if (overview.stale) throw new HostError('unreachable', overview.stale, host.address);
         cooldown.up(host.name);
-        return { host, overview };
+        return { host, overview, loadedAt };
       } catch (err) {
         if (!(err instanceof HostError) || err.kind === 'aborted') throw err;
         // a host that is not there rests a while; one that answered nonsense is left out of this request only

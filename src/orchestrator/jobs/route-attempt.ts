@@ -63,6 +63,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     waitWhileBusy: true,
     ...(parts.settings.options.contextSize !== undefined && { baseContext: parts.settings.options.contextSize }),
     seen: here.loaded,
+    seenAt: unit.loadedAt,
     ...(req.signal && { signal: req.signal }),
     ...(req.progress && { progress: req.progress }),
   });

@@ -23,6 +23,11 @@ export interface LoadRequest {
    * enough context, nothing needs deciding and the loader does not ask Ollama again.
    */
   seen?: ReadonlyArray<{ name: string; sizeBytes: number; contextLength?: number }>;
+  /**
+   * The loader's count of loads and unloads (Loader.changes) when `seen` was read: `seen` is
+   * trusted only while nothing was loaded or unloaded since, and none is under way.
+   */
+  seenAt?: number;
 }
 
 export interface LoadOutcome {

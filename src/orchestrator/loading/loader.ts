@@ -131,8 +131,11 @@ export class Loader {
   }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
-    // The fast path: loaded with enough context per this request's own /api/ps reading, nothing to change.
-    const quick = seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) }));
+    // The fast path: loaded with enough context per this request's own /api/ps reading, nothing to
+    // change — while that reading is current: no load or unload since, none under way (another
+    // request's plan may be unloading the model this moment: Ollama would load it again unplanned)
+    const current = req.seenAt === this.changes && this.queued === 0;
+    const quick = current ? seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) })) : undefined;
     if (quick) {
       this.lastUsed.set(quick.model, this.now());
       return Promise.resolve(quick);
