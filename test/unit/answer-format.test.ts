@@ -34,6 +34,14 @@ describe('the format’s bounds', () => {
     expect(depthOf(nested(10_000))).toBe(MAX_SCHEMA_DEPTH + 2);
     expect(depthOf([[1], { a: [] }])).toBe(3);
     expect(depthOf('x')).toBe(0);
+    expect(depthOf(null)).toBe(0);
+    expect(depthOf({ type: 'object', default: null })).toBe(1); // a null inside is a value, not a level
+    expect(() => boundedFormat({ type: ['string', 'null'], default: null })).not.toThrow();
+  });
+
+  it('names a value that is not a schema, shortened, or its type when it has no JSON', () => {
+    expect(() => boundedFormat('x'.repeat(100))).toThrow(`not "${'x'.repeat(39)} — pass "json" for any JSON.`);
+    expect(() => boundedFormat(undefined)).toThrow('format must be "json" or a JSON Schema object, not undefined — pass');
   });
 
   it(`takes a schema of ${MAX_SCHEMA_BYTES} bytes and refuses one byte more`, () => {
@@ -64,10 +72,19 @@ describe('an answer’s JSON', () => {
     }
   });
 
-  it('quotes at most a hundred characters of the parser', () => {
-    const r = parseAnswer(`{"a": ${'x'.repeat(5000)}}`);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.why.length).toBeLessThanOrEqual('it is not JSON ()'.length + 100);
+  it('quotes the parser’s words, which stay short however long the answer', () => {
+    const parserSays = (text: string): string => {
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('parsed');
+    };
+    for (const text of ['{"a": 1', `{"a": ${'x'.repeat(5000)}}`]) {
+      expect(parseAnswer(text)).toEqual({ ok: false, why: `it is not JSON (${parserSays(text)})` });
+      expect(parserSays(text).length).toBeLessThanOrEqual(100);
+    }
   });
 });
 
@@ -82,6 +99,15 @@ describe('problems in words', () => {
     ).toBe('count: required; items.2.extra: not allowed; items.0.name: must be string');
     expect(problemWords([{ instancePath: '', keyword: 'type', params: {}, message: 'must be object' }])).toBe('answer: must be object');
     expect(problemWords([{ instancePath: '/a~1b/c~0d', keyword: 'minimum', params: {} }])).toBe('a/b.c~d: minimum');
+  });
+
+  it('names a property only for the problems that are about one', () => {
+    // another keyword's missingProperty (dependentRequired) is in its message, not its place
+    const dependent = { instancePath: '/item', keyword: 'dependentRequired', params: { property: 'a', missingProperty: 'b', additionalProperty: 'c' }, message: 'must have property b when property a is present' };
+    expect(problemWords([dependent])).toBe('item: must have property b when property a is present');
+    // a problem that names no property is placed where it is
+    expect(problemWords([{ instancePath: '/item', keyword: 'required', params: {} }])).toBe('item: required');
+    expect(problemWords([{ instancePath: '/item', keyword: 'additionalProperties', params: {} }])).toBe('item: not allowed');
   });
 
   it('names the first three and says how many more', () => {

@@ -7,6 +7,7 @@
  */
 import type { AnswerFormat } from '../engines/engine.js';
 import type { SchemaProblem } from './schema-check.js';
+import { shortened } from '../util/shorten.js';
 
 export type { SchemaProblem } from './schema-check.js';
 
@@ -16,8 +17,6 @@ export const MAX_SCHEMA_DEPTH = 32;
 export const MAX_SCHEMA_BYTES = 16 * 1024;
 /** Problems named for one answer (Ajv may find many). */
 const MAX_PROBLEMS = 3;
-/** The parser's words on an answer that is not JSON, at most (they may quote the answer). */
-const MAX_PARSE_WORDS = 100;
 
 /** A format the caller cannot be given: the words say what is wrong with it. */
 export class FormatError extends Error {}
@@ -34,14 +33,13 @@ export interface AnswerCheck {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** How deep objects and arrays nest in `v`, counted no further than `limit` + 1. */
+/** How deep objects and arrays nest in `v`, counted no further than `limit` + 2 (the size check reads the whole value next). */
 export function depthOf(v: unknown, limit = MAX_SCHEMA_DEPTH): number {
   if (typeof v !== 'object' || v === null) return 0;
   if (limit < 0) return 1;
   let deepest = 0;
   for (const child of Object.values(v)) {
     deepest = Math.max(deepest, depthOf(child, limit - 1));
-    if (deepest > limit) break;
   }
   return 1 + deepest;
 }
@@ -90,7 +88,7 @@ export function parseAnswer(text: string): { ok: true; value: unknown } | { ok: 
     return { ok: true, value: JSON.parse(fenced ? fenced[1]! : trimmed) as unknown };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, why: `it is not JSON (${message.length > MAX_PARSE_WORDS ? `${message.slice(0, MAX_PARSE_WORDS - 1)}…` : message})` };
+    return { ok: false, why: `it is not JSON (${shortened(message)})` }; // the parser's words may quote the answer
   }
 }
 
