@@ -5,7 +5,7 @@
  * project profile allows. Transports call the factory (stdio once per connection; stateless HTTP
  * once per request), so it only registers handlers and does no I/O.
  */
-import { McpServer, ResourceTemplate, type CompleteResourceTemplateCallback, type JsonSchemaType, type jsonSchemaValidator, type RegisteredTool, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { McpServer, ResourceTemplate, type CompleteResourceTemplateCallback, type JsonSchemaType, type jsonSchemaValidator, type RegisteredTool, type ServerContext, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { Settings } from '../orchestrator/config/index.js';
 import { configuredSecrets } from '../orchestrator/config/secrets.js';
@@ -128,13 +128,35 @@ function offerPerAgent(server: McpServer, name: string, tool: RegisteredTool, se
   });
 }
 
+/**
+ * While the core loads (the first call of a starting server), a call that asked for progress hears
+ * so within a quarter second and every second after, so a client's timeout reset on progress holds
+ * however long the load takes. Nothing is sent when the core is there: the wait ends first.
+ */
+function progressWhileCoreLoads(ctx: ServerContext | undefined): () => void {
+  const token = ctx?.mcpReq._meta?.progressToken;
+  if (ctx === undefined || token === undefined) return () => undefined;
+  let n = 0;
+  // below the first step the call's own progress takes (progress.ts STEP 0.001): it keeps rising after these
+  const tick = () => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress: ++n / 1e6, message: 'starting ollm-mcp' } }).catch(() => undefined);
+  const first = setTimeout(tick, 250);
+  const every = setInterval(tick, 1000);
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
+}
+
 function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[], settings: Settings): void {
   const handler: Passed = async (...args) => {
     let h: Handlers;
+    const loaded = progressWhileCoreLoads(args.at(-1) as ServerContext | undefined);
     try {
       h = await handlers();
     } catch (err) {
       return { isError: true, content: [{ type: 'text' as const, text: (err as Error).message }] };
+    } finally {
+      loaded();
     }
     return redactValuesDeep(await h.tools.get(t.name)!.handler(...args), secrets);
   };
