@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCitations, type ReadText } from '../../src/orchestrator/inputs/citations.js';
 import { diffFiles } from '../../src/orchestrator/inputs/diff-lines.js';
+import { judgeDiff } from '../../src/orchestrator/inputs/citation-lines.js';
 import { unheld } from '../../src/orchestrator/jobs/offload.js';
 
 /** A working-tree diff as git writes it: code.py changed at lines 2 and 6 (both in one hunk), lines 20-22 further down. */
@@ -98,6 +99,10 @@ describe('citations of a diff: checked against the lines it shows', () => {
   });
 
   it('flags lines past the end of a file the diff shows whole, line 0 and backwards ranges', () => {
+    expect(verdict('new.py:0-1 code.py:3-0')).toEqual([
+      ['new.py:0-1', 'flagged', 'new.py:0-1 does not exist: lines are numbered from 1'],
+      ['code.py:3-0', 'flagged', 'code.py:3-0 is backwards: line 3 comes after line 0'],
+    ]);
     expect(verdict('new.py:3 new.py:2-3 new.py:0 code.py:5-4')).toEqual([
       ['new.py:3', 'flagged', 'new.py:3 does not exist: the new file new.py has 2 lines'],
       ['new.py:2-3', 'flagged', 'new.py:2-3 runs past the end: the new file new.py has 2 lines'],
@@ -111,9 +116,32 @@ describe('citations of a diff: checked against the lines it shows', () => {
     ]);
   });
 
+  it('a quote may span the lines the diff shows, read with a line break between them', () => {
+    expect(verdict('code.py:22-23 `++ not a header either z = 3`')).toEqual([['code.py:22-23', 'verified', undefined]]);
+    expect(verdict('code.py:22-23 `either z`')).toEqual([['code.py:22-23', 'verified', undefined]]);
+    expect(verdict('code.py:22-23 `eitherz`')).toEqual([['code.py:22-23', 'flagged', 'the quoted text is not on lines 22-23 of code.py as the diff shows it']]);
+  });
+
+  it('judgeDiff on its own: verified when a side shows the lines', () => {
+    const file = diffFiles(PATCH)[0]!;
+    expect(judgeDiff({ raw: 'code.py:2', from: 2, to: 2 }, ['return a + b'], file)).toEqual({ verdict: 'verified' });
+  });
+
+  it('counts the lines of a file read whole at every kind of line end, a CR right at its start too', () => {
+    const read: ReadText[] = [{ label: 'a.txt', text: 'a\rb\nc\r\nd\re' }];
+    expect(verdict('a.txt:5 `e` a.txt:6 a.txt:2-3 `b c`', read)).toEqual([
+      ['a.txt:5', 'verified', undefined],
+      ['a.txt:6', 'flagged', 'a.txt:6 does not exist: the file has 5 lines'],
+      ['a.txt:2-3', 'verified', undefined],
+    ]);
+  });
+
   it('a file read whole is checked against its text, not its diff', () => {
     const read: ReadText[] = [...READ, { label: 'code.py', text: 'l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\nl12\n' }];
     expect(verdict('code.py:12 `l12`', read)).toEqual([['code.py:12', 'verified', undefined]]);
+    // read as ./code.py: the same file, still before its diff
+    const dotted: ReadText[] = [...READ, { label: './code.py', text: 'l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\nl12\n' }];
+    expect(verdict('code.py:12 `l12`', dotted)).toEqual([['code.py:12', 'verified', undefined]]);
   });
 
   it('the same patch read as an ordinary file is cited by its own lines', () => {

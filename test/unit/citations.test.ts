@@ -33,6 +33,13 @@ describe('the citation forms', () => {
     ['src/retry.ts line 11', 'src/retry.ts line 11', 11, 11],
     ['src/retry.ts lines 2-3', 'src/retry.ts lines 2-3', 2, 3],
     ['`src/retry.ts`, lines 5–6', 'src/retry.ts, lines 5–6', 5, 6],
+    ['src/retry.ts#L12', 'src/retry.ts#L12', 12, 12],
+    ['src/retry.ts#L4-6', 'src/retry.ts#L4-6', 4, 6],
+    ['src/retry.ts#L3-L11', 'src/retry.ts#L3-L11', 3, 11],
+    ['src/retry.ts  line 10', 'src/retry.ts  line 10', 10, 10],
+    ['src/retry.ts line\t 10', 'src/retry.ts line\t 10', 10, 10],
+    ['src/retry.ts lines 2 - 3', 'src/retry.ts lines 2 - 3', 2, 3],
+    ['src/retry.ts lines 2-11', 'src/retry.ts lines 2-11', 2, 11],
   ])('reads %s', (written, raw, from, to) => {
     const c = only(`The delay grows in ${written}. That is all.`);
     expect(c).toMatchObject({ raw, path: 'src/retry.ts', from, to, verdict: 'verified' });
@@ -57,6 +64,16 @@ describe('the citation forms', () => {
     expect(report).toMatchObject({ verified: 0, flagged: 0, summary: '' });
   });
 
+  it('counts a path with a "/" and no extension, and no outline number such as a.1', () => {
+    expect(only('see bin/run:3')).toMatchObject({ path: 'bin/run', verdict: 'unchecked' });
+    expect(check('step a.1:2 of the recipe').citations).toEqual([]);
+  });
+
+  it('reads a quote written right against the citation', () => {
+    expect(only('`src/retry.ts:3"const x9 = 9;"')).toMatchObject({ quote: 'const x9 = 9;', verdict: 'flagged' });
+    expect(only('src/retry.ts:3`const x9 = 9;`')).toMatchObject({ quote: 'const x9 = 9;', verdict: 'flagged' });
+  });
+
   it('counts a path without an extension or "/" only when it names an input', () => {
     const read = [...READ, { label: 'Makefile', text: 'all:\n\tbuild\n' }];
     expect(only('the rule is at Makefile:2', read)).toMatchObject({ path: 'Makefile', from: 2, verdict: 'verified' });
@@ -77,6 +94,20 @@ describe('paths', () => {
     expect(only('see etry.ts:3')).toMatchObject({ verdict: 'unchecked', why: 'etry.ts was not read, so it could not be checked' });
   });
 
+  it('matches at a "/" only, from either side', () => {
+    expect(only('see rc/retry.ts:3')).toMatchObject({ verdict: 'unchecked' });
+    expect(only('see xsrc/retry.ts:3')).toMatchObject({ verdict: 'unchecked' });
+  });
+
+  it('reads a label written with backslashes (Windows) as a path', () => {
+    expect(only('see src/win/a.ts:1', [{ label: 'src\\win\\a.ts', text: 'one\n' }])).toMatchObject({ verdict: 'verified' });
+  });
+
+  it('never checks a citation of a diff against the diff text itself', () => {
+    const diff = 'diff --git a/code.py b/code.py\n--- a/code.py\n+++ b/code.py\n@@ -1 +1 @@\n-a\n+b\n';
+    expect(only('changes.diff:1', [{ label: 'changes.diff', text: diff, kind: 'diff' }])).toMatchObject({ verdict: 'unchecked' });
+  });
+
   it('names the input when a short path is past its end', () => {
     expect(only('see retry.ts:13').why).toBe('retry.ts:13 does not exist: src/retry.ts has 12 lines');
   });
@@ -84,6 +115,9 @@ describe('paths', () => {
   it('leaves a path that ends two inputs unchecked, saying which', () => {
     expect(only('see util.ts:1')).toMatchObject({ verdict: 'unchecked', why: 'util.ts is ambiguous: it could be any of src/a/util.ts, src/b/util.ts' });
     expect(only('see src/a/util.ts:1')).toMatchObject({ verdict: 'verified' });
+    const five = ['a', 'b', 'c', 'd', 'e'].map((d) => ({ label: `${d}/util.ts`, text: 'x\n' }));
+    expect(only('see util.ts:1', five.slice(0, 3)).why).toBe('util.ts is ambiguous: it could be any of a/util.ts, b/util.ts, c/util.ts');
+    expect(only('see util.ts:1', five).why).toBe('util.ts is ambiguous: it could be any of a/util.ts, b/util.ts, c/util.ts and 2 more');
   });
 });
 
@@ -100,6 +134,7 @@ describe('lines', () => {
 
   it('flags line 0 and backwards ranges', () => {
     expect(only('see src/retry.ts:0').why).toBe('src/retry.ts:0 does not exist: lines are numbered from 1 and the file has 12 lines');
+    expect(only('see src/retry.ts:0-3').why).toBe('src/retry.ts:0-3 does not exist: lines are numbered from 1 and the file has 12 lines');
     expect(only('see src/retry.ts#L5-L3').why).toBe('src/retry.ts#L5-L3 is backwards: line 5 comes after line 3, and the file has 12 lines');
   });
 
@@ -242,6 +277,18 @@ describe('the report', () => {
     expect(report.citations).toHaveLength(MAX_CITATIONS);
     expect(report.citations.at(-1)?.raw).toBe(`big.txt:${MAX_CITATIONS}`);
     expect(report.summary).toBe(`${MAX_CITATIONS} of ${MAX_CITATIONS} citations verified, first ${MAX_CITATIONS} checked`);
+  });
+
+  it(`a quote after the citation past the first ${MAX_CITATIONS} is not given to the last one checked`, () => {
+    const read = [{ label: 'big.txt', text: 'line\n'.repeat(300) }];
+    const answer = `${Array.from({ length: MAX_CITATIONS + 1 }, (_, i) => `big.txt:${i + 1}`).join(' ')} \`nothing here\``;
+    expect(check(answer, read).citations.at(-1)).toMatchObject({ raw: `big.txt:${MAX_CITATIONS}`, verdict: 'verified' });
+  });
+
+  it(`a citation written again after ${MAX_CITATIONS} distinct ones is no new one`, () => {
+    const read = [{ label: 'big.txt', text: 'line\n'.repeat(300) }];
+    const answer = `${Array.from({ length: MAX_CITATIONS }, (_, i) => `big.txt:${i + 1}`).join(' ')} and again big.txt:1`;
+    expect(check(answer, read).summary).toBe(`${MAX_CITATIONS} of ${MAX_CITATIONS} citations verified`);
   });
 
   it('checks a long answer against many long files', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CUT_MAX_LETTERS, degenerate, degenerateWhy, UNIT_MAX_CHARS } from '../../src/orchestrator/generation/degenerate.js';
+import { CLOSING_MAX_CHARS, CUT_MAX_LETTERS, degenerate, degenerateWhy, UNIT_MAX_CHARS } from '../../src/orchestrator/generation/degenerate.js';
 
 /** A varied, non-repeating answer of about `chars` characters: sentences and paragraphs built from a counter. */
 function normalAnswer(chars: number): string {
@@ -111,6 +111,15 @@ describe('degenerate: the thresholds of a loop', () => {
     expect(degenerate(`${intro} ${unit.repeat(100)}`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 100 }); // ~1200 of ~2200
   });
 
+  it('a tail of exactly half the answer is a loop, one character less is not; whitespace around the answer counts for nothing', () => {
+    const loop = 'abc'.repeat(20); // 60 characters
+    const intro = 'The report lists every change made to the code in the week:'; // 59: with its space, 60 before the loop
+    expect(intro).toHaveLength(59);
+    expect(degenerate(`${intro} ${loop}`)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
+    expect(degenerate(`\n \t${intro} ${loop}\r\n  `)).toEqual({ kind: 'loop', unit: 'abc', times: 20 });
+    expect(degenerate(`${intro}: ${loop}`)).toBeUndefined();
+  });
+
   it('short emphatic repetition is not a loop', () => {
     expect(degenerate('Yes!!!!!!')).toBeUndefined();
     expect(degenerate('Nooooooo')).toBeUndefined();
@@ -122,6 +131,69 @@ describe('degenerate: the thresholds of a loop', () => {
     expect(degenerate(`${normalAnswer(300)}\n\n${'='.repeat(39)}`)).toBeUndefined(); // under half, and short
     expect(degenerate(`Result:\n${'='.repeat(80)}`)).toEqual({ kind: 'loop', unit: '=', times: 80 });
     expect(degenerate(`Done${'!'.repeat(100)}`)).toEqual({ kind: 'loop', unit: '!', times: 100 });
+  });
+});
+
+describe('degenerate: how the repeated unit is found and shown', () => {
+  it.each([['no-break space', '\u00a0'], ['ogham space', '\u1680'], ['en quad', '\u2000'], ['hair space', '\u200a'], ['line separator', '\u2028'], ['paragraph separator', '\u2029'], ['narrow no-break space', '\u202f'], ['math space', '\u205f'], ['ideographic space', '\u3000'], ['BOM', '\ufeff'], ['tab', '\t'], ['vertical tab', '\v'], ['form feed', '\f']])('a %s between units is whitespace like a space', (_, space) => {
+    expect(degenerate(`I am a cat.${space}`.repeat(10))).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 10 });
+  });
+
+  it('a block repeated with lone CR or lone LF line ends is shown from its first line', () => {
+    for (const eol of ['\r', '\n']) {
+      const block = ['alpha beta', 'gamma delta', 'epsilon', ''].join(eol);
+      expect(degenerate(`Intro line here${eol}${block.repeat(10)}`), JSON.stringify(eol)).toEqual({ kind: 'loop', unit: 'alpha beta gamma delta epsilon', times: 10 });
+    }
+  });
+
+  it.each(['.', '!', '?', '。', '！', '？'])('a sentence ended by %s starts the unit shown', (mark) => {
+    // the repetition reaches back into "xn": the unit is shown from the sentence start after the mark, not the first word
+    expect(degenerate(`Wow xn ${`Stop it${mark} Go on `.repeat(10)}`)).toEqual({ kind: 'loop', unit: `Go on Stop it${mark}`, times: 9 });
+  });
+
+  it('the unit is shown from a sentence start inside its first repetition, looked for in its first 200 characters', () => {
+    // the repetition reaches back into "xGo": the next "Go" is a repetition later, not in the first one
+    expect(degenerate(`Wow x${`Go ${'la '.repeat(10)}end. `.repeat(6)}`.trim())).toEqual({ kind: 'loop', unit: 'la la la la la la la la la la end. Go', times: 5 });
+    // a unit of 217 characters: its sentence start is more than 200 characters in, the first whole word is shown
+    const d = degenerate(`Wow x${`Go ${'la '.repeat(70)}end. `.repeat(5)}`.trim());
+    expect(d).toEqual({ kind: 'loop', unit: `${'la '.repeat(20).trimEnd()}…`, times: 4 });
+  });
+
+  it('without a sentence start the unit is shown from its first whole word, never from inside one', () => {
+    expect(degenerate(`Well xgo on ${'stop it go on '.repeat(10)}`)).toEqual({ kind: 'loop', unit: 'on stop it go', times: 10 });
+  });
+
+  it('a stretch that matches a shorter unit only in part is no loop (each period measured exactly)', () => {
+    // found by a random search against a mutant that over-reached the Z-function's known window
+    expect(degenerate('ba.bc..aaa.baaa.baaa.baaa.baaa.baaa.baaa.baaa.ba.ba.')).toBeUndefined();
+    expect(degenerate('acaabbabaabaabaabaabaabaabaabaabaabababaabaabaabaa')).toBeUndefined();
+  });
+
+  it('three whole repetitions after the tail of a fourth are not a loop', () => {
+    expect(degenerate(`Intro xalpha beta gamma delta ${'alpha beta gamma delta '.repeat(3)}`.trim())).toBeUndefined();
+  });
+
+  it('a loop repeated four times before a closing is found; five words after it are no closing', () => {
+    expect(degenerate(`${'The build failed because the disk is full. '.repeat(4)}The end.`)).toEqual({ kind: 'loop', unit: 'The build failed because the disk is full.', times: 4 });
+    expect(degenerate(`${'I am a cat. '.repeat(20)}Then we all went home`)).toBeUndefined();
+    expect(degenerate(`${'I am a cat. '.repeat(20)}The end.`)).toEqual({ kind: 'loop', unit: 'I am a cat.', times: 20 });
+  });
+
+  it(`a closing of ${CLOSING_MAX_CHARS} characters after a unit glued to itself`, () => {
+    const closing = 'Thisisaverylongclosingwordxx another end';
+    expect(closing).toHaveLength(CLOSING_MAX_CHARS);
+    expect(degenerate(`${'abc'.repeat(30)} ${closing}`)).toEqual({ kind: 'loop', unit: 'abc', times: 30 });
+  });
+
+  it(`a unit of ${UNIT_MAX_CHARS} characters is shown whole; a longer one is cut at a character, never after a space`, () => {
+    const sixty = `${'x'.repeat(UNIT_MAX_CHARS - 1)}.`;
+    expect(degenerate(`${sixty} `.repeat(5))).toEqual({ kind: 'loop', unit: sixty, times: 5 });
+    const sentence = 'This is a rather long sentence that the small model keeps producing over and over again.';
+    expect(degenerate(`${sentence} `.repeat(10))).toEqual({ kind: 'loop', unit: 'This is a rather long sentence that the small model keeps p…', times: 10 });
+    expect(degenerate(`${'y'.repeat(58)} and more words after it. `.repeat(5))).toEqual({ kind: 'loop', unit: `${'y'.repeat(58)}…`, times: 5 });
+    expect(degenerate(`${'x'.repeat(57)}😀 and more words after it. `.repeat(5))).toEqual({ kind: 'loop', unit: `${'x'.repeat(57)}😀…`, times: 5 });
+    // the first and the last high surrogate (U+10000 is D800 DC00, U+10FC00 is DBFF DC00) are never cut from their pair
+    for (const pair of ['\u{10000}', '\u{10FC00}']) expect(degenerate(`${'x'.repeat(58)}${pair} and more words after it. `.repeat(5))).toEqual({ kind: 'loop', unit: `${'x'.repeat(58)}…`, times: 5 });
   });
 });
 
@@ -219,6 +291,11 @@ describe('degenerate: cut inside the first sentence', () => {
     expect(degenerate('Use ```x = 1 and then', { doneReason: 'length' })).toEqual({ kind: 'cut' });
   });
 
+  it('a full stop at the very end is a sentence end; digits alone are cut, with no letter counted', () => {
+    expect(degenerate('It ends here.', { doneReason: 'length' })).toBeUndefined();
+    expect(degenerate('12345 678', { doneReason: 'length' })).toEqual({ kind: 'cut' });
+  });
+
   it('a decimal point or a dotted name is not a sentence end', () => {
     expect(degenerate('The value of pi is 3.14 and the file is src/a.ts and', { doneReason: 'length' })).toEqual({ kind: 'cut' });
   });
@@ -289,6 +366,22 @@ describe('degenerate: only the model\'s own repetition is a loop (issue 42)', ()
     it('a unit inside one word is never given, even when the prompt holds it', () => {
       expect(degenerate('abc'.repeat(30), given('Say abc.'))).toEqual({ kind: 'loop', unit: 'abc', times: 30 });
       expect(degenerate('abc '.repeat(30), given('Say abc.'))).toBeUndefined(); // the word itself, repeated
+      expect(degenerate('abc'.repeat(30), given('Write abc 30 times, with no spaces.'))).toBeUndefined(); // as many times as asked
+    });
+
+    it('a unit with a mark at one end is words, not inside one word: given, it is kept', () => {
+      expect(degenerate('#tag'.repeat(20), given('Say #tag.'))).toBeUndefined();
+      expect(degenerate('tag#'.repeat(20), given('Say tag#.'))).toBeUndefined();
+      expect(degenerate('ab！'.repeat(20), given('Say ab！'))).toBeUndefined();
+      expect(degenerate('ab-'.repeat(20), given('Say ab-'))).toBeUndefined();
+      expect(degenerate('ab-'.repeat(20), given('Say cd-'))).toEqual({ kind: 'loop', unit: 'ab-', times: 20 });
+    });
+
+    it('letters written as surrogate pairs glued to themselves are inside one word: never given', () => {
+      expect(degenerate('𝐚𝐛𝐜'.repeat(20), given('Say 𝐚𝐛𝐜.'))).toEqual({ kind: 'loop', unit: '𝐚𝐛𝐜', times: 20 });
+      // the first high surrogate (U+10000 𐀀: D800 DC00) and the last low one (U+1D7FF 𝟿: D835 DFFF)
+      expect(degenerate('𐀀ab'.repeat(15), given('Say 𐀀ab.'))).toEqual({ kind: 'loop', unit: '𐀀ab', times: 15 });
+      expect(degenerate('ab𝟿'.repeat(15), given('Say ab𝟿.'))).toEqual({ kind: 'loop', unit: 'ab𝟿', times: 15 });
     });
 
     it('a loop followed by a closing word, with or without what was given', () => {

@@ -22,7 +22,7 @@
  * - cut: stopped by the length limit (doneReason 'length') with no sentence end anywhere and fewer
  *   than CUT_MAX_LETTERS letters. An answer cut after several sentences is not degenerate.
  */
-import { givenRepeat, type Given } from './given-repeat.js';
+import { countsNamed, givenRepeat, type Given } from './given-repeat.js';
 
 export type { Given } from './given-repeat.js';
 
@@ -52,10 +52,10 @@ export const CUT_MAX_LETTERS = 200;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const SPACE = 32;
 
-/** Whitespace beyond ASCII as String.prototype.trim and /\s/ see it. */
-function isWideSpace(c: number): boolean {
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
+/** A run of whitespace, as String.prototype.trim and /\s/ see it (CRLF, tabs and wide spaces included). */
+const SPACE_RUN = /\s+/g;
+/** A line break inside a whitespace run. */
+const LINE_BREAK = /[\n\r]/;
 
 /** How the answer came to be: how the generation ended, and what the model was given. */
 export interface AnswerEnd {
@@ -81,7 +81,8 @@ export function degenerate(text: string, opts: AnswerEnd = {}): Degenerate | und
  */
 function ownLoop({ loop, unit, glued }: Found, { doneReason, given }: AnswerEnd): boolean {
   if (doneReason === 'length' || !given) return true;
-  return !givenRepeat(given, glued ? '' : unit, loop.times);
+  // a glued unit may only be repeated as many times as asked: no given text holds part of a word
+  return glued ? !countsNamed(given.ask).has(loop.times) : !givenRepeat(given, unit, loop.times);
 }
 
 /** In words for fallbacks and the result text, e.g. 'the answer repeated "I am a cat." 80 times'. */
@@ -108,29 +109,22 @@ interface Normalised {
 }
 
 function normaliseReversed(text: string): Normalised {
-  const len = text.length;
+  const t = text.trim();
+  const len = t.length;
   const out = new Uint16Array(len);
   const breaks = new Uint8Array(len);
   let w = len;
-  let pendingSpace = false;
-  let pendingBreak = false;
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i);
-    if (c <= SPACE ? c === SPACE || (c >= 9 && c <= 13) : c >= 0xa0 && isWideSpace(c)) {
-      if (w < len) pendingSpace = true; // no leading space; a trailing one is never written
-      if (c === 10 || c === 13) pendingBreak = true;
-      continue;
-    }
-    if (pendingSpace) {
-      out[--w] = SPACE;
-      pendingSpace = false;
-    }
-    out[--w] = c;
-    if (pendingBreak) {
-      breaks[w] = 1;
-      pendingBreak = false;
-    }
+  let from = 0;
+  const copy = (to: number): void => {
+    for (let i = from; i < to; i++) out[--w] = t.charCodeAt(i);
+  };
+  for (const m of t.matchAll(SPACE_RUN)) {
+    copy(m.index);
+    out[--w] = SPACE;
+    from = m.index + m[0].length;
+    if (LINE_BREAK.test(m[0])) breaks[w - 1] = 1; // the character after the run starts a line
   }
+  copy(len);
   return { r: out.subarray(w), lineStart: breaks.subarray(w), n: len - w };
 }
 
@@ -154,10 +148,7 @@ interface Found {
  */
 function findLoop(text: string): Found | undefined {
   const norm = normaliseReversed(text);
-  const { n } = norm;
-  if (n < LOOP_MIN_CHARS) return undefined;
-  const z = new Int32Array(Math.floor((n + 1) / LOOP_MIN_TIMES) + 1);
-  return scanFrom(norm, 0, z) ?? scanFrom(norm, CLOSING_MAX_CHARS + 1, z);
+  return scanFrom(norm, 0) ?? scanFrom(norm, CLOSING_MAX_CHARS + 1);
 }
 
 /**
@@ -168,33 +159,32 @@ function findLoop(text: string): Found | undefined {
  * steps for an answer that does not loop. With skip > 0 the stretch is followed back over the
  * skipped characters (at most `skip` steps per period tried), and must be followed by a closing.
  */
-function scanFrom(whole: Normalised, skip: number, z: Int32Array): Found | undefined {
+function scanFrom(whole: Normalised, skip: number): Found | undefined {
   const r = whole.r.subarray(skip);
-  const n = whole.n - skip;
+  const z = new Int32Array(r.length); // 0 where not yet computed: a period past p then reuses nothing
   const minTail = Math.max(LOOP_MIN_CHARS, Math.ceil(whole.n * LOOP_MIN_SHARE));
-  if (n + skip < minTail || n <= 0) return undefined;
-  const maxPeriod = Math.floor((n + skip + 1) / LOOP_MIN_TIMES); // + 1: the last unit lacks its separating space
+  const maxPeriod = Math.floor((whole.n + 1) / LOOP_MIN_TIMES); // + 1: the last unit lacks its separating space
   let l = 0;
   let right = 0; // [l, right) is the rightmost window known to match a prefix of r
-  for (let p = 1; p <= maxPeriod && p < n; p++) {
+  for (let p = 1; p <= maxPeriod; p++) {
     let k = 0;
     if (p < right) {
       k = right - p;
       const known = z[p - l]!;
       if (known < k) k = known;
     }
-    while (p + k < n && r[k] === r[p + k]) k++;
+    while (p + k < r.length && r[k] === r[p + k]) k++;
     z[p] = k;
     if (p + k > right) {
       l = p;
       right = p + k;
     }
-    if (p + k + skip < minTail || p + k + skip + 1 < LOOP_MIN_TIMES * p) continue;
     // where the repetition ends in the whole text (its start in the reversed one), past the skipped characters
     let end = skip;
-    while (end > 0 && whole.r[end - 1] === whole.r[end - 1 + p]) end--;
+    while (whole.r[end - 1] === whole.r[end - 1 + p]) end--; // r[-1] is undefined: it stops at 0
     const tail = p + k + skip - end; // the longest stretch with period p ending there
-    if (tail < minTail || tail + 1 < LOOP_MIN_TIMES * p || (end > 0 && !isClosing(whole.r, end))) continue;
+    // fewer than LOOP_MIN_TIMES repetitions: describeLoop counts them
+    if (tail < minTail || !isClosing(whole.r, end)) continue;
     const found = describeLoop({ r: whole.r.subarray(end), lineStart: whole.lineStart.subarray(end), n: whole.n - end }, whole.n - end - tail, p);
     if (found) return found;
   }
@@ -204,7 +194,7 @@ function scanFrom(whole: Normalised, skip: number, z: Int32Array): Found | undef
 /** Whether the last `end` characters (r[0..end), reversed) are a closing: at most CLOSING_MAX_WORDS words. */
 function isClosing(r: Uint16Array, end: number): boolean {
   let words = 0;
-  for (let j = 0; j < end; j++) if (r[j] !== SPACE && (j === 0 || r[j - 1] === SPACE)) words++;
+  for (let j = 0; j < end; j++) if (j === 0 || r[j - 1] === SPACE) words++; // no two spaces stand together
   return words <= CLOSING_MAX_WORDS;
 }
 
@@ -215,29 +205,29 @@ function isClosing(r: Uint16Array, end: number): boolean {
  */
 function describeLoop({ r, lineStart, n }: Normalised, start: number, p: number): Found | undefined {
   const at = (j: number): number => r[n - 1 - j]!;
-  let pos = -1;
-  let wordPos = -1;
+  let pos: number | undefined;
+  let wordPos: number | undefined;
   const end = Math.min(start + p, start + ALIGN_WINDOW, n);
   for (let j = start; j < end; j++) {
-    if (at(j) === SPACE || (j > 0 && at(j - 1) !== SPACE)) continue; // not a word start
-    if (wordPos < 0) wordPos = j;
-    const before = j >= 2 ? at(j - 2) : -1;
-    if (j === 0 || lineStart[n - 1 - j] === 1 || SENTENCE_ENDS.has(before)) {
+    if (j > 0 && at(j - 1) !== SPACE) continue; // not a word start (a space follows a character: no two stand together)
+    wordPos ??= j;
+    // j is 0 or at least 2: a word starts after a space, and the text does not start with one
+    if (j === 0 || lineStart[n - 1 - j] === 1 || SENTENCE_ENDS.has(at(j - 2))) {
       pos = j;
       break;
     }
   }
-  if (pos < 0) pos = wordPos >= 0 ? wordPos : start;
-  if (pos + p > n) return undefined;
+  pos ??= wordPos ?? start;
+  // a unit is never all spaces (no two stand together); past the end at() reads undefined, and
+  // a tail too short for LOOP_MIN_TIMES repetitions from pos is refused by the count below
   let unitLen = p;
-  while (unitLen > 0 && at(pos + unitLen - 1) === SPACE) unitLen--;
-  if (unitLen === 0) return undefined;
+  while (at(pos + unitLen - 1) === SPACE) unitLen--;
   const times = Math.floor((n - pos - unitLen) / p) + 1;
   if (times < LOOP_MIN_TIMES) return undefined;
   let unit = '';
   for (let j = pos; j < pos + unitLen; j++) unit += String.fromCharCode(at(j));
   const glued = unitLen === p && isWordChar(at(pos)) && isWordChar(at(pos + unitLen - 1));
-  return { loop: { kind: 'loop', unit: shorten(unit.slice(0, UNIT_MAX_CHARS + 1), unitLen), times }, unit, glued };
+  return { loop: { kind: 'loop', unit: shorten(unit), times }, unit, glued };
 }
 
 /** A letter or digit (one UTF-16 unit; a surrogate half counts as one: it is part of a letter or symbol). */
@@ -249,12 +239,12 @@ function isWordChar(c: number): boolean {
 const SENTENCE_ENDS = new Set([0x2e, 0x21, 0x3f, 0x3002, 0xff01, 0xff1f]);
 
 /** At most UNIT_MAX_CHARS characters, with an ellipsis when shortened; never splits a surrogate pair. */
-function shorten(head: string, fullLength: number): string {
-  if (fullLength <= UNIT_MAX_CHARS) return head;
+function shorten(unit: string): string {
+  if (unit.length <= UNIT_MAX_CHARS) return unit;
   let cut = UNIT_MAX_CHARS - 1;
-  const c = head.charCodeAt(cut - 1);
+  const c = unit.charCodeAt(cut - 1);
   if (c >= 0xd800 && c <= 0xdbff) cut--; // a high surrogate would lose its pair
-  return `${head.slice(0, cut).trimEnd()}…`;
+  return `${unit.slice(0, cut).trimEnd()}…`;
 }
 
 /** No sentence end anywhere, and few letters. */

@@ -30,18 +30,18 @@ export function lineWord(from: number, to: number): string {
  * are counted as an editor shows them: a "\n", a "\r\n" or a lone "\r" ends a line, a final
  * line end does not start another, and "" has no lines.
  */
+/** A line end: "\r\n", a lone "\r" or "\n" (searched from a line's start: each line's text is read once). */
+const LINE_END = /\r\n?|\n/g;
+
 export class Doc {
   private readonly starts: number[];
-  private done: boolean;
-  /** The next "\r" at or after the scan (-1: none left; -2: not looked for yet): each is found once. */
-  private cr = -2;
+  private done = false;
 
   constructor(
     readonly label: string,
     readonly text: string,
   ) {
-    this.starts = text === '' ? [] : [0];
-    this.done = text === '';
+    this.starts = text === '' ? [] : [0]; // "" is then done at the first scan: no line end follows
   }
 
   /** Whether line n (1-based) exists. */
@@ -63,7 +63,7 @@ export class Doc {
 
   private scanTo(n: number): void {
     const { starts, text } = this;
-    let at = starts.length > 0 ? (starts[starts.length - 1] as number) : 0;
+    let at = starts.at(-1) ?? 0;
     while (!this.done && starts.length < n) {
       const next = this.nextLine(at);
       if (next === -1 || next >= text.length) this.done = true;
@@ -73,12 +73,9 @@ export class Doc {
 
   /** Where the line after the one holding `at` starts, or -1 when it is the last. */
   private nextLine(at: number): number {
-    const { text } = this;
-    const nl = text.indexOf('\n', at);
-    if (this.cr !== -1 && this.cr < at) this.cr = text.indexOf('\r', at);
-    const cr = this.cr;
-    if (cr !== -1 && (nl === -1 || cr < nl)) return text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
-    return nl === -1 ? -1 : nl + 1;
+    LINE_END.lastIndex = at;
+    const end = LINE_END.exec(this.text);
+    return end ? end.index + end[0].length : -1;
   }
 }
 
@@ -100,7 +97,7 @@ export class DiffSource {
 export function judgeDiff(occ: Cited, quotes: readonly string[], file: DiffFile): Verdict {
   const flag = (why: string): Verdict => ({ verdict: 'flagged', why });
   const path = file.paths[0] as string;
-  if (occ.from === 0 || occ.to === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1`);
+  if (occ.from === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1`); // N-0 is backwards, below
   if (occ.from > occ.to) return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}`);
   const shown: string[] = [];
   for (const side of [file.after, file.before]) {

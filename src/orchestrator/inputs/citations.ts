@@ -87,16 +87,16 @@ export function checkCitations(answer: string, read: readonly ReadText[]): Citat
   if (truncated) found.pop(); // the first citation past the limit: it only bounded the last one's quote
 
   // Same raw: reported once; every quote written next to any of its occurrences is checked.
-  const byRaw = new Map<string, { first: Occurrence; quotes: string[] }>();
+  const byRaw = new Map<string, { first: Occurrence; quotes: Set<string> }>();
   for (const occ of found) {
     const quote = quoteOf(occ);
-    const entry = byRaw.get(occ.raw);
-    if (!entry) byRaw.set(occ.raw, { first: occ, quotes: quote === undefined ? [] : [quote] });
-    else if (quote !== undefined && !entry.quotes.includes(quote)) entry.quotes.push(quote);
+    let entry = byRaw.get(occ.raw);
+    if (!entry) byRaw.set(occ.raw, (entry = { first: occ, quotes: new Set() }));
+    if (quote !== undefined) entry.quotes.add(quote);
   }
 
   const citations: Citation[] = [];
-  for (const { first, quotes } of byRaw.values()) citations.push(judge(first, quotes, inputs));
+  for (const { first, quotes } of byRaw.values()) citations.push(judge(first, [...quotes], inputs));
   const verified = citations.filter((c) => c.verdict === 'verified').length;
   const flagged = citations.filter((c) => c.verdict === 'flagged').length;
   const unchecked = citations.length - verified - flagged;
@@ -136,8 +136,7 @@ class Inputs {
     if (this.exact.has(label)) return;
     this.exact.set(label, source);
     for (let i = label.indexOf('/'); i !== -1; i = label.indexOf('/', i + 1)) {
-      const suffix = label.slice(i + 1);
-      if (!suffix) continue;
+      const suffix = label.slice(i + 1); // "" for a label ending in "/": no citation names it
       const list = this.bySuffix.get(suffix);
       if (list) list.push(label);
       else this.bySuffix.set(suffix, [label]);
@@ -155,7 +154,7 @@ class Inputs {
     if (doc) return { doc };
     const longer = this.bySuffix.get(path);
     if (longer?.length === 1) return { doc: this.exact.get(longer[0] as string) as Source };
-    if (longer && longer.length > 1) return { ambiguous: longer.map((l) => (this.exact.get(l) as Source).label) };
+    if (longer) return { ambiguous: longer.map((l) => (this.exact.get(l) as Source).label) };
     for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
       const shorter = this.exact.get(path.slice(i + 1));
       if (shorter) return { doc: shorter };
@@ -177,9 +176,10 @@ function scan(answer: string, inputs: Inputs): { found: Occurrence[]; truncated:
   let truncated = false;
   CITATION.lastIndex = 0;
   for (let m = CITATION.exec(answer); m; m = CITATION.exec(answer)) {
-    const [text, tick, path = '', c1, c2, g1, g2, w1, w2] = m;
+    const [text, tick, , c1, c2, g1, g2, w1, w2] = m;
+    const path = m[2] as string; // the path and one of the three first line numbers always take part in a match
     if (!looksLikeFile(path) && !inputs.resolve(path)) continue;
-    const fromText = c1 ?? g1 ?? w1 ?? '0';
+    const fromText = (c1 ?? g1 ?? w1) as string;
     const toText = c2 ?? g2 ?? w2 ?? fromText;
     let end = m.index + text.length;
     if (tick && answer[end] === '`') end++;
@@ -218,7 +218,7 @@ function judge(occ: Occurrence, quotes: readonly string[], inputs: Inputs): Cita
     const count = doc.count();
     return count === 0 ? 'the file is empty (0 lines)' : `${occ.path === doc.label ? 'the file' : doc.label} has ${count} line${count === 1 ? '' : 's'}`;
   };
-  if (occ.from === 0 || occ.to === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1 and ${has()}`);
+  if (occ.from === 0) return flag(`${occ.raw} does not exist: lines are numbered from 1 and ${has()}`); // N-0 is backwards, below
   if (occ.from > occ.to) return flag(`${occ.raw} is backwards: line ${occ.from} comes after line ${occ.to}, and ${has()}`);
   if (!doc.has(occ.from)) return flag(`${occ.raw} does not exist: ${has()}`);
   if (!doc.has(occ.to)) return flag(`${occ.raw} runs past the end: ${has()}`);
