@@ -106,6 +106,14 @@ async function standIn(home: string, runtime: string): Promise<{ held: Socket[];
   };
 }
 
+/** A home (with `yaml`) whose shared server's place a stand-in holds, in a runtime folder of its own. */
+async function held(yaml?: string) {
+  const home = tempHome(yaml);
+  const runtime = runtimeDir();
+  runtimes.push(runtime);
+  return { home, runtime, stand: await standIn(home, runtime) };
+}
+
 describe('the handshake of a forwarding launch', () => {
   // the newest and the oldest version the SDK speaks (scripts/handshake.mjs records each)
   it.each([SUPPORTED_PROTOCOL_VERSIONS[0]!, SUPPORTED_PROTOCOL_VERSIONS.at(-1)!])('protocol %s: initialize and tools/list are answered before the shared server is reached, as the server answers them; the session then goes on there', { timeout: 60_000 }, async (protocolVersion) => {
@@ -132,10 +140,7 @@ describe('the handshake of a forwarding launch', () => {
   });
 
   it('the shared server refusing the launch after the handshake was answered: the launch serves on its own, and the session goes on', { timeout: 60_000 }, async () => {
-    const home = tempHome();
-    const runtime = runtimeDir();
-    runtimes.push(runtime);
-    const stand = await standIn(home, runtime);
+    const { home, runtime, stand } = await held();
     const l = raw(home, runtime);
     l.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
     await l.answer(1);
@@ -154,10 +159,7 @@ describe('the handshake of a forwarding launch', () => {
   });
 
   it('settings that offer other tools: nothing is answered before the shared server is reached, which lists only those', { timeout: 60_000 }, async () => {
-    const home = tempHome('toolsets: [memory]\n');
-    const runtime = runtimeDir();
-    runtimes.push(runtime);
-    const stand = await standIn(home, runtime);
+    const { home, runtime, stand } = await held('toolsets: [memory]\n');
     const l = raw(home, runtime);
     l.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
     await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
@@ -172,10 +174,7 @@ describe('the handshake of a forwarding launch', () => {
   });
 
   it('a protocol version the record lacks is answered by the shared server, never from the record', { timeout: 60_000 }, async () => {
-    const home = tempHome();
-    const runtime = runtimeDir();
-    runtimes.push(runtime);
-    const stand = await standIn(home, runtime);
+    const { home, runtime, stand } = await held();
     const l = raw(home, runtime);
     l.send(initialize('2099-01-01'));
     await vi.waitFor(() => expect(stand.held.length).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });

@@ -42,18 +42,21 @@ function standIn(address: string): Promise<Conn[]> {
   return new Promise((resolve) => server!.listen(address, () => resolve(conns)));
 }
 
+/** How a launch reaches the stand-in at `address`. */
+const reachOf = (address: string): Reach => ({
+  place: { address, dir: '', lock: '' },
+  hello: { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
+  home: tempDir('ollm-fw-home-'),
+  command: ['-e', '0'],
+});
+
 const message = (m: Record<string, unknown>) => `${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`;
 
 describe('the forwarder', () => {
   it('answers the request in flight with a retry error, replays the opening to the new server and swallows its answer', async () => {
     const address = join(tempDir('ollm-fw-'), 's.sock');
     const conns = await standIn(address);
-    const reach: Reach = {
-      place: { address, dir: '', lock: '' },
-      hello: { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
-      home: tempDir('ollm-fw-home-'),
-      command: ['-e', '0'],
-    };
+    const reach = reachOf(address);
     const input = new PassThrough();
     const output = new PassThrough();
     const out: Array<Record<string, unknown>> = [];
@@ -94,12 +97,7 @@ describe('the forwarder', () => {
   it('a client that closes its end before the server is reached: what it sent is delivered once it is, then the launch exits', async () => {
     const address = join(tempDir('ollm-fw-'), 's.sock');
     const conns = await standIn(address);
-    const reach: Reach = {
-      place: { address, dir: '', lock: '' },
-      hello: { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
-      home: tempDir('ollm-fw-home-'),
-      command: ['-e', '0'],
-    };
+    const reach = reachOf(address);
     const input = new PassThrough();
     const exits: number[] = [];
     const forwarder = new Forwarder(reach, undefined, input, new PassThrough(), (code) => exits.push(code));
