@@ -285,6 +285,15 @@ describe('the report', () => {
     expect(check(answer, read).citations.at(-1)).toMatchObject({ raw: `big.txt:${MAX_CITATIONS}`, verdict: 'verified' });
   });
 
+  it(`the last citation checked keeps the quote written before the first one past ${MAX_CITATIONS}`, () => {
+    const read = [{ label: 'big.txt', text: 'line\n'.repeat(300) }];
+    const first = Array.from({ length: MAX_CITATIONS }, (_, i) => `big.txt:${i + 1}`).join(' ');
+    const wrong = check(`${first} \`not in the file\` big.txt:${MAX_CITATIONS + 1}`, read).citations.at(-1);
+    expect(wrong).toMatchObject({ raw: `big.txt:${MAX_CITATIONS}`, verdict: 'flagged', quote: 'not in the file' });
+    const right = check(`${first} \`line\` big.txt:${MAX_CITATIONS + 1}`, read).citations.at(-1);
+    expect(right).toMatchObject({ raw: `big.txt:${MAX_CITATIONS}`, verdict: 'verified', quote: 'line' });
+  });
+
   it(`a citation written again after ${MAX_CITATIONS} distinct ones is no new one`, () => {
     const read = [{ label: 'big.txt', text: 'line\n'.repeat(300) }];
     const answer = `${Array.from({ length: MAX_CITATIONS }, (_, i) => `big.txt:${i + 1}`).join(' ')} and again big.txt:1`;
