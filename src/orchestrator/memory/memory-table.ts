@@ -2,8 +2,8 @@
  * The memory table of the state database: rows to entries and back, and the statements the store
  * runs. Entries keep the order they were first made in (SQLite's rowid).
  */
-import type Libsql from 'libsql';
 import type { Db } from '../storage/db.js';
+import { statement as sql } from '../storage/statements.js';
 import { normalizeKey } from './memory-search.js';
 import { MEMORY_CATEGORIES, MEMORY_SOURCES, type MemoryEntry } from './types.js';
 
@@ -15,17 +15,6 @@ interface Row {
   created_at: string;
   updated_at: string;
   access_count: number;
-}
-
-/** Statements are compiled once per connection. */
-type Statement = Libsql.Statement<unknown[]>;
-const compiled = new WeakMap<Db, Map<string, Statement>>();
-function sql(db: Db, text: string): Statement {
-  let byText = compiled.get(db);
-  if (!byText) compiled.set(db, (byText = new Map()));
-  let stmt = byText.get(text);
-  if (!stmt) byText.set(text, (stmt = db.prepare(text)));
-  return stmt;
 }
 
 const oneOf = <T extends string>(list: readonly T[], v: string, fallback: T): T => (list.includes(v as T) ? (v as T) : fallback);

@@ -7,6 +7,7 @@
  */
 import { commitSoon, queueWrite, stateDb, stateVersion, type Db } from './db.js';
 import { importLegacy } from './legacy-import.js';
+import { statement } from './statements.js';
 import { log } from '../util/log.js';
 
 export interface DocumentSpec<T> {
@@ -59,7 +60,7 @@ export class SharedDocument<T> {
     this.cache = undefined;
     const queued = queueWrite(db, () => {
       const next = change(this.read(db));
-      db.prepare('INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json').run(this.spec.name, JSON.stringify(this.spec.serialise(next)));
+      statement(db, 'INSERT INTO documents (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET json = excluded.json').run(this.spec.name, JSON.stringify(this.spec.serialise(next)));
       return next;
     }, options);
     this.unsettled.add(queued);
@@ -73,7 +74,7 @@ export class SharedDocument<T> {
   }
 
   private read(db: Db): T {
-    const row = db.prepare('SELECT json FROM documents WHERE name = ?').get(this.spec.name) as { json: string } | undefined;
+    const row = statement(db, 'SELECT json FROM documents WHERE name = ?').get(this.spec.name) as { json: string } | undefined;
     if (!row) return this.spec.empty();
     let raw: unknown;
     try {

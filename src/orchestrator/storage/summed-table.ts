@@ -8,6 +8,7 @@
  */
 import { commitSoon, queueWrite, stateDb, stateVersion, type Db } from './db.js';
 import { importLegacy } from './legacy-import.js';
+import { statement } from './statements.js';
 import { log } from '../util/log.js';
 
 export type Table<V> = Map<string, V>;
@@ -130,8 +131,8 @@ export class SummedTable<V> {
             // a batch tried again after another process's lock still holds the deltas it took before
             this.inflight = this.merge(this.inflight, this.pending);
             this.pending = new Map();
-            const get = db.prepare('SELECT json FROM sums WHERE store = ? AND key = ?');
-            const put = db.prepare('INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
+            const get = statement(db, 'SELECT json FROM sums WHERE store = ? AND key = ?');
+            const put = statement(db, 'INSERT INTO sums (store, key, json) VALUES (?, ?, ?) ON CONFLICT (store, key) DO UPDATE SET json = excluded.json');
             for (const [key, delta] of this.inflight) {
               const row = get.get(this.label, key) as { json: string } | undefined;
               const current = (row && this.codec.parseRow(safeJson(row.json))) ?? this.codec.zero();
@@ -158,7 +159,7 @@ export class SummedTable<V> {
 
   private readRows(db: Db): Table<V> {
     const rows: Table<V> = new Map();
-    for (const r of db.prepare('SELECT key, json FROM sums WHERE store = ?').all(this.label) as Array<{ key: string; json: string }>) {
+    for (const r of statement(db, 'SELECT key, json FROM sums WHERE store = ?').all(this.label) as Array<{ key: string; json: string }>) {
       const v = this.codec.parseRow(safeJson(r.json));
       if (v) rows.set(r.key, v);
     }

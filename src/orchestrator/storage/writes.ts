@@ -16,6 +16,7 @@ import { currentReporter } from '../progress/current.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { isBusy, retryBusy, StateLockedError } from './busy.js';
 import { stamp } from './schema.js';
+import { statement } from './statements.js';
 
 export type Db = Libsql.Database;
 
@@ -237,7 +238,7 @@ async function runBatch(db: Db, q: Queue, jobs: Job[]): Promise<void> {
 }
 
 function dataVersion(db: Db): number {
-  return Number((db.prepare('PRAGMA data_version').get() as { data_version: number }).data_version);
+  return Number((statement(db, 'PRAGMA data_version').get() as { data_version: number }).data_version);
 }
 
 /** A commit waits for another process's lock: said in the log, and as a phase of each call waiting on it. */

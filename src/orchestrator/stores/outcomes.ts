@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { queueWrite, stateDb } from '../storage/db.js';
+import { statement } from '../storage/statements.js';
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
 import { PROFILE_NAMES } from '../models/profiles.js';
@@ -115,9 +116,9 @@ export class Outcomes {
     stateDb(this.home)
       .then((db) =>
         queueWrite(db, () => {
-          db.prepare('INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(record.id, record.model, record.host ?? null, record.work, record.at);
+          statement(db, 'INSERT INTO answers (id, model, host, work, at) VALUES (?, ?, ?, ?, ?)').run(record.id, record.model, record.host ?? null, record.work, record.at);
           // the last KEEP_ANSWERS are kept
-          db.prepare('DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
+          statement(db, 'DELETE FROM answers WHERE rowid <= (SELECT max(rowid) FROM answers) - ?').run(KEEP_ANSWERS);
         }, { defer: true }),
       )
       .catch(failed);
@@ -129,8 +130,8 @@ export class Outcomes {
     const verdict = good ? 'good' : 'bad';
     const db = await stateDb(this.home);
     const { value: found } = await queueWrite(db, () => {
-      const row = db.prepare('SELECT id, model, host, work, at, verdict FROM answers WHERE id = ?').get(answerId) as AnswerRow | undefined;
-      if (row) db.prepare('UPDATE answers SET verdict = ? WHERE id = ?').run(verdict, answerId);
+      const row = statement(db, 'SELECT id, model, host, work, at, verdict FROM answers WHERE id = ?').get(answerId) as AnswerRow | undefined;
+      if (row) statement(db, 'UPDATE answers SET verdict = ? WHERE id = ?').run(verdict, answerId);
       return row;
     });
     if (!found || !(PROFILE_NAMES as readonly string[]).includes(found.work)) {

@@ -32,7 +32,12 @@ export interface FrameOptions {
   fail(why: string): Error;
   /** Says where the log line comes from: "Ollama at h: /api/generate". */
   where: string;
+  /** Each line handed on as its checked value (an object stream), not as a line of JSON text. */
+  values?: boolean;
 }
+
+/** Where the framer puts what it hands on: lines of JSON text as bytes, or the checked values themselves. */
+type Sink = ReadableStreamDefaultController<unknown>;
 
 const NEWLINE = 0x0a;
 const CLOSE = 0x5d; // ]
@@ -91,8 +96,8 @@ class LineFramer {
     if (this.bad >= MAX_BAD) throw this.stopWith(`${MAX_BAD} lines that are not Ollama's (the first: ${this.firstBad}), so the stream was stopped`);
   }
 
-  /** One whole line: adds its clean form to `out`; true when it ends the answer. */
-  private line(bytes: Buffer, out: string[]): boolean {
+  /** One whole line: adds its checked value to `out`; true when it ends the answer. */
+  private line(bytes: Buffer, out: unknown[]): boolean {
     const text = bytes.toString('utf8').trim();
     let checked: Checked;
     try {
@@ -104,7 +109,7 @@ class LineFramer {
       this.invalid(checked.problem);
       return false;
     }
-    out.push(JSON.stringify(checked.value));
+    out.push(checked.value);
     return checked.last;
   }
 
@@ -176,8 +181,8 @@ class LineFramer {
    * the next pull, so lines the caller never asks for (it stopped) are never parsed. `ended` when
    * the answer's last line came.
    */
-  private take(): { out: string[]; ended: boolean } {
-    const out: string[] = [];
+  private take(): { out: unknown[]; ended: boolean } {
+    const out: unknown[] = [];
     const chunk = this.current!;
     while (out.length < LINES_AT_ONCE && this.checkedLines < LINES_AT_ONCE * 4) {
       if (this.skipping && !this.passOver(chunk)) {
@@ -223,14 +228,16 @@ class LineFramer {
     throw err;
   }
 
-  private emit(controller: ReadableStreamDefaultController<Uint8Array>, out: string[]): void {
-    if (out.length) controller.enqueue(this.encoder.encode(`${out.join('\n')}\n`));
+  private emit(controller: Sink, out: unknown[]): void {
+    if (!out.length) return;
+    if (this.o.values) for (const value of out) controller.enqueue(value);
+    else controller.enqueue(this.encoder.encode(`${out.map((v) => JSON.stringify(v)).join('\n')}\n`));
   }
 
   /** The body ended: the last line (unless cut off inside the skipped field) goes on, then the stream closes. */
-  private async end(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+  private async end(controller: Sink): Promise<void> {
     this.finished = true;
-    const out: string[] = [];
+    const out: unknown[] = [];
     try {
       if (this.skipping) this.invalid(`a line cut off inside ${this.o.skip!.field}`);
       else if (this.pendingBytes) this.line(this.takePending(), out);
@@ -242,7 +249,7 @@ class LineFramer {
     controller.close();
   }
 
-  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+  async pull(controller: Sink): Promise<void> {
     if (this.finished) return;
     this.checkedLines = 0;
     for (;;) {
@@ -260,7 +267,7 @@ class LineFramer {
         this.current = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
         this.offset = 0;
       }
-      let got: { out: string[]; ended: boolean };
+      let got: { out: unknown[]; ended: boolean };
       try {
         got = this.take();
       } catch (err) {
@@ -290,4 +297,10 @@ class LineFramer {
 export function frameLines(source: ReadableStream<Uint8Array>, o: FrameOptions): ReadableStream<Uint8Array> {
   const framer = new LineFramer(source.getReader(), o);
   return new ReadableStream<Uint8Array>({ pull: (controller) => framer.pull(controller), cancel: (reason) => framer.cancel(reason) });
+}
+
+/** The same lines, as their checked values: for a reader of this process, which need not parse them again. */
+export function checkedValues(source: ReadableStream<Uint8Array>, o: FrameOptions): ReadableStream<unknown> {
+  const framer = new LineFramer(source.getReader(), { ...o, values: true });
+  return new ReadableStream<unknown>({ pull: (controller) => framer.pull(controller), cancel: (reason) => framer.cancel(reason) });
 }

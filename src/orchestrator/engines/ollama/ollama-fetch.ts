@@ -10,7 +10,7 @@
  *   - the body of a DELETE or of /api/copy, which the client never reads, is read (up to 64 KiB) and closed.
  */
 import { redactSecrets } from '../../util/redact-secrets.js';
-import { frameLines, snippet } from './ndjson.js';
+import { checkedValues, frameLines, snippet, type FrameOptions } from './ndjson.js';
 import { HostError } from '../host-error.js';
 import { OTHER, RULES, type PathRules } from './ollama-lines.js';
 
@@ -25,6 +25,12 @@ interface Answer {
   body: ReadableStream<Uint8Array> | null;
   json(): Promise<unknown>;
   text(): Promise<string>;
+}
+
+/** A guarded answer as this process reads it: a stream's lines also as their checked values (ollama-generate.ts). */
+export interface GuardedAnswer extends Answer {
+  /** The stream's lines, each the value its check gave (null for an error answer). */
+  values(): ReadableStream<unknown> | null;
 }
 
 /** The start of a body, at most `limit` bytes, and whether there was more (then the body is closed). */
@@ -71,7 +77,7 @@ function errorText(text: string, status: number, statusText: string): string {
 
 /** Wraps `base` so every answer is bounded and checked; `host` names the host in errors. */
 export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
-  const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<Answer> => {
+  const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<GuardedAnswer> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? String(input) : input.url);
     const endpoint = url.pathname.replace(/\/+$/, '');
     const rules: PathRules = RULES[endpoint.slice(endpoint.lastIndexOf('/') + 1)] ?? OTHER;
@@ -89,6 +95,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
         statusText,
         headers: { get: (name) => (name.toLowerCase() === 'content-type' ? 'application/json' : res.headers.get(name)) },
         body: null,
+        values: () => null,
         json: () => Promise.resolve({ error: said }),
         text: () => Promise.resolve(said),
       };
@@ -96,7 +103,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     if ((init?.method ?? 'GET').toUpperCase() === 'DELETE' || endpoint.endsWith('/api/copy')) {
       const { bytes } = await readBounded(res.body, ERROR_BODY_BYTES);
       const text = bytes.toString('utf8');
-      return { ok: true, status: res.status, statusText, headers, body: null, json: () => Promise.resolve(JSON.parse(text || '{}') as unknown), text: () => Promise.resolve(text) };
+      return { ok: true, status: res.status, statusText, headers, body: null, values: () => null, json: () => Promise.resolve(JSON.parse(text || '{}') as unknown), text: () => Promise.resolve(text) };
     }
 
     let used = false;
@@ -110,6 +117,13 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
       if (more) throw fail(`more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so it was not read further`);
       return bytes.toString('utf8');
     };
+    const framing: FrameOptions = {
+      maxLineBytes: rules.maxLineBytes,
+      ...(rules.skip && { skip: rules.skip }),
+      check: rules.line ?? ((raw) => ({ value: raw, last: false })),
+      fail: (why) => fail(why),
+      where: `Ollama at ${host}: ${endpoint}`,
+    };
     let framed: ReadableStream<Uint8Array> | null | undefined;
     return {
       ok: true,
@@ -121,16 +135,12 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
         if (framed !== undefined) return framed;
         once();
         const source = res.body;
-        framed = source
-          ? frameLines(source, {
-              maxLineBytes: rules.maxLineBytes,
-              ...(rules.skip && { skip: rules.skip }),
-              check: rules.line ?? ((raw) => ({ value: raw, last: false })),
-              fail: (why) => fail(why),
-              where: `Ollama at ${host}: ${endpoint}`,
-            })
-          : null;
+        framed = source ? frameLines(source, framing) : null;
         return framed;
+      },
+      values: () => {
+        once();
+        return res.body ? checkedValues(res.body, framing) : null;
       },
       text: readText,
       json: async () => {

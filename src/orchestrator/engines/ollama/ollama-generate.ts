@@ -2,17 +2,36 @@
  * Ollama's side of a generation: one streamed /api/generate, its NDJSON lines (checked where they
  * entered: ollama-fetch.ts) passed on as the answer's pieces, and the done line's counts and
  * times returned. A host sending many lines without text is stopped: no answer of Ollama's does.
+ * The request goes out as the official client would send it, but its lines are read here as the
+ * values their check gave — not framed into text again and parsed a second time by the client, on
+ * every call's path.
  */
-import type { Ollama } from 'ollama';
 import type { GenerateDone, GenerateRequest } from '../engine.js';
 import { HostError } from '../host-error.js';
+import type { GuardedAnswer } from './ollama-fetch.js';
+
+/** A generate line as its check leaves it (ollama-lines.ts). */
+interface GenerateLine {
+  error?: string;
+  response?: string;
+  thinking?: string;
+  done?: boolean;
+  done_reason?: string;
+  prompt_eval_count?: number;
+  eval_count?: number;
+  eval_duration?: number;
+  load_duration?: number;
+}
+
+/** POSTs a JSON body to the host's /api/generate through its guarded fetch. */
+export type GeneratePost = (body: Record<string, unknown>) => Promise<GuardedAnswer>;
 
 /** Lines with no text tolerated in one answer (a real one has a handful: the last, a role change). */
 const EMPTY_LINES = 256;
 const ns2ms = (ns: number | undefined) => (ns ? Math.round(ns / 1e6) : undefined);
 
-export async function ollamaGenerate(c: Ollama, req: GenerateRequest, who: { who: string; host: string }): Promise<GenerateDone> {
-  const stream = await c.generate({
+export async function ollamaGenerate(post: GeneratePost, req: GenerateRequest, who: { who: string; host: string }): Promise<GenerateDone> {
+  const res = await post({
     model: req.model,
     prompt: req.prompt,
     stream: true,
@@ -23,18 +42,31 @@ export async function ollamaGenerate(c: Ollama, req: GenerateRequest, who: { who
     ...(req.think && { think: true }),
     // Ollama's own form: "json", or the JSON Schema itself
     ...(req.format !== undefined && { format: req.format }),
-    // bytes, never strings: the client reads any string that names an existing file and sends that file
-    ...(req.images?.length && { images: req.images.map((b64) => Buffer.from(b64, 'base64')) }),
+    ...(req.images?.length && { images: req.images }),
   });
+  if (!res.ok) {
+    // as the client's ResponseError: the backend maps it by status (ollama.ts toError)
+    const said = String(((await res.json()) as { error?: unknown }).error);
+    throw Object.assign(new Error(said), { name: 'ResponseError', error: said, status_code: res.status });
+  }
+  const values = res.values();
+  if (!values) throw new Error('Missing body');
+  const reader = values.getReader();
+  const close = () => void reader.cancel().catch(() => undefined);
   let lines = 0;
   let withText = 0;
-  for await (const chunk of stream) {
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) break;
+    const chunk = next.value as GenerateLine;
+    // an error line (checked: its text, at most 1,000 characters) ends the stream: the backend maps it by its text
+    if (chunk.error !== undefined) throw new Error(chunk.error);
     lines++;
     if (chunk.response || chunk.thinking) {
       withText++;
       const stop = req.onDelta({ ...(chunk.response && { text: chunk.response }), ...(chunk.thinking && { thinking: chunk.thinking }) });
       if (stop === 'stop' && !chunk.done) {
-        stream.abort();
+        close();
         return { doneReason: 'length' };
       }
     }
@@ -45,12 +77,12 @@ export async function ollamaGenerate(c: Ollama, req: GenerateRequest, who: { who
         doneReason: chunk.done_reason || 'stop',
         ...(chunk.prompt_eval_count !== undefined && { promptTokens: chunk.prompt_eval_count }),
         ...(chunk.eval_count !== undefined && { outputTokens: chunk.eval_count }),
-        ...(evalMs !== undefined && { generatingMs: chunk.eval_duration / 1e6 }),
+        ...(evalMs !== undefined && { generatingMs: chunk.eval_duration! / 1e6 }),
         ...(loadMs !== undefined && { loadMs }),
       };
     }
     if (lines - withText > EMPTY_LINES) {
-      stream.abort();
+      close();
       throw new HostError('bad_response', `${who.who} sent ${lines - withText} lines without text for ${JSON.stringify(req.model)}, which no answer of Ollama's does, and was stopped — is Ollama (and not another server) listening there?`, who.host);
     }
   }

@@ -17,7 +17,8 @@ import { quoted } from '../../util/shorten.js';
 import { log } from '../../util/log.js';
 import { checkModels } from './ollama-answers.js';
 import { HostError, notInstalled } from '../host-error.js';
-import { guardedFetch } from './ollama-fetch.js';
+import { guardedFetch, type GuardedAnswer } from './ollama-fetch.js';
+import { clientHeaders } from './ollama-headers.js';
 import { ollamaGenerate } from './ollama-generate.js';
 
 export { HostError, notInstalled, type HostErrorKind } from '../host-error.js';
@@ -83,6 +84,12 @@ export class OllamaBackend implements Engine {
   /** A client of its own, for one streamed call: what it keeps of the stream goes with it. */
   private newClient(): Ollama {
     return new Ollama({ host: this.url, fetch: this.fetch });
+  }
+
+  /** A POST as the official client sends it (its headers; the key for ollama.com), through the guarded fetch. */
+  private post(path: string, body: Record<string, unknown>): Promise<GuardedAnswer> {
+    const url = `${this.url}${path}`;
+    return this.fetch(url, { method: 'POST', headers: clientHeaders(url), body: JSON.stringify(body) }) as unknown as Promise<GuardedAnswer>;
   }
 
   /** Runs one client call under a time limit and the caller's signal, mapping every failure. */
@@ -214,7 +221,7 @@ export class OllamaBackend implements Engine {
 
   async generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
     const what = `generation on "${req.model}"`;
-    const done = await this.call(what, () => ollamaGenerate(this.newClient(), req, this), { timeoutMs: 0, ...options, model: req.model });
+    const done = await this.call(what, () => ollamaGenerate((body) => this.post('/api/generate', body), req, this), { timeoutMs: 0, ...options, model: req.model });
     // cancelled while the last of it arrived: a cancelled call never answers
     if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
     return done;
