@@ -38,7 +38,9 @@ async function get(t: Target, path: string): Promise<{ status: number; body: Jso
 }
 
 async function post(t: Target, path: string, body: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // on a connection of its own: a kept-alive one the engine closed as this request went out fails
+  // with "other side closed" (seen under load); ollm-mcp's adapters send such a request again
+  const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
