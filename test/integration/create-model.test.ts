@@ -6,9 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HostError, loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { createModel } from '../../src/orchestrator/jobs/create.js';
+import type { PullLine } from '../../src/orchestrator/engines/engine.js';
 import { deleteModel } from '../../src/orchestrator/jobs/delete.js';
 import type { Phase } from '../../src/orchestrator/progress/phases.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
@@ -119,6 +120,101 @@ describe('create_model on Ollama', () => {
   });
 });
 
+describe('create_model on Ollama: copies, what a model is made for, progress, bases it quantizes', () => {
+  it('copy takes none of the settings: each one is refused by name, nothing sent', async () => {
+    const { fake, core } = await setup();
+    const given = { template: '{{ .Prompt }}', parameters: { temperature: 0.2 }, messages: [{ role: 'user', content: 'hi' }], quantize: 'q8_0' };
+    for (const [k, v] of Object.entries(given)) {
+      const err = await failure(createModel(core, { name: 'mine', from: 'llama3.2:3b-f16', copy: true, [k]: v }));
+      expect(err.kind).toBe('bad_request');
+      expect(err.message).toContain(`so it takes only name, from, replace, task and host — leave out ${k}, or drop copy`);
+    }
+    expect(creates(fake)).toHaveLength(0);
+  });
+
+  it('a model made without a task is made for none: not when new, not when made again, not under the name of one deleted outside ollm-mcp', async () => {
+    const { fake, core } = await setup();
+    await createModel(core, { name: 'plain', from: 'llama3.2', system: 'x' });
+    expect(core.madeFor.of('ollama', 'plain')).toBeUndefined();
+
+    await createModel(core, { name: 'terse', from: 'llama3.2', system: 'x', task: 'summarize' });
+    expect(core.madeFor.of('ollama', 'terse')?.task).toBe('summarize');
+    expect((await createModel(core, { name: 'terse', from: 'llama3.2', system: 'y', replace: true })).status).toBe('replaced');
+    expect(core.madeFor.of('ollama', 'terse')).toBeUndefined();
+
+    await createModel(core, { name: 'brief', from: 'llama3.2', system: 'x', task: 'summarize' });
+    fake.removeModel('brief:latest'); // `ollama rm` on the host: the record stays behind
+    expect((await createModel(core, { name: 'brief', from: 'llama3.2', system: 'y' })).status).toBe('created');
+    expect(core.madeFor.of('ollama', 'brief')).toBeUndefined();
+  });
+
+  it('when what it is made for cannot be kept, the model is still made and the error says so, naming it', async () => {
+    const { fake, core } = await setup();
+    vi.spyOn(core.madeFor, 'set').mockRejectedValue(new Error('database is locked'));
+    const err = await failure(createModel(core, { name: 'terse', from: 'llama3.2', system: 'x', task: 'summarize' }));
+    expect(err).toBeInstanceOf(HostError);
+    expect(err.kind).toBe('server_error');
+    expect(err.message).toBe('terse:latest was made on ollama, but what it is made for could not be kept (database is locked) — run create_model again with replace: true once the state database is writable.');
+    expect(fake.installed().some((m) => m.name === 'terse:latest')).toBe(true);
+  });
+
+  it('when the list cannot be read once it is made, the result and the record name the model as asked', async () => {
+    const { fake, core } = await setup();
+    let armed = false;
+    const progress = { enter: (p: Phase) => p.kind === 'creating' && !armed && (armed = true) && fake.failNext('/api/tags', 500, 'busy') };
+    const r = await createModel(core, { name: 'terse', from: 'llama3.2', system: 'x', task: 'summarize', progress });
+    expect(armed).toBe(true);
+    expect(r).toEqual({ name: 'terse:latest', from: 'llama3.2:latest', host: 'ollama', task: 'summarize', status: 'created' });
+    expect(core.madeFor.of('ollama', 'terse')).toMatchObject({ model: 'terse:latest', task: 'summarize' });
+  });
+
+  it('progress carries bytes only when a line gives both numbers', async () => {
+    const { core } = await setup();
+    const engine = core.fleet.hosts[0]!.engine;
+    const real = engine.create!.bind(engine);
+    let n = 0;
+    // Ollama leaves out `completed` while it is 0 (and `total` when it is): the first quantizing line with only its total, the second with only what is done
+    const partly = (l: PullLine): PullLine => {
+      if (!l.status.startsWith('quantizing')) return l;
+      n++;
+      if (n === 1) return { status: l.status, total: l.total! };
+      if (n === 2) return { status: l.status, completed: l.completed! };
+      return l;
+    };
+    vi.spyOn(engine, 'create').mockImplementation((req, opts, options) => real(req, { onLine: (l) => opts.onLine(partly(l)) }, options));
+    const phases: Phase[] = [];
+    await createModel(core, { name: 'small', from: 'llama3.2:3b-f16', quantize: 'q8_0', progress: { enter: (p) => phases.push(p) } });
+    const status = 'quantizing F16 model to Q8_0';
+    const bytes = { completedBytes: expect.any(Number), totalBytes: expect.any(Number) };
+    expect(phases.filter((p) => p.kind === 'creating' && p.status === status)).toEqual([
+      { kind: 'creating', model: 'small:latest', status },
+      { kind: 'creating', model: 'small:latest', status },
+      { kind: 'creating', model: 'small:latest', status, ...bytes },
+      { kind: 'creating', model: 'small:latest', status, ...bytes },
+    ]);
+  });
+
+  it('quantizes BF16 and F32 bases too; a base whose quantization the host does not say is left to Ollama', async () => {
+    const llama = DEFAULT_MODELS.find((m) => m.name === 'llama3.2:latest')!;
+    const fake = await FakeOllama.start({
+      pullChunkDelayMs: 1,
+      models: [
+        { ...llama, name: 'llama3.2:3b-bf16', quantization: 'BF16' },
+        { ...llama, name: 'llama3.2:3b-f32', quantization: 'F32' },
+        { ...llama, name: 'imported:latest', quantization: '' },
+      ],
+    });
+    const core = await coreFor(fake);
+    stops.push(() => fake.stop(), () => core.shutdown(200));
+    await createModel(core, { name: 'a', from: 'llama3.2:3b-bf16', quantize: 'q8_0' });
+    await createModel(core, { name: 'b', from: 'llama3.2:3b-f32', quantize: 'q4_K_M' });
+    expect(fake.installed().filter((m) => m.name === 'a:latest' || m.name === 'b:latest').map((m) => m.quantization)).toEqual(['Q8_0', 'Q4_K_M']);
+    const err = await failure(createModel(core, { name: 'c', from: 'imported', quantize: 'q8_0' }));
+    expect(err.message).toContain('quantization is only supported for F16, BF16 and F32 models'); // Ollama's own answer: it was asked
+    expect(creates(fake)).toHaveLength(3);
+  });
+});
+
 describe('create_model where the engine makes no models', () => {
   async function fleet() {
     const box = await FakeOllama.start({ models: DEFAULT_MODELS.filter((m) => m.name === 'llama3.2:latest') });
@@ -147,5 +243,14 @@ describe('create_model where the engine makes no models', () => {
     const err = await failure(createModel(orch, { name: 'terse', from: 'mistral:7b', system: 'x', parameters: { temperature: 0.2 }, host: 'lab' }));
     expect(err.kind).toBe('not_supported');
     expect(err.message).toMatch(/cannot make models, so nothing was sent — set "mistral:7b"'s defaults \(temperature 0\.2\) in that engine's own model settings, or send the system prompt with each request/);
+  });
+
+  it('the host named is the one asked, even when the base is installed on another that makes models', async () => {
+    const { orch, box } = await fleet();
+    const err = await failure(createModel(orch, { name: 'terse', from: 'llama3.2', system: 'x', host: 'lab' }));
+    expect(err.kind).toBe('not_supported');
+    expect(err.message).toContain('cannot make models, so nothing was sent');
+    expect((await failure(createModel(orch, { name: 'terse', from: 'llama3.2', host: 'nowhere' }))).message).toContain('There is no Ollama host "nowhere"');
+    expect(box.requests.some((r) => r.path === '/api/create')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 /** create_model's arguments, checked before anything is sent (models/create-check.ts): both sides of every check. */
 import { describe, expect, it } from 'vitest';
-import { checkCreate, MAX_CREATE_TEXT, MAX_MESSAGES, MAX_STOPS, PARAMETER_RULES, quantizeType } from '../../src/orchestrator/models/create-check.js';
+import { checkCreate, MAX_CREATE_TEXT, MAX_MESSAGES, MAX_STOPS, PARAMETER_RULES, QUANTIZABLE, quantizeType } from '../../src/orchestrator/models/create-check.js';
 
 const ok = (input: Parameters<typeof checkCreate>[0]) => {
   const out = checkCreate(input);
@@ -71,5 +71,45 @@ describe('create_model arguments', () => {
     expect(refused({ ...base, messages: [] })).toContain(`messages must hold 1 to ${MAX_MESSAGES}`);
     expect(refused({ ...base, messages: Array.from({ length: MAX_MESSAGES + 1 }, () => ({ role: 'user', content: 'x' })) })).toContain(`(got ${MAX_MESSAGES + 1})`);
     expect(refused({ ...base, parameters: [] as unknown as Record<string, unknown> })).toContain('parameters must be an object');
+  });
+
+  it('refuses a number parameter that is not a finite number, saying it must be one', () => {
+    expect(refused({ ...base, parameters: { temperature: '0.2' } })).toBe('parameters.temperature must be a number from 0 to 5 (got "0.2")');
+    expect(refused({ ...base, parameters: { temperature: Number.NaN } })).toBe('parameters.temperature must be a number from 0 to 5 (got NaN)');
+    expect(refused({ ...base, parameters: { num_ctx: Number.POSITIVE_INFINITY } })).toBe('parameters.num_ctx must be a number from 1 to 16777216 (got Infinity)');
+  });
+
+  it('names every parameter Ollama takes when one is not', () => {
+    expect(refused({ ...base, parameters: { temprature: 0.2 } })).toBe(
+      'parameters: "temprature" is not one of Ollama\'s parameters — the names are num_ctx, num_batch, num_gpu, main_gpu, num_thread, use_mmap, num_keep, seed, num_predict, top_k, top_p, min_p, typical_p, repeat_last_n, temperature, repeat_penalty, presence_penalty, frequency_penalty, stop',
+    );
+  });
+
+  it('refuses parameters and messages that are not objects (null, a string), saying what they were', () => {
+    expect(refused({ ...base, parameters: null as unknown as Record<string, unknown> })).toContain('parameters must be an object');
+    expect(refused({ ...base, parameters: 'temperature' as unknown as Record<string, unknown> })).toContain('parameters must be an object');
+    expect(refused({ ...base, messages: [null] })).toBe('messages[0].role must be one of system, user, assistant (got null)');
+    expect(refused({ ...base, messages: ['hi'] })).toBe('messages[0].role must be one of system, user, assistant (got "hi")');
+  });
+
+  it('bounds each stop word at 200 characters', () => {
+    expect(ok({ ...base, parameters: { stop: ['x'.repeat(200)] } }).parameters).toEqual({ stop: ['x'.repeat(200)] });
+    expect(refused({ ...base, parameters: { stop: ['ok', 'x'.repeat(201)] } })).toBe('parameters.stop[1] must be a string of 1 to 200 characters (got a string)');
+  });
+
+  it('sends no parameters when none are given', () => {
+    expect(ok({ ...base, parameters: {} })).toEqual({ model: 'terse:latest', from: 'llama3.1:8b' });
+  });
+
+  it('takes each quantization type Ollama makes, in any case and with spaces around, and names them all when it is not one', () => {
+    for (const [given, type] of [['Q4_K_M', 'q4_K_M'], ['q4_k_s', 'q4_K_S'], ['Q8_0', 'q8_0'], ['F16', 'f16'], ['BF16', 'bf16'], ['F32', 'f32'], [' q8_0 ', 'q8_0'], [' q4_K ', 'q4_K_M']]) {
+      expect(quantizeType(given!)).toBe(type);
+      expect(ok({ ...base, quantize: given }).quantize).toBe(type);
+    }
+    expect(refused({ ...base, quantize: 'q4_0' })).toBe('quantize: "q4_0" is not a type Ollama makes — one of q4_K_M, q4_K_S, q8_0, f16, bf16, f32');
+  });
+
+  it('quantizes only bases in F16, BF16 or F32, as Ollama does (create.go), which create_model checks and names', () => {
+    expect(QUANTIZABLE).toEqual(['F16', 'BF16', 'F32']);
   });
 });

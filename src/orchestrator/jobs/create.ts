@@ -101,7 +101,7 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
   const result: CreateResult = { name, from: base.name, host: unit.name, ...(req.task && { task: req.task }), status };
   try {
     if (req.task) await parts.records.madeFor.set({ model: name, host: unit.name, task: req.task, from: base.name, at: new Date().toISOString() });
-    else if (existing) await parts.records.madeFor.remove(unit.name, name); // made again without a task: no longer made for one
+    else await parts.records.madeFor.remove(unit.name, name); // made (again) without a task: made for none, whatever an earlier model of that name was
   } catch (err) {
     // the model is made whatever the state database says: the result says what was not kept
     throw new HostError('server_error', `${name} was made on ${unit.name}, but what it is made for could not be kept (${err instanceof Error ? err.message : String(err)}) — run create_model again with replace: true once the state database is writable.`, unit.engine.host);
