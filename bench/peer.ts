@@ -1,7 +1,8 @@
 /**
  * ollm-mcp against a peer MCP server for Ollama (the npm package `ollama-mcp`), in one run on one
  * fake Ollama, as a client sees them: the cost of a generation call over stdio above a raw HTTP
- * generate (p50 of 300, interleaved), the cold start from spawn to `initialize` and `tools/list`
+ * generate (p50 of 300, interleaved) and the CPU time all that serves the client spends per call
+ * (steadier than a wall-clock difference on a busy machine), the cold start from spawn to `initialize` and `tools/list`
  * answered (raw JSON-RPC), and the resident memory of everything serving the client — the process
  * it spawned and, with the shared server on (the default), the shared server serving it. Runs only
  * when OLLM_BENCH_PEER names the peer's entry file, e.g. after
@@ -60,6 +61,16 @@ function residentBytes(pid: number): number {
   }
 }
 
+/** CPU time a process has used, user and system, in ms (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
 /** The processes of the shared server(s) started for `home` (found by their OLLM_HOME; Linux /proc). */
 function sharedServers(home: string): number[] {
   const out: number[] = [];
@@ -111,6 +122,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   const rss: Record<string, number> = {};
   const whole: Record<string, number> = {};
   const servers: Record<string, number> = {};
+  const cpuPerCall: Record<string, number> = {};
   const calls: Record<string, () => Promise<unknown>> = {
     raw,
     ours: () => ours.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } }),
@@ -122,6 +134,8 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     const rssSamples: Record<string, number[]> = { ours: [], peer: [] };
     const wholeSamples: Record<string, number[]> = { ours: [], peer: [] };
     const serving = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, [pid, ...sharedServers(homes[k]!)]]));
+    const cpuOf = (k: string) => serving[k]!.reduce((sum, pid) => sum + cpuMs(pid), 0);
+    const cpuBefore = { ours: cpuOf('ours'), peer: cpuOf('peer') };
     for (let i = 0; i < 300; i++) {
       for (const [k, f] of Object.entries(calls)) {
         const t = performance.now();
@@ -135,6 +149,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
         for (const [k, all] of Object.entries(serving)) wholeSamples[k]!.push(all!.reduce((sum, pid) => sum + residentBytes(pid), 0));
       }
     }
+    for (const k of Object.keys(pids)) cpuPerCall[k] = (cpuOf(k) - cpuBefore[k as 'ours' | 'peer']) / 300;
     for (const k of Object.keys(pids)) {
       rss[k] = p50(rssSamples[k]!);
       whole[k] = p50(wholeSamples[k]!);
@@ -163,6 +178,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     ok: callOk && startRatio <= 0.6 && rssRatio <= 0.75,
     lines: [
       `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate +${over('peer').toFixed(2)} ms (goal: ≤ the peer's and ≤ +1.50 ms) ${callOk ? 'OK' : 'OVER'}`,
+      `peer:   the CPU time of all that serves the client, per call (user + system over the 300 calls): ollm-mcp ${cpuPerCall.ours?.toFixed(2)} ms, ollama-mcp ${cpuPerCall.peer?.toFixed(2)} ms`,
       `peer: cold start, spawn → initialize → tools/list answered (median of 9): ollm-mcp ${total('ours').toFixed(0)} ms, ollama-mcp ${total('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}`,
       `peer:   as before, over bare node (${total('bare').toFixed(0)} ms): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${(start('ours') / start('peer')).toFixed(2)}×`,
       `peer: resident memory of all that serves the client, over calls 300 to 320 (median of 21 samples): ollm-mcp ${mb(whole.ours)}${shared}, ollama-mcp ${mb(whole.peer)} — ${rssRatio.toFixed(2)}× (goal ≤ 0.75) ${rssRatio <= 0.75 ? 'OK' : 'MISSED'}`,
