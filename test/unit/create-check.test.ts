@@ -73,6 +73,15 @@ describe('create_model arguments', () => {
     expect(refused({ ...base, parameters: [] as unknown as Record<string, unknown> })).toContain('parameters must be an object');
   });
 
+  it('takes -1 where Ollama means "all" or "none" by it, and nothing below', () => {
+    for (const name of ['num_keep', 'repeat_last_n', 'num_gpu', 'seed']) {
+      expect(ok({ ...base, parameters: { [name]: -1 } }).parameters).toEqual({ [name]: -1 });
+      expect(refused({ ...base, parameters: { [name]: -2 } })).toMatch(new RegExp(`^parameters\\.${name} must be from -1 to `));
+    }
+    expect(ok({ ...base, parameters: { num_predict: -2 } }).parameters).toEqual({ num_predict: -2 }); // -2: fill the context
+    expect(refused({ ...base, parameters: { num_predict: -3 } })).toMatch(/^parameters\.num_predict must be from -2 to /);
+  });
+
   it('refuses a number parameter that is not a finite number, saying it must be one', () => {
     expect(refused({ ...base, parameters: { temperature: '0.2' } })).toBe('parameters.temperature must be a number from 0 to 5 (got "0.2")');
     expect(refused({ ...base, parameters: { temperature: Number.NaN } })).toBe('parameters.temperature must be a number from 0 to 5 (got NaN)');
