@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LlamacppBackend } from '../../src/orchestrator/engines/llamacpp/llamacpp.js';
-import { TOKENIZE_BASE_MS, TOKENIZE_BYTES_PER_MS, tokenizeTimeoutMs } from '../../src/orchestrator/engines/llamacpp/llamacpp-tokenize.js';
+import { TOKENIZE_BASE_MS, TOKENIZE_BYTES_PER_MS, tokenizeCount, tokenizeTimeoutMs } from '../../src/orchestrator/engines/llamacpp/llamacpp-tokenize.js';
+import { LlamacppApi } from '../../src/orchestrator/engines/llamacpp/llamacpp-api.js';
 import { HostError } from '../../src/orchestrator/engines/host-error.js';
 import { FakeLlamacpp, HUGE_TOKENIZE_BYTES, type TokenizeMode } from '../fake-llamacpp/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
@@ -103,5 +104,46 @@ describe.each([
     setTimeout(() => ac.abort(), 50);
     const err = await failure(engine.tokenize('storiesA:latest', TEXT, { signal: ac.signal }));
     expect(err.kind).toBe('aborted');
+  });
+});
+
+describe('/tokenize through a fetch given to the adapter', () => {
+  /** An api whose fetch answers each call with the next of `answers` (a Response, or an error it rejects with). */
+  function apiAnswering(...answers: Array<Response | Error>) {
+    const sent: string[] = [];
+    const fetch = (async (url: string) => {
+      sent.push(String(url));
+      const next = answers.shift();
+      if (next instanceof Error) throw next;
+      return next!;
+    }) as unknown as typeof globalThis.fetch;
+    return { api: new LlamacppApi({ url: 'http://127.0.0.1:8080', timeoutMs: 5000, fetch }), sent };
+  }
+  const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+  it('sends the call again, once, when the kept-alive connection was reset (a POST that changes nothing)', async () => {
+    const { api, sent } = apiAnswering(reset(), new Response('{"tokens":[1,2]}', { status: 200 }));
+    expect(await tokenizeCount(api, 'storiesA', 'storiesA:latest', 'hello')).toBe(2);
+    expect(sent).toEqual(['http://127.0.0.1:8080/tokenize', 'http://127.0.0.1:8080/tokenize']);
+  });
+
+  it('an answer without a body: a bad response saying so, not a crash', async () => {
+    const { api } = apiAnswering(new Response(null, { status: 200 }));
+    const err = await failure(tokenizeCount(api, 'storiesA', 'storiesA:latest', 'hello'));
+    expect(err.kind).toBe('bad_response');
+    expect(err.message).toBe('llama-server at 127.0.0.1:8080 answered POST /tokenize with an empty body — is llama-server (and not another server) listening there?');
+  });
+
+  it('a body broken off by the connection: unreachable, not a bad answer', async () => {
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new TextEncoder().encode('{"tokens":[1,'));
+        c.error(reset());
+      },
+    });
+    const { api } = apiAnswering(new Response(body, { status: 200 }));
+    const err = await failure(tokenizeCount(api, 'storiesA', 'storiesA:latest', 'hello'));
+    expect(err.kind).toBe('unreachable');
+    expect(err.message).toMatch(/^llama-server at 127\.0\.0\.1:8080 is not reachable \(ECONNRESET\)/);
   });
 });

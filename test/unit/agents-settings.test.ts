@@ -26,7 +26,7 @@ describe('agents: in settings', () => {
     ['an unknown key in its options', { a: { options: { temp: 0.2 } } }, /a\.options: Unrecognized key/],
     ['a temperature out of range', { a: { options: { temperature: 3 } } }, /a\.options\.temperature: Too big/],
     ['an unknown toolset', { a: { toolsets: ['memroy'] } }, /a\.toolsets\.0: Invalid option/],
-    ['no toolset', { a: { toolsets: [] } }, /name at least one toolset/],
+    ['no toolset, naming each one it may choose', { a: { toolsets: [] } }, /^agents\.a\.toolsets: name at least one toolset: all, offload, models, memory, templates, status$/],
     ['an unknown profile', { a: { model: { routing: { defaultProfile: 'poetry' } } } }, /defaultProfile: Invalid option/],
     ['an empty system prompt', { a: { system: '' } }, /a\.system: Too small/],
     ['a name longer than 64 characters', { ['x'.repeat(65)]: {} }, /x{65}: an agent's name is .*1 to 64 printable ASCII/],

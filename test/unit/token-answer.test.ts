@@ -48,6 +48,9 @@ describe('TokenAnswerCounter', () => {
     expect(count('{"tok\\"ens":[1,2,3,4],"tokens":[9]}')).toBe(1); // an escaped key is another member
     expect(count('{"tokensX":"x","tokens":[9,9]}')).toBe(2);
     expect(count('{"":1,"tokens":[9]}')).toBe(1);
+    // a string that starts with a backslash: the quote after the escaped one ends it
+    expect(count(JSON.stringify({ a: '\\', tokens: [9] }))).toBe(1);
+    expect(count(JSON.stringify({ a: '\\"x', tokens: [9, 9] }))).toBe(2);
   });
 
   it('refuses what is not {"tokens": [ids]}', () => {
@@ -79,6 +82,25 @@ describe('TokenAnswerCounter', () => {
     ]) {
       expect(why(body), body).toMatch(/not \{"tokens": \[ids\]\}|cut off/);
     }
+  });
+
+  it('refuses a wrong byte where a brace, a bracket or the colon belongs, rather than reading it as one', () => {
+    for (const body of [
+      '["tokens":[1]}',
+      '{x',
+      '{"tokens":[1],x',
+      '{"tokens";[1]}',
+      '{"tokens":{1]}',
+      '{"tokens":[1}}',
+      '{"tokens":[1]]',
+      '{"a":1],"tokens":[1]}',
+      '{"a":[1]],"tokens":[1]}',
+    ]) {
+      expect(why(body), body).toBe('something that is not {"tokens": [ids]}');
+    }
+    // the same bodies with the right byte in its place
+    expect(why('{}')).toBe('an object without "tokens"');
+    for (const body of ['{"tokens":[1]}', '{"a":1,"tokens":[1]}', '{"a":[1],"tokens":[1]}']) expect(count(body), body).toBe(1);
   });
 
   it('refuses a body that ends before its answer does, an empty one, and an object without tokens', () => {

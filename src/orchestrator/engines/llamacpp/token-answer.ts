@@ -158,6 +158,6 @@ export class TokenAnswerCounter {
     else if (b === 0x7b || b === 0x5b) this.depth++;
     else if ((b === 0x7d || b === 0x5d) && this.depth > 0) this.depth--;
     else if (this.depth === 0 && (b === 0x2c || b === 0x7d)) this.endOfValue(b);
-    else if (this.depth === 0 && b === 0x5d) this.fail();
+    else if (b === 0x5d) this.fail(); // a ] with nothing open (one closing a value was taken above)
   }
 }
