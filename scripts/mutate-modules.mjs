@@ -58,5 +58,5 @@ export const MODULES = [
   { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
   { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },
   { name: 'schedule', file: 'src/orchestrator/generation/schedule.ts', tests: unit('schedule') },
-  { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-hello'), ...integration('shared-forward')] },
+  { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-lines', 'shared-hello'), ...integration('shared-forward')] },
 ];
