@@ -34,6 +34,14 @@ async function setup(opts: { pullChunkDelayMs?: number } = {}) {
 
 const creates = (fake: FakeOllama) => fake.requests.filter((r) => r.path === '/api/create' || r.path === '/api/copy');
 const failure = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: unknown) => e)) as HostError;
+/** Calls `fn` with each request's path as the fake takes it in, before it answers. */
+function whenAsked(fake: FakeOllama, fn: (path: string) => unknown) {
+  const push = fake.requests.push.bind(fake.requests);
+  fake.requests.push = (...rs) => {
+    for (const r of rs) fn(r.path);
+    return push(...rs);
+  };
+}
 
 describe('create_model on Ollama', () => {
   it('makes the model with its steps as progress; it is listed at once, carries its settings, and what it is made for is kept', async () => {
@@ -225,7 +233,7 @@ describe('create_model where the engine makes no models', () => {
     writeFileSync(join(home, 'config.yaml'), ['hosts:', `  - { name: lab, kind: openai, url: "${lab.url}", contextLength: 32768 }`, `  - { name: llama, kind: llamacpp, url: "${llama.url}" }`, ''].join('\n'));
     const orch = new Orchestrator(await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: box.url } }), { memorySource: { memory: async () => ({ totalBytes: 32e9, availableBytes: 28e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
     stops.push(() => orch.shutdown(200));
-    return { orch, box, llama };
+    return { orch, box, lab, llama };
   }
 
   it('a llama-server router: refused with the --models-preset section to add, nothing made', async () => {
@@ -238,11 +246,32 @@ describe('create_model where the engine makes no models', () => {
     expect(box.requests.some((r) => r.path === '/api/create')).toBe(false);
   });
 
-  it('an OpenAI-compatible engine: refused, saying to set it in the engine or per request', async () => {
-    const { orch } = await fleet();
+  it('an OpenAI-compatible engine: refused, saying to set it in the engine or per request, nothing asked of it', async () => {
+    const { orch, lab } = await fleet();
+    const before = lab.requests.length;
     const err = await failure(createModel(orch, { name: 'terse', from: 'mistral:7b', system: 'x', parameters: { temperature: 0.2 }, host: 'lab' }));
     expect(err.kind).toBe('not_supported');
     expect(err.message).toMatch(/cannot make models, so nothing was sent — set "mistral:7b"'s defaults \(temperature 0\.2\) in that engine's own model settings, or send the system prompt with each request/);
+    expect(lab.requests.slice(before)).toEqual([]); // refused before its list was read
+  });
+
+  it('an engine that says nothing of what to do instead: refused with the general advice, nothing sent', async () => {
+    const { orch, box } = await fleet();
+    const engine = orch.fleet.hosts.find((h) => h.name === 'lab')!.engine;
+    Object.defineProperty(engine, 'createInstead', { value: undefined });
+    const err = await failure(createModel(orch, { name: 'terse', from: 'mistral:7b', system: 'x', host: 'lab' }));
+    expect(err.kind).toBe('not_supported');
+    expect(err.message).toBe(`${engine.who} cannot make models, so nothing was sent — set "mistral:7b"'s defaults in that engine itself. create_model works on Ollama hosts.`);
+    expect(box.requests.some((r) => r.path === '/api/create')).toBe(false);
+  });
+
+  it('a cancel reaches the router\'s read for the advice: it is not asked, and the section leaves the file for the user to fill in', async () => {
+    const { orch, llama } = await fleet();
+    const before = llama.requests.length;
+    const err = await failure(createModel(orch, { name: 'terse', from: 'storiesA', parameters: { temperature: 0.2 }, host: 'llama', signal: AbortSignal.abort() }));
+    expect(err.kind).toBe('not_supported');
+    expect(err.message).toContain('--models-preset INI file and restart it:\n[terse:latest]\nmodel = /path/to/the .gguf of storiesA:latest\ntemp = 0.2\n');
+    expect(llama.requests.slice(before)).toEqual([]);
   });
 
   it('the host named is the one asked, even when the base is installed on another that makes models', async () => {
@@ -252,5 +281,71 @@ describe('create_model where the engine makes no models', () => {
     expect(err.message).toContain('cannot make models, so nothing was sent');
     expect((await failure(createModel(orch, { name: 'terse', from: 'llama3.2', host: 'nowhere' }))).message).toContain('There is no Ollama host "nowhere"');
     expect(box.requests.some((r) => r.path === '/api/create')).toBe(false);
+  });
+});
+
+describe('create_model: the exact refusals, the phases, a cancel at each call, the list after a failure', () => {
+  it('the refusals a caller acts on: their kind and words', async () => {
+    const { fake, core } = await setup();
+    const args = await failure(createModel(core, { name: 'terse', from: 'llama3.2', parameters: { temprature: 0.2 } }));
+    expect(args.kind).toBe('bad_request');
+    expect(args.message).toMatch(/^Nothing was made: parameters: "temprature" is not one of Ollama's parameters — the names are num_ctx, .*, stop\.$/);
+    const quant = await failure(createModel(core, { name: 'small', from: 'llama3.2', quantize: 'q8_0' }));
+    expect(quant.kind).toBe('bad_request');
+    expect(quant.message).toBe('quantize: llama3.2:latest is Q4_K_M, and Ollama quantizes only F16, BF16, F32 models — make it from an F16 model, or leave quantize out.');
+    const copy = await failure(createModel(core, { name: 'mine', from: 'llama3.2', copy: true, system: 'x', template: '{{ .Prompt }}' }));
+    expect(copy.message).toBe('copy copies "llama3.2" as it is, so it takes only name, from, replace, task and host — leave out system, template, or drop copy to make a model with them.');
+    expect(creates(fake)).toHaveLength(0);
+  });
+
+  it('says what it checks, on which host, before it reads the list; a cancel there sends nothing more', async () => {
+    const { fake, core } = await setup();
+    const phases: Phase[] = [];
+    await createModel(core, { name: 'terse', from: 'llama3.2', system: 'x', progress: { enter: (p) => phases.push(p) } });
+    expect(phases[0]).toEqual({ kind: 'starting', what: 'checking llama3.2:latest and terse:latest on ollama' });
+
+    fake.requests.length = 0;
+    const ac = new AbortController();
+    const err = await failure(createModel(core, { name: 'other', from: 'llama3.2', system: 'x', signal: ac.signal, progress: { enter: (p) => p.kind === 'starting' && ac.abort() } }));
+    expect(err.kind).toBe('aborted');
+    expect(fake.requests.map((r) => r.path)).toEqual([]); // not even the list was read
+  });
+
+  it('a cancel that comes as the host says success: cancelled, yet the model it made is listed at once', async () => {
+    const { fake, core } = await setup();
+    expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(false); // the list is cached from here on
+    const ac = new AbortController();
+    const err = await failure(createModel(core, { name: 'terse', from: 'llama3.2', system: 'x', signal: ac.signal, progress: { enter: (p) => p.kind === 'creating' && p.status === 'success' && ac.abort() } }));
+    expect(err.kind).toBe('aborted');
+    expect(fake.installed().some((m) => m.name === 'terse:latest')).toBe(true);
+    expect((await core.listModels()).models.some((m) => m.name === 'terse:latest')).toBe(true); // no refresh asked
+  });
+
+  it('a cancel while the host copies reaches the copy: cancelled, nothing copied', async () => {
+    const { fake, core } = await setup();
+    const ac = new AbortController();
+    fake.setLatency('/api/copy', 60_000); // a host slow to answer
+    whenAsked(fake, (path) => path === '/api/copy' && ac.abort());
+    const pending = failure(createModel(core, { name: 'mine', from: 'llama3.2', copy: true, signal: ac.signal }));
+    const err = await Promise.race([pending, new Promise<HostError>((res) => setTimeout(() => res(new HostError('server_error', 'still waiting for the copy', '')), 3000))]);
+    expect(err.kind).toBe('aborted');
+    expect(fake.installed().some((m) => m.name === 'mine:latest')).toBe(false);
+  });
+
+  it('a cancel while the made model is looked up is not waited out: the model is made and named as asked', async () => {
+    const { fake, core } = await setup();
+    const ac = new AbortController();
+    // once the copy is made, the host's list hangs, and the cancel comes as it is asked for
+    let copied = false;
+    whenAsked(fake, (path) => {
+      if (path === '/api/copy') copied = true;
+      else if (path === '/api/tags' && copied) {
+        fake.setLatency('/api/tags', 60_000);
+        ac.abort();
+      }
+    });
+    const pending = createModel(core, { name: 'mine', from: 'llama3.2', copy: true, task: 'code', signal: ac.signal });
+    const r = await Promise.race([pending, new Promise((res) => setTimeout(() => res('still waiting for the list'), 3000))]);
+    expect(r).toEqual({ name: 'mine:latest', from: 'llama3.2:latest', host: 'ollama', task: 'code', status: 'copied' });
   });
 });
