@@ -33,6 +33,17 @@ describe("a router's model entry", () => {
     expect(readModel({ id: 'a', status: { value: 5, args: '--model a.gguf' } }, false)).toEqual({ id: 'a', status: 'unloaded', args: {} });
   });
 
+  it("keeps the sampling its preset starts it with, as Ollama writes a model's parameters", () => {
+    expect(readModel({ id: 'a', status: { value: 'loaded', args: ['--model', 'a.gguf', '--temp', '0.2', '--top-k', '20'] } }, false)).toEqual({
+      id: 'a',
+      status: 'loaded',
+      args: { file: 'a.gguf' },
+      sampling: 'temperature 0.2\ntop_k 20',
+    });
+    // none: no sampling member at all
+    expect(readModel({ id: 'a', status: { value: 'loaded', args: ['--model', 'a.gguf'] } }, false)).toStrictEqual({ id: 'a', status: 'loaded', args: { file: 'a.gguf' } });
+  });
+
   it('a failed load by its value or its flag, with the exit code only when it is a number', () => {
     expect(readModel({ id: 'a', status: { value: 'failed' } }, false)).toEqual({ id: 'a', status: 'failed', args: {}, failure: 'its last load failed' });
     expect(readModel({ id: 'a', status: { value: 'unloaded', failed: true, exit_code: '1' } }, false)).toEqual({ id: 'a', status: 'failed', args: {}, failure: 'its last load failed' });

@@ -4,7 +4,7 @@ import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { parseCli, UsageError, withoutCommand } from '../../src/server/args.js';
 import { sessionView } from '../../src/server/core.js';
 import { PassThrough } from 'node:stream';
-import { MAX_HELLO_BYTES, clientPart, firstLine, helloSchema, parseLine, withClientSettings } from '../../src/server/shared/hello.js';
+import { MAX_HELLO_BYTES, answerSchema, clientPart, firstLine, helloSchema, parseLine, whoAnswerSchema, withClientSettings } from '../../src/server/shared/hello.js';
 import { Lines, requestId, responseId, type Line } from '../../src/server/shared/lines.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -25,6 +25,38 @@ describe('the hello', () => {
   });
 });
 
+describe("the server's answers", () => {
+  it('to a hello: taken when it is ok or refused', () => {
+    expect(parseLine('{"ollm":"ok","pid":3}', answerSchema)).toEqual({ value: { ollm: 'ok', pid: 3 } });
+    expect(parseLine('{"ollm":"refused","why":"another version"}', answerSchema)).toEqual({ value: { ollm: 'refused', why: 'another version' } });
+  });
+
+  const client = { name: 'claude-code', version: '1.2.3', pid: 7, cwd: '/work/x', project: 'x', since: '2026-11-24T16:00:00.000Z' };
+  const who = { ollm: 'clients', pid: 9, version: '1.0.0', clients: [client] };
+
+  it('to who: taken with every member at its bound', () => {
+    expect(parseLine(JSON.stringify(who), whoAnswerSchema)).toEqual({ value: who });
+    const widest = { name: 'n'.repeat(200), version: 'v'.repeat(200), pid: 7, cwd: 'c'.repeat(4096), project: 'p'.repeat(200), since: 's'.repeat(40) };
+    const many = Array.from({ length: 10_000 }, () => ({ pid: 1, cwd: '/', since: 's' }));
+    expect(parseLine(JSON.stringify({ ...who, version: 'v'.repeat(64), clients: [widest] }), whoAnswerSchema)).toHaveProperty('value.clients', [widest]);
+    expect(parseLine(JSON.stringify({ ...who, clients: many }), whoAnswerSchema)).toHaveProperty('value.clients.length', 10_000);
+  });
+
+  it('to who: refused past a bound, with the path of what is wrong', () => {
+    for (const [key, length] of [['name', 201], ['version', 201], ['cwd', 4097], ['project', 201], ['since', 41]] as const) {
+      expect(parseLine(JSON.stringify({ ...who, clients: [{ ...client, [key]: 'x'.repeat(length) }] }), whoAnswerSchema), key).toHaveProperty('why', expect.stringMatching(new RegExp(`^clients\\.0\\.${key}: Too big`)));
+    }
+    expect(parseLine(JSON.stringify({ ...who, version: 'v'.repeat(65) }), whoAnswerSchema)).toHaveProperty('why', expect.stringMatching(/^version: Too big/));
+    expect(parseLine(JSON.stringify({ ...who, clients: Array.from({ length: 10_001 }, () => ({ pid: 1, cwd: '/', since: 's' })) }), whoAnswerSchema)).toHaveProperty('why', expect.stringMatching(/^clients: Too big/));
+    expect(parseLine(JSON.stringify({ ...who, ollm: 'ok' }), whoAnswerSchema)).toHaveProperty('why', expect.stringMatching(/^ollm: /));
+  });
+
+  it('names the message itself when the whole of it is wrong, and every problem, one after another', () => {
+    expect(parseLine('[]', whoAnswerSchema)).toEqual({ why: 'message: Invalid input: expected object, received array' });
+    expect(parseLine(JSON.stringify({ ...who, pid: 'x', version: 5 }), whoAnswerSchema)).toEqual({ why: 'pid: Invalid input: expected number, received string; version: Invalid input: expected string, received number' });
+  });
+});
+
 describe("a client's own settings", () => {
   it('replace the shared ones, without changing them', async () => {
     const shared = (await loadConfig({ env: { OLLM_HOME: tempDir('ollm-h-') }, flags: [{ path: 'model.default', value: 'phi3', flag: '--model' }] })).settings;
@@ -38,6 +70,10 @@ describe("a client's own settings", () => {
     // a client with no default model has none, whatever the first client had
     expect(withClientSettings(shared, { toolsets: ['all'], defaultProfile: 'general' }).model.default).toBeUndefined();
     expect(clientPart(mine)).toEqual({ toolsets: ['memory'], defaultProfile: 'code', model: 'llama3.2' });
+    // no default model: none said, not one said to be undefined (the settings' own shape)
+    const none = withClientSettings(shared, { toolsets: ['all'], defaultProfile: 'general' });
+    expect('default' in none.model).toBe(false);
+    expect(clientPart(none)).toStrictEqual({ toolsets: ['all'], defaultProfile: 'general' });
   });
 });
 
@@ -105,6 +141,26 @@ describe('the first line of a connection', () => {
     s.write('{"ollm":"ok"');
     s.write(',"pid":1}\n{"jsonrpc"');
     expect(await got).toEqual({ line: '{"ollm":"ok","pid":1}', rest: Buffer.from('{"jsonrpc"') });
+  });
+
+  it('takes an empty first line and one of exactly the limit, and leaves no listener of its own on the stream', async () => {
+    const s = new PassThrough();
+    const got = firstLine(s, 1000);
+    s.write('\n{"jsonrpc"');
+    expect(await got).toEqual({ line: '', rest: Buffer.from('{"jsonrpc"') });
+    expect(['data', 'end', 'error'].map((e) => s.listenerCount(e))).toEqual([0, 0, 0]);
+    const exact = new PassThrough();
+    const fits = firstLine(exact, 1000);
+    exact.write('x'.repeat(MAX_HELLO_BYTES));
+    exact.write('\n');
+    expect((await fits).line).toHaveLength(MAX_HELLO_BYTES);
+  });
+
+  it('is refused with the error the stream broke with', async () => {
+    const s = new PassThrough();
+    const got = firstLine(s, 1000);
+    s.destroy(new Error('connection reset'));
+    await expect(got).rejects.toThrow('connection reset');
   });
 
   it('is refused when longer than the limit, late, or never sent', async () => {
