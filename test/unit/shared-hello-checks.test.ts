@@ -6,11 +6,34 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { MAX_HELLO_BYTES, answerSchema, firstLine, helloSchema, parseLine, whoAnswerSchema } from '../../src/server/shared/hello.js';
+import { MAX_HELLO_BYTES, answerSchema, firstLine, helloSchema, parseLine, whoAnswerSchema, whoSchema } from '../../src/server/shared/hello.js';
 
 const client = { name: 'claude-code', version: '2.1.0', pid: 7, cwd: '/work/x', project: 'x', since: '2026-11-24T10:00:00.000Z' };
 const who = { ollm: 'clients', pid: 1, version: '1.0.0', clients: [client] };
 const whoWith = (patch: Record<string, unknown>) => JSON.stringify({ ...who, clients: [{ ...client, ...patch }] });
+
+const hello = { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 42, cwd: '/work/x', toolsets: ['all'], defaultProfile: 'general' };
+
+describe('a hello', () => {
+  it('has a key of exactly sixteen hex digits, nothing before or after them', () => {
+    expect(parseLine(JSON.stringify(hello), helloSchema)).toHaveProperty('value.key', '0123456789abcdef');
+    expect(parseLine(JSON.stringify({ ...hello, key: 'x0123456789abcdef' }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^key: /));
+    expect(parseLine(JSON.stringify({ ...hello, key: '0123456789abcdefx' }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^key: /));
+  });
+
+  it('may name several toolsets, never none', () => {
+    expect(parseLine(JSON.stringify({ ...hello, toolsets: ['memory', 'models'] }), helloSchema)).toHaveProperty('value.toolsets', ['memory', 'models']);
+    expect(parseLine(JSON.stringify({ ...hello, toolsets: [] }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^toolsets: /));
+  });
+});
+
+describe("the doctor's question", () => {
+  it('is {"ollm":"who"} and nothing else', () => {
+    expect(parseLine('{"ollm":"who"}', whoSchema)).toEqual({ value: { ollm: 'who' } });
+    expect(parseLine('{"ollm":"hello"}', whoSchema)).toHaveProperty('why', expect.stringMatching(/^ollm: /));
+    expect(parseLine('{"ollm":"who","pid":1}', whoSchema)).toHaveProperty('why');
+  });
+});
 
 describe('the answers to a hello', () => {
   it('are "ok" with the server pid, or "refused" with why', () => {
