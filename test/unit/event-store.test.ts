@@ -157,6 +157,28 @@ describe('the shared event store', () => {
     expect(store.usage('a')).toEqual({ events: 0, bytes: 0 });
   });
 
+  it('drops an event exactly maxAgeMs old, and keeps one a millisecond younger', async () => {
+    const { store, clock } = storeWith({ maxAgeMs: 1000 });
+    await store.open('a').storeEvent('s', note(1));
+    clock.now = 999;
+    expect(store.size).toEqual({ events: 1, bytes: size(note(1)) });
+    clock.now = 1000;
+    expect(store.size).toEqual({ events: 0, bytes: 0 });
+  });
+
+  it('forgets an owner with its last stream: one that comes back is the newest among owners using as much', async () => {
+    const { store, clock } = storeWith({ maxEvents: 2 });
+    const a = store.open('a');
+    await a.storeEvent('s', note(1));
+    a.close();
+    clock.now = 5 * 60_000 + 1; // its event expires: its stream, over and empty, is forgotten, and a with it
+    await store.open('b').storeEvent('s', note(2));
+    const again = await store.open('a').storeEvent('s', note(3));
+    await store.open('c').storeEvent('s', note(4)); // over the store's 2: the first of the owners using the most (b) gives its event
+    expect(['a', 'b', 'c'].map((o) => store.usage(o).events)).toEqual([1, 0, 1]);
+    expect(store.streamOf(again, 'a')).toBe(again.split('_')[0]);
+  });
+
   it('an expired answer takes its stream with it: a replay from before it is unknown, never one that skips it', async () => {
     const { store, clock } = storeWith();
     const ex = store.open('a');
@@ -305,6 +327,15 @@ describe('the shared event store: quotas', () => {
     expect(await after(store, aDone)).toEqual([]);
     expect(await after(store, cDone, 'c')).toEqual([]);
     expect(store.streamOf(b2, 'b')).toBeDefined();
+  });
+
+  it('a stream keeps 200 events at the default limits', async () => {
+    const store = new SharedEventStore();
+    const ex = store.open('a');
+    for (let i = 1; i <= 200; i++) await ex.storeEvent('s', note(1));
+    expect(store.size).toEqual({ events: 200, bytes: 200 * size(note(1)) });
+    await ex.storeEvent('s', note(1));
+    expect(store.size).toEqual({ events: 200, bytes: 200 * size(note(1)) });
   });
 
   it("600 pings received in full leave another owner's waiting answer in place, at the default limits", async () => {
