@@ -55,7 +55,7 @@ export const MODULES = [
   { name: 'llamacpp-answers', file: 'src/orchestrator/engines/llamacpp/llamacpp-answers.ts', tests: [...unit('llamacpp', 'llamacpp-sleep', 'llamacpp-answers'), ...integration('llamacpp-sleep')] },
   { name: 'engine-tokens', file: 'src/orchestrator/jobs/engine-tokens.ts', tests: unit('engine-tokens') },
   { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
-  { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello', 'shared-hello-checks') },
+  { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
   { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },
   { name: 'schedule', file: 'src/orchestrator/generation/schedule.ts', tests: unit('schedule') },
   { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-lines', 'shared-hello'), ...integration('shared-forward')] },

@@ -4,7 +4,7 @@ import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { parseCli, UsageError, withoutCommand } from '../../src/server/args.js';
 import { sessionView } from '../../src/server/core.js';
 import { PassThrough } from 'node:stream';
-import { MAX_HELLO_BYTES, answerSchema, clientPart, firstLine, helloSchema, parseLine, whoAnswerSchema, withClientSettings } from '../../src/server/shared/hello.js';
+import { MAX_HELLO_BYTES, answerSchema, clientPart, firstLine, helloSchema, parseLine, whoAnswerSchema, whoSchema, withClientSettings } from '../../src/server/shared/hello.js';
 import { Lines, requestId, responseId, type Line } from '../../src/server/shared/lines.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -14,6 +14,22 @@ describe('the hello', () => {
   it('is taken when it is one', () => {
     expect(parseLine(JSON.stringify(hello), helloSchema)).toEqual({ value: hello });
     expect(parseLine(JSON.stringify({ ...hello, project: 'sub', model: 'llama3.2' }), helloSchema)).toHaveProperty('value.project', 'sub');
+  });
+
+  it('has a key of exactly sixteen hex digits, nothing before or after them', () => {
+    expect(parseLine(JSON.stringify({ ...hello, key: 'x0123456789abcdef' }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^key: /));
+    expect(parseLine(JSON.stringify({ ...hello, key: '0123456789abcdefx' }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^key: /));
+  });
+
+  it('may name several toolsets, never none', () => {
+    expect(parseLine(JSON.stringify({ ...hello, toolsets: ['memory', 'models'] }), helloSchema)).toHaveProperty('value.toolsets', ['memory', 'models']);
+    expect(parseLine(JSON.stringify({ ...hello, toolsets: [] }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^toolsets: /));
+  });
+
+  it("the doctor's question is {\"ollm\":\"who\"} and nothing else", () => {
+    expect(parseLine('{"ollm":"who"}', whoSchema)).toEqual({ value: { ollm: 'who' } });
+    expect(parseLine('{"ollm":"hello"}', whoSchema)).toHaveProperty('why', expect.stringMatching(/^ollm: /));
+    expect(parseLine('{"ollm":"who","pid":1}', whoSchema)).toHaveProperty('why');
   });
 
   it('is refused with why when it is not JSON, has a member too many, a bad key or an unknown toolset', () => {
