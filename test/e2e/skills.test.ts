@@ -13,6 +13,7 @@ import { SkillsClient } from '@modelcontextprotocol/client/ext/skills';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, tempHome } from '../helpers/spawn.js';
+import { tempDir } from '../helpers/temp.js';
 
 const SKILL_URI = 'skill://offloading/SKILL.md';
 const ON_DISK = readFileSync(join(import.meta.dirname, '../../skills/offloading/SKILL.md'), 'utf8');
@@ -27,7 +28,8 @@ afterAll(async () => {
 
 describe.each([
   ['on its own', {}],
-  ['through the shared server', { OLLM_SHARED: '1' }],
+  // the shared server's socket in a runtime folder of the test's own, never the machine's (removed after)
+  ['through the shared server', { OLLM_SHARED: '1', XDG_RUNTIME_DIR: tempDir('ollm-run-') }],
 ])('the offloading skill, %s', (_, extra) => {
   it('is listed as skill://offloading/SKILL.md and read, front matter and all, with resources/read', async () => {
     const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, ...extra });
