@@ -95,6 +95,7 @@ function busyBlockers(input: PlanInput, now: number, enough: (o: Option) => bool
   const all: Candidate[] = input.loaded
     .filter((m) => !input.pinned.has(m.name)) // (the model itself is not loaded: a refusal comes after that answer)
     .map((m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 }));
+  if (!all.some((m) => input.inFlight.has(m.name))) return []; // nothing busy: spares the search (up to 4,096 sets)
   const best = subsets(all).filter(enough).sort((a, b) => compareOptions(a, b, now))[0];
   return best ? best.set.filter((m) => input.inFlight.has(m.name)).map((m) => m.name) : [];
 }

@@ -15,6 +15,7 @@
  */
 import { log } from '../../util/log.js';
 import type { Checked } from './ollama-lines.js';
+import { sizeText, snippet } from './host-text.js';
 
 /** Invalid lines tolerated in one stream; the next one stops it. */
 export const MAX_BAD = 5;
@@ -41,14 +42,6 @@ type Sink = ReadableStreamDefaultController<unknown>;
 
 const NEWLINE = 0x0a;
 const CLOSE = 0x5d; // ]
-
-/** A quoted start of a line, for messages. */
-export function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 60 ? `${JSON.stringify(flat.slice(0, 60))}…` : JSON.stringify(flat);
-}
-
-const size = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
 
 /** The framer's state across pulls: the line being gathered, the field being passed over, the lines refused. */
 class LineFramer {
@@ -88,7 +81,7 @@ class LineFramer {
   }
 
   private tooLong(bytes: number): Error {
-    return this.stopWith(`a line of more than ${size(bytes)}, which no answer of Ollama's needs, so the stream was stopped`);
+    return this.stopWith(`a line of more than ${sizeText(bytes)}, which no answer of Ollama's needs, so the stream was stopped`);
   }
 
   private invalid(problem: string): void {

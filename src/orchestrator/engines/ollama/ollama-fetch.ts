@@ -10,7 +10,8 @@
  *   - the body of a DELETE or of /api/copy, which the client never reads, is read (up to 64 KiB) and closed.
  */
 import { redactSecrets } from '../../util/redact-secrets.js';
-import { checkedValues, frameLines, snippet, type FrameOptions } from './ndjson.js';
+import { checkedValues, frameLines, type FrameOptions } from './ndjson.js';
+import { sizeText, snippet } from './host-text.js';
 import { HostError } from '../host-error.js';
 import { OTHER, RULES, type PathRules } from './ollama-lines.js';
 
@@ -55,7 +56,6 @@ export async function readBounded(body: ReadableStream<Uint8Array> | null, limit
   }
 }
 
-const sizeText = (bytes: number) => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
 const NEXT = 'is Ollama (and not another server) listening there?';
 
 /**
