@@ -161,13 +161,6 @@ const OPTIONS = {
     ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((k) => [k, { type: 'string' }])),
   } as const;
 
-/** The command line without its command word (`serve`): the options a shared server is started with. */
-export function withoutCommand(argv: string[]): string[] {
-  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
-  const drop = new Set(tokens.filter((t) => t.kind === 'positional').map((t) => t.index));
-  return argv.filter((_, i) => !drop.has(i));
-}
-
 export function parseCli(argv: string[]): CliArgs {
   const options = OPTIONS;
   let parsed;

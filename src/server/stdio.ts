@@ -22,11 +22,37 @@ export function keepStdoutForProtocol(): void {
 }
 
 /**
+ * The SDK's stdio transport with the answer to one request left out: a launch that answered the
+ * client's initialize from the build's record hands the client to its own server with that
+ * initialize, whose answer the client already has (shared/host.ts).
+ */
+class SwallowingTransport extends StdioServerTransport {
+  constructor(
+    input: Readable,
+    output: Writable,
+    options: ConstructorParameters<typeof StdioServerTransport>[2],
+    private swallow: string | number | undefined,
+  ) {
+    super(input, output, options);
+  }
+
+  override async send(...args: Parameters<StdioServerTransport['send']>): Promise<void> {
+    const [message] = args;
+    if (this.swallow !== undefined && !('method' in message) && 'id' in message && message.id === this.swallow) {
+      this.swallow = undefined;
+      return;
+    }
+    return super.send(...args);
+  }
+}
+
+/**
  * The SDK's stdio transport, reading through LineLimit: a line over MAX_MESSAGE_BYTES never
  * reaches it (it would end the session), and a request sent that way is answered with an error.
- * `input` and `output` are stdin and stdout, or a shared server's connection (shared/daemon.ts).
+ * `input` and `output` are stdin and stdout, or a shared server's connection (shared/shared-server.ts);
+ * `swallow`: the id of a request whose answer is not written (SwallowingTransport).
  */
-export function boundedTransport(input: Readable, output: Writable): StdioServerTransport {
+export function boundedTransport(input: Readable, output: Writable, swallow?: string | number): StdioServerTransport {
   const lines = new LineLimit(MAX_MESSAGE_BYTES, (what: Oversized) => {
     log.warn(`stdio: refused a message of ${what.bytes} bytes (over ${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`);
     if (what.unanswerable) return;
@@ -37,7 +63,8 @@ export function boundedTransport(input: Readable, output: Writable): StdioServer
   input.pipe(lines);
   input.on('error', (err) => lines.emit('error', err)); // reported by the transport, as before
   // Every line it passes on is at most MAX_MESSAGE_BYTES plus its newline.
-  const transport = new StdioServerTransport(lines, output, { maxBufferSize: MAX_MESSAGE_BYTES + 1 });
+  const options = { maxBufferSize: MAX_MESSAGE_BYTES + 1 };
+  const transport = swallow === undefined ? new StdioServerTransport(lines, output, options) : new SwallowingTransport(lines, output, options, swallow);
   return transport;
 }
 

@@ -3,8 +3,8 @@
 // src/server/shared/handshake.ts), while the shared server is still being reached: a stand-in
 // that takes the launch's connection and holds its hello keeps it from being reached, so the
 // answers seen meanwhile can only be the record's. They are the bytes a server serving on its
-// own sends; once the shared server is reached, the session goes on there (its second answer to
-// initialize is not passed on). Settings that offer other tools, or a protocol version the record
+// own sends; once the stand-in is gone, the launch hosts the shared server and the session goes on
+// there (its second answer to initialize is not passed on). Settings that offer other tools, or a protocol version the record
 // lacks, are never answered from it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -83,7 +83,7 @@ async function ownAnswers(home: string, protocolVersion: string) {
 async function standIn(home: string, runtime: string): Promise<{ held: Socket[]; release(): Promise<void>; refuse(): void }> {
   const first = raw(home, runtime);
   first.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
-  await vi.waitFor(() => expect(first.stderr()).toMatch(/forwarding stdio to the shared server/), { timeout: 20_000, interval: 20 });
+  await vi.waitFor(() => expect(first.stderr()).toMatch(/as the shared server at/), { timeout: 20_000, interval: 20 });
   const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
   children.splice(0).forEach((c) => c.kill());
   stopShared(runtime);
@@ -130,12 +130,12 @@ describe('the handshake of a forwarding launch', () => {
     expect(await l.answer(2)).toEqual(own.tools);
     // all the while, the launch was held at its hello: nothing reached a server
     expect(stand.held.length).toBeGreaterThan(0);
-    expect(l.stderr()).not.toMatch(/forwarding stdio to the shared server|serving on its own/);
+    expect(l.stderr()).not.toMatch(/forwarding stdio to the shared server|as the shared server at|serving on its own/);
     l.send({ id: 3, method: 'tools/call', params: { name: 'recall', arguments: { query: 'anything' } } });
     await stand.release();
     const call = await l.answer(3);
     expect(call.error).toBeUndefined();
-    expect(l.stderr()).toMatch(/forwarding stdio to the shared server/);
+    expect(l.stderr()).toMatch(/serving MCP on stdio, and as the shared server at/); // the place free, the launch hosts it
     expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // the shared server's own answer to the replayed initialize is not passed on
   });
 

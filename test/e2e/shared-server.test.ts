@@ -48,18 +48,51 @@ const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>
 const fleet = async (l: SharedLaunch) => JSON.parse(((await l.client.readResource({ uri: 'ollm://fleet' })).contents[0] as { text: string }).text) as { clients?: Array<{ name: string; pid: number; cwd: string }> };
 
 describe('the shared server', () => {
-  it('two launches reach one shared server, which lists both clients in ollm://fleet', async () => {
+  it('the first launch hosts the shared server, the second forwards to it, and ollm://fleet lists both clients', async () => {
     const { runtime, launch } = setup();
     const a = await launch('client-a');
     const b = await launch('client-b');
-    expect(sharedPids(runtime)).toHaveLength(1);
-    const server = sharedPids(runtime)[0]!;
-    expect(server).not.toBe(a.pid);
-    expect(server).not.toBe(b.pid);
-    expect(isRunning(server)).toBe(true);
+    // one process serves a lone client: the first launch is the server
+    expect(sharedPids(runtime)).toEqual([a.pid]);
+    expect(a.stderr()).toMatch(/serving MCP on stdio, and as the shared server/);
+    expect(b.stderr()).toContain(`forwarding stdio to the shared server ${a.pid}`);
     const seen = await fleet(b);
     expect(seen.clients?.map((c) => c.name).sort()).toEqual(['client-a', 'client-b']);
-    expect(a.stderr()).toMatch(/forwarding stdio to the shared server \d+/);
+  });
+
+  it('a lone host whose client leaves exits at once, its socket and lock removed', async () => {
+    const { runtime, launch } = setup();
+    const a = await launch('client-a');
+    expect(socketFiles(runtime)).toHaveLength(2);
+    await a.close();
+    await expect.poll(() => isRunning(a.pid), { timeout: 5000 }).toBe(false);
+    expect(socketFiles(runtime)).toEqual([]);
+  });
+
+  it("a host whose client leaves hands over: the other client's call in flight is answered, its next call served by the next host", async () => {
+    const { runtime, launch } = setup();
+    const a = await launch('client-a');
+    const b = await launch('client-b');
+    expect(sharedPids(runtime)).toEqual([a.pid]);
+    fake.setLatency('/api/generate', 1000);
+    try {
+      const running = call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2' });
+      await expect.poll(() => fake.requests.some((r) => r.path === '/api/generate')).toBe(true);
+      const leaving = a.close(); // the host's own client leaves while B's call runs there
+      // the place is free at once: B (moving) hosts the next server
+      await expect.poll(() => sharedPids(runtime), { timeout: 5000 }).toEqual([b.pid]);
+      const answered = await running.catch((err: unknown) => ({ isError: true, text: `${String(err)} ${b.stderr()}` }));
+      expect(answered.isError, answered.text).toBe(false);
+      await leaving;
+      await expect.poll(() => isRunning(a.pid), { timeout: 5000 }).toBe(false);
+    } finally {
+      fake.setLatency('/api/generate', 0);
+    }
+    const next = await call(b, 'remember', { key: 'editor', value: 'helix' });
+    expect(next.isError, next.text).toBe(false);
+    expect(b.stderr()).toMatch(/the shared server is leaving/);
+    expect((await fleet(b)).clients?.map((c) => c.name)).toEqual(['client-b']);
+    await call(b, 'unload_model', { all: true });
   });
 
   it('the socket folder is 0700, the socket 0600, and both are the user\'s', async () => {
@@ -134,19 +167,29 @@ describe('the shared server', () => {
     expect(sentA).not.toContain('Answer as the Y project does.');
   });
 
-  it('a shared server killed is replaced by the next call, and an acknowledged remember survives', async () => {
+  it("a host killed: the other launch hosts the next server, its call in flight runs again there, and an acknowledged remember survives", async () => {
     const { runtime, launch } = setup();
     const a = await launch('client-a');
-    expect((await call(a, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
-    const first = sharedPids(runtime)[0]!;
-    process.kill(first, 'SIGKILL');
-    await expect.poll(() => isRunning(first)).toBe(false);
-    const recalled = await call(a, 'recall', { query: 'editor' });
+    const b = await launch('client-b');
+    expect((await call(b, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
+    fake.setLatency('/api/generate', 800);
+    try {
+      const generates = () => fake.requests.filter((r) => r.path === '/api/generate').length;
+      const before = generates();
+      const running = call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2' });
+      await expect.poll(generates).toBe(before + 1);
+      process.kill(a.pid, 'SIGKILL');
+      const answered = await running;
+      expect(answered.isError, answered.text).toBe(false);
+      expect(generates()).toBe(before + 2); // sent again, to the next server
+    } finally {
+      fake.setLatency('/api/generate', 0);
+    }
+    const recalled = await call(b, 'recall', { query: 'editor' });
     expect(recalled.isError, recalled.text).toBe(false);
     expect(recalled.text).toContain('helix');
-    const second = sharedPids(runtime)[0]!;
-    expect(second).not.toBe(first);
-    expect(isRunning(second)).toBe(true);
+    expect(sharedPids(runtime)).toEqual([b.pid]);
+    await call(b, 'unload_model', { all: true });
   });
 
   it('doctor says who is connected to the shared server', async () => {

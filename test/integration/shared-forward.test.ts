@@ -1,12 +1,14 @@
 // The forwarder against a stand-in shared server on a real socket: a server that dies mid-request
-// is replaced; the request in flight is answered with an error saying to send it again, the
-// client's initialize and initialized are replayed and the second initialize answer is not passed on.
+// is replaced, the client's initialize and initialized are replayed (the second initialize answer
+// is not passed on) and the request in flight is sent again, once; a server that says it is moving
+// still answers what runs there while new requests go to the next one.
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Forwarder, RESTARTED_CODE } from '../../src/server/shared/forward.js';
-import { reachServer, type Reach } from '../../src/server/shared/reach.js';
+import { MOVING } from '../../src/server/shared/shared-server.js';
+import { reachOrHost, type Greeted, type Reach } from '../../src/server/shared/reach.js';
 import { tempDir } from '../helpers/temp.js';
 
 interface Conn {
@@ -46,14 +48,15 @@ function standIn(address: string): Promise<Conn[]> {
 const reachOf = (address: string): Reach => ({
   place: { address, dir: '', lock: '' },
   hello: { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
-  home: tempDir('ollm-fw-home-'),
-  command: ['-e', '0'],
 });
+
+/** The stand-in reached (this test hosts nothing: it waits for the stand-in to listen). */
+const reachIt = (reach: Reach) => () => reachOrHost<Greeted>(reach, async () => undefined);
 
 const message = (m: Record<string, unknown>) => `${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`;
 
 describe('the forwarder', () => {
-  it('answers the request in flight with a retry error, replays the opening to the new server and swallows its answer', async () => {
+  it('sends a request lost with its server once more, to the next one, after the replayed opening (whose answer is not passed on); lost twice, it is answered with a retry error', async () => {
     const address = join(tempDir('ollm-fw-'), 's.sock');
     const conns = await standIn(address);
     const reach = reachOf(address);
@@ -68,8 +71,9 @@ describe('the forwarder', () => {
       for (const p of parts) out.push(JSON.parse(p) as Record<string, unknown>);
     });
     const exits: number[] = [];
-    const { sock, rest } = await reachServer(reach);
-    new Forwarder(reach, undefined, input, output, (code) => exits.push(code)).start(sock, rest);
+    const { sock, rest } = await reachIt(reach)();
+    new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code)).start(sock, rest);
+    const kinds = (c: Conn) => c.lines.map((l) => (JSON.parse(l) as { ollm?: string; method?: string }).ollm ?? (JSON.parse(l) as { method: string }).method);
 
     input.write(message({ id: 0, method: 'initialize', params: {} }));
     await expect.poll(() => out.length).toBe(1);
@@ -79,19 +83,71 @@ describe('the forwarder', () => {
     await expect.poll(() => conns[0]!.lines.length).toBe(4);
     conns[0]!.sock.destroy(); // the shared server dies with request 1 running
 
+    await expect.poll(() => conns[1]?.lines.length ?? 0).toBe(4);
+    expect(kinds(conns[1]!)).toEqual(['hello', 'initialize', 'notifications/initialized', 'tools/call']);
+    expect(JSON.parse(conns[1]!.lines[3]!)).toMatchObject({ id: 1, params: { name: 'x' } });
+    expect(out).toHaveLength(1); // nothing said to the client: its request runs again
+
+    conns[1]!.sock.destroy(); // lost a second time
     await expect.poll(() => out.length).toBe(2);
     expect(out[1]).toMatchObject({ id: 1, error: { code: RESTARTED_CODE, message: expect.stringMatching(/send the request again/) } });
-    await expect.poll(() => conns[1]?.lines.length ?? 0).toBe(3);
-    expect(conns[1]!.lines.map((l) => (JSON.parse(l) as { ollm?: string; method?: string }).ollm ?? (JSON.parse(l) as { method: string }).method)).toEqual(['hello', 'initialize', 'notifications/initialized']);
+    await expect.poll(() => conns[2]?.lines.length ?? 0).toBe(3);
+    expect(kinds(conns[2]!)).toEqual(['hello', 'initialize', 'notifications/initialized']);
 
     input.write(message({ id: 2, method: 'ping' }));
     await expect.poll(() => out.length).toBe(3);
-    // the replayed initialize's answer never reached the client: the next line is the ping's
-    expect(out[2]).toMatchObject({ id: 2, result: { conn: 2 } });
+    // the replayed initialize's answers never reached the client: the next line is the ping's
+    expect(out[2]).toMatchObject({ id: 2, result: { conn: 3 } });
     expect(out.filter((m) => m.id === 0)).toHaveLength(1);
 
     input.end();
     await expect.poll(() => exits).toEqual([0]);
+  });
+
+  it('a server moving on: new requests go to the next server, while the answers, cancellations and server requests of those in flight stay with the one leaving, which is closed after its last answer', async () => {
+    const address = join(tempDir('ollm-fw-'), 's.sock');
+    const conns = await standIn(address);
+    const reach = reachOf(address);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const out: Array<Record<string, unknown>> = [];
+    let buf = '';
+    output.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      for (const p of parts) out.push(JSON.parse(p) as Record<string, unknown>);
+    });
+    const { sock, rest } = await reachIt(reach)();
+    new Forwarder(reachIt(reach), undefined, input, output, () => undefined).start(sock, rest);
+    input.write(message({ id: 0, method: 'initialize', params: {} }));
+    input.write(message({ method: 'notifications/initialized' }));
+    input.write(message({ id: 1, method: 'tools/call', params: { name: 'long' } }));
+    input.write(message({ id: 9, method: 'tools/call', params: { name: 'other' } }));
+    await expect.poll(() => conns[0]!.lines.length).toBe(5);
+    let closed = false;
+    conns[0]!.sock.on('end', () => (closed = true));
+    conns[0]!.sock.write(MOVING);
+    await expect.poll(() => conns[1]?.lines.length ?? 0).toBe(3); // hello, initialize, initialized
+    input.write(message({ id: 2, method: 'ping' }));
+    await expect.poll(() => out.some((m) => m.id === 2)).toBe(true);
+    expect(out.find((m) => m.id === 2)).toMatchObject({ result: { conn: 2 } });
+    // the leaving server asks the client something for request 1: the answer goes back to it
+    conns[0]!.sock.write(message({ id: 7, method: 'roots/list' }));
+    await expect.poll(() => out.some((m) => m.method === 'roots/list')).toBe(true);
+    input.write(message({ id: 7, result: { roots: [] } }));
+    input.write(message({ method: 'notifications/cancelled', params: { requestId: 9 } }));
+    await expect.poll(() => conns[0]!.lines.length).toBe(7);
+    expect(conns[0]!.lines.slice(5).map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([{ id: 7, result: { roots: [] } }, { method: 'notifications/cancelled', params: { requestId: 9 } }]);
+    expect(conns[1]!.lines.some((l) => l.includes('notifications/cancelled') || l.includes('"id":7'))).toBe(false);
+    // request 9 answered (as cancelled), then request 1: its last answer, and the forwarder closes it
+    conns[0]!.sock.write(message({ id: 9, error: { code: -32800, message: 'cancelled' } }));
+    expect(closed).toBe(false);
+    conns[0]!.sock.write(message({ id: 1, result: { done: true } }));
+    await expect.poll(() => out.some((m) => m.id === 1)).toBe(true);
+    await expect.poll(() => closed).toBe(true);
+    expect(out.some((m) => m.method === 'notifications/ollm/moving')).toBe(false);
+    input.end();
   });
 
   it('a client that closes its end before the server is reached: what it sent is delivered once it is, then the launch exits', async () => {
@@ -100,7 +156,7 @@ describe('the forwarder', () => {
     const reach = reachOf(address);
     const input = new PassThrough();
     const exits: number[] = [];
-    const forwarder = new Forwarder(reach, undefined, input, new PassThrough(), (code) => exits.push(code));
+    const forwarder = new Forwarder(reachIt(reach), undefined, input, new PassThrough(), (code) => exits.push(code));
     forwarder.listen();
     input.write(message({ id: 0, method: 'initialize', params: {} }));
     input.write(message({ method: 'notifications/initialized' }));
@@ -108,7 +164,7 @@ describe('the forwarder', () => {
     input.end();
     await new Promise((r) => setTimeout(r, 50));
     expect(exits).toEqual([]); // not gone with what it holds
-    const { sock, rest } = await reachServer(reach);
+    const { sock, rest } = await reachIt(reach)();
     forwarder.attach(sock, rest);
     await expect.poll(() => conns[0]!.lines.length).toBe(4);
     expect(conns[0]!.lines.slice(1).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual(['initialize', 'notifications/initialized', 'tools/call']);

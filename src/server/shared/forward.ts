@@ -1,26 +1,38 @@
 /**
  * A stdio launch as a thin forwarder to the shared server (gopls's `-remote=auto`): the client's
- * JSON-RPC lines go to the server's socket and its lines come back, unchanged. When the server
- * dies, requests in flight are answered with an error saying to send them again, a new server is
- * reached (started if need be), the client's initialize and initialized are replayed (the second
- * initialize answer is not passed on), and what the client sent meanwhile follows. What was
- * acknowledged is in the state database, so nothing acknowledged is lost. The client is read from
- * the start: until the server is reached, its initialize and tools/list are answered from the
- * build's record of them (handshake.ts) and the rest waits; the server then gets the initialize as
- * on a replay.
+ * JSON-RPC lines go to the server's socket — or, in the launch that hosts it, to its in-process
+ * connection — and its lines come back, unchanged. When the server says it is moving (its host's
+ * client left: shared-server.ts MOVING), the next server is reached (or hosted here) and gets the
+ * client's initialize and initialized replayed (the second initialize answer is not passed on) and
+ * every new request, while the answers of the requests in flight still come from the one leaving
+ * (and a cancellation or an answer to its own request goes back to it). When a server closes
+ * with requests in flight (killed, or leaving before they were answered), the next one is reached
+ * the same way and each is sent to it once more; one lost a second time is answered with an error
+ * saying to send it again. What was acknowledged is in the state database, so nothing
+ * acknowledged is lost. The client is read from the start: until a server is reached, its initialize and
+ * tools/list are answered from the build's record of them (handshake.ts) and the rest waits; the
+ * server then gets the initialize as on a replay.
  */
 import type { Duplex } from 'node:stream';
 import { log } from '../../orchestrator/util/log.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import type { Handshake } from './handshake.js';
-import { Lines, requestId, responseId, type Line, type RequestId } from './lines.js';
-import { reachServer, type Reach } from './reach.js';
+import { Lines, MOVING_METHOD, requestId, responseId, type Line, type RequestId } from './lines.js';
+import type { Greeted } from './reach.js';
+import { cancelledId, Routes } from './routes.js';
 
 /** JSON-RPC "internal error": the request was lost with the server that ran it. */
 export const RESTARTED_CODE = -32603;
 export const RESTARTED_MESSAGE = 'The shared ollm-mcp server stopped while this request ran (a new one is starting): send the request again.';
 
 const idKey = (id: RequestId) => `${typeof id}:${String(id)}`;
+
+/** A line waiting for a server; a request's id, and how often it was sent before. */
+interface Queued {
+  bytes: Buffer;
+  id?: RequestId;
+  sends?: number;
+}
 
 /** The protocol version an initialize asks for, and whether a tools/list asks for a page past the first. */
 function paramsOf(bytes: Buffer): { protocolVersion?: unknown; cursor?: unknown } {
@@ -36,17 +48,23 @@ export class Forwarder {
   private sock: Duplex | undefined;
   /** The protocol version of an initialize answered here from the record (until the server is reached). */
   private recordedProtocol: string | undefined;
-  private queue: Buffer[] = [];
-  private readonly inFlight = new Map<string, RequestId>();
+  private queue: Queued[] = [];
+  /** Which server each request in flight went to, and each of a server's own requests came from. */
+  private readonly routes = new Routes<Duplex>();
+  /** Servers left (moving) whose requests in flight are still answered. */
+  private readonly draining = new Set<Duplex>();
   private opening: { bytes: Buffer; id: RequestId } | undefined;
+  /** Whether the client has the answer to its initialize (a replay's answer is then not passed on). */
+  private opened = false;
   private initialized: Buffer | undefined;
   /** The id of a replayed initialize, whose answer the client already had. */
   private swallow: string | undefined;
   private clientGone = false;
-  private readonly fromClient = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.clientLine(line), (bytes) => this.send(bytes));
+  private readonly fromClient = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.clientLine(line), (bytes) => this.send({ bytes }));
 
   constructor(
-    private readonly reach: Reach,
+    /** The next server: reached, or hosted by this launch (reach.ts reachOrHost). */
+    private readonly next: () => Promise<Greeted>,
     private readonly handshake?: Handshake,
     private readonly input: NodeJS.ReadableStream = process.stdin,
     private readonly output: NodeJS.WritableStream = process.stdout,
@@ -59,17 +77,34 @@ export class Forwarder {
     this.attach(sock, rest);
   }
 
+  private readonly onData = (chunk: Buffer) => this.fromClient.push(chunk);
+  private readonly onEnd = () => this.clientLeft();
+
   /** The client read from now on: what it sends waits for attach(), the recorded handshake aside. */
   listen(): void {
-    this.input.on('data', (chunk: Buffer) => this.fromClient.push(chunk));
-    this.input.once('end', () => this.clientLeft());
-    this.input.once('error', () => this.clientLeft());
+    this.input.on('data', this.onData);
+    this.input.once('end', this.onEnd);
+    this.input.once('error', this.onEnd);
+  }
+
+  /**
+   * The client handed over, unattached, to a server in this process that reads it itself (host.ts):
+   * what it sent so far (the lines waiting and the start of the next), whether it has left, and the
+   * id of an initialize already answered from the record, whose second answer is not to be passed on.
+   */
+  handOver(): { pending: Buffer; ended: boolean; swallow: RequestId | undefined } {
+    this.input.off('data', this.onData);
+    this.input.off('end', this.onEnd);
+    this.input.off('error', this.onEnd);
+    const pending = Buffer.concat([...this.queue.map((q) => q.bytes), this.fromClient.take()]);
+    this.queue = [];
+    return { pending, ended: this.clientGone, swallow: this.swallow === undefined ? undefined : this.opening?.id };
   }
 
   /** The server to forward to, greeted (and the bytes that came after its answer): what waited goes first. */
   attach(sock: Duplex, rest: Buffer): void {
     this.recordedProtocol = undefined;
-    const fromServer = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.serverLine(line), (bytes) => this.output.write(bytes));
+    const fromServer = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.serverLine(sock, line), (bytes) => this.output.write(bytes));
     sock.on('data', (chunk: Buffer) => fromServer.push(chunk));
     sock.on('error', (err) => log.debug(`shared server connection: ${err.message}`));
     sock.once('close', () => this.lost(sock));
@@ -78,7 +113,7 @@ export class Forwarder {
     if (rest.length > 0) fromServer.push(rest);
     const waiting = this.queue;
     this.queue = [];
-    for (const bytes of waiting) sock.write(bytes);
+    for (const q of waiting) this.sendNow(sock, q);
     if (this.clientGone) this.clientLeft();
   }
 
@@ -86,10 +121,12 @@ export class Forwarder {
     const id = requestId(head);
     if (id !== undefined && !this.sock && this.answeredHere(bytes, head!.method, id)) return;
     if (id !== undefined) {
-      this.inFlight.set(idKey(id), id);
       if (head?.method === 'initialize') this.opening = { bytes, id };
     } else if (head?.method === 'notifications/initialized') this.initialized = bytes;
-    this.send(bytes);
+    // an answer to a server's request, or a cancellation of a request in flight, goes where that request is
+    const to = head?.method === 'notifications/cancelled' ? this.routes.ofRequest(cancelledId(bytes)) : this.routes.takeServerRequest(responseId(head));
+    if (to && to !== this.sock && this.draining.has(to)) return void to.write(bytes);
+    this.send(id === undefined ? { bytes } : { bytes, id });
   }
 
   /**
@@ -104,10 +141,11 @@ export class Forwarder {
       const answer = this.handshake.initialize(id, protocol);
       if (answer === undefined) return false;
       this.output.write(answer);
+      this.opened = true;
       this.recordedProtocol = protocol as string;
       this.opening = { bytes, id };
       this.swallow = idKey(id);
-      this.queue.push(bytes);
+      this.queue.push({ bytes }); // its answer, the server's, is not passed on
       return true;
     }
     if (method === 'tools/list' && this.recordedProtocol !== undefined && paramsOf(bytes).cursor === undefined) {
@@ -119,57 +157,90 @@ export class Forwarder {
     return false;
   }
 
-  private serverLine({ bytes, head }: Line): void {
+  private serverLine(from: Duplex, { bytes, head }: Line): void {
     const id = responseId(head);
     if (id !== undefined) {
-      if (this.swallow === idKey(id)) {
+      if (this.swallow === idKey(id) && from === this.sock) {
         this.swallow = undefined;
         return;
       }
-      this.inFlight.delete(idKey(id));
+      if (this.opening && idKey(this.opening.id) === idKey(id)) this.opened = true;
+      this.routes.answered(id);
+      if (this.draining.has(from) && !this.routes.has(from)) from.end(); // its last answer: done with it
+    } else if (head?.method === MOVING_METHOD) {
+      return this.moving(from);
+    } else {
+      this.routes.serverRequest(requestId(head), from);
     }
     this.output.write(bytes);
   }
 
-  private send(bytes: Buffer): void {
-    if (this.sock) this.sock.write(bytes);
-    else this.queue.push(bytes);
+  /** To the server, or kept for the next one; a request noted as in flight where it goes. */
+  private send(q: Queued): void {
+    if (this.sock) this.sendNow(this.sock, q);
+    else this.queue.push(q);
+  }
+
+  private sendNow(sock: Duplex, q: Queued): void {
+    if (q.id !== undefined) this.routes.request(q.id, q.bytes, sock, (q.sends ?? 0) + 1);
+    sock.write(q.bytes);
   }
 
   /** The client closed its end: what it sent is delivered (attach() ends then, when no server is reached yet), and the launch exits. */
   private clientLeft(): void {
     this.clientGone = true;
     if (!this.sock) {
-      if (this.queue.length === 0) this.exit(0);
+      if (this.queue.length === 0 && this.draining.size === 0) this.exit(0);
       return;
     }
     this.sock.end();
     setTimeout(() => this.exit(0), 2000).unref();
   }
 
-  /** The server's end closed: done when the client left, else a new server reached and the session replayed. */
-  private lost(sock: Duplex): void {
+  /** The server said it is leaving: new requests go to the next one, its answers in flight still come. */
+  private moving(sock: Duplex): void {
     if (this.sock !== sock) return;
     this.sock = undefined;
-    if (this.clientGone) return this.exit(0);
-    for (const id of this.inFlight.values()) {
-      this.output.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: RESTARTED_CODE, message: RESTARTED_MESSAGE } })}\n`);
+    this.draining.add(sock);
+    if (!this.routes.has(sock)) sock.end();
+    if (this.clientGone) return;
+    log.info('the shared server is leaving: reaching the next one');
+    void this.reconnect();
+  }
+
+  /**
+   * A server's end closed: its requests in flight go to the next server (once; a second loss is
+   * answered with a retry error) unless the client left; the next server is reached if it was the
+   * current one.
+   */
+  private lost(sock: Duplex): void {
+    const current = this.sock === sock;
+    if (current) this.sock = undefined;
+    this.draining.delete(sock);
+    for (const r of this.routes.dropAll(sock)) {
+      if (this.clientGone || (this.opening && idKey(r.id) === idKey(this.opening.id))) continue; // the replay sends the opening again
+      if (r.sends < 2) this.send({ bytes: r.bytes, id: r.id, sends: r.sends });
+      else this.output.write(`${JSON.stringify({ jsonrpc: '2.0', id: r.id, error: { code: RESTARTED_CODE, message: RESTARTED_MESSAGE } })}\n`);
     }
-    this.inFlight.clear();
+    if (this.clientGone) {
+      if (!this.sock && this.draining.size === 0) this.exit(0);
+      return;
+    }
+    if (!current) return;
     log.warn('the shared server closed the connection: reaching a new one');
     void this.reconnect();
   }
 
   private async reconnect(): Promise<void> {
     try {
-      const { sock, serverPid, rest } = await reachServer(this.reach);
+      const { sock, serverPid, rest } = await this.next();
       log.info(`shared server ${serverPid} reached again; the session replayed`);
-      const replay: Buffer[] = [];
+      const replay: Queued[] = [];
       if (this.opening) {
-        this.swallow = idKey(this.opening.id);
-        replay.push(this.opening.bytes);
+        if (this.opened) this.swallow = idKey(this.opening.id);
+        replay.push(this.opened ? { bytes: this.opening.bytes } : { bytes: this.opening.bytes, id: this.opening.id });
       }
-      if (this.initialized) replay.push(this.initialized);
+      if (this.initialized) replay.push({ bytes: this.initialized });
       this.queue = [...replay, ...this.queue];
       this.attach(sock, rest);
     } catch (err) {

@@ -1,19 +1,20 @@
 /**
  * A stdio launch with the shared server on (settings' shared.enabled, the default): the launch
- * reaches the shared server of this user, version and settings (starting it when none runs) and
- * forwards to it; when it cannot (no private folder, the server refused or never came up), it
- * says why on stderr and the launch serves on its own, as with `--no-shared`.
+ * reaches the shared server of this user, version and settings and forwards to it, or hosts it
+ * when none listens (host.ts); when it cannot (no private folder, the server refused, another
+ * never came up), it says why on stderr and the launch serves on its own, as with `--no-shared`.
  */
 import { Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
 import { log } from '../../orchestrator/util/log.js';
-import { withoutCommand, type CliArgs } from '../args.js';
+import type { CliArgs } from '../args.js';
 import type { Loaded } from '../load-settings.js';
 import { VERSION } from '../version.js';
 import { Forwarder } from './forward.js';
 import { offersAsRecorded, recordedHandshake } from './handshake.js';
 import { clientPart, type Hello } from './hello.js';
 import { SharedUnavailable, sharedKey, sharedPlace } from './place.js';
-import { reachServer, type Reach } from './reach.js';
+import { hostReading, hostThrough, type Hosting } from './host.js';
+import { reachOrHost, type Reach } from './reach.js';
 
 export function helloFor(args: CliArgs, loaded: Loaded): Hello {
   const named = args.project ?? (process.env.OLLM_PROJECT?.trim() || undefined);
@@ -41,22 +42,26 @@ export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: Serv
   let reach: Reach;
   try {
     const place = await sharedPlace(loaded.config, VERSION);
-    reach = {
-      place,
-      hello: helloFor(args, loaded),
-      home: loaded.config.home,
-      command: [...process.execArgv, process.argv[1]!, 'daemon', ...withoutCommand(process.argv.slice(2))],
-    };
+    reach = { place, hello: helloFor(args, loaded) };
   } catch (err) {
     if (err instanceof SharedUnavailable) return err.message;
     throw err;
   }
-  const forwarder = new Forwarder(reach, offersAsRecorded(loaded.config.settings, loaded.project) ? recordedHandshake() : undefined);
+  const hosting: { current?: Hosting } = {};
+  const exit = (code: number) => (hosting.current ? hosting.current.retire() : process.exit(code));
+  // a launch that comes to host after forwarding serves its client through its forwarder
+  const next = () => reachOrHost(reach, () => hostThrough(loaded, reach.place, reach.hello, hosting));
+  const forwarder = new Forwarder(next, offersAsRecorded(loaded.config.settings, loaded.project) ? recordedHandshake() : undefined, process.stdin, process.stdout, exit);
   forwarder.listen();
   try {
-    const { sock, serverPid, rest } = await reachServer(reach);
-    log.info(`ollm-mcp ${VERSION} forwarding stdio to the shared server ${serverPid} at ${reach.place.address}`);
-    forwarder.attach(sock, rest);
+    // the first: hosting, its server reads the client itself
+    const first = await reachOrHost(reach, () => hostReading(loaded, reach.place, reach.hello, hosting, () => forwarder.handOver()));
+    if ('hosted' in first) {
+      log.info(`ollm-mcp ${VERSION} serving MCP on stdio, and as the shared server at ${reach.place.address}`);
+      return true;
+    }
+    log.info(`ollm-mcp ${VERSION} forwarding stdio to the shared server ${first.serverPid} at ${reach.place.address}`);
+    forwarder.attach(first.sock, first.rest);
   } catch (err) {
     if (!(err instanceof SharedUnavailable)) throw err;
     log.warn(`shared server: ${err.message} — serving on its own`);

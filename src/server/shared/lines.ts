@@ -52,6 +52,13 @@ export class Lines {
     }
   }
 
+  /** The bytes of a line not yet whole, taken (the reader hands its stream over). */
+  take(): Buffer {
+    const bytes = Buffer.concat(this.parts);
+    this.reset();
+    return bytes;
+  }
+
   private reset(): void {
     this.parts = [];
     this.size = 0;
@@ -59,6 +66,9 @@ export class Lines {
 }
 
 export type RequestId = string | number;
+
+/** The notification a shared server sends a forwarding launch when it leaves (shared-server.ts, forward.ts). */
+export const MOVING_METHOD = 'notifications/ollm/moving';
 
 /** The id of a request (a message with a method and an id), else undefined. */
 export function requestId(head: Record<string, unknown> | undefined): RequestId | undefined {

@@ -1,32 +1,28 @@
 /**
- * Reaching the shared server: connect to its socket; when nothing listens, start it (detached, its
- * log in $OLLM_HOME/shared-server.log) and connect as soon as it listens; then the hello, answered
- * ok or refused. Several launches at once may each start one: the server's lock (daemon.ts) keeps
- * one, the others exit and every launch connects to it.
+ * Reaching the shared server: connect to its socket, say hello, read the answer (ok or refused).
+ * When nothing listens, the launch hosts it itself (host.ts) — unless another process holds its
+ * lock (hosting or starting): then it connects as soon as that one listens.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { answerSchema, firstLine, parseLine, type Hello } from './hello.js';
 import { SharedUnavailable, type Place } from './place.js';
 
-/** How long a started server may take to listen (it loads its settings and the SDK first). */
+/** How long the shared server may take to listen when another process is starting it (it loads its settings and the SDK first). */
 export const START_WITHIN_MS = 15_000;
 const ANSWER_WITHIN_MS = 10_000;
-/** A server started that does not listen by then is started again (the one before may have found the lock of one stopping). */
-const RESTART_AFTER_MS = 3000;
-/** The log is started afresh past this size. */
-const MAX_LOG_BYTES = 5 * 2 ** 20;
 
 export interface Reach {
   place: Place;
   hello: Hello;
-  /** $OLLM_HOME: where the shared server's log goes. */
-  home: string;
-  /** How to start the shared server: the command line after the node executable. */
-  command: string[];
+}
+
+/** A server to forward to, greeted: its connection, its pid, the bytes that came after its answer. */
+export interface Greeted {
+  sock: Duplex;
+  serverPid: number;
+  rest: Buffer;
 }
 
 export function connectTo(address: string): Promise<Socket> {
@@ -40,31 +36,8 @@ export function connectTo(address: string): Promise<Socket> {
   });
 }
 
-/** Nothing listens there (yet): the server must be started, or is starting. */
+/** Nothing listens there (yet): the server must be hosted, or is starting. */
 const notListening = (err: unknown) => ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes((err as NodeJS.ErrnoException).code ?? '');
-
-export function logFile(home: string): string {
-  return join(home, 'shared-server.log');
-}
-
-/** The shared server started, detached, with the launch's folder, environment and settings flags. */
-export function startServer(reach: Reach): void {
-  const file = logFile(reach.home);
-  const size = (() => {
-    try {
-      return statSync(file).size;
-    } catch {
-      return 0;
-    }
-  })();
-  const fd = openSync(file, size > MAX_LOG_BYTES ? 'w' : 'a', 0o600);
-  try {
-    const child = spawn(process.execPath, reach.command, { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd(), env: process.env, windowsHide: true });
-    child.unref();
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The hello sent and the answer read; the bytes after the answer are the server's JSON-RPC. */
 export async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: number; rest: Buffer }> {
@@ -77,12 +50,12 @@ export async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: nu
 }
 
 /**
- * A connection to the shared server, greeted; started when nothing listens (once per call).
- * Throws SharedUnavailable when it cannot be had within START_WITHIN_MS, saying why.
+ * The shared server, greeted — or hosted here by `host` when nothing listens (undefined when
+ * another process holds its lock: this one then waits for that one to listen). Throws
+ * SharedUnavailable when none can be had within START_WITHIN_MS, saying why.
  */
-export async function reachServer(reach: Reach): Promise<{ sock: Socket; serverPid: number; rest: Buffer }> {
+export async function reachOrHost<H = Greeted>(reach: Reach, host: () => Promise<H | undefined>): Promise<Greeted | H> {
   const until = Date.now() + START_WITHIN_MS;
-  let startedAt = 0;
   let last: unknown;
   while (Date.now() < until) {
     let sock: Socket;
@@ -91,17 +64,13 @@ export async function reachServer(reach: Reach): Promise<{ sock: Socket; serverP
     } catch (err) {
       if (!notListening(err)) throw new SharedUnavailable(`cannot connect to ${reach.place.address}: ${(err as Error).message}`);
       last = err;
-      // started again when it has not come up for a while: the one started may have left the place to a server then stopping
-      if (Date.now() - startedAt > RESTART_AFTER_MS) {
-        startedAt = Date.now();
-        startServer(reach);
-      }
+      const hosted = await host();
+      if (hosted) return hosted;
       await sleep(50);
       continue;
     }
     try {
-      const greeted = await greet(sock, reach.hello);
-      return { sock, ...greeted };
+      return { sock, ...(await greet(sock, reach.hello)) };
     } catch (err) {
       sock.destroy();
       if (err instanceof SharedUnavailable) throw err;
@@ -109,5 +78,5 @@ export async function reachServer(reach: Reach): Promise<{ sock: Socket; serverP
       await sleep(50);
     }
   }
-  throw new SharedUnavailable(`the shared server did not answer within ${START_WITHIN_MS / 1000} s (${(last as Error | undefined)?.message ?? 'no answer'}); its log: ${logFile(reach.home)}`);
+  throw new SharedUnavailable(`the shared server did not answer within ${START_WITHIN_MS / 1000} s (${(last as Error | undefined)?.message ?? 'no answer'})`);
 }

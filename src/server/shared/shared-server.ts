@@ -1,0 +1,234 @@
+/**
+ * What serves the clients of the shared server, whichever process holds it — the first launch
+ * (host.ts) or `ollm-mcp daemon` (daemon.ts): one Serving — one core, one planner and one loader
+ * per host, with every client's requests in flight and pins — and, per connection, one MCP server
+ * that sees its client's folder, project and own settings (core.ts Session), as the HTTP
+ * transport serves its sessions. A connection says hello (or `who`, for doctor) first; the
+ * hosting launch's own client is served in-process, without one.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import type { ConnectedClient } from '../../orchestrator/orchestrator.js';
+import { ProjectError, resolveProject } from '../../orchestrator/project/project.js';
+import { log } from '../../orchestrator/util/log.js';
+import { ALL_TOOL_NAMES } from '../../tools/toolsets.js';
+import type { Catalog } from '../catalog.js';
+import type { Session } from '../core.js';
+import { createServerFactory, type Front } from '../create-server.js';
+import type { Serving } from '../serving.js';
+import { boundedTransport } from '../stdio.js';
+import { VERSION } from '../version.js';
+import { MOVING_METHOD } from './lines.js';
+import { firstLine, helloSchema, parseLine, whoSchema, withClientSettings, type Hello, type WhoAnswer } from './hello.js';
+
+/** A connection must say hello (or who) this soon. */
+const HELLO_WITHIN_MS = 5000;
+
+/**
+ * The line that tells a forwarding launch this server is leaving (its own client left): new
+ * requests go to the next server from now on, the answers of those in flight still come here.
+ */
+export const MOVING = `${JSON.stringify({ jsonrpc: '2.0', method: MOVING_METHOD })}\n`;
+
+/** What the server holds of a connection: it closes when its client leaves, or is destroyed by the server. */
+export interface Conn {
+  once(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  destroy(): unknown;
+  write(line: string): unknown;
+}
+
+/** The hosting launch's own client read in-process from its stdin: destroyed when it leaves. */
+export class LocalClient extends EventEmitter implements Conn {
+  private closed = false;
+  destroy(): this {
+    if (!this.closed) {
+      this.closed = true;
+      process.nextTick(() => this.emit('close'));
+    }
+    return this;
+  }
+  write(): boolean {
+    return false; // told nothing: it is this process's own client
+  }
+}
+
+/** Where a connection's JSON-RPC is read and written; `swallow`: a request whose answer its client already has. */
+interface Io {
+  input: Readable;
+  output: Writable;
+  swallow?: string | number | undefined;
+}
+
+/** A client's session, and what its MCP server sees of the core. */
+export interface Made {
+  session: Session;
+  front: Front;
+}
+
+interface Connected {
+  hello: Hello;
+  since: string;
+  project?: string | undefined;
+  server?: McpServer;
+  close(): Promise<void>;
+}
+
+/** Each client as ollm://fleet and doctor show it. */
+function describe(c: Connected): ConnectedClient {
+  const info = c.server?.server.getClientVersion();
+  return { ...(info && { name: info.name, version: info.version }), pid: c.hello.pid, cwd: c.hello.cwd, ...(c.project && { project: c.project }), since: c.since };
+}
+
+/**
+ * Two ends of an in-process connection: what one writes the other reads. The client's end ended
+ * closes both (the server then sees its client leave), and either closed closes the other.
+ */
+/** A stream connection read after its first bytes (`rest`, what came after the hello). */
+function streamIo(conn: Duplex, rest: Buffer): Io {
+  const input = new PassThrough();
+  input.write(rest);
+  conn.pipe(input);
+  return { input, output: conn };
+}
+
+export function pair(): { client: Duplex; server: Duplex } {
+  const toServer = new PassThrough();
+  const fromServer = new PassThrough();
+  const client = Duplex.from({ readable: fromServer, writable: toServer });
+  const server = Duplex.from({ readable: toServer, writable: fromServer });
+  server.once('end', () => server.destroy());
+  server.once('close', () => client.destroy());
+  client.once('close', () => server.destroy());
+  return { client, server };
+}
+
+function refuse(sock: Socket, why: string): void {
+  log.warn(`shared server: refused a launch: ${why}`);
+  sock.end(`${JSON.stringify({ ollm: 'refused', why })}\n`);
+}
+
+export class SharedServer {
+  /** Every open connection, the in-process one included. */
+  private readonly open = new Set<Conn>();
+  private readonly clients = new Map<Conn, Connected>();
+  /** The in-process connections: never told to move. */
+  private readonly local = new WeakSet<Conn>();
+  stopping = false;
+  /** Called after a connection closed, with how many are left. */
+  onLeft: (left: number) => void = () => undefined;
+
+  constructor(
+    private readonly serving: Serving,
+    private readonly catalog: Catalog,
+    private readonly key: string,
+  ) {}
+
+  list(): ConnectedClient[] {
+    return [...this.clients.values()].map(describe);
+  }
+
+  /** How many connections are open. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  private track(conn: Conn): void {
+    this.open.add(conn);
+    conn.on('error', (err) => log.debug(`shared server connection: ${err.message}`));
+    conn.once('close', () => {
+      this.open.delete(conn);
+      const c = this.clients.get(conn);
+      this.clients.delete(conn);
+      if (c) log.info(`shared server: client ${c.hello.pid} left (${this.clients.size} connected)`);
+      void c?.close().catch(() => undefined);
+      this.onLeft(this.open.size);
+    });
+  }
+
+  async accept(sock: Socket): Promise<void> {
+    if (this.stopping) return void sock.destroy();
+    this.track(sock);
+    let first: { line: string; rest: Buffer };
+    try {
+      first = await firstLine(sock, HELLO_WITHIN_MS);
+    } catch (err) {
+      log.debug(`shared server: a connection said no hello: ${(err as Error).message}`);
+      return void sock.destroy();
+    }
+    if ('value' in parseLine(first.line, whoSchema)) {
+      const answer: WhoAnswer = { ollm: 'clients', pid: process.pid, version: VERSION, clients: this.list() };
+      return void sock.end(`${JSON.stringify(answer)}\n`);
+    }
+    const parsed = parseLine(first.line, helloSchema);
+    if ('why' in parsed) return refuse(sock, `the first line is not a hello (${parsed.why})`);
+    const hello = parsed.value;
+    if (hello.version !== VERSION) return refuse(sock, `this shared server is ollm-mcp ${VERSION}, the launch ${hello.version}`);
+    if (hello.key !== this.key) return refuse(sock, 'the launch has other settings than this shared server');
+    if (!isAbsolute(hello.cwd)) return refuse(sock, `the working folder must be an absolute path, got ${hello.cwd}`);
+    const made = await this.sessionFor(hello);
+    if ('why' in made) return refuse(sock, made.why);
+    if (sock.destroyed || this.stopping) return void sock.destroy();
+    sock.write(`${JSON.stringify({ ollm: 'ok', pid: process.pid })}\n`);
+    this.serve(sock, streamIo(sock, first.rest), hello, made);
+  }
+
+  /**
+   * A client of this process served in-process, its session made (sessionFor): read from `io` (the
+   * hosting launch's stdin and stdout) — its LocalClient then, destroyed when it leaves — or,
+   * without `io`, through a duplex its forwarder writes the client's lines to and reads the answers
+   * from (a launch that came to host after forwarding).
+   */
+  inProcess(hello: Hello, made: Made, io?: Io): Conn | Duplex {
+    if (io) {
+      const own = new LocalClient();
+      this.local.add(own);
+      this.track(own);
+      this.serve(own, io, hello, made);
+      return own;
+    }
+    const { client, server } = pair();
+    this.local.add(server);
+    this.track(server);
+    this.serve(server, streamIo(server, Buffer.alloc(0)), hello, made);
+    return client;
+  }
+
+  /** Each client over the socket told to move on to the next server (this one is leaving). */
+  moveOthers(): void {
+    for (const conn of this.open) if (this.clients.has(conn) && !this.local.has(conn)) conn.write(MOVING);
+  }
+
+  private serve(conn: Conn, { input, output, swallow }: Io, hello: Hello, made: Made): void {
+    const factory = createServerFactory(made.front, this.catalog, { live: true, session: made.session });
+    const entry: Connected = { hello, since: new Date().toISOString(), project: made.session.project?.name, close: async () => undefined };
+    const handle = serveStdio(() => (entry.server = factory()), { transport: boundedTransport(input, output, swallow), onerror: (err) => log.error(`shared server, client ${hello.pid}: ${err.message}`) });
+    entry.close = () => handle.close();
+    this.clients.set(conn, entry);
+    log.info(`shared server: client ${hello.pid} connected from ${hello.cwd}${entry.project ? ` (project ${entry.project})` : ''} (${this.clients.size} connected)`);
+  }
+
+  /** The client's session: its project resolved from its folder (or --project), its own settings over the shared ones. */
+  async sessionFor(hello: Hello): Promise<Made | { why: string }> {
+    let project;
+    try {
+      project = await resolveProject({ dir: hello.project ? resolve(hello.cwd, hello.project) : hello.cwd, explicit: Boolean(hello.project), toolNames: ALL_TOOL_NAMES });
+    } catch (err) {
+      if (err instanceof ProjectError) return { why: err.message };
+      throw err;
+    }
+    const config = { ...this.serving.config, settings: withClientSettings(this.serving.settings, hello) };
+    const session: Session = { config, project, workingDir: hello.cwd };
+    const front: Front = { settings: config.settings, project, templates: this.serving.templates, skills: this.serving.skills, core: () => this.serving.core() };
+    return { session, front };
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close().catch(() => undefined)));
+    for (const conn of this.open) conn.destroy();
+  }
+}
