@@ -4,7 +4,8 @@
  * generate (p50 of 300, interleaved) and the CPU time all that serves the client spends per call
  * (steadier than a wall-clock difference on a busy machine), the cold start from spawn to `initialize` and `tools/list`
  * answered (raw JSON-RPC), and the resident memory of everything serving the client — the process
- * it spawned and, with the shared server on (the default), the shared server serving it. Runs only
+ * it spawned (with the shared server on, the default, the first launch hosts it) and any
+ * `ollm-mcp daemon` serving it. Runs only
  * when OLLM_BENCH_PEER names the peer's entry file, e.g. after
  * `npm install --prefix /tmp/peer ollama-mcp@2.1.0`:
  * OLLM_BENCH_PEER=/tmp/peer/node_modules/ollama-mcp/dist/index.js npm run bench -- peer
@@ -71,7 +72,7 @@ function cpuMs(pid: number): number {
   }
 }
 
-/** The processes of the shared server(s) started for `home` (found by their OLLM_HOME; Linux /proc). */
+/** The processes of `ollm-mcp daemon` run for `home`, if any (found by their OLLM_HOME; Linux /proc). */
 function sharedServers(home: string): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
@@ -173,7 +174,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   const startRatio = total('ours') / total('peer');
   const rssRatio = whole.peer ? (whole.ours ?? 0) / whole.peer : NaN;
   const mb = (b: number | undefined) => `${((b ?? 0) / 2 ** 20).toFixed(0)} MB`;
-  const shared = servers.ours ? ` (the process spawned ${mb(rss.ours)} and the shared server serving it)` : '';
+  const shared = servers.ours ? ` (the process spawned ${mb(rss.ours)} and the daemon serving it)` : ' (one process: the launch hosts the shared server)';
   return {
     ok: callOk && startRatio <= 0.6 && rssRatio <= 0.75,
     lines: [

@@ -3,16 +3,22 @@ import v8 from 'node:v8';
 import type { Serving } from './serving.js';
 
 /**
- * A server that sits beside the user's models should stay small: every MB it holds is a MB a
- * model cannot use. V8 otherwise doubles its young generation under bursts of allocation and
- * sizes the heap for speed; these two flags, which take effect for later heap growth when set at
- * run time, keep RSS after a hundred list_models calls ~7 MB lower at no measurable cost per call
- * (bench/startup prints both). Model work happens in Ollama, not in this process.
+ * A server that sits beside the user's models should stay small and quiet: every MB it holds is a
+ * MB a model cannot use, every ms of CPU one an engine on the same cores cannot. V8 otherwise
+ * doubles its young generation under bursts of allocation and sizes the heap for speed; the first
+ * two flags, which take effect for later heap growth when set at run time, keep RSS after a
+ * hundred list_models calls ~7 MB lower at no measurable cost per call (bench/startup prints
+ * both). The third makes a function wait 8× longer before TurboFan compiles it: a call's glue
+ * (routing, checks, the SDK) is lukewarm code whose compilation, on a background thread, cost more
+ * than it saved — the CPU of a generation call fell from ~3.4 to ~2.7 ms (bench/peer) — while the
+ * loops that run long (the answer checks over a 10,000-token answer: bench/answer-checks) still
+ * get compiled within their first run. Model work happens in the engine, not in this process.
  */
 export function keepHeapSmall(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   v8.setFlagsFromString('--optimize-for-size');
-  }
+  v8.setFlagsFromString('--interrupt-budget=540672'); // V8's default is 67584
+}
 
 /** The whole stop may take this long; the process exits then whatever is left. */
 const EXIT_WITHIN_MS = 1800;

@@ -60,6 +60,9 @@ export class Forwarder {
   /** The id of a replayed initialize, whose answer the client already had. */
   private swallow: string | undefined;
   private clientGone = false;
+  /** Resolved once the client waits on a server: its recorded handshake answered, or a request the record cannot answer. */
+  private wantedNow: () => void = () => undefined;
+  private readonly wantedSoon = new Promise<void>((resolve) => (this.wantedNow = resolve));
   private readonly fromClient = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.clientLine(line), (bytes) => this.send({ bytes }));
 
   constructor(
@@ -85,6 +88,17 @@ export class Forwarder {
     this.input.on('data', this.onData);
     this.input.once('end', this.onEnd);
     this.input.once('error', this.onEnd);
+  }
+
+  /**
+   * When a server is needed: at once without a recorded handshake; else once the client's
+   * handshake was answered from the record, it sent a request the record cannot answer, or
+   * `withinMs` passed. A launch that hosts the server loads the server's code then, not while the
+   * client waits for its handshake's answers on this one thread.
+   */
+  wanted(withinMs: number): Promise<void> {
+    if (!this.handshake) return Promise.resolve();
+    return Promise.race([this.wantedSoon, new Promise<void>((resolve) => setTimeout(resolve, withinMs).unref())]);
   }
 
   /**
@@ -120,6 +134,7 @@ export class Forwarder {
   private clientLine({ bytes, head }: Line): void {
     const id = requestId(head);
     if (id !== undefined && !this.sock && this.answeredHere(bytes, head!.method, id)) return;
+    if (head?.method !== 'notifications/initialized') this.wantedNow();
     if (id !== undefined) {
       if (head?.method === 'initialize') this.opening = { bytes, id };
     } else if (head?.method === 'notifications/initialized') this.initialized = bytes;
@@ -152,6 +167,7 @@ export class Forwarder {
       const answer = this.handshake.toolsList(id, this.recordedProtocol);
       if (answer === undefined) return false;
       this.output.write(answer);
+      this.wantedNow(); // the handshake answered: what the client sends next needs a server
       return true;
     }
     return false;

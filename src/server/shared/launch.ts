@@ -13,7 +13,7 @@ import { Forwarder } from './forward.js';
 import { offersAsRecorded, recordedHandshake } from './handshake.js';
 import { clientPart, type Hello } from './hello.js';
 import { SharedUnavailable, sharedKey, sharedPlace } from './place.js';
-import { hostReading, hostThrough, type Hosting } from './host.js';
+import type { Hosting } from './host.js';
 import { reachOrHost, type Reach } from './reach.js';
 
 export function helloFor(args: CliArgs, loaded: Loaded): Hello {
@@ -28,6 +28,9 @@ export function helloFor(args: CliArgs, loaded: Loaded): Hello {
     ...clientPart(loaded.config.settings),
   };
 }
+
+/** A launch about to host waits at most this long for its client's handshake to be answered from the record first. */
+const HOST_AFTER_MS = 150;
 
 /** The launch's own server, when the shared one cannot be had after the client was read: it serves over these streams. */
 export type ServeOwn = (input: Readable, output: Writable) => Promise<void>;
@@ -49,13 +52,17 @@ export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: Serv
   }
   const hosting: { current?: Hosting } = {};
   const exit = (code: number) => (hosting.current ? hosting.current.retire() : process.exit(code));
-  // a launch that comes to host after forwarding serves its client through its forwarder
-  const next = () => reachOrHost(reach, () => hostThrough(loaded, reach.place, reach.hello, hosting));
+  // the server's code (host.js: the SDK, the core) is loaded only by a launch that hosts; one that
+  // comes to host after forwarding serves its client through its forwarder
+  const next = () => reachOrHost(reach, async () => (await import('./host.js')).hostThrough(loaded, reach.place, reach.hello, hosting));
   const forwarder = new Forwarder(next, offersAsRecorded(loaded.config.settings, loaded.project) ? recordedHandshake() : undefined, process.stdin, process.stdout, exit);
   forwarder.listen();
   try {
     // the first: hosting, its server reads the client itself
-    const first = await reachOrHost(reach, () => hostReading(loaded, reach.place, reach.hello, hosting, () => forwarder.handOver()));
+    const first = await reachOrHost(reach, async () => {
+      await forwarder.wanted(HOST_AFTER_MS);
+      return (await import('./host.js')).hostReading(loaded, reach.place, reach.hello, hosting, () => forwarder.handOver());
+    });
     if ('hosted' in first) {
       log.info(`ollm-mcp ${VERSION} serving MCP on stdio, and as the shared server at ${reach.place.address}`);
       return true;
