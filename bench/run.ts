@@ -19,9 +19,12 @@ import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 import { benchTraceFleet } from './trace-fleet.js';
 import { removeTempDirs } from '../test/helpers/temp.js';
+import { keepHeapSmall } from '../src/server/lifecycle.js';
 
 // The benchmarks drive the core in this process: its memory-check lines would drown the figures.
 process.env.OLLM_LOG_LEVEL ??= 'warn';
+// ...and under the V8 flags a serving process sets (lifecycle.ts), so its figures are the server's.
+keepHeapSmall();
 const only = process.argv[2];
 const benches = [
   { name: 'footprint', run: benchFootprint },

@@ -8,16 +8,19 @@ import type { Serving } from './serving.js';
  * doubles its young generation under bursts of allocation and sizes the heap for speed; the first
  * two flags, which take effect for later heap growth when set at run time, keep RSS after a
  * hundred list_models calls ~7 MB lower at no measurable cost per call (bench/startup prints
- * both). The third makes a function wait 8× longer before TurboFan compiles it: a call's glue
- * (routing, checks, the SDK) is lukewarm code whose compilation, on a background thread, cost more
- * than it saved — the CPU of a generation call fell from ~3.4 to ~2.7 ms (bench/peer) — while the
- * loops that run long (the answer checks over a 10,000-token answer: bench/answer-checks) still
- * get compiled within their first run. Model work happens in the engine, not in this process.
+ * both). The last two change how much code V8 compiles: a function waits 8× longer before
+ * TurboFan compiles it, and no baseline (Sparkplug) code is made. A call's glue (routing, checks,
+ * the SDK) is lukewarm code whose compilation, on a background thread, cost more than it saved:
+ * the CPU of a generation call fell from ~3.4 to ~2.9 ms and the resident set by ~3 MB
+ * (bench/peer), while the loops that run long (the answer checks over a 10,000-token answer,
+ * which bench/answer-checks times under these flags) still get compiled within their first run.
+ * Model work happens in the engine, not in this process.
  */
 export function keepHeapSmall(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   v8.setFlagsFromString('--optimize-for-size');
   v8.setFlagsFromString('--interrupt-budget=540672'); // V8's default is 67584
+  v8.setFlagsFromString('--no-sparkplug');
 }
 
 /** The whole stop may take this long; the process exits then whatever is left. */
