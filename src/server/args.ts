@@ -67,6 +67,8 @@ export const USAGE = `Usage: ollm-mcp [command] [options]
 
 Commands:
   serve                   Serve MCP over stdio (the default), or HTTP with --transport http.
+  daemon                  Run the shared server on its own, for every stdio launch of these
+                          settings, until shared.idleSeconds after its last client leaves.
   doctor                  Check Ollama, models, RAM and settings; print what to fix.
                           Exits 0 only when all is well. --json prints the report as JSON.
   memory list             Show everything remembered (newest first).
@@ -195,7 +197,7 @@ export function parseCli(argv: string[]): CliArgs {
       if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
       command = first;
     } else {
-      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon') throw new UsageError(`Unknown command "${first}" — the commands are serve, doctor, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
+      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon') throw new UsageError(`Unknown command "${first}" — the commands are serve, daemon, doctor, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
       if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
       command = first;
     }

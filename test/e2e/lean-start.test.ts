@@ -5,7 +5,7 @@
  * server whose core cannot be loaded still lists everything and answers each call with the cause
  * and the next step.
  */
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -51,6 +51,20 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
       expect(startup.some((f) => f.startsWith(`chunks/${lazy}-`))).toBe(false);
     }
     expect(size(startup) / size(all)).toBeLessThan(0.45);
+  });
+
+  it("a stdio launch loads the hosting code (the shared server's) only when it hosts: its own chunk, not loaded to start", async () => {
+    const { startup, all } = await builtFiles();
+    const host = all.filter((f) => /^chunks\/host-/.test(f));
+    expect(host).toHaveLength(1);
+    expect(startup).not.toContain(host[0]);
+  });
+
+  it("carries zod's English messages alone, not its ~50 other languages", async () => {
+    const { all } = await builtFiles();
+    const text = all.map((f) => readFileSync(join(DIST, f), 'utf8')).join('\n');
+    expect(text).toContain('Invalid input'); // zod's English
+    expect(text).not.toContain('Ungültige Eingabe'); // its German
   });
 
   it('loads Ajv, which checks structured answers, only for a call that asks for a format: not with the core', async () => {

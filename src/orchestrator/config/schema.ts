@@ -236,7 +236,7 @@ export const settingsSchema = z
           .boolean()
           .default(true)
           .describe('Each stdio launch forwards to one shared server per user, version and settings (started on demand), so every client on this machine shares one plan of memory, one queue and the pins. Off (or OLLM_SHARED=0, or --no-shared): each launch serves on its own.'),
-        idleSeconds: z.number().int().min(1).max(3600).default(120).describe('The shared server exits this long after its last client leaves.'),
+        idleSeconds: z.number().int().min(1).max(3600).default(120).describe('`ollm-mcp daemon`, the shared server run on its own, exits this long after its last client leaves.'),
       })
       .prefault({})
       .describe('One shared server for every stdio client of this user (docs/clients.md).'),
