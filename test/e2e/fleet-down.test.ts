@@ -1,7 +1,7 @@
 // The built server with ollama.host on a closed port and two other Ollama hosts that answer: every
 // read and placement works and names the host that is down; pins come back after Ollama drops them;
 // a smart_load refusal is an error result.
-import { createServer } from 'node:net';
+import { closedAddress } from '../helpers/closed-address.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
 import { connect, run, tempHome } from '../helpers/spawn.js';
@@ -13,13 +13,6 @@ let closed: string;
 let home: string;
 let session: Awaited<ReturnType<typeof connect>>;
 
-async function closedAddress(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return `127.0.0.1:${port}`;
-}
 
 beforeAll(async () => {
   // gpubox unloads slowly (one runner at a time, 300 ms each), as a GPU host does

@@ -1,6 +1,6 @@
 // A fleet with one Ollama host down — the first (ollama.host) or another, among 2 or 3 hosts: every
 // read and every placement still works with the hosts that answer, and says which one is down.
-import { createServer } from 'node:net';
+import { closedAddress } from '../helpers/closed-address.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compare } from '../../src/orchestrator/jobs/compare.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
@@ -16,13 +16,6 @@ afterEach(async () => {
 });
 
 /** An address nothing listens on: connections are refused. */
-async function closedAddress(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return `127.0.0.1:${port}`;
-}
 
 const NAMES = ['ollama', 'gpubox', 'spare'];
 /** llava:7b is installed on gpubox only, gemma3:4b on spare only. */
