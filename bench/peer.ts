@@ -29,8 +29,9 @@ import { tempDir } from '../test/helpers/temp.js';
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Each server's environment: its home, which also holds the shared server's socket folder (nothing of the machine's is used or left). */
 function env(home: string, host: string): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
+  return { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: home, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
 }
 
 /** spawn → initialize → tools/list, in ms. */
