@@ -4,7 +4,7 @@
  * whole, the stream read as lines again after it; and which lines are requests and which answers.
  */
 import { describe, expect, it } from 'vitest';
-import { Lines, requestId, responseId, type Line } from '../../src/server/shared/lines.js';
+import { Lines, MOVING_METHOD, requestId, responseId, type Line } from '../../src/server/shared/lines.js';
 
 /** A Lines of limit `max` and what it handed on, in order: a line's text, or raw bytes as `raw:…`. */
 function reader(max: number) {
@@ -21,10 +21,23 @@ function reader(max: number) {
   const push = (...chunks: string[]) => {
     for (const c of chunks) lines.push(Buffer.from(c));
   };
-  return { out, heads, push };
+  return { out, heads, push, take: () => lines.take().toString() };
 }
 
 describe('Lines', () => {
+  it('hands over the start of a line not yet whole, and reads on from nothing (a launch handing its client to its own server)', () => {
+    const r = reader(1000);
+    r.push('{"id":1,"method":"ping"}\n{"id":2,"me');
+    expect(r.take()).toBe('{"id":2,"me');
+    expect(r.take()).toBe('');
+    r.push('{"id":3}\n');
+    expect(r.out).toEqual(['{"id":1,"method":"ping"}\n', '{"id":3}\n']);
+  });
+
+  it("names the line a leaving server sends its forwarders in ollm's own notification namespace, no MCP method", () => {
+    expect(MOVING_METHOD).toMatch(/^notifications\/ollm\/[a-z]+$/);
+  });
+
   it('hands on each whole line with its top level, however the chunks cut it', () => {
     const r = reader(1000);
     r.push('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"a":[1,2]}}\n{"id"', ':2,"result":{"x":1}}\n');
