@@ -3,7 +3,7 @@ import { link, lstat, readFile, rm, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, type LockFiles, takeLock } from '../../src/server/shared/lock.js';
+import { alive, type LockFiles, sweepLeftovers, takeLock } from '../../src/server/shared/lock.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe("the shared server's lock", () => {
@@ -40,6 +40,22 @@ describe("the shared server's lock", () => {
       expect(await takeLock(file)).toBe(true);
       expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
     }
+  });
+});
+
+describe("what takers killed while taking a lock left beside it", () => {
+  it("is removed by the holder when its process is gone; a live taker's, another lock's and other files are kept", async () => {
+    const dir = tempDir('ollm-lock-');
+    const file = join(dir, 'x.lock');
+    const dead = deadPid();
+    const names = [`x.lock.${dead}.new`, `x.lock.${process.ppid}.new`, `y.lock.${dead}.new`, `x.lock.${dead}.old`, 'x.lock.0.new', 'x.lock.abc.new', 'x.lock.new', 'x.lock'];
+    for (const n of names) writeFileSync(join(dir, n), '1');
+    await sweepLeftovers(file);
+    expect(readdirSync(dir).sort()).toEqual(names.filter((n) => n !== `x.lock.${dead}.new`).sort());
+  });
+
+  it('is nothing to do when its folder is gone', async () => {
+    await expect(sweepLeftovers(join(tempDir('ollm-lock-'), 'missing', 'x.lock'))).resolves.toBeUndefined();
   });
 });
 

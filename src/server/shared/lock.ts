@@ -3,7 +3,8 @@
  * socket): of several started at once for one address, one serves and the others leave. A lock
  * whose process is gone (killed) is removed and taken.
  */
-import { link, lstat, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /** Whether a process has this pid: signal 0 reaches it, or it exists but is another user's (EPERM). */
 export function alive(pid: number, signal: (pid: number, sig: 0) => unknown = (p, s) => process.kill(p, s)): boolean {
@@ -83,5 +84,19 @@ async function linked(from: string, name: string, fs: LockFiles): Promise<boolea
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
+  }
+}
+
+/**
+ * The pid files takers left beside the lock (`FILE.<pid>.new`) when they were killed while taking
+ * it, removed: those whose process is gone. Run by the holder, so no live taker's file is touched.
+ */
+export async function sweepLeftovers(file: string): Promise<void> {
+  const base = `${basename(file)}.`;
+  const names = await readdir(dirname(file)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(base) || !name.endsWith('.new')) continue;
+    const pid = Number(name.slice(base.length, -'.new'.length));
+    if (pid > 0 && !alive(pid)) await rm(join(dirname(file), name), { force: true });
   }
 }

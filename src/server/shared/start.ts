@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { log } from '../../orchestrator/util/log.js';
 import type { Loaded } from '../load-settings.js';
 import { Serving } from '../serving.js';
-import { takeLock } from './lock.js';
+import { sweepLeftovers, takeLock } from './lock.js';
 import { sharedKey, type Place } from './place.js';
 import { connectTo } from './reach.js';
 import { SharedServer } from './shared-server.js';
@@ -43,6 +43,7 @@ export async function startShared(loaded: Loaded, place: Place): Promise<Started
     rmSync(place.lock, { force: true });
   };
   process.once('exit', release);
+  await sweepLeftovers(place.lock);
   try {
     if (await answering(place.address)) {
       release();
