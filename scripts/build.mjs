@@ -35,22 +35,6 @@ const ollamaWithoutUndici = {
  * Ajv and its formats when it is imported (~20 ms of every start). This makes that happen at the
  * validator's first use. The build fails if the SDK's code changed, so an upgrade is noticed.
  */
-/**
- * zod's `locales` namespace exports the error messages of ~50 languages (~260 KB of source a
- * server would load and hold); ollm-mcp and the SDK speak English only (zod configures `en` itself,
- * from its own file), so the namespace keeps `en` alone. The build fails if zod moves the file.
- */
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes('export { default as en } from "./en.js";')) throw new Error(`zod changed: its English locale is not exported as before in ${args.path}`);
-      return { contents: 'export { default as en } from "./en.js";\n', loader: 'js' };
-    });
-  },
-};
-
 const sdkAjvOnFirstUse = {
   name: 'sdk-ajv-on-first-use',
   setup(b) {
@@ -74,6 +58,22 @@ const sdkAjvOnFirstUse = {
         source = source.replace(needle, replacement);
       }
       return { contents: source, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * zod's `locales` namespace exports the error messages of ~50 languages (~260 KB of source a
+ * server would load and hold); ollm-mcp and the SDK speak English only (zod configures `en` itself,
+ * from its own file), so the namespace keeps `en` alone. The build fails if zod moves the file.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('export { default as en } from "./en.js";')) throw new Error(`zod changed: its English locale is not exported as before in ${args.path}`);
+      return { contents: 'export { default as en } from "./en.js";\n', loader: 'js' };
     });
   },
 };

@@ -74,15 +74,19 @@ describe('the shared server', () => {
     const a = await launch('client-a');
     const b = await launch('client-b');
     expect(sharedPids(runtime)).toEqual([a.pid]);
+    await call(b, 'smart_load', { model: 'llama3.2' }); // loaded first: the call's one /api/generate is its answer
     fake.setLatency('/api/generate', 1000);
     try {
+      const generates = () => fake.requests.filter((r) => r.path === '/api/generate').length;
+      const before = generates();
       const running = call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2' });
-      await expect.poll(() => fake.requests.some((r) => r.path === '/api/generate')).toBe(true);
-      const leaving = a.close(); // the host's own client leaves while B's call runs there
+      await expect.poll(generates).toBe(before + 1);
+      const leaving = a.close(); // the host's own client leaves while B's call runs there (its client sends SIGTERM 2 s later)
       // the place is free at once: B (moving) hosts the next server
       await expect.poll(() => sharedPids(runtime), { timeout: 5000 }).toEqual([b.pid]);
       const answered = await running.catch((err: unknown) => ({ isError: true, text: `${String(err)} ${b.stderr()}` }));
       expect(answered.isError, answered.text).toBe(false);
+      expect(generates()).toBe(before + 1); // answered where it ran, not sent again
       await leaving;
       await expect.poll(() => isRunning(a.pid), { timeout: 5000 }).toBe(false);
     } finally {

@@ -53,6 +53,20 @@ const reachOf = (address: string): Reach => ({
 /** The stand-in reached (this test hosts nothing: it waits for the stand-in to listen). */
 const reachIt = (reach: Reach) => () => reachOrHost<Greeted>(reach, async () => undefined);
 
+/** The client's end of a forwarder: the stream it writes to, and each message it wrote there, parsed. */
+function clientSide(): { output: PassThrough; out: Array<Record<string, unknown>> } {
+  const output = new PassThrough();
+  const out: Array<Record<string, unknown>> = [];
+  let buf = '';
+  output.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const p of parts) out.push(JSON.parse(p) as Record<string, unknown>);
+  });
+  return { output, out };
+}
+
 const message = (m: Record<string, unknown>) => `${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`;
 
 describe('the forwarder', () => {
@@ -61,15 +75,7 @@ describe('the forwarder', () => {
     const conns = await standIn(address);
     const reach = reachOf(address);
     const input = new PassThrough();
-    const output = new PassThrough();
-    const out: Array<Record<string, unknown>> = [];
-    let buf = '';
-    output.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      for (const p of parts) out.push(JSON.parse(p) as Record<string, unknown>);
-    });
+    const { output, out } = clientSide();
     const exits: number[] = [];
     const { sock, rest } = await reachIt(reach)();
     new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code)).start(sock, rest);
@@ -109,15 +115,7 @@ describe('the forwarder', () => {
     const conns = await standIn(address);
     const reach = reachOf(address);
     const input = new PassThrough();
-    const output = new PassThrough();
-    const out: Array<Record<string, unknown>> = [];
-    let buf = '';
-    output.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      for (const p of parts) out.push(JSON.parse(p) as Record<string, unknown>);
-    });
+    const { output, out } = clientSide();
     const { sock, rest } = await reachIt(reach)();
     new Forwarder(reachIt(reach), undefined, input, output, () => undefined).start(sock, rest);
     input.write(message({ id: 0, method: 'initialize', params: {} }));

@@ -5,7 +5,7 @@
  */
 import { log } from '../../orchestrator/util/log.js';
 import type { CliArgs } from '../args.js';
-import { keepHeapSmall, stopOn } from '../lifecycle.js';
+import { keepHeapSmall } from '../lifecycle.js';
 import { loadSettings } from '../load-settings.js';
 import { keepStdoutForProtocol } from '../stdio.js';
 import { VERSION } from '../version.js';
@@ -30,33 +30,21 @@ export async function runDaemon(args: CliArgs): Promise<number> {
     log.info(`shared server: another one holds ${place.address}: leaving it to serve`);
     return 0;
   }
-  const { server, serving, listener, release } = started;
+  const { server, leave, stop } = started;
   const idleMs = loaded.config.settings.shared.idleSeconds * 1000;
   let idle: NodeJS.Timeout | undefined;
-  let stopNow = () => undefined as void;
   // exits idleMs after the last connection closed (or after start, when none comes)
   const arm = (open: number) => {
     clearTimeout(idle);
     if (open > 0 || server.stopping) return;
     idle = setTimeout(() => {
       log.info(`shared server: no client for ${idleMs / 1000} s: exiting`);
-      server.stopping = true;
-      listener.close(); // no new client from now on: the next launch hosts a new server
-      release();
-      stopNow();
+      leave(); // no new client from now on: the next launch hosts a new server
+      stop();
     }, idleMs);
   };
   server.onLeft = arm;
-  listener.on('connection', () => clearTimeout(idle));
-  stopOn(
-    serving,
-    async () => {
-      server.stopping = true;
-      listener.close();
-      await server.closeAll();
-    },
-    (stop) => (stopNow = stop),
-  );
+  server.onJoined = () => clearTimeout(idle);
   arm(0);
   log.info(`ollm-mcp ${VERSION} shared server ${process.pid} listening at ${place.address} (idle limit ${loaded.config.settings.shared.idleSeconds} s)`);
   return -1;

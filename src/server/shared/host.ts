@@ -11,11 +11,14 @@
  * flight here, and exits when they are answered, after DRAIN_WITHIN_MS at the most, or on a signal
  * (a client that closed a server's stdin sends SIGTERM soon after: two seconds with the MCP SDK).
  * A request still in flight then is sent again by its forwarder, to the next server (forward.ts):
- * no client's call is lost with a host.
+ * no client's call is lost with a host. While one drains, two servers plan the host's memory: the
+ * one leaving only finishes what it was running (its loads mostly made), the next one reads
+ * what is loaded afresh before each load decision, as for any other user of the engine; the drain
+ * is bounded to keep that short.
  */
 import { PassThrough, type Duplex } from 'node:stream';
 import { log } from '../../orchestrator/util/log.js';
-import { keepHeapSmall, stopOn } from '../lifecycle.js';
+import { keepHeapSmall } from '../lifecycle.js';
 import type { Loaded } from '../load-settings.js';
 import { keepStdoutForProtocol } from '../stdio.js';
 import type { RequestId } from './lines.js';
@@ -61,39 +64,26 @@ async function begin(loaded: Loaded, place: Place, hello: Hello): Promise<Begun 
     throw new SharedUnavailable(`could not host the shared server: ${(err as Error).message}`);
   }
   if (!started) return undefined;
-  const { server, serving, listener, release } = started;
+  const { server, leave, stop } = started;
   const made = await server.sessionFor(hello);
   if ('why' in made) {
-    listener.close();
-    release();
+    leave();
     throw new SharedUnavailable(made.why);
   }
   keepStdoutForProtocol();
   keepHeapSmall();
-  let stopNow: () => void = () => undefined;
-  stopOn(
-    serving,
-    async () => {
-      server.stopping = true;
-      listener.close();
-      await server.closeAll();
-    },
-    (stop) => (stopNow = stop),
-  );
   let retiring = false;
   const retire = (own: Conn) => {
     if (retiring) return;
     retiring = true;
-    server.stopping = true;
-    listener.close();
-    release();
+    leave();
     own.destroy();
     setImmediate(() => {
-      if (server.size === 0) return stopNow();
+      if (server.size === 0) return stop();
       log.info(`shared server: its launch's client left; ${server.size} other client(s) move to the next server, their requests in flight answered here first`);
-      server.onLeft = (left) => void (left === 0 && stopNow());
+      server.onLeft = (left) => void (left === 0 && stop());
       server.moveOthers();
-      setTimeout(stopNow, DRAIN_WITHIN_MS).unref();
+      setTimeout(stop, DRAIN_WITHIN_MS).unref();
     });
   };
   log.info(`ollm-mcp ${process.pid} hosting the shared server at ${place.address}`);

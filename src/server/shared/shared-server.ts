@@ -43,7 +43,7 @@ export interface Conn {
 }
 
 /** The hosting launch's own client read in-process from its stdin: destroyed when it leaves. */
-export class LocalClient extends EventEmitter implements Conn {
+class LocalClient extends EventEmitter implements Conn {
   private closed = false;
   destroy(): this {
     if (!this.closed) {
@@ -96,7 +96,7 @@ function streamIo(conn: Duplex, rest: Buffer): Io {
   return { input, output: conn };
 }
 
-export function pair(): { client: Duplex; server: Duplex } {
+function pair(): { client: Duplex; server: Duplex } {
   const toServer = new PassThrough();
   const fromServer = new PassThrough();
   const client = Duplex.from({ readable: fromServer, writable: toServer });
@@ -121,6 +121,8 @@ export class SharedServer {
   stopping = false;
   /** Called after a connection closed, with how many are left. */
   onLeft: (left: number) => void = () => undefined;
+  /** Called when a connection opens. */
+  onJoined: () => void = () => undefined;
 
   constructor(
     private readonly serving: Serving,
@@ -139,6 +141,7 @@ export class SharedServer {
 
   private track(conn: Conn): void {
     this.open.add(conn);
+    this.onJoined();
     conn.on('error', (err) => log.debug(`shared server connection: ${err.message}`));
     conn.once('close', () => {
       this.open.delete(conn);
@@ -196,6 +199,15 @@ export class SharedServer {
     this.track(server);
     this.serve(server, streamIo(server, Buffer.alloc(0)), hello, made);
     return client;
+  }
+
+  /**
+   * Each client over the socket let go before the work in flight is cancelled at a stop: its
+   * forwarder then sends what was running here to the next server, rather than passing on the
+   * "server is stopping" answers the cancelled calls would give.
+   */
+  letOthersGo(): void {
+    for (const conn of this.open) if (!this.local.has(conn)) conn.destroy();
   }
 
   /** Each client over the socket told to move on to the next server (this one is leaving). */

@@ -6,8 +6,9 @@
  */
 import { rmSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { log } from '../../orchestrator/util/log.js';
+import { stopOn } from '../lifecycle.js';
 import type { Loaded } from '../load-settings.js';
 import { Serving } from '../serving.js';
 import { sweepLeftovers, takeLock } from './lock.js';
@@ -17,10 +18,10 @@ import { SharedServer } from './shared-server.js';
 
 export interface Started {
   server: SharedServer;
-  serving: Serving;
-  listener: Server;
-  /** The socket and the lock removed (once; at exit too): the next server may take the place. */
-  release(): void;
+  /** No new client from now on, the socket and the lock removed (once; at exit too): the next server may take the place. */
+  leave(): void;
+  /** The whole stop (lifecycle.ts stopOn, which SIGINT and SIGTERM run too): work in flight cancelled, every client closed, the process gone. */
+  stop(): void;
 }
 
 /** Whether a server already answers at the address (another shared server started first). */
@@ -64,7 +65,23 @@ export async function startShared(loaded: Loaded, place: Place): Promise<Started
       listener.listen(place.address, done);
     });
     if (process.platform !== 'win32') await chmod(place.address, 0o600);
-    return { server, serving, listener, release };
+    const leave = () => {
+      server.stopping = true;
+      listener.close();
+      release();
+    };
+    let stop = () => undefined as void;
+    // the other clients are let go first: their calls in flight go to the next server, not cancelled here
+    const stopping = { stop: (withinMs: number) => (server.letOthersGo(), serving.stop(withinMs)) };
+    stopOn(
+      stopping,
+      async () => {
+        leave();
+        await server.closeAll();
+      },
+      (s) => (stop = s),
+    );
+    return { server, leave, stop: () => stop() };
   } catch (err) {
     release();
     throw err;
