@@ -91,6 +91,11 @@ function phaseTracker(ctx: ServerContext, intervalMs: number): PhaseTracker | un
   }, { intervalMs });
 }
 
+/** Phases also sent as log lines, cleared of the secrets this server holds. */
+function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracker | undefined): LoggedBoard {
+  return new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker);
+}
+
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   name: string;
   title: string;
@@ -219,8 +224,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
         let ok = false;
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
-        const secrets = configuredSecrets(orch.config.settings);
-        const phases = logsReach(ctx, server) ? new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker) : tracker;
+        const phases = logsReach(ctx, server) ? loggedBoard(ctx, configuredSecrets(orch.config.settings), tracker) : tracker;
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
           const out = await reportingTo(phases, () => spec.run(input, {

@@ -14,6 +14,7 @@
  * it said `"context":[]`.
  */
 import { log } from '../../util/log.js';
+import type { ChunkReader } from '../http-fetch.js';
 import type { Checked } from './ollama-lines.js';
 import { sizeText, snippet } from './host-text.js';
 
@@ -38,7 +39,16 @@ export interface FrameOptions {
 }
 
 /** Where the framer puts what it hands on: lines of JSON text as bytes, or the checked values themselves. */
-type Sink = ReadableStreamDefaultController<unknown>;
+interface Sink {
+  enqueue(chunk: unknown): void;
+  close(): void;
+}
+
+/** The checked values of a stream, read one at a time (checkedValues). */
+export interface ValueReader {
+  read(): Promise<{ done: true; value?: undefined } | { done: false; value: unknown }>;
+  cancel(): Promise<void>;
+}
 
 const NEWLINE = 0x0a;
 const CLOSE = 0x5d; // ]
@@ -62,7 +72,7 @@ class LineFramer {
   private checkedLines = 0;
 
   constructor(
-    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly reader: ChunkReader,
     private readonly o: FrameOptions,
   ) {
     this.field = o.skip ? Buffer.from(o.skip.field) : undefined;
@@ -247,7 +257,7 @@ class LineFramer {
     this.checkedLines = 0;
     for (;;) {
       if (!this.current) {
-        let next: ReadableStreamReadResult<Uint8Array>;
+        let next: Awaited<ReturnType<ChunkReader['read']>>;
         try {
           next = await this.reader.read();
         } catch (err) {
@@ -292,8 +302,36 @@ export function frameLines(source: ReadableStream<Uint8Array>, o: FrameOptions):
   return new ReadableStream<Uint8Array>({ pull: (controller) => framer.pull(controller), cancel: (reason) => framer.cancel(reason) });
 }
 
-/** The same lines, as their checked values: for a reader of this process, which need not parse them again. */
-export function checkedValues(source: ReadableStream<Uint8Array>, o: FrameOptions): ReadableStream<unknown> {
-  const framer = new LineFramer(source.getReader(), { ...o, values: true });
-  return new ReadableStream<unknown>({ pull: (controller) => framer.pull(controller), cancel: (reason) => framer.cancel(reason) });
+/**
+ * The same lines, as their checked values: for a reader of this process, which need not parse them
+ * again — nor pay for a web stream around them on every call's path.
+ */
+export function checkedValues(source: ChunkReader, o: FrameOptions): ValueReader {
+  const framer = new LineFramer(source, { ...o, values: true });
+  const queue: unknown[] = [];
+  let head = 0;
+  let closed = false;
+  let failed: { err: unknown } | undefined;
+  const sink: Sink = { enqueue: (v) => queue.push(v), close: () => (closed = true) };
+  return {
+    read: async () => {
+      while (head === queue.length) {
+        if (failed) throw failed.err; // as a web stream: once it failed, every read fails the same way
+        if (closed) return { done: true };
+        queue.length = head = 0;
+        try {
+          await framer.pull(sink);
+        } catch (err) {
+          failed = { err };
+          throw err;
+        }
+      }
+      return { done: false, value: queue[head++] };
+    },
+    cancel: () => {
+      closed = true;
+      queue.length = head = 0;
+      return framer.cancel(undefined);
+    },
+  };
 }

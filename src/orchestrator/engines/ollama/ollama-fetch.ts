@@ -10,7 +10,8 @@
  *   - the body of a DELETE or of /api/copy, which the client never reads, is read (up to 64 KiB) and closed.
  */
 import { redactSecrets } from '../../util/redact-secrets.js';
-import { checkedValues, frameLines, type FrameOptions } from './ndjson.js';
+import type { ChunkReader } from '../http-fetch.js';
+import { checkedValues, frameLines, type FrameOptions, type ValueReader } from './ndjson.js';
 import { sizeText, snippet } from './host-text.js';
 import { HostError } from '../host-error.js';
 import { OTHER, RULES, type PathRules } from './ollama-lines.js';
@@ -24,6 +25,8 @@ interface Answer {
   statusText: string;
   headers: { get(name: string): string | null };
   body: ReadableStream<Uint8Array> | null;
+  /** The body without a web stream around it: http-fetch.ts has it, another fetch (a test's) need not. */
+  reader?(): ChunkReader;
   json(): Promise<unknown>;
   text(): Promise<string>;
 }
@@ -31,28 +34,29 @@ interface Answer {
 /** A guarded answer as this process reads it: a stream's lines also as their checked values (ollama-generate.ts). */
 export interface GuardedAnswer extends Answer {
   /** The stream's lines, each the value its check gave (null for an error answer). */
-  values(): ReadableStream<unknown> | null;
+  values(): ValueReader | null;
+}
+
+/** An answer's body as a reader: node:http's own when the fetch has it, else the web stream's; null without a body. */
+function bodyOf(res: Answer): ChunkReader | null {
+  if (res.reader) return res.reader();
+  return res.body ? res.body.getReader() : null;
 }
 
 /** The start of a body, at most `limit` bytes, and whether there was more (then the body is closed). */
-export async function readBounded(body: ReadableStream<Uint8Array> | null, limit: number): Promise<{ bytes: Buffer; more: boolean }> {
-  if (!body) return { bytes: Buffer.alloc(0), more: false };
-  const reader = body.getReader();
+async function readBounded(reader: ChunkReader | null, limit: number): Promise<{ bytes: Buffer; more: boolean }> {
+  if (!reader) return { bytes: Buffer.alloc(0), more: false };
   const parts: Uint8Array[] = [];
   let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return { bytes: Buffer.concat(parts), more: false };
-      parts.push(value);
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => undefined);
-        return { bytes: Buffer.concat(parts).subarray(0, limit), more: true };
-      }
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { bytes: Buffer.concat(parts), more: false };
+    parts.push(value);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return { bytes: Buffer.concat(parts).subarray(0, limit), more: true };
     }
-  } finally {
-    reader.releaseLock();
   }
 }
 
@@ -87,7 +91,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     const statusText = res.statusText;
 
     if (!res.ok) {
-      const { bytes } = await readBounded(res.body, ERROR_BODY_BYTES);
+      const { bytes } = await readBounded(bodyOf(res), ERROR_BODY_BYTES);
       const said = errorText(bytes.toString('utf8'), res.status, statusText);
       return {
         ok: false,
@@ -101,7 +105,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
       };
     }
     if ((init?.method ?? 'GET').toUpperCase() === 'DELETE' || endpoint.endsWith('/api/copy')) {
-      const { bytes } = await readBounded(res.body, ERROR_BODY_BYTES);
+      const { bytes } = await readBounded(bodyOf(res), ERROR_BODY_BYTES);
       const text = bytes.toString('utf8');
       return { ok: true, status: res.status, statusText, headers, body: null, values: () => null, json: () => Promise.resolve(JSON.parse(text || '{}') as unknown), text: () => Promise.resolve(text) };
     }
@@ -113,7 +117,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     };
     const readText = async (): Promise<string> => {
       once();
-      const { bytes, more } = await readBounded(res.body, rules.maxAnswerBytes);
+      const { bytes, more } = await readBounded(bodyOf(res), rules.maxAnswerBytes);
       if (more) throw fail(`more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so it was not read further`);
       return bytes.toString('utf8');
     };
@@ -140,7 +144,8 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
       },
       values: () => {
         once();
-        return res.body ? checkedValues(res.body, framing) : null;
+        const source = bodyOf(res);
+        return source ? checkedValues(source, framing) : null;
       },
       text: readText,
       json: async () => {

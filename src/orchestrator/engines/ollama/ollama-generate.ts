@@ -49,9 +49,8 @@ export async function ollamaGenerate(post: GeneratePost, req: GenerateRequest, w
     const said = String(((await res.json()) as { error?: unknown }).error);
     throw Object.assign(new Error(said), { name: 'ResponseError', error: said, status_code: res.status });
   }
-  const values = res.values();
-  if (!values) throw new Error('Missing body');
-  const reader = values.getReader();
+  const reader = res.values();
+  if (!reader) throw new Error('Missing body');
   const close = () => void reader.cancel().catch(() => undefined);
   let lines = 0;
   let withText = 0;

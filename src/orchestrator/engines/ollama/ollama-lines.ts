@@ -7,7 +7,7 @@
  * Fields nobody reads (a generate's `context`, a show's `tensors`) are left out.
  */
 import * as z from 'zod';
-import { TOKEN_TEXT, firstIssue, optionalCount } from '../numbers.js';
+import { TOKEN_TEXT, firstIssue, optionalCount, sane } from '../numbers.js';
 
 const piece = z.string().max(TOKEN_TEXT, `is longer than ${TOKEN_TEXT} characters, which no single token is`);
 const label = (max: number) => z.string().max(max, `is longer than ${max} characters`);
@@ -104,6 +104,56 @@ function run(schema: z.ZodType, raw: unknown, last: (v: Record<string, unknown>)
   return { value, last: last(value) };
 }
 
+/** The metric fields of a line, each kept as a sensible count or dropped (`optionalCount`). */
+const METRICS = Object.keys(metrics);
+
+/**
+ * A generate line as `generateLine` leaves it, without zod, for the lines of the usual shape: every
+ * field of the expected type and size. Any other line is undefined here and goes through zod,
+ * which says what is wrong with it. Same answer as zod's where it answers (a test keeps it so):
+ * only the schema's fields are kept, a name or date that is not text is dropped, each count kept
+ * only when sensible. A line is a token, so this runs once per token on every generation's path.
+ */
+export function plainGenerateLine(raw: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (typeof raw['done'] !== 'boolean') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key in raw) {
+    if (!Object.hasOwn(raw, key)) continue;
+    const v = raw[key];
+    switch (key) {
+      case 'done':
+        out[key] = v;
+        break;
+      case 'model':
+      case 'created_at':
+        out[key] = typeof v === 'string' ? v : undefined;
+        break;
+      case 'response':
+      case 'thinking':
+        if (v === undefined) break;
+        if (typeof v !== 'string' || v.length > TOKEN_TEXT) return undefined;
+        out[key] = v;
+        break;
+      case 'done_reason':
+        if (v === undefined) break;
+        if (typeof v !== 'string' || v.length > 200) return undefined;
+        out[key] = v;
+        break;
+      default:
+        if (METRICS.includes(key)) out[key] = sane(v);
+    }
+  }
+  return out;
+}
+
+/** A generate line checked by its schema alone (what plainGenerateLine must agree with). */
+export const schemaGenerateLine = (raw: unknown): Checked => run(generateLine, raw, done);
+
+function generateLineOf(raw: unknown): Checked {
+  const plain = isObject(raw) && !('error' in raw) ? plainGenerateLine(raw) : undefined;
+  return plain ? { value: plain, last: plain['done'] === true } : schemaGenerateLine(raw);
+}
+
 const done = (v: Record<string, unknown>) => v['done'] === true;
 const success = (v: Record<string, unknown>) => v['status'] === 'success';
 const never = () => false;
@@ -131,7 +181,7 @@ const MiB = 1024 * 1024;
  * the largest real answer needs, not more.
  */
 export const RULES: Record<string, PathRules> = {
-  generate: { line: (r) => run(generateLine, r, done), answer: (r) => run(generateAnswer, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: 256 * 1024, skip: { field: '"context":[', bytes: 16 * MiB } },
+  generate: { line: generateLineOf, answer: (r) => run(generateAnswer, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: 256 * 1024, skip: { field: '"context":[', bytes: 16 * MiB } },
   chat: { line: (r) => run(chatLine, r, done), answer: (r) => run(chatAnswer, r, never), maxAnswerBytes: 16 * MiB, maxLineBytes: 256 * 1024 },
   pull: { line: (r) => run(progress, r, success), answer: (r) => run(progress, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },
   create: { line: (r) => run(progress, r, success), answer: (r) => run(progress, r, never), maxAnswerBytes: 64 * 1024, maxLineBytes: 64 * 1024 },

@@ -60,6 +60,8 @@ export class OllamaBackend implements Engine {
   readonly client: Ollama;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
+  /** The guarded fetch itself, for the requests this adapter sends with their signal in hand. */
+  private readonly baseFetch: typeof fetch;
 
   /** How messages name this host: "Ollama at 127.0.0.1:11434" (a llama-server router says so, llamacpp.ts). */
   get who(): string {
@@ -72,6 +74,7 @@ export class OllamaBackend implements Engine {
     this.timeoutMs = options.timeoutMs;
     // every answer is bounded and checked before the client sees it (ollama-fetch.ts)
     const baseFetch = guardedFetch(options.fetch ?? httpFetch, this.host);
+    this.baseFetch = baseFetch;
     this.fetch = (input, init) => {
       const signal = callSignal.getStore();
       if (!signal) return baseFetch(input, init);
@@ -86,20 +89,25 @@ export class OllamaBackend implements Engine {
     return new Ollama({ host: this.url, fetch: this.fetch });
   }
 
-  /** A POST as the official client sends it (its headers; the key for ollama.com), through the guarded fetch. */
-  private post(path: string, body: Record<string, unknown>): Promise<GuardedAnswer> {
+  /**
+   * A POST as the official client sends it (its headers; the key for ollama.com), through the
+   * guarded fetch, under the call's signal given as it is (not through callSignal: no
+   * AsyncLocalStorage or AbortSignal.any on a generation's path).
+   */
+  private post(path: string, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<GuardedAnswer> {
     const url = `${this.url}${path}`;
-    return this.fetch(url, { method: 'POST', headers: clientHeaders(url), body: JSON.stringify(body) }) as unknown as Promise<GuardedAnswer>;
+    return this.baseFetch(url, { method: 'POST', headers: clientHeaders(url), body: JSON.stringify(body), ...(signal && { signal }) }) as unknown as Promise<GuardedAnswer>;
   }
 
   /** Runs one client call under a time limit and the caller's signal, mapping every failure. */
-  async call<T>(what: string, fn: (client: Ollama) => Promise<T>, options: CallOptions = {}): Promise<T> {
+  async call<T>(what: string, fn: (client: Ollama, signal: AbortSignal | undefined) => Promise<T>, options: CallOptions = {}, own = false): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      return await (signal ? callSignal.run(signal, () => fn(this.client)) : fn(this.client));
+      // `own`: fn sends its request itself, with the signal it is given; the client's calls find it through callSignal
+      return await (signal && !own ? callSignal.run(signal, () => fn(this.client, signal)) : fn(this.client, signal));
     } catch (err) {
       throw this.toError(err, what, { ...options, timeoutMs, timedOut: timeout?.aborted ?? false });
     }
@@ -221,7 +229,7 @@ export class OllamaBackend implements Engine {
 
   async generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
     const what = `generation on "${req.model}"`;
-    const done = await this.call(what, () => ollamaGenerate((body) => this.post('/api/generate', body), req, this), { timeoutMs: 0, ...options, model: req.model });
+    const done = await this.call(what, (_client, signal) => ollamaGenerate((body) => this.post('/api/generate', body, signal), req, this), { timeoutMs: 0, ...options, model: req.model }, true);
     // cancelled while the last of it arrived: a cancelled call never answers
     if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
     return done;
