@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryError, MemoryStore } from '../../src/orchestrator/memory/memory-store.js';
+import { queueWrite, stateDb } from '../../src/orchestrator/storage/db.js';
 import { tempDir } from '../helpers/temp.js';
 
 const LIMITS = { maxEntries: 5, maxValueChars: 40 };
@@ -138,6 +139,22 @@ describe('memory store', () => {
     await b.forget('key 3');
     expect(await a.recall('key 3')).toBeUndefined();
     expect(rows()).toHaveLength(39);
+  });
+
+  it("keeps its entries across this process's commits of other records (a call's metrics), and reads them again after its own change", async () => {
+    const s = store();
+    await s.remember('editor', 'Neovim');
+    const db = await stateDb(dir);
+    expect(await s.count()).toBe(1);
+    const all = vi.spyOn(Object.getPrototypeOf(db.prepare('SELECT 1')) as { all(...args: unknown[]): unknown[] }, 'all');
+    // another record committed through the same connection, as every call's metrics are
+    await queueWrite(db, () => db.prepare("INSERT INTO documents (name, json) VALUES ('other', '{}') ON CONFLICT (name) DO UPDATE SET json = excluded.json").run());
+    expect(await s.systemPromptAddition('which editor?', 500)).toContain('Neovim');
+    expect(all).not.toHaveBeenCalled(); // the entries kept were used, not read again
+    // the other side: a change of the memory itself is seen, by every store of this home
+    await store().remember('shell', 'fish');
+    expect((await s.list()).map((e) => e.key).sort()).toEqual(['editor', 'shell']);
+    expect(all).toHaveBeenCalled();
   });
 
   it('a change made through another connection is seen at once', async () => {

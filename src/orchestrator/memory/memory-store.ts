@@ -9,7 +9,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { queueWrite, STATE_FILE, stateDb, stateVersion, storageError, type Db } from '../storage/db.js';
+import { ChangeCount, queueWrite, STATE_FILE, stateDb, storageError, type Db } from '../storage/db.js';
 import { importLegacy } from '../storage/legacy-import.js';
 import { parse, stringify } from './memory-file.js';
 import type { MemoryProvider } from './memory-hook.js';
@@ -19,6 +19,14 @@ import { UseCounter } from './memory-uses.js';
 import { addUses, allEntries, countEntries, deleteAll, deleteEntry, entryFor, mergeEntry, putEntry } from './memory-table.js';
 
 export const MAX_KEY_CHARS = 200;
+
+/**
+ * Changes to the memory table through each connection (every store of a home shares it): the
+ * entries kept are read again when one of these or another process's commit happened, not after
+ * each commit of the other records (every call's metrics) — on every call's path, that read was a
+ * query of the database more.
+ */
+const memoryChanges = new ChangeCount();
 
 export interface MemoryLimits {
   maxEntries: number;
@@ -194,7 +202,15 @@ export class MemoryStore implements MemoryProvider {
     this.ready ??= (async () => {
       const db = await stateDb(this.home);
       if (this.options.legacyFile) {
-        const report = await importLegacy(db, { file: this.options.legacyFile, label: 'memory', parse, insert: (d, entries) => insertImported(d, entries) });
+        const report = await importLegacy(db, {
+          file: this.options.legacyFile,
+          label: 'memory',
+          parse,
+          insert: (d, entries) => {
+            memoryChanges.changed(d);
+            return insertImported(d, entries);
+          },
+        });
         if (report && report.setAside > 0) {
           this.setAside = report.backup ?? report.file;
           this.notice = `Note: ${report.file} was imported into ${this.path} with ${report.kept} entries; ${report.setAside} unreadable ${report.setAside === 1 ? 'part is' : 'parts are'} kept in ${this.setAside} — nothing was deleted.`;
@@ -211,7 +227,7 @@ export class MemoryStore implements MemoryProvider {
   private async entries(): Promise<readonly MemoryEntry[]> {
     try {
       const db = await this.db();
-      const version = stateVersion(db);
+      const version = memoryChanges.version(db);
       if (this.cache?.version !== version) this.cache = { version, entries: allEntries(db) };
       return this.cache.entries;
     } catch (e) {
@@ -232,7 +248,14 @@ export class MemoryStore implements MemoryProvider {
       throw new MemoryError(`${storageError(e, this.path, 'open the memory').message}`);
     }
     try {
-      const { value, before, after } = await queueWrite(db, () => fn(db));
+      const { value, before, after } = (
+        await queueWrite(db, () => {
+          const before = memoryChanges.version(db);
+          memoryChanges.changed(db); // counted before it runs: a change that fails half-way drops the kept list too
+          const value = fn(db);
+          return { value, before, after: memoryChanges.version(db) };
+        })
+      ).value;
       const kept = this.cache;
       this.cache = kept?.version === before && value.apply ? { version: after, entries: value.apply(kept.entries) } : undefined;
       return value.value;

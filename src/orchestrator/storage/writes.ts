@@ -40,6 +40,25 @@ export function stateVersion(db: Db): string {
 }
 
 /**
+ * The changes of one kind (one table's) made through each connection, for a reader that keeps a
+ * copy of that table only: its copy stays current across the process's other commits (a call's
+ * metrics, say), which stateVersion counts, and is read again only when another process committed
+ * or a writer of this kind counted a change (`changed`, inside the write's transaction).
+ */
+export class ChangeCount {
+  private readonly counts = new WeakMap<Db, number>();
+
+  changed(db: Db): void {
+    this.counts.set(db, (this.counts.get(db) ?? 0) + 1);
+  }
+
+  /** Like stateVersion, with this kind's changes in place of every commit. */
+  version(db: Db): string {
+    return `${dataVersion(db)}.${this.counts.get(db) ?? 0}`;
+  }
+}
+
+/**
  * Runs `fn` as one write transaction (BEGIN IMMEDIATE: the write lock first, so it never has to
  * restart). `before` is the state version `fn` saw, `after` the one its commit made: a copy kept
  * at `before` and changed as `fn` changed the database is current at `after`.
