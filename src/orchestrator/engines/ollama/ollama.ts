@@ -1,12 +1,13 @@
 /**
- * The Ollama backend: one shared official client (Node's fetch pools the connections), a time
- * limit and an optional AbortSignal on every call, and every failure turned into one error type
- * that names the host and the next step. A streamed call (generate, pull) gets a client of its
- * own: the official client keeps each stream in a list it leaves only when read past its last
- * line, so a stream stopped at its done line, cut short or failed would stay there for good
- * (~6 KB a generation, held as long as the server runs).
+ * The Ollama backend: the official client over one pooled fetch (http-fetch.ts), a time limit and
+ * an optional AbortSignal on every call, and every failure turned into one error type that names
+ * the host and the next step. A call under a signal gets a client of its own whose fetch carries
+ * that signal (the client's methods take none) — not an AsyncLocalStorage, whose hooks, once
+ * enabled, tax every promise the process makes. A streamed call (pull, create) gets a client of
+ * its own too: the official client keeps each stream in a list it leaves only when read past its
+ * last line, so a stream stopped at its done line, cut short or failed would stay there for good
+ * (~6 KB a stream, held as long as the server runs). A generation is sent by this adapter itself.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Ollama } from 'ollama';
 import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, LoadRequest, ModelShow, PullLine } from '../engine.js';
 import { displayHost } from '../../config/host.js';
@@ -38,11 +39,6 @@ export interface BackendOptions {
   fetch?: typeof fetch;
 }
 
-/** Tells the shared client's fetch which signal belongs to the call in progress. */
-const callSignal = new AsyncLocalStorage<AbortSignal>();
-
-
-
 /** Hands each progress line of a stream (pull, create) on, until told it is done. */
 async function progressLines(stream: AsyncIterable<{ status: string; digest?: string; total?: number; completed?: number }>, onLine: (line: PullLine) => 'done' | void): Promise<void> {
   for await (const line of stream) {
@@ -59,8 +55,7 @@ export class OllamaBackend implements Engine {
   readonly host: string;
   readonly client: Ollama;
   private readonly timeoutMs: number;
-  private readonly fetch: typeof fetch;
-  /** The guarded fetch itself, for the requests this adapter sends with their signal in hand. */
+  /** Every answer bounded and checked before the client sees it (ollama-fetch.ts). */
   private readonly baseFetch: typeof fetch;
 
   /** How messages name this host: "Ollama at 127.0.0.1:11434" (a llama-server router says so, llamacpp.ts). */
@@ -72,45 +67,42 @@ export class OllamaBackend implements Engine {
     this.url = options.host;
     this.host = displayHost(options.host);
     this.timeoutMs = options.timeoutMs;
-    // every answer is bounded and checked before the client sees it (ollama-fetch.ts)
-    const baseFetch = guardedFetch(options.fetch ?? httpFetch, this.host);
-    this.baseFetch = baseFetch;
-    this.fetch = (input, init) => {
-      const signal = callSignal.getStore();
-      if (!signal) return baseFetch(input, init);
-      const signals = init?.signal ? [init.signal, signal] : [signal];
-      return baseFetch(input, { ...init, signal: AbortSignal.any(signals) });
-    };
+    this.baseFetch = guardedFetch(options.fetch ?? httpFetch, this.host);
     this.client = this.newClient();
   }
 
-  /** A client of its own, for one streamed call: what it keeps of the stream goes with it. */
-  private newClient(): Ollama {
-    return new Ollama({ host: this.url, fetch: this.fetch });
+  /** A client of its own (what it keeps of a stream goes with it), its requests under `signal` when one is given. */
+  private newClient(signal?: AbortSignal): Ollama {
+    const base = this.baseFetch;
+    const fetch = signal ? (((input, init) => base(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal })) as typeof base) : base;
+    return new Ollama({ host: this.url, fetch });
   }
 
   /**
    * A POST as the official client sends it (its headers; the key for ollama.com), through the
-   * guarded fetch, under the call's signal given as it is (not through callSignal: no
-   * AsyncLocalStorage or AbortSignal.any on a generation's path).
+   * guarded fetch, under the call's signal as it is (no client made for it, on a generation's path).
    */
   private post(path: string, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<GuardedAnswer> {
     const url = `${this.url}${path}`;
     return this.baseFetch(url, { method: 'POST', headers: clientHeaders(url), body: JSON.stringify(body), ...(signal && { signal }) }) as unknown as Promise<GuardedAnswer>;
   }
 
-  /** Runs one client call under a time limit and the caller's signal, mapping every failure. */
-  async call<T>(what: string, fn: (client: Ollama, signal: AbortSignal | undefined) => Promise<T>, options: CallOptions = {}, own = false): Promise<T> {
+  /** Runs one request under a time limit and the caller's signal, mapping every failure; `fn` sends it with the signal it is given. */
+  private async run<T>(what: string, fn: (signal: AbortSignal | undefined) => Promise<T>, options: CallOptions = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      // `own`: fn sends its request itself, with the signal it is given; the client's calls find it through callSignal
-      return await (signal && !own ? callSignal.run(signal, () => fn(this.client, signal)) : fn(this.client, signal));
+      return await fn(signal);
     } catch (err) {
       throw this.toError(err, what, { ...options, timeoutMs, timedOut: timeout?.aborted ?? false });
     }
+  }
+
+  /** Runs one call of the official client, as `run` does: the client's requests carry the call's signal. */
+  call<T>(what: string, fn: (client: Ollama) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    return this.run(what, (signal) => fn(signal ? this.newClient(signal) : this.client), options);
   }
 
   /** Maps anything the client or fetch throws to an HostError with the host and the next step. */
@@ -229,16 +221,16 @@ export class OllamaBackend implements Engine {
 
   async generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone> {
     const what = `generation on "${req.model}"`;
-    const done = await this.call(what, (_client, signal) => ollamaGenerate((body) => this.post('/api/generate', body, signal), req, this), { timeoutMs: 0, ...options, model: req.model }, true);
+    const done = await this.run(what, (signal) => ollamaGenerate((body) => this.post('/api/generate', body, signal), req, this), { timeoutMs: 0, ...options, model: req.model });
     // cancelled while the last of it arrived: a cancelled call never answers
     if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
     return done;
   }
 
   async pull(model: string, opts: { insecure?: boolean; onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
-    await this.call(
+    await this.run(
       `pulling "${model}"`,
-      async () => progressLines(await this.newClient().pull({ model, insecure: opts.insecure ?? false, stream: true }), opts.onLine),
+      async (signal) => progressLines(await this.newClient(signal).pull({ model, insecure: opts.insecure ?? false, stream: true }), opts.onLine),
       { timeoutMs: 0, ...options },
     );
   }
@@ -246,7 +238,7 @@ export class OllamaBackend implements Engine {
   /** /api/create streamed: the lines were checked where they entered (ollama-lines.ts), as a pull's. */
   async create(req: CreateModelRequest, opts: { onLine(line: PullLine): 'done' | void }, options?: CallOptions): Promise<void> {
     const what = `making "${req.model}" from "${req.from}"`;
-    await this.call(what, async () => progressLines(await this.newClient().create({ ...req, stream: true }), opts.onLine), { timeoutMs: 0, ...options, model: req.from });
+    await this.run(what, async (signal) => progressLines(await this.newClient(signal).create({ ...req, stream: true }), opts.onLine), { timeoutMs: 0, ...options, model: req.from });
     if (options?.signal?.aborted) throw new HostError('aborted', cancelledText(what, options.signal), this.host);
   }
 
