@@ -71,7 +71,8 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     t.attempts.push({ model: candidate.model, error: loaded.reason });
     return undefined;
   }
-  const place = { model: candidate.model, host: candidate.host, work: ask.work.profile };
+  // the kind of work (ask.work) is worked out when first needed: for a named model, while its answer streams
+  const place = (): Place => ({ model: candidate.model, host: candidate.host, work: ask.work.profile });
   let drawn = await draw(t, candidate, unit, loaded, place);
   if (drawn.empty && samples(t, candidate, unit)) {
     // a model that samples may end before its first word by chance: it is asked once more, not passed over
@@ -79,7 +80,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     drawn = await draw(t, candidate, unit, loaded, place);
   }
   if (drawn.thrown) {
-    void parts.records.outcomes.record(place, { kind: 'failure' }); // answered nothing, twice if it samples
+    void parts.records.outcomes.record(place(), { kind: 'failure' }); // answered nothing, twice if it samples
     throw drawn.thrown;
   }
   const { out, verdict, unusable } = drawn;
@@ -87,7 +88,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     t.attempts.push({ model: attemptName(parts, candidate.model, unit), error: `its answer was set aside: ${unusable.why}` });
     req.progress?.enter({ kind: 'fallback', from: t.attempts.at(-1)!.model, error: t.attempts.at(-1)!.error });
     parts.records.metrics.record({ model: candidate.model, ok: false, latencyMs: out.totalMs, error: `answer set aside: ${unusable.why}` });
-    void parts.records.outcomes.record(place, { kind: 'failure' });
+    void parts.records.outcomes.record(place(), { kind: 'failure' });
     return undefined;
   }
   return answered(t, candidate, unit, loaded, out, verdict);
@@ -98,7 +99,7 @@ type Place = { model: string; host: string | undefined; work: Prepared['work']['
 /** One answer of the candidate, judged (`empty`: nothing but whitespace and punctuation, or no word at all). */
 type Drawn = { empty: boolean; thrown: HostError; out?: undefined } | { empty: boolean; thrown?: undefined; out: StreamResult; verdict: FormatVerdict | undefined; unusable: SetAside | undefined };
 
-async function draw(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: Place): Promise<Drawn> {
+async function draw(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: () => Place): Promise<Drawn> {
   const { parts, req, ask } = t;
   let out: StreamResult;
   try {
@@ -115,7 +116,7 @@ async function draw(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: 
 }
 
 /** The answer streamed from the loaded model, the request marked running on it meanwhile; a failure counts in its track record. */
-async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: Place): Promise<StreamResult> {
+async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: () => Place): Promise<StreamResult> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
   const done = host.loader.begin(candidate.model, ask.maxTokens); // what it may write: how long others wait behind it (jobs/route-candidates.ts)
@@ -131,12 +132,16 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
       ahead: done.ahead,
       ...(req.signal && { signal: req.signal }),
       ...(req.progress && { progress: req.progress }),
-      ...(req.onProgress && { onToken: (n: number) => req.onProgress!(n, candidate.model) }),
+      // at the first token the kind of work is worked out (route.ts prepare: it waits to be needed), while the engine writes the rest
+      onToken: (n: number) => {
+        if (n === 1) void ask.work;
+        req.onProgress?.(n, candidate.model);
+      },
     });
   } catch (err) {
     // what happened to the answer counts in the model's track record here (not a cancel, not memory)
     if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted' || err.kind === 'empty_answer'))) {
-      void parts.records.outcomes.record(place, { kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure' });
+      void parts.records.outcomes.record(place(), { kind: err instanceof HostError && err.kind === 'timeout' ? 'timeout' : 'failure' });
     }
     // Out of memory while generating: Ollama expires every loaded model, pins included.
     if (err instanceof HostError && err.kind === 'out_of_memory') {

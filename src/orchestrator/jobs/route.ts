@@ -17,7 +17,7 @@ import type { Attempt, RouteRequest, RouteResult } from '../generation/route-typ
 
 export { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 import { estimateTokens } from '../generation/classify.js';
-import { inferWork } from './work.js';
+import { inferWork, type Work } from './work.js';
 import { HostError } from '../engines/host-error.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { JobParts } from './parts.js';
@@ -59,13 +59,19 @@ async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens:
   }
 }
 
-/** The request made ready: its work (from the caller's words), the system prompt with remembered facts, and the tokens it needs. */
+/**
+ * The request made ready: its work (from the caller's words), the system prompt with remembered
+ * facts, and the tokens it needs. The work is worked out when first needed — at once for a ranking,
+ * a dry run or a client shown progress; for the model the caller named, at its first token
+ * (route-attempt.ts), so its cost is not on the way to the engine.
+ */
 async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepared> {
   const { settings } = parts;
   // the caller's words decide the kind of work, never the text of inputs read for it
   const words = req.intent ?? req.prompt;
-  const work = inferWork(parts, req);
-  req.progress?.enter({ kind: 'starting', what: `choosing a model for ${work.profile} work` });
+  let work: Work | undefined;
+  const workOf = () => (work ??= inferWork(parts, req));
+  if (req.progress) req.progress.enter({ kind: 'starting', what: `choosing a model for ${workOf().profile} work` });
   const notes: string[] = [];
   const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes) : '';
   const system = [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
@@ -76,7 +82,20 @@ async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepared> {
   const answerTokens = answerReserve(req.maxTokens, maxTokens);
   const contextTokens = contextNeeded(promptTokens, req.images?.length ?? 0, answerTokens);
   const temperature = req.temperature ?? settings.options.temperature;
-  return { work, words, notes, system, maxTokens, ...(temperature !== undefined && { temperature }), estimated, promptTokens, answerTokens, contextTokens };
+  return {
+    get work() {
+      return workOf();
+    },
+    words,
+    notes,
+    system,
+    maxTokens,
+    ...(temperature !== undefined && { temperature }),
+    estimated,
+    promptTokens,
+    answerTokens,
+    contextTokens,
+  };
 }
 
 /** A dry run: the first candidate, why, its record here and the expected time — the wait behind its busy slots included. */
