@@ -15,17 +15,22 @@
  * peer's and resident memory at most 0.75×, the memory taken as the median of 21 samples over
  * calls 300 to 320 (one sample lands before or after a collection). The figures of earlier
  * versions (start-up over a bare `node`, the spawned process's memory alone) follow each as a
- * second line.
+ * second line. Beside them, the floor: the official SDK with a tool that only relays the prompt
+ * (bench/relay-server.mjs), what the protocol and a process hop cost here whatever a server does.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { CLI } from '../test/helpers/spawn.js';
 import { tempDir } from '../test/helpers/temp.js';
+
+/** The floor: an MCP server that only relays the prompt (bench/relay-server.mjs). */
+const RELAY = fileURLToPath(new URL('./relay-server.mjs', import.meta.url));
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -121,6 +126,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   };
   const ours = await connect(CLI, 'ours');
   const peer = await connect(join(peerFile), 'peer');
+  const floor = await connect(RELAY, 'floor');
   const rss: Record<string, number> = {};
   const whole: Record<string, number> = {};
   const servers: Record<string, number> = {};
@@ -129,12 +135,14 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     raw,
     ours: () => ours.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } }),
     peer: () => peer.callTool({ name: 'ollama_generate', arguments: { model: 'llama3.2:latest', prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) } }),
+    floor: () => floor.callTool({ name: 'generate', arguments: { model: 'llama3.2:latest', prompt: 'hi' } }),
   };
-  const times: Record<string, number[]> = { raw: [], ours: [], peer: [] };
+  const times: Record<string, number[]> = { raw: [], ours: [], peer: [], floor: [] };
   try {
     for (let i = 0; i < 20; i++) for (const f of Object.values(calls)) await f();
     const rssSamples: Record<string, number[]> = { ours: [], peer: [] };
     const wholeSamples: Record<string, number[]> = { ours: [], peer: [] };
+    delete pids.floor; // measured for its time only
     const serving = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, [pid, ...sharedServers(homes[k]!)]]));
     const cpuOf = (k: string) => serving[k]!.reduce((sum, pid) => sum + cpuMs(pid), 0);
     const cpuBefore = { ours: cpuOf('ours'), peer: cpuOf('peer') };
@@ -160,6 +168,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
   } finally {
     await ours.close();
     await peer.close();
+    await floor.close();
   }
   const starts: Record<string, number[]> = { bare: [], ours: [], peer: [] };
   for (let i = 0; i < 9; i++) {
@@ -180,6 +189,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     ok: callOk && startRatio <= 0.6 && rssRatio <= 0.75,
     lines: [
       `peer: a generation over stdio above raw HTTP (p50 of 300, interleaved): ollm-mcp route_and_generate +${over('ours').toFixed(2)} ms, ollama-mcp ollama_generate +${over('peer').toFixed(2)} ms (goal: ≤ the peer's and ≤ +1.50 ms) ${callOk ? 'OK' : 'OVER'}`,
+      `peer:   the floor, the official SDK relaying the prompt and nothing more (bench/relay-server.mjs): +${over('floor').toFixed(2)} ms — what any MCP server over stdio pays on this machine`,
       `peer:   the CPU time of all that serves the client, per call (user + system over the 300 calls): ollm-mcp ${cpuPerCall.ours?.toFixed(2)} ms, ollama-mcp ${cpuPerCall.peer?.toFixed(2)} ms`,
       `peer: cold start, spawn → initialize → tools/list answered (median of 9): ollm-mcp ${total('ours').toFixed(0)} ms, ollama-mcp ${total('peer').toFixed(0)} ms — ${startRatio.toFixed(2)}× (goal ≤ 0.60) ${startRatio <= 0.6 ? 'OK' : 'MISSED'}`,
       `peer:   as before, over bare node (${total('bare').toFixed(0)} ms): ollm-mcp ${start('ours').toFixed(0)} ms, ollama-mcp ${start('peer').toFixed(0)} ms — ${(start('ours') / start('peer')).toFixed(2)}×`,
