@@ -68,6 +68,12 @@ class Counter extends SummedTable<{ n: number }> {
   get(key: string): number {
     return this.row(key)?.n ?? 0;
   }
+  all(): Record<string, number> {
+    return Object.fromEntries([...this.rows()].map(([k, v]) => [k, v.n]));
+  }
+  reset(): Promise<void> {
+    return this.forgetAll();
+  }
 }
 /** The same class in a child's script. */
 const COUNTER = `
@@ -272,6 +278,35 @@ describe('a summed table', () => {
       { key: 'k', json: '{"n":150}' },
       { key: 'other', json: '{"n":50}' },
     ]);
+  });
+
+  it('its rows as this process sees them (kept between changes) follow each change: a record, a load, a flush that reads the others’ rows, a reset', async () => {
+    const home = tempDir('ollm-state-');
+    const a = new Counter(home, { flushDelayMs: 1 });
+    const b = new Counter(home, { flushDelayMs: 1 });
+    a.add('k');
+    expect(a.all()).toEqual({ k: 1 });
+    a.add('k', 2);
+    expect(a.all()).toEqual({ k: 3 });
+    b.add('j', 5);
+    await b.flush();
+    await a.load();
+    expect(a.all()).toEqual({ k: 3, j: 5 });
+    const c = new Counter(home, { flushDelayMs: 1 }); // nothing of its own to flush: only a load reads the others' rows
+    await c.load();
+    expect(c.all().j).toBe(5);
+    b.add('j', 2);
+    await b.flush();
+    await c.load();
+    expect(c.all().j).toBe(7);
+    b.add('j', 1);
+    await b.flush();
+    a.add('k');
+    await a.flush(); // its commit reads every row back, the other's new sum too
+    expect(a.all()).toEqual({ k: 4, j: 8 });
+    await a.reset();
+    expect(a.all()).toEqual({});
+    await Promise.all([a.close(), b.close(), c.close()]);
   });
 });
 

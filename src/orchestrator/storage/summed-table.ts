@@ -42,6 +42,8 @@ export class SummedTable<V> {
   private persistedVersion?: string; // the database's state version when they were
   private inflight: Table<V> = new Map(); // deltas being flushed right now
   private pending: Table<V> = new Map(); // deltas recorded since
+  /** The three merged (rows()), kept until one of them changes: read for every model on every call's path. */
+  private merged?: Table<V>;
   private ready?: Promise<Db>;
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
@@ -64,6 +66,7 @@ export class SummedTable<V> {
   /** Adds a delta to the row `key` in memory and schedules a flush. */
   protected addDelta(key: string, delta: V): void {
     this.pending.set(key, this.codec.add(this.pending.get(key) ?? this.codec.zero(), delta));
+    this.merged = undefined;
     this.schedule();
   }
 
@@ -73,9 +76,9 @@ export class SummedTable<V> {
     return parts.length ? parts.reduce((a, b) => this.codec.add(a, b), this.codec.zero()) : undefined;
   }
 
-  /** Every row as this process sees it: the file as last read or written plus what is not yet flushed. */
-  protected rows(): Table<V> {
-    return this.merge(this.persisted, this.inflight, this.pending);
+  /** Every row as this process sees it: the file as last read or written plus what is not yet flushed. Not to be changed. */
+  protected rows(): ReadonlyMap<string, V> {
+    return (this.merged ??= this.merge(this.persisted, this.inflight, this.pending));
   }
 
   private merge(...tables: Array<Table<V>>): Table<V> {
@@ -93,6 +96,7 @@ export class SummedTable<V> {
         if (version !== this.persistedVersion) {
           this.persisted = this.readRows(db);
           this.persistedVersion = version;
+          this.merged = undefined;
         }
       } catch (e) {
         log.warn(`${this.label}: cannot read the state database: ${errText(e)}`);
@@ -145,10 +149,11 @@ export class SummedTable<V> {
         this.persisted = table;
         this.persistedVersion = after;
         this.inflight = new Map();
+        this.merged = undefined;
         this.failing = false;
       } catch (e) {
         this.queued = false;
-        this.pending = this.merge(this.inflight, this.pending);
+        this.pending = this.merge(this.inflight, this.pending); // the same sums: rows() stays as it is
         this.inflight = new Map();
         (this.failing ? log.debug : log.warn)(`${this.label}: cannot write to the state database (will retry): ${errText(e)}`);
         this.failing = true;
@@ -200,6 +205,7 @@ export class SummedTable<V> {
       const { after } = await queueWrite(db, () => db.prepare('DELETE FROM sums WHERE store = ?').run(this.label));
       this.persisted = new Map();
       this.persistedVersion = after;
+      this.merged = undefined;
     });
   }
 
