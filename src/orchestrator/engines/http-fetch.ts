@@ -37,6 +37,15 @@ interface MinimalResponse {
   text(): Promise<string>;
 }
 
+/**
+ * An answer's body as a reader: this fetch's own (`reader()`, no web stream around it), or any
+ * other fetch's web stream (a test's); null without a body. Read it once.
+ */
+export function bodyReader(res: { body: ReadableStream<Uint8Array> | null; reader?: () => ChunkReader }): ChunkReader | null {
+  if (res.reader) return res.reader();
+  return res.body ? res.body.getReader() : null;
+}
+
 /** An answer's bytes through Node's own iterator; cancelling it destroys the answer (as cancelling its web stream does). */
 function nodeReader(res: IncomingMessage): ChunkReader {
   const it = res[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;

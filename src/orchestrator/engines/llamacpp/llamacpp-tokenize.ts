@@ -5,6 +5,7 @@
  * most), its body included. Every failure is a HostError the caller may count without.
  */
 import { HostError } from '../host-error.js';
+import { bodyReader } from '../http-fetch.js';
 import { readCapped } from '../openai/openai-http.js';
 import { type CallOpts, type LlamacppApi, parseJson } from './llamacpp-api.js';
 import { TokenAnswerCounter, TokenAnswerError, tokenBounds } from './token-answer.js';
@@ -32,7 +33,7 @@ export function tokenizeCount(api: LlamacppApi, id: string, model: string, text:
       throw api.failed(what, res.status, parseJson(said), said, model);
     }
     const counter = new TokenAnswerCounter(tokenBounds(bytes));
-    const reader = res.body?.getReader();
+    const reader = bodyReader(res);
     try {
       for (;;) {
         const next = await reader?.read();
@@ -44,8 +45,6 @@ export function tokenizeCount(api: LlamacppApi, id: string, model: string, text:
       if (!(err instanceof TokenAnswerError)) throw err;
       await reader?.cancel().catch(() => undefined); // the rest is not read: the connection is closed
       throw new HostError('bad_response', `${api.who} answered ${what} with ${err.message} — is llama-server (and not another server) listening there?`, api.host, res.status);
-    } finally {
-      reader?.releaseLock();
     }
   });
 }

@@ -10,7 +10,7 @@
  *   - the body of a DELETE or of /api/copy, which the client never reads, is read (up to 64 KiB) and closed.
  */
 import { redactSecrets } from '../../util/redact-secrets.js';
-import type { ChunkReader } from '../http-fetch.js';
+import { bodyReader, type ChunkReader } from '../http-fetch.js';
 import { checkedValues, frameLines, type FrameOptions, type ValueReader } from './ndjson.js';
 import { sizeText, snippet } from './host-text.js';
 import { HostError } from '../host-error.js';
@@ -35,12 +35,6 @@ interface Answer {
 export interface GuardedAnswer extends Answer {
   /** The stream's lines, each the value its check gave (null for an error answer). */
   values(): ValueReader | null;
-}
-
-/** An answer's body as a reader: node:http's own when the fetch has it, else the web stream's; null without a body. */
-function bodyOf(res: Answer): ChunkReader | null {
-  if (res.reader) return res.reader();
-  return res.body ? res.body.getReader() : null;
 }
 
 /** The start of a body, at most `limit` bytes, and whether there was more (then the body is closed). */
@@ -91,7 +85,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     const statusText = res.statusText;
 
     if (!res.ok) {
-      const { bytes } = await readBounded(bodyOf(res), ERROR_BODY_BYTES);
+      const { bytes } = await readBounded(bodyReader(res), ERROR_BODY_BYTES);
       const said = errorText(bytes.toString('utf8'), res.status, statusText);
       return {
         ok: false,
@@ -105,7 +99,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
       };
     }
     if ((init?.method ?? 'GET').toUpperCase() === 'DELETE' || endpoint.endsWith('/api/copy')) {
-      const { bytes } = await readBounded(bodyOf(res), ERROR_BODY_BYTES);
+      const { bytes } = await readBounded(bodyReader(res), ERROR_BODY_BYTES);
       const text = bytes.toString('utf8');
       return { ok: true, status: res.status, statusText, headers, body: null, values: () => null, json: () => Promise.resolve(JSON.parse(text || '{}') as unknown), text: () => Promise.resolve(text) };
     }
@@ -117,7 +111,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
     };
     const readText = async (): Promise<string> => {
       once();
-      const { bytes, more } = await readBounded(bodyOf(res), rules.maxAnswerBytes);
+      const { bytes, more } = await readBounded(bodyReader(res), rules.maxAnswerBytes);
       if (more) throw fail(`more than ${sizeText(rules.maxAnswerBytes)}, which no answer of Ollama's there needs, so it was not read further`);
       return bytes.toString('utf8');
     };
@@ -144,7 +138,7 @@ export function guardedFetch(base: typeof fetch, host: string): typeof fetch {
       },
       values: () => {
         once();
-        const source = bodyOf(res);
+        const source = bodyReader(res);
         return source ? checkedValues(source, framing) : null;
       },
       text: readText,

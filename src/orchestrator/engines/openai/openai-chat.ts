@@ -6,6 +6,7 @@
  * the phase and the setting, so the next model or host can be tried.
  */
 import { cancelledText } from '../../util/stopping.js';
+import { bodyReader } from '../http-fetch.js';
 import { quoted } from '../../util/shorten.js';
 import { EngineError, connectionFailure, readErrorBody, saysModelMissing } from './openai-errors.js';
 import { type Failures, seconds } from './openai-failures.js';
@@ -114,9 +115,8 @@ async function read(d: ChatDeps, req: ChatRequest, res: Response, what: string, 
     return;
   }
   if (/html/i.test(contentType ?? '')) throw d.failures.notOpenAI(what, await d.readCapped(res, 4096), contentType, res.status);
-  const body = res.body; // read once: a node:http answer makes a new web stream on each read of it
-  if (!body) throw d.failures.notOpenAI(what, '', contentType, res.status);
-  const reader = body.getReader();
+  const reader = bodyReader(res); // read once
+  if (!reader) throw d.failures.notOpenAI(what, '', contentType, res.status);
   const decoder = new TextDecoder();
   try {
     for (;;) {

@@ -5,6 +5,7 @@
 import { isWindow } from './context-limit.js';
 import { foreignBody } from './openai-errors.js';
 import type { Failures } from './openai-failures.js';
+import { bodyReader } from '../http-fetch.js';
 
 /** A model list is a few KiB (a hosted API's with descriptions, a few MiB); it is parsed on the main thread. */
 export const MODEL_LIST_BYTES = 8 * 1024 * 1024;
@@ -19,26 +20,21 @@ export async function readCapped(res: Response, limit: number): Promise<string> 
 
 /** The start of a body, at most `limit` bytes, and whether there was more (then it was not read further). */
 export async function readBody(res: Response, limit: number): Promise<{ text: string; more: boolean }> {
-  const body = res.body;
-  if (!body) return { text: '', more: false };
-  const reader = body.getReader();
+  const reader = bodyReader(res);
+  if (!reader) return { text: '', more: false };
   const parts: Uint8Array[] = [];
   let size = 0;
   let more = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(value);
-      size += value.byteLength;
-      if (size >= limit) {
-        more = size > limit || !(await reader.read()).done;
-        if (more) await reader.cancel();
-        break;
-      }
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.byteLength;
+    if (size >= limit) {
+      more = size > limit || !(await reader.read()).done;
+      if (more) await reader.cancel();
+      break;
     }
-  } finally {
-    reader.releaseLock();
   }
   return { text: Buffer.concat(parts).subarray(0, limit).toString('utf8'), more };
 }
