@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { RULES, plainGenerateLine, schemaGenerateLine } from '../../src/orchestrator/engines/ollama/ollama-lines.js';
 import { TOKEN_TEXT } from '../../src/orchestrator/engines/numbers.js';
+import { checkedValues } from '../../src/orchestrator/engines/ollama/ndjson.js';
+import type { ChunkReader } from '../../src/orchestrator/engines/http-fetch.js';
 
 /** A small seeded generator (mulberry32): the same lines on every run. */
 function random(seed: number): () => number {
@@ -85,5 +87,51 @@ describe('a generate line without zod', () => {
     const raw = { done: true, eval_count: -1, prompt_eval_count: 2 ** 60, model: 5, created_at: null };
     expect(plainGenerateLine(raw)).toEqual({ done: true, eval_count: undefined, prompt_eval_count: undefined, model: undefined, created_at: undefined });
     expect(schemaGenerateLine(raw)).toEqual({ value: plainGenerateLine(raw), last: true });
+  });
+});
+
+describe("a stream's checked values, read one at a time (ndjson.ts checkedValues)", () => {
+  const framing = { maxLineBytes: 1024, check: RULES.generate!.line!, fail: (why: string) => new Error(why), where: 'test' };
+  /** A body that gives `chunks`, then fails with `end` when given (else ends). */
+  const body = (chunks: string[], end?: Error): ChunkReader & { cancelled: boolean } => {
+    const left = chunks.map((c) => Buffer.from(c));
+    const r = {
+      cancelled: false,
+      read: () => {
+        const next = left.shift();
+        if (next) return Promise.resolve({ done: false as const, value: next });
+        return end ? Promise.reject(end) : Promise.resolve({ done: true as const });
+      },
+      cancel: () => {
+        r.cancelled = true;
+        return Promise.resolve();
+      },
+    };
+    return r;
+  };
+
+  it('hands on each line once, in order, across chunks, then says done', async () => {
+    const values = checkedValues(body(['{"response":"a","done":false}\n{"resp', 'onse":"b","done":false}\n{"done":true}\n']), framing);
+    const seen: unknown[] = [];
+    for (let next = await values.read(); !next.done; next = await values.read()) seen.push(next.value);
+    expect(seen).toEqual([{ response: 'a', done: false }, { response: 'b', done: false }, { done: true }]);
+    expect(await values.read()).toEqual({ done: true });
+  });
+
+  it('once it failed, every later read fails the same way (none waits for ever)', async () => {
+    const broke = new Error('the connection broke');
+    const values = checkedValues(body(['{"response":"a","done":false}\n'], broke), framing);
+    expect(await values.read()).toEqual({ done: false, value: { response: 'a', done: false } });
+    await expect(values.read()).rejects.toBe(broke);
+    await expect(values.read()).rejects.toBe(broke);
+  });
+
+  it('cancelled, it closes the body and reads as done', async () => {
+    const source = body(['{"response":"a","done":false}\n{"response":"b","done":false}\n']);
+    const values = checkedValues(source, framing);
+    expect((await values.read()).done).toBe(false);
+    await values.cancel();
+    expect(source.cancelled).toBe(true);
+    expect(await values.read()).toEqual({ done: true });
   });
 });
