@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { RULES, plainGenerateLine, schemaGenerateLine } from '../../src/orchestrator/engines/ollama/ollama-lines.js';
 import { TOKEN_TEXT } from '../../src/orchestrator/engines/numbers.js';
-import { checkedValues } from '../../src/orchestrator/engines/ollama/ndjson.js';
+import { checkedValues } from '../../src/orchestrator/engines/ollama/ndjson-values.js';
 import type { ChunkReader } from '../../src/orchestrator/engines/http-fetch.js';
 
 /** A small seeded generator (mulberry32): the same lines on every run. */

@@ -12,14 +12,15 @@
  * one number per token of the whole context (megabytes for a long one), which nobody reads. Its
  * bytes are passed over as they come — never buffered, never parsed — and the line is read as if
  * it said `"context":[]`.
+ *
+ * The refused lines are counted and logged by ndjson-bad-lines.ts; a reader of this process takes
+ * the checked values one at a time through ndjson-values.ts, a client a web stream (frameLines).
  */
-import { log } from '../../util/log.js';
 import type { ChunkReader } from '../http-fetch.js';
 import type { Checked } from './ollama-lines.js';
-import { sizeText, snippet } from './host-text.js';
+import { snippet } from './host-text.js';
+import { BadLines } from './ndjson-bad-lines.js';
 
-/** Invalid lines tolerated in one stream; the next one stops it. */
-export const MAX_BAD = 5;
 /** Lines handed on at once; the rest of a chunk waits for the caller to ask. */
 const LINES_AT_ONCE = 32;
 /** What is read after the last line before the body is closed. */
@@ -39,31 +40,23 @@ export interface FrameOptions {
 }
 
 /** Where the framer puts what it hands on: lines of JSON text as bytes, or the checked values themselves. */
-interface Sink {
+export interface Sink {
   enqueue(chunk: unknown): void;
   close(): void;
-}
-
-/** The checked values of a stream, read one at a time (checkedValues). */
-export interface ValueReader {
-  read(): Promise<{ done: true; value?: undefined } | { done: false; value: unknown }>;
-  cancel(): Promise<void>;
 }
 
 const NEWLINE = 0x0a;
 const CLOSE = 0x5d; // ]
 
 /** The framer's state across pulls: the line being gathered, the field being passed over, the lines refused. */
-class LineFramer {
+export class LineFramer {
   private readonly encoder = new TextEncoder();
   private readonly field: Buffer | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** Passing over the skipped field: what came before it, and how much was passed over. */
   private skipping: { head: Buffer; bytes: number } | undefined;
-  private bad = 0;
-  private firstBad = '';
-  private logged = false;
+  private readonly bad: BadLines;
   private finished = false;
   /** The chunk being read (as a Buffer: its indexOf is memchr), and where in it. */
   private current: Buffer | undefined;
@@ -76,27 +69,7 @@ class LineFramer {
     private readonly o: FrameOptions,
   ) {
     this.field = o.skip ? Buffer.from(o.skip.field) : undefined;
-  }
-
-  private report(stopped: boolean): void {
-    if (this.logged || this.bad === 0) return;
-    this.logged = true;
-    const bad = this.bad;
-    log.warn(`${this.o.where} sent ${bad} line${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not Ollama's (the first: ${this.firstBad}); ${stopped ? 'the stream was stopped' : `${bad === 1 ? 'it was' : 'they were'} skipped`}.`);
-  }
-
-  private stopWith(why: string): Error {
-    this.report(true);
-    return this.o.fail(why);
-  }
-
-  private tooLong(bytes: number): Error {
-    return this.stopWith(`a line of more than ${sizeText(bytes)}, which no answer of Ollama's needs, so the stream was stopped`);
-  }
-
-  private invalid(problem: string): void {
-    if (++this.bad === 1) this.firstBad = problem;
-    if (this.bad >= MAX_BAD) throw this.stopWith(`${MAX_BAD} lines that are not Ollama's (the first: ${this.firstBad}), so the stream was stopped`);
+    this.bad = new BadLines(o.where, o.fail);
   }
 
   /** One whole line: adds its checked value to `out`; true when it ends the answer. */
@@ -109,7 +82,7 @@ class LineFramer {
       checked = { problem: `not JSON: ${snippet(text)}` };
     }
     if ('problem' in checked) {
-      this.invalid(checked.problem);
+      this.bad.invalid(checked.problem);
       return false;
     }
     out.push(checked.value);
@@ -122,7 +95,7 @@ class LineFramer {
    */
   private overLong(start: Buffer): Buffer | undefined {
     const at = this.field && !this.skipping ? start.indexOf(this.field) : -1;
-    if (at < 0) throw this.tooLong(this.o.maxLineBytes);
+    if (at < 0) throw this.bad.tooLong(this.o.maxLineBytes);
     const from = at + this.field!.length;
     const head = Buffer.concat([start.subarray(0, at), Buffer.from(`${this.o.skip!.field}]`)]);
     const close = start.indexOf(CLOSE, from);
@@ -131,7 +104,7 @@ class LineFramer {
       return undefined;
     }
     const shrunk = Buffer.concat([head, start.subarray(close + 1)]);
-    if (shrunk.length > this.o.maxLineBytes) throw this.tooLong(this.o.maxLineBytes);
+    if (shrunk.length > this.o.maxLineBytes) throw this.bad.tooLong(this.o.maxLineBytes);
     return shrunk;
   }
 
@@ -154,12 +127,12 @@ class LineFramer {
     const nl = chunk.indexOf(NEWLINE, this.offset);
     const end = close < 0 ? chunk.length : close;
     s.bytes += (nl >= 0 && nl < end ? nl : end) - this.offset;
-    if (s.bytes > this.o.skip!.bytes) throw this.tooLong(this.o.skip!.bytes);
+    if (s.bytes > this.o.skip!.bytes) throw this.bad.tooLong(this.o.skip!.bytes);
     if (nl >= 0 && (close < 0 || nl < close)) {
       // the line ended inside the field: it is cut off
       this.skipping = undefined;
       this.offset = nl + 1;
-      this.invalid(`a line cut off inside ${this.o.skip!.field}`);
+      this.bad.invalid(`a line cut off inside ${this.o.skip!.field}`);
       return true;
     }
     if (close < 0) return false;
@@ -203,7 +176,7 @@ class LineFramer {
       if (this.skipping) {
         // the line ended inside the field: it is cut off
         this.skipping = undefined;
-        this.invalid(`a line cut off inside ${this.o.skip!.field}`);
+        this.bad.invalid(`a line cut off inside ${this.o.skip!.field}`);
         continue;
       }
       if (this.line(this.takePending(), out)) return { out, ended: true };
@@ -242,12 +215,12 @@ class LineFramer {
     this.finished = true;
     const out: unknown[] = [];
     try {
-      if (this.skipping) this.invalid(`a line cut off inside ${this.o.skip!.field}`);
+      if (this.skipping) this.bad.invalid(`a line cut off inside ${this.o.skip!.field}`);
       else if (this.pendingBytes) this.line(this.takePending(), out);
     } catch (err) {
       return this.stop(err);
     }
-    this.report(false);
+    this.bad.report(false);
     this.emit(controller, out);
     controller.close();
   }
@@ -262,7 +235,7 @@ class LineFramer {
           next = await this.reader.read();
         } catch (err) {
           this.finished = true;
-          this.report(false);
+          this.bad.report(false);
           throw err; // the connection broke, or the caller aborted: passed on as it is
         }
         if (next.done) return this.end(controller);
@@ -280,7 +253,7 @@ class LineFramer {
       if (got.ended) {
         this.finished = true;
         this.current = undefined;
-        this.report(false);
+        this.bad.report(false);
         controller.close();
         void this.drainTail();
         return;
@@ -292,7 +265,7 @@ class LineFramer {
 
   async cancel(reason: unknown): Promise<void> {
     this.finished = true;
-    this.report(false);
+    this.bad.report(false);
     await this.reader.cancel(reason).catch(() => undefined);
   }
 }
@@ -300,38 +273,4 @@ class LineFramer {
 export function frameLines(source: ReadableStream<Uint8Array>, o: FrameOptions): ReadableStream<Uint8Array> {
   const framer = new LineFramer(source.getReader(), o);
   return new ReadableStream<Uint8Array>({ pull: (controller) => framer.pull(controller), cancel: (reason) => framer.cancel(reason) });
-}
-
-/**
- * The same lines, as their checked values: for a reader of this process, which need not parse them
- * again — nor pay for a web stream around them on every call's path.
- */
-export function checkedValues(source: ChunkReader, o: FrameOptions): ValueReader {
-  const framer = new LineFramer(source, { ...o, values: true });
-  const queue: unknown[] = [];
-  let head = 0;
-  let closed = false;
-  let failed: { err: unknown } | undefined;
-  const sink: Sink = { enqueue: (v) => queue.push(v), close: () => (closed = true) };
-  return {
-    read: async () => {
-      while (head === queue.length) {
-        if (failed) throw failed.err; // as a web stream: once it failed, every read fails the same way
-        if (closed) return { done: true };
-        queue.length = head = 0;
-        try {
-          await framer.pull(sink);
-        } catch (err) {
-          failed = { err };
-          throw err;
-        }
-      }
-      return { done: false, value: queue[head++] };
-    },
-    cancel: () => {
-      closed = true;
-      queue.length = head = 0;
-      return framer.cancel(undefined);
-    },
-  };
 }

@@ -11,7 +11,8 @@
  */
 import { redactSecrets } from '../../util/redact-secrets.js';
 import { bodyReader, type ChunkReader } from '../http-fetch.js';
-import { checkedValues, frameLines, type FrameOptions, type ValueReader } from './ndjson.js';
+import { frameLines, type FrameOptions } from './ndjson.js';
+import { checkedValues, type ValueReader } from './ndjson-values.js';
 import { sizeText, snippet } from './host-text.js';
 import { HostError } from '../host-error.js';
 import { OTHER, RULES, type PathRules } from './ollama-lines.js';
