@@ -45,6 +45,22 @@ const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>
   const res = await l.client.callTool({ name, arguments: args });
   return { isError: res.isError === true, out: res.structuredContent as Record<string, unknown>, text: (res.content as Array<{ text: string }>)[0]!.text };
 };
+/**
+ * B's route call held at the engine for `latencyMs` while `during` runs (the latency put back
+ * after); `generates` counts the engine's /api/generate requests, `before` as the call began.
+ */
+async function callHeld(b: SharedLaunch, latencyMs: number, during: (held: { running: ReturnType<typeof call>; generates: () => number; before: number }) => Promise<void>): Promise<void> {
+  fake.setLatency('/api/generate', latencyMs);
+  try {
+    const generates = () => fake.requests.filter((r) => r.path === '/api/generate').length;
+    const before = generates();
+    const running = call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2' });
+    await expect.poll(generates).toBe(before + 1);
+    await during({ running, generates, before });
+  } finally {
+    fake.setLatency('/api/generate', 0);
+  }
+}
 const fleet = async (l: SharedLaunch) => JSON.parse(((await l.client.readResource({ uri: 'ollm://fleet' })).contents[0] as { text: string }).text) as { clients?: Array<{ name: string; pid: number; cwd: string }> };
 
 describe('the shared server', () => {
@@ -75,12 +91,7 @@ describe('the shared server', () => {
     const b = await launch('client-b');
     expect(sharedPids(runtime)).toEqual([a.pid]);
     await call(b, 'smart_load', { model: 'llama3.2' }); // loaded first: the call's one /api/generate is its answer
-    fake.setLatency('/api/generate', 1000);
-    try {
-      const generates = () => fake.requests.filter((r) => r.path === '/api/generate').length;
-      const before = generates();
-      const running = call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2' });
-      await expect.poll(generates).toBe(before + 1);
+    await callHeld(b, 1000, async ({ running, generates, before }) => {
       const leaving = a.close(); // the host's own client leaves while B's call runs there (its client sends SIGTERM 2 s later)
       // the place is free at once: B (moving) hosts the next server
       await expect.poll(() => sharedPids(runtime), { timeout: 5000 }).toEqual([b.pid]);
@@ -89,9 +100,7 @@ describe('the shared server', () => {
       expect(generates()).toBe(before + 1); // answered where it ran, not sent again
       await leaving;
       await expect.poll(() => isRunning(a.pid), { timeout: 5000 }).toBe(false);
-    } finally {
-      fake.setLatency('/api/generate', 0);
-    }
+    });
     const next = await call(b, 'remember', { key: 'editor', value: 'helix' });
     expect(next.isError, next.text).toBe(false);
     expect(b.stderr()).toMatch(/the shared server is leaving/);
@@ -176,19 +185,12 @@ describe('the shared server', () => {
     const a = await launch('client-a');
     const b = await launch('client-b');
     expect((await call(b, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
-    fake.setLatency('/api/generate', 800);
-    try {
-      const generates = () => fake.requests.filter((r) => r.path === '/api/generate').length;
-      const before = generates();
-      const running = call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2' });
-      await expect.poll(generates).toBe(before + 1);
+    await callHeld(b, 800, async ({ running, generates, before }) => {
       process.kill(a.pid, 'SIGKILL');
       const answered = await running;
       expect(answered.isError, answered.text).toBe(false);
       expect(generates()).toBe(before + 2); // sent again, to the next server
-    } finally {
-      fake.setLatency('/api/generate', 0);
-    }
+    });
     const recalled = await call(b, 'recall', { query: 'editor' });
     expect(recalled.isError, recalled.text).toBe(false);
     expect(recalled.text).toContain('helix');

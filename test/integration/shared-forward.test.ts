@@ -67,18 +67,24 @@ function clientSide(): { output: PassThrough; out: Array<Record<string, unknown>
   return { output, out };
 }
 
+/** A forwarder started on a stand-in server at a fresh address: the server's connections, the client's input and what it was sent, and the exit codes. */
+async function forwarding() {
+  const address = join(tempDir('ollm-fw-'), 's.sock');
+  const conns = await standIn(address);
+  const reach = reachOf(address);
+  const input = new PassThrough();
+  const { output, out } = clientSide();
+  const exits: number[] = [];
+  const { sock, rest } = await reachIt(reach)();
+  new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code)).start(sock, rest);
+  return { conns, input, out, exits };
+}
+
 const message = (m: Record<string, unknown>) => `${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`;
 
 describe('the forwarder', () => {
   it('sends a request lost with its server once more, to the next one, after the replayed opening (whose answer is not passed on); lost twice, it is answered with a retry error', async () => {
-    const address = join(tempDir('ollm-fw-'), 's.sock');
-    const conns = await standIn(address);
-    const reach = reachOf(address);
-    const input = new PassThrough();
-    const { output, out } = clientSide();
-    const exits: number[] = [];
-    const { sock, rest } = await reachIt(reach)();
-    new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code)).start(sock, rest);
+    const { conns, input, out, exits } = await forwarding();
     const kinds = (c: Conn) => c.lines.map((l) => (JSON.parse(l) as { ollm?: string; method?: string }).ollm ?? (JSON.parse(l) as { method: string }).method);
 
     input.write(message({ id: 0, method: 'initialize', params: {} }));
@@ -111,13 +117,7 @@ describe('the forwarder', () => {
   });
 
   it('a server moving on: new requests go to the next server, while the answers, cancellations and server requests of those in flight stay with the one leaving, which is closed after its last answer', async () => {
-    const address = join(tempDir('ollm-fw-'), 's.sock');
-    const conns = await standIn(address);
-    const reach = reachOf(address);
-    const input = new PassThrough();
-    const { output, out } = clientSide();
-    const { sock, rest } = await reachIt(reach)();
-    new Forwarder(reachIt(reach), undefined, input, output, () => undefined).start(sock, rest);
+    const { conns, input, out } = await forwarding();
     input.write(message({ id: 0, method: 'initialize', params: {} }));
     input.write(message({ method: 'notifications/initialized' }));
     input.write(message({ id: 1, method: 'tools/call', params: { name: 'long' } }));
