@@ -47,9 +47,18 @@ describe('routing without a model name', () => {
     expect(fake.requests.some((q) => q.path === '/api/generate' && Array.isArray((q.body as { images?: unknown }).images))).toBe(true);
   });
 
-  it('an explicit model is honoured', async () => {
+  it('an explicit model is honoured, the work still inferred from the prompt (worked out while the answer streams)', async () => {
     const core = await setup();
-    expect((await routeAndGenerate(core, { prompt: CODE, model: 'phi3:mini' })).model).toBe('phi3:mini');
+    const r = await routeAndGenerate(core, { prompt: CODE, model: 'phi3:mini' });
+    expect(r).toMatchObject({ model: 'phi3:mini', profile: 'code' });
+    expect(['code', 'debugging']).toContain(r.task);
+    expect(r.reason).toMatch(/^phi3:mini was named by the caller \((code|debugging) inferred: /);
+    // a named model that fails before its first token: the ranking, which needs the work, goes on from it
+    fake.failNext('/api/generate', 500, 'llama runner process has terminated');
+    const next = await routeAndGenerate(core, { prompt: 'Summarize the following meeting notes: we chose Rust.', model: 'phi3:mini' });
+    expect(next).toMatchObject({ task: 'summarize', fallbacks: [{ model: 'phi3:mini' }] });
+    expect(next.model).not.toBe('phi3:mini');
+    expect(next.reason).toMatch(/summarize inferred/);
   });
 
   it('a missing explicit model falls back, with the attempt recorded', async () => {
