@@ -110,7 +110,8 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
       },
     });
     await expect(p).rejects.toThrow(/cancel/i);
-    expect(tokens).toBeLessThan(50);
+    // no token is told past the cancel, however many the engine had already sent
+    expect(tokens).toBe(5);
     // the engine's slot is idle again: it stopped generating when the request closed
     const end = Date.now() + 5000;
     let slots: Array<{ is_processing: boolean }> = [];

@@ -10,6 +10,7 @@ import type { Settings } from '../config/index.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import type { Engine, GenerateRequest } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
+import { cancelledText } from '../util/stopping.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
 import { DEFAULT_MAX_TOKENS } from '../config/agents-schema.js';
@@ -96,6 +97,8 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
         ...(req.format !== undefined && { format: req.format }),
         ...(req.images?.length && { images: req.images }),
         onDelta: (d) => {
+          // cancelled or stopped by the watch: what the engine had already sent is not counted or told
+          if (signal.aborted) return 'stop';
           if (d.thinking) thinking += d.thinking;
           if (d.text) text += d.text;
           watch.token();
@@ -110,6 +113,9 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
       },
       { timeoutMs: 0, signal, model: req.model },
     );
+    // cancelled, or stalled, while the last of it arrived: such a generation never answers
+    if (req.signal?.aborted) throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, req.signal), engine.host);
+    if (watch.fired) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);
     if (text.trim() === '') {
       throw new HostError(
         thinking ? 'server_error' : 'empty_answer',
