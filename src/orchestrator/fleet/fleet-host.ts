@@ -91,6 +91,7 @@ export class FleetHost {
 function onHost(sizes: SeenSizes, host: string) {
   return {
     seen: (model: string, digest: string) => sizes.seen(host, model, digest),
+    revision: () => sizes.revision(),
     record: (model: string, digest: string, contextLength: number, bytes: number, vramBytes: number) => sizes.record(host, model, digest, contextLength, bytes, vramBytes),
   };
 }

@@ -66,6 +66,11 @@ export class HostMemoryModel {
     this.local = isLocalHost(host) && settings.ollama.capacity === undefined;
   }
 
+  /** Changes when view() would make something else of the same readings: a GPU seen, a ceiling learned. */
+  get revision(): string {
+    return `${this.sawGpu}:${this.ceiling ?? ''}`;
+  }
+
   /** The host's memory now, given what /api/ps reports loaded. `fresh`: read this machine afresh, GPUs included. */
   async view(running: readonly RunningModel[], options: { fresh?: boolean } = {}): Promise<HostView> {
     if (running.some((r) => (r.size_vram ?? 0) > 0)) this.sawGpu = true;

@@ -44,6 +44,8 @@ export interface LoaderOptions {
 /** The memory models took once loaded on one host: what was seen, by model and context, and a new observation. */
 export interface SizesOnHost {
   seen(model: string, digest: string): SeenSize[];
+  /** An object that is replaced whenever what seen() answers may change. */
+  revision?(): object;
   record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void;
 }
 
@@ -238,6 +240,11 @@ export class Loader {
   }
 
   /** What loading `model` at `contextLength` took before on this host (with `slots` parallel slots), when it was observed. */
+  /** Changes whenever learned() may answer otherwise. */
+  learnedRevision(): unknown {
+    return this.options.sizes?.revision?.();
+  }
+
   learned(model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType = 'f16'): LearnedSize | undefined {
     return learnedFor(this.planning, model, contextLength, slots, kvType);
   }

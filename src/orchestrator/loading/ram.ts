@@ -139,10 +139,19 @@ export class RamMonitor {
     this.gpus = new Reused(() => source.gpus().catch(() => []), options.gpuTtlMs ?? 30_000);
   }
 
-  /** `fresh` re-reads RAM; `freshGpus` the GPUs too (it spawns tools: only before a decision on a GPU host). */
+  private kept?: { mem: unknown; gpus: unknown; reading: MemoryReading };
+
+  /**
+   * `fresh` re-reads RAM; `freshGpus` the GPUs too (it spawns tools: only before a decision on a GPU
+   * host). While both readings are reused, so is the object: what is worked out from a reading can
+   * be kept until it changes (models/overview.ts).
+   */
   async read(options: { fresh?: boolean; freshGpus?: boolean } = {}): Promise<MemoryReading> {
     const [mem, gpus] = await Promise.all([this.mem.get(options.fresh), this.gpus.get(options.freshGpus)]);
-    return { ...mem, gpus, readAt: new Date().toISOString() };
+    if (this.kept?.mem === mem && this.kept.gpus === gpus) return this.kept.reading;
+    const reading = { ...mem, gpus, readAt: new Date().toISOString() };
+    this.kept = { mem, gpus, reading };
+    return reading;
   }
 }
 

@@ -156,6 +156,10 @@ export class ModelOverview {
         throw err;
       }),
     ]);
+    // Worked out again only when something it is made of changed: it is read on every call's path.
+    const key = [snapshot, running, await this.ram.read(), this.loader.hostMemory.revision, this.loader.learnedRevision()];
+    const kept = this.kept;
+    if (kept && key.every((part, i) => part === kept.key[i])) return kept.overview;
     const { view, ...ram } = await this.ramSummary(running);
     const overview: ModelsOverview = {
       host: this.host,
@@ -164,8 +168,12 @@ export class ModelOverview {
       ram,
     };
     if (snapshot.stale) overview.stale = snapshot.stale.message;
+    this.kept = { key, overview };
     return overview;
   }
+
+  /** The last overview and what it was made of: the catalog's snapshot, /api/ps, the memory readings, the host's memory model and the sizes learned. */
+  private kept?: { key: readonly unknown[]; overview: ModelsOverview };
 
   /** One installed model in full; throws model_not_found with the pull hint when absent. */
   async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {

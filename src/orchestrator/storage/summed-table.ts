@@ -76,6 +76,11 @@ export class SummedTable<V> {
     return parts.length ? parts.reduce((a, b) => this.codec.add(a, b), this.codec.zero()) : undefined;
   }
 
+  /** An object replaced whenever the rows this process sees change (the merged table itself). */
+  revision(): object {
+    return this.rows();
+  }
+
   /** Every row as this process sees it: the file as last read or written plus what is not yet flushed. Not to be changed. */
   protected rows(): ReadonlyMap<string, V> {
     return (this.merged ??= this.merge(this.persisted, this.inflight, this.pending));
