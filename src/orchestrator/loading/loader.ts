@@ -1,5 +1,5 @@
 /**
- * Carries out load plans against Ollama. Every decision starts from a fresh /api/ps and the
+ * Carries out load plans against Ollama. Every decision (load-decision.ts) starts from a fresh /api/ps and the
  * host's memory (host-memory.ts: this machine's readings, the configured capacity of another, or
  * what was learned), because Ollama evicts and expires models on its own. Loads are serialised
  * so two requests cannot both believe they fit, and concurrent requests for one model share one
@@ -11,11 +11,10 @@ import { loadWhenIdle } from './busy-wait.js';
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { isEmbedding, learnedFor, loadedStates, modelFacts, planAt, runnerFor, usableWindows, type PlanningParts } from './load-planning.js';
+import { isEmbedding, learnedFor, modelFacts, runnerFor, usableWindows, type PlanningParts } from './load-planning.js';
+import { decideLoad } from './load-decision.js';
 import type { KvCacheType } from './kv-cache.js';
-import { baseContext, contextFor } from './load-context.js';
-import { onSharedRunner } from './shared-weights.js';
-import { confirmLoaded, learnLoadSize, loadWithinLimit, logMemoryCheck, notPlanned, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import { confirmLoaded, learnLoadSize, loadWithinLimit, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import type { LearnedSize, SeenSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
@@ -170,34 +169,9 @@ export class Loader {
   }
 
   private async decideNow(req: LoadRequest): Promise<LoadOutcome> {
-    const model = await this.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
-    const keepAlive = this.keepAliveFor(model.name, req);
-    const pinned = req.pin === true || this.pins.has(model.name);
-    const unplanned = notPlanned(this.backend, model, keepAlive);
-    if (unplanned) return unplanned;
-    // a loaded model of its weights is the runner it runs on (shared-weights.ts); what is loaded is read last, freshest
-    const installed = model.weights ? (await this.catalog.list(req.signal ? { signal: req.signal } : {})).models : [];
-    const { running, shared } = onSharedRunner(model, await this.backend.ps({ signal: req.signal }), installed);
-    const view = await this.hostMemory.view(running, { fresh: true });
-    const current = running.find((r) => r.name === model.name);
-    const base = req.baseContext ?? baseContext(this.settings, view.memory, model);
-    // its own window, not the other model's, when they differ: the runner is then reloaded for it
-    const loadedAs = shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
-    const contextLength = contextFor(model, loadedAs, req.contextLength, base);
-    const { plan, reload, others } = planAt(this.planning, model, running, await loadedStates(this.planning, running, view), view, contextLength);
-    if (reload) plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(this.backend)} reloads it.`;
-    if (shared) plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
-    logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
-
-    const action = plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded';
-    const { requiredBytes, availableBytes, reason, fitsInVram } = plan;
-    const outcome: LoadOutcome = { model: model.name, action, unloaded: plan.unload, requiredBytes, availableBytes, reason, keepAlive, pinned, contextLength };
-    if (fitsInVram !== undefined) outcome.fitsInVram = fitsInVram;
-    if (reload) outcome.contextRaisedFrom = current?.context_length ?? 0;
-    if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
-    if (plan.waitFor) outcome.waitFor = plan.waitFor;
-    if (req.dryRun || plan.action === 'refuse') return outcome;
-
+    const decided = await decideLoad(this.planning, req, (name) => this.keepAliveFor(name, req));
+    if (!('plan' in decided)) return decided.outcome;
+    const { model, keepAlive, pinned, contextLength, view, plan, others, outcome } = decided;
     if (req.pin) this.pins.add(model.name);
     if (plan.action === 'already_loaded') {
       // A new pin or keep-alive is applied with the context it runs with, so Ollama does not reload it.
@@ -239,12 +213,12 @@ export class Loader {
     return outcome;
   }
 
-  /** What loading `model` at `contextLength` took before on this host (with `slots` parallel slots), when it was observed. */
   /** Changes whenever learned() may answer otherwise. */
   learnedRevision(): unknown {
     return this.options.sizes?.revision?.();
   }
 
+  /** What loading `model` at `contextLength` took before on this host (with `slots` parallel slots), when it was observed. */
   learned(model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType = 'f16'): LearnedSize | undefined {
     return learnedFor(this.planning, model, contextLength, slots, kvType);
   }

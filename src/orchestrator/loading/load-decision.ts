@@ -1,0 +1,59 @@
+/**
+ * A load decision, before anything is done: the model resolved, /api/ps and the host's memory read
+ * afresh (Ollama evicts and expires models on its own, and other clients load theirs), the plan
+ * made (planner.ts through load-planning.ts), the memory check logged, and the outcome to report.
+ * loader.ts carries the plan out, in its queue.
+ */
+import { engineName, type RunningModel } from '../engines/engine.js';
+import type { CatalogModel } from '../models/catalog.js';
+import type { HostView } from './host-memory.js';
+import { baseContext, contextFor } from './load-context.js';
+import { logMemoryCheck, notPlanned, type KeepAlive } from './load-ops.js';
+import { loadedStates, planAt, type PlanningParts } from './load-planning.js';
+import type { LoadOutcome, LoadRequest } from './load-types.js';
+import { onSharedRunner } from './shared-weights.js';
+
+/** A plan to carry out, with what it was made from. */
+export interface LoadDecision {
+  model: CatalogModel;
+  keepAlive: KeepAlive;
+  pinned: boolean;
+  contextLength: number;
+  view: HostView;
+  plan: ReturnType<typeof planAt>['plan'];
+  /** The loaded models the plan weighed (the model itself left out when it is reloaded). */
+  others: readonly RunningModel[];
+  outcome: LoadOutcome;
+}
+
+/** The decision for `req`; an outcome alone when there is nothing to carry out (not planned here, refused, a dry run). */
+export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFor: (name: string) => KeepAlive): Promise<LoadDecision | { outcome: LoadOutcome }> {
+  const model = await p.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
+  const keepAlive = keepAliveFor(model.name);
+  const pinned = req.pin === true || p.pins.has(model.name);
+  const unplanned = notPlanned(p.backend, model, keepAlive);
+  if (unplanned) return { outcome: unplanned };
+  // a loaded model of its weights is the runner it runs on (shared-weights.ts); what is loaded is read last, freshest
+  const installed = model.weights ? (await p.catalog.list(req.signal ? { signal: req.signal } : {})).models : [];
+  const { running, shared } = onSharedRunner(model, await p.backend.ps({ signal: req.signal }), installed);
+  const view = await p.hostMemory.view(running, { fresh: true });
+  const current = running.find((r) => r.name === model.name);
+  const base = req.baseContext ?? baseContext(p.settings, view.memory, model);
+  // its own window, not the other model's, when they differ: the runner is then reloaded for it
+  const loadedAs = shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
+  const contextLength = contextFor(model, loadedAs, req.contextLength, base);
+  const { plan, reload, others } = planAt(p, model, running, await loadedStates(p, running, view), view, contextLength);
+  if (reload) plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(p.backend)} reloads it.`;
+  if (shared) plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
+  logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
+
+  const action = plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded';
+  const { requiredBytes, availableBytes, reason, fitsInVram } = plan;
+  const outcome: LoadOutcome = { model: model.name, action, unloaded: plan.unload, requiredBytes, availableBytes, reason, keepAlive, pinned, contextLength };
+  if (fitsInVram !== undefined) outcome.fitsInVram = fitsInVram;
+  if (reload) outcome.contextRaisedFrom = current?.context_length ?? 0;
+  if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
+  if (plan.waitFor) outcome.waitFor = plan.waitFor;
+  if (req.dryRun || plan.action === 'refuse') return { outcome };
+  return { model, keepAlive, pinned, contextLength, view, plan, others, outcome };
+}
