@@ -238,7 +238,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
             rawArgs: raw,
-            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, orch.project?.root ?? orch.workingDir, await clientRoots(server, ctx), orch.origins),
+            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, await clientRoots(server, ctx), orch.origins),
           }));
           if ('ask' in out) return out.ask;
           ok = true;

@@ -108,7 +108,7 @@ describe('locate', () => {
 
   it('refuses a path outside every root, naming the roots, and where a link led', async () => {
     const secret = join(outside, 'secret.txt');
-    const tail = 'Add a folder to inputs.roots in settings, or open the client in that folder.';
+    const tail = 'To read it, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.';
     const other = join(project, 'src');
     expect(await refusal(secret, project, [project, other])).toBe(`${secret}: outside the folders ollm-mcp may read — allowed: ${project}, ${other}. ${tail}`);
     expect(await refusal('link-out.txt')).toBe(`link-out.txt: outside the folders ollm-mcp may read (it leads to ${secret}) — allowed: ${project}. ${tail}`);
@@ -132,5 +132,52 @@ describe('the scope of a call', () => {
     const scope = await inputScope(LIMITS, missing, []);
     expect(scope.base).toBe(join(outside, 'gone'));
     expect(scope.roots).toEqual([join(outside, 'gone')]);
+  });
+});
+
+describe('a working folder too broad to open whole (issue 54: Claude Desktop starts servers in /)', () => {
+  let home: string;
+  beforeEach(() => {
+    home = join(realpathSync(tempDir('ollm-scope-home-')), 'me');
+    mkdirSync(join(home, 'work', 'app'), { recursive: true });
+    writeFileSync(join(home, '.bash_history'), 'export TOKEN=1\n');
+    writeFileSync(join(home, 'work', 'app', 'a.ts'), 'a\n');
+    vi.stubEnv('HOME', home);
+  });
+  afterEach(() => vi.unstubAllEnvs());
+  const closedRefusal = async (raw: string, scope: Awaited<ReturnType<typeof inputScope>>) =>
+    locate(raw, scope.base, scope.roots, scope.closed).then(() => 'read', (e: unknown) => (e as Error).message);
+
+  it('opens neither the filesystem root nor the home folder as the working folder: nothing is readable, and the refusal says how to allow a folder', async () => {
+    for (const [folder, why] of [['/', 'the filesystem root'], [home, 'your home folder']] as const) {
+      const scope = await inputScope(LIMITS, folder, []);
+      expect(scope.roots).toEqual([]);
+      expect(scope.closed).toEqual({ folder, why });
+      const msg = await closedRefusal(join(home, '.bash_history'), scope);
+      expect(msg).toBe(`${join(home, '.bash_history')}: no folder is open to ollm-mcp — ollm-mcp runs in ${folder}, ${why}, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`);
+      expect(await closedRefusal('.bash_history', scope)).toMatch(/no folder is open to ollm-mcp/);
+    }
+  });
+
+  it('reads only in the client roots and inputs.roots then, resolving relative paths in the first of them', async () => {
+    const app = join(home, 'work', 'app');
+    const viaClient = await inputScope(LIMITS, '/', [app]);
+    expect(viaClient).toMatchObject({ base: app, roots: [app], closed: { folder: '/', why: 'the filesystem root' } });
+    expect(await closedRefusal('a.ts', viaClient)).toBe('read');
+    expect(await closedRefusal(join(home, '.bash_history'), viaClient)).toMatch(/outside the folders ollm-mcp may read — allowed: .*app \(ollm-mcp runs in \/, the filesystem root, which is not opened as a project\)/);
+    const viaSettings = await inputScope({ ...LIMITS, roots: [app] }, home, []);
+    expect(viaSettings.roots).toEqual([app]);
+    expect(await closedRefusal(join(app, 'a.ts'), viaSettings)).toBe('read');
+  });
+
+  it('opens a folder the user named, and an ordinary working folder, as before', async () => {
+    const named = await inputScope(LIMITS, { path: home, named: true }, []);
+    expect(named.roots).toEqual([home]);
+    expect(named.closed).toBeUndefined();
+    expect(await closedRefusal('.bash_history', named)).toBe('read');
+    const app = join(home, 'work', 'app');
+    const working = await inputScope(LIMITS, { path: app }, []);
+    expect(working).toMatchObject({ base: app, roots: [app] });
+    expect(working.closed).toBeUndefined();
   });
 });

@@ -207,10 +207,12 @@ describe('resolveProject', () => {
     expect(empty.profile).toMatchObject({ name: 'go', base: 'go', defaultProfile: 'code' });
   });
 
-  it('--project: a missing folder is an error; a folder with nothing recognised gives undefined', async () => {
+  it('--project: a missing folder is an error; a named folder with nothing recognised is a plain project', async () => {
     const { home, root } = await project({ '.git/': '' });
     await expect(resolveProject({ dir: join(root, 'missing'), explicit: true, toolNames: TOOLS, home })).rejects.toThrow(/does not exist.*--project/);
-    expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toBeUndefined();
+    // named, it is the project even with no marker (its files are the ones to read); found from the working folder, it is none
+    expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toEqual({ name: 'custom', root, explicit: true, tools: { disabled: [] }, description: 'custom (a folder named as the project, with no project markers)' });
+    expect(await resolveProject({ dir: root, toolNames: TOOLS, home })).toBeUndefined();
     await writeFile(join(root, 'go.mod'), '');
     expect(await resolveProject({ dir: root, explicit: true, toolNames: TOOLS, home })).toMatchObject({ explicit: true, base: 'go' });
   });

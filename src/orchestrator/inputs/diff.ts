@@ -9,6 +9,7 @@
  */
 import { parseNameStatus, rangeRevisions } from './diff-list.js';
 import { safeGit, type GitRun } from './git-run.js';
+import { isInside, outsideMessage } from './scope.js';
 import { allowMatcher, looksLikePrivateKey, secretKind } from './secrets.js';
 import { formatBytes } from '../config/units.js';
 import { InputError, type DiffRequest, type InputScope, type SkippedEntry } from './types.js';
@@ -53,6 +54,8 @@ function pathRefusal(path: string, allowed: (p: string) => boolean): string | un
 }
 
 export async function readDiff(req: DiffRequest, scope: InputScope, budgetLeft: number): Promise<DiffRead> {
+  // the diff is of the repository the project folder is in: never of one in a folder that is not open
+  if (!scope.roots.some((r) => isInside(r, scope.base))) throw new InputError(outsideMessage('diff', undefined, scope.roots, scope.closed));
   const git = await safeGit(scope.base);
   const top = (await git(['rev-parse', '--show-toplevel'])).trim();
   const paths = userPaths(req);

@@ -72,7 +72,7 @@ export async function gatherInputs(req: InputRequest, scope: InputScope, origins
     }
     for (const file of match.files) {
       try {
-        const where = await locate(file, scope.base, scope.roots);
+        const where = await locate(file, scope.base, scope.roots, scope.closed);
         if (seen.has(where.real)) continue;
         const r = await readLocated(where, scope, budget.left);
         seen.add(where.real);

@@ -40,7 +40,7 @@ export async function expandGlob(pattern: string, scope: InputScope): Promise<Gl
   const expanded = expandHome(pattern).split('\\').join('/');
   if (expanded.split('/').includes('..')) throw new InputError(`${pattern}: a pattern may not contain ".." — start it from a folder inside the project, or give an absolute path inside an allowed root.`);
   const scan = picomatch.scan(expanded);
-  const start = await locate(scan.base || '.', scope.base, scope.roots);
+  const start = await locate(scan.base || '.', scope.base, scope.roots, scope.closed);
   const cwd = start.real;
   const found = await glob(scan.glob, {
     cwd,

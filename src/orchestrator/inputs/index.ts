@@ -6,15 +6,18 @@ export { rootPath } from './scope.js';
 export { InputError, type DiffRequest, type GatheredInputs, type InputDoc, type InputRequest, type InputScope, type ReadEntry, type SkippedEntry } from './types.js';
 import type { GatheredInputs, InputRequest, InputScope } from './types.js';
 import type { ReadOrigins } from './origins.js';
+import type { WorkingFolder } from './scope.js';
+
+export type { WorkingFolder } from './scope.js';
 
 /** What settings' inputs section gives: the roots and limits. */
-export type ReadSettings = Omit<InputScope, 'base'>;
+export type ReadSettings = Omit<InputScope, 'base' | 'closed'>;
 
 /**
  * Reads what `req` names, within the project folder, the client's roots and the roots in settings;
  * every text and image read is recorded in `origins`, which the cloud fallback checks.
  */
-export async function readInputs(req: InputRequest, settings: ReadSettings, projectRoot: string | undefined, clientRoots: readonly string[], origins: ReadOrigins): Promise<GatheredInputs> {
+export async function readInputs(req: InputRequest, settings: ReadSettings, folder: WorkingFolder, clientRoots: readonly string[], origins: ReadOrigins): Promise<GatheredInputs> {
   const [{ gatherInputs }, { inputScope }] = await Promise.all([import('./gather.js'), import('./scope.js')]);
-  return gatherInputs(req, await inputScope(settings, projectRoot, clientRoots), origins);
+  return gatherInputs(req, await inputScope(settings, folder, clientRoots), origins);
 }

@@ -23,8 +23,10 @@ export interface DiffRequest {
 export interface InputScope {
   /** Relative paths resolve here: the project folder in effect, else the server's working folder. */
   base: string;
-  /** Folders reads may happen in (the base, the client's MCP roots, settings' inputs.roots), absolute. */
+  /** Folders reads may happen in (the base, the client's MCP roots, settings' inputs.roots), absolute; may be none. */
   roots: readonly string[];
+  /** The working folder when it is too broad to be opened whole (not named by the user), and why: said in refusals. */
+  closed?: { folder: string; why: string };
   /** Glob patterns of files read even though they look like secrets. */
   allow: readonly string[];
   maxFileBytes: number;

@@ -112,7 +112,8 @@ export async function resolveProject(options: ResolveOptions): Promise<ProjectPr
     if (!s.isDirectory()) throw new ProjectError(`Project folder ${dir} is not a folder (named by --project): name the project's folder.`);
   }
   const found = await walk(dir, true, options);
-  if (!found) return undefined;
+  // a folder the user named is the project even with no marker: its files are the ones to read
+  if (!found) return explicit ? { name: 'custom', root: dir, explicit, tools: { disabled: [] }, description: 'custom (a folder named as the project, with no project markers)' } : undefined;
   const data = found.file ? await readProjectFile(found.file, found.root, options.toolNames) : {};
   const base = data.extends ?? (isBuiltinName(data.profile) ? data.profile : found.detection?.profile);
   const builtin = base ? BUILTIN_PROFILES[base] : undefined;
