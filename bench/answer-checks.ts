@@ -3,7 +3,9 @@
  * back must cost nothing next to the generation. Times degenerate() on a 10,000-token (~40,000
  * characters) normal answer, on a looping one, and on one that stopped by itself quoting a line its
  * 10,000-token input repeats (issue 42: the input is searched for the line; with a 1 MB input the
- * figure is shown too, without a goal: that search is linear in the input), and — when src/orchestrator/inputs/citations.ts
+ * figure is shown too, without a goal: that search is linear in the input), on a looping one checked
+ * against a 10,000-token input and on one that ran to the limit echoing a 20,000-token input's
+ * repeated passage (issue 54: the input searched for the unit repeated), and — when src/orchestrator/inputs/citations.ts
  * is there — checkCitations() on a 10,000-token answer with 100 citations over 50 files of 2,000
  * lines. Each figure is the median of 200 runs after a warm-up.
  * Goals: degenerate() ≤ 1 ms per answer; the citation check ≤ 5 ms.
@@ -90,6 +92,9 @@ function benchDegenerate(): { ok: boolean; lines: string[] } {
   const cases = [
     { name: 'normal', text: sized(normalAnswer, ANSWER_TOKENS), end: { doneReason: 'length' }, expect: undefined, goal: true },
     { name: 'looping', text: sized(loopingAnswer, ANSWER_TOKENS), end: { doneReason: 'length' }, expect: 'loop', goal: true },
+    // as routes check it: with what was sent, searched for the loop's unit repeated (issue 54)
+    { name: 'looping', text: sized(loopingAnswer, ANSWER_TOKENS), end: { ...given(sized(repeatingLog, ANSWER_TOKENS)), doneReason: 'length' }, input: ANSWER_TOKENS, expect: 'loop', goal: true },
+    { name: 'echoing', text: sized(loopingAnswer, ANSWER_TOKENS), end: { ...given(`Repeat this text: ${sized(loopingAnswer, 2 * ANSWER_TOKENS)}`), doneReason: 'length' }, input: 2 * ANSWER_TOKENS, expect: undefined, goal: true },
     { name: 'quoting', text: sized(quotingAnswer, ANSWER_TOKENS), end: given(sized(repeatingLog, ANSWER_TOKENS)), input: ANSWER_TOKENS, expect: undefined, goal: true },
     { name: 'quoting', text: sized(quotingAnswer, ANSWER_TOKENS), end: given(repeatingLog(1_000_000)), input: 0, expect: undefined, goal: false },
   ];

@@ -15,14 +15,16 @@
  *   p + z[p] has period p (the longest such tail), so every period from 1 up to a quarter of the
  *   text is tried in one O(n) pass (one more per closing word tried).
  *   The repetition must be the model's own (issue 42): when the model stopped by itself, an answer
- *   that repeats what it was given (given-repeat.ts: a line of the prompt, a row of the inputs) or
- *   repeats it as many times as the caller asked is not a loop. One that ran into the length limit
- *   (doneReason 'length', which is also how a stop by the stream's own limit ends) while repeating
- *   is, whatever it repeats. With no `given`, every repetition is the model's own.
+ *   that repeats what it was given (given-repeat.ts: a line of the prompt, a row of the inputs, a
+ *   run glued into one word such as a template's "hihihi…" — issue 54) or repeats it as many times
+ *   as the caller asked is not a loop. One that ran into the length limit (doneReason 'length',
+ *   which is also how a stop by the stream's own limit ends) while repeating is, unless what it
+ *   was sent repeats the unit at least as many times in a row (it was echoing that passage). With
+ *   no `given`, every repetition is the model's own.
  * - cut: stopped by the length limit (doneReason 'length') with no sentence end anywhere and fewer
  *   than CUT_MAX_LETTERS letters. An answer cut after several sentences is not degenerate.
  */
-import { countsNamed, givenRepeat, type Given } from './given-repeat.js';
+import { countsNamed, givenRepeat, holdsRun, type Given } from './given-repeat.js';
 
 export type { Given } from './given-repeat.js';
 
@@ -80,9 +82,12 @@ export function degenerate(text: string, opts: AnswerEnd = {}): Degenerate | und
  * repetitions ("abcabc", "aaaa") is inside one word: never given.
  */
 function ownLoop({ loop, unit, glued }: Found, { doneReason, given }: AnswerEnd): boolean {
-  if (doneReason === 'length' || !given) return true;
-  // a glued unit may only be repeated as many times as asked: no given text holds part of a word
-  return glued ? !countsNamed(given.ask).has(loop.times) : !givenRepeat(given, unit, loop.times);
+  if (!given) return true;
+  // to the limit: its own unless what it was sent repeats the unit at least as often (an echo of a repeated passage)
+  if (doneReason === 'length') return !holdsRun(given, unit, loop.times, glued);
+  // a glued unit: as many times as asked, or glued to itself in what was sent too ("hihihi" in a template)
+  if (glued) return !countsNamed(given.ask).has(loop.times) && !holdsRun(given, unit, Math.min(loop.times, LOOP_MIN_TIMES), true);
+  return !givenRepeat(given, unit, loop.times);
 }
 
 /** In words for fallbacks and the result text, e.g. 'the answer repeated "I am a cat." 80 times'. */

@@ -26,13 +26,16 @@ export function wordsOf(text: string): string {
   return words === '' ? ' ' : ` ${words} `;
 }
 
+const ASCII_WORD = { word: true, size: 1 } as const;
+const ASCII_OTHER = { word: false, size: 1 } as const;
+const END = { word: false, size: 0 } as const;
+
 /** Whether the code point at i is a letter or digit, and its length in code units (0 past the end). */
-function wordAt(text: string, i: number): { word: boolean; size: number } {
+function wordAt(text: string, i: number): { readonly word: boolean; readonly size: number } {
   const c = text.codePointAt(i);
-  if (c === undefined) return { word: false, size: 0 };
-  const size = c > 0xffff ? 2 : 1;
-  if (c < 128) return { word: (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90), size };
-  return { word: WORD_CHAR.test(String.fromCodePoint(c)), size };
+  if (c === undefined) return END;
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? ASCII_WORD : ASCII_OTHER;
+  return { word: WORD_CHAR.test(String.fromCodePoint(c)), size: c > 0xffff ? 2 : 1 };
 }
 
 /** Whether a letter or digit ends just before i (a surrogate pair read as one). */
@@ -112,6 +115,70 @@ export function countsNamed(ask: string): Set<number> {
     last = value;
   }
   return out;
+}
+
+/**
+ * Whether the given texts themselves repeat the unit `times` times in a row: glued to itself
+ * ("hihihi", compared lower-cased as written) or, for a unit of words, those words over and over
+ * with only non-word characters between them ("hi hi hi", "hi, hi; hi"). A unit whose words are
+ * one shorter group repeated ("hi. hi!") is that group, as many times more. No text is normalised
+ * as a whole: each place the first word stands is read outwards (runsFrom).
+ */
+export function holdsRun(given: Given, unit: string, times: number, glued: boolean): boolean {
+  if (times < 1) return false;
+  if (glued) {
+    const run = unit.toLowerCase().repeat(times);
+    return given.texts.some((t) => t.toLowerCase().includes(run));
+  }
+  const words = wordsOf(unit).trim().split(' ').filter(Boolean);
+  if (words.length === 0) return false;
+  const root = rootOf(words);
+  const need = times * (words.length / root.length);
+  return given.texts.some((t) => runIn(t.toLowerCase(), root, need));
+}
+
+/** The shortest group of words that, repeated, makes `words`. */
+function rootOf(words: readonly string[]): string[] {
+  for (let p = 1; p < words.length; p++) {
+    if (words.length % p === 0 && words.every((w, i) => w === words[i % p])) return words.slice(0, p);
+  }
+  return [...words];
+}
+
+/**
+ * Whether `text` (lower-cased) holds `words` `need` times in a row. After a run of r repetitions,
+ * the search goes on from inside its last one: a run starting at a later repetition is a shorter
+ * part of this one, and — the group being no power of a shorter one — the group cannot stand
+ * anywhere else inside the run but across its end. Linear in the text.
+ */
+function runIn(text: string, words: readonly string[], need: number): boolean {
+  const first = words[0] as string;
+  for (let at = text.indexOf(first); at !== -1; ) {
+    let next = at + 1;
+    if (!wordBefore(text, at) && !wordAt(text, at + first.length).word) {
+      const { reps, last } = runsFrom(text, at, words);
+      if (reps >= need) return true;
+      if (reps > 0) next = last + 1;
+    }
+    at = text.indexOf(first, next);
+  }
+  return false;
+}
+
+/** How many times `words` stand in a row from `at` (the first word's start), and where the last whole repetition starts. */
+function runsFrom(text: string, at: number, words: readonly string[]): { reps: number; last: number } {
+  let reps = 0;
+  let last = at;
+  for (let i = at; ; reps++) {
+    let start = i;
+    for (const [w, word] of words.entries()) {
+      for (let c = wordAt(text, i); c.size > 0 && !c.word; c = wordAt(text, i)) i += c.size;
+      if (w === 0) start = i;
+      if (!text.startsWith(word, i) || wordAt(text, i + word.length).word) return { reps, last };
+      i += word.length;
+    }
+    last = start;
+  }
 }
 
 /** Whether the answer may repeat this unit this many times: the given texts hold it, or the caller asked for that count. */

@@ -111,8 +111,17 @@ async function draw(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: 
   parts.records.metrics.recordPromptCount(candidate.model, ask.estimated, out.promptTokens);
   // an answer no one can use (empty, looping, cut in its first sentence, or citing what is not there) goes to the next candidate
   const verdict = req.format?.check(out.text);
-  const unusable = setAside(out.text, { doneReason: out.doneReason, given: t.given }, req, verdict);
+  const unusable = setAside(out.text, { doneReason: out.doneReason, given: givenTo(t, candidate, unit) }, req, verdict);
   return { empty: unusable?.kind === 'empty', out, verdict, unusable };
+}
+
+/**
+ * What this candidate read: the prompt and ollm-mcp's system prompt, and the model's own system
+ * prompt (its Modelfile's, a preset's) unless the caller's replaced it (stream.ts streamOptions).
+ */
+function givenTo(t: Trial, candidate: Candidacy, unit: HostOverview): Given {
+  const own = unit.overview.models.find((m) => m.name === candidate.model)?.own?.system;
+  return own && t.req.system === undefined ? { ...t.given, texts: [...t.given.texts, own] } : t.given;
 }
 
 /** The answer streamed from the loaded model, the request marked running on it meanwhile; a failure counts in its track record. */
