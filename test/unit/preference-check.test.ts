@@ -34,11 +34,16 @@ describe('checkPreference', () => {
     expect(v.alternatives).not.toContain('nomic-embed-text:latest');
   });
 
-  it('refuses a vision model for code, naming its own work and the code models', () => {
-    const v = checkPreference('llava:7b', 'code', installed);
+  it("accepts a general or a vision model for code: the user's choice outranks the profile rule (it writes text)", () => {
+    expect(checkPreference('llama3.1:8b', 'code', installed)).toMatchObject({ ok: true, model: { name: 'llama3.1:8b' } });
+    expect(checkPreference('llava:7b', 'debugging', installed)).toMatchObject({ ok: true, model: { name: 'llava:7b' } });
+  });
+
+  it('refuses an embedding model for code, naming what it does and the code models', () => {
+    const v = checkPreference('nomic-embed-text', 'code', installed);
     expect(v).toMatchObject({ ok: false, installed: true, alternatives: ['qwen2.5-coder:7b'] });
     if (v.ok) return;
-    expect(v.message).toMatch(/llava:7b cannot be preferred for code work: it does not suit code work \(code goes only to code models\) — it serves vision work/);
+    expect(v.message).toMatch(/nomic-embed-text:latest cannot be preferred for code work: it does not suit code work — it serves embeddings only \(it writes no text\)/);
     expect(v.message).toMatch(/Installed models that can do code work: qwen2\.5-coder:7b\./);
   });
 
@@ -65,7 +70,8 @@ describe('checkPreference', () => {
     const v = checkPreference('llama3.1:70b', 'general', [huge, small]);
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.message).toMatch(/does not fit in this host's memory \(needs 48 GB\)/);
-    const none = checkPreference('llava:7b', 'code', [llava, small]);
+    const none = checkPreference('nomic-embed-text', 'code', [embed, small]);
+    expect(none.ok).toBe(false);
     if (!none.ok) expect(none.message).toMatch(/No installed model can do code work yet — pull one made for code work, such as qwen2\.5-coder\./);
   });
 

@@ -119,8 +119,10 @@ describe('selectModel', () => {
     expect(selectModel({ task: 'general', named: false }, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('phi3:mini');
     expect(selectModel({ task: 'general', named: true }, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('llama3.1:8b');
     expect(selectModel({ task: 'general' }, [llama8, phi], { ...settings, defaultModel: 'phi3:mini' })!.model).toBe('llama3.1:8b');
-    // an override that cannot take the work is ignored
-    expect(selectModel({ task: 'code' }, [coder, phi], { ...settings, overrides: { code: 'phi3:mini' } })!.model).toBe('qwen2.5-coder:7b');
+    // an override is used even where the profile rule would not send the work (a general model for code)…
+    expect(selectModel({ task: 'code' }, [coder, phi], { ...settings, overrides: { code: 'phi3:mini' } })!.model).toBe('phi3:mini');
+    // …and ignored when it cannot do the work at all
+    expect(selectModel({ task: 'code' }, [coder, embed], { ...settings, overrides: { code: 'nomic-embed-text' } })!.model).toBe('qwen2.5-coder:7b');
   });
 });
 
@@ -244,21 +246,22 @@ describe('a configured or preferred model the router cannot use', () => {
     expect(s.reason).toMatch(/does not fit this request now — its context window \(4096 tokens\) is smaller than the prompt and answer \(~9000 tokens\)/);
   });
 
-  it('is passed over when it does not suit the work (a preference written before it was checked): embedding, vision model for code, no images', () => {
+  it('is passed over when it cannot do the work at all (a preference written before it was checked): embedding, no images — a vision model chosen for code writes text, so it is used', () => {
     const embedPref = selectModel({ task: 'general' }, [embed, llama8], prefer({ general: 'nomic-embed-text' }))!;
     expect(embedPref.model).toBe('llama3.1:8b');
     expect(embedPref.reason).toMatch(/nomic-embed-text:latest, was passed over: it does not suit general work — it serves embeddings only/);
     const llavaForCode = selectModel({ task: 'code' }, [llava, coder], prefer({ code: 'llava:7b' }))!;
-    expect(llavaForCode.model).toBe('qwen2.5-coder:7b');
-    expect(llavaForCode.reason).toMatch(/llava:7b, was passed over: it does not suit code work \(code goes only to code models\) — it serves vision work/);
+    expect(llavaForCode.ranked.map((r) => r.model)).toEqual(['llava:7b', 'qwen2.5-coder:7b']);
+    expect(llavaForCode.reason).toBe('llava:7b is the model you preferred for code work.');
     const blind = selectModel({ task: 'general', images: true }, [llama8, llava], prefer({ vision: 'llama3.1:8b' }))!;
     expect(blind.model).toBe('llava:7b');
     expect(blind.reason).toMatch(/llama3\.1:8b, was passed over: it cannot see images/);
   });
 
   it('says so for a configured model too, and stays silent when the preference is used', () => {
-    const s = selectModel({ task: 'code' }, [coder, phi], { ...settings, overrides: { code: 'phi3:mini' } })!;
-    expect(s.reason).toMatch(/the model configured for code work, phi3:mini, was passed over: it does not suit code work/);
+    const s = selectModel({ task: 'code' }, [coder, { ...phi, fits: false, requiredBytes: 40e9 }], { ...settings, overrides: { code: 'phi3:mini' } })!;
+    expect(s.model).toBe('qwen2.5-coder:7b');
+    expect(s.reason).toMatch(/the model configured for code work, phi3:mini, was passed over: it does not fit in this host's memory \(needs 40 GB\)/);
     const used = selectModel({ task: 'general' }, [llama8, phi], prefer({ general: 'phi3:mini' }))!;
     expect(used.model).toBe('phi3:mini');
     expect(used.skipped).toBeUndefined();

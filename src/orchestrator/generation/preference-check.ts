@@ -1,7 +1,10 @@
 /**
- * Whether a model may be recorded as the preferred one for a kind of work (prefer_model), by the
- * router's own rule (router.ts `canTake`): a preference the router would pass over every time is
- * refused at once, saying what the model can do and which installed models can do the work.
+ * Whether a model may be recorded as the preferred one for a kind of work (prefer_model), by what
+ * routing holds a preferred model to (routing-rules.ts `unusableBecause`): the user's choice
+ * outranks the profile rule (a general model may be preferred for code), so only a model the
+ * router would pass over every time — it writes no text, cannot see images for vision work, runs
+ * on ollama.com while cloud models are off, does not fit — is refused at once, saying what the
+ * model can do and which installed models can do the work (by the router's own rule, `canTake`).
  */
 import { findModel, similarModels } from '../models/model-db.js';
 import type { TaskType } from '../models/profiles.js';

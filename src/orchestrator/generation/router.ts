@@ -3,15 +3,18 @@
  * a configured override first, then the model the user preferred, then a model made for the
  * task (create_model's task, model.routing.madeFor), then an already-loaded model that suits the task, then the best
  * suitable model that fits now, then one that fits after unloading, then the fallback chain
- * (general models, larger before smaller — 8b → 7b → … — with phi last). Code and debugging go
- * only to code models — unless the work reads inputs given by path and no code model can take it:
- * then any text model that fits, last; images only to vision models; embedding models never generate. A configured
- * or preferred model that cannot be used is passed over, and the reason says which and why.
+ * (general models, larger before smaller — 8b → 7b → … — with phi last). By the router's own rule
+ * code and debugging go only to code models — unless the work reads inputs given by path and no
+ * code model can take it: then any text model that fits, last; images only to vision models;
+ * embedding models never generate. What the user chose for the work is not held to that rule, only
+ * to what it cannot do (no text, no vision for images, cloud off, memory, window): such a choice
+ * is passed over, and the reason says which and why.
  */
 import { baseName, findModel, parameterCount } from '../models/model-db.js';
 import type { ProfileName } from '../models/profiles.js';
 
 import { learnedOrder } from './router-learning.js';
+import { choicesFor, installedFor } from './route-choices.js';
 import { anyTextModelMay, isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel, type RouteCandidate, type RouteRequest, type RoutingSettings, type Selection } from './routing-rules.js';
 import { byCodeUnit } from '../util/locale-free.js';
 
@@ -59,26 +62,13 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   };
 
   const skipped: RankedModel[] = [];
-  /** The configured or preferred model, when it can take this work; otherwise noted in `skipped`. */
-  const chosen = (name: string | undefined, whose: string, among: readonly RouteCandidate[] = installed): RouteCandidate | undefined => {
-    if (!name) return undefined;
-    const m = findModel(among, name);
+  // What the user chose for this work comes first, held only to what it cannot do (route-choices.ts):
+  // a general model chosen for code gets code work; an embedding model, or one blind to the images given, is passed over, saying why.
+  for (const choice of choicesFor(asked, req, settings)) {
+    const m = findModel(installedFor(choice, installed), choice.model);
     const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
-    if (!why) return m;
-    skipped.push({ model: m?.name ?? name, why: `${whose}, ${m?.name ?? name}, was passed over: it ${why}` });
-    return undefined;
-  };
-  const override = settings.overrides[asked] ?? ((req.named ?? Boolean(req.task || req.profile || req.images)) ? undefined : settings.defaultModel);
-  const configured = chosen(override, `the model configured for ${asked} work`);
-  if (configured) add(configured, `${configured.name} is the model configured for ${asked} work${configured.loaded ? ' and is already loaded' : ''}`);
-  const preferred = chosen(settings.preferred?.[asked], `the model you preferred for ${asked} work`);
-  if (preferred) add(preferred, `${preferred.name} is the model you preferred for ${asked} work${preferred.loaded ? ' and is already loaded' : ''}`);
-  // models made for this kind of work, next (create_model's task, model.routing.madeFor)
-  for (const made of settings.madeFor ?? []) {
-    if (made.task !== req.task) continue;
-    const here = made.host === undefined ? installed : installed.filter((m) => m.host === undefined || m.host === made.host);
-    const m = chosen(made.model, `the model made for ${made.task} work`, here);
-    if (m) add(m, `${m.name} was made for ${made.task} work${m.loaded ? ' and is already loaded' : ''}`);
+    if (m && !why) add(m, `${m.name} ${choice.is}${m.loaded ? ' and is already loaded' : ''}`);
+    else skipped.push({ model: m?.name ?? choice.model, why: `${choice.whose}, ${m?.name ?? choice.model}, was passed over: it ${why}` });
   }
   const fixed = ranked.length; // what the user chose stays first, whatever was learned
 

@@ -1,7 +1,9 @@
 /**
  * The router's data and rules, pure: the shapes it works on, the routing profiles (seed 003's,
- * plus reasoning and vision), which model can take which work (code only to code models, images
- * only to vision models, embedding and image-generation models none), and why one cannot.
+ * plus reasoning and vision), which model the router's own rule gives which work (code only to
+ * code models, images only to vision models, embedding and image-generation models none), what a
+ * model the user chose for the work is held to instead (only what it cannot do at all), and why a
+ * model cannot take the work.
  */
 import type { EvidenceBook } from './learning-evidence.js';
 import { baseName } from '../models/model-db.js';
@@ -124,7 +126,7 @@ export interface RoutingProfile {
 export const ROUTING_PROFILES: Record<ProfileName, RoutingProfile> = {
   fast: { name: 'fast', description: 'Quick answers from small models', preferredFamilies: ['phi', 'gemma', 'llama3.2', 'mistral'], minContextWindow: 2048, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
   general: { name: 'general', description: 'Balanced models for most work', preferredFamilies: ['llama', 'mistral', 'qwen'], minContextWindow: 4096, requiredCapabilities: ['completion'] },
-  // Code work never goes to a non-code model, so code has no fallback profile.
+  // Code work never goes to a non-code model the user did not choose for it, so code has no fallback profile.
   code: { name: 'code', description: 'Code generation and debugging', preferredFamilies: ['qwen2.5-coder', 'qwen3-coder', 'deepseek-coder', 'codellama', 'starcoder', 'codestral'], minContextWindow: 8192, requiredCapabilities: ['completion'] },
   creative: { name: 'creative', description: 'Stories, poems and other writing', preferredFamilies: ['llama', 'mistral', 'gemma'], minContextWindow: 4096, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
   reasoning: { name: 'reasoning', description: 'Step-by-step reasoning, maths and proofs', preferredFamilies: ['qwen3', 'deepseek-r1', 'qwq', 'phi4'], minContextWindow: 8192, requiredCapabilities: ['completion'], fallbackProfile: 'general' },
@@ -163,7 +165,8 @@ export function profileChain(profile: ProfileName): ProfileName[] {
 /**
  * Can this model be given work for `profile`, by the router's own rule: it suits the profile or
  * one of its fallbacks. So code goes only to code models, images only to vision models, and an
- * embedding or image-generating model takes no work at all.
+ * embedding or image-generating model takes no work at all. A model the user chose for the work
+ * is not held to this rule (unusableBecause).
  */
 export function canTake(m: RouteCandidate, profile: ProfileName, images = false): boolean {
   return profileChain(profile).some((p) => suits(m, p, images));
@@ -175,10 +178,11 @@ export function anyTextModelMay(profile: ProfileName, req: Pick<RouteRequest, 'i
 }
 
 /**
- * Why an installed model is no candidate for this work, whatever the size of the work, or
- * undefined when the router would rank it: it writes no text, is a cloud model while those are
- * off, does not fit its host's memory, or serves other work (code only to code models unless the
- * work reads inputs, images only to vision models).
+ * Why an installed model the user did not choose for this work is no candidate for it, whatever
+ * the size of the work, or undefined when the router would rank it: it writes no text, is a cloud
+ * model while those are off, does not fit its host's memory, or serves other work (code only to
+ * code models unless the work reads inputs, images only to vision models). A chosen model is held
+ * to unusableBecause instead (route-choices.ts whyNoCandidate).
  */
 export function notCandidateBecause(m: RouteCandidate, profile: ProfileName, req: Pick<RouteRequest, 'images' | 'readsInputs'>, settings: Pick<RoutingSettings, 'allowCloud'>): string | undefined {
   if (!m.capabilities.includes('completion')) return `serves ${abilities(m)}`;
@@ -197,15 +201,28 @@ export function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>):
   return 'no text work (it reports no completion capability)';
 }
 
-/** Why an installed model cannot take work for `profile` now, or undefined when it can. */
+/**
+ * Why a model cannot do this work at all, whoever chose it — it writes no text, or images are
+ * given and it cannot see — or undefined; `profile`, when given, is named in the reason.
+ */
+export function cannotDoBecause(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>, req: Pick<RouteRequest, 'images'>, profile?: ProfileName): string | undefined {
+  if (!m.capabilities.includes('completion')) return `${profile ? `does not suit ${profile} work — it ` : ''}serves ${abilities(m)}`;
+  if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
+  return undefined;
+}
+
+/**
+ * Why a model the user chose for `profile` work — configured for it, preferred for it, made for
+ * it (route-choices.ts), or offered to prefer_model — cannot take it now, or undefined when it
+ * can. The choice outranks the profile rule (a general model chosen for code gets code work), never
+ * what the model cannot do: write text, see the images given, run here (a cloud model while those
+ * are off), fit its host's memory, hold the prompt and answer in its window.
+ */
 export function unusableBecause(m: RouteCandidate, profile: ProfileName, req: Pick<RouteRequest, 'images' | 'contextTokens'>, settings: Pick<RoutingSettings, 'allowCloud'>): string | undefined {
-  if (!canTake(m, profile, req.images)) {
-    if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
-    return `does not suit ${profile} work${profile === 'code' ? ' (code goes only to code models)' : ''} — it serves ${abilities(m)}`;
-  }
+  const cannot = cannotDoBecause(m, req, profile);
+  if (cannot) return cannot;
   if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';
   if (!m.fits) return `does not fit in this host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
   if (m.contextWindow < (req.contextTokens ?? 0)) return `does not fit this request now — its context window (${m.contextWindow} tokens) is smaller than the prompt and answer (~${req.contextTokens} tokens)`;
   return undefined;
 }
-

@@ -2,18 +2,21 @@
  * When the route has no candidate at all for the work, it says why of every model here, beside
  * the hosts that are down — never only a host: the models that could take the work have windows
  * too small (said with the widest), or no model can take it (each one and why: it writes no text,
- * does not fit its host's memory, serves other work). It throws when nothing else may answer (no
- * cloud fallback, or inputs read by path for a long prompt); otherwise the reasons join the
- * attempts the cloud fallback's answer (or its refusal) lists.
+ * does not fit its host's memory, serves other work — never said of a model the user chose for
+ * it). It throws when nothing else may answer (no cloud fallback, or inputs read by path for a
+ * long prompt); otherwise the reasons join the attempts the cloud fallback's answer (or its
+ * refusal) lists.
  */
 import type { JobParts } from './parts.js';
 import type { Candidate } from '../fleet/windows.js';
-import type { ProfileName } from '../models/profiles.js';
-import { notCandidateBecause } from '../generation/routing-rules.js';
+import type { ProfileName, TaskType } from '../models/profiles.js';
+import { whyNoCandidate } from '../generation/route-choices.js';
 import { RouteError, type Attempt, type RouteRequest } from '../generation/route-types.js';
 
 export interface NoCandidate {
   profile: ProfileName;
+  /** The work's task: a model made for it (create_model's task) is the user's choice, held only to what it cannot do. */
+  task: TaskType;
   models: ReadonlyArray<Candidate & { trainedWindow?: number }>;
   /** What was tried or found so far (hosts that are down, a named model's window): the reasons are added here. */
   attempts: Attempt[];
@@ -26,9 +29,11 @@ export interface NoCandidate {
 
 export function noCandidate(parts: JobParts, req: RouteRequest, c: NoCandidate): void {
   const { profile, attempts } = c;
-  const work = { images: (req.images?.length ?? 0) > 0, ...(req.inputsByReference && { readsInputs: true }) };
+  const images = (req.images?.length ?? 0) > 0;
+  const work = { task: c.task, named: Boolean(req.task || req.profile || images), images, ...(req.inputsByReference && { readsInputs: true }) };
   const routing = parts.routing();
-  const why = (m: Candidate) => notCandidateBecause(m, profile, work, routing);
+  // a model the user chose for the work (configured, preferred, made for it) is held only to what it cannot do
+  const why = (m: Candidate) => whyNoCandidate(m, profile, work, routing);
   const takers = c.models.filter((m) => !m.cloud && why(m) === undefined);
   const widest = Math.max(0, ...takers.map((m) => m.contextWindow));
   if (widest > 0 && widest < c.contextTokens) {

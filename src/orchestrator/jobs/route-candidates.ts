@@ -18,6 +18,7 @@ import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { shortened } from '../util/shorten.js';
 import type { JobParts } from './parts.js';
 import { rankWork, type Work } from './work.js';
+import { cannotDoBecause } from '../generation/routing-rules.js';
 import { noCandidate } from './no-candidate.js';
 import { fairChoice, type Contender } from '../generation/schedule.js';
 import { evidenceFor } from '../generation/learning.js';
@@ -76,7 +77,7 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   const listed = candidatesOf(views);
   const models: Candidates['models'] = ask.contextTokens > WINDOWS_FROM ? await withUsableWindows(views, listed, req.signal) : listed;
   const queue: Candidacy[] = [];
-  const windowTooSmall = req.model ? namedFirst(req.model, req, ask, models, queue, attempts) : undefined;
+  const namedRefused = req.model ? namedFirst(req.model, req, ask, models, queue, attempts) : undefined;
   let cold: ReturnType<typeof coldLoadEstimates> | undefined;
   const coldLoadMs = () => (cold ??= coldLoadEstimates(models, parts.records.metrics.loadSpeed()));
   let ranked = req.only === true; // the named model or nothing
@@ -96,23 +97,32 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   if (!ranked && (!named || req.dryRun || !namedHost || isFull(namedHost, named.model))) rank();
 
   // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
-  if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === windowTooSmall)) {
-    const { profile } = ask.work;
-    noCandidate(parts, req, { profile, models, attempts, contextTokens: ask.contextTokens, promptTokens: ask.promptTokens, answerTokens: ask.answerTokens, namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined });
+  if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === namedRefused)) {
+    const { profile, task } = ask.work;
+    noCandidate(parts, req, { profile, task, models, attempts, contextTokens: ask.contextTokens, promptTokens: ask.promptTokens, answerTokens: ask.answerTokens, namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined });
   }
   return { views, models, queue, unit, coldLoadMs, at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined) };
 }
 
 /**
  * The named model first in the queue — its reason the one the caller gave (`chosenBecause`, when
- * a planner chose it), else that the caller named it — or, in `attempts`, why it cannot take the
- * work; the attempt of a window too small is returned.
+ * a planner chose it), else that the caller named it; whatever the profile rule would say — or, in
+ * `attempts`, why it cannot take the work (it writes no text, cannot see the images given, its
+ * window is too small), that attempt returned: when no other model can take the work, each one's
+ * reason is said too (no-candidate.ts).
  */
 function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Candidates['models'], queue: Candidacy[], attempts: Attempt[]): Attempt | undefined {
   const named = findModel(models, name);
   if (!named) {
     attempts.push({ model: shortened(name), error: `not installed — pull it with \`ollama pull ${shortened(name)}\`` });
     return undefined;
+  }
+  // named, it is not held to the profile rule (a general model for code is used as named), only to what it cannot do at all
+  const cannot = cannotDoBecause(named, { images: (req.images?.length ?? 0) > 0 });
+  if (cannot) {
+    const refused = { model: named.name, error: `${named.name} was named, but it ${cannot}, so it was not tried` };
+    attempts.push(refused);
+    return refused;
   }
   if (named.contextWindow < ask.contextTokens) {
     const trained = named.trainedWindow ?? named.contextWindow;
