@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildViews } from './build-views.mjs';
 import { recordHandshake } from './handshake.mjs';
+import { stagePlugin } from './plugin.mjs';
 
 /**
  * The `ollama` client tests `headers instanceof Headers` on every request; touching the global
@@ -167,6 +168,7 @@ try {
   rmSync(staging, { recursive: true, force: true });
   throw err;
 }
+stagePlugin('.', staging); // the Claude Code plugin gets this build alone (plugin/dist)
 place(staging, 'dist');
 
 /**

@@ -43,9 +43,9 @@ async function read(session: Session, files: string[]) {
 const HOW = /open the client in your project folder \(or give it as an MCP root\), name it with --project DIR or OLLM_PROJECT, or add it to inputs\.roots in settings/;
 
 describe.each([
-  ['the filesystem root', () => '/', {}],
-  ['the filesystem root, with the bundle\'s empty project folder', () => '/', { OLLM_PROJECT: '' }],
-  ['the home folder', () => home, {}],
+  ['the filesystem root', (): string => '/', {}],
+  ['the filesystem root, with the bundle\'s empty project folder', (): string => '/', { OLLM_PROJECT: '' }],
+  ['the home folder', (): string => home, {}],
 ] as const)('a server started from %s', (_what, cwd, extra) => {
   let session: Awaited<ReturnType<typeof connect>>;
   beforeAll(async () => {

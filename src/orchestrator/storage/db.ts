@@ -19,6 +19,7 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type Libsql from 'libsql';
+import { loadLibsql } from './libsql-load.js';
 import { cjsExports } from '../util/cjs.js';
 import { log } from '../util/log.js';
 import { CONNECTION_BUSY_MS, retryBusy } from './busy.js';
@@ -49,7 +50,7 @@ async function checkPlace(path: string): Promise<void> {
 }
 
 async function openDb(path: string): Promise<Db> {
-  const Database = cjsExports((await import('libsql')) as unknown as typeof Libsql);
+  const Database = cjsExports((await loadLibsql()) as typeof Libsql);
   await mkdir(join(path, '..'), { recursive: true });
   await checkPlace(path);
   const moved = await checkBeforeOpen(path);
