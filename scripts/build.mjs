@@ -4,7 +4,8 @@
 // start-up path.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -168,8 +169,30 @@ try {
   rmSync(staging, { recursive: true, force: true });
   throw err;
 }
+recordBuild(staging);
 stagePlugin('.', staging); // the Claude Code plugin gets this build alone (plugin/dist)
 place(staging, 'dist');
+
+/**
+ * `build.json`: the build's id — a hash of every file emitted, names and bytes — and when it was
+ * made. The shared server's socket is named by it (src/server/shared/build.ts, place.ts), so a
+ * rebuilt checkout of the same version never joins the old code's server; the same sources built
+ * again give the same id.
+ */
+function recordBuild(dir) {
+  const hash = createHash('sha256');
+  const files = [];
+  const walk = (rel) => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else files.push(r);
+    }
+  };
+  walk('');
+  for (const f of files.sort()) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update('\0');
+  writeFileSync(join(dir, 'build.json'), JSON.stringify({ ollm: 'build', id: hash.digest('hex').slice(0, 12), at: Date.now() }));
+}
 
 /**
  * Moves a finished build into dist/: the hash-named chunks first (new names, so nothing a running

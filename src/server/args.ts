@@ -7,7 +7,7 @@ import { numberOrText, type FlagSetting } from '../orchestrator/config/load.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 import { nestsDeeperThan } from '../tools/arg-bounds.js';
 
-export type Command = 'serve' | 'daemon' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state';
+export type Command = 'serve' | 'daemon' | 'doctor' | 'help' | 'version' | 'memory' | 'template' | 'project' | 'learning' | 'state' | 'shared';
 
 export interface CliArgs {
   command: Command;
@@ -35,7 +35,7 @@ export interface CliArgs {
 }
 
 /** What each user command accepts: action → [min, max] arguments. */
-const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning' | 'state', Record<string, [number, number, string]>> = {
+const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning' | 'state' | 'shared', Record<string, [number, number, string]>> = {
   learning: { show: [0, 0, 'learning show'], reset: [0, 1, 'learning reset [routing|sizes]'] },
   memory: {
     list: [0, 0, 'memory list'],
@@ -48,6 +48,7 @@ const ACTIONS: Record<'memory' | 'template' | 'project' | 'learning' | 'state', 
   template: { list: [0, 0, 'template list'], show: [1, 1, 'template show NAME'] },
   project: { detect: [0, 0, 'project detect'], init: [0, 0, 'project init'] },
   state: { backup: [1, 1, 'state backup FILE'] },
+  shared: { list: [0, 0, 'shared [list]'], stop: [0, 1, 'shared stop [PID|all]'] },
 };
 
 export class UsageError extends Error {}
@@ -67,10 +68,17 @@ export const USAGE = `Usage: ollm-mcp [command] [options]
 
 Commands:
   serve                   Serve MCP over stdio (the default), or HTTP with --transport http.
-  daemon                  Run the shared server on its own, for every stdio launch of these
-                          settings, until shared.idleSeconds after its last client leaves.
+  daemon                  Run the shared server on its own, for every stdio launch of this
+                          build and settings, until shared.idleSeconds after its last client
+                          leaves (or, once a newer build or other settings took over, its last
+                          client leaves).
   doctor                  Check Ollama, models, RAM and settings; print what to fix.
                           Exits 0 only when all is well. --json prints the report as JSON.
+  shared [list]           The shared servers of this user: pid, build, what each serves, since
+                          when, its clients, whether it retires (--json: as JSON).
+  shared stop [PID|all]   Stop shared servers: without an argument those of this $OLLM_HOME that
+                          new launches no longer join (an older build's, other settings'); "all"
+                          every one; PID that one. Exits 1 if one did not stop.
   memory list             Show everything remembered (newest first).
   memory add KEY VALUE    Remember a fact (--category fact|preference|context).
   memory forget KEY       Remove one entry.
@@ -186,9 +194,9 @@ export function parseCli(argv: string[]): CliArgs {
   else if (v.version) command = 'version';
   else if (positionals.length > 0) {
     const [first, ...rest] = positionals;
-    if (first === 'memory' || first === 'template' || first === 'project' || first === 'learning' || first === 'state') {
+    if (first === 'memory' || first === 'template' || first === 'project' || first === 'learning' || first === 'state' || first === 'shared') {
       const actions = ACTIONS[first];
-      action = rest[0] ?? (first === 'project' ? 'detect' : undefined);
+      action = rest[0] ?? (first === 'project' ? 'detect' : first === 'shared' ? 'list' : undefined);
       const spec = action === undefined ? undefined : actions[action];
       if (!spec) {
         throw new UsageError(`${action === undefined ? `"${first}" needs an action` : `Unknown action "${first} ${action}"`} — one of: ${Object.values(actions).map((a) => a[2]).join(', ')}.`);
@@ -197,7 +205,7 @@ export function parseCli(argv: string[]): CliArgs {
       if (params.length < spec[0] || params.length > spec[1]) throw new UsageError(`Usage: ollm-mcp ${spec[2]}${params.length > spec[1] ? ' (quote a value that has spaces)' : ''}.`);
       command = first;
     } else {
-      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon') throw new UsageError(`Unknown command "${first}" — the commands are serve, daemon, doctor, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
+      if (first !== 'serve' && first !== 'doctor' && first !== 'daemon') throw new UsageError(`Unknown command "${first}" — the commands are serve, daemon, doctor, shared, memory, template, project, learning, state and help; see \`ollm-mcp --help\`.`);
       if (rest.length > 0) throw new UsageError(`Unexpected argument "${rest[0]}" — see \`ollm-mcp --help\`.`);
       command = first;
     }

@@ -1,6 +1,6 @@
 /**
- * The commands other than `serve` (doctor, memory, learning, template, project, state): each
- * makes the whole orchestrator, so they are loaded only when one is run.
+ * The commands other than `serve` (doctor, memory, learning, template, project, state, shared):
+ * each but `shared` makes the whole orchestrator, so they are loaded only when one is run.
  */
 import { Orchestrator, runDoctor, type DoctorReport } from '../orchestrator/index.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
@@ -10,7 +10,7 @@ import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { loadSettings } from './load-settings.js';
 import { learningCommand, memoryCommand, print, projectCommand, templateCommand } from './commands.js';
 import { stateCommand } from './state-command.js';
-import { sharedCheck } from './shared/who.js';
+import { sharedCheck } from './shared/report.js';
 
 function printDoctor(report: DoctorReport): void {
   const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
@@ -31,13 +31,14 @@ export async function runCommand(args: CliArgs): Promise<number> {
   // the project is read for the commands it affects
   const loaded = await loadSettings(args, args.command === 'doctor' || args.command === 'project');
   if (!loaded) return 1;
+  if (args.command === 'shared') return (await import('./shared-command.js')).sharedCommand(loaded.config, args);
   const orch = new Orchestrator(loaded.config, loaded.project ? { project: loaded.project } : {});
 
   if (args.command === 'doctor') {
     await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
     // its report quotes what engines said: no configured key in it, whatever path it took
     const found = await runDoctor(orch);
-    found.checks.push(await sharedCheck(loaded.config)); // who is connected to the shared server, when one runs
+    found.checks.push(await sharedCheck(loaded.config)); // every shared server of this user and its clients; two on this home warned of
     const report = redactValuesDeep(found, configuredSecrets(loaded.config.settings, process.env, [args.token]));
     if (args.json) print(JSON.stringify(report, null, 2));
     else printDoctor(report);

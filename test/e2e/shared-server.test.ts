@@ -210,20 +210,27 @@ describe('the shared server', () => {
     expect(check.detail).toContain(`pid ${a.pid}`);
   });
 
-  it('refuses a launch of another version, saying so', async () => {
+  it('refuses a launch of another version or another build, saying so', async () => {
     const { runtime, launch } = setup();
     await launch('client-a');
     const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
-    const key = /-([0-9a-f]{16})\.sock$/.exec(sock)![1];
-    const answer = await new Promise<string>((resolve, reject) => {
-      const s = connectSocket(join(socketDir(runtime), sock));
-      let got = '';
-      s.on('data', (d: Buffer) => (got += d.toString()));
-      s.on('close', () => resolve(got));
-      s.on('error', reject);
-      s.write(`${JSON.stringify({ ollm: 'hello', version: '9.9.9', key, pid: process.pid, cwd: runtime, toolsets: ['all'], defaultProfile: 'general' })}\n`);
-    });
-    expect(JSON.parse(answer)).toEqual({ ollm: 'refused', why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/) });
+    const [, version, build, key] = /^(.+)-([0-9a-f]{12})-([0-9a-f]{16})\.sock$/.exec(sock)!;
+    const hello = (fields: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        const s = connectSocket(join(socketDir(runtime), sock));
+        let got = '';
+        s.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got.includes('\n')) s.destroy(); // the answer: a session that was taken is left at once
+        });
+        s.on('close', () => resolve(got.split('\n')[0]!));
+        s.on('error', reject);
+        s.write(`${JSON.stringify({ ollm: 'hello', version, build, key, pid: process.pid, cwd: runtime, toolsets: ['all'], defaultProfile: 'general', ...fields })}\n`);
+      });
+    expect(JSON.parse(await hello({ version: '9.9.9' }))).toEqual({ ollm: 'refused', why: expect.stringMatching(/shared server is ollm-mcp \S+, the launch 9\.9\.9/) });
+    expect(JSON.parse(await hello({ build: 'bbbbbbbbbbbb' }))).toEqual({ ollm: 'refused', why: `this shared server is build ${build} of ollm-mcp ${version}, the launch build bbbbbbbbbbbb` });
+    // its own version and build: taken
+    expect(JSON.parse(await hello({}))).toEqual({ ollm: 'ok', pid: sharedPids(runtime)[0] });
   });
 
   // the GPU host's memory is told to the planner as a remote machine's would be (bench/shared.ts)

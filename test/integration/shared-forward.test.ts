@@ -47,7 +47,7 @@ function standIn(address: string): Promise<Conn[]> {
 /** How a launch reaches the stand-in at `address`. */
 const reachOf = (address: string): Reach => ({
   place: { address, dir: '', lock: '' },
-  hello: { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
+  hello: { ollm: 'hello', version: '1.0.0', build: 'source', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
 });
 
 /** The stand-in reached (this test hosts nothing: it waits for the stand-in to listen). */

@@ -8,7 +8,7 @@ import { MAX_HELLO_BYTES, answerSchema, clientPart, firstLine, helloSchema, pars
 import { Lines, requestId, responseId, type Line } from '../../src/server/shared/lines.js';
 import { tempDir } from '../helpers/temp.js';
 
-const hello = { ollm: 'hello', version: '1.0.0', key: '0123456789abcdef', pid: 42, cwd: '/work/x', toolsets: ['all'], defaultProfile: 'general' };
+const hello = { ollm: 'hello', version: '1.0.0', build: '0123456789ab', key: '0123456789abcdef', pid: 42, cwd: '/work/x', toolsets: ['all'], defaultProfile: 'general' };
 
 describe('the hello', () => {
   it('is taken when it is one', () => {

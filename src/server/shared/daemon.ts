@@ -1,7 +1,8 @@
 /**
  * `ollm-mcp daemon`: the shared server on its own, outliving its clients (run by hand or by a
  * service manager; a launch otherwise hosts it: host.ts). Launches forward to it while it runs; it
- * exits `shared.idleSeconds` after its last client leaves, leaving nothing.
+ * exits `shared.idleSeconds` after its last client leaves, leaving nothing — or, retiring (a newer
+ * build or other settings took its $OLLM_HOME over: retire.ts), as soon as its last client leaves.
  */
 import { log } from '../../orchestrator/util/log.js';
 import type { CliArgs } from '../args.js';
@@ -9,6 +10,7 @@ import { keepHeapSmall } from '../lifecycle.js';
 import { loadSettings } from '../load-settings.js';
 import { keepStdoutForProtocol } from '../stdio.js';
 import { VERSION } from '../version.js';
+import { release } from './build.js';
 import { SharedUnavailable, sharedPlace, type Place } from './place.js';
 import { startShared } from './start.js';
 
@@ -19,13 +21,13 @@ export async function runDaemon(args: CliArgs): Promise<number> {
   keepHeapSmall();
   let place: Place;
   try {
-    place = await sharedPlace(loaded.config, VERSION);
+    place = await sharedPlace(loaded.config, release());
   } catch (err) {
     if (!(err instanceof SharedUnavailable)) throw err;
     log.error(`shared server: ${err.message}`);
     return 1;
   }
-  const started = await startShared(loaded, place);
+  const started = await startShared(loaded, place, { daemon: true, takeOver: true });
   if (!started) {
     log.info(`shared server: another one holds ${place.address}: leaving it to serve`);
     return 0;

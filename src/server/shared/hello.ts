@@ -1,11 +1,13 @@
 /**
  * The first line a launch sends the shared server, and its answer. The hello says what stays the
  * client's: its working folder, its --project (or OLLM_PROJECT), the settings it keeps
- * (place.ts CLIENT_SETTINGS) and its pid; version and key must be the server's own, or it refuses.
- * Everything after the answer is the client's JSON-RPC, line for line. `who` asks who is
- * connected (doctor). Each line is bounded and checked where it enters.
+ * (place.ts CLIENT_SETTINGS) and its pid; version, build and key must be the server's own, or it
+ * refuses. Everything after the answer is the client's JSON-RPC, line for line. A connection may
+ * instead send one of the control lines (control.ts: `who`, `retire`, `stop`). Each line is
+ * bounded and checked where it enters.
  */
 import * as z from 'zod';
+import { buildIdSchema } from './build.js';
 import { TOOLSET_NAMES } from '../../orchestrator/config/schema.js';
 import { PROFILE_NAMES } from '../../orchestrator/models/profiles.js';
 import type { Settings } from '../../orchestrator/config/index.js';
@@ -18,8 +20,12 @@ const path = z.string().min(1).max(4096);
 export const helloSchema = z.strictObject({
   ollm: z.literal('hello'),
   version: z.string().min(1).max(64),
+  /** The build's id (build.ts): a rebuilt checkout of the same version is another build. */
+  build: buildIdSchema,
   key: z.string().regex(/^[0-9a-f]{16}$/),
   pid: z.number().int().positive(),
+  /** Sent by a launch moving from a server that left (forward.ts), not by a new one: it does not make this server take over (retire.ts). */
+  moving: z.literal(true).optional(),
   cwd: path,
   /** --project DIR, or OLLM_PROJECT: resolved against cwd by the server. */
   project: path.optional(),
@@ -37,7 +43,7 @@ export const answerSchema = z.discriminatedUnion('ollm', [
 ]);
 export type Answer = z.infer<typeof answerSchema>;
 
-/** One connected client, as doctor and ollm://fleet show it. */
+/** One connected client, as doctor, `ollm-mcp shared` and ollm://fleet show it. */
 export const clientSchema = z.strictObject({
   name: z.string().max(200).optional(),
   version: z.string().max(200).optional(),
@@ -46,7 +52,25 @@ export const clientSchema = z.strictObject({
   project: z.string().max(200).optional(),
   since: z.string().max(40),
 });
-export const whoAnswerSchema = z.strictObject({ ollm: z.literal('clients'), pid: z.number().int(), version: z.string().max(64), clients: z.array(clientSchema).max(10_000) });
+/**
+ * A server's answer to `who`: its pid, version and clients; since this build also its build, key,
+ * home and settings file, when it started, whether a launch hosts it (or `ollm-mcp daemon`) and
+ * whether it is retiring (optional: a server of an earlier build answers without them).
+ */
+export const whoAnswerSchema = z.strictObject({
+  ollm: z.literal('clients'),
+  pid: z.number().int(),
+  version: z.string().max(64),
+  build: buildIdSchema.optional(),
+  builtAt: z.number().int().nonnegative().optional(),
+  key: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  home: z.string().max(4096).optional(),
+  file: z.string().max(4096).optional(),
+  since: z.string().max(40).optional(),
+  daemon: z.boolean().optional(),
+  retiring: z.boolean().optional(),
+  clients: z.array(clientSchema).max(10_000),
+});
 export type WhoAnswer = z.infer<typeof whoAnswerSchema>;
 
 /** A first line parsed and checked by `schema`; undefined (with why) when it is not one. */

@@ -59,7 +59,8 @@ interface Begun {
 async function begin(loaded: Loaded, place: Place, hello: Hello): Promise<Begun | undefined> {
   let started;
   try {
-    started = await startShared(loaded, place);
+    // a new launch's server takes its $OLLM_HOME over; one hosted by a launch moving on does not (retire.ts)
+    started = await startShared(loaded, place, { daemon: false, takeOver: !hello.moving });
   } catch (err) {
     throw new SharedUnavailable(`could not host the shared server: ${(err as Error).message}`);
   }

@@ -1,6 +1,6 @@
 /**
  * A stdio launch with the shared server on (settings' shared.enabled, the default): the launch
- * reaches the shared server of this user, version and settings and forwards to it, or hosts it
+ * reaches the shared server of this user, build and settings and forwards to it, or hosts it
  * when none listens (host.ts); when it cannot (no private folder, the server refused, another
  * never came up), it says why on stderr and the launch serves on its own, as with `--no-shared`.
  */
@@ -9,6 +9,7 @@ import { log } from '../../orchestrator/util/log.js';
 import type { CliArgs } from '../args.js';
 import type { Loaded } from '../load-settings.js';
 import { VERSION } from '../version.js';
+import { release, thisBuild } from './build.js';
 import { Forwarder } from './forward.js';
 import { offersAsRecorded, recordedHandshake } from './handshake.js';
 import { clientPart, type Hello } from './hello.js';
@@ -21,6 +22,7 @@ export function helloFor(args: CliArgs, loaded: Loaded): Hello {
   return {
     ollm: 'hello',
     version: VERSION,
+    build: thisBuild().id,
     key: sharedKey(loaded.config),
     pid: process.pid,
     cwd: process.cwd(),
@@ -44,7 +46,7 @@ export type ServeOwn = (input: Readable, output: Writable) => Promise<void>;
 export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: ServeOwn): Promise<true | string> {
   let reach: Reach;
   try {
-    const place = await sharedPlace(loaded.config, VERSION);
+    const place = await sharedPlace(loaded.config, release());
     reach = { place, hello: helloFor(args, loaded) };
   } catch (err) {
     if (err instanceof SharedUnavailable) return err.message;
@@ -53,8 +55,10 @@ export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: Serv
   const hosting: { current?: Hosting } = {};
   const exit = (code: number) => (hosting.current ? hosting.current.retire() : process.exit(code));
   // the server's code (host.js: the SDK, the core) is loaded only by a launch that hosts; one that
-  // comes to host after forwarding serves its client through its forwarder
-  const next = () => reachOrHost(reach, async () => (await import('./host.js')).hostThrough(loaded, reach.place, reach.hello, hosting));
+  // comes to host after forwarding serves its client through its forwarder. Moving, it says so: the
+  // server it reaches takes nothing over for it (retire.ts)
+  const moving: Reach = { place: reach.place, hello: { ...reach.hello, moving: true } };
+  const next = () => reachOrHost(moving, async () => (await import('./host.js')).hostThrough(loaded, moving.place, moving.hello, hosting));
   const forwarder = new Forwarder(next, offersAsRecorded(loaded.config.settings, loaded.project) ? recordedHandshake() : undefined, process.stdin, process.stdout, exit);
   forwarder.listen();
   try {

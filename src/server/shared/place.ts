@@ -1,10 +1,12 @@
 /**
- * Where the shared server of this user, version and settings listens: a Unix socket in a folder
+ * Where the shared server of this user, build and settings listens: a Unix socket in a folder
  * only this user can enter (`$XDG_RUNTIME_DIR/ollm-mcp-<uid>`, else `<tmpdir>/ollm-mcp-<uid>`,
  * made 0700 and checked to be this user's and closed to others), or on Windows a named pipe (whose
- * default access is its creator's). The name holds the version and a hash of what shapes the
- * shared core — $OLLM_HOME and every setting but those each client keeps (CLIENT_SETTINGS) — so
- * versions never mix and clients with other settings get a server of their own.
+ * default access is its creator's). The name holds the version, the build's id (build.ts: a
+ * rebuild of the same version is another build) and a hash of what shapes the shared core —
+ * $OLLM_HOME and every setting but those each client keeps (CLIENT_SETTINGS) — so builds never
+ * mix and clients with other settings get a server of their own. A server that retires (retire.ts)
+ * leaves its place for `retiring-<pid>` in the same folder, where `ollm-mcp shared` still finds it.
  */
 import { createHash } from 'node:crypto';
 import { lstat, mkdir } from 'node:fs/promises';
@@ -109,26 +111,57 @@ export function socketBases(env: NodeJS.ProcessEnv, tmp: string): string[] {
   return [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmp, '/tmp'];
 }
 
-/** Where the shared server for these settings and this version listens; the folder made and checked. */
+/** The place named `name` in the socket folder `dir`: its socket (on Windows its pipe) and its lock. */
+export function placeIn(dir: string, name: string, system: System = THIS_SYSTEM): Place {
+  const address = system.platform === 'win32' ? `\\\\.\\pipe\\ollm-mcp-${userTag(system)}-${name}` : join(dir, `${name}.sock`);
+  return { address, dir, lock: join(dir, `${name}.lock`) };
+}
+
+/** The name of the place a retiring server moves to (retire.ts): its own, so the next server may take the old one. */
+export const retiringName = (pid: number): string => `retiring-${pid}`;
+
+/** The name of the place of this release (the version and the build's id: `release()`) and key. */
+export const placeName = (release: string, key: string): string => `${release.replace(/[^A-Za-z0-9.-]/g, '_')}-${key}`;
+
+/** Where the shared server for these settings and this release (`release()`: version and build) listens; the folder made and checked. */
 export async function sharedPlace(
   config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>,
-  version: string,
+  release: string,
   env: NodeJS.ProcessEnv = process.env,
   system: System = THIS_SYSTEM,
 ): Promise<Place> {
-  const name = `${version.replace(/[^A-Za-z0-9.-]/g, '_')}-${sharedKey(config, env)}`;
+  const name = placeName(release, sharedKey(config, env));
   if (system.platform === 'win32') {
     const dir = join(config.home, 'shared');
     await mkdir(dir, { recursive: true });
-    return { address: `\\\\.\\pipe\\ollm-mcp-${userTag(system)}-${name}`, dir, lock: join(dir, `${name}.lock`) };
+    return placeIn(dir, name, system);
   }
   const bases = socketBases(env, system.tmpdir());
   for (const base of bases) {
     const dir = join(base, `ollm-mcp-${userTag(system)}`);
-    const address = join(dir, `${name}.sock`);
-    if (Buffer.byteLength(address) > MAX_SOCKET_PATH) continue;
+    const place = placeIn(dir, name, system);
+    if (Buffer.byteLength(place.address) > MAX_SOCKET_PATH) continue;
     await privateDir(dir, system.uid);
-    return { address, dir, lock: join(dir, `${name}.lock`) };
+    return place;
   }
   throw new SharedUnavailable(`no folder gives a socket path under ${MAX_SOCKET_PATH} bytes (tried ${bases.join(', ')}): set XDG_RUNTIME_DIR to a short private folder.`);
+}
+
+/**
+ * The socket folders of this user that exist and pass privateDir's checks (none is made): where
+ * `ollm-mcp shared` and doctor look for servers. On Windows, the one of this $OLLM_HOME.
+ */
+export async function socketFolders(home: string, env: NodeJS.ProcessEnv = process.env, system: System = THIS_SYSTEM): Promise<string[]> {
+  const dirs = system.platform === 'win32' ? [join(home, 'shared')] : socketBases(env, system.tmpdir()).map((base) => join(base, `ollm-mcp-${userTag(system)}`));
+  const found: string[] = [];
+  for (const dir of [...new Set(dirs)]) {
+    if ((await lstat(dir).catch(() => undefined)) === undefined) continue;
+    try {
+      await privateDir(dir, system.uid);
+      found.push(dir);
+    } catch (err) {
+      if (!(err instanceof SharedUnavailable)) throw err; // a folder failing the checks is never read
+    }
+  }
+  return found;
 }

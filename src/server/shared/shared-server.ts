@@ -3,12 +3,12 @@
  * (host.ts) or `ollm-mcp daemon` (daemon.ts): one Serving — one core, one planner and one loader
  * per host, with every client's requests in flight and pins — and, per connection, one MCP server
  * that sees its client's folder, project and own settings (core.ts Session), as the HTTP
- * transport serves its sessions. A connection says hello (or `who`, for doctor) first; the
- * hosting launch's own client is served in-process, without one.
+ * transport serves its sessions. A connection says hello (or sends a control line: control.ts)
+ * first; the hosting launch's own client is served in-process, without one. A retiring server
+ * (retire.ts) takes no new client but serves those it has.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { EventEmitter } from 'node:events';
-import { Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
@@ -22,47 +22,22 @@ import { createServerFactory, type Front } from '../create-server.js';
 import type { Serving } from '../serving.js';
 import { boundedTransport } from '../stdio.js';
 import { VERSION } from '../version.js';
+import { thisBuild } from './build.js';
+import { LocalClient, pair, streamIo, type Conn, type Io } from './conns.js';
+import { answerControl, type Controls } from './control.js';
 import { MOVING_METHOD } from './lines.js';
-import { firstLine, helloSchema, parseLine, whoSchema, withClientSettings, type Hello, type WhoAnswer } from './hello.js';
+import { firstLine, helloSchema, parseLine, withClientSettings, type Hello } from './hello.js';
 
 /** A connection must say hello (or who) this soon. */
 const HELLO_WITHIN_MS = 5000;
+
+export type { Conn } from './conns.js';
 
 /**
  * The line that tells a forwarding launch this server is leaving (its own client left): new
  * requests go to the next server from now on, the answers of those in flight still come here.
  */
 export const MOVING = `${JSON.stringify({ jsonrpc: '2.0', method: MOVING_METHOD })}\n`;
-
-/** What the server holds of a connection: it closes when its client leaves, or is destroyed by the server. */
-export interface Conn {
-  once(event: 'close', listener: () => void): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  destroy(): unknown;
-  write(line: string): unknown;
-}
-
-/** The hosting launch's own client read in-process from its stdin: destroyed when it leaves. */
-class LocalClient extends EventEmitter implements Conn {
-  private closed = false;
-  destroy(): this {
-    if (!this.closed) {
-      this.closed = true;
-      process.nextTick(() => this.emit('close'));
-    }
-    return this;
-  }
-  write(): boolean {
-    return false; // told nothing: it is this process's own client
-  }
-}
-
-/** Where a connection's JSON-RPC is read and written; `swallow`: a request whose answer its client already has. */
-interface Io {
-  input: Readable;
-  output: Writable;
-  swallow?: string | number | undefined;
-}
 
 /** A client's session, and what its MCP server sees of the core. */
 export interface Made {
@@ -84,29 +59,6 @@ function describe(c: Connected): ConnectedClient {
   return { ...(info && { name: info.name, version: info.version }), pid: c.hello.pid, cwd: c.hello.cwd, ...(c.project && { project: c.project }), since: c.since };
 }
 
-/**
- * Two ends of an in-process connection: what one writes the other reads. The client's end ended
- * closes both (the server then sees its client leave), and either closed closes the other.
- */
-/** A stream connection read after its first bytes (`rest`, what came after the hello). */
-function streamIo(conn: Duplex, rest: Buffer): Io {
-  const input = new PassThrough();
-  input.write(rest);
-  conn.pipe(input);
-  return { input, output: conn };
-}
-
-function pair(): { client: Duplex; server: Duplex } {
-  const toServer = new PassThrough();
-  const fromServer = new PassThrough();
-  const client = Duplex.from({ readable: fromServer, writable: toServer });
-  const server = Duplex.from({ readable: toServer, writable: fromServer });
-  server.once('end', () => server.destroy());
-  server.once('close', () => client.destroy());
-  client.once('close', () => server.destroy());
-  return { client, server };
-}
-
 function refuse(sock: Socket, why: string): void {
   log.warn(`shared server: refused a launch: ${why}`);
   sock.end(`${JSON.stringify({ ollm: 'refused', why })}\n`);
@@ -119,6 +71,14 @@ export class SharedServer {
   /** The in-process connections: never told to move. */
   private readonly local = new WeakSet<Conn>();
   stopping = false;
+  /** Taking no new client: a newer server of the same $OLLM_HOME took over (retire.ts). */
+  retiring = false;
+  /** The control lines' answers (start.ts); until set, a control line is refused as no hello. */
+  controls: Controls | undefined;
+  /** Called after a new launch's client (not one moving from a server that left) was taken. */
+  onFresh: () => void = () => undefined;
+  /** Called when the last connection of a retiring server closed. */
+  onRetired: () => void = () => undefined;
   /** Called after a connection closed, with how many are left. */
   onLeft: (left: number) => void = () => undefined;
   /** Called when a connection opens. */
@@ -150,6 +110,7 @@ export class SharedServer {
       if (c) log.info(`shared server: client ${c.hello.pid} left (${this.clients.size} connected)`);
       void c?.close().catch(() => undefined);
       this.onLeft(this.open.size);
+      if (this.retiring && this.open.size === 0) this.onRetired();
     });
   }
 
@@ -163,21 +124,21 @@ export class SharedServer {
       log.debug(`shared server: a connection said no hello: ${(err as Error).message}`);
       return void sock.destroy();
     }
-    if ('value' in parseLine(first.line, whoSchema)) {
-      const answer: WhoAnswer = { ollm: 'clients', pid: process.pid, version: VERSION, clients: this.list() };
-      return void sock.end(`${JSON.stringify(answer)}\n`);
-    }
+    if (this.controls && answerControl(first.line, sock, this.controls)) return;
+    if (this.retiring) return void sock.destroy(); // no new client: the launch tries again, and finds the place free
     const parsed = parseLine(first.line, helloSchema);
     if ('why' in parsed) return refuse(sock, `the first line is not a hello (${parsed.why})`);
     const hello = parsed.value;
     if (hello.version !== VERSION) return refuse(sock, `this shared server is ollm-mcp ${VERSION}, the launch ${hello.version}`);
+    if (hello.build !== thisBuild().id) return refuse(sock, `this shared server is build ${thisBuild().id} of ollm-mcp ${VERSION}, the launch build ${hello.build}`);
     if (hello.key !== this.key) return refuse(sock, 'the launch has other settings than this shared server');
     if (!isAbsolute(hello.cwd)) return refuse(sock, `the working folder must be an absolute path, got ${hello.cwd}`);
     const made = await this.sessionFor(hello);
     if ('why' in made) return refuse(sock, made.why);
-    if (sock.destroyed || this.stopping) return void sock.destroy();
+    if (sock.destroyed || this.stopping || this.retiring) return void sock.destroy();
     sock.write(`${JSON.stringify({ ollm: 'ok', pid: process.pid })}\n`);
     this.serve(sock, streamIo(sock, first.rest), hello, made);
+    if (!hello.moving) this.onFresh();
   }
 
   /**

@@ -2,18 +2,24 @@
  * Starting the shared server in this process — the launch that hosts it (host.ts) or `ollm-mcp
  * daemon` (daemon.ts): its lock taken (one per address), its Serving prepared, its socket
  * listening, 0600, in the user's private folder (place.ts). Undefined when another process holds
- * the lock or already answers there.
+ * the lock or already answers there. Once listening, a server started for a new launch (not one
+ * moving from a server that left) or as the daemon takes over its $OLLM_HOME: older servers there
+ * retire (retire.ts) — and again whenever a new launch joins it.
  */
 import { rmSync } from 'node:fs';
-import { chmod, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { log } from '../../orchestrator/util/log.js';
 import { stopOn } from '../lifecycle.js';
 import type { Loaded } from '../load-settings.js';
 import { Serving } from '../serving.js';
+import { VERSION } from '../version.js';
+import { thisBuild } from './build.js';
+import type { Retire } from './control.js';
 import { sweepLeftovers, takeLock } from './lock.js';
-import { sharedKey, type Place } from './place.js';
+import { placeIn, retiringName, sharedKey, type Place } from './place.js';
 import { connectTo } from './reach.js';
+import { takeOver, type Me } from './retire.js';
 import { SharedServer } from './shared-server.js';
 
 export interface Started {
@@ -22,6 +28,13 @@ export interface Started {
   leave(): void;
   /** The whole stop (lifecycle.ts stopOn, which SIGINT and SIGTERM run too): work in flight cancelled, every client closed, the process gone. */
   stop(): void;
+}
+
+export interface StartAs {
+  /** Started by `ollm-mcp daemon` (else by a launch, which hosts it). */
+  daemon: boolean;
+  /** Started for a new launch or as the daemon: older servers of its $OLLM_HOME retire (a launch moving from a server that left takes nothing over). */
+  takeOver: boolean;
 }
 
 /** Whether a server already answers at the address (another shared server started first). */
@@ -34,14 +47,41 @@ async function answering(address: string): Promise<boolean> {
   }
 }
 
-export async function startShared(loaded: Loaded, place: Place): Promise<Started | undefined> {
+/** `place`'s socket listening, 0600, each connection accepted by `server`. */
+async function listenAt(place: Place, server: SharedServer): Promise<Server> {
+  const listener = createServer((sock) => void server.accept(sock).catch((err: unknown) => log.error(`shared server: ${(err as Error).message}`)));
+  await new Promise<void>((done, fail) => {
+    listener.once('error', fail);
+    listener.listen(place.address, done);
+  });
+  if (process.platform !== 'win32') await chmod(place.address, 0o600);
+  return listener;
+}
+
+/**
+ * Retiring (once): no new client; the server listens at a place of its own (`retiring-<pid>`,
+ * where `ollm-mcp shared` finds it) and frees the shared one; it stops once no client is left —
+ * a host's own client leaving hands the others over as ever (host.ts). How many clients it serves.
+ */
+function retiring(server: SharedServer, line: Retire, moveAside: () => Promise<void>, stop: () => void): number {
+  const clients = server.list().length;
+  if (server.retiring || server.stopping) return clients;
+  server.retiring = true;
+  log.info(`shared server ${process.pid}: retiring: ${line.why} (server ${line.by}); no new client here, exiting once ${clients === 1 ? 'its client has' : `its ${clients} clients have`} left`);
+  server.onRetired = stop;
+  void moveAside().then(() => server.size === 0 && stop());
+  return clients;
+}
+
+export async function startShared(loaded: Loaded, place: Place, as: StartAs): Promise<Started | undefined> {
   if (!(await takeLock(place.lock))) return undefined;
-  let held = true;
+  /** The place held (its socket and lock removed at exit): the shared one, then the retiring one. */
+  let held: Place | undefined = place;
   const release = () => {
     if (!held) return;
-    held = false;
-    if (process.platform !== 'win32') rmSync(place.address, { force: true });
-    rmSync(place.lock, { force: true });
+    if (process.platform !== 'win32') rmSync(held.address, { force: true });
+    rmSync(held.lock, { force: true });
+    held = undefined;
   };
   process.once('exit', release);
   await sweepLeftovers(place.lock);
@@ -54,17 +94,13 @@ export async function startShared(loaded: Loaded, place: Place): Promise<Started
     const serving = new Serving(loaded.config, loaded.project);
     const catalog = await serving.catalog();
     await serving.prepare();
-    const server = new SharedServer(serving, catalog, sharedKey(loaded.config));
+    const key = sharedKey(loaded.config);
+    const server = new SharedServer(serving, catalog, key);
     void serving.core().then(
       (core) => void (core.orch.clients = () => server.list()),
       () => undefined,
     );
-    const listener = createServer((sock) => void server.accept(sock).catch((err: unknown) => log.error(`shared server: ${(err as Error).message}`)));
-    await new Promise<void>((done, fail) => {
-      listener.once('error', fail);
-      listener.listen(place.address, done);
-    });
-    if (process.platform !== 'win32') await chmod(place.address, 0o600);
+    let listener = await listenAt(place, server);
     const leave = () => {
       server.stopping = true;
       listener.close();
@@ -81,6 +117,31 @@ export async function startShared(loaded: Loaded, place: Place): Promise<Started
       },
       (s) => (stop = s),
     );
+    const me: Me = { pid: process.pid, build: thisBuild(), key, home: loaded.config.home, fresh: as.takeOver };
+    const moveAside = async (): Promise<void> => {
+      const aside = placeIn(place.dir, retiringName(process.pid));
+      try {
+        if (process.platform !== 'win32') await rm(aside.address, { force: true });
+        await writeFile(aside.lock, String(process.pid), { mode: 0o600 });
+        const old = listener;
+        listener = await listenAt(aside, server);
+        old.close();
+        release();
+        held = aside;
+      } catch (err) {
+        log.warn(`shared server: could not move aside to ${aside.address} (${(err as Error).message}): leaving the place, unlisted`);
+        listener.close();
+        release();
+      }
+    };
+    const since = new Date().toISOString();
+    server.controls = {
+      who: () => ({ ollm: 'clients', pid: process.pid, version: VERSION, build: me.build.id, builtAt: me.build.at, key, home: loaded.config.home, file: loaded.config.file, since, daemon: as.daemon, retiring: server.retiring, clients: server.list() }),
+      retire: (line) => retiring(server, line, moveAside, () => stop()),
+      stop: () => stop(),
+    };
+    server.onFresh = () => void takeOver({ ...me, fresh: true }, place.dir);
+    if (as.takeOver) void takeOver(me, place.dir);
     return { server, leave, stop: () => stop() };
   } catch (err) {
     release();

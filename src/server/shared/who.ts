@@ -1,49 +1,46 @@
 /**
- * Who is connected to the shared server of these settings, as `doctor` says it: the server is asked
- * over its socket (`who`), its answer bounded and checked (hello.ts); none running is no problem.
+ * Asking a shared server over its socket, as doctor, `ollm-mcp shared` and a server taking over
+ * do (control.ts): one line sent, one answer read — bounded and checked (hello.ts) — and the
+ * connection closed. Undefined when nothing answers there as a shared server does.
  */
-import type { LoadedConfig } from '../../orchestrator/config/index.js';
-import type { Check } from '../../orchestrator/doctor-memory.js';
-import { VERSION } from '../version.js';
+import type * as z from 'zod';
+import { retiringSchema, stoppingSchema, type Retire } from './control.js';
 import { firstLine, parseLine, whoAnswerSchema, type WhoAnswer } from './hello.js';
-import { SharedUnavailable, sharedPlace } from './place.js';
 import { connectTo } from './reach.js';
 
-const WHO_WITHIN_MS = 3000;
+const ANSWER_WITHIN_MS = 3000;
 
-/** The shared server's answer to `who`, or undefined when none answers at `address`. */
-export async function askWho(address: string): Promise<WhoAnswer | undefined> {
+/** What asking gave: the answer; or `none` when nothing listens there; or `silent` when something accepted the connection but gave no such answer. */
+export type Asked<T> = { answer: T } | { none: string } | { silent: string };
+
+/** `line` sent to the server at `address`, its answer checked by `schema`. */
+export async function ask<T>(address: string, line: object, schema: z.ZodType<T>, withinMs = ANSWER_WITHIN_MS): Promise<Asked<T>> {
   let sock;
   try {
     sock = await connectTo(address);
-  } catch {
-    return undefined;
+  } catch (err) {
+    return { none: (err as Error).message };
   }
   try {
-    sock.write(`${JSON.stringify({ ollm: 'who' })}\n`);
-    const { line } = await firstLine(sock, WHO_WITHIN_MS);
-    const answer = parseLine(line, whoAnswerSchema);
-    return 'value' in answer ? answer.value : undefined;
-  } catch {
-    return undefined;
+    sock.write(`${JSON.stringify(line)}\n`);
+    const { line: got } = await firstLine(sock, withinMs);
+    const answer = parseLine(got, schema);
+    return 'value' in answer ? { answer: answer.value } : { silent: `it answered something else (${answer.why})` };
+  } catch (err) {
+    return { silent: (err as Error).message };
   } finally {
     sock.destroy();
   }
 }
 
-/** The doctor's line about the shared server: off, none running, or its pid and every client. */
-export async function sharedCheck(config: LoadedConfig): Promise<Check> {
-  const name = 'shared server';
-  if (!config.settings.shared.enabled) return { name, level: 'ok', detail: 'off: each stdio launch serves on its own (shared.enabled: false or OLLM_SHARED=0).' };
-  let address: string;
-  try {
-    address = (await sharedPlace(config, VERSION)).address;
-  } catch (err) {
-    if (!(err instanceof SharedUnavailable)) throw err;
-    return { name, level: 'warn', detail: `cannot be used: ${err.message}`, fix: 'launches serve on their own until this is fixed.' };
-  }
-  const who = await askWho(address);
-  if (!who) return { name, level: 'ok', detail: `none running now; the next stdio launch starts one at ${address}.` };
-  const clients = who.clients.map((c) => `${c.name ?? 'a client'}${c.version ? ` ${c.version}` : ''} (pid ${c.pid}, in ${c.cwd}${c.project ? `, project ${c.project}` : ''}, since ${c.since})`);
-  return { name, level: 'ok', detail: `ollm-mcp ${who.version}, pid ${who.pid}, at ${address}; ${who.clients.length} client${who.clients.length === 1 ? '' : 's'} connected${clients.length ? `: ${clients.join('; ')}` : ''}.` };
+/** The shared server's answer to `who`, or undefined when none answers at `address`. */
+export async function askWho(address: string): Promise<WhoAnswer | undefined> {
+  const asked = await ask(address, { ollm: 'who' }, whoAnswerSchema);
+  return 'answer' in asked ? asked.answer : undefined;
 }
+
+/** The server at `address` asked to retire (retire.ts). */
+export const askRetire = (address: string, retire: Omit<Retire, 'ollm'>) => ask(address, { ollm: 'retire', ...retire }, retiringSchema);
+
+/** The server at `address` asked to stop (`ollm-mcp shared stop`). */
+export const askStop = (address: string) => ask(address, { ollm: 'stop' }, stoppingSchema);

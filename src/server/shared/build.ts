@@ -1,0 +1,52 @@
+/**
+ * Which build this process runs: the build records `build.json` beside the bundle
+ * (scripts/build.mjs: a hash of every file it emitted, and when it was made), so a rebuilt
+ * checkout — `git pull && npm ci`, same version — gets a shared server of its own rather than
+ * joining the old code's (place.ts names the socket by it; hello.ts checks it). Run from source
+ * (tsx, the tests' own processes) there is none: the build is "source". Read once, a few bytes.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as z from 'zod';
+import { VERSION } from '../version.js';
+
+export interface Build {
+  /** 12 hex digits naming the emitted code, or "source". */
+  id: string;
+  /** When it was built (ms since 1970); 0 from source. Of two builds, the later is the newer. */
+  at: number;
+}
+
+export const SOURCE: Build = { id: 'source', at: 0 };
+
+export const buildIdSchema = z.string().regex(/^(?:[0-9a-f]{12}|source)$/);
+
+const recordSchema = z.object({ ollm: z.literal('build'), id: z.string().regex(/^[0-9a-f]{12}$/), at: z.number().int().nonnegative() });
+
+/** The build recorded in `file` (default: build.json beside the bundle this process runs); SOURCE when there is none or it is not one. */
+export function readBuild(file?: string): Build {
+  let text: string;
+  try {
+    text = readFileSync(file ?? join(dirname(realpathSync(process.argv[1] ?? '.')), 'build.json'), 'utf8');
+  } catch {
+    return SOURCE; // run from source: none
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return SOURCE;
+  }
+  const parsed = recordSchema.safeParse(json);
+  return parsed.success ? { id: parsed.data.id, at: parsed.data.at } : SOURCE;
+}
+
+let mine: Build | undefined;
+
+/** This process's build, read at its first use. */
+export function thisBuild(): Build {
+  return (mine ??= readBuild());
+}
+
+/** This process's version and build, as the shared server's place is named by them: "0.1.0-3f2a9c1d0b7e". */
+export const release = (): string => `${VERSION}-${thisBuild().id}`;

@@ -1,0 +1,56 @@
+/**
+ * The shared servers said in words, as `ollm-mcp shared` lists them and doctor checks them: each
+ * one's pid, build, what it serves, since when, its clients, whether it retires; doctor warns when
+ * more than one serves this $OLLM_HOME (two planners of one engine, each blind to the other's loads).
+ */
+import type { LoadedConfig } from '../../orchestrator/config/index.js';
+import type { Check } from '../../orchestrator/doctor-memory.js';
+import { release } from './build.js';
+import { placeName, SharedUnavailable, sharedKey, sharedPlace, type Place } from './place.js';
+import { allServers, servingHome, type Found } from './servers.js';
+
+/** One server in one line: what it is, then its clients. */
+export function describeServer(s: Found, current?: string): string {
+  const w = s.who;
+  if (!w) return `pid ${s.pid} at ${s.place.address}: gives no answer (an ollm-mcp of an earlier release, or stuck): \`ollm-mcp shared stop ${s.pid}\` stops it.`;
+  const what = [`ollm-mcp ${w.version}${w.build ? ` build ${w.build}` : ''}`, w.daemon === undefined ? undefined : w.daemon ? '`ollm-mcp daemon`' : 'hosted by a launch', w.since && `since ${w.since}`]
+    .filter(Boolean)
+    .join(', ');
+  const serves = w.home ? `, serving ${w.home} (settings ${w.file ?? '?'}, key ${w.key ?? '?'})` : '';
+  const state = w.retiring ? ' — retiring: exits once its clients have left' : s.name === current ? ' — new launches join it' : '';
+  const clients = w.clients.map((c) => `${c.name ?? 'a client'}${c.version ? ` ${c.version}` : ''} (pid ${c.pid}, in ${c.cwd}${c.project ? `, project ${c.project}` : ''}, since ${c.since})`);
+  return `pid ${w.pid}, ${what}, at ${s.place.address}${serves}${state}; ${w.clients.length} client${w.clients.length === 1 ? '' : 's'} connected${clients.length ? `: ${clients.join('; ')}` : ''}.`;
+}
+
+/** The name of the place new launches with these settings use (undefined when the folder cannot be used). */
+export async function currentPlace(config: LoadedConfig): Promise<Place | SharedUnavailable> {
+  try {
+    return await sharedPlace(config, release());
+  } catch (err) {
+    if (err instanceof SharedUnavailable) return err;
+    throw err;
+  }
+}
+
+export const currentName = (config: LoadedConfig): string => placeName(release(), sharedKey(config));
+
+/** The warning when more than one server serves `home`, else undefined. */
+export function twoPlanners(servers: Found[], home: string): string | undefined {
+  const same = servingHome(servers, home);
+  if (same.length < 2) return undefined;
+  return `${same.length} servers plan one engine for ${home} (pids ${same.map((s) => s.pid).join(', ')}): the older retires when its clients leave; \`ollm-mcp shared stop\` to stop it now.`;
+}
+
+/** The doctor's check of the shared servers: off, none running, or each one and its clients; a warning when two serve this $OLLM_HOME. */
+export async function sharedCheck(config: LoadedConfig): Promise<Check> {
+  const name = 'shared server';
+  if (!config.settings.shared.enabled) return { name, level: 'ok', detail: 'off: each stdio launch serves on its own (shared.enabled: false or OLLM_SHARED=0).' };
+  const place = await currentPlace(config);
+  if (place instanceof SharedUnavailable) return { name, level: 'warn', detail: `cannot be used: ${place.message}`, fix: 'launches serve on their own until this is fixed.' };
+  const servers = await allServers(config.home);
+  if (servers.length === 0) return { name, level: 'ok', detail: `none running now; the next stdio launch starts one at ${place.address}.` };
+  const current = currentName(config);
+  const detail = `${servers.length === 1 ? '' : `${servers.length} running: `}${servers.map((s) => describeServer(s, current)).join(' | ')}${servers.some((s) => s.name === current) ? '' : ` The next stdio launch starts one at ${place.address}.`}`;
+  const two = twoPlanners(servers, config.home);
+  return two ? { name, level: 'warn', detail, fix: two } : { name, level: 'ok', detail };
+}

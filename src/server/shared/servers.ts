@@ -1,0 +1,58 @@
+/**
+ * The shared servers of this user, as `ollm-mcp shared`, doctor and a server taking over
+ * (retire.ts) find them: each lock file in a socket folder (place.ts: the user's, checked) names a
+ * server's pid, and beside it is its socket — the shared place of a build and settings, or the
+ * place of its own a retiring server moved to — where it is asked who it is (who.ts). The files
+ * a killed retiring server left are removed (those of a killed server at a shared place are the
+ * next server's to replace: lock.ts).
+ */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { alive } from './lock.js';
+import type { WhoAnswer } from './hello.js';
+import { placeIn, retiringName, socketFolders, THIS_SYSTEM, type Place, type System } from './place.js';
+import { askWho } from './who.js';
+
+export interface Found {
+  /** Its place (socket and lock) and the name of that place. */
+  place: Place;
+  name: string;
+  /** The pid its lock file holds. */
+  pid: number;
+  /** Its answer to `who`; undefined when it gives none (an ollm-mcp of an earlier release, or one not answering). */
+  who: WhoAnswer | undefined;
+}
+
+/** The pid a lock file holds, or undefined when it holds none. */
+async function lockPid(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const pid = Number(text?.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** The servers whose locks are in `dir` (one socket folder), each asked who it is; sorted by when they started (then pid, then name). */
+export async function serversIn(dir: string, system: System = THIS_SYSTEM): Promise<Found[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.lock')).map((f) => f.slice(0, -'.lock'.length));
+  const found = await Promise.all(
+    names.map(async (name): Promise<Found | undefined> => {
+      const place = placeIn(dir, name, system);
+      const pid = await lockPid(place.lock);
+      if (pid === undefined || !alive(pid)) {
+        // a retiring server killed: nothing will take its place, so its files go now
+        if (pid !== undefined && name === retiringName(pid)) await Promise.all([rm(place.lock, { force: true }), system.platform === 'win32' ? undefined : rm(place.address, { force: true })]);
+        return undefined;
+      }
+      return { place, name, pid, who: await askWho(place.address) };
+    }),
+  );
+  return found.filter((f): f is Found => f !== undefined).sort((a, b) => (a.who?.since ?? '').localeCompare(b.who?.since ?? '') || a.pid - b.pid || a.name.localeCompare(b.name));
+}
+
+/** Every shared server of this user, in each socket folder there is (place.ts socketFolders). */
+export async function allServers(home: string, env: NodeJS.ProcessEnv = process.env, system: System = THIS_SYSTEM): Promise<Found[]> {
+  const dirs = await socketFolders(home, env, system);
+  return (await Promise.all(dirs.map((d) => serversIn(d, system)))).flat();
+}
+
+/** Servers serving `home` (by their answer to `who`). */
+export const servingHome = (servers: Found[], home: string): Found[] => servers.filter((s) => s.who?.home === home);
+

@@ -1,0 +1,149 @@
+// A rebuilt checkout (issue 54, findings 4 and 5): the shared server is keyed by the build itself,
+// so after a rebuild of the same version a new launch gets a server of the new build; the old one
+// retires — no new client, its clients still answered — and exits once they have left (a daemon
+// too, without its idle wait); `ollm-mcp shared` lists both with their clients, doctor warns of two
+// servers on one $OLLM_HOME, and `shared stop` stops the one named and no other. The earlier build
+// is dist/ copied with another build id (helpers/rebuilt.ts).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { earlierBuild, daemonOf, launchOf, type EarlierBuild } from '../helpers/rebuilt.js';
+import { isRunning, runtimeDir, sharedLaunch, sharedPids, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { run, tempHome } from '../helpers/spawn.js';
+
+let fake: FakeOllama;
+let old: EarlierBuild;
+const launches: SharedLaunch[] = [];
+const runtimes: string[] = [];
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
+  old = earlierBuild();
+});
+afterEach(async () => {
+  await Promise.all(launches.splice(0).map((l) => l.close()));
+  for (const r of runtimes.splice(0)) stopShared(r);
+});
+afterAll(async () => {
+  await fake?.stop();
+  old?.remove();
+});
+
+// a long idle limit: a retiring daemon that exits did not wait for it
+const setup = (runtime = runtimeDir()) => {
+  runtimes.push(runtime);
+  const home = tempHome('shared:\n  idleSeconds: 600\n');
+  const where = { home, ollamaHost: fake.host, runtime };
+  const keep = (l: SharedLaunch) => (launches.push(l), l);
+  return {
+    runtime,
+    home,
+    env: { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime },
+    oldDaemon: async () => {
+      const d = daemonOf(old.cli, where);
+      await expect.poll(() => sharedPids(runtime), { timeout: 10_000 }).toContain(d.child.pid);
+      return d;
+    },
+    oldLaunch: async (name: string) => keep(await launchOf(old.cli, { ...where, name })),
+    launch: async (name: string) => keep(await sharedLaunch({ ...where, cwd: home, name })),
+  };
+};
+
+const remember = async (l: SharedLaunch, value: string) => {
+  const r = await l.client.callTool({ name: 'remember', arguments: { key: 'editor', value } });
+  return { isError: r.isError === true, text: (r.content as Array<{ text: string }>)[0]!.text };
+};
+
+interface Listed {
+  pid: number;
+  joined: boolean;
+  server?: { build?: string; retiring?: boolean; daemon?: boolean; home?: string; clients: Array<{ name?: string; pid: number }> };
+}
+const listed = async (env: Record<string, string>): Promise<Listed[]> => {
+  const r = await run(['shared', '--json'], env);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { servers: Listed[] }).servers;
+};
+
+describe('a rebuilt checkout', () => {
+  it("a new launch does not join the old build's server; the old daemon retires, answers its client's calls, and exits once that client left", { timeout: 60_000 }, async () => {
+    const { runtime, env, oldDaemon, oldLaunch, launch } = setup();
+    const d = await oldDaemon();
+    const a = await oldLaunch('client-old');
+    expect(a.stderr()).toContain(`forwarding stdio to the shared server ${d.child.pid}`);
+    const b = await launch('client-new');
+    expect(b.stderr()).toMatch(/serving MCP on stdio, and as the shared server/); // not forwarded to the old build
+    await expect.poll(() => socketFiles(runtime), { timeout: 10_000 }).toContain(`retiring-${d.child.pid}.lock`);
+    expect(d.stderr()).toMatch(/retiring: a newer build \([0-9a-f]{12}\) serves .* no new client here, exiting once its client has left/);
+    // retiring, not gone: its client's calls are still answered there
+    const kept = await remember(a, 'helix');
+    expect(kept.isError, kept.text).toBe(false);
+    expect(isRunning(d.child.pid!)).toBe(true);
+    // a second launch of the new build joins the new server, not the old
+    const c = await launch('client-new-2');
+    expect(c.stderr()).toContain(`forwarding stdio to the shared server ${b.pid}`);
+    const servers = await listed(env);
+    expect(servers.map((s) => [s.pid, s.server?.retiring, s.joined, s.server?.clients.map((x) => x.name).sort()])).toEqual([
+      [d.child.pid, true, false, ['client-old']],
+      [b.pid, false, true, ['client-new', 'client-new-2']],
+    ]);
+    expect(servers[0]!.server?.build).toBe(old.id);
+    expect(servers[1]!.server?.build).toMatch(/^[0-9a-f]{12}$/);
+    expect(servers[1]!.server?.build).not.toBe(old.id);
+    await a.close();
+    await expect.poll(() => isRunning(d.child.pid!), { timeout: 10_000 }).toBe(false);
+    expect(socketFiles(runtime).filter((f) => f.startsWith('retiring-'))).toEqual([]);
+    expect(sharedPids(runtime)).toEqual([b.pid]);
+  });
+
+  it('doctor names both servers and warns that two plan one engine; `shared stop` without a pid stops the old one only', { timeout: 60_000 }, async () => {
+    const { env, oldDaemon, oldLaunch, launch } = setup();
+    const d = await oldDaemon();
+    await oldLaunch('client-old');
+    const b = await launch('client-new');
+    await expect.poll(async () => (await listed(env)).find((s) => s.pid === d.child.pid)?.server?.retiring, { timeout: 10_000 }).toBe(true);
+    const doctor = await run(['doctor', '--json'], env);
+    const check = (JSON.parse(doctor.stdout) as { checks: Array<{ name: string; level: string; detail: string; fix?: string }> }).checks.find((c) => c.name === 'shared server')!;
+    expect(check.level).toBe('warn');
+    expect(check.detail).toMatch(new RegExp(`pid ${d.child.pid}, ollm-mcp \\S+ build ${old.id}, \`ollm-mcp daemon\`.*retiring.*client-old 1\\.0\\.0`));
+    expect(check.detail).toMatch(new RegExp(`pid ${b.pid}, .*hosted by a launch.*new launches join it; 1 client connected: client-new 1\\.0\\.0`));
+    expect(check.fix).toMatch(/2 servers plan one engine .*`ollm-mcp shared stop` to stop it now/);
+    const text = await run(['shared'], env);
+    expect(text.stdout).toMatch(/^2 shared servers:/);
+    expect(text.stdout).toContain('! 2 servers plan one engine');
+    const stopped = await run(['shared', 'stop'], env);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain(`Stopped shared server ${d.child.pid}.`);
+    expect(isRunning(d.child.pid!)).toBe(false);
+    expect(isRunning(b.pid)).toBe(true);
+    expect((await remember(b, 'vim')).isError).toBe(false);
+  });
+
+  it('`shared stop PID` stops that server and no other; a pid that is no shared server of this user is refused, nothing signalled', { timeout: 60_000 }, async () => {
+    const one = setup();
+    const two = setup(one.runtime);
+    const a = await one.launch('client-one');
+    const b = await two.launch('client-two');
+    // two $OLLM_HOMEs, one socket folder: both listed, neither retires the other
+    const all = await listed(one.env);
+    expect(all.map((s) => [s.pid, s.server?.retiring, s.joined])).toEqual([
+      [a.pid, false, true],
+      [b.pid, false, false],
+    ]);
+    const none = await run(['shared', 'stop', String(process.pid)], one.env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(new RegExp(`No shared server of yours has pid ${process.pid}`));
+    expect(isRunning(a.pid)).toBe(true);
+    const bad = await run(['shared', 'stop', 'x1'], one.env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/takes a pid or "all"/);
+    const stopped = await run(['shared', 'stop', String(a.pid)], one.env);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toMatch(new RegExp(`Stopped shared server ${a.pid}\\. It was hosted by a launch`));
+    expect(isRunning(a.pid)).toBe(false);
+    expect(isRunning(b.pid)).toBe(true);
+    expect((await remember(b, 'emacs')).isError).toBe(false);
+    const nothing = await run(['shared', 'stop'], two.env);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toMatch(/Nothing to stop: no other shared server serves/);
+    expect(isRunning(b.pid)).toBe(true);
+  });
+});
