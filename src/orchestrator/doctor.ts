@@ -12,6 +12,7 @@ import { type Check, fitChecks, type OverBudget, overBudget, ramChecks } from '.
 import { toLoaded } from './models/overview-types.js';
 import { stateCheck } from './storage/state-check.js';
 import { learnedChecks } from './doctor-learned.js';
+import { agentNameChecks } from './doctor-agents.js';
 
 export type { Check, CheckLevel } from './doctor-memory.js';
 
@@ -171,6 +172,9 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       ...(!fallback.ok && { fix: 'check fallback.baseURL and its API key (fallback.apiKeyEnv) in settings' }),
     });
   }
+  const st = orch.config.settings;
+  const seen = await orch.stateRead.then(() => orch.agentRecords().map((r) => r.agent), () => []); // the state's own check below says why it could not be read
+  checks.push(...agentNameChecks(Object.keys(st.agents), seen, Object.keys(st.http.tokens)));
   checks.push(...(await templateChecks(orch)));
   checks.push(...(await stateCheck(orch.config.home)));
   return { ok: checks.every((c) => c.level !== 'fail'), checks };

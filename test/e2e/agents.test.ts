@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { CLI, serverEnv, startHttp, tempHome } from '../helpers/spawn.js';
+import { CLI, run, serverEnv, startHttp, tempHome } from '../helpers/spawn.js';
 
 const TUNED = 'tuned-agent';
 const PLAIN = 'plain-agent';
@@ -118,5 +118,21 @@ describe('agents', () => {
       for (const c of clients) await c.close().catch(() => undefined);
       await server.stop();
     }
+  });
+});
+
+describe('doctor on agents: keys (issue 54, finding 9)', () => {
+  it('warns about a key no client sends — the app name where the client name belongs — and not about one a client used', async () => {
+    const home = tempHome(`${CONFIG}  claude-desktop:\n    options:\n      temperature: 0.2\n`);
+    const tuned = await agent(home, TUNED);
+    try {
+      expect((await tuned.client.callTool({ name: 'show_status', arguments: {} })).isError).toBeFalsy();
+    } finally {
+      await tuned.close();
+    }
+    const doctor = await run(['doctor'], { OLLM_HOME: home, OLLAMA_HOST: fake.host });
+    expect(doctor.stdout).toMatch(/agents\.claude-desktop applies to no client: .*\(Claude Desktop sends claude-ai\)/);
+    expect(doctor.stdout).toMatch(/rename agents\.claude-desktop to agents\.claude-ai in settings/);
+    expect(doctor.stdout).not.toMatch(new RegExp(`agents\\.${TUNED} applies to no client`));
   });
 });
