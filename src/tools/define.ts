@@ -96,7 +96,7 @@ function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracke
   return new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker);
 }
 
-export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
+export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>> = ToolOutput<z.output<O>>> {
   name: string;
   title: string;
   description: string;
@@ -105,7 +105,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
   /** Extra tool metadata, e.g. the MCP Apps view (`ui.resourceUri`) a host may show with the result. */
   meta?: Record<string, unknown>;
-  run(input: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
+  /** Its structured result holds nothing the output schema lacks (checked at compile time: ListsItsResult). */
+  run(input: z.output<I>, ctx: ToolContext): Promise<R>;
 }
 
 export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void) & {
@@ -157,8 +158,11 @@ function publishedOnly(schema: z.ZodObject): StandardSchemaWithJSON<Record<strin
  * every tools/list (over stateless HTTP each request builds a server of its own), with a validator
  * that lets the result through. structuredContent is built by typed code (the tool's run), and a
  * client that checks it (the official one does) checks it against this JSON Schema itself: the
- * SDK's second pass of zod over every result only cost each call its time. The e2e tests call the
- * tools through the official client, which checks each result: one that strayed fails there.
+ * SDK's second pass of zod over every result only cost each call its time. What keeps results
+ * within their schemas: defineTool refuses at compile time a run that returns a field its schema
+ * lacks (Unlisted, below), and test/e2e/output-schemas.test.ts calls every tool in every mode —
+ * stdio alone, through the shared server, over HTTP — and checks each result with Ajv against the
+ * schema tools/list gave the client.
  */
 function published<O extends z.ZodObject>(schema: O): O {
   const std = schema['~standard'];
@@ -198,7 +202,31 @@ export function failure(text: string) {
   return { isError: true, content: [{ type: 'text' as const, text }] };
 }
 
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolRegistration {
+/**
+ * The places in `T` — a tool's structured result as its code builds it — that `S`, the type of its
+ * output schema, has no property for: ".clients", ".hosts[].extra"; never when there is none. A
+ * client checks structuredContent against the published JSON Schema, where every zod object is
+ * `additionalProperties: false`, so each such place is a result a validating client refuses (issue
+ * 54: show_status's `clients` through the shared server). TypeScript does not catch these by
+ * itself: a spread or an orchestrator object passed whole is not checked for excess properties.
+ * Where the schema allows anything (`z.unknown()`, a record of unknown) nothing below is compared.
+ */
+export type Unlisted<T, S, P extends string = ''> = T extends readonly (infer E)[]
+  ? S extends readonly (infer F)[]
+    ? Unlisted<E, F, `${P}[]`>
+    : never
+  : T extends object
+    ? S extends object
+      ? { [K in keyof T]-?: K extends keyof S ? (unknown extends S[K] ? never : Unlisted<NonNullable<T[K]>, NonNullable<S[K]>, `${P}.${K & string}`>) : `${P}.${K & string}` }[keyof T]
+      : never
+    : never;
+
+type StructuredOf<R> = R extends { structured: infer X } ? X : never;
+
+/** Nothing when every field the tool's run can return is in its output schema; else a property the spec lacks, named by those fields (a compile error at the tool). */
+type ListsItsResult<O extends z.ZodObject, R> = [Unlisted<StructuredOf<R>, z.output<O>>] extends [never] ? unknown : { 'outputSchema lacks what the result carries': Unlisted<StructuredOf<R>, z.output<O>> };
+
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>>>(spec: ToolSpec<I, O, R> & ListsItsResult<O, R>): ToolRegistration {
   // once per tool, so each JSON Schema is converted once per process
   const inputSchema = publishedOnly(spec.inputSchema);
   const outputSchema = published(spec.outputSchema);

@@ -137,6 +137,12 @@ export function renderAgents(agents: readonly AgentRecord[], total: number, curr
   return ['Agents:', ...lines, ...(total > agents.length ? [`(${total - agents.length} more in ollm://metrics)`] : [])].join('\n');
 }
 
+/** The cloud fallback's health (fleetStatus, engines/openai/fallback.ts). */
+const fallbackSchema = z.object({ name: z.string(), url: z.string(), ok: z.boolean(), detail: z.string(), latencyMs: z.number(), coolingDown: z.string().optional() });
+
+/** A client of the shared server (fleetStatus, as ollm://fleet lists it). */
+const clientSchema = z.object({ name: z.string().optional(), version: z.string().optional(), pid: z.number(), cwd: z.string(), project: z.string().optional(), since: z.string() });
+
 /** A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records, savings by model. */
 const SHARE = MAX_ANSWER_CHARS / 4;
 
@@ -149,6 +155,8 @@ export const showStatusTool = defineTool({
   outputSchema: z.object({
     hosts: z.array(z.record(z.string(), z.unknown())).describe('as ollm://fleet'),
     unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer, with what to do'),
+    fallback: fallbackSchema.optional().describe('the cloud fallback, when settings have one: whether it answers'),
+    clients: z.array(clientSchema).optional().describe('from the shared server of every stdio client: each client connected to it'),
     notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model loaded again'),
     cut: z.record(z.string(), cutSchema).optional().describe('by list (metrics, learning, byModel): what was cut to keep the answer short'),
     memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }),

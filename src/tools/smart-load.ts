@@ -76,6 +76,8 @@ export const smartLoadTool = defineTool({
     const outcome = await smartLoad(orch, { ...input, signal, ...(phases && { progress: phases }), agent });
     // A refusal is a failure the caller must act on: an error result, with the numbers and the smaller alternative.
     if (outcome.action === 'refused') throw new HostError('out_of_memory', render(outcome), outcome.host ?? orch.host);
-    return { structured: outcome, text: render(outcome) };
+    // waitFor is the loader's, for a refusal it may wait out (busy-wait.ts): never part of an answer
+    const { waitFor: _busy, ...structured } = outcome;
+    return { structured, text: render(outcome) };
   },
 });
