@@ -20,12 +20,13 @@ import type { ProfileName } from '../models/profiles.js';
 import { withUsableWindows, type Windowed } from '../fleet/windows.js';
 import { estimateTokens } from '../generation/classify.js';
 import { answerReserve } from '../generation/context-need.js';
-import { combineRounds, planWindow, type WindowPlan } from '../generation/split-plan.js';
+import { combineRounds, planWindow, type OptionalTokens, type PartCarry, type WindowPlan } from '../generation/split-plan.js';
 import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-count.js';
 import { renderPart, splitInputs, type InputDoc, type Part } from '../inputs/split.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { engineTokens, type EngineTokens } from './engine-tokens.js';
+import { windowFix } from './window-fix.js';
 
 export interface SplitPlan {
   model: string;
@@ -47,8 +48,16 @@ export interface SplitPlan {
   tokens: EngineTokens;
   /** The inputs whole, as counted. */
   inputTokens: number;
-  /** What each request carries besides its part: system and project prompts, remembered facts. */
+  /** What each request carries besides its part: system and project prompts, and what it keeps of remembered facts and the citation guide. */
   overheadTokens: number;
+  /** What every part carries beside the task (a small window leaves out remembered facts, then the citation guide), and the guide it is sent. */
+  carry: PartCarry;
+  guide?: string;
+  /** Remembered facts' tokens as counted: the final combination takes them back when it has room. */
+  memoryTokens: number;
+  /** What was left out of the parts to make room, in words (empty: nothing), and the part's answer budget before it was cut to make room. */
+  leftOut: string[];
+  shrunkFrom?: number;
 }
 
 /** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
@@ -59,9 +68,21 @@ export function renderInputs(docs: readonly InputDoc[]): string {
   return renderPart({ pieces: docs.map((d) => ({ label: d.label, text: d.text, lines: [1, d.text.split('\n').length] as [number, number] })) });
 }
 
-/** The tokens every request of the job carries besides the inputs: system, project and agent prompts, how to cite, remembered facts, task. */
-function fixedText(job: JobParts, req: RouteRequest): { text: string; memoryTokens: number } {
-  return { text: [job.project?.systemPrompt, job.agentSystem, req.system, req.guide, req.prompt].filter(Boolean).join('\n'), memoryTokens: req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens };
+/**
+ * The tokens every request of the job carries besides the inputs: system, project and agent prompts
+ * and the task (`text`); and what a part may go without in a small window: remembered facts (their
+ * budget), how to cite (`guide`, and its short form).
+ */
+function fixedText(job: JobParts, req: RouteRequest, shortGuide?: string): { text: string; memoryTokens: number; guide: string; shortGuide: string } {
+  const text = [job.project?.systemPrompt, job.agentSystem, req.system, req.prompt].filter(Boolean).join('\n');
+  const memoryTokens = req.useMemory === false || !job.memory ? 0 : job.settings.memory.promptBudgetTokens;
+  return { text, memoryTokens, guide: req.guide ?? '', shortGuide: req.guide ? (shortGuide ?? '') : '' };
+}
+
+/** The optional tokens counted by `count` (tokens of text; the memory budget scaled by the count's ratio). */
+function optionalOf(fixed: ReturnType<typeof fixedText>, count: (text: string) => number, ratio: number): OptionalTokens {
+  const of = (t: string) => (t ? count(t) : 0);
+  return { memory: Math.ceil(fixed.memoryTokens * ratio), guide: of(fixed.guide), shortGuide: of(fixed.shortGuide) };
 }
 
 /** A model in the route's order, with the route's reason for it (none for a model the caller named). */
@@ -87,9 +108,9 @@ function chosenWhy(chosen: Ranked, order: readonly Ranked[], why: (m: Windowed) 
   return `${chosen.why ?? `${chosen.name} is the route's choice`}${over}`;
 }
 
-/** Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when it can. */
-function splitWhy(w: WindowPlan, inputTokens: number, maxParts: number): string | undefined {
-  if ('impossible' in w) return `even split it cannot fit: ${w.impossible}`;
+/** Why a model cannot take the job even split, by its window plan and the parts it would need; undefined when it can. `fix` says what would let it, in its engine's terms. */
+function splitWhy(w: WindowPlan, inputTokens: number, maxParts: number, fix: (minWindow: number) => string): string | undefined {
+  if ('impossible' in w) return `even split it cannot fit: ${w.impossible} (${fix(w.minWindow)})`;
   if (w.whole) return undefined;
   const parts = Math.ceil(inputTokens / w.partTokens);
   return parts > maxParts ? `it would need ${parts} parts of ~${w.partTokens} tokens, more than inputs.maxParts (${maxParts})` : undefined;
@@ -143,7 +164,8 @@ async function counterFor(job: JobParts, host: FleetHost, model: string, window:
   return counted && estimated > 0 ? tokenCounter((counted / estimated) * 1.02, 'the engine tokenizer') : calibrated;
 }
 
-export async function planOffload(job: JobParts, req: RouteRequest, docs: readonly InputDoc[]): Promise<OffloadPlan> {
+/** `shortGuide`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
+export async function planOffload(job: JobParts, req: RouteRequest, docs: readonly InputDoc[], shortGuide?: string): Promise<OffloadPlan> {
   const down: Attempt[] = [];
   const views = await reachableHosts(job.fleet.hosts, job.fleet.hostCooldown, down, req.signal);
   if (views.length === 0) return { kind: 'whole' }; // the route says what is down, or asks the fallback
@@ -151,13 +173,17 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const models = await withUsableWindows(views, listed.filter((m) => m.fits && m.capabilities.includes('completion')), req.signal);
   const rendered = renderInputs(docs);
   const inputEstimate = estimateTokens(rendered);
-  const fixed = fixedText(job, req);
-  const fixedEstimate = estimateTokens(fixed.text) + fixed.memoryTokens;
+  const fixed = fixedText(job, req, shortGuide);
   const answerTokens = answerReserve(req.maxTokens, answerLimit(req.maxTokens, job.settings));
   const maxParts = job.settings.inputs.maxParts;
   const ratioOf = (m: string) => job.records.metrics.tokenRatio(m) ?? 1;
-  const estimate = (m: Windowed) => planWindow({ window: m.contextWindow, fixedTokens: Math.ceil(fixedEstimate * ratioOf(m.name)), answerTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(m.name)) }, req.maxTokens);
-  const estimatedWhy = (m: Windowed) => splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts);
+  const estimate = (m: Windowed) => {
+    const ratio = ratioOf(m.name);
+    const optional = optionalOf(fixed, (t) => Math.ceil(estimateTokens(t) * ratio), ratio);
+    return planWindow({ window: m.contextWindow, fixedTokens: Math.ceil(estimateTokens(fixed.text) * ratio), optional, answerTokens, inputTokens: Math.ceil(inputEstimate * ratio), maxParts }, req.maxTokens);
+  };
+  const fixOf = (m: Windowed) => (minWindow: number) => windowFix(hostOf(views, m).kind, m.name, minWindow, m.trainedWindow);
+  const estimatedWhy = (m: Windowed) => splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts, fixOf(m));
   // whole, when a model the route would give the work holds it (the route chooses among those);
   // with no such model at all, the route says why of every model here (or asks the fallback)
   const { order, profile } = routeOrder(job, req, models);
@@ -177,13 +203,13 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req, tokens);
   const exact = count.source === 'the engine tokenizer';
   const inputTokens = Math.ceil(inputEstimate * count.ratio);
-  const fixedTokens = count(fixed.text) + Math.ceil(fixed.memoryTokens * count.ratio);
-  const window = planWindow({ window: chosen.contextWindow, fixedTokens, answerTokens, inputTokens, exact }, req.maxTokens);
+  const optional = optionalOf(fixed, count, count.ratio);
+  const window = planWindow({ window: chosen.contextWindow, fixedTokens: count(fixed.text), optional, answerTokens, inputTokens, exact, maxParts }, req.maxTokens);
   if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why };
   const bound = host.engine.can.managesMemory ? `its host's memory holds ${chosen.contextWindow} now` : `its engine runs it with ${chosen.contextWindow}`;
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
   if ('impossible' in window) {
-    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — shorten the task, lower maxTokens, use useMemory: false, or use a model with a larger window.${nor()}` };
+    return { kind: 'refuse', message: `The input (~${inputTokens} tokens) is longer than ${chosen.name}'s window, and even split into parts it cannot fit: ${window.impossible}${where} — ${fixOf(chosen)(window.minWindow)}.${nor()}` };
   }
   const parts = splitInputs(docs, window.partTokens, count);
   if (parts.length > maxParts) {
@@ -192,7 +218,9 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
   const holders = views.filter((v) => v.overview.models.some((m) => m.name === chosen.name));
   const width = holders.reduce((s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel), 0);
-  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: fixedTokens - count(req.prompt), ...why } };
+  const guide = window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
+  const carried = { carry: window.carry, ...(guide && { guide }), memoryTokens: optional.memory, leftOut: window.leftOut, ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }) };
+  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: window.carriedTokens - count(req.prompt), ...carried, ...why } };
 }
 
 function hostOf(views: readonly HostOverview[], m: Windowed): FleetHost {

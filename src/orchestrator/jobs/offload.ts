@@ -16,10 +16,14 @@ import type { InputDoc } from '../inputs/split.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';
-import { runSplit, type SplitInfo } from './split-run.js';
+import { partRequest, runSplit, type SplitInfo } from './split-run.js';
 import { replanOnRefusal } from './window-replan.js';
 import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs/citations.js';
 import type { TokenCounter } from '../generation/token-count.js';
+import { leftOutNote } from '../generation/split-plan.js';
+
+/** How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION (split-plan.ts). */
+export const CITE_SHORT = 'Cite inputs as path:line.';
 
 export { renderInputs } from './offload-plan.js';
 export type { SplitInfo } from './split-run.js';
@@ -58,12 +62,13 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   // inputs read by path: the model is asked to cite path:line, and an answer whose citations mostly do not hold goes to the next candidate
   // a diff is checked per file it shows (inputs/diff-lines.ts), by those files' paths
   const read = docs.map((d) => (inputs?.read.some((r) => r.kind === 'diff' && r.path === d.label) ? { ...d, kind: 'diff' as const } : d));
-  const cites = docs.length > 0 && !req.dryRun ? { guide: CITE_INSTRUCTION, check: (text: string) => unheld(checkCitations(text, read)) } : {};
+  // a dry run plans with the guide too, so it says what a small window would leave out
+  const cites = docs.length > 0 ? { guide: CITE_INSTRUCTION, ...(!req.dryRun && { check: (text: string) => unheld(checkCitations(text, read)) }) } : {};
   // the work is the caller's prompt: the inputs' text (an error code in a log, a fence in a file) never decides it
   const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
   const info = inputs && readSummary(inputs);
   const run = async (): Promise<OffloadResult> => {
-    const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs) : { kind: 'whole' };
+    const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs, CITE_SHORT) : { kind: 'whole' };
     if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
     if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
     return req.dryRun ? splitDryRun(job, base, plan.plan) : runSplit(job, base, plan.plan);
@@ -89,16 +94,19 @@ export function unheld(r: CitationReport): string | undefined {
 
 /** A dry run of a split job: the route's advice for one part, and what the whole would take. */
 async function splitDryRun(job: JobParts, req: RouteRequest, plan: SplitPlan): Promise<OffloadResult> {
-  const first = await routeAndGenerate(job, { ...req, prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: plan.partTokens });
+  const first = await routeAndGenerate(job, { ...partRequest(req, plan), prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: plan.partTokens });
   const perCall = first.advice?.expectedSeconds ?? 0;
   const loadSeconds = first.advice?.loadSeconds ?? 0;
   // the parts, slot-wide, then each combining round; the model loads once
   const waves = Math.ceil(plan.parts.length / plan.width) + plan.rounds;
   const seconds = Math.round((loadSeconds + waves * Math.max(0, perCall - loadSeconds)) * 10) / 10;
-  const line = `Split: the input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${plan.model}'s usable window (${plan.window} tokens), so it would be split into ${plan.parts.length} parts of up to ~${plan.partTokens} tokens, ${plan.width > 1 ? `${plan.width} at a time, ` : ''}the answers combined in ${plan.rounds} ${plan.rounds === 1 ? 'round' : 'rounds'} — ${plan.calls} generations, about ${seconds} s in all.`;
+  const left = leftOutNote(plan, plan.window);
+  const line = `Split: the input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${plan.model}'s usable window (${plan.window} tokens), so it would be split into ${plan.parts.length} parts of up to ~${plan.partTokens} tokens, ${plan.width > 1 ? `${plan.width} at a time, ` : ''}the answers combined in ${plan.rounds} ${plan.rounds === 1 ? 'round' : 'rounds'} — ${plan.calls} generations, about ${seconds} s in all.${left ? ` ${left[0]!.toUpperCase()}${left.slice(1)}.` : ''}`;
+  const notes = [...(first.notes ?? []), ...(left ? [`${left}.`] : [])];
   return {
     ...first,
     text: `${first.text}\n${line}`,
+    ...(notes.length > 0 && { notes }),
     ...(first.advice && { advice: { ...first.advice, expectedSeconds: seconds } }),
     split: { parts: plan.parts.length, rounds: plan.rounds, calls: plan.calls, contextTokens: plan.window },
   };

@@ -7,7 +7,10 @@
  * one after the other — so another client's call on the same model waits at most one generation.
  * Where the engine has a tokenizer, each part is counted by it before it is sent, and one that
  * would not fit is cut in two: no request exceeds its window. Progress names the parts ("part 7
- * of 31"); a cancel stops every part in flight and starts no other.
+ * of 31"); a cancel stops every part in flight and starts no other. What a small window left out
+ * of the parts (remembered facts, the citation guide: offload-plan.ts) is left out of every request
+ * of the job — the citations check goes with the guide — save remembered facts, which the final
+ * combination takes back when it has room; the result's notes say what was left out.
  */
 import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
@@ -16,7 +19,7 @@ import { renderPart, splitInputs, type Part } from '../inputs/split.js';
 import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
-import { EXACT_FILL, FRAMING_TOKENS } from '../generation/split-plan.js';
+import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS, leftOutNote } from '../generation/split-plan.js';
 import type { SplitPlan } from './offload-plan.js';
 
 export interface SplitInfo {
@@ -47,6 +50,16 @@ async function pool<T>(n: number, width: number, signal: AbortSignal | undefined
 
 const labelsOf = (part: Part) => part.pieces.map((p) => p.label).filter((l, k, all) => all.indexOf(l) === k).join(', ');
 
+/**
+ * A part's request (and a combination's): in text, carrying what the plan kept — the guide it chose,
+ * the citations check only with a guide (no citations are held against an answer never asked for
+ * them), remembered facts only where they were kept.
+ */
+export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | 'carry'>): RouteRequest {
+  const { format: _format, guide: _guide, check, ...sent } = req;
+  return { ...sent, ...(plan.guide && { guide: plan.guide, ...(check && { check }) }), ...(!plan.carry.memory && { useMemory: false }) };
+}
+
 export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan): Promise<RouteResult & { split: SplitInfo }> {
   const started = performance.now();
   const board = req.progress as PhaseBoard | undefined;
@@ -59,14 +72,15 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     board?.note(`${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`);
   };
   // parts and partial combinations answer in text; only the last combination, the answer, takes the format
-  const { format, ...textReq } = req;
-  const run = async (prompt: string, label: string, stage: { name: string; total: number; index: string }, maxTokens: number, promptTokens?: number, asked?: { format: typeof format }): Promise<RouteResult> => {
+  const { format } = req;
+  const textReq = partRequest(req, plan);
+  const run = async (prompt: string, label: string, stage: { name: string; total: number; index: string }, maxTokens: number, promptTokens?: number, asked?: Pick<RouteRequest, 'format' | 'useMemory'>): Promise<RouteResult> => {
     const lane = board?.lane(label);
     running.add(stage.index);
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     try {
-      const r = await routeAndGenerate(job, { ...textReq, ...(asked?.format && { format: asked.format }), prompt, model, ...(plan.why && { chosenBecause: plan.why }), maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
+      const r = await routeAndGenerate(job, { ...textReq, ...asked, prompt, model, ...(plan.why && { chosenBecause: plan.why }), maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
       results.push(r);
       return r;
     } finally {
@@ -107,6 +121,8 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
 
   let rounds = 0;
   let final: RouteResult | undefined;
+  let factsBack = false;
+  const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
   while (!final) {
     rounds++;
     done = 0;
@@ -114,20 +130,26 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     const last = groups.length === 1;
     const combine = (i: number) =>
       `${renderPart(groups[i]!)}\n\nAbove are ${groups.length > 1 ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
-    // the last combination is the answer itself: as long as asked, within the window
-    const finalTokens = (prompt: string) => Math.max(plan.partAnswerTokens, Math.min(answerLimit(req.maxTokens, job.settings), Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - count(prompt) - FRAMING_TOKENS));
+    // the last combination is the answer itself: as long as asked, within the window — with remembered facts again where they fit beside an answer of a part's size
+    const memoryBack = (prompt: string) => !plan.carry.memory && plan.memoryTokens > 0 && count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <= Math.floor(plan.window * fill);
+    const finalTokens = (prompt: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(answerLimit(req.maxTokens, job.settings), Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - (memory ? plan.memoryTokens : 0) - count(prompt) - FRAMING_TOKENS));
     const stage = `combining the answers, round ${rounds}`;
     const combined = await pool(groups.length, width, req.signal, (i) => {
       const prompt = combine(i);
-      return run(prompt, last ? 'combining the answers' : `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, last ? finalTokens(prompt) : plan.partAnswerTokens, undefined, last ? { format } : undefined);
+      if (!last) return run(prompt, `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, plan.partAnswerTokens);
+      factsBack = memoryBack(prompt);
+      return run(prompt, 'combining the answers', { name: stage, total: 1, index: '1' }, finalTokens(prompt, factsBack), undefined, { ...(format && { format }), ...(factsBack && { useMemory: true }) });
     });
     if (combined.length === 1) final = combined[0];
     else answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
   }
 
   const sum = (k: 'promptTokens' | 'outputTokens' | 'loadMs' | 'queueMs') => results.reduce((s, r) => s + r.metrics[k], 0);
+  const left = leftOutNote(plan, plan.window);
+  const notes = [...(final.notes ?? []), ...(left ? [`${left}${factsBack ? ' (remembered facts kept in the final combination)' : ''}.`] : [])];
   return {
     ...final,
+    ...(notes.length > 0 && { notes }),
     reason: `${final.reason} The input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${model}'s usable window (${plan.window} tokens), so it was split into ${total} parts of up to ~${plan.partTokens} tokens, the task run on each, and the answers combined in ${rounds} ${rounds === 1 ? 'round' : 'rounds'} (${results.length} generations).`,
     fallbacks: results.flatMap((r) => r.fallbacks),
     metrics: { ...final.metrics, totalMs: Math.round(performance.now() - started), promptTokens: sum('promptTokens'), outputTokens: sum('outputTokens'), loadMs: sum('loadMs'), queueMs: sum('queueMs') },
