@@ -14,6 +14,7 @@ export const MODULES = [
   { name: 'configured-secrets', file: 'src/orchestrator/config/secrets.ts', tests: unit('redact-secrets', 'http-tokens') },
   { name: 'arg-bounds', file: 'src/tools/arg-bounds.ts', tests: unit('arg-bounds', 'bounds') },
   { name: 'scope', file: 'src/orchestrator/inputs/scope.ts', tests: [...unit('inputs-content'), ...integration('scope', 'inputs', 'diff-privacy')] },
+  { name: 'broad-folders', file: 'src/orchestrator/inputs/broad-folders.ts', tests: [...unit('broad-folders'), ...integration('scope')] },
   { name: 'content', file: 'src/orchestrator/inputs/content.ts', tests: [...unit('content-kinds', 'inputs-content', 'bounded-reads'), ...integration('inputs')] },
   { name: 'files', file: 'src/orchestrator/inputs/files.ts', tests: [...unit('bounded-reads'), ...integration('file-reads', 'inputs', 'inputs-race')] },
   { name: 'diff', file: 'src/orchestrator/inputs/diff.ts', tests: [...unit('diff-list'), ...integration('diff-reads', 'diff-privacy', 'inputs')] },

@@ -89,8 +89,11 @@ class CoreUnavailable extends Error {
 
 /**
  * A tool's schema as the SDK sees it: the catalog's JSON Schema for tools/list; arguments pass
- * through (the tool's own handler checks them and explains what is wrong); structuredContent is
- * checked by the tool's real output schema, in the core (which answered the call, so is loaded).
+ * through (the tool's own handler checks them and explains what is wrong); structuredContent goes
+ * to the tool's real output schema, in the core (which answered the call, so is loaded), which
+ * lets every result through (define.ts `published`: no zod pass on a call's path) — what holds
+ * each result to the schema a client is given is the type check in `defineTool` and
+ * test/e2e/output-schemas.test.ts, in every mode.
  */
 function listedSchema(t: ToolEntry, which: 'input' | 'output', handlers: () => Promise<Handlers>): StandardSchemaWithJSON<Record<string, unknown>> {
   const json = (io: 'input' | 'output') => (options?: { target?: string }) => t.schemas[`${which}:${io}|${options?.target ?? SCHEMA_TARGET}`] ?? t.schemas[`${which}:${io}|${SCHEMA_TARGET}`] ?? {};

@@ -47,7 +47,7 @@ describe('imports', () => {
 /** A source file's path under src/orchestrator, or undefined outside it. */
 const inCore = (f: string) => (relative(SRC, f).startsWith('orchestrator/') ? relative(join(SRC, 'orchestrator'), f) : undefined);
 /** The assembly: what puts the core together (and the doctor, which reads all of it). */
-const ASSEMBLY = new Set(['orchestrator.ts', 'index.ts', 'doctor.ts', 'doctor-memory.ts', 'doctor-learned.ts']);
+const ASSEMBLY = new Set(['orchestrator.ts', 'index.ts', 'doctor.ts', 'doctor-memory.ts', 'doctor-learned.ts', 'doctor-agents.ts']);
 /** Client packages of the engines: only their adapters speak them. */
 const ENGINE_CLIENTS = ['ollama', 'eventsource-parser'];
 
