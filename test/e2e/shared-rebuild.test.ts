@@ -43,7 +43,7 @@ const setup = (runtime = runtimeDir()) => {
       return d;
     },
     oldLaunch: async (name: string) => keep(await launchOf(old.cli, { ...where, name })),
-    launch: async (name: string) => keep(await sharedLaunch({ ...where, cwd: home, name })),
+    launch: async (name: string, args: string[] = []) => keep(await sharedLaunch({ ...where, cwd: home, name, args })),
   };
 };
 
@@ -91,6 +91,23 @@ describe('a rebuilt checkout', () => {
     await a.close();
     await expect.poll(() => isRunning(d.child.pid!), { timeout: 10_000 }).toBe(false);
     expect(socketFiles(runtime).filter((f) => f.startsWith('retiring-'))).toEqual([]);
+    expect(sharedPids(runtime)).toEqual([b.pid]);
+  });
+
+  it('other settings for the same home take over too: the host of the old settings retires, answers its own client, and exits when it leaves', { timeout: 60_000 }, async () => {
+    const { runtime, launch } = setup();
+    const a = await launch('client-a');
+    const b = await launch('client-b', ['--ram-budget', '5GB']);
+    expect(b.stderr()).toMatch(/serving MCP on stdio, and as the shared server/);
+    await expect.poll(() => socketFiles(runtime), { timeout: 10_000 }).toContain(`retiring-${a.pid}.lock`);
+    expect(a.stderr()).toMatch(/retiring: other settings serve .* \(server \d+\); no new client here/);
+    const kept = await remember(a, 'helix');
+    expect(kept.isError, kept.text).toBe(false);
+    // the same settings as B: joins B
+    const c = await launch('client-c', ['--ram-budget', '5GB']);
+    expect(c.stderr()).toContain(`forwarding stdio to the shared server ${b.pid}`);
+    await a.close();
+    await expect.poll(() => isRunning(a.pid), { timeout: 10_000 }).toBe(false);
     expect(sharedPids(runtime)).toEqual([b.pid]);
   });
 

@@ -73,21 +73,57 @@ function retiring(server: SharedServer, line: Retire, moveAside: () => Promise<v
   return clients;
 }
 
+/** The place a server holds (its socket and lock removed at exit) and listens at: the shared one, then — retiring — one of its own. */
+class Holding {
+  private held: Place | undefined;
+  private listener: Server | undefined;
+
+  constructor(private readonly place: Place) {
+    this.held = place;
+    process.once('exit', () => this.release());
+  }
+
+  /** The socket and the lock removed (once): the next server may take the place. */
+  release(): void {
+    if (!this.held) return;
+    if (process.platform !== 'win32') rmSync(this.held.address, { force: true });
+    rmSync(this.held.lock, { force: true });
+    this.held = undefined;
+  }
+
+  async listen(server: SharedServer): Promise<void> {
+    this.listener = await listenAt(this.place, server);
+  }
+
+  /** No connection taken from now on, the place released. */
+  close(): void {
+    this.listener?.close();
+    this.release();
+  }
+
+  /** Listening at `retiring-<pid>` (its lock beside it) rather than the shared place, which is freed. */
+  async moveAside(server: SharedServer): Promise<void> {
+    const aside = placeIn(this.place.dir, retiringName(process.pid));
+    try {
+      if (process.platform !== 'win32') await rm(aside.address, { force: true });
+      await writeFile(aside.lock, String(process.pid), { mode: 0o600 });
+      const listener = await listenAt(aside, server);
+      this.close();
+      [this.listener, this.held] = [listener, aside];
+    } catch (err) {
+      log.warn(`shared server: could not move aside to ${aside.address} (${(err as Error).message}): leaving the place, unlisted`);
+      this.close();
+    }
+  }
+}
+
 export async function startShared(loaded: Loaded, place: Place, as: StartAs): Promise<Started | undefined> {
   if (!(await takeLock(place.lock))) return undefined;
-  /** The place held (its socket and lock removed at exit): the shared one, then the retiring one. */
-  let held: Place | undefined = place;
-  const release = () => {
-    if (!held) return;
-    if (process.platform !== 'win32') rmSync(held.address, { force: true });
-    rmSync(held.lock, { force: true });
-    held = undefined;
-  };
-  process.once('exit', release);
+  const holding = new Holding(place);
   await sweepLeftovers(place.lock);
   try {
     if (await answering(place.address)) {
-      release();
+      holding.release();
       return undefined;
     }
     if (process.platform !== 'win32') await rm(place.address, { force: true }); // left by one that was killed
@@ -100,11 +136,10 @@ export async function startShared(loaded: Loaded, place: Place, as: StartAs): Pr
       (core) => void (core.orch.clients = () => server.list()),
       () => undefined,
     );
-    let listener = await listenAt(place, server);
+    await holding.listen(server);
     const leave = () => {
       server.stopping = true;
-      listener.close();
-      release();
+      holding.close();
     };
     let stop = () => undefined as void;
     // the other clients are let go first: their calls in flight go to the next server, not cancelled here
@@ -118,33 +153,17 @@ export async function startShared(loaded: Loaded, place: Place, as: StartAs): Pr
       (s) => (stop = s),
     );
     const me: Me = { pid: process.pid, build: thisBuild(), key, home: loaded.config.home, fresh: as.takeOver };
-    const moveAside = async (): Promise<void> => {
-      const aside = placeIn(place.dir, retiringName(process.pid));
-      try {
-        if (process.platform !== 'win32') await rm(aside.address, { force: true });
-        await writeFile(aside.lock, String(process.pid), { mode: 0o600 });
-        const old = listener;
-        listener = await listenAt(aside, server);
-        old.close();
-        release();
-        held = aside;
-      } catch (err) {
-        log.warn(`shared server: could not move aside to ${aside.address} (${(err as Error).message}): leaving the place, unlisted`);
-        listener.close();
-        release();
-      }
-    };
     const since = new Date().toISOString();
     server.controls = {
       who: () => ({ ollm: 'clients', pid: process.pid, version: VERSION, build: me.build.id, builtAt: me.build.at, key, home: loaded.config.home, file: loaded.config.file, since, daemon: as.daemon, retiring: server.retiring, clients: server.list() }),
-      retire: (line) => retiring(server, line, moveAside, () => stop()),
+      retire: (line) => retiring(server, line, () => holding.moveAside(server), () => stop()),
       stop: () => stop(),
     };
     server.onFresh = () => void takeOver({ ...me, fresh: true }, place.dir);
     if (as.takeOver) void takeOver(me, place.dir);
     return { server, leave, stop: () => stop() };
   } catch (err) {
-    release();
+    holding.release();
     throw err;
   }
 }
