@@ -30,6 +30,9 @@ async function lockPid(file: string): Promise<number | undefined> {
 }
 
 /** The servers whose locks are in `dir` (one socket folder), each asked who it is; sorted by when they started (then pid, then name). */
+
+/** Code-unit order (ISO times and file names sort right by it); no Intl, whose ICU data the server never loads (locale-free.test.ts). */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export async function serversIn(dir: string, system: System = THIS_SYSTEM): Promise<Found[]> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.lock')).map((f) => f.slice(0, -'.lock'.length));
   const found = await Promise.all(
@@ -44,7 +47,7 @@ export async function serversIn(dir: string, system: System = THIS_SYSTEM): Prom
       return { place, name, pid, who: await askWho(place.address) };
     }),
   );
-  return found.filter((f): f is Found => f !== undefined).sort((a, b) => (a.who?.since ?? '').localeCompare(b.who?.since ?? '') || a.pid - b.pid || a.name.localeCompare(b.name));
+  return found.filter((f): f is Found => f !== undefined).sort((a, b) => cmp(a.who?.since ?? '', b.who?.since ?? '') || a.pid - b.pid || cmp(a.name, b.name));
 }
 
 /** Every shared server of this user, in each socket folder there is (place.ts socketFolders). */
