@@ -5,6 +5,8 @@
  * down while another answers, swap in use, models over the budget or too big are warnings.
  */
 import { formatBytes } from './config/units.js';
+import { addressNext } from './engines/address-trouble.js';
+import { addressSetting } from './fleet/fleet-reads.js';
 import { sourceOf } from './config/load.js';
 import { withTag } from './models/catalog.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -66,6 +68,11 @@ async function templateChecks(orch: Orchestrator): Promise<Check[]> {
 /** Each Ollama host's version, or why it did not answer. */
 type Answer = { version: string } | { error: string };
 
+/** What to do about a host that does not answer: correct its address when that is the cause (a name that does not resolve, the wrong scheme), else `otherwise`. */
+function downFix(h: Orchestrator['hosts'][number], error: string, otherwise: string): string {
+  return addressNext(error, h.settings.ollama.host, addressSetting(h.name)) ?? otherwise;
+}
+
 async function versions(orch: Orchestrator): Promise<Map<string, Answer>> {
   const many = orch.hosts.length > 1;
   const seen = await Promise.all(
@@ -101,7 +108,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       name: 'Ollama',
       level: others ? 'warn' : 'fail',
       detail: mine.error.split(' — ')[0]!,
-      fix: `start it with \`ollama serve\` (install it from https://ollama.com first if needed), or set OLLM_HOST (or OLLAMA_HOST) to where it runs${others ? '; requests go to the other Ollama hosts meanwhile' : ''}`,
+      fix: `${downFix(primary, mine.error, 'start it with `ollama serve` (install it from https://ollama.com first if needed), or set OLLM_HOST (or OLLAMA_HOST) to where it runs')}${others ? '; requests go to the other Ollama hosts meanwhile' : ''}`,
     });
   }
 
@@ -160,7 +167,8 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
         ...(over && { fix: over.fix }),
       });
     } catch (err) {
-      checks.push({ name: `Host ${h.name}`, level: 'warn', detail: `Ollama at ${h.address}: ${err instanceof Error ? err.message : String(err)}`, fix: `start Ollama there, or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile` });
+      const message = err instanceof Error ? err.message : String(err);
+      checks.push({ name: `Host ${h.name}`, level: 'warn', detail: `Ollama at ${h.address}: ${message}`, fix: `${downFix(h, message, `start Ollama there, or correct its url in settings (hosts.${h.name})`)}; requests go to the other hosts meanwhile` });
     }
   }
   const fallback = await orch.fallback?.health();
@@ -183,7 +191,7 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
 /** An engine that loads and unloads by itself (an OpenAI-compatible one): whether it answers, and what it serves. */
 async function selfManagedCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
   const where = `${h.address} (${h.engine.who}; it loads and unloads its models itself, so no memory is planned there)`;
-  if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: `${where}: ${answer.error.split(' — ')[0]}`, fix: `start it, or correct hosts.${h.name}.url in settings; requests go to the other hosts meanwhile` };
+  if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: `${where}: ${answer.error.split(' — ')[0]}`, fix: `${downFix(h, answer.error, `start it, or correct hosts.${h.name}.url in settings`)}; requests go to the other hosts meanwhile` };
   try {
     const list = await h.catalog.list({ refresh: true });
     return { name: `Host ${h.name}`, level: 'ok', detail: `${where}: serves ${list.models.length} model${list.models.length === 1 ? '' : 's'} (${list.models.slice(0, 5).map((m) => m.name).join(', ')})` };
@@ -201,7 +209,7 @@ async function hostOverBudget(h: Orchestrator['hosts'][number], how?: string): P
 
 /** A llama.cpp host: router or single model, its --models-max, its models by status and how their memory is known. */
 async function llamacppCheck(h: Orchestrator['hosts'][number], answer: Answer): Promise<Check> {
-  const fix = `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name}); requests go to the other hosts meanwhile`;
+  const fix = `${downFix(h, 'error' in answer ? answer.error : '', `start llama-server there (router mode: llama-server --models-dir DIR --models-max N), or correct its url in settings (hosts.${h.name})`)}; requests go to the other hosts meanwhile`;
   if ('error' in answer) return { name: `Host ${h.name}`, level: 'warn', detail: answer.error.split(' — ')[0]!, fix };
   try {
     const s = await h.engine.report?.();

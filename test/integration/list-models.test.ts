@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../src/orchestrator/index.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
+import { render } from '../../src/tools/list-models.js';
 
 let fake: FakeOllama;
 beforeEach(async () => {
@@ -16,6 +17,26 @@ async function load(model: string, keepAlive: string | number = '5m') {
   expect(res.status).toBe(200);
   await res.text();
 }
+
+describe('listModels: the memory free for one more model', () => {
+  it('models loaded past the budget leave none free (0, not -1), and the text says by how much', async () => {
+    await load('llama3.2:latest'); // loaded by Ollama itself, past ollm-mcp's budget of 1 GB
+    const core = await coreFor(fake, { totalBytes: 16e9, yaml: 'ram:\n  budget: 1GB\n' });
+    const o = await core.listModels();
+    expect(o.ram.loadedBytes).toBeGreaterThan(o.ram.budgetBytes);
+    expect(o.ram.headroomBytes).toBe(0);
+    const text = render({ ...o, models: [] });
+    expect(text).toMatch(/none free for models now \(\d+\.\d GB over budget: \d+\.\d GB loaded, budget 1\.0 GB\)/);
+    expect(text).not.toMatch(/-1 B|-\d/);
+  });
+
+  it('with room, the figure in bytes', async () => {
+    const core = await coreFor(fake, { totalBytes: 16e9, yaml: 'ram:\n  budget: 8GB\n' });
+    const o = await core.listModels();
+    expect(o.ram.headroomBytes).toBeGreaterThan(0);
+    expect(render({ ...o, models: [] })).toMatch(/\d+\.\d GB free for models now \(budget 8\.0 GB\)/);
+  });
+});
 
 describe('listModels: loaded, fits and fitsNow against the fake', () => {
   it('marks what Ollama has loaded and counts its memory', async () => {

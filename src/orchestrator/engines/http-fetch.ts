@@ -9,7 +9,11 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
+import tls from 'node:tls';
+import { SPEAKS_TLS } from './address-trouble.js';
+import { errorCode } from '../util/error-code.js';
 
 /** What a body is read through: a web stream's reader, or a node:http answer's (`reader()`). */
 export interface ChunkReader {
@@ -82,6 +86,12 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
     signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (err) => {
       signal?.removeEventListener('abort', onAbort);
+      // a fresh plain-HTTP connection closed or answered in something not HTTP: is it a TLS server? (address-trouble.ts)
+      const code = errorCode(err) ?? '';
+      if (url.protocol === 'http:' && !request.reusedSocket && !signal?.aborted && (code === 'ECONNRESET' || code.startsWith('HPE_'))) {
+        void handshakes(url, signal).then((yes) => reject(yes ? Object.assign(err, { [SPEAKS_TLS]: true }) : err));
+        return;
+      }
       reject(err);
     });
     request.on('response', (res) => {
@@ -124,3 +134,27 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
     request.end(body);
   });
 }) as unknown as typeof fetch; // the `ollama` client calls it as fetch; see MinimalResponse for what it relies on
+
+/** How long a TLS probe may take: it runs only after a plain-HTTP request failed on a fresh connection. */
+const PROBE_MS = 2000;
+
+/** Whether a TLS handshake with the URL's host and port succeeds (any certificate: only the protocol is asked). */
+function handshakes(url: URL, signal: AbortSignal | undefined): Promise<boolean> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port: Number(url.port || 80), rejectUnauthorized: false, ...(isIP(host) === 0 && { servername: host }) });
+    const done = (yes: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(yes);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(false), PROBE_MS);
+    timer.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
+}

@@ -36,7 +36,7 @@ function serverRoot(url: string): string {
 
 function ollamaHost(name: string, priority: number, settings: Settings, deps: FleetHostDeps): FleetHost {
   const { ollama } = settings;
-  const engine = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(deps.fetch && { fetch: deps.fetch }) });
+  const engine = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(name !== 'ollama' && { setting: `hosts.${name}.url` }), ...(deps.fetch && { fetch: deps.fetch }) });
   const memory = new HostMemoryModel(ollama.host, settings, deps.ram, name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`);
   return new FleetHost(name, priority, settings, engine, memory, deps);
 }

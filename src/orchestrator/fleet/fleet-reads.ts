@@ -5,6 +5,7 @@
  * re-checked in the background); one found up is back at once.
  */
 import { HostError } from '../engines/host-error.js';
+import { addressNext } from '../engines/address-trouble.js';
 import type { HostDown, HostState, ModelsOverview } from '../models/overview-types.js';
 import type { FleetHost } from './fleet-host.js';
 import { HOST_COOLDOWN_MS, type HostCooldown } from './placement.js';
@@ -18,8 +19,19 @@ export interface FleetRead<T> {
   hosts: HostState[];
 }
 
-/** What to do about a host that does not answer. */
-export function nextStep(h: { name: string; kind?: FleetHost['kind'] }, others: boolean): string {
+/** The setting that holds a host's address. */
+export function addressSetting(name: string): string {
+  return name === 'ollama' ? 'OLLM_HOST or OLLAMA_HOST' : `hosts.${name}.url`;
+}
+
+/**
+ * What to do about a host that does not answer: when its error says the address itself is wrong
+ * (a name that does not resolve, the wrong scheme: engines/address-trouble.ts), correct it in the
+ * setting named; otherwise start the engine there.
+ */
+export function nextStep(h: { name: string; kind?: FleetHost['kind']; url?: string; error?: string }, others: boolean): string {
+  const address = h.error !== undefined && h.url !== undefined ? addressNext(h.error, h.url, addressSetting(h.name)) : undefined;
+  if (address) return `${address}${others ? '; the other hosts serve meanwhile' : ''}`;
   if (h.kind === 'openai') return `start that engine, or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
   if (h.kind === 'llamacpp') return `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
   const fix = h.name === 'ollama' ? 'start it with `ollama serve`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs' : `start Ollama on that machine, or correct hosts.${h.name}.url in settings`;
@@ -64,7 +76,9 @@ export async function readEachHost<T>(hosts: readonly FleetHost[], cooldown: Hos
     }),
   );
   const up = seen.filter((s): s is { host: FleetHost; value: Awaited<T> } => !('error' in s));
-  const down = seen.filter((s): s is { host: FleetHost; error: string } => 'error' in s).map((s) => ({ name: s.host.name, url: s.host.address, error: s.error, next: nextStep(s.host, up.length > 0) }));
+  const down = seen
+    .filter((s): s is { host: FleetHost; error: string } => 'error' in s)
+    .map((s) => ({ name: s.host.name, url: s.host.address, error: s.error, next: nextStep({ name: s.host.name, kind: s.host.kind, url: s.host.settings.ollama.host, error: s.error }, up.length > 0) }));
   const hostStates = seen.map((s) => ({ name: s.host.name, url: s.host.address, reachable: !('error' in s), ...('error' in s && { error: s.error }) }));
   return { up, down, hosts: hostStates };
 }
@@ -74,13 +88,19 @@ export function coolingHosts(fleet: { hosts: readonly FleetHost[]; hostCooldown:
   if (fleet.hosts.length < 2) return [];
   const down = fleet.hosts.filter((h) => fleet.hostCooldown.skipped(h.name) !== undefined);
   const others = down.length < fleet.hosts.length;
-  return down.map((h) => ({ name: h.name, url: h.address, error: cause(fleet.hostCooldown.skipped(h.name)), next: nextStep(h, others) }));
+  return down.map((h) => {
+    const error = cause(fleet.hostCooldown.skipped(h.name));
+    return { name: h.name, url: h.address, error, next: nextStep({ name: h.name, kind: h.kind, url: h.settings.ollama.host, error }, others) };
+  });
 }
 
 /** The error when no Ollama host answers: each one named, with what to do. */
 export function noHostAnswers(down: readonly HostDown[], primaryAddress: string): HostError {
   const each = down.map((d) => `${d.name} at ${d.url}: ${d.error.replace(/[.\s]+$/, '')}`).join('; ');
-  return new HostError('unreachable', `No Ollama host answers (${each}) — start Ollama (\`ollama serve\`) on at least one, or correct the addresses in settings (ollama.host, hosts).`, primaryAddress);
+  const fixes = down.filter((d) => addressNext(d.error, d.url, addressSetting(d.name)) !== undefined);
+  const address = fixes.map((d) => (down.length > 1 ? `${d.name}: ` : '') + addressNext(d.error, d.url, addressSetting(d.name))!);
+  const start = fixes.length === down.length ? [] : ['start Ollama (`ollama serve`) on at least one, or correct the addresses in settings (ollama.host, hosts)'];
+  return new HostError('unreachable', `No Ollama host answers (${each}) — ${[...start, ...address].join('; ')}.`, primaryAddress);
 }
 
 /**

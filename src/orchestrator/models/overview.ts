@@ -74,6 +74,7 @@ export class ModelOverview {
     const policy = resolveRamPolicy(this.settings.ram, reading);
     const loadedBytes = running.reduce((sum, m) => sum + m.size, 0);
     const { memory } = view;
+    const known = memory.vram !== undefined || memory.ram !== undefined || memory.ceilingBytes !== undefined;
     const headroom = memory.vram
       ? Math.floor(memory.vram.freeBytes * VRAM_ADMISSION)
       : memory.ram
@@ -98,7 +99,8 @@ export class ModelOverview {
       swapUsedBytes: reading.swapUsedBytes,
       budgetBytes: policy.budgetBytes,
       loadedBytes,
-      headroomBytes: headroom < 0 ? -1 : Math.max(0, headroom),
+      // -1 says unknown (no memory figure at all); loaded models past the budget, or RAM under the buffer, leave none: 0, never a negative
+      headroomBytes: known ? Math.max(0, headroom) : -1,
       safetyMargin: policy.safetyMargin,
       bufferBytes: policy.bufferBytes,
       smallModelBytes: policy.smallModelBytes,

@@ -7,6 +7,7 @@
  * treats a llama-server host like an Ollama host.
  */
 import { HostError } from '../ollama/ollama.js';
+import { addressFailure, addressNext, plainToTlsAnswer } from '../address-trouble.js';
 import { httpFetch } from '../http-fetch.js';
 import { redactSecrets } from '../../util/redact-secrets.js';
 import { errorCode } from '../../util/error-code.js';
@@ -28,6 +29,8 @@ export interface CallOpts {
 export interface LlamacppApiOptions {
   /** e.g. http://127.0.0.1:8080 (a trailing /v1 is dropped). */
   url: string;
+  /** Its name in settings (hosts.<name>), for messages. */
+  name?: string;
   apiKeyEnv?: string;
   timeoutMs: number;
   fetch?: typeof fetch;
@@ -101,10 +104,17 @@ export class LlamacppApi {
     }
   }
 
+  /** The setting that holds its address. */
+  private get setting(): string {
+    return this.options.name ? `hosts.${this.options.name}.url` : 'hosts.<name>.url';
+  }
+
   unreachable(err: unknown): HostError {
+    const address = addressFailure(err, this.root, this.setting);
+    if (address) return new HostError('unreachable', `${this.who} is not reachable (${address.why}) — ${address.next}.`, this.host);
     const code = errorCode(err);
-    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host name not found' : (code ?? 'no answer');
-    return new HostError('unreachable', `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (hosts).`, this.host);
+    const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no answer');
+    return new HostError('unreachable', `${this.who} is not reachable (${why}) — start it (llama-server --models-dir DIR …), or correct its url in settings (${this.setting}).`, this.host);
   }
 
   /** An answer that is not what llama-server sends. */
@@ -117,6 +127,8 @@ export class LlamacppApi {
     const e = isObject(json) ? json['error'] : undefined;
     const said = (isObject(e) && typeof e['message'] === 'string' ? e['message'] : typeof e === 'string' ? e : text).trim().slice(0, 300);
     const info = { status, secrets: [this.key()] }; // a server (or a proxy) may quote the key it was sent
+    const tls = plainToTlsAnswer(status, said, this.root);
+    if (tls) return new HostError('unreachable', `${this.who} is not reachable (${tls}) — ${addressNext(tls, this.root, this.setting)!}.`, this.host, info);
     if (status === 401 || status === 403) return new HostError('bad_request', `${this.who} refused ${what} (HTTP ${status}: ${said}) — set its API key in the variable named by tokenEnv.`, this.host, info);
     if (status === 404 && model) return new HostError('model_not_found', `${this.who} has no model "${model}" (${said}) — its models are the .gguf files of its --models-dir (or the entries of --models-preset); see list_models.`, this.host, info);
     if (status === 503) return new HostError('busy', `${this.who} is busy (${said}) — wait a moment and try again.`, this.host, info);

@@ -95,7 +95,7 @@ export class LlamacppBackend implements Engine {
   constructor(readonly options: LlamacppOptions) {
     this.url = options.url;
     this.host = displayHost(options.url);
-    this.api = new LlamacppApi({ url: options.url, timeoutMs: options.timeoutMs, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
+    this.api = new LlamacppApi({ url: options.url, name: options.name, timeoutMs: options.timeoutMs, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
     this.chat = new OpenAIBackend({ name: options.name, baseURL: `${this.api.root}/v1`, settingsPath: `hosts.${options.name}`, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
   }
 

@@ -18,6 +18,7 @@ import { quoted } from '../../util/shorten.js';
 import { log } from '../../util/log.js';
 import { checkModels } from './ollama-answers.js';
 import { HostError, notInstalled } from '../host-error.js';
+import { addressFailure, addressNext, plainToTlsAnswer } from '../address-trouble.js';
 import { guardedFetch, type GuardedAnswer } from './ollama-fetch.js';
 import { clientHeaders } from './ollama-headers.js';
 import { ollamaGenerate } from './ollama-generate.js';
@@ -37,6 +38,8 @@ export interface BackendOptions {
   host: string;
   timeoutMs: number;
   fetch?: typeof fetch;
+  /** The setting that holds its address, for messages: OLLM_HOST or OLLAMA_HOST unless given, hosts.<name>.url for a named host. */
+  setting?: string;
 }
 
 /** Hands each progress line of a stream (pull, create) on, until told it is done. */
@@ -63,8 +66,12 @@ export class OllamaBackend implements Engine {
     return `Ollama at ${this.host}`;
   }
 
+  /** The setting that holds its address. */
+  private readonly setting: string;
+
   constructor(options: BackendOptions) {
     this.url = options.host;
+    this.setting = options.setting ?? 'OLLM_HOST or OLLAMA_HOST';
     this.host = displayHost(options.host);
     this.timeoutMs = options.timeoutMs;
     this.baseFetch = guardedFetch(options.fetch ?? httpFetch, this.host);
@@ -120,6 +127,8 @@ export class OllamaBackend implements Engine {
     const status = (err as { status_code?: unknown }).status_code;
     const text = String((err as { error?: unknown }).error ?? (err as Error).message ?? err);
     if (typeof status === 'number') {
+      const tls = plainToTlsAnswer(status, text, this.url);
+      if (tls) return new HostError('unreachable', `Ollama is not reachable at ${host} (${tls}) — ${addressNext(tls, this.url, this.setting)!}.`, host, status);
       if (status === 404 && /not found/i.test(text)) {
         return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
       }
@@ -152,20 +161,12 @@ export class OllamaBackend implements Engine {
     if (name === 'AbortError' || name === 'TimeoutError') {
       return new HostError('aborted', cancelledText(what, ctx.signal), host);
     }
+    const address = addressFailure(err, this.url, this.setting);
+    if (address) return new HostError('unreachable', `Ollama is not reachable at ${host} (${address.why}) — ${address.next}.`, host);
     if (name === 'TypeError' || code) {
-      const why =
-        code === 'ECONNREFUSED'
-          ? 'connection refused'
-          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-            ? 'host name not found'
-            : code
-              ? code
-              : 'no answer';
-      return new HostError(
-        'unreachable',
-        `Ollama is not reachable at ${host} (${why}) — start it with \`ollama serve\`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs.`,
-        host,
-      );
+      const why = code === 'ECONNREFUSED' ? 'connection refused' : (code ?? 'no answer');
+      const where = this.setting.startsWith('hosts.') ? `correct ${this.setting} in settings` : 'point OLLM_HOST (or OLLAMA_HOST) at where it runs';
+      return new HostError('unreachable', `Ollama is not reachable at ${host} (${why}) — start it with \`ollama serve\`, or ${where}.`, host);
     }
     // an error line in the middle of a stream carries no status
     if (OUT_OF_MEMORY.test(text)) return new HostError('out_of_memory', `Ollama at ${host} ran out of memory during ${what}: ${text} — unload other models or choose a smaller one.`, host);

@@ -101,7 +101,7 @@ const network = errorCode;
 export function connectionFailure(err: unknown): string | undefined {
   const code = network(err);
   if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name does not resolve: ${code}`;
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection reset';
   if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return code;
   if (code?.startsWith('ERR_TLS') || code?.includes('CERT')) return `TLS: ${code}`;

@@ -16,6 +16,7 @@ import {
   saysModelMissing,
 } from './openai-errors.js';
 import { contextRefusal } from './context-limit.js';
+import { addressFailure, addressNext, plainToTlsAnswer } from '../address-trouble.js';
 
 /** How messages name an engine and its settings. */
 export interface EngineRef {
@@ -49,6 +50,11 @@ export class Failures {
     /** The API key in effect, to keep it out of every message. */
     private readonly key: () => string | undefined,
   ) {}
+
+  /** The setting that holds its address: hosts.<name>.url, or fallback.baseURL. */
+  get addressSetting(): string {
+    return this.ref.settingsPath.startsWith('hosts.') ? `${this.ref.settingsPath}.url` : `${this.ref.settingsPath}.baseURL`;
+  }
 
   /** "vllm (127.0.0.1:8000)" */
   get who(): string {
@@ -85,6 +91,8 @@ export class Failures {
     const said = body.recognized ? this.engineText(body.message ?? `HTTP ${status}`) : this.engineText(foreignBody(a.text, a.headers.get('content-type')), 200);
     const info: EngineErrorInfo = { status };
     if (status === 401 || status === 403) return this.unauthorized(status);
+    const tls = plainToTlsAnswer(status, a.text, this.ref.shownURL);
+    if (tls) return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${tls}) — ${addressNext(tls, this.ref.shownURL, this.addressSetting)!}.`, info);
     if (status === 429) {
       if (body.code === 'insufficient_quota') {
         return this.make('rate_limited', `${this.who} refused the request: the quota of ${this.keyName()} is used up (HTTP 429) — check its plan and billing.`, info);
@@ -143,11 +151,10 @@ export class Failures {
         `${this.who} did not answer ${ctx.what} within ${seconds(ctx.timeoutMs ?? 0)} — it may be busy or loading a model; try again, or raise ${this.ref.settingsPath}.timeoutMs.`,
       );
     }
+    const address = addressFailure(err, this.ref.shownURL, this.addressSetting);
+    if (address) return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${address.why}) — ${address.next}.`);
     const why = connectionFailure(err);
-    if (why) {
-      const next = why === 'host name not found' ? 'check the host name in its baseURL' : 'is it running?';
-      return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${why}) — ${next}`);
-    }
+    if (why) return this.make('unreachable', `${this.ref.name} is not reachable at ${this.ref.shownURL} (${why}) — is it running?`);
     const name = (err as Error)?.name;
     if (name === 'AbortError' || name === 'TimeoutError') return this.make('aborted', cancelledText(`${ctx.what} on ${this.ref.name}`, ctx.signal));
     return this.make('server_error', `${this.who} failed ${ctx.what}: ${this.engineText(String((err as Error)?.message ?? err))}`);
