@@ -25,6 +25,10 @@ describe('holdsRun: the texts sent repeat the unit that many times in a row', ()
     expect(holdsRun(sent('I am a cat. I am a cat. I am a dog.'), 'I am a cat.', 3, false)).toBe(false);
     expect(holdsRun(sent('hi hi hi'), 'hi', 4, false)).toBe(false);
     expect(holdsRun(sent('his hi hi'), 'hi', 3, false)).toBe(false); // whole words only
+    expect(holdsRun(sent('thi hi hi'), 'hi', 3, false)).toBe(false);
+    expect(holdsRun(sent('hi hi his'), 'hi', 3, false)).toBe(false);
+    expect(holdsRun(sent('(hi hi hi)'), 'hi', 3, false)).toBe(true);
+    expect(holdsRun(sent('x: I am a cat. I am a cat.\nI am a cat.'), 'I am a cat.', 3, false)).toBe(true); // written as the unit is, or not
     expect(holdsRun(sent('===='), '=', 4, false)).toBe(false); // no word at all
     expect(holdsRun(sent('hi'), 'hi', 0, false)).toBe(false);
   });

@@ -132,9 +132,22 @@ export function holdsRun(given: Given, unit: string, times: number, glued: boole
   }
   const words = wordsOf(unit).trim().split(' ').filter(Boolean);
   if (words.length === 0) return false;
+  const texts = given.texts.map((t) => t.toLowerCase());
+  // an echo as written, one space or line between the repetitions: one search (most echoes are)
+  const raw = unit.toLowerCase();
+  if ([' ', '\n'].some((sep) => texts.some((t) => standsIn(t, `${raw}${sep}`.repeat(times - 1) + raw)))) return true;
   const root = rootOf(words);
   const need = times * (words.length / root.length);
-  return given.texts.some((t) => runIn(t.toLowerCase(), root, need));
+  const least = need * root.reduce((n, w) => n + w.length + 1, 0) - 1; // the run's words and a mark between each
+  return texts.some((t) => t.length >= least && runIn(t, root, need));
+}
+
+/** Whether `run` stands in `text` with no letter or digit glued to either end. */
+function standsIn(text: string, run: string): boolean {
+  for (let at = text.indexOf(run); at !== -1; at = text.indexOf(run, at + 1)) {
+    if (!(wordBefore(text, at) && wordAt(run, 0).word) && !(wordAt(text, at + run.length).word && wordBefore(run, run.length))) return true;
+  }
+  return false;
 }
 
 /** The shortest group of words that, repeated, makes `words`. */
@@ -171,7 +184,8 @@ function runsFrom(text: string, at: number, words: readonly string[]): { reps: n
   let last = at;
   for (let i = at; ; reps++) {
     let start = i;
-    for (const [w, word] of words.entries()) {
+    for (let w = 0; w < words.length; w++) {
+      const word = words[w] as string;
       for (let c = wordAt(text, i); c.size > 0 && !c.word; c = wordAt(text, i)) i += c.size;
       if (w === 0) start = i;
       if (!text.startsWith(word, i) || wordAt(text, i + word.length).word) return { reps, last };
