@@ -5,7 +5,8 @@
  * (llama-server refuses a prompt past its window with 400), and every line of the log reaches a
  * request — asked as a summary, and as "Which errors occurred in this log?" (debugging work, which
  * the stories model, a general one, takes as the last resort for work over inputs read by path).
- * A recording proxy in front of the router sees every request and its status. Skipped
+ * At -c 1536 with remembered facts on (issue 54, finding 8), the facts are left out of the parts
+ * and the log is read all the same. A recording proxy in front of the router sees every request and its status. Skipped
  * when the engine is not built, unless OLLM_REQUIRE_ENGINE=1 (CI builds it and sets that).
  */
 import { writeFileSync } from 'node:fs';
@@ -62,9 +63,9 @@ function log48k(): string {
 
 afterAll(stopEngines);
 
-/** The stories router behind a recording proxy, the only host (Ollama is not there), and the 48 KB log read by path. */
-async function readLog(prompt: string, task?: 'summarize') {
-  const router = await startEngine({ dir: modelsDir(['stories']), modelsMax: 1, ctx: 2048 });
+/** The stories router behind a recording proxy, the only host (Ollama is not there), and the 48 KB log read by path (remembered facts off unless `memory`). */
+async function readLog(prompt: string, task?: 'summarize', opts: { ctx?: number; memory?: boolean } = {}) {
+  const router = await startEngine({ dir: modelsDir(['stories']), modelsMax: 1, ctx: opts.ctx ?? 2048 });
   const proxy = await recordingProxy(router.url);
   const home = tempDir('ollm-home-');
   writeFileSync(join(home, 'config.yaml'), `hosts:\n  - name: llama\n    kind: llamacpp\n    url: ${proxy.url}\n`);
@@ -76,7 +77,7 @@ async function readLog(prompt: string, task?: 'summarize') {
     const r = await offload(orch, {
       prompt,
       ...(task && { task }),
-      useMemory: false,
+      ...(!opts.memory && { useMemory: false }),
       maxTokens: 64, // short partial answers: the stories model writes as long as it may
       inputs: { docs, images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens: estimateTokens(text), encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens: estimateTokens(text) },
     });
@@ -115,5 +116,21 @@ describe.runIf(RUN)('a 48 KB log on a real llama-server router with a 2,048-toke
     const chats = seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
     expect(chats.length).toBe(r.split!.calls);
     expect(chats.filter((c) => c.status !== 200)).toEqual([]);
+  });
+});
+
+// issue 54, finding 8: at -c 1536 with remembered facts on it was refused ("even split it cannot fit … ~602 tokens")
+describe.runIf(RUN)('the same log on a real llama-server router at -c 1536, remembered facts on', { timeout: 240_000 }, () => {
+  it('is split with the facts left out of the parts, not refused: every request answered 200, every line sent', async () => {
+    const { r, text, seen } = await readLog('Summarize the errors in this log.', 'summarize', { ctx: 1536, memory: true });
+    expect(r.provider).toBe('llamacpp');
+    expect(r.split!.contextTokens).toBe(1536);
+    expect(r.split!.parts).toBeGreaterThan(1);
+    expect(r.notes).toContainEqual(expect.stringMatching(/^remembered facts left out of parts: 1536-token window/));
+    const chats = seen.filter((s) => s.path.startsWith('/v1/chat/completions'));
+    expect(chats.length).toBe(r.split!.calls);
+    expect(chats.filter((c) => c.status !== 200)).toEqual([]);
+    const got = new Set([...chats.map((c) => c.body).join('\n').matchAll(/LINE-(\d+) /g)].map((m) => Number(m[1])));
+    expect(Array.from({ length: text.trimEnd().split('\n').length }, (_, i) => i).filter((i) => !got.has(i))).toEqual([]);
   });
 });
