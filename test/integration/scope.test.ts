@@ -170,6 +170,22 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
     expect(await closedRefusal(join(app, 'a.ts'), viaSettings)).toBe('read');
   });
 
+  it('knows the home folder by its real path when HOME is a link to it', async () => {
+    const link = join(realpathSync(tempDir('ollm-scope-link-')), 'home-link');
+    symlinkSync(home, link);
+    vi.stubEnv('HOME', link);
+    expect((await inputScope(LIMITS, home, [])).closed).toEqual({ folder: home, why: 'your home folder' });
+    expect((await inputScope(LIMITS, link, [])).closed).toEqual({ folder: home, why: 'your home folder' });
+  });
+
+  it('keeps relative paths in an ordinary working folder when client roots are given too', async () => {
+    const app = join(home, 'work', 'app');
+    const other = join(home, 'work');
+    const scope = await inputScope(LIMITS, app, [other]);
+    expect(scope).toMatchObject({ base: app, roots: [app, other] });
+    expect(await closedRefusal(join(home, 'work', '..'), scope)).toMatch(/outside the folders ollm-mcp may read — allowed: [^(]*\. To read it/); // a root's parent is outside it
+  });
+
   it('opens a folder the user named, and an ordinary working folder, as before', async () => {
     const named = await inputScope(LIMITS, { path: home, named: true }, []);
     expect(named.roots).toEqual([home]);

@@ -5,7 +5,7 @@
  * (`/etc/shadow`, shell history, keys). A folder the user named (`--project`, `OLLM_PROJECT`), the
  * client's MCP roots and `inputs.roots` are still opened as given.
  */
-import { isAbsolute, parse, relative, resolve, sep, win32 } from 'node:path';
+import { posix, win32 } from 'node:path';
 
 /** What of the system the judgement depends on: this process's, or another's in the tests. */
 export interface FolderSystem {
@@ -22,10 +22,10 @@ const UNIX_SYSTEM = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64'
 /** The Windows variables naming system folders; a working folder in any of them is not a project. */
 const WINDOWS_SYSTEM_VARS = ['SystemRoot', 'windir', 'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432', 'ProgramData'];
 
-function inside(root: string, child: string, win: boolean): boolean {
-  const rel = win ? win32.relative(root, child) : relative(root, child);
-  const s = win ? '\\' : sep;
-  return rel === '' || (!rel.startsWith(`..${s}`) && rel !== '..' && !(win ? win32.isAbsolute(rel) : isAbsolute(rel)));
+/** `child` is `root` or below it, by the platform's own rules (Windows': any case, any drive). */
+function within(P: typeof posix, root: string, child: string): boolean {
+  const rel = P.relative(root, child);
+  return rel !== '..' && !rel.startsWith(`..${P.sep}`) && !P.isAbsolute(rel);
 }
 
 /**
@@ -33,19 +33,13 @@ function inside(root: string, child: string, win: boolean): boolean {
  * "your home folder"… — or undefined when it may be read as the project folder.
  */
 export function broadFolder(folder: string, sys: FolderSystem): string | undefined {
-  const win = sys.platform === 'win32';
-  const path = win ? win32.resolve(folder) : resolve(folder);
-  const home = win ? win32.resolve(sys.home) : resolve(sys.home);
-  const same = (a: string, b: string) => (win ? a.toLowerCase() === b.toLowerCase() : a === b);
-  if (same((win ? win32.parse(path) : parse(path)).root, path)) return 'the filesystem root';
-  if (same(path, home)) return 'your home folder';
-  if (inside(win ? path.toLowerCase() : path, win ? home.toLowerCase() : home, win)) return 'a folder above your home folder';
-  if (win) {
-    for (const name of WINDOWS_SYSTEM_VARS) {
-      const sysDir = sys.env[name];
-      if (sysDir && win32.isAbsolute(sysDir) && inside(win32.resolve(sysDir).toLowerCase(), path.toLowerCase(), true)) return 'a system folder';
-    }
-    return undefined;
-  }
-  return UNIX_SYSTEM.includes(path) ? 'a system folder' : undefined;
+  const P = sys.platform === 'win32' ? win32 : posix;
+  const path = P.resolve(folder);
+  const home = P.resolve(sys.home);
+  if (P.parse(path).root === path) return 'the filesystem root';
+  if (P.relative(path, home) === '') return 'your home folder';
+  if (within(P, path, home)) return 'a folder above your home folder';
+  if (P === posix) return UNIX_SYSTEM.includes(path) ? 'a system folder' : undefined;
+  const systemDirs = WINDOWS_SYSTEM_VARS.map((name) => sys.env[name]).filter((d): d is string => d !== undefined && win32.isAbsolute(d));
+  return systemDirs.some((d) => within(win32, d, path)) ? 'a system folder' : undefined;
 }
