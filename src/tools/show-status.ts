@@ -1,3 +1,4 @@
+import { roomText } from '../presenting/room.js';
 import * as z from 'zod';
 import { evidenceByWork, parseEvidenceKey, trackRecord, type EvidenceBook, type WorkRecord } from '../orchestrator/generation/learning.js';
 import { workRecordSchema } from './schemas.js';
@@ -30,13 +31,13 @@ function routerLine(models: ReadonlyArray<{ name: string; status: string; sizeBy
 type Fleet = Awaited<ReturnType<import('../orchestrator/index.js').Orchestrator['fleetStatus']>>;
 
 /** One paragraph per host: reachable or not, memory, then each loaded model with its pin, keep-alive and requests. */
-export function renderStatus(fleet: Fleet, memory: { budgetBytes: number; headroomBytes: number }): string {
+export function renderStatus(fleet: Fleet, room: string): string {
   return fleet.hosts
     .map((h) => {
       if (!h.reachable) return downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`;
       if (!h.managesMemory) return `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no memory is planned there; ${h.requestsRunning} request(s) in flight.`;
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
-      const budget = h.name === 'ollama' ? `; budget ${gb(memory.budgetBytes)}, room for ${gb(memory.headroomBytes)} more` : '';
+      const budget = h.name === 'ollama' ? `; ${room}` : ''; // what one more model may take, never a negative figure as bytes (presenting/room.ts)
       const models = h.loaded.length
         ? h.loaded.map((m) => `- ${m.name}: ${gb(m.sizeBytes)}${m.pinned ? ', pinned' : ''}, ${countdown(m.expiresAt, m.keptForever)}${m.requestsRunning ? `, ${m.requestsRunning} running` : ''}`).join('\n')
         : '- no model loaded';
@@ -193,7 +194,7 @@ export const showStatusTool = defineTool({
     const notes = orch.pinNotes();
     return {
       structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, agents, savings, learning, ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
-      text: `${renderStatus(fleet, memory)}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderAgents(agents, everyAgent.length, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
+      text: `${renderStatus(fleet, roomText(ram))}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderAgents(agents, everyAgent.length, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
     };
   },
 });

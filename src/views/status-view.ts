@@ -35,7 +35,7 @@ function bar(label: string, total: number, parts: Array<{ name: string; bytes: n
   const segs = parts.map((p, i) => `<span style="width:${pct(p.bytes)};background:${COLORS[i % COLORS.length]}" title="${esc(p.name)}: ${bytes(p.bytes)}"></span>`).join('');
   const mark = budget !== undefined && budget < total ? `<span class="budget" style="left:${pct(budget)}" title="budget ${bytes(budget)}"></span>` : '';
   const legend = parts.map((p, i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${esc(p.name)} ${bytes(p.bytes)}</span>`).join('');
-  const free = headroom !== undefined ? `headroom for one more model ${bytes(headroom)}` : `free ${bytes(total - used)}`;
+  const free = headroom === undefined ? `free ${bytes(total - used)}` : headroom < 0 ? 'headroom for one more model unknown' : headroom === 0 ? 'no headroom for one more model' : `headroom for one more model ${bytes(headroom)}`; // -1: unknown, never shown as bytes
   return `<div class="mem" data-bar="${label}"><div class="row"><strong>${label}</strong><span class="muted">${bytes(used)} of ${bytes(total)} used by models · ${free}${budget !== undefined ? ` · budget ${bytes(budget)}` : ''}</span></div>
 <div class="bar" role="img" aria-label="${label}: ${bytes(used)} of ${bytes(total)} used by models">${segs}${mark}</div><div class="legend">${legend}</div></div>`;
 }

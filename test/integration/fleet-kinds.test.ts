@@ -72,7 +72,7 @@ describe('one fleet of every engine kind', () => {
     const listed = renderList(o);
     expect(listed).toMatch(/- mistral:7b on lab — size not reported, [^\n]*ctx 65536[^\n]*; its engine loads it on demand \(no memory planned here\)/);
     expect(listed).toMatch(/- phi3:mini on ollama — [\d.]+ GB/);
-    const shown = renderStatus(status, { budgetBytes: 1e9, headroomBytes: 1e9 });
+    const shown = renderStatus(status, '1 GB free for models now (budget 1 GB)');
     expect(shown).toMatch(/lab \(OpenAI-compatible, [^)]+\): up; it loads and unloads its models itself, so no memory is planned there/);
     expect(shown).toMatch(/ollama \([^)]+\): RAM /);
   });

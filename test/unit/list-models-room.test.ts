@@ -4,7 +4,7 @@
  * as unknown — never a negative amount or -1 printed as bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { roomText } from '../../src/tools/list-models.js';
+import { roomText } from '../../src/presenting/room.js';
 
 const cpu = (over: Partial<Parameters<typeof roomText>[0]>) => roomText({ headroomBytes: 0, budgetBytes: 8e9, loadedBytes: 0, availableBytes: 12e9, bufferBytes: 1e9, host: { kind: 'cpu' }, ...over });
 
