@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { expandHome, inputScope, locate, realRoots, rootPath, shownPath } from '../../src/orchestrator/inputs/scope.js';
+import { expandHome, inputScope, locate, outsideMessage, realRoots, rootPath, shownPath } from '../../src/orchestrator/inputs/scope.js';
 import { InputError } from '../../src/orchestrator/inputs/types.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -152,6 +152,7 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
     for (const [folder, why] of [['/', 'the filesystem root'], [home, 'your home folder']] as const) {
       const scope = await inputScope(LIMITS, folder, []);
       expect(scope.roots).toEqual([]);
+      expect(scope.base).toBe(folder); // still where the server runs, for the messages
       expect(scope.closed).toEqual({ folder, why });
       const msg = await closedRefusal(join(home, '.bash_history'), scope);
       expect(msg).toBe(`${join(home, '.bash_history')}: no folder is open to ollm-mcp — ollm-mcp runs in ${folder}, ${why}, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`);
@@ -168,6 +169,10 @@ describe('a working folder too broad to open whole (issue 54: Claude Desktop sta
     const viaSettings = await inputScope({ ...LIMITS, roots: [app] }, home, []);
     expect(viaSettings.roots).toEqual([app]);
     expect(await closedRefusal(join(app, 'a.ts'), viaSettings)).toBe('read');
+  });
+
+  it('says "none is allowed" when no folder is open and none was closed', () => {
+    expect(outsideMessage('a.txt', undefined, [])).toBe('a.txt: no folder is open to ollm-mcp — none is allowed. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.');
   });
 
   it('knows the home folder by its real path when HOME is a link to it', async () => {
