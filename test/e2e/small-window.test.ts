@@ -15,6 +15,7 @@ import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { connect, tempHome } from '../helpers/spawn.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
+import { log48k } from '../helpers/log-fixture.js';
 
 const WINDOW = 1536;
 let ollama: FakeOllama;
@@ -23,14 +24,6 @@ let session: Awaited<ReturnType<typeof connect>>;
 const logs = tempDir('ollm-logs-');
 const chats: Array<Record<string, unknown>> = [];
 
-function log48k(): string {
-  const lines: string[] = [];
-  for (let n = 0, size = 0; size < 48_000; n++) {
-    lines.push(`2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`);
-    size += lines.at(-1)!.length + 1;
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 beforeAll(async () => {
   ollama = await FakeOllama.start({ models: [] });

@@ -18,6 +18,7 @@ import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import { HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
+import { log48k } from '../helpers/log-fixture.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
 
@@ -51,15 +52,6 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Seen
   return { url: `http://127.0.0.1:${port}`, seen, server };
 }
 
-function log48k(): string {
-  const lines: string[] = [];
-  for (let n = 0, size = 0; size < 48_000; n++) {
-    const line = `2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 afterAll(stopEngines);
 

@@ -19,6 +19,7 @@ import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { coreFor } from '../helpers/core.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
+import { log48k } from '../helpers/log-fixture.js';
 
 const QUESTION = 'Which errors occurred in this log?';
 const YAML = 'ram:\n  budget: 20GB\n  bufferBytes: 0\n';
@@ -31,15 +32,6 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
 
-export function log48k(): string {
-  const lines: string[] = [];
-  for (let n = 0, size = 0; size < 48_000; n++) {
-    const line = `2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 function gathered(text: string): GatheredInputs {
   const tokens = estimateTokens(text);

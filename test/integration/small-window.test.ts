@@ -20,6 +20,7 @@ import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { coreFor } from '../helpers/core.js';
 import { tempDir } from '../helpers/temp.js';
+import { log48k } from '../helpers/log-fixture.js';
 
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -32,14 +33,6 @@ const FACTS = Array.from({ length: 20 }, (_, i) => `FACT-${i}: the team deploys 
 const memory = { systemPromptAddition: async () => FACTS };
 const combining = (text: string) => /Combine them into one answer/.test(text);
 
-function log48k(): string {
-  const lines: string[] = [];
-  for (let n = 0, size = 0; size < 48_000; n++) {
-    lines.push(`2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`);
-    size += lines.at(-1)!.length + 1;
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 function gathered(text: string): GatheredInputs {
   const tokens = estimateTokens(text);

@@ -5,10 +5,9 @@
  * joining the old code's (place.ts names the socket by it; hello.ts checks it). Run from source
  * (tsx, the tests' own processes) there is none: the build is "source". Read once, a few bytes.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import * as z from 'zod';
 import { VERSION } from '../version.js';
+import { recordBeside } from './beside.js';
 
 export interface Build {
   /** 12 hex digits naming the emitted code, or "source". */
@@ -25,18 +24,7 @@ const recordSchema = z.object({ ollm: z.literal('build'), id: z.string().regex(/
 
 /** The build recorded in `file` (default: build.json beside the bundle this process runs); SOURCE when there is none or it is not one. */
 export function readBuild(file?: string): Build {
-  let text: string;
-  try {
-    text = readFileSync(file ?? join(dirname(realpathSync(process.argv[1] ?? '.')), 'build.json'), 'utf8');
-  } catch {
-    return SOURCE; // run from source: none
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return SOURCE;
-  }
+  const json = recordBeside('build.json', file)?.json; // none, or not JSON: run from source
   const parsed = recordSchema.safeParse(json);
   return parsed.success ? { id: parsed.data.id, at: parsed.data.at } : SOURCE;
 }

@@ -8,8 +8,7 @@
  * toolsets, the project's tools) and no agent that is offered other tools. Run from source, or with
  * a record of another version, there is none: every request is forwarded.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { recordBeside } from './beside.js';
 import { z } from 'zod';
 import type { Settings } from '../../orchestrator/config/index.js';
 import { toolAllowed, type ProjectProfile } from '../../orchestrator/project/project.js';
@@ -52,22 +51,12 @@ export function offersAsRecorded(settings: Pick<Settings, 'toolsets' | 'agents'>
 }
 
 /** The record beside the bundle this process runs (`file`: its path, for tests), when it is of this version. */
-export function recordedHandshake(file = join(dirname(realpathSync(process.argv[1] ?? '.')), 'handshake.json')): Handshake | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // run from source: none
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = recordSchema.safeParse(json);
+export function recordedHandshake(file?: string): Handshake | undefined {
+  const record = recordBeside('handshake.json', file);
+  if (!record) return undefined; // run from source: none
+  const parsed = recordSchema.safeParse(record.json);
   if (!parsed.success || parsed.data.version !== VERSION) {
-    log.debug(`handshake: ${file} is not this version's record: every request is forwarded`);
+    log.debug(`handshake: ${record.path} is not this version's record: every request is forwarded`);
     return undefined;
   }
   return new Handshake(parsed.data);
