@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
-import { connect, tempHome } from '../helpers/spawn.js';
-import { HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import type { connect } from '../helpers/spawn.js';
+import { HAVE_ENGINE, modelsDir, routerSession, startEngine, stopEngines } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const NAMES = ['storiesA', 'storiesB', 'storiesC'];
@@ -34,10 +34,8 @@ describe.each([
   const logs = tempDir('ollm-logs-');
   beforeAll(async () => {
     if (!run) return;
-    ollama = await FakeOllama.start({ models: [] });
     router = await make();
-    const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${router.url}"}`, 'inputs:', `  roots: ["${logs}"]`, ''].join('\n'));
-    session = await connect({ OLLM_HOME: home, OLLAMA_HOST: ollama.host });
+    ({ session, ollama } = await routerSession(router.url, logs));
   }, 30_000);
   afterAll(async () => {
     await session?.close();

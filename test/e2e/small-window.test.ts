@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
-import { connect, tempHome } from '../helpers/spawn.js';
-import { STORIES } from '../helpers/llamacpp.js';
+import type { connect } from '../helpers/spawn.js';
+import { routerSession, STORIES } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 import { log48k } from '../helpers/log-fixture.js';
 
@@ -26,7 +26,6 @@ const chats: Array<Record<string, unknown>> = [];
 
 
 beforeAll(async () => {
-  ollama = await FakeOllama.start({ models: [] });
   router = await FakeLlamacpp.start({
     models: [{ id: 'stories', file: STORIES, ctxSize: WINDOW }],
     modelsMax: 1,
@@ -35,8 +34,7 @@ beforeAll(async () => {
       return /Combine them into one answer/.test(JSON.stringify(body['messages'])) ? 'FINAL: errors at LINE-0 and LINE-13' : 'partial: LINE-13 status=error';
     },
   });
-  const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${router.url}"}`, 'inputs:', `  roots: ["${logs}"]`, ''].join('\n'));
-  session = await connect({ OLLM_HOME: home, OLLAMA_HOST: ollama.host });
+  ({ session, ollama } = await routerSession(router.url, logs));
 }, 30_000);
 afterAll(async () => {
   await session?.close();

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from './temp.js';
 // @ts-expect-error a plain .mjs script, without types
 import { engineBinary } from '../../scripts/engine.mjs';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { connect, tempHome } from './spawn.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -127,4 +129,11 @@ async function kill(proc: ChildProcess): Promise<void> {
 /** Kills every llama-server started by this file (a router's model servers die with it). */
 export async function stopEngines(): Promise<void> {
   await Promise.all([...started].map(kill));
+}
+
+/** The built server with a llama.cpp router as its one more host (named llama) and `roots` readable: a session and the fake Ollama it also names (with no models). */
+export async function routerSession(routerUrl: string, roots: string): Promise<{ session: Awaited<ReturnType<typeof connect>>; ollama: FakeOllama }> {
+  const ollama = await FakeOllama.start({ models: [] });
+  const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${routerUrl}"}`, 'inputs:', `  roots: ["${roots}"]`, ''].join('\n'));
+  return { session: await connect({ OLLM_HOME: home, OLLAMA_HOST: ollama.host }), ollama };
 }
