@@ -3,6 +3,7 @@
  * where clients start servers that are not in a project — the filesystem root, the home folder
  * and above it, the system's folders — and, on the other side, the folders people open clients in.
  */
+import { win32 } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { broadFolder, type FolderSystem } from '../../src/orchestrator/inputs/broad-folders.js';
 
@@ -53,5 +54,8 @@ describe('a working folder too broad to open', () => {
     // a Windows variable that is unset, or not an absolute path, names no system folder
     expect(broadFolder('C:\\Users\\ana\\src\\app', { ...win, env: {} })).toBeUndefined();
     expect(broadFolder(`C:\\Users\\ana\\src\\app`, { ...win, env: { ProgramData: 'src' } })).toBeUndefined();
+    // a relative value would resolve against the working folder: the folder it would name is no system folder
+    expect(broadFolder(`${win32.resolve('rel-dir')}\\app`, { ...win, env: { ProgramData: 'rel-dir' } })).toBeUndefined();
+    expect(broadFolder(`${win32.resolve('rel-dir')}\\app`, { ...win, env: { ProgramData: win32.resolve('rel-dir') } })).toBe('a system folder');
   });
 });
