@@ -27,7 +27,8 @@ beforeEach(() => {
   put('notes.txt', 'notes\n');
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'first');
-  scope = { base: git(repo, 'rev-parse', '--show-toplevel').trim(), roots: [], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 100 };
+  const top = git(repo, 'rev-parse', '--show-toplevel').trim();
+  scope = { base: top, roots: [top], allow: [], maxFileBytes: 1e6, maxImageBytes: 1e6, maxTotalBytes: 1e7, maxFiles: 100 };
 });
 
 /** git's own patch, as the reader asks for it. */
@@ -38,6 +39,17 @@ async function refusal(req: DiffRequest, s = scope, budget = 1e7): Promise<strin
   expect(err).toBeInstanceOf(InputError);
   return (err as Error).message;
 }
+
+describe('where the diff is read', () => {
+  it('is the repository of an allowed project folder, and never one of a folder that is not open (a home folder under git, Claude Desktop\'s /)', async () => {
+    put('app.ts', 'export const v = 3;\n');
+    expect((await readDiff({}, scope, 1e7)).text).toContain('v = 3');
+    const closed = { ...scope, roots: [], closed: { folder: scope.base, why: 'your home folder' } };
+    expect(await refusal({}, closed)).toBe(`diff: no folder is open to ollm-mcp — ollm-mcp runs in ${scope.base}, your home folder, which is not opened as a project. To read files, open the client in your project folder (or give it as an MCP root), name it with --project DIR or OLLM_PROJECT, or add it to inputs.roots in settings.`);
+    const elsewhere = { ...scope, roots: [join(scope.base, 'sub')] };
+    expect(await refusal({}, elsewhere)).toMatch(/^diff: outside the folders ollm-mcp may read — allowed: .*sub\. To read it/);
+  });
+});
 
 describe('what is sent', () => {
   it("is git's own patch of the paths allowed, labelled by what was asked", async () => {
