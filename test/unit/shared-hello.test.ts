@@ -21,6 +21,19 @@ describe('the hello', () => {
     expect(parseLine(JSON.stringify({ ...hello, key: '0123456789abcdefx' }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^key: /));
   });
 
+  it('says it is moving only with true: false or any other value is refused', () => {
+    expect(parseLine(JSON.stringify({ ...hello, moving: true }), helloSchema)).toEqual({ value: { ...hello, moving: true } });
+    expect(parseLine(JSON.stringify({ ...hello, moving: false }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^moving: /));
+    expect(parseLine(JSON.stringify({ ...hello, moving: 'true' }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^moving: /));
+  });
+
+  it('names a build of exactly twelve hex digits, or "source"', () => {
+    for (const build of ['0123456789ab', 'fedcba987654', 'source']) expect(parseLine(JSON.stringify({ ...hello, build }), helloSchema), build).toEqual({ value: { ...hello, build } });
+    for (const build of ['0123456789a', '0123456789abc', '0123456789AB', 'x0123456789ab', '0123456789abx', 'sources', '']) {
+      expect(parseLine(JSON.stringify({ ...hello, build }), helloSchema), build).toHaveProperty('why', expect.stringMatching(/^build: /));
+    }
+  });
+
   it('may name several toolsets, never none', () => {
     expect(parseLine(JSON.stringify({ ...hello, toolsets: ['memory', 'models'] }), helloSchema)).toHaveProperty('value.toolsets', ['memory', 'models']);
     expect(parseLine(JSON.stringify({ ...hello, toolsets: [] }), helloSchema)).toHaveProperty('why', expect.stringMatching(/^toolsets: /));
@@ -65,6 +78,20 @@ describe("the server's answers", () => {
     expect(parseLine(JSON.stringify({ ...who, version: 'v'.repeat(65) }), whoAnswerSchema)).toHaveProperty('why', expect.stringMatching(/^version: Too big/));
     expect(parseLine(JSON.stringify({ ...who, clients: Array.from({ length: 10_001 }, () => ({ pid: 1, cwd: '/', since: 's' })) }), whoAnswerSchema)).toHaveProperty('why', expect.stringMatching(/^clients: Too big/));
     expect(parseLine(JSON.stringify({ ...who, ollm: 'ok' }), whoAnswerSchema)).toHaveProperty('why', expect.stringMatching(/^ollm: /));
+  });
+
+  it("to who: a build's key of exactly sixteen hex digits, and its home, settings file and start within their bounds", () => {
+    const full = { ...who, build: '0123456789ab', builtAt: 0, key: '0123456789abcdef', home: '/h', file: '/h/settings.json', since: '2026-11-24T16:00:00.000Z', daemon: true, retiring: false };
+    expect(parseLine(JSON.stringify(full), whoAnswerSchema)).toEqual({ value: full });
+    const widest = { ...full, home: 'h'.repeat(4096), file: 'f'.repeat(4096), since: 's'.repeat(40) };
+    expect(parseLine(JSON.stringify(widest), whoAnswerSchema)).toEqual({ value: widest });
+    for (const [member, length] of [['home', 4097], ['file', 4097], ['since', 41]] as const) {
+      expect(parseLine(JSON.stringify({ ...full, [member]: 'x'.repeat(length) }), whoAnswerSchema), member).toHaveProperty('why', expect.stringMatching(new RegExp(`^${member}: Too big`)));
+    }
+    for (const key of ['fedcba9876543210', '0000000000000000']) expect(parseLine(JSON.stringify({ ...full, key }), whoAnswerSchema), key).toHaveProperty('value.key', key);
+    for (const key of ['x0123456789abcdef', '0123456789abcdefx', '0123456789abcde', '0123456789abcdef0', '0123456789ABCDEF', 'a', 'gggggggggggggggg']) {
+      expect(parseLine(JSON.stringify({ ...full, key }), whoAnswerSchema), key).toHaveProperty('why', expect.stringMatching(/^key: /));
+    }
   });
 
   it('names the message itself when the whole of it is wrong, and every problem, one after another', () => {

@@ -1,9 +1,9 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/orchestrator/config/index.js';
-import { MAX_SOCKET_PATH, SharedUnavailable, THIS_SYSTEM, privateDir, sharedKey, sharedPart, sharedPlace, socketBases, stableJson, type System } from '../../src/server/shared/place.js';
+import { MAX_SOCKET_PATH, SharedUnavailable, THIS_SYSTEM, placeIn, privateDir, retiringName, sharedKey, sharedPart, sharedPlace, socketBases, socketFolders, stableJson, type System } from '../../src/server/shared/place.js';
 import { tempDir } from '../helpers/temp.js';
 
 const config = (flags: Array<[string, unknown]> = [], env: Record<string, string> = {}) =>
@@ -133,9 +133,10 @@ describe('sharedPlace', () => {
     const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: runtime });
     expect(Buffer.byteLength(place.address)).toBe(MAX_SOCKET_PATH);
     expect(place.address.startsWith(runtime)).toBe(true);
-    const relative = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: 'rel/dir' });
-    expect(relative.address.startsWith('rel/')).toBe(false);
-    expect(relative.address).toMatch(/^\//);
+    // the temporary folder one of the test's own, never the machine's
+    const tmp = shortDir();
+    const relative = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: 'rel/dir' }, { ...THIS_SYSTEM, tmpdir: () => tmp });
+    expect(relative.address).toBe(join(tmp, `ollm-mcp-${process.getuid!()}`, `1.0.0-${sharedKey(c, { XDG_RUNTIME_DIR: 'rel/dir' })}.sock`));
   });
 
   it('names the version: two versions never share an address', async () => {
@@ -151,8 +152,9 @@ describe('sharedPlace', () => {
   it('leaves a runtime folder whose socket path would be too long for the temporary folder', async () => {
     const runtime = join(tempDir('ollm-rt-'), 'x'.repeat(90));
     mkdirSync(runtime);
-    const place = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime });
-    expect(place.address.startsWith(runtime)).toBe(false);
+    const tmp = shortDir();
+    const place = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime }, { ...THIS_SYSTEM, tmpdir: () => tmp });
+    expect(place.dir).toBe(join(tmp, `ollm-mcp-${process.getuid!()}`));
     expect(Buffer.byteLength(place.address)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
   });
 });
@@ -220,5 +222,93 @@ describe('OLLM_SHARED', () => {
     expect((await config([], { OLLM_SHARED: 'false' })).settings.shared.enabled).toBe(false);
     expect((await config([], { OLLM_SHARED: '1' })).settings.shared.enabled).toBe(true);
     await expect(config([], { OLLM_SHARED: 'maybe' })).rejects.toThrow(/shared\.enabled/);
+  });
+});
+
+describe('retiringName', () => {
+  it('names the place of a retiring server by its pid, beside the others in the folder', () => {
+    expect(retiringName(4242)).toBe('retiring-4242');
+    expect(placeIn('/run/x', retiringName(7), { ...THIS_SYSTEM, platform: 'linux' })).toEqual({ address: '/run/x/retiring-7.sock', dir: '/run/x', lock: '/run/x/retiring-7.lock' });
+  });
+});
+
+describe('socketFolders: where the servers are looked for', () => {
+  // Every base ends with /tmp: the tests name the folder by a tag of their own (a login name where
+  // there is no uid, or a uid no one has), never the machine's real one; a folder a mutant made
+  // there is removed at the end.
+  const inTmp: string[] = [];
+  afterAll(() => {
+    for (const dir of inTmp) rmSync(dir, { recursive: true, force: true });
+  });
+  const tagged = () => {
+    const tag = basename(tempDir('ollm-tag-'));
+    const dir = join('/tmp', `ollm-mcp-${tag}`);
+    if (!existsSync(dir)) inTmp.push(dir);
+    return tag;
+  };
+  const made = (base: string, name: string, mode = 0o700) => {
+    const dir = join(base, name);
+    mkdirSync(dir);
+    chmodSync(dir, mode);
+    return dir;
+  };
+
+  it('lists the folders that exist, the runtime folder first, each once; none is made', async () => {
+    const tag = tagged();
+    const runtime = tempDir('ollm-rt-');
+    const tmp = tempDir('ollm-tmp-');
+    const system: System = { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => tmp };
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([]);
+    expect(existsSync(join(runtime, `ollm-mcp-${tag}`))).toBe(false);
+    expect(existsSync(join('/tmp', `ollm-mcp-${tag}`))).toBe(false);
+    const inTmpdir = made(tmp, `ollm-mcp-${tag}`);
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([inTmpdir]);
+    const inRuntime = made(runtime, `ollm-mcp-${tag}`);
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([inRuntime, inTmpdir]);
+    // the runtime folder being the temporary folder: its folder listed once
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: tmp }, system)).toEqual([inTmpdir]);
+    expect(existsSync(join('/tmp', `ollm-mcp-${tag}`))).toBe(false);
+  });
+
+  it('leaves out a folder others may enter, a link, and one of another user; lists the good one beside them', async () => {
+    const tag = tagged();
+    const runtime = tempDir('ollm-rt-');
+    const tmp = tempDir('ollm-tmp-');
+    const system: System = { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => tmp };
+    const good = made(tmp, `ollm-mcp-${tag}`);
+    made(runtime, `ollm-mcp-${tag}`, 0o750);
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, system)).toEqual([good]);
+    const linked = tempDir('ollm-rt-');
+    symlinkSync(good, join(linked, `ollm-mcp-${tag}`));
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: linked }, system)).toEqual([good]);
+    // with a uid: the folder named by it, and only when it is that user's (a uid no one has, never the machine's own folder)
+    const other = 2_000_000_000 + (process.pid % 100_000);
+    if (!existsSync(join('/tmp', `ollm-mcp-${other}`))) inTmp.push(join('/tmp', `ollm-mcp-${other}`));
+    const theirs = made(runtime, `ollm-mcp-${other}`);
+    const withUid: System = { platform: 'linux', uid: other, username: () => 'unused', tmpdir: () => tmp };
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, withUid)).toEqual([]);
+    if (process.getuid!() !== 0) return; // only root can give a folder away
+    chownSync(theirs, other, other);
+    expect(await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, withUid)).toEqual([theirs]);
+  });
+
+  it('raises an error other than a failed check (a file where the folder should be: mkdir fails)', async () => {
+    const tag = tagged();
+    const runtime = tempDir('ollm-rt-');
+    writeFileSync(join(runtime, `ollm-mcp-${tag}`), 'not a folder');
+    const err = await socketFolders('/nowhere', { XDG_RUNTIME_DIR: runtime }, { platform: 'linux', uid: undefined, username: () => tag, tmpdir: () => runtime }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(SharedUnavailable);
+    expect(err).toHaveProperty('code', 'EEXIST');
+  });
+
+  it("on Windows: the folder in $OLLM_HOME, when it is there", async () => {
+    const tag = tagged();
+    const home = tempDir('ollm-home-');
+    const runtime = tempDir('ollm-rt-');
+    made(runtime, `ollm-mcp-${tag}`);
+    const windows: System = { platform: 'win32', uid: undefined, username: () => tag, tmpdir: () => runtime };
+    expect(await socketFolders(home, { XDG_RUNTIME_DIR: runtime }, windows)).toEqual([]);
+    const shared = made(home, 'shared');
+    expect(await socketFolders(home, { XDG_RUNTIME_DIR: runtime }, windows)).toEqual([shared]);
   });
 });
