@@ -40,9 +40,25 @@ describe('holdsRun: the texts sent repeat the unit that many times in a row', ()
     expect(holdsRun(sent('a b a b c a b a b a b'), 'a b', 4, false)).toBe(false);
   });
 
+  it('marks between the repetitions other than one space or line: read word by word, from wherever the run starts', () => {
+    expect(holdsRun(sent('xy hi, hi, hi'), 'hi', 3, false)).toBe(true); // after a word of two letters
+    expect(holdsRun(sent('xy hi, hi, hi'), 'hi', 4, false)).toBe(false);
+    expect(holdsRun(sent('a, b, a, b, a, a, b, a, a, b, a'), 'a b a', 3, false)).toBe(true); // from the third word, inside the first run
+    expect(holdsRun(sent('a, b, a, b, a, a, b, a, a, b, a'), 'a b a', 4, false)).toBe(false);
+  });
+
+  it('a unit of words is never found glued into one word, nor a unit with no word between spaces or lines', () => {
+    expect(holdsRun(sent('hihihihi'), 'hi', 4, false)).toBe(false);
+    expect(holdsRun(sent('hi hi hi hi'), 'hi', 4, false)).toBe(true);
+    expect(holdsRun(sent('= = = ='), '=', 4, false)).toBe(false);
+    expect(holdsRun(sent('=\n=\n=\n='), '=', 4, false)).toBe(false);
+  });
+
   it('a unit whose words are a shorter group repeated counts that group', () => {
     expect(holdsRun(sent('hi hi hi hi hi hi'), 'hi. hi!', 3, false)).toBe(true);
     expect(holdsRun(sent('hi hi hi hi hi'), 'hi. hi!', 3, false)).toBe(false);
+    expect(holdsRun(sent('x hi; hi, hi; hi, hi; hi'), 'hi. hi!', 3, false)).toBe(true); // word by word
+    expect(holdsRun(sent('x hi; hi, hi; hi, hi'), 'hi. hi!', 3, false)).toBe(false);
   });
 
   it('finds what reading the whole text as words finds, on texts of a few words and marks', () => {
@@ -74,6 +90,11 @@ describe('degenerate: the prompt\'s own repetition is not held against the answe
     expect(degenerate(glued660, stopped(`Repeat this exactly:\n${glued660}`, 'You are terse.'))).toBeUndefined();
     expect(degenerate(glued660, stopped('Say hi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
     expect(degenerate(glued660, stopped('Say hihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 }); // glued twice is a word, not a run
+  });
+
+  it('stopped by itself, a glued unit the prompt glues four times (a loop\'s least) is kept, however long the answer; three times is a word', () => {
+    expect(degenerate(glued660, stopped('Say hihihihi.'))).toBeUndefined();
+    expect(degenerate(glued660, stopped('Say hihihi.'))).toEqual({ kind: 'loop', unit: 'hi', times: 660 });
   });
 
   it('a run in the system prompt or the inputs counts as sent', () => {

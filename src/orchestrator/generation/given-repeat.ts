@@ -120,9 +120,9 @@ export function countsNamed(ask: string): Set<number> {
 /**
  * Whether the given texts themselves repeat the unit `times` times in a row: glued to itself
  * ("hihihi", compared lower-cased as written) or, for a unit of words, those words over and over
- * with only non-word characters between them ("hi hi hi", "hi, hi; hi"). A unit whose words are
- * one shorter group repeated ("hi. hi!") is that group, as many times more. No text is normalised
- * as a whole: each place the first word stands is read outwards (runsFrom).
+ * with only non-word characters between them ("hi hi hi", "hi, hi; hi"; "hi. hi!" three times is
+ * "hi" six times). No text is normalised as a whole: each place the first word stands is read
+ * outwards (runsFrom).
  */
 export function holdsRun(given: Given, unit: string, times: number, glued: boolean): boolean {
   if (times < 1) return false;
@@ -136,10 +136,8 @@ export function holdsRun(given: Given, unit: string, times: number, glued: boole
   // an echo as written, one space or line between the repetitions: one search (most echoes are)
   const raw = unit.toLowerCase();
   if ([' ', '\n'].some((sep) => texts.some((t) => standsIn(t, `${raw}${sep}`.repeat(times - 1) + raw)))) return true;
-  const root = rootOf(words);
-  const need = times * (words.length / root.length);
-  const least = need * root.reduce((n, w) => n + w.length + 1, 0) - 1; // the run's words and a mark between each
-  return texts.some((t) => t.length >= least && runIn(t, root, need));
+  const least = times * words.reduce((n, w) => n + w.length + 1, 0) - 1; // the run's words and a mark between each
+  return texts.some((t) => t.length >= least && runIn(t, words, times));
 }
 
 /** Whether `run` stands in `text` with no letter or digit glued to either end. */
@@ -150,19 +148,13 @@ function standsIn(text: string, run: string): boolean {
   return false;
 }
 
-/** The shortest group of words that, repeated, makes `words`. */
-function rootOf(words: readonly string[]): string[] {
-  for (let p = 1; p < words.length; p++) {
-    if (words.length % p === 0 && words.every((w, i) => w === words[i % p])) return words.slice(0, p);
-  }
-  return [...words];
-}
-
 /**
  * Whether `text` (lower-cased) holds `words` `need` times in a row. After a run of r repetitions,
  * the search goes on from inside its last one: a run starting at a later repetition is a shorter
- * part of this one, and — the group being no power of a shorter one — the group cannot stand
- * anywhere else inside the run but across its end. Linear in the text.
+ * part of this one; inside the run the group stands elsewhere only where a shorter group it is a
+ * power of starts ("hi hi" one word into "hi hi hi hi"), and a run from there reads the same words
+ * and stops where this one stopped, so it is shorter too; what is left are runs across its end.
+ * Linear in the text.
  */
 function runIn(text: string, words: readonly string[], need: number): boolean {
   const first = words[0] as string;
