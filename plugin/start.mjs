@@ -9,7 +9,7 @@
 //
 // stdout belongs to the MCP protocol: npm's output goes to stderr, which Claude Code logs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,7 +57,26 @@ function npm() {
  * place: two clients starting at once never write into one npm tree, and the one that comes second
  * keeps the first one's when it is the right version.
  */
+/** Whether process `pid` runs (a signal 0 only asks). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** What an earlier start killed mid-install left (its staging folder, the tree it was replacing): removed when that process is gone. */
+function sweep() {
+  for (const name of existsSync(data) ? readdirSync(data) : []) {
+    const pid = Number(/^(?:\.install-|node_modules\.old-)(\d+)$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !alive(pid)) rmSync(join(data, name), { recursive: true, force: true });
+  }
+}
+
 function install() {
+  sweep(); // a client that gave up on a first start kills it mid-install: its staging folder stays behind
   const staging = join(data, `.install-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });

@@ -11,7 +11,7 @@
  * at once with a line that says what to do, and never write to stdout.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -132,11 +132,15 @@ describe('a plugin that cannot start says why, on stderr, at once', () => {
   it('npm that cannot get libsql: the registry or a proxy to check, and the command to run by hand', () => {
     const root = installed();
     const data = tempDir('ollm-plugin-data-');
+    // what starts killed mid-install left: a process that is gone (a pid past any pid_max) and one that runs (this test's)
+    const gone = 2 ** 22 + 7;
+    for (const name of [`.install-${gone}`, `node_modules.old-${gone}`, `.install-${process.pid}`]) mkdirSync(join(data, name));
     const { command: cmd, args, env } = command(root, data, { npm_config_offline: 'true', npm_config_cache: tempDir('ollm-npm-empty-') });
     const run = spawnSync(cmd, args, { env, encoding: 'utf8', timeout: 60_000, input: '' });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/could not install libsql [\d.]+ with npm \(exit \d+\)\. Check that npm can reach its registry .* npm install --prefix ".*" libsql@/);
-    expect(readdirSync(data)).toEqual([]); // nothing half-installed left behind
+    // nothing half-installed left behind, a dead start's leftovers swept, a running start's kept
+    expect(readdirSync(data)).toEqual([`.install-${process.pid}`]);
   });
 });
