@@ -6,7 +6,8 @@ import { defineTool } from './define.js';
 /** One or two lines: what was made, and how to use it. */
 export function createdText(r: CreateResult): string {
   const verb = r.status === 'copied' ? 'Copied' : r.status === 'replaced' ? 'Made again' : 'Made';
-  const made = `${verb} ${r.name} from ${r.from} on ${r.host}${r.task ? ` (made for ${r.task})` : ''}`;
+  const waited = r.waited ? ` once the ${r.waited.requests === 1 ? 'request' : `${r.waited.requests} requests`} running on it had finished (waited ${Math.round(r.waited.ms / 1000)} s)` : '';
+  const made = `${verb} ${r.name} from ${r.from} on ${r.host}${r.task ? ` (made for ${r.task})` : ''}${waited}`;
   return `${made}; route_and_generate {model: ${JSON.stringify(r.name)}}${r.task ? ` or task ${r.task}` : ''} uses it.`;
 }
 
@@ -38,6 +39,7 @@ export const createModelTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   async run(input, { orch, signal, phases }) {
     const result = await createModel(orch, { ...input, signal, ...(phases && { progress: phases }) });
-    return { structured: result, text: createdText(result) };
+    const { waited: _, ...structured } = result; // the wait is told in the text
+    return { structured, text: createdText(result) };
   },
 });

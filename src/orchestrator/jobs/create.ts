@@ -4,7 +4,10 @@
  * anything is sent: arguments that are not Ollama's (models/create-check.ts), a host that cannot
  * make models (with what to do there instead, from its adapter), a base that is not installed
  * (naming similar ones), a name that exists unless `replace`, a quantization of a base Ollama
- * cannot quantize. The engine's progress goes to the phases; a cancel reaches the request. The
+ * cannot quantize. A model that requests of this server are running on is replaced only once they
+ * have finished (waited for up to REPLACE_WAIT_MS, the wait told to the phases, a cancel honoured):
+ * Ollama would remake it under them — their next request on it, a split input's next part, would
+ * run another model. The engine's progress goes to the phases; a cancel reaches the request. The
  * host's list is read again at once, and what the model was made for is recorded.
  */
 import { HostError, notInstalled } from '../engines/host-error.js';
@@ -27,6 +30,8 @@ export interface CreateJobRequest extends CreateInput {
   host?: string | undefined;
   signal?: AbortSignal | undefined;
   progress?: PhaseReporter | undefined;
+  /** How long a replace waits for the requests on the model (REPLACE_WAIT_MS unless said). */
+  replaceWaitMs?: number | undefined;
 }
 
 export interface CreateResult {
@@ -36,6 +41,40 @@ export interface CreateResult {
   host: string;
   task?: TaskType;
   status: 'created' | 'replaced' | 'copied';
+  /** A model replaced once the requests running on it had finished: how long that took, and how many there were. */
+  waited?: { ms: number; requests: number };
+}
+
+/** The longest create_model waits for the requests running on a model it replaces to finish. */
+export const REPLACE_WAIT_MS = 2 * 60_000;
+
+const requests = (n: number) => `${n} request${n === 1 ? '' : 's'}`;
+
+/**
+ * Waits until no request of this server runs on `name` (one of `unit`'s models), at most `waitMs`:
+ * how long it waited and for how many, or undefined when none was running. Refused, nothing
+ * replaced, when they still run after that, or when the call is cancelled while waiting.
+ */
+async function waitForRequestsOn(unit: FleetHost, name: string, req: CreateJobRequest, waitMs: number): Promise<CreateResult['waited']> {
+  const first = unit.loader.requestsOn(name);
+  if (first === 0) return undefined;
+  const start = Date.now();
+  let most = first;
+  for (let running = first; running > 0; running = unit.loader.requestsOn(name)) {
+    most = Math.max(most, running);
+    const left = start + waitMs - Date.now();
+    if (req.signal?.aborted) throw new HostError('aborted', `Cancelled while waiting for the ${requests(running)} running on ${name} to finish: ${name} was not replaced.`, unit.engine.host);
+    if (left <= 0) {
+      throw new HostError(
+        'busy',
+        `${name} was not replaced: after ${Math.round((Date.now() - start) / 1000)} s, ${requests(running)} of other calls ${running === 1 ? 'is' : 'are'} still running on it on ${unit.name}, and replacing it would change the model under them. Run create_model again once they finish (show_status lists the requests running), or make it under another name.`,
+        unit.engine.host,
+      );
+    }
+    req.progress?.enter({ kind: 'waiting', for: `the ${requests(running)} running on ${name} to finish before replacing it` });
+    await unit.loader.whenIdle(name, left, req.signal);
+  }
+  return { ms: Date.now() - start, requests: most };
 }
 
 /** What copy leaves out: it copies the model as it is. */
@@ -89,6 +128,7 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
     throw new HostError('bad_request', `quantize: ${base.name} is ${base.quantization}, and Ollama quantizes only ${QUANTIZABLE.join(', ')} models — make it from an F16 model, or leave quantize out.`, unit.engine.host);
   }
 
+  const waited = existing ? await waitForRequestsOn(unit, existing.name, req, req.replaceWaitMs ?? REPLACE_WAIT_MS) : undefined;
   try {
     if (req.copy) await unit.engine.copy(base.name, request.model, { ...call, model: base.name });
     else await runCreate(unit, { ...request, from: base.name }, req);
@@ -98,7 +138,7 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
   const made = await unit.catalog.get(request.model, { refresh: true, ...call }).catch(() => undefined);
   const name = made?.name ?? request.model;
   const status = req.copy ? 'copied' : existing ? 'replaced' : 'created';
-  const result: CreateResult = { name, from: base.name, host: unit.name, ...(req.task && { task: req.task }), status };
+  const result: CreateResult = { name, from: base.name, host: unit.name, ...(req.task && { task: req.task }), status, ...(waited && { waited }) };
   try {
     if (req.task) await parts.records.madeFor.set({ model: name, host: unit.name, task: req.task, from: base.name, at: new Date().toISOString() });
     else await parts.records.madeFor.remove(unit.name, name); // made (again) without a task: made for none, whatever an earlier model of that name was

@@ -109,6 +109,11 @@ export class Loader {
     return this.running.count(withTag(model));
   }
 
+  /** Resolves when no request runs on `model` (at once if none does), after `ms`, or when `signal` aborts: look again either way. */
+  whenIdle(model: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.running.idle([withTag(model)], ms, signal);
+  }
+
   /** The requests running on `model`, in the order they began: how long each has run (ms), and the most tokens it may write when said. */
   inFlight(model: string): Array<{ elapsedMs: number; tokens?: number }> {
     const now = this.now();
