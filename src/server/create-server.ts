@@ -125,7 +125,7 @@ function offerPerAgent(server: McpServer, name: string, tool: RegisteredTool, se
   if (Object.keys(settings.agents).length === 0) return;
   let enabled = tool.enabled;
   Object.defineProperty(tool, 'enabled', {
-    get: () => enabled && offeredTo(settings, callingAgent(server), name),
+    get: () => enabled && offeredTo(settings, callingAgent(server, settings), name),
     set: (v: boolean) => (enabled = v),
     enumerable: true,
   });

@@ -2,12 +2,14 @@
  * The calling agent of an MCP request: over HTTP with a named token (`http.tokens`), the token's
  * name; else its client's name — per request in the 2026 era (the envelope's clientInfo), from
  * initialize in the 2025 era — bounded where it enters
- * (config/agents.ts), "unknown" when the client gave none. And which tools that agent is offered:
- * its `agents.NAME.toolsets`, within the tools the server offers.
+ * (config/agents.ts), "unknown" when the client gave none, and marked "NAME (no token)" when a token
+ * stands for an agent of that name (config/agents.ts selfNamedAgent): a name is proven by its token
+ * only. And which tools that agent is offered: its `agents.NAME.toolsets`, within the tools the
+ * server offers.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
-import { agentName, settingsForAgent } from '../orchestrator/config/agents.js';
+import { agentName, selfNamedAgent, settingsForAgent } from '../orchestrator/config/agents.js';
 import type { Settings } from '../orchestrator/config/schema.js';
 import { toolsInSets } from './toolsets.js';
 
@@ -24,13 +26,13 @@ export const sessionAgent = new AsyncLocalStorage<string>();
  */
 export const tokenAgent = new AsyncLocalStorage<string>();
 
-/** The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when there is one). */
-export function callingAgent(server: McpServer, envelope?: unknown): string {
+/** The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when there is one), under `settings` (their `http.tokens`). */
+export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown): string {
   const byToken = tokenAgent.getStore();
   if (byToken !== undefined) return byToken;
   const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
   const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
-  return agentName(info?.name ?? sessionAgent.getStore());
+  return selfNamedAgent(agentName(info?.name ?? sessionAgent.getStore()), settings.http.tokens);
 }
 
 /** The client's name in an initialize request, bounded; undefined for any other message. */

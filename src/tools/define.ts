@@ -251,7 +251,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         const parsed = await spec.inputSchema.safeParseAsync(raw ?? {});
         if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
         const input = parsed.data as z.output<I>;
-        const agent = callingAgent(server, ctx.mcpReq.envelope);
+        const agent = callingAgent(server, orch.config.settings, ctx.mcpReq.envelope);
         let ok = false;
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         // each phase also goes out as a log line, at the level the client chose (logging/setLevel)

@@ -103,6 +103,39 @@ describe('agents named by their HTTP token', () => {
     }
   });
 
+  it("a client of the unnamed token calling itself ci-bot gets none of ci-bot's settings and is kept apart; ci-bot's own token gets them (issue 55, finding 5)", { timeout: 40_000 }, async () => {
+    const server = await startHttp({ OLLM_HOME: tempHome(CONFIG), OLLAMA_HOST: fake.host, ...TOKENS });
+    const claims = new Client({ name: 'ci-bot', version: '1' }); // the unnamed token, ci-bot's name: 2026 era, named per request
+    const claimsOld = new Client({ name: 'ci-bot', version: '1' }); // the same over the 2025-era SSE transport, named at initialize
+    const proven = new Client({ name: 'some-runner', version: '1' }); // ci-bot's own token, any name
+    try {
+      await claims.connect(new StreamableHTTPClientTransport(new URL(server.url), auth(PLAIN_TOKEN)));
+      await claimsOld.connect(new SSEClientTransport(new URL(server.url.replace(/\/mcp$/, '/sse')), auth(PLAIN_TOKEN)));
+      await proven.connect(new StreamableHTTPClientTransport(new URL(server.url), auth(CI_TOKEN)));
+      for (const [c, prompt] of [[claims, 'Claimed, 2026'], [claimsOld, 'Claimed, 2025'], [proven, 'Proven']] as const) {
+        const r = await c.callTool({ name: 'route_and_generate', arguments: { prompt } });
+        expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      }
+      // what must be stopped: ci-bot's system prompt, options and toolsets for a name it gave itself
+      for (const prompt of ['Claimed, 2026', 'Claimed, 2025']) {
+        const [sent] = sentFor(prompt);
+        expect(sent?.options, prompt).not.toHaveProperty('temperature');
+        expect(sent?.system ?? '', prompt).not.toContain(SYSTEM);
+      }
+      expect((await claims.listTools()).tools.map((t) => t.name)).toContain('remember');
+      expect((await claimsOld.listTools()).tools.map((t) => t.name)).toContain('remember');
+      // what must be let through: ci-bot's token is ci-bot, with its entry
+      expect(sentFor('Proven')[0]).toMatchObject({ options: { temperature: 0.15 }, system: expect.stringContaining(SYSTEM) });
+      expect((await proven.listTools()).tools.map((t) => t.name)).not.toContain('remember');
+      // the records: ci-bot counts its token's calls only; the name given is kept apart, marked
+      const metrics = JSON.parse(((await claims.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: AgentRow[] };
+      expect(Object.fromEntries(metrics.agents.map((a) => [a.agent, [a.requests, a.offloaded]]))).toEqual({ 'ci-bot': [1, 1], 'ci-bot (no token)': [2, 2] });
+    } finally {
+      for (const c of [claims, claimsOld, proven]) await c.close().catch(() => undefined);
+      await server.stop();
+    }
+  });
+
   it('a named token unset, short, or the same as another stops start-up, naming the entries and never the token', async () => {
     const home = tempHome(CONFIG);
     const start = (env: Record<string, string>) => run(['--transport', 'http', '--port', '0'], { OLLM_HOME: home, OLLAMA_HOST: fake.host, ...env });

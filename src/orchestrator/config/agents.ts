@@ -18,6 +18,22 @@ export function agentName(raw: unknown): string {
   return out === '' ? UNKNOWN_AGENT : out;
 }
 
+/** What a client that names itself is marked with when an HTTP token stands for an agent of that name. */
+export const NO_TOKEN_MARK = ' (no token)';
+
+/**
+ * The agent a client that names itself is (`name`, from agentName): that name — unless an HTTP token
+ * stands for an agent of that name (settings' `http.tokens`): only a request carrying that token is
+ * that agent (tools/agent.ts, tokenAgent), so any other caller giving the name is kept apart, as
+ * "NAME (no token)" — neither given that agent's settings (its `agents:` entry: toolsets, system
+ * prompt, model, options) nor recorded as it. Never a name a token stands for.
+ */
+export function selfNamedAgent(name: string, tokens: Readonly<Record<string, unknown>>): string {
+  if (!Object.hasOwn(tokens, name)) return name;
+  const marked = `${name.slice(0, MAX_AGENT_NAME - NO_TOKEN_MARK.length).trim()}${NO_TOKEN_MARK}`;
+  return Object.hasOwn(tokens, marked) ? UNKNOWN_AGENT : marked;
+}
+
 /** The entry of `agent` in settings' agents, if it has one. */
 export function agentEntry(settings: Pick<Settings, 'agents'>, agent: string | undefined): AgentSettings | undefined {
   return agent !== undefined && Object.hasOwn(settings.agents, agent) ? settings.agents[agent] : undefined;
