@@ -34,6 +34,7 @@ import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 import { callingAgent } from './agent.js';
+import { clientId } from './client-id.js';
 import { levelChosen } from './log-choice.js';
 
 export interface ToolContext {
@@ -53,6 +54,8 @@ export interface ToolContext {
   inputResponses: Record<string, unknown> | undefined;
   /** The calling agent: its client's name (tools/agent.ts), which settings' agents.NAME and the per-agent records go by. */
   agent: string;
+  /** Who asks: this connection (client-id.ts), for turns between clients on a model's slots. */
+  client?: string;
   /** The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth and size. */
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
@@ -265,6 +268,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             canAsk: clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
+            client: clientId(server, ctx, agent),
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, await clientRoots(server, ctx), orch.origins),
           }));

@@ -132,6 +132,7 @@ export const renderTemplateTool = defineTool({
     const generated = await offload(orch, {
       prompt: r.prompt,
       agent: ctx.agent,
+      ...(ctx.client !== undefined && { client: ctx.client }),
       signal,
       ...(inputs && { inputs }),
       ...(phases && { progress: phases }),

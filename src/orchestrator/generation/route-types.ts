@@ -16,6 +16,8 @@ export interface RouteRequest {
   system?: string;
   /** The calling agent (its client's name): settings' agents.NAME apply to its call (jobs/agent-parts.ts). */
   agent?: string;
+  /** Who asks — one connection of a client; else the agent: clients take turns on a model's slots (loading/turns.ts). */
+  client?: string;
   task?: TaskType;
   profile?: ProfileName;
   complexity?: Complexity;

@@ -12,7 +12,7 @@ import { degenerate, degenerateWhy, type AnswerEnd, type Given } from '../genera
 import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import type { JobParts } from './parts.js';
-import type { Candidacy, Candidates, Prepared } from './route-candidates.js';
+import { clientOf, slotsOf, type Candidacy, type Candidates, type Prepared } from './route-candidates.js';
 import { ownNumber } from '../models/model-settings.js';
 
 /** Models tried before giving up on local generation. */
@@ -128,11 +128,12 @@ function givenTo(t: Trial, candidate: Candidacy, unit: HostOverview): Given {
 async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, place: () => Place): Promise<StreamResult> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
-  const done = host.loader.begin(candidate.model, ask.maxTokens); // what it may write: how long others wait behind it (jobs/route-candidates.ts)
+  // one of its slots, by turns with other clients' requests (loading/slot-gate.ts); what it may write: how long others wait behind it (route-candidates.ts)
+  const done = await host.loader.admit(candidate.model, { client: clientOf(req), tokens: ask.maxTokens, slots: slotsOf(host), signal: req.signal, progress: req.progress });
   try {
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
-    return await streamGenerate(host.engine, {
+    const out = await streamGenerate(host.engine, {
       ...streamOptions(parts.settings, loaded, { capabilities: model?.capabilities ?? [], maxTokens: req.maxTokens, temperature: req.temperature, ...own }),
       prompt: req.prompt,
       ...(req.images && { images: req.images }),
@@ -147,6 +148,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
         req.onProgress?.(n, candidate.model);
       },
     });
+    return { ...out, queueMs: out.queueMs + done.waitedMs }; // waiting for a slot here is queueing too
   } catch (err) {
     // what happened to the answer counts in the model's track record here (not a cancel, not memory)
     if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted' || err.kind === 'empty_answer'))) {

@@ -6,7 +6,8 @@
  * model fails, so its cost is not paid on every call. A routed call (no model named) whose first
  * model has every slot taken — by any client's requests: the shared server's loader holds them
  * all — goes to another candidate that answers sooner without unloading anything
- * (generation/schedule.ts, the times the dry run counts).
+ * (generation/schedule.ts, the times the dry run counts). A named model stays: its requests take
+ * turns between clients on its slots (loading/slot-gate.ts, with `slotsOf` and `clientOf` here).
  */
 import { answerLimit } from '../generation/stream.js';
 import { findModel } from '../models/catalog.js';
@@ -70,6 +71,19 @@ function measuredSpeeds(parts: JobParts): Map<string, number> {
 
 const isFull = (host: FleetHost, model: string) => host.loader.requestsOn(model) >= host.settings.ollama.numParallel;
 
+/** Who asks, for turns on a model's slots (loading/turns.ts): the connection, else the agent. */
+export const clientOf = (req: Pick<RouteRequest, 'client' | 'agent'>) => req.client ?? req.agent ?? '';
+
+/**
+ * A model's parallel slots on `host`, where they are known before a request: Ollama's
+ * OLLAMA_NUM_PARALLEL (ollama.numParallel, hosts[].numParallel), what an OpenAI-compatible engine
+ * answers at once; undefined for llama-server, whose slots (-np) are its own per model.
+ */
+export function slotsOf(host: FleetHost): number | undefined {
+  if (host.kind === 'llamacpp') return undefined;
+  return host.engine.can.parallelSlots ?? host.settings.ollama.numParallel;
+}
+
 export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, views: readonly HostOverview[], attempts: Attempt[]): Promise<Candidates> {
   const hostsDown = attempts.length;
   const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
@@ -90,7 +104,7 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
     if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
     // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
-    if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile });
+    if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, client: clientOf(req) });
   };
   const named = queue[0];
   const namedHost = named && unit(named.host).host;
@@ -152,7 +166,7 @@ function spreadBusy<T extends { model: string; host?: string }>(queue: T[], host
  * When the first candidate's slots are all taken, the candidate that answers sooner without
  * unloading anything goes first (generation/schedule.ts), its reason saying why.
  */
-function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates['models']; unit: Candidates['unit']; coldLoadMs: ReadonlyMap<string, number>; maxTokens: number; profile: ProfileName }): void {
+function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates['models']; unit: Candidates['unit']; coldLoadMs: ReadonlyMap<string, number>; maxTokens: number; profile: ProfileName; client: string }): void {
   if (queue.length < 2 || !isFull(c.unit(queue[0]!.host).host, queue[0]!.model)) return; // a free slot: nothing to weigh
   const book = parts.records.outcomes.evidence();
   const metrics = parts.records.metrics.all();
@@ -168,7 +182,8 @@ function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates[
       host: q.host,
       loaded: m?.loaded ?? false,
       fitsFree: m?.fitsNow ?? false,
-      running: host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? answerLimit(undefined, parts.settings) })),
+      // those in flight, then those waiting for a slot that this client's call would wait behind (loading/slot-gate.ts)
+      running: [...host.loader.inFlight(q.model), ...host.loader.waitingAhead(q.model, c.client, c.maxTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }))].map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? answerLimit(undefined, parts.settings) })),
       slots: host.settings.ollama.numParallel,
       sizeBytes: m?.sizeBytes ?? 0,
       ...(m?.parameterSize !== undefined && { parameterSize: m.parameterSize }),

@@ -12,10 +12,15 @@ export interface RunningRequest {
   ahead(): number;
 }
 
-/** A request running on a model: when it began (ms) and the most tokens it may write, when said. */
+/** A request running on a model: when it began (ms), the most tokens it may write, when said, and the job it is part of. */
 export interface Running {
   at: number;
   tokens?: number;
+  /**
+   * The job holding it (compare marks each model of a group before loading the group): a load of
+   * that same job never waits for it to end, since it waits on that load (busy-wait.ts).
+   */
+  job?: object;
 }
 
 export class InFlight {
@@ -65,6 +70,11 @@ export class InFlight {
       this.onEnd.add(check);
       signal?.addEventListener('abort', finish, { once: true });
     });
+  }
+
+  /** Whether a request of `job` runs on `model`. */
+  heldBy(model: string, job: object): boolean {
+    return [...(this.byModel.get(model)?.values() ?? [])].some((r) => r.job === job);
   }
 
   /** The requests running on `model`, in the order they began. */

@@ -18,6 +18,7 @@ import { confirmLoaded, learnLoadSize, loadWithinLimit, seenLoaded, sendLoad, un
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import type { LearnedSize, SeenSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
+import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
 import { log } from '../util/log.js';
@@ -56,6 +57,7 @@ export class Loader {
   readonly pins = new Set<string>();
   readonly lastUsed = new Map<string, number>();
   private readonly running = new InFlight();
+  private readonly gate = new SlotGate();
   private queue: Promise<unknown> = Promise.resolve();
   /** Loads and unloads queued or running, and what the one running does (for those waiting). */
   private queued = 0;
@@ -89,16 +91,27 @@ export class Loader {
     });
   }
 
-  /** Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said; call the result when done. */
-  begin(model: string, tokens?: number): RunningRequest {
+  /** Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said, for `job` when said; call the result when done. */
+  begin(model: string, tokens?: number, job?: object): RunningRequest {
     const name = withTag(model);
     const at = this.now();
     this.lastUsed.set(name, at);
-    const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }) });
+    const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }), ...(job && { job }) });
     return Object.assign(() => {
       request();
       this.lastUsed.set(name, this.now());
     }, { ahead: request.ahead });
+  }
+
+  /** `begin` once one of `model`'s slots is the request's, by turns between clients (slot-gate.ts); at once where its slots are not known. */
+  admit(model: string, ask: AdmitAsk): Promise<RunningRequest & { waitedMs: number }> {
+    const name = withTag(model);
+    return throughGate(this.gate, name, ask, this.backend.host, () => this.begin(name, ask.tokens));
+  }
+
+  /** Requests waiting for one of `model`'s slots that a new one of `client` would wait behind, in the order they would be let in. */
+  waitingAhead(model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> {
+    return this.gate.aheadOf(withTag(model), client, tokens);
   }
 
   busy(): ReadonlySet<string> {
