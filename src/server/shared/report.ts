@@ -9,6 +9,9 @@ import { release } from './build.js';
 import { placeName, SharedUnavailable, sharedKey, sharedPlace, type Place } from './place.js';
 import { allServers, servingHome, type Found } from './servers.js';
 
+/** The most clients a server's line names (the rest counted). */
+export const MAX_CLIENTS_SAID = 20;
+
 /** One server in one line: what it is, then its clients. */
 export function describeServer(s: Found, current?: string): string {
   const w = s.who;
@@ -18,8 +21,10 @@ export function describeServer(s: Found, current?: string): string {
     .join(', ');
   const serves = w.home ? `, serving ${w.home} (settings ${w.file ?? '?'}, key ${w.key ?? '?'})` : '';
   const state = w.retiring ? ' — retiring: exits once its clients have left' : s.name === current ? ' — new launches join it' : '';
-  const clients = w.clients.map((c) => `${c.name ?? 'a client'}${c.version ? ` ${c.version}` : ''} (pid ${c.pid}, in ${c.cwd}${c.project ? `, project ${c.project}` : ''}, since ${c.since})`);
-  return `pid ${w.pid}, ${what}, at ${s.place.address}${serves}${state}; ${w.clients.length} client${w.clients.length === 1 ? '' : 's'} connected${clients.length ? `: ${clients.join('; ')}` : ''}.`;
+  // each client as askWho cleaned it (who-answer.ts); the first MAX_CLIENTS_SAID of them
+  const clients = w.clients.slice(0, MAX_CLIENTS_SAID).map((c) => `${c.name ?? 'a client'}${c.version ? ` ${c.version}` : ''} (pid ${c.pid}, in ${c.cwd}${c.project ? `, project ${c.project}` : ''}, since ${c.since})`);
+  const more = w.clients.length > MAX_CLIENTS_SAID ? `; and ${w.clients.length - MAX_CLIENTS_SAID} more` : '';
+  return `pid ${w.pid}, ${what}, at ${s.place.address}${serves}${state}; ${w.clients.length} client${w.clients.length === 1 ? '' : 's'} connected${clients.length ? `: ${clients.join('; ')}${more}` : ''}.`;
 }
 
 /** The name of the place new launches with these settings use (undefined when the folder cannot be used). */

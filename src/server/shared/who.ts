@@ -5,8 +5,9 @@
  */
 import type * as z from 'zod';
 import { retiringSchema, stoppingSchema, type Retire } from './control.js';
-import { firstLine, parseLine, whoAnswerSchema, type WhoAnswer } from './hello.js';
+import { firstLine, parseLine, type WhoAnswer } from './hello.js';
 import { connectTo } from './reach.js';
+import { answerLine, readWhoAnswer } from './who-answer.js';
 
 const ANSWER_WITHIN_MS = 3000;
 
@@ -33,10 +34,19 @@ export async function ask<T>(address: string, line: object, schema: z.ZodType<T>
   }
 }
 
-/** The shared server's answer to `who`, or undefined when none answers at `address`. */
+/** The shared server's answer to `who` — longer than other answers may be, its clients cleaned (who-answer.ts) — or undefined when none answers at `address`. */
 export async function askWho(address: string): Promise<WhoAnswer | undefined> {
-  const asked = await ask(address, { ollm: 'who' }, whoAnswerSchema);
-  return 'answer' in asked ? asked.answer : undefined;
+  const sock = await connectTo(address).catch(() => undefined);
+  if (!sock) return undefined;
+  try {
+    sock.write(`${JSON.stringify({ ollm: 'who' })}\n`);
+    const answer = readWhoAnswer(await answerLine(sock, ANSWER_WITHIN_MS));
+    return 'value' in answer ? answer.value : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    sock.destroy();
+  }
 }
 
 /** The server at `address` asked to retire (retire.ts). */
