@@ -1,7 +1,11 @@
 /**
  * A load for work refused only because requests are running on the models that would have to go
  * (the planner's `waitFor`) waits for one of them to end and is planned again — at most
- * BUSY_WAIT_MS in all, or until the request is cancelled; never an unload under a request.
+ * BUSY_WAIT_MS in all, or until the request is cancelled; never an unload under a request. A wait
+ * never waits on requests that cannot end before it: those of the load's own job (compare holds
+ * each model of a group while the group loads, issue 55 finding 10) wait on this very load, so
+ * when one of the models to go is held by them the refusal stands at once, saying so (its
+ * `waitFor` names them: the job knows its own).
  */
 import type { InFlight } from './in-flight.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
@@ -15,8 +19,16 @@ export async function loadWhenIdle(req: LoadRequest, loadOnce: (req: LoadRequest
     const out = await loadOnce(req);
     const left = deadline - Date.now();
     if (out.action !== 'refused' || !out.waitFor?.length || !req.waitWhileBusy || req.dryRun || left <= 0 || req.signal?.aborted) return out;
+    const own = req.job ? out.waitFor.filter((m) => running.heldBy(tagged(m), req.job!)) : [];
+    if (own.length > 0) return besideOwn(out, own);
     req.progress?.enter({ kind: 'waiting', for: `a request on ${out.waitFor.join(', ')} to finish, to make room` });
     await running.idle(out.waitFor.map(tagged), left, req.signal);
     if (req.signal?.aborted) return out; // cancelled while waiting: the refusal stands
   }
+}
+
+/** The refusal of a model that does not fit beside models its own job holds for it. */
+function besideOwn(out: LoadOutcome, own: string[]): LoadOutcome {
+  const held = own.length === 1 ? `${own[0]} is` : `${own.join(', ')} are`;
+  return { ...out, reason: `${out.reason} ${held} held by this same job, waiting on this load, so it was not waited for: ${out.model} cannot be resident beside ${own.length === 1 ? 'it' : 'them'}.` };
 }

@@ -8,7 +8,7 @@ import type { Settings } from '../config/index.js';
 import type { Engine, RunningModel } from '../engines/engine.js';
 import type { Catalog, CatalogModel } from '../models/catalog.js';
 import { without, type HostMemoryModel, type HostView } from './host-memory.js';
-import { baseContext } from './load-context.js';
+import { baseContext, contextFor } from './load-context.js';
 import { kvCacheBytes, planLoad, requiredBytes, type LoadedModelState } from './planner.js';
 import type { LearnedNeed } from './plan-types.js';
 import { describeFigure, learnedSize, type LearnedSize, type SeenSize } from './learned-size.js';
@@ -138,6 +138,27 @@ export async function usableWindows(p: PlanningParts, names: readonly string[], 
     const once: PlanningParts = { ...p, seenSizes: () => seenOnce };
     const fits = (ctx: number) => ctx <= loadedWith || planAt(once, model, running, states, view, ctx).plan.action !== 'refuse';
     out.set(model.name, largestContext(model.contextWindow, base, fits) ?? 0);
+  }
+  return out;
+}
+
+/**
+ * What each model takes loaded on this host with the context `contextLength` needs (the context
+ * its load would get: load-context.ts) — the planner's figure, learned or estimated: VRAM on a GPU
+ * host, RAM with the margin otherwise — over one reading; none where the engine manages its own
+ * memory. What compare groups models by: models of one group must be resident together.
+ */
+export async function footprintsAt(p: PlanningParts, names: readonly string[], contextLength: number, base?: number, signal?: AbortSignal): Promise<Map<string, number>> {
+  const models = await Promise.all(names.map((n) => p.catalog.resolve(n, signal ? { signal } : {})));
+  const planned = models.filter((m) => p.backend.can.managesMemory && !m.cloud);
+  const out = new Map<string, number>();
+  if (planned.length === 0) return out;
+  const running = await p.backend.ps({ signal });
+  const view = await p.hostMemory.view(running);
+  const states = await loadedStates(p, running, view);
+  for (const m of planned) {
+    const ctx = contextFor(m, running.find((r) => r.name === m.name), contextLength, base ?? baseContext(p.settings, view.memory, m));
+    out.set(m.name, planAt(p, m, running, states, view, ctx).plan.requiredBytes);
   }
   return out;
 }

@@ -13,6 +13,8 @@ export interface LoadRequest {
   keepAlive?: KeepAlive;
   /** For work that will run on it: a load refused only because of requests running elsewhere waits for one to end (Loader.ensureLoaded). */
   waitWhileBusy?: boolean;
+  /** The job it is for (Loader.begin's `job`): that job's own requests, which wait on this load, are never waited for. */
+  job?: object;
   pin?: boolean;
   dryRun?: boolean;
   signal?: AbortSignal;

@@ -11,7 +11,7 @@ import { loadWhenIdle } from './busy-wait.js';
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { isEmbedding, learnedFor, modelFacts, runnerFor, usableWindows, type PlanningParts } from './load-planning.js';
+import { footprintsAt, isEmbedding, learnedFor, modelFacts, runnerFor, usableWindows, type PlanningParts } from './load-planning.js';
 import { decideLoad } from './load-decision.js';
 import type { KvCacheType } from './kv-cache.js';
 import { confirmLoaded, learnLoadSize, loadWithinLimit, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
@@ -239,6 +239,11 @@ export class Loader {
   /** What loading `model` at `contextLength` took before on this host (with `slots` parallel slots), when it was observed. */
   learned(model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType = 'f16'): LearnedSize | undefined {
     return learnedFor(this.planning, model, contextLength, slots, kvType);
+  }
+
+  /** What each model takes loaded here with the context `contextLength` needs (load-planning.ts). */
+  footprints(names: readonly string[], contextLength: number, base?: number, signal?: AbortSignal): Promise<Map<string, number>> {
+    return footprintsAt(this.planning, names, contextLength, base, signal);
   }
 
   /** The largest context each model can run with on this host now (load-planning.ts). */
