@@ -49,8 +49,8 @@ async function stopServers(config: LoadedConfig, servers: Found[], which: string
   }
   let failed = 0;
   for (const r of await Promise.all(chosen.map((s) => stopServer(s)))) {
-    const hosted = chosen.find((s) => s.pid === r.pid)?.who?.daemon === false;
-    if (r.stopped) print(`Stopped shared server ${r.pid}${r.how === 'SIGTERM' ? ' (it did not answer: sent SIGTERM)' : ''}.${hosted ? ' It was hosted by a launch: that client lost its ollm-mcp and restarts it; the other clients moved to a server of their own build and settings.' : ''}`);
+    // its clients' launches start the next server of their own build and settings (a call in flight is sent there again)
+    if (r.stopped) print(`Stopped shared server ${r.pid}${r.how === 'SIGTERM' ? ' (it did not answer: sent SIGTERM)' : ''}.`);
     else {
       failed++;
       process.stderr.write(`ollm-mcp: shared server ${r.pid} not stopped: ${r.why}.\n`);

@@ -20,7 +20,7 @@ const DIST = join(CLI, '..');
  * The files of the build, as esbuild reads dist/cli.js and what it imports: those Node loads to
  * start (static imports, followed) and all of them (dynamic imports too).
  */
-async function builtFiles(): Promise<{ startup: string[]; all: string[]; withCore: string[] }> {
+async function builtFiles(): Promise<{ startup: string[]; all: string[]; withCore: string[]; forwarding: string[] }> {
   const result = await build({ entryPoints: [CLI], bundle: true, write: false, metafile: true, format: 'esm', platform: 'node', outdir: tempDir('ollm-lean-'), splitting: true, external: ['libsql'], logLevel: 'silent' });
   const inputs = result.metafile.inputs;
   const closure = (kinds: string[], from = (f: string) => f.endsWith('dist/cli.js')) => {
@@ -35,7 +35,9 @@ async function builtFiles(): Promise<{ startup: string[]; all: string[]; withCor
   };
   // what loading the core loads with it (its static imports)
   const withCore = closure(['import-statement'], (f) => /dist\/chunks\/core-[^/]+\.js$/.test(f));
-  return { startup: closure(['import-statement']), all: closure(['import-statement', 'dynamic-import']), withCore };
+  // what a launch that forwards loads: the start, then the launch's chunk and its static imports
+  const forwarding = closure(['import-statement'], (f) => f.endsWith('dist/cli.js') || /dist\/chunks\/launch-[^/]+\.js$/.test(f));
+  return { startup: closure(['import-statement']), all: closure(['import-statement', 'dynamic-import']), withCore, forwarding };
 }
 
 describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
@@ -53,11 +55,15 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     expect(size(startup) / size(all)).toBeLessThan(0.45);
   });
 
-  it("a stdio launch loads the hosting code (the shared server's) only when it hosts: its own chunk, not loaded to start", async () => {
-    const { startup, all } = await builtFiles();
-    const host = all.filter((f) => /^chunks\/host-/.test(f));
-    expect(host).toHaveLength(1);
-    expect(startup).not.toContain(host[0]);
+  it("a forwarding stdio launch loads none of the shared server's code (the daemon's chunk, the core): what it loads stays small", async () => {
+    const { all, forwarding } = await builtFiles();
+    const daemon = all.filter((f) => /^chunks\/daemon-/.test(f));
+    expect(daemon).toHaveLength(1);
+    expect(forwarding.some((f) => /^chunks\/launch-/.test(f))).toBe(true);
+    expect(forwarding).not.toContain(daemon[0]);
+    expect(forwarding.some((f) => /^chunks\/(core|serving|stdio)-/.test(f))).toBe(false);
+    const size = (files: string[]) => files.reduce((s, f) => s + statSync(join(DIST, f)).size, 0);
+    expect(size(forwarding) / size(all)).toBeLessThan(0.15);
   });
 
   it("carries zod's English messages alone, not its ~50 other languages", async () => {

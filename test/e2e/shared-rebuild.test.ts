@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { earlierBuild, daemonOf, launchOf, type EarlierBuild } from '../helpers/rebuilt.js';
-import { isRunning, runtimeDir, sharedLaunch, sharedPids, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { isRunning, runtimeDir, servedBy, serverLog, sharedLaunch, sharedPids, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
 import { run, tempHome } from '../helpers/spawn.js';
 
 let fake: FakeOllama;
@@ -70,7 +70,8 @@ describe('a rebuilt checkout', () => {
     const a = await oldLaunch('client-old');
     expect(a.stderr()).toContain(`forwarding stdio to the shared server ${d.child.pid}`);
     const b = await launch('client-new');
-    expect(b.stderr()).toMatch(/serving MCP on stdio, and as the shared server/); // not forwarded to the old build
+    const server = servedBy(b); // a new server, not the old build's
+    expect([0, d.child.pid, b.pid]).not.toContain(server);
     await expect.poll(() => socketFiles(runtime), { timeout: 10_000 }).toContain(`retiring-${d.child.pid}.lock`);
     expect(d.stderr()).toMatch(/retiring: a newer build \([0-9a-f]{12}\) serves .* no new client here, exiting once its client has left/);
     // retiring, not gone: its client's calls are still answered there
@@ -79,11 +80,11 @@ describe('a rebuilt checkout', () => {
     expect(isRunning(d.child.pid!)).toBe(true);
     // a second launch of the new build joins the new server, not the old
     const c = await launch('client-new-2');
-    expect(c.stderr()).toContain(`forwarding stdio to the shared server ${b.pid}`);
+    expect(servedBy(c)).toBe(server);
     const servers = await listed(env);
     expect(servers.map((s) => [s.pid, s.server?.retiring, s.joined, s.server?.clients.map((x) => x.name).sort()])).toEqual([
       [d.child.pid, true, false, ['client-old']],
-      [b.pid, false, true, ['client-new', 'client-new-2']],
+      [server, false, true, ['client-new', 'client-new-2']],
     ]);
     expect(servers[0]!.server?.build).toBe(old.id);
     expect(servers[1]!.server?.build).toMatch(/^[0-9a-f]{12}$/);
@@ -91,24 +92,26 @@ describe('a rebuilt checkout', () => {
     await a.close();
     await expect.poll(() => isRunning(d.child.pid!), { timeout: 10_000 }).toBe(false);
     expect(socketFiles(runtime).filter((f) => f.startsWith('retiring-'))).toEqual([]);
-    expect(sharedPids(runtime)).toEqual([b.pid]);
+    expect(sharedPids(runtime)).toEqual([server]);
   });
 
-  it('other settings for the same home take over too: the host of the old settings retires, answers its own client, and exits when it leaves', { timeout: 60_000 }, async () => {
+  it('other settings for the same home take over too: the server of the old settings retires, answers its own client, and exits when it leaves', { timeout: 60_000 }, async () => {
     const { runtime, launch } = setup();
     const a = await launch('client-a');
+    const first = servedBy(a);
     const b = await launch('client-b', ['--ram-budget', '5GB']);
-    expect(b.stderr()).toMatch(/serving MCP on stdio, and as the shared server/);
-    await expect.poll(() => socketFiles(runtime), { timeout: 10_000 }).toContain(`retiring-${a.pid}.lock`);
-    expect(a.stderr()).toMatch(/retiring: other settings serve .* \(server \d+\); no new client here/);
+    const second = servedBy(b);
+    expect([0, first]).not.toContain(second);
+    await expect.poll(() => socketFiles(runtime), { timeout: 10_000 }).toContain(`retiring-${first}.lock`);
+    expect(serverLog(runtime, first)).toMatch(/retiring: other settings serve .* \(server \d+\); no new client here/);
     const kept = await remember(a, 'helix');
     expect(kept.isError, kept.text).toBe(false);
     // the same settings as B: joins B
     const c = await launch('client-c', ['--ram-budget', '5GB']);
-    expect(c.stderr()).toContain(`forwarding stdio to the shared server ${b.pid}`);
+    expect(servedBy(c)).toBe(second);
     await a.close();
-    await expect.poll(() => isRunning(a.pid), { timeout: 10_000 }).toBe(false);
-    expect(sharedPids(runtime)).toEqual([b.pid]);
+    await expect.poll(() => isRunning(first), { timeout: 10_000 }).toBe(false);
+    expect(sharedPids(runtime)).toEqual([second]);
   });
 
   it('doctor names both servers and warns that two plan one engine; `shared stop` without a pid stops the old one only', { timeout: 60_000 }, async () => {
@@ -121,7 +124,7 @@ describe('a rebuilt checkout', () => {
     const check = (JSON.parse(doctor.stdout) as { checks: Array<{ name: string; level: string; detail: string; fix?: string }> }).checks.find((c) => c.name === 'shared server')!;
     expect(check.level).toBe('warn');
     expect(check.detail).toMatch(new RegExp(`pid ${d.child.pid}, ollm-mcp \\S+ build ${old.id}, \`ollm-mcp daemon\`.*retiring.*client-old 1\\.0\\.0`));
-    expect(check.detail).toMatch(new RegExp(`pid ${b.pid}, .*hosted by a launch.*new launches join it; 1 client connected: client-new 1\\.0\\.0`));
+    expect(check.detail).toMatch(new RegExp(`pid ${servedBy(b)}, .*\`ollm-mcp daemon\`.*new launches join it; 1 client connected: client-new 1\\.0\\.0`));
     expect(check.fix).toMatch(/2 servers plan one engine .*`ollm-mcp shared stop` to stop it now/);
     const text = await run(['shared'], env);
     expect(text.stdout).toMatch(/^2 shared servers:/);
@@ -130,7 +133,7 @@ describe('a rebuilt checkout', () => {
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.stdout).toContain(`Stopped shared server ${d.child.pid}.`);
     expect(isRunning(d.child.pid!)).toBe(false);
-    expect(isRunning(b.pid)).toBe(true);
+    expect(isRunning(servedBy(b))).toBe(true);
     expect((await remember(b, 'vim')).isError).toBe(false);
   });
 
@@ -139,28 +142,31 @@ describe('a rebuilt checkout', () => {
     const two = setup(one.runtime);
     const a = await one.launch('client-one');
     const b = await two.launch('client-two');
+    const [sa, sb] = [servedBy(a), servedBy(b)];
     // two $OLLM_HOMEs, one socket folder: both listed, neither retires the other
     const all = await listed(one.env);
     expect(all.map((s) => [s.pid, s.server?.retiring, s.joined])).toEqual([
-      [a.pid, false, true],
-      [b.pid, false, false],
+      [sa, false, true],
+      [sb, false, false],
     ]);
     const none = await run(['shared', 'stop', String(process.pid)], one.env);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(new RegExp(`No shared server of yours has pid ${process.pid}`));
-    expect(isRunning(a.pid)).toBe(true);
+    expect(isRunning(sa)).toBe(true);
     const bad = await run(['shared', 'stop', 'x1'], one.env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/takes a pid or "all"/);
-    const stopped = await run(['shared', 'stop', String(a.pid)], one.env);
+    const stopped = await run(['shared', 'stop', String(sa)], one.env);
     expect(stopped.code, stopped.stderr).toBe(0);
-    expect(stopped.stdout).toMatch(new RegExp(`Stopped shared server ${a.pid}\\. It was hosted by a launch`));
-    expect(isRunning(a.pid)).toBe(false);
-    expect(isRunning(b.pid)).toBe(true);
+    expect(stopped.stdout).toBe(`Stopped shared server ${sa}.\n`);
+    expect(isRunning(sa)).toBe(false);
+    expect(isRunning(sb)).toBe(true);
     expect((await remember(b, 'emacs')).isError).toBe(false);
+    // its client lost nothing: its launch started the next server
+    expect((await remember(a, 'nano')).isError).toBe(false);
     const nothing = await run(['shared', 'stop'], two.env);
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toMatch(/Nothing to stop: no other shared server serves/);
-    expect(isRunning(b.pid)).toBe(true);
+    expect(isRunning(sb)).toBe(true);
   });
 });

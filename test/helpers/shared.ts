@@ -74,3 +74,18 @@ export async function sharedLaunch(o: { home: string; ollamaHost: string; runtim
   for (const until = Date.now() + 20_000; !/forwarding stdio to the shared server|serving MCP on stdio/.test(stderr) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
   return { client, pid: transport.pid!, stderr: () => stderr, close: () => client.close().catch(() => undefined) };
 }
+
+/** The pid of the shared server a launch forwards to, from its stderr (0 when it serves on its own). */
+export function servedBy(l: SharedLaunch): number {
+  return Number(/forwarding stdio to the shared server (\d+)/.exec(l.stderr())?.[1] ?? 0);
+}
+
+/** What a shared server started by a launch wrote to its log (spawn.ts), found by its pid in `runtime`: its place's log, or its retiring place's. */
+export function serverLog(runtime: string, pid: number): string {
+  const dir = socketDir(runtime);
+  for (const f of socketFiles(runtime).filter((n) => n.endsWith('.log'))) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    if (f === `retiring-${pid}.log` || text.includes(`shared server ${pid} listening`)) return text;
+  }
+  return '';
+}

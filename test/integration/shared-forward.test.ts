@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Forwarder, RESTARTED_CODE } from '../../src/server/shared/forward.js';
-import { MOVING } from '../../src/server/shared/shared-server.js';
-import { reachOrHost, type Greeted, type Reach } from '../../src/server/shared/reach.js';
+import { MOVING_METHOD } from '../../src/server/shared/lines.js';
+import { reachOrStart, type Reach } from '../../src/server/shared/reach.js';
 import { tempDir } from '../helpers/temp.js';
 
 interface Conn {
@@ -19,14 +19,18 @@ interface Conn {
 let server: Server | undefined;
 afterEach(() => server?.close());
 
-/** A stand-in shared server: greets every connection, records its lines, answers initialize. */
-function standIn(address: string): Promise<Conn[]> {
+/** A stand-in shared server: greets every connection, records its lines, answers initialize and ping — unless `frozen` names the connection (its process suspended: it reads nothing). */
+function standIn(address: string, frozen: (n: number) => boolean = () => false): Promise<Conn[]> {
   const conns: Conn[] = [];
   server = createServer((sock) => {
     const conn: Conn = { sock, lines: [] };
     conns.push(conn);
+    const n = conns.length;
     let buf = '';
+    let greeted = false;
     sock.on('data', (d: Buffer) => {
+      if (greeted && frozen(n)) return;
+      greeted = true;
       buf += d.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
@@ -50,8 +54,11 @@ const reachOf = (address: string): Reach => ({
   hello: { ollm: 'hello', version: '1.0.0', build: 'source', key: '0123456789abcdef', pid: 1, cwd: '/', toolsets: ['all'], defaultProfile: 'general' },
 });
 
-/** The stand-in reached (this test hosts nothing: it waits for the stand-in to listen). */
-const reachIt = (reach: Reach) => () => reachOrHost<Greeted>(reach, async () => undefined);
+/** A server's line telling its forwarders it is leaving. */
+const MOVING = `${JSON.stringify({ jsonrpc: '2.0', method: MOVING_METHOD })}\n`;
+
+/** The stand-in reached (this test starts nothing: it waits for the stand-in to listen). */
+const reachIt = (reach: Reach) => () => reachOrStart(reach, async () => undefined);
 
 /** The client's end of a forwarder: the stream it writes to, and each message it wrote there, parsed. */
 function clientSide(): { output: PassThrough; out: Array<Record<string, unknown>> } {
@@ -68,15 +75,15 @@ function clientSide(): { output: PassThrough; out: Array<Record<string, unknown>
 }
 
 /** A forwarder started on a stand-in server at a fresh address: the server's connections, the client's input and what it was sent, and the exit codes. */
-async function forwarding() {
+async function forwarding(frozen?: (n: number) => boolean) {
   const address = join(tempDir('ollm-fw-'), 's.sock');
-  const conns = await standIn(address);
+  const conns = await standIn(address, frozen);
   const reach = reachOf(address);
   const input = new PassThrough();
   const { output, out } = clientSide();
   const exits: number[] = [];
   const { sock, rest } = await reachIt(reach)();
-  new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code)).start(sock, rest);
+  new Forwarder(reachIt(reach), undefined, input, output, (code) => exits.push(code), { quietMs: 150, pingWithinMs: 150, checkMs: 20 }).start(sock, rest, true);
   return { conns, input, out, exits };
 }
 
@@ -167,5 +174,22 @@ describe('the forwarder', () => {
     await expect.poll(() => conns[0]!.lines.length).toBe(4);
     expect(conns[0]!.lines.slice(1).map((l) => (JSON.parse(l) as { method: string }).method)).toEqual(['initialize', 'notifications/initialized', 'tools/call']);
     await expect.poll(() => exits, { timeout: 5000 }).toEqual([0]);
+  });
+
+  it('a server that stops answering while it owes an answer (suspended, hung) is left: the request goes to the next server; one that answers its ping is kept', async () => {
+    let frozen = false;
+    const { conns, input, out } = await forwarding((n) => n === 1 && frozen);
+    input.write(message({ id: 1, method: 'initialize', params: {} }));
+    await expect.poll(() => out.length).toBe(1);
+    // the first server alive but slow: pinged, it answers, and it is kept
+    input.write(message({ id: 2, method: 'tools/call', params: { name: 'slow' } }));
+    await expect.poll(() => conns[0]!.lines.filter((l) => l.includes('ollm-forwarder-ping-')).length, { timeout: 3000 }).toBeGreaterThanOrEqual(2);
+    expect(conns).toHaveLength(1);
+    expect(out.map((m) => m.id)).toEqual([1]); // the pings' answers are the forwarder's own
+    // then it reads nothing more: taken as stopped, its request sent to the next one after the replayed opening
+    frozen = true;
+    await expect.poll(() => conns.length, { timeout: 3000 }).toBe(2);
+    await expect.poll(() => conns[1]!.lines.some((l) => l.includes('"id":2')), { timeout: 3000 }).toBe(true);
+    expect(conns[1]!.lines.findIndex((l) => l.includes('"initialize"'))).toBeLessThan(conns[1]!.lines.findIndex((l) => l.includes('"id":2')));
   });
 });

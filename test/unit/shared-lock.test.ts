@@ -1,9 +1,9 @@
-import { lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { link, lstat, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { link, lstat, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, type LockFiles, sweepLeftovers, takeLock } from '../../src/server/shared/lock.js';
+import { alive, type LockFiles, type Proof, sweepLeftovers, takeLock } from '../../src/server/shared/lock.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe("the shared server's lock", () => {
@@ -40,6 +40,48 @@ describe("the shared server's lock", () => {
       expect(await takeLock(file)).toBe(true);
       expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
     }
+  });
+});
+
+describe("a lock whose process lives, with a proof asked of its holder (issue 55: a pid reused after a crash, a server that stopped answering)", () => {
+  const asked: number[] = [];
+  const proof = (answers: boolean): Proof => ({ startMs: 60_000, proves: async (pid) => (asked.push(pid), answers) });
+  const old = (file: string) => utimesSync(file, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+
+  it('past its start, held by a process that does not prove to be the server: removed and taken', async () => {
+    asked.length = 0;
+    const file = join(tempDir('ollm-lock-'), 'x.lock');
+    writeFileSync(file, String(process.ppid));
+    old(file);
+    expect(await takeLock(file, undefined, proof(false))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+    expect(asked).toContain(process.ppid);
+  });
+
+  it('past its start, held by the server that proves it: kept', async () => {
+    const file = join(tempDir('ollm-lock-'), 'x.lock');
+    writeFileSync(file, String(process.ppid));
+    old(file);
+    expect(await takeLock(file, undefined, proof(true))).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+  });
+
+  it('younger than a start (its server may not listen yet): kept, no proof asked', async () => {
+    asked.length = 0;
+    const file = join(tempDir('ollm-lock-'), 'x.lock');
+    writeFileSync(file, String(process.ppid));
+    expect(await takeLock(file, undefined, proof(false))).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+    expect(asked).toEqual([]);
+  });
+
+  it('held by a process that is gone: taken, no proof asked', async () => {
+    asked.length = 0;
+    const file = join(tempDir('ollm-lock-'), 'x.lock');
+    writeFileSync(file, String(deadPid()));
+    old(file);
+    expect(await takeLock(file, undefined, proof(true))).toBe(true);
+    expect(asked).toEqual([]);
   });
 });
 
@@ -107,6 +149,7 @@ function interleaved(moves: Record<string, () => void> | ((call: string) => void
     readFile: (file) => after('readFile', file, () => readFile(file)),
     rm: (file, options) => after('rm', file, () => rm(file, options)),
     writeFile: (file, text, options) => after('writeFile', file, () => writeFile(file, text, options)),
+    writtenAt: async (file) => (await stat(file)).mtimeMs,
   };
   return { fs, calls, fired };
 }

@@ -200,9 +200,21 @@ describe('sharedPlace on another system', () => {
     const runtime = tempDir('ollm-rt-');
     const err = await sharedPlace(await config(), 'v'.repeat(MAX_SOCKET_PATH), { XDG_RUNTIME_DIR: runtime }, system({ tmpdir: () => '/var/tmp' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SharedUnavailable);
-    expect(String(err)).toBe(
-      `SharedUnavailable: no folder gives a socket path under ${MAX_SOCKET_PATH} bytes (tried ${runtime}, /var/tmp, /tmp): set XDG_RUNTIME_DIR to a short private folder.`,
-    );
+    const long = `a socket path there is over ${MAX_SOCKET_PATH} bytes`;
+    expect(String(err)).toBe(`SharedUnavailable: no folder can hold its socket (${runtime}: ${long}; /var/tmp: ${long}; /tmp: ${long}): set XDG_RUNTIME_DIR to a short private folder.`);
+  });
+
+  // issue 55, finding 6: an unusable TMPDIR or XDG_RUNTIME_DIR ended the launch with a stack trace
+  it('passes over a runtime or temporary folder that is a file, or under one, for the next one', async () => {
+    const base = shortDir();
+    const file = join(base, 'f');
+    writeFileSync(file, 'x');
+    const tmp = shortDir();
+    const c = await config();
+    const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: file }, system({ tmpdir: () => join(file, 'tmp') }));
+    expect(place.dir).toBe(join('/tmp', `ollm-mcp-${THIS_SYSTEM.uid}`));
+    // the other side: a usable runtime folder is still the first choice
+    expect((await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: tmp }, system({ tmpdir: () => join(file, 'tmp') }))).dir).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`));
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * `ollm-mcp daemon`: the shared server on its own, outliving its clients (run by hand or by a
- * service manager; a launch otherwise hosts it: host.ts). Launches forward to it while it runs; it
- * exits `shared.idleSeconds` after its last client leaves, leaving nothing — or, retiring (a newer
- * build or other settings took its $OLLM_HOME over: retire.ts), as soon as its last client leaves.
+ * `ollm-mcp daemon`: the shared server, a process of its own — started detached by the first
+ * launch that finds none (spawn.ts), or by hand or a service manager. Launches forward to it while
+ * it runs; it exits `shared.idleSeconds` after its last client leaves, leaving nothing — or,
+ * retiring (a newer build or other settings took its $OLLM_HOME over: retire.ts), as soon as its
+ * last client leaves.
  */
 import { log } from '../../orchestrator/util/log.js';
 import type { CliArgs } from '../args.js';
@@ -12,6 +13,7 @@ import { keepStdoutForProtocol } from '../stdio.js';
 import { VERSION } from '../version.js';
 import { release } from './build.js';
 import { SharedUnavailable, sharedPlace, type Place } from './place.js';
+import { START_WITHIN_MS } from './reach.js';
 import { startShared } from './start.js';
 
 export async function runDaemon(args: CliArgs): Promise<number> {
@@ -27,7 +29,8 @@ export async function runDaemon(args: CliArgs): Promise<number> {
     log.error(`shared server: ${err.message}`);
     return 1;
   }
-  const started = await startShared(loaded, place, { daemon: true, takeOver: true });
+  // one a launch moving on from a server that left starts takes nothing over (spawn.ts, retire.ts)
+  const started = await startShared(loaded, place, { daemon: true, takeOver: process.env.OLLM_DAEMON_FRESH !== '0' });
   if (!started) {
     log.info(`shared server: another one holds ${place.address}: leaving it to serve`);
     return 0;
@@ -36,18 +39,19 @@ export async function runDaemon(args: CliArgs): Promise<number> {
   const idleMs = loaded.config.settings.shared.idleSeconds * 1000;
   let idle: NodeJS.Timeout | undefined;
   // exits idleMs after the last connection closed (or after start, when none comes)
-  const arm = (open: number) => {
+  const arm = (open: number, ms = idleMs) => {
     clearTimeout(idle);
     if (open > 0 || server.stopping) return;
     idle = setTimeout(() => {
-      log.info(`shared server: no client for ${idleMs / 1000} s: exiting`);
-      leave(); // no new client from now on: the next launch hosts a new server
+      log.info(`shared server: no client for ${ms / 1000} s: exiting`);
+      leave(); // no new client from now on: the next launch starts a new server
       stop();
-    }, idleMs);
+    }, ms);
   };
   server.onLeft = arm;
   server.onJoined = () => clearTimeout(idle);
-  arm(0);
+  arm(0, Math.max(idleMs, START_WITHIN_MS)); // the launch that started it may still be greeting another that stopped answering
+
   log.info(`ollm-mcp ${VERSION} shared server ${process.pid} listening at ${place.address} (idle limit ${loaded.config.settings.shared.idleSeconds} s)`);
   return -1;
 }

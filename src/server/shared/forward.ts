@@ -20,6 +20,7 @@ import type { Handshake } from './handshake.js';
 import { Lines, MOVING_METHOD, requestId, responseId, type Line, type RequestId } from './lines.js';
 import type { Greeted } from './reach.js';
 import { cancelledId, Routes } from './routes.js';
+import { isWatchPing, StallWatch, type StallTiming } from './stall.js';
 
 /** JSON-RPC "internal error": the request was lost with the server that ran it. */
 export const RESTARTED_CODE = -32603;
@@ -60,9 +61,8 @@ export class Forwarder {
   /** The id of a replayed initialize, whose answer the client already had. */
   private swallow: string | undefined;
   private clientGone = false;
-  /** Resolved once the client waits on a server: its recorded handshake answered, or a request the record cannot answer. */
-  private wantedNow: () => void = () => undefined;
-  private readonly wantedSoon = new Promise<void>((resolve) => (this.wantedNow = resolve));
+  /** The server's stall watch (stall.ts), for the connection to a server in another process. */
+  private watch: StallWatch | undefined;
   private readonly fromClient = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.clientLine(line), (bytes) => this.send({ bytes }));
 
   constructor(
@@ -72,12 +72,14 @@ export class Forwarder {
     private readonly input: NodeJS.ReadableStream = process.stdin,
     private readonly output: NodeJS.WritableStream = process.stdout,
     private readonly exit: (code: number) => void = (code) => process.exit(code),
+    /** The stall watch's timing (stall.ts; the tests shorten it). */
+    private readonly stallTiming: StallTiming = {},
   ) {}
 
-  /** Forwarding over an already greeted connection (and any bytes that came after the answer). */
-  start(sock: Duplex, rest: Buffer): void {
+  /** Forwarding over an already greeted connection (and any bytes that came after the answer); `watched` as in attach(). */
+  start(sock: Duplex, rest: Buffer, watched = false): void {
     this.listen();
-    this.attach(sock, rest);
+    this.attach(sock, rest, watched);
   }
 
   private readonly onData = (chunk: Buffer) => this.fromClient.push(chunk);
@@ -91,37 +93,28 @@ export class Forwarder {
   }
 
   /**
-   * When a server is needed: at once without a recorded handshake; else once the client's
-   * handshake was answered from the record, it sent a request the record cannot answer, or
-   * `withinMs` passed. A launch that hosts the server loads the server's code then, not while the
-   * client waits for its handshake's answers on this one thread.
+   * The server to forward to, greeted (and the bytes that came after its answer): what waited goes
+   * first. `watched`: a server in another process, whose silence while it owes answers is noticed
+   * (stall.ts) — the connection is then dropped and its requests go to the next server, as when it closes.
    */
-  wanted(withinMs: number): Promise<void> {
-    if (!this.handshake) return Promise.resolve();
-    return Promise.race([this.wantedSoon, new Promise<void>((resolve) => setTimeout(resolve, withinMs).unref())]);
-  }
-
-  /**
-   * The client handed over, unattached, to a server in this process that reads it itself (host.ts):
-   * what it sent so far (the lines waiting and the start of the next), whether it has left, and the
-   * id of an initialize already answered from the record, whose second answer is not to be passed on.
-   */
-  handOver(): { pending: Buffer; ended: boolean; swallow: RequestId | undefined } {
-    this.input.off('data', this.onData);
-    this.input.off('end', this.onEnd);
-    this.input.off('error', this.onEnd);
-    const pending = Buffer.concat([...this.queue.map((q) => q.bytes), this.fromClient.take()]);
-    this.queue = [];
-    return { pending, ended: this.clientGone, swallow: this.swallow === undefined ? undefined : this.opening?.id };
-  }
-
-  /** The server to forward to, greeted (and the bytes that came after its answer): what waited goes first. */
-  attach(sock: Duplex, rest: Buffer): void {
+  attach(sock: Duplex, rest: Buffer, watched = false): void {
     this.recordedProtocol = undefined;
     const fromServer = new Lines(MAX_MESSAGE_BYTES + 1, (line) => this.serverLine(sock, line), (bytes) => this.output.write(bytes));
-    sock.on('data', (chunk: Buffer) => fromServer.push(chunk));
+    this.watch?.stop();
+    const watch = watched ? new StallWatch(() => this.routes.has(sock), (line) => sock.write(line), () => {
+      log.warn('the shared server stopped answering (suspended or hung): going on without it');
+      sock.destroy();
+    }, this.stallTiming) : undefined;
+    this.watch = watch;
+    sock.on('data', (chunk: Buffer) => {
+      watch?.heard();
+      fromServer.push(chunk);
+    });
     sock.on('error', (err) => log.debug(`shared server connection: ${err.message}`));
-    sock.once('close', () => this.lost(sock));
+    sock.once('close', () => {
+      watch?.stop();
+      this.lost(sock);
+    });
     this.sock = sock;
     sock.resume(); // paused after the hello's answer was read
     if (rest.length > 0) fromServer.push(rest);
@@ -134,7 +127,6 @@ export class Forwarder {
   private clientLine({ bytes, head }: Line): void {
     const id = requestId(head);
     if (id !== undefined && !this.sock && this.answeredHere(bytes, head!.method, id)) return;
-    if (head?.method !== 'notifications/initialized') this.wantedNow();
     if (id !== undefined) {
       if (head?.method === 'initialize') this.opening = { bytes, id };
     } else if (head?.method === 'notifications/initialized') this.initialized = bytes;
@@ -167,7 +159,6 @@ export class Forwarder {
       const answer = this.handshake.toolsList(id, this.recordedProtocol);
       if (answer === undefined) return false;
       this.output.write(answer);
-      this.wantedNow(); // the handshake answered: what the client sends next needs a server
       return true;
     }
     return false;
@@ -175,6 +166,7 @@ export class Forwarder {
 
   private serverLine(from: Duplex, { bytes, head }: Line): void {
     const id = responseId(head);
+    if (isWatchPing(id)) return; // the stall watch's own ping, answered
     if (id !== undefined) {
       if (this.swallow === idKey(id) && from === this.sock) {
         this.swallow = undefined;
@@ -251,6 +243,7 @@ export class Forwarder {
     try {
       const { sock, serverPid, rest } = await this.next();
       log.info(`shared server ${serverPid} reached again; the session replayed`);
+      const watched = serverPid !== process.pid;
       const replay: Queued[] = [];
       if (this.opening) {
         if (this.opened) this.swallow = idKey(this.opening.id);
@@ -258,7 +251,7 @@ export class Forwarder {
       }
       if (this.initialized) replay.push({ bytes: this.initialized });
       this.queue = [...replay, ...this.queue];
-      this.attach(sock, rest);
+      this.attach(sock, rest, watched);
     } catch (err) {
       log.error(`${(err as Error).message}: this launch stops (the client may start it again)`);
       this.exit(1);

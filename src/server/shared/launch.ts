@@ -1,9 +1,10 @@
 /**
  * A stdio launch with the shared server on (settings' shared.enabled, the default): the launch
- * reaches the shared server of this user, build and settings and forwards to it, or hosts it
- * when none listens (host.ts); when it cannot (no private folder, the server refused, another
- * never came up), it says why on stderr and the launch serves on its own, as with `--no-shared`.
+ * reaches the shared server of this user, build and settings and forwards to it, or starts it
+ * detached when none listens (spawn.ts); when it cannot (no private folder, the server refused,
+ * none came up), it says why on stderr and the launch serves on its own, as with `--no-shared`.
  */
+import { readFile, stat } from 'node:fs/promises';
 import { Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
 import { log } from '../../orchestrator/util/log.js';
 import type { CliArgs } from '../args.js';
@@ -13,9 +14,10 @@ import { release, thisBuild } from './build.js';
 import { Forwarder } from './forward.js';
 import { offersAsRecorded, recordedHandshake } from './handshake.js';
 import { clientPart, type Hello } from './hello.js';
-import { SharedUnavailable, sharedKey, sharedPlace } from './place.js';
-import type { Hosting } from './host.js';
-import { reachOrHost, type Reach } from './reach.js';
+import { alive, LOCK_START_MS } from './lock.js';
+import { SharedUnavailable, sharedKey, sharedPlace, type Place } from './place.js';
+import { reachOrStart, type Greeted, type Reach } from './reach.js';
+import { spawnDaemon } from './spawn.js';
 
 export function helloFor(args: CliArgs, loaded: Loaded): Hello {
   const named = args.project ?? (process.env.OLLM_PROJECT?.trim() || undefined);
@@ -31,17 +33,23 @@ export function helloFor(args: CliArgs, loaded: Loaded): Hello {
   };
 }
 
-/** A launch about to host waits at most this long for its client's handshake to be answered from the record first. */
-const HOST_AFTER_MS = 150;
-
-/** The launch's own server, when the shared one cannot be had after the client was read: it serves over these streams. */
+/** The launch's own server, when the shared one cannot be had: it serves over these streams. */
 export type ServeOwn = (input: Readable, output: Writable) => Promise<void>;
+
+/** Whether a live process's lock younger than a server's start holds the place: its daemon is starting (no second one is spawned). */
+async function startingAt(place: Place): Promise<boolean> {
+  const [text, at] = await Promise.all([readFile(place.lock, 'utf8').catch(() => ''), stat(place.lock).then((s) => s.mtimeMs, () => 0)]);
+  const pid = Number(text);
+  return pid > 0 && alive(pid) && Date.now() - at < LOCK_START_MS;
+}
 
 /**
  * Forwarding to the shared server: true once it runs, else why it cannot (the launch then serves
  * on its own). The client is read at once, its handshake answered from the build's record when
- * this launch's settings are those it was made with (handshake.ts); when the server cannot be had
- * after that, the launch's own server (`serveOwn`) is forwarded to instead, the same way.
+ * this launch's settings are those it was made with (handshake.ts), while the server is reached —
+ * or started, detached (spawn.ts). When none can be had, now or later (it stopped answering, or
+ * stopped and no next one comes up), the launch's own server (`serveOwn`) is forwarded to instead,
+ * the same way.
  */
 export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: ServeOwn): Promise<true | string> {
   let reach: Reach;
@@ -49,37 +57,32 @@ export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: Serv
     const place = await sharedPlace(loaded.config, release());
     reach = { place, hello: helloFor(args, loaded) };
   } catch (err) {
-    if (err instanceof SharedUnavailable) return err.message;
-    throw err;
+    return err instanceof SharedUnavailable ? err.message : `no private folder for its socket (${(err as Error).message})`;
   }
-  const hosting: { current?: Hosting } = {};
-  const exit = (code: number) => (hosting.current ? hosting.current.retire() : process.exit(code));
-  // the server's code (host.js: the SDK, the core) is loaded only by a launch that hosts; one that
-  // comes to host after forwarding serves its client through its forwarder. Moving, it says so: the
-  // server it reaches takes nothing over for it (retire.ts)
-  const moving: Reach = { place: reach.place, hello: { ...reach.hello, moving: true } };
-  const next = () => reachOrHost(moving, async () => (await import('./host.js')).hostThrough(loaded, moving.place, moving.hello, hosting));
-  const forwarder = new Forwarder(next, offersAsRecorded(loaded.config.settings, loaded.project) ? recordedHandshake() : undefined, process.stdin, process.stdout, exit);
-  forwarder.listen();
-  try {
-    // the first: hosting, its server reads the client itself
-    const first = await reachOrHost(reach, async () => {
-      await forwarder.wanted(HOST_AFTER_MS);
-      return (await import('./host.js')).hostReading(loaded, reach.place, reach.hello, hosting, () => forwarder.handOver());
-    });
-    if ('hosted' in first) {
-      log.info(`ollm-mcp ${VERSION} serving MCP on stdio, and as the shared server at ${reach.place.address}`);
-      return true;
-    }
-    log.info(`ollm-mcp ${VERSION} forwarding stdio to the shared server ${first.serverPid} at ${reach.place.address}`);
-    forwarder.attach(first.sock, first.rest);
-  } catch (err) {
-    if (!(err instanceof SharedUnavailable)) throw err;
-    log.warn(`shared server: ${err.message} — serving on its own`);
+  let own: Greeted | undefined;
+  const serveHere = async (why: string): Promise<Greeted> => {
+    if (own) return own;
+    log.warn(`shared server: ${why} — serving on its own`);
     const toServer = new PassThrough();
     const fromServer = new PassThrough();
     await serveOwn(toServer, fromServer);
-    forwarder.attach(Duplex.from({ readable: fromServer, writable: toServer }), Buffer.alloc(0));
-  }
+    own = { sock: Duplex.from({ readable: fromServer, writable: toServer }), serverPid: process.pid, rest: Buffer.alloc(0) };
+    return own;
+  };
+  // a launch moving on starts a server that takes nothing over (retire.ts)
+  const reachFrom = (fresh: boolean) => async (): Promise<Greeted> => {
+    const hello = fresh ? reach.hello : { ...reach.hello, moving: true as const };
+    try {
+      return await reachOrStart({ place: reach.place, hello }, () => spawnDaemon(reach.place, fresh), () => startingAt(reach.place));
+    } catch (err) {
+      if (!(err instanceof SharedUnavailable)) throw err;
+      return serveHere(err.message);
+    }
+  };
+  const forwarder = new Forwarder(reachFrom(false), offersAsRecorded(loaded.config.settings, loaded.project) ? recordedHandshake() : undefined);
+  forwarder.listen();
+  const first = await reachFrom(true)();
+  if (first !== own) log.info(`ollm-mcp ${VERSION} forwarding stdio to the shared server ${first.serverPid} at ${reach.place.address}`);
+  forwarder.attach(first.sock, first.rest, first !== own);
   return true;
 }

@@ -1,9 +1,11 @@
 /**
  * The lock a shared server holds for its life (its pid in a file made with O_EXCL beside its
  * socket): of several started at once for one address, one serves and the others leave. A lock
- * whose process is gone (killed) is removed and taken.
+ * whose process is gone (killed) is removed and taken; so is one whose process lives but does not
+ * prove to be the shared server once the lock is past its start (`Proof`): a pid reused by another
+ * program after a crash, or a server that stopped answering (suspended, hung).
  */
-import { link, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Whether a process has this pid: signal 0 reaches it, or it exists but is another user's (EPERM). */
@@ -23,19 +25,38 @@ export interface LockFiles {
   readFile(file: string): Promise<Buffer>;
   rm(file: string, options?: { force?: boolean }): Promise<void>;
   writeFile(file: string, text: string, options?: { mode?: number }): Promise<void>;
+  /** When the lock was last written, in ms (a file's mtime). */
+  writtenAt(file: string): Promise<number>;
 }
-const files: LockFiles = { link, lstat, readFile, rm, writeFile };
+const files: LockFiles = { link, lstat, readFile, rm, writeFile, writtenAt: async (file) => (await stat(file)).mtimeMs };
+
+/** A server takes its lock this long at the most before it listens; past it, the lock's holder must answer `who` as itself (Proof). */
+export const LOCK_START_MS = 15_000;
+
+/**
+ * How a lock's holder proves it is the shared server: by answering at its socket as the pid the
+ * lock names (start.ts asks `who`). Asked only once the lock is older than `startMs` — a server
+ * takes its lock before it listens — so one still starting is never taken for a stranger.
+ */
+export interface Proof {
+  startMs: number;
+  proves(pid: number): Promise<boolean>;
+}
 
 /**
  * Who holds a lock file: `live` when it names a process that lives; `stale` when it names none (a
  * dead process; unreadable, empty, not a pid — a pid that is no whole number reaches no process:
  * process.kill refuses it, which alive() reads as none); undefined when there is no such file.
  */
-async function holder(file: string, fs: LockFiles): Promise<'live' | 'stale' | undefined> {
+async function holder(file: string, fs: LockFiles, proof?: Proof): Promise<'live' | 'stale' | undefined> {
   const bytes = await fs.readFile(file).catch(() => undefined);
   if (bytes === undefined) return (await fs.lstat(file).catch(() => undefined)) === undefined ? undefined : 'stale'; // a link to nothing, a folder
   const pid = Number(bytes.toString());
-  return pid > 0 && alive(pid) ? 'live' : 'stale'; // 0 and negative pids: signal 0 would reach a whole group
+  if (!(pid > 0 && alive(pid))) return 'stale'; // 0 and negative pids: signal 0 would reach a whole group
+  if (!proof) return 'live';
+  const at = await fs.writtenAt(file).catch(() => undefined);
+  if (at === undefined) return undefined; // gone meanwhile
+  return Date.now() - at < proof.startMs || (await proof.proves(pid)) ? 'live' : 'stale';
 }
 
 /** Tries before giving up on a lock that keeps changing hands (each waits BREAK_WAIT_MS when another is breaking it). */
@@ -50,18 +71,18 @@ const BREAK_WAIT_MS = 10;
  * (`FILE.break`, taken the same way), after reading it again there — so no taker removes a live
  * lock it took for the dead one. A breaker left by a dead process is removed.
  */
-export async function takeLock(file: string, fs: LockFiles = files): Promise<boolean> {
+export async function takeLock(file: string, fs: LockFiles = files, proof?: Proof): Promise<boolean> {
   const mine = `${file}.${process.pid}.new`;
   const breaker = `${file}.break`;
   await fs.writeFile(mine, String(process.pid), { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (await linked(mine, file, fs)) return true;
-      if ((await holder(file, fs)) === 'live') return false;
+      if ((await holder(file, fs, proof)) === 'live') return false;
       if (await linked(mine, breaker, fs)) {
         try {
           // read again under the breaker: only a breaker removes a lock, and none is made while the name is taken
-          if ((await holder(file, fs)) === 'stale') await fs.rm(file, { force: true });
+          if ((await holder(file, fs, proof)) === 'stale') await fs.rm(file, { force: true });
         } finally {
           await fs.rm(breaker, { force: true });
         }

@@ -137,14 +137,24 @@ export async function sharedPlace(
     return placeIn(dir, name, system);
   }
   const bases = socketBases(env, system.tmpdir());
+  const unusable: string[] = [];
   for (const base of bases) {
     const dir = join(base, `ollm-mcp-${userTag(system)}`);
     const place = placeIn(dir, name, system);
-    if (Buffer.byteLength(place.address) > MAX_SOCKET_PATH) continue;
-    await privateDir(dir, system.uid);
+    if (Buffer.byteLength(place.address) > MAX_SOCKET_PATH) {
+      unusable.push(`${base}: a socket path there is over ${MAX_SOCKET_PATH} bytes`);
+      continue;
+    }
+    try {
+      await privateDir(dir, system.uid);
+    } catch (err) {
+      if (err instanceof SharedUnavailable) throw err; // a folder that is not private is never passed over for another: it is to be fixed
+      unusable.push(`${base}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); // not a folder, not writable, gone: the next base
+      continue;
+    }
     return place;
   }
-  throw new SharedUnavailable(`no folder gives a socket path under ${MAX_SOCKET_PATH} bytes (tried ${bases.join(', ')}): set XDG_RUNTIME_DIR to a short private folder.`);
+  throw new SharedUnavailable(`no folder can hold its socket (${unusable.join('; ')}): set XDG_RUNTIME_DIR to a short private folder.`);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Reaching the shared server: connect to its socket, say hello, read the answer (ok or refused).
- * When nothing listens, the launch hosts it itself (host.ts) — unless another process holds its
- * lock (hosting or starting): then it connects as soon as that one listens.
+ * When nothing listens, or what listens does not answer, the launch starts it (spawn.ts) — unless
+ * another process's daemon is starting: then it connects as soon as that one listens.
  */
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -11,7 +11,10 @@ import { SharedUnavailable, type Place } from './place.js';
 
 /** How long the shared server may take to listen when another process is starting it (it loads its settings and the SDK first). */
 export const START_WITHIN_MS = 15_000;
-const ANSWER_WITHIN_MS = 10_000;
+/** A launch starts a server again, when none listens, this long after the one it started last. */
+const RESTART_MS = 5000;
+/** A server answers a hello within this, or it is taken as not answering (suspended, hung). */
+export const ANSWER_WITHIN_MS = 3000;
 
 export interface Reach {
   place: Place;
@@ -24,6 +27,9 @@ export interface Greeted {
   serverPid: number;
   rest: Buffer;
 }
+
+/** A server that accepted the connection but gave no answer in time. */
+export class Silent extends Error {}
 
 export function connectTo(address: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -42,7 +48,9 @@ const notListening = (err: unknown) => ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 
 /** The hello sent and the answer read; the bytes after the answer are the server's JSON-RPC. */
 export async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: number; rest: Buffer }> {
   sock.write(`${JSON.stringify(hello)}\n`);
-  const { line, rest } = await firstLine(sock, ANSWER_WITHIN_MS);
+  const { line, rest } = await firstLine(sock, ANSWER_WITHIN_MS).catch((err: Error) => {
+    throw /timed out|within/i.test(err.message) ? new Silent(err.message) : err;
+  });
   const answer = parseLine(line, answerSchema);
   if ('why' in answer) throw new SharedUnavailable(`the shared server answered the hello with something else (${answer.why})`);
   if (answer.value.ollm === 'refused') throw new SharedUnavailable(`the shared server refused this launch: ${answer.value.why}`);
@@ -50,13 +58,23 @@ export async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: nu
 }
 
 /**
- * The shared server, greeted — or hosted here by `host` when nothing listens (undefined when
- * another process holds its lock: this one then waits for that one to listen). Throws
- * SharedUnavailable when none can be had within START_WITHIN_MS, saying why.
+ * The shared server, greeted — started by `start` (a detached daemon: spawn.ts) when nothing
+ * listens or what listens does not answer (suspended, hung: the daemon started takes its place,
+ * lock.ts Proof); `start` is not asked while a lock younger than a server's start names a live
+ * process (another launch's daemon is starting), nor again within RESTART_MS. Throws SharedUnavailable when none can be
+ * had within START_WITHIN_MS, or the server refused this launch, saying why.
  */
-export async function reachOrHost<H = Greeted>(reach: Reach, host: () => Promise<H | undefined>): Promise<Greeted | H> {
-  const until = Date.now() + START_WITHIN_MS;
+export async function reachOrStart(reach: Reach, start: () => Promise<void>, starting: () => Promise<boolean> = async () => false): Promise<Greeted> {
+  let until = Date.now() + START_WITHIN_MS;
   let last: unknown;
+  let startedAt = -Infinity;
+  // not while another's daemon is starting, nor again within RESTART_MS of this launch's own
+  const startOnce = async () => {
+    if (Date.now() - startedAt < RESTART_MS || (await starting())) return;
+    startedAt = Date.now();
+    await start();
+    until = Date.now() + START_WITHIN_MS; // the time a server takes to start, from now
+  };
   while (Date.now() < until) {
     let sock: Socket;
     try {
@@ -64,8 +82,7 @@ export async function reachOrHost<H = Greeted>(reach: Reach, host: () => Promise
     } catch (err) {
       if (!notListening(err)) throw new SharedUnavailable(`cannot connect to ${reach.place.address}: ${(err as Error).message}`);
       last = err;
-      const hosted = await host();
-      if (hosted) return hosted;
+      await startOnce();
       await sleep(50);
       continue;
     }
@@ -74,7 +91,9 @@ export async function reachOrHost<H = Greeted>(reach: Reach, host: () => Promise
     } catch (err) {
       sock.destroy();
       if (err instanceof SharedUnavailable) throw err;
-      last = err; // it closed while starting or stopping: try again
+      last = err;
+      // no answer: it closed while starting or stopping, or it does not answer at all
+      if (err instanceof Silent) await startOnce();
       await sleep(50);
     }
   }

@@ -1,19 +1,18 @@
 /**
- * What serves the clients of the shared server, whichever process holds it — the first launch
- * (host.ts) or `ollm-mcp daemon` (daemon.ts): one Serving — one core, one planner and one loader
- * per host, with every client's requests in flight and pins — and, per connection, one MCP server
- * that sees its client's folder, project and own settings (core.ts Session), as the HTTP
- * transport serves its sessions. A connection says hello (or sends a control line: control.ts)
- * first; the hosting launch's own client is served in-process, without one. A retiring server
- * (retire.ts) takes no new client but serves those it has.
+ * What serves the clients of the shared server, `ollm-mcp daemon` (daemon.ts; started by the first
+ * launch that finds none: spawn.ts): one Serving — one core, one planner and one loader per host,
+ * with every client's requests in flight and pins — and, per connection, one MCP server that sees
+ * its client's folder, project and own settings (core.ts Session), as the HTTP transport serves
+ * its sessions. A connection says hello (or sends a control line: control.ts) first. A retiring
+ * server (retire.ts) takes no new client but serves those it has.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { ConnectedClient } from '../../orchestrator/orchestrator.js';
 import { ProjectError, resolveProject } from '../../orchestrator/project/project.js';
+import { clientPath, shownClient } from '../../orchestrator/util/client-name.js';
 import { log } from '../../orchestrator/util/log.js';
 import { ALL_TOOL_NAMES } from '../../tools/toolsets.js';
 import type { Catalog } from '../catalog.js';
@@ -23,21 +22,14 @@ import type { Serving } from '../serving.js';
 import { boundedTransport } from '../stdio.js';
 import { VERSION } from '../version.js';
 import { thisBuild } from './build.js';
-import { LocalClient, pair, streamIo, type Conn, type Io } from './conns.js';
+import { streamIo, type Conn, type Io } from './conns.js';
 import { answerControl, type Controls } from './control.js';
-import { MOVING_METHOD } from './lines.js';
 import { firstLine, helloSchema, parseLine, withClientSettings, type Hello } from './hello.js';
 
 /** A connection must say hello (or who) this soon. */
 const HELLO_WITHIN_MS = 5000;
 
 export type { Conn } from './conns.js';
-
-/**
- * The line that tells a forwarding launch this server is leaving (its own client left): new
- * requests go to the next server from now on, the answers of those in flight still come here.
- */
-export const MOVING = `${JSON.stringify({ jsonrpc: '2.0', method: MOVING_METHOD })}\n`;
 
 /** A client's session, and what its MCP server sees of the core. */
 export interface Made {
@@ -56,7 +48,8 @@ interface Connected {
 /** Each client as ollm://fleet and doctor show it. */
 function describe(c: Connected): ConnectedClient {
   const info = c.server?.server.getClientVersion();
-  return { ...(info && { name: info.name, version: info.version }), pid: c.hello.pid, cwd: c.hello.cwd, ...(c.project && { project: c.project }), since: c.since };
+  // cleaned and bounded where they enter: the names a client gives itself reach every other client (ollm://fleet) and `who`
+  return shownClient({ ...(info && { name: info.name, version: info.version }), pid: c.hello.pid, cwd: c.hello.cwd, ...(c.project && { project: c.project }), since: c.since });
 }
 
 function refuse(sock: Socket, why: string): void {
@@ -65,11 +58,9 @@ function refuse(sock: Socket, why: string): void {
 }
 
 export class SharedServer {
-  /** Every open connection, the in-process one included. */
+  /** Every open connection. */
   private readonly open = new Set<Conn>();
   private readonly clients = new Map<Conn, Connected>();
-  /** The in-process connections: never told to move. */
-  private readonly local = new WeakSet<Conn>();
   stopping = false;
   /** Taking no new client: a newer server of the same $OLLM_HOME took over (retire.ts). */
   retiring = false;
@@ -142,38 +133,12 @@ export class SharedServer {
   }
 
   /**
-   * A client of this process served in-process, its session made (sessionFor): read from `io` (the
-   * hosting launch's stdin and stdout) — its LocalClient then, destroyed when it leaves — or,
-   * without `io`, through a duplex its forwarder writes the client's lines to and reads the answers
-   * from (a launch that came to host after forwarding).
-   */
-  inProcess(hello: Hello, made: Made, io?: Io): Conn | Duplex {
-    if (io) {
-      const own = new LocalClient();
-      this.local.add(own);
-      this.track(own);
-      this.serve(own, io, hello, made);
-      return own;
-    }
-    const { client, server } = pair();
-    this.local.add(server);
-    this.track(server);
-    this.serve(server, streamIo(server, Buffer.alloc(0)), hello, made);
-    return client;
-  }
-
-  /**
    * Each client over the socket let go before the work in flight is cancelled at a stop: its
    * forwarder then sends what was running here to the next server, rather than passing on the
    * "server is stopping" answers the cancelled calls would give.
    */
   letOthersGo(): void {
-    for (const conn of this.open) if (!this.local.has(conn)) conn.destroy();
-  }
-
-  /** Each client over the socket told to move on to the next server (this one is leaving). */
-  moveOthers(): void {
-    for (const conn of this.open) if (this.clients.has(conn) && !this.local.has(conn)) conn.write(MOVING);
+    for (const conn of this.open) conn.destroy();
   }
 
   private serve(conn: Conn, { input, output, swallow }: Io, hello: Hello, made: Made): void {
@@ -182,7 +147,7 @@ export class SharedServer {
     const handle = serveStdio(() => (entry.server = factory()), { transport: boundedTransport(input, output, swallow), onerror: (err) => log.error(`shared server, client ${hello.pid}: ${err.message}`) });
     entry.close = () => handle.close();
     this.clients.set(conn, entry);
-    log.info(`shared server: client ${hello.pid} connected from ${hello.cwd}${entry.project ? ` (project ${entry.project})` : ''} (${this.clients.size} connected)`);
+    log.info(`shared server: client ${hello.pid} connected from ${clientPath(hello.cwd)}${entry.project ? ` (project ${entry.project})` : ''} (${this.clients.size} connected)`);
   }
 
   /** The client's session: its project resolved from its folder (or --project), its own settings over the shared ones. */

@@ -6,8 +6,8 @@
  * moving from a server that left) or as the daemon takes over its $OLLM_HOME: older servers there
  * retire (retire.ts) — and again whenever a new launch joins it.
  */
-import { rmSync } from 'node:fs';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { log } from '../../orchestrator/util/log.js';
 import { stopOn } from '../lifecycle.js';
@@ -16,11 +16,12 @@ import { Serving } from '../serving.js';
 import { VERSION } from '../version.js';
 import { thisBuild } from './build.js';
 import type { Retire } from './control.js';
-import { sweepLeftovers, takeLock } from './lock.js';
+import { LOCK_START_MS, sweepLeftovers, takeLock, type Proof } from './lock.js';
 import { placeIn, retiringName, sharedKey, type Place } from './place.js';
-import { connectTo } from './reach.js';
 import { takeOver, type Me } from './retire.js';
 import { SharedServer } from './shared-server.js';
+import { logFile } from './spawn.js';
+import { askWho } from './who.js';
 
 export interface Started {
   server: SharedServer;
@@ -37,15 +38,11 @@ export interface StartAs {
   takeOver: boolean;
 }
 
-/** Whether a server already answers at the address (another shared server started first). */
-async function answering(address: string): Promise<boolean> {
-  try {
-    (await connectTo(address)).destroy();
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The proof a lock at `place` asks of its holder: the server at its socket answering `who` with the pid the lock names. */
+export const proofAt = (place: Place): Proof => ({ startMs: LOCK_START_MS, proves: async (pid) => (await askWho(place.address))?.pid === pid });
+
+/** Whether a server already answers at the address as a shared server (another started first); one that accepts but does not answer — suspended, hung — is not one. */
+const answering = async (address: string): Promise<boolean> => (await askWho(address, 1500)) !== undefined;
 
 /** `place`'s socket listening, 0600, each connection accepted by `server`. */
 async function listenAt(place: Place, server: SharedServer): Promise<Server> {
@@ -83,12 +80,25 @@ class Holding {
     process.once('exit', () => this.release());
   }
 
-  /** The socket and the lock removed (once): the next server may take the place. */
+  /**
+   * The socket and the lock removed (once): the next server may take the place — unless the lock
+   * names another pid by now (this server stopped answering and the next one took its place:
+   * those are the next one's files).
+   */
   release(): void {
     if (!this.held) return;
-    if (process.platform !== 'win32') rmSync(this.held.address, { force: true });
-    rmSync(this.held.lock, { force: true });
+    const held = this.held;
     this.held = undefined;
+    let mine: boolean;
+    try {
+      mine = readFileSync(held.lock, 'utf8') === String(process.pid);
+    } catch {
+      mine = true; // gone: nothing of another's to keep
+    }
+    if (!mine) return;
+    if (process.platform !== 'win32') rmSync(held.address, { force: true });
+    rmSync(held.lock, { force: true });
+    rmSync(logFile(held), { force: true }); // a started daemon's stderr (spawn.ts): kept only while it runs, or after a crash
   }
 
   async listen(server: SharedServer): Promise<void> {
@@ -107,6 +117,7 @@ class Holding {
     try {
       if (process.platform !== 'win32') await rm(aside.address, { force: true });
       await writeFile(aside.lock, String(process.pid), { mode: 0o600 });
+      await rename(logFile(this.place), logFile(aside)).catch(() => undefined); // its log goes with it (none when run by hand)
       const listener = await listenAt(aside, server);
       this.close();
       [this.listener, this.held] = [listener, aside];
@@ -118,7 +129,7 @@ class Holding {
 }
 
 export async function startShared(loaded: Loaded, place: Place, as: StartAs): Promise<Started | undefined> {
-  if (!(await takeLock(place.lock))) return undefined;
+  if (!(await takeLock(place.lock, undefined, proofAt(place)))) return undefined;
   const holding = new Holding(place);
   await sweepLeftovers(place.lock);
   try {

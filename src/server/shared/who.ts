@@ -35,12 +35,12 @@ export async function ask<T>(address: string, line: object, schema: z.ZodType<T>
 }
 
 /** The shared server's answer to `who` — longer than other answers may be, its clients cleaned (who-answer.ts) — or undefined when none answers at `address`. */
-export async function askWho(address: string): Promise<WhoAnswer | undefined> {
+export async function askWho(address: string, withinMs = ANSWER_WITHIN_MS): Promise<WhoAnswer | undefined> {
   const sock = await connectTo(address).catch(() => undefined);
   if (!sock) return undefined;
   try {
     sock.write(`${JSON.stringify({ ollm: 'who' })}\n`);
-    const answer = readWhoAnswer(await answerLine(sock, ANSWER_WITHIN_MS));
+    const answer = readWhoAnswer(await answerLine(sock, withinMs));
     return 'value' in answer ? answer.value : undefined;
   } catch {
     return undefined;

@@ -1,0 +1,53 @@
+/**
+ * Starting the shared server for a launch: `ollm-mcp daemon` spawned detached (after gopls's
+ * `-remote=auto`), so it is no client's process — a client suspended (Ctrl-Z, a debugger) or
+ * killed stops only itself — and it exits `shared.idleSeconds` after its last client leaves
+ * (daemon.ts). It runs this very file with the launch's own flags, working folder and environment,
+ * so it reads the same settings and finds the same place (place.ts); its stderr goes to
+ * `<place>.log` in the user's private socket folder, written afresh by each start. A launch moving
+ * on from a server that left starts one that takes nothing over (retire.ts): OLLM_DAEMON_FRESH=0.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { log } from '../../orchestrator/util/log.js';
+import type { Place } from './place.js';
+
+/** The launch's arguments for the daemon: its flags, the command `daemon` instead of `serve` (or of none). */
+export function daemonArgs(argv: readonly string[]): string[] {
+  const [script, ...rest] = argv.slice(1);
+  const flags = rest[0] === 'serve' ? rest.slice(1) : rest;
+  return [...process.execArgv.filter((a) => !a.startsWith('--inspect')), ...(script ? [script] : []), 'daemon', ...flags];
+}
+
+/** Where a started daemon's stderr goes: beside its socket (on Windows, in the folder of the pipe's lock). */
+export const logFile = (place: Place): string => place.lock.replace(/\.lock$/, '.log');
+
+/** The daemon spawned, detached, its stderr to its log; resolves once spawned (not once listening). */
+export function spawnDaemon(place: Place, fresh: boolean, argv: readonly string[] = process.argv): Promise<void> {
+  let err: number | 'ignore' = 'ignore';
+  try {
+    err = openSync(logFile(place), 'w', 0o600);
+  } catch (e) {
+    log.debug(`shared server: no log at ${logFile(place)} (${(e as Error).message})`);
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, daemonArgs(argv), {
+      detached: true,
+      stdio: ['ignore', 'ignore', err],
+      env: { ...process.env, OLLM_DAEMON_FRESH: fresh ? '1' : '0' },
+      windowsHide: true,
+    });
+    const done = () => {
+      if (typeof err === 'number') closeSync(err);
+      resolve();
+    };
+    child.once('spawn', () => {
+      child.unref();
+      done();
+    });
+    child.once('error', (e) => {
+      log.warn(`shared server: could not start it (${e.message})`);
+      done();
+    });
+  });
+}
