@@ -7,6 +7,9 @@
  * server sees them and sends B to phi3:mini, which fits beside it.
  * The goal: through the shared server every quick call is answered by phi3:mini, the slowest of
  * them faster than the fastest of B's calls with a server of its own.
+ * Then the named-model case (issue 55, finding 4): A sends six calls naming qwen2.5:14b at once,
+ * B one 3-token call naming it too; B's call must reach the engine right after the call of A's
+ * running when it came, not after all six.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +68,49 @@ async function once(shared: boolean): Promise<Figures> {
   }
 }
 
+/** The named-model case (issue 55, finding 4): A's six calls queued on qwen2.5:14b (one slot), then B's 3-token call naming it too; two clients of one name. */
+interface Named {
+  /** B's call: seconds, and where it reached the engine among the 7 requests. */
+  quickS: number;
+  position: number;
+  /** A's six calls: seconds until the last answered. */
+  aS: number;
+}
+
+async function namedOnce(): Promise<Named> {
+  const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 3, loadDelayMs: 200, loadMsPerGB: 100, models: fairModels(40) });
+  fake.reply((ctx) => (/French/.test(ctx.prompt ?? '') ? 'Bonjour !' : PART_ANSWER));
+  const home = tempHome(`${FAIR_YAML}shared:\n  idleSeconds: 5\n`);
+  const runtime = runtimeDir();
+  const env = serverEnv({ OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const c = new Client({ name: 'bench-claude', version: '1' }); // two windows of one client: turns go by connection
+      await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI], env, stderr: 'ignore', cwd: tempDir('ollm-bench-named-') }));
+      clients.push(c);
+    }
+    const [a, b] = clients as [Client, Client];
+    const call = (c: Client, prompt: string, maxTokens?: number) => c.callTool({ name: 'route_and_generate', arguments: { prompt, model: 'qwen2.5:14b', useMemory: false, ...(maxTokens && { maxTokens }) } }, { timeout: 300_000 });
+    await call(a, 'Warm up.', 3); // loaded before the race, so both wait on generations only
+    const before = fake.generations().length;
+    const t0 = performance.now();
+    const six = Promise.all([1, 2, 3, 4, 5, 6].map((n) => call(a, `Write part ${n} of the report.`))).then(() => (performance.now() - t0) / 1000);
+    while (fake.generations().length === before) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200)); // A's other five are sent by now
+    const t = performance.now();
+    await call(b, 'Say hello in French.', 3);
+    const quickS = (performance.now() - t) / 1000;
+    const aS = await six;
+    const order = fake.generations().slice(before).map((g) => g.prompt ?? '');
+    return { quickS, position: order.findIndex((p) => p.includes('French')) + 1, aS };
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    stopShared(runtime);
+    await fake.stop();
+  }
+}
+
 const line = (label: string, f: Figures) => {
   const times = f.quick.map((q) => q.s.toFixed(2)).join(', ');
   const models = [...new Set(f.quick.map((q) => q.model))].join(', ');
@@ -83,5 +129,11 @@ export async function benchFair(): Promise<{ ok: boolean; lines: string[] }> {
   const allSmall = shared.quick.every((q) => q.model === 'phi3:mini');
   const faster = Math.max(...shared.quick.map((q) => q.s)) < Math.min(...own.quick.map((q) => q.s));
   lines.push(`  shared: every quick call on phi3:mini ${allSmall ? 'yes' : 'no'}, its slowest faster than the fastest with a server of its own ${faster ? 'yes' : 'no'}${allSmall && faster ? '' : ' — MISSED'}`);
-  return { ok: allSmall && faster, lines };
+  const named = await namedOnce();
+  const turn = named.position <= 2; // right after A's call running when it came
+  lines.push(
+    `fair, named model: B's 3-token call naming qwen2.5:14b while A's six calls wait on it (one slot; two clients of one name, one shared server)`,
+    `  B's call ${named.quickS.toFixed(2)} s, reaching the engine ${named.position}${['th', 'st', 'nd', 'rd'][named.position] ?? 'th'} of 7; A's six ${named.aS.toFixed(1)} s — B between A's calls ${turn ? 'yes' : 'no — MISSED'}`,
+  );
+  return { ok: allSmall && faster && turn, lines };
 }
