@@ -1,0 +1,106 @@
+/**
+ * What serves four stdio clients at once (issue 55): four launches of ollm-mcp and the shared server
+ * they forward to, against four processes of the npm peer `ollama-mcp`, in one run on one fake
+ * Ollama, each client making CALLS generations. Sampled over the last 21 rounds, the median:
+ * the resident set (RSS: every page a process maps, the node binary's shared pages counted once
+ * per process) and the proportional set (PSS, Linux smaps_rollup: a page shared by n processes
+ * counts 1/n — what the machine gives up, the node binary counted once across all processes).
+ * Goal: PSS at most 0.6× the peer's. Runs when OLLM_BENCH_PEER names the peer's entry file, e.g.
+ * after `npm install --prefix /tmp/peer ollama-mcp@2.1.0`:
+ * OLLM_BENCH_PEER=/tmp/peer/node_modules/ollama-mcp/dist/index.js npm run bench -- clients-memory
+ */
+import { readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { FakeOllama } from '../test/fake-ollama/server.js';
+import { runtimeDir, sharedPids, stopShared } from '../test/helpers/shared.js';
+import { CLI } from '../test/helpers/spawn.js';
+import { tempDir } from '../test/helpers/temp.js';
+
+const CLIENTS = 4;
+const CALLS = 120;
+const SAMPLES = 21;
+
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** A process's RSS and PSS in bytes (Linux /proc; 0 elsewhere or when gone). */
+function memoryOf(pid: number): { rss: number; pss: number } {
+  const kb = (file: string, re: RegExp) => {
+    try {
+      return Number(re.exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? 0) * 1024;
+    } catch {
+      return 0;
+    }
+  };
+  return { rss: kb('status', /VmRSS:\s+(\d+) kB/), pss: kb('smaps_rollup', /^Pss:\s+(\d+) kB/m) };
+}
+
+interface Side {
+  clients: Client[];
+  pids: () => number[];
+  call: (c: Client) => Promise<unknown>;
+  stop: () => Promise<void>;
+}
+
+async function side(file: string, host: string, ours: boolean): Promise<Side> {
+  const home = tempDir('ollm-bench-cm-');
+  const runtime = runtimeDir();
+  const env = { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtime, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
+  const clients: Client[] = [];
+  const launches: number[] = [];
+  for (let i = 0; i < CLIENTS; i++) {
+    const c = new Client({ name: `bench-${i}`, version: '1' });
+    const t = new StdioClientTransport({ command: process.execPath, args: [file], env, cwd: home, stderr: 'ignore' });
+    await c.connect(t);
+    launches.push(t.pid ?? 0);
+    clients.push(c);
+  }
+  return {
+    clients,
+    pids: () => [...new Set([...launches, ...(ours ? sharedPids(runtime) : [])])],
+    call: ours
+      ? (c) => c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } })
+      : (c) => c.callTool({ name: 'ollama_generate', arguments: { model: 'llama3.2:latest', prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) } }),
+    stop: async () => {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      if (ours) stopShared(runtime);
+    },
+  };
+}
+
+export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string[] }> {
+  const peerFile = process.env.OLLM_BENCH_PEER;
+  if (!peerFile) return { ok: true, lines: ['clients-memory: skipped — set OLLM_BENCH_PEER to the entry file of `ollama-mcp` (npm install --prefix /tmp/peer ollama-mcp)'] };
+  const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
+  fake.reply('a b c d');
+  const sides = { ours: await side(CLI, fake.host, true), peer: await side(peerFile, fake.host, false) };
+  const samples = { ours: { rss: [] as number[], pss: [] as number[], n: 0 }, peer: { rss: [] as number[], pss: [] as number[], n: 0 } };
+  try {
+    for (let i = 0; i < CALLS; i++) {
+      for (const s of Object.values(sides)) await Promise.all(s.clients.map((c) => s.call(c)));
+      if (i < CALLS - SAMPLES) continue;
+      for (const [k, s] of Object.entries(sides) as Array<[keyof typeof sides, Side]>) {
+        const pids = s.pids();
+        const m = pids.map(memoryOf);
+        samples[k].rss.push(m.reduce((a, x) => a + x.rss, 0));
+        samples[k].pss.push(m.reduce((a, x) => a + x.pss, 0));
+        samples[k].n = pids.length;
+      }
+    }
+  } finally {
+    await sides.ours.stop();
+    await sides.peer.stop();
+    await fake.stop();
+  }
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+  const [oR, pR, oP, pP] = [p50(samples.ours.rss), p50(samples.peer.rss), p50(samples.ours.pss), p50(samples.peer.pss)];
+  const pssRatio = oP / pP;
+  return {
+    ok: pssRatio <= 0.6,
+    lines: [
+      `clients-memory: ${CLIENTS} stdio clients × ${CALLS} generations each, the median of the last ${SAMPLES} rounds`,
+      `clients-memory: proportional set (PSS) of all that serves them: ollm-mcp ${mb(oP)} in ${samples.ours.n} processes (${CLIENTS} launches and the shared server, when apart), ollama-mcp ${mb(pP)} in ${samples.peer.n} — ${pssRatio.toFixed(2)}× (goal ≤ 0.60) ${pssRatio <= 0.6 ? 'OK' : 'MISSED'}`,
+      `clients-memory:   resident sets (RSS) summed, the node binary counted once per process: ollm-mcp ${mb(oR)}, ollama-mcp ${mb(pR)} — ${(oR / pR).toFixed(2)}×`,
+    ],
+  };
+}
