@@ -3,6 +3,7 @@ import { benchClassify } from './classify.js';
 import { benchCompare } from './compare.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
+import { benchHttpDrop } from './http-drop.js';
 import { benchInputs } from './inputs.js';
 import { benchLearning } from './learning.js';
 import { benchLearningReplay } from './learning-replay.js';
@@ -36,6 +37,7 @@ const benches = [
   { name: 'compare', run: benchCompare },
   { name: 'memory', run: benchMemory },
   { name: 'http', run: benchHttp },
+  { name: 'http-drop', run: benchHttpDrop },
   { name: 'classify', run: benchClassify },
   {
     name: 'learning',

@@ -7,6 +7,9 @@
  * A call is matched on that id and its request id; a request without one can never be cancelled
  * this way, since no notification without an identity matches anything.
  *
+ * A client that DELETEs its session (with its `Mcp-Session-Id`) has every call of it stopped, those
+ * whose stream dropped included, and that id is answered 404 from then on, as the protocol asks.
+ *
  * 2026-era clients cancel by closing the request's own stream, and a legacy SSE session cancels
  * within its own connection: neither needs this.
  */
@@ -15,6 +18,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../orchestrator/util/log.js';
 
 type JsonRpc = { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
+
+/** The most ended sessions remembered, the oldest forgotten first. */
+export const MAX_ENDED_SESSIONS = 10_000;
 
 /** Session ids are visible ASCII (0x21-0x7E), as the protocol asks; anything else is no identity. */
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
@@ -39,6 +45,9 @@ export function assignSession(message: unknown, res: ServerResponse): void {
  */
 export class CallRegistry {
   private readonly inFlight = new Map<string, Set<() => void>>();
+  private readonly ended = new Set<string>();
+
+  constructor(private readonly maxEnded = MAX_ENDED_SESSIONS) {}
 
   /** Registers a request with what stops it; returns the function that forgets it when it is over. */
   track(message: unknown, session: string | undefined, stop: () => void): () => void {
@@ -65,5 +74,18 @@ export class CallRegistry {
       log.debug(`http: request ${String(id)} cancelled by the client`);
       for (const stop of set) stop();
     }
+  }
+
+  /** For a DELETE of `session`: stops every call of it; later requests with its id are refused (`isEnded`). */
+  endSession(session: string): void {
+    this.ended.add(session);
+    if (this.ended.size > this.maxEnded) this.ended.delete(this.ended.values().next().value!);
+    const calls = [...this.inFlight].filter(([key]) => key.startsWith(`${session}\n`)); // ids hold no newline
+    if (calls.length > 0) log.debug(`http: session ended by its client: ${calls.length} call(s) cancelled`);
+    for (const [, set] of calls) for (const stop of [...set]) stop();
+  }
+
+  isEnded(session: string | undefined): boolean {
+    return session !== undefined && this.ended.has(session);
   }
 }

@@ -8,11 +8,13 @@
  * A client whose stream broke is not taken to have cancelled at once (it cancels with
  * `notifications/cancelled`, see http-cancel.ts): the call goes on, and a GET /mcp with
  * `Last-Event-ID` gets the events after that one, then the rest as they come, until the exchange
- * is over. A call nobody follows is cancelled after `http.resumeGraceSeconds` (resume-grace.ts), so
- * clients that drop and never come back leave nothing running. A stream is resumed only by its
- * owner (the session that started it, else the same credentials, `streamOwner`): an id that is
- * unknown, expired, another owner's, or of a stream that is over and has nothing more gets 400 with
- * the reason, so a client stops asking.
+ * is over. A call nobody follows is cancelled after `http.resumeGraceSeconds` — after a few
+ * seconds while another client waits for an answer (resume-grace.ts) — so clients that drop and
+ * never come back leave nothing running, and hold no model a waiting client needs; a session's
+ * DELETE cancels its calls at once (http-cancel.ts). A stream is resumed only by its owner (the
+ * session that started it, else the same credentials, `streamOwner`): an id that is unknown,
+ * expired, another owner's, or of a stream that is over and has nothing more gets 400 with the
+ * reason, so a client stops asking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -29,7 +31,7 @@ import { log } from '../orchestrator/util/log.js';
 import { EVENT_LIMITS, SharedEventStore } from './event-store.js';
 import { streamOwner } from './stream-owner.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
-import { ResumeGrace } from './resume-grace.js';
+import { ResumeGrace, Waiting } from './resume-grace.js';
 
 /** How long a client waits before it reconnects a broken stream (the priming event's `retry:`). */
 export const RETRY_MS = 1_000;
@@ -64,11 +66,14 @@ export interface LegOptions {
   /** How long a call whose client dropped its stream waits for it to resume, before it is cancelled (ms). */
   graceMs: number;
   store?: SharedEventStore;
+  /** The clients waiting for an answer (a resumed stream is one): while any does, the grace is short. */
+  waiting?: Waiting;
 }
 
 interface ExchangeParts {
   graceMs: number;
   store: SharedEventStore;
+  waiting: Waiting;
   /** What ends each exchange under way (the leg's close()). */
   live: Set<() => void>;
   stop: AbortSignal;
@@ -79,11 +84,15 @@ interface ExchangeParts {
  * answered in full, the client gone with every request answered, the server stopping, or the
  * client gone and not back within the grace (its calls cancelled).
  */
-function openExchange(server: McpServer, req: IncomingMessage, res: ServerResponse, message: unknown, { graceMs, store, live, stop }: ExchangeParts) {
-  const grace = new ResumeGrace(graceMs, () => {
-    log.info(`http: a call's client dropped its stream and did not resume it within ${graceMs / 1000} s: cancelled`);
-    teardown();
-  });
+function openExchange(server: McpServer, req: IncomingMessage, res: ServerResponse, message: unknown, { graceMs, store, waiting, live, stop }: ExchangeParts) {
+  const grace = new ResumeGrace(
+    graceMs,
+    () => {
+      log.info(`http: a call's client dropped its stream and did not resume it in time (${graceMs / 1000} s, a few while others wait): cancelled`);
+      teardown();
+    },
+    waiting,
+  );
   const events = store.open(streamOwner(req, res), (count) => grace.followed(count));
   const pending = new Set(requestIds(message));
   let over = false;
@@ -126,14 +135,14 @@ function openExchange(server: McpServer, req: IncomingMessage, res: ServerRespon
   return { transport, ended, teardown };
 }
 
-export function legacyLeg(factory: () => McpServer, { graceMs, store = new SharedEventStore() }: LegOptions) {
+export function legacyLeg(factory: () => McpServer, { graceMs, store = new SharedEventStore(), waiting = new Waiting() }: LegOptions) {
   const live = new Set<() => void>(); // what ends each exchange and followed stream under way
 
   return {
     /** Serves one 2025-era POST; resolves when its exchange is over (answered, or stopped by `stop`). */
     async post(req: IncomingMessage, res: ServerResponse, message: unknown, stop: AbortSignal): Promise<void> {
       const server = factory();
-      const x = openExchange(server, req, res, message, { graceMs, store, live, stop });
+      const x = openExchange(server, req, res, message, { graceMs, store, waiting, live, stop });
       try {
         await server.connect(x.transport);
         // Written by the SDK's own Node adapter, as the 2026-era leg is (@hono/node-server, which
@@ -173,7 +182,9 @@ export function legacyLeg(factory: () => McpServer, { graceMs, store = new Share
       for (const [id, m] of backlog) write(id, m);
       if (over) return void res.end();
       const timer = setInterval(() => res.write(': keepalive\n\n'), KEEP_ALIVE_MS).unref();
+      const gone = waiting.add(); // its client waits for the answer
       const finish = () => {
+        gone();
         clearInterval(timer);
         unfollow();
         live.delete(finish);

@@ -23,6 +23,7 @@ import { admit, answerClientError, isLoopback, reply, type HttpToken } from './h
 import { acceptedTokens } from './http-tokens.js';
 import { assignSession, CallRegistry, sessionOf } from './http-cancel.js';
 import { isLegacy, legacyLeg } from './http-legacy-leg.js';
+import { Waiting } from './resume-grace.js';
 import { keepHeapSmall } from './lifecycle.js';
 import type { Serving } from './serving.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
@@ -104,6 +105,12 @@ async function readMessage(req: IncomingMessage, res: ServerResponse): Promise<{
   }
 }
 
+/** A request of a session its client ended (DELETE): 404, so the client starts a new one, as the protocol asks. */
+function sessionEnded(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found: its client ended it (DELETE). Initialize a new session.' }, id: null }));
+}
+
 /** Where to listen and the tokens accepted, as checked (trimmed); refuses to start on a bad token or an open address without one. */
 function listenOptions(serving: Serving, given: HttpOptions): { host: string; port: number; tokens: HttpToken[] } {
   const unnamed = given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
@@ -138,7 +145,8 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   const factory = createServerFactory(serving, catalog); // a server per request, from the templates as last read
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
-  const leg = legacyLeg(factory, { graceMs: serving.settings.http.resumeGraceSeconds * 1000 }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
+  const waiting = new Waiting(); // the clients waiting for an answer: while any does, a dropped call's grace is short
+  const leg = legacyLeg(factory, { graceMs: serving.settings.http.resumeGraceSeconds * 1000, waiting }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
   const sse = legacySse(createServerFactory(serving, catalog, { live: true })); // an SSE session is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
@@ -150,12 +158,14 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     const read = await readMessage(req, res);
     if (!read) return;
     const session = sessionOf(req);
+    if (calls.isEnded(session)) return sessionEnded(res);
     calls.cancelIfAsked(read.message, session);
     assignSession(read.message, res);
     names.note(read.message, res.getHeader('mcp-session-id'));
     const deep = tooDeepAnswer(read.message); // the SDK's adapter would serialise it again, recursively: answered here
     if (deep === 'notification') return void res.writeHead(202).end();
     if (deep) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: deep.id, ...deep.answer }));
+    waiting.attend(read.message, res);
     const stop = new AbortController();
     const untrack = calls.track(read.message, session, () => {
       res.destroy();
@@ -170,8 +180,14 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     }
   }
 
-  /** A 2025-era GET with `Last-Event-ID` resumes a stream; any other GET or DELETE is the handler's (405 for the 2025 era). */
+  /**
+   * A 2025-era GET with `Last-Event-ID` resumes a stream; a DELETE with a session id ends the
+   * session, its calls cancelled; any other GET or DELETE is the handler's (405 for the 2025 era).
+   */
   async function other(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const session = sessionOf(req);
+    if (calls.isEnded(session)) return sessionEnded(res);
+    if (req.method === 'DELETE' && session !== undefined) return void (calls.endSession(session), res.writeHead(200).end());
     const last = req.headers['last-event-id'];
     if (req.method === 'GET' && typeof last === 'string' && last !== '' && (await isLegacy(req))) return leg.get(req, res, last);
     await mcp(req, res);

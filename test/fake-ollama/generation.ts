@@ -180,6 +180,7 @@ async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: F
     if (!job.loadOnly) {
       const g = planGeneration({ endpoint: job.endpoint, sent, model, body, runner: use.opts, defaultNumCtx: deps.defaultNumCtx() });
       deps.record(g);
+      ex.signal.addEventListener('abort', () => (g.aborted = true), { once: true }); // FakeOllama.generations(): which the client stopped
       if (g.refused) {
         await use.slot(); // the runner refuses it (Completion holds a slot meanwhile)
         throw new HttpError(g.refused.status, g.refused.error);

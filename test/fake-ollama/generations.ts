@@ -64,6 +64,8 @@ export interface GenerationRecord {
   fits: boolean;
   /** Date.now() when the prompt was evaluated. */
   at: number;
+  /** Set when the client closed the request before its answer was whole (Ollama stops the generation). */
+  aborted?: true;
 }
 
 function int(v: unknown): number | undefined {

@@ -201,7 +201,7 @@ export const settingsSchema = z
           .min(0)
           .max(3600)
           .default(30)
-          .describe('Over HTTP, a 2025-era call whose response stream dropped goes on for this long (seconds) waiting for the client to resume it (GET with Last-Event-ID); not resumed by then, it is cancelled and its engine request stopped. 0 cancels at once.'),
+          .describe('Over HTTP, a 2025-era call whose response stream dropped goes on for this long (seconds) waiting for the client to resume it (GET with Last-Event-ID); not resumed by then, it is cancelled and its engine request stopped — after at most 3 s when another call waits meanwhile. 0 cancels at once.'),
         tokens: httpTokensSchema,
       })
       .prefault({}),
