@@ -3,11 +3,12 @@
 // src/server/shared/handshake.ts), while the shared server is still being reached: a stand-in
 // that takes the launch's connection and holds its hello keeps it from being reached, so the
 // answers seen meanwhile can only be the record's. They are the bytes a server serving on its
-// own sends; once the stand-in is gone, the launch hosts the shared server and the session goes on
+// own sends; once the stand-in is gone (with the lock it holds meanwhile, as a server just started
+// does), the launch starts the shared server and the session goes on
 // there (its second answer to initialize is not passed on). Settings that offer other tools, or a protocol version the record
 // lacks, are never answered from it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
@@ -83,14 +84,17 @@ async function ownAnswers(home: string, protocolVersion: string) {
 async function standIn(home: string, runtime: string): Promise<{ held: Socket[]; release(): Promise<void>; refuse(): void }> {
   const first = raw(home, runtime);
   first.send(initialize(SUPPORTED_PROTOCOL_VERSIONS[0]!));
-  await vi.waitFor(() => expect(first.stderr()).toMatch(/as the shared server at/), { timeout: 20_000, interval: 20 });
+  await vi.waitFor(() => expect(first.stderr()).toMatch(/forwarding stdio to the shared server/), { timeout: 20_000, interval: 20 });
   const sock = socketFiles(runtime).find((f) => f.endsWith('.sock'))!;
+  const lock = join(socketDir(runtime), sock.replace(/\.sock$/, '.lock'));
   children.splice(0).forEach((c) => c.kill());
   stopShared(runtime);
   await vi.waitFor(() => expect(socketFiles(runtime)).toEqual([]), { timeout: 10_000, interval: 20 });
   const held: Socket[] = [];
   const server: Server = createServer((s) => void held.push(s));
   await new Promise<void>((r) => server.listen(join(socketDir(runtime), sock), r));
+  // its lock, as a server just started holds it: the daemons a launch starts when its hello goes unanswered leave it be
+  writeFileSync(lock, String(process.pid));
   return {
     held,
     release: async () => {
@@ -99,6 +103,7 @@ async function standIn(home: string, runtime: string): Promise<{ held: Socket[];
         for (const s of held) s.destroy();
       });
       rmSync(join(socketDir(runtime), sock), { force: true });
+      rmSync(lock, { force: true });
     },
     refuse: () => {
       for (const s of held) s.end(`${JSON.stringify({ ollm: 'refused', why: 'a stand-in refusing' })}\n`);
@@ -135,7 +140,7 @@ describe('the handshake of a forwarding launch', () => {
     await stand.release();
     const call = await l.answer(3);
     expect(call.error).toBeUndefined();
-    expect(l.stderr()).toMatch(/serving MCP on stdio, and as the shared server at/); // the place free, the launch hosts it
+    expect(l.stderr()).toMatch(/forwarding stdio to the shared server/); // the place free, the launch starts the server
     expect(l.got.filter((m) => m.id === 1)).toHaveLength(1); // the shared server's own answer to the replayed initialize is not passed on
   });
 

@@ -108,7 +108,7 @@ const MODES: Mode[] = [
       const home = homeFor();
       const runtime = runtimeDir();
       const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd: home, name: 'schemas-shared', env: { OLLM_SHARED: '1' }, client: client('schemas-shared') });
-      expect(l.stderr()).toMatch(/as the shared server/);
+      expect(l.stderr()).toMatch(/forwarding stdio to the shared server/);
       return {
         ...l,
         close: async () => {
