@@ -7,16 +7,20 @@
  * against a 10,000-token input and on one that ran to the limit echoing a 20,000-token input's
  * repeated passage (issue 54: the input searched for the unit repeated), and — when src/orchestrator/inputs/citations.ts
  * is there — checkCitations() on a 10,000-token answer with 100 citations over 50 files of 2,000
- * lines. Each figure is the median of 200 runs after a warm-up.
- * Goals: degenerate() ≤ 1 ms per answer; the citation check ≤ 5 ms.
+ * lines; and the check of a `format` whose pattern, ^(a+)+$, a backtracking engine takes days over
+ * against a near match (issue 55): 40 characters, and 100,000 (that figure without a goal: linear).
+ * Each figure is the median of 200 runs after a warm-up.
+ * Goals: degenerate() ≤ 1 ms per answer; the citation check ≤ 5 ms; the pattern check ≤ 1 ms.
  */
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { estimateTokens } from '../src/orchestrator/generation/classify.js';
 import { degenerate } from '../src/orchestrator/generation/degenerate.js';
+import { prepareFormat } from '../src/orchestrator/generation/answer-format.js';
 
 export const DEGENERATE_GOAL_MS = 1;
 export const CITATIONS_GOAL_MS = 5;
+export const PATTERN_GOAL_MS = 1;
 const RUNS = 200;
 const WARMUP = 50;
 /** A 10,000-token answer, as estimateTokens() counts (about 40,000 characters of prose). */
@@ -164,8 +168,35 @@ async function benchCitations(): Promise<{ ok: boolean; lines: string[] }> {
   return { ok: ok && r.ok, lines: [...lines, r.line] };
 }
 
+/** A format's evil pattern against near matches: judged (refused) in time linear in the answer. */
+async function benchPattern(): Promise<{ ok: boolean; lines: string[] }> {
+  const EVIL = '^(a+)+$';
+  const format = await prepareFormat({ type: 'string', pattern: EVIL });
+  const lines: string[] = [];
+  let ok = true;
+  for (const chars of [40, 100_000]) {
+    const answer = JSON.stringify(`${'a'.repeat(chars)}!`);
+    const verdict = format.check(answer);
+    if (verdict.ok) {
+      ok = false;
+      lines.push(`answer checks: the pattern ${EVIL} took a near match of ${thousands(chars)} characters MISSED`);
+    }
+    const ms = medianMs(() => format.check(answer));
+    const what = `a format's pattern ${EVIL} against a near match of ${thousands(chars)} characters (2^${chars} ways for a backtracking engine)`;
+    if (chars > 40) {
+      lines.push(`answer checks: ${what}: median ${fmt(ms)} ms (no goal: linear in the answer)`);
+      continue;
+    }
+    const r = goalLine(what, ms, PATTERN_GOAL_MS);
+    ok &&= r.ok;
+    lines.push(r.line);
+  }
+  return { ok, lines };
+}
+
 export async function benchAnswerChecks(): Promise<{ ok: boolean; lines: string[] }> {
   const a = benchDegenerate();
   const b = await benchCitations();
-  return { ok: a.ok && b.ok, lines: [...a.lines, ...b.lines] };
+  const c = await benchPattern();
+  return { ok: a.ok && b.ok && c.ok, lines: [...a.lines, ...b.lines, ...c.lines] };
 }

@@ -79,6 +79,9 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     const ajv = all.filter((f) => f.startsWith('chunks/schema-check-'));
     expect(ajv).toHaveLength(1);
     expect(withCore).not.toContain(ajv[0]);
+    // RE2, which matches the schema's patterns (issue 55), comes with Ajv and nowhere else
+    const re2 = all.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('invalid or unsupported Perl syntax'));
+    expect(re2).toEqual(ajv);
   });
 
   describe('a server whose core cannot be loaded', () => {

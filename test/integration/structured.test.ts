@@ -58,4 +58,20 @@ describe('a format through the route', () => {
     expect(err).toBeInstanceOf(RouteError);
     expect((err as RouteError).attempts.at(-1)).toEqual({ model: 'fallback cloud-model', error: 'its answer was set aside: it breaks the schema (city: required)' });
   });
+
+  it('a pattern that would backtrack for days (issue 55): the near match is set aside at once, the match returned', async () => {
+    ollama = await FakeOllama.start({ tokenDelayMs: 0 });
+    const core = await coreFor(ollama);
+    const format = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
+    ollama.reply(JSON.stringify(`${'a'.repeat(40)}!`));
+    const t = performance.now();
+    const err = await routeAndGenerate(core, { prompt: 'Say a forty times.', useMemory: false, format }).catch((e: unknown) => e);
+    expect(performance.now() - t).toBeLessThan(10_000);
+    expect(err).toBeInstanceOf(RouteError);
+    expect((err as RouteError).attempts.map((a) => a.error)).toContain('its answer was set aside: it breaks the schema (answer: must match pattern "^(a+)+$")');
+    ollama.reply(JSON.stringify('a'.repeat(40)));
+    const r = await routeAndGenerate(core, { prompt: 'Say a forty times.', useMemory: false, format });
+    expect(r.json).toBe('a'.repeat(40));
+    expect(ollama.generations().at(-1)!.format).toEqual({ type: 'string', pattern: '^(a+)+$' });
+  });
 });

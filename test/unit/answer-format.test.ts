@@ -3,7 +3,7 @@
  * anything is sent, Ajv's compile errors and answer problems in short words, each side tested.
  */
 import { describe, expect, it } from 'vitest';
-import { boundedFormat, depthOf, FormatError, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, parseAnswer, prepareFormat, problemWords } from '../../src/orchestrator/generation/answer-format.js';
+import { boundedFormat, depthOf, FormatError, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, parseAnswer, prepareFormat, problemWords, uncheckedWords } from '../../src/orchestrator/generation/answer-format.js';
 import { slimSchema } from '../../src/tools/slim-schema.js';
 
 /** A schema nesting `levels` objects deep (each level one object: {items: {...}}). */
@@ -165,6 +165,49 @@ describe('a prepared format', () => {
     const s = { $id: 'https://example.com/a', type: 'object' };
     await prepareFormat(s);
     await expect(prepareFormat(s)).resolves.toMatchObject({ format: s });
+  });
+});
+
+describe('a format no answer can stall (issue 55, finding 1)', () => {
+  it('judges a near match of ^(a+)+$ at once: 40 characters refused (a backtracking engine tries 2^40 ways), a match accepted', async () => {
+    const f = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
+    const t = performance.now();
+    expect(f.check(JSON.stringify(`${'a'.repeat(40)}!`))).toEqual({ ok: false, why: 'it breaks the schema (answer: must match pattern "^(a+)+$")' });
+    expect(f.check(JSON.stringify('a'.repeat(40)))).toEqual({ ok: true, value: 'a'.repeat(40) });
+    expect(performance.now() - t).toBeLessThan(2000);
+  });
+
+  it('holds answers to ordinary patterns and patternProperties, both ways', async () => {
+    const f = await prepareFormat({
+      type: 'object',
+      properties: { phone: { type: 'string', pattern: '^\\d{3}-\\d{4}$' } },
+      patternProperties: { '^x-[a-z]+$': { type: 'integer' } },
+      additionalProperties: false,
+    });
+    expect(f.check('{"phone": "555-1234", "x-count": 2}')).toMatchObject({ ok: true });
+    expect(f.check('{"phone": "555-12345"}')).toEqual({ ok: false, why: 'it breaks the schema (phone: must match pattern "^\\d{3}-\\d{4}$")' });
+    expect(f.check('{"x-count": "2"}')).toEqual({ ok: false, why: 'it breaks the schema (x-count: must be integer)' });
+    expect(f.check('{"x-Count": 2}')).toEqual({ ok: false, why: 'it breaks the schema (x-Count: not allowed)' });
+  });
+
+  it('refuses a pattern RE2 does not run before anything is sent, naming the cause and what to do', async () => {
+    const err = await prepareFormat({ type: 'object', properties: { code: { type: 'string', pattern: '^(?!test)\\w+$' } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as Error).message).toBe(
+      'format\'s pattern "^(?!test)\\\\w+$" uses a look-ahead ((?!…)), which ollm-mcp does not run: patterns are matched in time linear in the answer (by RE2), so that no answer can stall the server — rewrite the pattern without it, or leave the pattern out and check that part of the answer yourself.',
+    );
+    await expect(prepareFormat({ type: 'string', pattern: '(a)\\1' })).rejects.toThrow(/^format's pattern "\(a\)\\\\1" uses a backreference \(\\1\)/);
+    await expect(prepareFormat({ type: 'string', pattern: '(' })).rejects.toThrow('format is not a JSON Schema that can be used: Invalid regular expression: /(/u: Unterminated group — fix the schema, or pass "json".');
+  });
+
+  it('sets aside an answer the check could not finish in time, saying why and what to do', async () => {
+    const f = await prepareFormat({ $defs: { n: { anyOf: [{ type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } }, { type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'string' }] } }, $ref: '#/$defs/n' });
+    expect(f.check(`${'['.repeat(60)}1${']'.repeat(60)}`)).toEqual({ ok: false, why: uncheckedWords('time', 1000) });
+    expect(f.check('[["a"], "b"]')).toMatchObject({ ok: true });
+    expect(uncheckedWords('time', 1000)).toBe(
+      'checking it against the schema took more than 1 s and was stopped (the schema\'s parts apply each other too many times over, or the answer is very large) — simplify the schema (fewer references to one part, no anyOf of parts that recurse), or pass "json" and check the answer yourself',
+    );
+    expect(uncheckedWords('depth', 1000)).toBe('it nests too deep to be checked against the schema — ask for a flatter answer');
   });
 });
 

@@ -80,6 +80,13 @@ export function problemWords(problems: readonly SchemaProblem[]): string {
   return more > 0 ? `${words.join('; ')} (and ${more} more)` : words.join('; ');
 }
 
+/** Why an answer could not be held to the schema: the check ran out of time, or the answer nests deeper than it can follow. */
+export function uncheckedWords(cause: 'time' | 'depth', limitMs: number): string {
+  return cause === 'time'
+    ? `checking it against the schema took more than ${limitMs / 1000} s and was stopped (the schema's parts apply each other too many times over, or the answer is very large) — simplify the schema (fewer references to one part, no anyOf of parts that recurse), or pass "json" and check the answer yourself`
+    : 'it nests too deep to be checked against the schema — ask for a flatter answer';
+}
+
 /** The answer's JSON: the text itself, or what one ```json fence holds (a model may wrap it). */
 export function parseAnswer(text: string): { ok: true; value: unknown } | { ok: false; why: string } {
   const trimmed = text.trim();
@@ -94,21 +101,24 @@ export function parseAnswer(text: string): { ok: true; value: unknown } | { ok: 
 
 /**
  * Checks the caller's format and returns what goes to the engine and the check of each answer;
- * throws FormatError naming the problem (too deep, too large, or a schema Ajv cannot compile).
+ * throws FormatError naming the problem (too deep, too large, a schema Ajv cannot compile, or a
+ * pattern the linear-time engine does not run: schema-pattern.ts).
  */
 export async function prepareFormat(format: unknown): Promise<AnswerCheck> {
   const bounded = boundedFormat(format);
   if (bounded === 'json') return { format: bounded, check: (text) => parseAnswer(text) };
-  const { compileSchema } = await import('./schema-check.js');
+  const { compileSchema, MAX_CHECK_MS } = await import('./schema-check.js');
   const validate = compileSchema(bounded);
-  if ('error' in validate) throw new FormatError(`format is not a JSON Schema that can be used: ${validate.error} — fix the schema, or pass "json".`);
+  if ('error' in validate) throw new FormatError(validate.pattern ? validate.error : `format is not a JSON Schema that can be used: ${validate.error} — fix the schema, or pass "json".`);
   return {
     format: bounded,
     check(text) {
       const parsed = parseAnswer(text);
       if (!parsed.ok) return parsed;
       const problems = validate.problems(parsed.value);
-      return problems ? { ok: false, why: `it breaks the schema (${problemWords(problems)})` } : parsed;
+      if (problems === undefined) return parsed;
+      if ('unchecked' in problems) return { ok: false, why: uncheckedWords(problems.unchecked, MAX_CHECK_MS) };
+      return { ok: false, why: `it breaks the schema (${problemWords(problems)})` };
     },
   };
 }
