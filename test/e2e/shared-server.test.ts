@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect as connectSocket } from 'node:net';
 import { run, tempHome } from '../helpers/spawn.js';
-import { isRunning, runtimeDir, sharedLaunch, sharedPids, socketDir, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { isRunning, runtimeDir, servedBy, sharedLaunch, sharedPids, socketDir, socketFiles, stopShared, type SharedLaunch } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
 // A 6 GB budget: llama3.2 (2 GB) pinned leaves too little for qwen2.5-coder:7b (4.7 GB) beside it.
@@ -226,6 +226,24 @@ describe('the shared server', () => {
     expect(next).not.toBe(process.pid);
     expect(a.stderr()).toContain(`forwarding stdio to the shared server ${next}`);
     expect((await fleet(a)).clients?.map((c) => c.name)).toEqual(['client-a']);
+  });
+
+  // issue 55, finding 6: it exited 1 with a stack trace
+  it('a runtime and a temporary folder that are files: the launch is served all the same, through a folder it can use, with no stack trace', async () => {
+    const home = tempHome(YAML);
+    const file = join(tempDir('ollm-tmpfile-'), 'not-a-folder');
+    writeFileSync(file, 'x');
+    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime: file, cwd: home, name: 'client-a', env: { TMPDIR: file } });
+    launches.push(l);
+    const server = servedBy(l);
+    try {
+      expect((await call(l, 'remember', { key: 'editor', value: 'helix' })).isError).toBe(false);
+      expect(l.stderr()).not.toMatch(/\n\s+at /); // no stack trace
+      expect(server).toBeGreaterThan(0); // served by the shared server, not on its own
+      expect(l.stderr()).toMatch(/forwarding stdio to the shared server \d+ at \/tmp\/ollm-mcp-/);
+    } finally {
+      if (server > 0) process.kill(server, 'SIGTERM');
+    }
   });
 
   it('doctor says who is connected to the shared server', async () => {
