@@ -235,8 +235,8 @@ export const settingsSchema = z
         enabled: z
           .boolean()
           .default(true)
-          .describe('Stdio launches share one server per user, version and settings (the first launch hosts it, later ones forward to it), so every client on this machine shares one plan of memory, one queue and the pins. Off (or OLLM_SHARED=0, or --no-shared): each launch serves on its own.'),
-        idleSeconds: z.number().int().min(1).max(3600).default(120).describe('`ollm-mcp daemon`, the shared server run on its own, exits this long after its last client leaves.'),
+          .describe('Stdio launches share one server per user, version and settings (a process of its own the first launch starts; every launch forwards to it), so every client on this machine shares one plan of memory, one queue and the pins. Off (or OLLM_SHARED=0, or --no-shared): each launch serves on its own.'),
+        idleSeconds: z.number().int().min(1).max(3600).default(120).describe('The shared server exits this long after its last client leaves.'),
       })
       .prefault({})
       .describe('One shared server for every stdio client of this user (docs/clients.md).'),
