@@ -20,4 +20,20 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE imports (file TEXT PRIMARY KEY, at TEXT NOT NULL, kept INTEGER NOT NULL, set_aside INTEGER NOT NULL, backup TEXT);`,
   // 2: the answers an agent may give a verdict on (generation/outcomes.ts), one row each
   `CREATE TABLE answers (id TEXT PRIMARY KEY, model TEXT NOT NULL, host TEXT, work TEXT NOT NULL, at TEXT NOT NULL, verdict TEXT);`,
+  // 3: long work handed over before a client's time limit (jobs/long-work.ts): one row per job, its
+  // owner (the calling agent) and the key of its call (tool, arguments, input contents), its state,
+  // the parts answered so far and its result, kept a bounded time after it ends
+  `CREATE TABLE jobs (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     call_key TEXT NOT NULL,
+     state TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     progress TEXT,
+     parts TEXT,
+     result TEXT
+   );
+   CREATE INDEX jobs_by_call ON jobs (owner, call_key);`,
 ];
