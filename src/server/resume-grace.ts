@@ -41,7 +41,7 @@ export class Waiting {
   /** A POSTed message: a tool call (or a batch holding one) waits until its response closes. */
   attend(message: unknown, res: ServerResponse): void {
     const all: unknown[] = Array.isArray(message) ? message : [message];
-    if (all.some((m) => m !== null && typeof m === 'object' && 'method' in m && m.method === 'tools/call')) res.once('close', this.add());
+    if (all.some((m) => (m as { method?: unknown } | null)?.method === 'tools/call')) res.once('close', this.add());
   }
 
   /** Calls `watcher` on each change; returns the function that stops it. */

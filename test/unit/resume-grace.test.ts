@@ -210,11 +210,36 @@ describe('who waits for an answer', () => {
     const waiting = new Waiting();
     const [one, batch] = [response(), response()];
     waiting.attend({ jsonrpc: '2.0', id: 1, method: 'tools/call' }, one);
+    expect(waiting.busy).toBe(true);
+    one.emit('close');
+    expect(waiting.busy).toBe(false);
+    waiting.attend({ jsonrpc: '2.0', id: 1, method: 'tools/call' }, one);
     waiting.attend([{ jsonrpc: '2.0', method: 'notifications/initialized' }, { jsonrpc: '2.0', id: 2, method: 'tools/call' }], batch);
     one.emit('close');
     expect(waiting.busy).toBe(true);
     batch.emit('close');
     expect(waiting.busy).toBe(false);
+  });
+
+  it('one that stops waiting twice counts once: the next one waits', () => {
+    const waiting = new Waiting();
+    const gone = waiting.add();
+    gone();
+    gone();
+    waiting.add();
+    expect(waiting.busy).toBe(true);
+  });
+
+  it('a watcher is told each change until it stops watching', () => {
+    const waiting = new Waiting();
+    const watcher = vi.fn();
+    const stop = waiting.watch(watcher);
+    const gone = waiting.add();
+    gone();
+    expect(watcher).toHaveBeenCalledTimes(2);
+    stop();
+    waiting.add();
+    expect(watcher).toHaveBeenCalledTimes(2);
   });
 
   it('other messages do not wait', () => {
