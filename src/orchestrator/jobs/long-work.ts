@@ -1,0 +1,157 @@
+/**
+ * Long work that a client's time limit may cut (issue 56): a call runs as a job. When it ends in
+ * time, the call gets its result as ever. When the client's limit comes first, the call is
+ * answered shortly before it — not an error — with what is done (the parts answered so far) and
+ * the job's id, and the job runs on in this server (the shared one: it outlives the launch that
+ * asked), its result kept in the state database (stores/job-store.ts); the agent gets it by the id,
+ * waiting up to its own limit, or cancels it. The same call again from the same agent — same
+ * tool, arguments and input contents (`key`) — attaches to its job, running or done, instead of
+ * starting over. A client that cancels before the hand-over cancels the job; after it, the job is
+ * the agent's to cancel by its id.
+ */
+import { log } from '../util/log.js';
+import type { Job, JobStore } from '../stores/job-store.js';
+
+/** The call is answered this long before the client's limit, at the least. */
+export const HAND_OVER_MARGIN_MS = 5000;
+
+/** When a call must be answered: its client's limit less a margin (a tenth of it, 5 s at the least); undefined without a limit. */
+export function answerWithin(limitMs: number | undefined): number | undefined {
+  if (limitMs === undefined || limitMs <= 0) return undefined;
+  return Math.max(1000, limitMs - Math.max(HAND_OVER_MARGIN_MS, limitMs / 10));
+}
+
+/** What a job's work is given: its own signal (not the call's once handed over), and where it says how far it is. */
+export interface JobControl {
+  signal: AbortSignal;
+  /** A part answered: kept with the job, shown if the call is handed over. */
+  part(text: string): void;
+  /** Its progress in a line. */
+  progress(line: string): void;
+}
+
+export interface JobCall<R> {
+  owner: string;
+  tool: string;
+  /** The call's key: tool, arguments and input contents, hashed. */
+  key: string;
+  /** The client's limit in ms; undefined: it waits as long as it takes. */
+  limitMs: number | undefined;
+  /** The call's own signal: the client cancelled it. */
+  signal: AbortSignal;
+  work(control: JobControl): Promise<R>;
+}
+
+/** The call's outcome: its result, or the job handed over (running on), with what is done. */
+export type Outcome<R> = { kind: 'result'; result: R; job?: Job } | { kind: 'handed'; job: Job; parts: string[]; progress?: string };
+
+/** What a wait on a job found. */
+export type Waited = { kind: 'result'; job: Job; result: unknown } | { kind: 'running'; job: Job; parts: string[]; progress?: string } | { kind: 'ended'; job: Job };
+
+interface Live {
+  job: Job;
+  done: Promise<unknown>;
+  controller: AbortController;
+  parts: string[];
+  progress?: string;
+}
+
+export class LongWork {
+  private readonly live = new Map<string, Live>();
+
+  constructor(private readonly store: JobStore) {}
+
+  async run<R>(call: JobCall<R>): Promise<Outcome<R>> {
+    const within = answerWithin(call.limitMs);
+    const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
+    if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same };
+    const attached = same && this.live.get(same.id);
+    const live = attached ?? (await this.start(call));
+    // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
+    const onCancel = () => !attached && live.controller.abort(call.signal.reason);
+    call.signal.addEventListener('abort', onCancel, { once: true });
+    try {
+      const ended = await settleWithin(live.done, within);
+      if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job };
+      return { kind: 'handed', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
+    } finally {
+      call.signal.removeEventListener('abort', onCancel);
+    }
+  }
+
+  private async start<R>(call: JobCall<R>): Promise<Live> {
+    const job = await this.store.create(call.owner, call.tool, call.key);
+    const controller = new AbortController();
+    const live: Live = { job, controller, parts: [], done: Promise.resolve() };
+    const control: JobControl = {
+      signal: controller.signal,
+      part: (text) => {
+        live.parts.push(text);
+        void this.store.progress(job.id, live.progress ?? `${live.parts.length} parts answered`, live.parts).catch(() => undefined);
+      },
+      progress: (line) => {
+        live.progress = line;
+      },
+    };
+    live.done = call.work(control).then(
+      async (result) => {
+        await this.store.end(job.id, 'done', { value: result }).catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
+        return result;
+      },
+      async (err: unknown) => {
+        await this.store.end(job.id, controller.signal.aborted ? 'cancelled' : 'failed', { error: (err as Error).message ?? String(err) }).catch(() => undefined);
+        throw err;
+      },
+    );
+    live.done.catch(() => undefined).finally(() => this.live.delete(job.id));
+    this.live.set(job.id, live);
+    return live;
+  }
+
+  /** `owner`'s job: its result once it ends within `withinMs`, else how far it is; undefined when it is no job of theirs. */
+  async wait(owner: string, id: string, withinMs: number | undefined): Promise<Waited | undefined> {
+    const live = this.live.get(id);
+    if (live && live.job.owner === owner) {
+      if (await settleWithin(live.done, withinMs).catch(() => true)) return this.ended(owner, id);
+      return { kind: 'running', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
+    }
+    return this.ended(owner, id);
+  }
+
+  private async ended(owner: string, id: string): Promise<Waited | undefined> {
+    const job = await this.store.get(id);
+    if (!job || job.owner !== owner) return undefined;
+    if (job.state === 'done') return { kind: 'result', job, result: job.result };
+    if (job.state === 'running') return { kind: 'running', job, parts: job.parts ?? [], ...(job.progress !== undefined && { progress: job.progress }) };
+    return { kind: 'ended', job };
+  }
+
+  /** `owner`'s running job cancelled here: true when it was running in this server. */
+  cancel(owner: string, id: string): boolean {
+    const live = this.live.get(id);
+    if (!live || live.job.owner !== owner) return false;
+    live.controller.abort(new Error('cancelled by its agent'));
+    return true;
+  }
+
+  /** The jobs running in this server. */
+  running(): Job[] {
+    return [...this.live.values()].map((l) => l.job);
+  }
+}
+
+/** True once `p` settled (either way) within `ms` (undefined: however long it takes); false when the time came first. */
+async function settleWithin(p: Promise<unknown>, ms: number | undefined): Promise<boolean> {
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  if (ms === undefined) return settled;
+  let timer: NodeJS.Timeout | undefined;
+  const time = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, time]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

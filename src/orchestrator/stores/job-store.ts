@@ -1,0 +1,167 @@
+/**
+ * Long work handed over before a client's time limit (jobs/long-work.ts), kept in the state
+ * database — so a job outlives the launch that asked, and its result the server that ran it: one
+ * row per job, its owner (the calling agent: one agent's jobs are never another's), the key of its
+ * call (tool, arguments, input contents: the same call again attaches to it), its state, the pid of
+ * the server running it (a running job whose server is gone is `lost`, never "running" for ever),
+ * the parts answered so far and its result. Bounded: an ended job is kept KEEP_MS (24 h) and at
+ * most MAX_JOBS rows; a result or the parts past MAX_TEXT characters are refused at the door
+ * (the job then ends `failed`, saying so).
+ */
+import { randomUUID } from 'node:crypto';
+import { stateDb } from '../storage/db.js';
+import { statement } from '../storage/statements.js';
+import { queueWrite } from '../storage/writes.js';
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled' | 'lost';
+
+export interface Job {
+  id: string;
+  owner: string;
+  tool: string;
+  key: string;
+  state: JobState;
+  /** The pid of the server that runs (or ran) it. */
+  runner: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Its last progress line. */
+  progress?: string;
+  /** The parts answered so far (a split job's). */
+  parts?: string[];
+  /** Its result as the tool gave it (structured), when done; why, when failed. */
+  result?: unknown;
+  error?: string;
+}
+
+/** An ended job is kept this long. */
+export const KEEP_MS = 24 * 3600_000;
+export const MAX_JOBS = 1000;
+/** The most characters a job's result, or its parts together, may hold. */
+export const MAX_TEXT = 4_000_000;
+
+interface Row {
+  id: string;
+  owner: string;
+  tool: string;
+  call_key: string;
+  state: string;
+  runner: number;
+  created_at: number;
+  updated_at: number;
+  progress: string | null;
+  parts: string | null;
+  result: string | null;
+}
+
+const STATES: readonly string[] = ['running', 'done', 'failed', 'cancelled', 'lost'];
+
+/** A row as read, checked: another process (or an older version) may have written it. */
+function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefined {
+  if (!STATES.includes(r.state)) return undefined;
+  const parse = (text: string | null): unknown => {
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+  const parts = parse(r.parts);
+  const result = parse(r.result) as { value?: unknown; error?: unknown } | undefined;
+  const state = r.state === 'running' && !alive(r.runner) ? 'lost' : (r.state as JobState);
+  return {
+    id: r.id,
+    owner: r.owner,
+    tool: r.tool,
+    key: r.call_key,
+    state,
+    runner: r.runner,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    ...(r.progress !== null && { progress: r.progress }),
+    ...(Array.isArray(parts) && parts.every((p) => typeof p === 'string') && { parts: parts as string[] }),
+    ...(result && 'value' in result && { result: result.value }),
+    ...(result && typeof result.error === 'string' && { error: result.error }),
+  };
+}
+
+/** Whether a process lives (signal 0), or exists as another user's. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class JobStore {
+  constructor(
+    private readonly home: string,
+    private readonly alive: (pid: number) => boolean = processAlive,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A new running job of `owner`'s call, run by this process. */
+  async create(owner: string, tool: string, key: string): Promise<Job> {
+    const at = this.now();
+    const job: Job = { id: `job-${randomUUID().slice(0, 8)}`, owner, tool, key, state: 'running', runner: process.pid, createdAt: at, updatedAt: at };
+    const db = await stateDb(this.home);
+    await queueWrite(db, () => {
+      statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(job.id, owner, tool, key, 'running', job.runner, at, at);
+      // ended jobs past their keep, then the oldest past the bound
+      statement(db, "DELETE FROM jobs WHERE state != 'running' AND updated_at < ?").run(at - KEEP_MS);
+      statement(db, 'DELETE FROM jobs WHERE rowid <= (SELECT max(rowid) FROM jobs) - ?').run(MAX_JOBS);
+    });
+    return job;
+  }
+
+  /** Its progress line and the parts answered so far (written with the next group commit). */
+  async progress(id: string, progress: string, parts?: readonly string[]): Promise<void> {
+    const partsText = parts === undefined ? undefined : JSON.stringify(parts);
+    if (partsText !== undefined && partsText.length > MAX_TEXT) return; // kept as they were: the result will say
+    const db = await stateDb(this.home);
+    await queueWrite(
+      db,
+      () => {
+        if (partsText === undefined) statement(db, "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), this.now(), id);
+        else statement(db, "UPDATE jobs SET progress = ?, parts = ?, updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), partsText, this.now(), id);
+      },
+      { defer: true },
+    );
+  }
+
+  /** Ended: done with its result, or failed / cancelled with why. A result past MAX_TEXT ends it failed, saying so. */
+  async end(id: string, state: Exclude<JobState, 'running' | 'lost'>, outcome: { value: unknown } | { error: string }): Promise<void> {
+    let text = JSON.stringify(outcome);
+    if (text.length > MAX_TEXT) {
+      state = 'failed';
+      text = JSON.stringify({ error: `its result is over ${MAX_TEXT} characters, more than a job keeps: ask for less (maxTokens, fewer inputs)` });
+    }
+    const db = await stateDb(this.home);
+    await queueWrite(db, () => statement(db, 'UPDATE jobs SET state = ?, result = ?, updated_at = ? WHERE id = ?').run(state, text, this.now(), id));
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const db = await stateDb(this.home);
+    const row = statement(db, 'SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return row && fromRow(row, this.alive);
+  }
+
+  /** The newest job of `owner`'s same call that is running or done (within its keep): the one a repeated call attaches to. */
+  async sameCall(owner: string, key: string): Promise<Job | undefined> {
+    const db = await stateDb(this.home);
+    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state IN ('running', 'done') AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
+    return rows.map((r) => fromRow(r, this.alive)).find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done'));
+  }
+
+  /** `owner`'s jobs, newest first (running, then those kept after they ended); all owners' without one. */
+  async list(owner?: string, limit = 20): Promise<Job[]> {
+    const db = await stateDb(this.home);
+    const rows = (owner === undefined
+      ? statement(db, 'SELECT * FROM jobs WHERE updated_at >= ? ORDER BY created_at DESC LIMIT ?').all(this.now() - KEEP_MS, limit)
+      : statement(db, 'SELECT * FROM jobs WHERE owner = ? AND updated_at >= ? ORDER BY created_at DESC LIMIT ?').all(owner, this.now() - KEEP_MS, limit)) as Row[];
+    return rows.map((r) => fromRow(r, this.alive)).filter((j): j is Job => j !== undefined);
+  }
+}

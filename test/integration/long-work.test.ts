@@ -1,0 +1,184 @@
+// Long work handed over before a client's limit (issue 56, items 4 and 5): the job store in the
+// state database and the runner. A call that ends in time gets its result; one that does not is
+// answered before the limit with the parts so far and the job, which runs on and keeps its
+// result; the same call again attaches to its job, running or done, and never runs twice; one
+// agent's jobs are not another's; a running job whose server is gone is lost, never running.
+import { describe, expect, it } from 'vitest';
+import { answerWithin, LongWork, type JobCall } from '../../src/orchestrator/jobs/long-work.js';
+import { JobStore, KEEP_MS, MAX_TEXT } from '../../src/orchestrator/stores/job-store.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** Work that answers `parts` parts, each once `release` was called for it (before or after it began), then returns their join. */
+function gated(parts: number) {
+  let allowed = 0;
+  const waiting: Array<() => void> = [];
+  let runs = 0;
+  const work: JobCall<string>['work'] = async (c) => {
+    runs++;
+    const got: string[] = [];
+    for (let i = 0; i < parts; i++) {
+      await new Promise<void>((resolve, reject) => {
+        c.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        if (allowed > 0) {
+          allowed--;
+          resolve();
+        } else waiting.push(resolve);
+      });
+      got.push(`part ${i + 1}`);
+      c.part(`part ${i + 1}`);
+    }
+    return got.join(', ');
+  };
+  const release = () => {
+    const w = waiting.shift();
+    if (w) w();
+    else allowed++;
+  };
+  return { work, release, runs: () => runs };
+}
+
+const call = (over: Partial<JobCall<string>> & Pick<JobCall<string>, 'work'>): JobCall<string> => ({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', limitMs: undefined, signal: new AbortController().signal, ...over });
+
+describe('when a call is answered', () => {
+  it("shortly before the client's limit: a tenth of it, 5 s at the least; without a limit, never early", () => {
+    expect(answerWithin(60_000)).toBe(54_000);
+    expect(answerWithin(20_000)).toBe(15_000);
+    expect(answerWithin(600_000)).toBe(540_000);
+    expect(answerWithin(undefined)).toBeUndefined();
+    expect(answerWithin(0)).toBeUndefined();
+  });
+});
+
+describe('long work', () => {
+  it('ending in time: the call gets its result, and the job is kept done', async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    const g = gated(1);
+    const running = jobs.run(call({ work: g.work, limitMs: 60_000 }));
+    await expect.poll(() => jobs.running().length).toBe(1);
+    g.release();
+    const out = await running;
+    expect(out).toMatchObject({ kind: 'result', result: 'part 1' });
+  });
+
+  it('past the limit: answered with the parts so far and the job; the job runs on, and a wait gets its result', async () => {
+    const home = tempDir('ollm-jobs-');
+    const jobs = new LongWork(new JobStore(home));
+    const g = gated(3);
+    const running = jobs.run(call({ work: g.work, limitMs: 1200 })); // answered within 1 s
+    await expect.poll(() => jobs.running().length).toBe(1);
+    g.release();
+    const out = await running;
+    expect(out.kind).toBe('handed');
+    if (out.kind !== 'handed') return;
+    expect(out.parts).toEqual(['part 1']);
+    expect(out.job.state).toBe('running');
+    // the job went on without the call
+    const still = await jobs.wait('agent-a', out.job.id, 50);
+    expect(still).toMatchObject({ kind: 'running', parts: ['part 1'] });
+    g.release();
+    g.release();
+    const done = await jobs.wait('agent-a', out.job.id, undefined);
+    expect(done).toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
+    // kept in the state database: another server on the same home reads it
+    expect(await new LongWork(new JobStore(home)).wait('agent-a', out.job.id, 0)).toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
+    expect(g.runs()).toBe(1);
+  });
+
+  it('the same call again attaches to its job — running, then done — and never runs it twice; another call, or another agent, starts its own', async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    const g = gated(1);
+    const first = jobs.run(call({ work: g.work, limitMs: 1200 }));
+    expect((await first).kind).toBe('handed');
+    const again = jobs.run(call({ work: g.work, limitMs: 60_000 }));
+    g.release();
+    expect(await again).toMatchObject({ kind: 'result', result: 'part 1' });
+    expect(await jobs.run(call({ work: g.work }))).toMatchObject({ kind: 'result', result: 'part 1' });
+    expect(g.runs()).toBe(1);
+    // the other side: another key, another agent
+    const other = jobs.run(call({ key: 'k2', work: g.work }));
+    const theirs = jobs.run(call({ owner: 'agent-b', work: g.work }));
+    await expect.poll(() => jobs.running().length).toBe(2);
+    g.release();
+    g.release();
+    await Promise.all([other, theirs]);
+    expect(g.runs()).toBe(3);
+  });
+
+  it("one agent's job is not another's: neither waited on nor cancelled by it", async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    const g = gated(1);
+    const out = await jobs.run(call({ work: g.work, limitMs: 1200 }));
+    if (out.kind !== 'handed') throw new Error('not handed');
+    expect(await jobs.wait('agent-b', out.job.id, 0)).toBeUndefined();
+    expect(jobs.cancel('agent-b', out.job.id)).toBe(false);
+    expect(jobs.running()).toHaveLength(1);
+    expect(jobs.cancel('agent-a', out.job.id)).toBe(true);
+    await expect.poll(async () => (await jobs.wait('agent-a', out.job.id, 0))?.job.state).toBe('cancelled');
+  });
+
+  it("the client's cancel before the hand-over cancels the job; a call attached to a job leaves it running", async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    const g = gated(1);
+    const client = new AbortController();
+    const first = jobs.run(call({ work: g.work, signal: client.signal }));
+    await expect.poll(() => jobs.running().length).toBe(1);
+    const [job] = jobs.running();
+    const watcher = new AbortController();
+    const attached = jobs.run(call({ work: g.work, signal: watcher.signal, limitMs: 60_000 }));
+    await new Promise((r) => setTimeout(r, 50));
+    watcher.abort();
+    expect(jobs.running()).toHaveLength(1); // the attached call's cancel is not the job's
+    client.abort();
+    await expect(first).rejects.toThrow('aborted');
+    await expect(attached).rejects.toThrow('aborted');
+    expect((await jobs.wait('agent-a', job!.id, 0))?.job.state).toBe('cancelled');
+  });
+
+  it('a failed job says why, and the same call then starts again', async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    let runs = 0;
+    const failing = async () => {
+      runs++;
+      throw new Error('the engine is gone');
+    };
+    await expect(jobs.run(call({ work: failing }))).rejects.toThrow('the engine is gone');
+    await expect(jobs.run(call({ work: failing }))).rejects.toThrow('the engine is gone');
+    expect(runs).toBe(2);
+  });
+});
+
+describe('the job store', () => {
+  it('a running job whose server is gone is lost, never running; the same call then starts over', async () => {
+    const home = tempDir('ollm-jobs-');
+    const store = new JobStore(home);
+    const job = await store.create('agent-a', 'route_and_generate', 'k1');
+    const gone = new JobStore(home, () => false); // as read once its server died
+    expect((await gone.get(job.id))?.state).toBe('lost');
+    expect(await gone.sameCall('agent-a', 'k1')).toBeUndefined();
+    expect((await store.get(job.id))?.state).toBe('running');
+    expect((await store.sameCall('agent-a', 'k1'))?.id).toBe(job.id);
+  });
+
+  it(`keeps an ended job ${KEEP_MS / 3600_000} h: past it, a repeated call starts over; within it, attaches`, async () => {
+    const home = tempDir('ollm-jobs-');
+    let now = Date.now();
+    const store = new JobStore(home, () => true, () => now);
+    const job = await store.create('agent-a', 't', 'k1');
+    await store.end(job.id, 'done', { value: 'answer' });
+    now += KEEP_MS - 1000;
+    expect((await store.sameCall('agent-a', 'k1'))?.result).toBe('answer');
+    now += 2000;
+    expect(await store.sameCall('agent-a', 'k1')).toBeUndefined();
+    expect((await store.list('agent-a')).map((j) => j.id)).toEqual([]);
+  });
+
+  it(`a result over ${MAX_TEXT} characters ends the job failed, saying so; one at the bound is kept`, async () => {
+    const store = new JobStore(tempDir('ollm-jobs-'));
+    const big = await store.create('a', 't', 'k1');
+    await store.end(big.id, 'done', { value: 'x'.repeat(MAX_TEXT) });
+    expect(await store.get(big.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/over 4000000 characters/) });
+    const fits = await store.create('a', 't', 'k2');
+    await store.end(fits.id, 'done', { value: 'x'.repeat(MAX_TEXT - 20) });
+    expect((await store.get(fits.id))?.state).toBe('done');
+  });
+});
