@@ -54,6 +54,9 @@ export const MAX_AGENT_NAME = 64;
 /** A printable-ASCII name of 1 to MAX_AGENT_NAME characters, as config/agents.ts keeps a client's name. */
 const AGENT_NAME = new RegExp(`^[\\x20-\\x7e]{1,${MAX_AGENT_NAME}}$`);
 
+/** The longest time limit an agent's client may be said to have (a day); 0 says it has none. */
+export const MAX_TIMEOUT_SECONDS = 86_400;
+
 /** One agent's settings: what it changes from the settings every client gets. */
 const agentSchema = z
   .strictObject({
@@ -80,8 +83,15 @@ const agentSchema = z
       .optional(),
     toolsets: toolsetsSchema.optional().describe('The tools this agent is offered (within the server\'s own toolsets).'),
     system: z.string().min(1).max(20_000).optional().describe("A system prompt added to this agent's generations."),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_TIMEOUT_SECONDS)
+      .optional()
+      .describe("How long this agent's client waits for a tool call before it gives up on it (s); 0: as long as it takes. Left out: the known limit of its client (show_status lists it), else the MCP SDK's 60 s."),
   })
-  .describe("What this agent changes from the settings every client gets: model.default, model.routing.*, options.*, toolsets and a system prompt.");
+  .describe("What this agent changes from the settings every client gets: model.default, model.routing.*, options.*, toolsets, a system prompt, and how long its client waits (timeoutSeconds).");
 
 
 export const agentsSchema = z

@@ -1,0 +1,109 @@
+/**
+ * How long each MCP client waits for a tool call before it gives up on it (its answer then lost,
+ * whatever the server sends meanwhile). Known by the name the client sends (`clientInfo.name`):
+ * the table below holds the clients whose limit a source gives, each row citing it; any other
+ * client is taken to keep the MCP TypeScript SDK's default request timeout
+ * (DEFAULT_REQUEST_TIMEOUT_MSEC = 60000 in its protocol.ts), which most clients built on it keep.
+ * No figure was found for Windsurf, Zed, Continue or Goose: they get the SDK's 60 s.
+ * `agents.NAME.timeoutSeconds` in settings says otherwise for an agent (0: it waits as long as it
+ * takes). Pure: the core knows nothing of MCP; the caller gives the client's name and its agent.
+ */
+import { agentEntry, agentName, selfNamedAgent } from './agents.js';
+import type { Settings } from './schema.js';
+
+/** The MCP TypeScript SDK's default request timeout (DEFAULT_REQUEST_TIMEOUT_MSEC), in seconds. */
+export const SDK_DEFAULT_SECONDS = 60;
+
+interface KnownLimit {
+  /** The client's `clientInfo.name`, exactly as it sends it. */
+  name: string;
+  /** What the user knows it as. */
+  app: string;
+  /** Seconds it waits for a tool call; undefined: as long as it takes (or a limit so long it never matters). */
+  seconds: number | undefined;
+}
+
+/** The clients known to cut calls, or known not to; each row's source in its comment. */
+export const CLIENT_LIMITS: readonly KnownLimit[] = [
+  // Ends a tool call at ~60 s whatever the progress, and ignores MCP_TOOL_TIMEOUT and a server's
+  // "timeout" (the SDK's default): anthropics/claude-code#22542, #43791, #5221. Some Windows builds
+  // were seen to wait ~4 min (#44032, #65643): the shorter figure is kept.
+  { name: 'claude-ai', app: 'Claude Desktop', seconds: 60 },
+  // The CLI honours MCP_TOOL_TIMEOUT (ms) and a server's "timeout" in .mcp.json; unset, the limit
+  // is about 28 h (100,000,000 ms; code.claude.com/docs/en/mcp, as quoted in dev.to "I set a 500ms
+  // timeout and got 28 hours") and a call was seen waited on for 106 min (anthropics/claude-code#69487).
+  // The Claude Code desktop app cuts at ~60 s (#63379): if it sends this name, set
+  // agents.claude-code.timeoutSeconds: 60.
+  { name: 'claude-code', app: 'Claude Code', seconds: undefined },
+  // No documented figure for Cursor's MCP tool calls: the SDK default.
+  { name: 'cursor-vscode', app: 'Cursor', seconds: SDK_DEFAULT_SECONDS },
+  // Copilot agent mode cancels an MCP call at 5 min (microsoft/vscode#261734), and a result sent
+  // after 5 min is never taken (microsoft/vscode#274094); no setting changes it (#311595).
+  { name: 'Visual Studio Code', app: 'VS Code (GitHub Copilot)', seconds: 300 },
+  { name: 'Visual Studio Code - Insiders', app: 'VS Code Insiders (GitHub Copilot)', seconds: 300 },
+  // Cline's per-server "timeout", default 60 s (docs.cline.bot/mcp/configuring-mcp-servers:
+  // "Network Timeout … default 1 minute"; cline src/shared/mcp.ts DEFAULT_MCP_TIMEOUT_SECONDS = 60;
+  // clientInfo name "Cline" in src/services/mcp/McpHub.ts).
+  { name: 'Cline', app: 'Cline', seconds: 60 },
+  // The Inspector resets its 300 s request timeout on progress but ends every call at its "Maximum
+  // Total Timeout", 60 s by default (modelcontextprotocol/inspector client/src/lib/constants.ts,
+  // MCP_REQUEST_MAX_TOTAL_TIMEOUT); it names itself after its package ("inspector-client"), older
+  // releases "mcp-inspector".
+  { name: 'inspector-client', app: 'the MCP Inspector', seconds: 60 },
+  { name: 'mcp-inspector', app: 'the MCP Inspector', seconds: 60 },
+  // Codex's tool_timeout_sec per server, default 300 s (openai/codex
+  // codex-rs/codex-mcp/src/rmcp_client.rs, DEFAULT_TOOL_TIMEOUT).
+  { name: 'codex-mcp-client', app: 'OpenAI Codex', seconds: 300 },
+];
+
+/** How long a client waits for a tool call, and why that figure. */
+export interface ClientLimit {
+  /** Seconds; undefined: it waits as long as it takes. */
+  seconds: number | undefined;
+  /** Where the figure comes from, e.g. "claude-ai cuts calls at 60 s (Claude Desktop)", "agents.ci-bot.timeoutSeconds", "the MCP SDK's default". */
+  source: string;
+}
+
+/**
+ * A known client by its name: exactly, else differing only in case ("Claude-AI"). A name with
+ * anything more ("claude-code 2.1", "cursor-vscode-beta") is another client, given the SDK's
+ * default: a version goes in clientInfo.version, and a longer limit wrongly assumed loses answers.
+ */
+export function knownClient(name: string | undefined): KnownLimit | undefined {
+  if (name === undefined) return undefined;
+  const lower = name.toLowerCase();
+  return CLIENT_LIMITS.find((c) => c.name === name) ?? CLIENT_LIMITS.find((c) => c.name.toLowerCase() === lower);
+}
+
+/**
+ * How long the client named `name` (its clientInfo.name) waits for a tool call, for the calls of
+ * `agent` (the agent its calls count as: config/agents.ts): that agent's `timeoutSeconds` in
+ * settings (0: no limit), else the client's row in the table, else the MCP SDK's 60 s.
+ */
+export function clientLimit(name: string | undefined, settings: Pick<Settings, 'agents'>, agent?: string): ClientLimit {
+  const set = agentEntry(settings, agent)?.timeoutSeconds;
+  if (set !== undefined) return { seconds: set === 0 ? undefined : set, source: `agents.${agent}.timeoutSeconds` };
+  const known = knownClient(name);
+  if (known) return { seconds: known.seconds, source: `${known.name} ${known.seconds === undefined ? 'waits as long as it takes' : `cuts calls at ${known.seconds} s`} (${known.app})` };
+  return { seconds: SDK_DEFAULT_SECONDS, source: "the MCP SDK's default" };
+}
+
+/** The limit in a few words, as show_status and doctor say it: "waits 60 s (claude-ai cuts calls at 60 s (Claude Desktop))" reads badly, so the app or the setting alone. */
+export function limitText(limit: ClientLimit, name?: string): string {
+  const known = limit.source.startsWith('agents.') ? undefined : knownClient(name);
+  const why = known ? known.app : limit.source;
+  return `${limit.seconds === undefined ? 'waits as long as it takes' : `waits ${limit.seconds} s`} (${why})`;
+}
+
+/** The limit as a request carries it (RouteRequest.clientLimitMs), to spread into one: nothing when there is none. */
+export function clientLimitField(limit: ClientLimit): { clientLimitMs?: number } {
+  return limit.seconds === undefined ? {} : { clientLimitMs: limit.seconds * 1000 };
+}
+
+/**
+ * The limit of a client connected over stdio (a shared server's clients, as show_status and doctor
+ * list them): its agent is its own name (config/agents.ts), unless an HTTP token stands for it.
+ */
+export function connectedClientLimit(name: string | undefined, settings: Pick<Settings, 'agents' | 'http'>): ClientLimit {
+  return clientLimit(name, settings, selfNamedAgent(agentName(name), settings.http.tokens));
+}
