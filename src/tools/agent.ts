@@ -30,9 +30,14 @@ export const tokenAgent = new AsyncLocalStorage<string>();
 export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown): string {
   const byToken = tokenAgent.getStore();
   if (byToken !== undefined) return byToken;
+  return selfNamedAgent(agentName(clientInfoName(server, envelope)), settings.http.tokens);
+}
+
+/** The name the request's client gives itself (clientInfo.name: per request in the 2026 era, else from initialize), unbounded; whatever a token says. */
+export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
   const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
   const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
-  return selfNamedAgent(agentName(info?.name ?? sessionAgent.getStore()), settings.http.tokens);
+  return info?.name ?? sessionAgent.getStore();
 }
 
 /** The client's name in an initialize request, bounded; undefined for any other message. */

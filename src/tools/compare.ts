@@ -6,6 +6,7 @@ import { readSummary } from '../orchestrator/jobs/offload.js';
 import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine } from './offload-io.js';
 import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { viewMeta } from '../views/index.js';
+import { clientLimitField } from '../orchestrator/config/client-limits.js';
 
 const metricsSchema = z.object({
   loadMs: z.number().describe('loading the model for this comparison; 0 when it was already loaded'),
@@ -101,13 +102,13 @@ export const compareTool = defineTool({
   // comparison. Open world: a named Ollama cloud model (…-cloud) sends the prompt to ollama.com.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   meta: viewMeta('compare'),
-  async run(input, { orch, signal, phases, readInputs, rawArgs, agent }) {
+  async run(input, { orch, signal, phases, readInputs, rawArgs, agent, clientLimit }) {
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
-    const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }), agent });
+    const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }), agent, ...clientLimitField(clientLimit) });
     const ok = result.results.filter((r) => !r.error);
     const { entry, text } = withLedgerLine({ orch, rawArgs, agent }, input, inputs, renderComparison(result), {
       answer: ok[0]?.text ?? '',

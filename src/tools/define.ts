@@ -33,7 +33,9 @@ import { explainInvalidArguments } from './invalid-args.js';
 import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
-import { callingAgent } from './agent.js';
+import { callingAgent, clientInfoName } from './agent.js';
+import { clientLimit, type ClientLimit } from '../orchestrator/config/client-limits.js';
+import { clientText } from '../orchestrator/util/client-name.js';
 import { clientId } from './client-id.js';
 import { levelChosen } from './log-choice.js';
 
@@ -56,6 +58,8 @@ export interface ToolContext {
   agent: string;
   /** Who asks: this connection (client-id.ts), for turns between clients on a model's slots. */
   client?: string;
+  /** How long the calling client waits for this call (seconds, undefined: as long as it takes) and why: config/client-limits.ts. */
+  clientLimit: ClientLimit;
   /** The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth and size. */
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
@@ -269,6 +273,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
             client: clientId(server, ctx, agent),
+            clientLimit: clientLimit(clientText(clientInfoName(server, ctx.mcpReq.envelope)), orch.config.settings, agent),
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, await clientRoots(server, ctx), orch.origins),
           }));

@@ -9,6 +9,7 @@ import { defineTool } from './define.js';
 import { renderRoute, routeResultSchema, withLedger } from './route-and-generate.js';
 import { inputFields, readInputArgs } from './offload-io.js';
 import { quoted } from '../orchestrator/util/shorten.js';
+import { clientLimitField } from '../orchestrator/config/client-limits.js';
 
 /**
  * The work each built-in template asks for, so generate routes it without guessing: reviewing
@@ -133,6 +134,7 @@ export const renderTemplateTool = defineTool({
       prompt: r.prompt,
       agent: ctx.agent,
       ...(ctx.client !== undefined && { client: ctx.client }),
+      ...clientLimitField(ctx.clientLimit),
       signal,
       ...(inputs && { inputs }),
       ...(phases && { progress: phases }),

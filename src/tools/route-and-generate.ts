@@ -7,6 +7,7 @@ import { withNotice } from './memory-schemas.js';
 import { workRecordSchema } from './schemas.js';
 import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine, type InputArgs, type ReadSummary } from './offload-io.js';
 import { prepareFormat } from '../orchestrator/generation/answer-format.js';
+import { clientLimitField } from '../orchestrator/config/client-limits.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -112,7 +113,7 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const result = await offload(ctx.orch, { ...rest, agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...(format && { format }), ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
+    const result = await offload(ctx.orch, { ...rest, agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
     if (result.advice) return { structured: result, text: result.text }; // a dry run saved nothing and cost nothing
     if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
     // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result

@@ -29,6 +29,8 @@ export interface CompareRequest {
   progress?: PhaseBoard;
   /** The calling agent (its client's name): settings' agents.NAME apply to the comparison (jobs/agent-parts.ts). */
   agent?: string;
+  /** How long the calling client waits for the call (ms; config/client-limits.ts); left out: as long as it takes. */
+  clientLimitMs?: number;
 }
 
 export interface CompareMetrics {

@@ -18,6 +18,8 @@ export interface RouteRequest {
   agent?: string;
   /** Who asks — one connection of a client; else the agent: clients take turns on a model's slots (loading/turns.ts). */
   client?: string;
+  /** How long the calling client waits for the call (ms; config/client-limits.ts); left out: as long as it takes. */
+  clientLimitMs?: number;
   task?: TaskType;
   profile?: ProfileName;
   complexity?: Complexity;
