@@ -60,4 +60,5 @@ export const MODULES = [
   { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },
   { name: 'schedule', file: 'src/orchestrator/generation/schedule.ts', tests: unit('schedule') },
   { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-lines', 'shared-hello'), ...integration('shared-forward')] },
+  { name: 'shared-stall', file: 'src/server/shared/stall.ts', tests: [...unit('shared-stall'), ...integration('shared-forward')] },
 ];

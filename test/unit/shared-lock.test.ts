@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, ut
 import { link, lstat, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { alive, type LockFiles, type Proof, sweepLeftovers, takeLock } from '../../src/server/shared/lock.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -58,12 +58,40 @@ describe("a lock whose process lives, with a proof asked of its holder (issue 55
     expect(asked).toContain(process.ppid);
   });
 
-  it('past its start, held by the server that proves it: kept', async () => {
+  it('past its start, held by the server that proves it: kept, the proof asked once', async () => {
+    asked.length = 0;
     const file = join(tempDir('ollm-lock-'), 'x.lock');
     writeFileSync(file, String(process.ppid));
     old(file);
     expect(await takeLock(file, undefined, proof(true))).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+    expect(asked).toEqual([process.ppid]);
+  });
+
+  it('its start counts to the millisecond: the proof is asked once the lock is as old as a start, not before', async () => {
+    const file = join(tempDir('ollm-lock-'), 'x.lock');
+    writeFileSync(file, String(process.ppid));
+    const fs = (age: number): LockFiles => ({ link, lstat, readFile, rm, writeFile, writtenAt: async () => Date.now() - age });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      asked.length = 0;
+      expect(await takeLock(file, fs(60_000), proof(true))).toBe(false);
+      expect(asked).toEqual([process.ppid]);
+      asked.length = 0;
+      expect(await takeLock(file, fs(59_999), proof(true))).toBe(false);
+      expect(asked).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gone between its reading and its age: no proof asked of a holder that left', async () => {
+    asked.length = 0;
+    const file = join(tempDir('ollm-lock-'), 'x.lock');
+    writeFileSync(file, String(process.ppid));
+    const fs: LockFiles = { link, lstat, readFile, rm, writeFile, writtenAt: async () => Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })) };
+    await takeLock(file, fs, proof(false));
+    expect(asked).toEqual([]);
   });
 
   it('younger than a start (its server may not listen yet): kept, no proof asked', async () => {

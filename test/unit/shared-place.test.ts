@@ -216,6 +216,23 @@ describe('sharedPlace on another system', () => {
     // the other side: a usable runtime folder is still the first choice
     expect((await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: tmp }, system({ tmpdir: () => join(file, 'tmp') }))).dir).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`));
   });
+
+  it('with no folder it can use, refuses naming each and why, so the launch serves on its own', async () => {
+    const file = join(shortDir(), 'f');
+    writeFileSync(file, 'x');
+    const err = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: file }, system({ tmpdir: () => join(file, 't'), lastResort: join(file, 'last') })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SharedUnavailable);
+    expect(String(err)).toBe(`SharedUnavailable: no folder can hold its socket (${file}: ENOTDIR; ${join(file, 't')}: ENOTDIR; ${join(file, 'last')}: ENOTDIR): set XDG_RUNTIME_DIR to a short private folder.`);
+  });
+
+  it('a folder that is there but open to others is refused, never passed over for the next', async () => {
+    const runtime = shortDir();
+    mkdirSync(join(runtime, `ollm-mcp-${THIS_SYSTEM.uid}`), { mode: 0o755 });
+    chmodSync(join(runtime, `ollm-mcp-${THIS_SYSTEM.uid}`), 0o755);
+    const err = await sharedPlace(await config(), '1.0.0', { XDG_RUNTIME_DIR: runtime }, system({ tmpdir: () => shortDir() })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SharedUnavailable);
+    expect(String(err)).toMatch(/is open to other users/);
+  });
 });
 
 describe('socketBases', () => {

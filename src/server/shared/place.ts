@@ -78,6 +78,8 @@ export interface System {
   username: () => string;
   /** The temporary folder. */
   tmpdir: () => string;
+  /** The folder tried last (`/tmp`; the tests name another). */
+  lastResort?: string;
 }
 
 export const THIS_SYSTEM: System = {
@@ -106,9 +108,9 @@ export async function privateDir(dir: string, uid: number | undefined): Promise<
 }
 
 /** The folders a socket's folder may be made in, first choice first: $XDG_RUNTIME_DIR when absolute, the temporary folder, /tmp. */
-export function socketBases(env: NodeJS.ProcessEnv, tmp: string): string[] {
+export function socketBases(env: NodeJS.ProcessEnv, tmp: string, last = '/tmp'): string[] {
   const runtime = env.XDG_RUNTIME_DIR?.trim();
-  return [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmp, '/tmp'];
+  return [...(runtime && isAbsolute(runtime) ? [runtime] : []), tmp, last];
 }
 
 /** The place named `name` in the socket folder `dir`: its socket (on Windows its pipe) and its lock. */
@@ -136,7 +138,7 @@ export async function sharedPlace(
     await mkdir(dir, { recursive: true });
     return placeIn(dir, name, system);
   }
-  const bases = socketBases(env, system.tmpdir());
+  const bases = socketBases(env, system.tmpdir(), system.lastResort);
   const unusable: string[] = [];
   for (const base of bases) {
     const dir = join(base, `ollm-mcp-${userTag(system)}`);
@@ -162,7 +164,7 @@ export async function sharedPlace(
  * `ollm-mcp shared` and doctor look for servers. On Windows, the one of this $OLLM_HOME.
  */
 export async function socketFolders(home: string, env: NodeJS.ProcessEnv = process.env, system: System = THIS_SYSTEM): Promise<string[]> {
-  const dirs = system.platform === 'win32' ? [join(home, 'shared')] : socketBases(env, system.tmpdir()).map((base) => join(base, `ollm-mcp-${userTag(system)}`));
+  const dirs = system.platform === 'win32' ? [join(home, 'shared')] : socketBases(env, system.tmpdir(), system.lastResort).map((base) => join(base, `ollm-mcp-${userTag(system)}`));
   const found: string[] = [];
   for (const dir of [...new Set(dirs)]) {
     if ((await lstat(dir).catch(() => undefined)) === undefined) continue;
