@@ -1,6 +1,7 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Exit code 1 when a goal is missed. */
 import { benchClassify } from './classify.js';
 import { benchClientsMemory } from './clients-memory.js';
+import { benchSharedStall } from './shared-stall.js';
 import { benchCompare } from './compare.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
@@ -57,6 +58,7 @@ const benches = [
   { name: 'offload-split', run: benchOffloadSplit, alone: true }, // part of offload; by name, it runs alone
   { name: 'peer', run: benchPeer },
   { name: 'clients-memory', run: benchClientsMemory },
+  { name: 'shared-stall', run: benchSharedStall },
   { name: 'hostile', run: benchHostile },
   { name: 'inputs', run: benchInputs },
   { name: 'shared', run: benchShared },

@@ -91,9 +91,15 @@ async function standIn(home: string, runtime: string): Promise<{ held: Socket[];
   stopShared(runtime);
   await vi.waitFor(() => expect(socketFiles(runtime)).toEqual([]), { timeout: 10_000, interval: 20 });
   const held: Socket[] = [];
-  const server: Server = createServer((s) => void held.push(s));
+  // it answers `who` as the pid its lock names (a server, proven: lock.ts), and holds every hello
+  const server: Server = createServer((s) => {
+    s.once('data', (d: Buffer) => {
+      if (d.toString().startsWith('{"ollm":"who"}')) s.end(`${JSON.stringify({ ollm: 'clients', pid: process.pid, version: '0', clients: [] })}\n`);
+      else held.push(s);
+    });
+  });
   await new Promise<void>((r) => server.listen(join(socketDir(runtime), sock), r));
-  // its lock, as a server just started holds it: the daemons a launch starts when its hello goes unanswered leave it be
+  // its lock: the daemons a launch starts when its hello goes unanswered find it proven, and leave it be
   writeFileSync(lock, String(process.pid));
   return {
     held,

@@ -45,70 +45,67 @@ describe("the shared server's lock", () => {
 
 describe("a lock whose process lives, with a proof asked of its holder (issue 55: a pid reused after a crash, a server that stopped answering)", () => {
   const asked: number[] = [];
-  const proof = (answers: boolean): Proof => ({ startMs: 60_000, proves: async (pid) => (asked.push(pid), answers) });
+  const proof = (answer: 'proven' | 'silent' | 'absent'): Proof => ({ startMs: 60_000, proves: async (pid) => (asked.push(pid), answer) });
   const old = (file: string) => utimesSync(file, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
-
-  it('past its start, held by a process that does not prove to be the server: removed and taken', async () => {
+  const held = (age?: 'old') => {
     asked.length = 0;
     const file = join(tempDir('ollm-lock-'), 'x.lock');
     writeFileSync(file, String(process.ppid));
-    old(file);
-    expect(await takeLock(file, undefined, proof(false))).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
-    expect(asked).toContain(process.ppid);
-  });
+    if (age) old(file);
+    return file;
+  };
 
-  it('past its start, held by the server that proves it: kept, the proof asked once', async () => {
-    asked.length = 0;
-    const file = join(tempDir('ollm-lock-'), 'x.lock');
-    writeFileSync(file, String(process.ppid));
-    old(file);
-    expect(await takeLock(file, undefined, proof(true))).toBe(false);
+  it('held by the server that answers as itself: kept, the proof asked once', async () => {
+    const file = held('old');
+    expect(await takeLock(file, undefined, proof('proven'))).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
     expect(asked).toEqual([process.ppid]);
   });
 
-  it('its start counts to the millisecond: the proof is asked once the lock is as old as a start, not before', async () => {
-    const file = join(tempDir('ollm-lock-'), 'x.lock');
-    writeFileSync(file, String(process.ppid));
+  it('something listening there that does not answer as it (suspended, hung): removed and taken, however young the lock', async () => {
+    const file = held();
+    expect(await takeLock(file, undefined, proof('silent'))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+    expect(asked).toContain(process.ppid);
+  });
+
+  it('nothing listening, the lock past a start (a pid reused after a crash): removed and taken', async () => {
+    const file = held('old');
+    expect(await takeLock(file, undefined, proof('absent'))).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
+  });
+
+  it('nothing listening, the lock younger than a start (its server may not listen yet): kept', async () => {
+    const file = held();
+    expect(await takeLock(file, undefined, proof('absent'))).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+  });
+
+  it('its start counts to the millisecond: a lock as old as a start is past it, one a millisecond younger is not', async () => {
+    const file = held();
     const fs = (age: number): LockFiles => ({ link, lstat, readFile, rm, writeFile, writtenAt: async () => Date.now() - age });
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
-      asked.length = 0;
-      expect(await takeLock(file, fs(60_000), proof(true))).toBe(false);
-      expect(asked).toEqual([process.ppid]);
-      asked.length = 0;
-      expect(await takeLock(file, fs(59_999), proof(true))).toBe(false);
-      expect(asked).toEqual([]);
+      expect(await takeLock(file, fs(59_999), proof('absent'))).toBe(false);
+      expect(await takeLock(file, fs(60_000), proof('absent'))).toBe(true);
     } finally {
       vi.useRealTimers();
     }
   });
 
-  it('gone between its reading and its age: no proof asked of a holder that left', async () => {
-    asked.length = 0;
-    const file = join(tempDir('ollm-lock-'), 'x.lock');
-    writeFileSync(file, String(process.ppid));
+  it('gone between its reading and its age: not taken for stale', async () => {
+    const file = held();
     const fs: LockFiles = { link, lstat, readFile, rm, writeFile, writtenAt: async () => Promise.reject(Object.assign(new Error('gone'), { code: 'ENOENT' })) };
-    await takeLock(file, fs, proof(false));
-    expect(asked).toEqual([]);
-  });
-
-  it('younger than a start (its server may not listen yet): kept, no proof asked', async () => {
-    asked.length = 0;
-    const file = join(tempDir('ollm-lock-'), 'x.lock');
-    writeFileSync(file, String(process.ppid));
-    expect(await takeLock(file, undefined, proof(false))).toBe(false);
+    expect(await takeLock(file, fs, proof('absent'))).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
-    expect(asked).toEqual([]);
   });
 
   it('held by a process that is gone: taken, no proof asked', async () => {
-    asked.length = 0;
     const file = join(tempDir('ollm-lock-'), 'x.lock');
+    asked.length = 0;
     writeFileSync(file, String(deadPid()));
     old(file);
-    expect(await takeLock(file, undefined, proof(true))).toBe(true);
+    expect(await takeLock(file, undefined, proof('proven'))).toBe(true);
     expect(asked).toEqual([]);
   });
 });

@@ -2,8 +2,9 @@
  * The lock a shared server holds for its life (its pid in a file made with O_EXCL beside its
  * socket): of several started at once for one address, one serves and the others leave. A lock
  * whose process is gone (killed) is removed and taken; so is one whose process lives but does not
- * prove to be the shared server once the lock is past its start (`Proof`): a pid reused by another
- * program after a crash, or a server that stopped answering (suspended, hung).
+ * prove to be the shared server (`Proof`): a server that stopped answering (suspended, hung), or —
+ * once the lock is past a server's start with nothing listening — a pid reused by another program
+ * after a crash.
  */
 import { link, lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -34,13 +35,14 @@ const files: LockFiles = { link, lstat, readFile, rm, writeFile, writtenAt: asyn
 export const LOCK_START_MS = 15_000;
 
 /**
- * How a lock's holder proves it is the shared server: by answering at its socket as the pid the
- * lock names (start.ts asks `who`). Asked only once the lock is older than `startMs` — a server
- * takes its lock before it listens — so one still starting is never taken for a stranger.
+ * How a lock's holder proves it is the shared server: asked at its socket, it answers `who` as
+ * the pid the lock names (`proven`); something accepts there but gives no such answer — suspended,
+ * hung, another pid — (`silent`); or nothing listens (`absent`). A server takes its lock before it
+ * listens, so an absent one is still taken to be starting while the lock is younger than `startMs`.
  */
 export interface Proof {
   startMs: number;
-  proves(pid: number): Promise<boolean>;
+  proves(pid: number): Promise<'proven' | 'silent' | 'absent'>;
 }
 
 /**
@@ -54,9 +56,11 @@ async function holder(file: string, fs: LockFiles, proof?: Proof): Promise<'live
   const pid = Number(bytes.toString());
   if (!(pid > 0 && alive(pid))) return 'stale'; // 0 and negative pids: signal 0 would reach a whole group
   if (!proof) return 'live';
+  const proved = await proof.proves(pid);
+  if (proved !== 'absent') return proved === 'proven' ? 'live' : 'stale';
   const at = await fs.writtenAt(file).catch(() => undefined);
   if (at === undefined) return undefined; // gone meanwhile
-  return Date.now() - at < proof.startMs || (await proof.proves(pid)) ? 'live' : 'stale';
+  return Date.now() - at < proof.startMs ? 'live' : 'stale'; // not listening yet, or never will
 }
 
 /** Tries before giving up on a lock that keeps changing hands (each waits BREAK_WAIT_MS when another is breaking it). */

@@ -69,8 +69,9 @@ export async function reachOrStart(reach: Reach, start: () => Promise<void>, sta
   let last: unknown;
   let startedAt = -Infinity;
   // not while another's daemon is starting, nor again within RESTART_MS of this launch's own
-  const startOnce = async () => {
-    if (Date.now() - startedAt < RESTART_MS || (await starting())) return;
+  // what listens but does not answer is no server starting (`listening`): its lock, however young, is not waited on
+  const startOnce = async (listening = false) => {
+    if (Date.now() - startedAt < RESTART_MS || (!listening && (await starting()))) return;
     startedAt = Date.now();
     await start();
     until = Date.now() + START_WITHIN_MS; // the time a server takes to start, from now
@@ -93,7 +94,7 @@ export async function reachOrStart(reach: Reach, start: () => Promise<void>, sta
       if (err instanceof SharedUnavailable) throw err;
       last = err;
       // no answer: it closed while starting or stopping, or it does not answer at all
-      if (err instanceof Silent) await startOnce();
+      if (err instanceof Silent) await startOnce(true);
       await sleep(50);
     }
   }

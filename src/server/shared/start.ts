@@ -19,6 +19,7 @@ import type { Retire } from './control.js';
 import { LOCK_START_MS, sweepLeftovers, takeLock, type Proof } from './lock.js';
 import { placeIn, retiringName, sharedKey, type Place } from './place.js';
 import { takeOver, type Me } from './retire.js';
+import { connectTo } from './reach.js';
 import { SharedServer } from './shared-server.js';
 import { logFile } from './spawn.js';
 import { askWho } from './who.js';
@@ -38,8 +39,16 @@ export interface StartAs {
   takeOver: boolean;
 }
 
-/** The proof a lock at `place` asks of its holder: the server at its socket answering `who` with the pid the lock names. */
-export const proofAt = (place: Place): Proof => ({ startMs: LOCK_START_MS, proves: async (pid) => (await askWho(place.address))?.pid === pid });
+/** The proof a lock at `place` asks of its holder: the server at its socket answering `who` with the pid the lock names, within 2 s. */
+export const proofAt = (place: Place): Proof => ({
+  startMs: LOCK_START_MS,
+  proves: async (pid) => {
+    const sock = await connectTo(place.address).catch(() => undefined);
+    if (!sock) return 'absent';
+    sock.destroy();
+    return (await askWho(place.address, 2000))?.pid === pid ? 'proven' : 'silent';
+  },
+});
 
 /** Whether a server already answers at the address as a shared server (another started first); one that accepts but does not answer — suspended, hung — is not one. */
 const answering = async (address: string): Promise<boolean> => (await askWho(address, 1500)) !== undefined;
