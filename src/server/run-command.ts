@@ -10,7 +10,7 @@ import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { loadSettings } from './load-settings.js';
 import { learningCommand, memoryCommand, print, projectCommand, templateCommand } from './commands.js';
 import { stateCommand } from './state-command.js';
-import { sharedCheck } from './shared/report.js';
+import { sharedChecks } from './shared/report.js';
 
 function printDoctor(report: DoctorReport): void {
   const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
@@ -38,7 +38,7 @@ export async function runCommand(args: CliArgs): Promise<number> {
     await checkTemplatePrompts(orch.templates); // a template a server could not offer is reported too
     // its report quotes what engines said: no configured key in it, whatever path it took
     const found = await runDoctor(orch);
-    found.checks.push(await sharedCheck(loaded.config)); // every shared server of this user and its clients; two on this home warned of
+    found.checks.push(...(await sharedChecks(loaded.config))); // every shared server of this user and its clients (two on this home warned of), and how long each client waits
     const report = redactValuesDeep(found, configuredSecrets(loaded.config.settings, process.env, [args.token]));
     if (args.json) print(JSON.stringify(report, null, 2));
     else printDoctor(report);

@@ -8,7 +8,7 @@ import { footprint, footprintLine, formatMoney, formatTokens, type SavingsSummar
 import type { AgentRecord } from '../orchestrator/stores/agents.js';
 import { offeredList } from '../presenting/footprint.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
-import { boundedFleet } from '../presenting/fleet.js';
+import { boundedFleet, clientsLine, withClientLimits } from '../presenting/fleet.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from '../presenting/answer-bounds.js';
 import { byCodeUnit } from '../orchestrator/util/locale-free.js';
 
@@ -142,7 +142,16 @@ export function renderAgents(agents: readonly AgentRecord[], total: number, curr
 const fallbackSchema = z.object({ name: z.string(), url: z.string(), ok: z.boolean(), detail: z.string(), latencyMs: z.number(), coolingDown: z.string().optional() });
 
 /** A client of the shared server (fleetStatus, as ollm://fleet lists it). */
-const clientSchema = z.object({ name: z.string().optional(), version: z.string().optional(), pid: z.number(), cwd: z.string(), project: z.string().optional(), since: z.string() });
+const clientSchema = z.object({
+  name: z.string().optional(),
+  version: z.string().optional(),
+  pid: z.number(),
+  cwd: z.string(),
+  project: z.string().optional(),
+  since: z.string(),
+  limitSeconds: z.number().optional().describe('how long it waits for a tool call; left out: as long as it takes'),
+  limit: z.string().optional().describe('the same in words, and why (its app, agents.NAME.timeoutSeconds, or the MCP SDK\'s default)'),
+});
 
 /** A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records, savings by model. */
 const SHARE = MAX_ANSWER_CHARS / 4;
@@ -175,7 +184,7 @@ export const showStatusTool = defineTool({
   meta: viewMeta('status'),
   async run(_input, { orch }) {
     const [status, ram, book] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.savings.load(), orch.agents.load()]);
-    const fleet = boundedFleet(status, SHARE);
+    const fleet = withClientLimits(boundedFleet(status, SHARE), orch.config.settings);
     const records = boundList(learningRecords(book), { maxChars: SHARE, noun: ['track record', 'track records'], rest: '`npx ollm-mcp learning show` lists every one.' });
     const learning = { on: orch.config.settings.model.routing.learning, records: records.kept };
     const memory = { budgetBytes: ram.budgetBytes, headroomBytes: ram.headroomBytes, loadedBytes: ram.loadedBytes, totalBytes: ram.totalBytes, availableBytes: ram.availableBytes };
@@ -192,9 +201,10 @@ export const showStatusTool = defineTool({
     const cut = { ...(metrics.cut && { metrics: metrics.cut }), ...(records.cut && { learning: records.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
     const cutNotes = Object.values(cut).map((c) => c.note);
     const notes = orch.pinNotes();
+    const clients = clientsLine(fleet.clients);
     return {
       structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, agents, savings, learning, ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
-      text: `${renderStatus(fleet, roomText(ram))}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderAgents(agents, everyAgent.length, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
+      text: `${renderStatus(fleet, roomText(ram))}${clients ? `\n\n${clients}` : ''}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderAgents(agents, everyAgent.length, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
     };
   },
 });

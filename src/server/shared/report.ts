@@ -3,7 +3,8 @@
  * one's pid, build, what it serves, since when, its clients, whether it retires; doctor warns when
  * more than one serves this $OLLM_HOME (two planners of one engine, each blind to the other's loads).
  */
-import type { LoadedConfig } from '../../orchestrator/config/index.js';
+import type { LoadedConfig, Settings } from '../../orchestrator/config/index.js';
+import { connectedClientLimit, limitText } from '../../orchestrator/config/client-limits.js';
 import type { Check } from '../../orchestrator/doctor-memory.js';
 import { release } from './build.js';
 import { placeName, SharedUnavailable, sharedKey, sharedPlace, type Place } from './place.js';
@@ -46,16 +47,34 @@ export function twoPlanners(servers: Found[], home: string): string | undefined 
   return `${same.length} servers plan one engine for ${home} (pids ${same.map((s) => s.pid).join(', ')}): the older retires when its clients leave; \`ollm-mcp shared stop\` to stop it now.`;
 }
 
-/** The doctor's check of the shared servers: off, none running, or each one and its clients; a warning when two serve this $OLLM_HOME. */
-export async function sharedCheck(config: LoadedConfig): Promise<Check> {
+/**
+ * The doctor's checks of the shared servers: off, none running, or each one and its clients (a
+ * warning when two serve this $OLLM_HOME); then, when clients are connected to those serving this
+ * $OLLM_HOME, how long each waits for a tool call.
+ */
+export async function sharedChecks(config: LoadedConfig): Promise<Check[]> {
   const name = 'shared server';
-  if (!config.settings.shared.enabled) return { name, level: 'ok', detail: 'off: each stdio launch serves on its own (shared.enabled: false or OLLM_SHARED=0).' };
+  if (!config.settings.shared.enabled) return [{ name, level: 'ok', detail: 'off: each stdio launch serves on its own (shared.enabled: false or OLLM_SHARED=0).' }];
   const place = await currentPlace(config);
-  if (place instanceof SharedUnavailable) return { name, level: 'warn', detail: `cannot be used: ${place.message}`, fix: 'launches serve on their own until this is fixed.' };
+  if (place instanceof SharedUnavailable) return [{ name, level: 'warn', detail: `cannot be used: ${place.message}`, fix: 'launches serve on their own until this is fixed.' }];
   const servers = await allServers(config.home);
-  if (servers.length === 0) return { name, level: 'ok', detail: `none running now; the next stdio launch starts one at ${place.address}.` };
+  if (servers.length === 0) return [{ name, level: 'ok', detail: `none running now; the next stdio launch starts one at ${place.address}.` }];
   const current = currentName(config);
   const detail = `${servers.length === 1 ? '' : `${servers.length} running: `}${servers.map((s) => describeServer(s, current)).join(' | ')}${servers.some((s) => s.name === current) ? '' : ` The next stdio launch starts one at ${place.address}.`}`;
   const two = twoPlanners(servers, config.home);
-  return two ? { name, level: 'warn', detail, fix: two } : { name, level: 'ok', detail };
+  const limits = clientLimitsCheck(servingHome(servers, config.home), config.settings);
+  return [two ? { name, level: 'warn', detail, fix: two } : { name, level: 'ok', detail }, ...(limits ? [limits] : [])];
+}
+
+/**
+ * How long each client of `servers` waits for a tool call, under `settings` (its agent's
+ * agents.NAME.timeoutSeconds, else its client's known limit, else the MCP SDK's 60 s:
+ * config/client-limits.ts); the first MAX_CLIENTS_SAID of them. Undefined when none is connected.
+ */
+export function clientLimitsCheck(servers: readonly Found[], settings: Pick<Settings, 'agents' | 'http'>): Check | undefined {
+  const clients = servers.flatMap((s) => s.who?.clients ?? []);
+  if (clients.length === 0) return undefined;
+  const each = clients.slice(0, MAX_CLIENTS_SAID).map((c) => `${c.name ?? 'a client'} (pid ${c.pid}) ${limitText(connectedClientLimit(c.name, settings), c.name)}`);
+  const more = clients.length > MAX_CLIENTS_SAID ? `; and ${clients.length - MAX_CLIENTS_SAID} more` : '';
+  return { name: 'client time limits', level: 'ok', detail: `${each.join('; ')}${more}. A call longer than its client waits is lost to it; agents.NAME.timeoutSeconds in settings says otherwise for a client.` };
 }
