@@ -1,5 +1,5 @@
 /** Inputs read by reference, against a real project folder and git: what is read, and what is refused and why. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, type InputRequest, type InputScope } from '../../src/orchestrator/inputs/index.js';
@@ -115,6 +115,36 @@ describe('files by path and by pattern', () => {
     writeFileSync(bigFile, 'x'.repeat(5000));
     const withBig = await inputScope({ ...tiny, roots: [p.outside] }, p.root, []);
     expect(await refusal({ files: [bigFile] }, withBig)).toMatch(/big\.log: 5(\.0)? KB, more than the 1(\.0)? KB allowed for a file \(inputs\.maxFileBytes\)/);
+  });
+});
+
+describe('a glob picomatch would match slowly (issue 55)', () => {
+  it('is matched in linear time over names built to make it backtrack: the file that matches found, the rest not', async () => {
+    const root = tempDir('ollm-glob-slow-');
+    const name = 'a'.repeat(40);
+    const dir = join(root, ...Array.from({ length: 90 }, () => name)); // a path of 3,690 characters
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), 'NEAR-MARK\n');
+    writeFileSync(join(dir, `${name}b`), 'MATCH-MARK\n');
+    const s = await inputScope(LIMITS, root, []);
+    const t = performance.now();
+    // tinyglobby, matching with picomatch, took 18 s over this tree
+    const g = await read({ files: ['*a*/**/*a*/**/*a*b'] }, s);
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(g.docs.map((d) => d.text)).toEqual(['MATCH-MARK\n']);
+  });
+
+  it('finds what picomatch finds, .gitignore honoured', async () => {
+    const g = await read({ files: ['**/src/**/*.ts'] });
+    expect(g.read.map((r) => r.path).sort()).toEqual(['src/a.ts', 'src/b.ts', 'src/nested/c.ts']);
+    const fewer = await read({ files: ['**/*(n)e*(s)ted/**/*.ts'] });
+    expect(fewer.read.map((r) => r.path)).toEqual(['src/nested/c.ts']);
+  });
+
+  it('a negated part RE2 cannot run is refused, naming the pattern and what to do', async () => {
+    expect(await refusal({ files: ['src/**/!(a)/**/*.ts'] })).toBe(
+      'src/**/!(a)/**/*.ts: uses a negated part ("!(…)" or a leading "!"), which ollm-mcp does not match: globs that picomatch would match slowly are matched in time linear in each path (by RE2), so that no pattern can stall the server — write the pattern without it, or name the files.',
+    );
   });
 });
 

@@ -14,6 +14,13 @@ import { quoted } from '../util/shorten.js';
 /** A pattern ollm-mcp does not run: the words say which part, why, and what to do instead. */
 export class PatternRefused extends Error {}
 
+/** A part of a JavaScript pattern RE2 cannot run (re2Syntax); `what` names it: "a look-ahead ((?=…))". */
+export class Unsupported extends Error {
+  constructor(readonly what: string) {
+    super(what);
+  }
+}
+
 /** What ollm-mcp tells the caller to do about a part of a pattern it does not run. */
 const NEXT_STEP = 'rewrite the pattern without it, or leave the pattern out and check that part of the answer yourself';
 
@@ -84,9 +91,9 @@ function escape(source: string, at: number, inClass: boolean): [string, number] 
       return [`\\${c}{${name}}`, end + 1];
     }
     case 'k':
-      throw refused(source, 'a backreference (\\k<…>)');
+      throw new Unsupported('a backreference (\\k<…>)');
     default:
-      if (c >= '1' && c <= '9') throw refused(source, `a backreference (\\${c})`);
+      if (c >= '1' && c <= '9') throw new Unsupported(`a backreference (\\${c})`);
       return [`\\${c}`, at + 2]; // a syntax character or "/" or "-", escaped: RE2 takes any punctuation escaped
   }
 }
@@ -116,8 +123,9 @@ function charClass(source: string, at: number): [string, number] {
 }
 
 /**
- * `source`, a pattern JavaScript accepts with the `u` flag, in RE2's syntax with the same meaning;
- * throws PatternRefused for a look-around, a backreference or an inline flag.
+ * `source`, a pattern JavaScript accepts, in RE2's syntax with the same meaning (read as with the `u`
+ * flag; picomatch's patterns, written without it, read the same); throws Unsupported for a
+ * look-around, a backreference or an inline flag.
  */
 export function re2Syntax(source: string): string {
   let out = '';
@@ -141,14 +149,14 @@ export function re2Syntax(source: string): string {
         out += '(?:';
         i += 3;
       } else if (kind[0] === '=' || kind[0] === '!') {
-        throw refused(source, `a look-ahead ((?${kind[0]}…))`);
+        throw new Unsupported(`a look-ahead ((?${kind[0]}…))`);
       } else if (kind === '<=' || kind === '<!') {
-        throw refused(source, `a look-behind ((?${kind}…))`);
+        throw new Unsupported(`a look-behind ((?${kind}…))`);
       } else if (kind[0] === '<') {
         out += '('; // a named group: only whether the pattern matches is asked, never what a group holds
         i = source.indexOf('>', i) + 1;
       } else {
-        throw refused(source, 'an inline flag ((?i:…) and the like)');
+        throw new Unsupported('an inline flag ((?i:…) and the like)');
       }
     } else {
       const len = source.codePointAt(i)! > 0xffff ? 2 : 1;
@@ -173,7 +181,12 @@ export interface LinearPattern {
 export function linearPattern(source: string, flags: string): LinearPattern {
   if (flags !== 'u') throw new Error(`patterns are read with the u flag, not "${flags}"`); // Ajv's unicodeRegExp, never turned off here
   new RegExp(source, flags); // only parsed, never run: a pattern that is not ECMAScript is refused in JavaScript's words
-  const syntax = re2Syntax(source);
+  let syntax: string;
+  try {
+    syntax = re2Syntax(source);
+  } catch (err) {
+    throw err instanceof Unsupported ? refused(source, err.what) : err;
+  }
   let re: RE2JS;
   try {
     re = RE2JS.compile(syntax);
