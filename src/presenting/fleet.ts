@@ -32,7 +32,7 @@ export function boundedFleet(fleet: Fleet, maxChars: number): Fleet {
 export type LimitedClient = ConnectedClient & { limitSeconds?: number; limit: string };
 
 /** The fleet's clients, each with its time limit under `settings` (its agent's timeoutSeconds, else its client's known limit, else the SDK's 60 s). */
-export function withClientLimits<F extends { clients?: ConnectedClient[] }>(fleet: F, settings: Pick<Settings, 'agents' | 'http'>): Omit<F, 'clients'> & { clients?: LimitedClient[] } {
+export function withClientLimits<F extends { hosts: unknown; clients?: ConnectedClient[] }>(fleet: F, settings: Pick<Settings, 'agents' | 'http'>): Omit<F, 'clients'> & { clients?: LimitedClient[] } {
   if (!fleet.clients) return fleet as Omit<F, 'clients'>;
   const clients = fleet.clients.map((c): LimitedClient => {
     const limit = connectedClientLimit(c.name, settings);

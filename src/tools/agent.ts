@@ -11,6 +11,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
 import { agentName, selfNamedAgent, settingsForAgent } from '../orchestrator/config/agents.js';
 import type { Settings } from '../orchestrator/config/schema.js';
+import { clientLimit, type ClientLimit } from '../orchestrator/config/client-limits.js';
+import { clientText } from '../orchestrator/util/client-name.js';
 import { toolsInSets } from './toolsets.js';
 
 /**
@@ -38,6 +40,15 @@ export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
   const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
   const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
   return info?.name ?? sessionAgent.getStore();
+}
+
+/**
+ * How long the request's client waits for a call (config/client-limits.ts): by the name it gives
+ * itself (cleaned, whatever a token says: the table knows clients, not agents) and by the settings
+ * of `agent`, the agent its calls count as (its agents.NAME.timeoutSeconds).
+ */
+export function callerLimit(server: McpServer, settings: Pick<Settings, 'agents'>, agent: string, envelope?: unknown): ClientLimit {
+  return clientLimit(clientText(clientInfoName(server, envelope)), settings, agent);
 }
 
 /** The client's name in an initialize request, bounded; undefined for any other message. */

@@ -33,9 +33,8 @@ import { explainInvalidArguments } from './invalid-args.js';
 import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
-import { callingAgent, clientInfoName } from './agent.js';
-import { clientLimit, type ClientLimit } from '../orchestrator/config/client-limits.js';
-import { clientText } from '../orchestrator/util/client-name.js';
+import { callerLimit, callingAgent } from './agent.js';
+import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
 import { levelChosen } from './log-choice.js';
 
@@ -273,7 +272,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
             client: clientId(server, ctx, agent),
-            clientLimit: clientLimit(clientText(clientInfoName(server, ctx.mcpReq.envelope)), orch.config.settings, agent),
+            clientLimit: callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope),
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, await clientRoots(server, ctx), orch.origins),
           }));

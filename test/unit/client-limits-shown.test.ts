@@ -28,12 +28,12 @@ describe('withClientLimits', () => {
 
 describe('clientsLine', () => {
   it('names each client, its pid and its limit', () => {
-    const { clients } = withClientLimits({ clients: [client('claude-ai', 1), client('my-script', 2)] }, settings);
+    const { clients } = withClientLimits({ hosts: [], clients: [client('claude-ai', 1), client('my-script', 2)] }, settings);
     expect(clientsLine(clients)).toBe("Clients of the shared server, and how long each waits for a call: claude-ai (pid 1) waits 60 s (Claude Desktop); my-script (pid 2) waits as long as it takes (agents.my-script.timeoutSeconds).");
   });
 
   it('names the first eight and counts the rest; says nothing without clients', () => {
-    const { clients } = withClientLimits({ clients: Array.from({ length: 11 }, (_, i) => client(`c${i}`, i)) }, settings);
+    const { clients } = withClientLimits({ hosts: [], clients: Array.from({ length: 11 }, (_, i) => client(`c${i}`, i)) }, settings);
     const line = clientsLine(clients);
     expect(line).toContain('c7 (pid 7)');
     expect(line).not.toContain('c8 (pid 8)');
