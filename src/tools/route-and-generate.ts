@@ -8,6 +8,7 @@ import { workRecordSchema } from './schemas.js';
 import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, splitSchema, withLedgerLine, type InputArgs, type ReadSummary } from './offload-io.js';
 import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
+import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -65,6 +66,17 @@ export const routeResultSchema = z.object({
 });
 
 /**
+ * What route_and_generate gives: the route's result — or, when the call outlasted its client's
+ * limit (long-call.ts), the text so far and the job it runs on as, without the route's fields.
+ */
+export const routeOutputSchema = routeResultSchema
+  .partial({ model: true, provider: true, task: true, profile: true, complexity: true, reason: true, fallbacks: true, doneReason: true, contextLength: true, metrics: true })
+  .extend({ job: jobSchema.optional() });
+
+/** The structured result of a handed-over call: the text so far and the job. */
+type Routed = OffloadResult | { text: string; job: JobInfo };
+
+/**
  * The answer, then one short line: who answered and how long it took (and how the input was split,
  * what was tried first, whether maxTokens cut it). The reason, every attempt, the answerId and the
  * notes are in the structured result; the read line and the ledger line follow (offload-io.ts).
@@ -106,19 +118,27 @@ export const routeAndGenerateTool = defineTool({
     dryRun: z.boolean().optional().describe('Plan only.'),
     ...formatField,
   }),
-  outputSchema: routeResultSchema,
+  outputSchema: routeOutputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // not read-only: loads a model and may evict idle ones; not destructive: deletes nothing; open world: may send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model (ollama.com)
   async run(input, ctx) {
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const result = await offload(ctx.orch, { ...rest, agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal: ctx.signal, ...(ctx.phases && { progress: ctx.phases }) });
-    if (result.advice) return { structured: result, text: result.text }; // a dry run saved nothing and cost nothing
-    if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
-    // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
-    const text = JSON.stringify(result.json);
-    return { ...withLedger(ctx, input, inputs, result, () => text), text };
+    const request = (signal: AbortSignal, onPart?: (answer: string) => void) => ({ ...rest, agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(onPart && { onPart }), ...(ctx.phases && { progress: ctx.phases }) });
+    if (input.dryRun) {
+      const advice = await offload(ctx.orch, request(ctx.signal));
+      return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing
+    }
+    // run as a job: answered within the client's limit, whole or handed over (long-call.ts)
+    const key = callKey('route_and_generate', ctx.rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
+    return asJob<Routed>(ctx, { tool: 'route_and_generate', key }, async (control) => {
+      const result = await offload(ctx.orch, request(control.signal, control.part));
+      if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
+      // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
+      const text = JSON.stringify(result.json);
+      return { ...withLedger(ctx, input, inputs, result, () => text), text };
+    }, (job, text) => ({ text, job }));
   },
 });
 

@@ -31,6 +31,8 @@ export type { SplitInfo } from './split-run.js';
 export interface OffloadRequest extends Omit<RouteRequest, 'progress'> {
   inputs?: GatheredInputs;
   progress?: PhaseBoard;
+  /** Each part's answer of a split job, as it comes (a job keeps them: jobs/long-work.ts). */
+  onPart?: (answer: string) => void;
 }
 
 export interface OffloadResult extends RouteResult {
@@ -54,7 +56,7 @@ export function readSummary(inputs: GatheredInputs): NonNullable<OffloadResult['
 
 export async function offload(shared: JobParts, req: OffloadRequest): Promise<OffloadResult> {
   const job = forAgent(shared, req.agent); // the plan too is made with the calling agent's settings
-  const { inputs, ...rest } = req;
+  const { inputs, onPart, ...rest } = req;
   const images = [...(req.images ?? []), ...(inputs?.images ?? [])];
   // what was read from this machine by path goes to the cloud fallback only where settings allow it
   const byReference = (inputs?.read.length ?? 0) > 0;
@@ -71,7 +73,7 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
     const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs, CITE_SHORT) : { kind: 'whole' };
     if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
     if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
-    return req.dryRun ? splitDryRun(job, base, plan.plan) : runSplit(job, base, plan.plan);
+    return req.dryRun ? splitDryRun(job, base, plan.plan) : runSplit(job, base, plan.plan, onPart);
   };
   // an engine that refused a prompt naming its real window: the inputs are planned again for it, once
   const result = docs.length > 0 && !req.dryRun ? await replanOnRefusal(job, req.signal, run, run) : await run();

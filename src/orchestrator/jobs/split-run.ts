@@ -60,7 +60,7 @@ export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | '
   return { ...sent, ...(plan.guide && { guide: plan.guide, ...(check && { check }) }), ...(!plan.carry.memory && { useMemory: false }) };
 }
 
-export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan): Promise<RouteResult & { split: SplitInfo }> {
+export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, onPart?: (answer: string) => void): Promise<RouteResult & { split: SplitInfo }> {
   const started = performance.now();
   const board = req.progress as PhaseBoard | undefined;
   const { model, count, width } = plan;
@@ -110,6 +110,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
       }
     }
     const r = await run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
+    onPart?.(`${labelsOf(part)}: ${r.text}`);
     return [{ part, text: r.text }];
   };
   const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);

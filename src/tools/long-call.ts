@@ -1,0 +1,68 @@
+/**
+ * A long tool call run as a job (orchestrator/jobs/long-work.ts): answered whole when it ends
+ * within its client's limit (ToolContext.clientLimit, less a margin); else answered before the
+ * limit — not an error — with the parts done so far and the job, which runs on in this server. The
+ * same call again (same tool, arguments and input contents, from the same agent) waits for that
+ * job rather than starting over, and gets its result once it is done: what the hand-over tells the
+ * agent to do. The key hashes the tool, the arguments as sent and the contents of every input read.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import type { JobControl } from '../orchestrator/jobs/long-work.js';
+import type { ToolContext, ToolOutput } from './define.js';
+
+/** The job a call was handed over to, in its structured result. */
+export const jobSchema = z
+  .object({
+    id: z.string(),
+    state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']),
+    partsDone: z.number().describe('parts answered so far; their answers are in text, marked partial'),
+    progress: z.string().optional(),
+  })
+  .describe('the call outlasted its client\'s limit: this job runs on; the same call again waits for it and returns its result');
+export type JobInfo = z.infer<typeof jobSchema>;
+
+/** JSON with sorted keys: the same arguments give the same key, whatever their order. */
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The call's key: the tool, its arguments as sent, and the contents of what it read. */
+export function callKey(tool: string, rawArgs: unknown, contents: readonly string[]): string {
+  const h = createHash('sha256').update(tool).update('\0').update(stable(rawArgs));
+  for (const c of contents) h.update('\0').update(c);
+  return h.digest('hex').slice(0, 32);
+}
+
+/** The hand-over's text: the parts so far, marked partial, and what to do next. */
+export function handedText(tool: string, job: { id: string }, parts: readonly string[], progress: string | undefined): string {
+  const done = parts.length ? `Partial — the answers of the ${parts.length} part${parts.length > 1 ? 's' : ''} done so far:\n\n${parts.map((p, i) => `[part ${i + 1}]\n${p}`).join('\n\n')}\n\n` : '';
+  return `${done}— Still running as job ${job.id}${progress ? ` (${progress})` : ''}, past what this client waits. Call ${tool} again with the same arguments: it waits for this job and returns its whole result, never starting over.`;
+}
+
+/**
+ * `work` run as a job of the calling agent's: its output when it ends in time, or the hand-over
+ * (`handed` makes the structured result from the job and the parts so far).
+ */
+export async function asJob<O>(
+  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit'>,
+  call: { tool: string; key: string },
+  work: (control: JobControl) => Promise<ToolOutput<O>>,
+  handed: (job: JobInfo, text: string) => O,
+): Promise<ToolOutput<O>> {
+  const seconds = ctx.clientLimit.seconds;
+  const out = await ctx.orch.longWork.run({ owner: ctx.agent, tool: call.tool, key: call.key, limitMs: seconds === undefined ? undefined : seconds * 1000, signal: ctx.signal, work });
+  if (out.kind === 'result') return out.result;
+  const job: JobInfo = { id: out.job.id, state: 'running', partsDone: out.parts.length, ...(out.progress !== undefined && { progress: out.progress }) };
+  const text = handedText(call.tool, out.job, out.parts, out.progress);
+  return { structured: handed(job, text), text };
+}

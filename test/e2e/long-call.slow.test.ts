@@ -1,0 +1,43 @@
+// Work longer than the client waits (issue 56): the official client at its default 60 s limit asks
+// for an answer the fake engine takes ~75 s to give (a token a second). The call is answered before
+// the limit — no timeout — with the job it runs on; the same call again waits for that job and gets
+// the whole answer; the engine was asked once. Over stdio here, over HTTP in the slow-http project.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { connect, tempHome } from '../helpers/spawn.js';
+
+let fake: FakeOllama;
+const WORDS = 75;
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1000 });
+  fake.reply(Array.from({ length: WORDS }, (_, i) => `word${i}`).join(' '));
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+describe('a call longer than the client waits', () => {
+  it('is answered before the limit with its job, and the same call again returns the whole answer, computed once', { timeout: 200_000 }, async () => {
+    const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host });
+    try {
+      const args = { prompt: 'Tell a long story about a lighthouse keeper.', model: 'llama3.2', maxTokens: WORDS };
+      const asked = () => fake.requests.filter((r) => r.path === '/api/generate' && JSON.stringify(r.body ?? '').includes('lighthouse')).length;
+      const started = Date.now();
+      const first = await s.client.callTool({ name: 'route_and_generate', arguments: args }); // the SDK's default 60 s limit
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(first.isError).not.toBe(true);
+      const job = (first.structuredContent as { job?: { id: string; state: string } }).job;
+      expect(job?.state).toBe('running');
+      expect((first.content as Array<{ text: string }>)[0]!.text).toMatch(new RegExp(`Still running as job ${job!.id}.*Call route_and_generate again with the same arguments`));
+      const again = await s.client.callTool({ name: 'route_and_generate', arguments: args });
+      expect(again.isError).not.toBe(true);
+      const whole = again.structuredContent as { job?: unknown; text: string; model: string };
+      expect(whole.job).toBeUndefined();
+      expect(whole.text).toContain(`word${WORDS - 1}`);
+      expect(whole.model).toBe('llama3.2:latest');
+      expect(asked()).toBe(1); // never computed twice
+    } finally {
+      await s.close();
+    }
+  });
+});
