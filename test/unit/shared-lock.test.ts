@@ -75,10 +75,11 @@ describe("a lock whose process lives, with a proof asked of its holder (issue 55
     expect(readFileSync(file, 'utf8')).toBe(String(process.pid));
   });
 
-  it('nothing listening, the lock younger than a start (its server may not listen yet): kept', async () => {
+  it('nothing listening, the lock younger than a start (its server may not listen yet): kept at once, the proof asked once', async () => {
     const file = held();
     expect(await takeLock(file, undefined, proof('absent'))).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(String(process.ppid));
+    expect(asked).toEqual([process.ppid]);
   });
 
   it('its start counts to the millisecond: a lock as old as a start is past it, one a millisecond younger is not', async () => {
