@@ -15,7 +15,13 @@
  * "model is already running"; GET /props?model=ID&autoload=false tells a running model's own
  * n_ctx per slot, total_slots and is_sleeping (`runtime` stands for --fit and -np -1 changing
  * them), and 400 "model is not loaded" for the others — as the real router answers. Single-model mode: /v1/models lists one model, /props has no role.
- * POST /v1/chat/completions streams OpenAI chunks (a word each) with usage and timings at the end.
+ * POST /v1/chat/completions streams OpenAI chunks (a word each) with usage and timings at the end,
+ * as server-task.cpp writes them: `timings` {cache_n, prompt_n, prompt_ms, prompt_per_token_ms,
+ * prompt_per_second, predicted_n, predicted_ms, predicted_per_token_ms, predicted_per_second}
+ * (times measured: `promptTokenDelayMs` per prompt token read, `tokenDelayMs` per token written)
+ * and usage.prompt_tokens = cache_n + prompt_n with prompt_tokens_details.cached_tokens = cache_n.
+ * The slot's cache holds the last prompt (a token is 4 characters here): the common prefix with it
+ * is cache_n, at least one token is always read.
  *
  * Tests read `evicted` (models the router unloaded by itself), `requests`, and can make a load
  * fail, make a model load slowly, or kill the server mid-stream. Only node:http; nothing on stdout.
@@ -47,6 +53,8 @@ export interface FakeLlamacppOptions {
   /** --sleep-idle-seconds, in ms: a model idle this long goes to `sleeping`. */
   sleepIdleMs?: number;
   tokenDelayMs?: number;
+  /** Reading the prompt, per token not in the slot's cache (default 0). */
+  promptTokenDelayMs?: number;
   /** The answer (or one per request body); with a response_format, sent as JSON of it (formatAnswer). */
   reply?: string | ((body: Record<string, unknown>) => string);
 }
@@ -85,6 +93,16 @@ interface State {
   activeAt: number;
   /** Requests it is serving now (a busy model does not fall asleep). */
   serving: number;
+  /** The last prompt its slot read: what its cache holds. */
+  cached?: string;
+}
+
+/** llama-server's timings object (server-task.cpp result_timings::to_json), from counts and measured times. */
+function timingsOf(cacheN: number, promptN: number, promptMs: number, predictedN: number, predictedMs: number) {
+  const per = (n: number, ms: number) => ({ perToken: n > 0 ? ms / n : 0, perSecond: ms > 0 ? (1e3 / ms) * n : 0 });
+  const p = per(promptN, promptMs);
+  const g = per(predictedN, predictedMs);
+  return { cache_n: cacheN, prompt_n: promptN, prompt_ms: promptMs, prompt_per_token_ms: p.perToken, prompt_per_second: p.perSecond, predicted_n: predictedN, predicted_ms: predictedMs, predicted_per_token_ms: g.perToken, predicted_per_second: g.perSecond };
 }
 
 export class FakeLlamacpp {
@@ -303,15 +321,27 @@ export class FakeLlamacpp {
     const max = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : words.length;
     const out = words.slice(0, max);
     const messages = Array.isArray(body['messages']) ? (body['messages'] as Array<{ content?: unknown }>) : [];
-    const promptTokens = Math.max(1, Math.ceil(messages.map((m) => String(m.content ?? '')).join(' ').length / 4));
+    const text = messages.map((m) => String(m.content ?? '')).join(' ');
+    const promptTokens = Math.max(1, Math.ceil(text.length / 4));
+    let common = 0;
+    while (s.cached !== undefined && common < text.length && s.cached[common] === text[common]) common++;
+    const cacheN = Math.min(Math.floor(common / 4), promptTokens - 1);
+    s.cached = text;
+    const readStart = performance.now();
+    if (this.options.promptTokenDelayMs) await new Promise((r) => setTimeout(r, (promptTokens - cacheN) * this.options.promptTokenDelayMs!));
+    const promptMs = performance.now() - readStart;
     const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) => ({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
-    const usage = { prompt_tokens: promptTokens, completion_tokens: out.length, total_tokens: promptTokens + out.length };
-    const timings = { prompt_n: promptTokens, predicted_n: out.length, predicted_per_second: 1000 };
+    const usage = { prompt_tokens: promptTokens, completion_tokens: out.length, total_tokens: promptTokens + out.length, prompt_tokens_details: { cached_tokens: cacheN } };
+    let timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, 0);
     if (body['stream'] !== true) {
+      const at = performance.now();
+      await new Promise((r) => setTimeout(r, out.length * (this.options.tokenDelayMs ?? 1)));
+      timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, performance.now() - at);
       return this.send(res, 200, { id: 'chatcmpl-fake', object: 'chat.completion', model: s.model.id, choices: [{ index: 0, message: { role: 'assistant', content: out.join('') }, finish_reason: out.length < words.length ? 'length' : 'stop' }], usage, timings });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     this.streaming++;
+    const writeStart = performance.now();
     let closed = false;
     req.on('close', () => (closed = true));
     res.on('close', () => (closed = true));
@@ -325,6 +355,7 @@ export class FakeLlamacpp {
         res.write(`data: ${JSON.stringify(chunk({ content: w }, null))}\n\n`);
         await new Promise((r) => setTimeout(r, this.options.tokenDelayMs ?? 1));
       }
+      timings = timingsOf(cacheN, promptTokens - cacheN, promptMs, out.length, performance.now() - writeStart);
       res.write(`data: ${JSON.stringify(chunk({}, out.length < words.length ? 'length' : 'stop', { timings }))}\n\n`);
       res.write(`data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: s.model.id, choices: [], usage, timings })}\n\n`);
       res.end('data: [DONE]\n\n');

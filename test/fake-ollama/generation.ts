@@ -35,6 +35,8 @@ export interface GenerationDeps {
   readonly injected: Injected;
   /** Delay between streamed tokens; also the simulated prompt-eval time. */
   readonly tokenDelayMs: number;
+  /** Prompt evaluation per prompt token, when set (else tokenDelayMs for the whole prompt). */
+  readonly promptTokenDelayMs?: number | undefined;
   /** Whether cloud models answer (else 401). */
   cloudSignedIn(): boolean;
   /** The installed model named `sent` (404 when there is none; a stand-in for an explicit cloud name). */
@@ -191,6 +193,7 @@ async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: F
     const injected = p.loadOnly ? undefined : deps.injected.takeGeneration(model.name);
     await stream(ex, body, sent, p, use, {
       tokenDelayMs: model.tokenDelayMs ?? deps.tokenDelayMs,
+      promptTokenDelayMs: model.promptTokenDelayMs ?? deps.promptTokenDelayMs,
       reply: () => deps.replyFor(p.replyCtx),
       failure: injected ? { status: 500, error: injected.error, afterChunks: injected.afterChunks } : failure,
       onFail: (error) => {

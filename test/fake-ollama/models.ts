@@ -63,6 +63,8 @@ export interface FakeModel {
   headCountKv?: number;
   /** This model's delay between streamed tokens (and prompt-eval time), instead of the server's tokenDelayMs: a big model writes slower. */
   tokenDelayMs?: number;
+  /** This model's prompt evaluation per prompt token, instead of the server's promptTokenDelayMs. */
+  promptTokenDelayMs?: number;
   // ---- cloud stubs ----
   /** A cloud model's host, e.g. 'https://ollama.com:443' (listed in /api/tags as remote_host; never loaded here). */
   remoteHost?: string;

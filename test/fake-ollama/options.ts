@@ -26,6 +26,8 @@
  * unloadDelayMs      time one unload takes; the model stays in /api/ps meanwhile (0)
  * gpuRecoveryMs      after unloading from a discrete GPU, the wait until its memory reads free (0)
  * tokenDelayMs       delay between streamed tokens, also the prompt-eval time (2); a model may set its own
+ * promptTokenDelayMs prompt evaluation per prompt token instead (prompt_eval_duration is that time;
+ *                    unset: the prompt takes tokenDelayMs whatever its size); a model may set its own
  * pullChunkDelayMs   delay between pull progress lines (5)
  * cloudSignedIn      cloud models answer instead of 401 unauthorized (false)
  */
@@ -62,6 +64,7 @@ export interface FakeOllamaOptions {
   unloadDelayMs?: number;
   gpuRecoveryMs?: number;
   tokenDelayMs?: number;
+  promptTokenDelayMs?: number;
   pullChunkDelayMs?: number;
   cloudSignedIn?: boolean;
 }

@@ -90,6 +90,7 @@ export class FakeOllama {
       scheduler: this.scheduler,
       injected: this.injected,
       tokenDelayMs: opts.tokenDelayMs ?? 2,
+      promptTokenDelayMs: opts.promptTokenDelayMs,
       cloudSignedIn: () => this.cloudSignedIn,
       findModel: (sent) => this.store.find(sent),
       replyFor: (ctx) => {

@@ -18,6 +18,8 @@ export interface Completion {
 
 export interface StreamDeps {
   tokenDelayMs: number;
+  /** Prompt evaluation per prompt token (prompt_eval_duration measures it); unset: tokenDelayMs for the whole prompt. */
+  promptTokenDelayMs?: number | undefined;
   reply(): string;
   failure: Failure | undefined;
   /** Called with the error text just before a failure is sent. */
@@ -36,7 +38,7 @@ export async function stream(ex: Exchange, body: Json, sent: string, p: Completi
   await use.slot();
   // prompt evaluation
   const peStart = nowNs();
-  await sleep(d.tokenDelayMs, ex.signal);
+  await sleep(d.promptTokenDelayMs !== undefined ? p.promptTokens * d.promptTokenDelayMs : d.tokenDelayMs, ex.signal);
   const promptEvalNs = nsSince(peStart);
   if (ex.closed) return;
 

@@ -124,12 +124,18 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   }
   const created = Math.floor(Date.now() / 1000);
   const base = { id: d.nextId(), created, model: id, system_fingerprint: 'fp_fake' };
-  const timings = d.timings ? { timings: { prompt_n: usage.prompt_tokens, predicted_n: usage.completion_tokens, predicted_per_second: 1000 / Math.max(1, d.tokenDelayMs) } } : {};
+  // llama-server's timings (server-task.cpp result_timings::to_json): reading the prompt is the first delay, writing the rest; nothing cached
+  const timings = (promptMs: number, predictedMs: number) => {
+    if (!d.timings) return {};
+    const n = usage.completion_tokens;
+    const p = usage.prompt_tokens;
+    return { timings: { cache_n: 0, prompt_n: p, prompt_ms: promptMs, prompt_per_token_ms: p ? promptMs / p : 0, prompt_per_second: promptMs > 0 ? (1e3 / promptMs) * p : 0, predicted_n: n, predicted_ms: predictedMs, predicted_per_token_ms: n ? predictedMs / n : 0, predicted_per_second: predictedMs > 0 ? (1e3 / predictedMs) * n : 0 } };
+  };
 
   if (!stream) {
     await sleep(d.tokenDelayMs * (1 + reasoning.length + content.length), ex.signal);
     const message = { role: 'assistant', content: content.join(''), ...(reasoning.length && { reasoning_content: reasoning.join('') }) };
-    return ex.json(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, ...timings });
+    return ex.json(200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, ...timings(d.tokenDelayMs, d.tokenDelayMs * (reasoning.length + content.length)) });
   }
 
   const brk = d.takeBreak();
@@ -143,7 +149,9 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   });
   d.streamStarted();
   ex.event(chunk({ role: 'assistant', content: '' }));
+  const reading = performance.now();
   await sleep(d.tokenDelayMs, ex.signal);
+  const writing = performance.now();
   const deltas = [...reasoning.map((t) => ({ reasoning_content: t })), ...content.map((t) => ({ content: t }))];
   for (let i = 0; i < deltas.length; i++) {
     if (brk && i === brk.afterChunks) return breakStream(d, ex, brk);
@@ -153,7 +161,7 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   }
   if (brk) return breakStream(d, ex, brk);
   if (ex.closed) return;
-  ex.event(chunk({}, finish, { ...(d.usage === 'final' && { usage }), ...timings }));
+  ex.event(chunk({}, finish, { ...(d.usage === 'final' && { usage }), ...timings(writing - reading, performance.now() - writing) }));
   if (includeUsage && d.usage === 'separate') ex.event({ ...base, object: 'chat.completion.chunk', choices: [], usage });
   ex.event('[DONE]');
   d.streamCompleted();

@@ -162,7 +162,11 @@ describe('OpenAIBackend: streamed generation', () => {
     const { engine: quiet } = await setup({ usage: 'none', reply: 'a b c' });
     expect(await gen(quiet)).toMatchObject({ outputTokens: 3, promptTokens: 3, usageReported: false }); // "hello there": 11 chars / 4
     const { engine: llama } = await setup({ usage: 'final', timings: true, tokenDelayMs: 4, reply: 'x y' });
-    expect(await gen(llama)).toMatchObject({ tokensPerSecond: 250, outputTokens: 2, usageReported: true });
+    // the engine's own timings: its predicted_per_second (2 tokens over predicted_ms, at least 2 × 4 ms), its prompt_ms and cache_n
+    const timed = await gen(llama);
+    expect(timed).toMatchObject({ outputTokens: 2, usageReported: true, cachedPromptTokens: 0, promptMs: expect.any(Number), generatingMs: expect.any(Number) });
+    expect(timed.generatingMs).toBeGreaterThanOrEqual(8);
+    expect(timed.tokensPerSecond).toBeCloseTo(2000 / timed.generatingMs!, 0);
   });
 
   it("keeps a reasoning model's reasoning apart, counting its tokens as progress", async () => {

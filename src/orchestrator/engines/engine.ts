@@ -127,6 +127,10 @@ export interface GenerateDone {
   /** Time spent generating (after the first token), ms. */
   generatingMs?: number;
   loadMs?: number;
+  /** The engine's own time reading the prompt, ms: the tokens its cache did not already hold. */
+  promptMs?: number;
+  /** Of promptTokens, those the engine's cache already held (llama-server's cache_n); undefined when it does not say (Ollama). */
+  cachedPromptTokens?: number;
 }
 
 /** A progress line of a download. */

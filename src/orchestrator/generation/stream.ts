@@ -49,6 +49,10 @@ export interface StreamResult {
   queueMs: number;
   /** From the request leaving the queue to its first token: Ollama reading the prompt. */
   timeToFirstTokenMs: number;
+  /** The engine's own timings, engine-neutral (engine.ts GenerateDone): reading the prompt (what its cache did not hold), the prompt tokens its cache held, generating. */
+  promptMs?: number;
+  cachedPromptTokens?: number;
+  generatingMs?: number;
 }
 
 /**
@@ -61,6 +65,8 @@ const CHARS_PER_TOKEN = 256;
 const MAX_TOKENS_PER_SECOND = 100_000;
 /** Counts past this are a host's nonsense. */
 const MAX_COUNT = 100_000_000;
+/** Times past a day are a host's nonsense. */
+const MAX_MS = 86_400_000;
 const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n >= 0 && n <= MAX_COUNT ? Math.round(n) : undefined);
 
 export async function streamGenerate(engine: Engine, req: StreamRequest): Promise<StreamResult> {
@@ -139,6 +145,13 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
       timeToFirstTokenMs: watch.timeToFirstTokenMs,
     };
     if (thinking) result.thinking = thinking;
+    const ms = (v: number | undefined) => (v !== undefined && Number.isFinite(v) && v >= 0 && v <= MAX_MS ? Math.round(v) : undefined);
+    const promptMs = ms(final.promptMs);
+    const generatingMs = ms(final.generatingMs);
+    const cached = count(final.cachedPromptTokens);
+    if (promptMs !== undefined) result.promptMs = promptMs;
+    if (generatingMs !== undefined) result.generatingMs = generatingMs;
+    if (cached !== undefined) result.cachedPromptTokens = Math.min(cached, result.promptTokens);
     return result;
   } catch (err) {
     if (watch.fired && !req.signal?.aborted) throw timedOut(watch.fired, req, watch.tokens, engine.host, engine.who);

@@ -20,6 +20,7 @@ interface GenerateLine {
   prompt_eval_count?: number;
   eval_count?: number;
   eval_duration?: number;
+  prompt_eval_duration?: number;
   load_duration?: number;
 }
 
@@ -78,6 +79,8 @@ export async function ollamaGenerate(post: GeneratePost, req: GenerateRequest, w
         ...(chunk.eval_count !== undefined && { outputTokens: chunk.eval_count }),
         ...(evalMs !== undefined && { generatingMs: chunk.eval_duration! / 1e6 }),
         ...(loadMs !== undefined && { loadMs }),
+        // prompt_eval_count is cache_n + prompt_n (llm/llama_server.go), its duration the part not cached: Ollama says nothing of the cache
+        ...(chunk.prompt_eval_duration ? { promptMs: chunk.prompt_eval_duration / 1e6 } : {}),
       };
     }
     if (lines - withText > EMPTY_LINES) {

@@ -12,9 +12,20 @@ export interface ChunkParts {
   content: string;
   reasoning: string;
   finish?: string;
-  usage?: { prompt?: number; completion?: number };
+  /** `cached`: prompt tokens the engine's cache held (prompt_tokens_details.cached_tokens: OpenAI, vLLM, llama-server). */
+  usage?: { prompt?: number; completion?: number; cached?: number };
   /** llama-server's `timings.predicted_per_second`. */
   perSecond?: number;
+  /** llama-server's own `timings`: prompt tokens from its cache (cache_n) and evaluated (prompt_n) in promptMs, tokens predicted in predictedMs. */
+  timings?: EngineTimings;
+}
+
+export interface EngineTimings {
+  cached?: number;
+  evaluated?: number;
+  promptMs?: number;
+  predicted?: number;
+  predictedMs?: number;
 }
 
 /** Faster than this is not a measurement but a host's nonsense. */
@@ -29,8 +40,11 @@ function schema(max: number) {
   });
   return z.object({
     choices: z.array(choice).max(256, 'has more than 256 entries').optional(),
-    usage: z.object({ prompt_tokens: optionalCount, completion_tokens: optionalCount }).nullish(),
-    timings: z.object({ predicted_per_second: optionalCount }).nullish().catch(undefined),
+    usage: z.object({ prompt_tokens: optionalCount, completion_tokens: optionalCount, prompt_tokens_details: z.object({ cached_tokens: optionalCount }).nullish().catch(undefined) }).nullish(),
+    timings: z
+      .object({ predicted_per_second: optionalCount, cache_n: optionalCount, prompt_n: optionalCount, prompt_ms: optionalCount, predicted_n: optionalCount, predicted_ms: optionalCount })
+      .nullish()
+      .catch(undefined),
   });
 }
 const streamed = schema(TOKEN_TEXT);
@@ -47,7 +61,11 @@ export function readChunk(json: Record<string, unknown>, opts: { whole?: boolean
     parts.usage = {};
     if (usage.prompt_tokens !== undefined) parts.usage.prompt = usage.prompt_tokens;
     if (usage.completion_tokens !== undefined) parts.usage.completion = usage.completion_tokens;
+    const cached = usage.prompt_tokens_details?.cached_tokens;
+    if (cached !== undefined) parts.usage.cached = cached;
   }
+  const own = timings && engineTimings(timings);
+  if (own) parts.timings = own;
   const speed = sane(timings?.predicted_per_second, MAX_PER_SECOND);
   if (speed) parts.perSecond = speed;
   const choice = choices?.find((c) => (c.index ?? 0) === 0);
@@ -56,4 +74,17 @@ export function readChunk(json: Record<string, unknown>, opts: { whole?: boolean
   parts.reasoning = choice.delta?.reasoning_content || choice.delta?.reasoning || '';
   if (choice.finish_reason) parts.finish = choice.finish_reason;
   return parts;
+}
+
+type RawTimings = { cache_n?: number | undefined; prompt_n?: number | undefined; prompt_ms?: number | undefined; predicted_n?: number | undefined; predicted_ms?: number | undefined };
+
+/** The timings' counts and times, those that are there; undefined when none is. */
+function engineTimings(t: RawTimings): EngineTimings | undefined {
+  const out: EngineTimings = {};
+  if (t.cache_n !== undefined) out.cached = t.cache_n;
+  if (t.prompt_n !== undefined) out.evaluated = t.prompt_n;
+  if (t.prompt_ms !== undefined) out.promptMs = t.prompt_ms;
+  if (t.predicted_n !== undefined) out.predicted = t.predicted_n;
+  if (t.predicted_ms !== undefined) out.predictedMs = t.predicted_ms;
+  return Object.keys(out).length ? out : undefined;
 }

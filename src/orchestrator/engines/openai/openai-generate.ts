@@ -33,12 +33,14 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
     });
     // cancelled while the last of it arrived: a cancelled call never answers
     if (options.signal?.aborted) throw new HostError('aborted', cancelledText(`generation on "${req.model}"`, options.signal), backend.host);
-    const generatingMs = out.tokensPerSecond > 0 ? (out.outputTokens / out.tokensPerSecond) * 1000 : undefined;
+    const generatingMs = out.generatingMs ?? (out.tokensPerSecond > 0 ? (out.outputTokens / out.tokensPerSecond) * 1000 : undefined);
     return {
       doneReason: out.doneReason === 'length' ? 'length' : 'stop',
       promptTokens: out.promptTokens,
       outputTokens: out.outputTokens,
       ...(generatingMs !== undefined && { generatingMs }),
+      ...(out.promptMs !== undefined && { promptMs: out.promptMs }),
+      ...(out.cachedPromptTokens !== undefined && { cachedPromptTokens: out.cachedPromptTokens }),
     };
   } catch (err) {
     if (stopped && !options.signal?.aborted) return { doneReason: 'length' };

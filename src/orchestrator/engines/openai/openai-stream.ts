@@ -13,7 +13,7 @@
 import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { log } from '../../util/log.js';
 import { quoted } from '../../util/shorten.js';
-import { type ChunkParts, readChunk } from './openai-chunk.js';
+import { type ChunkParts, type EngineTimings, readChunk } from './openai-chunk.js';
 import { type EngineError, type ErrorBody, errorFields, readErrorBody } from './openai-errors.js';
 import { contextRefusal } from './context-limit.js';
 import type { ChatRequest, ChatResult } from './openai-types.js';
@@ -46,8 +46,9 @@ export class ChatStream {
   private firstAnswerAt = 0;
   private firstTokenAt = 0;
   private lastTokenAt = 0;
-  private usage: { prompt?: number; completion?: number } | undefined;
+  private usage: { prompt?: number; completion?: number; cached?: number } | undefined;
   private perSecond: number | undefined;
+  private timings: EngineTimings | undefined;
   private head = '';
   private ending = false;
   private bad = 0;
@@ -142,7 +143,24 @@ export class ChatStream {
       usageReported: completion !== undefined,
     };
     if (this.thinking) result.thinking = this.thinking;
-    return result;
+    return Object.assign(result, this.ownTimes(now));
+  }
+
+  /**
+   * Reading the prompt and generating, by the engine's own timings where it sends them
+   * (llama-server), else the prompt by the wall clock to the first token; the prompt tokens its
+   * cache held where it says (timings.cache_n, usage.prompt_tokens_details.cached_tokens).
+   */
+  private ownTimes(now: number): Pick<ChatResult, 'promptMs' | 'cachedPromptTokens' | 'generatingMs'> {
+    const t = this.timings;
+    const cached = t?.cached ?? this.usage?.cached;
+    const firstToken = this.firstTokenAt || this.firstAnswerAt;
+    const promptMs = t?.promptMs ?? (firstToken ? firstToken - this.started : undefined);
+    return {
+      ...(promptMs !== undefined && promptMs <= now - this.started + 1 && { promptMs }),
+      ...(cached !== undefined && { cachedPromptTokens: cached }),
+      ...(t?.predictedMs !== undefined && { generatingMs: t.predictedMs }),
+    };
   }
 
   private onEvent(ev: EventSourceMessage): void {
@@ -190,6 +208,7 @@ export class ChatStream {
   private onParts(parts: ChunkParts, whole: boolean): void {
     if (parts.usage) this.usage = parts.usage;
     if (parts.perSecond) this.perSecond = parts.perSecond;
+    if (parts.timings) this.timings = { ...this.timings, ...parts.timings };
     const room = this.charLimit - this.text.length - this.thinking.length;
     const content = parts.content.slice(0, Math.max(0, room));
     const reasoning = parts.reasoning.slice(0, Math.max(0, room - content.length));
