@@ -3,6 +3,7 @@ import { benchClassify } from './classify.js';
 import { benchClientsMemory } from './clients-memory.js';
 import { benchSharedStall } from './shared-stall.js';
 import { benchCompare } from './compare.js';
+import { benchEstimate } from './estimate.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
 import { benchHttpDrop } from './http-drop.js';
@@ -63,6 +64,7 @@ const benches = [
   { name: 'inputs', run: benchInputs },
   { name: 'shared', run: benchShared },
   { name: 'fair', run: benchFair },
+  { name: 'estimate', run: benchEstimate },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;

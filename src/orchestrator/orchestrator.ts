@@ -17,6 +17,7 @@ import type { MemoryProvider } from './memory/memory-hook.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { MetricsStore } from './stores/metrics.js';
 import { SeenSizes } from './stores/seen-sizes.js';
+import { SpeedStore } from './stores/speeds.js';
 import { Outcomes } from './stores/outcomes.js';
 import { JobStore } from './stores/job-store.js';
 import { LongWork } from './jobs/long-work.js';
@@ -81,6 +82,8 @@ export class Orchestrator {
   readonly outcomes: Outcomes;
   /** Long work handed over before a client's limit, run on here and kept (jobs/long-work.ts). */
   readonly longWork: LongWork;
+  /** The speeds models showed on each host: what plans' estimates are made from (generation/estimate.ts). */
+  readonly speeds: SpeedStore;
   /** What offloaded calls saved the assistant, shared with other ollm-mcp processes through the state database. */
   readonly savings: SavingsStore;
   /** What each agent (client) asked and gave as verdicts; its tokens and savings are the ledger's (stores/agents.ts). */
@@ -100,7 +103,7 @@ export class Orchestrator {
    * lists do not need.
    */
   get stateRead(): Promise<unknown> {
-    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.madeFor.load(), this.savings.load(), this.outcomes.load(), this.agents.load()]));
+    return (this.stateReading ??= Promise.all([this.metrics.load(), this.seenSizes.load(), this.preferences.load(), this.madeFor.load(), this.savings.load(), this.outcomes.load(), this.agents.load(), this.speeds.load()]));
   }
   readonly preferences: Preferences;
   /** The models made for a kind of work (create_model's task), shared through the state database. */
@@ -137,7 +140,8 @@ export class Orchestrator {
     this.madeFor = new MadeFor(config.home);
     this.outcomes = new Outcomes(config.home);
     this.longWork = new LongWork(new JobStore(config.home));
-    this.records = { metrics: this.metrics, outcomes: this.outcomes, preferences: this.preferences, comparisons: this.comparisons, madeFor: this.madeFor };
+    this.speeds = new SpeedStore(config.home);
+    this.records = { metrics: this.metrics, outcomes: this.outcomes, preferences: this.preferences, comparisons: this.comparisons, madeFor: this.madeFor, speeds: this.speeds };
     const { maxEntries, maxValueChars } = config.settings.memory;
     this.memoryStore = new MemoryStore(config.home, { maxEntries, maxValueChars }, { legacyFile: config.memoryFile });
     this.memory = this.memoryStore;

@@ -34,6 +34,9 @@ export const routeResultSchema = z.object({
       promptTokens: z.number(),
       outputTokens: z.number(),
       tokensPerSecond: z.number(),
+      promptMs: z.number().optional(),
+      cachedPromptTokens: z.number().optional(),
+      generationMs: z.number().optional(),
     })
     .describe('time by phase: loadMs, then queueMs, then timeToFirstTokenMs, then generating'),
   notes: z.array(z.string()).optional().describe('what to know beside the answer, e.g. that remembered facts could not be read'),
@@ -58,6 +61,9 @@ export const routeResultSchema = z.object({
       loaded: z.boolean(),
       tokensPerSecond: z.number(),
       speedMeasured: z.boolean().describe('false: guessed from the model size'),
+      promptTokensPerSecond: z.number().optional(),
+      promptSeconds: z.number().optional(),
+      estimate: z.string().optional(),
       record: workRecordSchema.optional().describe('its track record for this kind of work here'),
       then: z.array(z.string()).describe('the models tried next if it failed'),
     })

@@ -57,7 +57,7 @@ describe('routing that learns from verdicts', () => {
       const advice = dry.structuredContent as Routed & { doneReason: string; advice: { expectedSeconds: number; loaded: boolean; record: { good: number; summary: string } } };
       expect(advice).toMatchObject({ model: good, doneReason: 'dry-run', advice: { loaded: true, record: { summary: expect.stringMatching(/good on \d+ of \d+ code answers here/) } } });
       expect(advice.advice.expectedSeconds).toBeGreaterThan(0);
-      expect((dry.content as Array<{ text: string }>)[0]!.text).toMatch(/^Dry run: .* would take this code work — nothing was generated\.\nExpected: about [\d.]+ s for up to 200 tokens \(already loaded;/);
+      expect((dry.content as Array<{ text: string }>)[0]!.text).toMatch(/^Dry run: .* would take this code work — nothing was generated\.\nExpected: about [\d.]+ s \((measured|assumed) speeds\) for up to 200 tokens \(already loaded;/);
       expect(fake.generations().length).toBe(generated);
       // list_models and show_status show the records
       const listed = (await s.client.callTool({ name: 'list_models', arguments: {} })).structuredContent as { models: Array<{ name: string; record?: Record<string, { bad: number; good: number }> }> };

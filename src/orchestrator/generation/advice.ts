@@ -5,7 +5,8 @@
  */
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { Complexity } from './classify.js';
-import { evidenceByWork, evidenceFor, evidenceText, expectedSeconds, trackRecord, type EvidenceBook } from './learning.js';
+import { evidenceByWork, evidenceFor, evidenceText, trackRecord, type EvidenceBook } from './learning.js';
+import { aboutSeconds, type Estimate, type EstimateInput } from './estimate.js';
 import type { Advice, RouteResult } from './route-types.js';
 
 export type { Advice } from './route-types.js';
@@ -15,8 +16,9 @@ export interface AdviceInput {
   /** The models in the order they would be tried. */
   queue: ReadonlyArray<{ model: string; why: string; host?: string | undefined }>;
   models: readonly RouteCandidate[];
-  coldLoadMs: ReadonlyMap<string, number>;
   book: EvidenceBook;
+  /** The plan's time (jobs/plan-estimate.ts): load, wait, reading the prompt, writing the answer. */
+  estimate: Estimate & { input: EstimateInput };
   task: TaskType;
   profile: ProfileName;
   complexity: Complexity;
@@ -29,46 +31,33 @@ export interface AdviceInput {
   busy?: { running: number; slots: number };
 }
 
-/** Rounds of answers to wait for before a slot frees: none while one is free. */
-export function roundsAhead(busy: { running: number; slots: number } | undefined): number {
-  if (!busy || busy.running < busy.slots) return 0;
-  return Math.ceil((busy.running - busy.slots + 1) / Math.max(1, busy.slots));
-}
-
 export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
   const first = a.queue[0]!;
   const m = a.models.find((c) => c.name === first.model && c.host === first.host) ?? a.models.find((c) => c.name === first.model);
   const place = { model: first.model, host: first.host, work: a.profile };
   const evidence = evidenceFor(a.book, place);
-  const cold = a.coldLoadMs.get(first.model);
-  const time = expectedSeconds(
-    {
-      loaded: m?.loaded ?? false,
-      ...(cold !== undefined && { coldLoadSeconds: cold / 1000 }),
-      ...(m && { sizeBytes: m.sizeBytes }),
-      ...(m?.parameterSize !== undefined && { parameterSize: m.parameterSize }),
-      ...(evidence && { evidence }),
-    },
-    a.maxTokens,
-  );
+  const time = a.estimate;
+  const { loadSeconds, queueSeconds } = time.input;
   const record = trackRecord(evidenceByWork(a.book, first.model, first.host), m ? { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize !== undefined && { parameterSize: m.parameterSize }) } : undefined)[a.profile];
   const secs = (s: number) => (s < 10 ? s.toFixed(1) : Math.round(s).toString());
-  // each request ahead takes about as long as this answer will
-  const queueSeconds = roundsAhead(a.busy) * (time.seconds - time.loadSeconds);
+  const round = (x: number) => Math.round(x * 10) / 10;
   const advice: Advice = {
-    expectedSeconds: Math.round((time.seconds + queueSeconds) * 10) / 10,
-    loadSeconds: Math.round(time.loadSeconds * 10) / 10,
-    queueSeconds: Math.round(queueSeconds * 10) / 10,
+    expectedSeconds: round(time.seconds),
+    loadSeconds: round(loadSeconds),
+    queueSeconds: round(queueSeconds),
     loaded: m?.loaded ?? false,
-    tokensPerSecond: Math.round(time.tokensPerSecond * 10) / 10,
-    speedMeasured: time.measured,
+    tokensPerSecond: round(time.tokensPerSecond),
+    speedMeasured: time.known,
+    promptTokensPerSecond: round(time.promptTokensPerSecond),
+    promptSeconds: round(time.promptSeconds),
+    estimate: time.why,
     ...(record && { record }),
     then: a.queue.slice(1, 4).map((q) => q.model + (a.namedHost && q.host ? ` on ${q.host}` : '')),
   };
   const where = a.namedHost && first.host ? ` on ${first.host}` : '';
   const text = [
     `Dry run: ${first.model}${where} would take this ${a.profile} work — nothing was generated.`,
-    `Expected: about ${secs(time.seconds + queueSeconds)} s for up to ${a.maxTokens} tokens (${advice.loaded ? 'already loaded' : `${secs(time.loadSeconds)} s to load first`}${queueSeconds > 0 ? `; ${secs(queueSeconds)} s waiting behind ${a.busy!.running} ${a.busy!.running === 1 ? 'request' : 'requests'} on its ${a.busy!.slots} ${a.busy!.slots === 1 ? 'slot' : 'slots'}` : ''}; ${advice.tokensPerSecond} tokens/s ${time.measured ? 'measured here' : 'guessed from its size'}), for a prompt of ~${a.promptTokens} tokens.`,
+    `Expected: ${aboutSeconds(time)} for up to ${a.maxTokens} tokens (${advice.loaded ? 'already loaded' : `${secs(loadSeconds)} s to load first`}${queueSeconds > 0 ? `; ${secs(queueSeconds)} s waiting behind ${a.busy?.running ?? 0} ${a.busy?.running === 1 ? 'request' : 'requests'} on its ${a.busy?.slots ?? 1} ${a.busy?.slots === 1 ? 'slot' : 'slots'}` : ''}; ${secs(time.promptSeconds)} s reading ~${time.input.promptTokens} prompt tokens; ${time.why}).`,
     `Track record for ${a.profile} work here: ${evidenceText(evidence, a.profile)}.`,
     ...(advice.then.length ? [`If it failed, next: ${advice.then.join(', ')}.`] : []),
   ].join('\n');

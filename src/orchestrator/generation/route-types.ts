@@ -80,11 +80,25 @@ export interface RouteResult {
   doneReason: string;
   contextLength: number;
   /** By phase: loading, queued behind other requests on the model, reading the prompt (to the first token), then generating. */
-  metrics: { totalMs: number; loadMs: number; queueMs: number; timeToFirstTokenMs: number; promptTokens: number; outputTokens: number; tokensPerSecond: number };
+  metrics: RouteMetrics;
   /** What the user should know beside the answer, e.g. that remembered facts could not be read. */
   notes?: string[];
   /** A dry run's advice (generation/advice.ts). */
   advice?: Advice;
+}
+
+export interface RouteMetrics {
+  totalMs: number;
+  loadMs: number;
+  queueMs: number;
+  timeToFirstTokenMs: number;
+  promptTokens: number;
+  outputTokens: number;
+  tokensPerSecond: number;
+  /** The engine's own timings, where it gives them: reading the prompt (the part its cache did not hold), the prompt tokens its cache held, generating. */
+  promptMs?: number;
+  cachedPromptTokens?: number;
+  generationMs?: number;
 }
 
 /** What a dry run says about the model that would take the work. */
@@ -96,7 +110,13 @@ export interface Advice {
   loaded: boolean;
   /** Tokens per second expected: measured here, else guessed from the model's size. */
   tokensPerSecond: number;
+  /** Both speeds (reading the prompt, writing the answer) measured here; false: one or both assumed (generation/estimate.ts). */
   speedMeasured: boolean;
+  /** Prompt tokens per second expected (the engine's cache not counted), and the seconds reading the input. */
+  promptTokensPerSecond?: number;
+  promptSeconds?: number;
+  /** How the estimate was made, in words. */
+  estimate?: string;
   /** Its record for this kind of work here (verdicts, failures…), when it has one. */
   record?: WorkRecord;
   /** The next models that would be tried if it failed. */

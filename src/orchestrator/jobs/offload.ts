@@ -21,6 +21,8 @@ import { replanOnRefusal } from './window-replan.js';
 import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs/citations.js';
 import type { TokenCounter } from '../generation/token-count.js';
 import { leftOutNote } from '../generation/split-plan.js';
+import { aboutSeconds } from '../generation/estimate.js';
+import { answerLimit } from '../generation/stream.js';
 
 /** How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION (split-plan.ts). */
 export const CITE_SHORT = 'Cite inputs as path:line.';
@@ -94,22 +96,21 @@ export function unheld(r: CitationReport): string | undefined {
   return `most of its citations do not hold (${r.summary}; ${first?.why ?? ''})`;
 }
 
-/** A dry run of a split job: the route's advice for one part, and what the whole would take. */
+/** A dry run of a split job: the route's advice for one part, its time that of the whole plan (plan-estimate.ts). */
 async function splitDryRun(job: JobParts, req: RouteRequest, plan: SplitPlan): Promise<OffloadResult> {
-  const first = await routeAndGenerate(job, { ...partRequest(req, plan), prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: plan.partTokens });
-  const perCall = first.advice?.expectedSeconds ?? 0;
-  const loadSeconds = first.advice?.loadSeconds ?? 0;
-  // the parts, slot-wide, then each combining round; the model loads once
-  const waves = Math.ceil(plan.parts.length / plan.width) + plan.rounds;
-  const seconds = Math.round((loadSeconds + waves * Math.max(0, perCall - loadSeconds)) * 10) / 10;
+  // what a part's request reads on average (the route adds the system prompt it carries)
+  const partPrompt = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, plan.parts.length));
+  const shape = { parts: plan.parts.length, width: plan.width, rounds: plan.rounds, finalMaxTokens: answerLimit(req.maxTokens, job.settings) };
+  const first = await routeAndGenerate(job, { ...partRequest(req, plan), prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: partPrompt, plan: shape });
+  const seconds = first.advice?.expectedSeconds ?? 0;
+  const about = first.advice ? aboutSeconds({ seconds, known: first.advice.speedMeasured }) : `about ${seconds} s`;
   const left = leftOutNote(plan, plan.window);
-  const line = `Split: the input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${plan.model}'s usable window (${plan.window} tokens), so it would be split into ${plan.parts.length} parts of up to ~${plan.partTokens} tokens, ${plan.width > 1 ? `${plan.width} at a time, ` : ''}the answers combined in ${plan.rounds} ${plan.rounds === 1 ? 'round' : 'rounds'} — ${plan.calls} generations, about ${seconds} s in all.${left ? ` ${left[0]!.toUpperCase()}${left.slice(1)}.` : ''}`;
+  const line = `Split: the input (~${plan.inputTokens} tokens, counted by ${plan.count.source}) is longer than ${plan.model}'s usable window (${plan.window} tokens), so it would be split into ${plan.parts.length} parts of up to ~${plan.partTokens} tokens, ${plan.width > 1 ? `${plan.width} at a time, ` : ''}the answers combined in ${plan.rounds} ${plan.rounds === 1 ? 'round' : 'rounds'} — ${plan.calls} generations, ${about.replace(' s (', ' s in all (')}.${left ? ` ${left[0]!.toUpperCase()}${left.slice(1)}.` : ''}`;
   const notes = [...(first.notes ?? []), ...(left ? [`${left}.`] : [])];
   return {
     ...first,
     text: `${first.text}\n${line}`,
     ...(notes.length > 0 && { notes }),
-    ...(first.advice && { advice: { ...first.advice, expectedSeconds: seconds } }),
     split: { parts: plan.parts.length, rounds: plan.rounds, calls: plan.calls, contextTokens: plan.window },
   };
 }

@@ -16,6 +16,7 @@ import type { MetricsStore } from '../stores/metrics.js';
 import type { Outcomes } from '../stores/outcomes.js';
 import type { Preferences } from '../stores/preferences.js';
 import type { MadeFor } from '../stores/made-for.js';
+import type { SpeedStore } from '../stores/speeds.js';
 
 /** Every host of every engine kind, by priority, and which of them are resting after not answering. */
 export interface Fleet {
@@ -37,6 +38,8 @@ export interface Records {
   readonly comparisons: Comparisons;
   /** The models made for a kind of work (create_model's task). */
   readonly madeFor: MadeFor;
+  /** The speeds models showed on each host (reading prompts, writing answers): what estimates are made from. */
+  readonly speeds?: SpeedStore;
 }
 
 export interface JobParts {

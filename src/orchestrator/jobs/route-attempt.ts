@@ -14,6 +14,7 @@ import type { LoadOutcome } from '../loading/loader.js';
 import type { JobParts } from './parts.js';
 import { clientOf, slotsOf, type Candidacy, type Candidates, type Prepared } from './route-candidates.js';
 import { ownNumber } from '../models/model-settings.js';
+import { engineTimes, speedSample } from '../generation/speed-learning.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -175,6 +176,8 @@ function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: Lo
   parts.records.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
   // recorded with the other writes of the moment, after the answer has gone out
   void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
+  const total = Math.round(performance.now() - t.started);
+  void parts.records.speeds?.record(host.name, candidate.model, speedSample(out, total - loadMs - out.queueMs));
   const answerId = parts.records.outcomes.answered(place);
   const many = parts.fleet.hosts.length > 1;
   const raised = loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : '';
@@ -192,7 +195,7 @@ function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: Lo
     answerId,
     doneReason: out.doneReason,
     contextLength: loaded.contextLength,
-    metrics: { totalMs: Math.round(performance.now() - t.started), loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond },
+    metrics: { totalMs: total, loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, ...engineTimes(out) },
   };
   if (verdict?.ok) result.json = verdict.value;
   if (out.thinking) result.thinking = out.thinking;

@@ -24,11 +24,15 @@ import type { JobParts } from './parts.js';
 import { forAgent } from './agent-parts.js';
 import { adviseRoute } from '../generation/advice.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
-import { listCandidates, type Candidates, type Prepared } from './route-candidates.js';
+import { clientOf, listCandidates, type Candidates, type Prepared } from './route-candidates.js';
+import { estimatePlan, type PlanShape } from './plan-estimate.js';
 import { tryCandidates } from './route-attempt.js';
 import { answerLimit } from '../generation/stream.js';
 
-export async function routeAndGenerate(shared: JobParts, req: RouteRequest): Promise<RouteResult> {
+/** A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is the plan's. */
+export type RouteAsk = RouteRequest & { plan?: PlanShape };
+
+export async function routeAndGenerate(shared: JobParts, req: RouteAsk): Promise<RouteResult> {
   const started = performance.now();
   const parts = forAgent(shared, req.agent); // the calling agent's settings, router and system prompt
   const ask = await prepare(parts, req);
@@ -41,7 +45,7 @@ export async function routeAndGenerate(shared: JobParts, req: RouteRequest): Pro
   };
   if (views.length === 0) return elsewhere();
   const list = await listCandidates(parts, req, ask, views, attempts);
-  if (req.dryRun && list.queue.length > 0) return dryRun(parts, ask, list);
+  if (req.dryRun && list.queue.length > 0) return dryRun(parts, req, ask, list);
   const answer = await tryCandidates(parts, req, ask, list, attempts, started);
   if (answer) return answer;
   if (req.signal?.aborted) throw new HostError('aborted', cancelledText('route_and_generate', req.signal), parts.fleet.host);
@@ -99,10 +103,15 @@ async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepared> {
 }
 
 /** A dry run: the first candidate, why, its record here and the expected time — the wait behind its busy slots included. */
-function dryRun(parts: JobParts, ask: Prepared, list: Candidates): RouteResult {
+function dryRun(parts: JobParts, req: RouteAsk, ask: Prepared, list: Candidates): RouteResult {
   const first = list.queue[0]!;
-  const { host } = list.unit(first.host);
+  const { host, overview } = list.unit(first.host);
+  const m = list.models.find((c) => c.name === first.model && c.host === first.host) ?? list.models.find((c) => c.name === first.model);
   const busy = { running: host.loader.requestsOn(first.model), slots: host.settings.ollama.numParallel };
   const { task, profile, complexity, how } = ask.work;
-  return adviseRoute({ queue: list.queue, models: list.models, coldLoadMs: list.coldLoadMs(), book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens: ask.maxTokens, promptTokens: ask.promptTokens, namedHost: parts.fleet.hosts.length > 1, busy });
+  const place = { host, hostKind: overview.ram.host.kind, model: first.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: list.coldLoadMs().get(first.model), client: clientOf(req) };
+  // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine counted before (metrics.ts)
+  const promptTokens = req.promptTokens !== undefined ? ask.promptTokens : Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(first.model) ?? 1));
+  const estimate = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, ...(req.plan && { shape: req.plan }) });
+  return adviseRoute({ queue: list.queue, models: list.models, estimate, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens: ask.maxTokens, promptTokens: ask.promptTokens, namedHost: parts.fleet.hosts.length > 1, busy });
 }
