@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MIGRATIONS } from '../../src/orchestrator/storage/migrations.js';
 import { closeStateDbs, queueWrite, stateDb } from '../../src/orchestrator/storage/db.js';
 import { stateCheck } from '../../src/orchestrator/storage/state-check.js';
 import { tempDir } from '../helpers/temp.js';
@@ -25,7 +26,7 @@ describe('the state line of doctor', () => {
     const checks = await stateCheck(home);
     expect(checks).toHaveLength(1);
     expect(checks[0]).toMatchObject({ name: 'State', level: 'ok' });
-    expect(checks[0]!.detail).toMatch(new RegExp(`^${join(home, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, [\\d.]+ ?[KMG]?B, schema version 2, 3 memory entries$`));
+    expect(checks[0]!.detail).toMatch(new RegExp(`^${join(home, 'state.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, [\\d.]+ ?[KMG]?B, schema version ${MIGRATIONS.length}, 3 memory entries$`));
   });
 
   it('a file kept aside at open: a warning naming it and why', async () => {
