@@ -50,14 +50,18 @@ describe('when a call is answered', () => {
 });
 
 describe('long work', () => {
-  it('ending in time: the call gets its result, and the job is kept done', async () => {
+  it('ending in time: the call gets its result; the same call again asks anew (no job the agent knew of)', async () => {
     const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
-    const g = gated(1);
+    const g = gated(2);
     const running = jobs.run(call({ work: g.work, limitMs: 60_000 }));
     await expect.poll(() => jobs.running().length).toBe(1);
     g.release();
-    const out = await running;
-    expect(out).toMatchObject({ kind: 'result', result: 'part 1' });
+    g.release();
+    expect(await running).toMatchObject({ kind: 'result', result: 'part 1, part 2' });
+    g.release();
+    g.release();
+    expect(await jobs.run(call({ work: g.work, limitMs: 60_000 }))).toMatchObject({ kind: 'result', result: 'part 1, part 2' });
+    expect(g.runs()).toBe(2);
   });
 
   it('past the limit: answered with the parts so far and the job; the job runs on, and a wait gets its result', async () => {
@@ -165,6 +169,8 @@ describe('the job store', () => {
     const store = new JobStore(home, () => true, () => now);
     const job = await store.create('agent-a', 't', 'k1');
     await store.end(job.id, 'done', { value: 'answer' });
+    expect(await store.sameCall('agent-a', 'k1')).toBeUndefined(); // answered whole: no job the agent knew of
+    await store.handedOver(job.id);
     now += KEEP_MS - 1000;
     expect((await store.sameCall('agent-a', 'k1'))?.result).toBe('answer');
     now += 2000;

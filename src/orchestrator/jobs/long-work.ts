@@ -5,8 +5,8 @@
  * the job's id, and the job runs on in this server (the shared one: it outlives the launch that
  * asked), its result kept in the state database (stores/job-store.ts); the agent gets it by the id,
  * waiting up to its own limit, or cancels it. The same call again from the same agent — same
- * tool, arguments and input contents (`key`) — attaches to its job, running or done, instead of
- * starting over. A client that cancels before the hand-over cancels the job; after it, the job is
+ * tool, arguments and input contents (`key`) — attaches to its job while it runs, and once it
+ * was handed over to its result, instead of starting over (a call answered whole asks anew). A client that cancels before the hand-over cancels the job; after it, the job is
  * the agent's to cancel by its id.
  */
 import { log } from '../util/log.js';
@@ -73,6 +73,7 @@ export class LongWork {
     try {
       const ended = await settleWithin(live.done, within);
       if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job };
+      await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
       return { kind: 'handed', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
     } finally {
       call.signal.removeEventListener('abort', onCancel);

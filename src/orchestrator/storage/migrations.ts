@@ -22,8 +22,8 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE answers (id TEXT PRIMARY KEY, model TEXT NOT NULL, host TEXT, work TEXT NOT NULL, at TEXT NOT NULL, verdict TEXT);`,
   // 3: long work handed over before a client's time limit (jobs/long-work.ts): one row per job, its
   // owner (the calling agent) and the key of its call (tool, arguments, input contents), its state,
-  // the pid of the server running it, the parts answered so far and its result, kept a bounded
-  // time after it ends
+  // the pid of the server running it, whether its call was handed over (answered before it ended),
+  // the parts answered so far and its result, kept a bounded time after it ends
   `CREATE TABLE jobs (
      id TEXT PRIMARY KEY,
      owner TEXT NOT NULL,
@@ -31,6 +31,7 @@ export const MIGRATIONS: readonly string[] = [
      call_key TEXT NOT NULL,
      state TEXT NOT NULL,
      runner INTEGER NOT NULL,
+     handed INTEGER NOT NULL DEFAULT 0,
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL,
      progress TEXT,

@@ -23,6 +23,8 @@ export interface Job {
   state: JobState;
   /** The pid of the server that runs (or ran) it. */
   runner: number;
+  /** Its call was answered before it ended, with the job: the agent knows of it. */
+  handed: boolean;
   createdAt: number;
   updatedAt: number;
   /** Its last progress line. */
@@ -47,6 +49,7 @@ interface Row {
   call_key: string;
   state: string;
   runner: number;
+  handed: number;
   created_at: number;
   updated_at: number;
   progress: string | null;
@@ -77,6 +80,7 @@ function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefined {
     key: r.call_key,
     state,
     runner: r.runner,
+    handed: r.handed === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     ...(r.progress !== null && { progress: r.progress }),
@@ -106,7 +110,7 @@ export class JobStore {
   /** A new running job of `owner`'s call, run by this process. */
   async create(owner: string, tool: string, key: string): Promise<Job> {
     const at = this.now();
-    const job: Job = { id: `job-${randomUUID().slice(0, 8)}`, owner, tool, key, state: 'running', runner: process.pid, createdAt: at, updatedAt: at };
+    const job: Job = { id: `job-${randomUUID().slice(0, 8)}`, owner, tool, key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at };
     const db = await stateDb(this.home);
     await queueWrite(db, () => {
       statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(job.id, owner, tool, key, 'running', job.runner, at, at);
@@ -115,6 +119,12 @@ export class JobStore {
       statement(db, 'DELETE FROM jobs WHERE rowid <= (SELECT max(rowid) FROM jobs) - ?').run(MAX_JOBS);
     });
     return job;
+  }
+
+  /** Its call answered before it ended, with the job: from now on the same call again gets its result. */
+  async handedOver(id: string): Promise<void> {
+    const db = await stateDb(this.home);
+    await queueWrite(db, () => statement(db, 'UPDATE jobs SET handed = 1 WHERE id = ?').run(id));
   }
 
   /** Its progress line and the parts answered so far (written with the next group commit). */
@@ -149,10 +159,14 @@ export class JobStore {
     return row && fromRow(row, this.alive);
   }
 
-  /** The newest job of `owner`'s same call that is running or done (within its keep): the one a repeated call attaches to. */
+  /**
+   * The newest job of `owner`'s same call that a repeated call attaches to: one running, or one
+   * done (within its keep) whose call was handed over — a call answered whole in time is no job the
+   * agent knows of, and asking again asks anew.
+   */
   async sameCall(owner: string, key: string): Promise<Job | undefined> {
     const db = await stateDb(this.home);
-    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state IN ('running', 'done') AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
+    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state = 'running' OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
     return rows.map((r) => fromRow(r, this.alive)).find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done'));
   }
 
