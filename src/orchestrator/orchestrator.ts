@@ -139,7 +139,7 @@ export class Orchestrator {
     this.preferences = new Preferences(config.home, { legacyFile: join(config.home, 'preferences.json') });
     this.madeFor = new MadeFor(config.home);
     this.outcomes = new Outcomes(config.home);
-    this.longWork = new LongWork(new JobStore(config.home));
+    this.longWork = new LongWork(new JobStore(config.home), this.stopping.signal);
     this.speeds = new SpeedStore(config.home);
     this.records = { metrics: this.metrics, outcomes: this.outcomes, preferences: this.preferences, comparisons: this.comparisons, madeFor: this.madeFor, speeds: this.speeds };
     const { maxEntries, maxValueChars } = config.settings.memory;

@@ -84,7 +84,7 @@ describe('long work', () => {
     const done = await jobs.wait('agent-a', out.job.id, undefined);
     expect(done).toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
     // kept in the state database: another server on the same home reads it
-    expect(await new LongWork(new JobStore(home)).wait('agent-a', out.job.id, 0)).toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
+    await expect.poll(async () => new LongWork(new JobStore(home)).wait('agent-a', out.job.id, 0)).toMatchObject({ kind: 'result', result: 'part 1, part 2, part 3' });
     expect(g.runs()).toBe(1);
   });
 
@@ -186,5 +186,20 @@ describe('the job store', () => {
     const fits = await store.create('a', 't', 'k2');
     await store.end(fits.id, 'done', { value: 'x'.repeat(MAX_TEXT - 20) });
     expect((await store.get(fits.id))?.state).toBe('done');
+  });
+
+  it("a server stopping cancels its jobs' work; a state database that cannot be written keeps no job, and the call is answered all the same", async () => {
+    const stopping = new AbortController();
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')), stopping.signal);
+    const g = gated(1);
+    const running = jobs.run(call({ work: g.work }));
+    await expect.poll(() => jobs.running().length).toBe(1);
+    stopping.abort(new Error('stopping'));
+    await expect(running).rejects.toThrow('aborted');
+    // the other side: a store that fails
+    const broken = new LongWork({ sameCall: async () => Promise.reject(new Error('disk full')), create: async () => Promise.reject(new Error('disk full')), end: async () => Promise.reject(new Error('disk full')), progress: async () => undefined, handedOver: async () => undefined } as unknown as JobStore);
+    const h = gated(1);
+    h.release();
+    expect(await broken.run(call({ work: h.work }))).toMatchObject({ kind: 'result', result: 'part 1' });
   });
 });

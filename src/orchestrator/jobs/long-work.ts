@@ -54,18 +54,27 @@ interface Live {
   controller: AbortController;
   parts: string[];
   progress?: string;
+  /** How its work ended (undefined while it runs), and whether its call was handed over. */
+  ended?: 'done' | 'failed';
+  handed?: boolean;
 }
 
 export class LongWork {
   private readonly live = new Map<string, Live>();
 
-  constructor(private readonly store: JobStore) {}
+  constructor(
+    private readonly store: JobStore,
+    /** The server stopping: every job's work is cancelled with it (a job whose server stopped reads lost). */
+    private readonly stopping?: AbortSignal,
+  ) {}
 
   async run<R>(call: JobCall<R>): Promise<Outcome<R>> {
     const within = answerWithin(call.limitMs);
     const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
     if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same };
-    const attached = same && this.live.get(same.id);
+    // a job still running here, or ended after its call was handed over (its result maybe not kept yet)
+    const known = same && this.live.get(same.id);
+    const attached = known && (known.ended === undefined || (known.ended === 'done' && known.handed)) ? known : undefined;
     const live = attached ?? (await this.start(call));
     // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
     const onCancel = () => !attached && live.controller.abort(call.signal.reason);
@@ -73,6 +82,7 @@ export class LongWork {
     try {
       const ended = await settleWithin(live.done, within);
       if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job };
+      live.handed = true;
       await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
       return { kind: 'handed', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
     } finally {
@@ -81,8 +91,16 @@ export class LongWork {
   }
 
   private async start<R>(call: JobCall<R>): Promise<Live> {
-    const job = await this.store.create(call.owner, call.tool, call.key);
+    // a state database that cannot be written (a FIFO, a full disk) keeps no job: the call runs as ever
+    const job = await this.store.create(call.owner, call.tool, call.key).catch((err: unknown) => {
+      log.warn(`long work: no job kept for this call (${(err as Error).message})`);
+      return unkept(call);
+    });
     const controller = new AbortController();
+    if (this.stopping) {
+      if (this.stopping.aborted) controller.abort(this.stopping.reason);
+      else this.stopping.addEventListener('abort', () => controller.abort(this.stopping?.reason), { once: true });
+    }
     const live: Live = { job, controller, parts: [], done: Promise.resolve() };
     const control: JobControl = {
       signal: controller.signal,
@@ -94,17 +112,22 @@ export class LongWork {
         live.progress = line;
       },
     };
+    // the call's answer never waits on the state database (a stopping server answers, then exits):
+    // the job is kept meanwhile, and stays known here until it is
+    let kept: Promise<void> = Promise.resolve();
     live.done = call.work(control).then(
-      async (result) => {
-        await this.store.end(job.id, 'done', { value: result }).catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
+      (result) => {
+        live.ended = 'done';
+        kept = this.store.end(job.id, 'done', { value: result }).catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
         return result;
       },
-      async (err: unknown) => {
-        await this.store.end(job.id, controller.signal.aborted ? 'cancelled' : 'failed', { error: (err as Error).message ?? String(err) }).catch(() => undefined);
+      (err: unknown) => {
+        live.ended = 'failed';
+        kept = this.store.end(job.id, controller.signal.aborted ? 'cancelled' : 'failed', { error: (err as Error).message ?? String(err) }).catch(() => undefined);
         throw err;
       },
     );
-    live.done.catch(() => undefined).finally(() => this.live.delete(job.id));
+    void live.done.catch(() => undefined).then(() => kept).finally(() => this.live.delete(job.id));
     this.live.set(job.id, live);
     return live;
   }
@@ -113,8 +136,12 @@ export class LongWork {
   async wait(owner: string, id: string, withinMs: number | undefined): Promise<Waited | undefined> {
     const live = this.live.get(id);
     if (live && live.job.owner === owner) {
-      if (await settleWithin(live.done, withinMs).catch(() => true)) return this.ended(owner, id);
-      return { kind: 'running', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
+      if (!(await settleWithin(live.done, withinMs))) return { kind: 'running', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
+      // ended here: its outcome as it came (the state database may not have it yet)
+      return live.done.then(
+        (result): Waited => ({ kind: 'result', job: { ...live.job, state: 'done' }, result }),
+        (): Waited => ({ kind: 'ended', job: { ...live.job, state: live.controller.signal.aborted ? 'cancelled' : 'failed' } }),
+      );
     }
     return this.ended(owner, id);
   }
@@ -139,6 +166,12 @@ export class LongWork {
   running(): Job[] {
     return [...this.live.values()].map((l) => l.job);
   }
+}
+
+/** A job the state database could not keep: known to this server only. */
+function unkept(call: { owner: string; tool: string; key: string }): Job {
+  const at = Date.now();
+  return { id: `job-${Math.random().toString(16).slice(2, 10)}`, owner: call.owner, tool: call.tool, key: call.key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at };
 }
 
 /** True once `p` settled (either way) within `ms` (undefined: however long it takes); false when the time came first. */
