@@ -10,6 +10,7 @@
  */
 import { offload, type OffloadRequest } from '../src/orchestrator/jobs/offload.js';
 import { estimateTokens } from '../src/orchestrator/generation/classify.js';
+import { gatheredLog, longLog } from '../test/helpers/fair.js';
 import type { GatheredInputs } from '../src/orchestrator/inputs/types.js';
 import { DEFAULT_MODELS, FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
@@ -21,20 +22,7 @@ const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 
 /** Long enough that every answer runs to its limit. */
 const REPLY = Array.from({ length: 2000 }, (_, i) => `word${i}`).join(' ');
 
-function log(bytes: number): string {
-  const lines: string[] = [];
-  for (let n = 0, size = 0; size < bytes; n++) {
-    const line = `2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return `${lines.join('\n')}\n`;
-}
 
-function gathered(text: string): GatheredInputs {
-  const tokens = estimateTokens(text);
-  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens };
-}
 
 const prose = (words: number) => Array.from({ length: words }, (_, i) => ['the', 'cache', 'holds', 'requests', 'until', 'their', 'entries', 'expire'][i % 8]).join(' ');
 const ask = (model: string, prompt: string, maxTokens: number, inputs?: GatheredInputs): OffloadRequest => ({ prompt, model, maxTokens, task: 'summarize', useMemory: false, ...(inputs && { inputs }) });
@@ -44,13 +32,13 @@ const JOBS: Array<{ name: string; req: OffloadRequest }> = [
   { name: 'phi3, short prompt, 50-token answer', req: ask('phi3:mini', 'Explain what an ETag is.', 50) },
   { name: 'phi3, short prompt, 300-token answer', req: ask('phi3:mini', 'Explain how HTTP caching works.', 300) },
   { name: 'phi3, 3k-token prompt, 100-token answer', req: ask('phi3:mini', `Summarize: ${prose(2400)}`, 100) },
-  { name: 'phi3, 30 KB log by path, 150-token answer', req: ask('phi3:mini', 'List the errors in this log.', 150, gathered(log(30_000))) },
-  { name: 'phi3, 100 KB log by path (split), 200-token answer', req: ask('phi3:mini', 'List the errors in this log.', 200, gathered(log(100_000))) },
+  { name: 'phi3, 30 KB log by path, 150-token answer', req: ask('phi3:mini', 'List the errors in this log.', 150, gatheredLog(longLog(30_000))) },
+  { name: 'phi3, 100 KB log by path (split), 200-token answer', req: ask('phi3:mini', 'List the errors in this log.', 200, gatheredLog(longLog(100_000))) },
   { name: 'qwen2.5, short prompt, 100-token answer', req: ask('qwen2.5-coder:7b', 'Explain what an ETag is.', 100) },
   { name: 'qwen2.5, 1.5k-token prompt, 200-token answer', req: ask('qwen2.5-coder:7b', `Summarize: ${prose(1200)}`, 200) },
-  { name: 'qwen2.5, 60 KB log by path (split), 120-token answer', req: ask('qwen2.5-coder:7b', 'List the errors in this log.', 120, gathered(log(60_000))) },
+  { name: 'qwen2.5, 60 KB log by path (split), 120-token answer', req: ask('qwen2.5-coder:7b', 'List the errors in this log.', 120, gatheredLog(longLog(60_000))) },
   { name: 'qwen2.5, short prompt, 400-token answer', req: ask('qwen2.5-coder:7b', 'Explain how HTTP caching works.', 400) },
-  { name: 'phi3, 200 KB log by path (split), 100-token answer', req: ask('phi3:mini', 'List the errors in this log.', 100, gathered(log(200_000))) },
+  { name: 'phi3, 200 KB log by path (split), 100-token answer', req: ask('phi3:mini', 'List the errors in this log.', 100, gatheredLog(longLog(200_000))) },
 ];
 
 const s = (ms: number) => (ms / 1000).toFixed(1);

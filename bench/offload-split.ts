@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadConfig, Orchestrator } from '../src/orchestrator/index.js';
 import { offload } from '../src/orchestrator/jobs/offload.js';
 import { estimateTokens } from '../src/orchestrator/generation/classify.js';
-import type { GatheredInputs } from '../src/orchestrator/inputs/types.js';
+import { gatheredLog, longLog } from '../test/helpers/fair.js';
 import { DEFAULT_MODELS, FakeOllama } from '../test/fake-ollama/server.js';
 import { NAMESPACED_MODELS } from '../test/fake-ollama/fixtures-extra.js';
 import { countTokens } from '../test/fake-ollama/tokenize.js';
@@ -24,20 +24,7 @@ const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\ninputs:\n  maxParts: 200
 /** What a model answers for a part: a short summary (~40 tokens), as a partial answer tends to be. */
 const PARTIAL = 'Errors in this part: job failures on workers 2 and 5 (status=error), mostly around minute 10; everything else handled ok.';
 
-function log(bytes: number): string {
-  const lines: string[] = [];
-  for (let n = 0, size = 0; size < bytes; n++) {
-    const line = `2026-11-22T10:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}Z worker-${n % 7} LINE-${n} handled job ${n * 31} status=${n % 13 === 0 ? 'error' : 'ok'}`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return `${lines.join('\n')}\n`;
-}
 
-function gathered(text: string): GatheredInputs {
-  const tokens = estimateTokens(text);
-  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens };
-}
 
 const llama31 = NAMESPACED_MODELS.find((m) => m.name === 'llama3.1:8b')!;
 const phi3 = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
@@ -60,9 +47,9 @@ export async function benchOffloadSplit(): Promise<{ ok: boolean; lines: string[
       fake.reply((ctx) => (/Combine them into one answer/.test(ctx.prompt ?? '') ? 'The errors: job failures on workers 2 and 5.' : PARTIAL));
       try {
         const core = await coreFor(fake, { totalBytes: w.memory, yaml: `${YAML}ollama:\n  numParallel: 2\n` });
-        const text = log(size);
+        const text = longLog(size);
         const t0 = performance.now();
-        const r = await offload(core, { prompt: 'List the errors in this log.', task: 'summarize', useMemory: false, inputs: gathered(text) });
+        const r = await offload(core, { prompt: 'List the errors in this log.', task: 'summarize', useMemory: false, inputs: gatheredLog(text) });
         const ms = performance.now() - t0;
         const gens = fake.generations();
         const sent = gens.reduce((s, g) => s + g.promptTokens, 0);
@@ -92,9 +79,9 @@ async function realEngine(): Promise<string> {
   const config = await loadConfig({ env: { OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9' } });
   const orch = new Orchestrator(config, { memorySource: { memory: async () => ({ totalBytes: 16e9, availableBytes: 12e9, swapTotalBytes: 0, swapUsedBytes: 0 }), gpus: async () => [] } });
   try {
-    const text = log(48_000);
+    const text = longLog(48_000);
     const t0 = performance.now();
-    const r = await offload(orch, { prompt: 'List the errors in this log.', task: 'summarize', useMemory: false, maxTokens: 64, inputs: gathered(text) });
+    const r = await offload(orch, { prompt: 'List the errors in this log.', task: 'summarize', useMemory: false, maxTokens: 64, inputs: gatheredLog(text) });
     const ms = performance.now() - t0;
     const tokenized = (await (await fetch(`${router.url}/tokenize`, { method: 'POST', body: JSON.stringify({ model: 'stories', content: text }) })).json()) as { tokens: unknown[] };
     const input = tokenized.tokens.length;

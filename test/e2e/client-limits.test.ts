@@ -1,36 +1,24 @@
 // Each client's time limit (issue 56, item 1), as the shared server's clients see it: show_status
 // lists every connected client with how long it waits for a tool call — its client's known limit,
 // its agent's timeoutSeconds, or the MCP SDK's 60 s — and doctor says the same in a line.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeOllama } from '../fake-ollama/server.js';
+import { describe, expect, it } from 'vitest';
 import { run, tempHome } from '../helpers/spawn.js';
-import { runtimeDir, sharedLaunch, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { runtimeDir, sharedFixture, sharedLaunch } from '../helpers/shared.js';
 
 // my-script's agent waits as long as it takes; claude-code's 90 s, over its row (none)
 const YAML = 'agents:\n  my-script:\n    timeoutSeconds: 0\n  claude-code:\n    timeoutSeconds: 90\n';
 
 type Client = { name?: string; pid: number; limitSeconds?: number; limit?: string };
 
-let fake: FakeOllama;
-const launches: SharedLaunch[] = [];
-const runtimes: string[] = [];
-beforeAll(async () => {
-  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
-});
-afterEach(async () => {
-  await Promise.all(launches.splice(0).map((l) => l.close()));
-  for (const r of runtimes.splice(0)) stopShared(r);
-});
-afterAll(async () => {
-  await fake?.stop();
-});
+const shared = sharedFixture();
+const { launches, runtimes } = shared;
 
 async function fourClients() {
   const runtime = runtimeDir();
   runtimes.push(runtime);
   const home = tempHome(YAML);
   const launch = async (name: string) => {
-    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd: home, name });
+    const l = await sharedLaunch({ home, ollamaHost: shared.fake.host, runtime, cwd: home, name });
     launches.push(l);
     return l;
   };
@@ -65,7 +53,7 @@ describe("each client's time limit through the shared server", () => {
 
   it("doctor says how long each connected client waits", async () => {
     const { runtime, home, desktop, other } = await fourClients();
-    const r = await run(['doctor', '--json'], { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
+    const r = await run(['doctor', '--json'], { OLLM_HOME: home, OLLAMA_HOST: shared.fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime });
     const checks = (JSON.parse(r.stdout) as { checks: Array<{ name: string; level: string; detail: string }> }).checks;
     const line = checks.find((c) => c.name === 'client time limits');
     expect(line?.level).toBe('ok');

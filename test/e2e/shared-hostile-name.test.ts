@@ -2,28 +2,16 @@
 // clientInfo name full of escape sequences and line breaks reaches the other clients, through
 // ollm://fleet, only cleaned and capped; and `doctor` still lists the server and its clients (its
 // answer to `who` carries that name), cleaned too. A plain name is shown as it is.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
-import { FakeOllama } from '../fake-ollama/server.js';
 import { run, tempHome } from '../helpers/spawn.js';
-import { runtimeDir, sharedLaunch, stopShared, type SharedLaunch } from '../helpers/shared.js';
+import { runtimeDir, sharedFixture, sharedLaunch, type SharedLaunch } from '../helpers/shared.js';
 
 const HOSTILE = `\x1b]0;pwned\x07\x1b[2J\x1b[31mevil\nshared server: none running\r\n${'x'.repeat(1024 * 1024)}`;
 const SHOWN = `evil shared server: none running ${'x'.repeat(100 - 'evil shared server: none running '.length - 1)}…`;
 
-let fake: FakeOllama;
-const launches: SharedLaunch[] = [];
-const runtimes: string[] = [];
-beforeAll(async () => {
-  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
-});
-afterEach(async () => {
-  await Promise.all(launches.splice(0).map((l) => l.close()));
-  for (const r of runtimes.splice(0)) stopShared(r);
-});
-afterAll(async () => {
-  await fake?.stop();
-});
+const shared = sharedFixture();
+const { launches, runtimes } = shared;
 
 type Fleet = { clients?: Array<{ name?: string; version?: string; pid: number }> };
 const fleet = async (l: SharedLaunch) => {
@@ -36,9 +24,9 @@ describe('a client with a hostile name on the shared server', () => {
     const runtime = runtimeDir();
     runtimes.push(runtime);
     const home = tempHome('');
-    const env = { OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime };
+    const env = { OLLM_HOME: home, OLLAMA_HOST: shared.fake.host, OLLM_SHARED: '1', XDG_RUNTIME_DIR: runtime };
     const launch = async (name: string, client?: Client) => {
-      const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd: home, name, ...(client && { client }) });
+      const l = await sharedLaunch({ home, ollamaHost: shared.fake.host, runtime, cwd: home, name, ...(client && { client }) });
       launches.push(l);
       return l;
     };

@@ -4,6 +4,8 @@
  * that the 14B model's 8k window reads in parts. Shared by the fairness tests and `npm run bench -- fair`.
  */
 import { DEFAULT_MODELS, type FakeModel } from '../fake-ollama/server.js';
+import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
+import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
 
 const phi3 = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
 
@@ -31,3 +33,9 @@ export function longLog(bytes = 48_000): string {
 
 /** A part's answer: long enough that the 14B model takes a while on each. */
 export const PART_ANSWER = Array.from({ length: 24 }, (_, i) => `finding-${i}`).join(' ');
+
+/** `text` as the inputs gathered for a call that named logs/app.log by path. */
+export function gatheredLog(text: string): GatheredInputs {
+  const tokens = estimateTokens(text);
+  return { docs: [{ label: 'logs/app.log', text }], images: [], read: [{ path: 'logs/app.log', kind: 'text', bytes: text.length, tokens, encoding: 'utf-8' }], skipped: [], bytes: text.length, tokens };
+}

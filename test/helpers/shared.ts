@@ -6,7 +6,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
+import { FakeOllama } from '../fake-ollama/server.js';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, serverEnv } from './spawn.js';
 import { tempDir } from './temp.js';
@@ -88,4 +90,23 @@ export function serverLog(runtime: string, pid: number): string {
     if (f === `retiring-${pid}.log` || text.includes(`shared server ${pid} listening`)) return text;
   }
   return '';
+}
+
+/**
+ * A test file's fake Ollama and its shared-server launches: the fake started before the tests, each
+ * test's launches closed and its runtime folders' servers stopped after it, the fake stopped at the end.
+ */
+export function sharedFixture(): { fake: FakeOllama; launches: SharedLaunch[]; runtimes: string[] } {
+  const state = { fake: undefined as unknown as FakeOllama, launches: [] as SharedLaunch[], runtimes: [] as string[] };
+  beforeAll(async () => {
+    state.fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
+  });
+  afterEach(async () => {
+    await Promise.all(state.launches.splice(0).map((l) => l.close()));
+    for (const r of state.runtimes.splice(0)) stopShared(r);
+  });
+  afterAll(async () => {
+    await state.fake?.stop();
+  });
+  return state;
 }
