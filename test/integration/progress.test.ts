@@ -60,7 +60,8 @@ describe('timeouts that know the phase', () => {
     expect(r2.metrics.queueMs).toBeGreaterThan(1000);
     // the queue and the first token are parts of the total, apart: the first token's time does not hold the queue
     expect(r2.metrics.queueMs + r2.metrics.timeToFirstTokenMs).toBeLessThanOrEqual(r2.metrics.totalMs);
-    expect(second.messages()).toContainEqual(expect.stringMatching(/^llama3\.2:latest: queued behind 1 request on llama3\.2:latest/));
+    // beyond the model's slots the request waits in ollm-mcp for its turn (loading/slot-gate.ts), said as such
+    expect(second.messages()).toContainEqual(expect.stringMatching(/^waiting for a slot on llama3\.2:latest: 1 request ahead/));
     expect(second.messages()).toContainEqual(expect.stringMatching(/^llama3\.2:latest: evaluating the prompt \(~\d+ tokens\)/));
   });
 

@@ -160,13 +160,21 @@ export async function throughGate(gate: SlotGate, model: string, ask: AdmitAsk, 
   const started = Date.now();
   let running: RunningRequest | undefined;
   let free: () => void;
+  // let in at once (within enter) is no wait at all; else the wait lasted until it was let in
+  let entering = true;
+  let waitedMs = 0;
   try {
-    free = await gate.enter(model, { client: ask.client, tokens: ask.tokens, slots: ask.slots, signal: ask.signal, onWait: (n) => ask.progress?.enter({ kind: 'waiting', for: `a slot on ${model}: ${n} ${n === 1 ? 'request' : 'requests'} ahead` }) }, () => (running = begin()));
+    const entered = gate.enter(model, { client: ask.client, tokens: ask.tokens, slots: ask.slots, signal: ask.signal, onWait: (n) => ask.progress?.enter({ kind: 'waiting', for: `a slot on ${model}: ${n} ${n === 1 ? 'request' : 'requests'} ahead` }) }, () => {
+      if (!entering) waitedMs = Date.now() - started;
+      running = begin();
+    });
+    entering = false;
+    free = await entered;
   } catch (err) {
     if (err instanceof LeftQueue) throw new HostError('aborted', cancelledText(`The request to ${model}`, ask.signal), host);
     throw err;
   }
   const mine = running!;
   // the next waiter is let in before this request ends: the model is never idle between them
-  return Object.assign(() => (free(), mine()), { ahead: mine.ahead, waitedMs: Date.now() - started });
+  return Object.assign(() => (free(), mine()), { ahead: mine.ahead, waitedMs });
 }
