@@ -25,6 +25,11 @@ describe('selfNamedAgent', () => {
     expect(marked).toHaveLength(MAX_AGENT_NAME);
   });
 
+  it('cut where a space falls, the mark follows the name without the space', () => {
+    const long = `${'a'.repeat(MAX_AGENT_NAME - ' (no token)'.length - 1)} ${'b'.repeat(10)}`;
+    expect(selfNamedAgent(long, { [long]: {} })).toBe(`${'a'.repeat(MAX_AGENT_NAME - ' (no token)'.length - 1)} (no token)`);
+  });
+
   it('is never a name a token stands for', () => {
     expect(selfNamedAgent('x', { x: {}, 'x (no token)': {} })).toBe(UNKNOWN_AGENT);
   });
