@@ -3,6 +3,7 @@
 // and a clean stop that leaves state.db alone holding everything (storage/db.ts). Each case is one
 // an outside tester met on the old code (issue 28): a log copied from another home adopted, a copy
 // of state.db that held nothing, a zeroed page that failed every call, an empty file made a store.
+import { MIGRATIONS } from '../../src/orchestrator/storage/migrations.js';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -93,7 +94,7 @@ describe('a state.db that is not a database', () => {
     expect(kept).toHaveLength(1);
     expect(readFileSync(join(h, kept[0]!), 'utf8')).toBe(garbage);
     const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
-    expect(doctor.stdout).toMatch(/✓ State: .*state\.db, .*schema version 2, 1 memory entry/);
+    expect(doctor.stdout).toMatch(new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 1 memory entry`));
     expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
   });
 });
@@ -168,7 +169,7 @@ describe('a write-ahead log copied from another home', () => {
     expect(keptAside(h, 'state.db')).toEqual([]); // the database itself stayed in place
 
     const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
-    expect(doctor.stdout).toMatch(/✓ State: .*state\.db, .*schema version 2, 50 memory entries/);
+    expect(doctor.stdout).toMatch(new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 50 memory entries`));
     expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
   }, 60_000);
 });
@@ -200,7 +201,7 @@ describe('a state.db whose last page is zeroed', () => {
     expect(readFileSync(join(h, kept[0]!)).equals(bytes)).toBe(true);
 
     const doctor = await run(['doctor'], { OLLM_HOME: h, OLLAMA_HOST: fake.host });
-    expect(doctor.stdout).toMatch(/✓ State: .*state\.db, .*schema version 2, 1 memory entry/);
+    expect(doctor.stdout).toMatch(new RegExp(`✓ State: .*state\\.db, .*schema version ${MIGRATIONS.length}, 1 memory entry`));
     expect(doctor.stdout).toContain(`! State: ${join(h, kept[0]!)} was kept aside`);
   }, 60_000);
 });
