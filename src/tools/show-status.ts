@@ -173,6 +173,10 @@ export const showStatusTool = defineTool({
     metrics: z.record(z.string(), z.record(z.string(), z.unknown())).describe('per model, as ollm://metrics'),
     agents: z.array(agentSchema).describe(`per agent (client), the busiest ${AGENTS_SHOWN}: calls, local tokens, what it saved, verdicts; ollm://metrics has every one`),
     savings: savingsSchema,
+    jobs: z
+      .array(z.object({ id: z.string(), tool: z.string(), state: z.string(), partsDone: z.number(), progress: z.string().optional(), since: z.string() }))
+      .optional()
+      .describe("the calling agent's long calls handed over before its limit, newest first: the same call again gets each one's result"),
     learning: z
       .object({
         on: z.boolean().describe('model.routing.learning: whether routing uses the records'),
@@ -182,8 +186,9 @@ export const showStatusTool = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   meta: viewMeta('status'),
-  async run(_input, { orch }) {
-    const [status, ram, book] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.savings.load(), orch.agents.load()]);
+  async run(_input, { orch, agent }) {
+    const [status, ram, book, ownJobs] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.longWork.list(agent), orch.savings.load(), orch.agents.load()]);
+    const jobs = ownJobs.filter((j) => j.handed || j.state === 'running').map((j) => ({ id: j.id, tool: j.tool, state: j.state, partsDone: j.partsDone, ...(j.progress !== undefined && { progress: j.progress }), since: new Date(j.createdAt).toISOString() }));
     const fleet = withClientLimits(boundedFleet(status, SHARE), orch.config.settings);
     const records = boundList(learningRecords(book), { maxChars: SHARE, noun: ['track record', 'track records'], rest: '`npx ollm-mcp learning show` lists every one.' });
     const learning = { on: orch.config.settings.model.routing.learning, records: records.kept };
@@ -203,8 +208,8 @@ export const showStatusTool = defineTool({
     const notes = orch.pinNotes();
     const clients = clientsLine(fleet.clients);
     return {
-      structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, agents, savings, learning, ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
-      text: `${renderStatus(fleet, roomText(ram))}${clients ? `\n\n${clients}` : ''}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderAgents(agents, everyAgent.length, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
+      structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, agents, savings, learning, ...(jobs.length > 0 && { jobs }), ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },
+      text: `${renderStatus(fleet, roomText(ram))}${clients ? `\n\n${clients}` : ''}${jobs.length ? `\n\nYour jobs: ${jobs.map((j) => `${j.id} (${j.tool}) ${j.state}${j.partsDone ? `, ${j.partsDone} parts done` : ''}`).join('; ')}` : ''}\n\n${renderSavings(savings)}\n${footprintLine(cost, summary.prices.currency)}\n\n${renderAgents(agents, everyAgent.length, summary.prices.currency)}\n\n${renderLearning(learning)}${notes.length ? `\n\n${notes.join('\n')}` : ''}${cutNotes.length ? `\n\n${cutNotes.join('\n')}` : ''}`,
     };
   },
 });

@@ -29,6 +29,9 @@ describe('a call longer than the client waits', () => {
       const job = (first.structuredContent as { job?: { id: string; state: string } }).job;
       expect(job?.state).toBe('running');
       expect((first.content as Array<{ text: string }>)[0]!.text).toMatch(new RegExp(`Still running as job ${job!.id}.*Call route_and_generate again with the same arguments`));
+      // show_status lists it for this agent, running
+      const status = await s.client.callTool({ name: 'show_status', arguments: {} });
+      expect((status.structuredContent as { jobs?: Array<{ id: string; state: string }> }).jobs).toContainEqual(expect.objectContaining({ id: job!.id, state: 'running' }));
       const again = await s.client.callTool({ name: 'route_and_generate', arguments: args });
       expect(again.isError).not.toBe(true);
       const whole = again.structuredContent as { job?: unknown; text: string; model: string };

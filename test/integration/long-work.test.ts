@@ -114,6 +114,8 @@ describe('long work', () => {
     const out = await jobs.run(call({ work: g.work, limitMs: 1200 }));
     if (out.kind !== 'handed') throw new Error('not handed');
     expect(await jobs.wait('agent-b', out.job.id, 0)).toBeUndefined();
+    expect((await jobs.list('agent-a')).map((j) => [j.id, j.state])).toEqual([[out.job.id, 'running']]);
+    expect(await jobs.list('agent-b')).toEqual([]);
     expect(jobs.cancel('agent-b', out.job.id)).toBe(false);
     expect(jobs.running()).toHaveLength(1);
     expect(jobs.cancel('agent-a', out.job.id)).toBe(true);

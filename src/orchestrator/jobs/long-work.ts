@@ -162,6 +162,17 @@ export class LongWork {
     return true;
   }
 
+  /** `owner`'s jobs, newest first: those running here as they are now, then those the state database keeps (their result left out). */
+  async list(owner: string, limit = 10): Promise<Array<Omit<Job, 'result' | 'parts'> & { partsDone: number }>> {
+    const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
+    const here = [...this.live.values()].filter((l) => l.job.owner === owner);
+    const rows = [...here.map((l) => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), parts: l.parts })), ...kept.filter((j) => !this.live.has(j.id))];
+    return rows
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit)
+      .map(({ result: _r, parts, ...job }) => ({ ...job, partsDone: parts?.length ?? 0 }));
+  }
+
   /** The jobs running in this server. */
   running(): Job[] {
     return [...this.live.values()].map((l) => l.job);
