@@ -64,9 +64,7 @@ describe('a format through the route', () => {
     const core = await coreFor(ollama);
     const format = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
     ollama.reply(JSON.stringify(`${'a'.repeat(40)}!`));
-    const t = performance.now();
-    const err = await routeAndGenerate(core, { prompt: 'Say a forty times.', useMemory: false, format }).catch((e: unknown) => e);
-    expect(performance.now() - t).toBeLessThan(10_000);
+    const err = await routeAndGenerate(core, { prompt: 'Say a forty times.', useMemory: false, format }).catch((e: unknown) => e); // reached at all: the check never backtracks
     expect(err).toBeInstanceOf(RouteError);
     expect((err as RouteError).attempts.map((a) => a.error)).toContain('its answer was set aside: it breaks the schema (answer: must match pattern "^(a+)+$")');
     ollama.reply(JSON.stringify('a'.repeat(40)));

@@ -171,10 +171,9 @@ describe('a prepared format', () => {
 describe('a format no answer can stall (issue 55, finding 1)', () => {
   it('judges a near match of ^(a+)+$ at once: 40 characters refused (a backtracking engine tries 2^40 ways), a match accepted', async () => {
     const f = await prepareFormat({ type: 'string', pattern: '^(a+)+$' });
-    const t = performance.now();
+    // reached at all: a backtracking engine would hold this thread for days
     expect(f.check(JSON.stringify(`${'a'.repeat(40)}!`))).toEqual({ ok: false, why: 'it breaks the schema (answer: must match pattern "^(a+)+$")' });
     expect(f.check(JSON.stringify('a'.repeat(40)))).toEqual({ ok: true, value: 'a'.repeat(40) });
-    expect(performance.now() - t).toBeLessThan(2000);
   });
 
   it('holds answers to ordinary patterns and patternProperties, both ways', async () => {

@@ -5,7 +5,7 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { compileSchema, MAX_CHECK_MS, sameJson, ticking, type CompiledSchema } from '../../src/orchestrator/generation/schema-check.js';
+import { compileSchema, sameJson, ticking, type CompiledSchema } from '../../src/orchestrator/generation/schema-check.js';
 import { linearPattern, NOT_SPACE_ITEMS, PatternRefused, re2Syntax, SPACE_ITEMS } from '../../src/orchestrator/generation/schema-pattern.js';
 
 const compiled = (schema: Record<string, unknown>): CompiledSchema => {
@@ -21,11 +21,10 @@ const NEAR = `${'a'.repeat(40)}!`;
 describe('a pattern that makes a backtracking engine run for days', () => {
   it('is judged at once: a near match refused, a match accepted', () => {
     const c = compiled({ type: 'string', pattern: EVIL });
-    const t = performance.now();
+    // reached at all: a backtracking engine would hold this thread for days (2^40 ways)
     expect(c.problems(NEAR)).toEqual([expect.objectContaining({ keyword: 'pattern', message: `must match pattern "${EVIL}"` })]);
     expect(c.problems('a'.repeat(100_000) + '!')).toHaveLength(1);
     expect(holds(c, 'a'.repeat(40))).toBe(true);
-    expect(performance.now() - t).toBeLessThan(2000);
   });
 
   it('as a patternProperties key: a near-match name is not matched, a matching one is checked', () => {
@@ -36,9 +35,7 @@ describe('a pattern that makes a backtracking engine run for days', () => {
   });
 
   it('beside a property of `properties` it almost matches: compiled at once (Ajv’s strict check ran it with JavaScript’s engine)', () => {
-    const t = performance.now();
-    const c = compiled({ type: 'object', properties: { [NEAR]: { type: 'string' } }, patternProperties: { [EVIL]: { type: 'integer' } } });
-    expect(performance.now() - t).toBeLessThan(5000);
+    const c = compiled({ type: 'object', properties: { [NEAR]: { type: 'string' } }, patternProperties: { [EVIL]: { type: 'integer' } } }); // reached at all
     expect(holds(c, { [NEAR]: 'text' })).toBe(true);
     expect(holds(c, { [NEAR]: 1 })).toBe(false);
   });
@@ -174,14 +171,12 @@ describe('what RE2 does not run', () => {
 });
 
 describe('the rest of the check, bounded', () => {
-  it('parts referred to many times are compiled once, not copied to each place (400 copies of an 8 KB part took 19 s)', () => {
+  it('parts referred to many times are compiled once, not copied to each place (400 copies of an 8 KB part took 19 s; these 2,000 would take minutes)', () => {
     const properties = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, { type: 'integer' }]));
-    const schema = { $defs: { part: { type: 'object', properties } }, allOf: Array.from({ length: 400 }, () => ({ $ref: '#/$defs/part' })) };
-    const t = performance.now();
+    const schema = { $defs: { part: { type: 'object', properties } }, allOf: Array.from({ length: 2000 }, () => ({ $ref: '#/$defs/part' })) };
     const c = compiled(schema);
-    expect(performance.now() - t).toBeLessThan(5000);
     expect(holds(c, { p1: 1 })).toBe(true);
-    expect(c.problems({ p1: 'x' })).toHaveLength(400);
+    expect(c.problems({ p1: 'x' })).toHaveLength(2000);
   });
 
   it('parts applying each other many times over are stopped by the clock, whatever the answer', () => {
@@ -189,16 +184,12 @@ describe('the rest of the check, bounded', () => {
     const recursing = compiled({ $defs: { n: { anyOf: [{ type: 'array', minItems: 2, items: { $ref: '#/$defs/n' } }, { type: 'array', items: { $ref: '#/$defs/n' } }, { type: 'string' }] } }, $ref: '#/$defs/n' });
     let deep: unknown = 1;
     for (let i = 0; i < 60; i++) deep = [deep];
-    let t = performance.now();
+    // stopped at all: without the clock, 2^60 tries
     expect(recursing.problems(deep)).toEqual({ unchecked: 'time' });
-    expect(performance.now() - t).toBeGreaterThanOrEqual(MAX_CHECK_MS);
-    expect(performance.now() - t).toBeLessThan(MAX_CHECK_MS + 4000);
     // a part referring to the one below twice, forty times over: 2^40 checks of one string
     const defs: Record<string, unknown> = { d0: { type: 'string' } };
     for (let i = 1; i <= 40; i++) defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] };
-    t = performance.now();
     expect(compiled({ $defs: defs, $ref: '#/$defs/d40' }).problems('x')).toEqual({ unchecked: 'time' });
-    expect(performance.now() - t).toBeLessThan(MAX_CHECK_MS + 4000);
   });
 
   it('the same schemas judge small answers, and the clock starts again for each answer', () => {
@@ -248,12 +239,10 @@ describe('uniqueItems, in time linear in the list', () => {
     expect(holds(unique, [])).toBe(true);
   });
 
-  it('checks 10,000 objects at once (comparing every pair took 5 s), and only where uniqueItems is true', () => {
-    const many = Array.from({ length: 10_000 }, (_, i) => ({ id: i, tags: [`t${i}`] }));
-    const t = performance.now();
+  it('checks 100,000 objects in one pass (comparing every pair: 5 s for 10,000, some 8 min for these), and only where uniqueItems is true', () => {
+    const many = Array.from({ length: 100_000 }, (_, i) => ({ id: i, tags: [`t${i}`] }));
     expect(holds(unique, many)).toBe(true);
-    expect(unique.problems([...many, { tags: ['t7'], id: 7 }])).toEqual([expect.objectContaining({ params: { i: 10_000, j: 7 } })]);
-    expect(performance.now() - t).toBeLessThan(3000);
+    expect(unique.problems([...many, { tags: ['t7'], id: 7 }])).toEqual([expect.objectContaining({ params: { i: 100_000, j: 7 } })]);
     expect(holds(compiled({ type: 'array', uniqueItems: false }), [1, 1])).toBe(true);
     expect(holds(compiled({ type: 'object', uniqueItems: true }), { a: 1 })).toBe(true); // applies to lists only
     expect(compiled({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } }).problems({ tags: ['a', 'a'] })).toEqual([expect.objectContaining({ instancePath: '/tags' })]);
