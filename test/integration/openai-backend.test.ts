@@ -162,10 +162,10 @@ describe('OpenAIBackend: streamed generation', () => {
     const { engine: quiet } = await setup({ usage: 'none', reply: 'a b c' });
     expect(await gen(quiet)).toMatchObject({ outputTokens: 3, promptTokens: 3, usageReported: false }); // "hello there": 11 chars / 4
     const { engine: llama } = await setup({ usage: 'final', timings: true, tokenDelayMs: 4, reply: 'x y' });
-    // the engine's own timings: its predicted_per_second (2 tokens over predicted_ms, at least 2 × 4 ms), its prompt_ms and cache_n
+    // the engine's own timings: its predicted_per_second (2 tokens over predicted_ms), its prompt_ms and cache_n — no stopwatch here (timers may fire early)
     const timed = await gen(llama);
     expect(timed).toMatchObject({ outputTokens: 2, usageReported: true, cachedPromptTokens: 0, promptMs: expect.any(Number), generatingMs: expect.any(Number) });
-    expect(timed.generatingMs).toBeGreaterThanOrEqual(8);
+    expect(timed.generatingMs).toBeGreaterThan(0);
     expect(timed.tokensPerSecond).toBeCloseTo(2000 / timed.generatingMs!, 0);
   });
 
