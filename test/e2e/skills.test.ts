@@ -13,23 +13,27 @@ import { SkillsClient } from '@modelcontextprotocol/client/ext/skills';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { connect, tempHome } from '../helpers/spawn.js';
+import { stopShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 
 const SKILL_URI = 'skill://offloading/SKILL.md';
 const ON_DISK = readFileSync(join(import.meta.dirname, '../../skills/offloading/SKILL.md'), 'utf8');
 
 let fake: FakeOllama;
+/** The shared server's socket folder, the test's own: its server is stopped after (it outlives its clients by shared.idleSeconds). */
+const RUNTIME = tempDir('ollm-run-');
 beforeAll(async () => {
   fake = await FakeOllama.start();
 });
 afterAll(async () => {
+  stopShared(RUNTIME);
   await fake?.stop();
 });
 
 describe.each([
   ['on its own', {}],
   // the shared server's socket in a runtime folder of the test's own, never the machine's (removed after)
-  ['through the shared server', { OLLM_SHARED: '1', XDG_RUNTIME_DIR: tempDir('ollm-run-') }],
+  ['through the shared server', { OLLM_SHARED: '1', XDG_RUNTIME_DIR: RUNTIME }],
 ])('the offloading skill, %s', (_, extra) => {
   it('is listed as skill://offloading/SKILL.md and read, front matter and all, with resources/read', async () => {
     const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host, ...extra });
