@@ -137,6 +137,17 @@ export interface HttpServing {
   close(): Promise<void>;
 }
 
+/** `server` listening at the host and port asked for; the port it got (0 asks for any). */
+async function listenOn(server: Server, options: { host: string; port: number }): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new HttpStartError(err.code === 'EADDRINUSE' ? `Port ${options.port} on ${options.host} is in use: pick another with --port.` : `Cannot listen on ${options.host}:${options.port}: ${err.message}`)),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 export async function serveOverHttp(serving: Serving, given: HttpOptions): Promise<HttpServing> {
   const options = listenOptions(serving, given);
   keepHeapSmall();
@@ -223,13 +234,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   // an idle connection outlives the client's own keep-alive (undici: 4 s): the client closes it first,
   // never the server under a request the client is sending on it ("other side closed")
   server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new HttpStartError(err.code === 'EADDRINUSE' ? `Port ${options.port} on ${options.host} is in use: pick another with --port.` : `Cannot listen on ${options.host}:${options.port}: ${err.message}`)),
-    );
-    server.listen(options.port, options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, options);
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown}:${port}/mcp`;
   log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);

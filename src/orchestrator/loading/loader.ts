@@ -110,17 +110,9 @@ export class Loader {
   }
 
   /** Requests waiting for one of `model`'s slots that a new one of `client` would wait behind, in the order they would be let in. */
-  waitingAhead(model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> {
-    return this.gate.aheadOf(withTag(model), client, tokens);
-  }
-
-  busy(): ReadonlySet<string> {
-    return this.running.models();
-  }
-
-  requestsOn(model: string): number {
-    return this.running.count(withTag(model));
-  }
+  waitingAhead = (model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> => this.gate.aheadOf(withTag(model), client, tokens);
+  busy = (): ReadonlySet<string> => this.running.models();
+  requestsOn = (model: string): number => this.running.count(withTag(model));
 
   /** Resolves when no request runs on `model` (at once if none does), after `ms`, or when `signal` aborts: look again either way. */
   whenIdle(model: string, ms: number, signal?: AbortSignal): Promise<void> {
