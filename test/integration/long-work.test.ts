@@ -153,6 +153,25 @@ describe('long work', () => {
   });
 });
 
+describe('a job begun without waiting (a task)', () => {
+  it('is known by its id at once, running; a wait gets its result; beginning the same call again attaches, never runs twice', async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    const g = gated(1);
+    const job = await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work });
+    expect(job).toMatchObject({ state: 'running', handed: true });
+    expect(await jobs.wait('agent-a', job.id, 0)).toMatchObject({ kind: 'running' });
+    expect((await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work })).id).toBe(job.id);
+    expect((await jobs.begin({ owner: 'agent-b', tool: 'route_and_generate', key: 'k1', work: g.work })).id).not.toBe(job.id); // another agent's is its own
+    g.release();
+    g.release();
+    expect(await jobs.wait('agent-a', job.id, undefined)).toMatchObject({ kind: 'result', result: 'part 1' });
+    expect((await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work })).id).toBe(job.id); // done: its result, not a new run
+    await expect.poll(async () => (await jobs.wait('agent-a', job.id, 0))?.job.state).toBe('done');
+    expect((await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work })).id).toBe(job.id); // and once kept
+    expect(g.runs()).toBe(2);
+  });
+});
+
 describe('the job store', () => {
   it('a running job whose server is gone is lost, never running; the same call then starts over', async () => {
     const home = tempDir('ollm-jobs-');

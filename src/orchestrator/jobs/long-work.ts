@@ -90,6 +90,22 @@ export class LongWork {
     }
   }
 
+  /**
+   * `call`'s work started as a job (or its running job attached to) without waiting for it: a
+   * task's (MCP Tasks), whose client polls by the job's id. It counts as handed over at once — the
+   * agent knows it by its id — and is cancelled only by `cancel` or the server stopping.
+   */
+  async begin<R>(call: Omit<JobCall<R>, 'limitMs' | 'signal'>): Promise<Job> {
+    const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
+    const known = same && this.live.get(same.id);
+    // done, or still known here running or done (handed over: a begun job always is) — its result maybe not kept yet
+    if (same?.state === 'done' || (known && known.ended !== 'failed')) return same!;
+    const live = await this.start({ ...call, limitMs: undefined, signal: new AbortController().signal });
+    live.handed = true;
+    await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
+    return { ...live.job, handed: true };
+  }
+
   private async start<R>(call: JobCall<R>): Promise<Live> {
     // a state database that cannot be written (a FIFO, a full disk) keeps no job: the call runs as ever
     const job = await this.store.create(call.owner, call.tool, call.key).catch((err: unknown) => {
