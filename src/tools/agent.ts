@@ -7,40 +7,15 @@
  * only. And which tools that agent is offered: its `agents.NAME.toolsets`, within the tools the
  * server offers.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
-import { agentName, selfNamedAgent, settingsForAgent } from '../orchestrator/config/agents.js';
+import type { McpServer } from '@modelcontextprotocol/server';
+import { agentName, settingsForAgent } from '../orchestrator/config/agents.js';
+import { clientInfoName } from '../presenting/calling-agent.js';
 import type { Settings } from '../orchestrator/config/schema.js';
 import { clientLimit, type ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientText } from '../orchestrator/util/client-name.js';
 import { toolsInSets } from './toolsets.js';
 
-/**
- * The client's name a transport knows for the request being served when the server answering it
- * never saw initialize: a 2025-era HTTP request, served by a server of its own, whose session
- * named itself in its initialize (server/http.ts).
- */
-export const sessionAgent = new AsyncLocalStorage<string>();
-
-/**
- * The agent an HTTP request's bearer token stands for (settings' `http.tokens`, server/http.ts): it
- * names the request whatever its client calls itself, since the token, not the client, is proven.
- */
-export const tokenAgent = new AsyncLocalStorage<string>();
-
-/** The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when there is one), under `settings` (their `http.tokens`). */
-export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown): string {
-  const byToken = tokenAgent.getStore();
-  if (byToken !== undefined) return byToken;
-  return selfNamedAgent(agentName(clientInfoName(server, envelope)), settings.http.tokens);
-}
-
-/** The name the request's client gives itself (clientInfo.name: per request in the 2026 era, else from initialize), unbounded; whatever a token says. */
-export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
-  const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
-  const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
-  return info?.name ?? sessionAgent.getStore();
-}
+export { callingAgent, clientInfoName, sessionAgent, tokenAgent } from '../presenting/calling-agent.js';
 
 /**
  * How long the request's client waits for a call (config/client-limits.ts): by the name it gives

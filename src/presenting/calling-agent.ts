@@ -1,0 +1,39 @@
+/**
+ * The calling agent of an MCP request, which tools and resources both go by (a resource serves
+ * only its agent's jobs): over HTTP with a named token (`http.tokens`), the token's name; else its
+ * client's name — per request in the 2026 era (the envelope's clientInfo), from initialize in the
+ * 2025 era — bounded where it enters (config/agents.ts), "unknown" when the client gave none, and
+ * marked "NAME (no token)" when a token stands for an agent of that name (config/agents.ts
+ * selfNamedAgent): a name is proven by its token only.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
+import { agentName, selfNamedAgent } from '../orchestrator/config/agents.js';
+import type { Settings } from '../orchestrator/config/schema.js';
+
+/**
+ * The client's name a transport knows for the request being served when the server answering it
+ * never saw initialize: a 2025-era HTTP request, served by a server of its own, whose session
+ * named itself in its initialize (server/http.ts).
+ */
+export const sessionAgent = new AsyncLocalStorage<string>();
+
+/**
+ * The agent an HTTP request's bearer token stands for (settings' `http.tokens`, server/http.ts): it
+ * names the request whatever its client calls itself, since the token, not the client, is proven.
+ */
+export const tokenAgent = new AsyncLocalStorage<string>();
+
+/** The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when there is one), under `settings` (their `http.tokens`). */
+export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown): string {
+  const byToken = tokenAgent.getStore();
+  if (byToken !== undefined) return byToken;
+  return selfNamedAgent(agentName(clientInfoName(server, envelope)), settings.http.tokens);
+}
+
+/** The name the request's client gives itself (clientInfo.name: per request in the 2026 era, else from initialize), unbounded; whatever a token says. */
+export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
+  const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
+  const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
+  return info?.name ?? sessionAgent.getStore();
+}
