@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';
 import { registerConfig } from './config.js';
 import { registerFleet } from './fleet.js';
+import { registerJobs } from './jobs.js';
 import { registerMemory } from './memory.js';
 import { registerMetrics } from './metrics.js';
 import { registerModelCard } from './model-card.js';
@@ -22,5 +23,6 @@ export const RESOURCES: Array<(server: McpServer, orch: Orchestrator) => void> =
   registerMemory,
   registerTemplates,
   registerViews,
+  registerJobs,
   registerModelCard, // the template last, so fixed ollm://models/... URIs win
 ];

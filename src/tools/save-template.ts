@@ -10,7 +10,7 @@ export const saveTemplateTool = defineTool({
     'Saves a prompt template for render_template.',
   inputSchema: z.object({
     name: z.string().min(1).describe('Letters, digits, _ and -.'),
-    description: z.string().min(1).describe('One line.'),
+    description: z.string().min(1),
     template: z.string().min(1).describe('{var} or {var:default} marks a variable.'),
     variables: z
       .array(

@@ -11,6 +11,7 @@ import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { boundedFleet, clientsLine, withClientLimits } from '../presenting/fleet.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from '../presenting/answer-bounds.js';
 import { byCodeUnit } from '../orchestrator/util/locale-free.js';
+import type { LongWork } from '../orchestrator/jobs/long-work.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
 
@@ -153,6 +154,15 @@ const clientSchema = z.object({
   limit: z.string().optional().describe('the same in words, and why (its app, agents.NAME.timeoutSeconds, or the MCP SDK\'s default)'),
 });
 
+/** One of the agent's jobs cancelled at its ask (cancelJob), in a line; an error, saying what to do, when it cannot be. */
+async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: string): Promise<string> {
+  const out = await jobs.stop(agent, id);
+  if (!out) throw new Error(`No job ${id} of yours (jobs are kept 24 h after they end; each agent sees its own): show_status lists yours.`);
+  if (out.kind === 'cancelled') return `Job ${id} cancelled: its engine requests are stopped; the same call again starts anew.`;
+  if (out.kind === 'ended') return `Job ${id} had already ended (${out.state}): nothing to cancel.`;
+  throw new Error(`Job ${id} runs in another ollm-mcp server (pid ${out.runner}, other settings or another build), which alone can stop it: it ends by itself, or when that server stops.`);
+}
+
 /** A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records, savings by model. */
 const SHARE = MAX_ANSWER_CHARS / 4;
 
@@ -160,8 +170,8 @@ export const showStatusTool = defineTool({
   name: 'show_status',
   title: 'Fleet and memory status',
   description:
-    'Hosts, memory, loaded models, metrics and what offloading saved.',
-  inputSchema: z.object({}),
+    'Hosts, memory, loaded models, jobs, metrics, savings.',
+  inputSchema: z.object({ cancelJob: z.string().min(1).max(200).optional() }),
   outputSchema: z.object({
     hosts: z.array(z.record(z.string(), z.unknown())).describe('as ollm://fleet'),
     unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer, with what to do'),
@@ -184,9 +194,10 @@ export const showStatusTool = defineTool({
       })
       .describe("each model's track record here by kind of work, which routing learns from (rate_answer adds verdicts)"),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false }, // not read-only: cancelJob stops one of the agent's own jobs
   meta: viewMeta('status'),
-  async run(_input, { orch, agent }) {
+  async run(input, { orch, agent }) {
+    const stopped = input.cancelJob === undefined ? undefined : await cancelOwnJob(orch.longWork, agent, input.cancelJob);
     const [status, ram, book, ownJobs] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.longWork.list(agent), orch.savings.load(), orch.agents.load()]);
     const jobs = ownJobs.filter((j) => j.handed || j.state === 'running').map((j) => ({ id: j.id, tool: j.tool, state: j.state, partsDone: j.partsDone, ...(j.progress !== undefined && { progress: j.progress }), since: new Date(j.createdAt).toISOString() }));
     const fleet = withClientLimits(boundedFleet(status, SHARE), orch.config.settings);
@@ -205,7 +216,7 @@ export const showStatusTool = defineTool({
     const metrics = boundList(used, { maxChars: SHARE, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; ollm://metrics has more.' });
     const cut = { ...(metrics.cut && { metrics: metrics.cut }), ...(records.cut && { learning: records.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
     const cutNotes = Object.values(cut).map((c) => c.note);
-    const notes = orch.pinNotes();
+    const notes = [...(stopped ? [stopped] : []), ...orch.pinNotes()];
     const clients = clientsLine(fleet.clients);
     return {
       structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, agents, savings, learning, ...(jobs.length > 0 && { jobs }), ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },

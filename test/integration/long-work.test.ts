@@ -172,6 +172,23 @@ describe('a job begun without waiting (a task)', () => {
   });
 });
 
+describe("stopping a job at its agent's ask", () => {
+  it("cancels one running here; says of one ended what it was, of one run by another server which; another agent's is none of theirs", async () => {
+    const home = tempDir('ollm-jobs-');
+    const jobs = new LongWork(new JobStore(home));
+    const g = gated(1);
+    const job = await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work });
+    expect(await jobs.stop('agent-b', job.id)).toBeUndefined();
+    expect(await jobs.stop('agent-a', job.id)).toEqual({ kind: 'cancelled' });
+    expect(await jobs.wait('agent-a', job.id, undefined)).toMatchObject({ kind: 'ended', job: { state: 'cancelled' } });
+    await expect.poll(async () => jobs.stop('agent-a', job.id)).toEqual({ kind: 'ended', state: 'cancelled' });
+    // a job another server runs (the same state database, a live runner): not stopped from here
+    const other = await new JobStore(home).create('agent-a', 'compare', 'k2');
+    expect(await jobs.stop('agent-a', other.id)).toEqual({ kind: 'elsewhere', runner: process.pid });
+    expect(await jobs.stop('agent-a', 'job-none')).toBeUndefined();
+  });
+});
+
 describe('the job store', () => {
   it('a running job whose server is gone is lost, never running; the same call then starts over', async () => {
     const home = tempDir('ollm-jobs-');

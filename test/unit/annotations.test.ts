@@ -26,11 +26,11 @@ const EXPECTED: Record<string, Hints> = {
   // read what is installed and loaded
   list_models: hints(true, false, true, false),
   show_model: hints(true, false, true, false),
-  show_status: hints(true, false, true, false),
   recall: hints(true, false, true, false),
   // change what is loaded or stored
   smart_load: hints(false, false, true, false),
   unload_model: hints(false, false, true, false),
+  show_status: hints(false, false, true, false), // cancelJob stops one of the agent's own jobs
   pull_model: hints(false, false, true, true),
   delete_model: hints(false, true, true, false),
   // replace overwrites a model of that name; the same call twice is refused the second time

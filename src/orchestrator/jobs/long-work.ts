@@ -178,6 +178,18 @@ export class LongWork {
     return true;
   }
 
+  /**
+   * `owner`'s job `id` stopped at their ask: cancelled when it runs here; else what it is — ended
+   * already, running in another ollm-mcp server (its `runner`: that server's pid), or no job of
+   * theirs (undefined).
+   */
+  async stop(owner: string, id: string): Promise<{ kind: 'cancelled' } | { kind: 'ended'; state: Job['state'] } | { kind: 'elsewhere'; runner: number } | undefined> {
+    if (this.cancel(owner, id)) return { kind: 'cancelled' };
+    const job = await this.store.get(id);
+    if (!job || job.owner !== owner) return undefined;
+    return job.state === 'running' ? { kind: 'elsewhere', runner: job.runner } : { kind: 'ended', state: job.state };
+  }
+
   /** `owner`'s jobs, newest first: those running here as they are now, then those the state database keeps (their result left out). */
   async list(owner: string, limit = 10): Promise<Array<Omit<Job, 'result' | 'parts'> & { partsDone: number }>> {
     const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
