@@ -7,6 +7,7 @@ import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, spli
 import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { viewMeta } from '../views/index.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
+import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 
 const metricsSchema = z.object({
   loadMs: z.number().describe('loading the model for this comparison; 0 when it was already loaded'),
@@ -57,21 +58,12 @@ function howItRan(r: CompareResult): string {
   return ran.length === 1 ? `${ran[0]!.join(', ')} ran side by side.` : `They ran in turn: ${ran.map((g) => g.join(' + ')).join(', then ')}.`;
 }
 
-export const compareTool = defineTool({
-  name: 'compare',
-  title: 'Compare models side by side',
-  description:
-    'Runs one prompt on 2–5 local models; answers and timings side by side.',
-  inputSchema: z.object({
-    prompt: z.string().min(1),
-    ...inputFields,
-    models: z.array(z.string().min(1)).min(2).max(5).optional().describe('Default: top candidates.'),
-    system: z.string().optional(),
-    task: z.enum(TASK_TYPES).optional(), // inferred if omitted, as any optional argument says
-    maxTokens: z.number().int().min(1).max(1_048_576).optional(),
-    ...formatField,
-  }),
-  outputSchema: z.object({
+/**
+ * What compare gives: the comparison — or, when the call outlasted its client's limit
+ * (long-call.ts), the job it runs on as, without the comparison's fields.
+ */
+export const compareOutputSchema = z
+  .object({
     comparisonId: z.string().describe('pass to prefer_model to record the winner'),
     task: z.string(),
     results: z.array(
@@ -96,26 +88,53 @@ export const compareTool = defineTool({
     wallMs: z.number(),
     inputs: readSchema.optional(),
     ledger: ledgerSchema.optional(),
+  })
+  .partial({ comparisonId: true, task: true, results: true, parallel: true, groups: true, wallMs: true })
+  .extend({ job: jobSchema.optional() });
+
+/** The structured result of a handed-over call: the job (its progress names the models done). */
+type Compared = z.output<typeof compareOutputSchema> | { job: JobInfo };
+
+export const compareTool = defineTool({
+  name: 'compare',
+  title: 'Compare models side by side',
+  description:
+    'Runs one prompt on 2–5 local models; answers and timings side by side.',
+  inputSchema: z.object({
+    prompt: z.string().min(1),
+    ...inputFields,
+    models: z.array(z.string().min(1)).min(2).max(5).optional().describe('Default: top candidates.'),
+    system: z.string().optional(),
+    task: z.enum(TASK_TYPES).optional(), // inferred if omitted, as any optional argument says
+    maxTokens: z.number().int().min(1).max(1_048_576).optional(),
+    ...formatField,
   }),
+  outputSchema: compareOutputSchema,
   // Not read-only: it loads models and so evicts idle ones. Not destructive: nothing is deleted (an
   // unloaded model loads again). Not idempotent: every call runs the models again and records a new
   // comparison. Open world: a named Ollama cloud model (…-cloud) sends the prompt to ollama.com.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   meta: viewMeta('compare'),
-  async run(input, { orch, signal, phases, readInputs, rawArgs, agent, clientLimit }) {
+  async run(input, ctx) {
+    const { orch, phases, readInputs, rawArgs, agent, clientLimit } = ctx;
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, readInputs, phases);
     const images = [...(inputs ? [] : (input.images ?? [])), ...(inputs?.images ?? [])];
-    const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal, ...(phases && { progress: phases }), agent, ...clientLimitField(clientLimit) });
-    const ok = result.results.filter((r) => !r.error);
-    const { entry, text } = withLedgerLine({ orch, rawArgs, agent }, input, inputs, renderComparison(result), {
-      answer: ok[0]?.text ?? '',
-      local: { promptTokens: ok.reduce((s, r) => s + r.metrics.promptTokens, 0), outputTokens: ok.reduce((s, r) => s + r.metrics.outputTokens, 0) },
-      model: result.fastest ?? ok[0]?.model ?? 'none',
-      task: result.task,
-    });
-    return { structured: { ...result, ...(inputs && { inputs: readSummary(inputs) }), ledger: entry }, text };
+    // run as a job: answered within the client's limit, whole or handed over (long-call.ts); an input edited since is another call
+    const key = callKey('compare', rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...images]);
+    return asJob<Compared>(ctx, { tool: 'compare', key }, async (control) => {
+      const onModelDone = (done: number, total: number, model: string) => control.progress(`${done} of ${total} models done, the last ${model}`);
+      const result = await compare(orch, { ...rest, ...(format && { format }), prompt: input.prompt, ...(inputs?.docs.length && { docs: inputs.docs }), ...(images.length && { images }), signal: control.signal, ...(phases && { progress: phases }), onModelDone, agent, ...clientLimitField(clientLimit) });
+      const ok = result.results.filter((r) => !r.error);
+      const { entry, text } = withLedgerLine({ orch, rawArgs, agent }, input, inputs, renderComparison(result), {
+        answer: ok[0]?.text ?? '',
+        local: { promptTokens: ok.reduce((s, r) => s + r.metrics.promptTokens, 0), outputTokens: ok.reduce((s, r) => s + r.metrics.outputTokens, 0) },
+        model: result.fastest ?? ok[0]?.model ?? 'none',
+        task: result.task,
+      });
+      return { structured: { ...result, ...(inputs && { inputs: readSummary(inputs) }), ledger: entry }, text };
+    }, (job) => ({ job }));
   },
 });

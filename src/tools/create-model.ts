@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
 import { createModel, type CreateResult } from '../orchestrator/jobs/create.js';
 import { defineTool } from './define.js';
+import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 
 /** One or two lines: what was made, and how to use it. */
 export function createdText(r: CreateResult): string {
@@ -10,6 +11,23 @@ export function createdText(r: CreateResult): string {
   const made = `${verb} ${r.name} from ${r.from} on ${r.host}${r.task ? ` (made for ${r.task})` : ''}${waited}`;
   return `${made}; route_and_generate {model: ${JSON.stringify(r.name)}}${r.task ? ` or task ${r.task}` : ''} uses it.`;
 }
+
+/**
+ * What create_model gives: what was made — or, when the making outlasted its client's limit
+ * (long-call.ts), the job it runs on as, without those fields.
+ */
+export const createOutputSchema = z
+  .object({
+    name: z.string(),
+    from: z.string(),
+    host: z.string(),
+    task: z.enum(TASK_TYPES).optional(),
+    status: z.enum(['created', 'replaced', 'copied']),
+  })
+  .partial({ name: true, from: true, host: true, status: true })
+  .extend({ job: jobSchema.optional() });
+
+type Made = Omit<CreateResult, 'waited'> | { job: JobInfo };
 
 export const createModelTool = defineTool({
   name: 'create_model',
@@ -28,18 +46,17 @@ export const createModelTool = defineTool({
     copy: z.boolean().optional(),
     host: z.string().min(1).optional(),
   }),
-  outputSchema: z.object({
-    name: z.string(),
-    from: z.string(),
-    host: z.string(),
-    task: z.enum(TASK_TYPES).optional(),
-    status: z.enum(['created', 'replaced', 'copied']),
-  }),
+  outputSchema: createOutputSchema,
   // replace overwrites a model; it writes to the engine's own store only
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  async run(input, { orch, signal, phases }) {
-    const result = await createModel(orch, { ...input, signal, ...(phases && { progress: phases }) });
-    const { waited: _, ...structured } = result; // the wait is told in the text
-    return { structured, text: createdText(result) };
+  async run(input, ctx) {
+    // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the
+    // hosts it may be made on are part of the call (the one it names, else the one holding `from`)
+    const key = callKey('create_model', ctx.rawArgs, ctx.orch.hosts.map((h) => `${h.name}=${h.address}`));
+    return asJob<Made>(ctx, { tool: 'create_model', key }, async (control) => {
+      const result = await createModel(ctx.orch, { ...input, signal: control.signal, ...(ctx.phases && { progress: ctx.phases }) });
+      const { waited: _, ...structured } = result; // the wait is told in the text
+      return { structured, text: createdText(result) };
+    }, (job) => ({ job }));
   },
 });

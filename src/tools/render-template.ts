@@ -2,7 +2,7 @@ import { inputRequired } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { offload, renderInputs } from '../orchestrator/jobs/offload.js';
+import { offload, renderInputs, type OffloadResult } from '../orchestrator/jobs/offload.js';
 import { renderTemplate, RenderTooLargeError, TemplateError, type RenderResult, type StoredTemplate } from '../orchestrator/templates/index.js';
 import { InputError, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { defineTool } from './define.js';
@@ -10,6 +10,7 @@ import { renderRoute, routeResultSchema, withLedger } from './route-and-generate
 import { inputFields, readInputArgs } from './offload-io.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
+import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 
 /**
  * The work each built-in template asks for, so generate routes it without guessing: reviewing
@@ -25,6 +26,9 @@ export function templateTask(template: Pick<StoredTemplate, 'name' | 'source'>, 
 
 /** The key the missing variables are asked under, and found again in the retried call. */
 const ASK_KEY = 'variables';
+
+/** A run's result with its ledger line, as withLedger makes it. */
+type Generated = ReturnType<typeof withLedger<OffloadResult>>['structured'];
 
 const missingSchema = z.object({ name: z.string(), description: z.string().optional() });
 
@@ -95,10 +99,11 @@ export const renderTemplateTool = defineTool({
     variables: z.record(z.string(), z.string()).describe('the value each variable got'),
     ignored: z.array(z.string()).describe('given variables the template does not use'),
     generated: routeResultSchema.optional(),
+    job: jobSchema.optional().describe("with generate: the run outlasted its client's limit; the prompt is here, the answer not yet"),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // with generate: true it runs like route_and_generate — loads a model (may evict idle ones), may reach an OpenAI-compatible host or ollama.com; it deletes nothing
   async run(input, ctx) {
-    const { orch, signal, phases, canAsk, inputResponses, readInputs: ctxRead } = ctx;
+    const { orch, phases, canAsk, inputResponses, readInputs: ctxRead } = ctx;
     const template = await findTemplate(orch, input.name);
     const answers = answersFrom(inputResponses);
     if (!input.generate && (input.files?.length || input.images?.length || input.diff)) {
@@ -130,18 +135,24 @@ export const renderTemplateTool = defineTool({
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
     const task = templateTask(template, input.task);
     const inputs = await readInputArgs(input, ctxRead, phases);
-    const generated = await offload(orch, {
-      prompt: r.prompt,
-      agent: ctx.agent,
-      ...(ctx.client !== undefined && { client: ctx.client }),
-      ...clientLimitField(ctx.clientLimit),
-      signal,
-      ...(inputs && { inputs }),
-      ...(phases && { progress: phases }),
-      ...(task && { task }),
-      ...(input.model && { model: input.model }),
-    });
-    const out = withLedger(ctx, { ...input, prompt: r.prompt }, inputs, generated, (g) => `${renderRoute(g)}${note}`);
-    return { structured: { ...structured, generated: out.structured }, text: out.text };
+    // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the
+    // prompt holds every variable (from files too) and the inputs their contents: an edit is another call
+    const key = callKey('render_template', ctx.rawArgs, [r.prompt, ...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
+    return asJob<typeof structured & { generated?: Generated; job?: JobInfo }>(ctx, { tool: 'render_template', key }, async (control) => {
+      const generated = await offload(orch, {
+        prompt: r.prompt,
+        agent: ctx.agent,
+        ...(ctx.client !== undefined && { client: ctx.client }),
+        ...clientLimitField(ctx.clientLimit),
+        signal: control.signal,
+        onPart: control.part,
+        ...(inputs && { inputs }),
+        ...(phases && { progress: phases }),
+        ...(task && { task }),
+        ...(input.model && { model: input.model }),
+      });
+      const out = withLedger(ctx, { ...input, prompt: r.prompt }, inputs, generated, (g) => `${renderRoute(g)}${note}`);
+      return { structured: { ...structured, generated: out.structured }, text: out.text };
+    }, (job) => ({ ...structured, job }));
   },
 });
