@@ -146,6 +146,8 @@ export const renderTemplateTool = defineTool({
         ...clientLimitField(ctx.clientLimit),
         signal: control.signal,
         onPart: control.part,
+        reused: control.reused,
+        keep: control.keep,
         ...(inputs && { inputs }),
         ...(phases && { progress: phases }),
         ...(task && { task }),

@@ -9,6 +9,7 @@ import { formatField, inputFields, ledgerSchema, readInputArgs, readSchema, spli
 import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
+import type { JobControl } from '../orchestrator/jobs/long-work.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -131,7 +132,7 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const request = (signal: AbortSignal, onPart?: (answer: string) => void) => ({ ...rest, agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(onPart && { onPart }), ...(ctx.phases && { progress: ctx.phases }) });
+    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep'>) => ({ ...rest, agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep }), ...(ctx.phases && { progress: ctx.phases }) });
     if (input.dryRun) {
       const advice = await offload(ctx.orch, request(ctx.signal));
       return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing
@@ -139,7 +140,7 @@ export const routeAndGenerateTool = defineTool({
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts)
     const key = callKey('route_and_generate', ctx.rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
     return asJob<Routed>(ctx, { tool: 'route_and_generate', key }, async (control) => {
-      const result = await offload(ctx.orch, request(control.signal, control.part));
+      const result = await offload(ctx.orch, request(control.signal, control));
       if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
       // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
       const text = JSON.stringify(result.json);

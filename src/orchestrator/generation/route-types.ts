@@ -20,6 +20,12 @@ export interface RouteRequest {
   client?: string;
   /** How long the calling client waits for the call (ms; config/client-limits.ts); left out: as long as it takes. */
   clientLimitMs?: number;
+  /**
+   * The estimate's token ratio per model to plan parts with, instead of the calibrated one: the
+   * ratio an earlier job of the same call planned with, so a job taking up its parts splits the
+   * input at the same places (jobs/long-work.ts).
+   */
+  tokenRatios?: ReadonlyMap<string, number>;
   task?: TaskType;
   profile?: ProfileName;
   complexity?: Complexity;

@@ -10,7 +10,7 @@
  * the agent's to cancel by its id.
  */
 import { log } from '../util/log.js';
-import type { Job, JobStore } from '../stores/job-store.js';
+import type { Job, JobStore, KeptPart, ReusablePart } from '../stores/job-store.js';
 
 /** The call is answered this long before the client's limit, at the least. */
 export const HAND_OVER_MARGIN_MS = 5000;
@@ -24,8 +24,12 @@ export function answerWithin(limitMs: number | undefined): number | undefined {
 /** What a job's work is given: its own signal (not the call's once handed over), and where it says how far it is. */
 export interface JobControl {
   signal: AbortSignal;
-  /** A part answered: kept with the job, shown if the call is handed over. */
-  part(text: string): void;
+  /** A part answered: kept with the job, shown if the call is handed over; `reuse` lets a later job of the same call take it up. */
+  part(text: string, reuse?: ReusablePart): void;
+  /** A value kept with the job for a later job of the same call alone (how the input was split): not shown. */
+  keep(value: ReusablePart): void;
+  /** Parts a job of the same call answered before its server went (by their request's key, the answer): take them instead of asking again. */
+  reused: ReadonlyMap<string, string>;
   /** Its progress in a line. */
   progress(line: string): void;
 }
@@ -52,7 +56,7 @@ interface Live {
   job: Job;
   done: Promise<unknown>;
   controller: AbortController;
-  parts: string[];
+  parts: KeptPart[];
   progress?: string;
   /** How its work ended (undefined while it runs), and whether its call was handed over. */
   ended?: 'done' | 'failed';
@@ -84,7 +88,7 @@ export class LongWork {
       if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job };
       live.handed = true;
       await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
-      return { kind: 'handed', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
+      return { kind: 'handed', job: live.job, parts: shown(live.parts), ...(live.progress !== undefined && { progress: live.progress }) };
     } finally {
       call.signal.removeEventListener('abort', onCancel);
     }
@@ -118,11 +122,18 @@ export class LongWork {
       else this.stopping.addEventListener('abort', () => controller.abort(this.stopping?.reason), { once: true });
     }
     const live: Live = { job, controller, parts: [], done: Promise.resolve() };
+    // a job of the same call whose server went: its parts are taken up, not asked again
+    const lost = await this.store.lostParts(call.owner, call.key).catch(() => [] as ReusablePart[]);
+    if (lost.length > 0) log.info(`job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`);
     const control: JobControl = {
       signal: controller.signal,
-      part: (text) => {
-        live.parts.push(text);
-        void this.store.progress(job.id, live.progress ?? `${live.parts.length} parts answered`, live.parts).catch(() => undefined);
+      reused: new Map(lost.map((p) => [p.key, p.answer])),
+      keep: (reuse) => {
+        live.parts.push({ reuse });
+      },
+      part: (text, reuse) => {
+        live.parts.push({ text, ...(reuse && { reuse }) });
+        void this.store.progress(job.id, live.progress ?? `${shown(live.parts).length} parts answered`, live.parts).catch(() => undefined);
       },
       progress: (line) => {
         live.progress = line;
@@ -152,11 +163,11 @@ export class LongWork {
   async wait(owner: string, id: string, withinMs: number | undefined): Promise<Waited | undefined> {
     const live = this.live.get(id);
     if (live && live.job.owner === owner) {
-      if (!(await settleWithin(live.done, withinMs))) return { kind: 'running', job: live.job, parts: [...live.parts], ...(live.progress !== undefined && { progress: live.progress }) };
+      if (!(await settleWithin(live.done, withinMs))) return { kind: 'running', job: live.job, parts: shown(live.parts), ...(live.progress !== undefined && { progress: live.progress }) };
       // ended here: its outcome as it came (the state database may not have it yet)
       return live.done.then(
         (result): Waited => ({ kind: 'result', job: { ...live.job, state: 'done' }, result }),
-        (): Waited => ({ kind: 'ended', job: { ...live.job, state: live.controller.signal.aborted ? 'cancelled' : 'failed' } }),
+        (err: unknown): Waited => ({ kind: 'ended', job: { ...live.job, state: live.controller.signal.aborted ? 'cancelled' : 'failed', error: (err as Error).message ?? String(err) } }),
       );
     }
     return this.ended(owner, id);
@@ -194,11 +205,11 @@ export class LongWork {
   async list(owner: string, limit = 10): Promise<Array<Omit<Job, 'result' | 'parts'> & { partsDone: number }>> {
     const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
     const here = [...this.live.values()].filter((l) => l.job.owner === owner);
-    const rows = [...here.map((l) => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), parts: l.parts })), ...kept.filter((j) => !this.live.has(j.id))];
+    const rows = [...here.map((l) => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), parts: shown(l.parts) })), ...kept.filter((j) => !this.live.has(j.id))];
     return rows
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
-      .map(({ result: _r, parts, ...job }) => ({ ...job, partsDone: parts?.length ?? 0 }));
+      .map(({ result: _r, parts, reusable: _u, ...job }) => ({ ...job, partsDone: parts?.length ?? 0 }));
   }
 
   /** The jobs running in this server. */
@@ -206,6 +217,9 @@ export class LongWork {
     return [...this.live.values()].map((l) => l.job);
   }
 }
+
+/** The parts as shown. */
+const shown = (parts: readonly KeptPart[]) => parts.flatMap((p) => (p.text === undefined ? [] : [p.text]));
 
 /** A job the state database could not keep: known to this server only. */
 function unkept(call: { owner: string; tool: string; key: string }): Job {

@@ -154,7 +154,7 @@ const NEXT = 'shorten the task, lower maxTokens, use useMemory: false, name fewe
  * model is loaded (never in a dry run); else — and when the tokenizer fails — the calibrated estimate.
  */
 async function counterFor(job: JobParts, host: FleetHost, model: string, window: number, sample: string, req: RouteRequest, tokens: EngineTokens): Promise<TokenCounter> {
-  const calibrated = tokenCounter(job.records.metrics.tokenRatio(model));
+  const calibrated = tokenCounter(ratioFor(job, req, model));
   if (!host.engine.can.tokenize || req.dryRun) return calibrated;
   // the model the parts go to is loaded now (through the planner): its tokenizer counts as its engine will
   const loaded = await host.loader.ensureLoaded({ model, contextLength: window, ...(req.signal && { signal: req.signal }), ...(req.progress && { progress: req.progress }) });
@@ -162,6 +162,11 @@ async function counterFor(job: JobParts, host: FleetHost, model: string, window:
   const counted = await tokens(sample, req.signal);
   const estimated = estimateTokens(sample);
   return counted && estimated > 0 ? tokenCounter((counted / estimated) * 1.02, 'the engine tokenizer') : calibrated;
+}
+
+/** The estimate's token ratio for `model`: the one the request pins (a job taking up an earlier one's parts), else the calibrated one. */
+function ratioFor(job: JobParts, req: RouteRequest, model: string): number | undefined {
+  return req.tokenRatios?.get(model) ?? job.records.metrics.tokenRatio(model);
 }
 
 /** `shortGuide`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
@@ -176,7 +181,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const fixed = fixedText(job, req, shortGuide);
   const answerTokens = answerReserve(req.maxTokens, answerLimit(req.maxTokens, job.settings));
   const maxParts = job.settings.inputs.maxParts;
-  const ratioOf = (m: string) => job.records.metrics.tokenRatio(m) ?? 1;
+  const ratioOf = (m: string) => ratioFor(job, req, m) ?? 1;
   const estimate = (m: Windowed) => {
     const ratio = ratioOf(m.name);
     const optional = optionalOf(fixed, (t) => Math.ceil(estimateTokens(t) * ratio), ratio);
@@ -189,7 +194,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const { order, profile } = routeOrder(job, req, models);
   if (order.length === 0) return { kind: 'whole' };
   // the model named holds it by its calibrated count: the route checks its window by that count too
-  if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(job.records.metrics.tokenRatio(order[0]!.name)) };
+  if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(ratioFor(job, req, order[0]!.name)) };
   if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole' };
   const here: Here = { views, listed, order, profile, down };
   const chosen: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);

@@ -16,7 +16,8 @@ import type { InputDoc } from '../inputs/split.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';
-import { partRequest, runSplit, type SplitInfo } from './split-run.js';
+import { partRequest, runSplit, type PartSink, type SplitInfo } from './split-run.js';
+import type { ReusablePart } from '../stores/job-store.js';
 import { replanOnRefusal } from './window-replan.js';
 import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs/citations.js';
 import type { TokenCounter } from '../generation/token-count.js';
@@ -33,8 +34,12 @@ export type { SplitInfo } from './split-run.js';
 export interface OffloadRequest extends Omit<RouteRequest, 'progress'> {
   inputs?: GatheredInputs;
   progress?: PhaseBoard;
-  /** Each part's answer of a split job, as it comes (a job keeps them: jobs/long-work.ts). */
-  onPart?: (answer: string) => void;
+  /** Each part's answer of a split job, as it comes (a job keeps them: jobs/long-work.ts), with what a later job of the same call may reuse. */
+  onPart?: PartSink;
+  /** Parts answered before by a job of the same call whose server went: by their request's key, the answer (taken, not asked again). */
+  reused?: ReadonlyMap<string, string>;
+  /** Keeps a value for a later job of the same call (the token ratio the input was split by, so it splits at the same places). */
+  keep?: (value: ReusablePart) => void;
 }
 
 export interface OffloadResult extends RouteResult {
@@ -44,6 +49,19 @@ export interface OffloadResult extends RouteResult {
   split?: SplitInfo;
   /** The answer's path:line citations, each checked against what was read. */
   citations?: CitationReport;
+}
+
+/** A kept value's key prefix: the token ratio a split job planned its parts with, by model. */
+const RATIO_KEY = 'ratio:';
+
+/** The token ratios an earlier job of the same call planned with, by model: undefined when none was kept. */
+function ratiosIn(reused: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, number> | undefined {
+  const out = new Map<string, number>();
+  for (const [key, value] of reused ?? []) {
+    const ratio = Number(value);
+    if (key.startsWith(RATIO_KEY) && Number.isFinite(ratio) && ratio > 0) out.set(key.slice(RATIO_KEY.length), ratio);
+  }
+  return out.size > 0 ? out : undefined;
 }
 
 /** The task with its inputs: each input under its name, then the task. */
@@ -58,7 +76,8 @@ export function readSummary(inputs: GatheredInputs): NonNullable<OffloadResult['
 
 export async function offload(shared: JobParts, req: OffloadRequest): Promise<OffloadResult> {
   const job = forAgent(shared, req.agent); // the plan too is made with the calling agent's settings
-  const { inputs, onPart, ...rest } = req;
+  const { inputs, onPart, reused, keep, ...rest } = req;
+  const tokenRatios = ratiosIn(reused);
   const images = [...(req.images ?? []), ...(inputs?.images ?? [])];
   // what was read from this machine by path goes to the cloud fallback only where settings allow it
   const byReference = (inputs?.read.length ?? 0) > 0;
@@ -69,13 +88,15 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   // a dry run plans with the guide too, so it says what a small window would leave out
   const cites = docs.length > 0 ? { guide: CITE_INSTRUCTION, ...(!req.dryRun && { check: (text: string) => unheld(checkCitations(text, read)) }) } : {};
   // the work is the caller's prompt: the inputs' text (an error code in a log, a fence in a file) never decides it
-  const base: RouteRequest = { ...rest, ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
+  const base: RouteRequest = { ...rest, ...(tokenRatios && { tokenRatios }), ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
   const info = inputs && readSummary(inputs);
   const run = async (): Promise<OffloadResult> => {
     const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs, CITE_SHORT) : { kind: 'whole' };
     if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
     if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
-    return req.dryRun ? splitDryRun(job, base, plan.plan) : runSplit(job, base, plan.plan, onPart);
+    if (req.dryRun) return splitDryRun(job, base, plan.plan);
+    keep?.({ key: `${RATIO_KEY}${plan.plan.model}`, answer: String(plan.plan.count.ratio) });
+    return runSplit(job, base, plan.plan, { ...(onPart && { onPart }), ...(reused && { reused }) });
   };
   // an engine that refused a prompt naming its real window: the inputs are planned again for it, once
   const result = docs.length > 0 && !req.dryRun ? await replanOnRefusal(job, req.signal, run, run) : await run();

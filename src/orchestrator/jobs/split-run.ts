@@ -12,6 +12,7 @@
  * of the job — the citations check goes with the guide — save remembered facts, which the final
  * combination takes back when it has room; the result's notes say what was left out.
  */
+import { createHash } from 'node:crypto';
 import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
 import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
@@ -21,6 +22,15 @@ import { cancelledText } from '../util/stopping.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS, leftOutNote } from '../generation/split-plan.js';
 import type { SplitPlan } from './offload-plan.js';
+import type { ReusablePart } from '../stores/job-store.js';
+
+/** Where a split job's part answers go as they come: shown as `text`; `reuse` is what a later job of the same call may take instead of asking again. */
+export type PartSink = (text: string, reuse?: ReusablePart) => void;
+
+/** A part request's key: its prompt and answer limit — the same part of the same call asks the same (a window that changed, or another task, makes other parts). */
+export function partKey(prompt: string, maxTokens: number): string {
+  return createHash('sha256').update(prompt).update(`\0${maxTokens}`).digest('hex').slice(0, 32);
+}
 
 export interface SplitInfo {
   /** Parts the input was split into. */
@@ -60,7 +70,8 @@ export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | '
   return { ...sent, ...(plan.guide && { guide: plan.guide, ...(check && { check }) }), ...(!plan.carry.memory && { useMemory: false }) };
 }
 
-export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, onPart?: (answer: string) => void): Promise<RouteResult & { split: SplitInfo }> {
+export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string> } = {}): Promise<RouteResult & { split: SplitInfo }> {
+  const { onPart, reused } = parts;
   const started = performance.now();
   const board = req.progress as PhaseBoard | undefined;
   const { model, count, width } = plan;
@@ -99,6 +110,13 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
   /** A part, counted by the engine's tokenizer where it has one: one that would pass the window is cut in two, each half run. */
   const runPart = async (part: Part, i: number, label: string): Promise<Array<{ part: Part; text: string }>> => {
     const prompt = partPrompt(part, i);
+    const key = partKey(prompt, plan.partAnswerTokens);
+    // answered by a job of the same call before its server went: taken up, not asked again
+    const known = reused?.get(key);
+    if (known !== undefined) {
+      onPart?.(`${labelsOf(part)}: ${known}`, { key, answer: known });
+      return [{ part, text: known }];
+    }
     const exact = await plan.tokens(prompt, req.signal);
     if (exact !== undefined && exact > limit && part.pieces.length > 0) {
       const halves = splitInputs(part.pieces.map((p) => ({ label: p.label, text: p.text })), Math.max(64, Math.floor(part.tokens / 2)), count);
@@ -110,7 +128,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
       }
     }
     const r = await run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
-    onPart?.(`${labelsOf(part)}: ${r.text}`);
+    onPart?.(`${labelsOf(part)}: ${r.text}`, { key, answer: r.text });
     return [{ part, text: r.text }];
   };
   const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);

@@ -29,11 +29,46 @@ export interface Job {
   updatedAt: number;
   /** Its last progress line. */
   progress?: string;
-  /** The parts answered so far (a split job's). */
+  /** The parts answered so far (a split job's), as shown. */
   parts?: string[];
+  /** The parts that can be taken up again by a job of the same call (its server gone): by their request's key, the answer. */
+  reusable?: ReusablePart[];
   /** Its result as the tool gave it (structured), when done; why, when failed. */
   result?: unknown;
   error?: string;
+}
+
+/** A part's answer a later job of the same call may take instead of asking again: the key of its request (prompt and limits), the answer as the engine gave it. */
+export interface ReusablePart {
+  key: string;
+  answer: string;
+}
+
+/**
+ * A part as a job keeps it: its text as shown, and what a later job may reuse (a part kept by an
+ * older version has only its text); without text, a value kept for a later job alone (how its
+ * input was split), not shown.
+ */
+export interface KeptPart {
+  text?: string;
+  reuse?: ReusablePart;
+}
+
+/** The parts as read back from the state database: each a string (older rows) or a KeptPart; anything else is dropped. */
+function partsOf(value: unknown): { shown: string[]; reusable: ReusablePart[] } | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const shown: string[] = [];
+  const reusable: ReusablePart[] = [];
+  for (const p of value as unknown[]) {
+    if (typeof p === 'string') shown.push(p);
+    else if (typeof p === 'object' && p !== null) {
+      const text = (p as KeptPart).text;
+      if (typeof text === 'string') shown.push(text);
+      const r = (p as KeptPart).reuse;
+      if (r && typeof r.key === 'string' && typeof r.answer === 'string') reusable.push({ key: r.key, answer: r.answer });
+    }
+  }
+  return { shown, reusable };
 }
 
 /** An ended job is kept this long. */
@@ -70,7 +105,7 @@ function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefined {
       return undefined;
     }
   };
-  const parts = parse(r.parts);
+  const parts = partsOf(parse(r.parts));
   const result = parse(r.result) as { value?: unknown; error?: unknown } | undefined;
   const state = r.state === 'running' && !alive(r.runner) ? 'lost' : (r.state as JobState);
   return {
@@ -84,7 +119,8 @@ function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefined {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     ...(r.progress !== null && { progress: r.progress }),
-    ...(Array.isArray(parts) && parts.every((p) => typeof p === 'string') && { parts: parts as string[] }),
+    ...(parts && { parts: parts.shown }),
+    ...(parts && parts.reusable.length > 0 && { reusable: parts.reusable }),
     ...(result && 'value' in result && { result: result.value }),
     ...(result && typeof result.error === 'string' && { error: result.error }),
   };
@@ -128,7 +164,7 @@ export class JobStore {
   }
 
   /** Its progress line and the parts answered so far (written with the next group commit). */
-  async progress(id: string, progress: string, parts?: readonly string[]): Promise<void> {
+  async progress(id: string, progress: string, parts?: ReadonlyArray<string | KeptPart>): Promise<void> {
     const partsText = parts === undefined ? undefined : JSON.stringify(parts);
     if (partsText !== undefined && partsText.length > MAX_TEXT) return; // kept as they were: the result will say
     const db = await stateDb(this.home);
@@ -168,6 +204,16 @@ export class JobStore {
     const db = await stateDb(this.home);
     const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state = 'running' OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
     return rows.map((r) => fromRow(r, this.alive)).find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done'));
+  }
+
+  /**
+   * The parts a job of `owner`'s same call answered before its server went (a lost job): the newest
+   * such job's, for a new job of the call to take up instead of asking again.
+   */
+  async lostParts(owner: string, key: string): Promise<ReusablePart[]> {
+    const db = await stateDb(this.home);
+    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state = 'running' AND parts IS NOT NULL ORDER BY created_at DESC LIMIT 5").all(owner, key) as Row[];
+    return rows.map((r) => fromRow(r, this.alive)).find((j) => j?.state === 'lost' && j.reusable !== undefined)?.reusable ?? [];
   }
 
   /** `owner`'s jobs, newest first (running, then those kept after they ended); all owners' without one. */
