@@ -22,6 +22,7 @@ import type { Serving } from './serving.js';
 import { VERSION } from './version.js';
 import { SERVER_ICONS } from './icon.js';
 import { SHIPPED_SKILL } from './skills.js';
+import { offerTasks } from './tasks.js';
 
 /** The server's instructions: a sentence about tools is kept when the server offers one of the tools it names. */
 const INSTRUCTIONS_HEAD = 'ollm-mcp runs work on local Ollama models on this machine, without cloud cost.';
@@ -150,7 +151,7 @@ function progressWhileCoreLoads(ctx: ServerContext | undefined): () => void {
   };
 }
 
-function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[], settings: Settings): void {
+function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[], settings: Settings): RegisteredTool {
   const handler: Passed = async (...args) => {
     let h: Handlers;
     const loaded = progressWhileCoreLoads(args.at(-1) as ServerContext | undefined);
@@ -169,6 +170,7 @@ function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Pro
     handler as never,
   );
   offerPerAgent(server, t.name, tool, settings);
+  return tool;
 }
 
 function registerListedResource(server: McpServer, r: ResourceEntry, handlers: () => Promise<Handlers>, secrets: readonly string[]): void {
@@ -194,13 +196,23 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
   return () => {
     const server = new McpServer({ name: 'ollm-mcp', version: VERSION, icons: SERVER_ICONS }, { instructions, jsonSchemaValidator: lazyValidator, cacheHints: LIST_CACHE_HINTS });
     offerLogging(server); // logging/setLevel answers a level MCP lacks as Invalid params
-    const handlers = async () => {
-      const core = await serving.core().catch((err: unknown) => {
+    const core = () =>
+      serving.core().catch((err: unknown) => {
         throw new CoreUnavailable(err);
       });
-      return core.handlers(server, options.session);
-    };
-    for (const t of tools) registerListedTool(server, t, handlers, secrets, serving.settings);
+    const handlers = async () => (await core()).handlers(server, options.session);
+    const registered = new Map(tools.map((t) => [t.name, registerListedTool(server, t, handlers, secrets, serving.settings)]));
+    // MCP Tasks (2025-11-25): the long tools may be called as tasks, run as the calling agent's jobs
+    offerTasks(server, {
+      settings: serving.settings,
+      secrets,
+      tools: registered,
+      core: async () => {
+        const c = await core();
+        const h = c.handlers(server, options.session);
+        return { longWork: c.orch.longWork, handler: (name) => h.tools.get(name)?.handler };
+      },
+    });
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
     serving.skills?.attach(server); // skill:// resources, and skills/list and skills/get for clients that negotiate the extension

@@ -37,6 +37,8 @@ import { callerLimit, callingAgent } from './agent.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
 import { levelChosen } from './log-choice.js';
+import { TASK_LIMIT, taskControl } from './task-run.js';
+import type { JobControl } from '../orchestrator/jobs/long-work.js';
 
 export interface ToolContext {
   orch: Orchestrator;
@@ -59,6 +61,8 @@ export interface ToolContext {
   client?: string;
   /** How long the calling client waits for this call (seconds, undefined: as long as it takes) and why: config/client-limits.ts. */
   clientLimit: ClientLimit;
+  /** The call runs as an MCP task, under this job already (task-run.ts): long work runs straight through under it (long-call.ts asJob). */
+  job?: JobControl;
   /** The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth and size. */
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
@@ -258,6 +262,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
         const input = parsed.data as z.output<I>;
         const agent = callingAgent(server, orch.config.settings, ctx.mcpReq.envelope);
+        const task = taskControl(ctx); // a task's client polls: no limit, no form, no second job
         let ok = false;
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
         // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
@@ -268,11 +273,12 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             orch,
             signal: orch.signalFor(ctx.mcpReq.signal),
             phases,
-            canAsk: clientCanAsk(server, ctx),
+            canAsk: task === undefined && clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
             client: clientId(server, ctx, agent),
-            clientLimit: callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope),
+            clientLimit: task ? TASK_LIMIT : callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope),
+            ...(task && { job: task }),
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, await clientRoots(server, ctx), orch.origins),
           }));

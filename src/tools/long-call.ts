@@ -5,6 +5,7 @@
  * same call again (same tool, arguments and input contents, from the same agent) waits for that
  * job rather than starting over, and gets its result once it is done: what the hand-over tells the
  * agent to do. The key hashes the tool, the arguments as sent and the contents of every input read.
+ * A call made as an MCP task (server/tasks.ts) is a job already: its work runs straight through.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -54,11 +55,12 @@ export function handedText(tool: string, job: { id: string }, parts: readonly st
  * (`handed` makes the structured result from the job and the parts so far).
  */
 export async function asJob<O>(
-  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit'>,
+  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job'>,
   call: { tool: string; key: string },
   work: (control: JobControl) => Promise<ToolOutput<O>>,
   handed: (job: JobInfo, text: string) => O,
 ): Promise<ToolOutput<O>> {
+  if (ctx.job) return work(ctx.job); // an MCP task's call: it is a job already, polled by its client
   const seconds = ctx.clientLimit.seconds;
   const out = await ctx.orch.longWork.run({ owner: ctx.agent, tool: call.tool, key: call.key, limitMs: seconds === undefined ? undefined : seconds * 1000, signal: ctx.signal, work });
   if (out.kind === 'result') return out.result;

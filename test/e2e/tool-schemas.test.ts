@@ -9,6 +9,7 @@ import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCES } from '../../src/resources/index.js';
 import { loadSkills } from '../../src/server/skills.js';
+import { TASK_TOOLS } from '../../src/server/task-shapes.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
@@ -41,7 +42,9 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('tool schemas', () => {
         const b = fromBuild.find((x) => x.name === t.name)!;
         expect(b.inputSchema, t.name).toEqual(t.inputSchema);
         expect(b.outputSchema, t.name).toEqual(t.outputSchema);
-        expect({ ...b, inputSchema: undefined, outputSchema: undefined }, t.name).toEqual({ ...t, inputSchema: undefined, outputSchema: undefined });
+        expect({ ...b, inputSchema: undefined, outputSchema: undefined, execution: undefined }, t.name).toEqual({ ...t, inputSchema: undefined, outputSchema: undefined });
+        // the server, not the tool, says which may run as an MCP task (server/tasks.ts)
+        expect(b.execution, t.name).toEqual(TASK_TOOLS.has(t.name) ? { taskSupport: 'optional' } : undefined);
       }
       // the fixed resources (the templates' lists name installed models: the same fake for both)
       expect((await built.client.listResources()).resources).toEqual((await client.listResources()).resources);

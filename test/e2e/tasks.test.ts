@@ -1,0 +1,129 @@
+// MCP Tasks (protocol 2025-11-25, issue 56 item 6), spoken to by the official client with the
+// SDK's own result schemas (its typed surface has no task API). Two agents of one shared server
+// over stdio — so the launches' forwarding passes tasks/* through — and one HTTP server: a
+// tools/call carrying `task` is answered at once with a working task while the engine is still
+// answering; tasks/get follows it to completed; tasks/result returns the whole answer, the engine
+// asked once; tasks/list lists it; tasks/cancel stops a running one (its engine request ends);
+// another agent can neither see nor cancel it; a call without `task` is answered as ever.
+import { Client, RELATED_TASK_META_KEY, StreamableHTTPClientTransport, specTypeSchemas } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
+import { runtimeDir, sharedLaunch, stopShared, type SharedLaunch } from '../helpers/shared.js';
+
+const WORDS = 40; // 50 ms a token: 2 s an answer
+const ANSWER = Array.from({ length: WORDS }, (_, i) => `w${i}`).join(' ');
+
+let fake: FakeOllama;
+const launches: SharedLaunch[] = [];
+const runtimes: string[] = [];
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 50 });
+  fake.reply(ANSWER);
+});
+afterEach(async () => {
+  await Promise.all(launches.splice(0).map((l) => l.close()));
+  for (const r of runtimes.splice(0)) stopShared(r);
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+const generate = (prompt: string) => ({ name: 'route_and_generate', arguments: { prompt, model: 'llama3.2', maxTokens: WORDS } });
+const inFlight = () => fake.loaded().reduce((n, m) => n + m.inFlight, 0);
+const asked = (word: string) => fake.generations().filter((g) => JSON.stringify(g.messages ?? g.prompt).includes(word)).length;
+const textOf = (r: { content?: unknown }) => (r.content as Array<{ text: string }>)[0]!.text;
+
+const callAsTask = (c: Client, params: object) => c.request({ method: 'tools/call', params: { ...params, task: { ttl: 60_000 } } }, specTypeSchemas.CreateTaskResult);
+const getTask = (c: Client, taskId: string) => c.request({ method: 'tasks/get', params: { taskId } }, specTypeSchemas.GetTaskResult);
+const taskResult = (c: Client, taskId: string) => c.request({ method: 'tasks/result', params: { taskId } }, specTypeSchemas.CallToolResult);
+const listTasks = (c: Client) => c.request({ method: 'tasks/list', params: {} }, specTypeSchemas.ListTasksResult);
+const cancelTask = (c: Client, taskId: string) => c.request({ method: 'tasks/cancel', params: { taskId } }, specTypeSchemas.CancelTaskResult);
+const INVALID_PARAMS = { code: -32602 };
+
+async function twoAgents() {
+  const runtime = runtimeDir();
+  runtimes.push(runtime);
+  const home = tempHome();
+  const launch = async (name: string) => {
+    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd: home, name });
+    launches.push(l);
+    return l;
+  };
+  return { a: await launch('tasks-a'), b: await launch('tasks-b') };
+}
+
+describe('MCP tasks', () => {
+  it('over stdio: offered, run as the agent’s job, polled, listed, cancelled — another agent’s are out of reach; a plain call is unchanged', { timeout: 30_000 }, async () => {
+    const { a, b } = await twoAgents();
+    expect(a.client.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+    const tools = (await a.client.listTools()).tools;
+    expect(tools.find((t) => t.name === 'route_and_generate')?.execution).toEqual({ taskSupport: 'optional' });
+    expect(tools.find((t) => t.name === 'list_models')?.execution).toBeUndefined();
+
+    // answered at once: the engine is still answering
+    const { task } = await callAsTask(a.client, generate('a story about a ferry'));
+    expect(task).toMatchObject({ status: 'working', ttl: 24 * 3600_000, pollInterval: 2000 });
+    expect((await getTask(a.client, task.taskId)).status).toBe('working');
+    // another agent: no such task of theirs, nothing to cancel, nothing listed
+    await expect(getTask(b.client, task.taskId)).rejects.toMatchObject(INVALID_PARAMS);
+    await expect(cancelTask(b.client, task.taskId)).rejects.toMatchObject(INVALID_PARAMS);
+    await expect(taskResult(b.client, task.taskId)).rejects.toMatchObject(INVALID_PARAMS);
+    expect((await listTasks(b.client)).tasks.map((t) => t.taskId)).not.toContain(task.taskId);
+
+    const result = await taskResult(a.client, task.taskId); // waits for the end
+    expect(result.isError).not.toBe(true);
+    expect(textOf(result)).toContain(`w${WORDS - 1}`);
+    expect((result.structuredContent as { text?: string }).text).toBe(ANSWER);
+    expect(result._meta?.[RELATED_TASK_META_KEY]).toEqual({ taskId: task.taskId });
+    expect((await getTask(a.client, task.taskId)).status).toBe('completed');
+    expect(asked('ferry')).toBe(1);
+    // the task is the call's one job: the tool ran straight through under it, no second job of its own
+    expect((await listTasks(a.client)).tasks).toEqual([expect.objectContaining({ taskId: task.taskId, status: 'completed' })]);
+    await expect(cancelTask(a.client, task.taskId)).rejects.toMatchObject({ ...INVALID_PARAMS, message: expect.stringMatching(/terminal status 'completed'/) });
+    await expect(getTask(a.client, 'job-00000000')).rejects.toMatchObject(INVALID_PARAMS);
+
+    // a second one, cancelled while the engine answers it: its request ends
+    const second = (await callAsTask(a.client, generate('a story about a lighthouse'))).task;
+    await expect.poll(inFlight, { timeout: 10_000, interval: 50 }).toBe(1);
+    const cancelled = await cancelTask(a.client, second.taskId);
+    expect(cancelled).toMatchObject({ taskId: second.taskId, status: 'cancelled' });
+    await expect.poll(inFlight, { timeout: 10_000, interval: 50 }).toBe(0);
+    expect((await getTask(a.client, second.taskId)).status).toBe('cancelled');
+    const after = await taskResult(a.client, second.taskId);
+    expect(after.isError).toBe(true);
+    expect(textOf(after)).toMatch(/cancelled/);
+
+    // without `task`, a call is answered whole, as ever
+    const plain = await a.client.callTool(generate('a story about a harbour'));
+    expect(plain.isError).not.toBe(true);
+    expect((plain.structuredContent as { text?: string }).text).toBe(ANSWER);
+    expect(plain).not.toHaveProperty('task');
+  });
+
+  describe('over Streamable HTTP', () => {
+    let server: HttpServer;
+    beforeAll(async () => {
+      server = await startHttp({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host });
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it('a task-augmented call is answered at once, then polled and its result fetched in requests of their own', { timeout: 30_000 }, async () => {
+      const client = new Client({ name: 'tasks-http', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+      try {
+        expect(client.getServerCapabilities()?.tasks?.requests).toEqual({ tools: { call: {} } });
+        const { task } = await callAsTask(client, generate('a story about a canal'));
+        expect(task.status).toBe('working');
+        const result = await taskResult(client, task.taskId);
+        expect((result.structuredContent as { text?: string }).text).toBe(ANSWER);
+        expect((await getTask(client, task.taskId)).status).toBe('completed');
+        expect(asked('canal')).toBe(1);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+});
