@@ -17,7 +17,7 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type RegisteredTool, type ServerContext, type Task } from '@modelcontextprotocol/server';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import type { LongWork } from '../orchestrator/jobs/long-work.js';
+import type { JobControl, LongWork } from '../orchestrator/jobs/long-work.js';
 import type { Settings } from '../orchestrator/config/index.js';
 import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { callingAgent } from '../tools/agent.js';
@@ -58,7 +58,7 @@ export function taskKey(tool: string, args: unknown): string {
 }
 
 /** The tool's handler run as the task's job: its context marked (task-run.ts) and cancelled with the job; a tool's error result fails the job. */
-async function runAsTask(handler: ToolHandler, args: unknown, ctx: ServerContext, control: Parameters<Parameters<LongWork['begin']>[0]['work']>[0]): Promise<CallToolResult> {
+async function runAsTask(handler: ToolHandler, args: unknown, ctx: ServerContext, control: JobControl): Promise<CallToolResult> {
   const own = asTaskContext({ ...ctx, mcpReq: { ...ctx.mcpReq, signal: control.signal } }, control);
   const result = (await handler(args, own)) as Partial<CallToolResult>;
   if (!Array.isArray(result.content)) throw new Error("The tool asked for the user's answer, which a task cannot wait for: call it without `task`.");
