@@ -21,6 +21,7 @@ import type { JobParts } from './parts.js';
 import { rankWork, type Work } from './work.js';
 import { cannotDoBecause } from '../generation/routing-rules.js';
 import { noCandidate } from './no-candidate.js';
+import { fitLimit } from './limit-route.js';
 import { fairChoice, type Contender } from '../generation/schedule.js';
 import { evidenceFor } from '../generation/learning.js';
 import type { ProfileName } from '../models/profiles.js';
@@ -105,6 +106,8 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
     // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
     if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, client: clientOf(req) });
+    // a routed call whose first model would not finish within its client's limit goes to the best that would (limit-route.ts)
+    if (!req.model) fitLimit(parts, req, ask, queue, { models, unit, coldLoadMs: coldLoadMs(), client: clientOf(req) });
   };
   const named = queue[0];
   const namedHost = named && unit(named.host).host;

@@ -1,0 +1,34 @@
+/**
+ * Finishing inside the client's limit (issue 56, item 3), over plain data: when the route's first
+ * candidate would not finish within the time the call has (its client's limit less the hand-over
+ * margin: jobs/long-work.ts), the first candidate in the route's order that would goes first. The
+ * order is the route's own (the best for the work first), so the model chosen is the best of those
+ * that finish in time; when the first finishes in time the limit is not binding and nothing moves
+ * (never a weaker model for nothing), and when none would, nothing moves either (the call is
+ * handed over as a job and runs on with the best).
+ */
+
+/** One candidate's expected seconds, in the route's order. */
+export interface Timed {
+  seconds: number;
+}
+
+/** The candidate that goes first instead of the first, with its time and the first's; undefined when nothing moves. */
+export interface LimitFit {
+  index: number;
+  seconds: number;
+  firstSeconds: number;
+}
+
+export function fitWithin(candidates: readonly Timed[], withinSeconds: number | undefined): LimitFit | undefined {
+  const first = candidates[0];
+  if (withinSeconds === undefined || !first || first.seconds <= withinSeconds) return undefined;
+  const index = candidates.findIndex((c, i) => i > 0 && c.seconds <= withinSeconds);
+  return index > 0 ? { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds } : undefined;
+}
+
+/** The reason's clause: what the limit changed. */
+export function limitReason(fit: LimitFit, firstModel: string, limitSeconds: number): string {
+  const s = (x: number) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));
+  return `it finishes within what your client waits (${s(limitSeconds)} s): ~${s(fit.seconds)} s, where ${firstModel}, first for the work, would take ~${s(fit.firstSeconds)} s`;
+}

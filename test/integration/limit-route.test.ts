@@ -1,0 +1,57 @@
+// Finishing inside the client's limit (issue 56, item 3), through the route on the fake Ollama: a
+// routed call whose first model would not finish within what its client waits goes to the best
+// model that would — its reason says what the limit changed, its dry run shows it and the time —
+// while a call whose client waits long enough, or has no limit, keeps the route's first model, and
+// a named model is never moved.
+import { afterEach, describe, expect, it } from 'vitest';
+import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
+import { DEFAULT_REGISTRY, FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+import { fairModels } from '../helpers/fair.js';
+
+const MEMORY = 32e9;
+const BASE = 'ram:\n  budget: "100%"\n  bufferBytes: 0\n';
+
+let fake: FakeOllama | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+async function setup() {
+  // a 14B model, slow on this CPU host, and two small ones (fair.ts)
+  const models = [...fairModels(1), DEFAULT_REGISTRY.find((m) => m.name === 'llama3.2:latest')!];
+  fake = await FakeOllama.start({ memoryBytes: MEMORY, models, tokenDelayMs: 1 });
+  return coreFor(fake, { totalBytes: MEMORY, yaml: BASE });
+}
+
+const ask = { prompt: 'Explain in detail how a B-tree keeps itself balanced, with an example of a split.', task: 'reasoning', complexity: 'high', maxTokens: 600, dryRun: true } as const;
+
+describe("the route against the client's limit", () => {
+  it('moves to the best model that finishes in time only when the first would not, saying so', async () => {
+    const core = await setup();
+    const free = await routeAndGenerate(core, ask);
+    const freeSeconds = free.advice!.expectedSeconds;
+    // a limit the first model meets: nothing moves
+    const roomy = await routeAndGenerate(core, { ...ask, clientLimitMs: Math.ceil(freeSeconds * 1000 * 1.2 + 5000) + 1000 });
+    expect(roomy.model).toBe(free.model);
+    expect(roomy.reason).not.toMatch(/what your client waits/);
+    // a limit it does not meet: the best that does goes first, and says why
+    const tight = await routeAndGenerate(core, { ...ask, clientLimitMs: 60_000 });
+    expect(freeSeconds).toBeGreaterThan(54); // the premise: the first model takes longer than the 54 s a 60 s client gives
+    expect(tight.model).not.toBe(free.model);
+    expect(tight.advice!.expectedSeconds).toBeLessThanOrEqual(54);
+    expect(tight.reason).toMatch(new RegExp(`finishes within what your client waits \\(54 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take`));
+    expect(free.advice!.then).toContain(tight.model); // one of the route's own candidates for the work
+  });
+
+  it('a named model stays, and a limit no model meets moves nothing', async () => {
+    const core = await setup();
+    const free = await routeAndGenerate(core, ask);
+    const named = await routeAndGenerate(core, { ...ask, model: free.model, clientLimitMs: 60_000 });
+    expect(named.model).toBe(free.model);
+    const none = await routeAndGenerate(core, { ...ask, clientLimitMs: 6_000 }); // 1 s to answer: no model reads and writes 600 tokens in it here
+    expect(none.model).toBe(free.model);
+    expect(none.reason).not.toMatch(/what your client waits/);
+  });
+});
