@@ -27,6 +27,7 @@ import type { RouteRequest } from '../generation/route-types.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { engineTokens, type EngineTokens } from './engine-tokens.js';
 import { windowFix } from './window-fix.js';
+import { slotsFor, splitWithinLimit } from './limit-split.js';
 
 export interface SplitPlan {
   model: string;
@@ -197,12 +198,15 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(ratioFor(job, req, order[0]!.name)) };
   if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole' };
   const here: Here = { views, listed, order, profile, down };
-  const chosen: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
+  const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
+  // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
+  const limited = !req.model && planned ? withinLimit(job, req, views, planned, order.filter((m) => m !== planned && estimatedWhy(m) === undefined), estimate, ratioOf, inputEstimate) : undefined;
+  const chosen = limited?.model ?? planned;
   if (!chosen) return { kind: 'refuse', message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.` };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
   const nor = () => (req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`);
 
-  const why = req.model ? {} : { why: chosenWhy(chosen, order, estimatedWhy) };
+  const why = req.model ? {} : { why: limited ? `${chosenWhy(chosen, order, estimatedWhy)}; ${limited.why}` : chosenWhy(chosen, order, estimatedWhy) };
   const host = hostOf(views, chosen);
   const tokens = engineTokens(host.engine, chosen.name);
   const count = await counterFor(job, host, chosen.name, chosen.contextWindow, sampleOf(rendered), req, tokens);
@@ -221,11 +225,22 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
     return { kind: 'refuse', message: `The input (~${inputTokens} tokens) would need ${parts.length} parts of ~${window.partTokens} tokens for ${chosen.name}'s ${chosen.contextWindow}-token window${where}, more than inputs.maxParts (${maxParts}) — name fewer files, or raise inputs.maxParts.${nor()}` };
   }
   const { rounds, calls } = combineRounds(parts.length, window.partAnswerTokens, window.partTokens);
-  const holders = views.filter((v) => v.overview.models.some((m) => m.name === chosen.name));
-  const width = holders.reduce((s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel), 0);
+  const width = slotsFor(views, chosen.name);
   const guide = window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
   const carried = { carry: window.carry, ...(guide && { guide }), memoryTokens: optional.memory, leftOut: window.leftOut, ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }) };
   return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: window.carriedTokens - count(req.prompt), ...carried, ...why } };
+}
+
+/** The model to split for instead of `planned` when only it finishes within the client's limit (limit-split.ts), with why. */
+function withinLimit<M extends Windowed>(job: JobParts, req: RouteRequest, views: readonly HostOverview[], planned: M, others: readonly M[], estimate: (m: M) => WindowPlan, ratioOf: (m: string) => number, inputEstimate: number): { model: M; why: string } | undefined {
+  if (req.clientLimitMs === undefined) return undefined;
+  const options = [planned, ...others].flatMap((model) => {
+    const w = estimate(model);
+    return w.whole || 'impossible' in w ? [] : [{ model, partTokens: w.partTokens, partAnswerTokens: w.partAnswerTokens, carriedTokens: w.carriedTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(model.name)) }];
+  });
+  if (options[0]?.model !== planned) return undefined;
+  const moved = splitWithinLimit(job, req, views, options, answerLimit(req.maxTokens, job.settings));
+  return moved && { model: options[moved.index]!.model, why: moved.why };
 }
 
 function hostOf(views: readonly HostOverview[], m: Windowed): FleetHost {

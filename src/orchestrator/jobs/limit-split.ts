@@ -1,0 +1,49 @@
+/**
+ * A split job's model against the client's limit (generation/limit-fit.ts decides, over plain
+ * data): each model that can take the input in parts is timed as its plan would run — its parts
+ * (the input over what a part holds in its window), that many at once as the hosts holding it have
+ * slots, the combining rounds and the final answer, at the speeds learned there (plan-estimate.ts)
+ * — and when the model the planner chose would not finish within what the client waits, the first
+ * in the route's order that would is chosen instead, saying so. Only for a routed call with a limit.
+ */
+import { fitWithin, limitReason } from '../generation/limit-fit.js';
+import type { RouteRequest } from '../generation/route-types.js';
+import { combineRounds } from '../generation/split-plan.js';
+import type { Windowed } from '../fleet/windows.js';
+import type { HostOverview } from '../fleet/placement.js';
+import { coldLoadEstimates } from '../loading/load-estimate.js';
+import { answerWithin } from './long-work.js';
+import { estimatePlan } from './plan-estimate.js';
+import type { JobParts } from './parts.js';
+
+/** A model able to take the input in parts, and its parts' sizes by the estimate. */
+export interface SplitOption {
+  model: Windowed;
+  partTokens: number;
+  partAnswerTokens: number;
+  carriedTokens: number;
+  /** The input in this model's tokens (estimated). */
+  inputTokens: number;
+}
+
+/** Requests at once for `model`: the slots of every host that holds it. */
+export function slotsFor(views: readonly HostOverview[], model: string): number {
+  const holders = views.filter((v) => v.overview.models.some((m) => m.name === model));
+  return holders.reduce((s, v) => s + Math.max(1, v.overview.ram.host.numParallel || v.host.settings.ollama.numParallel), 0);
+}
+
+/** The option to run instead of the first (`options[0]`, the planner's choice), with why; undefined when it stays. */
+export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent'>, views: readonly HostOverview[], options: readonly SplitOption[], finalMaxTokens: number): { index: number; why: string } | undefined {
+  const within = answerWithin(req.clientLimitMs);
+  if (within === undefined || options.length < 2) return undefined;
+  const cold = coldLoadEstimates(options.map((o) => o.model), job.records.metrics.loadSpeed());
+  const timed = options.map((o) => {
+    const view = (views.length > 1 ? views.find((v) => v.host.name === o.model.host) : undefined) ?? views[0]!;
+    const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
+    const shape = { parts, width: slotsFor(views, o.model.name), rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds, finalMaxTokens };
+    const place = { host: view.host, hostKind: view.overview.ram.host.kind, model: o.model.name, loaded: o.model.loaded, sizeBytes: o.model.sizeBytes, parameterSize: o.model.parameterSize, coldLoadMs: cold.get(o.model.name), client: req.client ?? req.agent ?? '' };
+    return { seconds: estimatePlan(job, place, { promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens, maxTokens: o.partAnswerTokens, shape }).seconds };
+  });
+  const fit = fitWithin(timed, within / 1000);
+  return fit && { index: fit.index, why: limitReason(fit, options[0]!.model.name, within / 1000) };
+}

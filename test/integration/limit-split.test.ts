@@ -1,0 +1,52 @@
+// A split job against the client's limit (issue 56, item 3): a log read in parts goes to the model
+// the planner chooses; when that model would not finish its parts within what the client waits,
+// the best model that would takes them, its reason saying what the limit changed — and without a
+// limit, or with one the planned model meets, the plan is the planner's.
+import { afterEach, describe, expect, it } from 'vitest';
+import { planOffload } from '../../src/orchestrator/jobs/offload-plan.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+import { FAIR_YAML, fairModels, longLog } from '../helpers/fair.js';
+
+const stops: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(stops.splice(0).map((s) => s()));
+});
+
+const TASK = 'Which errors occurred in this log?';
+
+async function planner() {
+  // the 14B model with the widest window (the planner's choice for the parts), and a small, fast one with a narrower window
+  const [big, small] = fairModels(1);
+  const fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 1, models: [{ ...big!, contextLength: 65536 }, { ...small!, contextLength: 8192 }] });
+  const core = await coreFor(fake, { totalBytes: 32e9, yaml: FAIR_YAML });
+  stops.push(() => core.shutdown(200), () => fake.stop());
+  return async (clientLimitMs?: number) => {
+    const req = { prompt: TASK, intent: TASK, useMemory: false, inputsByReference: true, dryRun: true, ...(clientLimitMs !== undefined && { clientLimitMs }) };
+    const p = await planOffload(core, req, [{ label: 'logs/app.log', text: longLog(400_000) }]);
+    if (p.kind !== 'split') throw new Error(`expected a split plan, got ${p.kind}`);
+    return p.plan;
+  };
+}
+
+describe("a split job's model against the client's limit", () => {
+  it('moves the parts to the best model that finishes in time only when the planned one would not, saying so', async () => {
+    const plan = await planner();
+    const free = await plan();
+    // by the speeds assumed on this CPU host (nothing measured yet), the 14B model reads the ~100k-token log in ~3.6 h, phi3:mini in ~1.5 h
+    expect((await plan(5 * 3_600_000)).model).toBe(free.model); // five hours: not binding
+    const tight = await plan(2 * 3_600_000); // two hours: 6,480 s to answer in
+    expect(free.model).toBe('qwen2.5:14b');
+    expect(tight.model).not.toBe(free.model);
+    expect(tight.why).toMatch(new RegExp(`finishes within what your client waits \\(6480 s\\): ~[\\d.]+ s, where ${free.model.replace(/[.:]/g, '\\$&')}, first for the work, would take ~\\d+ s`));
+    expect(free.why ?? '').not.toMatch(/what your client waits/);
+  }, 60_000);
+
+  it('a limit no model meets keeps the planned model', async () => {
+    const plan = await planner();
+    const free = await plan();
+    const none = await plan(3_600_000); // an hour: neither reads it in time
+    expect(none.model).toBe(free.model);
+    expect(none.why ?? '').not.toMatch(/what your client waits/);
+  }, 60_000);
+});
