@@ -97,13 +97,15 @@ export class LongWork {
   /**
    * `call`'s work started as a job (or its running job attached to) without waiting for it: a
    * task's (MCP Tasks), whose client polls by the job's id. It counts as handed over at once — the
-   * agent knows it by its id — and is cancelled only by `cancel` or the server stopping.
+   * agent knows it by its id — and is cancelled only by `cancel` or the server stopping. The same
+   * call begun again attaches to its job while it runs here; once it ended, a new one starts (a
+   * task's key is its arguments alone — the inputs are read when it runs — so an ended task's
+   * result may be of inputs since changed).
    */
   async begin<R>(call: Omit<JobCall<R>, 'limitMs' | 'signal'>): Promise<Job> {
     const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
     const known = same && this.live.get(same.id);
-    // done, or still known here running or done (handed over: a begun job always is) — its result maybe not kept yet
-    if (same?.state === 'done' || (known && known.ended !== 'failed')) return same!;
+    if (known && known.ended === undefined) return same!;
     const live = await this.start({ ...call, limitMs: undefined, signal: new AbortController().signal });
     live.handed = true;
     await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
