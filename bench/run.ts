@@ -4,6 +4,7 @@ import { benchClientsMemory } from './clients-memory.js';
 import { benchSharedStall } from './shared-stall.js';
 import { benchCompare } from './compare.js';
 import { benchEstimate } from './estimate.js';
+import { benchLongCall } from './long-call.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
 import { benchHttpDrop } from './http-drop.js';
@@ -65,6 +66,7 @@ const benches = [
   { name: 'shared', run: benchShared },
   { name: 'fair', run: benchFair },
   { name: 'estimate', run: benchEstimate },
+  { name: 'long-call', run: benchLongCall },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;

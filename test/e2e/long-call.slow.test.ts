@@ -4,6 +4,7 @@
 // the whole answer; the engine was asked once. Over stdio here, over HTTP in the slow-http project.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
+import { Client } from '@modelcontextprotocol/client';
 import { connect, tempHome } from '../helpers/spawn.js';
 
 let fake: FakeOllama;
@@ -39,6 +40,23 @@ describe('a call longer than the client waits', () => {
       expect(whole.text).toContain(`word${WORDS - 1}`);
       expect(whole.model).toBe('llama3.2:latest');
       expect(asked()).toBe(1); // never computed twice
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a client given a long limit', () => {
+  it('gets the whole answer in its call, with no job', { timeout: 200_000 }, async () => {
+    // its agent waits 150 s (agents.patient.timeoutSeconds), and the client's own request timeout says the same
+    const s = await connect({ OLLM_HOME: tempHome('agents:\n  patient:\n    timeoutSeconds: 150\n'), OLLAMA_HOST: fake.host }, [], undefined, new Client({ name: 'patient', version: '1.0.0' }));
+    try {
+      const args = { prompt: 'Tell a long story about a patient ferryman.', model: 'llama3.2', maxTokens: WORDS };
+      const res = await s.client.callTool({ name: 'route_and_generate', arguments: args }, { timeout: 150_000 });
+      expect(res.isError).not.toBe(true);
+      const whole = res.structuredContent as { job?: unknown; text: string };
+      expect(whole.job).toBeUndefined();
+      expect(whole.text).toContain(`word${WORDS - 1}`);
     } finally {
       await s.close();
     }
