@@ -61,4 +61,6 @@ export const MODULES = [
   { name: 'schedule', file: 'src/orchestrator/generation/schedule.ts', tests: unit('schedule') },
   { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-lines', 'shared-hello'), ...integration('shared-forward')] },
   { name: 'shared-stall', file: 'src/server/shared/stall.ts', tests: [...unit('shared-stall'), ...integration('shared-forward')] },
+  { name: 'limit-fit', file: 'src/orchestrator/generation/limit-fit.ts', tests: unit('limit-fit') },
+  { name: 'task-shapes', file: 'src/server/task-shapes.ts', tests: unit('task-shapes') },
 ];

@@ -23,5 +23,6 @@ describe('fitWithin', () => {
 
   it('says what the limit changed', () => {
     expect(limitReason({ index: 1, seconds: 8.25, firstSeconds: 113.4 }, 'qwen2.5:14b', 54)).toBe('it finishes within what your client waits (54 s): ~8.3 s, where qwen2.5:14b, first for the work, would take ~113 s');
+    expect(limitReason({ index: 1, seconds: 9.96, firstSeconds: 10 }, 'm', 10.4)).toBe('it finishes within what your client waits (10 s): ~10.0 s, where m, first for the work, would take ~10 s');
   });
 });

@@ -33,7 +33,9 @@ describe('a job as a task', () => {
     expect(asTask(job({ state: 'done' }))).not.toHaveProperty('statusMessage');
     expect(asTask(job({ state: 'failed', error: 'Ollama is not running' }))).toMatchObject({ status: 'failed', statusMessage: 'Ollama is not running' });
     expect(asTask(job({ state: 'lost' }))).toMatchObject({ status: 'failed', statusMessage: expect.stringMatching(/stopped with the ollm-mcp server.*call route_and_generate again/) });
-    expect(asTask(job({ state: 'cancelled' })).status).toBe('cancelled');
+    expect(asTask(job({ state: 'cancelled' }))).toMatchObject({ status: 'cancelled', statusMessage: 'cancelled' });
+    expect(asTask(job({ state: 'failed' })).statusMessage).toBe('route_and_generate failed'); // no error kept: the tool that failed
+    expect(asTask(job({ state: 'running' }))).not.toHaveProperty('statusMessage'); // no progress yet
   });
 });
 
@@ -45,14 +47,18 @@ describe('what tasks/result returns', () => {
 
   it("a plain call's handed-over job: the tool's text and structured result, as the call would have been answered", () => {
     expect(callResult({ structured: { text: 'x', model: 'm' }, text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }], structuredContent: { text: 'x', model: 'm' } });
-    expect(callResult(undefined)).toMatchObject({ isError: true });
+    expect(callResult({ structured: null, text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] }); // no structured result: none given
+    expect(callResult({ structured: 'x', text: 'x' })).toEqual({ content: [{ type: 'text', text: 'x' }] });
+    expect(callResult(undefined)).toEqual({ isError: true, content: [{ type: 'text', text: 'This job kept no result a client can be given: call the tool again.' }] });
     expect(callResult('junk')).toMatchObject({ isError: true });
   });
 
   it("an ended job: the tool's error result — why it failed, that it was cancelled, that its server stopped", () => {
     const failed = taskPayload({ kind: 'ended', job: job({ state: 'failed', error: 'the model is not installed' }) });
     expect(failed).toEqual({ isError: true, content: [{ type: 'text', text: 'the model is not installed' }], _meta: { [RELATED]: { taskId: 'job-1' } } });
-    expect(taskPayload({ kind: 'ended', job: job({ state: 'cancelled' }) })).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/was cancelled/) }] });
+    expect(taskPayload({ kind: 'ended', job: job({ state: 'cancelled' }) })).toMatchObject({ isError: true, content: [{ text: 'Task job-1 was cancelled before it ended.' }] });
+    expect(taskPayload({ kind: 'ended', job: job({ state: 'cancelled', error: 'cancelled by its agent' }) })).toMatchObject({ content: [{ text: 'Task job-1 was cancelled before it ended: cancelled by its agent.' }] });
+    expect(taskPayload({ kind: 'ended', job: job({ state: 'failed' }) })).toMatchObject({ isError: true, content: [{ text: 'route_and_generate failed' }] });
     expect(taskPayload({ kind: 'ended', job: job({ state: 'lost' }) })).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/stopped with the ollm-mcp server/) }] });
   });
 });

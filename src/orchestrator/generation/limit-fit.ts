@@ -23,8 +23,9 @@ export interface LimitFit {
 export function fitWithin(candidates: readonly Timed[], withinSeconds: number | undefined): LimitFit | undefined {
   const first = candidates[0];
   if (withinSeconds === undefined || !first || first.seconds <= withinSeconds) return undefined;
-  const index = candidates.findIndex((c, i) => i > 0 && c.seconds <= withinSeconds);
-  return index > 0 ? { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds } : undefined;
+  // the first does not finish in time, so any that does is a later one
+  const index = candidates.findIndex((c) => c.seconds <= withinSeconds);
+  return index === -1 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
 }
 
 /** The reason's clause: what the limit changed. */
