@@ -76,4 +76,11 @@ describe('expectedAnswerTokens', () => {
     expect(expectedAnswerTokens(1000, { cutShare: 1 })).toBe(1000);
     expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5 })).toBe(600);
   });
+
+  it('takes the length given for a model none of whose answers was seen (within the limit), and only then', () => {
+    expect(expectedAnswerTokens(1000, {}, 400)).toBe(400);
+    expect(expectedAnswerTokens(300, {}, 400)).toBe(300);
+    expect(expectedAnswerTokens(1000, { answerTokens: 900, cutShare: 0 }, 400)).toBe(900);
+    expect(expectedAnswerTokens(1000, { cutShare: 1 }, 400)).toBe(1000);
+  });
 });

@@ -137,9 +137,11 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
 /**
  * The tokens an answer of at most `maxTokens` is expected to take: as long as the limit, for the
  * share of this model's answers that ran into theirs; as long as its answers that ended by
- * themselves, for the rest — the limit itself until one was seen.
+ * themselves, for the rest — until one was seen, the limit itself, or `unseen` when the caller
+ * gives one (a decision that must not rest on the worst case: limit-fit.ts).
  */
-export function expectedAnswerTokens(maxTokens: number, learned: Pick<LearnedSpeeds, 'answerTokens' | 'cutShare'> = {}): number {
+export function expectedAnswerTokens(maxTokens: number, learned: Pick<LearnedSpeeds, 'answerTokens' | 'cutShare'> = {}, unseen?: number): number {
+  if (learned.answerTokens === undefined && learned.cutShare === undefined && unseen !== undefined) return Math.min(maxTokens, unseen);
   const own = learned.answerTokens !== undefined ? Math.min(maxTokens, learned.answerTokens) : maxTokens;
   const cut = learned.cutShare ?? (learned.answerTokens === undefined ? 1 : 0);
   return Math.round(cut * maxTokens + (1 - cut) * own);

@@ -8,6 +8,12 @@
  * handed over as a job and runs on with the best).
  */
 
+/**
+ * The answer's length taken, for this decision, of a model none of whose answers was seen yet (the
+ * dry run takes the whole limit): a worst case would move work off the best model on a guess.
+ */
+export const UNSEEN_ANSWER_TOKENS = 400;
+
 /** One candidate's expected seconds, in the route's order. */
 export interface Timed {
   seconds: number;

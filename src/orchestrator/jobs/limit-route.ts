@@ -5,7 +5,7 @@
  * and when the first would not finish within the time the call has, the best that would goes first,
  * its reason saying so. Only for a routed call (a named model stays) with a client that has a limit.
  */
-import { fitWithin, limitReason } from '../generation/limit-fit.js';
+import { fitWithin, limitReason, UNSEEN_ANSWER_TOKENS } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { answerWithin } from './long-work.js';
 import { estimatePlan } from './plan-estimate.js';
@@ -46,7 +46,7 @@ export function fitLimit(parts: JobParts, req: Pick<RouteRequest, 'clientLimitMs
     const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? c.models.find((x) => x.name === q.model);
     const place = { host, hostKind: overview.ram.host.kind, model: q.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: c.coldLoadMs.get(q.model), client: c.client };
     const promptTokens = Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(q.model) ?? 1));
-    return { seconds: estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens }).seconds };
+    return { seconds: estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, unseenAnswerTokens: UNSEEN_ANSWER_TOKENS }).seconds };
   });
   const fit = fitWithin(weighed, within / 1000);
   if (!fit) return;

@@ -6,7 +6,7 @@
  * — and when the model the planner chose would not finish within what the client waits, the first
  * in the route's order that would is chosen instead, saying so. Only for a routed call with a limit.
  */
-import { fitWithin, limitReason } from '../generation/limit-fit.js';
+import { fitWithin, limitReason, UNSEEN_ANSWER_TOKENS } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { combineRounds } from '../generation/split-plan.js';
 import type { Windowed } from '../fleet/windows.js';
@@ -42,7 +42,7 @@ export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientL
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
     const shape = { parts, width: slotsFor(views, o.model.name), rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds, finalMaxTokens };
     const place = { host: view.host, hostKind: view.overview.ram.host.kind, model: o.model.name, loaded: o.model.loaded, sizeBytes: o.model.sizeBytes, parameterSize: o.model.parameterSize, coldLoadMs: cold.get(o.model.name), client: req.client ?? req.agent ?? '' };
-    return { seconds: estimatePlan(job, place, { promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens, maxTokens: o.partAnswerTokens, shape }).seconds };
+    return { seconds: estimatePlan(job, place, { promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens, maxTokens: o.partAnswerTokens, unseenAnswerTokens: UNSEEN_ANSWER_TOKENS, shape }).seconds };
   });
   const fit = fitWithin(timed, within / 1000);
   return fit && { index: fit.index, why: limitReason(fit, options[0]!.model.name, within / 1000) };

@@ -43,6 +43,8 @@ export interface PlanWork {
   cachedTokens?: number;
   /** The answer's limit (a part's, for a split job). */
   maxTokens: number;
+  /** The answer's length taken while none of this model's answers was seen (else the limit). */
+  unseenAnswerTokens?: number;
   shape?: PlanShape;
 }
 
@@ -63,7 +65,7 @@ export function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackToke
 /** The estimate's input for `work` at `place`, given what was learned there (pure but for the loader's requests in flight). */
 export function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpeeds, facts: SpeedFacts, rate: number): EstimateInput {
   const shape = work.shape ?? { parts: 1, width: 1, rounds: 0 };
-  const answer = expectedAnswerTokens(work.maxTokens, learned);
+  const answer = expectedAnswerTokens(work.maxTokens, learned, work.unseenAnswerTokens);
   return {
     loadSeconds: place.loaded ? 0 : coldLoadSeconds(place),
     queueSeconds: queueSeconds(place, rate, work.maxTokens),
@@ -73,7 +75,7 @@ export function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpee
     parts: shape.parts,
     width: shape.width,
     rounds: shape.rounds,
-    ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expectedAnswerTokens(shape.finalMaxTokens, learned) }),
+    ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expectedAnswerTokens(shape.finalMaxTokens, learned, work.unseenAnswerTokens) }),
   };
 }
 
