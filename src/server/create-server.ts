@@ -15,6 +15,7 @@ import { registerTemplatePrompts } from '../prompts/templates.js';
 import { offering, SCHEMA_TARGET } from '../presenting/footprint.js';
 import { toolsInSets } from '../tools/toolsets.js';
 import { callingAgent, offeredTo } from '../tools/agent.js';
+import { markArrival } from '../tools/arrival.js';
 import type { Catalog, ResourceEntry, ToolEntry } from './catalog.js';
 import type { Handlers, Session } from './core.js';
 import { offerLogging } from './log-level.js';
@@ -153,6 +154,7 @@ function progressWhileCoreLoads(ctx: ServerContext | undefined): () => void {
 
 function registerListedTool(server: McpServer, t: ToolEntry, handlers: () => Promise<Handlers>, secrets: readonly string[], settings: Settings): RegisteredTool {
   const handler: Passed = async (...args) => {
+    markArrival(args.at(-1)); // the client's clock started now, before the core loads (tools/arrival.ts)
     let h: Handlers;
     const loaded = progressWhileCoreLoads(args.at(-1) as ServerContext | undefined);
     try {

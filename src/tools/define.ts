@@ -34,6 +34,7 @@ import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 import { callerLimit, callingAgent } from './agent.js';
+import { arrivalOf } from './arrival.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
 import { levelChosen } from './log-choice.js';
@@ -277,7 +278,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
             client: clientId(server, ctx, agent),
-            clientLimit: task ? TASK_LIMIT : callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope),
+            clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
             ...(task && { job: task }),
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, await clientRoots(server, ctx), orch.origins),

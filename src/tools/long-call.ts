@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { JobControl } from '../orchestrator/jobs/long-work.js';
 import type { ToolContext, ToolOutput } from './define.js';
+import { remainingMs } from '../orchestrator/config/client-limits.js';
 
 /** The job a call was handed over to, in its structured result. */
 export const jobSchema = z
@@ -61,8 +62,8 @@ export async function asJob<O>(
   handed: (job: JobInfo, text: string) => O,
 ): Promise<ToolOutput<O>> {
   if (ctx.job) return work(ctx.job); // an MCP task's call: it is a job already, polled by its client
-  const seconds = ctx.clientLimit.seconds;
-  const out = await ctx.orch.longWork.run({ owner: ctx.agent, tool: call.tool, key: call.key, limitMs: seconds === undefined ? undefined : seconds * 1000, signal: ctx.signal, work });
+  // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
+  const out = await ctx.orch.longWork.run({ owner: ctx.agent, tool: call.tool, key: call.key, limitMs: remainingMs(ctx.clientLimit), signal: ctx.signal, work });
   if (out.kind === 'result') return out.result;
   const job: JobInfo = { id: out.job.id, state: 'running', partsDone: out.parts.length, ...(out.progress !== undefined && { progress: out.progress }) };
   const text = handedText(call.tool, out.job, out.parts, out.progress);

@@ -62,6 +62,14 @@ export interface ClientLimit {
   seconds: number | undefined;
   /** Where the figure comes from, e.g. "claude-ai cuts calls at 60 s (Claude Desktop)", "agents.ci-bot.timeoutSeconds", "the MCP SDK's default". */
   source: string;
+  /** When the call arrived (epoch ms): its client counts from then, so what is left of the limit is less by what has passed. */
+  since?: number;
+}
+
+/** What is left of the client's limit now (ms): the limit less the time since the call arrived (1 ms at the least); undefined without a limit. */
+export function remainingMs(limit: ClientLimit, now = Date.now()): number | undefined {
+  if (limit.seconds === undefined) return undefined;
+  return Math.max(1, limit.seconds * 1000 - (limit.since === undefined ? 0 : Math.max(0, now - limit.since)));
 }
 
 /**
@@ -97,7 +105,8 @@ export function limitText(limit: ClientLimit, name?: string): string {
 
 /** The limit as a request carries it (RouteRequest.clientLimitMs), to spread into one: nothing when there is none. */
 export function clientLimitField(limit: ClientLimit): { clientLimitMs?: number } {
-  return limit.seconds === undefined ? {} : { clientLimitMs: limit.seconds * 1000 };
+  const left = remainingMs(limit);
+  return left === undefined ? {} : { clientLimitMs: left };
 }
 
 /**
