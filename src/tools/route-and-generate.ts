@@ -13,7 +13,7 @@ import type { JobControl } from '../orchestrator/jobs/long-work.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
-  provider: z.enum(['ollama', 'llamacpp', 'openai', 'fallback']).describe('The engine kind that answered; fallback: the cloud fallback'),
+  provider: z.enum(['ollama', 'llamacpp', 'openai', 'ollm', 'fallback']).describe('The engine kind that answered (ollm: another ollm-mcp); fallback: the cloud fallback'),
   host: z.string().optional().describe('the OpenAI-compatible host that answered, when not Ollama'),
   task: z.string(),
   profile: z.string(),

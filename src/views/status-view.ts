@@ -13,7 +13,7 @@ import { formatMoney, formatTokens } from '../orchestrator/savings/ledger.js';
 
 interface Loaded { name: string; sizeBytes: number; vramBytes: number; expiresAt?: string; keptForever?: boolean; pinned?: boolean; requestsRunning?: number }
 interface Host {
-  name: string; kind: 'ollama' | 'llamacpp' | 'openai'; url?: string; reachable?: boolean; managesMemory?: boolean; error?: string;
+  name: string; kind: 'ollama' | 'llamacpp' | 'openai' | 'ollm'; url?: string; reachable?: boolean; managesMemory?: boolean; error?: string;
   router?: boolean; modelsMax?: number; models?: Array<{ name: string; status: string; sizeBytes: number; sizeSource: string }>;
   capacity?: { kind: string; note?: string; ramTotalBytes?: number; ramAvailableBytes?: number; vramTotalBytes?: number; vramFreeBytes?: number };
   loaded?: Loaded[]; requestsRunning?: number;

@@ -39,17 +39,31 @@ describe('imports', () => {
 
   it('keep MCP out of the core', () => {
     const core = files.filter((f) => relative(SRC, f).startsWith('orchestrator'));
-    const offenders = core.filter((f) => (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol')) || (graph.get(f) ?? []).some((t) => !relative(SRC, t).startsWith('orchestrator')));
+    const offenders = core.filter((f) => (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol') && !mcpClientAllowed(f, s)) || (graph.get(f) ?? []).some((t) => !relative(SRC, t).startsWith('orchestrator')));
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
+
+  it('the one exception: the adapter of another ollm-mcp (engines/ollm/) speaks to it with the MCP SDK client, and only the client', () => {
+    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/client')).toBe(true);
+    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/ollm/ollm-client.ts'), '@modelcontextprotocol/server')).toBe(false);
+    expect(mcpClientAllowed(join(SRC, 'orchestrator/engines/openai/openai.ts'), '@modelcontextprotocol/client')).toBe(false);
+    expect(mcpClientAllowed(join(SRC, 'orchestrator/fleet/fleet-hosts.ts'), '@modelcontextprotocol/client')).toBe(false);
+    const users = files.filter((f) => (external.get(f) ?? []).some((s) => s.startsWith('@modelcontextprotocol/client')) && relative(SRC, f).startsWith('orchestrator'));
+    expect(users.map((f) => relative(SRC, f))).toEqual(['orchestrator/engines/ollm/ollm-client.ts']);
+  });
 });
+
+/** Whether `f` may import the MCP package `spec`: only another ollm-mcp's adapter, and only the SDK's client (as only an engine's adapter speaks its client). */
+function mcpClientAllowed(f: string, spec: string): boolean {
+  return relative(SRC, f).startsWith('orchestrator/engines/ollm/') && (spec === '@modelcontextprotocol/client' || spec.startsWith('@modelcontextprotocol/client/'));
+}
 
 /** A source file's path under src/orchestrator, or undefined outside it. */
 const inCore = (f: string) => (relative(SRC, f).startsWith('orchestrator/') ? relative(join(SRC, 'orchestrator'), f) : undefined);
 /** The assembly: what puts the core together (and the doctor, which reads all of it). */
 const ASSEMBLY = new Set(['orchestrator.ts', 'index.ts', 'doctor.ts', 'doctor-memory.ts', 'doctor-learned.ts', 'doctor-agents.ts']);
 /** Client packages of the engines: only their adapters speak them. */
-const ENGINE_CLIENTS = ['ollama', 'eventsource-parser'];
+const ENGINE_CLIENTS = ['ollama', 'eventsource-parser', '@modelcontextprotocol/client'];
 
 describe('the floors', () => {
   it('nothing below the assembly imports it: the jobs and everything under them take plain parts', () => {

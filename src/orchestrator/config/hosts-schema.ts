@@ -1,4 +1,4 @@
-/** The settings for several backends: `hosts` (other Ollama machines, llama.cpp routers, OpenAI-compatible engines) and a host's capacity. */
+/** The settings for several backends: `hosts` (other Ollama machines, llama.cpp routers, OpenAI-compatible engines, other ollm-mcp servers) and a host's capacity. */
 import * as z from 'zod';
 import { bytes, host, runnerFields } from './schema-parts.js';
 
@@ -58,8 +58,20 @@ export const hostsSchema = z
             contextLength: z.number().int().min(256).max(16_777_216).optional().describe("Its models' context window when the engine does not report one (default 8192)."),
             numParallel: z.number().int().min(1).max(256).optional().describe('Requests it answers at once (default: ollama.numParallel).'),
           }),
+          z.strictObject({
+            name: hostName,
+            kind: z.literal('ollm').describe("Another ollm-mcp served over Streamable HTTP (`ollm-mcp --http`, e.g. a team's GPU box): its models are asked for through its tools, and its memory is left to its own plan (loads, pins, unloads, fairness between its callers)."),
+            url: z.url({ protocol: /^https?$/ }).describe('Its MCP endpoint, e.g. "http://gpubox:3333/mcp".'),
+            tokenEnv: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+              .optional()
+              .describe("The env var holding the bearer token that server gave this machine (its http.tokens entry names this machine); the token itself never goes in this file."),
+            priority: priority,
+            numParallel: z.number().int().min(1).max(256).optional().describe('Requests sent to it at once per model (default: ollama.numParallel); that server queues and shares out the rest.'),
+          }),
         ]),
       )
       .default([])
       .refine((hosts) => new Set(['ollama', 'fallback', ...hosts.map((h) => h.name)]).size === hosts.length + 2, { message: 'host names must differ from each other and from "ollama" and "fallback"' })
-      .describe('More backends beside ollama.host: other Ollama machines, llama.cpp routers (managed like Ollama) and OpenAI-compatible engines, all members of one fleet, in priority order.');
+      .describe('More backends beside ollama.host: other Ollama machines, llama.cpp routers (managed like Ollama), OpenAI-compatible engines and other ollm-mcp servers (kind ollm), all members of one fleet, in priority order.');

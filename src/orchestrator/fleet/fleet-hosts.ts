@@ -1,6 +1,6 @@
 /**
  * The fleet from settings: `ollama.host` first among equals, then every `hosts` entry — other
- * Ollama machines, llama.cpp routers, OpenAI-compatible engines — by priority, each with its
+ * Ollama machines, llama.cpp routers, OpenAI-compatible engines, other ollm-mcp servers — by priority, each with its
  * adapter (engines/) and its memory model. The only place that picks an adapter by kind.
  */
 import type { Settings } from '../config/index.js';
@@ -8,6 +8,7 @@ import { OllamaBackend } from '../engines/ollama/ollama.js';
 import { LlamacppBackend } from '../engines/llamacpp/llamacpp.js';
 import { OpenAIBackend } from '../engines/openai/openai.js';
 import { OpenAIEngine } from '../engines/openai/openai-engine.js';
+import { OllmEngine } from '../engines/ollm/ollm-engine.js';
 import { HostMemoryModel } from '../loading/host-memory.js';
 import { LlamacppMemoryModel } from '../loading/llamacpp-memory.js';
 import { FleetHost, type FleetHostDeps } from './fleet-host.js';
@@ -16,6 +17,7 @@ type HostSpec = Settings['hosts'][number];
 type OllamaHostSpec = Extract<HostSpec, { kind: 'ollama' }>;
 type LlamacppHostSpec = Extract<HostSpec, { kind: 'llamacpp' }>;
 type OpenAIHostSpec = Extract<HostSpec, { kind: 'openai' }>;
+type OllmHostSpec = Extract<HostSpec, { kind: 'ollm' }>;
 
 type OwnSettings = Pick<Settings['ollama'], 'capacity' | 'maxLoadedModels' | 'contextLength' | 'kvCacheType' | 'flashAttention' | 'gpuOverhead'>;
 
@@ -68,6 +70,16 @@ function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps
   return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });
 }
 
+/** Another ollm-mcp (a team's GPU box): its memory is its own plan's, so nothing is planned here (can.managesMemory false). */
+function ollmHost(base: Settings, spec: OllmHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
+  const parallel = spec.numParallel ?? base.ollama.numParallel;
+  const settings = settingsFor(base, { url: spec.url, numParallel: parallel });
+  const engine = new OllmEngine({ name: spec.name, url: spec.url, timeoutMs: base.ollama.timeoutMs, parallel, ...(spec.tokenEnv && { tokenEnv: spec.tokenEnv }) });
+  // the memory model only answers status questions
+  const memory = new HostMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`);
+  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });
+}
+
 /** Every host of the settings, by priority: ollama.host first among equals. */
 export function fleetHosts(settings: Settings, deps: Omit<FleetHostDeps, 'fleet'>): FleetHost[] {
   const extra = settings.hosts;
@@ -76,6 +88,7 @@ export function fleetHosts(settings: Settings, deps: Omit<FleetHostDeps, 'fleet'
     const priority = h.priority ?? i;
     if (h.kind === 'llamacpp') return llamacppHost(settings, h, priority, hostDeps);
     if (h.kind === 'openai') return openaiHost(settings, h, priority, hostDeps);
+    if (h.kind === 'ollm') return ollmHost(settings, h, priority, hostDeps);
     return ollamaHost(h.name, priority, settingsFor(settings, h), hostDeps);
   };
   return [ollamaHost('ollama', -1, settings, hostDeps), ...extra.map(make)].sort((a, b) => a.priority - b.priority);

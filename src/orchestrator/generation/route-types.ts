@@ -68,8 +68,8 @@ export interface Attempt {
 
 export interface RouteResult {
   model: string;
-  /** What kind of engine answered: a host of the fleet (ollama, llamacpp, openai), or the cloud fallback. */
-  provider: 'ollama' | 'llamacpp' | 'openai' | 'fallback';
+  /** What kind of engine answered: a host of the fleet (ollama, llamacpp, openai, ollm), or the cloud fallback. */
+  provider: 'ollama' | 'llamacpp' | 'openai' | 'ollm' | 'fallback';
   /** The host that answered, when there are several (or the fallback). */
   host?: string;
   task: TaskType;

@@ -102,6 +102,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
         ...(req.think && { think: true }),
         ...(req.format !== undefined && { format: req.format }),
         ...(req.images?.length && { images: req.images }),
+        ...(req.agent !== undefined && { agent: req.agent }),
         onDelta: (d) => {
           // cancelled or stopped by the watch: what the engine had already sent is not counted or told
           if (signal.aborted) return 'stop';

@@ -129,6 +129,7 @@ async function askOne(job: HostJob, model: string, loaded: LoadOutcome, r: Group
       prompt: req.prompt,
       ...(parts.images && { images: parts.images }),
       ...(req.format && { format: req.format.format }),
+      ...(req.agent !== undefined && { agent: req.agent }),
       promptTokens: parts.promptTokens,
       ahead: r.ahead,
       ...(req.signal && { signal: req.signal }),

@@ -139,6 +139,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
       prompt: req.prompt,
       ...(req.images && { images: req.images }),
       ...(req.format && { format: req.format.format }),
+      ...(req.agent !== undefined && { agent: req.agent }),
       promptTokens: ask.promptTokens,
       ahead: done.ahead,
       ...(req.signal && { signal: req.signal }),

@@ -1,0 +1,155 @@
+/**
+ * What another ollm-mcp (a `kind: ollm` host, e.g. a team's GPU box) answers, checked and bounded
+ * where it enters, and mapped onto the host interface: its list_models structured result onto
+ * EngineModel entries (installed and loaded), its show_model result onto ModelShow, its
+ * route_and_generate result onto the answer and a GenerateDone — or the job it handed the call
+ * over to (tools/long-call.ts), which the caller follows by repeating the call. Anything else is
+ * refused with a HostError of kind bad_response naming the tool and what was wrong, never trusted.
+ */
+import * as z from 'zod';
+import type { EngineModel, GenerateDone, ModelShow } from '../engine.js';
+import { HostError } from '../host-error.js';
+
+/** The most models one box may list (more is not a box's list but nonsense). */
+export const MAX_MODELS = 2048;
+/** The longest answer (or reasoning) taken from a box, in characters. */
+export const MAX_TEXT = 8_000_000;
+const MAX_COUNT = 100_000_000;
+const MAX_MS = 86_400_000;
+
+const name = z.string().min(1).max(256);
+const word = z.string().max(256);
+const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const window = z.number().int().min(1).max(16_777_216);
+const count = z.number().min(0).max(MAX_COUNT);
+const ms = z.number().min(0).max(MAX_MS);
+
+const listedModel = z.object({
+  name,
+  sizeBytes: bytes,
+  family: word,
+  parameterSize: word,
+  quantization: word,
+  contextWindow: window,
+  capabilities: z.array(word).max(64),
+  loaded: z.boolean(),
+  cloud: z.boolean().optional(),
+  host: word.optional(),
+});
+const loadedModel = z.object({ name, sizeBytes: bytes, vramBytes: bytes, expiresAt: z.string().max(64), contextLength: window.optional(), host: word.optional() });
+const listAnswer = z.object({ models: z.array(listedModel).max(MAX_MODELS), loaded: z.array(loadedModel).max(MAX_MODELS) });
+const showAnswer = listedModel.extend({ digest: z.string().max(256), architecture: word.optional(), licenseFirstLines: z.string().max(4096).optional() });
+const jobAnswer = z.object({ id: z.string().min(1).max(128), state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']), partsDone: count, progress: z.string().max(2048).optional() });
+const routeAnswer = z.object({
+  text: z.string().max(MAX_TEXT),
+  model: name.optional(),
+  thinking: z.string().max(MAX_TEXT).optional(),
+  doneReason: z.string().max(64).optional(),
+  metrics: z
+    .object({ totalMs: ms, loadMs: ms, promptTokens: count, outputTokens: count, timeToFirstTokenMs: ms, promptMs: ms.optional(), cachedPromptTokens: count.optional(), generationMs: ms.optional() })
+    .optional(),
+  job: jobAnswer.optional(),
+});
+
+export type ListedModel = z.infer<typeof listedModel>;
+export type BoxJob = z.infer<typeof jobAnswer>;
+
+/** A box's answer, or the job it runs the call on (repeat the call to wait for it). */
+export type BoxAnswer = { kind: 'answer'; text: string; thinking?: string; model?: string; done: GenerateDone } | { kind: 'job'; job: BoxJob };
+
+/** How a box is named in errors, and where. */
+export interface BoxRef {
+  who: string;
+  host: string;
+}
+
+/** `value` as `schema` says, or the bad_response error naming the tool and the first problem. */
+function checked<T>(schema: z.ZodType<T>, value: unknown, tool: string, box: BoxRef): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue?.path.length ? issue.path.slice(0, 6).join('.') : 'its result';
+  throw new HostError('bad_response', `${box.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ${issue?.message ?? 'wrong shape'}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks this one's tools?`, box.host);
+}
+
+/** Nothing expires by itself here: the box decides. */
+const NEVER = new Date('2318-01-01T00:00:00Z');
+
+function details(m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization'>): EngineModel['details'] {
+  return { parent_model: '', format: 'gguf', family: m.family, families: m.family ? [m.family] : [], parameter_size: m.parameterSize, quantization_level: m.quantization };
+}
+
+function entry(m: ListedModel): EngineModel {
+  return { name: m.name, model: m.name, modified_at: new Date(0), size: m.sizeBytes, digest: `ollm:${m.name}:${m.sizeBytes}`, details: details(m), expires_at: NEVER, size_vram: 0, context_length: m.contextWindow };
+}
+
+/**
+ * The box's list_models result: the models it serves (cloud models left out: they run on
+ * ollama.com, and what leaves this machine goes to the box only) and those it holds loaded, each
+ * model once (a box of several hosts may list one on two of them).
+ */
+export function boxModels(structured: unknown, box: BoxRef): { installed: EngineModel[]; loaded: EngineModel[]; listed: Map<string, ListedModel> } {
+  const answer = checked(listAnswer, structured, 'list_models', box);
+  const listed = new Map<string, ListedModel>();
+  for (const m of answer.models) if (!m.cloud && !listed.has(m.name)) listed.set(m.name, m);
+  const loaded = new Map<string, EngineModel>();
+  for (const l of answer.loaded) {
+    const m = listed.get(l.name);
+    if (!m || loaded.has(l.name)) continue;
+    const when = new Date(l.expiresAt);
+    loaded.set(l.name, { ...entry(m), size: l.sizeBytes, size_vram: l.vramBytes, expires_at: Number.isNaN(when.getTime()) ? NEVER : when, ...(l.contextLength !== undefined && { context_length: l.contextLength }) });
+  }
+  return { installed: [...listed.values()].map(entry), loaded: [...loaded.values()], listed };
+}
+
+/** The architecture as a model_info key may hold it (else "ollm"). */
+const archOf = (a: string | undefined) => (a && /^[a-z0-9_.-]{1,64}$/i.test(a) ? a : 'ollm');
+
+/** What the box's card (or its list entry) says of a model, as the catalog reads an engine's show (models/catalog.ts showFacts). */
+export function showOf(m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization' | 'contextWindow' | 'capabilities'> & { architecture?: string | undefined; licenseFirstLines?: string | undefined }): ModelShow {
+  const arch = archOf(m.architecture);
+  return {
+    details: details(m),
+    capabilities: m.capabilities,
+    model_info: { 'general.architecture': arch, [`${arch}.context_length`]: m.contextWindow },
+    ...(m.licenseFirstLines && { license: m.licenseFirstLines }),
+  };
+}
+
+/** The box's show_model result. */
+export function boxShow(structured: unknown, box: BoxRef): ModelShow {
+  return showOf(checked(showAnswer, structured, 'show_model', box));
+}
+
+/** The box's route_and_generate result: the answer with its counts, or the job it handed the call over to. */
+export function boxAnswer(structured: unknown, box: BoxRef): BoxAnswer {
+  const a = checked(routeAnswer, structured, 'route_and_generate', box);
+  if (a.job) {
+    if (a.job.state === 'running' || a.job.state === 'done') return { kind: 'job', job: a.job };
+    throw new HostError('server_error', `${box.who}: the job ${a.job.id} it ran the call on ${a.job.state === 'lost' ? 'was lost (that server restarted)' : a.job.state}${a.job.progress ? ` (${a.job.progress})` : ''} — try again.`, box.host);
+  }
+  const m = a.metrics;
+  const done: GenerateDone = {
+    doneReason: a.doneReason ?? 'stop',
+    ...(m && { promptTokens: Math.round(m.promptTokens), outputTokens: Math.round(m.outputTokens), loadMs: m.loadMs }),
+    ...(m?.generationMs !== undefined && { generatingMs: m.generationMs }),
+    ...(m?.promptMs !== undefined && { promptMs: m.promptMs }),
+    ...(m?.cachedPromptTokens !== undefined && { cachedPromptTokens: Math.round(m.cachedPromptTokens) }),
+  };
+  return { kind: 'answer', text: a.text, ...(a.thinking && { thinking: a.thinking }), ...(a.model && { model: a.model }), done };
+}
+
+/** The text of a result's content, bounded (a refusal's words). */
+export function contentText(content: unknown): string {
+  if (!Array.isArray(content)) return '';
+  const texts = content.slice(0, 16).flatMap((c) => (c && typeof c === 'object' && (c as { type?: unknown }).type === 'text' && typeof (c as { text?: unknown }).text === 'string' ? [(c as { text: string }).text] : []));
+  const text = texts.join('\n');
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/** A tool's refusal (isError) as the host error its words say: a model it does not have, arguments it refused, else trouble there. */
+export function boxRefusal(tool: string, content: unknown, box: BoxRef, model?: string): HostError {
+  const text = contentText(content) || 'no reason given';
+  const kind = /not installed|no model named|unknown model/i.test(text) ? 'model_not_found' : /invalid arguments|invalid_arguments|must be|expected /i.test(text) ? 'bad_request' : 'server_error';
+  return new HostError(kind, `${box.who} refused ${tool}${model ? ` for ${JSON.stringify(model)}` : ''}: ${text}`, box.host);
+}

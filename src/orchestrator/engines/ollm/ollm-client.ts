@@ -1,0 +1,153 @@
+/**
+ * The connection to another ollm-mcp over Streamable HTTP: the official MCP SDK's client and
+ * transport (never a protocol of our own), its bearer token read from the variable settings name
+ * (hosts.NAME.tokenEnv), connected on first use and again after the box went away. Every failure
+ * becomes a HostError naming the box and the next step: not reachable, refused the token, too slow,
+ * cancelled. The token is in no message (HostErrorInfo.secrets).
+ */
+import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import { HostError } from '../host-error.js';
+import { cancelledText } from '../../util/stopping.js';
+import { shownAddress } from '../address-trouble.js';
+
+export interface BoxOptions {
+  /** Its name in settings (hosts.NAME). */
+  name: string;
+  /** Its MCP endpoint, e.g. http://gpubox:3333/mcp. */
+  url: string;
+  /** The variable holding its bearer token. */
+  tokenEnv?: string;
+  /** Time limit of quick calls (list, show, ping), ms. */
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What one call asks of the connection. */
+export interface BoxCall {
+  signal?: AbortSignal | undefined;
+  /** The call's time limit, ms; reset by each progress notification when `onProgress` is given. */
+  timeoutMs: number;
+  onProgress?: (message: string | undefined) => void;
+  /** The request's _meta (who asks). */
+  meta?: Record<string, unknown>;
+}
+
+/** How this server names itself to the box: ollm-mcp as an MCP client (the box knows it follows progress and hand-overs). */
+export const BOX_CLIENT_NAME = 'ollm-mcp';
+
+export class BoxConnection {
+  private client: Promise<Client> | undefined;
+  readonly host: string;
+  readonly who: string;
+
+  constructor(private readonly o: BoxOptions) {
+    this.host = new URL(o.url).host;
+    this.who = `ollm-mcp ${o.name} (${shownAddress(o.url)})`;
+  }
+
+  private token(): string | undefined {
+    const v = this.o.tokenEnv ? (this.o.env ?? process.env)[this.o.tokenEnv]?.trim() : undefined;
+    return v ? v : undefined;
+  }
+
+  private connect(call: BoxCall): Promise<Client> {
+    if (this.client) return this.client;
+    const token = this.token();
+    const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {} });
+    const transport = new StreamableHTTPClientTransport(new URL(this.o.url), {
+      ...(token && { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+      reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 0 },
+    });
+    const connecting = client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
+    this.client = connecting;
+    client.onclose = () => this.drop(connecting);
+    connecting.catch(() => this.drop(connecting));
+    return connecting;
+  }
+
+  /** Forgets a connection (the next call connects again), closing it. */
+  private drop(which: Promise<Client>): void {
+    if (this.client !== which) return;
+    this.client = undefined;
+    void which.then((c) => c.close()).catch(() => undefined);
+  }
+
+  /** Calls a tool; its refusal (isError) comes back as it is, every other failure as a HostError. */
+  async callTool(name: string, args: Record<string, unknown>, call: BoxCall): Promise<CallToolResult> {
+    return this.run(`${name}`, call, (c) =>
+      c.callTool(
+        { name, arguments: args, ...(call.meta && { _meta: call.meta }) },
+        {
+          timeout: call.timeoutMs,
+          ...(call.signal && { signal: call.signal }),
+          ...(call.onProgress && { onprogress: (p: { message?: string }) => call.onProgress!(typeof p.message === 'string' ? p.message.slice(0, 500) : undefined), resetTimeoutOnProgress: true }),
+        },
+      ),
+    );
+  }
+
+  /** Whether the box answers: an MCP ping. */
+  async ping(call: BoxCall): Promise<void> {
+    await this.run('ping', call, (c) => c.ping({ timeout: call.timeoutMs, ...(call.signal && { signal: call.signal }) }));
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    await c?.then((x) => x.close()).catch(() => undefined);
+  }
+
+  private async run<T>(what: string, call: BoxCall, send: (c: Client) => Promise<T>): Promise<T> {
+    let connection: Promise<Client> | undefined;
+    try {
+      connection = this.connect(call);
+      return await send(await connection);
+    } catch (err) {
+      const failure = this.failure(err, what, call.signal);
+      // the session may be gone (the box restarted) or the box down: the next call connects afresh
+      if (connection && failure.kind !== 'aborted' && failure.kind !== 'timeout') this.drop(connection);
+      throw failure;
+    }
+  }
+
+  /** Anything a call threw, as the host error naming the box and the next step. */
+  failure(err: unknown, what: string, signal?: AbortSignal): HostError {
+    if (err instanceof HostError) return err;
+    const secrets = [this.token()];
+    if (signal?.aborted) return new HostError('aborted', cancelledText(`${what} on ${this.who}`, signal), this.host, { secrets });
+    const setting = `hosts.${this.o.name}`;
+    const status = httpStatus(err);
+    if (status === 401 || status === 403 || (err instanceof SdkError && (err.code === SdkErrorCode.ClientHttpAuthentication || err.code === SdkErrorCode.ClientHttpForbidden))) {
+      const where = this.o.tokenEnv ? `${setting}.tokenEnv (${this.o.tokenEnv})${this.token() ? '' : ', which is not set,'}` : `${setting}.tokenEnv, which is not set,`;
+      return new HostError('unauthorized', `${this.who} refused this server's token for ${what}: check that ${where} holds the token that server's http.tokens gives this machine.`, this.host, { secrets, status: status ?? 401 });
+    }
+    if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
+      return new HostError('timeout', `${this.who} did not answer ${what} in time — it may be busy or stopped; the other hosts serve meanwhile.`, this.host, { secrets });
+    }
+    const code = causeCode(err);
+    if (code !== undefined || /fetch failed|ECONNREFUSED|socket|network|closed/i.test(messageOf(err))) {
+      return new HostError('unreachable', `${this.who} is not reachable (${code ?? 'connection failed'}) — start \`ollm-mcp --http\` there, or correct ${setting}.url in settings; the other hosts serve meanwhile.`, this.host, { secrets });
+    }
+    if (status !== undefined && status >= 500) return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${messageOf(err)}`, this.host, { secrets, status });
+    return new HostError('bad_response', `${this.who} answered ${what} with something that is not ollm-mcp's answer: ${messageOf(err)}`, this.host, { secrets, ...(status !== undefined && { status }) });
+  }
+}
+
+function httpStatus(err: unknown): number | undefined {
+  const s = (err as { status?: unknown; data?: { status?: unknown } } | null)?.data?.status ?? (err as { status?: unknown } | null)?.status;
+  return typeof s === 'number' && Number.isInteger(s) && s >= 100 && s < 600 ? s : undefined;
+}
+
+/** A system error's code (ECONNREFUSED, ENOTFOUND…) from the error or its causes. */
+function causeCode(err: unknown): string | undefined {
+  for (let e = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.length > 300 ? `${m.slice(0, 300)}…` : m;
+}

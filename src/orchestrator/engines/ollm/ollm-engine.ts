@@ -1,0 +1,132 @@
+/**
+ * Another ollm-mcp as a host of the fleet (`kind: ollm`): a team's GPU box serving
+ * `ollm-mcp --http` beside its engine, reached as an MCP client (ollm-client.ts). Its models are
+ * those its list_models lists, with their window; what it holds loaded is its list's `loaded`;
+ * a model's card is its show_model; a generation is its route_and_generate (ollm-generate.ts).
+ * Its memory is its own plan's — loads, pins, unloads, fairness between every caller of the box —
+ * so this server plans none of it (`can.managesMemory` false, as for an OpenAI-compatible engine):
+ * it never loads, unloads, pulls or deletes there, and never asks the box's engine directly.
+ */
+import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
+import { HostError } from '../host-error.js';
+import { boxModels, boxRefusal, boxShow, showOf, type BoxRef, type ListedModel } from './ollm-answers.js';
+import { BoxConnection, type BoxOptions } from './ollm-client.js';
+import { boxGenerate } from './ollm-generate.js';
+
+export interface OllmEngineOptions extends BoxOptions {
+  /** Requests sent to it at once per model (settings' numParallel). */
+  parallel: number;
+}
+
+/** A reading of its list from this long ago is used again (placements come many a second). */
+const LIST_REUSE_MS = 1000;
+
+export class OllmEngine implements Engine {
+  readonly kind = 'ollm' as const;
+  readonly engineName = 'the ollm-mcp there';
+  readonly can: EngineCapabilities;
+  readonly url: string;
+  readonly box: BoxConnection;
+  onPs?: (running: EngineModel[]) => void;
+  private listed = new Map<string, ListedModel>();
+  private reading: { at: number; answer: Promise<ReturnType<typeof boxModels>> } | undefined;
+
+  constructor(private readonly options: OllmEngineOptions) {
+    this.url = options.url;
+    this.box = new BoxConnection(options);
+    this.can = { managesMemory: false, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false, parallelSlots: options.parallel };
+  }
+
+  get host(): string {
+    return this.box.host;
+  }
+
+  get who(): string {
+    return this.box.who;
+  }
+
+  private get ref(): BoxRef {
+    return { who: this.who, host: this.host };
+  }
+
+  private limit(options: CallOptions): number {
+    return options.timeoutMs || this.options.timeoutMs;
+  }
+
+  /** Its health: an MCP ping. */
+  async version(options: CallOptions = {}): Promise<string> {
+    await this.box.ping({ signal: options.signal, timeoutMs: this.limit(options) });
+    return 'ollm-mcp';
+  }
+
+  /** Its list_models, read at most once a second. */
+  private async models(options: CallOptions): Promise<ReturnType<typeof boxModels>> {
+    const now = Date.now();
+    if (!this.reading || now - this.reading.at > LIST_REUSE_MS) {
+      const answer = this.box.callTool('list_models', {}, { signal: options.signal, timeoutMs: this.limit(options) }).then((r) => {
+        if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
+        return boxModels(r.structuredContent, this.ref);
+      });
+      this.reading = { at: now, answer };
+      answer.catch(() => {
+        if (this.reading?.answer === answer) this.reading = undefined;
+      });
+    }
+    const read = await this.reading.answer;
+    this.listed = read.listed;
+    return read;
+  }
+
+  async list(options: CallOptions = {}): Promise<EngineModel[]> {
+    return (await this.models(options)).installed;
+  }
+
+  /** What the box holds loaded now, as its list says (its own plan loads and unloads them). */
+  async ps(options: CallOptions = {}): Promise<EngineModel[]> {
+    const { loaded } = await this.models(options);
+    this.onPs?.(loaded);
+    return loaded;
+  }
+
+  /** Its show_model; when that fails, what its list said of the model. */
+  async show(model: string, options: CallOptions = {}): Promise<ModelShow> {
+    try {
+      const r = await this.box.callTool('show_model', { model }, { signal: options.signal, timeoutMs: this.limit(options) });
+      if (r.isError) throw boxRefusal('show_model', r.content, this.ref, model);
+      return boxShow(r.structuredContent, this.ref);
+    } catch (err) {
+      const known = this.listed.get(model);
+      if (known && err instanceof HostError && err.kind !== 'aborted') return showOf(known);
+      throw err;
+    }
+  }
+
+  /** The box loads a model for its first request, by its own plan: nothing to do here. */
+  async load(): Promise<number | undefined> {
+    return undefined;
+  }
+
+  async unload(model: string): Promise<void> {
+    throw new HostError('not_supported', `${this.who} plans its own memory; ollm-mcp here does not unload ${JSON.stringify(model)} there — ask that server (its unload_model), or let its plan do it.`, this.host);
+  }
+
+  generate(req: GenerateRequest, options: CallOptions = {}): Promise<GenerateDone> {
+    return boxGenerate(this.box, this.ref, req, options);
+  }
+
+  async pull(model: string): Promise<void> {
+    throw new HostError('not_supported', `${this.who} downloads its models itself — pull ${JSON.stringify(model)} there (its pull_model); pull_model here works on Ollama hosts.`, this.host);
+  }
+
+  async delete(model: string): Promise<void> {
+    throw new HostError('not_supported', `${this.who} deletes its models itself — delete ${JSON.stringify(model)} there (its delete_model).`, this.host);
+  }
+
+  async createInstead(req: CreateModelRequest): Promise<string> {
+    return `make ${JSON.stringify(req.model)} on that server (its create_model from ${JSON.stringify(req.from)}), or send the system prompt with each request (route_and_generate's system)`;
+  }
+
+  toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
+    return this.box.failure(err, what, ctx.signal);
+  }
+}

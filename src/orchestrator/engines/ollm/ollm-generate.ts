@@ -1,0 +1,71 @@
+/**
+ * A generation on another ollm-mcp: its route_and_generate with the model named, this server's
+ * calling agent in the request's _meta (the box names the call `<token's name>/<agent>`), and what
+ * the box does meanwhile followed through its progress notifications ("N tokens generated": each
+ * new token told to onDelta as an empty piece, so the stream's watch sees it alive). The answer
+ * comes whole at the end and is told once. A call the box hands over to a job (past what it takes
+ * this client to wait) is repeated — the same call waits for that job there — until the whole
+ * answer comes, within this call's signal. Nothing is sent but the prompt and its limits: no
+ * `files`, no paths; inputs were read here and split here for the box's model window.
+ */
+import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
+import { HostError } from '../host-error.js';
+import { log } from '../../util/log.js';
+import { AGENT_META_KEY } from '../../config/agents.js';
+import { boxAnswer, boxRefusal, type BoxRef } from './ollm-answers.js';
+import type { BoxConnection } from './ollm-client.js';
+
+/** Longest silence of the box (no progress, no answer) before the call is given up, ms. */
+export const GENERATE_SILENCE_MS = 10 * 60_000;
+/** Most times a handed-over call is repeated (each waits up to the box's limit for its client). */
+const MAX_ROUNDS = 1000;
+
+/** The tokens a progress message says were generated so far ("qwen3:8b: 42 tokens generated, 30 tok/s"). */
+export function tokensIn(message: string | undefined): number | undefined {
+  const m = message ? /(\d{1,9}) tokens? generated/.exec(message) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/** What route_and_generate is sent: the prompt and its limits, the model named; never a path. */
+export function generateArgs(req: GenerateRequest): Record<string, unknown> {
+  return {
+    prompt: req.prompt,
+    model: req.model,
+    maxTokens: req.maxTokens,
+    useMemory: false, // remembered facts are this server's business, in the prompt already
+    ...(req.system && { system: req.system }),
+    ...(req.temperature !== undefined && { temperature: req.temperature }),
+    ...(req.format !== undefined && { format: req.format }),
+    ...(req.images?.length && { images: req.images }),
+  };
+}
+
+export async function boxGenerate(box: BoxConnection, ref: BoxRef, req: GenerateRequest, options: CallOptions): Promise<GenerateDone> {
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let told = 0;
+  const onProgress = (message: string | undefined) => {
+    const n = tokensIn(message);
+    if (n === undefined) return;
+    for (const upTo = Math.min(n, req.maxTokens); told < upTo && !stop.signal.aborted; told++) if (req.onDelta({}) === 'stop') stop.abort();
+  };
+  const args = generateArgs(req);
+  const meta = req.agent ? { [AGENT_META_KEY]: req.agent } : undefined;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let result;
+    try {
+      result = await box.callTool('route_and_generate', args, { signal, timeoutMs: GENERATE_SILENCE_MS, onProgress, ...(meta && { meta }) });
+    } catch (err) {
+      if (stop.signal.aborted && !options.signal?.aborted) return { doneReason: 'length' }; // stopped here by onDelta
+      throw err;
+    }
+    if (result.isError) throw boxRefusal('route_and_generate', result.content, ref, req.model);
+    const answer = boxAnswer(result.structuredContent, ref);
+    if (answer.kind === 'job') continue; // the same call again waits for that job there
+    if (answer.model && answer.model !== req.model) log.warn(`${ref.who} answered with ${answer.model}, not ${req.model} (its own fallback)`);
+    if (answer.thinking) req.onDelta({ thinking: answer.thinking });
+    req.onDelta({ text: answer.text });
+    return answer.done;
+  }
+  throw new HostError('timeout', `${ref.who} handed the call over ${MAX_ROUNDS} times without an answer.`, ref.host);
+}
