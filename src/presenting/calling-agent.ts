@@ -4,11 +4,12 @@
  * client's name — per request in the 2026 era (the envelope's clientInfo), from initialize in the
  * 2025 era — bounded where it enters (config/agents.ts), "unknown" when the client gave none, and
  * marked "NAME (no token)" when a token stands for an agent of that name (config/agents.ts
- * selfNamedAgent): a name is proven by its token only.
+ * selfNamedAgent): a name is proven by its token only. A named token's holder may name the agent
+ * it calls for (another ollm-mcp: `<token's agent>/<agent>`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
-import { agentName, selfNamedAgent } from '../orchestrator/config/agents.js';
+import { AGENT_META_KEY, agentName, relayedAgent, selfNamedAgent } from '../orchestrator/config/agents.js';
 import type { Settings } from '../orchestrator/config/schema.js';
 
 /**
@@ -24,10 +25,16 @@ export const sessionAgent = new AsyncLocalStorage<string>();
  */
 export const tokenAgent = new AsyncLocalStorage<string>();
 
-/** The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when there is one), under `settings` (their `http.tokens`). */
-export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown): string {
+/**
+ * The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when
+ * there is one), under `settings` (their `http.tokens`). A request with a named token whose `_meta`
+ * (`meta`) names an agent under AGENT_META_KEY — another ollm-mcp calling for its own client — is
+ * `<token's agent>/<that agent>` (e.g. laptop-a/claude-code); without a named token that key is
+ * ignored, since any caller could claim any name.
+ */
+export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown, meta?: unknown): string {
   const byToken = tokenAgent.getStore();
-  if (byToken !== undefined) return byToken;
+  if (byToken !== undefined) return relayedAgent(byToken, relayedName(meta));
   return selfNamedAgent(agentName(clientInfoName(server, envelope)), settings.http.tokens);
 }
 
@@ -36,4 +43,9 @@ export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
   const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
   const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
   return info?.name ?? sessionAgent.getStore();
+}
+
+/** The agent a request's _meta names for its sender's client (AGENT_META_KEY), unchecked; undefined when none. */
+function relayedName(meta: unknown): unknown {
+  return typeof meta === 'object' && meta !== null && Object.hasOwn(meta, AGENT_META_KEY) ? (meta as Record<string, unknown>)[AGENT_META_KEY] : undefined;
 }

@@ -262,7 +262,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         const parsed = await spec.inputSchema.safeParseAsync(raw ?? {});
         if (!parsed.success) return failure(explainInvalidArguments(spec.name, parsed.error, raw));
         const input = parsed.data as z.output<I>;
-        const agent = callingAgent(server, orch.config.settings, ctx.mcpReq.envelope);
+        const agent = callingAgent(server, orch.config.settings, ctx.mcpReq.envelope, ctx.mcpReq._meta);
         const task = taskControl(ctx); // a task's client polls: no limit, no form, no second job
         let ok = false;
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);

@@ -14,6 +14,11 @@ describe('clientLimit', () => {
     expect(clientLimit('codex-mcp-client', settings()).seconds).toBe(300);
   });
 
+  it('gives another ollm-mcp (a kind: ollm host calling for its clients) no limit: it follows progress and hand-overs itself', () => {
+    expect(clientLimit('ollm-mcp', settings()).seconds).toBeUndefined();
+    expect(clientLimit('ollm-mcp', settings({ 'laptop-a/claude-code': { timeoutSeconds: 120 } }), 'laptop-a/claude-code').seconds).toBe(120);
+  });
+
   it('gives Claude Code no limit (it honours MCP_TOOL_TIMEOUT, about 28 h unset)', () => {
     expect(clientLimit('claude-code', settings())).toEqual({ seconds: undefined, source: 'claude-code waits as long as it takes (Claude Code)' });
   });

@@ -18,6 +18,20 @@ export function agentName(raw: unknown): string {
   return out === '' ? UNKNOWN_AGENT : out;
 }
 
+/** The request _meta key under which another ollm-mcp names the agent it calls for (engines/ollm; presenting/calling-agent.ts reads it). */
+export const AGENT_META_KEY = 'io.ollm-mcp/agent';
+
+/**
+ * The agent of a call made by the holder of a named token for one of its own agents (another
+ * ollm-mcp calling for its client, `meta` its AGENT_META_KEY): `<token's agent>/<agent>`, bounded and
+ * cleaned as any name; the token's agent alone when `meta` names none.
+ */
+export function relayedAgent(byToken: string, meta: unknown): string {
+  if (typeof meta !== 'string') return byToken;
+  const inner = agentName(meta);
+  return inner === UNKNOWN_AGENT ? byToken : agentName(`${byToken}/${inner}`);
+}
+
 /** What a client that names itself is marked with when an HTTP token stands for an agent of that name. */
 export const NO_TOKEN_MARK = ' (no token)';
 

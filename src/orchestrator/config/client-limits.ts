@@ -54,6 +54,9 @@ export const CLIENT_LIMITS: readonly KnownLimit[] = [
   // Codex's tool_timeout_sec per server, default 300 s (openai/codex
   // codex-rs/codex-mcp/src/rmcp_client.rs, DEFAULT_TOOL_TIMEOUT).
   { name: 'codex-mcp-client', app: 'OpenAI Codex', seconds: 300 },
+  // Another ollm-mcp calling for its own clients (a `kind: ollm` host, engines/ollm/ollm-client.ts):
+  // it resets its time limit on each progress notification and waits within its own caller's call.
+  { name: 'ollm-mcp', app: 'another ollm-mcp (kind: ollm)', seconds: undefined },
 ];
 
 /** How long a client waits for a tool call, and why that figure. */
