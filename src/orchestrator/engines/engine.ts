@@ -1,6 +1,6 @@
 /**
  * The one host interface: what ollm-mcp asks of any engine, whatever it is. An adapter per engine
- * kind (engines/ollama, engines/llamacpp, engines/openai) speaks its own engine's API behind it;
+ * kind (engines/ollama, engines/llamacpp, engines/openai, engines/ollm) speaks its own engine's API behind it;
  * nothing outside an adapter knows which engine it talks to. What an engine cannot do is said by
  * its capability flags, never by pretending: an OpenAI-compatible engine loads models itself, so
  * ollm-mcp plans none of its memory and says so.
@@ -10,7 +10,7 @@
  */
 import type { HostError } from './host-error.js';
 
-export type EngineKind = 'ollama' | 'llamacpp' | 'openai';
+export type EngineKind = 'ollama' | 'llamacpp' | 'openai' | 'ollm';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -112,6 +112,8 @@ export interface GenerateRequest {
   think?: boolean;
   /** The answer is JSON, of this schema when one is given (the engine constrains it where it can). */
   format?: AnswerFormat;
+  /** The calling agent (RouteRequest.agent), for an engine that serves several callers and names them (another ollm-mcp: engines/ollm). */
+  agent?: string;
   /**
    * Told of each piece of the answer as it streams. Returning 'stop' ends the generation there
    * (the request is closed; the answer so far is kept, its reason 'length').

@@ -64,7 +64,7 @@ export interface HostOverview {
 }
 
 /** How attempts name a host: "Ollama gpubox", "llama.cpp llama", "OpenAI-compatible lab". */
-const LABEL = { ollama: 'Ollama', llamacpp: 'llama.cpp', openai: 'OpenAI-compatible' } as const;
+const LABEL = { ollama: 'Ollama', llamacpp: 'llama.cpp', openai: 'OpenAI-compatible', ollm: 'ollm-mcp' } as const;
 
 /** Each host's overview, hosts that are down left out (and what happened recorded in `attempts`). */
 export async function reachableHosts(hosts: readonly FleetHost[], cooldown: HostCooldown, attempts: Array<{ model: string; error: string }>, signal?: AbortSignal): Promise<HostOverview[]> {
