@@ -35,6 +35,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatAnswer } from '../helpers/format-answer.js';
+import type { LoadFigures } from '../fake-openai/load.js';
+import { loadAnswer } from './load.js';
 
 export interface FakeLlamaModel {
   id: string;
@@ -57,6 +59,10 @@ export interface FakeLlamacppOptions {
   promptTokenDelayMs?: number;
   /** The answer (or one per request body); with a response_format, sent as JSON of it (formatAnswer). */
   reply?: string | ((body: Record<string, unknown>) => string);
+  /** Started with --metrics: GET /metrics answers (else 501). */
+  metrics?: boolean;
+  /** Started with --no-slots: GET /slots answers 501. */
+  noSlots?: boolean;
 }
 
 /**
@@ -126,6 +132,8 @@ export class FakeLlamacpp {
   tokenize: TokenizeMode | ((content: string) => TokenizeMode) = 'ok';
   /** Bytes written of /tokenize answers. */
   tokenizeBytes = 0;
+  /** Other clients' requests per model id ('' for a single server's one), in its /metrics and /slots (load.ts). */
+  readonly others = new Map<string, LoadFigures>();
 
   private constructor(
     private readonly server: http.Server,
@@ -246,6 +254,8 @@ export class FakeLlamacpp {
       void this.load(s);
       return this.send(res, 200, { success: true });
     }
+    const figures = req.method === 'GET' ? loadAnswer(this.loadState(), path, asked) : undefined;
+    if (figures) return void (res.writeHead(figures.status, { 'content-type': figures.contentType }), res.end(figures.body));
     if (route === 'POST /v1/chat/completions') return this.chat(body, req, res);
     if (route === 'POST /tokenize') {
       // as the real router: the model named (a single-model server: its one model), loaded first if it is not
@@ -258,6 +268,19 @@ export class FakeLlamacpp {
       return this.tokenizeAnswer(text, res);
     }
     return this.send(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
+  }
+
+  private loadState() {
+    return {
+      router: this.router,
+      metrics: this.options.metrics === true,
+      slots: this.options.noSlots !== true,
+      model: (id: string | undefined) => {
+        const s = id === undefined ? this.states[0] : this.states.find((x) => x.model.id === id);
+        return s && { slots: s.model.runtime?.slots ?? 1, serving: s.serving, running: s.status === 'loaded' || s.status === 'sleeping' };
+      },
+      others: this.others,
+    };
   }
 
   /** GET /props?model=ID&autoload=false: a running model's own figures, without waking it; 400 for one not running. */

@@ -1,7 +1,8 @@
 /**
  * Request plumbing of the fake OpenAI-compatible server: records each request (the API key never
  * kept), applies latency and injected failures, checks the API key, then routes:
- * GET /health, GET /props (a model that says its window there), GET {base}/models,
+ * GET /health, GET /props (a model that says its window there), the engine's load figures
+ * (server.ts setLoad), GET {base}/models,
  * POST {base}/chat/completions; anything else is OpenAI's 404.
  */
 import type http from 'node:http';
@@ -23,6 +24,8 @@ export interface RouteDeps {
   count(path: string): void;
   clientGone(ex: Exchange): void;
   chat: ChatDeps;
+  /** The engine's own load figures at the server root (/metrics, /slots, /running, /upstream/…), when it publishes them; undefined: not there. */
+  loadAnswer(path: string): { status: number; body: string; contentType: string } | undefined;
 }
 
 const DEFAULT_FAILURE: Record<number, { message: string; type: string; code: string | null }> = {
@@ -95,6 +98,8 @@ async function route(d: RouteDeps, ex: Exchange, method: string, path: string, r
   if (path === '/props' && get && props) {
     return ex.json(200, { default_generation_settings: { params: {}, n_ctx: props.nCtx }, total_slots: 1, model_alias: props.id, model_path: `/models/${props.id}.gguf` });
   }
+  const figures = get ? d.loadAnswer(path) : undefined;
+  if (figures) return ex.send(figures.status, figures.body, { 'content-type': figures.contentType });
   const base = d.basePath;
   if (path.startsWith(`${base}/`) && d.apiKey !== undefined) {
     if (key === undefined) {

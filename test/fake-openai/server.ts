@@ -21,6 +21,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ChatDeps } from './chat.js';
 import type { Exchange } from './exchange.js';
 import { type RouteDeps, handle } from './routes.js';
+import { type LoadFigures, llamaServerMetrics, llamaServerSlots, llamaSwapRunning, sglangMetrics, vllmMetrics } from './load.js';
 import {
   DEFAULT_OPENAI_MODELS,
   type FakeModelSpec,
@@ -63,6 +64,8 @@ export class FakeOpenAI {
   private counts: FakeOpenAIStats = FakeOpenAI.emptyStats();
   private ids = 0;
   private readonly routes: RouteDeps;
+  /** Other clients' requests, added to the streams open now in the figures it publishes. */
+  private others: LoadFigures = { running: 0, waiting: 0 };
 
   private constructor(
     private readonly server: http.Server,
@@ -107,7 +110,36 @@ export class FakeOpenAI {
         if (ex.streaming) streams().aborted++;
       },
       chat,
+      loadAnswer: (path) => this.loadAnswer(opts, path),
     };
+  }
+
+  /** What the engine publishes at `path` of its own load: its open streams and the others set by setLoad. */
+  private loadAnswer(opts: FakeOpenAIOptions, path: string): { status: number; body: string; contentType: string } | undefined {
+    const s = this.counts.streams;
+    const open = Math.max(0, s.started - s.completed - s.aborted - s.broken);
+    const figures = { ...this.others, running: this.others.running + open };
+    const model = this.models[0]?.id ?? 'model';
+    const text = (body: string) => ({ status: 200, body, contentType: 'text/plain; version=0.0.4; charset=utf-8' });
+    const json = (body: string) => ({ status: 200, body, contentType: 'application/json' });
+    switch (opts.publishes) {
+      case 'vllm':
+        return path === '/metrics' ? text(vllmMetrics({ ...figures, model })) : undefined;
+      case 'sglang':
+        return path === '/metrics' ? text(sglangMetrics({ ...figures, model })) : undefined;
+      case 'llama-server':
+        if (path === '/metrics') return text(llamaServerMetrics(figures));
+        return path === '/slots' ? json(llamaServerSlots(opts.slots ?? 1, Math.min(figures.running, opts.slots ?? 1))) : undefined;
+      case 'llama-swap': {
+        if (path === '/running') return json(llamaSwapRunning(this.models.map((m) => m.id)));
+        const up = /^\/upstream\/(.+)\/metrics$/.exec(path);
+        return up && this.models.some((m) => m.id === up[1]) ? text(llamaServerMetrics(up[1] === model ? figures : { running: 0, waiting: 0 })) : undefined;
+      }
+      case 'garbage':
+        return path === '/metrics' || path === '/slots' ? { status: 200, body: '<html><body>It works!</body></html>', contentType: 'text/html' } : undefined;
+      default:
+        return undefined;
+    }
   }
 
   private static emptyStats(): FakeOpenAIStats {
@@ -175,6 +207,11 @@ export class FakeOpenAI {
 
   setModels(models: ReadonlyArray<string | FakeModelSpec>): void {
     this.models = models.map(spec);
+  }
+
+  /** Other clients' requests on the engine: what it publishes (options.publishes) counts them beside the streams open now. */
+  setLoad(figures: LoadFigures): void {
+    this.others = { ...figures };
   }
 
   setHealth(mode: HealthMode): void {

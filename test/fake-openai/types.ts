@@ -74,6 +74,15 @@ export interface FakeOpenAIOptions {
   usage?: UsageMode;
   /** Add llama-server's `timings` (predicted_per_second …) to the finishing chunk. */
   timings?: boolean;
+  /**
+   * The load figures it publishes at its root (test/fake-openai/load.ts): 'vllm' or 'sglang' —
+   * /metrics; 'llama-server' — /metrics and /slots (`slots` of them); 'llama-swap' — /running
+   * (every model ready) and each model's llama-server /metrics through /upstream/<id>/; 'garbage' —
+   * /metrics and /slots answering 200 with a web page. Default none: 404 there, as LM Studio.
+   */
+  publishes?: 'vllm' | 'sglang' | 'llama-server' | 'llama-swap' | 'garbage';
+  /** Slots of a published llama-server's /slots; default 1. */
+  slots?: number;
 }
 
 /** Answered at once, before anything else, by the next request to a path. */

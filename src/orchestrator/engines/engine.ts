@@ -188,6 +188,30 @@ export interface EngineReport {
   models: ReportedModel[];
 }
 
+/** One model's share of an engine's own load figures, where the engine says it per model. */
+export interface ModelLoad {
+  /** Requests it is answering now, every client's. */
+  running: number;
+  /** Requests it holds waiting for a slot (queued, deferred). */
+  waiting: number;
+  /** Its slots (requests it answers at once), where it says (llama-server's /slots). */
+  slots?: number;
+}
+
+/**
+ * An engine's own figures of its load (vLLM's and SGLang's /metrics, llama-server's /metrics and
+ * /slots, llama-swap's /running): every client's requests, not only this server's. Read within
+ * bounds at most once a second; undefined where the engine publishes none.
+ */
+export interface EngineLoad extends ModelLoad {
+  /** The KV cache in use, 0..1, when it says. */
+  kvCache?: number;
+  /** Per model (by the name ollm-mcp lists it under), where the engine says: then a model not here has none. */
+  models?: ReadonlyMap<string, ModelLoad>;
+  /** The models it runs now, where it lists them (llama-swap's /running). */
+  ready?: readonly string[];
+}
+
 export interface Engine {
   readonly kind: EngineKind;
   /** The address as configured. */
@@ -231,6 +255,12 @@ export interface Engine {
   runtimeWindow?(model: string): number | undefined;
   /** The windows learned from refusals on this host, by model (a job that met one plans again). */
   learnedWindows?(): ReadonlyMap<string, number>;
+  /**
+   * The engine's own load figures (every client's requests), where it publishes them; read at most
+   * once a second, bounded, never throwing: undefined when it says nothing usable. `waitMs` bounds
+   * how long the caller waits for a fresh reading (the last one is used meanwhile).
+   */
+  loadFigures?(opts?: { signal?: AbortSignal; waitMs?: number }): Promise<EngineLoad | undefined>;
   /** Anything a call threw, as the host error naming this engine and the next step. */
   toError(err: unknown, what: string, ctx?: CallOptions & { timedOut?: boolean }): HostError;
 }

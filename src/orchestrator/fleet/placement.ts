@@ -5,9 +5,11 @@
  * together: a model already loaded on any host comes first, then one that fits now, then one that
  * fits after the cheapest unload (each host with its own memory model), hosts in priority order.
  */
+import type { EngineLoad } from '../engines/engine.js';
 import { HostError } from '../engines/host-error.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
 import type { FleetHost } from './fleet-host.js';
+import { othersOn, type OthersLoad } from './others-load.js';
 
 /** How long a host that did not answer is skipped. */
 export const HOST_COOLDOWN_MS = 30_000;
@@ -61,6 +63,24 @@ export interface HostOverview {
   overview: ModelsOverview;
   /** The host loader's count of loads and unloads before `overview.loaded` was read (LoadRequest.seenAt). */
   loadedAt: number;
+  /** The engine's own load figures (every client's requests), where it publishes them. */
+  engineLoad?: EngineLoad;
+}
+
+/** How long a placement waits for an engine's fresh load figures (the reading goes on for the next call; the last one is used meanwhile). */
+export const LOAD_WAIT_MS = 250;
+
+/** The engine's own figures, where it has them; never a failure of the placement. */
+function engineLoadOf(host: FleetHost): Promise<EngineLoad | undefined> {
+  return host.engine.loadFigures ? host.engine.loadFigures({ waitMs: LOAD_WAIT_MS }).catch(() => undefined) : Promise.resolve(undefined);
+}
+
+/** Other clients' requests on `model` at this host's engine: its own figures beyond this server's requests (others-load.ts). */
+export function othersAt(view: Pick<HostOverview, 'host' | 'engineLoad'>, model: string): OthersLoad {
+  const { loader } = view.host;
+  if (!view.engineLoad) return { running: 0, waiting: 0 };
+  const onHost = [...loader.busy()].reduce((n, m) => n + loader.requestsOn(m), 0);
+  return othersOn(view.engineLoad, model, { onModel: loader.requestsOn(model), onHost });
 }
 
 /** How attempts name a host: "Ollama gpubox", "llama.cpp llama", "OpenAI-compatible lab". */
@@ -76,12 +96,14 @@ export async function reachableHosts(hosts: readonly FleetHost[], cooldown: Host
         attempts.push({ model: `${LABEL[host.kind]} ${host.name}`, error: `skipped for now: ${why}` });
         return undefined;
       }
+      const load = engineLoadOf(host); // read beside the overview, not after it
       try {
         const loadedAt = host.loader.changes; // a kept /api/ps reading is reused only at the count it was read at (overview.ts running())
         const overview = await host.overview.listModels({ reachable: true, recent: true, ...(signal && { signal }) });
         if (overview.stale) throw new HostError('unreachable', overview.stale, host.address);
         cooldown.up(host.name);
-        return { host, overview, loadedAt };
+        const engineLoad = await load;
+        return { host, overview, loadedAt, ...(engineLoad && { engineLoad }) };
       } catch (err) {
         if (!(err instanceof HostError) || err.kind === 'aborted') throw err;
         // a host that is not there rests a while; one that answered nonsense is left out of this request only

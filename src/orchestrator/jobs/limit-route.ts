@@ -10,7 +10,7 @@ import type { RouteRequest } from '../generation/route-types.js';
 import { answerWithin } from './long-work.js';
 import { estimatePlan } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
-import type { HostOverview } from '../fleet/placement.js';
+import { othersAt, type HostOverview } from '../fleet/placement.js';
 
 /** A candidate in the route's queue (route-candidates.ts Candidacy). */
 interface Queued {
@@ -44,7 +44,7 @@ export function fitLimit(parts: JobParts, req: Pick<RouteRequest, 'clientLimitMs
   const weighed = queue.slice(0, WEIGHED).map((q) => {
     const { host, overview } = c.unit(q.host);
     const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? c.models.find((x) => x.name === q.model);
-    const place = { host, hostKind: overview.ram.host.kind, model: q.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: c.coldLoadMs.get(q.model), client: c.client };
+    const place = { host, hostKind: overview.ram.host.kind, model: q.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: c.coldLoadMs.get(q.model), client: c.client, others: othersAt(c.unit(q.host), q.model) };
     const promptTokens = Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(q.model) ?? 1));
     return { seconds: estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, unseenAnswerTokens: UNSEEN_ANSWER_TOKENS }).seconds };
   });

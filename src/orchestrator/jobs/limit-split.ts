@@ -10,7 +10,7 @@ import { fitWithin, limitReason, UNSEEN_ANSWER_TOKENS } from '../generation/limi
 import type { RouteRequest } from '../generation/route-types.js';
 import { combineRounds } from '../generation/split-plan.js';
 import type { Windowed } from '../fleet/windows.js';
-import type { HostOverview } from '../fleet/placement.js';
+import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { answerWithin } from './long-work.js';
 import { estimatePlan } from './plan-estimate.js';
@@ -41,7 +41,7 @@ export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientL
     const view = (views.length > 1 ? views.find((v) => v.host.name === o.model.host) : undefined) ?? views[0]!;
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
     const shape = { parts, width: slotsFor(views, o.model.name), rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds, finalMaxTokens };
-    const place = { host: view.host, hostKind: view.overview.ram.host.kind, model: o.model.name, loaded: o.model.loaded, sizeBytes: o.model.sizeBytes, parameterSize: o.model.parameterSize, coldLoadMs: cold.get(o.model.name), client: req.client ?? req.agent ?? '' };
+    const place = { host: view.host, hostKind: view.overview.ram.host.kind, model: o.model.name, loaded: o.model.loaded, sizeBytes: o.model.sizeBytes, parameterSize: o.model.parameterSize, coldLoadMs: cold.get(o.model.name), client: req.client ?? req.agent ?? '', others: othersAt(view, o.model.name) };
     return { seconds: estimatePlan(job, place, { promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens, maxTokens: o.partAnswerTokens, unseenAnswerTokens: UNSEEN_ANSWER_TOKENS, shape }).seconds };
   });
   const fit = fitWithin(timed, within / 1000);

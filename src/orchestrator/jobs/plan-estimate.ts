@@ -11,6 +11,7 @@ import { estimateSeconds, expectedAnswerTokens, type Estimate, type EstimateInpu
 import { waitForSlot } from '../generation/schedule.js';
 import type { LearnedSpeeds } from '../generation/speed-learning.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
+import { othersAsRequests, type OthersLoad } from '../fleet/others-load.js';
 import type { JobParts } from './parts.js';
 
 export { estimateSeconds, expectedAnswerTokens, type Estimate, type EstimateInput, type SpeedFacts } from '../generation/estimate.js';
@@ -35,6 +36,8 @@ export interface PlanPlace {
   coldLoadMs?: number | undefined;
   /** Who asks, for the turns they would wait behind (loading/slot-gate.ts). */
   client?: string;
+  /** Other clients' requests on its engine, where the engine says (fleet/placement.ts othersAt). */
+  others?: OthersLoad;
 }
 
 /** What one request (or each part of `shape`) reads and writes. */
@@ -54,12 +57,11 @@ const coldLoadSeconds = (p: PlanPlace) => (p.coldLoadMs !== undefined ? p.coldLo
 /** Seconds until one of the model's slots is free for a new request (0 while one is). */
 export function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackTokens: number): number {
   const { loader, settings } = p.host;
-  const running = [...loader.inFlight(p.model), ...loader.waitingAhead(p.model, p.client ?? '', fallbackTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }))];
-  return waitForSlot(
-    running.map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? fallbackTokens })),
-    settings.ollama.numParallel,
-    tokensPerSecond,
-  );
+  const theirs = othersAsRequests(p.others ?? { running: 0, waiting: 0 }, fallbackTokens);
+  const ours = loader.inFlight(p.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? fallbackTokens }));
+  const ahead = loader.waitingAhead(p.model, p.client ?? '', fallbackTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
+  // ours in flight, other clients' on its engine, then those waiting ahead: ours in the turns, theirs in the engine's queue
+  return waitForSlot([...ours, ...theirs.running, ...ahead, ...theirs.waiting], p.others?.slots ?? settings.ollama.numParallel, tokensPerSecond);
 }
 
 /** The estimate's input for `work` at `place`, given what was learned there (pure but for the loader's requests in flight). */

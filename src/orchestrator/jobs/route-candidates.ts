@@ -11,7 +11,8 @@
  */
 import { answerLimit } from '../generation/stream.js';
 import { findModel } from '../models/catalog.js';
-import { candidatesOf, type HostOverview } from '../fleet/placement.js';
+import { candidatesOf, othersAt, type HostOverview } from '../fleet/placement.js';
+import { othersAsRequests, othersCount, slotsFull } from '../fleet/others-load.js';
 import { withUsableWindows, type Candidate } from '../fleet/windows.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
@@ -70,7 +71,17 @@ function measuredSpeeds(parts: JobParts): Map<string, number> {
   return new Map(Object.entries(parts.records.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
 }
 
-const isFull = (host: FleetHost, model: string) => host.loader.requestsOn(model) >= host.settings.ollama.numParallel;
+/**
+ * Every slot of the model at that host taken: by this server's requests, or — where its engine
+ * publishes its own figures — by other clients' requests too (fleet/others-load.ts).
+ */
+const isFull = (view: HostOverview, model: string) => slotsFull(view.host.loader.requestsOn(model), othersAt(view, model), view.host.settings.ollama.numParallel);
+
+/** "; the copy on lab is busy with 3 requests of other clients on its engine", when others' requests are what fill it. */
+function othersWords(view: HostOverview, model: string, what: string): string {
+  const n = othersCount(othersAt(view, model));
+  return n > 0 ? `; ${what} is busy with ${n} ${n === 1 ? 'request' : 'requests'} of other clients on its engine` : '';
+}
 
 /** Who asks, for turns on a model's slots (loading/turns.ts): the connection, else the agent. */
 export const clientOf = (req: Pick<RouteRequest, 'client' | 'agent'>) => req.client ?? req.agent ?? '';
@@ -103,15 +114,15 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     ask.work.profile = ranking.profile;
     ask.work.how = ranking.how;
     for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
-    if (views.length > 1) spreadBusy(queue, (c) => unit(c.host).host);
+    if (views.length > 1) spreadBusy(queue, (c) => unit(c.host));
     // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
     if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, client: clientOf(req) });
     // a routed call whose first model would not finish within its client's limit goes to the best that would (limit-route.ts)
     if (!req.model) fitLimit(parts, req, ask, queue, { models, unit, coldLoadMs: coldLoadMs(), client: clientOf(req) });
   };
   const named = queue[0];
-  const namedHost = named && unit(named.host).host;
-  if (!ranked && (!named || req.dryRun || !namedHost || isFull(namedHost, named.model))) rank();
+  const namedView = named && unit(named.host);
+  if (!ranked && (!named || req.dryRun || !namedView || isFull(namedView, named.model))) rank();
 
   // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
   if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === namedRefused)) {
@@ -156,12 +167,15 @@ function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Cand
  * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
  * is taken by a request of ours goes after the same model on a host with a free slot.
  */
-function spreadBusy<T extends { model: string; host?: string }>(queue: T[], hostOf: (c: T) => FleetHost): void {
-  const full = (c: T) => isFull(hostOf(c), c.model);
+function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOverview): void {
+  const full = (c: Candidacy) => isFull(viewOf(c), c.model);
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
     const free = queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && !full(o));
-    if (free > i && full(c)) queue.splice(i, 0, ...queue.splice(free, 1));
+    if (free > i && full(c)) {
+      const [moved] = queue.splice(free, 1);
+      queue.splice(i, 0, { ...moved!, why: `${moved!.why}${othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`)}` });
+    }
   }
 }
 
@@ -170,7 +184,7 @@ function spreadBusy<T extends { model: string; host?: string }>(queue: T[], host
  * unloading anything goes first (generation/schedule.ts), its reason saying why.
  */
 function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates['models']; unit: Candidates['unit']; coldLoadMs: ReadonlyMap<string, number>; maxTokens: number; profile: ProfileName; client: string }): void {
-  if (queue.length < 2 || !isFull(c.unit(queue[0]!.host).host, queue[0]!.model)) return; // a free slot: nothing to weigh
+  if (queue.length < 2 || !isFull(c.unit(queue[0]!.host), queue[0]!.model)) return; // a free slot: nothing to weigh
   const book = parts.records.outcomes.evidence();
   const metrics = parts.records.metrics.all();
   const contenders = queue.map((q): Contender => {
@@ -180,14 +194,19 @@ function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates[
     // the dry run's speed (this work's record here), else what the metrics measured of the model
     const measured = seen && seen.speedSamples > 0 ? seen.tokensPerSecond : metrics[q.model]?.avgTokensPerSecond;
     const cold = c.coldLoadMs.get(q.model);
+    const typical = answerLimit(undefined, parts.settings);
+    const others = othersAt(c.unit(q.host), q.model);
+    const theirs = othersAsRequests(others, typical);
+    const ours = host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
+    // those in flight (ours, then other clients' on its engine), then those waiting for a slot that this client's call would wait behind (loading/slot-gate.ts, the engine's queue)
+    const ahead = host.loader.waitingAhead(q.model, c.client, c.maxTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
     return {
       model: q.model,
       host: q.host,
       loaded: m?.loaded ?? false,
       fitsFree: m?.fitsNow ?? false,
-      // those in flight, then those waiting for a slot that this client's call would wait behind (loading/slot-gate.ts)
-      running: [...host.loader.inFlight(q.model), ...host.loader.waitingAhead(q.model, c.client, c.maxTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }))].map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? answerLimit(undefined, parts.settings) })),
-      slots: host.settings.ollama.numParallel,
+      running: [...ours, ...theirs.running, ...ahead, ...theirs.waiting],
+      slots: others.slots ?? host.settings.ollama.numParallel,
       sizeBytes: m?.sizeBytes ?? 0,
       ...(m?.parameterSize !== undefined && { parameterSize: m.parameterSize }),
       ...(cold !== undefined && { coldLoadSeconds: cold / 1000 }),
@@ -200,6 +219,8 @@ function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates[
   const [chosen] = queue.splice(moved.index, 1);
   const secs = (s: number) => (s < 10 ? s.toFixed(1) : String(Math.round(s)));
   const load = moved.loadSeconds > 0 ? `, ${secs(moved.loadSeconds)} s of it loading beside the others` : '';
-  const slots = `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}`;
+  const theirs = othersCount(othersAt(c.unit(busy.host), busy.model));
+  const ofOthers = theirs > 0 ? ` (${theirs} of them of other clients on its engine)` : '';
+  const slots = `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}${ofOthers}`;
   queue.unshift({ ...chosen!, why: `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ${secs(moved.busySeconds - moved.waitSeconds)} s there)` });
 }

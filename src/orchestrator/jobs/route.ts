@@ -12,7 +12,8 @@
  */
 import { cancelledText } from '../util/stopping.js';
 import { answerElsewhere } from './elsewhere.js';
-import { reachableHosts } from '../fleet/placement.js';
+import { othersAt, reachableHosts } from '../fleet/placement.js';
+import { othersCount } from '../fleet/others-load.js';
 import type { Attempt, RouteRequest, RouteResult } from '../generation/route-types.js';
 
 export { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
@@ -107,9 +108,10 @@ function dryRun(parts: JobParts, req: RouteAsk, ask: Prepared, list: Candidates)
   const first = list.queue[0]!;
   const { host, overview } = list.unit(first.host);
   const m = list.models.find((c) => c.name === first.model && c.host === first.host) ?? list.models.find((c) => c.name === first.model);
-  const busy = { running: host.loader.requestsOn(first.model), slots: host.settings.ollama.numParallel };
+  const others = othersAt(list.unit(first.host), first.model);
+  const busy = { running: host.loader.requestsOn(first.model) + othersCount(others), slots: others.slots ?? host.settings.ollama.numParallel };
   const { task, profile, complexity, how } = ask.work;
-  const place = { host, hostKind: overview.ram.host.kind, model: first.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: list.coldLoadMs().get(first.model), client: clientOf(req) };
+  const place = { host, hostKind: overview.ram.host.kind, model: first.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: list.coldLoadMs().get(first.model), client: clientOf(req), others };
   // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine counted before (metrics.ts)
   const promptTokens = req.promptTokens !== undefined ? ask.promptTokens : Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(first.model) ?? 1));
   const estimate = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, ...(req.plan && { shape: req.plan }) });

@@ -70,6 +70,11 @@ export class LlamacppApi {
     return { accept: 'application/json', 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) };
   }
 
+  /** A bare GET at the server root under the caller's signal (load figures: the caller bounds the answer and its time). */
+  rawGet(path: string, signal: AbortSignal): Promise<Response> {
+    return this.fetchImpl(`${this.root}${path}`, { method: 'GET', headers: this.headers(), signal });
+  }
+
   /** One JSON call under the time limit and the caller's signal; failures become HostErrors. */
   json(method: 'GET' | 'POST', path: string, body?: unknown, opts: CallOpts = {}): Promise<{ status: number; json: unknown; text: string }> {
     return this.call(method, path, body, opts, async (res) => {

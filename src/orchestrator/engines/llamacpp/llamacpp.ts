@@ -12,7 +12,9 @@
  */
 import { withTag } from '../../models/model-db.js';
 import { displayHost } from '../../config/host.js';
-import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, EngineReport, GenerateDone, GenerateRequest, LoadRequest, ModelShow } from '../engine.js';
+import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineLoad, EngineModel, EngineReport, GenerateDone, GenerateRequest, LoadRequest, ModelShow } from '../engine.js';
+import { LoadReader } from '../load-reader.js';
+import { llamacppLoad } from './llamacpp-load.js';
 import { presetAdvice } from './llamacpp-preset.js';
 import { HostError } from '../host-error.js';
 import { OpenAIBackend } from '../openai/openai.js';
@@ -91,12 +93,16 @@ export class LlamacppBackend implements Engine {
    */
   private readonly runtimes = new Map<string, { value: Promise<ModelRuntime | undefined>; live: boolean }>();
   private readonly chat: OpenAIBackend;
+  /** The models running at the last listing (their load figures are asked per model: llamacpp-load.ts). */
+  private running: Array<{ id: string; name: string }> = [];
+  private readonly loadReader: LoadReader;
 
   constructor(readonly options: LlamacppOptions) {
     this.url = options.url;
     this.host = displayHost(options.url);
     this.api = new LlamacppApi({ url: options.url, name: options.name, timeoutMs: options.timeoutMs, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
     this.chat = new OpenAIBackend({ name: options.name, baseURL: `${this.api.root}/v1`, settingsPath: `hosts.${options.name}`, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
+    this.loadReader = new LoadReader({ get: (path, signal) => this.api.rawGet(path, signal), collect: (ask) => llamacppLoad(ask, this.props?.value.router, this.running) });
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {
@@ -144,6 +150,11 @@ export class LlamacppBackend implements Engine {
     return presetAdvice(req, base?.args.file);
   }
 
+  /** Its own load figures (llamacpp-load.ts), read at most once a second. */
+  loadFigures(opts: { waitMs?: number } = {}): Promise<EngineLoad | undefined> {
+    return this.loadReader.reading(opts);
+  }
+
   /** /props, kept for a while: whether it is a router, and its --models-max. */
   async serverProps(opts: CallOptions = {}): Promise<ServerProps> {
     if (this.props && Date.now() - this.props.at < PROPS_TTL_MS) return this.props.value;
@@ -170,6 +181,7 @@ export class LlamacppBackend implements Engine {
     const raw = await this.api.models(props, this.callOpts(opts));
     const out = await Promise.all(raw.map(async (m) => this.describe(m, props.router ? await this.runtimeOf(m, opts) : undefined)));
     this.names = new Map(out.map((m) => [m.name, m.id]));
+    this.running = out.filter((m) => m.status === 'loaded').map((m) => ({ id: m.id, name: m.name }));
     return out;
   }
 

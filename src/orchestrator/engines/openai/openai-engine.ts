@@ -7,9 +7,11 @@
  * adapter says so (`can.managesMemory` false): nothing is planned for it, unloads are refused,
  * and the status shows it instead of pretending.
  */
-import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
+import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineLoad, EngineModel, GenerateDone, GenerateRequest, ModelShow } from '../engine.js';
 import { HostError } from '../host-error.js';
+import { LoadReader } from '../load-reader.js';
 import { chatGenerate } from './openai-generate.js';
+import { openaiLoad } from './openai-load.js';
 import type { OpenAIBackend } from './openai.js';
 
 export interface OpenAIEngineOptions {
@@ -33,11 +35,19 @@ export class OpenAIEngine implements Engine {
   readonly can: EngineCapabilities;
   onPs?: (running: EngineModel[]) => void;
 
+  /** Its own load figures, where it publishes them (openai-load.ts), read at most once a second. */
+  private readonly loadReader: LoadReader;
+
   constructor(
     readonly backend: OpenAIBackend,
     private readonly options: OpenAIEngineOptions,
   ) {
     this.can = { managesMemory: false, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false, parallelSlots: options.parallel };
+    this.loadReader = new LoadReader({ get: (path, signal) => backend.rootGet(path, signal), collect: openaiLoad });
+  }
+
+  loadFigures(opts: { waitMs?: number } = {}): Promise<EngineLoad | undefined> {
+    return this.loadReader.reading(opts);
   }
 
   get url(): string {

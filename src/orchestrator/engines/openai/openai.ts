@@ -209,6 +209,11 @@ export class OpenAIBackend {
     );
   }
 
+  /** A GET at the server root (beside /v1: /metrics, /slots…), under the caller's signal; the caller bounds the answer. */
+  rootGet(path: string, signal: AbortSignal): Promise<Response> {
+    return this.get(`${(this.api ?? this.base).replace(VERSIONED, '')}${path}`, signal);
+  }
+
   /** The API base in use (…/v1; for messages: no credentials, no query), probing a base without a version segment first. */
   async apiURL(opts: { signal?: AbortSignal } = {}): Promise<string> {
     const url = new URL(await this.apiBase(opts.signal));
