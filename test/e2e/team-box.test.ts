@@ -1,5 +1,5 @@
 // ollm-mcp as a host of ollm-mcp: a team's GPU box (issue 57, items 1, 2, 3, 5). The box serves
-// `ollm-mcp --http` with a token per laptop, in front of its engine (a fake Ollama); two laptops,
+// `ollm-mcp --transport http` with a token per laptop, in front of its engine (a fake Ollama); two laptops,
 // each a shared stdio server with its own home and runtime folder, have only the box as a host
 // (`kind: ollm`; their own Ollama address is closed). Two agents per laptop route calls to models
 // on the box: every call is answered there, the box's engine saw no eviction or unload forced by
@@ -187,7 +187,8 @@ describe("a team's GPU box (kind: ollm)", () => {
     expect(down.isError).toBe(true);
     const text = (down.content as Array<{ text: string }>)[0]!.text;
     expect(text).toMatch(/gpubox/);
-    expect(text).toMatch(/ollm-mcp --http|not reachable/);
+    expect(text).toMatch(/not reachable/);
+    expect(text).toMatch(/ollm-mcp --transport http/);
     const status = await aCursor!.client.callTool({ name: 'show_status', arguments: {} });
     expect(JSON.stringify(status.structuredContent)).toMatch(/gpubox/);
     expect(JSON.stringify(status.structuredContent)).not.toContain(TOKEN_A);

@@ -60,7 +60,7 @@ export const hostsSchema = z
           }),
           z.strictObject({
             name: hostName,
-            kind: z.literal('ollm').describe("Another ollm-mcp served over Streamable HTTP (`ollm-mcp --http`, e.g. a team's GPU box): its models are asked for through its tools, and its memory is left to its own plan (loads, pins, unloads, fairness between its callers)."),
+            kind: z.literal('ollm').describe("Another ollm-mcp served over Streamable HTTP (`ollm-mcp --transport http`, e.g. a team's GPU box): its models are asked for through its tools, and its memory is left to its own plan (loads, pins, unloads, fairness between its callers)."),
             url: z.url({ protocol: /^https?$/ }).describe('Its MCP endpoint, e.g. "http://gpubox:3333/mcp".'),
             tokenEnv: z
               .string()

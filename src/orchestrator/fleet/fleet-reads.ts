@@ -33,7 +33,7 @@ export function nextStep(h: { name: string; kind?: FleetHost['kind']; url?: stri
   const address = h.error !== undefined && h.url !== undefined ? addressNext(h.error, h.url, addressSetting(h.name)) : undefined;
   if (address) return `${address}${others ? '; the other hosts serve meanwhile' : ''}`;
   if (h.kind === 'openai') return `start that engine, or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
-  if (h.kind === 'ollm') return `start \`ollm-mcp --http\` on that machine, or correct hosts.${h.name}.url (or its token, hosts.${h.name}.tokenEnv) in settings${others ? '; the other hosts serve meanwhile' : ''}`;
+  if (h.kind === 'ollm') return `start \`ollm-mcp --transport http\` on that machine, or correct hosts.${h.name}.url (or its token, hosts.${h.name}.tokenEnv) in settings${others ? '; the other hosts serve meanwhile' : ''}`;
   if (h.kind === 'llamacpp') return `start llama-server there (llama-server --models-dir DIR …), or correct hosts.${h.name}.url in settings${others ? '; the other hosts serve meanwhile' : ''}`;
   const fix = h.name === 'ollama' ? 'start it with `ollama serve`, or point OLLM_HOST (or OLLAMA_HOST) at where it runs' : `start Ollama on that machine, or correct hosts.${h.name}.url in settings`;
   return `${fix}${others ? '; the other hosts serve meanwhile' : ''}`;

@@ -126,7 +126,7 @@ export class BoxConnection {
     }
     const code = causeCode(err);
     if (code !== undefined || /fetch failed|ECONNREFUSED|socket|network|closed/i.test(messageOf(err))) {
-      return new HostError('unreachable', `${this.who} is not reachable (${code ?? 'connection failed'}) — start \`ollm-mcp --http\` there, or correct ${setting}.url in settings; the other hosts serve meanwhile.`, this.host, { secrets });
+      return new HostError('unreachable', `${this.who} is not reachable (${code ?? 'connection failed'}) — start \`ollm-mcp --transport http\` there, or correct ${setting}.url in settings; the other hosts serve meanwhile.`, this.host, { secrets });
     }
     if (status !== undefined && status >= 500) return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${messageOf(err)}`, this.host, { secrets, status });
     return new HostError('bad_response', `${this.who} answered ${what} with something that is not ollm-mcp's answer: ${messageOf(err)}`, this.host, { secrets, ...(status !== undefined && { status }) });

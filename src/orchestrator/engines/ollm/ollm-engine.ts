@@ -1,6 +1,6 @@
 /**
  * Another ollm-mcp as a host of the fleet (`kind: ollm`): a team's GPU box serving
- * `ollm-mcp --http` beside its engine, reached as an MCP client (ollm-client.ts). Its models are
+ * `ollm-mcp --transport http` beside its engine, reached as an MCP client (ollm-client.ts). Its models are
  * those its list_models lists, with their window; what it holds loaded is its list's `loaded`;
  * a model's card is its show_model; a generation is its route_and_generate (ollm-generate.ts).
  * Its memory is its own plan's — loads, pins, unloads, fairness between every caller of the box —
