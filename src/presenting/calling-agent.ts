@@ -45,6 +45,15 @@ export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
   return info?.name ?? sessionAgent.getStore();
 }
 
+/**
+ * Whether the request is another ollm-mcp's, calling for its own client (a named token, and its
+ * _meta naming that client): it chose the model itself, so the model it names answers or the call
+ * fails — no other model here, no cloud fallback (what it sent may be a file read on its machine).
+ */
+export function isRelayed(meta: unknown): boolean {
+  return tokenAgent.getStore() !== undefined && relayedName(meta) !== undefined;
+}
+
 /** The agent a request's _meta names for its sender's client (AGENT_META_KEY), unchecked; undefined when none. */
 function relayedName(meta: unknown): unknown {
   return typeof meta === 'object' && meta !== null && Object.hasOwn(meta, AGENT_META_KEY) ? (meta as Record<string, unknown>)[AGENT_META_KEY] : undefined;

@@ -34,6 +34,7 @@ import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 import { callerLimit, callingAgent } from './agent.js';
+import { isRelayed } from '../presenting/calling-agent.js';
 import { arrivalOf } from './arrival.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
@@ -58,6 +59,8 @@ export interface ToolContext {
   inputResponses: Record<string, unknown> | undefined;
   /** The calling agent: its client's name (tools/agent.ts), which settings' agents.NAME and the per-agent records go by. */
   agent: string;
+  /** Another ollm-mcp calling for its own client (presenting/calling-agent.ts isRelayed): the model it names answers, or nothing does. */
+  relayed?: boolean;
   /** Who asks: this connection (client-id.ts), for turns between clients on a model's slots. */
   client?: string;
   /** How long the calling client waits for this call (seconds, undefined: as long as it takes) and why: config/client-limits.ts. */
@@ -277,6 +280,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             canAsk: task === undefined && clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
+            ...(isRelayed(ctx.mcpReq._meta) && { relayed: true }),
             client: clientId(server, ctx, agent),
             clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
             ...(task && { job: task }),
