@@ -5,6 +5,7 @@ import { benchSharedStall } from './shared-stall.js';
 import { benchCompare } from './compare.js';
 import { benchEstimate } from './estimate.js';
 import { benchLongCall } from './long-call.js';
+import { benchTeam } from './team.js';
 import { benchHostile } from './hostile.js';
 import { benchHttp } from './http.js';
 import { benchHttpDrop } from './http-drop.js';
@@ -67,6 +68,7 @@ const benches = [
   { name: 'fair', run: benchFair },
   { name: 'estimate', run: benchEstimate },
   { name: 'long-call', run: benchLongCall },
+  { name: 'team', run: benchTeam },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;

@@ -1,0 +1,122 @@
+/**
+ * A team's GPU box (issue 57): two laptops (separate homes and runtime folders, each its own shared
+ * server) with two agents each, every agent naming models in turn, on one 24 GiB GPU box — with the
+ * laptops straight at the box's Ollama, and through the box's own ollm-mcp (an `ollm` host on each
+ * laptop, the box serving over HTTP with a token per laptop). Prints, side by side, what the engine
+ * did on its own (forced evictions, out-of-memory retries), the loads, failed calls and wall time.
+ * Goal: through the box, no eviction or retry forced on the engine and every call answered.
+ */
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { DEFAULT_REGISTRY, FakeOllama } from '../test/fake-ollama/server.js';
+import { closedAddress } from '../test/helpers/closed-address.js';
+import { CLI, serverEnv, startHttp, tempHome, type HttpServer } from '../test/helpers/spawn.js';
+import { runtimeDir, stopShared } from '../test/helpers/shared.js';
+
+const LAPTOPS = ['laptop-a', 'laptop-b'];
+const AGENTS = ['agent-1', 'agent-2'];
+const CALLS = 4;
+/** Four models, where Ollama keeps three loaded per GPU: each agent names them in turn. */
+const MODELS = ['qwen2.5-coder:7b', 'llava:7b', 'qwen3:8b', 'gemma3:4b'];
+const BOX_YAML = 'ollama:\n  capacity:\n    ram: 32GB\n    vram: 24GiB\n';
+const TOKENS: Record<string, string> = { 'laptop-a': 'tok-a-1f2e3d4c5b6a7980', 'laptop-b': 'tok-b-0918273645fedcba' };
+
+type Mode = 'straight' | 'box';
+
+interface Figures {
+  evictions: number;
+  oomRetries: number;
+  loads: number;
+  /** keep_alive 0 unloads asked of the engine (a planner making room), and those asked while a request ran on the model. */
+  unloads: number;
+  failedCalls: number;
+  ms: number;
+}
+
+/** The box's settings: its memory, and a token per laptop (each token's name names the laptop). */
+function boxYaml(): string {
+  const tokens = LAPTOPS.map((l) => `    ${l}:\n      tokenEnv: TOKEN_${l.replace('-', '_').toUpperCase()}`).join('\n');
+  return `${BOX_YAML}http:\n  tokens:\n${tokens}\n`;
+}
+
+/** A laptop's settings: through the box, its only host is the box's ollm-mcp. */
+function laptopYaml(mode: Mode, boxUrl: string | undefined, closed: string): string {
+  if (mode === 'straight') return `${BOX_YAML}shared:\n  idleSeconds: 5\n`;
+  return `ollama:\n  host: ${closed}\nshared:\n  idleSeconds: 5\nhosts:\n  - name: gpubox\n    kind: ollm\n    url: ${boxUrl}\n    tokenEnv: GPUBOX_TOKEN\n`;
+}
+
+async function laptop(name: string, mode: Mode, engine: string, box: HttpServer | undefined): Promise<{ clients: Client[]; stop: () => Promise<void> }> {
+  // through the box, the laptop has no engine of its own: its ollama.host is an address where nothing listens
+  const closed = await closedAddress();
+  const home = tempHome(laptopYaml(mode, box?.url, closed));
+  const runtime = runtimeDir();
+  const env = { OLLM_HOME: home, OLLAMA_HOST: mode === 'straight' ? engine : closed, OLLM_LOG_LEVEL: 'warn', XDG_RUNTIME_DIR: runtime, GPUBOX_TOKEN: TOKENS[name]! };
+  const clients: Client[] = [];
+  for (const agent of AGENTS) {
+    const c = new Client({ name: agent, version: '1' });
+    await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI], env: serverEnv(env), stderr: 'ignore', cwd: home }));
+    clients.push(c);
+  }
+  return {
+    clients,
+    stop: async () => {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      stopShared(runtime);
+    },
+  };
+}
+
+async function once(mode: Mode): Promise<Figures> {
+  // the box: one 24 GiB GPU (Ollama keeps at most 3 models loaded per GPU), 32 GB of RAM
+  const models = DEFAULT_REGISTRY.filter((m) => MODELS.includes(m.name));
+  const fake = await FakeOllama.start({ models, memoryBytes: 32e9, gpus: [{ vramBytes: 24 * 2 ** 30 }], tokenDelayMs: 20, loadDelayMs: 200, loadMsPerGB: 100 });
+  fake.reply('done');
+  const box = mode === 'box' ? await startHttp({ OLLM_HOME: tempHome(boxYaml()), OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', ...Object.fromEntries(LAPTOPS.map((l) => [`TOKEN_${l.replace('-', '_').toUpperCase()}`, TOKENS[l]!])) }) : undefined;
+  const laptops = await Promise.all(LAPTOPS.map((l) => laptop(l, mode, fake.host, box)));
+  let failedCalls = 0;
+  let firstError: string | undefined;
+  try {
+    const clients = laptops.flatMap((l) => l.clients);
+    await Promise.all(clients.map((c) => c.listTools()));
+    fake.resetStats();
+    const t0 = performance.now();
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let k = 0; k < CALLS; k++) {
+          const model = MODELS[(i + k) % MODELS.length]!;
+          const r = await c.callTool({ name: 'route_and_generate', arguments: { prompt: `call ${k} of agent ${i}`, model, useMemory: false, maxTokens: 32 } }, { timeout: 180_000 });
+          if (r.isError) {
+            failedCalls++;
+            firstError ??= (r.content as Array<{ text: string }>)[0]?.text.slice(0, 300);
+          }
+        }
+      }),
+    );
+    const ms = performance.now() - t0;
+    const s = fake.stats();
+    if (firstError) process.stderr.write(`team bench, ${mode}: a call failed: ${firstError}\n`);
+    return { evictions: s.forcedEvictions.length, oomRetries: s.loadRetries.length, loads: s.loads, unloads: s.unloads, failedCalls, ms };
+  } finally {
+    await Promise.all(laptops.map((l) => l.stop()));
+    await box?.stop();
+    await fake.stop();
+  }
+}
+
+const row = (name: string, f: Figures) => `  ${name.padEnd(30)} ${String(f.evictions).padStart(9)} ${String(f.oomRetries).padStart(11)} ${String(f.unloads).padStart(7)} ${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ${(f.ms / 1000).toFixed(2).padStart(8)} s`;
+
+export async function benchTeam(): Promise<{ ok: boolean; lines: string[] }> {
+  const straight = await once('straight');
+  const box = await once('box');
+  const ok = box.evictions === 0 && box.oomRetries === 0 && box.failedCalls === 0;
+  return {
+    ok,
+    lines: [
+      `team: ${LAPTOPS.length} laptops × ${AGENTS.length} agents × ${CALLS} calls, each naming models in turn (${MODELS.join(', ')}), on one 24 GiB GPU box`,
+      `  ${''.padEnd(30)} evictions  OOM retries  unloads  loads  failed calls      time`,
+      row("straight at the box's Ollama", straight),
+      row("through the box's ollm-mcp", box),
+      `  through the box: engine evictions/retries ${box.evictions}/${box.oomRetries}, failed calls ${box.failedCalls} (goal 0/0, 0)${ok ? ' OK' : ' — MISSED'}`,
+    ],
+  };
+}
