@@ -1,8 +1,10 @@
 /**
  * The host contract (src/orchestrator/engines/engine.ts) run against every engine adapter: the
  * same tests for each target of the table below — fake Ollama, fake llama.cpp router, fake
- * OpenAI-compatible engine, and the real llama-server (built by `npm run engine`; skipped when it
- * is not, unless OLLM_REQUIRE_ENGINE=1, as CI sets) as a router and as an OpenAI-compatible host.
+ * OpenAI-compatible engine, another ollm-mcp (the built server over HTTP with a token, in front of
+ * a fake Ollama: one box for the whole file, test/helpers/ollm-box.ts), and the real llama-server
+ * (built by `npm run engine`; skipped when it is not, unless OLLM_REQUIRE_ENGINE=1, as CI sets) as
+ * a router and as an OpenAI-compatible host.
  * What an engine cannot do is read from its capability flags (`can`), never assumed from its name.
  *
  * Adding an engine kind is one adapter (src/orchestrator/engines/<kind>/) plus one line in
@@ -11,7 +13,10 @@
  *
  * Expectations are what the adapters do (each checked here), the same for every target: unknown
  * models are model_not_found everywhere, cancels 'aborted', a closed port 'unreachable', and what
- * an engine cannot do 'not_supported'.
+ * an engine cannot do 'not_supported', naming the host. Two facts of a target are said in its line,
+ * as no capability flag says them: that its answer comes whole at the end (another ollm-mcp: a
+ * tool's result, its progress carrying counts, no text), and that it says what it holds loaded by
+ * its own plan (ps) without planning memory here — and what its refusals tell to do instead.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine, GenerateDone, GenerateRequest } from '../../src/orchestrator/engines/engine.js';
@@ -20,18 +25,23 @@ import { LlamacppBackend } from '../../src/orchestrator/engines/llamacpp/llamacp
 import { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { OpenAIEngine } from '../../src/orchestrator/engines/openai/openai-engine.js';
 import { OpenAIBackend } from '../../src/orchestrator/engines/openai/openai.js';
+import { OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { DEFAULT_MODELS } from '../fake-ollama/fixtures.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
 import { HAVE_ENGINE, STORIES, freePort, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { BOX_TOKEN, sharedBox, stopBox } from '../helpers/ollm-box.js';
 
 const REAL = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
 const TIMEOUT_MS = 10_000;
 /** A model no engine here has. */
 const MISSING = 'no-such-model';
 
-afterAll(stopEngines);
+afterAll(async () => {
+  await stopEngines();
+  await stopBox();
+});
 
 /** A server an adapter is pointed at: its origin (http://127.0.0.1:PORT), the model it serves, how to stop it. */
 interface Served {
@@ -40,7 +50,17 @@ interface Served {
   stop(): Promise<void>;
 }
 
-interface Target {
+/** What a target's line says beyond its flags. */
+interface Facts {
+  /** Its answer comes whole, in one piece at the end (no text streams before it). */
+  whole?: boolean;
+  /** Without planning memory here, ps() says what it holds by its own plan (else ps() is []). */
+  saysLoaded?: boolean;
+  /** What its refusals (not_supported) tell to do instead, per call refused. */
+  nextStep?: (call: 'unload' | 'pull' | 'delete') => RegExp;
+}
+
+interface Target extends Facts {
   name: string;
   run: boolean;
   /** The adapter, pointed at the server at `origin` (also used with a closed port). */
@@ -48,14 +68,18 @@ interface Target {
   make(): Promise<{ engine: Engine; model: string; stop(): Promise<void> }>;
 }
 
-function target(name: string, run: boolean, at: (origin: string) => Engine, serve: () => Promise<Served>): Target {
+function target(name: string, run: boolean, at: (origin: string) => Engine, serve: () => Promise<Served>, facts: Facts = {}): Target {
   return {
     name,
     run,
     at,
+    ...facts,
     make: async () => {
       const s = await serve();
-      return { engine: at(s.origin), model: s.model, stop: s.stop };
+      const engine = at(s.origin);
+      // an adapter that keeps a connection (the MCP client of another ollm-mcp) closes it
+      const close = () => (engine instanceof OllmEngine ? engine.box.close() : Promise.resolve());
+      return { engine, model: s.model, stop: async () => void (await Promise.all([close(), s.stop()])) };
     },
   };
 }
@@ -64,6 +88,9 @@ const ollama = (origin: string): Engine => new OllamaBackend({ host: origin, tim
 const llamacpp = (origin: string): Engine => new LlamacppBackend({ name: 'llamacpp', url: origin, timeoutMs: TIMEOUT_MS });
 const openai = (origin: string): Engine =>
   new OpenAIEngine(new OpenAIBackend({ name: 'openai', baseURL: `${origin}/v1`, settingsPath: 'hosts.openai' }), { parallel: 1, stallMs: 30_000 });
+/** Another ollm-mcp, as fleet/fleet-hosts.ts builds it for `kind: ollm` (its /mcp endpoint, the token from hosts.NAME.tokenEnv). */
+const ollm = (origin: string): Engine =>
+  new OllmEngine({ name: 'gpubox', url: `${origin}/mcp`, timeoutMs: TIMEOUT_MS, parallel: 1, tokenEnv: 'GPUBOX_TOKEN', env: { GPUBOX_TOKEN: BOX_TOKEN } });
 
 /** Replies shorter than maxTokens (16), so a natural end is 'stop' and a 'length' can only come from the caller's stop. */
 const REPLY = 'Once upon a time there was a little fox who liked to run.';
@@ -77,6 +104,12 @@ async function fakeOllama(): Promise<Served> {
 async function fakeLlamacpp(): Promise<Served> {
   const f = await FakeLlamacpp.start({ models: [{ id: 'storiesA', file: STORIES }], modelsMax: 1, reply: REPLY });
   return { origin: f.url, model: 'storiesA:latest', stop: () => f.stop() };
+}
+
+/** The one box of this file (started on first use, stopped after the file): its fake Ollama answers REPLY. */
+async function ollmBox(): Promise<Served> {
+  const box = await sharedBox(REPLY);
+  return { origin: box.origin, model: DEFAULT_MODELS[0]!.name, stop: async () => undefined };
 }
 
 async function fakeOpenAI(): Promise<Served> {
@@ -98,6 +131,11 @@ const targets: Target[] = [
   target('fake Ollama → OllamaBackend', true, ollama, fakeOllama),
   target('fake llama.cpp router → LlamacppBackend', true, llamacpp, fakeLlamacpp),
   target('fake OpenAI → OpenAIEngine', true, openai, fakeOpenAI),
+  target('ollm-mcp over HTTP (fake Ollama behind it) → OllmEngine', true, ollm, ollmBox, {
+    whole: true,
+    saysLoaded: true,
+    nextStep: (call) => new RegExp(`\\(its ${call}_model\\)`),
+  }),
   target('real llama-server router → LlamacppBackend', REAL, llamacpp, () => realRouter('storiesA:latest')),
   target('real llama-server → OpenAIEngine', REAL, openai, () => realRouter('storiesA')),
 ];
@@ -124,8 +162,27 @@ async function expectKind(p: Promise<unknown>, kind: HostErrorKind): Promise<Hos
   return err;
 }
 
+/** A refusal of what the engine cannot do: not_supported, naming the host (and the model, where the call names one) and, where its line says, what to do instead. */
+async function refusedBy(nextStep: Facts['nextStep'], engine: Engine, p: Promise<unknown>, call: 'unload' | 'pull' | 'delete', model?: string): Promise<void> {
+  const err = await expectKind(p, 'not_supported');
+  expect(err.message).toContain(engine.who);
+  if (model !== undefined) expect(err.message).toContain(model);
+  if (nextStep) expect(err.message).toMatch(nextStep(call));
+}
+
 async function loadedNames(engine: Engine): Promise<string[]> {
   return (await engine.ps()).map((m) => m.name);
+}
+
+/** Polls `ps()` until `model` is listed, up to `ms` (an engine's list may be a second old); the names listed last. */
+async function untilListed(engine: Engine, model: string, ms = 5000): Promise<string[]> {
+  const end = Date.now() + ms;
+  let names = await loadedNames(engine);
+  while (!names.includes(model) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    names = await loadedNames(engine);
+  }
+  return names;
 }
 
 /** Polls `ps()` until `model` is no longer listed, up to `ms`; the names listed last. */
@@ -139,7 +196,9 @@ async function untilGone(engine: Engine, model: string, ms = 5000): Promise<stri
   return names;
 }
 
-describe.each(targets)('host contract: $name', ({ run, make, at }) => {
+describe.each(targets)('host contract: $name', ({ run, make, at, whole, saysLoaded, nextStep }) => {
+  const refused = (engine: Engine, p: Promise<unknown>, call: 'unload' | 'pull' | 'delete', model?: string) => refusedBy(nextStep, engine, p, call, model);
+
   /** Runs `fn` on a fresh engine and server, stopping the server whatever happens. */
   async function withEngine(fn: (engine: Engine, model: string) => Promise<void>): Promise<void> {
     const t = await make();
@@ -152,7 +211,7 @@ describe.each(targets)('host contract: $name', ({ run, make, at }) => {
 
   it.runIf(run)('list() returns its model with name, size and digest; kind and capabilities are declared', { timeout: 60_000 }, () =>
     withEngine(async (engine, model) => {
-      expect(['ollama', 'llamacpp', 'openai']).toContain(engine.kind);
+      expect(['ollama', 'llamacpp', 'openai', 'ollm']).toContain(engine.kind);
       for (const flag of ['managesMemory', 'pullAndDelete', 'contextPerRequest'] as const) expect(typeof engine.can[flag]).toBe('boolean');
       const models = await engine.list();
       expect(models.map((m) => m.name)).toContain(model);
@@ -193,11 +252,12 @@ describe.each(targets)('host contract: $name', ({ run, make, at }) => {
       );
       expect(done.doneReason).toBe('length');
       expect(deltas).toBeGreaterThanOrEqual(1);
-      expect(deltas).toBeLessThanOrEqual(3); // the stopping one, and at most a couple already on their way
-      // the whole answer has more: the stop cut it short
-      let whole = 0;
-      await engine.generate(request(model, (d) => void ((d.text || d.thinking) && whole++)));
-      expect(whole).toBeGreaterThan(3);
+      expect(deltas).toBeLessThanOrEqual(whole ? 1 : 3); // the stopping one, and at most a couple already on their way
+      // the whole answer has more: the stop cut it short (an answer that comes whole is one piece, told once)
+      let pieces = 0;
+      await engine.generate(request(model, (d) => void ((d.text || d.thinking) && pieces++)));
+      if (whole) expect(pieces).toBe(1);
+      else expect(pieces).toBeGreaterThan(3);
     }),
   );
 
@@ -253,8 +313,16 @@ describe.each(targets)('host contract: $name', ({ run, make, at }) => {
         expect(await loadedNames(engine)).toContain(model);
         await engine.unload(model);
         expect(await untilGone(engine, model)).not.toContain(model);
+      } else if (saysLoaded) {
+        // it plans its own memory and says what it holds: a generation there leaves the model loaded by its plan, which no unload here changes
+        await engine.generate(request(model, () => undefined));
+        expect(await untilListed(engine, model)).toContain(model);
+        await refused(engine, engine.unload(model), 'unload', model);
+        expect(await loadedNames(engine)).toContain(model);
+        const installed = (await engine.list()).map((m) => m.name);
+        for (const name of await loadedNames(engine)) expect(installed).toContain(name);
       } else {
-        await expectKind(engine.unload(model), 'not_supported');
+        await refused(engine, engine.unload(model), 'unload', model);
         await expect(engine.ps()).resolves.toEqual([]);
         // a generation does not change that: it does not say what it holds
         await engine.generate(request(model, () => undefined));
@@ -283,8 +351,8 @@ describe.each(targets)('host contract: $name', ({ run, make, at }) => {
   it.runIf(run)("pull() and delete() are 'not_supported' where it cannot download models; else delete() of a missing model is model_not_found", { timeout: 60_000 }, () =>
     withEngine(async (engine, model) => {
       if (!engine.can.pullAndDelete) {
-        await expectKind(engine.pull(model, { onLine: () => undefined }), 'not_supported');
-        await expectKind(engine.delete(model), 'not_supported');
+        await refused(engine, engine.pull(model, { onLine: () => undefined }), 'pull');
+        await refused(engine, engine.delete(model), 'delete', model);
         // and nothing was removed
         expect((await engine.list()).map((m) => m.name)).toContain(model);
       } else {

@@ -49,13 +49,19 @@ const routeAnswer = z.object({
     .object({ totalMs: ms, loadMs: ms, promptTokens: count, outputTokens: count, timeToFirstTokenMs: ms, promptMs: ms.optional(), cachedPromptTokens: count.optional(), generationMs: ms.optional() })
     .optional(),
   job: jobAnswer.optional(),
+  // the models tried before the one that answered, and why they failed: read only to say why the named one did not answer
+  fallbacks: z
+    .array(z.object({ model: z.string().max(256), error: z.string().max(4096) }))
+    .max(64)
+    .optional()
+    .catch(undefined),
 });
 
 export type ListedModel = z.infer<typeof listedModel>;
 export type BoxJob = z.infer<typeof jobAnswer>;
 
 /** A box's answer, or the job it runs the call on (repeat the call to wait for it). */
-export type BoxAnswer = { kind: 'answer'; text: string; thinking?: string; model?: string; done: GenerateDone } | { kind: 'job'; job: BoxJob };
+export type BoxAnswer = { kind: 'answer'; text: string; thinking?: string; model?: string; done: GenerateDone; fallbacks?: Array<{ model: string; error: string }> } | { kind: 'job'; job: BoxJob };
 
 /** How a box is named in errors, and where. */
 export interface BoxRef {
@@ -136,7 +142,7 @@ export function boxAnswer(structured: unknown, box: BoxRef): BoxAnswer {
     ...(m?.promptMs !== undefined && { promptMs: m.promptMs }),
     ...(m?.cachedPromptTokens !== undefined && { cachedPromptTokens: Math.round(m.cachedPromptTokens) }),
   };
-  return { kind: 'answer', text: a.text, ...(a.thinking && { thinking: a.thinking }), ...(a.model && { model: a.model }), done };
+  return { kind: 'answer', text: a.text, ...(a.thinking && { thinking: a.thinking }), ...(a.model && { model: a.model }), done, ...(a.fallbacks?.length && { fallbacks: a.fallbacks }) };
 }
 
 /** The text of a result's content, bounded (a refusal's words). */

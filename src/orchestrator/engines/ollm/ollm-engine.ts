@@ -123,7 +123,8 @@ export class OllmEngine implements Engine {
   }
 
   async createInstead(req: CreateModelRequest): Promise<string> {
-    return `make ${JSON.stringify(req.model)} on that server (its create_model from ${JSON.stringify(req.from)}), or send the system prompt with each request (route_and_generate's system)`;
+    const params = Object.entries(req.parameters ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+    return `make ${JSON.stringify(req.model)} on that server (its create_model from ${JSON.stringify(req.from)}${params.length ? ` with ${params.join(', ')}` : ''}), or send the system prompt with each request (route_and_generate's system)`;
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {

@@ -3,7 +3,9 @@
  * calling agent in the request's _meta (the box names the call `<token's name>/<agent>`), and what
  * the box does meanwhile followed through its progress notifications ("N tokens generated": each
  * new token told to onDelta as an empty piece, so the stream's watch sees it alive). The answer
- * comes whole at the end and is told once. A call the box hands over to a job (past what it takes
+ * comes whole at the end and is told once (a 'stop' said to it ends the call with 'length'; a
+ * signal aborted meanwhile, with 'aborted'). Another model's answer — the box's own fallback — is
+ * refused, never taken for the named model's. A call the box hands over to a job (past what it takes
  * this client to wait) is repeated — the same call waits for that job there — until the whole
  * answer comes, within this call's signal. Nothing is sent but the prompt and its limits: no
  * `files`, no paths; inputs were read here and split here for the box's model window.
@@ -11,6 +13,7 @@
 import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
 import { HostError } from '../host-error.js';
 import { log } from '../../util/log.js';
+import { cancelledText } from '../../util/stopping.js';
 import { AGENT_META_KEY } from '../../config/agents.js';
 import { boxAnswer, boxRefusal, type BoxRef } from './ollm-answers.js';
 import type { BoxConnection } from './ollm-client.js';
@@ -40,6 +43,14 @@ export function generateArgs(req: GenerateRequest): Record<string, unknown> {
   };
 }
 
+/** The box answered with `other`, not the model named: the named one's failure there (not installed: model_not_found), else trouble there. */
+function otherModel(ref: BoxRef, model: string, other: string, failed: string | undefined): HostError {
+  const why = failed === undefined ? 'no reason given' : failed.length > 500 ? `${failed.slice(0, 500)}…` : failed;
+  const kind = /not installed|no model named|unknown model|not found/i.test(why) ? 'model_not_found' : 'server_error';
+  log.warn(`${ref.who} answered with ${other}, not ${model} (its own fallback); its answer is not taken for ${model}'s`);
+  return new HostError(kind, `${ref.who} did not run ${JSON.stringify(model)} (${why}) and answered with ${JSON.stringify(other)} instead — not taken for ${JSON.stringify(model)}'s answer; the next model is tried here.`, ref.host);
+}
+
 export async function boxGenerate(box: BoxConnection, ref: BoxRef, req: GenerateRequest, options: CallOptions): Promise<GenerateDone> {
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -62,10 +73,14 @@ export async function boxGenerate(box: BoxConnection, ref: BoxRef, req: Generate
     if (result.isError) throw boxRefusal('route_and_generate', result.content, ref, req.model);
     const answer = boxAnswer(result.structuredContent, ref);
     if (answer.kind === 'job') continue; // the same call again waits for that job there
-    if (answer.model && answer.model !== req.model) log.warn(`${ref.who} answered with ${answer.model}, not ${req.model} (its own fallback)`);
-    if (answer.thinking) req.onDelta({ thinking: answer.thinking });
-    req.onDelta({ text: answer.text });
-    return answer.done;
+    // another model's answer is never taken for this one's (a box that does not take this server's
+    // call as relayed — no named token — may fall back): the model named failed there, as it says
+    if (answer.model && answer.model !== req.model) throw otherModel(ref, req.model, answer.model, answer.fallbacks?.find((f) => f.model === req.model)?.error);
+    let stopped = answer.thinking !== undefined && req.onDelta({ thinking: answer.thinking }) === 'stop';
+    if (!stopped) stopped = req.onDelta({ text: answer.text }) === 'stop';
+    // cancelled while the answer was told: a cancelled generation never answers
+    if (options.signal?.aborted) throw new HostError('aborted', cancelledText(`generation on ${ref.who}`, options.signal), ref.host);
+    return stopped ? { ...answer.done, doneReason: 'length' } : answer.done;
   }
   throw new HostError('timeout', `${ref.who} handed the call over ${MAX_ROUNDS} times without an answer.`, ref.host);
 }
