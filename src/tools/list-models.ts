@@ -34,6 +34,13 @@ function withRecords(models: readonly Listed[], book: EvidenceBook, madeFor: (m:
 
 export { roomText } from '../presenting/room.js';
 
+/** A model whose engine loads it by itself: on demand, or — where that host plans its own memory and says so — its fit there. */
+export function selfManagedState(m: Pick<Listed, 'loaded' | 'fits' | 'fitsNow' | 'requiredBytes' | 'memoryFigure'>): string {
+  if (!m.memoryFigure) return 'its engine loads it on demand (no memory planned here)';
+  const fit = m.loaded ? 'loaded there' : m.fitsNow ? 'fits there now' : m.fits ? 'fits there after unloading others' : 'too big for that host';
+  return `${fit}${m.requiredBytes > 0 ? `, needs ${formatBytes(m.requiredBytes)}` : ''} (${m.memoryFigure})`;
+}
+
 export function render(o: Omit<ModelsOverview, 'models'> & { models: Shown[]; cut?: CutReport }): string {
   const h = o.ram.host;
   const room = roomText(o.ram);
@@ -43,7 +50,7 @@ export function render(o: Omit<ModelsOverview, 'models'> & { models: Shown[]; cu
   const head = `${where}: ${installed} model${installed === 1 ? '' : 's'} installed, ${o.loaded.length} loaded${up ? '' : ` (at most ${h.maxLoadedModels})`}; ${up ? `on ${o.host}: ` : ''}${room}.`;
   const lines = o.models.map((m) => {
     const fit = m.loaded ? 'loaded' : m.fitsNow ? 'fits now' : m.fits ? 'fits after unloading' : 'too big for this host';
-    const state = m.cloud ? 'cloud (runs on ollama.com)' : m.selfManaged ? 'its engine loads it on demand (no memory planned here)' : `${fit}, needs ${formatBytes(m.requiredBytes)}${m.memoryFigure ? ` (${m.memoryFigure})` : ''}`;
+    const state = m.cloud ? 'cloud (runs on ollama.com)' : m.selfManaged ? selfManagedState(m) : `${fit}, needs ${formatBytes(m.requiredBytes)}${m.memoryFigure ? ` (${m.memoryFigure})` : ''}`;
     const profiles = m.profiles.length > 0 ? m.profiles.join(',') : 'embedding only';
     const record = m.record ? `; here: ${Object.entries(m.record).map(([work, r]) => `${work} ${r.summary}`).join('; ')}` : '';
     const own = m.settings ? `; its own settings: ${m.settings}` : '';

@@ -47,6 +47,22 @@ export interface EngineModel {
    * --sleep-idle-seconds): it still counts toward the engine's limit of models, `size` is 0.
    */
   asleep?: boolean;
+  /**
+   * How it fits there now, as an engine that plans its own memory says (another ollm-mcp's
+   * list_models), as of this list: shown for a model whose memory is not planned here, and ranked
+   * by (fits now first). Absent: the engine does not say.
+   */
+  fit?: EngineFit;
+}
+
+/** An engine's own word on a model's fit in its memory. */
+export interface EngineFit {
+  /** It is loaded, or loads now without unloading anything. */
+  fitsNow: boolean;
+  /** It loads after unloading others (false: not at all there); absent: not said. */
+  fitsAfterUnload?: boolean;
+  /** The memory it needs there, bytes; absent: not said. */
+  needBytes?: number;
 }
 
 /** What an engine tells of one model beyond its entry: its metadata (model_info as GGUF keys), capabilities, licence. */

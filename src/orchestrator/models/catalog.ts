@@ -4,7 +4,7 @@
  * while the digest stays), so a refresh only asks about new or changed models, a few at a time.
  * When Ollama goes away, the last good list is served, marked stale.
  */
-import type { ModelShow } from '../engines/engine.js';
+import type { EngineFit, ModelShow } from '../engines/engine.js';
 import { describeModel, findModel, similarModels, type ModelDescription } from './model-db.js';
 
 export { findModel, isModel, modelKey, similarModels, withTag } from './model-db.js';
@@ -31,7 +31,12 @@ export interface CatalogModel extends ModelDescription {
   own?: ModelSettings;
   /** Its weights file ("sha256-…"), which Ollama keys its runners by: a model made from another shares its base's. */
   weights?: string;
+  /** How it fits there, as an engine that plans its own memory says (EngineModel.fit), as of the list. */
+  fit?: EngineFit;
 }
+
+/** A list whose models carry their engine's own fit is read again after this long: the fit changes with every load there. */
+export const FIT_TTL_MS = 1000;
 
 /** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
 export function isCloudModel(tag: { name: string; remote_host?: unknown }): boolean {
@@ -170,7 +175,8 @@ export class Catalog {
   }
 
   async list(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<CatalogSnapshot> {
-    const fresh = this.snapshot && !this.snapshot.stale && Date.now() - this.snapshot.fetchedAt < this.ttlMs;
+    const ttl = this.snapshot?.models.some((m) => m.fit) ? Math.min(this.ttlMs, FIT_TTL_MS) : this.ttlMs;
+    const fresh = this.snapshot && !this.snapshot.stale && Date.now() - this.snapshot.fetchedAt < ttl;
     if (fresh && !options.refresh) return this.snapshot!;
     if (!this.inflight) {
       this.inflight = this.fetch(options.signal).finally(() => {
@@ -235,6 +241,7 @@ export class Catalog {
       if (show?.own) model.own = show.own;
       if (show?.weights) model.weights = show.weights;
       if (isCloudModel(tag)) model.cloud = true;
+      else if (tag.fit) model.fit = tag.fit;
       return model;
     });
     // Drop show answers for models that are gone.

@@ -69,7 +69,11 @@ export interface ModelSummary {
   memoryFigure?: string;
   /** Runs on ollama.com: takes no memory here, needs `ollama signin`. */
   cloud?: boolean;
-  /** Its engine loads and unloads it by itself (an OpenAI-compatible host): no memory is planned for it here. */
+  /**
+   * Its engine loads and unloads it by itself (an OpenAI-compatible host, another ollm-mcp): no
+   * memory is planned for it here. Its fit figures are then that host's own where it says them
+   * (EngineModel.fit; memoryFigure set), else it is taken to fit.
+   */
   selfManaged?: boolean;
   /** The Ollama host it is on, when there are several. */
   host?: string;

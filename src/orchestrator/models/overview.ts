@@ -17,6 +17,19 @@ import type { Catalog, CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { toLoaded, type HostCapacity, type LoadedModel, type ModelCard, type ModelsOverview, type ModelSummary, type RamSummary } from './overview-types.js';
 
+/** Where the fit of a model its engine plans comes from (ModelSummary.memoryFigure). */
+export const ENGINE_FIGURE = "its host's own plan";
+
+/**
+ * A model whose memory is not planned here: the fit its engine says (another ollm-mcp's own plan),
+ * else no figure — its engine loads it on demand, so it is taken to fit.
+ */
+export function reportedFit(model: Pick<CatalogModel, 'fit' | 'cloud'>): Pick<ModelSummary, 'requiredBytes' | 'fits' | 'fitsNow'> {
+  const f = model.cloud ? undefined : model.fit;
+  if (!f) return { requiredBytes: 0, fits: true, fitsNow: true };
+  return { requiredBytes: f.needBytes ?? 0, fits: f.fitsNow || f.fitsAfterUnload !== false, fitsNow: f.fitsNow };
+}
+
 export interface OverviewDeps {
   backend: Engine;
   catalog: Catalog;
@@ -117,7 +130,7 @@ export class ModelOverview {
     const contextLength = contextFor(model, running.find((r) => r.name === model.name), 0, baseContext(this.settings, view.memory, model));
     const learned = planned ? this.loader.learned(model, contextLength, slots, kvType) : undefined;
     const fit = !planned
-      ? { requiredBytes: 0, fits: true, fitsNow: true }
+      ? reportedFit(model)
       : assessFit({
           modelBytes: model.sizeBytes,
           ...(learned && { learnedBytes: learned.plannedBytes }),
@@ -139,6 +152,7 @@ export class ModelOverview {
       loaded: isLoaded,
       ...fit,
       ...(planned && { memoryFigure: describeFigure(learned?.observed, contextLength) }),
+      ...(!planned && !model.cloud && model.fit && { memoryFigure: ENGINE_FIGURE }),
       ...(model.cloud && { cloud: true }),
       ...(!this.backend.can.managesMemory && { selfManaged: true }),
       ...(model.own && { own: model.own }),

@@ -7,7 +7,7 @@
  * refused with a HostError of kind bad_response naming the tool and what was wrong, never trusted.
  */
 import * as z from 'zod';
-import type { EngineModel, GenerateDone, ModelShow } from '../engine.js';
+import type { EngineFit, EngineModel, GenerateDone, ModelShow } from '../engine.js';
 import { HostError } from '../host-error.js';
 
 /** The most models one box may list (more is not a box's list but nonsense). */
@@ -35,6 +35,11 @@ const listedModel = z.object({
   loaded: z.boolean(),
   cloud: z.boolean().optional(),
   host: word.optional(),
+  // its fit there, as its own plan sees it: a figure that is not one is left out (fitOf), never refused
+  fits: z.boolean().optional().catch(undefined),
+  fitsNow: z.boolean().optional().catch(undefined),
+  requiredBytes: bytes.optional().catch(undefined),
+  selfManaged: z.boolean().optional().catch(undefined),
 });
 const loadedModel = z.object({ name, sizeBytes: bytes, vramBytes: bytes, expiresAt: z.string().max(64), contextLength: window.optional(), host: word.optional() });
 const listAnswer = z.object({ models: z.array(listedModel).max(MAX_MODELS), loaded: z.array(loadedModel).max(MAX_MODELS) });
@@ -85,8 +90,20 @@ function details(m: Pick<ListedModel, 'family' | 'parameterSize' | 'quantization
   return { parent_model: '', format: 'gguf', family: m.family, families: m.family ? [m.family] : [], parameter_size: m.parameterSize, quantization_level: m.quantization };
 }
 
+/**
+ * How a model fits on the box, as the box's own plan says: whether it loads now, after unloads or
+ * not at all, and the memory it needs. Nothing for a model the box plans no memory for (its engine
+ * loads it by itself, or it runs on ollama.com), nor for figures that contradict each other.
+ */
+export function fitOf(m: Pick<ListedModel, 'fits' | 'fitsNow' | 'requiredBytes' | 'selfManaged' | 'cloud'>): EngineFit | undefined {
+  if (m.selfManaged || m.cloud || m.fitsNow === undefined) return undefined;
+  if (m.fitsNow && m.fits === false) return undefined;
+  return { fitsNow: m.fitsNow, ...(m.fits !== undefined && { fitsAfterUnload: m.fits }), ...(m.requiredBytes && { needBytes: m.requiredBytes }) };
+}
+
 function entry(m: ListedModel): EngineModel {
-  return { name: m.name, model: m.name, modified_at: new Date(0), size: m.sizeBytes, digest: `ollm:${m.name}:${m.sizeBytes}`, details: details(m), expires_at: NEVER, size_vram: 0, context_length: m.contextWindow };
+  const fit = fitOf(m);
+  return { name: m.name, model: m.name, modified_at: new Date(0), size: m.sizeBytes, digest: `ollm:${m.name}:${m.sizeBytes}`, details: details(m), expires_at: NEVER, size_vram: 0, context_length: m.contextWindow, ...(fit && { fit }) };
 }
 
 /**
