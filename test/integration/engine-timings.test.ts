@@ -103,5 +103,8 @@ describe('an OpenAI-compatible engine', () => {
     expect(r.metrics.cachedPromptTokens).toBeUndefined();
     await orch.speeds.load();
     expect(orch.speeds.at('eng', r.model).tokensPerSecond).toBeGreaterThan(0);
+    // a dry run names the engine kind that would answer, as the answer does
+    expect(r.provider).toBe('openai');
+    expect((await routeAndGenerate(orch, { prompt: 'hi', model: 'm1', dryRun: true })).provider).toBe('openai');
   });
 });

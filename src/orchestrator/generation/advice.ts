@@ -27,6 +27,8 @@ export interface AdviceInput {
   promptTokens: number;
   /** The host is named in the result (several hosts). */
   namedHost: boolean;
+  /** The engine kind of the first model's host: what would answer (the result's provider). */
+  provider: RouteResult['provider'];
   /** Requests running on the first model now, and the requests it answers at once. */
   busy?: { running: number; slots: number };
 }
@@ -63,7 +65,7 @@ export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
   ].join('\n');
   return {
     model: first.model,
-    provider: 'ollama',
+    provider: a.provider,
     ...(a.namedHost && first.host && { host: first.host }),
     task: a.task,
     profile: a.profile,

@@ -115,5 +115,5 @@ function dryRun(parts: JobParts, req: RouteAsk, ask: Prepared, list: Candidates)
   // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine counted before (metrics.ts)
   const promptTokens = req.promptTokens !== undefined ? ask.promptTokens : Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(first.model) ?? 1));
   const estimate = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, ...(req.plan && { shape: req.plan }) });
-  return adviseRoute({ queue: list.queue, models: list.models, estimate, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens: ask.maxTokens, promptTokens: ask.promptTokens, namedHost: parts.fleet.hosts.length > 1, busy });
+  return adviseRoute({ queue: list.queue, models: list.models, estimate, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens: ask.maxTokens, promptTokens: ask.promptTokens, namedHost: parts.fleet.hosts.length > 1, provider: host.kind, busy });
 }
