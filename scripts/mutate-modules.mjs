@@ -37,7 +37,7 @@ export const MODULES = [
   { name: 'event-eviction', file: 'src/server/event-eviction.ts', tests: unit('event-eviction', 'event-store') },
   { name: 'stream-owner', file: 'src/server/stream-owner.ts', tests: unit('stream-owner') },
   { name: 'resume-grace', file: 'src/server/resume-grace.ts', tests: unit('resume-grace') },
-  { name: 'agents', file: 'src/orchestrator/config/agents.ts', tests: unit('agents-settings', 'session-names', 'self-named-agent') },
+  { name: 'agents', file: 'src/orchestrator/config/agents.ts', tests: unit('agents-settings', 'session-names', 'self-named-agent', 'relayed-agent') },
   { name: 'agents-schema', file: 'src/orchestrator/config/agents-schema.ts', tests: unit('agents-settings', 'http-tokens', 'settings-schema', 'client-limits') },
   { name: 'session-names', file: 'src/server/session-names.ts', tests: unit('session-names') },
   { name: 'stream-watch', file: 'src/orchestrator/generation/stream-watch.ts', tests: unit('stream-watch', 'progress') },
@@ -63,4 +63,7 @@ export const MODULES = [
   { name: 'shared-stall', file: 'src/server/shared/stall.ts', tests: [...unit('shared-stall'), ...integration('shared-forward')] },
   { name: 'limit-fit', file: 'src/orchestrator/generation/limit-fit.ts', tests: unit('limit-fit') },
   { name: 'task-shapes', file: 'src/server/task-shapes.ts', tests: unit('task-shapes') },
+  { name: 'others-load', file: 'src/orchestrator/fleet/others-load.ts', tests: unit('engine-load') },
+  { name: 'load-figures', file: 'src/orchestrator/engines/load-figures.ts', tests: unit('engine-load') },
+  { name: 'ollm-answers', file: 'src/orchestrator/engines/ollm/ollm-answers.ts', tests: unit('ollm-answers') },
 ];
