@@ -33,12 +33,12 @@ const FAMILIES: readonly Family[] = [
 ];
 
 const SAMPLE = /^([A-Za-z_:][A-Za-z0-9_:]*)(\{.*\})?[ \t]+(\S+)(?:[ \t]+\S+)?$/;
-const MODEL_LABEL = /(?:^|[{,])\s*model_name\s*=\s*"((?:[^"\\]|\\.)*)"/;
+const MODEL_LABEL = /[{,]\s*model_name\s*=\s*"((?:[^"\\]|\\.)*)"/;
 
 /** A count as Prometheus writes it ("3", "3.0", "3e0"), rounded; undefined for NaN, ±Inf, negative, absurd. */
 function countOf(text: string): number | undefined {
-  const v = text.trim() === '' ? NaN : Number(text);
-  return Number.isFinite(v) && v >= 0 && v <= MAX_REQUESTS ? Math.round(v) : undefined;
+  const v = Number(text); // a sample's value is never blank (SAMPLE); NaN and ±Inf fail a bound
+  return v >= 0 && v <= MAX_REQUESTS ? Math.round(v) : undefined;
 }
 
 /** A fraction, clamped to 0..1; undefined for NaN, ±Inf or negative. */
@@ -57,9 +57,7 @@ function samplesOf(text: string, wanted: ReadonlySet<string>): Map<string, Sampl
   const found = new Map<string, Sample[]>();
   let kept = 0;
   for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = SAMPLE.exec(line);
+    const m = SAMPLE.exec(raw.trim()); // a blank line or a # comment is no sample
     if (!m) continue;
     const name = m[1]!.replaceAll(':', '_');
     if (!wanted.has(name)) continue;
@@ -126,7 +124,7 @@ export function readSlotsLoad(text: string): EngineLoad | undefined {
   if (!Array.isArray(slots) || slots.length === 0 || slots.length > MAX_ENTRIES) return undefined;
   let running = 0;
   for (const s of slots) {
-    const busy = typeof s === 'object' && s !== null ? (s as { is_processing?: unknown }).is_processing : undefined;
+    const busy = (s as { is_processing?: unknown } | null)?.is_processing; // undefined for a number, string, list
     if (typeof busy !== 'boolean') return undefined;
     if (busy) running++;
   }
@@ -135,12 +133,11 @@ export function readSlotsLoad(text: string): EngineLoad | undefined {
 
 /** llama-swap's /running: the models it runs now (state "ready"); undefined for anything else. */
 export function readRunningModels(text: string): string[] | undefined {
-  const json = parse(text);
-  const list = typeof json === 'object' && json !== null ? (json as { running?: unknown }).running : undefined;
+  const list = (parse(text) as { running?: unknown } | null | undefined)?.running;
   if (!Array.isArray(list) || list.length > MAX_ENTRIES) return undefined;
   const ready: string[] = [];
   for (const e of list) {
-    const { model, state } = typeof e === 'object' && e !== null ? (e as { model?: unknown; state?: unknown }) : {};
+    const { model, state } = (e ?? {}) as { model?: unknown; state?: unknown };
     if (typeof model !== 'string' || model === '' || model.length > 512) return undefined;
     if (state === undefined || state === 'ready') ready.push(model);
   }
