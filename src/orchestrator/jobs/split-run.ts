@@ -70,11 +70,17 @@ export function partRequest(req: RouteRequest, plan: Pick<SplitPlan, 'guide' | '
   return { ...sent, ...(plan.guide && { guide: plan.guide, ...(check && { check }) }), ...(!plan.carry.memory && { useMemory: false }) };
 }
 
-export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string> } = {}): Promise<RouteResult & { split: SplitInfo }> {
-  const { onPart, reused } = parts;
-  const started = performance.now();
+type Stage = { name: string; total: number; index: string };
+type Run = (prompt: string, label: string, stage: Stage, maxTokens: number, promptTokens?: number, asked?: Pick<RouteRequest, 'format' | 'useMemory'>) => Promise<RouteResult>;
+
+/**
+ * The job's generations on the plan's model: each in its own lane of the progress board, the
+ * stage's parts running and done in one line; every result kept (`results`) for the job's sums.
+ * `stageDone` starts a stage's count again.
+ */
+function generations(job: JobParts, req: RouteRequest, plan: SplitPlan): { run: Run; results: RouteResult[]; stageDone(): void } {
   const board = req.progress as PhaseBoard | undefined;
-  const { model, count, width } = plan;
+  const { model, count } = plan;
   const results: RouteResult[] = [];
   const running = new Set<string>();
   let done = 0;
@@ -83,9 +89,8 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     board?.note(`${stage}: ${now.length ? `${now.length === 1 ? 'part' : 'parts'} ${now.join(', ')} of ${total} running, ` : ''}${done} of ${total} done`);
   };
   // parts and partial combinations answer in text; only the last combination, the answer, takes the format
-  const { format } = req;
   const textReq = partRequest(req, plan);
-  const run = async (prompt: string, label: string, stage: { name: string; total: number; index: string }, maxTokens: number, promptTokens?: number, asked?: Pick<RouteRequest, 'format' | 'useMemory'>): Promise<RouteResult> => {
+  const run: Run = async (prompt, label, stage, maxTokens, promptTokens, asked) => {
     const lane = board?.lane(label);
     running.add(stage.index);
     say(stage.name, stage.total);
@@ -101,7 +106,47 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
       say(stage.name, stage.total);
     }
   };
+  return { run, results, stageDone: () => (done = 0) };
+}
 
+/**
+ * The parts' answers combined, in rounds while they do not fit one prompt; the last combination is
+ * the answer itself — as long as asked, within the window, in the format asked, with remembered
+ * facts again where they fit beside an answer of a part's size (`factsBack`).
+ */
+async function combineAll(job: JobParts, req: RouteRequest, plan: SplitPlan, g: ReturnType<typeof generations>, first: Array<{ label: string; text: string }>): Promise<{ final: RouteResult; rounds: number; factsBack: boolean }> {
+  const { count, width } = plan;
+  const total = plan.parts.length;
+  const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
+  const memoryBack = (prompt: string) => !plan.carry.memory && plan.memoryTokens > 0 && count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <= Math.floor(plan.window * fill);
+  const finalTokens = (prompt: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(answerLimit(req.maxTokens, job.settings), Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - (memory ? plan.memoryTokens : 0) - count(prompt) - FRAMING_TOKENS));
+  let answers = first;
+  let rounds = 0;
+  let factsBack = false;
+  for (;;) {
+    rounds++;
+    g.stageDone();
+    const groups = splitInputs(answers, plan.partTokens, count);
+    const last = groups.length === 1;
+    const combine = (i: number) =>
+      `${renderPart(groups[i]!)}\n\nAbove are ${groups.length > 1 ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
+    const stage = `combining the answers, round ${rounds}`;
+    const combined = await pool(groups.length, width, req.signal, (i) => {
+      const prompt = combine(i);
+      if (!last) return g.run(prompt, `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, plan.partAnswerTokens);
+      factsBack = memoryBack(prompt);
+      return g.run(prompt, 'combining the answers', { name: stage, total: 1, index: '1' }, finalTokens(prompt, factsBack), undefined, { ...(req.format && { format: req.format }), ...(factsBack && { useMemory: true }) });
+    });
+    if (combined.length === 1) return { final: combined[0]!, rounds, factsBack };
+    answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
+  }
+}
+
+export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string> } = {}): Promise<RouteResult & { split: SplitInfo }> {
+  const { onPart, reused } = parts;
+  const started = performance.now();
+  const { model, count, width } = plan;
+  const g = generations(job, req, plan);
   const total = plan.parts.length;
   const partPrompt = (part: Part, i: number) =>
     `${renderPart(part)}\n\nPart ${i + 1} of ${total} of the input. Task: ${req.prompt}\nAnswer from this part only; the answers for all parts will be combined.`;
@@ -127,7 +172,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
         return out;
       }
     }
-    const r = await run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
+    const r = await g.run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
     onPart?.(`${labelsOf(part)}: ${r.text}`, { key, answer: r.text });
     return [{ part, text: r.text }];
   };
@@ -136,33 +181,10 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
   const runsWith = plan.host.engine.runtimeWindow?.(model);
   if (runsWith !== undefined && runsWith < plan.window) throw new RouteError(`${model} refused part 1 of ${total}: its engine runs it with ${runsWith} tokens, not the ${plan.window} the parts were sized to.`, []);
   const rest = await pool(total - 1, width, req.signal, (i) => runPart(plan.parts[i + 1]!, i + 1, `part ${i + 2} of ${total}`));
-  let answers = [first, ...rest].flat().map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
+  const answers = [first, ...rest].flat().map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
+  const { final, rounds, factsBack } = await combineAll(job, req, plan, g, answers);
 
-  let rounds = 0;
-  let final: RouteResult | undefined;
-  let factsBack = false;
-  const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
-  while (!final) {
-    rounds++;
-    done = 0;
-    const groups = splitInputs(answers, plan.partTokens, count);
-    const last = groups.length === 1;
-    const combine = (i: number) =>
-      `${renderPart(groups[i]!)}\n\nAbove are ${groups.length > 1 ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
-    // the last combination is the answer itself: as long as asked, within the window — with remembered facts again where they fit beside an answer of a part's size
-    const memoryBack = (prompt: string) => !plan.carry.memory && plan.memoryTokens > 0 && count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <= Math.floor(plan.window * fill);
-    const finalTokens = (prompt: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(answerLimit(req.maxTokens, job.settings), Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - (memory ? plan.memoryTokens : 0) - count(prompt) - FRAMING_TOKENS));
-    const stage = `combining the answers, round ${rounds}`;
-    const combined = await pool(groups.length, width, req.signal, (i) => {
-      const prompt = combine(i);
-      if (!last) return run(prompt, `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, plan.partAnswerTokens);
-      factsBack = memoryBack(prompt);
-      return run(prompt, 'combining the answers', { name: stage, total: 1, index: '1' }, finalTokens(prompt, factsBack), undefined, { ...(format && { format }), ...(factsBack && { useMemory: true }) });
-    });
-    if (combined.length === 1) final = combined[0];
-    else answers = combined.map((r, i) => ({ label: `combined answer ${i + 1}`, text: r.text }));
-  }
-
+  const { results } = g;
   const sum = (k: 'promptTokens' | 'outputTokens' | 'loadMs' | 'queueMs') => results.reduce((s, r) => s + r.metrics[k], 0);
   const left = leftOutNote(plan, plan.window);
   const notes = [...(final.notes ?? []), ...(left ? [`${left}${factsBack ? ' (remembered facts kept in the final combination)' : ''}.`] : [])];
