@@ -4,9 +4,6 @@
  * `isError` result that says what went wrong and what to do next — never a crash.
  */
 import {
-  CLIENT_CAPABILITIES_META_KEY,
-  LOG_LEVEL_META_KEY,
-  type ClientCapabilities,
   type InputRequiredResult,
   type McpServer,
   type ServerContext,
@@ -17,16 +14,14 @@ import type * as z from 'zod';
 import { HostError, type Orchestrator } from '../orchestrator/index.js';
 import { slimSchema } from './slim-schema.js';
 import { log } from '../orchestrator/util/log.js';
-import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
+import type { PhaseBoard } from '../orchestrator/progress/progress.js';
 import { reportingTo } from '../orchestrator/progress/current.js';
-import { LoggedBoard } from '../orchestrator/progress/logged.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
 import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
 import { RouteError } from '../orchestrator/jobs/route.js';
 import { FormatError } from '../orchestrator/generation/answer-format.js';
 import { withoutLongEchoes } from '../orchestrator/util/shorten.js';
-import { redactSecrets } from '../orchestrator/util/redact-secrets.js';
 import { configuredSecrets } from '../orchestrator/config/secrets.js';
 import { diskProblem } from '../orchestrator/util/disk-errors.js';
 import { explainInvalidArguments } from './invalid-args.js';
@@ -38,7 +33,7 @@ import { isRelayed } from '../presenting/calling-agent.js';
 import { arrivalOf } from './arrival.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
-import { levelChosen } from './log-choice.js';
+import { clientCanAsk, loggedBoard, logsReach, phaseTracker } from './call-reporting.js';
 import { TASK_LIMIT, taskControl } from './task-run.js';
 import type { JobControl } from '../orchestrator/jobs/long-work.js';
 
@@ -75,40 +70,6 @@ export interface ToolContext {
 
 /** A tool's answer, or — when it needs the user first — a request for input (answered by a retry). */
 export type ToolOutput<O> = { structured: O; text: string } | { ask: InputRequiredResult };
-
-/** Form elicitation: declared per connection (2025-11-25) or per request (2026-07-28). */
-function clientCanAsk(server: McpServer, ctx: ServerContext): boolean {
-  const perRequest = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
-  const elicitation = (perRequest ?? server.server.getClientCapabilities())?.elicitation as { form?: object; url?: object } | undefined;
-  return elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined);
-}
-
-/**
- * Whether the level the client chose (logging/setLevel) reaches this request: per request in the
- * 2026 era (the SDK then sends at that level), per connection otherwise, once the client chose one
- * (log-choice.ts) — except a stateless HTTP request of the 2025 era, which no earlier setLevel
- * reaches: nothing is logged there rather than everything.
- */
-function logsReach(ctx: ServerContext, server: McpServer): boolean {
-  if ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] !== undefined) return true;
-  return levelChosen(server) && !(ctx.http && !ctx.sessionId);
-}
-
-/** A phase reporter sending progress notifications, when the client asked for them (a progressToken). */
-function phaseTracker(ctx: ServerContext, intervalMs: number): PhaseTracker | undefined {
-  const token = ctx.mcpReq._meta?.progressToken;
-  if (token === undefined) return undefined;
-  return new PhaseTracker(({ progress, total, message }) => {
-    void ctx.mcpReq
-      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), message } })
-      .catch(() => undefined);
-  }, { intervalMs });
-}
-
-/** Phases also sent as log lines, cleared of the secrets this server holds. */
-function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracker | undefined): LoggedBoard {
-  return new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker);
-}
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject, R extends ToolOutput<z.output<O>> = ToolOutput<z.output<O>>> {
   name: string;
