@@ -65,5 +65,5 @@ export const MODULES = [
   { name: 'task-shapes', file: 'src/server/task-shapes.ts', tests: unit('task-shapes') },
   { name: 'others-load', file: 'src/orchestrator/fleet/others-load.ts', tests: unit('engine-load', 'others-load') },
   { name: 'load-figures', file: 'src/orchestrator/engines/load-figures.ts', tests: unit('engine-load', 'load-figures') },
-  { name: 'ollm-answers', file: 'src/orchestrator/engines/ollm/ollm-answers.ts', tests: unit('ollm-answers') },
+  { name: 'ollm-answers', file: 'src/orchestrator/engines/ollm/ollm-answers.ts', tests: unit('ollm-answers', 'ollm-fit', 'ollm-answers-bounds') },
 ];

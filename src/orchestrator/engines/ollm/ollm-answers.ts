@@ -78,9 +78,10 @@ export interface BoxRef {
 function checked<T>(schema: z.ZodType<T>, value: unknown, tool: string, box: BoxRef): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue?.path.length ? issue.path.slice(0, 6).join('.') : 'its result';
-  throw new HostError('bad_response', `${box.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ${issue?.message ?? 'wrong shape'}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks this one's tools?`, box.host);
+  // a failed parse names at least one issue; its path is as deep as the schemas above (4 at most), so bounded by them
+  const issue = r.error.issues[0]!;
+  const where = issue.path.length ? issue.path.join('.') : 'its result';
+  throw new HostError('bad_response', `${box.who} answered ${tool} with something that is not ollm-mcp's answer (${where}: ${issue.message}) — is hosts.*.url another ollm-mcp's /mcp endpoint, of a version that speaks this one's tools?`, box.host);
 }
 
 /** Nothing expires by itself here: the box decides. */
@@ -165,7 +166,8 @@ export function boxAnswer(structured: unknown, box: BoxRef): BoxAnswer {
 /** The text of a result's content, bounded (a refusal's words). */
 export function contentText(content: unknown): string {
   if (!Array.isArray(content)) return '';
-  const texts = content.slice(0, 16).flatMap((c) => (c && typeof c === 'object' && (c as { type?: unknown }).type === 'text' && typeof (c as { text?: unknown }).text === 'string' ? [(c as { text: string }).text] : []));
+  // parsed JSON: an entry that is no object has no type (a string's, a number's is undefined)
+  const texts = content.slice(0, 16).flatMap((c: { type?: unknown; text?: unknown } | null | undefined) => (c?.type === 'text' && typeof c.text === 'string' ? [c.text] : []));
   const text = texts.join('\n');
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
