@@ -88,7 +88,8 @@ describe.skipIf(!CHROMIUM)('views in a browser', () => {
     const byName = new Map(tools.map((t) => [t.name, t]));
     expect(byName.get('compare')!._meta).toMatchObject({ ui: { resourceUri: 'ui://ollm/compare' } });
     expect(byName.get('show_status')!._meta).toMatchObject({ ui: { resourceUri: 'ui://ollm/status' } });
-    expect(byName.get('show_status')!.annotations).toMatchObject({ readOnlyHint: true });
+    // not read-only since its cancelJob stops one of the agent's own jobs; never destructive
+    expect(byName.get('show_status')!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
     const html = await viewHtml('ui://ollm/compare');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3)/);
     expect(html.length).toBeLessThan(60_000);
