@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { planOffload } from '../../src/orchestrator/jobs/offload-plan.js';
 import { runSplit } from '../../src/orchestrator/jobs/split-run.js';
 import { LongWork, type JobCall } from '../../src/orchestrator/jobs/long-work.js';
-import { JobStore, type ReusablePart } from '../../src/orchestrator/stores/job-store.js';
+import { JobStore, KEEP_MS, type ReusablePart } from '../../src/orchestrator/stores/job-store.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 import { FAIR_YAML, fairModels, longLog } from '../helpers/fair.js';
@@ -93,5 +93,14 @@ describe('the job runner', () => {
       ['p1', 'one'],
       ['p2', 'two'],
     ]);
+  });
+
+  it(`keeps a lost job's parts for ${KEEP_MS / 3600_000} h, like any job: past it, a new job of the call asks anew`, async () => {
+    const home = tempDir('ollm-jobs-');
+    const lost = await new JobStore(home).create('agent-a', 'route_and_generate', 'k1');
+    await new JobStore(home).progress(lost.id, '1 part answered', [{ text: 'a: one', reuse: { key: 'p1', answer: 'one' } }]);
+    const later = (ms: number) => new JobStore(home, () => false, () => Date.now() + ms);
+    expect(await later(KEEP_MS - 60_000).lostParts('agent-a', 'k1')).toEqual([{ key: 'p1', answer: 'one' }]);
+    expect(await later(KEEP_MS + 60_000).lostParts('agent-a', 'k1')).toEqual([]);
   });
 });

@@ -212,7 +212,8 @@ export class JobStore {
    */
   async lostParts(owner: string, key: string): Promise<ReusablePart[]> {
     const db = await stateDb(this.home);
-    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state = 'running' AND parts IS NOT NULL ORDER BY created_at DESC LIMIT 5").all(owner, key) as Row[];
+    // within the keep, like every job a call may attach to (a lost row is never ended, so the cleanup leaves it)
+    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state = 'running' AND parts IS NOT NULL AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
     return rows.map((r) => fromRow(r, this.alive)).find((j) => j?.state === 'lost' && j.reusable !== undefined)?.reusable ?? [];
   }
 
