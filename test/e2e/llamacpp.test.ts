@@ -58,7 +58,7 @@ describe.each([
     expect(c.out).toMatchObject({ action: 'loaded', unloaded: ['storiesA:latest'] });
 
     const r = await call('route_and_generate', { prompt: 'Once upon a time', model: 'storiesB', maxTokens: 48 });
-    expect(r.isError).toBe(false);
+    expect(r.isError, r.text).toBe(false);
     expect(r.out).toMatchObject({ model: 'storiesB:latest', host: 'llama' });
     expect(String(r.out.text)).toMatch(/[a-z]{3,}/i);
     expect((r.out.metrics as { outputTokens: number }).outputTokens).toBeGreaterThan(0);
