@@ -23,6 +23,9 @@
  * The slot's cache holds the last prompt (a token is 4 characters here): the common prefix with it
  * is cache_n, at least one token is always read.
  *
+ * Connections: a router closes the connection after each answer it relays from a model's server,
+ * a single-model server after a streamed chat, without saying so (as the real ones do).
+ *
  * Tests read `evicted` (models the router unloaded by itself), `requests`, and can make a load
  * fail, make a model load slowly, or kill the server mid-stream. Only node:http; nothing on stdout.
  *
@@ -238,6 +241,11 @@ export class FakeLlamacpp {
     const route = `${req.method} ${path}`;
     if (route === 'GET /health') return this.send(res, 200, { status: 'ok' });
     const asked = new URLSearchParams(search).get('model');
+    // as the real llama-server: a router closes the connection after every answer it relays from a
+    // model's server (a chat, /tokenize, a GET naming ?model=), and a single-model server after a
+    // streamed chat — while its headers still say keep-alive; the client's next request on it resets
+    const relayed = this.router ? route === 'POST /v1/chat/completions' || route === 'POST /tokenize' || (req.method === 'GET' && asked !== null) : route === 'POST /v1/chat/completions' && body['stream'] === true;
+    if (relayed) res.once('finish', () => req.socket.destroy());
     if (route === 'GET /props' && this.router && asked !== null) return this.modelProps(asked, res);
     if (route === 'GET /props') return this.send(res, 200, this.router ? { role: 'router', max_instances: this.options.modelsMax ?? 4, models_autoload: true, build_info: 'fake' } : { total_slots: 1, model_path: this.states[0]!.model.file, default_generation_settings: { n_ctx: this.states[0]!.model.ctxSize ?? 512 }, build_info: 'fake' });
     if (route === 'GET /models' || route === 'GET /v1/models') return this.send(res, 200, { object: 'list', data: this.states.map((s) => this.entry(s)) });

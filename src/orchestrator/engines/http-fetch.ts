@@ -81,20 +81,30 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
   if (body) headers['content-length'] = String(body.length);
 
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'https:' ? https : http).request(url, { method: init.method ?? 'GET', headers, agent });
-    const onAbort = () => request.destroy(abortError(signal!));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    request.on('error', (err) => {
-      signal?.removeEventListener('abort', onAbort);
-      // a fresh plain-HTTP connection closed or answered in something not HTTP: is it a TLS server? (address-trouble.ts)
-      const code = errorCode(err) ?? '';
-      if (url.protocol === 'http:' && !request.reusedSocket && !signal?.aborted && (code === 'ECONNRESET' || code.startsWith('HPE_'))) {
-        void handshakes(url, signal).then((yes) => reject(yes ? Object.assign(err, { [SPEAKS_TLS]: true }) : err));
-        return;
-      }
-      reject(err);
-    });
-    request.on('response', (res) => {
+    const send = (fresh: boolean) => {
+      // fresh: a connection of its own (agent false), never one from the pool
+      const request = (url.protocol === 'https:' ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: fresh ? false : agent });
+      const onAbort = () => request.destroy(abortError(signal!));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      request.on('error', (err) => {
+        signal?.removeEventListener('abort', onAbort);
+        const code = errorCode(err) ?? '';
+        // a kept-alive connection the engine had closed as this request went out, before any answer: the
+        // request never reached it; sent once more on a connection of its own. A llama-server router closes
+        // the connection after every answer it relays from a model's server while saying "keep-alive"
+        if (request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return send(true);
+        // a fresh plain-HTTP connection closed or answered in something not HTTP: is it a TLS server? (address-trouble.ts)
+        if (url.protocol === 'http:' && !request.reusedSocket && !signal?.aborted && (code === 'ECONNRESET' || code.startsWith('HPE_'))) {
+          void handshakes(url, signal).then((yes) => reject(yes ? Object.assign(err, { [SPEAKS_TLS]: true }) : err));
+          return;
+        }
+        reject(err);
+      });
+      // an answer's own troubles (broken off after its headers) come on it, never here: never sent twice
+      request.on('response', (res) => answer(res, onAbort));
+      request.end(body);
+    };
+    const answer = (res: IncomingMessage, onAbort: () => void) => {
       const done = () => signal?.removeEventListener('abort', onAbort);
       res.once('end', done);
       res.once('close', done);
@@ -130,8 +140,8 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
         text: readAll,
         json: async () => JSON.parse(await readAll()) as unknown,
       });
-    });
-    request.end(body);
+    };
+    send(false);
   });
 }) as unknown as typeof fetch; // the `ollama` client calls it as fetch; see MinimalResponse for what it relies on
 
