@@ -31,7 +31,8 @@ import type { ProjectProfile } from './project/project.js';
 import { RamMonitor, type MemorySource } from './loading/ram.js';
 import { TemplateLibrary } from './templates/library.js';
 import type { ModelOverview } from './models/overview.js';
-import type { FleetHost } from './fleet/fleet-host.js';
+import type { FleetHost, FleetHostDeps } from './fleet/fleet-host.js';
+import { sharedOf } from './engines/planned-elsewhere.js';
 import { fleetHosts } from './fleet/fleet-hosts.js';
 import { HostCooldown } from './fleet/placement.js';
 import { defaultHost, FailoverOverview } from './fleet/default-host.js';
@@ -51,6 +52,8 @@ export interface OrchestratorDeps {
   project?: ProjectProfile;
   /** The templates, when the server already reads them (it lists them as prompts before the core is made). */
   templates?: TemplateLibrary;
+  /** Who plans an engine other ollm-mcp servers on this machine use too (server/shared/engine-claims.ts); none: this server plans them all. */
+  claims?: FleetHostDeps['claims'];
 }
 
 /** A client connected to a shared server (ollm://fleet, doctor): what it said it is, and where it runs. */
@@ -131,7 +134,7 @@ export class Orchestrator {
     this.agents = new AgentsStore(config.home);
     // Ollama hosts and llama.cpp routers (managed alike), by priority
     this.seenSizes = new SeenSizes(config.home);
-    this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, sizes: this.seenSizes, ...(deps.fetch && { fetch: deps.fetch }) });
+    this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, sizes: this.seenSizes, ...(deps.fetch && { fetch: deps.fetch }), ...(deps.claims && { claims: deps.claims }) });
     this.fleet = new HostFleet(this.hosts);
     this.hostCooldown = this.fleet.hostCooldown;
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
@@ -148,6 +151,11 @@ export class Orchestrator {
     this.templates = deps.templates ?? new TemplateLibrary(config.templatesDir, config.home);
     if (deps.project) this.project = deps.project;
     if (config.settings.fallback) this.fallback = new CloudFallback(config.settings.fallback, config.settings.ollama.stallTimeoutMs, this.origins, deps.fetch ? { fetch: deps.fetch } : {});
+  }
+
+  /** Asks each engine's claim who plans it (engines/planned-elsewhere.ts): before the first call, so no two servers plan one engine. */
+  async settleClaims(): Promise<void> {
+    await Promise.all(this.hosts.map((h) => sharedOf(h.engine)?.settle()));
   }
 
   get backend(): Engine {

@@ -17,7 +17,8 @@ const serverCode = () => Promise.all([import('./serving.js'), import('./stdio.js
 async function serve(args: CliArgs): Promise<number> {
   const loaded = await loadSettings(args, true);
   if (!loaded) return 1;
-  const own = async (): Promise<Serving> => new (await serverCode())[0].Serving(loaded.config, loaded.project);
+  // whatever serves here claims the engines it plans (one plan per engine on this machine: engine-claims-setup.ts)
+  const own = async (): Promise<Serving> => (await import('./engine-claims-setup.js')).claimEngines(new (await serverCode())[0].Serving(loaded.config, loaded.project));
   if (args.transport === 'stdio' && !args.noShared && loaded.config.settings.shared.enabled) {
     // Loaded only when shared: a launch forwards to the one server of this user (shared/launch.ts).
     const { launchShared } = await import('./shared/launch.js');

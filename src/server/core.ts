@@ -5,7 +5,7 @@
  * registrations (src/tools, src/resources), recorded rather than registered.
  */
 import type { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
-import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { Orchestrator, type OrchestratorDeps } from '../orchestrator/orchestrator.js';
 import type { LoadedConfig } from '../orchestrator/config/index.js';
 import type { ProjectProfile } from '../orchestrator/project/project.js';
 import type { TemplateLibrary } from '../orchestrator/templates/library.js';
@@ -87,6 +87,8 @@ export interface CoreParts {
   config: LoadedConfig;
   project?: ProjectProfile;
   templates: TemplateLibrary;
+  /** Who plans an engine other servers on this machine use too (shared/engine-claims.ts); none: this server plans them all. */
+  claims?: OrchestratorDeps['claims'];
 }
 
 /**
@@ -119,9 +121,10 @@ export interface Core {
   stop(withinMs: number): Promise<void>;
 }
 
-/** The orchestrator made, its pinned models loading and Ollama greeted. */
-export function startCore(parts: CoreParts): Core {
-  const orch = new Orchestrator(parts.config, { templates: parts.templates, ...(parts.project && { project: parts.project }) });
+/** The orchestrator made, who plans each engine settled (before any call: no two servers plan one), its pinned models loading and Ollama greeted. */
+export async function startCore(parts: CoreParts): Promise<Core> {
+  const orch = new Orchestrator(parts.config, { templates: parts.templates, ...(parts.project && { project: parts.project }), ...(parts.claims && { claims: parts.claims }) });
+  await orch.settleClaims();
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(

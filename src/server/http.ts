@@ -41,6 +41,10 @@ export interface HttpOptions {
   tokenSource?: string;
   /** Where the variables of `http.tokens` are read (default: this process's environment). */
   env?: NodeJS.ProcessEnv;
+  /** More named tokens (an engine claim's, for the other servers on this machine: shared/engine-claims.ts). */
+  tokens?: HttpToken[];
+  /** Served beside another transport of this process, which already read the templates and skills. */
+  alongside?: boolean;
 }
 
 export class HttpStartError extends Error {
@@ -116,7 +120,7 @@ function listenOptions(serving: Serving, given: HttpOptions): { host: string; po
   const unnamed = given.token === undefined ? undefined : { value: given.token, source: given.tokenSource ?? 'The token' };
   const accepted = acceptedTokens(serving.settings.http.tokens, given.env ?? process.env, unnamed);
   if ('problem' in accepted) throw new HttpStartError(`Refusing to start: ${accepted.problem}`);
-  const options = { host: given.host, port: given.port, tokens: accepted.tokens }; // served as checked: trimmed
+  const options = { host: given.host, port: given.port, tokens: [...accepted.tokens, ...(given.tokens ?? [])] }; // served as checked: trimmed
   if (!isLoopback(options.host) && options.tokens.length === 0) {
     throw new HttpStartError(
       `Refusing to listen on ${options.host} without a token: anyone who can reach this machine could use your models. Set OLLM_HTTP_TOKEN (or --token) — or a token per agent in http.tokens — and give clients "Authorization: Bearer <token>", or listen on 127.0.0.1.`,
@@ -152,7 +156,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   const options = listenOptions(serving, given);
   keepHeapSmall();
   const catalog = await serving.catalog();
-  await serving.prepare();
+  if (!given.alongside) await serving.prepare();
   const factory = createServerFactory(serving, catalog); // a server per request, from the templates as last read
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
@@ -237,7 +241,8 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   const port = await listenOn(server, options);
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown}:${port}/mcp`;
-  log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
+  if (given.alongside) log.info(`the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans`);
+  else log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
   return {
     url,
     async close() {

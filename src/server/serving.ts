@@ -10,7 +10,7 @@ import type { ProjectProfile } from '../orchestrator/project/project.js';
 import { TemplateLibrary } from '../orchestrator/templates/library.js';
 import { log } from '../orchestrator/util/log.js';
 import { builtCatalog, type Catalog } from './catalog.js';
-import type { Core } from './core.js';
+import type { Core, CoreParts } from './core.js';
 import { loadSkills } from './skills.js';
 import type { SkillCatalog } from '@modelcontextprotocol/server/ext/skills';
 
@@ -38,7 +38,18 @@ export class Serving {
   /** The core, made once: by the first call that needs it, or by warm(). */
   core(): Promise<Core> {
     clearTimeout(this.warmTimer);
-    return (this.loading ??= import('./core.js').then((m) => m.startCore(this)));
+    return (this.loading ??= this.startCore());
+  }
+
+  /** Settles who plans each engine this server may share with others on the machine (engine-claims-setup.ts, set by what serves); none: this server plans them all. */
+  claimsFrom?: () => Promise<CoreParts['claims']>;
+  /** Who plans each engine, settled as the core is made. */
+  claims?: CoreParts['claims'];
+
+  private async startCore(): Promise<Core> {
+    const { startCore } = await import('./core.js');
+    this.claims ??= await this.claimsFrom?.();
+    return startCore(this);
   }
 
   /** The catalog: the build's, or (run from source) recorded from the tools and resources. */

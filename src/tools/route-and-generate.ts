@@ -132,7 +132,7 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep'>) => ({ ...rest, ...(ctx.relayed && rest.model !== undefined && { only: true }), agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep }), ...(ctx.phases && { progress: ctx.phases }) });
+    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep'>) => ({ ...rest, ...(ctx.relayed && { relayed: true, ...(rest.model !== undefined && { only: true }) }), agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep }), ...(ctx.phases && { progress: ctx.phases }) });
     if (input.dryRun) {
       const advice = await offload(ctx.orch, request(ctx.signal));
       return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing

@@ -30,12 +30,12 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-const setup = (shared = true) => {
+const setup = (shared = true, more: Record<string, string> = {}) => {
   const runtime = runtimeDir();
   runtimes.push(runtime);
   const home = tempHome(YAML);
   const launch = async (name: string, cwd = home, args: string[] = []) => {
-    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd, name, args, env: shared ? {} : { OLLM_SHARED: '0' } });
+    const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd, name, args, env: { ...(shared ? {} : { OLLM_SHARED: '0' }), ...more } });
     launches.push(l);
     return l;
   };
@@ -147,8 +147,28 @@ describe('the shared server', () => {
     await call(a, 'unload_model', { model: 'llama3.2' });
   });
 
-  it('with the shared server off, the same calls lose the pin: what the shared server prevents', async () => {
+  // issue 57 item 0: servers apart (here --no-shared; other settings or builds alike) leave the engine's plan to the first
+  it('with the shared server off, the pin still holds: the second server leaves the engine to the first, which claimed it', async () => {
     const { runtime, launch } = setup(false);
+    const a = await launch('client-a');
+    expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ action: 'loaded', pinned: true });
+    const b = await launch('client-b');
+    expect(sharedPids(runtime)).toEqual([]);
+    expect(socketFiles(runtime).filter((f) => /^engine-[0-9a-f]{16}\.json$/.test(f))).toHaveLength(1);
+    const load = await call(b, 'smart_load', { model: 'qwen2.5-coder:7b' });
+    expect(load.isError, load.text).toBe(false);
+    expect(fake.loaded().map((m) => m.name)).toContain('llama3.2:latest');
+    expect(fake.stats().forcedEvictions).toEqual([]);
+    const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'qwen2.5-coder:7b', maxTokens: 8 });
+    expect(r.isError, r.text).toBe(false);
+    expect(a.stderr()).toMatch(/this server plans its memory/);
+    await call(a, 'unload_model', { model: 'llama3.2' });
+    await call(a, 'unload_model', { all: true });
+    expect(fake.loaded()).toEqual([]);
+  });
+
+  it('with the shared server and engine claims off, the same calls lose the pin: what the claim prevents', async () => {
+    const { runtime, launch } = setup(false, { OLLM_ENGINE_CLAIMS: '0' });
     const a = await launch('client-a');
     const b = await launch('client-b');
     expect(sharedPids(runtime)).toEqual([]);

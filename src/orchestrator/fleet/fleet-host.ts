@@ -10,6 +10,7 @@ import type { Settings } from '../config/index.js';
 import type { MetricsStore } from '../stores/metrics.js';
 import type { SeenSizes } from '../stores/seen-sizes.js';
 import type { Engine, EngineKind } from '../engines/engine.js';
+import type { EngineClaim } from '../engines/planned-elsewhere.js';
 import type { HostMemoryModel } from '../loading/host-memory.js';
 import { Loader } from '../loading/loader.js';
 import type { RamMonitor } from '../loading/ram.js';
@@ -28,6 +29,11 @@ export interface FleetHostDeps {
   fetch?: typeof fetch;
   /** There are several hosts: messages name this one. */
   fleet?: boolean;
+  /**
+   * Who plans an engine other ollm-mcp servers on this machine may use too (by its kind and
+   * address: server/shared/engine-claims.ts); none: this server plans every engine it names.
+   */
+  claims?: (kind: 'ollama' | 'llamacpp', url: string) => EngineClaim;
 }
 
 export class FleetHost {

@@ -9,6 +9,8 @@ import { LlamacppBackend } from '../engines/llamacpp/llamacpp.js';
 import { OpenAIBackend } from '../engines/openai/openai.js';
 import { OpenAIEngine } from '../engines/openai/openai-engine.js';
 import { OllmEngine } from '../engines/ollm/ollm-engine.js';
+import type { Engine } from '../engines/engine.js';
+import { plannedElsewhere } from '../engines/planned-elsewhere.js';
 import { HostMemoryModel } from '../loading/host-memory.js';
 import { LlamacppMemoryModel } from '../loading/llamacpp-memory.js';
 import { FleetHost, type FleetHostDeps } from './fleet-host.js';
@@ -36,9 +38,16 @@ function serverRoot(url: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
 }
 
+/** An engine whose memory this server plans, unless another server on the machine claimed it first (engines/planned-elsewhere.ts). */
+function claimed(engine: Engine, kind: 'ollama' | 'llamacpp', name: string, settings: Settings, deps: FleetHostDeps): Engine {
+  if (!deps.claims) return engine;
+  return plannedElsewhere(engine, deps.claims(kind, engine.url), { name, timeoutMs: settings.ollama.timeoutMs, parallel: settings.ollama.numParallel });
+}
+
 function ollamaHost(name: string, priority: number, settings: Settings, deps: FleetHostDeps): FleetHost {
   const { ollama } = settings;
-  const engine = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(name !== 'ollama' && { setting: `hosts.${name}.url` }), ...(deps.fetch && { fetch: deps.fetch }) });
+  const backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(name !== 'ollama' && { setting: `hosts.${name}.url` }), ...(deps.fetch && { fetch: deps.fetch }) });
+  const engine = claimed(backend, 'ollama', name, settings, deps);
   const memory = new HostMemoryModel(ollama.host, settings, deps.ram, name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`);
   return new FleetHost(name, priority, settings, engine, memory, deps);
 }
@@ -47,7 +56,7 @@ function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number,
   const spec = { ...given, url: serverRoot(given.url) };
   // one slot per model (its KV cache is in its size)
   const settings = settingsFor(base, { url: spec.url, numParallel: 1, ...(spec.capacity && { capacity: spec.capacity }), ...(spec.modelsMax !== undefined && { maxLoadedModels: spec.modelsMax }) });
-  const engine = new LlamacppBackend({
+  const backend = new LlamacppBackend({
     name: spec.name,
     url: spec.url,
     timeoutMs: base.ollama.timeoutMs,
@@ -56,8 +65,8 @@ function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number,
     ...(spec.modelSizes && { modelSizes: spec.modelSizes }),
     ...(deps.fetch && { fetch: deps.fetch }),
   });
-  const memory = new LlamacppMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`, () => engine.modelsMax({ timeoutMs: 3000 }));
-  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });
+  const memory = new LlamacppMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`, () => backend.modelsMax({ timeoutMs: 3000 }));
+  return new FleetHost(spec.name, priority, settings, claimed(backend, 'llamacpp', spec.name, settings, deps), memory, { ...deps, fleet: true });
 }
 
 function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps: FleetHostDeps): FleetHost {

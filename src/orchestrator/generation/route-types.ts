@@ -50,6 +50,8 @@ export interface RouteRequest {
   format?: AnswerCheck;
   /** Only the named model answers: no other is tried, no fallback asked (compare's runs). */
   only?: boolean;
+  /** Another ollm-mcp relayed it here: it runs on this server's own engines, never sent on to another ollm-mcp (no loop between servers). */
+  relayed?: boolean;
   /** The prompt's tokens as the caller counted them for the model it names (else estimated here). */
   promptTokens?: number;
   /** Say which model would take the work, why, its record and the expected time — generate nothing. */

@@ -24,6 +24,7 @@ import { combineRounds, planWindow, type OptionalTokens, type PartCarry, type Wi
 import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-count.js';
 import { renderPart, splitInputs, type InputDoc, type Part } from '../inputs/split.js';
 import type { RouteRequest } from '../generation/route-types.js';
+import { ownHosts } from './own-hosts.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { engineTokens, type EngineTokens } from './engine-tokens.js';
 import { windowFix } from './window-fix.js';
@@ -173,7 +174,7 @@ function ratioFor(job: JobParts, req: RouteRequest, model: string): number | und
 /** `shortGuide`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
 export async function planOffload(job: JobParts, req: RouteRequest, docs: readonly InputDoc[], shortGuide?: string): Promise<OffloadPlan> {
   const down: Attempt[] = [];
-  const views = await reachableHosts(job.fleet.hosts, job.fleet.hostCooldown, down, req.signal);
+  const views = await reachableHosts(ownHosts(job.fleet.hosts, req), job.fleet.hostCooldown, down, req.signal);
   if (views.length === 0) return { kind: 'whole' }; // the route says what is down, or asks the fallback
   const listed = candidatesOf(views);
   const models = await withUsableWindows(views, listed.filter((m) => m.fits && m.capabilities.includes('completion')), req.signal);

@@ -28,6 +28,7 @@ import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import { clientOf, listCandidates, type Candidates, type Prepared } from './route-candidates.js';
 import { estimatePlan, type PlanShape } from './plan-estimate.js';
 import { tryCandidates } from './route-attempt.js';
+import { ownHosts } from './own-hosts.js';
 import { answerLimit } from '../generation/stream.js';
 
 /** A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is the plan's. */
@@ -39,7 +40,7 @@ export async function routeAndGenerate(shared: JobParts, req: RouteAsk): Promise
   const ask = await prepare(parts, req);
   const attempts: Attempt[] = [];
   // Every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts).
-  const views = await reachableHosts(parts.fleet.hosts, parts.fleet.hostCooldown, attempts, req.signal);
+  const views = await reachableHosts(ownHosts(parts.fleet.hosts, req), parts.fleet.hostCooldown, attempts, req.signal);
   const elsewhere = () => {
     const { task, profile, complexity } = ask.work; // as the ranking left them
     return answerElsewhere(parts.fallback, { req, task, profile, complexity, system: ask.system, maxTokens: ask.maxTokens, temperature: ask.temperature, attempts, notes: ask.notes });

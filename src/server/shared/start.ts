@@ -13,6 +13,7 @@ import { log } from '../../orchestrator/util/log.js';
 import { stopOn } from '../lifecycle.js';
 import type { Loaded } from '../load-settings.js';
 import { Serving } from '../serving.js';
+import { claimEngines } from '../engine-claims-setup.js';
 import { VERSION } from '../version.js';
 import { thisBuild } from './build.js';
 import type { Retire } from './control.js';
@@ -147,7 +148,7 @@ export async function startShared(loaded: Loaded, place: Place, as: StartAs): Pr
       return undefined;
     }
     if (process.platform !== 'win32') await rm(place.address, { force: true }); // left by one that was killed
-    const serving = new Serving(loaded.config, loaded.project);
+    const serving = claimEngines(new Serving(loaded.config, loaded.project)); // it plans the engines no other server of this user does (engine-claims-setup.ts)
     const catalog = await serving.catalog();
     await serving.prepare();
     const key = sharedKey(loaded.config);

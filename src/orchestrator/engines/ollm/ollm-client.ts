@@ -17,6 +17,10 @@ export interface BoxOptions {
   url: string;
   /** The variable holding its bearer token. */
   tokenEnv?: string;
+  /** Its bearer token itself (an engine's planner on this machine: engines/planned-elsewhere.ts); else tokenEnv's. */
+  token?: string;
+  /** How messages name it, when not `ollm-mcp NAME (address)`. */
+  who?: string;
   /** Time limit of quick calls (list, show, ping), ms. */
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
@@ -42,10 +46,11 @@ export class BoxConnection {
 
   constructor(private readonly o: BoxOptions) {
     this.host = new URL(o.url).host;
-    this.who = `ollm-mcp ${o.name} (${shownAddress(o.url)})`;
+    this.who = o.who ?? `ollm-mcp ${o.name} (${shownAddress(o.url)})`;
   }
 
   private token(): string | undefined {
+    if (this.o.token) return this.o.token;
     const v = this.o.tokenEnv ? (this.o.env ?? process.env)[this.o.tokenEnv]?.trim() : undefined;
     return v ? v : undefined;
   }
