@@ -21,7 +21,13 @@ const MODELS = ['qwen2.5-coder:7b', 'llava:7b', 'qwen3:8b', 'gemma3:4b'];
 const BOX_YAML = 'ollama:\n  capacity:\n    ram: 32GB\n    vram: 24GiB\n';
 const TOKENS: Record<string, string> = { 'laptop-a': 'tok-a-1f2e3d4c5b6a7980', 'laptop-b': 'tok-b-0918273645fedcba' };
 
-type Mode = 'straight' | 'box';
+/**
+ * straight: each laptop at the engine, blind to the other; box: through the box's ollm-mcp; one,
+ * one-unclaimed: the two "laptops" are two settings on ONE machine (one runtime folder, so two
+ * shared servers), straight at the engine — with engine claims (issue 57 item 0: the second leaves
+ * the engine's plan to the first) and with them off (OLLM_ENGINE_CLAIMS=0).
+ */
+type Mode = 'straight' | 'box' | 'one' | 'one-unclaimed';
 
 interface Figures {
   evictions: number;
@@ -41,16 +47,16 @@ function boxYaml(): string {
 
 /** A laptop's settings: through the box, its only host is the box's ollm-mcp. */
 function laptopYaml(mode: Mode, boxUrl: string | undefined, closed: string): string {
-  if (mode === 'straight') return `${BOX_YAML}shared:\n  idleSeconds: 5\n`;
+  if (mode !== 'box') return `${BOX_YAML}shared:\n  idleSeconds: 5\n`;
   return `ollama:\n  host: ${closed}\nshared:\n  idleSeconds: 5\nhosts:\n  - name: gpubox\n    kind: ollm\n    url: ${boxUrl}\n    tokenEnv: GPUBOX_TOKEN\n`;
 }
 
-async function laptop(name: string, mode: Mode, engine: string, box: HttpServer | undefined): Promise<{ clients: Client[]; stop: () => Promise<void> }> {
+async function laptop(name: string, mode: Mode, engine: string, box: HttpServer | undefined, machine?: string): Promise<{ clients: Client[]; stop: () => Promise<void> }> {
   // through the box, the laptop has no engine of its own: its ollama.host is an address where nothing listens
   const closed = await closedAddress();
   const home = tempHome(laptopYaml(mode, box?.url, closed));
-  const runtime = runtimeDir();
-  const env = { OLLM_HOME: home, OLLAMA_HOST: mode === 'straight' ? engine : closed, OLLM_LOG_LEVEL: 'warn', XDG_RUNTIME_DIR: runtime, GPUBOX_TOKEN: TOKENS[name]! };
+  const runtime = machine ?? runtimeDir();
+  const env = { OLLM_HOME: home, OLLAMA_HOST: mode === 'box' ? closed : engine, OLLM_LOG_LEVEL: 'warn', XDG_RUNTIME_DIR: runtime, GPUBOX_TOKEN: TOKENS[name]!, ...(mode === 'one-unclaimed' && { OLLM_ENGINE_CLAIMS: '0' }) };
   const clients: Client[] = [];
   for (const agent of AGENTS) {
     const c = new Client({ name: agent, version: '1' });
@@ -72,7 +78,9 @@ async function once(mode: Mode): Promise<Figures> {
   const fake = await FakeOllama.start({ models, memoryBytes: 32e9, gpus: [{ vramBytes: 24 * 2 ** 30 }], tokenDelayMs: 20, loadDelayMs: 200, loadMsPerGB: 100 });
   fake.reply('done');
   const box = mode === 'box' ? await startHttp({ OLLM_HOME: tempHome(boxYaml()), OLLAMA_HOST: fake.host, OLLM_LOG_LEVEL: 'warn', ...Object.fromEntries(LAPTOPS.map((l) => [`TOKEN_${l.replace('-', '_').toUpperCase()}`, TOKENS[l]!])) }) : undefined;
-  const laptops = await Promise.all(LAPTOPS.map((l) => laptop(l, mode, fake.host, box)));
+  const machine = mode === 'one' || mode === 'one-unclaimed' ? runtimeDir() : undefined; // one machine: one runtime folder for both
+  // one after the other on one machine: the first server's claim is there when the second starts
+  const laptops = machine ? [await laptop(LAPTOPS[0]!, mode, fake.host, box, machine), await laptop(LAPTOPS[1]!, mode, fake.host, box, machine)] : await Promise.all(LAPTOPS.map((l) => laptop(l, mode, fake.host, box)));
   let failedCalls = 0;
   let firstError: string | undefined;
   try {
@@ -103,20 +111,24 @@ async function once(mode: Mode): Promise<Figures> {
   }
 }
 
-const row = (name: string, f: Figures) => `  ${name.padEnd(30)} ${String(f.evictions).padStart(9)} ${String(f.oomRetries).padStart(11)} ${String(f.unloads).padStart(7)} ${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ${(f.ms / 1000).toFixed(2).padStart(8)} s`;
+const row = (name: string, f: Figures) => `  ${name.padEnd(34)} ${String(f.evictions).padStart(9)} ${String(f.oomRetries).padStart(11)} ${String(f.unloads).padStart(7)} ${String(f.loads).padStart(6)} ${String(f.failedCalls).padStart(12)} ${(f.ms / 1000).toFixed(2).padStart(8)} s`;
 
 export async function benchTeam(): Promise<{ ok: boolean; lines: string[] }> {
   const straight = await once('straight');
   const box = await once('box');
-  const ok = box.evictions === 0 && box.oomRetries === 0 && box.failedCalls === 0;
+  const unclaimed = await once('one-unclaimed');
+  const one = await once('one');
+  const ok = box.evictions === 0 && box.oomRetries === 0 && box.failedCalls === 0 && one.evictions === 0 && one.oomRetries === 0 && one.failedCalls === 0;
   return {
     ok,
     lines: [
       `team: ${LAPTOPS.length} laptops × ${AGENTS.length} agents × ${CALLS} calls, each naming models in turn (${MODELS.join(', ')}), on one 24 GiB GPU box`,
-      `  ${''.padEnd(30)} evictions  OOM retries  unloads  loads  failed calls      time`,
+      `  ${''.padEnd(34)} evictions  OOM retries  unloads  loads  failed calls      time`,
       row("straight at the box's Ollama", straight),
       row("through the box's ollm-mcp", box),
-      `  through the box: engine evictions/retries ${box.evictions}/${box.oomRetries}, failed calls ${box.failedCalls} (goal 0/0, 0)${ok ? ' OK' : ' — MISSED'}`,
+      row('one machine, 2 settings, unclaimed', unclaimed),
+      row('one machine, 2 settings, claimed', one),
+      `  through the box: engine evictions/retries ${box.evictions}/${box.oomRetries}, failed calls ${box.failedCalls}; one machine with claims: ${one.evictions}/${one.oomRetries}, ${one.failedCalls} (goal 0/0, 0 each)${ok ? ' OK' : ' — MISSED'}`,
     ],
   };
 }
