@@ -36,6 +36,7 @@ export function renderStatus(fleet: Fleet, room: string): string {
   return fleet.hosts
     .map((h) => {
       if (!h.reachable) return downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`;
+      if (!h.managesMemory && 'plannedBy' in h && h.plannedBy !== undefined) return `${h.name} (${h.url}): up; planned by ollm-mcp process ${h.plannedBy}, which claimed this engine first on this machine (loads, pins, unloads are its); ${h.requestsRunning} request(s) from here in flight.`;
       if (!h.managesMemory && h.kind === 'ollm') return `${h.name} (ollm-mcp, ${h.url}): up; that server plans its own memory (loads, pins, unloads, turns between its callers); ${h.requestsRunning} request(s) from here in flight.`;
       if (!h.managesMemory) return `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no memory is planned there; ${h.requestsRunning} request(s) in flight.`;
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;

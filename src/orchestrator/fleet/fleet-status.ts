@@ -9,6 +9,7 @@ import type { LoadedModel } from '../models/overview-types.js';
 import type { Fleet } from './default-host.js';
 import { nextStep, readEachHost, type HostDown, type HostState } from './fleet-reads.js';
 import type { FleetHost } from './fleet-host.js';
+import { sharedOf } from '../engines/planned-elsewhere.js';
 
 type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string };
 
@@ -34,7 +35,11 @@ export async function hostStatus(fleet: Fleet, h: FleetHost) {
     ...(cooling && { coolingDown: cooling }),
   };
   // an engine that loads and unloads by itself says nothing of its memory: none is shown for it
-  if (!h.engine.can.managesMemory) return { ...base, managesMemory: false as const, requestsRunning: [...h.loader.busy()].reduce((n, m) => n + h.loader.requestsOn(m), 0) };
+  if (!h.engine.can.managesMemory) {
+    // an engine another ollm-mcp of this machine claimed first: that server's process plans it (engines/planned-elsewhere.ts)
+    const plannedBy = sharedOf(h.engine)?.plannedBy?.pid;
+    return { ...base, managesMemory: false as const, ...(plannedBy !== undefined && { plannedBy }), requestsRunning: [...h.loader.busy()].reduce((n, m) => n + h.loader.requestsOn(m), 0) };
+  }
   return {
     ...base,
     managesMemory: true as const,

@@ -1,0 +1,86 @@
+// One plan per engine on one machine (issue 57 item 0): launches whose settings differ (another
+// OLLM_HOME) get shared servers of their own; the first to use the engine claims it, the second
+// leaves the engine's plan to it — its loads and generations go through the first, so a pin of the
+// first holds and nothing is forced on the engine — and the first's records name the second's
+// agent (`local/<agent>`). When the first goes away, the second's next call takes the engine over.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempHome } from '../helpers/spawn.js';
+import { runtimeDir, serverLog, servedBy, sharedFixture, sharedLaunch, sharedPids, socketDir, type SharedLaunch } from '../helpers/shared.js';
+
+const state = sharedFixture();
+
+const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>) => {
+  const res = await l.client.callTool({ name, arguments: args });
+  return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Record<string, unknown> };
+};
+
+/** The engine claims in the runtime folder: file name → the pid it names. */
+function claims(runtime: string): Map<string, number> {
+  const dir = socketDir(runtime);
+  const out = new Map<string, number>();
+  for (const f of readdirSync(dir).filter((n) => /^engine-[0-9a-f]{16}\.json$/.test(n))) out.set(f, (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number }).pid);
+  return out;
+}
+
+/** Two settings on one machine: two homes (the second with other settings), one runtime folder. */
+async function twoSettings() {
+  const runtime = runtimeDir();
+  state.runtimes.push(runtime);
+  const launch = async (name: string, yaml: string) => {
+    const home = tempHome(yaml);
+    const l = await sharedLaunch({ home, ollamaHost: state.fake.host, runtime, cwd: home, name });
+    state.launches.push(l);
+    return l;
+  };
+  const a = await launch('agent-a', 'shared:\n  idleSeconds: 30\n');
+  // its core made (and so its claim): the first call
+  expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ pinned: true });
+  const b = await launch('agent-b', 'shared:\n  idleSeconds: 30\nmodel:\n  routing:\n    defaultProfile: fast\n');
+  return { runtime, a, b };
+}
+
+describe('two shared servers of other settings on one machine, one engine', () => {
+  it("the second leaves the engine's plan to the first: the first's pin holds, nothing is forced on the engine, and the first names the second's agent", { timeout: 60_000 }, async () => {
+    const { runtime, a, b } = await twoSettings();
+    const [pa, pb] = [servedBy(a), servedBy(b)];
+    expect(pa).toBeGreaterThan(0);
+    expect(pb).toBeGreaterThan(0);
+    expect(pb).not.toBe(pa);
+    expect(sharedPids(runtime).sort()).toEqual([pa, pb].sort());
+    state.fake.resetStats();
+    // with the first's pin, more models than the engine keeps loaded at once (3 on a CPU), each named by the second server's client
+    for (const model of ['qwen2.5-coder:7b', 'llava:7b', 'phi3:mini']) {
+      const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model, maxTokens: 8, useMemory: false });
+      expect(r.isError, r.text).toBe(false);
+      expect(r.out, r.text).toMatchObject({ model });
+    }
+    expect(state.fake.loaded().map((m) => m.name)).toContain('llama3.2:latest');
+    expect(state.fake.stats().forcedEvictions).toEqual([]);
+    // one claim, the first server's; the second said it leaves the engine to it
+    expect([...claims(runtime).values()]).toEqual([pa]);
+    expect(serverLog(runtime, pa)).toMatch(/this server plans its memory/);
+    // the first server's records name the second's agent, relayed through the claim's token
+    const metrics = JSON.parse(((await a.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<{ agent: string; calls?: number }> };
+    expect(metrics.agents.map((x) => x.agent)).toContain('local/agent-b');
+    // the second server shows the engine as planned by the first
+    const status = await call(b, 'show_status', {});
+    expect(status.text).toContain(`planned by ollm-mcp process ${pa}`);
+    await call(a, 'unload_model', { model: 'llama3.2' });
+  });
+
+  it("the first gone, the second's next call takes the engine over and is answered", { timeout: 60_000 }, async () => {
+    const { runtime, a, b } = await twoSettings();
+    const [pa, pb] = [servedBy(a), servedBy(b)];
+    expect([...claims(runtime).values()]).toEqual([pa]);
+    await a.close();
+    process.kill(pa, 'SIGKILL'); // no clean exit: its claim stays behind, its endpoint gone
+    const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'phi3:mini', maxTokens: 8, useMemory: false });
+    expect(r.isError, r.text).toBe(false);
+    expect([...claims(runtime).values()]).toEqual([pb]);
+    expect(serverLog(runtime, pb)).toMatch(/does not hold \(its endpoint does not answer\): taken over/);
+    const status = await call(b, 'show_status', {});
+    expect(status.text).not.toContain('planned by ollm-mcp process');
+  });
+});
