@@ -114,7 +114,7 @@ describe('a rebuilt checkout', () => {
     expect(sharedPids(runtime)).toEqual([second]);
   });
 
-  it('doctor names both servers and warns that two plan one engine; `shared stop` without a pid stops the old one only', { timeout: 60_000 }, async () => {
+  it('doctor names both servers and warns that two serve one home; `shared stop` without a pid stops the old one only', { timeout: 60_000 }, async () => {
     const { env, oldDaemon, oldLaunch, launch } = setup();
     const d = await oldDaemon();
     await oldLaunch('client-old');
@@ -125,10 +125,10 @@ describe('a rebuilt checkout', () => {
     expect(check.level).toBe('warn');
     expect(check.detail).toMatch(new RegExp(`pid ${d.child.pid}, ollm-mcp \\S+ build ${old.id}, \`ollm-mcp daemon\`.*retiring.*client-old 1\\.0\\.0`));
     expect(check.detail).toMatch(new RegExp(`pid ${servedBy(b)}, .*\`ollm-mcp daemon\`.*new launches join it; 1 client connected: client-new 1\\.0\\.0`));
-    expect(check.fix).toMatch(/2 servers plan one engine .*`ollm-mcp shared stop` to stop it now/);
+    expect(check.fix).toMatch(/2 servers serve .*each engine is planned by the one that claimed it first.*`ollm-mcp shared stop` to stop it now/);
     const text = await run(['shared'], env);
     expect(text.stdout).toMatch(/^2 shared servers:/);
-    expect(text.stdout).toContain('! 2 servers plan one engine');
+    expect(text.stdout).toContain('! 2 servers serve ');
     const stopped = await run(['shared', 'stop'], env);
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.stdout).toContain(`Stopped shared server ${d.child.pid}.`);

@@ -44,7 +44,7 @@ export const currentName = (config: LoadedConfig): string => placeName(release()
 export function twoPlanners(servers: Found[], home: string): string | undefined {
   const same = servingHome(servers, home);
   if (same.length < 2) return undefined;
-  return `${same.length} servers plan one engine for ${home} (pids ${same.map((s) => s.pid).join(', ')}): the older retires when its clients leave; \`ollm-mcp shared stop\` to stop it now.`;
+  return `${same.length} servers serve ${home} (pids ${same.map((s) => s.pid).join(', ')}): each engine is planned by the one that claimed it first, the other's calls go through it; the older retires when its clients leave; \`ollm-mcp shared stop\` to stop it now.`;
 }
 
 /**
