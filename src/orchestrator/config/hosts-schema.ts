@@ -4,6 +4,7 @@ import { bytes, host, runnerFields } from './schema-parts.js';
 
 const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name: letters, digits, ".", "_" or "-"').describe('What messages, tools (host) and ollm://fleet call this host.');
 const priority = z.number().int().min(0).max(1000).optional().describe('Lower is tried first (default: the order listed; ollama.host first among equals).');
+const loadFigures = z.boolean().optional().describe("Read the engine's own load figures (llama-server /slots and /metrics; vLLM's, SGLang's /metrics; llama-swap /running), at most once a second, to place work with every client's requests in view (default true; false: never asked).");
 export const capacity = z.strictObject({
   ram: bytes('RAM of the machine Ollama runs on.').optional(),
   vram: bytes('GPU memory of that machine, all GPUs together; 0 or left out: no GPU.').optional(),
@@ -43,6 +44,7 @@ export const hostsSchema = z
               .record(z.string().min(1), bytes('The memory the model takes loaded.'))
               .optional()
               .describe('Memory per model, for models whose GGUF file cannot be read from here (another machine): {name: "5GB"}.'),
+            loadFigures,
           }),
           z.strictObject({
             name: hostName,
@@ -57,6 +59,7 @@ export const hostsSchema = z
             priority: priority,
             contextLength: z.number().int().min(256).max(16_777_216).optional().describe("Its models' context window when the engine does not report one (default 8192)."),
             numParallel: z.number().int().min(1).max(256).optional().describe('Requests it answers at once (default: ollama.numParallel).'),
+            loadFigures,
           }),
           z.strictObject({
             name: hostName,

@@ -33,6 +33,8 @@ export interface LoadReaderOptions {
   collect(ask: Ask): Promise<EngineLoad | undefined>;
   now?: () => number;
   timeoutMs?: number;
+  /** Never ask (the host's settings say loadFigures: false): every reading is nothing. */
+  off?: boolean;
 }
 
 /** The start of a body, at most `limit` bytes; undefined when there is more. */
@@ -67,6 +69,7 @@ export class LoadReader {
 
   /** The reading of the last second, else a fresh one (waiting `waitMs` at most for it). Never throws. */
   async reading(opts: { waitMs?: number } = {}): Promise<EngineLoad | undefined> {
+    if (this.options.off) return undefined;
     const last = this.last;
     if (last && this.now() - last.at < LOAD_EVERY_MS) return last.value;
     this.pending ??= this.read().finally(() => (this.pending = undefined));

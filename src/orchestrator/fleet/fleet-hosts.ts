@@ -63,6 +63,7 @@ function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number,
     ...(spec.tokenEnv && { apiKeyEnv: spec.tokenEnv }),
     ...(spec.modelsMax !== undefined && { modelsMax: spec.modelsMax }),
     ...(spec.modelSizes && { modelSizes: spec.modelSizes }),
+    ...(spec.loadFigures === false && { loadFigures: false }),
     ...(deps.fetch && { fetch: deps.fetch }),
   });
   const memory = new LlamacppMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`, () => backend.modelsMax({ timeoutMs: 3000 }));
@@ -73,7 +74,7 @@ function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps
   const parallel = spec.numParallel ?? base.ollama.numParallel;
   const settings = settingsFor(base, { url: spec.url, numParallel: parallel, ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
   const backend = new OpenAIBackend({ name: spec.name, baseURL: spec.url, settingsPath: `hosts.${spec.name}`, ...(spec.tokenEnv && { apiKeyEnv: spec.tokenEnv }), ...(deps.fetch && { fetch: deps.fetch }) });
-  const engine = new OpenAIEngine(backend, { parallel, stallMs: base.ollama.stallTimeoutMs, ...(spec.model && { model: spec.model }), ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
+  const engine = new OpenAIEngine(backend, { parallel, stallMs: base.ollama.stallTimeoutMs, ...(spec.loadFigures === false && { loadFigures: false }), ...(spec.model && { model: spec.model }), ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
   // it plans nothing (can.managesMemory is false): the memory model only answers status questions
   const memory = new HostMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`);
   return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });

@@ -26,6 +26,8 @@ import { type GgufFacts, parameterSize, predictBytes, readGguf, runContext } fro
 
 export interface LlamacppOptions {
   name: string;
+  /** false: its load figures are never read (settings' hosts.NAME.loadFigures). */
+  loadFigures?: boolean;
   url: string;
   apiKeyEnv?: string;
   timeoutMs: number;
@@ -102,7 +104,7 @@ export class LlamacppBackend implements Engine {
     this.host = displayHost(options.url);
     this.api = new LlamacppApi({ url: options.url, name: options.name, timeoutMs: options.timeoutMs, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
     this.chat = new OpenAIBackend({ name: options.name, baseURL: `${this.api.root}/v1`, settingsPath: `hosts.${options.name}`, ...(options.apiKeyEnv && { apiKeyEnv: options.apiKeyEnv }), ...(options.fetch && { fetch: options.fetch }) });
-    this.loadReader = new LoadReader({ get: (path, signal) => this.api.rawGet(path, signal), collect: (ask) => llamacppLoad(ask, this.props?.value.router, this.running) });
+    this.loadReader = new LoadReader({ get: (path, signal) => this.api.rawGet(path, signal), collect: (ask) => llamacppLoad(ask, this.props?.value.router, this.running), off: options.loadFigures === false });
   }
 
   toError(err: unknown, what: string, ctx: CallOptions = {}): HostError {

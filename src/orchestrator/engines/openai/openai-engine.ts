@@ -23,6 +23,8 @@ export interface OpenAIEngineOptions {
   parallel: number;
   /** Longest gap between tokens (ollama.stallTimeoutMs). */
   stallMs: number;
+  /** false: its load figures are never read (settings' hosts.NAME.loadFigures). */
+  loadFigures?: boolean;
 }
 
 /** The window assumed when neither the engine nor the settings say (a safe size for today's models). */
@@ -43,7 +45,7 @@ export class OpenAIEngine implements Engine {
     private readonly options: OpenAIEngineOptions,
   ) {
     this.can = { managesMemory: false, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false, parallelSlots: options.parallel };
-    this.loadReader = new LoadReader({ get: (path, signal) => backend.rootGet(path, signal), collect: openaiLoad });
+    this.loadReader = new LoadReader({ get: (path, signal) => backend.rootGet(path, signal), collect: openaiLoad, off: options.loadFigures === false });
   }
 
   loadFigures(opts: { waitMs?: number } = {}): Promise<EngineLoad | undefined> {
