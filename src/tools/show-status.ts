@@ -31,6 +31,13 @@ function routerLine(models: ReadonlyArray<{ name: string; status: string; sizeBy
 
 type Fleet = Awaited<ReturnType<import('../orchestrator/index.js').Orchestrator['fleetStatus']>>;
 
+/** "; the engine counts 3 running, 1 waiting (every client's), KV cache 42%": its own figures, where it publishes them. */
+function engineWords(h: { engineLoad?: { running: number; waiting: number; kvCache?: number } }): string {
+  const l = h.engineLoad;
+  if (!l) return '';
+  return `; the engine counts ${l.running} running, ${l.waiting} waiting (every client's)${l.kvCache !== undefined ? `, KV cache ${Math.round(l.kvCache * 100)}%` : ''}`;
+}
+
 /** One paragraph per host: reachable or not, memory, then each loaded model with its pin, keep-alive and requests. */
 export function renderStatus(fleet: Fleet, room: string): string {
   return fleet.hosts
@@ -38,7 +45,7 @@ export function renderStatus(fleet: Fleet, room: string): string {
       if (!h.reachable) return downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`;
       if (!h.managesMemory && 'plannedBy' in h && h.plannedBy !== undefined) return `${h.name} (${h.url}): up; planned by ollm-mcp process ${h.plannedBy}, which claimed this engine first on this machine (loads, pins, unloads are its); ${h.requestsRunning} request(s) from here in flight.`;
       if (!h.managesMemory && h.kind === 'ollm') return `${h.name} (ollm-mcp, ${h.url}): up; that server plans its own memory (loads, pins, unloads, turns between its callers); ${h.requestsRunning} request(s) from here in flight.`;
-      if (!h.managesMemory) return `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no memory is planned there; ${h.requestsRunning} request(s) in flight.`;
+      if (!h.managesMemory) return `${h.name} (OpenAI-compatible, ${h.url}): up; it loads and unloads its models itself, so no memory is planned there; ${h.requestsRunning} request(s) in flight${engineWords(h)}.`;
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
       const budget = h.name === 'ollama' ? `; ${room}` : ''; // what one more model may take, never a negative figure as bytes (presenting/room.ts)
       const models = h.loaded.length
@@ -46,7 +53,7 @@ export function renderStatus(fleet: Fleet, room: string): string {
         : '- no model loaded';
       const router = 'models' in h && h.models ? routerLine(h.models, h.router, h.modelsMax) : '';
       const learned = `\n- memory figures: ${h.learnedSizes.length ? `${h.learnedSizes.map((l) => `${l.model} ${l.figure}`).join('; ')}; others estimated` : 'estimated (no load observed here yet)'}`;
-      return `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight.\n${models}${router}${learned}`;
+      return `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight${engineWords(h)}.\n${models}${router}${learned}`;
     })
     .concat(fleet.fallback ? [`cloud fallback (${fleet.fallback.url}): ${fleet.fallback.ok ? 'answers' : `not answering: ${fleet.fallback.detail}`}; asked last, when every local engine failed.`] : [])
     .join('\n\n');

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
 import { STORIES } from '../helpers/llamacpp.js';
+import { renderStatus } from '../../src/tools/show-status.js';
 import { tempDir } from '../helpers/temp.js';
 
 const stops: Array<() => Promise<void>> = [];
@@ -28,20 +29,26 @@ async function routerHost(extra: string) {
   await host.engine.load({ model: 'stories', keepAlive: '5m' });
   for (let i = 0; i < 100 && router.status('stories') !== 'loaded'; i++) await new Promise((r) => setTimeout(r, 10));
   const asked = () => router.requests.filter((r) => r.path === '/slots' || r.path === '/metrics').length;
-  return { host, asked };
+  return { host, asked, orch };
 }
 
 describe('hosts.NAME.loadFigures', () => {
-  it('left out: the engine is asked and its figures read', async () => {
-    const { host, asked } = await routerHost('');
+  it('left out: the engine is asked and its figures read — and show_status says them', async () => {
+    const { host, asked, orch } = await routerHost('');
     expect(await host.engine.loadFigures!()).toBeDefined();
     expect(asked()).toBeGreaterThan(0);
+    const fleet = await orch.fleetStatus();
+    expect(fleet.hosts.find((h) => h.name === 'llama')).toMatchObject({ engineLoad: { running: 0, waiting: 0 } });
+    expect(renderStatus(fleet, '')).toMatch(/llama \(llama\.cpp, [^)]+\): .*request\(s\) in flight; the engine counts 0 running, 0 waiting \(every client's\)\./);
   });
 
   it('false: the engine is never asked, and there are no figures', async () => {
-    const { host, asked } = await routerHost('    loadFigures: false\n');
+    const { host, asked, orch } = await routerHost('    loadFigures: false\n');
     expect(await host.engine.loadFigures!()).toBeUndefined();
     expect(await host.engine.loadFigures!({ waitMs: 50 })).toBeUndefined();
     expect(asked()).toBe(0);
+    const fleet = await orch.fleetStatus();
+    expect(fleet.hosts.find((h) => h.name === 'llama')).not.toHaveProperty('engineLoad');
+    expect(renderStatus(fleet, '')).not.toContain('the engine counts');
   });
 });

@@ -10,6 +10,7 @@ import type { Fleet } from './default-host.js';
 import { nextStep, readEachHost, type HostDown, type HostState } from './fleet-reads.js';
 import type { FleetHost } from './fleet-host.js';
 import { sharedOf } from '../engines/planned-elsewhere.js';
+import { engineLoadOf } from './placement.js';
 
 type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string };
 
@@ -25,6 +26,8 @@ export async function hostStatus(fleet: Fleet, h: FleetHost) {
   if (many && !ram.ollama.reachable && ram.ollama.error && /not reachable|did not answer/.test(ram.ollama.error)) fleet.hostCooldown.down(h.name, ram.ollama.error);
   const cooling = fleet.hostCooldown.skipped(h.name);
   const router = ram.ollama.reachable ? await h.engine.report?.().catch(() => undefined) : undefined;
+  // the engine's own figures (every client's requests), where it publishes them (engines/load-reader.ts)
+  const figures = ram.ollama.reachable ? await engineLoadOf(h) : undefined;
   const base = {
     name: h.name,
     kind: h.kind,
@@ -33,6 +36,7 @@ export async function hostStatus(fleet: Fleet, h: FleetHost) {
     reachable: ram.ollama.reachable,
     ...(ram.ollama.error && { error: ram.ollama.error }),
     ...(cooling && { coolingDown: cooling }),
+    ...(figures && { engineLoad: { running: figures.running, waiting: figures.waiting, ...(figures.kvCache !== undefined && { kvCache: figures.kvCache }) } }),
   };
   // an engine that loads and unloads by itself says nothing of its memory: none is shown for it
   if (!h.engine.can.managesMemory) {

@@ -71,7 +71,7 @@ export interface HostOverview {
 export const LOAD_WAIT_MS = 250;
 
 /** The engine's own figures, where it has them; never a failure of the placement. */
-function engineLoadOf(host: FleetHost): Promise<EngineLoad | undefined> {
+export function engineLoadOf(host: FleetHost): Promise<EngineLoad | undefined> {
   return host.engine.loadFigures ? host.engine.loadFigures({ waitMs: LOAD_WAIT_MS }).catch(() => undefined) : Promise.resolve(undefined);
 }
 

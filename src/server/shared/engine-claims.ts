@@ -3,7 +3,7 @@
  * shared server with other settings, another build still running, a server started with
  * --no-shared or over HTTP — leave its memory plan to one of them: the first to claim it. A claim
  * is a file in the user's private socket folder (place.ts: 0700, this user's), `engine-<hash>.json`
- * (0600), made with O_EXCL, naming the engine (kind and address), the claiming process, and the
+ * (0600), written aside and linked in place (never seen half-written; a link fails where one is), naming the engine (kind and address), the claiming process, and the
  * loopback MCP endpoint and token where the others reach it (engines/planned-elsewhere.ts sends
  * them there, as to a host of kind ollm).
  *
@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { unlinkSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineClaim, Planner } from '../../orchestrator/engines/planned-elsewhere.js';
@@ -118,11 +118,16 @@ export class EngineClaims {
         log.info(`engine ${key}: its claim ${held ? `by process ${held.pid} does not hold (its endpoint does not answer)` : 'is unreadable'}: taken over`);
       }
       const me = await (this.endpoint ??= this.start());
+      // written whole aside, then linked in place (fails if a claim is there): never seen half-written
+      const aside = `${file}.${this.pid}.new`;
+      await writeFile(aside, JSON.stringify({ key, pid: this.pid, url: me.url, token: me.token, since: new Date().toISOString() }), { mode: 0o600 });
       try {
-        await writeFile(file, JSON.stringify({ key, pid: this.pid, url: me.url, token: me.token, since: new Date().toISOString() }), { flag: 'wx', mode: 0o600 });
+        await link(aside, file);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another server claimed it first: read its claim
         throw err;
+      } finally {
+        await rm(aside, { force: true });
       }
       this.made.add(file);
       log.info(`engine ${key}: this server plans its memory (claim ${file})`);
