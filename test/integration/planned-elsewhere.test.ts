@@ -66,6 +66,7 @@ describe('an engine another server plans', () => {
     expect(e.can.managesMemory).toBe(false);
     // the engine's own address and name stay (records, sizes and messages are the engine's)
     expect(e.host).toBe(own.host.replace(/^https?:\/\//, ''));
+    expect(e.who).toMatch(/^the ollm-mcp server planning Ollama at 127\.0\.0\.1:\d+ \(process 4242\)$/);
     expect(names(await e.list())).toEqual(DEFAULT_MODELS.map((m) => m.name).sort());
     const seen: string[][] = [];
     e.onPs = (running) => seen.push(names(running));

@@ -109,7 +109,9 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
       if (prop === 'shared') return shared;
       if (prop === 'can') return can();
       if (prop === 'onPs') return onPs;
-      if (prop === 'who' || prop === 'host' || prop === 'url' || prop === 'engineName') return Reflect.get(target, prop, target);
+      // the engine's own address keys what is learned of it; messages name the server planning it while one does
+      if (prop === 'who') return box ? box.who : target.who;
+      if (prop === 'host' || prop === 'url' || prop === 'engineName') return Reflect.get(target, prop, target);
       const value = Reflect.get(box && !STRAIGHT.has(prop) ? box : target, prop);
       return typeof value === 'function' ? method(prop) : box && prop === 'kind' ? box.kind : value;
     },
