@@ -241,8 +241,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   const port = await listenOn(server, options);
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown}:${port}/mcp`;
-  if (given.alongside) log.info(`the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans`);
-  else log.info(`ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
+  log.info(given.alongside ? `the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans` : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
   return {
     url,
     async close() {
