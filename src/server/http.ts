@@ -188,10 +188,13 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     });
     const serve = async () => ((await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message));
     const name = names.of(session);
+    const relayed = given.alongside ? serving.relayed : undefined; // another server's calls keep a daemon from leaving (daemon.ts)
+    if (relayed) relayed.inFlight++;
     try {
       await (name === undefined ? serve() : sessionAgent.run(name, serve)); // the session's agent, for a server that never saw its initialize
     } finally {
       untrack();
+      if (relayed) (relayed.inFlight--, (relayed.lastAt = Date.now()));
     }
   }
 

@@ -45,6 +45,8 @@ export class Serving {
   claimsFrom?: () => Promise<CoreParts['claims']>;
   /** Who plans each engine, settled as the core is made. */
   claims?: CoreParts['claims'];
+  /** Calls the other servers of this machine send to the engines this one plans (its loopback endpoint): in flight now, and when the last came. */
+  readonly relayed = { inFlight: 0, lastAt: 0 };
 
   private async startCore(): Promise<Core> {
     const { startCore } = await import('./core.js');

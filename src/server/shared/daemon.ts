@@ -35,14 +35,17 @@ export async function runDaemon(args: CliArgs): Promise<number> {
     log.info(`shared server: another one holds ${place.address}: leaving it to serve`);
     return 0;
   }
-  const { server, leave, stop } = started;
+  const { server, serving, leave, stop } = started;
   const idleMs = loaded.config.settings.shared.idleSeconds * 1000;
   let idle: NodeJS.Timeout | undefined;
-  // exits idleMs after the last connection closed (or after start, when none comes)
+  // exits idleMs after the last connection closed (or after start, when none comes) — and after the
+  // last call another server of this machine sent to an engine this one plans (engine claims)
   const arm = (open: number, ms = idleMs) => {
     clearTimeout(idle);
     if (open > 0 || server.stopping) return;
     idle = setTimeout(() => {
+      const relayedFor = serving.relayed.inFlight > 0 ? 0 : Date.now() - serving.relayed.lastAt;
+      if (relayedFor < idleMs) return arm(0, idleMs - relayedFor);
       log.info(`shared server: no client for ${ms / 1000} s: exiting`);
       leave(); // no new client from now on: the next launch starts a new server
       stop();

@@ -27,6 +27,8 @@ import { askWho } from './who.js';
 
 export interface Started {
   server: SharedServer;
+  /** What it serves (its calls relayed by the other servers of the machine among them). */
+  serving: Serving;
   /** No new client from now on, the socket and the lock removed (once; at exit too): the next server may take the place. */
   leave(): void;
   /** The whole stop (lifecycle.ts stopOn, which SIGINT and SIGTERM run too): work in flight cancelled, every client closed, the process gone. */
@@ -182,7 +184,7 @@ export async function startShared(loaded: Loaded, place: Place, as: StartAs): Pr
     };
     server.onFresh = () => void takeOver({ ...me, fresh: true }, place.dir);
     if (as.takeOver) void takeOver(me, place.dir);
-    return { server, leave, stop: () => stop() };
+    return { server, serving, leave, stop: () => stop() };
   } catch (err) {
     holding.release();
     throw err;
