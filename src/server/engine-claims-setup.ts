@@ -9,11 +9,47 @@ import { log } from '../orchestrator/util/log.js';
 import type { CoreParts } from './core.js';
 import type { Serving } from './serving.js';
 import { release } from './shared/build.js';
-import { EngineClaims, newToken } from './shared/engine-claims.js';
+import { EngineClaims, newToken, type Endpoint } from './shared/engine-claims.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bearerToken, matchToken } from './http-guard.js';
 import { sharedPlace } from './shared/place.js';
 
 /** The agent name the claim's token gives callers: another ollm-mcp of this machine, relaying its client's (`local/<agent>`). */
 export const CLAIM_AGENT = 'local';
+
+/**
+ * This server's endpoint for the others: listening at once on a loopback port (a claim names it),
+ * its MCP handler (http.ts, with the claim's token) loaded by the first request that comes — most
+ * servers are never called there, and none waits for that code to claim an engine.
+ */
+async function endpoint(serving: Serving): Promise<Endpoint> {
+  const token = newToken();
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  server.unref(); // it never keeps the process alive: the process's own transport decides when it ends
+  const port = (server.address() as AddressInfo).port;
+  let handler: Promise<unknown> | undefined;
+  const tokens = [{ value: token, source: 'an engine claim', agent: CLAIM_AGENT }];
+  const load = () => (handler ??= import('./http.js').then((m) => m.serveOverHttp(serving, { host: '127.0.0.1', port, tokens, alongside: true, server })));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // a proof of the claim (engine-claims.ts proves: a GET with the token) is answered at once, as http.ts would;
+    // a server proving it calls soon: the handler is loaded meanwhile
+    if (req.method !== 'POST') {
+      const proven = matchToken(bearerToken(req), tokens) !== undefined;
+      if (proven) void load().catch(() => undefined);
+      return void res.writeHead(proven ? 405 : 401, { allow: 'POST', connection: 'close' }).end();
+    }
+    load().then(
+      () => server.emit('request', req, res), // now served by http.ts's listener
+      () => void res.writeHead(503, { 'content-type': 'text/plain' }).end('This server cannot serve the engines it plans now.'),
+    );
+  });
+  return { url: `http://127.0.0.1:${port}/mcp`, token };
+}
 
 /** The serving process settles its claims as its core is made (serving.ts claimsFrom). */
 export function claimEngines(serving: Serving): Serving {
@@ -30,12 +66,8 @@ export async function engineClaims(serving: Serving, env: NodeJS.ProcessEnv = pr
     log.warn(`engine claims: ${(err as Error).message} — this server plans every engine it names`);
     return undefined;
   }
-  const claims = new EngineClaims(dir, async () => {
-    const token = newToken();
-    const { serveOverHttp } = await import('./http.js');
-    const served = await serveOverHttp(serving, { host: '127.0.0.1', port: 0, tokens: [{ value: token, source: 'an engine claim', agent: CLAIM_AGENT }], alongside: true });
-    return { url: served.url, token };
-  });
+  const claims = new EngineClaims(dir, () => endpoint(serving));
   process.once('exit', () => claims.releaseSync());
+  claims.warm(); // its endpoint listening before the first claim needs it
   return (kind, url) => claims.claim(kind, url);
 }

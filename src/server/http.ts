@@ -45,6 +45,8 @@ export interface HttpOptions {
   tokens?: HttpToken[];
   /** Served beside another transport of this process, which already read the templates and skills. */
   alongside?: boolean;
+  /** A server already listening at host and port, to serve on (its earlier request listeners are replaced). */
+  server?: Server;
 }
 
 export class HttpStartError extends Error {
@@ -217,7 +219,10 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     if (read) await sse.post(req, res, url, read.message);
   }
 
-  const server: Server = createServer((req, res) => {
+  // a server already listening (an engine claim's endpoint: engine-claims-setup.ts) is taken over: its requests are these from now on
+  const server: Server = given.server ?? createServer();
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     acceptPageToken(req);
     const admitted = admit(options, req, res);
     if (!admitted) return;
@@ -241,7 +246,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   // an idle connection outlives the client's own keep-alive (undici: 4 s): the client closes it first,
   // never the server under a request the client is sending on it ("other side closed")
   server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
-  const port = await listenOn(server, options);
+  const port = given.server ? (given.server.address() as AddressInfo).port : await listenOn(server, options);
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown}:${port}/mcp`;
   log.info(given.alongside ? `the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans` : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);

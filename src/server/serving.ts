@@ -48,9 +48,16 @@ export class Serving {
   /** Calls the other servers of this machine send to the engines this one plans (its loopback endpoint): in flight now, and when the last came. */
   readonly relayed = { inFlight: 0, lastAt: 0 };
 
+  private claiming?: Promise<CoreParts['claims']>;
+
+  /** Claims set up once (its loopback endpoint started): begun by prepare(), off the first call's path. */
+  private claimsReady(): Promise<CoreParts['claims']> {
+    return (this.claiming ??= this.claimsFrom?.() ?? Promise.resolve(undefined));
+  }
+
   private async startCore(): Promise<Core> {
-    const { startCore } = await import('./core.js');
-    this.claims ??= await this.claimsFrom?.();
+    const [{ startCore }, claims] = await Promise.all([import('./core.js'), this.claimsReady()]);
+    this.claims ??= claims;
     return startCore(this);
   }
 
@@ -64,6 +71,7 @@ export class Serving {
     const [, skills] = await Promise.all([this.templates.refresh().catch((err: unknown) => log.warn(`templates: ${(err as Error).message}`)), loadSkills()]);
     this.skills = skills;
     this.templates.watch();
+    void this.claimsReady(); // the engine claims' endpoint started now, before the first call needs it
     this.warmTimer = setTimeout(() => void this.core().catch((err: unknown) => log.error(`could not start: ${(err as Error).message}`)), CORE_WARM_MS);
     this.warmTimer.unref();
   }

@@ -60,6 +60,13 @@ describe('two shared servers of other settings on one machine, one engine', () =
     expect(state.fake.stats().forcedEvictions).toEqual([]);
     // one claim, the first server's; the second said it leaves the engine to it
     expect([...claims(runtime).values()]).toEqual([pa]);
+    // its endpoint: loopback only, proven by its token alone
+    const [file] = [...claims(runtime).keys()];
+    const held = JSON.parse(readFileSync(join(socketDir(runtime), file!), 'utf8')) as { url: string; token: string };
+    expect(held.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect((await fetch(held.url, { headers: { authorization: `Bearer ${held.token}` } })).status).toBe(405);
+    expect((await fetch(held.url, { headers: { authorization: `Bearer ${'x'.repeat(64)}` } })).status).toBe(401);
+    expect((await fetch(held.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' })).status).toBe(401);
     expect(serverLog(runtime, pa)).toMatch(/this server plans its memory/);
     // the first server's records name the second's agent, relayed through the claim's token
     const metrics = JSON.parse(((await a.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<{ agent: string; calls?: number }> };

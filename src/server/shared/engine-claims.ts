@@ -99,6 +99,11 @@ export class EngineClaims {
     private readonly pid = process.pid,
   ) {}
 
+  /** Starts this server's endpoint now (before the first claim needs it); a failure is met again by that claim. */
+  warm(): void {
+    (this.endpoint ??= this.start()).catch(() => undefined);
+  }
+
   /** The claim of one engine, as the fleet asks it. */
   claim(kind: string, url: string): EngineClaim {
     const key = engineKey(kind, url);
