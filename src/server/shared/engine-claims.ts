@@ -75,7 +75,7 @@ export function parseClaim(text: string): Held | undefined {
 export function proves(held: Planner, timeoutMs = PROOF_MS): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.request(held.url, { method: 'GET', headers: { authorization: `Bearer ${held.token}`, accept: 'application/json, text/event-stream' }, agent: false, timeout: timeoutMs }, (res) => {
-      resolve(res.statusCode !== undefined && res.statusCode !== 401 && res.statusCode !== 403);
+      resolve(res.statusCode !== 401 && res.statusCode !== 403);
       req.destroy(); // the status is all it says: nothing more is read (a stream opened there is not kept)
     });
     req.on('timeout', () => req.destroy());

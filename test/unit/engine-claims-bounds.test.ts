@@ -1,0 +1,122 @@
+/**
+ * Engine claims (server/shared/engine-claims.ts) in the races a live test cannot time: another
+ * server linking its claim first, a link that fails otherwise, the file written aside or the claim
+ * removed by someone else meanwhile. node:fs/promises is the real one, with `link` and `readFile`
+ * wrapped so a test can step in.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync, readdirSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { link, readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { EngineClaims, claimFile, engineKey, newToken, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import { log } from '../../src/orchestrator/util/log.js';
+import { tempDir } from '../helpers/temp.js';
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...real, link: vi.fn(real.link), readFile: vi.fn(real.readFile) };
+});
+const realFs = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
+
+const ENGINE = 'http://127.0.0.1:11434';
+const KEY = engineKey('ollama', ENGINE);
+const OTHER_PID = 999_999;
+const servers: http.Server[] = [];
+const spies: MockInstance[] = [];
+
+afterEach(async () => {
+  vi.mocked(link).mockReset().mockImplementation(realFs.link);
+  vi.mocked(readFile).mockReset().mockImplementation(realFs.readFile as typeof readFile);
+  for (const spy of spies.splice(0)) spy.mockRestore();
+  await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+});
+
+/** A live loopback endpoint answering `answer` to its token (401 to any other). */
+async function endpoint(answer: number): Promise<Endpoint> {
+  const token = newToken();
+  const server = http.createServer((req, res) => {
+    res.statusCode = req.headers.authorization === `Bearer ${token}` ? answer : 401;
+    res.end();
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, token };
+}
+
+const fileOf = (dir: string) => claimFile(dir, KEY);
+const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+const asides = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.new'));
+/** Writes another server's claim of the engine. */
+const writeClaim = (dir: string, ep: Endpoint) => writeFileSync(fileOf(dir), JSON.stringify({ key: KEY, pid: OTHER_PID, url: ep.url, token: ep.token }));
+/** This server (process.pid) in `dir`, and the lines it logs at `level`. */
+async function me(dir: string, level: 'info' | 'warn') {
+  const ep = await endpoint(405);
+  const start = vi.fn(async () => ep);
+  const spy = vi.spyOn(log, level).mockImplementation(() => undefined);
+  spies.push(spy);
+  return { claims: new EngineClaims(dir, start), start, ep, lines: () => spy.mock.calls.map(([line]) => line) };
+}
+
+describe('EngineClaims: races', () => {
+  it('a free engine claimed: its claim file read once, not read back', async () => {
+    const dir = tempDir('ollm-claims-');
+    const { claims, ep } = await me(dir, 'warn');
+    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+    expect(vi.mocked(readFile).mock.calls.filter(([path]) => path === fileOf(dir))).toHaveLength(1);
+    expect(read(fileOf(dir))).toMatchObject({ pid: process.pid, url: ep.url });
+  });
+
+  it('another server links its claim first (EEXIST): its claim is read and holds; nothing left aside', async () => {
+    const dir = tempDir('ollm-claims-');
+    const theirs = await endpoint(405);
+    vi.mocked(link).mockImplementationOnce(async (from, to) => {
+      writeClaim(dir, theirs);
+      return realFs.link(from, to);
+    });
+    const { claims, start } = await me(dir, 'warn');
+    expect(await claims.claim('ollama', ENGINE).planner()).toEqual({ url: theirs.url, token: theirs.token, pid: OTHER_PID });
+    expect(vi.mocked(link)).toHaveBeenCalledTimes(1);
+    expect(start).toHaveBeenCalledTimes(1);
+    expect(asides(dir)).toEqual([]);
+  });
+
+  it('a link failing otherwise (EPERM): no claim, nothing left aside, this server plans, saying why', async () => {
+    const dir = tempDir('ollm-claims-');
+    vi.mocked(link).mockRejectedValueOnce(Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' }));
+    const { claims, lines } = await me(dir, 'warn');
+    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+    expect(vi.mocked(link)).toHaveBeenCalledTimes(1);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(lines()).toEqual([`engine ${KEY}: could not settle who plans it (EPERM: operation not permitted, link): this server plans it`]);
+  });
+
+  it('the file written aside already gone when it is removed: the claim stands, and is released at exit', async () => {
+    const dir = tempDir('ollm-claims-');
+    vi.mocked(link).mockImplementationOnce(async (from, to) => {
+      await realFs.link(from, to);
+      unlinkSync(from);
+    });
+    const { claims, lines } = await me(dir, 'warn');
+    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+    expect(lines()).toEqual([]);
+    expect(read(fileOf(dir)).pid).toBe(process.pid);
+    claims.releaseSync();
+    expect(existsSync(fileOf(dir))).toBe(false);
+  });
+
+  it('a claim that does not hold removed by another server too, between the comparison and the removal: taken over', async () => {
+    const dir = tempDir('ollm-claims-');
+    writeClaim(dir, { url: (await endpoint(405)).url, token: newToken() }); // its token refused: does not hold
+    let reads = 0;
+    vi.mocked(readFile).mockImplementation((async (path: string, options: BufferEncoding) => {
+      const text = await realFs.readFile(path, options);
+      if (path === fileOf(dir) && ++reads === 2) unlinkSync(path); // the other server's removal, after this one compared
+      return text;
+    }) as typeof readFile);
+    const { claims, ep, lines } = await me(dir, 'warn');
+    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+    expect(lines()).toEqual([]);
+    expect(read(fileOf(dir))).toMatchObject({ pid: process.pid, url: ep.url, token: ep.token });
+  });
+});
