@@ -58,7 +58,7 @@ export const MODULES = [
   { name: 'shared-place', file: 'src/server/shared/place.ts', tests: unit('shared-place') },
   { name: 'shared-hello', file: 'src/server/shared/hello.ts', tests: unit('shared-hello') },
   { name: 'shared-lock', file: 'src/server/shared/lock.ts', tests: unit('shared-lock') },
-  { name: 'engine-claims', file: 'src/server/shared/engine-claims.ts', tests: unit('engine-claims', 'engine-claims-bounds') },
+  { name: 'engine-claims', file: 'src/server/shared/engine-claims.ts', tests: [...unit('engine-claims'), ...integration('engine-claims-races')] },
   { name: 'schedule', file: 'src/orchestrator/generation/schedule.ts', tests: unit('schedule') },
   { name: 'shared-lines', file: 'src/server/shared/lines.ts', tests: [...unit('shared-lines', 'shared-hello'), ...integration('shared-forward')] },
   { name: 'shared-stall', file: 'src/server/shared/stall.ts', tests: [...unit('shared-stall'), ...integration('shared-forward')] },
