@@ -154,6 +154,26 @@ async function listenOn(server: Server, options: { host: string; port: number })
   return (server.address() as AddressInfo).port;
 }
 
+/**
+ * `onRequest` served on the server given (already listening: an engine claim's endpoint,
+ * engine-claims-setup.ts, taken over — its requests are these from now on) or on a new one
+ * listening as asked; its URL, said in the log.
+ */
+async function open(serving: Serving, given: HttpOptions, options: { host: string; port: number; tokens: HttpToken[] }, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
+  const server: Server = given.server ?? createServer();
+  server.removeAllListeners('request');
+  server.on('request', onRequest);
+  server.on('clientError', answerClientError);
+  // an idle connection outlives the client's own keep-alive (undici: 4 s): the client closes it first,
+  // never the server under a request the client is sending on it ("other side closed")
+  server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
+  const port = given.server ? (given.server.address() as AddressInfo).port : await listenOn(server, options);
+  const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${shown}:${port}/mcp`;
+  log.info(given.alongside ? `the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans` : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
+  return { server, url };
+}
+
 export async function serveOverHttp(serving: Serving, given: HttpOptions): Promise<HttpServing> {
   const options = listenOptions(serving, given);
   keepHeapSmall();
@@ -219,10 +239,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     if (read) await sse.post(req, res, url, read.message);
   }
 
-  // a server already listening (an engine claim's endpoint: engine-claims-setup.ts) is taken over: its requests are these from now on
-  const server: Server = given.server ?? createServer();
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const { server, url } = await open(serving, given, options, (req, res) => {
     acceptPageToken(req);
     const admitted = admit(options, req, res);
     if (!admitted) return;
@@ -242,14 +259,6 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     if (serveViewPage(req, res, url)) return;
     reply(res, 404, `Nothing at ${shortened(path)}: MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE).`);
   });
-  server.on('clientError', answerClientError);
-  // an idle connection outlives the client's own keep-alive (undici: 4 s): the client closes it first,
-  // never the server under a request the client is sending on it ("other side closed")
-  server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
-  const port = given.server ? (given.server.address() as AddressInfo).port : await listenOn(server, options);
-  const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${shown}:${port}/mcp`;
-  log.info(given.alongside ? `the other ollm-mcp servers of this machine reach this one at ${url}, for the engines it plans` : `ollm-mcp ${VERSION} serving MCP at ${url} (legacy SSE at http://${shown}:${port}/sse)${bearerNote(options.tokens)}; Ollama at ${displayHost(serving.settings.ollama.host)}`);
   return {
     url,
     async close() {

@@ -2,8 +2,7 @@
 // leave while that server still sends it calls: its idle limit counts from its last client AND the
 // last relayed call. Real-time waits (an idle limit of 2 s), so in `npm run test:slow`.
 import { describe, expect, it } from 'vitest';
-import { tempHome } from '../helpers/spawn.js';
-import { isRunning, runtimeDir, servedBy, sharedFixture, sharedLaunch, type SharedLaunch } from '../helpers/shared.js';
+import { isRunning, launcherIn, runtimeDir, servedBy, sharedFixture, type SharedLaunch } from '../helpers/shared.js';
 
 const state = sharedFixture();
 
@@ -15,14 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a shared server planning an engine for another server', () => {
   it("stays while the other's calls come, though its own client left; leaves its idle limit after the last", { timeout: 60_000 }, async () => {
-    const runtime = runtimeDir();
-    state.runtimes.push(runtime);
-    const launch = async (name: string, yaml: string) => {
-      const home = tempHome(yaml);
-      const l = await sharedLaunch({ home, ollamaHost: state.fake.host, runtime, cwd: home, name });
-      state.launches.push(l);
-      return l;
-    };
+    const launch = launcherIn(state, runtimeDir());
     const a = await launch('agent-a', 'shared:\n  idleSeconds: 2\n');
     expect((await call(a, 'route_and_generate', { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 4, useMemory: false })).isError).toBe(false);
     const b = await launch('agent-b', 'shared:\n  idleSeconds: 30\nmodel:\n  routing:\n    defaultProfile: fast\n');

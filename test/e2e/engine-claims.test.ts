@@ -6,8 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempHome } from '../helpers/spawn.js';
-import { runtimeDir, serverLog, servedBy, sharedFixture, sharedLaunch, sharedPids, socketDir, type SharedLaunch } from '../helpers/shared.js';
+import { launcherIn, runtimeDir, serverLog, servedBy, sharedFixture, sharedPids, socketDir, type SharedLaunch } from '../helpers/shared.js';
 
 const state = sharedFixture();
 
@@ -27,13 +26,7 @@ function claims(runtime: string): Map<string, number> {
 /** Two settings on one machine: two homes (the second with other settings), one runtime folder. */
 async function twoSettings() {
   const runtime = runtimeDir();
-  state.runtimes.push(runtime);
-  const launch = async (name: string, yaml: string) => {
-    const home = tempHome(yaml);
-    const l = await sharedLaunch({ home, ollamaHost: state.fake.host, runtime, cwd: home, name });
-    state.launches.push(l);
-    return l;
-  };
+  const launch = launcherIn(state, runtime);
   const a = await launch('agent-a', 'shared:\n  idleSeconds: 30\n');
   // its core made (and so its claim): the first call
   expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ pinned: true });

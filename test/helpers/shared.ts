@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { CLI, serverEnv } from './spawn.js';
+import { CLI, serverEnv, tempHome } from './spawn.js';
 import { tempDir } from './temp.js';
 
 /** A runtime folder for a test file's shared servers (short: a socket path must stay under ~100 bytes). */
@@ -109,4 +109,15 @@ export function sharedFixture(): { fake: FakeOllama; launches: SharedLaunch[]; r
     await state.fake?.stop();
   });
   return state;
+}
+
+/** Launches on one machine (`runtime`) and the fixture's fake, each with a home of its own (settings `yaml`): servers of other settings side by side. */
+export function launcherIn(state: ReturnType<typeof sharedFixture>, runtime: string): (name: string, yaml: string) => Promise<SharedLaunch> {
+  state.runtimes.push(runtime);
+  return async (name, yaml) => {
+    const home = tempHome(yaml);
+    const l = await sharedLaunch({ home, ollamaHost: state.fake.host, runtime, cwd: home, name });
+    state.launches.push(l);
+    return l;
+  };
 }
