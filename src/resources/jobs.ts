@@ -10,6 +10,8 @@ import type { Orchestrator } from '../orchestrator/index.js';
 import { MAX_RESOURCE_CHARS } from '../presenting/answer-bounds.js';
 import { callingAgent } from '../presenting/calling-agent.js';
 import { jsonContents } from './json.js';
+import { noJobText } from '../orchestrator/jobs/long-work.js';
+import { shownId } from '../orchestrator/stores/job-store.js';
 
 const PREFIX = 'ollm://jobs/';
 
@@ -36,7 +38,7 @@ export function registerJobs(server: McpServer, orch: Orchestrator): void {
       const raw = variables.id;
       const id = decodeURIComponent(Array.isArray(raw) ? raw.join(',') : (raw ?? ''));
       const found = await orch.longWork.wait(agent(ctx), id, 0);
-      if (!found) throw new ResourceNotFoundError(uri.href, `no job ${id} of yours: jobs are kept 24 h after they end, and each agent sees its own`);
+      if (!found) throw new ResourceNotFoundError(`${PREFIX}${shownId(id)}`, noJobText(id));
       const { job } = found;
       const parts = found.kind === 'running' ? found.parts : (job.parts ?? []);
       const head = { id: job.id, tool: job.tool, state: job.state, createdAt: new Date(job.createdAt).toISOString(), updatedAt: new Date(job.updatedAt).toISOString(), ...(found.kind === 'running' && found.progress !== undefined && { progress: found.progress }), partsDone: parts.length, ...(job.error !== undefined && { error: job.error }) };

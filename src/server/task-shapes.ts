@@ -7,8 +7,14 @@ import { RELATED_TASK_META_KEY, type CallToolResult, type Task, type TaskStatus 
 import type { Waited } from '../orchestrator/jobs/long-work.js';
 import type { Job, JobState } from '../orchestrator/stores/job-store.js';
 
-/** How long a task is kept: the job store's KEEP_MS (24 h), counted from its end, so at least this from its creation. */
+/** The longest a task is kept, from its creation (the spec's ttl); an ended one past it is gone. */
 export const TASK_TTL_MS = 24 * 3600_000;
+
+/** The ttl a task is kept with: the one its client asked for, at most ours (the spec lets the receiver keep it shorter); ours when none was asked (null: unlimited). */
+export function keptTtl(asked: number | null | undefined): number {
+  if (asked === null || asked === undefined || !Number.isFinite(asked)) return TASK_TTL_MS;
+  return Math.min(Math.max(0, Math.floor(asked)), TASK_TTL_MS);
+}
 /** How often a client is asked to poll `tasks/get`. */
 export const POLL_INTERVAL_MS = 2000;
 /** The most tasks `tasks/list` lists: every job the store keeps (its MAX_JOBS), so no page follows. */
@@ -18,7 +24,7 @@ export const TASK_LIST_MAX = 1000;
 export const TASK_TOOLS: ReadonlySet<string> = new Set(['route_and_generate', 'compare', 'pull_model', 'create_model', 'render_template', 'smart_load']);
 
 /** A job as a task shows it: a kept job, a running one, or a listed one. */
-export type TaskJob = Pick<Job, 'id' | 'tool' | 'state' | 'createdAt' | 'updatedAt' | 'progress' | 'error'>;
+export type TaskJob = Pick<Job, 'id' | 'tool' | 'state' | 'createdAt' | 'updatedAt' | 'progress' | 'error' | 'ttlMs'>;
 
 const STATUS: Record<JobState, TaskStatus> = { running: 'working', done: 'completed', failed: 'failed', cancelled: 'cancelled', lost: 'failed' };
 
@@ -57,7 +63,7 @@ export function asTask(job: TaskJob): Task {
     ...(message !== undefined && { statusMessage: message }),
     createdAt: new Date(job.createdAt).toISOString(),
     lastUpdatedAt: new Date(Math.max(job.updatedAt, job.createdAt)).toISOString(),
-    ttl: TASK_TTL_MS,
+    ttl: job.ttlMs ?? TASK_TTL_MS,
     ...(job.state === 'running' && { pollInterval: POLL_INTERVAL_MS }),
   };
 }

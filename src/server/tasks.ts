@@ -17,13 +17,14 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type RegisteredTool, type ServerContext, type Task } from '@modelcontextprotocol/server';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import type { JobControl, LongWork } from '../orchestrator/jobs/long-work.js';
+import { JobError, type JobControl, type LongWork } from '../orchestrator/jobs/long-work.js';
+import { isJobId, shownId } from '../orchestrator/stores/job-store.js';
 import type { Settings } from '../orchestrator/config/index.js';
 import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { callingAgent } from '../tools/agent.js';
 import { callKey } from '../tools/long-call.js';
 import { asTaskContext } from '../tools/task-run.js';
-import { asTask, POLL_INTERVAL_MS, TASK_LIST_MAX, TASK_TOOLS, taskPayload, taskStatus, type TaskJob } from './task-shapes.js';
+import { asTask, keptTtl, POLL_INTERVAL_MS, TASK_LIST_MAX, TASK_TOOLS, taskPayload, taskStatus, type TaskJob } from './task-shapes.js';
 
 /** The method a task-augmented `tools/call` is served under (routeTaskCalls). */
 export const TASK_CALL_METHOD = 'ollm-mcp/tools/call-as-task';
@@ -50,9 +51,19 @@ function servesTasks(server: McpServer): boolean {
   return version === undefined || version < '2026-07-28';
 }
 
-const unknownTask = (id: string) => new ProtocolError(ProtocolErrorCode.InvalidParams, `Failed to retrieve task: no task ${id} of yours (an unknown id, another client's, or one older than its ttl)`);
+const unknownTask = (id: string) => new ProtocolError(ProtocolErrorCode.InvalidParams, `Failed to retrieve task: no task ${shownId(id)} of yours (an unknown id, another client's, or one older than its ttl): tasks/list lists yours`);
 
-/** A task-augmented call's key: the plain call's (long-call.ts), marked, so a task never attaches to a plain call's job. */
+/** A task's id as it came: one of a job id's shape (job-store.ts), else refused here, never repeated whole nor looked up. */
+function taskIdOf(taskId: string): string {
+  if (!isJobId(taskId)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `No task ${shownId(taskId)}: a task id is "job-" and 8 hex digits, as the task-augmented call answered; tasks/list lists yours`);
+  return taskId;
+}
+
+/**
+ * A task's key as it is begun: its arguments alone (the plain call's, long-call.ts, marked), kept
+ * until its tool has read its inputs; it attaches to nothing — a task is always a job of its own,
+ * and its work joins another's only by its full key, scope and input contents (long-work.ts join).
+ */
 export function taskKey(tool: string, args: unknown): string {
   return callKey(`${tool}\0task`, args, []);
 }
@@ -119,15 +130,21 @@ export function offerTasks(server: McpServer, parts: TaskParts): void {
     const handler = core.handler(params.name);
     if (tool.execution?.taskSupport !== 'optional' || !handler) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${params.name} does not run as a task: call it without \`task\``);
     const args = params.arguments ?? {};
-    const job = await jobs.begin({ owner, tool: params.name, key: taskKey(params.name, args), work: (control) => runAsTask(handler, args, ctx, control) });
+    const job = await jobs
+      .begin({ owner, tool: params.name, key: taskKey(params.name, args), ttlMs: keptTtl(params.task.ttl), work: (control) => runAsTask(handler, args, ctx, control) })
+      .catch((err: unknown) => {
+        throw err instanceof JobError ? new ProtocolError(ProtocolErrorCode.InvalidRequest, err.message) : err;
+      });
     return clean({ task: asTask(job) });
   });
-  server.server.setRequestHandler('tasks/get', idParams, async ({ taskId }, ctx) => {
+  server.server.setRequestHandler('tasks/get', idParams, async (params, ctx) => {
     const { owner, jobs } = await caller(ctx);
+    const taskId = taskIdOf(params.taskId);
     return clean(await getTask(jobs, owner, taskId));
   });
-  server.server.setRequestHandler('tasks/result', idParams, async ({ taskId }, ctx) => {
+  server.server.setRequestHandler('tasks/result', idParams, async (params, ctx) => {
     const { owner, jobs } = await caller(ctx);
+    const taskId = taskIdOf(params.taskId);
     return clean(await taskResult(jobs, owner, taskId, ctx.mcpReq.signal));
   });
   server.server.setRequestHandler('tasks/list', { params: z.object({ cursor: z.string().optional() }) }, async ({ cursor }, ctx) => {
@@ -135,8 +152,9 @@ export function offerTasks(server: McpServer, parts: TaskParts): void {
     if (cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: tasks/list gives every task in one page');
     return clean({ tasks: (await jobs.list(owner, TASK_LIST_MAX)).map((job: TaskJob) => asTask(job)) });
   });
-  server.server.setRequestHandler('tasks/cancel', idParams, async ({ taskId }, ctx) => {
+  server.server.setRequestHandler('tasks/cancel', idParams, async (params, ctx) => {
     const { owner, jobs } = await caller(ctx);
+    const taskId = taskIdOf(params.taskId);
     return clean(await cancelTask(jobs, owner, taskId));
   });
   routeTaskCalls(server);

@@ -35,7 +35,8 @@ import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
 import { clientCanAsk, loggedBoard, logsReach, phaseTracker } from './call-reporting.js';
 import { TASK_LIMIT, taskControl } from './task-run.js';
-import type { JobControl } from '../orchestrator/jobs/long-work.js';
+import { JobError, type JobControl } from '../orchestrator/jobs/long-work.js';
+import { callScope } from './call-scope.js';
 
 export interface ToolContext {
   orch: Orchestrator;
@@ -66,6 +67,8 @@ export interface ToolContext {
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
   readInputs(req: InputRequest): Promise<GatheredInputs>;
+  /** What the call could read (its folder, the roots its inputs were read in) and its client's own settings: part of its job's key (call-scope.ts). */
+  scope(): string;
 }
 
 /** A tool's answer, or — when it needs the user first — a request for input (answered by a retry). */
@@ -99,7 +102,7 @@ export type ToolRegistration = ((server: McpServer, orch: Orchestrator) => void)
 
 /** A message for the calling model: the cause and the next step, no stack trace. */
 export function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof HostError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError || err instanceof FormatError) return err.message;
+  if (err instanceof HostError || err instanceof RouteError || err instanceof MemoryError || err instanceof TemplateError || err instanceof ProjectError || err instanceof InputError || err instanceof FormatError || err instanceof JobError) return err.message;
   // a full, read-only or failing disk is the machine's state, not a bug: say it as such
   const disk = diskProblem(err);
   if (disk) {
@@ -230,6 +233,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         const task = taskControl(ctx); // a task's client polls: no limit, no form, no second job
         let ok = false;
         const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
+        let readIn: readonly string[] | undefined; // the client's roots the call's inputs were read in
         // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
         const phases = logsReach(ctx, server) ? loggedBoard(ctx, configuredSecrets(orch.config.settings), tracker) : tracker;
         try {
@@ -246,7 +250,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
             ...(task && { job: task }),
             rawArgs: raw,
-            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, await clientRoots(server, ctx), orch.origins),
+            readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, (readIn = await clientRoots(server, ctx)), orch.origins),
+            scope: () => callScope(orch, readIn),
           }));
           if ('ask' in out) return out.ask;
           ok = true;

@@ -4,8 +4,12 @@
  * limit — not an error — with the parts done so far and the job, which runs on in this server. The
  * same call again (same tool, arguments and input contents, from the same agent) waits for that
  * job rather than starting over, and gets its result once it is done: what the hand-over tells the
- * agent to do. The key hashes the tool, the arguments as sent and the contents of every input read.
- * A call made as an MCP task (server/tasks.ts) is a job already: its work runs straight through.
+ * agent to do. The key hashes the tool, the arguments as sent, the contents of every input read and
+ * the call's scope — where it could read (its project or working folder, the client's roots it read
+ * in, the roots in settings) and the settings its client keeps — so a call never attaches to work it
+ * could not have done itself: another project's `notes.txt`, or a file its own scope refuses.
+ * A call made as an MCP task (server/tasks.ts) is a job already: its work runs under it, joined
+ * with a running task's of the same agent and full key (that work runs once), else its own.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -45,6 +49,11 @@ export function callKey(tool: string, rawArgs: unknown, contents: readonly strin
   return h.digest('hex').slice(0, 32);
 }
 
+/** The key of a call in `scope` (ToolContext.scope): its own key and its scope, hashed; a task's marked, so tasks and plain calls never share a job (their results differ in shape). */
+export function scopedKey(key: string, scope: string, task = false): string {
+  return callKey(task ? 'task' : 'call', key, [scope]);
+}
+
 /** The hand-over's text: the parts so far, marked partial, and what to do next. */
 export function handedText(tool: string, job: { id: string }, parts: readonly string[], progress: string | undefined): string {
   const done = parts.length ? `Partial — the answers of the ${parts.length} part${parts.length > 1 ? 's' : ''} done so far:\n\n${parts.map((p, i) => `[part ${i + 1}]\n${p}`).join('\n\n')}\n\n` : '';
@@ -56,14 +65,16 @@ export function handedText(tool: string, job: { id: string }, parts: readonly st
  * (`handed` makes the structured result from the job and the parts so far).
  */
 export async function asJob<O>(
-  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job'>,
+  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>,
   call: { tool: string; key: string },
   work: (control: JobControl) => Promise<ToolOutput<O>>,
   handed: (job: JobInfo, text: string) => O,
 ): Promise<ToolOutput<O>> {
-  if (ctx.job) return work(ctx.job); // an MCP task's call: it is a job already, polled by its client
+  const task = ctx.job;
+  // an MCP task's call: it is a job already, polled by its client; its inputs read, it joins the same work of its agent in its scope
+  if (task) return task.join(scopedKey(call.key, ctx.scope(), true), () => work(task));
   // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
-  const out = await ctx.orch.longWork.run({ owner: ctx.agent, tool: call.tool, key: call.key, limitMs: remainingMs(ctx.clientLimit), signal: ctx.signal, work });
+  const out = await ctx.orch.longWork.run({ owner: ctx.agent, tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs: remainingMs(ctx.clientLimit), signal: ctx.signal, work });
   if (out.kind === 'result') return out.result;
   const job: JobInfo = { id: out.job.id, state: 'running', partsDone: out.parts.length, ...(out.progress !== undefined && { progress: out.progress }) };
   const text = handedText(call.tool, out.job, out.parts, out.progress);

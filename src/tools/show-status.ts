@@ -11,7 +11,7 @@ import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { boundedFleet, clientsLine, withClientLimits } from '../presenting/fleet.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from '../presenting/answer-bounds.js';
 import { byCodeUnit } from '../orchestrator/util/locale-free.js';
-import type { LongWork } from '../orchestrator/jobs/long-work.js';
+import { JobError, noJobText, type LongWork } from '../orchestrator/jobs/long-work.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
 
@@ -163,13 +163,13 @@ const clientSchema = z.object({
   limit: z.string().optional().describe('the same in words, and why (its app, agents.NAME.timeoutSeconds, or the MCP SDK\'s default)'),
 });
 
-/** One of the agent's jobs cancelled at its ask (cancelJob), in a line; an error, saying what to do, when it cannot be. */
-async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: string): Promise<string> {
+/** One of the agent's jobs cancelled at its ask (cancelJob), in a line; a JobError, saying what to do, when it cannot be (never "a bug"). */
+export async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: string): Promise<string> {
   const out = await jobs.stop(agent, id);
-  if (!out) throw new Error(`No job ${id} of yours (jobs are kept 24 h after they end; each agent sees its own): show_status lists yours.`);
+  if (!out) throw new JobError(noJobText(id));
   if (out.kind === 'cancelled') return `Job ${id} cancelled: its engine requests are stopped; the same call again starts anew.`;
   if (out.kind === 'ended') return `Job ${id} had already ended (${out.state}): nothing to cancel.`;
-  throw new Error(`Job ${id} runs in another ollm-mcp server (pid ${out.runner}, other settings or another build), which alone can stop it: it ends by itself, or when that server stops.`);
+  throw new JobError(`Job ${id} runs in another ollm-mcp server (pid ${out.runner}, other settings or another build), which alone can stop it: it ends by itself, or when that server stops.`);
 }
 
 /** A quarter of the answer for each list that grows: hosts' model lists, per-model metrics, track records, savings by model. */

@@ -6,6 +6,9 @@
 // asked once; tasks/list lists it; tasks/cancel stops a running one (its engine request ends);
 // another agent can neither see nor cancel it; a call without `task` is answered as ever.
 import { Client, RELATED_TASK_META_KEY, StreamableHTTPClientTransport, specTypeSchemas } from '@modelcontextprotocol/client';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { startHttp, tempHome, type HttpServer } from '../helpers/spawn.js';
@@ -63,7 +66,7 @@ describe('MCP tasks', () => {
 
     // answered at once: the engine is still answering
     const { task } = await callAsTask(a.client, generate('a story about a ferry'));
-    expect(task).toMatchObject({ status: 'working', ttl: 24 * 3600_000, pollInterval: 2000 });
+    expect(task).toMatchObject({ status: 'working', ttl: 60_000, pollInterval: 2000 }); // the ttl asked for, kept
     expect((await getTask(a.client, task.taskId)).status).toBe('working');
     // another agent: no such task of theirs, nothing to cancel, nothing listed
     await expect(getTask(b.client, task.taskId)).rejects.toMatchObject(INVALID_PARAMS);
@@ -99,6 +102,73 @@ describe('MCP tasks', () => {
     expect(plain.isError).not.toBe(true);
     expect((plain.structuredContent as { text?: string }).text).toBe(ANSWER);
     expect(plain).not.toHaveProperty('task');
+  });
+
+  describe('a task is its agent’s in its scope (issue 61, finding 2)', () => {
+    /** Two windows of one agent (`claude-code`), each in a project of its own with its own notes.txt, on one shared server. */
+    async function twoWindows() {
+      const runtime = runtimeDir();
+      runtimes.push(runtime);
+      const home = tempHome();
+      const project = (secret: string) => {
+        const dir = tempDir('ollm-project-');
+        writeFileSync(join(dir, 'package.json'), '{"name":"p"}');
+        writeFileSync(join(dir, 'notes.txt'), `the notes of ${secret}`);
+        return dir;
+      };
+      const folders = { a: project('ALPHA-SECRET'), b: project('BRAVO-NOTES') };
+      const launch = async (cwd: string) => {
+        const l = await sharedLaunch({ home, ollamaHost: fake.host, runtime, cwd, name: 'claude-code' });
+        launches.push(l);
+        return l;
+      };
+      return { folders, a: await launch(folders.a), b: await launch(folders.b) };
+    }
+    /** The answer says whose notes it was made from. */
+    const whose = () => fake.reply((r) => `${/ALPHA-SECRET/.test(JSON.stringify(r.messages ?? r.prompt)) ? 'from-alpha' : /BRAVO-NOTES/.test(JSON.stringify(r.messages ?? r.prompt)) ? 'from-bravo' : 'from-none'} ${ANSWER}`);
+    const summarize = (files: string[], word: string) => ({ name: 'route_and_generate', arguments: { prompt: `summarize these notes ${word}`, files, model: 'llama3.2', maxTokens: WORDS } });
+    afterEach(() => fake.reply(ANSWER));
+
+    it('another project’s window sending the same call 0.5 s later runs its own task on its own notes.txt; named by A’s absolute path, it is refused, never A’s text', { timeout: 40_000 }, async () => {
+      whose();
+      const { folders, a, b } = await twoWindows();
+      const call = summarize(['notes.txt'], 'kayak');
+      const ofA = (await callAsTask(a.client, call)).task;
+      await new Promise((r) => setTimeout(r, 500));
+      const ofB = (await callAsTask(b.client, call)).task;
+      expect(ofB.taskId).not.toBe(ofA.taskId);
+      const [resultA, resultB] = await Promise.all([taskResult(a.client, ofA.taskId), taskResult(b.client, ofB.taskId)]);
+      expect(textOf(resultA)).toMatch(/^from-alpha/);
+      expect(textOf(resultB)).toMatch(/^from-bravo/);
+      expect(JSON.stringify(resultB)).not.toContain('ALPHA');
+      expect(asked('kayak')).toBe(2);
+
+      // A's file by its absolute path: A's scope reads it, B's refuses it
+      const byPath = summarize([join(folders.a, 'notes.txt')], 'canoe');
+      const absA = (await callAsTask(a.client, byPath)).task;
+      await new Promise((r) => setTimeout(r, 500));
+      const absB = (await callAsTask(b.client, byPath)).task;
+      expect(absB.taskId).not.toBe(absA.taskId);
+      const refused = await taskResult(b.client, absB.taskId);
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/outside the folders ollm-mcp may read/);
+      expect(JSON.stringify(refused)).not.toMatch(/ALPHA|from-alpha/);
+      expect(textOf(await taskResult(a.client, absA.taskId))).toMatch(/^from-alpha/);
+      expect(asked('canoe')).toBe(1);
+    });
+
+    it('the same window sending the same call twice still runs the work once: two tasks, one engine request, one answer', { timeout: 40_000 }, async () => {
+      whose();
+      const { a } = await twoWindows();
+      const call = summarize(['notes.txt'], 'dinghy');
+      const first = (await callAsTask(a.client, call)).task;
+      await new Promise((r) => setTimeout(r, 500));
+      const second = (await callAsTask(a.client, call)).task;
+      const [one, two] = await Promise.all([taskResult(a.client, first.taskId), taskResult(a.client, second.taskId)]);
+      expect(textOf(one)).toMatch(/^from-alpha/);
+      expect(textOf(two)).toBe(textOf(one));
+      expect(asked('dinghy')).toBe(1);
+    });
   });
 
   describe('over Streamable HTTP', () => {

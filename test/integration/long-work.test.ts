@@ -154,21 +154,59 @@ describe('long work', () => {
 });
 
 describe('a job begun without waiting (a task)', () => {
-  it('is known by its id at once, running; a wait gets its result; beginning the same call again while it runs attaches, once ended starts anew', async () => {
+  it('is known by its id at once, running; a wait gets its result; every task begun is a job of its own, even of the same arguments', async () => {
     const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
     const g = gated(1);
     const job = await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work });
     expect(job).toMatchObject({ state: 'running', handed: true });
     expect(await jobs.wait('agent-a', job.id, 0)).toMatchObject({ kind: 'running' });
-    expect((await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work })).id).toBe(job.id);
-    expect((await jobs.begin({ owner: 'agent-b', tool: 'route_and_generate', key: 'k1', work: g.work })).id).not.toBe(job.id); // another agent's is its own
+    // its arguments alone say nothing of what it will read (another project's notes.txt): never the same task
+    const again = await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work });
+    expect(again.id).not.toBe(job.id);
     g.release();
     g.release();
     expect(await jobs.wait('agent-a', job.id, undefined)).toMatchObject({ kind: 'result', result: 'part 1' });
-    expect(g.runs()).toBe(2); // agent-a's once, agent-b's once
-    // once ended, the same call begun again is a new task (its inputs may have changed since)
-    const again = await jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'k1', work: g.work });
-    expect(again.id).not.toBe(job.id);
+    expect(await jobs.wait('agent-a', again.id, undefined)).toMatchObject({ kind: 'result', result: 'part 1' });
+    expect(g.runs()).toBe(2);
+  });
+
+  it('its work, once its full key is known, joins a running task of the same owner and key (run once); another key or owner runs its own', async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    let runs = 0;
+    let release!: (v: string) => void;
+    const shared = new Promise<string>((r) => (release = r));
+    const task = (owner: string, key: string) => jobs.begin({ owner, tool: 'route_and_generate', key: 'args', work: (c) => c.join(key, async () => (runs++, shared)) });
+    const first = await task('agent-a', 'scope-A');
+    const second = await task('agent-a', 'scope-A');
+    const otherScope = await task('agent-a', 'scope-B');
+    const otherAgent = await task('agent-b', 'scope-A');
+    await expect.poll(() => runs).toBe(3); // scope-A once for agent-a, scope-B, agent-b's
+    release('answer');
+    for (const [owner, t] of [['agent-a', first], ['agent-a', second], ['agent-a', otherScope], ['agent-b', otherAgent]] as const) expect(await jobs.wait(owner, t.id, undefined)).toMatchObject({ kind: 'result', result: 'answer' });
+    expect(runs).toBe(3);
+  });
+
+  it('a task that joined another runs its own work when that one is cancelled, and stops waiting when it is cancelled itself', async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
+    const g = gated(1);
+    const task = () => jobs.begin({ owner: 'agent-a', tool: 'route_and_generate', key: 'args', work: (c) => c.join('full', () => g.work(c)) });
+    const first = await task();
+    const second = await task();
+    await expect.poll(() => g.runs()).toBe(1);
+    expect(jobs.cancel('agent-a', first.id)).toBe(true);
+    await expect.poll(() => g.runs()).toBe(2); // the joiner's own work, the one it waited on gone
+    g.release(); // the cancelled work's turn, left behind by it
+    g.release();
+    expect(await jobs.wait('agent-a', second.id, undefined)).toMatchObject({ kind: 'result', result: 'part 1' });
+    expect(await jobs.wait('agent-a', first.id, undefined)).toMatchObject({ kind: 'ended', job: { state: 'cancelled' } });
+    // a joiner cancelled stops waiting; the work it joined runs on
+    const third = await task();
+    const fourth = await task();
+    await expect.poll(() => g.runs()).toBe(3);
+    jobs.cancel('agent-a', fourth.id);
+    expect(await jobs.wait('agent-a', fourth.id, undefined)).toMatchObject({ kind: 'ended', job: { state: 'cancelled' } });
+    g.release();
+    expect(await jobs.wait('agent-a', third.id, undefined)).toMatchObject({ kind: 'result', result: 'part 1' });
     expect(g.runs()).toBe(3);
   });
 });

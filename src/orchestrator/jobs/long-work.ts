@@ -8,9 +8,29 @@
  * tool, arguments and input contents (`key`) — attaches to its job while it runs, and once it
  * was handed over to its result, instead of starting over (a call answered whole asks anew). A client that cancels before the hand-over cancels the job; after it, the job is
  * the agent's to cancel by its id.
+ *
+ * A job is one agent's in one scope: its key (long-call.ts) hashes what the call could read — its
+ * project or working folder, the roots it read in, the contents it read — so a call attaches only
+ * to work it could have done itself. A task (`begin`) is answered before its inputs are read, so it
+ * is always a job of its own; once its tool read them, its work joins a running task's of the same
+ * owner and full key (`JobControl.join`), and runs once. Each owner runs at most MAX_RUNNING jobs
+ * here: one more is refused (JobError), never made room for by dropping one.
  */
 import { log } from '../util/log.js';
-import type { Job, JobStore, KeptPart, ReusablePart } from '../stores/job-store.js';
+import { expired, shownId, type Job, type JobStore, type KeptPart, type ReusablePart } from '../stores/job-store.js';
+
+/** The most jobs one owner runs at once in a server: one more is refused, saying what to do. */
+export const MAX_RUNNING = 64;
+
+/** A job that cannot be had: none of the caller's by that id, or too many running. Its message says what to do. */
+export class JobError extends Error {
+  override name = 'JobError';
+}
+
+/** Why `id` is no job of the caller's, and how to find theirs. */
+export function noJobText(id: string): string {
+  return `No job ${shownId(id)} of yours: an unknown id, another client's, or one that ended and is no longer kept (jobs are kept 24 h after they end, tasks as long as their ttl). show_status lists your jobs (tasks/list your tasks).`;
+}
 
 /** The call is answered this long before the client's limit, at the least. */
 export const HAND_OVER_MARGIN_MS = 5000;
@@ -32,11 +52,19 @@ export interface JobControl {
   reused: ReadonlyMap<string, string>;
   /** Its progress in a line. */
   progress(line: string): void;
+  /**
+   * A task's work once its inputs are read and `key` (its full key) is known: the result of a
+   * running work of the same owner and key in this server, waited for, else `work` run — which a
+   * later task of that key then waits for. A plain call's job never has this asked of it.
+   */
+  join<T>(key: string, work: () => Promise<T>): Promise<T>;
 }
 
 export interface JobCall<R> {
   owner: string;
   tool: string;
+  /** A task's ttl as kept (ms from its creation). */
+  ttlMs?: number;
   /** The call's key: tool, arguments and input contents, hashed. */
   key: string;
   /** The client's limit in ms; undefined: it waits as long as it takes. */
@@ -63,8 +91,17 @@ interface Live {
   handed?: boolean;
 }
 
+/** A task's work that others of its owner and key may join (JobControl.join): while it runs. */
+interface Joinable {
+  done: Promise<unknown>;
+  /** Its own task's signal: aborted, its joiners run their own work. */
+  signal: AbortSignal;
+}
+
 export class LongWork {
   private readonly live = new Map<string, Live>();
+  /** By owner and full key: tasks' work running here (bounded, as the live jobs are, per owner). */
+  private readonly joinable = new Map<string, Joinable>();
 
   constructor(
     private readonly store: JobStore,
@@ -95,26 +132,25 @@ export class LongWork {
   }
 
   /**
-   * `call`'s work started as a job (or its running job attached to) without waiting for it: a
-   * task's (MCP Tasks), whose client polls by the job's id. It counts as handed over at once — the
-   * agent knows it by its id — and is cancelled only by `cancel` or the server stopping. The same
-   * call begun again attaches to its job while it runs here; once it ended, a new one starts (a
-   * task's key is its arguments alone — the inputs are read when it runs — so an ended task's
-   * result may be of inputs since changed).
+   * `call`'s work started as a job without waiting for it: a task's (MCP Tasks), whose client polls
+   * by the job's id. It counts as handed over at once — the agent knows it by its id — and is
+   * cancelled only by `cancel` or the server stopping. Every task is a job of its own: it is
+   * answered before its inputs are read, and a key of its arguments alone would hand one scope's
+   * work to another (the same `notes.txt` of two projects); its work joins another's only once its
+   * full key is known (JobControl.join).
    */
   async begin<R>(call: Omit<JobCall<R>, 'limitMs' | 'signal'>): Promise<Job> {
-    const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
-    const known = same && this.live.get(same.id);
-    if (known && known.ended === undefined) return same!;
-    const live = await this.start({ ...call, limitMs: undefined, signal: new AbortController().signal });
+    const live = await this.start({ ...call, limitMs: undefined, signal: new AbortController().signal }, false);
     live.handed = true;
     await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
     return { ...live.job, handed: true };
   }
 
-  private async start<R>(call: JobCall<R>): Promise<Live> {
+  /** A new job of `call`'s; `takeUp`: parts of a lost job of its key are taken up now (a task's, once its full key is known: join). */
+  private async start<R>(call: JobCall<R>, takeUp = true): Promise<Live> {
+    this.roomFor(call.owner);
     // a state database that cannot be written (a FIFO, a full disk) keeps no job: the call runs as ever
-    const job = await this.store.create(call.owner, call.tool, call.key).catch((err: unknown) => {
+    const job = await this.store.create(call.owner, call.tool, call.key, call.ttlMs).catch((err: unknown) => {
       log.warn(`long work: no job kept for this call (${(err as Error).message})`);
       return unkept(call);
     });
@@ -124,12 +160,22 @@ export class LongWork {
       else this.stopping.addEventListener('abort', () => controller.abort(this.stopping?.reason), { once: true });
     }
     const live: Live = { job, controller, parts: [], done: Promise.resolve() };
-    // a job of the same call whose server went: its parts are taken up, not asked again
-    const lost = await this.store.lostParts(call.owner, call.key).catch(() => [] as ReusablePart[]);
-    if (lost.length > 0) log.info(`job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`);
+    const reused = new Map<string, string>();
+    const takeUpLost = async (key: string) => {
+      // a job of the same call whose server went: its parts are taken up, not asked again
+      const lost = await this.store.lostParts(call.owner, key).catch(() => [] as ReusablePart[]);
+      if (lost.length > 0) log.info(`job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`);
+      for (const p of lost) reused.set(p.key, p.answer);
+    };
+    if (takeUp) await takeUpLost(call.key);
     const control: JobControl = {
       signal: controller.signal,
-      reused: new Map(lost.map((p) => [p.key, p.answer])),
+      reused,
+      join: async (key, work) => {
+        job.key = key;
+        await Promise.all([this.store.rekey(job.id, key).catch(() => undefined), takeUpLost(key)]);
+        return this.joinWork(`${call.owner}\0${key}`, controller.signal, work);
+      },
       keep: (reuse) => {
         live.parts.push({ reuse });
       },
@@ -161,16 +207,42 @@ export class LongWork {
     return live;
   }
 
+  /** Room for one more of `owner`'s jobs here, else a JobError saying what to do. */
+  private roomFor(owner: string): void {
+    let running = 0;
+    for (const l of this.live.values()) if (l.job.owner === owner && l.ended === undefined) running++;
+    if (running >= MAX_RUNNING) throw new JobError(`You have ${running} jobs running in this ollm-mcp server, the most one client may: wait for some to end, or cancel those you no longer need (show_status {cancelJob}, tasks/cancel), then call again.`);
+  }
+
+  /** `work` run once per owner and full key (`slot`): a running one's result waited for, unless its own task was cancelled. */
+  private async joinWork<T>(slot: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+    const running = this.joinable.get(slot);
+    if (running) {
+      try {
+        return (await untilAborted(running.done, signal)) as T;
+      } catch (err) {
+        // the work it joined was cancelled with its own task: this one runs its own
+        if (signal.aborted || !running.signal.aborted) throw err;
+      }
+    }
+    const done = work();
+    const entry: Joinable = { done, signal };
+    this.joinable.set(slot, entry);
+    void done.catch(() => undefined).finally(() => this.joinable.get(slot) === entry && this.joinable.delete(slot));
+    return done;
+  }
+
   /** `owner`'s job: its result once it ends within `withinMs`, else how far it is; undefined when it is no job of theirs. */
   async wait(owner: string, id: string, withinMs: number | undefined): Promise<Waited | undefined> {
     const live = this.live.get(id);
     if (live && live.job.owner === owner) {
       if (!(await settleWithin(live.done, withinMs))) return { kind: 'running', job: live.job, parts: shown(live.parts), ...(live.progress !== undefined && { progress: live.progress }) };
-      // ended here: its outcome as it came (the state database may not have it yet)
-      return live.done.then(
+      // ended here: its outcome as it came (the state database may not have it yet), unless past its ttl
+      const waited = await live.done.then(
         (result): Waited => ({ kind: 'result', job: { ...live.job, state: 'done' }, result }),
         (err: unknown): Waited => ({ kind: 'ended', job: { ...live.job, state: live.controller.signal.aborted ? 'cancelled' : 'failed', error: (err as Error).message ?? String(err) } }),
       );
+      return expired(waited.job, Date.now()) ? undefined : waited;
     }
     return this.ended(owner, id);
   }
@@ -224,9 +296,19 @@ export class LongWork {
 const shown = (parts: readonly KeptPart[]) => parts.flatMap((p) => (p.text === undefined ? [] : [p.text]));
 
 /** A job the state database could not keep: known to this server only. */
-function unkept(call: { owner: string; tool: string; key: string }): Job {
+function unkept(call: { owner: string; tool: string; key: string; ttlMs?: number }): Job {
   const at = Date.now();
-  return { id: `job-${Math.random().toString(16).slice(2, 10)}`, owner: call.owner, tool: call.tool, key: call.key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at };
+  return { id: `job-${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`, owner: call.owner, tool: call.tool, key: call.key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at, ...(call.ttlMs !== undefined && { ttlMs: call.ttlMs }) };
+}
+
+/** `p`, or the signal's reason once it is aborted first. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** True once `p` settled (either way) within `ms` (undefined: however long it takes); false when the time came first. */

@@ -39,4 +39,8 @@ export const MIGRATIONS: readonly string[] = [
      result TEXT
    );
    CREATE INDEX jobs_by_call ON jobs (owner, call_key);`,
+  // 4: a task's kept ttl (MCP Tasks: the ttl its client asked for, at most our own), counted from
+  // its creation; and each owner's rows by state and age, for the bound kept per owner (job-store.ts)
+  `ALTER TABLE jobs ADD COLUMN keep_ms INTEGER;
+   CREATE INDEX jobs_by_owner ON jobs (owner, state, updated_at);`,
 ];

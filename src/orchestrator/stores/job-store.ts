@@ -4,9 +4,11 @@
  * row per job, its owner (the calling agent: one agent's jobs are never another's), the key of its
  * call (tool, arguments, input contents: the same call again attaches to it), its state, the pid of
  * the server running it (a running job whose server is gone is `lost`, never "running" for ever),
- * the parts answered so far and its result. Bounded: an ended job is kept KEEP_MS (24 h) and at
- * most MAX_JOBS rows; a result or the parts past MAX_TEXT characters are refused at the door
- * (the job then ends `failed`, saying so).
+ * the parts answered so far and its result. Bounded: an ended job is kept KEEP_MS (24 h) after it
+ * ended, a task no longer than its ttl from its creation; each owner keeps at most MAX_JOBS rows,
+ * its own oldest ended ones going first — one agent's flood never removes another's jobs, and no
+ * bound removes a running job (long-work.ts caps those per owner). A result or the parts past
+ * MAX_TEXT characters are refused at the door (the job then ends `failed`, saying so).
  */
 import { randomUUID } from 'node:crypto';
 import { stateDb } from '../storage/db.js';
@@ -36,6 +38,26 @@ export interface Job {
   /** Its result as the tool gave it (structured), when done; why, when failed. */
   result?: unknown;
   error?: string;
+  /** A task's ttl as kept (ms from its creation): once ended and past it, the job is gone. */
+  ttlMs?: number;
+}
+
+/** A job's id as this store makes it: `job-` and hex digits (long-work.ts makes the same when none is kept). */
+const JOB_ID = /^job-[0-9a-f]{1,16}$/;
+
+/** Whether `id` has a job id's shape: anything else is no job, and is not looked up or repeated. */
+export function isJobId(id: string): boolean {
+  return JOB_ID.test(id);
+}
+
+/** `id` as a message may repeat it: a job id whole, anything else cut to a few dozen characters. */
+export function shownId(id: string): string {
+  return isJobId(id) ? id : JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id);
+}
+
+/** Ended, and past the ttl it was kept with: as good as gone (the cleanup removes it). */
+export function expired(job: Pick<Job, 'state' | 'createdAt' | 'ttlMs'>, now: number): boolean {
+  return job.state !== 'running' && job.ttlMs !== undefined && job.createdAt + job.ttlMs < now;
 }
 
 /** A part's answer a later job of the same call may take instead of asking again: the key of its request (prompt and limits), the answer as the engine gave it. */
@@ -73,6 +95,7 @@ function partsOf(value: unknown): { shown: string[]; reusable: ReusablePart[] } 
 
 /** An ended job is kept this long. */
 export const KEEP_MS = 24 * 3600_000;
+/** The most rows one owner keeps: past it, its own oldest ended ones go (never another owner's, never a running one). */
 export const MAX_JOBS = 1000;
 /** The most characters a job's result, or its parts together, may hold. */
 export const MAX_TEXT = 4_000_000;
@@ -90,6 +113,7 @@ interface Row {
   progress: string | null;
   parts: string | null;
   result: string | null;
+  keep_ms: number | null;
 }
 
 const STATES: readonly string[] = ['running', 'done', 'failed', 'cancelled', 'lost'];
@@ -123,6 +147,7 @@ function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefined {
     ...(parts && parts.reusable.length > 0 && { reusable: parts.reusable }),
     ...(result && 'value' in result && { result: result.value }),
     ...(result && typeof result.error === 'string' && { error: result.error }),
+    ...(typeof r.keep_ms === 'number' && { ttlMs: r.keep_ms }),
   };
 }
 
@@ -143,18 +168,26 @@ export class JobStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new running job of `owner`'s call, run by this process. */
-  async create(owner: string, tool: string, key: string): Promise<Job> {
+  /** A new running job of `owner`'s call, run by this process; a task's kept `ttlMs` with it. */
+  async create(owner: string, tool: string, key: string, ttlMs?: number): Promise<Job> {
     const at = this.now();
-    const job: Job = { id: `job-${randomUUID().slice(0, 8)}`, owner, tool, key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at };
+    const job: Job = { id: `job-${randomUUID().slice(0, 8)}`, owner, tool, key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at, ...(ttlMs !== undefined && { ttlMs }) };
     const db = await stateDb(this.home);
     await queueWrite(db, () => {
-      statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(job.id, owner, tool, key, 'running', job.runner, at, at);
-      // ended jobs past their keep, then the oldest past the bound
-      statement(db, "DELETE FROM jobs WHERE state != 'running' AND updated_at < ?").run(at - KEEP_MS);
-      statement(db, 'DELETE FROM jobs WHERE rowid <= (SELECT max(rowid) FROM jobs) - ?').run(MAX_JOBS);
+      statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(job.id, owner, tool, key, 'running', job.runner, at, at, ttlMs ?? null);
+      // ended jobs past their keep or their ttl, anyone's
+      statement(db, "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))").run(at - KEEP_MS, at);
+      // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
+      const running = (statement(db, "SELECT count(*) AS n FROM jobs WHERE owner = ? AND state = 'running'").get(owner) as { n: number }).n;
+      statement(db, "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)").run(owner, Math.max(0, MAX_JOBS - running));
     });
     return job;
+  }
+
+  /** The key of its call, once known (a task's: its inputs read). */
+  async rekey(id: string, key: string): Promise<void> {
+    const db = await stateDb(this.home);
+    await queueWrite(db, () => statement(db, 'UPDATE jobs SET call_key = ? WHERE id = ?').run(key, id));
   }
 
   /** Its call answered before it ended, with the job: from now on the same call again gets its result. */
@@ -189,10 +222,14 @@ export class JobStore {
     await queueWrite(db, () => statement(db, 'UPDATE jobs SET state = ?, result = ?, updated_at = ? WHERE id = ?').run(state, text, this.now(), id));
   }
 
+  /** The job `id`, unless it is past its keep or its ttl. */
   async get(id: string): Promise<Job | undefined> {
+    if (!isJobId(id)) return undefined;
     const db = await stateDb(this.home);
     const row = statement(db, 'SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
-    return row && fromRow(row, this.alive);
+    const job = row && fromRow(row, this.alive);
+    const now = this.now();
+    return job && !expired(job, now) && !(job.state !== 'running' && job.updatedAt < now - KEEP_MS) ? job : undefined;
   }
 
   /**
@@ -203,7 +240,8 @@ export class JobStore {
   async sameCall(owner: string, key: string): Promise<Job | undefined> {
     const db = await stateDb(this.home);
     const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state = 'running' OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
-    return rows.map((r) => fromRow(r, this.alive)).find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done'));
+    const now = this.now();
+    return rows.map((r) => fromRow(r, this.alive)).find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done') && !expired(j, now));
   }
 
   /**
@@ -220,9 +258,11 @@ export class JobStore {
   /** `owner`'s jobs, newest first (running, then those kept after they ended); all owners' without one. */
   async list(owner?: string, limit = 20): Promise<Job[]> {
     const db = await stateDb(this.home);
+    const now = this.now();
+    const kept = "updated_at >= ? AND (state = 'running' OR keep_ms IS NULL OR created_at + keep_ms >= ?)";
     const rows = (owner === undefined
-      ? statement(db, 'SELECT * FROM jobs WHERE updated_at >= ? ORDER BY created_at DESC LIMIT ?').all(this.now() - KEEP_MS, limit)
-      : statement(db, 'SELECT * FROM jobs WHERE owner = ? AND updated_at >= ? ORDER BY created_at DESC LIMIT ?').all(owner, this.now() - KEEP_MS, limit)) as Row[];
-    return rows.map((r) => fromRow(r, this.alive)).filter((j): j is Job => j !== undefined);
+      ? statement(db, `SELECT * FROM jobs WHERE ${kept} ORDER BY created_at DESC LIMIT ?`).all(now - KEEP_MS, now, limit)
+      : statement(db, `SELECT * FROM jobs WHERE owner = ? AND ${kept} ORDER BY created_at DESC LIMIT ?`).all(owner, now - KEEP_MS, now, limit)) as Row[];
+    return rows.map((r) => fromRow(r, this.alive)).filter((j): j is Job => j !== undefined && !expired(j, now));
   }
 }
