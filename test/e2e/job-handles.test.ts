@@ -61,7 +61,7 @@ describe("a job's handle", () => {
     const listed = await a.client.listResources();
     expect(listed.resources.map((r) => r.uri)).toContain(`ollm://jobs/${id}`);
     expect((await b.client.listResources()).resources.map((r) => r.uri)).not.toContain(`ollm://jobs/${id}`);
-    await expect(b.client.readResource({ uri: `ollm://jobs/${id}` })).rejects.toThrow(/no job .* of yours/);
+    await expect(b.client.readResource({ uri: `ollm://jobs/${id}` })).rejects.toThrow(/no job .* of yours/i);
     await expect.poll(async () => json((await a.client.readResource({ uri: `ollm://jobs/${id}` })) as Text).state, { timeout: 30_000, interval: 250 }).toBe('done');
     const done = json((await a.client.readResource({ uri: `ollm://jobs/${id}` })) as Text);
     expect((done.result as { text: string }).text).toContain(`w${WORDS - 1}`);
@@ -74,9 +74,16 @@ describe("a job's handle", () => {
     // another agent cannot stop it, nor can anyone stop a job that never was
     const foreign = await b.client.callTool({ name: 'show_status', arguments: { cancelJob: id } });
     expect(foreign.isError).toBe(true);
-    expect(textOf(foreign)).toMatch(/No job .* of yours.*show_status lists yours/);
+    // no such job of theirs, what that may mean and where theirs are — never "a bug" (issue 61)
+    expect(textOf(foreign)).toMatch(new RegExp(`^No job ${id} of yours: an unknown id, another client's, or one that ended and is no longer kept .*show_status lists your jobs`));
+    expect(textOf(foreign)).not.toMatch(/bug/);
     const unknown = await a.client.callTool({ name: 'show_status', arguments: { cancelJob: 'job-00000000' } });
     expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/^No job job-00000000 of yours: an unknown id/);
+    expect(textOf(unknown)).not.toMatch(/bug/);
+    const odd = await a.client.callTool({ name: 'show_status', arguments: { cancelJob: 'y'.repeat(200) } });
+    expect(textOf(odd)).toMatch(/^No job "y{40}…" of yours/);
+    expect(textOf(odd)).not.toMatch(/bug|y{41}/);
     expect(inFlight()).toBe(1);
     const stopped = await a.client.callTool({ name: 'show_status', arguments: { cancelJob: id } });
     expect(stopped.isError).not.toBe(true);

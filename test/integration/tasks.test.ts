@@ -145,4 +145,22 @@ describe('tasks/*', () => {
     await expect(get(a, 'job-00000000')).rejects.toMatchObject({ code: -32602 });
     await expect(list(a, { cursor: 'x' })).rejects.toMatchObject({ code: -32602 });
   });
+
+  it('an id not of a task id’s shape (a 1 MB one) is refused by get, result and cancel, its error repeating a few dozen characters of it at most; a real id still served', async () => {
+    const jobs = jobsIn();
+    const tool = longTool();
+    const a = await connected(jobs, tool);
+    const huge = `job-${'A'.repeat(1_000_000)}`;
+    for (const op of [get, result, cancel]) {
+      const err = (await op(a, huge).catch((e: unknown) => e)) as { code: number; message: string };
+      expect(err.code).toBe(-32602);
+      expect(err.message.length).toBeLessThan(300);
+      expect(err.message).toMatch(/^.*No task "job-A{36}…": a task id is "job-" and 8 hex digits/);
+    }
+    const { task } = await asTask(a, 'route_and_generate', { prompt: 's' });
+    expect((await get(a, task.taskId)).status).toBe('working');
+    await expect.poll(() => tool.calls.length).toBe(1);
+    tool.calls[0]!.release('done');
+    expect(await result(a, task.taskId)).toMatchObject({ content: [{ type: 'text', text: 'done' }] });
+  });
 });
