@@ -78,6 +78,20 @@ describe('running jobs per owner', () => {
   });
 });
 
+describe('running jobs per owner, begun all at once', () => {
+  it(`${MAX_RUNNING + 16} of one agent's begun in one burst: ${MAX_RUNNING} run, the rest are refused (counted before the state database is written)`, async () => {
+    const jobs = new LongWork(new JobStore(tempDir('ollm-bounds-')));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const work = async () => gate.then(() => 'ok');
+    const burst = await Promise.allSettled(Array.from({ length: MAX_RUNNING + 16 }, (_, i) => jobs.begin({ owner: 'agent-x', tool: 'route_and_generate', key: `k${i}`, work })));
+    expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_RUNNING);
+    expect(burst.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof JobError)).toBe(true);
+    expect(jobs.running()).toHaveLength(MAX_RUNNING);
+    release();
+  });
+});
+
 describe("a task's ttl", () => {
   it('is the one asked for, at most ours; ours when none was asked (null: unlimited)', () => {
     expect(keptTtl(60_000)).toBe(60_000);

@@ -17,68 +17,16 @@
  * here: one more is refused (JobError), never made room for by dropping one.
  */
 import { log } from '../util/log.js';
-import { expired, shownId, type Job, type JobStore, type KeptPart, type ReusablePart } from '../stores/job-store.js';
+import { expired, type Job, type JobStore, type KeptPart, type ReusablePart } from '../stores/job-store.js';
+import { roomFor } from './job-bounds.js';
+import { TaskJoins } from './task-joins.js';
+import { answerWithin, settleWithin } from './hand-over.js';
 
-/** The most jobs one owner runs at once in a server: one more is refused, saying what to do. */
-export const MAX_RUNNING = 64;
+import type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
 
-/** A job that cannot be had: none of the caller's by that id, or too many running. Its message says what to do. */
-export class JobError extends Error {
-  override name = 'JobError';
-}
-
-/** Why `id` is no job of the caller's, and how to find theirs. */
-export function noJobText(id: string): string {
-  return `No job ${shownId(id)} of yours: an unknown id, another client's, or one that ended and is no longer kept (jobs are kept 24 h after they end, tasks as long as their ttl). show_status lists your jobs (tasks/list your tasks).`;
-}
-
-/** The call is answered this long before the client's limit, at the least. */
-export const HAND_OVER_MARGIN_MS = 5000;
-
-/** When a call must be answered: its client's limit less a margin (a tenth of it, 5 s at the least); undefined without a limit. */
-export function answerWithin(limitMs: number | undefined): number | undefined {
-  if (limitMs === undefined || limitMs <= 0) return undefined;
-  return Math.max(1000, limitMs - Math.max(HAND_OVER_MARGIN_MS, limitMs / 10));
-}
-
-/** What a job's work is given: its own signal (not the call's once handed over), and where it says how far it is. */
-export interface JobControl {
-  signal: AbortSignal;
-  /** A part answered: kept with the job, shown if the call is handed over; `reuse` lets a later job of the same call take it up. */
-  part(text: string, reuse?: ReusablePart): void;
-  /** A value kept with the job for a later job of the same call alone (how the input was split): not shown. */
-  keep(value: ReusablePart): void;
-  /** Parts a job of the same call answered before its server went (by their request's key, the answer): take them instead of asking again. */
-  reused: ReadonlyMap<string, string>;
-  /** Its progress in a line. */
-  progress(line: string): void;
-  /**
-   * A task's work once its inputs are read and `key` (its full key) is known: the result of a
-   * running work of the same owner and key in this server, waited for, else `work` run — which a
-   * later task of that key then waits for. A plain call's job never has this asked of it.
-   */
-  join<T>(key: string, work: () => Promise<T>): Promise<T>;
-}
-
-export interface JobCall<R> {
-  owner: string;
-  tool: string;
-  /** A task's ttl as kept (ms from its creation). */
-  ttlMs?: number;
-  /** The call's key: tool, arguments and input contents, hashed. */
-  key: string;
-  /** The client's limit in ms; undefined: it waits as long as it takes. */
-  limitMs: number | undefined;
-  /** The call's own signal: the client cancelled it. */
-  signal: AbortSignal;
-  work(control: JobControl): Promise<R>;
-}
-
-/** The call's outcome: its result, or the job handed over (running on), with what is done. */
-export type Outcome<R> = { kind: 'result'; result: R; job?: Job } | { kind: 'handed'; job: Job; parts: string[]; progress?: string };
-
-/** What a wait on a job found. */
-export type Waited = { kind: 'result'; job: Job; result: unknown } | { kind: 'running'; job: Job; parts: string[]; progress?: string } | { kind: 'ended'; job: Job };
+export { answerWithin, HAND_OVER_MARGIN_MS } from './hand-over.js';
+export { JobError, MAX_RUNNING, noJobText } from './job-bounds.js';
+export type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
 
 interface Live {
   job: Job;
@@ -91,17 +39,12 @@ interface Live {
   handed?: boolean;
 }
 
-/** A task's work that others of its owner and key may join (JobControl.join): while it runs. */
-interface Joinable {
-  done: Promise<unknown>;
-  /** Its own task's signal: aborted, its joiners run their own work. */
-  signal: AbortSignal;
-}
-
 export class LongWork {
   private readonly live = new Map<string, Live>();
-  /** By owner and full key: tasks' work running here (bounded, as the live jobs are, per owner). */
-  private readonly joinable = new Map<string, Joinable>();
+  /** Tasks' work running here, by owner and full key (bounded, as the live jobs are, per owner). */
+  private readonly joins = new TaskJoins();
+  /** Jobs being started, by owner: counted against the bound with those running. */
+  private readonly starting = new Map<string, number>();
 
   constructor(
     private readonly store: JobStore,
@@ -148,7 +91,21 @@ export class LongWork {
 
   /** A new job of `call`'s; `takeUp`: parts of a lost job of its key are taken up now (a task's, once its full key is known: join). */
   private async start<R>(call: JobCall<R>, takeUp = true): Promise<Live> {
-    this.roomFor(call.owner);
+    // counted from before the first await: calls arriving at once never run past the bound together
+    let theirs = this.starting.get(call.owner) ?? 0;
+    for (const l of this.live.values()) if (l.job.owner === call.owner && l.ended === undefined) theirs++;
+    roomFor(theirs);
+    this.starting.set(call.owner, (this.starting.get(call.owner) ?? 0) + 1);
+    try {
+      return await this.started(call, takeUp);
+    } finally {
+      const left = (this.starting.get(call.owner) ?? 1) - 1;
+      if (left > 0) this.starting.set(call.owner, left);
+      else this.starting.delete(call.owner);
+    }
+  }
+
+  private async started<R>(call: JobCall<R>, takeUp: boolean): Promise<Live> {
     // a state database that cannot be written (a FIFO, a full disk) keeps no job: the call runs as ever
     const job = await this.store.create(call.owner, call.tool, call.key, call.ttlMs).catch((err: unknown) => {
       log.warn(`long work: no job kept for this call (${(err as Error).message})`);
@@ -160,33 +117,7 @@ export class LongWork {
       else this.stopping.addEventListener('abort', () => controller.abort(this.stopping?.reason), { once: true });
     }
     const live: Live = { job, controller, parts: [], done: Promise.resolve() };
-    const reused = new Map<string, string>();
-    const takeUpLost = async (key: string) => {
-      // a job of the same call whose server went: its parts are taken up, not asked again
-      const lost = await this.store.lostParts(call.owner, key).catch(() => [] as ReusablePart[]);
-      if (lost.length > 0) log.info(`job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`);
-      for (const p of lost) reused.set(p.key, p.answer);
-    };
-    if (takeUp) await takeUpLost(call.key);
-    const control: JobControl = {
-      signal: controller.signal,
-      reused,
-      join: async (key, work) => {
-        job.key = key;
-        await Promise.all([this.store.rekey(job.id, key).catch(() => undefined), takeUpLost(key)]);
-        return this.joinWork(`${call.owner}\0${key}`, controller.signal, work);
-      },
-      keep: (reuse) => {
-        live.parts.push({ reuse });
-      },
-      part: (text, reuse) => {
-        live.parts.push({ text, ...(reuse && { reuse }) });
-        void this.store.progress(job.id, live.progress ?? `${shown(live.parts).length} parts answered`, live.parts).catch(() => undefined);
-      },
-      progress: (line) => {
-        live.progress = line;
-      },
-    };
+    const control = await this.control(call.owner, live, takeUp);
     // the call's answer never waits on the state database (a stopping server answers, then exits):
     // the job is kept meanwhile, and stays known here until it is
     let kept: Promise<void> = Promise.resolve();
@@ -207,29 +138,36 @@ export class LongWork {
     return live;
   }
 
-  /** Room for one more of `owner`'s jobs here, else a JobError saying what to do. */
-  private roomFor(owner: string): void {
-    let running = 0;
-    for (const l of this.live.values()) if (l.job.owner === owner && l.ended === undefined) running++;
-    if (running >= MAX_RUNNING) throw new JobError(`You have ${running} jobs running in this ollm-mcp server, the most one client may: wait for some to end, or cancel those you no longer need (show_status {cancelJob}, tasks/cancel), then call again.`);
-  }
-
-  /** `work` run once per owner and full key (`slot`): a running one's result waited for, unless its own task was cancelled. */
-  private async joinWork<T>(slot: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-    const running = this.joinable.get(slot);
-    if (running) {
-      try {
-        return (await untilAborted(running.done, signal)) as T;
-      } catch (err) {
-        // the work it joined was cancelled with its own task: this one runs its own
-        if (signal.aborted || !running.signal.aborted) throw err;
-      }
-    }
-    const done = work();
-    const entry: Joinable = { done, signal };
-    this.joinable.set(slot, entry);
-    void done.catch(() => undefined).finally(() => this.joinable.get(slot) === entry && this.joinable.delete(slot));
-    return done;
+  /** What `live`'s work is given; `takeUp`: the parts of a lost job of its key now, else once it joins (a task's). */
+  private async control(owner: string, live: Live, takeUp: boolean): Promise<JobControl> {
+    const { job, controller } = live;
+    const reused = new Map<string, string>();
+    const takeUpLost = async (key: string) => {
+      // a job of the same call whose server went: its parts are taken up, not asked again
+      const lost = await this.store.lostParts(owner, key).catch(() => [] as ReusablePart[]);
+      if (lost.length > 0) log.info(`job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`);
+      for (const p of lost) reused.set(p.key, p.answer);
+    };
+    if (takeUp) await takeUpLost(job.key);
+    return {
+      signal: controller.signal,
+      reused,
+      join: async (key, work) => {
+        job.key = key;
+        await Promise.all([this.store.rekey(job.id, key).catch(() => undefined), takeUpLost(key)]);
+        return this.joins.run(`${owner}\0${key}`, controller.signal, work);
+      },
+      keep: (reuse) => {
+        live.parts.push({ reuse });
+      },
+      part: (text, reuse) => {
+        live.parts.push({ text, ...(reuse && { reuse }) });
+        void this.store.progress(job.id, live.progress ?? `${shown(live.parts).length} parts answered`, live.parts).catch(() => undefined);
+      },
+      progress: (line) => {
+        live.progress = line;
+      },
+    };
   }
 
   /** `owner`'s job: its result once it ends within `withinMs`, else how far it is; undefined when it is no job of theirs. */
@@ -299,30 +237,4 @@ const shown = (parts: readonly KeptPart[]) => parts.flatMap((p) => (p.text === u
 function unkept(call: { owner: string; tool: string; key: string; ttlMs?: number }): Job {
   const at = Date.now();
   return { id: `job-${Math.random().toString(16).slice(2, 10).padEnd(8, '0')}`, owner: call.owner, tool: call.tool, key: call.key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at, ...(call.ttlMs !== undefined && { ttlMs: call.ttlMs }) };
-}
-
-/** `p`, or the signal's reason once it is aborted first. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/** True once `p` settled (either way) within `ms` (undefined: however long it takes); false when the time came first. */
-async function settleWithin(p: Promise<unknown>, ms: number | undefined): Promise<boolean> {
-  const settled = p.then(
-    () => true,
-    () => true,
-  );
-  if (ms === undefined) return settled;
-  let timer: NodeJS.Timeout | undefined;
-  const time = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([settled, time]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
