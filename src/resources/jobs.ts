@@ -10,7 +10,7 @@ import type { Orchestrator } from '../orchestrator/index.js';
 import { MAX_RESOURCE_CHARS } from '../presenting/answer-bounds.js';
 import { callingAgent } from '../presenting/calling-agent.js';
 import { jsonContents } from './json.js';
-import { noJobText } from '../orchestrator/jobs/long-work.js';
+import { jobOwner, noJobText } from '../orchestrator/jobs/long-work.js';
 import { shownId } from '../orchestrator/stores/job-store.js';
 
 const PREFIX = 'ollm://jobs/';
@@ -21,7 +21,8 @@ function envelopeOf(ctx: unknown): unknown {
 }
 
 export function registerJobs(server: McpServer, orch: Orchestrator): void {
-  const agent = (ctx: unknown) => callingAgent(server, orch.config.settings, envelopeOf(ctx));
+  // whose: the calling agent in this session's folder (jobOwner)
+  const agent = (ctx: unknown) => jobOwner(callingAgent(server, orch.config.settings, envelopeOf(ctx)), orch.project?.root ?? orch.workingDir);
   server.registerResource(
     'job',
     new ResourceTemplate(`${PREFIX}{id}`, {

@@ -212,7 +212,8 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
       core: async () => {
         const c = await core();
         const h = c.handlers(server, options.session);
-        return { longWork: c.orch.longWork, handler: (name) => h.tools.get(name)?.handler };
+        const view = options.session ?? c.orch; // the session's folder: whose its tasks are (long-work.ts jobOwner)
+        return { longWork: c.orch.longWork, handler: (name) => h.tools.get(name)?.handler, folder: view.project?.root ?? view.workingDir };
       },
     });
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);

@@ -17,7 +17,7 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type RegisteredTool, type ServerContext, type Task } from '@modelcontextprotocol/server';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import { JobError, type JobControl, type LongWork } from '../orchestrator/jobs/long-work.js';
+import { JobError, jobOwner, type JobControl, type LongWork } from '../orchestrator/jobs/long-work.js';
 import { isJobId, shownId } from '../orchestrator/stores/job-store.js';
 import type { Settings } from '../orchestrator/config/index.js';
 import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
@@ -42,7 +42,7 @@ export interface TaskParts {
   /** The tools registered on this server: whether the caller is offered one (enabled), whether it runs as a task. */
   tools: ReadonlyMap<string, RegisteredTool>;
   /** The core's jobs and this server's tool handlers, the core loaded (as a tool call waits for it). */
-  core(): Promise<{ longWork: Pick<LongWork, 'begin' | 'wait' | 'cancel' | 'list'>; handler(tool: string): ToolHandler | undefined }>;
+  core(): Promise<{ longWork: Pick<LongWork, 'begin' | 'wait' | 'cancel' | 'list'>; handler(tool: string): ToolHandler | undefined; folder?: string | undefined }>;
 }
 
 /** Whether this server's connection serves 2025-era tasks: not one of the 2026-07-28 era. */
@@ -118,7 +118,8 @@ export function offerTasks(server: McpServer, parts: TaskParts): void {
   const caller = async (ctx: ServerContext) => {
     if (!servesTasks(server)) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Method not found');
     const core = await parts.core();
-    return { owner: callingAgent(server, parts.settings, ctx.mcpReq.envelope), jobs: core.longWork, core };
+    // whose: the agent in its session's folder, as the jobs of its plain calls are (long-call.ts ownerOf)
+    return { owner: jobOwner(callingAgent(server, parts.settings, ctx.mcpReq.envelope), core.folder), jobs: core.longWork, core };
   };
   const idParams = { params: z.object({ taskId: z.string() }) };
 

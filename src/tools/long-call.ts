@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { JobControl } from '../orchestrator/jobs/long-work.js';
+import { jobOwner, type JobControl } from '../orchestrator/jobs/long-work.js';
 import type { ToolContext, ToolOutput } from './define.js';
 import { remainingMs } from '../orchestrator/config/client-limits.js';
 
@@ -54,6 +54,11 @@ export function scopedKey(key: string, scope: string, task = false): string {
   return callKey(task ? 'task' : 'call', key, [scope]);
 }
 
+/** Whose the call's job is: its agent in its session's folder (jobOwner). */
+export function ownerOf(ctx: { agent: string; orch: { project?: { root: string } | undefined; workingDir?: string | undefined } }): string {
+  return jobOwner(ctx.agent, ctx.orch.project?.root ?? ctx.orch.workingDir);
+}
+
 /** The hand-over's text: the parts so far, marked partial, and what to do next. */
 export function handedText(tool: string, job: { id: string }, parts: readonly string[], progress: string | undefined): string {
   const done = parts.length ? `Partial — the answers of the ${parts.length} part${parts.length > 1 ? 's' : ''} done so far:\n\n${parts.map((p, i) => `[part ${i + 1}]\n${p}`).join('\n\n')}\n\n` : '';
@@ -74,7 +79,7 @@ export async function asJob<O>(
   // an MCP task's call: it is a job already, polled by its client; its inputs read, it joins the same work of its agent in its scope
   if (task) return task.join(scopedKey(call.key, ctx.scope(), true), () => work(task));
   // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
-  const out = await ctx.orch.longWork.run({ owner: ctx.agent, tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs: remainingMs(ctx.clientLimit), signal: ctx.signal, work });
+  const out = await ctx.orch.longWork.run({ owner: ownerOf(ctx), tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs: remainingMs(ctx.clientLimit), signal: ctx.signal, work });
   if (out.kind === 'result') return out.result;
   const job: JobInfo = { id: out.job.id, state: 'running', partsDone: out.parts.length, ...(out.progress !== undefined && { progress: out.progress }) };
   const text = handedText(call.tool, out.job, out.parts, out.progress);

@@ -7,6 +7,7 @@ import { viewMeta } from '../views/index.js';
 import { footprint, footprintLine, formatMoney, formatTokens, type SavingsSummary, type SavingsSums } from '../orchestrator/index.js';
 import type { AgentRecord } from '../orchestrator/stores/agents.js';
 import { offeredList } from '../presenting/footprint.js';
+import { ownerOf } from './long-call.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
 import { boundedFleet, clientsLine, withClientLimits } from '../presenting/fleet.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from '../presenting/answer-bounds.js';
@@ -206,8 +207,8 @@ export const showStatusTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false }, // not read-only: cancelJob stops one of the agent's own jobs
   meta: viewMeta('status'),
   async run(input, { orch, agent }) {
-    const stopped = input.cancelJob === undefined ? undefined : await cancelOwnJob(orch.longWork, agent, input.cancelJob);
-    const [status, ram, book, ownJobs] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.longWork.list(agent), orch.savings.load(), orch.agents.load()]);
+    const stopped = input.cancelJob === undefined ? undefined : await cancelOwnJob(orch.longWork, ownerOf({ agent, orch }), input.cancelJob);
+    const [status, ram, book, ownJobs] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.longWork.list(ownerOf({ agent, orch })), orch.savings.load(), orch.agents.load()]);
     const jobs = ownJobs.filter((j) => j.handed || j.state === 'running').map((j) => ({ id: j.id, tool: j.tool, state: j.state, partsDone: j.partsDone, ...(j.progress !== undefined && { progress: j.progress }), since: new Date(j.createdAt).toISOString() }));
     const fleet = withClientLimits(boundedFleet(status, SHARE), orch.config.settings);
     const records = boundList(learningRecords(book), { maxChars: SHARE, noun: ['track record', 'track records'], rest: '`npx ollm-mcp learning show` lists every one.' });

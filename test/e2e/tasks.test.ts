@@ -142,6 +142,10 @@ describe('MCP tasks', () => {
       expect(textOf(resultB)).toMatch(/^from-bravo/);
       expect(JSON.stringify(resultB)).not.toContain('ALPHA');
       expect(asked('kayak')).toBe(2);
+      // A's task is no handle of B's window: not listed, not read, not cancelled there
+      expect((await listTasks(b.client)).tasks.map((t) => t.taskId)).toEqual([ofB.taskId]);
+      for (const op of [getTask, taskResult, cancelTask]) await expect(op(b.client, ofA.taskId)).rejects.toMatchObject(INVALID_PARAMS);
+      expect((await listTasks(a.client)).tasks.map((t) => t.taskId)).toEqual([ofA.taskId]);
 
       // A's file by its absolute path: A's scope reads it, B's refuses it
       const byPath = summarize([join(folders.a, 'notes.txt')], 'canoe');
@@ -168,6 +172,7 @@ describe('MCP tasks', () => {
       expect(textOf(one)).toMatch(/^from-alpha/);
       expect(textOf(two)).toBe(textOf(one));
       expect(asked('dinghy')).toBe(1);
+      expect((await listTasks(a.client)).tasks.map((t) => t.taskId).sort()).toEqual([first.taskId, second.taskId].sort());
     });
   });
 

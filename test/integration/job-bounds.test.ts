@@ -4,7 +4,7 @@
 // kept no longer than the ttl it asked for; an id not of a job's shape is not looked up or repeated.
 import { describe, expect, it } from 'vitest';
 import { stateDb } from '../../src/orchestrator/storage/db.js';
-import { JobError, LongWork, MAX_RUNNING } from '../../src/orchestrator/jobs/long-work.js';
+import { JobError, jobOwner, LongWork, MAX_RUNNING } from '../../src/orchestrator/jobs/long-work.js';
 import { isJobId, JobStore, MAX_JOBS, shownId } from '../../src/orchestrator/stores/job-store.js';
 import { keptTtl, TASK_TTL_MS } from '../../src/server/task-shapes.js';
 import { tempDir } from '../helpers/temp.js';
@@ -118,6 +118,19 @@ describe("a task's ttl", () => {
     expect((await store.get(long.id))?.state).toBe('running');
     await store.create('b', 't', 'k3'); // any write cleans up
     expect((await rowsOf(home, 'a')).map((r) => r.id)).toEqual([long.id]);
+  });
+});
+
+describe('whose a job is', () => {
+  it('the agent in its session’s folder: kept whole by the state database, and another folder’s is another owner', async () => {
+    const store = new JobStore(tempDir('ollm-bounds-'));
+    const inA = jobOwner('claude-code', '/work/project-a');
+    const job = await store.create(inA, 'route_and_generate', 'k');
+    expect((await store.get(job.id))?.owner).toBe(inA);
+    expect(jobOwner('claude-code', '/work/project-b')).not.toBe(inA);
+    expect(jobOwner('claude-code', undefined)).toBe('claude-code');
+    expect((await store.list(inA)).map((j) => j.id)).toEqual([job.id]);
+    expect(await store.list(jobOwner('claude-code', '/work/project-b'))).toEqual([]);
   });
 });
 

@@ -8,6 +8,16 @@ import { shownId } from '../stores/job-store.js';
 /** The most jobs one owner runs at once in a server: one more is refused, saying what to do. */
 export const MAX_RUNNING = 64;
 
+/**
+ * Whose a job is: the calling agent in the folder its session works in (its project, else its
+ * working folder). Two windows of one agent in two projects of one shared server hold their own
+ * jobs and tasks — neither lists, reads nor cancels the other's — and are bounded each on its own.
+ */
+export function jobOwner(agent: string, folder: string | undefined): string {
+  // not NUL: the state database keeps a text up to its first NUL
+  return folder === undefined ? agent : `${agent}\u001f${folder}`;
+}
+
 /** A job that cannot be had: none of the caller's by that id, or too many running. Its message says what to do. */
 export class JobError extends Error {
   override name = 'JobError';

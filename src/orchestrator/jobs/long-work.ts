@@ -25,7 +25,7 @@ import { answerWithin, settleWithin } from './hand-over.js';
 import type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
 
 export { answerWithin, HAND_OVER_MARGIN_MS } from './hand-over.js';
-export { JobError, MAX_RUNNING, noJobText } from './job-bounds.js';
+export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
 export type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
 
 interface Live {
