@@ -55,6 +55,26 @@ describe('the bound of the jobs kept', () => {
   });
 });
 
+describe('jobs whose server is gone', () => {
+  it('are ended (lost) as their owner makes a job, so the keep and the bound reach them; their parts are still taken up; a live server’s are left running', async () => {
+    const home = tempDir('ollm-bounds-');
+    const now = Date.now();
+    const dead = 999_999_999;
+    const store = new JobStore(home, (pid) => pid !== dead, () => now);
+    const gone = await flood(home, 'agent-x', MAX_JOBS + 10, 'running', now - 60_000);
+    const alive = await store.create('agent-x', 'compare', 'k-alive');
+    const db = await stateDb(home);
+    db.prepare('UPDATE jobs SET runner = ?, parts = ? WHERE id IN (' + gone.map(() => '?').join(',') + ')').run(dead, JSON.stringify([{ text: 'p1', reuse: { key: 'r1', answer: 'a1' } }]), ...gone);
+    await store.create('agent-x', 'route_and_generate', 'k-new');
+    const rows = await rowsOf(home, 'agent-x');
+    expect(rows).toHaveLength(MAX_JOBS);
+    expect(rows.filter((r) => r.state === 'running').map((r) => r.id)).toContain(alive.id);
+    expect(rows.filter((r) => r.state === 'lost').length).toBe(MAX_JOBS - 2);
+    const kept = rows.find((r) => r.state === 'lost')!.id;
+    expect(await store.lostParts('agent-x', `k-${kept}`)).toEqual([{ key: 'r1', answer: 'a1' }]);
+  });
+});
+
 describe('running jobs per owner', () => {
   it(`at most ${MAX_RUNNING} of one agent's at once: one more is refused saying what to do, nothing dropped; another agent's still runs; one ended, there is room again`, async () => {
     const jobs = new LongWork(new JobStore(tempDir('ollm-bounds-')));

@@ -49,6 +49,10 @@ export class JobStore {
     const db = await stateDb(this.home);
     await queueWrite(db, () => {
       statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(job.id, owner, tool, key, 'running', job.runner, at, at, ttlMs ?? null);
+      // this owner's jobs whose server is gone are ended (lost), so the keep and the bound reach them
+      for (const { runner } of statement(db, "SELECT DISTINCT runner FROM jobs WHERE owner = ? AND state = 'running'").all(owner) as Array<{ runner: number }>) {
+        if (runner !== process.pid && !this.alive(runner)) statement(db, "UPDATE jobs SET state = 'lost' WHERE owner = ? AND state = 'running' AND runner = ?").run(owner, runner);
+      }
       // ended jobs past their keep or their ttl, anyone's
       statement(db, "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))").run(at - KEEP_MS, at);
       // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
@@ -124,8 +128,8 @@ export class JobStore {
    */
   async lostParts(owner: string, key: string): Promise<ReusablePart[]> {
     const db = await stateDb(this.home);
-    // within the keep, like every job a call may attach to (a lost row is never ended, so the cleanup leaves it)
-    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state = 'running' AND parts IS NOT NULL AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
+    // within the keep, like every job a call may attach to (a lost row: still 'running', its server gone, or marked lost as its owner made a job)
+    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state IN ('running', 'lost') AND parts IS NOT NULL AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
     return rows.map((r) => fromRow(r, this.alive)).find((j) => j?.state === 'lost' && j.reusable !== undefined)?.reusable ?? [];
   }
 
