@@ -3,7 +3,7 @@
 // the summed table across instances and processes, and the one-time import of an earlier version's
 // JSON files (storage/legacy-import.ts).
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -97,6 +97,52 @@ describe('opening the database', () => {
       expect(query<{ user_version: number }>(home, 'PRAGMA user_version')[0]!.user_version).toBe(MIGRATIONS.length);
       expect(query<{ journal_mode: string }>(home, 'PRAGMA journal_mode')[0]!.journal_mode).toBe('wal');
     }
+  }, 60_000);
+
+  it('five processes making a brand-new state.db at once, each writing 40 rows: every acknowledged row is in state.db, and nothing is set aside', async () => {
+    for (let round = 0; round < 3; round++) {
+      const home = tempDir('ollm-state-');
+      // every child waits for one moment, after its start-up, so their opens meet
+      const at = Date.now() + 4_000;
+      const writer = `import { stateDb, write } from ${src('storage/db.ts')};
+        await new Promise((r) => setTimeout(r, ${at} - Date.now()));
+        const db = await stateDb(${JSON.stringify(home)});
+        let n = 0;
+        for (let i = 0; i < 40; i++) { await write(db, () => db.prepare("INSERT INTO documents (name, json) VALUES (?, '1')").run(process.pid + '-' + i)); n++; }
+        console.log(n);`;
+      const acked = (await Promise.all(Array.from({ length: 5 }, () => child(writer)))).map((out) => Number(out.trim().split('\n').at(-1)));
+      expect(acked).toEqual([40, 40, 40, 40, 40]);
+      expect(query<{ n: number }>(home, 'SELECT count(*) AS n FROM documents')[0]!.n).toBe(200);
+      expect(readdirSync(home).filter((f) => f.includes('.damaged') || f.includes('.new-'))).toEqual([]);
+    }
+  }, 120_000);
+
+  it('a damaged state.db another process has open is not set aside (the message says what to do); once that process is gone, it is set aside and a new store is used', async () => {
+    const home = tempDir('ollm-state-');
+    const file = join(home, 'state.db');
+    // a server with the store open, everything folded into state.db
+    const holder = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { stateDb } from ${src('storage/db.ts')};
+      const db = await stateDb(${JSON.stringify(home)});
+      db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+      console.log('held'); setTimeout(() => {}, 60_000);`], { cwd: resolve(import.meta.dirname, '../..') });
+    try {
+      await new Promise<void>((ok) => holder.stdout!.on('data', (d: Buffer) => String(d).includes('held') && ok()));
+      const bytes = await readFile(file);
+      bytes.fill(0xaa, 4096); // page 2 on: garbage where the tables were
+      await writeFile(file, bytes);
+      const refused = await child(`import { stateDb } from ${src('storage/db.ts')};
+        try { await stateDb(${JSON.stringify(home)}); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`);
+      expect(refused).toMatch(/StorageError: .*state\.db could not be opened: SQLite reports it damaged \(.*\), but another process has it open, so nothing was set aside\. Stop the other ollm-mcp servers using .* and try again\./);
+      expect(readdirSync(home).filter((f) => f.includes('.damaged'))).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+    }
+    const alone = await child(`import { stateDb } from ${src('storage/db.ts')};
+      const db = await stateDb(${JSON.stringify(home)});
+      console.log(db.prepare('SELECT count(*) AS n FROM memory').get().n);`);
+    expect(alone.trim().split('\n').at(-1)).toBe('0');
+    expect(readdirSync(home).filter((f) => /^state\.db\.\d{4}-\d\d-\d\dT[\d-]+Z\.damaged$/.test(f))).toHaveLength(1); // the database itself, with what SQLite had made beside it
   }, 60_000);
 
   it('a database of an earlier schema version is migrated forward, its data kept', async () => {
