@@ -194,6 +194,22 @@ describe('opening the database', () => {
       await refusal(home, /a named pipe \(FIFO\)/, 'state.db-wal');
     });
 
+    it('a FIFO in the place of its lock file (state.db-lock)', async () => {
+      const home = tempDir('ollm-state-');
+      execFileSync('mkfifo', [join(home, 'state.db-lock')]);
+      await refusal(home, /a named pipe \(FIFO\)/, 'state.db-lock');
+    });
+
+    it('a lock file that is not one (text in it): named, with what to do; removed, the next use opens the database', async () => {
+      const home = tempDir('ollm-state-');
+      await writeFile(join(home, 'state.db-lock'), 'x'.repeat(200));
+      const err = await stateDb(home).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect((err as Error).message).toBe(`${join(home, 'state.db-lock')} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`);
+      await rm(join(home, 'state.db-lock'));
+      await expect(new MemoryStore(home, LIMITS).remember('k', 'v')).resolves.toMatchObject({ action: 'created' });
+    });
+
     it('a symbolic link, whose target is left untouched', async () => {
       const home = tempDir('ollm-state-');
       const target = join(tempDir('ollm-state-elsewhere-'), 'precious.txt');

@@ -9,6 +9,7 @@
  */
 import type Libsql from 'libsql';
 import { isBusy, retryBusy, StateLockedError } from './busy.js';
+import { StorageError } from './errors.js';
 
 type Database = typeof Libsql;
 
@@ -30,7 +31,12 @@ export class Gate {
   /** Takes the shared lock, waiting (without blocking) while another process sets files aside. */
   async shared(limitMs?: number): Promise<void> {
     this.release();
-    await retryBusy(this.path, () => this.run('BEGIN', 'SELECT count(*) FROM sqlite_master'), limitMs === undefined ? {} : { limitMs });
+    try {
+      await retryBusy(this.path, () => this.run('BEGIN', 'SELECT count(*) FROM sqlite_master'), limitMs === undefined ? {} : { limitMs });
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'SQLITE_NOTADB') throw e;
+      throw new StorageError(`${this.path} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`);
+    }
     this.held = 'shared';
   }
 
