@@ -4,7 +4,7 @@
 // JSON files (storage/legacy-import.ts).
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync } from 'node:fs';
-import { chmod, mkdir, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -99,7 +99,7 @@ describe('opening the database', () => {
     }
   }, 60_000);
 
-  it('five processes making a brand-new state.db at once, each writing 40 rows: every acknowledged row is in state.db, and nothing is set aside', async () => {
+  it('five processes making a brand-new state.db at once, each writing 40 rows: state.db is only ever a whole store, every acknowledged row is in it, and nothing is set aside', async () => {
     for (let round = 0; round < 3; round++) {
       const home = tempDir('ollm-state-');
       // every child waits for one moment, after its start-up, so their opens meet
@@ -110,7 +110,25 @@ describe('opening the database', () => {
         let n = 0;
         for (let i = 0; i < 40; i++) { await write(db, () => db.prepare("INSERT INTO documents (name, json) VALUES (?, '1')").run(process.pid + '-' + i)); n++; }
         console.log(n);`;
+      // meanwhile state.db, whenever it is there, is a whole store: a SQLite header and every migration in it
+      const seen = new Set<string>();
+      let watching = true;
+      const watch = (async () => {
+        const head = Buffer.alloc(100);
+        while (watching) {
+          const h = await open(join(home, 'state.db'), 'r').catch(() => undefined);
+          if (h) {
+            const { bytesRead } = await h.read(head, 0, 100, 0);
+            await h.close();
+            seen.add(bytesRead < 100 ? `${bytesRead} bytes` : head.toString('latin1', 0, 16) !== 'SQLite format 3\0' ? 'not a SQLite header' : `user_version ${head.readUInt32BE(60)}`);
+          }
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      })();
       const acked = (await Promise.all(Array.from({ length: 5 }, () => child(writer)))).map((out) => Number(out.trim().split('\n').at(-1)));
+      watching = false;
+      await watch;
+      expect([...seen]).toEqual([`user_version ${MIGRATIONS.length}`]);
       expect(acked).toEqual([40, 40, 40, 40, 40]);
       expect(query<{ n: number }>(home, 'SELECT count(*) AS n FROM documents')[0]!.n).toBe(200);
       expect(readdirSync(home).filter((f) => f.includes('.damaged') || f.includes('.new-'))).toEqual([]);
