@@ -6,10 +6,14 @@
 // installed by npm on first start into the plugin's data folder (${CLAUDE_PLUGIN_DATA}, which
 // survives plugin updates; else $OLLM_HOME/plugin-runtime), at the version package.json names,
 // and the server loads it from there (OLLM_NODE_MODULES). Then the server runs in this process.
+// An install counts as done only by a marker written last, after npm finished and libsql loaded
+// (a tree without it is used only when it loads: one installed by hand), so one cut off half-way
+// is done again at the next start; a data folder that cannot be written
+// stops the start with a line naming it and what to do.
 //
 // stdout belongs to the MCP protocol: npm's output goes to stderr, which Claude Code logs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,15 +37,30 @@ if (!existsSync(cli)) {
 const wanted = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies.libsql;
 const data = process.env.CLAUDE_PLUGIN_DATA || join(process.env.OLLM_HOME || join(homedir(), '.ollm'), 'plugin-runtime');
 const modules = join(data, 'node_modules');
+/** Written into a node_modules folder last, once npm finished and libsql loads from it: a tree without it is not taken as installed. */
+const DONE = '.ollm-mcp-installed';
 
-/** The libsql version installed in `dir` (a node_modules folder), or undefined. */
-function installed(dir) {
+/** The libsql version in `dir` (a node_modules folder) as its package.json says, or undefined. */
+function version(dir) {
   try {
     return JSON.parse(readFileSync(join(dir, 'libsql', 'package.json'), 'utf8')).version;
   } catch {
     return undefined;
   }
 }
+
+/** The libsql version a finished install put in `dir`, or undefined (none, or one cut off half-written). */
+function installed(dir) {
+  try {
+    const done = readFileSync(join(dir, DONE), 'utf8').trim();
+    return version(dir) === done ? done : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether libsql loads from `dir`, in a process of its own (its native binary there included). */
+const loads = (dir) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(dir, 'libsql'))})`], { stdio: 'ignore', timeout: 60_000 }).status === 0;
 
 /** npm as Node ships it beside this node binary; else `npm` on PATH. */
 function npm() {
@@ -87,7 +106,10 @@ function install() {
     shell,
     timeout: 180_000,
   });
-  const got = installed(join(staging, 'node_modules'));
+  const tree = join(staging, 'node_modules');
+  // libsql's own version, and that it loads (its native binary there): only then is the install marked done
+  if (run.status === 0 && version(tree) === wanted && loads(tree)) writeFileSync(join(tree, DONE), wanted);
+  const got = installed(tree);
   if (run.status !== 0 || got !== wanted) {
     rmSync(staging, { recursive: true, force: true });
     fail(
@@ -108,7 +130,35 @@ function install() {
   rmSync(staging, { recursive: true, force: true });
 }
 
-if (installed(modules) !== wanted) install();
+/** A file-system failure of the install in words: which folder, and what to do (never a stack trace). */
+function cannotUse(err) {
+  const where = err.path ?? data;
+  const why = { EACCES: 'no permission', EPERM: 'not permitted', EROFS: 'a read-only disk', ENOTDIR: 'a part of the path is a file, not a folder', ENOSPC: 'the disk is full', EEXIST: 'a file is in the way' }[err.code];
+  fail(
+    `cannot install libsql into the plugin's data folder ${data}: ${where}: ${why ?? err.message}${why ? ` (${err.code})` : ''}. ` +
+      'Make that folder writable by your user, or set CLAUDE_PLUGIN_DATA (or OLLM_HOME) to a folder you can write, and start again.',
+  );
+}
+
+/** A tree without the marker that holds the right libsql, and loads: one installed by hand (the command a failed start gives), marked now. */
+function installedByHand() {
+  if (version(modules) !== wanted || !loads(modules)) return false;
+  try {
+    writeFileSync(join(modules, DONE), wanted);
+  } catch {
+    // a folder not writable: the tree is used all the same, and checked again at the next start
+  }
+  return true;
+}
+
+if (installed(modules) !== wanted && !installedByHand()) {
+  try {
+    install();
+  } catch (err) {
+    if (typeof err?.code !== 'string') throw err;
+    cannotUse(err);
+  }
+}
 process.env.OLLM_NODE_MODULES = modules;
 process.argv[1] = cli; // the server finds its build's records (handshake.json, build.json) beside the script it runs as
 await import(pathToFileURL(cli).href);

@@ -26,6 +26,8 @@ describe('the plugin on its first start', () => {
     const wanted = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: { libsql: string } }).dependencies.libsql;
     expect((JSON.parse(readFileSync(join(data, 'node_modules', 'libsql', 'package.json'), 'utf8')) as { version: string }).version).toBe(wanted);
     expect(readdirSync(data).filter((f) => f.startsWith('.install-'))).toEqual([]);
+    // marked done last, once npm finished and libsql loaded: a start cut off before it installs again
+    expect(readFileSync(join(data, 'node_modules', '.ollm-mcp-installed'), 'utf8')).toBe(wanted);
     const second = spawnSync(process.execPath, [join(root, 'start.mjs'), '--version'], { env, encoding: 'utf8', timeout: 30_000 });
     expect(second.status, second.stderr).toBe(0);
     expect(second.stderr).not.toMatch(/installing libsql/);

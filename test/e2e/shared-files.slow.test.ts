@@ -37,7 +37,7 @@ describe('one state database across server processes, under load', () => {
       await Promise.all(servers.map((s) => s.close()));
     }
     // nothing beside the database: no lock files, no temporary files
-    expect(readdirSync(h).filter((f) => !/^state\.db(-wal|-shm)?$/.test(f) && f !== 'templates')).toEqual([]);
+    expect(readdirSync(h).filter((f) => !/^state\.db(-wal|-shm|-lock)?$/.test(f) && f !== 'templates')).toEqual([]);
   });
 
   it('3 servers writing at once, 5 rounds: each round one is SIGKILLed mid-burst and a new one starts at once; every acknowledged write is there', { timeout: 180_000 }, async () => {

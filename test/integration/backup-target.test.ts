@@ -22,7 +22,7 @@ const at = async (home: string, given: string) => liveFileAt(home, (await backup
 describe('liveFileAt', () => {
   it('names each live file by its own name, in any case, existing or not', async () => {
     const { home } = place();
-    expect(LIVE_FILES).toEqual(['state.db', 'state.db-wal', 'state.db-shm', 'state.db-journal']);
+    expect(LIVE_FILES).toEqual(['state.db', 'state.db-wal', 'state.db-shm', 'state.db-journal', 'state.db-lock']);
     for (const name of LIVE_FILES) expect(await at(home, join(home, name))).toBe(name);
     expect(await at(home, join(home, 'STATE.DB-SHM'))).toBe('state.db-shm');
     expect(await at(home, join(home, 'State.Db'))).toBe('state.db');

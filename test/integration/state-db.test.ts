@@ -3,8 +3,8 @@
 // the summed table across instances and processes, and the one-time import of an earlier version's
 // JSON files (storage/legacy-import.ts).
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync } from 'node:fs';
-import { chmod, mkdir, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -99,6 +99,70 @@ describe('opening the database', () => {
     }
   }, 60_000);
 
+  it('five processes making a brand-new state.db at once, each writing 40 rows: state.db is only ever a whole store, every acknowledged row is in it, and nothing is set aside', async () => {
+    for (let round = 0; round < 3; round++) {
+      const home = tempDir('ollm-state-');
+      // every child waits for one moment, after its start-up, so their opens meet
+      const at = Date.now() + 4_000;
+      const writer = `import { stateDb, write } from ${src('storage/db.ts')};
+        await new Promise((r) => setTimeout(r, ${at} - Date.now()));
+        const db = await stateDb(${JSON.stringify(home)});
+        let n = 0;
+        for (let i = 0; i < 40; i++) { await write(db, () => db.prepare("INSERT INTO documents (name, json) VALUES (?, '1')").run(process.pid + '-' + i)); n++; }
+        console.log(n);`;
+      // meanwhile state.db, whenever it is there, is a whole store: a SQLite header and every migration in it
+      const seen = new Set<string>();
+      let watching = true;
+      const watch = (async () => {
+        const head = Buffer.alloc(100);
+        while (watching) {
+          const h = await open(join(home, 'state.db'), 'r').catch(() => undefined);
+          if (h) {
+            const { bytesRead } = await h.read(head, 0, 100, 0);
+            await h.close();
+            seen.add(bytesRead < 100 ? `${bytesRead} bytes` : head.toString('latin1', 0, 16) !== 'SQLite format 3\0' ? 'not a SQLite header' : `user_version ${head.readUInt32BE(60)}`);
+          }
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      })();
+      const acked = (await Promise.all(Array.from({ length: 5 }, () => child(writer)))).map((out) => Number(out.trim().split('\n').at(-1)));
+      watching = false;
+      await watch;
+      expect([...seen]).toEqual([`user_version ${MIGRATIONS.length}`]);
+      expect(acked).toEqual([40, 40, 40, 40, 40]);
+      expect(query<{ n: number }>(home, 'SELECT count(*) AS n FROM documents')[0]!.n).toBe(200);
+      expect(readdirSync(home).filter((f) => f.includes('.damaged') || f.includes('.new-'))).toEqual([]);
+    }
+  }, 120_000);
+
+  it('a damaged state.db another process has open is not set aside (the message says what to do); once that process is gone, it is set aside and a new store is used', async () => {
+    const home = tempDir('ollm-state-');
+    const file = join(home, 'state.db');
+    // a server with the store open, everything folded into state.db
+    const holder = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { stateDb } from ${src('storage/db.ts')};
+      const db = await stateDb(${JSON.stringify(home)});
+      db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+      console.log('held'); setTimeout(() => {}, 60_000);`], { cwd: resolve(import.meta.dirname, '../..') });
+    try {
+      await new Promise<void>((ok) => holder.stdout!.on('data', (d: Buffer) => String(d).includes('held') && ok()));
+      const bytes = await readFile(file);
+      bytes.fill(0xaa, 4096); // page 2 on: garbage where the tables were
+      await writeFile(file, bytes);
+      const refused = await child(`import { stateDb } from ${src('storage/db.ts')};
+        try { await stateDb(${JSON.stringify(home)}); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`);
+      expect(refused).toMatch(/StorageError: .*state\.db could not be opened: SQLite reports it damaged \(.*\), but another process has it open, so nothing was set aside\. Stop the other ollm-mcp servers using .* and try again\./);
+      expect(readdirSync(home).filter((f) => f.includes('.damaged'))).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+    }
+    const alone = await child(`import { stateDb } from ${src('storage/db.ts')};
+      const db = await stateDb(${JSON.stringify(home)});
+      console.log(db.prepare('SELECT count(*) AS n FROM memory').get().n);`);
+    expect(alone.trim().split('\n').at(-1)).toBe('0');
+    expect(readdirSync(home).filter((f) => /^state\.db\.\d{4}-\d\d-\d\dT[\d-]+Z\.damaged$/.test(f))).toHaveLength(1); // the database itself, with what SQLite had made beside it
+  }, 60_000);
+
   it('a database of an earlier schema version is migrated forward, its data kept', async () => {
     const home = tempDir('ollm-state-');
     const old = new Database(join(home, 'state.db'));
@@ -146,6 +210,22 @@ describe('opening the database', () => {
       const home = tempDir('ollm-state-');
       execFileSync('mkfifo', [join(home, 'state.db-wal')]);
       await refusal(home, /a named pipe \(FIFO\)/, 'state.db-wal');
+    });
+
+    it('a FIFO in the place of its lock file (state.db-lock)', async () => {
+      const home = tempDir('ollm-state-');
+      execFileSync('mkfifo', [join(home, 'state.db-lock')]);
+      await refusal(home, /a named pipe \(FIFO\)/, 'state.db-lock');
+    });
+
+    it('a lock file that is not one (text in it): named, with what to do; removed, the next use opens the database', async () => {
+      const home = tempDir('ollm-state-');
+      await writeFile(join(home, 'state.db-lock'), 'x'.repeat(200));
+      const err = await stateDb(home).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageError);
+      expect((err as Error).message).toBe(`${join(home, 'state.db-lock')} is not ollm-mcp's lock file (it says which processes have the state database open, and holds nothing else). Remove it while no ollm-mcp runs on this folder, and try again.`);
+      await rm(join(home, 'state.db-lock'));
+      await expect(new MemoryStore(home, LIMITS).remember('k', 'v')).resolves.toMatchObject({ action: 'created' });
     });
 
     it('a symbolic link, whose target is left untouched', async () => {

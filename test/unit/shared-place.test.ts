@@ -1,9 +1,11 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/orchestrator/config/index.js';
-import { MAX_SOCKET_PATH, SharedUnavailable, THIS_SYSTEM, placeIn, privateDir, retiringName, sharedKey, sharedPart, sharedPlace, socketBases, socketFolders, stableJson, type System } from '../../src/server/shared/place.js';
+import { ENV_VARS } from '../../src/orchestrator/config/load.js';
+import { SECRET_VARIABLES } from '../../src/orchestrator/config/secrets.js';
+import { MAX_SOCKET_PATH, SERVER_VARIABLES, SharedUnavailable, THIS_SYSTEM, VARIABLES_NOT_IN_KEY, placeIn, privateDir, retiringName, sharedKey, sharedPart, sharedPlace, socketBases, socketFolders, stableJson, type System } from '../../src/server/shared/place.js';
 import { tempDir } from '../helpers/temp.js';
 
 const config = (flags: Array<[string, unknown]> = [], env: Record<string, string> = {}) =>
@@ -79,6 +81,31 @@ describe('sharedKey: what shapes the shared core', () => {
     const one = sharedKey(c, { OLLM_API_KEY: 'sk-first-key-0000000000', OLLAMA_API_KEY: 'sk-other-key-000000000' });
     expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-first-key-0000000000' })).toBe(one);
     expect(sharedKey(c, { OLLM_API_KEY: 'sk-other-key-000000000', OLLAMA_API_KEY: 'sk-third-key-000000000' })).not.toBe(one);
+  });
+});
+
+describe('sharedKey: the variables that change what the server does', () => {
+  it('differs with each variable the server reads for itself (OLLM_ENGINE_CLAIMS=0 gets a server of its own), and is the same for the same values', async () => {
+    const c = await config();
+    const base = sharedKey(c, {});
+    expect(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' })).not.toBe(base);
+    expect(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' })).toBe(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' }));
+    for (const name of SERVER_VARIABLES) expect(sharedKey(c, { [name]: '1' }), name).not.toBe(base);
+    expect(new Set(SERVER_VARIABLES.map((name) => sharedKey(c, { [name]: '1' }))).size).toBe(SERVER_VARIABLES.length);
+    // what does not change the server: another client's project, a variable not ollm-mcp's
+    expect(sharedKey(c, { OLLM_PROJECT: '/somewhere', PATH: '/usr/bin', UNRELATED: 'x' })).toBe(base);
+  });
+
+  it('every OLLM_ variable read in src is in the key (SERVER_VARIABLES), a setting, a key, or named as not in it with why', () => {
+    const root = join(import.meta.dirname, '../../src');
+    const read = new Set<string>();
+    for (const file of readdirSync(root, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const m of text.matchAll(/env(?:\??\.|\[')(OLLM_[A-Z0-9_]+)/g)) read.add(m[1]!);
+    }
+    expect(read.has('OLLM_ENGINE_CLAIMS')).toBe(true); // the scan finds what it must
+    const known = new Set<string>([...SERVER_VARIABLES, ...ENV_VARS, ...SECRET_VARIABLES, ...Object.keys(VARIABLES_NOT_IN_KEY)]);
+    expect([...read].filter((name) => !known.has(name))).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Where `state backup` may write: never over the state database itself or the files SQLite keeps
- * beside it while it is open (`-wal`, `-shm`, `-journal`). A backup renamed over one of them would
+ * beside it while it is open (`-wal`, `-shm`, `-journal`; and `-lock`, whose locks say who has it open). A backup renamed over one of them would
  * swap the store under a running server, which goes on writing into the file it has open — every
  * change it acknowledges from then on is lost to the next process. The target is the place the
  * kernel would write to, not the text typed: its folder through every link and "..", and an existing
@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { STATE_FILE } from './db.js';
 
 /** The files of one open store: the database and what SQLite keeps beside it. */
-export const LIVE_FILES: readonly string[] = [STATE_FILE, `${STATE_FILE}-wal`, `${STATE_FILE}-shm`, `${STATE_FILE}-journal`];
+export const LIVE_FILES: readonly string[] = [STATE_FILE, `${STATE_FILE}-wal`, `${STATE_FILE}-shm`, `${STATE_FILE}-journal`, `${STATE_FILE}-lock`];
 
 const statOf = (path: string) => stat(path).catch(() => undefined);
 const sameFile = (a: { dev: number; ino: number }, b: { dev: number; ino: number }) => a.dev === b.dev && a.ino === b.ino;

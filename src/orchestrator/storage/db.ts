@@ -11,22 +11,23 @@
  * go to disk in a group commit at most BATCH_MS later (writes.ts). A clean stop folds the write-ahead log into state.db
  * (SQLite's own checkpoint at close is skipped while a prepared statement is alive), so that file
  * alone holds everything; at open a log or database that is not this store's is kept aside, never
- * adopted (integrity.ts). The schema carries a version (PRAGMA user_version) and is migrated
+ * adopted (integrity.ts) — only by a process alone with the store (gate.ts), so no live process's
+ * file is ever renamed from under it. A new store is made whole and linked into place (connect.ts). The schema carries a version (PRAGMA user_version) and is migrated
  * forward, in a transaction, by whichever process opens it first (schema.ts).
  *
  * libsql is loaded on first use, so a server that never touches its state starts without it.
  */
 import { lstat, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type Libsql from 'libsql';
 import { loadLibsql } from './libsql-load.js';
 import { cjsExports } from '../util/cjs.js';
 import { log } from '../util/log.js';
-import { CONNECTION_BUSY_MS, retryBusy } from './busy.js';
+import { connect, makeIfMissing } from './connect.js';
 import { StorageError, storageError } from './errors.js';
-import { checkBeforeOpen, isCorrupt, setAside, type SetAside } from './integrity.js';
-import { claimIdentity, migrate } from './schema.js';
-import { flushWrites, openedAt, pathOf, type Db } from './writes.js';
+import { Gate } from './gate.js';
+import { isCorrupt, judgeBeforeOpen, setAsideAll, type SetAside } from './integrity.js';
+import { flushWrites, pathOf, type Db } from './writes.js';
 
 export { StorageError, storageError } from './errors.js';
 export { LOCK_WAIT_MS, StateLockedError, isBusy } from './busy.js';
@@ -37,7 +38,7 @@ export const STATE_FILE = 'state.db';
 
 /** Only a regular file may be opened as the database: never a FIFO, a device, or a link. */
 async function checkPlace(path: string): Promise<void> {
-  for (const p of [path, `${path}-wal`, `${path}-shm`]) {
+  for (const p of [path, `${path}-wal`, `${path}-shm`, gatePath(path)]) {
     const s = await lstat(p).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return undefined;
       throw e;
@@ -49,37 +50,37 @@ async function checkPlace(path: string): Promise<void> {
   }
 }
 
+/** The file beside the store whose locks prove who has it open (gate.ts). */
+export const gatePath = (path: string): string => `${path}-lock`;
+const present = (path: string) => lstat(path).then(() => true, () => false);
+
 async function openDb(path: string): Promise<Db> {
   const Database = cjsExports((await loadLibsql()) as typeof Libsql);
   await mkdir(join(path, '..'), { recursive: true });
   await checkPlace(path);
-  const moved = await checkBeforeOpen(path);
-  const connect = async (): Promise<Db> => {
-    const db = new Database(path, { timeout: CONNECTION_BUSY_MS });
-    try {
-      db.exec(`PRAGMA busy_timeout = ${CONNECTION_BUSY_MS}`);
-      await retryBusy(path, () => db.exec('PRAGMA journal_mode = WAL'));
-      // FULL: a commit is on disk before the caller is told it happened, power loss included
-      db.exec('PRAGMA synchronous = FULL');
-      const check = await retryBusy(path, () => db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>);
-      if (check[0]?.quick_check !== 'ok') throw Object.assign(new Error(`database disk image is malformed (${check[0]?.quick_check ?? 'no answer'})`), { code: 'SQLITE_CORRUPT' });
-      await retryBusy(path, () => migrate(db));
-      await retryBusy(path, () => claimIdentity(db));
-      openedAt(db, path);
-      return db;
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-  };
+  const gate = Gate.open(Database, gatePath(path));
+  const moved: SetAside[] = [];
   try {
-    return await connect();
+    await gate.shared();
+    await makeIfMissing(Database, path, () => present(path));
+    // what looks foreign or damaged while another process has the store open is that process's
+    // live file (read mid-write): it is judged again, and set aside, only by a process alone with it
+    if ((await judgeBeforeOpen(path)).length) moved.push(...(await repair(Database, path, gate)).moved);
+    let db: Db;
+    try {
+      db = await connect(Database, path);
+    } catch (e) {
+      if (!isCorrupt(e)) throw e;
+      const repaired = await repair(Database, path, gate);
+      moved.push(...repaired.moved);
+      if (!repaired.alone) throw new StorageError(`${path} could not be opened: SQLite reports it damaged (${(e as Error).message}), but another process has it open, so nothing was set aside. Stop the other ollm-mcp servers using ${dirname(path)} (\`ollm-mcp shared stop\`, and any HTTP server) and try again.`);
+      db = await connect(Database, path);
+    }
+    gates.set(path, gate);
+    return db;
   } catch (e) {
-    if (!isCorrupt(e)) throw e;
-    const why = `SQLite reports it damaged: ${(e as Error).message}`;
-    const at = new Date();
-    for (const f of [path, `${path}-wal`, `${path}-shm`]) moved.push(...(await setAside(f, f === path ? why : `it belonged to the ${basename(path)} kept aside`, at)));
-    return await connect();
+    gate.close();
+    throw e;
   } finally {
     if (moved.length) {
       keptAside.set(path, [...(keptAside.get(path) ?? []), ...moved]);
@@ -90,6 +91,39 @@ async function openDb(path: string): Promise<Db> {
     }
   }
 }
+
+/**
+ * Alone with the store (the gate's exclusive lock: no other process has it open), sets aside what
+ * is still foreign or damaged and makes a new store in its place; then takes the shared lock back.
+ * `alone` false: another process has the store open, and nothing was touched.
+ */
+async function repair(Database: typeof Libsql, path: string, gate: Gate): Promise<{ alone: boolean; moved: SetAside[] }> {
+  if (!(await gate.exclusive())) {
+    await gate.shared();
+    return { alone: false, moved: [] };
+  }
+  const moved: SetAside[] = [];
+  try {
+    const at = new Date();
+    moved.push(...(await setAsideAll(await judgeBeforeOpen(path), at)));
+    await makeIfMissing(Database, path, () => present(path));
+    try {
+      (await connect(Database, path)).close();
+    } catch (e) {
+      if (!isCorrupt(e)) throw e;
+      const belonged = `it belonged to the ${basename(path)} kept aside`;
+      const damaged = [{ file: path, why: `SQLite reports it damaged: ${(e as Error).message}` }, { file: `${path}-wal`, why: belonged }, { file: `${path}-shm`, why: belonged }];
+      moved.push(...(await setAsideAll(damaged, at)));
+      await makeIfMissing(Database, path, () => present(path));
+    }
+  } finally {
+    await gate.shared();
+  }
+  return { alone: true, moved };
+}
+
+/** The gate each open database holds, released when it closes. */
+const gates = new Map<string, Gate>();
 
 /** The files each database's open moved aside in this process (for doctor and tools' notes). */
 const keptAside = new Map<string, SetAside[]>();
@@ -132,4 +166,6 @@ export async function closeStateDbs(): Promise<void> {
     }
     db.value.close();
   }
+  for (const gate of gates.values()) gate.close();
+  gates.clear();
 }

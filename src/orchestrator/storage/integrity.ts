@@ -132,15 +132,20 @@ async function storeWasWritten(dir: string): Promise<boolean> {
   return names.some((n) => n.includes('.imported-backup'));
 }
 
+/** A file that must not be adopted, and why. */
+export interface Verdict {
+  file: string;
+  why: string;
+}
+
 /**
- * Checks `path` (the database) and its log before SQLite opens them; moves aside what must not be
- * adopted and returns it (empty when all is well).
+ * Judges `path` (the database) and its log before SQLite opens them: what must not be adopted
+ * (empty when all is well). Moves nothing: only a process that proves no other has the store open
+ * sets a file aside (gate.ts).
  */
-export async function checkBeforeOpen(path: string): Promise<SetAside[]> {
+export async function judgeBeforeOpen(path: string): Promise<Verdict[]> {
   const wal = `${path}-wal`;
   const shm = `${path}-shm`;
-  const at = new Date();
-  const out: SetAside[] = [];
   const db = await readDbHeader(path);
   // a torn read of a log another process is resetting looks invalid for a moment: read it again
   let facts = await readWal(wal);
@@ -151,10 +156,10 @@ export async function checkBeforeOpen(path: string): Promise<SetAside[]> {
   const walHasData = facts !== undefined && (facts.frames > 0 || !facts.valid);
   const frames = facts ?? { valid: true, pageSize: 0, frames: 0 };
   if (db && db.size > 0 && !db.isDb) {
-    out.push(...(await setAside(path, `${basename(path)} is not a SQLite database`, at)));
-    for (const f of [wal, shm]) out.push(...(await setAside(f, `it belonged to the ${basename(path)} kept aside`, at)));
-    return out;
+    const with_ = `it belonged to the ${basename(path)} kept aside`;
+    return [{ file: path, why: `${basename(path)} is not a SQLite database` }, { file: wal, why: with_ }, { file: shm, why: with_ }];
   }
+  const out: Verdict[] = [];
   let walWhy: string | undefined;
   if (facts && !facts.valid) walWhy = 'its header is not a valid write-ahead log header (damaged)';
   // a 0-byte database beside a log with data is a new store before its first checkpoint — another
@@ -163,13 +168,25 @@ export async function checkBeforeOpen(path: string): Promise<SetAside[]> {
   else if (walHasData && db && db.size > 0 && frames.pageSize !== db.pageSize) walWhy = `its page size (${frames.pageSize}) is not the database's (${db.pageSize}): it belongs to another database`;
   else if (walHasData && db && db.appId !== 0 && frames.lastAppId !== undefined && frames.lastAppId !== db.appId) walWhy = 'it belongs to another store (copied from another home?)';
   if (db && db.size === 0 && !walHasData && (await storeWasWritten(dirname(path)))) {
-    out.push(...(await setAside(path, `${basename(path)} is empty: what is left of a truncated store`, at)));
+    out.push({ file: path, why: `${basename(path)} is empty: what is left of a truncated store` });
   }
-  if (walWhy) {
-    out.push(...(await setAside(wal, walWhy, at)));
-    out.push(...(await setAside(shm, 'the index of the write-ahead log kept aside', at)));
-  }
+  if (walWhy) out.push({ file: wal, why: walWhy }, { file: shm, why: 'the index of the write-ahead log kept aside' });
   return out;
+}
+
+/** Sets aside what `judgeBeforeOpen` found (those still there); returns what moved. */
+export async function setAsideAll(verdicts: readonly Verdict[], at = new Date()): Promise<SetAside[]> {
+  const out: SetAside[] = [];
+  for (const v of verdicts) out.push(...(await setAside(v.file, v.why, at)));
+  return out;
+}
+
+/**
+ * Checks `path` (the database) and its log before SQLite opens them; moves aside what must not be
+ * adopted and returns it (empty when all is well). The caller holds the store's gate exclusively.
+ */
+export async function checkBeforeOpen(path: string): Promise<SetAside[]> {
+  return setAsideAll(await judgeBeforeOpen(path));
 }
 
 /** Whether a SQLite failure means the database file is damaged (not busy, not the disk). */

@@ -4,7 +4,8 @@
  * made 0700 and checked to be this user's and closed to others), or on Windows a named pipe (whose
  * default access is its creator's). The name holds the version, the build's id (build.ts: a
  * rebuild of the same version is another build) and a hash of what shapes the shared core —
- * $OLLM_HOME and every setting but those each client keeps (CLIENT_SETTINGS) — so builds never
+ * $OLLM_HOME, every setting but those each client keeps (CLIENT_SETTINGS) and the variables that
+ * change what the server does (SERVER_VARIABLES) — so builds never
  * mix and clients with other settings get a server of their own. A server that retires (retire.ts)
  * leaves its place for `retiring-<pid>` in the same folder, where `ollm-mcp shared` still finds it.
  */
@@ -51,12 +52,39 @@ export function sharedPart(settings: unknown): unknown {
 }
 
 /**
+ * Variables the server reads for itself, not through the settings, that change what it does. The
+ * shared server runs with the environment of the launch that started it, so their values are in
+ * the key: a launch with other values gets a server of its own, as with other settings, and never
+ * has the first launch's rule for its own. (The variables that feed settings, OLLM_HOST and the
+ * like, are in the key as the settings they set; the keys, as the secrets they are.)
+ */
+export const SERVER_VARIABLES = [
+  'OLLM_ENGINE_CLAIMS',
+  'OLLM_LOG_LEVEL',
+  'OLLM_NODE_MODULES',
+  'OLLM_STATE_LOCK_WAIT_MS',
+  'OLLM_STATE_BATCH_MS',
+  'OLLM_UNLOAD_WAIT_PER_MODEL_MS',
+  'OLLM_REMOTE_VRAM_RECOVERY_MS',
+] as const;
+
+/** Variables the server reads that are not in the key, and why. */
+export const VARIABLES_NOT_IN_KEY: Readonly<Record<string, string>> = {
+  OLLM_HOME: 'the key holds the folder it names',
+  OLLM_PROJECT: "each client's own: sent in its hello",
+  OLLM_DAEMON_FRESH: 'set by a launch for the server it starts (spawn.ts)',
+};
+
+/**
  * 16 hex digits naming the shared core: $OLLM_HOME, the settings file and folders, the shared
- * settings, and the keys the environment gives the hosts (only their hash is kept, in the name).
+ * settings, the keys the environment gives the hosts (only their hash is kept, in the name) and
+ * the SERVER_VARIABLES set.
  */
 export function sharedKey(config: Pick<LoadedConfig, 'home' | 'file' | 'settings' | 'templatesDir' | 'memoryFile'>, env: NodeJS.ProcessEnv = process.env): string {
   const keys = configuredSecrets(config.settings, env).sort();
-  const shaped = { home: config.home, file: config.file, templatesDir: config.templatesDir, memoryFile: config.memoryFile, settings: sharedPart(config.settings), keys };
+  const set = SERVER_VARIABLES.filter((name) => env[name] !== undefined);
+  const variables = set.length ? Object.fromEntries(set.map((name) => [name, env[name]])) : undefined;
+  const shaped = { home: config.home, file: config.file, templatesDir: config.templatesDir, memoryFile: config.memoryFile, settings: sharedPart(config.settings), keys, variables };
   return createHash('sha256').update(stableJson(shaped)).digest('hex').slice(0, 16);
 }
 

@@ -4,7 +4,9 @@
  * killed stops only itself — and it exits `shared.idleSeconds` after its last client leaves
  * (daemon.ts). It runs this very file with the launch's own flags, working folder and environment,
  * so it reads the same settings and finds the same place (place.ts); its stderr goes to
- * `<place>.log` in the user's private socket folder, written afresh by each start. A launch moving
+ * `<place>.log` in the user's private socket folder, appended to: a server suspended and replaced
+ * may still write there, and a file truncated under its writer fills with NUL bytes up to where
+ * that writer was (a crashed server's lines are kept the same way, before the next one's). A launch moving
  * on from a server that left starts one that takes nothing over (retire.ts): OLLM_DAEMON_FRESH=0.
  */
 import { spawn } from 'node:child_process';
@@ -26,7 +28,7 @@ export const logFile = (place: Place): string => place.lock.replace(/\.lock$/, '
 export function spawnDaemon(place: Place, fresh: boolean, argv: readonly string[] = process.argv): Promise<void> {
   let err: number | 'ignore' = 'ignore';
   try {
-    err = openSync(logFile(place), 'w', 0o600);
+    err = openSync(logFile(place), 'a', 0o600); // never truncated: see above
   } catch (e) {
     log.debug(`shared server: no log at ${logFile(place)} (${(e as Error).message})`);
   }

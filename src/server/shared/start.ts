@@ -6,9 +6,11 @@
  * moving from a server that left) or as the daemon takes over its $OLLM_HOME: older servers there
  * retire (retire.ts) — and again whenever a new launch joins it.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { log } from '../../orchestrator/util/log.js';
 import { stopOn } from '../lifecycle.js';
 import type { Loaded } from '../load-settings.js';
@@ -56,15 +58,45 @@ export const proofAt = (place: Place): Proof => ({
 /** Whether a server already answers at the address as a shared server (another started first); one that accepts but does not answer — suspended, hung — is not one. */
 const answering = async (address: string): Promise<boolean> => (await askWho(address, 1500)) !== undefined;
 
-/** `place`'s socket listening, 0600, each connection accepted by `server`. */
-async function listenAt(place: Place, server: SharedServer): Promise<Server> {
+/** A socket file's identity (device and inode): which server's it is, whatever its name. */
+const socketId = (path: string): string | undefined => {
+  try {
+    const s = lstatSync(path);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `place`'s socket listening, 0600, each connection accepted by `server`; with the socket's
+ * identity. It is bound under a name of its own and renamed into place: Node (libuv) unlinks a
+ * socket by the name it was bound to when it closes, which at the place's name would remove the
+ * socket of a server that took the place meanwhile (this one suspended and replaced).
+ */
+async function listenAt(place: Place, server: SharedServer): Promise<{ listener: Server; id?: string }> {
   const listener = createServer((sock) => void server.accept(sock).catch((err: unknown) => log.error(`shared server: ${(err as Error).message}`)));
-  await new Promise<void>((done, fail) => {
-    listener.once('error', fail);
-    listener.listen(place.address, done);
-  });
-  if (process.platform !== 'win32') await chmod(place.address, 0o600);
-  return listener;
+  const listen = (address: string) =>
+    new Promise<void>((done, fail) => {
+      listener.once('error', fail);
+      listener.listen(address, done);
+    });
+  if (process.platform === 'win32') {
+    await listen(place.address);
+    return { listener };
+  }
+  const bound = join(place.dir, `.${process.pid}-${randomBytes(3).toString('hex')}.sock`);
+  try {
+    await listen(bound);
+    await chmod(bound, 0o600);
+    const id = socketId(bound);
+    await rename(bound, place.address);
+    return { listener, ...(id && { id }) };
+  } catch (err) {
+    listener.close();
+    await rm(bound, { force: true });
+    throw err;
+  }
 }
 
 /**
@@ -86,6 +118,8 @@ function retiring(server: SharedServer, line: Retire, moveAside: () => Promise<v
 class Holding {
   private held: Place | undefined;
   private listener: Server | undefined;
+  /** The identity of the socket this server listens on (a file at the place's name may be another's). */
+  private socket: string | undefined;
 
   constructor(private readonly place: Place) {
     this.held = place;
@@ -95,7 +129,7 @@ class Holding {
   /**
    * The socket and the lock removed (once): the next server may take the place — unless the lock
    * names another pid by now (this server stopped answering and the next one took its place:
-   * those are the next one's files).
+   * those are the next one's files). The socket is removed only while it is this server's own.
    */
   release(): void {
     if (!this.held) return;
@@ -108,13 +142,13 @@ class Holding {
       mine = true; // gone: nothing of another's to keep
     }
     if (!mine) return;
-    if (process.platform !== 'win32') rmSync(held.address, { force: true });
+    if (process.platform !== 'win32' && this.socket !== undefined && socketId(held.address) === this.socket) rmSync(held.address, { force: true });
     rmSync(held.lock, { force: true });
     rmSync(logFile(held), { force: true }); // a started daemon's stderr (spawn.ts): kept only while it runs, or after a crash
   }
 
   async listen(server: SharedServer): Promise<void> {
-    this.listener = await listenAt(this.place, server);
+    ({ listener: this.listener, id: this.socket } = await listenAt(this.place, server));
   }
 
   /** No connection taken from now on, the place released. */
@@ -127,12 +161,11 @@ class Holding {
   async moveAside(server: SharedServer): Promise<void> {
     const aside = placeIn(this.place.dir, retiringName(process.pid));
     try {
-      if (process.platform !== 'win32') await rm(aside.address, { force: true });
       await writeFile(aside.lock, String(process.pid), { mode: 0o600 });
       await rename(logFile(this.place), logFile(aside)).catch(() => undefined); // its log goes with it (none when run by hand)
-      const listener = await listenAt(aside, server);
+      const { listener, id } = await listenAt(aside, server);
       this.close();
-      [this.listener, this.held] = [listener, aside];
+      [this.listener, this.held, this.socket] = [listener, aside, id];
     } catch (err) {
       log.warn(`shared server: could not move aside to ${aside.address} (${(err as Error).message}): leaving the place, unlisted`);
       this.close();
