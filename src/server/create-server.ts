@@ -68,6 +68,12 @@ export interface FactoryOptions {
   live?: boolean;
   /** A client of a shared server: its project, folder and own settings (core.ts Session). */
   session?: Session;
+  /**
+   * The only tools served, and no resource, prompt or skill: an engine claim's endpoint
+   * (engine-claims-setup.ts), which serves the other servers of this machine what their relayed
+   * calls need and nothing their token should open.
+   */
+  only?: readonly string[];
 }
 
 /** What the factory needs of serving: the settings and project (a shared server's client: its own), the templates and the core. */
@@ -190,7 +196,8 @@ function registerListedResource(server: McpServer, r: ResourceEntry, handlers: (
 }
 
 export function createServerFactory(serving: Front, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
-  const tools = offeredTools(catalog.tools, serving);
+  const only = options.only && new Set(options.only);
+  const tools = offeredTools(catalog.tools, serving).filter((t) => !only || only.has(t.name));
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)), serving.skills !== undefined);
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
   // the last line: whatever path a key takes, no tool result or resource shows a configured one
@@ -215,6 +222,7 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
         return { longWork: c.orch.longWork, handler: (name) => h.tools.get(name)?.handler };
       },
     });
+    if (only) return server; // relayed calls read no resource, prompt or skill
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
     serving.skills?.attach(server); // skill:// resources, and skills/list and skills/get for clients that negotiate the extension

@@ -6,6 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { proves } from '../../src/server/shared/engine-claims.js';
 import { launcherIn, runtimeDir, serverLog, servedBy, sharedFixture, sharedPids, socketDir, type SharedLaunch } from '../helpers/shared.js';
 
 const state = sharedFixture();
@@ -21,6 +23,12 @@ function claims(runtime: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const f of readdirSync(dir).filter((n) => /^engine-[0-9a-f]{16}\.json$/.test(n))) out.set(f, (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number }).pid);
   return out;
+}
+
+/** The one engine claim in the runtime folder: its endpoint and token. */
+function heldClaim(runtime: string): { url: string; token: string; pid: number } {
+  const [file] = [...claims(runtime).keys()];
+  return JSON.parse(readFileSync(join(socketDir(runtime), file!), 'utf8')) as { url: string; token: string; pid: number };
 }
 
 /** Two settings on one machine: two homes (the second with other settings), one runtime folder. */
@@ -53,10 +61,12 @@ describe('two shared servers of other settings on one machine, one engine', () =
     expect(state.fake.stats().forcedEvictions).toEqual([]);
     // one claim, the first server's; the second said it leaves the engine to it
     expect([...claims(runtime).values()]).toEqual([pa]);
-    // its endpoint: loopback only, proven by its token alone
-    const [file] = [...claims(runtime).keys()];
-    const held = JSON.parse(readFileSync(join(socketDir(runtime), file!), 'utf8')) as { url: string; token: string };
+    // its endpoint: loopback only, proven by a challenge only its token answers, naming its process
+    const held = heldClaim(runtime);
     expect(held.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(await proves({ url: held.url, token: held.token, pid: pa })).toBe(true);
+    expect(await proves({ url: held.url, token: 'y'.repeat(64), pid: pa })).toBe(false);
+    expect(await proves({ url: held.url, token: held.token, pid: pb })).toBe(false);
     expect((await fetch(held.url, { headers: { authorization: `Bearer ${held.token}` } })).status).toBe(405);
     expect((await fetch(held.url, { headers: { authorization: `Bearer ${'x'.repeat(64)}` } })).status).toBe(401);
     expect((await fetch(held.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' })).status).toBe(401);
@@ -79,8 +89,36 @@ describe('two shared servers of other settings on one machine, one engine', () =
     const r = await call(b, 'route_and_generate', { prompt: 'Say hi.', model: 'phi3:mini', maxTokens: 8, useMemory: false });
     expect(r.isError, r.text).toBe(false);
     expect([...claims(runtime).values()]).toEqual([pb]);
-    expect(serverLog(runtime, pb)).toMatch(/does not hold \(its endpoint does not answer\): taken over/);
+    expect(serverLog(runtime, pb)).toMatch(/does not hold \(it does not prove its token, or the process is gone\): taken over/);
     const status = await call(b, 'show_status', {});
     expect(status.text).not.toContain('planned by ollm-mcp process');
+  });
+
+  it("the claim's token opens only what relayed calls need: list_models, show_model, route_and_generate — never delete_model", { timeout: 60_000 }, async () => {
+    const { runtime, a } = await twoSettings();
+    const held = heldClaim(runtime);
+    expect(held.pid).toBe(servedBy(a));
+    const client = new Client({ name: 'ollm-mcp', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(held.url), { requestInit: { headers: { authorization: `Bearer ${held.token}` } } }));
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['list_models', 'route_and_generate', 'show_model']);
+      // refused, whatever the call: the model stays installed
+      const refused = await client.callTool({ name: 'delete_model', arguments: { model: 'phi3:mini' } }).then(
+        (r) => ({ isError: r.isError === true, text: JSON.stringify(r.content) }),
+        (err: Error) => ({ isError: true, text: err.message }),
+      );
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toMatch(/delete_model/);
+      for (const name of ['pull_model', 'remember', 'forget', 'unload_model', 'smart_load']) await expect(client.callTool({ name, arguments: {} }).then((r) => r.isError === true, () => true), name).resolves.toBe(true);
+      expect(state.fake.requests.map((r) => `${r.method} ${r.path}`)).not.toContain('DELETE /api/delete');
+      expect((await call(a, 'list_models', {})).text).toContain('phi3:mini');
+      // what relayed calls need is still served
+      const answer = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hi.', model: 'phi3:mini', maxTokens: 8, useMemory: false } });
+      expect(answer.isError, JSON.stringify(answer.content)).not.toBe(true);
+      expect(answer.structuredContent).toMatchObject({ model: 'phi3:mini' });
+      expect((await client.listResources().catch(() => ({ resources: [] }))).resources).toEqual([]);
+    } finally {
+      await client.close();
+    }
   });
 });
