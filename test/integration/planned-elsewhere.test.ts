@@ -220,6 +220,22 @@ describe('a planner that lost its claim (stopped long enough for another server 
     expect(sent()).toEqual([]);
   });
 
+  it('a generation relayed to it by another server is not sent on to the new planner: refused, nothing sent anywhere', async () => {
+    const claim = claimOf(undefined, boxPlanner());
+    const e = engine(claim);
+    await e.shared.settle();
+    claim.held = false;
+    const before = box.fake.requests.length;
+    await expect(e.generate({ model: 'phi3:mini', prompt: 'Relayed.', keepAlive: '5m', numCtx: 2048, maxTokens: 8, relayed: true, onDelta: () => undefined })).rejects.toMatchObject({ kind: 'not_supported' });
+    expect(e.shared.plannedBy).toEqual(boxPlanner());
+    expect(sent()).toEqual([]);
+    expect(box.fake.requests.slice(before).filter((r) => r.path === '/api/generate' || r.path === '/api/chat')).toEqual([]);
+    // this server's own call goes to the new planner
+    let text = '';
+    await generate(e, (t) => (text += t));
+    expect(text).toContain('from the planning server');
+  });
+
   it('while it holds the claim, its loads, unloads and generations go to the engine', async () => {
     const e = engine(claimOf(undefined));
     await e.shared.settle();

@@ -20,7 +20,7 @@
  * claim names another server — this one was stopped long enough to lose it — it plans nothing more
  * there and sends those calls to the new planner.
  */
-import type { Engine, EngineCapabilities } from './engine.js';
+import type { Engine, EngineCapabilities, GenerateRequest } from './engine.js';
 import { HostError } from './host-error.js';
 import { OllmEngine } from './ollm/ollm-engine.js';
 import { log } from '../util/log.js';
@@ -112,6 +112,9 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
     },
   };
 
+  const notSentOn = () =>
+    new HostError('not_supported', `${direct.who} is planned by another ollm-mcp server now (process ${planner?.pid}); a call relayed to this one is run on its own engines only, never sent on — the server that sent it asks that one.`, direct.host);
+
   const can = (): EngineCapabilities => (box ? { ...box.can, pullAndDelete: direct.can.pullAndDelete, ...(direct.can.create !== undefined && { create: direct.can.create }) } : direct.can);
   const on = (engine: Engine, prop: PropertyKey) => (engine as unknown as Record<PropertyKey, unknown>)[prop];
   const call = (engine: Engine, prop: PropertyKey, args: unknown[]) => (on(engine, prop) as (...a: unknown[]) => unknown).apply(engine, args);
@@ -146,6 +149,8 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
   const dispatch = (prop: PropertyKey, args: unknown[]): unknown => {
     const first = STRAIGHT.has(prop) ? direct : (box ?? direct);
     if (first === direct) return call(first, prop, args);
+    // relayed here while this server planned the engine (it was stopped meanwhile, and its caller has gone on without it): never sent on
+    if (prop === 'generate' && (args[0] as GenerateRequest | undefined)?.relayed) return Promise.reject(notSentOn());
     return relay(first, prop, args).catch(async (err: unknown) => {
       if (!gone(err)) throw err;
       await settle();
