@@ -3,12 +3,14 @@
 // leaves the engine's plan to it — its loads and generations go through the first, so a pin of the
 // first holds and nothing is forced on the engine — and the first's records name the second's
 // agent (`local/<agent>`). When the first goes away, the second's next call takes the engine over.
-import { readFileSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { proves } from '../../src/server/shared/engine-claims.js';
-import { launcherIn, runtimeDir, serverLog, servedBy, sharedFixture, sharedPids, socketDir, type SharedLaunch } from '../helpers/shared.js';
+import { claimFile, engineKey, proves } from '../../src/server/shared/engine-claims.js';
+import { isRunning, launcherIn, runtimeDir, serverLog, servedBy, sharedFixture, sharedPids, socketDir, type SharedLaunch } from '../helpers/shared.js';
 
 const state = sharedFixture();
 
@@ -80,6 +82,44 @@ describe('two shared servers of other settings on one machine, one engine', () =
     await call(a, 'unload_model', { model: 'llama3.2' });
   });
 
+  it("a planner killed and its port bound by another program: the next server sends that program neither the token nor a prompt, and takes the engine over", { timeout: 90_000 }, async () => {
+    const runtime = runtimeDir();
+    const launch = launcherIn(state, runtime);
+    const a = await launch('agent-a', 'shared:\n  idleSeconds: 30\n');
+    expect((await call(a, 'list_models', {})).isError).toBe(false); // its core made, and so its claim
+    const pa = servedBy(a);
+    expect([...claims(runtime).values()]).toEqual([pa]);
+    const held = heldClaim(runtime);
+    await a.close();
+    process.kill(pa, 'SIGKILL'); // no clean exit: its claim stays behind, its endpoint gone
+    for (const until = Date.now() + 10_000; isRunning(pa) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    // any local program may bind the freed port: this one answers 200 {} to anything and keeps what it is sent
+    const got: string[] = [];
+    const squatter = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => (got.push(JSON.stringify(req.headers) + body), res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
+    });
+    await new Promise<void>((resolve, reject) => (squatter.once('error', reject), squatter.listen(Number(new URL(held.url).port), '127.0.0.1', resolve)));
+    try {
+      // the next server of the user (other settings): it reads the dead server's claim
+      const c = await launch('agent-c', 'shared:\n  idleSeconds: 30\nmodel:\n  routing:\n    defaultProfile: fast\n');
+      const pc = servedBy(c);
+      const r = await call(c, 'route_and_generate', { prompt: 'A secret prompt.', model: 'phi3:mini', maxTokens: 8, useMemory: false });
+      expect(got.filter((x) => x.includes(held.token) || x.includes('A secret prompt.'))).toEqual([]);
+      expect(got).toEqual([]); // its process gone, the dead claim's port is not even asked
+      expect(r.isError, r.text).toBe(false);
+      expect(r.out).toMatchObject({ model: 'phi3:mini' });
+      expect(r.text).not.toContain('5 tokens'); // not the squatter's answer, labelled as the model's
+      expect([...claims(runtime).values()]).toEqual([pc]);
+      expect(serverLog(runtime, pc)).toMatch(/does not hold \(it does not prove its token, or the process is gone\): taken over/);
+      expect((await call(c, 'show_status', {})).text).not.toContain('planned by ollm-mcp process');
+    } finally {
+      squatter.closeAllConnections();
+      squatter.close();
+    }
+  });
+
   it("the first gone, the second's next call takes the engine over and is answered", { timeout: 60_000 }, async () => {
     const { runtime, a, b } = await twoSettings();
     const [pa, pb] = [servedBy(a), servedBy(b)];
@@ -92,6 +132,21 @@ describe('two shared servers of other settings on one machine, one engine', () =
     expect(serverLog(runtime, pb)).toMatch(/does not hold \(it does not prove its token, or the process is gone\): taken over/);
     const status = await call(b, 'show_status', {});
     expect(status.text).not.toContain('planned by ollm-mcp process');
+  });
+
+  it('a FIFO where the claim goes: the first call of a new server answers, and the server claims the engine', { timeout: 60_000 }, async () => {
+    const runtime = runtimeDir();
+    mkdirSync(socketDir(runtime), { recursive: true, mode: 0o700 });
+    const fifo = claimFile(socketDir(runtime), engineKey('ollama', `http://${state.fake.host}`));
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const a = await launcherIn(state, runtime)('agent-a', 'shared:\n  idleSeconds: 30\n');
+    const r = await Promise.race([
+      call(a, 'route_and_generate', { prompt: 'Say hi.', model: 'phi3:mini', maxTokens: 8, useMemory: false }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer in 30 s: blocked on the FIFO')), 30_000).unref()),
+    ]);
+    expect(r.isError, r.text).toBe(false);
+    expect(lstatSync(fifo).isFile()).toBe(true);
+    expect([...claims(runtime).values()]).toEqual([servedBy(a)]);
   });
 
   it("the claim's token opens only what relayed calls need: list_models, show_model, route_and_generate — never delete_model", { timeout: 60_000 }, async () => {
