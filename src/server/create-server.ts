@@ -76,6 +76,22 @@ export interface FactoryOptions {
   only?: readonly string[];
 }
 
+/**
+ * A `tools/call` of a tool outside `only` (an engine claim's endpoint), answered before the SDK
+ * sees it: a JSON-RPC error saying why and where to call it; undefined for any other message.
+ */
+export function notServedAnswer(message: unknown, only: readonly string[]): { id: string | number; error: { code: number; message: string } } | undefined {
+  const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; method?: unknown; params?: { name?: unknown } };
+  if (m.method !== 'tools/call' || (typeof m.id !== 'string' && typeof m.id !== 'number')) return undefined;
+  const name = typeof m.params?.name === 'string' ? m.params.name : undefined;
+  if (name === undefined || only.includes(name)) return undefined;
+  const shown = JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name);
+  return {
+    id: m.id,
+    error: { code: -32602, message: `Tool ${shown} is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine ${only.join(', ')} only. Call ${shown} on your own ollm-mcp server.` },
+  };
+}
+
 /** What the factory needs of serving: the settings and project (a shared server's client: its own), the templates and the core. */
 export type Front = Pick<Serving, 'settings' | 'project' | 'templates' | 'skills' | 'core'>;
 

@@ -15,7 +15,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
 import { shortened } from '../orchestrator/util/shorten.js';
-import { createServerFactory } from './create-server.js';
+import { createServerFactory, notServedAnswer } from './create-server.js';
 
 /** How long an idle HTTP connection is kept open: longer than clients keep theirs. */
 const IDLE_KEEP_ALIVE_MS = 65_000;
@@ -206,6 +206,8 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     names.note(read.message, res.getHeader('mcp-session-id'));
     const deep = tooDeepAnswer(read.message); // the SDK's adapter would serialise it again, recursively: answered here
     if (deep === 'notification') return void res.writeHead(202).end();
+    const closed = given.only && notServedAnswer(read.message, given.only);
+    if (closed) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', ...closed }));
     if (deep) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: deep.id, ...deep.answer }));
     waiting.attend(read.message, res);
     const stop = new AbortController();
@@ -241,6 +243,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   /** Legacy SSE messages are read here too, so the size limit and its answer are the same. */
   async function postLegacy(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const read = await readMessage(req, res);
+    if (read && given.only && notServedAnswer(read.message, given.only)) return reply(res, 403, `Only ${given.only.join(', ')} are served at an engine claim's endpoint.`);
     if (read) await sse.post(req, res, url, read.message);
   }
 

@@ -13,6 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { EngineClaims, CHALLENGE_HEADER, answerChallenge, claimFile, claimMac, engineKey, newToken, parseClaim, provenBy, proves, type Endpoint } from '../../src/server/shared/engine-claims.js';
 import { log } from '../../src/orchestrator/util/log.js';
+import { notServedAnswer } from '../../src/server/create-server.js';
 import { tempDir } from '../helpers/temp.js';
 import { closedAddress } from '../helpers/closed-address.js';
 
@@ -518,6 +519,22 @@ describe('holds: whether this server still holds the claim (its file, read)', ()
     const claim = claims.claim('ollama', ENGINE);
     expect(await claim.planner()).toBeUndefined();
     expect(await claim.holds()).toBe(true);
+  });
+});
+
+describe("notServedAnswer: a claim's endpoint refuses every other tool, saying why", () => {
+  const only = ['list_models', 'show_model', 'route_and_generate'];
+  it('a tools/call of another tool: a JSON-RPC error naming it and where to call it', () => {
+    expect(notServedAnswer({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'delete_model', arguments: { model: 'x' } } }, only)).toEqual({
+      id: 7,
+      error: { code: -32602, message: `Tool "delete_model" is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine list_models, show_model, route_and_generate only. Call "delete_model" on your own ollm-mcp server.` },
+    });
+    expect(notServedAnswer({ id: 'a', method: 'tools/call', params: { name: 'n'.repeat(5000) } }, only)?.error.message.length).toBeLessThan(600);
+  });
+
+  it('lets through the tools served, other methods, notifications and malformed calls (the SDK answers those)', () => {
+    for (const name of only) expect(notServedAnswer({ id: 1, method: 'tools/call', params: { name } }, only), name).toBeUndefined();
+    for (const m of [{ id: 1, method: 'tools/list' }, { method: 'tools/call', params: { name: 'delete_model' } }, { id: 1, method: 'tools/call', params: {} }, null, 'text', [1]]) expect(notServedAnswer(m, only), JSON.stringify(m)).toBeUndefined();
   });
 });
 
