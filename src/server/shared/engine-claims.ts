@@ -53,8 +53,8 @@ const NONCE = /^[0-9a-f]{64}$/;
 export function answerChallenge(req: http.IncomingMessage, res: http.ServerResponse, token: string, pid = process.pid): boolean {
   const nonce = req.headers[CHALLENGE_HEADER];
   if (nonce === undefined) return false;
-  if (typeof nonce !== 'string' || !NONCE.test(nonce)) return void res.writeHead(400, { connection: 'close' }).end(), true;
-  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' }).end(JSON.stringify({ pid, mac: claimMac(token, nonce, pid) }));
+  if (typeof nonce !== 'string' || !NONCE.test(nonce)) res.writeHead(400, { connection: 'close' }).end();
+  else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' }).end(JSON.stringify({ pid, mac: claimMac(token, nonce, pid) }));
   return true;
 }
 
@@ -120,23 +120,22 @@ export function proves(held: Planner, timeoutMs = PROOF_MS, alive: (pid: number)
   if (!alive(held.pid)) return Promise.resolve(false); // a dead planner's port is not even asked
   const nonce = randomBytes(32).toString('hex');
   return new Promise((resolve) => {
+    // settled once: by the answer, or by the limit on the whole exchange, however the answer trickles in
+    const finish = (proven: boolean) => (clearTimeout(timer), resolve(proven), req.destroy());
     const req = http.request(held.url, { method: 'GET', headers: { [CHALLENGE_HEADER]: nonce, accept: 'application/json' }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return void (resolve(false), req.destroy());
+      if (res.statusCode !== 200) return finish(false);
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > ANSWER_BYTES) return void (resolve(false), req.destroy());
-        chunks.push(c);
+        if (size > ANSWER_BYTES) finish(false);
+        else chunks.push(c);
       });
-      res.on('end', () => resolve(provenBy(Buffer.concat(chunks).toString('utf8'), held, nonce)));
-      res.on('error', () => resolve(false));
+      res.on('end', () => finish(provenBy(Buffer.concat(chunks).toString('utf8'), held, nonce)));
+      res.on('error', () => finish(false));
     });
-    // the whole exchange within the limit, however the answer trickles in
-    const timer = setTimeout(() => (resolve(false), req.destroy()), timeoutMs);
-    const done = () => clearTimeout(timer);
-    req.on('close', done);
-    req.on('error', () => resolve(false));
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    req.on('error', () => finish(false));
     req.end();
   });
 }
