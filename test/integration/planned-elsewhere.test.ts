@@ -187,10 +187,10 @@ describe('a planner that stops answering (stopped, hung)', () => {
   });
 
   it('a slow call of a planner whose claim holds is waited for, never sent again', async () => {
-    box.fake.setLatency('/api/generate', 1200);
+    box.fake.setLatency('/api/generate', 600);
     try {
       const claim = claimOf(boxPlanner());
-      const e = engine(claim, { suspectMs: 200 });
+      const e = engine(claim, { suspectMs: 150 });
       await e.shared.settle();
       let text = '';
       await generate(e, (t) => (text += t));
