@@ -24,7 +24,7 @@ import type { Engine, EngineCapabilities, GenerateRequest } from './engine.js';
 import { HostError } from './host-error.js';
 import { OllmEngine } from './ollm/ollm-engine.js';
 import { log } from '../util/log.js';
-import { ownProcessAlive } from '../util/own-process.js';
+import { ownProcessAlive, stillTheProcess } from '../util/own-process.js';
 
 /** The server planning an engine: its loopback MCP endpoint, the claim's token, its process. */
 export interface Planner {
@@ -99,8 +99,8 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
         if (now?.url === planner?.url && now?.token === planner?.token) return;
         void box?.box.close();
         planner = now;
-        // nothing is sent there once its process is gone: the call fails as unreachable, and the claim is settled again
-        box = now && new OllmEngine({ name: options.name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${direct.who} (process ${now.pid})`, timeoutMs: options.timeoutMs, parallel: options.parallel, sendable: () => alive(now.pid) });
+        // nothing is sent there once its process is gone (or its pid is another process's): the call fails as unreachable, and the claim is settled again
+        box = now && new OllmEngine({ name: options.name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${direct.who} (process ${now.pid})`, timeoutMs: options.timeoutMs, parallel: options.parallel, sendable: stillTheProcess(now.pid, alive) });
         if (box) box.onPs = (running) => onPs?.(running);
       })
       .finally(() => ((settling = undefined), (settledAt = Date.now()))));
