@@ -68,6 +68,28 @@ export interface FactoryOptions {
   live?: boolean;
   /** A client of a shared server: its project, folder and own settings (core.ts Session). */
   session?: Session;
+  /**
+   * The only tools served, and no resource, prompt or skill: an engine claim's endpoint
+   * (engine-claims-setup.ts), which serves the other servers of this machine what their relayed
+   * calls need and nothing their token should open.
+   */
+  only?: readonly string[];
+}
+
+/**
+ * A `tools/call` of a tool outside `only` (an engine claim's endpoint), answered before the SDK
+ * sees it: a JSON-RPC error saying why and where to call it; undefined for any other message.
+ */
+export function notServedAnswer(message: unknown, only: readonly string[]): { id: string | number; error: { code: number; message: string } } | undefined {
+  const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; method?: unknown; params?: { name?: unknown } };
+  if (m.method !== 'tools/call' || (typeof m.id !== 'string' && typeof m.id !== 'number')) return undefined;
+  const name = typeof m.params?.name === 'string' ? m.params.name : undefined;
+  if (name === undefined || only.includes(name)) return undefined;
+  const shown = JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name);
+  return {
+    id: m.id,
+    error: { code: -32602, message: `Tool ${shown} is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine ${only.join(', ')} only. Call ${shown} on your own ollm-mcp server.` },
+  };
 }
 
 /** What the factory needs of serving: the settings and project (a shared server's client: its own), the templates and the core. */
@@ -190,7 +212,8 @@ function registerListedResource(server: McpServer, r: ResourceEntry, handlers: (
 }
 
 export function createServerFactory(serving: Front, catalog: Catalog, options: FactoryOptions = {}): () => McpServer {
-  const tools = offeredTools(catalog.tools, serving);
+  const only = options.only && new Set(options.only);
+  const tools = offeredTools(catalog.tools, serving).filter((t) => !only || only.has(t.name));
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)), serving.skills !== undefined);
   offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
   // the last line: whatever path a key takes, no tool result or resource shows a configured one
@@ -216,6 +239,7 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
         return { longWork: c.orch.longWork, handler: (name) => h.tools.get(name)?.handler, folder: view.project?.root ?? view.workingDir };
       },
     });
+    if (only) return server; // relayed calls read no resource, prompt or skill
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
     serving.skills?.attach(server); // skill:// resources, and skills/list and skills/get for clients that negotiate the extension

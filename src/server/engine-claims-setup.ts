@@ -9,7 +9,7 @@ import { log } from '../orchestrator/util/log.js';
 import type { CoreParts } from './core.js';
 import type { Serving } from './serving.js';
 import { release } from './shared/build.js';
-import { EngineClaims, newToken, type Endpoint } from './shared/engine-claims.js';
+import { answerChallenge, EngineClaims, newToken, type Endpoint } from './shared/engine-claims.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerToken, matchToken } from './http-guard.js';
@@ -17,6 +17,13 @@ import { sharedPlace } from './shared/place.js';
 
 /** The agent name the claim's token gives callers: another ollm-mcp of this machine, relaying its client's (`local/<agent>`). */
 export const CLAIM_AGENT = 'local';
+
+/**
+ * The tools a server reaching an engine through its claim calls (engines/ollm: its list, a model's
+ * card, a generation): all the endpoint serves. The claim's token opens nothing else — no
+ * download, deletion, memory of facts, resource or prompt.
+ */
+export const RELAYED_TOOLS = ['list_models', 'show_model', 'route_and_generate'] as const;
 
 /**
  * This server's endpoint for the others: listening at once on a loopback port (a claim names it),
@@ -34,10 +41,12 @@ async function endpoint(serving: Serving): Promise<Endpoint> {
   const port = (server.address() as AddressInfo).port;
   let handler: Promise<unknown> | undefined;
   const tokens = [{ value: token, source: 'an engine claim', agent: CLAIM_AGENT }];
-  const load = () => (handler ??= import('./http.js').then((m) => m.serveOverHttp(serving, { host: '127.0.0.1', port, tokens, alongside: true, server })));
+  const load = () => (handler ??= import('./http.js').then((m) => m.serveOverHttp(serving, { host: '127.0.0.1', port, tokens, alongside: true, server, only: RELAYED_TOOLS, challenge: (req, res) => answerChallenge(req, res, token) })));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    // a proof of the claim (engine-claims.ts proves: a GET with the token) is answered at once, as http.ts would;
-    // a server proving it calls soon: the handler is loaded meanwhile
+    // a proof of the claim (engine-claims.ts proves: a challenge, answered with this pid and the token's MAC) is
+    // answered at once, here and once http.ts serves (http.ts answers it too); a server proving it calls soon:
+    // the handler is loaded meanwhile
+    if (answerChallenge(req, res, token)) return void load().catch(() => undefined);
     if (req.method !== 'POST') {
       const proven = matchToken(bearerToken(req), tokens) !== undefined;
       if (proven) void load().catch(() => undefined);

@@ -15,7 +15,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
 import { shortened } from '../orchestrator/util/shorten.js';
-import { createServerFactory } from './create-server.js';
+import { createServerFactory, notServedAnswer } from './create-server.js';
 
 /** How long an idle HTTP connection is kept open: longer than clients keep theirs. */
 const IDLE_KEEP_ALIVE_MS = 65_000;
@@ -47,6 +47,10 @@ export interface HttpOptions {
   alongside?: boolean;
   /** A server already listening at host and port, to serve on (its earlier request listeners are replaced). */
   server?: Server;
+  /** The only tools served, and no resource or prompt (an engine claim's endpoint: what relayed calls need). */
+  only?: readonly string[];
+  /** Answers a request before anything else when it is one it knows (an engine claim's proof: engine-claims.ts); true when it did. */
+  challenge?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export class HttpStartError extends Error {
@@ -179,12 +183,13 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   keepHeapSmall();
   const catalog = await serving.catalog();
   if (!given.alongside) await serving.prepare();
-  const factory = createServerFactory(serving, catalog); // a server per request, from the templates as last read
+  const only = given.only && { only: given.only };
+  const factory = createServerFactory(serving, catalog, { ...only }); // a server per request, from the templates as last read
   const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
   const waiting = new Waiting(); // the clients waiting for an answer: while any does, a dropped call's grace is short
   const leg = legacyLeg(factory, { graceMs: serving.settings.http.resumeGraceSeconds * 1000, waiting }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
-  const sse = legacySse(createServerFactory(serving, catalog, { live: true })); // an SSE session is one long-lived server
+  const sse = legacySse(createServerFactory(serving, catalog, { live: true, ...only })); // an SSE session is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
   const calls = new CallRegistry();
@@ -201,6 +206,8 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     names.note(read.message, res.getHeader('mcp-session-id'));
     const deep = tooDeepAnswer(read.message); // the SDK's adapter would serialise it again, recursively: answered here
     if (deep === 'notification') return void res.writeHead(202).end();
+    const closed = given.only && notServedAnswer(read.message, given.only);
+    if (closed) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', ...closed }));
     if (deep) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: deep.id, ...deep.answer }));
     waiting.attend(read.message, res);
     const stop = new AbortController();
@@ -236,10 +243,12 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   /** Legacy SSE messages are read here too, so the size limit and its answer are the same. */
   async function postLegacy(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const read = await readMessage(req, res);
+    if (read && given.only && notServedAnswer(read.message, given.only)) return reply(res, 403, `Only ${given.only.join(', ')} are served at an engine claim's endpoint.`);
     if (read) await sse.post(req, res, url, read.message);
   }
 
   const { server, url } = await open(serving, given, options, (req, res) => {
+    if (given.challenge?.(req, res)) return;
     acceptPageToken(req);
     const admitted = admit(options, req, res);
     if (!admitted) return;

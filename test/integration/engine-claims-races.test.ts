@@ -1,43 +1,43 @@
 /**
  * Engine claims (server/shared/engine-claims.ts) in the races a live test cannot time: another
  * server linking its claim first, a link that fails otherwise, the file written aside or the claim
- * removed by someone else meanwhile. node:fs/promises is the real one, with `link` and `readFile`
- * wrapped so a test can step in.
+ * removed by someone else meanwhile. node:fs/promises is the real one, with `link` and `open` (a
+ * claim file is opened to be read: claim-file.ts) wrapped so a test can step in.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { link, readFile } from 'node:fs/promises';
+import { link, open } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { EngineClaims, claimFile, engineKey, newToken, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import { EngineClaims, answerChallenge, claimFile, engineKey, newToken, type Endpoint } from '../../src/server/shared/engine-claims.js';
 import { log } from '../../src/orchestrator/util/log.js';
 import { tempDir } from '../helpers/temp.js';
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
-  return { ...real, link: vi.fn(real.link), readFile: vi.fn(real.readFile) };
+  return { ...real, link: vi.fn(real.link), open: vi.fn(real.open) };
 });
 const realFs = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
 
 const ENGINE = 'http://127.0.0.1:11434';
 const KEY = engineKey('ollama', ENGINE);
-const OTHER_PID = 999_999;
+/** Another server's pid: a live process of this user (the test runner's parent). */
+const OTHER_PID = process.ppid;
 const servers: http.Server[] = [];
 const spies: MockInstance[] = [];
 
 afterEach(async () => {
   vi.mocked(link).mockReset().mockImplementation(realFs.link);
-  vi.mocked(readFile).mockReset().mockImplementation(realFs.readFile as typeof readFile);
+  vi.mocked(open).mockReset().mockImplementation(realFs.open);
   for (const spy of spies.splice(0)) spy.mockRestore();
   await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
 });
 
-/** A live loopback endpoint answering `answer` to its token (401 to any other). */
-async function endpoint(answer: number): Promise<Endpoint> {
+/** A live loopback endpoint answering a claim's challenge for its token and `pid`. */
+async function endpoint(pid = OTHER_PID): Promise<Endpoint> {
   const token = newToken();
   const server = http.createServer((req, res) => {
-    res.statusCode = req.headers.authorization === `Bearer ${token}` ? answer : 401;
-    res.end();
+    if (!answerChallenge(req, res, token, pid)) res.writeHead(401).end();
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -51,7 +51,7 @@ const asides = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(
 const writeClaim = (dir: string, ep: Endpoint) => writeFileSync(fileOf(dir), JSON.stringify({ key: KEY, pid: OTHER_PID, url: ep.url, token: ep.token }));
 /** This server (process.pid) in `dir`, and the lines it logs at `level`. */
 async function me(dir: string, level: 'info' | 'warn') {
-  const ep = await endpoint(405);
+  const ep = await endpoint(process.pid);
   const start = vi.fn(async () => ep);
   const spy = vi.spyOn(log, level).mockImplementation(() => undefined);
   spies.push(spy);
@@ -63,13 +63,13 @@ describe('EngineClaims: races', () => {
     const dir = tempDir('ollm-claims-');
     const { claims, ep } = await me(dir, 'warn');
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
-    expect(vi.mocked(readFile).mock.calls.filter(([path]) => path === fileOf(dir))).toHaveLength(1);
+    expect(vi.mocked(open).mock.calls.filter(([path]) => path === fileOf(dir))).toHaveLength(1);
     expect(read(fileOf(dir))).toMatchObject({ pid: process.pid, url: ep.url });
   });
 
   it('another server links its claim first (EEXIST): its claim is read and holds; nothing left aside', async () => {
     const dir = tempDir('ollm-claims-');
-    const theirs = await endpoint(405);
+    const theirs = await endpoint();
     vi.mocked(link).mockImplementationOnce(async (from, to) => {
       writeClaim(dir, theirs);
       return realFs.link(from, to);
@@ -107,13 +107,13 @@ describe('EngineClaims: races', () => {
 
   it('a claim that does not hold removed by another server too, between the comparison and the removal: taken over', async () => {
     const dir = tempDir('ollm-claims-');
-    writeClaim(dir, { url: (await endpoint(405)).url, token: newToken() }); // its token refused: does not hold
+    writeClaim(dir, { url: (await endpoint()).url, token: newToken() }); // not the endpoint's token: does not hold
     let reads = 0;
-    vi.mocked(readFile).mockImplementation((async (path: string, options: BufferEncoding) => {
-      const text = await realFs.readFile(path, options);
+    vi.mocked(open).mockImplementation((async (path: string, flags: number) => {
+      const handle = await realFs.open(path, flags);
       if (path === fileOf(dir) && ++reads === 2) unlinkSync(path); // the other server's removal, after this one compared
-      return text;
-    }) as typeof readFile);
+      return handle;
+    }) as typeof open);
     const { claims, ep, lines } = await me(dir, 'warn');
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
     expect(lines()).toEqual([]);

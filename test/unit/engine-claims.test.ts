@@ -1,22 +1,38 @@
 /**
  * One plan per engine (server/shared/engine-claims.ts): the claim file of an engine, who plans it
- * (this server, or another whose claim holds: its endpoint answers its token), claims that do not
- * hold taken over, and the claims a server made removed when it leaves.
+ * (this server, or another whose claim holds: its process lives and its endpoint answers a
+ * challenge with its pid and its token's MAC, never being sent the token), claims that do not hold
+ * taken over, and the claims a server made removed when it leaves.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { readFileSync, statSync, writeFileSync, existsSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
-import { afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { EngineClaims, claimFile, engineKey, newToken, parseClaim, proves, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import { readFileSync, statSync, writeFileSync, existsSync, mkdirSync, readdirSync, unlinkSync, symlinkSync, lstatSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { EngineClaims, CHALLENGE_HEADER, answerChallenge, claimFile, claimMac, engineKey, newToken, parseClaim, provenBy, proves, type Endpoint } from '../../src/server/shared/engine-claims.js';
 import { log } from '../../src/orchestrator/util/log.js';
+import { notServedAnswer } from '../../src/server/create-server.js';
 import { tempDir } from '../helpers/temp.js';
 import { closedAddress } from '../helpers/closed-address.js';
 
 const ENGINE = 'http://127.0.0.1:11434';
-const OTHER_PID = 999_999;
+/** Another server's pid: a live process of this user (the test runner's parent). */
+const OTHER_PID = process.ppid;
 const servers: http.Server[] = [];
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+/** The pid of a live process of this user (a child that waits), killed after the file. */
+function liveChild(): number {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+  children.push(child);
+  return child.pid!;
+}
+/** A pid no process has now: a child's, after it exited. */
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;
 const spies: MockInstance[] = [];
 
 afterEach(async () => {
@@ -32,13 +48,20 @@ afterEach(async () => {
   );
 });
 
-/** A live loopback endpoint: `answer` to its own token, 401 to any other; `hang` never answers at all; `onProbe` sees each request first. */
-async function endpoint(answer: number | 'hang', token = newToken(), onProbe?: (req: http.IncomingMessage) => void): Promise<Endpoint> {
+/**
+ * A live loopback endpoint: `prove` answers a challenge as a claim's endpoint does (pid `pid`);
+ * `wrong mac` with another token's MAC, `other pid` with its MAC for another pid, `200 {}` and a
+ * status code whatever it is asked, `hang` never answers at all; `onProbe` sees each request first.
+ */
+type Answer = 'prove' | 'wrong mac' | 'other pid' | '200 {}' | 'hang' | number;
+async function endpoint(answer: Answer = 'prove', token = newToken(), onProbe?: (req: http.IncomingMessage) => void, pid = OTHER_PID): Promise<Endpoint> {
   const server = http.createServer((req, res) => {
     onProbe?.(req);
     if (answer === 'hang') return;
-    res.statusCode = req.headers.authorization === `Bearer ${token}` ? answer : 401;
-    res.end();
+    if (answer === '200 {}') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    if (typeof answer === 'number') return void res.writeHead(answer).end();
+    const [key, as] = answer === 'wrong mac' ? [newToken(), pid] : answer === 'other pid' ? [token, pid + 1] : [token, pid];
+    if (!answerChallenge(req, res, key, as)) res.writeHead(401).end();
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -55,7 +78,7 @@ function writeClaim(dir: string, ep: Endpoint, extra: Record<string, unknown> = 
 }
 /** This server (process.pid), with its own endpoint; `start` counts the starts. */
 async function me(dir: string) {
-  const ep = await endpoint(405);
+  const ep = await endpoint('prove', newToken(), undefined, process.pid);
   const start = vi.fn(async () => ep);
   return { claims: new EngineClaims(dir, start), start, ep };
 }
@@ -135,24 +158,101 @@ describe('parseClaim', () => {
   });
 });
 
-describe('proves: the endpoint answers its token', () => {
-  it('true for 405 with the token, false for 401', async () => {
-    const ep = await endpoint(405);
+describe('proves: a challenge the token alone answers', () => {
+  it("true for a genuine endpoint: the claim's pid and its token's MAC over a fresh nonce", async () => {
+    const ep = await endpoint('prove');
     expect(await proves({ ...ep, pid: OTHER_PID })).toBe(true);
+  });
+
+  it('never sends the token: a GET with a fresh 64-hex nonce and no authorization', async () => {
+    const seen: http.IncomingMessage[] = [];
+    const ep = await endpoint('prove', newToken(), (req) => seen.push(req));
+    await proves({ ...ep, pid: OTHER_PID });
+    await proves({ ...ep, pid: OTHER_PID });
+    expect(seen.map((r) => [r.method, r.url, r.headers.authorization])).toEqual([
+      ['GET', '/mcp', undefined],
+      ['GET', '/mcp', undefined],
+    ]);
+    const nonces = seen.map((r) => r.headers[CHALLENGE_HEADER]);
+    for (const n of nonces) expect(n).toMatch(/^[0-9a-f]{64}$/);
+    expect(nonces[0]).not.toBe(nonces[1]);
+    expect(JSON.stringify(seen.map((r) => r.headers))).not.toContain(ep.token);
+  });
+
+  it('false for anything but the proof: 200 {}, 405, 401, 404, a wrong MAC, another pid', async () => {
+    for (const answer of ['200 {}', 405, 401, 404, 'wrong mac', 'other pid'] as const) {
+      const ep = await endpoint(answer);
+      expect(await proves({ ...ep, pid: OTHER_PID }), String(answer)).toBe(false);
+    }
+  });
+
+  it("false for the right answer to another claim's token: the MAC is the token's", async () => {
+    const ep = await endpoint('prove');
     expect(await proves({ url: ep.url, token: newToken(), pid: OTHER_PID })).toBe(false);
   });
 
-  it('asks with GET, its token and the accept header of an MCP endpoint', async () => {
+  it('false when the process named is gone: its port is not even asked', async () => {
     const seen: http.IncomingMessage[] = [];
-    const ep = await endpoint(405, newToken(), (req) => seen.push(req));
-    await proves({ ...ep, pid: OTHER_PID });
-    expect(seen.map((r) => [r.method, r.url, r.headers.authorization, r.headers.accept])).toEqual([['GET', '/mcp', `Bearer ${ep.token}`, 'application/json, text/event-stream']]);
+    const ep = await endpoint('prove', newToken(), (req) => seen.push(req));
+    expect(await proves({ ...ep, pid: OTHER_PID }, 1500, () => false)).toBe(false);
+    expect(seen).toEqual([]);
   });
 
-  it('false when it never answers within the limit, or nothing listens', async () => {
+  it('false when it never answers within the limit, answers too much, or nothing listens', async () => {
     const hung = await endpoint('hang');
     expect(await proves({ ...hung, pid: OTHER_PID }, 200)).toBe(false);
+    const big = http.createServer((_req, res) => res.writeHead(200).end('x'.repeat(600)));
+    servers.push(big);
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', () => r()));
+    expect(await proves({ url: `http://127.0.0.1:${(big.address() as AddressInfo).port}/mcp`, token: newToken(), pid: OTHER_PID })).toBe(false);
     expect(await proves({ url: `http://${await closedAddress()}/mcp`, token: newToken(), pid: OTHER_PID })).toBe(false);
+  });
+
+  it('a trickling answer is cut at the limit', async () => {
+    const slow = http.createServer((_req, res) => {
+      res.writeHead(200);
+      const t = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(t));
+    });
+    servers.push(slow);
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const started = Date.now();
+    expect(await proves({ url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/mcp`, token: newToken(), pid: OTHER_PID }, 300)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000); // bounded: never waits on without end
+  });
+});
+
+describe('answerChallenge and provenBy', () => {
+  const nonce = 'ab'.repeat(32);
+  const token = newToken();
+  const ask = async (headers: Record<string, string>) => {
+    const ep = await endpoint('prove', token);
+    const res = await fetch(ep.url, { headers });
+    return { status: res.status, body: await res.text() };
+  };
+
+  it('answers a challenge with the pid and the MAC, and nothing else; any other request is not its', async () => {
+    const { status, body } = await ask({ [CHALLENGE_HEADER]: nonce });
+    expect(status).toBe(200);
+    expect(JSON.parse(body)).toEqual({ pid: OTHER_PID, mac: claimMac(token, nonce, OTHER_PID) });
+    expect(body).not.toContain(token);
+    expect((await ask({ authorization: `Bearer ${token}` })).status).toBe(401); // not a challenge: the endpoint's own
+    expect((await ask({ [CHALLENGE_HEADER]: 'short' })).status).toBe(400);
+  });
+
+  it('provenBy: only the MAC of the token over this nonce and this pid', () => {
+    const held = { url: 'http://127.0.0.1:1/mcp', token, pid: 4242 };
+    const answer = (over: Record<string, unknown> = {}) => JSON.stringify({ pid: 4242, mac: claimMac(token, nonce, 4242), ...over });
+    expect(provenBy(answer(), held, nonce)).toBe(true);
+    expect(provenBy(answer(), held, 'cd'.repeat(32))).toBe(false); // another nonce: a replayed answer
+    expect(provenBy(answer({ pid: 4243 }), held, nonce)).toBe(false);
+    expect(provenBy(answer({ mac: claimMac(token, nonce, 4243) }), held, nonce)).toBe(false);
+    expect(provenBy(answer({ mac: claimMac(newToken(), nonce, 4242) }), held, nonce)).toBe(false);
+    for (const bad of ['{}', 'null', 'not json', '[]', answer({ mac: 'zz' }), answer({ mac: 7 }), answer({ pid: '4242' })]) expect(provenBy(bad, held, nonce), bad).toBe(false);
+  });
+
+  it('claimMac: HMAC-SHA256 of the token over a fixed label, the nonce and the pid', () => {
+    expect(claimMac('k'.repeat(32), nonce, 7)).toBe(createHmac('sha256', 'k'.repeat(32)).update(`ollm-mcp engine claim\n${nonce}\n7`).digest('hex'));
   });
 });
 
@@ -178,7 +278,7 @@ describe('EngineClaims: who plans an engine', () => {
 
   it("another server's claim that holds: its url, token and pid; this server starts nothing", async () => {
     const dir = tempDir('ollm-claims-');
-    const theirs = await endpoint(405);
+    const theirs = await endpoint('prove');
     expect(await new EngineClaims(dir, async () => theirs, OTHER_PID).claim('ollama', ENGINE).planner()).toBeUndefined();
     const { claims, start } = await me(dir);
     expect(await claims.claim('ollama', 'http://localhost:11434').planner()).toEqual({ url: theirs.url, token: theirs.token, pid: OTHER_PID });
@@ -186,34 +286,48 @@ describe('EngineClaims: who plans an engine', () => {
     expect(read(fileOf(dir)).pid).toBe(OTHER_PID);
   });
 
-  it('holds on any answer but 401/403 (404, 405, 200): kept', async () => {
-    for (const answer of [404, 405, 200]) {
-      const dir = tempDir('ollm-claims-');
-      const theirs = await endpoint(answer);
-      writeClaim(dir, theirs);
-      const { claims, start } = await me(dir);
-      expect(await claims.claim('ollama', ENGINE).planner(), String(answer)).toEqual({ url: theirs.url, token: theirs.token, pid: OTHER_PID });
-      expect(start).not.toHaveBeenCalled();
-    }
-  });
-
-  it('taken over when nothing listens at its endpoint, or it refuses the token (401, 403)', async () => {
+  it('taken over on any answer but the proof (200 {}, 404, 405, a wrong MAC, another pid), nothing listening, or its token not the endpoint\'s', async () => {
     const gone = { url: `http://${await closedAddress()}/mcp`, token: newToken() };
-    const wrongToken = { url: (await endpoint(405)).url, token: newToken() };
-    const forbidden = await endpoint(403);
+    const wrongToken = { url: (await endpoint('prove')).url, token: newToken() };
+    const others = await Promise.all((['200 {}', 404, 405, 403, 'wrong mac', 'other pid'] as const).map((a) => endpoint(a)));
     const info = logged('info');
-    for (const theirs of [gone, wrongToken, forbidden]) {
+    for (const theirs of [gone, wrongToken, ...others]) {
       const dir = tempDir('ollm-claims-');
       writeClaim(dir, theirs);
       const { claims, ep } = await me(dir);
       expect(await claims.claim('ollama', ENGINE).planner(), theirs.url).toBeUndefined();
       expectMine(dir, ep);
     }
-    expect(info().filter((line) => line === `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (its endpoint does not answer): taken over`)).toHaveLength(3);
+    expect(info().filter((line) => line === `engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`)).toHaveLength(8);
+  });
+
+  it("a dead server's claim, whatever listens at its port now (answering 200 to anything): that listener is sent no token and the engine is taken over", async () => {
+    const seen: http.IncomingMessage[] = [];
+    const squatter = await endpoint('200 {}', newToken(), (req) => seen.push(req));
+    const dir = tempDir('ollm-claims-');
+    const token = newToken();
+    writeClaim(dir, { url: squatter.url, token }, { pid: deadPid() });
+    const { claims, ep } = await me(dir);
+    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+    expectMine(dir, ep);
+    expect(seen).toEqual([]); // the process named is gone: its port is not even asked
+  });
+
+  it('a live claim whose process is alive but whose endpoint is another listener: asked without the token, then taken over', async () => {
+    const seen: http.IncomingMessage[] = [];
+    const squatter = await endpoint('200 {}', newToken(), (req) => seen.push(req));
+    const dir = tempDir('ollm-claims-');
+    const token = newToken();
+    writeClaim(dir, { url: squatter.url, token });
+    const { claims, ep } = await me(dir);
+    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+    expectMine(dir, ep);
+    expect(seen).toHaveLength(1);
+    expect(JSON.stringify(seen[0]!.headers)).not.toContain(token);
   });
 
   it('an unreadable claim (garbage, over 4096 bytes) is taken over; a live claim under the limit holds', async () => {
-    const theirs = await endpoint(405);
+    const theirs = await endpoint('prove');
     const garbage = tempDir('ollm-claims-');
     writeFileSync(fileOf(garbage), '{"key": garbage');
     const big = tempDir('ollm-claims-');
@@ -232,7 +346,7 @@ describe('EngineClaims: who plans an engine', () => {
 
   it("a live claim naming another engine's key in this engine's file is not trusted: taken over", async () => {
     const dir = tempDir('ollm-claims-');
-    writeClaim(dir, await endpoint(405), { key: engineKey('ollama', 'http://127.0.0.1:9999') });
+    writeClaim(dir, await endpoint('prove'), { key: engineKey('ollama', 'http://127.0.0.1:9999') });
     const { claims, ep } = await me(dir);
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
     expectMine(dir, ep);
@@ -242,7 +356,7 @@ describe('EngineClaims: who plans an engine', () => {
     for (let round = 0; round < 20; round++) {
       const dir = tempDir('ollm-claims-');
       const a = await me(dir);
-      const bEp = await endpoint(405);
+      const bEp = await endpoint('prove');
       const b = new EngineClaims(dir, async () => bEp, OTHER_PID);
       const [pa, pb] = await Promise.all([a.claims.claim('ollama', ENGINE).planner(), b.claim('ollama', ENGINE).planner()]);
       const held = read(fileOf(dir));
@@ -262,7 +376,7 @@ describe('EngineClaims: who plans an engine', () => {
   });
 
   it('a claim of exactly 4096 bytes is read; one of 4097 is not (taken over)', async () => {
-    const theirs = await endpoint(405);
+    const theirs = await endpoint('prove');
     const base = JSON.stringify({ key: KEY, pid: OTHER_PID, url: theirs.url, token: theirs.token, pad: '' });
     for (const size of [4096, 4097]) {
       const dir = tempDir('ollm-claims-');
@@ -286,17 +400,18 @@ describe('EngineClaims: who plans an engine', () => {
     const { claims, ep } = await me(dir);
     expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
     expectMine(dir, ep);
-    expect(info()[0]).toBe(`engine ${KEY}: its claim by process ${OTHER_PID} does not hold (its endpoint does not answer): taken over`);
+    expect(info()[0]).toBe(`engine ${KEY}: its claim by process ${OTHER_PID} does not hold (it does not prove its token, or the process is gone): taken over`);
   });
 
   it('a claim replaced between its read and its removal is not removed: the new one is read and holds', async () => {
     const dir = tempDir('ollm-claims-');
-    const next = await endpoint(405);
-    writeClaim(dir, await endpoint(403, newToken(), () => writeClaim(dir, next, { pid: OTHER_PID + 1 }))); // replaced while proved
+    const third = liveChild();
+    const next = await endpoint('prove', newToken(), undefined, third);
+    writeClaim(dir, await endpoint(403, newToken(), () => writeClaim(dir, next, { pid: third }))); // replaced while proved
     const { claims, start } = await me(dir);
-    expect(await claims.claim('ollama', ENGINE).planner()).toEqual({ url: next.url, token: next.token, pid: OTHER_PID + 1 });
+    expect(await claims.claim('ollama', ENGINE).planner()).toEqual({ url: next.url, token: next.token, pid: third });
     expect(start).not.toHaveBeenCalled();
-    expect(read(fileOf(dir)).pid).toBe(OTHER_PID + 1);
+    expect(read(fileOf(dir)).pid).toBe(third);
   });
 
   it('a claim that changes every time it is read: three reads, then this server plans the engine, saying so', async () => {
@@ -349,13 +464,87 @@ describe('EngineClaims: who plans an engine', () => {
   });
 });
 
+describe('a claim path that is no file', () => {
+  it('a FIFO: read without blocking, taken for no claim and replaced; the first call answers', async () => {
+    const dir = tempDir('ollm-claims-');
+    expect(spawnSync('mkfifo', [fileOf(dir)]).status).toBe(0);
+    const info = logged('info');
+    const { claims, ep } = await me(dir);
+    const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('blocked on the FIFO')), 5000).unref());
+    expect(await Promise.race([claims.claim('ollama', ENGINE).planner(), bound])).toBeUndefined();
+    expectMine(dir, ep);
+    expect(info()[0]).toBe(`engine ${KEY}: its claim is unreadable: taken over`);
+  });
+
+  it('a symbolic link: replaced, its target untouched', async () => {
+    const dir = tempDir('ollm-claims-');
+    const target = join(tempDir('ollm-claims-target-'), 'kept.json');
+    writeFileSync(target, 'not mine');
+    symlinkSync(target, fileOf(dir));
+    const { claims, ep } = await me(dir);
+    expect(await claims.claim('ollama', ENGINE).planner()).toBeUndefined();
+    expectMine(dir, ep);
+    expect(lstatSync(fileOf(dir)).isSymbolicLink()).toBe(false);
+    expect(readFileSync(target, 'utf8')).toBe('not mine');
+  });
+
+  it('releaseSync over a FIFO put where its claim was: returns, leaving it', async () => {
+    const dir = tempDir('ollm-claims-');
+    const { claims } = await me(dir);
+    await claims.claim('ollama', ENGINE).planner();
+    unlinkSync(fileOf(dir));
+    expect(spawnSync('mkfifo', [fileOf(dir)]).status).toBe(0);
+    claims.releaseSync();
+    expect(lstatSync(fileOf(dir)).isFIFO()).toBe(true);
+  });
+});
+
+describe('holds: whether this server still holds the claim (its file, read)', () => {
+  it('true while its file names this server; false once it names another or is gone', async () => {
+    const dir = tempDir('ollm-claims-');
+    const { claims } = await me(dir);
+    const claim = claims.claim('ollama', ENGINE);
+    expect(await claim.planner()).toBeUndefined();
+    expect(await claim.holds()).toBe(true);
+    writeClaim(dir, await endpoint('prove')); // taken over by another server (this one was stopped)
+    expect(await claim.holds()).toBe(false);
+    unlinkSync(fileOf(dir));
+    expect(await claim.holds()).toBe(false);
+    mkdirSync(fileOf(dir)); // cannot be read now: nothing to go on, left as it is
+    expect(await claim.holds()).toBe(true);
+  });
+
+  it('true for an engine this server plans without a claim (none could be made)', async () => {
+    const { claims } = await me(`${tempDir('ollm-claims-')}/gone`);
+    const claim = claims.claim('ollama', ENGINE);
+    expect(await claim.planner()).toBeUndefined();
+    expect(await claim.holds()).toBe(true);
+  });
+});
+
+describe("notServedAnswer: a claim's endpoint refuses every other tool, saying why", () => {
+  const only = ['list_models', 'show_model', 'route_and_generate'];
+  it('a tools/call of another tool: a JSON-RPC error naming it and where to call it', () => {
+    expect(notServedAnswer({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'delete_model', arguments: { model: 'x' } } }, only)).toEqual({
+      id: 7,
+      error: { code: -32602, message: `Tool "delete_model" is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine list_models, show_model, route_and_generate only. Call "delete_model" on your own ollm-mcp server.` },
+    });
+    expect(notServedAnswer({ id: 'a', method: 'tools/call', params: { name: 'n'.repeat(5000) } }, only)?.error.message.length).toBeLessThan(600);
+  });
+
+  it('lets through the tools served, other methods, notifications and malformed calls (the SDK answers those)', () => {
+    for (const name of only) expect(notServedAnswer({ id: 1, method: 'tools/call', params: { name } }, only), name).toBeUndefined();
+    for (const m of [{ id: 1, method: 'tools/list' }, { method: 'tools/call', params: { name: 'delete_model' } }, { id: 1, method: 'tools/call', params: {} }, null, 'text', [1]]) expect(notServedAnswer(m, only), JSON.stringify(m)).toBeUndefined();
+  });
+});
+
 describe('releaseSync', () => {
   it('removes the claims this server made, and leaves one another server has replaced', async () => {
     const dir = tempDir('ollm-claims-');
     const { claims } = await me(dir);
     await claims.claim('ollama', ENGINE).planner();
     await claims.claim('llamacpp', 'http://127.0.0.1:8080').planner();
-    const replaced = writeClaim(dir, await endpoint(405)); // the ollama claim, now another server's
+    const replaced = writeClaim(dir, await endpoint('prove')); // the ollama claim, now another server's
     const own = fileOf(dir, 'http://127.0.0.1:8080', 'llamacpp');
     expect(existsSync(own)).toBe(true);
     claims.releaseSync();

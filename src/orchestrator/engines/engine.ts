@@ -127,6 +127,8 @@ export interface GenerateRequest {
   format?: AnswerFormat;
   /** The calling agent (RouteRequest.agent), for an engine that serves several callers and names them (another ollm-mcp: engines/ollm). */
   agent?: string;
+  /** Relayed here by another ollm-mcp (RouteRequest.relayed): run on this server's own engines only, never sent on to another (engines/planned-elsewhere.ts). */
+  relayed?: boolean;
   /**
    * Told of each piece of the answer as it streams. Returning 'stop' ends the generation there
    * (the request is closed; the answer so far is kept, its reason 'length').

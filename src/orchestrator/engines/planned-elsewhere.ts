@@ -10,11 +10,21 @@
  *
  * A call that finds the planning server gone (not reachable, or too slow to answer a ping) asks
  * the claim again — this server takes it over when that server is gone — and is sent once more to
- * whoever plans the engine then. The claim is asked again at most every CHECK_MS otherwise.
+ * whoever plans the engine then. Before anything is sent there, the planner's process must be alive
+ * (a dead planner's port, bound by another program since, gets neither the token nor a prompt); a
+ * relayed call without an answer for SUSPECT_MS has the claim proven again meanwhile, so a planner
+ * stopped (SIGSTOP, a debugger) is taken over within seconds and the call sent once to the engine.
+ *
+ * While this server plans the engine, it reads the claim again (its file: no network) before every
+ * call that acts on the engine's memory (a load, an unload, a generation, which loads): once the
+ * claim names another server — this one was stopped long enough to lose it — it plans nothing more
+ * there and sends those calls to the new planner.
  */
-import type { Engine, EngineCapabilities } from './engine.js';
+import type { Engine, EngineCapabilities, GenerateRequest } from './engine.js';
 import { HostError } from './host-error.js';
 import { OllmEngine } from './ollm/ollm-engine.js';
+import { log } from '../util/log.js';
+import { ownProcessAlive, stillTheProcess } from '../util/own-process.js';
 
 /** The server planning an engine: its loopback MCP endpoint, the claim's token, its process. */
 export interface Planner {
@@ -27,6 +37,8 @@ export interface Planner {
 export interface EngineClaim {
   /** The server planning the engine: undefined when this one does (it holds the claim now). Never throws. */
   planner(): Promise<Planner | undefined>;
+  /** Whether this server still holds the claim, as its file says now (no network). Never throws. */
+  holds(): Promise<boolean>;
 }
 
 /** What the fleet asks of an engine that may be planned elsewhere. */
@@ -45,6 +57,15 @@ export function sharedOf(engine: Engine): Shared | undefined {
 /** Calls that touch the engine's disk only, never its memory: always sent to the engine itself. */
 const STRAIGHT = new Set<PropertyKey>(['pull', 'delete', 'create', 'copy']);
 
+/** Calls that make the engine load or evict: made only while this server holds the claim. */
+const MEMORY = new Set<PropertyKey>(['load', 'unload', 'generate']);
+
+/** Where a call sent to the planner takes its CallOptions (the signal it is stopped by). */
+const OPTIONS_AT: Partial<Record<PropertyKey, number>> = { version: 0, list: 0, ps: 0, report: 0, show: 1, generate: 1, tokenize: 2 };
+
+/** A call sent to the planner without an answer this long has the claim proven again, ms. */
+export const SUSPECT_MS = 2000;
+
 /** A planner's failure that means it is gone: ask the claim again. */
 function gone(err: unknown): boolean {
   return err instanceof HostError && (err.kind === 'unreachable' || err.kind === 'timeout');
@@ -55,6 +76,10 @@ export interface PlannedElsewhereOptions {
   name: string;
   timeoutMs: number;
   parallel: number;
+  /** Whether the planner's process lives (default: signal 0 reaches it). */
+  alive?: (pid: number) => boolean;
+  /** SUSPECT_MS, for tests. */
+  suspectMs?: number;
 }
 
 /** `direct`, reached through whichever server plans it (see above); `shared` tells and settles who. */
@@ -62,7 +87,10 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
   let planner: Planner | undefined;
   let box: OllmEngine | undefined;
   let settling: Promise<void> | undefined;
+  let settledAt = 0;
   let onPs: Engine['onPs'];
+  const alive = options.alive ?? ownProcessAlive;
+  const suspectMs = options.suspectMs ?? SUSPECT_MS;
 
   const settle = (): Promise<void> =>
     (settling ??= claim
@@ -71,10 +99,11 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
         if (now?.url === planner?.url && now?.token === planner?.token) return;
         void box?.box.close();
         planner = now;
-        box = now && new OllmEngine({ name: options.name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${direct.who} (process ${now.pid})`, timeoutMs: options.timeoutMs, parallel: options.parallel });
+        // nothing is sent there once its process is gone (or its pid is another process's): the call fails as unreachable, and the claim is settled again
+        box = now && new OllmEngine({ name: options.name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${direct.who} (process ${now.pid})`, timeoutMs: options.timeoutMs, parallel: options.parallel, sendable: stillTheProcess(now.pid, alive) });
         if (box) box.onPs = (running) => onPs?.(running);
       })
-      .finally(() => (settling = undefined)));
+      .finally(() => ((settling = undefined), (settledAt = Date.now()))));
 
   const shared: Shared = {
     settle,
@@ -83,25 +112,67 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
     },
   };
 
+  const notSentOn = () =>
+    new HostError('not_supported', `${direct.who} is planned by another ollm-mcp server now (process ${planner?.pid}); a call relayed to this one is run on its own engines only, never sent on — the server that sent it asks that one.`, direct.host);
+
   const can = (): EngineCapabilities => (box ? { ...box.can, pullAndDelete: direct.can.pullAndDelete, ...(direct.can.create !== undefined && { create: direct.can.create }) } : direct.can);
+  const on = (engine: Engine, prop: PropertyKey) => (engine as unknown as Record<PropertyKey, unknown>)[prop];
+  const call = (engine: Engine, prop: PropertyKey, args: unknown[]) => (on(engine, prop) as (...a: unknown[]) => unknown).apply(engine, args);
+
+  /**
+   * A call sent to the planner: while it has no answer, the claim is proven again every
+   * `suspectMs` (one settle at a time for all calls); once another server — or this one — plans
+   * the engine, the call is stopped there and sent once to that one.
+   */
+  const relay = (first: Engine, prop: PropertyKey, args: unknown[]): Promise<unknown> => {
+    const at = OPTIONS_AT[prop];
+    if (at === undefined) return call(first, prop, args) as Promise<unknown>;
+    const given = (args[at] ?? {}) as { signal?: AbortSignal };
+    const moved = new AbortController();
+    const sent = [...args];
+    sent[at] = { ...given, signal: given.signal ? AbortSignal.any([given.signal, moved.signal]) : moved.signal };
+    const watch = setInterval(() => {
+      if (settling === undefined && Date.now() - settledAt >= suspectMs) void settle().then(() => box !== first && moved.abort());
+      else void settling?.then(() => box !== first && moved.abort());
+    }, suspectMs);
+    watch.unref?.();
+    const result = call(first, prop, sent) as Promise<unknown>;
+    return result
+      .catch(async (err: unknown) => {
+        if (!moved.signal.aborted || given.signal?.aborted) throw err;
+        return call(box ?? direct, prop, args); // the planner went away under it: sent once to the one that plans now
+      })
+      .finally(() => clearInterval(watch));
+  };
 
   /** A method of whichever engine serves it now; a call the planner could not take goes once more to the next one. */
-  const method = (prop: PropertyKey) => {
-    const on = (engine: Engine) => (engine as unknown as Record<PropertyKey, unknown>)[prop];
+  const dispatch = (prop: PropertyKey, args: unknown[]): unknown => {
     const first = STRAIGHT.has(prop) ? direct : (box ?? direct);
-    if (typeof on(first) !== 'function') return undefined;
-    return (...args: unknown[]) => {
-      const call = (engine: Engine) => (on(engine) as (...a: unknown[]) => unknown).apply(engine, args);
-      const result = call(first);
-      if (first === direct || !(result instanceof Promise)) return result;
-      return result.catch(async (err: unknown) => {
-        if (!gone(err)) throw err;
-        await settle();
-        const next = box ?? direct;
-        if (next === first || typeof on(next) !== 'function') throw err;
-        return call(next);
-      });
-    };
+    if (first === direct) return call(first, prop, args);
+    // relayed here while this server planned the engine (it was stopped meanwhile, and its caller has gone on without it): never sent on
+    if (prop === 'generate' && (args[0] as GenerateRequest | undefined)?.relayed) return Promise.reject(notSentOn());
+    return relay(first, prop, args).catch(async (err: unknown) => {
+      if (!gone(err)) throw err;
+      await settle();
+      const next = box ?? direct;
+      if (next === first || typeof on(next, prop) !== 'function') throw err;
+      return call(next, prop, args);
+    });
+  };
+
+  /** Before acting on the engine's memory as its planner: is the claim still this server's? If not, the new planner is found first. */
+  const planned = async (prop: PropertyKey, args: unknown[]): Promise<unknown> => {
+    if (!(await claim.holds())) {
+      await settle();
+      if (planner) log.warn(`${direct.who}: this server no longer holds its claim (process ${planner.pid} plans it now): it plans nothing there from now on`);
+    }
+    return dispatch(prop, args);
+  };
+
+  const method = (prop: PropertyKey) => {
+    const first = STRAIGHT.has(prop) ? direct : (box ?? direct);
+    if (typeof on(first, prop) !== 'function') return undefined;
+    return (...args: unknown[]) => (first === direct && MEMORY.has(prop) ? planned(prop, args) : dispatch(prop, args));
   };
 
   return new Proxy(direct as Engine & { shared: Shared }, {

@@ -103,6 +103,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
         ...(req.format !== undefined && { format: req.format }),
         ...(req.images?.length && { images: req.images }),
         ...(req.agent !== undefined && { agent: req.agent }),
+        ...(req.relayed && { relayed: true }),
         onDelta: (d) => {
           // cancelled or stopped by the watch: what the engine had already sent is not counted or told
           if (signal.aborted) return 'stop';

@@ -140,6 +140,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
       ...(req.images && { images: req.images }),
       ...(req.format && { format: req.format.format }),
       ...(req.agent !== undefined && { agent: req.agent }),
+      ...(req.relayed && { relayed: true }),
       promptTokens: ask.promptTokens,
       ahead: done.ahead,
       ...(req.signal && { signal: req.signal }),

@@ -7,28 +7,68 @@
  * loopback MCP endpoint and token where the others reach it (engines/planned-elsewhere.ts sends
  * them there, as to a host of kind ollm).
  *
- * A claim holds while its endpoint answers with its token (proof: any answer but 401/403 within
- * PROOF_MS — a pid alone could be another process's by now). A claim that does not hold (its
- * server gone, hung or killed) is removed — only if it still says what was read — and taken. A
- * server leaving removes the claims it made, if they still name it.
+ * A claim holds while the process it names is alive and its endpoint proves it knows the token
+ * without being sent it: a challenge (a fresh nonce) answered within PROOF_MS with that pid and an
+ * HMAC of the token over the nonce and the pid. Whatever else listens at a dead server's port (any
+ * local user may bind it) gets neither the token nor a prompt, and cannot pass. A claim that does
+ * not hold (its server gone, hung, stopped or killed) is removed — only if it still says what was
+ * read — and taken. A server leaving removes the claims it made, if they still name it. The claim
+ * file is read without blocking and only when it is a regular file (claim-file.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
-import { unlinkSync, readFileSync } from 'node:fs';
+import { link, rm, writeFile } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineClaim, Planner } from '../../orchestrator/engines/planned-elsewhere.js';
+import { ownProcessAlive } from '../../orchestrator/util/own-process.js';
 import { log } from '../../orchestrator/util/log.js';
+import { readClaim, readClaimSync, removeIfSame, CLAIM_BYTES } from './claim-file.js';
 
 /** How long a claim's endpoint may take to prove it is there. */
 export const PROOF_MS = 1500;
-/** The most of a claim file read. */
-const CLAIM_BYTES = 4096;
+/** The header a prover sends its nonce in (no token is ever sent to prove a claim). */
+export const CHALLENGE_HEADER = 'x-ollm-claim-challenge';
+/** The most of a challenge's answer read. */
+const ANSWER_BYTES = 512;
 
 /** The loopback endpoint this server is reached at by the others: started by the first claim it makes. */
 export interface Endpoint {
   url: string;
   token: string;
+}
+
+/** The proof of a claim's token: HMAC-SHA256 keyed by the token, over a fixed label, the nonce and the answering pid. */
+export function claimMac(token: string, nonce: string, pid: number): string {
+  return createHmac('sha256', token).update(`ollm-mcp engine claim\n${nonce}\n${pid}`).digest('hex');
+}
+
+/** A nonce as provers send it: 64 hex digits. */
+const NONCE = /^[0-9a-f]{64}$/;
+
+/**
+ * The endpoint's side: a request carrying a challenge is answered with this pid and its MAC (200,
+ * JSON); true when it was one (answered), false for any other request. Nothing else is said.
+ */
+export function answerChallenge(req: http.IncomingMessage, res: http.ServerResponse, token: string, pid = process.pid): boolean {
+  const nonce = req.headers[CHALLENGE_HEADER];
+  if (nonce === undefined) return false;
+  if (typeof nonce !== 'string' || !NONCE.test(nonce)) res.writeHead(400, { connection: 'close' }).end();
+  else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' }).end(JSON.stringify({ pid, mac: claimMac(token, nonce, pid) }));
+  return true;
+}
+
+/** Whether `answer` (a challenge's JSON answer) proves `held`'s token and pid for `nonce`. */
+export function provenBy(answer: string, held: Planner, nonce: string): boolean {
+  let v: unknown;
+  try {
+    v = JSON.parse(answer);
+  } catch {
+    return false;
+  }
+  const { pid, mac } = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  if (pid !== held.pid || typeof mac !== 'string' || !/^[0-9a-f]{64}$/.test(mac)) return false;
+  return timingSafeEqual(Buffer.from(mac, 'hex'), Buffer.from(claimMac(held.token, nonce, held.pid), 'hex'));
 }
 
 /** The same engine, however its address is written: kind, protocol, host (every loopback name alike), port, path. */
@@ -71,15 +111,31 @@ export function parseClaim(text: string): Held | undefined {
   return { key, pid: pid as number, url, token };
 }
 
-/** Whether the endpoint answers with the token (any answer but a refusal of it) within PROOF_MS. */
-export function proves(held: Planner, timeoutMs = PROOF_MS): Promise<boolean> {
+/**
+ * Whether the claim holds: its process is alive, and its endpoint answers a fresh challenge, within
+ * `timeoutMs`, with that pid and the MAC only its token makes. The token is never sent; anything
+ * else (a refusal, `200 {}`, another pid, a wrong MAC, silence, nothing listening) is no proof.
+ */
+export function proves(held: Planner, timeoutMs = PROOF_MS, alive: (pid: number) => boolean = ownProcessAlive): Promise<boolean> {
+  if (!alive(held.pid)) return Promise.resolve(false); // a dead planner's port is not even asked
+  const nonce = randomBytes(32).toString('hex');
   return new Promise((resolve) => {
-    const req = http.request(held.url, { method: 'GET', headers: { authorization: `Bearer ${held.token}`, accept: 'application/json, text/event-stream' }, agent: false, timeout: timeoutMs }, (res) => {
-      resolve(res.statusCode !== 401 && res.statusCode !== 403);
-      req.destroy(); // the status is all it says: nothing more is read (a stream opened there is not kept)
+    // settled once: by the answer, or by the limit on the whole exchange, however the answer trickles in
+    const finish = (proven: boolean) => (clearTimeout(timer), resolve(proven), req.destroy());
+    const req = http.request(held.url, { method: 'GET', headers: { [CHALLENGE_HEADER]: nonce, accept: 'application/json' }, agent: false }, (res) => {
+      if (res.statusCode !== 200) return finish(false);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > ANSWER_BYTES) finish(false);
+        else chunks.push(c);
+      });
+      res.on('end', () => finish(provenBy(Buffer.concat(chunks).toString('utf8'), held, nonce)));
+      res.on('error', () => finish(false));
     });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    req.on('error', () => finish(false));
     req.end();
   });
 }
@@ -107,20 +163,35 @@ export class EngineClaims {
   /** The claim of one engine, as the fleet asks it. */
   claim(kind: string, url: string): EngineClaim {
     const key = engineKey(kind, url);
-    return { planner: () => this.plannerOf(key).catch((err: unknown) => this.alone(key, err)) };
+    return { planner: () => this.plannerOf(key).catch((err: unknown) => this.alone(key, err)), holds: () => this.holds(key) };
+  }
+
+  /**
+   * Whether this server still holds the engine's claim, read from its file (a few hundred bytes,
+   * no network): false once the file names another process, is no claim, or is gone — this server
+   * made it, so someone removed it. An engine this server plans without a claim (none could be
+   * made) and a file that cannot be read now leave things as they are: true.
+   */
+  private async holds(key: string): Promise<boolean> {
+    const file = claimFile(this.dir, key);
+    if (!this.made.has(file)) return true;
+    const read = await readClaim(file).catch(() => 'failed' as const);
+    if (read === 'failed') return true;
+    const held = read && 'text' in read && read.text.length <= CLAIM_BYTES ? parseClaim(read.text) : undefined;
+    return held?.pid === this.pid && held.key === key;
   }
 
   /** Who plans the engine: another server whose claim holds, or none — this one, having claimed it. */
   private async plannerOf(key: string): Promise<Planner | undefined> {
     const file = claimFile(this.dir, key);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
-      if (text !== undefined) {
-        const held = text.length <= CLAIM_BYTES ? parseClaim(text) : undefined;
+      const read = await readClaim(file);
+      if (read !== undefined) {
+        const held = 'text' in read && read.text.length <= CLAIM_BYTES ? parseClaim(read.text) : undefined;
         if (held && held.pid === this.pid) return undefined; // this server's own
         if (held && held.key === key && (await proves(held))) return { url: held.url, token: held.token, pid: held.pid };
-        if (!(await removeIfSame(file, text))) continue; // changed meanwhile: read again
-        log.info(`engine ${key}: its claim ${held ? `by process ${held.pid} does not hold (its endpoint does not answer)` : 'is unreadable'}: taken over`);
+        if (!(await removeIfSame(file, read))) continue; // changed meanwhile: read again
+        log.info(`engine ${key}: its claim ${held ? `by process ${held.pid} does not hold (it does not prove its token, or the process is gone)` : 'is unreadable'}: taken over`);
       }
       const me = await (this.endpoint ??= this.start());
       // written whole aside, then linked in place (fails if a claim is there): never seen half-written
@@ -147,25 +218,16 @@ export class EngineClaims {
     return undefined;
   }
 
-  /** Removes the claims this server made that still name it (at exit: synchronous). */
+  /** Removes the claims this server made that still name it (at exit: synchronous; never blocks on what is no file). */
   releaseSync(): void {
     for (const file of this.made) {
       try {
-        const held = parseClaim(readFileSync(file, 'utf8'));
-        if (held?.pid === this.pid) unlinkSync(file);
+        const text = readClaimSync(file);
+        if (text !== undefined && parseClaim(text)?.pid === this.pid) unlinkSync(file);
       } catch {
         // gone already
       }
     }
     this.made.clear();
   }
-}
-
-/** Removes `file` if it still holds `text`; whether it is gone now. */
-async function removeIfSame(file: string, text: string): Promise<boolean> {
-  const now = await readFile(file, 'utf8').catch(() => undefined);
-  if (now === undefined) return true;
-  if (now !== text) return false;
-  await rm(file, { force: true });
-  return true;
 }

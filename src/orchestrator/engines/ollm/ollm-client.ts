@@ -24,6 +24,8 @@ export interface BoxOptions {
   /** Time limit of quick calls (list, show, ping), ms. */
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
+  /** Whether anything may be sent to it now (an engine's planner: its process still lives); false: the call fails as unreachable, sending nothing. */
+  sendable?: () => boolean;
 }
 
 /** What one call asks of the connection. */
@@ -105,6 +107,7 @@ export class BoxConnection {
   private async run<T>(what: string, call: BoxCall, send: (c: Client) => Promise<T>): Promise<T> {
     let connection: Promise<Client> | undefined;
     try {
+      if (this.o.sendable?.() === false) throw new HostError('unreachable', `${this.who} is gone (its process has exited): nothing is sent there.`, this.host);
       connection = this.connect(call);
       return await send(await connection);
     } catch (err) {
