@@ -1,8 +1,9 @@
 /**
  * Memory over time (issue 61, finding 6): thousands of job calls — `route_and_generate`, which runs
  * as a job (tools/long-call.ts), every other one as an MCP task (server/tasks.ts) — against the
- * built server, each with a prompt of its own (so each is a new job), by the official SDK client: over Streamable HTTP (one server, the client's own
- * protocol era) and over stdio (a launch forwarding to the shared server, a process of its own).
+ * built server, each with a prompt of its own (so each is a new job), by the official SDK client:
+ * over Streamable HTTP (one server, the client's own protocol era) and over stdio (a launch
+ * forwarding to the shared server, a process of its own).
  * The fake Ollama answers at once, so what grows is the server's own. Printed: the resident set
  * (VmRSS) of each serving process every 1,000 calls, and the verdict.
  *
