@@ -20,6 +20,7 @@ import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
 import { benchShared } from './shared.js';
+import { benchSoak } from './soak.js';
 import { benchFair } from './fair.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
@@ -69,6 +70,7 @@ const benches = [
   { name: 'estimate', run: benchEstimate },
   { name: 'long-call', run: benchLongCall },
   { name: 'team', run: benchTeam },
+  { name: 'soak', run: benchSoak },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;

@@ -137,6 +137,9 @@ export class SharedEventStore {
       },
       close: () => {
         for (const stream of exchange.streams) this.end(stream);
+        // its streams' events outlive it a while, for a resume: they must not keep the exchange's
+        // callback, whose closure holds its server, transport, request and response (~150 KB a call)
+        exchange.onFollowers = () => {};
       },
     };
   }

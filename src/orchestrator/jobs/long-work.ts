@@ -112,10 +112,11 @@ export class LongWork {
       return unkept(call);
     });
     const controller = new AbortController();
-    if (this.stopping) {
-      if (this.stopping.aborted) controller.abort(this.stopping.reason);
-      else this.stopping.addEventListener('abort', () => controller.abort(this.stopping?.reason), { once: true });
-    }
+    // removed when the job ends: the server's signal lives as long as the server, and a listener
+    // left on it keeps the whole call (its server, request and response over HTTP) for ever
+    const onStopping = () => controller.abort(this.stopping?.reason);
+    if (this.stopping?.aborted) controller.abort(this.stopping.reason);
+    else this.stopping?.addEventListener('abort', onStopping, { once: true });
     const live: Live = { job, controller, parts: [], done: Promise.resolve() };
     const control = await this.control(call.owner, live, takeUp);
     // the call's answer never waits on the state database (a stopping server answers, then exits):
@@ -133,7 +134,13 @@ export class LongWork {
         throw err;
       },
     );
-    void live.done.catch(() => undefined).then(() => kept).finally(() => this.live.delete(job.id));
+    void live.done
+      .catch(() => undefined)
+      .then(() => kept)
+      .finally(() => {
+        this.live.delete(job.id);
+        this.stopping?.removeEventListener('abort', onStopping);
+      });
     this.live.set(job.id, live);
     return live;
   }
