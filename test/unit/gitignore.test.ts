@@ -64,9 +64,38 @@ describe('gitignore rules: git semantics', () => {
     expect(await ignoredOf(rules, ['notes.md', 'README.md', 'docs/README.md', 'docs/x.md'])).toEqual(['notes.md', 'docs/x.md']);
   });
 
+  it('lets a deeper .gitignore bring a folder back that a shallower one ignores, and leaves its files to their own names', async () => {
+    // git: y/ is ignored at the top but brought back in a/, and a/y/f is no folder named y
+    const { rules } = rulesFrom({ [TOP]: 'y/\n', [`${TOP}/a`]: '!y/\n' });
+    expect(await ignoredOf(rules, ['a/y/f', 'y/f', 'b/y/f'])).toEqual(['y/f', 'b/y/f']);
+  });
+
+  it('matches case as git does on this platform, and a rule git cannot read matches nothing', async () => {
+    const { rules } = rulesFrom({ [TOP]: '*.LOG\n[unclosed\n' });
+    const folds = process.platform === 'darwin' || process.platform === 'win32';
+    expect(await ignoredOf(rules, ['x.LOG', 'x.log', '[unclosed', 'u'])).toEqual(folds ? ['x.LOG', 'x.log'] : ['x.LOG']);
+  });
+
   it('leaves everything in when no folder has a .gitignore', async () => {
     const { rules } = rulesFrom({});
     expect(await ignoredOf(rules, ['a.txt', 'a/b/c.log'])).toEqual([]);
+  });
+});
+
+describe('gitignore rules: no .gitignore stalls the walk', () => {
+  it('walks an 80-deep folder chain under nested "**" rules at once, ignoring what they name and nothing else', async () => {
+    // issue 61: the backtracking regular expressions `ignore` made held the shared server ~15 s here
+    const { rules } = rulesFrom({ [TOP]: 'a/**/a/**/a/**/a/**/a/**/a/**/b\n' });
+    let dir = '';
+    const files: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      dir += 'a/';
+      files.push(`${dir}x.txt`);
+    }
+    files.push(`${dir}b`, 'a/a/a/a/a/b');
+    const started = performance.now();
+    expect(await ignoredOf(rules, files)).toEqual([`${dir}b`]);
+    expect(performance.now() - started).toBeLessThan(2000); // a guard against a hang, not a speed figure
   });
 });
 

@@ -5,10 +5,11 @@
  * applies to the path relative to the folder holding its .gitignore; a deeper .gitignore
  * overrides a shallower one (a negation there brings a file back); an ignored folder's whole
  * subtree is ignored and its own .gitignore is never read, as git never walks into it. Rules are
- * compiled by `ignore`, the library eslint and prettier use.
+ * matched in time bounded by pattern × path (gitignore-match.ts), so no repository can stall the
+ * server with them.
  */
 import { dirname, join, sep } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import { GitignoreFile } from './gitignore-match.js';
 import { openRegular, readAll, READ_TIMEOUT_MS, withTimeLimit } from '../util/safe-read.js';
 
 /** A .gitignore larger than this is not read as rules. */
@@ -18,7 +19,7 @@ export const GITIGNORE_MAX_BYTES = 1024 * 1024;
 interface RuleLevel {
   /** The folder holding the .gitignore, with a trailing separator: paths are cut after it. */
   prefix: string;
-  rules: Ignore;
+  rules: GitignoreFile;
   up: RuleLevel | undefined;
 }
 
@@ -145,7 +146,7 @@ export class GitignoreRules {
     this.texts.delete(dir);
     if (text === undefined) return parent;
     this.compiled++;
-    return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules: ignore().add(text), up: parent.levels } };
+    return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules: new GitignoreFile(text), up: parent.levels } };
   }
 
   /** Git's answer for `path`: the deepest .gitignore with a rule that matches it decides. */
@@ -156,9 +157,8 @@ export class GitignoreRules {
       if (sep !== '/') rel = rel.split(sep).join('/');
       if (rel === '') continue;
       this.tests++;
-      const r = level.rules.test(isDir ? `${rel}/` : rel);
-      if (r.ignored) return true;
-      if (r.unignored) return false;
+      const r = level.rules.test(rel, isDir);
+      if (r !== undefined) return r === 'ignored';
     }
     return false;
   }
