@@ -59,11 +59,12 @@ export class OllmEngine implements Engine {
     return 'ollm-mcp';
   }
 
-  /** Its list_models, read at most once a second. */
+  /** Its list_models, read at most once a second; asked to refresh, it asks the box to refresh too (past the box's own cache). */
   private async models(options: CallOptions): Promise<ReturnType<typeof boxModels>> {
     const now = Date.now();
-    if (!this.reading || now - this.reading.at > LIST_REUSE_MS) {
-      const answer = this.box.callTool('list_models', {}, { signal: options.signal, timeoutMs: this.limit(options) }).then((r) => {
+    if (!this.reading || now - this.reading.at > LIST_REUSE_MS || options.refresh) {
+      const args = options.refresh ? { refresh: true } : {};
+      const answer = this.box.callTool('list_models', args, { signal: options.signal, timeoutMs: this.limit(options) }).then((r) => {
         if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
         return boxModels(r.structuredContent, this.ref);
       });
