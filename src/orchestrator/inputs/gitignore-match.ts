@@ -2,206 +2,13 @@
  * .gitignore rules matched as git matches them (dir.c and wildmatch.c, with WM_PATHNAME) in time
  * bounded by the pattern's length times the path's (issue 61): the `ignore` library turned each
  * rule into a backtracking regular expression, and six `**` folders around `a` before a `b`,
- * over an 80-deep folder chain held the shared server for seconds. A rule is read into tokens once and run
- * as a set of states over the path's bytes (an NFA, never backtracking). Bytes, as git: `?` is one
- * byte, a class holds bytes; case folds (ASCII only) where git folds it by default: on macOS and
- * Windows, whose file systems fold case.
+ * over an 80-deep folder chain held the shared server for seconds. A rule (gitignore-pattern.ts)
+ * is run as a set of states over the path's bytes (an NFA, never backtracking).
  */
+import { CLASS, DIRS, encoder, FOLD_CASE_DEFAULT, LIT, ONE, parseGitignore, REST, SLASH, STAR, type Rule, type Token } from './gitignore-pattern.js';
 
-const LIT = 0;
-/** `?`: one byte but `/`. */
-const ONE = 1;
-const CLASS = 2;
-/** `*`: any bytes but `/`. */
-const STAR = 3;
-/** A `**` between slashes (or at the start, before one): nothing, or anything ending in `/`. */
-const DIRS = 4;
-/** A trailing `**` after a `/` (or the whole pattern): anything. */
-const REST = 5;
-
-type Token = { t: typeof LIT; b: number } | { t: typeof ONE | typeof STAR | typeof DIRS | typeof REST } | { t: typeof CLASS; has: Uint8Array };
-
-export interface Rule {
-  negative: boolean;
-  /** A trailing `/`: it matches folders only. */
-  dirOnly: boolean;
-  /** No `/` but a trailing one: matched against the last name at any depth, else against the whole relative path. */
-  basename: boolean;
-  tokens: Token[];
-  /** The least bytes a path needs to match: a shorter one is passed over at once. */
-  minLength: number;
-}
-
-const SLASH = 0x2f;
-const BACKSLASH = 0x5c;
-const STAR_BYTE = 0x2a;
-const encoder = new TextEncoder();
-
-/** Git's default core.ignorecase: what `git init` finds on the platform's usual file system. */
-export const FOLD_CASE_DEFAULT = process.platform === 'darwin' || process.platform === 'win32';
-
-const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 32 : b);
-const upper = (b: number) => (b >= 0x61 && b <= 0x7a ? b - 32 : b);
-
-/** POSIX classes wildmatch knows, by name (ASCII, as in the C locale). */
-const POSIX: Record<string, (b: number) => boolean> = {
-  alnum: (b) => POSIX.alpha!(b) || POSIX.digit!(b),
-  alpha: (b) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a),
-  blank: (b) => b === 0x20 || b === 0x09,
-  cntrl: (b) => b < 0x20 || b === 0x7f,
-  digit: (b) => b >= 0x30 && b <= 0x39,
-  graph: (b) => b > 0x20 && b < 0x7f,
-  lower: (b) => b >= 0x61 && b <= 0x7a,
-  print: (b) => b >= 0x20 && b < 0x7f,
-  punct: (b) => POSIX.graph!(b) && !POSIX.alnum!(b),
-  space: (b) => b === 0x20 || (b >= 0x09 && b <= 0x0d),
-  upper: (b) => b >= 0x41 && b <= 0x5a,
-  xdigit: (b) => POSIX.digit!(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66),
-};
-
-/**
- * The bracket expression starting at `p[i]` (just after `[`), as wildmatch reads it: the bytes it
- * holds (folded as the text will be) and where it ends, or undefined when it never closes (git
- * then matches nothing with the whole pattern).
- */
-function readClass(p: Uint8Array, start: number, fold: boolean): { has: Uint8Array; end: number } | undefined {
-  const set = new Uint8Array(256);
-  let i = start;
-  let negated = false;
-  if (p[i] === 0x21 || p[i] === 0x5e) {
-    negated = true;
-    i++;
-  }
-  const add = (b: number) => {
-    set[b] = 1;
-    if (fold) set[lower(b)] = set[upper(b)] = 1;
-  };
-  let prev = 0;
-  for (let first = true; first || p[i] !== 0x5d; i++, first = false) {
-    let c = p[i];
-    if (c === undefined) return undefined;
-    if (c === BACKSLASH) {
-      c = p[++i];
-      if (c === undefined) return undefined;
-      add(c);
-    } else if (c === 0x2d && prev && p[i + 1] !== undefined && p[i + 1] !== 0x5d) {
-      let hi = p[++i]!;
-      if (hi === BACKSLASH) {
-        const next = p[++i];
-        if (next === undefined) return undefined;
-        hi = next;
-      }
-      for (let b = prev; b <= hi; b++) add(b);
-      c = 0;
-    } else if (c === 0x5b && p[i + 1] === 0x3a) {
-      let j = i + 2;
-      while (p[j] !== undefined && p[j] !== 0x5d) j++;
-      if (p[j] === undefined) return undefined;
-      if (j - (i + 2) < 1 || p[j - 1] !== 0x3a) {
-        add(0x5b); // no ":]": a plain "["
-      } else {
-        const test = POSIX[String.fromCharCode(...p.subarray(i + 2, j - 1))];
-        if (!test) return undefined; // a class git does not know: the pattern matches nothing
-        for (let b = 0; b < 256; b++) if (test(b)) add(b);
-        i = j;
-        c = 0;
-      }
-    } else {
-      add(c);
-    }
-    prev = c;
-  }
-  if (negated) for (let b = 0; b < 256; b++) set[b] = set[b] ? 0 : 1;
-  set[SLASH] = 0; // with WM_PATHNAME a class never matches "/"
-  return { has: set, end: i };
-}
-
-/**
- * The tokens of a pattern, or undefined for one git can never match (an unclosed class, a trailing
- * lone `\`). `start` is where git's wildmatch starts reading: after the pattern's literal prefix,
- * which dir.c compares on its own (so `**` there counts as at the start).
- */
-function tokenize(p: Uint8Array, fold: boolean, start: number): Token[] | undefined {
-  const out: Token[] = [];
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === BACKSLASH) {
-      if (i + 1 >= p.length) return undefined;
-      out.push({ t: LIT, b: fold ? lower(p[++i]!) : p[++i]! });
-    } else if (c === 0x3f) {
-      out.push({ t: ONE });
-    } else if (c === 0x5b) {
-      const cls = readClass(p, i + 1, fold);
-      if (!cls) return undefined;
-      out.push({ t: CLASS, has: cls.has });
-      i = cls.end;
-    } else if (c === STAR_BYTE) {
-      let j = i;
-      while (p[j + 1] === STAR_BYTE) j++;
-      const bounded = j > i && (i === start || p[i - 1] === SLASH);
-      if (bounded && j + 1 === p.length) out.push({ t: REST });
-      else if (bounded && p[j + 1] === SLASH) {
-        // "**/**/" is "**/": one is enough
-        if (out.at(-1)?.t !== DIRS) out.push({ t: DIRS });
-        j++;
-      } else if (bounded && p[j + 1] === BACKSLASH && p[j + 2] === SLASH) {
-        out.push({ t: REST }); // before an escaped "/", git tries no empty match: anything, then the "/"
-      } else if (out.at(-1)?.t !== STAR) out.push({ t: STAR });
-      i = j;
-    } else {
-      out.push({ t: LIT, b: fold ? lower(c) : c });
-    }
-  }
-  return out;
-}
-
-/** One line of a .gitignore as git's parse_path_pattern reads it (comments, blanks and trailing spaces already gone). */
-function parseRule(line: string, fold: boolean): Rule | undefined {
-  let p = line;
-  const negative = p.startsWith('!');
-  if (negative) p = p.slice(1);
-  const dirOnly = p.endsWith('/');
-  if (dirOnly) p = p.slice(0, -1);
-  if (p === '') return undefined;
-  const basename = !p.includes('/');
-  if (p.startsWith('/')) p = p.slice(1);
-  const bytes = encoder.encode(p);
-  const literal = bytes.findIndex((b) => b === STAR_BYTE || b === 0x3f || b === 0x5b || b === BACKSLASH);
-  const tokens = tokenize(bytes, fold, basename ? 0 : literal < 0 ? bytes.length : literal);
-  if (!tokens) return undefined;
-  const minLength = tokens.filter((k) => k.t === LIT || k.t === ONE || k.t === CLASS).length;
-  return { negative, dirOnly, basename, tokens, minLength };
-}
-
-/** Git's trim_trailing_spaces: spaces at the end go, unless the last one is escaped. */
-function trimTrailingSpaces(line: string): string {
-  let lastSpace = -1;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === ' ') {
-      if (lastSpace < 0) lastSpace = i;
-    } else if (c === '\\') {
-      i++;
-      if (i >= line.length) return line;
-      lastSpace = -1;
-    } else {
-      lastSpace = -1;
-    }
-  }
-  return lastSpace < 0 ? line : line.slice(0, lastSpace);
-}
-
-/** The rules of one .gitignore's text, in order. */
-export function parseGitignore(text: string, fold = FOLD_CASE_DEFAULT): Rule[] {
-  const rules: Rule[] = [];
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  for (const raw of body.split('\n')) {
-    if (raw === '' || raw.startsWith('#')) continue;
-    const rule = parseRule(trimTrailingSpaces(raw.endsWith('\r') ? raw.slice(0, -1) : raw), fold);
-    if (rule) rules.push(rule);
-  }
-  return rules;
-}
+/** The NFA's two state sets, kept between calls (matching is synchronous): no allocation per path. */
+let scratch: Uint8Array[] = [new Uint8Array(64), new Uint8Array(64)];
 
 /**
  * Whether `tokens` match all of `text` (bytes, folded as the tokens were): the states are the
@@ -210,9 +17,10 @@ export function parseGitignore(text: string, fold = FOLD_CASE_DEFAULT): Rule[] {
  */
 export function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean {
   const n = tokens.length;
-  // state i: before token i (n: done); state n + 1 + i: inside a `**/` at i, after a byte that is not "/"
-  let cur = new Uint8Array(2 * n + 2);
-  let next = new Uint8Array(2 * n + 2);
+  // state i: before token i (n: done); state n + 1 + i: inside a DIRS at i, after a byte that is not "/"
+  if (scratch[0]!.length < 2 * n + 2) scratch = [new Uint8Array(4 * n + 4), new Uint8Array(4 * n + 4)];
+  let [cur, next] = scratch as [Uint8Array, Uint8Array];
+  cur.fill(0, 0, 2 * n + 2);
   const close = (set: Uint8Array) => {
     for (let i = 0; i < n; i++) {
       const k = tokens[i]!.t;
@@ -223,7 +31,7 @@ export function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean
   close(cur);
   for (let pos = 0; pos < text.length; pos++) {
     const b = text[pos]!;
-    next.fill(0);
+    next.fill(0, 0, 2 * n + 2);
     let any = false;
     for (let i = 0; i < n; i++) {
       const tok = tokens[i]!;
@@ -266,8 +74,24 @@ export function ruleMatches(rule: Rule, path: Uint8Array, isDir: boolean): boole
   if (rule.dirOnly && !isDir) return false;
   const text = rule.basename ? path.subarray(path.lastIndexOf(SLASH) + 1) : path;
   if (text.length < rule.minLength) return false;
+  if (rule.literal) return sameBytes(text, 0, rule.literal);
+  if (rule.suffix) {
+    // the `*` takes what comes before the ending: no "/" in it
+    const cut = text.length - rule.suffix.length;
+    return sameBytes(text, cut, rule.suffix) && (cut === 0 || text.lastIndexOf(SLASH, cut - 1) < 0);
+  }
   return matchTokens(rule.tokens, text);
 }
+
+/** Whether `text` from `at` to its end is `bytes`. */
+function sameBytes(text: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  if (text.length - at !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (text[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+/** The path's bytes, kept between calls as the NFA's states are. */
+let pathBytes = new Uint8Array(1024);
 
 /** One .gitignore: its rules, and git's answer for a path relative to its folder. */
 export class GitignoreFile {
@@ -283,7 +107,9 @@ export class GitignoreFile {
   /** The last rule that matches decides: ignored, or brought back by a negation; undefined when none does. */
   test(relPath: string, isDir: boolean): 'ignored' | 'unignored' | undefined {
     if (this.rules.length === 0) return undefined;
-    const bytes = encoder.encode(this.fold ? relPath.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : relPath);
+    const path = this.fold ? relPath.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : relPath;
+    if (pathBytes.length < path.length * 3) pathBytes = new Uint8Array(path.length * 6);
+    const bytes = pathBytes.subarray(0, encoder.encodeInto(path, pathBytes).written);
     for (let i = this.rules.length - 1; i >= 0; i--) {
       const rule = this.rules[i]!;
       if (ruleMatches(rule, bytes, isDir)) return rule.negative ? 'unignored' : 'ignored';
