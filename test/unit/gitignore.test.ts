@@ -5,17 +5,21 @@
  * and the work one file costs does not grow with the depth it lies at.
  */
 import { describe, expect, it } from 'vitest';
-import { GitignoreRules } from '../../src/orchestrator/inputs/gitignore.js';
+import { GitignoreRules, RulesTooCostly, type RulesPace } from '../../src/orchestrator/inputs/gitignore.js';
 
 const TOP = '/repo';
 
 /** Rules from a table of folder → .gitignore text, counting how often each folder is read. */
-function rulesFrom(files: Record<string, string>) {
+function rulesFrom(files: Record<string, string>, pace?: RulesPace) {
   const reads = new Map<string, number>();
-  const rules = new GitignoreRules(TOP, async (dir) => {
-    reads.set(dir, (reads.get(dir) ?? 0) + 1);
-    return files[dir];
-  });
+  const rules = new GitignoreRules(
+    TOP,
+    async (dir) => {
+      reads.set(dir, (reads.get(dir) ?? 0) + 1);
+      return files[dir];
+    },
+    pace,
+  );
   return { rules, reads };
 }
 
@@ -96,6 +100,45 @@ describe('gitignore rules: no .gitignore stalls the walk', () => {
     const started = performance.now();
     expect(await ignoredOf(rules, files)).toEqual([`${dir}b`]);
     expect(performance.now() - started).toBeLessThan(2000); // a guard against a hang, not a speed figure
+  });
+});
+
+describe('gitignore rules: sharing the thread', () => {
+  /** Turns of the event loop (setImmediate) while `work` runs: what other calls get meanwhile. */
+  async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    try {
+      await work();
+    } finally {
+      done = true;
+    }
+    return turns;
+  }
+  const costly = Array.from({ length: 50 }, (_, i) => `a/**/a/**/a/**/?${i}x*`).join('\n');
+  const files = Array.from({ length: 40 }, (_, i) => `${'a/'.repeat(40)}f${i}.txt`);
+
+  it('gives the thread back between slices of matching, answers unchanged', async () => {
+    // every slice used up at once: a turn of the event loop per folder and per file
+    const { rules } = rulesFrom({ [TOP]: costly }, { sliceMs: 0, budgetMs: 60_000 });
+    let ignored: string[] = [];
+    const turns = await turnsDuring(async () => (ignored = await ignoredOf(rules, files)));
+    expect(ignored).toEqual([]);
+    expect(turns).toBeGreaterThanOrEqual(files.length);
+  });
+
+  it('stops past its budget of matching, and not before', async () => {
+    const spent = rulesFrom({ [TOP]: costly }, { sliceMs: 20, budgetMs: 0 });
+    const err = await ignoredOf(spent.rules, files).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RulesTooCostly);
+    expect((err as Error).message).toBe(`the .gitignore rules under ${TOP} took more than 0 s to match against these paths`);
+    const ample = rulesFrom({ [TOP]: `${costly}\nf3.txt\n` }, { sliceMs: 20, budgetMs: 60_000 });
+    expect(await ignoredOf(ample.rules, files)).toEqual([files[3]]);
   });
 });
 

@@ -10,61 +10,71 @@ import { CLASS, DIRS, encoder, FOLD_CASE_DEFAULT, LIT, ONE, parseGitignore, REST
 /** The NFA's two state sets, kept between calls (matching is synchronous): no allocation per path. */
 let scratch: Uint8Array[] = [new Uint8Array(64), new Uint8Array(64)];
 
+/** A rule's tokens as flat arrays, so the NFA's loop reads one shape (made once per rule, on first use). */
+interface Program {
+  type: Uint8Array;
+  lit: Uint8Array;
+  cls: Array<Uint8Array | undefined>;
+}
+
+const programs = new WeakMap<readonly Token[], Program>();
+
+function program(tokens: readonly Token[]): Program {
+  let p = programs.get(tokens);
+  if (!p) {
+    p = { type: Uint8Array.from(tokens, (k) => k.t), lit: Uint8Array.from(tokens, (k) => (k.t === LIT ? k.b : 0)), cls: tokens.map((k) => (k.t === CLASS ? k.has : undefined)) };
+    programs.set(tokens, p);
+  }
+  return p;
+}
+
 /**
  * Whether `tokens` match all of `text` (bytes, folded as the tokens were): the states are the
  * token positions, two per DIRS (free to stop, or inside a name), stepped once per byte — so
  * pattern length × path length steps at most, whatever the pattern.
  */
 export function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean {
-  const n = tokens.length;
+  const { type, lit, cls } = program(tokens);
+  const n = type.length;
   // state i: before token i (n: done); state n + 1 + i: inside a DIRS at i, after a byte that is not "/"
   if (scratch[0]!.length < 2 * n + 2) scratch = [new Uint8Array(4 * n + 4), new Uint8Array(4 * n + 4)];
-  let [cur, next] = scratch as [Uint8Array, Uint8Array];
+  let cur = scratch[0]!;
+  let next = scratch[1]!;
   cur.fill(0, 0, 2 * n + 2);
-  const close = (set: Uint8Array) => {
-    for (let i = 0; i < n; i++) {
-      const k = tokens[i]!.t;
-      if (set[i] && (k === STAR || k === DIRS || k === REST)) set[i + 1] = 1;
-    }
-  };
   cur[0] = 1;
-  close(cur);
+  for (let i = 0; i < n; i++) if (cur[i] && type[i]! >= STAR) cur[i + 1] = 1;
   for (let pos = 0; pos < text.length; pos++) {
     const b = text[pos]!;
     next.fill(0, 0, 2 * n + 2);
     let any = false;
     for (let i = 0; i < n; i++) {
-      const tok = tokens[i]!;
       if (cur[n + 1 + i]) {
         next[b === SLASH ? i : n + 1 + i] = 1;
         any = true;
       }
       if (!cur[i]) continue;
-      switch (tok.t) {
-        case LIT:
-          if (b === tok.b) next[i + 1] = 1;
-          break;
-        case ONE:
-          if (b !== SLASH) next[i + 1] = 1;
-          break;
-        case CLASS:
-          if (tok.has[b]) next[i + 1] = 1;
-          break;
-        case STAR:
-          if (b !== SLASH) next[i] = 1;
-          break;
-        case DIRS:
-          next[b === SLASH ? i : n + 1 + i] = 1;
-          break;
-        case REST:
-          next[i] = 1;
-          break;
-      }
       any = true;
+      const t = type[i];
+      if (t === LIT) {
+        if (b === lit[i]) next[i + 1] = 1;
+      } else if (t === ONE) {
+        if (b !== SLASH) next[i + 1] = 1;
+      } else if (t === CLASS) {
+        if (cls[i]![b]) next[i + 1] = 1;
+      } else if (t === STAR) {
+        if (b !== SLASH) next[i] = 1;
+      } else if (t === DIRS) {
+        next[b === SLASH ? i : n + 1 + i] = 1;
+      } else {
+        next[i] = 1; // REST
+      }
     }
     if (!any) return false;
-    close(next);
-    [cur, next] = [next, cur];
+    // the zero-width tokens (STAR, DIRS, REST) may be passed over: forward, so one pass chains them
+    for (let i = 0; i < n; i++) if (next[i] && type[i]! >= STAR) next[i + 1] = 1;
+    const was = cur;
+    cur = next;
+    next = was;
   }
   return cur[n] === 1;
 }
@@ -80,7 +90,15 @@ export function ruleMatches(rule: Rule, path: Uint8Array, isDir: boolean): boole
     const cut = text.length - rule.suffix.length;
     return sameBytes(text, cut, rule.suffix) && (cut === 0 || text.lastIndexOf(SLASH, cut - 1) < 0);
   }
+  if (rule.head && !startsWith(text, rule.head)) return false;
+  if (rule.tail && !sameBytes(text, text.length - rule.tail.length, rule.tail)) return false;
   return matchTokens(rule.tokens, text);
+}
+
+function startsWith(text: Uint8Array, bytes: Uint8Array): boolean {
+  if (text.length < bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (text[i] !== bytes[i]) return false;
+  return true;
 }
 
 /** Whether `text` from `at` to its end is `bytes`. */

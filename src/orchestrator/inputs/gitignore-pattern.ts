@@ -31,6 +31,9 @@ export interface Rule {
   /** The most common shapes, matched without the NFA: a plain name or path, and `*` then a plain ending (`*.log`). */
   literal?: Uint8Array;
   suffix?: Uint8Array;
+  /** The plain bytes a match must start and end with: most rules are passed over on them, before the NFA. */
+  head?: Uint8Array;
+  tail?: Uint8Array;
 }
 
 export const SLASH = 0x2f;
@@ -178,6 +181,14 @@ function parseRule(line: string, fold: boolean): Rule | undefined {
     const tail = tokens[0]!.t === STAR && plain(1);
     if (whole) rule.literal = whole;
     else if (tail) rule.suffix = tail;
+    const run = (list: readonly Token[]) => {
+      const end = list.findIndex((k) => k.t !== LIT);
+      return Uint8Array.from(list.slice(0, end < 0 ? list.length : end), (k) => (k as { b: number }).b);
+    };
+    const head = run(tokens);
+    const end = run([...tokens].reverse()).reverse();
+    if (head.length > 0) rule.head = head;
+    if (end.length > 0) rule.tail = end;
   }
   return rule;
 }

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
-import { GitignoreRules } from './gitignore.js';
+import { GitignoreRules, RulesTooCostly } from './gitignore.js';
 import { expandHome, isInside, locate } from './scope.js';
 import { InputError, type InputScope } from './types.js';
 
@@ -89,7 +89,12 @@ export async function expandGlob(pattern: string, scope: InputScope): Promise<Gl
   const files: string[] = [];
   let ignored = 0;
   for (const f of matched) {
-    if (await rules.ignored(f)) ignored++;
+    // the rules share the thread and stop past their budget (gitignore.ts RulesPace)
+    const out = await rules.ignored(f).catch((err: unknown) => {
+      if (err instanceof RulesTooCostly) throw new InputError(`${pattern}: ${err.message} (${files.length + ignored} of ${matched.length} files decided) — name the files instead, or narrow the pattern to fewer folders.`);
+      throw err;
+    });
+    if (out) ignored++;
     else files.push(f);
     if (files.length > scope.maxFiles) {
       throw new InputError(`${pattern}: matches more than ${scope.maxFiles} files (inputs.maxFiles) — narrow the pattern.`);
