@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CallOptions, Engine, EngineModel } from '../../src/orchestrator/engines/engine.js';
+import { OllmEngine } from '../../src/orchestrator/engines/ollm/ollm-engine.js';
 import { Catalog } from '../../src/orchestrator/models/catalog.js';
 
 const MODEL: EngineModel = {
@@ -61,5 +62,37 @@ describe('catalog refresh', () => {
     expect(e.calls.map((c) => c.refresh === true)).toEqual([false, true]);
     e.release();
     await Promise.all([plain, fresh, again, joined]);
+  });
+});
+
+describe('another ollm-mcp asked to refresh', () => {
+  /** An OllmEngine whose box answers list_models from here, recording each call's arguments. */
+  function box() {
+    const engine = new OllmEngine({ name: 'gpubox', url: 'http://127.0.0.1:9/mcp', timeoutMs: 1000, parallel: 1 });
+    const args: Array<Record<string, unknown>> = [];
+    const listed = { name: 'm:latest', sizeBytes: 1e9, family: 'llama', parameterSize: '1B', quantization: 'Q4_K_M', contextWindow: 8192, capabilities: ['completion'], loaded: true };
+    const loaded = { name: 'm:latest', sizeBytes: 1e9, vramBytes: 0, expiresAt: '2026-01-01T00:00:00Z' };
+    (engine.box as { callTool: unknown }).callTool = async (_name: string, a: Record<string, unknown>) => {
+      args.push(a);
+      await new Promise((r) => setTimeout(r, 1));
+      return { content: [], structuredContent: { models: [listed], loaded: [loaded] } };
+    };
+    return { engine, args };
+  }
+
+  it('asks the box to refresh once for a list and its loaded models read at once, again for a later refresh, and reuses its reading otherwise', async () => {
+    const { engine, args } = box();
+    await engine.list();
+    expect(args).toEqual([{}]);
+    await engine.list();
+    expect(args).toHaveLength(1); // read again at most once a second
+    const [models, running] = await Promise.all([engine.list({ refresh: true }), engine.ps({ refresh: true })]);
+    expect(models.map((m) => m.name)).toEqual(['m:latest']);
+    expect(running.map((m) => m.name)).toEqual(['m:latest']);
+    expect(args).toEqual([{}, { refresh: true }]);
+    await engine.list({ refresh: true });
+    expect(args).toEqual([{}, { refresh: true }, { refresh: true }]);
+    await engine.list();
+    expect(args).toHaveLength(3);
   });
 });
