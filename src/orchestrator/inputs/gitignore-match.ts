@@ -14,7 +14,7 @@ let scratch: Uint8Array[] = [new Uint8Array(64), new Uint8Array(64)];
 interface Program {
   type: Uint8Array;
   lit: Uint8Array;
-  cls: Array<Uint8Array | undefined>;
+  cls: Array<Uint32Array | undefined>;
 }
 
 const programs = new WeakMap<readonly Token[], Program>();
@@ -60,7 +60,7 @@ export function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean
       } else if (t === ONE) {
         if (b !== SLASH) next[i + 1] = 1;
       } else if (t === CLASS) {
-        if (cls[i]![b]) next[i + 1] = 1;
+        if ((cls[i]![b >>> 5]! >>> (b & 31)) & 1) next[i + 1] = 1;
       } else if (t === STAR) {
         if (b !== SLASH) next[i] = 1;
       } else if (t === DIRS) {

@@ -17,7 +17,7 @@ export const DIRS = 4;
 /** A trailing `**` after a `/` (or the whole pattern): anything. */
 export const REST = 5;
 
-export type Token = { t: typeof LIT; b: number } | { t: typeof ONE | typeof STAR | typeof DIRS | typeof REST } | { t: typeof CLASS; has: Uint8Array };
+export type Token = { t: typeof LIT; b: number } | { t: typeof ONE | typeof STAR | typeof DIRS | typeof REST } | { t: typeof CLASS; has: Uint32Array };
 
 export interface Rule {
   negative: boolean;
@@ -63,12 +63,15 @@ const POSIX: Record<string, (b: number) => boolean> = {
   xdigit: (b) => POSIX.digit!(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66),
 };
 
+/** The distinct class sets read, shared by every rule that holds one. */
+const classes = new Map<string, Uint32Array>();
+
 /**
  * The bracket expression starting at `p[i]` (just after `[`), as wildmatch reads it: the bytes it
  * holds (folded as the text will be) and where it ends, or undefined when it never closes (git
  * then matches nothing with the whole pattern).
  */
-function readClass(p: Uint8Array, start: number, fold: boolean): { has: Uint8Array; end: number } | undefined {
+function readClass(p: Uint8Array, start: number, fold: boolean): { has: Uint32Array; end: number } | undefined {
   const set = new Uint8Array(256);
   let i = start;
   let negated = false;
@@ -117,7 +120,16 @@ function readClass(p: Uint8Array, start: number, fold: boolean): { has: Uint8Arr
   }
   if (negated) for (let b = 0; b < 256; b++) set[b] = set[b] ? 0 : 1;
   set[SLASH] = 0; // with WM_PATHNAME a class never matches "/"
-  return { has: set, end: i };
+  // kept as 256 bits, one copy per distinct set: a .gitignore of many classes stays small
+  const bits = new Uint32Array(8);
+  for (let b = 0; b < 256; b++) if (set[b]) bits[b >>> 5]! |= 1 << (b & 31);
+  const key = bits.join(',');
+  let has = classes.get(key);
+  if (!has) {
+    if (classes.size >= 4096) classes.clear(); // a cache, not a record: bounded over the server's life
+    classes.set(key, (has = bits));
+  }
+  return { has, end: i };
 }
 
 /**
