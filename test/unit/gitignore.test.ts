@@ -5,17 +5,21 @@
  * and the work one file costs does not grow with the depth it lies at.
  */
 import { describe, expect, it } from 'vitest';
-import { GitignoreRules } from '../../src/orchestrator/inputs/gitignore.js';
+import { GitignoreRules, RulesTooCostly, type RulesPace } from '../../src/orchestrator/inputs/gitignore.js';
 
 const TOP = '/repo';
 
 /** Rules from a table of folder → .gitignore text, counting how often each folder is read. */
-function rulesFrom(files: Record<string, string>) {
+function rulesFrom(files: Record<string, string>, pace?: RulesPace) {
   const reads = new Map<string, number>();
-  const rules = new GitignoreRules(TOP, async (dir) => {
-    reads.set(dir, (reads.get(dir) ?? 0) + 1);
-    return files[dir];
-  });
+  const rules = new GitignoreRules(
+    TOP,
+    async (dir) => {
+      reads.set(dir, (reads.get(dir) ?? 0) + 1);
+      return files[dir];
+    },
+    pace,
+  );
   return { rules, reads };
 }
 
@@ -64,9 +68,77 @@ describe('gitignore rules: git semantics', () => {
     expect(await ignoredOf(rules, ['notes.md', 'README.md', 'docs/README.md', 'docs/x.md'])).toEqual(['notes.md', 'docs/x.md']);
   });
 
+  it('lets a deeper .gitignore bring a folder back that a shallower one ignores, and leaves its files to their own names', async () => {
+    // git: y/ is ignored at the top but brought back in a/, and a/y/f is no folder named y
+    const { rules } = rulesFrom({ [TOP]: 'y/\n', [`${TOP}/a`]: '!y/\n' });
+    expect(await ignoredOf(rules, ['a/y/f', 'y/f', 'b/y/f'])).toEqual(['y/f', 'b/y/f']);
+  });
+
+  it('matches case as git does on this platform, and a rule git cannot read matches nothing', async () => {
+    const { rules } = rulesFrom({ [TOP]: '*.LOG\n[unclosed\n' });
+    const folds = process.platform === 'darwin' || process.platform === 'win32';
+    expect(await ignoredOf(rules, ['x.LOG', 'x.log', '[unclosed', 'u'])).toEqual(folds ? ['x.LOG', 'x.log'] : ['x.LOG']);
+  });
+
   it('leaves everything in when no folder has a .gitignore', async () => {
     const { rules } = rulesFrom({});
     expect(await ignoredOf(rules, ['a.txt', 'a/b/c.log'])).toEqual([]);
+  });
+});
+
+describe('gitignore rules: no .gitignore stalls the walk', () => {
+  it('walks an 80-deep folder chain under nested "**" rules at once, ignoring what they name and nothing else', async () => {
+    // issue 61: the backtracking regular expressions `ignore` made held the shared server ~15 s here
+    const { rules } = rulesFrom({ [TOP]: 'a/**/a/**/a/**/a/**/a/**/a/**/b\n' });
+    let dir = '';
+    const files: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      dir += 'a/';
+      files.push(`${dir}x.txt`);
+    }
+    files.push(`${dir}b`, 'a/a/a/a/a/b');
+    const started = performance.now();
+    expect(await ignoredOf(rules, files)).toEqual([`${dir}b`]);
+    expect(performance.now() - started).toBeLessThan(2000); // a guard against a hang, not a speed figure
+  });
+});
+
+describe('gitignore rules: sharing the thread', () => {
+  /** Turns of the event loop (setImmediate) while `work` runs: what other calls get meanwhile. */
+  async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    try {
+      await work();
+    } finally {
+      done = true;
+    }
+    return turns;
+  }
+  const costly = Array.from({ length: 50 }, (_, i) => `a/**/a/**/a/**/?${i}x*`).join('\n');
+  const files = Array.from({ length: 40 }, (_, i) => `${'a/'.repeat(40)}f${i}.txt`);
+
+  it('gives the thread back between slices of matching, answers unchanged', async () => {
+    // every slice used up at once: a turn of the event loop per folder and per file
+    const { rules } = rulesFrom({ [TOP]: costly }, { sliceMs: 0, budgetMs: 60_000 });
+    let ignored: string[] = [];
+    const turns = await turnsDuring(async () => (ignored = await ignoredOf(rules, files)));
+    expect(ignored).toEqual([]);
+    expect(turns).toBeGreaterThanOrEqual(files.length);
+  });
+
+  it('stops past its budget of matching, and not before', async () => {
+    const spent = rulesFrom({ [TOP]: costly }, { sliceMs: 20, budgetMs: 0 });
+    const err = await ignoredOf(spent.rules, files).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RulesTooCostly);
+    expect((err as Error).message).toBe(`the .gitignore rules under ${TOP} took more than 0 s to match against these paths`);
+    const ample = rulesFrom({ [TOP]: `${costly}\nf3.txt\n` }, { sliceMs: 20, budgetMs: 60_000 });
+    expect(await ignoredOf(ample.rules, files)).toEqual([files[3]]);
   });
 });
 

@@ -19,6 +19,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** The model the call is about, to name it in errors. */
   model?: string;
+  /** A fresh reading was asked for (list_models `refresh`): an adapter that keeps readings, or relays to a server that does, reads afresh. */
+  refresh?: boolean;
 }
 
 export interface ModelDetails {

@@ -5,20 +5,36 @@
  * applies to the path relative to the folder holding its .gitignore; a deeper .gitignore
  * overrides a shallower one (a negation there brings a file back); an ignored folder's whole
  * subtree is ignored and its own .gitignore is never read, as git never walks into it. Rules are
- * compiled by `ignore`, the library eslint and prettier use.
+ * matched in time bounded by pattern × path (gitignore-match.ts), so no repository can stall the
+ * server with them.
  */
 import { dirname, join, sep } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import { GitignoreFile } from './gitignore-match.js';
 import { openRegular, readAll, READ_TIMEOUT_MS, withTimeLimit } from '../util/safe-read.js';
 
 /** A .gitignore larger than this is not read as rules. */
 export const GITIGNORE_MAX_BYTES = 1024 * 1024;
 
+/**
+ * How the walk shares the server's one thread while it matches rules: each rule is bounded by
+ * pattern × path, but a repository may hold thousands of costly rules over thousands of deep
+ * paths. After `sliceMs` of matching it lets other calls in; past `budgetMs` of matching in all
+ * it stops with RulesTooCostly (a legitimate tree takes a small part of it: npm run bench -- inputs).
+ */
+export interface RulesPace {
+  sliceMs: number;
+  budgetMs: number;
+}
+export const RULES_PACE: RulesPace = { sliceMs: 20, budgetMs: 15_000 };
+
+/** The rules took longer than the walk's budget to match. */
+export class RulesTooCostly extends Error {}
+
 /** One folder's compiled rules, and the rules of the folders above it. */
 interface RuleLevel {
   /** The folder holding the .gitignore, with a trailing separator: paths are cut after it. */
   prefix: string;
-  rules: Ignore;
+  rules: GitignoreFile;
   up: RuleLevel | undefined;
 }
 
@@ -63,11 +79,26 @@ export class GitignoreRules {
   /** How many rule sets were asked about a path: what one file costs, in all. */
   tests = 0;
 
+  /** Time spent matching, ms; and when the thread was last given back. */
+  private spent = 0;
+  private sliceStart = performance.now();
+
   constructor(
     private readonly top: string,
     private readonly read: RulesReader = readGitignore,
+    private readonly pace: RulesPace = RULES_PACE,
   ) {
     this.topPrefix = top.endsWith(sep) ? top : top + sep;
+  }
+
+  /** Gives the thread back once a slice of matching is used up; throws RulesTooCostly past the budget. */
+  private async breathe(): Promise<void> {
+    if (this.spent > this.pace.budgetMs) {
+      throw new RulesTooCostly(`the .gitignore rules under ${this.top} took more than ${Math.round(this.pace.budgetMs / 1000)} s to match against these paths`);
+    }
+    if (performance.now() - this.sliceStart < this.pace.sliceMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.sliceStart = performance.now();
   }
 
   private readonly topPrefix: string;
@@ -109,6 +140,7 @@ export class GitignoreRules {
   /** Whether `file` (an absolute path under the top, found without following links) is ignored. */
   async ignored(file: string): Promise<boolean> {
     const folder = await this.folder(dirname(file));
+    await this.breathe();
     return folder.ignored || this.decide(folder.levels, file, false);
   }
 
@@ -131,6 +163,7 @@ export class GitignoreRules {
     let state: FolderState = above ?? { ignored: false, levels: undefined };
     for (let i = todo.length - 1; i >= 0; i--) {
       const here = todo[i]!;
+      await this.breathe();
       state = await this.enter(here, state);
       this.folders.set(here, state);
     }
@@ -145,20 +178,28 @@ export class GitignoreRules {
     this.texts.delete(dir);
     if (text === undefined) return parent;
     this.compiled++;
-    return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules: ignore().add(text), up: parent.levels } };
+    return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules: new GitignoreFile(text), up: parent.levels } };
   }
 
   /** Git's answer for `path`: the deepest .gitignore with a rule that matches it decides. */
   private decide(levels: RuleLevel | undefined, path: string, isDir: boolean): boolean {
+    const started = performance.now();
+    try {
+      return this.decideNow(levels, path, isDir);
+    } finally {
+      this.spent += performance.now() - started;
+    }
+  }
+
+  private decideNow(levels: RuleLevel | undefined, path: string, isDir: boolean): boolean {
     for (let level = levels; level; level = level.up) {
       if (!path.startsWith(level.prefix)) continue;
       let rel = path.slice(level.prefix.length);
       if (sep !== '/') rel = rel.split(sep).join('/');
       if (rel === '') continue;
       this.tests++;
-      const r = level.rules.test(isDir ? `${rel}/` : rel);
-      if (r.ignored) return true;
-      if (r.unignored) return false;
+      const r = level.rules.test(rel, isDir);
+      if (r !== undefined) return r === 'ignored';
     }
     return false;
   }

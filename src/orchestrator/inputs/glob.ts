@@ -1,9 +1,8 @@
 /**
  * Glob patterns in `files`: expanded with tinyglobby inside the folder the pattern starts from
  * (which must lie in an allowed root), never following links while walking, and honouring every
- * .gitignore between a match and the repository's top (rules read with `ignore`, the library
- * eslint and prettier use, which follows git's semantics). `.git` and `node_modules` are never
- * walked. Each folder's .gitignore is read once and its rules inherited below (gitignore.ts).
+ * .gitignore between a match and the repository's top (git's semantics, matched in time bounded
+ * by pattern × path: gitignore-match.ts). `.git` and `node_modules` are never walked. Each folder's .gitignore is read once and its rules inherited below (gitignore.ts).
  * A glob picomatch would match in time growing as a power of a path's length (boundedGlob) is
  * walked whole from its base and matched by RE2 instead (glob-match.ts, issue 55).
  */
@@ -11,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
-import { GitignoreRules } from './gitignore.js';
+import { GitignoreRules, RulesTooCostly } from './gitignore.js';
 import { expandHome, isInside, locate } from './scope.js';
 import { InputError, type InputScope } from './types.js';
 
@@ -90,7 +89,12 @@ export async function expandGlob(pattern: string, scope: InputScope): Promise<Gl
   const files: string[] = [];
   let ignored = 0;
   for (const f of matched) {
-    if (await rules.ignored(f)) ignored++;
+    // the rules share the thread and stop past their budget (gitignore.ts RulesPace)
+    const out = await rules.ignored(f).catch((err: unknown) => {
+      if (err instanceof RulesTooCostly) throw new InputError(`${pattern}: ${err.message} (${files.length + ignored} of ${matched.length} files decided) — name the files instead, or narrow the pattern to fewer folders.`);
+      throw err;
+    });
+    if (out) ignored++;
     else files.push(f);
     if (files.length > scope.maxFiles) {
       throw new InputError(`${pattern}: matches more than ${scope.maxFiles} files (inputs.maxFiles) — narrow the pattern.`);

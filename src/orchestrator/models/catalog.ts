@@ -156,7 +156,8 @@ export function showFacts(show: ModelShow): ShowFacts {
 
 export class Catalog {
   private snapshot?: CatalogSnapshot;
-  private inflight?: Promise<CatalogSnapshot>;
+  /** The reading under way, and whether it was asked to refresh (one that was not is no answer to a refresh). */
+  private inflight?: { snapshot: Promise<CatalogSnapshot>; refresh: boolean };
   private readonly shows = new Map<string, ShowFacts>();
   private readonly ttlMs: number;
   private readonly showConcurrency: number;
@@ -178,12 +179,14 @@ export class Catalog {
     const ttl = this.snapshot?.models.some((m) => m.fit) ? Math.min(this.ttlMs, FIT_TTL_MS) : this.ttlMs;
     const fresh = this.snapshot && !this.snapshot.stale && Date.now() - this.snapshot.fetchedAt < ttl;
     if (fresh && !options.refresh) return this.snapshot!;
-    if (!this.inflight) {
-      this.inflight = this.fetch(options.signal).finally(() => {
-        this.inflight = undefined;
+    const refresh = options.refresh === true;
+    if (!this.inflight || (refresh && !this.inflight.refresh)) {
+      const snapshot = this.fetch(options.signal, refresh).finally(() => {
+        if (this.inflight?.snapshot === snapshot) this.inflight = undefined;
       });
+      this.inflight = { snapshot, refresh };
     }
-    return this.inflight;
+    return this.inflight.snapshot;
   }
 
   async get(name: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<CatalogModel | undefined> {
@@ -198,10 +201,10 @@ export class Catalog {
     throw notInstalled(name, this.backend.host, undefined, similar);
   }
 
-  private async fetch(signal?: AbortSignal): Promise<CatalogSnapshot> {
+  private async fetch(signal: AbortSignal | undefined, refresh: boolean): Promise<CatalogSnapshot> {
     let tags;
     try {
-      tags = await this.backend.list({ signal });
+      tags = await this.backend.list({ signal, ...(refresh && { refresh }) });
     } catch (err) {
       if (this.snapshot && err instanceof HostError && err.kind !== 'aborted') {
         this.snapshot = { ...this.snapshot, stale: err };

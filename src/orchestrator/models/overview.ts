@@ -167,7 +167,7 @@ export class ModelOverview {
   async listModels(options: { refresh?: boolean; signal?: AbortSignal; reachable?: boolean; recent?: boolean } = {}): Promise<ModelsOverview> {
     const [snapshot, running] = await Promise.all([
       this.catalog.list(options),
-      (options.recent ? this.running(options.signal) : this.backend.ps({ signal: options.signal })).catch((err: unknown) => {
+      (options.recent ? this.running(options.signal) : this.backend.ps({ signal: options.signal, ...(options.refresh && { refresh: true }) })).catch((err: unknown) => {
         if (err instanceof HostError && err.kind === 'unreachable' && !options.reachable) return [];
         throw err;
       }),

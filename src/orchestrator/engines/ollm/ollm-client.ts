@@ -9,6 +9,7 @@ import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, type Cal
 import { HostError } from '../host-error.js';
 import { cancelledText } from '../../util/stopping.js';
 import { shownAddress } from '../address-trouble.js';
+import { cappedFetch, MAX_BOX_MESSAGE_BYTES } from './capped-fetch.js';
 
 export interface BoxOptions {
   /** Its name in settings (hosts.NAME). */
@@ -43,6 +44,8 @@ export const BOX_CLIENT_NAME = 'ollm-mcp';
 
 export class BoxConnection {
   private client: Promise<Client> | undefined;
+  /** A connection the box sent a message past MAX_BOX_MESSAGE_BYTES on: the error its calls end with. */
+  private readonly oversized = new WeakMap<Promise<Client>, HostError>();
   readonly host: string;
   readonly who: string;
 
@@ -63,6 +66,11 @@ export class BoxConnection {
     const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {} });
     const transport = new StreamableHTTPClientTransport(new URL(this.o.url), {
       ...(token && { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+      // bytes counted as they come; past the bound the connection ends its calls (capped-fetch.ts)
+      fetch: cappedFetch(MAX_BOX_MESSAGE_BYTES, (err) => {
+        this.oversized.set(connecting, this.tooLarge(err.message));
+        this.drop(connecting);
+      }),
       reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 0 },
     });
     const connecting = client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
@@ -111,11 +119,16 @@ export class BoxConnection {
       connection = this.connect(call);
       return await send(await connection);
     } catch (err) {
-      const failure = this.failure(err, what, call.signal);
+      const over = connection && !call.signal?.aborted ? this.oversized.get(connection) : undefined;
+      const failure = over ?? this.failure(err, what, call.signal);
       // the session may be gone (the box restarted) or the box down: the next call connects afresh
       if (connection && failure.kind !== 'aborted' && failure.kind !== 'timeout') this.drop(connection);
       throw failure;
     }
+  }
+
+  private tooLarge(what: string): HostError {
+    return new HostError('bad_response', `${this.who} sent ${what}, more than ollm-mcp ever answers, so it was not read further — check that hosts.${this.o.name}.url names an ollm-mcp server; the other hosts serve meanwhile.`, this.host, { secrets: [this.token()] });
   }
 
   /** Anything a call threw, as the host error naming the box and the next step. */

@@ -29,7 +29,7 @@ export class OllmEngine implements Engine {
   readonly box: BoxConnection;
   onPs?: (running: EngineModel[]) => void;
   private listed = new Map<string, ListedModel>();
-  private reading: { at: number; answer: Promise<ReturnType<typeof boxModels>> } | undefined;
+  private reading: { at: number; answer: Promise<ReturnType<typeof boxModels>>; refresh: boolean; done: boolean } | undefined;
 
   constructor(private readonly options: OllmEngineOptions) {
     this.url = options.url;
@@ -59,18 +59,26 @@ export class OllmEngine implements Engine {
     return 'ollm-mcp';
   }
 
-  /** Its list_models, read at most once a second. */
+  /** Its list_models, read at most once a second; asked to refresh, it asks the box to refresh too (past the box's own cache). */
   private async models(options: CallOptions): Promise<ReturnType<typeof boxModels>> {
     const now = Date.now();
-    if (!this.reading || now - this.reading.at > LIST_REUSE_MS) {
-      const answer = this.box.callTool('list_models', {}, { signal: options.signal, timeoutMs: this.limit(options) }).then((r) => {
+    // a refresh is answered by a refreshing read still under way (list_models asks list and ps at once), by no other
+    const fresh = this.reading?.refresh === true && !this.reading.done;
+    if (!this.reading || now - this.reading.at > LIST_REUSE_MS || (options.refresh && !fresh)) {
+      const args = options.refresh ? { refresh: true } : {};
+      const answer = this.box.callTool('list_models', args, { signal: options.signal, timeoutMs: this.limit(options) }).then((r) => {
         if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
         return boxModels(r.structuredContent, this.ref);
       });
-      this.reading = { at: now, answer };
-      answer.catch(() => {
-        if (this.reading?.answer === answer) this.reading = undefined;
-      });
+      const reading = { at: now, answer, refresh: options.refresh === true, done: false };
+      this.reading = reading;
+      answer.then(
+        () => (reading.done = true),
+        () => {
+          reading.done = true;
+          if (this.reading?.answer === answer) this.reading = undefined;
+        },
+      );
     }
     const read = await this.reading.answer;
     this.listed = read.listed;

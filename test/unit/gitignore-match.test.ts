@@ -1,0 +1,129 @@
+/**
+ * One .gitignore's rules matched as git matches them, in time bounded by pattern × path (issue 61:
+ * the `ignore` library's backtracking regular expressions let a repository's .gitignore hold the
+ * shared server for seconds). Every expected answer below is git's own (`git check-ignore
+ * --no-index`, git 2.39, core.ignorecase false), the path tested alone — the walk applies a
+ * folder's answer to what lies in it (gitignore.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { GitignoreFile } from '../../src/orchestrator/inputs/gitignore-match.js';
+
+/** [.gitignore line, path relative to its folder, the path is a folder, git ignores it] */
+const GIT: Array<[string, string, boolean, boolean]> = [
+  // "**" between slashes, leading and trailing
+  ['a/**/b', 'a/b', false, true],
+  ['a/**/b', 'a/x/y/b', false, true],
+  ['a/**/b', 'ab', false, false],
+  ['a/**/b', 'x/a/b', false, false],
+  ['a/**/b', 'a/xb', false, false],
+  ['**/foo', 'foo', false, true],
+  ['**/foo', 'x/y/foo', false, true],
+  ['**/foo', 'xfoo', false, false],
+  ['abc/**', 'abc/x', false, true],
+  ['abc/**', 'abc/x/y', false, true],
+  ['abc/**', 'abc', true, false],
+  ['x/**/**/y', 'x/y', false, true],
+  ['x/**/**/y', 'x/1/2/y', false, true],
+  ['**', 'any/thing', false, true],
+  ['a/**/', 'a/b', true, true],
+  ['a/**/', 'a/b', false, false],
+  // "**" git reads as "*", or as a "**" after the literal prefix it compares on its own
+  ['foo**/bar', 'foo/bar', false, true],
+  ['foo**/bar', 'foox/y/bar', false, true],
+  ['x/foo**', 'x/foo/y', false, true],
+  ['**\\/b', 'x/b', false, true],
+  ['**\\/b', 'b', false, false],
+  // folders only, anchoring, a name at any depth
+  ['foo/', 'foo', true, true],
+  ['foo/', 'foo', false, false],
+  ['foo/', 'x/foo', true, true],
+  ['/foo', 'foo', false, true],
+  ['/foo', 'x/foo', false, false],
+  ['a/b', 'a/b', false, true],
+  ['a/b', 'x/a/b', false, false],
+  ['a\\/b', 'a/b', false, true],
+  ['*/b', 'a/b', false, true],
+  ['*/b', 'x/a/b', false, false],
+  ['d/*', 'd/e', false, true],
+  // "*" and "?" never cross a "/"
+  ['a?c', 'abc', false, true],
+  ['x/a?c', 'x/a/c', true, false],
+  ['x/a*b', 'x/a/zb', false, false],
+  ['x/a*b', 'x/azzb', false, true],
+  // escapes, comments, trailing spaces
+  ['\\!important', '!important', false, true],
+  ['\\#hash', '#hash', false, true],
+  ['#hash', '#hash', false, false],
+  ['foo\\ ', 'foo ', false, true],
+  ['foo  ', 'foo', false, true],
+  // classes: negated, ranges, "]" and "-" as members, POSIX names, unclosed or unknown ones
+  ['[!a]b', 'bb', false, true],
+  ['[!a]b', 'ab', false, false],
+  ['[^a]b', 'cb', false, true],
+  ['[a-c]x', 'bx', false, true],
+  ['[a-c]x', 'dx', false, false],
+  ['[]]x', ']x', false, true],
+  ['[a-]x', '-x', false, true],
+  ['[[:digit:]]*.txt', '1a.txt', false, true],
+  ['[[:digit:]]*.txt', 'a1.txt', false, false],
+  ['[a', '[a', false, false],
+  ['[a', 'a', false, false],
+  ['[[:bogus:]]', 'b', false, false],
+  // case, bytes
+  ['*.LOG', 'x.log', false, false],
+  ['*.log', 'x.log', false, true],
+  ['?', 'é', false, false],
+  ['??', 'é', false, true],
+  ['é', 'é', false, true],
+];
+
+describe('gitignore-match: git semantics', () => {
+  it.each(GIT)('%j against %j (folder: %s) is ignored: %s', (pattern, path, isDir, ignored) => {
+    expect(new GitignoreFile(`${pattern}\n`, false).test(path, isDir) === 'ignored').toBe(ignored);
+  });
+
+  it('lets the last matching line decide, a negation bringing a path back', () => {
+    const rules = new GitignoreFile('*.log\n!keep.log\nkeep.log.old\n', false);
+    expect(rules.test('x.log', false)).toBe('ignored');
+    expect(rules.test('d/keep.log', false)).toBe('unignored');
+    expect(rules.test('notes.txt', false)).toBeUndefined();
+    expect(new GitignoreFile('!keep.log\n*.log\n', false).test('keep.log', false)).toBe('ignored');
+  });
+
+  it('reads CRLF lines and a byte-order mark, and skips blank and comment lines', () => {
+    const rules = new GitignoreFile('\uFEFF*.tmp\r\n\r\n# a comment\r\n   \r\nbuild/\r\n', false);
+    expect(rules.test('x.tmp', false)).toBe('ignored');
+    expect(rules.test('build', true)).toBe('ignored');
+    expect(rules.test('# a comment', false)).toBeUndefined();
+  });
+
+  it('folds case where git does by default (macOS, Windows), and only there', () => {
+    expect(new GitignoreFile('*.LOG\n[A-C]x\n', true).test('x.log', false)).toBe('ignored');
+    expect(new GitignoreFile('*.LOG\n[A-C]x\n', true).test('bX', false)).toBe('ignored');
+    expect(new GitignoreFile('*.LOG\n', false).test('x.log', false)).toBeUndefined();
+  });
+});
+
+describe('gitignore-match: bounded time', () => {
+  const chain = (depth: number) => Array(depth).fill('a').join('/');
+
+  it('decides nested "**" over an 80-deep (and a 2,000-deep) folder chain at once, both ways', () => {
+    // the backtracking regular expression took seconds per path here, growing as depth^6
+    const rules = new GitignoreFile('a/**/a/**/a/**/a/**/a/**/a/**/b\n', false);
+    const started = performance.now();
+    for (const depth of [80, 2000]) {
+      expect(rules.test(chain(depth), true)).toBeUndefined();
+      expect(rules.test(`${chain(depth)}/x`, false)).toBeUndefined();
+      expect(rules.test(`${chain(depth)}/b`, false)).toBe('ignored');
+    }
+    expect(performance.now() - started).toBeLessThan(1000); // a guard against a hang, not a speed figure
+  });
+
+  it('decides many stars in one name over a long name at once', () => {
+    const rules = new GitignoreFile(`${'*a'.repeat(40)}*b\n${'?'.repeat(300)}\n`, false);
+    const started = performance.now();
+    expect(rules.test('a'.repeat(255), false)).toBeUndefined();
+    expect(rules.test(`${'a'.repeat(254)}b`, false)).toBe('ignored');
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
