@@ -5,7 +5,7 @@
  * and the work one file costs does not grow with the depth it lies at.
  */
 import { describe, expect, it } from 'vitest';
-import { GitignoreRules, RulesTooCostly, type RulesPace } from '../../src/orchestrator/inputs/gitignore.js';
+import { GitignoreRules, MAX_RULES_IN_FORCE, RulesTooCostly, type RulesPace } from '../../src/orchestrator/inputs/gitignore.js';
 
 const TOP = '/repo';
 
@@ -139,6 +139,28 @@ describe('gitignore rules: sharing the thread', () => {
     expect((err as Error).message).toBe(`the .gitignore rules under ${TOP} took more than 0 s to match against these paths`);
     const ample = rulesFrom({ [TOP]: `${costly}\nf3.txt\n` }, { sliceMs: 20, budgetMs: 60_000 });
     expect(await ignoredOf(ample.rules, files)).toEqual([files[3]]);
+  });
+});
+
+describe('gitignore rules: how many a walk matches', () => {
+  const many = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `**/a*a*${tag}${i}*c`).join('\n');
+
+  it(`refuses more than ${MAX_RULES_IN_FORCE} rules in force in a folder (one path is matched against each in one step), and takes exactly that many`, async () => {
+    const over = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE, 't')}\nx.txt` });
+    const err = await over.rules.ignored(`${TOP}/x.txt`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RulesTooCostly);
+    expect((err as Error).message).toBe(`the .gitignore files down to ${TOP} hold ${MAX_RULES_IN_FORCE + 1} rules, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
+    const at = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE - 1, 't')}\nx.txt` });
+    expect(await ignoredOf(at.rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
+  });
+
+  it('counts the rules of the folders above: a deeper .gitignore past the sum is refused, the folders above still decided', async () => {
+    const half = MAX_RULES_IN_FORCE / 2;
+    const { rules } = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: many(half, 's') });
+    expect(await ignoredOf(rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
+    await expect(rules.ignored(`${TOP}/sub/y.txt`)).rejects.toThrow(`hold ${MAX_RULES_IN_FORCE + 1} rules`);
+    const fits = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: `${many(half - 2, 's')}\ny.txt` });
+    expect(await ignoredOf(fits.rules, ['x.txt', 'sub/y.txt', 'sub/z.txt'])).toEqual(['x.txt', 'sub/y.txt']);
   });
 });
 

@@ -122,6 +122,11 @@ export class GitignoreFile {
     this.rules = parseGitignore(text, fold);
   }
 
+  /** How many rules it holds: what one path may be matched against. */
+  get size(): number {
+    return this.rules.length;
+  }
+
   /** The last rule that matches decides: ignored, or brought back by a negation; undefined when none does. */
   test(relPath: string, isDir: boolean): 'ignored' | 'unignored' | undefined {
     if (this.rules.length === 0) return undefined;

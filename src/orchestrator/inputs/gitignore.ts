@@ -27,7 +27,15 @@ export interface RulesPace {
 }
 export const RULES_PACE: RulesPace = { sliceMs: 20, budgetMs: 15_000 };
 
-/** The rules took longer than the walk's budget to match. */
+/**
+ * The most rules in force in one folder (its .gitignore and those above it): one path is matched
+ * against each in a single step of the walk, which cannot give the thread back inside it. A costly
+ * rule takes some microseconds over a deep path, so this keeps a step to tens of ms; repositories
+ * hold hundreds.
+ */
+export const MAX_RULES_IN_FORCE = 5000;
+
+/** The rules took longer than the walk's budget to match, or are too many to match a path in one step. */
 export class RulesTooCostly extends Error {}
 
 /** One folder's compiled rules, and the rules of the folders above it. */
@@ -36,6 +44,8 @@ interface RuleLevel {
   prefix: string;
   rules: GitignoreFile;
   up: RuleLevel | undefined;
+  /** Its rules and those of the levels above. */
+  inForce: number;
 }
 
 interface FolderState {
@@ -178,7 +188,10 @@ export class GitignoreRules {
     this.texts.delete(dir);
     if (text === undefined) return parent;
     this.compiled++;
-    return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules: new GitignoreFile(text), up: parent.levels } };
+    const rules = new GitignoreFile(text);
+    const inForce = rules.size + (parent.levels?.inForce ?? 0);
+    if (inForce > MAX_RULES_IN_FORCE) throw new RulesTooCostly(`the .gitignore files down to ${dir} hold ${inForce} rules, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
+    return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules, up: parent.levels, inForce } };
   }
 
   /** Git's answer for `path`: the deepest .gitignore with a rule that matches it decides. */
