@@ -9,7 +9,7 @@ import { cappedFetch, OversizeError } from '../../src/orchestrator/engines/ollm/
 const enc = new TextEncoder();
 
 /** A fetch answering `pieces` (each one chunk) with `type`, and what the capped fetch made of it. */
-async function read(type: string, pieces: string[], max: number, status = 200) {
+async function read(type: string, pieces: string[], max: number, status = 200, streamMax?: number) {
   const told: OversizeError[] = [];
   const base = async () =>
     new Response(
@@ -21,7 +21,7 @@ async function read(type: string, pieces: string[], max: number, status = 200) {
       }),
       { status, headers: { 'content-type': type } },
     );
-  const res = await cappedFetch(max, (e) => told.push(e), base)('http://box/mcp');
+  const res = await cappedFetch(max, (e) => told.push(e), base, streamMax)('http://box/mcp');
   const text = await res.text().then(
     (t) => t,
     (e: unknown) => e as Error,
@@ -60,6 +60,17 @@ describe('capped fetch', () => {
     expect(text).toBeInstanceOf(OversizeError);
     expect((text as Error).message).toBe('an event of its stream larger than 200 bytes');
     expect(told).toHaveLength(1);
+  });
+
+  it('cuts an SSE stream past its bound in all, though each event is under the bound (a box streaming without end); up to it, every byte passes', async () => {
+    const event = `event: message\ndata: ${'p'.repeat(30)}\n\n`; // 52 bytes
+    const endless = await read('text/event-stream', Array.from({ length: 20 }, () => event), 100, 200, 20 * event.length - 1);
+    expect(endless.text).toBeInstanceOf(OversizeError);
+    expect((endless.text as Error).message).toBe(`its stream larger than ${20 * event.length - 1} bytes`);
+    expect(endless.told).toHaveLength(1);
+    const whole = await read('text/event-stream', Array.from({ length: 20 }, () => event), 100, 200, 20 * event.length);
+    expect(whole.text).toBe(event.repeat(20));
+    expect(whole.told).toEqual([]);
   });
 
   it('counts any other body whole: under the bound it passes, past it it is refused', async () => {

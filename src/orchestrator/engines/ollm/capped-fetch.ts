@@ -18,6 +18,13 @@ export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Respo
  */
 export const MAX_BOX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+/**
+ * The most bytes one SSE stream may take in all: events each under the bound but without end (a
+ * box sending progress or comments on and on) are cut here. Hours of a real generation's progress
+ * (a line a second or so) and its answer take a small part of it.
+ */
+export const MAX_BOX_STREAM_BYTES = 256 * 1024 * 1024;
+
 /** A message past the bound: not read further. */
 export class OversizeError extends Error {}
 
@@ -62,21 +69,24 @@ function whole(max: number): (chunk: Uint8Array) => boolean {
 const isEventStream = (type: string | null) => (type ?? '').split(';')[0]!.trim().toLowerCase() === 'text/event-stream';
 
 /**
- * `fetch` whose response bodies error once a message passes `maxBytes`, calling `onOversize`
+ * `fetch` whose response bodies error once a message passes `maxBytes`, or an SSE stream in all
+ * `streamMax`, calling `onOversize`
  * first (the connection ends its calls with the error naming the box).
  */
-export function cappedFetch(maxBytes: number, onOversize: (err: OversizeError) => void, base: FetchLike = fetch): FetchLike {
+export function cappedFetch(maxBytes: number, onOversize: (err: OversizeError) => void, base: FetchLike = fetch, streamMax = MAX_BOX_STREAM_BYTES): FetchLike {
   return async (url, init) => {
     const response = await base(url, init);
     if (!response.body || NO_BODY.has(response.status)) return response;
     const sse = isEventStream(response.headers.get('content-type'));
-    const over = sse ? perEvent(maxBytes) : whole(maxBytes);
-    const what = sse ? 'an event of its stream' : 'an answer';
+    const message = sse ? perEvent(maxBytes) : whole(maxBytes);
+    const stream = sse ? whole(streamMax) : () => false;
     const counted = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
-          if (over(chunk)) {
-            const err = new OversizeError(`${what} larger than ${maxBytes >= 1 << 20 ? `${maxBytes >> 20} MiB` : `${maxBytes} bytes`}`);
+          const past = message(chunk) ? [sse ? 'an event of its stream' : 'an answer', maxBytes] : stream(chunk) ? ['its stream', streamMax] : undefined;
+          if (past) {
+            const [what, max] = past as [string, number];
+            const err = new OversizeError(`${what} larger than ${max >= 1 << 20 ? `${max >> 20} MiB` : `${max} bytes`}`);
             onOversize(err);
             controller.error(err); // the pipe cancels the body: the rest is never read
             return;
