@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { stateDb } from '../../src/orchestrator/storage/db.js';
 import { JobError, jobOwner, LongWork, MAX_RUNNING } from '../../src/orchestrator/jobs/long-work.js';
 import { isJobId, JobStore, MAX_JOBS, shownId } from '../../src/orchestrator/stores/job-store.js';
-import { keptTtl, TASK_TTL_MS } from '../../src/server/task-shapes.js';
+import { keptTtl, MIN_TASK_TTL_MS, TASK_TTL_MS } from '../../src/server/task-shapes.js';
 import { tempDir } from '../helpers/temp.js';
 
 const rowsOf = async (home: string, owner: string) => (await stateDb(home)).prepare('SELECT id, state FROM jobs WHERE owner = ? ORDER BY rowid').all(owner) as Array<{ id: string; state: string }>;
@@ -113,12 +113,15 @@ describe('running jobs per owner, begun all at once', () => {
 });
 
 describe("a task's ttl", () => {
-  it('is the one asked for, at most ours; ours when none was asked (null: unlimited)', () => {
+  it('is the one asked for, within ours (10 s to 24 h); ours when none was asked (null: unlimited)', () => {
     expect(keptTtl(60_000)).toBe(60_000);
+    expect(keptTtl(MIN_TASK_TTL_MS + 1)).toBe(MIN_TASK_TTL_MS + 1);
+    expect(keptTtl(MIN_TASK_TTL_MS)).toBe(MIN_TASK_TTL_MS);
+    expect(keptTtl(1)).toBe(MIN_TASK_TTL_MS); // an ended task's result there to be fetched, not gone at once
     expect(keptTtl(undefined)).toBe(TASK_TTL_MS);
     expect(keptTtl(null)).toBe(TASK_TTL_MS);
     expect(keptTtl(10 * TASK_TTL_MS)).toBe(TASK_TTL_MS);
-    expect(keptTtl(-5)).toBe(0);
+    expect(keptTtl(-5)).toBe(MIN_TASK_TTL_MS);
   });
 
   it('an ended task past its ttl (from its creation) reads as unknown and is removed by the cleanup; within it, and while it runs, it is known', async () => {
