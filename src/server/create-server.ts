@@ -77,12 +77,19 @@ export interface FactoryOptions {
 }
 
 /**
- * A `tools/call` of a tool outside `only` (an engine claim's endpoint), answered before the SDK
- * sees it: a JSON-RPC error saying why and where to call it; undefined for any other message.
+ * What an engine claim's endpoint does not serve, answered before the SDK sees it: a `tools/call`
+ * of a tool outside `only`, or any call as a task (`tasks/*`, a `tools/call` carrying `task`: a
+ * relayed call runs whole) — a JSON-RPC error saying why and where to call it; undefined for any
+ * other message.
  */
 export function notServedAnswer(message: unknown, only: readonly string[]): { id: string | number; error: { code: number; message: string } } | undefined {
-  const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; method?: unknown; params?: { name?: unknown } };
-  if (m.method !== 'tools/call' || (typeof m.id !== 'string' && typeof m.id !== 'number')) return undefined;
+  const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: unknown; method?: unknown; params?: { name?: unknown; task?: unknown } };
+  if (typeof m.id !== 'string' && typeof m.id !== 'number') return undefined;
+  const tasks = typeof m.method === 'string' && m.method.startsWith('tasks/');
+  if (tasks || (m.method === 'tools/call' && m.params?.task !== undefined)) {
+    return { id: m.id, error: { code: tasks ? -32601 : -32602, message: "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server." } };
+  }
+  if (m.method !== 'tools/call') return undefined;
   const name = typeof m.params?.name === 'string' ? m.params.name : undefined;
   if (name === undefined || only.includes(name)) return undefined;
   const shown = JSON.stringify(name.length > 100 ? `${name.slice(0, 100)}…` : name);

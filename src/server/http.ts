@@ -189,7 +189,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
   const waiting = new Waiting(); // the clients waiting for an answer: while any does, a dropped call's grace is short
   const leg = legacyLeg(factory, { graceMs: serving.settings.http.resumeGraceSeconds * 1000, waiting }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
-  const sse = legacySse(createServerFactory(serving, catalog, { live: true, ...only })); // an SSE session is one long-lived server
+  const sse = legacySse(createServerFactory(serving, catalog, { live: true })); // an SSE session (never at an engine claim's endpoint, which serves /mcp only) is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
   const calls = new CallRegistry();
@@ -243,7 +243,6 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   /** Legacy SSE messages are read here too, so the size limit and its answer are the same. */
   async function postLegacy(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const read = await readMessage(req, res);
-    if (read && given.only && notServedAnswer(read.message, given.only)) return reply(res, 403, `Only ${given.only.join(', ')} are served at an engine claim's endpoint.`);
     if (read) await sse.post(req, res, url, read.message);
   }
 
@@ -263,6 +262,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
         if (!res.headersSent) reply(res, 500, 'Internal error; see the server log.');
       });
     if (path === '/mcp' || path === '/mcp/') return void done(() => (req.method === 'POST' ? post(req, res) : other(req, res)));
+    if (given.only) return reply(res, 404, `Nothing at ${shortened(path)}: an engine claim's endpoint serves /mcp only.`);
     if (route === 'GET /sse') return void done(() => sse.open(res));
     if (route === 'POST /messages') return void done(() => postLegacy(req, res, url));
     if (serveViewPage(req, res, url)) return;

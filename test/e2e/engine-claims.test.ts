@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, specTypeSchemas, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { claimFile, engineKey, proves } from '../../src/server/shared/engine-claims.js';
 import { isRunning, launcherIn, runtimeDir, serverLog, servedBy, sharedFixture, sharedPids, socketDir, type SharedLaunch } from '../helpers/shared.js';
 
@@ -172,6 +172,14 @@ describe('two shared servers of other settings on one machine, one engine', () =
       expect(answer.isError, JSON.stringify(answer.content)).not.toBe(true);
       expect(answer.structuredContent).toMatchObject({ model: 'phi3:mini' });
       expect((await client.listResources().catch(() => ({ resources: [] }))).resources).toEqual([]);
+      // nor as a task, nor anything beside /mcp (the views, legacy SSE): a relayed call runs whole at /mcp
+      const asTask = await client.request({ method: 'tools/call', params: { name: 'route_and_generate', arguments: { prompt: 'Say hi.', model: 'phi3:mini' }, task: { ttl: 60_000 } } }, specTypeSchemas.CreateTaskResult).then(
+        () => 'served',
+        (err: Error) => err.message,
+      );
+      expect(asTask).toContain('Tasks are not served here');
+      const auth = { authorization: `Bearer ${held.token}` };
+      for (const path of ['/', '/sse', '/views/status']) expect((await fetch(new URL(path, held.url), { headers: auth })).status, path).toBe(404);
     } finally {
       await client.close();
     }

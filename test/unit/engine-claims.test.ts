@@ -532,6 +532,14 @@ describe("notServedAnswer: a claim's endpoint refuses every other tool, saying w
     expect(notServedAnswer({ id: 'a', method: 'tools/call', params: { name: 'n'.repeat(5000) } }, only)?.error.message.length).toBeLessThan(600);
   });
 
+  it('refuses any call as a task (tasks/*, a tools/call carrying task), a served tool too; a notification passes (the SDK answers it)', () => {
+    const why = "Tasks are not served here: this is an engine claim's endpoint, where the other ollm-mcp servers of this machine relay calls that run whole. Call without `task`, or on your own ollm-mcp server.";
+    expect(notServedAnswer({ id: 3, method: 'tools/call', params: { name: 'route_and_generate', task: { ttl: 1000 } } }, only)).toEqual({ id: 3, error: { code: -32602, message: why } });
+    for (const method of ['tasks/get', 'tasks/list', 'tasks/result', 'tasks/cancel']) expect(notServedAnswer({ id: 'x', method, params: { taskId: 'job-1' } }, only), method).toEqual({ id: 'x', error: { code: -32601, message: why } });
+    expect(notServedAnswer({ method: 'tasks/get', params: {} }, only)).toBeUndefined();
+    expect(notServedAnswer({ id: 4, method: 'tools/call', params: { name: 'route_and_generate' } }, only)).toBeUndefined();
+  });
+
   it('lets through the tools served, other methods, notifications and malformed calls (the SDK answers those)', () => {
     for (const name of only) expect(notServedAnswer({ id: 1, method: 'tools/call', params: { name } }, only), name).toBeUndefined();
     for (const m of [{ id: 1, method: 'tools/list' }, { method: 'tools/call', params: { name: 'delete_model' } }, { id: 1, method: 'tools/call', params: {} }, null, 'text', [1]]) expect(notServedAnswer(m, only), JSON.stringify(m)).toBeUndefined();
