@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler, type McpServer } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
@@ -26,7 +26,8 @@ import { isLegacy, legacyLeg } from './http-legacy-leg.js';
 import { Waiting } from './resume-grace.js';
 import { keepHeapSmall } from './lifecycle.js';
 import type { Serving } from './serving.js';
-import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
+import { MAX_MESSAGE_BYTES } from './limits.js';
+import { legacySse, readMessage, sessionEnded } from './http-messages.js';
 import { VERSION } from './version.js';
 import { acceptPageToken, serveViewPage } from './views-http.js';
 import { tooDeepAnswer } from '../tools/arg-bounds.js';
@@ -55,70 +56,6 @@ export interface HttpOptions {
 
 export class HttpStartError extends Error {
   override name = 'HttpStartError';
-}
-
-/** Legacy HTTP+SSE (protocol 2024-11-05): one server per /sse stream, messages POSTed to /messages?sessionId=…. */
-function legacySse(factory: () => McpServer) {
-  const sessions = new Map<string, { close(): Promise<void>; handlePostMessage(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> }>();
-  return {
-    async open(res: ServerResponse): Promise<void> {
-      const { SSEServerTransport } = await import('@modelcontextprotocol/server-legacy/sse');
-      const transport = new SSEServerTransport('/messages', res);
-      sessions.set(transport.sessionId, transport);
-      transport.onclose = () => sessions.delete(transport.sessionId);
-      // The legacy transport speaks the SDK's transport interface, versioned apart from the server's.
-      await factory().connect(transport as never);
-    },
-    async post(req: IncomingMessage, res: ServerResponse, url: URL, message: unknown): Promise<void> {
-      const session = sessions.get(url.searchParams.get('sessionId') ?? '');
-      if (!session) return reply(res, 404, 'No SSE session with that sessionId: open GET /sse first.');
-      await session.handlePostMessage(req, res, message);
-    },
-    async close(): Promise<void> {
-      await Promise.all([...sessions.values()].map((s) => s.close().catch(() => undefined)));
-    },
-  };
-}
-
-/** The body, or 'too-large' past `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve('too-large');
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-/** A POSTed JSON-RPC message, read whole; undefined when it was too large or not JSON (and so answered). */
-async function readMessage(req: IncomingMessage, res: ServerResponse): Promise<{ message: unknown } | undefined> {
-  const body = await readBody(req, MAX_MESSAGE_BYTES);
-  if (body === 'too-large') {
-    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: TOO_LARGE_CODE, message: tooLargeMessage() }, id: null }));
-    return undefined;
-  }
-  try {
-    return { message: JSON.parse(body.toString('utf8')) };
-  } catch {
-    res.writeHead(400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not JSON.' }, id: null }));
-    return undefined;
-  }
-}
-
-/** A request of a session its client ended (DELETE): 404, so the client starts a new one, as the protocol asks. */
-function sessionEnded(res: ServerResponse): void {
-  res.writeHead(404, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found: its client ended it (DELETE). Initialize a new session.' }, id: null }));
 }
 
 /** Where to listen and the tokens accepted, as checked (trimmed); refuses to start on a bad token or an open address without one. */
