@@ -82,79 +82,97 @@ export interface PlannedElsewhereOptions {
   suspectMs?: number;
 }
 
+/** Who plans the engine, as the claim last said: the planning server and the box that reaches it (none while this server plans). */
+class Planning implements Shared {
+  planner: Planner | undefined;
+  box: OllmEngine | undefined;
+  /** The claim being asked now: one question at a time, for every call. */
+  settling: Promise<void> | undefined;
+  /** When the claim last answered, ms. */
+  settledAt = 0;
+  onPs: Engine['onPs'];
+
+  constructor(
+    private readonly direct: Engine,
+    private readonly claim: EngineClaim,
+    private readonly options: PlannedElsewhereOptions,
+  ) {}
+
+  get plannedBy(): Planner | undefined {
+    return this.planner;
+  }
+
+  settle(): Promise<void> {
+    return (this.settling ??= this.claim
+      .planner()
+      .then((now) => this.follow(now))
+      .finally(() => ((this.settling = undefined), (this.settledAt = Date.now()))));
+  }
+
+  /** Reaches the engine through `now` from here on (or straight, when this server plans it). */
+  private follow(now: Planner | undefined): void {
+    if (now?.url === this.planner?.url && now?.token === this.planner?.token) return;
+    void this.box?.box.close();
+    this.planner = now;
+    const { name, timeoutMs, parallel } = this.options;
+    // nothing is sent there once its process is gone (or its pid is another process's): the call fails as unreachable, and the claim is settled again
+    const sendable = now && stillTheProcess(now.pid, this.options.alive ?? ownProcessAlive);
+    this.box = now && new OllmEngine({ name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${this.direct.who} (process ${now.pid})`, timeoutMs, parallel, sendable });
+    if (this.box) this.box.onPs = (running) => this.onPs?.(running);
+  }
+
+  /** The engine a call of `prop` goes to now. */
+  target(prop: PropertyKey): Engine {
+    return STRAIGHT.has(prop) ? this.direct : (this.box ?? this.direct);
+  }
+}
+
+const on = (engine: Engine, prop: PropertyKey) => (engine as unknown as Record<PropertyKey, unknown>)[prop];
+const call = (engine: Engine, prop: PropertyKey, args: unknown[]) => (on(engine, prop) as (...a: unknown[]) => unknown).apply(engine, args);
+
+/**
+ * A call sent to the planner (`first`): while it has no answer, the claim is proven again every
+ * `suspectMs` (one settle at a time for all calls); once another server — or this one — plans
+ * the engine, the call is stopped there and sent once to that one.
+ */
+function relay(p: Planning, first: Engine, prop: PropertyKey, args: unknown[], suspectMs: number): Promise<unknown> {
+  const at = OPTIONS_AT[prop];
+  if (at === undefined) return call(first, prop, args) as Promise<unknown>;
+  const given = (args[at] ?? {}) as { signal?: AbortSignal };
+  const moved = new AbortController();
+  const sent = [...args];
+  sent[at] = { ...given, signal: given.signal ? AbortSignal.any([given.signal, moved.signal]) : moved.signal };
+  const watch = setInterval(() => {
+    if (p.settling === undefined && Date.now() - p.settledAt >= suspectMs) void p.settle().then(() => p.box !== first && moved.abort());
+    else void p.settling?.then(() => p.box !== first && moved.abort());
+  }, suspectMs);
+  watch.unref?.();
+  return (call(first, prop, sent) as Promise<unknown>)
+    .catch(async (err: unknown) => {
+      if (!moved.signal.aborted || given.signal?.aborted) throw err;
+      return call(p.target(prop), prop, args); // the planner went away under it: sent once to the one that plans now
+    })
+    .finally(() => clearInterval(watch));
+}
+
 /** `direct`, reached through whichever server plans it (see above); `shared` tells and settles who. */
 export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: PlannedElsewhereOptions): Engine & { shared: Shared } {
-  let planner: Planner | undefined;
-  let box: OllmEngine | undefined;
-  let settling: Promise<void> | undefined;
-  let settledAt = 0;
-  let onPs: Engine['onPs'];
-  const alive = options.alive ?? ownProcessAlive;
+  const p = new Planning(direct, claim, options);
   const suspectMs = options.suspectMs ?? SUSPECT_MS;
 
-  const settle = (): Promise<void> =>
-    (settling ??= claim
-      .planner()
-      .then((now) => {
-        if (now?.url === planner?.url && now?.token === planner?.token) return;
-        void box?.box.close();
-        planner = now;
-        // nothing is sent there once its process is gone (or its pid is another process's): the call fails as unreachable, and the claim is settled again
-        box = now && new OllmEngine({ name: options.name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${direct.who} (process ${now.pid})`, timeoutMs: options.timeoutMs, parallel: options.parallel, sendable: stillTheProcess(now.pid, alive) });
-        if (box) box.onPs = (running) => onPs?.(running);
-      })
-      .finally(() => ((settling = undefined), (settledAt = Date.now()))));
-
-  const shared: Shared = {
-    settle,
-    get plannedBy() {
-      return planner;
-    },
-  };
-
   const notSentOn = () =>
-    new HostError('not_supported', `${direct.who} is planned by another ollm-mcp server now (process ${planner?.pid}); a call relayed to this one is run on its own engines only, never sent on — the server that sent it asks that one.`, direct.host);
-
-  const can = (): EngineCapabilities => (box ? { ...box.can, pullAndDelete: direct.can.pullAndDelete, ...(direct.can.create !== undefined && { create: direct.can.create }) } : direct.can);
-  const on = (engine: Engine, prop: PropertyKey) => (engine as unknown as Record<PropertyKey, unknown>)[prop];
-  const call = (engine: Engine, prop: PropertyKey, args: unknown[]) => (on(engine, prop) as (...a: unknown[]) => unknown).apply(engine, args);
-
-  /**
-   * A call sent to the planner: while it has no answer, the claim is proven again every
-   * `suspectMs` (one settle at a time for all calls); once another server — or this one — plans
-   * the engine, the call is stopped there and sent once to that one.
-   */
-  const relay = (first: Engine, prop: PropertyKey, args: unknown[]): Promise<unknown> => {
-    const at = OPTIONS_AT[prop];
-    if (at === undefined) return call(first, prop, args) as Promise<unknown>;
-    const given = (args[at] ?? {}) as { signal?: AbortSignal };
-    const moved = new AbortController();
-    const sent = [...args];
-    sent[at] = { ...given, signal: given.signal ? AbortSignal.any([given.signal, moved.signal]) : moved.signal };
-    const watch = setInterval(() => {
-      if (settling === undefined && Date.now() - settledAt >= suspectMs) void settle().then(() => box !== first && moved.abort());
-      else void settling?.then(() => box !== first && moved.abort());
-    }, suspectMs);
-    watch.unref?.();
-    const result = call(first, prop, sent) as Promise<unknown>;
-    return result
-      .catch(async (err: unknown) => {
-        if (!moved.signal.aborted || given.signal?.aborted) throw err;
-        return call(box ?? direct, prop, args); // the planner went away under it: sent once to the one that plans now
-      })
-      .finally(() => clearInterval(watch));
-  };
+    new HostError('not_supported', `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}); a call relayed to this one is run on its own engines only, never sent on — the server that sent it asks that one.`, direct.host);
 
   /** A method of whichever engine serves it now; a call the planner could not take goes once more to the next one. */
   const dispatch = (prop: PropertyKey, args: unknown[]): unknown => {
-    const first = STRAIGHT.has(prop) ? direct : (box ?? direct);
+    const first = p.target(prop);
     if (first === direct) return call(first, prop, args);
     // relayed here while this server planned the engine (it was stopped meanwhile, and its caller has gone on without it): never sent on
     if (prop === 'generate' && (args[0] as GenerateRequest | undefined)?.relayed) return Promise.reject(notSentOn());
-    return relay(first, prop, args).catch(async (err: unknown) => {
+    return relay(p, first, prop, args, suspectMs).catch(async (err: unknown) => {
       if (!gone(err)) throw err;
-      await settle();
-      const next = box ?? direct;
+      await p.settle();
+      const next = p.target(prop);
       if (next === first || typeof on(next, prop) !== 'function') throw err;
       return call(next, prop, args);
     });
@@ -163,38 +181,43 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
   /** Before acting on the engine's memory as its planner: is the claim still this server's? If not, the new planner is found first. */
   const planned = async (prop: PropertyKey, args: unknown[]): Promise<unknown> => {
     if (!(await claim.holds())) {
-      await settle();
-      if (planner) log.warn(`${direct.who}: this server no longer holds its claim (process ${planner.pid} plans it now): it plans nothing there from now on`);
+      await p.settle();
+      if (p.planner) log.warn(`${direct.who}: this server no longer holds its claim (process ${p.planner.pid} plans it now): it plans nothing there from now on`);
     }
     return dispatch(prop, args);
   };
 
   const method = (prop: PropertyKey) => {
-    const first = STRAIGHT.has(prop) ? direct : (box ?? direct);
+    const first = p.target(prop);
     if (typeof on(first, prop) !== 'function') return undefined;
     return (...args: unknown[]) => (first === direct && MEMORY.has(prop) ? planned(prop, args) : dispatch(prop, args));
   };
+  return proxyOf(direct, p, method);
+}
 
+/** `direct` as the fleet sees it: its methods through `method`, its capabilities and name those of whoever serves it now. */
+function proxyOf(direct: Engine, p: Planning, method: (prop: PropertyKey) => unknown): Engine & { shared: Shared } {
+  const can = (): EngineCapabilities => (p.box ? { ...p.box.can, pullAndDelete: direct.can.pullAndDelete, ...(direct.can.create !== undefined && { create: direct.can.create }) } : direct.can);
   return new Proxy(direct as Engine & { shared: Shared }, {
     get(target, prop) {
-      if (prop === 'shared') return shared;
+      if (prop === 'shared') return p;
       if (prop === 'can') return can();
-      if (prop === 'onPs') return onPs;
+      if (prop === 'onPs') return p.onPs;
       // the engine's own address keys what is learned of it; messages name the server planning it while one does
-      if (prop === 'who') return box ? box.who : target.who;
+      if (prop === 'who') return p.box ? p.box.who : target.who;
       if (prop === 'host' || prop === 'url' || prop === 'engineName') return Reflect.get(target, prop, target);
-      const value = Reflect.get(box && !STRAIGHT.has(prop) ? box : target, prop);
-      return typeof value === 'function' ? method(prop) : box && prop === 'kind' ? box.kind : value;
+      const value = Reflect.get(p.box && !STRAIGHT.has(prop) ? p.box : target, prop);
+      return typeof value === 'function' ? method(prop) : p.box && prop === 'kind' ? p.box.kind : value;
     },
     set(target, prop, value) {
       if (prop !== 'onPs') return Reflect.set(target, prop, value, target);
-      onPs = value as Engine['onPs'];
-      target.onPs = onPs;
+      p.onPs = value as Engine['onPs'];
+      target.onPs = p.onPs;
       return true;
     },
     has(target, prop) {
       if (prop === 'shared') return true;
-      return Reflect.has(box && !STRAIGHT.has(prop) ? box : target, prop);
+      return Reflect.has(p.box && !STRAIGHT.has(prop) ? p.box : target, prop);
     },
   });
 }

@@ -28,6 +28,9 @@ function program(tokens: readonly Token[]): Program {
   return p;
 }
 
+/** The token × byte steps matching took so far (never reset): the work rules cost, counted, not timed. */
+export const matchWork = { steps: 0 };
+
 /**
  * Whether `tokens` match all of `text` (bytes, folded as the tokens were): the states are the
  * token positions, two per DIRS (free to stop, or inside a name), stepped once per byte — so
@@ -45,6 +48,7 @@ export function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean
   for (let i = 0; i < n; i++) if (cur[i] && type[i]! >= STAR) cur[i + 1] = 1;
   for (let pos = 0; pos < text.length; pos++) {
     const b = text[pos]!;
+    matchWork.steps += n;
     next.fill(0, 0, 2 * n + 2);
     let any = false;
     for (let i = 0; i < n; i++) {
