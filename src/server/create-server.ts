@@ -222,7 +222,7 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
   const only = options.only && new Set(options.only);
   const tools = offeredTools(catalog.tools, serving).filter((t) => !only || only.has(t.name));
   const instructions = instructionsFor(new Set(tools.map((t) => t.name)), serving.skills !== undefined);
-  offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint)
+  if (!only) offering(tools); // what the tool list costs the calling model (ollm://metrics' footprint): the clients', never an engine claim's endpoint's
   // the last line: whatever path a key takes, no tool result or resource shows a configured one
   const secrets = configuredSecrets(serving.settings);
   return () => {
@@ -234,6 +234,7 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
       });
     const handlers = async () => (await core()).handlers(server, options.session);
     const registered = new Map(tools.map((t) => [t.name, registerListedTool(server, t, handlers, secrets, serving.settings)]));
+    if (only) return server; // relayed calls run whole (never as tasks) and read no resource, prompt or skill
     // MCP Tasks (2025-11-25): the long tools may be called as tasks, run as the calling agent's jobs
     offerTasks(server, {
       settings: serving.settings,
@@ -246,7 +247,6 @@ export function createServerFactory(serving: Front, catalog: Catalog, options: F
         return { longWork: c.orch.longWork, handler: (name) => h.tools.get(name)?.handler, folder: view.project?.root ?? view.workingDir };
       },
     });
-    if (only) return server; // relayed calls read no resource, prompt or skill
     for (const r of catalog.resources) registerListedResource(server, r, handlers, secrets);
     registerTemplatePrompts(server, serving.templates, options.live === true);
     serving.skills?.attach(server); // skill:// resources, and skills/list and skills/get for clients that negotiate the extension

@@ -149,20 +149,26 @@ describe('gitignore rules: how many a walk matches', () => {
   const many = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `**/a*a*${tag}${i}*c`).join('\n');
 
   it(`refuses more than ${MAX_RULES_IN_FORCE} rules in force in a folder (one path is matched against each in one step), and takes exactly that many`, async () => {
-    const over = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE, 't')}\nx.txt` });
+    const over = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE + 1, 't')}\nx.txt` });
     const err = await over.rules.ignored(`${TOP}/x.txt`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RulesTooCostly);
-    expect((err as Error).message).toBe(`the .gitignore files down to ${TOP} hold ${MAX_RULES_IN_FORCE + 1} rules, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
-    const at = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE - 1, 't')}\nx.txt` });
+    expect((err as Error).message).toBe(`the .gitignore files down to ${TOP} hold ${MAX_RULES_IN_FORCE + 1} rules with wildcards, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
+    const at = rulesFrom({ [TOP]: `${many(MAX_RULES_IN_FORCE, 't')}\nx.txt` });
     expect(await ignoredOf(at.rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
+  });
+
+  it('counts no plain name nor `*.ext` (decided at once): a generated .gitignore of thousands of names is matched', async () => {
+    const names = Array.from({ length: 2 * MAX_RULES_IN_FORCE }, (_, i) => (i % 2 ? `gen${i}.txt` : `*.ext${i}`)).join('\n');
+    const { rules } = rulesFrom({ [TOP]: `${names}\n${many(MAX_RULES_IN_FORCE, 't')}` });
+    expect(await ignoredOf(rules, ['gen1.txt', 'y.ext0', 'gen2.txt', 'x.md'])).toEqual(['gen1.txt', 'y.ext0']);
   });
 
   it('counts the rules of the folders above: a deeper .gitignore past the sum is refused, the folders above still decided', async () => {
     const half = MAX_RULES_IN_FORCE / 2;
-    const { rules } = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: many(half, 's') });
+    const { rules } = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: many(half + 1, 's') });
     expect(await ignoredOf(rules, ['x.txt', 'y.txt'])).toEqual(['x.txt']);
     await expect(rules.ignored(`${TOP}/sub/y.txt`)).rejects.toThrow(`hold ${MAX_RULES_IN_FORCE + 1} rules`);
-    const fits = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: `${many(half - 2, 's')}\ny.txt` });
+    const fits = rulesFrom({ [TOP]: `${many(half, 't')}\nx.txt`, [`${TOP}/sub`]: `${many(half, 's')}\ny.txt` });
     expect(await ignoredOf(fits.rules, ['x.txt', 'sub/y.txt', 'sub/z.txt'])).toEqual(['x.txt', 'sub/y.txt']);
   });
 });

@@ -126,9 +126,9 @@ export class GitignoreFile {
     this.rules = parseGitignore(text, fold);
   }
 
-  /** How many rules it holds: what one path may be matched against. */
-  get size(): number {
-    return this.rules.length;
+  /** How many of its rules are matched step by step (not a plain name or `*.ext`, decided at once): what one path may cost. */
+  get costly(): number {
+    return this.rules.filter((r) => !r.literal && !r.suffix).length;
   }
 
   /** The last rule that matches decides: ignored, or brought back by a negation; undefined when none does. */

@@ -28,10 +28,10 @@ export interface RulesPace {
 export const RULES_PACE: RulesPace = { sliceMs: 20, budgetMs: 15_000 };
 
 /**
- * The most rules in force in one folder (its .gitignore and those above it): one path is matched
- * against each in a single step of the walk, which cannot give the thread back inside it. A costly
- * rule takes some microseconds over a deep path, so this keeps a step to tens of ms; repositories
- * hold hundreds.
+ * The most costly rules in force in one folder (its .gitignore and those above it; a plain name or
+ * `*.ext` is decided at once and not counted): one path is matched against each in a single step of
+ * the walk, which cannot give the thread back inside it. A costly rule takes some microseconds over
+ * a deep path, so this keeps a step to tens of ms; repositories hold a few.
  */
 export const MAX_RULES_IN_FORCE = 5000;
 
@@ -44,7 +44,7 @@ interface RuleLevel {
   prefix: string;
   rules: GitignoreFile;
   up: RuleLevel | undefined;
-  /** Its rules and those of the levels above. */
+  /** Its costly rules and those of the levels above. */
   inForce: number;
 }
 
@@ -189,8 +189,8 @@ export class GitignoreRules {
     if (text === undefined) return parent;
     this.compiled++;
     const rules = new GitignoreFile(text);
-    const inForce = rules.size + (parent.levels?.inForce ?? 0);
-    if (inForce > MAX_RULES_IN_FORCE) throw new RulesTooCostly(`the .gitignore files down to ${dir} hold ${inForce} rules, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
+    const inForce = rules.costly + (parent.levels?.inForce ?? 0);
+    if (inForce > MAX_RULES_IN_FORCE) throw new RulesTooCostly(`the .gitignore files down to ${dir} hold ${inForce} rules with wildcards, more than the ${MAX_RULES_IN_FORCE} a walk matches`);
     return { ignored: false, levels: { prefix: dir.endsWith(sep) ? dir : dir + sep, rules, up: parent.levels, inForce } };
   }
 

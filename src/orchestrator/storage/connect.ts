@@ -17,7 +17,6 @@ type Database = typeof Libsql;
 /** A connection to `path` in WAL mode, checked and migrated. */
 export async function connect(Database: Database, path: string): Promise<Db> {
   const db = new Database(path, { timeout: CONNECTION_BUSY_MS });
-  if (process.env.DBG) console.error('connect', process.pid, path, (await import('node:fs')).statSync(path).ino);
   try {
     db.exec(`PRAGMA busy_timeout = ${CONNECTION_BUSY_MS}`);
     await retryBusy(path, () => db.exec('PRAGMA journal_mode = WAL'));
