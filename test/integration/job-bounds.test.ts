@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { stateDb } from '../../src/orchestrator/storage/db.js';
 import { JobError, jobOwner, LongWork, MAX_RUNNING } from '../../src/orchestrator/jobs/long-work.js';
-import { isJobId, JobStore, MAX_JOBS, shownId } from '../../src/orchestrator/stores/job-store.js';
+import { isJobId, JobStore, MAX_JOBS, shownId, SWEEP_MS } from '../../src/orchestrator/stores/job-store.js';
 import { keptTtl, MIN_TASK_TTL_MS, TASK_TTL_MS } from '../../src/server/task-shapes.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -58,18 +58,21 @@ describe('the bound of the jobs kept', () => {
 describe('jobs whose server is gone', () => {
   it('are ended (lost) as their owner makes a job, so the keep and the bound reach them; their parts are still taken up; a live server’s are left running', async () => {
     const home = tempDir('ollm-bounds-');
-    const now = Date.now();
+    let now = Date.now();
     const dead = 999_999_999;
     const store = new JobStore(home, (pid) => pid !== dead, () => now);
     const gone = await flood(home, 'agent-x', MAX_JOBS + 10, 'running', now - 60_000);
     const alive = await store.create('agent-x', 'compare', 'k-alive');
     const db = await stateDb(home);
     db.prepare('UPDATE jobs SET runner = ?, parts = ? WHERE id IN (' + gone.map(() => '?').join(',') + ')').run(dead, JSON.stringify([{ text: 'p1', reuse: { key: 'r1', answer: 'a1' } }]), ...gone);
+    await store.create('agent-x', 'route_and_generate', 'k-extra');
+    expect((await rowsOf(home, 'agent-x')).filter((r) => r.state === 'lost')).toEqual([]); // swept at most every SWEEP_MS
+    now += SWEEP_MS;
     await store.create('agent-x', 'route_and_generate', 'k-new');
     const rows = await rowsOf(home, 'agent-x');
     expect(rows).toHaveLength(MAX_JOBS);
     expect(rows.filter((r) => r.state === 'running').map((r) => r.id)).toContain(alive.id);
-    expect(rows.filter((r) => r.state === 'lost').length).toBe(MAX_JOBS - 2);
+    expect(rows.filter((r) => r.state === 'lost').length).toBe(MAX_JOBS - 3);
     const kept = rows.find((r) => r.state === 'lost')!.id;
     expect(await store.lostParts('agent-x', `k-${kept}`)).toEqual([{ key: 'r1', answer: 'a1' }]);
   });
@@ -139,7 +142,8 @@ describe("a task's ttl", () => {
     expect(await jobs.wait('a', task.id, 0)).toBeUndefined();
     expect((await store.list('a')).map((j) => j.id)).toEqual([long.id]);
     expect((await store.get(long.id))?.state).toBe('running');
-    await store.create('b', 't', 'k3'); // any write cleans up
+    now += SWEEP_MS;
+    await store.create('b', 't', 'k3'); // the next job made after SWEEP_MS cleans up
     expect((await rowsOf(home, 'a')).map((r) => r.id)).toEqual([long.id]);
   });
 });

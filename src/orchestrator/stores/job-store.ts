@@ -13,13 +13,15 @@
 import { randomUUID } from 'node:crypto';
 import { stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
-import { queueWrite } from '../storage/writes.js';
+import { queueWrite, type Db } from '../storage/writes.js';
 import { expired, fromRow, isJobId, type Job, type JobState, type KeptPart, type ReusablePart, type Row } from './job-rows.js';
 
 export { expired, isJobId, shownId, type Job, type JobState, type KeptPart, type ReusablePart } from './job-rows.js';
 
 /** An ended job is kept this long. */
 export const KEEP_MS = 24 * 3600_000;
+/** The most often the jobs are swept (JobStore.sweep), ms. */
+export const SWEEP_MS = 60_000;
 /** The most rows one owner keeps: past it, its own oldest ended ones go (never another owner's, never a running one). */
 export const MAX_JOBS = 1000;
 /** The most characters a job's result, or its parts together, may hold. */
@@ -49,17 +51,28 @@ export class JobStore {
     const db = await stateDb(this.home);
     await queueWrite(db, () => {
       statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(job.id, owner, tool, key, 'running', job.runner, at, at, ttlMs ?? null);
-      // this owner's jobs whose server is gone are ended (lost), so the keep and the bound reach them
-      for (const { runner } of statement(db, "SELECT DISTINCT runner FROM jobs WHERE owner = ? AND state = 'running'").all(owner) as Array<{ runner: number }>) {
-        if (runner !== process.pid && !this.alive(runner)) statement(db, "UPDATE jobs SET state = 'lost' WHERE owner = ? AND state = 'running' AND runner = ?").run(owner, runner);
-      }
-      // ended jobs past their keep or their ttl, anyone's
-      statement(db, "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))").run(at - KEEP_MS, at);
+      if (at - this.swept >= SWEEP_MS) this.sweep(db, at);
       // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
       const running = (statement(db, "SELECT count(*) AS n FROM jobs WHERE owner = ? AND state = 'running'").get(owner) as { n: number }).n;
       statement(db, "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)").run(owner, Math.max(0, MAX_JOBS - running));
     });
     return job;
+  }
+
+  /** When the jobs were last swept (sweep), ms. */
+  private swept = -Infinity;
+
+  /**
+   * Jobs whose server is gone are ended (lost), so the keep and the bound reach them; ended jobs
+   * past their keep or their ttl, anyone's, removed (what reads them checks both already): at most
+   * every SWEEP_MS, not on every call's way.
+   */
+  private sweep(db: Db, at: number): void {
+    this.swept = at;
+    for (const { runner } of statement(db, "SELECT DISTINCT runner FROM jobs WHERE state = 'running'").all() as Array<{ runner: number }>) {
+      if (runner !== process.pid && !this.alive(runner)) statement(db, "UPDATE jobs SET state = 'lost' WHERE state = 'running' AND runner = ?").run(runner);
+    }
+    statement(db, "DELETE FROM jobs WHERE state != 'running' AND (updated_at < ? OR (keep_ms IS NOT NULL AND created_at + keep_ms < ?))").run(at - KEEP_MS, at);
   }
 
   /** The key of its call, once known (a task's: its inputs read). */
