@@ -105,6 +105,10 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
       request.end(body);
     };
     const answer = (res: IncomingMessage, onAbort: () => void) => {
+      // its readers hear its errors themselves; one that comes after a reader let go (a generation stopped
+      // by its caller: the abort destroys the request, the reader is cancelled, the error follows a tick
+      // later) is heard here, never an uncaught exception of the process
+      res.on('error', () => undefined);
       const done = () => signal?.removeEventListener('abort', onAbort);
       res.once('end', done);
       res.once('close', done);
