@@ -42,13 +42,11 @@ describe('a .gitignore of nested "**" over an 80-deep chain', () => {
     const route = session.client
       .callTool({ name: 'route_and_generate', arguments: { prompt: 'Say what these files hold.', files: ['**/*.txt'] } })
       .finally(() => (done = true));
-    // show_status asked again and again while the tree is read: each one's wait is what a stall would show
-    const waits: number[] = [];
+    // show_status asked again and again while the tree is read: each one answered (that the walk gives the
+    // thread back is counted in test/unit/gitignore.test.ts; how long a call waits is no test's to time)
     do {
-      const asked = performance.now();
       const status = await session.client.callTool({ name: 'show_status', arguments: {} });
       expect(status.isError).not.toBe(true);
-      waits.push(performance.now() - asked);
     } while (!done);
     const res = await route;
     const text = (res.content as Array<{ text: string }>)[0]!.text;
@@ -56,6 +54,5 @@ describe('a .gitignore of nested "**" over an 80-deep chain', () => {
     const read = (res.structuredContent as { inputs: { read: Array<{ path: string }> } }).inputs.read.map((r) => r.path.split('/').pop());
     expect(read.sort()).toEqual(Array.from({ length: DEPTH / 10 }, (_, k) => `kept-${k * 10 + 9}.txt`).sort());
     expect(JSON.stringify(fake.requests.map((r) => r.body))).not.toContain('IGNORED-MARK');
-    expect(Math.max(...waits)).toBeLessThan(5000); // a bound on a wait: the old walk held every call for tens of seconds
   });
 });
