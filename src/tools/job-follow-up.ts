@@ -52,7 +52,7 @@ export async function collectJob(ctx: Ctx, id: string): Promise<{ structured: Co
   }
   const out = keptOutput(found.result);
   if (!out) throw new JobError(`Job ${id} kept no result a client can be given: call ${found.job.tool} again.`);
-  const info = jobInfo(id, 'done', { partsDone: found.job.parts?.length ?? 0, updatedAt: found.job.updatedAt });
+  const info = jobInfo(id, 'done', { partsDone: found.job.parts?.length ?? 0, ...(found.job.partsTotal !== undefined && { partsTotal: found.job.partsTotal }), updatedAt: found.job.updatedAt });
   // sent once: a call the client cancelled never got it, so it is not counted as sent
   const before = ctx.signal.aborted ? undefined : await ctx.orch.longWork.delivered(owner, id);
   if (before !== undefined) {

@@ -55,7 +55,8 @@ describe('show_status {job}', () => {
     s.release('THE WHOLE ANSWER');
     const first = await collectJob(s.ctx(), id);
     expect(first.text).toBe('THE WHOLE ANSWER');
-    expect(first.structured).toMatchObject({ job: { id, state: 'done' }, result: { text: 'THE WHOLE ANSWER', model: 'm' } });
+    expect(first.structured).toMatchObject({ job: { id, state: 'done', partsDone: 1, partsTotal: 3 }, result: { text: 'THE WHOLE ANSWER', model: 'm' } });
+    expect(Date.parse(first.structured.job.updatedAt!)).toBeGreaterThan(0);
     const again = await collectJob(s.ctx(), id);
     expect(again.text).not.toContain('THE WHOLE ANSWER');
     expect(again.text).toMatch(/result \(16 characters\) was returned to you at \d\d:\d\d:\d\d UTC; it is not sent twice/);
