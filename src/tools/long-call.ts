@@ -83,7 +83,7 @@ export function handedText(job: { id: string }, now: JobNow, limitMs: number | u
  * (`handed` makes the structured result from the job and the parts so far).
  */
 export async function asJob<O>(
-  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'> & Partial<Pick<ToolContext, 'lines' | 'phases'>>,
+  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'> & Partial<Pick<ToolContext, 'lines' | 'phases' | 'rawArgs'>>,
   call: { tool: string; key: string },
   work: (control: JobControl) => Promise<ToolOutput<O>>,
   handed: (job: JobInfo, text: string) => O,
@@ -101,15 +101,20 @@ export async function asJob<O>(
   const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${line}` });
   // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
   const out = await ctx.orch.longWork.run({ owner, tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs, signal: ctx.signal, watch, work: run });
+  // a call that joined an earlier call's job wrote its arguments again: part of what the way back costs
+  const args = out.attached ? estimateTokens(JSON.stringify(ctx.rawArgs ?? {})) : 0;
   if (out.kind === 'result') {
-    // a handed-over job's result returned by the same call again: sent, as show_status {job} would have sent it
-    if (out.job?.handed && !ctx.signal.aborted) await ctx.orch.longWork.delivered(owner, out.job.id);
+    if (!out.job?.handed) return out.result;
+    // a handed-over job's result returned by the same call again: sent, as show_status {job} sends it — and when it was sent before, read again
+    const before = ctx.signal.aborted ? undefined : await ctx.orch.longWork.delivered(owner, out.job.id);
+    const again = before !== undefined && 'text' in out.result ? estimateTokens(out.result.text) : 0;
+    chargeAgent(ctx, owner, out.job.id, { in: again, out: args });
     return out.result;
   }
   ctx.lines?.outlive(out.ended);
   const text = handedText(out.job, out.now, limitMs);
   // what this hand-over costs the agent: counted now, and the job's own ledger line is net of it
-  chargeAgent(ctx, owner, out.job.id, { in: estimateTokens(text), out: 0 });
+  chargeAgent(ctx, owner, out.job.id, { in: estimateTokens(text), out: args });
   return { structured: handed(jobInfo(out.job.id, 'running', out.now), text), text };
 }
 

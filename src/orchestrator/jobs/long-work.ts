@@ -45,7 +45,7 @@ export class LongWork {
   async run<R>(call: JobCall<R>): Promise<Outcome<R>> {
     const within = answerWithin(call.limitMs);
     const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
-    if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same };
+    if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same, attached: true };
     // a job still running here, or ended after its call was handed over (its result maybe not kept yet)
     const known = same && this.live.get(same.id);
     const attached = known && (known.ended === undefined || (known.ended === 'done' && known.handed)) ? known : undefined;
@@ -58,11 +58,11 @@ export class LongWork {
     if (watch) live.watchers.add(watch);
     try {
       const ended = await settleWithin(live.done, within);
-      if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job };
+      if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job, attached: attached !== undefined };
       live.handed = true;
       live.job.handed = true;
       await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
-      return { kind: 'handed', job: live.job, now: nowOf(live), ended: live.done.catch(() => undefined) };
+      return { kind: 'handed', job: live.job, now: nowOf(live), ended: live.done.catch(() => undefined), attached: attached !== undefined };
     } finally {
       call.signal.removeEventListener('abort', onCancel);
       if (watch) live.watchers.delete(watch);
