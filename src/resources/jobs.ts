@@ -12,6 +12,10 @@ import { callingAgent } from '../presenting/calling-agent.js';
 import { jsonContents } from './json.js';
 import { jobOwner, noJobText } from '../orchestrator/jobs/long-work.js';
 import { shownId } from '../orchestrator/stores/job-store.js';
+import { jobInfo, keptOutput } from '../presenting/job-words.js';
+
+/** How far a running job is, as its resource adds it to its head: parts in all, its step, the time left. */
+const pick = (j: ReturnType<typeof jobInfo>) => ({ ...(j.partsTotal !== undefined && { partsTotal: j.partsTotal }), ...(j.step !== undefined && { step: j.step }), ...(j.etaSeconds !== undefined && { etaSeconds: j.etaSeconds }) });
 
 const PREFIX = 'ollm://jobs/';
 
@@ -42,10 +46,13 @@ export function registerJobs(server: McpServer, orch: Orchestrator): void {
       if (!found) throw new ResourceNotFoundError(`${PREFIX}${shownId(id)}`, noJobText(id));
       const { job } = found;
       const parts = found.kind === 'running' ? found.parts : (job.parts ?? []);
-      const head = { id: job.id, tool: job.tool, state: job.state, createdAt: new Date(job.createdAt).toISOString(), updatedAt: new Date(job.updatedAt).toISOString(), ...(found.kind === 'running' && found.progress !== undefined && { progress: found.progress }), partsDone: parts.length, ...(job.error !== undefined && { error: job.error }) };
-      const whole = { ...head, ...(parts.length > 0 && found.kind === 'running' && { parts }), ...(found.kind === 'result' && { result: found.result }) };
+      const running = found.kind === 'running' ? jobInfo(job.id, job.state, found.now) : undefined;
+      const head = { id: job.id, tool: job.tool, state: job.state, createdAt: new Date(job.createdAt).toISOString(), updatedAt: new Date(found.kind === 'running' ? found.now.updatedAt : job.updatedAt).toISOString(), partsDone: parts.length, ...(running && pick(running)), ...(job.error !== undefined && { error: job.error }) };
+      // one shape whether it ran as a task or a plain call: {text, structured}
+      const result = found.kind === 'result' ? keptOutput(found.result) : undefined;
+      const whole = { ...head, ...(parts.length > 0 && found.kind === 'running' && { parts }), ...(result && { result }) };
       if (JSON.stringify(whole).length <= MAX_RESOURCE_CHARS) return jsonContents(uri, whole);
-      return jsonContents(uri, { ...head, cut: `its ${found.kind === 'result' ? 'result' : 'parts'} are longer than a resource holds (${MAX_RESOURCE_CHARS} characters): call ${job.tool} again with the same arguments to get it whole` });
+      return jsonContents(uri, { ...head, cut: `its ${found.kind === 'result' ? 'result' : 'parts'} are longer than a resource holds (${MAX_RESOURCE_CHARS} characters): ${found.kind === 'result' ? `show_status with {"job":"${job.id}"} returns the result` : 'its result will be shorter'}` });
     },
   );
 }

@@ -24,6 +24,7 @@ import { redactValuesDeep } from '../orchestrator/util/redact-secrets.js';
 import { callingAgent } from '../tools/agent.js';
 import { callKey } from '../tools/long-call.js';
 import { asTaskContext } from '../tools/task-run.js';
+import { jobNowLine } from '../presenting/job-words.js';
 import { asTask, keptTtl, POLL_INTERVAL_MS, TASK_LIST_MAX, TASK_TOOLS, taskPayload, taskStatus, type TaskJob } from './task-shapes.js';
 
 /** The method a task-augmented `tools/call` is served under (routeTaskCalls). */
@@ -83,7 +84,8 @@ type Jobs = Awaited<ReturnType<TaskParts['core']>>['longWork'];
 async function getTask(jobs: Jobs, owner: string, taskId: string): Promise<Task> {
   const found = await jobs.wait(owner, taskId, 0);
   if (!found) throw unknownTask(taskId);
-  return asTask(found.kind === 'running' ? { ...found.job, ...(found.progress !== undefined && { progress: found.progress }) } : found.job);
+  // a running task's status says how far it is — parts done, its step, when it should end — whether or not its client asked for progress
+  return asTask(found.kind === 'running' ? { ...found.job, progress: jobNowLine(found.now), updatedAt: found.now.updatedAt } : found.job);
 }
 
 /** `tasks/result`: once the task ended, what its call would have returned. */
@@ -151,7 +153,8 @@ export function offerTasks(server: McpServer, parts: TaskParts): void {
   server.server.setRequestHandler('tasks/list', { params: z.object({ cursor: z.string().optional() }) }, async ({ cursor }, ctx) => {
     const { owner, jobs } = await caller(ctx);
     if (cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: tasks/list gives every task in one page');
-    return clean({ tasks: (await jobs.list(owner, TASK_LIST_MAX)).map((job: TaskJob) => asTask(job)) });
+    const listed = (await jobs.list(owner, TASK_LIST_MAX)).map((j): TaskJob => (j.state === 'running' ? { ...j, progress: jobNowLine({ ...j, ...(j.progress !== undefined && { step: j.progress }) }) } : j));
+    return clean({ tasks: listed.map((job) => asTask(job)) });
   });
   server.server.setRequestHandler('tasks/cancel', idParams, async (params, ctx) => {
     const { owner, jobs } = await caller(ctx);

@@ -5,7 +5,7 @@
  * this server's secrets.
  */
 import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type ClientCapabilities, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
-import { PhaseTracker } from '../orchestrator/progress/progress.js';
+import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
 import { LoggedBoard } from '../orchestrator/progress/logged.js';
 import { redactSecrets } from '../orchestrator/util/redact-secrets.js';
 import { levelChosen } from './log-choice.js';
@@ -28,18 +28,59 @@ export function logsReach(ctx: ServerContext, server: McpServer): boolean {
   return levelChosen(server) && !(ctx.http && !ctx.sessionId);
 }
 
-/** A phase reporter sending progress notifications, when the client asked for them (a progressToken). */
-export function phaseTracker(ctx: ServerContext, intervalMs: number): PhaseTracker | undefined {
+/**
+ * Where a call's progress lines also go, beyond its client: the job it runs as (its `tasks/get`,
+ * its resource, the calls waiting on it), and whether the reporter outlives the call — a call
+ * handed over answers before its work ends, and that work's phases still move its job.
+ */
+export interface JobLines {
+  /** The job the call's work runs as: told every progress line. */
+  to?: (line: string) => void;
+  /** The call answered before its work ended: the reporter lives on, silent to the client, until `ended` settles. */
+  outlive(ended: Promise<unknown>): void;
+}
+
+/**
+ * A call's phase reporter: progress notifications to its client while the call is open, when it
+ * asked for them (a progressToken), and every line to the job it runs as (`lines.to`), asked or not.
+ * `open()` is false once the call is answered: nothing is sent to the client after its answer.
+ */
+export function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick<JobLines, 'to'>, open: () => boolean): PhaseTracker {
   const token = ctx.mcpReq._meta?.progressToken;
-  if (token === undefined) return undefined;
   return new PhaseTracker(({ progress, total, message }) => {
+    lines.to?.(message);
+    if (token === undefined || !open()) return;
     void ctx.mcpReq
       .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), message } })
       .catch(() => undefined);
   }, { intervalMs });
 }
 
-/** Phases also sent as log lines, cleared of the secrets this server holds. */
-export function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracker | undefined): LoggedBoard {
-  return new LoggedBoard((level, text) => void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker);
+/** Phases also sent as log lines, cleared of the secrets this server holds, while the call is open. */
+export function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracker | undefined, open: () => boolean = () => true): LoggedBoard {
+  return new LoggedBoard((level, text) => open() && void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker);
+}
+
+/**
+ * A call's reporting: its phases (progress and log lines while it is open, every line to its job),
+ * the lines' relay for its job (`task`: the MCP task it runs as), and `answered()` once it is
+ * answered — the reporter then stops, or, when the call was handed over (`lines.outlive`), goes on
+ * silently for its job until the work ends.
+ */
+export function callReporter(ctx: ServerContext, server: McpServer, intervalMs: number, secrets: string[], task?: { progress(line: string): void }): { phases: PhaseBoard; lines: JobLines; answered(): void } {
+  let open = true;
+  let outlived: Promise<unknown> | undefined;
+  const lines: JobLines = { ...(task && { to: (line: string) => task.progress(line) }), outlive: (ended) => void (outlived = ended) };
+  const tracker = phaseTracker(ctx, intervalMs, lines, () => open);
+  const phases = logsReach(ctx, server) ? loggedBoard(ctx, secrets, tracker, () => open) : tracker;
+  const close = () => tracker.close();
+  return {
+    phases,
+    lines,
+    answered: () => {
+      open = false;
+      if (outlived) void outlived.then(close, close);
+      else close();
+    },
+  };
 }

@@ -33,7 +33,7 @@ import { isRelayed } from '../presenting/calling-agent.js';
 import { arrivalOf } from './arrival.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
-import { clientCanAsk, loggedBoard, logsReach, phaseTracker } from './call-reporting.js';
+import { callReporter, clientCanAsk, type JobLines } from './call-reporting.js';
 import { TASK_LIMIT, taskControl } from './task-run.js';
 import { JobError, type JobControl } from '../orchestrator/jobs/long-work.js';
 import { callScope } from './call-scope.js';
@@ -63,6 +63,8 @@ export interface ToolContext {
   clientLimit: ClientLimit;
   /** The call runs as an MCP task, under this job already (task-run.ts): long work runs straight through under it (long-call.ts asJob). */
   job?: JobControl;
+  /** Where the call's progress lines also go: the job its work runs as (long-call.ts asJob sets it), and a reporter kept past a hand-over. */
+  lines: JobLines;
   /** The arguments as the client sent them (what the calling assistant wrote), within arg-bounds.ts's depth and size. */
   rawArgs: unknown;
   /** Reads inputs named by reference, within the project folder, the client's roots and the roots in settings. */
@@ -232,10 +234,9 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         const agent = callingAgent(server, orch.config.settings, ctx.mcpReq.envelope, ctx.mcpReq._meta);
         const task = taskControl(ctx); // a task's client polls: no limit, no form, no second job
         let ok = false;
-        const tracker = phaseTracker(ctx, orch.config.settings.progress.intervalMs);
+        // progress to the client that asked, log lines at the level it chose, and every line to the job the call runs as
+        const { phases, lines, answered } = callReporter(ctx, server, orch.config.settings.progress.intervalMs, configuredSecrets(orch.config.settings), task);
         let readIn: readonly string[] | undefined; // the client's roots the call's inputs were read in
-        // each phase also goes out as a log line, at the level the client chose (logging/setLevel)
-        const phases = logsReach(ctx, server) ? loggedBoard(ctx, configuredSecrets(orch.config.settings), tracker) : tracker;
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
           const out = await reportingTo(phases, () => spec.run(input, {
@@ -249,6 +250,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             client: clientId(server, ctx, agent),
             clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
             ...(task && { job: task }),
+            lines,
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, (readIn = await clientRoots(server, ctx)), orch.origins),
             scope: () => callScope(orch, readIn),
@@ -259,7 +261,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         } catch (err) {
           return failure(withoutLongEchoes(describeFailure(spec.name, err), raw));
         } finally {
-          tracker?.close();
+          answered();
           orch.agents.called(agent, ok); // counted per agent, flushed with the other sums
         }
       }) as never,

@@ -16,16 +16,22 @@ import * as z from 'zod';
 import { jobOwner, type JobControl } from '../orchestrator/jobs/long-work.js';
 import type { ToolContext, ToolOutput } from './define.js';
 import { remainingMs } from '../orchestrator/config/client-limits.js';
+import { answerWithin, type JobNow } from '../orchestrator/jobs/long-work.js';
+import { estimateTokens } from '../orchestrator/generation/classify.js';
+import { aboutTime, jobInfo, jobNowLine } from '../presenting/job-words.js';
 
-/** The job a call was handed over to, in its structured result. */
+/** The job a call was handed over to, in its structured result: how far it is, never a part's text. */
 export const jobSchema = z
   .object({
     id: z.string(),
     state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']),
-    partsDone: z.number().describe('parts answered so far; their answers are in text, marked partial'),
-    progress: z.string().optional(),
+    partsDone: z.number(),
+    partsTotal: z.number().optional(),
+    step: z.string().optional().describe('the step it is at'),
+    updatedAt: z.string().optional().describe('when it last moved'),
+    etaSeconds: z.number().optional().describe('until its whole result is expected'),
   })
-  .describe('the call outlasted its client\'s limit: this job runs on; the same call again waits for it and returns its result');
+  .describe('the call outlasted what its client waits and runs on as this job: show_status with {job: id} returns its whole result once done');
 export type JobInfo = z.infer<typeof jobSchema>;
 
 /** JSON with sorted keys: the same arguments give the same key, whatever their order. */
@@ -59,10 +65,17 @@ export function ownerOf(ctx: { agent: string; orch: { project?: { root: string }
   return jobOwner(ctx.agent, ctx.orch.project?.root ?? ctx.orch.workingDir);
 }
 
-/** The hand-over's text: the parts so far, marked partial, and what to do next. */
-export function handedText(tool: string, job: { id: string }, parts: readonly string[], progress: string | undefined): string {
-  const done = parts.length ? `Partial — the answers of the ${parts.length} part${parts.length > 1 ? 's' : ''} done so far:\n\n${parts.map((p, i) => `[part ${i + 1}]\n${p}`).join('\n\n')}\n\n` : '';
-  return `${done}— Still running as job ${job.id}${progress ? ` (${progress})` : ''}, past what this client waits. Call ${tool} again with the same arguments: it waits for this job and returns its whole result, never starting over.`;
+/** What the client waits, in a few words: "60 s". */
+const waits = (limitMs: number | undefined) => (limitMs === undefined ? 'as long as it takes' : aboutTime(limitMs).replace('~', ''));
+
+/**
+ * The hand-over's text: the job's state in a line — never the parts' answers (each hand-over would
+ * cost the agent them again) — and how to collect the whole result: by the job's id, not the
+ * arguments again. `withinMs`: how long a follow-up call waits for it.
+ */
+export function handedText(job: { id: string }, now: JobNow, limitMs: number | undefined, at = Date.now()): string {
+  const within = answerWithin(limitMs);
+  return `Handed over as job ${job.id}, still running (your client waits ${waits(limitMs)}): ${jobNowLine(now, at)}.\nMeanwhile go on with other work; then call show_status with {"job":"${job.id}"}: it waits${within === undefined ? '' : ` up to ${aboutTime(within)}`} and returns the whole result once it is done.`;
 }
 
 /**
@@ -70,7 +83,7 @@ export function handedText(tool: string, job: { id: string }, parts: readonly st
  * (`handed` makes the structured result from the job and the parts so far).
  */
 export async function asJob<O>(
-  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>,
+  ctx: Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'> & Partial<Pick<ToolContext, 'lines' | 'phases'>>,
   call: { tool: string; key: string },
   work: (control: JobControl) => Promise<ToolOutput<O>>,
   handed: (job: JobInfo, text: string) => O,
@@ -78,10 +91,30 @@ export async function asJob<O>(
   const task = ctx.job;
   // an MCP task's call: it is a job already, polled by its client; its inputs read, it joins the same work of its agent in its scope
   if (task) return task.join(scopedKey(call.key, ctx.scope(), true), () => work(task));
+  const owner = ownerOf(ctx);
+  const limitMs = remainingMs(ctx.clientLimit);
+  // the call's phases move its job; a call attached to a running job is told how that job goes
+  const run = (control: JobControl) => {
+    if (ctx.lines) ctx.lines.to = (line) => control.progress(line);
+    return work(control);
+  };
+  const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${line}` });
   // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
-  const out = await ctx.orch.longWork.run({ owner: ownerOf(ctx), tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs: remainingMs(ctx.clientLimit), signal: ctx.signal, work });
-  if (out.kind === 'result') return out.result;
-  const job: JobInfo = { id: out.job.id, state: 'running', partsDone: out.parts.length, ...(out.progress !== undefined && { progress: out.progress }) };
-  const text = handedText(call.tool, out.job, out.parts, out.progress);
-  return { structured: handed(job, text), text };
+  const out = await ctx.orch.longWork.run({ owner, tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs, signal: ctx.signal, watch, work: run });
+  if (out.kind === 'result') {
+    // a handed-over job's result returned by the same call again: sent, as show_status {job} would have sent it
+    if (out.job?.handed && !ctx.signal.aborted) await ctx.orch.longWork.delivered(owner, out.job.id);
+    return out.result;
+  }
+  ctx.lines?.outlive(out.ended);
+  const text = handedText(out.job, out.now, limitMs);
+  // what this hand-over costs the agent: counted now, and the job's own ledger line is net of it
+  chargeAgent(ctx, owner, out.job.id, { in: estimateTokens(text), out: 0 });
+  return { structured: handed(jobInfo(out.job.id, 'running', out.now), text), text };
+}
+
+/** What a hand-over or a follow-up call of job `id` cost its agent: recorded in the savings ledger now, and told to the job (its result's ledger line is net of it). */
+export function chargeAgent(ctx: Pick<ToolContext, 'orch' | 'agent'>, owner: string, id: string, cost: { in: number; out: number }): void {
+  ctx.orch.longWork.charge(owner, id, cost);
+  ctx.orch.savings.recordOverhead(cost, { agent: ctx.agent });
 }

@@ -6,7 +6,7 @@ import type { CitationReport } from '../orchestrator/inputs/citations.js';
 import * as z from 'zod';
 import { estimateTokens } from '../orchestrator/generation/classify.js';
 import type { GatheredInputs, InputRequest } from '../orchestrator/inputs/index.js';
-import { ledgerLine, type LedgerEntry } from '../orchestrator/savings/ledger.js';
+import { ledgerLine, priceCall, type LedgerEntry } from '../orchestrator/savings/ledger.js';
 import type { ToolContext } from './define.js';
 import { formatBytes } from '../orchestrator/config/units.js';
 import type { PhaseReporter } from '../orchestrator/progress/progress.js';
@@ -118,6 +118,8 @@ export interface Outcome {
   local: { promptTokens: number; outputTokens: number };
   model: string;
   task: string;
+  /** What the job's hand-overs and follow-up calls cost the agent (jobs/job-types.ts JobControl.spent): the line is net of it. */
+  spent?: { in: number; out: number };
 }
 
 /**
@@ -137,17 +139,18 @@ export function withLedgerLine(
   // images passed inline as base64 were written into the arguments; the agent would read them too
   const inlineImages = Math.max(0, (input.images?.length ?? 0) - imagesRead);
   const byRef = (inputs?.tokens ?? 0) + imagesRead * IMAGE_TOKENS;
-  const entry = ctx.orch.savings.recordCall(
-    {
-      argsTokens: estimateTokens(JSON.stringify(ctx.rawArgs ?? {})),
-      resultTokens: estimateTokens(body) + 40,
-      inputTokens: estimateTokens(`${input.system ?? ''}\n${input.prompt}`) + byRef + inlineImages * IMAGE_TOKENS,
-      answerTokens: estimateTokens(o.answer),
-      localPromptTokens: o.local.promptTokens,
-      localOutputTokens: o.local.outputTokens,
-      inputsByReference: byRef,
-    },
-    { model: o.model, task: o.task, agent: ctx.agent },
-  );
-  return { entry, text: `${body}\n${ledgerLine(entry, ctx.orch.savings.prices)}` };
+  const tokens = {
+    argsTokens: estimateTokens(JSON.stringify(ctx.rawArgs ?? {})),
+    resultTokens: estimateTokens(body) + 40,
+    inputTokens: estimateTokens(`${input.system ?? ''}\n${input.prompt}`) + byRef + inlineImages * IMAGE_TOKENS,
+    answerTokens: estimateTokens(o.answer),
+    localPromptTokens: o.local.promptTokens,
+    localOutputTokens: o.local.outputTokens,
+    inputsByReference: byRef,
+  };
+  const own = ctx.orch.savings.recordCall(tokens, { model: o.model, task: o.task, agent: ctx.agent });
+  // a job handed over: its hand-overs and follow-ups were recorded as they came (savings-store recordOverhead); the line says the net
+  const spent = o.spent && o.spent.in + o.spent.out > 0 ? o.spent : undefined;
+  const entry = spent ? priceCall({ ...tokens, argsTokens: tokens.argsTokens + spent.out, resultTokens: tokens.resultTokens + spent.in }, ctx.orch.savings.prices) : own;
+  return { entry, text: `${body}\n${ledgerLine(entry, ctx.orch.savings.prices, spent ? 'this job with its hand-overs' : 'this call')}` };
 }

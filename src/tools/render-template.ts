@@ -148,12 +148,13 @@ export const renderTemplateTool = defineTool({
         onPart: control.part,
         reused: control.reused,
         keep: control.keep,
+        onStatus: control.status,
         ...(inputs && { inputs }),
         ...(phases && { progress: phases }),
         ...(task && { task }),
         ...(input.model && { model: input.model }),
       });
-      const out = withLedger(ctx, { ...input, prompt: r.prompt }, inputs, generated, (g) => `${renderRoute(g)}${note}`);
+      const out = withLedger(ctx, { ...input, prompt: r.prompt }, inputs, generated, (g) => `${renderRoute(g)}${note}`, control.spent());
       return { structured: { ...structured, generated: out.structured }, text: out.text };
     }, (job) => ({ ...structured, job }));
   },

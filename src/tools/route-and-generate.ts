@@ -132,7 +132,7 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep'>) => ({ ...rest, ...(ctx.relayed && { relayed: true, ...(rest.model !== undefined && { only: true }) }), agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep }), ...(ctx.phases && { progress: ctx.phases }) });
+    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep' | 'status'>) => ({ ...rest, ...(ctx.relayed && { relayed: true, ...(rest.model !== undefined && { only: true }) }), agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep, onStatus: control.status }), ...(ctx.phases && { progress: ctx.phases }) });
     if (input.dryRun) {
       const advice = await offload(ctx.orch, request(ctx.signal));
       return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing
@@ -141,17 +141,18 @@ export const routeAndGenerateTool = defineTool({
     const key = callKey('route_and_generate', ctx.rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
     return asJob<Routed>(ctx, { tool: 'route_and_generate', key }, async (control) => {
       const result = await offload(ctx.orch, request(control.signal, control));
-      if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)));
+      if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)), control.spent());
       // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
       const text = JSON.stringify(result.json);
-      return { ...withLedger(ctx, input, inputs, result, () => text), text };
+      return { ...withLedger(ctx, input, inputs, result, () => text, control.spent()), text };
     }, (job, text) => ({ text, job }));
   },
 });
 
 /** The result with what was read and the ledger line: what this call saved the caller. */
-export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch' | 'rawArgs' | 'agent'>, input: InputArgs & { prompt: string; system?: string | undefined }, inputs: ReadSummary | undefined, result: R, render: (r: R) => string) {
+export function withLedger<R extends OffloadResult>(ctx: Pick<ToolContext, 'orch' | 'rawArgs' | 'agent'>, input: InputArgs & { prompt: string; system?: string | undefined }, inputs: ReadSummary | undefined, result: R, render: (r: R) => string, spent?: { in: number; out: number }) {
   const { entry, text } = withLedgerLine(ctx, input, inputs, render(result), {
+    ...(spent && { spent }),
     answer: result.text,
     local: { promptTokens: result.metrics.promptTokens, outputTokens: result.metrics.outputTokens },
     model: result.model,

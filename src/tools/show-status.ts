@@ -13,6 +13,9 @@ import { boundedFleet, clientsLine, withClientLimits } from '../presenting/fleet
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from '../presenting/answer-bounds.js';
 import { byCodeUnit } from '../orchestrator/util/locale-free.js';
 import { JobError, noJobText, type LongWork } from '../orchestrator/jobs/long-work.js';
+import { agentSchema, AGENTS_SHOWN, clientSchema, fallbackSchema, savingsSchema } from './status-schemas.js';
+import { collectJob } from './job-follow-up.js';
+import { jobSchema } from './long-call.js';
 
 const gb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 1e9).toFixed(1)} GB`);
 
@@ -73,30 +76,6 @@ export function renderSavings(s: Omit<SavingsSummary, 'byAgent'>): string {
   return `Saved by offloading to local models: in all ${phrase(s.total)}; today ${phrase(s.today)}.`;
 }
 
-const sums = {
-  calls: z.number(),
-  local: z.object({ in: z.number(), out: z.number() }).describe('tokens the local models read and wrote'),
-  call: z.object({ in: z.number(), out: z.number(), money: z.number() }).describe('what the calls cost you: results read (in), arguments written (out)'),
-  self: z.object({ in: z.number(), out: z.number(), money: z.number() }).describe('what doing the work yourself would have cost: inputs read, answers written'),
-  savedTokens: z.number(),
-  savedMoney: z.number(),
-};
-
-const savingsSchema = z
-  .object({
-    prices: z.object({ inputPerMillion: z.number(), outputPerMillion: z.number(), currency: z.string() }),
-    total: z.object(sums),
-    today: z.object({ day: z.string(), ...sums }),
-    byDay: z.array(z.object({ day: z.string(), ...sums })).describe('the last 7 days with calls, newest first'),
-    byModel: z.array(z.object({ model: z.string(), ...sums })),
-    byTask: z.array(z.object({ task: z.string(), ...sums })),
-    footprint: z
-      .object({ tools: z.number(), tokensPerTurn: z.number(), sessionTurns: z.number(), sessionTokens: z.number(), sessionMoney: z.number(), callsToPayForSession: z.number().optional() })
-      .optional()
-      .describe('what the tool list costs you every turn, a session of it, and how many offloaded calls pay for that'),
-  })
-  .describe('what offloaded calls saved you, across sessions (ollm://metrics has every day)');
-
 type Learning = { on: boolean; records: Array<{ model: string; host?: string; work: string; record: WorkRecord }> };
 
 /** Every model's record by kind of work, the best expected quality first. */
@@ -120,22 +99,6 @@ function renderLearning(l: Learning): string {
   return [`Track records${l.on ? '' : ' (learning is off: model.routing.learning)'}:`, ...lines, ...more].join('\n');
 }
 
-/** The most agents shown; the rest are counted (ollm://metrics has every one). */
-const AGENTS_SHOWN = 8;
-
-const agentSchema = z.object({
-  agent: z.string().describe("the client's name (clientInfo.name)"),
-  requests: z.number().describe('tool calls'),
-  failed: z.number(),
-  offloaded: z.number().describe('calls that ran work on a model'),
-  promptTokens: z.number(),
-  outputTokens: z.number(),
-  savedTokens: z.number(),
-  savedMoney: z.number(),
-  good: z.number().describe('verdicts it gave (rate_answer)'),
-  bad: z.number(),
-  lastUsed: z.string().optional(),
-});
 
 /** One line per agent, the busiest first: its calls, the local tokens its work took, what it saved, its verdicts. */
 export function renderAgents(agents: readonly AgentRecord[], total: number, currency: string): string {
@@ -148,21 +111,6 @@ export function renderAgents(agents: readonly AgentRecord[], total: number, curr
   });
   return ['Agents:', ...lines, ...(total > agents.length ? [`(${total - agents.length} more in ollm://metrics)`] : [])].join('\n');
 }
-
-/** The cloud fallback's health (fleetStatus, engines/openai/fallback.ts). */
-const fallbackSchema = z.object({ name: z.string(), url: z.string(), ok: z.boolean(), detail: z.string(), latencyMs: z.number(), coolingDown: z.string().optional() });
-
-/** A client of the shared server (fleetStatus, as ollm://fleet lists it). */
-const clientSchema = z.object({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  pid: z.number(),
-  cwd: z.string(),
-  project: z.string().optional(),
-  since: z.string(),
-  limitSeconds: z.number().optional().describe('how long it waits for a tool call; left out: as long as it takes'),
-  limit: z.string().optional().describe('the same in words, and why (its app, agents.NAME.timeoutSeconds, or the MCP SDK\'s default)'),
-});
 
 /** One of the agent's jobs cancelled at its ask (cancelJob), in a line; a JobError, saying what to do, when it cannot be (never "a bug"). */
 export async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: string): Promise<string> {
@@ -180,33 +128,40 @@ export const showStatusTool = defineTool({
   name: 'show_status',
   title: 'Fleet and memory status',
   description:
-    'Hosts, memory, loaded models, jobs, metrics, savings.',
-  inputSchema: z.object({ cancelJob: z.string().min(1).max(200).optional() }),
+    'Hosts, memory, models, jobs, metrics, savings.',
+  inputSchema: z.object({ cancelJob: z.string().min(1).max(200).optional(), job: z.string().min(1).max(200).optional() }),
+  // with `job`: that job alone (job-follow-up.ts), none of the status fields
   outputSchema: z.object({
-    hosts: z.array(z.record(z.string(), z.unknown())).describe('as ollm://fleet'),
+    job: jobSchema.optional().describe('show_status {job}: the job asked for'),
+    result: z.record(z.string(), z.unknown()).optional().describe("show_status {job}, the job done: its tool's own structured result"),
+    hosts: z.array(z.record(z.string(), z.unknown())).optional().describe('as ollm://fleet'),
     unreachable: z.array(z.object({ name: z.string(), url: z.string(), error: z.string(), next: z.string() })).optional().describe('Ollama hosts that do not answer, with what to do'),
     fallback: fallbackSchema.optional().describe('the cloud fallback, when settings have one: whether it answers'),
     clients: z.array(clientSchema).optional().describe('from the shared server of every stdio client: each client connected to it'),
     notes: z.array(z.string()).optional().describe('what happened since the last answer, e.g. a pinned model loaded again'),
     cut: z.record(z.string(), cutSchema).optional().describe('by list (metrics, learning, byModel): what was cut to keep the answer short'),
-    memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }),
-    metrics: z.record(z.string(), z.record(z.string(), z.unknown())).describe('per model, as ollm://metrics'),
-    agents: z.array(agentSchema).describe(`per agent (client), the busiest ${AGENTS_SHOWN}: calls, local tokens, what it saved, verdicts; ollm://metrics has every one`),
-    savings: savingsSchema,
+    memory: z.object({ budgetBytes: z.number(), headroomBytes: z.number(), loadedBytes: z.number(), totalBytes: z.number(), availableBytes: z.number() }).optional(),
+    metrics: z.record(z.string(), z.record(z.string(), z.unknown())).optional().describe('per model, as ollm://metrics'),
+    agents: z.array(agentSchema).optional().describe(`per agent (client), the busiest ${AGENTS_SHOWN}: calls, local tokens, what it saved, verdicts; ollm://metrics has every one`),
+    savings: savingsSchema.optional(),
     jobs: z
       .array(z.object({ id: z.string(), tool: z.string(), state: z.string(), partsDone: z.number(), progress: z.string().optional(), since: z.string() }))
       .optional()
-      .describe("the calling agent's long calls handed over before its limit, newest first: the same call again gets each one's result"),
+      .describe("the calling agent's long calls handed over before its limit, newest first: show_status {job: id} collects one"),
     learning: z
       .object({
         on: z.boolean().describe('model.routing.learning: whether routing uses the records'),
         records: z.array(z.object({ model: z.string(), host: z.string().optional(), work: z.string(), record: workRecordSchema })),
       })
+      .optional()
       .describe("each model's track record here by kind of work, which routing learns from (rate_answer adds verdicts)"),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false }, // not read-only: cancelJob stops one of the agent's own jobs
   meta: viewMeta('status'),
-  async run(input, { orch, agent }) {
+  async run(input, ctx) {
+    const { orch, agent } = ctx;
+    if (input.job !== undefined && input.cancelJob !== undefined) throw new JobError('Give show_status either job (to collect it) or cancelJob (to stop it), not both.');
+    if (input.job !== undefined) return collectJob(ctx, input.job);
     const stopped = input.cancelJob === undefined ? undefined : await cancelOwnJob(orch.longWork, ownerOf({ agent, orch }), input.cancelJob);
     const [status, ram, book, ownJobs] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.longWork.list(ownerOf({ agent, orch })), orch.savings.load(), orch.agents.load()]);
     const jobs = ownJobs.filter((j) => j.handed || j.state === 'running').map((j) => ({ id: j.id, tool: j.tool, state: j.state, partsDone: j.partsDone, ...(j.progress !== undefined && { progress: j.progress }), since: new Date(j.createdAt).toISOString() }));

@@ -64,7 +64,7 @@ describe('long work', () => {
     expect(g.runs()).toBe(2);
   });
 
-  it('past the limit: answered with the parts so far and the job; the job runs on, and a wait gets its result', async () => {
+  it('past the limit: answered with how far the job is (never a part\'s text) and the job; the job runs on, and a wait gets its result', async () => {
     const home = tempDir('ollm-jobs-');
     const jobs = new LongWork(new JobStore(home));
     const g = gated(3);
@@ -74,11 +74,12 @@ describe('long work', () => {
     const out = await running;
     expect(out.kind).toBe('handed');
     if (out.kind !== 'handed') return;
-    expect(out.parts).toEqual(['part 1']);
+    expect(out.now).toMatchObject({ partsDone: 1 });
+    expect(JSON.stringify(out.now)).not.toContain('part 1'); // how far, not what the part said
     expect(out.job.state).toBe('running');
     // the job went on without the call
     const still = await jobs.wait('agent-a', out.job.id, 50);
-    expect(still).toMatchObject({ kind: 'running', parts: ['part 1'] });
+    expect(still).toMatchObject({ kind: 'running', parts: ['part 1'], now: { partsDone: 1 } }); // the parts for its resource alone
     g.release();
     g.release();
     const done = await jobs.wait('agent-a', out.job.id, undefined);

@@ -33,7 +33,7 @@ afterEach(() => {
 describe('a long call hands over before what is left of its limit', () => {
   it('counting from its arrival: a 7 s limit 3 s after arrival hands over at 1 s; counted from the start of its work it would not yet', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const ctx = (since?: number) => ({ orch: { longWork: new LongWork(store) }, agent: 'a', signal: new AbortController().signal, clientLimit: limit({ seconds: 7, ...(since !== undefined && { since }) }), scope: () => '' }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
+    const ctx = (since?: number) => ({ orch: { longWork: new LongWork(store), savings: { recordOverhead: () => undefined } }, agent: 'a', signal: new AbortController().signal, clientLimit: limit({ seconds: 7, ...(since !== undefined && { since }) }), scope: () => '' }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
     const never = () => new Promise<never>(() => undefined);
     const handed = (c: ReturnType<typeof ctx>) => {
       let out: unknown;

@@ -17,27 +17,17 @@
  * here: one more is refused (JobError), never made room for by dropping one.
  */
 import { log } from '../util/log.js';
-import { expired, type Job, type JobStore, type KeptPart, type ReusablePart } from '../stores/job-store.js';
+import { expired, type Job, type JobStore, type ReusablePart } from '../stores/job-store.js';
 import { roomFor } from './job-bounds.js';
 import { TaskJoins } from './task-joins.js';
 import { answerWithin, settleWithin } from './hand-over.js';
+import { controlOf, newLive, nowOf, nowOfKept, shown, stopWriting, type Live } from './job-live.js';
 
-import type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
+import type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 
 export { answerWithin, HAND_OVER_MARGIN_MS } from './hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
-export type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
-
-interface Live {
-  job: Job;
-  done: Promise<unknown>;
-  controller: AbortController;
-  parts: KeptPart[];
-  progress?: string;
-  /** How its work ended (undefined while it runs), and whether its call was handed over. */
-  ended?: 'done' | 'failed';
-  handed?: boolean;
-}
+export type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 
 export class LongWork {
   private readonly live = new Map<string, Live>();
@@ -63,14 +53,18 @@ export class LongWork {
     // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
     const onCancel = () => !attached && live.controller.abort(call.signal.reason);
     call.signal.addEventListener('abort', onCancel, { once: true });
+    const watch = call.watch;
+    if (watch) live.watchers.add(watch);
     try {
       const ended = await settleWithin(live.done, within);
       if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job };
       live.handed = true;
+      live.job.handed = true;
       await this.store.handedOver(live.job.id).catch((err: unknown) => log.warn(`job ${live.job.id}: ${(err as Error).message}`));
-      return { kind: 'handed', job: live.job, parts: shown(live.parts), ...(live.progress !== undefined && { progress: live.progress }) };
+      return { kind: 'handed', job: live.job, now: nowOf(live), ended: live.done.catch(() => undefined) };
     } finally {
       call.signal.removeEventListener('abort', onCancel);
+      if (watch) live.watchers.delete(watch);
     }
   }
 
@@ -117,7 +111,7 @@ export class LongWork {
     const onStopping = () => controller.abort(this.stopping?.reason);
     if (this.stopping?.aborted) controller.abort(this.stopping.reason);
     else this.stopping?.addEventListener('abort', onStopping, { once: true });
-    const live: Live = { job, controller, parts: [], done: Promise.resolve() };
+    const live = newLive(job, controller);
     const control = await this.control(call.owner, live, takeUp);
     // the call's answer never waits on the state database (a stopping server answers, then exits):
     // the job is kept meanwhile, and stays known here until it is
@@ -125,11 +119,13 @@ export class LongWork {
     live.done = call.work(control).then(
       (result) => {
         live.ended = 'done';
+        stopWriting(live);
         kept = this.store.end(job.id, 'done', { value: result }).catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
         return result;
       },
       (err: unknown) => {
         live.ended = 'failed';
+        stopWriting(live);
         kept = this.store.end(job.id, controller.signal.aborted ? 'cancelled' : 'failed', { error: (err as Error).message ?? String(err) }).catch(() => undefined);
         throw err;
       },
@@ -157,31 +153,22 @@ export class LongWork {
     };
     if (takeUp) await takeUpLost(job.key);
     return {
-      signal: controller.signal,
-      reused,
+      ...controlOf(this.store, live, reused),
       join: async (key, work) => {
         job.key = key;
         await Promise.all([this.store.rekey(job.id, key).catch(() => undefined), takeUpLost(key)]);
         return this.joins.run(`${owner}\0${key}`, controller.signal, work);
       },
-      keep: (reuse) => {
-        live.parts.push({ reuse });
-      },
-      part: (text, reuse) => {
-        live.parts.push({ text, ...(reuse && { reuse }) });
-        void this.store.progress(job.id, live.progress ?? `${shown(live.parts).length} parts answered`, live.parts).catch(() => undefined);
-      },
-      progress: (line) => {
-        live.progress = line;
-      },
     };
   }
 
-  /** `owner`'s job: its result once it ends within `withinMs`, else how far it is; undefined when it is no job of theirs. */
-  async wait(owner: string, id: string, withinMs: number | undefined): Promise<Waited | undefined> {
+  /** `owner`'s job: its result once it ends within `withinMs`, else how far it is (`watch` told its progress meanwhile); undefined when it is no job of theirs. */
+  async wait(owner: string, id: string, withinMs: number | undefined, watch?: (line: string) => void): Promise<Waited | undefined> {
     const live = this.live.get(id);
     if (live && live.job.owner === owner) {
-      if (!(await settleWithin(live.done, withinMs))) return { kind: 'running', job: live.job, parts: shown(live.parts), ...(live.progress !== undefined && { progress: live.progress }) };
+      if (watch) live.watchers.add(watch);
+      const settled = await settleWithin(live.done, withinMs).finally(() => watch && live.watchers.delete(watch));
+      if (!settled) return { kind: 'running', job: live.job, now: nowOf(live), parts: shown(live.parts) };
       // ended here: its outcome as it came (the state database may not have it yet), unless past its ttl
       const waited = await live.done.then(
         (result): Waited => ({ kind: 'result', job: { ...live.job, state: 'done' }, result }),
@@ -192,11 +179,33 @@ export class LongWork {
     return this.ended(owner, id);
   }
 
+  /**
+   * `owner`'s job `id`'s result was returned to them (a call answered with it, not cancelled): asked
+   * again, it is not sent again. The time it was, when it was already.
+   */
+  async delivered(owner: string, id: string, at = Date.now()): Promise<number | undefined> {
+    const live = this.live.get(id);
+    const job = live?.job.owner === owner ? live.job : await this.store.get(id).catch(() => undefined);
+    if (!job || job.owner !== owner) return undefined;
+    if (job.deliveredAt !== undefined) return job.deliveredAt;
+    job.deliveredAt = at;
+    await this.store.delivered(id, at).catch((err: unknown) => log.warn(`job ${id}: ${(err as Error).message}`));
+    return undefined;
+  }
+
+  /** What a hand-over or a follow-up call of `owner`'s job `id` cost them (tokens read, written): the job's ledger is net of it. */
+  charge(owner: string, id: string, cost: { in: number; out: number }): void {
+    const live = this.live.get(id);
+    if (!live || live.job.owner !== owner) return;
+    live.spent.in += cost.in;
+    live.spent.out += cost.out;
+  }
+
   private async ended(owner: string, id: string): Promise<Waited | undefined> {
     const job = await this.store.get(id);
     if (!job || job.owner !== owner) return undefined;
     if (job.state === 'done') return { kind: 'result', job, result: job.result };
-    if (job.state === 'running') return { kind: 'running', job, parts: job.parts ?? [], ...(job.progress !== undefined && { progress: job.progress }) };
+    if (job.state === 'running') return { kind: 'running', job, now: nowOfKept(job), parts: job.parts ?? [] };
     return { kind: 'ended', job };
   }
 
@@ -224,7 +233,7 @@ export class LongWork {
   async list(owner: string, limit = 10): Promise<Array<Omit<Job, 'result' | 'parts'> & { partsDone: number }>> {
     const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
     const here = [...this.live.values()].filter((l) => l.job.owner === owner);
-    const rows = [...here.map((l) => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), parts: shown(l.parts) })), ...kept.filter((j) => !this.live.has(j.id))];
+    const rows = [...here.map((l) => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }), ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }), updatedAt: l.updatedAt, parts: shown(l.parts) })), ...kept.filter((j) => !this.live.has(j.id))];
     return rows
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
@@ -236,9 +245,6 @@ export class LongWork {
     return [...this.live.values()].map((l) => l.job);
   }
 }
-
-/** The parts as shown. */
-const shown = (parts: readonly KeptPart[]) => parts.flatMap((p) => (p.text === undefined ? [] : [p.text]));
 
 /** A job the state database could not keep: known to this server only. */
 function unkept(call: { owner: string; tool: string; key: string; ttlMs?: number }): Job {

@@ -16,7 +16,7 @@ import type { InputDoc } from '../inputs/split.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';
-import { partRequest, runSplit, type PartSink, type SplitInfo } from './split-run.js';
+import { partRequest, runSplit, type PartSink, type SplitInfo, type StatusSink } from './split-run.js';
 import type { ReusablePart } from '../stores/job-store.js';
 import { replanOnRefusal } from './window-replan.js';
 import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs/citations.js';
@@ -38,6 +38,8 @@ export interface OffloadRequest extends Omit<RouteRequest, 'progress'> {
   onPart?: PartSink;
   /** Parts answered before by a job of the same call whose server went: by their request's key, the answer (taken, not asked again). */
   reused?: ReadonlyMap<string, string>;
+  /** How far a split job is: its parts in all, when its whole result is expected (a job shows it: jobs/long-work.ts). */
+  onStatus?: StatusSink;
   /** Keeps a value for a later job of the same call (the token ratio the input was split by, so it splits at the same places). */
   keep?: (value: ReusablePart) => void;
 }
@@ -76,7 +78,7 @@ export function readSummary(inputs: GatheredInputs): NonNullable<OffloadResult['
 
 export async function offload(shared: JobParts, req: OffloadRequest): Promise<OffloadResult> {
   const job = forAgent(shared, req.agent); // the plan too is made with the calling agent's settings
-  const { inputs, onPart, reused, keep, ...rest } = req;
+  const { inputs, onPart, reused, keep, onStatus, ...rest } = req;
   const tokenRatios = ratiosIn(reused);
   const images = [...(req.images ?? []), ...(inputs?.images ?? [])];
   // what was read from this machine by path goes to the cloud fallback only where settings allow it
@@ -96,7 +98,7 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
     if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
     if (req.dryRun) return splitDryRun(job, base, plan.plan);
     keep?.({ key: `${RATIO_KEY}${plan.plan.model}`, answer: String(plan.plan.count.ratio) });
-    return runSplit(job, base, plan.plan, { ...(onPart && { onPart }), ...(reused && { reused }) });
+    return runSplit(job, base, plan.plan, { ...(onPart && { onPart }), ...(reused && { reused }), ...(onStatus && { onStatus }) });
   };
   // an engine that refused a prompt naming its real window: the inputs are planned again for it, once
   const result = docs.length > 0 && !req.dryRun ? await replanOnRefusal(job, req.signal, run, run) : await run();

@@ -12,6 +12,8 @@
  * of the job — the citations check goes with the guide — save remembered facts, which the final
  * combination takes back when it has room; the result's notes say what was left out.
  */
+import { splitRemainingMs } from './split-eta.js';
+import type { JobStatusUpdate } from './job-types.js';
 import { createHash } from 'node:crypto';
 import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
@@ -26,6 +28,8 @@ import type { ReusablePart } from '../stores/job-store.js';
 
 /** Where a split job's part answers go as they come: shown as `text`; `reuse` is what a later job of the same call may take instead of asking again. */
 export type PartSink = (text: string, reuse?: ReusablePart) => void;
+/** Where a split job says how far it is (jobs/job-types.ts JobControl.status). */
+export type StatusSink = (update: JobStatusUpdate) => void;
 
 /** A part request's key: its prompt and answer limit — the same part of the same call asks the same (a window that changed, or another task, makes other parts). */
 export function partKey(prompt: string, maxTokens: number): string {
@@ -142,12 +146,21 @@ async function combineAll(job: JobParts, req: RouteRequest, plan: SplitPlan, g: 
   }
 }
 
-export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string> } = {}): Promise<RouteResult & { split: SplitInfo }> {
-  const { onPart, reused } = parts;
+export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string>; onStatus?: StatusSink } = {}): Promise<RouteResult & { split: SplitInfo }> {
+  const { reused, onStatus } = parts;
   const started = performance.now();
   const { model, count, width } = plan;
   const g = generations(job, req, plan);
   const total = plan.parts.length;
+  // how far it is: its parts in all now, and when its whole result is expected as each part is answered
+  onStatus?.({ partsTotal: total });
+  const pace = { startedAt: Date.now(), ran: 0, left: total };
+  const onPart: PartSink | undefined = parts.onPart && ((text, reuse) => {
+    parts.onPart!(text, reuse);
+    pace.left--;
+    const ms = splitRemainingMs({ ...pace, now: Date.now(), width, rounds: plan.rounds });
+    if (ms !== undefined) onStatus?.({ expectedAt: Date.now() + ms });
+  });
   const partPrompt = (part: Part, i: number) =>
     `${renderPart(part)}\n\nPart ${i + 1} of ${total} of the input. Task: ${req.prompt}\nAnswer from this part only; the answers for all parts will be combined.`;
   // what a part's prompt may count beside the system prompt, remembered facts, template and answer
@@ -159,6 +172,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     // answered by a job of the same call before its server went: taken up, not asked again
     const known = reused?.get(key);
     if (known !== undefined) {
+      pace.startedAt = Date.now(); // its pace is that of the parts asked of the engine
       onPart?.(`${labelsOf(part)}: ${known}`, { key, answer: known });
       return [{ part, text: known }];
     }
@@ -173,6 +187,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
       }
     }
     const r = await g.run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
+    pace.ran++;
     onPart?.(`${labelsOf(part)}: ${r.text}`, { key, answer: r.text });
     return [{ part, text: r.text }];
   };

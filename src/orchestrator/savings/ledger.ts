@@ -102,13 +102,13 @@ export function formatMoney(x: number, currency = '$'): string {
   return Number(s) === 0 ? `${currency}0` : `${sign}${currency}${s}`; // what shows as nothing is 0, unsigned
 }
 
-/** One short line for the end of a tool result: what the call saved, or honestly what it cost more. */
-export function ledgerLine(e: LedgerEntry, p: Prices): string {
+/** One short line for the end of a tool result: what the call saved, or honestly what it cost more; `what` names what it counts ("this call", or a job's call with its hand-overs). */
+export function ledgerLine(e: LedgerEntry, p: Prices, what = 'this call'): string {
   const priced = count(p.inputPerMillion) + count(p.outputPerMillion) > 0;
   const cur = p.currency || '$';
   const callTokens = e.call.in + e.call.out;
   const selfTokens = e.self.in + e.self.out;
-  const costs = `this call cost you ${formatTokens(callTokens)}, doing it yourself ~${formatTokens(selfTokens)}`;
+  const costs = `${what} cost you ${formatTokens(callTokens)}, doing it yourself ~${formatTokens(selfTokens)}`;
   if (e.verdict === 'saved') {
     if (!priced) return `Saved you ~${formatTokens(e.savedTokens)} tokens: ${costs}.`;
     if (e.savedTokens >= 0) return `Saved you ~${formatTokens(e.savedTokens)} tokens (≈ ${formatMoney(e.savedMoney, cur)}): ${costs}.`;
@@ -116,7 +116,9 @@ export function ledgerLine(e: LedgerEntry, p: Prices): string {
   }
   const more = priced ? `~${formatMoney(-e.savedMoney, cur)}` : `~${formatTokens(-e.savedTokens)} tokens`;
   if (e.call.out > LARGE_ARGS && e.inputsByReference < e.call.out) {
-    return `This call cost you ${more} more than doing it yourself (${formatTokens(e.call.out)} tokens written as arguments) — pass long inputs by path (files, diff, images) instead of pasting them.`;
+    return `${capital(what)} cost you ${more} more than doing it yourself (${formatTokens(e.call.out)} tokens written as arguments) — pass long inputs by path (files, diff, images) instead of pasting them.`;
   }
-  return `This call cost you ${more} more than doing it yourself (${costs}).`;
+  return `${capital(what)} cost you ${more} more than doing it yourself (${costs}).`;
 }
+
+const capital = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;

@@ -43,4 +43,8 @@ export const MIGRATIONS: readonly string[] = [
   // its creation; and each owner's rows by state and age, for the bound kept per owner (job-store.ts)
   `ALTER TABLE jobs ADD COLUMN keep_ms INTEGER;
    CREATE INDEX jobs_by_owner ON jobs (owner, state, updated_at);`,
+  // 5: how far a running job is beyond its progress line (its parts in all, when its whole result is
+  // expected), and when its result was returned to its agent (it is sent once: long-work.ts)
+  `ALTER TABLE jobs ADD COLUMN status TEXT;
+   ALTER TABLE jobs ADD COLUMN delivered_at INTEGER;`,
 ];

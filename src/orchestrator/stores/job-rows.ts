@@ -16,8 +16,14 @@ export interface Job {
   handed: boolean;
   createdAt: number;
   updatedAt: number;
-  /** Its last progress line. */
+  /** Its last progress line: the step it is at. */
   progress?: string;
+  /** Its parts in all, once its plan is known (a split job's). */
+  partsTotal?: number;
+  /** When its whole result is expected (epoch ms), once there is an estimate. */
+  expectedAt?: number;
+  /** When its result was returned to its agent (epoch ms): it is sent once. */
+  deliveredAt?: number;
   /** The parts answered so far (a split job's), as shown. */
   parts?: string[];
   /** The parts that can be taken up again by a job of the same call (its server gone): by their request's key, the answer. */
@@ -95,6 +101,8 @@ export interface Row {
   parts: string | null;
   result: string | null;
   keep_ms: number | null;
+  status?: string | null;
+  delivered_at?: number | null;
 }
 
 const STATES: readonly string[] = ['running', 'done', 'failed', 'cancelled', 'lost'];
@@ -113,6 +121,7 @@ export function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefine
   const parts = partsOf(parse(r.parts));
   const result = parse(r.result) as { value?: unknown; error?: unknown } | undefined;
   const state = r.state === 'running' && !alive(r.runner) ? 'lost' : (r.state as JobState);
+  const status = statusOf(parse(r.status ?? null));
   return {
     id: r.id,
     owner: r.owner,
@@ -129,5 +138,20 @@ export function fromRow(r: Row, alive: (pid: number) => boolean): Job | undefine
     ...(result && 'value' in result && { result: result.value }),
     ...(result && typeof result.error === 'string' && { error: result.error }),
     ...(typeof r.keep_ms === 'number' && { ttlMs: r.keep_ms }),
+    ...status,
+    ...(typeof r.delivered_at === 'number' && { deliveredAt: r.delivered_at }),
   };
+}
+
+/** How far a job is, as kept: what is a count or a time, else nothing. */
+export interface JobStatus {
+  partsTotal?: number;
+  expectedAt?: number;
+}
+
+function statusOf(value: unknown): JobStatus {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 1e6;
+  const time = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n > 0;
+  return { ...(count(v.partsTotal) && { partsTotal: v.partsTotal as number }), ...(time(v.expectedAt) && { expectedAt: v.expectedAt as number }) };
 }

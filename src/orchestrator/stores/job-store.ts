@@ -14,9 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
 import { queueWrite, type Db } from '../storage/writes.js';
-import { expired, fromRow, isJobId, type Job, type JobState, type KeptPart, type ReusablePart, type Row } from './job-rows.js';
+import { expired, fromRow, isJobId, type Job, type JobState, type JobStatus, type KeptPart, type ReusablePart, type Row } from './job-rows.js';
 
-export { expired, isJobId, shownId, type Job, type JobState, type KeptPart, type ReusablePart } from './job-rows.js';
+export { expired, isJobId, shownId, type Job, type JobState, type JobStatus, type KeptPart, type ReusablePart } from './job-rows.js';
 
 /** An ended job is kept this long. */
 export const KEEP_MS = 24 * 3600_000;
@@ -87,19 +87,26 @@ export class JobStore {
     await queueWrite(db, () => statement(db, 'UPDATE jobs SET handed = 1 WHERE id = ?').run(id));
   }
 
-  /** Its progress line and the parts answered so far (written with the next group commit). */
-  async progress(id: string, progress: string, parts?: ReadonlyArray<string | KeptPart>): Promise<void> {
+  /** Its progress line, how far it is, and the parts answered so far (written with the next group commit). */
+  async progress(id: string, progress: string, parts?: ReadonlyArray<string | KeptPart>, status?: JobStatus): Promise<void> {
     const partsText = parts === undefined ? undefined : JSON.stringify(parts);
     if (partsText !== undefined && partsText.length > MAX_TEXT) return; // kept as they were: the result will say
+    const statusText = status === undefined ? null : JSON.stringify(status);
     const db = await stateDb(this.home);
     await queueWrite(
       db,
       () => {
-        if (partsText === undefined) statement(db, "UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), this.now(), id);
-        else statement(db, "UPDATE jobs SET progress = ?, parts = ?, updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), partsText, this.now(), id);
+        if (partsText === undefined) statement(db, "UPDATE jobs SET progress = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), statusText, this.now(), id);
+        else statement(db, "UPDATE jobs SET progress = ?, parts = ?, status = coalesce(?, status), updated_at = ? WHERE id = ? AND state = 'running'").run(progress.slice(0, 500), partsText, statusText, this.now(), id);
       },
       { defer: true },
     );
+  }
+
+  /** Its result returned to its agent at `at`: asked again, it is not sent again (long-work.ts). */
+  async delivered(id: string, at: number): Promise<void> {
+    const db = await stateDb(this.home);
+    await queueWrite(db, () => statement(db, 'UPDATE jobs SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL').run(at, id));
   }
 
   /** Ended: done with its result, or failed / cancelled with why. A result past MAX_TEXT ends it failed, saying so. */

@@ -73,11 +73,15 @@ function toSums(c: Cell): SavingsSums {
 
 /** One stored cell, or null when it is not one. */
 function parseRow(v: unknown): Cell | null {
-  if (!isObj(v) || !(num(v.calls) > 0)) return null;
+  if (!isObj(v)) return null;
   const c = empty();
   for (const f of FIELDS) c[f] = SIGNED.has(f) ? num(v[f]) : Math.max(0, num(v[f]));
-  return c;
+  // a cell of calls, or of what hand-overs cost (no call of its own: recordOverhead)
+  return c.calls > 0 || c.callIn + c.callOut > 0 ? c : null;
 }
+
+/** Where what jobs' hand-overs and follow-up calls cost is counted (recordOverhead): a model of its own, so byModel shows it apart. */
+export const HAND_OVERS = '(job hand-overs)';
 
 /** savings.json of an earlier version: its cells and the entries that are not valid; null when its shape is not ours. */
 function parseFile(raw: unknown): { value: Table; rejected: unknown[] } | null {
@@ -116,14 +120,25 @@ export class SavingsStore extends SummedTable<Cell> {
     return entry;
   }
 
-  /** Adds a priced call in memory and schedules a flush. Never throws. */
-  record(e: SavingsRecord): void {
+  /**
+   * What a job's hand-over or follow-up call cost the agent (tokens it read, wrote): a cost with
+   * nothing saved against it, counted apart (model HAND_OVERS) and as no call, so the totals are net.
+   */
+  recordOverhead(cost: { in: number; out: number }, where: { agent?: string; at?: number } = {}): void {
+    const call = { in: Math.max(0, cost.in), out: Math.max(0, cost.out), money: 0 };
+    if (call.in + call.out === 0) return;
+    const { self: _s, local: _l, ...priced } = priceCall({ argsTokens: call.out, resultTokens: call.in, inputTokens: 0, answerTokens: 0, localPromptTokens: 0, localOutputTokens: 0, inputsByReference: 0 }, this.prices);
+    this.record({ ...priced, local: { in: 0, out: 0 }, self: { in: 0, out: 0, money: 0 }, model: HAND_OVERS, task: 'hand-over', ...where }, 0);
+  }
+
+  /** Adds a priced call in memory (`calls`: how many calls it counts as) and schedules a flush. Never throws. */
+  record(e: SavingsRecord, calls = 1): void {
     try {
       if (typeof e?.model !== 'string' || e.model === '' || typeof e.task !== 'string') return;
       const at = typeof e.at === 'number' && Number.isFinite(e.at) && e.at > 0 ? e.at : Date.now();
       const key = keyOf(utcDay(at), e.model, e.task || 'general', typeof e.agent === 'string' && e.agent !== '' ? e.agent : undefined);
       const delta: Cell = {
-        calls: 1, localIn: e.local.in, localOut: e.local.out, callIn: e.call.in, callOut: e.call.out, callMoney: e.call.money,
+        calls, localIn: e.local.in, localOut: e.local.out, callIn: e.call.in, callOut: e.call.out, callMoney: e.call.money,
         selfIn: e.self.in, selfOut: e.self.out, selfMoney: e.self.money, savedTokens: e.savedTokens, savedMoney: e.savedMoney,
       };
       for (const f of FIELDS) delta[f] = SIGNED.has(f) ? num(delta[f]) : Math.max(0, num(delta[f]));
