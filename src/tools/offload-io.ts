@@ -95,13 +95,16 @@ export async function readInputArgs(args: InputArgs, readInputs: (r: InputReques
   return readInputs(req);
 }
 
-/** One line listing what was read, for the result text. */
+/** One line listing what was read, for the result text: each input's size, and the total when more than one was read. */
 export function readLine(inputs: ReadSummary | undefined): string | undefined {
   if (!inputs || (inputs.read.length === 0 && inputs.skipped.length === 0)) return undefined;
   const shown = inputs.read.slice(0, 8).map((r) => `${r.path} (${formatBytes(r.bytes)}${r.kind === 'image' ? ', image' : `, ~${r.tokens} tokens`})`);
   const more = inputs.read.length > 8 ? `, and ${inputs.read.length - 8} more` : '';
   const skipped = inputs.skipped.length ? ` Left out: ${inputs.skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`).join('; ')}${inputs.skipped.length > 5 ? `; and ${inputs.skipped.length - 5} more` : ''}.` : '';
-  return `Read ${inputs.read.length} input${inputs.read.length === 1 ? '' : 's'}: ${shown.join(', ')}${more} — ${formatBytes(inputs.bytes)}, ~${inputs.tokens} tokens.${skipped}`;
+  // the total only where it adds to the list: one input's own size is already there
+  const total = inputs.read.length > 1 ? ` — ${formatBytes(inputs.bytes)}, ~${inputs.tokens} tokens` : '';
+  const list = inputs.read.length > 0 ? `: ${shown.join(', ')}${more}${total}` : '';
+  return `Read ${inputs.read.length} input${inputs.read.length === 1 ? '' : 's'}${list}.${skipped}`;
 }
 
 /** The answer's citations in a few words: how many hold, and the first that does not. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { run, tempHome } from '../helpers/spawn.js';
 import { runtimeDir, sharedFixture, sharedLaunch } from '../helpers/shared.js';
 
-// my-script's agent waits as long as it takes; claude-code's 90 s, over its row (none)
+// my-script's agent waits as long as it takes; claude-code's 90 s, over its row (120 s)
 const YAML = 'agents:\n  my-script:\n    timeoutSeconds: 0\n  claude-code:\n    timeoutSeconds: 90\n';
 
 type Client = { name?: string; pid: number; limitSeconds?: number; limit?: string };
@@ -41,7 +41,7 @@ describe("each client's time limit through the shared server", () => {
     // an agent's timeoutSeconds: 0 is no limit, so no limitSeconds
     expect(byName.get('my-script')).toMatchObject({ pid: script.pid, limit: 'waits as long as it takes (agents.my-script.timeoutSeconds)' });
     expect(byName.get('my-script')).not.toHaveProperty('limitSeconds');
-    // an agent's timeoutSeconds wins over its client's row (claude-code has none by the table)
+    // an agent's timeoutSeconds wins over its client's row (claude-code's is 120 s)
     expect(byName.get('claude-code')).toMatchObject({ pid: code.pid, limitSeconds: 90, limit: 'waits 90 s (agents.claude-code.timeoutSeconds)' });
     // any other client: the SDK's 60 s
     expect(byName.get('some-ide')).toMatchObject({ pid: other.pid, limitSeconds: 60, limit: "waits 60 s (the MCP SDK's default)" });

@@ -33,7 +33,7 @@ describe('a plain long call', () => {
       await gate;
       return { structured: { text: 'answer' }, text: 'answer' };
     };
-    const ctx = (scope: string, seconds?: number) => ({ orch: { longWork: jobs }, agent: 'claude-code', signal: new AbortController().signal, clientLimit: { seconds, source: 'test' }, scope: () => scope }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
+    const ctx = (scope: string, seconds?: number) => ({ orch: { longWork: jobs, savings: { recordOverhead: () => undefined } }, agent: 'claude-code', signal: new AbortController().signal, clientLimit: { seconds, source: 'test' }, scope: () => scope }) as unknown as Pick<ToolContext, 'orch' | 'agent' | 'signal' | 'clientLimit' | 'job' | 'scope'>;
     // the same tool, arguments and contents read (the same notes.txt text) in two projects
     const call = { tool: 'route_and_generate', key: 'same-args-same-contents' };
     const handed = (job: unknown, text: string) => ({ text, job });

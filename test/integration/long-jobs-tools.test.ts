@@ -30,7 +30,7 @@ let root: string;
 let client: Client;
 const checks = new Map<string, OutputCheck>();
 
-type Job = { id: string; state: string; partsDone: number; progress?: string };
+type Job = { id: string; state: string; partsDone: number; step?: string };
 type Answer = { isError: boolean; text: string; structured: Record<string, unknown> & { job?: Job } };
 
 async function call(name: string, args: Record<string, unknown>): Promise<Answer> {
@@ -48,12 +48,12 @@ const sent = (path: string) => fake.requests.filter((q) => q.path === path).leng
 /** Every job of this server ended (the handed-over one ran on to its end). */
 const jobsEnded = () => expect.poll(() => core.longWork.running().length, { timeout: 15_000, interval: 50 }).toBe(0);
 
-/** Handed over: answered, not an error, with the job running and the call to make again. */
-function expectHanded(a: Answer, tool: string): Job {
+/** Handed over: answered, not an error, with the job running and how to collect it by its id. */
+function expectHanded(a: Answer, _tool: string): Job {
   expect(a.isError).toBe(false);
   expect(a.structured.job).toMatchObject({ id: expect.stringMatching(/^job-/), state: 'running' });
-  expect(a.text).toContain(`Still running as job ${a.structured.job!.id}`);
-  expect(a.text).toContain(`Call ${tool} again with the same arguments`);
+  expect(a.text).toContain(`Handed over as job ${a.structured.job!.id}, still running`);
+  expect(a.text).toContain(`call show_status with {"job":"${a.structured.job!.id}"}`);
   return a.structured.job!;
 }
 

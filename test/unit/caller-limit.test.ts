@@ -21,12 +21,12 @@ describe('clientInfoName', () => {
 describe('callerLimit', () => {
   it("gives a known client its row and any other the SDK's 60 s", () => {
     expect(callerLimit(server('claude-ai'), settings, 'claude-ai')).toEqual({ seconds: 60, source: 'claude-ai cuts calls at 60 s (Claude Desktop)' });
-    expect(callerLimit(server('claude-code'), settings, 'claude-code').seconds).toBeUndefined();
+    expect(callerLimit(server('claude-code'), settings, 'claude-code').seconds).toBe(120);
     expect(callerLimit(server('my-script'), settings, 'my-script')).toEqual({ seconds: 60, source: "the MCP SDK's default" });
   });
 
   it("goes by the per-request clientInfo of the 2026 era", () => {
-    expect(callerLimit(server('claude-ai'), settings, 'x', { [CLIENT_INFO_META_KEY]: { name: 'claude-code' } }).seconds).toBeUndefined();
+    expect(callerLimit(server('claude-ai'), settings, 'x', { [CLIENT_INFO_META_KEY]: { name: 'claude-code' } }).seconds).toBe(120);
   });
 
   it("gives a token's agent its timeoutSeconds whatever its client calls itself", () => {
@@ -43,6 +43,6 @@ describe('callerLimit', () => {
 
   it('reads a name with control characters as it is shown: cleaned, never matched raw', () => {
     expect(callerLimit(server('claude-ai\u0007'), settings, 'x').source).toBe('claude-ai cuts calls at 60 s (Claude Desktop)');
-    expect(callerLimit(server('\u001b[31mclaude-code\u001b[0m'), settings, 'x').seconds).toBeUndefined();
+    expect(callerLimit(server('\u001b[31mclaude-code\u001b[0m'), settings, 'x').seconds).toBe(120);
   });
 });

@@ -20,6 +20,14 @@ describe('withClientLimits', () => {
     ]);
   });
 
+  it("shows Claude Code's 120 s and the Inspector CLI's 60 s as their rows say them", () => {
+    const fleet = withClientLimits({ hosts: [], clients: [client('claude-code', 5), client('inspector-cli', 6)] }, settings);
+    expect(fleet.clients).toEqual([
+      { ...client('claude-code', 5), limitSeconds: 120, limit: 'moves calls to the background at 120 s (Claude Code)' },
+      { ...client('inspector-cli', 6), limitSeconds: 60, limit: 'waits 60 s (the MCP Inspector CLI)' },
+    ]);
+  });
+
   it('leaves a fleet without a shared server without clients', () => {
     const fleet = withClientLimits({ hosts: [] }, settings);
     expect(fleet).toEqual({ hosts: [] });
@@ -55,7 +63,7 @@ describe("doctor's client time limits", () => {
     const check = clientLimitsCheck([server([client('claude-ai', 100)]), server([client('claude-code', 101), client('bot', 102)])], settings);
     expect(check?.name).toBe('client time limits');
     expect(check?.level).toBe('ok');
-    expect(check?.detail).toMatch(/^claude-ai \(pid 100\) waits 60 s \(Claude Desktop\); claude-code \(pid 101\) waits as long as it takes \(Claude Code\); bot \(pid 102\) waits 600 s \(agents\.bot\.timeoutSeconds\)\. /);
+    expect(check?.detail).toMatch(/^claude-ai \(pid 100\) waits 60 s \(Claude Desktop\); claude-code \(pid 101\) moves calls to the background at 120 s \(Claude Code\); bot \(pid 102\) waits 600 s \(agents\.bot\.timeoutSeconds\)\. /);
     expect(check?.detail).toContain('agents.NAME.timeoutSeconds');
   });
 

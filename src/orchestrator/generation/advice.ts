@@ -6,7 +6,8 @@
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { Complexity } from './classify.js';
 import { evidenceByWork, evidenceFor, evidenceText, trackRecord, type EvidenceBook } from './learning.js';
-import { aboutSeconds, type Estimate, type EstimateInput } from './estimate.js';
+import type { Estimate, EstimateInput } from './estimate.js';
+import { timeLines, type DryRunLimit } from './advice-time.js';
 import type { Advice, RouteResult } from './route-types.js';
 
 export type { Advice } from './route-types.js';
@@ -31,6 +32,8 @@ export interface AdviceInput {
   provider: RouteResult['provider'];
   /** Requests running on the first model now, and the requests it answers at once. */
   busy?: { running: number; slots: number };
+  /** The calling client's limit, when it has one: the advice says whether the call would be handed over. */
+  limit?: DryRunLimit;
 }
 
 export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
@@ -41,13 +44,14 @@ export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
   const time = a.estimate;
   const { loadSeconds, queueSeconds } = time.input;
   const record = trackRecord(evidenceByWork(a.book, first.model, first.host), m ? { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize !== undefined && { parameterSize: m.parameterSize }) } : undefined)[a.profile];
-  const secs = (s: number) => (s < 10 ? s.toFixed(1) : Math.round(s).toString());
   const round = (x: number) => Math.round(x * 10) / 10;
+  const loaded = m?.loaded ?? false;
+  const said = timeLines({ estimate: time, maxTokens: a.maxTokens, loaded, busy: a.busy, limit: a.limit });
   const advice: Advice = {
     expectedSeconds: round(time.seconds),
     loadSeconds: round(loadSeconds),
     queueSeconds: round(queueSeconds),
-    loaded: m?.loaded ?? false,
+    loaded,
     tokensPerSecond: round(time.tokensPerSecond),
     speedMeasured: time.known,
     promptTokensPerSecond: round(time.promptTokensPerSecond),
@@ -55,11 +59,12 @@ export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
     estimate: time.why,
     ...(record && { record }),
     then: a.queue.slice(1, 4).map((q) => q.model + (a.namedHost && q.host ? ` on ${q.host}` : '')),
+    ...said.fields,
   };
   const where = a.namedHost && first.host ? ` on ${first.host}` : '';
   const text = [
     `Dry run: ${first.model}${where} would take this ${a.profile} work — nothing was generated.`,
-    `Expected: ${aboutSeconds(time)} for up to ${a.maxTokens} tokens (${advice.loaded ? 'already loaded' : `${secs(loadSeconds)} s to load first`}${queueSeconds > 0 ? `; ${secs(queueSeconds)} s waiting behind ${a.busy?.running ?? 0} ${a.busy?.running === 1 ? 'request' : 'requests'} on its ${a.busy?.slots ?? 1} ${a.busy?.slots === 1 ? 'slot' : 'slots'}` : ''}; ${secs(time.promptSeconds)} s reading ~${time.input.promptTokens} prompt tokens; ${time.why}).`,
+    ...said.lines,
     `Track record for ${a.profile} work here: ${evidenceText(evidence, a.profile)}.`,
     ...(advice.then.length ? [`If it failed, next: ${advice.then.join(', ')}.`] : []),
   ].join('\n');

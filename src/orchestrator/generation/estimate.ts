@@ -58,10 +58,12 @@ export interface Estimate {
   known: boolean;
   /** How it was made, in words: the speeds and where they come from. */
   why: string;
-  /** Of seconds, reading the prompts, writing the answers, and the requests' overheads. */
+  /** Of seconds, reading the prompts, writing the answers, and the requests' overheads (all of a split job's requests). */
   promptSeconds: number;
   answerSeconds: number;
   overheadSeconds: number;
+  /** One request alone — reading its prompt, writing its answer, its overhead: a split job's part, without load or wait. */
+  requestSeconds: number;
   promptTokensPerSecond: number;
   tokensPerSecond: number;
 }
@@ -114,6 +116,7 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
   // the first part alone (the model loads once), then the rest width at once
   const first = input.rounds > 0 || parts > 1 ? answer : (input.finalAnswerTokens ?? answer);
   wave(input.promptTokens - cached, first, 1);
+  const requestSeconds = promptSeconds + answerSeconds + overheadSeconds;
   wave(input.promptTokens - cached, answer, Math.ceil((parts - 1) / width));
   // each round combines groups of answers that fit a part's prompt
   const perGroup = Math.max(2, Math.floor(input.promptTokens / Math.max(1, answer)));
@@ -131,7 +134,7 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
     pMeasured === gMeasured
       ? `reading ${fmt(p)} prompt tokens/s and writing ${fmt(g)} tokens/s, ${said(known)}`
       : `reading ${fmt(p)} prompt tokens/s (${said(pMeasured)}) and writing ${fmt(g)} tokens/s (${said(gMeasured)})`;
-  return { seconds, known, why: each > 0 ? `${why}; ${each.toFixed(2)} s more a request` : why, promptSeconds, answerSeconds, overheadSeconds, promptTokensPerSecond: p, tokensPerSecond: g };
+  return { seconds, known, why: each > 0 ? `${why}; ${each.toFixed(2)} s more a request` : why, promptSeconds, answerSeconds, overheadSeconds, requestSeconds, promptTokensPerSecond: p, tokensPerSecond: g };
 }
 
 /**

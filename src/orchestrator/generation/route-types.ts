@@ -111,6 +111,7 @@ export interface RouteMetrics {
 
 /** What a dry run says about the model that would take the work. */
 export interface Advice {
+  /** The whole plan: for a split job, all its parts and rounds. */
   expectedSeconds: number;
   loadSeconds: number;
   /** Waiting for a slot: its slots are all answering other requests now (0 when one is free). */
@@ -129,6 +130,12 @@ export interface Advice {
   record?: WorkRecord;
   /** The next models that would be tried if it failed. */
   then: string[];
+  /** A split job's part: its prompt tokens, its answer's limit, and its seconds alone (no load, no wait). */
+  part?: { promptTokens: number; maxTokens: number; seconds: number };
+  /** What is left of the calling client's limit (seconds); left out for a client without one. */
+  clientLimitSeconds?: number;
+  /** When the plan outlasts the client's limit less the margin: the call would be handed over as a job at this many seconds. */
+  handOverSeconds?: number;
 }
 
 export class RouteError extends Error {

@@ -89,6 +89,16 @@ export function controlOf(store: JobStore, live: Live, reused: ReadonlyMap<strin
   const moved = () => {
     live.updatedAt = now();
   };
+  let telling = false; // a watcher whose own reporter relays back here is not told again
+  const tell = (line: string) => {
+    if (telling) return;
+    telling = true;
+    try {
+      for (const w of live.watchers) w(line);
+    } finally {
+      telling = false;
+    }
+  };
   return {
     signal: live.controller.signal,
     reused,
@@ -104,7 +114,7 @@ export function controlOf(store: JobStore, live: Live, reused: ReadonlyMap<strin
       if (live.ended !== undefined) return;
       live.progress = line;
       moved();
-      for (const w of live.watchers) w(line);
+      tell(line);
       write(store, live, false, now);
     },
     status: (update: JobStatusUpdate) => {

@@ -53,7 +53,8 @@ export class LongWork {
     // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
     const onCancel = () => !attached && live.controller.abort(call.signal.reason);
     call.signal.addEventListener('abort', onCancel, { once: true });
-    const watch = call.watch;
+    // a call attached to a running job is told how it goes; the call that started it reports its own work's phases already
+    const watch = attached ? call.watch : undefined;
     if (watch) live.watchers.add(watch);
     try {
       const ended = await settleWithin(live.done, within);

@@ -30,6 +30,7 @@ import { estimatePlan, type PlanShape } from './plan-estimate.js';
 import { tryCandidates } from './route-attempt.js';
 import { ownHosts } from './own-hosts.js';
 import { answerLimit } from '../generation/stream.js';
+import { answerWithin } from './hand-over.js';
 
 /** A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is the plan's. */
 export type RouteAsk = RouteRequest & { plan?: PlanShape };
@@ -104,7 +105,7 @@ async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepared> {
   };
 }
 
-/** A dry run: the first candidate, why, its record here and the expected time — the wait behind its busy slots included. */
+/** A dry run: the first candidate, why, its record here and the expected time — the wait behind its busy slots included — and whether its client would get it within its limit or as a job. */
 function dryRun(parts: JobParts, req: RouteAsk, ask: Prepared, list: Candidates): RouteResult {
   const first = list.queue[0]!;
   const { host, overview } = list.unit(first.host);
@@ -116,5 +117,8 @@ function dryRun(parts: JobParts, req: RouteAsk, ask: Prepared, list: Candidates)
   // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine counted before (metrics.ts)
   const promptTokens = req.promptTokens !== undefined ? ask.promptTokens : Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(first.model) ?? 1));
   const estimate = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, ...(req.plan && { shape: req.plan }) });
-  return adviseRoute({ queue: list.queue, models: list.models, estimate, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens: ask.maxTokens, promptTokens: ask.promptTokens, namedHost: parts.fleet.hosts.length > 1, provider: host.kind, busy });
+  // when the call would be answered: its client's limit less the margin (hand-over.ts), or none
+  const within = answerWithin(req.clientLimitMs);
+  const limit = req.clientLimitMs !== undefined && within !== undefined ? { clientMs: req.clientLimitMs, withinMs: within } : undefined;
+  return adviseRoute({ queue: list.queue, models: list.models, estimate, book: parts.records.outcomes.evidence(), task, profile, complexity, how, maxTokens: ask.maxTokens, promptTokens: ask.promptTokens, namedHost: parts.fleet.hosts.length > 1, provider: host.kind, busy, ...(limit && { limit }) });
 }
