@@ -3,7 +3,7 @@
  * limit, and tasks: orchestrator/jobs/long-work.ts) — its state, progress, the parts answered so
  * far and, once done, its result as the tool gave it. Listed in resources/list for that agent
  * alone; another agent's job, or one gone past its keep, is not found. A result too long for a
- * resource is left out, saying how to get it (the same call again returns it whole).
+ * resource is left out, saying how to get it (show_status {job} returns it whole).
  */
 import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/index.js';

@@ -13,7 +13,7 @@ import { estimateTokens } from '../orchestrator/generation/classify.js';
 import { isJobId, type Job } from '../orchestrator/stores/job-store.js';
 import { aboutTime, jobInfo, jobNowLine, keptOutput } from '../presenting/job-words.js';
 import { chargeAgent, ownerOf, type JobInfo } from './long-call.js';
-import type { ToolContext, ToolOutput } from './define.js';
+import type { ToolContext } from './define.js';
 
 export interface Collected {
   job: JobInfo;
@@ -31,7 +31,7 @@ function endedText(job: Job): string {
 }
 
 /** `id`, one of the calling agent's jobs: waited for, then its whole result (once), or how far it is. */
-export async function collectJob(ctx: Ctx, id: string): Promise<ToolOutput<Collected>> {
+export async function collectJob(ctx: Ctx, id: string): Promise<{ structured: Collected; text: string }> {
   if (!isJobId(id)) throw new JobError(noJobText(id));
   const owner = ownerOf(ctx);
   const limitMs = remainingMs(ctx.clientLimit);
@@ -52,7 +52,7 @@ export async function collectJob(ctx: Ctx, id: string): Promise<ToolOutput<Colle
   }
   const out = keptOutput(found.result);
   if (!out) throw new JobError(`Job ${id} kept no result a client can be given: call ${found.job.tool} again.`);
-  const info = jobInfo(id, 'done', { partsDone: found.job.parts?.length ?? 0, updatedAt: found.job.updatedAt });
+  const info = jobInfo(id, 'done', { partsDone: found.job.parts?.length ?? 0, ...(found.job.partsTotal !== undefined && { partsTotal: found.job.partsTotal }), updatedAt: found.job.updatedAt });
   // sent once: a call the client cancelled never got it, so it is not counted as sent
   const before = ctx.signal.aborted ? undefined : await ctx.orch.longWork.delivered(owner, id);
   if (before !== undefined) {

@@ -46,7 +46,7 @@ describe("a split job's dry run", () => {
     const whole = r.advice!.expectedSeconds;
     expect(whole).toBeGreaterThan(54); // the plan outlasts what the client waits less the margin
     expect(r.advice).toMatchObject({ clientLimitSeconds: 60, handOverSeconds: 54 });
-    expect(r.text).toContain(`Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result expected at ~${whole < 10 ? whole.toFixed(1) : Math.round(whole)} s (call route_and_generate again with the same arguments to collect it`);
+    expect(r.text).toContain(`Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result expected at ~${whole < 10 ? whole.toFixed(1) : Math.round(whole)} s (show_status with the job's id collects it)`);
     expect(r.text).not.toMatch(/Within what your client waits/);
   });
 

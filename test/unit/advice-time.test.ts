@@ -15,7 +15,7 @@ const estimate = (input: Partial<EstimateInput>) => {
 describe('limitLine', () => {
   it("hands over at the limit less the margin once the whole plan passes it, and says when the whole result comes", () => {
     expect(limitLine(100, limit(60_000))).toEqual({
-      line: 'Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result expected at ~100 s (call route_and_generate again with the same arguments to collect it; show_status lists the job).',
+      line: 'Your client waits 60 s: this call would be handed over as a job at ~54 s, the whole result expected at ~100 s (show_status with the job\'s id collects it).',
       fields: { clientLimitSeconds: 60, handOverSeconds: 54 },
     });
     expect(limitLine(54.1, limit(60_000))?.fields.handOverSeconds).toBe(54);

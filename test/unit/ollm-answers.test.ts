@@ -116,8 +116,13 @@ describe("the box's route_and_generate", () => {
   });
 
   it('gives the job of a handed-over call, to wait for by calling again', () => {
-    const handed = { text: '— Still running as job j1 …', job: { id: 'j1', state: 'running', partsDone: 0, progress: 'qwen3:8b: 40 tokens generated' } };
+    const handed = { text: 'Handed over as job j1, still running …', job: { id: 'j1', state: 'running', partsDone: 0, step: 'qwen3:8b: 40 tokens generated' } };
     expect(boxAnswer(handed, BOX)).toMatchObject({ kind: 'job', job: { id: 'j1', state: 'running' } });
+  });
+
+  it('says where a lost job was, in this version’s words (step) or an earlier box’s (progress)', () => {
+    expect(refused(() => boxAnswer({ text: '', job: { id: 'j3', state: 'lost', partsDone: 2, step: 'part 3 of 9' } }, BOX)).message).toContain('(part 3 of 9)');
+    expect(refused(() => boxAnswer({ text: '', job: { id: 'j3', state: 'lost', partsDone: 2, progress: 'part 4 of 9' } }, BOX)).message).toContain('(part 4 of 9)');
   });
 
   it('fails a job the box lost or that failed, saying so', () => {

@@ -56,7 +56,7 @@ export function limitLine(seconds: number, limit: DryRunLimit | undefined): { li
   if (seconds * 1000 <= limit.withinMs) return { line: `Within what your client waits (${waits} s).`, fields: { clientLimitSeconds: waits } };
   const at = Math.round(limit.withinMs / 1000);
   return {
-    line: `Your client waits ${waits} s: this call would be handed over as a job at ~${at} s, the whole result expected at ~${secs(seconds)} s (call route_and_generate again with the same arguments to collect it; show_status lists the job).`,
+    line: `Your client waits ${waits} s: this call would be handed over as a job at ~${at} s, the whole result expected at ~${secs(seconds)} s (show_status with the job's id collects it).`,
     fields: { clientLimitSeconds: waits, handOverSeconds: at },
   };
 }

@@ -57,6 +57,19 @@ export function nowOfKept(job: Job): JobNow {
   };
 }
 
+/** A job as show_status, tasks/list and resources/list list it: its result and parts left out, their count kept. */
+export type ListedJob = Omit<Job, 'result' | 'parts' | 'reusable'> & { partsDone: number };
+
+/** An owner's jobs, newest first: those running here as they are now, then those the state database keeps. */
+export function listed(here: readonly Live[], kept: readonly Job[], limit: number): ListedJob[] {
+  const ids = new Set(here.map((l) => l.job.id));
+  const now = here.map((l): Job => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }), ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }), updatedAt: l.updatedAt, parts: shown(l.parts) }));
+  return [...now, ...kept.filter((j) => !ids.has(j.id))]
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .slice(0, limit)
+    .map(({ result: _r, parts, reusable: _u, ...job }) => ({ ...job, partsDone: parts?.length ?? 0 }));
+}
+
 export function newLive(job: Job, controller: AbortController): Live {
   return { job, controller, parts: [], done: Promise.resolve(), updatedAt: job.createdAt, spent: { in: 0, out: 0 }, watchers: new Set(), wroteAt: -Infinity };
 }

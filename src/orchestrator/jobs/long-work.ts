@@ -1,33 +1,33 @@
 /**
- * Long work that a client's time limit may cut (issue 56): a call runs as a job. When it ends in
- * time, the call gets its result as ever. When the client's limit comes first, the call is
- * answered shortly before it — not an error — with what is done (the parts answered so far) and
- * the job's id, and the job runs on in this server (the shared one: it outlives the launch that
- * asked), its result kept in the state database (stores/job-store.ts); the agent gets it by the id,
- * waiting up to its own limit, or cancels it. The same call again from the same agent — same
- * tool, arguments and input contents (`key`) — attaches to its job while it runs, and once it
- * was handed over to its result, instead of starting over (a call answered whole asks anew). A client that cancels before the hand-over cancels the job; after it, the job is
- * the agent's to cancel by its id.
- *
- * A job is one agent's in one scope: its key (long-call.ts) hashes what the call could read — its
- * project or working folder, the roots it read in, the contents it read — so a call attaches only
- * to work it could have done itself. A task (`begin`) is answered before its inputs are read, so it
- * is always a job of its own; once its tool read them, its work joins a running task's of the same
- * owner and full key (`JobControl.join`), and runs once. Each owner runs at most MAX_RUNNING jobs
- * here: one more is refused (JobError), never made room for by dropping one.
+ * Long work that a client's time limit may cut (issues 56, 62): a call runs as a job. Ended in time,
+ * the call gets its result as ever; else it is answered shortly before the limit — not an error —
+ * with the job and how far it is (never the parts' answers), and the job runs on in this server
+ * (the shared one: it outlives the launch that asked), its result kept in the state database
+ * (stores/job-store.ts). The agent collects it by its id (`wait`, sent once: `delivered`) or cancels
+ * it; the same call again from the same agent (same tool, arguments, input contents: `key`)
+ * attaches to its job instead of starting over. A client that cancels before the hand-over cancels
+ * the job. A job is one agent's in one scope: its key (long-call.ts) hashes what the call could read,
+ * so a call attaches only to work it could have done itself. A task (`begin`) is answered before its
+ * inputs are read, so it is a job of its own whose work joins a running task's of the same owner and
+ * full key (`JobControl.join`). Each owner runs at most MAX_RUNNING jobs here: one more is refused
+ * (JobError), never made room for by dropping one.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '../util/log.js';
 import { expired, type Job, type JobStore, type ReusablePart } from '../stores/job-store.js';
 import { roomFor } from './job-bounds.js';
 import { TaskJoins } from './task-joins.js';
 import { answerWithin, settleWithin } from './hand-over.js';
-import { controlOf, newLive, nowOf, nowOfKept, shown, stopWriting, type Live } from './job-live.js';
+import { controlOf, listed, newLive, nowOf, nowOfKept, shown, stopWriting, type ListedJob, type Live } from './job-live.js';
 
 import type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 
 export { answerWithin, HAND_OVER_MARGIN_MS } from './hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
 export type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
+
+/** How often a wait reads again a job another server of this home runs. */
+const ELSEWHERE_POLL_MS = 1000;
 
 export class LongWork {
   private readonly live = new Map<string, Live>();
@@ -172,12 +172,19 @@ export class LongWork {
       if (!settled) return { kind: 'running', job: live.job, now: nowOf(live), parts: shown(live.parts) };
       // ended here: its outcome as it came (the state database may not have it yet), unless past its ttl
       const waited = await live.done.then(
-        (result): Waited => ({ kind: 'result', job: { ...live.job, state: 'done' }, result }),
+        (result): Waited => ({ kind: 'result', job: { ...live.job, state: 'done', parts: shown(live.parts), ...(live.partsTotal !== undefined && { partsTotal: live.partsTotal }), updatedAt: live.updatedAt }, result }),
         (err: unknown): Waited => ({ kind: 'ended', job: { ...live.job, state: live.controller.signal.aborted ? 'cancelled' : 'failed', error: (err as Error).message ?? String(err) } }),
       );
       return expired(waited.job, Date.now()) ? undefined : waited;
     }
-    return this.ended(owner, id);
+    // a job another server of this home runs: read again until it ends there or the time is up
+    const until = withinMs === undefined ? 0 : Date.now() + withinMs;
+    let kept = await this.ended(owner, id);
+    while (kept?.kind === 'running' && Date.now() + ELSEWHERE_POLL_MS <= until) {
+      await sleep(ELSEWHERE_POLL_MS);
+      kept = await this.ended(owner, id);
+    }
+    return kept;
   }
 
   /**
@@ -231,14 +238,9 @@ export class LongWork {
   }
 
   /** `owner`'s jobs, newest first: those running here as they are now, then those the state database keeps (their result left out). */
-  async list(owner: string, limit = 10): Promise<Array<Omit<Job, 'result' | 'parts'> & { partsDone: number }>> {
+  async list(owner: string, limit = 10): Promise<ListedJob[]> {
     const kept = await this.store.list(owner, limit).catch(() => [] as Job[]);
-    const here = [...this.live.values()].filter((l) => l.job.owner === owner);
-    const rows = [...here.map((l) => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }), ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }), updatedAt: l.updatedAt, parts: shown(l.parts) })), ...kept.filter((j) => !this.live.has(j.id))];
-    return rows
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .slice(0, limit)
-      .map(({ result: _r, parts, reusable: _u, ...job }) => ({ ...job, partsDone: parts?.length ?? 0 }));
+    return listed([...this.live.values()].filter((l) => l.job.owner === owner), kept, limit);
   }
 
   /** The jobs running in this server. */

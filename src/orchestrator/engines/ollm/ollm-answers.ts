@@ -44,7 +44,8 @@ const listedModel = z.object({
 const loadedModel = z.object({ name, sizeBytes: bytes, vramBytes: bytes, expiresAt: z.string().max(64), contextLength: window.optional(), host: word.optional() });
 const listAnswer = z.object({ models: z.array(listedModel).max(MAX_MODELS), loaded: z.array(loadedModel).max(MAX_MODELS) });
 const showAnswer = listedModel.extend({ digest: z.string().max(256), architecture: word.optional(), licenseFirstLines: z.string().max(4096).optional() });
-const jobAnswer = z.object({ id: z.string().min(1).max(128), state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']), partsDone: count, progress: z.string().max(2048).optional() });
+// `step` since issue 62 (a box of an earlier version says `progress`)
+const jobAnswer = z.object({ id: z.string().min(1).max(128), state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']), partsDone: count, step: z.string().max(2048).optional(), progress: z.string().max(2048).optional() });
 const routeAnswer = z.object({
   text: z.string().max(MAX_TEXT),
   model: name.optional(),
@@ -150,7 +151,7 @@ export function boxAnswer(structured: unknown, box: BoxRef): BoxAnswer {
   const a = checked(routeAnswer, structured, 'route_and_generate', box);
   if (a.job) {
     if (a.job.state === 'running' || a.job.state === 'done') return { kind: 'job', job: a.job };
-    throw new HostError('server_error', `${box.who}: the job ${a.job.id} it ran the call on ${a.job.state === 'lost' ? 'was lost (that server restarted)' : a.job.state}${a.job.progress ? ` (${a.job.progress})` : ''} — try again.`, box.host);
+    throw new HostError('server_error', `${box.who}: the job ${a.job.id} it ran the call on ${a.job.state === 'lost' ? 'was lost (that server restarted)' : a.job.state}${(a.job.step ?? a.job.progress) ? ` (${a.job.step ?? a.job.progress})` : ''} — try again.`, box.host);
   }
   const m = a.metrics;
   const done: GenerateDone = {
