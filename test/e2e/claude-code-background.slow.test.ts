@@ -7,7 +7,7 @@
 import { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { ask, fewestNotifications } from '../helpers/hand-over.js';
+import { ask, fewestNotifications, strayProgress } from '../helpers/hand-over.js';
 import { connect, tempHome } from '../helpers/spawn.js';
 
 const WORDS = 130; // a token a second: ~130 s
@@ -28,6 +28,7 @@ const inFlight = () => fake.loaded().reduce((n, m) => n + m.inFlight, 0);
 describe('claude-code and a call longer than it waits in the foreground', () => {
   it('is handed over while the engine still writes, progress arriving meanwhile, and show_status {job} returns the whole answer', { timeout: 240_000 }, async () => {
     const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host }, [], undefined, new Client({ name: 'claude-code', version: '2.1.212' }));
+    const wire = strayProgress(s.client);
     try {
       const args = { prompt: 'Tell a long story about a tide mill.', model: 'llama3.2', maxTokens: WORDS };
       // the client gives up where Claude Code backgrounds the call
@@ -47,6 +48,8 @@ describe('claude-code and a call longer than it waits in the foreground', () => 
       expect(whole.text).toContain(`tide${WORDS - 1}`);
       expect(whole.progress.length).toBeGreaterThanOrEqual(fewestNotifications(whole.seconds));
       expect(fake.generations().filter((g) => JSON.stringify(g.messages ?? g.prompt).includes('tide mill'))).toHaveLength(1);
+      // the job wrote on for ~20 s after the hand-over: none of it reached the handed-over call
+      expect(wire.strays, wire.strays.join('\n')).toEqual([]);
     } finally {
       await s.close();
     }

@@ -10,7 +10,7 @@ import { Client, specTypeSchemas } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FAIR_YAML, fairModels } from '../helpers/fair.js';
-import { ask, FINAL_MARK, fewestNotifications, jobResource, logProject, PART_MARK, splitReply, type Answer } from '../helpers/hand-over.js';
+import { ask, FINAL_MARK, fewestNotifications, jobResource, logProject, PART_MARK, splitReply, strayProgress, type Answer } from '../helpers/hand-over.js';
 import { connect, tempHome } from '../helpers/spawn.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 
@@ -22,8 +22,8 @@ let fake: FakeOllama;
 let session: Awaited<ReturnType<typeof connect>>;
 /** The plain handed-over job of the first test, whose kept result a task's is compared with. */
 let plainJob: string | undefined;
-/** Progress notifications that came after their call was answered (the SDK client reports them as for an unknown token). */
-const strays: string[] = [];
+/** Progress notifications that came after their call was answered. */
+let wire: ReturnType<typeof strayProgress>;
 
 beforeAll(async () => {
   // qwen2.5:14b writes a token every 150 ms: 5 parts of 13 tokens, then a combination of 31
@@ -31,7 +31,7 @@ beforeAll(async () => {
   fake.reply(splitReply(12, FINAL_WORDS));
   const home = tempHome(YAML);
   session = await connect({ OLLM_HOME: home, OLLAMA_HOST: fake.host }, [], logProject(home), new Client({ name: 'bench-agent', version: '1.0.0' }));
-  session.client.onerror = (err) => void (/progress notification for an unknown token/.test(err.message) && strays.push(err.message));
+  wire = strayProgress(session.client);
 });
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -169,7 +169,8 @@ describe('a call that outlasts an 8 s client', () => {
     expect(repeat.text).toContain(result.text);
     expect(partsAsked(from)).toHaveLength(result.split.calls);
     // the job ran on past each hand-over, but no call heard of it after its answer
-    expect(strays, strays.join("\n")).toEqual([]);
+    expect(wire.progress).toBeGreaterThan(0); // the watch is on the wire
+    expect(wire.strays, wire.strays.join('\n')).toEqual([]);
   });
 
   it('show_status {job} of an id that is not one of yours is an error saying where your jobs are', async () => {

@@ -68,3 +68,26 @@ export async function jobResource(client: Client, id: string): Promise<Record<st
   const res = await client.readResource({ uri: `ollm://jobs/${id}` });
   return JSON.parse((res.contents[0] as { text: string }).text) as Record<string, unknown>;
 }
+
+/**
+ * Progress notifications that reached `client` after the answer to their request, as they come off
+ * the wire (the SDK client runs notification handlers a microtask late, so its own "unknown token"
+ * error also fires for a notification sent just before the answer). Its progress tokens are its
+ * request ids.
+ */
+export function strayProgress(client: Client): { strays: string[]; progress: number } {
+  const seen = { strays: [] as string[], progress: 0 };
+  const answered = new Set<string>();
+  const transport = client.transport!;
+  const deliver = transport.onmessage!.bind(transport);
+  transport.onmessage = ((message: Parameters<typeof deliver>[0], extra?: Parameters<typeof deliver>[1]) => {
+    const m = message as { id?: unknown; method?: string; result?: unknown; error?: unknown; params?: { progressToken?: unknown } };
+    if (m.id !== undefined && (m.result !== undefined || m.error !== undefined)) answered.add(String(m.id));
+    if (m.method === 'notifications/progress') {
+      seen.progress++;
+      if (answered.has(String(m.params?.progressToken))) seen.strays.push(JSON.stringify(m));
+    }
+    deliver(message, extra);
+  }) as typeof transport.onmessage;
+  return seen;
+}
