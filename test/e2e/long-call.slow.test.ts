@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe('a call longer than the client waits', () => {
-  it('is answered before the limit with its job, and the same call again returns the whole answer, computed once', { timeout: 200_000 }, async () => {
+  it('is answered before the limit with its job; show_status {job} returns the whole answer once, computed once', { timeout: 200_000 }, async () => {
     const s = await connect({ OLLM_HOME: tempHome(), OLLAMA_HOST: fake.host });
     try {
       const args = { prompt: 'Tell a long story about a lighthouse keeper.', model: 'llama3.2', maxTokens: WORDS };
