@@ -168,6 +168,10 @@ describe('a call that outlasts an 8 s client', () => {
     expect(repeat.isError, repeat.text).toBe(false);
     expect(repeat.text).toContain(result.text);
     expect(partsAsked(from)).toHaveLength(result.split.calls);
+    // both cost the agent what it read and wrote, counted as they came (soft: the checks after it still run)
+    const last = await savedInAll();
+    const askedAgain = estimateTokens(note.text) + estimateTokens(JSON.stringify({ job: id })) + estimateTokens(repeat.text) + estimateTokens(JSON.stringify(ARGS));
+    expect.soft(after.savedTokens - last.savedTokens, 'the note and the repeated call counted').toBe(askedAgain);
     // the job ran on past each hand-over, but no call heard of it after its answer
     expect(wire.progress).toBeGreaterThan(0); // the watch is on the wire
     expect(wire.strays, wire.strays.join('\n')).toEqual([]);
