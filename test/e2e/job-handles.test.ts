@@ -85,11 +85,20 @@ describe("a job's handle", () => {
     expect(textOf(odd)).toMatch(/^No job "y{40}…" of yours/);
     expect(textOf(odd)).not.toMatch(/bug|y{41}/);
     expect(inFlight()).toBe(1);
+    // collecting and cancelling at once is refused, the job left running
+    const both = await a.client.callTool({ name: 'show_status', arguments: { job: id, cancelJob: id } });
+    expect(both.isError).toBe(true);
+    expect(textOf(both)).toBe('Give show_status either job (to collect it) or cancelJob (to stop it), not both.');
+    expect(inFlight()).toBe(1);
     const stopped = await a.client.callTool({ name: 'show_status', arguments: { cancelJob: id } });
     expect(stopped.isError).not.toBe(true);
     expect((stopped.structuredContent as { notes?: string[] }).notes?.[0]).toMatch(new RegExp(`Job ${id} cancelled`));
     await expect.poll(inFlight, { timeout: 10_000 }).toBe(0);
     await expect.poll(async () => json((await a.client.readResource({ uri: `ollm://jobs/${id}` })) as Text).state, { timeout: 10_000 }).toBe('cancelled');
+    // collected once cancelled: an error saying so and what to do
+    const collected = await a.client.callTool({ name: 'show_status', arguments: { job: id } });
+    expect(collected.isError).toBe(true);
+    expect(textOf(collected)).toMatch(new RegExp(`^Job ${id} was cancelled before it ended.*: call route_and_generate again to start it anew\\.$`));
     const again = await a.client.callTool({ name: 'show_status', arguments: { cancelJob: id } });
     expect(again.isError).not.toBe(true);
     expect((again.structuredContent as { notes?: string[] }).notes?.[0]).toBe(`Job ${id} had already ended (cancelled): nothing to cancel.`);

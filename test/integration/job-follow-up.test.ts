@@ -89,6 +89,12 @@ describe('show_status {job}', () => {
     await expect(collectJob(s.ctx(), out.structured.job.id)).rejects.toThrow(`Job ${out.structured.job.id} (compare) failed: the engine went away. Call compare again once that is fixed.`);
   });
 
+  it('a job whose result is no tool output: an error saying to call the tool again, never a blank answer', async () => {
+    const s = setup();
+    const out = (await asJob(s.ctx('claude-code', 1), { tool: 'pull_model', key: 'k3' }, () => new Promise((r) => setTimeout(() => r('a bare string' as never), 1200)), (job, text) => ({ job, text }))) as { structured: { job: { id: string } } };
+    await expect(collectJob(s.ctx(), out.structured.job.id)).rejects.toThrow(`Job ${out.structured.job.id} kept no result a client can be given: call pull_model again.`);
+  });
+
   it('counts what each hand-over and follow-up cost the agent in the ledger: no call of its own, nothing saved', async () => {
     const s = setup();
     const id = await handedJob(s);
