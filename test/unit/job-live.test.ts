@@ -57,6 +57,19 @@ describe('a running job’s control', () => {
     expect(writes.map((w) => w.progress)).not.toContain('four');
   });
 
+  it('a quick call writes no progress: the first write waits WRITE_MS from the job\'s creation', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const writes: string[] = [];
+    const store = { progress: async (_id: string, progress: string) => void writes.push(progress) } as unknown as JobStore;
+    const live = newLive({ ...job(), createdAt: 5000 }, new AbortController());
+    const control = controlOf(store, live, new Map(), () => 5100);
+    control.progress('choosing a model');
+    expect(writes).toEqual([]);
+    stopWriting(live); // answered and ended within the second: nothing written
+    await vi.advanceTimersByTimeAsync(2 * WRITE_MS);
+    expect(writes).toEqual([]);
+  });
+
   it('tells each waiting call every line; a watcher whose reporter relays back is not told again', () => {
     const { live, control } = setup();
     const seen: string[] = [];

@@ -71,7 +71,7 @@ export function listed(here: readonly Live[], kept: readonly Job[], limit: numbe
 }
 
 export function newLive(job: Job, controller: AbortController): Live {
-  return { job, controller, parts: [], done: Promise.resolve(), updatedAt: job.createdAt, spent: { in: 0, out: 0 }, watchers: new Set(), wroteAt: -Infinity };
+  return { job, controller, parts: [], done: Promise.resolve(), updatedAt: job.createdAt, spent: { in: 0, out: 0 }, watchers: new Set(), wroteAt: job.createdAt };
 }
 
 /** `live`'s progress written now, or once WRITE_MS passed since the last write (one pending write at a time). */
