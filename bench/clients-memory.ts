@@ -5,7 +5,8 @@
  * the resident set (RSS: every page a process maps, the node binary's shared pages counted once
  * per process) and the proportional set (PSS, Linux smaps_rollup: a page shared by n processes
  * counts 1/n — what the machine gives up, the node binary counted once across all processes).
- * Goal: PSS at most 0.6× the peer's. Runs when OLLM_BENCH_PEER names the peer's entry file, e.g.
+ * Then the RSS of one process of each kind: a launch that forwards, the shared
+ * server, a process of the peer. Goal: PSS at most 0.6× the peer's. Runs when OLLM_BENCH_PEER names the peer's entry file, e.g.
  * after `npm install --prefix /tmp/peer ollama-mcp@2.1.0`:
  * OLLM_BENCH_PEER=/tmp/peer/node_modules/ollama-mcp/dist/index.js npm run bench -- clients-memory
  */
@@ -38,6 +39,8 @@ function memoryOf(pid: number): { rss: number; pss: number } {
 interface Side {
   clients: Client[];
   pids: () => number[];
+  /** The processes the clients launched (for ollm-mcp: the forwarders; the shared server is apart). */
+  launches: number[];
   call: (c: Client) => Promise<unknown>;
   stop: () => Promise<void>;
 }
@@ -57,6 +60,7 @@ async function side(file: string, host: string, ours: boolean): Promise<Side> {
   }
   return {
     clients,
+    launches,
     pids: () => [...new Set([...launches, ...(ours ? sharedPids(runtime) : [])])],
     call: ours
       ? (c) => c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16 } })
@@ -75,6 +79,8 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
   fake.reply('a b c d');
   const sides = { ours: await side(CLI, fake.host, true), peer: await side(peerFile, fake.host, false) };
   const samples = { ours: { rss: [] as number[], pss: [] as number[], n: 0 }, peer: { rss: [] as number[], pss: [] as number[], n: 0 } };
+  /** Each launch's RSS (for ollm-mcp: a forwarder's), and the rest (the shared server). */
+  const parts = { launch: { ours: [] as number[], peer: [] as number[] }, server: [] as number[] };
   try {
     for (let i = 0; i < CALLS; i++) {
       for (const s of Object.values(sides)) await Promise.all(s.clients.map((c) => s.call(c)));
@@ -85,6 +91,9 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
         samples[k].rss.push(m.reduce((a, x) => a + x.rss, 0));
         samples[k].pss.push(m.reduce((a, x) => a + x.pss, 0));
         samples[k].n = pids.length;
+        const launched = s.launches.map((pid) => memoryOf(pid).rss);
+        parts.launch[k].push(...launched);
+        if (k === 'ours') parts.server.push(m.reduce((a, x) => a + x.rss, 0) - launched.reduce((a, x) => a + x, 0));
       }
     }
   } finally {
@@ -101,6 +110,7 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
       `clients-memory: ${CLIENTS} stdio clients × ${CALLS} generations each, the median of the last ${SAMPLES} rounds`,
       `clients-memory: proportional set (PSS) of all that serves them: ollm-mcp ${mb(oP)} in ${samples.ours.n} processes (${CLIENTS} launches and the shared server, when apart), ollama-mcp ${mb(pP)} in ${samples.peer.n} — ${pssRatio.toFixed(2)}× (goal ≤ 0.60) ${pssRatio <= 0.6 ? 'OK' : 'MISSED'}`,
       `clients-memory:   resident sets (RSS) summed, the node binary counted once per process: ollm-mcp ${mb(oR)}, ollama-mcp ${mb(pR)} — ${(oR / pR).toFixed(2)}×`,
+      `clients-memory:   RSS of one process (median): an ollm-mcp launch that forwards ${mb(p50(parts.launch.ours))}, its shared server ${mb(p50(parts.server))}; an ollama-mcp process ${mb(p50(parts.launch.peer))}`,
     ],
   };
 }

@@ -48,6 +48,10 @@ export class TopLevel {
 
   feed(chunk: Buffer): void {
     for (let i = 0; i < chunk.length; i++) {
+      if (this.inString && this.depth !== 1 && !this.escaped) {
+        i = this.skipString(chunk, i);
+        continue;
+      }
       const c = chunk[i]!;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
@@ -70,6 +74,31 @@ export class TopLevel {
         this.depth = Math.max(0, this.depth - 1);
       } else if (this.depth === 1) this.keep(c);
     }
+  }
+
+  /**
+   * Inside a string none of which is kept (nested, or a bare top-level string), not after a
+   * backslash: its closing quote found natively (a tool's output is mostly one long string), its
+   * index returned — or the chunk's last, the string going on in the next chunk, whether it ends
+   * on an unpaired backslash noted.
+   */
+  private skipString(chunk: Buffer, from: number): number {
+    for (let at = from; at < chunk.length; ) {
+      const quote = chunk.indexOf(QUOTE, at);
+      const end = quote < 0 ? chunk.length : quote;
+      let backslashes = 0; // the run just before `end`: an odd one escapes what follows
+      while (end - backslashes > at && chunk[end - backslashes - 1] === BACKSLASH) backslashes++;
+      if (quote < 0) {
+        this.escaped = backslashes % 2 === 1;
+        break;
+      }
+      if (backslashes % 2 === 0) {
+        this.inString = false;
+        return quote;
+      }
+      at = quote + 1; // an escaped quote: the string goes on
+    }
+    return chunk.length - 1;
   }
 
   /** The top-level members, or undefined when they do not read as a JSON object. */

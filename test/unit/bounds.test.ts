@@ -95,6 +95,20 @@ describe('the stdio line limit', () => {
     expect(skeleton(`{"id":"${'i'.repeat(5000)}","method":"x"}`)).toEqual({ id: '\u0000', method: 'x' });
   });
 
+  it('reads past nested strings of escapes and backslash runs, wherever a chunk ends (inside a run, between a backslash and its quote)', () => {
+    const texts = ['\\', '\\\\', '"', '\\"', 'a\\\\"b\\\\\\"c\\', '}{][', '"id":6,"method":"no"'];
+    const big = JSON.stringify({ params: { text: texts.join(''), more: texts, id: 8 }, id: 'r-2', method: 'tools/call', jsonrpc: '2.0' });
+    expect(JSON.parse(big).params.more).toEqual(texts);
+    const buf = Buffer.from(big);
+    for (let cut = 1; cut < buf.length; cut++) {
+      const t = new TopLevel();
+      t.feed(buf.subarray(0, cut));
+      t.feed(buf.subarray(cut));
+      expect(t.members(), `cut at ${cut}`).toEqual({ params: 0, id: 'r-2', method: 'tools/call', jsonrpc: '2.0' });
+    }
+    expect(skeleton(JSON.stringify({ params: { s: `${'\\'.repeat(3)}"` }, id: 1 }).replace('"}', '\\"}'))).toBeUndefined(); // an escaped closing quote leaves the string open: not an object
+  });
+
   async function through(input: string[], limit: number): Promise<{ lines: string[]; dropped: Oversized[] }> {
     const dropped: Oversized[] = [];
     const limiter = new LineLimit(limit, (o) => dropped.push(o));
