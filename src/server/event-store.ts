@@ -214,10 +214,11 @@ export class SharedEventStore {
   private enforce(stream: Stream): void {
     this.prune();
     const { limits } = this;
-    for (let e = victim(stream.events); e && over(stream.used, limits.stream); e = victim(stream.events)) this.drop(e);
+    // each victim is looked for only while over a limit: a look goes through every event of the stream or owner
+    for (let e: StoredEvent | undefined; over(stream.used, limits.stream) && (e = victim(stream.events)); ) this.drop(e);
     const owner = stream.owner;
     const mine = () => [...owner.streams].flatMap((s) => s.events);
-    for (let e = victim(mine()); e && over(owner, limits.owner); e = victim(mine())) this.drop(e);
+    for (let e: StoredEvent | undefined; over(owner, limits.owner) && (e = victim(mine())); ) this.drop(e);
     const store = { events: limits.maxEvents, bytes: limits.maxBytes };
     while (over(this.total, store)) {
       // a stream received in full goes first, whoever's; else from the owner using the most
