@@ -12,7 +12,9 @@
  * (the engine's is the fake's, not counted; what a server does after its answer is charged to it —
  * steadier than wall time on a busy machine). Goals (issue 63 "Done when"): through the shared server
  * ≤ the peer's; its own work ≤ 0.5 ms over the floor; through another server's claim ≤ 1 ms more
- * than the same call on the planner. Runs (OLLM_BENCH_OVERHEAD_RUNS, default 300) for fewer.
+ * than the same call on the planner. Runs (OLLM_BENCH_OVERHEAD_RUNS, default 300) for fewer;
+ * OLLM_BENCH_BASE=<another build's dist/cli.js> measures that build's three ways beside these, in the
+ * same run (before and after a change).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
@@ -21,7 +23,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { fileURLToPath } from 'node:url';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
-import { runtimeDir, sharedLaunch, sharedPids, stopShared, type SharedLaunch } from '../test/helpers/shared.js';
+import { runtimeDir, sharedPids, stopShared } from '../test/helpers/shared.js';
 
 const RUNS = Number(process.env.OLLM_BENCH_OVERHEAD_RUNS ?? 300);
 const MODEL = 'llama3.2:latest';
@@ -53,11 +55,11 @@ function cpuNs(pids: number[]): number {
   return sum;
 }
 
-/** A stdio server of its own: `file` run by node in a fresh home, logging only errors. */
-async function stdio(file: string, host: string, extra: Record<string, string> = {}): Promise<{ client: Client; pid: number; close: () => Promise<void> }> {
-  const home = tempHome('');
+/** A stdio server of its own: `file` run by node in a fresh home (`yaml` its settings), in `runtime` (the machine's socket folder). */
+async function stdio(file: string, host: string, extra: Record<string, string> = {}, runtime = runtimeDir(), yaml = ''): Promise<{ client: Client; pid: number; close: () => Promise<void> }> {
+  const home = tempHome(yaml);
   const client = new Client({ name: 'bench', version: '1' });
-  const env = serverEnv({ HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtimeDir(), OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error', ...extra });
+  const env = serverEnv({ HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtime, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error', ...extra });
   const transport = new StdioClientTransport({ command: process.execPath, args: [file], env, cwd: home, stderr: 'ignore' });
   await client.connect(transport);
   return { client, pid: transport.pid ?? 0, close: () => client.close().catch(() => undefined) };
@@ -65,34 +67,48 @@ async function stdio(file: string, host: string, extra: Record<string, string> =
 
 const generate = (c: Client) => () => c.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 16, useMemory: false } });
 
+/**
+ * One build's three ways (`cli`, labelled `tag`): on its own, through the shared server (the planner of
+ * the engine: its first call made it so) and, with other settings on the same machine, through the
+ * first's engine claim. Its shared servers live in a runtime folder of their own.
+ */
+async function build(cli: string, tag: string, host: string, closers: Array<() => Promise<void>>, pids: number[]): Promise<Record<string, () => Promise<unknown>>> {
+  const runtime = runtimeDir();
+  closers.push(async () => stopShared(runtime));
+  const alone = await stdio(cli, host, { OLLM_SHARED: '0' });
+  const planner = await stdio(cli, host, { OLLM_SHARED: '1' }, runtime, 'shared:\n  idleSeconds: 60\n');
+  await generate(planner.client)();
+  const relayed = await stdio(cli, host, { OLLM_SHARED: '1' }, runtime, 'shared:\n  idleSeconds: 60\nmodel:\n  routing:\n    defaultProfile: fast\n');
+  await generate(relayed.client)();
+  closers.push(alone.close, planner.close, relayed.close);
+  pids.push(alone.pid, planner.pid, relayed.pid, ...sharedPids(runtime));
+  return {
+    [`${tag} on its own (OLLM_SHARED=0)`]: generate(alone.client),
+    [`${tag} through the shared server`]: generate(planner.client),
+    [`${tag} of other settings, through the first's engine claim`]: generate(relayed.client),
+  };
+}
+
 export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }> {
   const fake = await FakeOllama.start({ tokenDelayMs: 0, loadDelayMs: 0, memoryBytes: 24e9 });
   fake.reply('a b c d');
   const agent = new Agent({ keepAlive: true });
   const body = JSON.stringify({ model: MODEL, prompt: 'hi', stream: false, options: { num_predict: 16 } });
   const peerFile = process.env.OLLM_BENCH_PEER;
-  const runtime = runtimeDir();
-  const launches: SharedLaunch[] = [];
+  const other = process.env.OLLM_BENCH_BASE; // another build's dist/cli.js, measured beside this one (before/after)
   const closers: Array<() => Promise<void>> = [];
+  const pids: number[] = [];
   try {
-    const alone = await stdio(CLI, fake.host, { OLLM_SHARED: '0' });
-    closers.push(alone.close);
-    // two settings on one machine: the first plans the engine (its core made by its first call), the second's calls go through it
-    const planner = await sharedLaunch({ home: tempHome('shared:\n  idleSeconds: 60\n'), ollamaHost: fake.host, runtime, cwd: runtime, name: 'bench-a' });
-    launches.push(planner);
-    await generate(planner.client)();
-    const relayed = await sharedLaunch({ home: tempHome('shared:\n  idleSeconds: 60\nmodel:\n  routing:\n    defaultProfile: fast\n'), ollamaHost: fake.host, runtime, cwd: runtime, name: 'bench-b' });
-    launches.push(relayed);
+    const ours = await build(CLI, 'ollm-mcp', fake.host, closers, pids);
     const floor = await stdio(RELAY, fake.host);
     closers.push(floor.close);
-    const pids = [alone.pid, planner.pid, relayed.pid, floor.pid];
+    pids.push(floor.pid);
     const paths: Record<string, () => Promise<unknown>> = {
       raw: () => rawGenerate(fake.port, body, agent),
-      'ollm-mcp on its own (OLLM_SHARED=0)': generate(alone.client),
-      'ollm-mcp through the shared server': generate(planner.client),
-      "ollm-mcp of other settings, through the first's engine claim": generate(relayed.client),
+      ...ours,
       'floor: the SDK relay (bench/relay-server.mjs)': () => floor.client.callTool({ name: 'generate', arguments: { model: MODEL, prompt: 'hi' } }),
     };
+    if (other) Object.assign(paths, await build(other, `the build at ${other}`, fake.host, closers, pids));
     if (peerFile) {
       const peer = await stdio(peerFile, fake.host);
       closers.push(peer.close);
@@ -100,7 +116,6 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
       paths['peer: ollama-mcp ollama_generate'] = () => peer.client.callTool({ name: 'ollama_generate', arguments: { model: MODEL, prompt: 'hi', options: JSON.stringify({ num_predict: 16 }) } });
     }
     for (let i = 0; i < 20; i++) for (const run of Object.values(paths)) await run(); // loads, compiles, connects every path
-    pids.push(...sharedPids(runtime)); // the two shared servers (the planner's and the second's)
     const times = new Map(Object.keys(paths).map((k) => [k, [] as number[]]));
     // CPU of every serving process, charged to the path called since the last reading: its call and what it did after answering
     const cpu = new Map(Object.keys(paths).map((k) => [k, 0]));
@@ -119,7 +134,7 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
     const p50 = (name: string) => percentile(times.get(name)!, 0.5);
     const base = p50('raw');
     const over = (name: string) => p50(name) - base;
-    const [alonePath, sharedPath, relayedPath, floorPath] = Object.keys(paths).slice(1);
+    const [alonePath, sharedPath, relayedPath, floorPath] = Object.keys(paths).slice(1, 5);
     const peerPath = peerFile ? 'peer: ollama-mcp ollama_generate' : undefined;
     const own = over(sharedPath!) - over(floorPath!);
     const viaClaim = over(relayedPath!) - over(sharedPath!);
@@ -137,8 +152,7 @@ export async function benchOverhead(): Promise<{ ok: boolean; lines: string[] }>
       ],
     };
   } finally {
-    await Promise.all([...launches.map((l) => l.close()), ...closers.map((c) => c())]);
-    stopShared(runtime);
+    await Promise.all(closers.map((c) => c()));
     agent.destroy();
     await fake.stop();
   }
