@@ -10,7 +10,7 @@ import { routingFrom } from './jobs/agent-parts.js';
 import { redactSettings } from './config/index.js';
 import type { Catalog } from './models/catalog.js';
 import type { Engine, RunningModel } from './engines/engine.js';
-import { ServerStopping } from './util/stopping.js';
+import { linkedSignal, ServerStopping } from './util/stopping.js';
 import { join } from 'node:path';
 import type { Loader } from './loading/loader.js';
 import type { MemoryProvider } from './memory/memory-hook.js';
@@ -195,9 +195,9 @@ export class Orchestrator {
     return this.routingSettings();
   }
 
-  /** A request's signal, also aborted when the server shuts down (AbortSignal.any: Node 20.3+). */
-  signalFor(request: AbortSignal): AbortSignal {
-    return AbortSignal.any([request, this.stopping.signal]);
+  /** A request's signal, also aborted when the server shuts down; `release` once the request is over (util/stopping.ts). */
+  signalFor(request: AbortSignal): { signal: AbortSignal; release(): void } {
+    return linkedSignal(request, this.stopping.signal);
   }
 
   /**

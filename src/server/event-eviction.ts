@@ -35,11 +35,15 @@ function rank(c: Candidate): number {
   return (c.delivered ? 0 : 2) + (c.essential ? 1 : 0);
 }
 
-/** The event to drop first of `candidates`, or undefined when there are none. */
-export function victim<T extends Candidate>(candidates: Iterable<T>): T | undefined {
+/**
+ * The event to drop first of `candidates`, or undefined when there are none. Given oldest first
+ * (`ordered`), the first of the lowest rank ends the search: the store's own order, kept that way.
+ */
+export function victim<T extends Candidate>(candidates: Iterable<T>, ordered = false): T | undefined {
   let best: T | undefined;
   for (const c of candidates) {
     if (best === undefined || rank(c) < rank(best) || (rank(c) === rank(best) && c.order < best.order)) best = c;
+    if (ordered && rank(best) === 0) break;
   }
   return best;
 }

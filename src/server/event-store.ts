@@ -214,18 +214,25 @@ export class SharedEventStore {
   private enforce(stream: Stream): void {
     this.prune();
     const { limits } = this;
-    for (let e = victim(stream.events); e && over(stream.used, limits.stream); e = victim(stream.events)) this.drop(e);
+    // each victim is looked for only while over a limit: a look goes through every event of the stream or owner
+    // each looked for oldest first (a stream's events, and the store's, are kept in the order stored): the search ends at the first that may go first
+    for (let e: StoredEvent | undefined; over(stream.used, limits.stream) && (e = victim(stream.events, true)); ) this.drop(e);
     const owner = stream.owner;
-    const mine = () => [...owner.streams].flatMap((s) => s.events);
-    for (let e = victim(mine()); e && over(owner, limits.owner); e = victim(mine())) this.drop(e);
+    for (let e: StoredEvent | undefined; over(owner, limits.owner) && (e = victim(this.eventsOf(owner), true)); ) this.drop(e);
     const store = { events: limits.maxEvents, bytes: limits.maxBytes };
     while (over(this.total, store)) {
       // a stream received in full goes first, whoever's; else from the owner using the most
-      const anyone = victim(this.events.values());
-      const e = anyone?.delivered ? anyone : victim([...(biggest(this.owners.values(), limits.owner)?.streams ?? [])].flatMap((s) => s.events));
+      const anyone = victim(this.events.values(), true);
+      const most = biggest(this.owners.values(), limits.owner);
+      const e = anyone?.delivered ? anyone : most && victim(this.eventsOf(most), true);
       if (!e) break;
       this.drop(e);
     }
+  }
+
+  /** `owner`'s events, oldest first. */
+  private *eventsOf(owner: Owner): Generator<StoredEvent> {
+    for (const e of this.events.values()) if (e.stream.owner === owner) yield e;
   }
 
   private end(stream: Stream): void {

@@ -237,11 +237,12 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         // progress to the client that asked, log lines at the level it chose, and every line to the job the call runs as
         const { phases, lines, answered } = callReporter(ctx, server, orch.config.settings.progress.intervalMs, configuredSecrets(orch.config.settings), task);
         let readIn: readonly string[] | undefined; // the client's roots the call's inputs were read in
+        const stopped = orch.signalFor(ctx.mcpReq.signal); // unlinked from the server's signal once answered
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
           const out = await reportingTo(phases, () => spec.run(input, {
             orch,
-            signal: orch.signalFor(ctx.mcpReq.signal),
+            signal: stopped.signal,
             phases,
             canAsk: task === undefined && clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
@@ -261,6 +262,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         } catch (err) {
           return failure(withoutLongEchoes(describeFailure(spec.name, err), raw));
         } finally {
+          stopped.release();
           answered();
           orch.agents.called(agent, ok); // counted per agent, flushed with the other sums
         }

@@ -186,6 +186,27 @@ describe('a planner that stops answering (stopped, hung)', () => {
     expect(e.shared.plannedBy).toBeUndefined();
   });
 
+  it('a long generation that keeps moving (its tokens) has the claim proven no more: only silence is a reason to', async () => {
+    const phi = DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!;
+    box.fake.addModel({ ...phi, name: 'slowtalk:1b', tokenDelayMs: 80 });
+    box.fake.reply(Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '));
+    try {
+      const claim = claimOf(boxPlanner());
+      const e = engine(claim, { suspectMs: 1200 });
+      await e.shared.settle();
+      expect(names(await e.list({ refresh: true }))).toContain('slowtalk:1b'); // the box reads its engine's list again
+      let text = '';
+      // ~3 s of tokens, told every ~0.5 s (the box's progress): never 1.2 s without one
+      await e.generate({ model: 'slowtalk:1b', prompt: 'Talk.', keepAlive: '5m', numCtx: 2048, maxTokens: 40, onDelta: (d) => void (text += d.text ?? '') });
+      expect(text).toContain('word39');
+      expect(claim.asked).toBe(1); // the first settle only
+      expect(sent()).toEqual([]);
+    } finally {
+      box.fake.reply('from the planning server');
+      box.fake.removeModel('slowtalk:1b');
+    }
+  });
+
   it('a slow call of a planner whose claim holds is waited for, never sent again', async () => {
     box.fake.setLatency('/api/generate', 600);
     try {

@@ -153,7 +153,7 @@ describe('fallbacks', () => {
 
   it('a generation stopped by shutdown says the server is stopping', async () => {
     const core = await setup({ tokenDelayMs: 50 });
-    const r = routeAndGenerate(core, { prompt: 'Tell me about lakes', task: 'general', signal: core.signalFor(new AbortController().signal) });
+    const r = routeAndGenerate(core, { prompt: 'Tell me about lakes', task: 'general', signal: core.signalFor(new AbortController().signal).signal });
     setTimeout(() => void core.shutdown(200), 150);
     await expect(r).rejects.toThrow(/stopped: the server is stopping\./);
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { readFileSync, statSync, writeFileSync, existsSync, mkdirSync, readdirSync, unlinkSync, symlinkSync, lstatSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { EngineClaims, CHALLENGE_HEADER, answerChallenge, claimFile, claimMac, engineKey, newToken, parseClaim, provenBy, proves, type Endpoint } from '../../src/server/shared/engine-claims.js';
+import { EngineClaims, CHALLENGE_HEADER, HOLD_READ_MS, answerChallenge, claimFile, claimMac, engineKey, newToken, parseClaim, provenBy, proves, type Endpoint } from '../../src/server/shared/engine-claims.js';
 import { log } from '../../src/orchestrator/util/log.js';
 import { notServedAnswer } from '../../src/server/create-server.js';
 import { tempDir } from '../helpers/temp.js';
@@ -501,18 +501,47 @@ describe('a claim path that is no file', () => {
 });
 
 describe('holds: whether this server still holds the claim (its file, read)', () => {
+  /** Claims of this process whose clocks move only when told. */
+  async function clocked(dir: string) {
+    const clock = { wall: 1_000_000, mono: 5_000 };
+    const ep = await endpoint('prove', newToken(), undefined, process.pid);
+    const claims = new EngineClaims(dir, async () => ep, process.pid, () => ({ ...clock }));
+    return { claims, clock, pass: (ms: number, which: Array<'wall' | 'mono'> = ['wall', 'mono']) => which.forEach((k) => (clock[k] += ms)) };
+  }
+
   it('true while its file names this server; false once it names another or is gone', async () => {
     const dir = tempDir('ollm-claims-');
-    const { claims } = await me(dir);
+    const { claims, pass } = await clocked(dir);
     const claim = claims.claim('ollama', ENGINE);
     expect(await claim.planner()).toBeUndefined();
     expect(await claim.holds()).toBe(true);
     writeClaim(dir, await endpoint('prove')); // taken over by another server (this one was stopped)
+    pass(HOLD_READ_MS);
     expect(await claim.holds()).toBe(false);
     unlinkSync(fileOf(dir));
     expect(await claim.holds()).toBe(false);
     mkdirSync(fileOf(dir)); // cannot be read now: nothing to go on, left as it is
     expect(await claim.holds()).toBe(true);
+  });
+
+  it('read again only HOLD_READ_MS after it last named this server, by either clock: a stop (the monotonic clock) or a jump of the wall clock back reads it at once', async () => {
+    const dir = tempDir('ollm-claims-');
+    const { claims, clock, pass } = await clocked(dir);
+    const claim = claims.claim('ollama', ENGINE);
+    expect(await claim.planner()).toBeUndefined();
+    expect(await claim.holds()).toBe(true);
+    writeClaim(dir, await endpoint('prove'));
+    pass(HOLD_READ_MS - 1);
+    expect(await claim.holds()).toBe(true); // not read: within the window
+    pass(1, ['mono']);
+    expect(await claim.holds()).toBe(false); // the monotonic clock passed it
+    // claimed again (the other gone); the wall clock going back reads it again at once
+    unlinkSync(fileOf(dir));
+    expect(await claim.planner()).toBeUndefined();
+    expect(await claim.holds()).toBe(true);
+    writeClaim(dir, await endpoint('prove'));
+    clock.wall -= 10;
+    expect(await claim.holds()).toBe(false);
   });
 
   it('true for an engine this server plans without a claim (none could be made)', async () => {

@@ -12,7 +12,7 @@
  * the claim again — this server takes it over when that server is gone — and is sent once more to
  * whoever plans the engine then. Before anything is sent there, the planner's process must be alive
  * (a dead planner's port, bound by another program since, gets neither the token nor a prompt); a
- * relayed call without an answer for SUSPECT_MS has the claim proven again meanwhile, so a planner
+ * relayed call without an answer or progress for SUSPECT_MS has the claim proven again meanwhile, so a planner
  * stopped (SIGSTOP, a debugger) is taken over within seconds and the call sent once to the engine.
  *
  * While this server plans the engine, it reads the claim again (its file: no network) before every
@@ -131,9 +131,10 @@ const on = (engine: Engine, prop: PropertyKey) => (engine as unknown as Record<P
 const call = (engine: Engine, prop: PropertyKey, args: unknown[]) => (on(engine, prop) as (...a: unknown[]) => unknown).apply(engine, args);
 
 /**
- * A call sent to the planner (`first`): while it has no answer, the claim is proven again every
- * `suspectMs` (one settle at a time for all calls); once another server — or this one — plans
- * the engine, the call is stopped there and sent once to that one.
+ * A call sent to the planner (`first`): once it went `suspectMs` without an answer or any progress
+ * (a generation's tokens), the claim is proven again, and again each `suspectMs` it stays silent (one
+ * settle at a time for all calls); once another server — or this one — plans the engine, the call
+ * is stopped there and sent once to that one. A call that moves is never a reason to prove it.
  */
 function relay(p: Planning, first: Engine, prop: PropertyKey, args: unknown[], suspectMs: number): Promise<unknown> {
   const at = OPTIONS_AT[prop];
@@ -142,7 +143,11 @@ function relay(p: Planning, first: Engine, prop: PropertyKey, args: unknown[], s
   const moved = new AbortController();
   const sent = [...args];
   sent[at] = { ...given, signal: given.signal ? AbortSignal.any([given.signal, moved.signal]) : moved.signal };
+  let movedAt = Date.now();
+  const req = prop === 'generate' ? (args[0] as GenerateRequest | undefined) : undefined;
+  if (req) sent[0] = { ...req, onDelta: (d: Parameters<GenerateRequest['onDelta']>[0]) => ((movedAt = Date.now()), req.onDelta(d)) };
   const watch = setInterval(() => {
+    if (Date.now() - movedAt < suspectMs) return; // it moves: the planner is there
     if (p.settling === undefined && Date.now() - p.settledAt >= suspectMs) void p.settle().then(() => p.box !== first && moved.abort());
     else void p.settling?.then(() => p.box !== first && moved.abort());
   }, suspectMs);

@@ -44,11 +44,14 @@ export class LongWork {
 
   async run<R>(call: JobCall<R>): Promise<Outcome<R>> {
     const within = answerWithin(call.limitMs);
-    const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
-    if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same, attached: true };
-    // a job still running here, or ended after its call was handed over (its result maybe not kept yet)
-    const known = same && this.live.get(same.id);
-    const attached = known && (known.ended === undefined || (known.ended === 'done' && known.handed)) ? known : undefined;
+    // a job still running here, or ended after its call was handed over (its result maybe not kept yet): a job not written yet is known here only
+    const joinable = (l: Live | undefined) => (l && l.job.owner === call.owner && l.job.key === call.key && (l.ended === undefined || (l.ended === 'done' && l.handed)) ? l : undefined);
+    let attached = [...this.live.values()].reverse().find(joinable);
+    if (!attached) {
+      const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
+      if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same, attached: true };
+      attached = joinable(same && this.live.get(same.id));
+    }
     const live = attached ?? (await this.start(call));
     // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
     const onCancel = () => !attached && live.controller.abort(call.signal.reason);
@@ -57,7 +60,8 @@ export class LongWork {
     const watch = attached ? call.watch : undefined;
     if (watch) live.watchers.add(watch);
     try {
-      const ended = await settleWithin(live.done, within);
+      // ended as the time came: answered with its result (its job, never written, is no hand-over)
+      const ended = (await settleWithin(live.done, within)) || live.ended !== undefined;
       if (ended) return { kind: 'result', result: (await live.done) as R, job: live.job, attached: attached !== undefined };
       live.handed = true;
       live.job.handed = true;
@@ -102,7 +106,8 @@ export class LongWork {
 
   private async started<R>(call: JobCall<R>, takeUp: boolean): Promise<Live> {
     // a state database that cannot be written (a FIFO, a full disk) keeps no job: the call runs as ever
-    const job = await this.store.create(call.owner, call.tool, call.key, call.ttlMs).catch((err: unknown) => {
+    // a call's job is written only once it lasts (job-store.ts: lazy); a task's at once, its client polls it by its id
+    const job = await this.store.create(call.owner, call.tool, call.key, call.ttlMs, takeUp).catch((err: unknown) => {
       log.warn(`long work: no job kept for this call (${(err as Error).message})`);
       return unkept(call);
     });
@@ -121,13 +126,13 @@ export class LongWork {
       (result) => {
         live.ended = 'done';
         stopWriting(live);
-        kept = this.store.end(job.id, 'done', { value: result }).catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
+        kept = this.store.end(job.id, 'done', { value: result }, !live.handed).catch((err: unknown) => log.warn(`job ${job.id}: its result could not be kept: ${(err as Error).message}`));
         return result;
       },
       (err: unknown) => {
         live.ended = 'failed';
         stopWriting(live);
-        kept = this.store.end(job.id, controller.signal.aborted ? 'cancelled' : 'failed', { error: (err as Error).message ?? String(err) }).catch(() => undefined);
+        kept = this.store.end(job.id, controller.signal.aborted ? 'cancelled' : 'failed', { error: (err as Error).message ?? String(err) }, !live.handed).catch(() => undefined);
         throw err;
       },
     );

@@ -11,6 +11,7 @@
  * MAX_TEXT characters are refused at the door (the job then ends `failed`, saying so).
  */
 import { randomUUID } from 'node:crypto';
+import { log } from '../util/log.js';
 import { stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
 import { queueWrite, type Db } from '../storage/writes.js';
@@ -24,6 +25,8 @@ export const KEEP_MS = 24 * 3600_000;
 export const SWEEP_MS = 60_000;
 /** The most rows one owner keeps: past it, its own oldest ended ones go (never another owner's, never a running one). */
 export const MAX_JOBS = 1000;
+/** A job made `lazy` has its row written this long after it started, if nothing wrote it before (ms). */
+export const WRITE_AFTER_MS = 1000;
 /** The most characters a job's result, or its parts together, may hold. */
 export const MAX_TEXT = 4_000_000;
 
@@ -44,19 +47,55 @@ export class JobStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new running job of `owner`'s call, run by this process; a task's kept `ttlMs` with it. */
-  async create(owner: string, tool: string, key: string, ttlMs?: number): Promise<Job> {
+  /** Jobs made but not written yet (`create` with `lazy`), with the last progress they were given meanwhile. */
+  private readonly unwritten = new Map<string, { job: Job; timer: NodeJS.Timeout; progress?: Parameters<JobStore['progress']> }>();
+
+  /**
+   * A new running job of `owner`'s call, run by this process; a task's kept `ttlMs` with it.
+   * `lazy` (a call that may well end within its client's patience): no row yet — it is written
+   * once the call is handed over, its first part comes, or after WRITE_AFTER_MS; a job that ends
+   * before any of these is never written (nothing would ever read it: the same call again asks anew).
+   */
+  async create(owner: string, tool: string, key: string, ttlMs?: number, lazy = false): Promise<Job> {
     const at = this.now();
     const job: Job = { id: `job-${randomUUID().slice(0, 8)}`, owner, tool, key, state: 'running', runner: process.pid, handed: false, createdAt: at, updatedAt: at, ...(ttlMs !== undefined && { ttlMs }) };
-    const db = await stateDb(this.home);
-    await queueWrite(db, () => {
-      statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(job.id, owner, tool, key, 'running', job.runner, at, at, ttlMs ?? null);
-      if (at - this.swept >= SWEEP_MS) this.sweep(db, at);
-      // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
-      const running = (statement(db, "SELECT count(*) AS n FROM jobs WHERE owner = ? AND state = 'running'").get(owner) as { n: number }).n;
-      statement(db, "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)").run(owner, Math.max(0, MAX_JOBS - running));
-    });
+    if (!lazy) {
+      await this.insert(await stateDb(this.home), job, false);
+      return job;
+    }
+    const timer = setTimeout(() => void this.written(job.id, true)?.catch((err: unknown) => log.warn(`job ${job.id}: not kept (${(err as Error).message})`)), WRITE_AFTER_MS);
+    timer.unref();
+    this.unwritten.set(job.id, { job, timer });
     return job;
+  }
+
+  /** The row of a job not written yet, written now (`defer`: with the next group commit); undefined for a job written already. */
+  private written(id: string, defer: boolean, withProgress = true): Promise<void> | undefined {
+    const pending = this.unwritten.get(id);
+    if (!pending) return undefined;
+    this.unwritten.delete(id);
+    clearTimeout(pending.timer);
+    return stateDb(this.home).then((db) => {
+      const inserted = this.insert(db, pending.job, defer);
+      // the last progress it was given before its row was written goes with it
+      return pending.progress && withProgress ? Promise.all([inserted, this.progress(...pending.progress)]).then(() => undefined) : inserted;
+    });
+  }
+
+  /** A job's row written, the jobs swept when due, and its owner's oldest ended rows past its bound removed. */
+  private async insert(db: Db, job: Job, defer: boolean): Promise<void> {
+    const { id, owner, tool, key, runner, createdAt: at, ttlMs } = job;
+    await queueWrite(
+      db,
+      () => {
+        statement(db, 'INSERT INTO jobs (id, owner, tool, call_key, state, runner, handed, created_at, updated_at, keep_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(id, owner, tool, key, 'running', runner, job.handed ? 1 : 0, at, at, ttlMs ?? null);
+        if (at - this.swept >= SWEEP_MS) this.sweep(db, at);
+        // then this owner's oldest ended rows past its bound: a flood of one agent's calls removes its own rows alone
+        const running = (statement(db, "SELECT count(*) AS n FROM jobs WHERE owner = ? AND state = 'running'").get(owner) as { n: number }).n;
+        statement(db, "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE owner = ? AND state != 'running' ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?)").run(owner, Math.max(0, MAX_JOBS - running));
+      },
+      { defer },
+    );
   }
 
   /** When the jobs were last swept (sweep), ms. */
@@ -77,12 +116,18 @@ export class JobStore {
 
   /** The key of its call, once known (a task's: its inputs read). */
   async rekey(id: string, key: string): Promise<void> {
+    const pending = this.unwritten.get(id);
+    if (pending) return void (pending.job.key = key);
     const db = await stateDb(this.home);
     await queueWrite(db, () => statement(db, 'UPDATE jobs SET call_key = ? WHERE id = ?').run(key, id));
   }
 
   /** Its call answered before it ended, with the job: from now on the same call again gets its result. */
   async handedOver(id: string): Promise<void> {
+    const pending = this.unwritten.get(id);
+    if (pending) pending.job.handed = true; // written so, before the call is answered
+    const wrote = this.written(id, false);
+    if (wrote) return wrote;
     const db = await stateDb(this.home);
     await queueWrite(db, () => statement(db, 'UPDATE jobs SET handed = 1 WHERE id = ?').run(id));
   }
@@ -91,6 +136,9 @@ export class JobStore {
   async progress(id: string, progress: string, parts?: ReadonlyArray<string | KeptPart>, status?: JobStatus): Promise<void> {
     const partsText = parts === undefined ? undefined : JSON.stringify(parts);
     if (partsText !== undefined && partsText.length > MAX_TEXT) return; // kept as they were: the result will say
+    const pending = this.unwritten.get(id);
+    if (pending && !parts?.length) return void (pending.progress = [id, progress, parts, status]); // written with its row, if it ever is
+    void this.written(id, true, false)?.catch(() => undefined); // its first part: its row, for a server that takes it up after this one is gone
     const statusText = status === undefined ? null : JSON.stringify(status);
     const db = await stateDb(this.home);
     await queueWrite(
@@ -105,24 +153,31 @@ export class JobStore {
 
   /** Its result returned to its agent at `at`: asked again, it is not sent again (long-work.ts). */
   async delivered(id: string, at: number): Promise<void> {
+    await this.written(id, false);
     const db = await stateDb(this.home);
     await queueWrite(db, () => statement(db, 'UPDATE jobs SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL').run(at, id));
   }
 
   /** Ended: done with its result, or failed / cancelled with why. A result past MAX_TEXT ends it failed, saying so. */
-  async end(id: string, state: Exclude<JobState, 'running' | 'lost'>, outcome: { value: unknown } | { error: string }): Promise<void> {
+  async end(id: string, state: Exclude<JobState, 'running' | 'lost'>, outcome: { value: unknown } | { error: string }, defer = false): Promise<void> {
+    const pending = this.unwritten.get(id);
+    // done before anything wrote it: no row (no one holds its id, the same call again asks anew); failed or cancelled, kept to say why
+    if (pending && state === 'done') return void (this.unwritten.delete(id), clearTimeout(pending.timer));
+    void this.written(id, true, false)?.catch(() => undefined);
     let text = JSON.stringify(outcome);
     if (text.length > MAX_TEXT) {
       state = 'failed';
       text = JSON.stringify({ error: `its result is over ${MAX_TEXT} characters, more than a job keeps: ask for less (maxTokens, fewer inputs)` });
     }
     const db = await stateDb(this.home);
-    await queueWrite(db, () => statement(db, 'UPDATE jobs SET state = ?, result = ?, updated_at = ? WHERE id = ?').run(state, text, this.now(), id));
+    await queueWrite(db, () => statement(db, 'UPDATE jobs SET state = ?, result = ?, updated_at = ? WHERE id = ?').run(state, text, this.now(), id), { defer });
   }
 
   /** The job `id`, unless it is past its keep or its ttl. */
   async get(id: string): Promise<Job | undefined> {
     if (!isJobId(id)) return undefined;
+    const pending = this.unwritten.get(id);
+    if (pending) return pending.job;
     const db = await stateDb(this.home);
     const row = statement(db, 'SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
     const job = row && fromRow(row, this.alive);

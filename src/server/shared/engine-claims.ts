@@ -27,6 +27,8 @@ import { readClaim, readClaimSync, removeIfSame, CLAIM_BYTES } from './claim-fil
 
 /** How long a claim's endpoint may take to prove it is there. */
 export const PROOF_MS = 1500;
+/** A claim read to name this server is taken to still do so this long after (well under PROOF_MS), ms. */
+export const HOLD_READ_MS = 250;
 /** The header a prover sends its nonce in (no token is ever sent to prove a claim). */
 export const CHALLENGE_HEADER = 'x-ollm-claim-challenge';
 /** The most of a challenge's answer read. */
@@ -146,6 +148,8 @@ export const newToken = (): string => randomBytes(32).toString('hex');
 export class EngineClaims {
   /** The claim files this server made (removed when it leaves, if they still name it). */
   private readonly made = new Set<string>();
+  /** When each claim this server made was last read to still name it (holds). */
+  private readonly heldAt = new Map<string, { wall: number; mono: number }>();
   private endpoint: Promise<Endpoint> | undefined;
 
   constructor(
@@ -153,6 +157,8 @@ export class EngineClaims {
     /** Starts this server's loopback endpoint (once: the first claim it makes). */
     private readonly start: () => Promise<Endpoint>,
     private readonly pid = process.pid,
+    /** Both clocks, ms: the wall's and a monotonic one (holds). */
+    private readonly clock: () => { wall: number; mono: number } = () => ({ wall: Date.now(), mono: performance.now() }),
   ) {}
 
   /** Starts this server's endpoint now (before the first claim needs it); a failure is met again by that claim. */
@@ -175,10 +181,18 @@ export class EngineClaims {
   private async holds(key: string): Promise<boolean> {
     const file = claimFile(this.dir, key);
     if (!this.made.has(file)) return true;
+    // read again only HOLD_READ_MS after it last said so, by both clocks: a claim is taken over only from
+    // a server that failed to prove it for PROOF_MS, and one stopped meanwhile (SIGSTOP, a suspend) sees the time pass
+    const last = this.heldAt.get(file);
+    const now = this.clock();
+    if (last && now.wall >= last.wall && now.wall - last.wall < HOLD_READ_MS && now.mono - last.mono < HOLD_READ_MS) return true;
     const read = await readClaim(file).catch(() => 'failed' as const);
     if (read === 'failed') return true;
     const held = read && 'text' in read && read.text.length <= CLAIM_BYTES ? parseClaim(read.text) : undefined;
-    return held?.pid === this.pid && held.key === key;
+    const holds = held?.pid === this.pid && held.key === key;
+    if (holds) this.heldAt.set(file, this.clock());
+    else this.heldAt.delete(file);
+    return holds;
   }
 
   /** Who plans the engine: another server whose claim holds, or none — this one, having claimed it. */
