@@ -89,6 +89,20 @@ describe('long work', () => {
     expect(g.runs()).toBe(1);
   });
 
+  it('a job another server of the home runs: a wait reads it again until it ends there, within its time; without time, once', async () => {
+    const home = tempDir('ollm-jobs-');
+    const here = new LongWork(new JobStore(home));
+    const there = new LongWork(new JobStore(home)); // another server on the same home
+    const g = gated(2);
+    const out = await here.run(call({ work: g.work, limitMs: 1200 }));
+    if (out.kind !== 'handed') throw new Error('not handed over');
+    expect(await there.wait('agent-a', out.job.id, 0)).toMatchObject({ kind: 'running' }); // no time: as it is now
+    const waiting = there.wait('agent-a', out.job.id, 5000);
+    g.release();
+    g.release();
+    expect(await waiting).toMatchObject({ kind: 'result', result: 'part 1, part 2' }); // read again until it ended there
+  });
+
   it('the same call again attaches to its job — running, then done — and never runs it twice; another call, or another agent, starts its own', async () => {
     const jobs = new LongWork(new JobStore(tempDir('ollm-jobs-')));
     const g = gated(1);

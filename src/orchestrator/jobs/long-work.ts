@@ -12,22 +12,19 @@
  * full key (`JobControl.join`). Each owner runs at most MAX_RUNNING jobs here: one more is refused
  * (JobError), never made room for by dropping one.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '../util/log.js';
 import { expired, type Job, type JobStore, type ReusablePart } from '../stores/job-store.js';
 import { roomFor } from './job-bounds.js';
 import { TaskJoins } from './task-joins.js';
 import { answerWithin, settleWithin } from './hand-over.js';
-import { controlOf, listed, newLive, nowOf, nowOfKept, shown, stopWriting, type ListedJob, type Live } from './job-live.js';
+import { waitKept } from './kept-jobs.js';
+import { controlOf, listed, newLive, nowOf, shown, stopWriting, type ListedJob, type Live } from './job-live.js';
 
 import type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 
 export { answerWithin, HAND_OVER_MARGIN_MS } from './hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
 export type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
-
-/** How often a wait reads again a job another server of this home runs. */
-const ELSEWHERE_POLL_MS = 1000;
 
 export class LongWork {
   private readonly live = new Map<string, Live>();
@@ -183,13 +180,7 @@ export class LongWork {
       return expired(waited.job, Date.now()) ? undefined : waited;
     }
     // a job another server of this home runs: read again until it ends there or the time is up
-    const until = withinMs === undefined ? 0 : Date.now() + withinMs;
-    let kept = await this.ended(owner, id);
-    while (kept?.kind === 'running' && Date.now() + ELSEWHERE_POLL_MS <= until) {
-      await sleep(ELSEWHERE_POLL_MS);
-      kept = await this.ended(owner, id);
-    }
-    return kept;
+    return waitKept(this.store, owner, id, withinMs);
   }
 
   /**
@@ -212,14 +203,6 @@ export class LongWork {
     if (!live || live.job.owner !== owner) return;
     live.spent.in += cost.in;
     live.spent.out += cost.out;
-  }
-
-  private async ended(owner: string, id: string): Promise<Waited | undefined> {
-    const job = await this.store.get(id);
-    if (!job || job.owner !== owner) return undefined;
-    if (job.state === 'done') return { kind: 'result', job, result: job.result };
-    if (job.state === 'running') return { kind: 'running', job, now: nowOfKept(job), parts: job.parts ?? [] };
-    return { kind: 'ended', job };
   }
 
   /** `owner`'s running job cancelled here: true when it was running in this server. */
