@@ -42,6 +42,12 @@ const SLOW = [
   'test/e2e/tasks.test.ts', // tasks polled while the engine answers, two windows 0.5 s apart
   'test/e2e/team-box.test.ts', // two laptops' shared servers and the box's HTTP server; the box stopped
   'test/e2e/resumable-drop.test.ts', // calls dropped and resumed while the engine answers, twenty clients
+  'test/e2e/resumable-fair.test.ts', // a dropped call left past its resume grace
+  'test/integration/long-jobs-tools.test.ts', // four tools each waited past a 2 s client limit and handed over
+  'test/e2e/output-schemas.test.ts', // every tool called in four modes: alone, through the shared server, over HTTP
+  'test/e2e/agent-tokens.test.ts', // HTTP servers started with named tokens, and refused start-ups
+  'test/e2e/agents.test.ts', // two server processes on one home, a client each
+  'test/e2e/folder-boundary.test.ts', // servers spawned from / and from home, alone and through the shared server
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */
