@@ -32,6 +32,22 @@ const SLOW = [
   'test/e2e/state-damaged.test.ts', // damaged state files, servers stopped and started round after round
   'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
   'test/e2e/state-backup-target.test.ts', // the CLI run some thirty times against live and linked state files
+  // The end-to-end files whose servers live, wait and die in real time (issue 63: npm test within 3 minutes):
+  'test/e2e/shared-server.test.ts', // shared servers killed and started again, four launches at once, doctor over the daemon
+  'test/e2e/shared-rebuild.test.ts', // a rebuilt checkout: old daemons retire and exit once their clients leave
+  'test/e2e/engine-claims.test.ts', // a planner killed, its port bound by another program, the engine taken over
+  'test/e2e/hand-over-cost.test.ts', // a ~48 KB log read in 5 parts, ~15 s of answers, handed over at 3 s
+  'test/e2e/job-handles.test.ts', // a 6 s answer handed over after 1 s, followed and cancelled
+  'test/e2e/job-resume.test.ts', // the shared server killed mid-job, the job resumed by the next one
+  'test/e2e/tasks.test.ts', // tasks polled while the engine answers, two windows 0.5 s apart
+  'test/e2e/team-box.test.ts', // two laptops' shared servers and the box's HTTP server; the box stopped
+  'test/e2e/resumable-drop.test.ts', // calls dropped and resumed while the engine answers, twenty clients
+  'test/e2e/resumable-fair.test.ts', // a dropped call left past its resume grace
+  'test/integration/long-jobs-tools.test.ts', // four tools each waited past a 2 s client limit and handed over
+  'test/e2e/output-schemas.test.ts', // every tool called in four modes: alone, through the shared server, over HTTP
+  'test/e2e/agent-tokens.test.ts', // HTTP servers started with named tokens, and refused start-ups
+  'test/e2e/agents.test.ts', // two server processes on one home, a client each
+  'test/e2e/folder-boundary.test.ts', // servers spawned from / and from home, alone and through the shared server
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */

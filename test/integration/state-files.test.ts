@@ -39,6 +39,23 @@ function keysIn(file: string): string[] {
 
 const damaged = (home: string, name: string) => readdirSync(home).filter((f) => f.startsWith(`${name}.`) && f.endsWith('.damaged'));
 
+/**
+ * A home holding a closed store of `n` entries on which no connection of this process is open. A
+ * store closed here is not enough: libsql's close() leaves the connection open while statements
+ * compiled on it live, until the garbage collector takes them, and that last close removes the log
+ * beside state.db — whichever log lies there by then (on Node 22 the collector ran between a test's
+ * planting a log and its open). So the store is made in a home of its own and its state.db, which
+ * after a clean close holds everything (the first test), is copied in.
+ */
+async function closedStore(name: string, prefix: string, n: number): Promise<string> {
+  const made = tempDir('ollm-state-made-');
+  await remember(await stateDb(made), prefix, n);
+  await closeStateDbs();
+  const home = tempDir(name);
+  copyFileSync(join(made, 'state.db'), join(home, 'state.db'));
+  return home;
+}
+
 describe('a clean close', () => {
   it('folds the write-ahead log into state.db: the log is empty or gone, and a copy of state.db alone holds every entry', async () => {
     const home = tempDir('ollm-state-close-');
@@ -74,9 +91,7 @@ describe('a clean close', () => {
 
 describe('a file that is not this store’s is kept aside, never adopted', () => {
   it('a write-ahead log copied from another home: kept aside, and this home’s entries remain', async () => {
-    const home = tempDir('ollm-state-mine-');
-    await remember(await stateDb(home), 'mine', 50);
-    await closeStateDbs();
+    const home = await closedStore('ollm-state-mine-', 'mine', 50);
     const other = tempDir('ollm-state-other-');
     await remember(await stateDb(other), 'theirs', 30); // still open: its entries are in its log
     const foreign = readFileSync(join(other, 'state.db-wal'));
@@ -109,9 +124,7 @@ describe('a file that is not this store’s is kept aside, never adopted', () =>
   });
 
   it('a damaged log header: kept aside, the database alone is used', async () => {
-    const home = tempDir('ollm-state-badwal-');
-    await remember(await stateDb(home), 'k', 10);
-    await closeStateDbs();
+    const home = await closedStore('ollm-state-badwal-', 'k', 10);
     writeFileSync(join(home, 'state.db-wal'), Buffer.alloc(4096, 7));
     const spy = quiet();
     const db = await stateDb(home);
@@ -133,9 +146,7 @@ describe('a file that is not this store’s is kept aside, never adopted', () =>
       },
     ],
   ])('%s: kept aside byte for byte, with a clear message; a new store works', async (_name, spoil) => {
-    const home = tempDir('ollm-state-bad-');
-    await remember(await stateDb(home), 'k', 200);
-    await closeStateDbs();
+    const home = await closedStore('ollm-state-bad-', 'k', 200);
     const file = join(home, 'state.db');
     spoil(file);
     const spoiled = readFileSync(file);

@@ -33,10 +33,16 @@ describe('the shape of tool arguments', () => {
     expect(argumentsProblem({ l: list })).toBe('"l[0][0][0][0]…" is nested deeper than 32 levels — no argument nests that deep: send plain values');
   });
 
-  it('stops at the bound: 100,000 levels are refused without recursion or walking them all', () => {
-    const deep = nest(100_000);
+  it('stops at the bound: 100,000 levels are refused without walking them all', () => {
+    // 100,000 levels whose 40th is reached through a getter that counts its reads: a walk that went
+    // on past the bound (recursive or not) would read it
+    let readBelow = 0;
+    const below = nest(100_000 - 40);
+    const gate = Object.defineProperty({}, 'a', { enumerable: true, get: () => (readBelow++, below) });
+    const deep = nest(39, 'a', gate);
     expect(argumentsProblem({ extra: deep })).toMatch(/^"extra\.a\.a\.a\.a…" is nested deeper than 32 levels/);
-    expect(() => JSON.stringify(deep)).toThrow(RangeError); // what a recursive walk meets
+    expect(readBelow).toBe(0);
+    expect(argumentsProblem({ extra: nest(100_000) })).toMatch(/^"extra\.a\.a\.a\.a…" is nested deeper than 32 levels/);
   });
 
   it('takes exactly 10,000 values and refuses one more, counting objects, lists and plain values', () => {

@@ -152,6 +152,10 @@ export function stateDb(home: string): Promise<Db> {
  * Closes every database this process opened (at shutdown; a later call opens again), first
  * folding the write-ahead log into state.db (TRUNCATE leaves the log empty) so a copy of state.db
  * alone holds everything. Another process still reading makes it a partial checkpoint: no error.
+ * libsql's close() leaves the connection open while statements compiled on it live (statements.ts
+ * keeps them): it closes for good when the garbage collector takes them, and that last close removes
+ * the log beside state.db. A server calls this as it stops; a test that opens the same home again
+ * must not plant files there meanwhile (test/integration/state-files.test.ts).
  */
 export async function closeStateDbs(): Promise<void> {
   const all = [...open.values()];
