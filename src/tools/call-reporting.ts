@@ -53,7 +53,7 @@ export function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick
     void ctx.mcpReq
       .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), message } })
       .catch(() => undefined);
-  }, { intervalMs });
+  }, { intervalMs, heard: () => lines.to !== undefined || (token !== undefined && open()) });
 }
 
 /** Phases also sent as log lines, cleared of the secrets this server holds, while the call is open. */

@@ -32,6 +32,21 @@ describe('a call’s reporting', () => {
     answered();
   });
 
+  it('no one listening (no progress token, no job yet): nothing measured or timed; a job that comes hears the next phase', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { ctx, sent } = context();
+    const { phases, lines, answered } = callReporter(ctx, server, 2000, []);
+    phases.enter({ kind: 'starting', what: 'reading 1 file path' });
+    expect(vi.getTimerCount()).toBe(0); // no heartbeat for no one
+    const job: string[] = [];
+    lines.to = (line) => job.push(line);
+    phases.enter({ kind: 'starting', what: 'choosing a model' });
+    expect(job).toEqual(['choosing a model']);
+    expect(vi.getTimerCount()).toBe(1); // its heartbeat, now that a job hears it
+    expect(sent).toEqual([]);
+    answered();
+  });
+
   it('a task’s call: its lines reach the task from the start', () => {
     const { ctx } = context();
     const task: string[] = [];

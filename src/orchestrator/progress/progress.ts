@@ -39,6 +39,8 @@ export interface TrackerOptions {
   intervalMs: number;
   /** Updates within one phase (more tokens, more bytes) are sent at most this often. */
   minIntervalMs?: number;
+  /** Whether anyone hears the updates now (a client that asked, a job): when not, nothing is measured, said or timed. */
+  heard?: () => boolean;
   now?: () => number;
 }
 
@@ -125,7 +127,7 @@ export class PhaseTracker implements PhaseBoard {
   }
 
   private send(): void {
-    if (this.closed) return;
+    if (this.closed || this.options.heard?.() === false) return;
     const active = this.active();
     if (active.length === 0) return;
     const now = this.now();
