@@ -47,6 +47,7 @@ const SLOW = [
   'test/e2e/agent-tokens.test.ts', // HTTP servers started with named tokens, and refused start-ups
   'test/e2e/agents.test.ts', // two server processes on one home, a client each
   'test/e2e/folder-boundary.test.ts', // servers spawned from / and from home, alone and through the shared server
+  'test/e2e/promise-hooks.test.ts', // servers with a probe in them, each call's promises watched
   // not test/e2e/shared-rebuild.test.ts: it counts every shared server of the user, and a daemon another
   // slow file's server starts in the default runtime folder was counted with them (3 where 2)
 ];

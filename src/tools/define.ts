@@ -15,7 +15,7 @@ import { HostError, type Orchestrator } from '../orchestrator/index.js';
 import { slimSchema } from './slim-schema.js';
 import { log } from '../orchestrator/util/log.js';
 import type { PhaseBoard } from '../orchestrator/progress/progress.js';
-import { reportingTo } from '../orchestrator/progress/current.js';
+import { tellingWaits } from '../orchestrator/storage/db.js';
 import { MemoryError } from '../orchestrator/memory/memory-store.js';
 import { ProjectError } from '../orchestrator/project/project.js';
 import { TemplateError } from '../orchestrator/templates/index.js';
@@ -85,6 +85,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject, R extend
   annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
   /** Extra tool metadata, e.g. the MCP Apps view (`ui.resourceUri`) a host may show with the result. */
   meta?: Record<string, unknown>;
+  /** The call waits for a change of its to the state database: a wait for another process's lock is said in its progress (storage/writes.ts tellingWaits). */
+  writes?: boolean;
   /** Its structured result holds nothing the output schema lacks (checked at compile time: ListsItsResult). */
   run(input: z.output<I>, ctx: ToolContext): Promise<R>;
 }
@@ -240,7 +242,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         const stopped = orch.signalFor(ctx.mcpReq.signal); // unlinked from the server's signal once answered
         try {
           await orch.stateRead; // metrics, preferences and the track records are in before any tool decides (lifecycle.ts)
-          const out = await reportingTo(phases, () => spec.run(input, {
+          const run = () => spec.run(input, {
             orch,
             signal: stopped.signal,
             phases,
@@ -255,7 +257,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             rawArgs: raw,
             readInputs: async (req) => readInputs(req, orch.config.settings.inputs, { path: orch.project?.root ?? orch.workingDir, named: orch.project?.explicit === true }, (readIn = await clientRoots(server, ctx)), orch.origins),
             scope: () => callScope(orch, readIn),
-          }));
+          });
+          const out = spec.writes ? await tellingWaits(phases, run) : await run();
           if ('ask' in out) return out.ask;
           ok = true;
           return { content: [{ type: 'text' as const, text: out.text }], structuredContent: out.structured as Record<string, unknown> };

@@ -15,6 +15,7 @@ export const forgetTool = defineTool({
   }),
   outputSchema: z.object({ removed: z.number(), keys: z.array(z.string()), backup: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  writes: true,
   async run(input, { orch }) {
     const store = orch.memoryStore;
     if (input.all === true && input.key) throw new MemoryError('Give either key or all: true, not both.');

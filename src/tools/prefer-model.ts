@@ -19,6 +19,7 @@ export const preferModelTool = defineTool({
   outputSchema: z.object({ model: z.string(), task: z.string(), profile: z.string() }),
   // Writes a preference to the state database; not destructive: it replaces one routing setting and names the one it replaced.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  writes: true,
   async run(input, { orch, signal }) {
     // any process's comparison on this $OLLM_HOME, before or after a restart (comparisons.ts)
     const comparison = input.comparisonId ? await orch.comparisons.get(orch.config.home, input.comparisonId) : undefined;

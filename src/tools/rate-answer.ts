@@ -25,6 +25,7 @@ export const rateAnswerTool = defineTool({
   }),
   // records a verdict in the state database; giving it again changes nothing
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  writes: true,
   async run(input, { orch, agent }) {
     let out;
     try {

@@ -15,6 +15,7 @@ export const rememberTool = defineTool({
   }),
   outputSchema: memoryEntrySchema.extend({ action: z.enum(['created', 'updated']) }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  writes: true,
   async run(input, { orch }) {
     const store = orch.memoryStore;
     const { entry, action } = await store.remember(input.key, input.value, { source: 'llm', ...(input.category && { category: input.category }) });

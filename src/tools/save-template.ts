@@ -32,6 +32,7 @@ export const saveTemplateTool = defineTool({
     variables: z.array(z.object({ name: z.string(), required: z.boolean(), default: z.string().optional(), description: z.string().optional() })),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false }, // with replace: true it overwrites a template of yours
+  writes: true,
   async run(input, { orch }) {
     const { replace, ...def } = input;
     // Checked before anything is written: a saved template is always one the server can offer as a prompt.

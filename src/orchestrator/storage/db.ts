@@ -31,7 +31,7 @@ import { flushWrites, pathOf, type Db } from './writes.js';
 
 export { StorageError, storageError } from './errors.js';
 export { LOCK_WAIT_MS, StateLockedError, isBusy } from './busy.js';
-export { BATCH_MS, ChangeCount, commitSoon, flushWrites, queueWrite, stateVersion, write } from './writes.js';
+export { BATCH_MS, ChangeCount, commitSoon, flushWrites, queueWrite, stateVersion, tellingWaits, write } from './writes.js';
 
 export type { Db };
 export const STATE_FILE = 'state.db';

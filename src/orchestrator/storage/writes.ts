@@ -12,7 +12,6 @@
  */
 import type Libsql from 'libsql';
 import { log } from '../util/log.js';
-import { currentReporter } from '../progress/current.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { isBusy, retryBusy, StateLockedError } from './busy.js';
 import { stamp } from './schema.js';
@@ -64,9 +63,8 @@ export class ChangeCount {
  * at `before` and changed as `fn` changed the database is current at `after`.
  */
 export async function write<R>(db: Db, fn: () => R): Promise<{ value: R; before: string; after: string }> {
-  const reporter = currentReporter();
   syncFor(db, [{ deferred: false }]);
-  return transact(db, 1, (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }), () => waiting(pathOf(db), [reporter]));
+  return transact(db, 1, (dv, n) => ({ value: fn(), before: `${dv}.${n}`, after: `${dv}.${n + 1}` }), () => waiting(pathOf(db)));
 }
 
 /**
@@ -104,8 +102,6 @@ interface Job {
   deferred: boolean;
   /** Group commits it was already tried in (a lock held by another process). */
   tries: number;
-  /** The reporter of the call that asked for this change, told when its commit waits for another process. */
-  reporter: PhaseReporter | undefined;
   resolve(out: { value: unknown; before: string; after: string }): void;
   reject(err: unknown): void;
 }
@@ -134,7 +130,7 @@ export function queueWrite<R>(db: Db, fn: () => R, options: { defer?: boolean } 
   return new Promise((resolve, reject) => {
     const q = queueOf(db);
     const deferred = options.defer === true;
-    q.jobs.push({ fn, deferred, tries: 0, reporter: deferred ? undefined : currentReporter(), resolve: resolve as Job['resolve'], reject });
+    q.jobs.push({ fn, deferred, tries: 0, resolve: resolve as Job['resolve'], reject });
     if (!deferred) q.urgent = true;
     schedule(db, q);
   });
@@ -236,7 +232,7 @@ async function runBatch(db: Db, q: Queue, jobs: Job[]): Promise<void> {
             return { ok: false, err };
           }
         }),
-      () => waiting(path, jobs.map((j) => j.reporter)),
+      () => waiting(path),
     );
   } catch (err) {
     // nothing of the batch was committed: a record meeting another process's lock waits for the next window
@@ -261,8 +257,26 @@ function dataVersion(db: Db): number {
 }
 
 /** A commit waits for another process's lock: said in the log, and as a phase of each call waiting on it. */
-function waiting(path: string, reporters: ReadonlyArray<PhaseReporter | undefined>): void {
+function waiting(path: string): void {
   const what = `the state database (${path}), locked by another process`;
   log.info(`waiting for ${what}`);
-  for (const r of new Set(reporters)) r?.enter({ kind: 'waiting', for: what });
+  for (const r of waitingCalls) r.enter({ kind: 'waiting', for: what });
+}
+
+/**
+ * The calls waiting now for a change of theirs to the state database (tellingWaits), told when a
+ * commit waits for another process's lock. Kept as a plain set rather than carried with the call's
+ * continuations: an AsyncLocalStorage, once entered, taxes every promise of the process.
+ */
+const waitingCalls = new Set<PhaseReporter>();
+
+/** Runs `fn`, a call's change to the state database, its reporter told while a commit waits for another process's lock. */
+export async function tellingWaits<T>(reporter: PhaseReporter | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!reporter || waitingCalls.has(reporter)) return fn();
+  waitingCalls.add(reporter);
+  try {
+    return await fn();
+  } finally {
+    waitingCalls.delete(reporter);
+  }
 }
