@@ -42,10 +42,10 @@ describe('promise hooks stay off', () => {
       for (let i = 0; i < 5; i++) {
         const plain = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hi', model: 'llama3.2', maxTokens: 8 } });
         expect(plain.isError).toBeFalsy();
-        const heard = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hello there', model: 'llama3.2', maxTokens: 8 } }, undefined, { onprogress: () => undefined });
+        const heard = await client.callTool({ name: 'route_and_generate', arguments: { prompt: 'hello there', model: 'llama3.2', maxTokens: 8 } }, { onprogress: () => undefined });
         expect(heard.isError).toBeFalsy();
       }
-      const kept = await client.callTool({ name: 'remember', arguments: { key: 'probe', value: 'v' } }, undefined, { onprogress: () => undefined });
+      const kept = await client.callTool({ name: 'remember', arguments: { key: 'probe', value: 'v' } }, { onprogress: () => undefined });
       expect(kept.isError).toBeFalsy();
     });
     expect(seen).toBe(0);

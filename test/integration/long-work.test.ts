@@ -289,7 +289,7 @@ describe('the job store', () => {
     stopping.abort(new Error('stopping'));
     await expect(running).rejects.toThrow('aborted');
     // the other side: a store that fails
-    const broken = new LongWork({ sameCall: async () => Promise.reject(new Error('disk full')), create: async () => Promise.reject(new Error('disk full')), end: async () => Promise.reject(new Error('disk full')), progress: async () => undefined, handedOver: async () => undefined, lostParts: async () => Promise.reject(new Error('disk full')) } as unknown as JobStore);
+    const broken = new LongWork({ previous: async () => Promise.reject(new Error('disk full')), sameCall: async () => Promise.reject(new Error('disk full')), create: async () => Promise.reject(new Error('disk full')), end: async () => Promise.reject(new Error('disk full')), progress: async () => undefined, handedOver: async () => undefined, lostParts: async () => Promise.reject(new Error('disk full')) } as unknown as JobStore);
     const h = gated(1);
     h.release();
     expect(await broken.run(call({ work: h.work }))).toMatchObject({ kind: 'result', result: 'part 1' });

@@ -44,12 +44,16 @@ export class LongWork {
     // a job still running here, or ended after its call was handed over (its result maybe not kept yet): a job not written yet is known here only
     const joinable = (l: Live | undefined) => (l && l.job.owner === call.owner && l.job.key === call.key && (l.ended === undefined || (l.ended === 'done' && l.handed)) ? l : undefined);
     let attached = [...this.live.values()].reverse().find(joinable);
+    let lost: ReusablePart[] | undefined;
     if (!attached) {
-      const same = await this.store.sameCall(call.owner, call.key).catch(() => undefined);
+      // one read: the job to attach to, else the parts a lost job of the same call left to take up
+      const before = await this.store.previous(call.owner, call.key).catch(() => undefined);
+      const same = before?.same;
       if (same?.state === 'done') return { kind: 'result', result: same.result as R, job: same, attached: true };
       attached = joinable(same && this.live.get(same.id));
+      lost = before?.lost ?? [];
     }
-    const live = attached ?? (await this.start(call));
+    const live = attached ?? (await this.start(call, true, lost));
     // before the hand-over, the client's cancel is the job's; a call attached to another's job leaves it be
     const onCancel = () => !attached && live.controller.abort(call.signal.reason);
     call.signal.addEventListener('abort', onCancel, { once: true });
@@ -85,15 +89,15 @@ export class LongWork {
     return { ...live.job, handed: true };
   }
 
-  /** A new job of `call`'s; `takeUp`: parts of a lost job of its key are taken up now (a task's, once its full key is known: join). */
-  private async start<R>(call: JobCall<R>, takeUp = true): Promise<Live> {
+  /** A new job of `call`'s; `takeUp`: parts of a lost job of its key are taken up now (a task's, once its full key is known: join) — `lost`, when read already. */
+  private async start<R>(call: JobCall<R>, takeUp = true, lost?: ReusablePart[]): Promise<Live> {
     // counted from before the first await: calls arriving at once never run past the bound together
     let theirs = this.starting.get(call.owner) ?? 0;
     for (const l of this.live.values()) if (l.job.owner === call.owner && l.ended === undefined) theirs++;
     roomFor(theirs);
     this.starting.set(call.owner, (this.starting.get(call.owner) ?? 0) + 1);
     try {
-      return await this.started(call, takeUp);
+      return await this.started(call, takeUp, lost);
     } finally {
       const left = (this.starting.get(call.owner) ?? 1) - 1;
       if (left > 0) this.starting.set(call.owner, left);
@@ -101,7 +105,7 @@ export class LongWork {
     }
   }
 
-  private async started<R>(call: JobCall<R>, takeUp: boolean): Promise<Live> {
+  private async started<R>(call: JobCall<R>, takeUp: boolean, lost?: ReusablePart[]): Promise<Live> {
     // a state database that cannot be written (a FIFO, a full disk) keeps no job: the call runs as ever
     // a call's job is written only once it lasts (job-store.ts: lazy); a task's at once, its client polls it by its id
     const job = await this.store.create(call.owner, call.tool, call.key, call.ttlMs, takeUp).catch((err: unknown) => {
@@ -115,7 +119,7 @@ export class LongWork {
     if (this.stopping?.aborted) controller.abort(this.stopping.reason);
     else this.stopping?.addEventListener('abort', onStopping, { once: true });
     const live = newLive(job, controller);
-    const control = await this.control(call.owner, live, takeUp);
+    const control = await this.control(call.owner, live, takeUp, lost);
     // the call's answer never waits on the state database (a stopping server answers, then exits):
     // the job is kept meanwhile, and stays known here until it is
     let kept: Promise<void> = Promise.resolve();
@@ -145,16 +149,16 @@ export class LongWork {
   }
 
   /** What `live`'s work is given; `takeUp`: the parts of a lost job of its key now, else once it joins (a task's). */
-  private async control(owner: string, live: Live, takeUp: boolean): Promise<JobControl> {
+  private async control(owner: string, live: Live, takeUp: boolean, read?: ReusablePart[]): Promise<JobControl> {
     const { job, controller } = live;
     const reused = new Map<string, string>();
-    const takeUpLost = async (key: string) => {
+    const takeUpLost = async (key: string, known?: ReusablePart[]) => {
       // a job of the same call whose server went: its parts are taken up, not asked again
-      const lost = await this.store.lostParts(owner, key).catch(() => [] as ReusablePart[]);
+      const lost = known ?? (await this.store.lostParts(owner, key).catch(() => [] as ReusablePart[]));
       if (lost.length > 0) log.info(`job ${job.id}: taking up ${lost.length} part(s) a job of the same call answered before its server stopped`);
       for (const p of lost) reused.set(p.key, p.answer);
     };
-    if (takeUp) await takeUpLost(job.key);
+    if (takeUp) await takeUpLost(job.key, read);
     return {
       ...controlOf(this.store, live, reused),
       join: async (key, work) => {

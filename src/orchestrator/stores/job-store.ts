@@ -186,26 +186,31 @@ export class JobStore {
   }
 
   /**
-   * The newest job of `owner`'s same call that a repeated call attaches to: one running, or one
-   * done (within its keep) whose call was handed over — a call answered whole in time is no job the
-   * agent knows of, and asking again asks anew.
+   * What a new call of `owner`'s with `key` finds of earlier ones, in one read: the newest job it
+   * attaches to (`same`: one running, or one done within its keep whose call was handed over — a
+   * call answered whole in time is no job the agent knows of, and asking again asks anew), and the
+   * parts a job of the same call answered before its server went (`lost`: the newest lost job's), for
+   * a new job to take up instead of asking again. Within the keep, like every job a call may attach
+   * to (a lost row: still 'running' with its server gone, or marked lost as its owner made a job).
    */
-  async sameCall(owner: string, key: string): Promise<Job | undefined> {
+  async previous(owner: string, key: string): Promise<{ same?: Job; lost: ReusablePart[] }> {
     const db = await stateDb(this.home);
-    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state = 'running' OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
+    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND (state IN ('running', 'lost') OR (state = 'done' AND handed = 1)) AND updated_at >= ? ORDER BY created_at DESC LIMIT 10").all(owner, key, this.now() - KEEP_MS) as Row[];
     const now = this.now();
-    return rows.map((r) => fromRow(r, this.alive)).find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done') && !expired(j, now));
+    const jobs = rows.map((r) => fromRow(r, this.alive));
+    const same = jobs.find((j): j is Job => j !== undefined && (j.state === 'running' || j.state === 'done') && !expired(j, now));
+    const lost = jobs.find((j) => j?.state === 'lost' && j.reusable !== undefined)?.reusable ?? [];
+    return { ...(same && { same }), lost };
   }
 
-  /**
-   * The parts a job of `owner`'s same call answered before its server went (a lost job): the newest
-   * such job's, for a new job of the call to take up instead of asking again.
-   */
+  /** The newest job of `owner`'s same call that a repeated call attaches to (previous). */
+  async sameCall(owner: string, key: string): Promise<Job | undefined> {
+    return (await this.previous(owner, key)).same;
+  }
+
+  /** The parts a job of `owner`'s same call answered before its server went (previous). */
   async lostParts(owner: string, key: string): Promise<ReusablePart[]> {
-    const db = await stateDb(this.home);
-    // within the keep, like every job a call may attach to (a lost row: still 'running', its server gone, or marked lost as its owner made a job)
-    const rows = statement(db, "SELECT * FROM jobs WHERE owner = ? AND call_key = ? AND state IN ('running', 'lost') AND parts IS NOT NULL AND updated_at >= ? ORDER BY created_at DESC LIMIT 5").all(owner, key, this.now() - KEEP_MS) as Row[];
-    return rows.map((r) => fromRow(r, this.alive)).find((j) => j?.state === 'lost' && j.reusable !== undefined)?.reusable ?? [];
+    return (await this.previous(owner, key)).lost;
   }
 
   /** `owner`'s jobs, newest first (running, then those kept after they ended); all owners' without one. */
