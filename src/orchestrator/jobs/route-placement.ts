@@ -35,3 +35,19 @@ export function placementOf(views: readonly HostOverview[], down: readonly Attem
   let windows: Promise<Array<Windowed>> | undefined;
   return { views, down, listed, windowed: () => (windows ??= withUsableWindows(views, listed, signal)) };
 }
+
+/**
+ * `planned` read again for a later request of the same plan (a part of a split job): the hosts'
+ * state now — what is loaded, and since which of the loader's changes; the engine's own figures —
+ * with the windows the plan was sized to, not weighed again.
+ */
+export async function placedAgain(parts: Pick<JobParts, 'fleet'>, req: Pick<RouteRequest, 'relayed' | 'signal'>, planned: Placement): Promise<Placement> {
+  const now = await placeRequest(parts, req);
+  let windows: Promise<Array<Windowed>> | undefined;
+  const keep = (before: readonly Windowed[]) =>
+    now.listed.map((m) => {
+      const w = before.find((b) => b.name === m.name && b.host === m.host);
+      return { ...m, trainedWindow: w?.trainedWindow ?? m.contextWindow, contextWindow: w?.contextWindow ?? m.contextWindow };
+    });
+  return { ...now, windowed: () => (windows ??= planned.windowed().then(keep)) };
+}

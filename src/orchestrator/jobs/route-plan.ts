@@ -11,7 +11,7 @@ import { forAgent } from './agent-parts.js';
 import type { PlanShape } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
 import { listCandidates, type Candidates } from './route-candidates.js';
-import { placeRequest, type Placement } from './route-placement.js';
+import { placedAgain, placeRequest, type Placement } from './route-placement.js';
 import { prepare, type Prepared } from './route-prepare.js';
 import type { Ranking } from './work.js';
 
@@ -22,6 +22,8 @@ export type RouteAsk = RouteRequest & { plan?: PlanShape };
 export interface Planned {
   placement: Placement;
   ranking?: Ranking;
+  /** A later request of the plan (a split job's part): the hosts' state is read again, the windows kept (route-placement.ts placedAgain). */
+  again?: boolean;
 }
 
 export interface RoutePlan {
@@ -43,7 +45,7 @@ export async function planRoute(shared: JobParts, req: RouteAsk, planned?: Plann
   const parts = forAgent(shared, req.agent); // the calling agent's settings, router and system prompt
   const ask = await prepare(parts, req);
   // every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts)
-  const placement = planned?.placement ?? (await placeRequest(parts, req));
+  const placement = planned ? (planned.again ? await placedAgain(parts, req, planned.placement) : planned.placement) : await placeRequest(parts, req);
   const attempts = [...placement.down];
   if (placement.views.length === 0) return { parts, req, ask, attempts, started };
   const list = await listCandidates(parts, req, ask, placement, attempts, planned?.ranking);
