@@ -94,7 +94,7 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   const rank = () => {
     if (ranked) return;
     ranked = true;
-    const ranking = planned ? fitRanking(planned, models, ask.contextTokens) : routeRanking(parts, ask.work, req, models, ask.contextTokens, coldLoadMs());
+    const ranking = (planned && fitRanking(planned, models, ask.contextTokens)) ?? routeRanking(parts, ask.work, req, models, ask.contextTokens, coldLoadMs());
     ask.work.profile = ranking.profile;
     ask.work.how = ranking.how;
     for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);

@@ -80,10 +80,15 @@ export function routeRanking(parts: JobParts, work: Work, req: Pick<RouteRequest
   return rankWork(parts, work, req, models, { contextTokens, speeds: measuredSpeeds(parts), coldLoadMs });
 }
 
-/** A plan's ranking (made for any window) for one request: the models whose window holds its `contextTokens`, in the same order. */
-export function fitRanking(planned: Ranking, models: readonly RouteCandidate[], contextTokens: number): Ranking {
+/**
+ * A plan's ranking (made for any window) for one request: the models whose window holds its
+ * `contextTokens`, in the same order. Undefined when its first cannot (the route ranks anew, so the
+ * reason says why the model ranked first — perhaps the one you chose — was passed over).
+ */
+export function fitRanking(planned: Ranking, models: readonly RouteCandidate[], contextTokens: number): Ranking | undefined {
   if (!planned.selection) return planned;
   const holds = (r: { model: string; host?: string }) => models.some((m) => m.name === r.model && m.host === r.host && m.contextWindow >= contextTokens);
   const ranked = planned.selection.ranked.filter(holds);
-  return { ...planned, selection: { ...planned.selection, ranked, ...(ranked[0] && { model: ranked[0].model }) } };
+  if (ranked[0] !== planned.selection.ranked[0]) return undefined;
+  return { ...planned, selection: { ...planned.selection, ranked } };
 }
