@@ -41,7 +41,7 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
       // its usable window holds the inputs after all (counted by its engine's tokenizer): one run, in a lane of its own
       const lane = req.progress?.lane(where.host ? `${model} on ${where.host}` : model);
       try {
-        const r = await routeAndGenerate(job, { ...wholeRequest(route, withInputs(req.prompt, docs), plan), ...(lane && { progress: lane }) });
+        const r = await routeAndGenerate(job, { ...wholeRequest(route, withInputs(req.prompt, docs), plan), ...(lane && { progress: lane }) }, plan.planned);
         const wrong = notItsAnswer(model, r);
         if (wrong) return { model, ...where, text: '', error: wrong, metrics: ZERO };
         return { model, ...where, text: r.text, metrics: compareMetrics(0, r.metrics), ...(r.json !== undefined && { json: r.json }) };

@@ -9,28 +9,23 @@
 import { cancelledText } from '../util/stopping.js';
 import { HostError, KeptLocalError } from '../engines/host-error.js';
 import type { Fallback } from '../engines/engine.js';
-import type { ProfileName, TaskType } from '../models/profiles.js';
-import type { Complexity } from '../generation/classify.js';
+import type { Prepared } from './route-prepare.js';
 import { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 
 function describeAttempts(attempts: Attempt[]): string {
   return attempts.map((a) => `${a.model}: ${a.error}`).join('; ');
 }
 
+/** The plan that found no local answer: its request, the request as shaped (route-prepare.ts), and every attempt. */
 export interface Elsewhere {
   req: RouteRequest;
-  task: TaskType;
-  profile: ProfileName;
-  complexity: Complexity;
-  system: string | undefined;
-  maxTokens: number;
-  temperature?: number | undefined;
+  ask: Pick<Prepared, 'work' | 'system' | 'maxTokens' | 'temperature' | 'notes'>;
   attempts: Attempt[];
-  notes: string[];
 }
 
-export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhere): Promise<RouteResult> {
-  const { req, attempts } = c;
+export async function answerElsewhere(fallback: Fallback | undefined, plan: Elsewhere): Promise<RouteResult> {
+  const { req, attempts } = plan;
+  const c = plan.ask;
   const what = attempts.length ? 'No local model answered' : 'No local model could take this';
   // the named model or nothing: never another engine's answer under its name
   if (req.only) throw new RouteError(describeAttempts(attempts) || `${req.model ?? 'the model'} could not answer`, attempts);
@@ -69,9 +64,9 @@ export async function answerElsewhere(fallback: Fallback | undefined, c: Elsewhe
       model: out.model,
       provider: 'fallback',
       host: 'fallback',
-      task: c.task,
-      profile: c.profile,
-      complexity: c.complexity,
+      task: c.work.task, // as the ranking left them
+      profile: c.work.profile,
+      complexity: c.work.complexity,
       reason: `${what}, so the configured cloud fallback ${out.address} (${out.model}) answered.`,
       fallbacks: attempts,
       text: out.text,

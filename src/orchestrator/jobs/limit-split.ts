@@ -8,7 +8,8 @@
  */
 import { fitWithin, limitReason, UNSEEN_ANSWER_TOKENS } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
-import { combineRounds } from '../generation/split-plan.js';
+import { combineRounds, type WindowPlan } from '../generation/split-plan.js';
+import { answerLimit } from '../generation/stream.js';
 import type { Windowed } from '../fleet/windows.js';
 import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
@@ -46,4 +47,16 @@ export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientL
   });
   const fit = fitWithin(timed, within / 1000);
   return fit && { index: fit.index, why: limitReason(fit, options[0]!.model.name, within / 1000) };
+}
+
+/** The model to split for instead of `planned` when only it finishes within the client's limit, with why: the planner's choice (`planned`) and the others that can take the input in parts, each by its window plan. */
+export function withinLimit<M extends Windowed>(job: JobParts, req: RouteRequest, views: readonly HostOverview[], planned: M, others: readonly M[], estimate: (m: M) => WindowPlan, ratioOf: (m: string) => number, inputEstimate: number): { model: M; why: string } | undefined {
+  if (req.clientLimitMs === undefined) return undefined;
+  const options = [planned, ...others].flatMap((model) => {
+    const w = estimate(model);
+    return w.whole || 'impossible' in w ? [] : [{ model, partTokens: w.partTokens, partAnswerTokens: w.partAnswerTokens, carriedTokens: w.carriedTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(model.name)) }];
+  });
+  if (options[0]?.model !== planned) return undefined;
+  const moved = splitWithinLimit(job, req, views, options, answerLimit(req.maxTokens, job.settings));
+  return moved && { model: options[moved.index]!.model, why: moved.why };
 }

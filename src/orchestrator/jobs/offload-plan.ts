@@ -12,23 +12,25 @@
 import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
 import { findModel } from '../models/catalog.js';
-import { candidatesOf, reachableHosts, type HostOverview } from '../fleet/placement.js';
-import { inferWork, rankWork } from './work.js';
+import type { HostOverview } from '../fleet/placement.js';
+import { inferWork, routeRanking, type Ranking } from './work.js';
 import { notCandidateBecause } from '../generation/routing-rules.js';
 import type { Attempt } from '../generation/route-types.js';
 import type { ProfileName } from '../models/profiles.js';
-import { withUsableWindows, type Windowed } from '../fleet/windows.js';
+import type { Windowed } from '../fleet/windows.js';
 import { estimateTokens } from '../generation/classify.js';
 import { answerReserve } from '../generation/context-need.js';
 import { combineRounds, planWindow, type OptionalTokens, type PartCarry, type WindowPlan } from '../generation/split-plan.js';
 import { sampleOf, tokenCounter, type TokenCounter } from '../generation/token-count.js';
 import { renderPart, splitInputs, type InputDoc, type Part } from '../inputs/split.js';
 import type { RouteRequest } from '../generation/route-types.js';
-import { ownHosts } from './own-hosts.js';
+import { placeRequest, type Placement } from './route-placement.js';
+import type { Planned } from './route-plan.js';
+import { coldLoadEstimates } from '../loading/load-estimate.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { engineTokens, type EngineTokens } from './engine-tokens.js';
 import { windowFix } from './window-fix.js';
-import { slotsFor, splitWithinLimit } from './limit-split.js';
+import { slotsFor, withinLimit } from './limit-split.js';
 
 export interface SplitPlan {
   model: string;
@@ -60,10 +62,12 @@ export interface SplitPlan {
   /** What was left out of the parts to make room, in words (empty: nothing), and the part's answer budget before it was cut to make room. */
   leftOut: string[];
   shrunkFrom?: number;
+  /** Where it was placed and the route's ranking: what each part's route runs on, not derived again. */
+  planned: Planned;
 }
 
 /** Whole: on `model` when the inputs were counted for it (by `count`: the route checks its window by that count). */
-export type OffloadPlan = { kind: 'whole'; model?: string; count?: TokenCounter; why?: string } | { kind: 'split'; plan: SplitPlan } | { kind: 'refuse'; message: string };
+export type OffloadPlan = { kind: 'whole'; model?: string; count?: TokenCounter; why?: string; planned?: Planned } | { kind: 'split'; plan: SplitPlan } | { kind: 'refuse'; message: string };
 
 /** Inputs whole, each under its name in a fence (as a part of a split input reads). */
 export function renderInputs(docs: readonly InputDoc[]): string {
@@ -90,17 +94,21 @@ function optionalOf(fixed: ReturnType<typeof fixedText>, count: (text: string) =
 /** A model in the route's order, with the route's reason for it (none for a model the caller named). */
 type Ranked = Windowed & { why?: string };
 
-/** The models the route would give this work, in its order (generation/router.ts through work.ts), and the work's profile; a named model alone. */
-function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>): { order: Ranked[]; profile: ProfileName } {
+/**
+ * The models the route would give this work, in its order (generation/router.ts through work.ts),
+ * and the work's profile; a named model alone. `all`: every model here, which the route's ranking
+ * — made here once, for any window — orders; the plan's requests take it to their windows.
+ */
+function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>, all: Array<Windowed>): { order: Ranked[]; profile: ProfileName; ranking?: Ranking } {
   const work = inferWork(job, req);
   if (req.model) return { order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined), profile: work.profile };
   const local = models.filter((m) => !m.cloud && m.contextWindow > 0);
-  const { selection, profile } = rankWork(job, work, req, local, { contextTokens: 1 });
-  const order = (selection?.ranked ?? []).map((r): Ranked | undefined => {
-    const m = local.find((l) => l.name === r.model && l.host === r.host) ?? findModel(local, r.model);
+  const ranking = routeRanking(job, work, req, all, 0, coldLoadEstimates(all, job.records.metrics.loadSpeed()));
+  const order = (ranking.selection?.ranked ?? []).map((r): Ranked | undefined => {
+    const m = local.find((l) => l.name === r.model && l.host === r.host);
     return m && { ...m, why: r.why };
   });
-  return { order: order.filter((m) => m !== undefined), profile };
+  return { order: order.filter((m) => m !== undefined), profile: ranking.profile, ranking };
 }
 
 /** Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model ranked before it was passed over. */
@@ -131,11 +139,11 @@ function splitModel<T extends Windowed>(order: T[], why: (m: Windowed) => string
 interface Here {
   views: readonly HostOverview[];
   /** Every model of every host that answered. */
-  listed: ReturnType<typeof candidatesOf>;
+  listed: Placement['listed'];
   order: Array<Windowed>;
   profile: ProfileName;
   /** The hosts that did not answer. */
-  down: Attempt[];
+  down: readonly Attempt[];
 }
 
 /** Every model here but `chosen` and why it does not run the job — those the route would give it first (`why`) — then the hosts that are down. */
@@ -173,11 +181,11 @@ function ratioFor(job: JobParts, req: RouteRequest, model: string): number | und
 
 /** `shortGuide`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
 export async function planOffload(job: JobParts, req: RouteRequest, docs: readonly InputDoc[], shortGuide?: string): Promise<OffloadPlan> {
-  const down: Attempt[] = [];
-  const views = await reachableHosts(ownHosts(job.fleet.hosts, req), job.fleet.hostCooldown, down, req.signal);
-  if (views.length === 0) return { kind: 'whole' }; // the route says what is down, or asks the fallback
-  const listed = candidatesOf(views);
-  const models = await withUsableWindows(views, listed.filter((m) => m.fits && m.capabilities.includes('completion')), req.signal);
+  const placement = await placeRequest(job, req);
+  const { views, down, listed } = placement;
+  if (views.length === 0) return { kind: 'whole', planned: { placement } }; // the route says what is down, or asks the fallback
+  const all = await placement.windowed();
+  const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
   const rendered = renderInputs(docs);
   const inputEstimate = estimateTokens(rendered);
   const fixed = fixedText(job, req, shortGuide);
@@ -193,11 +201,12 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const estimatedWhy = (m: Windowed) => splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts, fixOf(m));
   // whole, when a model the route would give the work holds it (the route chooses among those);
   // with no such model at all, the route says why of every model here (or asks the fallback)
-  const { order, profile } = routeOrder(job, req, models);
-  if (order.length === 0) return { kind: 'whole' };
+  const { order, profile, ranking } = routeOrder(job, req, models, all);
+  const decided: Planned = { placement, ...(ranking && { ranking }) };
+  if (order.length === 0) return { kind: 'whole', planned: decided };
   // the model named holds it by its calibrated count: the route checks its window by that count too
-  if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(ratioFor(job, req, order[0]!.name)) };
-  if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole' };
+  if (req.model && estimate(order[0]!).whole) return { kind: 'whole', model: order[0]!.name, count: tokenCounter(ratioFor(job, req, order[0]!.name)), planned: decided };
+  if (!req.model && order.some((m) => estimate(m).whole)) return { kind: 'whole', planned: decided };
   const here: Here = { views, listed, order, profile, down };
   const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
   // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
@@ -215,7 +224,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const inputTokens = Math.ceil(inputEstimate * count.ratio);
   const optional = optionalOf(fixed, count, count.ratio);
   const window = planWindow({ window: chosen.contextWindow, fixedTokens: count(fixed.text), optional, answerTokens, inputTokens, exact, maxParts }, req.maxTokens);
-  if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why };
+  if (window.whole) return { kind: 'whole', model: chosen.name, count, ...why, planned: decided };
   const bound = host.engine.can.managesMemory ? `its host's memory holds ${chosen.contextWindow} now` : `its engine runs it with ${chosen.contextWindow}`;
   const where = chosen.trainedWindow > chosen.contextWindow ? ` (trained for ${chosen.trainedWindow}; ${bound})` : '';
   if ('impossible' in window) {
@@ -229,19 +238,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const width = slotsFor(views, chosen.name);
   const guide = window.carry.guide === 'full' ? fixed.guide : window.carry.guide === 'short' ? fixed.shortGuide : undefined;
   const carried = { carry: window.carry, ...(guide && { guide }), memoryTokens: optional.memory, leftOut: window.leftOut, ...(window.shrunkFrom !== undefined && { shrunkFrom: window.shrunkFrom }) };
-  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: window.carriedTokens - count(req.prompt), ...carried, ...why } };
-}
-
-/** The model to split for instead of `planned` when only it finishes within the client's limit (limit-split.ts), with why. */
-function withinLimit<M extends Windowed>(job: JobParts, req: RouteRequest, views: readonly HostOverview[], planned: M, others: readonly M[], estimate: (m: M) => WindowPlan, ratioOf: (m: string) => number, inputEstimate: number): { model: M; why: string } | undefined {
-  if (req.clientLimitMs === undefined) return undefined;
-  const options = [planned, ...others].flatMap((model) => {
-    const w = estimate(model);
-    return w.whole || 'impossible' in w ? [] : [{ model, partTokens: w.partTokens, partAnswerTokens: w.partAnswerTokens, carriedTokens: w.carriedTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(model.name)) }];
-  });
-  if (options[0]?.model !== planned) return undefined;
-  const moved = splitWithinLimit(job, req, views, options, answerLimit(req.maxTokens, job.settings));
-  return moved && { model: options[moved.index]!.model, why: moved.why };
+  return { kind: 'split', plan: { model: chosen.name, host, window: chosen.contextWindow, parts, partTokens: window.partTokens, partAnswerTokens: window.partAnswerTokens, rounds, calls, width, count, tokens, inputTokens, overheadTokens: window.carriedTokens - count(req.prompt), ...carried, ...why, planned: decided } };
 }
 
 function hostOf(views: readonly HostOverview[], m: Windowed): FleetHost {

@@ -95,7 +95,7 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   const run = async (): Promise<OffloadResult> => {
     const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs, CITE_SHORT) : { kind: 'whole' };
     if (plan.kind === 'refuse') throw new RouteError(plan.message, []);
-    if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan));
+    if (plan.kind === 'whole') return routeAndGenerate(job, wholeRequest(base, withInputs(req.prompt, docs), plan), plan.planned);
     if (req.dryRun) return splitDryRun(job, base, plan.plan);
     keep?.({ key: `${RATIO_KEY}${plan.plan.model}`, answer: String(plan.plan.count.ratio) });
     return runSplit(job, base, plan.plan, { ...(onPart && { onPart }), ...(reused && { reused }), ...(onStatus && { onStatus }) });
@@ -124,7 +124,7 @@ async function splitDryRun(job: JobParts, req: RouteRequest, plan: SplitPlan): P
   // what a part's request reads on average (the route adds the system prompt it carries)
   const partPrompt = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, plan.parts.length));
   const shape = { parts: plan.parts.length, width: plan.width, rounds: plan.rounds, finalMaxTokens: answerLimit(req.maxTokens, job.settings) };
-  const first = await routeAndGenerate(job, { ...partRequest(req, plan), prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: partPrompt, plan: shape });
+  const first = await routeAndGenerate(job, { ...partRequest(req, plan), prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: partPrompt, plan: shape }, plan.planned);
   const seconds = first.advice?.expectedSeconds ?? 0;
   const about = first.advice ? aboutSeconds({ seconds, known: first.advice.speedMeasured }) : `about ${seconds} s`;
   const left = leftOutNote(plan, plan.window);

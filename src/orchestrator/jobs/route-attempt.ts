@@ -12,7 +12,8 @@ import { degenerate, degenerateWhy, type AnswerEnd, type Given } from '../genera
 import type { FormatVerdict } from '../generation/answer-format.js';
 import type { LoadOutcome } from '../loading/loader.js';
 import type { JobParts } from './parts.js';
-import { clientOf, slotsOf, type Candidacy, type Candidates, type Prepared } from './route-candidates.js';
+import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-candidates.js';
+import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
 

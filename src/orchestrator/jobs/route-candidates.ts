@@ -11,15 +11,17 @@
  */
 import { answerLimit } from '../generation/stream.js';
 import { findModel } from '../models/catalog.js';
-import { candidatesOf, othersAt, type HostOverview } from '../fleet/placement.js';
+import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { othersAsRequests, othersCount, slotsFull } from '../fleet/others-load.js';
-import { withUsableWindows, type Candidate } from '../fleet/windows.js';
+import type { Candidate } from '../fleet/windows.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { shortened } from '../util/shorten.js';
 import type { JobParts } from './parts.js';
-import { rankWork, type Work } from './work.js';
+import { fitRanking, routeRanking, type Ranking } from './work.js';
+import type { Prepared } from './route-prepare.js';
+import type { Placement } from './route-placement.js';
 import { cannotDoBecause } from '../generation/routing-rules.js';
 import { noCandidate } from './no-candidate.js';
 import { fitLimit } from './limit-route.js';
@@ -29,23 +31,6 @@ import type { ProfileName } from '../models/profiles.js';
 
 /** Above this context, each candidate's window is weighed against its host's memory (fleet/windows.ts). */
 const WINDOWS_FROM = 2048;
-
-/** The request made ready to route (route.ts): its work, system prompt and token counts. */
-export interface Prepared {
-  /** The work; its profile and how it was decided may change with the ranking (a default profile no model serves). */
-  work: Work;
-  /** The caller's words (never the text of inputs read for it). */
-  words: string;
-  notes: string[];
-  system: string | undefined;
-  maxTokens: number;
-  temperature?: number | undefined;
-  /** The prompt and system estimated here, and as counted for the model (the caller's count where it gave one). */
-  estimated: number;
-  promptTokens: number;
-  answerTokens: number;
-  contextTokens: number;
-}
 
 export interface Candidacy {
   model: string;
@@ -64,11 +49,6 @@ export interface Candidates {
   /** The candidate tried `i`-th: the ranking is made when the named model is used up; undefined past the last. */
   at(i: number): Candidacy | undefined;
   coldLoadMs(): ReadonlyMap<string, number>;
-}
-
-/** Output tokens/s measured per model (for fast work's tie-break). */
-function measuredSpeeds(parts: JobParts): Map<string, number> {
-  return new Map(Object.entries(parts.records.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
 }
 
 /**
@@ -96,12 +76,16 @@ export function slotsOf(host: FleetHost): number | undefined {
   return host.engine.can.parallelSlots ?? host.settings.ollama.numParallel;
 }
 
-export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, views: readonly HostOverview[], attempts: Attempt[]): Promise<Candidates> {
+/**
+ * The candidates of `ask` on the hosts `placed` holds. `planned`: a plan's ranking (offload-plan.ts),
+ * taken to this request's window instead of ranking again.
+ */
+export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, placed: Placement, attempts: Attempt[], planned?: Ranking): Promise<Candidates> {
+  const { views } = placed;
   const hostsDown = attempts.length;
   const unit = (name: string | undefined) => views.find((v) => v.host.name === name) ?? views[0]!;
   // a prompt longer than a base context: each model's window is what its host's memory can hold now
-  const listed = candidatesOf(views);
-  const models: Candidates['models'] = ask.contextTokens > WINDOWS_FROM ? await withUsableWindows(views, listed, req.signal) : listed;
+  const models: Candidates['models'] = ask.contextTokens > WINDOWS_FROM ? await placed.windowed() : placed.listed;
   const queue: Candidacy[] = [];
   const namedRefused = req.model ? namedFirst(req.model, req, ask, models, queue, attempts) : undefined;
   let cold: ReturnType<typeof coldLoadEstimates> | undefined;
@@ -110,7 +94,7 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   const rank = () => {
     if (ranked) return;
     ranked = true;
-    const ranking = rankWork(parts, ask.work, req, models, { contextTokens: ask.contextTokens, speeds: measuredSpeeds(parts), coldLoadMs: coldLoadMs() });
+    const ranking = (planned && fitRanking(planned, models, ask.contextTokens)) ?? routeRanking(parts, ask.work, req, models, ask.contextTokens, coldLoadMs());
     ask.work.profile = ranking.profile;
     ask.work.how = ranking.how;
     for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);

@@ -100,7 +100,8 @@ function generations(job: JobParts, req: RouteRequest, plan: SplitPlan): { run: 
     say(stage.name, stage.total);
     lane?.enter({ kind: 'starting', what: `${label}: ${model}` });
     try {
-      const r = await routeAndGenerate(job, { ...textReq, ...asked, prompt, model, ...(plan.why && { chosenBecause: plan.why }), maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) });
+      // on the plan's model, placement and ranking: the hosts' state read again, nothing ranked or weighed again
+      const r = await routeAndGenerate(job, { ...textReq, ...asked, prompt, model, ...(plan.why && { chosenBecause: plan.why }), maxTokens, promptTokens: promptTokens ?? count(prompt), ...(lane && { progress: lane as PhaseReporter }) }, { ...plan.planned, again: true });
       results.push(r);
       return r;
     } finally {

@@ -62,3 +62,33 @@ export function rankWork(
   if (work.byDefault && !selection?.ranked.length) return { selection: select('general'), profile: 'general', how: `${work.how}, but no installed model serves it, so general` };
   return { selection, profile: work.profile, how: work.how };
 }
+
+/** The route's ranking of a request's models: what a plan carries, so the request is ranked once. */
+export type Ranking = ReturnType<typeof rankWork>;
+
+/** Output tokens/s measured per model (for fast work's tie-break). */
+function measuredSpeeds(parts: JobParts): Map<string, number> {
+  return new Map(Object.entries(parts.records.metrics.all()).map(([model, m]) => [model, m.avgTokensPerSecond]));
+}
+
+/**
+ * The route's ranking of `models` for the work, with what it weighs beside the profile: the speeds
+ * measured and the cold loads estimated. `contextTokens` 0 ranks every model whatever its window:
+ * a plan's ranking, which each request of the plan takes to its own window (`fitRanking`).
+ */
+export function routeRanking(parts: JobParts, work: Work, req: Pick<RouteRequest, 'images' | 'inputsByReference' | 'task' | 'profile'>, models: readonly RouteCandidate[], contextTokens: number, coldLoadMs: ReadonlyMap<string, number>): Ranking {
+  return rankWork(parts, work, req, models, { contextTokens, speeds: measuredSpeeds(parts), coldLoadMs });
+}
+
+/**
+ * A plan's ranking (made for any window) for one request: the models whose window holds its
+ * `contextTokens`, in the same order. Undefined when its first cannot (the route ranks anew, so the
+ * reason says why the model ranked first — perhaps the one you chose — was passed over).
+ */
+export function fitRanking(planned: Ranking, models: readonly RouteCandidate[], contextTokens: number): Ranking | undefined {
+  if (!planned.selection) return planned;
+  const holds = (r: { model: string; host?: string }) => models.some((m) => m.name === r.model && m.host === r.host && m.contextWindow >= contextTokens);
+  const ranked = planned.selection.ranked.filter(holds);
+  if (ranked[0] !== planned.selection.ranked[0]) return undefined;
+  return { ...planned, selection: { ...planned.selection, ranked } };
+}

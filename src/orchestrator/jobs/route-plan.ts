@@ -1,0 +1,53 @@
+/**
+ * A request's plan, made once and then run (route.ts runPlan): the request shaped (route-prepare.ts:
+ * the work, system prompt, answer limit, token counts), placed (route-placement.ts: the hosts that
+ * answer and their models) and its candidates listed in the order they will be tried
+ * (route-candidates.ts). A plain value: a dry run shows it, a run carries it out, the cloud
+ * fallback is asked with it. A plan of work over inputs (offload-plan.ts) gives the route its own
+ * placement and ranking (`Planned`), so a call is placed and ranked once.
+ */
+import type { Attempt, RouteRequest } from '../generation/route-types.js';
+import { forAgent } from './agent-parts.js';
+import type { PlanShape } from './plan-estimate.js';
+import type { JobParts } from './parts.js';
+import { listCandidates, type Candidates } from './route-candidates.js';
+import { placedAgain, placeRequest, type Placement } from './route-placement.js';
+import { prepare, type Prepared } from './route-prepare.js';
+import type { Ranking } from './work.js';
+
+/** A dry run's request may say the plan it is one request of (a split job: offload.ts), so the time given is the plan's. */
+export type RouteAsk = RouteRequest & { plan?: PlanShape };
+
+/** What an earlier plan decided for this request: where it runs, and the route's ranking (for any window). */
+export interface Planned {
+  placement: Placement;
+  ranking?: Ranking;
+  /** A later request of the plan (a split job's part): the hosts' state is read again, the windows kept (route-placement.ts placedAgain). */
+  again?: boolean;
+}
+
+export interface RoutePlan {
+  /** The calling agent's parts (its settings, router and system prompt). */
+  parts: JobParts;
+  req: RouteAsk;
+  ask: Prepared;
+  /** What was tried or found so far: the hosts that are down, a named model that cannot take it; a run adds its attempts. */
+  attempts: Attempt[];
+  /** The candidates, in order; undefined when no host answered (the cloud fallback is next). */
+  list?: Candidates;
+  /** When the call began (performance.now()). */
+  started: number;
+}
+
+/** The plan of `req`: shaped, placed (or on `planned`'s placement) and its candidates ranked (or `planned`'s ranking taken to its window). */
+export async function planRoute(shared: JobParts, req: RouteAsk, planned?: Planned): Promise<RoutePlan> {
+  const started = performance.now();
+  const parts = forAgent(shared, req.agent); // the calling agent's settings, router and system prompt
+  const ask = await prepare(parts, req);
+  // every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts)
+  const placement = planned ? (planned.again ? await placedAgain(parts, req, planned.placement) : planned.placement) : await placeRequest(parts, req);
+  const attempts = [...placement.down];
+  if (placement.views.length === 0) return { parts, req, ask, attempts, started };
+  const list = await listCandidates(parts, req, ask, placement, attempts, planned?.ranking);
+  return { parts, req, ask, attempts, list, started };
+}
