@@ -27,6 +27,8 @@ export interface BoxOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether anything may be sent to it now (an engine's planner: its process still lives); false: the call fails as unreachable, sending nothing. */
   sendable?: () => boolean;
+  /** Speak the 2026-07-28 era when the box does (probed once per connection, else 2025's): an answer without notifications comes as one JSON body. */
+  modern?: boolean;
 }
 
 /** What one call asks of the connection. */
@@ -63,7 +65,7 @@ export class BoxConnection {
   private connect(call: BoxCall): Promise<Client> {
     if (this.client) return this.client;
     const token = this.token();
-    const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {} });
+    const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {}, ...(this.o.modern && { versionNegotiation: { mode: 'auto' } }) });
     const transport = new StreamableHTTPClientTransport(new URL(this.o.url), {
       ...(token && { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
       // bytes counted as they come; past the bound the connection ends its calls (capped-fetch.ts)
