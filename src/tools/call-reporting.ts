@@ -77,10 +77,20 @@ export function held(send: (update: ProgressUpdate) => void, quietMs: number, op
   const until = now() + quietMs;
   let last: ProgressUpdate | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    const update = last;
+    last = undefined;
+    if (update && open()) send(update);
+  };
   return (update) => {
-    if (timer === undefined && now() >= until) return send(update);
-    last = update;
-    timer ??= setTimeout(() => open() && last && send(last), Math.max(0, until - now())).unref();
+    if (now() < until) {
+      last = update;
+      timer ??= setTimeout(flush, until - now()).unref();
+      return;
+    }
+    // the quiet over: a held update is replaced by this newer one
+    if (last) (clearTimeout(timer), (last = undefined));
+    send(update);
   };
 }
 
