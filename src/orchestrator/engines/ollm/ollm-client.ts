@@ -77,8 +77,11 @@ export class BoxConnection {
     });
     const connecting = client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
     this.client = connecting;
-    client.onclose = () => this.drop(connecting);
-    connecting.catch(() => this.drop(connecting));
+    // watched once open: a negotiated opening may close and reopen its transport meanwhile (the era's probe)
+    connecting.then(
+      () => (client.onclose = () => this.drop(connecting)),
+      () => this.drop(connecting),
+    );
     return connecting;
   }
 
