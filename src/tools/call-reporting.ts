@@ -5,7 +5,7 @@
  * this server's secrets.
  */
 import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type ClientCapabilities, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
-import { PhaseTracker, type PhaseBoard } from '../orchestrator/progress/progress.js';
+import { PhaseTracker, type PhaseBoard, type ProgressUpdate } from '../orchestrator/progress/progress.js';
 import { LoggedBoard } from '../orchestrator/progress/logged.js';
 import { redactSecrets } from '../orchestrator/util/redact-secrets.js';
 import { levelChosen } from './log-choice.js';
@@ -29,6 +29,13 @@ export function logsReach(ctx: ServerContext, server: McpServer): boolean {
 }
 
 /**
+ * How long a call relayed by another ollm-mcp (through an engine claim or a team's token) sends its
+ * client no progress, ms: well under what that server waits before it asks whether this one is
+ * still there (engines/planned-elsewhere.ts SUSPECT_MS), so a quick call is answered in one body.
+ */
+export const RELAYED_QUIET_MS = 250;
+
+/**
  * Where a call's progress lines also go, beyond its client: the job it runs as (its `tasks/get`,
  * its resource, the calls waiting on it), and whether the reporter outlives the call — a call
  * handed over answers before its work ends, and that work's phases still move its job.
@@ -45,15 +52,46 @@ export interface JobLines {
  * asked for them (a progressToken), and every line to the job it runs as (`lines.to`), asked or not.
  * `open()` is false once the call is answered: nothing is sent to the client after its answer.
  */
-export function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick<JobLines, 'to'>, open: () => boolean): PhaseTracker {
+export function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick<JobLines, 'to'>, open: () => boolean, quietMs = 0): PhaseTracker {
   const token = ctx.mcpReq._meta?.progressToken;
-  return new PhaseTracker(({ progress, total, message }) => {
-    lines.to?.(message);
-    if (token === undefined || !open()) return;
+  const notify = (update: ProgressUpdate) => {
+    if (!open()) return;
+    const { progress, total, message } = update;
     void ctx.mcpReq
-      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, ...(total !== undefined && { total }), message } })
+      .notify({ method: 'notifications/progress', params: { progressToken: token!, progress, ...(total !== undefined && { total }), message } })
       .catch(() => undefined);
+  };
+  const toClient = token === undefined ? undefined : quietMs > 0 ? held(notify, quietMs, open) : notify;
+  return new PhaseTracker((update) => {
+    lines.to?.(update.message);
+    toClient?.(update);
   }, { intervalMs, heard: () => lines.to !== undefined || (token !== undefined && open()) });
+}
+
+/**
+ * `send`, silent for the call's first `quietMs`: the last update held meanwhile is sent then, if the
+ * call is still open, and every later one at once — a call answered within `quietMs` sends none, so
+ * its answer goes as one JSON body rather than a stream.
+ */
+export function held(send: (update: ProgressUpdate) => void, quietMs: number, open: () => boolean, now: () => number = () => performance.now()): (update: ProgressUpdate) => void {
+  const until = now() + quietMs;
+  let last: ProgressUpdate | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    const update = last;
+    last = undefined;
+    if (update && open()) send(update);
+  };
+  return (update) => {
+    if (now() < until) {
+      last = update;
+      timer ??= setTimeout(flush, until - now()).unref();
+      return;
+    }
+    // the quiet over: a held update is replaced by this newer one
+    if (last) (clearTimeout(timer), (last = undefined));
+    send(update);
+  };
 }
 
 /** Phases also sent as log lines, cleared of the secrets this server holds, while the call is open. */
@@ -67,11 +105,11 @@ export function loggedBoard(ctx: ServerContext, secrets: string[], tracker: Phas
  * answered — the reporter then stops, or, when the call was handed over (`lines.outlive`), goes on
  * silently for its job until the work ends.
  */
-export function callReporter(ctx: ServerContext, server: McpServer, intervalMs: number, secrets: string[], task?: { progress(line: string): void }): { phases: PhaseBoard; lines: JobLines; answered(): void } {
+export function callReporter(ctx: ServerContext, server: McpServer, intervalMs: number, secrets: string[], task?: { progress(line: string): void }, quietMs = 0): { phases: PhaseBoard; lines: JobLines; answered(): void } {
   let open = true;
   let outlived: Promise<unknown> | undefined;
   const lines: JobLines = { ...(task && { to: (line: string) => task.progress(line) }), outlive: (ended) => void (outlived = ended) };
-  const tracker = phaseTracker(ctx, intervalMs, lines, () => open);
+  const tracker = phaseTracker(ctx, intervalMs, lines, () => open, quietMs);
   const phases = logsReach(ctx, server) ? loggedBoard(ctx, secrets, tracker, () => open) : tracker;
   const close = () => tracker.close();
   return {

@@ -33,7 +33,7 @@ import { isRelayed } from '../presenting/calling-agent.js';
 import { arrivalOf } from './arrival.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
-import { callReporter, clientCanAsk, type JobLines } from './call-reporting.js';
+import { callReporter, clientCanAsk, RELAYED_QUIET_MS, type JobLines } from './call-reporting.js';
 import { TASK_LIMIT, taskControl } from './task-run.js';
 import { JobError, type JobControl } from '../orchestrator/jobs/long-work.js';
 import { callScope } from './call-scope.js';
@@ -237,7 +237,9 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         const task = taskControl(ctx); // a task's client polls: no limit, no form, no second job
         let ok = false;
         // progress to the client that asked, log lines at the level it chose, and every line to the job the call runs as
-        const { phases, lines, answered } = callReporter(ctx, server, orch.config.settings.progress.intervalMs, configuredSecrets(orch.config.settings), task);
+        const relayed = isRelayed(ctx.mcpReq._meta);
+        // another ollm-mcp relaying its client's call waits for the answer: a quick one is answered without progress
+        const { phases, lines, answered } = callReporter(ctx, server, orch.config.settings.progress.intervalMs, configuredSecrets(orch.config.settings), task, relayed ? RELAYED_QUIET_MS : 0);
         let readIn: readonly string[] | undefined; // the client's roots the call's inputs were read in
         const stopped = orch.signalFor(ctx.mcpReq.signal); // unlinked from the server's signal once answered
         try {
@@ -249,7 +251,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             canAsk: task === undefined && clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
-            ...(isRelayed(ctx.mcpReq._meta) && { relayed: true }),
+            ...(relayed && { relayed: true }),
             client: clientId(server, ctx, agent),
             clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
             ...(task && { job: task }),

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
-import { callReporter } from '../../src/tools/call-reporting.js';
+import { callReporter, RELAYED_QUIET_MS } from '../../src/tools/call-reporting.js';
 
 function context(token?: string) {
   const sent: string[] = [];
@@ -87,5 +87,43 @@ describe('a call’s reporting', () => {
     await vi.advanceTimersByTimeAsync(6000);
     expect(sent).toEqual(['x']);
     expect(job).toEqual(['x']);
+  });
+
+  it('relayed by another ollm-mcp (quietMs): answered within it, the client is sent nothing — its job hears every line', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { ctx, sent } = context('t3');
+    const { phases, lines, answered } = callReporter(ctx, server, 2000, [], undefined, RELAYED_QUIET_MS);
+    const job: string[] = [];
+    lines.to = (line) => job.push(line);
+    phases.enter({ kind: 'starting', what: 'choosing a model' });
+    await vi.advanceTimersByTimeAsync(RELAYED_QUIET_MS - 10);
+    phases.enter({ kind: 'starting', what: 'loading' });
+    answered();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(sent).toEqual([]);
+    expect(job).toEqual(['choosing a model', 'loading']);
+  });
+
+  it('relayed, still running when the quiet ends: the latest phase is sent then, and every later one at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { ctx, sent } = context('t4');
+    const { phases, answered } = callReporter(ctx, server, 2000, [], undefined, RELAYED_QUIET_MS);
+    phases.enter({ kind: 'starting', what: 'choosing a model' });
+    phases.enter({ kind: 'starting', what: 'loading' });
+    await vi.advanceTimersByTimeAsync(RELAYED_QUIET_MS - 1);
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual(['loading']);
+    phases.enter({ kind: 'starting', what: 'answering' });
+    expect(sent).toEqual(['loading', 'answering']);
+    answered();
+  });
+
+  it('not relayed (no quietMs): the first phase is sent at once', () => {
+    const { ctx, sent } = context('t5');
+    const { phases, answered } = callReporter(ctx, server, 2000, []);
+    phases.enter({ kind: 'starting', what: 'choosing a model' });
+    expect(sent).toEqual(['choosing a model']);
+    answered();
   });
 });

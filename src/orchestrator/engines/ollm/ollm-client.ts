@@ -27,6 +27,8 @@ export interface BoxOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether anything may be sent to it now (an engine's planner: its process still lives); false: the call fails as unreachable, sending nothing. */
   sendable?: () => boolean;
+  /** Speak the 2026-07-28 era when the box does (probed once per connection, else 2025's): an answer without notifications comes as one JSON body. */
+  modern?: boolean;
 }
 
 /** What one call asks of the connection. */
@@ -63,7 +65,7 @@ export class BoxConnection {
   private connect(call: BoxCall): Promise<Client> {
     if (this.client) return this.client;
     const token = this.token();
-    const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {} });
+    const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {}, ...(this.o.modern && { versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(call.timeoutMs, this.o.timeoutMs) } } }) });
     const transport = new StreamableHTTPClientTransport(new URL(this.o.url), {
       ...(token && { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
       // bytes counted as they come; past the bound the connection ends its calls (capped-fetch.ts)
@@ -75,8 +77,11 @@ export class BoxConnection {
     });
     const connecting = client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
     this.client = connecting;
-    client.onclose = () => this.drop(connecting);
-    connecting.catch(() => this.drop(connecting));
+    // watched once open: a negotiated opening may close and reopen its transport meanwhile (the era's probe)
+    connecting.then(
+      () => (client.onclose = () => this.drop(connecting)),
+      () => this.drop(connecting),
+    );
     return connecting;
   }
 
@@ -117,7 +122,7 @@ export class BoxConnection {
     try {
       if (this.o.sendable?.() === false) throw new HostError('unreachable', `${this.who} is gone (its process has exited): nothing is sent there.`, this.host);
       connection = this.connect(call);
-      return await send(await connection);
+      return await send(await untilAborted(connection, call.signal));
     } catch (err) {
       const over = connection && !call.signal?.aborted ? this.oversized.get(connection) : undefined;
       const failure = over ?? this.failure(err, what, call.signal);
@@ -152,6 +157,15 @@ export class BoxConnection {
     if (status !== undefined && status >= 500) return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${messageOf(err)}`, this.host, { secrets, status });
     return new HostError('bad_response', `${this.who} answered ${what} with something that is not ollm-mcp's answer: ${messageOf(err)}`, this.host, { secrets, ...(status !== undefined && { status }) });
   }
+}
+
+/** `connecting`, or its call's signal aborted first (a connection's opening may not follow a signal): the call stops, the opening goes on for the next. */
+function untilAborted<T>(connecting: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return connecting;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let stop!: () => void;
+  const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (stop = () => reject(signal.reason)), { once: true }));
+  return Promise.race([connecting, aborted]).finally(() => signal.removeEventListener('abort', stop));
 }
 
 function httpStatus(err: unknown): number | undefined {
