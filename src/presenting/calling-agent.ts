@@ -7,23 +7,34 @@
  * selfNamedAgent): a name is proven by its token only. A named token's holder may name the agent
  * it calls for (another ollm-mcp: `<token's agent>/<agent>`).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
 import { AGENT_META_KEY, agentName, relayedAgent, selfNamedAgent } from '../orchestrator/config/agents.js';
 import type { Settings } from '../orchestrator/config/schema.js';
 
 /**
- * The client's name a transport knows for the request being served when the server answering it
- * never saw initialize: a 2025-era HTTP request, served by a server of its own, whose session
- * named itself in its initialize (server/http.ts).
+ * What the HTTP transport knows of a request's caller that its server cannot read from the
+ * request itself: `token`, the agent its bearer token stands for (settings' `http.tokens`) — it
+ * names the request whatever its client calls itself, since the token, not the client, is proven —
+ * and `session`, the client's name a 2025-era HTTP session gave in its initialize, for a server that
+ * never saw it (server/http.ts). Bound to the server made for the request (over HTTP every request,
+ * or legacy SSE session, has one), not carried in an AsyncLocalStorage: once entered, its hooks
+ * tax every promise of the process.
  */
-export const sessionAgent = new AsyncLocalStorage<string>();
+export interface Caller {
+  token?: string | undefined;
+  session?: string | undefined;
+}
 
-/**
- * The agent an HTTP request's bearer token stands for (settings' `http.tokens`, server/http.ts): it
- * names the request whatever its client calls itself, since the token, not the client, is proven.
- */
-export const tokenAgent = new AsyncLocalStorage<string>();
+/** By the protocol server under each McpServer: what handlers hold may be a view of the McpServer (server/core.ts), never of that. */
+const callers = new WeakMap<object, Caller>();
+
+/** `server`, made for a request of `caller`'s (nothing bound when the transport knows nothing more). */
+export function bindCaller<S extends Pick<McpServer, 'server'>>(server: S, caller: Caller | undefined): S {
+  if (caller && (caller.token !== undefined || caller.session !== undefined)) callers.set(server.server, caller);
+  return server;
+}
+
+const callerOf = (server: Pick<McpServer, 'server'>): Caller | undefined => callers.get(server.server);
 
 /**
  * The agent's name for a request (its `envelope`, the per-request `_meta` of the 2026 era, when
@@ -33,7 +44,7 @@ export const tokenAgent = new AsyncLocalStorage<string>();
  * ignored, since any caller could claim any name.
  */
 export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>, envelope?: unknown, meta?: unknown): string {
-  const byToken = tokenAgent.getStore();
+  const byToken = callerOf(server)?.token;
   if (byToken !== undefined) return relayedAgent(byToken, relayedName(meta));
   return selfNamedAgent(agentName(clientInfoName(server, envelope)), settings.http.tokens);
 }
@@ -42,7 +53,7 @@ export function callingAgent(server: McpServer, settings: Pick<Settings, 'http'>
 export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
   const perRequest = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)[CLIENT_INFO_META_KEY] : undefined;
   const info = (typeof perRequest === 'object' && perRequest !== null ? perRequest : server.server.getClientVersion()) as { name?: unknown } | undefined;
-  return info?.name ?? sessionAgent.getStore();
+  return info?.name ?? callerOf(server)?.session;
 }
 
 /**
@@ -50,8 +61,8 @@ export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
  * _meta naming that client): it chose the model itself, so the model it names answers or the call
  * fails — no other model here, no cloud fallback (what it sent may be a file read on its machine).
  */
-export function isRelayed(meta: unknown): boolean {
-  return tokenAgent.getStore() !== undefined && relayedName(meta) !== undefined;
+export function isRelayed(server: McpServer, meta: unknown): boolean {
+  return callerOf(server)?.token !== undefined && relayedName(meta) !== undefined;
 }
 
 /** The agent a request's _meta names for its sender's client (AGENT_META_KEY), unchecked; undefined when none. */

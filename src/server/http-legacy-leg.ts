@@ -135,13 +135,13 @@ function openExchange(server: McpServer, req: IncomingMessage, res: ServerRespon
   return { transport, ended, teardown };
 }
 
-export function legacyLeg(factory: () => McpServer, { graceMs, store = new SharedEventStore(), waiting = new Waiting() }: LegOptions) {
+export function legacyLeg(factory: (req: IncomingMessage) => McpServer, { graceMs, store = new SharedEventStore(), waiting = new Waiting() }: LegOptions) {
   const live = new Set<() => void>(); // what ends each exchange and followed stream under way
 
   return {
     /** Serves one 2025-era POST; resolves when its exchange is over (answered, or stopped by `stop`). */
     async post(req: IncomingMessage, res: ServerResponse, message: unknown, stop: AbortSignal): Promise<void> {
-      const server = factory();
+      const server = factory(req);
       const x = openExchange(server, req, res, message, { graceMs, store, waiting, live, stop });
       try {
         await server.connect(x.transport);

@@ -9,16 +9,16 @@ import { reply } from './http-guard.js';
 import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
 
 /** Legacy HTTP+SSE (protocol 2024-11-05): one server per /sse stream, messages POSTed to /messages?sessionId=…. */
-export function legacySse(factory: () => McpServer) {
+export function legacySse(factory: (req: IncomingMessage) => McpServer) {
   const sessions = new Map<string, { close(): Promise<void>; handlePostMessage(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> }>();
   return {
-    async open(res: ServerResponse): Promise<void> {
+    async open(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const { SSEServerTransport } = await import('@modelcontextprotocol/server-legacy/sse');
       const transport = new SSEServerTransport('/messages', res);
       sessions.set(transport.sessionId, transport);
       transport.onclose = () => sessions.delete(transport.sessionId);
       // The legacy transport speaks the SDK's transport interface, versioned apart from the server's.
-      await factory().connect(transport as never);
+      await factory(req).connect(transport as never);
     },
     async post(req: IncomingMessage, res: ServerResponse, url: URL, message: unknown): Promise<void> {
       const session = sessions.get(url.searchParams.get('sessionId') ?? '');

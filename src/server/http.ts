@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
@@ -31,7 +31,7 @@ import { legacySse, readMessage, sessionEnded } from './http-messages.js';
 import { VERSION } from './version.js';
 import { acceptPageToken, serveViewPage } from './views-http.js';
 import { tooDeepAnswer } from '../tools/arg-bounds.js';
-import { sessionAgent, tokenAgent } from '../tools/agent.js';
+import { bindCaller, type Caller } from '../tools/agent.js';
 import { SessionNames } from './session-names.js';
 
 export interface HttpOptions {
@@ -122,11 +122,13 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   if (!given.alongside) await serving.prepare();
   const only = given.only && { only: given.only };
   const factory = createServerFactory(serving, catalog, { ...only }); // a server per request, from the templates as last read
-  const handler = createMcpHandler(factory, { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
+  // each made for its request's caller, as the transport knows it (callerOf): a 2026-era request's through the SDK's authInfo
+  const handler = createMcpHandler((made) => bindCaller(factory(), (made.authInfo?.extra as { caller?: Caller } | undefined)?.caller), { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
   const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
   const waiting = new Waiting(); // the clients waiting for an answer: while any does, a dropped call's grace is short
-  const leg = legacyLeg(factory, { graceMs: serving.settings.http.resumeGraceSeconds * 1000, waiting }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
-  const sse = legacySse(createServerFactory(serving, catalog, { live: true })); // an SSE session (never at an engine claim's endpoint, which serves /mcp only) is one long-lived server
+  const leg = legacyLeg((req) => bindCaller(factory(), callerOf(req)), { graceMs: serving.settings.http.resumeGraceSeconds * 1000, waiting }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
+  const sseFactory = createServerFactory(serving, catalog, { live: true });
+  const sse = legacySse((req) => bindCaller(sseFactory(), callerOf(req))); // an SSE session (never at an engine claim's endpoint, which serves /mcp only) is one long-lived server
   // 2026-era clients listening for changes hear when a template is added, edited or removed.
   const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
   const calls = new CallRegistry();
@@ -154,10 +156,11 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     });
     const serve = async () => ((await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message));
     const name = names.of(session);
+    if (name !== undefined) setCaller(req, { ...callerOf(req), session: name }); // the session's agent, for a server that never saw its initialize
     const relayed = given.alongside ? serving.relayed : undefined; // another server's calls keep a daemon from leaving (daemon.ts)
     if (relayed) relayed.inFlight++;
     try {
-      await (name === undefined ? serve() : sessionAgent.run(name, serve)); // the session's agent, for a server that never saw its initialize
+      await serve();
     } finally {
       untrack();
       if (relayed) (relayed.inFlight--, (relayed.lastAt = Date.now()));
@@ -192,15 +195,15 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     const path = url.pathname;
     const route = `${req.method} ${path}`;
     // a request with a named token is served as that agent, whatever its client says
-    const asAgent = (serve: () => Promise<void>) => (admitted.agent === undefined ? serve() : tokenAgent.run(admitted.agent, serve));
+    if (admitted.agent !== undefined) setCaller(req, { token: admitted.agent });
     const done = (p: () => Promise<void>) =>
-      asAgent(p).catch((err: unknown) => {
+      p().catch((err: unknown) => {
         log.error(`http ${route}: ${(err as Error).message}`);
         if (!res.headersSent) reply(res, 500, 'Internal error; see the server log.');
       });
     if (path === '/mcp' || path === '/mcp/') return void done(() => (req.method === 'POST' ? post(req, res) : other(req, res)));
     if (given.only) return reply(res, 404, `Nothing at ${shortened(path)}: an engine claim's endpoint serves /mcp only.`);
-    if (route === 'GET /sse') return void done(() => sse.open(res));
+    if (route === 'GET /sse') return void done(() => sse.open(req, res));
     if (route === 'POST /messages') return void done(() => postLegacy(req, res, url));
     if (serveViewPage(req, res, url)) return;
     reply(res, 404, `Nothing at ${shortened(path)}: MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE).`);
@@ -215,4 +218,18 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
       await Promise.all([handler.close().catch(() => undefined), sse.close()]);
     },
   };
+}
+
+/**
+ * What this transport knows of a request's caller beyond the request (presenting/calling-agent.ts
+ * Caller), kept on the request: the SDK's Node adapter passes `req.auth` on as the handler's
+ * `authInfo`, so the 2026-era handler's factory reads it there; the 2025-era leg and the legacy SSE
+ * sessions read it from the request they serve.
+ */
+function setCaller(req: IncomingMessage, caller: Caller): void {
+  (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: caller.token ?? '', scopes: [], extra: { caller } };
+}
+
+function callerOf(req: IncomingMessage): Caller | undefined {
+  return ((req as IncomingMessage & { auth?: AuthInfo }).auth?.extra as { caller?: Caller } | undefined)?.caller;
 }

@@ -15,7 +15,7 @@ import { clientLimit, type ClientLimit } from '../orchestrator/config/client-lim
 import { clientText } from '../orchestrator/util/client-name.js';
 import { toolsInSets } from './toolsets.js';
 
-export { callingAgent, clientInfoName, sessionAgent, tokenAgent } from '../presenting/calling-agent.js';
+export { bindCaller, callingAgent, clientInfoName, type Caller } from '../presenting/calling-agent.js';
 
 /**
  * How long the request's client waits for a call (config/client-limits.ts): by the name it gives

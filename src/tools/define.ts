@@ -237,7 +237,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
         const task = taskControl(ctx); // a task's client polls: no limit, no form, no second job
         let ok = false;
         // progress to the client that asked, log lines at the level it chose, and every line to the job the call runs as
-        const relayed = isRelayed(ctx.mcpReq._meta);
+        const relayed = isRelayed(server, ctx.mcpReq._meta);
         // another ollm-mcp relaying its client's call waits for the answer: a quick one is answered without progress
         const { phases, lines, answered } = callReporter(ctx, server, orch.config.settings.progress.intervalMs, configuredSecrets(orch.config.settings), task, relayed ? RELAYED_QUIET_MS : 0);
         let readIn: readonly string[] | undefined; // the client's roots the call's inputs were read in

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
 import { settingsSchema } from '../../src/orchestrator/config/schema.js';
-import { callerLimit, callingAgent, clientInfoName, sessionAgent, tokenAgent } from '../../src/tools/agent.js';
+import { bindCaller, callerLimit, callingAgent, clientInfoName } from '../../src/tools/agent.js';
 
 const server = (name?: string) => ({ server: { getClientVersion: () => (name === undefined ? undefined : { name, version: '1' }) } }) as unknown as McpServer;
 const settings = settingsSchema.parse({ agents: { 'ci-bot': { timeoutSeconds: 1200 } }, http: { tokens: { 'ci-bot': { tokenEnv: 'OLLM_TOKEN_CI' } } } });
@@ -13,7 +13,7 @@ describe('clientInfoName', () => {
   it("takes the request's own clientInfo over the connection's, and the connection's over the session's", () => {
     expect(clientInfoName(server('claude-ai'), { [CLIENT_INFO_META_KEY]: { name: 'claude-code', version: '2' } })).toBe('claude-code');
     expect(clientInfoName(server('claude-ai'), {})).toBe('claude-ai');
-    expect(sessionAgent.run('Cline', () => clientInfoName(server(), undefined))).toBe('Cline');
+    expect(clientInfoName(bindCaller(server(), { session: 'Cline' }), undefined)).toBe('Cline');
     expect(clientInfoName(server(), undefined)).toBeUndefined();
   });
 });
@@ -30,7 +30,7 @@ describe('callerLimit', () => {
   });
 
   it("gives a token's agent its timeoutSeconds whatever its client calls itself", () => {
-    const agent = tokenAgent.run('ci-bot', () => callingAgent(server('claude-ai'), settings));
+    const agent = callingAgent(bindCaller(server('claude-ai'), { token: 'ci-bot' }), settings);
     expect(agent).toBe('ci-bot');
     expect(callerLimit(server('claude-ai'), settings, agent)).toEqual({ seconds: 1200, source: 'agents.ci-bot.timeoutSeconds' });
   });

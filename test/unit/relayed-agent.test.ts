@@ -6,11 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/server';
 import { AGENT_META_KEY, relayedAgent, UNKNOWN_AGENT } from '../../src/orchestrator/config/agents.js';
 import { MAX_AGENT_NAME } from '../../src/orchestrator/config/agents-schema.js';
-import { callingAgent, sessionAgent, tokenAgent } from '../../src/presenting/calling-agent.js';
+import { bindCaller, callingAgent } from '../../src/presenting/calling-agent.js';
 import { AGENT_META_KEY as SENT_KEY } from '../../src/orchestrator/config/agents.js';
 
 const SETTINGS = { http: { tokens: { 'laptop-a': { tokenEnv: 'TOKEN_A' } } } } as never;
 const server = new McpServer({ name: 'box', version: '1' });
+/** A server made for a request whose caller the transport knows: by its token's agent, or its 2025-era session's name. */
+const madeFor = (caller: { token?: string; session?: string }) => bindCaller(new McpServer({ name: 'box', version: '1' }), caller);
 const meta = (agent: unknown) => ({ progressToken: 7, [AGENT_META_KEY]: agent });
 
 describe('relayedAgent', () => {
@@ -36,19 +38,19 @@ describe('relayedAgent', () => {
 
 describe('callingAgent on the box', () => {
   it('a call with a named token and the meta is <token>/<agent>', () => {
-    expect(tokenAgent.run('laptop-a', () => callingAgent(server, SETTINGS, undefined, meta('claude-code')))).toBe('laptop-a/claude-code');
+    expect(callingAgent(madeFor({ token: 'laptop-a' }), SETTINGS, undefined, meta('claude-code'))).toBe('laptop-a/claude-code');
   });
 
   it('a call with a named token and no meta is the token', () => {
-    expect(tokenAgent.run('laptop-a', () => callingAgent(server, SETTINGS, undefined, { progressToken: 1 }))).toBe('laptop-a');
-    expect(tokenAgent.run('laptop-a', () => callingAgent(server, SETTINGS))).toBe('laptop-a');
+    expect(callingAgent(madeFor({ token: 'laptop-a' }), SETTINGS, undefined, { progressToken: 1 })).toBe('laptop-a');
+    expect(callingAgent(madeFor({ token: 'laptop-a' }), SETTINGS)).toBe('laptop-a');
   });
 
   it('without a named token the meta is ignored: the client is who it says it is, never who the meta claims', () => {
     expect(callingAgent(server, SETTINGS, undefined, meta('claude-code'))).toBe(UNKNOWN_AGENT);
-    expect(sessionAgent.run('cursor-vscode', () => callingAgent(server, SETTINGS, undefined, meta('laptop-a')))).toBe('cursor-vscode');
+    expect(callingAgent(madeFor({ session: 'cursor-vscode' }), SETTINGS, undefined, meta('laptop-a'))).toBe('cursor-vscode');
     // nor can it pose as the token's own agents
-    expect(sessionAgent.run('laptop-a', () => callingAgent(server, SETTINGS, undefined, meta('claude-code')))).toBe('laptop-a (no token)');
+    expect(callingAgent(madeFor({ session: 'laptop-a' }), SETTINGS, undefined, meta('claude-code'))).toBe('laptop-a (no token)');
   });
 
   it('is sent under the key the box reads', () => {

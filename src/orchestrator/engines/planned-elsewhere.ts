@@ -117,7 +117,7 @@ class Planning implements Shared {
     const { name, timeoutMs, parallel } = this.options;
     // nothing is sent there once its process is gone (or its pid is another process's): the call fails as unreachable, and the claim is settled again
     const sendable = now && stillTheProcess(now.pid, this.options.alive ?? ownProcessAlive);
-    this.box = now && new OllmEngine({ name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${this.direct.who} (process ${now.pid})`, timeoutMs, parallel, sendable, modern: true });
+    this.box = now && new OllmEngine({ name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${this.direct.who} (process ${now.pid})`, timeoutMs, parallel, sendable }); // the 2025 era: the SDK's era probe (versionNegotiation auto) sometimes left the first call "Not connected" (test/e2e/agents.test.ts, 2 runs of 3)
     if (this.box) this.box.onPs = (running) => this.onPs?.(running);
   }
 
