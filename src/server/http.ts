@@ -5,7 +5,7 @@
  * (http-guard.ts): a foreign Host or Origin gets 403 (DNS rebinding), a missing or wrong bearer
  * token 401, a malformed request 4xx; a token shorter than 16 characters, one unset or two alike
  * (http-tokens.ts), or listening beyond loopback without one, is refused at start-up. A request
- * with a token of `http.tokens` is that token's agent (tools/agent.ts, tokenAgent). Messages are
+ * with a token of `http.tokens` is that token's agent (presenting/calling-agent.ts, bindCaller). Messages are
  * limited to 16 MiB, as over stdio.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -1,7 +1,7 @@
 /**
  * The client's name of each 2025-era HTTP session, by the session id given at its initialize
  * (http-cancel.ts): every later request of the session is served by a server of its own, which
- * never saw initialize, so the name is passed to it (tools/agent.ts, sessionAgent). Bounded: the
+ * never saw initialize, so the name is passed to it (presenting/calling-agent.ts, bindCaller). Bounded: the
  * oldest sessions are forgotten first (a forgotten session's calls count as agent "unknown").
  */
 import { initializeName } from '../tools/agent.js';

@@ -38,7 +38,7 @@ export const NO_TOKEN_MARK = ' (no token)';
 /**
  * The agent a client that names itself is (`name`, from agentName): that name — unless an HTTP token
  * stands for an agent of that name (settings' `http.tokens`): only a request carrying that token is
- * that agent (tools/agent.ts, tokenAgent), so any other caller giving the name is kept apart, as
+ * that agent (presenting/calling-agent.ts, bindCaller), so any other caller giving the name is kept apart, as
  * "NAME (no token)" — neither given that agent's settings (its `agents:` entry: toolsets, system
  * prompt, model, options) nor recorded as it. Never a name a token stands for.
  */
