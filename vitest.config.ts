@@ -48,6 +48,20 @@ const SLOW = [
   'test/e2e/agents.test.ts', // two server processes on one home, a client each
   'test/e2e/folder-boundary.test.ts', // servers spawned from / and from home, alone and through the shared server
   'test/e2e/promise-hooks.test.ts', // servers with a probe in them, each call's promises watched
+  // servers spawned for one behaviour each, the product's whole way end to end; the transports themselves
+  // (stdio.test, http.test), offload and the real engine stay in npm test
+  'test/e2e/generate.test.ts',
+  'test/e2e/memory.test.ts',
+  'test/e2e/bounds.test.ts',
+  'test/e2e/templates.test.ts',
+  'test/e2e/skills.test.ts',
+  'test/e2e/kept-local.test.ts',
+  'test/e2e/secrets.test.ts',
+  'test/e2e/fleet-kinds.test.ts',
+  'test/e2e/tokenize-bounds.test.ts',
+  'test/e2e/shared-files.test.ts',
+  'test/e2e/project.test.ts',
+  'test/e2e/home-files.test.ts',
   // not test/e2e/shared-rebuild.test.ts: it counts every shared server of the user, and a daemon another
   // slow file's server starts in the default runtime folder was counted with them (3 where 2)
 ];
