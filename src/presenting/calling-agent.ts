@@ -23,6 +23,8 @@ import type { Settings } from '../orchestrator/config/schema.js';
 export interface Caller {
   token?: string | undefined;
   session?: string | undefined;
+  /** The request came to an engine claim's endpoint (server/engine-claims-setup.ts): another ollm-mcp server of this machine relaying its client's call. */
+  claim?: boolean | undefined;
 }
 
 /** By the protocol server under each McpServer: what handlers hold may be a view of the McpServer (server/core.ts), never of that. */
@@ -63,6 +65,15 @@ export function clientInfoName(server: McpServer, envelope?: unknown): unknown {
  */
 export function isRelayed(server: McpServer, meta: unknown): boolean {
   return callerOf(server)?.token !== undefined && relayedName(meta) !== undefined;
+}
+
+/**
+ * Whether the request is another ollm-mcp server of this machine relaying its client's call through
+ * the engine claim this server holds (isRelayed, at the claim's endpoint): that server runs the call
+ * as its client's job and keeps its client's ledger, so here it is the generation alone.
+ */
+export function isClaimRelay(server: McpServer, meta: unknown): boolean {
+  return isRelayed(server, meta) && callerOf(server)?.claim === true;
 }
 
 /** The agent a request's _meta names for its sender's client (AGENT_META_KEY), unchecked; undefined when none. */

@@ -195,7 +195,7 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
     const path = url.pathname;
     const route = `${req.method} ${path}`;
     // a request with a named token is served as that agent, whatever its client says
-    if (admitted.agent !== undefined) setCaller(req, { token: admitted.agent });
+    if (admitted.agent !== undefined) setCaller(req, { token: admitted.agent, ...(given.only && { claim: true }) });
     const done = (p: () => Promise<void>) =>
       p().catch((err: unknown) => {
         log.error(`http ${route}: ${(err as Error).message}`);

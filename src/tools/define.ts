@@ -29,7 +29,7 @@ import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 import { callerLimit, callingAgent } from './agent.js';
-import { isRelayed } from '../presenting/calling-agent.js';
+import { isClaimRelay, isRelayed } from '../presenting/calling-agent.js';
 import { arrivalOf } from './arrival.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
@@ -57,6 +57,8 @@ export interface ToolContext {
   agent: string;
   /** Another ollm-mcp calling for its own client (presenting/calling-agent.ts isRelayed): the model it names answers, or nothing does. */
   relayed?: boolean;
+  /** Relayed through this server's engine claim by another ollm-mcp server of this machine (isClaimRelay): it runs the call as its client's job and keeps its ledger. */
+  claimRelayed?: boolean;
   /** Who asks: this connection (client-id.ts), for turns between clients on a model's slots. */
   client?: string;
   /** How long the calling client waits for this call (seconds, undefined: as long as it takes) and why: config/client-limits.ts. */
@@ -251,7 +253,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             canAsk: task === undefined && clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
-            ...(relayed && { relayed: true }),
+            ...(relayed && { relayed: true, ...(isClaimRelay(server, ctx.mcpReq._meta) && { claimRelayed: true }) }),
             client: clientId(server, ctx, agent),
             clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
             ...(task && { job: task }),

@@ -140,6 +140,12 @@ export const routeAndGenerateTool = defineTool({
       const advice = await offload(ctx.orch, request(ctx.signal));
       return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing
     }
+    if (ctx.claimRelayed) {
+      // another server of this machine relaying through this one's engine claim: it runs the call as its
+      // client's job and keeps that client's ledger — here the generation alone, no second job or ledger line
+      const result = await offload(ctx.orch, request(ctx.signal));
+      return { structured: result, text: result.json === undefined ? renderRoute(result) : JSON.stringify(result.json) };
+    }
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts)
     const key = callKey('route_and_generate', ctx.rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
     return asJob<Routed>(ctx, { tool: 'route_and_generate', key }, async (control) => {

@@ -74,8 +74,13 @@ describe('two shared servers of other settings on one machine, one engine', () =
     expect((await fetch(held.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' })).status).toBe(401);
     expect(serverLog(runtime, pa)).toMatch(/this server plans its memory/);
     // the first server's records name the second's agent, relayed through the claim's token
-    const metrics = JSON.parse(((await a.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<{ agent: string; calls?: number }> };
-    expect(metrics.agents.map((x) => x.agent)).toContain('local/agent-b');
+    const metrics = JSON.parse(((await a.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<{ agent: string; requests: number; offloaded: number }> };
+    expect(metrics.agents.find((x) => x.agent === 'local/agent-b')).toMatchObject({ requests: 3 });
+    // ...and keep no job or ledger line of theirs: the second server runs each as its client's job and keeps its client's
+    // ledger (a box reached by a named token keeps its own: team-box.test.ts)
+    expect(metrics.agents.find((x) => x.agent === 'local/agent-b')).toMatchObject({ offloaded: 0 });
+    const theirs = JSON.parse(((await b.client.readResource({ uri: 'ollm://metrics' })).contents[0] as { text: string }).text) as { agents: Array<{ agent: string; offloaded: number }> };
+    expect(theirs.agents.find((x) => x.agent === 'agent-b')).toMatchObject({ offloaded: 3 });
     // the second server shows the engine as planned by the first
     const status = await call(b, 'show_status', {});
     expect(status.text).toContain(`planned by ollm-mcp process ${pa}`);
