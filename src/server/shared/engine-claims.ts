@@ -83,9 +83,19 @@ export function engineKey(kind: string, url: string): string {
   return `${kind} ${u.protocol}//${loopback ? 'loopback' : bare}:${port}${path}`;
 }
 
+/** Claim files by folder and engine key: asked before every generation, hashed once. */
+const claimFiles = new Map<string, string>();
+
 /** The claim file of an engine in `dir`. */
 export function claimFile(dir: string, key: string): string {
-  return join(dir, `engine-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
+  const at = `${dir}\0${key}`;
+  let file = claimFiles.get(at);
+  if (file === undefined) {
+    file = join(dir, `engine-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
+    if (claimFiles.size >= 256) claimFiles.clear(); // a few engines a process; bounded all the same
+    claimFiles.set(at, file);
+  }
+  return file;
 }
 
 interface Held extends Planner {
