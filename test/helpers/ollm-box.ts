@@ -3,6 +3,7 @@
  * Streamable HTTP with one token (http.tokens), in front of a fake Ollama. One box per test file,
  * started on first use (sharedBox) and stopped with its fake by stopBox, in the file's afterAll.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { DEFAULT_MODELS } from '../fake-ollama/fixtures.js';
 import { startHttp, tempHome, type HttpServer } from './spawn.js';
@@ -46,4 +47,22 @@ export async function stopBox(): Promise<void> {
   if (!b) return;
   await b.server.stop();
   await b.fake.stop();
+}
+
+/**
+ * For a file of tests of calls sent through an engine's planner: the shared box as that planner
+ * (answering `reply`) and this server's own engine, a fake Ollama with phi3:mini alone — so an answer
+ * says where it came from — made before the file's tests (`ready` gets both) and stopped after.
+ */
+export function planningBox(ready: (box: Box, own: FakeOllama) => void, reply = 'from the planning server'): void {
+  let own: FakeOllama | undefined;
+  beforeAll(async () => {
+    const box = await sharedBox(reply);
+    own = await FakeOllama.start({ models: DEFAULT_MODELS.filter((m) => m.name === 'phi3:mini') });
+    ready(box, own);
+  }, 30_000);
+  afterAll(async () => {
+    await own?.stop();
+    await stopBox();
+  });
 }

@@ -5,23 +5,15 @@
 // of the built server over HTTP.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { DEFAULT_MODELS } from '../fake-ollama/fixtures.js';
-import { BOX_TOKEN, sharedBox, stopBox, type Box } from '../helpers/ollm-box.js';
+import { BOX_TOKEN, planningBox, type Box } from '../helpers/ollm-box.js';
 import { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { plannedElsewhere, type Planner } from '../../src/orchestrator/engines/planned-elsewhere.js';
 
 let box: Box;
 let own: FakeOllama;
-beforeAll(async () => {
-  box = await sharedBox('from the planning server');
-  own = await FakeOllama.start({ models: DEFAULT_MODELS.filter((m) => m.name === 'phi3:mini') });
-}, 30_000);
-afterAll(async () => {
-  await own?.stop();
-  await stopBox();
-});
+planningBox((b, o) => ((box = b), (own = o)));
 
 interface Seen {
   rpc: string;
@@ -84,15 +76,20 @@ const generate = async (e: ReturnType<typeof engine>) => {
 const calls = (seen: Seen[]) => seen.filter((s) => s.rpc === 'tools/call');
 const opened = (seen: Seen[]) => seen.filter((s) => s.rpc === 'server/discover' || s.rpc === 'initialize');
 
+/** This server's engine, its claim naming the planner behind `rec`; its first call sent there, and what that opened. */
+async function firstRelayed(rec: Awaited<ReturnType<typeof recorder>>) {
+  const claim = claimOf(() => ({ url: rec.url, token: BOX_TOKEN, pid: process.pid }));
+  const e = engine(claim);
+  await e.shared.settle();
+  expect(await generate(e)).toContain('from the planning server');
+  return { claim, e, connections: rec.connections(), opening: opened(rec.seen).length };
+}
+
 describe("the calls sent through an engine's planner", () => {
   it('share one connection and one opening: the claim asked once', async () => {
     const rec = await recorder();
     try {
-      const claim = claimOf(() => ({ url: rec.url, token: BOX_TOKEN, pid: process.pid }));
-      const e = engine(claim);
-      await e.shared.settle();
-      expect(await generate(e)).toContain('from the planning server');
-      const [connections, opening] = [rec.connections(), opened(rec.seen).length];
+      const { claim, e, connections, opening } = await firstRelayed(rec);
       expect(opening).toBeGreaterThan(0);
       for (let i = 0; i < 3; i++) expect(await generate(e)).toContain('from the planning server');
       expect(claim.asked).toBe(1);
@@ -127,11 +124,7 @@ describe("the calls sent through an engine's planner", () => {
   it('a call that failed there: the claim is asked again, and the next call opens a new connection', async () => {
     const rec = await recorder();
     try {
-      const claim = claimOf(() => ({ url: rec.url, token: BOX_TOKEN, pid: process.pid }));
-      const e = engine(claim);
-      await e.shared.settle();
-      expect(await generate(e)).toContain('from the planning server');
-      const [connections, opening] = [rec.connections(), opened(rec.seen).length];
+      const { claim, e, connections, opening } = await firstRelayed(rec);
       rec.failNext = true;
       await expect(generate(e)).rejects.toMatchObject({ kind: 'unreachable' });
       expect(claim.asked).toBe(2); // proven again

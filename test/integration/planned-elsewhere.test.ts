@@ -6,10 +6,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { DEFAULT_MODELS } from '../fake-ollama/fixtures.js';
-import { BOX_TOKEN, sharedBox, stopBox, type Box } from '../helpers/ollm-box.js';
+import { BOX_TOKEN, planningBox, type Box } from '../helpers/ollm-box.js';
 import { OllamaBackend } from '../../src/orchestrator/engines/ollama/ollama.js';
 import { plannedElsewhere, sharedOf, type Planner } from '../../src/orchestrator/engines/planned-elsewhere.js';
 import type { Engine, EngineModel } from '../../src/orchestrator/engines/engine.js';
@@ -17,15 +17,7 @@ import { freePort } from '../helpers/llamacpp.js';
 
 let box: Box;
 let own: FakeOllama;
-beforeAll(async () => {
-  box = await sharedBox('from the planning server');
-  // the engine as this server reaches it straight: one model only, so an answer says where it came from
-  own = await FakeOllama.start({ models: DEFAULT_MODELS.filter((m) => m.name === 'phi3:mini') });
-}, 30_000);
-afterAll(async () => {
-  await own?.stop();
-  await stopBox();
-});
+planningBox((b, o) => ((box = b), (own = o)));
 afterEach(() => own.requests.splice(0));
 
 /** A claim answering, in turn, the planners given (the last one from then on); this server holds it while `held` says so. */
