@@ -96,6 +96,14 @@ const EXTERNAL = ['libsql'];
  */
 const GUARDED = ['macos-temperature-sensor'];
 
+/**
+ * Packages the server imports only when first used (the MCP client SDK: a connection to another
+ * ollm-mcp). In the catalog's one-file build, a package imported on use becomes a lazily started
+ * module whose shared dependencies (zod) then start in another order, and break; the catalog never
+ * uses them, so that build leaves them out (resolved from node_modules if ever run).
+ */
+const LOADED_ON_USE = ['@modelcontextprotocol/client'];
+
 /** dist/ must import nothing but Node's built-ins and EXTERNAL: every other dependency is inside it. */
 function checkImports(metafile) {
   const stray = new Set();
@@ -124,7 +132,7 @@ async function recordCatalog() {
   const dir = mkdtempSync(join('node_modules/.cache/ollm-mcp', 'build-'));
   try {
     const out = join(dir, 'tool-schemas.mjs');
-    await build({ entryPoints: ['scripts/tool-schemas.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', external: EXTERNAL, plugins: [ollamaWithoutUndici], define: { __OLLM_VIEWS__: 'undefined' }, banner: { js: "import { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);" } });
+    await build({ entryPoints: ['scripts/tool-schemas.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', external: [...EXTERNAL, ...LOADED_ON_USE], plugins: [ollamaWithoutUndici], define: { __OLLM_VIEWS__: 'undefined' }, banner: { js: "import { createRequire as __ollmCreateRequire } from 'node:module';\nimport { fileURLToPath as __ollmFileURLToPath } from 'node:url';\nconst require = __ollmCreateRequire(import.meta.url);\nconst __filename = __ollmFileURLToPath(import.meta.url);" } });
     return JSON.parse(execFileSync(process.execPath, [out], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 }));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,9 +3,10 @@
  * transport (never a protocol of our own), its bearer token read from the variable settings name
  * (hosts.NAME.tokenEnv), connected on first use and again after the box went away. Every failure
  * becomes a HostError naming the box and the next step: not reachable, refused the token, too slow,
- * cancelled. The token is in no message (HostErrorInfo.secrets).
+ * cancelled. The token is in no message (HostErrorInfo.secrets). The SDK's client is loaded at the
+ * first connection: a server that reaches no box (most) never holds its code.
  */
-import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, type CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { HostError } from '../host-error.js';
 import { cancelledText } from '../../util/stopping.js';
 import { shownAddress } from '../address-trouble.js';
@@ -41,6 +42,11 @@ export interface BoxCall {
   meta?: Record<string, unknown>;
 }
 
+type Sdk = typeof import('@modelcontextprotocol/client');
+/** The client SDK, once a connection loaded it (the errors it throws exist only then). */
+let sdk: Sdk | undefined;
+const loadSdk = async (): Promise<Sdk> => (sdk ??= await import('@modelcontextprotocol/client'));
+
 /** How this server names itself to the box: ollm-mcp as an MCP client (the box knows it follows progress and hand-overs). */
 export const BOX_CLIENT_NAME = 'ollm-mcp';
 
@@ -65,21 +71,23 @@ export class BoxConnection {
   private connect(call: BoxCall): Promise<Client> {
     if (this.client) return this.client;
     const token = this.token();
-    const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {}, ...(this.o.modern && { versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(call.timeoutMs, this.o.timeoutMs) } } }) });
-    const transport = new StreamableHTTPClientTransport(new URL(this.o.url), {
-      ...(token && { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
-      // bytes counted as they come; past the bound the connection ends its calls (capped-fetch.ts)
-      fetch: cappedFetch(MAX_BOX_MESSAGE_BYTES, (err) => {
-        this.oversized.set(connecting, this.tooLarge(err.message));
-        this.drop(connecting);
-      }),
-      reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 0 },
+    const connecting: Promise<Client> = loadSdk().then(({ Client, StreamableHTTPClientTransport }) => {
+      const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {}, ...(this.o.modern && { versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(call.timeoutMs, this.o.timeoutMs) } } }) });
+      const transport = new StreamableHTTPClientTransport(new URL(this.o.url), {
+        ...(token && { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+        // bytes counted as they come; past the bound the connection ends its calls (capped-fetch.ts)
+        fetch: cappedFetch(MAX_BOX_MESSAGE_BYTES, (err) => {
+          this.oversized.set(connecting, this.tooLarge(err.message));
+          this.drop(connecting);
+        }),
+        reconnectionOptions: { maxReconnectionDelay: 30_000, initialReconnectionDelay: 1000, reconnectionDelayGrowFactor: 2, maxRetries: 0 },
+      });
+      return client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
     });
-    const connecting = client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
     this.client = connecting;
     // watched once open: a negotiated opening may close and reopen its transport meanwhile (the era's probe)
     connecting.then(
-      () => (client.onclose = () => this.drop(connecting)),
+      (client) => (client.onclose = () => this.drop(connecting)),
       () => this.drop(connecting),
     );
     return connecting;
@@ -143,11 +151,12 @@ export class BoxConnection {
     if (signal?.aborted) return new HostError('aborted', cancelledText(`${what} on ${this.who}`, signal), this.host, { secrets });
     const setting = `hosts.${this.o.name}`;
     const status = httpStatus(err);
-    if (status === 401 || status === 403 || (err instanceof SdkError && (err.code === SdkErrorCode.ClientHttpAuthentication || err.code === SdkErrorCode.ClientHttpForbidden))) {
+    const sdkError = sdk && err instanceof sdk.SdkError ? err : undefined;
+    if (status === 401 || status === 403 || (sdkError && (sdkError.code === sdk!.SdkErrorCode.ClientHttpAuthentication || sdkError.code === sdk!.SdkErrorCode.ClientHttpForbidden))) {
       const where = this.o.tokenEnv ? `${setting}.tokenEnv (${this.o.tokenEnv})${this.token() ? '' : ', which is not set,'}` : `${setting}.tokenEnv, which is not set,`;
       return new HostError('unauthorized', `${this.who} refused this server's token for ${what}: check that ${where} holds the token that server's http.tokens gives this machine.`, this.host, { secrets, status: status ?? 401 });
     }
-    if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) {
+    if (sdkError?.code === sdk?.SdkErrorCode.RequestTimeout) {
       return new HostError('timeout', `${this.who} did not answer ${what} in time — it may be busy or stopped; the other hosts serve meanwhile.`, this.host, { secrets });
     }
     const code = causeCode(err);
