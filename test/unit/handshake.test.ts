@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { offersAsRecorded, recordedHandshake } from '../../src/server/shared/handshake.js';
+import { recordedHandshake } from '../../src/server/shared/handshake.js';
+import { offersAsRecorded } from '../../src/server/shared/settings-plan.js';
 import { VERSION } from '../../src/server/version.js';
 import type { ProjectProfile } from '../../src/orchestrator/project/project.js';
 import { tempDir } from '../helpers/temp.js';

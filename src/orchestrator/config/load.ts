@@ -73,6 +73,11 @@ export function settingsHome(env: Record<string, string | undefined>): string {
   return h ? resolve(expandHome(h)) : join(homedir(), '.ollm');
 }
 
+/** The settings file a load reads: the one --config names (`configFile`), else $OLLM_HOME/config.yaml. */
+export function settingsFile(configFile: string | undefined, env: Record<string, string | undefined>): string {
+  return configFile ? resolve(expandHome(configFile)) : join(settingsHome(env), 'config.yaml');
+}
+
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p;
 }
@@ -222,7 +227,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: Tree, sources: Record<str
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const home = settingsHome(env);
-  const file = options.configFile ? resolve(expandHome(options.configFile)) : join(home, 'config.yaml');
+  const file = settingsFile(options.configFile, env);
   const sources: Record<string, string> = Object.create(null) as Record<string, string>;
 
   // $OLLM_HOME/config.yaml stays inside $OLLM_HOME; a file named by --config is the user's choice

@@ -3,18 +3,17 @@
  * marker files (Cargo.toml, package.json, ...) and may carry `.ollm/project.yaml`, which picks the
  * model, system prompt, routing profile and the ollm-mcp tools offered for that project.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, extname, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { walk, type WalkOptions } from './project-walk.js';
 import { PROFILE_NAMES, type ProfileName } from '../models/profiles.js';
-import { BUILTIN_NAMES, BUILTIN_PROFILES, DOC_EXTENSIONS, MARKERS, isBuiltinName, type BuiltinName } from './project-builtin.js';
+import { BUILTIN_NAMES, BUILTIN_PROFILES, isBuiltinName, type BuiltinName } from './project-builtin.js';
 import { ProjectError, readProjectFile } from './project-file.js';
 
 export { ProjectError } from './project-file.js';
 export { BUILTIN_NAMES, BUILTIN_PROFILES, isBuiltinName, type BuiltinName, type BuiltinProfile } from './project-builtin.js';
 
-/** Where the project file lives, relative to the project root. */
-export const PROJECT_FILE = join('.ollm', 'project.yaml');
+export { PROJECT_FILE, type WalkOptions } from './project-walk.js';
 
 export interface Detection {
   root: string;
@@ -37,56 +36,6 @@ export interface ProjectProfile {
   defaultProfile?: ProfileName;
   tools: { enabled?: string[]; disabled: string[] };
   description: string;
-}
-
-export interface WalkOptions {
-  /** The walk never looks at this folder or above it (default: the user's home directory). */
-  home?: string;
-}
-
-interface Scan {
-  detection?: { profile: BuiltinName; marker: string };
-  file?: string;
-  git: boolean;
-}
-
-/** What one folder says about itself; an unreadable folder says nothing. */
-async function scan(dir: string, withFile: boolean): Promise<Scan> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const byName = new Map(entries.map((e) => [e.name, e]));
-  const out: Scan = { git: byName.has('.git') };
-  const marker = MARKERS.find((m) => {
-    const e = byName.get(m.file);
-    return e !== undefined && !e.isDirectory();
-  });
-  if (marker) {
-    out.detection = { profile: marker.profile, marker: marker.file };
-  } else {
-    const files = entries.filter((e) => e.isFile());
-    const prose = files.filter((e) => DOC_EXTENSIONS.includes(extname(e.name).toLowerCase())).length;
-    if (prose >= 3 && prose * 2 > files.length) out.detection = { profile: 'documentation', marker: '*.md' };
-  }
-  const ollm = byName.get('.ollm');
-  if (withFile && ollm && (ollm.isDirectory() || ollm.isSymbolicLink())) {
-    const file = join(dir, PROJECT_FILE);
-    // anything there but a folder is the project file: a FIFO or a device is refused when read, not passed over
-    if (await stat(file).then((s) => !s.isDirectory(), () => false)) out.file = file;
-  }
-  return out;
-}
-
-/** Walks up from `start` to the first folder with a marker (or a project file); stops at `.git`, home, or the root. */
-async function walk(start: string, withFile: boolean, options: WalkOptions): Promise<(Scan & { root: string }) | undefined> {
-  const home = resolve(options.home ?? homedir());
-  let dir = resolve(start);
-  for (;;) {
-    const s = await scan(dir, withFile);
-    if (s.detection || s.file) return { ...s, root: dir };
-    const parent = dirname(dir);
-    // The home folder itself is never a project: a stray package.json there must not claim every folder below.
-    if (s.git || parent === dir || dir === home || parent === home) return undefined;
-    dir = parent;
-  }
 }
 
 export async function detectProject(dir: string, options: WalkOptions = {}): Promise<Detection | undefined> {

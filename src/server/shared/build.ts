@@ -4,8 +4,8 @@
  * checkout — `git pull && npm ci`, same version — gets a shared server of its own rather than
  * joining the old code's (place.ts names the socket by it; hello.ts checks it). Run from source
  * (tsx, the tests' own processes) there is none: the build is "source". Read once, a few bytes.
+ * Checked by hand, not with zod: a forwarding launch reads it and loads no schema (memo.ts).
  */
-import * as z from 'zod';
 import { VERSION } from '../version.js';
 import { recordBeside } from './beside.js';
 
@@ -18,15 +18,16 @@ export interface Build {
 
 export const SOURCE: Build = { id: 'source', at: 0 };
 
-export const buildIdSchema = z.string().regex(/^(?:[0-9a-f]{12}|source)$/);
-
-const recordSchema = z.object({ ollm: z.literal('build'), id: z.string().regex(/^[0-9a-f]{12}$/), at: z.number().int().nonnegative() });
+/** A build's id as hellos and answers carry it (hello.ts): 12 hex digits, or "source". */
+export const BUILD_ID = /^(?:[0-9a-f]{12}|source)$/;
 
 /** The build recorded in `file` (default: build.json beside the bundle this process runs); SOURCE when there is none or it is not one. */
 export function readBuild(file?: string): Build {
   const json = recordBeside('build.json', file)?.json; // none, or not JSON: run from source
-  const parsed = recordSchema.safeParse(json);
-  return parsed.success ? { id: parsed.data.id, at: parsed.data.at } : SOURCE;
+  if (typeof json !== 'object' || json === null) return SOURCE;
+  const { ollm, id, at } = json as Record<string, unknown>;
+  const valid = ollm === 'build' && typeof id === 'string' && /^[0-9a-f]{12}$/.test(id) && Number.isSafeInteger(at) && (at as number) >= 0;
+  return valid ? { id, at: at as number } : SOURCE;
 }
 
 let mine: Build | undefined;

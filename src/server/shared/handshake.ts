@@ -6,23 +6,33 @@
  * on: forward.ts) and answers everything else. The record holds the answers for the settings every
  * client gets by default, so it is used only when this launch's are those: every tool offered (the
  * toolsets, the project's tools) and no agent that is offered other tools. Run from source, or with
- * a record of another version, there is none: every request is forwarded.
+ * a record of another version, there is none: every request is forwarded. Whether this launch's
+ * settings are those is decided where they are loaded (settings-plan.ts offersAsRecorded).
  */
-import { recordBeside } from './beside.js';
-import { z } from 'zod';
-import type { Settings } from '../../orchestrator/config/index.js';
-import { toolAllowed, type ProjectProfile } from '../../orchestrator/project/project.js';
 import { log } from '../../orchestrator/util/log.js';
-import { ALL_TOOL_NAMES, toolsInSets } from '../../tools/toolsets.js';
 import { VERSION } from '../version.js';
+import { recordBeside } from './beside.js';
 import type { RequestId } from './lines.js';
 
-const recordSchema = z.object({
-  version: z.string(),
-  protocols: z.record(z.string(), z.object({ initialize: z.string(), tools: z.number().int().nonnegative() })),
-  tools: z.array(z.string()),
-});
-type Record_ = z.infer<typeof recordSchema>;
+/** What the build records (scripts/handshake.mjs): per protocol version the initialize answer and which tools/list answer. */
+interface Record_ {
+  version: string;
+  protocols: Record<string, { initialize: string; tools: number }>;
+  tools: string[];
+}
+
+/** The record, checked by hand (a forwarding launch loads no schema: memo.ts); undefined when it is not one. */
+function checked(json: unknown): Record_ | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { version, protocols, tools } = json as Record<string, unknown>;
+  if (typeof version !== 'string' || !Array.isArray(tools) || !tools.every((t) => typeof t === 'string')) return undefined;
+  if (typeof protocols !== 'object' || protocols === null || Array.isArray(protocols)) return undefined;
+  const valid = Object.values(protocols).every((p: unknown) => {
+    const { initialize, tools: at } = (p ?? {}) as Record<string, unknown>;
+    return typeof initialize === 'string' && Number.isSafeInteger(at) && (at as number) >= 0;
+  });
+  return valid ? { version, protocols: Object.assign(Object.create(null) as Record_['protocols'], protocols), tools } : undefined;
+}
 
 /** Answers of the recorded handshake, as whole JSON-RPC lines. */
 export class Handshake {
@@ -44,20 +54,14 @@ export class Handshake {
 
 const answer = (id: RequestId, result: string) => `{"result":${result},"jsonrpc":"2.0","id":${JSON.stringify(id)}}\n`;
 
-/** Whether this launch's settings and project offer what the record was made with: every tool, to every agent. */
-export function offersAsRecorded(settings: Pick<Settings, 'toolsets' | 'agents'>, project: ProjectProfile | undefined): boolean {
-  const sets = toolsInSets(settings.toolsets);
-  return Object.keys(settings.agents).length === 0 && ALL_TOOL_NAMES.every((t) => sets.has(t) && toolAllowed(project, t));
-}
-
 /** The record beside the bundle this process runs (`file`: its path, for tests), when it is of this version. */
 export function recordedHandshake(file?: string): Handshake | undefined {
   const record = recordBeside('handshake.json', file);
   if (!record) return undefined; // run from source: none
-  const parsed = recordSchema.safeParse(record.json);
-  if (!parsed.success || parsed.data.version !== VERSION) {
+  const parsed = checked(record.json);
+  if (!parsed || parsed.version !== VERSION) {
     log.debug(`handshake: ${record.path} is not this version's record: every request is forwarded`);
     return undefined;
   }
-  return new Handshake(parsed.data);
+  return new Handshake(parsed);
 }

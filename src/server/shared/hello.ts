@@ -7,15 +7,16 @@
  * bounded and checked where it enters.
  */
 import * as z from 'zod';
-import { buildIdSchema } from './build.js';
+import { BUILD_ID } from './build.js';
 import { TOOLSET_NAMES } from '../../orchestrator/config/schema.js';
 import { PROFILE_NAMES } from '../../orchestrator/models/profiles.js';
 import type { Settings } from '../../orchestrator/config/index.js';
 
-/** A hello or an answer longer than this is refused (the JSON-RPC lines after it have their own limit). */
-export const MAX_HELLO_BYTES = 64 * 1024;
+export { firstLine, MAX_HELLO_BYTES } from './first-line.js';
 
 const path = z.string().min(1).max(4096);
+
+export const buildIdSchema = z.string().regex(BUILD_ID);
 
 export const helloSchema = z.strictObject({
   ollm: z.literal('hello'),
@@ -83,36 +84,6 @@ export function parseLine<T>(line: string, schema: z.ZodType<T>): { value: T } |
   }
   const parsed = schema.safeParse(data);
   return parsed.success ? { value: parsed.data } : { why: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
-}
-
-/**
- * Reads the first line of `stream` (at most MAX_HELLO_BYTES, within `withinMs`); resolves with
- * the line and the bytes after it, which belong to what follows.
- */
-export function firstLine(stream: NodeJS.ReadableStream & { destroy(): void }, withinMs: number): Promise<{ line: string; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const done = (err?: Error, value?: { line: string; rest: Buffer }) => {
-      clearTimeout(timer);
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onEnd);
-      stream.pause();
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    const onData = (chunk: Buffer) => {
-      got = Buffer.concat([got, chunk]);
-      const nl = got.indexOf(10);
-      if (nl >= 0) return done(undefined, { line: got.subarray(0, nl).toString('utf8'), rest: got.subarray(nl + 1) });
-      if (got.length > MAX_HELLO_BYTES) done(new Error(`the first line is over ${MAX_HELLO_BYTES} bytes`));
-    };
-    const onEnd = (err?: Error) => done(err ?? new Error('closed before the first line'));
-    const timer = setTimeout(() => done(new Error(`no first line within ${withinMs} ms`)), withinMs);
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', onEnd);
-  });
 }
 
 /** What a client's hello says of the settings it keeps (place.ts CLIENT_SETTINGS), from its settings. */

@@ -1,35 +1,37 @@
 /**
  * A stdio launch with the shared server on (settings' shared.enabled, the default): the launch
- * reaches the shared server of this user, build and settings and forwards to it, or starts it
+ * reaches the shared server of this user, build and settings (its plan: settings-plan.ts, or memo.ts)
+ * and forwards to it, or starts it
  * detached when none listens (spawn.ts); when it cannot (no private folder, the server refused,
  * none came up), it says why on stderr and the launch serves on its own, as with `--no-shared`.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { Duplex, PassThrough, type Readable, type Writable } from 'node:stream';
 import { log } from '../../orchestrator/util/log.js';
-import type { CliArgs } from '../args.js';
-import type { Loaded } from '../load-settings.js';
 import { VERSION } from '../version.js';
 import { release, thisBuild } from './build.js';
 import { Forwarder } from './forward.js';
-import { offersAsRecorded, recordedHandshake } from './handshake.js';
-import { clientPart, type Hello } from './hello.js';
+import { recordedHandshake } from './handshake.js';
+import type { Hello } from './hello.js';
 import { alive, LOCK_START_MS } from './lock.js';
-import { SharedUnavailable, sharedKey, sharedPlace, type Place } from './place.js';
+import type { Plan } from './memo.js';
+import { placeName, placeNamed, SharedUnavailable, type Place } from './place.js';
 import { reachOrStart, type Greeted, type Reach } from './reach.js';
 import { spawnDaemon } from './spawn.js';
 
-export function helloFor(args: CliArgs, loaded: Loaded): Hello {
-  const named = args.project ?? (process.env.OLLM_PROJECT?.trim() || undefined);
+/** The hello this launch says to the shared server (hello.ts). */
+export function helloOf(plan: Plan): Hello {
   return {
     ollm: 'hello',
     version: VERSION,
     build: thisBuild().id,
-    key: sharedKey(loaded.config),
+    key: plan.key,
     pid: process.pid,
     cwd: process.cwd(),
-    ...(named !== undefined && { project: named }),
-    ...clientPart(loaded.config.settings),
+    ...(plan.project !== undefined && { project: plan.project }),
+    toolsets: plan.toolsets,
+    defaultProfile: plan.defaultProfile,
+    ...(plan.model !== undefined && { model: plan.model }),
   };
 }
 
@@ -51,11 +53,11 @@ async function startingAt(place: Place): Promise<boolean> {
  * stopped and no next one comes up), the launch's own server (`serveOwn`) is forwarded to instead,
  * the same way.
  */
-export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: ServeOwn): Promise<true | string> {
+export async function launchShared(plan: Plan, serveOwn: ServeOwn): Promise<true | string> {
   let reach: Reach;
   try {
-    const place = await sharedPlace(loaded.config, release());
-    reach = { place, hello: helloFor(args, loaded) };
+    const place = await placeNamed(placeName(release(), plan.key), plan.home);
+    reach = { place, hello: helloOf(plan) };
   } catch (err) {
     return err instanceof SharedUnavailable ? err.message : `no private folder for its socket (${(err as Error).message})`;
   }
@@ -79,7 +81,7 @@ export async function launchShared(args: CliArgs, loaded: Loaded, serveOwn: Serv
       return serveHere(err.message);
     }
   };
-  const forwarder = new Forwarder(reachFrom(false), offersAsRecorded(loaded.config.settings, loaded.project) ? recordedHandshake() : undefined);
+  const forwarder = new Forwarder(reachFrom(false), plan.offers ? recordedHandshake() : undefined);
   forwarder.listen();
   const first = await reachFrom(true)();
   if (first !== own) log.info(`ollm-mcp ${VERSION} forwarding stdio to the shared server ${first.serverPid} at ${reach.place.address}`);

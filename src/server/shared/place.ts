@@ -160,9 +160,13 @@ export async function sharedPlace(
   env: NodeJS.ProcessEnv = process.env,
   system: System = THIS_SYSTEM,
 ): Promise<Place> {
-  const name = placeName(release, sharedKey(config, env));
+  return placeNamed(placeName(release, sharedKey(config, env)), config.home, env, system);
+}
+
+/** The place named `name` (placeName) in the first socket folder that can hold it (`home`: $OLLM_HOME, where Windows keeps it); the folder made and checked. */
+export async function placeNamed(name: string, home: string, env: NodeJS.ProcessEnv = process.env, system: System = THIS_SYSTEM): Promise<Place> {
   if (system.platform === 'win32') {
-    const dir = join(config.home, 'shared');
+    const dir = join(home, 'shared');
     await mkdir(dir, { recursive: true });
     return placeIn(dir, name, system);
   }

@@ -6,7 +6,8 @@
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { answerSchema, firstLine, parseLine, type Hello } from './hello.js';
+import { firstLine, parseAnswer } from './first-line.js';
+import type { Hello } from './hello.js';
 import { SharedUnavailable, type Place } from './place.js';
 
 /** How long the shared server may take to listen when another process is starting it (it loads its settings and the SDK first). */
@@ -51,7 +52,7 @@ export async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: nu
   const { line, rest } = await firstLine(sock, ANSWER_WITHIN_MS).catch((err: Error) => {
     throw /timed out|within/i.test(err.message) ? new Silent(err.message) : err;
   });
-  const answer = parseLine(line, answerSchema);
+  const answer = parseAnswer(line);
   if ('why' in answer) throw new SharedUnavailable(`the shared server answered the hello with something else (${answer.why})`);
   if (answer.value.ollm === 'refused') throw new SharedUnavailable(`the shared server refused this launch: ${answer.value.why}`);
   return { serverPid: answer.value.pid, rest };

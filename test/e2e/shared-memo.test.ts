@@ -1,0 +1,47 @@
+// A launch started as one before forwards from that launch's memo (src/server/shared/memo.ts),
+// without loading its settings' code; once the settings file changed it loads them again, and gets
+// the server of the new settings — whose plan the next launch then remembers.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runtimeDir, servedBy, sharedFixture, sharedLaunch, type SharedLaunch } from '../helpers/shared.js';
+import { tempHome } from '../helpers/spawn.js';
+
+const state = sharedFixture();
+const MEMO = /forwarding as the last launch started this way planned/;
+
+const generate = async (l: SharedLaunch) => {
+  const res = await l.client.callTool({ name: 'route_and_generate', arguments: { prompt: 'Say hi.', model: 'llama3.2', maxTokens: 8, useMemory: false } });
+  return res.isError === true;
+};
+
+describe('a launch started as one before', () => {
+  it('forwards from its memo to the same server; after the settings file changed it reads them again and joins the new settings’ server', { timeout: 90_000 }, async () => {
+    const runtime = runtimeDir();
+    state.runtimes.push(runtime);
+    const home = tempHome('shared:\n  idleSeconds: 30\n');
+    const launch = async (name: string) => {
+      const l = await sharedLaunch({ home, ollamaHost: state.fake.host, runtime, cwd: home, name, env: { OLLM_LOG_LEVEL: 'debug' } });
+      state.launches.push(l);
+      return l;
+    };
+    const a = await launch('agent-a');
+    expect(a.stderr()).not.toMatch(MEMO); // the first: settings loaded, the plan kept
+    const first = servedBy(a);
+    expect(first).toBeGreaterThan(0);
+    const b = await launch('agent-b');
+    expect(b.stderr()).toMatch(MEMO);
+    expect(servedBy(b)).toBe(first);
+    expect(await generate(b)).toBe(false);
+    // the settings file changed: read again, and another key, another server
+    writeFileSync(join(home, 'config.yaml'), 'shared:\n  idleSeconds: 30\nram:\n  budget: 5GB\n');
+    const c = await launch('agent-c');
+    expect(c.stderr()).not.toMatch(MEMO);
+    const second = servedBy(c);
+    expect([0, first]).not.toContain(second);
+    const d = await launch('agent-d');
+    expect(d.stderr()).toMatch(MEMO);
+    expect(servedBy(d)).toBe(second);
+    expect(await generate(d)).toBe(false);
+  });
+});
