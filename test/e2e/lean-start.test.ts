@@ -69,6 +69,14 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('a lean start', () => {
     expect(all.filter((f) => readFileSync(join(DIST, f), 'utf8').includes('Invalid input')).length).toBeGreaterThan(0);
   });
 
+  it('is Latin-1 throughout, so V8 holds each module\'s source at one byte a character (regular expressions keep theirs as \\u escapes)', async () => {
+    const { all } = await builtFiles();
+    const wide = all.filter((f) => /[^\x00-\xff]/.test(readFileSync(join(DIST, f), 'utf8')));
+    expect(wide).toEqual([]);
+    const core = all.find((f) => /^chunks\/core-/.test(f))!;
+    expect(readFileSync(join(DIST, core), 'utf8')).toContain('[\\u3002\\uff01\\uff1f]'); // degenerate.ts: a sentence's end in CJK
+  });
+
   it("carries zod's English messages alone, not its ~50 other languages", async () => {
     const { all } = await builtFiles();
     const text = all.map((f) => readFileSync(join(DIST, f), 'utf8')).join('\n');
