@@ -6,7 +6,9 @@
  * per process) and the proportional set (PSS, Linux smaps_rollup: a page shared by n processes
  * counts 1/n — what the machine gives up, the node binary counted once across all processes).
  * Then the RSS of one process of each kind: a launch that forwards, the shared
- * server, a process of the peer. Goal: PSS at most 0.6× the peer's. Runs when OLLM_BENCH_PEER names the peer's entry file, e.g.
+ * server, a process of the peer; and the private pages (USS) summed, which no other process on the
+ * machine changes, as it changes PSS (a page shared with the bench's own Node counts part to it).
+ * Goal: PSS at most 0.6× the peer's. Runs when OLLM_BENCH_PEER names the peer's entry file, e.g.
  * after `npm install --prefix /tmp/peer ollama-mcp@2.1.0`:
  * OLLM_BENCH_PEER=/tmp/peer/node_modules/ollama-mcp/dist/index.js npm run bench -- clients-memory
  */
@@ -24,8 +26,8 @@ const SAMPLES = 21;
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** A process's RSS and PSS in bytes (Linux /proc; 0 elsewhere or when gone). */
-function memoryOf(pid: number): { rss: number; pss: number } {
+/** A process's RSS, PSS and USS (its private pages: Private_Clean + Private_Dirty) in bytes (Linux /proc; 0 elsewhere or when gone). */
+function memoryOf(pid: number): { rss: number; pss: number; uss: number } {
   const kb = (file: string, re: RegExp) => {
     try {
       return Number(re.exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? 0) * 1024;
@@ -33,7 +35,7 @@ function memoryOf(pid: number): { rss: number; pss: number } {
       return 0;
     }
   };
-  return { rss: kb('status', /VmRSS:\s+(\d+) kB/), pss: kb('smaps_rollup', /^Pss:\s+(\d+) kB/m) };
+  return { rss: kb('status', /VmRSS:\s+(\d+) kB/), pss: kb('smaps_rollup', /^Pss:\s+(\d+) kB/m), uss: kb('smaps_rollup', /^Private_Clean:\s+(\d+) kB/m) + kb('smaps_rollup', /^Private_Dirty:\s+(\d+) kB/m) };
 }
 
 interface Side {
@@ -78,7 +80,7 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
   const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0, loadDelayMs: 0 });
   fake.reply('a b c d');
   const sides = { ours: await side(CLI, fake.host, true), peer: await side(peerFile, fake.host, false) };
-  const samples = { ours: { rss: [] as number[], pss: [] as number[], n: 0 }, peer: { rss: [] as number[], pss: [] as number[], n: 0 } };
+  const samples = { ours: { rss: [] as number[], pss: [] as number[], uss: [] as number[], n: 0 }, peer: { rss: [] as number[], pss: [] as number[], uss: [] as number[], n: 0 } };
   /** Each launch's RSS (for ollm-mcp: a forwarder's), and the rest (the shared server). */
   const parts = { launch: { ours: [] as number[], peer: [] as number[] }, server: [] as number[] };
   try {
@@ -90,6 +92,7 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
         const m = pids.map(memoryOf);
         samples[k].rss.push(m.reduce((a, x) => a + x.rss, 0));
         samples[k].pss.push(m.reduce((a, x) => a + x.pss, 0));
+        samples[k].uss.push(m.reduce((a, x) => a + x.uss, 0));
         samples[k].n = pids.length;
         const launched = s.launches.map((pid) => memoryOf(pid).rss);
         parts.launch[k].push(...launched);
@@ -110,6 +113,8 @@ export async function benchClientsMemory(): Promise<{ ok: boolean; lines: string
       `clients-memory: ${CLIENTS} stdio clients × ${CALLS} generations each, the median of the last ${SAMPLES} rounds`,
       `clients-memory: proportional set (PSS) of all that serves them: ollm-mcp ${mb(oP)} in ${samples.ours.n} processes (${CLIENTS} launches and the shared server, when apart), ollama-mcp ${mb(pP)} in ${samples.peer.n} — ${pssRatio.toFixed(2)}× (goal ≤ 0.60) ${pssRatio <= 0.6 ? 'OK' : 'MISSED'}`,
       `clients-memory:   resident sets (RSS) summed, the node binary counted once per process: ollm-mcp ${mb(oR)}, ollama-mcp ${mb(pR)} — ${(oR / pR).toFixed(2)}×`,
+      // PSS splits each shared page among every process mapping it, those of other programs too (the bench's own Node, the peer's): with more Node processes on the machine each side's share of the binary shrinks. USS is what each side holds alone.
+      `clients-memory:   private pages (USS, shared with no other process) summed: ollm-mcp ${mb(p50(samples.ours.uss))}, ollama-mcp ${mb(p50(samples.peer.uss))} — ${(p50(samples.ours.uss) / p50(samples.peer.uss)).toFixed(2)}×`,
       `clients-memory:   RSS of one process (median): an ollm-mcp launch that forwards ${mb(p50(parts.launch.ours))}, its shared server ${mb(p50(parts.server))}; an ollama-mcp process ${mb(p50(parts.launch.peer))}`,
     ],
   };
