@@ -1,7 +1,7 @@
 // A launch started as one before forwards from that launch's memo (src/server/shared/memo.ts),
 // without loading its settings' code; once the settings file changed it loads them again, and gets
 // the server of the new settings — whose plan the next launch then remembers.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runtimeDir, servedBy, sharedFixture, sharedLaunch, type SharedLaunch } from '../helpers/shared.js';
@@ -29,6 +29,8 @@ describe('a launch started as one before', () => {
     expect(a.stderr()).not.toMatch(MEMO); // the first: settings loaded, the plan kept
     const first = servedBy(a);
     expect(first).toBeGreaterThan(0);
+    // the server the launch started runs with its Node flags (spawn.ts DAEMON_NODE_FLAGS)
+    if (process.platform === 'linux') expect(readFileSync(`/proc/${first}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=4');
     const b = await launch('agent-b');
     expect(b.stderr()).toMatch(MEMO);
     expect(servedBy(b)).toBe(first);
