@@ -62,12 +62,13 @@ const SLOW = [
   'test/e2e/shared-files.test.ts',
   'test/e2e/project.test.ts',
   'test/e2e/home-files.test.ts',
+  'test/e2e/shared-memo.test.ts', // four launches and two shared servers, a settings file changed between them
   // not test/e2e/shared-rebuild.test.ts: it counts every shared server of the user, and a daemon another
   // slow file's server starts in the default runtime folder was counted with them (3 where 2)
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */
-const OWN_TRANSPORT = ['test/e2e/http.test.ts', 'test/e2e/agent-tokens.test.ts', 'test/e2e/http-bounds.test.ts', 'test/e2e/resumable*.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/bundle.test.ts', 'test/e2e/shared-files*.test.ts', 'test/e2e/state-backup-target.test.ts', 'test/e2e/set-deep.test.ts', 'test/e2e/shared-server*.test.ts', 'test/e2e/handshake*.test.ts', 'test/e2e/output-schemas.test.ts', 'test/e2e/tasks.test.ts'];
+const OWN_TRANSPORT = ['test/e2e/http.test.ts', 'test/e2e/agent-tokens.test.ts', 'test/e2e/http-bounds.test.ts', 'test/e2e/resumable*.test.ts', 'test/e2e/pack.test.ts', 'test/e2e/bundle.test.ts', 'test/e2e/shared-files*.test.ts', 'test/e2e/state-backup-target.test.ts', 'test/e2e/set-deep.test.ts', 'test/e2e/shared-server*.test.ts', 'test/e2e/shared-memo.test.ts', 'test/e2e/handshake*.test.ts', 'test/e2e/output-schemas.test.ts', 'test/e2e/tasks.test.ts'];
 
 /**
  * Over Streamable HTTP, `npm test` runs http.test.ts (the transport itself: sessions, progress,
