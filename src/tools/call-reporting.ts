@@ -31,7 +31,8 @@ export function logsReach(ctx: ServerContext, server: McpServer): boolean {
 /**
  * How long a call relayed by another ollm-mcp (through an engine claim or a team's token) sends its
  * client no progress, ms: well under what that server waits before it asks whether this one is
- * still there (engines/planned-elsewhere.ts SUSPECT_MS), so a quick call is answered in one body.
+ * still there (engines/planned-elsewhere.ts SUSPECT_MS), so a quick call is answered without
+ * notifications before it (over the 2026-07-28 era, as one JSON body).
  */
 export const RELAYED_QUIET_MS = 250;
 
