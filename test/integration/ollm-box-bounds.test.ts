@@ -49,7 +49,14 @@ async function pour(res: ServerResponse, head: string, bytes: number, tail: stri
   poured = 0;
   while (poured < bytes && !res.destroyed) {
     poured += piece.length;
-    if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(piece)) {
+      // the listener of the one that did not come is taken off: a long pour leaves none behind
+      const done = new AbortController();
+      const either = [once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })];
+      for (const p of either) p.catch(() => undefined);
+      await Promise.race(either);
+      done.abort();
+    }
   }
   if (!res.destroyed) res.end(tail);
 }
