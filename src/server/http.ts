@@ -10,29 +10,19 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import { displayHost } from '../orchestrator/config/host.js';
 import { log } from '../orchestrator/util/log.js';
 import { shortened } from '../orchestrator/util/shorten.js';
-import { createServerFactory, notServedAnswer } from './create-server.js';
 
 /** How long an idle HTTP connection is kept open: longer than clients keep theirs. */
 const IDLE_KEEP_ALIVE_MS = 65_000;
 import { admit, answerClientError, isLoopback, reply, type HttpToken } from './http-guard.js';
 import { acceptedTokens } from './http-tokens.js';
-import { assignSession, CallRegistry, sessionOf } from './http-cancel.js';
-import { isLegacy, legacyLeg } from './http-legacy-leg.js';
-import { Waiting } from './resume-grace.js';
 import { keepHeapSmall } from './lifecycle.js';
 import type { Serving } from './serving.js';
-import { MAX_MESSAGE_BYTES } from './limits.js';
-import { legacySse, readMessage, sessionEnded } from './http-messages.js';
 import { VERSION } from './version.js';
 import { acceptPageToken, serveViewPage } from './views-http.js';
-import { tooDeepAnswer } from '../tools/arg-bounds.js';
-import { bindCaller, type Caller } from '../tools/agent.js';
-import { SessionNames } from './session-names.js';
+import { mcpEndpoints, setCaller, type McpEndpoints } from './http-mcp.js';
 
 export interface HttpOptions {
   host: string;
@@ -120,73 +110,21 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
   keepHeapSmall();
   const catalog = await serving.catalog();
   if (!given.alongside) await serving.prepare();
-  const only = given.only && { only: given.only };
-  const factory = createServerFactory(serving, catalog, { ...only }); // a server per request, from the templates as last read
-  // each made for its request's caller, as the transport knows it (callerOf): a 2026-era request's through the SDK's authInfo
-  const handler = createMcpHandler((made) => bindCaller(factory(), (made.authInfo?.extra as { caller?: Caller } | undefined)?.caller), { onerror: (err) => log.debug(`http: ${err.message}`), maxRequestBodySize: MAX_MESSAGE_BYTES });
-  const mcp = toNodeHandler(handler, { maxRequestBodySize: MAX_MESSAGE_BYTES, onerror: (err) => log.error(`http: ${err.message}`) });
-  const waiting = new Waiting(); // the clients waiting for an answer: while any does, a dropped call's grace is short
-  const leg = legacyLeg((req) => bindCaller(factory(), callerOf(req)), { graceMs: serving.settings.http.resumeGraceSeconds * 1000, waiting }); // 2025-era /mcp, its streams resumable (the handler's own fallback only answers GET and DELETE)
-  const sseFactory = createServerFactory(serving, catalog, { live: true });
-  const sse = legacySse((req) => bindCaller(sseFactory(), callerOf(req))); // an SSE session (never at an engine claim's endpoint, which serves /mcp only) is one long-lived server
-  // 2026-era clients listening for changes hear when a template is added, edited or removed.
-  const stopFollowing = serving.templates.onChange(() => handler.notify.promptsChanged());
-  const calls = new CallRegistry();
-  const names = new SessionNames();
+  const mcp = mcpEndpoints(serving, catalog, given);
+  const { server, url } = await open(serving, given, options, requestListener(given, options, mcp));
+  return {
+    url,
+    async close() {
+      server.close();
+      server.closeAllConnections();
+      await mcp.close();
+    },
+  };
+}
 
-  /** A POST read here (to see cancellations, which stateless 2025-era serving cannot route), then served. */
-  async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const read = await readMessage(req, res);
-    if (!read) return;
-    const session = sessionOf(req);
-    if (calls.isEnded(session)) return sessionEnded(res);
-    calls.cancelIfAsked(read.message, session);
-    assignSession(read.message, res);
-    names.note(read.message, res.getHeader('mcp-session-id'));
-    const deep = tooDeepAnswer(read.message); // the SDK's adapter would serialise it again, recursively: answered here
-    if (deep === 'notification') return void res.writeHead(202).end();
-    const closed = given.only && notServedAnswer(read.message, given.only);
-    if (closed) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', ...closed }));
-    if (deep) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: deep.id, ...deep.answer }));
-    waiting.attend(read.message, res);
-    const stop = new AbortController();
-    const untrack = calls.track(read.message, session, () => {
-      res.destroy();
-      stop.abort();
-    });
-    const serve = async () => ((await isLegacy(req, read.message)) ? leg.post(req, res, read.message, stop.signal) : mcp(req, res, read.message));
-    const name = names.of(session);
-    if (name !== undefined) setCaller(req, { ...callerOf(req), session: name }); // the session's agent, for a server that never saw its initialize
-    const relayed = given.alongside ? serving.relayed : undefined; // another server's calls keep a daemon from leaving (daemon.ts)
-    if (relayed) relayed.inFlight++;
-    try {
-      await serve();
-    } finally {
-      untrack();
-      if (relayed) (relayed.inFlight--, (relayed.lastAt = Date.now()));
-    }
-  }
-
-  /**
-   * A 2025-era GET with `Last-Event-ID` resumes a stream; a DELETE with a session id ends the
-   * session, its calls cancelled; any other GET or DELETE is the handler's (405 for the 2025 era).
-   */
-  async function other(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const session = sessionOf(req);
-    if (calls.isEnded(session)) return sessionEnded(res);
-    if (req.method === 'DELETE' && session !== undefined) return void (calls.endSession(session), res.writeHead(200).end());
-    const last = req.headers['last-event-id'];
-    if (req.method === 'GET' && typeof last === 'string' && last !== '' && (await isLegacy(req))) return leg.get(req, res, last);
-    await mcp(req, res);
-  }
-
-  /** Legacy SSE messages are read here too, so the size limit and its answer are the same. */
-  async function postLegacy(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const read = await readMessage(req, res);
-    if (read) await sse.post(req, res, url, read.message);
-  }
-
-  const { server, url } = await open(serving, given, options, (req, res) => {
+/** Each request, once admitted (its token, its origin): MCP at /mcp, the legacy SSE session's two paths, the views' pages; else 404. */
+function requestListener(given: HttpOptions, options: ReturnType<typeof listenOptions>, mcp: McpEndpoints): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     if (given.challenge?.(req, res)) return;
     acceptPageToken(req);
     const admitted = admit(options, req, res);
@@ -201,35 +139,11 @@ export async function serveOverHttp(serving: Serving, given: HttpOptions): Promi
         log.error(`http ${route}: ${(err as Error).message}`);
         if (!res.headersSent) reply(res, 500, 'Internal error; see the server log.');
       });
-    if (path === '/mcp' || path === '/mcp/') return void done(() => (req.method === 'POST' ? post(req, res) : other(req, res)));
+    if (path === '/mcp' || path === '/mcp/') return void done(() => (req.method === 'POST' ? mcp.post(req, res) : mcp.other(req, res)));
     if (given.only) return reply(res, 404, `Nothing at ${shortened(path)}: an engine claim's endpoint serves /mcp only.`);
-    if (route === 'GET /sse') return void done(() => sse.open(req, res));
-    if (route === 'POST /messages') return void done(() => postLegacy(req, res, url));
+    if (route === 'GET /sse') return void done(() => mcp.openSse(req, res));
+    if (route === 'POST /messages') return void done(() => mcp.postSse(req, res, url));
     if (serveViewPage(req, res, url)) return;
     reply(res, 404, `Nothing at ${shortened(path)}: MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE).`);
-  });
-  return {
-    url,
-    async close() {
-      stopFollowing();
-      leg.close();
-      server.close();
-      server.closeAllConnections();
-      await Promise.all([handler.close().catch(() => undefined), sse.close()]);
-    },
   };
-}
-
-/**
- * What this transport knows of a request's caller beyond the request (presenting/calling-agent.ts
- * Caller), kept on the request: the SDK's Node adapter passes `req.auth` on as the handler's
- * `authInfo`, so the 2026-era handler's factory reads it there; the 2025-era leg and the legacy SSE
- * sessions read it from the request they serve.
- */
-function setCaller(req: IncomingMessage, caller: Caller): void {
-  (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: caller.token ?? '', scopes: [], extra: { caller } };
-}
-
-function callerOf(req: IncomingMessage): Caller | undefined {
-  return ((req as IncomingMessage & { auth?: AuthInfo }).auth?.extra as { caller?: Caller } | undefined)?.caller;
 }
