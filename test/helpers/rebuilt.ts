@@ -7,7 +7,7 @@
  * current build's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -28,7 +28,35 @@ export function earlierBuild(id = 'aaaaaaaaaaaa', at = 1): EarlierBuild {
   const dir = mkdtempSync(join(cache, 'earlier-build-'));
   cpSync(join(CLI, '..'), dir, { recursive: true });
   writeFileSync(join(dir, 'build.json'), JSON.stringify({ ollm: 'build', id, at }));
-  return { cli: join(dir, 'cli.js'), id, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const cli = join(dir, 'cli.js');
+  return {
+    cli,
+    id,
+    remove: () => {
+      stopRunning(cli);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Every process running `cli` stopped (SIGTERM; Linux's /proc): a daemon of that build that retired
+ * waits out its idle limit at a socket of its own, which the test's runtime folder no longer lists.
+ */
+function stopRunning(cli: string): void {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return; // no /proc
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(cli)) process.kill(Number(pid), 'SIGTERM');
+    } catch {
+      // gone, or not ours
+    }
+  }
 }
 
 /** The environment of a shared launch or daemon of the tests (as helpers/shared.ts gives it). */

@@ -238,8 +238,11 @@ describe('sharedPlace on another system', () => {
     writeFileSync(file, 'x');
     const tmp = shortDir();
     const c = await config();
-    const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: file }, system({ tmpdir: () => join(file, 'tmp') }));
-    expect(place.dir).toBe(join('/tmp', `ollm-mcp-${THIS_SYSTEM.uid}`));
+    // the last resort is /tmp itself (socketBases); a folder of the test's stands for it, so nothing is left in /tmp
+    expect(socketBases({}, '/var/tmp').at(-1)).toBe('/tmp');
+    const last = shortDir();
+    const place = await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: file }, system({ tmpdir: () => join(file, 'tmp'), lastResort: last }));
+    expect(place.dir).toBe(join(last, `ollm-mcp-${THIS_SYSTEM.uid}`));
     // the other side: a usable runtime folder is still the first choice
     expect((await sharedPlace(c, '1.0.0', { XDG_RUNTIME_DIR: tmp }, system({ tmpdir: () => join(file, 'tmp') }))).dir).toBe(join(tmp, `ollm-mcp-${THIS_SYSTEM.uid}`));
   });
