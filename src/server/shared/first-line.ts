@@ -13,14 +13,20 @@ export type Answer = { ollm: 'ok'; pid: number } | { ollm: 'refused'; why: strin
 /** Whether `value` is an object with exactly these keys. */
 const keysAre = (value: object, keys: string[]) => Object.keys(value).length === keys.length && keys.every((k) => Object.hasOwn(value, k));
 
-/** The answer a hello got (as hello.ts answerSchema checks it), or why the line is not one. */
-export function parseAnswer(line: string): { value: Answer } | { why: string } {
-  let data: unknown;
+/** A line's JSON, or why it is none. */
+export function jsonLine(line: string): { data: unknown } | { why: string } {
   try {
-    data = JSON.parse(line);
+    return { data: JSON.parse(line) as unknown };
   } catch {
     return { why: 'not JSON' };
   }
+}
+
+/** The answer a hello got (as hello.ts answerSchema checks it), or why the line is not one. */
+export function parseAnswer(line: string): { value: Answer } | { why: string } {
+  const read = jsonLine(line);
+  if ('why' in read) return read;
+  const { data } = read;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { why: 'message: not an object' };
   const a = data as Record<string, unknown>;
   if (a.ollm === 'ok') {

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import { BUILD_ID } from './build.js';
+import { jsonLine } from './first-line.js';
 import { TOOLSET_NAMES } from '../../orchestrator/config/schema.js';
 import { PROFILE_NAMES } from '../../orchestrator/models/profiles.js';
 import type { Settings } from '../../orchestrator/config/index.js';
@@ -76,12 +77,12 @@ export type WhoAnswer = z.infer<typeof whoAnswerSchema>;
 
 /** A first line parsed and checked by `schema`; undefined (with why) when it is not one. */
 export function parseLine<T>(line: string, schema: z.ZodType<T>): { value: T } | { why: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(line);
-  } catch {
-    return { why: 'not JSON' };
-  }
+  const read = jsonLine(line);
+  return 'why' in read ? read : checkedBy(schema, read.data);
+}
+
+/** `data` checked by `schema`, or why it is not one (each issue at its path). */
+export function checkedBy<T>(schema: z.ZodType<T>, data: unknown): { value: T } | { why: string } {
   const parsed = schema.safeParse(data);
   return parsed.success ? { value: parsed.data } : { why: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
 }

@@ -8,7 +8,8 @@
 import type { Socket } from 'node:net';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { shownClient } from '../../orchestrator/util/client-name.js';
-import { whoAnswerSchema, type WhoAnswer } from './hello.js';
+import { checkedBy, whoAnswerSchema, type WhoAnswer } from './hello.js';
+import { jsonLine } from './first-line.js';
 
 /** The longest answer read: every client's fields as its client gave them (one MCP message each at most). */
 export const MAX_WHO_BYTES = MAX_MESSAGE_BYTES;
@@ -39,18 +40,14 @@ export function answerLine(sock: Socket, withinMs: number, maxBytes = MAX_WHO_BY
 
 /** A `who` answer's line read as one: each client cleaned and bounded, then checked; or why it is none. */
 export function readWhoAnswer(line: string): { value: WhoAnswer } | { why: string } {
-  let data: unknown;
-  try {
-    data = JSON.parse(line);
-  } catch {
-    return { why: 'not JSON' };
-  }
+  const read = jsonLine(line);
+  if ('why' in read) return read;
+  const { data } = read;
   const clients = (data as { clients?: unknown } | null)?.clients;
   if (Array.isArray(clients)) {
     (data as { clients: unknown[] }).clients = clients.map((c) =>
       typeof c === 'object' && c !== null && typeof (c as { cwd?: unknown }).cwd === 'string' ? shownClient(c as { cwd: string; name?: string; version?: string; project?: string }) : c,
     );
   }
-  const parsed = whoAnswerSchema.safeParse(data);
-  return parsed.success ? { value: parsed.data } : { why: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') };
+  return checkedBy(whoAnswerSchema, data);
 }
