@@ -250,9 +250,9 @@ describe('the job store', () => {
     const job = await store.create('agent-a', 'route_and_generate', 'k1');
     const gone = new JobStore(home, () => false); // as read once its server died
     expect((await gone.get(job.id))?.state).toBe('lost');
-    expect(await gone.sameCall('agent-a', 'k1')).toBeUndefined();
+    expect((await gone.previous('agent-a', 'k1')).same).toBeUndefined();
     expect((await store.get(job.id))?.state).toBe('running');
-    expect((await store.sameCall('agent-a', 'k1'))?.id).toBe(job.id);
+    expect(((await store.previous('agent-a', 'k1')).same)?.id).toBe(job.id);
   });
 
   it(`keeps an ended job ${KEEP_MS / 3600_000} h: past it, a repeated call starts over; within it, attaches`, async () => {
@@ -261,12 +261,12 @@ describe('the job store', () => {
     const store = new JobStore(home, () => true, () => now);
     const job = await store.create('agent-a', 't', 'k1');
     await store.end(job.id, 'done', { value: 'answer' });
-    expect(await store.sameCall('agent-a', 'k1')).toBeUndefined(); // answered whole: no job the agent knew of
+    expect((await store.previous('agent-a', 'k1')).same).toBeUndefined(); // answered whole: no job the agent knew of
     await store.handedOver(job.id);
     now += KEEP_MS - 1000;
-    expect((await store.sameCall('agent-a', 'k1'))?.result).toBe('answer');
+    expect(((await store.previous('agent-a', 'k1')).same)?.result).toBe('answer');
     now += 2000;
-    expect(await store.sameCall('agent-a', 'k1')).toBeUndefined();
+    expect((await store.previous('agent-a', 'k1')).same).toBeUndefined();
     expect((await store.list('agent-a')).map((j) => j.id)).toEqual([]);
   });
 
@@ -289,7 +289,7 @@ describe('the job store', () => {
     stopping.abort(new Error('stopping'));
     await expect(running).rejects.toThrow('aborted');
     // the other side: a store that fails
-    const broken = new LongWork({ previous: async () => Promise.reject(new Error('disk full')), sameCall: async () => Promise.reject(new Error('disk full')), create: async () => Promise.reject(new Error('disk full')), end: async () => Promise.reject(new Error('disk full')), progress: async () => undefined, handedOver: async () => undefined, lostParts: async () => Promise.reject(new Error('disk full')) } as unknown as JobStore);
+    const broken = new LongWork({ previous: async () => Promise.reject(new Error('disk full')), create: async () => Promise.reject(new Error('disk full')), end: async () => Promise.reject(new Error('disk full')), progress: async () => undefined, handedOver: async () => undefined, lostParts: async () => Promise.reject(new Error('disk full')) } as unknown as JobStore);
     const h = gated(1);
     h.release();
     expect(await broken.run(call({ work: h.work }))).toMatchObject({ kind: 'result', result: 'part 1' });

@@ -24,7 +24,7 @@ describe('what is left of a limit', () => {
 });
 
 /** A job store that keeps nothing (the runner works without one). */
-const store = { previous: async () => ({ lost: [] }), sameCall: async () => undefined, lostParts: async () => [], create: async () => Promise.reject(new Error('none')), handedOver: async () => undefined, progress: async () => undefined, end: async () => undefined } as unknown as JobStore;
+const store = { previous: async () => ({ lost: [] }), lostParts: async () => [], create: async () => Promise.reject(new Error('none')), handedOver: async () => undefined, progress: async () => undefined, end: async () => undefined } as unknown as JobStore;
 
 afterEach(() => {
   vi.useRealTimers();

@@ -203,11 +203,6 @@ export class JobStore {
     return { ...(same && { same }), lost };
   }
 
-  /** The newest job of `owner`'s same call that a repeated call attaches to (previous). */
-  async sameCall(owner: string, key: string): Promise<Job | undefined> {
-    return (await this.previous(owner, key)).same;
-  }
-
   /** The parts a job of `owner`'s same call answered before its server went (previous). */
   async lostParts(owner: string, key: string): Promise<ReusablePart[]> {
     return (await this.previous(owner, key)).lost;

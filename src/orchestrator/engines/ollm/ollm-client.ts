@@ -28,8 +28,6 @@ export interface BoxOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether anything may be sent to it now (an engine's planner: its process still lives); false: the call fails as unreachable, sending nothing. */
   sendable?: () => boolean;
-  /** Speak the 2026-07-28 era when the box does (probed once per connection, else 2025's): an answer without notifications comes as one JSON body. */
-  modern?: boolean;
 }
 
 /** What one call asks of the connection. */
@@ -72,7 +70,7 @@ export class BoxConnection {
     if (this.client) return this.client;
     const token = this.token();
     const connecting: Promise<Client> = loadSdk().then(({ Client, StreamableHTTPClientTransport }) => {
-      const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {}, ...(this.o.modern && { versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(call.timeoutMs, this.o.timeoutMs) } } }) });
+      const client = new Client({ name: BOX_CLIENT_NAME, version: '1' }, { capabilities: {} });
       const transport = new StreamableHTTPClientTransport(new URL(this.o.url), {
         ...(token && { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
         // bytes counted as they come; past the bound the connection ends its calls (capped-fetch.ts)
@@ -85,7 +83,7 @@ export class BoxConnection {
       return client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
     });
     this.client = connecting;
-    // watched once open: a negotiated opening may close and reopen its transport meanwhile (the era's probe)
+    // watched once open: an opening may close and reopen its transport meanwhile (a protocol era's probe)
     connecting.then(
       (client) => (client.onclose = () => this.drop(connecting)),
       () => this.drop(connecting),
