@@ -22,7 +22,8 @@ function handshake(cli, protocolVersion, capabilities) {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [cli, '--no-shared'], {
       cwd: home,
-      env: { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, OLLAMA_HOST: '127.0.0.1:9', OLLM_LOG_LEVEL: 'error' },
+      // its socket folder (where it claims the engines it would plan) in its own home too: nothing left in /tmp
+      env: { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: home, TMPDIR: home, OLLAMA_HOST: '127.0.0.1:9', OLLM_LOG_LEVEL: 'error' },
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     const timer = setTimeout(() => child.kill(), 30_000);
