@@ -21,7 +21,8 @@ export function tempHome(yaml?: string): string {
  * serves on its own (OLLM_SHARED=0) unless the test asks for the shared server (`OLLM_SHARED: '1'`).
  */
 export function serverEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), OLLM_LOG_LEVEL: 'info', OLLM_SHARED: '0' };
+  // the test run's temporary folder (test/global-setup.ts), so what a server makes there — an engine's claim in its socket folder — goes with the run
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), OLLM_LOG_LEVEL: 'info', OLLM_SHARED: '0', ...(process.env.OLLM_TEST_TMPDIR && { TMPDIR: process.env.OLLM_TEST_TMPDIR }) };
   return { ...env, ...extra };
 }
 
