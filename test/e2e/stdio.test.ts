@@ -221,7 +221,8 @@ describe('the bundle', () => {
     for (const p of packages) copyPackage(p.dir, join(dir, p.rel));
     expect(packages.map((p) => p.name)).toContain('libsql');
     for (const dev of ['zod', '@modelcontextprotocol/server', 'ollama', 'yaml']) expect(existsSync(join(dir, 'node_modules', dev))).toBe(false);
-    const env = { PATH: process.env.PATH ?? '', HOME: dir, OLLM_HOME: tempHome(YAML), OLLAMA_HOST: fake.host, OLLM_SHARED: '0' };
+    const home = tempHome(YAML);
+    const env = serverEnv({ HOME: dir, OLLM_HOME: home, OLLAMA_HOST: fake.host, OLLM_SHARED: '0' });
     const { spawn } = await import('node:child_process');
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, [join(dir, 'dist/cli.js'), 'doctor', '--json'], { cwd: dir, env });
@@ -241,7 +242,7 @@ describe('the bundle', () => {
       expect(saved.isError, JSON.stringify(saved.content)).toBeFalsy();
       const found = await client.callTool({ name: 'recall', arguments: { key: 'folder check' } });
       expect(found.structuredContent).toMatchObject({ entries: [{ key: 'folder check', value: 'dist plus production dependencies' }] });
-      expect(existsSync(join(env.OLLM_HOME, 'state.db'))).toBe(true);
+      expect(existsSync(join(home, 'state.db'))).toBe(true);
     } finally {
       await client.close();
     }
