@@ -62,6 +62,10 @@ const SLOW = [
   'test/e2e/shared-files.test.ts',
   'test/e2e/project.test.ts',
   'test/e2e/home-files.test.ts',
+  // jobs waited on in real time: hand-overs at short limits, follow-ups that wait for the result, turns on a model's slots
+  'test/integration/job-follow-up.test.ts',
+  'test/integration/long-work.test.ts',
+  'test/integration/named-turns.test.ts',
   'test/e2e/shared-memo.test.ts', // four launches and two shared servers, a settings file changed between them
   // not test/e2e/shared-rebuild.test.ts: it counts every shared server of the user, and a daemon another
   // slow file's server starts in the default runtime folder was counted with them (3 where 2)
