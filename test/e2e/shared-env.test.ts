@@ -19,7 +19,13 @@ const call = async (l: SharedLaunch, name: string, args: Record<string, unknown>
 const claimants = (runtime: string): number[] =>
   readdirSync(socketDir(runtime))
     .filter((n) => /^engine-[0-9a-f]{16}\.json$/.test(n))
-    .map((f) => (JSON.parse(readFileSync(join(socketDir(runtime), f), 'utf8')) as { pid: number }).pid);
+    .flatMap((f) => {
+      try {
+        return [(JSON.parse(readFileSync(join(socketDir(runtime), f), 'utf8')) as { pid: number }).pid];
+      } catch {
+        return []; // withdrawn between the listing and the read
+      }
+    });
 
 describe('the environment of a launch, one home', () => {
   it('a launch with OLLM_ENGINE_CLAIMS=0 after one without gets a server of its own where claims are off; the first keeps its claim; the same environment shares one server', { timeout: 90_000 }, async () => {

@@ -28,11 +28,20 @@ export function socketFiles(runtime: string): string[] {
   }
 }
 
+/** A file of the socket folder's text, or '' when it went between the listing and the read (a server retiring removes its lock and log). */
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** The pids of the shared servers running in `runtime` (from their lock files). */
 export function sharedPids(runtime: string): number[] {
   return socketFiles(runtime)
     .filter((f) => f.endsWith('.lock'))
-    .map((f) => Number(readFileSync(join(socketDir(runtime), f), 'utf8').trim()))
+    .map((f) => Number(readIfThere(join(socketDir(runtime), f)).trim()))
     .filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
@@ -86,7 +95,7 @@ export function servedBy(l: SharedLaunch): number {
 export function serverLog(runtime: string, pid: number): string {
   const dir = socketDir(runtime);
   for (const f of socketFiles(runtime).filter((n) => n.endsWith('.log'))) {
-    const text = readFileSync(join(dir, f), 'utf8');
+    const text = readIfThere(join(dir, f));
     if (f === `retiring-${pid}.log` || text.includes(`shared server ${pid} listening`)) return text;
   }
   return '';
