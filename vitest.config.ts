@@ -67,8 +67,7 @@ const SLOW = [
   'test/integration/long-work.test.ts',
   'test/integration/named-turns.test.ts',
   'test/e2e/shared-memo.test.ts', // four launches and two shared servers, a settings file changed between them
-  // not test/e2e/shared-rebuild.test.ts: it counts every shared server of the user, and a daemon another
-  // slow file's server starts in the default runtime folder was counted with them (3 where 2)
+  'test/e2e/shared-rebuild.test.ts', // an earlier build's daemon retiring, waited for until it exits
 ];
 
 /** End-to-end files that choose their transport themselves (or start servers their own way): run once. */
