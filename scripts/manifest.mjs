@@ -106,7 +106,8 @@ export async function listOffered(cli) {
     command: process.execPath,
     args: [cli],
     cwd: home,
-    env: { PATH: process.env.PATH ?? '', HOME: home, USERPROFILE: home, OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9', OLLM_LOG_LEVEL: 'error' },
+    // a server of its own, in its own folder: no shared server started for it, no engine claimed, nothing in the user's temporary folder
+    env: { PATH: process.env.PATH ?? '', HOME: home, USERPROFILE: home, OLLM_HOME: home, OLLM_HOST: 'http://127.0.0.1:9', OLLM_LOG_LEVEL: 'error', OLLM_SHARED: '0', OLLM_ENGINE_CLAIMS: '0', TMPDIR: home, TEMP: home, TMP: home, XDG_RUNTIME_DIR: home },
     stderr: 'pipe',
   });
   let stderr = '';

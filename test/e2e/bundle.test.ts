@@ -148,7 +148,25 @@ beforeAll(() => {
   // the first run on a machine fetches the other platforms' binaries from the npm registry
 }, 120_000);
 
+/** The pids of the processes running a file under `dir` (Linux's /proc; none where there is no /proc). */
+function runningFrom(dir: string): number[] {
+  const pids: number[] = [];
+  for (const pid of existsSync('/proc') ? readdirSync('/proc').filter((p) => /^\d+$/.test(p)) : []) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.startsWith(`${dir}/`))) pids.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 describe('the Claude Desktop bundle', () => {
+  it('is packed by a server of its own that it ends: no shared server of the staged build outlives the packing', () => {
+    // the manifest lists what the staged server offers: that server ran alone (no daemon started for it in the user's /tmp)
+    expect(runningFrom(join(work, 'stage'))).toEqual([]);
+  });
+
   it('is a zip of the built server, its manifest and documents, and libsql with what it requires: no other package', () => {
     const zip = readFileSync(bundle);
     expect(zip.subarray(0, 4).toString('binary')).toBe('PK\u0003\u0004');
