@@ -150,7 +150,6 @@ export const routeAndGenerateTool = defineTool({
     const key = callKey('route_and_generate', ctx.rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
     return asJob<Routed>(ctx, { tool: 'route_and_generate', key }, async (control) => {
       const result = await offload(ctx.orch, request(control.signal, control));
-      if (process.env.HACK?.includes('noledger')) return { structured: result as never, text: renderRoute(result) };
       if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)), control.spent());
       // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
       const text = JSON.stringify(result.json);
