@@ -132,7 +132,7 @@ describe('a rebuilt checkout', () => {
     expect(check.detail).toMatch(new RegExp(`pid ${servedBy(b)}, .*\`ollm-mcp daemon\`.*new launches join it; 1 client connected: client-new 1\\.0\\.0`));
     expect(check.fix).toMatch(/2 servers serve .*each engine is planned by the one that claimed it first.*`ollm-mcp shared stop` to stop it now/);
     const text = await run(['shared'], env);
-    // the listing holds every shared server of the user it finds (another test's, in /tmp, may be among them): these two serve this home
+    // the listing holds every shared server of the user it finds (another test's, in /tmp, may be among them): these two are this test's
     expect(text.stdout).toMatch(/^\d+ shared servers:/);
     for (const pid of [d.child.pid!, servedBy(b)]) expect(text.stdout).toContain(`pid ${pid}`);
     expect((await listed(env)).map((s) => s.pid).sort()).toEqual([d.child.pid!, servedBy(b)].sort());
