@@ -39,10 +39,14 @@ function env(home: string, host: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '', HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: home, OLLAMA_HOST: host, OLLM_LOG_LEVEL: 'error' };
 }
 
+/** The homes of the cold starts: the shared servers their launches started are stopped at the end. */
+const coldHomes: string[] = [];
+
 /** spawn → initialize → tools/list, in ms. */
 function coldStart(file: string, host: string): Promise<number> {
   return new Promise((resolve) => {
     const home = tempDir('ollm-bench-peer-');
+    coldHomes.push(home);
     const t0 = performance.now();
     const child = spawn(process.execPath, [file], { env: env(home, host), stdio: ['pipe', 'pipe', 'ignore'], cwd: home });
     let out = '';
@@ -91,6 +95,17 @@ function sharedServers(home: string): number[] {
     }
   }
   return out;
+}
+
+/** The shared servers run for `home` stopped (SIGTERM). */
+function stopShared(home: string): void {
+  for (const pid of sharedServers(home)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
 }
 
 const bareNode = () => new Promise<number>((resolve) => {
@@ -169,6 +184,7 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     await ours.close();
     await peer.close();
     await floor.close();
+    stopShared(homes.ours!);
   }
   const starts: Record<string, number[]> = { bare: [], ours: [], peer: [] };
   for (let i = 0; i < 9; i++) {
@@ -176,6 +192,9 @@ export async function benchPeer(): Promise<{ ok: boolean; lines: string[] }> {
     starts.ours!.push(await coldStart(CLI, fake.host));
     starts.peer!.push(await coldStart(peerFile, fake.host));
   }
+  // the shared servers the cold starts' launches started (one may still be starting as its launch was killed): not left to wait out their idle limit
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const home of coldHomes.splice(0)) stopShared(home);
   await fake.stop();
   const over = (k: string) => p50(times[k]!) - p50(times.raw!);
   const callOk = over('ours') <= over('peer') && over('ours') <= 1.5;
