@@ -162,9 +162,10 @@ function runningFrom(dir: string): number[] {
 }
 
 describe('the Claude Desktop bundle', () => {
-  it('is packed by a server of its own that it ends: no shared server of the staged build outlives the packing', () => {
-    // the manifest lists what the staged server offers: that server ran alone (no daemon started for it in the user's /tmp)
-    expect(runningFrom(join(work, 'stage'))).toEqual([]);
+  it('is packed by a server of its own that it ends: no shared server of the staged build outlives the packing', async () => {
+    // the manifest lists what the staged server offers: that server ran alone (no daemon started for it in the
+    // user's /tmp, which would wait out its idle limit); a few seconds for the listing's own process to be gone
+    await expect.poll(() => runningFrom(join(work, 'stage')), { timeout: 5000, interval: 100 }).toEqual([]);
   });
 
   it('is a zip of the built server, its manifest and documents, and libsql with what it requires: no other package', () => {
