@@ -19,7 +19,7 @@
  * (bench/relay-server.mjs), what the protocol and a process hop cost here whatever a server does.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { CLI } from '../test/helpers/spawn.js';
+import { commandLine, environment, processesWhere } from '../test/helpers/processes.js';
 import { tempDir } from '../test/helpers/temp.js';
 
 /** The floor: an MCP server that only relays the prompt (bench/relay-server.mjs). */
@@ -84,17 +85,7 @@ function cpuMs(pid: number): number {
 
 /** The processes of `ollm-mcp daemon` run for `home`, if any (found by their OLLM_HOME; Linux /proc). */
 function sharedServers(home: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (!args.includes('daemon')) continue;
-      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(`OLLM_HOME=${home}`)) out.push(Number(name));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
+  return processesWhere((pid) => commandLine(pid).includes('daemon') && environment(pid).includes(`OLLM_HOME=${home}`));
 }
 
 /** The shared servers run for `home` stopped (SIGTERM). */

@@ -19,6 +19,7 @@ import { ENV_VARS } from '../../src/orchestrator/config/index.js';
 import { BUILTIN_TEMPLATES } from '../../src/orchestrator/templates/builtin.js';
 import { TOOLS } from '../../src/tools/index.js';
 import { serverEnv } from '../helpers/spawn.js';
+import { commandLine, processesWhere } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -148,24 +149,11 @@ beforeAll(() => {
   // the first run on a machine fetches the other platforms' binaries from the npm registry
 }, 120_000);
 
-/** The pids of the processes running a file under `dir` (Linux's /proc; none where there is no /proc). */
-function runningFrom(dir: string): number[] {
-  const pids: number[] = [];
-  for (const pid of existsSync('/proc') ? readdirSync('/proc').filter((p) => /^\d+$/.test(p)) : []) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.startsWith(`${dir}/`))) pids.push(Number(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
 describe('the Claude Desktop bundle', () => {
   it('is packed by a server of its own that it ends: no shared server of the staged build outlives the packing', async () => {
     // the manifest lists what the staged server offers: that server ran alone (no daemon started for it in the
     // user's /tmp, which would wait out its idle limit); a few seconds for the listing's own process to be gone
-    await expect.poll(() => runningFrom(join(work, 'stage')), { timeout: 5000, interval: 100 }).toEqual([]);
+    await expect.poll(() => processesWhere((pid) => commandLine(pid).some((arg) => arg.startsWith(`${join(work, 'stage')}/`))), { timeout: 5000, interval: 100 }).toEqual([]);
   });
 
   it('is a zip of the built server, its manifest and documents, and libsql with what it requires: no other package', () => {

@@ -2,10 +2,10 @@
 // change what a server does (place.ts SERVER_VARIABLES) are in its key: a launch with other values
 // gets a server of its own, and never has the first launch's rule (issue 61, item 9) — while
 // launches with the same environment still share one server.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runtimeDir, servedBy, serverLog, sharedFixture, sharedLaunch, socketDir, type SharedLaunch } from '../helpers/shared.js';
+import { readIfThere, runtimeDir, servedBy, serverLog, sharedFixture, sharedLaunch, socketDir, type SharedLaunch } from '../helpers/shared.js';
 import { tempHome } from '../helpers/spawn.js';
 
 const state = sharedFixture();
@@ -20,11 +20,8 @@ const claimants = (runtime: string): number[] =>
   readdirSync(socketDir(runtime))
     .filter((n) => /^engine-[0-9a-f]{16}\.json$/.test(n))
     .flatMap((f) => {
-      try {
-        return [(JSON.parse(readFileSync(join(socketDir(runtime), f), 'utf8')) as { pid: number }).pid];
-      } catch {
-        return []; // withdrawn between the listing and the read
-      }
+      const text = readIfThere(join(socketDir(runtime), f)); // '' when withdrawn between the listing and the read; never half-written (engine-claims.ts links it whole)
+      return text ? [(JSON.parse(text) as { pid: number }).pid] : [];
     });
 
 describe('the environment of a launch, one home', () => {

@@ -5,11 +5,12 @@
  * started here is killed by stopEngines() (each test file calls it after its tests).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './temp.js';
+import { parentOf, processesWhere } from './processes.js';
 // @ts-expect-error a plain .mjs script, without types
 import { engineBinary } from '../../scripts/engine.mjs';
 import { FakeOllama } from '../fake-ollama/server.js';
@@ -95,18 +96,7 @@ export async function startEngine(opts: { dir: string; modelsMax: number; ctx?: 
 
 /** The processes a process started (a router's model servers), read from /proc. */
 export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
+  return processesWhere((p) => parentOf(p) === pid);
 }
 
 /** Kills the server and the model servers it started (SIGKILL leaves a router's children behind otherwise). */

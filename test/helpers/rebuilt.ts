@@ -7,9 +7,10 @@
  * current build's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
+import { commandLine, processesWhere } from './processes.js';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { SharedLaunch } from './shared.js';
 import { CLI, serverEnv } from './spawn.js';
@@ -44,17 +45,11 @@ export function earlierBuild(id = 'aaaaaaaaaaaa', at = 1): EarlierBuild {
  * waits out its idle limit at a socket of its own, which the test's runtime folder no longer lists.
  */
 function stopRunning(cli: string): void {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-  } catch {
-    return; // no /proc
-  }
-  for (const pid of pids) {
+  for (const pid of processesWhere((p) => commandLine(p).includes(cli))) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(cli)) process.kill(Number(pid), 'SIGTERM');
+      process.kill(pid, 'SIGTERM');
     } catch {
-      // gone, or not ours
+      // gone already
     }
   }
 }

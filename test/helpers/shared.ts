@@ -29,7 +29,7 @@ export function socketFiles(runtime: string): string[] {
 }
 
 /** A file of the socket folder's text, or '' when it went between the listing and the read (a server retiring removes its lock and log). */
-function readIfThere(path: string): string {
+export function readIfThere(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
