@@ -83,7 +83,7 @@ export class BoxConnection {
       return client.connect(transport, { timeout: Math.min(call.timeoutMs, this.o.timeoutMs), ...(call.signal && { signal: call.signal }) }).then(() => client);
     });
     this.client = connecting;
-    // watched once open: an opening may close and reopen its transport meanwhile (a protocol era's probe)
+    // watched once open, not before: a failed opening is dropped by its own rejection
     connecting.then(
       (client) => (client.onclose = () => this.drop(connecting)),
       () => this.drop(connecting),
