@@ -62,7 +62,7 @@ export async function benchMemory(): Promise<{ ok: boolean; lines: string[] }> {
     for (let i = 0; i < RUNS; i++) search.push(await timed(() => store.search(queries[i % queries.length]!)));
     const prompt = `Please help me set up the deploy of our API to staging: the database is postgres, tests run in docker, and the team reviews every pull request. ${sentence(3)} ${sentence(9)}`;
     const forPrompt: number[] = [];
-    for (let i = 0; i < 50; i++) forPrompt.push(await timed(() => store.systemPromptAddition(prompt, 500)));
+    for (let i = 0; i < 50; i++) forPrompt.push(await timed(() => store.factsFor(prompt, 500)));
 
     const other = new MemoryStore(dir, limits, { flushDelayMs: 60_000 });
     await other.remember('written elsewhere', 'another process changed the file');

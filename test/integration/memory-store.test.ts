@@ -60,7 +60,7 @@ describe('memory store', () => {
     await s.remember('editor', 'Neovim');
     await s.recall('editor');
     expect((await s.search('editor'))[0]).toMatchObject({ key: 'editor', accessCount: 2 });
-    expect(await s.systemPromptAddition('which editor?', 100)).toContain('- editor: Neovim');
+    expect(await s.factsFor('which editor?', 100)).toContain('- editor: Neovim');
     expect(rows()[0]!.access_count).toBe(0); // counted in memory, not written yet
     expect((await s.recall('editor'))!.accessCount).toBe(4);
     await s.flush();
@@ -149,7 +149,7 @@ describe('memory store', () => {
     const all = vi.spyOn(Object.getPrototypeOf(db.prepare('SELECT 1')) as { all(...args: unknown[]): unknown[] }, 'all');
     // another record committed through the same connection, as every call's metrics are
     await queueWrite(db, () => db.prepare("INSERT INTO documents (name, json) VALUES ('other', '{}') ON CONFLICT (name) DO UPDATE SET json = excluded.json").run());
-    expect(await s.systemPromptAddition('which editor?', 500)).toContain('Neovim');
+    expect(await s.factsFor('which editor?', 500)).toContain('Neovim');
     expect(all).not.toHaveBeenCalled(); // the entries kept were used, not read again
     // the other side: a change of the memory itself is seen, by every store of this home
     await store().remember('shell', 'fish');

@@ -218,20 +218,21 @@ describe('streaming control', () => {
 });
 
 describe('memory hook', () => {
-  it('remembered facts join the system prompt within the budget, unless useMemory is false', async () => {
+  it('remembered facts follow the prompt within the budget (the system prompt stays the same for every question), unless useMemory is false', async () => {
     const core = await setup();
     const budgets: number[] = [];
     core.memory = {
-      systemPromptAddition: async (_prompt, budget) => {
+      factsFor: async (_prompt, budget) => {
         budgets.push(budget);
         return 'The user prefers TypeScript.';
       },
     };
     await routeAndGenerate(core, { prompt: 'hello memory', system: 'Be brief.', task: 'general' });
     await routeAndGenerate(core, { prompt: 'hello without', task: 'general', useMemory: false });
-    const sent = (p: string) => fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt === p)!.body as { system?: string };
-    expect(sent('hello memory').system).toBe('Be brief.\n\nThe user prefers TypeScript.');
+    const sent = (p: string) => fake.requests.find((q) => q.path === '/api/generate' && (q.body as { prompt?: string }).prompt?.startsWith(p))!.body as { system?: string; prompt: string };
+    expect(sent('hello memory')).toMatchObject({ system: 'Be brief.', prompt: 'hello memory\n\nThe user prefers TypeScript.' });
     expect(sent('hello without').system).toBeUndefined();
+    expect(sent('hello without').prompt).toBe('hello without');
     expect(budgets).toEqual([500]); // memory.promptBudgetTokens
   });
 });

@@ -19,7 +19,7 @@ function describeAttempts(attempts: Attempt[]): string {
 /** The plan that found no local answer: its request, the request as shaped (route-prepare.ts), and every attempt. */
 export interface Elsewhere {
   req: RouteRequest;
-  ask: Pick<Prepared, 'work' | 'system' | 'maxTokens' | 'temperature' | 'notes'>;
+  ask: Pick<Prepared, 'work' | 'system' | 'prompt' | 'maxTokens' | 'temperature' | 'notes'>;
   attempts: Attempt[];
 }
 
@@ -39,7 +39,7 @@ export async function answerElsewhere(fallback: Fallback | undefined, plan: Else
   const out = fallback
     ? await fallback.answer(
         {
-          prompt: req.prompt,
+          prompt: c.prompt,
           maxTokens: c.maxTokens,
           temperature: c.temperature,
           ...(c.system && { system: c.system }),

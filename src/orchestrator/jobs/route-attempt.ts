@@ -33,7 +33,7 @@ interface Trial {
 
 /** The first usable answer of the candidates, or undefined when none gave one (or the call was cancelled). */
 export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, list: Candidates, attempts: Attempt[], started: number): Promise<RouteResult | undefined> {
-  const trial: Trial = { parts, req, ask, attempts, started, given: { texts: ask.system ? [req.prompt, ask.system] : [req.prompt], ask: ask.words } };
+  const trial: Trial = { parts, req, ask, attempts, started, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words } };
   const down = new Set<string>();
   let tried = 0;
   for (let i = 0; ; i++) {
@@ -137,7 +137,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
     const out = await streamGenerate(host.engine, {
       ...streamOptions(parts.settings, loaded, { capabilities: model?.capabilities ?? [], maxTokens: req.maxTokens, temperature: req.temperature, ...own }),
-      prompt: req.prompt,
+      prompt: ask.prompt,
       ...(req.images && { images: req.images }),
       ...(req.format && { format: req.format.format }),
       ...(req.agent !== undefined && { agent: req.agent }),

@@ -1,6 +1,10 @@
 /**
  * A request shaped for its engine, before it is placed: the kind of work (from the caller's
- * words), the system prompt with remembered facts, the answer's limit and the tokens it needs.
+ * words), the system prompt, the prompt with remembered facts, the answer's limit and the tokens
+ * it needs. Laid out for the engines' prefix caches (DESIGN: what repeats first, what varies
+ * last): the system prompt holds only what is the same for every call of this agent and project
+ * (their prompts, the caller's system, the guide); the remembered facts, chosen by the question,
+ * come after the prompt — so questions over the same inputs share everything up to the question.
  * The work is worked out when first needed — at once for a ranking, a dry run or a client shown
  * progress; for the model the caller named, at its first token (route-attempt.ts), so its cost is
  * not on the way to the engine.
@@ -21,6 +25,8 @@ export interface Prepared {
   words: string;
   notes: string[];
   system: string | undefined;
+  /** What the engine is sent as the prompt: the caller's (its inputs first), then the remembered facts chosen for it. */
+  prompt: string;
   maxTokens: number;
   temperature?: number | undefined;
   /** The prompt and system estimated here, and as counted for the model (the caller's count where it gave one). */
@@ -33,7 +39,7 @@ export interface Prepared {
 /** Remembered facts for the prompt; when memory cannot be read, generation goes on without it and says why. */
 async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens: number, notes: string[]): Promise<string> {
   try {
-    return await memory.systemPromptAddition(prompt, budgetTokens);
+    return await memory.factsFor(prompt, budgetTokens);
   } catch (err) {
     notes.push(`Remembered facts were not used: ${err instanceof Error ? err.message : String(err)}`);
     return '';
@@ -49,9 +55,10 @@ export async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepa
   if (req.progress) req.progress.enter({ kind: 'starting', what: `choosing a model for ${workOf().profile} work` });
   const notes: string[] = [];
   const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes) : '';
-  const system = [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide, memoryText].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const system = [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
+  const prompt = memoryText ? `${req.prompt}\n\n${memoryText}` : req.prompt;
   const maxTokens = answerLimit(req.maxTokens, settings);
-  const estimated = estimateTokens(`${system ?? ''}\n${req.prompt}`);
+  const estimated = estimateTokens(`${system ?? ''}\n${prompt}`);
   // the caller may have counted the prompt for the model it names (offload: its tokenizer or calibration)
   const promptTokens = req.promptTokens !== undefined ? Math.max(estimated - estimateTokens(req.prompt), 0) + req.promptTokens : estimated;
   const answerTokens = answerReserve(req.maxTokens, maxTokens);
@@ -64,6 +71,7 @@ export async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepa
     words,
     notes,
     system,
+    prompt,
     maxTokens,
     ...(temperature !== undefined && { temperature }),
     estimated,

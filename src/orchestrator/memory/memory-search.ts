@@ -142,7 +142,7 @@ export function promptLine(e: MemoryEntry): string {
 }
 
 /**
- * What joins the system prompt: entries relevant to the prompt first, then preferences (they
+ * What follows the prompt: entries relevant to the prompt first, then preferences (they
  * apply to any answer), then the rest by recency — each line only while the whole stays within
  * `budgetTokens`. Returns the text ('' when nothing fits) and the entries used.
  */

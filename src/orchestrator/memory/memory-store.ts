@@ -181,8 +181,8 @@ export class MemoryStore implements MemoryProvider {
     return counts;
   }
 
-  /** The memories for a prompt, as system-prompt text within the budget; the ones used are counted. */
-  async systemPromptAddition(prompt: string, budgetTokens: number): Promise<string> {
+  /** The memories for a prompt, as text within the budget (sent after it); the ones used are counted. */
+  async factsFor(prompt: string, budgetTokens: number): Promise<string> {
     const { text: addition, used } = promptAddition(await this.entries(), prompt, budgetTokens);
     this.used(used);
     return addition;
