@@ -20,6 +20,7 @@ import { Puller } from '../models/pull.js';
 import { describeFigure, type SeenSize } from '../loading/learned-size.js';
 import { isEmbedding, modelFacts } from '../loading/load-planning.js';
 import { trustedSeen } from '../loading/plausible-size.js';
+import { PrefixMemory } from './prefix-memory.js';
 
 export interface FleetHostDeps {
   ram: RamMonitor;
@@ -41,6 +42,8 @@ export class FleetHost {
   readonly loader: Loader;
   readonly puller: Puller;
   readonly overview: ModelOverview;
+  /** What its engine's slots were last sent, per model (placement's prefix affinity: prefix-memory.ts). */
+  readonly prefixes = new PrefixMemory();
   private readonly sizes?: SeenSizes;
 
   constructor(

@@ -16,6 +16,7 @@ import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-cand
 import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
+import { chainOf, prefixSlots } from './route-affinity.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -133,6 +134,8 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
   // one of its slots, by turns with other clients' requests (loading/slot-gate.ts); what it may write: how long others wait behind it (route-candidates.ts)
   const done = await host.loader.admit(candidate.model, { client: clientOf(req), tokens: ask.maxTokens, slots: slotsOf(host), signal: req.signal, progress: req.progress });
   try {
+    // with several hosts, where this prompt now sits is what the next request of its kind is placed by (route-affinity.ts)
+    if (parts.fleet.hosts.length > 1) host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host));
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
     const out = await streamGenerate(host.engine, {

@@ -28,6 +28,7 @@ import { fitLimit } from './limit-route.js';
 import { fairChoice, type Contender } from '../generation/schedule.js';
 import { evidenceFor } from '../generation/learning.js';
 import type { ProfileName } from '../models/profiles.js';
+import { preferCachedCopy } from './route-affinity.js';
 
 /** Above this context, each candidate's window is weighed against its host's memory (fleet/windows.ts). */
 const WINDOWS_FROM = 2048;
@@ -107,6 +108,8 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   const named = queue[0];
   const namedView = named && unit(named.host);
   if (!ranked && (!named || req.dryRun || !namedView || isFull(namedView, named.model))) rank();
+  // several hosts hold the model: the copy whose engine read this prompt's prefix already (route-affinity.ts)
+  if (views.length > 1) preferCachedCopy(ask, queue, models, unit, (view, model) => view.host.loader.waitingAhead(model, clientOf(req), ask.maxTokens).length);
 
   // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
   if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === namedRefused)) {

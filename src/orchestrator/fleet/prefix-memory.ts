@@ -1,0 +1,89 @@
+/**
+ * What each host's engine has already read, as placement needs it (issue 64, prefix affinity).
+ * Ollama's runner and llama-server keep each slot's last prompt and read only what follows the
+ * part a new prompt shares with it; a request sent where its prefix is held skips reading it. The
+ * engines do not say what their slots hold, so each host remembers what this server sent there:
+ * per model, one entry per slot, the prompt as a chain of block hashes (a 40 KB prompt is 160
+ * numbers, never its text). A new prompt takes the slot that shares most with it, as the engines
+ * choose (llama-server's slot similarity, Ollama's longest common prefix), else the one used
+ * longest ago. Bounded: at most MAX_MODELS models a host, a slot count at most MAX_SLOTS, a chain
+ * at most MAX_BLOCKS long.
+ */
+
+/** Characters a hash block covers: a prefix is known to within this. */
+export const BLOCK_CHARS = 256;
+/** Longest chain kept: 1 MB of prompt. */
+export const MAX_BLOCKS = 4096;
+const MAX_MODELS = 64;
+const MAX_SLOTS = 64;
+
+/** The prompt as block hashes, each over its block and every block before it (FNV-1a, 32 bits): equal prefixes, equal leading hashes. */
+export function blockChain(text: string): Uint32Array {
+  const n = Math.min(MAX_BLOCKS, Math.floor(text.length / BLOCK_CHARS));
+  const chain = new Uint32Array(n);
+  let h = 0x811c9dc5;
+  for (let b = 0; b < n; b++) {
+    for (let i = b * BLOCK_CHARS, end = i + BLOCK_CHARS; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    chain[b] = h;
+  }
+  return chain;
+}
+
+/** How many leading blocks two chains share. */
+export function sharedBlocks(a: Uint32Array, b: Uint32Array): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+interface Slot {
+  chain: Uint32Array;
+  at: number;
+}
+
+export class PrefixMemory {
+  private readonly byModel = new Map<string, Slot[]>();
+
+  /** A prompt sent to `model` here, whose engine runs `slots` slots for it: the slot that shares most with it holds it now, else a free one, else the one used longest ago. */
+  note(model: string, chain: Uint32Array, slots: number, now = Date.now()): void {
+    if (chain.length === 0) return;
+    const list = this.byModel.get(model) ?? [];
+    this.byModel.delete(model); // most recently used model last
+    if (this.byModel.size >= MAX_MODELS) this.byModel.delete(this.byModel.keys().next().value!);
+    this.byModel.set(model, list);
+    let best = -1;
+    let most = 0;
+    list.forEach((s, i) => {
+      const shared = sharedBlocks(s.chain, chain);
+      if (shared > most) (most = shared), (best = i);
+    });
+    const room = Math.max(1, Math.min(MAX_SLOTS, slots));
+    while (list.length > room) list.splice(oldest(list), 1); // the engine runs fewer slots now
+    if (best < 0 && list.length < room) list.push({ chain, at: now });
+    else list[best >= 0 ? best : oldest(list)] = { chain, at: now };
+  }
+
+  /** The characters of `chain` a slot of `model` here holds already (to within BLOCK_CHARS). */
+  held(model: string, chain: Uint32Array): number {
+    let most = 0;
+    for (const s of this.byModel.get(model) ?? []) most = Math.max(most, sharedBlocks(s.chain, chain));
+    return most * BLOCK_CHARS;
+  }
+
+  /** Whether one of `model`'s `slots` here holds no prompt of this server's yet. */
+  freeSlot(model: string, slots: number): boolean {
+    return (this.byModel.get(model)?.length ?? 0) < Math.max(1, slots);
+  }
+
+  /** The model's slots here forget what they held (it was unloaded, or its engine restarted). */
+  forget(model: string): void {
+    this.byModel.delete(model);
+  }
+}
+
+function oldest(list: readonly Slot[]): number {
+  let at = 0;
+  for (let i = 1; i < list.length; i++) if (list[i]!.at < list[at]!.at) at = i;
+  return at;
+}

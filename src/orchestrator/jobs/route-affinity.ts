@@ -1,0 +1,60 @@
+/**
+ * A request goes to the copy of its model whose engine already read its prefix (fleet/prefix-affinity.ts
+ * chooses; fleet/prefix-memory.ts remembers what each host was sent). Only with several hosts, and
+ * only between copies loaded now: a copy that would have to load is a load decision, never made for
+ * a cache. What the engine reads is the system prompt, then the prompt (route-prepare.ts lays it
+ * out: what repeats first).
+ */
+import { othersAt, type HostOverview } from '../fleet/placement.js';
+import { othersCount } from '../fleet/others-load.js';
+import { affinityChoice, type Copy } from '../fleet/prefix-affinity.js';
+import { blockChain } from '../fleet/prefix-memory.js';
+import type { FleetHost } from '../fleet/fleet-host.js';
+import type { Candidate } from '../fleet/windows.js';
+import type { Prepared } from './route-prepare.js';
+
+/** The prompt's block chain, made once a request. */
+const chains = new WeakMap<Prepared, Uint32Array>();
+export function chainOf(ask: Prepared): Uint32Array {
+  let chain = chains.get(ask);
+  if (!chain) chains.set(ask, (chain = blockChain(`${ask.system ?? ''}\u0000${ask.prompt}`)));
+  return chain;
+}
+
+/** The slots a host's engine runs for a model: Ollama's parallel requests, else one (llama-server's own, unknown before a request). */
+export function prefixSlots(host: FleetHost): number {
+  return host.kind === 'llamacpp' ? 1 : (host.engine.can.parallelSlots ?? host.settings.ollama.numParallel);
+}
+
+interface Queued {
+  model: string;
+  why: string;
+  host?: string;
+}
+
+/**
+ * `queue[0]` moved to the loaded copy of its model that holds more of the prompt (or keeps other
+ * requests' prompts cached), the first choice kept right behind it; nothing changes with one host.
+ */
+export function preferCachedCopy(ask: Prepared, queue: Queued[], models: readonly Candidate[], unit: (host: string | undefined) => HostOverview, waitingAhead: (view: HostOverview, model: string) => number): void {
+  const first = queue[0];
+  if (!first || first.host === undefined) return;
+  const loaded = models.filter((m) => m.name === first.model && m.loaded === true && m.host !== undefined);
+  const at = loaded.find((m) => m.host === first.host);
+  if (!at || loaded.length < 2) return;
+  const ordered = [at, ...loaded.filter((m) => m !== at)];
+  const chain = chainOf(ask);
+  const copies = ordered.map((m): Copy => {
+    const view = unit(m.host);
+    const { loader, prefixes } = view.host;
+    return {
+      host: m.host!,
+      heldChars: prefixes.held(first.model, chain),
+      freeSlot: prefixes.freeSlot(first.model, prefixSlots(view.host)),
+      queue: loader.requestsOn(first.model) + waitingAhead(view, first.model) + othersCount(othersAt(view, first.model)),
+    };
+  });
+  const choice = affinityChoice(copies);
+  if (!choice) return;
+  queue.splice(0, 1, { ...first, host: copies[choice.index]!.host, why: `${first.why}; ${choice.why}` }, first);
+}

@@ -1,0 +1,87 @@
+/** Prefix affinity's pure parts: what each host's slots hold (prefix-memory.ts) and which copy a request goes to (prefix-affinity.ts). */
+import { describe, expect, it } from 'vitest';
+import { affinityChoice, MIN_HELD_CHARS, QUEUE_FACTOR, type Copy } from '../../src/orchestrator/fleet/prefix-affinity.js';
+import { BLOCK_CHARS, blockChain, PrefixMemory, sharedBlocks } from '../../src/orchestrator/fleet/prefix-memory.js';
+
+const text = (seed: string, n: number) => Array.from({ length: n }, (_, i) => `${seed} line ${i} of the file\n`).join('');
+const FILE_A = text('alpha', 400);
+const FILE_B = text('beta', 400);
+
+describe('block chains', () => {
+  it('share their leading blocks exactly as far as the texts agree, to within a block', () => {
+    const a = blockChain(`${FILE_A}Task: which line?`);
+    const b = blockChain(`${FILE_A}Task: another question entirely`);
+    const whole = Math.floor(FILE_A.length / BLOCK_CHARS);
+    expect(sharedBlocks(a, b)).toBeGreaterThanOrEqual(whole);
+    expect(sharedBlocks(a, b)).toBeLessThanOrEqual(whole + 1);
+    expect(sharedBlocks(a, blockChain(FILE_B))).toBe(0);
+    // one character changed early: nothing after it is shared
+    const early = `x${FILE_A.slice(1)}`;
+    expect(sharedBlocks(blockChain(FILE_A), blockChain(early))).toBe(0);
+    expect(blockChain('short')).toHaveLength(0);
+  });
+});
+
+describe('a host\'s prefix memory', () => {
+  it('a prompt takes the slot sharing most with it; with none sharing, a free slot, then the one used longest ago', () => {
+    const m = new PrefixMemory();
+    const a = blockChain(FILE_A);
+    const b = blockChain(FILE_B);
+    const c = blockChain(text('gamma', 400));
+    expect(m.freeSlot('m', 2)).toBe(true);
+    m.note('m', a, 2, 1);
+    expect(m.freeSlot('m', 2)).toBe(true);
+    m.note('m', b, 2, 2);
+    expect(m.freeSlot('m', 2)).toBe(false);
+    expect(m.held('m', blockChain(`${FILE_A}Task: q`))).toBeGreaterThan(FILE_A.length - BLOCK_CHARS);
+    expect(m.held('other', a)).toBe(0);
+    // a follow-up of A's takes A's slot, not B's
+    m.note('m', blockChain(`${FILE_A}Task: q`), 2, 3);
+    expect(m.held('m', b)).toBeGreaterThan(0);
+    // a third prompt sharing nothing replaces the slot used longest ago (B's, at 2)
+    m.note('m', c, 2, 4);
+    expect(m.held('m', b)).toBe(0);
+    expect(m.held('m', a)).toBeGreaterThan(0);
+    m.forget('m');
+    expect(m.held('m', a)).toBe(0);
+  });
+
+  it('one slot holds one prompt: the next replaces it', () => {
+    const m = new PrefixMemory();
+    m.note('m', blockChain(FILE_A), 1);
+    m.note('m', blockChain(FILE_B), 1);
+    expect(m.held('m', blockChain(FILE_A))).toBe(0);
+    expect(m.held('m', blockChain(FILE_B))).toBeGreaterThan(0);
+  });
+});
+
+const copy = (host: string, heldChars: number, queue = 0, freeSlot = false): Copy => ({ host, heldChars, queue, freeSlot });
+
+describe('which copy a request goes to', () => {
+  it('the copy holding more of its prompt', () => {
+    expect(affinityChoice([copy('a', 0), copy('b', 40_000)])).toMatchObject({ index: 1, why: expect.stringMatching(/on b has ~10000 tokens of this prompt cached/) });
+    expect(affinityChoice([copy('a', 40_000), copy('b', 0)])).toBeUndefined();
+    expect(affinityChoice([copy('a', 20_000), copy('b', 40_000)])?.index).toBe(1);
+    expect(affinityChoice([copy('a', 40_000), copy('b', 40_000)])).toBeUndefined(); // as much on the first: it stays
+  });
+
+  it('too little held is no reason to move', () => {
+    expect(affinityChoice([copy('a', 0), copy('b', MIN_HELD_CHARS - 1)])).toBeUndefined();
+    expect(affinityChoice([copy('a', 0), copy('b', MIN_HELD_CHARS)])?.index).toBe(1);
+  });
+
+  it(`not to a copy whose queue is past ${QUEUE_FACTOR}× the average, and to one just at it`, () => {
+    // average (4 + 1) / 2 = 2.5; 1.5 × 2.5 = 3.75 < 4: left out
+    expect(affinityChoice([copy('a', 0, 1), copy('b', 40_000, 4)])).toBeUndefined();
+    // average (3 + 1) / 2 = 2; 1.5 × 2 = 3: at the bound, still taken
+    expect(affinityChoice([copy('a', 0, 1), copy('b', 40_000, 3)])?.index).toBe(1);
+  });
+
+  it('with no copy holding the prompt: a free slot before evicting what another request keeps cached there', () => {
+    expect(affinityChoice([copy('a', 0, 0, false), copy('b', 0, 0, true)])).toMatchObject({ index: 1, why: expect.stringMatching(/free slot on b/) });
+    expect(affinityChoice([copy('a', 0, 0, true), copy('b', 0, 0, true)])).toBeUndefined();
+    expect(affinityChoice([copy('a', 0, 0, false), copy('b', 0, 0, false)])).toBeUndefined();
+    expect(affinityChoice([copy('a', 0, 1, false), copy('b', 0, 4, true)])).toBeUndefined(); // the free one's queue is too long
+    expect(affinityChoice([copy('a', 0)])).toBeUndefined();
+  });
+});
