@@ -19,6 +19,7 @@ import { benchFootprint } from './footprint.js';
 import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
+import { benchPrefix } from './prefix.js';
 import { benchShared } from './shared.js';
 import { benchSoak } from './soak.js';
 import { benchFair } from './fair.js';
@@ -70,6 +71,7 @@ const benches = [
   { name: 'estimate', run: benchEstimate },
   { name: 'long-call', run: benchLongCall },
   { name: 'team', run: benchTeam },
+  { name: 'prefix', run: benchPrefix },
   { name: 'soak', run: benchSoak },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
