@@ -65,7 +65,7 @@ export class Loader {
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   private readonly now: () => number;
   private readonly options: LoaderOptions;
-  /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/ollama-host.ts). */
+  /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/fleet-host.ts). */
   readonly keeper: PinKeeper;
   /** What a plan is made from: this host's engine, catalog, memory model and what the loader tracks. */
   private readonly planning: PlanningParts;
