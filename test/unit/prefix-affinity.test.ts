@@ -85,3 +85,31 @@ describe('which copy a request goes to', () => {
     expect(affinityChoice([copy('a', 0)])).toBeUndefined();
   });
 });
+
+describe('the queue after a move to the cached copy', () => {
+  it('the chosen copy first, the first choice right behind it, and no copy twice', async () => {
+    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof chainOf>[0];
+    const views = Object.fromEntries(
+      ['a', 'b'].map((name) => {
+        const prefixes = new PrefixMemory();
+        if (name === 'b') prefixes.note('m', chainOf(ask), 1);
+        return [name, { host: { name, kind: 'ollama', engine: { can: {} }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
+      }),
+    );
+    const unit = (h: string | undefined) => views[h ?? 'a'] as never;
+    const models = ['a', 'b'].map((host) => ({ name: 'm', host, loaded: true })) as never;
+    const queue = [
+      { model: 'm', host: 'a', why: 'ranked first' },
+      { model: 'm', host: 'b', why: 'ranked second' },
+      { model: 'n', host: 'a', why: 'another model' },
+    ];
+    preferCachedCopy(ask, queue, models, unit, () => 0);
+    expect(queue.map((q) => `${q.model}@${q.host}`)).toEqual(['m@b', 'm@a', 'n@a']);
+    expect(queue[0]!.why).toMatch(/^ranked first; its engine on b has ~\d+ tokens of this prompt cached$/);
+    // nothing held anywhere, every slot free: the queue as it was
+    const plain = [{ model: 'm', host: 'a', why: 'x' }];
+    preferCachedCopy({ system: undefined, prompt: FILE_B } as never, plain, models, unit, () => 0);
+    expect(plain).toEqual([{ model: 'm', host: 'a', why: 'x' }]);
+  });
+});

@@ -56,5 +56,8 @@ export function preferCachedCopy(ask: Prepared, queue: Queued[], models: readonl
   });
   const choice = affinityChoice(copies);
   if (!choice) return;
-  queue.splice(0, 1, { ...first, host: copies[choice.index]!.host, why: `${first.why}; ${choice.why}` }, first);
+  const host = copies[choice.index]!.host;
+  const later = queue.findIndex((q, i) => i > 0 && q.model === first.model && q.host === host);
+  if (later > 0) queue.splice(later, 1); // tried first now, never twice
+  queue.splice(0, 1, { ...first, host, why: `${first.why}; ${choice.why}` }, first);
 }
