@@ -19,7 +19,7 @@ const call = async (s: Session, name: string, args: Record<string, unknown>) => 
 };
 
 describe('memory across sessions', () => {
-  it('a fact remembered in one session is recalled in the next and joins a later generation’s system prompt within the budget', async () => {
+  it('a fact remembered in one session is recalled in the next and follows a later generation’s prompt within the budget (never in its system prompt)', async () => {
     const home = tempHome('memory:\n  promptBudgetTokens: 60\n');
     const env = { OLLM_HOME: home, OLLAMA_HOST: fake.host };
     const first = await connect(env);
@@ -41,15 +41,19 @@ describe('memory across sessions', () => {
     const gen = await call(second, 'route_and_generate', { prompt: 'Write the deploy steps for the app', task: 'general' });
     expect(gen.isError).toBeFalsy();
     const sent = fake.requests.slice(before).filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
-    const system = (sent.at(-1)!.body as { system?: string }).system ?? '';
-    expect(system).toContain('- Deploy target: The app deploys to Fly.io with flyctl');
-    expect(Math.ceil(system.length / 4)).toBeLessThanOrEqual(60 + 5); // the budget, not all 31 entries
-    expect(system.split('\n').length).toBeLessThan(10);
+    const body = sent.at(-1)!.body as { system?: string; prompt: string };
+    expect(body.system ?? '').not.toContain('Deploy target');
+    expect(body.prompt.startsWith('Write the deploy steps for the app\n\n')).toBe(true); // the question first, the facts chosen for it after
+    const facts = body.prompt.slice('Write the deploy steps for the app\n\n'.length);
+    expect(facts).toContain('- Deploy target: The app deploys to Fly.io with flyctl');
+    expect(Math.ceil(facts.length / 4)).toBeLessThanOrEqual(60 + 5); // the budget, not all 31 entries
+    expect(facts.split('\n').length).toBeLessThan(10);
 
     const without = fake.requests.length;
     await call(second, 'route_and_generate', { prompt: 'Write the deploy steps for the app', task: 'general', useMemory: false });
     const plain = fake.requests.slice(without).filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt);
     expect((plain.at(-1)!.body as { system?: string }).system ?? '').not.toContain('Deploy target');
+    expect((plain.at(-1)!.body as { prompt: string }).prompt).toBe('Write the deploy steps for the app');
 
     const resource = await second.client.readResource({ uri: 'ollm://memory' });
     const data = JSON.parse((resource.contents[0] as { text: string }).text) as { count: number; file: string };
