@@ -99,7 +99,11 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     ask.work.profile = ranking.profile;
     ask.work.how = ranking.how;
     for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
-    if (views.length > 1) spreadBusy(queue, (c) => unit(c.host));
+    if (views.length > 1) {
+      const typical = answerLimit(undefined, parts.settings);
+      const speeds = parts.records.metrics.all();
+      spreadBusy(queue, (c) => unit(c.host), (c) => backlogPerSlot(unit(c.host), c.model, unit(c.host).host.loader.waitingAhead(c.model, clientOf(req), ask.maxTokens), typical, speeds[c.model]?.avgTokensPerSecond));
+    }
     // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
     if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, client: clientOf(req) });
     // a routed call whose first model would not finish within its client's limit goes to the best that would (limit-route.ts)
@@ -152,18 +156,48 @@ function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Cand
 
 /**
  * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
- * is taken by a request of ours goes after the same model on a host with a free slot.
+ * is taken by a request of ours goes after the same model on a host with a free slot — and, with
+ * every copy's slots taken, after the copy with the shortest queue per slot (requests running and
+ * waiting there, others' where its engine counts them), so no copy's queue grows while another's
+ * is shorter.
  */
-function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOverview): void {
+function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOverview, backlog: (c: Candidacy) => number): void {
   const full = (c: Candidacy) => isFull(viewOf(c), c.model);
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
-    const free = queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && !full(o));
-    if (free > i && full(c)) {
-      const [moved] = queue.splice(free, 1);
-      queue.splice(i, 0, { ...moved!, why: `${moved!.why}${othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`)}` });
+    if (!full(c)) continue;
+    const copies = (pick: (o: Candidacy) => boolean) => queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && pick(o));
+    let to = copies((o) => !full(o));
+    let why = othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`);
+    if (to < 0) {
+      // every copy busy: the shortest queue per slot, when shorter than this one's
+      const mine = backlog(c);
+      for (let j = i + 1; j < queue.length; j++) {
+        const o = queue[j]!;
+        if (o.model === c.model && o.host !== c.host && backlog(o) < (to < 0 ? mine : backlog(queue[to]!))) to = j;
+      }
+      if (to > i) why = `; its queue is shorter than the copy on ${viewOf(c).host.name}'s`;
+    }
+    if (to > i) {
+      const [moved] = queue.splice(to, 1);
+      queue.splice(i, 0, { ...moved!, why: `${moved!.why}${why}` });
     }
   }
+}
+
+/**
+ * The work ahead on a copy, per slot, in answer tokens: what its running requests have left (the
+ * most each may write, less what it has written at the model's measured speed) and those waiting
+ * whole, others' included where its engine counts them (as halfway through, or whole) — so of two
+ * busy copies, the one whose slot frees sooner comes first.
+ */
+export function backlogPerSlot(view: HostOverview, model: string, waiting: ReadonlyArray<{ tokens: number }>, typical: number, tokensPerSecond: number | undefined): number {
+  const others = othersAt(view, model);
+  const theirs = othersAsRequests(others, typical);
+  const left = (r: { elapsedMs: number; tokens: number }) => Math.max(0, r.tokens - (tokensPerSecond ? (r.elapsedMs / 1000) * tokensPerSecond : 0));
+  const running = view.host.loader.inFlight(model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
+  const work = [...running, ...theirs.running].reduce((n, r) => n + left(r), 0) + [...waiting, ...theirs.waiting].reduce((n, w) => n + w.tokens, 0);
+  return work / Math.max(1, others.slots ?? view.host.settings.ollama.numParallel);
 }
 
 /**
