@@ -28,10 +28,10 @@ interface Metrics {
   promptTokens: number;
   cachedPromptTokens?: number;
 }
-type Call = (args: Record<string, unknown>) => Promise<{ metrics: Metrics; host?: string }>;
+export type Call = (args: Record<string, unknown>) => Promise<{ metrics: Metrics; host?: string }>;
 
 /** A client of `cli` named `name`, with its settings in `home`, opened in `home`/project (which holds its files), through the shared server of `runtime`. */
-async function clientOf(cli: string, name: string, home: string, runtime: string, host: string): Promise<{ call: Call; remember: (key: string, value: string) => Promise<void>; close: () => Promise<void> }> {
+export async function clientOf(cli: string, name: string, home: string, runtime: string, host: string): Promise<{ call: Call; remember: (key: string, value: string) => Promise<void>; close: () => Promise<void> }> {
   const client = new Client({ name, version: '1' });
   const env = serverEnv({ HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtime, OLLM_HOST: host, OLLM_LOG_LEVEL: 'error', OLLM_SHARED: '1' });
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env, cwd: join(home, 'project'), stderr: 'ignore' }));

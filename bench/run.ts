@@ -20,6 +20,7 @@ import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
 import { benchPrefix } from './prefix.js';
+import { benchHot } from './hot.js';
 import { benchShared } from './shared.js';
 import { benchSoak } from './soak.js';
 import { benchFair } from './fair.js';
@@ -72,6 +73,7 @@ const benches = [
   { name: 'long-call', run: benchLongCall },
   { name: 'team', run: benchTeam },
   { name: 'prefix', run: benchPrefix },
+  { name: 'hot', run: benchHot },
   { name: 'soak', run: benchSoak },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 

@@ -135,7 +135,7 @@ export class Orchestrator {
     // Ollama hosts and llama.cpp routers (managed alike), by priority
     this.seenSizes = new SeenSizes(config.home);
     this.hosts = fleetHosts(config.settings, { ram: this.ram, metrics: this.metrics, sizes: this.seenSizes, ...(deps.fetch && { fetch: deps.fetch }), ...(deps.claims && { claims: deps.claims }) });
-    this.fleet = new HostFleet(this.hosts);
+    this.fleet = new HostFleet(this.hosts, config.settings.model.keepAlive.extraCopyIdleSeconds);
     this.hostCooldown = this.fleet.hostCooldown;
     // The tools that name no host act on ollama.host (or, while it is down, the next host up).
     this.overview = new FailoverOverview(this, this.ram);
@@ -207,6 +207,7 @@ export class Orchestrator {
   async shutdown(withinMs = 1500): Promise<void> {
     this.stopping.abort(new ServerStopping());
     this.templates.unwatch();
+    this.fleet.stop();
     const work = Promise.all([...this.hosts.map((h) => h.loader.releasePins().catch(() => undefined)), this.metrics.close(), this.seenSizes.close(), this.savings.close(), this.agents.close(), this.memoryStore.flush().then(() => this.memoryStore.settled())]).catch(() => undefined);
     await Promise.race([work, new Promise((r) => setTimeout(r, withinMs).unref())]);
   }
@@ -247,7 +248,7 @@ export class Orchestrator {
 
   /** Every host (memory where ollm-mcp manages it, loaded models, requests running) and the cloud fallback (cheap health); hosts down in `unreachable`. */
   async fleetStatus() {
-    const [hosts, fallback] = await Promise.all([Promise.all(this.hosts.map((h) => hostStatus(this, h))), this.fallback?.health()]);
+    const [hosts, fallback] = await Promise.all([Promise.all(this.hosts.map((h) => hostStatus(this, h, this.fleet.extraCopies))), this.fallback?.health()]);
     const unreachable = unreachableOf(hosts);
     const clients = this.clients?.();
     return { hosts, ...(fallback && { fallback }), ...(unreachable.length > 0 && { unreachable }), ...(clients && { clients }) };

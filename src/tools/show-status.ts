@@ -53,7 +53,7 @@ export function renderStatus(fleet: Fleet, room: string): string {
       const mem = `RAM ${gb(h.capacity.ramAvailableBytes)} free of ${gb(h.capacity.ramTotalBytes)}${h.capacity.vramTotalBytes ? `, VRAM ${gb(h.capacity.vramTotalBytes)}` : ''}`;
       const budget = h.name === 'ollama' ? `; ${room}` : ''; // what one more model may take, never a negative figure as bytes (presenting/room.ts)
       const models = h.loaded.length
-        ? h.loaded.map((m) => `- ${m.name}: ${gb(m.sizeBytes)}${m.pinned ? ', pinned' : ''}, ${countdown(m.expiresAt, m.keptForever)}${m.requestsRunning ? `, ${m.requestsRunning} running` : ''}`).join('\n')
+        ? h.loaded.map((m) => `- ${m.name}: ${gb(m.sizeBytes)}${m.pinned ? ', pinned' : ''}, ${countdown(m.expiresAt, m.keptForever)}${m.requestsRunning ? `, ${m.requestsRunning} running` : ''}${m.extraCopy ? `; a second copy, loaded because ${m.extraCopy.why}, unloaded after ${m.extraCopy.releasedAfterIdleSeconds} s without a request` : ''}`).join('\n')
         : '- no model loaded';
       const router = 'models' in h && h.models ? routerLine(h.models, h.router, h.modelsMax) : '';
       const learned = `\n- memory figures: ${h.learnedSizes.length ? `${h.learnedSizes.map((l) => `${l.model} ${l.figure}`).join('; ')}; others estimated` : 'estimated (no load observed here yet)'}`;

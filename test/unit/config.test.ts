@@ -34,7 +34,7 @@ describe('settings defaults', () => {
     // no generation option of ollm-mcp's own: each model's (its Modelfile), else the engine's (issue 45)
     expect(c.settings.options).toEqual({});
     expect(c.settings.ram).toEqual({ budget: { kind: 'percent', percent: 80 }, safetyMargin: 0.2, bufferBytes: 2e9, smallModelBytes: 5e9 });
-    expect(c.settings.model.keepAlive).toEqual({ enabled: true, models: [], timeout: 300 });
+    expect(c.settings.model.keepAlive).toEqual({ enabled: true, models: [], timeout: 300, extraCopyIdleSeconds: 180 });
     expect(c.settings.model.routing).toEqual({ enabled: true, defaultProfile: 'general', overrides: {}, madeFor: {}, allowCloud: false, learning: true });
     expect(c.memoryFile).toBe(join(c.home, 'memory.json')); // an earlier version's memory, imported once into state.db
     expect(c.templatesDir).toBe(join(c.home, 'templates'));

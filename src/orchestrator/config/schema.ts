@@ -115,6 +115,7 @@ export const settingsSchema = z
             enabled: z.boolean().default(true).describe('Keep the models listed in `models` loaded while the server runs.'),
             models: z.array(z.string().min(1)).default([]).describe('Pinned models: kept loaded, never evicted unless asked.'),
             timeout: keepAliveTimeout.default(300),
+            extraCopyIdleSeconds: z.number().int().min(0).default(180).describe('A second copy of a model loaded on another host for a rush is unloaded after this many seconds without a request (0: left to the engine).'),
           })
           .prefault({}),
         routing: z

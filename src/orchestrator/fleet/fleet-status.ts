@@ -11,16 +11,27 @@ import { nextStep, readEachHost, type HostDown, type HostState } from './fleet-r
 import type { FleetHost } from './fleet-host.js';
 import { sharedOf } from '../engines/planned-elsewhere.js';
 import { engineLoadOf } from './placement.js';
+import type { ExtraCopies } from './extra-copies.js';
 
 type LoadedEntry = LoadedModel & { pinned: boolean; requestsRunning: number; lastUsedAt?: string };
+
+/** An extra copy as a status shows it: why it was loaded, since when, and when it goes. */
+function copyWords(copies: ExtraCopies | undefined, host: string, model: string) {
+  const c = copies?.of(host, model);
+  if (!c) return undefined;
+  return { of: c.of, why: c.why, since: new Date(c.since).toISOString(), lastUsedAt: new Date(c.lastUsed).toISOString(), releasedAfterIdleSeconds: Math.round(copies!.idleMs / 1000) };
+}
 
 /** One host of the fleet for ollm://fleet and show_status; `managesMemory` false: its engine loads and unloads by itself, and no memory is planned there. */
 /** The most models whose learned memory a host's status lists (the newest). */
 const LEARNED_SHOWN = 12;
 
-export async function hostStatus(fleet: Fleet, h: FleetHost) {
+export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopies) {
   const ram = await h.overview.ramStatus();
-  const loaded = ram.loaded.map((m) => ({ ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name) }));
+  const loaded = ram.loaded.map((m) => {
+    const extraCopy = copyWords(copies, h.name, m.name);
+    return { ...m, pinned: h.loader.pins.has(m.name), requestsRunning: h.loader.requestsOn(m.name), ...(extraCopy && { extraCopy }) };
+  });
   const many = fleet.hosts.length > 1;
   if (many && ram.ollama.reachable) fleet.hostCooldown.up(h.name);
   if (many && !ram.ollama.reachable && ram.ollama.error && /not reachable|did not answer/.test(ram.ollama.error)) fleet.hostCooldown.down(h.name, ram.ollama.error);

@@ -8,6 +8,7 @@ import type { Fallback } from '../engines/engine.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { PickHostOptions } from '../fleet/pick-host.js';
 import type { HostCooldown } from '../fleet/placement.js';
+import type { ExtraCopies } from '../fleet/extra-copies.js';
 import type { RoutingSettings } from '../generation/routing-rules.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
 import type { ProjectProfile } from '../project/project.js';
@@ -28,6 +29,8 @@ export interface Fleet {
   pinNotes(): string[];
   /** The host a management call acts on (fleet/pick-host.ts). */
   pickHost(opts?: PickHostOptions): Promise<FleetHost>;
+  /** Copies of a model loaded on another host for a rush, released when idle (fleet/extra-copies.ts). */
+  readonly extraCopies?: ExtraCopies;
 }
 
 /** What happened to earlier work, which routing learns from and results report. */

@@ -30,11 +30,13 @@ interface Trial {
   /** What an answer may repeat without looping: what the model was given, as often as the caller asked. */
   given: Given;
   started: number;
+  /** Every host's overview, as placed: where else the model was loaded. */
+  views: readonly HostOverview[];
 }
 
 /** The first usable answer of the candidates, or undefined when none gave one (or the call was cancelled). */
 export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, list: Candidates, attempts: Attempt[], started: number): Promise<RouteResult | undefined> {
-  const trial: Trial = { parts, req, ask, attempts, started, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words } };
+  const trial: Trial = { parts, req, ask, attempts, started, views: list.views, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words } };
   const down = new Set<string>();
   let tried = 0;
   for (let i = 0; ; i++) {
@@ -74,6 +76,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     t.attempts.push({ model: candidate.model, error: loaded.reason });
     return undefined;
   }
+  if (loaded.action === 'loaded') markExtraCopy(t, candidate.model, unit);
   // the kind of work (ask.work) is worked out when first needed: for a named model, while its answer streams
   const place = (): Place => ({ model: candidate.model, host: candidate.host, work: ask.work.profile });
   let drawn = await draw(t, candidate, unit, loaded, place);
@@ -98,6 +101,14 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
 }
 
 type Place = { model: string; host: string | undefined; work: Prepared['work']['profile'] };
+
+/** A copy just loaded here while another host holds the model loaded: an extra copy for a rush (fleet/extra-copies.ts), released when idle. */
+function markExtraCopy(t: Trial, model: string, unit: HostOverview): void {
+  const other = t.views.find((v) => v.host !== unit.host && v.overview.loaded.some((l) => l.name === model));
+  if (!other) return;
+  const n = other.host.loader.requestsOn(model);
+  t.parts.fleet.extraCopies?.made(model, unit.host.name, other.host.name, `the copy on ${other.host.name} was busy${n > 0 ? ` with ${n} request${n === 1 ? '' : 's'}` : ''}`);
+}
 
 /** One answer of the candidate, judged (`empty`: nothing but whitespace and punctuation, or no word at all). */
 type Drawn = { empty: boolean; thrown: HostError; out?: undefined } | { empty: boolean; thrown?: undefined; out: StreamResult; verdict: FormatVerdict | undefined; unusable: SetAside | undefined };
@@ -135,7 +146,10 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
   const done = await host.loader.admit(candidate.model, { client: clientOf(req), tokens: ask.maxTokens, slots: slotsOf(host), signal: req.signal, progress: req.progress });
   try {
     // with several hosts, where this prompt now sits is what the next request of its kind is placed by (route-affinity.ts)
-    if (parts.fleet.hosts.length > 1) host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host));
+    if (parts.fleet.hosts.length > 1) {
+      host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host));
+      parts.fleet.extraCopies?.used(host.name, candidate.model);
+    }
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
     const out = await streamGenerate(host.engine, {
@@ -169,6 +183,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
     throw err;
   } finally {
     done();
+    parts.fleet.extraCopies?.used(host.name, candidate.model);
   }
 }
 
