@@ -4,7 +4,8 @@
  * token every 20 ms, 40 tokens an answer; the model loaded on the first host). Printed: the time with
  * one host and with two (goal ≤ 0.55×), the calls each host answered, and — with
  * model.keepAlive.extraCopyIdleSeconds: 2 — how long after the rush the second copy was unloaded
- * (the first kept). OLLM_BENCH_BASE=<another build's dist/cli.js> runs the same beside it.
+ * (the first kept). OLLM_BENCH_BASE=<another build's dist/cli.js> runs the same beside it (without that
+ * setting, which an older build refuses).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +19,10 @@ const ANSWER = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
 const loadedOn = async (f: FakeOllama) => ((await (await fetch(`${f.url}/api/ps`)).json()) as { models: unknown[] }).models.length;
 
 /** The 18 calls on one host or two: seconds, calls per host, and when the second copy went (s after the rush; undefined: still loaded after 20 s). */
-async function rush(cli: string, two: boolean): Promise<{ seconds: number; perHost: Record<string, number>; releasedAfter?: number }> {
+async function rush(cli: string, two: boolean, idleSetting: boolean): Promise<{ seconds: number; perHost: Record<string, number>; releasedAfter?: number }> {
   const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 20, loadDelayMs: 500 })));
   for (const f of [a!, b!]) f.reply(ANSWER);
-  const yaml = ['ollama:', '  capacity: {ram: 16GB}', ...(two ? ['hosts:', `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`] : []), 'ram:', '  budget: "100%"', '  bufferBytes: 0', 'model:', '  keepAlive:', '    extraCopyIdleSeconds: 2', 'shared:', '  idleSeconds: 30'].join('\n');
+  const yaml = ['ollama:', '  capacity: {ram: 16GB}', ...(two ? ['hosts:', `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`] : []), 'ram:', '  budget: "100%"', '  bufferBytes: 0', ...(idleSetting ? ['model:', '  keepAlive:', '    extraCopyIdleSeconds: 2'] : []), 'shared:', '  idleSeconds: 30'].join('\n');
   const runtime = runtimeDir();
   mkdirSync(runtime, { recursive: true });
   const home = tempHome(yaml);
@@ -58,10 +59,10 @@ export async function benchHot(): Promise<{ ok: boolean; lines: string[] }> {
   const lines: string[] = [];
   let ok = true;
   for (const [tag, cli] of builds) {
-    const one = await rush(cli, false);
-    const two = await rush(cli, true);
+    const mine = tag === 'this build'; // an older build knows no extraCopyIdleSeconds
+    const one = await rush(cli, false, mine);
+    const two = await rush(cli, true, mine);
     const ratio = two.seconds / one.seconds;
-    const mine = tag === 'this build';
     const good = ratio <= 0.55 && Object.keys(two.perHost).length === 2 && two.releasedAfter !== undefined;
     if (mine) ok = good;
     const released = two.releasedAfter !== undefined ? `the second copy unloaded ${two.releasedAfter.toFixed(1)} s after the rush (2 s idle set), the first kept` : 'the second copy still loaded 20 s after the rush';

@@ -34,7 +34,7 @@ export type Call = (args: Record<string, unknown>) => Promise<{ metrics: Metrics
 export async function clientOf(cli: string, name: string, home: string, runtime: string, host: string): Promise<{ call: Call; remember: (key: string, value: string) => Promise<void>; close: () => Promise<void> }> {
   const client = new Client({ name, version: '1' });
   const env = serverEnv({ HOME: home, OLLM_HOME: home, XDG_RUNTIME_DIR: runtime, OLLM_HOST: host, OLLM_LOG_LEVEL: 'error', OLLM_SHARED: '1' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env, cwd: join(home, 'project'), stderr: 'ignore' }));
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli], env, cwd: join(home, 'project'), stderr: process.env.OLLM_BENCH_STDERR ? 'inherit' : 'ignore' }));
   const call: Call = async (args) => {
     const r = (await client.callTool({ name: 'route_and_generate', arguments: args }, { timeout: 120_000 })) as { isError?: boolean; content: unknown; structuredContent?: { metrics: Metrics; host?: string } };
     if (r.isError || !r.structuredContent) throw new Error(`route_and_generate failed: ${JSON.stringify(r.content).slice(0, 300)}`);
