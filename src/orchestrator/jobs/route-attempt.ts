@@ -76,7 +76,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     t.attempts.push({ model: candidate.model, error: loaded.reason });
     return undefined;
   }
-  if (loaded.action === 'loaded') markExtraCopy(t, candidate.model, unit);
+  if (loaded.action === 'loaded' && candidate.besideBusy !== undefined) markExtraCopy(t, candidate.model, unit, candidate.besideBusy);
   // the kind of work (ask.work) is worked out when first needed: for a named model, while its answer streams
   const place = (): Place => ({ model: candidate.model, host: candidate.host, work: ask.work.profile });
   let drawn = await draw(t, candidate, unit, loaded, place);
@@ -102,9 +102,9 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
 
 type Place = { model: string; host: string | undefined; work: Prepared['work']['profile'] };
 
-/** A copy just loaded here while another host holds the model loaded: an extra copy for a rush (fleet/extra-copies.ts), released when idle. */
-function markExtraCopy(t: Trial, model: string, unit: HostOverview): void {
-  const other = t.views.find((v) => v.host !== unit.host && v.overview.loaded.some((l) => l.name === model));
+/** A copy just loaded here because the one loaded on `busy` was busy: an extra copy for a rush (fleet/extra-copies.ts), released when idle. */
+function markExtraCopy(t: Trial, model: string, unit: HostOverview, busy: string): void {
+  const other = t.views.find((v) => v.host.name === busy && v.host !== unit.host && v.overview.loaded.some((l) => l.name === model));
   if (!other) return;
   const n = other.host.loader.requestsOn(model);
   t.parts.fleet.extraCopies?.made(model, unit.host.name, other.host.name, `the copy on ${other.host.name} was busy${n > 0 ? ` with ${n} request${n === 1 ? '' : 's'}` : ''}`);

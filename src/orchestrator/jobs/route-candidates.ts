@@ -38,6 +38,8 @@ export interface Candidacy {
   /** Why it is in the queue, for the result's reason. */
   why: string;
   host?: string;
+  /** Moved here because the copy on this host was busy (spreadBusy): loaded for it, it is an extra copy (fleet/extra-copies.ts). */
+  besideBusy?: string;
 }
 
 /** The candidates of one request. */
@@ -180,7 +182,7 @@ function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOverview, 
     }
     if (to > i) {
       const [moved] = queue.splice(to, 1);
-      queue.splice(i, 0, { ...moved!, why: `${moved!.why}${why}` });
+      queue.splice(i, 0, { ...moved!, why: `${moved!.why}${why}`, ...(c.host !== undefined && { besideBusy: c.host }) });
     }
   }
 }
