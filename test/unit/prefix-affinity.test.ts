@@ -94,7 +94,7 @@ describe('the queue after a move to the cached copy', () => {
       ['a', 'b'].map((name) => {
         const prefixes = new PrefixMemory();
         if (name === 'b') prefixes.note('m', chainOf(ask), 1);
-        return [name, { host: { name, kind: 'ollama', engine: { can: {} }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
+        return [name, { host: { name, kind: 'ollama', engine: { can: { managesMemory: true } }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
       }),
     );
     const unit = (h: string | undefined) => views[h ?? 'a'] as never;
@@ -111,5 +111,28 @@ describe('the queue after a move to the cached copy', () => {
     const plain = [{ model: 'm', host: 'a', why: 'x' }];
     preferCachedCopy({ system: undefined, prompt: FILE_B } as never, plain, models, unit, () => 0);
     expect(plain).toEqual([{ model: 'm', host: 'a', why: 'x' }]);
+  });
+
+  it('copies serving without a load count (an engine that loads by itself); a copy not loaded on an engine ollm-mcp loads for is never chosen for its cache', async () => {
+    const { preferCachedCopy, chainOf } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const ask = { system: 'sys', prompt: `${FILE_A}Task: q` } as unknown as Parameters<typeof chainOf>[0];
+    const views = (b: { managesMemory: boolean; cluster?: boolean }) =>
+      Object.fromEntries(
+        ['a', 'b'].map((name) => {
+          const prefixes = new PrefixMemory();
+          if (name === 'b') prefixes.note('m', chainOf(ask), 1);
+          const can = name === 'b' ? { managesMemory: b.managesMemory } : { managesMemory: true };
+          return [name, { host: { name, kind: 'openai', cluster: name === 'b' && b.cluster === true, engine: { can }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
+        }),
+      );
+    const models = [{ name: 'm', host: 'a', loaded: true }, { name: 'm', host: 'b', loaded: false }] as never;
+    const run = (v: ReturnType<typeof views>) => {
+      const queue = [{ model: 'm', host: 'a', why: 'first' }];
+      preferCachedCopy(ask, queue, models, (h) => v[h ?? 'a'] as never, () => 0);
+      return queue.map((q) => q.host);
+    };
+    expect(run(views({ managesMemory: false }))).toEqual(['b', 'a']); // it serves what it lists: its cache counts
+    expect(run(views({ managesMemory: true }))).toEqual(['a']); // not loaded there: a load is never made for a cache
+    expect(run(views({ managesMemory: false, cluster: true }))).toEqual(['a']); // a cluster places by its own router
   });
 });

@@ -60,6 +60,7 @@ export const hostsSchema = z
             contextLength: z.number().int().min(256).max(16_777_216).optional().describe("Its models' context window when the engine does not report one (default 8192)."),
             numParallel: z.number().int().min(1).max(256).optional().describe('Requests it answers at once (default: ollama.numParallel).'),
             loadFigures,
+            cluster: z.boolean().optional().describe("It schedules its own replicas (llm-d's gateway, vLLM production-stack's router, a LiteLLM proxy, SGLang's router): placed as one host by its own load figures, with no prefix steering and no extra copy of ollm-mcp's (default false)."),
           }),
           z.strictObject({
             name: hostName,

@@ -35,6 +35,8 @@ export interface FleetHostDeps {
    * address: server/shared/engine-claims.ts); none: this server plans every engine it names.
    */
   claims?: (kind: 'ollama' | 'llamacpp', url: string) => EngineClaim;
+  /** It schedules its own replicas (settings' `cluster`, or another ollm-mcp): placed as one host, no prefix steering or extra copy there. */
+  cluster?: boolean;
 }
 
 export class FleetHost {
@@ -44,6 +46,8 @@ export class FleetHost {
   readonly overview: ModelOverview;
   /** What its engine's slots were last sent, per model (placement's prefix affinity: prefix-memory.ts). */
   readonly prefixes = new PrefixMemory();
+  /** It schedules its own replicas: placement steers no prefix there and makes no extra copy (FleetHostDeps.cluster). */
+  readonly cluster: boolean;
   private readonly sizes?: SeenSizes;
 
   constructor(
@@ -56,6 +60,7 @@ export class FleetHost {
     deps: FleetHostDeps,
   ) {
     this.catalog = new Catalog(engine);
+    this.cluster = deps.cluster === true;
     if (deps.sizes) this.sizes = deps.sizes;
     this.loader = new Loader(engine, this.catalog, memory, settings, {
       loadSpeed: () => deps.metrics.loadSpeed(),

@@ -77,7 +77,7 @@ function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps
   const engine = new OpenAIEngine(backend, { parallel, stallMs: base.ollama.stallTimeoutMs, ...(spec.loadFigures === false && { loadFigures: false }), ...(spec.model && { model: spec.model }), ...(spec.contextLength !== undefined && { contextLength: spec.contextLength }) });
   // it plans nothing (can.managesMemory is false): the memory model only answers status questions
   const memory = new HostMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`);
-  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });
+  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true, ...(spec.cluster && { cluster: true }) });
 }
 
 /** Another ollm-mcp (a team's GPU box): its memory is its own plan's, so nothing is planned here (can.managesMemory false). */
@@ -87,7 +87,8 @@ function ollmHost(base: Settings, spec: OllmHostSpec, priority: number, deps: Fl
   const engine = new OllmEngine({ name: spec.name, url: spec.url, timeoutMs: base.ollama.timeoutMs, parallel, ...(spec.tokenEnv && { tokenEnv: spec.tokenEnv }) });
   // the memory model only answers status questions
   const memory = new HostMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`);
-  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true });
+  // it places work over its own engines by its own plan: one host here
+  return new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true, cluster: true });
 }
 
 /** Every host of the settings, by priority: ollama.host first among equals. */

@@ -44,6 +44,7 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
     kind: h.kind,
     url: h.address,
     priority: h.priority,
+    ...(h.cluster && { cluster: true }),
     reachable: ram.ollama.reachable,
     ...(ram.ollama.error && { error: ram.ollama.error }),
     ...(cooling && { coolingDown: cooling }),

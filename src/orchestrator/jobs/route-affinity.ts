@@ -1,8 +1,9 @@
 /**
  * A request goes to the copy of its model whose engine already read its prefix (fleet/prefix-affinity.ts
  * chooses; fleet/prefix-memory.ts remembers what each host was sent). Only with several hosts, and
- * only between copies loaded now: a copy that would have to load is a load decision, never made for
- * a cache. What the engine reads is the system prompt, then the prompt (route-prepare.ts lays it
+ * only between copies serving now (loaded, or on an engine that loads by itself): a copy that would
+ * have to load is a load decision, never made for a cache. A host that schedules its own replicas
+ * (`cluster`) is left out: its own router places by prefix. What the engine reads is the system prompt, then the prompt (route-prepare.ts lays it
  * out: what repeats first).
  */
 import { othersAt, type HostOverview } from '../fleet/placement.js';
@@ -39,7 +40,10 @@ interface Queued {
 export function preferCachedCopy(ask: Prepared, queue: Queued[], models: readonly Candidate[], unit: (host: string | undefined) => HostOverview, waitingAhead: (view: HostOverview, model: string) => number): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
-  const loaded = models.filter((m) => m.name === first.model && m.loaded === true && m.host !== undefined);
+  // serving now: loaded, or on an engine that serves what it lists (it loads by itself: OpenAI-compatible, another ollm-mcp);
+  // a host that schedules its own replicas (a cluster) is placed by its own figures: no prefix steering to or from it
+  const serving = (m: Candidate) => m.loaded === true || !unit(m.host).host.engine.can.managesMemory;
+  const loaded = models.filter((m) => m.name === first.model && m.host !== undefined && serving(m) && !unit(m.host).host.cluster);
   const at = loaded.find((m) => m.host === first.host);
   if (!at || loaded.length < 2) return;
   const ordered = [at, ...loaded.filter((m) => m !== at)];

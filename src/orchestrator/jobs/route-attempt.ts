@@ -76,7 +76,10 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     t.attempts.push({ model: candidate.model, error: loaded.reason });
     return undefined;
   }
-  if (loaded.action === 'loaded' && candidate.besideBusy !== undefined) markExtraCopy(t, candidate.model, unit, candidate.besideBusy);
+  if (loaded.action === 'loaded') {
+    const extra = extraCopyOf(candidate, unit, t.views);
+    if (extra) t.parts.fleet.extraCopies?.made(candidate.model, unit.host.name, extra.of, extra.why);
+  }
   // the kind of work (ask.work) is worked out when first needed: for a named model, while its answer streams
   const place = (): Place => ({ model: candidate.model, host: candidate.host, work: ask.work.profile });
   let drawn = await draw(t, candidate, unit, loaded, place);
@@ -102,12 +105,17 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
 
 type Place = { model: string; host: string | undefined; work: Prepared['work']['profile'] };
 
-/** A copy just loaded here because the one loaded on `busy` was busy: an extra copy for a rush (fleet/extra-copies.ts), released when idle. */
-function markExtraCopy(t: Trial, model: string, unit: HostOverview, busy: string): void {
-  const other = t.views.find((v) => v.host.name === busy && v.host !== unit.host && v.overview.loaded.some((l) => l.name === model));
-  if (!other) return;
-  const n = other.host.loader.requestsOn(model);
-  t.parts.fleet.extraCopies?.made(model, unit.host.name, other.host.name, `the copy on ${other.host.name} was busy${n > 0 ? ` with ${n} request${n === 1 ? '' : 's'}` : ''}`);
+/**
+ * A copy just loaded here is an extra one for a rush (fleet/extra-copies.ts, released when idle) when the
+ * candidate was moved here because the copy loaded on another host was busy (route-candidates.ts
+ * spreadBusy) — and only where ollm-mcp loads and unloads (never on an engine that does it itself).
+ */
+export function extraCopyOf(candidate: Pick<Candidacy, 'model' | 'besideBusy'>, unit: HostOverview, views: readonly HostOverview[]): { of: string; why: string } | undefined {
+  if (candidate.besideBusy === undefined || !unit.host.engine.can.managesMemory) return undefined;
+  const other = views.find((v) => v.host.name === candidate.besideBusy && v.host !== unit.host && v.overview.loaded.some((l) => l.name === candidate.model));
+  if (!other) return undefined;
+  const n = other.host.loader.requestsOn(candidate.model);
+  return { of: other.host.name, why: `the copy on ${other.host.name} was busy${n > 0 ? ` with ${n} request${n === 1 ? '' : 's'}` : ''}` };
 }
 
 /** One answer of the candidate, judged (`empty`: nothing but whitespace and punctuation, or no word at all). */
