@@ -97,3 +97,23 @@ describe('which loaded copy is an extra one', () => {
     expect(extraCopyOf({ model: 'm', besideBusy: 'a' }, b, [view('a', []), b])).toBeUndefined(); // no copy loaded there after all
   });
 });
+
+describe('the release check', () => {
+  it('is scheduled only while there is an extra copy: an idle server wakes for nothing', async () => {
+    const copies = new ExtraCopies(50);
+    const { view, unloaded } = fleet({ a: ['m'], b: ['m'] });
+    const released: string[][] = [];
+    copies.watch(view, 20, (r) => released.push(r));
+    expect(copies.watching).toBe(false);
+    copies.made('m', 'b', 'a', 'busy');
+    expect(copies.watching).toBe(true);
+    const until = Date.now() + 5000;
+    while (copies.watching && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(copies.watching).toBe(false);
+    expect(unloaded).toEqual(['m@b']);
+    expect(released).toEqual([['m on b']]);
+    copies.stop();
+    copies.made('m', 'b', 'a', 'busy');
+    expect(copies.watching).toBe(false); // stopped with the fleet: never again
+  });
+});

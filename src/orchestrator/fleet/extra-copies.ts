@@ -4,8 +4,9 @@
  * so the host loaded a second copy. Each is remembered with why; once it has had no request for
  * `idleMs` while another copy is still loaded, it is unloaded by its host's own loader (pins are never
  * unloaded: a copy the user pinned is theirs, not extra). A copy that became the only one left is
- * extra no more. show_status and ollm://fleet list them. The check runs on an unref'd timer: it never
- * keeps the process alive, and stops with the fleet.
+ * extra no more. show_status and ollm://fleet list them. The check runs on an unref'd timer, armed
+ * only while there is an extra copy (an idle server wakes for nothing): it never keeps the process
+ * alive, and stops with the fleet.
  */
 
 export interface ExtraCopy {
@@ -41,6 +42,8 @@ const MAX_COPIES = 256;
 export class ExtraCopies {
   private readonly copies = new Map<string, ExtraCopy>();
   private timer: NodeJS.Timeout | undefined;
+  /** What the checks need, once `watch` was called. */
+  private watcher: { view: CopiesView; everyMs: number; onReleased: (what: string[]) => void } | undefined;
 
   constructor(
     /** An extra copy idle this long is released, ms (settings: fleet.extraCopyIdleSeconds). */
@@ -53,6 +56,7 @@ export class ExtraCopies {
     if (this.copies.size >= MAX_COPIES) this.copies.delete(this.copies.keys().next().value!);
     const at = this.now();
     this.copies.set(key(host, model), { model, host, of, why, since: at, lastUsed: at });
+    this.arm();
   }
 
   /** A request used the copy of `model` on `host` (when it is an extra one). */
@@ -111,18 +115,37 @@ export class ExtraCopies {
     return released;
   }
 
-  /** Checks every `everyMs` (unref'd) until stopped. */
+  /** Checks every `everyMs` (unref'd) while there is an extra copy, until stopped. */
   watch(view: CopiesView, everyMs: number, onReleased: (what: string[]) => void): void {
-    if (this.timer || this.idleMs <= 0) return;
+    if (this.idleMs <= 0) return;
+    this.watcher = { view, everyMs, onReleased };
+    this.arm();
+  }
+
+  /** Whether a check is scheduled now. */
+  get watching(): boolean {
+    return this.timer !== undefined;
+  }
+
+  private arm(): void {
+    const w = this.watcher;
+    if (!w || this.timer || this.copies.size === 0) return;
     this.timer = setInterval(() => {
-      if (this.copies.size === 0) return;
-      void this.release(view).then((r) => r.length > 0 && onReleased(r));
-    }, everyMs);
+      void this.release(w.view).then((r) => {
+        if (r.length > 0) w.onReleased(r);
+        if (this.copies.size === 0) this.disarm();
+      });
+    }, w.everyMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  private disarm(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  stop(): void {
+    this.watcher = undefined;
+    this.disarm();
   }
 }
