@@ -46,7 +46,7 @@ export class ExtraCopies {
   private watcher: { view: CopiesView; everyMs: number; onReleased: (what: string[]) => void } | undefined;
 
   constructor(
-    /** An extra copy idle this long is released, ms (settings: fleet.extraCopyIdleSeconds). */
+    /** An extra copy idle this long is released, ms (settings: model.keepAlive.extraCopyIdleSeconds). */
     readonly idleMs: number,
     private readonly now: () => number = Date.now,
   ) {}

@@ -6,16 +6,16 @@
  * per model, one entry per slot, the prompt as a chain of block hashes (a 40 KB prompt is 160
  * numbers, never its text). A new prompt takes the slot that shares most with it, as the engines
  * choose (llama-server's slot similarity, Ollama's longest common prefix), else the one used
- * longest ago. Bounded: at most MAX_MODELS models a host, a slot count at most MAX_SLOTS, a chain
- * at most MAX_BLOCKS long.
+ * longest ago. Bounded: at most MAX_MODELS models a host, MAX_SLOTS slots each, a chain at most
+ * MAX_BLOCKS long — 2 MB a host at the very most, a few KB as used.
  */
 
 /** Characters a hash block covers: a prefix is known to within this. */
 export const BLOCK_CHARS = 256;
 /** Longest chain kept: 1 MB of prompt. */
 export const MAX_BLOCKS = 4096;
-const MAX_MODELS = 64;
-const MAX_SLOTS = 64;
+const MAX_MODELS = 16;
+const MAX_SLOTS = 8;
 
 /** The prompt as block hashes, each over its block and every block before it (FNV-1a, 32 bits): equal prefixes, equal leading hashes. */
 export function blockChain(text: string): Uint32Array {

@@ -3,8 +3,8 @@
  * chooses; fleet/prefix-memory.ts remembers what each host was sent). Only with several hosts, and
  * only between copies serving now (loaded, or on an engine that loads by itself): a copy that would
  * have to load is a load decision, never made for a cache. A host that schedules its own replicas
- * (`cluster`) is left out: its own router places by prefix. What the engine reads is the system prompt, then the prompt (route-prepare.ts lays it
- * out: what repeats first).
+ * (`cluster`) is left out: its own router places by prefix. What the engine reads is the system
+ * prompt, then the prompt (route-prepare.ts lays it out: what repeats first).
  */
 import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { othersCount } from '../fleet/others-load.js';
