@@ -55,6 +55,8 @@ export interface RunnerUse {
   opts: RunnerOpts | undefined;
   /** Wait for one of the runner's OLLAMA_NUM_PARALLEL slots; it is given back with the runner. */
   slot(): Promise<void>;
+  /** The prompt read by the slot: the tokens of it the slot already held (prompt-cache.ts); 0 for a cloud model. */
+  cached(prompt: string, promptTokens: number): number;
 }
 
 function thinkOn(v: unknown): boolean {
@@ -89,7 +91,7 @@ function formatOf(body: Json): 'json' | Record<string, unknown> | undefined {
 
 /** Load (or reuse) the model with the request's keep_alive and load options, run `work`, then release it. Cloud models run without a runner. */
 export async function withRunner(deps: GenerationDeps, ex: Exchange, body: Json, model: FakeModel, work: (use: RunnerUse) => Promise<void>): Promise<void> {
-  if (isCloudModel(model)) return work({ loadNs: 0, opts: undefined, slot: async () => undefined });
+  if (isCloudModel(model)) return work({ loadNs: 0, opts: undefined, slot: async () => undefined, cached: () => 0 });
   const { scheduler } = deps;
   const req = { model, opts: scheduler.loadOpts(model, body), keepAliveMs: scheduler.keepAliveOf(body), signal: ex.signal };
   const { runner, loadNs } = await scheduler.acquire(req);
@@ -101,6 +103,7 @@ export async function withRunner(deps: GenerationDeps, ex: Exchange, body: Json,
       slot: async () => {
         freeSlot = await scheduler.slot(runner, ex.signal);
       },
+      cached: (prompt, promptTokens) => runner.prompts.read(prompt, promptTokens),
     });
   } finally {
     freeSlot?.();
@@ -179,6 +182,8 @@ async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: F
   await withRunner(deps, ex, body, model, async (use) => {
     if (ex.closed) return;
     let promptTokens = 0;
+    let evaluated: string | undefined;
+    let cachedOf: { cachedTokens?: number } | undefined;
     if (!job.loadOnly) {
       const g = planGeneration({ endpoint: job.endpoint, sent, model, body, runner: use.opts, defaultNumCtx: deps.defaultNumCtx() });
       deps.record(g);
@@ -188,13 +193,16 @@ async function complete(deps: GenerationDeps, ex: Exchange, body: Json, model: F
         throw new HttpError(g.refused.status, g.refused.error);
       }
       promptTokens = g.evalTokens ?? 0;
+      evaluated = g.evaluated;
+      cachedOf = g;
     }
-    const p: Completion = { ...job, promptTokens };
+    const p: Completion = { ...job, promptTokens, ...(evaluated !== undefined && { evaluated }) };
     const injected = p.loadOnly ? undefined : deps.injected.takeGeneration(model.name);
     await stream(ex, body, sent, p, use, {
       tokenDelayMs: model.tokenDelayMs ?? deps.tokenDelayMs,
       promptTokenDelayMs: model.promptTokenDelayMs ?? deps.promptTokenDelayMs,
       reply: () => deps.replyFor(p.replyCtx),
+      onCached: (n) => cachedOf && (cachedOf.cachedTokens = n),
       failure: injected ? { status: 500, error: injected.error, afterChunks: injected.afterChunks } : failure,
       onFail: (error) => {
         if (injected && isOutOfMemory(error) && !isCloudModel(model)) deps.scheduler.expireAllAfterOom(model);

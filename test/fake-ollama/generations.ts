@@ -60,6 +60,8 @@ export interface GenerationRecord {
   evalTokens: number | undefined;
   /** The prompt the model evaluated (template markers included; the middle cut out when truncated); '' when refused. */
   evaluated: string;
+  /** Of its prompt tokens, those its runner's slot held already (prompt-cache.ts): read again, they took no time. */
+  cachedTokens?: number;
   /** The whole input reached the model: nothing left out, nothing refused. */
   fits: boolean;
   /** Date.now() when the prompt was evaluated. */

@@ -3,6 +3,7 @@
  * using it and its OLLAMA_NUM_PARALLEL slots. A runner is 'loaded', then 'closing' while its
  * unload runs (still in /api/ps), then 'gone'.
  */
+import { PromptCache } from './prompt-cache.js';
 import { type FakeModel, digestOf } from './models.js';
 import type { Allocation, Placement } from './memory.js';
 import type { RunnerOpts } from './load-options.js';
@@ -39,6 +40,8 @@ export interface Runner extends Allocation {
   /** Resolves once the unload is complete (after the GPU memory recovered). */
   gone: Promise<void>;
   markGone: () => void;
+  /** What its slots last read (prompt-cache.ts): empty at each load. */
+  prompts: PromptCache;
 }
 
 /** Go's time.Duration max, in ms: what a negative keep_alive turns into. */
@@ -73,6 +76,7 @@ export function newRunner(model: FakeModel, opts: RunnerOpts, parallel: number, 
     keepAliveMs,
     expiresAt: expiryFrom(keepAliveMs),
     inFlight: 0,
+    prompts: new PromptCache(parallel),
     timer: undefined,
     slotsBusy: 0,
     slotWaiters: [],

@@ -11,6 +11,8 @@ export interface Completion {
   endpoint: 'generate' | 'chat';
   loadOnly: boolean;
   promptTokens: number;
+  /** The prompt the runner reads (its slot's cache keeps it). */
+  evaluated?: string;
   withContext: boolean;
   think: boolean;
   replyCtx: ReplyContext;
@@ -24,6 +26,8 @@ export interface StreamDeps {
   failure: Failure | undefined;
   /** Called with the error text just before a failure is sent. */
   onFail(error: string): void;
+  /** Told how many of the prompt's tokens the slot held already. */
+  onCached?(tokens: number): void;
 }
 
 export async function stream(ex: Exchange, body: Json, sent: string, p: Completion, use: RunnerUse, d: StreamDeps): Promise<void> {
@@ -36,9 +40,11 @@ export async function stream(ex: Exchange, body: Json, sent: string, p: Completi
     return ex.json(200, chat ? { ...base(), message: { role: 'assistant', content: '' }, done_reason: 'load', done: true } : { ...base(), response: '', done: true, done_reason: 'load' });
   }
   await use.slot();
-  // prompt evaluation
+  // prompt evaluation: only what the slot did not hold already (prompt-cache.ts)
+  const cached = p.evaluated !== undefined && p.promptTokens > 0 ? use.cached(p.evaluated, p.promptTokens) : 0;
+  d.onCached?.(cached);
   const peStart = nowNs();
-  await sleep(d.promptTokenDelayMs !== undefined ? p.promptTokens * d.promptTokenDelayMs : d.tokenDelayMs, ex.signal);
+  await sleep(d.promptTokenDelayMs !== undefined ? (p.promptTokens - cached) * d.promptTokenDelayMs : d.tokenDelayMs, ex.signal);
   const promptEvalNs = nsSince(peStart);
   if (ex.closed) return;
 

@@ -46,6 +46,23 @@ describe('a host\'s prefix memory', () => {
     expect(m.held('m', a)).toBe(0);
   });
 
+  it('a prompt sharing no more than a tenth of itself with a slot takes another slot, as llama-server does', () => {
+    const m = new PrefixMemory();
+    const header = 'x'.repeat(BLOCK_CHARS * 2); // a common start: 2 blocks of ~31
+    const a = blockChain(`${header}${text('alpha', 300)}`);
+    const b = blockChain(`${header}${text('beta', 300)}`);
+    expect(sharedBlocks(a, b)).toBe(2);
+    m.note('m', a, 2);
+    m.note('m', b, 2);
+    expect(m.freeSlot('m', 2)).toBe(false); // b took the free slot: a is still held
+    expect(m.held('m', a)).toBe(a.length * BLOCK_CHARS);
+    // more than a tenth in common: the same slot
+    const m2 = new PrefixMemory();
+    m2.note('m', a, 2);
+    m2.note('m', blockChain(`${header}${text('alpha', 300)}Task: another`), 2);
+    expect(m2.freeSlot('m', 2)).toBe(true);
+  });
+
   it('one slot holds one prompt: the next replaces it', () => {
     const m = new PrefixMemory();
     m.note('m', blockChain(FILE_A), 1);

@@ -4,9 +4,9 @@
  * part a new prompt shares with it; a request sent where its prefix is held skips reading it. The
  * engines do not say what their slots hold, so each host remembers what this server sent there:
  * per model, one entry per slot, the prompt as a chain of block hashes (a 40 KB prompt is 160
- * numbers, never its text). A new prompt takes the slot that shares most with it, as the engines
- * choose (llama-server's slot similarity, Ollama's longest common prefix), else the one used
- * longest ago. Bounded: at most MAX_MODELS models a host, MAX_SLOTS slots each, a chain at most
+ * numbers, never its text). A new prompt takes the slot that shares most with it when that is more
+ * than SIMILARITY of it, as the engines choose (llama-server's `--slot-prompt-similarity`, 0.1, which
+ * Ollama's runner is), else a free slot, else the one used longest ago. Bounded: at most MAX_MODELS models a host, MAX_SLOTS slots each, a chain at most
  * MAX_BLOCKS long — 2 MB a host at the very most, a few KB as used.
  */
 
@@ -14,6 +14,8 @@
 export const BLOCK_CHARS = 256;
 /** Longest chain kept: 1 MB of prompt. */
 export const MAX_BLOCKS = 4096;
+/** The share of a prompt a slot must hold for the prompt to take it (llama-server's default). */
+export const SIMILARITY = 0.1;
 const MAX_MODELS = 16;
 const MAX_SLOTS = 8;
 
@@ -58,6 +60,7 @@ export class PrefixMemory {
       const shared = sharedBlocks(s.chain, chain);
       if (shared > most) (most = shared), (best = i);
     });
+    if (most <= SIMILARITY * chain.length) best = -1; // too little in common: the engine takes another slot
     const room = Math.max(1, Math.min(MAX_SLOTS, slots));
     while (list.length > room) list.splice(oldest(list), 1); // the engine runs fewer slots now
     if (best < 0 && list.length < room) list.push({ chain, at: now });
