@@ -246,6 +246,31 @@ describe('the lock among other takers (their moves put between its own)', () => 
     expect(pidOf(file)).toBe(String(livePid));
   });
 
+  it('a lock gone when read under the breaker and taken before the look is read again, never removed as a dead one', async () => {
+    const { file } = place();
+    writeFileSync(file, String(deadPid()));
+    const { fs, fired } = interleaved({
+      'link x.lock.break #1': () => rmSync(file), // released while the breaker is taken…
+      'readFile x.lock #2': () => writeFileSync(file, String(livePid)), // …and taken by another between the read and the look
+    });
+    expect(await takeLock(file, fs)).toBe(false);
+    expect(fired).toEqual(['link x.lock.break #1', 'readFile x.lock #2']);
+    expect(pidOf(file)).toBe(String(livePid));
+  });
+
+  it('a breaker gone when read and taken before the look is read again: its holder keeps it', async () => {
+    const { file, breaker } = place();
+    writeFileSync(file, String(deadPid()));
+    writeFileSync(breaker, String(livePid));
+    const { fs, fired } = interleaved({
+      'link x.lock.break #1': () => rmSync(breaker),
+      'readFile x.lock.break #1': () => writeFileSync(breaker, String(livePid)),
+    });
+    expect(await takeLock(file, fs)).toBe(false);
+    expect(fired).toEqual(['link x.lock.break #1', 'readFile x.lock.break #1']);
+    expect(pidOf(breaker)).toBe(String(livePid));
+  });
+
   it('a breaker gone when read is not removed: another that takes it right then keeps it, and the lock it breaks', async () => {
     const { file, breaker } = place();
     writeFileSync(file, String(deadPid()));

@@ -48,11 +48,19 @@ export interface Proof {
 /**
  * Who holds a lock file: `live` when it names a process that lives; `stale` when it names none (a
  * dead process; unreadable, empty, not a pid — a pid that is no whole number reaches no process:
- * process.kill refuses it, which alive() reads as none); undefined when there is no such file.
+ * process.kill refuses it, which alive() reads as none); undefined when there is no such file. A
+ * file that was not there when read but is when looked at was linked in place meanwhile by another
+ * taker: it is read again (a few times), never taken for a stale one.
  */
-async function holder(file: string, fs: LockFiles, proof?: Proof): Promise<'live' | 'stale' | undefined> {
+async function holder(file: string, fs: LockFiles, proof?: Proof, again = 3): Promise<'live' | 'stale' | undefined> {
   const bytes = await fs.readFile(file).catch(() => undefined);
-  if (bytes === undefined) return (await fs.lstat(file).catch(() => undefined)) === undefined ? undefined : 'stale'; // a link to nothing, a folder
+  if (bytes === undefined) {
+    const seen = await fs.lstat(file).catch(() => undefined);
+    if (seen === undefined) return undefined;
+    const regular = (seen as { isFile?: () => boolean }).isFile?.() === true;
+    if (regular) return again > 0 ? holder(file, fs, proof, again - 1) : 'live'; // linked in place between the read and the look
+    return 'stale'; // a link to nothing, a folder
+  }
   const pid = Number(bytes.toString());
   if (!(pid > 0 && alive(pid))) return 'stale'; // 0 and negative pids: signal 0 would reach a whole group
   if (!proof) return 'live';
