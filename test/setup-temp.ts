@@ -2,15 +2,19 @@
 //
 // The temporary folders the file made (test/helpers/temp.ts) are removed once its last hook has run
 // (after-hooks run in reverse order, so this one comes after the file's own, which stop the servers
-// using those folders).
+// using those folders) — and before that, the HTTP servers a test that failed left running are
+// killed (test/helpers/left-open.ts).
 //
 // The server's own log lines ("[ollm-mcp] …" on stderr, from the orchestrator running inside a test)
 // go to the test's console instead, so the report shows them only for a test that fails (silent:
 // 'passed-only' in vitest.config.ts). A test spying on process.stderr.write still sees them.
 import { afterAll } from 'vitest';
+import { killLeftOpen } from './helpers/left-open.js';
 import { removeTempDirs } from './helpers/temp.js';
 
+// the servers a failed test left running stopped first (helpers/left-open.ts), then their folders removed
 afterAll(removeTempDirs);
+afterAll(killLeftOpen);
 
 const WRAPPED = Symbol.for('ollm.test.stderr-to-console');
 const stderr = process.stderr as NodeJS.WriteStream & { [WRAPPED]?: true };

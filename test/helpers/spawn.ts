@@ -1,4 +1,5 @@
 /** Spawns the built server (dist/cli.js) and connects the official MCP client to it over stdio. */
+import { killAtEnd } from './left-open.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,7 @@ export interface HttpServer {
 export function startHttp(env: Record<string, string>, args: string[] = [], cwd?: string): Promise<HttpServer> {
   // the address is read from the start-up line, logged at info level
   const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', ...args], { env: { ...serverEnv(env), OLLM_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
+  killAtEnd(child); // a test failing before its own stop leaves none running
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
