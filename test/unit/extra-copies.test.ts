@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExtraCopies, type CopiesView } from '../../src/orchestrator/fleet/extra-copies.js';
 
-function fleet(loaded: Record<string, string[] | undefined>, opts: { running?: number; pinned?: boolean; failUnload?: boolean } = {}) {
+function fleet(loaded: Record<string, string[] | undefined>, opts: { running?: number; pinned?: boolean; failUnload?: boolean; keptByLoader?: boolean } = {}) {
   const unloaded: string[] = [];
   const view: CopiesView = {
     loaded: async (h) => loaded[h],
@@ -10,8 +10,10 @@ function fleet(loaded: Record<string, string[] | undefined>, opts: { running?: n
     pinned: () => opts.pinned ?? false,
     unload: async (h, m) => {
       if (opts.failUnload) throw new Error('engine said no');
+      if (opts.keptByLoader) return false; // a request began on it between the look and the unload
       unloaded.push(`${m}@${h}`);
       loaded[h] = loaded[h]!.filter((x) => x !== m);
+      return true;
     },
     hosts: () => Object.keys(loaded),
   };
@@ -79,6 +81,7 @@ describe('extra copies', () => {
     now = 5000;
     expect(await copies.release(fleet({ a: ['m'], b: undefined }).view)).toEqual([]);
     expect(await copies.release(fleet({ a: ['m'], b: ['m'] }, { failUnload: true }).view)).toEqual([]);
+    expect(await copies.release(fleet({ a: ['m'], b: ['m'] }, { keptByLoader: true }).view)).toEqual([]); // not said released, still extra
     expect(copies.list()).toHaveLength(1);
     expect(await copies.release(fleet({ a: ['m'], b: ['m'] }).view)).toEqual(['m on b']);
   });

@@ -29,8 +29,8 @@ export interface CopiesView {
   running(host: string, model: string): number;
   /** Whether the user pinned `model` at `host`. */
   pinned(host: string, model: string): boolean;
-  /** Unloads `model` at `host` through its loader. */
-  unload(host: string, model: string): Promise<unknown>;
+  /** Unloads `model` at `host` through its loader: whether it went (a request that began meanwhile keeps it). */
+  unload(host: string, model: string): Promise<boolean>;
   /** Host names, to find another copy. */
   hosts(): readonly string[];
 }
@@ -105,7 +105,7 @@ export class ExtraCopies {
         continue;
       }
       try {
-        await view.unload(c.host, c.model);
+        if (!(await view.unload(c.host, c.model))) continue; // a request began on it meanwhile: kept, looked at again
         this.copies.delete(k);
         released.push(`${c.model} on ${c.host}`);
       } catch {

@@ -37,7 +37,7 @@ export class HostFleet {
           loaded: async (name) => (await host(name)?.engine.ps({ timeoutMs: 3000 }))?.map((m) => m.name),
           running: (name, model) => host(name)?.loader.requestsOn(model) ?? 0,
           pinned: (name, model) => host(name)?.loader.pins.has(model) ?? false,
-          unload: (name, model) => host(name)!.loader.unload({ models: [model] }),
+          unload: async (name, model) => (await host(name)!.loader.unload({ models: [model] })).unloaded.includes(model),
           hosts: () => this.hosts.map((h) => h.name),
         },
         Math.min(COPY_CHECK_MS, Math.max(1000, idleMs / 4)),
