@@ -21,7 +21,9 @@
  * (times measured: `promptTokenDelayMs` per prompt token read, `tokenDelayMs` per token written)
  * and usage.prompt_tokens = cache_n + prompt_n with prompt_tokens_details.cached_tokens = cache_n.
  * The slot's cache holds the last prompt (a token is 4 characters here): the common prefix with it
- * is cache_n, at least one token is always read.
+ * is cache_n, at least one token is always read — unless the prompt cache is off (`cachePrompt:
+ * false`, as started with --no-cache-prompt; a request's own `cache_prompt` wins): every prompt
+ * read whole, cache_n 0.
  *
  * Connections: a router closes the connection after each answer it relays from a model's server,
  * a single-model server after a streamed chat, without saying so (as the real ones do).
@@ -66,6 +68,8 @@ export interface FakeLlamacppOptions {
   metrics?: boolean;
   /** Started with --no-slots: GET /slots answers 501. */
   noSlots?: boolean;
+  /** false: started with --no-cache-prompt (a request's `cache_prompt` still wins); may be changed while it runs, as a restart with the other flag. */
+  cachePrompt?: boolean;
 }
 
 /**
@@ -356,7 +360,8 @@ export class FakeLlamacpp {
     const promptTokens = Math.max(1, Math.ceil(text.length / 4));
     let common = 0;
     while (s.cached !== undefined && common < text.length && s.cached[common] === text[common]) common++;
-    const cacheN = Math.min(Math.floor(common / 4), promptTokens - 1);
+    const reuse = typeof body['cache_prompt'] === 'boolean' ? body['cache_prompt'] : this.options.cachePrompt !== false;
+    const cacheN = reuse ? Math.min(Math.floor(common / 4), promptTokens - 1) : 0;
     s.cached = text;
     const readStart = performance.now();
     if (this.options.promptTokenDelayMs) await new Promise((r) => setTimeout(r, (promptTokens - cacheN) * this.options.promptTokenDelayMs!));

@@ -2,7 +2,9 @@
  * Two hosts hold one model; two agents ask in turn about their own files (issue 64, Deliver 2).
  * Each agent's questions go where its file was read before, so after the first calls the engines
  * find nearly all of every prompt cached — and a copy whose queue is long is not chosen for its
- * cache. The fake llama-servers keep one slot's last prompt and report `timings.cache_n`.
+ * cache. The fake llama-servers keep one slot's last prompt and report `timings.cache_n`. An
+ * engine that stops keeping prompts (restarted with --no-cache-prompt) is steered to no longer once
+ * its figures show it (fleet/prefix-evidence.ts): placement goes by load again.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { FakeLlamacpp } from '../fake-llamacpp/server.js';
+import { FakeLlamacpp, type FakeLlamacppOptions } from '../fake-llamacpp/server.js';
 import { gatheredLog } from '../helpers/fair.js';
 import { STORIES } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
@@ -23,7 +25,7 @@ afterEach(async () => {
 /** ~30 KB of one agent's file. */
 const fileOf = (who: string) => Array.from({ length: 400 }, (_, i) => `${who}: record ${i} of the ${who} service, value ${(i * 31) % 977}`).join('\n');
 
-async function setup(engineOptions: { tokenDelayMs?: number } = {}) {
+async function setup(engineOptions: Partial<Pick<FakeLlamacppOptions, 'tokenDelayMs' | 'reply'>> = {}) {
   const ollama = await FakeOllama.start({ models: [] });
   const engines = await Promise.all([0, 1].map(() => FakeLlamacpp.start({ models: [{ id: 'reader', file: STORIES, ctxSize: 32768 }], router: false, tokenDelayMs: 0, ...engineOptions })));
   stops.push(() => ollama.stop(), ...engines.map((e) => () => e.stop()));
@@ -57,5 +59,32 @@ describe('prefix affinity between two hosts holding one model', () => {
     expect(hosts['bob']!.size).toBe(1);
     expect([...hosts['ann']!][0]).not.toBe([...hosts['bob']!][0]);
     expect(cached / prompt).toBeGreaterThanOrEqual(0.8);
+  }, 60_000);
+
+  it('an engine that stops keeping prompts: steered to for 3 misses, then placement goes by load (the first choice, free)', async () => {
+    // a long answer keeps box0 busy while ann's first call is placed (its prompt is too short to remember)
+    const long = Array.from({ length: 150 }, (_, i) => `${(i * 7919) % 1000}`).join(' ');
+    const { orch, engines } = await setup({ tokenDelayMs: 4, reply: (body) => (JSON.stringify(body['messages']).includes('Count on') ? long : 'The largest record is 42.') });
+    const busy = offload(orch, { prompt: 'Count on', model: 'reader', useMemory: false, maxTokens: 400 });
+    while (engines[0]!.streaming === 0) await new Promise((r) => setTimeout(r, 2));
+    const file = gatheredLog(fileOf('ann'));
+    const ask = (i: number) => offload(orch, { prompt: `Question ${i} of ann: which record is largest?`, model: 'reader', agent: 'ann', inputs: file, useMemory: false });
+    const first = await ask(0);
+    expect(hostOf(first as { host?: string })).toBe('box1'); // box0 was busy
+    await busy;
+    const share = (r: Awaited<ReturnType<typeof ask>>) => (r.metrics.cachedPromptTokens ?? 0) / r.metrics.promptTokens;
+    const steered = (r: Awaited<ReturnType<typeof ask>>) => /tokens of this prompt cached/.test((r as { reason?: string }).reason ?? '');
+    // box0 free and first, box1 holding ann's file: steered to box1, whose engine holds it
+    const warm = await ask(1);
+    expect([hostOf(warm as { host?: string }), steered(warm)]).toEqual(['box1', true]);
+    expect(share(warm)).toBeGreaterThan(0.9);
+    engines[1]!.options.cachePrompt = false;
+    const after = [];
+    for (let i = 2; i < 7; i++) after.push(await ask(i));
+    // three misses (believed held, read whole), then the first choice by load, which keeps it from then on
+    expect(after.map((r) => hostOf(r as { host?: string }))).toEqual(['box1', 'box1', 'box1', 'box0', 'box0']);
+    expect(after.map(steered)).toEqual([true, true, true, false, false]);
+    expect(after.slice(0, 4).map(share)).toEqual([0, 0, 0, 0]);
+    expect(share(after[4]!)).toBeGreaterThan(0.9);
   }, 60_000);
 });

@@ -42,7 +42,10 @@ describe('a host\'s prefix memory', () => {
     m.note('m', c, 2, 4);
     expect(m.held('m', b)).toBe(0);
     expect(m.held('m', a)).toBeGreaterThan(0);
-    m.forget('m');
+    // the engine lists it loaded: kept; gone from its list (unloaded, or the engine restarted): its slots held nothing
+    m.loadedNow(new Set(['m']));
+    expect(m.held('m', a)).toBeGreaterThan(0);
+    m.loadedNow(new Set(['other']));
     expect(m.held('m', a)).toBe(0);
   });
 

@@ -69,7 +69,11 @@ export class FleetHost {
       ...(deps.fleet && { where: ` on ${name}` }),
     });
     // Every reading of the loaded models, by any tool, resource or check: pins that were dropped come back.
-    engine.onPs = (running) => this.loader.keeper.observe(running);
+    // ...and a model gone from an engine that loads on request took what its slots held with it (prefix-memory.ts)
+    engine.onPs = (running) => {
+      this.loader.keeper.observe(running);
+      if (engine.can.managesMemory) this.prefixes.loadedNow(new Set(running.map((r) => r.name)));
+    };
     this.overview = new ModelOverview({ backend: engine, catalog: this.catalog, ram: deps.ram, loader: this.loader, settings });
     this.puller = new Puller(engine, this.catalog, settings.ollama.pullStallTimeoutMs);
   }

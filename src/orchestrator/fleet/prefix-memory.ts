@@ -8,7 +8,14 @@
  * than SIMILARITY of it, as the engines choose (llama-server's `--slot-prompt-similarity`, 0.1, which
  * Ollama's runner is), else a free slot, else the one used longest ago. Bounded: at most MAX_MODELS models a host, MAX_SLOTS slots each, a chain at most
  * MAX_BLOCKS long — 2 MB a host at the very most, a few KB as used.
+ *
+ * The belief is checked against what the engine says its cache held of each prompt sent
+ * (prefix-evidence.ts): a model whose engine does not keep this server's prefixes is believed to
+ * hold nothing (every slot free), so placement neither steers there for its cache nor away from it
+ * to spare what it holds; and a miss drops every slot's claim to more of that prompt than the
+ * engine held — the prompt just read is what a slot holds now.
  */
+import { evidenceOf, trustAfter, trusted, type EngineReport, type Evidence, type Trust } from './prefix-evidence.js';
 
 /** Characters a hash block covers: a prefix is known to within this. */
 export const BLOCK_CHARS = 256;
@@ -44,16 +51,32 @@ interface Slot {
   at: number;
 }
 
+/** A model's slots here, and whether the engine is believed to keep what they were sent. */
+interface ModelSlots {
+  list: Slot[];
+  trust?: Trust | undefined;
+}
+
+/** A prompt sent: what the engine's report of it is checked against (PrefixMemory.learn). */
+export interface Sent {
+  model: string;
+  chain: Uint32Array;
+  /** The characters of it a slot was believed to hold before it was sent, trusted or not. */
+  believedChars: number;
+}
+
 export class PrefixMemory {
-  private readonly byModel = new Map<string, Slot[]>();
+  private readonly byModel = new Map<string, ModelSlots>();
 
   /** A prompt sent to `model` here, whose engine runs `slots` slots for it: the slot that shares most with it holds it now, else a free one, else the one used longest ago. */
-  note(model: string, chain: Uint32Array, slots: number, now = Date.now()): void {
-    if (chain.length === 0) return;
-    const list = this.byModel.get(model) ?? [];
+  note(model: string, chain: Uint32Array, slots: number, now = Date.now()): Sent {
+    const sent: Sent = { model, chain, believedChars: this.believed(model, chain) };
+    if (chain.length === 0) return sent;
+    const memory = this.byModel.get(model) ?? { list: [] };
     this.byModel.delete(model); // most recently used model last
     if (this.byModel.size >= MAX_MODELS) this.byModel.delete(this.byModel.keys().next().value!);
-    this.byModel.set(model, list);
+    this.byModel.set(model, memory);
+    const { list } = memory;
     let best = -1;
     let most = 0;
     list.forEach((s, i) => {
@@ -65,23 +88,48 @@ export class PrefixMemory {
     while (list.length > room) list.splice(oldest(list), 1); // the engine runs fewer slots now
     if (best < 0 && list.length < room) list.push({ chain, at: now });
     else list[best >= 0 ? best : oldest(list)] = { chain, at: now };
+    return sent;
   }
 
-  /** The characters of `chain` a slot of `model` here holds already (to within BLOCK_CHARS). */
-  held(model: string, chain: Uint32Array): number {
+  /**
+   * What the engine said it held of a prompt `sent` here (prefix-evidence.ts), learned: a miss
+   * counts toward distrust and drops the slots' claims to more of that prompt than the engine
+   * held; a hit trusts the model's slots again. What it shows, or undefined when nothing.
+   */
+  learn(sent: Sent, report: EngineReport, now = Date.now()): Evidence | undefined {
+    const e = evidenceOf(sent.believedChars, report);
+    const memory = this.byModel.get(sent.model);
+    if (!e || !memory) return e;
+    memory.trust = trustAfter(memory.trust, e, now);
+    if (e.kind === 'miss') memory.list = memory.list.filter((s) => s.chain === sent.chain || sharedBlocks(s.chain, sent.chain) * BLOCK_CHARS <= e.cachedChars);
+    return e;
+  }
+
+  /** The characters of `chain` a slot of `model` here holds already (to within BLOCK_CHARS); none while its engine is not believed to keep them. */
+  held(model: string, chain: Uint32Array, now = Date.now()): number {
+    return trusted(this.byModel.get(model)?.trust, now) ? this.believed(model, chain) : 0;
+  }
+
+  /** Whether one of `model`'s `slots` here holds no prompt of this server's yet (each, while its engine is not believed to keep them). */
+  freeSlot(model: string, slots: number, now = Date.now()): boolean {
+    const memory = this.byModel.get(model);
+    return !trusted(memory?.trust, now) || (memory?.list.length ?? 0) < Math.max(1, slots);
+  }
+
+  /** The models loaded now, as the engine lists them: the slots of every other one are gone, and what they held with them. */
+  loadedNow(names: ReadonlySet<string>): void {
+    for (const [model, memory] of [...this.byModel]) {
+      if (names.has(model)) continue;
+      if (memory.trust) memory.list = []; // what was learned of the engine stays: it keeps (or not) what a new load is sent alike
+      else this.byModel.delete(model);
+    }
+  }
+
+  /** What a slot is believed to hold of `chain`, trusted or not. */
+  private believed(model: string, chain: Uint32Array): number {
     let most = 0;
-    for (const s of this.byModel.get(model) ?? []) most = Math.max(most, sharedBlocks(s.chain, chain));
+    for (const s of this.byModel.get(model)?.list ?? []) most = Math.max(most, sharedBlocks(s.chain, chain));
     return most * BLOCK_CHARS;
-  }
-
-  /** Whether one of `model`'s `slots` here holds no prompt of this server's yet. */
-  freeSlot(model: string, slots: number): boolean {
-    return (this.byModel.get(model)?.length ?? 0) < Math.max(1, slots);
-  }
-
-  /** The model's slots here forget what they held (it was unloaded, or its engine restarted). */
-  forget(model: string): void {
-    this.byModel.delete(model);
   }
 }
 

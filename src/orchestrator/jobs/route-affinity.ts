@@ -4,12 +4,13 @@
  * only between copies serving now (loaded, or on an engine that loads by itself): a copy that would
  * have to load is a load decision, never made for a cache. A host that schedules its own replicas
  * (`cluster`) is left out: its own router places by prefix. What the engine reads is the system
- * prompt, then the prompt (route-prepare.ts lays it out: what repeats first).
+ * prompt, then the prompt (route-prepare.ts lays it out: what repeats first). What each host is
+ * believed to hold is checked against what its engine says it held (`learnHeld`).
  */
 import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { othersCount } from '../fleet/others-load.js';
 import { affinityChoice, type Copy } from '../fleet/prefix-affinity.js';
-import { blockChain } from '../fleet/prefix-memory.js';
+import { blockChain, type Sent } from '../fleet/prefix-memory.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Candidate } from '../fleet/windows.js';
 import type { Prepared } from './route-prepare.js';
@@ -20,6 +21,18 @@ export function chainOf(ask: Prepared): Uint32Array {
   let chain = chains.get(ask);
   if (!chain) chains.set(ask, (chain = blockChain(`${ask.system ?? ''}\u0000${ask.prompt}`)));
   return chain;
+}
+
+/** The characters the prompt's chain is made of. */
+const promptChars = (ask: Prepared) => (ask.system?.length ?? 0) + 1 + ask.prompt.length;
+
+/**
+ * What the engine said its cache held of a prompt `sent` to `host`, checked against what was
+ * believed (fleet/prefix-memory.ts learn). Not with images: their tokens are in the count, not in
+ * the text, so the share of the text held cannot be told.
+ */
+export function learnHeld(host: FleetHost, sent: Sent, ask: Prepared, out: { promptTokens: number; cachedPromptTokens?: number }, images: boolean): void {
+  if (!images) host.prefixes.learn(sent, { promptChars: promptChars(ask), promptTokens: out.promptTokens, cachedTokens: out.cachedPromptTokens });
 }
 
 /** The slots a host's engine runs for a model: Ollama's parallel requests, else one (llama-server's own, unknown before a request). */

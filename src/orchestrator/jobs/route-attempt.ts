@@ -16,7 +16,7 @@ import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-cand
 import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
-import { chainOf, prefixSlots } from './route-affinity.js';
+import { chainOf, learnHeld, prefixSlots } from './route-affinity.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -154,10 +154,8 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
   const done = await host.loader.admit(candidate.model, { client: clientOf(req), tokens: ask.maxTokens, slots: slotsOf(host), signal: req.signal, progress: req.progress });
   try {
     // with several hosts, where this prompt now sits is what the next request of its kind is placed by (route-affinity.ts)
-    if (parts.fleet.hosts.length > 1) {
-      host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host));
-      parts.fleet.extraCopies?.used(host.name, candidate.model);
-    }
+    const sent = parts.fleet.hosts.length > 1 ? host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host)) : undefined;
+    if (sent) parts.fleet.extraCopies?.used(host.name, candidate.model);
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
     const out = await streamGenerate(host.engine, {
@@ -177,6 +175,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
         req.onProgress?.(n, candidate.model);
       },
     });
+    if (sent) learnHeld(host, sent, ask, out, (req.images?.length ?? 0) > 0); // what its engine held of it, against what was believed
     return { ...out, queueMs: out.queueMs + done.waitedMs }; // waiting for a slot here is queueing too
   } catch (err) {
     // what happened to the answer counts in the model's track record here (not a cancel, not memory)
