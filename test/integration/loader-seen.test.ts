@@ -64,3 +64,40 @@ describe('a request\'s own reading of what is loaded', () => {
     expect(fake.stats().forcedEvictions).toEqual([]);
   });
 });
+
+describe('a loaded model beside another request\'s load (one planner for several clients, issue 64)', () => {
+  it('a load of another model under way, one it leaves in place: the request is let through at once, not queued behind the load', async () => {
+    fake = await FakeOllama.start({ memoryBytes: 32e9, loadMsPerGB: 400 }); // llama3.2's load takes ~1.3 s
+    const core = await coreFor(fake, { totalBytes: 32e9, yaml: YAML });
+    await smartLoad(core, { model: 'phi3:mini' });
+    const r = await reading(core);
+    let otherDone = false;
+    const other = smartLoad(core, { model: 'llama3.2:latest' }).then((o) => ((otherDone = true), o));
+    await vi.waitFor(() => expect(fake.requests.some((q) => (q.body as { model?: string } | undefined)?.model === 'llama3.2:latest')).toBe(true), { interval: 5 });
+    const out = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
+    expect(out.action).toBe('already_loaded');
+    expect(otherDone).toBe(false); // answered while the other load still ran
+    expect((await other).action).toBe('loaded');
+    expect((await other).unloaded).toEqual([]);
+  });
+
+  it('a request let through at once holds its model until it begins: a plan made meanwhile does not unload it under the request', async () => {
+    const core = await setup(); // 9 GB: llava needs phi3's room
+    await smartLoad(core, { model: 'phi3:mini' });
+    const r = await reading(core);
+    const quick = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true, ...r });
+    expect(quick.action).toBe('already_loaded');
+    // before this request begins on phi3, another asks for llava, which needs phi3 gone
+    const llava = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true });
+    await new Promise((res) => setTimeout(res, 150));
+    const unloadsOfPhi3 = () => fake.requests.filter((q) => (q.body as { model?: string; keep_alive?: unknown } | undefined)?.keep_alive === 0 && (q.body as { model?: string }).model === 'phi3:mini').length;
+    expect(unloadsOfPhi3()).toBe(0); // held: llava's load waits
+    const done = core.loader.begin('phi3:mini'); // the request begins (the hold is its own now) and ends
+    expect(unloadsOfPhi3()).toBe(0);
+    done();
+    const out = await llava;
+    expect(out.action).toBe('loaded');
+    expect(out.unloaded).toEqual(['phi3:mini']);
+    expect(fake.stats().forcedEvictions).toEqual([]);
+  });
+});

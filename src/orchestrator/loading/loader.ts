@@ -18,6 +18,7 @@ import { confirmLoaded, learnLoadSize, loadWithinLimit, seenLoaded, sendLoad, un
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import type { LearnedSize, SeenSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
+import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
@@ -63,6 +64,10 @@ export class Loader {
   private queued = 0;
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
+  /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
+  private readonly going = new Set<string>();
+  /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
+  private readonly holds: QuickHolds;
   private readonly now: () => number;
   private readonly options: LoaderOptions;
   /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/fleet-host.ts). */
@@ -79,6 +84,7 @@ export class Loader {
   ) {
     this.now = options.now ?? Date.now;
     this.options = options;
+    this.holds = new QuickHolds(this.running, this.now);
     const sizes = options.sizes;
     this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), lastUsed: this.lastUsed, now: this.now, ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }) };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
@@ -97,6 +103,7 @@ export class Loader {
     const at = this.now();
     this.lastUsed.set(name, at);
     const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }), ...(job && { job }) });
+    this.holds.begun(name); // the hold the quick path gave it, if any: its own request runs now
     return Object.assign(() => {
       request();
       this.lastUsed.set(name, this.now());
@@ -143,12 +150,15 @@ export class Loader {
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
     // The fast path: loaded with enough context per this request's own /api/ps reading, nothing to
-    // change — while that reading is current: no load or unload since, none under way (another
-    // request's plan may be unloading the model this moment: Ollama would load it again unplanned)
-    const current = req.seenAt === this.changes && this.queued === 0;
+    // change — while that reading is current: no load or unload since (a stale one would send work
+    // to a model just unloaded, and Ollama would load it again unplanned). Another request's plan may
+    // be under way: the model is left alone unless that plan unloads or reloads it (`going`), and is
+    // held for this request until it begins (quick-holds.ts), so no plan made meanwhile unloads it.
+    const current = req.seenAt === this.changes;
     const quick = current ? seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) })) : undefined;
-    if (quick) {
+    if (quick && !this.going.has(quick.model)) {
       this.lastUsed.set(quick.model, this.now());
+      this.holds.hold(quick.model);
       return Promise.resolve(quick);
     }
     if (req.dryRun) return this.decide(req);
@@ -174,7 +184,10 @@ export class Loader {
     try {
       return await this.decideNow(req);
     } finally {
-      if (!req.dryRun) this.changes++;
+      if (!req.dryRun) {
+        this.going.clear(); // one plan is carried out at a time (serial); a dry run adds nothing
+        this.changes++;
+      }
     }
   }
 
@@ -182,6 +195,10 @@ export class Loader {
     const decided = await decideLoad(this.planning, req, (name) => this.keepAliveFor(name, req));
     if (!('plan' in decided)) return decided.outcome;
     const { model, keepAlive, pinned, contextLength, view, plan, others, outcome } = decided;
+    // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
+    const begun = plan.unload.filter((m) => this.running.count(m) > 0);
+    if (begun.length) return { ...outcome, action: 'refused', unloaded: [], waitFor: begun, reason: `${model.name} needs the room of ${begun.join(', ')}, where a request has just begun.` };
+    for (const m of [model.name, ...plan.unload]) this.going.add(m);
     if (req.pin) this.pins.add(model.name);
     if (plan.action === 'already_loaded') {
       // A new pin or keep-alive is applied with the context it runs with, so Ollama does not reload it.

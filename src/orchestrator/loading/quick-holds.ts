@@ -1,0 +1,44 @@
+/**
+ * The loader's quick path (loader.ts loadOnce) lets a request through to a model its own /api/ps
+ * reading shows loaded, while another request's plan may be under way. Until that request begins
+ * on the model (Loader.begin), nothing marks the model busy, and a plan made in between could
+ * unload it under the request. So the quick path holds the model: the hold counts as a request
+ * running on it (in-flight.ts) until the request begins — its own request takes over — or HOLD_MS
+ * pass (a caller that loaded and never asked, as load_model does).
+ */
+import type { InFlight } from './in-flight.js';
+
+/** The longest a request let through by the quick path holds its model before it begins (ms). */
+export const HOLD_MS = 2000;
+
+export class QuickHolds {
+  /** Per model, the releases of the holds not yet taken over, oldest first. */
+  private readonly holds = new Map<string, Array<() => void>>();
+
+  constructor(
+    private readonly running: InFlight,
+    private readonly now: () => number,
+  ) {}
+
+  /** `model` held for a request about to begin on it. */
+  hold(model: string): void {
+    const end = this.running.begin(model, { at: this.now() });
+    const list = this.holds.get(model) ?? [];
+    this.holds.set(model, list);
+    const release = () => {
+      clearTimeout(timer);
+      end();
+      const i = list.indexOf(release);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0 && this.holds.get(model) === list) this.holds.delete(model);
+    };
+    const timer = setTimeout(release, HOLD_MS);
+    timer.unref?.();
+    list.push(release);
+  }
+
+  /** A request began on `model` (already counted running): the oldest hold there is its own, released. */
+  begun(model: string): void {
+    this.holds.get(model)?.[0]?.();
+  }
+}
