@@ -100,4 +100,16 @@ describe('a loaded model beside another request\'s load (one planner for several
     expect(out.unloaded).toEqual(['phi3:mini']);
     expect(fake.stats().forcedEvictions).toEqual([]);
   });
+
+  it('a model just loaded for work is held for it: the next plan in the queue does not unload it before the request begins', async () => {
+    const core = await setup(); // 9 GB: llava needs phi3's room
+    const phi3 = await core.loader.ensureLoaded({ model: 'phi3:mini', waitWhileBusy: true });
+    expect(phi3.action).toBe('loaded');
+    const llava = core.loader.ensureLoaded({ model: 'llava:7b', waitWhileBusy: true });
+    await new Promise((res) => setTimeout(res, 150));
+    expect(fake.loaded().map((m) => m.name)).toEqual(['phi3:mini']); // held: llava waits
+    core.loader.begin('phi3:mini')();
+    expect((await llava).unloaded).toEqual(['phi3:mini']);
+    expect(fake.stats().forcedEvictions).toEqual([]);
+  });
 });

@@ -32,11 +32,13 @@ interface Trial {
   started: number;
   /** Every host's overview, as placed: where else the model was loaded. */
   views: readonly HostOverview[];
+  /** The candidate held for this request when it was chosen (route-candidates.ts): its load holds nothing more. */
+  held?: Candidacy | undefined;
 }
 
 /** The first usable answer of the candidates, or undefined when none gave one (or the call was cancelled). */
 export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, list: Candidates, attempts: Attempt[], started: number): Promise<RouteResult | undefined> {
-  const trial: Trial = { parts, req, ask, attempts, started, views: list.views, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words } };
+  const trial: Trial = { parts, req, ask, attempts, started, views: list.views, held: list.held, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words } };
   const down = new Set<string>();
   let tried = 0;
   for (let i = 0; ; i++) {
@@ -69,6 +71,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     ...(parts.settings.options.contextSize !== undefined && { baseContext: parts.settings.options.contextSize }),
     seen: here.loaded,
     seenAt: unit.loadedAt,
+    ...(candidate === t.held && { held: true }),
     ...(req.signal && { signal: req.signal }),
     ...(req.progress && { progress: req.progress }),
   });

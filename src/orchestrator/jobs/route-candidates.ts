@@ -52,6 +52,8 @@ export interface Candidates {
   /** The candidate tried `i`-th: the ranking is made when the named model is used up; undefined past the last. */
   at(i: number): Candidacy | undefined;
   coldLoadMs(): ReadonlyMap<string, number>;
+  /** The first candidate, held on its host for this request from the moment it was chosen (with several hosts), so requests placed beside it see that copy taken. */
+  held?: Candidacy;
 }
 
 /**
@@ -122,7 +124,11 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     const { profile, task } = ask.work;
     noCandidate(parts, req, { profile, task, models, attempts, contextTokens: ask.contextTokens, promptTokens: ask.promptTokens, answerTokens: ask.answerTokens, namedHost: parts.fleet.hosts.length > 1 ? (m) => m.host ?? views[0]!.host.name : undefined });
   }
-  return { views, models, queue, unit, coldLoadMs, at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined) };
+  // with several hosts, the first candidate is this request's until it begins there (loading/quick-holds.ts), held in
+  // the same step it was chosen: calls placed at the same moment see that copy's slot taken and spread to another
+  const held = views.length > 1 && !req.dryRun ? queue[0] : undefined;
+  if (held) unit(held.host).host.loader.hold(held.model);
+  return { views, models, queue, unit, coldLoadMs, ...(held && { held }), at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined) };
 }
 
 /**

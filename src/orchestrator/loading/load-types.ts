@@ -30,6 +30,8 @@ export interface LoadRequest {
    * trusted only while nothing was loaded or unloaded since, and none is under way.
    */
   seenAt?: number;
+  /** The caller holds the model already (Loader.hold, when it chose it): the load adds no hold of its own. */
+  held?: boolean;
 }
 
 export interface LoadOutcome {

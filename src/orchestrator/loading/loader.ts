@@ -110,6 +110,11 @@ export class Loader {
     }, { ahead: request.ahead });
   }
 
+  /** `model` held for a request about to begin on it, as if running there: until it begins, or HOLD_MS (quick-holds.ts). */
+  hold(model: string): void {
+    this.holds.hold(withTag(model));
+  }
+
   /** `begin` once one of `model`'s slots is the request's, by turns between clients (slot-gate.ts); at once where its slots are not known. */
   admit(model: string, ask: AdmitAsk): Promise<RunningRequest & { waitedMs: number }> {
     const name = withTag(model);
@@ -158,7 +163,7 @@ export class Loader {
     const quick = current ? seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) })) : undefined;
     if (quick && !this.going.has(quick.model)) {
       this.lastUsed.set(quick.model, this.now());
-      this.holds.hold(quick.model);
+      if (!req.held) this.holds.hold(quick.model);
       return Promise.resolve(quick);
     }
     if (req.dryRun) return this.decide(req);
@@ -172,6 +177,11 @@ export class Loader {
     const job = this.serial(() => this.decide(req)).finally(() => this.shared.delete(key));
     this.shared.set(key, job);
     return job;
+  }
+
+  /** Work about to run on `model`, not held by its caller: held until it begins, so the next plan in the queue leaves the model to it. */
+  private heldFor(req: LoadRequest, model: string): void {
+    if (req.waitWhileBusy && !req.held && !req.job) this.holds.hold(model);
   }
 
   private keepAliveFor(name: string, req: LoadRequest): KeepAlive {
@@ -204,6 +214,7 @@ export class Loader {
       // A new pin or keep-alive is applied with the context it runs with, so Ollama does not reload it.
       if (req.pin || req.keepAlive !== undefined) await sendLoad(this.backend, model.name, keepAlive, contextLength, { embedding: isEmbedding(model), ...(req.signal && { signal: req.signal }) });
       this.lastUsed.set(model.name, this.now());
+      this.heldFor(req, model.name);
       return outcome;
     }
     if (plan.unload.length) {
@@ -237,6 +248,7 @@ export class Loader {
     }
     this.lastUsed.set(model.name, this.now());
     log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
+    this.heldFor(req, model.name);
     return outcome;
   }
 
