@@ -23,17 +23,19 @@ import { benchPrefix } from './prefix.js';
 import { benchHot } from './hot.js';
 import { benchShared } from './shared.js';
 import { benchSoak } from './soak.js';
-import { benchFair } from './fair.js';
+import { benchBeside, benchFair } from './fair.js';
 import { benchStartup } from './startup.js';
 import { benchTrace } from './trace.js';
 import { benchTraceFleet } from './trace-fleet.js';
-import { removeTempDirs } from '../test/helpers/temp.js';
+import { removeTempDirs, tempDir } from '../test/helpers/temp.js';
 import { keepHeapSmall } from '../src/server/lifecycle.js';
 
 // The benchmarks drive the core in this process: its memory-check lines would drown the figures.
 process.env.OLLM_LOG_LEVEL ??= 'warn';
 // ...and under the V8 flags a serving process sets (lifecycle.ts), so its figures are the server's.
 keepHeapSmall();
+// What the servers make in their temporary folder (an engine's claim in its socket folder) goes with the run, as in the tests.
+process.env.OLLM_TEST_TMPDIR ??= tempDir('ollm-bench-tmp-');
 const only = process.argv[2];
 const benches = [
   { name: 'footprint', run: benchFootprint },
@@ -69,12 +71,22 @@ const benches = [
   { name: 'inputs', run: benchInputs },
   { name: 'shared', run: benchShared },
   { name: 'fair', run: benchFair },
+  { name: 'beside', run: benchBeside },
   { name: 'estimate', run: benchEstimate },
   { name: 'long-call', run: benchLongCall },
   { name: 'team', run: benchTeam },
   { name: 'prefix', run: benchPrefix },
   { name: 'hot', run: benchHot },
   { name: 'soak', run: benchSoak },
+  {
+    // issue 64's figures in one run: with OLLM_BENCH_BASE=<another build's dist/cli.js>, each beside that build's
+    name: 'fleet',
+    alone: true,
+    run: async () => {
+      const parts = [await benchPrefix(), await benchHot(), await benchBeside(), await benchTeam()];
+      return { ok: parts.every((p) => p.ok), lines: parts.flatMap((p) => p.lines) };
+    },
+  },
 ].filter((b) => (only ? b.name === only : !('alone' in b)));
 
 let allOk = true;

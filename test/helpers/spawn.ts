@@ -45,9 +45,9 @@ export interface HttpServer {
 }
 
 /** Spawns `ollm-mcp --transport http --port 0` and resolves once it says where it listens. */
-export function startHttp(env: Record<string, string>, args: string[] = [], cwd?: string): Promise<HttpServer> {
+export function startHttp(env: Record<string, string>, args: string[] = [], cwd?: string, cli = CLI): Promise<HttpServer> {
   // the address is read from the start-up line, logged at info level
-  const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', ...args], { env: { ...serverEnv(env), OLLM_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
+  const child = spawn(process.execPath, [cli, '--transport', 'http', '--port', '0', ...args], { env: { ...serverEnv(env), OLLM_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: cwdFor(env, cwd) });
   killAtEnd(child); // a test failing before its own stop leaves none running
   let stderr = '';
   let stdout = '';

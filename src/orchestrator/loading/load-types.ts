@@ -1,5 +1,6 @@
 /** What the loader is asked, and what it answers. */
 import type { PhaseReporter } from '../progress/progress.js';
+import type { SeenSize } from './learned-size.js';
 
 /** How long Ollama keeps a model loaded when idle: seconds, or a Go duration; negative keeps it. */
 export type KeepAlive = string | number;
@@ -62,4 +63,12 @@ export interface UnloadOutcome {
   kept: Array<{ model: string; why: string }>;
   notLoaded: string[];
   unloadWaitMs?: number;
+}
+
+/** The memory models took once loaded on one host: what was seen, by model and context, and a new observation. */
+export interface SizesOnHost {
+  seen(model: string, digest: string): SeenSize[];
+  /** An object that is replaced whenever what seen() answers may change. */
+  revision?(): object;
+  record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void;
 }

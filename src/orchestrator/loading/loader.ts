@@ -8,27 +8,27 @@
  * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts).
  */
 import { loadWhenIdle } from './busy-wait.js';
+import { loadPlanned, type CarryParts } from './load-carry.js';
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { footprintsAt, isEmbedding, learnedFor, modelFacts, runnerFor, usableWindows, type PlanningParts } from './load-planning.js';
+import { footprintsAt, isEmbedding, learnedFor, usableWindows, type PlanningParts } from './load-planning.js';
 import { decideLoad } from './load-decision.js';
 import type { KvCacheType } from './kv-cache.js';
-import { confirmLoaded, learnLoadSize, loadWithinLimit, seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
-import { loadSpeed, type LoadSpeed } from './load-estimate.js';
-import type { LearnedSize, SeenSize } from './learned-size.js';
+import { seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import type { LoadSpeed } from './load-estimate.js';
+import type { LearnedSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
 import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
 import { log } from '../util/log.js';
-import { HostError } from '../engines/host-error.js';
 import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
 
 export type { KeepAlive } from './load-ops.js';
-export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
-import type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
+export type { LoadOutcome, LoadRequest, SizesOnHost, UnloadOutcome } from './load-types.js';
+import type { LoadOutcome, LoadRequest, SizesOnHost, UnloadOutcome } from './load-types.js';
 
 export interface LoaderOptions {
   now?: () => number;
@@ -42,13 +42,6 @@ export interface LoaderOptions {
   sizes?: SizesOnHost;
 }
 
-/** The memory models took once loaded on one host: what was seen, by model and context, and a new observation. */
-export interface SizesOnHost {
-  seen(model: string, digest: string): SeenSize[];
-  /** An object that is replaced whenever what seen() answers may change. */
-  revision?(): object;
-  record(model: string, digest: string, contextLength: number, bytes: number, vramBytes: number): void;
-}
 
 
 export class Loader {
@@ -74,6 +67,8 @@ export class Loader {
   readonly keeper: PinKeeper;
   /** What a plan is made from: this host's engine, catalog, memory model and what the loader tracks. */
   private readonly planning: PlanningParts;
+  /** What a planned load is carried out with (load-carry.ts). */
+  private readonly carry: CarryParts;
 
   constructor(
     private readonly backend: Engine,
@@ -87,6 +82,7 @@ export class Loader {
     this.holds = new QuickHolds(this.running, this.now);
     const sizes = options.sizes;
     this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), lastUsed: this.lastUsed, now: this.now, ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }) };
+    this.carry = { backend, hostMemory, settings, loadSpeed: options.loadSpeed, onLoaded: options.onLoaded, sizes, restorePins: (before) => this.restorePins(before) };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
     this.keeper = new PinKeeper({
       pins: this.pins,
@@ -223,29 +219,8 @@ export class Loader {
       if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await this.hostMemory.waitForVram(others.filter((r) => !plan.unload.includes(r.name)), plan.unload.length);
     }
     this.doing = `another request's load of ${model.name}`;
-    // where the engine does not report what a model takes, this machine's memory is read across the load
-    const availableBefore = this.backend.can.reportsLoadedSize ? undefined : await this.hostMemory.availableNow().catch(() => undefined);
-    const speed = this.options.loadSpeed?.() ?? loadSpeed(0, 0);
-    try {
-      outcome.loadMs = await loadWithinLimit(this.backend, { name: model.name, sizeBytes: model.sizeBytes, embedding: isEmbedding(model) }, keepAlive, contextLength, {
-        limits: this.settings.ollama,
-        speed,
-        ...(req.signal && { signal: req.signal }),
-        ...(req.progress && { progress: req.progress }),
-      });
-    } catch (err) {
-      throw await this.afterFailedLoad(err, others.filter((r) => !plan.unload.includes(r.name)), plan.requiredBytes);
-    }
-    this.options.onLoaded?.(model.name, model.sizeBytes, outcome.loadMs);
-    const after = await confirmLoaded(this.backend, model.name, contextLength, { digest: model.digest, ...(req.signal && { signal: req.signal }) });
-    const { slots, kvType } = runnerFor(model, view);
-    if (this.options.sizes) await learnLoadSize(this.backend, this.hostMemory, this.options.sizes, { model, facts: modelFacts(model, slots, kvType), slots, contextLength, after, availableBefore });
-    // A first attempt that ran out of memory makes Ollama evict everything and retry: say so, and bring pins back.
     const stayed = others.filter((r) => !plan.unload.includes(r.name));
-    if (stayed.some((r) => !after.some((a) => a.name === r.name))) {
-      const note = await this.restorePins(stayed).catch(() => '');
-      if (note) outcome.reason = `${outcome.reason} ${note.replace('after it', 'while loading it (its first attempt ran out of memory)')}`;
-    }
+    await loadPlanned(this.carry, { model, keepAlive, contextLength, view, stayed, requiredBytes: plan.requiredBytes }, req, outcome);
     this.lastUsed.set(model.name, this.now());
     log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
     this.heldFor(req, model.name);
@@ -270,14 +245,6 @@ export class Loader {
   /** The largest context each model can run with on this host now (load-planning.ts). */
   usableWindows(names: readonly string[], signal?: AbortSignal, seen?: Promise<RunningModel[]>): Promise<Map<string, number>> {
     return usableWindows(this.planning, names, signal, seen);
-  }
-
-  /** After a failed load Ollama evicts every other model and retries once (server/sched.go): pins that went come back, and the error says so. */
-  private async afterFailedLoad(err: unknown, stayed: readonly RunningModel[], requiredBytes: number): Promise<unknown> {
-    if (!(err instanceof HostError) || err.kind === 'aborted' || err.kind === 'unreachable') return err;
-    if (err.kind === 'out_of_memory') this.hostMemory.learnOutOfMemory(stayed.reduce((s, r) => s + r.size, 0), requiredBytes);
-    const note = await this.restorePins(stayed).catch(() => '');
-    return note ? new HostError(err.kind, `${err.message} ${note}`, err.host, err.status) : err;
   }
 
   /** In the load queue: pinned models among `before` that Ollama dropped are loaded again; returns what happened, in words. */
