@@ -4,7 +4,8 @@
  * whose slot frees sooner (the work its running and waiting requests have left), never piling on
  * the first while the other's queue is shorter. The second copy, loaded for the rush, is said in the
  * fleet's status and unloaded once idle (model.keepAlive.extraCopyIdleSeconds), the first kept. Real
- * time: the fake writes a token every 5 ms.
+ * time: the fake writes a token every 20 ms (an answer ~0.8 s) and loads in 0.6 s, measured at the
+ * warm-up: loading the second copy takes less than the wait behind the first's slot.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
@@ -22,7 +23,7 @@ const ANSWER = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
 
 describe('a hot model on two hosts with room', () => {
   it('three agents × six calls at once: both copies answer, neither more than 2 calls ahead of the other; the second copy goes when idle', async () => {
-    const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 5, loadDelayMs: 100 })));
+    const [a, b] = await Promise.all([0, 1].map(() => FakeOllama.start({ models, memoryBytes: 16e9, tokenDelayMs: 20, loadDelayMs: 600 })));
     for (const f of [a!, b!]) f.reply(ANSWER);
     const yaml = ['ollama:', '  capacity: {ram: 16GB}', 'hosts:', `  - {name: second, kind: ollama, url: "${b!.url}", capacity: {ram: 16GB}}`, 'ram:', '  budget: "100%"', '  bufferBytes: 0', 'model:', '  keepAlive:', '    extraCopyIdleSeconds: 1'].join('\n');
     const core = await coreFor(a!, { totalBytes: 16e9, yaml });

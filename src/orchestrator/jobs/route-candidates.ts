@@ -106,7 +106,13 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     if (views.length > 1) {
       const typical = answerLimit(undefined, parts.settings);
       const speeds = parts.records.metrics.all();
-      spreadBusy(queue, (c) => unit(c.host), (c) => backlogPerSlot(unit(c.host), c.model, unit(c.host).host.loader.waitingAhead(c.model, clientOf(req), ask.maxTokens), typical, speeds[c.model]?.avgTokensPerSecond));
+      const backlog = (c: Candidacy) => backlogPerSlot(unit(c.host), c.model, unit(c.host).host.loader.waitingAhead(c.model, clientOf(req), ask.maxTokens), typical, speeds[c.model]?.avgTokensPerSecond);
+      const waitMs = (c: Candidacy) => {
+        const speed = speeds[c.model]?.avgTokensPerSecond;
+        return speed ? (backlog(c) / speed) * 1000 : undefined;
+      };
+      const loadMs = (c: Candidacy) => (models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0);
+      spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs });
     }
     // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
     if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, client: clientOf(req) });
@@ -127,7 +133,7 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   // with several hosts, the first candidate is this request's until it begins there (loading/quick-holds.ts), held in
   // the same step it was chosen: calls placed at the same moment see that copy's slot taken and spread to another
   const held = views.length > 1 && !req.dryRun ? queue[0] : undefined;
-  if (held) unit(held.host).host.loader.hold(held.model);
+  if (held) unit(held.host).host.loader.hold(held.model, ask.maxTokens);
   return { views, models, queue, unit, coldLoadMs, ...(held && { held }), at: (i) => (i < queue.length || (!ranked && (rank(), i < queue.length)) ? queue[i] : undefined) };
 }
 
@@ -162,27 +168,39 @@ function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Cand
   return undefined;
 }
 
+/** What moving a call to another copy costs: the wait on the busy one (undefined: its speed unknown), and loading the other (0: loaded). */
+interface SpreadCost {
+  waitMs(c: Candidacy): number | undefined;
+  loadMs(c: Candidacy): number;
+}
+
 /**
  * Concurrent requests for one model use the hosts that hold it: a copy whose every parallel slot
- * is taken by a request of ours goes after the same model on a host with a free slot — and, with
+ * is taken by a request of ours goes after the same model on a host with a free slot — loaded there,
+ * or to be loaded when that takes less than the wait behind the busy copy's slots — and, with
  * every copy's slots taken, after the copy with the shortest queue per slot (requests running and
  * waiting there, others' where its engine counts them), so no copy's queue grows while another's
  * is shorter.
  */
-function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOverview, backlog: (c: Candidacy) => number): void {
+function spreadBusy(queue: Candidacy[], viewOf: (c: Candidacy) => HostOverview, backlog: (c: Candidacy) => number, cost: SpreadCost): void {
   const full = (c: Candidacy) => isFull(viewOf(c), c.model);
   for (let i = 0; i < queue.length; i++) {
     const c = queue[i]!;
     if (!full(c)) continue;
     const copies = (pick: (o: Candidacy) => boolean) => queue.findIndex((o, j) => j > i && o.model === c.model && o.host !== c.host && pick(o));
-    let to = copies((o) => !full(o));
+    // a loaded copy with a free slot; else one to load, when loading it takes less than the wait here (unknown: it is loaded)
+    let to = copies((o) => !full(o) && cost.loadMs(o) === 0);
+    if (to < 0) {
+      const wait = cost.waitMs(c);
+      to = copies((o) => !full(o) && (wait === undefined || cost.loadMs(o) < wait));
+    }
     let why = othersWords(viewOf(c), c.model, `the copy on ${viewOf(c).host.name}`);
     if (to < 0) {
-      // every copy busy: the shortest queue per slot, when shorter than this one's
+      // every loaded copy busy: the shortest queue per slot, when shorter than this one's
       const mine = backlog(c);
       for (let j = i + 1; j < queue.length; j++) {
         const o = queue[j]!;
-        if (o.model === c.model && o.host !== c.host && backlog(o) < (to < 0 ? mine : backlog(queue[to]!))) to = j;
+        if (o.model === c.model && o.host !== c.host && cost.loadMs(o) === 0 && backlog(o) < (to < 0 ? mine : backlog(queue[to]!))) to = j;
       }
       if (to > i) why = `; its queue is shorter than the copy on ${viewOf(c).host.name}'s`;
     }

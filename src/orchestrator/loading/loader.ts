@@ -106,9 +106,9 @@ export class Loader {
     }, { ahead: request.ahead });
   }
 
-  /** `model` held for a request about to begin on it, as if running there: until it begins, or HOLD_MS (quick-holds.ts). */
-  hold(model: string): void {
-    this.holds.hold(withTag(model));
+  /** `model` held for a request about to begin on it (writing up to `tokens` when said), as if running there: until it begins, or HOLD_MS (quick-holds.ts). */
+  hold(model: string, tokens?: number): void {
+    this.holds.hold(withTag(model), tokens);
   }
 
   /** `begin` once one of `model`'s slots is the request's, by turns between clients (slot-gate.ts); at once where its slots are not known. */

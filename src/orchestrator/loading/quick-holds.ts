@@ -20,9 +20,9 @@ export class QuickHolds {
     private readonly now: () => number,
   ) {}
 
-  /** `model` held for a request about to begin on it. */
-  hold(model: string): void {
-    const end = this.running.begin(model, { at: this.now() });
+  /** `model` held for a request about to begin on it, which may write up to `tokens` when said. */
+  hold(model: string, tokens?: number): void {
+    const end = this.running.begin(model, { at: this.now(), ...(tokens !== undefined && { tokens }) });
     const list = this.holds.get(model) ?? [];
     this.holds.set(model, list);
     const release = () => {
