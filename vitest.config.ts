@@ -31,7 +31,7 @@ const SLOW = [
   'test/e2e/state-lock.test.ts', // a write lock held past the limit, servers stopped by SIGTERM
   'test/e2e/state-damaged.test.ts', // damaged state files, servers stopped and started round after round
   'test/engine/real-offload.test.ts', // a 48 KB log read in parts by the real engine: dozens of real generations
-  'test/engine/real-prefix.test.ts', // an 8 KB log (~6,400 tokens) read whole by the real engine: ~15 s of one core
+  'test/engine/real-prefix.test.ts', // a 40 KB story (~8,150 tokens) read whole by the real engine: ~21 s of one core
   'test/e2e/state-backup-target.test.ts', // the CLI run some thirty times against live and linked state files
   // The end-to-end files whose servers live, wait and die in real time (issue 63: npm test within 3 minutes):
   'test/e2e/shared-server.test.ts', // shared servers killed and started again, four launches at once, doctor over the daemon

@@ -10,7 +10,6 @@
  * when the engine is not built, unless OLLM_REQUIRE_ENGINE=1 (CI builds it and sets that).
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
@@ -19,17 +18,10 @@ import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import { HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 import { log48k } from '../helpers/log-fixture.js';
+import { recordingProxy, type Seen } from '../helpers/recording-proxy.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
 
-interface Seen {
-  method: string;
-  path: string;
-  status: number;
-  body: string;
-  /** The answer's text, from its stream (complete once the request is done). */
-  reply: string;
-}
 
 /** The text an OpenAI-style answer carries, streamed (`data:` lines of deltas) or whole. */
 function textOf(raw: string): string {
@@ -59,30 +51,6 @@ function generations(seen: Seen[], calls: number): Seen[] {
   return worded;
 }
 
-/** A proxy to `target` that keeps every request's body and the status it was answered with. */
-async function recordingProxy(target: string): Promise<{ url: string; seen: Seen[]; server: Server }> {
-  const seen: Seen[] = [];
-  const to = new URL(target);
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (answer) => {
-        const entry: Seen = { method: req.method ?? '', path: req.url ?? '', status: answer.statusCode ?? 0, body: body.toString('utf8'), reply: '' };
-        seen.push(entry);
-        answer.on('data', (c: Buffer) => (entry.reply += c.toString('utf8')));
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      up.end(body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, seen, server };
-}
 
 
 afterAll(stopEngines);
