@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOpenAI, type FakeOpenAIOptions, PROXY_502_HTML } from './fake-openai/server.js';
+import { PrefixCache } from './fake-openai/prefix-cache.js';
 
 const running: FakeOpenAI[] = [];
 afterEach(async () => {
@@ -243,5 +244,66 @@ describe('fake OpenAI: injected failures', () => {
     const t0 = performance.now();
     await fetch(`${fake.url}/models`);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('fake OpenAI: vLLM prefix caching', () => {
+  const toks = (n: number, tag = 't') => Array.from({ length: n }, (_, i) => `${tag}${i}`);
+
+  it('holds full blocks keyed by the whole prefix: hits are whole blocks, at most all but one token, none past a changed token', () => {
+    const cache = new PrefixCache(16, 100);
+    expect(cache.read(toks(100))).toBe(0); // nothing held yet
+    expect(cache.size).toBe(6); // 6 full blocks; the last 4 tokens are no block
+    expect(cache.read(toks(100))).toBe(96); // the same prompt: its full blocks
+    expect(cache.read(toks(96))).toBe(80); // a prompt of whole blocks: the last token is read again, so its last block too
+    expect(cache.read([...toks(40), 'other', ...toks(59).slice(41)])).toBe(32); // changed at token 40: blocks 0-1 only
+    const moved = toks(100);
+    moved[3] = 'x';
+    expect(cache.read(moved)).toBe(0); // a change in the first block: every later block hashes differently
+    expect(cache.read(toks(10))).toBe(0); // less than a block: nothing to find or hold
+  });
+
+  it('evicts the least recently used blocks first, the tail of a prompt before its head', () => {
+    const cache = new PrefixCache(4, 6);
+    cache.read(toks(16, 'a')); // 4 blocks of a
+    cache.read(toks(16, 'b')); // 4 blocks of b: 2 of a must go — a's tail
+    expect(cache.size).toBe(6);
+    expect(cache.read([...toks(8, 'a'), 'new'])).toBe(8); // a's head is still held
+    expect(cache.read(toks(17, 'a'))).toBe(8); // its tail is not; read whole now, it pushes out b's tail
+    expect(cache.read(toks(16, 'b'))).toBe(8);
+  });
+
+  it('reports cached_tokens with --enable-prompt-tokens-details, shared by all requests and apart per model; off by default', async () => {
+    const fake = await start({ prefixCache: true, promptTokensDetails: true, tokenDelayMs: 0 });
+    const doc = Array.from({ length: 200 }, (_, i) => `line ${i} of the shared document`).join('\n'); // 1,200 words
+    const ask = async (question: string, model = MODEL, stream = false) => {
+      const res = await chat(fake, { model, stream, ...(stream && { stream_options: { include_usage: true } }), messages: [{ role: 'system', content: 'be brief' }, ...user(`${doc}\n\n${question}`)] });
+      const usage = stream ? (events(await res.text()).slice(0, -1) as Chunk[]).at(-1)!.usage : ((await res.json()) as { usage: unknown }).usage;
+      return usage as { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } };
+    };
+    const first = await ask('What is line 3?');
+    expect(first.prompt_tokens).toBe(1206);
+    expect(first.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+    const second = await ask('Which line mentions 150?', MODEL, true); // another request, streamed: the same pool
+    expect(second.prompt_tokens_details.cached_tokens).toBe(1200); // system + document + "\n\n" words: 75 whole blocks
+    expect(second.prompt_tokens_details.cached_tokens % 16).toBe(0);
+    expect((await ask('What is line 3?', 'Qwen/Qwen2.5-Coder-7B-Instruct')).prompt_tokens_details.cached_tokens).toBe(0); // another model's engine
+    expect(fake.prefixReads().map((r) => [r.model, r.cachedTokens])).toEqual([
+      [MODEL, 0],
+      [MODEL, 1200],
+      ['Qwen/Qwen2.5-Coder-7B-Instruct', 0],
+    ]);
+    fake.resetPrefixCache();
+    expect((await ask('What is line 3?')).prompt_tokens_details.cached_tokens).toBe(0);
+
+    const plain = await start({ prefixCache: true, tokenDelayMs: 0 }); // vLLM's default: cached, but not said
+    await chat(plain, { messages: user(doc) });
+    const again = (await (await chat(plain, { messages: user(doc) })).json()) as { usage: Record<string, unknown> };
+    expect(again.usage).not.toHaveProperty('prompt_tokens_details');
+    expect(plain.prefixReads()[1]!.cachedTokens).toBe(1184); // 1,200 tokens: the last one is read again, so its block too
+    const none = await start({ promptTokensDetails: true, tokenDelayMs: 0 }); // --no-enable-prefix-caching
+    await chat(none, { messages: user(doc) });
+    expect(((await (await chat(none, { messages: user(doc) })).json()) as { usage: unknown }).usage).toMatchObject({ prompt_tokens_details: { cached_tokens: 0 } });
+    expect(none.prefixReads()).toEqual([]);
   });
 });

@@ -3,7 +3,10 @@
  * into one chunk per whitespace-separated word (with its trailing space); `max_completion_tokens`
  * (or `max_tokens`) cuts it with finish_reason "length". A stream is: a role chunk, one chunk per
  * word (reasoning words first, as `reasoning_content`), a chunk with finish_reason, the usage
- * chunk (see UsageMode), `data: [DONE]`. Prompt tokens are the words of the messages' texts.
+ * chunk (see UsageMode), `data: [DONE]`. Prompt tokens are the words of the messages' texts and
+ * the images. With a prefix cache (prefix-cache.ts) the prompt is read through it, and with
+ * `promptTokensDetails` its usage says `prompt_tokens_details.cached_tokens`, as vLLM started with
+ * --enable-prompt-tokens-details does (chat_completion/serving.py _make_prompt_tokens_details).
  */
 import { ApiError, type Exchange, type Json, sleep } from './exchange.js';
 import type { FakeModelSpec, ReplyContext, ReplyValue, StreamBreak, UsageMode } from './types.js';
@@ -15,6 +18,10 @@ export interface ChatDeps {
   tokenDelayMs: number;
   usage: UsageMode;
   timings: boolean;
+  /** usage.prompt_tokens_details.cached_tokens in every usage (vLLM's --enable-prompt-tokens-details). */
+  promptTokensDetails: boolean;
+  /** The prompt's tokens read through the model's prefix cache: those it held already; undefined without a cache. */
+  readPrompt(model: string, tokens: readonly string[]): number | undefined;
   reply(ctx: ReplyContext): ReplyValue;
   takeBreak(): StreamBreak | undefined;
   streamStarted(): void;
@@ -28,21 +35,30 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const words = (s: string): string[] => s.match(/\S+\s*/g) ?? [];
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
-/** The texts of the messages, checking each as OpenAI does; counts image parts. */
-function readMessages(messages: unknown, vision: boolean, model: string): { texts: string[]; images: number } {
+/**
+ * The texts of the messages, checking each as OpenAI does; counts image parts. `tokens`: the
+ * prompt's tokens in order — each word and image, marked with its message's place and role (what
+ * the prefix cache hashes).
+ */
+function readMessages(messages: unknown, vision: boolean, model: string): { texts: string[]; images: number; tokens: string[] } {
   if (!Array.isArray(messages) || messages.length === 0) throw new ApiError(400, "[] is too short - 'messages'", 'invalid_request_error', null, 'messages');
   const texts: string[] = [];
+  const tokens: string[] = [];
   let images = 0;
   messages.forEach((m: unknown, i) => {
     if (!isObject(m) || typeof m['role'] !== 'string' || !ROLES.has(m['role'])) {
       throw new ApiError(400, `Invalid value for 'messages[${i}].role'.`, 'invalid_request_error', 'invalid_value', `messages[${i}].role`);
     }
     const content = m['content'];
-    if (typeof content === 'string') return void texts.push(content);
+    const text = (t: string) => {
+      texts.push(t);
+      for (const w of words(t)) tokens.push(`${i}:${String(m['role'])}:${w}`);
+    };
+    if (typeof content === 'string') return text(content);
     if (!Array.isArray(content)) throw new ApiError(400, `Invalid type for 'messages[${i}].content'.`, 'invalid_request_error', 'invalid_type', `messages[${i}].content`);
     content.forEach((p: unknown, j) => {
       const at = `messages[${i}].content[${j}]`;
-      if (isObject(p) && p['type'] === 'text' && typeof p['text'] === 'string') return void texts.push(p['text']);
+      if (isObject(p) && p['type'] === 'text' && typeof p['text'] === 'string') return text(p['text']);
       const url = isObject(p) && p['type'] === 'image_url' && isObject(p['image_url']) ? p['image_url']['url'] : undefined;
       if (typeof url !== 'string') throw new ApiError(400, `Invalid content part '${at}'.`, 'invalid_request_error', 'invalid_value', at);
       if (!/^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]+=*$/i.test(url) && !/^https?:\/\//i.test(url)) {
@@ -50,9 +66,10 @@ function readMessages(messages: unknown, vision: boolean, model: string): { text
       }
       if (!vision) throw new ApiError(400, `image input is not supported by model '${model}'`, 'invalid_request_error', null, at);
       images++;
+      tokens.push(`${i}:${String(m['role'])}:image:${url}`);
     });
   });
-  return { texts, images };
+  return { texts, images, tokens };
 }
 
 /**
@@ -88,7 +105,7 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
   if (d.loading()) throw new ApiError(503, 'Loading model', 'unavailable_error', 503);
   const model = d.model(id);
   if (!model) throw new ApiError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
-  const { texts, images } = readMessages(body['messages'], model.vision ?? false, id);
+  const { texts, images, tokens } = readMessages(body['messages'], model.vision ?? false, id);
   const limit = positiveInt(body, 'max_completion_tokens') ?? positiveInt(body, 'max_tokens');
   const temperature = body['temperature'];
   if (temperature !== undefined && (typeof temperature !== 'number' || temperature < 0 || temperature > 2)) {
@@ -112,7 +129,7 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
     content = content.slice(0, limit);
     finish = 'length';
   }
-  const usage = { prompt_tokens: texts.reduce((n, t) => n + words(t).length, 0) + images, completion_tokens: reasoning.length + content.length, total_tokens: 0 };
+  const usage: Json & { prompt_tokens: number; completion_tokens: number; total_tokens: number } = { prompt_tokens: texts.reduce((n, t) => n + words(t).length, 0) + images, completion_tokens: reasoning.length + content.length, total_tokens: 0 };
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   // over the window the model runs with: refused before anything is generated, as llama-server does
   // (server-context.cpp `if (slot.task->n_tokens() >= slot.n_ctx)` → ERROR_TYPE_EXCEED_CONTEXT_SIZE, HTTP 400)
@@ -122,6 +139,9 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
     const message = `request (${n} tokens) exceeds the available context size (${model.nCtx} tokens), try increasing it`;
     return ex.json(400, { error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: model.nCtx } });
   }
+  // read through the prefix cache once admitted: what it held is reported (0 without a cache, as vLLM run with --no-enable-prefix-caching)
+  const cached = d.readPrompt(id, tokens);
+  if (d.promptTokensDetails) usage['prompt_tokens_details'] = { cached_tokens: cached ?? 0 };
   const created = Math.floor(Date.now() / 1000);
   const base = { id: d.nextId(), created, model: id, system_fingerprint: 'fp_fake' };
   // llama-server's timings (server-task.cpp result_timings::to_json): reading the prompt is the first delay, writing the rest; nothing cached

@@ -12,15 +12,21 @@
  * API key never kept); stats() counts requests per path and streams started, completed, aborted
  * by the client and broken on purpose.
  *
+ * With `prefixCache` each model's prompts are read through vLLM's automatic prefix caching (blocks
+ * of tokens shared by every request, least recently used evicted), reported in usage with
+ * `promptTokensDetails` and listed by prefixReads().
+ *
  * Files: server.ts (FakeOpenAI), routes.ts (plumbing, key check, routing), chat.ts (chat
- * completions), exchange.ts (one request/response, SSE), types.ts (options, records, failures).
- * Only node:http is used. Nothing is written to stdout.
+ * completions), exchange.ts (one request/response, SSE), types.ts (options, records, failures),
+ * prefix-cache.ts (the prefix cache).
+ * Only node:http (and node:crypto, for the cache's block hashes) is used. Nothing is written to stdout.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ChatDeps } from './chat.js';
 import type { Exchange } from './exchange.js';
 import { type RouteDeps, handle } from './routes.js';
+import { PrefixCache } from './prefix-cache.js';
 import { type LoadFigures, llamaServerMetrics, llamaServerSlots, llamaSwapRunning, sglangMetrics, vllmMetrics } from './load.js';
 import {
   DEFAULT_OPENAI_MODELS,
@@ -29,6 +35,7 @@ import {
   type FakeOpenAIStats,
   type HealthMode,
   type InjectedFailure,
+  type PrefixRead,
   type RecordedRequest,
   type ReplyFn,
   type ReplyValue,
@@ -64,6 +71,9 @@ export class FakeOpenAI {
   private counts: FakeOpenAIStats = FakeOpenAI.emptyStats();
   private ids = 0;
   private readonly routes: RouteDeps;
+  /** Each model's prefix cache, made at its first prompt (when options.prefixCache is set). */
+  private readonly caches = new Map<string, PrefixCache>();
+  private readonly reads: PrefixRead[] = [];
   /** Other clients' requests, added to the streams open now in the figures it publishes. */
   private others: LoadFigures = { running: 0, waiting: 0 };
 
@@ -87,6 +97,8 @@ export class FakeOpenAI {
       tokenDelayMs: opts.tokenDelayMs ?? 2,
       usage: opts.usage ?? 'separate',
       timings: opts.timings ?? false,
+      promptTokensDetails: opts.promptTokensDetails ?? false,
+      readPrompt: (model, tokens) => this.readPrompt(opts, model, tokens),
       reply: (ctx) => (typeof this.replyWith === 'function' ? this.replyWith(ctx) : this.replyWith),
       takeBreak: () => this.breaks.shift(),
       streamStarted: () => void streams().started++,
@@ -112,6 +124,20 @@ export class FakeOpenAI {
       chat,
       loadAnswer: (path) => this.loadAnswer(opts, path),
     };
+  }
+
+  /** `tokens` read through `model`'s prefix cache: those it held; undefined when there is none. */
+  private readPrompt(opts: FakeOpenAIOptions, model: string, tokens: readonly string[]): number | undefined {
+    if (!opts.prefixCache) return undefined;
+    let cache = this.caches.get(model);
+    if (!cache) {
+      const o = opts.prefixCache === true ? {} : opts.prefixCache;
+      cache = new PrefixCache(o.blockSize, o.blocks);
+      this.caches.set(model, cache);
+    }
+    const cachedTokens = cache.read(tokens);
+    this.reads.push({ model, promptTokens: tokens.length, cachedTokens });
+    return cachedTokens;
   }
 
   /** What the engine publishes at `path` of its own load: its open streams and the others set by setLoad. */
@@ -191,6 +217,16 @@ export class FakeOpenAI {
   resetStats(): void {
     this.counts = FakeOpenAI.emptyStats();
     this.requests.length = 0;
+  }
+
+  /** Every prompt read through a prefix cache (options.prefixCache), in order: its tokens and those the cache held. */
+  prefixReads(): PrefixRead[] {
+    return this.reads.map((r) => ({ ...r }));
+  }
+
+  /** Empty every model's prefix cache (vLLM's POST /reset_prefix_cache). */
+  resetPrefixCache(): void {
+    for (const c of this.caches.values()) c.reset();
   }
 
   /** The recorded requests to one path. */

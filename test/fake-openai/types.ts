@@ -83,6 +83,25 @@ export interface FakeOpenAIOptions {
   publishes?: 'vllm' | 'sglang' | 'llama-server' | 'llama-swap' | 'garbage';
   /** Slots of a published llama-server's /slots; default 1. */
   slots?: number;
+  /**
+   * vLLM's automatic prefix caching (prefix-cache.ts): each model's prompts read through one pool of
+   * blocks shared by every request, `blockSize` tokens each (default 16), at most `blocks` held
+   * (default 8192), the least recently used going first. Off by default: nothing is held.
+   */
+  prefixCache?: boolean | { blockSize?: number; blocks?: number };
+  /**
+   * Say in every usage what the cache held: `prompt_tokens_details: {cached_tokens}` (0 without a
+   * prefix cache), as vLLM does only when started with --enable-prompt-tokens-details. Default off.
+   */
+  promptTokensDetails?: boolean;
+}
+
+/** One prompt read through the prefix cache (FakeOpenAI.prefixReads). */
+export interface PrefixRead {
+  model: string;
+  promptTokens: number;
+  /** Of them, those the cache held already. */
+  cachedTokens: number;
 }
 
 /** Answered at once, before anything else, by the next request to a path. */
