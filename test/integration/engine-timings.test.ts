@@ -70,6 +70,30 @@ describe('Ollama', () => {
   });
 });
 
+describe('Ollama, whose prompt time counts only what it read again and which says nothing of its cache', () => {
+  it('a follow-up over the same long prompt: what its slot is believed to hold is left out of the rate learned', async () => {
+    // the fake reads each prompt token its runner's slot does not hold in 1 ms (prompt-cache.ts)
+    const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1, promptTokenDelayMs: 1, loadDelayMs: 0 });
+    fake.reply(words(60, 'w'));
+    stops.push(() => fake.stop());
+    const orch = await coreFor(fake);
+    stops.push(() => orch.shutdown(200));
+    const file = words(600, 'line'); // read whole by the first call
+    await routeAndGenerate(orch, { prompt: `${file}\nTask: which lines repeat?`, model: 'llama3.2', maxTokens: 20 });
+    const first = fake.generations().at(-1)!;
+    // a follow-up: the same file, then another question of 60 words — only those are read again
+    await routeAndGenerate(orch, { prompt: `${file}\nTask: ${words(60, 'next')}`, model: 'llama3.2', maxTokens: 20 });
+    const follow = fake.generations().at(-1)!;
+    expect(first.promptTokens).toBeGreaterThan(600);
+    expect(follow.cachedTokens).toBeGreaterThan(0.8 * follow.promptTokens); // the engine did hold it
+    await orch.speeds.load(); // recorded with the next group commit, after the answer went out
+    const learned = orch.speeds.at(orch.hosts[0]!.name, 'llama3.2:latest');
+    // 1 ms a token read: 1,000 tokens/s. The whole prompt over the time of its last words would teach ~10× that.
+    expect(learned.promptTokensPerSecond).toBeGreaterThan(500);
+    expect(learned.promptTokensPerSecond).toBeLessThanOrEqual(1200);
+  });
+});
+
 describe('llama-server', () => {
   it("reports its timings (prompt_ms, predicted_ms) and the prompt tokens its slot's cache held (cache_n)", async () => {
     const router = await FakeLlamacpp.start({ models: [{ id: 'storiesA', file: STORIES }], promptTokenDelayMs: 1, tokenDelayMs: 1, reply: words(30) });

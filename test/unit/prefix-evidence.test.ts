@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { evidenceOf, MIN_TESTED_CHARS, MISS_SHARE, MISSES, RETRUST_MS, type EngineReport } from '../../src/orchestrator/fleet/prefix-evidence.js';
 import { BLOCK_CHARS, blockChain, PrefixMemory, type Sent } from '../../src/orchestrator/fleet/prefix-memory.js';
-import { learnHeld } from '../../src/orchestrator/jobs/route-affinity.js';
+import { believedCached, learnHeld } from '../../src/orchestrator/jobs/route-affinity.js';
 
 const text = (seed: string, n: number) => Array.from({ length: n }, (_, i) => `${seed} line ${i} of the file\n`).join('');
 const FILE = text('alpha', 400); // ~10 KB
@@ -172,5 +172,19 @@ describe("a host's prefix memory, checked against its engine", () => {
     };
     expect(run(false)).toBe(0);
     expect(run(true)).toBeGreaterThan(0);
+  });
+
+  it("an engine that says nothing of its cache: the share of the prompt believed held, of its tokens — not where it says, nor with images, nor when nothing was", () => {
+    const prefixes = new PrefixMemory();
+    const ask = { system: undefined, prompt: `${FILE}Task: q` } as never;
+    prefixes.note('m', blockChain(`\u0000${FILE}`), 1);
+    const sent = prefixes.note('m', blockChain(`\u0000${FILE}Task: q`), 1);
+    const estimate = believedCached(sent, ask, { promptTokens: 2500 }, false)!;
+    expect(estimate).toBeGreaterThan(2500 * 0.97); // all of FILE to within a block, of a prompt barely longer
+    expect(estimate).toBeLessThanOrEqual(2500);
+    expect(believedCached(sent, ask, { promptTokens: 2500, cachedPromptTokens: 10 }, false)).toBeUndefined(); // the engine's own figure stands
+    expect(believedCached(sent, ask, { promptTokens: 2500 }, true)).toBeUndefined();
+    const fresh = new PrefixMemory().note('m', blockChain(`\u0000${FILE}Task: q`), 1);
+    expect(believedCached(fresh, ask, { promptTokens: 2500 }, false)).toBeUndefined();
   });
 });

@@ -53,6 +53,12 @@ export interface StreamResult {
   promptMs?: number;
   cachedPromptTokens?: number;
   generatingMs?: number;
+  /**
+   * Where the engine says nothing of its cache (Ollama, whose prompt time counts only what it read
+   * again): the prompt tokens this server believes its slot held (fleet/prefix-memory.ts) — for the
+   * speed learned, never shown as the engine's figure.
+   */
+  believedCachedTokens?: number;
 }
 
 /**

@@ -35,6 +35,17 @@ export function learnHeld(host: FleetHost, sent: Sent, ask: Prepared, out: { pro
   if (!images) host.prefixes.learn(sent, { promptChars: promptChars(ask), promptTokens: out.promptTokens, cachedTokens: out.cachedPromptTokens });
 }
 
+/**
+ * The prompt tokens a slot was believed to hold of a prompt `sent` whose engine says nothing of its
+ * cache (`cachedPromptTokens` undefined): the believed share of its characters, of its tokens.
+ * Undefined when the engine says, with images (their tokens are not the text), or nothing was held.
+ */
+export function believedCached(sent: Sent, ask: Prepared, out: { promptTokens: number; cachedPromptTokens?: number }, images: boolean): number | undefined {
+  if (out.cachedPromptTokens !== undefined || images || sent.believedChars <= 0) return undefined;
+  const share = Math.min(1, sent.believedChars / Math.max(1, promptChars(ask)));
+  return Math.round(share * out.promptTokens);
+}
+
 /** The slots a host's engine runs for a model: Ollama's parallel requests, else one (llama-server's own, unknown before a request). */
 export function prefixSlots(host: FleetHost): number {
   return host.kind === 'llamacpp' ? 1 : (host.engine.can.parallelSlots ?? host.settings.ollama.numParallel);

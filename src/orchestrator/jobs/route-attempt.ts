@@ -16,7 +16,7 @@ import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-cand
 import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
-import { chainOf, learnHeld, prefixSlots } from './route-affinity.js';
+import { believedCached, chainOf, learnHeld, prefixSlots } from './route-affinity.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -156,9 +156,10 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
   // one of its slots, by turns with other clients' requests (loading/slot-gate.ts); what it may write: how long others wait behind it (route-candidates.ts)
   const done = await host.loader.admit(candidate.model, { client: clientOf(req), tokens: ask.maxTokens, slots: slotsOf(host), signal: req.signal, progress: req.progress });
   try {
-    // with several hosts, where this prompt now sits is what the next request of its kind is placed by (route-affinity.ts)
-    const sent = parts.fleet.hosts.length > 1 ? host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host)) : undefined;
-    if (sent) parts.fleet.extraCopies?.used(host.name, candidate.model);
+    // where this prompt now sits: what the next request of its kind is placed by with several hosts (route-affinity.ts), and
+    // what an engine that says nothing of its cache is believed to have read again, for the speed learned
+    const sent = host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host));
+    if (parts.fleet.hosts.length > 1) parts.fleet.extraCopies?.used(host.name, candidate.model);
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
     const out = await streamGenerate(host.engine, {
@@ -178,8 +179,10 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
         req.onProgress?.(n, candidate.model);
       },
     });
-    if (sent) learnHeld(host, sent, ask, out, (req.images?.length ?? 0) > 0); // what its engine held of it, against what was believed
-    return { ...out, queueMs: out.queueMs + done.waitedMs }; // waiting for a slot here is queueing too
+    const images = (req.images?.length ?? 0) > 0;
+    learnHeld(host, sent, ask, out, images); // what its engine held of it, against what was believed
+    const believed = believedCached(sent, ask, out, images);
+    return { ...out, queueMs: out.queueMs + done.waitedMs, ...(believed !== undefined && { believedCachedTokens: believed }) }; // waiting for a slot here is queueing too
   } catch (err) {
     // what happened to the answer counts in the model's track record here (not a cancel, not memory)
     if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted' || err.kind === 'empty_answer'))) {
@@ -208,7 +211,9 @@ function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: Lo
   // recorded with the other writes of the moment, after the answer has gone out
   void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
   const total = Math.round(performance.now() - t.started);
-  void parts.records.speeds?.record(host.name, candidate.model, speedSample(out, total - loadMs - out.queueMs));
+  // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is believed to have held is left out of the rate
+  const sample = speedSample({ ...out, cachedPromptTokens: out.cachedPromptTokens ?? out.believedCachedTokens }, total - loadMs - out.queueMs);
+  void parts.records.speeds?.record(host.name, candidate.model, sample);
   const answerId = parts.records.outcomes.answered(place);
   const many = parts.fleet.hosts.length > 1;
   const raised = loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : '';
