@@ -34,13 +34,19 @@ async function hostOf(kind: 'llamacpp' | 'openai', url: string) {
   return orch;
 }
 
+/** A fake Ollama reading each prompt token it does not hold in `msPerToken`, writing one a ms, and this server over it. */
+async function ollamaReading(msPerToken: number) {
+  const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1, promptTokenDelayMs: msPerToken, loadDelayMs: 0 });
+  fake.reply(words(60, 'w'));
+  stops.push(() => fake.stop());
+  const orch = await coreFor(fake);
+  stops.push(() => orch.shutdown(200));
+  return { fake, orch };
+}
+
 describe('Ollama', () => {
   it("reports prompt_eval_duration as promptMs and eval_duration as generationMs, no cache figure (Ollama gives none); they are learned, and the dry run uses them", async () => {
-    const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1, promptTokenDelayMs: 0.5, loadDelayMs: 0 });
-    fake.reply(words(60, 'w'));
-    stops.push(() => fake.stop());
-    const orch = await coreFor(fake);
-    stops.push(() => orch.shutdown(200));
+    const { fake, orch } = await ollamaReading(0.5);
     const ask = { prompt: `Summarize: ${words(300)}`, model: 'llama3.2', maxTokens: 40 };
     const fresh = await routeAndGenerate(orch, { ...ask, dryRun: true });
     expect(fresh.advice).toMatchObject({ speedMeasured: false });
@@ -73,11 +79,7 @@ describe('Ollama', () => {
 describe('Ollama, whose prompt time counts only what it read again and which says nothing of its cache', () => {
   it('a follow-up over the same long prompt: what its slot is believed to hold is left out of the rate learned', async () => {
     // the fake reads each prompt token its runner's slot does not hold in 1 ms (prompt-cache.ts)
-    const fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 1, promptTokenDelayMs: 1, loadDelayMs: 0 });
-    fake.reply(words(60, 'w'));
-    stops.push(() => fake.stop());
-    const orch = await coreFor(fake);
-    stops.push(() => orch.shutdown(200));
+    const { fake, orch } = await ollamaReading(1);
     const file = words(600, 'line'); // read whole by the first call
     await routeAndGenerate(orch, { prompt: `${file}\nTask: which lines repeat?`, model: 'llama3.2', maxTokens: 20 });
     const first = fake.generations().at(-1)!;
