@@ -84,7 +84,13 @@ export const httpFetch = ((input: string | URL, init: RequestInit = {}): Promise
     const send = (fresh: boolean) => {
       // fresh: a connection of its own (agent false), never one from the pool
       const request = (url.protocol === 'https:' ? https : http).request(url, { method: init.method ?? 'GET', headers, agent: fresh ? false : agent });
-      const onAbort = () => request.destroy(abortError(signal!));
+      const onAbort = () => {
+        // the answer may be whole already (its last chunk being read as this abort came): the client lets go of the
+        // socket's error listener once it is, and the error this destroy gives the socket — emitted a tick later —
+        // would be uncaught: it is heard here (this destroy destroys that socket: it is never used again)
+        request.socket?.once('error', () => undefined);
+        request.destroy(abortError(signal!));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       request.on('error', (err) => {
         signal?.removeEventListener('abort', onAbort);
