@@ -32,7 +32,7 @@ export interface HostView {
 
 /** Ollama's own longest wait for GPU memory to recover after an unload. */
 const VRAM_RECOVERY_MS = 5000;
-/** Without a reading (Ollama on another machine): the typical recovery time, per model unloaded. */
+/** Without a reading (Ollama on another machine): the typical recovery time of the last model unloaded. */
 const REMOTE_RECOVERY_MS = Number(process.env.OLLM_REMOTE_VRAM_RECOVERY_MS) || 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,13 +108,16 @@ export class HostMemoryModel {
    * free again, and waits up to 5 s for that itself (server/sched.go waitForVRAMRecovery). A load
    * sent meanwhile would see a full GPU: it would evict another model, or offload part of the new
    * one to the CPU. So the GPUs' own reading is polled until it shows what /api/ps implies is
-   * free; for another machine, where nothing can be read, a short fixed wait per model stands in.
-   * Returns how long it waited.
+   * free; for another machine, where nothing can be read, a short fixed wait stands in — once,
+   * not per model: Ollama takes expired models off its list one at a time, each after the memory
+   * of the one before has recovered (sched.go: `delete(s.loaded, …)`, then `<-finished`), and the
+   * loader calls this once /api/ps shows them all gone, so only the last one's memory is still
+   * coming back. Returns how long it waited.
    */
   async waitForVram(running: readonly RunningModel[], unloaded: number): Promise<number> {
     const started = Date.now();
     if (!this.local) {
-      await sleep(REMOTE_RECOVERY_MS * unloaded);
+      if (unloaded > 0) await sleep(REMOTE_RECOVERY_MS);
       return Date.now() - started;
     }
     const deadline = started + VRAM_RECOVERY_MS * unloaded;
