@@ -27,16 +27,25 @@ export class InFlight {
   private seq = 0;
   private readonly byModel = new Map<string, Map<number, Running>>();
   private readonly onEnd = new Set<() => void>();
+  /** Models whose last request ended less than `lingerMs` ago: the timer that ends it. */
+  private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** `lingerMs`: how long a model stays lingering once its last request ends (0: not at all). */
+  constructor(private readonly lingerMs = 0) {}
 
   begin(model: string, running: Running = { at: 0 }): RunningRequest {
+    this.stopLingering(model);
     const id = ++this.seq;
     const set = this.byModel.get(model) ?? new Map<number, Running>();
     set.set(id, running);
     this.byModel.set(model, set);
     const end = () => {
       if (!set.delete(id)) return;
-      if (set.size === 0 && this.byModel.get(model) === set) this.byModel.delete(model);
-      for (const f of [...this.onEnd]) f();
+      if (set.size === 0 && this.byModel.get(model) === set) {
+        this.byModel.delete(model);
+        this.linger(model);
+      }
+      this.ended();
     };
     return Object.assign(end, { ahead: () => [...set.keys()].filter((other) => other < id).length });
   }
@@ -45,16 +54,40 @@ export class InFlight {
     return new Set(this.byModel.keys());
   }
 
+  /** The models with a request running, and those whose last one ended less than `lingerMs` ago. */
+  modelsLingering(): ReadonlySet<string> {
+    return new Set([...this.byModel.keys(), ...this.lingering.keys()]);
+  }
+
+  private linger(model: string): void {
+    if (this.lingerMs <= 0) return;
+    const timer = setTimeout(() => {
+      this.lingering.delete(model);
+      this.ended();
+    }, this.lingerMs);
+    timer.unref?.();
+    this.lingering.set(model, timer);
+  }
+
+  private stopLingering(model: string): void {
+    clearTimeout(this.lingering.get(model));
+    this.lingering.delete(model);
+  }
+
+  private ended(): void {
+    for (const f of [...this.onEnd]) f();
+  }
+
   count(model: string): number {
     return this.byModel.get(model)?.size ?? 0;
   }
 
   /**
-   * Resolves when one of `models` has no request running (at once if one has none now), after
-   * `ms`, or when `signal` aborts — whichever comes first: the caller looks again either way.
+   * Resolves when one of `models` has no request running and is not lingering (at once if one
+   * is so now), after `ms`, or when `signal` aborts — whichever comes first: the caller looks again either way.
    */
   idle(models: readonly string[], ms: number, signal?: AbortSignal): Promise<void> {
-    const anyIdle = () => models.some((m) => this.count(m) === 0);
+    const anyIdle = () => models.some((m) => this.count(m) === 0 && !this.lingering.has(m));
     if (anyIdle() || ms <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((done) => {
       const finish = () => {

@@ -9,7 +9,7 @@ import type { Engine, RunningModel } from '../engines/engine.js';
 import type { Catalog, CatalogModel } from '../models/catalog.js';
 import { without, type HostMemoryModel, type HostView } from './host-memory.js';
 import { baseContext, contextFor } from './load-context.js';
-import { kvCacheBytes, planLoad, requiredBytes, type LoadedModelState } from './planner.js';
+import { kvCacheBytes, planLoad, requiredBytes, type LoadedModelState, type PlanInput } from './planner.js';
 import type { LearnedNeed } from './plan-types.js';
 import { describeFigure, learnedSize, type LearnedSize, type SeenSize } from './learned-size.js';
 import { largestContext } from './usable-window.js';
@@ -25,6 +25,8 @@ export interface PlanningParts {
   settings: Settings;
   pins: ReadonlySet<string>;
   inFlight: () => ReadonlySet<string>;
+  /** Models that other requests queued on this host wait for (load-order.ts), when known. */
+  wanted?: () => ReadonlySet<string>;
   lastUsed: ReadonlyMap<string, number>;
   now: () => number;
   /** What loads of a model took on this host before, by context (stores/seen-sizes.ts). */
@@ -91,21 +93,27 @@ export function believedSize(p: PlanningParts, m: CatalogModel, r: RunningModel,
   return learnedFor(p, m, ctx, slots, kvType)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
 }
 
+/** The model as the planner weighs it at `contextLength` on this host: its footprint at the cache type it runs with, what was learned of it, and Ollama's own (f16) pre-flight beside it. */
+export function plannedModel(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogModel, view: Pick<HostView, 'numParallel' | 'runner'>, contextLength: number): PlanInput['model'] {
+  const { slots, kvType } = runnerFor(model, view); // Ollama gives embedding models and some families one slot
+  const learned = learnedFor(p, model, contextLength, slots, kvType);
+  const preflight = preflightFacts(model, contextLength, slots, view.runner);
+  return { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength, kvType) * slots, ...(learned && { learned: learnedNeed(learned, contextLength) }), ...(preflight && { preflight }) };
+}
+
 /** The plan for loading `model` with `contextLength` over this reading of the host. */
 export function planAt(p: PlanningParts, model: CatalogModel, running: readonly RunningModel[], states: readonly LoadedModelState[], view: HostView, contextLength: number) {
   const loadedAs = running.find((r) => r.name === model.name);
   // A larger context means Ollama reloads the model: plan as if it were not loaded, its memory freed.
   const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
   const others = running.filter((r) => r.name !== model.name || !reload);
-  const { slots, kvType } = runnerFor(model, view); // Ollama gives embedding models and some families one slot
-  const learned = learnedFor(p, model, contextLength, slots, kvType);
-  const preflight = preflightFacts(model, contextLength, slots, view.runner);
+  const wanted = p.wanted?.();
   const plan = planLoad({
-    // the footprint at the cache type it runs with; Ollama's own (f16) pre-flight beside it
-    model: { name: model.name, sizeBytes: model.sizeBytes, kvBytes: kvCacheBytes(model.kvShape, contextLength, kvType) * slots, ...(learned && { learned: learnedNeed(learned, contextLength) }), ...(preflight && { preflight }) },
+    model: plannedModel(p, model, view, contextLength),
     loaded: states.filter((l) => others.some((r) => r.name === l.name)),
     pinned: p.pins,
     inFlight: p.inFlight(),
+    ...(wanted?.size && { wanted }),
     lastUsed: p.lastUsed,
     memory: reload ? without(view.memory, loadedAs) : view.memory,
     maxLoadedModels: view.maxLoadedModels,

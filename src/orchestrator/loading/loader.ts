@@ -19,6 +19,8 @@ import { seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } 
 import type { LoadSpeed } from './load-estimate.js';
 import type { LearnedSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
+import { LoadQueue } from './load-queue.js';
+import { chooseLoad, wantedBy } from './load-choice.js';
 import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
@@ -44,17 +46,24 @@ export interface LoaderOptions {
 
 
 
+/**
+ * How long a model whose last request ended is left to the request likely coming next, by a load
+ * that can wait (ms): a model just used by one client is often wanted again a moment later by
+ * another, and unloading it for a load that could wait for that moment swaps it out and back in.
+ */
+export const LINGER_MS = 1000;
+
 export class Loader {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
   changes = 0;
   /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
   readonly pins = new Set<string>();
   readonly lastUsed = new Map<string, number>();
-  private readonly running = new InFlight();
+  private readonly running = new InFlight(LINGER_MS);
   private readonly gate = new SlotGate();
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Loads and unloads queued or running, and what the one running does (for those waiting). */
-  private queued = 0;
+  /** Loads and unloads, one at a time; the waiting loads in the order that unloads least (load-queue.ts). */
+  private readonly queue: LoadQueue<LoadRequest>;
+  /** What the load or unload running does (for those waiting). */
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
@@ -67,6 +76,8 @@ export class Loader {
   readonly keeper: PinKeeper;
   /** What a plan is made from: this host's engine, catalog, memory model and what the loader tracks. */
   private readonly planning: PlanningParts;
+  /** The same, with models lingering after their last request counted busy (LINGER_MS). */
+  private readonly lingering: PlanningParts;
   /** What a planned load is carried out with (load-carry.ts). */
   private readonly carry: CarryParts;
 
@@ -81,7 +92,9 @@ export class Loader {
     this.options = options;
     this.holds = new QuickHolds(this.running, this.now);
     const sizes = options.sizes;
-    this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), lastUsed: this.lastUsed, now: this.now, ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }) };
+    this.queue = new LoadQueue((loads) => chooseLoad(this.lingering, loads), this.now);
+    this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), wanted: () => wantedBy(this.queue.waiting()), lastUsed: this.lastUsed, now: this.now, ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }) };
+    this.lingering = { ...this.planning, inFlight: () => this.running.modelsLingering() };
     this.carry = { backend, hostMemory, settings, loadSpeed: options.loadSpeed, onLoaded: options.onLoaded, sizes, restorePins: (before) => this.restorePins(before) };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
     this.keeper = new PinKeeper({
@@ -133,15 +146,15 @@ export class Loader {
     return this.running.on(withTag(model)).map((r) => ({ elapsedMs: Math.max(0, now - r.at), ...(r.tokens !== undefined && { tokens: r.tokens }) }));
   }
 
-  /** Runs `work` after every earlier load or unload has finished. */
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    this.queued++;
-    const run = this.queue.then(work, work).finally(() => {
-      this.queued--;
-      this.doing = 'another load or unload';
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+  /** Runs `work` once no other load or unload runs: other work in the order it came, a load (`load`) when its turn is best (load-queue.ts). */
+  private serial<T>(work: () => Promise<T>, load?: LoadRequest): Promise<T> {
+    return this.queue.push(
+      () =>
+        work().finally(() => {
+          this.doing = 'another load or unload';
+        }),
+      load,
+    );
   }
 
   /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts). */
@@ -169,8 +182,8 @@ export class Loader {
       req.progress?.enter({ kind: 'waiting', for: `another request's load of ${withTag(req.model)} to finish` });
       return existing;
     }
-    if (this.queued > 0) req.progress?.enter({ kind: 'waiting', for: `${this.doing} to finish` });
-    const job = this.serial(() => this.decide(req)).finally(() => this.shared.delete(key));
+    if (this.queue.size > 0) req.progress?.enter({ kind: 'waiting', for: `${this.doing} to finish` });
+    const job = this.serial(() => this.decide(req), req).finally(() => this.shared.delete(key));
     this.shared.set(key, job);
     return job;
   }
@@ -183,6 +196,12 @@ export class Loader {
   private keepAliveFor(name: string, req: LoadRequest): KeepAlive {
     if (req.pin || this.pins.has(name)) return -1;
     return req.keepAlive ?? this.settings.model.keepAlive.timeout;
+  }
+
+  /** What a load is planned with: models whose last request ended a moment ago (LINGER_MS) are left alone by a load for work that can wait, while other work goes on here — never by a job's own loads (it knows its order), nor for a lone client. */
+  private planningFor(req: LoadRequest): PlanningParts {
+    if (!req.waitWhileBusy || req.job) return this.planning;
+    return this.running.models().size > 0 || this.queue.waiting().length > 0 ? this.lingering : this.planning;
   }
 
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
@@ -198,7 +217,7 @@ export class Loader {
   }
 
   private async decideNow(req: LoadRequest): Promise<LoadOutcome> {
-    const decided = await decideLoad(this.planning, req, (name) => this.keepAliveFor(name, req));
+    const decided = await decideLoad(this.planningFor(req), req, (name) => this.keepAliveFor(name, req));
     if (!('plan' in decided)) return decided.outcome;
     const { model, keepAlive, pinned, contextLength, view, plan, others, outcome } = decided;
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan

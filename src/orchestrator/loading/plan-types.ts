@@ -30,6 +30,8 @@ export interface PlanInput {
   loaded: readonly LoadedModelState[];
   pinned: ReadonlySet<string>;
   inFlight: ReadonlySet<string>;
+  /** Models that requests queued on this host wait for (load-order.ts): the last to be unloaded. */
+  wanted?: ReadonlySet<string>;
   /** Last use by this server, epoch ms; a model never used here counts as the oldest. */
   lastUsed: ReadonlyMap<string, number>;
   memory: HostMemory;

@@ -11,7 +11,8 @@
  * - Host of unknown capacity (remote, nothing configured): only what failed before limits it.
  * Everywhere: at most `maxLoadedModels` (OLLAMA_MAX_LOADED_MODELS) models; one more makes Ollama
  * evict one, so the plan unloads its own choice first. KV is counted × parallel slots.
- * The unload set is the smallest sufficient one among idle, unpinned models: fewest models, then
+ * The unload set is the smallest sufficient one among idle, unpinned models: fewest of those that
+ * requests queued on this host are waiting for (each would be loaded again at once), fewest models, then
  * the most asleep in their engine (they hold only a place), then the least expected cost of losing them — the bytes to load again, times the chance each is
  * wanted again soon, fading with its idle time (REUSE_HALF_MS) — then fewer small ones, then
  * least recently used, then fewest bytes. Otherwise it refuses with numbers.
@@ -55,7 +56,9 @@ function sum(set: readonly LoadedModelState[], key: 'sizeBytes' | 'vramBytes'): 
 }
 
 /** Lexicographic preference between two sufficient options; negative means `a` is better. */
-function compareOptions(a: Option, b: Option, now: number): number {
+function compareOptions(a: Option, b: Option, now: number, wanted: ReadonlySet<string> = new Set()): number {
+  const wantedIn = (o: Option) => o.set.filter((m) => wanted.has(m.name)).length;
+  if (wantedIn(a) !== wantedIn(b)) return wantedIn(a) - wantedIn(b);
   if (a.set.length !== b.set.length) return a.set.length - b.set.length;
   const asleep = (o: Option) => o.set.filter((m) => m.asleep === true).length;
   if (asleep(a) !== asleep(b)) return asleep(b) - asleep(a);
@@ -96,7 +99,7 @@ function busyBlockers(input: PlanInput, now: number, enough: (o: Option) => bool
     .filter((m) => !input.pinned.has(m.name)) // (the model itself is not loaded: a refusal comes after that answer)
     .map((m) => ({ ...m, small: m.sizeBytes < input.policy.smallModelBytes, lastUsed: input.lastUsed.get(m.name) ?? 0 }));
   if (!all.some((m) => input.inFlight.has(m.name))) return []; // nothing busy: spares the search (up to 4,096 sets)
-  const best = subsets(all).filter(enough).sort((a, b) => compareOptions(a, b, now))[0];
+  const best = subsets(all).filter(enough).sort((a, b) => compareOptions(a, b, now, input.wanted))[0];
   return best ? best.set.filter((m) => input.inFlight.has(m.name)).map((m) => m.name) : [];
 }
 
@@ -124,7 +127,7 @@ export function planLoad(input: PlanInput): LoadPlan {
   if (loaded.some((m) => m.name === model.name)) {
     return { ...base, ...vram, action: 'already_loaded', unload: [], freedBytes: 0, reason: `${model.name} is already loaded.` };
   }
-  const best = rule.impossible ? undefined : subsets(candidates).filter(enough).sort((a, b) => compareOptions(a, b, now))[0];
+  const best = rule.impossible ? undefined : subsets(candidates).filter(enough).sort((a, b) => compareOptions(a, b, now, input.wanted))[0];
   if (!best) {
     const held = loaded.filter((m) => !candidates.some((c) => c.name === m.name)); // (the model itself is not loaded: answered above)
     const stays = held.length ? `; ${held.map((m) => `${m.name} (${fmt(m.sizeBytes)}, ${input.pinned.has(m.name) ? 'pinned' : 'busy'})`).join(', ')} must stay` : '';

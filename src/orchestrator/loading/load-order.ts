@@ -1,0 +1,90 @@
+/**
+ * Which of the loads waiting on one host goes next, as a pure function over plain data (issue 64,
+ * Deliver 5). The engine loads one model at a time (Ollama's scheduler, llama-server's router), so
+ * waiting loads gain nothing by starting together — but the order they run in decides how many
+ * models are unloaded for them: served first come first served, each may unload the model the next
+ * one is waiting for (a swap for nothing: an unload, a wait for the GPU's memory, a load). So every
+ * order of the waiting loads (the MAX_ORDERED oldest) is played out with the planner itself, each
+ * model loaded kept busy by its request as it will be, and the first load of the order that unloads
+ * least is run: an unload costs 1, a load that would have to wait for a running request costs 2
+ * (a wait, then an unload all the same). Ties go to the order closest to arrival (first come first
+ * served). The loader (load-queue.ts) serves a load that has waited STARVE_MS first, whatever this says.
+ */
+import { planLoad } from './planner.js';
+import type { HostMemory, LoadedModelState, PlanInput } from './plan-types.js';
+
+/** Orders of more loads than this are not searched (5! = 120 plays): those after wait their turn. */
+export const MAX_ORDERED = 5;
+
+/** What a load that must wait for a running request costs, against 1 for each unload. */
+const WAIT_COST = 2;
+
+/** The host as the planner sees it now, without the model: what each waiting load is planned over. */
+export type HostState = Omit<PlanInput, 'model' | 'wanted'>;
+
+/** A load waiting its turn: the model as the planner weighs it, in order of arrival. */
+export type WaitingLoad = PlanInput['model'];
+
+/** What playing out one order costs: unloads, and loads that would have to wait for a request. */
+function play(order: readonly WaitingLoad[], host: HostState): { cost: number } {
+  let loaded: LoadedModelState[] = [...host.loaded];
+  let memory = host.memory;
+  const inFlight = new Set(host.inFlight);
+  const lastUsed = new Map(host.lastUsed);
+  const now = host.now ?? 0;
+  let total = 0;
+  order.forEach((model, i) => {
+    const wanted = new Set(order.slice(i + 1).map((m) => m.name));
+    const plan = planLoad({ ...host, model, loaded, memory, inFlight, lastUsed, wanted, now });
+    if (plan.action === 'refuse') {
+      total += WAIT_COST;
+      return;
+    }
+    if (plan.action === 'load') {
+      total += plan.unload.length;
+      const gone = loaded.filter((m) => plan.unload.includes(m.name));
+      memory = gone.reduce((mem, m) => moved(mem, m, +1), memory);
+      const vram = memory.kind === 'gpu' ? Math.min(plan.requiredBytes, plan.fitsInVram === false ? (memory.vram?.freeBytes ?? 0) : plan.requiredBytes) : 0;
+      const state: LoadedModelState = { name: model.name, sizeBytes: plan.requiredBytes, vramBytes: vram };
+      memory = moved(memory, state, -1);
+      loaded = [...loaded.filter((m) => !plan.unload.includes(m.name)), state];
+    }
+    inFlight.add(model.name); // its request runs on it now
+    lastUsed.set(model.name, now);
+  });
+  return { cost: total };
+}
+
+/** The host's memory with `m` unloaded (+1) or loaded (-1). */
+function moved(memory: HostMemory, m: LoadedModelState, sign: 1 | -1): HostMemory {
+  return {
+    ...memory,
+    ...(memory.ram && { ram: { ...memory.ram, availableBytes: memory.ram.availableBytes + sign * (m.sizeBytes - m.vramBytes) } }),
+    ...(memory.vram && { vram: { ...memory.vram, freeBytes: memory.vram.freeBytes + sign * m.vramBytes } }),
+  };
+}
+
+/** Every order of `items` (n! of them), in lexicographic order of their positions: the first is `items` as given. */
+function orders<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((first, i) => orders([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [first, ...rest]));
+}
+
+/**
+ * The index (into `waiting`, oldest first) of the load to run next: the first of the cheapest
+ * order of the MAX_ORDERED oldest; the oldest when one or none waits.
+ */
+export function nextLoad(waiting: readonly WaitingLoad[], host: HostState): number {
+  if (waiting.length <= 1) return 0;
+  const considered = waiting.slice(0, MAX_ORDERED);
+  let best = { cost: Infinity, first: 0 };
+  // orders() lists first-come-first-served first, so a tie keeps the order closest to arrival
+  for (const order of orders(considered.map((_, i) => i))) {
+    const p = play(
+      order.map((i) => considered[i]!),
+      host,
+    );
+    if (p.cost < best.cost) best = { ...p, first: order[0]! };
+  }
+  return best.first;
+}
