@@ -49,6 +49,33 @@ describe('loads waiting on one host', () => {
   });
 });
 
+describe('a load that waits for requests to end, to make room', () => {
+  it('is not overtaken by a later load that would take that room: it loads first', async () => {
+    const core = await box();
+    await core.loader.ensureLoaded({ model: 'qwen2.5-coder:7b' });
+    await core.loader.ensureLoaded({ model: 'llava:7b' });
+    const endCoder = core.loader.begin('qwen2.5-coder:7b');
+    const endLlava = core.loader.begin('llava:7b');
+    const waiting = (list: string[]) => ({ enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && list.push(p.for ?? '')) });
+    // qwen3 (10.3 GB) needs one of the two gone: it waits for a request to end
+    const qWaits: string[] = [];
+    const q = core.loader.ensureLoaded({ model: 'qwen3:8b', waitWhileBusy: true, progress: waiting(qWaits) });
+    await vi.waitFor(() => expect(qWaits.length).toBeGreaterThan(0), { interval: 5 });
+    // gemma3 (9.2 GB) fits as things are — loaded now, qwen3 would then need both gone: it waits too
+    const gWaits: string[] = [];
+    const g = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true, progress: waiting(gWaits) });
+    await vi.waitFor(() => expect(gWaits.length).toBeGreaterThan(0), { interval: 5 });
+    expect(loaded()).toEqual(['llava:7b', 'qwen2.5-coder:7b']);
+    endCoder();
+    endLlava();
+    const [qo, go] = await Promise.all([q, g]);
+    expect([qo.action, go.action]).toEqual(['loaded', 'loaded']);
+    const loads = fake!.requests.filter((r) => r.path === '/api/generate').map((r) => (r.body as { model: string }).model).filter((m) => m === 'qwen3:8b' || m === 'gemma3:4b');
+    expect(loads).toEqual(['qwen3:8b', 'gemma3:4b']);
+    expect(fake!.stats().forcedEvictions).toEqual([]);
+  });
+});
+
 describe('a model whose request just ended', () => {
   it('is not unloaded for a load that can wait while other work goes on: the next request finds it loaded', async () => {
     const core = await box();

@@ -4,7 +4,7 @@
  * orders cost the same. Numbers on a CPU host with no margin: a model needs its size in free RAM.
  */
 import { describe, expect, it } from 'vitest';
-import { nextLoad, type HostState, type WaitingLoad } from '../../src/orchestrator/loading/load-order.js';
+import { nextLoad, takesRoomOf, type HostState, type WaitingLoad } from '../../src/orchestrator/loading/load-order.js';
 
 const GB = 1e9;
 
@@ -57,5 +57,35 @@ describe('the next of the waiting loads', () => {
   it('is the first when one load or none waits', () => {
     expect(nextLoad([load('a', 9)], state)).toBe(0);
     expect(nextLoad([], state)).toBe(0);
+  });
+});
+
+describe('a load overtaking one that waits for room (takesRoomOf)', () => {
+  // 24 GB: c and l (8 GB each) busy, 8 GB free; q (11 GB) came first and waits: with the requests over it unloads one of them
+  const state = host(
+    [
+      ['c', 8],
+      ['l', 8],
+    ],
+    ['c', 'l'],
+  );
+  const input = (model: WaitingLoad) => ({ ...state, model });
+  const fits = (name: string, gb: number) => ({ model: name, action: 'load' as const, unload: [], requiredBytes: gb * GB, availableBytes: 8 * GB, freedBytes: 0, obtainableBytes: 8 * GB, reason: '' });
+
+  it('takes its room when, loaded beside them, q would have to unload both', () => {
+    expect(takesRoomOf(input(load('g', 6)), fits('g', 6), load('q', 11))).toBe(true);
+  });
+
+  it('leaves it when q would still unload one', () => {
+    expect(takesRoomOf(input(load('s', 1)), fits('s', 1), load('q', 11))).toBe(false);
+  });
+
+  it('leaves it when q is loaded already, or the load is none', () => {
+    expect(takesRoomOf(input(load('g', 6)), fits('g', 6), load('c', 8))).toBe(false);
+    expect(takesRoomOf(input(load('g', 6)), { ...fits('g', 6), action: 'refuse' }, load('q', 11))).toBe(false);
+  });
+
+  it('leaves it when q never fits, with or without the load', () => {
+    expect(takesRoomOf(input(load('g', 6)), fits('g', 6), load('q', 30))).toBe(false);
   });
 });

@@ -7,6 +7,7 @@
 import { engineName, type RunningModel } from '../engines/engine.js';
 import type { CatalogModel } from '../models/catalog.js';
 import type { HostView } from './host-memory.js';
+import type { PlanInput } from './plan-types.js';
 import { baseContext, contextFor } from './load-context.js';
 import { logMemoryCheck, notPlanned, type KeepAlive } from './load-ops.js';
 import { loadedStates, planAt, type PlanningParts } from './load-planning.js';
@@ -21,13 +22,15 @@ export interface LoadDecision {
   contextLength: number;
   view: HostView;
   plan: ReturnType<typeof planAt>['plan'];
+  /** What the planner was given (load-order.ts weighs a load against those waiting before it). */
+  input: PlanInput;
   /** The loaded models the plan weighed (the model itself left out when it is reloaded). */
   others: readonly RunningModel[];
   outcome: LoadOutcome;
 }
 
 /** The decision for `req`; an outcome alone when there is nothing to carry out (not planned here, refused, a dry run). */
-export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFor: (name: string) => KeepAlive): Promise<LoadDecision | { outcome: LoadOutcome }> {
+export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFor: (name: string) => KeepAlive): Promise<LoadDecision | { outcome: LoadOutcome; input?: PlanInput }> {
   const model = await p.catalog.resolve(req.model, req.signal ? { signal: req.signal } : {});
   const keepAlive = keepAliveFor(model.name);
   const pinned = req.pin === true || p.pins.has(model.name);
@@ -42,7 +45,7 @@ export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFo
   // its own window, not the other model's, when they differ: the runner is then reloaded for it
   const loadedAs = shared && current?.context_length !== contextFor(model, undefined, req.contextLength, base) ? undefined : current;
   const contextLength = contextFor(model, loadedAs, req.contextLength, base);
-  const { plan, reload, others } = planAt(p, model, running, await loadedStates(p, running, view), view, contextLength);
+  const { plan, input, reload, others } = planAt(p, model, running, await loadedStates(p, running, view), view, contextLength);
   if (reload) plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(p.backend)} reloads it.`;
   if (shared) plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
   logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
@@ -54,6 +57,6 @@ export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFo
   if (reload) outcome.contextRaisedFrom = current?.context_length ?? 0;
   if (plan.action === 'refuse') outcome.obtainableBytes = plan.obtainableBytes;
   if (plan.waitFor) outcome.waitFor = plan.waitFor;
-  if (req.dryRun || plan.action === 'refuse') return { outcome };
-  return { model, keepAlive, pinned, contextLength, view, plan, others, outcome };
+  if (req.dryRun || plan.action === 'refuse') return { outcome, input };
+  return { model, keepAlive, pinned, contextLength, view, plan, input, others, outcome };
 }

@@ -6,17 +6,17 @@
  * one is waiting for (a swap for nothing: an unload, a wait for the GPU's memory, a load). So every
  * order of the waiting loads (the MAX_ORDERED oldest) is played out with the planner itself, each
  * model loaded kept busy by its request as it will be, and the first load of the order that unloads
- * least is run: an unload costs 1, a load that would have to wait for a running request costs 2
- * (a wait, then an unload all the same). Ties go to the order closest to arrival (first come first
- * served). The loader (load-queue.ts) serves a load that has waited STARVE_MS first, whatever this says.
+ * least is run: an unload costs 1, a load that would have to wait for a running request 1 and the
+ * unloads it then needs with those requests over (a model that never fits here: 2). Ties go to the
+ * order closest to arrival (first come first served). The loader (load-queue.ts) serves a load that has waited STARVE_MS first, whatever this says.
  */
 import { planLoad } from './planner.js';
-import type { HostMemory, LoadedModelState, PlanInput } from './plan-types.js';
+import type { HostMemory, LoadedModelState, LoadPlan, PlanInput } from './plan-types.js';
 
 /** Orders of more loads than this are not searched (5! = 120 plays): those after wait their turn. */
 export const MAX_ORDERED = 5;
 
-/** What a load that must wait for a running request costs, against 1 for each unload. */
+/** What a load costs that would not fit even with every request over, against 1 for each unload. */
 const WAIT_COST = 2;
 
 /** The host as the planner sees it now, without the model: what each waiting load is planned over. */
@@ -37,7 +37,9 @@ function play(order: readonly WaitingLoad[], host: HostState): { cost: number } 
     const wanted = new Set(order.slice(i + 1).map((m) => m.name));
     const plan = planLoad({ ...host, model, loaded, memory, inFlight, lastUsed, wanted, now });
     if (plan.action === 'refuse') {
-      total += WAIT_COST;
+      // it waits for a request to end, then unloads what it needs with the busy models idle
+      const after = planLoad({ ...host, model, loaded, memory, inFlight: new Set(), lastUsed, wanted, now });
+      total += 1 + (after.action === 'load' ? after.unload.length : WAIT_COST);
       return;
     }
     if (plan.action === 'load') {
@@ -87,4 +89,28 @@ export function nextLoad(waiting: readonly WaitingLoad[], host: HostState): numb
     if (p.cost < best.cost) best = { ...p, first: order[0]! };
   }
   return best.first;
+}
+
+/** The unloads `model` needs over `input`'s host with every request over (pins kept); Infinity where it never fits. */
+function unloadsWhenIdle(input: PlanInput, model: WaitingLoad, busy: ReadonlySet<string> = new Set()): number {
+  const plan = planLoad({ ...input, model, inFlight: busy, wanted: new Set() });
+  return plan.action === 'refuse' ? Infinity : plan.unload.length;
+}
+
+/**
+ * Whether carrying out `plan` (the load of `input.model`) leaves `earlier` — a load that came
+ * before it and waits for requests to end — more to unload once they have: the engines load in
+ * the order requests came (Ollama's pending queue), and a load that overtook a waiting one and
+ * took the room it waits for would make it unload more later, the model just loaded kept busy by
+ * its request.
+ */
+export function takesRoomOf(input: PlanInput, plan: LoadPlan, earlier: WaitingLoad): boolean {
+  if (plan.action !== 'load' || input.loaded.some((m) => m.name === earlier.name)) return false;
+  const before = unloadsWhenIdle(input, earlier);
+  const gone = input.loaded.filter((m) => plan.unload.includes(m.name));
+  const freed = gone.reduce((mem, m) => moved(mem, m, +1), input.memory);
+  const vram = freed.kind === 'gpu' ? plan.requiredBytes : 0;
+  const state: LoadedModelState = { name: input.model.name, sizeBytes: plan.requiredBytes, vramBytes: vram };
+  const after = { ...input, loaded: [...input.loaded.filter((m) => !plan.unload.includes(m.name)), state], memory: moved(freed, state, -1) };
+  return unloadsWhenIdle(after, earlier, new Set([input.model.name])) > before;
 }

@@ -108,7 +108,7 @@ export function planAt(p: PlanningParts, model: CatalogModel, running: readonly 
   const reload = loadedAs !== undefined && (loadedAs.context_length ?? 0) < contextLength;
   const others = running.filter((r) => r.name !== model.name || !reload);
   const wanted = p.wanted?.();
-  const plan = planLoad({
+  const input: PlanInput = {
     model: plannedModel(p, model, view, contextLength),
     loaded: states.filter((l) => others.some((r) => r.name === l.name)),
     pinned: p.pins,
@@ -119,8 +119,8 @@ export function planAt(p: PlanningParts, model: CatalogModel, running: readonly 
     maxLoadedModels: view.maxLoadedModels,
     policy: view.policy,
     now: p.now(),
-  });
-  return { plan, reload, others };
+  };
+  return { plan: planLoad(input), input, reload, others };
 }
 
 /**
