@@ -21,8 +21,7 @@ import type { LearnedSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
 import { LoadQueue } from './load-queue.js';
 import { chooseLoad, wantedBy } from './load-choice.js';
-import { takesRoomOf, type WaitingLoad } from './load-order.js';
-import type { LoadPlan, PlanInput } from './plan-types.js';
+import { RoomWaits } from './room-waits.js';
 import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
@@ -68,10 +67,8 @@ export class Loader {
   /** What the load or unload running does (for those waiting). */
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
-  /** The order loads for work came in, and those waiting for requests to end to make room: a later load never takes that room (load-order.ts takesRoomOf). */
-  private arrived = 0;
-  private readonly arrivals = new WeakMap<LoadRequest, number>();
-  private readonly waitingForRoom = new Map<LoadRequest, { model: WaitingLoad; waitFor: string[] }>();
+  /** Loads for work in the order they came, and those waiting for room: a later one never takes it (room-waits.ts). */
+  private readonly rooms = new RoomWaits();
   /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
   private readonly going = new Set<string>();
   /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
@@ -165,8 +162,8 @@ export class Loader {
 
   /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts). */
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
-    this.arrivals.set(req, ++this.arrived);
-    return loadWhenIdle(req, (r) => this.loadOnce(r), this.running, withTag).finally(() => this.waitingForRoom.delete(req));
+    this.rooms.arrive(req);
+    return loadWhenIdle(req, (r) => this.loadOnce(r), this.running, withTag).finally(() => this.rooms.done(req));
   }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
@@ -211,14 +208,6 @@ export class Loader {
     return this.running.models().size > 0 || this.queue.waiting().length > 0 ? this.lingering : this.planning;
   }
 
-  /** A load that came before `req` and waits for requests to end, whose room `plan` would take (load-order.ts): `req` waits for the same. */
-  private overtaken(req: LoadRequest, input: PlanInput, plan: LoadPlan): { model: WaitingLoad; waitFor: string[] } | undefined {
-    if (!req.waitWhileBusy || req.job) return undefined;
-    const mine = this.arrivals.get(req) ?? Infinity;
-    for (const [other, waiting] of this.waitingForRoom) if (other !== req && (this.arrivals.get(other) ?? Infinity) < mine && takesRoomOf(input, plan, waiting.model)) return waiting;
-    return undefined;
-  }
-
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
   private async decide(req: LoadRequest): Promise<LoadOutcome> {
     try {
@@ -235,11 +224,11 @@ export class Loader {
     const decided = await decideLoad(this.planningFor(req), req, (name) => this.keepAliveFor(name, req));
     if (!('plan' in decided)) {
       const { outcome, input } = decided;
-      if (req.waitWhileBusy && !req.job && outcome.waitFor?.length && input) this.waitingForRoom.set(req, { model: input.model, waitFor: outcome.waitFor });
+      if (outcome.waitFor?.length && input) this.rooms.wait(req, input.model, outcome.waitFor);
       return outcome;
     }
     const { model, keepAlive, pinned, contextLength, view, plan, input, others, outcome } = decided;
-    const overtaken = this.overtaken(req, input, plan);
+    const overtaken = this.rooms.overtaken(req, input, plan);
     if (overtaken) return { ...outcome, action: 'refused', unloaded: [], waitFor: overtaken.waitFor, reason: `${model.name} waits for the load of ${overtaken.model.name}, which came first and needs the room it would take.` };
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);
