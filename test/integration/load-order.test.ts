@@ -22,6 +22,16 @@ async function box() {
   return coreFor(fake, { totalBytes: 32e9 });
 }
 
+/** The box with `models` loaded, in that order. */
+async function boxWith(...models: string[]) {
+  const core = await box();
+  for (const model of models) await core.loader.ensureLoaded({ model });
+  return core;
+}
+
+/** A progress reporter keeping what each wait says. */
+const recorder = (list: string[]) => ({ enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && list.push(p.for ?? '')) });
+
 const loaded = () => fake!.loaded().map((m) => m.name).sort();
 /** keep_alive 0 unloads the server asked for, by model. */
 const unloadsAsked = () => fake!.requests.filter((r) => (r.body as { keep_alive?: unknown } | undefined)?.keep_alive === 0).map((r) => (r.body as { model: string }).model);
@@ -51,19 +61,16 @@ describe('loads waiting on one host', () => {
 
 describe('a load that waits for requests to end, to make room', () => {
   it('is not overtaken by a later load that would take that room: it loads first', async () => {
-    const core = await box();
-    await core.loader.ensureLoaded({ model: 'qwen2.5-coder:7b' });
-    await core.loader.ensureLoaded({ model: 'llava:7b' });
+    const core = await boxWith('qwen2.5-coder:7b', 'llava:7b');
     const endCoder = core.loader.begin('qwen2.5-coder:7b');
     const endLlava = core.loader.begin('llava:7b');
-    const waiting = (list: string[]) => ({ enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && list.push(p.for ?? '')) });
     // qwen3 (10.3 GB) needs one of the two gone: it waits for a request to end
     const qWaits: string[] = [];
-    const q = core.loader.ensureLoaded({ model: 'qwen3:8b', waitWhileBusy: true, progress: waiting(qWaits) });
+    const q = core.loader.ensureLoaded({ model: 'qwen3:8b', waitWhileBusy: true, progress: recorder(qWaits) });
     await vi.waitFor(() => expect(qWaits.length).toBeGreaterThan(0), { interval: 5 });
     // gemma3 (9.2 GB) fits as things are — loaded now, qwen3 would then need both gone: it waits too
     const gWaits: string[] = [];
-    const g = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true, progress: waiting(gWaits) });
+    const g = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true, progress: recorder(gWaits) });
     await vi.waitFor(() => expect(gWaits.length).toBeGreaterThan(0), { interval: 5 });
     expect(loaded()).toEqual(['llava:7b', 'qwen2.5-coder:7b']);
     endCoder();
@@ -78,14 +85,12 @@ describe('a load that waits for requests to end, to make room', () => {
 
 describe('a model whose request just ended', () => {
   it('is not unloaded for a load that can wait while other work goes on: the next request finds it loaded', async () => {
-    const core = await box();
-    await core.loader.ensureLoaded({ model: 'qwen3:8b' });
-    await core.loader.ensureLoaded({ model: 'gemma3:4b' });
+    const core = await boxWith('qwen3:8b', 'gemma3:4b');
     const other = core.loader.begin('gemma3:4b'); // another client's request runs on gemma3
     core.loader.begin('qwen3:8b')(); // a request on qwen3 has just ended
     // the coder needs qwen3's room (gemma3 is busy): it waits for the moment to pass…
     const waits: string[] = [];
-    const progress = { enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && waits.push(p.for ?? '')) };
+    const progress = recorder(waits);
     const coder = core.loader.ensureLoaded({ model: 'qwen2.5-coder:7b', waitWhileBusy: true, progress });
     await new Promise((r) => setTimeout(r, 300));
     expect(loaded()).toEqual(['gemma3:4b', 'qwen3:8b']);
@@ -104,13 +109,11 @@ describe('a model whose request just ended', () => {
   });
 
   it('is unloaded at once for a lone client: nothing else runs or waits here', async () => {
-    const core = await box();
-    await core.loader.ensureLoaded({ model: 'qwen3:8b' });
-    await core.loader.ensureLoaded({ model: 'gemma3:4b' });
+    const core = await boxWith('qwen3:8b', 'gemma3:4b');
     core.loader.begin('gemma3:4b')();
     core.loader.begin('qwen3:8b')();
     const waits: string[] = [];
-    const progress = { enter: (p: { kind: string; for?: string }) => void (p.kind === 'waiting' && waits.push(p.for ?? '')) };
+    const progress = recorder(waits);
     const c = await core.loader.ensureLoaded({ model: 'qwen2.5-coder:7b', waitWhileBusy: true, progress });
     expect(c.action).toBe('loaded');
     expect(c.unloaded).toHaveLength(1);
@@ -118,9 +121,7 @@ describe('a model whose request just ended', () => {
   });
 
   it('is unloaded at once for a load that cannot wait', async () => {
-    const core = await box();
-    await core.loader.ensureLoaded({ model: 'qwen3:8b' });
-    await core.loader.ensureLoaded({ model: 'gemma3:4b' });
+    const core = await boxWith('qwen3:8b', 'gemma3:4b');
     const other = core.loader.begin('gemma3:4b');
     core.loader.begin('qwen3:8b')();
     const c = await core.loader.ensureLoaded({ model: 'qwen2.5-coder:7b' });
