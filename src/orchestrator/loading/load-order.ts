@@ -8,7 +8,8 @@
  * model loaded kept busy by its request as it will be, and the first load of the order that unloads
  * least is run: an unload costs 1, a load that would have to wait for a running request 1 and the
  * unloads it then needs with those requests over (a model that never fits here: 2). Ties go to the
- * order closest to arrival (first come first served). The loader (load-queue.ts) serves a load that has waited STARVE_MS first, whatever this says.
+ * order closest to arrival (first come first served). The loader's queue (load-queue.ts) serves a
+ * load that has waited STARVE_MS first, whatever this says.
  */
 import { planLoad } from './planner.js';
 import type { HostMemory, LoadedModelState, LoadPlan, PlanInput } from './plan-types.js';
@@ -44,17 +45,20 @@ function play(order: readonly WaitingLoad[], host: HostState): { cost: number } 
     }
     if (plan.action === 'load') {
       total += plan.unload.length;
-      const gone = loaded.filter((m) => plan.unload.includes(m.name));
-      memory = gone.reduce((mem, m) => moved(mem, m, +1), memory);
-      const vram = memory.kind === 'gpu' ? Math.min(plan.requiredBytes, plan.fitsInVram === false ? (memory.vram?.freeBytes ?? 0) : plan.requiredBytes) : 0;
-      const state: LoadedModelState = { name: model.name, sizeBytes: plan.requiredBytes, vramBytes: vram };
-      memory = moved(memory, state, -1);
-      loaded = [...loaded.filter((m) => !plan.unload.includes(m.name)), state];
+      ({ loaded, memory } = carriedOut({ loaded, memory }, model.name, plan));
     }
     inFlight.add(model.name); // its request runs on it now
     lastUsed.set(model.name, now);
   });
   return { cost: total };
+}
+
+/** The host once `plan` (the load of `name`) is carried out: its unloads gone, the model in their place at the size planned. */
+function carriedOut(host: Pick<PlanInput, 'loaded' | 'memory'>, name: string, plan: LoadPlan): { loaded: LoadedModelState[]; memory: HostMemory } {
+  const freed = host.loaded.filter((m) => plan.unload.includes(m.name)).reduce((mem, m) => moved(mem, m, +1), host.memory);
+  const vram = freed.kind === 'gpu' ? Math.min(plan.requiredBytes, plan.fitsInVram === false ? (freed.vram?.freeBytes ?? 0) : plan.requiredBytes) : 0;
+  const state: LoadedModelState = { name, sizeBytes: plan.requiredBytes, vramBytes: vram };
+  return { loaded: [...host.loaded.filter((m) => !plan.unload.includes(m.name)), state], memory: moved(freed, state, -1) };
 }
 
 /** The host's memory with `m` unloaded (+1) or loaded (-1). */
@@ -107,10 +111,6 @@ function unloadsWhenIdle(input: PlanInput, model: WaitingLoad, busy: ReadonlySet
 export function takesRoomOf(input: PlanInput, plan: LoadPlan, earlier: WaitingLoad): boolean {
   if (plan.action !== 'load' || input.loaded.some((m) => m.name === earlier.name)) return false;
   const before = unloadsWhenIdle(input, earlier);
-  const gone = input.loaded.filter((m) => plan.unload.includes(m.name));
-  const freed = gone.reduce((mem, m) => moved(mem, m, +1), input.memory);
-  const vram = freed.kind === 'gpu' ? plan.requiredBytes : 0;
-  const state: LoadedModelState = { name: input.model.name, sizeBytes: plan.requiredBytes, vramBytes: vram };
-  const after = { ...input, loaded: [...input.loaded.filter((m) => !plan.unload.includes(m.name)), state], memory: moved(freed, state, -1) };
+  const after = { ...input, ...carriedOut(input, input.model.name, plan) };
   return unloadsWhenIdle(after, earlier, new Set([input.model.name])) > before;
 }
