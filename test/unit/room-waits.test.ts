@@ -33,14 +33,26 @@ function rooms(later: Partial<LoadRequest> = {}) {
   const second: LoadRequest = { model: 'g', waitWhileBusy: true, ...later };
   r.arrive(first);
   r.arrive(second);
-  r.wait(first, q, ['c', 'l']);
+  r.wait(first, q);
   return { r, first, second };
 }
 
 describe('loads waiting for room', () => {
   it('a later load that would take the room is told which one it overtakes', () => {
     const { r, second } = rooms();
-    expect(r.overtaken(second, input, plan)).toEqual({ model: q, waitFor: ['c', 'l'] });
+    expect(r.overtaken(second, input, plan)).toMatchObject({ model: q });
+  });
+
+  it('the load held back learns when the one it overtook is answered', async () => {
+    const { r, first, second } = rooms();
+    const ahead = r.overtaken(second, input, plan)!;
+    let answered = false;
+    void ahead.answered.then(() => (answered = true));
+    await Promise.resolve();
+    expect(answered).toBe(false);
+    r.done(first);
+    await Promise.resolve();
+    expect(answered).toBe(true);
   });
 
   it('an earlier load is not held back by a later one waiting', () => {
@@ -49,7 +61,7 @@ describe('loads waiting for room', () => {
     const late: LoadRequest = { model: 'q', waitWhileBusy: true };
     r.arrive(early);
     r.arrive(late);
-    r.wait(late, q, ['c', 'l']);
+    r.wait(late, q);
     expect(r.overtaken(early, input, plan)).toBeUndefined();
   });
 
@@ -72,7 +84,7 @@ describe('loads waiting for room', () => {
     const later: LoadRequest = { model: 'g', waitWhileBusy: true };
     r.arrive(job);
     r.arrive(later);
-    r.wait(job, q, ['c', 'l']);
+    r.wait(job, q);
     expect(r.overtaken(later, input, plan)).toBeUndefined();
   });
 });

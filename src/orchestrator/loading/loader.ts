@@ -21,7 +21,7 @@ import type { LearnedSize } from './learned-size.js';
 import { InFlight, type RunningRequest } from './in-flight.js';
 import { LoadQueue } from './load-queue.js';
 import { chooseLoad, wantedBy } from './load-choice.js';
-import { RoomWaits } from './room-waits.js';
+import { RoomWaits, type RoomWait } from './room-waits.js';
 import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
@@ -54,6 +54,20 @@ export interface LoaderOptions {
  */
 export const LINGER_MS = 1000;
 
+/** `promise`, or sooner when `signal` aborts. */
+function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((done) => {
+    const stop = () => done();
+    signal.addEventListener('abort', stop, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', stop);
+      done();
+    });
+  });
+}
+
 export class Loader {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
   changes = 0;
@@ -69,6 +83,8 @@ export class Loader {
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   /** Loads for work in the order they came, and those waiting for room: a later one never takes it (room-waits.ts). */
   private readonly rooms = new RoomWaits();
+  /** Loads held back behind an earlier one waiting for room, and that one (loadBehind). */
+  private readonly behind = new WeakMap<LoadRequest, RoomWait>();
   /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
   private readonly going = new Set<string>();
   /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
@@ -163,7 +179,19 @@ export class Loader {
   /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts). */
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
     this.rooms.arrive(req);
-    return loadWhenIdle(req, (r) => this.loadOnce(r), this.running, withTag).finally(() => this.rooms.done(req));
+    return loadWhenIdle(req, (r) => this.loadBehind(r), this.running, withTag).finally(() => this.rooms.done(req));
+  }
+
+  /** loadOnce; held back behind an earlier load whose room it would take (room-waits.ts), it goes on once that one is answered, or when cancelled. */
+  private async loadBehind(req: LoadRequest): Promise<LoadOutcome> {
+    for (;;) {
+      const out = await this.loadOnce(req);
+      const ahead = this.behind.get(req);
+      this.behind.delete(req);
+      if (!ahead || out.action !== 'refused' || req.signal?.aborted) return out;
+      req.progress?.enter({ kind: 'waiting', for: `the load of ${ahead.model.name}, which came first, to make room` });
+      await untilAborted(ahead.answered, req.signal);
+    }
   }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
@@ -224,12 +252,15 @@ export class Loader {
     const decided = await decideLoad(this.planningFor(req), req, (name) => this.keepAliveFor(name, req));
     if (!('plan' in decided)) {
       const { outcome, input } = decided;
-      if (outcome.waitFor?.length && input) this.rooms.wait(req, input.model, outcome.waitFor);
+      if (outcome.waitFor?.length && input) this.rooms.wait(req, input.model);
       return outcome;
     }
     const { model, keepAlive, pinned, contextLength, view, plan, input, others, outcome } = decided;
     const overtaken = this.rooms.overtaken(req, input, plan);
-    if (overtaken) return { ...outcome, action: 'refused', unloaded: [], waitFor: overtaken.waitFor, reason: `${model.name} waits for the load of ${overtaken.model.name}, which came first and needs the room it would take.` };
+    if (overtaken) {
+      this.behind.set(req, overtaken);
+      return { ...outcome, action: 'refused', unloaded: [], reason: `${model.name} waits for the load of ${overtaken.model.name}, which came first and needs the room it would take.` };
+    }
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);
     if (begun.length) return { ...outcome, action: 'refused', unloaded: [], waitFor: begun, reason: `${model.name} needs the room of ${begun.join(', ')}, where a request has just begun.` };

@@ -1,37 +1,45 @@
 /**
  * Loads for work in the order they came, and those among them waiting for requests to end to make
- * room (busy-wait.ts): a later load that would take that room waits too (load-order.ts
- * takesRoomOf) — the engines themselves load in the order asked (Ollama's pending queue), and a
- * load that overtook a waiting one would leave it more to unload. A job's own loads are left out
- * (it orders its own work), as are loads that cannot wait.
+ * room (busy-wait.ts): a later load that would take that room waits until that one is answered
+ * (load-order.ts takesRoomOf; the loader's loadBehind) — the engines themselves load in the order
+ * asked (Ollama's pending queue), and a load that overtook a waiting one would leave it more to
+ * unload. A job's own loads are left out (it orders its own work), as are loads that cannot wait.
  */
 import { takesRoomOf, type WaitingLoad } from './load-order.js';
 import type { LoadRequest } from './load-types.js';
 import type { LoadPlan, PlanInput } from './plan-types.js';
 
-/** A load waiting for room: its model as the planner weighs it, and the busy models it waits for. */
+/** A load waiting for room: its model as the planner weighs it, and its answer (loaded, refused for good, given up). */
 export interface RoomWait {
   model: WaitingLoad;
-  waitFor: string[];
+  answered: Promise<void>;
 }
 
 export class RoomWaits {
   private arrived = 0;
   private readonly arrivals = new WeakMap<LoadRequest, number>();
-  private readonly waiting = new Map<LoadRequest, RoomWait>();
+  private readonly waiting = new Map<LoadRequest, RoomWait & { answer: () => void }>();
 
   /** `req` came (before anything is planned for it). */
   arrive(req: LoadRequest): void {
     this.arrivals.set(req, ++this.arrived);
   }
 
-  /** `req` was refused for requests running on `waitFor` and waits for one to end. */
-  wait(req: LoadRequest, model: WaitingLoad, waitFor: string[]): void {
-    if (counts(req)) this.waiting.set(req, { model, waitFor });
+  /** `req` (its model as the planner weighs it) was refused for requests running and waits for one to end. */
+  wait(req: LoadRequest, model: WaitingLoad): void {
+    if (!counts(req)) return;
+    const known = this.waiting.get(req);
+    if (known) known.model = model;
+    else {
+      let answer!: () => void;
+      const answered = new Promise<void>((r) => (answer = r));
+      this.waiting.set(req, { model, answered, answer });
+    }
   }
 
-  /** `req` is answered: loaded, refused for good, or given up. */
+  /** `req` is answered: loaded, refused for good, or given up — a load held back behind it goes on. */
   done(req: LoadRequest): void {
+    this.waiting.get(req)?.answer();
     this.waiting.delete(req);
   }
 
