@@ -71,12 +71,13 @@ describe('a load that waits for requests to end, to make room', () => {
     // gemma3 (9.2 GB) fits as things are — loaded now, qwen3 would then need both gone: it waits too
     const gWaits: string[] = [];
     const g = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true, progress: recorder(gWaits) });
+    const gToo = core.loader.ensureLoaded({ model: 'gemma3:4b', waitWhileBusy: true }); // another client's, sharing that load
     await vi.waitFor(() => expect(gWaits.length).toBeGreaterThan(0), { interval: 5 });
     expect(loaded()).toEqual(['llava:7b', 'qwen2.5-coder:7b']);
     endCoder();
     endLlava();
-    const [qo, go] = await Promise.all([q, g]);
-    expect([qo.action, go.action]).toEqual(['loaded', 'loaded']);
+    const [qo, go, goToo] = await Promise.all([q, g, gToo]);
+    expect([qo.action, go.action, goToo.action]).toEqual(['loaded', 'loaded', 'loaded']);
     const loads = fake!.requests.filter((r) => r.path === '/api/generate').map((r) => (r.body as { model: string }).model).filter((m) => m === 'qwen3:8b' || m === 'gemma3:4b');
     expect(loads).toEqual(['qwen3:8b', 'gemma3:4b']);
     expect(fake!.stats().forcedEvictions).toEqual([]);

@@ -83,8 +83,8 @@ export class Loader {
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   /** Loads for work in the order they came, and those waiting for room: a later one never takes it (room-waits.ts). */
   private readonly rooms = new RoomWaits();
-  /** Loads held back behind an earlier one waiting for room, and that one (loadBehind). */
-  private readonly behind = new WeakMap<LoadRequest, RoomWait>();
+  /** The answers of loads held back behind an earlier one waiting for room, and that one (loadBehind). */
+  private readonly behind = new WeakMap<LoadOutcome, RoomWait>();
   /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
   private readonly going = new Set<string>();
   /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
@@ -186,9 +186,8 @@ export class Loader {
   private async loadBehind(req: LoadRequest): Promise<LoadOutcome> {
     for (;;) {
       const out = await this.loadOnce(req);
-      const ahead = this.behind.get(req);
-      this.behind.delete(req);
-      if (!ahead || out.action !== 'refused' || req.signal?.aborted) return out;
+      const ahead = this.behind.get(out); // requests sharing this load share its answer
+      if (!ahead || req.signal?.aborted) return out;
       req.progress?.enter({ kind: 'waiting', for: `the load of ${ahead.model.name}, which came first, to make room` });
       await untilAborted(ahead.answered, req.signal);
     }
@@ -258,8 +257,9 @@ export class Loader {
     const { model, keepAlive, pinned, contextLength, view, plan, input, others, outcome } = decided;
     const overtaken = this.rooms.overtaken(req, input, plan);
     if (overtaken) {
-      this.behind.set(req, overtaken);
-      return { ...outcome, action: 'refused', unloaded: [], reason: `${model.name} waits for the load of ${overtaken.model.name}, which came first and needs the room it would take.` };
+      const held: LoadOutcome = { ...outcome, action: 'refused', unloaded: [], reason: `${model.name} waits for the load of ${overtaken.model.name}, which came first and needs the room it would take.` };
+      this.behind.set(held, overtaken);
+      return held;
     }
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);
