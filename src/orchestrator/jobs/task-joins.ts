@@ -5,6 +5,7 @@
  * a running work of that key instead of running it again. Kept while the work runs: as bounded as
  * the running jobs are.
  */
+import { raceAbort } from '../util/race-abort.js';
 
 interface Joinable {
   done: Promise<unknown>;
@@ -20,7 +21,7 @@ export class TaskJoins {
     const running = this.running.get(slot);
     if (running) {
       try {
-        return (await untilAborted(running.done, signal)) as T;
+        return (await raceAbort(running.done, signal)) as T;
       } catch (err) {
         // the work it joined was cancelled with its own task: this one runs its own
         if (signal.aborted || !running.signal.aborted) throw err;
@@ -32,14 +33,4 @@ export class TaskJoins {
     void done.catch(() => undefined).finally(() => this.running.get(slot) === entry && this.running.delete(slot));
     return done;
   }
-}
-
-/** `p`, or the signal's reason once it is aborted first. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

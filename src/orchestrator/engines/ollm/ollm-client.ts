@@ -9,6 +9,7 @@
 import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { HostError } from '../host-error.js';
 import { cancelledText } from '../../util/stopping.js';
+import { raceAbort } from '../../util/race-abort.js';
 import { shownAddress } from '../address-trouble.js';
 import { cappedFetch, MAX_BOX_MESSAGE_BYTES } from './capped-fetch.js';
 
@@ -128,7 +129,8 @@ export class BoxConnection {
     try {
       if (this.o.sendable?.() === false) throw new HostError('unreachable', `${this.who} is gone (its process has exited): nothing is sent there.`, this.host);
       connection = this.connect(call);
-      return await send(await untilAborted(connection, call.signal));
+      // an opening may not follow the call's signal: the call stops, the opening goes on for the next
+      return await send(await raceAbort(connection, call.signal));
     } catch (err) {
       const over = connection && !call.signal?.aborted ? this.oversized.get(connection) : undefined;
       const failure = over ?? this.failure(err, what, call.signal);
@@ -164,15 +166,6 @@ export class BoxConnection {
     if (status !== undefined && status >= 500) return new HostError('server_error', `${this.who} failed ${what} (HTTP ${status}): ${messageOf(err)}`, this.host, { secrets, status });
     return new HostError('bad_response', `${this.who} answered ${what} with something that is not ollm-mcp's answer: ${messageOf(err)}`, this.host, { secrets, ...(status !== undefined && { status }) });
   }
-}
-
-/** `connecting`, or its call's signal aborted first (a connection's opening may not follow a signal): the call stops, the opening goes on for the next. */
-function untilAborted<T>(connecting: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return connecting;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  let stop!: () => void;
-  const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (stop = () => reject(signal.reason)), { once: true }));
-  return Promise.race([connecting, aborted]).finally(() => signal.removeEventListener('abort', stop));
 }
 
 function httpStatus(err: unknown): number | undefined {

@@ -104,19 +104,6 @@ export function modelIds(text: string): string[] | undefined {
   return readModelList(text)?.ids;
 }
 
-/** `p`, or the signal's reason as soon as it aborts (`p` itself goes on, for other callers). */
-export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e as Error)),
-    );
-  });
-}
-
 /** "http://h:8000/v1/" -> "/v1" */
 export const pathOf = (url: string): string => new URL(url).pathname.replace(/\/+$/, '');
 

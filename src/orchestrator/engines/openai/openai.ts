@@ -19,7 +19,8 @@ import { httpFetch } from '../http-fetch.js';
 import { streamChat } from './openai-chat.js';
 import { type EngineError, connectionFailure } from './openai-errors.js';
 import { Failures } from './openai-failures.js';
-import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, readModelList, readPropsWindow, pathOf, raceAbort, readBody, readCapped, readHealth } from './openai-http.js';
+import { raceAbort } from '../../util/race-abort.js';
+import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, readModelList, readPropsWindow, pathOf, readBody, readCapped, readHealth } from './openai-http.js';
 import type { ChatRequest, ChatResult } from './openai-stream.js';
 import { RuntimeWindows } from './openai-windows.js';
 
