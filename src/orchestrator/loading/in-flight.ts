@@ -6,6 +6,13 @@
  * may write.
  */
 
+/**
+ * How long a model whose last request ended lingers for a loader (ms): a load that can wait leaves
+ * it to the request likely coming next — a model just used by one client is often wanted again a
+ * moment later by another, and unloading it for a load that could wait swaps it out and back in.
+ */
+export const LINGER_MS = 1000;
+
 /** Call it when the request ends; `ahead()` counts the requests on the same model that began before it and still run. */
 export interface RunningRequest {
   (): void;

@@ -1,6 +1,6 @@
 /**
- * A load plan's load, carried out (loader.ts runs it in its queue, after the plan's unloads): the
- * load within its time limit, told to the load-speed figures, confirmed in /api/ps with the context
+ * A load plan carried out (loader.ts runs it in its queue): its unloads confirmed in /api/ps, then
+ * the GPU's memory read free again (host-memory.ts waitForVram); then the load within its time limit, told to the load-speed figures, confirmed in /api/ps with the context
  * asked, the memory it took learned (learned-size.ts), and — when a first attempt ran out of memory
  * and the engine evicted every other model to retry (server/sched.go) — the pins that went loaded
  * again, said in the outcome's reason. A failed load's error says what came back.
@@ -11,7 +11,9 @@ import { HostError } from '../engines/host-error.js';
 import type { Engine, RunningModel } from '../engines/engine.js';
 import type { HostMemoryModel, HostView } from './host-memory.js';
 import { isEmbedding, modelFacts, runnerFor } from './load-planning.js';
-import { confirmLoaded, learnLoadSize, loadWithinLimit, type KeepAlive } from './load-ops.js';
+import { confirmLoaded, learnLoadSize, loadWithinLimit, unloadAndConfirm, type KeepAlive } from './load-ops.js';
+import type { LoadDecision } from './load-decision.js';
+import { log } from '../util/log.js';
 import { loadSpeed, type LoadSpeed } from './load-estimate.js';
 import type { LoadOutcome, LoadRequest, SizesOnHost } from './load-types.js';
 
@@ -34,6 +36,21 @@ export interface Planned {
   view: HostView;
   stayed: readonly RunningModel[];
   requiredBytes: number;
+}
+
+/** Carries out the decision's plan to load — `doing` told what runs, for the requests waiting — and returns its outcome. */
+export async function carryOut(p: CarryParts, d: LoadDecision, req: LoadRequest, doing: (what: string) => void): Promise<LoadOutcome> {
+  const { model, keepAlive, pinned, contextLength, view, plan, others, outcome } = d;
+  const stayed = others.filter((r) => !plan.unload.includes(r.name));
+  if (plan.unload.length) {
+    doing(`another request's unload of ${plan.unload.join(', ')}`);
+    outcome.unloadWaitMs = await unloadAndConfirm(p.backend, plan.unload, req.signal, req.progress);
+    if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await p.hostMemory.waitForVram(stayed, plan.unload.length);
+  }
+  doing(`another request's load of ${model.name}`);
+  await loadPlanned(p, { model, keepAlive, contextLength, view, stayed, requiredBytes: plan.requiredBytes }, req, outcome);
+  log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
+  return outcome;
 }
 
 /** Loads `d.model`, filling in `outcome.loadMs` and, after an evict-all retry, the pins it brought back. */

@@ -100,6 +100,13 @@ export async function sendUnload(backend: Engine, name: string, signal?: AbortSi
   await backend.unload(name, { model: name, ...(signal && { signal }) });
 }
 
+/** On an engine that loads and unloads by itself, nothing is ollm-mcp's to unload: a model named is asked of it (it refuses, saying so), and none counts as unloaded. */
+export async function unloadUnplanned(backend: Engine, target: { models: string[] } | { all: true }, signal?: AbortSignal): Promise<UnloadOutcome> {
+  if ('all' in target || target.models.length === 0) return { unloaded: [], kept: [], notLoaded: [] };
+  await backend.unload(target.models[0]!, signal ? { signal } : {});
+  return { unloaded: [], kept: [], notLoaded: target.models };
+}
+
 /**
  * Unloads by name, or every loaded model for `all`. Naming a pinned model unpins it (the user
  * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.

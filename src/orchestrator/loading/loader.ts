@@ -8,25 +8,24 @@
  * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts).
  */
 import { loadWhenIdle } from './busy-wait.js';
-import { loadPlanned, type CarryParts } from './load-carry.js';
+import { carryOut, type CarryParts } from './load-carry.js';
 import type { Settings } from '../config/index.js';
 import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
 import type { HostMemoryModel } from './host-memory.js';
 import { footprintsAt, isEmbedding, learnedFor, usableWindows, type PlanningParts } from './load-planning.js';
 import { decideLoad } from './load-decision.js';
 import type { KvCacheType } from './kv-cache.js';
-import { seenLoaded, sendLoad, unloadAndConfirm, unloadModels, type KeepAlive } from './load-ops.js';
+import { seenLoaded, sendLoad, unloadModels, unloadUnplanned, type KeepAlive } from './load-ops.js';
 import type { LoadSpeed } from './load-estimate.js';
 import type { LearnedSize } from './learned-size.js';
-import { InFlight, type RunningRequest } from './in-flight.js';
+import { InFlight, LINGER_MS, type RunningRequest } from './in-flight.js';
 import { LoadQueue } from './load-queue.js';
 import { chooseLoad, wantedBy } from './load-choice.js';
-import { RoomWaits, type RoomWait } from './room-waits.js';
+import { RoomWaits } from './room-waits.js';
 import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
-import { log } from '../util/log.js';
 import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
 
 export type { KeepAlive } from './load-ops.js';
@@ -45,29 +44,6 @@ export interface LoaderOptions {
   sizes?: SizesOnHost;
 }
 
-
-
-/**
- * How long a model whose last request ended is left to the request likely coming next, by a load
- * that can wait (ms): a model just used by one client is often wanted again a moment later by
- * another, and unloading it for a load that could wait for that moment swaps it out and back in.
- */
-export const LINGER_MS = 1000;
-
-/** `promise`, or sooner when `signal` aborts. */
-function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((done) => {
-    const stop = () => done();
-    signal.addEventListener('abort', stop, { once: true });
-    void promise.then(() => {
-      signal.removeEventListener('abort', stop);
-      done();
-    });
-  });
-}
-
 export class Loader {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
   changes = 0;
@@ -83,8 +59,6 @@ export class Loader {
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   /** Loads for work in the order they came, and those waiting for room: a later one never takes it (room-waits.ts). */
   private readonly rooms = new RoomWaits();
-  /** The answers of loads held back behind an earlier one waiting for room, and that one (loadBehind). */
-  private readonly behind = new WeakMap<LoadOutcome, RoomWait>();
   /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
   private readonly going = new Set<string>();
   /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
@@ -179,18 +153,7 @@ export class Loader {
   /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts). */
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
     this.rooms.arrive(req);
-    return loadWhenIdle(req, (r) => this.loadBehind(r), this.running, withTag).finally(() => this.rooms.done(req));
-  }
-
-  /** loadOnce; held back behind an earlier load whose room it would take (room-waits.ts), it goes on once that one is answered, or when cancelled. */
-  private async loadBehind(req: LoadRequest): Promise<LoadOutcome> {
-    for (;;) {
-      const out = await this.loadOnce(req);
-      const ahead = this.behind.get(out); // requests sharing this load share its answer
-      if (!ahead || req.signal?.aborted) return out;
-      req.progress?.enter({ kind: 'waiting', for: `the load of ${ahead.model.name}, which came first, to make room` });
-      await untilAborted(ahead.answered, req.signal);
-    }
+    return loadWhenIdle(req, (r) => this.rooms.inTurn(r, (x) => this.loadOnce(x)), this.running, withTag).finally(() => this.rooms.done(req));
   }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
@@ -254,13 +217,9 @@ export class Loader {
       if (outcome.waitFor?.length && input) this.rooms.wait(req, input.model);
       return outcome;
     }
-    const { model, keepAlive, pinned, contextLength, view, plan, input, others, outcome } = decided;
-    const overtaken = this.rooms.overtaken(req, input, plan);
-    if (overtaken) {
-      const held: LoadOutcome = { ...outcome, action: 'refused', unloaded: [], reason: `${model.name} waits for the load of ${overtaken.model.name}, which came first and needs the room it would take.` };
-      this.behind.set(held, overtaken);
-      return held;
-    }
+    const { model, keepAlive, contextLength, plan, input, outcome } = decided;
+    const held = this.rooms.holdBack(req, input, plan, outcome);
+    if (held) return held;
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);
     if (begun.length) return { ...outcome, action: 'refused', unloaded: [], waitFor: begun, reason: `${model.name} needs the room of ${begun.join(', ')}, where a request has just begun.` };
@@ -273,16 +232,8 @@ export class Loader {
       this.heldFor(req, model.name);
       return outcome;
     }
-    if (plan.unload.length) {
-      this.doing = `another request's unload of ${plan.unload.join(', ')}`;
-      outcome.unloadWaitMs = await unloadAndConfirm(this.backend, plan.unload, req.signal, req.progress);
-      if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await this.hostMemory.waitForVram(others.filter((r) => !plan.unload.includes(r.name)), plan.unload.length);
-    }
-    this.doing = `another request's load of ${model.name}`;
-    const stayed = others.filter((r) => !plan.unload.includes(r.name));
-    await loadPlanned(this.carry, { model, keepAlive, contextLength, view, stayed, requiredBytes: plan.requiredBytes }, req, outcome);
+    await carryOut(this.carry, decided, req, (what) => (this.doing = what));
     this.lastUsed.set(model.name, this.now());
-    log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
     this.heldFor(req, model.name);
     return outcome;
   }
@@ -325,11 +276,7 @@ export class Loader {
    * asked); `all` keeps pinned models unless `includePinned`. Models with requests running stay.
    */
   unload(target: { models: string[] } | { all: true; includePinned?: boolean }, signal?: AbortSignal): Promise<UnloadOutcome> {
-    // an engine that loads and unloads by itself holds nothing ollm-mcp can unload: naming a model there is refused, saying so
-    if (!this.backend.can.managesMemory) {
-      if ('all' in target || target.models.length === 0) return Promise.resolve({ unloaded: [], kept: [], notLoaded: [] });
-      return this.backend.unload(target.models[0]!, signal ? { signal } : {}).then(() => ({ unloaded: [], kept: [], notLoaded: target.models }));
-    }
+    if (!this.backend.can.managesMemory) return unloadUnplanned(this.backend, target, signal);
     return this.serial(() => {
       this.doing = "another request's unload";
       this.changes++;
