@@ -31,8 +31,8 @@ describe('the bound of the jobs kept', () => {
     const xRunning = await store.create('agent-x', 'route_and_generate', 'kx-run');
     const xEnded = await flood(home, 'agent-x', MAX_JOBS + 200, 'done', now - 60_000);
     const xNew = await store.create('agent-x', 'route_and_generate', 'kx-new'); // the bound is kept as a job is made
-    expect(await store.get(yEnded.id)).toMatchObject({ state: 'done', result: 'Y answer' });
-    expect((await store.get(yRunning.id))?.state).toBe('running');
+    expect(await store.get('agent-y', yEnded.id)).toMatchObject({ state: 'done', result: 'Y answer' });
+    expect((await store.get('agent-y', yRunning.id))?.state).toBe('running');
     const xRows = await rowsOf(home, 'agent-x');
     expect(xRows).toHaveLength(MAX_JOBS); // its two running ones and its newest ended ones
     const kept = new Set(xRows.map((r) => r.id));
@@ -134,14 +134,14 @@ describe("a task's ttl", () => {
     const jobs = new LongWork(store);
     const task = await jobs.begin({ owner: 'a', tool: 'route_and_generate', key: 'k', ttlMs: 5000, work: async () => 'done' });
     const long = await store.create('a', 'route_and_generate', 'k2', 5000); // still running past its ttl
-    await expect.poll(async () => (await store.get(task.id))?.state).toBe('done');
-    expect((await store.get(task.id))?.ttlMs).toBe(5000);
+    await expect.poll(async () => (await store.get('a', task.id))?.state).toBe('done');
+    expect((await store.get('a', task.id))?.ttlMs).toBe(5000);
     now += 4000;
     expect(await jobs.wait('a', task.id, 0)).toMatchObject({ kind: 'result', result: 'done' });
     now += 2000; // 6 s after its creation
     expect(await jobs.wait('a', task.id, 0)).toBeUndefined();
     expect((await store.list('a')).map((j) => j.id)).toEqual([long.id]);
-    expect((await store.get(long.id))?.state).toBe('running');
+    expect((await store.get('a', long.id))?.state).toBe('running');
     now += SWEEP_MS;
     await store.create('b', 't', 'k3'); // the next job made after SWEEP_MS cleans up
     expect((await rowsOf(home, 'a')).map((r) => r.id)).toEqual([long.id]);
@@ -153,7 +153,7 @@ describe('whose a job is', () => {
     const store = new JobStore(tempDir('ollm-bounds-'));
     const inA = jobOwner('claude-code', '/work/project-a');
     const job = await store.create(inA, 'route_and_generate', 'k');
-    expect((await store.get(job.id))?.owner).toBe(inA);
+    expect((await store.get(inA, job.id))?.owner).toBe(inA);
     expect(jobOwner('claude-code', '/work/project-b')).not.toBe(inA);
     expect(jobOwner('claude-code', undefined)).toBe('claude-code');
     expect((await store.list(inA)).map((j) => j.id)).toEqual([job.id]);
@@ -168,6 +168,6 @@ describe('a job id', () => {
     const huge = 'x'.repeat(1_000_000);
     expect(shownId(huge).length).toBeLessThan(50);
     expect(shownId('job-1a2b3c4d')).toBe('job-1a2b3c4d');
-    expect(await new JobStore(tempDir('ollm-bounds-')).get(huge)).toBeUndefined();
+    expect(await new JobStore(tempDir('ollm-bounds-')).get('agent-a', huge)).toBeUndefined();
   });
 });

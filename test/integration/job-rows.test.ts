@@ -16,7 +16,7 @@ async function home() {
   const jobs = new LongWork(new JobStore(dir));
   const seen = async (id: string) => {
     await flushWrites(await stateDb(dir));
-    return new JobStore(dir).get(id);
+    return new JobStore(dir).get('agent-a', id);
   };
   return { dir, jobs, seen };
 }
@@ -50,7 +50,7 @@ describe("a call's job row", () => {
     const h = held();
     const out = await jobs.run(call({ limitMs: 1, work: async () => (await h.gate, 'late') }));
     expect(out.kind).toBe('handed');
-    expect(await new JobStore(dir).get(out.job!.id)).toMatchObject({ state: 'running', handed: true }); // no flush: already there
+    expect(await new JobStore(dir).get('agent-a', out.job!.id)).toMatchObject({ state: 'running', handed: true }); // no flush: already there
     h.go();
   });
 

@@ -249,9 +249,9 @@ describe('the job store', () => {
     const store = new JobStore(home);
     const job = await store.create('agent-a', 'route_and_generate', 'k1');
     const gone = new JobStore(home, () => false); // as read once its server died
-    expect((await gone.get(job.id))?.state).toBe('lost');
+    expect((await gone.get('agent-a', job.id))?.state).toBe('lost');
     expect((await gone.previous('agent-a', 'k1')).same).toBeUndefined();
-    expect((await store.get(job.id))?.state).toBe('running');
+    expect((await store.get('agent-a', job.id))?.state).toBe('running');
     expect(((await store.previous('agent-a', 'k1')).same)?.id).toBe(job.id);
   });
 
@@ -274,10 +274,10 @@ describe('the job store', () => {
     const store = new JobStore(tempDir('ollm-jobs-'));
     const big = await store.create('a', 't', 'k1');
     await store.end(big.id, 'done', { value: 'x'.repeat(MAX_TEXT) });
-    expect(await store.get(big.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/over 4000000 characters/) });
+    expect(await store.get('a', big.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/over 4000000 characters/) });
     const fits = await store.create('a', 't', 'k2');
     await store.end(fits.id, 'done', { value: 'x'.repeat(MAX_TEXT - 20) });
-    expect((await store.get(fits.id))?.state).toBe('done');
+    expect((await store.get('a', fits.id))?.state).toBe('done');
   });
 
   it("a server stopping cancels its jobs' work; a state database that cannot be written keeps no job, and the call is answered all the same", async () => {

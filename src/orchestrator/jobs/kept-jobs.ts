@@ -13,8 +13,8 @@ export const ELSEWHERE_POLL_MS = 1000;
 
 /** `owner`'s job `id` as kept: its result, how far it is, or how it ended; undefined when it is no job of theirs. */
 export async function keptJob(store: JobStore, owner: string, id: string): Promise<Waited | undefined> {
-  const job = await store.get(id);
-  if (!job || job.owner !== owner) return undefined;
+  const job = await store.get(owner, id);
+  if (!job) return undefined;
   if (job.state === 'done') return { kind: 'result', job, result: job.result };
   if (job.state === 'running') return { kind: 'running', job, now: nowOfKept(job), parts: job.parts ?? [] };
   return { kind: 'ended', job };

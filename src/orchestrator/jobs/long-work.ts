@@ -169,10 +169,16 @@ export class LongWork {
     };
   }
 
+  /** `owner`'s job `id` running here; undefined for another's, as for none (the state database is then asked by both: job-store.ts get). */
+  private mine(owner: string, id: string): Live | undefined {
+    const live = this.live.get(id);
+    return live?.job.owner === owner ? live : undefined;
+  }
+
   /** `owner`'s job: its result once it ends within `withinMs`, else how far it is (`watch` told its progress meanwhile); undefined when it is no job of theirs. */
   async wait(owner: string, id: string, withinMs: number | undefined, watch?: (line: string) => void): Promise<Waited | undefined> {
-    const live = this.live.get(id);
-    if (live && live.job.owner === owner) {
+    const live = this.mine(owner, id);
+    if (live) {
       if (watch) live.watchers.add(watch);
       const settled = await settleWithin(live.done, withinMs).finally(() => watch && live.watchers.delete(watch));
       if (!settled) return { kind: 'running', job: live.job, now: nowOf(live), parts: shown(live.parts) };
@@ -192,9 +198,8 @@ export class LongWork {
    * again, it is not sent again. The time it was, when it was already.
    */
   async delivered(owner: string, id: string, at = Date.now()): Promise<number | undefined> {
-    const live = this.live.get(id);
-    const job = live?.job.owner === owner ? live.job : await this.store.get(id).catch(() => undefined);
-    if (!job || job.owner !== owner) return undefined;
+    const job = this.mine(owner, id)?.job ?? (await this.store.get(owner, id).catch(() => undefined));
+    if (!job) return undefined;
     if (job.deliveredAt !== undefined) return job.deliveredAt;
     job.deliveredAt = at;
     await this.store.delivered(id, at).catch((err: unknown) => log.warn(`job ${id}: ${(err as Error).message}`));
@@ -203,16 +208,16 @@ export class LongWork {
 
   /** What a hand-over or a follow-up call of `owner`'s job `id` cost them (tokens read, written): the job's ledger is net of it. */
   charge(owner: string, id: string, cost: { in: number; out: number }): void {
-    const live = this.live.get(id);
-    if (!live || live.job.owner !== owner) return;
+    const live = this.mine(owner, id);
+    if (!live) return;
     live.spent.in += cost.in;
     live.spent.out += cost.out;
   }
 
   /** `owner`'s running job cancelled here: true when it was running in this server. */
   cancel(owner: string, id: string): boolean {
-    const live = this.live.get(id);
-    if (!live || live.job.owner !== owner) return false;
+    const live = this.mine(owner, id);
+    if (!live) return false;
     live.controller.abort(new Error('cancelled by its agent'));
     return true;
   }
@@ -224,8 +229,8 @@ export class LongWork {
    */
   async stop(owner: string, id: string): Promise<{ kind: 'cancelled' } | { kind: 'ended'; state: Job['state'] } | { kind: 'elsewhere'; runner: number } | undefined> {
     if (this.cancel(owner, id)) return { kind: 'cancelled' };
-    const job = await this.store.get(id);
-    if (!job || job.owner !== owner) return undefined;
+    const job = await this.store.get(owner, id);
+    if (!job) return undefined;
     return job.state === 'running' ? { kind: 'elsewhere', runner: job.runner } : { kind: 'ended', state: job.state };
   }
 

@@ -173,13 +173,17 @@ export class JobStore {
     await queueWrite(db, () => statement(db, 'UPDATE jobs SET state = ?, result = ?, updated_at = ? WHERE id = ?').run(state, text, this.now(), id), { defer });
   }
 
-  /** The job `id`, unless it is past its keep or its ttl. */
-  async get(id: string): Promise<Job | undefined> {
+  /**
+   * `owner`'s job `id`, unless it is past its keep or its ttl. Looked up by id and owner together:
+   * another agent's job is found no more than an unknown id is — nothing of its row is read or
+   * parsed, so "not yours" costs what "none" does and tells nothing of the job.
+   */
+  async get(owner: string, id: string): Promise<Job | undefined> {
     if (!isJobId(id)) return undefined;
     const pending = this.unwritten.get(id);
-    if (pending) return pending.job;
+    if (pending) return pending.job.owner === owner ? pending.job : undefined;
     const db = await stateDb(this.home);
-    const row = statement(db, 'SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const row = statement(db, 'SELECT * FROM jobs WHERE id = ? AND owner = ?').get(id, owner) as Row | undefined;
     const job = row && fromRow(row, this.alive);
     const now = this.now();
     return job && !expired(job, now) && !(job.state !== 'running' && job.updatedAt < now - KEEP_MS) ? job : undefined;
