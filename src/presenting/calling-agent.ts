@@ -8,7 +8,7 @@
  * it calls for (another ollm-mcp: `<token's agent>/<agent>`).
  */
 import { CLIENT_INFO_META_KEY, type McpServer } from '@modelcontextprotocol/server';
-import { AGENT_META_KEY, agentName, relayedAgent, selfNamedAgent } from '../orchestrator/config/agents.js';
+import { AGENT_META_KEY, agentName, OWNER_KEY, OWNER_META_KEY, relayedAgent, selfNamedAgent } from '../orchestrator/config/agents.js';
 import type { Settings } from '../orchestrator/config/schema.js';
 
 /**
@@ -74,6 +74,17 @@ export function isRelayed(server: McpServer, meta: unknown): boolean {
  */
 export function isClaimRelay(server: McpServer, meta: unknown): boolean {
   return isRelayed(server, meta) && callerOf(server)?.claim === true;
+}
+
+/**
+ * Whose prompt a relayed request carries (OWNER_META_KEY: another ollm-mcp's owner key for its
+ * client's call), when the request is relayed (isRelayed: a named token) and the key well formed;
+ * else undefined. It only splits the token's agent further: no caller becomes another's owner by it.
+ */
+export function relayedOwner(server: McpServer, meta: unknown): string | undefined {
+  if (!isRelayed(server, meta)) return undefined;
+  const key = (meta as Record<string, unknown>)[OWNER_META_KEY];
+  return Object.hasOwn(meta as object, OWNER_META_KEY) && typeof key === 'string' && OWNER_KEY.test(key) ? key : undefined;
 }
 
 /** The agent a request's _meta names for its sender's client (AGENT_META_KEY), unchecked; undefined when none. */

@@ -29,7 +29,7 @@ import { invalidShape } from './arg-bounds.js';
 import { InputError, readInputs, type GatheredInputs, type InputRequest } from '../orchestrator/inputs/index.js';
 import { clientRoots } from './roots.js';
 import { callerLimit, callingAgent } from './agent.js';
-import { isClaimRelay, isRelayed } from '../presenting/calling-agent.js';
+import { isClaimRelay, isRelayed, relayedOwner } from '../presenting/calling-agent.js';
 import { arrivalOf } from './arrival.js';
 import type { ClientLimit } from '../orchestrator/config/client-limits.js';
 import { clientId } from './client-id.js';
@@ -37,6 +37,8 @@ import { callReporter, clientCanAsk, RELAYED_QUIET_MS, type JobLines } from './c
 import { TASK_LIMIT, taskControl } from './task-run.js';
 import { JobError, type JobControl } from '../orchestrator/jobs/long-work.js';
 import { callScope } from './call-scope.js';
+
+const ownerField = (owner: string | undefined) => (owner === undefined ? {} : { relayedOwner: owner });
 
 export interface ToolContext {
   orch: Orchestrator;
@@ -57,6 +59,8 @@ export interface ToolContext {
   agent: string;
   /** Another ollm-mcp calling for its own client (presenting/calling-agent.ts isRelayed): the model it names answers, or nothing does. */
   relayed?: boolean;
+  /** Whose prompt a relayed call carries, as its relaying server keyed it (presenting/calling-agent.ts relayedOwner). */
+  relayedOwner?: string;
   /** Relayed through this server's engine claim by another ollm-mcp server of this machine (isClaimRelay): it runs the call as its client's job and keeps its ledger. */
   claimRelayed?: boolean;
   /** Who asks: this connection (client-id.ts), for turns between clients on a model's slots. */
@@ -253,7 +257,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject, R exten
             canAsk: task === undefined && clientCanAsk(server, ctx),
             inputResponses: ctx.mcpReq.inputResponses,
             agent,
-            ...(relayed && { relayed: true, ...(isClaimRelay(server, ctx.mcpReq._meta) && { claimRelayed: true }) }),
+            ...(relayed && { relayed: true, ...(isClaimRelay(server, ctx.mcpReq._meta) && { claimRelayed: true }), ...ownerField(relayedOwner(server, ctx.mcpReq._meta)) }),
             client: clientId(server, ctx, agent),
             clientLimit: task ? TASK_LIMIT : { ...callerLimit(server, orch.config.settings, agent, ctx.mcpReq.envelope), since: arrivalOf(ctx) },
             ...(task && { job: task }),

@@ -11,6 +11,7 @@ import { inputFields, readInputArgs } from './offload-io.js';
 import { quoted } from '../orchestrator/util/shorten.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
+import { promptOwner } from './prompt-owner.js';
 
 /**
  * The work each built-in template asks for, so generate routes it without guessing: reviewing
@@ -142,6 +143,7 @@ export const renderTemplateTool = defineTool({
       const generated = await offload(orch, {
         prompt: r.prompt,
         agent: ctx.agent,
+        owner: promptOwner(ctx),
         ...(ctx.client !== undefined && { client: ctx.client }),
         ...clientLimitField(ctx.clientLimit),
         signal: control.signal,

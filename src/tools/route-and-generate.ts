@@ -10,6 +10,7 @@ import { prepareFormat } from '../orchestrator/generation/answer-format.js';
 import { clientLimitField } from '../orchestrator/config/client-limits.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 import type { JobControl } from '../orchestrator/jobs/long-work.js';
+import { promptOwner } from './prompt-owner.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -135,7 +136,7 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep' | 'status'>) => ({ ...rest, ...(ctx.relayed && { relayed: true, ...(rest.model !== undefined && { only: true }) }), agent: ctx.agent, ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep, onStatus: control.status }), ...(ctx.phases && { progress: ctx.phases }) });
+    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep' | 'status'>) => ({ ...rest, ...(ctx.relayed && { relayed: true, ...(rest.model !== undefined && { only: true }) }), agent: ctx.agent, owner: promptOwner(ctx), ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep, onStatus: control.status }), ...(ctx.phases && { progress: ctx.phases }) });
     if (input.dryRun) {
       const advice = await offload(ctx.orch, request(ctx.signal));
       return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing

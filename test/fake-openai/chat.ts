@@ -21,7 +21,7 @@ export interface ChatDeps {
   /** usage.prompt_tokens_details.cached_tokens in every usage (vLLM's --enable-prompt-tokens-details). */
   promptTokensDetails: boolean;
   /** The prompt's tokens read through the model's prefix cache: those it held already; undefined without a cache. */
-  readPrompt(model: string, tokens: readonly string[]): number | undefined;
+  readPrompt(model: string, tokens: readonly string[], salt?: string): number | undefined;
   reply(ctx: ReplyContext): ReplyValue;
   takeBreak(): StreamBreak | undefined;
   streamStarted(): void;
@@ -91,6 +91,18 @@ function responseFormatOf(body: Json): 'json' | Record<string, unknown> | undefi
   return isObject(js['schema']) ? js['schema'] : 'json';
 }
 
+/**
+ * vLLM's `cache_salt` (protocol.py check_cache_salt_support: a non-empty string, else 400); an engine
+ * that does not know the field refuses it, as OpenAI's own API refuses any argument it does not know.
+ */
+function cacheSaltOf(body: Json, vllm: boolean): string | undefined {
+  const salt = body['cache_salt'];
+  if (salt === undefined || salt === null) return undefined;
+  if (!vllm) throw new ApiError(400, 'Unrecognized request argument supplied: cache_salt', 'invalid_request_error', null, 'cache_salt');
+  if (typeof salt !== 'string' || salt === '') throw new ApiError(400, "Parameter 'cache_salt' must be a non-empty string if provided.", 'invalid_request_error', null, 'cache_salt');
+  return salt;
+}
+
 function positiveInt(body: Json, field: string): number | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
@@ -116,6 +128,7 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
     throw new ApiError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'invalid_request_error', null, 'stream_options');
   }
   const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
+  const salt = cacheSaltOf(body, model.ownedBy === 'vllm');
 
   const format = responseFormatOf(body);
   const value = d.reply({ model: id, messages: body['messages'] as unknown[], body });
@@ -140,7 +153,7 @@ export async function chatCompletions(d: ChatDeps, ex: Exchange, body: unknown):
     return ex.json(400, { error: { code: 400, message, type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: model.nCtx } });
   }
   // read through the prefix cache once admitted: what it held is reported (0 without a cache, as vLLM run with --no-enable-prefix-caching)
-  const cached = d.readPrompt(id, tokens);
+  const cached = d.readPrompt(id, tokens, salt);
   if (d.promptTokensDetails) usage['prompt_tokens_details'] = { cached_tokens: cached ?? 0 };
   const created = Math.floor(Date.now() / 1000);
   const base = { id: d.nextId(), created, model: id, system_fingerprint: 'fp_fake' };

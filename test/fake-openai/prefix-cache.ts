@@ -11,6 +11,9 @@
  * pool is full the least recently used block goes first; of one request's blocks, the tail of the
  * chain goes before its head (FreeKVCacheBlockQueue: freed blocks are appended in reverse order).
  *
+ * A request's `cache_salt` is hashed into its first block (vLLM's extra keys of block 0), so requests
+ * share blocks only under the same salt, or with none.
+ *
  * Here a token is a word of a message's text (as the fake counts prompt tokens, chat.ts) or an
  * image, and it carries its message's place and role — a chat template's headers between messages
  * make a word moved into another message a different token. Bounded: at most `blocks` blocks held.
@@ -44,8 +47,8 @@ export class PrefixCache {
    * multiple of the block size, at most all but one token). Its full blocks are held afterwards, as
    * the most recently used.
    */
-  read(tokens: readonly string[]): number {
-    const keys = this.keysOf(tokens);
+  read(tokens: readonly string[], salt?: string): number {
+    const keys = this.keysOf(tokens, salt);
     const lookable = Math.floor(Math.max(0, tokens.length - 1) / this.blockSize);
     let hits = 0;
     while (hits < lookable && this.held.has(keys[hits]!)) hits++;
@@ -67,11 +70,13 @@ export class PrefixCache {
   }
 
   /** The chained hash of each full block: its parent's hash and its own tokens. */
-  private keysOf(tokens: readonly string[]): string[] {
+  private keysOf(tokens: readonly string[], salt?: string): string[] {
     const keys: string[] = [];
     let parent = '';
     for (let end = this.blockSize; end <= tokens.length; end += this.blockSize) {
-      parent = createHash('sha256').update(parent).update(JSON.stringify(tokens.slice(end - this.blockSize, end))).digest('base64');
+      const block = createHash('sha256').update(parent).update(JSON.stringify(tokens.slice(end - this.blockSize, end)));
+      if (end === this.blockSize && salt !== undefined) block.update(JSON.stringify(['salt', salt]));
+      parent = block.digest('base64');
       keys.push(parent);
     }
     return keys;

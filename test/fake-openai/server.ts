@@ -98,7 +98,7 @@ export class FakeOpenAI {
       usage: opts.usage ?? 'separate',
       timings: opts.timings ?? false,
       promptTokensDetails: opts.promptTokensDetails ?? false,
-      readPrompt: (model, tokens) => this.readPrompt(opts, model, tokens),
+      readPrompt: (model, tokens, salt) => this.readPrompt(opts, model, tokens, salt),
       reply: (ctx) => (typeof this.replyWith === 'function' ? this.replyWith(ctx) : this.replyWith),
       takeBreak: () => this.breaks.shift(),
       streamStarted: () => void streams().started++,
@@ -127,7 +127,7 @@ export class FakeOpenAI {
   }
 
   /** `tokens` read through `model`'s prefix cache: those it held; undefined when there is none. */
-  private readPrompt(opts: FakeOpenAIOptions, model: string, tokens: readonly string[]): number | undefined {
+  private readPrompt(opts: FakeOpenAIOptions, model: string, tokens: readonly string[], salt?: string): number | undefined {
     if (!opts.prefixCache) return undefined;
     let cache = this.caches.get(model);
     if (!cache) {
@@ -135,8 +135,8 @@ export class FakeOpenAI {
       cache = new PrefixCache(o.blockSize, o.blocks);
       this.caches.set(model, cache);
     }
-    const cachedTokens = cache.read(tokens);
-    this.reads.push({ model, promptTokens: tokens.length, cachedTokens });
+    const cachedTokens = cache.read(tokens, salt);
+    this.reads.push({ model, promptTokens: tokens.length, cachedTokens, ...(salt !== undefined && { salt }) });
     return cachedTokens;
   }
 

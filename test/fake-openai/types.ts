@@ -102,6 +102,8 @@ export interface PrefixRead {
   promptTokens: number;
   /** Of them, those the cache held already. */
   cachedTokens: number;
+  /** The request's cache_salt, when it had one. */
+  salt?: string;
 }
 
 /** Answered at once, before anything else, by the next request to a path. */

@@ -88,3 +88,32 @@ describe('prefix affinity between two hosts holding one model', () => {
     expect(share(after[4]!)).toBeGreaterThan(0.9);
   }, 60_000);
 });
+
+describe("one agent's prompt steers and tells nothing to another (issue 72)", () => {
+  // a memo with a short secret, as alice sent it; bob sends the same memo with a guess in its place
+  // (before the fix a right guess went to the host holding alice's prompt, told "~N tokens of this
+  // prompt cached" and answered at once; a wrong one shared too little with it and went elsewhere)
+  const memo = (code: string) => `The vault code for the east building is ${code}.\n${Array.from({ length: 40 }, (_, i) => `Memo line ${i}: the east building's rota, shift ${i % 7}, desk ${(i * 13) % 41}.`).join('\n')}\n`;
+  const cases = [
+    { guess: '4711', right: true },
+    { guess: '1234', right: false },
+  ];
+
+  it.each(cases)('bob guessing $guess (right: $right) is placed as any guess is: the same host, the same reason, nothing cached told', async ({ guess }) => {
+    const { orch } = await setup();
+    // two owners of one agent name (two projects on one shared server): only the owner counts
+    const alice = { agent: 'claude-code', owner: 'owner-alice', model: 'reader', useMemory: false } as const;
+    const bob = { agent: 'claude-code', owner: 'owner-bob', model: 'reader', useMemory: false, maxTokens: 1 } as const;
+    const first = (await offload(orch, { ...alice, prompt: `${memo('4711')}Question: who signs the rota?` })) as { host?: string; reason?: string };
+    const r = (await offload(orch, { ...bob, prompt: `${memo(guess)}Question: is that right?` })) as { host?: string; reason?: string; metrics: { cachedPromptTokens?: number } };
+    // never sent where alice's prompt is held: a free slot elsewhere, the same for a right guess and a wrong one
+    expect(r.host).not.toBe(first.host);
+    expect(r.reason).toMatch(/a free slot on box1/);
+    expect(r.reason).not.toMatch(/tokens of this prompt cached/);
+    expect(r.metrics.cachedPromptTokens ?? 0).toBe(0);
+    // alice's own next question still goes where her memo is held, and finds it cached
+    const again = (await offload(orch, { ...alice, prompt: `${memo('4711')}Question: which desk is shift 3 at?` })) as { host?: string; reason?: string; metrics: { cachedPromptTokens?: number; promptTokens: number } };
+    expect(again.host).toBe(first.host);
+    expect(again.metrics.cachedPromptTokens ?? 0).toBeGreaterThan(0.8 * again.metrics.promptTokens);
+  }, 60_000);
+});

@@ -29,24 +29,24 @@ describe('a host\'s prefix memory', () => {
     const b = blockChain(FILE_B);
     const c = blockChain(text('gamma', 400));
     expect(m.freeSlot('m', 2)).toBe(true);
-    m.note('m', a, 2, 1);
+    m.note('agent', 'm', a, 2, 1);
     expect(m.freeSlot('m', 2)).toBe(true);
-    m.note('m', b, 2, 2);
+    m.note('agent', 'm', b, 2, 2);
     expect(m.freeSlot('m', 2)).toBe(false);
-    expect(m.held('m', blockChain(`${FILE_A}Task: q`))).toBeGreaterThan(FILE_A.length - BLOCK_CHARS);
-    expect(m.held('other', a)).toBe(0);
+    expect(m.held('agent', 'm', blockChain(`${FILE_A}Task: q`))).toBeGreaterThan(FILE_A.length - BLOCK_CHARS);
+    expect(m.held('agent', 'other', a)).toBe(0);
     // a follow-up of A's takes A's slot, not B's
-    m.note('m', blockChain(`${FILE_A}Task: q`), 2, 3);
-    expect(m.held('m', b)).toBeGreaterThan(0);
+    m.note('agent', 'm', blockChain(`${FILE_A}Task: q`), 2, 3);
+    expect(m.held('agent', 'm', b)).toBeGreaterThan(0);
     // a third prompt sharing nothing replaces the slot used longest ago (B's, at 2)
-    m.note('m', c, 2, 4);
-    expect(m.held('m', b)).toBe(0);
-    expect(m.held('m', a)).toBeGreaterThan(0);
+    m.note('agent', 'm', c, 2, 4);
+    expect(m.held('agent', 'm', b)).toBe(0);
+    expect(m.held('agent', 'm', a)).toBeGreaterThan(0);
     // the engine lists it loaded: kept; gone from its list (unloaded, or the engine restarted): its slots held nothing
     m.loadedNow(new Set(['m']));
-    expect(m.held('m', a)).toBeGreaterThan(0);
+    expect(m.held('agent', 'm', a)).toBeGreaterThan(0);
     m.loadedNow(new Set(['other']));
-    expect(m.held('m', a)).toBe(0);
+    expect(m.held('agent', 'm', a)).toBe(0);
   });
 
   it('a prompt sharing no more than a tenth of itself with a slot takes another slot, as llama-server does', () => {
@@ -55,23 +55,23 @@ describe('a host\'s prefix memory', () => {
     const a = blockChain(`${header}${text('alpha', 300)}`);
     const b = blockChain(`${header}${text('beta', 300)}`);
     expect(sharedBlocks(a, b)).toBe(2);
-    m.note('m', a, 2);
-    m.note('m', b, 2);
+    m.note('agent', 'm', a, 2);
+    m.note('agent', 'm', b, 2);
     expect(m.freeSlot('m', 2)).toBe(false); // b took the free slot: a is still held
-    expect(m.held('m', a)).toBe(a.length * BLOCK_CHARS);
+    expect(m.held('agent', 'm', a)).toBe(a.length * BLOCK_CHARS);
     // more than a tenth in common: the same slot
     const m2 = new PrefixMemory();
-    m2.note('m', a, 2);
-    m2.note('m', blockChain(`${header}${text('alpha', 300)}Task: another`), 2);
+    m2.note('agent', 'm', a, 2);
+    m2.note('agent', 'm', blockChain(`${header}${text('alpha', 300)}Task: another`), 2);
     expect(m2.freeSlot('m', 2)).toBe(true);
   });
 
   it('one slot holds one prompt: the next replaces it', () => {
     const m = new PrefixMemory();
-    m.note('m', blockChain(FILE_A), 1);
-    m.note('m', blockChain(FILE_B), 1);
-    expect(m.held('m', blockChain(FILE_A))).toBe(0);
-    expect(m.held('m', blockChain(FILE_B))).toBeGreaterThan(0);
+    m.note('agent', 'm', blockChain(FILE_A), 1);
+    m.note('agent', 'm', blockChain(FILE_B), 1);
+    expect(m.held('agent', 'm', blockChain(FILE_A))).toBe(0);
+    expect(m.held('agent', 'm', blockChain(FILE_B))).toBeGreaterThan(0);
   });
 });
 
@@ -113,7 +113,7 @@ describe('the queue after a move to the cached copy', () => {
     const views = Object.fromEntries(
       ['a', 'b'].map((name) => {
         const prefixes = new PrefixMemory();
-        if (name === 'b') prefixes.note('m', chainOf(ask), 1);
+        if (name === 'b') prefixes.note('agent', 'm', chainOf(ask), 1);
         return [name, { host: { name, kind: 'ollama', engine: { can: { managesMemory: true } }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
       }),
     );
@@ -124,12 +124,12 @@ describe('the queue after a move to the cached copy', () => {
       { model: 'm', host: 'b', why: 'ranked second' },
       { model: 'n', host: 'a', why: 'another model' },
     ];
-    preferCachedCopy(ask, queue, models, unit, () => 0);
+    preferCachedCopy('agent', ask, queue, models, unit, () => 0);
     expect(queue.map((q) => `${q.model}@${q.host}`)).toEqual(['m@b', 'm@a', 'n@a']);
     expect(queue[0]!.why).toMatch(/^ranked first; its engine on b has ~\d+ tokens of this prompt cached$/);
     // nothing held anywhere, every slot free: the queue as it was
     const plain = [{ model: 'm', host: 'a', why: 'x' }];
-    preferCachedCopy({ system: undefined, prompt: FILE_B } as never, plain, models, unit, () => 0);
+    preferCachedCopy('agent', { system: undefined, prompt: FILE_B } as never, plain, models, unit, () => 0);
     expect(plain).toEqual([{ model: 'm', host: 'a', why: 'x' }]);
   });
 
@@ -140,7 +140,7 @@ describe('the queue after a move to the cached copy', () => {
       Object.fromEntries(
         ['a', 'b'].map((name) => {
           const prefixes = new PrefixMemory();
-          if (name === 'b') prefixes.note('m', chainOf(ask), 1);
+          if (name === 'b') prefixes.note('agent', 'm', chainOf(ask), 1);
           const can = name === 'b' ? { managesMemory: b.managesMemory } : { managesMemory: true };
           return [name, { host: { name, kind: 'openai', cluster: name === 'b' && b.cluster === true, engine: { can }, settings: { ollama: { numParallel: 1 } }, prefixes, loader: { requestsOn: () => 0 } } }];
         }),
@@ -148,11 +148,61 @@ describe('the queue after a move to the cached copy', () => {
     const models = [{ name: 'm', host: 'a', loaded: true }, { name: 'm', host: 'b', loaded: false }] as never;
     const run = (v: ReturnType<typeof views>) => {
       const queue = [{ model: 'm', host: 'a', why: 'first' }];
-      preferCachedCopy(ask, queue, models, (h) => v[h ?? 'a'] as never, () => 0);
+      preferCachedCopy('agent', ask, queue, models, (h) => v[h ?? 'a'] as never, () => 0);
       return queue.map((q) => q.host);
     };
     expect(run(views({ managesMemory: false }))).toEqual(['b', 'a']); // it serves what it lists: its cache counts
     expect(run(views({ managesMemory: true }))).toEqual(['a']); // not loaded there: a load is never made for a cache
     expect(run(views({ managesMemory: false, cluster: true }))).toEqual(['a']); // a cluster places by its own router
+  });
+});
+
+describe("what one owner's prompts tell another (issue 72)", () => {
+  const ask = (prompt: string) => ({ system: undefined, prompt }) as never;
+  it("a slot holding alice's prompt counts as held for alice alone; which slot a prompt takes stays the engine's, owner-blind", () => {
+    const m = new PrefixMemory();
+    const alice = blockChain(`${FILE_A}Task: q`);
+    m.note('alice', 'm', alice, 2);
+    expect(m.held('alice', 'm', alice)).toBeGreaterThan(FILE_A.length - BLOCK_CHARS);
+    expect(m.held('bob', 'm', alice)).toBe(0);
+    // bob's same prompt takes alice's slot (the engine picks by what it shares), and is bob's from then on
+    const sent = m.note('bob', 'm', alice, 2);
+    expect([sent.believedChars, sent.ownChars]).toEqual([alice.length * BLOCK_CHARS, 0]);
+    expect(m.freeSlot('m', 2)).toBe(true);
+    expect(m.held('bob', 'm', alice)).toBe(alice.length * BLOCK_CHARS);
+    expect(m.held('alice', 'm', alice)).toBe(0);
+  });
+
+  it("the engine's cached count is told its owner only as far as its own prompts left it there", async () => {
+    const { shownCached } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const m = new PrefixMemory();
+    const prompt = `${FILE_A}Task: q`;
+    const chain = blockChain(`\u0000${prompt}`);
+    m.note('alice', 'm', chain, 1);
+    const out = { promptTokens: 1000, cachedPromptTokens: 990 };
+    // bob's guess finds alice's prompt in the engine's cache: he is told nothing of it
+    expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), out)).toBe(0);
+    // his own follow-up: what his own prompt left there, up to the engine's figure
+    const own = shownCached(m.note('bob', 'm', chain, 1), ask(prompt), out)!;
+    expect(own).toBeGreaterThan(900);
+    expect(own).toBeLessThanOrEqual(990);
+    expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), { promptTokens: 1000, cachedPromptTokens: 12 })).toBe(12);
+    expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), { promptTokens: 1000 })).toBeUndefined();
+  });
+
+  it('a right guess and a wrong one of alice\'s prompt get the same copy and the same reason', async () => {
+    const { preferCachedCopy } = await import('../../src/orchestrator/jobs/route-affinity.js');
+    const right = `${FILE_A}Task: q`;
+    const wrong = `${FILE_B}Task: q`;
+    const place = (guess: string) => {
+      const views = { a: { host: { loader: { requestsOn: () => 0 }, prefixes: new PrefixMemory(), engine: { can: { managesMemory: true } }, settings: { ollama: { numParallel: 1 } } } }, b: { host: { loader: { requestsOn: () => 0 }, prefixes: new PrefixMemory(), engine: { can: { managesMemory: true } }, settings: { ollama: { numParallel: 1 } } } } };
+      views.b.host.prefixes.note('alice', 'm', blockChain(`\u0000${right}`), 1); // alice's prompt sits on b
+      const queue = [{ model: 'm', why: 'first', host: 'a' }];
+      const models = [{ name: 'm', host: 'a', loaded: true }, { name: 'm', host: 'b', loaded: true }] as never;
+      preferCachedCopy('bob', ask(guess), queue, models, (h) => (views as Record<string, unknown>)[h ?? 'a'] as never, () => 0);
+      return queue.map((q) => [q.host, q.why]);
+    };
+    expect(place(right)).toEqual(place(wrong));
+    expect(place(right)[0]).toEqual(['a', 'first']);
   });
 });

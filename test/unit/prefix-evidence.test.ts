@@ -51,7 +51,7 @@ describe('what one report shows', () => {
 
 /** A memory holding FILE's chain on one slot of model m, and a send of a follow-up sharing it. */
 function sending(m: PrefixMemory, at: number): Sent {
-  return m.note('m', blockChain(`${FILE}Task: question ${at}`), 1, at);
+  return m.note('agent', 'm', blockChain(`${FILE}Task: question ${at}`), 1, at);
 }
 
 describe("a host's prefix memory, checked against its engine", () => {
@@ -59,106 +59,106 @@ describe("a host's prefix memory, checked against its engine", () => {
 
   it(`${MISSES} misses in a row: its slots are believed to hold nothing (every one free) until a hit`, () => {
     const m = new PrefixMemory();
-    m.note('m', blockChain(FILE), 1, 0);
+    m.note('agent', 'm', blockChain(FILE), 1, 0);
     for (let i = 1; i < MISSES; i++) {
       const sent = sending(m, i);
       expect(sent.believedChars).toBeGreaterThanOrEqual(FILE.length - BLOCK_CHARS);
       expect(m.learn(sent, report(0), i)?.kind).toBe('miss');
-      expect(m.held('m', follow, i)).toBeGreaterThan(0); // not yet
+      expect(m.held('agent', 'm', follow, i)).toBeGreaterThan(0); // not yet
     }
     m.learn(sending(m, MISSES), report(0), MISSES);
-    expect(m.held('m', follow, MISSES)).toBe(0);
+    expect(m.held('agent', 'm', follow, MISSES)).toBe(0);
     expect(m.freeSlot('m', 1, MISSES)).toBe(true);
     // prompts are still noted, so a hit can be seen: one switches it back on
     const sent = sending(m, 10);
     expect(sent.believedChars).toBeGreaterThan(0);
     expect(m.learn(sent, report(2400), 10)?.kind).toBe('hit');
-    expect(m.held('m', follow, 10)).toBeGreaterThan(FILE.length - BLOCK_CHARS);
+    expect(m.held('agent', 'm', follow, 10)).toBeGreaterThan(FILE.length - BLOCK_CHARS);
     expect(m.freeSlot('m', 1, 10)).toBe(false);
-    expect(m.held('other', follow, 10)).toBe(0);
+    expect(m.held('agent', 'other', follow, 10)).toBe(0);
   });
 
   it('an unload takes what its slots held, never what was learned of its engine', () => {
     const m = new PrefixMemory();
     const trusting = new PrefixMemory();
-    m.note('m', blockChain(FILE), 1, 0);
-    trusting.note('m', blockChain(FILE), 1, 0);
+    m.note('agent', 'm', blockChain(FILE), 1, 0);
+    trusting.note('agent', 'm', blockChain(FILE), 1, 0);
     for (let i = 1; i <= MISSES; i++) m.learn(sending(m, i), report(0), i);
     m.loadedNow(new Set());
     trusting.loadedNow(new Set());
-    expect(trusting.held('m', follow, 20)).toBe(0); // unloaded: nothing held
+    expect(trusting.held('agent', 'm', follow, 20)).toBe(0); // unloaded: nothing held
     // loaded again and sent FILE: the one that was trusted steers to it; the one whose engine keeps nothing does not
-    m.note('m', blockChain(FILE), 1, 21);
-    trusting.note('m', blockChain(FILE), 1, 21);
-    expect(trusting.held('m', follow, 22)).toBeGreaterThan(0);
-    expect(m.held('m', follow, 22)).toBe(0);
+    m.note('agent', 'm', blockChain(FILE), 1, 21);
+    trusting.note('agent', 'm', blockChain(FILE), 1, 21);
+    expect(trusting.held('agent', 'm', follow, 22)).toBeGreaterThan(0);
+    expect(m.held('agent', 'm', follow, 22)).toBe(0);
   });
 
   it('a hit between misses starts the count again', () => {
     const m = new PrefixMemory();
-    m.note('m', blockChain(FILE), 1, 0);
+    m.note('agent', 'm', blockChain(FILE), 1, 0);
     const kinds = [0, 0, 2400, 0, 0].map((cached, i) => m.learn(sending(m, i + 1), report(cached), i + 1)?.kind);
     expect(kinds).toEqual(['miss', 'miss', 'hit', 'miss', 'miss']);
-    expect(m.held('m', follow, 6)).toBeGreaterThan(0); // two in a row since the hit
+    expect(m.held('agent', 'm', follow, 6)).toBeGreaterThan(0); // two in a row since the hit
     m.learn(sending(m, 7), report(0), 7);
-    expect(m.held('m', follow, 7)).toBe(0);
+    expect(m.held('agent', 'm', follow, 7)).toBe(0);
   });
 
   it('reports that say nothing (Ollama) or nonsense never distrust it, nor clear the misses counted', () => {
     const m = new PrefixMemory();
-    m.note('m', blockChain(FILE), 1, 0);
+    m.note('agent', 'm', blockChain(FILE), 1, 0);
     for (let i = 1; i <= 2 * MISSES; i++) expect(m.learn(sending(m, i), report(undefined), i)).toBeUndefined();
-    expect(m.held('m', follow, 99)).toBeGreaterThan(0);
+    expect(m.held('agent', 'm', follow, 99)).toBeGreaterThan(0);
     // two misses, then a figure past the prompt (it would read as a hit), then a miss: distrusted
     m.learn(sending(m, 20), report(0), 20);
     m.learn(sending(m, 21), report(0), 21);
     expect(m.learn(sending(m, 22), report(2600), 22)).toBeUndefined();
     m.learn(sending(m, 23), report(0), 23);
-    expect(m.held('m', follow, 23)).toBe(0);
+    expect(m.held('agent', 'm', follow, 23)).toBe(0);
     // distrusted, a negative figure (it would read as a miss) changes nothing; a true hit does
     expect(m.learn(sending(m, 24), report(-1), 24)).toBeUndefined();
     m.learn(sending(m, 25), report(2400), 25);
-    expect(m.held('m', follow, 25)).toBeGreaterThan(0);
+    expect(m.held('agent', 'm', follow, 25)).toBeGreaterThan(0);
   });
 
   it(`distrusted ${RETRUST_MS / 60_000} minutes without a miss: trusted again on probation — one miss then distrusts it again`, () => {
     const m = new PrefixMemory();
-    m.note('m', blockChain(FILE), 1, 0);
+    m.note('agent', 'm', blockChain(FILE), 1, 0);
     for (let i = 1; i <= MISSES; i++) m.learn(sending(m, i), report(0), i);
-    expect(m.held('m', follow, MISSES + RETRUST_MS - 1)).toBe(0);
+    expect(m.held('agent', 'm', follow, MISSES + RETRUST_MS - 1)).toBe(0);
     const back = MISSES + RETRUST_MS;
-    expect(m.held('m', follow, back)).toBeGreaterThan(0);
+    expect(m.held('agent', 'm', follow, back)).toBeGreaterThan(0);
     m.learn(sending(m, back), report(0), back);
-    expect(m.held('m', follow, back + 1)).toBe(0);
+    expect(m.held('agent', 'm', follow, back + 1)).toBe(0);
     // and again after another while: a hit clears the misses for good
     const later = back + RETRUST_MS;
     m.learn(sending(m, later), report(2400), later);
     m.learn(sending(m, later + 1), report(0), later + 1);
-    expect(m.held('m', follow, later + 1)).toBeGreaterThan(0);
+    expect(m.held('agent', 'm', follow, later + 1)).toBeGreaterThan(0);
   });
 
   it("a miss drops every slot's claim to more of the prompt than the engine held; the prompt just sent, and other prompts, stay", () => {
     const m = new PrefixMemory();
     const stale = blockChain(FILE);
     const other = blockChain(OTHER);
-    m.note('m', stale, 4, 0);
-    m.note('m', other, 4, 1);
+    m.note('agent', 'm', stale, 4, 0);
+    m.note('agent', 'm', other, 4, 1);
     // a prompt sharing a tenth or less of itself with the stale one takes another slot (as llama-server does)
     const sentText = `${FILE.slice(0, 4 * BLOCK_CHARS)}${text('gamma', 800)}`;
-    const sent = m.note('m', blockChain(sentText), 4, 2);
+    const sent = m.note('agent', 'm', blockChain(sentText), 4, 2);
     expect(sent.believedChars).toBe(4 * BLOCK_CHARS);
     expect(m.freeSlot('m', 4, 2)).toBe(true); // three slots taken
-    expect(m.held('m', stale, 2)).toBe(stale.length * BLOCK_CHARS);
+    expect(m.held('agent', 'm', stale, 2)).toBe(stale.length * BLOCK_CHARS);
     expect(m.learn(sent, { promptChars: sentText.length, promptTokens: 1000, cachedTokens: 0 }, 3)?.kind).toBe('miss');
-    expect(m.held('m', stale, 3)).toBe(4 * BLOCK_CHARS); // what the prompt just sent holds of it, no more
-    expect(m.held('m', other, 3)).toBe(other.length * BLOCK_CHARS);
-    expect(m.held('m', blockChain(sentText), 3)).toBe(Math.floor(sentText.length / BLOCK_CHARS) * BLOCK_CHARS);
+    expect(m.held('agent', 'm', stale, 3)).toBe(4 * BLOCK_CHARS); // what the prompt just sent holds of it, no more
+    expect(m.held('agent', 'm', other, 3)).toBe(other.length * BLOCK_CHARS);
+    expect(m.held('agent', 'm', blockChain(sentText), 3)).toBe(Math.floor(sentText.length / BLOCK_CHARS) * BLOCK_CHARS);
     // a hit drops nothing
     const m2 = new PrefixMemory();
-    m2.note('m', stale, 4, 0);
-    const again = m2.note('m', blockChain(sentText), 4, 1);
+    m2.note('agent', 'm', stale, 4, 0);
+    const again = m2.note('agent', 'm', blockChain(sentText), 4, 1);
     m2.learn(again, { promptChars: sentText.length, promptTokens: 1000, cachedTokens: 400 }, 2);
-    expect(m2.held('m', stale, 2)).toBe(stale.length * BLOCK_CHARS);
+    expect(m2.held('agent', 'm', stale, 2)).toBe(stale.length * BLOCK_CHARS);
   });
 
   it('the route learns from a generation without images, and from none with images (their tokens are not the text)', () => {
@@ -166,9 +166,9 @@ describe("a host's prefix memory, checked against its engine", () => {
       const prefixes = new PrefixMemory();
       const host = { prefixes } as never;
       const ask = { system: undefined, prompt: `${FILE}Task: q` } as never;
-      prefixes.note('m', blockChain(`\u0000${FILE}`), 1);
-      for (let i = 0; i < MISSES; i++) learnHeld(host, prefixes.note('m', blockChain(`\u0000${FILE}Task: q${i}`), 1), ask, { promptTokens: 2500, cachedPromptTokens: 0 }, images);
-      return prefixes.held('m', blockChain(`\u0000${FILE}Task: again`));
+      prefixes.note('agent', 'm', blockChain(`\u0000${FILE}`), 1);
+      for (let i = 0; i < MISSES; i++) learnHeld(host, prefixes.note('agent', 'm', blockChain(`\u0000${FILE}Task: q${i}`), 1), ask, { promptTokens: 2500, cachedPromptTokens: 0 }, images);
+      return prefixes.held('agent', 'm', blockChain(`\u0000${FILE}Task: again`));
     };
     expect(run(false)).toBe(0);
     expect(run(true)).toBeGreaterThan(0);
@@ -177,14 +177,14 @@ describe("a host's prefix memory, checked against its engine", () => {
   it("an engine that says nothing of its cache: the share of the prompt believed held, of its tokens — not where it says, nor with images, nor when nothing was", () => {
     const prefixes = new PrefixMemory();
     const ask = { system: undefined, prompt: `${FILE}Task: q` } as never;
-    prefixes.note('m', blockChain(`\u0000${FILE}`), 1);
-    const sent = prefixes.note('m', blockChain(`\u0000${FILE}Task: q`), 1);
+    prefixes.note('agent', 'm', blockChain(`\u0000${FILE}`), 1);
+    const sent = prefixes.note('agent', 'm', blockChain(`\u0000${FILE}Task: q`), 1);
     const estimate = believedCached(sent, ask, { promptTokens: 2500 }, false)!;
     expect(estimate).toBeGreaterThan(2500 * 0.97); // all of FILE to within a block, of a prompt barely longer
     expect(estimate).toBeLessThanOrEqual(2500);
     expect(believedCached(sent, ask, { promptTokens: 2500, cachedPromptTokens: 10 }, false)).toBeUndefined(); // the engine's own figure stands
     expect(believedCached(sent, ask, { promptTokens: 2500 }, true)).toBeUndefined();
-    const fresh = new PrefixMemory().note('m', blockChain(`\u0000${FILE}Task: q`), 1);
+    const fresh = new PrefixMemory().note('agent', 'm', blockChain(`\u0000${FILE}Task: q`), 1);
     expect(believedCached(fresh, ask, { promptTokens: 2500 }, false)).toBeUndefined();
   });
 });

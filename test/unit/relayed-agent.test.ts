@@ -4,7 +4,7 @@
 // could otherwise pose as anyone — bounded and cleaned like any agent name.
 import { describe, expect, it } from 'vitest';
 import { McpServer } from '@modelcontextprotocol/server';
-import { AGENT_META_KEY, relayedAgent, UNKNOWN_AGENT } from '../../src/orchestrator/config/agents.js';
+import { AGENT_META_KEY, OWNER_META_KEY, relayedAgent, UNKNOWN_AGENT } from '../../src/orchestrator/config/agents.js';
 import { MAX_AGENT_NAME } from '../../src/orchestrator/config/agents-schema.js';
 import { bindCaller, callingAgent } from '../../src/presenting/calling-agent.js';
 import { AGENT_META_KEY as SENT_KEY } from '../../src/orchestrator/config/agents.js';
@@ -55,5 +55,20 @@ describe('callingAgent on the box', () => {
 
   it('is sent under the key the box reads', () => {
     expect(SENT_KEY).toBe('io.ollm-mcp/agent');
+  });
+});
+
+describe('the owner a relayed call carries (issue 72: prefix caches kept per owner on the box too)', () => {
+  const withOwner = (owner: unknown) => ({ [AGENT_META_KEY]: 'claude-code', [OWNER_META_KEY]: owner });
+  it('is read from a named token\'s call when it is an owner key', async () => {
+    const { relayedOwner } = await import('../../src/presenting/calling-agent.js');
+    expect(relayedOwner(madeFor({ token: 'laptop-a' }), withOwner('0123456789abcdef0123456789abcdef'))).toBe('0123456789abcdef0123456789abcdef');
+  });
+
+  it('is nothing without a named token, without the agent key, or when it is no owner key', async () => {
+    const { relayedOwner } = await import('../../src/presenting/calling-agent.js');
+    expect(relayedOwner(madeFor({ session: 'cursor' }), withOwner('0123456789abcdef0123456789abcdef'))).toBeUndefined();
+    expect(relayedOwner(madeFor({ token: 'laptop-a' }), { [OWNER_META_KEY]: '0123456789abcdef0123456789abcdef' })).toBeUndefined();
+    for (const bad of ['../../etc', 'ABCDEF0123456789', 'f'.repeat(65), 'abc', 42, null, { a: 1 }]) expect(relayedOwner(madeFor({ token: 'laptop-a' }), withOwner(bad))).toBeUndefined();
   });
 });

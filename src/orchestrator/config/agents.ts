@@ -22,6 +22,15 @@ export function agentName(raw: unknown): string {
 export const AGENT_META_KEY = 'io.ollm-mcp/agent';
 
 /**
+ * The request _meta key under which another ollm-mcp says whose its client's prompt is (an opaque
+ * key: tools/prompt-owner.ts), so the engines' prefix caches are kept apart per owner there as here.
+ */
+export const OWNER_META_KEY = 'io.ollm-mcp/owner';
+
+/** An owner key as OWNER_META_KEY carries it: hex, bounded; anything else is no key. */
+export const OWNER_KEY = /^[0-9a-f]{16,64}$/;
+
+/**
  * The agent of a call made by the holder of a named token for one of its own agents (another
  * ollm-mcp calling for its client, `meta` its AGENT_META_KEY): `<token's agent>/<agent>`, bounded and
  * cleaned as any name; the token's agent alone when `meta` names none.

@@ -129,6 +129,11 @@ export interface GenerateRequest {
   format?: AnswerFormat;
   /** The calling agent (RouteRequest.agent), for an engine that serves several callers and names them (another ollm-mcp: engines/ollm). */
   agent?: string;
+  /**
+   * Whose the prompt is, as an opaque key (RouteRequest.owner): an engine that can keep caches apart
+   * by caller is asked to (vLLM's `cache_salt`), and another ollm-mcp is told it (engines/ollm).
+   */
+  owner?: string;
   /** Relayed here by another ollm-mcp (RouteRequest.relayed): run on this server's own engines only, never sent on to another (engines/planned-elsewhere.ts). */
   relayed?: boolean;
   /**

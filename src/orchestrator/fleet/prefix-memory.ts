@@ -9,6 +9,13 @@
  * Ollama's runner is), else a free slot, else the one used longest ago. Bounded: at most MAX_MODELS models a host, MAX_SLOTS slots each, a chain at most
  * MAX_BLOCKS long — 2 MB a host at the very most, a few KB as used.
  *
+ * Whose each slot's prompt is (its owner: an agent in its scope, as jobs are) is kept with it, and a
+ * request is steered only by what its own owner sent (`held`): what another agent sent never moves
+ * it, nor shows in its reason or figures — placement by another's prefix would be a cache oracle
+ * (a guess of another's prompt placed where that prompt sits, a wrong one elsewhere). Which slot a
+ * prompt takes is the engine's choice and owner-blind, as the engine is; so is whether a slot is
+ * free, which tells only that some prompt is held there, never what.
+ *
  * The belief is checked against what the engine says its cache held of each prompt sent
  * (prefix-evidence.ts): a model whose engine does not keep this server's prefixes is believed to
  * hold nothing (every slot free), so placement neither steers there for its cache nor away from it
@@ -49,6 +56,8 @@ export function sharedBlocks(a: Uint32Array, b: Uint32Array): number {
 interface Slot {
   chain: Uint32Array;
   at: number;
+  /** Whose prompt it is. */
+  owner: string;
 }
 
 /** A model's slots here, and whether the engine is believed to keep what they were sent. */
@@ -61,16 +70,18 @@ interface ModelSlots {
 export interface Sent {
   model: string;
   chain: Uint32Array;
-  /** The characters of it a slot was believed to hold before it was sent, trusted or not. */
+  /** The characters of it a slot was believed to hold before it was sent, trusted or not, whoever sent them (what the engine's report is checked against). */
   believedChars: number;
+  /** Of those, what its own owner's prompts left there: all that may be shown to that owner. */
+  ownChars: number;
 }
 
 export class PrefixMemory {
   private readonly byModel = new Map<string, ModelSlots>();
 
-  /** A prompt sent to `model` here, whose engine runs `slots` slots for it: the slot that shares most with it holds it now, else a free one, else the one used longest ago. */
-  note(model: string, chain: Uint32Array, slots: number, now = Date.now()): Sent {
-    const sent: Sent = { model, chain, believedChars: this.believed(model, chain) };
+  /** `owner`'s prompt sent to `model` here, whose engine runs `slots` slots for it: the slot that shares most with it holds it now, else a free one, else the one used longest ago. */
+  note(owner: string, model: string, chain: Uint32Array, slots: number, now = Date.now()): Sent {
+    const sent: Sent = { model, chain, believedChars: this.believed(model, chain), ownChars: this.believed(model, chain, owner) };
     if (chain.length === 0) return sent;
     const memory = this.byModel.get(model) ?? { list: [] };
     this.byModel.delete(model); // most recently used model last
@@ -86,8 +97,8 @@ export class PrefixMemory {
     if (most <= SIMILARITY * chain.length) best = -1; // too little in common: the engine takes another slot
     const room = Math.max(1, Math.min(MAX_SLOTS, slots));
     while (list.length > room) list.splice(oldest(list), 1); // the engine runs fewer slots now
-    if (best < 0 && list.length < room) list.push({ chain, at: now });
-    else list[best >= 0 ? best : oldest(list)] = { chain, at: now };
+    if (best < 0 && list.length < room) list.push({ chain, at: now, owner });
+    else list[best >= 0 ? best : oldest(list)] = { chain, at: now, owner };
     return sent;
   }
 
@@ -105,9 +116,9 @@ export class PrefixMemory {
     return e;
   }
 
-  /** The characters of `chain` a slot of `model` here holds already (to within BLOCK_CHARS); none while its engine is not believed to keep them. */
-  held(model: string, chain: Uint32Array, now = Date.now()): number {
-    return trusted(this.byModel.get(model)?.trust, now) ? this.believed(model, chain) : 0;
+  /** The characters of `owner`'s `chain` a slot of `model` here holds from `owner`'s own prompts (to within BLOCK_CHARS); none while its engine is not believed to keep them. */
+  held(owner: string, model: string, chain: Uint32Array, now = Date.now()): number {
+    return trusted(this.byModel.get(model)?.trust, now) ? this.believed(model, chain, owner) : 0;
   }
 
   /** Whether one of `model`'s `slots` here holds no prompt of this server's yet (each, while its engine is not believed to keep them). */
@@ -125,10 +136,10 @@ export class PrefixMemory {
     }
   }
 
-  /** What a slot is believed to hold of `chain`, trusted or not. */
-  private believed(model: string, chain: Uint32Array): number {
+  /** What a slot is believed to hold of `chain`, trusted or not: of any prompt, or of `owner`'s alone. */
+  private believed(model: string, chain: Uint32Array, owner?: string): number {
     let most = 0;
-    for (const s of this.byModel.get(model)?.list ?? []) most = Math.max(most, sharedBlocks(s.chain, chain));
+    for (const s of this.byModel.get(model)?.list ?? []) if (owner === undefined || s.owner === owner) most = Math.max(most, sharedBlocks(s.chain, chain));
     return most * BLOCK_CHARS;
   }
 }

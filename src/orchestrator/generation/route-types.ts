@@ -16,6 +16,11 @@ export interface RouteRequest {
   system?: string;
   /** The calling agent (its client's name): settings' agents.NAME apply to its call (jobs/agent-parts.ts). */
   agent?: string;
+  /**
+   * Whose the prompt is — the agent in its scope, as its jobs are (tools/prompt-owner.ts); else the
+   * agent: a request is placed by what its own owner sent before, and told only of that (fleet/prefix-memory.ts).
+   */
+  owner?: string;
   /** Who asks — one connection of a client; else the agent: clients take turns on a model's slots (loading/turns.ts). */
   client?: string;
   /** How long the calling client waits for the call (ms; config/client-limits.ts); left out: as long as it takes. */

@@ -59,6 +59,11 @@ export interface StreamResult {
    * speed learned, never shown as the engine's figure.
    */
   believedCachedTokens?: number;
+  /**
+   * The engine's own figure of its cache, whoever's prompts it held, for the speed learned only;
+   * `cachedPromptTokens` is then what the request's owner may be told (jobs/route-affinity.ts shownCached).
+   */
+  engineCachedTokens?: number;
 }
 
 /**
@@ -109,6 +114,7 @@ export async function streamGenerate(engine: Engine, req: StreamRequest): Promis
         ...(req.format !== undefined && { format: req.format }),
         ...(req.images?.length && { images: req.images }),
         ...(req.agent !== undefined && { agent: req.agent }),
+        ...(req.owner !== undefined && { owner: req.owner }),
         ...(req.relayed && { relayed: true }),
         onDelta: (d) => {
           // cancelled or stopped by the watch: what the engine had already sent is not counted or told

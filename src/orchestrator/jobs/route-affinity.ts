@@ -13,6 +13,7 @@ import { affinityChoice, type Copy } from '../fleet/prefix-affinity.js';
 import { blockChain, type Sent } from '../fleet/prefix-memory.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Candidate } from '../fleet/windows.js';
+import type { RouteRequest } from '../generation/route-types.js';
 import type { Prepared } from './route-prepare.js';
 
 /** The prompt's block chain, made once a request. */
@@ -22,6 +23,9 @@ export function chainOf(ask: Prepared): Uint32Array {
   if (!chain) chains.set(ask, (chain = blockChain(`${ask.system ?? ''}\u0000${ask.prompt}`)));
   return chain;
 }
+
+/** Whose the request's prompt is (RouteRequest.owner): what it is steered by and told of is that owner's alone. */
+export const promptOwnerOf = (req: Pick<RouteRequest, 'owner' | 'agent'>): string => req.owner ?? req.agent ?? '';
 
 /** The characters the prompt's chain is made of. */
 const promptChars = (ask: Prepared) => (ask.system?.length ?? 0) + 1 + ask.prompt.length;
@@ -33,6 +37,17 @@ const promptChars = (ask: Prepared) => (ask.system?.length ?? 0) + 1 + ask.promp
  */
 export function learnHeld(host: FleetHost, sent: Sent, ask: Prepared, out: { promptTokens: number; cachedPromptTokens?: number }, images: boolean): void {
   if (!images) host.prefixes.learn(sent, { promptChars: promptChars(ask), promptTokens: out.promptTokens, cachedTokens: out.cachedPromptTokens });
+}
+
+/**
+ * The prompt tokens the engine says its cache held, as its owner may be told them: no more than its
+ * own prompts left there (`sent.ownChars`'s share), so a figure never tells one agent how far
+ * another's prompt matches its own. Undefined when the engine does not say.
+ */
+export function shownCached(sent: Sent, ask: Prepared, out: { promptTokens: number; cachedPromptTokens?: number }): number | undefined {
+  if (out.cachedPromptTokens === undefined) return undefined;
+  const own = Math.floor(Math.min(1, sent.ownChars / Math.max(1, promptChars(ask))) * out.promptTokens);
+  return Math.min(out.cachedPromptTokens, own);
 }
 
 /**
@@ -58,10 +73,10 @@ interface Queued {
 }
 
 /**
- * `queue[0]` moved to the loaded copy of its model that holds more of the prompt (or keeps other
+ * `queue[0]` moved to the loaded copy of its model that holds more of `owner`'s prompt (or keeps other
  * requests' prompts cached), the first choice kept right behind it; nothing changes with one host.
  */
-export function preferCachedCopy(ask: Prepared, queue: Queued[], models: readonly Candidate[], unit: (host: string | undefined) => HostOverview, waitingAhead: (view: HostOverview, model: string) => number): void {
+export function preferCachedCopy(owner: string, ask: Prepared, queue: Queued[], models: readonly Candidate[], unit: (host: string | undefined) => HostOverview, waitingAhead: (view: HostOverview, model: string) => number): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
   // serving now: loaded, or on an engine that serves what it lists (it loads by itself: OpenAI-compatible, another ollm-mcp);
@@ -77,7 +92,7 @@ export function preferCachedCopy(ask: Prepared, queue: Queued[], models: readonl
     const { loader, prefixes } = view.host;
     return {
       host: m.host!,
-      heldChars: prefixes.held(first.model, chain),
+      heldChars: prefixes.held(owner, first.model, chain), // its owner's prompts only: never steered by what another agent sent
       freeSlot: prefixes.freeSlot(first.model, prefixSlots(view.host)),
       queue: loader.requestsOn(first.model) + waitingAhead(view, first.model) + othersCount(othersAt(view, first.model)),
     };

@@ -16,7 +16,8 @@ import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-cand
 import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
-import { believedCached, chainOf, learnHeld, prefixSlots } from './route-affinity.js';
+import { believedCached, chainOf, learnHeld, prefixSlots, promptOwnerOf, shownCached } from './route-affinity.js';
+import { loadCandidate, namedByCaller, type Named } from './route-load.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -34,11 +35,14 @@ interface Trial {
   views: readonly HostOverview[];
   /** The candidate held for this request when it was chosen (route-candidates.ts): its load holds nothing more. */
   held?: Candidacy | undefined;
+  /** The model the caller named (route-load.ts), and whether its load failed: no other model answers in its place then. */
+  named?: Named | undefined;
 }
 
 /** The first usable answer of the candidates, or undefined when none gave one (or the call was cancelled). */
 export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, list: Candidates, attempts: Attempt[], started: number): Promise<RouteResult | undefined> {
-  const trial: Trial = { parts, req, ask, attempts, started, views: list.views, held: list.held, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words } };
+  const named = namedByCaller(req, list.models);
+  const trial: Trial = { parts, req, ask, attempts, started, views: list.views, held: list.held, given: { texts: ask.system ? [ask.prompt, ask.system] : [ask.prompt], ask: ask.words }, ...(named && { named: { model: named, loadFailed: false } }) };
   const down = new Set<string>();
   let tried = 0;
   for (let i = 0; ; i++) {
@@ -46,6 +50,7 @@ export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Pre
     if (!candidate || req.signal?.aborted || tried >= MAX_ATTEMPTS) return undefined;
     const unit = list.unit(candidate.host);
     if (down.has(unit.host.name)) continue; // its other models are behind the same host
+    if (trial.named?.loadFailed && candidate.model !== trial.named.model) continue; // the named model is that model or an error
     tried++;
     try {
       const result = await tryOne(trial, candidate, unit);
@@ -64,7 +69,7 @@ const attemptName = (parts: JobParts, model: string, unit: HostOverview) => (par
 async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promise<RouteResult | undefined> {
   const { parts, req, ask } = t;
   const { host, overview: here } = unit;
-  const loaded = await host.loader.ensureLoaded({
+  const loaded = await loadCandidate(host, {
     model: candidate.model,
     contextLength: ask.contextTokens,
     waitWhileBusy: true,
@@ -74,7 +79,7 @@ async function tryOne(t: Trial, candidate: Candidacy, unit: HostOverview): Promi
     ...(candidate === t.held && { held: true }),
     ...(req.signal && { signal: req.signal }),
     ...(req.progress && { progress: req.progress }),
-  });
+  }, t.named);
   if (loaded.action === 'refused') {
     t.attempts.push({ model: candidate.model, error: loaded.reason });
     return undefined;
@@ -158,7 +163,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
   try {
     // where this prompt now sits: what the next request of its kind is placed by with several hosts (route-affinity.ts), and
     // what an engine that says nothing of its cache is believed to have read again, for the speed learned
-    const sent = host.prefixes.note(candidate.model, chainOf(ask), prefixSlots(host));
+    const sent = host.prefixes.note(promptOwnerOf(req), candidate.model, chainOf(ask), prefixSlots(host));
     if (parts.fleet.hosts.length > 1) parts.fleet.extraCopies?.used(host.name, candidate.model);
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
@@ -168,6 +173,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
       ...(req.images && { images: req.images }),
       ...(req.format && { format: req.format.format }),
       ...(req.agent !== undefined && { agent: req.agent }),
+      owner: promptOwnerOf(req),
       ...(req.relayed && { relayed: true }),
       promptTokens: ask.promptTokens,
       ahead: done.ahead,
@@ -182,7 +188,10 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
     const images = (req.images?.length ?? 0) > 0;
     learnHeld(host, sent, ask, out, images); // what its engine held of it, against what was believed
     const believed = believedCached(sent, ask, out, images);
-    return { ...out, queueMs: out.queueMs + done.waitedMs, ...(believed !== undefined && { believedCachedTokens: believed }) }; // waiting for a slot here is queueing too
+    // what the engine held is told its owner only as far as its own prompts left it there: never how far another's matched
+    const shown = shownCached(sent, ask, out);
+    const cache = shown === undefined ? {} : { cachedPromptTokens: shown, engineCachedTokens: out.cachedPromptTokens };
+    return { ...out, ...cache, queueMs: out.queueMs + done.waitedMs, ...(believed !== undefined && { believedCachedTokens: believed }) }; // waiting for a slot here is queueing too
   } catch (err) {
     // what happened to the answer counts in the model's track record here (not a cancel, not memory)
     if (!req.signal?.aborted && !(err instanceof HostError && (err.kind === 'out_of_memory' || err.kind === 'aborted' || err.kind === 'empty_answer'))) {
@@ -212,7 +221,7 @@ function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: Lo
   void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
   const total = Math.round(performance.now() - t.started);
   // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is believed to have held is left out of the rate
-  const sample = speedSample({ ...out, cachedPromptTokens: out.cachedPromptTokens ?? out.believedCachedTokens }, total - loadMs - out.queueMs);
+  const sample = speedSample({ ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens }, total - loadMs - out.queueMs);
   void parts.records.speeds?.record(host.name, candidate.model, sample);
   const answerId = parts.records.outcomes.answered(place);
   const many = parts.fleet.hosts.length > 1;

@@ -28,7 +28,7 @@ import { fitLimit } from './limit-route.js';
 import { fairChoice, type Contender } from '../generation/schedule.js';
 import { evidenceFor } from '../generation/learning.js';
 import type { ProfileName } from '../models/profiles.js';
-import { preferCachedCopy } from './route-affinity.js';
+import { preferCachedCopy, promptOwnerOf } from './route-affinity.js';
 import { isFull, spreadBusy, backlogPerSlot, type Candidacy } from './route-spread.js';
 
 export type { Candidacy } from './route-spread.js';
@@ -105,7 +105,7 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
   const namedView = named && unit(named.host);
   if (!ranked && (!named || req.dryRun || !namedView || isFull(namedView, named.model))) rank();
   // several hosts hold the model: the copy whose engine read this prompt's prefix already (route-affinity.ts)
-  if (views.length > 1) preferCachedCopy(ask, queue, models, unit, (view, model) => view.host.loader.waitingAhead(model, clientOf(req), ask.maxTokens).length);
+  if (views.length > 1) preferCachedCopy(promptOwnerOf(req), ask, queue, models, unit, (view, model) => view.host.loader.waitingAhead(model, clientOf(req), ask.maxTokens).length);
 
   // no candidate at all (what the hosts that are down would have offered is unknown): say why of every model here
   if (queue.length === 0 && attempts.every((a, i) => i < hostsDown || a === namedRefused)) {

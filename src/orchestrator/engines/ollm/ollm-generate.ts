@@ -14,7 +14,7 @@ import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
 import { HostError } from '../host-error.js';
 import { log } from '../../util/log.js';
 import { cancelledText } from '../../util/stopping.js';
-import { AGENT_META_KEY } from '../../config/agents.js';
+import { AGENT_META_KEY, OWNER_KEY, OWNER_META_KEY } from '../../config/agents.js';
 import { boxAnswer, boxRefusal, type BoxRef } from './ollm-answers.js';
 import type { BoxConnection } from './ollm-client.js';
 
@@ -61,7 +61,8 @@ export async function boxGenerate(box: BoxConnection, ref: BoxRef, req: Generate
     for (const upTo = Math.min(n, req.maxTokens); told < upTo && !stop.signal.aborted; told++) if (req.onDelta({}) === 'stop') stop.abort();
   };
   const args = generateArgs(req);
-  const meta = req.agent ? { [AGENT_META_KEY]: req.agent } : undefined;
+  // who asks, and whose the prompt is: the box keeps its engines' caches apart by that owner as this server does
+  const meta = req.agent ? { [AGENT_META_KEY]: req.agent, ...(req.owner !== undefined && OWNER_KEY.test(req.owner) && { [OWNER_META_KEY]: req.owner }) } : undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let result;
     try {

@@ -60,6 +60,7 @@ export function chatBody(req: ChatRequest): Json {
     ...(req.temperature !== undefined && { temperature: req.temperature }),
     ...(req.topP !== undefined && { top_p: req.topP }),
     ...(req.format !== undefined && { response_format: responseFormat(req.format) }),
+    ...(req.cacheSalt !== undefined && { cache_salt: req.cacheSalt }),
     stream: true,
     stream_options: { include_usage: true },
   };

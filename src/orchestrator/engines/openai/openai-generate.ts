@@ -7,6 +7,7 @@ import type { CallOptions, GenerateDone, GenerateRequest } from '../engine.js';
 import type { OpenAIBackend } from './openai.js';
 import { HostError } from '../host-error.js';
 import { cancelledText } from '../../util/stopping.js';
+import { OWNER_KEY } from '../../config/agents.js';
 
 export async function chatGenerate(backend: OpenAIBackend, modelId: string, req: GenerateRequest, stallTimeoutMs: number, options: CallOptions = {}): Promise<GenerateDone> {
   const stop = new AbortController();
@@ -24,6 +25,8 @@ export async function chatGenerate(backend: OpenAIBackend, modelId: string, req:
       ...(req.system && { system: req.system }),
       ...(req.images?.length && { images: req.images }),
       ...(req.format !== undefined && { format: req.format }),
+      // whose the prompt is, where the engine keeps caches apart by it: another agent's guess of it finds nothing cached
+      ...(req.owner !== undefined && OWNER_KEY.test(req.owner) && backend.takesCacheSalt(modelId) && { cacheSalt: req.owner }),
       onDelta: (d) => {
         if (!stopped && req.onDelta(d) === 'stop') {
           stopped = true;

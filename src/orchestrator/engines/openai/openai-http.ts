@@ -47,6 +47,8 @@ export interface ModelList {
   runtime: Map<string, number>;
   /** Models listed as a single llama-server lists its one (`meta.n_ctx_train`, no runtime window): its /props says the rest. */
   llamaServer: string[];
+  /** Models vLLM serves (`owned_by: "vllm"`, its ModelCard's default): they take a `cache_salt`. */
+  vllm: string[];
 }
 
 /**
@@ -65,7 +67,7 @@ export function readModelList(text: string): ModelList | undefined {
   }
   const data = typeof json === 'object' && json !== null ? (json as { data?: unknown }).data : undefined;
   if (!Array.isArray(data)) return undefined;
-  const list: ModelList = { ids: [], contexts: new Map(), runtime: new Map(), llamaServer: [] };
+  const list: ModelList = { ids: [], contexts: new Map(), runtime: new Map(), llamaServer: [], vllm: [] };
   for (const m of data) {
     if (typeof m !== 'object' || m === null) continue;
     const e = m as Record<string, unknown>;
@@ -77,6 +79,7 @@ export function readModelList(text: string): ModelList | undefined {
     if (n !== undefined) list.contexts.set(id, n);
     if (isWindow(meta['n_ctx'])) list.runtime.set(id, meta['n_ctx']);
     else if (isWindow(meta['n_ctx_train'])) list.llamaServer.push(id);
+    if (e['owned_by'] === 'vllm') list.vllm.push(id);
     if (list.ids.length >= MAX_MODELS) break;
   }
   return list;

@@ -4,6 +4,8 @@ export interface ChatRequest extends ChatPrompt {
   model: string;
   /** Sent only when asked for (the caller, the user's settings): else the engine's own, or its preset's. */
   topP?: number;
+  /** vLLM's `cache_salt`: only requests of the same salt share cached prefix blocks (sent to vLLM alone: openai.ts). */
+  cacheSalt?: string;
   /** A generation that sends nothing for this long is stopped; covers loading and prompt reading too. */
   stallTimeoutMs: number;
   /** Called with the running token count after each token (answer or reasoning). */

@@ -79,6 +79,8 @@ export class OpenAIBackend {
   /** false once /health turned out not to exist here. */
   private hasHealth = true;
   private contexts = new Map<string, number>();
+  /** The models served by vLLM at the last listing: a request to one carries its owner's `cache_salt`. */
+  private salted = new Set<string>();
   /** The windows it runs its models with, said or learned from refusals (openai-windows.ts). */
   readonly windows = new RuntimeWindows();
 
@@ -121,11 +123,21 @@ export class OpenAIBackend {
       const list = readModelList(text);
       if (!list) throw this.failures.notOpenAI(what, text, res.headers.get('content-type'), res.status);
       this.contexts = list.contexts;
+      this.salted = new Set(list.vllm);
       this.windows.listing(list.runtime);
       // one model listed as a single llama-server lists it: the window it runs with is in its /props
       if (list.ids.length === 1 && list.llamaServer.length === 1) await this.readProps(list.ids[0]!, api, signal);
       return list.ids;
     }, opts);
+  }
+
+  /**
+   * Whether requests to `model` can keep their cached prefixes apart by caller: vLLM's `cache_salt`
+   * (requests share prefix blocks only under the same salt). No other engine is sent the field: one
+   * that does not know it may refuse the request (OpenAI's own API does).
+   */
+  takesCacheSalt(model: string): boolean {
+    return this.salted.has(model);
   }
 
   /** The context window the engine reported for a model at the last listing, where it does (trained or configured). */
