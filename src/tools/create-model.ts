@@ -1,15 +1,16 @@
 import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
-import { createModel, type CreateResult } from '../orchestrator/jobs/create.js';
+import { createModel, replacedLoadedText, type CreateResult } from '../orchestrator/jobs/create.js';
 import { defineTool } from './define.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 
-/** One or two lines: what was made, and how to use it. */
+/** One or two lines: what was made (a model replaced while loaded: what happens to it), and how to use it. */
 export function createdText(r: CreateResult): string {
   const verb = r.status === 'copied' ? 'Copied' : r.status === 'replaced' ? 'Made again' : 'Made';
   const waited = r.waited ? ` once the ${r.waited.requests === 1 ? 'request' : `${r.waited.requests} requests`} running on it had finished (waited ${Math.round(r.waited.ms / 1000)} s)` : '';
   const made = `${verb} ${r.name} from ${r.from} on ${r.host}${r.task ? ` (made for ${r.task})` : ''}${waited}`;
-  return `${made}; route_and_generate {model: ${JSON.stringify(r.name)}}${r.task ? ` or task ${r.task}` : ''} uses it.`;
+  const loaded = r.loaded ? `; ${replacedLoadedText(r.loaded)}` : '';
+  return `${made}${loaded}; route_and_generate {model: ${JSON.stringify(r.name)}}${r.task ? ` or task ${r.task}` : ''} uses it.`;
 }
 
 /**
@@ -27,7 +28,7 @@ export const createOutputSchema = z
   .partial({ name: true, from: true, host: true, status: true })
   .extend({ job: jobSchema.optional() });
 
-type Made = Omit<CreateResult, 'waited'> | { job: JobInfo };
+type Made = Omit<CreateResult, 'waited' | 'loaded'> | { job: JobInfo };
 
 export const createModelTool = defineTool({
   name: 'create_model',
@@ -55,7 +56,7 @@ export const createModelTool = defineTool({
     const key = callKey('create_model', ctx.rawArgs, ctx.orch.hosts.map((h) => `${h.name}=${h.address}`));
     return asJob<Made>(ctx, { tool: 'create_model', key }, async (control) => {
       const result = await createModel(ctx.orch, { ...input, signal: control.signal, ...(ctx.phases && { progress: ctx.phases }) });
-      const { waited: _, ...structured } = result; // the wait is told in the text
+      const { waited: _, loaded: __, ...structured } = result; // the wait and the loaded model are told in the text
       return { structured, text: createdText(result) };
     }, (job) => ({ job }));
   },

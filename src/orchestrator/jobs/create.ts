@@ -7,7 +7,9 @@
  * cannot quantize. A model that requests of this server are running on is replaced only once they
  * have finished (waited for up to REPLACE_WAIT_MS, the wait told to the phases, a cancel honoured):
  * Ollama would remake it under them — their next request on it, a split input's next part, would
- * run another model. The engine's progress goes to the phases; a cancel reaches the request. The
+ * run another model. One its engine holds loaded (other clients may be generating with it) is told
+ * in the result, its old weights unloaded first when the new version has others (replace-loaded.ts).
+ * The engine's progress goes to the phases; a cancel reaches the request. The
  * host's list is read again at once, and what the model was made for is recorded.
  */
 import { HostError, notInstalled } from '../engines/host-error.js';
@@ -19,6 +21,9 @@ import type { TaskType } from '../models/profiles.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { quoted } from '../util/shorten.js';
 import type { JobParts } from './parts.js';
+import { beforeReplace, type ReplacedLoaded } from './replace-loaded.js';
+
+export { replacedLoadedText, type ReplacedLoaded } from './replace-loaded.js';
 
 export interface CreateJobRequest extends CreateInput {
   /** The kind of work it is made for (routing gives it that work). */
@@ -43,6 +48,8 @@ export interface CreateResult {
   status: 'created' | 'replaced' | 'copied';
   /** A model replaced once the requests running on it had finished: how long that took, and how many there were. */
   waited?: { ms: number; requests: number };
+  /** A model replaced while its engine held it loaded (other clients may be generating with it): what that did (replace-loaded.ts). */
+  loaded?: ReplacedLoaded;
 }
 
 /** The longest create_model waits for the requests running on a model it replaces to finish. */
@@ -129,6 +136,7 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
   }
 
   const waited = existing ? await waitForRequestsOn(unit, existing.name, req, req.replaceWaitMs ?? REPLACE_WAIT_MS) : undefined;
+  const loaded = existing ? await beforeReplace(unit, existing, base, request, req.signal) : undefined;
   try {
     if (req.copy) await unit.engine.copy(base.name, request.model, { ...call, model: base.name });
     else await runCreate(unit, { ...request, from: base.name }, req);
@@ -138,7 +146,7 @@ export async function createModel(parts: JobParts, req: CreateJobRequest): Promi
   const made = await unit.catalog.get(request.model, { refresh: true, ...call }).catch(() => undefined);
   const name = made?.name ?? request.model;
   const status = req.copy ? 'copied' : existing ? 'replaced' : 'created';
-  const result: CreateResult = { name, from: base.name, host: unit.name, ...(req.task && { task: req.task }), status, ...(waited && { waited }) };
+  const result: CreateResult = { name, from: base.name, host: unit.name, ...(req.task && { task: req.task }), status, ...(waited && { waited }), ...(loaded && { loaded }) };
   try {
     if (req.task) await parts.records.madeFor.set({ model: name, host: unit.name, task: req.task, from: base.name, at: new Date().toISOString() });
     else await parts.records.madeFor.remove(unit.name, name); // made (again) without a task: made for none, whatever an earlier model of that name was
