@@ -20,6 +20,7 @@ import { benchAnswerChecks } from './answer-checks.js';
 import { benchOverhead } from './overhead.js';
 import { benchPeer } from './peer.js';
 import { benchPrefix } from './prefix.js';
+import { benchOracle } from './oracle.js';
 import { benchHot } from './hot.js';
 import { benchShared } from './shared.js';
 import { benchSoak } from './soak.js';
@@ -76,6 +77,7 @@ const benches = [
   { name: 'long-call', run: benchLongCall },
   { name: 'team', run: benchTeam },
   { name: 'prefix', run: benchPrefix },
+  { name: 'oracle', run: benchOracle },
   { name: 'hot', run: benchHot },
   { name: 'soak', run: benchSoak },
   {
