@@ -147,10 +147,10 @@ describe('what RE2 does not run', () => {
     expect(linearPattern('^\\(?=$', 'u').test('=')).toBe(true);
   });
 
-  it('a repeat count above 1000: RE2’s words and the bound', () => {
-    expect(() => linearPattern('a{1000}', 'u')).not.toThrow();
+  it('a repeat count above 1000: RE2’s words, and what to write instead (a count of 1000 is refused for its cost: schema-pattern-cost.test.ts)', () => {
+    expect(() => linearPattern('a{998}', 'u')).not.toThrow();
     expect(refusal('a{1001}')).toBe(
-      'format\'s pattern "a{1001}" cannot be matched in linear time by RE2, which ollm-mcp runs patterns with so that no answer can stall the server (RE2 says: invalid repeat count: `{1001}`) — repeat at most 1000 times ({0,1000}), or rewrite the pattern without it, or leave the pattern out and check that part of the answer yourself.',
+      'format\'s pattern "a{1001}" cannot be matched in linear time by RE2, which ollm-mcp runs patterns with so that no answer can stall the server (RE2 says: invalid repeat count: `{1001}`) — use + or * or smaller counts instead of large counted repeats ({1,1000}), and maxLength for a length, or leave the pattern out and check that part of the answer yourself.',
     );
   });
 

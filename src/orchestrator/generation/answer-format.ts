@@ -117,7 +117,7 @@ export async function prepareFormat(format: unknown): Promise<AnswerCheck> {
       if (!parsed.ok) return parsed;
       const problems = validate.problems(parsed.value);
       if (problems === undefined) return parsed;
-      if ('unchecked' in problems) return { ok: false, why: uncheckedWords(problems.unchecked, MAX_CHECK_MS) };
+      if ('unchecked' in problems) return { ok: false, why: 'why' in problems ? problems.why : uncheckedWords(problems.unchecked, MAX_CHECK_MS) };
       return { ok: false, why: `it breaks the schema (${problemWords(problems)})` };
     },
   };

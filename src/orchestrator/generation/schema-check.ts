@@ -6,7 +6,8 @@
  *
  * The schema is the caller's and the answer a model's, so neither may hold the server's only
  * thread for long (issue 55). Each part of the work is bounded:
- * - `pattern` and `patternProperties` are matched by RE2, in time linear in the text (schema-pattern.ts);
+ * - `pattern` and `patternProperties` are matched by RE2, in time linear in the text, a pattern's
+ *   program and the text it is matched against bounded so one match costs about 1 s at most (schema-pattern.ts);
  * - a referenced part is compiled once and called, never copied into each place that refers to it
  *   (Ajv's inlineRefs: 400 copies of an 8 KB part took 19 s to compile);
  * - a property named in `properties` that a `patternProperties` pattern also matches is allowed,
@@ -20,7 +21,7 @@
  *   answer is then "unchecked", and set aside like one that breaks the schema.
  */
 import { Ajv2020, type FuncKeywordDefinition } from 'ajv/dist/2020.js';
-import { linearPattern, PatternRefused } from './schema-pattern.js';
+import { linearPattern, PatternRefused, PatternTooCostly } from './schema-pattern.js';
 
 /** The longest one answer's check may run, in milliseconds. */
 export const MAX_CHECK_MS = 1000;
@@ -35,8 +36,8 @@ export interface SchemaProblem {
   message?: string;
 }
 
-/** Why an answer could not be checked: the check ran out of time, or the answer nests deeper than the stack. */
-export type Unchecked = { unchecked: 'time' | 'depth' };
+/** Why an answer could not be checked: the check ran out of time, the answer nests deeper than the stack, or a value is too long for its pattern's cost (`why`: in words). */
+export type Unchecked = { unchecked: 'time' | 'depth' } | { unchecked: 'pattern'; why: string };
 
 /** A compiled schema's check: undefined when the value holds, else the problems, or why it could not be checked. */
 export interface CompiledSchema {
@@ -168,6 +169,7 @@ export function compileSchema(schema: Record<string, unknown>): CompiledSchema |
         } catch (err) {
           if (err instanceof OutOfTime) return { unchecked: 'time' };
           if (err instanceof RangeError) return { unchecked: 'depth' }; // the stack ran out: an answer nested thousands deep
+          if (err instanceof PatternTooCostly) return { unchecked: 'pattern', why: err.message };
           throw err;
         }
       },
