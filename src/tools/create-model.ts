@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { TASK_TYPES } from '../orchestrator/index.js';
+import { HostError } from '../orchestrator/index.js';
 import { createModel, replacedLoadedText, type CreateResult } from '../orchestrator/jobs/create.js';
+import { objectNameProblem } from '../orchestrator/models/create-check.js';
 import { defineTool } from './define.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 
@@ -51,6 +53,9 @@ export const createModelTool = defineTool({
   // replace overwrites a model; it writes to the engine's own store only
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   async run(input, ctx) {
+    // the parameters as sent: once parsed, a "__proto__" key is gone unseen and the model would be made without a word
+    const named = objectNameProblem((ctx.rawArgs as { parameters?: unknown } | undefined)?.parameters);
+    if (named) throw new HostError('bad_request', `Nothing was made: ${named}.`, ctx.orch.host);
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts); the
     // hosts it may be made on are part of the call (the one it names, else the one holding `from`)
     const key = callKey('create_model', ctx.rawArgs, ctx.orch.hosts.map((h) => `${h.name}=${h.address}`));

@@ -68,6 +68,20 @@ export type CreateCheck = { ok: true; request: CreateModelRequest } | { ok: fals
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Names every JavaScript object carries (__proto__, constructor, toString…) and `prototype`: never a parameter's. */
+const OBJECT_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/**
+ * Why `raw` (the parameters as the call sent them) holds a key no parameter may have, naming it; or
+ * undefined. Asked of the arguments as they came: a "__proto__" key is dropped unseen once they are
+ * parsed (zod's record leaves it out), so a call carrying one would be made as if it had none.
+ */
+export function objectNameProblem(raw: unknown): string | undefined {
+  if (!isObject(raw)) return undefined;
+  const name = Object.keys(raw).find((k) => OBJECT_NAMES.has(k));
+  return name === undefined ? undefined : `parameters: ${quoted(name)} cannot be a parameter's name (every JavaScript object has a property called so) — leave it out; the names are ${Object.keys(PARAMETER_RULES).join(', ')}`;
+}
+
 /** What is wrong with one parameter's value, or undefined. */
 function parameterProblem(name: string, rule: Rule, value: unknown): string | undefined {
   if (rule.type === 'bool') return typeof value === 'boolean' ? undefined : `parameters.${name} must be true or false (got ${kindOf(value)})`;
@@ -85,6 +99,8 @@ function parameterProblem(name: string, rule: Rule, value: unknown): string | un
 }
 
 function checkParameters(raw: Record<string, unknown>): { ok: true; value: NonNullable<CreateModelRequest['parameters']> } | { ok: false; error: string } {
+  const named = objectNameProblem(raw);
+  if (named) return { ok: false, error: named };
   const out: NonNullable<CreateModelRequest['parameters']> = {};
   for (const [name, value] of Object.entries(raw)) {
     const rule = Object.hasOwn(PARAMETER_RULES, name) ? PARAMETER_RULES[name] : undefined;
