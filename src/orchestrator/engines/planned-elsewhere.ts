@@ -18,7 +18,10 @@
  * While this server plans the engine, it reads the claim again (its file: no network) before every
  * call that acts on the engine's memory (a load, an unload, a generation, which loads): once the
  * claim names another server — this one was stopped long enough to lose it — it plans nothing more
- * there and sends those calls to the new planner.
+ * there: a generation goes to the new planner; a load or an unload, part of a plan this server made
+ * as the engine's planner, is not sent anywhere (the new planner's adapter loads nothing, and its list
+ * would never show the model) and fails as PlannerMoved, so the caller plans again through the new
+ * planner (jobs/route-load.ts), which loads the model by its own plan for the generation.
  */
 import type { Engine, EngineCapabilities, GenerateRequest } from './engine.js';
 import { HostError } from './host-error.js';
@@ -39,6 +42,15 @@ export interface EngineClaim {
   planner(): Promise<Planner | undefined>;
   /** Whether this server still holds the claim, as its file says now (no network). Never throws. */
   holds(): Promise<boolean>;
+}
+
+/**
+ * A load or unload this server planned as the engine's planner, not sent: when it was to go, the
+ * claim named another server (this one had been stopped long enough to lose it). The plan it was
+ * part of is stale; planned again, the engine is reached through the new planner.
+ */
+export class PlannerMoved extends HostError {
+  override name = 'PlannerMoved';
 }
 
 /** What the fleet asks of an engine that may be planned elsewhere. */
@@ -183,11 +195,21 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
     });
   };
 
+  /** A load or unload of this server's plan, found stale: another server plans the engine now (its adapter would load nothing). */
+  const moved = (prop: PropertyKey, args: unknown[]) => {
+    const model = prop === 'load' ? (args[0] as { model?: string } | undefined)?.model : (args[0] as string | undefined);
+    const what = `${String(prop)} of ${JSON.stringify(model ?? '')}`;
+    const then = prop === 'load' ? 'that server loads it by its own plan for the request sent there: ask again' : 'ask that server (its unload_model), or let its plan do it';
+    return new PlannerMoved('not_supported', `${direct.who} is planned by another ollm-mcp server now (process ${p.planner?.pid}), which took it over while this one was stopped: this server's ${what} was not sent — ${then}.`, direct.host);
+  };
+
   /** Before acting on the engine's memory as its planner: is the claim still this server's? If not, the new planner is found first. */
   const planned = async (prop: PropertyKey, args: unknown[]): Promise<unknown> => {
     if (!(await claim.holds())) {
       await p.settle();
       if (p.planner) log.warn(`${direct.who}: this server no longer holds its claim (process ${p.planner.pid} plans it now): it plans nothing there from now on`);
+      // a load or unload this server planned is stale now: never sent to the new planner as if it were done there
+      if (p.planner && prop !== 'generate') throw moved(prop, args);
     }
     return dispatch(prop, args);
   };

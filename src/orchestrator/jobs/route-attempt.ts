@@ -17,7 +17,7 @@ import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
 import { believedCached, chainOf, learnHeld, prefixSlots, promptOwnerOf, shownCached } from './route-affinity.js';
-import { loadCandidate, namedByCaller, type Named } from './route-load.js';
+import { loadCandidate, namedByCaller, noteFailure, type Named } from './route-load.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
@@ -57,6 +57,7 @@ export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Pre
       if (result) return result;
     } catch (err) {
       if (req.signal?.aborted) throw err; // the client cancelled: stop, do not try others
+      noteFailure(trial.named, candidate.model, err);
       if (failed(trial, candidate, unit, err)) down.add(unit.host.name);
     }
   }

@@ -9,6 +9,7 @@
 import * as z from 'zod';
 import type { EngineFit, EngineModel, GenerateDone, ModelShow } from '../engine.js';
 import { HostError } from '../host-error.js';
+import { NamedLoadFailed, saysNamedLoadFailed } from '../named-load.js';
 
 /** The most models one box may list (more is not a box's list but nonsense). */
 export const MAX_MODELS = 2048;
@@ -173,9 +174,15 @@ export function contentText(content: unknown): string {
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
-/** A tool's refusal (isError) as the host error its words say: a model it does not have, arguments it refused, else trouble there. */
+/**
+ * A tool's refusal (isError) as the host error its words say: a model it does not have, arguments it
+ * refused, else trouble there — and, for a generation of a model named there, that model's failed
+ * load (NamedLoadFailed: a route that named it answers with no other model in its place).
+ */
 export function boxRefusal(tool: string, content: unknown, box: BoxRef, model?: string): HostError {
   const text = contentText(content) || 'no reason given';
   const kind = /not installed|no model named|unknown model/i.test(text) ? 'model_not_found' : /invalid arguments|invalid_arguments|must be|expected /i.test(text) ? 'bad_request' : 'server_error';
-  return new HostError(kind, `${box.who} refused ${tool}${model ? ` for ${JSON.stringify(model)}` : ''}: ${text}`, box.host);
+  const message = `${box.who} refused ${tool}${model ? ` for ${JSON.stringify(model)}` : ''}: ${text}`;
+  if (tool === 'route_and_generate' && model !== undefined && saysNamedLoadFailed(text)) return new NamedLoadFailed(kind, message, box.host);
+  return new HostError(kind, message, box.host);
 }
