@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { TASK_TYPES } from '../orchestrator/index.js';
-import { HostError } from '../orchestrator/index.js';
+import { HostError, TASK_TYPES } from '../orchestrator/index.js';
 import { createModel, replacedLoadedText, type CreateResult } from '../orchestrator/jobs/create.js';
 import { objectNameProblem } from '../orchestrator/models/create-check.js';
 import { defineTool } from './define.js';
