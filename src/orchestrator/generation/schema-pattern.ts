@@ -24,8 +24,13 @@ export class PatternRefused extends Error {}
 /** A value too long for its pattern's cost (MAX_PATTERN_WORK): not matched; the words say why and what to do. */
 export class PatternTooCostly extends Error {}
 
-/** The most instructions a pattern's RE2 program may have: each character may cost that many steps. */
-export const MAX_PATTERN_PROGRAM = 1000;
+/**
+ * The most instructions a pattern's RE2 program may have: each character may cost that many steps.
+ * Well above what RE2's own bounds (a repeat count of at most 1000) let a usual pattern reach —
+ * `^[0-9a-f]{1000}$` is 1,004, `^(\p{L}{1,1000} ?)*$` 2,008 — whose cost MAX_PATTERN_WORK bounds
+ * by the value's length instead; only a program of many such repeats is refused.
+ */
+export const MAX_PATTERN_PROGRAM = 20_000;
 /** The most instructions × characters one match may take (~0.25 µs each at worst, measured: about 1 s). */
 export const MAX_PATTERN_WORK = 4_000_000;
 
