@@ -6,6 +6,7 @@
  * folder's answer to what lies in it (gitignore.test.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { lookupWork } from '../../src/orchestrator/inputs/gitignore-index.js';
 import { GitignoreFile, matchWork } from '../../src/orchestrator/inputs/gitignore-match.js';
 
 /** [.gitignore line, path relative to its folder, the path is a folder, git ignores it] */
@@ -133,5 +134,74 @@ describe('gitignore-match: bounded time', () => {
     expect(rules.test(`${'a'.repeat(254)}b`, false)).toBe('ignored');
     expect(matchWork.steps - before).toBeGreaterThan(0);
     expect(matchWork.steps - before).toBeLessThanOrEqual((stars.length + 300) * 2 * 255);
+  });
+});
+
+describe('gitignore-match: plain names and endings looked up (issue 72)', () => {
+  /** A small deterministic generator (mulberry32), so a failure can be run again. */
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const NAMES = ['a', 'b', 'x.log', 'y.txt', 'keep.log', 'build', '.log', 'a.b.log'];
+  const SHAPES: Array<(name: string, pick: <T>(list: T[]) => T) => string> = [
+    (n) => n, // a plain name, at any depth
+    (n) => `/${n}`, // anchored
+    (n) => `${n}/`, // folders only
+    (n, pick) => `${pick(['a', 'b', 'build'])}/${n}`, // a plain path
+    (n) => `*${n.slice(n.indexOf('.'))}`, // an ending
+    (n) => `*${n.slice(n.indexOf('.'))}/`,
+    (n, pick) => `/*${pick(['.log', '/x.log', '/b'])}`, // an anchored ending, which may hold a "/"
+    (n) => `${n[0]}*`, // a wildcard, matched step by step, between the plain ones
+    (n) => `**/${n}`,
+  ];
+
+  it('decides as trying each rule in turn would: the last that matches wins, negations, folders only and anchors kept', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = random(seed);
+      const pick = <T>(list: T[]): T => list[Math.floor(rand() * list.length)]!;
+      const lines = Array.from({ length: 30 }, () => `${rand() < 0.3 ? '!' : ''}${pick(SHAPES)(pick(NAMES), pick)}`);
+      const whole = new GitignoreFile(lines.join('\n'), false);
+      // each rule alone (its answers are git's, above), the last that answers deciding
+      const alone = lines.map((line) => new GitignoreFile(line, false));
+      const tried = (path: string, isDir: boolean) => {
+        for (let i = alone.length - 1; i >= 0; i--) {
+          const answer = alone[i]!.test(path, isDir);
+          if (answer !== undefined) return answer;
+        }
+        return undefined;
+      };
+      for (const dir of ['', 'a/', 'b/', 'build/', 'a/b/']) {
+        for (const name of NAMES) {
+          for (const isDir of [false, true]) expect(whole.test(`${dir}${name}`, isDir), `seed ${seed}: ${dir}${name} (folder: ${isDir}) against ${JSON.stringify(lines)}`).toBe(tried(`${dir}${name}`, isDir));
+        }
+      }
+    }
+  });
+
+  it('looks a path up in a few Map lookups against 140,000 names and 140,000 endings, not a try of each', () => {
+    const file = (n: number) => new GitignoreFile(Array.from({ length: n }, (_, i) => `n${i}\n*.e${i}`).join('\n'), false);
+    const big = file(140_000);
+    const small = file(10);
+    const paths = Array.from({ length: 200 }, (_, i) => `d${i % 7}/sub/${i % 2 ? `n${i * 613}` : `f${i}.e${i * 613}`}`);
+    const cost = (rules: GitignoreFile) => {
+      const before = lookupWork.gets;
+      const steps = matchWork.steps;
+      const answers = paths.map((p) => rules.test(p, false));
+      expect(matchWork.steps).toBe(steps); // no rule here is matched step by step
+      return { answers, gets: (lookupWork.gets - before) / paths.length };
+    };
+    const many = cost(big);
+    const few = cost(small);
+    expect(many.answers.every((a) => a === 'ignored')).toBe(true);
+    expect(few.answers.filter((a) => a === 'ignored')).toHaveLength(1); // f0.e0 alone
+    // a name: one lookup per Map of names (131,072 keys each); an ending: one per length of ending held (".e0" to ".e139999": 6) per Map
+    expect(many.gets).toBeLessThanOrEqual(2 * (1 + 6) + 1);
+    expect(few.gets).toBeLessThanOrEqual(1 + 1 + 1);
   });
 });

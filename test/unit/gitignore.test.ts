@@ -2,7 +2,8 @@
  * .gitignore rules for a walk, without a disk: each folder's rules are read and compiled once and
  * inherited below, git's semantics hold (paths relative to the folder holding the rules, a deeper
  * file overriding a shallower one, negation, folder patterns, an ignored folder's whole subtree),
- * and the work one file costs does not grow with the depth it lies at.
+ * the work one file costs does not grow with the depth it lies at, and a large .gitignore is read
+ * a slice of lines at a time. info/exclude and the walk's bounds of rules: gitignore-walk.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { GitignoreRules, MAX_RULES_IN_FORCE, RulesTooCostly, type RulesPace } from '../../src/orchestrator/inputs/gitignore.js';
@@ -10,7 +11,7 @@ import { matchWork } from '../../src/orchestrator/inputs/gitignore-match.js';
 
 const TOP = '/repo';
 
-/** Rules from a table of folder → .gitignore text, counting how often each folder is read. */
+/** Rules from a table of folder → .gitignore text (no info/exclude), counting how often each folder is read. */
 function rulesFrom(files: Record<string, string>, pace?: RulesPace) {
   const reads = new Map<string, number>();
   const rules = new GitignoreRules(
@@ -20,6 +21,7 @@ function rulesFrom(files: Record<string, string>, pace?: RulesPace) {
       return files[dir];
     },
     pace,
+    async () => undefined,
   );
   return { rules, reads };
 }
@@ -135,11 +137,21 @@ describe('gitignore rules: sharing the thread', () => {
     expect(turns).toBeGreaterThanOrEqual(files.length);
   });
 
+  it('reads a .gitignore of 140,000 names a slice of lines at a time, giving the thread back between slices', async () => {
+    const names = Array.from({ length: 140_000 }, (_, i) => `n${i}`).join('\n');
+    const { rules } = rulesFrom({ [TOP]: names }, { sliceMs: 0, budgetMs: 60_000 });
+    let ignored: string[] = [];
+    const turns = await turnsDuring(async () => (ignored = await ignoredOf(rules, ['n7', 'n139999', 'n140000'])));
+    expect(ignored).toEqual(['n7', 'n139999']);
+    // 512 lines a slice: some 270 slices, each a turn of the event loop
+    expect(turns).toBeGreaterThanOrEqual(140_000 / 512);
+  });
+
   it('stops past its budget of matching, and not before', async () => {
     const spent = rulesFrom({ [TOP]: costly }, { sliceMs: 20, budgetMs: 0 });
     const err = await ignoredOf(spent.rules, files).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RulesTooCostly);
-    expect((err as Error).message).toBe(`the .gitignore rules under ${TOP} took more than 0 s to match against these paths`);
+    expect((err as Error).message).toBe(`the .gitignore rules under ${TOP} took more than 0 s to read and match against these paths`);
     const ample = rulesFrom({ [TOP]: `${costly}\nf3.txt\n` }, { sliceMs: 20, budgetMs: 60_000 });
     expect(await ignoredOf(ample.rules, files)).toEqual([files[3]]);
   });

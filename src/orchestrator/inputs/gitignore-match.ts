@@ -3,9 +3,14 @@
  * bounded by the pattern's length times the path's (issue 61): the `ignore` library turned each
  * rule into a backtracking regular expression, and six `**` folders around `a` before a `b`,
  * over an 80-deep folder chain held the shared server for seconds. A rule (gitignore-pattern.ts)
- * is run as a set of states over the path's bytes (an NFA, never backtracking).
+ * is run as a set of states over the path's bytes (an NFA, never backtracking); a plain name or
+ * `*.ext` is looked up instead (gitignore-index.ts), so a path costs the same against a .gitignore
+ * of ten names or of a million.
  */
-import { CLASS, DIRS, encoder, FOLD_CASE_DEFAULT, LIT, ONE, parseGitignore, REST, SLASH, STAR, type Rule, type Token } from './gitignore-pattern.js';
+import { PlainRules } from './gitignore-index.js';
+import type { ReadSlices } from './gitignore-pace.js';
+import { parseRule, ruleLines } from './gitignore-parse.js';
+import { CLASS, DIRS, encoder, FOLD_CASE_DEFAULT, foldAscii, isPlain, LIT, ONE, REST, SLASH, STAR, type Rule, type Token } from './gitignore-pattern.js';
 
 /** The NFA's two state sets, kept between calls (matching is synchronous): no allocation per path. */
 let scratch: Uint8Array[] = [new Uint8Array(64), new Uint8Array(64)];
@@ -88,12 +93,6 @@ export function ruleMatches(rule: Rule, path: Uint8Array, isDir: boolean): boole
   if (rule.dirOnly && !isDir) return false;
   const text = rule.basename ? path.subarray(path.lastIndexOf(SLASH) + 1) : path;
   if (text.length < rule.minLength) return false;
-  if (rule.literal) return sameBytes(text, 0, rule.literal);
-  if (rule.suffix) {
-    // the `*` takes what comes before the ending: no "/" in it
-    const cut = text.length - rule.suffix.length;
-    return sameBytes(text, cut, rule.suffix) && (cut === 0 || text.lastIndexOf(SLASH, cut - 1) < 0);
-  }
   if (rule.head && !startsWith(text, rule.head)) return false;
   if (rule.tail && !sameBytes(text, text.length - rule.tail.length, rule.tail)) return false;
   return matchTokens(rule.tokens, text);
@@ -115,32 +114,77 @@ function sameBytes(text: Uint8Array, at: number, bytes: Uint8Array): boolean {
 /** The path's bytes, kept between calls as the NFA's states are. */
 let pathBytes = new Uint8Array(1024);
 
+function bytesOf(path: string): Uint8Array {
+  if (pathBytes.length < path.length * 3) pathBytes = new Uint8Array(path.length * 6);
+  return pathBytes.subarray(0, encoder.encodeInto(path, pathBytes).written);
+}
+
+/** The lines read between two chances to give the thread back: well under a millisecond of work. */
+const LINES_PER_SLICE = 512;
+
 /** One .gitignore: its rules, and git's answer for a path relative to its folder. */
 export class GitignoreFile {
-  private readonly rules: Rule[];
+  /** The plain names and `*.ext` rules, looked up. */
+  private readonly plain = new PlainRules();
+  /** The other rules, matched step by step, each with its place among all the file's rules. */
+  private readonly stepped: Rule[] = [];
+  private readonly steppedAt: number[] = [];
+  private places = 0;
 
   constructor(
     text: string,
     private readonly fold = FOLD_CASE_DEFAULT,
   ) {
-    this.rules = parseGitignore(text, fold);
+    const lines = ruleLines(text);
+    while (this.take(lines, Infinity));
   }
 
-  /** How many of its rules are matched step by step (not a plain name or `*.ext`, decided at once): what one path may cost. */
+  /** A .gitignore's text read into rules a slice of lines at a time, the thread given back between slices as `slices` says. */
+  static async read(text: string, fold: boolean, slices: ReadSlices): Promise<GitignoreFile> {
+    const file = new GitignoreFile('', fold);
+    const lines = ruleLines(text);
+    while (slices.timed(() => file.take(lines, LINES_PER_SLICE))) await slices.breathe();
+    return file;
+  }
+
+  /** Reads up to `count` more lines into rules; whether lines are left. */
+  private take(lines: Iterator<string>, count: number): boolean {
+    for (let i = 0; i < count; i++) {
+      const next = lines.next();
+      if (next.done) return false;
+      const rule = parseRule(next.value, this.fold);
+      if (!rule) continue;
+      const at = this.places++;
+      if (isPlain(rule)) this.plain.add(rule, at);
+      else {
+        this.stepped.push(rule);
+        this.steppedAt.push(at);
+      }
+    }
+    return true;
+  }
+
+  /** How many of its rules are matched step by step (not a plain name or `*.ext`, looked up): what one path may cost. */
   get costly(): number {
-    return this.rules.filter((r) => !r.literal && !r.suffix).length;
+    return this.stepped.length;
   }
 
   /** The last rule that matches decides: ignored, or brought back by a negation; undefined when none does. */
   test(relPath: string, isDir: boolean): 'ignored' | 'unignored' | undefined {
-    if (this.rules.length === 0) return undefined;
-    const path = this.fold ? relPath.replace(/[A-Z]+/g, (s) => s.toLowerCase()) : relPath;
-    if (pathBytes.length < path.length * 3) pathBytes = new Uint8Array(path.length * 6);
-    const bytes = pathBytes.subarray(0, encoder.encodeInto(path, pathBytes).written);
-    for (let i = this.rules.length - 1; i >= 0; i--) {
-      const rule = this.rules[i]!;
-      if (ruleMatches(rule, bytes, isDir)) return rule.negative ? 'unignored' : 'ignored';
+    if (this.places === 0) return undefined;
+    const path = this.fold ? foldAscii(relPath) : relPath;
+    const mark = this.plain.size > 0 ? this.plain.last(path, isDir) : -1;
+    // only a rule after the last plain one that matches can decide instead of it
+    const after = mark < 0 ? -1 : mark >> 1;
+    const n = this.stepped.length;
+    if (n > 0 && this.steppedAt[n - 1]! > after) {
+      const bytes = bytesOf(path);
+      for (let i = n - 1; i >= 0 && this.steppedAt[i]! > after; i--) {
+        const rule = this.stepped[i]!;
+        if (ruleMatches(rule, bytes, isDir)) return rule.negative ? 'unignored' : 'ignored';
+      }
     }
-    return undefined;
+    if (mark < 0) return undefined;
+    return mark & 1 ? 'unignored' : 'ignored';
   }
 }

@@ -1,9 +1,8 @@
 /**
- * A .gitignore read into rules as git reads it (dir.c's add_patterns_from_buffer and
- * parse_path_pattern, and wildmatch.c's reading of a pattern), each rule's pattern into tokens that
- * gitignore-match.ts runs over a path's bytes. Bytes, as git: `?` is one byte, a class holds bytes;
- * case folds (ASCII only) where git folds it by default: on macOS and Windows, whose file systems
- * fold case.
+ * A .gitignore rule's pattern read into tokens as git's wildmatch.c reads it, which
+ * gitignore-match.ts runs over a path's bytes (the lines are read into rules in
+ * gitignore-parse.ts). Bytes, as git: `?` is one byte, a class holds bytes; case folds (ASCII only)
+ * where git folds it by default: on macOS and Windows, whose file systems fold case.
  */
 
 export const LIT = 0;
@@ -19,26 +18,44 @@ export const REST = 5;
 
 export type Token = { t: typeof LIT; b: number } | { t: typeof ONE | typeof STAR | typeof DIRS | typeof REST } | { t: typeof CLASS; has: Uint32Array };
 
-export interface Rule {
+export interface RuleShape {
   negative: boolean;
   /** A trailing `/`: it matches folders only. */
   dirOnly: boolean;
   /** No `/` but a trailing one: matched against the last name at any depth, else against the whole relative path. */
   basename: boolean;
+}
+
+/** A rule matched step by step (gitignore-match.ts). */
+export interface Rule extends RuleShape {
   tokens: Token[];
   /** The least bytes a path needs to match: a shorter one is passed over at once. */
   minLength: number;
-  /** The most common shapes, matched without the NFA: a plain name or path, and `*` then a plain ending (`*.log`). */
-  literal?: Uint8Array;
-  suffix?: Uint8Array;
   /** The plain bytes a match must start and end with: most rules are passed over on them, before the NFA. */
   head?: Uint8Array;
   tail?: Uint8Array;
 }
 
+/**
+ * A rule decided by looking it up: a plain name or path (`name`: the text must be `key`), or `*`
+ * then a plain ending (`ending`: the text ends with `key`, and what comes before holds no `/`).
+ * `key` is folded as paths are.
+ */
+export interface PlainRule extends RuleShape {
+  kind: 'name' | 'ending';
+  key: string;
+}
+
+export type ParsedRule = Rule | PlainRule;
+
+export const isPlain = (rule: ParsedRule): rule is PlainRule => 'key' in rule;
+
+/** Git's folding of case (core.ignorecase): ASCII letters only, as its wildmatch folds them. */
+export const foldAscii = (text: string): string => text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+
 export const SLASH = 0x2f;
-const BACKSLASH = 0x5c;
-const STAR_BYTE = 0x2a;
+export const BACKSLASH = 0x5c;
+export const STAR_BYTE = 0x2a;
 export const encoder = new TextEncoder();
 
 /** Git's default core.ignorecase: what `git init` finds on the platform's usual file system. */
@@ -137,7 +154,7 @@ function readClass(p: Uint8Array, start: number, fold: boolean): { has: Uint32Ar
  * lone `\`). `start` is where git's wildmatch starts reading: after the pattern's literal prefix,
  * which dir.c compares on its own (so `**` there counts as at the start).
  */
-function tokenize(p: Uint8Array, fold: boolean, start: number): Token[] | undefined {
+export function tokenize(p: Uint8Array, fold: boolean, start: number): Token[] | undefined {
   const out: Token[] = [];
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
@@ -169,68 +186,4 @@ function tokenize(p: Uint8Array, fold: boolean, start: number): Token[] | undefi
     }
   }
   return out;
-}
-
-/** One line of a .gitignore as git's parse_path_pattern reads it (comments, blanks and trailing spaces already gone). */
-function parseRule(line: string, fold: boolean): Rule | undefined {
-  let p = line;
-  const negative = p.startsWith('!');
-  if (negative) p = p.slice(1);
-  const dirOnly = p.endsWith('/');
-  if (dirOnly) p = p.slice(0, -1);
-  if (p === '') return undefined;
-  const basename = !p.includes('/');
-  if (p.startsWith('/')) p = p.slice(1);
-  const bytes = encoder.encode(p);
-  const literal = bytes.findIndex((b) => b === STAR_BYTE || b === 0x3f || b === 0x5b || b === BACKSLASH);
-  const tokens = tokenize(bytes, fold, basename ? 0 : literal < 0 ? bytes.length : literal);
-  if (!tokens) return undefined;
-  const minLength = tokens.filter((k) => k.t === LIT || k.t === ONE || k.t === CLASS).length;
-  const rule: Rule = { negative, dirOnly, basename, tokens, minLength };
-  const plain = (from: number) => tokens.slice(from).every((k) => k.t === LIT) && Uint8Array.from(tokens.slice(from), (k) => (k as { b: number }).b);
-  if (tokens.length > 0) {
-    const whole = plain(0);
-    const tail = tokens[0]!.t === STAR && plain(1);
-    if (whole) rule.literal = whole;
-    else if (tail) rule.suffix = tail;
-    const run = (list: readonly Token[]) => {
-      const end = list.findIndex((k) => k.t !== LIT);
-      return Uint8Array.from(list.slice(0, end < 0 ? list.length : end), (k) => (k as { b: number }).b);
-    };
-    const head = run(tokens);
-    const end = run([...tokens].reverse()).reverse();
-    if (head.length > 0) rule.head = head;
-    if (end.length > 0) rule.tail = end;
-  }
-  return rule;
-}
-
-/** Git's trim_trailing_spaces: spaces at the end go, unless the last one is escaped. */
-function trimTrailingSpaces(line: string): string {
-  let lastSpace = -1;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === ' ') {
-      if (lastSpace < 0) lastSpace = i;
-    } else if (c === '\\') {
-      i++;
-      if (i >= line.length) return line;
-      lastSpace = -1;
-    } else {
-      lastSpace = -1;
-    }
-  }
-  return lastSpace < 0 ? line : line.slice(0, lastSpace);
-}
-
-/** The rules of one .gitignore's text, in order. */
-export function parseGitignore(text: string, fold = FOLD_CASE_DEFAULT): Rule[] {
-  const rules: Rule[] = [];
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  for (const raw of body.split('\n')) {
-    if (raw === '' || raw.startsWith('#')) continue;
-    const rule = parseRule(trimTrailingSpaces(raw.endsWith('\r') ? raw.slice(0, -1) : raw), fold);
-    if (rule) rules.push(rule);
-  }
-  return rules;
 }

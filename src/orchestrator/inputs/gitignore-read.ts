@@ -1,0 +1,91 @@
+/**
+ * The files of rules a walk honours, read as git reads them: each folder's .gitignore and the
+ * repository's .git/info/exclude (the common one, for a linked worktree). A file that is not there
+ * — or that git itself reads no rules from: a link in a .gitignore's place, a folder, a FIFO — holds
+ * no rules; one that is there but cannot be read (too large, not readable, a hung disk) refuses the
+ * walk (RulesUnreadable), naming it: its files are never read as if it held no rule.
+ */
+import { stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { RulesTooCostly } from './gitignore-pace.js';
+import { asReadError, openRegular, readAll, readRegularFile, READ_TIMEOUT_MS, withTimeLimit } from '../util/safe-read.js';
+
+/**
+ * The largest file of rules read (a .gitignore, info/exclude): a generated one of a million names
+ * is some 8 MB, and is read and looked up in slices (gitignore-parse.ts, gitignore-index.ts).
+ */
+export const GITIGNORE_MAX_BYTES = 16_000_000;
+
+/** A file of rules that is there but cannot be read as rules: the walk is refused rather than read without them. */
+export class RulesUnreadable extends RulesTooCostly {}
+
+/** What git reads no rules from either: no file, a link (a .gitignore is not followed), a folder, a FIFO or device. */
+const NO_RULES = new Set(['missing', 'loop', 'folder', 'special']);
+
+/**
+ * The text of the file of rules at `path`, bounded in size and time; undefined when it holds none.
+ * Opened non-blocking, and with `noFollow` without following a link in its last name.
+ */
+async function readRules(path: string, noFollow: boolean): Promise<string | undefined> {
+  try {
+    return await withTimeLimit(path, READ_TIMEOUT_MS, async () => {
+      const { handle, stat } = await openRegular(path, { noFollow });
+      try {
+        return (await readAll(handle, path, GITIGNORE_MAX_BYTES, stat.size)).toString('utf8');
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    });
+  } catch (err) {
+    const refused = asReadError(err, path);
+    if (NO_RULES.has(refused.kind)) return undefined;
+    throw new RulesUnreadable(`${refused.message}, so which files git ignores cannot be told`, { cause: err });
+  }
+}
+
+/** Reads one folder's rules: the text, or undefined when it holds none. */
+export type RulesReader = (dir: string) => Promise<string | undefined>;
+
+/**
+ * The .gitignore in `dir`. Opened without following a link in its last name (as git ≥ 2.32) and
+ * without resolving the folder again (the walk found it without following links).
+ */
+export function readGitignore(dir: string): Promise<string | undefined> {
+  return readRules(join(dir, '.gitignore'), true);
+}
+
+/** The first line of a small file git keeps (`.git` as a file, `commondir`), without its line ending. */
+async function firstLine(path: string): Promise<string> {
+  const { data } = await readRegularFile(path, { maxBytes: 64 * 1024 });
+  return data.toString('utf8').split('\n')[0]!.replace(/\r$/, '');
+}
+
+/**
+ * The git folder holding the shared files of the repository whose top is `top`: `.git` itself; or,
+ * when `.git` is a file (a linked worktree, a submodule), the folder its `gitdir:` line names, or
+ * the one that folder's `commondir` names (a worktree's). Undefined when there is none or it cannot
+ * be told: git would not take `top` for a repository either.
+ */
+export async function commonGitDir(top: string): Promise<string | undefined> {
+  const dotGit = join(top, '.git');
+  try {
+    const info = await withTimeLimit(dotGit, READ_TIMEOUT_MS, () => stat(dotGit));
+    if (info.isDirectory()) return dotGit;
+    if (!info.isFile()) return undefined;
+    const line = await firstLine(dotGit);
+    if (!line.startsWith('gitdir:')) return undefined;
+    const named = line.slice('gitdir:'.length).trim();
+    const gitDir = isAbsolute(named) ? named : resolve(dirname(dotGit), named);
+    const common = await firstLine(join(gitDir, 'commondir')).catch(() => undefined);
+    if (common === undefined || common === '') return gitDir;
+    return isAbsolute(common) ? common : resolve(gitDir, common);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The repository's info/exclude (rules of the lowest precedence, relative to its top); undefined when there is none. */
+export async function readInfoExclude(top: string): Promise<string | undefined> {
+  const gitDir = await commonGitDir(top);
+  return gitDir === undefined ? undefined : readRules(join(gitDir, 'info', 'exclude'), false);
+}
