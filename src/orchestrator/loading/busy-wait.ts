@@ -6,6 +6,10 @@
  * each model of a group while the group loads, issue 55 finding 10) wait on this very load, so
  * when one of the models to go is held by them the refusal stands at once, saying so (its
  * `waitFor` names them: the job knows its own).
+ *
+ * Before its turn (room-waits.ts untilTurn) a model whose last request ended a moment ago still
+ * counts as busy (in-flight.ts LINGER_MS: left to the request likely coming next); once the turn
+ * has come — the wait wakes then — it does not: that next request waits behind this load now.
  */
 import type { InFlight } from './in-flight.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
@@ -13,7 +17,8 @@ import type { LoadOutcome, LoadRequest } from './load-types.js';
 /** The longest a load waits for requests on the models it needs gone to end, before it is refused. */
 export const BUSY_WAIT_MS = 10 * 60_000;
 
-export async function loadWhenIdle(req: LoadRequest, loadOnce: (req: LoadRequest) => Promise<LoadOutcome>, running: InFlight, tagged: (name: string) => string): Promise<LoadOutcome> {
+/** `loadOnce(req)`, again each time a request on a model it waits for ends (`untilTurn`: ms until its turn comes, Infinity where it never does). */
+export async function loadWhenIdle(req: LoadRequest, loadOnce: (req: LoadRequest) => Promise<LoadOutcome>, running: InFlight, tagged: (name: string) => string, untilTurn: () => number = () => Infinity): Promise<LoadOutcome> {
   const deadline = Date.now() + BUSY_WAIT_MS;
   for (;;) {
     const out = await loadOnce(req);
@@ -21,8 +26,10 @@ export async function loadWhenIdle(req: LoadRequest, loadOnce: (req: LoadRequest
     if (out.action !== 'refused' || !out.waitFor?.length || !req.waitWhileBusy || req.dryRun || left <= 0 || req.signal?.aborted) return out;
     const own = req.job ? out.waitFor.filter((m) => running.heldBy(tagged(m), req.job!)) : [];
     if (own.length > 0) return besideOwn(out, own);
-    req.progress?.enter({ kind: 'waiting', for: `a request on ${out.waitFor.join(', ')} to finish, to make room` });
-    await running.idle(out.waitFor.map(tagged), left, req.signal);
+    const turn = untilTurn();
+    const mine = turn === 0 ? '; its turn has come: new requests there wait behind this load' : '';
+    req.progress?.enter({ kind: 'waiting', for: `a request on ${out.waitFor.join(', ')} to finish, to make room${mine}` });
+    await running.idle(out.waitFor.map(tagged), turn > 0 ? Math.min(left, turn) : left, req.signal, () => untilTurn() > 0);
     if (req.signal?.aborted) return out; // cancelled while waiting: the refusal stands
   }
 }

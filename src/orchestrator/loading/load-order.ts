@@ -101,6 +101,12 @@ function unloadsWhenIdle(input: PlanInput, model: WaitingLoad, busy: ReadonlySet
   return plan.action === 'refuse' ? Infinity : plan.unload.length;
 }
 
+/** The models the load of `input.model` unloads once the requests on `busy` have ended: those, and any idle ones beside them; `busy` itself where it would not fit even then. */
+export function unloadsOnceEnded(input: PlanInput, busy: readonly string[]): string[] {
+  const plan = planLoad({ ...input, inFlight: new Set([...input.inFlight].filter((m) => !busy.includes(m))) });
+  return plan.action === 'load' ? plan.unload : [...busy];
+}
+
 /**
  * Whether carrying out `plan` (the load of `input.model`) leaves `earlier` — a load that came
  * before it and waits for requests to end — more to unload once they have: the engines load in

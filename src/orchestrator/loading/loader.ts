@@ -5,7 +5,8 @@
  * so two requests cannot both believe they fit, and concurrent requests for one model share one
  * load. Unloads are confirmed in /api/ps before loading (load-ops.ts), and when a failed load
  * makes Ollama evict everything, the state is re-read and pinned models are loaded again (after
- * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts).
+ * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts). The requests
+ * on the host's models — running, held, let into slots — are host-requests.ts's, which it extends.
  */
 import { loadWhenIdle } from './busy-wait.js';
 import { carryOut, type CarryParts } from './load-carry.js';
@@ -18,12 +19,11 @@ import type { KvCacheType } from './kv-cache.js';
 import { seenLoaded, sendLoad, unloadModels, unloadUnplanned, type KeepAlive } from './load-ops.js';
 import type { LoadSpeed } from './load-estimate.js';
 import type { LearnedSize } from './learned-size.js';
-import { InFlight, LINGER_MS, type RunningRequest } from './in-flight.js';
 import { LoadQueue } from './load-queue.js';
 import { chooseLoad, wantedBy } from './load-choice.js';
 import { RoomWaits } from './room-waits.js';
-import { QuickHolds } from './quick-holds.js';
-import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
+import { unloadsOnceEnded } from './load-order.js';
+import { HostRequests } from './host-requests.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
 import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
@@ -44,26 +44,20 @@ export interface LoaderOptions {
   sizes?: SizesOnHost;
 }
 
-export class Loader {
+export class Loader extends HostRequests {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
   changes = 0;
   /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
   readonly pins = new Set<string>();
-  readonly lastUsed = new Map<string, number>();
-  private readonly running = new InFlight(LINGER_MS);
-  private readonly gate = new SlotGate();
   /** Loads and unloads, one at a time; the waiting loads in the order that unloads least (load-queue.ts). */
   private readonly queue: LoadQueue<LoadRequest>;
   /** What the load or unload running does (for those waiting). */
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
-  /** Loads for work in the order they came, and those waiting for room: a later one never takes it (room-waits.ts). */
-  private readonly rooms = new RoomWaits();
+  /** Loads for work in the order they came, and those waiting for room: a later one never takes it, and once one has waited its turn the models it unloads are its (room-waits.ts). */
+  private readonly rooms: RoomWaits;
   /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
   private readonly going = new Set<string>();
-  /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
-  private readonly holds: QuickHolds;
-  private readonly now: () => number;
   private readonly options: LoaderOptions;
   /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/fleet-host.ts). */
   readonly keeper: PinKeeper;
@@ -81,9 +75,9 @@ export class Loader {
     private readonly settings: Settings,
     options: LoaderOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    super(options.now ?? Date.now, backend.host);
     this.options = options;
-    this.holds = new QuickHolds(this.running, this.now);
+    this.rooms = new RoomWaits(this.now);
     const sizes = options.sizes;
     this.queue = new LoadQueue((loads) => chooseLoad(this.lingering, loads), this.now);
     this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), wanted: () => wantedBy(this.queue.waiting()), lastUsed: this.lastUsed, now: this.now, ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }) };
@@ -99,46 +93,6 @@ export class Loader {
     });
   }
 
-  /** Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said, for `job` when said; call the result when done. */
-  begin(model: string, tokens?: number, job?: object): RunningRequest {
-    const name = withTag(model);
-    const at = this.now();
-    this.lastUsed.set(name, at);
-    const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }), ...(job && { job }) });
-    this.holds.begun(name); // the hold the quick path gave it, if any: its own request runs now
-    return Object.assign(() => {
-      request();
-      this.lastUsed.set(name, this.now());
-    }, { ahead: request.ahead });
-  }
-
-  /** `model` held for a request about to begin on it (writing up to `tokens` when said), as if running there: until it begins, or HOLD_MS (quick-holds.ts). */
-  hold(model: string, tokens?: number): void {
-    this.holds.hold(withTag(model), tokens);
-  }
-
-  /** `begin` once one of `model`'s slots is the request's, by turns between clients (slot-gate.ts); at once where its slots are not known. */
-  admit(model: string, ask: AdmitAsk): Promise<RunningRequest & { waitedMs: number }> {
-    const name = withTag(model);
-    return throughGate(this.gate, name, ask, this.backend.host, () => this.begin(name, ask.tokens));
-  }
-
-  /** Requests waiting for one of `model`'s slots that a new one of `client` would wait behind, in the order they would be let in. */
-  waitingAhead = (model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> => this.gate.aheadOf(withTag(model), client, tokens);
-  busy = (): ReadonlySet<string> => this.running.models();
-  requestsOn = (model: string): number => this.running.count(withTag(model));
-
-  /** Resolves when no request runs on `model` (at once if none does), after `ms`, or when `signal` aborts: look again either way. */
-  whenIdle(model: string, ms: number, signal?: AbortSignal): Promise<void> {
-    return this.running.idle([withTag(model)], ms, signal);
-  }
-
-  /** The requests running on `model`, in the order they began: how long each has run (ms), and the most tokens it may write when said. */
-  inFlight(model: string): Array<{ elapsedMs: number; tokens?: number }> {
-    const now = this.now();
-    return this.running.on(withTag(model)).map((r) => ({ elapsedMs: Math.max(0, now - r.at), ...(r.tokens !== undefined && { tokens: r.tokens }) }));
-  }
-
   /** Runs `work` once no other load or unload runs: other work in the order it came, a load (`load`) when its turn is best (load-queue.ts). */
   private serial<T>(work: () => Promise<T>, load?: LoadRequest): Promise<T> {
     return this.queue.push(
@@ -150,10 +104,11 @@ export class Loader {
     );
   }
 
-  /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts). */
+  /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts), until its turn (room-waits.ts). */
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
     this.rooms.arrive(req);
-    return loadWhenIdle(req, (r) => this.rooms.inTurn(r, (x) => this.loadOnce(x)), this.running, withTag).finally(() => this.rooms.done(req));
+    const loaded = loadWhenIdle(req, (r) => this.rooms.inTurn(r, (x) => this.loadOnce(x)), this.running, withTag, () => this.rooms.untilTurn(req));
+    return loaded.finally(() => this.rooms.done(req));
   }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
@@ -161,12 +116,15 @@ export class Loader {
     // change — while that reading is current: no load or unload since (a stale one would send work
     // to a model just unloaded, and Ollama would load it again unplanned). Another request's plan may
     // be under way: the model is left alone unless that plan unloads or reloads it (`going`), and is
-    // held for this request until it begins (quick-holds.ts), so no plan made meanwhile unloads it.
+    // held for this request until it begins (quick-holds.ts), so no plan made meanwhile unloads it —
+    // unless a load that has waited its turn unloads it: then it waits behind that load (room-waits.ts).
     const current = req.seenAt === this.changes;
     const quick = current ? seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) })) : undefined;
+    const behind = quick && this.behindTurn(req, quick.model, quick);
+    if (behind) return Promise.resolve(behind);
     if (quick && !this.going.has(quick.model)) {
       this.lastUsed.set(quick.model, this.now());
-      if (!req.held) this.holds.hold(quick.model);
+      if (!this.holds.holding(req) && !req.dryRun) this.holds.hold(quick.model); // a dry run runs nothing there
       return Promise.resolve(quick);
     }
     if (req.dryRun) return this.decide(req);
@@ -184,7 +142,14 @@ export class Loader {
 
   /** Work about to run on `model`, not held by its caller: held until it begins, so the next plan in the queue leaves the model to it. */
   private heldFor(req: LoadRequest, model: string): void {
-    if (req.waitWhileBusy && !req.held && !req.job) this.holds.hold(model);
+    if (req.waitWhileBusy && !this.holds.holding(req) && !req.job) this.holds.hold(model);
+  }
+
+  /** `req`'s answer when a load whose turn has come unloads the loaded `model` (room-waits.ts heldByTurn): it waits, and lets go a hold its caller took there. */
+  private behindTurn(req: LoadRequest, model: string, outcome: LoadOutcome): LoadOutcome | undefined {
+    const held = this.rooms.heldByTurn(req, model, outcome);
+    if (held) this.holds.letGo(req, model);
+    return held;
   }
 
   private keepAliveFor(name: string, req: LoadRequest): KeepAlive {
@@ -192,9 +157,9 @@ export class Loader {
     return req.keepAlive ?? this.settings.model.keepAlive.timeout;
   }
 
-  /** What a load is planned with: models whose last request ended a moment ago (LINGER_MS) are left alone by a load for work that can wait, while other work goes on here — never by a job's own loads (it knows its order), nor for a lone client. */
+  /** What a load is planned with: models whose last request ended a moment ago (LINGER_MS) are left alone by a load for work that can wait, while other work goes on here — never by a job's own loads (it knows its order), for a lone client, nor once its turn has come (room-waits.ts). */
   private planningFor(req: LoadRequest): PlanningParts {
-    if (!req.waitWhileBusy || req.job) return this.planning;
+    if (!req.waitWhileBusy || req.job || this.rooms.untilTurn(req) === 0) return this.planning;
     return this.running.models().size > 0 || this.queue.waiting().length > 0 ? this.lingering : this.planning;
   }
 
@@ -214,11 +179,11 @@ export class Loader {
     const decided = await decideLoad(this.planningFor(req), req, (name) => this.keepAliveFor(name, req));
     if (!('plan' in decided)) {
       const { outcome, input } = decided;
-      if (outcome.waitFor?.length && input) this.rooms.wait(req, input.model);
+      if (outcome.waitFor?.length && input) this.rooms.wait(req, input.model, unloadsOnceEnded(input, outcome.waitFor));
       return outcome;
     }
     const { model, keepAlive, contextLength, plan, input, outcome } = decided;
-    const held = this.rooms.holdBack(req, input, plan, outcome);
+    const held = this.rooms.holdBack(req, input, plan, outcome) ?? (plan.action === 'already_loaded' ? this.behindTurn(req, model.name, outcome) : undefined);
     if (held) return held;
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);

@@ -4,7 +4,10 @@
  * on the model (Loader.begin), nothing marks the model busy, and a plan made in between could
  * unload it under the request. So the quick path holds the model: the hold counts as a request
  * running on it (in-flight.ts) until the request begins — its own request takes over — or HOLD_MS
- * pass (a caller that loaded and never asked, as load_model does).
+ * pass (a caller that loaded and never asked, as load_model does). A request whose caller held its
+ * model when it chose it (Loader.hold) and that then waits behind a load unloading that model
+ * (room-waits.ts heldByTurn) lets its hold go (letGo): that load waits for no request that has not
+ * begun, and the request's own load holds the model for it again once it goes on.
  */
 import type { InFlight } from './in-flight.js';
 
@@ -14,6 +17,8 @@ export const HOLD_MS = 2000;
 export class QuickHolds {
   /** Per model, the releases of the holds not yet taken over, oldest first. */
   private readonly holds = new Map<string, Array<() => void>>();
+  /** Requests whose caller's hold was let go (letGo). */
+  private readonly released = new WeakSet<object>();
 
   constructor(
     private readonly running: InFlight,
@@ -40,5 +45,17 @@ export class QuickHolds {
   /** A request began on `model` (already counted running): the oldest hold there is its own, released. */
   begun(model: string): void {
     this.holds.get(model)?.[0]?.();
+  }
+
+  /** Whether `req`'s caller holds its model for it (its `held`), and has not let that hold go. */
+  holding(req: { held?: boolean | undefined }): boolean {
+    return req.held === true && !this.released.has(req);
+  }
+
+  /** `req`, whose caller may hold `model` for it, waits instead: that hold goes (the oldest there, as when a request begins). */
+  letGo(req: { held?: boolean | undefined }, model: string): void {
+    if (!this.holding(req)) return;
+    this.released.add(req);
+    this.begun(model);
   }
 }

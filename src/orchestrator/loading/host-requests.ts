@@ -1,0 +1,67 @@
+/**
+ * The requests on one host's models, as its loader weighs them (loader.ts extends this): each
+ * marked running while it runs — never unloaded under it, and lingering a moment once the last
+ * ends (in-flight.ts) — held from the moment it is let through until it begins (quick-holds.ts),
+ * let into a model's slots by turns between clients (slot-gate.ts), and when each model was last
+ * used.
+ */
+import { withTag } from '../models/catalog.js';
+import { InFlight, LINGER_MS, type RunningRequest } from './in-flight.js';
+import { QuickHolds } from './quick-holds.js';
+import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';
+
+export class HostRequests {
+  readonly lastUsed = new Map<string, number>();
+  protected readonly running = new InFlight(LINGER_MS);
+  /** The models requests the quick path let through hold until they begin (quick-holds.ts). */
+  protected readonly holds: QuickHolds;
+  private readonly gate = new SlotGate();
+
+  constructor(
+    protected readonly now: () => number,
+    /** The host's address, for messages. */
+    private readonly address: string,
+  ) {
+    this.holds = new QuickHolds(this.running, now);
+  }
+
+  /** Marks a request running on `model` (it will not be unloaded), writing up to `tokens` when said, for `job` when said; call the result when done. */
+  begin(model: string, tokens?: number, job?: object): RunningRequest {
+    const name = withTag(model);
+    const at = this.now();
+    this.lastUsed.set(name, at);
+    const request = this.running.begin(name, { at, ...(tokens !== undefined && { tokens }), ...(job && { job }) });
+    this.holds.begun(name); // the hold the quick path gave it, if any: its own request runs now
+    return Object.assign(() => {
+      request();
+      this.lastUsed.set(name, this.now());
+    }, { ahead: request.ahead });
+  }
+
+  /** `model` held for a request about to begin on it (writing up to `tokens` when said), as if running there: until it begins, or HOLD_MS (quick-holds.ts). */
+  hold(model: string, tokens?: number): void {
+    this.holds.hold(withTag(model), tokens);
+  }
+
+  /** `begin` once one of `model`'s slots is the request's, by turns between clients (slot-gate.ts); at once where its slots are not known. */
+  admit(model: string, ask: AdmitAsk): Promise<RunningRequest & { waitedMs: number }> {
+    const name = withTag(model);
+    return throughGate(this.gate, name, ask, this.address, () => this.begin(name, ask.tokens));
+  }
+
+  /** Requests waiting for one of `model`'s slots that a new one of `client` would wait behind, in the order they would be let in. */
+  waitingAhead = (model: string, client: string, tokens: number): ReadonlyArray<{ client: string; tokens: number }> => this.gate.aheadOf(withTag(model), client, tokens);
+  busy = (): ReadonlySet<string> => this.running.models();
+  requestsOn = (model: string): number => this.running.count(withTag(model));
+
+  /** Resolves when no request runs on `model` (at once if none does), after `ms`, or when `signal` aborts: look again either way. */
+  whenIdle(model: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.running.idle([withTag(model)], ms, signal);
+  }
+
+  /** The requests running on `model`, in the order they began: how long each has run (ms), and the most tokens it may write when said. */
+  inFlight(model: string): Array<{ elapsedMs: number; tokens?: number }> {
+    const now = this.now();
+    return this.running.on(withTag(model)).map((r) => ({ elapsedMs: Math.max(0, now - r.at), ...(r.tokens !== undefined && { tokens: r.tokens }) }));
+  }
+}
