@@ -190,6 +190,24 @@ describe("what one owner's prompts tell another (issue 72)", () => {
     expect(shownCached(m.note('bob', 'm', chain, 1), ask(prompt), { promptTokens: 1000 })).toBeUndefined();
   });
 
+  it("an owner's prompt that begins with the whole of one it sent is known held to the character, past the last whole block; another's never", () => {
+    const m = new PrefixMemory();
+    const text = `${FILE_A.slice(0, 1000)}Task: q`; // 1,007 characters: 3 whole blocks and 239 more
+    const chain = blockChain(text);
+    m.note('alice', 'm', chain, 1, 1, text);
+    expect(m.note('alice', 'm', chain, 1, 2, text).ownChars).toBe(text.length);
+    const longer = `${text} and one more question`;
+    expect(m.note('alice', 'm', blockChain(longer), 1, 3, longer).ownChars).toBe(text.length);
+    const m2 = new PrefixMemory();
+    m2.note('alice', 'm', chain, 1, 1, text);
+    expect(m2.note('bob', 'm', chain, 1, 2, text)).toMatchObject({ ownChars: 0, believedChars: 3 * BLOCK_CHARS });
+    // a prompt that differs inside the last part block: the whole blocks only
+    const other = `${FILE_A.slice(0, 1000)}Task: r`;
+    const m3 = new PrefixMemory();
+    m3.note('alice', 'm', chain, 1, 1, text);
+    expect(m3.note('alice', 'm', blockChain(other), 1, 2, other).ownChars).toBe(3 * BLOCK_CHARS);
+  });
+
   it('a right guess and a wrong one of alice\'s prompt get the same copy and the same reason', async () => {
     const { preferCachedCopy } = await import('../../src/orchestrator/jobs/route-affinity.js');
     const right = `${FILE_A}Task: q`;

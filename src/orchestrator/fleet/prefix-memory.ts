@@ -37,12 +37,23 @@ const MAX_SLOTS = 8;
 export function blockChain(text: string): Uint32Array {
   const n = Math.min(MAX_BLOCKS, Math.floor(text.length / BLOCK_CHARS));
   const chain = new Uint32Array(n);
-  let h = 0x811c9dc5;
-  for (let b = 0; b < n; b++) {
-    for (let i = b * BLOCK_CHARS, end = i + BLOCK_CHARS; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    chain[b] = h;
-  }
+  let h = FNV_SEED;
+  for (let b = 0; b < n; b++) chain[b] = h = fnv(text, b * BLOCK_CHARS, (b + 1) * BLOCK_CHARS, h);
   return chain;
+}
+
+const FNV_SEED = 0x811c9dc5;
+
+/** FNV-1a over `text`'s characters from `from` to `to`, continuing from `h`. */
+function fnv(text: string, from: number, to: number, h: number): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** The hash of `text`'s first `chars` characters, as its block chain (`chain`) continued to there. */
+export function hashTo(text: string, chain: Uint32Array, chars: number): number {
+  const blocks = Math.min(chain.length, Math.floor(chars / BLOCK_CHARS));
+  return fnv(text, blocks * BLOCK_CHARS, chars, blocks > 0 ? chain[blocks - 1]! : FNV_SEED);
 }
 
 /** How many leading blocks two chains share. */
@@ -58,6 +69,8 @@ interface Slot {
   at: number;
   /** Whose prompt it is. */
   owner: string;
+  /** The whole prompt's length and hash (hashTo), when it was given: a prompt that begins with all of it is known to share it to the character. */
+  whole?: { chars: number; hash: number } | undefined;
 }
 
 /** A model's slots here, and whether the engine is believed to keep what they were sent. */
@@ -79,9 +92,13 @@ export interface Sent {
 export class PrefixMemory {
   private readonly byModel = new Map<string, ModelSlots>();
 
-  /** `owner`'s prompt sent to `model` here, whose engine runs `slots` slots for it: the slot that shares most with it holds it now, else a free one, else the one used longest ago. */
-  note(owner: string, model: string, chain: Uint32Array, slots: number, now = Date.now()): Sent {
-    const sent: Sent = { model, chain, believedChars: this.believed(model, chain), ownChars: this.believed(model, chain, owner) };
+  /**
+   * `owner`'s prompt sent to `model` here, whose engine runs `slots` slots for it: the slot that
+   * shares most with it holds it now, else a free one, else the one used longest ago. With its
+   * `text`, what the owner's own prompts left there is known past the last whole block.
+   */
+  note(owner: string, model: string, chain: Uint32Array, slots: number, now = Date.now(), text?: string): Sent {
+    const sent: Sent = { model, chain, believedChars: this.believed(model, chain), ownChars: Math.max(this.believed(model, chain, owner), this.ownWhole(model, owner, chain, text)) };
     if (chain.length === 0) return sent;
     const memory = this.byModel.get(model) ?? { list: [] };
     this.byModel.delete(model); // most recently used model last
@@ -97,8 +114,9 @@ export class PrefixMemory {
     if (most <= SIMILARITY * chain.length) best = -1; // too little in common: the engine takes another slot
     const room = Math.max(1, Math.min(MAX_SLOTS, slots));
     while (list.length > room) list.splice(oldest(list), 1); // the engine runs fewer slots now
-    if (best < 0 && list.length < room) list.push({ chain, at: now, owner });
-    else list[best >= 0 ? best : oldest(list)] = { chain, at: now, owner };
+    const whole = text === undefined ? undefined : { chars: text.length, hash: hashTo(text, chain, text.length) };
+    if (best < 0 && list.length < room) list.push({ chain, at: now, owner, whole });
+    else list[best >= 0 ? best : oldest(list)] = { chain, at: now, owner, whole };
     return sent;
   }
 
@@ -134,6 +152,16 @@ export class PrefixMemory {
       if (memory.trust) memory.list = []; // what was learned of the engine stays: it keeps (or not) what a new load is sent alike
       else this.byModel.delete(model);
     }
+  }
+
+  /** The longest of `owner`'s whole prompts held here that `text` begins with, in characters. */
+  private ownWhole(model: string, owner: string, chain: Uint32Array, text: string | undefined): number {
+    let most = 0;
+    if (text === undefined) return 0;
+    for (const { owner: o, whole } of this.byModel.get(model)?.list ?? []) {
+      if (o === owner && whole && whole.chars > most && whole.chars <= text.length && hashTo(text, chain, whole.chars) === whole.hash) most = whole.chars;
+    }
+    return most;
   }
 
   /** What a slot is believed to hold of `chain`, trusted or not: of any prompt, or of `owner`'s alone. */

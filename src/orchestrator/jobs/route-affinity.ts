@@ -16,11 +16,14 @@ import type { Candidate } from '../fleet/windows.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import type { Prepared } from './route-prepare.js';
 
+/** What the engine reads of a request, as its chain is made of it: the system prompt, then the prompt. */
+export const promptText = (ask: Pick<Prepared, 'system' | 'prompt'>): string => `${ask.system ?? ''}\u0000${ask.prompt}`;
+
 /** The prompt's block chain, made once a request. */
 const chains = new WeakMap<Prepared, Uint32Array>();
 export function chainOf(ask: Prepared): Uint32Array {
   let chain = chains.get(ask);
-  if (!chain) chains.set(ask, (chain = blockChain(`${ask.system ?? ''}\u0000${ask.prompt}`)));
+  if (!chain) chains.set(ask, (chain = blockChain(promptText(ask))));
   return chain;
 }
 

@@ -16,7 +16,7 @@ import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-cand
 import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
 import { engineTimes, speedSample } from '../generation/speed-learning.js';
-import { believedCached, chainOf, learnHeld, prefixSlots, promptOwnerOf, shownCached } from './route-affinity.js';
+import { believedCached, chainOf, learnHeld, prefixSlots, promptOwnerOf, promptText, shownCached } from './route-affinity.js';
 import { loadCandidate, namedByCaller, noteFailure, type Named } from './route-load.js';
 
 /** Models tried before giving up on local generation. */
@@ -164,7 +164,7 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
   try {
     // where this prompt now sits: what the next request of its kind is placed by with several hosts (route-affinity.ts), and
     // what an engine that says nothing of its cache is believed to have read again, for the speed learned
-    const sent = host.prefixes.note(promptOwnerOf(req), candidate.model, chainOf(ask), prefixSlots(host));
+    const sent = host.prefixes.note(promptOwnerOf(req), candidate.model, chainOf(ask), prefixSlots(host), Date.now(), promptText(ask));
     if (parts.fleet.hosts.length > 1) parts.fleet.extraCopies?.used(host.name, candidate.model);
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
