@@ -64,11 +64,16 @@ async function waitHealthy(url: string, proc: ChildProcess, log: () => string, m
   throw new Error(`llama-server did not become healthy within ${ms} ms: ${log().slice(-2000)}`);
 }
 
-/** Starts the real llama-server: a router over `dir` (--models-max `max`), or one model (`model`). */
-export async function startEngine(opts: { dir: string; modelsMax: number; ctx?: number } | { model: string; alias: string; ctx?: number }, extra: string[] = []): Promise<Engine> {
+/**
+ * Starts the real llama-server: a router over `dir` or over the models of a `preset` INI file
+ * (--models-max `max`; a preset's own ctx-size stands: the command line's would win over it), or
+ * one model (`model`).
+ */
+export async function startEngine(opts: { dir: string; modelsMax: number; ctx?: number } | { preset: string; modelsMax: number } | { model: string; alias: string; ctx?: number }, extra: string[] = []): Promise<Engine> {
   const port = await freePort();
-  const common = ['--host', '127.0.0.1', '--port', String(port), '-t', '1', '-c', String(opts.ctx ?? 512), '-np', '1', '--no-webui'];
-  const args = 'dir' in opts ? [...common, '--models-dir', opts.dir, '--models-max', String(opts.modelsMax)] : [...common, '-m', opts.model, '--alias', opts.alias];
+  const common = ['--host', '127.0.0.1', '--port', String(port), '-t', '1', ...('preset' in opts ? [] : ['-c', String(opts.ctx ?? 512)]), '-np', '1', '--no-webui'];
+  const router = (flag: string, value: string, max: number) => [...common, flag, value, '--models-max', String(max)];
+  const args = 'dir' in opts ? router('--models-dir', opts.dir, opts.modelsMax) : 'preset' in opts ? router('--models-preset', opts.preset, opts.modelsMax) : [...common, '-m', opts.model, '--alias', opts.alias];
   const proc = spawn(ENGINE, [...args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(proc);
   let out = '';

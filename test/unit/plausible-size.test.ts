@@ -70,6 +70,28 @@ describe('the bounds of what a model can take loaded', () => {
   });
 });
 
+describe("the bounds of a model whose size is its whole figure at its window (llama-server's: GGUF header and --ctx-size)", () => {
+  /** storyA at 512 tokens (issue 73): weights 1,185,632 + f16 KV cache 327,680 + the prompt cache, at most the KV once more. */
+  const FIGURE = 1_185_632 + 2 * 327_680;
+  const whole: ModelFacts = { name: 'storyA:latest', weightsBytes: FIGURE, contextWindow: 512, sizeAtWindow: true };
+
+  it('are that figure less the tolerance and times the factor, with no buffers of a fixed size beside', () => {
+    const b = sizeBounds(whole, 512);
+    expect(b).toEqual({ minBytes: Math.floor(FIGURE * (1 - WEIGHTS_TOLERANCE)), maxBytes: Math.ceil(FIGURE * UPPER_FACTOR) });
+    for (const bytes of [b.minBytes, 2.0e6, b.maxBytes]) expect(plausible(bytes, whole, 512), String(bytes)).toBe(true);
+    // 8.8 and 9.8 MB: what its llama-server process held, runtime included, on two runs of b47b5a7
+    for (const bytes of [b.minBytes - 1, b.maxBytes + 1, 8.8e6, 9.8e6, 1e14]) expect(plausible(bytes, whole, 512), String(bytes)).toBe(false);
+    expect(sizeBounds({ ...whole, sizeAtWindow: false }, 512).maxBytes).toBe(Math.ceil(FIGURE * UNKNOWN_KV_FACTOR) + BUFFER_BYTES);
+  });
+
+  it("set aside a process's memory with the bounds named, and never read it back", () => {
+    expect(setAsideBecause(8.8e6, 512, whole, [])).toBe('it is outside what storyA:latest can take at a 512-token context (1.7 MB to 2.8 MB)');
+    expect(setAsideBecause(2.0e6, 512, whole, [])).toBeUndefined();
+    expect(trustedSeen([seen(512, [8.8e6, 9.8e6])], whole)).toEqual([]);
+    expect(trustedSeen([seen(512, [2.0e6])], whole)).toHaveLength(1);
+  });
+});
+
 describe('the context a reading is filed under', () => {
   it("is the host's claim when it is the context asked, or up to that × the slots within the window", () => {
     expect(readingContext(4096, 4096, 1, llama)).toBe(4096);

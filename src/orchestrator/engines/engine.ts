@@ -51,6 +51,11 @@ export interface EngineModel {
    */
   asleep?: boolean;
   /**
+   * `size` is all it takes at the window the engine runs it with, KV cache included (llama-server:
+   * its GGUF header and --ctx-size), not its weights alone: no KV cache is added to it.
+   */
+  sizeAtWindow?: boolean;
+  /**
    * How it fits there now, as an engine that plans its own memory says (another ollm-mcp's
    * list_models), as of this list: shown for a model whose memory is not planned here, and ranked
    * by (fits now first). Absent: the engine does not say.

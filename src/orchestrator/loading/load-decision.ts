@@ -48,7 +48,7 @@ export async function decideLoad(p: PlanningParts, req: LoadRequest, keepAliveFo
   const { plan, input, reload, others } = planAt(p, model, running, await loadedStates(p, running, view), view, contextLength);
   if (reload) plan.reason = `${plan.reason} The context grows from ${current?.context_length ?? 0} to ${contextLength} tokens for this work, so ${engineName(p.backend)} reloads it.`;
   if (shared) plan.reason = `${plan.reason} It shares ${shared}'s weights file, so it runs on that model's runner (reloaded if their settings differ), not beside it.`;
-  logMemoryCheck(plan, others, view.memory, model, req.dryRun ?? false);
+  logMemoryCheck(plan, input.loaded, view.memory, model, req.dryRun ?? false);
 
   const action = plan.action === 'refuse' ? 'refused' : plan.action === 'already_loaded' ? 'already_loaded' : req.dryRun ? 'would_load' : 'loaded';
   const { requiredBytes, availableBytes, reason, fitsInVram } = plan;

@@ -199,10 +199,10 @@ export function seenLoaded(req: LoadRequest, state: (name: string) => { keepAliv
   return { model: seen.name, action: 'already_loaded', unloaded: [], requiredBytes: seen.sizeBytes, availableBytes: 0, reason: `${seen.name} is already loaded.`, keepAlive, pinned, contextLength: seen.contextLength };
 }
 
-/** The seed's "memory check" line on stderr: what is free, what is loaded, what is wanted, and the decision. */
-export function logMemoryCheck(plan: LoadPlan, running: RunningModel[], memory: HostMemory, model: CatalogModel, dryRun: boolean): void {
-  const loaded = running.reduce((s, r) => s + r.size, 0);
-  const names = running.length ? ` (${running.map((r) => `${r.name} ${fmt(r.size)}`).join(', ')})` : '';
+/** The seed's "memory check" line on stderr: what is free, what is loaded (as the plan counts it), what is wanted, and the decision. */
+export function logMemoryCheck(plan: LoadPlan, loadedModels: ReadonlyArray<{ name: string; sizeBytes: number }>, memory: HostMemory, model: CatalogModel, dryRun: boolean): void {
+  const loaded = loadedModels.reduce((s, m) => s + m.sizeBytes, 0);
+  const names = loadedModels.length ? ` (${loadedModels.map((m) => `${m.name} ${fmt(m.sizeBytes)}`).join(', ')})` : '';
   const decision =
     plan.action === 'already_loaded'
       ? 'already loaded'

@@ -6,7 +6,7 @@
  */
 import type { Settings } from '../config/index.js';
 import type { Engine, RunningModel } from '../engines/engine.js';
-import type { Catalog, CatalogModel } from '../models/catalog.js';
+import { findModel, type Catalog, type CatalogModel } from '../models/catalog.js';
 import { without, type HostMemoryModel, type HostView } from './host-memory.js';
 import { baseContext, contextFor } from './load-context.js';
 import { kvCacheBytes, planLoad, requiredBytes, type LoadedModelState, type PlanInput } from './planner.js';
@@ -36,7 +36,7 @@ export interface PlanningParts {
 /** What bounds `model`'s memory with `slots` parallel slots and its KV cache at `kvType` (plausible-size.ts). */
 export function modelFacts(model: CatalogModel, slots: number, kvType: KvCacheType = 'f16'): ModelFacts {
   const shape = model.kvShape;
-  return { name: model.name, weightsBytes: model.sizeBytes, contextWindow: model.contextWindow, ...(shape && { kvAt: (ctx: number) => kvCacheBytes(shape, ctx, kvType) * slots }) };
+  return { name: model.name, weightsBytes: model.sizeBytes, contextWindow: model.contextWindow, ...(shape && { kvAt: (ctx: number) => kvCacheBytes(shape, ctx, kvType) * slots }), ...(model.sizeAtWindow && { sizeAtWindow: true }) };
 }
 
 /** The slots `model` gets on this host and the cache type its KV cache is sized at. */
@@ -74,23 +74,51 @@ export const isEmbedding = (m: CatalogModel) => m.capabilities.includes('embeddi
  * learned figure, else the estimate, stands in — never less than the weights.
  */
 export function loadedStates(p: PlanningParts, running: readonly RunningModel[], view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): Promise<LoadedModelState[]> {
+  const parts = heldParts(p);
   return Promise.all(
     running.map(async (r) => {
       const m = await p.catalog.get(r.name);
-      // an engine's sleeping model holds no memory (its place among the models it holds, yes)
-      const sizeBytes = r.asleep ? 0 : m && !m.cloud ? believedSize(p, m, r, view) : r.size;
+      const sizeBytes = heldBytes(parts, m, r, view);
       return { name: r.name, sizeBytes, vramBytes: Math.min(sizeBytes, r.size_vram ?? 0), versatility: m?.profiles.length ?? 0, ...(r.asleep && { asleep: true }) };
     }),
   );
 }
 
-/** What a loaded model is taken to hold: the host's report when plausible, else what was learned of it, else the estimate. */
-export function believedSize(p: PlanningParts, m: CatalogModel, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+/** What a loaded model's figure is made from: its engine, the settings' margin, and what was learned of a model here. */
+export interface HeldParts {
+  backend: Pick<Engine, 'can'>;
+  settings: Settings;
+  learned(model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType): LearnedSize | undefined;
+}
+
+/** The parts of a plan that count loaded models. */
+export function heldParts(p: PlanningParts): HeldParts {
+  return { backend: p.backend, settings: p.settings, learned: (m, ctx, slots, kvType) => learnedFor(p, m, ctx, slots, kvType) };
+}
+
+/** What a model loaded now counts for (`m`: its catalog entry): nothing asleep; else as believedSize says for an installed model. */
+export function heldBytes(p: HeldParts, m: CatalogModel | undefined, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+  // an engine's sleeping model holds no memory (its place among the models it holds, yes)
+  if (r.asleep) return 0;
+  return m && !m.cloud ? believedSize(p, m, r, view) : r.size;
+}
+
+/** What the models loaded now count for together (`models`: the catalog's list), as the planner counts them: what list_models' fit and room are worked out against. */
+export function heldTotal(p: HeldParts, models: readonly CatalogModel[], running: readonly RunningModel[], view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+  return running.reduce((sum, r) => sum + heldBytes(p, findModel(models, r.name), r, view), 0);
+}
+
+/**
+ * What a loaded model is taken to hold: what its engine reports it holds when plausible, else
+ * what was learned of it, else the estimate — the need list_models shows for it. An engine that
+ * reports nothing (llama-server: its listed size is the GGUF header's figure) counts the need.
+ */
+export function believedSize(p: HeldParts, m: CatalogModel, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
   const { slots, kvType } = runnerFor(m, view);
   const facts = modelFacts(m, slots, kvType);
   const ctx = sensibleContext(r.context_length, facts) ? r.context_length : Math.min(m.contextWindow, baseContext(p.settings, view.memory, m));
-  if (plausible(r.size, facts, ctx)) return r.size;
-  return learnedFor(p, m, ctx, slots, kvType)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
+  if (p.backend.can.reportsLoadedSize && plausible(r.size, facts, ctx)) return r.size;
+  return p.learned(m, ctx, slots, kvType)?.plannedBytes ?? requiredBytes(m.sizeBytes, p.settings.ram.safetyMargin, facts.kvAt?.(ctx) ?? 0);
 }
 
 /** The model as the planner weighs it at `contextLength` on this host: its footprint at the cache type it runs with, what was learned of it, and Ollama's own (f16) pre-flight beside it. */

@@ -3,8 +3,11 @@
  * (learned-size.ts) only when it lies within the physical bounds of that model — at least its
  * weights file (less a tolerance), at most weights + f16 KV cache at the context × slots, with a
  * generous margin for compute buffers — and agrees with earlier readings of it; a loaded model's
- * reading that does not is replaced by the estimate. Rows learned before these bounds existed are
- * judged the same way when read. Pure functions over plain data.
+ * reading that does not is replaced by the estimate. A model whose size is already its whole
+ * figure at the window it runs with (llama-server's: GGUF header and --ctx-size) is bounded by
+ * that figure alone, with no buffers of a fixed size beside it (2 GiB would let a 2 MB model's
+ * figure be anything). Rows learned before these bounds existed are judged the same way when
+ * read. Pure functions over plain data.
  */
 import { formatBytes as fmt } from '../config/units.js';
 import { learnedSize, type SeenSize } from './learned-size.js';
@@ -25,6 +28,8 @@ export interface ModelFacts {
   weightsBytes: number;
   contextWindow: number;
   kvAt?: (contextLength: number) => number;
+  /** weightsBytes is its whole figure at the window it runs with, KV cache included (CatalogModel.sizeAtWindow). */
+  sizeAtWindow?: boolean;
 }
 
 export interface SizeBounds {
@@ -35,8 +40,10 @@ export interface SizeBounds {
 /** The least and the most `m` can take loaded at `contextLength`. */
 export function sizeBounds(m: ModelFacts, contextLength: number): SizeBounds {
   const w = Math.max(0, m.weightsBytes);
+  const minBytes = Math.floor(w * (1 - WEIGHTS_TOLERANCE));
+  if (m.sizeAtWindow) return { minBytes, maxBytes: Math.ceil(w * UPPER_FACTOR) };
   const most = m.kvAt ? (w + m.kvAt(contextLength)) * UPPER_FACTOR : w * UNKNOWN_KV_FACTOR;
-  return { minBytes: Math.floor(w * (1 - WEIGHTS_TOLERANCE)), maxBytes: Math.ceil(most) + BUFFER_BYTES };
+  return { minBytes, maxBytes: Math.ceil(most) + BUFFER_BYTES };
 }
 
 /** Within the bounds (a model whose weights are not known has none, and nothing about it is believed). */

@@ -33,6 +33,8 @@ export interface CatalogModel extends ModelDescription {
   weights?: string;
   /** How it fits there, as an engine that plans its own memory says (EngineModel.fit), as of the list. */
   fit?: EngineFit;
+  /** sizeBytes is its whole memory at the window its engine runs it with, KV cache included (EngineModel.sizeAtWindow). */
+  sizeAtWindow?: boolean;
 }
 
 /** A list whose models carry their engine's own fit is read again after this long: the fit changes with every load there. */
@@ -245,6 +247,7 @@ export class Catalog {
       if (show?.weights) model.weights = show.weights;
       if (isCloudModel(tag)) model.cloud = true;
       else if (tag.fit) model.fit = tag.fit;
+      if (tag.sizeAtWindow) model.sizeAtWindow = true;
       return model;
     });
     // Drop show answers for models that are gone.

@@ -24,6 +24,7 @@ export interface RamSummary {
   swapTotalBytes: number;
   swapUsedBytes: number;
   budgetBytes: number;
+  /** What the loaded models count for, as the planner counts them (load-planning.ts heldBytes). */
   loadedBytes: number;
   /** What one more model may take now: min(budget − loaded, available − buffer). */
   headroomBytes: number;

@@ -12,7 +12,7 @@ import type { Loader } from '../loading/loader.js';
 import { assessFit, kvCacheBytes, roomBytes, VRAM_ADMISSION } from '../loading/planner.js';
 import { resolveRamPolicy, type RamMonitor } from '../loading/ram.js';
 import { describeFigure } from '../loading/learned-size.js';
-import { runnerFor } from '../loading/load-planning.js';
+import { heldTotal, runnerFor } from '../loading/load-planning.js';
 import type { Catalog, CatalogModel } from './catalog.js';
 import { MODEL_DATABASE, type ModelEntry } from './model-db.js';
 import { toLoaded, type HostCapacity, type LoadedModel, type ModelCard, type ModelsOverview, type ModelSummary, type RamSummary } from './overview-types.js';
@@ -81,11 +81,18 @@ export class ModelOverview {
     return (await this.backend.ps({ signal })).map(toLoaded);
   }
 
+  /** What the loaded models count for together: as the planner counts them where it plans memory (a model's need where its engine reports nothing it holds), else as the engine lists them. */
+  private async heldBytes(running: RunningModel[], view: HostView): Promise<number> {
+    if (!this.backend.can.managesMemory || running.length === 0) return running.reduce((sum, m) => sum + m.size, 0);
+    const models = (await this.catalog.list().catch(() => undefined))?.models ?? [];
+    return heldTotal({ backend: this.backend, settings: this.settings, learned: (...a) => this.loader.learned(...a) }, models, running, view);
+  }
+
   /** The host's memory and this machine's readings, for list_models, ollm://system/ram and doctor. */
   async ramSummary(running: RunningModel[]): Promise<RamSummary & { view: HostView }> {
     const [reading, view] = await Promise.all([this.ram.read(), this.loader.hostMemory.view(running)]);
     const policy = resolveRamPolicy(this.settings.ram, reading);
-    const loadedBytes = running.reduce((sum, m) => sum + m.size, 0);
+    const loadedBytes = await this.heldBytes(running, view);
     const { memory } = view;
     const known = memory.vram !== undefined || memory.ram !== undefined || memory.ceilingBytes !== undefined;
     const headroom = memory.vram
@@ -123,7 +130,7 @@ export class ModelOverview {
     };
   }
 
-  private summarize(model: CatalogModel, running: RunningModel[], view: HostView): ModelSummary {
+  private summarize(model: CatalogModel, running: RunningModel[], view: HostView, loadedBytes: number): ModelSummary {
     const isLoaded = running.some((l) => l.name === model.name);
     const { slots, kvType } = runnerFor(model, view);
     const planned = !model.cloud && this.backend.can.managesMemory;
@@ -136,7 +143,7 @@ export class ModelOverview {
           ...(learned && { learnedBytes: learned.plannedBytes }),
           kvBytes: kvCacheBytes(model.kvShape, contextLength, kvType) * slots,
           isLoaded,
-          loadedBytes: running.reduce((s, r) => s + r.size, 0),
+          loadedBytes,
           memory: view.memory,
           policy: view.policy,
         });
@@ -179,7 +186,7 @@ export class ModelOverview {
     const { view, ...ram } = await this.ramSummary(running);
     const overview: ModelsOverview = {
       host: this.host,
-      models: snapshot.models.map((m) => this.summarize(m, running, view)),
+      models: snapshot.models.map((m) => this.summarize(m, running, view, ram.loadedBytes)),
       loaded: running.map(toLoaded),
       ram,
     };
@@ -194,10 +201,10 @@ export class ModelOverview {
   /** One installed model in full; throws model_not_found with the pull hint when absent. */
   async modelCard(name: string, signal?: AbortSignal): Promise<ModelCard> {
     const [model, running] = await Promise.all([this.catalog.resolve(name, signal ? { signal } : {}), this.backend.ps({ signal })]);
-    const { view } = await this.ramSummary(running);
+    const { view, loadedBytes } = await this.ramSummary(running);
     const loaded = running.map(toLoaded);
     const card: ModelCard = {
-      ...this.summarize(model, running, view),
+      ...this.summarize(model, running, view, loadedBytes),
       digest: model.digest,
       modifiedAt: model.modifiedAt,
       contextSource: model.contextSource,

@@ -282,6 +282,8 @@ export class LlamacppBackend implements Engine {
       model: m.name,
       modified_at: new Date(0),
       size: m.sizeBytes,
+      // weights + KV cache + prompt cache at its --ctx-size (or the size set in settings): all it takes there
+      ...(m.sizeSource !== 'unknown' && { sizeAtWindow: true }),
       // the window it runs with in it (its server's own once seen): a new one is a new card (catalog.ts caches by digest)
       digest: `llamacpp:${m.id}:${m.args.file ?? ''}:${m.facts?.fileBytes ?? 0}:${m.args.ctxSize ?? 0}${m.runtime ? `:${m.runtime.nCtx}x${m.runtime.slots}` : ''}`,
       details: { parent_model: '', format: 'gguf', family: arch, families: arch ? [arch] : [], parameter_size: parameterSize(m.facts?.parameterCount), quantization_level: m.facts?.quantization ?? '' },
