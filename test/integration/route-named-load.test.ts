@@ -38,6 +38,29 @@ describe('a named model whose load fails', () => {
   });
 });
 
+describe('a named model another client unloads as it loads', () => {
+  it('is loaded again, and answers: the call is neither failed nor answered by another model', async () => {
+    const core = await setup();
+    fake.setLatency('/api/ps', 150); // the loader's reading after the load comes after the other client's unload
+    let unloaded = false;
+    const other = setInterval(() => {
+      if (unloaded || !fake.loaded().some((m) => m.name === 'llama3.2:latest')) return;
+      unloaded = true;
+      void fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:latest', keep_alive: 0 }) });
+    }, 2);
+    try {
+      const r = await routeAndGenerate(core, { prompt: PROMPT, task: 'general', model: 'llama3.2' });
+      expect(unloaded).toBe(true);
+      expect(r.model).toBe('llama3.2:latest');
+      expect(r.fallbacks).toEqual([]);
+      expect(fake.loadCount('llama3.2:latest')).toBe(2);
+      expect(answeredBy(PROMPT)).toEqual(['llama3.2:latest']);
+    } finally {
+      clearInterval(other);
+    }
+  });
+});
+
 describe('the rest of the route, as before', () => {
   it('a routed call whose first candidate fails to load goes on to the next', async () => {
     const core = await setup();

@@ -9,7 +9,8 @@ import { PlannerMoved, type Planner } from '../../src/orchestrator/engines/plann
 import { boxRefusal } from '../../src/orchestrator/engines/ollm/ollm-answers.js';
 import type { Engine } from '../../src/orchestrator/engines/engine.js';
 import type { LoadOutcome, LoadRequest } from '../../src/orchestrator/loading/load-types.js';
-import { loadCandidate, namedByCaller, noteFailure, type Named } from '../../src/orchestrator/jobs/route-load.js';
+import { loadCandidate, NAMED_RELOADS, namedByCaller, noteFailure, type Named } from '../../src/orchestrator/jobs/route-load.js';
+import { UnloadedMeanwhile } from '../../src/orchestrator/loading/load-ops.js';
 
 const OK = { model: 'llama3.1:8b', action: 'already_loaded' } as LoadOutcome;
 const PLANNER: Planner = { url: 'http://127.0.0.1:1/mcp', token: 'x'.repeat(32), pid: 4242 };
@@ -86,6 +87,25 @@ describe("a named model's failed load", () => {
     noteFailure(named, 'phi3:mini', err);
     noteFailure(named, 'llama3.1:8b', failure()); // its generation failed: the route goes on as ever
     expect(named.loadFailed).toBe(false);
+  });
+
+  it(`unloaded by another client as it loaded: loaded again (up to ${NAMED_RELOADS} times), the named model having no other to fall back on`, async () => {
+    const gone = () => new UnloadedMeanwhile(failure());
+    const named: Named = { model: 'llama3.1:8b', loadFailed: false };
+    const h = host(gone(), gone(), OK);
+    await expect(loadCandidate(h, { model: 'llama3.1:8b' }, named)).resolves.toBe(OK);
+    expect(h.asked).toHaveLength(3);
+    // past the bound: its failed load, said as such
+    const h2 = host(...Array.from({ length: NAMED_RELOADS + 1 }, gone), OK);
+    await expect(loadCandidate(h2, { model: 'llama3.1:8b' }, named)).rejects.toBeInstanceOf(NamedLoadFailed);
+    expect(h2.asked).toHaveLength(NAMED_RELOADS + 1);
+    // a routed candidate goes on to the next model at once; a named one's other failures are not retried
+    const h3 = host(gone(), OK);
+    await expect(loadCandidate(h3, { model: 'phi3:mini' }, named)).rejects.toBeInstanceOf(UnloadedMeanwhile);
+    expect(h3.asked).toHaveLength(1);
+    const h4 = host(failure(), OK);
+    await expect(loadCandidate(h4, { model: 'llama3.1:8b' }, named)).rejects.toBeInstanceOf(NamedLoadFailed);
+    expect(h4.asked).toHaveLength(1);
   });
 
   it('is named by the caller only: not when a planner chose the model', () => {

@@ -16,6 +16,7 @@ import { PlannerMoved, sharedOf } from '../engines/planned-elsewhere.js';
 import type { Engine } from '../engines/engine.js';
 import type { LoadOutcome, LoadRequest } from '../loading/load-types.js';
 import { findModel } from '../models/catalog.js';
+import { UnloadedMeanwhile } from '../loading/load-ops.js';
 import type { RouteRequest } from '../generation/route-types.js';
 
 /** The model `req`'s caller named, by its listed name; undefined when it named none (or a planner chose it, or none is listed by that name). */
@@ -36,16 +37,24 @@ export interface LoadHost {
   engine: Engine;
 }
 
+/** Loads of the named model made again after another client unloaded it under them (UnloadedMeanwhile). */
+export const NAMED_RELOADS = 2;
+
 /**
  * The candidate's load (`req.model`); planned once more when the engine's planner changed under it
- * (see above). The `named` model's failed load is said as such (NamedLoadFailed).
+ * (see above). The `named` model, having no other model to fall back on, is loaded again when
+ * another client unloaded it as it loaded (up to NAMED_RELOADS times); its failed load is said as
+ * such (NamedLoadFailed).
  */
 export async function loadCandidate(host: LoadHost, req: LoadRequest, named?: Named): Promise<LoadOutcome> {
-  try {
-    return await loadAgainIfMoved(host, req);
-  } catch (err) {
-    if (named?.model !== req.model || req.signal?.aborted) throw err;
-    throw namedLoadFailed(err, req.model);
+  const isNamed = named?.model === req.model;
+  for (let again = 0; ; again++) {
+    try {
+      return await loadAgainIfMoved(host, req);
+    } catch (err) {
+      if (!isNamed || req.signal?.aborted) throw err;
+      if (!(err instanceof UnloadedMeanwhile) || again >= NAMED_RELOADS) throw namedLoadFailed(err, req.model);
+    }
   }
 }
 

@@ -183,7 +183,15 @@ export async function confirmLoaded(backend: Engine, model: string, contextLengt
   const what = last
     ? `it runs with a ${last.context_length}-token context, not the ${contextLength} tokens asked for — the model or the server may cap it (OLLAMA_CONTEXT_LENGTH); shorten the prompt or choose a model with a larger window`
     : 'it is not in /api/ps after loading — another client may have unloaded it; try again';
-  throw new HostError('server_error', `${backend.who} loaded ${model}, but ${what}.`, backend.host);
+  const err = new HostError('server_error', `${backend.who} loaded ${model}, but ${what}.`, backend.host);
+  throw last ? err : new UnloadedMeanwhile(err);
+}
+
+/** A load the engine carried out whose model was gone from its list by the time it was read: another client unloaded it meanwhile (loading it again may well hold). */
+export class UnloadedMeanwhile extends HostError {
+  constructor(err: HostError) {
+    super(err.kind, err.message, err.host);
+  }
 }
 
 /**
