@@ -2,11 +2,14 @@
  * What a model's answers on a host showed of its speed, pure: the engine's own timings of each
  * answer (stream.ts: reading the prompt — the tokens its cache did not hold — and generating),
  * kept per host and model as the median of the last KEEP_SAMPLES rates, with the answers' lengths
- * and how often they ran into their limit. A rate that is no measurement — faster or slower than
- * any engine runs, or from too few tokens to time — is not learned. The book is bounded: past
+ * per task and how often they ran into their limit (answer-length.ts). A rate that is no
+ * measurement — faster or slower than any engine runs, or from too few tokens to time — is not
+ * learned; a prompt too short to time is kept apart as a floor (an engine reads a long prompt at
+ * least as fast), used only until a prompt long enough was timed. The book is bounded: past
  * MAX_PLACES places the least recently seen is forgotten. Kept in the state database by
  * stores/speeds.ts; the estimator reads it (estimate.ts).
  */
+import { learnLength, lengthOf, parseTaskLengths, type AnswerLengths, type LearnedLength } from './answer-length.js';
 
 /** One answer's figures, engine-neutral. */
 export interface SpeedSample {
@@ -22,6 +25,10 @@ export interface SpeedSample {
   cut: boolean;
   /** The request's time beyond loading, queueing, reading and generating (this server's own work, the network, the engine's scheduling), ms. */
   overheadMs?: number | undefined;
+  /** The kind of work asked (a TaskType): answers' lengths are learned per task. */
+  task?: string | undefined;
+  /** The model's size (its weights' bytes): what the host's speed for other models is scaled by (host-rates.ts). */
+  sizeBytes?: number | undefined;
 }
 
 /** One host and model's recent figures, newest last. */
@@ -36,18 +43,23 @@ export interface SpeedRecord {
   cut: number[];
   /** Seconds of a request beyond reading and generating. */
   overhead: number[];
+  /** Prompt tokens per second of prompts too short to time (fewer than MIN_PROMPT_TOKENS): a floor. */
+  short?: number[];
+  /** Answers' lengths by task (answers, cut above are every task's, and those of samples without one). */
+  tasks?: Record<string, AnswerLengths>;
+  /** The model's size when last measured. */
+  bytes?: number;
   lastMs: number;
 }
 
 export type SpeedBook = Record<string, SpeedRecord>;
 
 /** What was learned of a model on a host, for the estimator; a figure is absent until measured. */
-export interface LearnedSpeeds {
+export interface LearnedSpeeds extends LearnedLength {
   promptTokensPerSecond?: number;
+  /** The rate short prompts were read at, while no prompt long enough to time was: the least a longer one reads at. */
+  promptFloorTokensPerSecond?: number;
   tokensPerSecond?: number;
-  /** The typical length of an answer that ended by itself, and the share of answers cut at their limit. */
-  answerTokens?: number;
-  cutShare?: number;
   /** A request's seconds beyond reading its prompt and writing its answer. */
   overheadSeconds?: number;
 }
@@ -67,6 +79,8 @@ export const MIN_OUTPUT_TOKENS = 8;
 
 /** The book's key of a host and model. */
 export const speedKey = (host: string, model: string): string => JSON.stringify([host, model]);
+/** How every key of a host's models begins: `["host",`. */
+export const hostPrefix = (host: string): string => `${JSON.stringify([host]).slice(0, -1)},`;
 
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 const keep = (list: readonly number[], v: number) => [...list, v].slice(-KEEP_SAMPLES);
@@ -80,8 +94,15 @@ export function plausibleRate(tokens: number, ms: number | undefined, minTokens:
 
 /** The prompt rate of a sample: the tokens the engine read (its cache's left out) over its time reading them. */
 export function promptRate(s: SpeedSample): number | undefined {
-  const read = s.promptTokens - Math.min(s.promptTokens, Math.max(0, s.cachedPromptTokens ?? 0));
-  return plausibleRate(read, s.promptMs, MIN_PROMPT_TOKENS, MAX_PROMPT_RATE);
+  return plausibleRate(readTokens(s), s.promptMs, MIN_PROMPT_TOKENS, MAX_PROMPT_RATE);
+}
+
+const readTokens = (s: SpeedSample) => s.promptTokens - Math.min(s.promptTokens, Math.max(0, s.cachedPromptTokens ?? 0));
+
+/** The rate of a prompt too short to time as a rate (its fixed costs weigh), which a longer prompt is read at least as fast as. */
+export function shortPromptRate(s: SpeedSample): number | undefined {
+  const read = readTokens(s);
+  return read < MIN_PROMPT_TOKENS ? plausibleRate(read, s.promptMs, 1, MAX_PROMPT_RATE) : undefined;
 }
 
 export function generateRate(s: SpeedSample): number | undefined {
@@ -91,10 +112,11 @@ export function generateRate(s: SpeedSample): number | undefined {
 /** The book with one answer's figures learned at host and model; the same book when it taught nothing. */
 export function learnSpeed(book: SpeedBook, host: string, model: string, s: SpeedSample, now: number): SpeedBook {
   const p = promptRate(s);
+  const short = shortPromptRate(s);
   const g = generateRate(s);
   const length = finite(s.outputTokens) && s.outputTokens > 0 ? s.outputTokens : undefined;
   const overhead = finite(s.overheadMs) && s.overheadMs >= 0 && s.overheadMs / 1000 <= MAX_OVERHEAD_SECONDS ? s.overheadMs / 1000 : undefined;
-  if (p === undefined && g === undefined && length === undefined) return book;
+  if (p === undefined && short === undefined && g === undefined && length === undefined) return book;
   const key = speedKey(host, model);
   const had = book[key] ?? { prompt: [], generate: [], answers: [], cut: [], overhead: [], lastMs: 0 };
   const next: SpeedRecord = {
@@ -103,9 +125,20 @@ export function learnSpeed(book: SpeedBook, host: string, model: string, s: Spee
     answers: length === undefined || s.cut ? had.answers : keep(had.answers, length),
     cut: length === undefined ? had.cut : keep(had.cut, s.cut ? 1 : 0),
     overhead: overhead === undefined ? had.overhead : keep(had.overhead, overhead),
+    ...((short !== undefined || had.short) && { short: short === undefined ? had.short! : keep(had.short ?? [], short) }),
+    ...((had.tasks || (s.task && length !== undefined)) && { tasks: withTask(had.tasks, s.task, length, s.cut) }),
+    ...(finite(s.sizeBytes) && s.sizeBytes > 0 ? { bytes: s.sizeBytes } : had.bytes !== undefined && { bytes: had.bytes }),
     lastMs: now,
   };
   return bounded({ ...book, [key]: next });
+}
+
+/** The lengths by task with one answer's added (the same when the sample names no task or wrote nothing). */
+function withTask(had: Record<string, AnswerLengths> | undefined, task: string | undefined, length: number | undefined, cut: boolean): Record<string, AnswerLengths> {
+  const out: Record<string, AnswerLengths> = Object.create(null) as Record<string, AnswerLengths>;
+  for (const [k, v] of Object.entries(had ?? {})) out[k] = v;
+  if (task && length !== undefined) out[task] = learnLength(out[task], length, cut);
+  return out;
 }
 
 /** At most MAX_PLACES places: the least recently seen go first. */
@@ -123,24 +156,34 @@ export function median(xs: readonly number[]): number | undefined {
   return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
-
-/** What the book says of a model on a host. */
-export function speedsAt(book: SpeedBook, host: string, model: string): LearnedSpeeds {
+/**
+ * What the book says of a model on a host; with `task`, its answers' lengths are those of that
+ * task — the model's own there, else every model's on the host, else (none of the task seen) the
+ * model's answers of any task.
+ */
+export function speedsAt(book: SpeedBook, host: string, model: string, task?: string): LearnedSpeeds {
   const r = book[speedKey(host, model)];
-  if (!r) return {};
-  const out: LearnedSpeeds = {};
+  const lengths = task === undefined ? undefined : taskLengths(book, host, model, task);
+  if (!r) return lengths ?? {};
+  const out: LearnedSpeeds = lengths ?? lengthOf([{ answers: r.answers, cut: r.cut }]);
   const p = median(r.prompt);
+  const floor = median(r.short ?? []);
   const g = median(r.generate);
-  const a = median(r.answers);
-  const c = mean(r.cut);
   const o = median(r.overhead);
   if (o !== undefined) out.overheadSeconds = o;
   if (p !== undefined) out.promptTokensPerSecond = p;
+  else if (floor !== undefined) out.promptFloorTokensPerSecond = floor;
   if (g !== undefined) out.tokensPerSecond = g;
-  if (a !== undefined) out.answerTokens = a;
-  if (c !== undefined) out.cutShare = c;
   return out;
+}
+
+/** A task's answer lengths: the model's own on the host, else every model's there; undefined when none was seen. */
+function taskLengths(book: SpeedBook, host: string, model: string, task: string): LearnedLength | undefined {
+  const own = book[speedKey(host, model)]?.tasks?.[task];
+  if (own) return lengthOf([own]);
+  const here = hostPrefix(host);
+  const others = Object.entries(book).flatMap(([key, r]) => (r.tasks?.[task] && key.startsWith(here) ? [r.tasks[task]] : []));
+  return others.length ? lengthOf(others) : undefined;
 }
 
 /** A stored record, its figures checked (a person may have edited the database); null when it is not one. */
@@ -155,6 +198,9 @@ export function parseSpeedRecord(raw: unknown): SpeedRecord | null {
     answers: list(r.answers, 100_000_000),
     cut: list(r.cut, 1),
     overhead: list(r.overhead, MAX_OVERHEAD_SECONDS),
+    ...(Array.isArray(r.short) && { short: list(r.short, MAX_PROMPT_RATE).filter((x) => x >= MIN_RATE) }),
+    ...(r.tasks !== undefined && { tasks: parseTaskLengths(r.tasks, list) }),
+    ...(typeof r.bytes === 'number' && Number.isFinite(r.bytes) && r.bytes > 0 && { bytes: r.bytes }),
     lastMs,
   };
 }
@@ -169,8 +215,8 @@ interface Generated {
   generatingMs?: number;
 }
 
-/** One answer's figures to learn from; `beyondMs`: the request's time past loading and queueing, when known. */
-export function speedSample(out: Generated, beyondMs?: number): SpeedSample {
+/** One answer's figures to learn from; `beyondMs`: the request's time past loading and queueing, when known; `task`: the work asked. */
+export function speedSample(out: Generated, beyondMs?: number, task?: string, sizeBytes?: number): SpeedSample {
   const timed = out.promptMs !== undefined && out.generatingMs !== undefined && beyondMs !== undefined;
   return {
     promptTokens: out.promptTokens,
@@ -180,6 +226,8 @@ export function speedSample(out: Generated, beyondMs?: number): SpeedSample {
     generationMs: out.generatingMs,
     cut: out.doneReason === 'length',
     ...(timed && { overheadMs: Math.max(0, beyondMs - out.promptMs! - out.generatingMs!) }),
+    ...(task !== undefined && { task }),
+    ...(sizeBytes !== undefined && { sizeBytes }),
   };
 }
 

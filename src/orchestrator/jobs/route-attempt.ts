@@ -222,7 +222,9 @@ function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: Lo
   void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
   const total = Math.round(performance.now() - t.started);
   // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is believed to have held is left out of the rate
-  const sample = speedSample({ ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens }, total - loadMs - out.queueMs);
+  // answers' lengths are learned per task; the model's size lets the host's speed stand for models not yet measured there
+  const size = unit.overview.models.find((m) => m.name === candidate.model)?.sizeBytes;
+  const sample = speedSample({ ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens }, total - loadMs - out.queueMs, task, size);
   void parts.records.speeds?.record(host.name, candidate.model, sample);
   const answerId = parts.records.outcomes.answered(place);
   const many = parts.fleet.hosts.length > 1;

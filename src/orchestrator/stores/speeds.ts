@@ -48,9 +48,9 @@ export class SpeedStore {
     return this.current;
   }
 
-  /** What was learned of `model` on `host`. */
-  at(host: string, model: string): LearnedSpeeds {
-    return speedsAt(this.current, host, model);
+  /** What was learned of `model` on `host`; with `task`, its answers' lengths for that task (speed-learning.ts speedsAt). */
+  at(host: string, model: string, task?: string): LearnedSpeeds {
+    return speedsAt(this.current, host, model, task);
   }
 
   /** One answer's figures, added with the next group commit (no call waits on it). Never throws. */
