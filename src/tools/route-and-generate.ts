@@ -57,7 +57,7 @@ export const routeResultSchema = z.object({
   ledger: ledgerSchema.optional(),
   advice: z
     .object({
-      expectedSeconds: z.number().describe('load (when not loaded), waiting for a slot (when all are busy), then the answer at the expected speed: the whole job, every part and round of a split one'),
+      expectedSeconds: z.number().describe('load (when not loaded), waiting for a slot (when all are busy), then an answer as long as expected at the expected speed: the whole job, every part and round of a split one'),
       loadSeconds: z.number(),
       queueSeconds: z.number(),
       loaded: z.boolean(),
@@ -69,6 +69,8 @@ export const routeResultSchema = z.object({
       record: workRecordSchema.optional().describe('its track record for this kind of work here'),
       then: z.array(z.string()).describe('the models tried next if it failed'),
       part: z.object({ promptTokens: z.number(), maxTokens: z.number(), seconds: z.number() }).optional().describe("a split job's part: its prompt, its answer's limit, its seconds alone"),
+      answerTokens: z.number().optional().describe("the answer's tokens expected (a part's, for a split job): as such answers ran here, else typical of the work; maxTokens is only its bound"),
+      boundSeconds: z.number().optional().describe('the seconds should every answer run to its limit; left out when that is the time expected'),
       clientLimitSeconds: z.number().optional().describe('what your client waits for the call; left out when it waits as long as it takes'),
       handOverSeconds: z.number().optional().describe('the job outlasts what your client waits: the call would be answered at this many seconds with the parts done, the rest running on as a job'),
     })

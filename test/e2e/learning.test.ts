@@ -54,10 +54,11 @@ describe('routing that learns from verdicts', () => {
       // a dry run says who would answer, its record and the expected time, and generates nothing
       const generated = fake.generations().length;
       const dry = await s.client.callTool({ name: 'route_and_generate', arguments: { prompt: PROMPT, task: 'code', maxTokens: 200, dryRun: true } });
-      const advice = dry.structuredContent as Routed & { doneReason: string; advice: { expectedSeconds: number; loaded: boolean; record: { good: number; summary: string } } };
+      const advice = dry.structuredContent as Routed & { doneReason: string; advice: { expectedSeconds: number; boundSeconds?: number; loaded: boolean; record: { good: number; summary: string } } };
       expect(advice).toMatchObject({ model: good, doneReason: 'dry-run', advice: { loaded: true, record: { summary: expect.stringMatching(/good on \d+ of \d+ code answers here/) } } });
-      expect(advice.advice.expectedSeconds).toBeGreaterThan(0);
-      expect((dry.content as Array<{ text: string }>)[0]!.text).toMatch(/^Dry run: .* would take this code work — nothing was generated\.\nExpected: about [\d.]+ s \((measured|assumed) speeds\) for up to 200 tokens \(already loaded;/);
+      // as long as its code answers ran here (a few tokens), and apart, should it write all 200
+      expect(advice.advice.boundSeconds).toBeGreaterThan(advice.advice.expectedSeconds);
+      expect((dry.content as Array<{ text: string }>)[0]!.text).toMatch(/^Dry run: .* would take this code work — nothing was generated\.\nExpected: about [\d.]+ s \((measured|assumed) speeds\) for ~\d+ tokens of answer, as code answers ran here, up to 200 \(already loaded;/);
       expect(fake.generations().length).toBe(generated);
       // list_models and show_status show the records
       const listed = (await s.client.callTool({ name: 'list_models', arguments: {} })).structuredContent as { models: Array<{ name: string; record?: Record<string, { bad: number; good: number }> }> };

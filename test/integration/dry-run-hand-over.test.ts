@@ -71,7 +71,7 @@ describe("a split job's dry run", () => {
     const a = r.advice!;
     const part = a.part!;
     expect(r.text).not.toMatch(/^Expected:/m); // the unlabelled line that mixed a part's prompt with the whole job's time
-    expect(r.text).toMatch(new RegExp(`^Each part: up to ${part.maxTokens} tokens of answer from ~${part.promptTokens} prompt tokens, about [\\d.]+ s\\.$`, 'm'));
+    expect(r.text).toMatch(new RegExp(`^Each part: ~${a.answerTokens} tokens of answer, typical of [a-z]+ work \\(none seen here yet\\), up to ${part.maxTokens}, from ~${part.promptTokens} prompt tokens, about [\\d.]+ s\\.$`, 'm'));
     expect(r.text).toMatch(new RegExp(`^Whole job: ${r.split!.parts} parts( \\(\\d+ at a time\\))? and ${r.split!.rounds} combining rounds?, about [\\d.]+ s \\((measured|assumed) speeds\\) in all \\(.*s reading prompts in all;`, 'm'));
     // a part reads a share of the input and takes a share of the time; the whole job's figures are all of it
     expect(part.promptTokens).toBeLessThan(logInput().tokens);

@@ -1,6 +1,7 @@
 // Fair between clients (issue 43, item 2): while one client's long split job holds the 14B model's
 // slot, another client's quick call goes to the small model that fits beside it in free memory —
-// and a call that names the busy model (or its parts, which the split planner gave it) stays.
+// and a call that names the busy model (or its parts, which the split planner gave it), or whose
+// model the user preferred for the work (issue 73), stays.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
@@ -62,6 +63,19 @@ describe("a quick call beside another client's long split job", () => {
     expect(named.model).toBe('qwen2.5:14b');
     expect(named.reason).toMatch(/^qwen2\.5:14b was named by the caller/);
     expect(named.metrics.queueMs).toBeGreaterThan(0);
+    await job;
+  }, 60_000);
+
+  it('a call whose model the user preferred for the work stays on the busy model too, waiting its turn (issue 73)', async () => {
+    const { fake, core } = await machine();
+    await core.preferences.set('fast', { model: 'qwen2.5:14b', task: 'fast', at: new Date().toISOString() });
+    const job = offload(core, { prompt: 'Which errors occurred in this log?', model: 'qwen2.5:14b', useMemory: false, inputs: gathered(longLog()) });
+    await partBegun(fake);
+    const preferred = await routeAndGenerate(core, { prompt: 'Say hello in French.', task: 'fast', useMemory: false });
+    expect(preferred.model).toBe('qwen2.5:14b');
+    expect(preferred.reason).toMatch(/^qwen2\.5:14b is the model you preferred for fast work/);
+    expect(preferred.reason).not.toContain('answers sooner');
+    expect(preferred.metrics.queueMs).toBeGreaterThan(0);
     await job;
   }, 60_000);
 

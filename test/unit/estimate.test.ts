@@ -1,6 +1,8 @@
 /** The estimator (generation/estimate.ts): seconds of a plan from its shape and the speeds learned, or assumed and said so. */
 import { describe, expect, it } from 'vitest';
-import { aboutSeconds, assumedSpeeds, estimateSeconds, expectedAnswerTokens, type EstimateInput, type SpeedFacts } from '../../src/orchestrator/generation/estimate.js';
+import { aboutSeconds, assumedSpeeds, estimateSeconds, expectedAnswerTokens, typicalAnswerTokens, type EstimateInput, type SpeedFacts } from '../../src/orchestrator/generation/estimate.js';
+import { hostRates } from '../../src/orchestrator/generation/host-rates.js';
+import { learnSpeed } from '../../src/orchestrator/generation/speed-learning.js';
 
 const one: EstimateInput = { loadSeconds: 0, queueSeconds: 0, promptTokens: 0, answerTokens: 0, parts: 1, width: 1, rounds: 0 };
 const measured: SpeedFacts = { hostKind: 'cpu', sizeBytes: 2e9, promptTokensPerSecond: 100, tokensPerSecond: 10 };
@@ -68,19 +70,70 @@ describe('estimateSeconds', () => {
   });
 });
 
-describe('expectedAnswerTokens', () => {
-  it('is the limit until an answer was seen, the typical answer when they end by themselves, the limit when they are cut', () => {
-    expect(expectedAnswerTokens(1000)).toBe(1000);
-    expect(expectedAnswerTokens(1000, { answerTokens: 300, cutShare: 0 })).toBe(300);
-    expect(expectedAnswerTokens(200, { answerTokens: 300, cutShare: 0 })).toBe(200);
-    expect(expectedAnswerTokens(1000, { cutShare: 1 })).toBe(1000);
-    expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5 })).toBe(600);
+describe('expectedAnswerTokens (issue 73: the limit is a bound, not an expectation)', () => {
+  it('is a typical answer of the work until one was seen, never the whole limit', () => {
+    expect(expectedAnswerTokens(4096, {}, typicalAnswerTokens('general'))).toBe(350);
+    expect(expectedAnswerTokens(4096, {}, typicalAnswerTokens('fast'))).toBeLessThan(typicalAnswerTokens('general'));
+    expect(expectedAnswerTokens(64, {}, typicalAnswerTokens('reasoning'))).toBe(64); // within the limit
   });
 
-  it('takes the length given for a model none of whose answers was seen (within the limit), and only then', () => {
-    expect(expectedAnswerTokens(1000, {}, 400)).toBe(400);
-    expect(expectedAnswerTokens(300, {}, 400)).toBe(300);
-    expect(expectedAnswerTokens(1000, { answerTokens: 900, cutShare: 0 }, 400)).toBe(900);
-    expect(expectedAnswerTokens(1000, { cutShare: 1 }, 400)).toBe(1000);
+  it('is as long as the answers that ended by themselves ran, within the limit', () => {
+    expect(expectedAnswerTokens(1000, { answerTokens: 300, cutShare: 0 }, 350)).toBe(300);
+    expect(expectedAnswerTokens(200, { answerTokens: 300, cutShare: 0 }, 350)).toBe(200);
+  });
+
+  it('takes a cut answer as long as it was cut at (or as the others, when longer), not as the whole of a larger limit', () => {
+    // cut at 16 tokens of a 16-token limit: asked again with 4096, as long as such answers end (the typical one)
+    expect(expectedAnswerTokens(4096, { cutShare: 1, cutTokens: 16 }, 350)).toBe(350);
+    // cut at 4096 (it runs on): with 4096 again, the whole limit
+    expect(expectedAnswerTokens(4096, { cutShare: 1, cutTokens: 4096 }, 350)).toBe(4096);
+    expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5, cutTokens: 1000 }, 350)).toBe(600);
+    // a record from before cut lengths were kept: the cut share at the limit, as before
+    expect(expectedAnswerTokens(1000, { answerTokens: 200, cutShare: 0.5 }, 350)).toBe(600);
+  });
+});
+
+describe('speeds assumed from what the host is', () => {
+  it('runs the part of a model beyond a GPU host\'s VRAM at the CPU\'s speeds', () => {
+    const fits = assumedSpeeds({ hostKind: 'gpu', sizeBytes: 9e9, vramBytes: 24e9 });
+    const spills = assumedSpeeds({ hostKind: 'gpu', sizeBytes: 9e9, vramBytes: 4.5e9 });
+    const cpu = assumedSpeeds({ hostKind: 'cpu', sizeBytes: 9e9 });
+    expect(fits).toEqual(assumedSpeeds({ hostKind: 'gpu', sizeBytes: 9e9 }));
+    expect(spills.tokensPerSecond).toBeLessThan(fits.tokensPerSecond);
+    expect(spills.tokensPerSecond).toBeGreaterThan(cpu.tokensPerSecond);
+    // half on each: 1 / (0.5/22.2 + 0.5/4.44) tokens/s
+    expect(spills.tokensPerSecond).toBeCloseTo(1 / (0.5 / (200e9 / 9e9) + 0.5 / (40e9 / 9e9)), 5);
+  });
+
+  it("takes a model not yet measured at what the host's other models showed, scaled to its size", () => {
+    // llama3.2 (2 GB) measured writing 400 tokens/s and reading 2,000 prompt tokens/s on this host
+    const book = learnSpeed({}, 'box', 'llama3.2', { promptTokens: 2000, promptMs: 1000, outputTokens: 400, generationMs: 1000, cut: false, sizeBytes: 2e9 }, 1);
+    const host = hostRates(book, 'box', 'llama3.1:8b');
+    expect(host).toEqual({ hostBandwidth: 800e9, hostPromptScale: 4000e9 });
+    expect(hostRates(book, 'box', 'llama3.2')).toEqual({}); // its own figures are its own, not the host's
+    expect(hostRates(book, 'other')).toEqual({});
+    const scaled = assumedSpeeds({ hostKind: 'cpu', sizeBytes: 4e9, ...host });
+    expect(scaled).toEqual({ promptTokensPerSecond: 1000, tokensPerSecond: 200, fromHost: { prompt: true, answer: true } });
+    const e = estimateSeconds({ ...one, promptTokens: 1000, answerTokens: 200 }, { hostKind: 'cpu', sizeBytes: 4e9, ...host });
+    expect(e.seconds).toBeCloseTo(2);
+    expect(e.known).toBe(false); // a guess still, for the limit's decision (limit-fit.ts)
+    expect(e.why).toBe("reading 1000 prompt tokens/s and writing 200 tokens/s, not yet measured for it: scaled from this host's other models");
+  });
+
+  it('takes the rate short prompts were read at as the least a prompt reads at, and says so: no longer "not yet measured"', () => {
+    const assumed = { hostKind: 'cpu' as const, sizeBytes: 4.9e9, tokensPerSecond: 400 };
+    const before = estimateSeconds({ ...one, promptTokens: 1000 }, assumed);
+    expect(before.why).toMatch(/reading [\d.]+ prompt tokens\/s \(assumed for a CPU host, not yet measured\)/);
+    expect(before.known).toBe(false);
+    const fast = estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptFloorTokensPerSecond: 5000 });
+    expect(fast.promptTokensPerSecond).toBe(5000);
+    expect(fast.known).toBe(true);
+    expect(fast.why).toMatch(/reading 5000 prompt tokens\/s \(measured here on short prompts\)/);
+    const slow = estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptFloorTokensPerSecond: 1 });
+    expect(slow.promptTokensPerSecond).toBe(before.promptTokensPerSecond); // a floor below the assumption lowers nothing
+    expect(slow.why).toMatch(/assumed for a CPU host; short prompts read here at 1\.0\/s/);
+    expect(slow.why).not.toMatch(/not yet measured/);
+    // a prompt timed whole wins over the floor
+    expect(estimateSeconds({ ...one, promptTokens: 1000 }, { ...assumed, promptTokensPerSecond: 200, promptFloorTokensPerSecond: 5000 }).promptTokensPerSecond).toBe(200);
   });
 });

@@ -169,3 +169,19 @@ describe('selectModel with a chosen model that cannot do the work', () => {
     expect(selectModel({ task: 'code' }, [{ ...qwen14, cloud: true }, coder], { ...made, allowCloud: true })!.model).toBe('qwen2.5:14b');
   });
 });
+
+describe("the ranking marks the user's choice (issue 73: it is served as chosen, never traded for time)", () => {
+  it('configured, preferred and made-for models are marked chosen, whatever learning does; the route\'s own candidates are not', () => {
+    const book = { [`${llama3.name}||general`]: { good: 30, bad: 0, failures: 0, timeouts: 0, cut: 0, wins: 0, losses: 0, speedSamples: 0, tokensPerSecond: 0 } };
+    const settings: RoutingSettings = { ...base, preferred: { general: qwen14.name }, learning: { book, rng: () => 0.5 } };
+    const s = selectModel({ task: 'general', complexity: 'low' }, [qwen14, { ...llama3, loaded: true }], settings)!;
+    expect(s.ranked.map((r) => [r.model, r.chosen === true])).toEqual([
+      [qwen14.name, true],
+      [llama3.name, false],
+    ]);
+    const configured = selectModel({ task: 'code' }, installed, { ...base, overrides: { code: qwen14.name } })!;
+    expect(configured.ranked[0]).toMatchObject({ model: qwen14.name, chosen: true });
+    expect(configured.ranked.slice(1).some((r) => r.chosen)).toBe(false);
+    expect(selectModel({ task: 'general' }, installed, base)!.ranked.some((r) => r.chosen)).toBe(false);
+  });
+});

@@ -6,8 +6,7 @@
 import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { Complexity } from './classify.js';
 import { evidenceByWork, evidenceFor, evidenceText, trackRecord, type EvidenceBook } from './learning.js';
-import type { Estimate, EstimateInput } from './estimate.js';
-import { timeLines, type DryRunLimit } from './advice-time.js';
+import { timeLines, type DryRunLimit, type TimedPlan } from './advice-time.js';
 import type { Advice, RouteResult } from './route-types.js';
 
 export type { Advice } from './route-types.js';
@@ -18,8 +17,8 @@ export interface AdviceInput {
   queue: ReadonlyArray<{ model: string; why: string; host?: string | undefined }>;
   models: readonly RouteCandidate[];
   book: EvidenceBook;
-  /** The plan's time (jobs/plan-estimate.ts): load, wait, reading the prompt, writing the answer. */
-  estimate: Estimate & { input: EstimateInput };
+  /** The plan's time (jobs/plan-estimate.ts): load, wait, reading the prompt, writing the answer expected; and its bound. */
+  estimate: TimedPlan;
   task: TaskType;
   profile: ProfileName;
   complexity: Complexity;
@@ -46,7 +45,7 @@ export function adviseRoute(a: AdviceInput): RouteResult & { advice: Advice } {
   const record = trackRecord(evidenceByWork(a.book, first.model, first.host), m ? { profiles: m.profiles, sizeBytes: m.sizeBytes, ...(m.parameterSize !== undefined && { parameterSize: m.parameterSize }) } : undefined)[a.profile];
   const round = (x: number) => Math.round(x * 10) / 10;
   const loaded = m?.loaded ?? false;
-  const said = timeLines({ estimate: time, maxTokens: a.maxTokens, loaded, busy: a.busy, limit: a.limit });
+  const said = timeLines({ estimate: time, maxTokens: a.maxTokens, task: a.task, loaded, busy: a.busy, limit: a.limit });
   const advice: Advice = {
     expectedSeconds: round(time.seconds),
     loadSeconds: round(loadSeconds),

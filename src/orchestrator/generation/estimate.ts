@@ -4,27 +4,24 @@
  * tokens the engine's cache already holds are not read again) and writing its answer — the parts
  * `width` at once (the first alone, so the model loads once), then each combining round, its
  * prompt the answers it combines. Speeds are what this host measured of the model
- * (speed-learning.ts); a speed not yet measured is assumed from the host's kind and the model's
- * size, and the estimate says so:
- *   - reading the prompt is compute-bound: ASSUMED_FLOPS (GPU 30 TFLOP/s, CPU 0.6 TFLOP/s) over
- *     2 FLOPs per parameter per token — an 8B model reads ~1,900 tokens/s on a GPU, ~40 on a CPU;
- *   - writing is bound by memory bandwidth: ASSUMED_BANDWIDTH (GPU 200 GB/s, CPU 40 GB/s) over the
- *     weights' bytes — a 4.7 GB model writes ~43 tokens/s on a GPU, ~9 on a CPU.
- * A host of unknown kind is assumed a CPU: the estimate errs long rather than short. What a
- * request takes beyond reading and writing (this server's own work, the network, the engine's
- * scheduling) is added per wave of requests as measured, none until it is.
+ * (speed-learning.ts); a speed not yet measured is taken from what the host is — its other models'
+ * measured speeds, else its kind and VRAM — and the model's size (assumed-speeds.ts), and the
+ * estimate says so. A prompt too short to time, read here, is a floor for the prompt speed until
+ * one long enough is timed. What a request takes beyond reading and writing (this server's own
+ * work, the network, the engine's scheduling) is added per wave of requests as measured, none until
+ * it is. The answer's length is the caller's to give (answer-length.ts: what such answers wrote
+ * here, not their limit).
  */
-import { parameterCount } from '../models/model-db.js';
-import type { LearnedSpeeds } from './speed-learning.js';
+import { assumedSpeeds, type HostSpeedFacts } from './assumed-speeds.js';
 
-export type HostKind = 'cpu' | 'gpu' | 'unknown';
+export { expectedAnswerTokens, typicalAnswerTokens } from './answer-length.js';
+export { ASSUMED_BANDWIDTH, ASSUMED_FLOPS, assumedSpeeds, type HostKind, type HostSpeedFacts } from './assumed-speeds.js';
 
-/** What the speeds are estimated from: those measured here, else the host's kind and the model's size. */
-export interface SpeedFacts {
-  hostKind: HostKind;
-  sizeBytes?: number | undefined;
-  parameterSize?: string | undefined;
+/** What the speeds are estimated from: those measured here, else what the host is and the model's size. */
+export interface SpeedFacts extends HostSpeedFacts {
   promptTokensPerSecond?: number | undefined;
+  /** The rate short prompts were read at here, while no longer one was timed: the prompt speed is at least this. */
+  promptFloorTokensPerSecond?: number | undefined;
   tokensPerSecond?: number | undefined;
   /** A request's seconds beyond reading and writing (this server's work, the network, the engine's scheduling), measured here; none assumed. */
   overheadSeconds?: number | undefined;
@@ -68,26 +65,44 @@ export interface Estimate {
   tokensPerSecond: number;
 }
 
-export const ASSUMED_FLOPS: Readonly<Record<HostKind, number>> = { gpu: 30e12, cpu: 0.6e12, unknown: 0.6e12 };
-export const ASSUMED_BANDWIDTH: Readonly<Record<HostKind, number>> = { gpu: 200e9, cpu: 40e9, unknown: 40e9 };
-/** Bytes a parameter takes (a 4-bit quantization with its overhead), and the size assumed of a model that says none. */
-const BYTES_PER_PARAMETER = 0.6;
-const DEFAULT_PARAMETERS = 8e9;
-
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
-const parametersOf = (f: SpeedFacts) => parameterCount(f.parameterSize) ?? (f.sizeBytes ? f.sizeBytes / BYTES_PER_PARAMETER : DEFAULT_PARAMETERS);
-const bytesOf = (f: SpeedFacts) => (f.sizeBytes && f.sizeBytes > 0 ? f.sizeBytes : parametersOf(f) * BYTES_PER_PARAMETER);
-
-/** The speeds assumed of a model never measured on a host of this kind. */
-export function assumedSpeeds(f: SpeedFacts): { promptTokensPerSecond: number; tokensPerSecond: number } {
-  return {
-    promptTokensPerSecond: clamp(ASSUMED_FLOPS[f.hostKind] / (2 * parametersOf(f)), 2, 20_000),
-    tokensPerSecond: clamp(ASSUMED_BANDWIDTH[f.hostKind] / bytesOf(f), 1, 200),
-  };
-}
-
 const rate = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v > 0;
 const fmt = (x: number) => (x >= 100 ? String(Math.round(x)) : x.toFixed(1));
+
+/** A speed, whether it was measured (for this model here), and where it comes from in words (`base`: what an unmeasured one was taken from). */
+interface Speed {
+  rate: number;
+  measured: boolean;
+  words: string;
+  base?: string;
+}
+
+/** A speed not measured for the model: the host's other models' taken to its size, else the host kind's. */
+function unmeasured(rate: number, fromHost: boolean, hostWords: string): Speed {
+  const base = fromHost ? "scaled from this host's other models" : `assumed for a ${hostWords} host`;
+  return { rate, measured: false, base, words: fromHost ? `not yet measured for it: ${base}` : `${base}, not yet measured` };
+}
+
+/**
+ * The prompt speed: measured; else, once short prompts were read here, the more of their rate (the
+ * least a longer prompt is read at) and the one taken from the host — measured for prompts like
+ * those; else the host's.
+ */
+function promptSpeed(f: SpeedFacts, host: Speed): Speed {
+  if (rate(f.promptTokensPerSecond)) return { rate: f.promptTokensPerSecond!, measured: true, words: 'measured here' };
+  const floor = f.promptFloorTokensPerSecond;
+  if (!rate(floor)) return host;
+  if (floor >= host.rate) return { rate: floor, measured: true, words: 'measured here on short prompts' };
+  return { rate: host.rate, measured: true, words: `${host.base}; short prompts read here at ${fmt(floor)}/s` };
+}
+
+/** Both speeds of the estimate: measured for the model here, else from what the host is. */
+function speedsOf(f: SpeedFacts): { prompt: Speed; answer: Speed } {
+  const assumed = assumedSpeeds(f);
+  const hostWords = f.hostKind === 'gpu' ? 'GPU' : 'CPU';
+  const answer = rate(f.tokensPerSecond) ? { rate: f.tokensPerSecond!, measured: true, words: 'measured here' } : unmeasured(assumed.tokensPerSecond, assumed.fromHost.answer, hostWords);
+  return { prompt: promptSpeed(f, unmeasured(assumed.promptTokensPerSecond, assumed.fromHost.prompt, hostWords)), answer };
+}
 
 /**
  * The seconds a plan takes. Each wave of requests at once takes as long as one request: its
@@ -95,11 +110,9 @@ const fmt = (x: number) => (x >= 100 ? String(Math.round(x)) : x.toFixed(1));
  * are those measured per request, so they hold for the widths they were measured at).
  */
 export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estimate {
-  const assumed = assumedSpeeds(speeds);
-  const pMeasured = rate(speeds.promptTokensPerSecond);
-  const gMeasured = rate(speeds.tokensPerSecond);
-  const p = pMeasured ? speeds.promptTokensPerSecond! : assumed.promptTokensPerSecond;
-  const g = gMeasured ? speeds.tokensPerSecond! : assumed.tokensPerSecond;
+  const { prompt, answer: written } = speedsOf(speeds);
+  const p = prompt.rate;
+  const g = written.rate;
   const width = Math.max(1, Math.floor(input.width) || 1);
   const parts = Math.max(1, Math.floor(input.parts) || 1);
   const answer = Math.max(0, input.answerTokens);
@@ -128,26 +141,12 @@ export function estimateSeconds(input: EstimateInput, speeds: SpeedFacts): Estim
     n = groups;
   }
   const seconds = Math.max(0, input.loadSeconds) + Math.max(0, input.queueSeconds) + promptSeconds + answerSeconds + overheadSeconds;
-  const known = pMeasured && gMeasured;
-  const said = (measured: boolean) => (measured ? 'measured here' : `assumed for a ${speeds.hostKind === 'gpu' ? 'GPU' : 'CPU'} host, not yet measured`);
+  const known = prompt.measured && written.measured;
   const why =
-    pMeasured === gMeasured
-      ? `reading ${fmt(p)} prompt tokens/s and writing ${fmt(g)} tokens/s, ${said(known)}`
-      : `reading ${fmt(p)} prompt tokens/s (${said(pMeasured)}) and writing ${fmt(g)} tokens/s (${said(gMeasured)})`;
+    prompt.words === written.words
+      ? `reading ${fmt(p)} prompt tokens/s and writing ${fmt(g)} tokens/s, ${prompt.words}`
+      : `reading ${fmt(p)} prompt tokens/s (${prompt.words}) and writing ${fmt(g)} tokens/s (${written.words})`;
   return { seconds, known, why: each > 0 ? `${why}; ${each.toFixed(2)} s more a request` : why, promptSeconds, answerSeconds, overheadSeconds, requestSeconds, promptTokensPerSecond: p, tokensPerSecond: g };
-}
-
-/**
- * The tokens an answer of at most `maxTokens` is expected to take: as long as the limit, for the
- * share of this model's answers that ran into theirs; as long as its answers that ended by
- * themselves, for the rest — until one was seen, the limit itself, or `unseen` when the caller
- * gives one (a decision that must not rest on the worst case: limit-fit.ts).
- */
-export function expectedAnswerTokens(maxTokens: number, learned: Pick<LearnedSpeeds, 'answerTokens' | 'cutShare'> = {}, unseen?: number): number {
-  if (learned.answerTokens === undefined && learned.cutShare === undefined && unseen !== undefined) return Math.min(maxTokens, unseen);
-  const own = learned.answerTokens !== undefined ? Math.min(maxTokens, learned.answerTokens) : maxTokens;
-  const cut = learned.cutShare ?? (learned.answerTokens === undefined ? 1 : 0);
-  return Math.round(cut * maxTokens + (1 - cut) * own);
 }
 
 /** "about 12 s (measured speeds)" / "(assumed speeds)". */

@@ -6,17 +6,22 @@
  * that finish in time; when the first finishes in time the limit is not binding and nothing moves
  * (never a weaker model for nothing), and when none would, nothing moves either (the call is
  * handed over as a job and runs on with the best).
+ *
+ * Only a choice ollm-mcp made is traded for time, and only on what is known (issue 73): a model
+ * the user chose (named, configured, preferred, made for the work) is served as chosen — handed
+ * over when it outlasts the client — and so is a first candidate whose time is a guess (a speed not
+ * yet measured here): the call teaches its speed, where moving it would teach nothing and starve
+ * what learning chose. Times are as expected (answers as long as such answers ran), not the worst
+ * case: the worst case plans the hand-over, not the model.
  */
-
-/**
- * The answer's length taken, for this decision, of a model none of whose answers was seen yet (the
- * dry run takes the whole limit): a worst case would move work off the best model on a guess.
- */
-export const UNSEEN_ANSWER_TOKENS = 400;
 
 /** One candidate's expected seconds, in the route's order. */
 export interface Timed {
   seconds: number;
+  /** Its time rests on speeds measured here, not assumed: only then does it truly outlast a limit. */
+  measured: boolean;
+  /** The user's choice: served as chosen, never traded for time. */
+  chosen?: boolean | undefined;
 }
 
 /** The candidate that goes first instead of the first, with its time and the first's; undefined when nothing moves. */
@@ -29,6 +34,8 @@ export interface LimitFit {
 export function fitWithin(candidates: readonly Timed[], withinSeconds: number | undefined): LimitFit | undefined {
   const first = candidates[0];
   if (withinSeconds === undefined || !first || first.seconds <= withinSeconds) return undefined;
+  // the user's choice is served as chosen; a guess about the first is no reason to pass it
+  if (first.chosen || !first.measured) return undefined;
   // the first does not finish in time, so any that does is a later one
   const index = candidates.findIndex((c) => c.seconds <= withinSeconds);
   return index === -1 ? undefined : { index, seconds: candidates[index]!.seconds, firstSeconds: first.seconds };
@@ -37,5 +44,5 @@ export function fitWithin(candidates: readonly Timed[], withinSeconds: number | 
 /** The reason's clause: what the limit changed. */
 export function limitReason(fit: LimitFit, firstModel: string, limitSeconds: number): string {
   const s = (x: number) => (x < 10 ? x.toFixed(1) : String(Math.round(x)));
-  return `it finishes within what your client waits (${s(limitSeconds)} s): ~${s(fit.seconds)} s, where ${firstModel}, first for the work, would take ~${s(fit.firstSeconds)} s`;
+  return `it finishes within what your client waits (${s(limitSeconds)} s): ~${s(fit.seconds)} s, where ${firstModel}, first for the work, would take ~${s(fit.firstSeconds)} s as measured here`;
 }

@@ -116,7 +116,7 @@ export interface RouteMetrics {
 
 /** What a dry run says about the model that would take the work. */
 export interface Advice {
-  /** The whole plan: for a split job, all its parts and rounds. */
+  /** The whole plan as expected (answers as long as such answers ran, not their limit): for a split job, all its parts and rounds. */
   expectedSeconds: number;
   loadSeconds: number;
   /** Waiting for a slot: its slots are all answering other requests now (0 when one is free). */
@@ -137,6 +137,10 @@ export interface Advice {
   then: string[];
   /** A split job's part: its prompt tokens, its answer's limit, and its seconds alone (no load, no wait). */
   part?: { promptTokens: number; maxTokens: number; seconds: number };
+  /** The answer's tokens expected (a part's, for a split job): as such answers ran here, else typical of the work — never simply its limit. */
+  answerTokens?: number;
+  /** The bound: the plan's seconds should every answer run to its limit (left out when that is the time expected). */
+  boundSeconds?: number;
   /** What is left of the calling client's limit (seconds); left out for a client without one. */
   clientLimitSeconds?: number;
   /** When the plan outlasts the client's limit less the margin: the call would be handed over as a job at this many seconds. */

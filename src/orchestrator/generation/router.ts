@@ -56,9 +56,9 @@ function explain(m: RouteCandidate, profile: ProfileName, asked: ProfileName): s
 export function selectModel(req: RouteRequest, installed: readonly RouteCandidate[], settings: RoutingSettings): Selection | undefined {
   const asked: ProfileName = req.images ? 'vision' : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
   const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0) && (!m.cloud || settings.allowCloud));
-  const ranked: Array<{ m: RouteCandidate; why: string }> = [];
-  const add = (m: RouteCandidate, why: string) => {
-    if (!ranked.some((r) => r.m.name === m.name && r.m.host === m.host)) ranked.push({ m, why });
+  const ranked: Array<{ m: RouteCandidate; why: string; chosen?: true }> = [];
+  const add = (m: RouteCandidate, why: string, chosen?: true) => {
+    if (!ranked.some((r) => r.m.name === m.name && r.m.host === m.host)) ranked.push({ m, why, ...(chosen && { chosen }) });
   };
 
   const skipped: RankedModel[] = [];
@@ -67,7 +67,7 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   for (const choice of choicesFor(asked, req, settings)) {
     const m = findModel(installedFor(choice, installed), choice.model);
     const why = m ? unusableBecause(m, asked, req, settings) : 'is not installed anymore';
-    if (m && !why) add(m, `${m.name} ${choice.is}${m.loaded ? ' and is already loaded' : ''}`);
+    if (m && !why) add(m, `${m.name} ${choice.is}${m.loaded ? ' and is already loaded' : ''}`, true);
     else skipped.push({ model: m?.name ?? choice.model, why: `${choice.whose}, ${m?.name ?? choice.model}, was passed over: it ${why}` });
   }
   const fixed = ranked.length; // what the user chose stays first, whatever was learned
@@ -104,7 +104,7 @@ export function selectModel(req: RouteRequest, installed: readonly RouteCandidat
   if (!first) return undefined;
   // Whichever candidate ends up serving, its reason says what was passed over.
   const passed = skipped.map((s) => `; ${s.why}`).join('');
-  const ranking = order.map((r) => ({ model: r.m.name, why: `${r.why}${passed}`, ...(r.m.host !== undefined && { host: r.m.host }) }));
+  const ranking = order.map((r): RankedModel => ({ model: r.m.name, why: `${r.why}${passed}`, ...(r.m.host !== undefined && { host: r.m.host }), ...(r.chosen && { chosen: true }) }));
   const selection: Selection = { model: first.m.name, profile: asked, reason: `${ranking[0]!.why}.`, ranked: ranking };
   if (skipped.length) selection.skipped = skipped;
   return selection;

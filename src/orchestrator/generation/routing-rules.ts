@@ -89,6 +89,8 @@ export interface RankedModel {
   why: string;
   /** The host of the candidate, when the candidates came from several. */
   host?: string;
+  /** The user chose it (configured, preferred or made it for the work): served as chosen, never traded for time. */
+  chosen?: true;
 }
 
 export interface Selection {

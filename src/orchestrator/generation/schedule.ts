@@ -4,7 +4,8 @@
  * another candidate that can do the work when that one answers sooner: loaded with a free slot, or
  * fitting in free memory without unloading anything, its expected time (cold load + generation)
  * less than the wait behind the busy model (its requests in flight, by their expected remaining
- * time) plus its own generation there. Times are estimated as the dry run estimates them
+ * time) plus its own generation there. Answers are as long as expected (answer-length.ts), the
+ * call's limit only without that. Times are estimated as the dry run estimates them
  * (advice.ts, learning-prior.ts): the measured tokens/s where there is one, else a guess from the
  * size; the cold load from the host's measured load speed.
  */
@@ -32,6 +33,8 @@ export interface Contender {
   tokensPerSecond?: number;
   sizeBytes: number;
   parameterSize?: string;
+  /** The tokens its answer is expected to write (answer-length.ts); without it, the call's limit. */
+  answerTokens?: number;
 }
 
 export interface Moved {
@@ -76,13 +79,14 @@ const free = (c: Contender) => (c.loaded ? c.running.length < Math.max(1, c.slot
 export function fairChoice(queue: readonly Contender[], maxTokens: number): Moved | undefined {
   const first = queue[0];
   if (!first || first.running.length < Math.max(1, first.slots)) return undefined;
+  const answer = (c: Contender) => c.answerTokens ?? maxTokens;
   const waitSeconds = waitForSlot(first.running, first.slots, speed(first));
-  const busySeconds = waitSeconds + maxTokens / speed(first);
+  const busySeconds = waitSeconds + answer(first) / speed(first);
   for (let index = 1; index < queue.length; index++) {
     const c = queue[index]!;
     if ((c.model === first.model && c.host === first.host) || !free(c)) continue;
     const { loadSeconds } = expectedSeconds(c, maxTokens); // the cold load, none when loaded
-    const seconds = loadSeconds + maxTokens / speed(c);
+    const seconds = loadSeconds + answer(c) / speed(c);
     if (seconds < busySeconds) return { index, waitSeconds, busySeconds, seconds, loadSeconds };
   }
   return undefined;

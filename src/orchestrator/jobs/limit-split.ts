@@ -2,11 +2,12 @@
  * A split job's model against the client's limit (generation/limit-fit.ts decides, over plain
  * data): each model that can take the input in parts is timed as its plan would run — its parts
  * (the input over what a part holds in its window), that many at once as the hosts holding it have
- * slots, the combining rounds and the final answer, at the speeds learned there (plan-estimate.ts)
- * — and when the model the planner chose would not finish within what the client waits, the first
- * in the route's order that would is chosen instead, saying so. Only for a routed call with a limit.
+ * slots, the combining rounds and the final answer, each answer as long as such answers ran, at the
+ * speeds learned there (plan-estimate.ts) — and when the model the planner chose would not finish
+ * within what the client waits, as measured, the first in the route's order that would is chosen
+ * instead, saying so. Only for a routed call with a limit, and never for the user's choice.
  */
-import { fitWithin, limitReason, UNSEEN_ANSWER_TOKENS } from '../generation/limit-fit.js';
+import { fitWithin, limitReason } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { combineRounds, type WindowPlan } from '../generation/split-plan.js';
 import { answerLimit } from '../generation/stream.js';
@@ -14,12 +15,13 @@ import type { Windowed } from '../fleet/windows.js';
 import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
 import { answerWithin } from './long-work.js';
-import { estimatePlan } from './plan-estimate.js';
+import { estimatePlan, hostFacts } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
 
 /** A model able to take the input in parts, and its parts' sizes by the estimate. */
 export interface SplitOption {
-  model: Windowed;
+  /** The model, and whether the user chose it for the work (routing-rules.ts RankedModel). */
+  model: Windowed & { chosen?: true };
   partTokens: number;
   partAnswerTokens: number;
   carriedTokens: number;
@@ -34,7 +36,7 @@ export function slotsFor(views: readonly HostOverview[], model: string): number 
 }
 
 /** The option to run instead of the first (`options[0]`, the planner's choice), with why; undefined when it stays. */
-export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent'>, views: readonly HostOverview[], options: readonly SplitOption[], finalMaxTokens: number): { index: number; why: string } | undefined {
+export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent' | 'task'>, views: readonly HostOverview[], options: readonly SplitOption[], finalMaxTokens: number): { index: number; why: string } | undefined {
   const within = answerWithin(req.clientLimitMs);
   if (within === undefined || options.length < 2) return undefined;
   const cold = coldLoadEstimates(options.map((o) => o.model), job.records.metrics.loadSpeed());
@@ -42,15 +44,16 @@ export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientL
     const view = (views.length > 1 ? views.find((v) => v.host.name === o.model.host) : undefined) ?? views[0]!;
     const parts = Math.max(2, Math.ceil(o.inputTokens / Math.max(1, o.partTokens)));
     const shape = { parts, width: slotsFor(views, o.model.name), rounds: combineRounds(parts, o.partAnswerTokens, o.partTokens).rounds, finalMaxTokens };
-    const place = { host: view.host, hostKind: view.overview.ram.host.kind, model: o.model.name, loaded: o.model.loaded, sizeBytes: o.model.sizeBytes, parameterSize: o.model.parameterSize, coldLoadMs: cold.get(o.model.name), client: req.client ?? req.agent ?? '', others: othersAt(view, o.model.name) };
-    return { seconds: estimatePlan(job, place, { promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens, maxTokens: o.partAnswerTokens, unseenAnswerTokens: UNSEEN_ANSWER_TOKENS, shape }).seconds };
+    const place = { host: view.host, ...hostFacts(view.overview), model: o.model.name, loaded: o.model.loaded, sizeBytes: o.model.sizeBytes, parameterSize: o.model.parameterSize, coldLoadMs: cold.get(o.model.name), client: req.client ?? req.agent ?? '', others: othersAt(view, o.model.name) };
+    const e = estimatePlan(job, place, { promptTokens: Math.min(o.partTokens, o.inputTokens) + o.carriedTokens, maxTokens: o.partAnswerTokens, task: req.task, shape });
+    return { seconds: e.seconds, measured: e.known, chosen: o.model.chosen === true };
   });
   const fit = fitWithin(timed, within / 1000);
   return fit && { index: fit.index, why: limitReason(fit, options[0]!.model.name, within / 1000) };
 }
 
 /** The model to split for instead of `planned` when only it finishes within the client's limit, with why: the planner's choice (`planned`) and the others that can take the input in parts, each by its window plan. */
-export function withinLimit<M extends Windowed>(job: JobParts, req: RouteRequest, views: readonly HostOverview[], planned: M, others: readonly M[], estimate: (m: M) => WindowPlan, ratioOf: (m: string) => number, inputEstimate: number): { model: M; why: string } | undefined {
+export function withinLimit<M extends SplitOption['model']>(job: JobParts, req: RouteRequest, views: readonly HostOverview[], planned: M, others: readonly M[], estimate: (m: M) => WindowPlan, ratioOf: (m: string) => number, inputEstimate: number): { model: M; why: string } | undefined {
   if (req.clientLimitMs === undefined) return undefined;
   const options = [planned, ...others].flatMap((model) => {
     const w = estimate(model);

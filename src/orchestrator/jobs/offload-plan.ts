@@ -16,7 +16,7 @@ import type { HostOverview } from '../fleet/placement.js';
 import { inferWork, routeRanking, type Ranking } from './work.js';
 import { notCandidateBecause } from '../generation/routing-rules.js';
 import type { Attempt } from '../generation/route-types.js';
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName, TaskType } from '../models/profiles.js';
 import type { Windowed } from '../fleet/windows.js';
 import { estimateTokens } from '../generation/classify.js';
 import { answerReserve } from '../generation/context-need.js';
@@ -91,24 +91,24 @@ function optionalOf(fixed: ReturnType<typeof fixedText>, count: (text: string) =
   return { memory: Math.ceil(fixed.memoryTokens * ratio), guide: of(fixed.guide), shortGuide: of(fixed.shortGuide) };
 }
 
-/** A model in the route's order, with the route's reason for it (none for a model the caller named). */
-type Ranked = Windowed & { why?: string };
+/** A model in the route's order, with the route's reason for it (none for a model the caller named) and whether the user chose it for the work (routing-rules.ts RankedModel). */
+type Ranked = Windowed & { why?: string; chosen?: true };
 
 /**
  * The models the route would give this work, in its order (generation/router.ts through work.ts),
  * and the work's profile; a named model alone. `all`: every model here, which the route's ranking
  * — made here once, for any window — orders; the plan's requests take it to their windows.
  */
-function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>, all: Array<Windowed>): { order: Ranked[]; profile: ProfileName; ranking?: Ranking } {
+function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>, all: Array<Windowed>): { order: Ranked[]; profile: ProfileName; task: TaskType; ranking?: Ranking } {
   const work = inferWork(job, req);
-  if (req.model) return { order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined), profile: work.profile };
+  if (req.model) return { order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined), profile: work.profile, task: work.task };
   const local = models.filter((m) => !m.cloud && m.contextWindow > 0);
   const ranking = routeRanking(job, work, req, all, 0, coldLoadEstimates(all, job.records.metrics.loadSpeed()));
   const order = (ranking.selection?.ranked ?? []).map((r): Ranked | undefined => {
     const m = local.find((l) => l.name === r.model && l.host === r.host);
-    return m && { ...m, why: r.why };
+    return m && { ...m, why: r.why, ...(r.chosen && { chosen: r.chosen }) };
   });
-  return { order: order.filter((m) => m !== undefined), profile: ranking.profile, ranking };
+  return { order: order.filter((m) => m !== undefined), profile: ranking.profile, task: work.task, ranking };
 }
 
 /** Why the planner chose `chosen` (the caller named no model): the route's reason for it, and why the model ranked before it was passed over. */
@@ -201,7 +201,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const estimatedWhy = (m: Windowed) => splitWhy(estimate(m), Math.ceil(inputEstimate * ratioOf(m.name)), maxParts, fixOf(m));
   // whole, when a model the route would give the work holds it (the route chooses among those);
   // with no such model at all, the route says why of every model here (or asks the fallback)
-  const { order, profile, ranking } = routeOrder(job, req, models, all);
+  const { order, profile, task, ranking } = routeOrder(job, req, models, all);
   const decided: Planned = { placement, ...(ranking && { ranking }) };
   if (order.length === 0) return { kind: 'whole', planned: decided };
   // the model named holds it by its calibrated count: the route checks its window by that count too
@@ -210,7 +210,7 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const here: Here = { views, listed, order, profile, down };
   const planned: Ranked | undefined = req.model ? order[0]! : splitModel(order, estimatedWhy);
   // a routed call whose planned model would not finish in parts within its client's limit: the best that would (limit-split.ts)
-  const limited = !req.model && planned ? withinLimit(job, req, views, planned, order.filter((m) => m !== planned && estimatedWhy(m) === undefined), estimate, ratioOf, inputEstimate) : undefined;
+  const limited = !req.model && planned ? withinLimit(job, { ...req, task }, views, planned, order.filter((m) => m !== planned && estimatedWhy(m) === undefined), estimate, ratioOf, inputEstimate) : undefined;
   const chosen = limited?.model ?? planned;
   if (!chosen) return { kind: 'refuse', message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.` };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it

@@ -2,19 +2,34 @@
  * How long a plan would take on a model of a host, from what this server knows now: the load
  * (none when loaded; else from the host's measured load speed), the wait behind the requests
  * running on the model and those ahead in its turns (their remaining tokens at its rate:
- * generation/schedule.ts), and the speeds learned there (stores/speeds.ts) — else assumed from the
- * host's kind and the model's size (generation/estimate.ts). The arithmetic is pure
- * (`estimateSeconds`, over plain data); this gathers its facts. Every dry run's time is this, and a
- * caller choosing between plans against a time limit may ask it of each.
+ * generation/schedule.ts), and the speeds learned there (stores/speeds.ts) — else assumed from
+ * what the host is (GPU or CPU, its VRAM) and the model's size (generation/estimate.ts). The answer
+ * is as long as such answers ran here (generation/answer-length.ts); its limit gives the bound, the
+ * time should it write all of it. The arithmetic is pure (`estimateSeconds`, over plain data); this
+ * gathers its facts. Every dry run's time is this, and a caller choosing between plans against a
+ * time limit may ask it of each.
  */
-import { estimateSeconds, expectedAnswerTokens, type Estimate, type EstimateInput, type HostKind, type SpeedFacts } from '../generation/estimate.js';
+import { estimateSeconds, expectedAnswerTokens, typicalAnswerTokens, type Estimate, type EstimateInput, type HostKind, type SpeedFacts } from '../generation/estimate.js';
 import { waitForSlot } from '../generation/schedule.js';
 import type { LearnedSpeeds } from '../generation/speed-learning.js';
+import { hostRates } from '../generation/host-rates.js';
+import type { TaskType } from '../models/profiles.js';
+import type { ModelsOverview } from '../models/overview-types.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { othersAsRequests, type OthersLoad } from '../fleet/others-load.js';
 import type { JobParts } from './parts.js';
 
 export { estimateSeconds, expectedAnswerTokens, type Estimate, type EstimateInput, type SpeedFacts } from '../generation/estimate.js';
+
+/**
+ * What a host is, for speeds not yet measured: its kind as the planner reads it — a host of
+ * unknown memory on which a model was seen in VRAM is a GPU host — and its VRAM in all.
+ */
+export function hostFacts(overview: Pick<ModelsOverview, 'ram' | 'loaded'>): { hostKind: HostKind; vramBytes?: number } {
+  const { host } = overview.ram;
+  const hostKind = host.kind === 'unknown' && overview.loaded.some((m) => m.vramBytes > 0) ? 'gpu' : host.kind;
+  return { hostKind, ...(host.vramTotalBytes !== undefined && host.vramTotalBytes > 0 && { vramBytes: host.vramTotalBytes }) };
+}
 
 /** A plan's shape beyond one request: a split job's parts, requests at once, combining rounds, and the final answer's limit. */
 export interface PlanShape {
@@ -28,6 +43,8 @@ export interface PlanShape {
 export interface PlanPlace {
   host: FleetHost;
   hostKind: HostKind;
+  /** A GPU host's VRAM in all (hostFacts). */
+  vramBytes?: number | undefined;
   model: string;
   loaded: boolean;
   sizeBytes?: number | undefined;
@@ -44,12 +61,15 @@ export interface PlanPlace {
 export interface PlanWork {
   promptTokens: number;
   cachedTokens?: number;
-  /** The answer's limit (a part's, for a split job). */
+  /** The answer's limit (a part's, for a split job): the bound, not what it is expected to write. */
   maxTokens: number;
-  /** The answer's length taken while none of this model's answers was seen (else the limit). */
-  unseenAnswerTokens?: number;
+  /** The work asked: answers are expected as long as this task's ran here (else a typical one's). */
+  task?: TaskType | undefined;
   shape?: PlanShape;
 }
+
+/** A plan's time: as expected, the input it was made from, and the bound — every answer as long as its limit. */
+export type PlanEstimate = Estimate & { input: EstimateInput; bound: Estimate & { input: EstimateInput }; answerLearned: boolean };
 
 /** Assumed when nothing says how long a load takes: a second to start, then a GB a second. */
 const coldLoadSeconds = (p: PlanPlace) => (p.coldLoadMs !== undefined ? p.coldLoadMs / 1000 : 1 + (p.sizeBytes ?? 5e9) / 1e9);
@@ -64,10 +84,15 @@ export function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackToke
   return waitForSlot([...ours, ...theirs.running, ...ahead, ...theirs.waiting], p.others?.slots ?? settings.ollama.numParallel, tokensPerSecond);
 }
 
-/** The estimate's input for `work` at `place`, given what was learned there (pure but for the loader's requests in flight). */
-export function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpeeds, facts: SpeedFacts, rate: number): EstimateInput {
+/**
+ * The estimate's input for `work` at `place`, given what was learned there (pure but for the
+ * loader's requests in flight): each answer as long as expected, or with `bound` as its limit.
+ */
+export function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpeeds, rate: number, bound = false): EstimateInput {
   const shape = work.shape ?? { parts: 1, width: 1, rounds: 0 };
-  const answer = expectedAnswerTokens(work.maxTokens, learned, work.unseenAnswerTokens);
+  const typical = typicalAnswerTokens(work.task);
+  const expect = (limit: number) => (bound ? limit : expectedAnswerTokens(limit, learned, typical));
+  const answer = expect(work.maxTokens);
   return {
     loadSeconds: place.loaded ? 0 : coldLoadSeconds(place),
     queueSeconds: queueSeconds(place, rate, work.maxTokens),
@@ -77,23 +102,29 @@ export function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpee
     parts: shape.parts,
     width: shape.width,
     rounds: shape.rounds,
-    ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expectedAnswerTokens(shape.finalMaxTokens, learned, work.unseenAnswerTokens) }),
+    ...(shape.finalMaxTokens !== undefined && { finalAnswerTokens: expect(shape.finalMaxTokens) }),
   };
 }
 
-/** How long `work` would take at `place`: the estimate, and the input it was made from. */
-export function estimatePlan(parts: Pick<JobParts, 'records'>, place: PlanPlace, work: PlanWork): Estimate & { input: EstimateInput } {
-  const learned = parts.records.speeds?.at(place.host.name, place.model) ?? {};
+/** How long `work` would take at `place`: the estimate as expected, the input it was made from, and the bound. */
+export function estimatePlan(parts: Pick<JobParts, 'records'>, place: PlanPlace, work: PlanWork): PlanEstimate {
+  const learned = parts.records.speeds?.at(place.host.name, place.model, work.task) ?? {};
   const facts: SpeedFacts = {
+    // what the host's other models showed, for a speed this model has not shown yet
+    ...hostRates(parts.records.speeds?.book() ?? {}, place.host.name, place.model),
     hostKind: place.hostKind,
+    vramBytes: place.vramBytes,
     sizeBytes: place.sizeBytes,
     parameterSize: place.parameterSize,
     promptTokensPerSecond: learned.promptTokensPerSecond,
+    promptFloorTokensPerSecond: learned.promptFloorTokensPerSecond,
     tokensPerSecond: learned.tokensPerSecond,
     overheadSeconds: learned.overheadSeconds,
   };
   // the wait behind others is counted at the speed this estimate uses
   const rate = estimateSeconds({ loadSeconds: 0, queueSeconds: 0, promptTokens: 0, answerTokens: 0, parts: 1, width: 1, rounds: 0 }, facts).tokensPerSecond;
-  const input = planInput(place, work, learned, facts, rate);
-  return { ...estimateSeconds(input, facts), input };
+  const input = planInput(place, work, learned, rate);
+  const boundInput = planInput(place, work, learned, rate, true);
+  const answerLearned = learned.answerTokens !== undefined || learned.cutShare !== undefined;
+  return { ...estimateSeconds(input, facts), input, bound: { ...estimateSeconds(boundInput, facts), input: boundInput }, answerLearned };
 }

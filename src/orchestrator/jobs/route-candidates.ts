@@ -29,7 +29,7 @@ import { fairChoice, type Contender } from '../generation/schedule.js';
 import { evidenceFor } from '../generation/learning.js';
 import type { ProfileName } from '../models/profiles.js';
 import { preferCachedCopy, promptOwnerOf } from './route-affinity.js';
-import { isFull, spreadBusy, backlogPerSlot, type Candidacy } from './route-spread.js';
+import { isFull, spreadBusy, backlogPerSlot, shareBusy, type Candidacy } from './route-spread.js';
 
 export type { Candidacy } from './route-spread.js';
 
@@ -96,10 +96,10 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
       const loadMs = (c: Candidacy) => (models.some((m) => m.name === c.model && m.host === c.host && !m.loaded) ? (coldLoadMs().get(c.model) ?? 0) : 0);
       spreadBusy(queue, (c) => unit(c.host), backlog, { waitMs, loadMs });
     }
-    // a routed call whose first model is busy with others' requests goes to one that answers sooner; a named model stays
-    if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, client: clientOf(req) });
+    // a routed call whose first model is busy with others' requests goes to one that answers sooner; a model the user chose stays
+    if (!req.model) shareBusy(parts, queue, { models, unit, coldLoadMs: coldLoadMs(), maxTokens: ask.maxTokens, profile: ask.work.profile, task: ask.work.task, client: clientOf(req) });
     // a routed call whose first model would not finish within its client's limit goes to the best that would (limit-route.ts)
-    if (!req.model) fitLimit(parts, req, ask, queue, { models, unit, coldLoadMs: coldLoadMs(), client: clientOf(req) });
+    if (!req.model) fitLimit(parts, req, { promptTokens: ask.promptTokens, maxTokens: ask.maxTokens, task: ask.work.task }, queue, { models, unit, coldLoadMs: coldLoadMs(), client: clientOf(req) });
   };
   const named = queue[0];
   const namedView = named && unit(named.host);
@@ -146,52 +146,6 @@ function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Cand
     attempts.push(tooSmall);
     return tooSmall;
   }
-  queue.push({ model: named.name, why: req.chosenBecause ?? `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }) });
+  queue.push({ model: named.name, why: req.chosenBecause ?? `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }), chosen: true });
   return undefined;
-}
-
-/**
- * When the first candidate's slots are all taken, the candidate that answers sooner without
- * unloading anything goes first (generation/schedule.ts), its reason saying why.
- */
-function shareBusy(parts: JobParts, queue: Candidacy[], c: { models: Candidates['models']; unit: Candidates['unit']; coldLoadMs: ReadonlyMap<string, number>; maxTokens: number; profile: ProfileName; client: string }): void {
-  if (queue.length < 2 || !isFull(c.unit(queue[0]!.host), queue[0]!.model)) return; // a free slot: nothing to weigh
-  const book = parts.records.outcomes.evidence();
-  const metrics = parts.records.metrics.all();
-  const contenders = queue.map((q): Contender => {
-    const { host } = c.unit(q.host);
-    const m = c.models.find((x) => x.name === q.model && x.host === q.host) ?? findModel(c.models, q.model);
-    const seen = evidenceFor(book, { model: q.model, host: q.host, work: c.profile });
-    // the dry run's speed (this work's record here), else what the metrics measured of the model
-    const measured = seen && seen.speedSamples > 0 ? seen.tokensPerSecond : metrics[q.model]?.avgTokensPerSecond;
-    const cold = c.coldLoadMs.get(q.model);
-    const typical = answerLimit(undefined, parts.settings);
-    const others = othersAt(c.unit(q.host), q.model);
-    const theirs = othersAsRequests(others, typical);
-    const ours = host.loader.inFlight(q.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? typical }));
-    // those in flight (ours, then other clients' on its engine), then those waiting for a slot that this client's call would wait behind (loading/slot-gate.ts, the engine's queue)
-    const ahead = host.loader.waitingAhead(q.model, c.client, c.maxTokens).map((w) => ({ elapsedMs: 0, tokens: w.tokens }));
-    return {
-      model: q.model,
-      host: q.host,
-      loaded: m?.loaded ?? false,
-      fitsFree: m?.fitsNow ?? false,
-      running: [...ours, ...theirs.running, ...ahead, ...theirs.waiting],
-      slots: others.slots ?? host.settings.ollama.numParallel,
-      sizeBytes: m?.sizeBytes ?? 0,
-      ...(m?.parameterSize !== undefined && { parameterSize: m.parameterSize }),
-      ...(cold !== undefined && { coldLoadSeconds: cold / 1000 }),
-      ...(measured !== undefined && { tokensPerSecond: measured }),
-    };
-  });
-  const moved = fairChoice(contenders, c.maxTokens);
-  if (!moved) return;
-  const busy = contenders[0]!;
-  const [chosen] = queue.splice(moved.index, 1);
-  const secs = (s: number) => (s < 10 ? s.toFixed(1) : String(Math.round(s)));
-  const load = moved.loadSeconds > 0 ? `, ${secs(moved.loadSeconds)} s of it loading beside the others` : '';
-  const theirs = othersCount(othersAt(c.unit(busy.host), busy.model));
-  const ofOthers = theirs > 0 ? ` (${theirs} of them of other clients on its engine)` : '';
-  const slots = `${busy.slots === 1 ? 'its slot is' : `its ${busy.slots} slots are`} answering ${busy.running.length} ${busy.running.length === 1 ? 'request' : 'requests'}${ofOthers}`;
-  queue.unshift({ ...chosen!, why: `${chosen!.why}; it answers sooner than ${busy.model}, ${slots} (~${secs(moved.seconds)} s here${load}, against ~${secs(moved.waitSeconds)} s of waiting + ${secs(moved.busySeconds - moved.waitSeconds)} s there)` });
 }

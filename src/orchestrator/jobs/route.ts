@@ -21,7 +21,7 @@ import { HostError } from '../engines/host-error.js';
 import type { JobParts } from './parts.js';
 import { adviseRoute } from '../generation/advice.js';
 import { clientOf, type Candidates } from './route-candidates.js';
-import { estimatePlan } from './plan-estimate.js';
+import { estimatePlan, hostFacts } from './plan-estimate.js';
 import { tryCandidates } from './route-attempt.js';
 import { answerWithin } from './hand-over.js';
 import { planRoute, type Planned, type RouteAsk, type RoutePlan } from './route-plan.js';
@@ -54,10 +54,10 @@ function dryRun(parts: JobParts, req: RouteAsk, ask: Prepared, list: Candidates)
   const others = othersAt(list.unit(first.host), first.model);
   const busy = { running: host.loader.requestsOn(first.model) + othersCount(others), slots: others.slots ?? host.settings.ollama.numParallel };
   const { task, profile, complexity, how } = ask.work;
-  const place = { host, hostKind: overview.ram.host.kind, model: first.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: list.coldLoadMs().get(first.model), client: clientOf(req), others };
+  const place = { host, ...hostFacts(overview), model: first.model, loaded: m?.loaded ?? false, sizeBytes: m?.sizeBytes, parameterSize: m?.parameterSize, coldLoadMs: list.coldLoadMs().get(first.model), client: clientOf(req), others };
   // the prompt in the engine's tokens: the caller's count, else the estimate calibrated by what the engine counted before (metrics.ts)
   const promptTokens = req.promptTokens !== undefined ? ask.promptTokens : Math.round(ask.promptTokens * (parts.records.metrics.tokenRatio(first.model) ?? 1));
-  const estimate = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, ...(req.plan && { shape: req.plan }) });
+  const estimate = estimatePlan(parts, place, { promptTokens, maxTokens: ask.maxTokens, task, ...(req.plan && { shape: req.plan }) });
   // when the call would be answered: its client's limit less the margin (hand-over.ts), or none
   const within = answerWithin(req.clientLimitMs);
   const limit = req.clientLimitMs !== undefined && within !== undefined ? { clientMs: req.clientLimitMs, withinMs: within } : undefined;
