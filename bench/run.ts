@@ -12,6 +12,7 @@ import { benchHttpDrop } from './http-drop.js';
 import { benchInputs } from './inputs.js';
 import { benchLearning } from './learning.js';
 import { benchLearningReplay } from './learning-replay.js';
+import { benchLearningVerdicts } from './learning-verdicts.js';
 import { benchMemory } from './memory.js';
 import { benchOffload } from './offload.js';
 import { benchOffloadSplit } from './offload-split.js';
@@ -53,8 +54,8 @@ const benches = [
   {
     name: 'learning',
     run: async () => {
-      const [a, b] = [await benchLearning(), await benchLearningReplay()];
-      return { ok: a.ok && b.ok, lines: [...a.lines, ...b.lines] };
+      const [a, b, c] = [await benchLearning(), await benchLearningReplay(), await benchLearningVerdicts()];
+      return { ok: a.ok && b.ok && c.ok, lines: [...a.lines, ...b.lines, ...c.lines] };
     },
   },
   {
