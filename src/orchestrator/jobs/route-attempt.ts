@@ -15,29 +15,13 @@ import type { JobParts } from './parts.js';
 import { clientOf, slotsOf, type Candidacy, type Candidates } from './route-candidates.js';
 import type { Prepared } from './route-prepare.js';
 import { ownNumber } from '../models/model-settings.js';
-import { engineTimes, speedSample } from '../generation/speed-learning.js';
 import { believedCached, chainOf, learnHeld, prefixSlots, promptOwnerOf, promptText, shownCached } from './route-affinity.js';
-import { loadCandidate, namedByCaller, noteFailure, type Named } from './route-load.js';
+import { loadCandidate, namedByCaller, noteFailure } from './route-load.js';
+import { answered } from './route-answered.js';
+import type { Trial } from './route-trial.js';
 
 /** Models tried before giving up on local generation. */
 const MAX_ATTEMPTS = 3;
-
-/** One request's trial of its candidates. */
-interface Trial {
-  parts: JobParts;
-  req: RouteRequest;
-  ask: Prepared;
-  attempts: Attempt[];
-  /** What an answer may repeat without looping: what the model was given, as often as the caller asked. */
-  given: Given;
-  started: number;
-  /** Every host's overview, as placed: where else the model was loaded. */
-  views: readonly HostOverview[];
-  /** The candidate held for this request when it was chosen (route-candidates.ts): its load holds nothing more. */
-  held?: Candidacy | undefined;
-  /** The model the caller named (route-load.ts), and whether its load failed: no other model answers in its place then. */
-  named?: Named | undefined;
-}
 
 /** The first usable answer of the candidates, or undefined when none gave one (or the call was cancelled). */
 export async function tryCandidates(parts: JobParts, req: RouteRequest, ask: Prepared, list: Candidates, attempts: Attempt[], started: number): Promise<RouteResult | undefined> {
@@ -208,48 +192,6 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
     done();
     parts.fleet.extraCopies?.used(host.name, candidate.model);
   }
-}
-
-/** A usable answer: recorded, and the result with its reason, metrics and notes. */
-function answered(t: Trial, candidate: Candidacy, unit: HostOverview, loaded: LoadOutcome, out: StreamResult, verdict: FormatVerdict | undefined): RouteResult {
-  const { parts, ask, attempts } = t;
-  const { host } = unit;
-  const { task, profile, complexity, how } = ask.work;
-  const place = { model: candidate.model, host: candidate.host, work: profile };
-  const loadMs = (loaded.loadMs ?? 0) + out.loadMs;
-  parts.records.metrics.record({ model: candidate.model, ok: true, latencyMs: out.totalMs, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, loadMs });
-  // recorded with the other writes of the moment, after the answer has gone out
-  void parts.records.outcomes.record(place, { kind: 'speed', tokensPerSecond: out.tokensPerSecond }, ...(out.doneReason === 'length' ? [{ kind: 'cut' as const }] : []));
-  const total = Math.round(performance.now() - t.started);
-  // the prompt time of an engine that says nothing of its cache covers only what it read again: what it is believed to have held is left out of the rate
-  // answers' lengths are learned per task; the model's size lets the host's speed stand for models not yet measured there
-  const size = unit.overview.models.find((m) => m.name === candidate.model)?.sizeBytes;
-  const sample = speedSample({ ...out, cachedPromptTokens: out.engineCachedTokens ?? out.believedCachedTokens }, total - loadMs - out.queueMs, task, size);
-  void parts.records.speeds?.record(host.name, candidate.model, sample);
-  const answerId = parts.records.outcomes.answered(place);
-  const many = parts.fleet.hosts.length > 1;
-  const raised = loaded.contextRaisedFrom ? `; its context was raised from ${loaded.contextRaisedFrom} to ${loaded.contextLength} tokens for this prompt` : '';
-  const after = attempts.length ? `, after ${attempts.length} failed attempt${attempts.length > 1 ? 's' : ''}` : '';
-  const result: RouteResult = {
-    model: candidate.model,
-    provider: host.kind,
-    ...(many && { host: host.name }),
-    task,
-    profile,
-    complexity,
-    reason: `${candidate.why}${many ? ` on ${host.name}` : ''} (${how}, ${complexity} complexity)${raised}${after}.`,
-    fallbacks: attempts,
-    text: out.text,
-    answerId,
-    doneReason: out.doneReason,
-    contextLength: loaded.contextLength,
-    metrics: { totalMs: total, loadMs, queueMs: out.queueMs, timeToFirstTokenMs: out.timeToFirstTokenMs, promptTokens: out.promptTokens, outputTokens: out.outputTokens, tokensPerSecond: out.tokensPerSecond, ...engineTimes(out) },
-  };
-  if (verdict?.ok) result.json = verdict.value;
-  if (out.thinking) result.thinking = out.thinking;
-  ask.notes.push(...parts.fleet.pinNotes()); // pins this server loaded again after an eviction it did not ask for
-  if (ask.notes.length) result.notes = ask.notes;
-  return result;
 }
 
 /** A candidate that failed: recorded in the attempts and metrics; true when its host is not there (it rests, with several hosts). */
