@@ -14,12 +14,12 @@
  */
 import type { TaskType } from '../src/orchestrator/index.js';
 import { routeAndGenerate } from '../src/orchestrator/jobs/route.js';
-import type { FakeOllama } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
 import { random } from '../test/helpers/random.js';
-import { offlineOptimum, type OptimumHost } from './offline-optimum.js';
+import { offlineOptimum } from './offline-optimum.js';
 import { DIRECT, makeTrace, MODELS, PROMPTS } from './trace-data.js';
 import { LOAD_MS_PER_GB, MODES, startFake, WIDER, type Mode } from './trace.js';
+import { hostFor, noteSizes, toOptimum } from './trace-optimum.js';
 
 export const REPLAY_GOALS = { direct: 0.8, optimum: 1.1 };
 const RUNS_ON = 3;
@@ -42,11 +42,6 @@ interface Replay {
   /** Each model's runner size as /api/ps reported it (the largest seen). */
   sizes: Map<string, number>;
   fastOnMixtral: number;
-}
-
-async function noteSizes(fake: FakeOllama, sizes: Map<string, number>): Promise<void> {
-  const ps = (await (await fetch(`${fake.url}/api/ps`)).json()) as { models: Array<{ name: string; size: number }> };
-  for (const m of ps.models) sizes.set(m.name, Math.max(sizes.get(m.name) ?? 0, m.size));
 }
 
 async function replayDirect(mode: Mode, trace: readonly TaskType[]): Promise<Replay> {
@@ -85,23 +80,6 @@ async function replayRouted(mode: Mode, trace: readonly TaskType[], learning: bo
   }
 }
 
-/** The host's admission as the fake enforces it: at most 3 models; on the CPU host their sizes within its RAM, on the GPU host a new model within 80% of the VRAM the others leave free. */
-function hostFor(mode: Mode, sizes: ReadonlyMap<string, number>): OptimumHost {
-  const size = (m: string) => sizes.get(m) ?? 0;
-  const loadMs = new Map([...sizes].map(([m, b]) => [m, (LOAD_MS_PER_GB * b) / 1e9]));
-  const maxLoaded = mode.fake.maxLoadedModels ?? 3;
-  const vram = (mode.fake.gpus ?? []).reduce((s, g) => s + g.vramBytes, 0);
-  return {
-    loadMs,
-    admits: (kept, adding) => {
-      if (kept.length + 1 > maxLoaded) return false;
-      const others = kept.reduce((s, m) => s + size(m), 0);
-      if (vram === 0) return others + size(adding) <= (mode.fake.memoryBytes ?? Infinity);
-      return kept.length === 0 || others + size(adding) / 0.8 <= vram;
-    },
-  };
-}
-
 /** Memory learned from a load: the figure planned for loading a model again against what the host reported it took (goal within 10%). */
 async function learnedMemory(mode: Mode): Promise<{ ok: boolean; line: string }> {
   const model = 'qwen2.5-coder:7b';
@@ -134,22 +112,21 @@ export async function benchLearningReplay(): Promise<{ ok: boolean; lines: strin
     runs.push({ label: 'on, agent judging', goal: false, r: await replayRouted(mode, trace, true, 1, true) });
     const sizes = new Map<string, number>();
     for (const x of [direct, ...runs.map((y) => y.r)]) for (const [m, b] of x.sizes) sizes.set(m, Math.max(sizes.get(m) ?? 0, b));
-    const host = hostFor(mode, sizes);
+    const host = hostFor(mode, sizes, LOAD_MS_PER_GB);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     lines.push(`learning replay [${mode.name.split(',')[0]}${mode.fake.gpus ? `, ${(mode.fake.gpus[0]!.vramBytes / GiB).toFixed(0)} GiB VRAM` : ''}]: direct ${s(direct.loadMs)} (its own optimum ${s(offlineOptimum(direct.served, host))})`);
     const memory = await learnedMemory(mode);
     ok &&= memory.ok;
     lines.push(memory.line);
     for (const { label, goal, r } of runs) {
-      const optimum = offlineOptimum(r.served, host);
+      const { optimum, ratio: toOpt } = toOptimum(r.loadMs, r.served, host);
       const toDirect = r.loadMs / direct.loadMs;
-      const toOptimum = optimum > 0 ? r.loadMs / optimum : r.loadMs === 0 ? 1 : Infinity;
       const models = [...new Set(r.served)].sort().join(', ');
-      const good = toDirect <= REPLAY_GOALS.direct && toOptimum <= REPLAY_GOALS.optimum && r.fastOnMixtral === 0;
+      const good = toDirect <= REPLAY_GOALS.direct && toOpt <= REPLAY_GOALS.optimum && r.fastOnMixtral === 0;
       if (goal) ok &&= good;
       else ok &&= r.fastOnMixtral === 0;
       lines.push(
-        `learning replay:   ${label.padEnd(18)} load ${s(r.loadMs)} = ${toDirect.toFixed(2)}× direct (goal ≤ ${REPLAY_GOALS.direct}), ${toOptimum.toFixed(2)}× the optimum ${s(optimum)} for its models (goal ≤ ${REPLAY_GOALS.optimum}); fast work on mixtral ${r.fastOnMixtral}; models used: ${models} ${goal ? (good ? 'OK' : 'MISSED') : r.fastOnMixtral === 0 ? '(ratios reported, no goal: verdicts may move work to costlier models)' : 'MISSED'}`,
+        `learning replay:   ${label.padEnd(18)} load ${s(r.loadMs)} = ${toDirect.toFixed(2)}× direct (goal ≤ ${REPLAY_GOALS.direct}), ${toOpt.toFixed(2)}× the optimum ${s(optimum)} for its models (goal ≤ ${REPLAY_GOALS.optimum}); fast work on mixtral ${r.fastOnMixtral}; models used: ${models} ${goal ? (good ? 'OK' : 'MISSED') : r.fastOnMixtral === 0 ? '(ratios reported, no goal: verdicts may move work to costlier models)' : 'MISSED'}`,
       );
     }
   }

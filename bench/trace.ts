@@ -9,7 +9,8 @@
  * Goals for (b) and (c) in both: no eviction by Ollama itself (memory or count), no failed load,
  * no swap, load time at most 0.6× direct, code only on code specialists, images only on vision.
  * Then (c) again with a much larger model (mixtral:8x7b) and another small one installed too:
- * fast work never goes to the large one (issue 33).
+ * fast work never goes to the large one (issue 33). Each of ollm-mcp's runs is set against the offline
+ * optimum for the models it served (trace-optimum.ts): goal ≤ 1.10× (issue 73, finding 5).
  */
 import type { OllamaBackend } from '../src/orchestrator/engines/ollama/ollama.js';
 import { isCodeSpecialist } from '../src/orchestrator/generation/router.js';
@@ -19,6 +20,7 @@ import type { TaskType } from '../src/orchestrator/index.js';
 import { DEFAULT_REGISTRY, FakeOllama, type FakeOllamaOptions, type FakeStats } from '../test/fake-ollama/server.js';
 import { coreFor } from '../test/helpers/core.js';
 import { DIRECT, makeTrace, MODELS, PROMPTS, TASKS } from './trace-data.js';
+import { hostFor, noteSizes, OPTIMUM_GOAL, toOptimum } from './trace-optimum.js';
 
 export const LOAD_MS_PER_GB = 40;
 const GiB = 1024 ** 3;
@@ -59,17 +61,22 @@ interface RunResult {
   misrouted: string[];
   /** task -> model -> requests served */
   served?: Map<string, Map<string, number>>;
+  /** The model that served each request, in order, and each model's size as /api/ps reported it (for the offline optimum). */
+  sequence: string[];
+  sizes: Map<string, number>;
 }
 
 async function runDirect(mode: Mode, trace: TaskType[]): Promise<RunResult> {
   const fake = await startFake(mode);
+  const sizes = new Map<string, number>();
   const t0 = performance.now();
   try {
     for (const task of trace) {
       const res = await fetch(`${fake.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: DIRECT[task], prompt: `${task} work`, stream: false, options: { num_predict: 8 } }) });
       await res.text();
+      await noteSizes(fake, sizes);
     }
-    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted: [] };
+    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted: [], sequence: trace.map((t) => DIRECT[t]!), sizes };
   } finally {
     await fake.stop();
   }
@@ -85,10 +92,14 @@ async function runThrough(mode: Mode, trace: TaskType[], serve: Serve, models: r
   const core = await coreFor(fake, { totalBytes: mode.totalBytes, yaml: mode.yaml });
   const misrouted: string[] = [];
   const served = new Map<string, Map<string, number>>();
+  const sequence: string[] = [];
+  const sizes = new Map<string, number>();
   const t0 = performance.now();
   try {
     for (const [i, task] of trace.entries()) {
       const model = await serve(core, task, i);
+      sequence.push(model);
+      await noteSizes(fake, sizes);
       const byModel = served.get(task) ?? new Map<string, number>();
       byModel.set(model, (byModel.get(model) ?? 0) + 1);
       served.set(task, byModel);
@@ -96,7 +107,7 @@ async function runThrough(mode: Mode, trace: TaskType[], serve: Serve, models: r
       if (task === 'code' && !isCodeSpecialist(card)) misrouted.push(`${i}: code → ${model}`);
       if (task === 'vision' && !card.capabilities.includes('vision')) misrouted.push(`${i}: vision → ${model}`);
     }
-    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted, served };
+    return { stats: fake.stats(), wallMs: performance.now() - t0, misrouted, served, sequence, sizes };
   } finally {
     await core.metrics.close();
     await fake.stop();
@@ -130,6 +141,18 @@ const describe = (label: string, r: RunResult) =>
 const servedLine = (label: string, r: RunResult) => `trace: ${label} served ${[...(r.served ?? [])].map(([task, models]) => `${task} → ${[...models].map(([m, n]) => `${m} ×${n}`).join(', ')}`).join('; ')}`;
 const clean = (r: RunResult) => r.stats.forcedEvictions.length === 0 && r.stats.failedLoads.length === 0 && r.stats.refusedLoads.length === 0 && r.stats.swapLoads.length === 0 && r.misrouted.length === 0;
 
+/** Each run's load time against the offline optimum for the models it served, on this host (issue 73, finding 5): goal ≤ 1.10× for ollm-mcp's runs. */
+function optimumLine(mode: Mode, direct: RunResult, runs: Array<[string, RunResult]>): { ok: boolean; line: string } {
+  const sizes = new Map<string, number>();
+  for (const r of [direct, ...runs.map(([, x]) => x)]) for (const [m, b] of r.sizes) sizes.set(m, Math.max(sizes.get(m) ?? 0, b));
+  const host = hostFor(mode, sizes, LOAD_MS_PER_GB);
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const parts = runs.map(([label, r]) => ({ label, r, ...toOptimum(r.stats.loadMs, r.sequence, host) }));
+  const ok = parts.every((p) => p.ratio <= OPTIMUM_GOAL);
+  const each = parts.map((p) => `${p.label} ${s(p.r.stats.loadMs)} = ${p.ratio.toFixed(3)}× its optimum ${s(p.optimum)}`).join('; ');
+  return { ok, line: `trace: load time against the offline optimum for the models served: direct's own ${s(toOptimum(direct.stats.loadMs, direct.sequence, host).optimum)}; ${each} (goal ≤ ${OPTIMUM_GOAL.toFixed(2)}) ${ok ? 'OK' : 'MISSED'}` };
+}
+
 export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
   const trace = makeTrace();
   const counts = TASKS.map((t) => `${t} ${trace.filter((x) => x === t).length}`).join(', ');
@@ -161,6 +184,9 @@ export async function benchTrace(): Promise<{ ok: boolean; lines: string[] }> {
       `trace: with them, route_and_generate / direct = ${widerRatio.toFixed(2)}; fast work on mixtral:8x7b: ${onBig} (goal 0) ${onBig === 0 ? 'OK' : 'MISSED'}`,
     );
     ok &&= onBig === 0;
+    const optimum = optimumLine(mode, direct, [['smart_load', smart], ['route_and_generate', viaTool], [`with ${WIDER.join(' and ')}`, wider]]);
+    ok &&= optimum.ok;
+    lines.push(optimum.line);
   }
   return { ok, lines };
 }
