@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { expandGlob } from '../../src/orchestrator/inputs/glob.js';
 import { inputScope } from '../../src/orchestrator/inputs/scope.js';
 import { tempDir } from '../helpers/temp.js';
+import { random } from '../helpers/random.js';
 
 const LIMITS = { roots: [] as string[], allow: [] as string[], maxFileBytes: 2_000_000, maxImageBytes: 20_000_000, maxTotalBytes: 8_000_000, maxFiles: 5000 };
 const hasGit = spawnSync('git', ['--version']).status === 0;
@@ -76,16 +77,6 @@ const CRAFTED: Array<[string, RuleSet]> = [
   ['a .gitignore over 1 MB of endings and names, negations among them', { gitignores: { '': `${Array.from({ length: 130_000 }, (_, i) => `*.g${i}\nname${i}`).join('\n')}\n!src/x.g7\n!name5\n` }, files: [...FILES, 'x.g7', 'src/x.g7', 'src/y.g129999', 'z.g130000', 'name5', 'src/name129999'] }],
 ];
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random rule set: mostly plain names and endings, some anchors, folders, paths, negations and wildcards. */
 function randomSet(seed: number): RuleSet {

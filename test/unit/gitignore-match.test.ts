@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { lookupWork } from '../../src/orchestrator/inputs/gitignore-index.js';
 import { GitignoreFile, matchWork } from '../../src/orchestrator/inputs/gitignore-match.js';
+import { random } from '../helpers/random.js';
 
 /** [.gitignore line, path relative to its folder, the path is a folder, git ignores it] */
 const GIT: Array<[string, string, boolean, boolean]> = [
@@ -138,16 +139,6 @@ describe('gitignore-match: bounded time', () => {
 });
 
 describe('gitignore-match: plain names and endings looked up (issue 72)', () => {
-  /** A small deterministic generator (mulberry32), so a failure can be run again. */
-  function random(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const NAMES = ['a', 'b', 'x.log', 'y.txt', 'keep.log', 'build', '.log', 'a.b.log'];
   const SHAPES: Array<(name: string, pick: <T>(list: T[]) => T) => string> = [
     (n) => n, // a plain name, at any depth

@@ -8,34 +8,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitignoreRules, RULES_TEXT, RulesUnreadable } from '../../src/orchestrator/inputs/gitignore.js';
 import { MAX_RULE_CHARS } from '../../src/orchestrator/inputs/gitignore-parse.js';
-
-const TOP = '/repo';
-
-/** Rules from a table of folder → .gitignore text and info/exclude's, counting how often each folder is read. */
-function rulesFrom(files: Record<string, string>, exclude?: string) {
-  const reads = new Map<string, number>();
-  const rules = new GitignoreRules(
-    TOP,
-    async (dir) => {
-      reads.set(dir, (reads.get(dir) ?? 0) + 1);
-      return files[dir];
-    },
-    undefined,
-    async (top) => (top === TOP ? exclude : 'never/'),
-  );
-  return { rules, reads };
-}
-
-async function ignoredOf(rules: GitignoreRules, files: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of files) if (await rules.ignored(`${TOP}/${f}`)) out.push(f);
-  return out;
-}
+import { ignoredOf, rulesFrom, TOP } from '../helpers/gitignore-rules.js';
 
 describe('gitignore rules: info/exclude', () => {
   it('honours info/exclude below every .gitignore: relative to the top, overridden by a .gitignore, ignoring folders whole', async () => {
     const exclude = 'excluded.txt\n/top.log\nbuilt/\nback.txt\n*.tmp\n';
-    const { rules } = rulesFrom({ [TOP]: '!back.txt\n', [`${TOP}/a`]: '!keep.tmp\n' }, exclude);
+    const { rules } = rulesFrom({ [TOP]: '!back.txt\n', [`${TOP}/a`]: '!keep.tmp\n' }, { exclude });
     const files = ['excluded.txt', 'a/excluded.txt', 'top.log', 'a/top.log', 'built/x.js', 'a/built/y.js', 'back.txt', 'x.tmp', 'a/keep.tmp', 'a/other.tmp', 'kept.txt'];
     expect(await ignoredOf(rules, files)).toEqual(['excluded.txt', 'a/excluded.txt', 'top.log', 'built/x.js', 'a/built/y.js', 'x.tmp', 'a/other.tmp']);
   });

@@ -6,31 +6,9 @@
  * a slice of lines at a time. info/exclude and the walk's bounds of rules: gitignore-walk.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { GitignoreRules, MAX_RULES_IN_FORCE, RulesTooCostly, type RulesPace } from '../../src/orchestrator/inputs/gitignore.js';
+import { MAX_RULES_IN_FORCE, RulesTooCostly } from '../../src/orchestrator/inputs/gitignore.js';
 import { matchWork } from '../../src/orchestrator/inputs/gitignore-match.js';
-
-const TOP = '/repo';
-
-/** Rules from a table of folder → .gitignore text (no info/exclude), counting how often each folder is read. */
-function rulesFrom(files: Record<string, string>, pace?: RulesPace) {
-  const reads = new Map<string, number>();
-  const rules = new GitignoreRules(
-    TOP,
-    async (dir) => {
-      reads.set(dir, (reads.get(dir) ?? 0) + 1);
-      return files[dir];
-    },
-    pace,
-    async () => undefined,
-  );
-  return { rules, reads };
-}
-
-async function ignoredOf(rules: GitignoreRules, files: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of files) if (await rules.ignored(`${TOP}/${f}`)) out.push(f);
-  return out;
-}
+import { ignoredOf, rulesFrom, TOP } from '../helpers/gitignore-rules.js';
 
 describe('gitignore rules: git semantics', () => {
   it('applies each .gitignore to paths relative to its own folder, deeper files overriding shallower ones', async () => {
@@ -130,7 +108,7 @@ describe('gitignore rules: sharing the thread', () => {
 
   it('gives the thread back between slices of matching, answers unchanged', async () => {
     // every slice used up at once: a turn of the event loop per folder and per file
-    const { rules } = rulesFrom({ [TOP]: costly }, { sliceMs: 0, budgetMs: 60_000 });
+    const { rules } = rulesFrom({ [TOP]: costly }, { pace: { sliceMs: 0, budgetMs: 60_000 } });
     let ignored: string[] = [];
     const turns = await turnsDuring(async () => (ignored = await ignoredOf(rules, files)));
     expect(ignored).toEqual([]);
@@ -139,7 +117,7 @@ describe('gitignore rules: sharing the thread', () => {
 
   it('reads a .gitignore of 140,000 names a slice of lines at a time, giving the thread back between slices', async () => {
     const names = Array.from({ length: 140_000 }, (_, i) => `n${i}`).join('\n');
-    const { rules } = rulesFrom({ [TOP]: names }, { sliceMs: 0, budgetMs: 60_000 });
+    const { rules } = rulesFrom({ [TOP]: names }, { pace: { sliceMs: 0, budgetMs: 60_000 } });
     let ignored: string[] = [];
     const turns = await turnsDuring(async () => (ignored = await ignoredOf(rules, ['n7', 'n139999', 'n140000'])));
     expect(ignored).toEqual(['n7', 'n139999']);
@@ -148,11 +126,11 @@ describe('gitignore rules: sharing the thread', () => {
   });
 
   it('stops past its budget of matching, and not before', async () => {
-    const spent = rulesFrom({ [TOP]: costly }, { sliceMs: 20, budgetMs: 0 });
+    const spent = rulesFrom({ [TOP]: costly }, { pace: { sliceMs: 20, budgetMs: 0 } });
     const err = await ignoredOf(spent.rules, files).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RulesTooCostly);
     expect((err as Error).message).toBe(`the .gitignore rules under ${TOP} took more than 0 s to read and match against these paths`);
-    const ample = rulesFrom({ [TOP]: `${costly}\nf3.txt\n` }, { sliceMs: 20, budgetMs: 60_000 });
+    const ample = rulesFrom({ [TOP]: `${costly}\nf3.txt\n` }, { pace: { sliceMs: 20, budgetMs: 60_000 } });
     expect(await ignoredOf(ample.rules, files)).toEqual([files[3]]);
   });
 });
