@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, STORIES, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, STORIES, startEngine, stopEngines, routerStatuses } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -22,10 +22,6 @@ afterEach(async () => {
 });
 afterAll(stopEngines);
 
-async function statuses(url: string): Promise<Record<string, string>> {
-  const body = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
-  return Object.fromEntries(body.data.map((m) => [m.id, m.status.value]));
-}
 
 /** An orchestrator whose hosts are an empty fake Ollama and the given settings' hosts. */
 async function core(hostsYaml: string, opts: { noOllama?: boolean } = {}) {
@@ -54,7 +50,7 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
   afterEach(async () => {
     for (const id of NAMES) await fetch(`${router.url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
     const end = Date.now() + 10_000;
-    while (Object.values(await statuses(router.url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (Object.values(await routerStatuses(router.url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   });
 
   it('lists the three copies with memory from their GGUF headers', async () => {
@@ -80,7 +76,7 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     } finally {
       running();
     }
-    expect(await statuses(router.url)).toEqual({ storiesA: 'loaded', storiesB: 'unloaded', storiesC: 'loaded' });
+    expect(await routerStatuses(router.url)).toEqual({ storiesA: 'loaded', storiesB: 'unloaded', storiesC: 'loaded' });
   });
 
   it('route_and_generate returns real text with the engine’s token counts and metrics', async () => {
@@ -92,7 +88,7 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     expect(r.metrics.outputTokens).toBeGreaterThan(0);
     expect(r.metrics.outputTokens).toBeLessThanOrEqual(64);
     expect(r.metrics.tokensPerSecond).toBeGreaterThan(0);
-    expect(await statuses(router.url)).toMatchObject({ storiesB: 'loaded' });
+    expect(await routerStatuses(router.url)).toMatchObject({ storiesB: 'loaded' });
   });
 
   it('cancelling stops the generation in the engine', async () => {

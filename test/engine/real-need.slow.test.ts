@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator, type MemorySource } from '../../src/orchestrator/index.js';
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, startEngine, stopEngines, routerStatuses } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -35,15 +35,11 @@ afterEach(async () => {
 });
 afterAll(stopEngines);
 
-async function statuses(url: string): Promise<Record<string, string>> {
-  const body = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
-  return Object.fromEntries(body.data.map((m) => [m.id, m.status.value]));
-}
 
 async function unloadAll(url: string): Promise<void> {
   for (const id of Object.keys(WINDOWS)) await fetch(`${url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
   const end = Date.now() + 10_000;
-  while (Object.values(await statuses(url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  while (Object.values(await routerStatuses(url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** A router whose preset gives each model its own window (the models' files: copies in a folder of their own). */
@@ -118,7 +114,7 @@ describe.runIf(RUN)("a real llama-server router: one figure for a model's need",
     const orch = await core(home, router, `    capacity: {ram: ${capacity}}\nram:\n  bufferBytes: 0\n`);
     expect((await smartLoad(orch, { model: 'storyA' })).action).toBe('loaded');
     expect(await smartLoad(orch, { model: 'storyC' })).toMatchObject({ action: 'loaded', unloaded: ['storyA:latest'] });
-    expect(await statuses(router.url)).toEqual({ storyA: 'unloaded', storyC: 'loaded' });
+    expect(await routerStatuses(router.url)).toEqual({ storyA: 'unloaded', storyC: 'loaded' });
     expect(await listedNeeds(orch)).toEqual(listed); // the same figures with the capacity set, and after a restart
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { HAVE_ENGINE, modelsDir, startEngine, stopEngines, routerStatuses } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -22,10 +22,6 @@ afterEach(async () => {
 });
 afterAll(stopEngines);
 
-async function statuses(url: string): Promise<Record<string, string>> {
-  const body = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
-  return Object.fromEntries(body.data.map((m) => [m.id, m.status.value]));
-}
 
 describe.runIf(RUN)('a real llama-server router that sleeps idle models', () => {
   it('pin alpha, use beta, both asleep, ask gamma: answered, the pinned alpha stays', { timeout: 60_000 }, async () => {
@@ -48,17 +44,17 @@ describe.runIf(RUN)('a real llama-server router that sleeps idle models', () => 
     expect(await host.loader.ensureLoaded({ model: 'alpha', pin: true })).toMatchObject({ action: 'loaded', pinned: true });
     await routeAndGenerate(orch, { prompt: 'Once upon a time', model: 'beta', maxTokens: 16 });
     const end = Date.now() + 20_000;
-    let now = await statuses(router.url);
+    let now = await routerStatuses(router.url);
     while (!(now['alpha'] === 'sleeping' && now['beta'] === 'sleeping') && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 100));
-      now = await statuses(router.url);
+      now = await routerStatuses(router.url);
     }
     expect(now).toMatchObject({ alpha: 'sleeping', beta: 'sleeping', gamma: 'unloaded' });
 
     const r = await routeAndGenerate(orch, { prompt: 'Once upon a time', model: 'gamma', maxTokens: 16 });
     expect(r).toMatchObject({ provider: 'llamacpp', host: 'llama', model: 'gamma:latest' });
     expect(r.text).toMatch(/[a-z]{3,}/i);
-    const after = await statuses(router.url);
+    const after = await routerStatuses(router.url);
     expect(after['alpha']).not.toBe('unloaded'); // loaded or asleep again: still there
     expect(after['beta']).toBe('unloaded');
     expect(after['gamma']).not.toBe('unloaded');

@@ -132,3 +132,9 @@ export async function routerSession(routerUrl: string, roots: string): Promise<{
   const home = tempHome(['hosts:', `  - {name: llama, kind: llamacpp, url: "${routerUrl}"}`, 'inputs:', `  roots: ["${roots}"]`, ''].join('\n'));
   return { session: await connect({ OLLM_HOME: home, OLLAMA_HOST: ollama.host }), ollama };
 }
+
+/** Each model's status as a llama-server router lists it (GET /models: `status.value`, e.g. loaded, unloaded). */
+export async function routerStatuses(url: string): Promise<Record<string, string>> {
+  const body = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
+  return Object.fromEntries(body.data.map((m) => [m.id, m.status.value]));
+}
