@@ -20,6 +20,7 @@ import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, stopShared } from '../test/helpers/shared.js';
 import { tempDir } from '../test/helpers/temp.js';
 import { FAIR_YAML, PART_ANSWER, fairModels, longLog } from '../test/helpers/fair.js';
+import { benchBuilds } from './builds.js';
 
 const QUICK = 4;
 
@@ -145,8 +146,7 @@ export async function benchFair(): Promise<{ ok: boolean; lines: string[] }> {
  */
 export async function benchBeside(): Promise<{ ok: boolean; lines: string[] }> {
   const n = Math.max(1, Number(process.env.OLLM_BENCH_RUNS) || 3);
-  const builds: Array<[string, string]> = [['this build', CLI]];
-  if (process.env.OLLM_BENCH_BASE) builds.push([`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE]);
+  const builds = benchBuilds();
   const lines = [`beside a split job: client B's ${QUICK} task "fast" calls while client A's 150 KB log is read in parts (one shared server, ${n} runs; goal: each call ≤ 2.5 s)`];
   let ok = true;
   for (const [tag, cli] of builds) {

@@ -10,9 +10,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_REGISTRY, FakeOllama } from '../test/fake-ollama/server.js';
-import { CLI, tempHome } from '../test/helpers/spawn.js';
+import { tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, stopShared } from '../test/helpers/shared.js';
 import { clientOf } from './prefix.js';
+import { benchBuilds } from './builds.js';
 
 const models = DEFAULT_REGISTRY.filter((m) => m.name === 'llama3.2:latest');
 const ANSWER = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
@@ -54,8 +55,7 @@ async function rush(cli: string, two: boolean, idleSetting: boolean): Promise<{ 
 }
 
 export async function benchHot(): Promise<{ ok: boolean; lines: string[] }> {
-  const builds: Array<[string, string]> = [['this build', CLI]];
-  if (process.env.OLLM_BENCH_BASE) builds.push([`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE]);
+  const builds = benchBuilds();
   const lines: string[] = [];
   let ok = true;
   for (const [tag, cli] of builds) {

@@ -16,8 +16,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { FakeLlamacpp } from '../test/fake-llamacpp/server.js';
 import { STORIES } from '../test/helpers/llamacpp.js';
-import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
+import { serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, stopShared } from '../test/helpers/shared.js';
+import { benchBuilds } from './builds.js';
 
 const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `Memo line ${from + i}: rota shift ${(from + i) % 7}, desk ${((from + i) * 13) % 41}, floor ${(from + i) % 5}.`).join('\n');
 /** A form letter with a short secret in it: ~1.5 KB before it, ~2.5 KB after. */
@@ -67,8 +68,7 @@ const placed = (reason: string) => reason.replace(/\(.*?\)\.?$/, '').trim();
 
 export async function benchOracle(): Promise<{ ok: boolean; lines: string[] }> {
   mkdirSync(runtimeDir(), { recursive: true });
-  const builds: Array<[string, string]> = [['this build', CLI]];
-  if (process.env.OLLM_BENCH_BASE) builds.push([`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE]);
+  const builds = benchBuilds();
   const lines: string[] = [];
   let ok = true;
   for (const [tag, cli] of builds) {

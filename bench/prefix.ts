@@ -17,8 +17,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { FakeOllama } from '../test/fake-ollama/server.js';
 import { FakeLlamacpp } from '../test/fake-llamacpp/server.js';
 import { STORIES } from '../test/helpers/llamacpp.js';
-import { CLI, serverEnv, tempHome } from '../test/helpers/spawn.js';
+import { serverEnv, tempHome } from '../test/helpers/spawn.js';
 import { runtimeDir, sharedPids, stopShared } from '../test/helpers/shared.js';
+import { benchBuilds } from './builds.js';
 
 const LOG = Array.from({ length: 520 }, (_, i) => `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00Z worker-${i % 7} handled job ${i} in ${(i * 37) % 900} ms status=${i % 13 === 0 ? 'error' : 'ok'}`).join('\n');
 const fileOf = (who: string) => Array.from({ length: 400 }, (_, i) => `${who}: record ${i} of the ${who} service, value ${(i * 31) % 977}`).join('\n');
@@ -108,8 +109,7 @@ async function twoHosts(cli: string): Promise<{ cached: number; perHost: Record<
 
 export async function benchPrefix(): Promise<{ ok: boolean; lines: string[] }> {
   mkdirSync(runtimeDir(), { recursive: true });
-  const builds: Array<[string, string]> = [['this build', CLI]];
-  if (process.env.OLLM_BENCH_BASE) builds.push([`the build at ${process.env.OLLM_BENCH_BASE}`, process.env.OLLM_BENCH_BASE]);
+  const builds = benchBuilds();
   const lines: string[] = [];
   let ok = true;
   for (const [tag, cli] of builds) {
