@@ -41,7 +41,7 @@ describe('a named model whose load fails', () => {
 describe('a named model another client unloads as it loads', () => {
   it('is loaded again, and answers: the call is neither failed nor answered by another model', async () => {
     const core = await setup();
-    fake.setLatency('/api/ps', 150); // the loader's reading after the load comes after the other client's unload
+    fake.setLatency('/api/ps', 60); // the loader's reading after the load comes after the other client's unload
     let unloaded = false;
     const other = setInterval(() => {
       if (unloaded || !fake.loaded().some((m) => m.name === 'llama3.2:latest')) return;
