@@ -8,7 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeLlamacpp } from '../fake-llamacpp/server.js';
-import { HAVE_ENGINE, modelsDir, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { HAVE_ENGINE, modelsDir, startEngine, stopEngines, toEngine } from '../helpers/llamacpp.js';
 
 const NAMES = ['storiesA', 'storiesB', 'storiesC'];
 const REQUIRE = process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -34,14 +34,12 @@ async function real(): Promise<Target> {
 type Json = Record<string, unknown>;
 
 async function get(t: Target, path: string): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${t.url}${path}`);
+  const res = await toEngine(`${t.url}${path}`);
   return { status: res.status, body: (await res.json()) as Json };
 }
 
 async function post(t: Target, path: string, body: unknown): Promise<{ status: number; body: Json }> {
-  // on a connection of its own: a kept-alive one the engine closed as this request went out fails
-  // with "other side closed" (seen under load); ollm-mcp's adapters send such a request again
-  const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(body) });
+  const res = await toEngine(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
@@ -60,7 +58,7 @@ async function until(t: Target, id: string, value: string, ms = 15_000): Promise
 
 /** A streamed chat: the text of its content deltas, and the usage of its last chunk. */
 async function chat(t: Target, model: string, maxTokens = 40): Promise<{ text: string; usage?: Json; finish?: string }> {
-  const res = await fetch(`${t.url}/v1/chat/completions`, {
+  const res = await toEngine(`${t.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }),

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, STORIES, startEngine, stopEngines, routerStatuses } from '../helpers/llamacpp.js';
+import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, STORIES, startEngine, stopEngines, routerStatuses, toEngine } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -48,7 +48,7 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     router = await startEngine({ dir: modelsDir(NAMES), modelsMax: 2, ctx: 2048 });
   }, 30_000);
   afterEach(async () => {
-    for (const id of NAMES) await fetch(`${router.url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
+    for (const id of NAMES) await toEngine(`${router.url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
     const end = Date.now() + 10_000;
     while (Object.values(await routerStatuses(router.url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   });
@@ -112,7 +112,7 @@ describe.runIf(RUN)('a real llama-server router', { timeout: 60_000 }, () => {
     const end = Date.now() + 5000;
     let slots: Array<{ is_processing: boolean }> = [];
     while (Date.now() < end) {
-      slots = (await (await fetch(`${router.url}/slots?model=storiesC`)).json()) as Array<{ is_processing: boolean }>;
+      slots = (await (await toEngine(`${router.url}/slots?model=storiesC`)).json()) as Array<{ is_processing: boolean }>;
       if (Array.isArray(slots) && slots.every((s) => !s.is_processing)) break;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator, type MemorySource } from '../../src/orchestrator/index.js';
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, startEngine, stopEngines, routerStatuses } from '../helpers/llamacpp.js';
+import { childrenOf, type Engine, HAVE_ENGINE, modelsDir, startEngine, stopEngines, routerStatuses, toEngine } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -37,7 +37,7 @@ afterAll(stopEngines);
 
 
 async function unloadAll(url: string): Promise<void> {
-  for (const id of Object.keys(WINDOWS)) await fetch(`${url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
+  for (const id of Object.keys(WINDOWS)) await toEngine(`${url}/models/unload`, { method: 'POST', body: JSON.stringify({ model: id }) }).catch(() => undefined);
   const end = Date.now() + 10_000;
   while (Object.values(await routerStatuses(url)).some((s) => s !== 'unloaded') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
 }

@@ -36,7 +36,7 @@ import { PROMPT_HEADER } from '../../src/orchestrator/memory/memory-search.js';
 import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { gatheredLog } from '../helpers/fair.js';
-import { HAVE_ENGINE, STORIES, startEngine, stopEngines } from '../helpers/llamacpp.js';
+import { HAVE_ENGINE, STORIES, startEngine, stopEngines, toEngine } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 import { recordingProxy } from '../helpers/recording-proxy.js';
 
@@ -134,7 +134,7 @@ describe.runIf(RUN)('a real llama-server reading one file for three questions', 
     for (const f of FACTS) await orch.memoryStore.remember(f.key, f.value);
 
     // the engine's own count of the file: what the 2nd and 3rd must find in the cache at least
-    const fileTokens = ((await (await fetch(`${engine.url}/tokenize`, { method: 'POST', body: JSON.stringify({ content: STORY }) })).json()) as { tokens: number[] }).tokens.length;
+    const fileTokens = ((await (await toEngine(`${engine.url}/tokenize`, { method: 'POST', body: JSON.stringify({ content: STORY }) })).json()) as { tokens: number[] }).tokens.length;
     expect(Buffer.byteLength(STORY)).toBeGreaterThanOrEqual(40_000);
     expect(fileTokens).toBeGreaterThan(7000);
 

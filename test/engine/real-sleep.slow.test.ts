@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { routeAndGenerate } from '../../src/orchestrator/jobs/route.js';
 import { FakeOllama } from '../fake-ollama/server.js';
-import { HAVE_ENGINE, modelsDir, startEngine, stopEngines, routerStatuses } from '../helpers/llamacpp.js';
+import { HAVE_ENGINE, modelsDir, startEngine, stopEngines, routerStatuses, toEngine } from '../helpers/llamacpp.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUN = HAVE_ENGINE || process.env.OLLM_REQUIRE_ENGINE === '1';
@@ -77,7 +77,7 @@ describe.runIf(RUN)('a real llama-server router that sleeps idle models', () => 
     const host = orch.hosts.find((h) => h.name === 'llama')!;
     await host.loader.ensureLoaded({ model: 'alpha' });
     const alpha = (await host.engine.report!()).models.find((m) => m.id === 'alpha')!;
-    const props = (await (await fetch(`${router.url}/props?model=alpha&autoload=false`)).json()) as { total_slots: number; default_generation_settings: { n_ctx: number } };
+    const props = (await (await toEngine(`${router.url}/props?model=alpha&autoload=false`)).json()) as { total_slots: number; default_generation_settings: { n_ctx: number } };
     expect(props).toMatchObject({ total_slots: 4, default_generation_settings: { n_ctx: 1024 } }); // as seen with this build
     // every slot may use the whole window, and the KV cache is that window once (not once per slot)
     expect(alpha).toMatchObject({ contextLength: 1024, slots: 4, kvBytes: 2 * 5 * 4 * 8 * 1024 * 2 });

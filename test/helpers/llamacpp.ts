@@ -49,12 +49,23 @@ export interface Engine {
   kill(): Promise<void>;
 }
 
+/**
+ * A request to a llama-server on a connection of its own (`connection: close`). The router closes
+ * a connection after each answer it relays from a model though it asked keep-alive (contract
+ * test), so a pooled connection can be closed just as the next request goes out ("other side
+ * closed", seen in CI); ollm-mcp's adapters send such a request again, a test's own request must
+ * not meet it at all.
+ */
+export function toEngine(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), connection: 'close' } });
+}
+
 async function waitHealthy(url: string, proc: ChildProcess, log: () => string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (proc.exitCode !== null) throw new Error(`llama-server exited (${proc.exitCode}): ${log().slice(-2000)}`);
     try {
-      const res = await fetch(`${url}/health`);
+      const res = await toEngine(`${url}/health`);
       if (res.status === 200) return;
     } catch {
       // not listening yet
@@ -135,6 +146,6 @@ export async function routerSession(routerUrl: string, roots: string): Promise<{
 
 /** Each model's status as a llama-server router lists it (GET /models: `status.value`, e.g. loaded, unloaded). */
 export async function routerStatuses(url: string): Promise<Record<string, string>> {
-  const body = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
+  const body = (await (await toEngine(`${url}/models`)).json()) as { data: Array<{ id: string; status: { value: string } }> };
   return Object.fromEntries(body.data.map((m) => [m.id, m.status.value]));
 }
