@@ -35,7 +35,7 @@ async function forward(loaded: Loaded, args: CliArgs, before: Fingerprint | unde
   const plan = planOf(args, loaded);
   // what it was read from, unchanged while it was read: the next launch started this way forwards from the memo
   const after = before && (await fingerprint(before.from, loaded.config.file));
-  const { stableJson } = await import('./shared/place.js');
+  const { stableJson } = await import('../orchestrator/util/stable-json.js');
   if (after && stableJson(after) === stableJson(before)) await remember(process.argv.slice(2), after, plan).catch((err: Error) => log.debug(`shared server: no memo kept (${err.message})`));
   const { launchShared } = await import('./shared/launch.js');
   return launchShared(plan, (input, output) => serveStdio(loaded, { input, output }));

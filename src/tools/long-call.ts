@@ -18,6 +18,7 @@ import type { ToolContext, ToolOutput } from './define.js';
 import { remainingMs } from '../orchestrator/config/client-limits.js';
 import { answerWithin, type JobNow } from '../orchestrator/jobs/long-work.js';
 import { estimateTokens } from '../orchestrator/generation/classify.js';
+import { stableJson } from '../orchestrator/util/stable-json.js';
 import { aboutTime, jobInfo, jobNowLine } from '../presenting/job-words.js';
 
 /** The job a call was handed over to, in its structured result: how far it is, never a part's text. */
@@ -34,23 +35,9 @@ export const jobSchema = z
   .describe('the call outlasted what its client waits and runs on as this job: show_status with {job: id} returns its whole result once done');
 export type JobInfo = z.infer<typeof jobSchema>;
 
-/** JSON with sorted keys: the same arguments give the same key, whatever their order. */
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** The call's key: the tool, its arguments as sent, and the contents of what it read. */
 export function callKey(tool: string, rawArgs: unknown, contents: readonly string[]): string {
-  const h = createHash('sha256').update(tool).update('\0').update(stable(rawArgs));
+  const h = createHash('sha256').update(tool).update('\0').update(stableJson(rawArgs));
   for (const c of contents) h.update('\0').update(c);
   return h.digest('hex').slice(0, 32);
 }

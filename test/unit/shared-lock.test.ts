@@ -3,7 +3,7 @@ import { link, lstat, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { alive, type LockFiles, type Proof, sweepLeftovers, takeLock } from '../../src/server/shared/lock.js';
+import { type LockFiles, type Proof, sweepLeftovers, takeLock } from '../../src/server/shared/lock.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe("the shared server's lock", () => {
@@ -131,18 +131,6 @@ describe('a lock that cannot be made', () => {
   it('is an error, not a lock held by another (its folder is missing)', async () => {
     const file = join(tempDir('ollm-lock-'), 'missing', 'x.lock');
     await expect(takeLock(file)).rejects.toThrow(/ENOENT/);
-  });
-});
-
-describe('whether the process holding a lock lives', () => {
-  const failing = (code: string) => () => {
-    throw Object.assign(new Error(code), { code });
-  };
-  it("is yes when signal 0 reaches it, or when it is another user's (EPERM); no when there is none (ESRCH)", () => {
-    expect(alive(process.pid)).toBe(true);
-    expect(alive(123, () => true)).toBe(true);
-    expect(alive(123, failing('EPERM'))).toBe(true);
-    expect(alive(123, failing('ESRCH'))).toBe(false);
   });
 });
 

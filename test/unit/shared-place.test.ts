@@ -5,7 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/orchestrator/config/index.js';
 import { ENV_VARS } from '../../src/orchestrator/config/load.js';
 import { SECRET_VARIABLES } from '../../src/orchestrator/config/secrets.js';
-import { MAX_SOCKET_PATH, SERVER_VARIABLES, SharedUnavailable, THIS_SYSTEM, VARIABLES_NOT_IN_KEY, placeIn, privateDir, retiringName, sharedKey, sharedPart, sharedPlace, socketBases, socketFolders, stableJson, type System } from '../../src/server/shared/place.js';
+import {
+  MAX_SOCKET_PATH, SERVER_VARIABLES, SharedUnavailable, THIS_SYSTEM, VARIABLES_NOT_IN_KEY, placeIn, privateDir,
+  retiringName, sharedKey, sharedPart, sharedPlace, socketBases, socketFolders, type System,
+} from '../../src/server/shared/place.js';
 import { tempDir } from '../helpers/temp.js';
 
 const config = (flags: Array<[string, unknown]> = [], env: Record<string, string> = {}) =>
@@ -20,24 +23,6 @@ const shortDir = () => {
 };
 afterAll(() => {
   for (const dir of short) rmSync(dir, { recursive: true, force: true });
-});
-
-describe('stableJson', () => {
-  it('gives the same text whatever order the keys came in, and keeps arrays in order', () => {
-    expect(stableJson({ b: 1, a: { d: [2, 1], c: null } })).toBe(stableJson({ a: { c: null, d: [2, 1] }, b: 1 }));
-    expect(stableJson({ a: [1, 2] })).not.toBe(stableJson({ a: [2, 1] }));
-    expect(stableJson({ a: undefined, b: 1 })).toBe('{"b":1}');
-    expect(stableJson({ b: 1, c: 3, a: 2 })).toBe('{"a":2,"b":1,"c":3}');
-    expect(stableJson({ a: 2, c: 3, b: 1 })).toBe('{"a":2,"b":1,"c":3}');
-  });
-
-  it('writes arrays as arrays, comma-separated, and a value JSON has no text for as null', () => {
-    expect(stableJson({ a: [2, 1] })).toBe('{"a":[2,1]}');
-    expect(stableJson([undefined, 'x'])).toBe('[null,"x"]');
-    expect(stableJson(undefined)).toBe('null');
-    // keys in UTF-16 order, as `<` compares them: "B" (66) before "a" (97), "a" before "ab"
-    expect(stableJson({ ab: 1, a: 2, B: 3 })).toBe('{"B":3,"a":2,"ab":1}');
-  });
 });
 
 describe('sharedPart', () => {

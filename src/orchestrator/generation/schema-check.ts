@@ -22,6 +22,7 @@
  */
 import { Ajv2020, type FuncKeywordDefinition } from 'ajv/dist/2020.js';
 import { linearPattern, PatternRefused, PatternTooCostly } from './schema-pattern.js';
+import { stableJson } from '../util/stable-json.js';
 
 /** The longest one answer's check may run, in milliseconds. */
 export const MAX_CHECK_MS = 1000;
@@ -97,9 +98,6 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return keys.length === Object.keys(other).length && keys.every((k) => Object.hasOwn(other, k) && sameJson((a as Record<string, unknown>)[k], other[k]));
 }
 
-/** An item's JSON with every object's keys in order: the same for identical items (and rarely for two that are not: ±Infinity writes as null). */
-const sortedJson = (v: unknown): string => JSON.stringify(v, (_key, x: unknown) => (isPlainObject(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
-
 /**
  * `uniqueItems` in time linear in the list: items grouped by their sorted JSON, and an item compared
  * only with the earlier ones of its group. Reports the first duplicate as Ajv does (its words and params).
@@ -111,7 +109,7 @@ function uniqueItemsKeyword(clock: Clock): FuncKeywordDefinition {
     const groups = new Map<string, number[]>();
     for (let i = 0; i < data.length; i++) {
       clock.tick();
-      const key = sortedJson(data[i]);
+      const key = stableJson(data[i]);
       const group = groups.get(key);
       if (!group) {
         groups.set(key, [i]);

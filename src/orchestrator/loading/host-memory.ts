@@ -11,6 +11,7 @@ import type { Settings } from '../config/index.js';
 import { displayHost } from '../config/host.js';
 import { isLocalHost } from '../config/ollama-env.js';
 import type { RunningModel } from '../engines/engine.js';
+import { sleep } from '../util/sleep.js';
 import type { HostMemory } from './planner.js';
 import { resolveRamPolicy, type Budget, type GpuReading, type RamMonitor } from './ram.js';
 import { ONE_SLOT_FAMILIES, type RunnerSettings } from './kv-cache.js';
@@ -34,7 +35,6 @@ export interface HostView {
 const VRAM_RECOVERY_MS = 5000;
 /** Without a reading (Ollama on another machine): the typical recovery time of the last model unloaded. */
 const REMOTE_RECOVERY_MS = Number(process.env.OLLM_REMOTE_VRAM_RECOVERY_MS) || 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const GiB = 1024 ** 3;
 

@@ -10,6 +10,7 @@ import type { Settings } from '../config/index.js';
 import { formatBytes as fmt } from '../config/units.js';
 import { estimateLoadMs, loadTimeoutMs, type LoadSpeed } from './load-estimate.js';
 import { log } from '../util/log.js';
+import { sleep } from '../util/sleep.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { HostMemory, LoadPlan } from './planner.js';
 import { engineName, type Engine, type EngineModel as RunningModel } from '../engines/engine.js';
@@ -26,7 +27,6 @@ const POLL_MS = 100;
 
 export type { KeepAlive } from './load-types.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface LoadCallOptions {
   embedding?: boolean;

@@ -12,6 +12,7 @@
  */
 import type { RunningModel } from '../engines/engine.js';
 import { log } from '../util/log.js';
+import { sleep } from '../util/sleep.js';
 import { UNLOAD_WAIT_PER_MODEL_MS } from './load-ops.js';
 
 /** What a restore found, in the loader's queue. */
@@ -36,7 +37,6 @@ const RETRY_MS = 30_000;
 export const OOM_GRACE_MS = 2000;
 const POLL_MS = 100;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** A model Ollama has started unloading: its expiry has passed (a pin is kept forever otherwise). */
 export function expiring(r: Pick<RunningModel, 'expires_at'>, now = Date.now()): boolean {
@@ -101,7 +101,7 @@ export class PinKeeper {
       this.retryAt.delete(b.name); // a new eviction: try again at once
     }
     const watched = this.watch(pinned.map((p) => p.name), UNLOAD_WAIT_PER_MODEL_MS * Math.max(1, before.length));
-    await Promise.race([watched.then(() => this.restoring), sleep(OOM_GRACE_MS)]);
+    await Promise.race([watched.then(() => this.restoring), sleep(OOM_GRACE_MS, { unref: true })]);
     const now = await this.host.ps().catch(() => undefined);
     if (!now) return '';
     const told = this.done.filter((d) => !d.said && pinned.some((p) => p.name === d.name));
@@ -135,7 +135,7 @@ export class PinKeeper {
       while (!this.stopped && Date.now() < deadline) {
         const running = await this.host.ps().catch(() => undefined);
         if (!running || !names.some((n) => running.some((r) => r.name === n))) return;
-        await sleep(POLL_MS);
+        await sleep(POLL_MS, { unref: true });
       }
     } finally {
       for (const n of fresh) this.watching.delete(n);

@@ -11,6 +11,7 @@ import { CONNECTION_BUSY_MS, retryBusy } from './busy.js';
 import { MIGRATIONS } from './migrations.js';
 import { claimIdentity, migrate } from './schema.js';
 import { openedAt, type Db } from './writes.js';
+import { pidAlive } from '../util/own-process.js';
 
 type Database = typeof Libsql;
 
@@ -67,15 +68,6 @@ async function removeAbandoned(path: string): Promise<void> {
   const name = basename(path);
   for (const f of await readdir(dirname(path)).catch(() => [] as string[])) {
     const pid = f.startsWith(`${name}.new-`) ? MAKING.exec(f.replace(/-(wal|shm)$/, ''))?.[1] : undefined;
-    if (pid && !alive(Number(pid))) await unlink(join(dirname(path), f)).catch(() => undefined);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid && !pidAlive(Number(pid))) await unlink(join(dirname(path), f)).catch(() => undefined);
   }
 }

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { log } from '../util/log.js';
+import { pidAlive } from '../util/own-process.js';
 import { stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
 import { queueWrite, type Db } from '../storage/writes.js';
@@ -30,20 +31,10 @@ export const WRITE_AFTER_MS = 1000;
 /** The most characters a job's result, or its parts together, may hold. */
 export const MAX_TEXT = 4_000_000;
 
-/** Whether a process lives (signal 0), or exists as another user's. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class JobStore {
   constructor(
     private readonly home: string,
-    private readonly alive: (pid: number) => boolean = processAlive,
+    private readonly alive: (pid: number) => boolean = (pid) => pidAlive(pid),
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -1,20 +1,28 @@
-/** Whether a pid still names a process of this user — an engine claim's planner (planned-elsewhere.ts, engine-claims.ts). */
+/**
+ * Whether a pid names a live process (lock holders, jobs' owners, stores being made), or one of this
+ * user's (an engine claim's planner).
+ */
 import { readFileSync } from 'node:fs';
 
 /**
- * Whether a process of this user has this pid: signal 0 reaches it. Another user's process (EPERM)
- * is not one of this user's servers, so it counts as none; 0 and negative pids (signal 0 would
- * reach a whole group) are none.
+ * Whether a process has this pid: signal 0 reaches it, or — unless `ownOnly` — it exists as
+ * another user's (EPERM). 0, negative and non-integer pids are none: signal 0 to 0 or to -n
+ * reaches a whole process group, so no caller may ever pass them on. `signal` stands in for
+ * process.kill in tests.
  */
-export function ownProcessAlive(pid: number): boolean {
+export function pidAlive(pid: number, options: { ownOnly?: boolean; signal?: (pid: number, sig: 0) => unknown } = {}) {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  const { ownOnly = false, signal = (p, s) => process.kill(p, s) } = options;
   try {
-    process.kill(pid, 0);
+    signal(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return !ownOnly && (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Whether a process of this user has this pid: another user's (EPERM) is not one of this user's servers: none. */
+export const ownProcessAlive = (pid: number): boolean => pidAlive(pid, { ownOnly: true });
 
 /** When a process started, as Linux says (/proc/PID/stat's starttime); undefined where that cannot be read (other systems, a process gone). */
 export function processStart(pid: number, read: (file: string) => string = (f) => readFileSync(f, 'latin1')): string | undefined {

@@ -13,7 +13,8 @@ import { release, thisBuild } from './build.js';
 import { Forwarder } from './forward.js';
 import { recordedHandshake } from './handshake.js';
 import type { Hello } from './hello.js';
-import { alive, LOCK_START_MS } from './lock.js';
+import { LOCK_START_MS } from './lock.js';
+import { pidAlive } from '../../orchestrator/util/own-process.js';
 import type { Plan } from './memo.js';
 import { placeName, placeNamed, SharedUnavailable, type Place } from './place.js';
 import { reachOrStart, type Greeted, type Reach } from './reach.js';
@@ -42,7 +43,7 @@ export type ServeOwn = (input: Readable, output: Writable) => Promise<void>;
 async function startingAt(place: Place): Promise<boolean> {
   const [text, at] = await Promise.all([readFile(place.lock, 'utf8').catch(() => ''), stat(place.lock).then((s) => s.mtimeMs, () => 0)]);
   const pid = Number(text);
-  return pid > 0 && alive(pid) && Date.now() - at < LOCK_START_MS;
+  return pidAlive(pid) && Date.now() - at < LOCK_START_MS;
 }
 
 /**

@@ -8,16 +8,7 @@
  */
 import { link, lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-
-/** Whether a process has this pid: signal 0 reaches it, or it exists but is another user's (EPERM). */
-export function alive(pid: number, signal: (pid: number, sig: 0) => unknown = (p, s) => process.kill(p, s)): boolean {
-  try {
-    signal(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidAlive } from '../../orchestrator/util/own-process.js';
 
 /** The file operations a lock is taken with (a test puts other processes' moves between them). */
 export interface LockFiles {
@@ -48,7 +39,7 @@ export interface Proof {
 /**
  * Who holds a lock file: `live` when it names a process that lives; `stale` when it names none (a
  * dead process; unreadable, empty, not a pid — a pid that is no whole number reaches no process:
- * process.kill refuses it, which alive() reads as none); undefined when there is no such file. A
+ * pidAlive() takes it for none); undefined when there is no such file. A
  * file that was not there when read but is when looked at was linked in place meanwhile by another
  * taker: it is read again (a few times), never taken for a stale one.
  */
@@ -62,7 +53,7 @@ async function holder(file: string, fs: LockFiles, proof?: Proof, again = 3): Pr
     return 'stale'; // a link to nothing, a folder
   }
   const pid = Number(bytes.toString());
-  if (!(pid > 0 && alive(pid))) return 'stale'; // 0 and negative pids: signal 0 would reach a whole group
+  if (!pidAlive(pid)) return 'stale'; // 0 and negative pids too: signal 0 would reach a whole group
   if (!proof) return 'live';
   const proved = await proof.proves(pid);
   if (proved !== 'absent') return proved === 'proven' ? 'live' : 'stale';
@@ -130,6 +121,6 @@ export async function sweepLeftovers(file: string): Promise<void> {
   for (const name of names) {
     if (!name.startsWith(base) || !name.endsWith('.new')) continue;
     const pid = Number(name.slice(base.length, -'.new'.length));
-    if (pid > 0 && !alive(pid)) await rm(join(dirname(file), name), { force: true });
+    if (pid > 0 && !pidAlive(pid)) await rm(join(dirname(file), name), { force: true });
   }
 }

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { walk } from '../../orchestrator/project/project-walk.js';
 import { release } from './build.js';
 import type { Hello } from './hello.js';
-import { placeNamed, privateDir, socketBases, stableJson, THIS_SYSTEM, userTag } from './place.js';
+import { placeNamed, privateDir, socketBases, THIS_SYSTEM, userTag } from './place.js';
+import { stableJson } from '../../orchestrator/util/stable-json.js';
 
 /** What a forwarding launch needs of its settings and project. */
 export interface Plan {

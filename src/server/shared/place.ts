@@ -15,6 +15,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { LoadedConfig } from '../../orchestrator/config/index.js';
 import { configuredSecrets } from '../../orchestrator/config/secrets.js';
+import { stableJson } from '../../orchestrator/util/stable-json.js';
 
 /** A folder or socket path that cannot be used safely: the launch serves on its own, saying why. */
 export class SharedUnavailable extends Error {
@@ -26,18 +27,6 @@ export const MAX_SOCKET_PATH = 100;
 
 /** Settings each client keeps for itself in a shared server: they are not part of the key. */
 export const CLIENT_SETTINGS = ['toolsets', 'model.default', 'model.routing.defaultProfile', 'shared'] as const;
-
-/** JSON with every object's keys sorted: the same settings give the same text, whatever order they were read in. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    // sort() without a comparator orders by UTF-16 code units, as `<` does
-    const keys = Object.keys(object).filter((k) => object[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(object[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** The settings without those each client keeps (a deep copy). */
 export function sharedPart(settings: unknown): unknown {

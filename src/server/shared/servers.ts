@@ -7,7 +7,7 @@
  * next server's to replace: lock.ts).
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { alive } from './lock.js';
+import { pidAlive } from '../../orchestrator/util/own-process.js';
 import type { WhoAnswer } from './hello.js';
 import { placeIn, retiringName, socketFolders, THIS_SYSTEM, type Place, type System } from './place.js';
 import { askWho } from './who.js';
@@ -39,7 +39,7 @@ export async function serversIn(dir: string, system: System = THIS_SYSTEM): Prom
     names.map(async (name): Promise<Found | undefined> => {
       const place = placeIn(dir, name, system);
       const pid = await lockPid(place.lock);
-      if (pid === undefined || !alive(pid)) {
+      if (pid === undefined || !pidAlive(pid)) {
         // a retiring server killed: nothing will take its place, so its files go now
         if (pid !== undefined && name === retiringName(pid)) await Promise.all([rm(place.lock, { force: true }), system.platform === 'win32' ? undefined : rm(place.address, { force: true })]);
         return undefined;

@@ -7,7 +7,7 @@
  * never signalled).
  */
 import { lstat, readFile } from 'node:fs/promises';
-import { alive } from './lock.js';
+import { pidAlive } from '../../orchestrator/util/own-process.js';
 import type { Found } from './servers.js';
 import { askStop } from './who.js';
 
@@ -22,7 +22,12 @@ export interface StopDeps {
   uid: number | undefined;
   withinMs: number;
 }
-const DEPS: StopDeps = { alive: (pid) => alive(pid), kill: (pid, signal) => process.kill(pid, signal), uid: process.getuid?.(), withinMs: STOP_WITHIN_MS };
+const DEPS: StopDeps = {
+  alive: (pid) => pidAlive(pid),
+  kill: (pid, signal) => process.kill(pid, signal),
+  uid: process.getuid?.(),
+  withinMs: STOP_WITHIN_MS,
+};
 
 async function gone(pid: number, deps: StopDeps): Promise<boolean> {
   for (const until = Date.now() + deps.withinMs; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) if (!deps.alive(pid)) return true;

@@ -11,6 +11,7 @@
 import type { LlamacppApi, RouterModel, ServerProps } from './llamacpp-api.js';
 import { HostError } from '../host-error.js';
 import { cancelledText } from '../../util/stopping.js';
+import { sleep } from '../../util/sleep.js';
 
 /** What these calls need of the adapter (llamacpp.ts), named here so the two files do not import each other. */
 export interface RouterHost {
@@ -27,19 +28,6 @@ export const LOAD_GRACE_MS = 1000;
 
 /** Running: it holds its place among --models-max, and a request is served (a sleeping one is woken by it). */
 export const running = (status: string | undefined) => status === 'loaded' || status === 'sleeping';
-
-/** Waits `ms`, or less when `signal` aborts — its listener removed either way, so polls do not pile listeners on one signal. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 async function routerOnly(b: RouterHost, what: string, signal?: AbortSignal): Promise<void> {
   const props = await b.serverProps(signal ? { signal } : {});
@@ -69,6 +57,6 @@ export async function routerLoad(b: RouterHost, name: string, signal?: AbortSign
       const kind = /memory|alloc|killed|terminated/i.test(why) ? 'out_of_memory' : 'server_error';
       throw new HostError(kind, `${b.api.who} could not load ${name}: ${why} — see the router's log (the model's own llama-server writes there); the file may be damaged or too large for this machine.`, b.host);
     }
-    await sleep(POLL_MS, signal);
+    await sleep(POLL_MS, { signal });
   }
 }
