@@ -24,10 +24,17 @@ export class PromptCache {
     let most = 0;
     this.slots.forEach((s, i) => {
       const n = common(s.text, text);
-      if (n > most) (most = n), (best = i);
+      if (n > most) {
+        most = n;
+        best = i;
+      }
     });
     const entry = { text, at: ++this.seq };
-    if (most <= SIMILARITY * text.length) (best = -1), (most = 0); // too little in common: another slot, read whole
+    if (most <= SIMILARITY * text.length) {
+      // too little in common: another slot, read whole
+      best = -1;
+      most = 0;
+    }
     if (best >= 0) this.slots[best] = entry;
     else if (this.slots.length < Math.max(1, this.parallel)) this.slots.push(entry);
     else this.slots[this.slots.reduce((o, s, i, all) => (s.at < all[o]!.at ? i : o), 0)] = entry;

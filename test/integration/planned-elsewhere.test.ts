@@ -133,7 +133,10 @@ async function stranger(answer: 'ok' | 'never') {
 }
 const strangers: http.Server[] = [];
 afterEach(() => {
-  for (const s of strangers.splice(0)) (s.closeAllConnections(), s.close());
+  for (const s of strangers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
 });
 /** A pid no process has now: a child's, after it exited. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;

@@ -153,7 +153,7 @@ describe('the reader', () => {
   it('a slow engine: the caller waits waitMs, then takes the last reading while the read goes on', async () => {
     let now = 0;
     let slow = false;
-    const get = async (path: string) => {
+    const get = async (_path: string) => {
       if (slow) await new Promise((r) => setTimeout(r, 200));
       return new Response(llamaServerMetrics({ running: slow ? 9 : 1, waiting: 0 }), { status: 200 });
     };
