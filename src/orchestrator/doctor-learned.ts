@@ -15,7 +15,7 @@ import type { Orchestrator } from './orchestrator.js';
 
 /** A learned figure this many times the estimate (or less than 1/this) is listed. */
 export const FAR_FACTOR = 1.5;
-export const FORGET_SIZES = 'ollm-mcp learning reset sizes';
+const FORGET_SIZES = 'ollm-mcp learning reset sizes';
 
 export interface LearnedFigure {
   /** "qwen2.5-coder:7b" (", on gpubox" with several hosts). */

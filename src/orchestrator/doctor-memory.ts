@@ -7,7 +7,7 @@ import { formatBytes as gb } from './config/units.js';
 import type { LoadedModel, ModelSummary, RamSummary } from './orchestrator.js';
 import { isQuantized } from './loading/kv-cache.js';
 
-export type CheckLevel = 'ok' | 'warn' | 'fail';
+type CheckLevel = 'ok' | 'warn' | 'fail';
 
 /** One line of doctor's report (doctor.ts re-exports it). */
 export interface Check {

@@ -16,7 +16,6 @@ import { stateCheck } from './storage/state-check.js';
 import { learnedChecks } from './doctor-learned.js';
 import { agentNameChecks } from './doctor-agents.js';
 
-export type { Check, CheckLevel } from './doctor-memory.js';
 
 export interface DoctorReport {
   ok: boolean;

@@ -43,7 +43,7 @@ import { CloudFallback } from './engines/openai/fallback.js';
 import { ReadOrigins } from './inputs/origins.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';
 
-export type { HostCapacity, LoadedModel, ModelCard, ModelsOverview, ModelSummary, RamSummary } from './models/overview-types.js';
+export type { LoadedModel, ModelCard, ModelsOverview, ModelSummary, RamSummary } from './models/overview-types.js';
 
 export interface OrchestratorDeps {
   memorySource?: MemorySource;

@@ -36,7 +36,7 @@ export interface ListedTool {
 }
 
 /** A catalog entry as sent. */
-export function asSent(t: ListedTool): SentTool {
+function asSent(t: ListedTool): SentTool {
   return { name: t.name, description: t.description, inputSchema: t.schemas[`input:input|${SCHEMA_TARGET}`] ?? {} };
 }
 

@@ -32,7 +32,7 @@ const KNOWN_VALUES = new Map<string, readonly string[]>([
 const EMPTY_COMPLETION: CompleteResult = { completion: { values: [], hasMore: false } };
 
 /** Suggestions for a variable: its default, and common values for the names templates use. */
-export function suggestionsFor(variable: string, fallback?: string): string[] {
+function suggestionsFor(variable: string, fallback?: string): string[] {
   return [...new Set([...(fallback ? [fallback] : []), ...(KNOWN_VALUES.get(variable) ?? [])])];
 }
 

@@ -52,7 +52,7 @@ export function instructionsFor(offered: ReadonlySet<string>, skills = false): s
  * never: an hour, for this client alone (agents may be offered different tools). The prompts
  * follow the templates folder and the resources list holds the installed models: not kept.
  */
-export const LIST_CACHE_HINTS = {
+const LIST_CACHE_HINTS = {
   'tools/list': { ttlMs: 3_600_000, cacheScope: 'private' },
   'resources/templates/list': { ttlMs: 3_600_000, cacheScope: 'private' },
 } as const;

@@ -20,7 +20,7 @@ import { log } from '../orchestrator/util/log.js';
 type JsonRpc = { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
 
 /** The most ended sessions remembered, the oldest forgotten first. */
-export const MAX_ENDED_SESSIONS = 10_000;
+const MAX_ENDED_SESSIONS = 10_000;
 
 /** Session ids are visible ASCII (0x21-0x7E), as the protocol asks; anything else is no identity. */
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { quoted } from '../orchestrator/util/shorten.js';
 
 /** The shortest bearer token accepted: 16 characters (e.g. `openssl rand -hex 16` gives 32). */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 /** A bearer token the server accepts (checked at start-up: http-tokens.ts). */
 export interface HttpToken {

@@ -34,7 +34,7 @@ import { MAX_MESSAGE_BYTES } from './limits.js';
 import { ResumeGrace, Waiting } from './resume-grace.js';
 
 /** How long a client waits before it reconnects a broken stream (the priming event's `retry:`). */
-export const RETRY_MS = 1_000;
+const RETRY_MS = 1_000;
 /** A comment line on a followed stream this often, as the SDK's own streams do, so proxies keep it open. */
 const KEEP_ALIVE_MS = 15_000;
 

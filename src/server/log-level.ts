@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { markLevelChosen } from '../tools/log-choice.js';
 
 /** MCP's log levels (RFC 5424's), least severe first. */
-export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 
 // The level sent is never quoted back: it may be anything, of any length.
 const LEVEL_PARAMS = z.object({ level: z.enum(LOG_LEVELS, { error: () => `must be one of ${LOG_LEVELS.join(', ')}` }) });

@@ -16,14 +16,14 @@ import { log } from '../orchestrator/util/log.js';
 export const SHIPPED_SKILL = 'offloading';
 
 /** Skill files change only with a new version: a client may keep them an hour, shared caches too. */
-export const SKILL_CACHE = { ttlMs: 3_600_000, cacheScope: 'public' } as const;
+const SKILL_CACHE = { ttlMs: 3_600_000, cacheScope: 'public' } as const;
 
 /**
  * The package's `skills/` folder: beside `dist/` when built (this code is in dist/ or
  * dist/chunks/), or at the checkout's root run from source (src/server/). Undefined when none
  * holds the shipped skill.
  */
-export function skillsFolder(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+function skillsFolder(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
   for (const up of ['..', join('..', '..')]) {
     const folder = join(from, up, 'skills');
     if (existsSync(join(folder, SHIPPED_SKILL, 'SKILL.md'))) return folder;

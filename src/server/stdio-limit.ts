@@ -8,7 +8,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 
-export type RequestId = string | number;
+type RequestId = string | number;
 
 /** What could be recovered from a dropped line. */
 export interface Oversized {

@@ -37,12 +37,12 @@ export function taskStatus(state: JobState): TaskStatus {
 }
 
 /** Why a lost job failed, and what to do. */
-export function lostText(job: Pick<Job, 'id' | 'tool'>): string {
+function lostText(job: Pick<Job, 'id' | 'tool'>): string {
   return `Task ${job.id} stopped with the ollm-mcp server that ran it, before it ended: call ${job.tool} again (as a task) to start it anew.`;
 }
 
 /** What a task's status says in words: its progress while it runs, why it failed. */
-export function statusMessage(job: TaskJob): string | undefined {
+function statusMessage(job: TaskJob): string | undefined {
   switch (job.state) {
     case 'running':
       return job.progress;

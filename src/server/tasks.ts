@@ -28,7 +28,7 @@ import { jobNowLine } from '../presenting/job-words.js';
 import { asTask, keptTtl, POLL_INTERVAL_MS, TASK_LIST_MAX, TASK_TOOLS, taskPayload, taskStatus, type TaskJob } from './task-shapes.js';
 
 /** The method a task-augmented `tools/call` is served under (routeTaskCalls). */
-export const TASK_CALL_METHOD = 'ollm-mcp/tools/call-as-task';
+const TASK_CALL_METHOD = 'ollm-mcp/tools/call-as-task';
 /** How long `tasks/cancel` waits for the cancelled work to stop, so the task it answers with is cancelled. */
 const CANCEL_SETTLE_MS = 10_000;
 
@@ -65,7 +65,7 @@ function taskIdOf(taskId: string): string {
  * until its tool has read its inputs; it attaches to nothing — a task is always a job of its own,
  * and its work joins another's only by its full key, scope and input contents (long-work.ts join).
  */
-export function taskKey(tool: string, args: unknown): string {
+function taskKey(tool: string, args: unknown): string {
   return callKey(`${tool}\0task`, args, []);
 }
 

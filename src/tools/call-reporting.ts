@@ -23,7 +23,7 @@ export function clientCanAsk(server: McpServer, ctx: ServerContext): boolean {
  * (log-choice.ts) — except a stateless HTTP request of the 2025 era, which no earlier setLevel
  * reaches: nothing is logged there rather than everything.
  */
-export function logsReach(ctx: ServerContext, server: McpServer): boolean {
+function logsReach(ctx: ServerContext, server: McpServer): boolean {
   if ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] !== undefined) return true;
   return levelChosen(server) && !(ctx.http && !ctx.sessionId);
 }
@@ -53,7 +53,7 @@ export interface JobLines {
  * asked for them (a progressToken), and every line to the job it runs as (`lines.to`), asked or not.
  * `open()` is false once the call is answered: nothing is sent to the client after its answer.
  */
-export function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick<JobLines, 'to'>, open: () => boolean, quietMs = 0): PhaseTracker {
+function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick<JobLines, 'to'>, open: () => boolean, quietMs = 0): PhaseTracker {
   const token = ctx.mcpReq._meta?.progressToken;
   const notify = (update: ProgressUpdate) => {
     if (!open()) return;
@@ -74,7 +74,7 @@ export function phaseTracker(ctx: ServerContext, intervalMs: number, lines: Pick
  * call is still open, and every later one at once — a call answered within `quietMs` sends none, so
  * its answer goes as one JSON body rather than a stream.
  */
-export function held(send: (update: ProgressUpdate) => void, quietMs: number, open: () => boolean, now: () => number = () => performance.now()): (update: ProgressUpdate) => void {
+function held(send: (update: ProgressUpdate) => void, quietMs: number, open: () => boolean, now: () => number = () => performance.now()): (update: ProgressUpdate) => void {
   const until = now() + quietMs;
   let last: ProgressUpdate | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -96,7 +96,7 @@ export function held(send: (update: ProgressUpdate) => void, quietMs: number, op
 }
 
 /** Phases also sent as log lines, cleared of the secrets this server holds, while the call is open. */
-export function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracker | undefined, open: () => boolean = () => true): LoggedBoard {
+function loggedBoard(ctx: ServerContext, secrets: string[], tracker: PhaseTracker | undefined, open: () => boolean = () => true): LoggedBoard {
   return new LoggedBoard((level, text) => open() && void ctx.mcpReq.log(level, redactSecrets(text, secrets), 'ollm-mcp').catch(() => undefined), tracker);
 }
 

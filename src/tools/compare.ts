@@ -62,7 +62,7 @@ function howItRan(r: CompareResult): string {
  * What compare gives: the comparison — or, when the call outlasted its client's limit
  * (long-call.ts), the job it runs on as, without the comparison's fields.
  */
-export const compareOutputSchema = z
+const compareOutputSchema = z
   .object({
     comparisonId: z.string().describe('pass to prefer_model to record the winner'),
     task: z.string(),

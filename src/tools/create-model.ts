@@ -18,7 +18,7 @@ export function createdText(r: CreateResult): string {
  * What create_model gives: what was made — or, when the making outlasted its client's limit
  * (long-call.ts), the job it runs on as, without those fields.
  */
-export const createOutputSchema = z
+const createOutputSchema = z
   .object({
     name: z.string(),
     from: z.string(),

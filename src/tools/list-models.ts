@@ -32,7 +32,6 @@ function withRecords(models: readonly Listed[], book: EvidenceBook, madeFor: (m:
   });
 }
 
-export { roomText } from '../presenting/room.js';
 
 /** A model whose engine loads it by itself: on demand, or — where that host plans its own memory and says so — its fit there. */
 export function selfManagedState(m: Pick<Listed, 'loaded' | 'fits' | 'fitsNow' | 'requiredBytes' | 'memoryFigure'>): string {

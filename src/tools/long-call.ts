@@ -43,7 +43,7 @@ export function callKey(tool: string, rawArgs: unknown, contents: readonly strin
 }
 
 /** The key of a call in `scope` (ToolContext.scope): its own key and its scope, hashed; a task's marked, so tasks and plain calls never share a job (their results differ in shape). */
-export function scopedKey(key: string, scope: string, task = false): string {
+function scopedKey(key: string, scope: string, task = false): string {
   return callKey(task ? 'task' : 'call', key, [scope]);
 }
 
@@ -60,7 +60,7 @@ const waits = (limitMs: number | undefined) => (limitMs === undefined ? 'as long
  * cost the agent them again) — and how to collect the whole result: by the job's id, not the
  * arguments again. `withinMs`: how long a follow-up call waits for it.
  */
-export function handedText(job: { id: string }, now: JobNow, limitMs: number | undefined, at = Date.now()): string {
+function handedText(job: { id: string }, now: JobNow, limitMs: number | undefined, at = Date.now()): string {
   const within = answerWithin(limitMs);
   return `Handed over as job ${job.id}, still running (your client waits ${waits(limitMs)}): ${jobNowLine(now, at)}.\nMeanwhile go on with other work; then call show_status with {"job":"${job.id}"}: it waits${within === undefined ? '' : ` up to ${aboutTime(within)}`} and returns the whole result once it is done.`;
 }

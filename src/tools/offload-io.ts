@@ -12,7 +12,7 @@ import { formatBytes } from '../orchestrator/config/units.js';
 import type { PhaseReporter } from '../orchestrator/progress/progress.js';
 
 /** What an image costs a hosted assistant to read at full size (Claude: about width × height / 750, at most ~1,600). */
-export const IMAGE_TOKENS = 1600;
+const IMAGE_TOKENS = 1600;
 
 /**
  * The inputs named by reference. Their describe texts are short on purpose (issue 32: the tool

@@ -8,7 +8,7 @@ import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
  * What pull_model gives: the pull's result — or, when the download outlasted its client's limit
  * (long-call.ts), the job it runs on as (its progress: how far the download is), without its fields.
  */
-export const pullOutputSchema = z
+const pullOutputSchema = z
   .object({
     model: z.string(),
     status: z.enum(['pulled', 'already_present']),

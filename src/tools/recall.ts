@@ -6,7 +6,7 @@ import { memoryEntrySchema, withNotice } from './memory-schemas.js';
 import { MAX_ANSWER_CHARS, boundList, cutReport, cutSchema, cutText, type CutReport } from '../presenting/answer-bounds.js';
 
 /** One value asked for by key is shown whole up to this: the largest memory.maxValueChars settings allow. */
-export const MAX_RECALLED_VALUE_CHARS = 100_000;
+const MAX_RECALLED_VALUE_CHARS = 100_000;
 
 type Found = MemoryEntry & { score?: number };
 

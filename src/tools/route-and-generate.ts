@@ -82,7 +82,7 @@ export const routeResultSchema = z.object({
  * What route_and_generate gives: the route's result — or, when the call outlasted its client's
  * limit (long-call.ts), the text so far and the job it runs on as, without the route's fields.
  */
-export const routeOutputSchema = routeResultSchema
+const routeOutputSchema = routeResultSchema
   .partial({ model: true, provider: true, task: true, profile: true, complexity: true, reason: true, fallbacks: true, doneReason: true, contextLength: true, metrics: true })
   .extend({ job: jobSchema.optional() });
 

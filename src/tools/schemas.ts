@@ -1,7 +1,7 @@
 /** Output shapes shared by several tools. They mirror the orchestrator's plain types. */
 import * as z from 'zod';
 
-export const gpuSchema = z.object({
+const gpuSchema = z.object({
   name: z.string(),
   vendor: z.string(),
   vramTotalBytes: z.number(),

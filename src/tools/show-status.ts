@@ -113,7 +113,7 @@ export function renderAgents(agents: readonly AgentRecord[], total: number, curr
 }
 
 /** One of the agent's jobs cancelled at its ask (cancelJob), in a line; a JobError, saying what to do, when it cannot be (never "a bug"). */
-export async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: string): Promise<string> {
+async function cancelOwnJob(jobs: Pick<LongWork, 'stop'>, agent: string, id: string): Promise<string> {
   const out = await jobs.stop(agent, id);
   if (!out) throw new JobError(noJobText(id));
   if (out.kind === 'cancelled') return `Job ${id} cancelled: its engine requests are stopped; the same call again starts anew.`;

@@ -42,7 +42,7 @@ export function relayedAgent(byToken: string, meta: unknown): string {
 }
 
 /** What a client that names itself is marked with when an HTTP token stands for an agent of that name. */
-export const NO_TOKEN_MARK = ' (no token)';
+const NO_TOKEN_MARK = ' (no token)';
 
 /**
  * The agent a client that names itself is (`name`, from agentName): that name — unless an HTTP token

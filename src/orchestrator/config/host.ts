@@ -8,7 +8,7 @@
  * becomes 127.0.0.1, where Ollama listens by default, so an IPv6-first resolver cannot miss it.
  */
 
-export const DEFAULT_OLLAMA_PORT = 11434;
+const DEFAULT_OLLAMA_PORT = 11434;
 export const DEFAULT_OLLAMA_URL = `http://127.0.0.1:${DEFAULT_OLLAMA_PORT}`;
 
 export class HostFormatError extends Error {}

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { settingsSchema } from './schema.js';
 
-export function settingsJsonSchema(): Record<string, unknown> {
+function settingsJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(settingsSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }),
     title: 'ollm-mcp settings',

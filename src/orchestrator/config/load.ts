@@ -68,7 +68,7 @@ function booleanOrText(raw: string): boolean | string {
 }
 export const ENV_VARS = ENV_MAP.map((e) => e.name);
 
-export function settingsHome(env: Record<string, string | undefined>): string {
+function settingsHome(env: Record<string, string | undefined>): string {
   const h = env.OLLM_HOME?.trim();
   return h ? resolve(expandHome(h)) : join(homedir(), '.ollm');
 }
@@ -123,7 +123,7 @@ function deepMerge(base: Tree, over: Tree): Tree {
 }
 
 /** The largest settings file read: a real one is a few kB. */
-export const MAX_SETTINGS_BYTES = 1_000_000;
+const MAX_SETTINGS_BYTES = 1_000_000;
 
 /** What to do about a settings file that was not read, by why. */
 function settingsAdvice(e: SafeReadError, home: string | undefined): string {

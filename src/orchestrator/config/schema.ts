@@ -251,6 +251,4 @@ export const settingsSchema = z
   })
   .describe('ollm-mcp settings ($OLLM_HOME/config.yaml)');
 
-export { MAX_AGENT_NAME, type AgentSettings } from './agents-schema.js';
 export type Settings = z.output<typeof settingsSchema>;
-export type SettingsInput = z.input<typeof settingsSchema>;

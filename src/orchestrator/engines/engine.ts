@@ -24,7 +24,7 @@ export interface CallOptions {
   refresh?: boolean;
 }
 
-export interface ModelDetails {
+interface ModelDetails {
   parent_model: string;
   format: string;
   family: string;
@@ -186,7 +186,7 @@ export interface CreateModelRequest {
   quantize?: string;
 }
 
-export type { EngineLoad, EngineReport, ModelLoad, ReportedModel } from './engine-report.js';
+export type { EngineLoad, EngineReport, ModelLoad } from './engine-report.js';
 
 export interface Engine {
   readonly kind: EngineKind;

@@ -13,9 +13,9 @@ import type { EngineLoad } from './engine.js';
 import { bodyReader } from './http-fetch.js';
 
 /** How often an engine is asked, at most. */
-export const LOAD_EVERY_MS = 1000;
+const LOAD_EVERY_MS = 1000;
 /** The time limit of one reading (every request it makes). */
-export const LOAD_TIMEOUT_MS = 1000;
+const LOAD_TIMEOUT_MS = 1000;
 /** The most of an answer read. */
 export const LOAD_BODY_BYTES = 256 * 1024;
 /** How long an endpoint that is not there is left alone. */
@@ -38,7 +38,7 @@ export interface LoadReaderOptions {
 }
 
 /** The start of a body, at most `limit` bytes; undefined when there is more. */
-export async function readBounded(res: Response, limit = LOAD_BODY_BYTES): Promise<string | undefined> {
+async function readBounded(res: Response, limit = LOAD_BODY_BYTES): Promise<string | undefined> {
   const reader = bodyReader(res);
   if (!reader) return '';
   const parts: Uint8Array[] = [];

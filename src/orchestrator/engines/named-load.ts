@@ -12,7 +12,7 @@ export class NamedLoadFailed extends HostError {
 }
 
 /** What the error of a named model's failed load says after its cause (and so a relaying server's refusal). */
-export const namedLoadWords = (model: string): string => `${model} was named, and its load failed`;
+const namedLoadWords = (model: string): string => `${model} was named, and its load failed`;
 
 /** Whether a refusal's words say that the named model's load failed there. */
 export const saysNamedLoadFailed = (text: string): boolean => / was named, and its load failed: /.test(text);

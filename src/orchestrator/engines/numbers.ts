@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 
-export const ABSURD = Number.MAX_SAFE_INTEGER;
+const ABSURD = Number.MAX_SAFE_INTEGER;
 
 /** The most text one line or chunk of a stream may carry: it is one token, which is a few characters. */
 export const TOKEN_TEXT = 64 * 1024;

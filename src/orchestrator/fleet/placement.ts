@@ -68,7 +68,7 @@ export interface HostOverview {
 }
 
 /** How long a placement waits for an engine's fresh load figures (the reading goes on for the next call; the last one is used meanwhile). */
-export const LOAD_WAIT_MS = 250;
+const LOAD_WAIT_MS = 250;
 
 /** The engine's own figures, where it has them; never a failure of the placement. */
 export function engineLoadOf(host: FleetHost): Promise<EngineLoad | undefined> {

@@ -27,9 +27,9 @@ import { evidenceOf, trustAfter, trusted, type EngineReport, type Evidence, type
 /** Characters a hash block covers: a prefix is known to within this. */
 export const BLOCK_CHARS = 256;
 /** Longest chain kept: 1 MB of prompt. */
-export const MAX_BLOCKS = 4096;
+const MAX_BLOCKS = 4096;
 /** The share of a prompt a slot must hold for the prompt to take it (llama-server's default). */
-export const SIMILARITY = 0.1;
+const SIMILARITY = 0.1;
 const MAX_MODELS = 16;
 const MAX_SLOTS = 8;
 
@@ -51,7 +51,7 @@ function fnv(text: string, from: number, to: number, h: number): number {
 }
 
 /** The hash of `text`'s first `chars` characters, as its block chain (`chain`) continued to there. */
-export function hashTo(text: string, chain: Uint32Array, chars: number): number {
+function hashTo(text: string, chain: Uint32Array, chars: number): number {
   const blocks = Math.min(chain.length, Math.floor(chars / BLOCK_CHARS));
   return fnv(text, blocks * BLOCK_CHARS, chars, blocks > 0 ? chain[blocks - 1]! : FNV_SEED);
 }

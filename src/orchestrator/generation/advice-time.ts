@@ -35,7 +35,7 @@ export interface TimeFacts {
 }
 
 /** Seconds as a dry run says them: a tenth under 10 s, whole above. */
-export const secs = (s: number) => (s < 10 ? s.toFixed(1) : Math.round(s).toString());
+const secs = (s: number) => (s < 10 ? s.toFixed(1) : Math.round(s).toString());
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /** "as code answers ran here" / "typical of code work (none seen here yet)". */

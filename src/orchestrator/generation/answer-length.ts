@@ -28,7 +28,7 @@ export interface LearnedLength {
  * work, a few paragraphs for a question, a function for code, longer for reasoning (a thinking
  * model's thoughts count). A guess for a few calls only: the first answers replace it.
  */
-export const TYPICAL_ANSWER_TOKENS: Readonly<Record<TaskType, number>> = Object.freeze({
+const TYPICAL_ANSWER_TOKENS: Readonly<Record<TaskType, number>> = Object.freeze({
   fast: 120,
   general: 350,
   summarize: 300,

@@ -28,8 +28,8 @@ export interface HostSpeedFacts {
   hostPromptScale?: number | undefined;
 }
 
-export const ASSUMED_FLOPS: Readonly<Record<HostKind, number>> = { gpu: 30e12, cpu: 0.6e12, unknown: 0.6e12 };
-export const ASSUMED_BANDWIDTH: Readonly<Record<HostKind, number>> = { gpu: 200e9, cpu: 40e9, unknown: 40e9 };
+const ASSUMED_FLOPS: Readonly<Record<HostKind, number>> = { gpu: 30e12, cpu: 0.6e12, unknown: 0.6e12 };
+const ASSUMED_BANDWIDTH: Readonly<Record<HostKind, number>> = { gpu: 200e9, cpu: 40e9, unknown: 40e9 };
 /** Bytes a parameter takes (a 4-bit quantization with its overhead), and the size assumed of a model that says none. */
 const BYTES_PER_PARAMETER = 0.6;
 const DEFAULT_PARAMETERS = 8e9;

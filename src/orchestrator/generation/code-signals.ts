@@ -59,7 +59,7 @@ const WEAK_SYNTAX: readonly RegExp[] = [
 export const CODE_FENCE = /^\s*```/m;
 
 /** 2 for each strong hit and 1 for each weak one: 2 or more is code. */
-export function syntaxScore(text: string): number {
+function syntaxScore(text: string): number {
   return STRONG_SYNTAX.filter((re) => re.test(text)).length * 2 + WEAK_SYNTAX.filter((re) => re.test(text)).length;
 }
 

@@ -14,11 +14,11 @@
 import { modelKey } from '../models/catalog.js';
 import type { SplitReason } from './compare-parts.js';
 
-export const DEFAULT_CANDIDATES = 3;
+const DEFAULT_CANDIDATES = 3;
 const OFFICIAL = 'registry.ollama.ai/library/';
 
 /** An official Ollama library model ("llama3.1:8b"), not another namespace's or registry's ("someuser/llama3.1:8b", "hf.co/…"). */
-export const isOfficial = (name: string): boolean => modelKey(name).startsWith(OFFICIAL);
+const isOfficial = (name: string): boolean => modelKey(name).startsWith(OFFICIAL);
 
 /** The model's line: "llama3.1:8b" and "someuser/llama3.1:70b" are both "llama3.1". */
 const lineOf = (name: string): string => modelKey(name).split('/').pop()!.split(':')[0]!;

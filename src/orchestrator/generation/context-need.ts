@@ -11,9 +11,9 @@ export const CONTEXT_SLACK = 256;
  * (options.maxTokens) would rule out every small-window model for every prompt; Ollama stops at
  * the window anyway. A maxTokens the caller gives is held to strictly.
  */
-export const DEFAULT_ANSWER_RESERVE = 1024;
+const DEFAULT_ANSWER_RESERVE = 1024;
 /** What Ollama counts an image as when it fits a prompt to the context (server/prompt.go). */
-export const IMAGE_CONTEXT_TOKENS = 768;
+const IMAGE_CONTEXT_TOKENS = 768;
 
 /** The answer tokens to reserve: the caller's maxTokens, else the default capped at DEFAULT_ANSWER_RESERVE. */
 export function answerReserve(asked: number | undefined, defaultMaxTokens: number): number {

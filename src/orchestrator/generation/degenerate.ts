@@ -37,15 +37,15 @@ export type Degenerate =
   | { kind: 'cut' };
 
 /** A loop repeats its unit at least this many times… */
-export const LOOP_MIN_TIMES = 4;
+const LOOP_MIN_TIMES = 4;
 /** …over at least this share of the (whitespace-normalised) answer… */
-export const LOOP_MIN_SHARE = 0.5;
+const LOOP_MIN_SHARE = 0.5;
 /** …and at least this many characters: "Yes!!!!" or "Noooo" is short, not a loop. */
-export const LOOP_MIN_CHARS = 40;
+const LOOP_MIN_CHARS = 40;
 /** The longest unit shown in a loop's description. */
 export const UNIT_MAX_CHARS = 60;
 /** A loop may be followed by a closing of at most this many words… */
-export const CLOSING_MAX_WORDS = 3;
+const CLOSING_MAX_WORDS = 3;
 /** …and this many characters (whitespace-normalised). */
 export const CLOSING_MAX_CHARS = 40;
 /** A cut answer has fewer letters than this; a longer run-on is reported by the route, not here. */

@@ -15,7 +15,7 @@
 import { assumedSpeeds, type HostSpeedFacts } from './assumed-speeds.js';
 
 export { expectedAnswerTokens, typicalAnswerTokens } from './answer-length.js';
-export { ASSUMED_BANDWIDTH, ASSUMED_FLOPS, assumedSpeeds, type HostKind, type HostSpeedFacts } from './assumed-speeds.js';
+export { assumedSpeeds, type HostKind } from './assumed-speeds.js';
 
 /** What the speeds are estimated from: those measured here, else what the host is and the model's size. */
 export interface SpeedFacts extends HostSpeedFacts {

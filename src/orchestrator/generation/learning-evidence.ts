@@ -43,10 +43,10 @@ export type Outcome =
  * was the caller's, but the model ran long. A compare win counts as one success; a loss as a
  * quarter failure — the other answer was preferred, which does not make this one bad.
  */
-export const OUTCOME_WEIGHTS = { cut: 0.5, loss: 0.25 } as const;
+const OUTCOME_WEIGHTS = { cut: 0.5, loss: 0.25 } as const;
 
 /** After this many measured answers the speed is a moving average, so a host that changed is followed. */
-export const SPEED_WINDOW = 10;
+const SPEED_WINDOW = 10;
 
 export function addOutcome(e: Readonly<Evidence>, o: Outcome): Evidence {
   const next = { ...e };
@@ -82,13 +82,6 @@ export function addOutcome(e: Readonly<Evidence>, o: Outcome): Evidence {
 /** The evidence as Beta counts: successes and (weighted) failures. */
 export function tally(e: Readonly<Evidence>): { successes: number; failures: number } {
   return { successes: e.good + e.wins, failures: e.bad + e.failures + e.timeouts + OUTCOME_WEIGHTS.cut * e.cut + OUTCOME_WEIGHTS.loss * e.losses };
-}
-
-/** Evidence from two places added up, e.g. the same model on two hosts (speed weighted by samples). */
-export function mergeEvidence(a: Readonly<Evidence>, b: Readonly<Evidence>): Evidence {
-  const speedSamples = a.speedSamples + b.speedSamples;
-  const tokensPerSecond = speedSamples ? (a.tokensPerSecond * a.speedSamples + b.tokensPerSecond * b.speedSamples) / speedSamples : 0;
-  return { good: a.good + b.good, bad: a.bad + b.bad, failures: a.failures + b.failures, timeouts: a.timeouts + b.timeouts, cut: a.cut + b.cut, wins: a.wins + b.wins, losses: a.losses + b.losses, speedSamples, tokensPerSecond };
 }
 
 /** Where evidence belongs: a model on a host (undefined: the only or default host) for a kind of work. */

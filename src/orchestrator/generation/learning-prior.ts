@@ -80,7 +80,7 @@ const params = (f: PriorFacts): number | undefined => parameterCount(f.parameter
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /** Does the table say this model does this work? A general-only model is how unknown models are described, so it says nothing. */
-export const tableKnows = (f: PriorFacts, work: WorkKind): boolean => f.profiles.includes(work) && !(f.profiles.length === 1 && f.profiles[0] === 'general');
+const tableKnows = (f: PriorFacts, work: WorkKind): boolean => f.profiles.includes(work) && !(f.profiles.length === 1 && f.profiles[0] === 'general');
 
 export function priorFor(f: PriorFacts, work: WorkKind, p: LearningParams = LEARNING_DEFAULTS): Beta {
   const known = tableKnows(f, work);

@@ -46,7 +46,7 @@ export interface LearnedOptions {
   params?: Partial<LearningParams>;
 }
 
-export interface LearnedScore {
+interface LearnedScore {
   name: string;
   host?: string;
   quality: Quality;

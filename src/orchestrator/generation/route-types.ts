@@ -100,7 +100,7 @@ export interface RouteResult {
   advice?: Advice;
 }
 
-export interface RouteMetrics {
+interface RouteMetrics {
   totalMs: number;
   loadMs: number;
   queueMs: number;

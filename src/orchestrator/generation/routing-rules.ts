@@ -196,7 +196,7 @@ export function notCandidateBecause(m: RouteCandidate, profile: ProfileName, req
 }
 
 /** What a model can do, in a few words: "general, code and creative work", or why it takes none. */
-export function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>): string {
+function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>): string {
   if (m.profiles.length) return `${m.profiles.length > 1 ? `${m.profiles.slice(0, -1).join(', ')} and ${m.profiles.at(-1)}` : m.profiles[0]} work`;
   if (m.capabilities.includes('embedding')) return 'embeddings only (it writes no text)';
   if (m.capabilities.includes('image')) return 'image generation only (it writes no text)';

@@ -38,7 +38,7 @@ export interface SchemaProblem {
 }
 
 /** Why an answer could not be checked: the check ran out of time, the answer nests deeper than the stack, or a value is too long for its pattern's cost (`why`: in words). */
-export type Unchecked = { unchecked: 'time' | 'depth' } | { unchecked: 'pattern'; why: string };
+type Unchecked = { unchecked: 'time' | 'depth' } | { unchecked: 'pattern'; why: string };
 
 /** A compiled schema's check: undefined when the value holds, else the problems, or why it could not be checked. */
 export interface CompiledSchema {

@@ -67,15 +67,15 @@ export interface LearnedSpeeds extends LearnedLength {
 export const KEEP_SAMPLES = 9;
 export const MAX_PLACES = 500;
 /** Physical plausibility: no engine reads more than this many prompt tokens a second, or writes more than this many. */
-export const MAX_PROMPT_RATE = 100_000;
-export const MAX_GENERATE_RATE = 10_000;
+const MAX_PROMPT_RATE = 100_000;
+const MAX_GENERATE_RATE = 10_000;
 /** Slower than this is no engine working but one stuck (or a clock's nonsense). */
-export const MIN_RATE = 0.01;
+const MIN_RATE = 0.01;
 /** A request's overhead past this (a minute) is no overhead but something that went wrong. */
-export const MAX_OVERHEAD_SECONDS = 60;
+const MAX_OVERHEAD_SECONDS = 60;
 /** Fewer tokens than this are timed mostly by overheads: not a rate. */
-export const MIN_PROMPT_TOKENS = 32;
-export const MIN_OUTPUT_TOKENS = 8;
+const MIN_PROMPT_TOKENS = 32;
+const MIN_OUTPUT_TOKENS = 8;
 
 /** The book's key of a host and model. */
 export const speedKey = (host: string, model: string): string => JSON.stringify([host, model]);
@@ -86,26 +86,26 @@ const finite = (v: number | undefined): v is number => v !== undefined && Number
 const keep = (list: readonly number[], v: number) => [...list, v].slice(-KEEP_SAMPLES);
 
 /** `tokens` in `ms` as a rate, when it is one: enough tokens, a time, within [MIN_RATE, max]. */
-export function plausibleRate(tokens: number, ms: number | undefined, minTokens: number, max: number): number | undefined {
+function plausibleRate(tokens: number, ms: number | undefined, minTokens: number, max: number): number | undefined {
   if (!finite(tokens) || !finite(ms) || tokens < minTokens || !(ms > 0)) return undefined;
   const rate = tokens / (ms / 1000);
   return rate >= MIN_RATE && rate <= max ? rate : undefined;
 }
 
 /** The prompt rate of a sample: the tokens the engine read (its cache's left out) over its time reading them. */
-export function promptRate(s: SpeedSample): number | undefined {
+function promptRate(s: SpeedSample): number | undefined {
   return plausibleRate(readTokens(s), s.promptMs, MIN_PROMPT_TOKENS, MAX_PROMPT_RATE);
 }
 
 const readTokens = (s: SpeedSample) => s.promptTokens - Math.min(s.promptTokens, Math.max(0, s.cachedPromptTokens ?? 0));
 
 /** The rate of a prompt too short to time as a rate (its fixed costs weigh), which a longer prompt is read at least as fast as. */
-export function shortPromptRate(s: SpeedSample): number | undefined {
+function shortPromptRate(s: SpeedSample): number | undefined {
   const read = readTokens(s);
   return read < MIN_PROMPT_TOKENS ? plausibleRate(read, s.promptMs, 1, MAX_PROMPT_RATE) : undefined;
 }
 
-export function generateRate(s: SpeedSample): number | undefined {
+function generateRate(s: SpeedSample): number | undefined {
   return plausibleRate(s.outputTokens, s.generationMs, MIN_OUTPUT_TOKENS, MAX_GENERATE_RATE);
 }
 

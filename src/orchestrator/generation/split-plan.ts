@@ -19,10 +19,10 @@ export const FRAMING_TOKENS = CONTEXT_SLACK + 64;
 export const ESTIMATE_FILL = 0.85;
 export const EXACT_FILL = 0.95;
 /** A part's answer is partial: at most this many tokens, and an eighth of the window. */
-export const PART_ANSWER_MAX = 1024;
-export const PART_ANSWER_MIN = 64;
+const PART_ANSWER_MAX = 1024;
+const PART_ANSWER_MIN = 64;
 /** The smallest part worth sending. */
-export const MIN_PART_TOKENS = 128;
+const MIN_PART_TOKENS = 128;
 
 /** What a part may go without, counted for this model (0: there is none). */
 export interface OptionalTokens {

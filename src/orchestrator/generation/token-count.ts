@@ -8,7 +8,7 @@
 import { estimateTokens } from './classify.js';
 
 /** Prompts estimated below this say little about the tokenizer: the chat template weighs too much in them. */
-export const CALIBRATION_MIN_TOKENS = 256;
+const CALIBRATION_MIN_TOKENS = 256;
 /** Estimated tokens seen before a model's ratio is trusted. */
 export const CALIBRATION_ENOUGH_TOKENS = 2000;
 /** Room kept above the measured ratio: prompts differ from the ones it was measured on. */

@@ -18,7 +18,7 @@ const MIN_QUOTE = 3;
 const BEFORE_GAP = /([`"”])[ \t]*(?:(?:in|at|on|from|see|[-–—:,])[ \t]*)?[([]?[ \t]*$/;
 const BEFORE_REACH = 16;
 
-export interface Span {
+interface Span {
   start: number;
   end: number;
   text: string;

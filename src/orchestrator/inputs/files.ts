@@ -22,7 +22,7 @@ export type FileRead =
 const posix = (p: string) => p.split(sep).join('/');
 
 /** Why this located file may not be read, or undefined. Checks the name asked for and the file it leads to. */
-export function refusal(where: Located, scope: InputScope): string | undefined {
+function refusal(where: Located, scope: InputScope): string | undefined {
   const allowed = allowMatcher(scope.allow);
   const names = [posix(relative(where.root, where.real)), posix(relative(where.root, where.asked))].filter((r) => !r.startsWith('..'));
   for (const name of names) {

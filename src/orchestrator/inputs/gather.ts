@@ -15,10 +15,6 @@ import { locate, shownPath } from './scope.js';
 import { InputError, type GatheredInputs, type InputRequest, type InputScope } from './types.js';
 import type { ReadOrigins } from './origins.js';
 
-export function hasInputs(req: InputRequest): boolean {
-  return Boolean(req.files?.length || req.images?.length || req.diff);
-}
-
 class Budget {
   used = 0;
   constructor(private readonly scope: InputScope) {}

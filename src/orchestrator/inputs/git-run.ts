@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { InputError } from './types.js';
 import { formatBytes } from '../config/units.js';
 
-export const GIT_TIMEOUT_MS = 30_000;
+const GIT_TIMEOUT_MS = 30_000;
 
 /** The environment git runs in: nothing from outside but PATH and HOME. */
 export function gitEnv(): NodeJS.ProcessEnv {

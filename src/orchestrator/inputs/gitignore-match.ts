@@ -41,7 +41,7 @@ export const matchWork = { steps: 0 };
  * token positions, two per DIRS (free to stop, or inside a name), stepped once per byte — so
  * pattern length × path length steps at most, whatever the pattern.
  */
-export function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean {
+function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean {
   const { type, lit, cls } = program(tokens);
   const n = type.length;
   // state i: before token i (n: done); state n + 1 + i: inside a DIRS at i, after a byte that is not "/"
@@ -89,7 +89,7 @@ export function matchTokens(tokens: readonly Token[], text: Uint8Array): boolean
 }
 
 /** Whether one rule matches `path` (relative to the folder of its .gitignore, bytes, folded as the rule was). */
-export function ruleMatches(rule: Rule, path: Uint8Array, isDir: boolean): boolean {
+function ruleMatches(rule: Rule, path: Uint8Array, isDir: boolean): boolean {
   if (rule.dirOnly && !isDir) return false;
   const text = rule.basename ? path.subarray(path.lastIndexOf(SLASH) + 1) : path;
   if (text.length < rule.minLength) return false;

@@ -7,7 +7,7 @@
  * thread back between them.
  */
 import { RulesTooCostly } from './gitignore-pace.js';
-import { BACKSLASH, CLASS, encoder, FOLD_CASE_DEFAULT, foldAscii, LIT, ONE, SLASH, STAR, STAR_BYTE, tokenize, type ParsedRule, type Rule, type RuleShape, type Token } from './gitignore-pattern.js';
+import { BACKSLASH, CLASS, encoder, foldAscii, LIT, ONE, SLASH, STAR, STAR_BYTE, tokenize, type ParsedRule, type Rule, type RuleShape, type Token } from './gitignore-pattern.js';
 
 /**
  * The longest line read as a rule. No path is longer than 4,096 bytes, so no rule of git's that can
@@ -114,12 +114,3 @@ export function* ruleLines(text: string): Generator<string> {
   }
 }
 
-/** The rules of one .gitignore's text, in order. */
-export function parseGitignore(text: string, fold = FOLD_CASE_DEFAULT): ParsedRule[] {
-  const rules: ParsedRule[] = [];
-  for (const line of ruleLines(text)) {
-    const rule = parseRule(line, fold);
-    if (rule) rules.push(rule);
-  }
-  return rules;
-}

@@ -66,7 +66,7 @@ async function firstLine(path: string): Promise<string> {
  * the one that folder's `commondir` names (a worktree's). Undefined when there is none or it cannot
  * be told: git would not take `top` for a repository either.
  */
-export async function commonGitDir(top: string): Promise<string | undefined> {
+async function commonGitDir(top: string): Promise<string | undefined> {
   const dotGit = join(top, '.git');
   try {
     const info = await withTimeLimit(dotGit, READ_TIMEOUT_MS, () => stat(dotGit));

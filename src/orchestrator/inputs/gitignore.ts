@@ -21,7 +21,7 @@ import { readGitignore, readInfoExclude, type RulesReader } from './gitignore-re
 
 export { RULES_PACE, RulesTooCostly, type RulesPace } from './gitignore-pace.js';
 export { RULES_TEXT } from './gitignore-ahead.js';
-export { GITIGNORE_MAX_BYTES, readGitignore, RulesUnreadable, type RulesReader } from './gitignore-read.js';
+export { GITIGNORE_MAX_BYTES, RulesUnreadable, type RulesReader } from './gitignore-read.js';
 
 /**
  * The most costly rules in force in one folder (its .gitignore, those above it and info/exclude; a

@@ -38,7 +38,7 @@ const NOT_AT_END = '(?=.)';
  * end the path — `(?:…|\/|$)(?=.)` — is the one that tells walked paths apart: the `$` branch can
  * never be followed by a character, so the branch goes with it, then every other `(?=.)`.
  */
-export function withoutLookaheads(source: string): string {
+function withoutLookaheads(source: string): string {
   let out = source;
   for (const snippet of DOT_PARTS) out = out.split(snippet).join('');
   return out.split(`|$)${NOT_AT_END}`).join(')').split(NOT_AT_END).join('');

@@ -15,9 +15,9 @@ import { expandHome, isInside, locate } from './scope.js';
 import { InputError, type InputScope } from './types.js';
 
 /** The most `**` in a glob left to picomatch. */
-export const MAX_GLOBSTARS = 1;
+const MAX_GLOBSTARS = 1;
 /** The most `*` in one name or folder of a glob left to picomatch. */
-export const MAX_STARS_PER_PART = 2;
+const MAX_STARS_PER_PART = 2;
 
 /**
  * Whether picomatch may match `glob` (relative to its base): at most MAX_GLOBSTARS `**` and

@@ -3,7 +3,7 @@
  * here; the reading itself (globs, ignore rules, git) is loaded on first use: `readInputs()`.
  */
 export { rootPath } from './scope.js';
-export { InputError, type DiffRequest, type GatheredInputs, type InputDoc, type InputRequest, type InputScope, type ReadEntry, type SkippedEntry } from './types.js';
+export { InputError, type GatheredInputs, type InputRequest, type InputScope } from './types.js';
 import type { GatheredInputs, InputRequest, InputScope } from './types.js';
 import type { ReadOrigins } from './origins.js';
 import type { WorkingFolder } from './scope.js';

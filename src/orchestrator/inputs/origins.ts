@@ -9,13 +9,13 @@
  * Bounded: past `maxChars` (non-space characters of text read; an image counts IMAGE_COST) the
  * oldest reads are forgotten first.
  */
-import { GUARANTEED, K, MIN_DISTINCT, MIN_SHORT, rollingHashes, squeeze, wholeHash, winnow } from './fingerprint.js';
+import { K, MIN_DISTINCT, MIN_SHORT, rollingHashes, squeeze, wholeHash, winnow } from './fingerprint.js';
 import { FingerprintTable } from './fingerprint-table.js';
 
 /** Text read remembered by default (non-space characters): two calls at the default inputs.maxTotalBytes; about 20 MB of fingerprints. */
-export const DEFAULT_MAX_CHARS = 16_000_000;
+const DEFAULT_MAX_CHARS = 16_000_000;
 /** What an image read counts against maxChars (one hash is kept for it). */
-export const IMAGE_COST = 1_000;
+const IMAGE_COST = 1_000;
 
 /** What a request to the cloud carries: checked as a whole. */
 export interface Outgoing {
@@ -137,4 +137,3 @@ export class ReadOrigins {
   }
 }
 
-export { GUARANTEED };

@@ -12,10 +12,10 @@ export interface PieceNumber {
   of: number;
 }
 
-export const PARAGRAPH = 6;
+const PARAGRAPH = 6;
 export const LINE = 7;
 
-export type DocKind = 'diff' | 'markdown' | 'code';
+type DocKind = 'diff' | 'markdown' | 'code';
 
 const MARKDOWN_LABEL = /\.(?:md|markdown|mdx|rst|txt)$/i;
 const CODE_LABEL = /\.(?:[cm]?[jt]sx?|py|pyi|go|rs|java|kt|kts|scala|swift|c|h|cc|cpp|hpp|cs|rb|php|sh|bash|zsh|lua|dart|ex|exs)$/i;
@@ -46,7 +46,7 @@ export function lineStarts(text: string): number[] {
 }
 
 /** What kind of text this is, by its label first and its content second. */
-export function docKind(label: string, text: string): DocKind {
+function docKind(label: string, text: string): DocKind {
   if (MARKDOWN_LABEL.test(label)) return 'markdown';
   if (DIFF_TEXT.test(text)) return 'diff';
   if (CODE_LABEL.test(label)) return 'code';

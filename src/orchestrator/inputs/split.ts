@@ -13,7 +13,7 @@ export interface InputDoc {
   text: string;
 }
 
-export interface PartPiece {
+interface PartPiece {
   label: string;
   text: string;
   /** 1-based line range of the original doc this piece covers. */

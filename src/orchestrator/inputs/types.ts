@@ -36,7 +36,6 @@ export interface InputScope {
 }
 
 /** One text the model reads: a file, a diff. */
-export type { InputDoc } from './split.js';
 import type { InputDoc } from './split.js';
 
 /** One thing read: what the agent can check. */

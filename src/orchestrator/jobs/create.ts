@@ -23,7 +23,7 @@ import { quoted } from '../util/shorten.js';
 import type { JobParts } from './parts.js';
 import { beforeReplace, type ReplacedLoaded } from './replace-loaded.js';
 
-export { replacedLoadedText, type ReplacedLoaded } from './replace-loaded.js';
+export { replacedLoadedText } from './replace-loaded.js';
 
 export interface CreateJobRequest extends CreateInput {
   /** The kind of work it is made for (routing gives it that work). */
@@ -53,7 +53,7 @@ export interface CreateResult {
 }
 
 /** The longest create_model waits for the requests running on a model it replaces to finish. */
-export const REPLACE_WAIT_MS = 2 * 60_000;
+const REPLACE_WAIT_MS = 2 * 60_000;
 
 const requests = (n: number) => `${n} request${n === 1 ? '' : 's'}`;
 

@@ -4,7 +4,7 @@
  */
 
 /** The call is answered this long before the client's limit, at the least. */
-export const HAND_OVER_MARGIN_MS = 5000;
+const HAND_OVER_MARGIN_MS = 5000;
 
 /** When a call must be answered: its client's limit less a margin (a tenth of it, 5 s at the least); undefined without a limit. */
 export function answerWithin(limitMs: number | undefined): number | undefined {

@@ -9,10 +9,10 @@ import { nowOfKept } from './job-live.js';
 import type { Waited } from './job-types.js';
 
 /** How often a wait reads again a job another server of this home runs. */
-export const ELSEWHERE_POLL_MS = 1000;
+const ELSEWHERE_POLL_MS = 1000;
 
 /** `owner`'s job `id` as kept: its result, how far it is, or how it ended; undefined when it is no job of theirs. */
-export async function keptJob(store: JobStore, owner: string, id: string): Promise<Waited | undefined> {
+async function keptJob(store: JobStore, owner: string, id: string): Promise<Waited | undefined> {
   const job = await store.get(owner, id);
   if (!job) return undefined;
   if (job.state === 'done') return { kind: 'result', job, result: job.result };

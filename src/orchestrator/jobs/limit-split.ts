@@ -36,7 +36,7 @@ export function slotsFor(views: readonly HostOverview[], model: string): number 
 }
 
 /** The option to run instead of the first (`options[0]`, the planner's choice), with why; undefined when it stays. */
-export function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent' | 'task'>, views: readonly HostOverview[], options: readonly SplitOption[], finalMaxTokens: number): { index: number; why: string } | undefined {
+function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientLimitMs' | 'maxTokens' | 'client' | 'agent' | 'task'>, views: readonly HostOverview[], options: readonly SplitOption[], finalMaxTokens: number): { index: number; why: string } | undefined {
   const within = answerWithin(req.clientLimitMs);
   if (within === undefined || options.length < 2) return undefined;
   const cold = coldLoadEstimates(options.map((o) => o.model), job.records.metrics.loadSpeed());

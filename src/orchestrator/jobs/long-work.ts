@@ -22,7 +22,7 @@ import { controlOf, listed, newLive, nowOf, shown, stopWriting, type ListedJob, 
 
 import type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 
-export { answerWithin, HAND_OVER_MARGIN_MS } from './hand-over.js';
+export { answerWithin } from './hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
 export type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
 

@@ -26,10 +26,9 @@ import { aboutSeconds } from '../generation/estimate.js';
 import { answerLimit } from '../generation/stream.js';
 
 /** How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION (split-plan.ts). */
-export const CITE_SHORT = 'Cite inputs as path:line.';
+const CITE_SHORT = 'Cite inputs as path:line.';
 
 export { renderInputs } from './offload-plan.js';
-export type { SplitInfo } from './split-run.js';
 
 export interface OffloadRequest extends Omit<RouteRequest, 'progress'> {
   inputs?: GatheredInputs;

@@ -20,7 +20,7 @@ import type { MadeFor } from '../stores/made-for.js';
 import type { SpeedStore } from '../stores/speeds.js';
 
 /** Every host of every engine kind, by priority, and which of them are resting after not answering. */
-export interface Fleet {
+interface Fleet {
   readonly hosts: readonly FleetHost[];
   readonly hostCooldown: HostCooldown;
   /** host:port of the default host, for messages. */

@@ -19,7 +19,6 @@ import type { FleetHost } from '../fleet/fleet-host.js';
 import { othersAsRequests, type OthersLoad } from '../fleet/others-load.js';
 import type { JobParts } from './parts.js';
 
-export { estimateSeconds, expectedAnswerTokens, type Estimate, type EstimateInput, type SpeedFacts } from '../generation/estimate.js';
 
 /**
  * What a host is, for speeds not yet measured: its kind as the planner reads it — a host of
@@ -75,7 +74,7 @@ export type PlanEstimate = Estimate & { input: EstimateInput; bound: Estimate & 
 const coldLoadSeconds = (p: PlanPlace) => (p.coldLoadMs !== undefined ? p.coldLoadMs / 1000 : 1 + (p.sizeBytes ?? 5e9) / 1e9);
 
 /** Seconds until one of the model's slots is free for a new request (0 while one is). */
-export function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackTokens: number): number {
+function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackTokens: number): number {
   const { loader, settings } = p.host;
   const theirs = othersAsRequests(p.others ?? { running: 0, waiting: 0 }, fallbackTokens);
   const ours = loader.inFlight(p.model).map((r) => ({ elapsedMs: r.elapsedMs, tokens: r.tokens ?? fallbackTokens }));
@@ -88,7 +87,7 @@ export function queueSeconds(p: PlanPlace, tokensPerSecond: number, fallbackToke
  * The estimate's input for `work` at `place`, given what was learned there (pure but for the
  * loader's requests in flight): each answer as long as expected, or with `bound` as its limit.
  */
-export function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpeeds, rate: number, bound = false): EstimateInput {
+function planInput(place: PlanPlace, work: PlanWork, learned: LearnedSpeeds, rate: number, bound = false): EstimateInput {
   const shape = work.shape ?? { parts: 1, width: 1, rounds: 0 };
   const typical = typicalAnswerTokens(work.task);
   const expect = (limit: number) => (bound ? limit : expectedAnswerTokens(limit, learned, typical));

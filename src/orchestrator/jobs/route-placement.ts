@@ -30,7 +30,7 @@ export async function placeRequest(parts: Pick<JobParts, 'fleet'>, req: Pick<Rou
 }
 
 /** A placement over `views` read already. */
-export function placementOf(views: readonly HostOverview[], down: readonly Attempt[], signal?: AbortSignal): Placement {
+function placementOf(views: readonly HostOverview[], down: readonly Attempt[], signal?: AbortSignal): Placement {
   const listed = views.length > 0 ? candidatesOf(views) : [];
   let windows: Promise<Array<Windowed>> | undefined;
   return { views, down, listed, windowed: () => (windows ??= withUsableWindows(views, listed, signal)) };

@@ -16,7 +16,7 @@ import { othersAt } from '../fleet/placement.js';
 import { othersCount } from '../fleet/others-load.js';
 import type { RouteResult } from '../generation/route-types.js';
 
-export { RouteError, type Attempt, type RouteRequest, type RouteResult } from '../generation/route-types.js';
+export { RouteError, type RouteRequest, type RouteResult } from '../generation/route-types.js';
 import { HostError } from '../engines/host-error.js';
 import type { JobParts } from './parts.js';
 import { adviseRoute } from '../generation/advice.js';
@@ -27,7 +27,7 @@ import { answerWithin } from './hand-over.js';
 import { planRoute, type Planned, type RouteAsk, type RoutePlan } from './route-plan.js';
 import type { Prepared } from './route-prepare.js';
 
-export type { Planned, RouteAsk, RoutePlan } from './route-plan.js';
+export type { Planned, RouteAsk } from './route-plan.js';
 
 /** The request planned (or on what `planned` decided for it) and run. */
 export async function routeAndGenerate(shared: JobParts, req: RouteAsk, planned?: Planned): Promise<RouteResult> {
@@ -35,7 +35,7 @@ export async function routeAndGenerate(shared: JobParts, req: RouteAsk, planned?
 }
 
 /** A plan carried out: a dry run's advice, else its candidates tried in order, else the cloud fallback. */
-export async function runPlan(plan: RoutePlan): Promise<RouteResult> {
+async function runPlan(plan: RoutePlan): Promise<RouteResult> {
   const { parts, req, ask, list, attempts } = plan;
   if (!list) return answerElsewhere(parts.fallback, plan);
   if (req.dryRun && list.queue.length > 0) return dryRun(parts, req, ask, list);

@@ -32,7 +32,7 @@ export type PartSink = (text: string, reuse?: ReusablePart) => void;
 export type StatusSink = (update: JobStatusUpdate) => void;
 
 /** A part request's key: its prompt and answer limit — the same part of the same call asks the same (a window that changed, or another task, makes other parts). */
-export function partKey(prompt: string, maxTokens: number): string {
+function partKey(prompt: string, maxTokens: number): string {
   return createHash('sha256').update(prompt).update(`\0${maxTokens}`).digest('hex').slice(0, 32);
 }
 

@@ -8,15 +8,15 @@
 import type { JobParts } from './parts.js';
 
 /** The windows learned from refusals, per host and model, at one moment. */
-export type LearnedWindows = ReadonlyMap<string, ReadonlyMap<string, number>>;
+type LearnedWindows = ReadonlyMap<string, ReadonlyMap<string, number>>;
 
 /** What every host has learned of its models' windows from refusals, now. */
-export function learnedWindows(job: Pick<JobParts, 'fleet'>): LearnedWindows {
+function learnedWindows(job: Pick<JobParts, 'fleet'>): LearnedWindows {
   return new Map(job.fleet.hosts.map((h) => [h.name, new Map(h.engine.learnedWindows?.() ?? [])]));
 }
 
 /** The windows learned since `before` (new, or smaller than then), as "model on host: N tokens". */
-export function learnedSince(job: Pick<JobParts, 'fleet'>, before: LearnedWindows): string[] {
+function learnedSince(job: Pick<JobParts, 'fleet'>, before: LearnedWindows): string[] {
   const out: string[] = [];
   for (const [host, now] of learnedWindows(job)) {
     for (const [model, limit] of now) {

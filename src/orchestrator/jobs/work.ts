@@ -49,7 +49,7 @@ export function inferWork(parts: JobParts, req: Pick<RouteRequest, 'prompt' | 'i
  * The route's ranking of `models` for the work: its profile, the fallback chain, the last resort.
  * When no model serves a default profile, general work stays general (the profile and how change).
  */
-export function rankWork(
+function rankWork(
   parts: JobParts,
   work: Work,
   req: Pick<RouteRequest, 'images' | 'inputsByReference' | 'task' | 'profile'>,

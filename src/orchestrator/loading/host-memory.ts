@@ -38,7 +38,6 @@ const REMOTE_RECOVERY_MS = Number(process.env.OLLM_REMOTE_VRAM_RECOVERY_MS) || 1
 
 const GiB = 1024 ** 3;
 
-export { isLocalHost };
 
 /** Ollama's default context when a request sets none and OLLAMA_CONTEXT_LENGTH is unset: by total VRAM less OLLAMA_GPU_OVERHEAD per GPU (server/routes.go). */
 export function ollamaDefaultContext(totalVramBytes: number): number {

@@ -11,7 +11,7 @@ export const ASSUMED_LOAD_BYTES_PER_SECOND = 200e6;
  * Loads that took less than this in all say nothing about the disk (the model was cached, or
  * already loaded by another client); the assumption holds until more has been measured.
  */
-export const MIN_MEASURED_LOAD_MS = 500;
+const MIN_MEASURED_LOAD_MS = 500;
 
 export interface LoadSpeed {
   bytesPerSecond: number;

@@ -20,7 +20,7 @@ import { observedLoad, type SeenSize } from './learned-size.js';
 import { readingContext, setAsideBecause, type ModelFacts } from './plausible-size.js';
 
 /** The limit for loads whose size is not at hand (pins loaded again, keep-alive changes): a large model from disk can take minutes. */
-export const LOAD_TIMEOUT_MS = 10 * 60_000;
+const LOAD_TIMEOUT_MS = 10 * 60_000;
 /** Per model unloaded: Ollama's GPU recovery wait (up to 5 s) and the unload itself. */
 export const UNLOAD_WAIT_PER_MODEL_MS = Number(process.env.OLLM_UNLOAD_WAIT_PER_MODEL_MS) || 7000;
 const POLL_MS = 100;
@@ -96,7 +96,7 @@ export async function unloadAndConfirm(backend: Engine, names: readonly string[]
 }
 
 /** Queues an unload; Ollama carries it out in the background (see waitUntilGone). */
-export async function sendUnload(backend: Engine, name: string, signal?: AbortSignal): Promise<void> {
+async function sendUnload(backend: Engine, name: string, signal?: AbortSignal): Promise<void> {
   await backend.unload(name, { model: name, ...(signal && { signal }) });
 }
 
@@ -146,7 +146,7 @@ export async function unloadModels(
  * Polls /api/ps until none of `names` is listed. Returns how long that took. Past the budget
  * (UNLOAD_WAIT_PER_MODEL_MS per model), fails with what is still loaded and what to do.
  */
-export async function waitUntilGone(backend: Engine, names: readonly string[], signal?: AbortSignal): Promise<number> {
+async function waitUntilGone(backend: Engine, names: readonly string[], signal?: AbortSignal): Promise<number> {
   if (names.length === 0) return 0;
   const started = Date.now();
   const budget = UNLOAD_WAIT_PER_MODEL_MS * names.length;

@@ -61,7 +61,7 @@ export function learnedFor(p: Pick<PlanningParts, 'seenSizes'>, model: CatalogMo
 }
 
 /** A learned figure as the planner takes it: the bytes to reserve and the words for its reason. */
-export function learnedNeed(l: LearnedSize, contextLength: number): LearnedNeed {
+function learnedNeed(l: LearnedSize, contextLength: number): LearnedNeed {
   return { bytes: l.plannedBytes, words: `${describeFigure(l.observed, contextLength)} + ${Math.round(l.margin * 100)}%` };
 }
 
@@ -92,12 +92,12 @@ export interface HeldParts {
 }
 
 /** The parts of a plan that count loaded models. */
-export function heldParts(p: PlanningParts): HeldParts {
+function heldParts(p: PlanningParts): HeldParts {
   return { backend: p.backend, settings: p.settings, learned: (m, ctx, slots, kvType) => learnedFor(p, m, ctx, slots, kvType) };
 }
 
 /** What a model loaded now counts for (`m`: its catalog entry): nothing asleep; else as believedSize says for an installed model. */
-export function heldBytes(p: HeldParts, m: CatalogModel | undefined, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
+function heldBytes(p: HeldParts, m: CatalogModel | undefined, r: RunningModel, view: Pick<HostView, 'memory' | 'numParallel' | 'runner'>): number {
   // an engine's sleeping model holds no memory (its place among the models it holds, yes)
   if (r.asleep) return 0;
   return m && !m.cloud ? believedSize(p, m, r, view) : r.size;

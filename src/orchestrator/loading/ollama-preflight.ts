@@ -18,7 +18,7 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
 /** Ollama evicts while the prediction is more than this share of free VRAM (sched.go "Use 80% of free memory"). */
-export const PREFLIGHT_SHARE = 0.8;
+const PREFLIGHT_SHARE = 0.8;
 
 /** What Ollama's pre-flight is computed from: plain data. */
 export interface PreflightFacts {

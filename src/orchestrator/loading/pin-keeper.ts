@@ -34,12 +34,12 @@ export interface PinHost {
 /** After a restore that found no room, how long before the next reading tries again. */
 const RETRY_MS = 30_000;
 /** How long an out-of-memory's answer waits for the pins Ollama expired to be back before it is given. */
-export const OOM_GRACE_MS = 2000;
+const OOM_GRACE_MS = 2000;
 const POLL_MS = 100;
 
 
 /** A model Ollama has started unloading: its expiry has passed (a pin is kept forever otherwise). */
-export function expiring(r: Pick<RunningModel, 'expires_at'>, now = Date.now()): boolean {
+function expiring(r: Pick<RunningModel, 'expires_at'>, now = Date.now()): boolean {
   const at = Date.parse(String(r.expires_at));
   return Number.isFinite(at) && at <= now + 1000;
 }

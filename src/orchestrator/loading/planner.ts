@@ -23,7 +23,7 @@ import type { LoadedModelState, LoadPlan, PlanInput } from './plan-types.js';
 
 export type { LoadedModelState, LoadPlan, PlanInput } from './plan-types.js';
 
-export { assessFit, gpuBytes, kvCacheBytes, requiredBytes, roomBytes, GPU_SURCHARGE, VRAM_ADMISSION, type FitAssessment, type FitInput, type HostMemory } from './admission.js';
+export { assessFit, kvCacheBytes, requiredBytes, roomBytes, VRAM_ADMISSION, type HostMemory } from './admission.js';
 
 /** Beyond this many unloadable models the search turns greedy (Ollama rarely holds more than a few). */
 const EXHAUSTIVE_LIMIT = 12;
@@ -77,7 +77,7 @@ function compareOptions(a: Option, b: Option, now: number, wanted: ReadonlySet<s
 }
 
 /** How soon an idle model is likely wanted again fades with its idle time: half as likely after this long. */
-export const REUSE_HALF_MS = 10 * 60_000;
+const REUSE_HALF_MS = 10 * 60_000;
 
 /**
  * What unloading a model is expected to cost later: loading it again (its bytes) times the chance

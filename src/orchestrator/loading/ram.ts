@@ -66,7 +66,7 @@ async function linuxMemory(): Promise<Awaited<ReturnType<MemorySource['memory']>
   };
 }
 
-export function systemMemorySource(): MemorySource {
+function systemMemorySource(): MemorySource {
   // systeminformation is loaded on first use, one module at a time: the whole library costs
   // ~45 ms and ~10 MB of RSS.
   return {

@@ -137,7 +137,7 @@ const MAX_PROMPT_CANDIDATES = 400;
 
 export const PROMPT_HEADER = 'Remembered from earlier sessions (use when relevant):';
 
-export function promptLine(e: MemoryEntry): string {
+function promptLine(e: MemoryEntry): string {
   return `- ${e.key}: ${e.value.replace(/\s*\n\s*/g, ' ')}`;
 }
 

@@ -18,7 +18,7 @@ import { newerFirst, normalizeKey, promptAddition, rankEntries, type MemoryCateg
 import { UseCounter } from './memory-uses.js';
 import { addUses, allEntries, countEntries, deleteAll, deleteEntry, entryFor, mergeEntry, putEntry } from './memory-table.js';
 
-export const MAX_KEY_CHARS = 200;
+const MAX_KEY_CHARS = 200;
 
 /**
  * Changes to the memory table through each connection (every store of a home shares it): the

@@ -7,7 +7,7 @@
 import type { EngineFit, ModelShow } from '../engines/engine.js';
 import { describeModel, findModel, similarModels, type ModelDescription } from './model-db.js';
 
-export { findModel, isModel, modelKey, similarModels, withTag } from './model-db.js';
+export { findModel, modelKey, similarModels, withTag } from './model-db.js';
 import { notInstalled, HostError } from '../engines/host-error.js';
 import type { Engine } from '../engines/engine.js';
 import { byCodeUnit } from '../util/locale-free.js';
@@ -41,7 +41,7 @@ export interface CatalogModel extends ModelDescription {
 export const FIT_TTL_MS = 1000;
 
 /** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
-export function isCloudModel(tag: { name: string; remote_host?: unknown }): boolean {
+function isCloudModel(tag: { name: string; remote_host?: unknown }): boolean {
   return (typeof tag.remote_host === 'string' && tag.remote_host !== '') || /(^|[-:])cloud$/i.test(tag.name);
 }
 
@@ -58,7 +58,7 @@ export interface CatalogOptions {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -88,7 +88,7 @@ export interface ShowFacts {
 }
 
 /** What sizes the KV cache: see kvCacheBytes in planner.ts. */
-export interface KvShape {
+interface KvShape {
   layers: number;
   kvHeads: number;
   headDim: number;
@@ -107,7 +107,7 @@ function kvShapeOf(info: Record<string, unknown>, arch: string): KvShape | undef
 }
 
 /** 20914757184 -> "20.9B", 268098176 -> "268.1M": Ollama's way of writing a parameter count. */
-export function humanParameters(count: number): string {
+function humanParameters(count: number): string {
   const [scale, unit] = count >= 1e12 ? [1e12, 'T'] : count >= 1e9 ? [1e9, 'B'] : count >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
   return `${Number((count / scale).toFixed(1))}${unit}`;
 }

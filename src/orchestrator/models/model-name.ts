@@ -34,7 +34,7 @@
  */
 import { quoted } from '../util/shorten.js';
 
-export interface ParsedName {
+interface ParsedName {
   host: string;
   namespace: string;
   model: string;
@@ -45,9 +45,9 @@ export interface ParsedName {
 
 export type NameCheck = { ok: true; name: ParsedName } | { ok: false; error: string };
 
-export const DEFAULT_HOST = 'registry.ollama.ai';
-export const DEFAULT_NAMESPACE = 'library';
-export const DEFAULT_TAG = 'latest';
+const DEFAULT_HOST = 'registry.ollama.ai';
+const DEFAULT_NAMESPACE = 'library';
+const DEFAULT_TAG = 'latest';
 
 /** Segments newer Ollama reads as a non-model "kind" (`ValidKinds` in name.go). */
 const OLLAMA_KINDS = new Set(['skill', 'agent', 'mcp']);

@@ -28,7 +28,7 @@ function ownName(name: string): string {
 }
 
 /** "qwen2.5-coder:7b-instruct" -> ["qwen2.5", "coder", "7b", "instruct"]; dots stay (they belong to versions and sizes). */
-export function nameWordsOf(name: string): string[] {
+function nameWordsOf(name: string): string[] {
   return ownName(name)
     .split(/[-_:/\s]+/)
     .filter((w) => w !== '');

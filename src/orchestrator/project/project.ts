@@ -11,7 +11,7 @@ import { BUILTIN_NAMES, BUILTIN_PROFILES, isBuiltinName, type BuiltinName } from
 import { ProjectError, readProjectFile } from './project-file.js';
 
 export { ProjectError } from './project-file.js';
-export { BUILTIN_NAMES, BUILTIN_PROFILES, isBuiltinName, type BuiltinName, type BuiltinProfile } from './project-builtin.js';
+export { BUILTIN_NAMES, BUILTIN_PROFILES } from './project-builtin.js';
 
 export { PROJECT_FILE, type WalkOptions } from './project-walk.js';
 

@@ -9,7 +9,7 @@
 import { StorageError } from './errors.js';
 
 /** How long a write waits, in all, for another process's transaction (OLLM_STATE_LOCK_WAIT_MS for tests). */
-export const LOCK_WAIT_MS = Number(process.env.OLLM_STATE_LOCK_WAIT_MS) || 10_000;
+const LOCK_WAIT_MS = Number(process.env.OLLM_STATE_LOCK_WAIT_MS) || 10_000;
 /** The connection's own busy timeout: short enough never to be felt by other work. */
 export const CONNECTION_BUSY_MS = 5;
 const FIRST_PAUSE_MS = 5;

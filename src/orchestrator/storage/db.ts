@@ -30,7 +30,7 @@ import { isCorrupt, judgeBeforeOpen, setAsideAll, type SetAside } from './integr
 import { flushWrites, pathOf, type Db } from './writes.js';
 
 export { StorageError, storageError } from './errors.js';
-export { LOCK_WAIT_MS, StateLockedError, isBusy } from './busy.js';
+export { isBusy } from './busy.js';
 export { BATCH_MS, ChangeCount, commitSoon, flushWrites, queueWrite, stateVersion, tellingWaits, write } from './writes.js';
 
 export type { Db };
@@ -51,7 +51,7 @@ async function checkPlace(path: string): Promise<void> {
 }
 
 /** The file beside the store whose locks prove who has it open (gate.ts). */
-export const gatePath = (path: string): string => `${path}-lock`;
+const gatePath = (path: string): string => `${path}-lock`;
 const present = (path: string) => lstat(path).then(() => true, () => false);
 
 async function openDb(path: string): Promise<Db> {

@@ -14,7 +14,7 @@ import { StorageError } from './errors.js';
 type Database = typeof Libsql;
 
 /** How long a process waits for the others to close the store before it gives up setting a file aside. */
-export const EXCLUSIVE_WAIT_MS = 2_000;
+const EXCLUSIVE_WAIT_MS = 2_000;
 
 export class Gate {
   private held: 'shared' | 'exclusive' | undefined;

@@ -32,7 +32,7 @@ const APP_ID_OFFSET = 68;
 const pageSize = (field: number) => (field === 1 ? 65536 : field);
 
 /** SQLite's WAL checksum over `data` (a multiple of 8 bytes), little- or big-endian words as the magic says. */
-export function walChecksum(data: Buffer, bigEndian: boolean, s: [number, number] = [0, 0]): [number, number] {
+function walChecksum(data: Buffer, bigEndian: boolean, s: [number, number] = [0, 0]): [number, number] {
   let [s0, s1] = s;
   for (let i = 0; i + 8 <= data.length; i += 8) {
     const x0 = bigEndian ? data.readUInt32BE(i) : data.readUInt32LE(i);
@@ -52,7 +52,7 @@ interface WalFacts {
 }
 
 /** Reads what the log says of itself; `valid` false when its header is not a WAL header. */
-export async function readWal(file: string): Promise<WalFacts | undefined> {
+async function readWal(file: string): Promise<WalFacts | undefined> {
   const h = await open(file, 'r').catch(() => undefined);
   if (!h) return undefined;
   try {
@@ -109,12 +109,12 @@ async function readDbHeader(file: string): Promise<{ size: number; isDb: boolean
 }
 
 /** `<file>.<timestamp>.damaged`: where a file kept aside goes. */
-export function keptAsideName(file: string, at = new Date()): string {
+function keptAsideName(file: string, at = new Date()): string {
   return `${file}.${at.toISOString().replace(/[:.]/g, '-')}.damaged`;
 }
 
 /** Moves `file` (and, for a database, its log and index) aside; returns what moved. */
-export async function setAside(file: string, why: string, at = new Date()): Promise<SetAside[]> {
+async function setAside(file: string, why: string, at = new Date()): Promise<SetAside[]> {
   const moved: SetAside[] = [];
   const keptAs = keptAsideName(file, at);
   try {

@@ -18,7 +18,7 @@ export interface StateCheck {
 const sizeOf = (file: string) => stat(file).then((s) => s.size, () => 0);
 
 /** The files of `home` kept aside as `state.db….damaged`, this run or an earlier one. */
-export async function damagedFiles(home: string): Promise<string[]> {
+async function damagedFiles(home: string): Promise<string[]> {
   const names = await readdir(home).catch(() => [] as string[]);
   return names.filter((n) => n.startsWith(`${STATE_FILE}`) && n.endsWith('.damaged')).map((n) => join(home, n));
 }

@@ -39,7 +39,7 @@ function asRecord(v: unknown): ComparisonRecord | undefined {
 }
 
 /** The valid comparisons (the newest KEEP_COMPARISONS) and the entries that are not; null when the file is not ours. */
-export function parseComparisons(raw: unknown): { value: Table; rejected: unknown[] } | null {
+function parseComparisons(raw: unknown): { value: Table; rejected: unknown[] } | null {
   if (!isObj(raw) || !Array.isArray(raw.comparisons)) return null;
   const value: ComparisonRecord[] = [];
   const rejected: unknown[] = [];
@@ -54,7 +54,7 @@ export function parseComparisons(raw: unknown): { value: Table; rejected: unknow
 const serialise = (table: Table): unknown => ({ version: 1, comparisons: table });
 
 /** `table` with `record` last (replacing an entry with its id), bounded to the newest KEEP_COMPARISONS. */
-export function withComparison(table: Table, record: ComparisonRecord): Table {
+function withComparison(table: Table, record: ComparisonRecord): Table {
   return [...table.filter((r) => r.id !== record.id), record].slice(-KEEP_COMPARISONS);
 }
 

@@ -53,7 +53,7 @@ const cents = (x: number): number => Math.round(x * 1e10) / 1e10;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const keyOf = (day: string, model: string, task: string, agent?: string) => JSON.stringify(agent === undefined ? [day, model, task] : [day, model, task, agent]);
 const parseKey = (k: string) => JSON.parse(k) as Key;
-export const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
+const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
 
 function addInto(a: Cell, b: Cell): Cell {
   for (const f of FIELDS) a[f] += b[f];

@@ -8,8 +8,8 @@ import { parseTemplate, placeholders, resolveVariables, TemplateError, TemplateS
 export { TemplateError } from './render.js';
 
 /** Also the file's base name, so a name can never reach outside the templates folder. */
-export const TEMPLATE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const MAX_TEMPLATE_CHARS = 20_000;
+const TEMPLATE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const MAX_TEMPLATE_CHARS = 20_000;
 const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 const TOP_KEYS = ['name', 'description', 'template', 'variables'];
@@ -29,7 +29,7 @@ export function isPrototypeName(name: string): boolean {
   return PROTOTYPE_NAMES.has(name);
 }
 
-export interface TemplateVariable {
+interface TemplateVariable {
   name: string;
   required?: boolean;
   default?: string;

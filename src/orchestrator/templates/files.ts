@@ -18,8 +18,8 @@ const RACY_MS = 2_000;
 
 export type Loaded = { file: string; template: TemplateDef } | { file: string; problem: string } | undefined;
 
-export const OUTSIDE = 'is a link to outside the templates folder; not followed (copy the file into the folder instead)';
-export const SPECIAL = 'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
+const OUTSIDE = 'is a link to outside the templates folder; not followed (copy the file into the folder instead)';
+const SPECIAL = 'is not a regular file (a FIFO, a device or a socket), so it is not read; replace it with a plain YAML file or remove it';
 
 export function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -162,7 +162,7 @@ export class TemplateFolder {
 }
 
 /** A file's template, or why it is not one; a message names fields and positions, never other text of the file. */
-export async function parseTemplateFile(file: string, text: string): Promise<Loaded> {
+async function parseTemplateFile(file: string, text: string): Promise<Loaded> {
   const parsed = await parseYaml(text);
   if (!parsed.ok) return { file, problem: `is not valid YAML: ${parsed.message}` };
   const data = parsed.data;

@@ -9,7 +9,7 @@
  * log and `doctor` pass it with every configured value (config/secrets.ts).
  */
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** The characters of a credential value: up to a space, a quote, or what ends a field or a query parameter. */
 const VALUE = String.raw`[^\s"'&,;<>{}()\[\]\\]`;

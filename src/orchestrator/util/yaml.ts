@@ -19,7 +19,7 @@ const REASONS: Readonly<Record<string, string>> = {
 const MAX_REASON = 120;
 
 /** The reason of a YAML error without any text of the file: no snippet, no quoted scalar, tag or alias. */
-export function yamlReason(err: unknown): string {
+function yamlReason(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && Object.hasOwn(REASONS, code)) return REASONS[code]!;
   let reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;

@@ -10,9 +10,9 @@ import type { Socket } from 'node:net';
 import * as z from 'zod';
 import { parseLine, whoSchema, type WhoAnswer } from './hello.js';
 
-export const retireSchema = z.strictObject({ ollm: z.literal('retire'), by: z.number().int().positive(), why: z.string().min(1).max(500) });
+const retireSchema = z.strictObject({ ollm: z.literal('retire'), by: z.number().int().positive(), why: z.string().min(1).max(500) });
 export type Retire = z.infer<typeof retireSchema>;
-export const stopSchema = z.strictObject({ ollm: z.literal('stop') });
+const stopSchema = z.strictObject({ ollm: z.literal('stop') });
 
 const pid = z.number().int().positive();
 export const retiringSchema = z.strictObject({ ollm: z.literal('retiring'), pid, clients: z.number().int().nonnegative() });

@@ -26,7 +26,7 @@ import { log } from '../../orchestrator/util/log.js';
 import { readClaim, readClaimSync, removeIfSame, CLAIM_BYTES } from './claim-file.js';
 
 /** How long a claim's endpoint may take to prove it is there. */
-export const PROOF_MS = 1500;
+const PROOF_MS = 1500;
 /** A claim read to name this server is taken to still do so this long after (well under PROOF_MS), ms. */
 export const HOLD_READ_MS = 250;
 /** The header a prover sends its nonce in (no token is ever sent to prove a claim). */

@@ -24,7 +24,7 @@ import { isWatchPing, StallWatch, type StallTiming } from './stall.js';
 
 /** JSON-RPC "internal error": the request was lost with the server that ran it. */
 export const RESTARTED_CODE = -32603;
-export const RESTARTED_MESSAGE = 'The shared ollm-mcp server stopped while this request ran (a new one is starting): send the request again.';
+const RESTARTED_MESSAGE = 'The shared ollm-mcp server stopped while this request ran (a new one is starting): send the request again.';
 
 const idKey = (id: RequestId) => `${typeof id}:${String(id)}`;
 

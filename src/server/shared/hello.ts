@@ -17,7 +17,7 @@ export { firstLine, MAX_HELLO_BYTES } from './first-line.js';
 
 const path = z.string().min(1).max(4096);
 
-export const buildIdSchema = z.string().regex(BUILD_ID);
+const buildIdSchema = z.string().regex(BUILD_ID);
 
 export const helloSchema = z.strictObject({
   ollm: z.literal('hello'),
@@ -43,10 +43,9 @@ export const answerSchema = z.discriminatedUnion('ollm', [
   z.strictObject({ ollm: z.literal('ok'), pid: z.number().int().positive() }),
   z.strictObject({ ollm: z.literal('refused'), why: z.string().max(2000) }),
 ]);
-export type Answer = z.infer<typeof answerSchema>;
 
 /** One connected client, as doctor, `ollm-mcp shared` and ollm://fleet show it. */
-export const clientSchema = z.strictObject({
+const clientSchema = z.strictObject({
   name: z.string().max(200).optional(),
   version: z.string().max(200).optional(),
   pid: z.number().int(),

@@ -21,7 +21,7 @@ import { reachOrStart, type Greeted, type Reach } from './reach.js';
 import { spawnDaemon } from './spawn.js';
 
 /** The hello this launch says to the shared server (hello.ts). */
-export function helloOf(plan: Plan): Hello {
+function helloOf(plan: Plan): Hello {
   return {
     ollm: 'hello',
     version: VERSION,

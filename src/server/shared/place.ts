@@ -26,7 +26,7 @@ export class SharedUnavailable extends Error {
 export const MAX_SOCKET_PATH = 100;
 
 /** Settings each client keeps for itself in a shared server: they are not part of the key. */
-export const CLIENT_SETTINGS = ['toolsets', 'model.default', 'model.routing.defaultProfile', 'shared'] as const;
+const CLIENT_SETTINGS = ['toolsets', 'model.default', 'model.routing.defaultProfile', 'shared'] as const;
 
 /** The settings without those each client keeps (a deep copy). */
 export function sharedPart(settings: unknown): unknown {

@@ -15,7 +15,7 @@ export const START_WITHIN_MS = 15_000;
 /** A launch starts a server again, when none listens, this long after the one it started last. */
 const RESTART_MS = 5000;
 /** A server answers a hello within this, or it is taken as not answering (suspended, hung). */
-export const ANSWER_WITHIN_MS = 3000;
+const ANSWER_WITHIN_MS = 3000;
 
 export interface Reach {
   place: Place;
@@ -30,7 +30,7 @@ export interface Greeted {
 }
 
 /** A server that accepted the connection but gave no answer in time. */
-export class Silent extends Error {}
+class Silent extends Error {}
 
 export function connectTo(address: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -47,7 +47,7 @@ export function connectTo(address: string): Promise<Socket> {
 const notListening = (err: unknown) => ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 /** The hello sent and the answer read; the bytes after the answer are the server's JSON-RPC. */
-export async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: number; rest: Buffer }> {
+async function greet(sock: Socket, hello: Hello): Promise<{ serverPid: number; rest: Buffer }> {
   sock.write(`${JSON.stringify(hello)}\n`);
   const { line, rest } = await firstLine(sock, ANSWER_WITHIN_MS).catch((err: Error) => {
     throw /timed out|within/i.test(err.message) ? new Silent(err.message) : err;

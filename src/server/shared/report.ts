@@ -29,7 +29,7 @@ export function describeServer(s: Found, current?: string): string {
 }
 
 /** The name of the place new launches with these settings use (undefined when the folder cannot be used). */
-export async function currentPlace(config: LoadedConfig): Promise<Place | SharedUnavailable> {
+async function currentPlace(config: LoadedConfig): Promise<Place | SharedUnavailable> {
   try {
     return await sharedPlace(config, release());
   } catch (err) {

@@ -21,7 +21,7 @@ export function offersAsRecorded(settings: Pick<Settings, 'toolsets' | 'agents'>
 }
 
 /** --project, or OLLM_PROJECT: the project this client names (resolved by the server against its folder). */
-export const namedProject = (args: Pick<CliArgs, 'project'>): string | undefined => args.project ?? (process.env.OLLM_PROJECT?.trim() || undefined);
+const namedProject = (args: Pick<CliArgs, 'project'>): string | undefined => args.project ?? (process.env.OLLM_PROJECT?.trim() || undefined);
 
 export function planOf(args: CliArgs, loaded: Loaded): Plan {
   const { settings } = loaded.config;

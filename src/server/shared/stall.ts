@@ -9,8 +9,8 @@
  */
 import type { RequestId } from './lines.js';
 
-export const QUIET_MS = 10_000;
-export const PING_WITHIN_MS = 5_000;
+const QUIET_MS = 10_000;
+const PING_WITHIN_MS = 5_000;
 const CHECK_MS = 1_000;
 const PING_PREFIX = 'ollm-forwarder-ping-';
 

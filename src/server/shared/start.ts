@@ -45,7 +45,7 @@ export interface StartAs {
 }
 
 /** The proof a lock at `place` asks of its holder: the server at its socket answering `who` with the pid the lock names, within 2 s. */
-export const proofAt = (place: Place): Proof => ({
+const proofAt = (place: Place): Proof => ({
   startMs: LOCK_START_MS,
   proves: async (pid) => {
     const sock = await connectTo(place.address).catch(() => undefined);

@@ -12,7 +12,7 @@ import type { Found } from './servers.js';
 import { askStop } from './who.js';
 
 /** How long a server is given to exit once asked (its own stop takes under two seconds: lifecycle.ts), and again after SIGTERM. */
-export const STOP_WITHIN_MS = 5000;
+const STOP_WITHIN_MS = 5000;
 
 export type Stopped = { pid: number; stopped: true; how: 'asked' | 'SIGTERM' } | { pid: number; stopped: false; why: string };
 

@@ -12,7 +12,7 @@ import { checkedBy, whoAnswerSchema, type WhoAnswer } from './hello.js';
 import { jsonLine } from './first-line.js';
 
 /** The longest answer read: every client's fields as its client gave them (one MCP message each at most). */
-export const MAX_WHO_BYTES = MAX_MESSAGE_BYTES;
+const MAX_WHO_BYTES = MAX_MESSAGE_BYTES;
 
 /** The first line of `sock` (at most `maxBytes`, within `withinMs`). */
 export function answerLine(sock: Socket, withinMs: number, maxBytes = MAX_WHO_BYTES): Promise<string> {

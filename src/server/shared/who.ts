@@ -15,7 +15,7 @@ const ANSWER_WITHIN_MS = 3000;
 export type Asked<T> = { answer: T } | { none: string } | { silent: string };
 
 /** `line` sent to the server at `address`, its answer checked by `schema`. */
-export async function ask<T>(address: string, line: object, schema: z.ZodType<T>, withinMs = ANSWER_WITHIN_MS): Promise<Asked<T>> {
+async function ask<T>(address: string, line: object, schema: z.ZodType<T>, withinMs = ANSWER_WITHIN_MS): Promise<Asked<T>> {
   let sock;
   try {
     sock = await connectTo(address);

@@ -5,7 +5,7 @@
  */
 import { samplingParameters } from './llamacpp-sampling.js';
 
-export type RouterStatus = 'loaded' | 'loading' | 'unloaded' | 'failed' | 'sleeping' | string;
+type RouterStatus = 'loaded' | 'loading' | 'unloaded' | 'failed' | 'sleeping' | string;
 
 /** What a model's status `args` say (the router starts each model's own llama-server with them). */
 export interface ModelArgs {

@@ -16,7 +16,7 @@ import { cancelledText } from '../../util/stopping.js';
 import { isObject, parseJson, readModel, readRuntime, type Json, type ModelArgs, type ModelRuntime, type RouterModel, type ServerProps } from './llamacpp-answers.js';
 
 export { parseJson, readArgs, readModel, readRuntime } from './llamacpp-answers.js';
-export type { ModelArgs, ModelRuntime, RouterModel, RouterStatus, ServerProps } from './llamacpp-answers.js';
+export type { ModelArgs, ModelRuntime, RouterModel, ServerProps } from './llamacpp-answers.js';
 
 export interface CallOpts {
   signal?: AbortSignal;

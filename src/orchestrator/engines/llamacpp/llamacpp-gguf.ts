@@ -72,7 +72,7 @@ export function kvBytes(facts: GgufFacts, args: ModelArgs): number {
 }
 
 /** llama-server's --cache-ram when it is not set, MiB (tools/server/README.md). */
-export const DEFAULT_CACHE_RAM_MIB = 8192;
+const DEFAULT_CACHE_RAM_MIB = 8192;
 
 /**
  * The host-RAM prompt cache a model's server keeps (--cache-ram): the KV states of earlier

@@ -7,7 +7,7 @@ import { log } from '../../util/log.js';
 import { sizeText } from './host-text.js';
 
 /** Invalid lines tolerated in one stream; the next one stops it. */
-export const MAX_BAD = 5;
+const MAX_BAD = 5;
 
 export class BadLines {
   private count = 0;

@@ -34,7 +34,7 @@ const model = z.looseObject({
 
 const body = z.object({ models: z.array(z.unknown()).nullish() }, { error: 'expected an object with "models"' });
 
-export type Entry = ListResponse['models'][number] & { context_length?: number };
+type Entry = ListResponse['models'][number] & { context_length?: number };
 
 export interface Checked {
   models: Entry[];

@@ -23,7 +23,7 @@ import { guardedFetch, type GuardedAnswer } from './ollama-fetch.js';
 import { clientHeaders } from './ollama-headers.js';
 import { ollamaGenerate } from './ollama-generate.js';
 
-export { HostError, notInstalled, type HostErrorKind } from '../host-error.js';
+export { HostError } from '../host-error.js';
 
 /**
  * Ollama's words for a model that did not fit: the old runner's "requires more system memory",

@@ -23,7 +23,7 @@ export const MAX_BOX_MESSAGE_BYTES = 32 * 1024 * 1024;
  * box sending progress or comments on and on) are cut here. Hours of a real generation's progress
  * (a line a second or so) and its answer take a small part of it.
  */
-export const MAX_BOX_STREAM_BYTES = 256 * 1024 * 1024;
+const MAX_BOX_STREAM_BYTES = 256 * 1024 * 1024;
 
 /** A message past the bound: not read further. */
 export class OversizeError extends Error {}

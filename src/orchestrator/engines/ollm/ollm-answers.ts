@@ -65,7 +65,7 @@ const routeAnswer = z.object({
 });
 
 export type ListedModel = z.infer<typeof listedModel>;
-export type BoxJob = z.infer<typeof jobAnswer>;
+type BoxJob = z.infer<typeof jobAnswer>;
 
 /** A box's answer, or the job it runs the call on (repeat the call to wait for it). */
 export type BoxAnswer = { kind: 'answer'; text: string; thinking?: string; model?: string; done: GenerateDone; fallbacks?: Array<{ model: string; error: string }> } | { kind: 'job'; job: BoxJob };

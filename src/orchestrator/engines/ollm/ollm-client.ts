@@ -47,7 +47,7 @@ let sdk: Sdk | undefined;
 const loadSdk = async (): Promise<Sdk> => (sdk ??= await import('@modelcontextprotocol/client'));
 
 /** How this server names itself to the box: ollm-mcp as an MCP client (the box knows it follows progress and hand-overs). */
-export const BOX_CLIENT_NAME = 'ollm-mcp';
+const BOX_CLIENT_NAME = 'ollm-mcp';
 
 export class BoxConnection {
   private client: Promise<Client> | undefined;

@@ -19,7 +19,7 @@ import { boxAnswer, boxRefusal, type BoxRef } from './ollm-answers.js';
 import type { BoxConnection } from './ollm-client.js';
 
 /** Longest silence of the box (no progress, no answer) before the call is given up, ms. */
-export const GENERATE_SILENCE_MS = 10 * 60_000;
+const GENERATE_SILENCE_MS = 10 * 60_000;
 /** Most times a handed-over call is repeated (each waits up to the box's limit for its client). */
 const MAX_ROUNDS = 1000;
 

@@ -28,7 +28,7 @@ export interface ChatDeps {
 }
 
 /** An image as an image_url: a data URL from base64, with the type read from its first bytes. */
-export function imageURL(image: string): string {
+function imageURL(image: string): string {
   if (/^(data:|https?:\/\/)/i.test(image)) return image;
   const type = image.startsWith('/9j/')
     ? 'image/jpeg'
@@ -45,11 +45,11 @@ export function imageURL(image: string): string {
  * name (OpenAI requires one; llama-server reads `json_schema.schema`). Not `strict`: OpenAI's strict
  * mode refuses schemas that leave properties optional, and the answer is validated here anyway.
  */
-export function responseFormat(format: AnswerFormat): Json {
+function responseFormat(format: AnswerFormat): Json {
   return format === 'json' ? { type: 'json_object' } : { type: 'json_schema', json_schema: { name: 'answer', schema: format } };
 }
 
-export function chatBody(req: ChatRequest): Json {
+function chatBody(req: ChatRequest): Json {
   const user = req.images?.length
     ? [{ type: 'text', text: req.prompt }, ...req.images.map((img) => ({ type: 'image_url', image_url: { url: imageURL(img) } }))]
     : req.prompt;

@@ -24,9 +24,8 @@ import { type HealthAnswer, MODEL_LIST_BYTES, modelIds, readModelList, readProps
 import type { ChatRequest, ChatResult } from './openai-stream.js';
 import { RuntimeWindows } from './openai-windows.js';
 
-export { EngineError, type EngineErrorKind, type EngineErrorInfo } from './openai-errors.js';
+export { EngineError } from './openai-errors.js';
 export type { ChatRequest, ChatResult } from './openai-stream.js';
-export { modelIds, readCapped } from './openai-http.js';
 
 export interface OpenAIBackendOptions {
   /** The engine's name in settings and messages, e.g. "vllm". */
