@@ -9,7 +9,6 @@
  * for 80% of the jobs.
  */
 import { offload, type OffloadRequest } from '../src/orchestrator/jobs/offload.js';
-import { estimateTokens } from '../src/orchestrator/generation/classify.js';
 import { gatheredLog, longLog } from '../test/helpers/fair.js';
 import type { GatheredInputs } from '../src/orchestrator/inputs/types.js';
 import { DEFAULT_MODELS, FakeOllama } from '../test/fake-ollama/server.js';

@@ -95,7 +95,10 @@ async function twoHosts(cli: string): Promise<{ cached: number; perHost: Record<
       for (const [i, who] of ['ann', 'bob'].entries()) {
         const r = await clients[i]!.call({ prompt: `Question ${round} of ${who}: which record is largest?`, model: 'reader', files: [`${who}.txt`], useMemory: false });
         perHost[r.host ?? "?"] = (perHost[r.host ?? "?"] ?? 0) + 1;
-        if (round > 0) (prompt += r.metrics.promptTokens), (cached += r.metrics.cachedPromptTokens ?? 0);
+        if (round > 0) {
+          prompt += r.metrics.promptTokens;
+          cached += r.metrics.cachedPromptTokens ?? 0;
+        }
       }
     }
     const servers = sharedPids(runtime).length;

@@ -160,7 +160,9 @@ const running = new Set();
 const stopGroup = (pid) => {
   try {
     process.kill(-pid, 'SIGKILL');
-  } catch {}
+  } catch {
+    // the group has ended already
+  }
 };
 
 /** Runs the module's tests in `dir` as Stryker's command runner does: 0 = passed, else failed; 'timeout' past `limit` ms. */
