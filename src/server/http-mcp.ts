@@ -64,7 +64,10 @@ export function mcpEndpoints(serving: Serving, catalog: Catalog, given: { only?:
       await serve();
     } finally {
       untrack();
-      if (relayed) (relayed.inFlight--, (relayed.lastAt = Date.now()));
+      if (relayed) {
+        relayed.inFlight--;
+        relayed.lastAt = Date.now();
+      }
     }
   }
 
