@@ -15,6 +15,7 @@ import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { runDoctor } from '../../src/orchestrator/doctor.js';
 import { selfSigned } from '../helpers/self-signed.js';
 import { tempDir } from '../helpers/temp.js';
+import { FakeOllama } from '../fake-ollama/server.js';
 
 const servers: net.Server[] = [];
 const listen = async <S extends net.Server>(s: S): Promise<number> => {
@@ -112,5 +113,36 @@ describe('doctor', () => {
     const check = await doctorFor(`http://127.0.0.1:${closed}`);
     expect(check.detail).toMatch(/connection refused/);
     expect(check.fix).toMatch(/^start it with `ollama serve`/);
+  });
+});
+
+describe('an Ollama address with a path (issue 75, finding 1): Ollama answers, at the address without it', () => {
+  let fake: FakeOllama;
+  beforeAll(async () => {
+    fake = await FakeOllama.start({ models: [] });
+  });
+  afterAll(() => fake.stop());
+
+  const doctorAt = async (host: string) => {
+    const config = await loadConfig({ env: { OLLM_HOME: tempDir('ollm-home-'), OLLM_HOST: host } });
+    const memory = async () => ({ totalBytes: 16e9, availableBytes: 8e9, swapTotalBytes: 0, swapUsedBytes: 0 });
+    const orch = new Orchestrator(config, { memorySource: { memory, gpus: async () => [] } });
+    return (await runDoctor(orch)).checks.find((c) => c.name === 'Ollama')!;
+  };
+
+  it.each(['/v1', '/api', '/v1/'])('%s: the path is the cause and the fix drops it — not "ollama serve"', async (path) => {
+    const check = await doctorAt(`${fake.url}${path}`);
+    expect(check.level).toBe('fail');
+    expect(check.detail).toMatch(/its address has the path \/(v1|api), where no API answers/);
+    expect(check.fix).toBe(`drop the path: use ${fake.url} in settings (OLLM_HOST or OLLAMA_HOST)`);
+    expect(`${check.detail} ${check.fix}`).not.toMatch(/ollama serve|not installed/);
+  });
+
+  it('the other side: the address without a path answers, and a model it lacks is still "not installed"', async () => {
+    expect((await doctorAt(fake.url)).level).toBe('ok');
+    const backend = new OllamaBackend({ host: fake.url, timeoutMs: 10_000 });
+    const message = await failure(backend.call('show', (c) => c.show({ model: 'no-such-model:1b' })));
+    expect(message).toMatch(/not installed/);
+    expect(message).not.toMatch(/address has the path/);
   });
 });

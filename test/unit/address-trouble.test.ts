@@ -4,7 +4,7 @@
  * correct; any other failure (a refused connection first) is left to the adapter's own words.
  */
 import { describe, expect, it } from 'vitest';
-import { SPEAKS_TLS, addressFailure, addressNext, addressWhy, plainToTlsAnswer } from '../../src/orchestrator/engines/address-trouble.js';
+import { SPEAKS_TLS, addressFailure, addressNext, addressWhy, plainToTlsAnswer, wrongPathAnswer } from '../../src/orchestrator/engines/address-trouble.js';
 import { nextStep, noHostAnswers } from '../../src/orchestrator/fleet/fleet-reads.js';
 
 const sysErr = (code: string, message = code, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { code }, extra);
@@ -80,5 +80,21 @@ describe('the next step names the setting and the address to use', () => {
     const refused = { name: 'gpubox', url: '10.0.0.2:11434', error: 'Ollama is not reachable at 10.0.0.2:11434 (connection refused)', next: '' };
     expect(noHostAnswers([nameDown, refused], 'no-such-host.invalid:11434').message).toMatch(/ — start Ollama \(`ollama serve`\) on at least one, or correct the addresses in settings \(ollama\.host, hosts\); ollama: the name does not resolve: check the address in settings \(OLLM_HOST or OLLAMA_HOST\)\.$/);
     expect(noHostAnswers([refused], '10.0.0.2:11434').message).toMatch(/ — start Ollama \(`ollama serve`\) on at least one, or correct the addresses in settings \(ollama\.host, hosts\)\.$/);
+  });
+});
+
+describe('wrongPathAnswer: a 404 naming no model, at an address with a path (issue 75, finding 1)', () => {
+  it('an API path copied into the address: the path is the cause, and the fix drops it', () => {
+    const why = wrongPathAnswer(404, '404 page not found', 'http://127.0.0.1:11434/v1');
+    expect(why).toBe('its address has the path /v1, where no API answers');
+    expect(addressNext(why!, 'http://127.0.0.1:11434/v1', 'OLLAMA_HOST')).toBe('drop the path: use http://127.0.0.1:11434 in settings (OLLAMA_HOST)');
+    expect(wrongPathAnswer(404, '404 page not found', 'https://box.lan/ollama/api/')).toBe('its address has the path /ollama/api, where no API answers');
+  });
+
+  it('let through: a model that is not there, another status, an address without a path', () => {
+    expect(wrongPathAnswer(404, "model 'x' not found", 'http://127.0.0.1:11434/v1')).toBeUndefined();
+    expect(wrongPathAnswer(500, '404 page not found', 'http://127.0.0.1:11434/v1')).toBeUndefined();
+    expect(wrongPathAnswer(404, '404 page not found', 'http://127.0.0.1:11434')).toBeUndefined();
+    expect(wrongPathAnswer(404, '404 page not found', 'http://127.0.0.1:11434/')).toBeUndefined();
   });
 });

@@ -36,6 +36,17 @@ export function plainToTlsAnswer(status: number, text: string, url: string): str
 }
 
 /**
+ * The same, from a 404 that names no model: a router's own "404 page not found" for an address with
+ * a path — `/v1` copied from OpenAI-compatible docs, `/api` — where no API of the engine answers
+ * (issue 75, finding 1). Undefined for a model's 404 and for an address without a path.
+ */
+export function wrongPathAnswer(status: number, text: string, url: string): string | undefined {
+  if (status !== 404 || /model/i.test(text)) return undefined;
+  const path = pathOf(url);
+  return path ? `its address has the path ${path}, where no API answers` : undefined;
+}
+
+/**
  * The next step for a cause addressWhy (or plainToTlsAnswer) gave — found in an error's text —
  * naming `setting`, the setting that holds the address; undefined for any other cause.
  */
@@ -43,6 +54,7 @@ export function addressNext(error: string, url: string, setting: string): string
   if (/the host name "[^"]*" does not resolve/.test(error)) return `the name does not resolve: check the address in settings (${setting})`;
   if (/it does not speak HTTPS there/.test(error)) return `use ${withScheme(url, 'http:')} in settings (${setting})`;
   if (/it speaks HTTPS there, not plain HTTP/.test(error)) return `use ${withScheme(url, 'https:')} in settings (${setting})`;
+  if (/its address has the path \S+, where no API answers/.test(error)) return `drop the path: use ${withoutPath(url)} in settings (${setting})`;
   if (/its answer is not HTTP: HPE_/.test(error)) return `check the port in settings (${setting}) — or, if it speaks HTTPS there, use ${withScheme(url, 'https:')}`;
   return undefined;
 }
@@ -76,6 +88,25 @@ function withScheme(url: string, scheme: 'http:' | 'https:'): string {
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** The address's path without its trailing slashes ("" for none). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '');
+  } catch {
+    return '';
+  }
+}
+
+/** The address without its path (scheme, host and port). */
+function withoutPath(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return url;
+  }
+}
 
 function schemeOf(url: string): string | undefined {
   try {

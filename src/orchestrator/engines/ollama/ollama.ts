@@ -18,7 +18,7 @@ import { quoted } from '../../util/shorten.js';
 import { log } from '../../util/log.js';
 import { checkModels } from './ollama-answers.js';
 import { HostError, notInstalled } from '../host-error.js';
-import { addressFailure, addressNext, plainToTlsAnswer } from '../address-trouble.js';
+import { addressFailure, addressNext, plainToTlsAnswer, wrongPathAnswer } from '../address-trouble.js';
 import { guardedFetch, type GuardedAnswer } from './ollama-fetch.js';
 import { clientHeaders } from './ollama-headers.js';
 import { ollamaGenerate } from './ollama-generate.js';
@@ -127,7 +127,7 @@ export class OllamaBackend implements Engine {
     const status = (err as { status_code?: unknown }).status_code;
     const text = String((err as { error?: unknown }).error ?? (err as Error).message ?? err);
     if (typeof status === 'number') {
-      const tls = plainToTlsAnswer(status, text, this.url);
+      const tls = plainToTlsAnswer(status, text, this.url) ?? wrongPathAnswer(status, text, this.url);
       if (tls) return new HostError('unreachable', `Ollama is not reachable at ${host} (${tls}) — ${addressNext(tls, this.url, this.setting)!}.`, host, status);
       if (status === 404 && /not found/i.test(text)) {
         return notInstalled(ctx.model ?? /model '([^']+)'/.exec(text)?.[1] ?? 'that model', host, status);
