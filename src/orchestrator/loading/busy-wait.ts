@@ -10,15 +10,29 @@
  * Before its turn (room-waits.ts untilTurn) a model whose last request ended a moment ago still
  * counts as busy (in-flight.ts LINGER_MS: left to the request likely coming next); once the turn
  * has come — the wait wakes then — it does not: that next request waits behind this load now.
+ *
+ * The wait is a state of the load (load-state.ts): waitingForBusy, saying for which requests, then
+ * pending again to be planned anew.
  */
 import type { InFlight } from './in-flight.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
+import { LoadStates } from './load-states.js';
 
 /** The longest a load waits for requests on the models it needs gone to end, before it is refused. */
-export const BUSY_WAIT_MS = 10 * 60_000;
+const BUSY_WAIT_MS = 10 * 60_000;
 
-/** `loadOnce(req)`, again each time a request on a model it waits for ends (`untilTurn`: ms until its turn comes, Infinity where it never does). */
-export async function loadWhenIdle(req: LoadRequest, loadOnce: (req: LoadRequest) => Promise<LoadOutcome>, running: InFlight, tagged: (name: string) => string, untilTurn: () => number = () => Infinity): Promise<LoadOutcome> {
+/**
+ * `loadOnce(req)`, again each time a request on a model it waits for ends (`untilTurn`: ms until its
+ * turn comes, Infinity where it never does; `states`: the loads' states, moved as it waits).
+ */
+export async function loadWhenIdle(
+  req: LoadRequest,
+  loadOnce: (req: LoadRequest) => Promise<LoadOutcome>,
+  running: InFlight,
+  tagged: (name: string) => string,
+  untilTurn: () => number = () => Infinity,
+  states = new LoadStates(),
+): Promise<LoadOutcome> {
   const deadline = Date.now() + BUSY_WAIT_MS;
   for (;;) {
     const out = await loadOnce(req);
@@ -28,9 +42,10 @@ export async function loadWhenIdle(req: LoadRequest, loadOnce: (req: LoadRequest
     if (own.length > 0) return besideOwn(out, own);
     const turn = untilTurn();
     const mine = turn === 0 ? '; its turn has come: new requests there wait behind this load' : '';
-    req.progress?.enter({ kind: 'waiting', for: `a request on ${out.waitFor.join(', ')} to finish, to make room${mine}` });
+    states.move(req, 'waitForBusy', `a request on ${out.waitFor.join(', ')} to finish, to make room${mine}`);
     await running.idle(out.waitFor.map(tagged), turn > 0 ? Math.min(left, turn) : left, req.signal, () => untilTurn() > 0);
     if (req.signal?.aborted) return out; // cancelled while waiting: the refusal stands
+    states.move(req, 'wake');
   }
 }
 

@@ -28,8 +28,11 @@ export interface CarryParts {
   restorePins(before: readonly RunningModel[]): Promise<string>;
 }
 
+/** The load's step as it is carried out, and what it does, in words. */
+export type CarryStep = (step: 'unload' | 'load', what: string) => void;
+
 /** What the load is: the model at its context and keep-alive, the view it was planned on, and the models that stay beside it. */
-export interface Planned {
+interface Planned {
   model: CatalogModel;
   keepAlive: KeepAlive;
   contextLength: number;
@@ -38,23 +41,31 @@ export interface Planned {
   requiredBytes: number;
 }
 
-/** Carries out the decision's plan to load — `doing` told what runs, for the requests waiting — and returns its outcome. */
-export async function carryOut(p: CarryParts, d: LoadDecision, req: LoadRequest, doing: (what: string) => void): Promise<LoadOutcome> {
+/**
+ * Carries out the decision's plan to load — `step` told as it unloads and as it loads, in words for
+ * the requests waiting (the load's state: load-state.ts) — and returns its outcome.
+ */
+export async function carryOut(
+  p: CarryParts,
+  d: LoadDecision,
+  req: LoadRequest,
+  step: CarryStep,
+): Promise<LoadOutcome> {
   const { model, keepAlive, pinned, contextLength, view, plan, others, outcome } = d;
   const stayed = others.filter((r) => !plan.unload.includes(r.name));
   if (plan.unload.length) {
-    doing(`another request's unload of ${plan.unload.join(', ')}`);
+    step('unload', `another request's unload of ${plan.unload.join(', ')}`);
     outcome.unloadWaitMs = await unloadAndConfirm(p.backend, plan.unload, req.signal, req.progress);
     if (view.memory.kind === 'gpu') outcome.unloadWaitMs += await p.hostMemory.waitForVram(stayed, plan.unload.length);
   }
-  doing(`another request's load of ${model.name}`);
+  step('load', `another request's load of ${model.name}`);
   await loadPlanned(p, { model, keepAlive, contextLength, view, stayed, requiredBytes: plan.requiredBytes }, req, outcome);
   log.info(`loaded ${model.name} in ${outcome.loadMs} ms (keep_alive ${keepAlive}${pinned ? ', pinned' : ''})`);
   return outcome;
 }
 
 /** Loads `d.model`, filling in `outcome.loadMs` and, after an evict-all retry, the pins it brought back. */
-export async function loadPlanned(p: CarryParts, d: Planned, req: LoadRequest, outcome: LoadOutcome): Promise<void> {
+async function loadPlanned(p: CarryParts, d: Planned, req: LoadRequest, outcome: LoadOutcome): Promise<void> {
   const { model, keepAlive, contextLength, view, stayed } = d;
   // where the engine does not report what a model takes, this machine's memory is read across the load
   const availableBefore = p.backend.can.reportsLoadedSize ? undefined : await p.hostMemory.availableNow().catch(() => undefined);

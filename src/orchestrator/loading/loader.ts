@@ -7,6 +7,9 @@
  * makes Ollama evict everything, the state is re-read and pinned models are loaded again (after
  * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts). The requests
  * on the host's models — running, held, let into slots — are host-requests.ts's, which it extends.
+ * Every load it is asked for has a state, moved only through the table of load-state.ts
+ * (load-states.ts keeps them): each wait below is a state of the load, and what the waits show
+ * and weigh — "waiting for …", the loads still queued, those held back for — is read from it.
  */
 import { loadWhenIdle } from './busy-wait.js';
 import { carryOut, type CarryParts } from './load-carry.js';
@@ -22,6 +25,7 @@ import type { LearnedSize } from './learned-size.js';
 import { LoadQueue } from './load-queue.js';
 import { chooseLoad, wantedBy } from './load-choice.js';
 import { RoomWaits } from './room-waits.js';
+import { answerOf, LoadStates } from './load-states.js';
 import { unloadsOnceEnded } from './load-order.js';
 import { HostRequests } from './host-requests.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
@@ -29,7 +33,7 @@ import { PinKeeper } from './pin-keeper.js';
 import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
 
 export type { KeepAlive } from './load-ops.js';
-export type { LoadOutcome, LoadRequest, SizesOnHost, UnloadOutcome } from './load-types.js';
+export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
 import type { LoadOutcome, LoadRequest, SizesOnHost, UnloadOutcome } from './load-types.js';
 
 export interface LoaderOptions {
@@ -51,11 +55,13 @@ export class Loader extends HostRequests {
   readonly pins = new Set<string>();
   /** Loads and unloads, one at a time; the waiting loads in the order that unloads least (load-queue.ts). */
   private readonly queue: LoadQueue<LoadRequest>;
-  /** What the load or unload running does (for those waiting). */
+  /** What the work running does, for those waiting, when it is not a load (whose own state says it: doingNow). */
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   /** Loads for work in the order they came, and those waiting for room: a later one never takes it, and once one has waited its turn the models it unloads are its (room-waits.ts). */
   private readonly rooms: RoomWaits;
+  /** Every load's state on this host (load-state.ts's table). */
+  private readonly states: LoadStates;
   /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
   private readonly going = new Set<string>();
   private readonly options: LoaderOptions;
@@ -77,10 +83,22 @@ export class Loader extends HostRequests {
   ) {
     super(options.now ?? Date.now, backend.host);
     this.options = options;
-    this.rooms = new RoomWaits(this.now);
+    this.states = new LoadStates(this.now);
+    this.rooms = new RoomWaits(this.now, this.states);
     const sizes = options.sizes;
     this.queue = new LoadQueue((loads) => chooseLoad(this.lingering, loads), this.now);
-    this.planning = { backend, catalog, hostMemory, settings, pins: this.pins, inFlight: () => this.busy(), wanted: () => wantedBy(this.queue.waiting()), lastUsed: this.lastUsed, now: this.now, ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }) };
+    this.planning = {
+      backend,
+      catalog,
+      hostMemory,
+      settings,
+      pins: this.pins,
+      inFlight: () => this.busy(),
+      wanted: () => wantedBy(this.queued()),
+      lastUsed: this.lastUsed,
+      now: this.now,
+      ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }),
+    };
     this.lingering = { ...this.planning, inFlight: () => this.running.modelsLingering() };
     this.carry = { backend, hostMemory, settings, loadSpeed: options.loadSpeed, onLoaded: options.onLoaded, sizes, restorePins: (before) => this.restorePins(before) };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
@@ -107,8 +125,26 @@ export class Loader extends HostRequests {
   /** The model loaded for `req`, or why not; a load for work waits while busy models stand in its way (busy-wait.ts), until its turn (room-waits.ts). */
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
     this.rooms.arrive(req);
-    const loaded = loadWhenIdle(req, (r) => this.rooms.inTurn(r, (x) => this.loadOnce(x)), this.running, withTag, () => this.rooms.untilTurn(req));
-    return loaded.finally(() => this.rooms.done(req));
+    const once = (r: LoadRequest) => this.rooms.inTurn(r, (x) => this.loadOnce(x));
+    const loaded = loadWhenIdle(req, once, this.running, withTag, () => this.rooms.untilTurn(req), this.states);
+    const aborted = () => req.signal?.aborted === true;
+    return loaded.then(
+      (out) => (this.rooms.done(req, answerOf(out, aborted())), out),
+      (err: unknown) => {
+        this.rooms.done(req, aborted() ? 'cancel' : 'fail');
+        throw err;
+      },
+    );
+  }
+
+  /** The loads waiting in the queue (their state queued), oldest first. */
+  private queued(): LoadRequest[] {
+    return this.states.in('queued').map((r) => r.req);
+  }
+
+  /** What the work running in the queue does, for those waiting: the load's own words as it unloads or loads. */
+  private doingNow(): string {
+    return this.states.in('unloading', 'loading')[0]?.words ?? this.doing;
   }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
@@ -131,10 +167,10 @@ export class Loader extends HostRequests {
     const key = `${withTag(req.model)}|${req.keepAlive ?? ''}|${req.pin ?? ''}|${req.contextLength ?? ''}`;
     const existing = this.shared.get(key);
     if (existing) {
-      req.progress?.enter({ kind: 'waiting', for: `another request's load of ${withTag(req.model)} to finish` });
+      this.states.move(req, 'share', `another request's load of ${withTag(req.model)} to finish`);
       return existing;
     }
-    if (this.queue.size > 0) req.progress?.enter({ kind: 'waiting', for: `${this.doing} to finish` });
+    this.states.move(req, 'enqueue', this.queue.size > 0 ? `${this.doingNow()} to finish` : undefined);
     const job = this.serial(() => this.decide(req), req).finally(() => this.shared.delete(key));
     this.shared.set(key, job);
     return job;
@@ -160,11 +196,12 @@ export class Loader extends HostRequests {
   /** What a load is planned with: models whose last request ended a moment ago (LINGER_MS) are left alone by a load for work that can wait, while other work goes on here — never by a job's own loads (it knows its order), for a lone client, nor once its turn has come (room-waits.ts). */
   private planningFor(req: LoadRequest): PlanningParts {
     if (!req.waitWhileBusy || req.job || this.rooms.untilTurn(req) === 0) return this.planning;
-    return this.running.models().size > 0 || this.queue.waiting().length > 0 ? this.lingering : this.planning;
+    return this.running.models().size > 0 || this.queued().length > 0 ? this.lingering : this.planning;
   }
 
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
   private async decide(req: LoadRequest): Promise<LoadOutcome> {
+    this.states.move(req, 'plan');
     try {
       return await this.decideNow(req);
     } finally {
@@ -197,7 +234,10 @@ export class Loader extends HostRequests {
       this.heldFor(req, model.name);
       return outcome;
     }
-    await carryOut(this.carry, decided, req, (what) => (this.doing = what));
+    await carryOut(this.carry, decided, req, (step, what) => {
+      if (this.states.of(req)) this.states.move(req, step, what);
+      else this.doing = what; // a pin brought back through the planner: no load of a caller's
+    });
     this.lastUsed.set(model.name, this.now());
     this.heldFor(req, model.name);
     return outcome;

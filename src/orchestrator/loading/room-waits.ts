@@ -11,12 +11,18 @@
  * end and it loads; before, requests on a loaded model were let through while it waited, and a
  * client's loop on those models kept it waiting until the loop stopped (issue 72, finding 2).
  * Requests on the other models go on, and before its turn every request is let through as before.
+ *
+ * What it reads and moves is each load's state (load-states.ts, its table in load-state.ts): the
+ * loads come and answered, the order they came in, the room a load waits for, and a load held back
+ * here moves to heldBack and, once the load it waits for is answered, back to pending.
  */
 import { takesRoomOf, type WaitingLoad } from './load-order.js';
 import type { LoadOutcome, LoadRequest } from './load-types.js';
 import { raceAbort } from '../util/race-abort.js';
 import type { LoadPlan, PlanInput } from './plan-types.js';
 import { STARVE_MS } from './load-queue.js';
+import { LoadStates, type LoadRecord, type Room } from './load-states.js';
+import type { LoadEvent } from './load-state.js';
 
 /** A load that has waited this long since it came is served next (ms): the queue's STARVE_MS. */
 export const TURN_MS = STARVE_MS;
@@ -35,42 +41,48 @@ interface Behind {
 }
 
 export class RoomWaits {
-  private arrived = 0;
-  private readonly arrivals = new WeakMap<LoadRequest, { n: number; at: number }>();
-  private readonly waiting = new Map<LoadRequest, RoomWait & { answer: () => void }>();
   /** The answers given to loads held back (holdBack, heldByTurn), and the load each waits for: requests sharing a load share its answer. */
   private readonly behind = new WeakMap<LoadOutcome, Behind>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Every load's state on this host: what is read here, and moved. */
+    readonly states: LoadStates = new LoadStates(now),
+  ) {}
 
-  /** `req` came (before anything is planned for it). */
+  /** `req` came (before anything is planned for it): pending. */
   arrive(req: LoadRequest): void {
-    this.arrivals.set(req, { n: ++this.arrived, at: this.now() });
+    this.states.arrive(req);
   }
 
-  /** `req` (its model as the planner weighs it) was refused for requests running and waits for one to end; `unloads`: what its plan unloads once they have. */
+  /**
+   * `req` (its model as the planner weighs it) was refused for requests running and waits for one
+   * to end; `unloads`: what its plan unloads once they have. Kept with its state until it is answered.
+   */
   wait(req: LoadRequest, model: WaitingLoad, unloads: readonly string[] = []): void {
-    if (!counts(req)) return;
-    const known = this.waiting.get(req);
-    if (known) Object.assign(known, { model, unloads });
-    else {
-      let answer!: () => void;
-      const answered = new Promise<void>((r) => (answer = r));
-      this.waiting.set(req, { model, unloads, answered, answer });
-    }
+    const record = this.states.of(req);
+    if (counts(req) && record) record.room = { model, unloads };
   }
 
-  /** How long until `req`'s turn comes (ms, 0 once it has); Infinity for a load that is not counted (a job's own, one that cannot wait). */
+  /**
+   * How long until `req`'s turn comes (ms, 0 once it has); Infinity for a load that is not counted
+   * (a job's own, one that cannot wait) or not waiting.
+   */
   untilTurn(req: LoadRequest): number {
-    const came = this.arrivals.get(req);
+    const came = this.states.of(req);
     return counts(req) && came ? Math.max(0, came.at + TURN_MS - this.now()) : Infinity;
+  }
+
+  /** The loads waiting for room, other than `req`, in the order they came. */
+  private waiting(req: LoadRequest): WithRoom[] {
+    return this.states.in().filter((r): r is WithRoom => r.req !== req && r.room !== undefined && counts(r.req));
   }
 
   /** The load whose turn has come and whose plan unloads `model`, that `req` (a request on `model`) waits behind; none for a job's own request (it may hold what that load waits for) or a dry run. */
   claimOn(req: LoadRequest, model: string): RoomWait | undefined {
     if (req.job || req.dryRun) return undefined;
-    for (const [other, wait] of this.waiting) if (other !== req && wait.unloads.includes(model) && this.untilTurn(other) === 0) return wait;
-    return undefined;
+    const ahead = this.waiting(req).find((r) => r.room.unloads.includes(model) && this.untilTurn(r.req) === 0);
+    return ahead && roomWait(ahead);
   }
 
   /** The answer for `req`, a request on the loaded `model` (`outcome`: what it would be told), when a load whose turn has come unloads it (claimOn): refused, saying so, until that load is answered; else undefined. */
@@ -82,18 +94,17 @@ export class RoomWaits {
     return held;
   }
 
-  /** `req` is answered: loaded, refused for good, or given up — a load held back behind it goes on. */
-  done(req: LoadRequest): void {
-    this.waiting.get(req)?.answer();
-    this.waiting.delete(req);
+  /** `req` is answered (on `event`; or just let go): a load held back behind it goes on. */
+  done(req: LoadRequest, event?: LoadEvent): void {
+    this.states.end(req, event);
   }
 
   /** The load that came before `req` and waits for room that `plan` (the load of `input.model`) would take. */
   overtaken(req: LoadRequest, input: PlanInput, plan: LoadPlan): RoomWait | undefined {
     if (!counts(req)) return undefined;
-    const mine = this.arrivals.get(req)?.n ?? Infinity;
-    for (const [other, wait] of this.waiting) if (other !== req && (this.arrivals.get(other)?.n ?? Infinity) < mine && takesRoomOf(input, plan, wait.model)) return wait;
-    return undefined;
+    const mine = this.states.of(req)?.n ?? Infinity;
+    const ahead = this.waiting(req).find((r) => r.n < mine && takesRoomOf(input, plan, r.room.model));
+    return ahead && roomWait(ahead);
   }
 
   /** The answer for `req` when it is held back behind an earlier load whose room `plan` would take (`outcome`, refused, saying so); else undefined. */
@@ -105,16 +116,25 @@ export class RoomWaits {
     return held;
   }
 
-  /** `load(req)`; held back (holdBack, heldByTurn), again once the load it waits for is answered — until it is not held back, or `req` is cancelled. */
+  /**
+   * `load(req)`; held back (holdBack, heldByTurn: heldBack), again once the load it waits for is
+   * answered (pending) — until it is not held back, or `req` is cancelled.
+   */
   async inTurn(req: LoadRequest, load: (req: LoadRequest) => Promise<LoadOutcome>): Promise<LoadOutcome> {
     for (;;) {
       const out = await load(req);
       const ahead = this.behind.get(out);
       if (!ahead || req.signal?.aborted) return out;
-      req.progress?.enter({ kind: 'waiting', for: ahead.why });
+      this.states.move(req, 'holdBack', ahead.why);
       await raceAbort(ahead.wait.answered, req.signal).catch(() => undefined); // cancelled: the answer held stands
+      this.states.move(req, 'wake');
     }
   }
 }
 
 const counts = (req: LoadRequest) => req.waitWhileBusy === true && !req.job;
+
+/** A load with a room to wait for. */
+type WithRoom = LoadRecord & { room: Room };
+
+const roomWait = (r: WithRoom): RoomWait => ({ ...r.room, answered: r.answered });
