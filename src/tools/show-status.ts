@@ -162,7 +162,11 @@ export const showStatusTool = defineTool({
     const { orch, agent } = ctx;
     if (input.job !== undefined && input.cancelJob !== undefined) throw new JobError('Give show_status either job (to collect it) or cancelJob (to stop it), not both.');
     if (input.job !== undefined) return collectJob(ctx, input.job);
-    const stopped = input.cancelJob === undefined ? undefined : await cancelOwnJob(orch.longWork, ownerOf({ agent, orch }), input.cancelJob);
+    // a cancel is answered with the cancel alone (issue 75, finding 2), not the whole status
+    if (input.cancelJob !== undefined) {
+      const stopped = await cancelOwnJob(orch.longWork, ownerOf({ agent, orch }), input.cancelJob);
+      return { structured: { notes: [stopped] }, text: stopped };
+    }
     const [status, ram, book, ownJobs] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.longWork.list(ownerOf({ agent, orch })), orch.savings.load(), orch.agents.load()]);
     const jobs = ownJobs.filter((j) => j.handed || j.state === 'running').map((j) => ({ id: j.id, tool: j.tool, state: j.state, partsDone: j.partsDone, ...(j.progress !== undefined && { progress: j.progress }), since: new Date(j.createdAt).toISOString() }));
     const fleet = withClientLimits(boundedFleet(status, SHARE), orch.config.settings);
@@ -181,7 +185,7 @@ export const showStatusTool = defineTool({
     const metrics = boundList(used, { maxChars: SHARE, noun: ['model', 'models'], rest: 'the ones used longest ago are left out; ollm://metrics has more.' });
     const cut = { ...(metrics.cut && { metrics: metrics.cut }), ...(records.cut && { learning: records.cut }), ...(byModel.cut && { byModel: byModel.cut }) };
     const cutNotes = Object.values(cut).map((c) => c.note);
-    const notes = [...(stopped ? [stopped] : []), ...orch.pinNotes()];
+    const notes = orch.pinNotes();
     const clients = clientsLine(fleet.clients);
     return {
       structured: { ...fleet, memory, metrics: Object.fromEntries(metrics.kept) as unknown as Record<string, Record<string, unknown>>, agents, savings, learning, ...(jobs.length > 0 && { jobs }), ...(notes.length > 0 && { notes }), ...(cutNotes.length > 0 && { cut }) },

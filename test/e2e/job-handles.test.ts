@@ -93,6 +93,9 @@ describe("a job's handle", () => {
     const stopped = await a.client.callTool({ name: 'show_status', arguments: { cancelJob: id } });
     expect(stopped.isError).not.toBe(true);
     expect((stopped.structuredContent as { notes?: string[] }).notes?.[0]).toMatch(new RegExp(`Job ${id} cancelled`));
+    // the answer is the cancel, alone (issue 75, finding 2): not the whole status, nor the job listed running
+    expect(textOf(stopped)).toBe(`Job ${id} cancelled: its engine requests are stopped; the same call again starts anew.`);
+    expect(Object.keys(stopped.structuredContent ?? {})).toEqual(['notes']);
     await expect.poll(inFlight, { timeout: 10_000 }).toBe(0);
     await expect.poll(async () => json((await a.client.readResource({ uri: `ollm://jobs/${id}` })) as Text).state, { timeout: 10_000 }).toBe('cancelled');
     // collected once cancelled: an error saying so and what to do

@@ -5,7 +5,7 @@
  * one whose reporter relays back is not told again (no loop).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { controlOf, newLive, nowOf, stopWriting, WRITE_MS } from '../../src/orchestrator/jobs/job-live.js';
+import { controlOf, listed, newLive, nowOf, stopWriting, WRITE_MS } from '../../src/orchestrator/jobs/job-live.js';
 import type { Job, JobStore } from '../../src/orchestrator/stores/job-store.js';
 
 const job = (): Job => ({ id: 'job-1a2b3c4d', owner: 'a', tool: 'route_and_generate', key: 'k', state: 'running', runner: process.pid, handed: false, createdAt: 1000, updatedAt: 1000 });
@@ -96,5 +96,24 @@ describe('a running job’s control', () => {
     const spent = control.spent();
     spent.in = 0;
     expect(control.spent()).toEqual({ in: 120, out: 0 });
+  });
+});
+
+describe('listed: a job here as it is (issue 75, finding 3)', () => {
+  it('a job whose work failed, was cancelled or is done is no longer listed running while its end is written', () => {
+    const failed = newLive({ ...job(), id: 'job-f' }, new AbortController());
+    failed.ended = 'failed';
+    const cancelled = newLive({ ...job(), id: 'job-c' }, new AbortController());
+    cancelled.controller.abort();
+    cancelled.ended = 'failed';
+    const done = newLive({ ...job(), id: 'job-d' }, new AbortController());
+    done.ended = 'done';
+    const states = Object.fromEntries(listed([failed, cancelled, done], [], 10).map((j) => [j.id, j.state]));
+    expect(states).toEqual({ 'job-f': 'failed', 'job-c': 'cancelled', 'job-d': 'done' });
+  });
+
+  it('the other side: one still at work is running', () => {
+    const running = newLive(job(), new AbortController());
+    expect(listed([running], [], 10).map((j) => j.state)).toEqual(['running']);
   });
 });

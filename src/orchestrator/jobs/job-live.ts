@@ -61,9 +61,19 @@ export function nowOfKept(job: Job): JobNow {
 export type ListedJob = Omit<Job, 'result' | 'parts' | 'reusable'> & { partsDone: number };
 
 /** An owner's jobs, newest first: those running here as they are now, then those the state database keeps. */
+/**
+ * A live job's state as it is: one whose work ended is no longer running, though it stays here until
+ * its end is written (issue 75, finding 3: a call that just failed was listed running for ~3 s).
+ */
+function stateOf(l: Live): Job['state'] {
+  if (l.ended === undefined) return l.job.state;
+  if (l.ended === 'done') return 'done';
+  return l.controller.signal.aborted ? 'cancelled' : 'failed';
+}
+
 export function listed(here: readonly Live[], kept: readonly Job[], limit: number): ListedJob[] {
   const ids = new Set(here.map((l) => l.job.id));
-  const now = here.map((l): Job => ({ ...l.job, ...(l.progress !== undefined && { progress: l.progress }), ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }), ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }), updatedAt: l.updatedAt, parts: shown(l.parts) }));
+  const now = here.map((l): Job => ({ ...l.job, state: stateOf(l), ...(l.progress !== undefined && { progress: l.progress }), ...(l.partsTotal !== undefined && { partsTotal: l.partsTotal }), ...(l.expectedAt !== undefined && { expectedAt: l.expectedAt }), updatedAt: l.updatedAt, parts: shown(l.parts) }));
   return [...now, ...kept.filter((j) => !ids.has(j.id))]
     .sort((a, b) => b.createdAt - a.createdAt)
     .slice(0, limit)
