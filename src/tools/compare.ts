@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { refuseBlank } from './blank-prompt.js';
 import { TASK_TYPES } from '../orchestrator/index.js';
 import { compare, type CompareResult } from '../orchestrator/jobs/compare.js';
 import { defineTool } from './define.js';
@@ -116,6 +117,7 @@ export const compareTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   meta: viewMeta('compare'),
   async run(input, ctx) {
+    refuseBlank(input.prompt, 'compare');
     const { orch, phases, readInputs, rawArgs, agent, clientLimit } = ctx;
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
     // the format is checked before anything is read or sent

@@ -11,6 +11,7 @@ import { clientLimitField } from '../orchestrator/config/client-limits.js';
 import { asJob, callKey, jobSchema, type JobInfo } from './long-call.js';
 import type { JobControl } from '../orchestrator/jobs/long-work.js';
 import { promptOwner } from './prompt-owner.js';
+import { refuseBlank } from './blank-prompt.js';
 
 export const routeResultSchema = z.object({
   model: z.string(),
@@ -134,6 +135,7 @@ export const routeAndGenerateTool = defineTool({
   outputSchema: routeOutputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true }, // not read-only: loads a model and may evict idle ones; not destructive: deletes nothing; open world: may send the prompt to an OpenAI-compatible host in settings, the fallback provider or an Ollama cloud model (ollama.com)
   async run(input, ctx) {
+    refuseBlank(input.prompt, 'route_and_generate');
     const { files: _f, images: _i, diff: _d, format: asked, ...rest } = input;
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);

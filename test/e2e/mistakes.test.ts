@@ -1,0 +1,42 @@
+/**
+ * The usual mistakes of a second day (issue 75): each is named as what it is, with the one next
+ * step, and nothing is sent to a model for it — driven through the built server over stdio (and
+ * over HTTP in the slow pass), against the fake Ollama.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { connect, tempHome } from '../helpers/spawn.js';
+
+let fake: FakeOllama;
+let session: Awaited<ReturnType<typeof connect>>;
+
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9 });
+  session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 12GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host });
+});
+afterAll(async () => {
+  await session?.close().catch(() => undefined);
+  await fake?.stop();
+});
+
+const call = (name: string, args: Record<string, unknown>) => session.client.callTool({ name, arguments: args });
+const textOf = (res: Awaited<ReturnType<typeof call>>) => (res.content as Array<{ text: string }>)[0]!.text;
+
+describe('a blank prompt (finding 6)', () => {
+  it.each([
+    ['route_and_generate', { prompt: '   ' }],
+    ['route_and_generate', { prompt: '\n\t ', task: 'fast' }],
+    ['compare', { prompt: '  ', models: ['phi3:mini', 'llama3.2:latest'] }],
+  ])('%s refuses it as blank, and no model is asked', async (tool, args) => {
+    const before = fake.requests.length;
+    const res = await call(tool, args);
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toBe(`The prompt is blank: ${tool} needs a task in words — what the model should do (with files, what to do with them).`);
+    expect(fake.requests.slice(before).filter((r) => /\/api\/(chat|generate)$/.test(r.path))).toEqual([]);
+  });
+
+  it('the other side: a prompt of one visible character is sent', async () => {
+    const res = await call('route_and_generate', { prompt: ' ? ', task: 'fast' });
+    expect(res.isError).toBeFalsy();
+  });
+});
