@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { reply } from './http-guard.js';
-import { MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage } from './limits.js';
+import { fillingOf, MAX_MESSAGE_BYTES, TOO_LARGE_CODE, tooLargeMessage, type Filling } from './limits.js';
 
 /** Legacy HTTP+SSE (protocol 2024-11-05): one server per /sse stream, messages POSTed to /messages?sessionId=…. */
 export function legacySse(factory: (req: IncomingMessage) => McpServer) {
@@ -32,7 +32,7 @@ export function legacySse(factory: (req: IncomingMessage) => McpServer) {
 }
 
 /** The body, or 'too-large' past `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | { tooLarge: Filling }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -41,7 +41,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        resolve('too-large');
+        resolve({ tooLarge: fillingOf(c) });
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -52,9 +52,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
 /** A POSTed JSON-RPC message, read whole; undefined when it was too large or not JSON (and so answered). */
 export async function readMessage(req: IncomingMessage, res: ServerResponse): Promise<{ message: unknown } | undefined> {
   const body = await readBody(req, MAX_MESSAGE_BYTES);
-  if (body === 'too-large') {
+  if (!Buffer.isBuffer(body)) {
     res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: TOO_LARGE_CODE, message: tooLargeMessage() }, id: null }));
+    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: TOO_LARGE_CODE, message: tooLargeMessage(undefined, body.tooLarge) }, id: null }));
     return undefined;
   }
   try {

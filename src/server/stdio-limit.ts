@@ -7,6 +7,7 @@
  * connection then carries on with the next line.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { fillingOf, type Filling } from './limits.js';
 
 type RequestId = string | number;
 
@@ -17,6 +18,8 @@ export interface Oversized {
   id: RequestId | null;
   /** A notification or a response: nothing may be sent back for it. */
   unanswerable: boolean;
+  /** What fills it, judged from the piece that took it over the limit (limits.ts fillingOf). */
+  filling?: Filling;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -131,7 +134,11 @@ export class TopLevel {
   }
 }
 
-function recover(line: TopLevel, bytes: number): Oversized {
+function recover(line: TopLevel, bytes: number, filling?: Filling): Oversized {
+  return { ...recoverId(line, bytes), ...(filling && { filling }) };
+}
+
+function recoverId(line: TopLevel, bytes: number): Oversized {
   const m = line.members();
   const id = m?.id;
   const hasId = typeof id === 'string' || typeof id === 'number';
@@ -147,6 +154,7 @@ export class LineLimit extends Transform {
   private parts: Buffer[] = [];
   private size = 0;
   private dropping: TopLevel | undefined;
+  private filling: Filling | undefined;
 
   constructor(
     private readonly limit: number,
@@ -177,6 +185,7 @@ export class LineLimit extends Transform {
       this.dropping = new TopLevel();
       for (const part of this.parts) this.dropping.feed(part);
       this.dropping.feed(piece);
+      this.filling = fillingOf(piece);
       this.parts = [];
     } else {
       this.parts.push(piece);
@@ -184,10 +193,11 @@ export class LineLimit extends Transform {
   }
 
   private endLine(): void {
-    if (this.dropping) this.onOversized(recover(this.dropping, this.size));
+    if (this.dropping) this.onOversized(recover(this.dropping, this.size, this.filling));
     else if (this.parts.length > 0) this.push(Buffer.concat([...this.parts, NEWLINE]));
     this.parts = [];
     this.size = 0;
     this.dropping = undefined;
+    this.filling = undefined;
   }
 }

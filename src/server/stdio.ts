@@ -56,7 +56,7 @@ export function boundedTransport(input: Readable, output: Writable, swallow?: st
   const lines = new LineLimit(MAX_MESSAGE_BYTES, (what: Oversized) => {
     log.warn(`stdio: refused a message of ${what.bytes} bytes (over ${MAX_MESSAGE_BYTES})${what.id !== null ? `, request ${JSON.stringify(what.id)}` : ''}`);
     if (what.unanswerable) return;
-    const error = { code: TOO_LARGE_CODE, message: tooLargeMessage(what.bytes) };
+    const error = { code: TOO_LARGE_CODE, message: tooLargeMessage(what.bytes, what.filling) };
     // Without a readable id the error goes out without one, as MCP's schema allows.
     void transport.send(what.id === null ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id: what.id, error }).catch((err: unknown) => log.error(`stdio: ${(err as Error).message}`));
   });

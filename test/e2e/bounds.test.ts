@@ -117,4 +117,15 @@ describe.skipIf(E2E_TRANSPORT !== 'stdio')('stdio messages over the limit', () =
     expect(answers.find((a) => a.id === 3)?.result).toEqual({});
     expect(out.stderr).toMatch(/refused a message of \d+ bytes \(over 16777216\), request "big-1"/);
   }, 30_000);
+
+  it('a long text inline is told to go by path, not to scale photos down (issue 75, finding 7)', async () => {
+    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(Math.ceil((19 * 2 ** 20) / 45));
+    const big = line({ jsonrpc: '2.0', id: 'text-1', method: 'tools/call', params: { name: 'route_and_generate', arguments: { prompt: prose } } });
+    const out = await run([], { OLLM_HOME: home(), OLLAMA_HOST: fake.host }, [...INIT, big, line({ jsonrpc: '2.0', id: 3, method: 'ping' })], 4000);
+    const answers = replies(out.stdout);
+    const message = answers.find((a) => a.id === 'text-1')?.error?.message ?? '';
+    expect(message).toMatch(/^The message is 19 MiB, over the 16 MiB limit for one MCP message: pass a long text by path \(files: \["path\/to\/it"\]\)/);
+    expect(message).not.toMatch(/photos|images/);
+    expect(answers.find((a) => a.id === 3)?.result).toEqual({});
+  }, 30_000);
 });
