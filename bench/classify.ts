@@ -6,7 +6,7 @@
  * for prompts classify() has not seen (goal: at least 95%).
  */
 import { classify } from '../src/orchestrator/generation/classify.js';
-import { TASK_TYPES, type TaskType } from '../src/orchestrator/models/profiles.js';
+import { TASK_TYPES, type TaskType } from '../src/orchestrator/config/profiles.js';
 import { CLASSIFY_TABLE, type LabelledPrompt } from '../test/unit/classify-table.js';
 import { FRESH_SET } from '../test/unit/classify-fresh.js';
 

@@ -17,7 +17,7 @@
 import { chooseLearned, evidenceFor, priorFor, recordOutcome, type EvidenceBook, type LearningParams, type WorkKind } from '../src/orchestrator/generation/learning.js';
 import { betaMean } from '../src/orchestrator/generation/learning-beta.js';
 import { describeModel, parameterCount } from '../src/orchestrator/models/model-db.js';
-import type { ProfileName } from '../src/orchestrator/models/profiles.js';
+import type { ProfileName } from '../src/orchestrator/config/profiles.js';
 import { random } from '../test/helpers/random.js';
 
 export const LEARNING_GOALS = { run: 0.9, last100: 0.97, loadRatio: 1.2 };

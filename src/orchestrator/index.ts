@@ -3,7 +3,7 @@ export { Orchestrator, type OrchestratorDeps, type ModelsOverview, type ModelSum
 export { HostError } from './engines/host-error.js';
 export { type MemorySource } from './loading/ram.js';
 export { runDoctor, type DoctorReport } from './doctor.js';
-export { PROFILE_NAMES, TASK_TYPES, type TaskType } from './models/profiles.js';
+export { PROFILE_NAMES, TASK_TYPES, type TaskType } from './config/profiles.js';
 export { TASK_PROFILE } from './generation/router.js';
 export { formatTokens, formatMoney } from './savings/ledger.js';
 export { footprint, footprintLine } from './savings/footprint.js';

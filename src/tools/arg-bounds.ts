@@ -6,7 +6,7 @@
  * recursion) and stops at the first bound passed, so an argument nested 10,000 deep costs 33 steps
  * and nothing after it (zod, the savings ledger's JSON.stringify, error texts) meets it.
  */
-import { MAX_MESSAGE_BYTES } from '../server/limits.js';
+import { MAX_MESSAGE_BYTES } from '../presenting/message-limit.js';
 import { shortened } from '../orchestrator/util/shorten.js';
 
 /** The most keys or list places from the arguments object down to any value. */

@@ -9,7 +9,7 @@ import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { smartLoad } from '../../src/orchestrator/jobs/smart-load.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
-import type { InputDoc } from '../../src/orchestrator/inputs/split.js';
+import type { InputDoc } from '../../src/orchestrator/generation/input-doc.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';
 

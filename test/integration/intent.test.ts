@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { classify, estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
-import type { InputDoc } from '../../src/orchestrator/inputs/split.js';
+import type { InputDoc } from '../../src/orchestrator/generation/input-doc.js';
 import type { Orchestrator } from '../../src/orchestrator/index.js';
 import { CAPABILITY_MODELS, DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { coreFor } from '../helpers/core.js';

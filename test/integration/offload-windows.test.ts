@@ -10,7 +10,7 @@ import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { compare } from '../../src/orchestrator/jobs/compare.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
-import type { InputDoc } from '../../src/orchestrator/inputs/split.js';
+import type { InputDoc } from '../../src/orchestrator/generation/input-doc.js';
 import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
 import { NAMESPACED_MODELS } from '../fake-ollama/fixtures-extra.js';
 import { coreFor } from '../helpers/core.js';

@@ -13,7 +13,7 @@ import { loadConfig, Orchestrator } from '../../src/orchestrator/index.js';
 import { offload } from '../../src/orchestrator/jobs/offload.js';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
 import type { GatheredInputs } from '../../src/orchestrator/inputs/types.js';
-import type { InputDoc } from '../../src/orchestrator/inputs/split.js';
+import type { InputDoc } from '../../src/orchestrator/generation/input-doc.js';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { FakeOpenAI, type FakeModelSpec } from '../fake-openai/server.js';
 import { tempDir } from '../helpers/temp.js';

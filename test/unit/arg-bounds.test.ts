@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES } from '../../src/server/limits.js';
+import { MAX_MESSAGE_BYTES } from '../../src/presenting/message-limit.js';
 import { argumentsProblem, invalidShape, MAX_ARG_CHARS, MAX_ARG_DEPTH, MAX_ARG_VALUES, MAX_MESSAGE_DEPTH, nestsDeeperThan, tooDeepAnswer } from '../../src/tools/arg-bounds.js';
 import { withoutLongEchoes } from '../../src/orchestrator/util/shorten.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLASSIFY_GOAL, describeMisses, FRESH_GOAL, scoreClassify } from '../../bench/classify.js';
 import { classify } from '../../src/orchestrator/generation/classify.js';
-import { TASK_TYPES } from '../../src/orchestrator/models/profiles.js';
+import { TASK_TYPES } from '../../src/orchestrator/config/profiles.js';
 import { FRESH_SET } from './classify-fresh.js';
 import { CLASSIFY_TABLE, type LabelledPrompt } from './classify-table.js';
 

@@ -6,7 +6,7 @@
  * attached images, so its rows carry `images`. More prompts of every kind are in
  * classify-table-extra.ts.
  */
-import type { TaskType } from '../../src/orchestrator/models/profiles.js';
+import type { TaskType } from '../../src/orchestrator/config/profiles.js';
 import { MORE_PROMPTS } from './classify-table-extra.js';
 
 export interface LabelledPrompt {

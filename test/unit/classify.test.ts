@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classify, estimateTokens, inferComplexity, type Complexity } from '../../src/orchestrator/generation/classify.js';
-import type { TaskType } from '../../src/orchestrator/models/profiles.js';
+import type { TaskType } from '../../src/orchestrator/config/profiles.js';
 import { BUILTIN_TEMPLATES, renderTemplate } from '../../src/orchestrator/templates/index.js';
 
 const fence = '```';

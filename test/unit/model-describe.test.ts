@@ -4,7 +4,7 @@ import { selectModel, type RouteCandidate, type RouteRequest } from '../../src/o
 import { showFacts } from '../../src/orchestrator/models/catalog.js';
 import { describeModel, parameterCount, type ModelDescription } from '../../src/orchestrator/models/model-db.js';
 import { nameWords } from '../../src/orchestrator/models/name-words.js';
-import type { ProfileName } from '../../src/orchestrator/models/profiles.js';
+import type { ProfileName } from '../../src/orchestrator/config/profiles.js';
 import { MODEL_SHOWS, modelShow, type ModelShow } from '../fixtures/model-shows.js';
 
 /** A model described the way the catalog describes it: the /api/show answer through showFacts, then describeModel. */

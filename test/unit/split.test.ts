@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../src/orchestrator/generation/classify.js';
-import { partOverhead, renderPart, splitInputs, type InputDoc, type Part } from '../../src/orchestrator/inputs/split.js';
+import { partOverhead, renderPart, splitInputs, type Part } from '../../src/orchestrator/inputs/split.js';
+import type { InputDoc } from '../../src/orchestrator/generation/input-doc.js';
 import { lineStarts, nextLineStart } from '../../src/orchestrator/inputs/split-sections.js';
 import { random } from '../helpers/random.js';
 

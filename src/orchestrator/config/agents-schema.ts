@@ -5,7 +5,7 @@
  * fields their defaults.
  */
 import * as z from 'zod';
-import { PROFILE_NAMES, TASK_TYPES } from '../models/profiles.js';
+import { PROFILE_NAMES, TASK_TYPES } from './profiles.js';
 
 const profile = z.enum(PROFILE_NAMES);
 

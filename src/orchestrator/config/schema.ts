@@ -3,7 +3,7 @@
  * published JSON Schema in schemas/settings.schema.json — goes through it.
  */
 import * as z from 'zod';
-import { PROFILE_NAMES } from '../models/profiles.js';
+import { PROFILE_NAMES } from './profiles.js';
 import { DEFAULT_OLLAMA_URL } from './host.js';
 import { bytes, host, runnerFields, sizeInput } from './schema-parts.js';
 import { capacity, hostsSchema } from './hosts-schema.js';

@@ -3,7 +3,7 @@
  * for that kind of work here, and how long the answer is expected to take — the cold load
  * included — so the agent can judge whether offloading is worth it before anything runs.
  */
-import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { ProfileName, TaskType } from '../config/profiles.js';
 import type { Complexity } from './classify.js';
 import { evidenceByWork, evidenceFor, evidenceText, trackRecord, type EvidenceBook } from './learning.js';
 import { timeLines, type DryRunLimit, type TimedPlan } from './advice-time.js';

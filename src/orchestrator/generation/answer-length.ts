@@ -7,7 +7,7 @@
  * least what it wrote: with a larger limit it is expected to write as long (or as long as its
  * answers that ended by themselves, when longer), never the whole of a limit it never reached.
  */
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 
 /** A task's answers at one place: lengths of those that ended by themselves, a 1/0 per answer for cut or not, and the lengths of the cut ones. */
 export interface AnswerLengths {

@@ -12,7 +12,7 @@
  * Work is bounded on long prompts: the signals are looked for in a long text's beginning and end
  * only, and the quick-answer checks only in a short one.
  */
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import { CODE_FENCE, CODE_REQUEST, CODE_REVIEW, codeTerms, containsCode, namesLanguage, RUNNING_SOFTWARE } from './code-signals.js';
 import {
   CREATIVE_REQUEST,

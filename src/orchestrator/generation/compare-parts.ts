@@ -4,9 +4,9 @@
  * default candidates and says what happened.
  */
 import type { ModelSummary } from '../models/overview-types.js';
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import type { PhaseBoard } from '../progress/progress.js';
-import type { InputDoc } from '../inputs/split.js';
+import type { InputDoc } from './input-doc.js';
 import type { StreamResult } from './stream.js';
 import type { AnswerCheck } from './answer-format.js';
 

@@ -6,7 +6,7 @@
  * for general work (prefer_model). "What is there to see in Lisbon?" asked from inside a
  * TypeScript checkout stays general work. Pure.
  */
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 
 const CODE_WORDS =
   /\b(code|coding|functions?|methods?|class(?:es)?|modules?|files?|repo(?:sitory|sitories|s)?|projects?|codebase|builds?|compil(?:e|es|ed|er|ing)|tests?|bugs?|errors?|exceptions?|stack ?traces?|apis?|endpoints?|interfaces?|variables?|imports?|packages?|dependency|dependencies|scripts?|lint(?:er|ing)?|refactor(?:ing)?|commits?|branch(?:es)?|tags?|merges?|deploy(?:s|ment)?|config(?:uration)?|schemas?|quer(?:y|ies)|components?|librar(?:y|ies)|frameworks?|type ?check(?:ing)?|runtime|servers?|clients?|cli|flags?|regex(?:es)?|git|npm|typescript|javascript|python|rust|golang)\b/i;

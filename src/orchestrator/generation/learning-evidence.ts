@@ -4,7 +4,7 @@
  * how an outcome adds to it, how it counts as successes and failures, and how it reads to people.
  * A book of evidence is a plain JSON-safe object, so it can be stored as it is.
  */
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 
 /** A kind of work: the routing profile a task maps to (code and debugging are both code work). */
 export type WorkKind = ProfileName;

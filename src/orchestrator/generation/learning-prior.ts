@@ -3,7 +3,7 @@
  * kind of work (learning.ts says how they are chosen), and a request's expected time.
  */
 import { parameterCount } from '../models/model-db.js';
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 
 import { betaInterval, betaMean, betaStd, type Beta } from './learning-beta.js';
 import { tally, type Evidence, type WorkKind } from './learning-evidence.js';

@@ -7,7 +7,7 @@
  * model can do and which installed models can do the work (by the router's own rule, `canTake`).
  */
 import { findModel, similarModels } from '../models/model-db.js';
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import { quoted, shortened } from '../util/shorten.js';
 import { canTake, ROUTING_PROFILES, selectModel, TASK_PROFILE, unusableBecause, type RouteCandidate } from './router.js';
 

@@ -7,7 +7,7 @@
  * unusableBecause: no text, no vision for images, cloud off, memory, window).
  */
 import { findModel } from '../models/model-db.js';
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 import { notCandidateBecause, unusableBecause, type RouteCandidate, type RouteRequest, type RoutingSettings } from './routing-rules.js';
 
 /** One model the user chose for the work. */

@@ -1,5 +1,5 @@
 /** What route_and_generate is asked and answers, and its error. */
-import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { ProfileName, TaskType } from '../config/profiles.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import type { Complexity } from './classify.js';
 import type { WorkRecord } from './learning.js';

@@ -9,7 +9,7 @@
  * times out — speed alone never does — and never to a larger model; and exploring draws only among
  * loaded models (a draw could teach only speed).
  */
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 import { chooseLearned, evidenceFor, type Evidence } from './learning.js';
 import { isCodeSpecialist, suits, type LearningInput, type RouteCandidate, type RouteRequest } from './routing-rules.js';
 

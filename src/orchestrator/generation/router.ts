@@ -11,7 +11,7 @@
  * is passed over, and the reason says which and why.
  */
 import { baseName, findModel, parameterCount } from '../models/model-db.js';
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 
 import { learnedOrder } from './router-learning.js';
 import { choicesFor, installedFor } from './route-choices.js';

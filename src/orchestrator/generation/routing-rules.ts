@@ -7,7 +7,7 @@
  */
 import type { EvidenceBook } from './learning-evidence.js';
 import { baseName } from '../models/model-db.js';
-import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { ProfileName, TaskType } from '../config/profiles.js';
 
 /** An installed model with what the router needs to know about it. */
 export interface RouteCandidate {

@@ -5,13 +5,8 @@
  * paragraphs, then lines (split-sections.ts), and a line too long for a part at characters. A
  * section that fits a part is never cut: it moves on to the next part instead. Pure: no I/O.
  */
+import type { InputDoc } from '../generation/input-doc.js';
 import { type PieceNumber, fenceFor, frame, frameOverhead, header, LINE, lineOf, lineRanks, lineStarts, safeCut } from './split-sections.js';
-
-export interface InputDoc {
-  /** A file path, "git diff (staged)", "prompt"... */
-  label: string;
-  text: string;
-}
 
 interface PartPiece {
   label: string;

@@ -36,7 +36,7 @@ export interface InputScope {
 }
 
 /** One text the model reads: a file, a diff. */
-import type { InputDoc } from './split.js';
+import type { InputDoc } from '../generation/input-doc.js';
 
 /** One thing read: what the agent can check. */
 export interface ReadEntry {

@@ -8,7 +8,7 @@ import { agentEntry, settingsForAgent } from '../config/agents.js';
 import type { Settings } from '../config/index.js';
 import type { EvidenceBook } from '../generation/learning-evidence.js';
 import type { MadeForModel, RoutingSettings } from '../generation/routing-rules.js';
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 import type { JobParts } from './parts.js';
 
 /** How the router is set up by `model` settings, the user's preferences and what routing learned. */

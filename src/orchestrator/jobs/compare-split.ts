@@ -6,7 +6,7 @@
  * gave it: one from another model or the cloud fallback is that model's failure.
  */
 import type { JobParts } from './parts.js';
-import type { InputDoc } from '../inputs/split.js';
+import type { InputDoc } from '../generation/input-doc.js';
 import { compareMetrics, ZERO, type CompareEntry, type CompareRequest } from '../generation/compare-parts.js';
 import type { RouteRequest, RouteResult } from '../generation/route-types.js';
 import { planOffload } from './offload-plan.js';

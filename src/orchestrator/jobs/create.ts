@@ -17,7 +17,7 @@ import { findModel, similarModels } from '../models/catalog.js';
 import { checkCreate, QUANTIZABLE, type CreateInput } from '../models/create-check.js';
 import type { CreateModelRequest, PullLine } from '../engines/engine.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { quoted } from '../util/shorten.js';
 import type { JobParts } from './parts.js';

@@ -9,7 +9,7 @@
  */
 import { fitWithin, limitReason } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import { answerWithin } from './long-work.js';
 import { estimatePlan, hostFacts } from './plan-estimate.js';
 import type { JobParts } from './parts.js';

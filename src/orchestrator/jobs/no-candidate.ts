@@ -9,7 +9,7 @@
  */
 import type { JobParts } from './parts.js';
 import type { Candidate } from '../fleet/windows.js';
-import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { ProfileName, TaskType } from '../config/profiles.js';
 import { whyNoCandidate } from '../generation/route-choices.js';
 import { RouteError, type Attempt, type RouteRequest } from '../generation/route-types.js';
 

@@ -12,7 +12,7 @@
 import type { JobParts } from './parts.js';
 import { forAgent } from './agent-parts.js';
 import type { PhaseBoard } from '../progress/progress.js';
-import type { InputDoc } from '../inputs/split.js';
+import type { InputDoc } from '../generation/input-doc.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { planOffload, renderInputs, type OffloadPlan, type SplitPlan } from './offload-plan.js';

@@ -13,7 +13,7 @@ import { estimateSeconds, expectedAnswerTokens, typicalAnswerTokens, type Estima
 import { waitForSlot } from '../generation/schedule.js';
 import type { LearnedSpeeds } from '../generation/speed-learning.js';
 import { hostRates } from '../generation/host-rates.js';
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import type { ModelsOverview } from '../models/overview-types.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { othersAsRequests, type OthersLoad } from '../fleet/others-load.js';

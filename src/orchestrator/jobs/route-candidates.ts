@@ -27,7 +27,7 @@ import { noCandidate } from './no-candidate.js';
 import { fitLimit } from './limit-route.js';
 import { fairChoice, type Contender } from '../generation/schedule.js';
 import { evidenceFor } from '../generation/learning.js';
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 import { preferCachedCopy, promptOwnerOf } from './route-affinity.js';
 import { isFull, spreadBusy, backlogPerSlot, shareBusy, type Candidacy } from './route-spread.js';
 

@@ -15,7 +15,7 @@ import { evidenceFor } from '../generation/learning.js';
 import { fairChoice, type Contender } from '../generation/schedule.js';
 import { answerLimit } from '../generation/stream.js';
 import { findModel } from '../models/catalog.js';
-import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { ProfileName, TaskType } from '../config/profiles.js';
 import type { JobParts } from './parts.js';
 
 export interface Candidacy {

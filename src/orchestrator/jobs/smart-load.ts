@@ -12,7 +12,7 @@ import type { ModelsOverview } from '../models/overview-types.js';
 import type { JobParts } from './parts.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import { coolingHosts, downLines, listFleetModels, type HostDown } from '../fleet/fleet-reads.js';
-import type { TaskType } from '../models/profiles.js';
+import type { TaskType } from '../config/profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
 import { forAgent } from './agent-parts.js';
 

@@ -6,7 +6,7 @@
  * model that fits (generation/router.ts).
  */
 import type { JobParts } from './parts.js';
-import type { ProfileName, TaskType } from '../models/profiles.js';
+import type { ProfileName, TaskType } from '../config/profiles.js';
 import { classify, inferComplexity, type Complexity } from '../generation/classify.js';
 import { defaultProfileFor } from '../generation/default-profile.js';
 import { selectModel, TASK_PROFILE, type RouteCandidate, type RouteRequest as RouterRequest, type Selection } from '../generation/router.js';

@@ -5,7 +5,7 @@
  * let into a model's slots by turns between clients (slot-gate.ts), and when each model was last
  * used.
  */
-import { withTag } from '../models/catalog.js';
+import { withTag } from '../engines/model-names.js';
 import { InFlight, LINGER_MS, type RunningRequest } from './in-flight.js';
 import { QuickHolds } from './quick-holds.js';
 import { SlotGate, throughGate, type AdmitAsk } from './slot-gate.js';

@@ -6,7 +6,7 @@
  * again, said in the outcome's reason. A failed load's error says what came back.
  */
 import type { Settings } from '../config/index.js';
-import type { CatalogModel } from '../models/catalog.js';
+import type { CatalogModel } from './model-facts.js';
 import { HostError } from '../engines/host-error.js';
 import type { Engine, RunningModel } from '../engines/engine.js';
 import type { HostMemoryModel, HostView } from './host-memory.js';

@@ -3,7 +3,7 @@
  * reading of the host (what is loaded, its memory), each waiting request's model as the planner
  * weighs it at the context its load would get, and the order that unloads least (load-order.ts).
  */
-import { withTag } from '../models/catalog.js';
+import { withTag } from '../engines/model-names.js';
 import { baseContext, contextFor } from './load-context.js';
 import { loadedStates, plannedModel, type PlanningParts } from './load-planning.js';
 import { nextLoad, MAX_ORDERED, type WaitingLoad } from './load-order.js';

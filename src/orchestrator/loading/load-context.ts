@@ -2,12 +2,11 @@
  * The context (num_ctx) a model runs with. Keeping it stable per model matters: a changed num_ctx
  * makes Ollama reload the model.
  */
-import type { CatalogModel } from '../models/catalog.js';
+import { ownNumber, type CatalogModel } from './model-facts.js';
 import type { Settings } from '../config/index.js';
 import { ollamaDefaultContext } from './host-memory.js';
 import type { RunningModel } from '../engines/engine.js';
 import type { HostMemory } from './planner.js';
-import { ownNumber } from '../models/model-settings.js';
 
 /**
  * The context a model starts with when the work asks for no more: the user's setting, else the

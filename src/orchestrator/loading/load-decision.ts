@@ -5,7 +5,7 @@
  * loader.ts carries the plan out, in its queue.
  */
 import { engineName, type RunningModel } from '../engines/engine.js';
-import type { CatalogModel } from '../models/catalog.js';
+import type { CatalogModel } from './model-facts.js';
 import type { HostView } from './host-memory.js';
 import type { PlanInput } from './plan-types.js';
 import { baseContext, contextFor } from './load-context.js';

@@ -3,7 +3,9 @@
  * functions: the measured speed comes from the metrics (bytes loaded over time spent loading, all
  * models together), the limit from settings.
  */
-import { formatBytes } from '../config/units.js';
+import type { LoadSpeed } from '../progress/phases.js';
+
+export type { LoadSpeed } from '../progress/phases.js';
 
 /** Assumed before anything was measured: a modest SSD read into memory. */
 export const ASSUMED_LOAD_BYTES_PER_SECOND = 200e6;
@@ -12,12 +14,6 @@ export const ASSUMED_LOAD_BYTES_PER_SECOND = 200e6;
  * already loaded by another client); the assumption holds until more has been measured.
  */
 const MIN_MEASURED_LOAD_MS = 500;
-
-export interface LoadSpeed {
-  bytesPerSecond: number;
-  /** Measured on this host (otherwise assumed). */
-  measured: boolean;
-}
 
 /** The host's load speed from what was loaded (bytes) and how long it took (ms), all loads together. */
 export function loadSpeed(loadedBytes: number, loadingMs: number): LoadSpeed {
@@ -28,11 +24,6 @@ export function loadSpeed(loadedBytes: number, loadingMs: number): LoadSpeed {
 /** Estimated time to load a model of `sizeBytes`, in ms. */
 export function estimateLoadMs(sizeBytes: number, speed: LoadSpeed): number {
   return Math.round((Math.max(0, sizeBytes) / speed.bytesPerSecond) * 1000);
-}
-
-/** The speed in words, for progress messages: "this host's measured 350 MB/s" or "an assumed 200 MB/s". */
-export function describeSpeed(speed: LoadSpeed): string {
-  return `${speed.measured ? "this host's measured" : 'an assumed'} ${formatBytes(speed.bytesPerSecond)}/s`;
 }
 
 export interface LoadLimits {

@@ -4,7 +4,8 @@
  * and, on a discrete GPU, waits up to 5 s after each for GPU memory to recover (server/sched.go).
  * So an unload is confirmed by polling /api/ps with a budget of seconds per model.
  */
-import { withTag, type CatalogModel } from '../models/catalog.js';
+import { withTag } from '../engines/model-names.js';
+import type { CatalogModel } from './model-facts.js';
 import type { KeepAlive, LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
 import type { Settings } from '../config/index.js';
 import { formatBytes as fmt } from '../config/units.js';

@@ -6,7 +6,8 @@
  */
 import type { Settings } from '../config/index.js';
 import type { Engine, RunningModel } from '../engines/engine.js';
-import { findModel, type Catalog, type CatalogModel } from '../models/catalog.js';
+import { findModel } from '../engines/model-names.js';
+import type { CatalogModel, ModelCatalog } from './model-facts.js';
 import { without, type HostMemoryModel, type HostView } from './host-memory.js';
 import { baseContext, contextFor } from './load-context.js';
 import { kvCacheBytes, planLoad, requiredBytes, type LoadedModelState, type PlanInput } from './planner.js';
@@ -20,7 +21,7 @@ import type { PreflightFacts } from './ollama-preflight.js';
 /** What a plan is made from: the host's engine, catalog and memory model, and what its loader tracks. */
 export interface PlanningParts {
   backend: Engine;
-  catalog: Catalog;
+  catalog: ModelCatalog;
   hostMemory: HostMemoryModel;
   settings: Settings;
   pins: ReadonlySet<string>;

@@ -14,7 +14,8 @@
 import { loadWhenIdle } from './busy-wait.js';
 import { carryOut, type CarryParts } from './load-carry.js';
 import type { Settings } from '../config/index.js';
-import { withTag, type Catalog, type CatalogModel } from '../models/catalog.js';
+import { withTag } from '../engines/model-names.js';
+import type { CatalogModel, ModelCatalog } from './model-facts.js';
 import type { HostMemoryModel } from './host-memory.js';
 import { footprintsAt, isEmbedding, learnedFor, usableWindows, type PlanningParts } from './load-planning.js';
 import { decideLoad } from './load-decision.js';
@@ -76,7 +77,7 @@ export class Loader extends HostRequests {
 
   constructor(
     private readonly backend: Engine,
-    private readonly catalog: Catalog,
+    private readonly catalog: ModelCatalog,
     readonly hostMemory: HostMemoryModel,
     private readonly settings: Settings,
     options: LoaderOptions = {},

@@ -6,7 +6,7 @@
  * the model asked for (its memory planned like its base's). Pure.
  */
 import type { RunningModel } from '../engines/engine.js';
-import type { CatalogModel } from '../models/catalog.js';
+import type { CatalogModel } from './model-facts.js';
 
 /**
  * `running` as a load of `model` meets it: when `model` itself is not loaded but a model of the same

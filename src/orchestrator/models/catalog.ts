@@ -4,38 +4,16 @@
  * while the digest stays), so a refresh only asks about new or changed models, a few at a time.
  * When Ollama goes away, the last good list is served, marked stale.
  */
-import type { EngineFit, ModelShow } from '../engines/engine.js';
-import { describeModel, findModel, similarModels, type ModelDescription } from './model-db.js';
+import type { ModelShow } from '../engines/engine.js';
+import { describeModel, findModel, similarModels } from './model-db.js';
+import type { CatalogModel, CatalogSnapshot, KvShape, ModelCatalog } from '../loading/model-facts.js';
 
 export { findModel, modelKey, similarModels, withTag } from './model-db.js';
+export type { CatalogModel } from '../loading/model-facts.js';
 import { notInstalled, HostError } from '../engines/host-error.js';
 import type { Engine } from '../engines/engine.js';
 import { byCodeUnit } from '../util/locale-free.js';
 import { modelSettings, type ModelSettings } from './model-settings.js';
-
-export interface CatalogModel extends ModelDescription {
-  name: string;
-  sizeBytes: number;
-  digest: string;
-  modifiedAt: string;
-  parameterSize: string;
-  quantization: string;
-  architecture?: string;
-  /** False when /api/show failed and the facts come from the database alone. */
-  detailsKnown: boolean;
-  licenseFirstLines?: string;
-  kvShape?: KvShape;
-  /** An Ollama cloud model: a stub here, run on ollama.com; it takes no memory on the host. */
-  cloud?: boolean;
-  /** The parameters and system prompt it carries (its Modelfile, a preset): they outrank ollm-mcp's defaults. */
-  own?: ModelSettings;
-  /** Its weights file ("sha256-…"), which Ollama keys its runners by: a model made from another shares its base's. */
-  weights?: string;
-  /** How it fits there, as an engine that plans its own memory says (EngineModel.fit), as of the list. */
-  fit?: EngineFit;
-  /** sizeBytes is its whole memory at the window its engine runs it with, KV cache included (EngineModel.sizeAtWindow). */
-  sizeAtWindow?: boolean;
-}
 
 /** A list whose models carry their engine's own fit is read again after this long: the fit changes with every load there. */
 export const FIT_TTL_MS = 1000;
@@ -43,13 +21,6 @@ export const FIT_TTL_MS = 1000;
 /** Cloud models are listed with a remote host, and named "…-cloud" or ":cloud". */
 function isCloudModel(tag: { name: string; remote_host?: unknown }): boolean {
   return (typeof tag.remote_host === 'string' && tag.remote_host !== '') || /(^|[-:])cloud$/i.test(tag.name);
-}
-
-export interface CatalogSnapshot {
-  models: CatalogModel[];
-  fetchedAt: number;
-  /** Set when Ollama could not be reached and this is the last good list. */
-  stale?: HostError;
 }
 
 export interface CatalogOptions {
@@ -85,13 +56,6 @@ export interface ShowFacts {
   kvShape?: KvShape;
   own?: ModelSettings;
   weights?: string;
-}
-
-/** What sizes the KV cache: see kvCacheBytes in planner.ts. */
-interface KvShape {
-  layers: number;
-  kvHeads: number;
-  headDim: number;
 }
 
 const LICENSE_LINES = 3;
@@ -156,7 +120,7 @@ export function showFacts(show: ModelShow): ShowFacts {
   return facts;
 }
 
-export class Catalog {
+export class Catalog implements ModelCatalog {
   private snapshot?: CatalogSnapshot;
   /** The reading under way, and whether it was asked to refresh (one that was not is no answer to a refresh). */
   private inflight?: { snapshot: Promise<CatalogSnapshot>; refresh: boolean };

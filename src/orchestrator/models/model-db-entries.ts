@@ -5,7 +5,7 @@
  * characters. When several match, the most specific (most literal characters) wins. Context windows are the trained ones Ollama reports as
  * `<arch>.context_length`; when Ollama can be asked, its answer replaces these.
  */
-import type { Capability, ProfileName } from './profiles.js';
+import type { Capability, ProfileName } from '../config/profiles.js';
 
 export interface ModelEntry {
   pattern: string;

@@ -3,11 +3,15 @@
  * win), what its name says (name-words.ts), and the table of known models as a prior.
  * Unknown models the host says nothing about get safe defaults.
  */
-import { CAPABILITIES, PROFILE_NAMES, type Capability, type ProfileName } from './profiles.js';
+import { CAPABILITIES, PROFILE_NAMES, type Capability, type ProfileName } from '../config/profiles.js';
 import { MODEL_DATABASE, SAFE_DEFAULT, type ModelEntry } from './model-db-entries.js';
 import { nameWords, type NameWords } from './name-words.js';
+import { baseName } from '../engines/model-names.js';
+import type { ModelDescription } from '../loading/model-facts.js';
 
 export { MODEL_DATABASE, type ModelEntry } from './model-db-entries.js';
+export type { ModelDescription } from '../loading/model-facts.js';
+export { baseName, findModel, isModel, modelKey, similarModels, withTag } from '../engines/model-names.js';
 
 /** Facts Ollama reports for an installed model (from /api/tags and /api/show). */
 export interface OllamaFacts {
@@ -20,64 +24,6 @@ export interface OllamaFacts {
   architecture?: string;
   /** `general.parameter_count` from model_info: exact, and there when details.parameter_size is not. */
   parameterCount?: number;
-}
-
-export interface ModelDescription {
-  family: string;
-  contextWindow: number;
-  maxOutputTokens?: number;
-  capabilities: Capability[];
-  profiles: ProfileName[];
-  /** The database pattern that matched, if any. */
-  pattern?: string;
-  /** Where the context window came from. */
-  contextSource: 'ollama' | 'database' | 'default';
-}
-
-/** "registry.ollama.ai/library/Llama3.1:8B" -> "llama3.1:8b"; the tag is kept. */
-export function baseName(name: string): string {
-  const lower = name.trim().toLowerCase();
-  const slash = lower.lastIndexOf('/');
-  return slash >= 0 ? lower.slice(slash + 1) : lower;
-}
-
-/** "llama3" -> "llama3:latest": the form Ollama lists names in. */
-export function withTag(name: string): string {
-  const last = name.slice(name.lastIndexOf('/') + 1);
-  return last.includes(':') ? name : `${name}:latest`;
-}
-
-/**
- * A model's identity as Ollama defines it (types/model/name.go): host, namespace, model and tag,
- * case-insensitive, with registry.ollama.ai, library and latest filled in. "llama3" is
- * "registry.ollama.ai/library/llama3:latest" — never "alice/llama3:latest".
- */
-export function modelKey(name: string): string {
-  const lower = name.trim().toLowerCase();
-  const slash = lower.lastIndexOf('/');
-  const colon = lower.lastIndexOf(':');
-  const [path, tag] = colon > slash ? [lower.slice(0, colon), lower.slice(colon + 1)] : [lower, 'latest'];
-  const parts = path.split('/');
-  const model = parts.pop()!;
-  const namespace = parts.pop() ?? 'library';
-  const host = parts.length ? parts.join('/') : 'registry.ollama.ai';
-  return `${host}/${namespace}/${model}:${tag}`;
-}
-
-/** Whether an installed model's name is the one a user wrote ("llama3.2" for "llama3.2:latest", any case, with or without "library/"). */
-export function isModel(installedName: string, wanted: string): boolean {
-  return installedName === wanted || modelKey(installedName) === modelKey(wanted);
-}
-
-/** The installed model a user means, from any list of named models: the same identity, nothing looser. */
-export function findModel<T extends { name: string }>(models: readonly T[], wanted: string): T | undefined {
-  return models.find((m) => m.name === wanted) ?? models.find((m) => isModel(m.name, wanted));
-}
-
-/** Installed models a name may have meant: the same model under another tag or namespace. */
-export function similarModels<T extends { name: string }>(models: readonly T[], wanted: string): T[] {
-  const model = (name: string) => modelKey(name).split('/').pop()!.split(':')[0];
-  return models.filter((m) => model(m.name) === model(wanted));
 }
 
 const patternCache = new Map<string, RegExp>();

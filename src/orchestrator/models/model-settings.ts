@@ -7,15 +7,9 @@
  * Read from /api/show's `parameters` text — one `name value` per line, Go's `%-30s %#v`: strings
  * quoted, a list (stop) one line per element — bounded where it enters.
  */
+import type { ModelSettings, ParameterValue } from '../loading/model-facts.js';
 
-export type ParameterValue = number | boolean | string | string[];
-
-export interface ModelSettings {
-  /** By Ollama's names (num_ctx, temperature, top_p, stop…). */
-  parameters: Readonly<Record<string, ParameterValue>>;
-  /** The model's own system prompt. */
-  system?: string;
-}
+export { ownNumber, type ModelSettings, type ParameterValue } from '../loading/model-facts.js';
 
 const MAX_TEXT = 64 * 1024;
 const MAX_PARAMETERS = 64;
@@ -72,12 +66,6 @@ export function modelSettings(show: { parameters?: string; system?: string }): M
   const system = typeof show.system === 'string' && show.system.trim() !== '' ? show.system.slice(0, MAX_TEXT) : undefined;
   if (Object.keys(parameters).length === 0 && system === undefined) return undefined;
   return { parameters, ...(system !== undefined && { system }) };
-}
-
-/** A number the model sets for itself (num_ctx, num_predict, temperature…), when it sets one. */
-export function ownNumber(own: ModelSettings | undefined, name: string): number | undefined {
-  const v = own?.parameters[name];
-  return typeof v === 'number' ? v : undefined;
 }
 
 /**

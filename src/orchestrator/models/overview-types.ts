@@ -4,7 +4,7 @@ import type { RunningModel } from '../engines/engine.js';
 import type { CapacitySource } from '../loading/host-memory.js';
 import type { GpuReading } from '../loading/ram.js';
 import type { FlashAttention, KvCacheType } from '../loading/kv-cache.js';
-import type { ProfileName } from './profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 
 export interface LoadedModel {
   name: string;

@@ -5,7 +5,18 @@
  * same model, generating, downloading. Pure: the reporter (progress.ts) adds the clock.
  */
 import { formatBytes } from '../config/units.js';
-import { describeSpeed, type LoadSpeed } from '../loading/load-estimate.js';
+
+/** A host's load speed (loading/load-estimate.ts measures it): what the loading phase's estimate is made at. */
+export interface LoadSpeed {
+  bytesPerSecond: number;
+  /** Measured on this host (otherwise assumed). */
+  measured: boolean;
+}
+
+/** The speed in words, for progress messages: "this host's measured 350 MB/s" or "an assumed 200 MB/s". */
+function describeSpeed(speed: LoadSpeed): string {
+  return `${speed.measured ? "this host's measured" : 'an assumed'} ${formatBytes(speed.bytesPerSecond)}/s`;
+}
 
 export type Phase =
   | { kind: 'starting'; what: string }

@@ -2,7 +2,7 @@
  * The built-in project profiles (seed 003, S07-T09): what a local model is told about the
  * project it is helping with, and which routing profile suits its everyday work.
  */
-import type { ProfileName } from '../models/profiles.js';
+import type { ProfileName } from '../config/profiles.js';
 
 export const BUILTIN_NAMES = ['typescript', 'python', 'rust', 'go', 'documentation'] as const;
 export type BuiltinName = (typeof BUILTIN_NAMES)[number];

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { parseYaml } from '../util/yaml.js';
 import { shortened } from '../util/shorten.js';
 import { readRegularFile, SafeReadError } from '../util/safe-read.js';
-import { PROFILE_NAMES } from '../models/profiles.js';
+import { PROFILE_NAMES } from '../config/profiles.js';
 import { BUILTIN_NAMES, isBuiltinName } from './project-builtin.js';
 
 export class ProjectError extends Error {

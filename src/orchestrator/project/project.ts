@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { walk, type WalkOptions } from './project-walk.js';
-import { PROFILE_NAMES, type ProfileName } from '../models/profiles.js';
+import { PROFILE_NAMES, type ProfileName } from '../config/profiles.js';
 import { BUILTIN_NAMES, BUILTIN_PROFILES, isBuiltinName, type BuiltinName } from './project-builtin.js';
 import { ProjectError, readProjectFile } from './project-file.js';
 

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
-import { TASK_TYPES, type TaskType } from '../models/profiles.js';
+import { TASK_TYPES, type TaskType } from '../config/profiles.js';
 
 export const KEEP_COMPARISONS = 100;
 export const COMPARISONS_FILE = 'comparisons.json';

@@ -5,7 +5,7 @@
  */
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
-import { TASK_TYPES, type TaskType } from '../models/profiles.js';
+import { TASK_TYPES, type TaskType } from '../config/profiles.js';
 import { modelKey } from '../models/model-db.js';
 
 export interface MadeForEntry {

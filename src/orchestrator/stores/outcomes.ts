@@ -12,7 +12,7 @@ import { queueWrite, stateDb } from '../storage/db.js';
 import { statement } from '../storage/statements.js';
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
-import { PROFILE_NAMES } from '../models/profiles.js';
+import { PROFILE_NAMES } from '../config/profiles.js';
 import { evidenceKey, NO_EVIDENCE, recordOutcome, type Evidence, type EvidenceBook, type EvidencePlace, type Outcome, type WorkKind } from '../generation/learning-evidence.js';
 
 export const KEEP_ANSWERS = 1000;

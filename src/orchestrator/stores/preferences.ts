@@ -4,7 +4,7 @@
  */
 import { SharedDocument } from '../storage/shared-doc.js';
 import { log } from '../util/log.js';
-import { PROFILE_NAMES, type ProfileName, type TaskType } from '../models/profiles.js';
+import { PROFILE_NAMES, type ProfileName, type TaskType } from '../config/profiles.js';
 
 export interface Preference {
   model: string;

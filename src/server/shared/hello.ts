@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { BUILD_ID } from './build.js';
 import { jsonLine } from './first-line.js';
 import { TOOLSET_NAMES } from '../../orchestrator/config/schema.js';
-import { PROFILE_NAMES } from '../../orchestrator/models/profiles.js';
+import { PROFILE_NAMES } from '../../orchestrator/config/profiles.js';
 import type { Settings } from '../../orchestrator/config/index.js';
 
 export { firstLine, MAX_HELLO_BYTES } from './first-line.js';

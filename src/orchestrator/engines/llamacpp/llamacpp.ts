@@ -10,7 +10,7 @@
  * OpenAI streaming client. A model's name is its router id (with ":latest" when it has no tag,
  * as Ollama names models); its size is what it takes loaded: weights plus KV cache.
  */
-import { withTag } from '../../models/model-db.js';
+import { withTag } from '../model-names.js';
 import { displayHost } from '../../config/host.js';
 import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineLoad, EngineModel, EngineReport, GenerateDone, GenerateRequest, LoadRequest, ModelShow } from '../engine.js';
 import { LoadReader } from '../load-reader.js';

@@ -1,0 +1,52 @@
+/**
+ * Model names as Ollama writes them (its types/model/name.go): "llama3" is "llama3:latest", and
+ * "registry.ollama.ai/library/llama3:latest" — the names every engine here lists models by (a
+ * llama-server router's are given Ollama's form). On the engines' floor, so an adapter, the loader
+ * and the model database all reach it and name a model the same way.
+ */
+
+/** "registry.ollama.ai/library/Llama3.1:8B" -> "llama3.1:8b"; the tag is kept. */
+export function baseName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  const slash = lower.lastIndexOf('/');
+  return slash >= 0 ? lower.slice(slash + 1) : lower;
+}
+
+/** "llama3" -> "llama3:latest": the form Ollama lists names in. */
+export function withTag(name: string): string {
+  const last = name.slice(name.lastIndexOf('/') + 1);
+  return last.includes(':') ? name : `${name}:latest`;
+}
+
+/**
+ * A model's identity as Ollama defines it (types/model/name.go): host, namespace, model and tag,
+ * case-insensitive, with registry.ollama.ai, library and latest filled in. "llama3" is
+ * "registry.ollama.ai/library/llama3:latest" — never "alice/llama3:latest".
+ */
+export function modelKey(name: string): string {
+  const lower = name.trim().toLowerCase();
+  const slash = lower.lastIndexOf('/');
+  const colon = lower.lastIndexOf(':');
+  const [path, tag] = colon > slash ? [lower.slice(0, colon), lower.slice(colon + 1)] : [lower, 'latest'];
+  const parts = path.split('/');
+  const model = parts.pop()!;
+  const namespace = parts.pop() ?? 'library';
+  const host = parts.length ? parts.join('/') : 'registry.ollama.ai';
+  return `${host}/${namespace}/${model}:${tag}`;
+}
+
+/** Whether an installed model's name is the one a user wrote ("llama3.2" for "llama3.2:latest", any case, with or without "library/"). */
+export function isModel(installedName: string, wanted: string): boolean {
+  return installedName === wanted || modelKey(installedName) === modelKey(wanted);
+}
+
+/** The installed model a user means, from any list of named models: the same identity, nothing looser. */
+export function findModel<T extends { name: string }>(models: readonly T[], wanted: string): T | undefined {
+  return models.find((m) => m.name === wanted) ?? models.find((m) => isModel(m.name, wanted));
+}
+
+/** Installed models a name may have meant: the same model under another tag or namespace. */
+export function similarModels<T extends { name: string }>(models: readonly T[], wanted: string): T[] {
+  const model = (name: string) => modelKey(name).split('/').pop()!.split(':')[0];
+  return models.filter((m) => model(m.name) === model(wanted));
+}
