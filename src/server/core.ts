@@ -5,6 +5,7 @@
  * registrations (src/tools, src/resources), recorded rather than registered.
  */
 import type { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { greeting } from './greeting.js';
 import { Orchestrator, type OrchestratorDeps } from '../orchestrator/orchestrator.js';
 import type { LoadedConfig } from '../orchestrator/config/index.js';
 import type { ProjectProfile } from '../orchestrator/project/project.js';
@@ -128,7 +129,7 @@ export async function startCore(parts: CoreParts): Promise<Core> {
   if (orch.loader.pins.size > 0) void orch.loader.loadPins();
   // Tell the user early when Ollama is not there; tools report it again when called.
   orch.backend.version({ timeoutMs: 3000 }).then(
-    (v) => log.info(`Ollama ${v} answers at ${orch.host}`),
+    (v) => log.info(greeting(orch.backend, v, orch.host)),
     (err: unknown) => log.warn(err instanceof Error ? err.message : String(err)),
   );
   const perServer = new WeakMap<McpServer, Handlers>();
