@@ -100,12 +100,19 @@ function renderLearning(l: Learning): string {
 }
 
 
+/** What an agent's offloading saved, or — hand-overs and follow-ups costing more than the work saved — what it cost (issue 75, finding 11: never "saved ~-449"). */
+function savedWords(a: Pick<AgentRecord, 'savedTokens' | 'savedMoney'>, currency: string): string {
+  const money = (v: number) => (v ? ` (≈ ${formatMoney(v, currency)})` : '');
+  if (a.savedTokens >= 0) return `saved ~${formatTokens(a.savedTokens)} tokens${money(a.savedMoney)}`;
+  return `cost ~${formatTokens(-a.savedTokens)} tokens more than it saved${money(-a.savedMoney)}`;
+}
+
 /** One line per agent, the busiest first: its calls, the local tokens its work took, what it saved, its verdicts. */
 export function renderAgents(agents: readonly AgentRecord[], total: number, currency: string): string {
   if (agents.length === 0) return 'Agents: none recorded yet.';
   const lines = agents.map((a) => {
     const failed = a.failed ? ` (${a.failed} failed)` : '';
-    const work = a.offloaded ? `; ${a.offloaded} offloaded, ${formatTokens(a.promptTokens)} in / ${formatTokens(a.outputTokens)} out tokens, saved ~${formatTokens(a.savedTokens)} tokens${a.savedMoney ? ` (≈ ${formatMoney(a.savedMoney, currency)})` : ''}` : '';
+    const work = a.offloaded ? `; ${a.offloaded} offloaded, ${formatTokens(a.promptTokens)} in / ${formatTokens(a.outputTokens)} out tokens, ${savedWords(a, currency)}` : '';
     const verdicts = a.good + a.bad ? `; verdicts ${a.good} good, ${a.bad} bad` : '';
     return `- ${a.agent}: ${a.requests} call${a.requests === 1 ? '' : 's'}${failed}${work}${verdicts}`;
   });

@@ -17,4 +17,10 @@ describe("show_status's agents", () => {
     expect(second).toBe('- cursor: 1 call');
     expect(more).toBe('(3 more in ollm://metrics)');
   });
+
+  it('an agent whose hand-overs cost more than its work saved: what it cost, never "saved ~-449" (issue 75, finding 11)', () => {
+    const [, line] = renderAgents([rec('cursor', { offloaded: 1, promptTokens: 200, outputTokens: 50, savedTokens: -449, savedMoney: -0.002 })], 1, '$').split('\n');
+    expect(line).toBe('- cursor: 1 call; 1 offloaded, 200 in / 50 out tokens, cost ~449 tokens more than it saved (≈ $0.002)');
+    expect(line).not.toMatch(/~-/);
+  });
 });
