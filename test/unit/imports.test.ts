@@ -1,4 +1,7 @@
-/** The source has no import cycles (type imports included), and the core never imports MCP. */
+/**
+ * The source has no import cycles (type imports included), the core never imports MCP, and every
+ * import goes down the floors of docs/architecture.md (FLOORS), never up nor sideways.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -107,5 +110,94 @@ describe('the floors', () => {
     expect(jobs.length).toBeGreaterThan(5);
     const offenders = jobs.filter((f) => /\bOrchestrator\b/.test(readFileSync(f, 'utf8')));
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+});
+
+/**
+ * The floors of docs/architecture.md, top first: a folder of src/ (of src/orchestrator: its
+ * `orchestrator/…` folders, and `orchestrator` the assembly — the files directly in it) imports only
+ * from folders on floors below its own. Folders on one floor are siblings: neither imports the other.
+ */
+const FLOORS: readonly (readonly string[])[] = [
+  ['server'],
+  ['tools', 'resources'],
+  ['presenting', 'prompts', 'views'],
+  ['orchestrator'],
+  ['orchestrator/jobs'],
+  ['orchestrator/fleet'],
+  ['orchestrator/stores', 'orchestrator/memory', 'orchestrator/inputs'],
+  ['orchestrator/generation'],
+  ['orchestrator/models'],
+  ['orchestrator/loading'],
+  ['orchestrator/engines'],
+  ['orchestrator/project', 'orchestrator/templates', 'orchestrator/savings', 'orchestrator/storage'],
+  ['orchestrator/progress'],
+  ['orchestrator/config'],
+  ['orchestrator/util'],
+];
+
+/** The folder whose floor a file (its path under src/) is on: `orchestrator/engines` for engines/ollama/x.ts there. */
+function folderOf(path: string): string {
+  const parts = path.split('/');
+  if (parts[0] !== 'orchestrator') return parts[0]!;
+  return parts.length > 2 ? `orchestrator/${parts[1]}` : 'orchestrator';
+}
+
+/**
+ * Every import that does not go down the floors (`graph`: each file's path under src/ to the paths
+ * it imports): to a floor above, to a sibling on its own floor, or from or to a folder on no floor.
+ */
+function climbs(graph: ReadonlyMap<string, readonly string[]>, floors: readonly (readonly string[])[] = FLOORS) {
+  const floor = new Map(floors.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
+  const out: string[] = [];
+  for (const [from, targets] of graph) {
+    for (const to of targets) {
+      const [a, b] = [folderOf(from), folderOf(to)];
+      if (a === b) continue;
+      const [fa, fb] = [floor.get(a), floor.get(b)];
+      if (fa === undefined || fb === undefined || fb <= fa) out.push(`${from} → ${to}`);
+    }
+  }
+  return out;
+}
+
+describe('the floors, in order (FLOORS)', () => {
+  const rel = new Map([...graph].map(([f, ts]) => [relative(SRC, f), ts.map((t) => relative(SRC, t))]));
+
+  it('every import goes down: none to a floor above, none to a sibling (type imports included)', () => {
+    // a type-only import is in the graph: compare-parts.ts has `import type { ModelSummary } from '../models/…'`
+    expect(rel.get('orchestrator/generation/compare-parts.ts')).toContain('orchestrator/models/overview-types.ts');
+    expect(climbs(rel)).toEqual([]);
+  });
+
+  it('every folder of src/ and src/orchestrator is on a floor', () => {
+    const listed = new Set(FLOORS.flat());
+    expect([...new Set([...rel.keys()].map(folderOf))].filter((f) => !listed.has(f))).toEqual([]);
+  });
+
+  it('the check bites: a climb, a sideways import and an unplaced folder are flagged; a descent is not', () => {
+    const crafted = new Map([
+      ['orchestrator/models/catalog.ts', ['orchestrator/loading/planner.ts', 'orchestrator/models/model-db.ts']],
+      ['orchestrator/loading/planner.ts', ['orchestrator/models/catalog.ts', 'orchestrator/util/log.ts']],
+      ['tools/compare.ts', ['resources/views.ts', 'presenting/fleet.ts', 'orchestrator/index.ts']],
+      ['orchestrator/elsewhere/x.ts', ['orchestrator/util/log.ts']],
+    ]);
+    expect(climbs(crafted)).toEqual([
+      'orchestrator/loading/planner.ts → orchestrator/models/catalog.ts',
+      'tools/compare.ts → resources/views.ts',
+      'orchestrator/elsewhere/x.ts → orchestrator/util/log.ts',
+    ]);
+  });
+
+  it('the six climbs issue 74 found would each fail it', () => {
+    const six: Array<[string, string]> = [
+      ['orchestrator/loading/loader.ts', 'orchestrator/models/catalog.ts'],
+      ['orchestrator/engines/llamacpp/llamacpp.ts', 'orchestrator/models/model-db.ts'],
+      ['orchestrator/config/schema.ts', 'orchestrator/models/profiles.ts'],
+      ['orchestrator/progress/phases.ts', 'orchestrator/loading/load-estimate.ts'],
+      ['orchestrator/generation/compare-parts.ts', 'orchestrator/inputs/split.ts'],
+      ['tools/arg-bounds.ts', 'server/limits.ts'],
+    ];
+    for (const [from, to] of six) expect(climbs(new Map([[from, [to]]])), from).toEqual([`${from} → ${to}`]);
   });
 });
