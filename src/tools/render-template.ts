@@ -1,4 +1,5 @@
 import { inputRequired } from '@modelcontextprotocol/server';
+import { literalNames, literalNote } from '../orchestrator/templates/literal-names.js';
 import * as z from 'zod';
 import { TASK_TYPES, type TaskType } from '../orchestrator/index.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
@@ -132,7 +133,8 @@ export const renderTemplateTool = defineTool({
       );
     }
     const structured = { name: template.name, prompt: r.prompt, missing: [], variables: r.used, ignored: r.ignored };
-    const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.)` : '';
+    const literal = literalNote(literalNames(template.template).filter((n) => r.ignored.includes(n)));
+    const note = r.ignored.length ? `\n\n(Not used by this template: ${r.ignored.join(', ')}.${literal ? ` ${literal}` : ''})` : '';
     if (!input.generate) return { structured, text: `${r.prompt}${note}` };
     const task = templateTask(template, input.task);
     const inputs = await readInputArgs(input, ctxRead, phases);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { variablesOf } from '../orchestrator/templates/index.js';
+import { literalNames, literalNote } from '../orchestrator/templates/literal-names.js';
 import { promptProblem } from '../prompts/templates.js';
 import { defineTool } from './define.js';
 
@@ -39,9 +40,12 @@ export const saveTemplateTool = defineTool({
     const saved = await orch.templates.save(def, { replace: replace === true, vet: promptProblem });
     const overridesBuiltin = saved.template.overrides === 'builtin';
     const variables = variablesOf(saved.template);
-    const text = `${saved.action === 'created' ? 'Saved' : 'Replaced'} template "${saved.template.name}" in ${saved.file}${overridesBuiltin ? ' (it overrides the built-in of that name)' : ''}. Variables: ${
+    const savedLine = `${saved.action === 'created' ? 'Saved' : 'Replaced'} template "${saved.template.name}" in ${saved.file}${overridesBuiltin ? ' (it overrides the built-in of that name)' : ''}. Variables: ${
       variables.map((v) => `${v.name}${v.required ? ' (required)' : v.default !== undefined ? ` = "${v.default}"` : ''}`).join(', ') || 'none'
     }.`;
+    // {{topic}} is a literal brace pair here, not a variable: said, so the template is not saved wrong unknowingly
+    const literal = literalNote(literalNames(saved.template.template));
+    const text = literal ? `${savedLine}\n${literal} Save it again with replace: true to make it one.` : savedLine;
     return { structured: { name: saved.template.name, action: saved.action, file: saved.file, overridesBuiltin, variables }, text };
   },
 });
