@@ -71,7 +71,10 @@ export class LoadStates {
       log.warn(`the load of ${req.model} made no move from ${record!.state} on ${event}: not in load-state.ts's table`);
       return;
     }
-    if (record) Object.assign(record, { state: to, words });
+    if (record) {
+      log.debug(`load ${record.n} of ${req.model}: ${record.state} --${event}--> ${to}${words ? ` (${words})` : ''}`);
+      Object.assign(record, { state: to, words });
+    }
     if (words && WAITING.has(to)) req.progress?.enter({ kind: 'waiting', for: words });
   }
 
