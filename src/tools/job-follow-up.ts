@@ -35,7 +35,7 @@ export async function collectJob(ctx: Ctx, id: string): Promise<{ structured: Co
   if (!isJobId(id)) throw new JobError(noJobText(id));
   const owner = ownerOf(ctx);
   const limitMs = remainingMs(ctx.clientLimit);
-  const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${id}: ${line}` });
+  const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${id}: ${line}`, on: `job ${id}` });
   const found = await ctx.orch.longWork.wait(owner, id, answerWithin(limitMs), watch);
   if (!found) throw new JobError(noJobText(id));
   // what asking cost the agent: the arguments it wrote (the result it reads is counted below, or in the job's own ledger)

@@ -85,7 +85,7 @@ export async function asJob<O>(
     if (ctx.lines) ctx.lines.to = (line) => control.progress(line);
     return work(control);
   };
-  const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${line}` });
+  const watch = (line: string) => ctx.phases?.enter({ kind: 'waiting', for: `job ${line}`, on: 'job' });
   // what is left of the client's limit: it counts from the call's arrival, before the core loaded and the inputs were read
   const out = await ctx.orch.longWork.run({ owner, tool: call.tool, key: scopedKey(call.key, ctx.scope()), limitMs, signal: ctx.signal, watch, work: run });
   // a call that joined an earlier call's job wrote its arguments again: part of what the way back costs

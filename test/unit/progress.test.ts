@@ -92,6 +92,23 @@ describe('PhaseTracker', () => {
   });
 });
 
+describe('a follow-up waiting on a job (issue 75, finding 11)', () => {
+  it("counts the whole wait while the job's own line changes, never a frozen (0 s)", () => {
+    for (const line of ['a: 3 tokens generated', 'a: 9 tokens generated', 'a: 15 tokens generated']) {
+      tracker.enter({ kind: 'waiting', for: `job job-1: ${line}`, on: 'job job-1' });
+      vi.advanceTimersByTime(1200);
+    }
+    expect(sent.at(-1)!.message).toMatch(/^waiting for job job-1: a: 15 tokens generated \([34] s\)$/);
+  });
+
+  it('the other side: waits on different things each start their own clock', () => {
+    tracker.enter({ kind: 'waiting', for: 'room on host a' });
+    vi.advanceTimersByTime(2200);
+    tracker.enter({ kind: 'waiting', for: 'room on host b' });
+    expect(sent.at(-1)!.message).toBe('waiting for room on host b (0 s)');
+  });
+});
+
 describe('phases in words', () => {
   it('names what the work waits for', () => {
     expect(describePhase({ kind: 'waiting', for: "another request's load of llama3.2:latest to finish" }, 3200)).toBe("waiting for another request's load of llama3.2:latest to finish (3 s)");

@@ -20,7 +20,8 @@ function describeSpeed(speed: LoadSpeed): string {
 
 export type Phase =
   | { kind: 'starting'; what: string }
-  | { kind: 'waiting'; for: string }
+  /** `on`: what is waited on, when `for` changes as it goes (a job's own line): the clock runs on while `on` is the same. */
+  | { kind: 'waiting'; for: string; on?: string }
   | { kind: 'unloading'; models: readonly string[] }
   | { kind: 'loading'; model: string; sizeBytes: number; estimateMs: number; speed: LoadSpeed }
   | { kind: 'evaluating'; model: string; promptTokens: number }
@@ -46,7 +47,7 @@ export function samePhase(a: Phase, b: Phase): boolean {
     case 'starting':
       return a.what === (b as typeof a).what;
     case 'waiting':
-      return a.for === (b as typeof a).for;
+      return a.on !== undefined ? a.on === (b as typeof a).on : a.for === (b as typeof a).for;
     case 'unloading':
       return a.models.join() === (b as typeof a).models.join();
     case 'queued':
