@@ -35,7 +35,10 @@ export function modelKey(name: string): string {
   return `${host}/${namespace}/${model}:${tag}`;
 }
 
-/** Whether an installed model's name is the one a user wrote ("llama3.2" for "llama3.2:latest", any case, with or without "library/"). */
+/**
+ * Whether an installed model's name is the one a user wrote ("llama3.2" for "llama3.2:latest", any
+ * case, with or without "library/").
+ */
 export function isModel(installedName: string, wanted: string): boolean {
   return installedName === wanted || modelKey(installedName) === modelKey(wanted);
 }

@@ -64,7 +64,10 @@ export interface CatalogModel extends ModelDescription {
   weights?: string;
   /** How it fits there, as an engine that plans its own memory says (EngineModel.fit), as of the list. */
   fit?: EngineFit;
-  /** sizeBytes is its whole memory at the window its engine runs it with, KV cache included (EngineModel.sizeAtWindow). */
+  /**
+   * sizeBytes is its whole memory at the window its engine runs it with, KV cache included
+   * (EngineModel.sizeAtWindow).
+   */
   sizeAtWindow?: boolean;
 }
 
