@@ -77,8 +77,10 @@ describe('sharedKey: the variables that change what the server does', () => {
     expect(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' })).toBe(sharedKey(c, { OLLM_ENGINE_CLAIMS: '0' }));
     for (const name of SERVER_VARIABLES) expect(sharedKey(c, { [name]: '1' }), name).not.toBe(base);
     expect(new Set(SERVER_VARIABLES.map((name) => sharedKey(c, { [name]: '1' }))).size).toBe(SERVER_VARIABLES.length);
-    // what does not change the server: another client's project, a variable not ollm-mcp's
+    // what does not change the server: another client's project, a variable not ollm-mcp's, and where libsql is
+    // loaded from (the plugin's data folder or beside the server: a plugin and a hand-made entry share a server)
     expect(sharedKey(c, { OLLM_PROJECT: '/somewhere', PATH: '/usr/bin', UNRELATED: 'x' })).toBe(base);
+    expect(sharedKey(c, { OLLM_NODE_MODULES: '/home/u/.claude/plugins/data/ollm-mcp/node_modules' })).toBe(base);
   });
 
   it('every OLLM_ variable read in src is in the key (SERVER_VARIABLES), a setting, a key, or named as not in it with why', () => {

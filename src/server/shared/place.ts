@@ -50,7 +50,6 @@ export function sharedPart(settings: unknown): unknown {
 export const SERVER_VARIABLES = [
   'OLLM_ENGINE_CLAIMS',
   'OLLM_LOG_LEVEL',
-  'OLLM_NODE_MODULES',
   'OLLM_STATE_LOCK_WAIT_MS',
   'OLLM_STATE_BATCH_MS',
   'OLLM_UNLOAD_WAIT_PER_MODEL_MS',
@@ -62,6 +61,9 @@ export const VARIABLES_NOT_IN_KEY: Readonly<Record<string, string>> = {
   OLLM_HOME: 'the key holds the folder it names',
   OLLM_PROJECT: "each client's own: sent in its hello",
   OLLM_DAEMON_FRESH: 'set by a launch for the server it starts (spawn.ts)',
+  // the Claude Code plugin sets it (its data folder), a `claude mcp add` entry does not: in the key, the two
+  // retired each other's server at every start, blaming "other settings" (issue 75, finding 9)
+  OLLM_NODE_MODULES: 'where libsql is loaded from: the same library of the same build, whichever copy',
 };
 
 /**
