@@ -48,7 +48,12 @@ export function overBudget(budgetBytes: number, loaded: readonly LoadedModel[], 
 }
 
 /** The RAM line and what goes with it; `loaded` are the models ollama.host holds now. */
-export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = []): Check[] {
+/**
+ * `reached`: whether the host answered. One that did not (down, or an address with a typo) has its
+ * capacity unknown for that reason alone: no capacity advice then — the Ollama check's fix is the
+ * one next step (issue 75, finding 11).
+ */
+export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = [], reached = true): Check[] {
   const checks: Check[] = [];
   const usable = ram.totalBytes - ram.bufferBytes;
   const over = overBudget(ram.budgetBytes, loaded, 'ram.budget');
@@ -77,9 +82,9 @@ export function ramChecks(ram: RamSummary, loaded: readonly LoadedModel[] = []):
   const h = ram.host;
   checks.push({
     name: 'Ollama host memory',
-    level: h.kind === 'unknown' ? 'warn' : 'ok',
+    level: h.kind === 'unknown' && reached ? 'warn' : 'ok',
     detail: `${h.kind === 'gpu' ? `GPU host: ${gb(h.vramTotalBytes ?? 0)} VRAM, ${gb(h.vramFreeBytes ?? 0)} free (Ollama admits by VRAM)` : h.kind === 'cpu' ? `CPU host: ${gb(h.ramTotalBytes ?? 0)} RAM (nothing but ollm-mcp keeps models out of swap)` : 'capacity unknown'}; at most ${h.maxLoadedModels} models loaded, ${h.numParallel} parallel slot${h.numParallel > 1 ? 's' : ''} each — ${h.note}`,
-    ...(h.kind === 'unknown' && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
+    ...(h.kind === 'unknown' && reached && { fix: 'set ollama.capacity: {ram: "32GB", vram: "24GB"} for the machine Ollama runs on' }),
   });
   const kv = kvCheck(h);
   if (kv) checks.push(kv);

@@ -139,12 +139,12 @@ export async function runDoctor(orch: Orchestrator): Promise<DoctorReport> {
       }
       // This machine's memory is ollama.host's: its own reading when that host is down.
       const ram = 'version' in mine ? overview.ram : await orch.ramSummary([]);
-      checks.push(...ramChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama')), ...fitChecks(overview.models), ...(await learnedChecks(orch)));
+      checks.push(...ramChecks(ram, overview.loaded.filter((l) => (l.host ?? 'ollama') === 'ollama'), 'version' in mine), ...fitChecks(overview.models), ...(await learnedChecks(orch)));
     } catch (err) {
       checks.push({ name: 'Models', level: 'fail', detail: err instanceof Error ? err.message : String(err) });
     }
   } else {
-    checks.push(...ramChecks(await orch.ramSummary([])));
+    checks.push(...ramChecks(await orch.ramSummary([]), [], false));
   }
   for (const h of orch.hosts.filter((x) => x.name !== 'ollama')) {
     if (h.kind === 'llamacpp') {

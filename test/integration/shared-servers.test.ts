@@ -1,6 +1,6 @@
 // The shared servers found in a socket folder (servers.ts) and `shared stop`'s proof before a
 // SIGTERM (stop.ts), against real sockets that answer, stay silent, or are not there.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,18 @@ describe('the servers in a socket folder', () => {
     expect(existsSync(join(dir, `retiring-${NO_PID}.lock`))).toBe(false);
     expect(existsSync(join(dir, `retiring-${NO_PID}.sock`))).toBe(false);
     expect(existsSync(join(dir, '0.1.0-aaaaaaaaaaaa-ffffffffffffffff.lock'))).toBe(true);
+  });
+
+  it('one leaving as it is asked (its lock removed, no answer) is not listed, never as stuck; one silent and still there is', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'leaving.lock'), String(process.pid));
+    // a server that stops as the question comes: it drops the connection and removes its lock (start.ts leave)
+    await listening(dir, 'leaving', undefined);
+    const server = servers.at(-1)!;
+    server.prependListener('connection', () => rmSync(join(dir, 'leaving.lock'), { force: true }));
+    writeFileSync(join(dir, 'silent.lock'), String(process.pid));
+    await listening(dir, 'silent', undefined);
+    expect((await serversIn(dir)).map((f) => [f.name, f.who])).toEqual([['silent', undefined]]);
   });
 });
 

@@ -42,6 +42,20 @@ const model = (name: string, requiredBytes: number, fits: boolean, extra: Partia
   ...extra,
 });
 
+describe('the Ollama host memory line (issue 75, finding 11)', () => {
+  const unknownHost = (): RamSummary => ({ ...ram(4 * GB), host: { kind: 'unknown', source: 'nothing', note: 'remote, no capacity set', maxLoadedModels: 3, numParallel: 1 } });
+  const line = (reached: boolean) => ramChecks(unknownHost(), [], reached).find((c) => c.name === 'Ollama host memory')!;
+
+  it('a host that did not answer (a typo in its address, or down): no capacity advice beside the fix of its address', () => {
+    expect(line(false)).toMatchObject({ level: 'ok' });
+    expect(line(false)).not.toHaveProperty('fix');
+  });
+
+  it('the other side: a host that answers with its capacity unknown is told to set it', () => {
+    expect(line(true)).toMatchObject({ level: 'warn', fix: expect.stringMatching(/^set ollama\.capacity/) });
+  });
+});
+
 describe('the RAM line', () => {
   it('loaded models over the budget make it a warning, not ✓, naming each largest first by its share of RAM, and what to unload', () => {
     const loadedNow = [loaded('small:1b', 1.2 * GB), loaded('big:8b', 5.5 * GB), loaded('mid:3b', 2.5 * GB), loaded('gpu:7b', 9 * GB, 9 * GB)];

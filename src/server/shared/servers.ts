@@ -44,7 +44,11 @@ export async function serversIn(dir: string, system: System = THIS_SYSTEM): Prom
         if (pid !== undefined && name === retiringName(pid)) await Promise.all([rm(place.lock, { force: true }), system.platform === 'win32' ? undefined : rm(place.address, { force: true })]);
         return undefined;
       }
-      return { place, name, pid, who: await askWho(place.address) };
+      const who = await askWho(place.address);
+      // no answer from one that left meanwhile (its lock gone or another's, its process ended): no server any
+      // more, not a stuck one (issue 75, finding 11) — a server leaving removes its lock before it exits
+      if (who === undefined && ((await lockPid(place.lock)) !== pid || !pidAlive(pid))) return undefined;
+      return { place, name, pid, who };
     }),
   );
   return found.filter((f): f is Found => f !== undefined).sort((a, b) => cmp(a.who?.since ?? '', b.who?.since ?? '') || a.pid - b.pid || cmp(a.name, b.name));
