@@ -83,7 +83,7 @@ export class GitignoreRules {
    * info/exclude.
    */
   prefetch(files: readonly string[], concurrency = 16): void {
-    this.startExclude();
+    void this.startExclude(); // its rejection is caught where it is kept, and thrown where the walk needs it
     const dirs: string[] = [];
     const seen = new Set<string>();
     for (const file of files) {

@@ -44,7 +44,10 @@ export class LoadQueue<L> {
   /** Runs `work` in its turn; `load` marks it as a load the queue may run before older ones. */
   push<T>(work: () => Promise<T>, load?: L): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.entries.push({ run: work, ...(load !== undefined && { load }), at: this.now(), settle: (p) => (p as Promise<T>).then(resolve, reject) });
+      const settle = (run: Promise<unknown>): void => {
+        (run as Promise<T>).then(resolve, reject); // its failure is the caller's, passed on by reject
+      };
+      this.entries.push({ run: work, ...(load !== undefined && { load }), at: this.now(), settle });
       void this.pump();
     });
   }
