@@ -38,7 +38,7 @@ import { HostCooldown } from './fleet/placement.js';
 import { defaultHost, FailoverOverview } from './fleet/default-host.js';
 import { coolingHosts, listFleetModels } from './fleet/fleet-reads.js';
 import { loadedStatus, modelDatabase, hostStatus, ramStatus, unreachableOf } from './fleet/fleet-status.js';
-import { pickHost, type PickHostOptions } from './fleet/pick-host.js';
+import type { PickHostOptions } from './fleet/pick-host.js';
 import { CloudFallback } from './engines/openai/fallback.js';
 import { ReadOrigins } from './inputs/origins.js';
 import type { LoadedModel, ModelCard, ModelsOverview } from './models/overview-types.js';

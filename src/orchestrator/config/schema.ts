@@ -3,7 +3,6 @@
  * published JSON Schema in schemas/settings.schema.json — goes through it.
  */
 import * as z from 'zod';
-import { PROFILE_NAMES } from './profiles.js';
 import { DEFAULT_OLLAMA_URL } from './host.js';
 import { bytes, host, runnerFields, sizeInput } from './schema-parts.js';
 import { capacity, hostsSchema } from './hosts-schema.js';
@@ -30,9 +29,6 @@ const keepAliveTimeout = z
     if (problem) ctx.addIssue({ code: 'custom', message: `expected ${problem}` });
   })
   .describe('How long an idle model stays loaded: seconds, or a duration like "15m"; at most about 292 years. Negative keeps it forever.');
-
-
-const profile = z.enum(PROFILE_NAMES);
 
 export { TOOLSET_NAMES, type ToolsetName } from './agents-schema.js';
 

@@ -20,7 +20,7 @@ import { answerWithin, settleWithin } from './hand-over.js';
 import { waitKept } from './kept-jobs.js';
 import { controlOf, listed, newLive, nowOf, shown, stopWriting, type ListedJob, type Live } from './job-live.js';
 
-import type { JobCall, JobControl, JobNow, Outcome, Waited } from './job-types.js';
+import type { JobCall, JobControl, Outcome, Waited } from './job-types.js';
 
 export { answerWithin } from './hand-over.js';
 export { JobError, jobOwner, MAX_RUNNING, noJobText } from './job-bounds.js';
