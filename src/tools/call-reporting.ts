@@ -90,7 +90,10 @@ function held(send: (update: ProgressUpdate) => void, quietMs: number, open: () 
       return;
     }
     // the quiet over: a held update is replaced by this newer one
-    if (last) (clearTimeout(timer), (last = undefined));
+    if (last) {
+      clearTimeout(timer);
+      last = undefined;
+    }
     send(update);
   };
 }

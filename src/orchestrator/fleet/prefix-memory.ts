@@ -109,7 +109,10 @@ export class PrefixMemory {
     let most = 0;
     list.forEach((s, i) => {
       const shared = sharedBlocks(s.chain, chain);
-      if (shared > most) (most = shared), (best = i);
+      if (shared > most) {
+        most = shared;
+        best = i;
+      }
     });
     if (most <= SIMILARITY * chain.length) best = -1; // too little in common: the engine takes another slot
     const room = Math.max(1, Math.min(MAX_SLOTS, slots));
