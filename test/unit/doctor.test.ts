@@ -43,7 +43,7 @@ const model = (name: string, requiredBytes: number, fits: boolean, extra: Partia
 });
 
 describe('the Ollama host memory line (issue 75, finding 11)', () => {
-  const unknownHost = (): RamSummary => ({ ...ram(4 * GB), host: { kind: 'unknown', source: 'nothing', note: 'remote, no capacity set', maxLoadedModels: 3, numParallel: 1 } });
+  const unknownHost = (): RamSummary => ({ ...ram(4 * GB), host: { kind: 'unknown', source: 'unknown', note: 'remote, no capacity set', maxLoadedModels: 3, numParallel: 1 } });
   const line = (reached: boolean) => ramChecks(unknownHost(), [], reached).find((c) => c.name === 'Ollama host memory')!;
 
   it('a host that did not answer (a typo in its address, or down): no capacity advice beside the fix of its address', () => {
