@@ -92,7 +92,7 @@ export const renderTemplateTool = defineTool({
     ...inputFields,
     generate: z.boolean().optional().describe('Also run it.'),
     task: z.enum(TASK_TYPES).optional(),
-    model: z.string().min(1).optional().describe('Tried first.'),
+    model: z.string().min(1).optional().describe('Only this model.'),
   }),
   outputSchema: z.object({
     name: z.string(),
@@ -156,7 +156,7 @@ export const renderTemplateTool = defineTool({
         ...(inputs && { inputs }),
         ...(phases && { progress: phases }),
         ...(task && { task }),
-        ...(input.model && { model: input.model }),
+        ...(input.model && { model: input.model, only: true }),
       });
       const out = withLedger(ctx, { ...input, prompt: r.prompt }, inputs, generated, (g) => `${renderRoute(g)}${note}`, control.spent());
       return { structured: { ...structured, generated: out.structured }, text: out.text };

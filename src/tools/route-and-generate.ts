@@ -124,7 +124,7 @@ export const routeAndGenerateTool = defineTool({
     task: z.enum(TASK_TYPES).optional(), // inferred if omitted, as any optional argument says
     profile: z.enum(PROFILE_NAMES).optional().describe('Overrides task.'),
     complexity: z.enum(['low', 'medium', 'high']).optional(),
-    model: z.string().min(1).optional().describe('Tried first.'),
+    model: z.string().min(1).optional().describe('Only this model.'),
     ...inputFields,
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).max(1_048_576).optional(),
@@ -140,7 +140,7 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep' | 'status'>) => ({ ...rest, ...(ctx.relayed && { relayed: true, ...(rest.model !== undefined && { only: true }) }), agent: ctx.agent, owner: promptOwner(ctx), ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep, onStatus: control.status }), ...(ctx.phases && { progress: ctx.phases }) });
+    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep' | 'status'>) => ({ ...rest, ...(ctx.relayed && { relayed: true }), ...(rest.model !== undefined && { only: true }), agent: ctx.agent, owner: promptOwner(ctx), ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep, onStatus: control.status }), ...(ctx.phases && { progress: ctx.phases }) });
     if (input.dryRun) {
       const advice = await offload(ctx.orch, request(ctx.signal));
       return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing

@@ -56,3 +56,26 @@ describe('a template written with {{topic}} (finding 11)', () => {
     expect(textOf(await call('render_template', { name: 'brief2', variables: { topic: 'otters' } }))).toBe('Write a brief about otters.');
   });
 });
+
+describe('a mistyped model name (finding 5)', () => {
+  it.each([
+    ['show_model', { model: 'lama3.2:latest' }],
+    ['smart_load', { model: 'lama3.2:latest' }],
+    ['route_and_generate', { prompt: 'Say hi.', model: 'lama3.2:latest' }],
+  ])('%s: "did you mean llama3.2:latest?" — and no other model answers instead', async (tool, args) => {
+    const before = fake.requests.length;
+    const res = await call(tool, args);
+    expect(res.isError).toBe(true);
+    expect(textOf(res)).toMatch(/did you mean llama3\.2:latest\?/i);
+    expect(fake.requests.slice(before).filter((r) => /\/api\/(chat|generate)$/.test(r.path))).toEqual([]);
+  });
+
+  it('the other side: the name written right answers, by that model; a name near nothing says pull it, no guess', async () => {
+    const res = await call('route_and_generate', { prompt: 'Say hi.', model: 'llama3.2:latest' });
+    expect(res.isError).toBeFalsy();
+    expect((res.structuredContent as { model: string }).model).toBe('llama3.2:latest');
+    const far = await call('show_model', { model: 'mistral-large:123b' });
+    expect(textOf(far)).toMatch(/pull it with `ollama pull mistral-large:123b`/);
+    expect(textOf(far)).not.toMatch(/did you mean/i);
+  });
+});

@@ -25,6 +25,9 @@ const AFTER = ['def add(a, b):', '    return a + b', '', '', 'def mul(a, b):', '
 const LOG = ['[1/3] Compiling src/main.c', "src/main.c:12:5: error: 'count' undeclared (first use in this function)", "src/util.c:40:1: warning: unused variable 'x'", 'make: *** [all] Error 1', ''].join('\n');
 const LINE = 'I will not talk in class.';
 
+/** llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside answer goes to the next model only on a routed call). */
+const FIRST = 'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+
 let fake: FakeOllama;
 let session: Awaited<ReturnType<typeof connect>>;
 
@@ -37,7 +40,7 @@ beforeAll(async () => {
   writeFileSync(join(root, 'code.py'), AFTER); // the working tree's change: lines 2 and 6
   writeFileSync(join(root, 'build.log'), LOG);
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
-  session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], root);
+  session = await connect({ OLLM_HOME: tempHome(`ram:\n  budget: 20GB\n  bufferBytes: 0\n${FIRST}`), OLLAMA_HOST: fake.host }, [], root);
 }, 120_000);
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -46,7 +49,7 @@ afterAll(async () => {
 beforeEach(() => fake.reply('ok'));
 
 async function call(args: Record<string, unknown>) {
-  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { useMemory: false, model: 'llama3.2', ...args } });
+  const res = await session.client.callTool({ name: 'route_and_generate', arguments: { useMemory: false, ...args } });
   return { isError: res.isError === true, text: (res.content as Array<{ text: string }>)[0]!.text, out: res.structuredContent as Out };
 }
 

@@ -28,6 +28,9 @@ const RETRY = [
 
 type Out = { model: string; fallbacks: Array<{ model: string; error: string }>; citations?: { verified: number; flagged: number; summary: string; citations: Array<{ raw: string; verdict: string; why?: string }> } };
 
+/** llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside answer goes to the next model only on a routed call). */
+const FIRST = 'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+
 let fake: FakeOllama;
 let session: Awaited<ReturnType<typeof connect>>;
 
@@ -40,7 +43,7 @@ beforeAll(async () => {
   writeFileSync(join(root, 'src', 'retry-mixed.ts'), RETRY.split('\n').map((line, i) => `${line}${['\r', '\r\n', '\n'][i % 3]}`).join(''));
   writeFileSync(join(root, '.git'), ''); // a project folder
   fake = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0 });
-  session = await connect({ OLLM_HOME: tempHome('ram:\n  budget: 20GB\n  bufferBytes: 0\n'), OLLAMA_HOST: fake.host }, [], root);
+  session = await connect({ OLLM_HOME: tempHome(`ram:\n  budget: 20GB\n  bufferBytes: 0\n${FIRST}`), OLLAMA_HOST: fake.host }, [], root);
 });
 afterAll(async () => {
   await session?.close().catch(() => undefined);
@@ -84,7 +87,7 @@ describe('citations of what was read', () => {
 
   it('an answer whose citations mostly do not hold goes to the next model, which answers', async () => {
     fake.reply((ctx) => (ctx.model.startsWith('llama3.2') ? 'See src/retry.ts:40, src/retry.ts:41-44 and src/other.ts:2.' : 'The loop is at src/retry.ts:3.'));
-    const r = await call({ prompt: 'Summarise where it loops.', task: 'summarize', model: 'llama3.2', files: ['src/retry.ts'] });
+    const r = await call({ prompt: 'Summarise where it loops.', task: 'summarize', files: ['src/retry.ts'] });
     expect(r.isError, r.text).toBe(false);
     expect(r.out.model).not.toMatch(/llama3\.2/);
     expect(r.out.fallbacks[0]!.error).toMatch(/its answer was set aside: most of its citations do not hold \(0 of 2 citations verified, 1 unchecked; src\/retry\.ts:40 does not exist: the file has 12 lines\)/);
@@ -95,7 +98,7 @@ describe('citations of what was read', () => {
 describe('degenerate answers are not handed back', () => {
   it('a looping answer is replaced by another model\'s, and the result says why', async () => {
     fake.reply((ctx) => (ctx.model.startsWith('llama3.2') ? 'I am a cat. '.repeat(80) : 'The sky is blue because air scatters blue light most.'));
-    const r = await call({ prompt: 'Why is the sky blue?', model: 'llama3.2' });
+    const r = await call({ prompt: 'Why is the sky blue?' });
     expect(r.isError, r.text).toBe(false);
     expect(r.out.model).not.toMatch(/llama3\.2/);
     expect(r.out.fallbacks).toEqual([expect.objectContaining({ model: 'llama3.2:latest', error: 'its answer was set aside: the answer repeated "I am a cat." 80 times' })]);
@@ -104,7 +107,7 @@ describe('degenerate answers are not handed back', () => {
 
   it('an empty answer still is', async () => {
     fake.reply((ctx) => (ctx.model.startsWith('llama3.2') ? '' : 'A real answer.'));
-    const r = await call({ prompt: 'Say something.', model: 'llama3.2' });
+    const r = await call({ prompt: 'Say something.' });
     expect(r.isError, r.text).toBe(false);
     expect(r.out.model).not.toMatch(/llama3\.2/);
     expect(r.out.fallbacks[0]!.model).toBe('llama3.2:latest');

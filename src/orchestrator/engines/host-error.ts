@@ -73,11 +73,14 @@ export function hostTrouble(err: unknown): boolean {
 }
 
 /** The error for a model that is not installed: names the host and says how to get it. */
-export function notInstalled(model: string, host: string, status?: number, similar: readonly string[] = []): HostError {
+export function notInstalled(model: string, host: string, status?: number, similar: readonly string[] = [], near: readonly string[] = []): HostError {
+  const pull = `pull it with \`ollama pull ${shortened(model)}\``;
   const hint = similar.length
-    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or pull it with \`ollama pull ${shortened(model)}\`.`
-    : ` — pull it with \`ollama pull ${shortened(model)}\`, or pick one from list_models.`;
-  return new HostError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length ? '.' : ''}${hint}`, host, status);
+    ? ` Installed under other names: ${similar.join(', ')} — name one of them exactly (a tag or namespace is part of the name), or ${pull}.`
+    : near.length
+      ? ` Did you mean ${near.join(' or ')}? Name it exactly, or ${pull}.`
+      : ` — ${pull}, or pick one from list_models.`;
+  return new HostError('model_not_found', `Model ${quoted(model)} is not installed on Ollama at ${host}${similar.length || near.length ? '.' : ''}${hint}`, host, status);
 }
 
 /**

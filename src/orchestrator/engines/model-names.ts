@@ -4,6 +4,7 @@
  * llama-server router's are given Ollama's form). On the engines' floor, so an adapter, the loader
  * and the model database all reach it and name a model the same way.
  */
+import { editDistance } from '../util/edit-distance.js';
 
 /** "registry.ollama.ai/library/Llama3.1:8B" -> "llama3.1:8b"; the tag is kept. */
 export function baseName(name: string): string {
@@ -52,4 +53,21 @@ export function findModel<T extends { name: string }>(models: readonly T[], want
 export function similarModels<T extends { name: string }>(models: readonly T[], wanted: string): T[] {
   const model = (name: string) => modelKey(name).split('/').pop()!.split(':')[0];
   return models.filter((m) => model(m.name) === model(wanted));
+}
+
+/**
+ * Installed models a mistyped name may have meant (issue 75, finding 5: "lama3.1:8b"): those whose
+ * name — the model and its tag, past any namespace — is at most two edits from the one written,
+ * and under a third of its length; the nearest first, at most three. None for the name itself.
+ */
+export function nearModels<T extends { name: string }>(models: readonly T[], wanted: string): T[] {
+  const short = (name: string) => modelKey(name).split('/').pop()!;
+  const target = short(wanted);
+  const bound = Math.min(2, Math.floor((target.length - 1) / 3));
+  return models
+    .map((m) => ({ m, d: editDistance(short(m.name), target) }))
+    .filter(({ d }) => d > 0 && d <= bound)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map(({ m }) => m);
 }

@@ -10,9 +10,9 @@
  * turns between clients on its slots (loading/slot-gate.ts, with `slotsOf` and `clientOf` here).
  */
 import { answerLimit } from '../generation/stream.js';
-import { findModel } from '../models/catalog.js';
-import { othersAt, type HostOverview } from '../fleet/placement.js';
-import { othersAsRequests, othersCount } from '../fleet/others-load.js';
+import { findModel, similarModels } from '../models/catalog.js';
+import { nearModels } from '../engines/model-names.js';
+import type { HostOverview } from '../fleet/placement.js';
 import type { Candidate } from '../fleet/windows.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
@@ -25,9 +25,6 @@ import type { Placement } from './route-placement.js';
 import { cannotDoBecause } from '../generation/routing-rules.js';
 import { noCandidate } from './no-candidate.js';
 import { fitLimit } from './limit-route.js';
-import { fairChoice, type Contender } from '../generation/schedule.js';
-import { evidenceFor } from '../generation/learning.js';
-import type { ProfileName } from '../config/profiles.js';
 import { preferCachedCopy, promptOwnerOf } from './route-affinity.js';
 import { isFull, spreadBusy, backlogPerSlot, shareBusy, type Candidacy } from './route-spread.js';
 
@@ -129,7 +126,7 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
 function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Candidates['models'], queue: Candidacy[], attempts: Attempt[]): Attempt | undefined {
   const named = findModel(models, name);
   if (!named) {
-    attempts.push({ model: shortened(name), error: `not installed — pull it with \`ollama pull ${shortened(name)}\`` });
+    attempts.push({ model: shortened(name), error: `not installed — ${meant(models, name)}pull it with \`ollama pull ${shortened(name)}\`` });
     return undefined;
   }
   // named, it is not held to the profile rule (a general model for code is used as named), only to what it cannot do at all
@@ -148,4 +145,10 @@ function namedFirst(name: string, req: RouteRequest, ask: Prepared, models: Cand
   }
   queue.push({ model: named.name, why: req.chosenBecause ?? `${named.name} was named by the caller`, ...(named.host !== undefined && { host: named.host }), chosen: true });
   return undefined;
+}
+
+/** The installed names a name that is none may have meant, as the start of the next step (issue 75, finding 5). */
+function meant(models: Candidates['models'], name: string): string {
+  const names = [...new Set([...similarModels(models, name), ...nearModels(models, name)].map((m) => m.name))];
+  return names.length ? `did you mean ${names.slice(0, 3).join(' or ')}? Name it exactly, or ` : '';
 }

@@ -6,6 +6,7 @@
  */
 import type { ModelShow } from '../engines/engine.js';
 import { describeModel, findModel, similarModels } from './model-db.js';
+import { nearModels } from '../engines/model-names.js';
 import type { CatalogModel, CatalogSnapshot, KvShape, ModelCatalog } from '../loading/model-facts.js';
 
 export { findModel, modelKey, similarModels, withTag } from './model-db.js';
@@ -163,8 +164,9 @@ export class Catalog implements ModelCatalog {
   async resolve(name: string, options: { signal?: AbortSignal } = {}): Promise<CatalogModel> {
     const found = (await this.get(name, options)) ?? (await this.get(name, { ...options, refresh: true }));
     if (found) return found;
-    const similar = similarModels((await this.list(options)).models, name).map((m) => m.name);
-    throw notInstalled(name, this.backend.host, undefined, similar);
+    const { models } = await this.list(options);
+    const similar = similarModels(models, name).map((m) => m.name);
+    throw notInstalled(name, this.backend.host, undefined, similar, similar.length ? [] : nearModels(models, name).map((m) => m.name));
   }
 
   private async fetch(signal: AbortSignal | undefined, refresh: boolean): Promise<CatalogSnapshot> {

@@ -2,6 +2,7 @@
  * A prompt template definition, from a user's YAML file or a tool call:
  * `{ name, description, template, variables?: [{ name, required?, default?, description? }] }`.
  */
+import { editDistance } from '../util/edit-distance.js';
 import * as z from 'zod';
 import { parseTemplate, placeholders, resolveVariables, TemplateError, TemplateSyntaxError, type ResolvedVariable } from './render.js';
 
@@ -99,17 +100,6 @@ const TemplateSchema = z.strictObject(
   { error: (iss) => `A template must be a mapping with ${TOP_KEYS.join(', ')}; got ${kindOf(iss.input)}` },
 );
 
-/** Edit distance, for "did you mean" on a mistyped key. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
 function label(path: readonly PropertyKey[], raw: unknown): string {
   let out = '';
   let node: unknown = raw;
@@ -128,7 +118,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   if (issue.code === 'unrecognized_keys') {
     const known = issue.path.length === 0 ? TOP_KEYS : VARIABLE_KEYS;
     return issue.keys.map((key) => {
-      const near = known.find((k) => distance(k, key.toLowerCase()) <= 2);
+      const near = known.find((k) => editDistance(k, key.toLowerCase()) <= 2);
       const hint = near ? `did you mean "${near}"? ` : '';
       const what = QUOTABLE_KEY.test(key) ? `unknown key "${key}"` : `an unknown key of ${key.length} characters`;
       return `${at ? `${at}: ` : ''}${what} (${hint}allowed: ${known.join(', ')})`;
