@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The Claude Code plugin's server. Claude Code copies this folder into its plugin cache and runs
-// `node ${CLAUDE_PLUGIN_ROOT}/start.mjs`: what it copied is all there is — the built server in
-// dist/ (staged here by `npm run build`), the skills, this file. No node_modules is copied: the one
+// The Claude Code plugin's server. Claude Code runs `node ${CLAUDE_PLUGIN_ROOT}/start.mjs` from this
+// folder — the checkout's plugin/ for a marketplace added from it, else the copy in its plugin
+// cache: the built server in dist/ (staged here by `npm run build`), the skills, this file. No
+// node_modules is there: the one
 // package the server loads at run time, libsql (SQLite, with a native binary per platform), is
 // installed by npm on first start into the plugin's data folder (${CLAUDE_PLUGIN_DATA}, which
 // survives plugin updates; else $OLLM_HOME/plugin-runtime), at the version package.json names,

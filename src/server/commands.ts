@@ -15,6 +15,7 @@ import { PROJECT_FILE, projectFileText } from '../orchestrator/project/project.j
 import { TemplateError, variablesOf } from '../orchestrator/templates/index.js';
 import { checkTemplatePrompts } from '../prompts/templates.js';
 import type { CliArgs } from './args.js';
+import { ownCheckoutNote } from './own-checkout.js';
 
 // The answer of a shell command, for the user's terminal: no MCP stream exists in these commands.
 export const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -189,5 +190,7 @@ export async function projectCommand(orch: Orchestrator, args: CliArgs): Promise
   print(`  routing default profile: ${routing}`);
   print(`  tools: ${project.tools.enabled ? `only ${project.tools.enabled.join(', ')}` : 'all'}${project.tools.disabled.length ? `, except ${project.tools.disabled.join(', ')}` : ''}`);
   print(`  system prompt: ${project.systemPrompt ?? 'none'}`);
+  const own = ownCheckoutNote(project.root, `node ${join(project.root, 'dist', 'cli.js')}`);
+  if (own) print(`  note: ${own}`);
   return 0;
 }
