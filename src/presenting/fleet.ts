@@ -11,21 +11,21 @@ import { connectedClientLimit, limitText } from '../orchestrator/config/client-l
 import { shownClient } from '../orchestrator/util/client-name.js';
 import { boundList, indentedChars } from './answer-bounds.js';
 
-type Fleet = Awaited<ReturnType<Orchestrator['fleetStatus']>>;
+export type FleetStatus = Awaited<ReturnType<Orchestrator['fleetStatus']>>;
 
 /**
  * Each llama.cpp router's list of models cut to its share of `maxChars` (the one list in the fleet
  * that grows with what is installed), with `modelsCut` saying so; each client cleaned (a name of a
  * megabyte, escape sequences or line breaks reach no other client).
  */
-export function boundedFleet(fleet: Fleet, maxChars: number): Fleet {
+export function boundedFleet(fleet: FleetStatus, maxChars: number): FleetStatus {
   const share = maxChars / Math.max(1, fleet.hosts.length);
   const hosts = fleet.hosts.map((h) => {
     if (!('models' in h) || !Array.isArray(h.models)) return h;
     const { kept, cut } = boundList(h.models as unknown[], { maxChars: share, size: indentedChars, noun: ['model', 'models'], rest: "the router's own /models lists every one." });
     return { ...h, models: kept, ...(cut && { modelsCut: cut }) };
   });
-  return { ...fleet, hosts, ...(fleet.clients && { clients: fleet.clients.map(shownClient) }) } as Fleet;
+  return { ...fleet, hosts, ...(fleet.clients && { clients: fleet.clients.map(shownClient) }) } as FleetStatus;
 }
 
 /** A connected client with how long it waits for a tool call: `limitSeconds` (left out: as long as it takes) and in words. */

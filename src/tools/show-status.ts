@@ -9,7 +9,7 @@ import type { AgentRecord } from '../orchestrator/stores/agents.js';
 import { offeredList } from '../presenting/footprint.js';
 import { ownerOf } from './long-call.js';
 import { downLines } from '../orchestrator/fleet/fleet-reads.js';
-import { boundedFleet, clientsLine, withClientLimits } from '../presenting/fleet.js';
+import { boundedFleet, clientsLine, withClientLimits, type FleetStatus } from '../presenting/fleet.js';
 import { MAX_ANSWER_CHARS, boundList, cutSchema } from '../presenting/answer-bounds.js';
 import { byCodeUnit } from '../orchestrator/util/locale-free.js';
 import { JobError, noJobText, type LongWork } from '../orchestrator/jobs/long-work.js';
@@ -33,8 +33,6 @@ function routerLine(models: ReadonlyArray<{ name: string; status: string; sizeBy
   return `\n- ${router ? `router: at most ${max} loaded` : 'one model, read only'}${each ? `; also ${each}` : ''}`;
 }
 
-type Fleet = Awaited<ReturnType<import('../orchestrator/index.js').Orchestrator['fleetStatus']>>;
-
 /** "; the engine counts 3 running, 1 waiting (every client's), KV cache 42%": its own figures, where it publishes them. */
 function engineWords(h: { engineLoad?: { running: number; waiting: number; kvCache?: number } }): string {
   const l = h.engineLoad;
@@ -43,7 +41,7 @@ function engineWords(h: { engineLoad?: { running: number; waiting: number; kvCac
 }
 
 /** One paragraph per host: reachable or not, memory, then each loaded model with its pin, keep-alive and requests. */
-export function renderStatus(fleet: Fleet, room: string): string {
+export function renderStatus(fleet: FleetStatus, room: string): string {
   return fleet.hosts
     .map((h) => {
       if (!h.reachable) return downLines(fleet.unreachable?.filter((d) => d.name === h.name) ?? []).join('') || `${h.name}: not reachable.`;

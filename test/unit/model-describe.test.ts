@@ -1,6 +1,6 @@
 import type { ShowResponse } from 'ollama';
 import { describe, expect, it } from 'vitest';
-import { selectModel, type RouteCandidate, type RouteRequest } from '../../src/orchestrator/generation/router.js';
+import { selectModel, type RouteCandidate, type RankRequest } from '../../src/orchestrator/generation/router.js';
 import { showFacts } from '../../src/orchestrator/models/catalog.js';
 import { describeModel, parameterCount, type ModelDescription } from '../../src/orchestrator/models/model-db.js';
 import { nameWords } from '../../src/orchestrator/models/name-words.js';
@@ -35,9 +35,9 @@ const candidate = (m: ModelShow): RouteCandidate => {
 const ALL = MODEL_SHOWS.map(candidate);
 const installed = (...names: string[]) => names.map((n) => candidate(modelShow(n)));
 const settings = { defaultProfile: 'general' as const, overrides: {} };
-const route = (req: RouteRequest, models: readonly RouteCandidate[] = ALL) => selectModel(req, models, settings);
+const route = (req: RankRequest, models: readonly RouteCandidate[] = ALL) => selectModel(req, models, settings);
 /** The ranked models that serve the asked profile itself, not a fallback or the last resort. */
-const servingItself = (req: RouteRequest, models: readonly RouteCandidate[] = ALL) => {
+const servingItself = (req: RankRequest, models: readonly RouteCandidate[] = ALL) => {
   const s = route(req, models)!;
   return s.ranked.filter((r) => !/fallback|best remaining text model/.test(r.why)).map((r) => r.model);
 };

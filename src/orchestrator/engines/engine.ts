@@ -106,7 +106,7 @@ export interface EngineCapabilities {
   create?: boolean;
 }
 
-export interface LoadRequest {
+export interface EngineLoadRequest {
   model: string;
   keepAlive: string | number;
   /** The window to load with, where the engine sets it per request; undefined: the engine's default. */
@@ -207,7 +207,7 @@ export interface Engine {
   ps(options?: CallOptions): Promise<EngineModel[]>;
   show(model: string, options?: CallOptions): Promise<ModelShow>;
   /** Loads and returns the engine's load time in ns when it reports one. */
-  load(req: LoadRequest, options?: CallOptions): Promise<number | undefined>;
+  load(req: EngineLoadRequest, options?: CallOptions): Promise<number | undefined>;
   /** Asks the engine to unload (it may carry it out in the background: confirm with `ps`). */
   unload(model: string, options?: CallOptions): Promise<void>;
   generate(req: GenerateRequest, options?: CallOptions): Promise<GenerateDone>;

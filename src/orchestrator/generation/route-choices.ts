@@ -8,7 +8,9 @@
  */
 import { findModel } from '../models/model-db.js';
 import type { ProfileName } from '../config/profiles.js';
-import { notCandidateBecause, unusableBecause, type RouteCandidate, type RouteRequest, type RoutingSettings } from './routing-rules.js';
+import {
+  notCandidateBecause, unusableBecause, type RouteCandidate, type RankRequest, type RoutingSettings,
+} from './routing-rules.js';
 
 /** One model the user chose for the work. */
 export interface Choice {
@@ -22,7 +24,7 @@ export interface Choice {
 }
 
 export type ChoiceSettings = Pick<RoutingSettings, 'overrides' | 'preferred' | 'madeFor' | 'defaultModel'>;
-export type ChoiceRequest = Pick<RouteRequest, 'task' | 'profile' | 'images' | 'named'>;
+export type ChoiceRequest = Pick<RankRequest, 'task' | 'profile' | 'images' | 'named'>;
 
 /** The models the user chose for `asked` work, in the order they go first: configured, preferred, made for the task. */
 export function choicesFor(asked: ProfileName, req: ChoiceRequest, settings: ChoiceSettings): Choice[] {
@@ -57,7 +59,7 @@ export function choiceOf(m: RouteCandidate, asked: ProfileName, req: ChoiceReque
 export function whyNoCandidate(
   m: RouteCandidate,
   asked: ProfileName,
-  req: ChoiceRequest & Pick<RouteRequest, 'readsInputs'>,
+  req: ChoiceRequest & Pick<RankRequest, 'readsInputs'>,
   settings: ChoiceSettings & Pick<RoutingSettings, 'allowCloud'>,
 ): string | undefined {
   if (choiceOf(m, asked, req, settings)) return unusableBecause(m, asked, { ...(req.images !== undefined && { images: req.images }) }, settings);

@@ -11,7 +11,7 @@
  */
 import type { ProfileName } from '../config/profiles.js';
 import { chooseLearned, evidenceFor, type Evidence } from './learning.js';
-import { isCodeSpecialist, suits, type LearningInput, type RouteCandidate, type RouteRequest } from './routing-rules.js';
+import { isCodeSpecialist, suits, type LearningInput, type RouteCandidate, type RankRequest } from './routing-rules.js';
 
 export type { LearningInput } from './routing-rules.js';
 
@@ -22,7 +22,13 @@ export const FAST_SIZE_FACTOR = 4;
 const hasVerdicts = (e: Readonly<Evidence> | undefined) => e !== undefined && e.good + e.bad + e.wins + e.losses > 0;
 
 /** `ranked` with the learned choice moved to the front of its pool; the entries before `fixed` stay first. */
-export function learnedOrder<T extends { m: RouteCandidate; why: string }>(ranked: readonly T[], fixed: number, work: ProfileName, req: RouteRequest, learning: LearningInput): T[] {
+export function learnedOrder<T extends { m: RouteCandidate; why: string }>(
+  ranked: readonly T[],
+  fixed: number,
+  work: ProfileName,
+  req: RankRequest,
+  learning: LearningInput,
+): T[] {
   const head = ranked.slice(0, fixed);
   const rest = ranked.slice(fixed);
   let pool = rest.filter((r) => suits(r.m, work, req.images));

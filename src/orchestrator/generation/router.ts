@@ -15,7 +15,10 @@ import type { ProfileName } from '../config/profiles.js';
 
 import { learnedOrder } from './router-learning.js';
 import { choicesFor, installedFor } from './route-choices.js';
-import { anyTextModelMay, isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel, type RouteCandidate, type RouteRequest, type RoutingSettings, type Selection } from './routing-rules.js';
+import {
+  anyTextModelMay, isCodeSpecialist, ROUTING_PROFILES, suits, TASK_PROFILE, unusableBecause, type RankedModel,
+  type RouteCandidate, type RankRequest, type RoutingSettings, type Selection,
+} from './routing-rules.js';
 import { byCodeUnit } from '../util/locale-free.js';
 
 export * from './routing-rules.js';
@@ -31,7 +34,7 @@ const preferred = (m: RouteCandidate, profile: ProfileName) =>
  * work, so the next requests are less likely to cost another swap); then size (small first for fast
  * work or low complexity, strong first otherwise), phi last; then the profile's preferred families.
  */
-function rank(models: RouteCandidate[], profile: ProfileName, req: RouteRequest): RouteCandidate[] {
+function rank(models: RouteCandidate[], profile: ProfileName, req: RankRequest): RouteCandidate[] {
   const tier = (m: RouteCandidate) => (m.loaded ? 0 : m.fitsNow ? 1 : 2);
   const smallFirst = profile === 'fast' || req.complexity === 'low';
   const speed = (m: RouteCandidate) => (profile === 'fast' ? (req.speeds?.get(m.name) ?? 0) : 0);
@@ -53,7 +56,11 @@ function explain(m: RouteCandidate, profile: ProfileName, asked: ProfileName): s
   return `${m.name} serves ${profile} work and ${state}${fallback}`;
 }
 
-export function selectModel(req: RouteRequest, installed: readonly RouteCandidate[], settings: RoutingSettings): Selection | undefined {
+export function selectModel(
+  req: RankRequest,
+  installed: readonly RouteCandidate[],
+  settings: RoutingSettings,
+): Selection | undefined {
   const asked: ProfileName = req.images ? 'vision' : (req.profile ?? (req.task ? TASK_PROFILE[req.task] : settings.defaultProfile));
   const usable = installed.filter((m) => m.fits && m.contextWindow >= (req.contextTokens ?? 0) && (!m.cloud || settings.allowCloud));
   const ranked: Array<{ m: RouteCandidate; why: string; chosen?: true }> = [];

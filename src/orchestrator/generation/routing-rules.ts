@@ -28,7 +28,7 @@ export interface RouteCandidate {
   host?: string;
 }
 
-export interface RouteRequest {
+export interface RankRequest {
   task?: TaskType;
   profile?: ProfileName;
   /** Whether the caller named the kind of work (a task, a profile, images); unset, a task or profile given counts as named. model.default serves work not named. */
@@ -175,7 +175,7 @@ export function canTake(m: RouteCandidate, profile: ProfileName, images = false)
 }
 
 /** Whether the router's last resort — any text model that fits — may take this work: never images; code work only when it reads inputs given by path. */
-export function anyTextModelMay(profile: ProfileName, req: Pick<RouteRequest, 'images' | 'readsInputs'>): boolean {
+export function anyTextModelMay(profile: ProfileName, req: Pick<RankRequest, 'images' | 'readsInputs'>): boolean {
   return profile !== 'vision' && !req.images && (profile !== 'code' || req.readsInputs === true);
 }
 
@@ -186,7 +186,12 @@ export function anyTextModelMay(profile: ProfileName, req: Pick<RouteRequest, 'i
  * code models unless the work reads inputs, images only to vision models). A chosen model is held
  * to unusableBecause instead (route-choices.ts whyNoCandidate).
  */
-export function notCandidateBecause(m: RouteCandidate, profile: ProfileName, req: Pick<RouteRequest, 'images' | 'readsInputs'>, settings: Pick<RoutingSettings, 'allowCloud'>): string | undefined {
+export function notCandidateBecause(
+  m: RouteCandidate,
+  profile: ProfileName,
+  req: Pick<RankRequest, 'images' | 'readsInputs'>,
+  settings: Pick<RoutingSettings, 'allowCloud'>,
+): string | undefined {
   if (!m.capabilities.includes('completion')) return `serves ${abilities(m)}`;
   if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';
   if (!m.fits) return `does not fit in its host's memory (needs ${Math.round(m.requiredBytes / 1e8) / 10} GB)`;
@@ -207,7 +212,11 @@ function abilities(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>): string
  * Why a model cannot do this work at all, whoever chose it — it writes no text, or images are
  * given and it cannot see — or undefined; `profile`, when given, is named in the reason.
  */
-export function cannotDoBecause(m: Pick<RouteCandidate, 'capabilities' | 'profiles'>, req: Pick<RouteRequest, 'images'>, profile?: ProfileName): string | undefined {
+export function cannotDoBecause(
+  m: Pick<RouteCandidate, 'capabilities' | 'profiles'>,
+  req: Pick<RankRequest, 'images'>,
+  profile?: ProfileName,
+): string | undefined {
   if (!m.capabilities.includes('completion')) return `${profile ? `does not suit ${profile} work — it ` : ''}serves ${abilities(m)}`;
   if (req.images && !m.capabilities.includes('vision')) return `cannot see images (it serves ${abilities(m)})`;
   return undefined;
@@ -220,7 +229,12 @@ export function cannotDoBecause(m: Pick<RouteCandidate, 'capabilities' | 'profil
  * what the model cannot do: write text, see the images given, run here (a cloud model while those
  * are off), fit its host's memory, hold the prompt and answer in its window.
  */
-export function unusableBecause(m: RouteCandidate, profile: ProfileName, req: Pick<RouteRequest, 'images' | 'contextTokens'>, settings: Pick<RoutingSettings, 'allowCloud'>): string | undefined {
+export function unusableBecause(
+  m: RouteCandidate,
+  profile: ProfileName,
+  req: Pick<RankRequest, 'images' | 'contextTokens'>,
+  settings: Pick<RoutingSettings, 'allowCloud'>,
+): string | undefined {
   const cannot = cannotDoBecause(m, req, profile);
   if (cannot) return cannot;
   if (m.cloud && !settings.allowCloud) return 'runs on ollama.com, and cloud models are off (model.routing.allowCloud)';

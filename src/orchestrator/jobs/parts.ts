@@ -20,7 +20,7 @@ import type { MadeFor } from '../stores/made-for.js';
 import type { SpeedStore } from '../stores/speeds.js';
 
 /** Every host of every engine kind, by priority, and which of them are resting after not answering. */
-interface Fleet {
+interface JobFleet {
   readonly hosts: readonly FleetHost[];
   readonly hostCooldown: HostCooldown;
   /** host:port of the default host, for messages. */
@@ -46,7 +46,7 @@ export interface Records {
 }
 
 export interface JobParts {
-  readonly fleet: Fleet;
+  readonly fleet: JobFleet;
   readonly records: Records;
   readonly settings: Settings;
   /** $OLLM_HOME, where shared records are kept. */

@@ -9,7 +9,9 @@ import type { JobParts } from './parts.js';
 import type { ProfileName, TaskType } from '../config/profiles.js';
 import { classify, inferComplexity, type Complexity } from '../generation/classify.js';
 import { defaultProfileFor } from '../generation/default-profile.js';
-import { selectModel, TASK_PROFILE, type RouteCandidate, type RouteRequest as RouterRequest, type Selection } from '../generation/router.js';
+import {
+  selectModel, TASK_PROFILE, type RouteCandidate, type RankRequest, type Selection,
+} from '../generation/router.js';
 import type { RouteRequest } from '../generation/route-types.js';
 
 export interface Work {
@@ -54,7 +56,7 @@ function rankWork(
   work: Work,
   req: Pick<RouteRequest, 'images' | 'inputsByReference' | 'task' | 'profile'>,
   models: readonly RouteCandidate[],
-  extra: Pick<RouterRequest, 'contextTokens' | 'speeds' | 'coldLoadMs'> = {},
+  extra: Pick<RankRequest, 'contextTokens' | 'speeds' | 'coldLoadMs'> = {},
 ): { selection: Selection | undefined; profile: ProfileName; how: string } {
   const select = (profile: ProfileName) =>
     selectModel({ task: work.task, profile, named: Boolean(req.task || req.profile || req.images?.length), images: (req.images?.length ?? 0) > 0, complexity: work.complexity, ...(req.inputsByReference && { readsInputs: true }), ...extra }, models, parts.routing());

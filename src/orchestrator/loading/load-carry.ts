@@ -32,7 +32,7 @@ export interface CarryParts {
 export type CarryStep = (step: 'unload' | 'load', what: string) => void;
 
 /** What the load is: the model at its context and keep-alive, the view it was planned on, and the models that stay beside it. */
-interface Planned {
+interface CarriedLoad {
   model: CatalogModel;
   keepAlive: KeepAlive;
   contextLength: number;
@@ -65,7 +65,7 @@ export async function carryOut(
 }
 
 /** Loads `d.model`, filling in `outcome.loadMs` and, after an evict-all retry, the pins it brought back. */
-async function loadPlanned(p: CarryParts, d: Planned, req: LoadRequest, outcome: LoadOutcome): Promise<void> {
+async function loadPlanned(p: CarryParts, d: CarriedLoad, req: LoadRequest, outcome: LoadOutcome): Promise<void> {
   const { model, keepAlive, contextLength, view, stayed } = d;
   // where the engine does not report what a model takes, this machine's memory is read across the load
   const availableBefore = p.backend.can.reportsLoadedSize ? undefined : await p.hostMemory.availableNow().catch(() => undefined);

@@ -12,7 +12,10 @@
  */
 import { withTag } from '../model-names.js';
 import { displayHost } from '../../config/host.js';
-import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineLoad, EngineModel, EngineReport, GenerateDone, GenerateRequest, LoadRequest, ModelShow } from '../engine.js';
+import type {
+  CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineLoad, EngineModel, EngineReport, GenerateDone,
+  GenerateRequest, EngineLoadRequest, ModelShow,
+} from '../engine.js';
 import { LoadReader } from '../load-reader.js';
 import { llamacppLoad } from './llamacpp-load.js';
 import { presetAdvice } from './llamacpp-preset.js';
@@ -113,7 +116,7 @@ export class LlamacppBackend implements Engine {
     return new HostError('server_error', `${this.who} failed ${what}: ${err instanceof Error ? err.message : String(err)}`, this.host, { secrets: [this.api.key()] });
   }
 
-  async load(req: LoadRequest, options: CallOptions = {}): Promise<number | undefined> {
+  async load(req: EngineLoadRequest, options: CallOptions = {}): Promise<number | undefined> {
     return (await routerLoad(this, req.model, options.signal)) || undefined;
   }
 

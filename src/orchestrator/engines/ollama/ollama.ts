@@ -9,7 +9,10 @@
  * (~6 KB a stream, held as long as the server runs). A generation is sent by this adapter itself.
  */
 import { Ollama } from 'ollama';
-import type { CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest, LoadRequest, ModelShow, PullLine } from '../engine.js';
+import type {
+  CallOptions, CreateModelRequest, Engine, EngineCapabilities, EngineModel, GenerateDone, GenerateRequest,
+  EngineLoadRequest, ModelShow, PullLine,
+} from '../engine.js';
 import { displayHost } from '../../config/host.js';
 import { httpFetch } from '../http-fetch.js';
 import { cancelledText } from '../../util/stopping.js';
@@ -206,7 +209,7 @@ export class OllamaBackend implements Engine {
   }
 
   /** An empty generate loads (an empty embed for embedding models); returns Ollama's load time in ns. */
-  async load(req: LoadRequest, options?: CallOptions): Promise<number | undefined> {
+  async load(req: EngineLoadRequest, options?: CallOptions): Promise<number | undefined> {
     const modelOptions = req.numCtx === undefined ? {} : { options: { num_ctx: req.numCtx } };
     const call = { ...options, model: req.model };
     const res = req.embedding
