@@ -156,6 +156,25 @@ describe("the loads' states", () => {
     expect(states.refusedMoves).toBe(0);
   });
 
+  it('a load unloading or loading says what it does and touches its models; queued, it is wanted', () => {
+    const states = new LoadStates();
+    const a: LoadRequest = { model: 'a' };
+    const b: LoadRequest = { model: 'b' };
+    states.arrive(a);
+    states.arrive(b);
+    states.move(b, 'enqueue');
+    expect(states.queued()).toEqual([b]);
+    expect(states.doing()).toBeUndefined();
+    states.move(a, 'plan');
+    expect(states.touching('x')).toBe(false);
+    states.move(a, 'unload', "another request's unload of x", ['a', 'x']);
+    expect(states.doing()).toBe("another request's unload of x");
+    expect(states.touching('x')).toBe(true);
+    expect(states.touching('b')).toBe(false);
+    states.end(a, 'fail');
+    expect(states.touching('x')).toBe(false);
+  });
+
   it('a move the table does not have is refused: the state stays', () => {
     const req: LoadRequest = { model: 'm' };
     const states = new LoadStates();

@@ -18,7 +18,10 @@
  *   (the models of the loads still queued) and "waiting for … to finish" read these states.
  *   A dry run is planned at once, outside the queue: pending --plan--> planning.
  * - load-carry.ts: planning --unload--> unloading (the plan's unloads confirmed, the GPU's memory
- *   read free again), --load--> loading (the load within its time limit, confirmed).
+ *   read free again), --load--> loading (the load within its time limit, confirmed; or a model
+ *   loaded already sent its new pin or keep-alive). While a load unloads or loads, the quick path
+ *   leaves the models it touches alone (what the loader's `going` set was). A pin brought back
+ *   through the planner is a load of its own: pending --plan--> planning, outside the queue's order.
  * - room-waits.ts holdBack (a later load would take the room an earlier one waits for) and
  *   heldByTurn (a request on a model that a load whose turn has come unloads — also from the quick
  *   path, whose hold is then let go): planning|sharing|pending --holdBack--> heldBack, waiting for

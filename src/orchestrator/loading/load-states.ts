@@ -27,6 +27,8 @@ export interface LoadRecord {
   words?: string;
   /** Set once it was refused for requests running (room-waits.ts wait), kept until it is answered. */
   room?: Room;
+  /** Unloading or loading: the models its plan unloads and loads (no request takes the quick path to them). */
+  touches?: readonly string[];
   /** Resolves when it is answered. */
   readonly answered: Promise<void>;
 }
@@ -63,7 +65,7 @@ export class LoadStates {
    * recorded. A transition the table does not have is refused: the state stays, and the refusal
    * is logged.
    */
-  move(req: LoadRequest, event: LoadEvent, words?: string): void {
+  move(req: LoadRequest, event: LoadEvent, words?: string, touches?: readonly string[]): void {
     const record = this.records.get(req);
     const to = record ? next(record.state, event) : target(event);
     if (!to) {
@@ -73,7 +75,7 @@ export class LoadStates {
     }
     if (record) {
       log.debug(`load ${record.n} of ${req.model}: ${record.state} --${event}--> ${to}${words ? ` (${words})` : ''}`);
-      Object.assign(record, { state: to, words });
+      Object.assign(record, { state: to, words, touches });
     }
     if (words && WAITING.has(to)) req.progress?.enter({ kind: 'waiting', for: words });
   }
@@ -85,6 +87,21 @@ export class LoadStates {
     if (event) this.move(req, event);
     this.records.delete(req);
     record.answer();
+  }
+
+  /** The loads waiting in the queue, oldest first. */
+  queued(): LoadRequest[] {
+    return this.in('queued').map((r) => r.req);
+  }
+
+  /** What the load being carried out (unloading or loading) does, in words; undefined when none is. */
+  doing(): string | undefined {
+    return this.in('unloading', 'loading')[0]?.words;
+  }
+
+  /** Whether a load being carried out unloads or loads `model`. */
+  touching(model: string): boolean {
+    return this.in('unloading', 'loading').some((r) => r.touches?.includes(model));
   }
 
   /** The loads not yet answered in any of `states` (all when none is named), in the order they came. */

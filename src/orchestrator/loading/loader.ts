@@ -56,15 +56,13 @@ export class Loader extends HostRequests {
   readonly pins = new Set<string>();
   /** Loads and unloads, one at a time; the waiting loads in the order that unloads least (load-queue.ts). */
   private readonly queue: LoadQueue<LoadRequest>;
-  /** What the work running does, for those waiting, when it is not a load (whose own state says it: doingNow). */
+  /** What the work running does, for those waiting, when it is not a load (whose own state says it). */
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
   /** Loads for work in the order they came, and those waiting for room: a later one never takes it, and once one has waited its turn the models it unloads are its (room-waits.ts). */
   private readonly rooms: RoomWaits;
   /** Every load's state on this host (load-state.ts's table). */
   private readonly states: LoadStates;
-  /** The models the plan being carried out unloads or loads: no request takes the quick path to them meanwhile. */
-  private readonly going = new Set<string>();
   private readonly options: LoaderOptions;
   /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/fleet-host.ts). */
   readonly keeper: PinKeeper;
@@ -95,7 +93,7 @@ export class Loader extends HostRequests {
       settings,
       pins: this.pins,
       inFlight: () => this.busy(),
-      wanted: () => wantedBy(this.queued()),
+      wanted: () => wantedBy(this.states.queued()),
       lastUsed: this.lastUsed,
       now: this.now,
       ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }),
@@ -138,28 +136,20 @@ export class Loader extends HostRequests {
     );
   }
 
-  /** The loads waiting in the queue (their state queued), oldest first. */
-  private queued(): LoadRequest[] {
-    return this.states.in('queued').map((r) => r.req);
-  }
-
-  /** What the work running in the queue does, for those waiting: the load's own words as it unloads or loads. */
-  private doingNow(): string {
-    return this.states.in('unloading', 'loading')[0]?.words ?? this.doing;
-  }
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
     // The fast path: loaded with enough context per this request's own /api/ps reading, nothing to
     // change — while that reading is current: no load or unload since (a stale one would send work
     // to a model just unloaded, and Ollama would load it again unplanned). Another request's plan may
-    // be under way: the model is left alone unless that plan unloads or reloads it (`going`), and is
+    // be under way: the model is left alone unless that plan unloads or reloads it (its load's state,
+    // unloading or loading, touches it: load-states.ts), and is
     // held for this request until it begins (quick-holds.ts), so no plan made meanwhile unloads it —
     // unless a load that has waited its turn unloads it: then it waits behind that load (room-waits.ts).
     const current = req.seenAt === this.changes;
     const quick = current ? seenLoaded(req, (name) => ({ keepAlive: this.keepAliveFor(name, req), pinned: this.pins.has(name) })) : undefined;
     const behind = quick && this.behindTurn(req, quick.model, quick);
     if (behind) return Promise.resolve(behind);
-    if (quick && !this.going.has(quick.model)) {
+    if (quick && !this.states.touching(quick.model)) {
       this.lastUsed.set(quick.model, this.now());
       if (!this.holds.holding(req) && !req.dryRun) this.holds.hold(quick.model); // a dry run runs nothing there
       return Promise.resolve(quick);
@@ -171,7 +161,7 @@ export class Loader extends HostRequests {
       this.states.move(req, 'share', `another request's load of ${withTag(req.model)} to finish`);
       return existing;
     }
-    this.states.move(req, 'enqueue', this.queue.size > 0 ? `${this.doingNow()} to finish` : undefined);
+    this.states.move(req, 'enqueue', this.queue.size > 0 ? `${this.states.doing() ?? this.doing} to finish` : undefined);
     const job = this.serial(() => this.decide(req), req).finally(() => this.shared.delete(key));
     this.shared.set(key, job);
     return job;
@@ -197,7 +187,7 @@ export class Loader extends HostRequests {
   /** What a load is planned with: models whose last request ended a moment ago (LINGER_MS) are left alone by a load for work that can wait, while other work goes on here — never by a job's own loads (it knows its order), for a lone client, nor once its turn has come (room-waits.ts). */
   private planningFor(req: LoadRequest): PlanningParts {
     if (!req.waitWhileBusy || req.job || this.rooms.untilTurn(req) === 0) return this.planning;
-    return this.running.models().size > 0 || this.queued().length > 0 ? this.lingering : this.planning;
+    return this.running.models().size > 0 || this.states.queued().length > 0 ? this.lingering : this.planning;
   }
 
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
@@ -206,10 +196,7 @@ export class Loader extends HostRequests {
     try {
       return await this.decideNow(req);
     } finally {
-      if (!req.dryRun) {
-        this.going.clear(); // one plan is carried out at a time (serial); a dry run adds nothing
-        this.changes++;
-      }
+      if (!req.dryRun) this.changes++;
     }
   }
 
@@ -226,19 +213,20 @@ export class Loader extends HostRequests {
     // a request the quick path let through between the plan and this line is never unloaded under: a wait for it (busy-wait.ts), then a new plan
     const begun = plan.unload.filter((m) => this.running.count(m) > 0);
     if (begun.length) return { ...outcome, action: 'refused', unloaded: [], waitFor: begun, reason: `${model.name} needs the room of ${begun.join(', ')}, where a request has just begun.` };
-    for (const m of [model.name, ...plan.unload]) this.going.add(m);
     if (req.pin) this.pins.add(model.name);
     if (plan.action === 'already_loaded') {
       // A new pin or keep-alive is applied with the context it runs with, so Ollama does not reload it.
-      if (req.pin || req.keepAlive !== undefined) await sendLoad(this.backend, model.name, keepAlive, contextLength, { embedding: isEmbedding(model), ...(req.signal && { signal: req.signal }) });
+      if (req.pin || req.keepAlive !== undefined) {
+        this.states.move(req, 'load', `another request's load of ${model.name}`, [model.name]);
+        const options = { embedding: isEmbedding(model), ...(req.signal && { signal: req.signal }) };
+        await sendLoad(this.backend, model.name, keepAlive, contextLength, options);
+      }
       this.lastUsed.set(model.name, this.now());
       this.heldFor(req, model.name);
       return outcome;
     }
-    await carryOut(this.carry, decided, req, (step, what) => {
-      if (this.states.of(req)) this.states.move(req, step, what);
-      else this.doing = what; // a pin brought back through the planner: no load of a caller's
-    });
+    const touches = [model.name, ...plan.unload];
+    await carryOut(this.carry, decided, req, (step, what) => this.states.move(req, step, what, touches));
     this.lastUsed.set(model.name, this.now());
     this.heldFor(req, model.name);
     return outcome;
@@ -269,8 +257,18 @@ export class Loader extends HostRequests {
     return restoreGone(this.backend, this.pins, before, this.reloadPin);
   }
 
-  /** In the load queue: a pin loaded again through the planner, unloading nothing. */
-  private readonly reloadPin = (name: string, contextLength: number | undefined) => reloadPin((req) => this.decide(req), name, contextLength);
+  /** In the load queue: a pin loaded again through the planner, unloading nothing — a load with a state of its own. */
+  private readonly reloadPin = (name: string, contextLength: number | undefined) => reloadPin((req) => this.reload(req), name, contextLength);
+
+  private async reload(req: LoadRequest): Promise<LoadOutcome> {
+    this.states.arrive(req);
+    const out = await this.decide(req).catch((err: unknown) => {
+      this.states.end(req, 'fail');
+      throw err;
+    });
+    this.states.end(req, answerOf(out, false));
+    return out;
+  }
 
   /** After an out-of-memory during generation (every runner expired, pins included): pins come back once gone (pin-keeper.ts); in words. */
   recoverFromOutOfMemory(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
