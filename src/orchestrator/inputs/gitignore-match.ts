@@ -10,7 +10,20 @@
 import { PlainRules } from './gitignore-index.js';
 import type { ReadSlices } from './gitignore-pace.js';
 import { parseRule, ruleLines } from './gitignore-parse.js';
-import { CLASS, DIRS, encoder, FOLD_CASE_DEFAULT, foldAscii, isPlain, LIT, ONE, SLASH, STAR, type Rule, type Token } from './gitignore-pattern.js';
+import {
+  CLASS,
+  DIRS,
+  encoder,
+  FOLD_CASE_DEFAULT,
+  foldAscii,
+  isPlain,
+  LIT,
+  ONE,
+  SLASH,
+  STAR,
+  type Rule,
+  type Token,
+} from './gitignore-pattern.js';
 
 /** The NFA's two state sets, kept between calls (matching is synchronous): no allocation per path. */
 let scratch: Uint8Array[] = [new Uint8Array(64), new Uint8Array(64)];

@@ -13,7 +13,16 @@ import { redactSecrets } from '../../util/redact-secrets.js';
 import { errorCode } from '../../util/error-code.js';
 import { cancelledText } from '../../util/stopping.js';
 
-import { isObject, parseJson, readModel, readRuntime, type ModelArgs, type ModelRuntime, type RouterModel, type ServerProps } from './llamacpp-answers.js';
+import {
+  isObject,
+  parseJson,
+  readModel,
+  readRuntime,
+  type ModelArgs,
+  type ModelRuntime,
+  type RouterModel,
+  type ServerProps,
+} from './llamacpp-answers.js';
 
 export { parseJson, readArgs, readModel, readRuntime } from './llamacpp-answers.js';
 export type { ModelArgs, ModelRuntime, RouterModel, ServerProps } from './llamacpp-answers.js';
