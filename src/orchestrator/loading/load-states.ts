@@ -89,6 +89,21 @@ export class LoadStates {
     record.answer();
   }
 
+  /** `loading`, the load of `req`, answered as it settles: loaded, would load, refused, failed, or cancelled. */
+  answer(req: LoadRequest, loading: Promise<LoadOutcome>): Promise<LoadOutcome> {
+    const aborted = () => req.signal?.aborted === true;
+    return loading.then(
+      (out) => {
+        this.end(req, answerOf(out, aborted()));
+        return out;
+      },
+      (err: unknown) => {
+        this.end(req, aborted() ? 'cancel' : 'fail');
+        throw err;
+      },
+    );
+  }
+
   /** The loads waiting in the queue, oldest first. */
   queued(): LoadRequest[] {
     return this.in('queued').map((r) => r.req);

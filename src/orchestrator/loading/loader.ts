@@ -6,99 +6,56 @@
  * load. Unloads are confirmed in /api/ps before loading (load-ops.ts), and when a failed load
  * makes Ollama evict everything, the state is re-read and pinned models are loaded again (after
  * any other eviction this server did not ask for, the keeper does it: pin-keeper.ts). The requests
- * on the host's models — running, held, let into slots — are host-requests.ts's, which it extends.
- * Every load it is asked for has a state, moved only through the table of load-state.ts
- * (load-states.ts keeps them): each wait below is a state of the load, and what the waits show
- * and weigh — "waiting for …", the loads still queued, those held back for — is read from it.
+ * on the host's models — running, held, let into slots — are host-requests.ts's, and what its loads
+ * are planned with host-loads.ts's, which it extends. Every load it is asked for has a state, moved
+ * only through the table of load-state.ts (load-states.ts keeps them): each wait below is a state
+ * of the load, and what the waits show and weigh — "waiting for …", the loads still queued, those
+ * held back for — is read from it.
  */
 import { loadWhenIdle } from './busy-wait.js';
 import { carryOut, type CarryParts } from './load-carry.js';
 import type { Settings } from '../config/index.js';
 import { withTag } from '../engines/model-names.js';
-import type { CatalogModel, ModelCatalog } from './model-facts.js';
+import type { ModelCatalog } from './model-facts.js';
 import type { HostMemoryModel } from './host-memory.js';
-import { footprintsAt, isEmbedding, learnedFor, usableWindows, type PlanningParts } from './load-planning.js';
+import { isEmbedding } from './load-planning.js';
 import { decideLoad } from './load-decision.js';
-import type { KvCacheType } from './kv-cache.js';
-import { seenLoaded, sendLoad, unloadModels, unloadUnplanned, type KeepAlive } from './load-ops.js';
-import type { LoadSpeed } from './load-estimate.js';
-import type { LearnedSize } from './learned-size.js';
+import { seenLoaded, sendLoad, unloadModels, unloadUnplanned } from './load-ops.js';
 import { LoadQueue } from './load-queue.js';
-import { chooseLoad, wantedBy } from './load-choice.js';
-import { RoomWaits } from './room-waits.js';
-import { answerOf, LoadStates } from './load-states.js';
+import { chooseLoad } from './load-choice.js';
 import { unloadsOnceEnded } from './load-order.js';
-import { HostRequests } from './host-requests.js';
+import { HostLoads, type LoaderOptions } from './host-loads.js';
 import { loadPins, releasePins, reloadPin, restoreGone, restorePin } from './pins.js';
 import { PinKeeper } from './pin-keeper.js';
 import { engineName, type Engine, type RunningModel } from '../engines/engine.js';
 
 export type { KeepAlive } from './load-ops.js';
 export type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
-import type { LoadOutcome, LoadRequest, SizesOnHost, UnloadOutcome } from './load-types.js';
+import type { LoadOutcome, LoadRequest, UnloadOutcome } from './load-types.js';
 
-export interface LoaderOptions {
-  now?: () => number;
-  /** How fast models load here (measured, kept in the metrics), for the estimate shown while loading. */
-  loadSpeed?: () => LoadSpeed;
-  /** Told of every load carried out: `bytes` read in `ms` — what the load speed is measured from. */
-  onLoaded?: (model: string, bytes: number, ms: number) => void;
-  /** The host, for messages: " on gpubox" with several hosts ("" by default). */
-  where?: string;
-  /** What loads took on this host (stores/seen-sizes.ts, bound to the host): read by plans, told of every load. */
-  sizes?: SizesOnHost;
-}
-
-export class Loader extends HostRequests {
+export class Loader extends HostLoads {
   /** Counts this loader's loads and unloads: a cached view of /api/ps older than a change is not used. */
   changes = 0;
-  /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
-  readonly pins = new Set<string>();
   /** Loads and unloads, one at a time; the waiting loads in the order that unloads least (load-queue.ts). */
   private readonly queue: LoadQueue<LoadRequest>;
   /** What the work running does, for those waiting, when it is not a load (whose own state says it). */
   private doing = 'another load or unload';
   private readonly shared = new Map<string, Promise<LoadOutcome>>();
-  /** Loads for work in the order they came, and those waiting for room: a later one never takes it, and once one has waited its turn the models it unloads are its (room-waits.ts). */
-  private readonly rooms: RoomWaits;
-  /** Every load's state on this host (load-state.ts's table). */
-  private readonly states: LoadStates;
-  private readonly options: LoaderOptions;
   /** Brings pins back after evictions this server did not ask for; told of every /api/ps reading (fleet/fleet-host.ts). */
   readonly keeper: PinKeeper;
-  /** What a plan is made from: this host's engine, catalog, memory model and what the loader tracks. */
-  private readonly planning: PlanningParts;
-  /** The same, with models lingering after their last request counted busy (LINGER_MS). */
-  private readonly lingering: PlanningParts;
   /** What a planned load is carried out with (load-carry.ts). */
   private readonly carry: CarryParts;
 
   constructor(
-    private readonly backend: Engine,
-    private readonly catalog: ModelCatalog,
-    readonly hostMemory: HostMemoryModel,
-    private readonly settings: Settings,
+    backend: Engine,
+    catalog: ModelCatalog,
+    hostMemory: HostMemoryModel,
+    settings: Settings,
     options: LoaderOptions = {},
   ) {
-    super(options.now ?? Date.now, backend.host);
-    this.options = options;
-    this.states = new LoadStates(this.now);
-    this.rooms = new RoomWaits(this.now, this.states);
+    super(backend, catalog, hostMemory, settings, options);
     const sizes = options.sizes;
     this.queue = new LoadQueue((loads) => chooseLoad(this.lingering, loads), this.now);
-    this.planning = {
-      backend,
-      catalog,
-      hostMemory,
-      settings,
-      pins: this.pins,
-      inFlight: () => this.busy(),
-      wanted: () => wantedBy(this.states.queued()),
-      lastUsed: this.lastUsed,
-      now: this.now,
-      ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }),
-    };
-    this.lingering = { ...this.planning, inFlight: () => this.running.modelsLingering() };
     this.carry = { backend, hostMemory, settings, loadSpeed: options.loadSpeed, onLoaded: options.onLoaded, sizes, restorePins: (before) => this.restorePins(before) };
     if (settings.model.keepAlive.enabled) for (const m of settings.model.keepAlive.models) this.pins.add(withTag(m));
     this.keeper = new PinKeeper({
@@ -125,17 +82,9 @@ export class Loader extends HostRequests {
   ensureLoaded(req: LoadRequest): Promise<LoadOutcome> {
     this.rooms.arrive(req);
     const once = (r: LoadRequest) => this.rooms.inTurn(r, (x) => this.loadOnce(x));
-    const loaded = loadWhenIdle(req, once, this.running, withTag, () => this.rooms.untilTurn(req), this.states);
-    const aborted = () => req.signal?.aborted === true;
-    return loaded.then(
-      (out) => (this.rooms.done(req, answerOf(out, aborted())), out),
-      (err: unknown) => {
-        this.rooms.done(req, aborted() ? 'cancel' : 'fail');
-        throw err;
-      },
-    );
+    const untilTurn = () => this.rooms.untilTurn(req);
+    return this.states.answer(req, loadWhenIdle(req, once, this.running, withTag, untilTurn, this.states));
   }
-
 
   private loadOnce(req: LoadRequest): Promise<LoadOutcome> {
     // The fast path: loaded with enough context per this request's own /api/ps reading, nothing to
@@ -161,7 +110,8 @@ export class Loader extends HostRequests {
       this.states.move(req, 'share', `another request's load of ${withTag(req.model)} to finish`);
       return existing;
     }
-    this.states.move(req, 'enqueue', this.queue.size > 0 ? `${this.states.doing() ?? this.doing} to finish` : undefined);
+    const ahead = this.queue.size > 0 ? `${this.states.doing() ?? this.doing} to finish` : undefined;
+    this.states.move(req, 'enqueue', ahead);
     const job = this.serial(() => this.decide(req), req).finally(() => this.shared.delete(key));
     this.shared.set(key, job);
     return job;
@@ -177,17 +127,6 @@ export class Loader extends HostRequests {
     const held = this.rooms.heldByTurn(req, model, outcome);
     if (held) this.holds.letGo(req, model);
     return held;
-  }
-
-  private keepAliveFor(name: string, req: LoadRequest): KeepAlive {
-    if (req.pin || this.pins.has(name)) return -1;
-    return req.keepAlive ?? this.settings.model.keepAlive.timeout;
-  }
-
-  /** What a load is planned with: models whose last request ended a moment ago (LINGER_MS) are left alone by a load for work that can wait, while other work goes on here — never by a job's own loads (it knows its order), for a lone client, nor once its turn has come (room-waits.ts). */
-  private planningFor(req: LoadRequest): PlanningParts {
-    if (!req.waitWhileBusy || req.job || this.rooms.untilTurn(req) === 0) return this.planning;
-    return this.running.models().size > 0 || this.states.queued().length > 0 ? this.lingering : this.planning;
   }
 
   /** Reads the state, plans, logs the memory check, and (unless a dry run) carries the plan out. */
@@ -232,43 +171,14 @@ export class Loader extends HostRequests {
     return outcome;
   }
 
-  /** Changes whenever learned() may answer otherwise. */
-  learnedRevision(): unknown {
-    return this.options.sizes?.revision?.();
-  }
-
-  /** What loading `model` at `contextLength` took before on this host (with `slots` parallel slots), when it was observed. */
-  learned(model: CatalogModel, contextLength: number, slots: number, kvType: KvCacheType = 'f16'): LearnedSize | undefined {
-    return learnedFor(this.planning, model, contextLength, slots, kvType);
-  }
-
-  /** What each model takes loaded here with the context `contextLength` needs (load-planning.ts). */
-  footprints(names: readonly string[], contextLength: number, base?: number, signal?: AbortSignal): Promise<Map<string, number>> {
-    return footprintsAt(this.planning, names, contextLength, base, signal);
-  }
-
-  /** The largest context each model can run with on this host now (load-planning.ts). */
-  usableWindows(names: readonly string[], signal?: AbortSignal, seen?: Promise<RunningModel[]>): Promise<Map<string, number>> {
-    return usableWindows(this.planning, names, signal, seen);
-  }
-
   /** In the load queue: pinned models among `before` that Ollama dropped are loaded again; returns what happened, in words. */
   private restorePins(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {
     return restoreGone(this.backend, this.pins, before, this.reloadPin);
   }
 
   /** In the load queue: a pin loaded again through the planner, unloading nothing — a load with a state of its own. */
-  private readonly reloadPin = (name: string, contextLength: number | undefined) => reloadPin((req) => this.reload(req), name, contextLength);
-
-  private async reload(req: LoadRequest): Promise<LoadOutcome> {
-    this.states.arrive(req);
-    const out = await this.decide(req).catch((err: unknown) => {
-      this.states.end(req, 'fail');
-      throw err;
-    });
-    this.states.end(req, answerOf(out, false));
-    return out;
-  }
+  private readonly reloadPin = (name: string, contextLength: number | undefined) =>
+    reloadPin((req) => (this.states.arrive(req), this.states.answer(req, this.decide(req))), name, contextLength);
 
   /** After an out-of-memory during generation (every runner expired, pins included): pins come back once gone (pin-keeper.ts); in words. */
   recoverFromOutOfMemory(before: ReadonlyArray<Pick<RunningModel, 'name' | 'context_length'>>): Promise<string> {

@@ -1,0 +1,124 @@
+/**
+ * What one host's loads are planned with and kept in (loader.ts extends this): its engine, catalog,
+ * memory model and settings, the pins, the requests on its models (host-requests.ts), every load's
+ * state (load-states.ts, the table in load-state.ts) and the loads waiting for room
+ * (room-waits.ts) — and what is read from them without loading anything: what a model took here
+ * before, what models take at a context, the largest context each can run with.
+ */
+import type { Settings } from '../config/index.js';
+import type { CatalogModel, ModelCatalog } from './model-facts.js';
+import type { Engine, RunningModel } from '../engines/engine.js';
+import type { HostMemoryModel } from './host-memory.js';
+import type { KvCacheType } from './kv-cache.js';
+import type { LearnedSize } from './learned-size.js';
+import type { LoadSpeed } from './load-estimate.js';
+import type { KeepAlive } from './load-ops.js';
+import { footprintsAt, learnedFor, usableWindows, type PlanningParts } from './load-planning.js';
+import { wantedBy } from './load-choice.js';
+import { LoadStates } from './load-states.js';
+import type { LoadRequest, SizesOnHost } from './load-types.js';
+import { RoomWaits } from './room-waits.js';
+import { HostRequests } from './host-requests.js';
+
+export interface LoaderOptions {
+  now?: () => number;
+  /** How fast models load here (measured, kept in the metrics), for the estimate shown while loading. */
+  loadSpeed?: () => LoadSpeed;
+  /** Told of every load carried out: `bytes` read in `ms` — what the load speed is measured from. */
+  onLoaded?: (model: string, bytes: number, ms: number) => void;
+  /** The host, for messages: " on gpubox" with several hosts ("" by default). */
+  where?: string;
+  /** What loads took on this host (stores/seen-sizes.ts, bound to the host): read by plans, told of every load. */
+  sizes?: SizesOnHost;
+}
+
+export class HostLoads extends HostRequests {
+  /** Models kept loaded while the server runs: settings' keepAlive.models plus per-call pins. */
+  readonly pins = new Set<string>();
+  /** Every load's state on this host (load-state.ts's table). */
+  protected readonly states: LoadStates;
+  /**
+   * Loads for work in the order they came, and those waiting for room: a later one never takes it,
+   * and once one has waited its turn the models it unloads are its (room-waits.ts).
+   */
+  protected readonly rooms: RoomWaits;
+  /** What a plan is made from: this host's engine, catalog, memory model and what the loader tracks. */
+  protected readonly planning: PlanningParts;
+  /** The same, with models lingering after their last request counted busy (LINGER_MS). */
+  protected readonly lingering: PlanningParts;
+
+  constructor(
+    protected readonly backend: Engine,
+    protected readonly catalog: ModelCatalog,
+    readonly hostMemory: HostMemoryModel,
+    protected readonly settings: Settings,
+    protected readonly options: LoaderOptions,
+  ) {
+    super(options.now ?? Date.now, backend.host);
+    this.states = new LoadStates(this.now);
+    this.rooms = new RoomWaits(this.now, this.states);
+    const sizes = options.sizes;
+    this.planning = {
+      backend,
+      catalog,
+      hostMemory,
+      settings,
+      pins: this.pins,
+      inFlight: () => this.busy(),
+      wanted: () => wantedBy(this.states.queued()),
+      lastUsed: this.lastUsed,
+      now: this.now,
+      ...(sizes && { seenSizes: (m: CatalogModel) => sizes.seen(m.name, m.digest) }),
+    };
+    this.lingering = { ...this.planning, inFlight: () => this.running.modelsLingering() };
+  }
+
+  /**
+   * What a load is planned with: models whose last request ended a moment ago (LINGER_MS) are left
+   * alone by a load for work that can wait, while other work goes on here — never by a job's own
+   * loads (it knows its order), for a lone client, nor once its turn has come (room-waits.ts).
+   */
+  protected planningFor(req: LoadRequest): PlanningParts {
+    if (!req.waitWhileBusy || req.job || this.rooms.untilTurn(req) === 0) return this.planning;
+    return this.running.models().size > 0 || this.states.queued().length > 0 ? this.lingering : this.planning;
+  }
+
+  protected keepAliveFor(name: string, req: LoadRequest): KeepAlive {
+    if (req.pin || this.pins.has(name)) return -1;
+    return req.keepAlive ?? this.settings.model.keepAlive.timeout;
+  }
+
+  /** Changes whenever learned() may answer otherwise. */
+  learnedRevision(): unknown {
+    return this.options.sizes?.revision?.();
+  }
+
+  /** What loading `model` at `contextLength` took before here (with `slots` parallel slots), when it was observed. */
+  learned(
+    model: CatalogModel,
+    contextLength: number,
+    slots: number,
+    kvType: KvCacheType = 'f16',
+  ): LearnedSize | undefined {
+    return learnedFor(this.planning, model, contextLength, slots, kvType);
+  }
+
+  /** What each model takes loaded here with the context `contextLength` needs (load-planning.ts). */
+  footprints(
+    names: readonly string[],
+    contextLength: number,
+    base?: number,
+    signal?: AbortSignal,
+  ): Promise<Map<string, number>> {
+    return footprintsAt(this.planning, names, contextLength, base, signal);
+  }
+
+  /** The largest context each model can run with on this host now (load-planning.ts). */
+  usableWindows(
+    names: readonly string[],
+    signal?: AbortSignal,
+    seen?: Promise<RunningModel[]>,
+  ): Promise<Map<string, number>> {
+    return usableWindows(this.planning, names, signal, seen);
+  }
+}
