@@ -4,6 +4,7 @@ import { benchClientsMemory } from './clients-memory.js';
 import { benchSharedStall } from './shared-stall.js';
 import { benchCompare } from './compare.js';
 import { benchEstimate } from './estimate.js';
+import { benchSplitEta } from './split-eta.js';
 import { benchLongCall } from './long-call.js';
 import { benchTeam } from './team.js';
 import { benchHostile } from './hostile.js';
@@ -75,6 +76,7 @@ const benches = [
   { name: 'fair', run: benchFair },
   { name: 'beside', run: benchBeside },
   { name: 'estimate', run: benchEstimate },
+  { name: 'split-eta', run: benchSplitEta },
   { name: 'long-call', run: benchLongCall },
   { name: 'team', run: benchTeam },
   { name: 'prefix', run: benchPrefix },

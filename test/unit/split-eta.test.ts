@@ -1,26 +1,162 @@
-/** When a split job's whole result is expected (jobs/split-eta.ts), from how its parts went so far. */
-import { describe, expect, it } from 'vitest';
-import { splitRemainingMs } from '../../src/orchestrator/jobs/split-eta.js';
+/**
+ * When a split job's whole result is expected (jobs/split-eta.ts, jobs/split-pace.ts; issue 75,
+ * finding 4): from the plan's own figures — each part left at its own size, the combining round at
+ * its own — and the speeds this job's parts ran at.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { combiningRounds, jobSpeeds, splitRemainingMs } from '../../src/orchestrator/jobs/split-eta.js';
+import { SplitPace } from '../../src/orchestrator/jobs/split-pace.js';
+import type { JobParts } from '../../src/orchestrator/jobs/parts.js';
+import type { RouteRequest, RouteResult } from '../../src/orchestrator/generation/route-types.js';
+import type { SplitPlan } from '../../src/orchestrator/jobs/offload-plan.js';
 
-describe('a split job’s time left', () => {
-  it('is nothing before a part was answered', () => {
-    expect(splitRemainingMs({ startedAt: 0, now: 10_000, ran: 0, left: 10, width: 1, rounds: 1 })).toBeUndefined();
-    expect(splitRemainingMs({ startedAt: 10_000, now: 0, ran: 2, left: 8, width: 1, rounds: 1 })).toBeUndefined(); // a clock that went back
+/** A CPU host's pace: 540 prompt tokens/s, 15 written. */
+const speeds = { hostKind: 'cpu' as const, promptTokensPerSecond: 540, tokensPerSecond: 15 };
+
+describe('a split job’s time left, pure', () => {
+  it('each part left at its own size, then the combining round at its own', () => {
+    const round = [[{ promptTokens: 1080, answerTokens: 300 }]]; // 2 s reading, 20 s writing
+    expect(
+      splitRemainingMs(
+        { now: 0, width: 1, running: [], waiting: [{ promptTokens: 27_000, answerTokens: 300 }], rounds: round },
+        speeds,
+      ),
+    ).toBe(50_000 + 20_000 + 22_000);
+    expect(
+      splitRemainingMs(
+        { now: 0, width: 1, running: [], waiting: [{ promptTokens: 54_000, answerTokens: 300 }], rounds: round },
+        speeds,
+      ),
+    ).toBe(100_000 + 20_000 + 22_000);
+    expect(splitRemainingMs({ now: 0, width: 1, running: [], waiting: [], rounds: round }, speeds)).toBe(22_000);
   });
 
-  it('one at a time: the parts left at the pace so far, then each combining round as long as a part', () => {
-    // 3 parts in 30 s: 10 s a part; 7 left (70 s) and 1 round (10 s)
-    expect(splitRemainingMs({ startedAt: 0, now: 30_000, ran: 3, left: 7, width: 1, rounds: 1 })).toBe(80_000);
-    expect(splitRemainingMs({ startedAt: 0, now: 30_000, ran: 3, left: 7, width: 1, rounds: 2 })).toBe(90_000);
+  it('parts at once: one running holds its slot for what is left of its time, the others go to the first free', () => {
+    const part = { promptTokens: 5400, answerTokens: 150 }; // 10 s + 10 s
+    // one started 5 s ago (15 s left), a slot free: the two waiting take 20 s on the free one, 20 s after the other
+    const left = {
+      now: 5000,
+      width: 2,
+      running: [{ ...part, startedAt: 0 }],
+      waiting: [part, part],
+      rounds: [[{ promptTokens: 0, answerTokens: 150 }]],
+    };
+    expect(splitRemainingMs(left, speeds)).toBe(35_000 + 10_000);
+    // a part past its time is about to end
+    expect(splitRemainingMs({ ...left, now: 60_000, waiting: [], rounds: [] }, speeds)).toBe(0);
   });
 
-  it('parts run together: the wall time a part takes in all, and a combination as long as one part alone', () => {
-    // 4 parts in 20 s two at a time: 5 s each of wall time, a part's own time 10 s; 6 left (30 s) and 1 round (10 s)
-    expect(splitRemainingMs({ startedAt: 0, now: 20_000, ran: 4, left: 6, width: 2, rounds: 1 })).toBe(40_000);
+  it('the combining rounds as split-run.ts combines: the answers that fit a part, rounds until one is left', () => {
+    const c = { roomTokens: 1000, fixedTokens: 100, partAnswer: 300, finalAnswer: 500 };
+    expect(combiningRounds([300, 300], c)).toEqual([[{ promptTokens: 700, answerTokens: 500 }]]);
+    const two = combiningRounds([300, 300, 300, 300, 300], c);
+    expect(two.map((r) => r.length)).toEqual([2, 1]);
+    expect(two[0]![0]).toEqual({ promptTokens: 1000, answerTokens: 300 });
+    expect(two[1]).toEqual([{ promptTokens: 700, answerTokens: 500 }]);
   });
 
-  it('all parts done: the combining alone', () => {
-    expect(splitRemainingMs({ startedAt: 0, now: 40_000, ran: 4, left: 0, width: 1, rounds: 1 })).toBe(10_000);
-    expect(splitRemainingMs({ startedAt: 0, now: 40_000, ran: 4, left: -1, width: 1, rounds: 0 })).toBe(10_000); // a part cut in halves counted twice; at least one round
+  it('the job’s speeds: read and written over the engine’s times, the cache left out, too little not taken', () => {
+    const m = {
+      totalMs: 121_000,
+      loadMs: 0,
+      queueMs: 0,
+      timeToFirstTokenMs: 0,
+      promptTokens: 55_000,
+      cachedPromptTokens: 1000,
+      outputTokens: 300,
+      tokensPerSecond: 15,
+      promptMs: 100_000,
+      generationMs: 20_000,
+    };
+    expect(jobSpeeds([m])).toEqual({ promptTokensPerSecond: 540, tokensPerSecond: 15, overheadSeconds: 1 });
+    expect(jobSpeeds([{ ...m, promptTokens: 20, cachedPromptTokens: 0, outputTokens: 4 }])).toEqual({
+      overheadSeconds: 1,
+    });
+    expect(jobSpeeds([{ ...m, promptMs: undefined, generationMs: undefined }])).toEqual({});
+  });
+});
+
+const host = {
+  name: 'cpu-box',
+  loader: { inFlight: () => [], waitingAhead: () => [] },
+  settings: { ollama: { numParallel: 1 } },
+};
+const job = { records: {}, settings: { options: {} } } as unknown as JobParts;
+const req = { prompt: 'List the errors in this log.', task: 'summarize', maxTokens: 1024 } as RouteRequest;
+/** A plan of parts of these sizes (as counted), one at a time, one combining round. */
+const planOf = (...sizes: number[]) =>
+  ({
+    model: 'llama3.1:8b',
+    host,
+    parts: sizes.map((tokens) => ({ pieces: [], tokens })),
+    partTokens: 54_000,
+    partAnswerTokens: 1024,
+    rounds: 1,
+    width: 1,
+    overheadTokens: 0,
+    planned: { placement: { views: [] } },
+  }) as unknown as SplitPlan;
+/** A part the engine answered: its prompt read at 540 tokens/s, 300 tokens written at 15/s. */
+const ran = (promptTokens: number): { metrics: RouteResult['metrics'] } => {
+  const promptMs = (promptTokens / 540) * 1000;
+  return {
+    metrics: {
+      totalMs: promptMs + 20_000,
+      loadMs: 0,
+      queueMs: 0,
+      timeToFirstTokenMs: promptMs,
+      promptTokens,
+      outputTokens: 300,
+      tokensPerSecond: 15,
+      promptMs,
+      generationMs: 20_000,
+    },
+  };
+};
+
+describe('a split job’s time left as it runs', () => {
+  let said: number[];
+  const pace = (...sizes: number[]) =>
+    new SplitPace(job, req, planOf(...sizes), { part: 0, combine: 0 }, (u) =>
+      said.push((u.expectedAt! - Date.now()) / 1000),
+    );
+  beforeEach(() => {
+    said = [];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('after the bigger of 2 parts, the part left counts at its own size (the finding: ~4 min said, 70 s left)', () => {
+    const p = pace(54_000, 27_000);
+    p.started(0, 54_000);
+    vi.setSystemTime(120_000);
+    p.answered(0, ran(54_000));
+    // part 2: 50 s reading, 20 s writing; the combination: 600 tokens of answers (~1 s), a summary's 300 tokens (20 s)
+    expect(said[0]).toBeCloseTo(70 + 1.1 + 20, 0);
+    expect(said[0]).toBeLessThan(100); // not 240 s: the part left as long as part 1 took, the round as long again
+  });
+
+  it('after every part, the combining round alone, at its own size, not a part’s', () => {
+    const p = pace(54_000, 27_000);
+    p.answered(0, ran(54_000));
+    p.started(1, 27_000);
+    p.answered(1, ran(27_000));
+    expect(said[1]).toBeCloseTo(1.1 + 20, 0);
+    // as it starts, its prompt as counted: 5,400 tokens read in 10 s
+    p.round([5400], true);
+    expect(said[2]).toBeCloseTo(10 + 20, 0);
+  });
+
+  it('equal parts: the part left as long as the one done, as before', () => {
+    const p = pace(54_000, 54_000);
+    p.answered(0, ran(54_000));
+    expect(said[0]).toBeCloseTo(120 + 1.1 + 20, 0);
+  });
+
+  it('a part taken up from a lost job is not timed: the speeds the dry run uses, the host’s', () => {
+    const p = pace(54_000, 27_000);
+    p.answered(0, { tokens: 300 });
+    expect(said[0]).toBeGreaterThan(0); // a CPU's assumed speeds for a model of unknown size
   });
 });

@@ -67,8 +67,16 @@ export interface PlanWork {
   shape?: PlanShape;
 }
 
-/** A plan's time: as expected, the input it was made from, and the bound — every answer as long as its limit. */
-export type PlanEstimate = Estimate & { input: EstimateInput; bound: Estimate & { input: EstimateInput }; answerLearned: boolean };
+/**
+ * A plan's time: as expected, the input it was made from, and the bound — every answer as long as its
+ * limit; `facts`, the speeds it was made at (a running split job times what is left with them: split-pace.ts).
+ */
+export type PlanEstimate = Estimate & {
+  input: EstimateInput;
+  bound: Estimate & { input: EstimateInput };
+  answerLearned: boolean;
+  facts: SpeedFacts;
+};
 
 /** Assumed when nothing says how long a load takes: a second to start, then a GB a second. */
 const coldLoadSeconds = (p: PlanPlace) => (p.coldLoadMs !== undefined ? p.coldLoadMs / 1000 : 1 + (p.sizeBytes ?? 5e9) / 1e9);
@@ -125,5 +133,6 @@ export function estimatePlan(parts: Pick<JobParts, 'records'>, place: PlanPlace,
   const input = planInput(place, work, learned, rate);
   const boundInput = planInput(place, work, learned, rate, true);
   const answerLearned = learned.answerTokens !== undefined || learned.cutShare !== undefined;
-  return { ...estimateSeconds(input, facts), input, bound: { ...estimateSeconds(boundInput, facts), input: boundInput }, answerLearned };
+  const bound = { ...estimateSeconds(boundInput, facts), input: boundInput };
+  return { ...estimateSeconds(input, facts), input, bound, answerLearned, facts };
 }

@@ -12,7 +12,7 @@
  * of the job — the citations check goes with the guide — save remembered facts, which the final
  * combination takes back when it has room; the result's notes say what was left out.
  */
-import { splitRemainingMs } from './split-eta.js';
+import { SplitPace } from './split-pace.js';
 import type { JobStatusUpdate } from './job-types.js';
 import { createHash } from 'node:crypto';
 import { answerLimit } from '../generation/stream.js';
@@ -114,12 +114,28 @@ function generations(job: JobParts, req: RouteRequest, plan: SplitPlan): { run: 
   return { run, results, stageDone: () => (done = 0) };
 }
 
+/** What a part's prompt asks after the part, and a combination's after the answers it combines. */
+const partAsk = (i: number, total: number, task: string) =>
+  `\n\nPart ${i + 1} of ${total} of the input. Task: ${task}\n` +
+  'Answer from this part only; the answers for all parts will be combined.';
+const combineAsk = (total: number, task: string, some: boolean) =>
+  `\n\nAbove are ${some ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${task}\n` +
+  'Combine them into one answer to the task, as if the whole input had been read at once.';
+
 /**
  * The parts' answers combined, in rounds while they do not fit one prompt; the last combination is
  * the answer itself — as long as asked, within the window, in the format asked, with remembered
- * facts again where they fit beside an answer of a part's size (`factsBack`).
+ * facts again where they fit beside an answer of a part's size (`factsBack`). `pace` is told each
+ * round's prompts as it starts.
  */
-async function combineAll(job: JobParts, req: RouteRequest, plan: SplitPlan, g: ReturnType<typeof generations>, first: Array<{ label: string; text: string }>): Promise<{ final: RouteResult; rounds: number; factsBack: boolean }> {
+async function combineAll(
+  job: JobParts,
+  req: RouteRequest,
+  plan: SplitPlan,
+  g: ReturnType<typeof generations>,
+  first: Array<{ label: string; text: string }>,
+  pace?: SplitPace,
+): Promise<{ final: RouteResult; rounds: number; factsBack: boolean }> {
   const { count, width } = plan;
   const total = plan.parts.length;
   const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
@@ -133,9 +149,9 @@ async function combineAll(job: JobParts, req: RouteRequest, plan: SplitPlan, g: 
     g.stageDone();
     const groups = splitInputs(answers, plan.partTokens, count);
     const last = groups.length === 1;
-    const combine = (i: number) =>
-      `${renderPart(groups[i]!)}\n\nAbove are ${groups.length > 1 ? 'some of ' : ''}the answers for the ${total} parts of a long input. Task: ${req.prompt}\nCombine them into one answer to the task, as if the whole input had been read at once.`;
+    const combine = (i: number) => `${renderPart(groups[i]!)}${combineAsk(total, req.prompt, groups.length > 1)}`;
     const stage = `combining the answers, round ${rounds}`;
+    pace?.round(groups.map((_, i) => count(combine(i))), last);
     const combined = await pool(groups.length, width, req.signal, (i) => {
       const prompt = combine(i);
       if (!last) return g.run(prompt, `combining ${i + 1} of ${groups.length}`, { name: stage, total: groups.length, index: String(i + 1) }, plan.partAnswerTokens);
@@ -147,23 +163,25 @@ async function combineAll(job: JobParts, req: RouteRequest, plan: SplitPlan, g: 
   }
 }
 
+/** When the job's whole result is expected, said as each part ends and each combining round starts (where followed). */
+function paceOf(job: JobParts, req: RouteRequest, plan: SplitPlan, onStatus?: StatusSink): SplitPace | undefined {
+  if (!onStatus) return undefined;
+  const total = plan.parts.length;
+  const { count } = plan;
+  const framing = { part: count(partAsk(0, total, req.prompt)), combine: count(combineAsk(total, req.prompt, false)) };
+  return new SplitPace(job, req, plan, framing, onStatus);
+}
+
 export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan, parts: { onPart?: PartSink; reused?: ReadonlyMap<string, string>; onStatus?: StatusSink } = {}): Promise<RouteResult & { split: SplitInfo }> {
-  const { reused, onStatus } = parts;
+  const { reused, onStatus, onPart } = parts;
   const started = performance.now();
   const { model, count, width } = plan;
   const g = generations(job, req, plan);
   const total = plan.parts.length;
-  // how far it is: its parts in all now, and when its whole result is expected as each part is answered
+  // how far it is: its parts in all now, then when its whole result is expected (split-pace.ts)
   onStatus?.({ partsTotal: total });
-  const pace = { startedAt: Date.now(), ran: 0, left: total };
-  const onPart: PartSink | undefined = parts.onPart && ((text, reuse) => {
-    parts.onPart!(text, reuse);
-    pace.left--;
-    const ms = splitRemainingMs({ ...pace, now: Date.now(), width, rounds: plan.rounds });
-    if (ms !== undefined) onStatus?.({ expectedAt: Date.now() + ms });
-  });
-  const partPrompt = (part: Part, i: number) =>
-    `${renderPart(part)}\n\nPart ${i + 1} of ${total} of the input. Task: ${req.prompt}\nAnswer from this part only; the answers for all parts will be combined.`;
+  const pace = paceOf(job, req, plan, onStatus);
+  const partPrompt = (part: Part, i: number) => `${renderPart(part)}${partAsk(i, total, req.prompt)}`;
   // what a part's prompt may count beside the system prompt, remembered facts, template and answer
   const limit = plan.window - plan.overheadTokens - plan.partAnswerTokens - FRAMING_TOKENS;
   /** A part, counted by the engine's tokenizer where it has one: one that would pass the window is cut in two, each half run. */
@@ -173,8 +191,8 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
     // answered by a job of the same call before its server went: taken up, not asked again
     const known = reused?.get(key);
     if (known !== undefined) {
-      pace.startedAt = Date.now(); // its pace is that of the parts asked of the engine
       onPart?.(`${labelsOf(part)}: ${known}`, { key, answer: known });
+      pace?.answered(i, { tokens: count(known) }); // not timed: the pace is that of the parts asked of the engine
       return [{ part, text: known }];
     }
     const exact = await plan.tokens(prompt, req.signal);
@@ -187,9 +205,12 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
         return out;
       }
     }
-    const r = await g.run(prompt, label, { name: 'reading the input in parts', total, index: String(i + 1) }, plan.partAnswerTokens, exact);
-    pace.ran++;
+    const counted = exact ?? count(prompt);
+    pace?.started(i, counted);
+    const stage = { name: 'reading the input in parts', total, index: String(i + 1) };
+    const r = await g.run(prompt, label, stage, plan.partAnswerTokens, counted);
     onPart?.(`${labelsOf(part)}: ${r.text}`, { key, answer: r.text });
+    pace?.answered(i, r);
     return [{ part, text: r.text }];
   };
   const first = await runPart(plan.parts[0]!, 0, `part 1 of ${total}`);
@@ -198,8 +219,7 @@ export async function runSplit(job: JobParts, req: RouteRequest, plan: SplitPlan
   if (runsWith !== undefined && runsWith < plan.window) throw new RouteError(`${model} refused part 1 of ${total}: its engine runs it with ${runsWith} tokens, not the ${plan.window} the parts were sized to.`, []);
   const rest = await pool(total - 1, width, req.signal, (i) => runPart(plan.parts[i + 1]!, i + 1, `part ${i + 2} of ${total}`));
   const answers = [first, ...rest].flat().map((a, i) => ({ label: `answer for part ${i + 1} (${labelsOf(a.part)})`, text: a.text }));
-  const { final, rounds, factsBack } = await combineAll(job, req, plan, g, answers);
-
+  const { final, rounds, factsBack } = await combineAll(job, req, plan, g, answers, pace);
   const { results } = g;
   const sum = (k: 'promptTokens' | 'outputTokens' | 'loadMs' | 'queueMs') => results.reduce((s, r) => s + r.metrics[k], 0);
   const left = leftOutNote(plan, plan.window);

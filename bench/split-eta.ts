@@ -1,0 +1,125 @@
+/**
+ * A split job's time left (`npm run bench -- split-eta`; issue 75, finding 4): a long log read by
+ * path and split into 2 parts of unequal size (the second about half the first) and one combining
+ * round, on the fake Ollama at a CPU's proportions (reading a prompt token 20× faster than writing
+ * one), as the job runs. At each step — each part's end, the combining round's start — the job's
+ * estimate of the time left (what its state line and `etaSeconds` say) against the real time left,
+ * and their ratio. Goal: within 25% at every step from the first part on. Through the core, as
+ * bench/estimate.ts; twice: the model used before on the host (its speeds and a summary's length
+ * learned), and nothing learned (the final answer's length then a typical summary's, 300 tokens).
+ */
+import { offload } from '../src/orchestrator/jobs/offload.js';
+import { gatheredLog, longLog } from '../test/helpers/fair.js';
+import { DEFAULT_MODELS, FakeOllama } from '../test/fake-ollama/server.js';
+import { coreFor } from '../test/helpers/core.js';
+
+const GOAL = 0.25;
+/** A 64k window: a 190 KB log (~81k tokens) goes in 2 parts, ~2:1. */
+const model = {
+  ...DEFAULT_MODELS.find((m) => m.name === 'phi3:mini')!,
+  contextLength: 65536,
+  tokenDelayMs: 5,
+  promptTokenDelayMs: 0.25,
+};
+const YAML = 'ram:\n  budget: "100%"\n  bufferBytes: 0\nollama:\n  numParallel: 2\n';
+const words = (n: number, w: string) => Array.from({ length: n }, (_, i) => `${w}-${i}`).join(' ');
+/** A part's partial answer (~150 words) and a summary: the combined answer, or one asked whole (~250 words). */
+const PARTIAL = words(150, 'finding');
+const FINAL = words(250, 'summary');
+const prose = (n: number) => Array.from({ length: n }, (_, i) => ['the', 'cache', 'holds', 'entries'][i % 4]).join(' ');
+
+const s = (ms: number) => (ms / 1000).toFixed(1);
+
+interface Step {
+  what: string;
+  at: number;
+  expectedAt: number;
+}
+
+type Core = Awaited<ReturnType<typeof coreFor>>;
+const ask = (size: number) => ({
+  prompt: 'List the errors in this log.',
+  model: model.name,
+  task: 'summarize' as const,
+  useMemory: false,
+  maxTokens: 1024,
+  inputs: gatheredLog(longLog(size)),
+});
+
+/** The job run, each status it said taken at its step: after a part ended, that part's; else a round's start. */
+async function timedJob(core: Core, size: number): Promise<{ steps: Step[]; end: number; parts?: number }> {
+  const steps: Step[] = [];
+  let done = 0;
+  let said = 0;
+  let total = 0;
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  const r = await offload(core, {
+    ...ask(size),
+    onPart: () => void done++,
+    onStatus: (u) => {
+      if (u.partsTotal !== undefined) total = u.partsTotal;
+      if (u.expectedAt === undefined) return;
+      const what = done > said ? `part ${done} of ${total} ends` : 'combining round starts';
+      said = done;
+      const at = now();
+      steps.push({ what, at, expectedAt: at + (u.expectedAt - Date.now()) }); // the wall clock's, on this run's
+    },
+  });
+  return { steps, end: now(), ...(r.split && { parts: r.split.parts }) };
+}
+
+async function scenario(name: string, learn: boolean, size: number): Promise<{ ok: boolean; lines: string[] }> {
+  const fake = await FakeOllama.start({ memoryBytes: 128e9, models: [model], loadDelayMs: 0, numParallel: 2 });
+  fake.reply((ctx) => (/Answer from this part only/.test(ctx.prompt ?? '') ? PARTIAL : FINAL));
+  const core = await coreFor(fake, { totalBytes: 128e9, yaml: YAML });
+  const lines: string[] = [];
+  let ok = true;
+  try {
+    const warm = {
+      prompt: `Summarize: ${prose(600)}`,
+      model: model.name,
+      task: 'summarize' as const,
+      useMemory: false,
+    };
+    if (learn) for (let i = 0; i < 2; i++) await offload(core, { ...warm, maxTokens: 400 });
+    await core.speeds.load();
+    const dry = await offload(core, { ...ask(size), dryRun: true });
+    const before = fake.generations().length;
+    const { steps, end, parts } = await timedJob(core, size);
+    const sizes = fake
+      .generations()
+      .slice(before)
+      .map((g) => g.promptTokens);
+    lines.push(
+      `split-eta, ${name}: ${Math.round(size / 1000)} KB log by path, ${parts} parts and a combining round ` +
+        `(prompts of ${sizes.join(', ')} tokens as the engine counted), ${s(end)} s in all; the dry run said ` +
+        `${dry.advice?.expectedSeconds.toFixed(0)} s (${dry.advice?.speedMeasured ? 'measured' : 'assumed'} speeds)`,
+    );
+    for (const step of steps) {
+      const estimate = step.expectedAt - step.at;
+      const real = end - step.at;
+      const ratio = estimate / Math.max(1, real);
+      const within = Math.abs(ratio - 1) <= GOAL;
+      ok &&= within;
+      lines.push(
+        `split-eta, ${name}: at ${s(step.at)} s, ${step.what}: ${s(estimate)} s left estimated, ` +
+          `${s(real)} s real, ratio ${ratio.toFixed(2)} ${within ? 'OK' : 'MISSED'}`,
+      );
+    }
+    ok &&= steps.length > 0;
+  } finally {
+    await core.shutdown(100);
+    await fake.stop();
+  }
+  return { ok, lines };
+}
+
+export async function benchSplitEta(
+  size = Number(process.env.OLLM_BENCH_ETA_BYTES ?? 190_000),
+): Promise<{ ok: boolean; lines: string[] }> {
+  const runs = [await scenario('model used before', true, size), await scenario('nothing learned', false, size)];
+  const ok = runs.every((r) => r.ok);
+  const verdict = `${ok ? 'every step' : 'NOT every step'} within ${GOAL * 100}% of the real time left (goal)`;
+  return { ok, lines: [...runs.flatMap((r) => r.lines), `split-eta: ${verdict} ${ok ? 'OK' : 'MISSED'}`] };
+}

@@ -1,0 +1,154 @@
+/**
+ * A split job's figures as it runs (split-run.ts), for when its whole result is expected — the
+ * arithmetic is split-eta.ts's. The plan's own figures: each part's size (its prompt's tokens as
+ * the plan counted them, with what every request carries), the answers' lengths and the speeds a
+ * dry run of the job uses (plan-estimate.ts), taken as the job starts; then this job's own as its
+ * parts answer: the speeds they ran at, their answers' lengths, and how the engine counted their
+ * prompts against the plan's count. Said as each part ends and as each combining round starts.
+ */
+import type { RouteRequest, RouteResult } from '../generation/route-types.js';
+import type { SpeedFacts } from '../generation/estimate.js';
+import { answerLimit } from '../generation/stream.js';
+import type { JobStatusUpdate } from './job-types.js';
+import type { SplitPlan } from './offload-plan.js';
+import type { JobParts } from './parts.js';
+import { estimatePlan, hostFacts } from './plan-estimate.js';
+import { combiningRounds, jobSpeeds, splitRemainingMs, type EtaRequest } from './split-eta.js';
+
+type Metrics = RouteResult['metrics'];
+
+/** What the plan expects, as a dry run of the job does: the speeds, a part's answer and the last combination's. */
+interface PlanFigures {
+  facts: SpeedFacts;
+  partAnswer: number;
+  finalAnswer: number;
+}
+
+/** The plan's figures at its model's host (the dry run's, the model taken as loaded: its first part loads it). */
+function planFigures(job: JobParts, req: RouteRequest, plan: SplitPlan): PlanFigures {
+  const views = plan.planned.placement.views;
+  const view = views.find((v) => v.host === plan.host) ?? views.find((v) => v.host.name === plan.host.name);
+  // a host not seen: of unknown kind, a CPU's speeds
+  const facts = view ? hostFacts(view.overview) : { hostKind: 'unknown' as const };
+  const m = view?.overview.models.find((x) => x.name === plan.model);
+  const place = {
+    host: plan.host,
+    ...facts,
+    model: plan.model,
+    loaded: true,
+    sizeBytes: m?.sizeBytes,
+    parameterSize: m?.parameterSize,
+  };
+  const parts = plan.parts.length;
+  const shape = {
+    parts,
+    width: plan.width,
+    rounds: plan.rounds,
+    finalMaxTokens: answerLimit(req.maxTokens, job.settings),
+  };
+  const work = { promptTokens: plan.parts[0]?.tokens ?? 0, maxTokens: plan.partAnswerTokens, task: req.task, shape };
+  const e = estimatePlan(job, place, work);
+  return {
+    facts: e.facts,
+    partAnswer: e.input.answerTokens,
+    finalAnswer: e.input.finalAnswerTokens ?? e.input.answerTokens,
+  };
+}
+
+/** A part: its prompt as the plan counts it, and whether it runs (since when) or ended. */
+interface PartState {
+  counted: number;
+  startedAt?: number;
+  done?: boolean;
+}
+
+export class SplitPace {
+  private readonly parts: PartState[];
+  /** Each answer so far, in tokens (the engine's count where it counted). */
+  private readonly answers: number[] = [];
+  /** The parts the engine answered: its figures, and their prompts as the plan counted them. */
+  private readonly timed: Array<{ metrics: Metrics; counted: number }> = [];
+  private readonly plan: PlanFigures;
+
+  /**
+   * `framing`: the tokens, as the plan counts, of a part's prompt beside its part (the task and how it
+   * is asked) and of a combination's beside the answers it combines; every request also carries the
+   * plan's `overheadTokens` (the system prompt and what the plan keeps).
+   */
+  constructor(
+    job: JobParts,
+    req: RouteRequest,
+    private readonly split: SplitPlan,
+    private readonly framing: { part: number; combine: number },
+    private readonly onStatus: (u: JobStatusUpdate) => void,
+  ) {
+    this.plan = planFigures(job, req, split);
+    this.parts = split.parts.map((p) => ({ counted: p.tokens + framing.part + split.overheadTokens }));
+  }
+
+  /** Part `i` (or a half of it) asked of the engine, `prompt` its prompt's tokens as counted. */
+  started(i: number, prompt: number): void {
+    const part = this.parts[i];
+    if (!part) return;
+    part.startedAt = Date.now();
+    part.done = false;
+    part.counted = prompt + this.split.overheadTokens;
+  }
+
+  /** Part `i` answered: by the engine (`metrics`), or taken up from a lost job (its answer's tokens). */
+  answered(i: number, answer: { metrics: Metrics } | { tokens: number }): void {
+    const part = this.parts[i];
+    if (!part) return;
+    if ('metrics' in answer) this.timed.push({ metrics: answer.metrics, counted: part.counted });
+    this.answers.push('metrics' in answer ? answer.metrics.outputTokens : answer.tokens);
+    part.done = true;
+    this.say();
+  }
+
+  /** A combining round starts: its prompts (as counted), the last round's when it is one. */
+  round(prompts: readonly number[], last: boolean): void {
+    const { partAnswer, finalAnswer } = this.answerTokens();
+    const now = prompts.map((p) => ({
+      promptTokens: this.engineTokens(p + this.split.overheadTokens),
+      answerTokens: last ? finalAnswer : partAnswer,
+    }));
+    const after = last ? [] : this.rounds(prompts.map(() => partAnswer));
+    this.say([now, ...after]);
+  }
+
+  /** The engine's tokens for `counted` of the plan's: as the engine counted this job's prompts against the plan. */
+  private engineTokens(counted: number): number {
+    const engine = this.timed.reduce((s, t) => s + t.metrics.promptTokens, 0);
+    const plan = this.timed.reduce((s, t) => s + t.counted, 0);
+    return Math.round(engine > 0 && plan > 0 ? (counted * engine) / plan : counted);
+  }
+
+  /** A part's answer as this job's parts wrote them (else as planned); the last combination's as planned. */
+  private answerTokens(): { partAnswer: number; finalAnswer: number } {
+    const ran = this.timed.map((t) => t.metrics.outputTokens);
+    const partAnswer = ran.length > 0 ? Math.round(ran.reduce((s, n) => s + n, 0) / ran.length) : this.plan.partAnswer;
+    return { partAnswer, finalAnswer: this.plan.finalAnswer };
+  }
+
+  /** The combining rounds over `answers`. */
+  private rounds(answers: readonly number[]): EtaRequest[][] {
+    const { partAnswer, finalAnswer } = this.answerTokens();
+    const fixedTokens = this.engineTokens(this.framing.combine + this.split.overheadTokens);
+    return combiningRounds(answers, { roomTokens: this.split.partTokens, fixedTokens, partAnswer, finalAnswer });
+  }
+
+  /** When the whole result is expected, said: the parts left, then `rounds` (else all, over the answers to come). */
+  private say(rounds?: EtaRequest[][]): void {
+    const now = Date.now();
+    const { partAnswer } = this.answerTokens();
+    const ask = (p: PartState) => ({ promptTokens: this.engineTokens(p.counted), answerTokens: partAnswer });
+    const running = this.parts
+      .filter((p) => p.startedAt !== undefined && !p.done)
+      .map((p) => ({ ...ask(p), startedAt: p.startedAt! }));
+    const waiting = this.parts.filter((p) => p.startedAt === undefined && !p.done).map(ask);
+    const answers = [...this.answers, ...[...running, ...waiting].map(() => partAnswer)];
+    const speeds = { ...this.plan.facts, ...jobSpeeds(this.timed.map((t) => t.metrics)) };
+    const left = { now, width: this.split.width, running, waiting, rounds: rounds ?? this.rounds(answers) };
+    this.onStatus({ expectedAt: now + splitRemainingMs(left, speeds) });
+  }
+}
