@@ -5,9 +5,11 @@
  * metrics). Two cases:
  *  - one host: three questions over one 40 KB file, 80 facts remembered (the facts chosen change
  *    with each question) — the share of the 2nd and 3rd calls' prompt tokens read again (goal ≤ 10%);
- *  - two hosts holding the model: two agents (two clients) ask in turn, four questions each over their
- *    own 30 KB files — the share of prompt tokens found cached after their first calls (goal ≥ 80%),
- *    and how many requests each host got.
+ *  - two hosts: two agents (two clients) ask in turn, four questions each over their own 30 KB files —
+ *    the share of prompt tokens found cached after their first calls (goal ≥ 80%), and how many
+ *    requests each host got; with the model loaded on both, and (llama.cpp routers) with room on both
+ *    and nothing loaded, the agents' first calls at once, or one after the other (issue 75, finding 10:
+ *    the second agent's first call evicted the first's prompt from the only copy's slot).
  * OLLM_BENCH_BASE=<another build's dist/cli.js> (say 45e42e4's) runs the same beside it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,9 +50,13 @@ export async function clientOf(cli: string, name: string, home: string, runtime:
   return { call, remember, close: () => client.close().catch(() => undefined) };
 }
 
-async function engines(n: number) {
+/** `n` llama-servers: one model loaded in each (`router` false), or routers loading it on request (0.1 s). */
+async function engines(n: number, router = false) {
   const ollama = await FakeOllama.start({ models: [] });
-  const list = await Promise.all(Array.from({ length: n }, () => FakeLlamacpp.start({ models: [{ id: 'reader', file: STORIES, ctxSize: 32768 }], router: false, tokenDelayMs: 0 })));
+  const timing = router ? { loadDelayMs: 400, promptTokenDelayMs: 0.2 } : {};
+  const model = { id: 'reader', file: STORIES, ctxSize: 32768 };
+  const start = () => FakeLlamacpp.start({ models: [model], router, tokenDelayMs: 0, ...timing });
+  const list = await Promise.all(Array.from({ length: n }, start));
   const yaml = `hosts:\n${list.map((e, i) => `  - name: box${i}\n    kind: llamacpp\n    url: ${e.url}\n`).join('')}shared:\n  idleSeconds: 30\n`;
   return { ollama, list, yaml, stop: () => Promise.all([ollama.stop(), ...list.map((e) => e.stop())]) };
 }
@@ -78,9 +84,13 @@ async function oneHost(cli: string): Promise<number[]> {
   }
 }
 
+/** How the two hosts start: the model loaded on both; or nothing loaded, the agents' first calls at once or in turn. */
+type Start = 'loaded' | 'at once' | 'in turn';
+type TwoHosts = { cached: number; perHost: Record<string, number>; servers: number };
+
 /** Two hosts, two agents in turn over their own files: the share found cached after the first calls, and requests per host. */
-async function twoHosts(cli: string): Promise<{ cached: number; perHost: Record<string, number>; servers: number }> {
-  const e = await engines(2);
+async function twoHosts(cli: string, start: Start): Promise<TwoHosts> {
+  const e = await engines(2, start !== 'loaded');
   const runtime = runtimeDir();
   const home = tempHome(e.yaml); // one user's settings: both clients share one server
   mkdirSync(join(home, 'project'));
@@ -91,15 +101,18 @@ async function twoHosts(cli: string): Promise<{ cached: number; perHost: Record<
     let prompt = 0;
     let cached = 0;
     const perHost: Record<string, number> = {};
-    for (let round = 0; round < 4; round++) {
-      for (const [i, who] of ['ann', 'bob'].entries()) {
-        const r = await clients[i]!.call({ prompt: `Question ${round} of ${who}: which record is largest?`, model: 'reader', files: [`${who}.txt`], useMemory: false });
-        perHost[r.host ?? "?"] = (perHost[r.host ?? "?"] ?? 0) + 1;
-        if (round > 0) {
-          prompt += r.metrics.promptTokens;
-          cached += r.metrics.cachedPromptTokens ?? 0;
-        }
+    const ask = async (round: number, i: number, who: string) => {
+      const question = `Question ${round} of ${who}: which record is largest?`;
+      const r = await clients[i]!.call({ prompt: question, model: 'reader', files: [`${who}.txt`], useMemory: false });
+      perHost[r.host ?? '?'] = (perHost[r.host ?? '?'] ?? 0) + 1;
+      if (round > 0) {
+        prompt += r.metrics.promptTokens;
+        cached += r.metrics.cachedPromptTokens ?? 0;
       }
+    };
+    if (start === 'at once') await Promise.all(['ann', 'bob'].map((who, i) => ask(0, i, who)));
+    for (let round = start === 'at once' ? 1 : 0; round < 4; round++) {
+      for (const [i, who] of ['ann', 'bob'].entries()) await ask(round, i, who);
     }
     const servers = sharedPids(runtime).length;
     return { cached: cached / prompt, perHost, servers };
@@ -117,14 +130,25 @@ export async function benchPrefix(): Promise<{ ok: boolean; lines: string[] }> {
   let ok = true;
   for (const [tag, cli] of builds) {
     const read = await oneHost(cli);
-    const two = await twoHosts(cli);
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
     const mine = tag === 'this build';
     const oneOk = read.every((x) => x <= 0.1);
-    const twoOk = two.cached >= 0.8;
-    if (mine) ok = oneOk && twoOk;
+    if (mine) ok = oneOk;
     lines.push(`prefix: ${tag}: one host, 3 questions over one 40 KB file, 80 facts remembered: the 2nd and 3rd read ${read.map(pct).join(' and ')} of their prompt again (goal ≤ 10%)${mine ? (oneOk ? ' OK' : ' OVER') : ''}`);
-    lines.push(`prefix: ${tag}: two hosts, two agents in turn over their own 30 KB files (4 questions each): ${pct(two.cached)} of prompt tokens cached after their first calls (goal ≥ 80%)${mine ? (twoOk ? ' OK' : ' UNDER') : ''}; requests per host ${JSON.stringify(two.perHost)}, through ${two.servers} shared server${two.servers === 1 ? '' : 's'}`);
+    for (const start of ['loaded', 'at once', 'in turn'] as const) {
+      const two = await twoHosts(cli, start);
+      const twoOk = two.cached >= 0.8;
+      if (mine) ok &&= twoOk;
+      const first = start === 'at once' ? 'at once' : 'one after the other';
+      const room = `two hosts with room, nothing loaded, first calls ${first}`;
+      const how = start === 'loaded' ? 'two hosts holding the model' : room;
+      const verdict = mine ? (twoOk ? ' OK' : ' UNDER') : '';
+      const servers = `${two.servers} shared server${two.servers === 1 ? '' : 's'}`;
+      const where = `requests per host ${JSON.stringify(two.perHost)}, through ${servers}`;
+      const share = `${pct(two.cached)} of prompt tokens cached after their first calls (goal ≥ 80%)${verdict}`;
+      const agents = 'two agents in turn over their own 30 KB files (4 questions each)';
+      lines.push(`prefix: ${tag}: ${how}, ${agents}: ${share}; ${where}`);
+    }
   }
   return { ok, lines };
 }

@@ -6,6 +6,8 @@
  * fits after the cheapest unload (each host with its own memory model), hosts in priority order.
  */
 import type { EngineLoad } from '../engines/engine.js';
+import type { LearnedSpeeds, SpeedBook } from '../generation/speed-learning.js';
+import type { LoadSpeed } from '../loading/load-estimate.js';
 import { HostError } from '../engines/host-error.js';
 import type { ModelsOverview, ModelSummary } from '../models/overview-types.js';
 import type { FleetHost } from './fleet-host.js';
@@ -65,6 +67,14 @@ export interface HostOverview {
   loadedAt: number;
   /** The engine's own load figures (every client's requests), where it publishes them. */
   engineLoad?: EngineLoad;
+  /** What this server measured — its loads' speed, its models' speeds on each host — when the placement gives it. */
+  measured?: Measured;
+}
+
+/** The figures the planner estimates from (stores/metrics.ts loadSpeed, stores/speeds.ts), as placement reads them. */
+export interface Measured {
+  loadSpeed(): LoadSpeed;
+  speeds?: { at(host: string, model: string, task?: string): LearnedSpeeds; book(): SpeedBook } | undefined;
 }
 
 /** How long a placement waits for an engine's fresh load figures (the reading goes on for the next call; the last one is used meanwhile). */

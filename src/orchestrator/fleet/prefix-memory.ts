@@ -23,6 +23,7 @@
  * engine held — the prompt just read is what a slot holds now.
  */
 import { evidenceOf, trustAfter, trusted, type EngineReport, type Evidence, type Trust } from './prefix-evidence.js';
+import type { SlotsTaken } from './reread-or-load.js';
 
 /** Characters a hash block covers: a prefix is known to within this. */
 export const BLOCK_CHARS = 256;
@@ -146,6 +147,19 @@ export class PrefixMemory {
   freeSlot(model: string, slots: number, now = Date.now()): boolean {
     const memory = this.byModel.get(model);
     return !trusted(memory?.trust, now) || (memory?.list.length ?? 0) < Math.max(1, slots);
+  }
+
+  /**
+   * What a prompt of `owner`'s would find in `model`'s `slots` here (reread-or-load.ts): a free slot
+   * (each, while its engine is not believed to keep prompts), one of its own, and when the slot it
+   * would take — the one used longest ago — was last used by another owner. Of another's slot only
+   * that it is taken, and since when: never what it holds.
+   */
+  taken(owner: string, model: string, slots: number, now = Date.now()): SlotsTaken {
+    const list = this.byModel.get(model)?.list ?? [];
+    if (this.freeSlot(model, slots, now)) return { free: true, own: false };
+    if (list.some((s) => s.owner === owner)) return { free: false, own: true };
+    return { free: false, own: false, othersAt: list[oldest(list)]?.at };
   }
 
   /** The models loaded now, as the engine lists them: the slots of every other one are gone, and what they held with them. */

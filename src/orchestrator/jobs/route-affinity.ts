@@ -2,7 +2,9 @@
  * A request goes to the copy of its model whose engine already read its prefix (fleet/prefix-affinity.ts
  * chooses; fleet/prefix-memory.ts remembers what each host was sent). Only with several hosts, and
  * only between copies serving now (loaded, or on an engine that loads by itself): a copy that would
- * have to load is a load decision, never made for a cache. A host that schedules its own replicas
+ * have to load is a load decision, never made for a cache — but one: where every slot of the copy
+ * chosen holds others' recent prompts and a host has room, a copy is loaded there when that takes
+ * less than reading the prompt again (fleet/reread-or-load.ts). A host that schedules its own replicas
  * (`cluster`) is left out: its own router places by prefix. What the engine reads is the system
  * prompt, then the prompt (route-prepare.ts lays it out: what repeats first). What each host is
  * believed to hold is checked against what its engine says it held (`learnHeld`).
@@ -11,9 +13,14 @@ import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { othersCount } from '../fleet/others-load.js';
 import { affinityChoice, type Copy } from '../fleet/prefix-affinity.js';
 import { blockChain, type Sent } from '../fleet/prefix-memory.js';
+import { RECENT_MS, rereadOrLoad } from '../fleet/reread-or-load.js';
 import type { FleetHost } from '../fleet/fleet-host.js';
 import type { Candidate } from '../fleet/windows.js';
+import { estimateSeconds } from '../generation/estimate.js';
+import { hostRates } from '../generation/host-rates.js';
 import type { RouteRequest } from '../generation/route-types.js';
+import { estimateLoadMs } from '../loading/load-estimate.js';
+import { hostFacts } from './plan-estimate.js';
 import type { Prepared } from './route-prepare.js';
 
 /** What the engine reads of a request, as its chain is made of it: the system prompt, then the prompt. */
@@ -73,13 +80,40 @@ interface Queued {
   model: string;
   why: string;
   host?: string;
+  besideBusy?: string;
+  besideWhy?: string;
 }
+
+type UnitOf = (host: string | undefined) => HostOverview;
+type Waiting = (view: HostOverview, model: string) => number;
+type Models = readonly Candidate[];
 
 /**
  * `queue[0]` moved to the loaded copy of its model that holds more of `owner`'s prompt (or keeps other
- * requests' prompts cached), the first choice kept right behind it; nothing changes with one host.
+ * requests' prompts cached), the first choice kept right behind it — or to a copy to load on a host with
+ * room, where every slot of that copy holds others' recent prompts and loading takes less than reading
+ * the prompt again; nothing changes with one host.
  */
-export function preferCachedCopy(owner: string, ask: Prepared, queue: Queued[], models: readonly Candidate[], unit: (host: string | undefined) => HostOverview, waitingAhead: (view: HostOverview, model: string) => number): void {
+export function preferCachedCopy(
+  owner: string,
+  ask: Prepared,
+  queue: Queued[],
+  models: Models,
+  unit: UnitOf,
+  ahead: Waiting,
+): void {
+  cachedCopyFirst(owner, ask, queue, models, unit, ahead);
+  loadBesideOthers(owner, ask, queue, models, unit);
+}
+
+function cachedCopyFirst(
+  owner: string,
+  ask: Prepared,
+  queue: Queued[],
+  models: Models,
+  unit: UnitOf,
+  ahead: Waiting,
+): void {
   const first = queue[0];
   if (!first || first.host === undefined) return;
   // serving now: loaded, or on an engine that serves what it lists (it loads by itself: OpenAI-compatible, another ollm-mcp);
@@ -97,13 +131,66 @@ export function preferCachedCopy(owner: string, ask: Prepared, queue: Queued[], 
       host: m.host!,
       heldChars: prefixes.held(owner, first.model, chain), // its owner's prompts only: never steered by what another agent sent
       freeSlot: prefixes.freeSlot(first.model, prefixSlots(view.host)),
-      queue: loader.requestsOn(first.model) + waitingAhead(view, first.model) + othersCount(othersAt(view, first.model)),
+      queue: loader.requestsOn(first.model) + ahead(view, first.model) + othersCount(othersAt(view, first.model)),
     };
   });
   const choice = affinityChoice(copies);
+  if (choice) moveFirst(queue, { ...first, host: copies[choice.index]!.host, why: `${first.why}; ${choice.why}` });
+}
+
+/** `to`, the first candidate at another host, tried first — never twice —, the first kept right behind it. */
+function moveFirst(queue: Queued[], to: Queued): void {
+  const first = queue[0]!;
+  const later = queue.findIndex((q, i) => i > 0 && q.model === first.model && q.host === to.host);
+  if (later > 0) queue.splice(later, 1);
+  queue.splice(0, 1, to, first);
+}
+
+/** ollm-mcp loads and unloads there, and places by prefix: no self-loading engine, no cluster. */
+const placesCopies = (v: HostOverview) => v.host.engine.can.managesMemory && !v.host.cluster;
+
+/**
+ * `queue[0]`, a loaded copy whose every slot holds others' recent prompts, goes after a copy to load on a
+ * host with room (not loaded there, fits in free memory now; the loader's plan still decides the load)
+ * when that load takes less than reading the prompt again (fleet/reread-or-load.ts; issue 75, finding 10).
+ * The copy loaded is extra (fleet/extra-copies.ts): released once idle, as a rush's is.
+ */
+function loadBesideOthers(owner: string, ask: Prepared, queue: Queued[], models: Models, unit: UnitOf): void {
+  const first = queue[0];
+  if (!first || first.host === undefined) return;
+  const view = unit(first.host);
+  const here = models.find((m) => m.name === first.model && m.host === first.host);
+  if (!view.measured || !here?.loaded || !placesCopies(view)) return;
+  const room = (m: Candidate) => m.host !== undefined && m.host !== first.host && !m.loaded && m.fitsNow && !m.cloud;
+  const rooms = models.filter((m) => m.name === first.model && room(m) && placesCopies(unit(m.host)));
+  if (rooms.length === 0) return;
+  const idle = view.host.settings.model.keepAlive.extraCopyIdleSeconds;
+  const choice = rereadOrLoad({
+    copy: first.host,
+    promptChars: promptChars(ask),
+    promptTokens: ask.promptTokens,
+    promptTokensPerSecond: promptSpeedAt(view, here),
+    slots: view.host.prefixes.taken(owner, first.model, prefixSlots(view.host)),
+    rooms: rooms.map((m) => ({ host: m.host!, loadMs: estimateLoadMs(m.sizeBytes, view.measured!.loadSpeed()) })),
+    now: Date.now(),
+    recentMs: idle > 0 ? idle * 1000 : RECENT_MS,
+  });
   if (!choice) return;
-  const host = copies[choice.index]!.host;
-  const later = queue.findIndex((q, i) => i > 0 && q.model === first.model && q.host === host);
-  if (later > 0) queue.splice(later, 1); // tried first now, never twice
-  queue.splice(0, 1, { ...first, host, why: `${first.why}; ${choice.why}` }, first);
+  const [why, host] = [`${first.why}; ${choice.why}`, rooms[choice.index]!.host!];
+  moveFirst(queue, { ...first, host, why, besideBusy: first.host, besideWhy: choice.extraWhy });
+}
+
+/** The model's prompt speed at `view`'s host: measured there, else from what the host is (generation/estimate.ts). */
+function promptSpeedAt(view: HostOverview, m: Candidate): number {
+  const speeds = view.measured?.speeds;
+  const learned = speeds?.at(view.host.name, m.name) ?? {};
+  const nothing = { loadSeconds: 0, queueSeconds: 0, promptTokens: 0, answerTokens: 0, parts: 1, width: 1, rounds: 0 };
+  return estimateSeconds(nothing, {
+    ...hostRates(speeds?.book() ?? {}, view.host.name, m.name),
+    ...hostFacts(view.overview),
+    sizeBytes: m.sizeBytes,
+    parameterSize: m.parameterSize,
+    promptTokensPerSecond: learned.promptTokensPerSecond,
+    promptFloorTokensPerSecond: learned.promptFloorTokensPerSecond,
+  }).promptTokensPerSecond;
 }

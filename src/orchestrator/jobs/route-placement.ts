@@ -22,11 +22,18 @@ export interface Placement {
   windowed(): Promise<Array<Windowed>>;
 }
 
-/** The placement of `req` now: the hosts it may go to that answer, and their models. */
-export async function placeRequest(parts: Pick<JobParts, 'fleet'>, req: Pick<RouteRequest, 'relayed' | 'signal'>): Promise<Placement> {
+type Asking = Pick<RouteRequest, 'relayed' | 'signal'>;
+
+/**
+ * The placement of `req` now: the hosts it may go to that answer, and their models — each host with
+ * what was measured (load speed, models' speeds) for placement's estimates.
+ */
+export async function placeRequest(parts: Pick<JobParts, 'fleet' | 'records'>, req: Asking): Promise<Placement> {
   const down: Attempt[] = [];
   const views = await reachableHosts(ownHosts(parts.fleet.hosts, req), parts.fleet.hostCooldown, down, req.signal);
-  return placementOf(views, down, req.signal);
+  const { metrics, speeds } = parts.records;
+  const measured = { loadSpeed: () => metrics.loadSpeed(), speeds };
+  return placementOf(views.map((v) => ({ ...v, measured })), down, req.signal);
 }
 
 /** A placement over `views` read already. */
@@ -41,7 +48,7 @@ function placementOf(views: readonly HostOverview[], down: readonly Attempt[], s
  * state now — what is loaded, and since which of the loader's changes; the engine's own figures —
  * with the windows the plan was sized to, not weighed again.
  */
-export async function placedAgain(parts: Pick<JobParts, 'fleet'>, req: Pick<RouteRequest, 'relayed' | 'signal'>, planned: Placement): Promise<Placement> {
+export async function placedAgain(parts: Pick<JobParts, 'fleet' | 'records'>, req: Asking, planned: Placement): Promise<Placement> {
   const now = await placeRequest(parts, req);
   let windows: Promise<Array<Windowed>> | undefined;
   const keep = (before: readonly Windowed[]) =>

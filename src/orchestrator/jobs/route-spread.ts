@@ -25,6 +25,8 @@ export interface Candidacy {
   host?: string;
   /** Moved here because the copy on this host was busy (spreadBusy): loaded for it, it is an extra copy (fleet/extra-copies.ts). */
   besideBusy?: string;
+  /** Why the copy it would load here is extra, when not that the other was busy (fleet/reread-or-load.ts). */
+  besideWhy?: string;
   /** The user's choice (named, configured, preferred, made for the work): served as chosen, never traded for time or a free slot. */
   chosen?: true;
 }

@@ -53,11 +53,17 @@ export class SpeedStore {
     return speedsAt(this.current, host, model, task);
   }
 
-  /** One answer's figures, added with the next group commit (no call waits on it). Never throws. */
+  /**
+   * One answer's figures, added with the next group commit (no call waits on it) — and seen by this
+   * process's estimates at once, so the next call placed before that commit weighs them (issue 75,
+   * finding 10); the committed book replaces it. Never throws.
+   */
   async record(host: string, model: string, sample: SpeedSample, options: { defer?: boolean } = {}): Promise<void> {
     try {
       const at = this.now();
-      this.current = await this.doc.update((book) => learnSpeed(book, host, model, sample, at), { defer: options.defer ?? true });
+      const learn = (book: SpeedBook) => learnSpeed(book, host, model, sample, at);
+      this.current = learn(this.current);
+      this.current = await this.doc.update(learn, { defer: options.defer ?? true });
     } catch (err) {
       log.warn(`speeds: cannot record ${model}'s: ${(err as Error).message}`);
     }
