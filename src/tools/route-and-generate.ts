@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PROFILE_NAMES, TASK_TYPES } from '../orchestrator/index.js';
-import type { RouteResult } from '../orchestrator/jobs/route.js';
+import { routeAndGenerate, type RouteResult } from '../orchestrator/jobs/route.js';
 import { offload, type OffloadResult } from '../orchestrator/jobs/offload.js';
 import { defineTool, type ToolContext } from './define.js';
 import { withNotice } from './memory-schemas.js';
@@ -140,21 +140,38 @@ export const routeAndGenerateTool = defineTool({
     // the format is checked before anything is read or sent
     const format = asked === undefined ? undefined : await prepareFormat(asked);
     const inputs = await readInputArgs(input, ctx.readInputs, ctx.phases);
-    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep' | 'status'>) => ({ ...rest, ...(ctx.relayed && { relayed: true }), ...(rest.model !== undefined && { only: true }), agent: ctx.agent, owner: promptOwner(ctx), ...(ctx.client !== undefined && { client: ctx.client }), ...clientLimitField(ctx.clientLimit), ...(format && { format }), ...(inputs && { inputs }), signal, ...(control && { onPart: control.part, reused: control.reused, keep: control.keep, onStatus: control.status }), ...(ctx.phases && { progress: ctx.phases }) });
+    const request = (signal: AbortSignal, control?: Pick<JobControl, 'part' | 'reused' | 'keep' | 'status'>) => ({
+      ...rest,
+      ...(ctx.relayed && { relayed: true }),
+      ...(rest.model !== undefined && { only: true }),
+      agent: ctx.agent,
+      owner: promptOwner(ctx),
+      ...(ctx.client !== undefined && { client: ctx.client }),
+      ...clientLimitField(ctx.clientLimit),
+      ...(format && { format }),
+      ...(inputs && { inputs }),
+      signal,
+      ...(inputs && control && { onPart: control.part, reused: control.reused, keep: control.keep }),
+      ...(inputs && control && { onStatus: control.status }),
+      ...(ctx.phases && { progress: ctx.phases }),
+    });
+    // the short road: a call without inputs goes from here to the route's plan (route.ts), not through offload's inputs
+    const plan = (req: ReturnType<typeof request>): Promise<OffloadResult> =>
+      inputs ? offload(ctx.orch, req) : routeAndGenerate(ctx.orch, req);
     if (input.dryRun) {
-      const advice = await offload(ctx.orch, request(ctx.signal));
+      const advice = await plan(request(ctx.signal));
       return { structured: advice, text: advice.text }; // a dry run saved nothing and cost nothing
     }
     if (ctx.claimRelayed) {
       // another server of this machine relaying through this one's engine claim: it runs the call as its
       // client's job and keeps that client's ledger — here the generation alone, no second job or ledger line
-      const result = await offload(ctx.orch, request(ctx.signal));
+      const result = await plan(request(ctx.signal));
       return { structured: result, text: result.json === undefined ? renderRoute(result) : JSON.stringify(result.json) };
     }
     // run as a job: answered within the client's limit, whole or handed over (long-call.ts)
     const key = callKey('route_and_generate', ctx.rawArgs, [...(inputs?.docs ?? []).map((d) => `${d.label}\0${d.text}`), ...(inputs?.images ?? [])]);
     return asJob<Routed>(ctx, { tool: 'route_and_generate', key }, async (control) => {
-      const result = await offload(ctx.orch, request(control.signal, control));
+      const result = await plan(request(control.signal, control));
       if (result.json === undefined) return withLedger(ctx, input, inputs, result, (r) => withNotice(ctx.orch.memoryStore, renderRoute(r)), control.spent());
       // a structured answer: the text is its JSON alone, for the caller to parse; who answered is in the structured result
       const text = JSON.stringify(result.json);

@@ -13,8 +13,10 @@ import { HostError } from '../engines/host-error.js';
 import { cancelledText } from '../util/stopping.js';
 import type { PhaseReporter } from '../progress/progress.js';
 import { StreamWatch } from './stream-watch.js';
-import { DEFAULT_MAX_TOKENS } from '../config/agents-schema.js';
-import { ownNumber, type ModelSettings } from '../models/model-settings.js';
+import type { ModelSettings } from '../models/model-settings.js';
+import { answerLimit, limitOn, type SettledLimit } from './answer-limit.js';
+
+export { answerLimit } from './answer-limit.js';
 
 /** A generation's request as any engine takes it (engine.ts), with the watch's limits and the caller's hooks. */
 export interface StreamRequest extends Omit<GenerateRequest, 'onDelta'> {
@@ -189,12 +191,6 @@ function timedOut(which: 'first_token' | 'stall', req: StreamRequest, tokens: nu
   return new HostError('timeout', message, host);
 }
 
-/** The answer's limit: the caller's, else the settings', else the model's own num_predict, else ollm-mcp's default. */
-export function answerLimit(caller: number | undefined, settings: Settings, own?: ModelSettings): number {
-  const mine = ownNumber(own, 'num_predict');
-  return caller ?? settings.options.maxTokens ?? (mine !== undefined && mine > 0 ? mine : DEFAULT_MAX_TOKENS);
-}
-
 /**
  * The parts of a stream request that come from settings, the load and the model: one place for
  * every caller. A sampling option goes only when the caller (`temperature`) or the user's settings
@@ -205,7 +201,16 @@ export function answerLimit(caller: number | undefined, settings: Settings, own?
 export function streamOptions(
   settings: Settings,
   loaded: Pick<LoadOutcome, 'model' | 'keepAlive' | 'contextLength'>,
-  opts: { capabilities: readonly string[]; maxTokens: number | undefined; temperature?: number | undefined; own?: ModelSettings | undefined; system?: string | undefined; callerSystem?: boolean },
+  opts: {
+    capabilities: readonly string[];
+    maxTokens: number | undefined;
+    /** The call's limit, settled once (jobs/call-plan.ts): read, not worked out again. */
+    settled?: SettledLimit | undefined;
+    temperature?: number | undefined;
+    own?: ModelSettings | undefined;
+    system?: string | undefined;
+    callerSystem?: boolean;
+  },
 ): Pick<StreamRequest, 'model' | 'keepAlive' | 'numCtx' | 'temperature' | 'topP' | 'maxTokens' | 'stallMs' | 'firstTokenMs' | 'numParallel' | 'think' | 'system'> {
   const temperature = opts.temperature ?? settings.options.temperature;
   const topP = settings.options.topP;
@@ -216,7 +221,10 @@ export function streamOptions(
     numCtx: loaded.contextLength,
     ...(temperature !== undefined && { temperature }),
     ...(topP !== undefined && { topP }),
-    maxTokens: answerLimit(opts.maxTokens, settings, opts.own),
+    // the call's limit read (jobs/call-plan.ts) where it was settled, else worked out here (compare)
+    maxTokens: opts.settled
+      ? limitOn(opts.maxTokens, opts.settled, opts.own)
+      : answerLimit(opts.maxTokens, settings, opts.own),
     stallMs: settings.ollama.stallTimeoutMs,
     firstTokenMs: settings.ollama.firstTokenTimeoutMs,
     numParallel: settings.ollama.numParallel,

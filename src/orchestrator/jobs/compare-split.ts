@@ -10,6 +10,7 @@ import type { InputDoc } from '../generation/input-doc.js';
 import { compareMetrics, ZERO, type CompareEntry, type CompareRequest } from '../generation/compare-parts.js';
 import type { RouteRequest, RouteResult } from '../generation/route-types.js';
 import { planOffload } from './offload-plan.js';
+import { callOf } from './call-plan.js';
 import { runSplit } from './split-run.js';
 import { routeAndGenerate } from './route.js';
 import { wholeRequest, withInputs } from './offload.js';
@@ -21,7 +22,13 @@ function notItsAnswer(model: string, r: Pick<RouteResult, 'model' | 'provider'>)
   return undefined;
 }
 
-export async function compareSplit(job: JobParts, req: CompareRequest, model: string, docs: readonly InputDoc[], where: { host?: string }): Promise<CompareEntry> {
+export async function compareSplit(
+  parts: JobParts,
+  req: CompareRequest,
+  model: string,
+  docs: readonly InputDoc[],
+  where: { host?: string },
+): Promise<CompareEntry> {
   const route: RouteRequest = {
     prompt: req.prompt,
     intent: req.prompt, // the inputs' text never decides the work
@@ -34,6 +41,7 @@ export async function compareSplit(job: JobParts, req: CompareRequest, model: st
     ...(req.format && { format: req.format }),
     ...(req.signal && { signal: req.signal }),
   };
+  const job = callOf(parts, route); // this model's run settled once: its plan, its parts and the route read it
   try {
     const plan = await planOffload(job, route, docs);
     if (plan.kind === 'refuse') return { model, ...where, text: '', error: plan.message, metrics: ZERO };

@@ -10,7 +10,7 @@
 import { fitWithin, limitReason } from '../generation/limit-fit.js';
 import type { RouteRequest } from '../generation/route-types.js';
 import { combineRounds, type WindowPlan } from '../generation/split-plan.js';
-import { answerLimit } from '../generation/stream.js';
+import type { CallParts } from './call-plan.js';
 import type { Windowed } from '../fleet/windows.js';
 import { othersAt, type HostOverview } from '../fleet/placement.js';
 import { coldLoadEstimates } from '../loading/load-estimate.js';
@@ -53,13 +53,22 @@ function splitWithinLimit(job: JobParts, req: Pick<RouteRequest, 'clientLimitMs'
 }
 
 /** The model to split for instead of `planned` when only it finishes within the client's limit, with why: the planner's choice (`planned`) and the others that can take the input in parts, each by its window plan. */
-export function withinLimit<M extends SplitOption['model']>(job: JobParts, req: RouteRequest, views: readonly HostOverview[], planned: M, others: readonly M[], estimate: (m: M) => WindowPlan, ratioOf: (m: string) => number, inputEstimate: number): { model: M; why: string } | undefined {
+export function withinLimit<M extends SplitOption['model']>(
+  job: CallParts,
+  req: RouteRequest,
+  views: readonly HostOverview[],
+  planned: M,
+  others: readonly M[],
+  estimate: (m: M) => WindowPlan,
+  ratioOf: (m: string) => number,
+  inputEstimate: number,
+): { model: M; why: string } | undefined {
   if (req.clientLimitMs === undefined) return undefined;
   const options = [planned, ...others].flatMap((model) => {
     const w = estimate(model);
     return w.whole || 'impossible' in w ? [] : [{ model, partTokens: w.partTokens, partAnswerTokens: w.partAnswerTokens, carriedTokens: w.carriedTokens, inputTokens: Math.ceil(inputEstimate * ratioOf(model.name)) }];
   });
   if (options[0]?.model !== planned) return undefined;
-  const moved = splitWithinLimit(job, req, views, options, answerLimit(req.maxTokens, job.settings));
+  const moved = splitWithinLimit(job, req, views, options, req.maxTokens ?? job.call.answer.tokens);
   return moved && { model: options[moved.index]!.model, why: moved.why };
 }

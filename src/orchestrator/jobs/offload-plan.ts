@@ -9,11 +9,11 @@
  * tokenizer where it has one (a sample of the very input), else the estimate corrected by what
  * the engine reported for earlier prompts (generation/token-count.ts).
  */
-import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
+import { callOf, type CallParts } from './call-plan.js';
 import { findModel } from '../models/catalog.js';
 import type { HostOverview } from '../fleet/placement.js';
-import { inferWork, routeRanking, type Ranking } from './work.js';
+import { routeRanking, type Ranking } from './work.js';
 import { notCandidateBecause } from '../generation/routing-rules.js';
 import type { Attempt } from '../generation/route-types.js';
 import type { ProfileName, TaskType } from '../config/profiles.js';
@@ -100,8 +100,10 @@ type Ranked = Windowed & { why?: string; chosen?: true };
  * and the work's profile; a named model alone. `all`: every model here, which the route's ranking
  * — made here once, for any window — orders; the plan's requests take it to their windows.
  */
-function routeOrder(job: JobParts, req: RouteRequest, models: Array<Windowed>, all: Array<Windowed>): { order: Ranked[]; profile: ProfileName; task: TaskType; ranking?: Ranking } {
-  const work = inferWork(job, req);
+type Order = { order: Ranked[]; profile: ProfileName; task: TaskType; ranking?: Ranking };
+
+function routeOrder(job: CallParts, req: RouteRequest, models: Array<Windowed>, all: Array<Windowed>): Order {
+  const work = job.call.work(); // the call's, inferred once: the route that runs the plan reads the same
   if (req.model) return { order: [findModel(models, req.model)].filter((m): m is Windowed => m !== undefined), profile: work.profile, task: work.task };
   const local = models.filter((m) => !m.cloud && m.contextWindow > 0);
   const ranking = routeRanking(job, work, req, all, 0, coldLoadEstimates(all, job.records.metrics.loadSpeed()));
@@ -180,8 +182,10 @@ function ratioFor(job: JobParts, req: RouteRequest, model: string): number | und
   return req.tokenRatios?.get(model) ?? job.records.metrics.tokenRatio(model);
 }
 
-/** `shortGuide`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
-export async function planOffload(job: JobParts, req: RouteRequest, docs: readonly InputDoc[], shortGuide?: string): Promise<OffloadPlan> {
+type Docs = readonly InputDoc[];
+/** `short`: a shorter form of req.guide, for parts whose window cannot hold the whole guide. */
+export async function planOffload(from: JobParts, req: RouteRequest, docs: Docs, short?: string): Promise<OffloadPlan> {
+  const job = callOf(from, req); // the call's parts as it settled them (call-plan.ts), or settled now
   const placement = await placeRequest(job, req);
   const { views, down, listed } = placement;
   if (views.length === 0) return { kind: 'whole', planned: { placement } }; // the route says what is down, or asks the fallback
@@ -189,8 +193,8 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   const models = all.filter((m) => m.fits && m.capabilities.includes('completion'));
   const rendered = renderInputs(docs);
   const inputEstimate = estimateTokens(rendered);
-  const fixed = fixedText(job, req, shortGuide);
-  const answerTokens = answerReserve(req.maxTokens, answerLimit(req.maxTokens, job.settings));
+  const fixed = fixedText(job, req, short);
+  const answerTokens = answerReserve(req.maxTokens, req.maxTokens ?? job.call.answer.tokens);
   const maxParts = job.settings.inputs.maxParts;
   const ratioOf = (m: string) => ratioFor(job, req, m) ?? 1;
   const estimate = (m: Windowed) => {
@@ -216,7 +220,6 @@ export async function planOffload(job: JobParts, req: RouteRequest, docs: readon
   if (!chosen) return { kind: 'refuse', message: `No local model can run this input (~${inputEstimate} tokens, estimated), whole or split — ${whyEach(job, req, here, estimatedWhy)}. Next: ${NEXT}.` };
   // the chosen model cannot after all (counted by its tokenizer): the others are said too, unless the caller named it
   const nor = () => (req.model ? '' : ` The other models here: ${whyEach(job, req, here, estimatedWhy, chosen) || 'none'}.`);
-
   const why = req.model ? {} : { why: limited ? `${chosenWhy(chosen, order, estimatedWhy)}; ${limited.why}` : chosenWhy(chosen, order, estimatedWhy) };
   const host = hostOf(views, chosen);
   const tokens = engineTokens(host.engine, chosen.name);

@@ -10,7 +10,7 @@
  * runs a model with less than it reports), the job is planned again once for it (window-replan.ts).
  */
 import type { JobParts } from './parts.js';
-import { forAgent } from './agent-parts.js';
+import { planCall, type CallParts } from './call-plan.js';
 import type { PhaseBoard } from '../progress/progress.js';
 import type { InputDoc } from '../generation/input-doc.js';
 import type { GatheredInputs, ReadEntry, SkippedEntry } from '../inputs/types.js';
@@ -23,7 +23,6 @@ import { checkCitations, CITE_INSTRUCTION, type CitationReport } from '../inputs
 import type { TokenCounter } from '../generation/token-count.js';
 import { leftOutNote } from '../generation/split-plan.js';
 import { aboutSeconds } from '../generation/estimate.js';
-import { answerLimit } from '../generation/stream.js';
 
 /** How to cite, in the fewest words: what parts carry when their window cannot hold CITE_INSTRUCTION (split-plan.ts). */
 const CITE_SHORT = 'Cite inputs as path:line.';
@@ -76,7 +75,6 @@ export function readSummary(inputs: GatheredInputs): NonNullable<OffloadResult['
 }
 
 export async function offload(shared: JobParts, req: OffloadRequest): Promise<OffloadResult> {
-  const job = forAgent(shared, req.agent); // the plan too is made with the calling agent's settings
   const { inputs, onPart, reused, keep, onStatus, ...rest } = req;
   const tokenRatios = ratiosIn(reused);
   const images = [...(req.images ?? []), ...(inputs?.images ?? [])];
@@ -90,6 +88,8 @@ export async function offload(shared: JobParts, req: OffloadRequest): Promise<Of
   const cites = docs.length > 0 ? { guide: CITE_INSTRUCTION, ...(!req.dryRun && { check: (text: string) => unheld(checkCitations(text, read)) }) } : {};
   // the work is the caller's prompt: the inputs' text (an error code in a log, a fence in a file) never decides it
   const base: RouteRequest = { ...rest, ...(tokenRatios && { tokenRatios }), ...(images.length && { images }), ...(byReference && { inputsByReference: true }), ...(docs.length > 0 && { intent: req.prompt }), ...cites };
+  // settled once for every request of the call: the calling agent's parts, the work, the answer's limit (call-plan.ts)
+  const job = planCall(shared, base);
   const info = inputs && readSummary(inputs);
   const run = async (): Promise<OffloadResult> => {
     const plan: OffloadPlan = docs.length ? await planOffload(job, base, docs, CITE_SHORT) : { kind: 'whole' };
@@ -119,10 +119,11 @@ export function unheld(r: CitationReport): string | undefined {
 }
 
 /** A dry run of a split job: the route's advice for one part, its time that of the whole plan (plan-estimate.ts). */
-async function splitDryRun(job: JobParts, req: RouteRequest, plan: SplitPlan): Promise<OffloadResult> {
+async function splitDryRun(job: CallParts, req: RouteRequest, plan: SplitPlan): Promise<OffloadResult> {
   // what a part's request reads on average (the route adds the system prompt it carries)
   const partPrompt = Math.ceil(plan.parts.reduce((n, p) => n + p.tokens, 0) / Math.max(1, plan.parts.length));
-  const shape = { parts: plan.parts.length, width: plan.width, rounds: plan.rounds, finalMaxTokens: answerLimit(req.maxTokens, job.settings) };
+  const finalMaxTokens = req.maxTokens ?? job.call.answer.tokens; // the call's limit, as settled
+  const shape = { parts: plan.parts.length, width: plan.width, rounds: plan.rounds, finalMaxTokens };
   const first = await routeAndGenerate(job, { ...partRequest(req, plan), prompt: req.prompt, model: plan.model, ...(plan.why && { chosenBecause: plan.why }), maxTokens: plan.partAnswerTokens, promptTokens: partPrompt, plan: shape }, plan.planned);
   const seconds = first.advice?.expectedSeconds ?? 0;
   const about = first.advice ? aboutSeconds({ seconds, known: first.advice.speedMeasured }) : `about ${seconds} s`;

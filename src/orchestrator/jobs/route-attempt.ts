@@ -153,7 +153,13 @@ async function generate(t: Trial, candidate: Candidacy, unit: HostOverview, load
     const model = here.models.find((m) => m.name === candidate.model);
     const own = { own: model?.own, system: ask.system, callerSystem: req.system !== undefined };
     const out = await streamGenerate(host.engine, {
-      ...streamOptions(parts.settings, loaded, { capabilities: model?.capabilities ?? [], maxTokens: req.maxTokens, temperature: req.temperature, ...own }),
+      ...streamOptions(parts.settings, loaded, {
+        capabilities: model?.capabilities ?? [],
+        maxTokens: req.maxTokens,
+        settled: ask.answer, // the call's limit as its plan settled it (jobs/call-plan.ts)
+        temperature: req.temperature,
+        ...own,
+      }),
       prompt: ask.prompt,
       ...(req.images && { images: req.images }),
       ...(req.format && { format: req.format.format }),

@@ -9,7 +9,6 @@
  * (generation/schedule.ts, the times the dry run counts). A named model stays: its requests take
  * turns between clients on its slots (loading/slot-gate.ts, with `slotsOf` and `clientOf` here).
  */
-import { answerLimit } from '../generation/stream.js';
 import { findModel, similarModels } from '../models/catalog.js';
 import { nearModels } from '../engines/model-names.js';
 import type { HostOverview } from '../fleet/placement.js';
@@ -83,7 +82,8 @@ export async function listCandidates(parts: JobParts, req: RouteRequest, ask: Pr
     ask.work.how = ranking.how;
     for (const r of ranking.selection?.ranked ?? []) if (!queue.some((q) => q.model === r.model && q.host === r.host)) queue.push(r);
     if (views.length > 1) {
-      const typical = answerLimit(undefined, parts.settings);
+      // another request's answer: the limit of one that sets none, as the call settled it
+      const typical = ask.answer.tokens;
       const speeds = parts.records.metrics.all();
       const backlog = (c: Candidacy) => backlogPerSlot(unit(c.host), c.model, unit(c.host).host.loader.waitingAhead(c.model, clientOf(req), ask.maxTokens), typical, speeds[c.model]?.avgTokensPerSecond);
       const waitMs = (c: Candidacy) => {

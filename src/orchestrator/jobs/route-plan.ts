@@ -7,7 +7,7 @@
  * placement and ranking (`Planned`), so a call is placed and ranked once.
  */
 import type { Attempt, RouteRequest } from '../generation/route-types.js';
-import { forAgent } from './agent-parts.js';
+import { callOf, type CallParts } from './call-plan.js';
 import type { PlanShape } from './plan-estimate.js';
 import type { JobParts } from './parts.js';
 import { listCandidates, type Candidates } from './route-candidates.js';
@@ -27,8 +27,8 @@ export interface Planned {
 }
 
 export interface RoutePlan {
-  /** The calling agent's parts (its settings, router and system prompt). */
-  parts: JobParts;
+  /** The calling agent's parts (settings, router, system prompt), and what the call settled once (call-plan.ts). */
+  parts: CallParts;
   req: RouteAsk;
   ask: Prepared;
   /** What was tried or found so far: the hosts that are down, a named model that cannot take it; a run adds its attempts. */
@@ -39,10 +39,15 @@ export interface RoutePlan {
   started: number;
 }
 
-/** The plan of `req`: shaped, placed (or on `planned`'s placement) and its candidates ranked (or `planned`'s ranking taken to its window). */
+/**
+ * The plan of `req`: shaped, placed (or on `planned`'s placement) and its candidates ranked (or
+ * `planned`'s ranking taken to its window). `shared`: the call's parts when it settled them
+ * (call-plan.ts: a request of a planned call), else the call is settled here.
+ */
 export async function planRoute(shared: JobParts, req: RouteAsk, planned?: Planned): Promise<RoutePlan> {
   const started = performance.now();
-  const parts = forAgent(shared, req.agent); // the calling agent's settings, router and system prompt
+  // the calling agent's settings, router and system prompt, the work and the answer's limit: settled once a call
+  const parts = callOf(shared, req);
   const ask = await prepare(parts, req);
   // every host that answers, whatever its engine; with none, the cloud fallback (elsewhere.ts)
   const placement = planned ? (planned.again ? await placedAgain(parts, req, planned.placement) : planned.placement) : await placeRequest(parts, req);

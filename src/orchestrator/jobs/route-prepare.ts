@@ -12,10 +12,10 @@
 import { estimateTokens } from '../generation/classify.js';
 import { answerReserve, contextNeeded } from '../generation/context-need.js';
 import type { RouteRequest } from '../generation/route-types.js';
-import { answerLimit } from '../generation/stream.js';
+import type { SettledLimit } from '../generation/answer-limit.js';
 import type { MemoryProvider } from '../memory/memory-hook.js';
-import type { JobParts } from './parts.js';
-import { inferWork, type Work } from './work.js';
+import type { CallParts } from './call-plan.js';
+import type { Work } from './work.js';
 
 /** The request made ready to route: its work, system prompt and token counts. */
 export interface Prepared {
@@ -28,6 +28,8 @@ export interface Prepared {
   /** What the engine is sent as the prompt: the caller's (its inputs first), then the remembered facts chosen for it. */
   prompt: string;
   maxTokens: number;
+  /** The call's limit for a request that sets none (call-plan.ts): what the attempt's limit on a model is read from. */
+  answer: SettledLimit;
   temperature?: number | undefined;
   /** The prompt and system estimated here, and as counted for the model (the caller's count where it gave one). */
   estimated: number;
@@ -46,18 +48,19 @@ async function memoriesFor(memory: MemoryProvider, prompt: string, budgetTokens:
   }
 }
 
-export async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepared> {
-  const { settings } = parts;
+export async function prepare(parts: CallParts, req: RouteRequest): Promise<Prepared> {
+  const { settings, call } = parts;
   // the caller's words decide the kind of work, never the text of inputs read for it
   const words = req.intent ?? req.prompt;
+  // the call's work, inferred once for all its requests: this request's own copy, as its ranking may change the profile
   let work: Work | undefined;
-  const workOf = () => (work ??= inferWork(parts, req));
+  const workOf = () => (work ??= { ...call.work() });
   if (req.progress) req.progress.enter({ kind: 'starting', what: `choosing a model for ${workOf().profile} work` });
   const notes: string[] = [];
   const memoryText = req.useMemory !== false && parts.memory ? await memoriesFor(parts.memory, words, settings.memory.promptBudgetTokens, notes) : '';
   const system = [parts.project?.systemPrompt, parts.agentSystem, req.system, req.guide].filter((s): s is string => Boolean(s)).join('\n\n') || undefined;
   const prompt = memoryText ? `${req.prompt}\n\n${memoryText}` : req.prompt;
-  const maxTokens = answerLimit(req.maxTokens, settings);
+  const maxTokens = req.maxTokens ?? call.answer.tokens;
   const estimated = estimateTokens(`${system ?? ''}\n${prompt}`);
   // the caller may have counted the prompt for the model it names (offload: its tokenizer or calibration)
   const promptTokens = req.promptTokens !== undefined ? Math.max(estimated - estimateTokens(req.prompt), 0) + req.promptTokens : estimated;
@@ -73,6 +76,7 @@ export async function prepare(parts: JobParts, req: RouteRequest): Promise<Prepa
     system,
     prompt,
     maxTokens,
+    answer: call.answer,
     ...(temperature !== undefined && { temperature }),
     estimated,
     promptTokens,

@@ -1,0 +1,111 @@
+/**
+ * A call settles once what all its requests share (issue 74, Deliver 1; jobs/call-plan.ts): the
+ * work is inferred once (work.ts inferWork), the calling agent's parts made once (agent-parts.ts
+ * forAgent) and the answer's limit worked out once (generation/answer-limit.ts) — whether the call
+ * is quick (no inputs), reads an input whole, is a dry run, or runs as an agent with settings of
+ * its own. The three functions are counted where every module imports them: a second call of any
+ * of them on the call's way fails here.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { routeAndGenerateTool } from '../../src/tools/route-and-generate.js';
+import type { Orchestrator } from '../../src/orchestrator/index.js';
+import { FakeOllama } from '../fake-ollama/server.js';
+import { coreFor } from '../helpers/core.js';
+import { tempDir } from '../helpers/temp.js';
+
+const counts = vi.hoisted(() => ({ inferWork: 0, forAgent: 0, answerLimit: 0 }));
+
+vi.mock('../../src/orchestrator/jobs/work.js', async (original) => {
+  const m = await original<typeof import('../../src/orchestrator/jobs/work.js')>();
+  return { ...m, inferWork: (...a: Parameters<typeof m.inferWork>) => (counts.inferWork++, m.inferWork(...a)) };
+});
+vi.mock('../../src/orchestrator/jobs/agent-parts.js', async (original) => {
+  const m = await original<typeof import('../../src/orchestrator/jobs/agent-parts.js')>();
+  return { ...m, forAgent: (...a: Parameters<typeof m.forAgent>) => (counts.forAgent++, m.forAgent(...a)) };
+});
+// settledLimit works the limit out (it calls answerLimit inside its own module, which no mock sees): both count
+vi.mock('../../src/orchestrator/generation/answer-limit.js', async (original) => {
+  const m = await original<typeof import('../../src/orchestrator/generation/answer-limit.js')>();
+  return {
+    ...m,
+    answerLimit: (...a: Parameters<typeof m.answerLimit>) => (counts.answerLimit++, m.answerLimit(...a)),
+    settledLimit: (...a: Parameters<typeof m.settledLimit>) => (counts.answerLimit++, m.settledLimit(...a)),
+  };
+});
+
+const AGENT = 'terse-agent';
+const YAML = `ram:\n  budget: "100%"\n  bufferBytes: 0\nagents:\n  ${AGENT}:\n    system: Answer in one line.\n`;
+
+let fake: FakeOllama;
+let core: Orchestrator;
+let root: string;
+
+async function client(name: string): Promise<Client> {
+  const server = new McpServer({ name: 'ollm-test', version: '1' });
+  routeAndGenerateTool(server, core);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const c = new Client({ name, version: '1' });
+  await Promise.all([server.connect(serverSide), c.connect(clientSide)]);
+  return c;
+}
+
+type Answer = { text: string; structured: Record<string, unknown> };
+
+/** One call, each of the three entered once on its way (a dry run generates nothing, but infers its work to advise). */
+async function once(c: Client, args: Record<string, unknown>): Promise<Answer> {
+  const res = await c.callTool({ name: 'route_and_generate', arguments: args });
+  const text = (res.content as Array<{ text: string }>)[0]!.text;
+  expect(res.isError, text).not.toBe(true);
+  expect(counts).toEqual({ inferWork: 1, forAgent: 1, answerLimit: 1 });
+  return { text, structured: (res.structuredContent ?? {}) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
+  fake.reply('A short answer.');
+  root = tempDir('ollm-project-');
+  writeFileSync(join(root, 'notes.txt'), 'the build broke on Tuesday\n');
+  const project = { name: 'p', root, explicit: true, tools: { disabled: [] }, description: 'p' };
+  core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML, project });
+}, 30_000);
+
+afterAll(async () => {
+  await core?.shutdown();
+  await fake?.stop();
+});
+
+beforeEach(() => {
+  counts.inferWork = 0;
+  counts.forAgent = 0;
+  counts.answerLimit = 0;
+});
+
+describe('a call settles its work, its agent parts and its answer limit once', () => {
+  it('a quick call naming its model', async () => {
+    const r = await once(await client('bench'), { prompt: 'hi', model: 'llama3.2', maxTokens: 16, useMemory: false });
+    expect(r.structured.model).toBe('llama3.2:latest');
+  });
+
+  it('a quick routed call, with no limit of its own', async () => {
+    await once(await client('bench'), { prompt: 'Write a haiku about autumn.', useMemory: false });
+  });
+
+  it('a call of an agent with settings of its own', async () => {
+    await once(await client(AGENT), { prompt: 'Summarise why builds break.', useMemory: false });
+    expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain('Answer in one line.');
+  });
+
+  it('a call reading an input whole, and its dry run', async () => {
+    const c = await client('bench');
+    const r = await once(c, { prompt: 'When did the build break?', files: ['notes.txt'], useMemory: false });
+    expect(r.structured.inputs).toBeDefined();
+    counts.inferWork = counts.forAgent = counts.answerLimit = 0;
+    const asked = { prompt: 'When did the build break?', files: ['notes.txt'], useMemory: false };
+    const dry = await once(c, { ...asked, dryRun: true });
+    expect(dry.structured.advice).toBeDefined();
+  });
+});
