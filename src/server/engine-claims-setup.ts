@@ -9,7 +9,10 @@ import { log } from '../orchestrator/util/log.js';
 import type { CoreParts } from './core.js';
 import type { Serving } from './serving.js';
 import { release } from './shared/build.js';
-import { answerChallenge, EngineClaims, newToken, type Endpoint } from './shared/engine-claims.js';
+import { answerChallenge, EngineClaims, engineKey, newToken, type Endpoint } from './shared/engine-claims.js';
+import { Leases } from '../orchestrator/engines/holds/leases.js';
+import type { HoldDesk } from '../orchestrator/engines/holds/desk.js';
+import { holdDoor } from './shared/hold-door.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerToken, matchToken } from './http-guard.js';
@@ -30,7 +33,7 @@ export const RELAYED_TOOLS = ['list_models', 'show_model', 'route_and_generate']
  * its MCP handler (http.ts, with the claim's token) loaded by the first request that comes — most
  * servers are never called there, and none waits for that code to claim an engine.
  */
-async function endpoint(serving: Serving): Promise<Endpoint> {
+async function endpoint(serving: Serving, desk: HoldDesk): Promise<Endpoint> {
   const token = newToken();
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -41,6 +44,7 @@ async function endpoint(serving: Serving): Promise<Endpoint> {
   const port = (server.address() as AddressInfo).port;
   let handler: Promise<unknown> | undefined;
   const tokens = [{ value: token, source: 'an engine claim', agent: CLAIM_AGENT }];
+  server.on('upgrade', holdDoor(desk, tokens)); // holds on loaded models, lent to servers relaying here (holds/)
   const load = () => (handler ??= import('./http.js').then((m) => m.serveOverHttp(serving, { host: '127.0.0.1', port, tokens, alongside: true, server, only: RELAYED_TOOLS, challenge: (req, res) => answerChallenge(req, res, token) })));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     // a proof of the claim (engine-claims.ts proves: a challenge, answered with this pid and the token's MAC) is
@@ -75,8 +79,9 @@ export async function engineClaims(serving: Serving, env: NodeJS.ProcessEnv = pr
     log.warn(`engine claims: ${(err as Error).message} — this server plans every engine it names`);
     return undefined;
   }
-  const claims = new EngineClaims(dir, () => endpoint(serving));
+  const leases = new Leases();
+  const claims = new EngineClaims(dir, () => endpoint(serving, leases.desk));
   process.once('exit', () => claims.releaseSync());
   claims.warm(); // its endpoint listening before the first claim needs it
-  return (kind, url) => claims.claim(kind, url);
+  return (kind, url) => ({ ...claims.claim(kind, url), leases: leases.of(engineKey(kind, url)) });
 }

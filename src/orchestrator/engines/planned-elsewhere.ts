@@ -26,6 +26,9 @@
 import type { Engine, EngineCapabilities, GenerateRequest } from './engine.js';
 import { HostError } from './host-error.js';
 import { OllmEngine } from './ollm/ollm-engine.js';
+import { call, on, relay } from './planner-relay.js';
+import { closedFor, heldGenerate, type EngineLeases, type Lent } from './holds/leases.js';
+import type { HoldClient } from './holds/client.js';
 import { log } from '../util/log.js';
 import { ownProcessAlive, stillTheProcess } from '../util/own-process.js';
 
@@ -42,6 +45,8 @@ export interface EngineClaim {
   planner(): Promise<Planner | undefined>;
   /** Whether this server still holds the claim, as its file says now (no network). Never throws. */
   holds(): Promise<boolean>;
+  /** Holds of loaded models, lent by the planner to the servers relaying to it (holds/): absent, none. */
+  leases?: EngineLeases;
 }
 
 /**
@@ -59,6 +64,8 @@ export interface Shared {
   settle(): Promise<void>;
   /** The planning server while another one plans it; undefined while this one does. */
   readonly plannedBy: Planner | undefined;
+  /** While this server plans the engine, holds on its loaded models are lent from its loader (holds/desk.ts). */
+  lend(lent: Lent): void;
 }
 
 /** Who plans `engine`, when other servers on the machine may use it too; undefined for an engine only this server uses. */
@@ -71,9 +78,6 @@ const STRAIGHT = new Set<PropertyKey>(['pull', 'delete', 'create', 'copy']);
 
 /** Calls that make the engine load or evict: made only while this server holds the claim. */
 const MEMORY = new Set<PropertyKey>(['load', 'unload', 'generate']);
-
-/** Where a call sent to the planner takes its CallOptions (the signal it is stopped by). */
-const OPTIONS_AT: Partial<Record<PropertyKey, number>> = { version: 0, list: 0, ps: 0, report: 0, show: 1, generate: 1, tokenize: 2 };
 
 /** A call sent to the planner without an answer this long has the claim proven again, ms. */
 export const SUSPECT_MS = 2000;
@@ -98,6 +102,8 @@ export interface PlannedElsewhereOptions {
 class Planning implements Shared {
   planner: Planner | undefined;
   box: OllmEngine | undefined;
+  /** The holds this server is lent by the planner (holds/client.ts), while another server plans the engine. */
+  holds: HoldClient | undefined;
   /** The claim being asked now: one question at a time, for every call. */
   settling: Promise<void> | undefined;
   /** When the claim last answered, ms. */
@@ -112,6 +118,11 @@ class Planning implements Shared {
 
   get plannedBy(): Planner | undefined {
     return this.planner;
+  }
+
+  lend(lent: Lent): void {
+    const plans = async () => !this.planner && (await this.claim.holds());
+    this.claim.leases?.desk.lend(this.claim.leases.key, { ...lent, engine: this.direct, plans });
   }
 
   settle(): Promise<void> {
@@ -131,45 +142,14 @@ class Planning implements Shared {
     const sendable = now && stillTheProcess(now.pid, this.options.alive ?? ownProcessAlive);
     this.box = now && new OllmEngine({ name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${this.direct.who} (process ${now.pid})`, timeoutMs, parallel, sendable }); // the 2025 era: the SDK's era probe (versionNegotiation auto) sometimes left the first call "Not connected" (test/e2e/agents.test.ts, 2 runs of 3)
     if (this.box) this.box.onPs = (running) => this.onPs?.(running);
+    this.holds?.close();
+    this.holds = now && sendable && this.claim.leases?.client(now, sendable);
   }
 
   /** The engine a call of `prop` goes to now. */
   target(prop: PropertyKey): Engine {
     return STRAIGHT.has(prop) ? this.direct : (this.box ?? this.direct);
   }
-}
-
-const on = (engine: Engine, prop: PropertyKey) => (engine as unknown as Record<PropertyKey, unknown>)[prop];
-const call = (engine: Engine, prop: PropertyKey, args: unknown[]) => (on(engine, prop) as (...a: unknown[]) => unknown).apply(engine, args);
-
-/**
- * A call sent to the planner (`first`): once it went `suspectMs` without an answer or any progress
- * (a generation's tokens), the claim is proven again, and again each `suspectMs` it stays silent (one
- * settle at a time for all calls); once another server — or this one — plans the engine, the call
- * is stopped there and sent once to that one. A call that moves is never a reason to prove it.
- */
-function relay(p: Planning, first: Engine, prop: PropertyKey, args: unknown[], suspectMs: number): Promise<unknown> {
-  const at = OPTIONS_AT[prop];
-  if (at === undefined) return call(first, prop, args) as Promise<unknown>;
-  const given = (args[at] ?? {}) as { signal?: AbortSignal };
-  const moved = new AbortController();
-  const sent = [...args];
-  sent[at] = { ...given, signal: given.signal ? AbortSignal.any([given.signal, moved.signal]) : moved.signal };
-  let movedAt = Date.now();
-  const req = prop === 'generate' ? (args[0] as GenerateRequest | undefined) : undefined;
-  if (req) sent[0] = { ...req, onDelta: (d: Parameters<GenerateRequest['onDelta']>[0]) => ((movedAt = Date.now()), req.onDelta(d)) };
-  const watch = setInterval(() => {
-    if (Date.now() - movedAt < suspectMs) return; // it moves: the planner is there
-    if (p.settling === undefined && Date.now() - p.settledAt >= suspectMs) void p.settle().then(() => p.box !== first && moved.abort());
-    else void p.settling?.then(() => p.box !== first && moved.abort());
-  }, suspectMs);
-  watch.unref?.();
-  return (call(first, prop, sent) as Promise<unknown>)
-    .catch(async (err: unknown) => {
-      if (!moved.signal.aborted || given.signal?.aborted) throw err;
-      return call(p.target(prop), prop, args); // the planner went away under it: sent once to the one that plans now
-    })
-    .finally(() => clearInterval(watch));
 }
 
 /** `direct`, reached through whichever server plans it (see above); `shared` tells and settles who. */
@@ -186,13 +166,17 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
     if (first === direct) return call(first, prop, args);
     // relayed here while this server planned the engine (it was stopped meanwhile, and its caller has gone on without it): never sent on
     if (prop === 'generate' && (args[0] as GenerateRequest | undefined)?.relayed) return Promise.reject(notSentOn());
-    return relay(p, first, prop, args, suspectMs).catch(async (err: unknown) => {
-      if (!gone(err)) throw err;
-      await p.settle();
-      const next = p.target(prop);
-      if (next === first || typeof on(next, prop) !== 'function') throw err;
-      return call(next, prop, args);
-    });
+    const through = () =>
+      relay(p, first, prop, args, suspectMs).catch(async (err: unknown) => {
+        if (!gone(err)) throw err;
+        await p.settle();
+        const next = p.target(prop);
+        if (next === first || typeof on(next, prop) !== 'function') throw err;
+        return call(next, prop, args);
+      });
+    // under a hold the planner lent on the model, a generation goes straight to the engine (holds/)
+    if (prop !== 'generate' || !p.holds || !claim.leases) return through();
+    return heldGenerate(p.holds, claim.leases.key, direct, args, through);
   };
 
   /** A load or unload of this server's plan, found stale: another server plans the engine now (its adapter would load nothing). */
@@ -211,6 +195,9 @@ export function plannedElsewhere(direct: Engine, claim: EngineClaim, options: Pl
       // a load or unload this server planned is stale now: never sent to the new planner as if it were done there
       if (p.planner && prop !== 'generate') throw moved(prop, args);
     }
+    // a load or unload this server sends as the planner: the model's holds revoked and their requests ended first
+    const leases = claim.leases;
+    if (!p.planner && prop !== 'generate' && leases) return closedFor(leases, prop, args, () => dispatch(prop, args));
     return dispatch(prop, args);
   };
 

@@ -10,7 +10,8 @@ import { OpenAIBackend } from '../engines/openai/openai.js';
 import { OpenAIEngine } from '../engines/openai/openai-engine.js';
 import { OllmEngine } from '../engines/ollm/ollm-engine.js';
 import type { Engine } from '../engines/engine.js';
-import { plannedElsewhere } from '../engines/planned-elsewhere.js';
+import { plannedElsewhere, sharedOf } from '../engines/planned-elsewhere.js';
+import { withTag } from '../models/catalog.js';
 import { HostMemoryModel } from '../loading/host-memory.js';
 import { LlamacppMemoryModel } from '../loading/llamacpp-memory.js';
 import { FleetHost, type FleetHostDeps } from './fleet-host.js';
@@ -44,12 +45,19 @@ function claimed(engine: Engine, kind: 'ollama' | 'llamacpp', name: string, sett
   return plannedElsewhere(engine, deps.claims(kind, engine.url), { name, timeoutMs: settings.ollama.timeoutMs, parallel: settings.ollama.numParallel });
 }
 
+/** While this server plans a shared engine, holds on its loaded models are lent from its loader (engines/holds/). */
+function lending(host: FleetHost, settings: Settings): FleetHost {
+  const keepAlive = (m: string) => (host.loader.pins.has(withTag(m)) ? -1 : settings.model.keepAlive.timeout);
+  sharedOf(host.engine)?.lend({ begin: (m) => host.loader.begin(m), keepAlive });
+  return host;
+}
+
 function ollamaHost(name: string, priority: number, settings: Settings, deps: FleetHostDeps): FleetHost {
   const { ollama } = settings;
   const backend = new OllamaBackend({ host: ollama.host, timeoutMs: ollama.timeoutMs, ...(name !== 'ollama' && { setting: `hosts.${name}.url` }), ...(deps.fetch && { fetch: deps.fetch }) });
   const engine = claimed(backend, 'ollama', name, settings, deps);
   const memory = new HostMemoryModel(ollama.host, settings, deps.ram, name === 'ollama' ? 'ollama.capacity' : `hosts.${name}.capacity`);
-  return new FleetHost(name, priority, settings, engine, memory, deps);
+  return lending(new FleetHost(name, priority, settings, engine, memory, deps), settings);
 }
 
 function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number, deps: FleetHostDeps): FleetHost {
@@ -67,7 +75,8 @@ function llamacppHost(base: Settings, given: LlamacppHostSpec, priority: number,
     ...(deps.fetch && { fetch: deps.fetch }),
   });
   const memory = new LlamacppMemoryModel(settings.ollama.host, settings, deps.ram, `hosts.${spec.name}.capacity`, () => backend.modelsMax({ timeoutMs: 3000 }));
-  return new FleetHost(spec.name, priority, settings, claimed(backend, 'llamacpp', spec.name, settings, deps), memory, { ...deps, fleet: true });
+  const engine = claimed(backend, 'llamacpp', spec.name, settings, deps);
+  return lending(new FleetHost(spec.name, priority, settings, engine, memory, { ...deps, fleet: true }), settings);
 }
 
 function openaiHost(base: Settings, spec: OpenAIHostSpec, priority: number, deps: FleetHostDeps): FleetHost {

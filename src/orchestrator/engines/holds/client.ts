@@ -1,0 +1,152 @@
+/**
+ * The relaying server's side of holds (wire.ts, desk.ts): one connection to the planner, opened when
+ * first needed — only while the planner's process is the one proven (the claim's token goes nowhere
+ * else) — the holds it was granted, renewed in the background once half gone while in use, and each
+ * generation under one told to the planner as it begins and ends. A revoke is carried out at once
+ * (no request starts under it after the answer); a hold run out, refused or revoked is simply not
+ * there: the generation goes through the planner (which may load), and a hold is asked again after.
+ */
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { KeepAlive } from '../../loading/load-types.js';
+import { withTag } from '../../models/catalog.js';
+import { HOLD_MARGIN_MS, HOLD_PATH, HOLD_UPGRADE, holdKey, readLines, send, text } from './wire.js';
+
+/** A hold granted: until when (this side's clock), and what the model is loaded with. */
+export interface Hold {
+  until: number;
+  ttlMs: number;
+  numCtx?: number;
+  keepAlive: KeepAlive;
+}
+
+export interface HoldPlanner {
+  url: string;
+  token: string;
+}
+
+export class HoldClient {
+  private socket: Duplex | undefined;
+  private opening: Promise<Duplex | undefined> | undefined;
+  private readonly holds = new Map<string, Hold>();
+  /** Holds asked and not answered yet: when each was asked (a grant counts from then). */
+  private readonly asking = new Map<string, number>();
+  private n = 0;
+  private running = 0;
+  private beat: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly planner: HoldPlanner,
+    /** Whether the planner's process is still the one proven (own-process.ts stillTheProcess). */
+    private readonly sendable: () => boolean,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The current hold on `model` of the engine `key`, if any; asked again in the background once half gone. */
+  usable(key: string, model: string): Hold | undefined {
+    const at = holdKey(key, withTag(model));
+    const hold = this.holds.get(at);
+    if (!hold) return undefined;
+    const left = hold.until - this.now();
+    if (left <= 0) return void this.holds.delete(at);
+    if (left < hold.ttlMs / 2) this.ask(key, model);
+    return hold;
+  }
+
+  /** Asks the planner for a hold on `model` (once at a time); its answer comes in the background. */
+  ask(key: string, model: string): void {
+    const name = withTag(model);
+    const at = holdKey(key, name);
+    if (this.asking.has(at)) return;
+    this.asking.set(at, this.now());
+    void this.open().then((socket) => {
+      if (!socket || !send(socket, { t: 'hold', key, model: name })) this.asking.delete(at);
+    });
+  }
+
+  /** `work` (a generation straight to the engine) under the hold on `model`: its begin and end told to the planner. */
+  async run<T>(key: string, model: string, work: () => Promise<T>): Promise<T> {
+    const socket = this.socket;
+    const n = ++this.n;
+    if (socket) send(socket, { t: 'begin', n, key, model: withTag(model) });
+    if (this.running++ === 0) this.alive();
+    try {
+      return await work();
+    } finally {
+      if (socket) send(socket, { t: 'end', n });
+      if (--this.running === 0) clearInterval(this.beat);
+    }
+  }
+
+  /** While requests run, a word every HOLD_MARGIN_MS: the planner knows this server is not stopped. */
+  private alive(): void {
+    clearInterval(this.beat);
+    this.beat = setInterval(() => this.socket && send(this.socket, { t: 'alive' }), HOLD_MARGIN_MS);
+    this.beat.unref?.();
+  }
+
+  private take(socket: Duplex, msg: Record<string, unknown>): void {
+    const [key, model] = [text(msg, 'key') ?? '', text(msg, 'model') ?? ''];
+    const at = holdKey(key, model);
+    if (msg.t === 'revoke') {
+      this.holds.delete(at);
+      return void send(socket, { t: 'revoked', key, model });
+    }
+    const asked = this.asking.get(at);
+    this.asking.delete(at);
+    if (msg.t === 'refused') return void this.holds.delete(at);
+    const ttlMs = typeof msg.ttlMs === 'number' ? msg.ttlMs : 0;
+    const keepAlive = msg.keepAlive;
+    if (
+      msg.t !== 'held' ||
+      asked === undefined ||
+      ttlMs <= HOLD_MARGIN_MS ||
+      (typeof keepAlive !== 'string' && typeof keepAlive !== 'number')
+    )
+      return;
+    const numCtx = typeof msg.numCtx === 'number' ? msg.numCtx : undefined;
+    this.holds.set(at, {
+      until: asked + ttlMs - HOLD_MARGIN_MS,
+      ttlMs,
+      keepAlive,
+      ...(numCtx !== undefined && { numCtx }),
+    });
+  }
+
+  /** The connection to the planner: opened once (again after it closed), not while its process is another. */
+  private open(): Promise<Duplex | undefined> {
+    if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
+    if (!this.sendable()) return Promise.resolve(undefined);
+    return (this.opening ??= new Promise<Duplex | undefined>((resolve) => {
+      const url = new URL(HOLD_PATH, this.planner.url);
+      const headers = { authorization: `Bearer ${this.planner.token}`, connection: 'Upgrade', upgrade: HOLD_UPGRADE };
+      const req = http.request(url, { method: 'GET', headers, agent: false, timeout: 3000 });
+      req.on('upgrade', (_res, socket: Duplex) => {
+        (socket as Socket).setNoDelay(true);
+        this.socket = socket;
+        readLines(socket, (msg) => this.take(socket, msg));
+        socket.on('error', () => socket.destroy());
+        socket.on('close', () => this.lost(socket));
+        resolve(socket);
+      });
+      req.on('response', (res) => (res.resume(), resolve(undefined)));
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(undefined));
+      req.end();
+    }).finally(() => (this.opening = undefined)));
+  }
+
+  /** The connection closed: every hold with it. */
+  private lost(socket: Duplex): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    this.holds.clear();
+    this.asking.clear();
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    clearInterval(this.beat);
+  }
+}
