@@ -25,6 +25,7 @@ export function holdDoor(
     try {
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${HOLD_UPGRADE}\r\nconnection: Upgrade\r\n\r\n`);
       (socket as Socket).setNoDelay(true);
+      (socket as Socket).unref(); // as the endpoint: the process's own transport decides when it ends
       desk.accept(socket);
     } catch (err) {
       log.warn(

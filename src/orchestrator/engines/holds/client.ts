@@ -21,6 +21,9 @@ export interface Hold {
   keepAlive: KeepAlive;
 }
 
+/** How long a connection that could not be opened is not tried again, ms. */
+const RETRY_MS = 10_000;
+
 export interface HoldPlanner {
   url: string;
   token: string;
@@ -35,6 +38,8 @@ export class HoldClient {
   private n = 0;
   private running = 0;
   private beat: NodeJS.Timeout | undefined;
+  /** When opening the connection last failed (a planner of a build without holds): not tried again for RETRY_MS. */
+  private failedAt = -Infinity;
 
   constructor(
     readonly planner: HoldPlanner,
@@ -117,13 +122,16 @@ export class HoldClient {
   /** The connection to the planner: opened once (again after it closed), not while its process is another. */
   private open(): Promise<Duplex | undefined> {
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
-    if (!this.sendable()) return Promise.resolve(undefined);
-    return (this.opening ??= new Promise<Duplex | undefined>((resolve) => {
+    if (this.now() - this.failedAt < RETRY_MS || !this.sendable()) return Promise.resolve(undefined);
+    return (this.opening ??= new Promise<Duplex | undefined>((opened) => {
+      const resolve = (socket: Duplex | undefined) => (socket || (this.failedAt = this.now()), opened(socket));
       const url = new URL(HOLD_PATH, this.planner.url);
       const headers = { authorization: `Bearer ${this.planner.token}`, connection: 'Upgrade', upgrade: HOLD_UPGRADE };
       const req = http.request(url, { method: 'GET', headers, agent: false, timeout: 3000 });
       req.on('upgrade', (_res, socket: Duplex) => {
         (socket as Socket).setNoDelay(true);
+        (socket as Socket).setTimeout(0); // the opening's limit, not the connection's
+        (socket as Socket).unref(); // it never keeps the process alive: its transport decides when it ends
         this.socket = socket;
         readLines(socket, (msg) => this.take(socket, msg));
         socket.on('error', () => socket.destroy());
