@@ -2,9 +2,10 @@
  * A call settles once what all its requests share (issue 74, Deliver 1; jobs/call-plan.ts): the
  * work is inferred once (work.ts inferWork), the calling agent's parts made once (agent-parts.ts
  * forAgent) and the answer's limit worked out once (generation/answer-limit.ts) — whether the call
- * is quick (no inputs), reads an input whole, is a dry run, or runs as an agent with settings of
- * its own. The three functions are counted where every module imports them: a second call of any
- * of them on the call's way fails here.
+ * is quick (no inputs), runs as an agent with settings of its own, reads an input whole, is a dry
+ * run, is answered by the cloud fallback after every local engine failed, or reads its input in
+ * parts (every part and combination a request of the same call). The three functions are counted
+ * where every module imports them: a second call of any of them on the call's way fails here.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,9 @@ import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { routeAndGenerateTool } from '../../src/tools/route-and-generate.js';
 import type { Orchestrator } from '../../src/orchestrator/index.js';
-import { FakeOllama } from '../fake-ollama/server.js';
+import { DEFAULT_MODELS, FakeOllama } from '../fake-ollama/server.js';
+import { FakeOpenAI } from '../fake-openai/server.js';
+import { log48k } from '../helpers/log-fixture.js';
 import { coreFor } from '../helpers/core.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -38,15 +41,22 @@ vi.mock('../../src/orchestrator/generation/answer-limit.js', async (original) =>
 });
 
 const AGENT = 'terse-agent';
+const KEY = 'FALLBACK_KEY_FOR_PLAN_ONCE';
 const YAML = `ram:\n  budget: "100%"\n  bufferBytes: 0\nagents:\n  ${AGENT}:\n    system: Answer in one line.\n`;
+const FALLBACK = (url: string) =>
+  `fallback:\n  baseURL: ${url}\n  model: meta-llama/Llama-3.2-3B-Instruct\n  apiKeyEnv: ${KEY}\n`;
+/** Two general models with 8,192-token windows: a 48 KB log is read in parts. */
+const byName = (n: string) => DEFAULT_MODELS.find((m) => m.name === n)!;
+const SMALL = [byName('llama3.2:latest'), byName('phi3:mini')].map((m) => ({ ...m, contextLength: 8192 }));
 
 let fake: FakeOllama;
+let cloud: FakeOpenAI;
 let core: Orchestrator;
 let root: string;
 
-async function client(name: string): Promise<Client> {
+async function client(name: string, orch = core): Promise<Client> {
   const server = new McpServer({ name: 'ollm-test', version: '1' });
-  routeAndGenerateTool(server, core);
+  routeAndGenerateTool(server, orch);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const c = new Client({ name, version: '1' });
   await Promise.all([server.connect(serverSide), c.connect(clientSide)]);
@@ -67,15 +77,19 @@ async function once(c: Client, args: Record<string, unknown>): Promise<Answer> {
 beforeAll(async () => {
   fake = await FakeOllama.start({ memoryBytes: 24e9, tokenDelayMs: 0 });
   fake.reply('A short answer.');
+  cloud = await FakeOpenAI.start({ reply: 'fallback answer', apiKey: 'sk-test-123' });
+  process.env[KEY] = 'sk-test-123';
   root = tempDir('ollm-project-');
   writeFileSync(join(root, 'notes.txt'), 'the build broke on Tuesday\n');
   const project = { name: 'p', root, explicit: true, tools: { disabled: [] }, description: 'p' };
-  core = await coreFor(fake, { totalBytes: 24e9, yaml: YAML, project });
+  core = await coreFor(fake, { totalBytes: 24e9, yaml: `${YAML}${FALLBACK(cloud.url)}`, project });
 }, 30_000);
 
 afterAll(async () => {
+  delete process.env[KEY];
   await core?.shutdown();
   await fake?.stop();
+  await cloud?.stop();
 });
 
 beforeEach(() => {
@@ -108,4 +122,31 @@ describe('a call settles its work, its agent parts and its answer limit once', (
     const dry = await once(c, { ...asked, dryRun: true });
     expect(dry.structured.advice).toBeDefined();
   });
+
+  it('a call every local engine failed, answered by the fallback with the same plan', async () => {
+    // every load fails as a crashed runner's does, so each candidate fails in turn
+    const crashed = 'llama-server process has terminated: exit status 2';
+    for (let i = 0; i < 4; i++) fake.failNext('/api/generate', 500, crashed);
+    const asked = { prompt: 'Explain DNS in one sentence.', task: 'general', useMemory: false };
+    const r = await once(await client('bench'), asked);
+    expect(r.structured).toMatchObject({ provider: 'fallback', text: 'fallback answer' });
+  });
+
+  it('a call read in parts: every part and combination on the call\'s work and agent parts, its limit', async () => {
+    const small = await FakeOllama.start({ memoryBytes: 32e9, tokenDelayMs: 0, models: SMALL });
+    const combining = (prompt: string | undefined) => /Combine them into one answer/.test(prompt ?? '');
+    small.reply((c) => (combining(c.prompt) ? 'FINAL: LINE-13' : 'partial: LINE-13 status=error'));
+    const logs = tempDir('ollm-project-');
+    writeFileSync(join(logs, 'app.log'), log48k());
+    const project = { name: 'logs', root: logs, explicit: true, tools: { disabled: [] }, description: 'logs' };
+    const orch = await coreFor(small, { totalBytes: 32e9, yaml: YAML, project });
+    try {
+      const asked = { prompt: 'Which errors occurred in this log?', files: ['app.log'], useMemory: false };
+      const r = await once(await client('bench', orch), asked);
+      expect((r.structured.split as { parts: number }).parts).toBeGreaterThan(1);
+    } finally {
+      await orch.shutdown(200);
+      await small.stop();
+    }
+  }, 60_000);
 });

@@ -8,10 +8,10 @@
  */
 import type { RouteRequest, RouteResult } from '../generation/route-types.js';
 import type { SpeedFacts } from '../generation/estimate.js';
-import { answerLimit } from '../generation/stream.js';
 import type { JobStatusUpdate } from './job-types.js';
 import type { SplitPlan } from './offload-plan.js';
 import type { JobParts } from './parts.js';
+import { callOf } from './call-plan.js';
 import { estimatePlan, hostFacts } from './plan-estimate.js';
 import { combiningRounds, jobSpeeds, splitRemainingMs, type EtaRequest } from './split-eta.js';
 
@@ -44,7 +44,7 @@ function planFigures(job: JobParts, req: RouteRequest, plan: SplitPlan): PlanFig
     parts,
     width: plan.width,
     rounds: plan.rounds,
-    finalMaxTokens: answerLimit(req.maxTokens, job.settings),
+    finalMaxTokens: req.maxTokens ?? callOf(job, req).call.answer.tokens, // the call's limit, settled once
   };
   const work = { promptTokens: plan.parts[0]?.tokens ?? 0, maxTokens: plan.partAnswerTokens, task: req.task, shape };
   const e = estimatePlan(job, place, work);

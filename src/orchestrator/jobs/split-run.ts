@@ -15,7 +15,6 @@
 import { SplitPace } from './split-pace.js';
 import type { JobStatusUpdate } from './job-types.js';
 import { createHash } from 'node:crypto';
-import { answerLimit } from '../generation/stream.js';
 import type { JobParts } from './parts.js';
 import type { PhaseBoard, PhaseReporter } from '../progress/progress.js';
 import { renderPart, splitInputs, type Part } from '../inputs/split.js';
@@ -24,6 +23,7 @@ import { cancelledText } from '../util/stopping.js';
 import { routeAndGenerate, RouteError, type RouteRequest, type RouteResult } from './route.js';
 import { ESTIMATE_FILL, EXACT_FILL, FRAMING_TOKENS, leftOutNote } from '../generation/split-plan.js';
 import type { SplitPlan } from './offload-plan.js';
+import { callOf } from './call-plan.js';
 import type { ReusablePart } from '../stores/job-store.js';
 
 /** Where a split job's part answers go as they come: shown as `text`; `reuse` is what a later job of the same call may take instead of asking again. */
@@ -140,7 +140,10 @@ async function combineAll(
   const total = plan.parts.length;
   const fill = plan.count.source === 'the engine tokenizer' ? EXACT_FILL : ESTIMATE_FILL;
   const memoryBack = (prompt: string) => !plan.carry.memory && plan.memoryTokens > 0 && count(prompt) + plan.overheadTokens + plan.memoryTokens + plan.partAnswerTokens + FRAMING_TOKENS <= Math.floor(plan.window * fill);
-  const finalTokens = (prompt: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(answerLimit(req.maxTokens, job.settings), Math.floor(plan.window * EXACT_FILL) - plan.overheadTokens - (memory ? plan.memoryTokens : 0) - count(prompt) - FRAMING_TOKENS));
+  const limit = req.maxTokens ?? callOf(job, req).call.answer.tokens; // the call's limit, settled once (call-plan.ts)
+  const held = (memory: boolean) => plan.overheadTokens + (memory ? plan.memoryTokens : 0) + FRAMING_TOKENS;
+  const room = (prompt: string, memory: boolean) => Math.floor(plan.window * EXACT_FILL) - held(memory) - count(prompt);
+  const finalTokens = (p: string, memory: boolean) => Math.max(plan.partAnswerTokens, Math.min(limit, room(p, memory)));
   let answers = first;
   let rounds = 0;
   let factsBack = false;
