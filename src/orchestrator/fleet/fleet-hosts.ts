@@ -17,7 +17,6 @@ import { LlamacppMemoryModel } from '../loading/llamacpp-memory.js';
 import { FleetHost, type FleetHostDeps } from './fleet-host.js';
 
 type HostSpec = Settings['hosts'][number];
-type OllamaHostSpec = Extract<HostSpec, { kind: 'ollama' }>;
 type LlamacppHostSpec = Extract<HostSpec, { kind: 'llamacpp' }>;
 type OpenAIHostSpec = Extract<HostSpec, { kind: 'openai' }>;
 type OllmHostSpec = Extract<HostSpec, { kind: 'ollm' }>;

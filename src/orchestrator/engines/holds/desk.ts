@@ -193,6 +193,9 @@ export class HoldDesk {
 
   /** Ends every connection (this server stops planning, or leaves). */
   shut(): void {
-    for (const c of [...this.conns]) (c.socket.destroy(), this.drop(c));
+    for (const c of [...this.conns]) {
+      c.socket.destroy();
+      this.drop(c);
+    }
   }
 }
