@@ -33,14 +33,18 @@ async function render(args: Record<string, unknown>, project?: Partial<ProjectPr
   mkdirSync(join(home, 'templates'));
   for (const [file, text] of Object.entries(TEMPLATES)) writeFileSync(join(home, 'templates', file), text);
   const profile: ProjectProfile = { name: 'p', root, explicit: true, tools: { disabled: [] }, description: 'p', ...project };
-  const core = await coreFor(fake, { totalBytes: 24e9, yaml: 'ram:\n  budget: "100%"\n  bufferBytes: 0\n', env: { OLLM_HOME: home }, project: profile });
+  // llama3.2 first for every kind of work, as the user's setting (a named model answers alone: a set-aside answer
+  // goes to the next model only on a routed call)
+  const first = 'model:\n  routing:\n    overrides: {fast: llama3.2, general: llama3.2, code: llama3.2, creative: llama3.2, reasoning: llama3.2}\n';
+  const yaml = `ram:\n  budget: "100%"\n  bufferBytes: 0\n${first}`;
+  const core = await coreFor(fake, { totalBytes: 24e9, yaml, env: { OLLM_HOME: home }, project: profile });
   const server = new McpServer({ name: 'ollm-test', version: '1' });
   renderTemplateTool(server, core);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'ollm-test', version: '1' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   try {
-    const res = await client.callTool({ name: 'render_template', arguments: { generate: true, model: 'llama3.2', ...args } });
+    const res = await client.callTool({ name: 'render_template', arguments: { generate: true, ...args } });
     const text = (res.content as Array<{ text: string }>)[0]!.text;
     return { isError: res.isError === true, text, generated: (res.structuredContent as { generated?: Generated } | undefined)?.generated };
   } finally {

@@ -126,9 +126,16 @@ describe('the stdio line limit', () => {
     const { lines, dropped } = await through(['{"id":1}\n{"id"', ':2}\n', long.slice(0, 50), long.slice(50), '\n', `${note}\nnot json ${'z'.repeat(300)}\n{"id":4}\n`], 100);
     expect(lines).toEqual(['{"id":1}\n', '{"id":2}\n', '{"id":4}\n']);
     expect(dropped).toEqual([
-      { bytes: long.length, id: 3, unanswerable: false },
-      { bytes: note.length, id: null, unanswerable: true },
-      { bytes: 309, id: null, unanswerable: false },
+      // runs of one letter, no spaces: what base64 looks like (what fills them: limits.ts fillingOf)
+      { bytes: long.length, id: 3, unanswerable: false, filling: 'images' },
+      { bytes: note.length, id: null, unanswerable: true, filling: 'images' },
+      { bytes: 309, id: null, unanswerable: false, filling: 'images' },
     ]);
+  });
+
+  it('says a line of prose is text (issue 75, finding 7: the answer then says to pass it by path)', async () => {
+    const prose = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { prompt: 'a long memo to read. '.repeat(20) } });
+    const { dropped } = await through([`${prose}\n`], 100);
+    expect(dropped).toEqual([{ bytes: prose.length, id: 5, unanswerable: false, filling: 'text' }]);
   });
 });
