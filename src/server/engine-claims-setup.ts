@@ -23,10 +23,18 @@ export const CLAIM_AGENT = 'local';
 
 /**
  * The tools a server reaching an engine through its claim calls (engines/ollm: its list, a model's
- * card, a generation): all the endpoint serves. The claim's token opens nothing else — no
- * download, deletion, memory of facts, resource or prompt.
+ * card, a generation; engines/ollm/planner-engine.ts: the engine's status, its unloads and loads,
+ * pins too): all the endpoint serves. The claim's token opens nothing else — no download, deletion,
+ * memory of facts, resource or prompt.
  */
-export const RELAYED_TOOLS = ['list_models', 'show_model', 'route_and_generate'] as const;
+export const RELAYED_TOOLS = [
+  'list_models',
+  'show_model',
+  'route_and_generate',
+  'show_status',
+  'unload_model',
+  'smart_load',
+] as const;
 
 /**
  * This server's endpoint for the others: listening at once on a loopback port (a claim names it),

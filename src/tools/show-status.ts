@@ -40,6 +40,13 @@ function engineWords(h: { engineLoad?: { running: number; waiting: number; kvCac
   return `; the engine counts ${l.running} running, ${l.waiting} waiting (every client's)${l.kvCache !== undefined ? `, KV cache ${Math.round(l.kvCache * 100)}%` : ''}`;
 }
 
+/** "planned by ollm-mcp process N…; ": an engine another server of this user plans, shown as that server shows it. */
+function plannedWords(h: object): string {
+  if (!('plannedBy' in h) || h.plannedBy === undefined) return '';
+  const its = '(loads, pins, unloads are its, asked there from here)';
+  return `planned by ollm-mcp process ${String(h.plannedBy)}, which claimed this engine first on this machine ${its}; `;
+}
+
 /** One paragraph per host: reachable or not, memory, then each loaded model with its pin, keep-alive and requests. */
 export function renderStatus(fleet: FleetStatus, room: string): string {
   return fleet.hosts
@@ -55,7 +62,9 @@ export function renderStatus(fleet: FleetStatus, room: string): string {
         : '- no model loaded';
       const router = 'models' in h && h.models ? routerLine(h.models, h.router, h.modelsMax) : '';
       const learned = `\n- memory figures: ${h.learnedSizes.length ? `${h.learnedSizes.map((l) => `${l.model} ${l.figure}`).join('; ')}; others estimated` : 'estimated (no load observed here yet)'}`;
-      return `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${mem}${budget}; ${h.requestsRunning} request(s) in flight${engineWords(h)}.\n${models}${router}${learned}`;
+      const where = `${h.name} (${h.kind === 'llamacpp' ? 'llama.cpp, ' : ''}${h.url}): ${plannedWords(h)}`;
+      const flight = `${h.requestsRunning} request(s) in flight${engineWords(h)}`;
+      return `${where}${mem}${budget}; ${flight}.\n${models}${router}${learned}`;
     })
     .concat(fleet.fallback ? [`cloud fallback (${fleet.fallback.url}): ${fleet.fallback.ok ? 'answers' : `not answering: ${fleet.fallback.detail}`}; asked last, when every local engine failed.`] : [])
     .join('\n\n');

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
+import type { FleetHost } from '../orchestrator/fleet/fleet-host.js';
+import { plannerOf } from '../orchestrator/engines/ollm/planner-engine.js';
 
 export const unloadModelTool = defineTool({
   name: 'unload_model',
@@ -24,7 +26,11 @@ export const unloadModelTool = defineTool({
   async run(input, { orch, signal }) {
     const units = input.all && input.host === undefined ? orch.hosts : [await orch.pickHost({ ...(input.host !== undefined && { host: input.host }), ...(input.model !== undefined && { model: input.model }), loaded: true, signal })];
     // with all: true, a host that does not answer is said as such; the others are still unloaded
-    const settled = await Promise.allSettled(units.map((u) => u.loader.unload(input.all ? { all: true, includePinned: input.includePinned ?? false } : { models: [input.model!] }, signal)));
+    const all = { all: true as const, includePinned: input.includePinned ?? false };
+    const target = input.all ? all : { models: [input.model!] };
+    // an engine another ollm-mcp of this user plans: unloaded by that server's plan (engines/ollm/planner-engine.ts)
+    const there = (u: FleetHost) => plannerOf(u.engine)?.unloadThere(target, signal ? { signal } : {});
+    const settled = await Promise.allSettled(units.map((u) => there(u) ?? u.loader.unload(target, signal)));
     const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${units[i]!.name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
     const outs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     if (outs.length === 0) throw settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;

@@ -8,17 +8,10 @@
  * few seconds while open.
  */
 import { connectBridge, textOf, type Bridge, type ToolResult } from './bridge.js';
-import { $, bytes, countdown, esc, secs } from './ui.js';
+import { $, countdown, esc, secs } from './ui.js';
+import { hostSection, tps, type Host, type Metric } from './status-hosts.js';
 import { formatMoney, formatTokens } from '../orchestrator/savings/ledger.js';
 
-interface Loaded { name: string; sizeBytes: number; vramBytes: number; expiresAt?: string; keptForever?: boolean; pinned?: boolean; requestsRunning?: number }
-interface Host {
-  name: string; kind: 'ollama' | 'llamacpp' | 'openai' | 'ollm'; url?: string; reachable?: boolean; managesMemory?: boolean; error?: string;
-  router?: boolean; modelsMax?: number; models?: Array<{ name: string; status: string; sizeBytes: number; sizeSource: string }>;
-  capacity?: { kind: string; note?: string; ramTotalBytes?: number; ramAvailableBytes?: number; vramTotalBytes?: number; vramFreeBytes?: number };
-  loaded?: Loaded[]; requestsRunning?: number;
-}
-interface Metric { requests: number; failures: number; avgLatencyMs: number; avgTokensPerSecond: number; avgLoadMs: number; lastUsed: string }
 interface Sums { calls: number; call: { in: number; out: number; money: number }; self: { in: number; out: number; money: number }; savedTokens: number; savedMoney: number }
 interface Savings { prices: { inputPerMillion: number; outputPerMillion: number; currency: string }; total: Sums; today: Sums; byModel: Array<Sums & { model: string }> }
 interface WorkRecord { good: number; bad: number; failures: number; timeouts: number; cut: number; wins: number; losses: number; meanQuality: number; uncertainty: number; tokensPerSecond?: number; summary: string }
@@ -26,57 +19,7 @@ interface Learning { on: boolean; records: Array<{ model: string; host?: string;
 interface Status { hosts: Host[]; metrics: Record<string, Metric>; memory?: { budgetBytes: number; headroomBytes: number; loadedBytes: number }; savings?: Savings; learning?: Learning }
 
 const REFRESH_MS = 3000;
-const COLORS = ['var(--m1)', 'var(--m2)', 'var(--m3)', 'var(--m4)', 'var(--m5)'];
 const bridge: Bridge = connectBridge('ollm-status');
-
-function bar(label: string, total: number, parts: Array<{ name: string; bytes: number }>, budget?: number, headroom?: number): string {
-  const pct = (n: number) => `${Math.max(0, Math.min(100, (n / total) * 100)).toFixed(2)}%`;
-  const used = parts.reduce((n, p) => n + p.bytes, 0);
-  const segs = parts.map((p, i) => `<span style="width:${pct(p.bytes)};background:${COLORS[i % COLORS.length]}" title="${esc(p.name)}: ${bytes(p.bytes)}"></span>`).join('');
-  const mark = budget !== undefined && budget < total ? `<span class="budget" style="left:${pct(budget)}" title="budget ${bytes(budget)}"></span>` : '';
-  const legend = parts.map((p, i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${esc(p.name)} ${bytes(p.bytes)}</span>`).join('');
-  const free = headroom === undefined ? `free ${bytes(total - used)}` : headroom < 0 ? 'headroom for one more model unknown' : headroom === 0 ? 'no headroom for one more model' : `headroom for one more model ${bytes(headroom)}`; // -1: unknown, never shown as bytes
-  return `<div class="mem" data-bar="${label}"><div class="row"><strong>${label}</strong><span class="muted">${bytes(used)} of ${bytes(total)} used by models · ${free}${budget !== undefined ? ` · budget ${bytes(budget)}` : ''}</span></div>
-<div class="bar" role="img" aria-label="${label}: ${bytes(used)} of ${bytes(total)} used by models">${segs}${mark}</div><div class="legend">${legend}</div></div>`;
-}
-
-function modelRow(h: Host, m: Loaded, metrics: Metric | undefined): string {
-  const flags = `${m.pinned ? '<span class="tag">pinned</span>' : ''}${m.requestsRunning ? `<span class="tag warn">${m.requestsRunning} running</span>` : ''}`;
-  return `<tr data-model="${esc(m.name)}"><td>${esc(m.name)}${flags}</td><td class="num">${bytes(m.sizeBytes)}</td><td class="num opt">${bytes(m.vramBytes)}</td>
-<td class="num" data-expires="${esc(m.expiresAt ?? '')}" data-forever="${m.keptForever ? 1 : ''}">${countdown(m.expiresAt, m.keptForever)}</td>
-<td class="num opt">${metrics ? `${tps(metrics.avgTokensPerSecond)} tok/s · ${metrics.requests} req` : '—'}</td>
-<td><div class="row"><button type="button" data-act="unload" data-host="${esc(h.name)}" data-name="${esc(m.name)}">Unload</button>${
-    m.pinned ? '' : `<button type="button" data-act="pin" data-host="${esc(h.name)}" data-name="${esc(m.name)}">Pin</button>`
-  }</div></td></tr>`;
-}
-
-function hostSection(h: Host, s: Status): string {
-  const up = h.reachable !== false;
-  const head = `<h2>${esc(h.name)} <span class="muted">${esc(h.kind)}${h.url ? ` · ${esc(h.url)}` : ''}</span> <span class="tag ${up ? 'ok' : 'warn'}">${up ? 'up' : 'down'}</span></h2>`;
-  if (h.managesMemory === false) return `<section class="card" data-host="${esc(h.name)}">${head}<p class="muted">${h.requestsRunning ?? 0} request(s) in flight · it loads and unloads its models itself, so no memory is planned there</p>${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}</section>`;
-  const loaded = h.loaded ?? [];
-  const cap = h.capacity ?? { kind: 'unknown' };
-  const primary = h.name === 'ollama' ? s.memory : undefined;
-  const ram = cap.ramTotalBytes ? bar('RAM', cap.ramTotalBytes, loaded.map((m) => ({ name: m.name, bytes: Math.max(0, m.sizeBytes - m.vramBytes) })), primary?.budgetBytes, primary?.headroomBytes) : '';
-  const vram = cap.vramTotalBytes ? bar('VRAM', cap.vramTotalBytes, loaded.map((m) => ({ name: m.name, bytes: m.vramBytes }))) : '';
-  const table = loaded.length
-    ? `<div class="scroll"><table><thead><tr><th>model</th><th class="num">size</th><th class="num opt">VRAM</th><th class="num">keep-alive</th><th class="num opt">metrics</th><th></th></tr></thead><tbody>${loaded
-        .map((m) => modelRow(h, m, s.metrics[m.name]))
-        .join('')}</tbody></table></div>`
-    : '<p class="muted">No model loaded.</p>';
-  const limit = h.kind === 'llamacpp' ? ` · ${h.router ? `at most ${h.modelsMax ?? '?'} models loaded` : 'one model, read only'}` : '';
-  return `<section class="card" data-host="${esc(h.name)}">${head}<p class="muted">${h.requestsRunning ?? 0} request(s) in flight${limit}${cap.note ? ` · ${esc(cap.note)}` : ''}</p>${h.error ? `<p class="warn">${esc(h.error)}</p>` : ''}${ram}${vram}${table}${routerModels(h)}</section>`;
-}
-
-/** A llama.cpp router's models that are not loaded, with their status (unloaded, loading, failed) and memory. */
-function routerModels(h: Host): string {
-  const rest = (h.models ?? []).filter((m) => m.status !== 'loaded');
-  if (!rest.length) return '';
-  return `<p class="muted" data-router-models>${rest.map((m) => `${esc(m.name)} <span class="tag${m.status === 'failed' ? ' warn' : ''}">${esc(m.status)}</span> ${m.sizeSource === 'unknown' ? 'size unknown' : bytes(m.sizeBytes)}`).join(' · ')}</p>`;
-}
-
-/** Tokens per second as people read them: one decimal below 10, whole above. */
-const tps = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : String(Math.round(x))) : '—');
 
 function metricsTable(s: Status): string {
   const rows = Object.entries(s.metrics);

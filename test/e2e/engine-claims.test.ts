@@ -154,22 +154,31 @@ describe('two shared servers of other settings on one machine, one engine', () =
     expect([...claims(runtime).values()]).toEqual([servedBy(a)]);
   });
 
-  it("the claim's token opens only what relayed calls need: list_models, show_model, route_and_generate — never delete_model", { timeout: 60_000 }, async () => {
+  const OPENED = ['list_models', 'show_model', 'route_and_generate', 'show_status', 'unload_model', 'smart_load'];
+  it("the claim's token opens only what relayed calls need, the engine's status, unload and pin: never delete_model", {
+    timeout: 60_000,
+  }, async () => {
     const { runtime, a } = await twoSettings();
     const held = heldClaim(runtime);
     expect(held.pid).toBe(servedBy(a));
     const client = new Client({ name: 'ollm-mcp', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(held.url), { requestInit: { headers: { authorization: `Bearer ${held.token}` } } }));
     try {
-      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['list_models', 'route_and_generate', 'show_model']);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([...OPENED].sort());
       // refused, whatever the call: the model stays installed
       const refused = await client.callTool({ name: 'delete_model', arguments: { model: 'phi3:mini' } }).then(
         (r) => ({ isError: r.isError === true, text: JSON.stringify(r.content) }),
         (err: Error) => ({ isError: true, text: err.message }),
       );
       expect(refused.isError).toBe(true);
-      expect(refused.text).toContain(`Tool "delete_model" is not served here: this is an engine claim's endpoint, which serves the other ollm-mcp servers of this machine list_models, show_model, route_and_generate only. Call "delete_model" on your own ollm-mcp server.`);
-      for (const name of ['pull_model', 'remember', 'forget', 'unload_model', 'smart_load']) await expect(client.callTool({ name, arguments: {} }).then((r) => r.isError === true, () => true), name).resolves.toBe(true);
+      const served = `which serves the other ollm-mcp servers of this machine ${OPENED.join(', ')} only`;
+      const endpoint = `Tool "delete_model" is not served here: this is an engine claim's endpoint`;
+      expect(refused.text).toContain(`${endpoint}, ${served}.`);
+      expect(refused.text).toContain('Call "delete_model" on your own ollm-mcp server.');
+      const refusedTo = (name: string) =>
+        client.callTool({ name, arguments: {} }).then((r) => r.isError === true, () => true);
+      for (const name of ['pull_model', 'remember', 'forget', 'create_model', 'prefer_model'])
+        await expect(refusedTo(name), name).resolves.toBe(true);
       expect(state.fake.requests.map((r) => `${r.method} ${r.path}`)).not.toContain('DELETE /api/delete');
       expect((await call(a, 'list_models', {})).text).toContain('phi3:mini');
       // what relayed calls need is still served

@@ -25,7 +25,7 @@
  */
 import type { Engine, EngineCapabilities, GenerateRequest } from './engine.js';
 import { HostError } from './host-error.js';
-import { OllmEngine } from './ollm/ollm-engine.js';
+import { PlannerEngine } from './ollm/planner-engine.js';
 import { call, on, relay } from './planner-relay.js';
 import { closedFor, heldGenerate, type EngineLeases, type Lent } from './holds/leases.js';
 import type { HoldClient } from './holds/client.js';
@@ -101,7 +101,7 @@ export interface PlannedElsewhereOptions {
 /** Who plans the engine, as the claim last said: the planning server and the box that reaches it (none while this server plans). */
 class Planning implements Shared {
   planner: Planner | undefined;
-  box: OllmEngine | undefined;
+  box: PlannerEngine | undefined;
   /** The holds this server is lent by the planner (holds/client.ts), while another server plans the engine. */
   holds: HoldClient | undefined;
   /** The claim being asked now: one question at a time, for every call. */
@@ -140,7 +140,12 @@ class Planning implements Shared {
     const { name, timeoutMs, parallel } = this.options;
     // nothing is sent there once its process is gone (or its pid is another process's): the call fails as unreachable, and the claim is settled again
     const sendable = now && stillTheProcess(now.pid, this.options.alive ?? ownProcessAlive);
-    this.box = now && new OllmEngine({ name, url: now.url, token: now.token, who: `the ollm-mcp server planning ${this.direct.who} (process ${now.pid})`, timeoutMs, parallel, sendable }); // the 2025 era: the SDK's era probe (versionNegotiation auto) sometimes left the first call "Not connected" (test/e2e/agents.test.ts, 2 runs of 3)
+    // the 2025 era: the SDK's era probe (versionNegotiation auto) sometimes left the first call "Not connected"
+    // (test/e2e/agents.test.ts, 2 runs of 3); the engine's own address: its list is that engine's alone
+    const who = `the ollm-mcp server planning ${this.direct.who} (process ${now?.pid})`;
+    const { host: engine } = this.direct;
+    const box = { name, url: now?.url ?? '', token: now?.token ?? '', engine, who, timeoutMs, parallel, sendable };
+    this.box = now && new PlannerEngine(box);
     if (this.box) this.box.onPs = (running) => this.onPs?.(running);
     this.holds?.close();
     this.holds = now && sendable && this.claim.leases?.client(now, sendable);

@@ -10,6 +10,7 @@ import type { Fleet } from './default-host.js';
 import { nextStep, readEachHost, type HostDown, type HostState } from './fleet-reads.js';
 import type { FleetHost } from './fleet-host.js';
 import { sharedOf } from '../engines/planned-elsewhere.js';
+import { plannerOf } from '../engines/ollm/planner-engine.js';
 import { engineLoadOf } from './placement.js';
 import type { ExtraCopies } from './extra-copies.js';
 
@@ -22,10 +23,18 @@ function copyWords(copies: ExtraCopies | undefined, host: string, model: string)
   return { of: c.of, why: c.why, since: new Date(c.since).toISOString(), lastUsedAt: new Date(c.lastUsed).toISOString(), releasedAfterIdleSeconds: Math.round(copies!.idleMs / 1000) };
 }
 
-/** One host of the fleet for ollm://fleet and show_status; `managesMemory` false: its engine loads and unloads by itself, and no memory is planned there. */
 /** The most models whose learned memory a host's status lists (the newest). */
 const LEARNED_SHOWN = 12;
 
+/** The status of `h`'s engine as the server of this user planning it shows it; undefined when it shows none. */
+function plannerView(h: FleetHost) {
+  return plannerOf(h.engine)?.hostView({ timeoutMs: 5000 }).catch(() => undefined);
+}
+
+/**
+ * One host of the fleet for ollm://fleet and show_status; `managesMemory` false: its engine loads and
+ * unloads by itself, and no memory is planned there (or here: another ollm-mcp of this user plans it).
+ */
 export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopies) {
   const ram = await h.overview.ramStatus();
   const loaded = ram.loaded.map((m) => {
@@ -52,9 +61,14 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
   };
   // an engine that loads and unloads by itself says nothing of its memory: none is shown for it
   if (!h.engine.can.managesMemory) {
-    // an engine another ollm-mcp of this machine claimed first: that server's process plans it (engines/planned-elsewhere.ts)
+    // an engine another ollm-mcp of this user claimed first: that server's process plans it (planned-elsewhere.ts)
     const plannedBy = sharedOf(h.engine)?.plannedBy?.pid;
-    return { ...base, managesMemory: false as const, ...(plannedBy !== undefined && { plannedBy }), requestsRunning: [...h.loader.busy()].reduce((n, m) => n + h.loader.requestsOn(m), 0) };
+    // ...and shows it as its own status does, under this host's name (engines/ollm/planner-engine.ts)
+    const there = plannedBy !== undefined && ram.ollama.reachable ? await plannerView(h) : undefined;
+    if (there && plannedBy !== undefined) return { ...base, ...there, managesMemory: true as const, plannedBy };
+    const running = [...h.loader.busy()].reduce((n, m) => n + h.loader.requestsOn(m), 0);
+    const by = plannedBy !== undefined && { plannedBy };
+    return { ...base, managesMemory: false as const, ...by, requestsRunning: running };
   }
   return {
     ...base,

@@ -15,6 +15,7 @@ import { coolingHosts, downLines, listFleetModels, type HostDown } from '../flee
 import type { TaskType } from '../config/profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
 import { forAgent } from './agent-parts.js';
+import { plannerOf } from '../engines/ollm/planner-engine.js';
 
 export interface SmartLoadRequest {
   model?: string;
@@ -82,14 +83,17 @@ export async function smartLoad(shared: JobParts, req: SmartLoadRequest): Promis
     unit = named ?? parts.fleet.hosts.find((h) => h.name === host) ?? parts.fleet.hosts[0]!;
   }
 
-  const outcome = await unit.loader.ensureLoaded({
+  const asked = {
     model,
     ...(req.keepAlive !== undefined && { keepAlive: req.keepAlive }),
     ...(req.pin !== undefined && { pin: req.pin }),
     ...(req.dryRun !== undefined && { dryRun: req.dryRun }),
-    ...(req.signal && { signal: req.signal }),
-    ...(req.progress && { progress: req.progress }),
-  });
+  };
+  // an engine another ollm-mcp of this user plans: loaded (pinned) by that server's plan (planner-engine.ts)
+  const there = plannerOf(unit.engine);
+  const outcome = there
+    ? await there.loadThere(asked, call)
+    : await unit.loader.ensureLoaded({ ...asked, ...call, ...(req.progress && { progress: req.progress }) });
   const result: SmartLoadOutcome = { ...outcome, choice, ...(parts.fleet.hosts.length > 1 && { host: unit.name }) };
   const down = coolingHosts(parts.fleet);
   if (down.length) result.unreachable = down;

@@ -43,7 +43,12 @@ const listedModel = z.object({
   selfManaged: z.boolean().optional().catch(undefined),
 });
 const loadedModel = z.object({ name, sizeBytes: bytes, vramBytes: bytes, expiresAt: z.string().max(64), contextLength: window.optional(), host: word.optional() });
-const listAnswer = z.object({ models: z.array(listedModel).max(MAX_MODELS), loaded: z.array(loadedModel).max(MAX_MODELS) });
+const hostState = z.object({ name: word, url: word });
+const listAnswer = z.object({
+  models: z.array(listedModel).max(MAX_MODELS),
+  loaded: z.array(loadedModel).max(MAX_MODELS),
+  hosts: z.array(hostState).max(256).optional().catch(undefined),
+});
 const showAnswer = listedModel.extend({ digest: z.string().max(256), architecture: word.optional(), licenseFirstLines: z.string().max(4096).optional() });
 // `step` since issue 62 (a box of an earlier version says `progress`)
 const jobAnswer = z.object({ id: z.string().min(1).max(128), state: z.enum(['running', 'done', 'failed', 'cancelled', 'lost']), partsDone: count, step: z.string().max(2048).optional(), progress: z.string().max(2048).optional() });
@@ -106,26 +111,76 @@ export function fitOf(m: Pick<ListedModel, 'fits' | 'fitsNow' | 'requiredBytes' 
 
 function entry(m: ListedModel): EngineModel {
   const fit = fitOf(m);
-  return { name: m.name, model: m.name, modified_at: new Date(0), size: m.sizeBytes, digest: `ollm:${m.name}:${m.sizeBytes}`, details: details(m), expires_at: NEVER, size_vram: 0, context_length: m.contextWindow, ...(fit && { fit }) };
+  const e: EngineModel = {
+    name: m.name,
+    model: m.name,
+    modified_at: new Date(0),
+    size: m.sizeBytes,
+    digest: `ollm:${m.name}:${m.sizeBytes}`,
+    details: details(m),
+    expires_at: NEVER,
+    size_vram: 0,
+    context_length: m.contextWindow,
+    ...(fit && { fit }),
+  };
+  // a cloud model of this machine's engine, as Ollama lists it (models/catalog.ts isCloudModel)
+  return m.cloud ? Object.assign(e, { remote_host: 'https://ollama.com:443' }) : e;
+}
+
+/** Whether two host:port addresses name one engine (localhost, 127.0.0.1 and ::1 alike). */
+export function sameAddress(a: string, b: string): boolean {
+  const key = (x: string) => {
+    let u: URL;
+    try {
+      u = new URL(/^[a-z]+:\/\//i.test(x) ? x : `http://${x}`);
+    } catch {
+      return x;
+    }
+    const bare = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const loop = bare === 'localhost' || bare === '::1' || bare === '0.0.0.0' || /^127\./.test(bare);
+    return `${loop ? 'loopback' : bare}:${u.port || '80'}`;
+  };
+  return key(a) === key(b);
+}
+
+/** The planner's host at `engine` (its name in that server's list), when it lists several; undefined: it lists one. */
+function hostAt(answer: z.infer<typeof listAnswer>, engine: string | undefined): { name: string } | undefined {
+  if (!engine || !answer.hosts) return undefined;
+  const at = answer.hosts.find((h) => sameAddress(h.url, engine));
+  return at && { name: at.name };
+}
+
+/** A box's list read: what it serves, what it holds loaded, each entry as listed, the planner's name for the engine. */
+export interface BoxList {
+  installed: EngineModel[];
+  loaded: EngineModel[];
+  listed: Map<string, ListedModel>;
+  there?: string;
 }
 
 /**
  * The box's list_models result: the models it serves (cloud models left out: they run on
  * ollama.com, and what leaves this machine goes to the box only) and those it holds loaded, each
- * model once (a box of several hosts may list one on two of them).
+ * model once (a box of several hosts may list one on two of them). With `engine` (this machine's
+ * engine at that address, reached through the ollm-mcp of this user that plans it:
+ * planned-elsewhere.ts), the list is that engine's alone — the planner's host at that address,
+ * named in `there` — and its cloud models are kept, as that engine lists them.
  */
-export function boxModels(structured: unknown, box: BoxRef): { installed: EngineModel[]; loaded: EngineModel[]; listed: Map<string, ListedModel> } {
+export function boxModels(structured: unknown, box: BoxRef, engine?: string): BoxList {
   const answer = checked(listAnswer, structured, 'list_models', box);
+  const at = hostAt(answer, engine);
+  const ours = (m: { host?: string | undefined }) => !at || m.host === at.name;
   const listed = new Map<string, ListedModel>();
-  for (const m of answer.models) if (!m.cloud && !listed.has(m.name)) listed.set(m.name, m);
+  for (const m of answer.models) if ((engine || !m.cloud) && ours(m) && !listed.has(m.name)) listed.set(m.name, m);
   const loaded = new Map<string, EngineModel>();
   for (const l of answer.loaded) {
     const m = listed.get(l.name);
-    if (!m || loaded.has(l.name)) continue;
+    if (!m || !ours(l) || loaded.has(l.name)) continue;
     const when = new Date(l.expiresAt);
     loaded.set(l.name, { ...entry(m), size: l.sizeBytes, size_vram: l.vramBytes, expires_at: Number.isNaN(when.getTime()) ? NEVER : when, ...(l.contextLength !== undefined && { context_length: l.contextLength }) });
   }
-  return { installed: [...listed.values()].map(entry), loaded: [...loaded.values()], listed };
+  const installed = [...listed.values()].map(entry);
+  return { installed, loaded: [...loaded.values()], listed, ...(at && { there: at.name }) };
 }
 
 /** The architecture as a model_info key may hold it (else "ollm"). */

@@ -16,6 +16,8 @@ import { boxGenerate } from './ollm-generate.js';
 export interface OllmEngineOptions extends BoxOptions {
   /** Requests sent to it at once per model (settings' numParallel). */
   parallel: number;
+  /** This machine's engine at this host:port, reached through the ollm-mcp of this user planning it. */
+  engine?: string;
 }
 
 /** A reading of its list from this long ago is used again (placements come many a second). */
@@ -29,9 +31,11 @@ export class OllmEngine implements Engine {
   readonly box: BoxConnection;
   onPs?: (running: EngineModel[]) => void;
   private listed = new Map<string, ListedModel>();
+  /** The planner's name for `options.engine`, as its last list said (undefined: it lists one host). */
+  protected there: string | undefined;
   private reading: { at: number; answer: Promise<ReturnType<typeof boxModels>>; refresh: boolean; done: boolean } | undefined;
 
-  constructor(private readonly options: OllmEngineOptions) {
+  constructor(protected readonly options: OllmEngineOptions) {
     this.url = options.url;
     this.box = new BoxConnection(options);
     this.can = { managesMemory: false, pullAndDelete: false, contextPerRequest: false, tokenize: false, embeddings: false, parallelSlots: options.parallel };
@@ -45,11 +49,11 @@ export class OllmEngine implements Engine {
     return this.box.who;
   }
 
-  private get ref(): BoxRef {
+  protected get ref(): BoxRef {
     return { who: this.who, host: this.host };
   }
 
-  private limit(options: CallOptions): number {
+  protected limit(options: CallOptions): number {
     return options.timeoutMs || this.options.timeoutMs;
   }
 
@@ -60,7 +64,7 @@ export class OllmEngine implements Engine {
   }
 
   /** Its list_models, read at most once a second; asked to refresh, it asks the box to refresh too (past the box's own cache). */
-  private async models(options: CallOptions): Promise<ReturnType<typeof boxModels>> {
+  protected async models(options: CallOptions): Promise<ReturnType<typeof boxModels>> {
     const now = Date.now();
     // a refresh is answered by a refreshing read still under way (list_models asks list and ps at once), by no other
     const fresh = this.reading?.refresh === true && !this.reading.done;
@@ -68,7 +72,7 @@ export class OllmEngine implements Engine {
       const args = options.refresh ? { refresh: true } : {};
       const answer = this.box.callTool('list_models', args, { signal: options.signal, timeoutMs: this.limit(options) }).then((r) => {
         if (r.isError) throw boxRefusal('list_models', r.content, this.ref);
-        return boxModels(r.structuredContent, this.ref);
+        return boxModels(r.structuredContent, this.ref, this.options.engine);
       });
       const reading = { at: now, answer, refresh: options.refresh === true, done: false };
       this.reading = reading;
@@ -82,6 +86,7 @@ export class OllmEngine implements Engine {
     }
     const read = await this.reading.answer;
     this.listed = read.listed;
+    this.there = read.there;
     return read;
   }
 
