@@ -247,8 +247,9 @@ export class Orchestrator {
   }
 
   /** Every host (memory where ollm-mcp manages it, loaded models, requests running) and the cloud fallback (cheap health); hosts down in `unreachable`. */
-  async fleetStatus() {
-    const [hosts, fallback] = await Promise.all([Promise.all(this.hosts.map((h) => hostStatus(this, h, this.fleet.extraCopies))), this.fallback?.health()]);
+  async fleetStatus(asked: { relayed?: boolean } = {}) {
+    const statuses = this.hosts.map((h) => hostStatus(this, h, this.fleet.extraCopies, asked.relayed));
+    const [hosts, fallback] = await Promise.all([Promise.all(statuses), this.fallback?.health()]);
     const unreachable = unreachableOf(hosts);
     const clients = this.clients?.();
     return { hosts, ...(fallback && { fallback }), ...(unreachable.length > 0 && { unreachable }), ...(clients && { clients }) };

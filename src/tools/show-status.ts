@@ -181,7 +181,15 @@ export const showStatusTool = defineTool({
       const stopped = await cancelOwnJob(orch.longWork, ownerOf({ agent, orch }), input.cancelJob);
       return { structured: { notes: [stopped] }, text: stopped };
     }
-    const [status, ram, book, ownJobs] = await Promise.all([orch.fleetStatus(), orch.ramStatus(), orch.outcomes.load(), orch.longWork.list(ownerOf({ agent, orch })), orch.savings.load(), orch.agents.load()]);
+    const asked = orch.fleetStatus({ relayed: ctx.relayed === true }); // relayed: no other server asked in turn
+    const [status, ram, book, ownJobs] = await Promise.all([
+      asked,
+      orch.ramStatus(),
+      orch.outcomes.load(),
+      orch.longWork.list(ownerOf({ agent, orch })),
+      orch.savings.load(),
+      orch.agents.load(),
+    ]);
     const jobs = ownJobs.filter((j) => j.handed || j.state === 'running').map((j) => ({ id: j.id, tool: j.tool, state: j.state, partsDone: j.partsDone, ...(j.progress !== undefined && { progress: j.progress }), since: new Date(j.createdAt).toISOString() }));
     const fleet = withClientLimits(boundedFleet(status, SHARE), orch.config.settings);
     const records = boundList(learningRecords(book), { maxChars: SHARE, noun: ['track record', 'track records'], rest: '`npx ollm-mcp learning show` lists every one.' });

@@ -34,8 +34,9 @@ function plannerView(h: FleetHost) {
 /**
  * One host of the fleet for ollm://fleet and show_status; `managesMemory` false: its engine loads and
  * unloads by itself, and no memory is planned there (or here: another ollm-mcp of this user plans it).
+ * `relayed`: asked by another ollm-mcp (engines/ollm/planner-engine.ts hostView), no other one is asked.
  */
-export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopies) {
+export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopies, relayed = false) {
   const ram = await h.overview.ramStatus();
   const loaded = ram.loaded.map((m) => {
     const extraCopy = copyWords(copies, h.name, m.name);
@@ -63,8 +64,9 @@ export async function hostStatus(fleet: Fleet, h: FleetHost, copies?: ExtraCopie
   if (!h.engine.can.managesMemory) {
     // an engine another ollm-mcp of this user claimed first: that server's process plans it (planned-elsewhere.ts)
     const plannedBy = sharedOf(h.engine)?.plannedBy?.pid;
-    // ...and shows it as its own status does, under this host's name (engines/ollm/planner-engine.ts)
-    const there = plannedBy !== undefined && ram.ollama.reachable ? await plannerView(h) : undefined;
+    // ...and shows it as its own status does, under this host's name (engines/ollm/planner-engine.ts) — unless
+    // this status is itself asked by another server (`relayed`): no status goes round between servers
+    const there = plannedBy !== undefined && !relayed && ram.ollama.reachable ? await plannerView(h) : undefined;
     if (there && plannedBy !== undefined) return { ...base, ...there, managesMemory: true as const, plannedBy };
     const running = [...h.loader.busy()].reduce((n, m) => n + h.loader.requestsOn(m), 0);
     const by = plannedBy !== undefined && { plannedBy };

@@ -15,6 +15,7 @@ import type { LoadOutcome, UnloadOutcome } from '../../loading/load-types.js';
 import { boxRefusal, sameAddress } from './ollm-answers.js';
 import { OllmEngine, type OllmEngineOptions } from './ollm-engine.js';
 import { HostError } from '../host-error.js';
+import { AGENT_META_KEY } from '../../config/agents.js';
 
 const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const count = z.number().int().min(0).max(1_000_000);
@@ -160,11 +161,10 @@ export class PlannerEngine extends OllmEngine implements PlannedThere {
    * it has one); undefined when it shows none.
    */
   async hostView(options: CallOptions = {}): Promise<PlannerHostView | undefined> {
-    const r = await this.box.callTool(
-      'show_status',
-      {},
-      { signal: options.signal, timeoutMs: options.timeoutMs || this.limit(options) },
-    );
+    // relayed (an agent named in _meta): that server asks no other one for its status (fleet-status.ts)
+    const meta = { [AGENT_META_KEY]: 'status' };
+    const call = { signal: options.signal, timeoutMs: options.timeoutMs || this.limit(options), meta };
+    const r = await this.box.callTool('show_status', {}, call);
     if (r.isError) throw boxRefusal('show_status', r.content, this.ref);
     const answer = checked(statusAnswer, r.structuredContent, 'show_status', this.who, this.host);
     const at = (h: unknown) =>
