@@ -121,7 +121,10 @@ export function hostSection(h: Host, s: Status): string {
   const head = `<h2>${esc(h.name)} <span class="muted">${where}</span> ${state}</h2>`;
   const error = h.error ? `<p class="warn">${esc(h.error)}</p>` : '';
   const flight = `${h.requestsRunning ?? 0} request(s) in flight`;
-  const itself = 'it loads and unloads its models itself, so no memory is planned there';
+  const itself =
+    h.plannedBy !== undefined
+      ? `<span data-planned-by>planned by ollm-mcp process ${Number(h.plannedBy)}</span>, whose status is not read now`
+      : 'it loads and unloads its models itself, so no memory is planned there';
   if (h.managesMemory === false)
     return (
       `<section class="card" data-host="${esc(h.name)}">${head}<p class="muted">${flight} · ${itself}</p>${error}` +

@@ -108,4 +108,13 @@ describe("the monitor's section of an engine another server of the user plans", 
     expect(html).toContain('planned by ollm-mcp process 4242');
     expect(html).not.toContain('no memory is planned there');
   });
+
+  it("its planner's status not read (an earlier version, gone a moment): still named, no memory claimed", () => {
+    const bare = hostSection(
+      { ...host, managesMemory: false, capacity: undefined, loaded: undefined },
+      { metrics: {} },
+    );
+    expect(bare).toContain('planned by ollm-mcp process 4242');
+    expect(bare).not.toContain('data-bar');
+  });
 });
