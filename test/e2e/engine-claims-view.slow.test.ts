@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fake-ollama/server.js';
 import { DEFAULT_MODELS } from '../fake-ollama/fixtures.js';
 import { CLOUD_MODELS } from '../fake-ollama/fixtures-extra.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { launcherIn, runtimeDir, servedBy, sharedFixture, type SharedLaunch } from '../helpers/shared.js';
+import { startHttp, tempHome } from '../helpers/spawn.js';
 
 const state = sharedFixture();
 let second: FakeOllama;
@@ -122,6 +124,37 @@ describe('two servers of one user, other settings, engines planned by the first'
       const after = hostOf((await call(b, 'show_status', {})).out, 'ollama');
       expect(after.loaded?.map((m) => m.name)).toEqual(['phi3:mini']);
       await call(a, 'unload_model', { all: true, includePinned: true });
+    },
+  );
+
+  it(
+    "the HTTP server beside a stdio client's shared server: its monitor's status and buttons are the engine's",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const runtime = runtimeDir();
+      const a = await launcherIn(state, runtime)('agent-a', 'shared:\n  idleSeconds: 30\n');
+      expect((await call(a, 'smart_load', { model: 'llama3.2', pin: true })).out).toMatchObject({ pinned: true });
+      const env = { OLLM_HOME: tempHome(''), OLLAMA_HOST: state.fake.host, XDG_RUNTIME_DIR: runtime };
+      const http = await startHttp(env);
+      const client = new Client({ name: 'monitor-page', version: '1' });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+        const view = { client, pid: 0, stderr: () => '', close: async () => undefined } satisfies SharedLaunch;
+        const status = await call(view, 'show_status', {});
+        const engine = hostOf(status.out, 'ollama');
+        expect(engine).toMatchObject({ kind: 'ollama', managesMemory: true, plannedBy: servedBy(a) });
+        expect(engine.capacity?.ramTotalBytes).toBeGreaterThan(0);
+        expect(engine.loaded).toEqual([expect.objectContaining({ name: 'llama3.2:latest', pinned: true })]);
+        // the page's Unload button: unload_model for that host, carried out by the planner
+        const unloaded = await call(view, 'unload_model', { model: 'llama3.2:latest', host: 'ollama' });
+        expect(unloaded.isError, unloaded.text).toBe(false);
+        expect(state.fake.loaded().map((m) => m.name)).not.toContain('llama3.2:latest');
+      } finally {
+        await client.close().catch(() => undefined);
+        await http.stop();
+      }
     },
   );
 });
