@@ -147,11 +147,9 @@ export class PlannerEngine extends OllmEngine implements PlannedThere {
     if (this.there === undefined)
       await this.models({ ...(options.signal && { signal: options.signal }) }).catch(() => undefined);
     const host = this.there === undefined ? {} : { host: this.there };
-    const r = await this.box.callTool(
-      tool,
-      { ...args, ...host },
-      { signal: options.signal, timeoutMs: options.timeoutMs || this.limit(options) },
-    );
+    // a load or an unload may wait there (for room, for requests to end): its limit runs from its last progress
+    const call = { signal: options.signal, timeoutMs: options.timeoutMs || this.limit(options), onProgress: () => {} };
+    const r = await this.box.callTool(tool, { ...args, ...host }, call);
     if (r.isError) throw boxRefusal(tool, r.content, this.ref, model);
     return r.structuredContent;
   }
