@@ -14,6 +14,9 @@ import type { EngineLoad, EngineReport } from './engine-report.js';
 
 export type EngineKind = 'ollama' | 'llamacpp' | 'openai' | 'ollm';
 
+/** How long an engine keeps a model loaded when idle: seconds, or a Go duration; negative keeps it. */
+export type KeepAlive = string | number;
+
 export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the adapter's default time limit for this call; 0 means none (for streams, which watch for stalls instead). */

@@ -2,8 +2,9 @@
 import type { PhaseReporter } from '../progress/progress.js';
 import type { SeenSize } from './learned-size.js';
 
-/** How long Ollama keeps a model loaded when idle: seconds, or a Go duration; negative keeps it. */
-export type KeepAlive = string | number;
+import type { KeepAlive } from '../engines/engine.js';
+
+export type { KeepAlive } from '../engines/engine.js';
 
 export interface LoadRequest {
   model: string;

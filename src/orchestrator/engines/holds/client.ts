@@ -9,8 +9,8 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { KeepAlive } from '../../loading/load-types.js';
-import { withTag } from '../../models/catalog.js';
+import type { KeepAlive } from '../engine.js';
+import { withTag } from '../model-names.js';
 import { HOLD_MARGIN_MS, HOLD_PATH, HOLD_UPGRADE, holdKey, readLines, send, text } from './wire.js';
 
 /** A hold granted: until when (this side's clock), and what the model is loaded with. */

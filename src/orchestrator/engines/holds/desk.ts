@@ -11,8 +11,8 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine.js';
-import type { KeepAlive } from '../../loading/load-types.js';
-import { withTag } from '../../models/catalog.js';
+import type { KeepAlive } from '../engine.js';
+import { withTag } from '../model-names.js';
 import { log } from '../../util/log.js';
 import { HOLD_MARGIN_MS, HOLD_TTL_MS, holdKey, readLines, send, text } from './wire.js';
 

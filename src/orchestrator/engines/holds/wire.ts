@@ -7,7 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { KeepAlive } from '../../loading/load-types.js';
+import type { KeepAlive } from '../engine.js';
 
 /** Where the endpoint takes the connection, and the protocol it upgrades to. */
 export const HOLD_PATH = '/holds';
