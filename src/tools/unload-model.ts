@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineTool } from './define.js';
 import type { FleetHost } from '../orchestrator/fleet/fleet-host.js';
-import { plannerOf } from '../orchestrator/engines/ollm/planner-engine.js';
+import { plannerOf } from '../orchestrator/engines/planned-there.js';
 
 export const unloadModelTool = defineTool({
   name: 'unload_model',

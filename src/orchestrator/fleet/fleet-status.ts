@@ -10,7 +10,7 @@ import type { Fleet } from './default-host.js';
 import { nextStep, readEachHost, type HostDown, type HostState } from './fleet-reads.js';
 import type { FleetHost } from './fleet-host.js';
 import { sharedOf } from '../engines/planned-elsewhere.js';
-import { plannerOf } from '../engines/ollm/planner-engine.js';
+import { plannerOf } from '../engines/planned-there.js';
 import { engineLoadOf } from './placement.js';
 import type { ExtraCopies } from './extra-copies.js';
 

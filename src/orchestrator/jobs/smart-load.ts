@@ -15,7 +15,7 @@ import { coolingHosts, downLines, listFleetModels, type HostDown } from '../flee
 import type { TaskType } from '../config/profiles.js';
 import { alternativeFor, selectModel, TASK_PROFILE } from '../generation/router.js';
 import { forAgent } from './agent-parts.js';
-import { plannerOf } from '../engines/ollm/planner-engine.js';
+import { plannerOf } from '../engines/planned-there.js';
 
 export interface SmartLoadRequest {
   model?: string;

@@ -10,8 +10,15 @@
  * this: its memory is its own, and nothing of it is asked there.
  */
 import * as z from 'zod';
-import type { CallOptions, Engine } from '../engine.js';
-import type { LoadOutcome, UnloadOutcome } from '../../loading/load-types.js';
+import type { CallOptions } from '../engine.js';
+import type {
+  PlannedThere,
+  PlannerHostView,
+  PlannerLoad,
+  PlannerLoadAnswer,
+  PlannerUnloadAnswer,
+  UnloadAsked,
+} from '../planned-there.js';
 import { boxRefusal, sameAddress } from './ollm-answers.js';
 import { OllmEngine, type OllmEngineOptions } from './ollm-engine.js';
 import { HostError } from '../host-error.js';
@@ -88,37 +95,6 @@ const unloadAnswer = z.object({
   unloadWaitMs: z.number().min(0).optional(),
 });
 
-/** The planner's status of this engine: its show_status entry, and its budget when it is that server's ollama.host. */
-export type PlannerHostView = Omit<z.infer<typeof hostEntry>, 'name' | 'url' | 'managesMemory'> & {
-  memory?: z.infer<typeof memory>;
-};
-
-/** What is unloaded: models by name, or every loaded one (pinned ones too with includePinned). */
-export type UnloadAsked = { models: string[] } | { all: true; includePinned?: boolean };
-
-/** A load asked of the planner (smart_load's): the model, how long it stays, a pin, a dry run. */
-export interface PlannerLoad {
-  model: string;
-  keepAlive?: string | number;
-  pin?: boolean;
-  dryRun?: boolean;
-}
-
-/** What this server asks of the user's own planner of an engine, while that server plans it. */
-export interface PlannedThere {
-  hostView(options?: CallOptions): Promise<PlannerHostView | undefined>;
-  unloadThere(target: UnloadAsked, options?: CallOptions): Promise<UnloadOutcome>;
-  loadThere(req: PlannerLoad, options?: CallOptions): Promise<LoadOutcome>;
-}
-
-/** `engine`'s planner, while another server of this user plans it (through planned-elsewhere.ts); else undefined. */
-export function plannerOf(engine: Engine): PlannedThere | undefined {
-  const e = engine as Engine & Partial<PlannedThere>;
-  return typeof e.hostView === 'function' && typeof e.unloadThere === 'function' && typeof e.loadThere === 'function'
-    ? (e as PlannedThere)
-    : undefined;
-}
-
 /** `value` as `schema` says, or the bad_response error naming the tool. */
 function checked<T>(schema: z.ZodType<T>, value: unknown, tool: string, who: string, host: string): T {
   const r = schema.safeParse(value);
@@ -176,7 +152,7 @@ export class PlannerEngine extends OllmEngine implements PlannedThere {
     return { ...view, ...(there === 'ollama' && answer.memory && { memory: answer.memory }) };
   }
 
-  async unloadThere(target: UnloadAsked, options: CallOptions = {}): Promise<UnloadOutcome> {
+  async unloadThere(target: UnloadAsked, options: CallOptions = {}): Promise<PlannerUnloadAnswer> {
     const args =
       'all' in target
         ? { all: true, ...(target.includePinned !== undefined && { includePinned: target.includePinned }) }
@@ -190,7 +166,7 @@ export class PlannerEngine extends OllmEngine implements PlannedThere {
     );
   }
 
-  async loadThere(req: PlannerLoad, options: CallOptions = {}): Promise<LoadOutcome> {
+  async loadThere(req: PlannerLoad, options: CallOptions = {}): Promise<PlannerLoadAnswer> {
     const { model, keepAlive, pin, dryRun } = req;
     const args = {
       model,
