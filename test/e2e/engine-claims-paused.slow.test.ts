@@ -4,6 +4,7 @@
 // runs its call once; the planner, continued, reads its claim before acting on memory and plans
 // nothing there any more: its unload is not sent to the engine, its calls go to the new planner.
 // Real-time waits (a stopped process), so in `npm run test:slow`.
+import { HOLD_TTL_MS } from '../../src/orchestrator/engines/holds/wire.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,9 @@ describe('a planner stopped while another server relays through it', () => {
 
     process.kill(pa, 'SIGSTOP');
     try {
+      // a hold the planner lent b (engines/holds/) runs out unrenewed while the planner is stopped; until it does,
+      // b's calls go straight to the engine, which a stopped planner cannot unload meanwhile: then b's call takes over
+      await sleep(HOLD_TTL_MS);
       const r = await call(b, 'route_and_generate', { prompt: 'Say hi while it sleeps.', model: 'llama3.2', maxTokens: 4, useMemory: false });
       expect(r.isError, r.text).toBe(false);
       expect(claimPids(runtime)).toEqual([pb]); // answered while the planner is still stopped: b took the engine over
