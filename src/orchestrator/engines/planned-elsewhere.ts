@@ -80,7 +80,7 @@ const STRAIGHT = new Set<PropertyKey>(['pull', 'delete', 'create', 'copy']);
 const MEMORY = new Set<PropertyKey>(['load', 'unload', 'generate']);
 
 /** A call sent to the planner without an answer this long has the claim proven again, ms. */
-export const SUSPECT_MS = 2000;
+const SUSPECT_MS = 2000;
 
 /** A planner's failure that means it is gone: ask the claim again. */
 function gone(err: unknown): boolean {

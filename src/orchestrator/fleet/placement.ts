@@ -72,7 +72,7 @@ export interface HostOverview {
 }
 
 /** The figures the planner estimates from (stores/metrics.ts loadSpeed, stores/speeds.ts), as placement reads them. */
-export interface Measured {
+interface Measured {
   loadSpeed(): LoadSpeed;
   speeds?: { at(host: string, model: string, task?: string): LearnedSpeeds; book(): SpeedBook } | undefined;
 }

@@ -30,7 +30,7 @@ export interface SlotsTaken {
 }
 
 /** A host with room for the model: not loaded there, it fits in free memory now. */
-export interface Room {
+interface Room {
   host: string;
   /** The load's estimate there, ms. */
   loadMs: number;

@@ -14,7 +14,7 @@ export const STAR = 3;
 /** A `**` between slashes (or at the start, before one): nothing, or anything ending in `/`. */
 export const DIRS = 4;
 /** A trailing `**` after a `/` (or the whole pattern): anything. */
-export const REST = 5;
+const REST = 5;
 
 export type Token = { t: typeof LIT; b: number } | { t: typeof ONE | typeof STAR | typeof DIRS | typeof REST } | { t: typeof CLASS; has: Uint32Array };
 

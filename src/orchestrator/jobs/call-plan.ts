@@ -19,7 +19,7 @@ import type { JobParts } from './parts.js';
 import { inferWork, type Work } from './work.js';
 
 /** What the call settled: the work (inferred once, when first needed) and the answer's limit. */
-export interface CallFacts {
+interface CallFacts {
   /** The work as inferred: a request that changes its profile (a ranking's) takes a copy (route-prepare.ts). */
   work(): Readonly<Work>;
   readonly answer: SettledLimit;
